@@ -1,0 +1,29 @@
+// Bundles the three hosts (extension client, language server, CLI) plus the
+// docs generator and benchmarks into dist/. esbuild does not typecheck: `npm run
+// typecheck` (tsc --noEmit) is its own step in `npm test`.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
+  esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['server/src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  esbuild.build({ ...common, entryPoints: ['tools/generate-docs.ts'], outfile: 'dist/tools/generate-docs.js' }),
+  esbuild.build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' }),
+]);

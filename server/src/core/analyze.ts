@@ -1,0 +1,91 @@
+/**
+ * The engine's one entry point. The language server, the CLI and the tests all call
+ * analyze(), so what the editor shows, what CI fails on and what the tests assert
+ * cannot drift apart.
+ */
+import { NEVER_CANCELLED, type CancellationSignal, throwIfCancelled } from './cancellation';
+import type { Finding } from './findings';
+import type { Network } from './ir';
+import { parseNetdef } from './frontends/netdef/parse';
+import type { FrontendResult, LanguageId } from './frontends/types';
+import { RULES, ruleByCode } from './rules/registry';
+import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
+import { simulateAnalytic } from './simulation/analytic';
+import type { NetworkSimulation } from './simulation/types';
+
+export interface AnalysisInput {
+  readonly text: string;
+  readonly languageId: LanguageId;
+}
+
+export interface AnalysisResult {
+  readonly networks: readonly Network[];
+  /** Indexed like `networks`; undefined where a network's widths could not be resolved. */
+  readonly simulations: readonly (NetworkSimulation | undefined)[];
+  /** Sorted by position; filtered and re-levelled by the settings. */
+  readonly findings: readonly Finding[];
+}
+
+function runFrontend(input: AnalysisInput): FrontendResult {
+  switch (input.languageId) {
+    case 'netdef':
+      return parseNetdef(input.text);
+    case 'python':
+      // The Python frontends (Keras, PyTorch, Flax) arrive with their own issue.
+      return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
+  }
+}
+
+export function analyze(
+  input: AnalysisInput,
+  settings: Settings = DEFAULT_SETTINGS,
+  signal: CancellationSignal = NEVER_CANCELLED,
+): AnalysisResult {
+  const frontend = runFrontend(input);
+  throwIfCancelled(signal);
+  const simulations = frontend.networks.map((network) => simulateAnalytic(network, signal));
+
+  const raw: Finding[] = [...frontend.findings];
+  frontend.networks.forEach((network, i) => {
+    for (const rule of RULES) {
+      if (!rule.check || !ruleEnabled(settings, rule.meta.code)) continue;
+      throwIfCancelled(signal);
+      rule.check({
+        network,
+        simulation: simulations[i],
+        settings,
+        dropoutFixes: frontend.dropoutFixes,
+        report: (f) =>
+          raw.push({
+            code: rule.meta.code,
+            severity: rule.meta.defaultSeverity,
+            span: f.span,
+            message: f.message,
+            fixes: f.fixes ?? [],
+            related: f.related ?? [],
+          }),
+      });
+    }
+  });
+
+  return { networks: frontend.networks, simulations, findings: finalizeFindings(raw, settings) };
+}
+
+/**
+ * Applies select/ignore and severity overrides, drops duplicates (a statement inside
+ * `repeat 20 { … }` is one finding, not twenty) and sorts by position.
+ */
+function finalizeFindings(findings: readonly Finding[], settings: Settings): Finding[] {
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (!ruleEnabled(settings, f.code)) continue;
+    const key = `${f.code}:${f.span.start}:${f.span.end}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const override = settings.severity[f.code];
+    const severity = override && override !== 'off' ? override : (ruleByCode(f.code)?.meta.defaultSeverity ?? f.severity);
+    out.push({ ...f, severity });
+  }
+  return out.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
+}

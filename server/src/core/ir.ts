@@ -1,0 +1,208 @@
+/**
+ * The intermediate representation every frontend produces and every rule, the
+ * simulation and the hosts consume. It describes what the user's code does to the
+ * signal (layers, activations, normalisation, residual branches), with source spans
+ * pointing at what the user wrote, and nothing about how it was written: the only
+ * frontend-specific part is the FixBuilder each layer carries.
+ */
+import type { Span } from './text';
+import type { TextEdit } from './findings';
+
+export type Framework = 'keras' | 'pytorch' | 'flax';
+export const FRAMEWORKS: readonly Framework[] = ['keras', 'pytorch', 'flax'];
+
+export type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
+
+/** Canonical activation names (aliases are resolved by knowledge/activations.ts). */
+export type ActivationName =
+  | 'linear' | 'relu' | 'relu6' | 'leaky_relu' | 'prelu' | 'elu' | 'selu' | 'gelu'
+  | 'silu' | 'mish' | 'tanh' | 'sigmoid' | 'hard_tanh' | 'softplus' | 'softmax';
+
+/** An activation as applied: canonical name plus its parameter (slope, alpha). */
+export interface Activation {
+  readonly name: ActivationName;
+  /** leaky_relu slope, prelu initial slope, elu alpha; undefined when the activation has none. */
+  readonly param?: number;
+}
+
+/** Where and how an activation was written, when it was. */
+export interface ActivationUse extends Activation {
+  /** The span of the activation's name as written (for fixes and hover); undefined when implicit. */
+  readonly span?: Span;
+  /** True when the user wrote it; false for an implicit `linear`. */
+  readonly explicit: boolean;
+}
+
+/**
+ * The real semantics of an initializer: exactly enough to compute Var(W) for given
+ * fans (knowledge/initializers.ts). Each variant mirrors one framework code path.
+ */
+export type InitSemantics =
+  /** Keras / JAX VarianceScaling and everything built on it (glorot_*, he_*, lecun_*). Var = scale/n exactly. */
+  | { readonly kind: 'variance_scaling'; readonly scale: number; readonly mode: FanMode;
+      readonly distribution: 'truncated_normal' | 'untruncated_normal' | 'uniform' }
+  /** PyTorch kaiming_normal_ / kaiming_uniform_. Var = calculate_gain(nonlinearity, a)² / n_mode. */
+  | { readonly kind: 'kaiming'; readonly mode: 'fan_in' | 'fan_out'; readonly nonlinearity: string;
+      readonly a: number; readonly distribution: 'normal' | 'uniform';
+      /** What the user actually wrote, so IW102 can tell "told relu" from "left at the default". */
+      readonly written: { readonly nonlinearity: boolean; readonly a: boolean } }
+  /** PyTorch xavier_normal_ / xavier_uniform_. Var = gain² · 2/(n_in + n_out). */
+  | { readonly kind: 'xavier'; readonly gain: number; readonly distribution: 'normal' | 'uniform' }
+  /** Orthogonal (PyTorch, Keras, JAX): per-entry mean square gain²/max(rows, cols). */
+  | { readonly kind: 'orthogonal'; readonly gain: number }
+  /** N(mean, std²), no fan scaling. */
+  | { readonly kind: 'normal'; readonly mean: number; readonly std: number }
+  /** N(mean, std²) restricted to [low, high] (absolute bounds), no std correction. */
+  | { readonly kind: 'truncated_normal'; readonly mean: number; readonly std: number; readonly low: number; readonly high: number }
+  /** U(low, high). */
+  | { readonly kind: 'uniform'; readonly low: number; readonly high: number }
+  /** Every weight equal (zeros, ones, constant). */
+  | { readonly kind: 'constant'; readonly value: number };
+
+/** The initializer a layer's kernel actually gets. */
+export interface InitUse {
+  /** Undefined when the frontend could not determine it (then no rule judges it). */
+  readonly semantics: InitSemantics | undefined;
+  /** How to show it to the user: `he_normal`, `kaiming_normal(nonlinearity=relu)`, `default (kaiming_uniform, a=√5)`. */
+  readonly label: string;
+  /** True when the user wrote an initializer; false when the framework default applies. */
+  readonly explicit: boolean;
+  /** True when the user explicitly asked for the framework default (`init=default`): an accepted choice. */
+  readonly acceptedDefault: boolean;
+  /** Span of the initializer as written, when explicit. */
+  readonly span?: Span;
+}
+
+export type WeightLayerKind = 'dense' | 'conv1d' | 'conv2d' | 'conv3d' | 'embedding';
+
+export interface Fans {
+  readonly fanIn: number;
+  readonly fanOut: number;
+}
+
+/** A layer with a weight matrix or kernel: the unit the init rules judge and the JSON lists. */
+export interface WeightLayer {
+  readonly op: 'layer';
+  readonly kind: WeightLayerKind;
+  /** Position among the network's weight layers in forward order (0-based, repeats expanded). */
+  readonly index: number;
+  /** The whole statement or call that builds the layer. */
+  readonly span: Span;
+  /** Span of the layer's kind keyword / constructor name, for related information. */
+  readonly kindSpan: Span;
+  /**
+   * True fans of the forward pass (per output position for conv), used for propagation.
+   * Undefined when widths could not be resolved.
+   */
+  readonly fans: Fans | undefined;
+  /**
+   * Fans as the framework's init code computes them (they differ from the true ones for
+   * grouped/depthwise and transposed convs, init-math.md §c); Var(W) uses these.
+   */
+  readonly frameworkFans: Fans | undefined;
+  /** The activation fused into the layer (`activation=` option); `linear` when none. */
+  readonly activation: ActivationUse | 'unknown';
+  /**
+   * The nonlinearity the layer's output feeds: the fused one, or a stand-alone activation
+   * that follows (past a normalisation or dropout). `unknown` when it cannot be resolved.
+   */
+  readonly consumer: ActivationUse | 'unknown';
+  /** A normalisation layer sits between this layer and its consumer activation. */
+  readonly normalizedBeforeActivation: boolean;
+  readonly init: InitUse;
+  /** Second moment of the bias at initialisation (0 for zeros / no bias). */
+  readonly biasVariance: number;
+  /** Last weight layer of the network or of a residual branch (zero init is deliberate there). */
+  readonly isLastInBranch: boolean;
+  /** Set for every expansion of a `repeat` after the first; rules report each statement once. */
+  readonly repeatInstance: number;
+  /** Frontend-specific edit builder for fixes. */
+  readonly fixes: FixBuilder;
+}
+
+export interface ActivationOp {
+  readonly op: 'activation';
+  readonly activation: ActivationUse;
+  readonly span: Span;
+}
+
+export interface NormOp {
+  readonly op: 'norm';
+  readonly kind: 'batchnorm' | 'layernorm';
+  readonly span: Span;
+}
+
+export interface DropoutOp {
+  readonly op: 'dropout';
+  /** Drop probability p; the kept units are scaled by 1/(1-p) at training time. */
+  readonly rate: number;
+  readonly alpha: boolean;
+  readonly span: Span;
+  /** Span of the keyword, for the AlphaDropout fix. */
+  readonly kindSpan: Span;
+}
+
+export interface FlattenOp {
+  readonly op: 'flatten';
+  readonly span: Span;
+}
+
+export interface ResidualOp {
+  readonly op: 'residual';
+  /** y = x + scale · body(x). */
+  readonly scale: number;
+  readonly body: readonly Op[];
+  readonly span: Span;
+}
+
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp;
+
+export interface Network {
+  readonly name: string;
+  /** The header (for network-level findings). */
+  readonly span: Span;
+  readonly nameSpan: Span;
+  readonly framework: Framework;
+  /** Input shape, channels first; undefined when missing. */
+  readonly inputShape: readonly number[] | undefined;
+  readonly ops: readonly Op[];
+  /** Every weight layer in forward order (residual bodies and repeats expanded). */
+  readonly layers: readonly WeightLayer[];
+  /** Weights are loaded (from_pretrained, load_state_dict, ...): init findings are moot. */
+  readonly pretrained: boolean;
+}
+
+/** The recommended initializer a fix switches to, independent of spelling. */
+export type InitChoice =
+  | { readonly family: 'he_normal'; readonly negativeSlope?: number }
+  | { readonly family: 'glorot_uniform' }
+  | { readonly family: 'lecun_normal' }
+  | { readonly family: 'variance_scaling'; readonly scale: number; readonly mode: FanMode;
+      readonly distribution: 'truncated_normal' | 'untruncated_normal' | 'uniform' }
+  | { readonly family: 'framework_default' };
+
+/**
+ * Builds text edits in the file's own language and style. Each method returns
+ * undefined when the frontend cannot express the change safely; the rule then offers
+ * no fix rather than a broken one.
+ */
+export interface FixBuilder {
+  setInitializer(choice: InitChoice): readonly TextEdit[] | undefined;
+  setActivation(activation: Activation): readonly TextEdit[] | undefined;
+  setKaimingArguments(args: { nonlinearity: string; a?: number }): readonly TextEdit[] | undefined;
+  /** The spelling the fix would write for an initializer, for fix titles ("Use he_normal"). */
+  describeInitializer(choice: InitChoice): string;
+}
+
+/** Edits for a dropout op (SELU networks want AlphaDropout). */
+export interface DropoutFixBuilder {
+  useAlphaDropout(op: DropoutOp): readonly TextEdit[] | undefined;
+}
+
+/** Walks ops in forward order, descending into residual bodies. */
+export function* walkOps(ops: readonly Op[]): Generator<Op> {
+  for (const op of ops) {
+    yield op;
+    if (op.op === 'residual') yield* walkOps(op.body);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Analysis settings: the same shape for the CLI (flags, config files) and the server
+ * (VS Code settings). Pure data; hosts merge their sources into one of these.
+ */
+import type { Severity } from './findings';
+
+export type RuleSeverity = Severity | 'off';
+
+export interface Settings {
+  /** Per-rule severity overrides, e.g. { IW301: 'off', IW101: 'error' }. */
+  readonly severity: Readonly<Record<string, RuleSeverity>>;
+  /**
+   * IW201–IW204 band: the depth-caused drift of the signal may shrink or grow by at
+   * most this factor before a finding (spec/rules.md: default 100× either way).
+   */
+  readonly band: number;
+  /** Rule codes or prefixes to run (empty: all); `ignore` wins over `select`. */
+  readonly select: readonly string[];
+  readonly ignore: readonly string[];
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  severity: {},
+  band: 100,
+  select: [],
+  ignore: [],
+};
+
+/** Is a rule enabled under select/ignore? Codes match exactly or by prefix (`IW1` selects IW1xx). */
+export function ruleEnabled(settings: Settings, code: string): boolean {
+  if (settings.severity[code] === 'off') return false;
+  const matches = (pattern: string) => code.startsWith(pattern.trim().toUpperCase());
+  if (settings.ignore.some(matches)) return false;
+  return settings.select.length === 0 || settings.select.some(matches);
+}

@@ -1,0 +1,22 @@
+/** What the signal simulation reports per layer and per network. */
+
+export interface LayerSimulation {
+  /** Second moment of the layer's pre-activations, unit-variance network input. */
+  readonly forwardVariance: number;
+  /** Second moment of the gradient at the layer's input, unit-variance gradient at the output. */
+  readonly gradientVariance: number;
+  /** This layer's own forward factor: pre-activation second moment over its input's second moment. */
+  readonly forwardFactor: number;
+  /** This layer's own backward factor: gradient second moment at its input over that at its output. */
+  readonly backwardFactor: number;
+}
+
+export interface NetworkSimulation {
+  readonly method: 'analytic' | 'montecarlo';
+  /** One entry per weight layer, indexed like Network.layers. */
+  readonly layers: readonly LayerSimulation[];
+  /** Second moment of the network output (after the last op). */
+  readonly outputVariance: number;
+  /** Gradient second moment at the network input. */
+  readonly inputGradientVariance: number;
+}
