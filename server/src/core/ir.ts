@@ -77,6 +77,7 @@ export type WeightLayerKind = 'dense' | 'conv1d' | 'conv2d' | 'conv3d' | 'embedd
 
 export interface Fans {
   readonly fanIn: number;
+  /** For convolutions: output channels (per group for the true fans) × receptive field; no stride factor. */
   readonly fanOut: number;
 }
 
@@ -100,6 +101,14 @@ export interface WeightLayer {
    * grouped/depthwise and transposed convs, init-math.md §c); Var(W) uses these.
    */
   readonly frameworkFans: Fans | undefined;
+  /** ∏ kernel dims for convolutions, 1 for dense and embedding (orthogonal init reshapes by it). */
+  readonly receptiveField: number;
+  /**
+   * ∏ strides for convolutions, 1 otherwise. The backward pass reaches each input position
+   * from fanOut/strideProduct outputs on average; judging an init uses fanOut unchanged
+   * (He fan_out is correct on strided convs).
+   */
+  readonly strideProduct: number;
   /** The activation fused into the layer (`activation=` option); `linear` when none. */
   readonly activation: ActivationUse | 'unknown';
   /**

@@ -1,0 +1,149 @@
+/**
+ * Var(W) of every initializer from its real semantics (shared/reference/init-math.md §a):
+ * truncation, gains, fan modes. Fans are the ones the framework's init code computes
+ * (WeightLayer.frameworkFans), because that is what sets the weights.
+ */
+import type { FanMode, Fans, InitSemantics } from '../ir';
+import { normalCdf, normalPdf } from '../math/special';
+
+/**
+ * Standard deviation of N(0,1) truncated to [−2, 2]: √(1 − 4·pdf(2)/(2·cdf(2)−1)).
+ * Keras VarianceScaling and JAX variance_scaling divide by it so truncated draws keep
+ * Var = scale/n; Keras TruncatedNormal and JAX truncated_normal do not.
+ */
+export const TRUNCNORM_STD = 0.87962566103423978;
+
+/** Nonlinearity names torch.nn.init.calculate_gain accepts. */
+export const KAIMING_NONLINEARITIES: readonly string[] = [
+  'linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d',
+  'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu',
+];
+
+/**
+ * torch.nn.init.calculate_gain. Undefined for names PyTorch rejects with ValueError
+ * (gelu, silu, elu, softplus, …): no framework defines a gain for them.
+ */
+export function calculateGain(nonlinearity: string, param?: number): number | undefined {
+  switch (nonlinearity) {
+    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d':
+    case 'conv_transpose1d': case 'conv_transpose2d': case 'conv_transpose3d':
+    case 'sigmoid': // 1, although sigmoid′(0) = 1/4 (pytorch#24991)
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leaky_relu': {
+      // A missing slope means 0.01; kaiming_* always passes its `a` (default 0).
+      const slope = param ?? 0.01;
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4; // "found empirically", pytorch#50664; breaks self-normalisation
+    default:
+      return undefined;
+  }
+}
+
+export function fanFor(mode: FanMode, fans: Fans): number {
+  switch (mode) {
+    case 'fan_in':
+      return fans.fanIn;
+    case 'fan_out':
+      return fans.fanOut;
+    case 'fan_avg':
+      return (fans.fanIn + fans.fanOut) / 2;
+  }
+}
+
+/**
+ * Variance of N(mean, std²) restricted to [low, high] (absolute bounds, no correction):
+ * std²·(1 − (β·pdf(β) − α·pdf(α))/Z − ((pdf(α) − pdf(β))/Z)²).
+ */
+export function truncatedNormalVariance(mean: number, std: number, low: number, high: number): number {
+  if (std <= 0) return 0;
+  const alpha = (low - mean) / std;
+  const beta = (high - mean) / std;
+  const z = normalCdf(beta) - normalCdf(alpha);
+  if (!(z > 0)) return 0;
+  const pa = normalPdf(alpha);
+  const pb = normalPdf(beta);
+  // pdf·x → 0 as x → ±∞; guard the 0·∞ products.
+  const betaTerm = Number.isFinite(beta) ? beta * pb : 0;
+  const alphaTerm = Number.isFinite(alpha) ? alpha * pa : 0;
+  return std * std * (1 - (betaTerm - alphaTerm) / z - ((pa - pb) / z) ** 2);
+}
+
+/**
+ * Var(W) of one weight entry. `fans` are the framework's fans; `receptiveField` (∏ kernel)
+ * recovers the matrix shape orthogonal init factorises. NaN when the semantics cannot be
+ * evaluated (a kaiming nonlinearity PyTorch rejects).
+ */
+export function weightVariance(semantics: InitSemantics, fans: Fans, receptiveField = 1): number {
+  switch (semantics.kind) {
+    case 'variance_scaling':
+      // Keras and JAX clamp the fan at 1.
+      return semantics.scale / Math.max(1, fanFor(semantics.mode, fans));
+    case 'kaiming': {
+      const gain = calculateGain(semantics.nonlinearity, semantics.a);
+      if (gain === undefined) return NaN;
+      return (gain * gain) / fanFor(semantics.mode, fans);
+    }
+    case 'xavier':
+      return (semantics.gain * semantics.gain * 2) / (fans.fanIn + fans.fanOut);
+    case 'orthogonal': {
+      // The kernel is factorised as a (fan_out/∏k) × fan_in matrix (PyTorch) or its
+      // transpose (Keras, JAX): rows or columns are orthonormal, so the mean square entry
+      // is gain²/max(rows, cols).
+      const rows = fans.fanOut / receptiveField;
+      return (semantics.gain * semantics.gain) / Math.max(rows, fans.fanIn);
+    }
+    case 'normal':
+      return semantics.std * semantics.std;
+    case 'truncated_normal':
+      return truncatedNormalVariance(semantics.mean, semantics.std, semantics.low, semantics.high);
+    case 'uniform':
+      return (semantics.high - semantics.low) ** 2 / 12;
+    case 'constant':
+      return 0;
+  }
+}
+
+/** Mean of one weight entry (non-zero for uniform(0, s), constants, shifted normals). */
+export function weightMean(semantics: InitSemantics): number {
+  switch (semantics.kind) {
+    case 'normal':
+      return semantics.mean;
+    case 'truncated_normal': {
+      const alpha = (semantics.low - semantics.mean) / semantics.std;
+      const beta = (semantics.high - semantics.mean) / semantics.std;
+      const z = normalCdf(beta) - normalCdf(alpha);
+      return z > 0 ? semantics.mean + (semantics.std * (normalPdf(alpha) - normalPdf(beta))) / z : semantics.mean;
+    }
+    case 'uniform':
+      return (semantics.low + semantics.high) / 2;
+    case 'constant':
+      return semantics.value;
+    default:
+      return 0;
+  }
+}
+
+/** The fan mode an initializer normalises by; fixed-scale initializers are judged on fan_in. */
+export function ownFanMode(semantics: InitSemantics): FanMode {
+  switch (semantics.kind) {
+    case 'variance_scaling':
+    case 'kaiming':
+      return semantics.mode;
+    case 'xavier':
+      return 'fan_avg';
+    default:
+      return 'fan_in';
+  }
+}
+
+/** True for initializers whose scale follows the layer's width (He, Glorot, LeCun, orthogonal, …). */
+export function isFanScaled(semantics: InitSemantics): boolean {
+  return semantics.kind === 'variance_scaling' || semantics.kind === 'kaiming' ||
+    semantics.kind === 'xavier' || semantics.kind === 'orthogonal';
+}
