@@ -1,0 +1,122 @@
+/**
+ * Turns the paths a user gave into the list of files to check. Folders are walked
+ * recursively for `.netdef` and `.py` files; build output, dependencies and hidden
+ * folders are skipped because they hold copies or tools, not the user's designs.
+ * The order is deterministic (arguments in the order given, folder entries sorted by
+ * code unit), so output and golden files do not depend on the file system.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LanguageId } from '../core/frontends/types';
+
+export interface SourceFile {
+  readonly absolutePath: string;
+  /** Relative to the working directory with `/` separators, as shown in output. */
+  readonly displayPath: string;
+  readonly languageId: LanguageId;
+}
+
+export interface Discovery {
+  readonly files: readonly SourceFile[];
+  /** One line per path that could not be read; the CLI prints them and exits 2. */
+  readonly errors: readonly string[];
+}
+
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', '__pycache__']);
+
+export function languageOf(fileName: string): LanguageId | undefined {
+  const extension = path.extname(fileName).toLowerCase();
+  if (extension === '.netdef') return 'netdef';
+  if (extension === '.py') return 'python';
+  return undefined;
+}
+
+export function displayPath(absolutePath: string, cwd: string): string {
+  const relative = path.relative(cwd, absolutePath);
+  const shown = relative === '' ? path.basename(absolutePath) : path.isAbsolute(relative) ? absolutePath : relative;
+  return shown.split(path.sep).join('/');
+}
+
+export function discoverFiles(paths: readonly string[], cwd: string): Discovery {
+  const files: SourceFile[] = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+
+  const add = (absolutePath: string, languageId: LanguageId) => {
+    if (seen.has(absolutePath)) return;
+    seen.add(absolutePath);
+    files.push({ absolutePath, displayPath: displayPath(absolutePath, cwd), languageId });
+  };
+
+  const walk = (folder: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch (error) {
+      errors.push(`${displayPath(folder, cwd)}: ${describeFsError(error)}`);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name);
+      // Symbolic links to folders are not followed: they can form cycles and usually
+      // point at something checked elsewhere. Links to files are checked like files.
+      const isFile = entry.isFile() || (entry.isSymbolicLink() && isFileTarget(full));
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name)) walk(full);
+      } else if (isFile) {
+        const languageId = languageOf(entry.name);
+        if (languageId) add(full, languageId);
+      }
+    }
+  };
+
+  for (const given of paths) {
+    const absolutePath = path.resolve(cwd, given);
+    let stats: fs.Stats;
+    try {
+      stats = fs.statSync(absolutePath);
+    } catch (error) {
+      errors.push(`${given}: ${describeFsError(error)}`);
+      continue;
+    }
+    if (stats.isDirectory()) {
+      walk(absolutePath);
+    } else {
+      // A file named explicitly is checked even inside a skipped folder, but only when
+      // InitWise knows its language: guessing would report nonsense as syntax errors.
+      const languageId = languageOf(absolutePath);
+      if (languageId) add(absolutePath, languageId);
+      else errors.push(`${given}: not a .netdef or .py file`);
+    }
+  }
+  return { files, errors };
+}
+
+function isFileTarget(full: string): boolean {
+  try {
+    return fs.statSync(full).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** `ENOENT: no such file or directory, stat '/x'` → `no such file or directory`. */
+export function describeFsError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'not a directory';
+    default: {
+      const message = error instanceof Error ? error.message : String(error);
+      return message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The machine format: one JSON document, exactly the v1 contract of spec/cli.md
+ * (positions 1-based, columns in UTF-16 code units as LSP counts them). Values the
+ * engine could not determine are `null`, so every key is always present.
+ */
+import type { AnalysisResult } from '../../core/analyze';
+import type { Finding } from '../../core/findings';
+import { explainLayer } from '../../core/knowledge/explain';
+import { ruleByCode } from '../../core/rules/registry';
+import type { LineIndex, Span } from '../../core/text';
+
+export interface JsonRange {
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
+export interface JsonLayer {
+  readonly line: number;
+  readonly kind: string;
+  readonly fanIn: number | null;
+  readonly fanOut: number | null;
+  readonly activation: string;
+  readonly initializer: string;
+  readonly weightVariance: number | null;
+  readonly forwardVariance: number | null;
+  readonly gradientVariance: number | null;
+}
+
+export interface JsonNetwork {
+  readonly name: string;
+  readonly line: number;
+  readonly framework: string;
+  readonly layers: readonly JsonLayer[];
+}
+
+export interface JsonDiagnostic extends JsonRange {
+  readonly code: string;
+  readonly name: string | null;
+  readonly severity: string;
+  readonly message: string;
+  readonly fixes: readonly {
+    readonly title: string;
+    readonly applicability: string;
+    readonly edits: readonly (JsonRange & { readonly newText: string })[];
+  }[];
+  readonly related: readonly (JsonRange & { readonly message: string })[];
+}
+
+export interface JsonFile {
+  readonly path: string;
+  readonly networks: readonly JsonNetwork[];
+  readonly diagnostics: readonly JsonDiagnostic[];
+}
+
+export interface JsonReport {
+  readonly version: 1;
+  readonly files: readonly JsonFile[];
+}
+
+export interface AnalysedFile {
+  readonly path: string;
+  readonly index: LineIndex;
+  readonly result: AnalysisResult;
+}
+
+function range(index: LineIndex, span: Span): JsonRange {
+  const start = index.positionAt(span.start);
+  const end = index.positionAt(span.end);
+  return { line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1 };
+}
+
+/** JSON has no Infinity or NaN; a simulated overflow is reported as unknown rather than a fake number. */
+const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
+
+function networks(file: AnalysedFile): JsonNetwork[] {
+  return file.result.networks.map((network, n) => {
+    const simulation = file.result.simulations[n];
+    return {
+      name: network.name,
+      line: file.index.positionAt(network.span.start).line + 1,
+      framework: network.framework,
+      layers: network.layers.map((layer, i) => {
+        const explained = explainLayer(network, layer, simulation?.layers[i]);
+        return {
+          line: file.index.positionAt(layer.span.start).line + 1,
+          kind: explained.kind,
+          fanIn: finiteOrNull(explained.fanIn),
+          fanOut: finiteOrNull(explained.fanOut),
+          activation: explained.activation,
+          initializer: explained.initializer,
+          weightVariance: finiteOrNull(explained.weightVariance),
+          forwardVariance: finiteOrNull(explained.forwardVariance),
+          gradientVariance: finiteOrNull(explained.gradientVariance),
+        };
+      }),
+    };
+  });
+}
+
+function diagnostic(index: LineIndex, finding: Finding): JsonDiagnostic {
+  return {
+    code: finding.code,
+    name: ruleByCode(finding.code)?.meta.name ?? null,
+    severity: finding.severity,
+    ...range(index, finding.span),
+    message: finding.message,
+    fixes: finding.fixes.map((fix) => ({
+      title: fix.title,
+      applicability: fix.applicability,
+      edits: fix.edits.map((edit) => ({ ...range(index, edit.span), newText: edit.newText })),
+    })),
+    related: finding.related.map((related) => ({ ...range(index, related.span), message: related.message })),
+  };
+}
+
+export function toJsonReport(files: readonly AnalysedFile[]): JsonReport {
+  return {
+    version: 1,
+    files: files.map((file) => ({
+      path: file.path,
+      networks: networks(file),
+      diagnostics: file.result.findings.map((finding) => diagnostic(file.index, finding)),
+    })),
+  };
+}
+
+export function renderJson(files: readonly AnalysedFile[]): string {
+  return JSON.stringify(toJsonReport(files), null, 2) + '\n';
+}

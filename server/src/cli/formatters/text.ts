@@ -1,0 +1,89 @@
+/**
+ * The human format, modelled on Ruff's: a `path:line:col: CODE [severity] message`
+ * header, the source excerpt with carets, the available fixes and related places,
+ * then a blank line; a summary line closes the report.
+ */
+import type { Finding, Fix, Severity } from '../../core/findings';
+import type { LineIndex } from '../../core/text';
+import { applyEdits, unifiedDiff } from './diff';
+import { renderExcerpt } from './excerpt';
+import type { Style } from './style';
+
+export interface SourceView {
+  /** As shown to the user (relative, `/`-separated). */
+  readonly path: string;
+  readonly text: string;
+  readonly index: LineIndex;
+}
+
+export interface RenderOptions {
+  readonly style: Style;
+  /** Also print each fix as a unified diff (golden files; `--show-fixes` later). */
+  readonly showFixDiffs: boolean;
+}
+
+/** `path:line:col` with 1-based line and column (UTF-16 units, as in the JSON and LSP). */
+export function location(source: SourceView, offset: number): string {
+  const position = source.index.positionAt(offset);
+  return `${source.path}:${position.line + 1}:${position.character + 1}`;
+}
+
+export function renderFinding(source: SourceView, finding: Finding, options: RenderOptions): string {
+  const { style } = options;
+  const header =
+    `${style.bold(location(source, finding.span.start))}: ` +
+    `${style.severity(finding.severity, style.bold(finding.code))} ${style.severity(finding.severity, `[${finding.severity}]`)} ${finding.message}`;
+  const lines = [header, ...renderExcerpt(source.text, source.index, finding.span, style, (s) => style.severity(finding.severity, s))];
+  for (const related of finding.related) {
+    const position = source.index.positionAt(related.span.start);
+    lines.push(`${style.dim('  =')} note: ${position.line + 1}:${position.character + 1}: ${related.message}`);
+  }
+  for (const fix of finding.fixes) {
+    lines.push(`${style.dim('  =')} ${fixLabel(fix)}`);
+    if (options.showFixDiffs) lines.push(...indent(renderFixDiff(source, fix, style)));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function fixLabel(fix: Fix): string {
+  return `fix (${fix.applicability}): ${fix.title}`;
+}
+
+/** The diff one fix would make, or a line saying why it cannot be shown. */
+export function renderFixDiff(source: SourceView, fix: Fix, style: Style): string {
+  const after = applyEdits(source.text, fix.edits);
+  if (after === undefined) return '(this fix has overlapping or out-of-range edits and cannot be applied)';
+  const diff = unifiedDiff(source.text, after, source.path, style);
+  return diff === '' ? '(this fix changes nothing)' : diff;
+}
+
+function indent(block: string): string[] {
+  return block.split('\n').map((line) => (line === '' ? line : `    ${line}`));
+}
+
+export interface SeverityCounts {
+  readonly error: number;
+  readonly warning: number;
+  readonly info: number;
+  readonly hint: number;
+}
+
+export function countSeverities(findings: Iterable<Finding>): SeverityCounts {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+  for (const finding of findings) counts[finding.severity]++;
+  return counts;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * "Found 3 findings in 2 files (1 error, 2 warnings, 0 info)." or "All checks passed.".
+ * Hints are listed only when there are some: no rule reports at that level by default.
+ */
+export function renderSummary(counts: SeverityCounts, filesWithFindings: number, style: Style): string {
+  const total = counts.error + counts.warning + counts.info + counts.hint;
+  if (total === 0) return style.bold('All checks passed.');
+  const parts = [plural(counts.error, 'error', 'errors'), plural(counts.warning, 'warning', 'warnings'), `${counts.info} info`];
+  if (counts.hint > 0) parts.push(plural(counts.hint, 'hint', 'hints'));
+  return style.bold(`Found ${plural(total, 'finding', 'findings')} in ${plural(filesWithFindings, 'file', 'files')} (${parts.join(', ')}).`);
+}

@@ -1,0 +1,21 @@
+/**
+ * What the commands need from the process, passed in so the commands can run
+ * in-process (tests, benchmarks) as well as from main.ts.
+ */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly cwd: string;
+  /** Is stdout a terminal (colours on)? */
+  readonly isTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export const ExitCode = {
+  /** No finding at warning or above. */
+  Clean: 0,
+  /** At least one finding at warning or above. */
+  Findings: 1,
+  /** Usage error, unreadable path, or an internal error. */
+  Error: 2,
+} as const;

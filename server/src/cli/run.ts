@@ -1,0 +1,31 @@
+/** Dispatches a command line to its command and turns usage errors into status 2. */
+import packageJson from '../../../package.json';
+import { HELP_TEXT, parseCommandLine, UsageError, type Command } from './args';
+import { runCheck } from './check';
+import { ExitCode, type CliIo } from './io';
+import { runRule } from './ruleCommand';
+
+export const VERSION: string = packageJson.version;
+
+export function run(argv: readonly string[], io: CliIo): number {
+  let command: Command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`initwise: ${error.message}\n`);
+    return ExitCode.Error;
+  }
+  switch (command.kind) {
+    case 'help':
+      io.stdout(HELP_TEXT);
+      return ExitCode.Clean;
+    case 'version':
+      io.stdout(`initwise ${VERSION}\n`);
+      return ExitCode.Clean;
+    case 'rule':
+      return runRule(command.code, io);
+    case 'check':
+      return runCheck(command, io);
+  }
+}
