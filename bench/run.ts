@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: times what users wait for and prints a table with the machine and
+ * the date. It reports against the targets but never passes or fails on time: timings
+ * depend on the machine, and a red CI run on a busy runner teaches nothing.
+ *   (a) `initwise check examples` as a whole process (what CI and pre-commit hooks pay);
+ *   (b) the language server's didChange → publishDiagnostics latency (what typing feels like);
+ *   (c) analyze() alone on a 300-line and a 20,000-line .netdef file.
+ */
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { analyze } from '../server/src/core/analyze';
+import { generateNetdef } from './generateNetdef';
+import { benchLspLatency } from './lsp-latency';
+import { formatMs, markdownTable, summarize, type Summary } from './stats';
+
+// Bundled to dist/bench/run.js; the repository root is two levels up.
+const root = path.resolve(__dirname, '..', '..');
+
+interface Row {
+  readonly what: string;
+  readonly result: Summary | Error;
+  readonly target: string;
+  readonly note?: string;
+}
+
+function timeCliCheck(runs: number): Summary {
+  const cli = path.join(root, 'dist', 'cli.js');
+  const samples: number[] = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const start = performance.now();
+    const child = spawnSync(process.execPath, [cli, 'check', 'examples'], { cwd: root, encoding: 'utf8' });
+    const elapsed = performance.now() - start;
+    if (child.status !== 0 && child.status !== 1) throw new Error(`initwise check examples exited with ${child.status}: ${child.stderr}`);
+    if (i > 0) samples.push(elapsed); // the first run warms the file-system cache
+  }
+  return summarize(samples);
+}
+
+function timeAnalyze(lines: number, runs: number): { summary: Summary; note: string } {
+  const text = generateNetdef(lines);
+  const first = analyze({ text, languageId: 'netdef' });
+  const syntaxErrors = first.findings.filter((f) => f.code === 'IW001').length;
+  if (syntaxErrors > 0) throw new Error(`the generated ${lines}-line file has ${syntaxErrors} syntax errors`);
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    analyze({ text, languageId: 'netdef' });
+    samples.push(performance.now() - start);
+  }
+  const layers = first.networks.reduce((sum, n) => sum + n.layers.length, 0);
+  return { summary: summarize(samples), note: `${first.networks.length} networks, ${layers} weight layers, ${first.findings.length} findings` };
+}
+
+function attempt<T>(what: () => T): T | Error {
+  try {
+    return what();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  console.log(`# InitWise benchmarks, ${new Date().toISOString()}\n`);
+  console.log(
+    `machine: ${os.type()} ${os.release()} (${os.arch()}), ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ` +
+      `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}\n`,
+  );
+
+  const rows: Row[] = [];
+  const cli = attempt(() => timeCliCheck(20));
+  rows.push({ what: '`initwise check examples` (whole process)', result: cli, target: 'median < 500 ms' });
+
+  let lsp: Summary | Error;
+  try {
+    lsp = summarize((await benchLspLatency()).samplesMs);
+  } catch (error) {
+    lsp = error instanceof Error ? error : new Error(String(error));
+  }
+  rows.push({ what: 'LSP didChange → publishDiagnostics', result: lsp, target: 'median < 20 ms' });
+
+  for (const [lines, runs] of [[300, 50], [20_000, 5]] as const) {
+    const timed = attempt(() => timeAnalyze(lines, runs));
+    rows.push({
+      what: `analyze(), ${lines.toLocaleString('en-US')}-line .netdef`,
+      result: timed instanceof Error ? timed : timed.summary,
+      target: '—',
+      ...(timed instanceof Error ? {} : { note: timed.note }),
+    });
+  }
+
+  console.log(
+    markdownTable(
+      ['measurement', 'runs', 'median', 'p95', 'target', 'notes'],
+      rows.map((row) =>
+        row.result instanceof Error
+          ? [row.what, '—', '—', '—', row.target, `failed: ${row.result.message.split('\n')[0]}`]
+          : [row.what, String(row.result.runs), formatMs(row.result.medianMs), formatMs(row.result.p95Ms), row.target, row.note ?? ''],
+      ),
+    ),
+  );
+  // Failures to run (not slowness) are errors: the table says which, and the status is 1.
+  if (rows.some((row) => row.result instanceof Error)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
