@@ -147,3 +147,44 @@ export function isFanScaled(semantics: InitSemantics): boolean {
   return semantics.kind === 'variance_scaling' || semantics.kind === 'kaiming' ||
     semantics.kind === 'xavier' || semantics.kind === 'orthogonal';
 }
+
+/**
+ * σ² in the initializer's own fan mode, n_mode·Var(W), measured with the layer's true fans
+ * (so PyTorch's groups-times-too-large depthwise fan_out shows up as a too-small scale,
+ * pytorch#23854). Orthogonal init normalises along the longer side of its matrix.
+ */
+export function ownModeScale(semantics: InitSemantics, variance: number, trueFans: Fans, receptiveField: number): number {
+  if (semantics.kind === 'orthogonal') return variance * Math.max(trueFans.fanOut / receptiveField, trueFans.fanIn);
+  return variance * fanFor(ownFanMode(semantics), trueFans);
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : Number(x.toPrecision(4)).toString();
+}
+
+/** The formula behind Var(W), with this layer's numbers: `2/fan_in = 2/512`. */
+export function weightVarianceFormula(semantics: InitSemantics, fans: Fans, receptiveField = 1): string {
+  const modeName = (mode: FanMode) => (mode === 'fan_avg' ? '((fan_in+fan_out)/2)' : mode);
+  switch (semantics.kind) {
+    case 'variance_scaling':
+      return `${fmt(semantics.scale)}/${modeName(semantics.mode)} = ${fmt(semantics.scale)}/${fmt(fanFor(semantics.mode, fans))}`;
+    case 'kaiming': {
+      const gain = calculateGain(semantics.nonlinearity, semantics.a);
+      const gainText = gain === undefined ? 'undefined' : fmt(gain);
+      const args = semantics.nonlinearity === 'leaky_relu' ? `'leaky_relu', ${fmt(semantics.a)}` : `'${semantics.nonlinearity}'`;
+      return `gain²/${semantics.mode}, gain = calculate_gain(${args}) = ${gainText} → ${gain === undefined ? '?' : fmt(gain * gain)}/${fmt(fanFor(semantics.mode, fans))}`;
+    }
+    case 'xavier':
+      return `gain²·2/(fan_in+fan_out) = ${fmt(semantics.gain * semantics.gain * 2)}/(${fmt(fans.fanIn)}+${fmt(fans.fanOut)})`;
+    case 'orthogonal':
+      return `gain²/max(rows, cols) = ${fmt(semantics.gain * semantics.gain)}/${fmt(Math.max(fans.fanOut / receptiveField, fans.fanIn))}`;
+    case 'normal':
+      return `std² = ${fmt(semantics.std)}²`;
+    case 'truncated_normal':
+      return `std² of N(${fmt(semantics.mean)}, ${fmt(semantics.std)}²) cut to [${fmt(semantics.low)}, ${fmt(semantics.high)}]`;
+    case 'uniform':
+      return `(high−low)²/12 = (${fmt(semantics.high)}−${fmt(semantics.low)})²/12`;
+    case 'constant':
+      return `0 (every weight = ${fmt(semantics.value)})`;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * IW101 init-activation-mismatch: an explicitly written initializer whose scale does not
+ * suit the activation its layer feeds (spec/rules.md). Decided on σ² = n·Var(W) in the
+ * initializer's own fan mode, never on names.
+ */
+import type { Fix } from '../findings';
+import { activationLabel } from '../knowledge/activations';
+import { assessInit } from '../knowledge/assess';
+import { partnerActivation } from '../knowledge/policy';
+import { compact, perLayerEffect, scaleSentence, useInitFix } from './common';
+import { kaimingMismatch } from './kaiming';
+import type { Rule } from './types';
+
+export const IW101: Rule = {
+  meta: {
+    code: 'IW101',
+    name: 'init-activation-mismatch',
+    defaultSeverity: 'warning',
+    summary:
+      "An explicitly written initializer gives the layer a weight scale that does not suit its activation (outside the activation's accepted conventions, or designed for another activation family and >25% off target).",
+    fixable: 'sometimes',
+    docs: {
+      whatItDoes:
+        'Computes σ² = n·Var(W) for the initializer you wrote, in its own fan mode (fan_in, fan_out or fan_avg) and with ' +
+        "the framework's real semantics, and compares it with what the activation after the layer needs: ReLU ≈ 2 (He), " +
+        'leaky ReLU 2/(1+s²), tanh 1 (Glorot/LeCun) up to 25/9 (PyTorch gain 5/3), GELU/SiLU/Mish ≈ 2, linear and ' +
+        'softmax heads 1. It flags a scale outside the accepted range, or an initializer designed for another family ' +
+        '(He on tanh, Glorot on ReLU) that is more than 25% off the target.',
+      whyItMatters:
+        'Each layer multiplies the signal\'s second moment by about σ²·E[φ(z)²]. Glorot on ReLU gives ×0.5 per layer: ' +
+        'after 20 layers the signal is 1e-6 of its input and the gradients vanish with it (He et al. 2015, who could ' +
+        'not train a 30-layer ReLU net with Xavier init). He on tanh pushes units into saturation and into the chaotic ' +
+        'phase, where gradients grow ×1.1–1.2 per layer.',
+      example: 'network mlp framework=pytorch {\n  input 784\n  dense 512 activation=relu init=glorot_uniform\n  dense 10 activation=softmax init=glorot_uniform\n}',
+      useInstead: 'network mlp framework=pytorch {\n  input 784\n  dense 512 activation=relu init=he_normal\n  dense 10 activation=softmax init=glorot_uniform\n}',
+      fixSafety:
+        'Both fixes ("Use INIT", and where a natural partner exists "Use ACTIVATION instead") are unsafe: they change ' +
+        'the training numerics, so they are offered as quick fixes but never applied by fix-all.',
+      whenNotToApply:
+        'Layers followed by BatchNorm/LayerNorm before their activation are not judged (normalisation resets the scale). ' +
+        'A deliberately small last layer of a network or residual branch (Fixup-style scaling, small policy heads) is ' +
+        'only flagged when too large. Pretrained weights are never judged.',
+      references: [
+        'He et al. 2015, Delving Deep into Rectifiers, https://arxiv.org/abs/1502.01852',
+        'Glorot & Bengio 2010, http://proceedings.mlr.press/v9/glorot10a.html',
+        'Poole et al. 2016, https://arxiv.org/abs/1606.05340',
+        'torch.nn.init.calculate_gain (PyTorch docs)',
+      ],
+    },
+  },
+  check({ network, report }) {
+    for (const layer of network.layers) {
+      if (!layer.init.explicit || layer.init.acceptedDefault) continue;
+      const assessment = assessInit(layer, network.pretrained);
+      // SELU layers are IW103's; all-equal weights are IW104's.
+      if (!assessment || assessment.verdict === 'ok' || assessment.policy.family === 'selu' || assessment.variance === 0) continue;
+      // A too-small last layer of a branch is deliberate (zero/small-init heads, Fixup).
+      if (layer.isLastInBranch && assessment.ratio < 1) continue;
+      // A kaiming_* told the wrong nonlinearity is IW102's finding, with its own fix.
+      if (kaimingMismatch(layer)) continue;
+      const why =
+        assessment.verdict === 'wrong-family'
+          ? `\`${layer.init.label}\` is scaled for the ${assessment.policy.family === 'tanh' ? 'ReLU' : 'tanh/linear'} family`
+          : `\`${layer.init.label}\` is outside what ${activationLabel(assessment.activation)} accepts`;
+      const recommended = layer.fixes.describeInitializer(assessment.policy.recommended);
+      const fixes: Fix[] = compact([useInitFix(layer, assessment.policy.recommended), partnerFix(layer, assessment.scale)]);
+      report({
+        span: layer.init.span ?? layer.kindSpan,
+        message: `${why}: ${scaleSentence(assessment)}; ${perLayerEffect(assessment)}. Use ${recommended}.`,
+        fixes,
+      });
+    }
+  },
+};
+
+function partnerFix(layer: Parameters<typeof useInitFix>[0], scale: number): Fix | undefined {
+  if (layer.activation === 'unknown' || !layer.activation.explicit || layer.consumer === 'unknown') return undefined;
+  // Only a fused activation can be switched in place.
+  if (layer.activation.span?.start !== layer.consumer.span?.start) return undefined;
+  const partner = partnerActivation(scale, layer.consumer);
+  if (!partner) return undefined;
+  const edits = layer.fixes.setActivation(partner);
+  if (!edits || edits.length === 0) return undefined;
+  return { title: `Use ${activationLabel(partner)} instead of ${activationLabel(layer.consumer)}`, applicability: 'unsafe', edits };
+}

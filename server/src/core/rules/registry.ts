@@ -1,0 +1,21 @@
+/**
+ * Every rule, in code order. The single list the engine runs, the docs generator
+ * renders, the CLI's `rule` command reads and the settings schema is checked against.
+ */
+import { IW001 } from './IW001';
+import { IW002 } from './IW002';
+import { IW101 } from './IW101';
+import { IW102 } from './IW102';
+import { IW103 } from './IW103';
+import { IW104 } from './IW104';
+import { IW105 } from './IW105';
+import { IW301 } from './IW301';
+import type { Rule } from './types';
+
+export const RULES: readonly Rule[] = [IW001, IW002, IW101, IW102, IW103, IW104, IW105, IW301];
+
+const BY_CODE = new Map(RULES.map((rule) => [rule.meta.code, rule]));
+
+export function ruleByCode(code: string): Rule | undefined {
+  return BY_CODE.get(code.toUpperCase());
+}

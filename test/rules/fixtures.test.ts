@@ -1,0 +1,77 @@
+/**
+ * Rule fixtures (test/fixtures/rules/IWxxx/*.netdef): every finding must be expected
+ * inline and every expectation found. Then every fix offered is applied: the file still
+ * parses, the finding is gone and no new finding appears. The harness also holds the
+ * rule metadata to the truth (fixable, titles, fixtures for every rule).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyze } from '../../server/src/core/analyze';
+import { applyEdits } from '../../server/src/core/fixes/applyEdits';
+import { RULES, ruleByCode } from '../../server/src/core/rules/registry';
+import { LineIndex } from '../../server/src/core/text';
+import { expectationKey, findingKeys, languageOf, readExpectations } from '../support/fixtures';
+
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'rules');
+
+function fixtureFiles(): string[] {
+  const out: string[] = [];
+  for (const dir of fs.readdirSync(FIXTURES).sort()) {
+    for (const file of fs.readdirSync(path.join(FIXTURES, dir)).sort()) out.push(path.join(FIXTURES, dir, file));
+  }
+  return out;
+}
+
+function codeLines(text: string, findings: ReturnType<typeof analyze>['findings']): string[] {
+  const index = new LineIndex(text);
+  return findings.map((f) => `${f.code}@${index.positionAt(f.span.start).line}`).sort();
+}
+
+describe('rule fixtures', () => {
+  for (const file of fixtureFiles()) {
+    const name = path.relative(FIXTURES, file);
+    describe(name, () => {
+      const text = fs.readFileSync(file, 'utf8');
+      const result = analyze({ text, languageId: languageOf(file) });
+
+      it('reports exactly the inline expectations', () => {
+        const expected = readExpectations(text).map(expectationKey).sort();
+        const actual = findingKeys(text, result.findings).sort();
+        assert.deepEqual(actual, expected, result.findings.map((f) => `${f.code}: ${f.message}`).join('\n'));
+      });
+
+      it('offers fixes that apply cleanly, remove their finding and add nothing', () => {
+        const before = codeLines(text, result.findings);
+        for (const finding of result.findings) {
+          const meta = ruleByCode(finding.code)!.meta;
+          if (meta.fixable === 'never') assert.equal(finding.fixes.length, 0, `${finding.code} says it is never fixable`);
+          if (meta.fixable === 'always') assert.ok(finding.fixes.length > 0, `${finding.code} says it is always fixable`);
+          for (const fix of finding.fixes) {
+            assert.ok(fix.title.length > 0, 'every fix has a title');
+            const fixed = applyEdits(text, fix.edits);
+            assert.ok(fixed !== undefined, `${fix.title}: edits overlap`);
+            const after = analyze({ text: fixed, languageId: languageOf(file) });
+            assert.deepEqual(after.findings.filter((f) => f.code === 'IW001').map((f) => f.message), [], `${fix.title} broke the file`);
+            const remaining = codeLines(fixed, after.findings);
+            const line = new LineIndex(text).positionAt(finding.span.start).line;
+            assert.ok(!remaining.includes(`${finding.code}@${line}`), `${fix.title} did not remove ${finding.code} on line ${line + 1}`);
+            const added = remaining.filter((k) => !before.includes(k));
+            assert.deepEqual(added, [], `${fix.title} introduced new findings`);
+          }
+        }
+      });
+    });
+  }
+
+  it('every rule that checks has a fixture that fires and one that stays clean', () => {
+    for (const rule of RULES.filter((r) => r.check)) {
+      const dir = path.join(FIXTURES, rule.meta.code);
+      assert.ok(fs.existsSync(dir), `no fixtures for ${rule.meta.code}`);
+      const files = fs.readdirSync(dir);
+      const fires = files.some((f) => readExpectations(fs.readFileSync(path.join(dir, f), 'utf8')).some((e) => e.code === rule.meta.code));
+      assert.ok(fires, `${rule.meta.code}: no fixture expects it to fire`);
+      assert.ok(files.some((f) => f.startsWith('clean')), `${rule.meta.code}: no clean fixture`);
+    }
+  });
+});
