@@ -1,0 +1,92 @@
+/**
+ * What package.json contributes for the client: the settings schema and the commands.
+ * Built from the rule registry, so every rule has a severity setting and no setting
+ * names a rule that does not exist; test/lsp/manifest.test.ts fails when package.json
+ * drifts from this (and rewrites it under UPDATE_GOLDEN=1).
+ *
+ * Not bundled into the extension: VS Code reads the manifest, not this file.
+ */
+import type { RuleMeta } from '../../server/src/core/rules/types';
+import { CLIENT_COMMANDS, CONFIGURATION_DEFAULTS, SEVERITY_LEVELS } from '../../server/src/protocol';
+
+export interface CommandContribution {
+  command: string;
+  title: string;
+  category: string;
+}
+
+export function commandContributions(): CommandContribution[] {
+  return [
+    { command: CLIENT_COMMANDS.restartServer, title: 'Restart Language Server', category: 'InitWise' },
+    { command: CLIENT_COMMANDS.showRuleDocs, title: 'Show Rule Documentation', category: 'InitWise' },
+  ];
+}
+
+export function configurationContribution(rules: readonly RuleMeta[]): Record<string, unknown> {
+  const severityProperties: Record<string, unknown> = {};
+  for (const rule of [...rules].sort((a, b) => a.code.localeCompare(b.code))) {
+    severityProperties[rule.code] = {
+      type: 'string',
+      enum: [...SEVERITY_LEVELS],
+      default: rule.defaultSeverity,
+      markdownDescription: `\`${rule.name}\`: ${rule.summary} (default: ${rule.defaultSeverity})`,
+    };
+  }
+  return {
+    title: 'InitWise',
+    properties: {
+      'initwise.enable': {
+        type: 'boolean',
+        default: CONFIGURATION_DEFAULTS.enable,
+        scope: 'resource',
+        description: 'Lint netdef and Python files with InitWise.',
+      },
+      'initwise.severity': {
+        type: 'object',
+        default: {},
+        scope: 'resource',
+        markdownDescription:
+          'Severity per rule code, e.g. `{ "IW301": "off", "IW101": "error" }`. Rules not listed keep their default.',
+        properties: severityProperties,
+        additionalProperties: false,
+      },
+      'initwise.select': {
+        type: 'array',
+        items: { type: 'string' },
+        default: [],
+        scope: 'resource',
+        markdownDescription: 'Rule codes or prefixes to run (`IW1` selects IW101–IW199); empty runs every rule. As the CLI\'s `--select`.',
+      },
+      'initwise.ignore': {
+        type: 'array',
+        items: { type: 'string' },
+        default: [],
+        scope: 'resource',
+        markdownDescription: 'Rule codes or prefixes to skip; wins over `initwise.select`. As the CLI\'s `--ignore`.',
+      },
+      'initwise.simulation.band': {
+        type: 'number',
+        default: CONFIGURATION_DEFAULTS.band,
+        exclusiveMinimum: 1,
+        scope: 'resource',
+        markdownDescription:
+          'IW201–IW204: how far (a factor either way) the depth-caused drift of the simulated signal or gradient may go before a finding.',
+      },
+      'initwise.debounceMs': {
+        type: 'number',
+        default: CONFIGURATION_DEFAULTS.debounceMs,
+        minimum: 0,
+        maximum: CONFIGURATION_DEFAULTS.maxDebounceMs,
+        scope: 'resource',
+        description: 'Milliseconds to wait after a change before linting, so a burst of keystrokes is linted once.',
+      },
+      'initwise.trace.server': {
+        type: 'string',
+        enum: ['off', 'messages', 'verbose'],
+        default: 'off',
+        scope: 'window',
+        description: 'Traces the communication between VS Code and the InitWise language server (in the InitWise output).',
+      },
+    },
+  };
+}

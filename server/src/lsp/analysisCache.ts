@@ -1,0 +1,77 @@
+/**
+ * One analysis per document version and settings. Diagnostics, hover and fix-all all
+ * read the same result, so a hover right after a keystroke costs nothing extra, and
+ * what the hover explains is what the diagnostics judged.
+ */
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyze, type AnalysisResult } from '../core/analyze';
+import type { CancellationSignal } from '../core/cancellation';
+import type { LanguageId } from '../core/frontends/types';
+import type { Settings } from '../core/settings';
+import { LineIndex } from '../core/text';
+
+export interface DocumentAnalysis {
+  readonly uri: string;
+  readonly version: number;
+  readonly text: string;
+  readonly index: LineIndex;
+  readonly result: AnalysisResult;
+}
+
+interface Entry {
+  readonly analysis: DocumentAnalysis;
+  readonly settings: Settings;
+}
+
+/**
+ * Which engine frontend reads a document. The language id decides; the file extension
+ * is the fallback for clients that attach without one (a Neovim buffer with no filetype).
+ */
+export function engineLanguage(document: Pick<TextDocument, 'languageId' | 'uri'>): LanguageId | undefined {
+  if (document.languageId === 'netdef') return 'netdef';
+  if (document.languageId === 'python') return 'python';
+  const path = document.uri.toLowerCase().split(/[?#]/)[0] ?? '';
+  if (path.endsWith('.netdef')) return 'netdef';
+  if (path.endsWith('.py') || path.endsWith('.pyi')) return 'python';
+  return undefined;
+}
+
+export class AnalysisCache {
+  private readonly entries = new Map<string, Entry>();
+
+  /**
+   * The analysis of the document as it is now. Reuses the cached one when version and
+   * settings match; otherwise analyses (synchronously: the engine is fast enough that a
+   * hover or code action can afford it) and caches. Throws AnalysisCancelled when
+   * `signal` fires, and whatever the engine throws: callers decide how to report it.
+   */
+  get(
+    document: TextDocument,
+    language: LanguageId,
+    settings: Settings,
+    signal?: CancellationSignal,
+  ): DocumentAnalysis {
+    const cached = this.entries.get(document.uri);
+    if (cached && cached.analysis.version === document.version && cached.settings === settings) return cached.analysis;
+
+    const text = document.getText();
+    const result = analyze({ text, languageId: language }, settings, signal);
+    const analysis: DocumentAnalysis = {
+      uri: document.uri,
+      version: document.version,
+      text,
+      index: new LineIndex(text),
+      result,
+    };
+    this.entries.set(document.uri, { analysis, settings });
+    return analysis;
+  }
+
+  delete(uri: string): void {
+    this.entries.delete(uri);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Code actions, built without server-side state from what each diagnostic carries in
+ * `data` (its fixes and the document version they were computed for). A request whose
+ * diagnostics belong to an older version gets nothing: the editor asks again once the
+ * fresh diagnostics arrive, and a stale edit is never applied.
+ */
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
+import { DIAGNOSTIC_SOURCE, FIX_ALL_KIND, SERVER_COMMANDS, isDiagnosticData, type WireFix } from '../protocol';
+
+export interface CodeActionContextInfo {
+  readonly uri: string;
+  /** The document's version now. */
+  readonly version: number;
+  /** Whether the client applies versioned `documentChanges` (then a stale edit is refused by the client too). */
+  readonly supportsDocumentChanges: boolean;
+  /**
+   * Fixes for a diagnostic that came back without `data` (some clients drop it),
+   * found by code and range in an analysis of the current version.
+   */
+  readonly fixesFromCurrentAnalysis: (diagnostic: Diagnostic) => WireFix[];
+  /** The safe, non-overlapping fix-all edits for the current version (computed lazily). */
+  readonly fixAllEdits: () => TextEdit[];
+}
+
+export function codeActions(params: CodeActionParams, info: CodeActionContextInfo): CodeAction[] {
+  const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
+  const stale = ours.some((d) => isDiagnosticData(d.data) && d.data.version !== info.version);
+  if (stale) return [];
+
+  const actions: CodeAction[] = [];
+  const only = params.context.only;
+
+  if (kindRequested(only, CodeActionKind.QuickFix)) {
+    for (const diagnostic of ours) {
+      const fixes = isDiagnosticData(diagnostic.data) ? diagnostic.data.fixes : info.fixesFromCurrentAnalysis(diagnostic);
+      const preferred = fixes.find((fix) => fix.applicability === 'safe');
+      for (const fix of fixes) {
+        actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: fix === preferred,
+          edit: workspaceEdit(info, fix.edits),
+        });
+      }
+      const code = typeof diagnostic.code === 'string' ? diagnostic.code : undefined;
+      if (code) {
+        actions.push({
+          title: `Show docs for ${code}`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          command: { title: `Show docs for ${code}`, command: SERVER_COMMANDS.openRuleDocs, arguments: [code] },
+        });
+      }
+    }
+  }
+
+  // Fix-all is a source action: VS Code lists it under "Source Action…" and runs it on save
+  // when `editor.codeActionsOnSave` asks for source.fixAll; it is offered only when it would do something.
+  if (kindRequested(only, FIX_ALL_KIND)) {
+    const edits = info.fixAllEdits();
+    if (edits.length > 0) {
+      actions.push({
+        title: 'Fix all safe InitWise fixes in file',
+        kind: FIX_ALL_KIND,
+        edit: workspaceEdit(info, edits),
+      });
+    }
+  }
+  return actions;
+}
+
+/**
+ * Code action kinds are hierarchical: a request for `source.fixAll` or `source` also
+ * wants `source.fixAll.initwise`. No `only` means every kind.
+ */
+export function kindRequested(only: readonly string[] | undefined, kind: string): boolean {
+  if (only === undefined || only.length === 0) return true;
+  return only.some((requested) => kind === requested || kind.startsWith(`${requested}.`));
+}
+
+function workspaceEdit(info: CodeActionContextInfo, edits: TextEdit[]): WorkspaceEdit {
+  if (info.supportsDocumentChanges) {
+    return { documentChanges: [{ textDocument: { uri: info.uri, version: info.version }, edits }] };
+  }
+  return { changes: { [info.uri]: edits } };
+}

@@ -1,0 +1,137 @@
+/**
+ * Hover on a weight layer: the numbers behind every verdict (fans, Var(W), σ_w², the
+ * recommendation for the activation, this layer's own gains and the simulated
+ * variances), from the same explainLayer() the CLI's JSON uses.
+ *
+ * A statement inside `repeat N { … }` is N layers sharing one span. The hover shows the
+ * first instance and, for every number that changes between instances (the first one
+ * sees the input width, deeper ones see the drifted signal), the range across them.
+ */
+import { MarkupKind, type Hover } from 'vscode-languageserver/node';
+import { explainLayer, type LayerExplanation } from '../core/knowledge/explain';
+import type { Network, WeightLayer } from '../core/ir';
+import type { DocumentAnalysis } from './analysisCache';
+import { spanContains, toRange } from './convert';
+import { formatNumber } from '../core/format/numbers';
+
+interface LayerGroup {
+  readonly network: Network;
+  readonly networkIndex: number;
+  /** Every instance of the statement, first first. */
+  readonly layers: readonly WeightLayer[];
+}
+
+export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | null {
+  const group = layerGroupAt(analysis, offset);
+  if (!group) return null;
+  const simulation = analysis.result.simulations[group.networkIndex];
+  const explanations = group.layers.map((layer) =>
+    explainLayer(group.network, layer, simulation?.layers[layer.index]),
+  );
+  const first = group.layers[0];
+  if (!first) return null;
+  return {
+    contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations) },
+    range: toRange(analysis.index, first.span),
+  };
+}
+
+/**
+ * The innermost weight-layer statement under the cursor. Spans of different statements
+ * never nest (a layer is one line), but repeat instances share theirs exactly.
+ */
+function layerGroupAt(analysis: DocumentAnalysis, offset: number): LayerGroup | undefined {
+  let best: LayerGroup | undefined;
+  analysis.result.networks.forEach((network, networkIndex) => {
+    const hits = network.layers.filter((layer) => spanContains(layer.span, offset));
+    const first = hits.reduce<WeightLayer | undefined>(
+      (a, b) => (a === undefined || length(b) < length(a) || (length(b) === length(a) && b.index < a.index) ? b : a),
+      undefined,
+    );
+    if (!first) return;
+    if (best && length(best.layers[0]!) <= length(first)) return;
+    const layers = hits
+      .filter((layer) => layer.span.start === first.span.start && layer.span.end === first.span.end)
+      .sort((a, b) => a.index - b.index);
+    best = { network, networkIndex, layers };
+  });
+  return best;
+}
+
+function length(layer: WeightLayer): number {
+  return layer.span.end - layer.span.start;
+}
+
+export function renderHover(group: LayerGroup, explanations: readonly LayerExplanation[]): string {
+  const first = explanations[0]!;
+  const count = explanations.length;
+  const pick = (get: (e: LayerExplanation) => number | undefined) => numbers(explanations.map(get));
+
+  const position = `layer ${group.layers[0]!.index + 1} of ${group.network.layers.length} in \`${escapeCode(group.network.name)}\``;
+  const title = `**${first.kind}** ${pick((e) => e.fanIn)} → ${pick((e) => e.fanOut)}` +
+    (count > 1 ? ` · ×${count} (repeat)` : '');
+
+  const formula = first.weightVarianceFormula ? `${code(first.weightVarianceFormula)} = ` : '';
+  const rows: [string, string][] = [
+    ['activation', code(first.activation)],
+    ['initializer', code(first.initializer)],
+    ['Var(W)', `${formula}${pick((e) => e.weightVariance)}`],
+    ['σ_w² = fan_in·Var(W)', pick((e) => e.sigmaW2)],
+    [`recommended for ${code(first.activation)}`, recommendation(explanations)],
+    ['forward factor (this layer)', pick((e) => e.forwardFactor)],
+    ['backward factor (this layer)', pick((e) => e.backwardFactor)],
+    ['forward variance (simulated)', pick((e) => e.forwardVariance)],
+    ['gradient variance (simulated)', pick((e) => e.gradientVariance)],
+  ];
+
+  const lines = [
+    title,
+    '',
+    `fan_in → fan_out, ${position}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([label, value]) => `| ${label} | ${value} |`),
+  ];
+  if (count > 1) {
+    lines.push('', `Values are for the first of the ${count} repeated instances; a range in parentheses spans all of them.`);
+  }
+  const unknowns = [...new Set(explanations.flatMap((e) => e.unknowns))];
+  if (unknowns.length > 0) lines.push('', `Not known: ${unknowns.map(escapeText).join('; ')}.`);
+  return lines.join('\n');
+}
+
+function recommendation(explanations: readonly LayerExplanation[]): string {
+  const first = explanations[0]!;
+  const variance = numbers(explanations.map((e) => e.recommendedVariance));
+  const sigma = numbers(explanations.map((e) => e.recommendedSigmaW2));
+  return `${code(first.recommendedInit)}: Var(W) = ${variance}, σ_w² = ${sigma}`;
+}
+
+/**
+ * The first instance's value, plus `(min … max)` when the instances disagree; `?` when
+ * the first is unknown (its widths could not be resolved).
+ */
+function numbers(values: readonly (number | undefined)[]): string {
+  const first = values[0];
+  if (first === undefined) return '?';
+  const known = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
+  if (known.length < 2) return formatNumber(first);
+  const min = Math.min(...known);
+  const max = Math.max(...known);
+  const differs = formatNumber(min) !== formatNumber(max);
+  return differs ? `${formatNumber(first)} (${formatNumber(min)} … ${formatNumber(max)})` : formatNumber(first);
+}
+
+function code(text: string): string {
+  return `\`${escapeCode(text)}\``;
+}
+
+/** Inside a table cell a pipe ends the cell, even in a code span; backticks would end the span. */
+function escapeCode(text: string): string {
+  return text.replace(/`/g, "'").replace(/\|/g, '\\|');
+}
+
+function escapeText(text: string): string {
+  return text.replace(/([\\`*_[\]|<>])/g, '\\$1');
+}

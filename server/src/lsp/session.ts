@@ -1,0 +1,220 @@
+/**
+ * One language-server session: wires the connection's requests and notifications to
+ * the scheduler, the analysis cache, and the diagnostics / code action / hover
+ * builders. It owns the open documents and the per-document settings.
+ *
+ * Whatever goes wrong while analysing one document is logged and contained to that
+ * document: the session keeps serving the others.
+ */
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type CodeAction,
+  type CodeActionParams,
+  type Connection,
+  type Diagnostic,
+  type ExecuteCommandParams,
+  type Hover,
+  type HoverParams,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { AnalysisCancelled } from '../core/cancellation';
+import { FIX_ALL_KIND, SERVER_COMMANDS, ruleDocsUrl, type WireFix } from '../protocol';
+import { AnalysisCache, engineLanguage, type DocumentAnalysis } from './analysisCache';
+import { codeActions } from './codeActions';
+import { toRange, toTextEdit } from './convert';
+import { toDiagnostic } from './diagnostics';
+import { selectSafeFixes } from './fixAll';
+import { hoverAt } from './hover';
+import { Scheduler } from './scheduler';
+import { SettingsStore, type ServerSettings } from './settings';
+
+const SERVER_VERSION = '0.1.0';
+
+export class Session {
+  private readonly documents = new TextDocuments(TextDocument);
+  private readonly cache = new AnalysisCache();
+  private readonly scheduler: Scheduler;
+  private settings!: SettingsStore;
+  private supportsDocumentChanges = false;
+  private supportsShowDocument = false;
+
+  constructor(private readonly connection: Connection) {
+    this.scheduler = new Scheduler(
+      (uri, signal) => this.lint(uri, signal),
+      (uri, error) => this.logError(`linting ${uri}`, error),
+    );
+  }
+
+  listen(): void {
+    const { connection, documents } = this;
+    connection.onInitialize((params) => this.initialize(params));
+    connection.onInitialized(() => this.initialized());
+    connection.onDidChangeConfiguration((change) => {
+      this.settings.onDidChange(change.settings);
+      this.cache.clear();
+      for (const document of documents.all()) this.scheduler.schedule(document.uri, 0);
+    });
+
+    // TextDocuments fires onDidChangeContent right after onDidOpen for the same open;
+    // an open is linted at once, so that echo is skipped.
+    const justOpened = new Set<string>();
+    documents.onDidOpen(({ document }) => {
+      justOpened.add(document.uri);
+      this.scheduler.schedule(document.uri, 0);
+    });
+    documents.onDidChangeContent(({ document }) => {
+      if (justOpened.delete(document.uri)) return;
+      this.scheduler.schedule(document.uri, this.settings.peek(document.uri).debounceMs);
+    });
+    documents.onDidClose(({ document }) => this.close(document.uri));
+
+    connection.onCodeAction((params) => this.guard('code actions', [], () => this.codeActions(params)));
+    connection.onHover((params) => this.guard('hover', null, () => this.hover(params)));
+    connection.onExecuteCommand((params) => this.guard('command', null, () => this.executeCommand(params)));
+    connection.onShutdown(() => this.scheduler.dispose());
+
+    documents.listen(connection);
+    connection.listen();
+  }
+
+  private initialize(params: InitializeParams): InitializeResult {
+    const capabilities = params.capabilities;
+    this.settings = new SettingsStore(this.connection, params.initializationOptions);
+    this.settings.enablePull(capabilities.workspace?.configuration === true);
+    this.supportsDocumentChanges = capabilities.workspace?.workspaceEdit?.documentChanges === true;
+    this.supportsShowDocument = capabilities.window?.showDocument?.support === true;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+        hoverProvider: true,
+        executeCommandProvider: { commands: [SERVER_COMMANDS.openRuleDocs] },
+      },
+      serverInfo: { name: 'initwise', version: SERVER_VERSION },
+    };
+  }
+
+  private initialized(): void {
+    // Without this registration VS Code does not tell a pull-model server that settings changed.
+    void this.connection.client
+      .register(DidChangeConfigurationNotification.type, undefined)
+      .catch(() => {
+        // A client without dynamic registration pushes changes anyway (or never changes settings).
+      });
+  }
+
+  private close(uri: string): void {
+    this.scheduler.cancel(uri);
+    this.cache.delete(uri);
+    this.settings.forget(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** Analyses the current version of `uri` and publishes, unless a newer version exists by then. */
+  private async lint(uri: string, signal: AbortSignal): Promise<void> {
+    const settings = await this.settings.get(uri);
+    const document = this.documents.get(uri);
+    if (signal.aborted || !document) return;
+    const language = engineLanguage(document);
+    if (!language) return;
+    const version = document.version;
+
+    let diagnostics: Diagnostic[] = [];
+    if (settings.enable) {
+      try {
+        const analysis = this.cache.get(document, language, settings.engine, signal);
+        diagnostics = analysis.result.findings.map((finding) => toDiagnostic(finding, uri, version, analysis.index));
+      } catch (error) {
+        if (error instanceof AnalysisCancelled) return;
+        // Publish nothing rather than keep the previous version's findings at shifted ranges.
+        this.logError(`analysing ${uri} (version ${version})`, error);
+      }
+    }
+    // The guarantee: results for anything but the document's current version are dropped.
+    if (signal.aborted || this.documents.get(uri)?.version !== version) return;
+    await this.connection.sendDiagnostics({ uri, version, diagnostics });
+  }
+
+  private async currentAnalysis(uri: string): Promise<{ analysis: DocumentAnalysis; settings: ServerSettings } | undefined> {
+    const settings = await this.settings.get(uri);
+    const document = this.documents.get(uri);
+    if (!document || !settings.enable) return undefined;
+    const language = engineLanguage(document);
+    if (!language) return undefined;
+    return { analysis: this.cache.get(document, language, settings.engine), settings };
+  }
+
+  private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
+    const uri = params.textDocument.uri;
+    const current = await this.currentAnalysis(uri);
+    if (!current) return [];
+    const { analysis } = current;
+    return codeActions(params, {
+      uri,
+      version: analysis.version,
+      supportsDocumentChanges: this.supportsDocumentChanges,
+      fixesFromCurrentAnalysis: (diagnostic) => fixesMatching(analysis, diagnostic),
+      fixAllEdits: () => selectSafeFixes(analysis.result.findings).map((edit) => toTextEdit(analysis.index, edit)),
+    });
+  }
+
+  private async hover(params: HoverParams): Promise<Hover | null> {
+    const current = await this.currentAnalysis(params.textDocument.uri);
+    if (!current) return null;
+    const { analysis } = current;
+    return hoverAt(analysis, analysis.index.offsetAt(params.position));
+  }
+
+  private async executeCommand(params: ExecuteCommandParams): Promise<null> {
+    if (params.command !== SERVER_COMMANDS.openRuleDocs) return null;
+    const code: unknown = params.arguments?.[0];
+    if (typeof code !== 'string' || !/^IW\d{3}$/.test(code)) return null;
+    const url = ruleDocsUrl(code);
+    if (this.supportsShowDocument) {
+      await this.connection.window.showDocument({ uri: url, external: true });
+    } else {
+      this.connection.window.showInformationMessage(`${code} docs: ${url}`);
+    }
+    return null;
+  }
+
+  /** Runs a request handler; an engine failure becomes a logged error and an empty answer, never a crash. */
+  private async guard<T>(what: string, fallback: T, handler: () => Promise<T>): Promise<T> {
+    try {
+      return await handler();
+    } catch (error) {
+      this.logError(what, error);
+      return fallback;
+    }
+  }
+
+  private logError(what: string, error: unknown): void {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.connection.console.error(`initwise: error while ${what}: ${detail}`);
+  }
+}
+
+/** Fixes for a diagnostic that lost its `data`: the current finding with the same code and range. */
+function fixesMatching(analysis: DocumentAnalysis, diagnostic: Diagnostic): WireFix[] {
+  const finding = analysis.result.findings.find((f) => {
+    if (f.code !== diagnostic.code) return false;
+    const range = toRange(analysis.index, f.span);
+    return (
+      range.start.line === diagnostic.range.start.line &&
+      range.start.character === diagnostic.range.start.character &&
+      range.end.line === diagnostic.range.end.line &&
+      range.end.character === diagnostic.range.end.character
+    );
+  });
+  if (!finding) return [];
+  return finding.fixes.map((fix) => ({
+    title: fix.title,
+    applicability: fix.applicability,
+    edits: fix.edits.map((edit) => toTextEdit(analysis.index, edit)),
+  }));
+}

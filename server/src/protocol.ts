@@ -1,0 +1,140 @@
+/**
+ * What the extension client and the language server agree on: the settings section
+ * and its shape, command ids, the code-action kind for fix-all, and the payload a
+ * diagnostic carries so code actions can be built without server-side state.
+ *
+ * Imported by both sides, so it depends on nothing but plain types: no vscode, no
+ * LSP library (the client bundle must not pull the server's libraries in).
+ */
+
+/** Every rule's docs page is `${DOCS_BASE_URL}/IWxxx.md` (generated from rule metadata). */
+export const DOCS_BASE_URL = 'https://github.com/initwise/initwise/blob/main/docs/rules';
+
+export function ruleDocsUrl(code: string): string {
+  return `${DOCS_BASE_URL}/${code}.md`;
+}
+
+/** The `source` field of every diagnostic, and the client id (so `initwise.trace.server` works). */
+export const DIAGNOSTIC_SOURCE = 'initwise';
+
+/** The workspace/configuration section the server asks for. */
+export const CONFIGURATION_SECTION = 'initwise';
+
+/**
+ * A sub-kind of `source.fixAll`, so `editor.codeActionsOnSave: { "source.fixAll": "explicit" }`
+ * and the more specific `"source.fixAll.initwise"` both select it.
+ */
+export const FIX_ALL_KIND = 'source.fixAll.initwise';
+
+/** Commands the VS Code client contributes (declared in package.json's contributes.commands). */
+export const CLIENT_COMMANDS = {
+  restartServer: 'initwise.restartServer',
+  showRuleDocs: 'initwise.showRuleDocs',
+} as const;
+
+/**
+ * A command the server executes itself (workspace/executeCommand), so "Show docs for
+ * IWxxx" works in any client: the server answers with window/showDocument. Its id
+ * differs from the client's command because vscode-languageclient registers server
+ * commands in VS Code and two registrations of one id collide.
+ */
+export const SERVER_COMMANDS = {
+  openRuleDocs: 'initwise.server.openRuleDocs',
+} as const;
+
+export type SeverityLevel = 'error' | 'warning' | 'info' | 'hint' | 'off';
+export const SEVERITY_LEVELS: readonly SeverityLevel[] = ['error', 'warning', 'info', 'hint', 'off'];
+
+export type TraceLevel = 'off' | 'messages' | 'verbose';
+
+/**
+ * The `initwise` settings section as the client sends it (VS Code settings, Neovim's
+ * `settings`/`init_options`). Every field is optional: the server validates and fills
+ * defaults, because this is user input.
+ */
+export interface InitWiseConfiguration {
+  enable?: boolean;
+  /** Per-rule severity override, e.g. { "IW301": "off", "IW101": "error" }. */
+  severity?: Record<string, SeverityLevel>;
+  simulation?: { band?: number };
+  /** Rule codes or prefixes to run (empty: all), as the CLI's --select. */
+  select?: string[];
+  /** Rule codes or prefixes to skip, as the CLI's --ignore; wins over select. */
+  ignore?: string[];
+  debounceMs?: number;
+  trace?: { server?: TraceLevel };
+}
+
+export const CONFIGURATION_DEFAULTS = {
+  enable: true,
+  band: 100,
+  /** Short enough that a keystroke's diagnostics arrive within ~20 ms, long enough to coalesce a burst. */
+  debounceMs: 10,
+  /** Larger values would make the editor feel dead; the server clamps to this. */
+  maxDebounceMs: 5000,
+} as const;
+
+/** Zero-based LSP position and range, restated here so this file needs no LSP import. */
+export interface WirePosition {
+  line: number;
+  character: number;
+}
+export interface WireRange {
+  start: WirePosition;
+  end: WirePosition;
+}
+
+export interface WireTextEdit {
+  range: WireRange;
+  newText: string;
+}
+
+export interface WireFix {
+  title: string;
+  applicability: 'safe' | 'unsafe';
+  edits: WireTextEdit[];
+}
+
+/**
+ * `diagnostic.data`: everything a code action needs. `version` is the document version
+ * the ranges refer to; a code action for any other version is refused.
+ */
+export interface DiagnosticData {
+  version: number;
+  fixes: WireFix[];
+}
+
+export function isDiagnosticData(value: unknown): value is DiagnosticData {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { version?: unknown; fixes?: unknown };
+  return typeof v.version === 'number' && Array.isArray(v.fixes) && v.fixes.every(isWireFix);
+}
+
+function isWireFix(value: unknown): value is WireFix {
+  if (typeof value !== 'object' || value === null) return false;
+  const f = value as { title?: unknown; applicability?: unknown; edits?: unknown };
+  return (
+    typeof f.title === 'string' &&
+    (f.applicability === 'safe' || f.applicability === 'unsafe') &&
+    Array.isArray(f.edits) &&
+    f.edits.every(isWireTextEdit)
+  );
+}
+
+function isWireTextEdit(value: unknown): value is WireTextEdit {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as { range?: unknown; newText?: unknown };
+  return typeof e.newText === 'string' && isWireRange(e.range);
+}
+
+function isWireRange(value: unknown): value is WireRange {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as { start?: unknown; end?: unknown };
+  return isWirePosition(r.start) && isWirePosition(r.end);
+}
+
+function isWirePosition(value: unknown): value is WirePosition {
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as { line?: unknown; character?: unknown };
+  return Number.isInteger(p.line) && Number.isInteger(p.character);
+}

@@ -1,0 +1,120 @@
+/** The server's pure pieces, without a process: fix-all selection, kind matching, the scheduler. */
+import { strict as assert } from 'node:assert';
+import type { Finding, Fix } from '../../server/src/core/findings';
+import { kindRequested } from '../../server/src/lsp/codeActions';
+import { selectSafeFixes } from '../../server/src/lsp/fixAll';
+import { Scheduler } from '../../server/src/lsp/scheduler';
+
+function fix(applicability: Fix['applicability'], ...spans: [number, number, string][]): Fix {
+  return { title: 't', applicability, edits: spans.map(([start, end, newText]) => ({ span: { start, end }, newText })) };
+}
+
+function finding(...fixes: Fix[]): Finding {
+  return { code: 'IW301', severity: 'info', span: { start: 0, end: 1 }, message: 'm', fixes, related: [] };
+}
+
+describe('lsp: fix-all selection', () => {
+  it('takes safe fixes only, in document order', () => {
+    const edits = selectSafeFixes([finding(fix('safe', [20, 25, 'b'])), finding(fix('unsafe', [0, 3, 'x']), fix('safe', [5, 8, 'a']))]);
+    assert.deepEqual(edits.map((e) => e.newText), ['a', 'b']);
+  });
+
+  it('skips a fix that overlaps one already taken, whole (never half of a fix)', () => {
+    const edits = selectSafeFixes([
+      finding(fix('safe', [0, 10, 'first'])),
+      finding(fix('safe', [5, 12, 'overlaps'], [40, 41, 'would-be-half'])),
+      finding(fix('safe', [10, 12, 'adjacent'])),
+    ]);
+    assert.deepEqual(edits.map((e) => e.newText), ['first', 'adjacent']);
+  });
+
+  it('treats two insertions at one point as a conflict (their order would be arbitrary)', () => {
+    const edits = selectSafeFixes([finding(fix('safe', [7, 7, 'a'])), finding(fix('safe', [7, 7, 'b']))]);
+    assert.equal(edits.length, 1);
+  });
+});
+
+describe('lsp: code action kinds', () => {
+  it('matches hierarchically', () => {
+    assert.ok(kindRequested(undefined, 'source.fixAll.initwise'));
+    assert.ok(kindRequested([], 'quickfix'));
+    assert.ok(kindRequested(['source'], 'source.fixAll.initwise'));
+    assert.ok(kindRequested(['source.fixAll'], 'source.fixAll.initwise'));
+    assert.ok(kindRequested(['source.fixAll.initwise'], 'source.fixAll.initwise'));
+    assert.ok(!kindRequested(['quickfix'], 'source.fixAll.initwise'));
+    assert.ok(!kindRequested(['source.fix'], 'source.fixAll.initwise'), 'prefix by segment, not by characters');
+    assert.ok(!kindRequested(['source.fixAll'], 'quickfix'));
+  });
+});
+
+describe('lsp: scheduler', () => {
+  function deferred(): { promise: Promise<void>; resolve: () => void } {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  }
+
+  it('runs a burst once, after it', async () => {
+    const runs: string[] = [];
+    const done = deferred();
+    const scheduler = new Scheduler(async (key) => {
+      runs.push(key);
+      done.resolve();
+      return Promise.resolve();
+    }, assert.fail);
+    for (let i = 0; i < 10; i++) scheduler.schedule('a', 5);
+    await done.promise;
+    assert.deepEqual(runs, ['a']);
+    scheduler.dispose();
+  });
+
+  it('aborts the run in flight when the key is rescheduled, and reports errors instead of throwing', async () => {
+    const signals: AbortSignal[] = [];
+    const firstStarted = deferred();
+    const releaseFirst = deferred();
+    const second = deferred();
+    const reported = deferred();
+    const errors: unknown[] = [];
+    const scheduler = new Scheduler(
+      async (_key, signal) => {
+        signals.push(signal);
+        if (signals.length === 1) {
+          firstStarted.resolve();
+          await releaseFirst.promise;
+          throw new Error('boom');
+        }
+        second.resolve();
+      },
+      (_key, error) => {
+        errors.push(error);
+        reported.resolve();
+      },
+    );
+    scheduler.schedule('a', 0);
+    await firstStarted.promise;
+    scheduler.schedule('a', 0);
+    assert.equal(signals[0]!.aborted, true, 'superseded run is aborted');
+    await second.promise;
+    assert.equal(signals[1]!.aborted, false);
+    releaseFirst.resolve();
+    await reported.promise;
+    assert.equal((errors[0] as Error).message, 'boom');
+    scheduler.dispose();
+  });
+
+  it('cancel drops a pending run', async () => {
+    const ran: string[] = [];
+    const later = deferred();
+    const scheduler = new Scheduler((key) => {
+      ran.push(key);
+      if (key === 'b') later.resolve();
+      return Promise.resolve();
+    }, assert.fail);
+    scheduler.schedule('a', 1);
+    scheduler.schedule('b', 10);
+    scheduler.cancel('a');
+    // Timers fire in order of their deadlines: had 'a' survived, it would have run before 'b'.
+    await later.promise;
+    assert.deepEqual(ran, ['b']);
+  });
+});
