@@ -75,7 +75,8 @@ async function main(): Promise<void> {
 
   let lsp: Summary | Error;
   try {
-    lsp = summarize((await benchLspLatency()).samplesMs);
+    const latency = await benchLspLatency();
+    lsp = { runs: latency.samples, medianMs: latency.medianMs, p95Ms: latency.p95Ms };
   } catch (error) {
     lsp = error instanceof Error ? error : new Error(String(error));
   }

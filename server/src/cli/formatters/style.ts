@@ -6,12 +6,12 @@
 import type { Severity } from '../../core/findings';
 
 export interface Style {
-  bold(text: string): string;
-  dim(text: string): string;
-  severity(severity: Severity, text: string): string;
-  added(text: string): string;
-  removed(text: string): string;
-  hunk(text: string): string;
+  readonly bold: (text: string) => string;
+  readonly dim: (text: string) => string;
+  readonly severity: (severity: Severity, text: string) => string;
+  readonly added: (text: string) => string;
+  readonly removed: (text: string) => string;
+  readonly hunk: (text: string) => string;
 }
 
 const identity = (text: string) => text;
