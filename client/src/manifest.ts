@@ -29,7 +29,7 @@ export function configurationContribution(rules: readonly RuleMeta[]): Record<st
       type: 'string',
       enum: [...SEVERITY_LEVELS],
       default: rule.defaultSeverity,
-      markdownDescription: `\`${rule.name}\`: ${rule.summary} (default: ${rule.defaultSeverity})`,
+      markdownDescription: `\`${rule.name}\` (default: ${rule.defaultSeverity}). ${rule.summary}`,
     };
   }
   return {
