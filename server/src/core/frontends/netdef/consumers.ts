@@ -1,0 +1,99 @@
+/**
+ * The last step of lowering: which activation each layer's output really feeds, and
+ * which layers end a branch. Works on drafts (the lowered ops plus markers for lines
+ * that could not be read) and then freezes them into IR ops.
+ */
+import type { ActivationOp, DropoutOp, FlattenOp, NormOp, Op, WeightLayer } from '../../ir';
+import type { Span } from '../../text';
+import type { NetdefFixBuilder } from './fixBuilder';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A weight layer while lowering is still deciding its consumer and branch position. */
+export type MutableWeightLayer = Mutable<WeightLayer>;
+
+export type Draft =
+  | { readonly op: 'layer'; readonly layer: MutableWeightLayer; readonly fixes: NetdefFixBuilder; readonly activationSpan: Span | undefined }
+  | { readonly op: 'other'; readonly value: ActivationOp | NormOp | DropoutOp | FlattenOp; readonly activationSpan?: Span }
+  | { readonly op: 'residual'; readonly scale: number; readonly body: Draft[]; readonly span: Span }
+  /**
+   * A line that could not be read (unknown statement, unknown activation): it may be
+   * anything, so a layer before it has an unknown consumer. Dropped from the IR.
+   */
+  | { readonly op: 'opaque' };
+
+/**
+ * Sets every layer's consumer and normalizedBeforeActivation, and isLastInBranch for
+ * the last layer of the network and of each residual body. A layer with a non-linear
+ * fused activation feeds that; otherwise the first stand-alone `activation` after it,
+ * looking past normalisation, dropout and flatten (none of which changes which
+ * nonlinearity comes next). The look-ahead stays inside the layer's own block: the
+ * last layer of a residual body feeds the sum, not what follows the block.
+ */
+export function resolveConsumers(drafts: readonly Draft[]): void {
+  drafts.forEach((draft, i) => {
+    if (draft.op === 'residual') resolveConsumers(draft.body);
+    if (draft.op === 'layer') resolveConsumer(draft, drafts, i);
+  });
+  const last = lastLayer(drafts);
+  if (last) last.isLastInBranch = true;
+}
+
+function resolveConsumer(draft: Extract<Draft, { op: 'layer' }>, drafts: readonly Draft[], index: number): void {
+  const layer = draft.layer;
+  if (layer.activation === 'unknown' || layer.activation.name !== 'linear') {
+    layer.consumer = layer.activation;
+    return;
+  }
+  let sawNorm = false;
+  for (let j = index + 1; j < drafts.length; j++) {
+    const next = drafts[j]!;
+    if (next.op === 'opaque') {
+      layer.consumer = 'unknown';
+      break;
+    }
+    if (next.op !== 'other') break;
+    if (next.value.op === 'norm') {
+      sawNorm = true;
+    } else if (next.value.op === 'activation') {
+      layer.consumer = next.value.activation;
+      draft.fixes.consumerSpan = next.activationSpan;
+      break;
+    }
+  }
+  // Linear output into a norm: the norm sets the scale whatever the init, activation found or not.
+  layer.normalizedBeforeActivation = sawNorm;
+}
+
+function lastLayer(drafts: readonly Draft[]): MutableWeightLayer | undefined {
+  for (let i = drafts.length - 1; i >= 0; i--) {
+    const draft = drafts[i]!;
+    if (draft.op === 'layer') return draft.layer;
+    if (draft.op === 'residual') {
+      const inBody = lastLayer(draft.body);
+      if (inBody) return inBody;
+    }
+  }
+  return undefined;
+}
+
+/** The IR ops: markers dropped, residual bodies frozen. */
+export function finalizeOps(drafts: readonly Draft[]): Op[] {
+  const ops: Op[] = [];
+  for (const draft of drafts) {
+    switch (draft.op) {
+      case 'layer':
+        ops.push(draft.layer);
+        break;
+      case 'other':
+        ops.push(draft.value);
+        break;
+      case 'residual':
+        ops.push({ op: 'residual', scale: draft.scale, body: finalizeOps(draft.body), span: draft.span });
+        break;
+      case 'opaque':
+        break;
+    }
+  }
+  return ops;
+}

@@ -1,0 +1,535 @@
+/**
+ * Turns the syntax tree into the IR: networks of weight layers and ops, with shapes
+ * flowing from `input` so every layer knows its fans, initializers resolved to their
+ * framework semantics, and `repeat` expanded. Statements that cannot be read are
+ * reported and lowered as far as they go, so one mistake never hides the rest.
+ */
+import type {
+  ActivationOp, ActivationUse, DropoutOp, FlattenOp, Framework, InitUse, Network, NormOp, WeightLayerKind,
+} from '../../ir';
+import { FRAMEWORKS } from '../../ir';
+import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../knowledge/defaults';
+import { isFanScaled, weightMean, weightVariance } from '../../knowledge/initializers';
+import type { LineIndex, Span } from '../../text';
+import type { Block, Expr, FileAst, OptionAst, Statement } from './ast';
+import { resolveConsumers, type Draft, finalizeOps, type MutableWeightLayer } from './consumers';
+import type { Diagnostics } from './diagnostics';
+import { NetdefFixBuilder } from './fixBuilder';
+import { readActivation } from './readActivation';
+import { readInitializer } from './readInitializer';
+import {
+  convFans, convOutputLength, denseFans, describeShape, embeddingFans, layoutName, product, sameShape, type LayerFans, type Shape,
+} from './shapes';
+import { quoteSnippet } from './snippet';
+import { STATEMENT_KEYWORDS, STATEMENTS, type StatementSpec } from './statements';
+import { listChoices, misspelt, readBoolean, readChoice, readCount, readName, readNumber, readSizes, type Reader } from './values';
+
+/** At most this many weight layers per network may come from `repeat` expansion. */
+export const MAX_WEIGHT_LAYERS = 10_000;
+/**
+ * At most this many statements are lowered per network, counting every expansion: a
+ * `repeat` of activations or of unreadable lines adds no weight layers but still costs.
+ */
+export const MAX_EXPANDED_STATEMENTS = 100_000;
+/** The largest input the language accepts: CxDxHxW. */
+const MAX_INPUT_RANK = 4;
+
+export function lowerFile(file: FileAst, source: string, lines: LineIndex, diags: Diagnostics): Network[] {
+  const reader: Reader = { source, diags };
+  const firstLineOfName = new Map<string, number>();
+  return file.networks.map((statement) => {
+    const network = new NetworkLowering(statement, reader).lower();
+    const key = network.name.toLowerCase();
+    const firstLine = firstLineOfName.get(key);
+    if (firstLine !== undefined && network.name !== '') {
+      diags.syntax(network.nameSpan, `network '${network.name}' is already defined on line ${firstLine}; give each network its own name`);
+    } else {
+      firstLineOfName.set(key, lines.positionAt(network.nameSpan.start).line + 1);
+    }
+    return network;
+  });
+}
+
+/** Positional values and options of a statement, checked against its spec. */
+interface Checked {
+  readonly options: ReadonlyMap<string, OptionAst>;
+}
+
+class NetworkLowering {
+  private readonly diags: Diagnostics;
+  private framework: Framework = 'keras';
+  private name = '';
+  private nameSpan: Span;
+  /** The shape flowing into the next statement; undefined once it cannot be known. */
+  private shape: Shape | undefined;
+  private inputShape: Shape | undefined;
+  private inputDeclared = false;
+  private missingInputReported = false;
+  /** A statement other than `input` has been lowered (input must come first). */
+  private sawStatement = false;
+  private readonly layers: MutableWeightLayer[] = [];
+  private statementsLowered = 0;
+
+  constructor(private readonly header: Statement, private readonly reader: Reader) {
+    this.diags = reader.diags;
+    this.nameSpan = header.keyword?.span ?? header.span;
+  }
+
+  lower(): Network {
+    this.readHeader();
+    const drafts: Draft[] = [];
+    const body = this.header.block;
+    if (body) this.lowerBlock(body, 0, 0, drafts);
+    if (!this.inputDeclared && this.layers.length === 0 && !this.missingInputReported && !this.header.syntaxError) {
+      this.reportMissingInput();
+    }
+    resolveConsumers(drafts);
+    return {
+      name: this.name,
+      span: this.header.span,
+      nameSpan: this.nameSpan,
+      framework: this.framework,
+      inputShape: this.inputShape,
+      ops: finalizeOps(drafts),
+      layers: this.layers,
+      pretrained: false,
+    };
+  }
+
+  // ── header ───────────────────────────────────────────────────────────────
+
+  private readHeader(): void {
+    const spec = STATEMENTS.get('network')!;
+    const { options } = this.check(this.header, spec);
+    const first = this.header.positionals[0];
+    if (first) {
+      const name = readName(first, this.reader, "the network's name, as in 'network mlp {'");
+      if (name) {
+        this.name = name.text;
+        this.nameSpan = name.span;
+      }
+    }
+    const framework = options.get('framework');
+    if (framework) this.framework = readChoice(framework.value, this.reader, 'framework', FRAMEWORKS) ?? 'keras';
+  }
+
+  // ── statements ───────────────────────────────────────────────────────────
+
+  private lowerBlock(block: Block, depth: number, instance: number, out: Draft[]): void {
+    for (const statement of block.statements) this.lowerStatement(statement, depth, instance, out);
+  }
+
+  private lowerStatement(statement: Statement, depth: number, instance: number, out: Draft[]): void {
+    this.statementsLowered++;
+    const keyword = statement.keyword;
+    if (!keyword) {
+      // The line did not start with a word (reported by the parser); its block may still hold good lines.
+      out.push({ op: 'opaque' });
+      if (statement.block) this.lowerNested(statement.block, depth, instance, out);
+      return;
+    }
+    const spec = STATEMENTS.get(keyword.lower);
+    if (!spec || spec.keyword === 'network') {
+      this.diags.syntax(keyword.span, () => {
+        const content = misspelt(keyword, `unknown statement ${quoteSnippet(keyword.text)}`, STATEMENT_KEYWORDS);
+        return typeof content === 'string' ? `${content}; expected one of ${listChoices(STATEMENT_KEYWORDS.filter((k) => k !== 'network'))}` : content;
+      });
+      this.sawStatement = true;
+      out.push({ op: 'opaque' });
+      if (statement.block) this.lowerNested(statement.block, depth, instance, out);
+      return;
+    }
+    const checked = this.check(statement, spec);
+    if (spec.keyword !== 'input') this.sawStatement = true;
+    switch (spec.keyword) {
+      case 'input':
+        this.lowerInput(statement, depth);
+        break;
+      case 'dense':
+      case 'conv1d':
+      case 'conv2d':
+      case 'conv3d':
+      case 'embedding':
+        this.lowerWeightLayer(statement, spec.keyword, checked, instance, out);
+        break;
+      case 'activation':
+        this.lowerActivation(statement, out);
+        break;
+      case 'batchnorm':
+      case 'layernorm':
+        out.push({ op: 'other', value: { op: 'norm', kind: spec.keyword, span: statement.span } satisfies NormOp });
+        break;
+      case 'dropout':
+      case 'alphadropout':
+        this.lowerDropout(statement, spec.keyword === 'alphadropout', out);
+        break;
+      case 'flatten':
+        if (this.shape) this.shape = [product(this.shape)];
+        out.push({ op: 'other', value: { op: 'flatten', span: statement.span } satisfies FlattenOp });
+        break;
+      case 'repeat':
+        this.lowerRepeat(statement, depth, instance, out);
+        break;
+      case 'residual':
+        this.lowerResidual(statement, checked, depth, instance, out);
+        break;
+    }
+    if (statement.block && !spec.block) {
+      this.diags.syntax(statement.block.open, `'${keyword.text}' does not take a block: only network, repeat and residual do`);
+      this.lowerNested(statement.block, depth, instance, out);
+    }
+  }
+
+  /** A block whose owner could not be read: its lines are still analysed, in place. */
+  private lowerNested(block: Block, depth: number, instance: number, out: Draft[]): void {
+    if (!block.tooDeep) this.lowerBlock(block, depth + 1, instance, out);
+  }
+
+  /** Reports positional and option mistakes (counts, unknown or repeated keys). */
+  private check(statement: Statement, spec: StatementSpec): Checked {
+    const keyword = statement.keyword!;
+    const expected = spec.positionals.length;
+    const extra = statement.positionals[expected];
+    if (extra) {
+      if (spec.keyword === 'input' && statement.positionals.length > 1) {
+        const written = statement.positionals.map((p) => this.reader.source.slice(p.span.start, p.span.end)).join('');
+        this.diags.syntax(extra.span, `write the input shape as one value without spaces, as in 'input ${written.replace(/[xX]+/g, 'x')}'`);
+      } else {
+        const takes = expected === 0 ? 'takes no values' : `takes ${expected} ${expected === 1 ? 'value' : 'values'} (${spec.positionals.join(' ')})`;
+        this.diags.syntax(extra.span, `'${keyword.text}' ${takes}; options are written key=value, as in '${spec.example}'`);
+      }
+    } else if (statement.positionals.length < expected && !statement.syntaxError) {
+      const missing = spec.positionals.slice(statement.positionals.length).join(' ');
+      this.diags.syntax(keyword.span, `'${keyword.text}' needs ${missing}, as in '${spec.example}'`);
+    }
+    const options = new Map<string, OptionAst>();
+    for (const option of statement.options) {
+      const key = option.key;
+      if (!spec.options.includes(key.lower)) {
+        const takes = spec.options.length === 0 ? 'it takes no options' : `it takes ${listChoices(spec.options)}`;
+        this.diags.syntax(key.span, () => misspelt(key, `'${keyword.text}' has no option ${quoteSnippet(key.text)}; ${takes}`, spec.options.filter((o) => !options.has(o))));
+      } else if (options.has(key.lower)) {
+        this.diags.syntax(option.span, `option '${key.lower}' is given twice`);
+      } else {
+        options.set(key.lower, option);
+      }
+    }
+    return { options };
+  }
+
+  private lowerInput(statement: Statement, depth: number): void {
+    const keyword = statement.keyword!;
+    if (this.inputDeclared) {
+      this.diags.syntax(keyword.span, 'the input is already given: a network has one input statement');
+      return;
+    }
+    if (depth > 0 || this.sawStatement) {
+      this.diags.syntax(keyword.span, "'input' must be the first statement of the network");
+    }
+    this.inputDeclared = true;
+    const value = statement.positionals[0];
+    if (!value) return;
+    let shape: Shape | undefined;
+    if (value.kind === 'dims') {
+      if (value.values.length > MAX_INPUT_RANK) {
+        this.diags.syntax(value.span, `the input has at most ${MAX_INPUT_RANK} sizes (CxDxHxW), got ${value.values.length}`);
+      } else if (value.values.some((v) => !Number.isSafeInteger(v) || v < 1)) {
+        this.diags.syntax(value.span, 'every size of the input must be a whole number of at least 1');
+      } else {
+        shape = value.values;
+      }
+    } else {
+      const features = readCount(value, this.reader, 'the input size');
+      if (features !== undefined) shape = [features];
+    }
+    this.shape = shape;
+    this.inputShape = shape;
+  }
+
+  /** The shape entering a layer that needs it; reports once if the network never declared one. */
+  private requireShape(): Shape | undefined {
+    if (this.shape) return this.shape;
+    if (!this.inputDeclared && !this.missingInputReported) this.reportMissingInput();
+    return undefined;
+  }
+
+  private reportMissingInput(): void {
+    this.missingInputReported = true;
+    const name = this.name === '' ? 'this network' : `network '${this.name}'`;
+    this.diags.syntax(
+      this.nameSpan,
+      `${name} has no 'input' statement, so no layer knows its fans: start the network with 'input N' (features) or 'input CxHxW' (channels first)`,
+    );
+  }
+
+  // ── weight layers ────────────────────────────────────────────────────────
+
+  private lowerWeightLayer(statement: Statement, kind: WeightLayerKind, checked: Checked, instance: number, out: Draft[]): void {
+    const { options } = checked;
+    const geometry = kind === 'dense' ? this.denseGeometry(statement)
+      : kind === 'embedding' ? this.embeddingGeometry(statement)
+        : this.convGeometry(statement, kind, options);
+
+    const activationOption = options.get('activation');
+    const activationReading = activationOption ? readActivation(activationOption.value, this.reader) : undefined;
+    const activation: ActivationUse | 'unknown' = activationReading?.use
+      ?? (statement.syntaxError ? 'unknown' : { name: 'linear', explicit: false });
+
+    const initOption = options.get('init');
+    const initReading = initOption ? readInitializer(initOption.value, this.reader, this.framework, kind) : undefined;
+    let init: InitUse;
+    if (initReading && initOption) {
+      init = {
+        semantics: initReading.semantics, label: initReading.label, explicit: true,
+        acceptedDefault: initReading.acceptedDefault, span: initOption.value.span,
+      };
+    } else if (statement.syntaxError) {
+      // The init may be in the unreadable part of the line: do not assume the default.
+      init = { semantics: undefined, label: 'unknown (the line has a syntax error)', explicit: false, acceptedDefault: false };
+    } else {
+      const fallback = frameworkDefaultInit(this.framework, kind);
+      init = { semantics: fallback.semantics, label: fallback.label, explicit: false, acceptedDefault: false };
+    }
+
+    const fixes = new NetdefFixBuilder({
+      source: this.reader.source, statement, kind,
+      initExpr: initOption?.value, init: initReading, activationExpr: activationOption?.value,
+    });
+    const layer: MutableWeightLayer = {
+      op: 'layer',
+      kind,
+      index: this.layers.length,
+      span: statement.span,
+      kindSpan: statement.keyword!.span,
+      fans: geometry.fans?.fans,
+      frameworkFans: geometry.fans?.frameworkFans,
+      receptiveField: geometry.receptiveField,
+      strideProduct: geometry.strideProduct,
+      activation,
+      consumer: activation,
+      normalizedBeforeActivation: false,
+      init,
+      biasVariance: this.biasVariance(kind, options, geometry),
+      isLastInBranch: false,
+      repeatInstance: instance,
+      fixes,
+    };
+    this.layers.push(layer);
+    out.push({ op: 'layer', layer, fixes, activationSpan: activationReading?.span });
+  }
+
+  private denseGeometry(statement: Statement): Geometry {
+    const unitsExpr = statement.positionals[0];
+    const units = unitsExpr ? readCount(unitsExpr, this.reader, 'the number of units') : undefined;
+    const input = this.requireShape();
+    let fans: LayerFans | undefined;
+    if (input && input.length !== 1) {
+      this.diags.syntax(
+        statement.keyword!.span,
+        `dense needs flat features, but its input is ${describeShape(input)}: add 'flatten' before it`,
+      );
+    } else if (input && units !== undefined) {
+      fans = denseFans(input[0]!, units);
+    }
+    this.shape = units === undefined ? undefined : [units];
+    return { fans, receptiveField: 1, strideProduct: 1, outFeatures: units };
+  }
+
+  private embeddingGeometry(statement: Statement): Geometry {
+    // An embedding reads token ids, so it needs no input width; after it, layers see DIM features.
+    const [vocabExpr, dimExpr] = statement.positionals;
+    const vocab = vocabExpr ? readCount(vocabExpr, this.reader, 'the vocabulary size') : undefined;
+    const dim = dimExpr ? readCount(dimExpr, this.reader, 'the embedding size') : undefined;
+    this.shape = dim === undefined ? undefined : [dim];
+    return {
+      fans: vocab !== undefined && dim !== undefined ? embeddingFans(vocab, dim, this.framework) : undefined,
+      receptiveField: 1,
+      strideProduct: 1,
+      outFeatures: undefined,
+    };
+  }
+
+  private convGeometry(statement: Statement, kind: 'conv1d' | 'conv2d' | 'conv3d', options: ReadonlyMap<string, OptionAst>): Geometry {
+    const keyword = statement.keyword!;
+    const rank = kind === 'conv1d' ? 1 : kind === 'conv2d' ? 2 : 3;
+    const filtersExpr = statement.positionals[0];
+    const filters = filtersExpr ? readCount(filtersExpr, this.reader, 'the number of filters') : undefined;
+
+    const kernelOption = options.get('kernel');
+    const kernel = kernelOption ? readSizes(kernelOption.value, this.reader, 'kernel', rank, 1) : undefined;
+    if (!kernelOption && !statement.syntaxError) {
+      this.diags.syntax(keyword.span, `${kind} needs its kernel size, as in '${STATEMENTS.get(kind)!.example}'`);
+    }
+    const strideOption = options.get('stride');
+    const stride = strideOption ? readSizes(strideOption.value, this.reader, 'stride', rank, 1) : new Array<number>(rank).fill(1);
+    const padding = this.readPadding(options.get('padding'), rank);
+    const groupsOption = options.get('groups');
+    const groups = groupsOption ? readCount(groupsOption.value, this.reader, 'groups') : 1;
+
+    const geometry = (fans: LayerFans | undefined): Geometry => ({
+      fans,
+      receptiveField: kernel ? product(kernel) : 1,
+      strideProduct: stride ? product(stride) : 1,
+      outFeatures: filters,
+    });
+    const input = this.requireShape();
+    this.shape = undefined;
+    if (!input) return geometry(undefined);
+    if (input.length !== rank + 1) {
+      const layout = layoutName(rank + 1);
+      const fix = input.length === 1
+        ? `declare 'input ${layout}' or move the flatten/dense that made it flat`
+        : input.length - 1 <= 3 ? `use conv${input.length - 1}d for a ${layoutName(input.length)} input` : 'check the input shape';
+      this.diags.syntax(keyword.span, `${kind} needs a channels-first ${layout} input, but its input is ${describeShape(input)}: ${fix}`);
+      return geometry(undefined);
+    }
+    const inChannels = input[0]!;
+    if (groups !== undefined && groupsOption && ((filters !== undefined && filters % groups !== 0) || inChannels % groups !== 0)) {
+      this.diags.syntax(
+        groupsOption.value.span,
+        `groups=${groups} must divide both the input channels (${inChannels}) and the filters (${filters ?? '?'})`,
+      );
+      return geometry(undefined);
+    }
+    if (filters === undefined || kernel === undefined || stride === undefined || padding === undefined || groups === undefined) {
+      return geometry(undefined);
+    }
+    const spatial = input.slice(1).map((length, i) => convOutputLength(length, kernel[i]!, stride[i]!, padding === 'same' || padding === 'valid' ? padding : padding[i]!));
+    if (spatial.some((length) => length < 1)) {
+      const paddingText = padding === 'same' || padding === 'valid' ? padding : padding.join('x');
+      this.diags.syntax(
+        kernelOption!.value.span,
+        `kernel ${kernel.join('x')} does not fit the ${input.slice(1).join('x')} input with padding=${paddingText}: the output would be empty`,
+      );
+      return geometry(convFans(inChannels, filters, groups, kernel));
+    }
+    this.shape = [filters, ...spatial];
+    return geometry(convFans(inChannels, filters, groups, kernel));
+  }
+
+  private readPadding(option: OptionAst | undefined, rank: number): 'same' | 'valid' | number[] | undefined {
+    if (!option) return 'valid';
+    const value = option.value;
+    if (value.kind === 'name' || value.kind === 'string') return readChoice(value, this.reader, 'padding', ['same', 'valid'] as const);
+    return readSizes(value, this.reader, 'padding', rank, 0);
+  }
+
+  /**
+   * Second moment of the bias at initialisation: zeros unless `bias=` says otherwise;
+   * `bias=default` is the framework's default bias (PyTorch U(±1/√fan_in)). A fan-scaled
+   * bias initializer sees a vector of the layer's output width (Keras computes fan_in =
+   * fan_out = length for one-dimensional tensors).
+   */
+  private biasVariance(kind: WeightLayerKind, options: ReadonlyMap<string, OptionAst>, geometry: Geometry): number {
+    if (kind === 'embedding') return 0;
+    const useBiasOption = options.get('use_bias');
+    const biasOption = options.get('bias');
+    const useBias = useBiasOption ? readBoolean(useBiasOption.value, this.reader, 'use_bias') : true;
+    if (useBias === false) {
+      if (biasOption) this.diags.syntax(biasOption.span, 'bias= has no effect with use_bias=false: remove one of them');
+      return 0;
+    }
+    if (!biasOption) return 0;
+    const value = biasOption.value;
+    const calleeName = value.kind === 'name' ? value.name.lower : value.kind === 'call' ? value.callee.lower : undefined;
+    if (calleeName === 'default') {
+      if (value.kind === 'call' && value.args.length > 0) this.diags.syntax(value.span, "'default' takes no arguments");
+      return frameworkDefaultBiasVariance(this.framework, kind, geometry.fans?.frameworkFans.fanIn ?? 0);
+    }
+    const reading = readInitializer(value, this.reader, this.framework, kind);
+    const semantics = reading.semantics;
+    if (!semantics) return 0;
+    const width = geometry.outFeatures;
+    if (width === undefined && isFanScaled(semantics)) return 0;
+    const n = width ?? 1;
+    const variance = weightVariance(semantics, { fanIn: n, fanOut: n });
+    const mean = weightMean(semantics);
+    const secondMoment = variance + mean * mean;
+    return Number.isFinite(secondMoment) ? secondMoment : 0;
+  }
+
+  // ── other statements ─────────────────────────────────────────────────────
+
+  private lowerActivation(statement: Statement, out: Draft[]): void {
+    const value = statement.positionals[0];
+    const reading = value ? readActivation(value, this.reader) : undefined;
+    if (!reading || reading.use === 'unknown') {
+      // The layer before feeds something we cannot name: its consumer is unknown, not linear.
+      out.push({ op: 'opaque' });
+      return;
+    }
+    const op: ActivationOp = { op: 'activation', activation: reading.use, span: statement.span };
+    out.push({ op: 'other', value: op, activationSpan: reading.span });
+  }
+
+  private lowerDropout(statement: Statement, alpha: boolean, out: Draft[]): void {
+    const value = statement.positionals[0];
+    const rate = value ? readNumber(value, this.reader, 'the dropout rate') : undefined;
+    if (rate === undefined || !(rate >= 0 && rate < 1)) {
+      if (rate !== undefined && value) this.diags.syntax(value.span, `the dropout rate is a probability from 0 up to (not including) 1, got ${rate}`);
+      out.push({ op: 'opaque' });
+      return;
+    }
+    const op: DropoutOp = { op: 'dropout', rate, alpha, span: statement.span, kindSpan: statement.keyword!.span };
+    out.push({ op: 'other', value: op });
+  }
+
+  private lowerRepeat(statement: Statement, depth: number, instance: number, out: Draft[]): void {
+    const block = statement.block;
+    if (!block || block.tooDeep) return;
+    const countExpr = statement.positionals[0];
+    // An unreadable count is reported; the body is then analysed once.
+    const count = (countExpr ? readCount(countExpr, this.reader, 'the repeat count') : undefined) ?? 1;
+    const layersBefore = this.layers.length;
+    const statementsBefore = this.statementsLowered;
+    for (let i = 0; i < count; i++) {
+      this.lowerBlock(block, depth + 1, instance * count + i, out);
+      if (i === 0 && count > 1 && countExpr && this.exceedsLimits(countExpr, count, layersBefore, statementsBefore)) return;
+    }
+  }
+
+  /** After the first expansion: would the rest exceed the per-network limits? Then report and stop at one. */
+  private exceedsLimits(countExpr: Expr, count: number, layersBefore: number, statementsBefore: number): boolean {
+    const perLayers = this.layers.length - layersBefore;
+    const perStatements = this.statementsLowered - statementsBefore;
+    const totalLayers = layersBefore + perLayers * count;
+    if (totalLayers > MAX_WEIGHT_LAYERS) {
+      const inNetwork = totalLayers === perLayers * count ? '' : ` (${totalLayers} in the network)`;
+      this.diags.syntax(countExpr.span, `repeat ${count} would expand to ${perLayers * count} layers${inNetwork}; the limit is ${MAX_WEIGHT_LAYERS} per network, so the block is analysed once`);
+      return true;
+    }
+    if (statementsBefore + perStatements * count > MAX_EXPANDED_STATEMENTS) {
+      this.diags.syntax(countExpr.span, `repeat ${count} would expand to ${perStatements * count} statements; the limit is ${MAX_EXPANDED_STATEMENTS} per network, so the block is analysed once`);
+      return true;
+    }
+    return false;
+  }
+
+  private lowerResidual(statement: Statement, checked: Checked, depth: number, instance: number, out: Draft[]): void {
+    const scaleOption = checked.options.get('scale');
+    const scale = scaleOption ? readNumber(scaleOption.value, this.reader, 'the residual scale') : 1;
+    const block = statement.block;
+    if (!block || block.tooDeep) return;
+    const before = this.shape;
+    const body: Draft[] = [];
+    this.lowerBlock(block, depth + 1, instance, body);
+    const after = this.shape;
+    if (before && after && !sameShape(before, after)) {
+      this.diags.syntax(
+        statement.keyword!.span,
+        `the residual body changes the shape from ${describeShape(before)} to ${describeShape(after)}; y = x + scale·body(x) needs the body to keep it`,
+      );
+    }
+    this.shape = before;
+    // An unreadable scale is reported above; the branch then keeps the default weight 1.
+    out.push({ op: 'residual', scale: scale ?? 1, body, span: statement.span });
+  }
+}
+
+interface Geometry {
+  readonly fans: LayerFans | undefined;
+  readonly receptiveField: number;
+  readonly strideProduct: number;
+  /** Output width, for a fan-scaled bias initializer. */
+  readonly outFeatures: number | undefined;
+}
