@@ -128,8 +128,9 @@ export class LspTestClient {
     this.connection.onNotification(LogMessageNotification.type, (params) => {
       this.logs.push(params);
     });
+    // The answer may be a promise: a test can hold the server's settings request open.
     this.connection.onRequest(ConfigurationRequest.type, (params) =>
-      params.items.map((item) => (options.configuration ? options.configuration(item) : null)),
+      Promise.all(params.items.map((item) => (options.configuration ? options.configuration(item) : null))),
     );
     // Requests a server may send a client: record them and accept.
     for (const method of SERVER_TO_CLIENT_REQUESTS) {

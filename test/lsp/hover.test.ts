@@ -26,8 +26,8 @@ describe('lsp: hover', () => {
   it("explains a repeated layer: fans, Var(W), σ_w², the recommendation and the simulation", async () => {
     const hover = await client.hover(uri, positionOf(MLP_GLOROT_RELU, 'dense 512', 2));
     const text = markdown(hover);
-    assert.match(text, /\*\*dense\*\* 784 \(512 … 784\) → 512/, 'first instance sees the input width; the range spans the repeats');
-    assert.match(text, /×4 \(repeat\)/);
+    assert.match(text, /^\*\*dense\*\* 784 → 512 · ×4 \(repeat\) · layer 1 of 5 in `mlp`/);
+    assert.match(text, /\| fan_in → fan_out \| 784 \(512 … 784\) → 512 \|/, 'first instance sees the input width; the range spans the repeats');
     assert.match(text, /`relu`/);
     assert.match(text, /`glorot_uniform`/);
     // glorot_uniform: Var(W) = 2/(fan_in+fan_out) = 2/(784+512) = 0.00154 for the first instance.
@@ -49,9 +49,23 @@ describe('lsp: hover', () => {
 
   it('explains a single layer without a repeat note', async () => {
     const text = markdown(await client.hover(uri, positionOf(MLP_GLOROT_RELU, 'dense 10', 1)));
-    assert.match(text, /\*\*dense\*\* 512 → 10/);
+    assert.match(text, /^\*\*dense\*\* 512 → 10 · layer 5 of 5 in `mlp`/);
+    assert.match(text, /\| fan_in → fan_out \| 512 → 10 \|/);
     assert.doesNotMatch(text, /repeat/);
     assert.match(text, /`softmax`/);
+  });
+
+  it('says what it does not know, and still shows the rest', async () => {
+    const other = freshUri('hover-unknown');
+    const text = 'network n framework=keras {\n  dense 64 activation=rleu init=he_normal\n}\n';
+    await client.open(other, 'netdef', text);
+    await client.diagnosticsFor(other, 1);
+    const shown = markdown(await client.hover(other, positionOf(text, 'dense', 1)));
+    assert.match(shown, /^\*\*dense\*\* \? → \? · layer 1 of 1 in `n`/, 'no input shape: no widths');
+    assert.match(shown, /\| initializer \| `he_normal` \|/);
+    assert.match(shown, /\| Var\(W\) \| \? \|/);
+    assert.match(shown, /\| recommended \| \? \(the activation is not known\) \|/);
+    assert.match(shown, /Not known: layer widths .*; activation\.$/);
   });
 
   it('returns nothing off a weight layer', async () => {

@@ -77,6 +77,39 @@ describe('lsp: scheduling', () => {
     }
   });
 
+  it('drops a run superseded while it waited for settings: one publish, for the newer version', async () => {
+    let askedResolve!: () => void;
+    const asked = new Promise<void>((resolve) => (askedResolve = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let requests = 0;
+    const client = await LspTestClient.start({
+      configuration: async () => {
+        requests++;
+        askedResolve();
+        await released;
+        return {};
+      },
+    });
+    try {
+      const uri = freshUri('held');
+      await client.open(uri, 'netdef', textFor(1));
+      await asked;
+      // The lint of version 1 is now waiting for its settings; version 2 supersedes it.
+      await client.change(uri, 2, textFor(2));
+      release();
+      const published = await client.diagnosticsFor(uri, 2);
+      assert.deepEqual(codes(published.diagnostics), ['IW101']);
+      // A later version's publish proves the superseded run has had every chance to publish.
+      await client.change(uri, 3, textFor(3));
+      await client.diagnosticsFor(uri, 3);
+      assert.deepEqual(publishesFor(client, uri).map((p) => p.version), [2, 3], 'the superseded run published nothing');
+      assert.equal(requests, 1, 'settings are asked once per document and cached');
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('keeps documents apart: a burst on one does not delay or drop another', async () => {
     const client = await LspTestClient.start({ initializationOptions: { debounceMs: 100 } });
     try {

@@ -68,31 +68,26 @@ export function renderHover(group: LayerGroup, explanations: readonly LayerExpla
   const pick = (get: (e: LayerExplanation) => number | undefined) => numbers(explanations.map(get));
 
   const position = `layer ${group.layers[0]!.index + 1} of ${group.network.layers.length} in \`${escapeCode(group.network.name)}\``;
-  const title = `**${first.kind}** ${pick((e) => e.fanIn)} → ${pick((e) => e.fanOut)}` +
-    (count > 1 ? ` · ×${count} (repeat)` : '');
+  const fans = (e: LayerExplanation) => `${e.fanIn === undefined ? '?' : formatNumber(e.fanIn)} → ${e.fanOut === undefined ? '?' : formatNumber(e.fanOut)}`;
+  const title = `**${first.kind}** ${fans(first)}${count > 1 ? ` · ×${count} (repeat)` : ''} · ${position}`;
 
   const formula = first.weightVarianceFormula ? `${code(first.weightVarianceFormula)} = ` : '';
   const rows: [string, string][] = [
+    ['fan_in → fan_out', `${pick((e) => e.fanIn)} → ${pick((e) => e.fanOut)}`],
     ['activation', code(first.activation)],
     ['initializer', code(first.initializer)],
     ['Var(W)', `${formula}${pick((e) => e.weightVariance)}`],
     ['σ_w² = fan_in·Var(W)', pick((e) => e.sigmaW2)],
-    [`recommended for ${code(first.activation)}`, recommendation(explanations)],
+    first.activation === 'unknown'
+      ? ['recommended', '? (the activation is not known)']
+      : [`recommended for ${code(first.activation)}`, recommendation(explanations)],
     ['forward factor (this layer)', pick((e) => e.forwardFactor)],
     ['backward factor (this layer)', pick((e) => e.backwardFactor)],
     ['forward variance (simulated)', pick((e) => e.forwardVariance)],
     ['gradient variance (simulated)', pick((e) => e.gradientVariance)],
   ];
 
-  const lines = [
-    title,
-    '',
-    `fan_in → fan_out, ${position}`,
-    '',
-    '| | |',
-    '|---|---|',
-    ...rows.map(([label, value]) => `| ${label} | ${value} |`),
-  ];
+  const lines = [title, '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
   if (count > 1) {
     lines.push('', `Values are for the first of the ${count} repeated instances; a range in parentheses spans all of them.`);
   }
