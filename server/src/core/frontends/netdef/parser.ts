@@ -231,6 +231,8 @@ class Parser {
         message: `this '}' closes network '${this.networkName(frame.owner)}', but statements follow it: remove the '}', or start a new block with 'network NAME {'`,
       });
       frame.block.close = undefined;
+      // Reported here; if no later '}' closes it, the end of the file does without a second report.
+      frame.implicit = true;
       this.stack.push(frame);
     }
     const headerIndent = this.indentOf(first.start);
