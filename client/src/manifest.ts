@@ -78,7 +78,8 @@ export function configurationContribution(rules: readonly RuleMeta[]): Record<st
         minimum: 0,
         maximum: CONFIGURATION_DEFAULTS.maxDebounceMs,
         scope: 'resource',
-        description: 'Milliseconds to wait after a change before linting, so a burst of keystrokes is linted once.',
+        description:
+          'Changes that follow each other within this many milliseconds are linted once, this long after the last of them. A change after a quiet period is linted at once.',
       },
       'initwise.trace.server': {
         type: 'string',

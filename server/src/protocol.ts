@@ -68,7 +68,10 @@ export interface InitWiseConfiguration {
 export const CONFIGURATION_DEFAULTS = {
   enable: true,
   band: 100,
-  /** Short enough that a keystroke's diagnostics arrive within ~20 ms, long enough to coalesce a burst. */
+  /**
+   * The quiet window that makes changes a burst (linted once, after it). Long enough to
+   * coalesce a paste or an undo run, short enough not to be felt when typing.
+   */
   debounceMs: 10,
   /** Larger values would make the editor feel dead; the server clamps to this. */
   maxDebounceMs: 5000,

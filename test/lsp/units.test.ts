@@ -68,6 +68,37 @@ describe('lsp: scheduler', () => {
     scheduler.dispose();
   });
 
+  it('runs an isolated change at once, without waiting out the quiet period', async () => {
+    const done = deferred();
+    const scheduler = new Scheduler(() => {
+      done.resolve();
+      return Promise.resolve();
+    }, assert.fail);
+    // A trailing-only debounce would wait a minute here and the test would time out.
+    scheduler.schedule('a', 60_000);
+    await done.promise;
+    scheduler.dispose();
+  });
+
+  it('treats a change soon after the previous one as part of a burst', async () => {
+    const runs: string[] = [];
+    const ranA = deferred();
+    const ranB = deferred();
+    const scheduler = new Scheduler((key) => {
+      runs.push(key);
+      (key === 'a' ? ranA : ranB).resolve();
+      return Promise.resolve();
+    }, assert.fail);
+    scheduler.schedule('a', 60_000);
+    await ranA.promise;
+    scheduler.schedule('a', 60_000);
+    scheduler.schedule('b', 60_000);
+    // Timers fire in deadline order: had the second 'a' been run at once, it would precede 'b'.
+    await ranB.promise;
+    assert.deepEqual(runs, ['a', 'b'], 'the second a waits out its quiet period');
+    scheduler.dispose();
+  });
+
   it('aborts the run in flight when the key is rescheduled, and reports errors instead of throwing', async () => {
     const signals: AbortSignal[] = [];
     const firstStarted = deferred();

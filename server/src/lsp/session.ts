@@ -109,7 +109,7 @@ export class Session {
   }
 
   private close(uri: string): void {
-    this.scheduler.cancel(uri);
+    this.scheduler.forget(uri);
     this.cache.delete(uri);
     this.settings.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
