@@ -5,6 +5,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { unifiedDiff } from '../../server/src/cli/formatters/diff';
+import { PLAIN } from '../../server/src/cli/formatters/style';
 import { RULES } from '../../server/src/core/rules/registry';
 import { README_END, README_START, renderAllDocs, replaceReadmeTable } from '../../tools/docs';
 
@@ -18,7 +20,10 @@ describe('generated docs', () => {
     it(`${file.path} is up to date (run \`npm run docs\` if not)`, () => {
       const target = path.join(root, file.path);
       assert.ok(fs.existsSync(target), `${file.path} is missing`);
-      assert.equal(fs.readFileSync(target, 'utf8'), file.content);
+      const onDisk = fs.readFileSync(target, 'utf8');
+      if (onDisk !== file.content) {
+        assert.fail(`${file.path} is stale (- on disk, + generated); run \`npm run docs\`\n${unifiedDiff(onDisk, file.content, file.path, PLAIN)}`);
+      }
     });
   }
 

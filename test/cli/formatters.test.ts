@@ -88,10 +88,51 @@ describe('fix diff', () => {
     );
   });
 
+  it('numbers hunks so that applying them to the old text gives the new one (300 random cases)', () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 300; round++) {
+      const old = Array.from({ length: Math.floor(random() * 25) }, () => `l${Math.floor(random() * 6)}`);
+      const edited = [...old];
+      for (let e = Math.floor(random() * 4); e >= 0; e--) {
+        const at = Math.floor(random() * (edited.length + 1));
+        if (random() < 0.5 && at < edited.length) edited.splice(at, 1 + Math.floor(random() * 3));
+        else edited.splice(at, 0, ...Array.from({ length: 1 + Math.floor(random() * 3) }, () => `n${Math.floor(random() * 6)}`));
+      }
+      const before = old.map((l) => `${l}\n`).join('');
+      const after = edited.map((l) => `${l}\n`).join('');
+      assert.equal(applyUnifiedDiff(before, unifiedDiff(before, after, 'x', PLAIN)), after, `round ${round}`);
+    }
+  });
+
   it('is empty when nothing changes', () => {
     assert.equal(unifiedDiff(before, before, 'x', PLAIN), '');
   });
 });
+
+/** A strict patch applier for the test: every context and removed line must be where the header says. */
+function applyUnifiedDiff(before: string, diff: string): string {
+  if (diff === '') return before;
+  const old = before.split('\n').slice(0, -1);
+  const out: string[] = [];
+  let cursor = 0;
+  const lines = diff.split('\n').slice(2);
+  for (let k = 0; k < lines.length; ) {
+    const header = /^@@ -(\d+),(\d+) \+(\d+),(\d+) @@$/.exec(lines[k]!);
+    assert.ok(header, `expected a hunk header, got ${lines[k]}`);
+    const [oldStart, oldCount, newStart, newCount] = header.slice(1).map(Number) as [number, number, number, number];
+    const start = oldCount === 0 ? oldStart : oldStart - 1;
+    out.push(...old.slice(cursor, start));
+    assert.equal(out.length, newCount === 0 ? newStart : newStart - 1, `new start of ${lines[k]}`);
+    cursor = start;
+    for (k++; k < lines.length && !lines[k]!.startsWith('@@'); k++) {
+      const [kind, text] = [lines[k]![0], lines[k]!.slice(1)];
+      if (kind !== '+') assert.equal(old[cursor++], text, `old line ${cursor} of ${diff}`);
+      if (kind !== '-') out.push(text);
+    }
+  }
+  return [...out, ...old.slice(cursor)].map((l) => `${l}\n`).join('');
+}
 
 describe('text report', () => {
   const text = 'network n framework=keras {\n  input 8\n  dense 8 activation=relu init=glorot_uniform\n}\n';

@@ -56,7 +56,7 @@ export function tableCell(text: string): string {
 export function renderRuleTable(rules: readonly RuleMeta[], linkPrefix: string): string {
   const rows = rules.map(
     (meta) =>
-      `| [${meta.code}](${linkPrefix}${meta.code}.md) | \`${meta.name}\` | ${meta.defaultSeverity} | ${meta.fixable === 'never' ? '' : meta.fixable} | ${tableCell(meta.summary)} |`,
+      `| [${meta.code}](${linkPrefix}${meta.code}.md) | \`${meta.name}\` | ${meta.defaultSeverity} | ${meta.fixable === 'never' ? 'no' : meta.fixable} | ${tableCell(meta.summary)} |`,
   );
   return ['| code | name | default | fixable | fires when |', '|---|---|---|---|---|', ...rows].join('\n');
 }

@@ -32,7 +32,18 @@ function splitLines(text: string): string[] {
   return text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$/g) ?? [];
 }
 
-type Op = { readonly kind: ' ' | '-' | '+'; readonly text: string; readonly oldLine: number; readonly newLine: number };
+type Kind = ' ' | '-' | '+';
+
+interface Step {
+  readonly kind: Kind;
+  readonly text: string;
+}
+
+/** A step of the edit script with the number of old and new lines before it. */
+interface Op extends Step {
+  readonly oldLine: number;
+  readonly newLine: number;
+}
 
 /**
  * Line-level edit script. Fixes touch a few lines, so after trimming the common prefix
@@ -45,24 +56,26 @@ function diffLines(a: readonly string[], b: readonly string[]): Op[] {
   let suffix = 0;
   while (suffix < a.length - prefix && suffix < b.length - prefix && a[a.length - 1 - suffix] === b[b.length - 1 - suffix]) suffix++;
 
-  const ops: Op[] = [];
-  for (let i = 0; i < prefix; i++) ops.push({ kind: ' ', text: a[i]!, oldLine: i, newLine: i });
-  const midA = a.slice(prefix, a.length - suffix);
-  const midB = b.slice(prefix, b.length - suffix);
-  ops.push(...middleOps(midA, midB, prefix));
-  for (let k = suffix; k > 0; k--) {
-    ops.push({ kind: ' ', text: a[a.length - k]!, oldLine: a.length - k, newLine: b.length - k });
-  }
-  return ops;
+  const steps: Step[] = [
+    ...a.slice(0, prefix).map((text) => ({ kind: ' ' as const, text })),
+    ...middleSteps(a.slice(prefix, a.length - suffix), b.slice(prefix, b.length - suffix)),
+    ...a.slice(a.length - suffix).map((text) => ({ kind: ' ' as const, text })),
+  ];
+  let oldLine = 0;
+  let newLine = 0;
+  return steps.map((step) => {
+    const op = { ...step, oldLine, newLine };
+    if (step.kind !== '+') oldLine++;
+    if (step.kind !== '-') newLine++;
+    return op;
+  });
 }
 
-function middleOps(a: readonly string[], b: readonly string[], offset: number): Op[] {
-  const ops: Op[] = [];
-  if (a.length * b.length > 1_000_000) {
-    a.forEach((text, i) => ops.push({ kind: '-', text, oldLine: offset + i, newLine: offset }));
-    b.forEach((text, j) => ops.push({ kind: '+', text, oldLine: offset + a.length, newLine: offset + j }));
-    return ops;
-  }
+function middleSteps(a: readonly string[], b: readonly string[]): Step[] {
+  const removed = (text: string): Step => ({ kind: '-', text });
+  const added = (text: string): Step => ({ kind: '+', text });
+  if (a.length * b.length > 1_000_000) return [...a.map(removed), ...b.map(added)];
+
   // lcs[i][j] = length of the longest common subsequence of a[i..] and b[j..].
   const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = a.length - 1; i >= 0; i--) {
@@ -70,40 +83,31 @@ function middleOps(a: readonly string[], b: readonly string[], offset: number): 
       lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
     }
   }
+  const steps: Step[] = [];
+  // Within a run of changes, deletions come before insertions, as in every diff tool.
+  let pendingAdded: Step[] = [];
+  const flush = () => {
+    steps.push(...pendingAdded);
+    pendingAdded = [];
+  };
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
-      ops.push({ kind: ' ', text: a[i]!, oldLine: offset + i, newLine: offset + j });
+      flush();
+      steps.push({ kind: ' ', text: a[i]! });
       i++;
       j++;
     } else if (j < b.length && (i === a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ kind: '+', text: b[j]!, oldLine: offset + i, newLine: offset + j });
+      pendingAdded.push(added(b[j]!));
       j++;
     } else {
-      ops.push({ kind: '-', text: a[i]!, oldLine: offset + i, newLine: offset + j });
+      steps.push(removed(a[i]!));
       i++;
     }
   }
-  // Deletions first within a change block reads like every diff tool people know.
-  return reorderChangeBlocks(ops);
-}
-
-function reorderChangeBlocks(ops: Op[]): Op[] {
-  const out: Op[] = [];
-  let block: Op[] = [];
-  const flush = () => {
-    out.push(...block.filter((op) => op.kind === '-'), ...block.filter((op) => op.kind === '+'));
-    block = [];
-  };
-  for (const op of ops) {
-    if (op.kind === ' ') {
-      flush();
-      out.push(op);
-    } else block.push(op);
-  }
   flush();
-  return out;
+  return steps;
 }
 
 /**

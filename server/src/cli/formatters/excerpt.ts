@@ -81,6 +81,17 @@ function isWide(cp: number): boolean {
  * ```
  */
 export function renderExcerpt(text: string, index: LineIndex, range: Span, style: Style, caretStyle: (s: string) => string): string[] {
+  return excerptWithGutter(text, index, range, style, caretStyle).lines;
+}
+
+/** The excerpt lines and the width of the line-number gutter, so notes below can line up with its bar. */
+export function excerptWithGutter(
+  text: string,
+  index: LineIndex,
+  range: Span,
+  style: Style,
+  caretStyle: (s: string) => string,
+): { readonly lines: string[]; readonly gutterWidth: number } {
   const start = index.positionAt(range.start);
   let end = index.positionAt(Math.max(range.start, range.end));
   // A range that stops at the very start of a line ends on the line before it.
@@ -120,7 +131,7 @@ export function renderExcerpt(text: string, index: LineIndex, range: Span, style
       out.push(`${gutter('')} ${' '.repeat(caretFrom)}${caretStyle('^'.repeat(Math.max(1, caretCount)))}`);
     }
   }
-  return out;
+  return { lines: out, gutterWidth: width };
 }
 
 function firstNonBlank(line: string): number {

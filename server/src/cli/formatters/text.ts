@@ -6,7 +6,7 @@
 import type { Finding, Fix, Severity } from '../../core/findings';
 import type { LineIndex } from '../../core/text';
 import { applyEdits, unifiedDiff } from './diff';
-import { renderExcerpt } from './excerpt';
+import { excerptWithGutter } from './excerpt';
 import type { Style } from './style';
 
 export interface SourceView {
@@ -33,14 +33,17 @@ export function renderFinding(source: SourceView, finding: Finding, options: Ren
   const header =
     `${style.bold(location(source, finding.span.start))}: ` +
     `${style.severity(finding.severity, style.bold(finding.code))} ${style.severity(finding.severity, `[${finding.severity}]`)} ${finding.message}`;
-  const lines = [header, ...renderExcerpt(source.text, source.index, finding.span, style, (s) => style.severity(finding.severity, s))];
+  const excerpt = excerptWithGutter(source.text, source.index, finding.span, style, (s) => style.severity(finding.severity, s));
+  const lines = [header, ...excerpt.lines];
+  // Notes hang off the excerpt's gutter bar, as in Ruff and rustc.
+  const bullet = style.dim(`${' '.repeat(excerpt.gutterWidth)} =`);
   for (const related of finding.related) {
     const position = source.index.positionAt(related.span.start);
-    lines.push(`${style.dim('  =')} note: ${position.line + 1}:${position.character + 1}: ${related.message}`);
+    lines.push(`${bullet} note: ${position.line + 1}:${position.character + 1}: ${related.message}`);
   }
   for (const fix of finding.fixes) {
-    lines.push(`${style.dim('  =')} ${fixLabel(fix)}`);
-    if (options.showFixDiffs) lines.push(...indent(renderFixDiff(source, fix, style)));
+    lines.push(`${bullet} ${fixLabel(fix)}`);
+    if (options.showFixDiffs) lines.push(...indent(renderFixDiff(source, fix, style), excerpt.gutterWidth + 3));
   }
   return lines.join('\n') + '\n';
 }
@@ -57,8 +60,8 @@ export function renderFixDiff(source: SourceView, fix: Fix, style: Style): strin
   return diff === '' ? '(this fix changes nothing)' : diff;
 }
 
-function indent(block: string): string[] {
-  return block.split('\n').map((line) => (line === '' ? line : `    ${line}`));
+function indent(block: string, width: number): string[] {
+  return block.split('\n').map((line) => (line === '' ? line : `${' '.repeat(width)}${line}`));
 }
 
 export interface SeverityCounts {
