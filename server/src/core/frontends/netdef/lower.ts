@@ -53,6 +53,8 @@ export function lowerFile(file: FileAst, source: string, lines: LineIndex, diags
 /** Positional values and options of a statement, checked against its spec. */
 interface Checked {
   readonly options: ReadonlyMap<string, OptionAst>;
+  /** Some option key was unknown: it was probably meant as a missing one, so that one is not reported again. */
+  readonly unknownOption: boolean;
 }
 
 class NetworkLowering {
@@ -203,9 +205,11 @@ class NetworkLowering {
       this.diags.syntax(keyword.span, `'${keyword.text}' needs ${missing}, as in '${spec.example}'`);
     }
     const options = new Map<string, OptionAst>();
+    let unknownOption = false;
     for (const option of statement.options) {
       const key = option.key;
       if (!spec.options.includes(key.lower)) {
+        unknownOption = true;
         const takes = spec.options.length === 0 ? 'it takes no options' : `it takes ${listChoices(spec.options)}`;
         this.diags.syntax(key.span, () => misspelt(key, `'${keyword.text}' has no option ${quoteSnippet(key.text)}; ${takes}`, spec.options.filter((o) => !options.has(o))));
       } else if (options.has(key.lower)) {
@@ -214,7 +218,7 @@ class NetworkLowering {
         options.set(key.lower, option);
       }
     }
-    return { options };
+    return { options, unknownOption };
   }
 
   private lowerInput(statement: Statement, depth: number): void {
@@ -268,7 +272,7 @@ class NetworkLowering {
     const { options } = checked;
     const geometry = kind === 'dense' ? this.denseGeometry(statement)
       : kind === 'embedding' ? this.embeddingGeometry(statement)
-        : this.convGeometry(statement, kind, options);
+        : this.convGeometry(statement, kind, checked);
 
     const activationOption = options.get('activation');
     const activationReading = activationOption ? readActivation(activationOption.value, this.reader) : undefined;
@@ -349,7 +353,7 @@ class NetworkLowering {
     };
   }
 
-  private convGeometry(statement: Statement, kind: 'conv1d' | 'conv2d' | 'conv3d', options: ReadonlyMap<string, OptionAst>): Geometry {
+  private convGeometry(statement: Statement, kind: 'conv1d' | 'conv2d' | 'conv3d', { options, unknownOption }: Checked): Geometry {
     const keyword = statement.keyword!;
     const rank = kind === 'conv1d' ? 1 : kind === 'conv2d' ? 2 : 3;
     const filtersExpr = statement.positionals[0];
@@ -357,7 +361,7 @@ class NetworkLowering {
 
     const kernelOption = options.get('kernel');
     const kernel = kernelOption ? readSizes(kernelOption.value, this.reader, 'kernel', rank, 1) : undefined;
-    if (!kernelOption && !statement.syntaxError) {
+    if (!kernelOption && !statement.syntaxError && !unknownOption) {
       this.diags.syntax(keyword.span, `${kind} needs its kernel size, as in '${STATEMENTS.get(kind)!.example}'`);
     }
     const strideOption = options.get('stride');

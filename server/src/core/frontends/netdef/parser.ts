@@ -548,6 +548,8 @@ class Parser {
       const separator = this.peek();
       if (separator.kind === 'comma') {
         this.advance();
+      } else if (isLineEnd(separator) || separator.kind === 'lbrace' || separator.kind === 'rbrace') {
+        throw new LineError(spanOf(open), `this '(' after '${callee.text}' is never closed: expected ')' before ${describe(separator)}`);
       } else if (separator.kind !== 'rparen') {
         throw new LineError(spanOf(separator), `expected ',' or ')' in the arguments of '${callee.text}', got ${describe(separator)}`);
       }
