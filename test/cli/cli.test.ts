@@ -47,6 +47,8 @@ const FILES: Record<string, string> = {
     '}',
     '',
   ].join('\n'),
+  // Astral-plane characters on the line of the range itself: a stray emoji is a syntax error.
+  'emoji.netdef': ['network e {', '  input 8', '  dense 8 activation=relu init=he_normal 🎉 🎉', '  dense 8 activation=relu init=he_normal', '}', ''].join('\n'),
   'model.py': 'import torch\n',
 };
 
@@ -128,7 +130,9 @@ describe('initwise CLI (dist/cli.js)', function () {
     it('checks a folder recursively, .py files included (they yield nothing yet)', () => {
       const run = initwise(['check', '.', '--format', 'json'], dir);
       const report = JSON.parse(run.stdout) as JsonReport;
-      assert.deepEqual(report.files.map((f) => f.path), ['broken.netdef', 'clean.netdef', 'defaults.netdef', 'mismatch.netdef', 'model.py', 'repeat.netdef']);
+      assert.deepEqual(report.files.map((f) => f.path), [
+        'broken.netdef', 'clean.netdef', 'defaults.netdef', 'emoji.netdef', 'mismatch.netdef', 'model.py', 'repeat.netdef',
+      ]);
       const py = report.files.find((f) => f.path === 'model.py')!;
       assert.deepEqual(py, { path: 'model.py', networks: [], diagnostics: [] });
       assert.equal(run.status, 1);
@@ -210,6 +214,19 @@ describe('initwise CLI (dist/cli.js)', function () {
       assert.equal(d.name, 'init-activation-mismatch');
       assert.equal(d.severity, 'warning');
       assert.ok(d.message.length > 0);
+    });
+
+    it('counts columns in UTF-16 units on a line with astral-plane characters', () => {
+      const run = initwise(['check', 'emoji.netdef', '--format', 'json'], dir);
+      const d = (JSON.parse(run.stdout) as JsonReport).files[0]!.diagnostics.find((x) => x.code === 'IW001' && x.line === 3);
+      assert.ok(d, run.stdout);
+      const line = FILES['emoji.netdef']!.split('\n')[2]!;
+      assert.equal(d.column, line.indexOf('🎉') + 1);
+      assert.equal(d.endLine, 3);
+      const covered = line.slice(d.column - 1, d.endColumn - 1);
+      assert.ok(covered.startsWith('🎉'), `range covers '${covered}'`);
+      // A range ending inside a surrogate pair would mean columns were counted in code points.
+      assert.ok(!/[\ud800-\udbff]$/.test(covered), 'range ends inside a surrogate pair');
     });
 
     it('describes fixes as edits that can be applied by line and column', () => {
