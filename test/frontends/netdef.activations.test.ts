@@ -50,7 +50,8 @@ describe('netdef activations', () => {
 
   it('a stand-alone activation statement takes a parameter the same way', () => {
     const ops = network(wrap('  dense 4\n  activation leaky_relu(0.3)')).ops;
-    assert.equal(ops[1]!.op === 'activation' && ops[1].activation.param, 0.3);
+    const op = ops[1]!;
+    assert.equal(op.op === 'activation' && op.activation.param, 0.3);
   });
 
   describe('consumer', () => {

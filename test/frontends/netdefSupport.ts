@@ -19,7 +19,7 @@ export function wrap(body: string, options: { framework?: string; input?: string
 /** Parses and asserts the file produced no findings at all. */
 export function clean(text: string): FrontendResult {
   const result = parseNetdef(text);
-  assert.deepEqual(result.findings.map(describe), [], 'expected no findings');
+  assert.deepEqual(result.findings.map((f) => describe(f, text)), [], 'expected no findings');
   return result;
 }
 

@@ -321,16 +321,17 @@ class Parser {
 
   /** Reports every block still open at `where` (the next network or the end of the file) and closes it. */
   private closeUnclosed(where: string): void {
+    // Braces matched up to a `}` that sits left of its own block: that block most likely
+    // lost its `}` and took the one meant for the innermost open block. One scan, so the
+    // cost stays linear however many blocks are open.
+    const innermost = [...this.stack].reverse().find((f) => !f.orphan && !f.implicit);
+    const culprit = innermost ? this.misindented.find((m) => m.openStart > innermost.block.open.start) : undefined;
     while (this.stack.length > 0) {
       const frame = this.stack.pop()!;
       if (frame.orphan || frame.implicit) continue;
       const what = frame.isNetwork ? `network '${this.networkName(frame.owner)}'` : `'${frame.owner.keyword?.text ?? '{'}'`;
       const opened = this.lineNumber(frame.block.open.start);
-      const culpritIndex = this.misindented.findIndex((m) => m.openStart > frame.block.open.start);
-      if (culpritIndex >= 0) {
-        // Braces match up to a `}` that sits left of its own block: that block most likely lost its `}`.
-        const culprit = this.misindented[culpritIndex]!;
-        this.misindented.splice(culpritIndex, 1);
+      if (frame === innermost && culprit) {
         this.problems.push({
           span: culprit.keywordSpan,
           message: `'${culprit.keyword}' (line ${this.lineNumber(culprit.keywordSpan.start)}) seems to lack its '}': the '}' on line ${culprit.closeLine} is indented like an outer block but closes this one, which leaves ${what} (line ${opened}) open until ${where}`,
