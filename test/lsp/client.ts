@@ -56,6 +56,11 @@ export interface StartOptions {
   readonly configuration?: (item: ConfigurationItem) => unknown;
   /** Advertise versioned documentChanges in workspace edits (default true, as VS Code does). */
   readonly documentChanges?: boolean;
+  /**
+   * Sent as processId (default: this process, which the server watches and exits with).
+   * An in-process server gets null: its watchdog interval would keep mocha alive.
+   */
+  readonly processId?: number | null;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -96,17 +101,32 @@ export class LspTestClient {
   private exitDescription: string | undefined;
 
   private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
     readonly connection: ProtocolConnection,
+    /** The server process; undefined for a server running in this process (see `connect`). */
+    private readonly child: ChildProcessWithoutNullStreams | undefined,
   ) {}
 
+  /** Spawns the bundled server and initializes it. */
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
     const child = spawn(process.execPath, [serverPath(), '--stdio'], { stdio: 'pipe' });
-    const connection = createProtocolConnection(
-      new StreamMessageReader(child.stdout),
-      new StreamMessageWriter(child.stdin),
-    );
-    const client = new LspTestClient(child, connection);
+    child.stdin.on('error', () => {
+      // The server died mid-write; `exit` reports it to every waiter.
+    });
+    return LspTestClient.connect(child.stdout, child.stdin, options, child);
+  }
+
+  /**
+   * Speaks to a server over the given streams and initializes it. Used directly for a
+   * server session running in the test process (to give it a failing engine, say).
+   */
+  static async connect(
+    input: NodeJS.ReadableStream,
+    output: NodeJS.WritableStream,
+    options: StartOptions = {},
+    child?: ChildProcessWithoutNullStreams,
+  ): Promise<LspTestClient> {
+    const connection = createProtocolConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+    const client = new LspTestClient(connection, child);
     client.wire(options);
     connection.listen();
     await client.initialize(options);
@@ -114,10 +134,10 @@ export class LspTestClient {
   }
 
   private wire(options: StartOptions): void {
-    this.child.stderr.on('data', (chunk: Buffer) => {
+    this.child?.stderr.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString('utf8');
     });
-    this.child.on('exit', (code, signal) => {
+    this.child?.on('exit', (code, signal) => {
       this.exitDescription = `server exited (code ${String(code)}, signal ${String(signal)})`;
       this.notifyWaiters();
     });
@@ -143,7 +163,7 @@ export class LspTestClient {
 
   private async initialize(options: StartOptions): Promise<InitializeResult> {
     const result = await this.connection.sendRequest(InitializeRequest.type, {
-      processId: process.pid,
+      processId: options.processId === undefined ? process.pid : options.processId,
       rootUri: null,
       initializationOptions: options.initializationOptions,
       capabilities: {
@@ -271,16 +291,22 @@ export class LspTestClient {
     return this.stderr;
   }
 
-  /** Shuts the server down politely and waits for the process to end (kills it after a timeout). */
+  /**
+   * Shuts the server down politely and waits for the process to end (kills it after a
+   * timeout). An in-process server only gets `shutdown`: its `exit` would end this process.
+   */
   async stop(): Promise<void> {
+    const child = this.child;
     if (this.exitDescription === undefined) {
-      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      const exited = child ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
       try {
         await withTimeout(this.connection.sendRequest(ShutdownRequest.type), 2000);
-        await this.connection.sendNotification(ExitNotification.type);
-        await withTimeout(exited, 2000);
+        if (child) {
+          await this.connection.sendNotification(ExitNotification.type);
+          await withTimeout(exited, 2000);
+        }
       } catch {
-        this.child.kill('SIGKILL');
+        child?.kill('SIGKILL');
         await exited;
       }
     }

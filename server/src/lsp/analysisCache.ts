@@ -36,8 +36,13 @@ export function engineLanguage(document: Pick<TextDocument, 'languageId' | 'uri'
   return undefined;
 }
 
+/** The engine's entry point; a session can be given another (a test gives it one that fails). */
+export type Analyzer = typeof analyze;
+
 export class AnalysisCache {
   private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly analyzer: Analyzer = analyze) {}
 
   /**
    * The analysis of the document as it is now. Reuses the cached one when version and
@@ -55,7 +60,7 @@ export class AnalysisCache {
     if (cached && cached.analysis.version === document.version && cached.settings === settings) return cached.analysis;
 
     const text = document.getText();
-    const result = analyze({ text, languageId: language }, settings, signal);
+    const result = this.analyzer({ text, languageId: language }, settings, signal);
     const analysis: DocumentAnalysis = {
       uri: document.uri,
       version: document.version,

@@ -24,7 +24,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCancelled } from '../core/cancellation';
 import { FIX_ALL_KIND, SERVER_COMMANDS, ruleDocsUrl, type WireFix } from '../protocol';
-import { AnalysisCache, engineLanguage, type DocumentAnalysis } from './analysisCache';
+import { AnalysisCache, engineLanguage, type Analyzer, type DocumentAnalysis } from './analysisCache';
 import { codeActions } from './codeActions';
 import { toRange, toTextEdit } from './convert';
 import { toDiagnostic } from './diagnostics';
@@ -37,13 +37,17 @@ const SERVER_VERSION = '0.1.0';
 
 export class Session {
   private readonly documents = new TextDocuments(TextDocument);
-  private readonly cache = new AnalysisCache();
+  private readonly cache: AnalysisCache;
   private readonly scheduler: Scheduler;
   private settings!: SettingsStore;
   private supportsDocumentChanges = false;
   private supportsShowDocument = false;
 
-  constructor(private readonly connection: Connection) {
+  constructor(
+    private readonly connection: Connection,
+    options: { analyzer?: Analyzer } = {},
+  ) {
+    this.cache = new AnalysisCache(options.analyzer);
     this.scheduler = new Scheduler(
       (uri, signal) => this.lint(uri, signal),
       (uri, error) => this.logError(`linting ${uri}`, error),
