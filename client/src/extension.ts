@@ -60,10 +60,11 @@ class Ctx implements vscode.Disposable {
     }
   }
 
+  /** Stops the server in whatever state it is (starting, running, failed); a no-op when there is none. */
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (client?.isRunning()) await client.stop();
+    await client?.dispose();
   }
 
   private async restart(): Promise<void> {

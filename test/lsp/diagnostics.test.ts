@@ -79,6 +79,16 @@ describe('lsp: diagnostics', () => {
     assert.match(messageText(unknown), /relu/);
   });
 
+  it('counts lines the LSP way in a CRLF file', async () => {
+    const uri = freshUri('crlf');
+    const text = MLP_GLOROT_RELU.replace(/\n/g, '\r\n');
+    await client.open(uri, 'netdef', text);
+    const [iw101] = (await client.diagnosticsFor(uri, 1)).diagnostics;
+    assert.ok(iw101);
+    assert.equal(iw101.range.start.line, 3);
+    assert.equal(textOf(text, iw101.range), 'glorot_uniform');
+  });
+
   it('clears diagnostics on close', async () => {
     const uri = freshUri('mlp');
     await client.open(uri, 'netdef', MLP_GLOROT_RELU);
