@@ -1,7 +1,9 @@
 /** The server's pure pieces, without a process: fix-all selection, kind matching, the scheduler. */
 import { strict as assert } from 'node:assert';
 import type { Finding, Fix } from '../../server/src/core/findings';
+import { LineIndex } from '../../server/src/core/text';
 import { kindRequested } from '../../server/src/lsp/codeActions';
+import { toDiagnostic } from '../../server/src/lsp/diagnostics';
 import { selectSafeFixes } from '../../server/src/lsp/fixAll';
 import { Scheduler } from '../../server/src/lsp/scheduler';
 
@@ -31,6 +33,42 @@ describe('lsp: fix-all selection', () => {
   it('treats two insertions at one point as a conflict (their order would be arbitrary)', () => {
     const edits = selectSafeFixes([finding(fix('safe', [7, 7, 'a'])), finding(fix('safe', [7, 7, 'b']))]);
     assert.equal(edits.length, 1);
+  });
+});
+
+describe('lsp: finding -> diagnostic', () => {
+  it('converts ranges, severity, docs link, related information and fixes with the version', () => {
+    const text = 'network n {\r\n  input 4\n  dense 2 activation=relu init=zeros\n}\n';
+    const at = (needle: string) => ({ start: text.indexOf(needle), end: text.indexOf(needle) + needle.length });
+    const diagnostic = toDiagnostic(
+      {
+        code: 'IW104',
+        severity: 'error',
+        span: at('zeros'),
+        message: 'all weights equal',
+        fixes: [{ title: 'Use he_normal', applicability: 'unsafe', edits: [{ span: at('zeros'), newText: 'he_normal' }] }],
+        related: [{ span: at('network n'), message: 'in this network' }],
+      },
+      'file:///x.netdef',
+      7,
+      new LineIndex(text),
+    );
+    const zeros = { start: { line: 2, character: 31 }, end: { line: 2, character: 36 } };
+    assert.deepEqual(diagnostic, {
+      range: zeros,
+      severity: 1,
+      code: 'IW104',
+      codeDescription: { href: 'https://github.com/initwise/initwise/blob/main/docs/rules/IW104.md' },
+      source: 'initwise',
+      message: 'all weights equal',
+      relatedInformation: [
+        {
+          location: { uri: 'file:///x.netdef', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 9 } } },
+          message: 'in this network',
+        },
+      ],
+      data: { version: 7, fixes: [{ title: 'Use he_normal', applicability: 'unsafe', edits: [{ range: zeros, newText: 'he_normal' }] }] },
+    });
   });
 });
 
