@@ -18,6 +18,15 @@ describe('lsp: diagnostics', () => {
     await client.stop();
   });
 
+  it('advertises incremental sync, quick fixes and fix-all, hover and the docs command', () => {
+    const result = client.initializeResult;
+    assert.equal(result?.serverInfo?.name, 'initwise');
+    assert.deepEqual(result.capabilities.textDocumentSync, { openClose: true, change: 2 });
+    assert.deepEqual(result.capabilities.codeActionProvider, { codeActionKinds: ['quickfix', 'source.fixAll.initwise'] });
+    assert.equal(result.capabilities.hoverProvider, true);
+    assert.deepEqual(result.capabilities.executeCommandProvider?.commands, ['initwise.server.openRuleDocs']);
+  });
+
   it('reports glorot_uniform under relu once (IW101), on the initializer inside the repeat', async () => {
     const uri = freshUri('mlp');
     await client.open(uri, 'netdef', MLP_GLOROT_RELU);

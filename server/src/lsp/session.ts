@@ -23,6 +23,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { AnalysisCancelled } from '../core/cancellation';
+import { version as SERVER_VERSION } from '../../../package.json';
 import { FIX_ALL_KIND, SERVER_COMMANDS, ruleDocsUrl, type WireFix } from '../protocol';
 import { AnalysisCache, engineLanguage, type Analyzer, type DocumentAnalysis } from './analysisCache';
 import { codeActions } from './codeActions';
@@ -33,8 +34,6 @@ import { hoverAt } from './hover';
 import { Scheduler } from './scheduler';
 import { SettingsStore, type ServerSettings } from './settings';
 
-const SERVER_VERSION = '0.1.0';
-
 export class Session {
   private readonly documents = new TextDocuments(TextDocument);
   private readonly cache: AnalysisCache;
@@ -42,6 +41,7 @@ export class Session {
   private settings!: SettingsStore;
   private supportsDocumentChanges = false;
   private supportsShowDocument = false;
+  private supportsConfigurationRegistration = false;
 
   constructor(
     private readonly connection: Connection,
@@ -92,6 +92,7 @@ export class Session {
     this.settings.enablePull(capabilities.workspace?.configuration === true);
     this.supportsDocumentChanges = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     this.supportsShowDocument = capabilities.window?.showDocument?.support === true;
+    this.supportsConfigurationRegistration = capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -104,12 +105,12 @@ export class Session {
   }
 
   private initialized(): void {
-    // Without this registration VS Code does not tell a pull-model server that settings changed.
-    void this.connection.client
-      .register(DidChangeConfigurationNotification.type, undefined)
-      .catch(() => {
-        // A client without dynamic registration pushes changes anyway (or never changes settings).
-      });
+    // Without this registration VS Code does not tell a pull-model server that settings
+    // changed; clients without dynamic registration push didChangeConfiguration anyway.
+    if (!this.supportsConfigurationRegistration) return;
+    this.connection.client.register(DidChangeConfigurationNotification.type, undefined).catch((error: unknown) => {
+      this.logError('registering for configuration changes', error);
+    });
   }
 
   private close(uri: string): void {
