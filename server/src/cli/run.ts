@@ -1,11 +1,11 @@
 /** Dispatches a command line to its command and turns usage errors into status 2. */
-import packageJson from '../../../package.json';
+import { version } from '../../../package.json';
 import { HELP_TEXT, parseCommandLine, UsageError, type Command } from './args';
 import { runCheck } from './check';
 import { ExitCode, type CliIo } from './io';
 import { runRule } from './ruleCommand';
 
-export const VERSION: string = packageJson.version;
+export const VERSION: string = version;
 
 export function run(argv: readonly string[], io: CliIo): number {
   let command: Command;
