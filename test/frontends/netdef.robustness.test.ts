@@ -83,6 +83,8 @@ function check(text: string): FrontendResult {
     assert.ok(!finding.message.startsWith('internal error'), `${finding.message}\non ${JSON.stringify(text.slice(0, 300))}`);
     assert.ok(finding.code === 'IW001' || finding.code === 'IW002');
     assert.deepEqual(finding.related, []);
+    // Messages quote at most a snippet of the source, whatever its size.
+    assert.ok(finding.message.length <= 800, `message of ${finding.message.length} characters`);
     checkSpan(finding.span, text.length, finding.message);
     for (const fix of finding.fixes) for (const edit of fix.edits) checkSpan(edit.span, text.length, fix.title);
   }
@@ -263,6 +265,17 @@ describe('netdef robustness', () => {
       const result = timed('1 MiB name', wrap(`  dense 8 activation=${'r'.repeat(1_000_000)}`));
       assert.equal(result.findings.length, 1);
       assert.ok(result.findings[0]!.message.length < 300);
+    });
+
+    it('keeps messages short when huge names appear in any position', () => {
+      const huge = 'q'.repeat(200_000);
+      const lines = [
+        `network ${huge} {`, `  ${huge} 3 {`, `  }`, `  dense 4 ${huge}=1`, `  dense 4 init=${huge}(a=1`, `  dense 4 init=normal(${huge}=1)`,
+        `  dense 4 activation=${huge}`, `  dense 4 init=kaiming_normal(nonlinearity=${huge})`, `  dense ${huge}(2)`, `  repeat 2 ${huge}=1`,
+        `  dense 4 ${huge}=`, `}`, `${huge} 1`, `network ${huge} {`, '  residual {',
+      ];
+      const result = timed('huge names', lines.join('\n'));
+      assert.ok(result.findings.length >= 10);
     });
 
     it('handles 100 000 nested braces and parentheses without recursion', () => {

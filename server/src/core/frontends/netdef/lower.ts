@@ -42,7 +42,7 @@ export function lowerFile(file: FileAst, source: string, lines: LineIndex, diags
     const key = network.name.toLowerCase();
     const firstLine = firstLineOfName.get(key);
     if (firstLine !== undefined && network.name !== '') {
-      diags.syntax(network.nameSpan, `network '${network.name}' is already defined on line ${firstLine}; give each network its own name`);
+      diags.syntax(network.nameSpan, `network ${quoteSnippet(network.name)} is already defined on line ${firstLine}; give each network its own name`);
     } else {
       firstLineOfName.set(key, lines.positionAt(network.nameSpan.start).line + 1);
     }
@@ -259,7 +259,7 @@ class NetworkLowering {
 
   private reportMissingInput(): void {
     this.missingInputReported = true;
-    const name = this.name === '' ? 'this network' : `network '${this.name}'`;
+    const name = this.name === '' ? 'this network' : `network ${quoteSnippet(this.name)}`;
     this.diags.syntax(
       this.nameSpan,
       `${name} has no 'input' statement, so no layer knows its fans: start the network with 'input N' (features) or 'input CxHxW' (channels first)`,

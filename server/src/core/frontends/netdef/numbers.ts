@@ -68,7 +68,7 @@ function evaluate(expr: Expr, source: string): Evaluated {
     }
     case 'call': {
       if (expr.callee.lower !== 'sqrt') {
-        return fail(expr.callee.span, `expected a number; the only function in numbers is sqrt(…), not '${expr.callee.text}'`);
+        return fail(expr.callee.span, `expected a number; the only function in numbers is sqrt(…), not ${quoteSnippet(expr.callee.text)}`);
       }
       const [arg, extra] = expr.args;
       if (!arg || extra || arg.keyword) return fail(expr.span, 'sqrt takes one number, as in sqrt(2)');

@@ -228,7 +228,7 @@ class Parser {
       this.lastClosed = undefined;
       this.problems.push({
         span: brace,
-        message: `this '}' closes network '${this.networkName(frame.owner)}', but statements follow it: remove the '}', or start a new block with 'network NAME {'`,
+        message: `this '}' closes network ${quoteSnippet(this.networkName(frame.owner))}, but statements follow it: remove the '}', or start a new block with 'network NAME {'`,
       });
       frame.block.close = undefined;
       // Reported here; if no later '}' closes it, the end of the file does without a second report.
@@ -242,7 +242,7 @@ class Parser {
       if (statement.keyword) {
         this.lineProblem(
           statement.keyword.span,
-          `'${statement.keyword.text}' is outside any network: statements go inside a 'network NAME { … }' block`,
+          `${quoteSnippet(statement.keyword.text)} is outside any network: statements go inside a 'network NAME { … }' block`,
         );
       }
       if (statement.block) this.pushFrame(statement, headerIndent, true);
@@ -253,7 +253,7 @@ class Parser {
       this.pushFrame(statement, headerIndent, top.orphan);
     } else if (statement.keyword && BLOCK_KEYWORDS.has(statement.keyword.lower) && !statement.syntaxError) {
       const at = { start: statement.span.end, end: statement.span.end };
-      const problemIndex = this.lineProblem(at, `expected '{' at the end of '${this.text.slice(statement.span.start, statement.span.end)}'`);
+      const problemIndex = this.lineProblem(at, `expected '{' at the end of ${quoteSnippet(this.text.slice(statement.span.start, statement.span.end))}`);
       statement.syntaxError = true;
       if (problemIndex !== undefined) this.pending = { statement, problemIndex, frame: undefined };
     }
@@ -329,12 +329,12 @@ class Parser {
     while (this.stack.length > 0) {
       const frame = this.stack.pop()!;
       if (frame.orphan || frame.implicit) continue;
-      const what = frame.isNetwork ? `network '${this.networkName(frame.owner)}'` : `'${frame.owner.keyword?.text ?? '{'}'`;
+      const what = frame.isNetwork ? `network ${quoteSnippet(this.networkName(frame.owner))}` : quoteSnippet(frame.owner.keyword?.text ?? '{');
       const opened = this.lineNumber(frame.block.open.start);
       if (frame === innermost && culprit) {
         this.problems.push({
           span: culprit.keywordSpan,
-          message: `'${culprit.keyword}' (line ${this.lineNumber(culprit.keywordSpan.start)}) seems to lack its '}': the '}' on line ${culprit.closeLine} is indented like an outer block but closes this one, which leaves ${what} (line ${opened}) open until ${where}`,
+          message: `${quoteSnippet(culprit.keyword)} (line ${this.lineNumber(culprit.keywordSpan.start)}) seems to lack its '}': the '}' on line ${culprit.closeLine} is indented like an outer block but closes this one, which leaves ${what} (line ${opened}) open until ${where}`,
         });
       } else {
         this.problems.push({ span: frame.block.open, message: `missing '}' to close ${what} (line ${opened}) before ${where}` });
@@ -394,7 +394,7 @@ class Parser {
         const key = nameOf(this.advance());
         const equals = this.advance();
         if (!startsValue(this.peek())) {
-          throw new LineError(spanOf(equals), `expected a value after '${key.text}=', got ${describe(this.peek())}`);
+          throw new LineError(spanOf(equals), `expected a value after ${quoteSnippet(`${key.text}=`)}, got ${describe(this.peek())}`);
         }
         const value = this.parseExpression(0);
         const option: OptionAst = { key, value, span: { start: key.span.start, end: value.span.end } };
@@ -531,17 +531,17 @@ class Parser {
         return { kind: 'call', callee, args, span, height: height + 1 };
       }
       if (isLineEnd(token) || token.kind === 'lbrace' || token.kind === 'rbrace') {
-        throw new LineError(spanOf(open), `this '(' after '${callee.text}' is never closed: expected ')' before ${describe(token)}`);
+        throw new LineError(spanOf(open), `this '(' after ${quoteSnippet(callee.text)} is never closed: expected ')' before ${describe(token)}`);
       }
       let keyword: Name | undefined;
       if (token.kind === 'ident' && this.peek(1).kind === 'equals') {
         keyword = nameOf(this.advance());
         const equals = this.advance();
         if (!startsValue(this.peek())) {
-          throw new LineError(spanOf(equals), `expected a value after '${keyword.text}=', got ${describe(this.peek())}`);
+          throw new LineError(spanOf(equals), `expected a value after ${quoteSnippet(`${keyword.text}=`)}, got ${describe(this.peek())}`);
         }
       } else if (!startsValue(token)) {
-        throw new LineError(spanOf(token), `expected an argument of '${callee.text}', got ${describe(token)}`);
+        throw new LineError(spanOf(token), `expected an argument of ${quoteSnippet(callee.text)}, got ${describe(token)}`);
       }
       const value = this.parseExpression(depth + 1);
       height = Math.max(height, value.height);
@@ -550,9 +550,9 @@ class Parser {
       if (separator.kind === 'comma') {
         this.advance();
       } else if (isLineEnd(separator) || separator.kind === 'lbrace' || separator.kind === 'rbrace') {
-        throw new LineError(spanOf(open), `this '(' after '${callee.text}' is never closed: expected ')' before ${describe(separator)}`);
+        throw new LineError(spanOf(open), `this '(' after ${quoteSnippet(callee.text)} is never closed: expected ')' before ${describe(separator)}`);
       } else if (separator.kind !== 'rparen') {
-        throw new LineError(spanOf(separator), `expected ',' or ')' in the arguments of '${callee.text}', got ${describe(separator)}`);
+        throw new LineError(spanOf(separator), `expected ',' or ')' in the arguments of ${quoteSnippet(callee.text)}, got ${describe(separator)}`);
       }
     }
   }
