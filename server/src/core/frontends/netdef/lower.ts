@@ -8,21 +8,20 @@ import type {
   ActivationOp, ActivationUse, DropoutOp, FlattenOp, Framework, InitUse, Network, NormOp, WeightLayerKind,
 } from '../../ir';
 import { FRAMEWORKS } from '../../ir';
-import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../knowledge/defaults';
-import { isFanScaled, weightMean, weightVariance } from '../../knowledge/initializers';
+import { frameworkDefaultInit } from '../../knowledge/defaults';
 import type { LineIndex, Span } from '../../text';
 import type { Block, Expr, FileAst, OptionAst, Statement } from './ast';
 import { resolveConsumers, type Draft, finalizeOps, type MutableWeightLayer } from './consumers';
 import type { Diagnostics } from './diagnostics';
+import { biasSecondMoment } from './bias';
 import { NetdefFixBuilder } from './fixBuilder';
+import { convGeometry, denseGeometry, embeddingGeometry, type GeometryContext } from './geometry';
 import { readActivation } from './readActivation';
 import { readInitializer } from './readInitializer';
-import {
-  convFans, convOutputLength, denseFans, describeShape, embeddingFans, layoutName, product, sameShape, type LayerFans, type Shape,
-} from './shapes';
+import { describeShape, product, sameShape, type Shape } from './shapes';
 import { quoteSnippet } from './snippet';
-import { STATEMENT_KEYWORDS, STATEMENTS, type StatementSpec } from './statements';
-import { listChoices, misspelt, readBoolean, readChoice, readCount, readName, readNumber, readSizes, type Reader } from './values';
+import { STATEMENT_KEYWORDS, STATEMENTS, type Checked, type StatementSpec } from './statements';
+import { listChoices, misspelt, readChoice, readCount, readName, readNumber, type Reader } from './values';
 
 /** At most this many weight layers per network may come from `repeat` expansion. */
 export const MAX_WEIGHT_LAYERS = 10_000;
@@ -48,13 +47,6 @@ export function lowerFile(file: FileAst, source: string, lines: LineIndex, diags
     }
     return network;
   });
-}
-
-/** Positional values and options of a statement, checked against its spec. */
-interface Checked {
-  readonly options: ReadonlyMap<string, OptionAst>;
-  /** Some option key was unknown: it was probably meant as a missing one, so that one is not reported again. */
-  readonly unknownOption: boolean;
 }
 
 class NetworkLowering {
@@ -270,9 +262,14 @@ class NetworkLowering {
 
   private lowerWeightLayer(statement: Statement, kind: WeightLayerKind, checked: Checked, instance: number, out: Draft[]): void {
     const { options } = checked;
-    const geometry = kind === 'dense' ? this.denseGeometry(statement)
-      : kind === 'embedding' ? this.embeddingGeometry(statement)
-        : this.convGeometry(statement, kind, checked);
+    // An embedding reads token ids: it needs no input width.
+    const context: GeometryContext = {
+      reader: this.reader, framework: this.framework, input: kind === 'embedding' ? undefined : this.requireShape(),
+    };
+    const geometry = kind === 'dense' ? denseGeometry(statement, context)
+      : kind === 'embedding' ? embeddingGeometry(statement, context)
+        : convGeometry(statement, kind, checked, context);
+    this.shape = geometry.output;
 
     const activationOption = options.get('activation');
     const activationReading = activationOption ? readActivation(activationOption.value, this.reader) : undefined;
@@ -313,143 +310,13 @@ class NetworkLowering {
       consumer: activation,
       normalizedBeforeActivation: false,
       init,
-      biasVariance: this.biasVariance(kind, options, geometry),
+      biasVariance: biasSecondMoment(kind, options, geometry, this.reader, this.framework),
       isLastInBranch: false,
       repeatInstance: instance,
       fixes,
     };
     this.layers.push(layer);
     out.push({ op: 'layer', layer, fixes, activationSpan: activationReading?.span });
-  }
-
-  private denseGeometry(statement: Statement): Geometry {
-    const unitsExpr = statement.positionals[0];
-    const units = unitsExpr ? readCount(unitsExpr, this.reader, 'the number of units') : undefined;
-    const input = this.requireShape();
-    let fans: LayerFans | undefined;
-    if (input && input.length !== 1) {
-      this.diags.syntax(
-        statement.keyword!.span,
-        `dense needs flat features, but its input is ${describeShape(input)}: add 'flatten' before it`,
-      );
-    } else if (input && units !== undefined) {
-      fans = denseFans(input[0]!, units);
-    }
-    this.shape = units === undefined ? undefined : [units];
-    return { fans, receptiveField: 1, strideProduct: 1, outFeatures: units };
-  }
-
-  private embeddingGeometry(statement: Statement): Geometry {
-    // An embedding reads token ids, so it needs no input width; after it, layers see DIM features.
-    const [vocabExpr, dimExpr] = statement.positionals;
-    const vocab = vocabExpr ? readCount(vocabExpr, this.reader, 'the vocabulary size') : undefined;
-    const dim = dimExpr ? readCount(dimExpr, this.reader, 'the embedding size') : undefined;
-    this.shape = dim === undefined ? undefined : [dim];
-    return {
-      fans: vocab !== undefined && dim !== undefined ? embeddingFans(vocab, dim, this.framework) : undefined,
-      receptiveField: 1,
-      strideProduct: 1,
-      outFeatures: undefined,
-    };
-  }
-
-  private convGeometry(statement: Statement, kind: 'conv1d' | 'conv2d' | 'conv3d', { options, unknownOption }: Checked): Geometry {
-    const keyword = statement.keyword!;
-    const rank = kind === 'conv1d' ? 1 : kind === 'conv2d' ? 2 : 3;
-    const filtersExpr = statement.positionals[0];
-    const filters = filtersExpr ? readCount(filtersExpr, this.reader, 'the number of filters') : undefined;
-
-    const kernelOption = options.get('kernel');
-    const kernel = kernelOption ? readSizes(kernelOption.value, this.reader, 'kernel', rank, 1) : undefined;
-    if (!kernelOption && !statement.syntaxError && !unknownOption) {
-      this.diags.syntax(keyword.span, `${kind} needs its kernel size, as in '${STATEMENTS.get(kind)!.example}'`);
-    }
-    const strideOption = options.get('stride');
-    const stride = strideOption ? readSizes(strideOption.value, this.reader, 'stride', rank, 1) : new Array<number>(rank).fill(1);
-    const padding = this.readPadding(options.get('padding'), rank);
-    const groupsOption = options.get('groups');
-    const groups = groupsOption ? readCount(groupsOption.value, this.reader, 'groups') : 1;
-
-    const geometry = (fans: LayerFans | undefined): Geometry => ({
-      fans,
-      receptiveField: kernel ? product(kernel) : 1,
-      strideProduct: stride ? product(stride) : 1,
-      outFeatures: filters,
-    });
-    const input = this.requireShape();
-    this.shape = undefined;
-    if (!input) return geometry(undefined);
-    if (input.length !== rank + 1) {
-      const layout = layoutName(rank + 1);
-      const fix = input.length === 1
-        ? `declare 'input ${layout}' or move the flatten/dense that made it flat`
-        : input.length - 1 <= 3 ? `use conv${input.length - 1}d for a ${layoutName(input.length)} input` : 'check the input shape';
-      this.diags.syntax(keyword.span, `${kind} needs a channels-first ${layout} input, but its input is ${describeShape(input)}: ${fix}`);
-      return geometry(undefined);
-    }
-    const inChannels = input[0]!;
-    if (groups !== undefined && groupsOption && ((filters !== undefined && filters % groups !== 0) || inChannels % groups !== 0)) {
-      this.diags.syntax(
-        groupsOption.value.span,
-        `groups=${groups} must divide both the input channels (${inChannels}) and the filters (${filters ?? '?'})`,
-      );
-      return geometry(undefined);
-    }
-    if (filters === undefined || kernel === undefined || stride === undefined || padding === undefined || groups === undefined) {
-      return geometry(undefined);
-    }
-    const spatial = input.slice(1).map((length, i) => convOutputLength(length, kernel[i]!, stride[i]!, padding === 'same' || padding === 'valid' ? padding : padding[i]!));
-    if (spatial.some((length) => length < 1)) {
-      const paddingText = padding === 'same' || padding === 'valid' ? padding : padding.join('x');
-      this.diags.syntax(
-        kernelOption!.value.span,
-        `kernel ${kernel.join('x')} does not fit the ${input.slice(1).join('x')} input with padding=${paddingText}: the output would be empty`,
-      );
-      return geometry(convFans(inChannels, filters, groups, kernel));
-    }
-    this.shape = [filters, ...spatial];
-    return geometry(convFans(inChannels, filters, groups, kernel));
-  }
-
-  private readPadding(option: OptionAst | undefined, rank: number): 'same' | 'valid' | number[] | undefined {
-    if (!option) return 'valid';
-    const value = option.value;
-    if (value.kind === 'name' || value.kind === 'string') return readChoice(value, this.reader, 'padding', ['same', 'valid'] as const);
-    return readSizes(value, this.reader, 'padding', rank, 0);
-  }
-
-  /**
-   * Second moment of the bias at initialisation: zeros unless `bias=` says otherwise;
-   * `bias=default` is the framework's default bias (PyTorch U(±1/√fan_in)). A fan-scaled
-   * bias initializer sees a vector of the layer's output width (Keras computes fan_in =
-   * fan_out = length for one-dimensional tensors).
-   */
-  private biasVariance(kind: WeightLayerKind, options: ReadonlyMap<string, OptionAst>, geometry: Geometry): number {
-    if (kind === 'embedding') return 0;
-    const useBiasOption = options.get('use_bias');
-    const biasOption = options.get('bias');
-    const useBias = useBiasOption ? readBoolean(useBiasOption.value, this.reader, 'use_bias') : true;
-    if (useBias === false) {
-      if (biasOption) this.diags.syntax(biasOption.span, 'bias= has no effect with use_bias=false: remove one of them');
-      return 0;
-    }
-    if (!biasOption) return 0;
-    const value = biasOption.value;
-    const calleeName = value.kind === 'name' ? value.name.lower : value.kind === 'call' ? value.callee.lower : undefined;
-    if (calleeName === 'default') {
-      if (value.kind === 'call' && value.args.length > 0) this.diags.syntax(value.span, "'default' takes no arguments");
-      return frameworkDefaultBiasVariance(this.framework, kind, geometry.fans?.frameworkFans.fanIn ?? 0);
-    }
-    const reading = readInitializer(value, this.reader, this.framework, kind);
-    const semantics = reading.semantics;
-    if (!semantics) return 0;
-    const width = geometry.outFeatures;
-    if (width === undefined && isFanScaled(semantics)) return 0;
-    const n = width ?? 1;
-    const variance = weightVariance(semantics, { fanIn: n, fanOut: n });
-    const mean = weightMean(semantics);
-    const secondMoment = variance + mean * mean;
-    return Number.isFinite(secondMoment) ? secondMoment : 0;
   }
 
   // ── other statements ─────────────────────────────────────────────────────
@@ -528,12 +395,4 @@ class NetworkLowering {
     // An unreadable scale is reported above; the branch then keeps the default weight 1.
     out.push({ op: 'residual', scale: scale ?? 1, body, span: statement.span });
   }
-}
-
-interface Geometry {
-  readonly fans: LayerFans | undefined;
-  readonly receptiveField: number;
-  readonly strideProduct: number;
-  /** Output width, for a fan-scaled bias initializer. */
-  readonly outFeatures: number | undefined;
 }

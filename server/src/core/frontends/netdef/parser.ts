@@ -7,14 +7,14 @@
  * stack, and it touches each token a constant number of times.
  */
 import { LineIndex, type Span } from '../../text';
-import type { Block, CallArgument, Expr, FileAst, Name, OptionAst, Statement } from './ast';
+import type { Block, FileAst, OptionAst, Statement } from './ast';
+import { parseExpression } from './expressions';
 import { lex, type Token } from './lexer';
 import { quoteSnippet } from './snippet';
+import { describe, isLineEnd, LineError, nameOf, spanOf, startsValue, TokenCursor } from './tokenCursor';
 
 /** Blocks (repeat, residual) may nest this deep inside a network; deeper ones are reported and skipped. */
 export const MAX_BLOCK_DEPTH = 32;
-/** Expressions may nest this deep (parentheses, operators, calls). */
-export const MAX_EXPRESSION_DEPTH = 32;
 
 /** Keywords whose statement owns a `{ … }` block. */
 export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['network', 'repeat', 'residual']);
@@ -32,13 +32,6 @@ export interface ParseResult {
 
 export function parseSyntax(text: string): ParseResult {
   return new Parser(text).parseFile();
-}
-
-/** A syntax error inside one line: caught at the statement, which then skips the rest of its line. */
-class LineError extends Error {
-  constructor(readonly span: Span, message: string) {
-    super(message);
-  }
 }
 
 interface Frame {
@@ -68,44 +61,9 @@ interface PendingBrace {
   readonly frame: Frame | undefined;
 }
 
-function nameOf(token: Token): Name {
-  return { text: token.text, lower: token.text.toLowerCase(), span: { start: token.start, end: token.end } };
-}
-
-function spanOf(token: Token): Span {
-  return { start: token.start, end: token.end };
-}
-
-function describe(token: Token): string {
-  switch (token.kind) {
-    case 'newline':
-      return 'the end of the line';
-    case 'eof':
-      return 'the end of the file';
-    case 'string':
-      return `the quoted text ${quoteSnippet(token.text)}`;
-    default:
-      return quoteSnippet(token.text);
-  }
-}
-
-function isLineEnd(token: Token): boolean {
-  return token.kind === 'newline' || token.kind === 'eof';
-}
-
-function startsValue(token: Token): boolean {
-  switch (token.kind) {
-    case 'number': case 'dims': case 'string': case 'ident': case 'lparen': case 'plus': case 'minus': case 'bad':
-      return true;
-    default:
-      return false;
-  }
-}
-
 class Parser {
-  private readonly tokens: Token[];
+  private readonly cursor: TokenCursor;
   private readonly lines: LineIndex;
-  private pos = 0;
   private readonly problems: SyntaxProblem[] = [];
   private readonly networks: Statement[] = [];
   private readonly stack: Frame[] = [];
@@ -117,24 +75,24 @@ class Parser {
   private lineHasError = false;
 
   constructor(private readonly text: string) {
-    this.tokens = lex(text);
+    this.cursor = new TokenCursor(lex(text));
     this.lines = new LineIndex(text);
   }
 
   parseFile(): ParseResult {
     for (;;) {
-      this.skipNewlines();
-      const token = this.peek();
+      this.cursor.skipNewlines();
+      const token = this.cursor.peek();
       if (token.kind === 'eof') break;
-      if (this.pos === 0 || this.tokens[this.pos - 1]!.kind === 'newline') this.lineHasError = false;
+      if (this.cursor.firstOnLine(this.cursor.position)) this.lineHasError = false;
       const pending = this.pending;
       this.pending = undefined;
       if (token.kind === 'rbrace') {
-        this.advance();
+        this.cursor.advance();
         this.closeBlock(token);
         this.expectLineEnd("'}'");
       } else if (token.kind === 'lbrace') {
-        this.advance();
+        this.cursor.advance();
         this.braceOnOwnLine(token, pending);
         this.expectLineEnd("'{'");
       } else if (token.kind === 'ident' && token.text.toLowerCase() === 'network') {
@@ -149,20 +107,6 @@ class Parser {
 
   // ── tokens ────────────────────────────────────────────────────────────────
 
-  private peek(offset = 0): Token {
-    return this.tokens[Math.min(this.pos + offset, this.tokens.length - 1)]!;
-  }
-
-  private advance(): Token {
-    const token = this.peek();
-    if (token.kind !== 'eof') this.pos++;
-    return token;
-  }
-
-  private skipNewlines(): void {
-    while (this.peek().kind === 'newline') this.pos++;
-  }
-
   private lineNumber(offset: number): number {
     return this.lines.positionAt(offset).line + 1;
   }
@@ -176,10 +120,6 @@ class Parser {
     return i - start;
   }
 
-  private firstOnLine(tokenIndex: number): boolean {
-    return tokenIndex === 0 || this.tokens[tokenIndex - 1]!.kind === 'newline';
-  }
-
   // ── problems ─────────────────────────────────────────────────────────────
 
   /** Reports the first syntax error of a line; later ones on the same line are consequences. */
@@ -191,7 +131,7 @@ class Parser {
   }
 
   private expectLineEnd(after: string): void {
-    const next = this.peek();
+    const next = this.cursor.peek();
     if (!isLineEnd(next)) {
       this.lineProblem(spanOf(next), `expected a new line after ${after}: each statement goes on its own line`);
     }
@@ -308,7 +248,7 @@ class Parser {
       return;
     }
     frame.block.close = span;
-    if (this.firstOnLine(this.pos - 1) && this.indentOf(brace.start) < frame.headerIndent && frame.owner.keyword) {
+    if (this.cursor.firstOnLine(this.cursor.position - 1) && this.indentOf(brace.start) < frame.headerIndent && frame.owner.keyword) {
       this.misindented.push({
         openStart: frame.block.open.start,
         keywordSpan: frame.owner.keyword.span,
@@ -351,9 +291,9 @@ class Parser {
   // ── statements ───────────────────────────────────────────────────────────
 
   private parseStatement(): Statement {
-    const first = this.peek();
+    const first = this.cursor.peek();
     if (first.kind !== 'ident') {
-      this.advance();
+      this.cursor.advance();
       const statement: Statement = { keyword: undefined, positionals: [], options: [], block: undefined, span: spanOf(first), syntaxError: true };
       this.lineProblem(
         spanOf(first),
@@ -362,7 +302,7 @@ class Parser {
       this.skipRest(statement);
       return statement;
     }
-    this.advance();
+    this.cursor.advance();
     const statement: Statement = { keyword: nameOf(first), positionals: [], options: [], block: undefined, span: spanOf(first), syntaxError: false };
     try {
       this.parseArguments(statement);
@@ -378,32 +318,32 @@ class Parser {
   private parseArguments(statement: Statement): void {
     let firstOption: OptionAst | undefined;
     for (;;) {
-      const token = this.peek();
+      const token = this.cursor.peek();
       if (isLineEnd(token)) return;
       if (token.kind === 'rbrace') {
         this.lineProblem(spanOf(token), "expected a new line before '}': each statement and each '}' goes on its own line");
         return;
       }
       if (token.kind === 'lbrace') {
-        this.advance();
+        this.cursor.advance();
         statement.block = this.newBlock(spanOf(token));
         this.expectLineEnd("'{'");
         return;
       }
-      if (token.kind === 'ident' && this.peek(1).kind === 'equals') {
-        const key = nameOf(this.advance());
-        const equals = this.advance();
-        if (!startsValue(this.peek())) {
-          throw new LineError(spanOf(equals), `expected a value after ${quoteSnippet(`${key.text}=`)}, got ${describe(this.peek())}`);
+      if (token.kind === 'ident' && this.cursor.peek(1).kind === 'equals') {
+        const key = nameOf(this.cursor.advance());
+        const equals = this.cursor.advance();
+        if (!startsValue(this.cursor.peek())) {
+          throw new LineError(spanOf(equals), `expected a value after ${quoteSnippet(`${key.text}=`)}, got ${describe(this.cursor.peek())}`);
         }
-        const value = this.parseExpression(0);
+        const value = parseExpression(this.cursor, 0);
         const option: OptionAst = { key, value, span: { start: key.span.start, end: value.span.end } };
         statement.options.push(option);
         firstOption ??= option;
         statement.span = { start: statement.span.start, end: value.span.end };
       } else {
         if (!startsValue(token)) throw new LineError(spanOf(token), `expected a value or an option 'key=value', got ${describe(token)}`);
-        const value = this.parseExpression(0);
+        const value = parseExpression(this.cursor, 0);
         if (firstOption) {
           this.lineProblem(
             value.span,
@@ -419,9 +359,9 @@ class Parser {
   /** After a syntax error: skip to the end of the line, still honouring a `{` (the block exists) or a `}`. */
   private skipRest(statement: Statement): void {
     for (;;) {
-      const token = this.peek();
+      const token = this.cursor.peek();
       if (isLineEnd(token) || token.kind === 'rbrace') return;
-      this.advance();
+      this.cursor.advance();
       if (token.kind === 'lbrace') {
         statement.block = this.newBlock(spanOf(token));
         return;
@@ -430,130 +370,5 @@ class Parser {
     }
   }
 
-  // ── expressions ──────────────────────────────────────────────────────────
 
-  private checkHeight(height: number, span: Span): void {
-    if (height > MAX_EXPRESSION_DEPTH) {
-      throw new LineError(span, `expression nested too deeply (the limit is ${MAX_EXPRESSION_DEPTH} levels)`);
-    }
-  }
-
-  private parseExpression(depth: number): Expr {
-    if (depth > MAX_EXPRESSION_DEPTH) {
-      throw new LineError(spanOf(this.peek()), `expression nested too deeply (the limit is ${MAX_EXPRESSION_DEPTH} levels)`);
-    }
-    let left = this.parseTerm(depth);
-    for (;;) {
-      const token = this.peek();
-      if (token.kind !== 'plus' && token.kind !== 'minus') return left;
-      this.advance();
-      const right = this.parseTerm(depth);
-      const span = { start: left.span.start, end: right.span.end };
-      const height = Math.max(left.height, right.height) + 1;
-      this.checkHeight(height, span);
-      left = { kind: 'binary', op: token.kind === 'plus' ? '+' : '-', left, right, span, height };
-    }
-  }
-
-  private parseTerm(depth: number): Expr {
-    let left = this.parseUnary(depth);
-    for (;;) {
-      const token = this.peek();
-      if (token.kind !== 'star' && token.kind !== 'slash') return left;
-      this.advance();
-      const right = this.parseUnary(depth);
-      const span = { start: left.span.start, end: right.span.end };
-      const height = Math.max(left.height, right.height) + 1;
-      this.checkHeight(height, span);
-      left = { kind: 'binary', op: token.kind === 'star' ? '*' : '/', left, right, span, height };
-    }
-  }
-
-  private parseUnary(depth: number): Expr {
-    const token = this.peek();
-    if (token.kind !== 'plus' && token.kind !== 'minus') return this.parsePrimary(depth);
-    this.advance();
-    if (depth + 1 > MAX_EXPRESSION_DEPTH) {
-      throw new LineError(spanOf(token), `expression nested too deeply (the limit is ${MAX_EXPRESSION_DEPTH} levels)`);
-    }
-    const operand = this.parseUnary(depth + 1);
-    const span = { start: token.start, end: operand.span.end };
-    const height = operand.height + 1;
-    this.checkHeight(height, span);
-    return { kind: 'unary', op: token.kind === 'plus' ? '+' : '-', operand, span, height };
-  }
-
-  private parsePrimary(depth: number): Expr {
-    const token = this.peek();
-    switch (token.kind) {
-      case 'number':
-        this.advance();
-        return { kind: 'number', value: Number(token.text), span: spanOf(token), height: 1 };
-      case 'dims':
-        this.advance();
-        return { kind: 'dims', values: token.text.split(/[xX]/).map(Number), span: spanOf(token), height: 1 };
-      case 'string':
-        this.advance();
-        return { kind: 'string', value: token.text, span: spanOf(token), height: 1 };
-      case 'ident': {
-        this.advance();
-        const name = nameOf(token);
-        if (this.peek().kind === 'lparen') return this.parseCall(name, depth);
-        return { kind: 'name', name, span: name.span, height: 1 };
-      }
-      case 'lparen': {
-        this.advance();
-        const inner = this.parseExpression(depth + 1);
-        const close = this.peek();
-        if (close.kind !== 'rparen') throw new LineError(spanOf(close), `expected ')' to close the '(', got ${describe(close)}`);
-        this.advance();
-        const span = { start: token.start, end: close.end };
-        this.checkHeight(inner.height + 1, span);
-        return { kind: 'paren', inner, span, height: inner.height + 1 };
-      }
-      case 'bad':
-        throw new LineError(spanOf(token), token.problem!);
-      default:
-        throw new LineError(spanOf(token), `expected a value, got ${describe(token)}`);
-    }
-  }
-
-  private parseCall(callee: Name, depth: number): Expr {
-    const open = this.advance();
-    const args: CallArgument[] = [];
-    let height = 1;
-    for (;;) {
-      const token = this.peek();
-      if (token.kind === 'rparen') {
-        this.advance();
-        const span = { start: callee.span.start, end: token.end };
-        this.checkHeight(height + 1, span);
-        return { kind: 'call', callee, args, span, height: height + 1 };
-      }
-      if (isLineEnd(token) || token.kind === 'lbrace' || token.kind === 'rbrace') {
-        throw new LineError(spanOf(open), `this '(' after ${quoteSnippet(callee.text)} is never closed: expected ')' before ${describe(token)}`);
-      }
-      let keyword: Name | undefined;
-      if (token.kind === 'ident' && this.peek(1).kind === 'equals') {
-        keyword = nameOf(this.advance());
-        const equals = this.advance();
-        if (!startsValue(this.peek())) {
-          throw new LineError(spanOf(equals), `expected a value after ${quoteSnippet(`${keyword.text}=`)}, got ${describe(this.peek())}`);
-        }
-      } else if (!startsValue(token)) {
-        throw new LineError(spanOf(token), `expected an argument of ${quoteSnippet(callee.text)}, got ${describe(token)}`);
-      }
-      const value = this.parseExpression(depth + 1);
-      height = Math.max(height, value.height);
-      args.push(keyword ? { keyword, value, span: { start: keyword.span.start, end: value.span.end } } : { value, span: value.span });
-      const separator = this.peek();
-      if (separator.kind === 'comma') {
-        this.advance();
-      } else if (isLineEnd(separator) || separator.kind === 'lbrace' || separator.kind === 'rbrace') {
-        throw new LineError(spanOf(open), `this '(' after ${quoteSnippet(callee.text)} is never closed: expected ')' before ${describe(separator)}`);
-      } else if (separator.kind !== 'rparen') {
-        throw new LineError(spanOf(separator), `expected ',' or ')' in the arguments of ${quoteSnippet(callee.text)}, got ${describe(separator)}`);
-      }
-    }
-  }
 }

@@ -2,6 +2,7 @@
  * The statements of the language: what each takes, for validation, did-you-mean and
  * the "as in …" part of messages. docs/netdef.md describes the same table for users.
  */
+import type { OptionAst } from './ast';
 
 export interface StatementSpec {
   readonly keyword: string;
@@ -42,3 +43,10 @@ export const STATEMENTS: ReadonlyMap<string, StatementSpec> = new Map(SPECS.map(
 
 /** Every statement keyword, for did-you-mean. */
 export const STATEMENT_KEYWORDS: readonly string[] = SPECS.map((s) => s.keyword);
+
+/** A statement's options after checking them against its spec (unknown and repeated keys reported). */
+export interface Checked {
+  readonly options: ReadonlyMap<string, OptionAst>;
+  /** Some option key was unknown: it was probably meant as a missing one, so that one is not reported again. */
+  readonly unknownOption: boolean;
+}
