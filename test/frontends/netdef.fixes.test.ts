@@ -85,6 +85,15 @@ describe('netdef fixes', () => {
     });
   });
 
+  it('keeps CRLF line endings and tabs intact', () => {
+    const text = 'network t {\r\n\tinput 8\r\n\tdense 8\tactivation=relu\t# c\r\n}\r\n';
+    const l = firstLayer(text);
+    assert.deepEqual(l.fans, { fanIn: 8, fanOut: 8 });
+    const fixed = applyEdits(text, l.fixes.setInitializer({ family: 'he_normal' })!);
+    assert.equal(fixed, 'network t {\r\n\tinput 8\r\n\tdense 8\tactivation=relu init=he_normal\t# c\r\n}\r\n');
+    assertParses(fixed);
+  });
+
   describe('setActivation', () => {
     it('replaces the fused activation, including a parameterised one', () => {
       const text = wrap('  dense 8 activation=leaky_relu(0.1) init=he_normal');
