@@ -47,7 +47,7 @@ export interface RuleContext {
   readonly simulation: NetworkSimulation | undefined;
   readonly settings: Settings;
   readonly dropoutFixes: DropoutFixBuilder;
-  report(finding: ReportedFinding): void;
+  readonly report: (finding: ReportedFinding) => void;
 }
 
 export interface Rule {

@@ -37,6 +37,9 @@ class NotSimulable extends Error {}
 
 export function simulateAnalytic(network: Network, signal: CancellationSignal): NetworkSimulation | undefined {
   if (network.layers.length === 0) return undefined;
+  // A layer feeding something unresolved (an unknown stand-alone activation, a dropped
+  // statement) would be simulated as if that step were absent: report nothing rather than guess.
+  if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
   const results: MutableLayerSimulation[] = network.layers.map(() => ({
     forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN,
   }));
