@@ -1,0 +1,51 @@
+/**
+ * Activation moments: against shared/reference/activations.json (computed with scipy
+ * two independent ways), and the interpolated fast path against direct quadrature
+ * over 20 decades of q, including saturation (tanh′² at q = 1e8 is a spike of width 1e-4).
+ */
+import * as assert from 'node:assert/strict';
+import type { Activation } from '../../server/src/core/ir';
+import {
+  derivativeSecondMoment, exactDerivativeSecondMoment, exactOutputSecondMoment, outputSecondMoment,
+} from '../../server/src/core/simulation/moments';
+import { readShared } from '../support/shared';
+
+const REFERENCE_NAMES: Record<string, Activation> = {
+  linear: { name: 'linear' }, relu: { name: 'relu' }, 'leaky_relu(0.01)': { name: 'leaky_relu', param: 0.01 },
+  'leaky_relu(0.2)': { name: 'leaky_relu', param: 0.2 }, 'elu(1.0)': { name: 'elu', param: 1 }, selu: { name: 'selu' },
+  gelu: { name: 'gelu' }, silu: { name: 'silu' }, mish: { name: 'mish' }, softplus: { name: 'softplus' },
+  tanh: { name: 'tanh' }, sigmoid: { name: 'sigmoid' }, hardtanh: { name: 'hard_tanh' }, relu6: { name: 'relu6' },
+};
+
+function rel(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+}
+
+describe('activation moments', () => {
+  const reference = readShared<Record<string, { E_phi2: number; E_dphi2: number }>>('reference/activations.json');
+
+  for (const [label, activation] of Object.entries(REFERENCE_NAMES)) {
+    it(`${label}: E[φ²] and E[φ′²] at unit scale match the reference to 1e-9`, () => {
+      const r = reference[label];
+      assert.ok(r, `reference has no ${label}`);
+      assert.ok(rel(outputSecondMoment(activation, 1), r.E_phi2) < 1e-9, `E[φ²] ${outputSecondMoment(activation, 1)} vs ${r.E_phi2}`);
+      assert.ok(rel(derivativeSecondMoment(activation, 1), r.E_dphi2) < 1e-9, `E[φ′²] ${derivativeSecondMoment(activation, 1)} vs ${r.E_dphi2}`);
+    });
+
+    it(`${label}: the interpolated path agrees with direct quadrature from q = 1e-8 to 1e8`, () => {
+      let worst = 0;
+      for (let k = 0; k <= 400; k++) {
+        const q = 10 ** (-8 + (16 * k) / 400 + 0.0123);
+        worst = Math.max(worst, rel(outputSecondMoment(activation, q), exactOutputSecondMoment(activation, q)));
+        worst = Math.max(worst, rel(derivativeSecondMoment(activation, q), exactDerivativeSecondMoment(activation, q)));
+      }
+      assert.ok(worst < 1e-6, `worst relative difference ${worst.toExponential(2)}`);
+    });
+  }
+
+  it('resolves saturation: E[tanh′(√q z)²] → (4/3)/√(2πq) for large q', () => {
+    const q = 1e8;
+    const asymptote = 4 / 3 / Math.sqrt(2 * Math.PI * q);
+    assert.ok(rel(derivativeSecondMoment({ name: 'tanh' }, q), asymptote) < 1e-3);
+  });
+});
