@@ -14,6 +14,12 @@ export interface Settings {
    * most this factor before a finding (spec/rules.md: default 100× either way).
    */
   readonly band: number;
+  /**
+   * Which simulation feeds the per-layer numbers and IW201–IW204: the analytic mean field
+   * (default, instant) or Monte-Carlo at the real widths (on demand; hosts run it off the
+   * main thread).
+   */
+  readonly simulation: 'analytic' | 'montecarlo';
   /** Rule codes or prefixes to run (empty: all); `ignore` wins over `select`. */
   readonly select: readonly string[];
   readonly ignore: readonly string[];
@@ -22,6 +28,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   severity: {},
   band: 100,
+  simulation: 'analytic',
   select: [],
   ignore: [],
 };

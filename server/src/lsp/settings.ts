@@ -35,6 +35,7 @@ export function parseServerSettings(raw: unknown): ServerSettings {
     engine: {
       severity: parseSeverity(section.severity),
       band: parseBand(simulation.band),
+      simulation: simulation.mode === 'montecarlo' ? 'montecarlo' : 'analytic',
       select: parseCodeList(section.select),
       ignore: parseCodeList(section.ignore),
     },

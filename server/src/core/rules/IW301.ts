@@ -64,7 +64,7 @@ function explicitDefaultFix(layer: Parameters<typeof useInitFix>[0]) {
   const edits = layer.fixes.setInitializer({ family: 'framework_default' });
   if (!edits || edits.length === 0) return undefined;
   return {
-    title: `Write the default explicitly (${layer.fixes.describeInitializer({ family: 'framework_default' })})`,
+    title: `Keep the framework default, written explicitly: ${layer.fixes.describeInitializer({ family: 'framework_default' })}`,
     applicability: 'safe' as const,
     edits,
   };
