@@ -141,3 +141,30 @@ function isWirePosition(value: unknown): value is WirePosition {
   const p = value as { line?: unknown; character?: unknown };
   return Number.isInteger(p.line) && Number.isInteger(p.character);
 }
+
+/**
+ * The signal report (issue: signal simulation). The client's `initwise.showSignalReport`
+ * command (arguments: `uri`, optional network name) opens a webview and asks the server
+ * for its content with this request. The server answers with the complete HTML
+ * document: a strict content security policy (nothing but inline styles carrying the
+ * given nonce, and images from data: URIs), colours from the VS Code theme variables.
+ */
+export const SIGNAL_REPORT_REQUEST = 'initwise/signalReport';
+
+export interface SignalReportParams {
+  uri: string;
+  /** Network name; the first network of the document when absent. */
+  network?: string;
+  /** A fresh random nonce per webview load, used in the CSP and on every <style>. */
+  nonce: string;
+  /** The webview's cspSource (what the CSP must allow for the webview's own resources). */
+  cspSource: string;
+}
+
+export interface SignalReportResult {
+  title: string;
+  html: string;
+}
+
+/** The command the code lens runs ("Show report"); the client registers it. */
+export const SHOW_SIGNAL_REPORT_COMMAND = 'initwise.showSignalReport';
