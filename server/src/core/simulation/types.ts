@@ -9,6 +9,12 @@ export interface LayerSimulation {
   readonly forwardFactor: number;
   /** This layer's own backward factor: gradient second moment at its input over that at its output. */
   readonly backwardFactor: number;
+  /**
+   * Finite-width uncertainty: the interval in which a network actually drawn at these
+   * widths lands with ~95% probability (simulation/finiteWidth.ts). Undefined when unknown.
+   */
+  readonly forwardBand?: readonly [number, number];
+  readonly gradientBand?: readonly [number, number];
 }
 
 export interface NetworkSimulation {
