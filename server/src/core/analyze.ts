@@ -16,6 +16,11 @@ import type { NetworkSimulation } from './simulation/types';
 export interface AnalysisInput {
   readonly text: string;
   readonly languageId: LanguageId;
+  /**
+   * Simulations computed elsewhere (Monte-Carlo runs in a worker thread), indexed like the
+   * networks the frontend returns; entries left undefined fall back to the analytic pass.
+   */
+  readonly simulations?: readonly (NetworkSimulation | undefined)[];
 }
 
 export interface AnalysisResult {
@@ -43,7 +48,7 @@ export function analyze(
 ): AnalysisResult {
   const frontend = runFrontend(input);
   throwIfCancelled(signal);
-  const simulations = frontend.networks.map((network) => simulateAnalytic(network, signal));
+  const simulations = frontend.networks.map((network, i) => input.simulations?.[i] ?? simulateAnalytic(network, signal));
 
   const raw: Finding[] = [...frontend.findings];
   frontend.networks.forEach((network, i) => {
