@@ -10,11 +10,15 @@ interface OracleInit { name: string; a?: number; mode?: string; nonlinearity?: s
 interface OracleActivation { name: string; negative_slope?: number; alpha?: number; approximate?: string }
 interface OracleDense {
   type: 'dense' | 'conv2d'; in?: number; out?: number; in_channels?: number; out_channels?: number; kernel_size?: number;
+  stride?: number; padding?: number;
   activation: OracleActivation; weight_init: OracleInit; bias_init: OracleInit;
   derived: { fan_in: number; fan_out: number; weight_var: number; bias_var: number };
 }
 interface OracleResidual { type: 'residual_block'; branch: OracleDense[] }
-export interface OracleConfig { id: string; arch: string; layers: (OracleDense | OracleResidual)[] }
+export interface OracleConfig {
+  id: string; arch: string; layers: (OracleDense | OracleResidual)[];
+  input?: { shape: number[] };
+}
 
 const NO_FIXES: FixBuilder = {
   setInitializer: () => undefined,
@@ -62,12 +66,17 @@ export function oracleNetwork(config: OracleConfig): Network {
   const build = (spec: OracleDense, last: boolean): WeightLayer => {
     const k = spec.kernel_size ?? 1;
     const receptiveField = spec.type === 'conv2d' ? k * k : 1;
+    // Conv configs: square maps of the input's spatial size, stride 1, zero padding as given.
+    const spatial = config.input?.shape.slice(-2) ?? [];
+    const conv = spec.type === 'conv2d' && spatial.length === 2
+      ? { inputSpatial: spatial, outputSpatial: spatial, kernel: [k, k], stride: [1, 1], padBefore: [spec.padding ?? 0, spec.padding ?? 0] }
+      : undefined;
     const act = activation(spec.activation);
     const layer: WeightLayer = {
       op: 'layer', kind: spec.type, index: layers.length, span: zero, kindSpan: zero,
       fans: { fanIn: spec.derived.fan_in, fanOut: spec.derived.fan_out },
       frameworkFans: { fanIn: spec.derived.fan_in, fanOut: spec.derived.fan_out },
-      receptiveField, strideProduct: 1,
+      receptiveField, strideProduct: 1, ...(conv ? { conv } : {}),
       activation: { ...act, explicit: true }, consumer: { ...act, explicit: true }, normalizedBeforeActivation: false,
       init: { semantics: semantics(spec.weight_init), label: spec.weight_init.name, explicit: true, acceptedDefault: false },
       biasVariance: spec.derived.bias_var, isLastInBranch: last, repeatInstance: 0, fixes: NO_FIXES,

@@ -75,6 +75,16 @@ export interface InitUse {
 
 export type WeightLayerKind = 'dense' | 'conv1d' | 'conv2d' | 'conv3d' | 'embedding';
 
+/** Per spatial dimension (channels excluded), in the layer's own order. */
+export interface ConvGeometry {
+  readonly inputSpatial: readonly number[];
+  readonly outputSpatial: readonly number[];
+  readonly kernel: readonly number[];
+  readonly stride: readonly number[];
+  /** Zeros added before the first position in each dimension (after is implied by the sizes). */
+  readonly padBefore: readonly number[];
+}
+
 export interface Fans {
   readonly fanIn: number;
   /** For convolutions: output channels (per group for the true fans) × receptive field; no stride factor. */
@@ -109,6 +119,12 @@ export interface WeightLayer {
    * (He fan_out is correct on strided convs).
    */
   readonly strideProduct: number;
+  /**
+   * Spatial geometry of a convolution, when the input shape is known: the simulation
+   * tracks a per-position map of second moments so zero padding at the borders counts
+   * (over 20 layers the dense view is off by 2×, shared/oracle/README.md).
+   */
+  readonly conv?: ConvGeometry;
   /** The activation fused into the layer (`activation=` option); `linear` when none. */
   readonly activation: ActivationUse | 'unknown';
   /**

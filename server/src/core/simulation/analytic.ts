@@ -5,24 +5,31 @@
  * (shared/reference/init-math.md §e, shared/oracle/README.md):
  *
  *   forward   q_l = fan_in·Var(W)·m_{l−1} + σ_b²,     m_l = E[φ(√q_l z)²]
- *   backward  g_{l−1} = (fan_out/stride)·Var(W)·E[φ′(√q_l z)²]·g_l
+ *   backward  g_{l−1} = fan_out·Var(W)·E[φ′(√q_l z)²]·g_l
  *
  * The network input has unit second moment; the gradient at the network output has
- * unit second moment (loss = Σ output·v, v ~ N(0,1), as the oracle measures).
- * Convolutions use the dense view (fans per output position); zero padding at the
- * borders is not modelled yet. Deterministic; checks the cancellation signal in every loop.
+ * unit second moment (loss = Σ output·v, v ~ N(0,1), as the oracle measures). Signals
+ * are maps of second moments over spatial positions (one entry for flat features), so
+ * convolutions see their zero padding (positionMap.ts); a layer reports the spatial
+ * mean, as the oracle does. Deterministic; checks the cancellation signal in every loop.
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import type { Activation, Network, Op, WeightLayer } from '../ir';
 import { SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
+import { attachFiniteWidthBands } from './finiteWidth';
 import { derivativeSecondMoment, outputSecondMoment } from './moments';
+import { convBackwardSums, convForwardSums, mean } from './positionMap';
 import type { LayerSimulation, NetworkSimulation } from './types';
+
+type SignalMap = Float64Array;
 
 /** One step of the forward pass, remembered for the backward pass. */
 type TapeEntry =
-  | { readonly kind: 'layer'; readonly layer: WeightLayer; readonly variance: number; readonly inputM2: number; readonly pre: number }
+  | { readonly kind: 'layer'; readonly layer: WeightLayer; readonly variance: number; readonly input: SignalMap; readonly pre: SignalMap }
+  | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap }
   | { readonly kind: 'scale'; readonly gradientFactor: number }
+  | { readonly kind: 'flatten'; readonly positions: number }
   | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[] };
 
 interface MutableLayerSimulation {
@@ -44,9 +51,12 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal): 
     forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN,
   }));
   try {
-    const { m: outputVariance, tape } = forward(network.ops, 1, signal);
-    const inputGradientVariance = backward(tape, 1, results, signal);
-    return { method: 'analytic', layers: results, outputVariance, inputGradientVariance };
+    const { m, tape } = forward(network.ops, Float64Array.of(1), signal);
+    const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal);
+    const simulation: NetworkSimulation = {
+      method: 'analytic', layers: results, outputVariance: mean(m), inputGradientVariance: mean(inputGradient),
+    };
+    return attachFiniteWidthBands(network, simulation);
   } catch (error) {
     if (error instanceof NotSimulable) return undefined;
     throw error;
@@ -58,8 +68,38 @@ function knownActivation(use: WeightLayer['activation']): Activation {
   return use;
 }
 
-/** Runs ops forward from input second moment m; returns the output second moment and the tape. */
-function forward(ops: readonly Op[], m: number, signal: CancellationSignal): { m: number; tape: TapeEntry[] } {
+function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
+  const out = new Float64Array(map.length);
+  for (let i = 0; i < map.length; i++) out[i] = f(map[i]!);
+  return out;
+}
+
+function layerForward(layer: WeightLayer, variance: number, m: SignalMap): SignalMap {
+  const fans = layer.fans!;
+  const geometry = layer.conv;
+  if (geometry && layer.receptiveField > 0) {
+    // Var(W)·(C_in/G)·Σ_valid taps m = Var(W)·fan_in/∏k·Σ_valid taps m.
+    const perTap = (variance * fans.fanIn) / layer.receptiveField;
+    return mapEach(convForwardSums(geometry, m), (s) => perTap * s + layer.biasVariance);
+  }
+  // Dense view: flat features (or a conv whose geometry is unknown) see the mean.
+  return Float64Array.of(fans.fanIn * variance * mean(m) + layer.biasVariance);
+}
+
+function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap, inputPositions: number): SignalMap {
+  const fans = layer.fans!;
+  const geometry = layer.conv;
+  if (geometry && layer.receptiveField > 0) {
+    const perTap = (variance * fans.fanOut) / layer.receptiveField;
+    const sums = convBackwardSums(geometry, gradPre);
+    return mapEach(sums, (s) => perTap * s);
+  }
+  const g = (fans.fanOut / layer.strideProduct) * variance * mean(gradPre);
+  return new Float64Array(inputPositions).fill(g);
+}
+
+/** Runs ops forward from an input map of second moments; returns the output map and the tape. */
+function forward(ops: readonly Op[], m: SignalMap, signal: CancellationSignal): { m: SignalMap; tape: TapeEntry[] } {
   const tape: TapeEntry[] = [];
   for (const op of ops) {
     throwIfCancelled(signal);
@@ -68,23 +108,27 @@ function forward(ops: readonly Op[], m: number, signal: CancellationSignal): { m
         if (!op.fans || !op.frameworkFans || !op.init.semantics) throw new NotSimulable();
         const variance = weightVariance(op.init.semantics, op.frameworkFans, op.receptiveField);
         if (!Number.isFinite(variance)) throw new NotSimulable();
-        const pre = op.fans.fanIn * variance * m + op.biasVariance;
-        tape.push({ kind: 'layer', layer: op, variance, inputM2: m, pre });
-        m = outputSecondMoment(knownActivation(op.activation), pre);
+        const pre = layerForward(op, variance, m);
+        tape.push({ kind: 'layer', layer: op, variance, input: m, pre });
+        const activation = knownActivation(op.activation);
+        m = mapEach(pre, (q) => outputSecondMoment(activation, q));
         break;
       }
       case 'activation': {
         // A stand-alone activation sees the previous output as its pre-activation.
-        tape.push({ kind: 'scale', gradientFactor: derivativeSecondMoment(op.activation, m) });
-        m = outputSecondMoment(op.activation, m);
+        tape.push({ kind: 'activation', activation: op.activation, input: m });
+        m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
         break;
       }
-      case 'norm':
-        // BatchNorm/LayerNorm rescale to unit variance (γ = 1 at init); the gradient is divided
-        // by the same standard deviation, so a weight rescale is undone in both directions.
-        tape.push({ kind: 'scale', gradientFactor: m > 0 ? 1 / m : 1 });
-        m = 1;
+      case 'norm': {
+        // BatchNorm/LayerNorm rescale to unit variance (γ = 1 at init) with statistics over
+        // positions; the gradient is divided by the same variance, so a weight rescale is
+        // undone in both directions.
+        const scale = mean(m);
+        tape.push({ kind: 'scale', gradientFactor: scale > 0 ? 1 / scale : 1 });
+        m = scale > 0 ? mapEach(m, (v) => v / scale) : m;
         break;
+      }
       case 'dropout':
         if (op.alpha) {
           // AlphaDropout keeps mean and variance (Klambauer et al. 2017); its gradient is
@@ -94,17 +138,23 @@ function forward(ops: readonly Op[], m: number, signal: CancellationSignal): { m
         } else {
           // Inverted dropout at training time: kept units are scaled by 1/(1−p), so E[x²] and E[g²] grow by 1/(1−p).
           const keep = 1 - op.rate;
-          tape.push({ kind: 'scale', gradientFactor: keep > 0 ? 1 / keep : 1 });
-          m = keep > 0 ? m / keep : m;
+          if (keep > 0) {
+            tape.push({ kind: 'scale', gradientFactor: 1 / keep });
+            m = mapEach(m, (v) => v / keep);
+          }
         }
         break;
       case 'flatten':
+        tape.push({ kind: 'flatten', positions: m.length });
+        m = Float64Array.of(mean(m));
         break;
       case 'residual': {
         // y = x + s·F(x), branch output uncorrelated with x: E[y²] = E[x²] + s²·E[F(x)²].
         const branch = forward(op.body, m, signal);
         tape.push({ kind: 'residual', scale: op.scale, body: branch.tape });
-        m = m + op.scale * op.scale * branch.m;
+        const s2 = op.scale * op.scale;
+        const input = m;
+        m = mapEach(branch.m, (v) => v * s2).map((v, i) => v + (input.length === 1 ? input[0]! : input[i]!));
         break;
       }
     }
@@ -112,32 +162,45 @@ function forward(ops: readonly Op[], m: number, signal: CancellationSignal): { m
   return { m, tape };
 }
 
-/** Runs the tape backward from gradient second moment g at its output; fills per-layer results. */
-function backward(tape: readonly TapeEntry[], g: number, results: MutableLayerSimulation[], signal: CancellationSignal): number {
+/** Runs the tape backward from a gradient map at its output; fills per-layer results. */
+function backward(tape: readonly TapeEntry[], g: SignalMap, results: MutableLayerSimulation[], signal: CancellationSignal): SignalMap {
   for (let i = tape.length - 1; i >= 0; i--) {
     throwIfCancelled(signal);
     const entry = tape[i]!;
     switch (entry.kind) {
       case 'layer': {
-        const { layer, variance, inputM2, pre } = entry;
-        const fans = layer.fans!;
-        const gradPre = g * derivativeSecondMoment(knownActivation(layer.activation), pre);
-        const gradIn = (fans.fanOut / layer.strideProduct) * variance * gradPre;
+        const { layer, variance, input, pre } = entry;
+        const activation = knownActivation(layer.activation);
+        const gOut = g.length === pre.length ? g : new Float64Array(pre.length).fill(mean(g));
+        const gradPre = pre.map((q, o) => gOut[o]! * derivativeSecondMoment(activation, q));
+        const gradIn = layerBackward(layer, variance, gradPre, input.length);
         const r = results[layer.index]!;
-        r.forwardVariance = pre;
-        r.forwardFactor = inputM2 > 0 ? pre / inputM2 : NaN;
-        r.gradientVariance = gradIn;
-        r.backwardFactor = g > 0 ? gradIn / g : NaN;
+        r.forwardVariance = mean(pre);
+        r.forwardFactor = mean(input) > 0 ? mean(pre) / mean(input) : NaN;
+        r.gradientVariance = mean(gradIn);
+        r.backwardFactor = mean(gOut) > 0 ? mean(gradIn) / mean(gOut) : NaN;
         g = gradIn;
         break;
       }
+      case 'activation': {
+        const gradient = g;
+        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * derivativeSecondMoment(entry.activation, q));
+        break;
+      }
       case 'scale':
-        g *= entry.gradientFactor;
+        g = mapEach(g, (v) => v * entry.gradientFactor);
+        break;
+      case 'flatten':
+        g = new Float64Array(entry.positions).fill(mean(g));
         break;
       case 'residual': {
-        // dL/dx = dL/dy + s·J_F ᵀ dL/dy: the branch sees s²·g at its output.
-        const branchInput = backward(entry.body, entry.scale * entry.scale * g, results, signal);
-        g = g + branchInput;
+        // dL/dx = dL/dy + s·J_Fᵀ dL/dy: the branch sees s²·g at its output.
+        const s2 = entry.scale * entry.scale;
+        const outer = g;
+        const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal);
+        g = branchInput.length === outer.length
+          ? branchInput.map((v, p) => v + outer[p]!)
+          : mapEach(outer, (v) => v + mean(branchInput));
         break;
       }
     }

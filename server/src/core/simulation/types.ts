@@ -25,4 +25,6 @@ export interface NetworkSimulation {
   readonly outputVariance: number;
   /** Gradient second moment at the network input. */
   readonly inputGradientVariance: number;
+  /** Set when the numbers are known to be unreliable at these widths (say why, and what to do). */
+  readonly caveat?: string;
 }

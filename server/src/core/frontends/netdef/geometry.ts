@@ -4,7 +4,7 @@
  * layer needs and what it gets are IW001 naming the shape and the fix; the layer then
  * has no fans, and the output shape is whatever can still be known.
  */
-import type { Framework } from '../../ir';
+import type { ConvGeometry, Framework } from '../../ir';
 import type { OptionAst, Statement } from './ast';
 import {
   convFans, convOutputLength, denseFans, describeShape, embeddingFans, layoutName, product, type LayerFans, type Shape,
@@ -27,6 +27,8 @@ export interface LayerGeometry {
   readonly outFeatures: number | undefined;
   /** The shape flowing out; undefined when it cannot be known. */
   readonly output: Shape | undefined;
+  /** Spatial geometry of a convolution whose input shape is known. */
+  readonly conv?: ConvGeometry;
 }
 
 export function denseGeometry(statement: Statement, { reader, input }: GeometryContext): LayerGeometry {
@@ -112,7 +114,16 @@ export function convGeometry(
     );
     return result(fans, undefined);
   }
-  return result(fans, [filters, ...spatial]);
+  const inputSpatial = input.slice(1);
+  const padBefore = inputSpatial.map((length, i) => {
+    if (padding === 'valid') return 0;
+    if (padding !== 'same') return padding[i]!;
+    // 'same' pads k−1 in total at stride 1, and max((out−1)·s + k − L, 0) in general,
+    // the extra zero going after (PyTorch and Keras agree).
+    const total = Math.max((spatial[i]! - 1) * stride[i]! + kernel[i]! - length, 0);
+    return Math.floor(total / 2);
+  });
+  return { ...result(fans, [filters, ...spatial]), conv: { inputSpatial, outputSpatial: spatial, kernel, stride, padBefore } };
 }
 
 function readPadding(option: OptionAst | undefined, rank: number, reader: Reader): 'same' | 'valid' | number[] | undefined {

@@ -306,6 +306,7 @@ class NetworkLowering {
       frameworkFans: geometry.fans?.frameworkFans,
       receptiveField: geometry.receptiveField,
       strideProduct: geometry.strideProduct,
+      ...(geometry.conv ? { conv: geometry.conv } : {}),
       activation,
       consumer: activation,
       normalizedBeforeActivation: false,
