@@ -94,7 +94,7 @@ export interface WireTextEdit {
 
 export interface WireFix {
   title: string;
-  applicability: 'safe' | 'unsafe';
+  applicability: 'safe' | 'unsafe' | 'display-only';
   edits: WireTextEdit[];
 }
 
@@ -118,7 +118,7 @@ function isWireFix(value: unknown): value is WireFix {
   const f = value as { title?: unknown; applicability?: unknown; edits?: unknown };
   return (
     typeof f.title === 'string' &&
-    (f.applicability === 'safe' || f.applicability === 'unsafe') &&
+    (f.applicability === 'safe' || f.applicability === 'unsafe' || f.applicability === 'display-only') &&
     Array.isArray(f.edits) &&
     f.edits.every(isWireTextEdit)
   );

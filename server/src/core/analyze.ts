@@ -11,6 +11,7 @@ import type { FrontendResult, LanguageId } from './frontends/types';
 import { RULES, ruleByCode } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
+import { applySuppressions } from './suppressions';
 import type { NetworkSimulation } from './simulation/types';
 
 export interface AnalysisInput {
@@ -73,7 +74,10 @@ export function analyze(
     }
   });
 
-  return { networks: frontend.networks, simulations, findings: finalizeFindings(raw, settings) };
+  // Suppression comments act on what the settings let through; IW901 findings then go
+  // through the same select/ignore/severity step as every other finding.
+  const suppressed = applySuppressions(input.text, finalizeFindings(raw, settings), settings);
+  return { networks: frontend.networks, simulations, findings: finalizeFindings([...suppressed.kept, ...suppressed.unused], settings) };
 }
 
 /**

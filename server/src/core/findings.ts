@@ -7,8 +7,12 @@ import type { Span } from './text';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
-/** Ruff's applicability levels: only `safe` fixes are applied by fix-all / fix-on-save. */
-export type Applicability = 'safe' | 'unsafe';
+/**
+ * Ruff's applicability levels: only `safe` fixes are applied by fix-all / fix-on-save and
+ * `--fix`; `unsafe` ones also with `--unsafe-fixes`; `display-only` ones (suppressions)
+ * are only ever offered one at a time.
+ */
+export type Applicability = 'safe' | 'unsafe' | 'display-only';
 
 export interface TextEdit {
   readonly span: Span;

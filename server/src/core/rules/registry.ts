@@ -10,9 +10,10 @@ import { IW103 } from './IW103';
 import { IW104 } from './IW104';
 import { IW105 } from './IW105';
 import { IW301 } from './IW301';
+import { IW901 } from './IW901';
 import type { Rule } from './types';
 
-export const RULES: readonly Rule[] = [IW001, IW002, IW101, IW102, IW103, IW104, IW105, IW301];
+export const RULES: readonly Rule[] = [IW001, IW002, IW101, IW102, IW103, IW104, IW105, IW301, IW901];
 
 const BY_CODE = new Map(RULES.map((rule) => [rule.meta.code, rule]));
 
