@@ -42,7 +42,20 @@ interface MutableLayerSimulation {
 /** Why a network cannot be simulated (widths or names unresolved); undefined result. */
 class NotSimulable extends Error {}
 
-export function simulateAnalytic(network: Network, signal: CancellationSignal): NetworkSimulation | undefined {
+export interface AnalyticOptions {
+  /**
+   * Start the backward pass at the logits of a sigmoid or softmax output head (default):
+   * cross-entropy's gradient with respect to the logits is what training sees, and the
+   * head's own derivative belongs to the loss. The oracle measures a unit cotangent after
+   * every unit, including a final sigmoid; its tests turn this off.
+   */
+  readonly gradientAtLogits?: boolean;
+}
+
+/** Output nonlinearities whose derivative is part of the loss (cross-entropy). */
+const OUTPUT_HEADS = new Set(['sigmoid', 'softmax']);
+
+export function simulateAnalytic(network: Network, signal: CancellationSignal, options: AnalyticOptions = {}): NetworkSimulation | undefined {
   if (network.layers.length === 0) return undefined;
   // A layer feeding something unresolved (an unknown stand-alone activation, a dropped
   // statement) would be simulated as if that step were absent: report nothing rather than guess.
@@ -52,7 +65,8 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal): 
   }));
   try {
     const { m, tape } = forward(network.ops, Float64Array.of(1), signal);
-    const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal);
+    const logits = options.gradientAtLogits === false ? undefined : outputHead(tape);
+    const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits);
     const simulation: NetworkSimulation = {
       method: 'analytic', layers: results, outputVariance: mean(m), inputGradientVariance: mean(inputGradient),
     };
@@ -61,6 +75,14 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal): 
     if (error instanceof NotSimulable) return undefined;
     throw error;
   }
+}
+
+/** The last step of the tape when it applies a sigmoid/softmax head (its derivative is skipped). */
+function outputHead(tape: readonly TapeEntry[]): TapeEntry | undefined {
+  const last = tape[tape.length - 1];
+  if (last?.kind === 'activation' && OUTPUT_HEADS.has(last.activation.name)) return last;
+  if (last?.kind === 'layer' && last.layer.activation !== 'unknown' && OUTPUT_HEADS.has(last.layer.activation.name)) return last;
+  return undefined;
 }
 
 function knownActivation(use: WeightLayer['activation']): Activation {
@@ -163,7 +185,9 @@ function forward(ops: readonly Op[], m: SignalMap, signal: CancellationSignal): 
 }
 
 /** Runs the tape backward from a gradient map at its output; fills per-layer results. */
-function backward(tape: readonly TapeEntry[], g: SignalMap, results: MutableLayerSimulation[], signal: CancellationSignal): SignalMap {
+function backward(
+  tape: readonly TapeEntry[], g: SignalMap, results: MutableLayerSimulation[], signal: CancellationSignal, logits?: TapeEntry,
+): SignalMap {
   for (let i = tape.length - 1; i >= 0; i--) {
     throwIfCancelled(signal);
     const entry = tape[i]!;
@@ -172,7 +196,7 @@ function backward(tape: readonly TapeEntry[], g: SignalMap, results: MutableLaye
         const { layer, variance, input, pre } = entry;
         const activation = knownActivation(layer.activation);
         const gOut = g.length === pre.length ? g : new Float64Array(pre.length).fill(mean(g));
-        const gradPre = pre.map((q, o) => gOut[o]! * derivativeSecondMoment(activation, q));
+        const gradPre = entry === logits ? gOut : pre.map((q, o) => gOut[o]! * derivativeSecondMoment(activation, q));
         const gradIn = layerBackward(layer, variance, gradPre, input.length);
         const r = results[layer.index]!;
         r.forwardVariance = mean(pre);
@@ -183,6 +207,7 @@ function backward(tape: readonly TapeEntry[], g: SignalMap, results: MutableLaye
         break;
       }
       case 'activation': {
+        if (entry === logits) break;
         const gradient = g;
         g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * derivativeSecondMoment(entry.activation, q));
         break;

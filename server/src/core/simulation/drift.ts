@@ -4,21 +4,35 @@
  * the network (He et al. 2015 §2.2): forward fan_in/n_mode, backward fan_out/n_mode per
  * layer, where n_mode is the fan the initializer normalises by. Dividing those out leaves
  * what the depth does, so a wide-to-narrow head or a funnel is never "vanishing".
- * The raw per-layer second moments (what PyTorch measures) stay untouched elsewhere.
+ *
+ * The drift is followed along the main path: the network's top-level weight layers and
+ * the stream through residual blocks (a branch's inside is not the signal's path; a
+ * zero-initialised branch end is deliberate). The raw per-layer second moments (what
+ * PyTorch measures) stay untouched elsewhere.
  */
 import type { Network, WeightLayer } from '../ir';
 import { fanFor, ownFanMode } from '../knowledge/initializers';
 import type { NetworkSimulation } from './types';
 
 export interface DirectionDrift {
-  /** Depth-caused ratio at every weight layer, relative to the start (input = 1; gradient at the output = 1). */
+  /** Main-path layer indices (into Network.layers), in forward order. */
+  readonly path: readonly number[];
+  /** Depth-caused ratio at each main-path layer, relative to the start (input = 1; gradient at the output = 1). */
   readonly normalized: readonly number[];
-  /** The value at the far end: last layer (forward) or first layer (backward). */
+  /** At the far end: the last main-path layer's pre-activations (forward), the network input (backward). */
   readonly total: number;
-  /** Index of the first layer (in the direction of travel) where the drift leaves the band; undefined when it stays in. */
-  readonly exitLayer: number | undefined;
-  /** Geometric mean of the per-layer ratio over the layers up to the exit (or all layers). */
+  /** Position in `path` where the drift first leaves the band in the direction of travel; undefined when it stays in. */
+  readonly exitPosition: number | undefined;
+  /**
+   * The per-layer step responsible: the median ratio between consecutive main-path layers
+   * (the first layer's ratio to the input is a one-off, not a per-layer step).
+   */
   readonly typicalFactor: number;
+  /**
+   * The total without the single most extreme per-layer step: when this is inside the band,
+   * one layer accounts for the drift (the per-layer init rules report it), not depth.
+   */
+  readonly withoutWorstStep: { readonly vanishing: number; readonly exploding: number };
 }
 
 export interface DepthDrift {
@@ -37,38 +51,59 @@ export function widthFactors(layer: WeightLayer): { forward: number; backward: n
   return { forward: fans.fanIn / n, backward: fans.fanOut / layer.strideProduct / n };
 }
 
+/** Top-level weight layers; a network made only of residual blocks follows every layer. */
+function mainPath(network: Network): number[] {
+  const top = network.ops.filter((op): op is WeightLayer => op.op === 'layer').map((layer) => layer.index);
+  return top.length > 0 ? top : network.layers.map((layer) => layer.index);
+}
+
 export function depthDrift(network: Network, simulation: NetworkSimulation, band: number): DepthDrift {
+  const path = mainPath(network);
   const layers = network.layers;
-  // Forward: q_l divided by the product of width factors up to and including l.
-  const forward: number[] = [];
-  let widthProduct = 1;
-  layers.forEach((layer, i) => {
-    widthProduct *= widthFactors(layer).forward;
-    forward.push(simulation.layers[i]!.forwardVariance / widthProduct);
+  let product = 1;
+  const forward = path.map((i) => {
+    product *= widthFactors(layers[i]!).forward;
+    return simulation.layers[i]!.forwardVariance / product;
   });
-  // Backward: g at layer l's input divided by the product of width factors from l to the end.
-  const backward: number[] = new Array<number>(layers.length);
-  widthProduct = 1;
-  for (let i = layers.length - 1; i >= 0; i--) {
-    widthProduct *= widthFactors(layers[i]!).backward;
-    backward[i] = simulation.layers[i]!.gradientVariance / widthProduct;
+  const backward = new Array<number>(path.length);
+  product = 1;
+  for (let p = path.length - 1; p >= 0; p--) {
+    product *= widthFactors(layers[path[p]!]!).backward;
+    backward[p] = simulation.layers[path[p]!]!.gradientVariance / product;
   }
+  // The gradient reaching the network input includes residual blocks before the first top-level layer.
+  const backwardTotal = simulation.inputGradientVariance / product;
   return {
-    forward: summarize(forward, band, false),
-    backward: summarize(backward, band, true),
+    forward: summarize(path, forward, forward[forward.length - 1] ?? 1, band, false),
+    backward: summarize(path, backward, backwardTotal, band, true),
     band,
   };
 }
 
-function summarize(normalized: readonly number[], band: number, reverse: boolean): DirectionDrift {
+function median(values: readonly number[]): number {
+  if (values.length === 0) return 1;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : Math.sqrt(sorted[mid - 1]! * sorted[mid]!);
+}
+
+function summarize(path: readonly number[], normalized: readonly number[], total: number, band: number, reverse: boolean): DirectionDrift {
   const order = normalized.map((_, i) => (reverse ? normalized.length - 1 - i : i));
   const outside = (v: number) => !(v >= 1 / band && v <= band);
-  const exitPosition = order.findIndex((i) => outside(normalized[i]!));
-  const exitLayer = exitPosition >= 0 ? order[exitPosition] : undefined;
-  const total = normalized[order[order.length - 1]!] ?? 1;
-  // Per-layer ratio: the drift at the exit (or the end) spread over the layers travelled.
-  const span = exitPosition >= 0 ? exitPosition + 1 : order.length;
-  const reached = exitPosition >= 0 ? normalized[order[exitPosition]!]! : total;
-  const typicalFactor = span > 0 && reached > 0 && Number.isFinite(reached) ? reached ** (1 / span) : reached > 0 ? Infinity : 0;
-  return { normalized, total, exitLayer, typicalFactor };
+  const found = order.findIndex((i) => outside(normalized[i]!));
+  const exitPosition = found >= 0 ? order[found] : undefined;
+  // Per-layer steps along the direction of travel, the last one ending at the total.
+  const values = [...order.map((i) => normalized[i]!), total];
+  const steps = values.map((v, k) => (k === 0 ? v : v / values[k - 1]!)).filter((s) => s > 0 && Number.isFinite(s));
+  const smallest = steps.length > 0 ? Math.min(...steps) : 1;
+  const largest = steps.length > 0 ? Math.max(...steps) : 1;
+  const typicalFactor = median(steps.length > 1 ? steps.slice(1) : steps);
+  return {
+    path,
+    normalized,
+    total,
+    exitPosition,
+    typicalFactor,
+    withoutWorstStep: { vanishing: total / Math.min(1, smallest), exploding: total / Math.max(1, largest) },
+  };
 }

@@ -1,0 +1,169 @@
+/**
+ * Shared by IW201–IW204: the depth-caused drift of a network's signal or gradient, the
+ * layer where it leaves the band, and the advice — whether the recommended initializers
+ * would bring it back (computed by simulating the counterfactual network), or only
+ * normalisation, residual scaling or another activation can.
+ */
+import { NEVER_CANCELLED } from '../cancellation';
+import type { Fix, TextEdit } from '../findings';
+import { formatNumber } from '../format/numbers';
+import type { Network, WeightLayer } from '../ir';
+import { assessInit } from '../knowledge/assess';
+import { weightVariance } from '../knowledge/initializers';
+import type { NetworkSimulation } from '../simulation/types';
+import { activationLabel } from '../knowledge/activations';
+import { policyFor } from '../knowledge/policy';
+import { simulateAnalytic } from '../simulation/analytic';
+import { withRecommendedInits } from '../simulation/counterfactual';
+import { depthDrift, type DepthDrift, type DirectionDrift } from '../simulation/drift';
+import type { RuleContext } from './types';
+
+export type Direction = 'forward' | 'backward';
+export type Way = 'vanishing' | 'exploding';
+
+interface DepthFindingSpec {
+  readonly direction: Direction;
+  readonly way: Way;
+  /** "signal" / "gradients", for the message. */
+  readonly subject: 'signal' | 'gradients';
+}
+
+function headline(spec: DepthFindingSpec): string {
+  if (spec.subject === 'signal') return spec.way === 'vanishing' ? 'The signal vanishes' : 'The signal explodes';
+  return spec.way === 'vanishing' ? 'Gradients vanish' : 'Gradients explode';
+}
+
+function driftOf(drift: DepthDrift, direction: Direction): DirectionDrift {
+  return direction === 'forward' ? drift.forward : drift.backward;
+}
+
+/**
+ * Out of the band that way, and not because of one layer: with the single most extreme
+ * per-layer step removed it is still out (one layer alone is IW101/IW301's finding).
+ */
+function depthLeavesBand(drift: DirectionDrift, way: Way, band: number): boolean {
+  return way === 'vanishing'
+    ? drift.total < 1 / band && drift.withoutWorstStep.vanishing < 1 / band
+    : drift.total > band && drift.withoutWorstStep.exploding > band;
+}
+
+/** Reports one depth finding for the context's network when its drift ends outside the band that way. */
+export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
+  const { settings, report } = context;
+  if (!context.simulation || context.network.pretrained) return;
+  // All-equal hidden weights zero the signal; that is IW104's finding, one finding per cause.
+  if (context.network.layers.some((l) => !l.isLastInBranch && l.kind !== 'embedding' && zeroVariance(l))) return;
+  const judged = bodyForDepth(context.network, context.simulation);
+  if (!judged) return;
+  const { network, simulation } = judged;
+  if (network.layers.length < 2) return;
+  const band = settings.band;
+  const drift = driftOf(depthDrift(network, simulation, band), spec.direction);
+  const total = drift.total;
+  if (!depthLeavesBand(drift, spec.way, band)) return;
+  const position = drift.exitPosition ?? (spec.direction === 'forward' ? drift.path.length - 1 : 0);
+  const exit = drift.path[position]!;
+  const exitLayer = network.layers[exit]!;
+  const ordinal = `layer ${exit + 1} of ${network.layers.length}`;
+  const where = spec.direction === 'forward' ? 'at the last layer' : 'at the first layer';
+  const relativeTo = spec.direction === 'forward' ? "of the input's" : 'of the gradient at the output';
+  const advice = adviceFor(network, spec, band);
+  const caveat = simulation.caveat && simulation.method === 'analytic' ? ' Mean field is unreliable for this stack at these widths: run the Monte-Carlo simulation to confirm.' : '';
+  report({
+    span: network.nameSpan,
+    message:
+      `${headline(spec)}: ${where} the second moment is ×${formatNumber(total)} ${relativeTo} ` +
+      `(band ${formatBand(band)}, width changes factored out). ${spec.direction === 'backward' ? 'Coming back from the output, it' : 'It'} leaves the band at ${ordinal}, ` +
+      `${spec.way === 'vanishing' ? 'shrinking' : 'growing'} ×${formatNumber(drift.typicalFactor)} per layer. ${advice.text}${caveat}`,
+    related: [{ span: exitLayer.kindSpan, message: `the ${spec.subject} leaves the ${formatBand(band)} band here (×${formatNumber(drift.normalized[position]!)})` }],
+    fixes: advice.fix ? [advice.fix] : [],
+  });
+}
+
+function zeroVariance(layer: WeightLayer): boolean {
+  return !!layer.init.semantics && !!layer.frameworkFans &&
+    weightVariance(layer.init.semantics, layer.frameworkFans, layer.receptiveField) === 0;
+}
+
+/**
+ * The part of the network depth rules judge. A deliberately small or zero output layer
+ * (zero-init heads, small policy heads; the init rules accept them too) would make every
+ * network look vanishing: judge the body below it, with the gradient arriving at its input.
+ */
+function bodyForDepth(network: Network, simulation: NetworkSimulation): { network: Network; simulation: NetworkSimulation } | undefined {
+  const head = network.layers[network.layers.length - 1];
+  const last = network.ops[network.ops.length - 1];
+  const assessment = head ? assessInit(head, false) : undefined;
+  // Only a written choice is deliberate; a framework default on the head is just a default.
+  const deliberatelySmall = head?.init.explicit === true &&
+    (zeroVariance(head) || (assessment !== undefined && assessment.ratio < 1 && assessment.verdict !== 'ok'));
+  if (!head || !deliberatelySmall || last !== head) return { network, simulation };
+  const body: Network = { ...network, ops: network.ops.slice(0, -1), layers: network.layers.slice(0, -1) };
+  const bodySimulation = simulateAnalytic(body, NEVER_CANCELLED);
+  return bodySimulation ? { network: body, simulation: bodySimulation } : undefined;
+}
+
+function formatBand(band: number): string {
+  return `1/${formatNumber(band)}–${formatNumber(band)}`;
+}
+
+/** Would the recommended initializers fix it? Simulate and say. */
+function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { text: string; fix?: Fix } {
+  const counterfactual = withRecommendedInits(network);
+  if (counterfactual.changed.length === 0) {
+    return { text: otherRemedies(network, 'The initializers already suit their activations: depth alone does this;') };
+  }
+  const simulation = simulateAnalytic(counterfactual.network, NEVER_CANCELLED);
+  if (!simulation) return { text: otherRemedies(network, '') };
+  const afterDrift = driftOf(depthDrift(counterfactual.network, simulation, band), spec.direction);
+  const after = afterDrift.total;
+  const which = describeSwitch(network, counterfactual.changed);
+  if (depthLeavesBand(afterDrift, spec.way, band)) {
+    return { text: otherRemedies(network, `Switching to ${which} would still give ×${formatNumber(after)};`) };
+  }
+  const inside = after >= 1 / band && after <= band;
+  const oneOff = spec.way === 'vanishing' ? after / afterDrift.withoutWorstStep.vanishing : after / afterDrift.withoutWorstStep.exploding;
+  const text = inside
+    ? `Switching to ${which} keeps it at ×${formatNumber(after)}.`
+    : `Switching to ${which} removes the depth drift (×${formatNumber(after)} at the end, ×${formatNumber(oneOff)} of it from a single layer).`;
+  return { text, fix: switchFix(network, counterfactual.changed, which) };
+}
+
+function otherRemedies(network: Network, lead: string): string {
+  const activations = new Set(network.layers.map((l) => (l.consumer === 'unknown' ? 'unknown' : activationLabel(l.consumer))));
+  const smooth = [...activations].some((a) => /^(gelu|silu|mish|sigmoid|tanh|softplus)/.test(a));
+  const another = smooth ? ', or another activation' : '';
+  return `${lead} only normalisation (BatchNorm/LayerNorm), residual connections with scaled branches${another} can keep it in range.`.trimStart();
+}
+
+/** "he_normal on 19 relu layers" (or a list when the recommendations differ). */
+function describeSwitch(network: Network, changed: readonly number[]): string {
+  const groups = new Map<string, { count: number; activation: string }>();
+  for (const index of changed) {
+    const layer = network.layers[index]!;
+    if (layer.consumer === 'unknown') continue;
+    const label = layer.fixes.describeInitializer(policyFor(layer.consumer).recommended);
+    const key = `${label}|${activationLabel(layer.consumer)}`;
+    const entry = groups.get(key) ?? { count: 0, activation: activationLabel(layer.consumer) };
+    entry.count++;
+    groups.set(key, entry);
+  }
+  return [...groups.entries()]
+    .map(([key, { count, activation }]) => `${key.split('|')[0]} on the ${count} ${activation} layer${count === 1 ? '' : 's'}`)
+    .join(', ');
+}
+
+/** One fix writing the recommended initializer on every statement that needs it (repeats share a statement). */
+function switchFix(network: Network, changed: readonly number[], which: string): Fix | undefined {
+  const edits: TextEdit[] = [];
+  const seen = new Set<number>();
+  for (const index of changed) {
+    const layer = network.layers[index]!;
+    if (seen.has(layer.span.start) || layer.consumer === 'unknown') continue;
+    seen.add(layer.span.start);
+    const layerEdits = layer.fixes.setInitializer(policyFor(layer.consumer).recommended);
+    if (!layerEdits) return undefined; // all or nothing: a partial switch would not give the promised numbers
+    edits.push(...layerEdits);
+  }
+  return edits.length > 0 ? { title: `Use ${which}`, applicability: 'unsafe', edits } : undefined;
+}
