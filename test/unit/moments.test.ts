@@ -49,3 +49,19 @@ describe('activation moments', () => {
     assert.ok(rel(derivativeSecondMoment({ name: 'tanh' }, q), asymptote) < 1e-3);
   });
 });
+
+describe('activation moments at tiny scales (a vanishing stack)', () => {
+  for (const activation of [{ name: 'gelu' }, { name: 'tanh' }, { name: 'sigmoid' }, { name: 'softplus' }, { name: 'selu' }, { name: 'elu', param: 0.5 }] as Activation[]) {
+    it(`${activation.name}: the linear-regime path agrees with direct quadrature below 1e-8`, () => {
+      for (const q of [9e-13, 3e-13, 1e-14, 1e-16, 1e-20]) {
+        const m = outputSecondMoment(activation, q);
+        const d = derivativeSecondMoment(activation, q);
+        const em = exactOutputSecondMoment(activation, q);
+        const ed = exactDerivativeSecondMoment(activation, q);
+        // Affine in q below 1e-12: exact for smooth φ, off by O(√q) ≈ 1e-6 with a kink at 0 (SELU, ELU).
+        assert.ok(rel(m, em) < 1e-5, `E[φ²] at q=${q}: ${m} vs ${em}`);
+        assert.ok(rel(d, ed) < 1e-5, `E[φ′²] at q=${q}: ${d} vs ${ed}`);
+      }
+    });
+  }
+});

@@ -11,8 +11,8 @@
 
 /** Grid step in ln q. */
 const STEP = 0.05;
-/** Outside e^±MAX_U·STEP (about 1e-9 … 1e9) the exact quadrature is used directly. */
-const MAX_INDEX = Math.ceil((9 * Math.LN10) / STEP);
+/** Outside e^±MAX_U·STEP (about 1e-13 … 1e13) the exact quadrature is used directly. */
+const MAX_INDEX = Math.ceil((13 * Math.LN10) / STEP);
 
 export class MomentTable {
   private readonly nodes = new Map<number, number>();

@@ -46,11 +46,32 @@ export function exactDerivativeSecondMoment(activation: Activation, q: number): 
   return gaussianExpectation((x) => fns.dphi(x) ** 2, q, fns.kinks);
 }
 
+/**
+ * Below this scale every activation is in its linear regime (to ~1e-6 relative even with a
+ * kink at 0, where the correction is O(√q)): both
+ * moments are affine in q between q = 0 (where they are φ(0)² and the mean of the squared
+ * one-sided slopes at 0) and Q_SMALL. A vanishing stack reaches 1e-300 after a few hundred
+ * layers; this keeps it exact without walking the table down there.
+ */
+const Q_SMALL = 1e-12;
+
+/** φ′ just right and just left of 0 (they differ at a kink: SELU, ELU with α ≠ 1). */
+function slopesAtZero(activation: Activation): number {
+  const fns = activationFunctions(activation);
+  const right = fns.dphi(1e-300);
+  const left = fns.dphi(-1e-300);
+  return (right * right + left * left) / 2;
+}
+
 /** E[φ(√q z)²]: the second moment of the activation's output. */
 export function outputSecondMoment(activation: Activation, q: number): number {
   if (!(q > 0)) return exactOutputSecondMoment(activation, q);
   const tables = tablesFor(activation);
   if (activationFunctions(activation).homogeneous) return q * tables.outputOverQ.value(1);
+  if (q < Q_SMALL) {
+    const atZero = activationFunctions(activation).phi(0) ** 2;
+    return atZero + ((Q_SMALL * tables.outputOverQ.value(Q_SMALL) - atZero) * q) / Q_SMALL;
+  }
   return q * tables.outputOverQ.value(q);
 }
 
@@ -58,5 +79,9 @@ export function outputSecondMoment(activation: Activation, q: number): number {
 export function derivativeSecondMoment(activation: Activation, q: number): number {
   const tables = tablesFor(activation);
   if (activationFunctions(activation).homogeneous) return tables.derivative.value(1);
+  if (q >= 0 && q < Q_SMALL) {
+    const atZero = slopesAtZero(activation);
+    return atZero + ((tables.derivative.value(Q_SMALL) - atZero) * q) / Q_SMALL;
+  }
   return tables.derivative.value(q);
 }

@@ -1,0 +1,37 @@
+/**
+ * The analytic simulation alone on 1,000-layer networks (issue target: under 5 ms).
+ * ReLU uses closed forms; GELU and tanh go through the interpolated quadrature tables
+ * (cold: the first run fills them; warm: every run after).
+ */
+import { performance } from 'node:perf_hooks';
+import { analyze } from '../server/src/core/analyze';
+import { NEVER_CANCELLED } from '../server/src/core/cancellation';
+import { simulateAnalytic } from '../server/src/core/simulation/analytic';
+import { summarize, type Summary } from './stats';
+
+export interface AnalyticBench {
+  readonly activation: string;
+  readonly cold: number;
+  readonly warm: Summary;
+}
+
+function deepNetwork(activation: string, layers: number): string {
+  return `network deep framework=pytorch {\n  input 512\n  repeat ${layers} {\n    dense 512 activation=${activation} init=he_normal\n  }\n}\n`;
+}
+
+export function benchAnalytic(layers = 1000, runs = 50): AnalyticBench[] {
+  return ['relu', 'gelu', 'tanh'].map((activation) => {
+    const network = analyze({ text: deepNetwork(activation, layers), languageId: 'netdef' }).networks[0];
+    if (!network || network.layers.length !== layers) throw new Error(`expected a ${layers}-layer network`);
+    const start = performance.now();
+    simulateAnalytic(network, NEVER_CANCELLED);
+    const cold = performance.now() - start;
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      simulateAnalytic(network, NEVER_CANCELLED);
+      samples.push(performance.now() - t);
+    }
+    return { activation, cold, warm: summarize(samples) };
+  });
+}
