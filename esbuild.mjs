@@ -2,6 +2,7 @@
 // docs generator and benchmarks into dist/. esbuild does not typecheck: `npm run
 // typecheck` (tsc --noEmit) is its own step in `npm test`.
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
 
 const production = process.argv.includes('--production');
 
@@ -18,6 +19,8 @@ const common = {
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' }),
+  // The Monte-Carlo worker thread (server/src/host/montecarlo.ts starts it from beside the bundle).
+  esbuild.build({ ...common, entryPoints: ['server/src/host/montecarloWorker.ts'], outfile: 'dist/montecarloWorker.js' }),
   esbuild.build({
     ...common,
     entryPoints: ['server/src/cli/main.ts'],
@@ -26,4 +29,11 @@ await Promise.all([
   }),
   esbuild.build({ ...common, entryPoints: ['tools/generate-docs.ts'], outfile: 'dist/tools/generate-docs.js' }),
   esbuild.build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' }),
+]);
+
+// web-tree-sitter's runtime and the Python grammar are WebAssembly, which esbuild cannot
+// inline: they ship beside the bundles (server/src/host/treeSitter.ts loads them from there).
+await Promise.all([
+  fs.promises.copyFile('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'),
+  fs.promises.copyFile('node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/tree-sitter-python.wasm'),
 ]);

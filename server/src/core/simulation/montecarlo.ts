@@ -1,0 +1,545 @@
+/**
+ * The Monte-Carlo signal simulation: the user's network drawn at its real widths with
+ * its real initializers, run forward on unit-variance Gaussian input and backward from
+ * a unit-variance random cotangent, measured layer by layer exactly as the PyTorch
+ * oracle measures (shared/oracle/oracle.py):
+ *
+ *   forwardVariance  = mean square of the layer's pre-activations (W·x + b) over batch × units [× positions]
+ *   gradientVariance = mean square of dL/d(layer input), loss = Σ output·v, v ~ N(0, 1)
+ *
+ * Mean field is an infinite-width limit; at finite width GELU/SiLU networks, padded
+ * convolutions and deep narrow stacks differ from it by factors of 2–12 (oracle README),
+ * and this pass gets them right because it does what the framework does.
+ *
+ * Conventions match the analytic pass (analytic.ts): BatchNorm/LayerNorm in training mode
+ * (batch statistics, γ = 1, β = 0, ε = 1e-5), inverted dropout and AlphaDropout at training
+ * time, softmax as the identity, a residual unit y = x + scale·body(x). Biases are drawn
+ * N(0, σ_b²) with the layer's bias second moment (only that moment enters the statistics).
+ *
+ * Seeds: seed s of n uses the generator mixSeed(seed, s); per layer the value reported
+ * is the arithmetic mean over the seeds (an unbiased estimate of E[second moment], what
+ * mean field predicts) and, with two or more seeds, the band is the [min, max] over seeds.
+ *
+ * Time budget: the unit of work is a seed. A seed either completes or is discarded;
+ * when the budget runs out the seeds already done are reported, and when not even the
+ * first one finished the result is undefined (the caller keeps the analytic numbers) —
+ * half a network has no gradients and would mislead.
+ *
+ * Float32 storage and products (as PyTorch runs the forward pass), float64 statistics.
+ * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
+ */
+import { type CancellationSignal, throwIfCancelled } from '../cancellation';
+import type { Activation, ActivationUse, Network, Op, WeightLayer } from '../ir';
+import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
+import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
+import { gemmNN, gemmNT } from './matmul';
+import { mixSeed, Random } from './prng';
+import { CannotSample, drawKernel } from './sampling';
+import type { LayerSimulation, NetworkSimulation } from './types';
+
+export interface MonteCarloOptions {
+  readonly seed: number;
+  /** Samples per forward pass. */
+  readonly batch: number;
+  /** Independent networks drawn (default 1); with ≥ 2 the layers carry a [min, max] band. */
+  readonly seeds?: number;
+  /** Stop starting/continuing seeds after this long (see the module comment). */
+  readonly timeBudgetMs?: number;
+  /** Clock for the budget (default Date.now); injectable for tests. */
+  readonly now?: () => number;
+  /** Called after each layer's forward or backward step: done out of total steps (all seeds). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Defaults the hosts use: 256 samples for MLPs; convolutions cost P positions per sample, so fewer. */
+export const DEFAULT_MLP_BATCH = 256;
+/**
+ * A 64-channel 3×3 conv on 16×16 maps costs ~19 MFLOP per sample and layer against ~0.5 for a
+ * width-512 dense layer; 32 samples already average 32·P positions per channel, which keeps
+ * the batch-statistics noise of each second moment below ~1% (measured on the oracle's conv configs).
+ */
+export const DEFAULT_CONV_BATCH = 32;
+
+export function defaultBatch(network: Network): number {
+  return network.layers.some((l) => l.kind === 'conv1d' || l.kind === 'conv2d' || l.kind === 'conv3d') ? DEFAULT_CONV_BATCH : DEFAULT_MLP_BATCH;
+}
+
+/** Why a network cannot be drawn (unknown widths, names or geometry); the result is undefined. */
+class NotSimulable extends Error {}
+/** The time budget ran out inside a seed. */
+class BudgetReached extends Error {}
+
+/** Activations as a batch of per-sample tensors: `shape` excludes the batch dimension. */
+interface Tensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+/** One seed's measurements of one weight layer. */
+interface LayerMeasure {
+  pre: number;
+  input: number;
+  gradIn: number;
+  gradOut: number;
+}
+
+type Backward = (gradient: Float32Array) => Float32Array;
+
+interface SeedContext {
+  readonly network: Network;
+  readonly batch: number;
+  readonly rng: Random;
+  readonly seedValue: number;
+  readonly measures: LayerMeasure[];
+  readonly checkpoint: () => void;
+  readonly step: () => void;
+}
+
+export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
+  if (network.layers.length === 0 || network.pretrained) return undefined;
+  if (network.layers.some((layer) => layer.consumer === 'unknown' || layer.activation === 'unknown')) return undefined;
+  const seeds = Math.max(1, Math.floor(options.seeds ?? 1));
+  const batch = Math.max(1, Math.floor(options.batch));
+  const now = options.now ?? Date.now;
+  const start = now();
+  const budget = options.timeBudgetMs;
+  const total = seeds * 2 * network.layers.length;
+  let done = 0;
+  const checkpoint = () => {
+    throwIfCancelled(signal);
+    if (budget !== undefined && now() - start > budget) throw new BudgetReached();
+  };
+  const runs: { measures: LayerMeasure[]; output: number; inputGradient: number }[] = [];
+  for (let s = 0; s < seeds; s++) {
+    const seedValue = mixSeed(options.seed, s);
+    const context: SeedContext = {
+      network, batch, seedValue, rng: new Random(seedValue),
+      measures: network.layers.map(() => ({ pre: NaN, input: NaN, gradIn: NaN, gradOut: NaN })),
+      checkpoint,
+      step: () => options.onProgress?.(++done, total),
+    };
+    try {
+      runs.push(runSeed(context));
+    } catch (error) {
+      if (error instanceof NotSimulable || error instanceof CannotSample) return undefined;
+      if (error instanceof BudgetReached) break;
+      throw error;
+    }
+  }
+  if (runs.length === 0) return undefined;
+  return aggregate(runs);
+}
+
+function aggregate(runs: readonly { measures: LayerMeasure[]; output: number; inputGradient: number }[]): NetworkSimulation {
+  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const band = (values: readonly number[]): readonly [number, number] | undefined =>
+    values.length >= 2 ? [Math.min(...values), Math.max(...values)] : undefined;
+  const layers: LayerSimulation[] = runs[0]!.measures.map((_, i) => {
+    const of = (pick: (m: LayerMeasure) => number) => runs.map((r) => pick(r.measures[i]!));
+    const forward = of((m) => m.pre);
+    const gradient = of((m) => m.gradIn);
+    const forwardVariance = mean(forward);
+    const gradientVariance = mean(gradient);
+    const inputM2 = mean(of((m) => m.input));
+    const gradOut = mean(of((m) => m.gradOut));
+    const forwardBand = band(forward);
+    const gradientBand = band(gradient);
+    return {
+      forwardVariance,
+      gradientVariance,
+      forwardFactor: inputM2 > 0 ? forwardVariance / inputM2 : NaN,
+      backwardFactor: gradOut > 0 ? gradientVariance / gradOut : NaN,
+      ...(forwardBand ? { forwardBand } : {}),
+      ...(gradientBand ? { gradientBand } : {}),
+    };
+  });
+  return {
+    method: 'montecarlo',
+    layers,
+    outputVariance: mean(runs.map((r) => r.output)),
+    inputGradientVariance: mean(runs.map((r) => r.inputGradient)),
+  };
+}
+
+/** One network drawn, run forward and backward. */
+function runSeed(context: SeedContext): { measures: LayerMeasure[]; output: number; inputGradient: number } {
+  const { network, batch, rng } = context;
+  const first = network.layers[0]!;
+  let input: Tensor | undefined;
+  if (!(network.ops[0]?.op === 'layer' && network.ops[0].kind === 'embedding')) {
+    const shape = inputShape(network);
+    const data = new Float32Array(batch * product(shape));
+    rng.fillNormal(data);
+    input = { data, shape };
+  } else if (first.kind !== 'embedding') {
+    throw new NotSimulable();
+  }
+  const backs: Backward[] = [];
+  const output = forward(network.ops, input, context, backs, true);
+  context.checkpoint();
+  const cotangent = new Float32Array(output.data.length);
+  rng.fillNormal(cotangent);
+  const inputGradient = backward(backs, cotangent);
+  return { measures: context.measures, output: meanSquare(output.data), inputGradient: meanSquare(inputGradient) };
+}
+
+function backward(backs: readonly Backward[], gradient: Float32Array): Float32Array {
+  let g = gradient;
+  for (let i = backs.length - 1; i >= 0; i--) g = backs[i]!(g);
+  return g;
+}
+
+/** The network's input shape: declared, or what the first weight layer reads. */
+function inputShape(network: Network): readonly number[] {
+  if (network.inputShape && network.inputShape.length > 0) return network.inputShape;
+  const first = network.layers[0]!;
+  if (!first.fans) throw new NotSimulable();
+  if (first.kind === 'dense') return [first.fans.fanIn];
+  const plan = planConv(first);
+  return [plan.inChannels, ...first.conv!.inputSpatial];
+}
+
+/**
+ * Runs ops forward. `input` is undefined only before a leading embedding (token ids are
+ * drawn there). Pushes one backward closure per op into `backs`.
+ */
+function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedContext, backs: Backward[], atStart: boolean): Tensor {
+  let x = input;
+  ops.forEach((op, position) => {
+    context.checkpoint();
+    if (op.op === 'layer' && op.kind === 'embedding') {
+      if (!atStart || position !== 0) throw new NotSimulable();
+      x = embeddingForward(op, context, backs);
+      return;
+    }
+    if (!x) throw new NotSimulable();
+    switch (op.op) {
+      case 'layer':
+        x = op.kind === 'dense' ? denseForward(op, x, context, backs) : convForwardOp(op, x, context, backs);
+        break;
+      case 'activation':
+        x = activationForward(op.activation, x, backs);
+        break;
+      case 'norm':
+        x = normForward(op.kind, x, context.batch, backs);
+        break;
+      case 'dropout':
+        x = dropoutForward(op.rate, op.alpha, x, context.rng, backs);
+        break;
+      case 'flatten': {
+        const flat = { data: x.data, shape: [product(x.shape)] };
+        x = flat;
+        break;
+      }
+      case 'residual': {
+        const inner: Backward[] = [];
+        const branch = forward(op.body, x, context, inner, false);
+        if (branch.data.length !== x.data.length) throw new NotSimulable();
+        const scale = op.scale;
+        const y = new Float32Array(x.data.length);
+        const xd = x.data;
+        const bd = branch.data;
+        for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
+        backs.push((g) => {
+          const scaled = new Float32Array(g.length);
+          for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
+          const through = backward(inner, scaled);
+          const out = new Float32Array(g.length);
+          for (let i = 0; i < g.length; i++) out[i] = g[i]! + through[i]!;
+          return out;
+        });
+        x = { data: y, shape: x.shape };
+        break;
+      }
+    }
+  });
+  if (!x) throw new NotSimulable();
+  return x;
+}
+
+function knownActivation(use: ActivationUse | 'unknown'): Activation {
+  if (use === 'unknown') throw new NotSimulable();
+  return use;
+}
+
+function layerRng(context: SeedContext, layer: WeightLayer): Random {
+  // Each layer draws from its own stream: adding a layer does not reshuffle the others.
+  return new Random(mixSeed(context.seedValue, 0x5eed, layer.index));
+}
+
+function drawLayer(layer: WeightLayer, rows: number, cols: number, context: SeedContext): { weights: Float32Array; bias: Float32Array | undefined } {
+  if (!layer.frameworkFans || !layer.init.semantics) throw new NotSimulable();
+  const rng = layerRng(context, layer);
+  const weights = drawKernel(layer.init.semantics, layer.frameworkFans, { rows, cols }, rng, context.checkpoint);
+  let bias: Float32Array | undefined;
+  if (layer.biasVariance > 0) {
+    bias = new Float32Array(rows);
+    rng.fillNormal(bias, 0, Math.sqrt(layer.biasVariance));
+  }
+  return { weights, bias };
+}
+
+/**
+ * Applies the layer's fused activation to its pre-activations, records the forward
+ * statistics and returns the output plus the backward closure's activation part.
+ */
+function finishLayer(
+  layer: WeightLayer, x: Tensor, pre: Float32Array, shape: readonly number[], context: SeedContext, backs: Backward[],
+  gradientAtInput: (gPre: Float32Array) => Float32Array,
+): Tensor {
+  const activation = knownActivation(layer.activation);
+  const measure = context.measures[layer.index]!;
+  measure.pre = meanSquare(pre);
+  measure.input = x.data.length > 0 ? meanSquare(x.data) : NaN;
+  const out = applyActivation(activation, pre);
+  context.step();
+  backs.push((g) => {
+    context.checkpoint();
+    measure.gradOut = meanSquare(g);
+    const gPre = activationGradient(activation, pre, g);
+    const gIn = gradientAtInput(gPre);
+    measure.gradIn = meanSquare(gIn);
+    context.step();
+    return gIn;
+  });
+  return { data: out, shape };
+}
+
+function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const fans = layer.fans;
+  if (!fans) throw new NotSimulable();
+  const nIn = fans.fanIn;
+  const nOut = fans.fanOut;
+  if (product(x.shape) !== nIn) throw new NotSimulable();
+  const { weights, bias } = drawLayer(layer, nOut, nIn, context);
+  const batch = context.batch;
+  const pre = new Float32Array(batch * nOut);
+  gemmNT(batch, nOut, nIn, x.data, weights, pre, false, context.checkpoint);
+  if (bias) addBias(pre, bias, batch, nOut, 1);
+  return finishLayer(layer, x, pre, [nOut], context, backs, (gPre) => {
+    const gIn = new Float32Array(batch * nIn);
+    gemmNN(batch, nIn, nOut, gPre, weights, gIn, false, context.checkpoint);
+    return gIn;
+  });
+}
+
+/** Channels and groups from the fans (ir.ts): true fan_out is per group, the framework's is not. */
+function planConv(layer: WeightLayer): ConvPlan {
+  const fans = layer.fans;
+  const frameworkFans = layer.frameworkFans;
+  const geometry = layer.conv;
+  if (!fans || !frameworkFans || !geometry) throw new NotSimulable();
+  const rf = layer.receptiveField;
+  const outChannels = frameworkFans.fanOut / rf;
+  const groups = frameworkFans.fanOut / fans.fanOut;
+  const inChannels = (fans.fanIn / rf) * groups;
+  if (![outChannels, groups, inChannels].every((v) => Number.isInteger(v) && v > 0)) throw new NotSimulable();
+  return convPlan(inChannels, outChannels, groups, geometry);
+}
+
+function convForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const plan = planConv(layer);
+  const inSpatial = plan.inSize[0] * plan.inSize[1] * plan.inSize[2];
+  if (x.shape[0] !== plan.inChannels || product(x.shape) !== plan.inChannels * inSpatial) throw new NotSimulable();
+  const kc = (plan.inChannels / plan.groups) * layer.receptiveField;
+  const { weights, bias } = drawLayer(layer, plan.outChannels, kc, context);
+  const work = convWorkspace(plan);
+  const batch = context.batch;
+  const p = plan.outSize[0] * plan.outSize[1] * plan.outSize[2];
+  const pre = new Float32Array(batch * plan.outChannels * p);
+  convForward(plan, work, weights, x.data, pre, batch, context.checkpoint);
+  if (bias) addBias(pre, bias, batch, plan.outChannels, p);
+  const weightsT = transposeGroups(plan, weights);
+  return finishLayer(layer, x, pre, [plan.outChannels, ...layer.conv!.outputSpatial], context, backs, (gPre) => {
+    const gIn = new Float32Array(x.data.length);
+    convBackward(plan, work, weightsT, gPre, gIn, batch, context.checkpoint);
+    return gIn;
+  });
+}
+
+/**
+ * A lookup table at the network's start: each sample is one token id, uniform over the
+ * vocabulary. Only the rows looked up are drawn (a row is iid with the others for every
+ * elementwise initializer); orthogonal tables are drawn whole. The gradient "at the input"
+ * is the one with respect to the one-hot vector, (W·g) over the vocabulary, estimated on
+ * the rows drawn (the analytic pass's fan_out·Var(W)·g).
+ */
+function embeddingForward(layer: WeightLayer, context: SeedContext, backs: Backward[]): Tensor {
+  const fans = layer.fans;
+  const frameworkFans = layer.frameworkFans;
+  const semantics = layer.init.semantics;
+  if (!fans || !frameworkFans || !semantics) throw new NotSimulable();
+  const dim = fans.fanOut;
+  const vocab = context.network.framework === 'keras' ? frameworkFans.fanIn : frameworkFans.fanOut;
+  const batch = context.batch;
+  const ids = new Int32Array(batch);
+  for (let b = 0; b < batch; b++) ids[b] = context.rng.below(vocab);
+  const rowsUsed = [...new Set(ids)];
+  const rowOf = new Map<number, Float32Array>();
+  if (semantics.kind === 'orthogonal') {
+    if (vocab * dim > 1 << 22) throw new NotSimulable();
+    const table = drawLayer(layer, vocab, dim, context).weights;
+    for (const r of rowsUsed) rowOf.set(r, table.subarray(r * dim, (r + 1) * dim));
+  } else {
+    for (const r of rowsUsed) {
+      const rng = new Random(mixSeed(context.seedValue, 0xe3b, layer.index, r));
+      rowOf.set(r, drawKernel(semantics, frameworkFans, { rows: 1, cols: dim }, rng, context.checkpoint));
+    }
+  }
+  const pre = new Float32Array(batch * dim);
+  for (let b = 0; b < batch; b++) pre.set(rowOf.get(ids[b]!)!, b * dim);
+  const rows = rowsUsed.map((r) => rowOf.get(r)!);
+  return finishLayer(layer, { data: new Float32Array(0), shape: [] }, pre, [dim], context, backs, (gPre) => {
+    // Mean over samples and drawn rows of (row · g_b)².
+    let sum = 0;
+    for (let b = 0; b < batch; b++) {
+      context.checkpoint();
+      for (const row of rows) {
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += row[d]! * gPre[b * dim + d]!;
+        sum += dot * dot;
+      }
+    }
+    const value = sum / (batch * rows.length);
+    // The ids are not differentiable: hand back a one-element stand-in with the same mean square.
+    return Float32Array.of(Math.sqrt(value));
+  });
+}
+
+function addBias(pre: Float32Array, bias: Float32Array, batch: number, channels: number, positions: number): void {
+  for (let b = 0, at = 0; b < batch; b++) {
+    for (let c = 0; c < channels; c++) {
+      const v = bias[c]!;
+      for (let p = 0; p < positions; p++, at++) pre[at] = pre[at]! + v;
+    }
+  }
+}
+
+function applyActivation(activation: Activation, pre: Float32Array): Float32Array {
+  if (activation.name === 'linear' || activation.name === 'softmax') return pre;
+  const out = new Float32Array(pre.length);
+  if (activation.name === 'relu') {
+    for (let i = 0; i < pre.length; i++) out[i] = pre[i]! > 0 ? pre[i]! : 0;
+    return out;
+  }
+  const fns = activationFunctions(activation);
+  for (let i = 0; i < pre.length; i++) out[i] = fns.phi(pre[i]!);
+  return out;
+}
+
+function activationGradient(activation: Activation, pre: Float32Array, g: Float32Array): Float32Array {
+  if (activation.name === 'linear' || activation.name === 'softmax') return g;
+  const out = new Float32Array(g.length);
+  if (activation.name === 'relu') {
+    for (let i = 0; i < g.length; i++) out[i] = pre[i]! > 0 ? g[i]! : 0;
+    return out;
+  }
+  const fns = activationFunctions(activation);
+  for (let i = 0; i < g.length; i++) out[i] = g[i]! * fns.dphi(pre[i]!);
+  return out;
+}
+
+function activationForward(activation: Activation, x: Tensor, backs: Backward[]): Tensor {
+  const out = applyActivation(activation, x.data);
+  backs.push((g) => activationGradient(activation, x.data, g));
+  return { data: out, shape: x.shape };
+}
+
+const NORM_EPS = 1e-5;
+
+/**
+ * Training-mode normalisation, γ = 1, β = 0. BatchNorm: per channel over batch and
+ * positions; LayerNorm: per sample over all its features. Backward (Ioffe & Szegedy 2015):
+ * dx = (g − mean(g) − x̂·mean(g·x̂)) / σ over the same groups.
+ */
+function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, backs: Backward[]): Tensor {
+  const channels = kind === 'batchnorm' ? (x.shape[0] ?? 1) : 1;
+  const positions = kind === 'batchnorm' ? product(x.shape.slice(1)) : product(x.shape);
+  const perSample = product(x.shape);
+  // Group g's members: for BatchNorm channel c, every (sample, position); for LayerNorm, sample b.
+  const groups = kind === 'batchnorm' ? channels : batch;
+  const members = (group: number, visit: (at: number) => void) => {
+    if (kind === 'layernorm') {
+      for (let i = group * perSample; i < (group + 1) * perSample; i++) visit(i);
+    } else {
+      for (let b = 0; b < batch; b++) {
+        const base = b * perSample + group * positions;
+        for (let p = 0; p < positions; p++) visit(base + p);
+      }
+    }
+  };
+  const count = kind === 'batchnorm' ? batch * positions : perSample;
+  const xHat = new Float32Array(x.data.length);
+  const invStd = new Float64Array(groups);
+  for (let gi = 0; gi < groups; gi++) {
+    let sum = 0;
+    let sumSq = 0;
+    members(gi, (at) => { const v = x.data[at]!; sum += v; sumSq += v * v; });
+    const mean = sum / count;
+    const variance = Math.max(0, sumSq / count - mean * mean);
+    const inv = 1 / Math.sqrt(variance + NORM_EPS);
+    invStd[gi] = inv;
+    members(gi, (at) => { xHat[at] = (x.data[at]! - mean) * inv; });
+  }
+  backs.push((g) => {
+    const out = new Float32Array(g.length);
+    for (let gi = 0; gi < groups; gi++) {
+      let sumG = 0;
+      let sumGx = 0;
+      members(gi, (at) => { sumG += g[at]!; sumGx += g[at]! * xHat[at]!; });
+      const meanG = sumG / count;
+      const meanGx = sumGx / count;
+      const inv = invStd[gi]!;
+      members(gi, (at) => { out[at] = (g[at]! - meanG - xHat[at]! * meanGx) * inv; });
+    }
+    return out;
+  });
+  return { data: xHat, shape: x.shape };
+}
+
+/**
+ * Inverted dropout: keep with probability 1 − p, scale kept units by 1/(1 − p).
+ * AlphaDropout (Klambauer et al. 2017, PyTorch's alpha_dropout): dropped units are set to
+ * α′ = −λα, then a·x + b with a = ((1 − p)(1 + p·α′²))^(−1/2), b = −a·α′·p, which keeps
+ * mean 0 and variance 1 for SELU activations; the gradient is a·mask.
+ */
+function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, backs: Backward[]): Tensor {
+  const keep = 1 - rate;
+  if (!(keep > 0)) throw new NotSimulable();
+  const mask = new Uint8Array(x.data.length);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < keep ? 1 : 0;
+  const out = new Float32Array(x.data.length);
+  if (alpha) {
+    const alphaPrime = -SELU_LAMBDA * SELU_ALPHA;
+    const a = 1 / Math.sqrt(keep * (1 + rate * alphaPrime * alphaPrime));
+    const b = -a * alphaPrime * rate;
+    for (let i = 0; i < out.length; i++) out[i] = a * (mask[i] ? x.data[i]! : alphaPrime) + b;
+    backs.push((g) => {
+      const gx = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) gx[i] = mask[i] ? a * g[i]! : 0;
+      return gx;
+    });
+  } else {
+    const scale = 1 / keep;
+    for (let i = 0; i < out.length; i++) out[i] = mask[i] ? x.data[i]! * scale : 0;
+    backs.push((g) => {
+      const gx = new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) gx[i] = mask[i] ? g[i]! * scale : 0;
+      return gx;
+    });
+  }
+  return { data: out, shape: x.shape };
+}
+
+function meanSquare(values: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    sum += v * v;
+  }
+  return values.length > 0 ? sum / values.length : NaN;
+}
+
+function product(values: readonly number[]): number {
+  return values.reduce((a, b) => a * b, 1);
+}

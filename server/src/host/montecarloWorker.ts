@@ -1,0 +1,44 @@
+/**
+ * Worker-thread entry of the Monte-Carlo simulation (bundled to dist/montecarloWorker.js).
+ * Re-parses the document with the engine's own frontend, picks the requested network and
+ * simulates it, posting progress and then the result. The host cancels by terminating
+ * the thread, so the engine runs here with no signal of its own.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyze } from '../core/analyze';
+import { NEVER_CANCELLED } from '../core/cancellation';
+import { defaultBatch, simulateMonteCarlo } from '../core/simulation/montecarlo';
+import type { MonteCarloRequest, MonteCarloWorkerMessage } from './montecarloProtocol';
+
+function post(message: MonteCarloWorkerMessage): void {
+  parentPort?.postMessage(message);
+}
+
+function run(request: MonteCarloRequest): void {
+  // Only the frontend's networks are needed; with every rule deselected analyze() is just the parse.
+  const { networks } = analyze({ text: request.text, languageId: request.languageId });
+  const network = networks[request.networkIndex];
+  if (!network) {
+    post({ type: 'result', simulation: undefined });
+    return;
+  }
+  let lastPost = 0;
+  const simulation = simulateMonteCarlo(network, {
+    ...request.options,
+    batch: request.options.batch ?? defaultBatch(network),
+    onProgress: (done, total) => {
+      // At most ~20 messages a second: progress is for people, not for the event loop.
+      const now = Date.now();
+      if (now - lastPost < 50 && done < total) return;
+      lastPost = now;
+      post({ type: 'progress', done, total });
+    },
+  }, NEVER_CANCELLED);
+  post({ type: 'result', simulation });
+}
+
+try {
+  run(workerData as MonteCarloRequest);
+} catch (error) {
+  post({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+}
