@@ -1,20 +1,34 @@
 /**
- * The VS Code side: starts the language server and contributes two commands. All
- * analysis happens in the server; this file only owns lifetimes. A Ctx object holds
- * the client and every disposable, so restart and deactivate are one place each.
+ * The VS Code side: starts the language server, contributes the commands and the
+ * language status item. All analysis happens in the server; this file only owns
+ * lifetimes. A Ctx object holds the client and every disposable, so restart and
+ * deactivate are one place each.
+ *
+ * Settings need no restart: the server pulls `initwise.*` per document and re-lints when
+ * VS Code reports a change; `initwise.trace.server` is read by vscode-languageclient
+ * (the client id equals the settings section). The extension never runs workspace code,
+ * so it is declared safe for untrusted workspaces.
  */
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { RULES } from '../../server/src/core/rules/registry';
-import { CLIENT_COMMANDS, DIAGNOSTIC_SOURCE, ruleDocsUrl } from '../../server/src/protocol';
+import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { CLIENT_COMMANDS, DIAGNOSTIC_SOURCE } from '../../server/src/protocol';
+import { AnalysisStatusItem, analysisStatusFeature, formatMs } from './analysisStatus';
+import { DOCUMENT_SELECTOR } from './documents';
+import { fixAllInActiveFile } from './fixAll';
+import { openRuleDocs } from './ruleDocs';
+import { SignalReports } from './signalReport';
 
 let ctx: Ctx | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const started = performance.now();
   ctx = new Ctx(context);
   context.subscriptions.push(ctx);
   ctx.registerCommands();
   await ctx.start();
+  // Read by the e2e test (test/e2e) for the activation figure in the README.
+  ctx.log(`activated in ${formatMs(performance.now() - started)} (language server started)`);
 }
 
 export async function deactivate(): Promise<void> {
@@ -24,19 +38,30 @@ export async function deactivate(): Promise<void> {
 
 class Ctx implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  private clientDisposables: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly output: vscode.LogOutputChannel;
+  private readonly status: AnalysisStatusItem;
+  private readonly reports: SignalReports;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     // One channel for the client's own messages and the server's log and trace.
     this.output = vscode.window.createOutputChannel('InitWise', { log: true });
-    this.disposables.push(this.output);
+    this.status = new AnalysisStatusItem();
+    this.reports = new SignalReports(() => this.client);
+    this.disposables.push(this.output, this.status, this.reports);
+  }
+
+  log(message: string): void {
+    this.output.info(message);
   }
 
   registerCommands(): void {
     this.disposables.push(
+      vscode.commands.registerCommand(CLIENT_COMMANDS.showSignalReport, (uri?: unknown, network?: unknown) => this.reports.show(uri, network)),
+      vscode.commands.registerCommand(CLIENT_COMMANDS.fixAllInFile, () => fixAllInActiveFile()),
       vscode.commands.registerCommand(CLIENT_COMMANDS.restartServer, () => this.restart()),
-      vscode.commands.registerCommand(CLIENT_COMMANDS.showRuleDocs, (code?: unknown) => showRuleDocs(code)),
+      vscode.commands.registerCommand(CLIENT_COMMANDS.showRuleDocs, (code?: unknown) => openRuleDocs(code)),
     );
   }
 
@@ -47,14 +72,26 @@ class Ctx implements vscode.Disposable {
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ language: 'netdef' }, { language: 'python' }],
+      documentSelector: DOCUMENT_SELECTOR,
       outputChannel: this.output,
     };
     // The id matches the settings section, so `initwise.trace.server` controls the trace.
-    this.client = new LanguageClient(DIAGNOSTIC_SOURCE, 'InitWise', serverOptions, clientOptions);
+    const client = new LanguageClient(DIAGNOSTIC_SOURCE, 'InitWise', serverOptions, clientOptions);
+    client.registerFeature(analysisStatusFeature);
+    this.client = client;
+    this.clientDisposables = [
+      this.status.attach(client),
+      client.onDidChangeState(({ newState }) => {
+        if (newState === State.Running) this.status.setServerState('running');
+        else if (newState === State.Starting) this.status.setServerState('starting');
+        else this.status.setServerState('stopped');
+      }),
+    ];
+    this.status.setServerState('starting');
     try {
-      await this.client.start();
+      await client.start();
     } catch (error) {
+      this.status.setServerState('failed');
       this.output.error(`the language server failed to start: ${String(error)}`);
       void vscode.window.showErrorMessage('InitWise: the language server failed to start. See the InitWise output.');
     }
@@ -64,6 +101,7 @@ class Ctx implements vscode.Disposable {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    for (const disposable of this.clientDisposables.splice(0)) disposable.dispose();
     await client?.dispose();
   }
 
@@ -77,17 +115,4 @@ class Ctx implements vscode.Disposable {
     void this.stop();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
-}
-
-/** Opens a rule's docs page: the given code, or one picked from the rules the server knows. */
-async function showRuleDocs(code: unknown): Promise<void> {
-  let chosen = typeof code === 'string' ? code : undefined;
-  if (!chosen) {
-    const picked = await vscode.window.showQuickPick(
-      RULES.map((rule) => ({ label: rule.meta.code, description: rule.meta.name, detail: rule.meta.summary })),
-      { placeHolder: 'InitWise rule', matchOnDescription: true, matchOnDetail: true },
-    );
-    chosen = picked?.label;
-  }
-  if (chosen) await vscode.env.openExternal(vscode.Uri.parse(ruleDocsUrl(chosen)));
 }

@@ -7,7 +7,7 @@
  * Not bundled into the extension: VS Code reads the manifest, not this file.
  */
 import type { RuleMeta } from '../../server/src/core/rules/types';
-import { CLIENT_COMMANDS, CONFIGURATION_DEFAULTS, SEVERITY_LEVELS } from '../../server/src/protocol';
+import { CLIENT_COMMANDS, CONFIGURATION_DEFAULTS, SEVERITY_LEVELS, SIMULATION_MODES } from '../../server/src/protocol';
 
 export interface CommandContribution {
   command: string;
@@ -17,8 +17,10 @@ export interface CommandContribution {
 
 export function commandContributions(): CommandContribution[] {
   return [
-    { command: CLIENT_COMMANDS.restartServer, title: 'Restart Language Server', category: 'InitWise' },
-    { command: CLIENT_COMMANDS.showRuleDocs, title: 'Show Rule Documentation', category: 'InitWise' },
+    { command: CLIENT_COMMANDS.showSignalReport, title: 'Show Signal Report', category: 'InitWise' },
+    { command: CLIENT_COMMANDS.fixAllInFile, title: 'Fix All Safe Fixes in File', category: 'InitWise' },
+    { command: CLIENT_COMMANDS.restartServer, title: 'Restart Server', category: 'InitWise' },
+    { command: CLIENT_COMMANDS.showRuleDocs, title: 'Open Rule Docs', category: 'InitWise' },
   ];
 }
 
@@ -71,6 +73,17 @@ export function configurationContribution(rules: readonly RuleMeta[]): Record<st
         scope: 'resource',
         markdownDescription:
           'IW201–IW204: how far (a factor either way) the depth-caused drift of the simulated signal or gradient may go before a finding.',
+      },
+      'initwise.simulation.mode': {
+        type: 'string',
+        enum: [...SIMULATION_MODES],
+        default: 'analytic',
+        scope: 'resource',
+        markdownEnumDescriptions: [
+          'Mean-field recursion of the second moments (deterministic, instant).',
+          'Sampled forward and backward passes through random weights of the real widths (slower; shows the spread the mean field averages away).',
+        ],
+        markdownDescription: 'How the signal simulation behind IW201–IW204 and the signal report is computed.',
       },
       'initwise.debounceMs': {
         type: 'number',

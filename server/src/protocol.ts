@@ -28,6 +28,10 @@ export const FIX_ALL_KIND = 'source.fixAll.initwise';
 
 /** Commands the VS Code client contributes (declared in package.json's contributes.commands). */
 export const CLIENT_COMMANDS = {
+  /** Equals SHOW_SIGNAL_REPORT_COMMAND (declared below, with the request it sends). */
+  showSignalReport: 'initwise.showSignalReport',
+  /** Runs the `source.fixAll.initwise` code action on the active file. */
+  fixAllInFile: 'initwise.fixAllInFile',
   restartServer: 'initwise.restartServer',
   showRuleDocs: 'initwise.showRuleDocs',
 } as const;
@@ -47,6 +51,9 @@ export const SEVERITY_LEVELS: readonly SeverityLevel[] = ['error', 'warning', 'i
 
 export type TraceLevel = 'off' | 'messages' | 'verbose';
 
+export type SimulationMode = 'analytic' | 'montecarlo';
+export const SIMULATION_MODES: readonly SimulationMode[] = ['analytic', 'montecarlo'];
+
 /**
  * The `initwise` settings section as the client sends it (VS Code settings, Neovim's
  * `settings`/`init_options`). Every field is optional: the server validates and fills
@@ -56,7 +63,7 @@ export interface InitWiseConfiguration {
   enable?: boolean;
   /** Per-rule severity override, e.g. { "IW301": "off", "IW101": "error" }. */
   severity?: Record<string, SeverityLevel>;
-  simulation?: { band?: number };
+  simulation?: { band?: number; mode?: SimulationMode };
   /** Rule codes or prefixes to run (empty: all), as the CLI's --select. */
   select?: string[];
   /** Rule codes or prefixes to skip, as the CLI's --ignore; wins over select. */
@@ -168,3 +175,23 @@ export interface SignalReportResult {
 
 /** The command the code lens runs ("Show report"); the client registers it. */
 export const SHOW_SIGNAL_REPORT_COMMAND = 'initwise.showSignalReport';
+
+/**
+ * The server tells the client how the last lint of a document went, for the editor's
+ * language status item ("3 findings · 4 ms"). Sent only to a client that asks for it
+ * with `capabilities.experimental[ANALYSIS_STATUS_CAPABILITY] = true`, so generic
+ * clients (Neovim, Helix) never see a method they do not know.
+ */
+export const ANALYSIS_STATUS_NOTIFICATION = 'initwise/analysisStatus';
+export const ANALYSIS_STATUS_CAPABILITY = 'initwiseAnalysisStatus';
+
+export interface AnalysisStatusParams {
+  uri: string;
+  version: number;
+  /** `disabled`: `initwise.enable` is false for this document; `failed`: the engine threw (see the log). */
+  state: 'done' | 'failed' | 'disabled';
+  /** Findings published for this version. */
+  findings: number;
+  /** Wall time of the analysis (0 when the cached analysis of this version was reused). */
+  durationMs: number;
+}

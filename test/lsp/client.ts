@@ -61,6 +61,8 @@ export interface StartOptions {
    * An in-process server gets null: its watchdog interval would keep mocha alive.
    */
   readonly processId?: number | null;
+  /** Sent as capabilities.experimental (opt-ins such as the analysis status notification). */
+  readonly experimental?: Record<string, unknown>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -178,6 +180,7 @@ export class LspTestClient {
           hover: { contentFormat: ['markdown', 'plaintext'] },
         },
         window: { showDocument: { support: true } },
+        ...(options.experimental ? { experimental: options.experimental } : {}),
       },
     });
     await this.connection.sendNotification(InitializedNotification.type, {});

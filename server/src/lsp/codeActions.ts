@@ -27,6 +27,11 @@ export interface CodeActionContextInfo {
   readonly fixesFromCurrentAnalysis: (diagnostic: Diagnostic) => WireFix[];
   /** The safe, non-overlapping fix-all edits for the current version (computed lazily). */
   readonly fixAllEdits: () => TextEdit[];
+  /**
+   * The same for one rule's findings; empty unless at least two of them have a safe fix
+   * (for one, "fix all" would only repeat that finding's own fix).
+   */
+  readonly fixAllEditsForRule: (code: string) => TextEdit[];
 }
 
 export function codeActions(params: CodeActionParams, info: CodeActionContextInfo): CodeAction[] {
@@ -38,7 +43,10 @@ export function codeActions(params: CodeActionParams, info: CodeActionContextInf
   const only = params.context.only;
 
   if (kindRequested(only, CodeActionKind.QuickFix)) {
-    for (const diagnostic of ours) {
+    // Grouped per rule (the menu lists one rule's fixes together), each group closed by
+    // "Fix all IWxxx in file" when the rule has more than one safely fixable finding.
+    const byRule = [...ours].sort((a, b) => ruleOf(a).localeCompare(ruleOf(b)));
+    for (const [i, diagnostic] of byRule.entries()) {
       const fixes = isDiagnosticData(diagnostic.data) ? diagnostic.data.fixes : info.fixesFromCurrentAnalysis(diagnostic);
       const preferred = fixes.find((fix) => fix.applicability === 'safe');
       for (const fix of fixes) {
@@ -59,6 +67,18 @@ export function codeActions(params: CodeActionParams, info: CodeActionContextInf
           command: { title: `Show docs for ${code}`, command: SERVER_COMMANDS.openRuleDocs, arguments: [code] },
         });
       }
+      const lastOfRule = code !== undefined && (i === byRule.length - 1 || ruleOf(byRule[i + 1]!) !== code);
+      if (lastOfRule) {
+        const edits = info.fixAllEditsForRule(code);
+        if (edits.length > 0) {
+          actions.push({
+            title: `Fix all ${code} in file (safe fixes)`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: byRule.filter((d) => ruleOf(d) === code),
+            edit: workspaceEdit(info, edits),
+          });
+        }
+      }
     }
   }
 
@@ -75,6 +95,10 @@ export function codeActions(params: CodeActionParams, info: CodeActionContextInf
     }
   }
   return actions;
+}
+
+function ruleOf(diagnostic: Diagnostic): string {
+  return typeof diagnostic.code === 'string' ? diagnostic.code : '';
 }
 
 /**

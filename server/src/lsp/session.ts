@@ -22,9 +22,18 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { performance } from 'node:perf_hooks';
 import { AnalysisCancelled } from '../core/cancellation';
 import { version as SERVER_VERSION } from '../../../package.json';
-import { FIX_ALL_KIND, SERVER_COMMANDS, ruleDocsUrl, type WireFix } from '../protocol';
+import {
+  ANALYSIS_STATUS_CAPABILITY,
+  ANALYSIS_STATUS_NOTIFICATION,
+  FIX_ALL_KIND,
+  SERVER_COMMANDS,
+  ruleDocsUrl,
+  type AnalysisStatusParams,
+  type WireFix,
+} from '../protocol';
 import { AnalysisCache, engineLanguage, type Analyzer, type DocumentAnalysis } from './analysisCache';
 import { codeActions } from './codeActions';
 import { toRange, toTextEdit } from './convert';
@@ -42,6 +51,7 @@ export class Session {
   private supportsDocumentChanges = false;
   private supportsShowDocument = false;
   private supportsConfigurationRegistration = false;
+  private wantsAnalysisStatus = false;
 
   constructor(
     private readonly connection: Connection,
@@ -93,6 +103,9 @@ export class Session {
     this.supportsDocumentChanges = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     this.supportsShowDocument = capabilities.window?.showDocument?.support === true;
     this.supportsConfigurationRegistration = capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    const experimental: unknown = capabilities.experimental;
+    this.wantsAnalysisStatus =
+      typeof experimental === 'object' && experimental !== null && (experimental as Record<string, unknown>)[ANALYSIS_STATUS_CAPABILITY] === true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -130,6 +143,8 @@ export class Session {
     const version = document.version;
 
     let diagnostics: Diagnostic[] = [];
+    let state: AnalysisStatusParams['state'] = settings.enable ? 'done' : 'disabled';
+    const started = performance.now();
     if (settings.enable) {
       try {
         const analysis = this.cache.get(document, language, settings.engine, signal);
@@ -138,11 +153,17 @@ export class Session {
         if (error instanceof AnalysisCancelled) return;
         // Publish nothing rather than keep the previous version's findings at shifted ranges.
         this.logError(`analysing ${uri} (version ${version})`, error);
+        state = 'failed';
       }
     }
+    const durationMs = performance.now() - started;
     // The guarantee: results for anything but the document's current version are dropped.
     if (signal.aborted || this.documents.get(uri)?.version !== version) return;
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
+    if (this.wantsAnalysisStatus) {
+      const status: AnalysisStatusParams = { uri, version, state, findings: diagnostics.length, durationMs };
+      await this.connection.sendNotification(ANALYSIS_STATUS_NOTIFICATION, status);
+    }
   }
 
   private async currentAnalysis(uri: string): Promise<{ analysis: DocumentAnalysis; settings: ServerSettings } | undefined> {
@@ -165,6 +186,10 @@ export class Session {
       supportsDocumentChanges: this.supportsDocumentChanges,
       fixesFromCurrentAnalysis: (diagnostic) => fixesMatching(analysis, diagnostic),
       fixAllEdits: () => selectSafeFixes(analysis.result.findings).map((edit) => toTextEdit(analysis.index, edit)),
+      fixAllEditsForRule: (code) => {
+        const fixable = analysis.result.findings.filter((f) => f.code === code && f.fixes.some((fix) => fix.applicability === 'safe'));
+        return fixable.length < 2 ? [] : selectSafeFixes(fixable).map((edit) => toTextEdit(analysis.index, edit));
+      },
     });
   }
 
