@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `npm run test:e2e`: InitWise in a real VS Code (code-server + headless Chromium driven by
+# playwright-core) and in Neovim's LSP client. Installs what it needs (scripts/e2e-setup.sh),
+# packages the .vsix, installs it into a fresh profile, works on a temporary copy of
+# examples/ (the repository's files are never modified). Prints per-phase times.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+RUN="$ROOT/.e2e-cache/run"
+PORT="${INITWISE_E2E_PORT:-18080}"
+# shellcheck source=scripts/code-server.sh
+source "$ROOT/scripts/code-server.sh"
+T0=$(now_ms)
+
+T=$(now_ms); "$ROOT/scripts/e2e-setup.sh"; echo "phase setup: $(( $(now_ms) - T )) ms"
+T=$(now_ms); package_vsix; echo "phase package: $(( $(now_ms) - T )) ms ($(stat -c %s "$VSIX") bytes: $(basename "$VSIX"))"
+T=$(now_ms); fresh_profile; echo "phase install-vsix: $(( $(now_ms) - T )) ms"
+
+WS="$RUN/ws"
+mkdir -p "$WS"; cp -r "$ROOT/examples/." "$WS/"
+T=$(now_ms)
+trap stop_code_server EXIT
+start_code_server "$WS"
+echo "phase start-code-server: $(( $(now_ms) - T )) ms"
+
+failed=0
+T=$(now_ms)
+INITWISE_ROOT="$ROOT" E2E_RUN="$RUN" E2E_WS="$WS" E2E_PORT="$PORT" E2E_TOOLS="$TOOLS" \
+  node "$ROOT/test/e2e/vscode/e2e.mjs" || failed=1
+echo "phase vscode-e2e: $(( $(now_ms) - T )) ms"
+stop_code_server; trap - EXIT
+
+T=$(now_ms)
+"$ROOT/test/e2e/nvim/run.sh" || failed=1
+echo "phase nvim-e2e: $(( $(now_ms) - T )) ms"
+
+echo "e2e total: $(( $(now_ms) - T0 )) ms"
+if [ "$failed" != 0 ]; then echo "e2e: FAILED (screenshots and logs in $RUN)"; exit 1; fi
+echo "e2e: all passed"
