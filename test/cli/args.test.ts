@@ -47,6 +47,5 @@ describe('command line', () => {
     usageError(['check', '--simulate', 'montecarlo'], /--simulate is not available/);
     usageError(['check', '--format', 'sarif'], /--format sarif is not available/);
     usageError(['check', '--format', 'github'], /--format github is not available/);
-    usageError(['report', 'x.netdef'], /`initwise report` is not available/);
   });
 });

@@ -37,11 +37,13 @@ export const HELP_TEXT = `initwise: lint neural-network designs (weight initiali
 
 Usage:
   initwise check [PATH ...] [--format text|json] [--select CODES] [--ignore CODES] [--exit-zero]
+  initwise report FILE [--html OUT.html] [--network NAME]
   initwise rule CODE
   initwise --version | --help
 
 Commands:
   check         Check .netdef and .py files (folders are searched recursively; default: .)
+  report FILE   Print the signal report of FILE's networks, or write it as HTML (\`initwise report --help\`)
   rule CODE     Print the documentation of a rule, e.g. \`initwise rule IW101\`
 
 Options for check:
@@ -56,7 +58,7 @@ Exit status: 0 no finding at warning or above, 1 at least one, 2 usage error or 
 /** Flags and formats from the CLI contract that a later version implements; named so users get a clear message. */
 const PLANNED_FLAGS = ['fix', 'unsafe-fixes', 'simulate', 'config', 'show-fixes', 'diff'] as const;
 const PLANNED_FORMATS = new Set(['sarif', 'github']);
-const PLANNED_COMMANDS = new Set(['report']);
+const PLANNED_COMMANDS = new Set<string>();
 
 const RULE_PATTERN = /^IW\d{0,3}$/;
 
@@ -70,7 +72,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
 
   const [command, ...rest] = positionals;
-  if (command === undefined) throw new UsageError('missing command (expected `check` or `rule`; see `initwise --help`)');
+  if (command === undefined) throw new UsageError('missing command (expected `check`, `report` or `rule`; see `initwise --help`)');
   if (PLANNED_COMMANDS.has(command)) throw new UsageError(`\`initwise ${command}\` is not available in this version of initwise yet`);
 
   switch (command) {
@@ -88,7 +90,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       if (rest.length > 1) throw new UsageError('`initwise rule` takes one rule code');
       return { kind: 'rule', code: rest[0] };
     default:
-      throw new UsageError(`unknown command '${command}' (expected \`check\` or \`rule\`; see \`initwise --help\`)`);
+      throw new UsageError(`unknown command '${command}' (expected \`check\`, \`report\` or \`rule\`; see \`initwise --help\`)`);
   }
 }
 

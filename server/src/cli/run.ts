@@ -3,11 +3,14 @@ import { version } from '../../../package.json';
 import { HELP_TEXT, parseCommandLine, UsageError, type Command } from './args';
 import { runCheck } from './check';
 import { ExitCode, type CliIo } from './io';
+import { runReport } from './report';
 import { runRule } from './ruleCommand';
 
 export const VERSION: string = version;
 
 export function run(argv: readonly string[], io: CliIo): number {
+  // `report` has its own options (--html, --network) and parses them itself (cli/report.ts).
+  if (argv[0] === 'report') return runReport(argv.slice(1), io);
   let command: Command;
   try {
     command = parseCommandLine(argv);

@@ -12,6 +12,8 @@ import {
   TextDocumentSyncKind,
   TextDocuments,
   type CodeAction,
+  type CodeLens,
+  type CodeLensParams,
   type CodeActionParams,
   type Connection,
   type Diagnostic,
@@ -36,10 +38,13 @@ import {
 } from '../protocol';
 import { AnalysisCache, engineLanguage, type Analyzer, type DocumentAnalysis } from './analysisCache';
 import { codeActions } from './codeActions';
+import { codeLenses } from './codeLens';
 import { toRange, toTextEdit } from './convert';
 import { toDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
 import { hoverAt } from './hover';
+import { SIGNAL_REPORT_REQUEST } from '../protocol';
+import { answerSignalReport } from './signalReport';
 import { Scheduler } from './scheduler';
 import { SettingsStore, type ServerSettings } from './settings';
 
@@ -89,6 +94,10 @@ export class Session {
 
     connection.onCodeAction((params) => this.guard('code actions', [], () => this.codeActions(params)));
     connection.onHover((params) => this.guard('hover', null, () => this.hover(params)));
+    connection.onCodeLens((params) => this.guard('code lens', [], () => this.codeLens(params)));
+    connection.onRequest(SIGNAL_REPORT_REQUEST, (params: unknown) =>
+      answerSignalReport(params, (uri) => this.analysisWithBand(uri), (what, error) => this.logError(what, error)),
+    );
     connection.onExecuteCommand((params) => this.guard('command', null, () => this.executeCommand(params)));
     connection.onShutdown(() => this.scheduler.dispose());
 
@@ -111,6 +120,7 @@ export class Session {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
         hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
         executeCommandProvider: { commands: [SERVER_COMMANDS.openRuleDocs] },
       },
       serverInfo: { name: 'initwise', version: SERVER_VERSION },
@@ -198,6 +208,17 @@ export class Session {
     if (!current) return null;
     const { analysis } = current;
     return hoverAt(analysis, analysis.index.offsetAt(params.position));
+  }
+
+  private async codeLens(params: CodeLensParams): Promise<CodeLens[]> {
+    const current = await this.currentAnalysis(params.textDocument.uri);
+    if (!current) return [];
+    return codeLenses(current.analysis, current.settings.engine.band);
+  }
+
+  private async analysisWithBand(uri: string): Promise<{ analysis: DocumentAnalysis; band: number } | undefined> {
+    const current = await this.currentAnalysis(uri);
+    return current && { analysis: current.analysis, band: current.settings.engine.band };
   }
 
   private async executeCommand(params: ExecuteCommandParams): Promise<null> {

@@ -1,0 +1,126 @@
+/**
+ * `initwise report FILE [--html OUT.html] [--network NAME]`: the signal report of a
+ * file's networks, from the same engine and the same report model as the editor's
+ * webview. Without --html it prints the per-layer table; with it, it writes one
+ * self-contained HTML file (the document the webview shows, with a fresh CSP nonce).
+ *
+ * Exit status: 0 when the report was printed or written (a network that cannot be
+ * simulated is reported as such, not an error); 2 for a usage error, an unreadable
+ * file, an unknown network name or a file that cannot be written.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildSignalReport, type SignalReport } from '../core/report/model';
+import { renderReportHtml } from '../core/report/html';
+import { renderReportText } from '../core/report/text';
+import { DEFAULT_SETTINGS } from '../core/settings';
+import { analyseFile, readSource } from './check';
+import { describeFsError, displayPath, languageOf } from './discover';
+import { ExitCode, type CliIo } from './io';
+
+export const REPORT_HELP = `Usage: initwise report FILE [--html OUT.html] [--network NAME]
+
+Prints the signal report of every network in FILE (.netdef or .py): per layer, fans,
+activation, initializer, Var(W), the simulated forward and gradient second moments with
+their finite-width spread, each layer's own factors and the recommended initializer.
+
+Options:
+  --html OUT.html   Write the report as one self-contained HTML file (tables and plots)
+  --network NAME    Only this network (default: all networks in the file)
+
+Exit status: 0 report written, 2 usage error, unreadable file, unknown network or unwritable output.
+`;
+
+interface ReportOptions {
+  readonly file: string;
+  readonly html: string | undefined;
+  readonly network: string | undefined;
+}
+
+class ReportUsageError extends Error {}
+
+function parseReportArgs(argv: readonly string[]): ReportOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { html: { type: 'string' }, network: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const quoted = /'([^']+)'/.exec(message)?.[1];
+    throw new ReportUsageError(quoted ? `\`initwise report\`: bad option '${quoted}' (see \`initwise report --help\`)` : message.split('. ')[0]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw new ReportUsageError('`initwise report` takes exactly one FILE (see `initwise report --help`)');
+  if (values.html === '') throw new ReportUsageError('--html needs a file name');
+  return { file: positionals[0]!, html: values.html, network: values.network };
+}
+
+export function runReport(argv: readonly string[], io: CliIo): number {
+  let options: ReportOptions | 'help';
+  try {
+    options = parseReportArgs(argv);
+  } catch (error) {
+    if (!(error instanceof ReportUsageError)) throw error;
+    io.stderr(`initwise: ${error.message}\n`);
+    return ExitCode.Error;
+  }
+  if (options === 'help') {
+    io.stdout(REPORT_HELP);
+    return ExitCode.Clean;
+  }
+
+  const absolutePath = path.resolve(io.cwd, options.file);
+  const shown = displayPath(absolutePath, io.cwd);
+  const languageId = languageOf(absolutePath);
+  if (!languageId) {
+    io.stderr(`initwise: ${shown}: not a .netdef or .py file\n`);
+    return ExitCode.Error;
+  }
+  let text: string;
+  try {
+    text = readSource(absolutePath);
+  } catch (error) {
+    io.stderr(`initwise: ${shown}: ${describeFsError(error)}\n`);
+    return ExitCode.Error;
+  }
+
+  const settings = DEFAULT_SETTINGS;
+  const analysed = analyseFile({ absolutePath, displayPath: shown, languageId }, text, settings);
+  const { networks, simulations } = analysed.result;
+  const selected = networks.map((network, i) => ({ network, i })).filter(({ network }) => options.network === undefined || network.name === options.network);
+  if (selected.length === 0) {
+    const names = networks.map((n) => n.name);
+    io.stderr(
+      options.network === undefined
+        ? `initwise: ${shown}: no network found\n`
+        : `initwise: ${shown}: no network named '${options.network}'${names.length > 0 ? ` (networks: ${names.join(', ')})` : ''}\n`,
+    );
+    return ExitCode.Error;
+  }
+  const lineOf = (offset: number) => analysed.index.positionAt(offset).line + 1;
+  const reports: SignalReport[] = selected.map(({ network, i }) => buildSignalReport(network, simulations[i], { band: settings.band, lineOf }));
+
+  if (options.html === undefined) {
+    io.stdout(reports.map(renderReportText).join('\n'));
+    return ExitCode.Clean;
+  }
+  // A fresh nonce per file, as per webview load: the CSP admits only this stylesheet.
+  const html = renderReportHtml(reports, { nonce: randomBytes(16).toString('base64'), source: shown });
+  const outPath = path.resolve(io.cwd, options.html);
+  try {
+    fs.writeFileSync(outPath, html, 'utf8');
+  } catch (error) {
+    io.stderr(`initwise: cannot write ${displayPath(outPath, io.cwd)}: ${describeFsError(error)}\n`);
+    return ExitCode.Error;
+  }
+  const what = reports.length === 1 ? `the signal report of ${reports[0]!.networkName}` : `the signal reports of ${reports.length} networks`;
+  io.stdout(`initwise: wrote ${what} to ${displayPath(outPath, io.cwd)}\n`);
+  return ExitCode.Clean;
+}

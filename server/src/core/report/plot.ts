@@ -1,0 +1,151 @@
+/**
+ * One inline SVG plot of a second moment across depth on a log scale: the current
+ * initializers beside the recommended ones, the band the rules allow shaded, and the
+ * finite-width interval around each curve when the simulation gives one.
+ *
+ * Colours come from CSS classes (the report's stylesheet maps them to VS Code theme
+ * variables), never from inline styles, which the report's CSP forbids. Every point
+ * carries its layer and exact value (data-layer, data-value) so tests and curious users
+ * can read what was drawn.
+ */
+import { formatNumber } from '../format/numbers';
+import { escapeHtml } from './escape';
+import { decadeLabel, logAxis, logFraction, onLogScale, type LogAxis } from './logScale';
+import type { AllowedAt, Interval } from './model';
+
+export interface PlotCurve {
+  /** CSS class suffix and legend entry: `current` or `recommended`. */
+  readonly role: 'current' | 'recommended';
+  readonly label: string;
+  readonly values: readonly number[];
+  readonly band: readonly (Interval | undefined)[];
+}
+
+export interface PlotSpec {
+  /** Element id prefix (unique in the document). */
+  readonly id: string;
+  readonly title: string;
+  readonly curves: readonly PlotCurve[];
+  /** Where the band allows the curve to be, at the layers it applies to. */
+  readonly allowed: readonly AllowedAt[];
+  readonly allowedLabel: string;
+}
+
+const WIDTH = 640;
+const HEIGHT = 300;
+const MARGIN = { left: 56, right: 16, top: 36, bottom: 40 };
+const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
+const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+
+const f = (x: number) => (Math.round(x * 100) / 100).toString();
+
+export function renderPlot(spec: PlotSpec): string {
+  const layerCount = Math.max(0, ...spec.curves.map((c) => c.values.length));
+  const everything = [
+    ...spec.curves.flatMap((c) => [...c.values, ...c.band.flatMap((b) => (b ? [...b] : []))]),
+    ...spec.allowed.flatMap((a) => [...a.interval]),
+  ];
+  const axis = logAxis(everything);
+  const titleId = `${spec.id}-title`;
+  const open = `<svg class="plot" id="${spec.id}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="${titleId}" xmlns="http://www.w3.org/2000/svg">`;
+  const title = `<title id="${titleId}">${escapeHtml(spec.title)}</title>`;
+  if (!axis || layerCount === 0) {
+    return `${open}${title}<text class="axis-label" x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">nothing to plot: no positive finite value</text></svg>`;
+  }
+  const x = (layer: number) => MARGIN.left + (layerCount === 1 ? PLOT_W / 2 : (layer / (layerCount - 1)) * PLOT_W);
+  const y = (value: number) => MARGIN.top + (1 - logFraction(axis, value)) * PLOT_H;
+
+  const parts: string[] = [open, title];
+  parts.push(grid(axis, layerCount, x, y));
+  const allowed = spec.allowed.filter((a) => onLogScale(a.interval[0]) && onLogScale(a.interval[1]));
+  if (allowed.length > 0) {
+    const d = bandPath(allowed.map((a) => a.interval), (k) => x(allowed[k]!.layer), y);
+    parts.push(`<path class="allowed" d="${d}"><title>${escapeHtml(spec.allowedLabel)}</title></path>`);
+  }
+  for (const curve of spec.curves) {
+    const band = curve.band.map((b) => (b && onLogScale(b[0]) && onLogScale(b[1]) ? b : undefined));
+    for (const run of runs(band)) {
+      parts.push(`<path class="spread ${curve.role}" d="${bandPath(run.map((i) => band[i]!), (k) => x(run[k]!), y)}"/>`);
+    }
+  }
+  for (const curve of spec.curves) {
+    for (const run of runs(curve.values.map((v) => (onLogScale(v) ? v : undefined)))) {
+      const points = run.map((i) => `${f(x(i))},${f(y(curve.values[i]!))}`).join(' ');
+      parts.push(`<polyline class="curve ${curve.role}" points="${points}"/>`);
+    }
+    curve.values.forEach((value, i) => {
+      if (!onLogScale(value)) return;
+      parts.push(
+        `<circle class="point ${curve.role}" cx="${f(x(i))}" cy="${f(y(value))}" r="3" data-layer="${i + 1}" data-value="${value}">` +
+          `<title>${escapeHtml(`${curve.label}, layer ${i + 1}: ${formatNumber(value)}`)}</title></circle>`,
+      );
+    });
+  }
+  parts.push(legend(spec));
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Indices of maximal runs of defined entries (a value off the log scale breaks the line). */
+function runs<T>(values: readonly (T | undefined)[]): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  values.forEach((v, i) => {
+    if (v === undefined) {
+      if (current.length > 0) out.push(current);
+      current = [];
+    } else current.push(i);
+  });
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** A closed area: along the upper ends left to right, back along the lower ends. */
+function bandPath(intervals: readonly Interval[], x: (i: number) => number, y: (v: number) => number): string {
+  if (intervals.length === 0) return '';
+  // A single layer gets a short horizontal bar so its interval is still visible.
+  const half = intervals.length === 1 ? 6 : 0;
+  const upper = intervals.map((b, i) => `${f(x(i) - half)},${f(y(b[1]))}`);
+  if (half > 0) upper.push(`${f(x(0) + half)},${f(y(intervals[0]![1]))}`);
+  const lower = intervals.map((b, i) => `${f(x(i) - half)},${f(y(b[0]))}`);
+  if (half > 0) lower.push(`${f(x(0) + half)},${f(y(intervals[0]![0]))}`);
+  return `M${upper.join('L')}L${lower.reverse().join('L')}Z`;
+}
+
+function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v: number) => number): string {
+  const parts: string[] = [];
+  for (const e of axis.ticks) {
+    const py = f(y(10 ** e));
+    parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${py}" y2="${py}"/>`);
+    parts.push(`<text class="tick" x="${MARGIN.left - 6}" y="${py}" text-anchor="end" dominant-baseline="middle">${decadeLabel(e)}</text>`);
+  }
+  const step = Math.max(1, Math.ceil(layerCount / 20));
+  for (let i = 0; i < layerCount; i += step) {
+    parts.push(`<text class="tick" x="${f(x(i))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${i + 1}</text>`);
+  }
+  parts.push(
+    `<rect class="frame" x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}"/>`,
+    `<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">weight layer</text>`,
+  );
+  return parts.join('');
+}
+
+function legend(spec: PlotSpec): string {
+  const entries: { className: string; label: string; kind: 'line' | 'area' }[] = [
+    ...spec.curves.map((c) => ({ className: `curve ${c.role}`, label: c.label, kind: 'line' as const })),
+    { className: 'allowed', label: 'band', kind: 'area' },
+  ];
+  let cursor = MARGIN.left;
+  const parts: string[] = [`<g class="legend">`];
+  for (const entry of entries) {
+    const swatch =
+      entry.kind === 'line'
+        ? `<line class="${entry.className}" x1="${cursor}" x2="${cursor + 18}" y1="14" y2="14"/>`
+        : `<rect class="${entry.className}" x="${cursor}" y="8" width="18" height="12"/>`;
+    parts.push(swatch, `<text class="legend-label" x="${cursor + 24}" y="14" dominant-baseline="middle">${escapeHtml(entry.label)}</text>`);
+    // Legend labels are short; 7 px per character is a generous width at the report's font size.
+    cursor += 24 + entry.label.length * 7 + 18;
+  }
+  parts.push('</g>');
+  return parts.join('');
+}

@@ -1,0 +1,24 @@
+/**
+ * Why a network has no simulation, in words a user can act on ("input width unknown").
+ * The simulation itself only says "undefined"; the code lens, the report and the CLI
+ * need the reason, and it must match the simulation's own preconditions
+ * (simulation/analytic.ts: every layer needs fans, an initializer with a finite Var(W)
+ * and a resolved activation and consumer).
+ */
+import type { Network } from '../ir';
+import { weightVariance } from '../knowledge/initializers';
+
+export function whyNotSimulable(network: Network): string {
+  if (network.layers.length === 0) return 'no weight layers';
+  if (network.inputShape === undefined && network.layers.some((layer) => !layer.fans)) return 'input width unknown';
+  for (const layer of network.layers) {
+    const which = `layer ${layer.index + 1}`;
+    if (!layer.fans || !layer.frameworkFans) return `widths of ${which} unknown`;
+    if (layer.activation === 'unknown' || layer.consumer === 'unknown') return `activation of ${which} unknown`;
+    if (!layer.init.semantics) return `initializer of ${which} unknown`;
+    if (!Number.isFinite(weightVariance(layer.init.semantics, layer.frameworkFans, layer.receptiveField))) {
+      return `Var(W) of ${which} is not finite`;
+    }
+  }
+  return 'an operation the simulation cannot follow';
+}

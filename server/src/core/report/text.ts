@@ -1,0 +1,53 @@
+/**
+ * The signal report as plain text, for `initwise report FILE` without --html: the
+ * one-line summary, the comparison with the recommended initializers, and the
+ * per-layer table with the same numbers the HTML shows.
+ */
+import { formatNumber } from '../format/numbers';
+import type { Interval, SignalReport } from './model';
+import { bandExits, formatCount, recommendedSummary, signalSummary } from './summary';
+
+const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'fwd factor', 'bwd factor', 'recommended'];
+/** Numeric columns are right-aligned. */
+const NUMERIC = new Set([0, 1, 3, 6, 7, 8, 9, 10]);
+
+export function renderReportText(report: SignalReport): string {
+  const lines = [`${report.networkName} (${report.framework}): ${signalSummary(report)}`];
+  if (report.status === 'not-simulated') return `${lines.join('\n')}\n`;
+  const recommended = recommendedSummary(report);
+  if (recommended) lines.push(`  ${recommended}`);
+  const exits = bandExits(report);
+  if (exits.forward !== undefined) lines.push(`  the signal leaves the band at layer ${exits.forward + 1}`);
+  if (exits.backward !== undefined) lines.push(`  the gradient leaves the band at layer ${exits.backward + 1} (going backward)`);
+  if (report.caveat) lines.push(`  ${report.caveat}`);
+
+  const withBand = (value: number, band: Interval | undefined) =>
+    band ? `${formatNumber(value)} (${formatNumber(band[0])}…${formatNumber(band[1])})` : formatNumber(value);
+  const optional = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
+  const factor = (value: number) => (Number.isNaN(value) ? '—' : formatNumber(value));
+  const rows = report.rows.map((row) => [
+    String(row.index + 1),
+    String(row.line),
+    row.kind,
+    `${formatCount(row.fanIn)}→${formatCount(row.fanOut)}`,
+    row.activation,
+    row.initializer,
+    optional(row.weightVariance),
+    withBand(row.forwardVariance, row.forwardBand),
+    withBand(row.gradientVariance, row.gradientBand),
+    factor(row.forwardFactor),
+    factor(row.backwardFactor),
+    row.recommendedInit ?? '—',
+  ]);
+  const widths = HEADERS.map((header, c) => Math.max(header.length, ...rows.map((r) => [...r[c]!].length)));
+  const pad = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => {
+        const fill = ' '.repeat(widths[c]! - [...cell].length);
+        return NUMERIC.has(c) ? fill + cell : cell + fill;
+      })
+      .join('  ')
+      .trimEnd();
+  lines.push('', `  ${pad(HEADERS)}`, ...rows.map((r) => `  ${pad(r)}`));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,29 @@
+/**
+ * One code lens above each network's header: the depth-caused drift of the signal and
+ * of the gradients ("signal ×1.7e-15 over 20 layers · gradients ×3.2e-10 · Show report"),
+ * running the client's Show report command. A network that cannot be simulated gets a
+ * lens saying why and no command: an empty command id is how LSP clients (VS Code
+ * among them) show a lens as plain, unclickable text.
+ */
+import type { CodeLens } from 'vscode-languageserver/node';
+import { networkSummary } from '../core/report/summary';
+import { SHOW_SIGNAL_REPORT_COMMAND } from '../protocol';
+import type { DocumentAnalysis } from './analysisCache';
+
+export function codeLenses(analysis: DocumentAnalysis, band: number): CodeLens[] {
+  const { networks, simulations } = analysis.result;
+  return networks.map((network, i) => {
+    const start = analysis.index.positionAt(network.span.start);
+    const range = { start, end: analysis.index.positionAt(Math.max(network.span.start, network.nameSpan.end)) };
+    const summary = networkSummary(network, simulations[i], band);
+    if (!summary.simulated) return { range, command: { title: summary.text, command: '' } };
+    return {
+      range,
+      command: {
+        title: `${summary.text} · Show report`,
+        command: SHOW_SIGNAL_REPORT_COMMAND,
+        arguments: [analysis.uri, network.name],
+      },
+    };
+  });
+}

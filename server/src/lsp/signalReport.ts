@@ -1,0 +1,97 @@
+/**
+ * SIGNAL_REPORT_REQUEST: the client's webview asks for the report of one network of an
+ * open document and gets the whole HTML document back (core/report/html.ts), rendered
+ * from the same analysis the diagnostics and the code lens use.
+ *
+ * The parameters come from another process: they are checked, and every way the request
+ * can fail becomes a ReportRequestError with a message for the user.
+ */
+import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { buildSignalReport } from '../core/report/model';
+import { renderReportHtml, reportTitle } from '../core/report/html';
+import type { SignalReportParams, SignalReportResult } from '../protocol';
+import type { DocumentAnalysis } from './analysisCache';
+
+export class ReportRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportRequestError';
+  }
+}
+
+/** What the request needs from the session: the current analysis of an open document and the band. */
+export type ReportAnalysisLookup = (uri: string) => Promise<{ analysis: DocumentAnalysis; band: number } | undefined>;
+
+/**
+ * The request handler. A bad request or a missing document or network is answered with
+ * InvalidParams and a message the client can show; an engine failure is logged and
+ * answered with InternalError, never a crash.
+ */
+export async function answerSignalReport(
+  raw: unknown,
+  lookup: ReportAnalysisLookup,
+  logError: (what: string, error: unknown) => void,
+): Promise<SignalReportResult> {
+  try {
+    const params = parseSignalReportParams(raw);
+    const current = await lookup(params.uri);
+    if (!current) {
+      throw new ReportRequestError(`signal report: ${params.uri} is not open, not a netdef or Python document, or InitWise is disabled for it`);
+    }
+    return signalReport(current.analysis, params, current.band);
+  } catch (error) {
+    if (error instanceof ReportRequestError) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
+    logError('building the signal report', error);
+    throw new ResponseError(ErrorCodes.InternalError, 'signal report: internal error (see the InitWise output log)');
+  }
+}
+
+export function parseSignalReportParams(value: unknown): SignalReportParams {
+  if (typeof value !== 'object' || value === null) throw new ReportRequestError('signal report: parameters must be an object');
+  const p = value as Record<string, unknown>;
+  if (typeof p.uri !== 'string') throw new ReportRequestError('signal report: `uri` must be a string');
+  if (typeof p.nonce !== 'string' || p.nonce === '') throw new ReportRequestError('signal report: `nonce` must be a non-empty string');
+  if (p.network !== undefined && p.network !== null && typeof p.network !== 'string') {
+    throw new ReportRequestError('signal report: `network` must be a string when given');
+  }
+  return {
+    uri: p.uri,
+    nonce: p.nonce,
+    cspSource: typeof p.cspSource === 'string' ? p.cspSource : '',
+    ...(typeof p.network === 'string' ? { network: p.network } : {}),
+  };
+}
+
+export function signalReport(analysis: DocumentAnalysis, params: SignalReportParams, band: number): SignalReportResult {
+  const { networks, simulations } = analysis.result;
+  const index = params.network === undefined ? 0 : networks.findIndex((n) => n.name === params.network);
+  const network = networks[index];
+  if (!network) {
+    throw new ReportRequestError(
+      params.network === undefined ? 'this document defines no network' : `no network named '${params.network}' in this document`,
+    );
+  }
+  const report = buildSignalReport(network, simulations[index], {
+    band,
+    lineOf: (offset) => analysis.index.positionAt(offset).line + 1,
+  });
+  let html: string;
+  try {
+    html = renderReportHtml(report, { nonce: params.nonce, source: sourceLabel(analysis.uri) });
+  } catch (error) {
+    if (error instanceof RangeError) throw new ReportRequestError(`signal report: ${error.message}`);
+    throw error;
+  }
+  return { title: reportTitle(report), html };
+}
+
+/** The file name of a document uri, for the report's subtitle. */
+function sourceLabel(uri: string): string {
+  const path = uri.split(/[?#]/)[0] ?? uri;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  try {
+    return decodeURIComponent(name) || uri;
+  } catch {
+    return name || uri;
+  }
+}
