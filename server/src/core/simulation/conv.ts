@@ -2,11 +2,11 @@
  * Convolutions for the Monte-Carlo simulation, 1-d to 3-d, with stride, zero padding and
  * groups, by im2col: each sample's receptive fields are laid out as a (C_in/G·∏k) × P
  * matrix (P output positions) so the work is one matrix product per sample and group
- * (matmul.ts). Positions that fall into the padding read zeros, which is exactly what
+ * (matmul.ts, wasmGemm.ts). Positions that fall into the padding read zeros, which is exactly what
  * the dense view of the analytic pass cannot see (shared/oracle/README.md).
  * Layouts are PyTorch's: activations [C, D, H, W] per sample, weights [C_out, C_in/G, k…].
  */
-import { gemmNN } from './matmul';
+import type { Gemm } from './matmul';
 
 /** A convolution's shape, with 1-d and 2-d ones padded to 3-d by unit dimensions. */
 export interface ConvPlan {
@@ -95,7 +95,8 @@ export function convWorkspace(plan: ConvPlan): ConvWorkspace {
 
 /** out[b] = W ⊛ x[b] for every sample (no bias). */
 export function convForward(
-  plan: ConvPlan, work: ConvWorkspace, weights: Float32Array, x: Float32Array, out: Float32Array, batch: number, checkpoint: () => void,
+  plan: ConvPlan, work: ConvWorkspace, weights: Float32Array, x: Float32Array, out: Float32Array, batch: number,
+  gemm: Gemm, checkpoint: () => void,
 ): void {
   const inPer = plan.inChannels * positions(plan.inSize);
   const p = positions(plan.outSize);
@@ -112,15 +113,16 @@ export function convForward(
         const at = index[i]!;
         cols[i] = at < 0 ? 0 : x[xBase + at]!;
       }
-      gemmNN(coutG, p, kc, weights.subarray(g * coutG * kc, (g + 1) * coutG * kc), cols,
-        out.subarray(s * outPer + g * coutG * p, s * outPer + (g + 1) * coutG * p), false, checkpoint);
+      gemm(coutG, p, kc, weights.subarray(g * coutG * kc, (g + 1) * coutG * kc), cols,
+        out.subarray(s * outPer + g * coutG * p, s * outPer + (g + 1) * coutG * p), checkpoint);
     }
   }
 }
 
 /** gx[b] = Wᵀ ⊛ g[b]: the gradient at the input (padding positions receive nothing). */
 export function convBackward(
-  plan: ConvPlan, work: ConvWorkspace, weightsT: Float32Array, g: Float32Array, gx: Float32Array, batch: number, checkpoint: () => void,
+  plan: ConvPlan, work: ConvWorkspace, weightsT: Float32Array, g: Float32Array, gx: Float32Array, batch: number,
+  gemm: Gemm, checkpoint: () => void,
 ): void {
   const inPer = plan.inChannels * positions(plan.inSize);
   const p = positions(plan.outSize);
@@ -133,8 +135,8 @@ export function convBackward(
   for (let s = 0; s < batch; s++) {
     for (let gr = 0; gr < plan.groups; gr++) {
       checkpoint();
-      gemmNN(kc, p, coutG, weightsT.subarray(gr * coutG * kc, (gr + 1) * coutG * kc),
-        g.subarray(s * outPer + gr * coutG * p, s * outPer + (gr + 1) * coutG * p), cols, false, checkpoint);
+      gemm(kc, p, coutG, weightsT.subarray(gr * coutG * kc, (gr + 1) * coutG * kc),
+        g.subarray(s * outPer + gr * coutG * p, s * outPer + (gr + 1) * coutG * p), cols, checkpoint);
       const xBase = s * inPer + gr * cinGSize;
       for (let i = 0; i < index.length; i++) {
         const at = index[i]!;

@@ -32,7 +32,7 @@ import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import type { Activation, ActivationUse, Network, Op, WeightLayer } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
-import { gemmNN, gemmNT } from './matmul';
+import { bestGemm, transpose, type Gemm } from './matmul';
 import { mixSeed, Random } from './prng';
 import { CannotSample, drawKernel } from './sampling';
 import type { LayerSimulation, NetworkSimulation } from './types';
@@ -93,6 +93,7 @@ interface SeedContext {
   readonly measures: LayerMeasure[];
   readonly checkpoint: () => void;
   readonly step: () => void;
+  readonly gemm: Gemm;
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
@@ -117,6 +118,7 @@ export function simulateMonteCarlo(network: Network, options: MonteCarloOptions,
       measures: network.layers.map(() => ({ pre: NaN, input: NaN, gradIn: NaN, gradOut: NaN })),
       checkpoint,
       step: () => options.onProgress?.(++done, total),
+      gemm: bestGemm(),
     };
     try {
       runs.push(runSeed(context));
@@ -314,11 +316,11 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
   const { weights, bias } = drawLayer(layer, nOut, nIn, context);
   const batch = context.batch;
   const pre = new Float32Array(batch * nOut);
-  gemmNT(batch, nOut, nIn, x.data, weights, pre, false, context.checkpoint);
+  context.gemm(batch, nOut, nIn, x.data, transpose(weights, nOut, nIn), pre, context.checkpoint);
   if (bias) addBias(pre, bias, batch, nOut, 1);
   return finishLayer(layer, x, pre, [nOut], context, backs, (gPre) => {
     const gIn = new Float32Array(batch * nIn);
-    gemmNN(batch, nIn, nOut, gPre, weights, gIn, false, context.checkpoint);
+    context.gemm(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
     return gIn;
   });
 }
@@ -347,12 +349,12 @@ function convForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, back
   const batch = context.batch;
   const p = plan.outSize[0] * plan.outSize[1] * plan.outSize[2];
   const pre = new Float32Array(batch * plan.outChannels * p);
-  convForward(plan, work, weights, x.data, pre, batch, context.checkpoint);
+  convForward(plan, work, weights, x.data, pre, batch, context.gemm, context.checkpoint);
   if (bias) addBias(pre, bias, batch, plan.outChannels, p);
   const weightsT = transposeGroups(plan, weights);
   return finishLayer(layer, x, pre, [plan.outChannels, ...layer.conv!.outputSpatial], context, backs, (gPre) => {
     const gIn = new Float32Array(x.data.length);
-    convBackward(plan, work, weightsT, gPre, gIn, batch, context.checkpoint);
+    convBackward(plan, work, weightsT, gPre, gIn, batch, context.gemm, context.checkpoint);
     return gIn;
   });
 }
