@@ -29,9 +29,10 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | nul
     explainLayer(group.network, layer, simulation?.layers[layer.index]),
   );
   const first = group.layers[0];
+  const bands = first && simulation?.layers[first.index];
   if (!first) return null;
   return {
-    contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations) },
+    contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands) },
     range: toRange(analysis.index, first.span),
   };
 }
@@ -62,7 +63,11 @@ function length(layer: WeightLayer): number {
   return layer.span.end - layer.span.start;
 }
 
-export function renderHover(group: LayerGroup, explanations: readonly LayerExplanation[]): string {
+/**
+ * `bands`: the first instance's finite-width intervals (simulation/finiteWidth.ts), shown
+ * after its simulated variances; absent when the simulation gives none.
+ */
+export function renderHover(group: LayerGroup, explanations: readonly LayerExplanation[], bands?: FiniteWidthBands): string {
   const first = explanations[0]!;
   const count = explanations.length;
   const pick = (get: (e: LayerExplanation) => number | undefined) => numbers(explanations.map(get));
@@ -83,8 +88,8 @@ export function renderHover(group: LayerGroup, explanations: readonly LayerExpla
       : [`recommended for ${code(first.activation)}`, recommendation(explanations)],
     ['forward factor (this layer)', pick((e) => e.forwardFactor)],
     ['backward factor (this layer)', pick((e) => e.backwardFactor)],
-    ['forward variance (simulated)', pick((e) => e.forwardVariance)],
-    ['gradient variance (simulated)', pick((e) => e.gradientVariance)],
+    ['forward variance (simulated)', `${pick((e) => e.forwardVariance)}${bandNote(bands?.forwardBand)}`],
+    ['gradient variance (simulated)', `${pick((e) => e.gradientVariance)}${bandNote(bands?.gradientBand)}`],
   ];
 
   const lines = [title, '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
@@ -94,6 +99,16 @@ export function renderHover(group: LayerGroup, explanations: readonly LayerExpla
   const unknowns = [...new Set(explanations.flatMap((e) => e.unknowns))];
   if (unknowns.length > 0) lines.push('', `Not known: ${unknowns.map(escapeText).join('; ')}.`);
   return lines.join('\n');
+}
+
+interface FiniteWidthBands {
+  readonly forwardBand?: readonly [number, number];
+  readonly gradientBand?: readonly [number, number];
+}
+
+/** " · 95% at this width: 0.269 … 0.412": where a network drawn at these widths lands. */
+function bandNote(band: readonly [number, number] | undefined): string {
+  return band ? ` · 95% at this width: ${formatNumber(band[0])} … ${formatNumber(band[1])}` : '';
 }
 
 function recommendation(explanations: readonly LayerExplanation[]): string {
