@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { analyze } from '../server/src/core/analyze';
 import { generateNetdef } from './generateNetdef';
 import { benchLspLatency } from './lsp-latency';
+import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
 import { formatMs, markdownTable, summarize, type Summary } from './stats';
 
 // Bundled to dist/bench/run.js; the repository root is two levels up.
@@ -62,6 +63,7 @@ function attempt<T>(what: () => T): T | Error {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes(MONTECARLO_CHILD_FLAG)) return runMonteCarloChild(); // bench/montecarlo.ts spawns this
   const cpus = os.cpus();
   console.log(`# InitWise benchmarks, ${new Date().toISOString()}\n`);
   console.log(
@@ -89,6 +91,28 @@ async function main(): Promise<void> {
       result: timed instanceof Error ? timed : timed.summary,
       target: '—',
       ...(timed instanceof Error ? {} : { note: timed.note }),
+    });
+  }
+
+  const mc = attempt(() => benchMonteCarlo(root));
+  const torch = attempt(() => benchPyTorch(root));
+  const torchMedian = torch instanceof Error || !torch ? undefined : torch.wall.medianMs;
+  const processNote = (bench: ProcessBench) =>
+    `peak RSS ${bench.maxRssMib.toFixed(0)} MiB; last layer's forward m2 ${Number(bench.report.last_forward_m2).toPrecision(3)}`;
+  rows.push({
+    what: 'Monte-Carlo 50×512 dense, batch 256, fwd+bwd (whole process)',
+    result: mc instanceof Error ? mc : mc.wall,
+    target: torchMedian === undefined ? '≤ PyTorch (~1.3 s)' : `≤ PyTorch (${formatMs(torchMedian)})`,
+    ...(mc instanceof Error ? {} : { note: processNote(mc) }),
+  });
+  if (torch === undefined) {
+    console.log('PyTorch side skipped: python3-torch is not installed (apt-get install -y python3-torch libopenblas0-pthread).\n');
+  } else {
+    rows.push({
+      what: 'the same in PyTorch (bench/pytorch_mc.py, import included)',
+      result: torch instanceof Error ? torch : torch.wall,
+      target: '—',
+      ...(torch instanceof Error ? {} : { note: `${processNote(torch)}; import ${Number(torch.report.import_s).toFixed(2)} s, ${String(torch.report.threads)} threads` }),
     });
   }
 

@@ -3,8 +3,9 @@
  * answering while a network is drawn and run (seconds for wide or deep ones), and the
  * CLI can simulate several networks at once. Aborting terminates the thread at once.
  *
- * The worker is dist/montecarloWorker.js beside the bundle; run from source (tests via
- * tsx), the TypeScript entry is loaded through tsx in the worker.
+ * The worker is dist/montecarloWorker.js beside the bundle (or its parent folder, for
+ * dist/bench/); run from source (tests via tsx), the TypeScript entry is loaded through
+ * tsx in the worker.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,8 +19,11 @@ export type { MonteCarloRequest, MonteCarloRunOptions } from './montecarloProtoc
 export const WORKER_BUNDLE = 'montecarloWorker.js';
 
 function startWorker(request: MonteCarloRequest): Worker {
-  const bundled = path.join(__dirname, WORKER_BUNDLE);
-  if (fs.existsSync(bundled)) return new Worker(bundled, { workerData: request });
+  // Beside dist/server.js and dist/cli.js, or one level up from dist/bench/run.js.
+  for (const folder of [__dirname, path.dirname(__dirname)]) {
+    const bundled = path.join(folder, WORKER_BUNDLE);
+    if (fs.existsSync(bundled)) return new Worker(bundled, { workerData: request });
+  }
   const source = path.join(__dirname, 'montecarloWorker.ts');
   return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true, workerData: request });
 }
