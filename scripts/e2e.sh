@@ -24,7 +24,7 @@ echo "phase start-code-server: $(( $(now_ms) - T )) ms"
 
 failed=0
 T=$(now_ms)
-INITWISE_ROOT="$ROOT" E2E_RUN="$RUN" E2E_WS="$WS" E2E_PORT="$PORT" E2E_TOOLS="$TOOLS" \
+E2E_RUN="$RUN" E2E_WS="$WS" E2E_PORT="$PORT" E2E_TOOLS="$TOOLS" \
   node "$ROOT/test/e2e/vscode/e2e.mjs" || failed=1
 echo "phase vscode-e2e: $(( $(now_ms) - T )) ms"
 stop_code_server; trap - EXIT
