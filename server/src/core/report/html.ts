@@ -107,9 +107,12 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
 
   const curves = (pick: 'forward' | 'gradient'): PlotCurve[] => {
     const band = pick === 'forward' ? 'forwardBand' : 'gradientBand';
-    const out: PlotCurve[] = [{ role: 'current', label: 'current', values: report.current[pick], band: report.current[band] }];
+    const current = report.recommended && report.recommended.method !== report.current.method ? `current (${report.current.method})` : 'current';
+    const out: PlotCurve[] = [{ role: 'current', label: current, values: report.current[pick], band: report.current[band] }];
     if (report.recommended) {
-      out.push({ role: 'recommended', label: 'recommended inits', values: report.recommended[pick], band: report.recommended[band] });
+      // The counterfactual is always simulated analytically; say so beside a Monte-Carlo run.
+      const label = report.current.method === report.recommended.method ? 'recommended inits' : `recommended inits (${report.recommended.method})`;
+      out.push({ role: 'recommended', label, values: report.recommended[pick], band: report.recommended[band] });
     }
     return out;
   };

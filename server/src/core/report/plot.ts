@@ -143,8 +143,8 @@ function legend(spec: PlotSpec): string {
         ? `<line class="${entry.className}" x1="${cursor}" x2="${cursor + 18}" y1="14" y2="14"/>`
         : `<rect class="${entry.className}" x="${cursor}" y="8" width="18" height="12"/>`;
     parts.push(swatch, `<text class="legend-label" x="${cursor + 24}" y="14" dominant-baseline="middle">${escapeHtml(entry.label)}</text>`);
-    // Legend labels are short; 7 px per character is a generous width at the report's font size.
-    cursor += 24 + entry.label.length * 7 + 18;
+    // Legend labels are short; 8 px per character is a generous width at the plot's 14 px font.
+    cursor += 24 + entry.label.length * 8 + 18;
   }
   parts.push('</g>');
   return parts.join('');

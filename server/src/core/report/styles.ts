@@ -52,7 +52,7 @@ code { font-family: var(--vscode-editor-font-family, ui-monospace, Menlo, Consol
 .summary .exit { color: var(--iw-warn); }
 .plots { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
 figure { margin: 0; }
-svg.plot { width: 100%; height: auto; display: block; font-size: 12px; }
+svg.plot { width: 100%; height: auto; display: block; font-size: 14px; }
 svg .frame { fill: none; stroke: var(--iw-border); }
 svg .grid { stroke: var(--iw-grid); stroke-width: 1; }
 svg .tick, svg .axis-label, svg .legend-label { fill: var(--iw-muted); }
