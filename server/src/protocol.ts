@@ -177,6 +177,39 @@ export interface SignalReportResult {
 export const SHOW_SIGNAL_REPORT_COMMAND = 'initwise.showSignalReport';
 
 /**
+ * Monte-Carlo on demand (issue: signal simulation, item 4): the server draws the
+ * document's networks at their real widths and runs them forward and backward in a
+ * worker thread, with work-done progress (pass a `workDoneToken`) and cancellation
+ * ($/cancelRequest). Until the next edit, the document's diagnostics, hover and code
+ * lens use these numbers instead of mean field; the server re-publishes diagnostics.
+ */
+export const RUN_MONTE_CARLO_REQUEST = 'initwise/runMonteCarlo';
+
+export interface RunMonteCarloParams {
+  uri: string;
+  /** Network name; every network of the document when absent. */
+  network?: string;
+  /** Networks drawn per network (default 3; their spread is the band). */
+  seeds?: number;
+  /** Samples per pass (default 256 for MLPs, 32 with convolutions). */
+  batch?: number;
+  /** Per network; whole seeds only (default 30,000 ms). */
+  timeBudgetMs?: number;
+  workDoneToken?: number | string;
+}
+
+export interface RunMonteCarloResult {
+  /** The document version the numbers belong to. */
+  version: number;
+  networks: {
+    name: string;
+    /** False when the network cannot be drawn (unknown widths or names) or no seed fit the budget: mean field stays. */
+    simulated: boolean;
+    durationMs: number;
+  }[];
+}
+
+/**
  * The server tells the client how the last lint of a document went, for the editor's
  * language status item ("3 findings · 4 ms"). Sent only to a client that asks for it
  * with `capabilities.experimental[ANALYSIS_STATUS_CAPABILITY] = true`, so generic

@@ -8,6 +8,7 @@ import { analyze, type AnalysisResult } from '../core/analyze';
 import type { CancellationSignal } from '../core/cancellation';
 import type { LanguageId } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
+import type { NetworkSimulation } from '../core/simulation/types';
 import { LineIndex } from '../core/text';
 
 export interface DocumentAnalysis {
@@ -41,6 +42,8 @@ export type Analyzer = typeof analyze;
 
 export class AnalysisCache {
   private readonly entries = new Map<string, Entry>();
+  /** Monte-Carlo results for one version of a document (lsp/monteCarlo.ts); an edit retires them. */
+  private readonly simulations = new Map<string, { version: number; simulations: readonly (NetworkSimulation | undefined)[] }>();
 
   constructor(private readonly analyzer: Analyzer = analyze) {}
 
@@ -60,7 +63,9 @@ export class AnalysisCache {
     if (cached && cached.analysis.version === document.version && cached.settings === settings) return cached.analysis;
 
     const text = document.getText();
-    const result = this.analyzer({ text, languageId: language }, settings, signal);
+    const override = this.simulations.get(document.uri);
+    const simulations = override?.version === document.version ? override.simulations : undefined;
+    const result = this.analyzer({ text, languageId: language, ...(simulations ? { simulations } : {}) }, settings, signal);
     const analysis: DocumentAnalysis = {
       uri: document.uri,
       version: document.version,
@@ -72,8 +77,15 @@ export class AnalysisCache {
     return analysis;
   }
 
+  /** Uses these simulations for `version` of `uri` (and only that version) from the next get() on. */
+  setSimulations(uri: string, version: number, simulations: readonly (NetworkSimulation | undefined)[]): void {
+    this.simulations.set(uri, { version, simulations });
+    this.entries.delete(uri);
+  }
+
   delete(uri: string): void {
     this.entries.delete(uri);
+    this.simulations.delete(uri);
   }
 
   clear(): void {

@@ -32,7 +32,7 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | nul
   const bands = first && simulation?.layers[first.index];
   if (!first) return null;
   return {
-    contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands) },
+    contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method) },
     range: toRange(analysis.index, first.span),
   };
 }
@@ -67,7 +67,11 @@ function length(layer: WeightLayer): number {
  * `bands`: the first instance's finite-width intervals (simulation/finiteWidth.ts), shown
  * after its simulated variances; absent when the simulation gives none.
  */
-export function renderHover(group: LayerGroup, explanations: readonly LayerExplanation[], bands?: FiniteWidthBands): string {
+export function renderHover(
+  group: LayerGroup, explanations: readonly LayerExplanation[], bands?: FiniteWidthBands, method?: 'analytic' | 'montecarlo',
+): string {
+  // After `initwise/runMonteCarlo` the numbers are measured on drawn networks, the band is their range over seeds.
+  const simulated = method === 'montecarlo' ? 'Monte-Carlo' : 'simulated';
   const first = explanations[0]!;
   const count = explanations.length;
   const pick = (get: (e: LayerExplanation) => number | undefined) => numbers(explanations.map(get));
@@ -88,8 +92,8 @@ export function renderHover(group: LayerGroup, explanations: readonly LayerExpla
       : [`recommended for ${code(first.activation)}`, recommendation(explanations)],
     ['forward factor (this layer)', pick((e) => e.forwardFactor)],
     ['backward factor (this layer)', pick((e) => e.backwardFactor)],
-    ['forward variance (simulated)', `${pick((e) => e.forwardVariance)}${bandNote(bands?.forwardBand)}`],
-    ['gradient variance (simulated)', `${pick((e) => e.gradientVariance)}${bandNote(bands?.gradientBand)}`],
+    [`forward variance (${simulated})`, `${pick((e) => e.forwardVariance)}${bandNote(bands?.forwardBand, method)}`],
+    [`gradient variance (${simulated})`, `${pick((e) => e.gradientVariance)}${bandNote(bands?.gradientBand, method)}`],
   ];
 
   const lines = [title, '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
@@ -107,8 +111,9 @@ interface FiniteWidthBands {
 }
 
 /** " · 95% at this width: 0.269 … 0.412": where a network drawn at these widths lands. */
-function bandNote(band: readonly [number, number] | undefined): string {
-  return band ? ` · 95% at this width: ${formatNumber(band[0])} … ${formatNumber(band[1])}` : '';
+function bandNote(band: readonly [number, number] | undefined, method?: 'analytic' | 'montecarlo'): string {
+  if (!band) return '';
+  return ` · ${method === 'montecarlo' ? 'range over the seeds drawn' : '95% at this width'}: ${formatNumber(band[0])} … ${formatNumber(band[1])}`;
 }
 
 function recommendation(explanations: readonly LayerExplanation[]): string {

@@ -11,6 +11,7 @@ import {
   DidChangeConfigurationNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  type CancellationToken,
   type CodeAction,
   type CodeLens,
   type CodeLensParams,
@@ -43,7 +44,8 @@ import { toRange, toTextEdit } from './convert';
 import { toDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
 import { hoverAt } from './hover';
-import { SIGNAL_REPORT_REQUEST } from '../protocol';
+import { RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
+import { answerRunMonteCarlo, type MonteCarloSession } from './monteCarlo';
 import { answerSignalReport } from './signalReport';
 import { Scheduler } from './scheduler';
 import { SettingsStore, type ServerSettings } from './settings';
@@ -97,6 +99,9 @@ export class Session {
     connection.onCodeLens((params) => this.guard('code lens', [], () => this.codeLens(params)));
     connection.onRequest(SIGNAL_REPORT_REQUEST, (params: unknown) =>
       answerSignalReport(params, (uri) => this.analysisWithBand(uri), (what, error) => this.logError(what, error)),
+    );
+    connection.onRequest(RUN_MONTE_CARLO_REQUEST, (params: unknown, token: CancellationToken) =>
+      answerRunMonteCarlo(params, token, connection, this.monteCarloSession()),
     );
     connection.onExecuteCommand((params) => this.guard('command', null, () => this.executeCommand(params)));
     connection.onShutdown(() => this.scheduler.dispose());
@@ -174,6 +179,30 @@ export class Session {
       const status: AnalysisStatusParams = { uri, version, state, findings: diagnostics.length, durationMs };
       await this.connection.sendNotification(ANALYSIS_STATUS_NOTIFICATION, status);
     }
+  }
+
+  /** What the Monte-Carlo request needs: the current analysis, and a way to apply its results. */
+  private monteCarloSession(): MonteCarloSession {
+    return {
+      document: async (uri) => {
+        const current = await this.currentAnalysis(uri);
+        const document = this.documents.get(uri);
+        const languageId = document && engineLanguage(document);
+        if (!current || !languageId) return undefined;
+        const { analysis } = current;
+        return {
+          text: analysis.text, version: analysis.version, languageId,
+          networks: analysis.result.networks.map((network) => network.name),
+          // Earlier Monte-Carlo results of this version stay when another network is run.
+          current: analysis.result.simulations.map((sim) => (sim?.method === 'montecarlo' ? sim : undefined)),
+        };
+      },
+      versionNow: (uri) => this.documents.get(uri)?.version,
+      apply: (uri, version, simulations) => {
+        this.cache.setSimulations(uri, version, simulations);
+        this.scheduler.schedule(uri, 0);
+      },
+    };
   }
 
   private async currentAnalysis(uri: string): Promise<{ analysis: DocumentAnalysis; settings: ServerSettings } | undefined> {
