@@ -2,6 +2,7 @@
 // docs generator and benchmarks into dist/. esbuild does not typecheck: `npm run
 // typecheck` (tsc --noEmit) is its own step in `npm test`.
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
 
 const production = process.argv.includes('--production');
 
@@ -28,4 +29,11 @@ await Promise.all([
   }),
   esbuild.build({ ...common, entryPoints: ['tools/generate-docs.ts'], outfile: 'dist/tools/generate-docs.js' }),
   esbuild.build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' }),
+]);
+
+// web-tree-sitter's runtime and the Python grammar are WebAssembly, which esbuild cannot
+// inline: they ship beside the bundles (server/src/host/treeSitter.ts loads them from there).
+await Promise.all([
+  fs.promises.copyFile('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'),
+  fs.promises.copyFile('node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/tree-sitter-python.wasm'),
 ]);

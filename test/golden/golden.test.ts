@@ -12,6 +12,9 @@ import { LineIndex } from '../../server/src/core/text';
 import { applyEdits, unifiedDiff } from '../../server/src/cli/formatters/diff';
 import { PLAIN } from '../../server/src/cli/formatters/style';
 import { countSeverities, renderFinding, renderSummary } from '../../server/src/cli/formatters/text';
+import type { PythonSupport } from '../../server/src/core/frontends/types';
+import { languageOf } from '../support/fixtures';
+import { pythonSupport } from '../support/python';
 
 const root = path.resolve(__dirname, '..', '..');
 const goldenRoot = path.join(root, 'test', 'golden');
@@ -45,15 +48,22 @@ interface Case {
 
 function cases(): Case[] {
   return SOURCES.flatMap(({ folder, mirror }) =>
-    walk(path.join(root, folder), '.netdef').map((file) => {
+    [...walk(path.join(root, folder), '.netdef'), ...walk(path.join(root, folder), '.py')].map((file) => {
       const relative = toPosix(path.relative(path.join(root, folder), file));
       return { source: `${folder}/${relative}`, golden: path.join(goldenRoot, mirror, `${relative}.golden`) };
     }),
   );
 }
 
+/** The Python parser, loaded before the tests run (analysis of .py files needs it). */
+let python: PythonSupport | undefined;
+
+function analyzeSource(sourcePath: string, text: string): ReturnType<typeof analyze> {
+  return analyze({ text, languageId: languageOf(sourcePath), python });
+}
+
 function render(sourcePath: string, text: string): string {
-  const { findings } = analyze({ text, languageId: 'netdef' });
+  const { findings } = analyzeSource(sourcePath, text);
   const view = { path: sourcePath, text, index: new LineIndex(text) };
   const blocks = findings.map((finding) => renderFinding(view, finding, { style: PLAIN, showFixDiffs: true }));
   const summary = renderSummary(countSeverities(findings), findings.length > 0 ? 1 : 0, PLAIN);
@@ -62,6 +72,10 @@ function render(sourcePath: string, text: string): string {
 
 describe('golden files', () => {
   const all = cases();
+
+  before(async () => {
+    python = await pythonSupport();
+  });
 
   it('finds the examples', () => {
     assert.ok(all.some((c) => c.source.startsWith('examples/')), 'no examples/**/*.netdef found');
@@ -89,13 +103,13 @@ describe('golden files', () => {
 
     it(`${c.source}: every fix applies and keeps the file free of syntax errors`, () => {
       const text = fs.readFileSync(path.join(root, c.source), 'utf8');
-      const before = analyze({ text, languageId: 'netdef' }).findings.filter((f) => f.code === 'IW001').length;
-      for (const finding of analyze({ text, languageId: 'netdef' }).findings) {
+      const before = analyzeSource(c.source, text).findings.filter((f) => f.code === 'IW001').length;
+      for (const finding of analyzeSource(c.source, text).findings) {
         for (const fix of finding.fixes) {
           const fixed = applyEdits(text, fix.edits);
           assert.ok(fixed !== undefined, `${finding.code} fix "${fix.title}" has overlapping or out-of-range edits`);
           assert.notEqual(fixed, text, `${finding.code} fix "${fix.title}" changes nothing`);
-          const after = analyze({ text: fixed, languageId: 'netdef' }).findings.filter((f) => f.code === 'IW001').length;
+          const after = analyzeSource(c.source, fixed).findings.filter((f) => f.code === 'IW001').length;
           assert.ok(after <= before, `${finding.code} fix "${fix.title}" introduces a syntax error`);
         }
       }

@@ -11,7 +11,9 @@ import { analyze } from '../../server/src/core/analyze';
 import { applyEdits } from '../../server/src/core/fixes/applyEdits';
 import { RULES, ruleByCode } from '../../server/src/core/rules/registry';
 import { LineIndex } from '../../server/src/core/text';
+import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { expectationKey, findingKeys, languageOf, readExpectations } from '../support/fixtures';
+import { pythonSupport, pythonSyntaxErrors } from '../support/python';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'rules');
 
@@ -29,11 +31,19 @@ function codeLines(text: string, findings: ReturnType<typeof analyze>['findings'
 }
 
 describe('rule fixtures', () => {
+  let python: PythonSupport | undefined;
+  before(async () => {
+    python = await pythonSupport();
+  });
+
   for (const file of fixtureFiles()) {
     const name = path.relative(FIXTURES, file);
     describe(name, () => {
       const text = fs.readFileSync(file, 'utf8');
-      const result = analyze({ text, languageId: languageOf(file) });
+      let result: ReturnType<typeof analyze>;
+      before(() => {
+        result = analyze({ text, languageId: languageOf(file), python });
+      });
 
       it('reports exactly the inline expectations', () => {
         const expected = readExpectations(text).map(expectationKey).sort();
@@ -51,8 +61,9 @@ describe('rule fixtures', () => {
             assert.ok(fix.title.length > 0, 'every fix has a title');
             const fixed = applyEdits(text, fix.edits);
             assert.ok(fixed !== undefined, `${fix.title}: edits overlap`);
-            const after = analyze({ text: fixed, languageId: languageOf(file) });
+            const after = analyze({ text: fixed, languageId: languageOf(file), python });
             assert.deepEqual(after.findings.filter((f) => f.code === 'IW001').map((f) => f.message), [], `${fix.title} broke the file`);
+            if (languageOf(file) === 'python') assert.deepEqual(pythonSyntaxErrors(python!, fixed), [], `${fix.title} left a Python syntax error`);
             const remaining = codeLines(fixed, after.findings);
             const line = new LineIndex(text).positionAt(finding.span.start).line;
             assert.ok(!remaining.includes(`${finding.code}@${line}`), `${fix.title} did not remove ${finding.code} on line ${line + 1}`);

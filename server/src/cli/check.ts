@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { analyze } from '../core/analyze';
 import type { Finding } from '../core/findings';
+import type { PythonSupport } from '../core/frontends/types';
 import { RULES } from '../core/rules/registry';
 import { DEFAULT_SETTINGS, type Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
@@ -30,8 +31,8 @@ export function readSource(absolutePath: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export function analyseFile(file: SourceFile, text: string, settings: Settings): CheckedFile {
-  const result = analyze({ text, languageId: file.languageId }, settings);
+export function analyseFile(file: SourceFile, text: string, settings: Settings, python?: PythonSupport): CheckedFile {
+  const result = analyze({ text, languageId: file.languageId, python }, settings);
   return { path: file.displayPath, text, index: new LineIndex(text), result };
 }
 
@@ -53,7 +54,7 @@ export function runCheck(command: CheckCommand, io: CliIo): number {
       continue;
     }
     try {
-      checked.push(analyseFile(file, text, settings));
+      checked.push(analyseFile(file, text, settings, io.python));
     } catch (error) {
       // The engine must never throw on user input; if it does, that is our bug. Say so
       // loudly (with the stack, for the report) and carry on with the other files.

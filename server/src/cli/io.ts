@@ -1,3 +1,5 @@
+import type { PythonSupport } from '../core/frontends/types';
+
 /**
  * What the commands need from the process, passed in so the commands can run
  * in-process (tests, benchmarks) as well as from main.ts.
@@ -9,6 +11,8 @@ export interface CliIo {
   /** Is stdout a terminal (colours on)? */
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Python parser, loaded by main.ts only when Python files are to be read; without it they yield nothing. */
+  readonly python?: PythonSupport;
 }
 
 export const ExitCode = {

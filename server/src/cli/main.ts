@@ -2,17 +2,42 @@
  * Entry point of the `initwise` command (bundled to dist/cli.js). It only wires the
  * process to run(); everything else is testable in-process.
  */
+import type { PythonSupport } from '../core/frontends/types';
+import { loadPythonSupport } from '../host/treeSitter';
+import { parseCommandLine } from './args';
+import { discoverFiles } from './discover';
 import { ExitCode } from './io';
 import { run } from './run';
 
-function main(): number {
+/** Loading the Python parser costs a WebAssembly compile: only when a Python file is to be read. */
+function needsPython(argv: readonly string[], cwd: string): boolean {
   try {
-    return run(process.argv.slice(2), {
+    const command = parseCommandLine(argv);
+    if (command.kind === 'check') return discoverFiles(command.paths, cwd).files.some((file) => file.languageId === 'python');
+  } catch {
+    return false;
+  }
+  return argv.some((arg) => arg.toLowerCase().endsWith('.py'));
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let python: PythonSupport | undefined;
+  if (needsPython(argv, process.cwd())) {
+    try {
+      python = await loadPythonSupport();
+    } catch (error) {
+      process.stderr.write(`initwise: the Python parser could not be loaded; Python files are not analysed: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  try {
+    return run(argv, {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       cwd: process.cwd(),
       isTTY: process.stdout.isTTY === true,
       env: process.env,
+      python,
     });
   } catch (error) {
     // An uncaught error would exit with status 1, which CI reads as "findings".
@@ -24,4 +49,6 @@ function main(): number {
 }
 
 // Setting exitCode instead of calling process.exit() lets piped stdout drain fully.
-process.exitCode = main();
+void main().then((code) => {
+  process.exitCode = code;
+});

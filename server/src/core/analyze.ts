@@ -7,7 +7,8 @@ import { NEVER_CANCELLED, type CancellationSignal, throwIfCancelled } from './ca
 import type { Finding } from './findings';
 import type { Network } from './ir';
 import { parseNetdef } from './frontends/netdef/parse';
-import type { FrontendResult, LanguageId } from './frontends/types';
+import { parsePython } from './frontends/python/parse';
+import type { FrontendResult, LanguageId, PythonSupport } from './frontends/types';
 import { RULES, ruleByCode } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
@@ -22,6 +23,8 @@ export interface AnalysisInput {
    * networks the frontend returns; entries left undefined fall back to the analytic pass.
    */
   readonly simulations?: readonly (NetworkSimulation | undefined)[];
+  /** The host's initialised Python parser; without it Python text yields no networks. */
+  readonly python?: PythonSupport;
 }
 
 export interface AnalysisResult {
@@ -37,8 +40,8 @@ function runFrontend(input: AnalysisInput): FrontendResult {
     case 'netdef':
       return parseNetdef(input.text);
     case 'python':
-      // The Python frontends (Keras, PyTorch, Flax) arrive with their own issue.
-      return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
+      if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
+      return parsePython(input.text, input.python.parser);
   }
 }
 

@@ -4,6 +4,9 @@
  * client (`--stdio`, e.g. `node dist/server.js --stdio` from Neovim).
  */
 import { ProposedFeatures, createConnection } from 'vscode-languageserver/node';
+import { analyze } from '../core/analyze';
+import { loadPythonSupport } from '../host/treeSitter';
+import type { Analyzer } from './analysisCache';
 import { Session } from './session';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -17,4 +20,16 @@ process.on('unhandledRejection', (reason) => {
   connection.console.error(`initwise: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });
 
-new Session(connection).listen();
+// The Python parser is WebAssembly, compiled once before the session starts reading
+// messages (they wait in the transport meanwhile). If it cannot load, Python files get no
+// findings and the log says why; .netdef files are unaffected.
+loadPythonSupport().then(
+  (python) => {
+    const analyzer: Analyzer = (input, settings, signal) => analyze({ ...input, python }, settings, signal);
+    new Session(connection, { analyzer }).listen();
+  },
+  (error: unknown) => {
+    new Session(connection).listen();
+    connection.console.error(`initwise: the Python parser could not be loaded; Python files are not analysed: ${error instanceof Error ? error.message : String(error)}`);
+  },
+);

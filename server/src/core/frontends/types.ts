@@ -3,6 +3,7 @@
  * plus precise findings for what it could not read. It never throws on user input.
  */
 import type { Finding } from '../findings';
+import type { Parser } from 'web-tree-sitter';
 import type { DropoutFixBuilder, Network } from '../ir';
 
 export interface FrontendResult {
@@ -14,3 +15,11 @@ export interface FrontendResult {
 }
 
 export type LanguageId = 'netdef' | 'python';
+
+/**
+ * What the Python frontends need from the host: a web-tree-sitter parser with the Python
+ * grammar loaded (server/src/host/treeSitter.ts). The engine imports only its types.
+ */
+export interface PythonSupport {
+  readonly parser: Parser;
+}

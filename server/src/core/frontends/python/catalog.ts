@@ -1,0 +1,413 @@
+/**
+ * The framework layers InitWise understands, by canonical class name: weight layers
+ * with their geometry and fans (init-math.md §b, §c), activation modules, normalisation,
+ * dropout, flatten and shape-only layers. Anything else from a framework is opaque: the
+ * analysis does not guess through it.
+ */
+import type { ActivationUse, Fans, Framework, InitUse, WeightLayerKind } from '../../ir';
+import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../knowledge/defaults';
+import { readActivationValue } from './activations';
+import {
+  FlaxFixBuilder, KerasFixBuilder, kerasInitializerPrefix, keywordSite, TorchFixBuilder, type TorchFixContext,
+} from './fixBuilder';
+import type { Imports } from './imports';
+import { readInitializerValue } from './initializers';
+import { classRecord, type Geometry, type ModuleValue, type WeightModule } from './modules';
+import { argument, type CallParts, type Node, spanOf } from './syntax';
+import { evaluate, evaluateCount, evaluateSizes, isNumber, type Scope, type Value } from './values';
+
+export interface CatalogContext {
+  readonly source: string;
+  readonly imports: Imports;
+  readonly scope: Scope;
+  readonly quote: string;
+  /** The file writes Keras initializers as objects (`HeNormal()`), not strings. */
+  readonly kerasObjectStyle: boolean;
+  /** How many modules each constructor call (by start offset) has built so far. */
+  readonly constructed: Map<number, number>;
+}
+
+const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+
+function defaultInit(framework: Framework, kind: WeightLayerKind): InitUse {
+  const d = frameworkDefaultInit(framework, kind);
+  return { semantics: d.semantics, label: d.label, explicit: false, acceptedDefault: false };
+}
+
+/** A keyword's constant value; undefined when absent or not constant. */
+function constantOf(node: Node | undefined, scope: Scope): Value | undefined {
+  return node ? evaluate(node, scope) : undefined;
+}
+
+/** The callee's last identifier (`Dropout` in `nn.Dropout`), for edits that rename the class. */
+function lastIdentifierSpan(call: CallParts): { start: number; end: number } {
+  const callee = call.callee;
+  const attr = callee.type === 'attribute' ? callee.childForFieldName('attribute') : callee;
+  return spanOf(attr ?? callee);
+}
+
+function withShape(shape: readonly number[] | undefined, last: number): number[] {
+  return shape && shape.length > 0 ? [...shape.slice(0, -1), last] : [last];
+}
+
+// ── PyTorch ───────────────────────────────────────────────────────────────
+
+const TORCH_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
+  BatchNorm1d: 'batchnorm', BatchNorm2d: 'batchnorm', BatchNorm3d: 'batchnorm', SyncBatchNorm: 'batchnorm',
+  LazyBatchNorm1d: 'batchnorm', LazyBatchNorm2d: 'batchnorm',
+  LayerNorm: 'layernorm', GroupNorm: 'layernorm', RMSNorm: 'layernorm', LocalResponseNorm: 'layernorm',
+  InstanceNorm1d: 'layernorm', InstanceNorm2d: 'layernorm', InstanceNorm3d: 'layernorm',
+};
+const TORCH_PASS = /^(MaxPool[123]d|AvgPool[123]d|AdaptiveAvgPool[123]d|AdaptiveMaxPool[123]d|Identity|Upsample|UpsamplingNearest2d|ZeroPad[123]d|ConstantPad[123]d|ReflectionPad[123]d|ReplicationPad[123]d|PixelShuffle|Unflatten|ChannelShuffle)$/;
+
+function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
+  const name = canonical.slice('torch.nn.'.length);
+  if (name.includes('.')) return undefined;
+  const record = classRecord(canonical);
+  const { scope } = ctx;
+  if (name === 'Linear') {
+    const inF = evaluateCount(argument(call, 0, 'in_features'), scope);
+    const outF = evaluateCount(argument(call, 1, 'out_features'), scope);
+    const bias = constantOf(argument(call, 2, 'bias'), scope);
+    const fans: Fans | undefined = inF && outF ? { fanIn: inF, fanOut: outF } : undefined;
+    return torchWeight(canonical, call, ctx, 'dense', { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: undefined },
+      bias === false, { in_features: inF ?? null, out_features: outF ?? null });
+  }
+  const conv = /^Conv([123])d$/.exec(name);
+  if (conv) {
+    const rank = Number(conv[1]);
+    const inC = evaluateCount(argument(call, 0, 'in_channels'), scope);
+    const outC = evaluateCount(argument(call, 1, 'out_channels'), scope);
+    const kernel = evaluateSizes(argument(call, 2, 'kernel_size'), scope, rank, undefined);
+    const stride = evaluateSizes(argument(call, 3, 'stride'), scope, rank, 1);
+    const groupsNode = argument(call, -1, 'groups');
+    const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
+    const bias = constantOf(argument(call, -1, 'bias'), scope);
+    let geometry: Geometry = { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
+    if (inC && outC && kernel && stride && groups && inC % groups === 0 && outC % groups === 0) {
+      const k = product(kernel);
+      geometry = {
+        fans: { fanIn: (inC / groups) * k, fanOut: (outC / groups) * k },
+        // PyTorch's fan_out ignores groups (pytorch#23854): init-math.md §c.
+        frameworkFans: { fanIn: (inC / groups) * k, fanOut: outC * k },
+        receptiveField: k,
+        strideProduct: product(stride),
+        outShape: undefined,
+      };
+    }
+    const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
+    return torchWeight(canonical, call, ctx, kind, geometry, bias === false, {
+      in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
+    });
+  }
+  if (name === 'Embedding') {
+    const num = evaluateCount(argument(call, 0, 'num_embeddings'), scope);
+    const dim = evaluateCount(argument(call, 1, 'embedding_dim'), scope);
+    const geometry: Geometry = num && dim
+      ? { fans: { fanIn: 1, fanOut: dim }, frameworkFans: { fanIn: dim, fanOut: num }, receptiveField: 1, strideProduct: 1, outShape: undefined }
+      : { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
+    return torchWeight(canonical, call, ctx, 'embedding', geometry, true, { num_embeddings: num ?? null, embedding_dim: dim ?? null });
+  }
+  const norm = TORCH_NORMS[name];
+  if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
+  if (name === 'Dropout' || name === 'Dropout1d' || name === 'Dropout2d' || name === 'Dropout3d' || name === 'AlphaDropout' || name === 'FeatureAlphaDropout') {
+    const p = constantOf(argument(call, 0, 'p'), scope);
+    const rate = argument(call, 0, 'p') ? (isNumber(p) ? p : undefined) : 0.5;
+    return { kind: 'dropout', rate, alpha: name.includes('Alpha'), span: spanOf(call.node), kindSpan: lastIdentifierSpan(call), className: canonical, record };
+  }
+  if (name === 'Flatten') return { kind: 'flatten', span: spanOf(call.node), className: canonical, record };
+  if (TORCH_PASS.test(name)) return { kind: 'pass', reshape: () => undefined, className: canonical, record };
+  const activation = readActivationValue(call.node, scope, ctx.imports, 'pytorch');
+  if (activation !== 'unknown') return { kind: 'activation', use: activation, span: spanOf(call.node), className: canonical, record };
+  if (/^[A-Z]/.test(name)) return { kind: 'opaque', className: canonical, record };
+  return undefined;
+}
+
+function torchWeight(
+  canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: Geometry, noBias: boolean,
+  attributes: Record<string, Value>,
+): WeightModule {
+  const fixContext: TorchFixContext = {
+    source: ctx.source,
+    initPrefix: ctx.imports.spellingOf('torch.nn.init') ?? (ctx.imports.spellingOf('torch.nn') ? `${ctx.imports.spellingOf('torch.nn')}.init` : ctx.imports.spellingOf('torch') ? `${ctx.imports.spellingOf('torch')}.nn.init` : undefined),
+    quote: ctx.quote,
+  };
+  const fixes = new TorchFixBuilder(fixContext);
+  const start = call.node.startIndex;
+  ctx.constructed.set(start, (ctx.constructed.get(start) ?? 0) + 1);
+  fixes.constructions = () => ctx.constructed.get(start) ?? 0;
+  const bias = noBias ? 0 : frameworkDefaultBiasVariance('pytorch', kind, geometry.frameworkFans?.fanIn ?? 0);
+  return {
+    kind: 'weight', framework: 'pytorch', layerKind: kind, className: canonical, call: call.node, kindSpan: spanOf(call.callee),
+    geometry: () => geometry, activation: { name: 'linear', explicit: false }, init: defaultInit('pytorch', kind),
+    biasVariance: bias, fixes, torchFixes: fixes, record: classRecord(canonical, attributes),
+  };
+}
+
+// ── Keras ─────────────────────────────────────────────────────────────────
+
+const KERAS_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
+  BatchNormalization: 'batchnorm', LayerNormalization: 'layernorm', GroupNormalization: 'layernorm',
+  RMSNormalization: 'layernorm', UnitNormalization: 'layernorm',
+};
+
+function convOutput(shape: readonly number[] | undefined, kernel: readonly number[], strides: readonly number[], padding: string, filters: number): number[] {
+  const spatial = kernel.map((k, i) => {
+    const n = shape && shape.length === kernel.length + 1 ? shape[i]! : NaN;
+    if (!Number.isFinite(n)) return NaN;
+    return padding === 'same' ? Math.ceil(n / strides[i]!) : Math.floor((n - k) / strides[i]!) + 1;
+  });
+  return [...spatial, filters];
+}
+
+function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
+  const name = canonical.slice('keras.layers.'.length);
+  if (name.includes('.')) return undefined;
+  const { scope } = ctx;
+  const record = classRecord(canonical);
+  if (name === 'Dense') {
+    const units = evaluateCount(argument(call, 0, 'units'), scope);
+    return kerasWeight(canonical, call, ctx, 'dense', (input) => {
+      const inF = input?.[input.length - 1];
+      const fans = units && inF !== undefined && Number.isFinite(inF) ? { fanIn: inF, fanOut: units } : undefined;
+      return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: units ? withShape(input, units) : undefined };
+    }, 1);
+  }
+  const conv = /^Conv(?:olution)?([123])D$/.exec(name);
+  if (conv) {
+    const rank = Number(conv[1]);
+    const filters = evaluateCount(argument(call, 0, 'filters'), scope);
+    const kernel = evaluateSizes(argument(call, 1, 'kernel_size'), scope, rank, undefined);
+    const strides = evaluateSizes(argument(call, 2, 'strides'), scope, rank, 1);
+    const paddingNode = argument(call, 3, 'padding');
+    const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
+    const groupsNode = argument(call, -1, 'groups');
+    const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
+    const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
+    return kerasWeight(canonical, call, ctx, kind, (input) => {
+      const channels = input?.[input.length - 1];
+      if (!filters || !kernel || !strides || !groups || typeof padding !== 'string') {
+        return { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
+      }
+      const k = product(kernel);
+      const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), filters);
+      if (channels === undefined || !Number.isFinite(channels) || channels % groups !== 0 || filters % groups !== 0) {
+        return { fans: undefined, frameworkFans: undefined, receptiveField: k, strideProduct: product(strides), outShape };
+      }
+      return {
+        fans: { fanIn: (channels / groups) * k, fanOut: (filters / groups) * k },
+        // Keras computes fan_out from the kernel shape (*k, in/groups, filters): ∏k·filters.
+        frameworkFans: { fanIn: (channels / groups) * k, fanOut: filters * k },
+        receptiveField: k, strideProduct: product(strides), outShape,
+      };
+    }, 7);
+  }
+  if (name === 'Embedding') {
+    const num = evaluateCount(argument(call, 0, 'input_dim'), scope);
+    const dim = evaluateCount(argument(call, 1, 'output_dim'), scope);
+    return kerasWeight(canonical, call, ctx, 'embedding', (input) => ({
+      fans: num && dim ? { fanIn: 1, fanOut: dim } : undefined,
+      frameworkFans: num && dim ? { fanIn: num, fanOut: dim } : undefined,
+      receptiveField: 1, strideProduct: 1, outShape: dim ? [...(input ?? [NaN]), dim] : undefined,
+    }), -1);
+  }
+  const norm = KERAS_NORMS[name];
+  if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
+  if (name === 'Dropout' || name === 'AlphaDropout' || name === 'SpatialDropout1D' || name === 'SpatialDropout2D' || name === 'SpatialDropout3D') {
+    const r = constantOf(argument(call, 0, 'rate'), scope);
+    return { kind: 'dropout', rate: isNumber(r) ? r : undefined, alpha: name === 'AlphaDropout', span: spanOf(call.node), kindSpan: lastIdentifierSpan(call), className: canonical, record };
+  }
+  if (name === 'Flatten') return { kind: 'flatten', span: spanOf(call.node), className: canonical, record };
+  if (/^Global(Average|Max)Pooling[123]D$/.test(name)) {
+    return { kind: 'pass', reshape: (s) => (s && s.length > 0 ? [s[s.length - 1]!] : undefined), className: canonical, record };
+  }
+  const pool = /^(Max|Average)Pooling([123])D$/.exec(name);
+  if (pool) {
+    const rank = Number(pool[2]);
+    const size = evaluateSizes(argument(call, 0, 'pool_size'), scope, rank, 2);
+    const stridesNode = argument(call, 1, 'strides');
+    const strides = stridesNode && stridesNode.type !== 'none' ? evaluateSizes(stridesNode, scope, rank, undefined) : size;
+    const paddingNode = argument(call, 2, 'padding');
+    const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
+    return {
+      kind: 'pass', className: canonical, record,
+      reshape: (s) => (s && size && strides && typeof padding === 'string' && s.length === rank + 1
+        ? convOutput(s, size, strides, padding.toLowerCase(), s[rank]!) : s ? s.map(() => NaN) : undefined),
+    };
+  }
+  if (name === 'InputLayer' || name === 'Reshape' || name === 'Permute' || name === 'RepeatVector') {
+    return { kind: 'pass', reshape: () => undefined, className: canonical, record };
+  }
+  if (name === 'Activation' || name === 'ReLU' || name === 'LeakyReLU' || name === 'PReLU' || name === 'ELU' || name === 'Softmax') {
+    const use = name === 'Softmax' ? { name: 'softmax' as const, explicit: true, span: spanOf(call.callee) } : readActivationValue(call.node, scope, ctx.imports, 'keras');
+    return { kind: 'activation', use, span: spanOf(call.node), className: canonical, record };
+  }
+  if (/^[A-Z]/.test(name)) return { kind: 'opaque', className: canonical, record };
+  return undefined;
+}
+
+function kerasWeight(
+  canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind,
+  geometry: (input: readonly number[] | undefined) => Geometry, activationIndex: number,
+): WeightModule {
+  const { scope, imports } = ctx;
+  const initKeyword = kind === 'embedding' ? 'embeddings_initializer' : 'kernel_initializer';
+  const initNode = call.keywords.get(initKeyword)?.value;
+  const activationNode = kind === 'embedding' ? undefined : argument(call, activationIndex, 'activation');
+  let activation: ActivationUse | 'unknown' = { name: 'linear', explicit: false };
+  if (activationNode) activation = readActivationValue(activationNode, scope, imports, 'keras');
+  if (call.spread) activation = 'unknown';
+  let init = defaultInit('keras', kind);
+  if (initNode) {
+    const read = readInitializerValue(initNode, scope, imports, 'keras');
+    init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(initNode) };
+  } else if (call.spread) {
+    init = { semantics: undefined, label: 'unknown (**kwargs)', explicit: false, acceptedDefault: false };
+  }
+  const useBias = call.keywords.get('use_bias');
+  const biasInit = call.keywords.get('bias_initializer')?.value;
+  let biasVariance = 0;
+  if (biasInit && constantOf(useBias?.value, scope) !== false) {
+    const read = readInitializerValue(biasInit, scope, imports, 'keras');
+    if (read.semantics?.kind === 'constant') biasVariance = read.semantics.value ** 2;
+  }
+  const objectStyle = initNode ? initNode.type !== 'string' : ctx.kerasObjectStyle;
+  const fixes = new KerasFixBuilder({
+    init: keywordSite(initNode, call.args), activation: keywordSite(activationNode, call.args), initKeyword,
+    quote: ctx.quote, objectStyle, prefix: kerasInitializerPrefix(imports),
+  });
+  const declared = kerasDeclaredInput(call, scope);
+  return {
+    kind: 'weight', framework: 'keras', layerKind: kind, className: canonical, call: call.node, kindSpan: spanOf(call.callee),
+    geometry: (input) => geometry(input ?? declared), activation, init, biasVariance, fixes, record: classRecord(canonical),
+  };
+}
+
+/** `input_shape=(784,)` / `input_dim=784` on a Sequential's first layer. */
+function kerasDeclaredInput(call: CallParts, scope: Scope): number[] | undefined {
+  const shapeNode = call.keywords.get('input_shape')?.value;
+  if (shapeNode) return shapeValue(evaluate(shapeNode, scope));
+  const dim = call.keywords.get('input_dim')?.value;
+  const n = dim ? evaluateCount(dim, scope) : undefined;
+  return n ? [n] : undefined;
+}
+
+/** A Keras shape tuple (None for unknown sizes) as numbers with NaN for unknown. */
+export function shapeValue(value: Value | undefined): number[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: number[] = [];
+  for (const v of value as readonly Value[]) {
+    if (v === null) out.push(NaN);
+    else if (isNumber(v) && Number.isInteger(v) && v >= 1) out.push(v);
+    else return undefined;
+  }
+  return out;
+}
+
+// ── Flax (linen and nnx) ────────────────────────────────────────────────────
+
+const FLAX_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
+  BatchNorm: 'batchnorm', LayerNorm: 'layernorm', GroupNorm: 'layernorm', RMSNorm: 'layernorm', InstanceNorm: 'layernorm',
+};
+
+function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
+  const nnx = canonical.startsWith('flax.nnx.');
+  const name = canonical.slice(nnx ? 'flax.nnx.'.length : 'flax.linen.'.length);
+  if (name.includes('.')) return undefined;
+  const { scope } = ctx;
+  const record = classRecord(canonical);
+  // nnx layers take (in_features, out_features, ...); linen ones only the output size.
+  const offset = nnx ? 1 : 0;
+  const inFeatures = nnx ? evaluateCount(argument(call, 0, 'in_features'), scope) : undefined;
+  if ((nnx && name === 'Linear') || (!nnx && name === 'Dense')) {
+    const features = evaluateCount(argument(call, offset, nnx ? 'out_features' : 'features'), scope);
+    return flaxWeight(canonical, call, ctx, 'dense', (input) => {
+      const inF = inFeatures ?? input?.[input.length - 1];
+      const fans = features && inF !== undefined && Number.isFinite(inF) ? { fanIn: inF, fanOut: features } : undefined;
+      return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: features ? withShape(input, features) : undefined };
+    });
+  }
+  if (name === 'Conv') {
+    const features = evaluateCount(argument(call, offset, nnx ? 'out_features' : 'features'), scope);
+    const kernelNode = argument(call, offset + 1, 'kernel_size');
+    const kernelValue = kernelNode ? evaluate(kernelNode, scope) : undefined;
+    const rank = Array.isArray(kernelValue) ? kernelValue.length : 0;
+    const kernel = rank > 0 ? evaluateSizes(kernelNode, scope, rank, undefined) : undefined;
+    const strides = kernel ? evaluateSizes(argument(call, offset + 2, 'strides'), scope, kernel.length, 1) : undefined;
+    const paddingNode = argument(call, offset + 3, 'padding');
+    const padding = paddingNode ? evaluate(paddingNode, scope) : 'SAME';
+    const groupsNode = argument(call, -1, 'feature_group_count');
+    const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
+    const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 3 ? 'conv3d' : 'conv2d';
+    return flaxWeight(canonical, call, ctx, kind, (input) => {
+      if (!features || !kernel || !strides || !groups || typeof padding !== 'string') {
+        return { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
+      }
+      const k = product(kernel);
+      const channels = inFeatures ?? input?.[input.length - 1];
+      const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), features);
+      if (channels === undefined || !Number.isFinite(channels) || channels % groups !== 0 || features % groups !== 0) {
+        return { fans: undefined, frameworkFans: undefined, receptiveField: k, strideProduct: product(strides), outShape };
+      }
+      // JAX variance_scaling on (*k, in/groups, out): fan_in = ∏k·in/groups, fan_out = ∏k·out.
+      return {
+        fans: { fanIn: (channels / groups) * k, fanOut: (features / groups) * k },
+        frameworkFans: { fanIn: (channels / groups) * k, fanOut: features * k },
+        receptiveField: k, strideProduct: product(strides), outShape,
+      };
+    });
+  }
+  if (name === 'Embed') {
+    const num = evaluateCount(argument(call, 0, 'num_embeddings'), scope);
+    const dim = evaluateCount(argument(call, 1, 'features'), scope);
+    return flaxWeight(canonical, call, ctx, 'embedding', (input) => ({
+      fans: num && dim ? { fanIn: 1, fanOut: dim } : undefined,
+      frameworkFans: num && dim ? { fanIn: dim, fanOut: num } : undefined,
+      receptiveField: 1, strideProduct: 1, outShape: dim ? [...(input ?? [NaN]), dim] : undefined,
+    }));
+  }
+  const norm = FLAX_NORMS[name];
+  if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
+  if (name === 'Dropout') {
+    const r = constantOf(argument(call, 0, 'rate'), scope);
+    return { kind: 'dropout', rate: isNumber(r) ? r : undefined, alpha: false, span: spanOf(call.node), kindSpan: lastIdentifierSpan(call), className: canonical, record };
+  }
+  if (/^[A-Z]/.test(name)) return { kind: 'opaque', className: canonical, record };
+  return undefined;
+}
+
+function flaxWeight(
+  canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: (input: readonly number[] | undefined) => Geometry,
+): WeightModule {
+  const { scope, imports } = ctx;
+  const keyword = kind === 'embedding' ? 'embedding_init' : 'kernel_init';
+  const initNode = call.keywords.get(keyword)?.value;
+  let init = defaultInit('flax', kind);
+  if (initNode) {
+    const read = readInitializerValue(initNode, scope, imports, 'flax');
+    init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(initNode) };
+  } else if (call.spread) {
+    init = { semantics: undefined, label: 'unknown (**kwargs)', explicit: false, acceptedDefault: false };
+  }
+  const nnx = canonical.startsWith('flax.nnx.');
+  const prefix = nnx
+    ? (imports.spellingOf('flax.nnx') ? `${imports.spellingOf('flax.nnx')}.initializers` : undefined)
+    : imports.spellingOf('flax.linen.initializers') ?? imports.spellingOf('jax.nn.initializers')
+      ?? (imports.spellingOf('flax.linen') ? `${imports.spellingOf('flax.linen')}.initializers` : undefined)
+      ?? (imports.spellingOf('jax') ? `${imports.spellingOf('jax')}.nn.initializers` : undefined);
+  const fixes = new FlaxFixBuilder({ init: keywordSite(initNode, call.args), prefix, quote: ctx.quote });
+  return {
+    kind: 'weight', framework: 'flax', layerKind: kind, className: canonical, call: call.node, kindSpan: spanOf(call.callee),
+    geometry, activation: { name: 'linear', explicit: false }, init, biasVariance: frameworkDefaultBiasVariance('flax', kind, 0), fixes,
+    record: classRecord(canonical),
+  };
+}
+
+/** A framework layer constructor call, or undefined when the name is not a framework layer. */
+export function frameworkModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
+  if (canonical.startsWith('torch.nn.')) return torchModule(canonical, call, ctx);
+  if (canonical.startsWith('keras.layers.')) return kerasModule(canonical, call, ctx);
+  if (canonical.startsWith('flax.linen.') || canonical.startsWith('flax.nnx.')) return flaxModule(canonical, call, ctx);
+  return undefined;
+}
+

@@ -1,0 +1,94 @@
+/**
+ * What the file's imports bind, so `nn.Linear`, `torch.nn.Linear` and `from torch.nn
+ * import Linear; Linear` all read as `torch.nn.Linear`, and `nn` means Flax in a Flax
+ * file. Names are canonicalised: tf.keras / tf_keras → keras, Flax's re-exported
+ * initializers → jax.nn.initializers.
+ */
+import type { Framework } from '../../ir';
+import { type Node } from './syntax';
+
+const PREFIXES: readonly (readonly [string, string])[] = [
+  ['tensorflow.keras.', 'keras.'],
+  ['tensorflow.python.keras.', 'keras.'],
+  ['tf_keras.', 'keras.'],
+  ['keras.src.', 'keras.'],
+  ['flax.linen.initializers.', 'jax.nn.initializers.'],
+  ['flax.nnx.initializers.', 'jax.nn.initializers.'],
+  ['flax.nnx.nn.initializers.', 'jax.nn.initializers.'],
+  ['jax.initializers.', 'jax.nn.initializers.'],
+  ['torch.nn.modules.', 'torch.nn.'],
+];
+
+export class Imports {
+  private readonly aliases = new Map<string, string>();
+  readonly frameworks = new Set<Framework>();
+
+  constructor(root: Node) {
+    for (const statement of root.namedChildren) this.readStatement(statement, 0);
+  }
+
+  /** Imports at module level, including inside `try:`/`if` blocks (optional-dependency idioms). */
+  private readStatement(node: Node, depth: number): void {
+    if (node.type === 'import_statement') {
+      for (const child of node.namedChildren) {
+        if (child.type === 'dotted_name') this.bind(child.text.split('.')[0]!, child.text.split('.')[0]!, child.text);
+        else if (child.type === 'aliased_import') {
+          const name = child.childForFieldName('name');
+          const alias = child.childForFieldName('alias');
+          if (name && alias) this.bind(alias.text, name.text, name.text);
+        }
+      }
+    } else if (node.type === 'import_from_statement') {
+      const module = node.childForFieldName('module_name');
+      if (!module || module.type !== 'dotted_name') return;
+      for (const child of node.childrenForFieldName('name')) {
+        if (child.type === 'dotted_name') this.bind(child.text, `${module.text}.${child.text}`, module.text);
+        else if (child.type === 'aliased_import') {
+          const name = child.childForFieldName('name');
+          const alias = child.childForFieldName('alias');
+          if (name && alias) this.bind(alias.text, `${module.text}.${name.text}`, module.text);
+        }
+      }
+    } else if (depth < 2 && (node.type === 'try_statement' || node.type === 'if_statement' || node.type === 'block' ||
+      node.type === 'except_clause' || node.type === 'else_clause')) {
+      for (const child of node.namedChildren) this.readStatement(child, depth + 1);
+    }
+  }
+
+  private bind(local: string, target: string, module: string): void {
+    this.aliases.set(local, target);
+    const root = module.split('.')[0];
+    if (root === 'torch' || root === 'torchvision') this.frameworks.add('pytorch');
+    else if (root === 'keras' || root === 'tensorflow' || root === 'tf_keras') this.frameworks.add('keras');
+    else if (root === 'flax' || root === 'jax') this.frameworks.add('flax');
+  }
+
+  /** True when `local` names something imported from the given module path (or below it). */
+  binds(local: string): boolean {
+    return this.aliases.has(local);
+  }
+
+  /** The canonical dotted name of an expression written as `a.b.c`. */
+  canonical(dotted: string): string {
+    const dot = dotted.indexOf('.');
+    const head = dot < 0 ? dotted : dotted.slice(0, dot);
+    const rest = dot < 0 ? '' : dotted.slice(dot);
+    let name = (this.aliases.get(head) ?? head) + rest;
+    if (name.startsWith('tf.')) name = `tensorflow.${name.slice(3)}`;
+    for (const [prefix, replacement] of PREFIXES) {
+      if (name.startsWith(prefix)) name = replacement + name.slice(prefix.length);
+    }
+    return name;
+  }
+
+  /** The local spelling that reaches `target` (e.g. `nn` for torch.nn), if the file has one. */
+  spellingOf(target: string): string | undefined {
+    for (const [local, full] of this.aliases) {
+      if (full === target) return local;
+    }
+    for (const [local, full] of this.aliases) {
+      if (target.startsWith(`${full}.`)) return local + target.slice(full.length);
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,1197 @@
+/**
+ * A small abstract interpreter for model code. It runs constructor bodies (`__init__`,
+ * `setup`, module level, builder functions) to learn which layers exist and how they are
+ * initialised, and forward methods (`forward`, `call`, `__call__`, the Keras functional
+ * API) to learn what each layer's output flows into. It follows what is certain —
+ * constant loops, known branches, the file's own module classes — and treats everything
+ * else as unknown rather than guessing: values assigned under an unknown condition or
+ * loop become opaque.
+ */
+import type { DropoutOp, Framework, InitUse } from '../../ir';
+import { readActivationCall } from './activations';
+import { type CatalogContext, frameworkModule } from './catalog';
+import type { Imports } from './imports';
+import { torchInitSite } from './fixBuilder';
+import { readTensorMethod, readTorchInitCall, type InitRead } from './initializers';
+import { allModules, classRecord, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
+import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, type Node, spanOf } from './syntax';
+import { type Tensor, Trace } from './trace';
+import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
+
+/** A runtime value: a tensor flowing through the model, a module, or a Python list of them. */
+export type RValue =
+  | { readonly t: 'tensor'; readonly tensor: Tensor }
+  | { readonly t: 'module'; readonly module: ModuleValue }
+  | { readonly t: 'list'; readonly items: RValue[] }
+  /** A class of the file's own (called to instantiate it). */
+  | { readonly t: 'class'; readonly definition: Node; readonly name: string }
+  | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
+  | undefined;
+
+/** Frameworks' base classes for modules. */
+const MODULE_BASES: Readonly<Record<string, Framework>> = {
+  'torch.nn.Module': 'pytorch', 'keras.Model': 'keras', 'keras.models.Model': 'keras', 'keras.layers.Layer': 'keras',
+  'keras.Layer': 'keras', 'flax.linen.Module': 'flax', 'flax.nnx.Module': 'flax',
+};
+
+export interface ClassInfo {
+  readonly name: string;
+  readonly definition: Node;
+  readonly framework: Framework;
+  readonly methods: ReadonlyMap<string, Node>;
+}
+
+/** Budget of statements executed per file: loops are unrolled, so this bounds the work. */
+const MAX_STEPS = 200_000;
+const MAX_CALL_DEPTH = 12;
+const MAX_UNROLL = 1024;
+
+export class Frame {
+  readonly env = new Map<string, RValue>();
+  constructor(
+    readonly scope: Scope,
+    readonly self: InstanceModule | undefined,
+    readonly trace: Trace | undefined,
+    /** Init code run for several modules (apply(fn), a loop over modules()): its calls are shared. */
+    readonly shared: boolean,
+    readonly depth: number,
+  ) {}
+
+  lookup(name: string): RValue {
+    return this.env.get(name);
+  }
+
+  child(scope: Scope): Frame {
+    const f = new Frame(scope, this.self, this.trace, this.shared, this.depth);
+    for (const [k, v] of this.env) f.env.set(k, v);
+    return f;
+  }
+}
+
+export class Interpreter {
+  readonly classes = new Map<string, ClassInfo>();
+  readonly functions = new Map<string, Node>();
+  /** Modules whose weights are loaded from a checkpoint. */
+  readonly loaded = new Set<ModuleValue>();
+  /** Keras functional models: the trace they were built on and their outputs. */
+  readonly functional = new Map<ModuleValue, { readonly trace: Trace; readonly outputs: readonly Tensor[] }>();
+  /** Classes instantiated inside other module classes (not roots). */
+  readonly nested = new Set<string>();
+  private steps = 0;
+  private readonly catalog: CatalogContext;
+  /** How many times each init call site set a weight (a call in a loop or apply(fn) sets several). */
+  private readonly initApplications = new Map<number, number>();
+
+  constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, root: Node, quote: string) {
+    this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source), constructed: new Map() };
+    for (const statement of root.namedChildren) {
+      const def = definitionOf(statement);
+      if (def.type === 'function_definition') {
+        const name = def.childForFieldName('name')?.text;
+        if (name) this.functions.set(name, def);
+      }
+    }
+    // Classes in source order; a base that is another class of the file passes its framework on.
+    for (const statement of root.namedChildren) {
+      const def = definitionOf(statement);
+      if (def.type !== 'class_definition') continue;
+      const name = def.childForFieldName('name')?.text;
+      if (!name) continue;
+      let framework: Framework | undefined;
+      for (const base of def.childForFieldName('superclasses')?.namedChildren ?? []) {
+        const written = dottedName(base);
+        if (written === undefined) continue;
+        framework ??= MODULE_BASES[imports.canonical(written)] ?? this.classes.get(written)?.framework;
+      }
+      if (!framework) continue;
+      const methods = new Map<string, Node>();
+      for (const member of bodyOf(def)) {
+        const m = definitionOf(member);
+        if (m.type === 'function_definition') {
+          const n = m.childForFieldName('name')?.text;
+          if (n) methods.set(n, m);
+        }
+      }
+      this.classes.set(name, { name, definition: def, framework, methods });
+    }
+  }
+
+  get exhausted(): boolean {
+    return this.steps > MAX_STEPS;
+  }
+
+  // ── statements ─────────────────────────────────────────────────────────
+
+  run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined): void {
+    for (const statement of statements) {
+      if (++this.steps > MAX_STEPS) return;
+      this.statement(statement, frame, outputs);
+    }
+  }
+
+  private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
+    switch (node.type) {
+      case 'expression_statement': {
+        const inner = node.namedChild(0);
+        if (!inner) return;
+        if (inner.type === 'assignment') this.assignment(inner, node, frame);
+        else if (inner.type === 'augmented_assignment') this.augmented(inner, frame);
+        else this.expression(inner, frame);
+        return;
+      }
+      case 'return_statement': {
+        const value = node.namedChild(0);
+        if (!value) return;
+        const r = this.expression(value, frame);
+        for (const t of tensorsOf(r)) outputs?.push(t);
+        return;
+      }
+      case 'for_statement':
+        this.forLoop(node, frame, outputs);
+        return;
+      case 'if_statement':
+        this.ifStatement(node, frame, outputs);
+        return;
+      case 'with_statement':
+      case 'try_statement': {
+        const body = node.childForFieldName('body');
+        if (body) this.run(body.namedChildren, frame, outputs);
+        return;
+      }
+      case 'while_statement':
+        this.taint(node, frame);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private assignment(node: Node, statement: Node, frame: Frame): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return;
+    if (left.type === 'pattern_list' || left.type === 'tuple_pattern') {
+      const r = this.expression(right, frame);
+      const targets = left.namedChildren;
+      const items = r?.t === 'list' && r.items.length === targets.length ? r.items : undefined;
+      targets.forEach((target, i) => this.store(target, items?.[i] ?? this.opaqued(undefined, frame), statement, frame));
+      return;
+    }
+    this.store(left, this.expression(right, frame), statement, frame);
+  }
+
+  /** Binds a value to a name or `self.X`; a layer assigned to a name learns how fixes address it. */
+  private store(target: Node, value: RValue, statement: Node, frame: Frame): void {
+    const name = dottedName(target);
+    if (name === undefined) return;
+    if (name.startsWith('self.') && frame.self && !name.slice(5).includes('.')) {
+      const attr = name.slice(5);
+      if (value?.t === 'module') frame.self.attributes.set(attr, value.module);
+      else if (value?.t === 'list' && value.items.every((i) => i?.t === 'module')) {
+        frame.self.attributes.set(attr, { kind: 'list', items: value.items.map((i) => (i as { module: ModuleValue }).module), className: 'list', record: classRecord('list') });
+      } else frame.self.attributes.delete(attr);
+    }
+    if (value?.t === 'module') this.place(value.module, name, statement);
+    frame.env.set(name, value);
+  }
+
+  /** Tells PyTorch fix builders how the file names a layer (`self.fc1`, `model[2]`) and where its statement ends. */
+  private place(module: ModuleValue, name: string, statement: Node): void {
+    const indent = indentationAt(this.source, statement.startIndex);
+    const at = { offset: statement.endIndex, indent };
+    const visit = (m: ModuleValue, path: string) => {
+      if (m.kind === 'weight' && m.torchFixes && m.torchFixes.target === undefined) {
+        m.torchFixes.target = `${path}.weight`;
+        m.torchFixes.insertAt = at;
+      } else if (m.kind === 'sequence') {
+        m.items.forEach((item, i) => visit(item, `${path}[${i}]`));
+      }
+    };
+    visit(module, name);
+  }
+
+  private augmented(node: Node, frame: Frame): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text;
+    const name = left ? dottedName(left) : undefined;
+    if (!left || !right || name === undefined) return;
+    const a = frame.lookup(name);
+    const b = this.expression(right, frame);
+    if (op === '+=' && a?.t === 'list' && b?.t === 'list') {
+      frame.env.set(name, { t: 'list', items: [...a.items, ...b.items] });
+      return;
+    }
+    if (op === '+=' && a?.t === 'tensor' && b?.t === 'tensor' && frame.trace) {
+      frame.env.set(name, { t: 'tensor', tensor: frame.trace.add(a.tensor, b.tensor, spanOf(node)) });
+      return;
+    }
+    if ((op === '*=' || op === '/=') && a?.t === 'tensor') return;
+    frame.env.set(name, this.opaqued(a, frame));
+  }
+
+  private forLoop(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const body = node.childForFieldName('body');
+    if (!left || !right || !body) return;
+    const iterations = this.iterate(right, frame);
+    if (!iterations || iterations.length > MAX_UNROLL || node.childForFieldName('alternative')) {
+      this.taint(body, frame);
+      return;
+    }
+    const targets = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren : [left];
+    for (const item of iterations) {
+      if (this.exhausted) return;
+      const scope = new Scope(frame.scope);
+      const values = targets.length === 1 ? [item] : item.r?.t === 'list' ? item.r.items.map((r, i) => ({ r, value: item.tuple?.[i] })) : undefined;
+      if (!values || values.length !== targets.length) {
+        this.taint(body, frame);
+        return;
+      }
+      targets.forEach((target, i) => {
+        const name = dottedName(target);
+        const v = values[i]!;
+        if (name === undefined) return;
+        scope.bindValue(name, v.value ?? (v.r?.t === 'module' ? v.r.module.record : undefined));
+        frame.env.set(name, v.r);
+      });
+      bindAssignments(body.namedChildren, scope);
+      const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
+      inner.env.clear();
+      for (const [k, v] of frame.env) inner.env.set(k, v);
+      this.run(body.namedChildren, inner, outputs);
+      for (const [k, v] of inner.env) frame.env.set(k, v);
+      if (body.descendantsOfType('break_statement').length > 0 || body.descendantsOfType('continue_statement').length > 0) {
+        this.taint(body, frame);
+        return;
+      }
+    }
+  }
+
+  /** What a `for` iterates over: range(N), a constant tuple, a module list, modules(), enumerate/zip of those. */
+  private iterate(node: Node, frame: Frame): { r: RValue; value?: Value; tuple?: readonly (Value | undefined)[] }[] | undefined {
+    const call = callParts(node);
+    const callee = call ? dottedName(call.callee) : undefined;
+    if (call && callee === 'range') {
+      const args = call.positional.map((p) => evaluate(p, frame.scope));
+      if (!args.every(isNumber) || args.length === 0 || args.length > 3) return undefined;
+      const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
+      if (step === 0 || !Number.isInteger(start) || !Number.isInteger(stop) || !Number.isInteger(step)) return undefined;
+      const out: { r: RValue; value: Value }[] = [];
+      for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+        if (out.length > MAX_UNROLL) return undefined;
+        out.push({ r: undefined, value: i });
+      }
+      return out;
+    }
+    if (call && (callee === 'enumerate' || callee === 'zip')) {
+      const parts = call.positional.map((p) => this.iterate(p, frame));
+      const known = parts.filter((p): p is NonNullable<typeof p> => p !== undefined);
+      if (known.length !== parts.length || known.length === 0) return undefined;
+      const lists = callee === 'enumerate' ? [known[0]!.map((_, i) => ({ r: undefined as RValue, value: i })), known[0]!] : known;
+      const n = Math.min(...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => ({
+        r: { t: 'list' as const, items: lists.map((l) => l[i]!.r ?? undefined) },
+        tuple: lists.map((l) => l[i]!.value ?? (l[i]!.r?.t === 'module' ? l[i]!.r.module.record : undefined)),
+      }));
+    }
+    if (call && call.callee.type === 'attribute') {
+      const method = call.callee.childForFieldName('attribute')?.text;
+      const object = call.callee.childForFieldName('object');
+      if ((method === 'modules' || method === 'children') && object) {
+        const owner = this.expression(object, frame);
+        if (owner?.t !== 'module') return undefined;
+        const modules = method === 'modules' ? allModules(owner.module) : childrenOf(owner.module);
+        return modules.map((m) => ({ r: { t: 'module', module: m } }));
+      }
+    }
+    const r = this.expression(node, frame);
+    if (r?.t === 'list') return r.items.map((item) => ({ r: item }));
+    if (r?.t === 'module' && (r.module.kind === 'list' || r.module.kind === 'sequence')) {
+      return r.module.items.map((m) => ({ r: { t: 'module', module: m } }));
+    }
+    const v = evaluate(node, frame.scope);
+    if (Array.isArray(v)) return (v as readonly Value[]).map((value) => ({ r: undefined, value }));
+    return undefined;
+  }
+
+  private ifStatement(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
+    const condition = node.childForFieldName('condition');
+    const consequence = node.childForFieldName('consequence');
+    const truth = condition ? this.truth(condition, frame) : undefined;
+    if (truth === true) {
+      if (consequence) this.run(consequence.namedChildren, frame, outputs);
+      return;
+    }
+    if (truth === undefined) {
+      this.taint(node, frame);
+      return;
+    }
+    for (const clause of node.childrenForFieldName('alternative')) {
+      if (clause.type === 'else_clause') {
+        const body = clause.childForFieldName('body');
+        if (body) this.run(body.namedChildren, frame, outputs);
+        return;
+      }
+      const c = clause.childForFieldName('condition');
+      const t = c ? this.truth(c, frame) : undefined;
+      if (t === undefined) {
+        this.taint(clause, frame);
+        return;
+      }
+      if (t) {
+        const body = clause.childForFieldName('consequence');
+        if (body) this.run(body.namedChildren, frame, outputs);
+        return;
+      }
+    }
+  }
+
+  /** A condition's value when it is certain: constants, `is None`, isinstance on a known module, class-name tests. */
+  truth(node: Node, frame: Frame): boolean | undefined {
+    switch (node.type) {
+      case 'parenthesized_expression':
+        return node.namedChild(0) ? this.truth(node.namedChild(0)!, frame) : undefined;
+      case 'not_operator': {
+        const arg = node.childForFieldName('argument');
+        const t = arg ? this.truth(arg, frame) : undefined;
+        return t === undefined ? undefined : !t;
+      }
+      case 'boolean_operator': {
+        const a = node.childForFieldName('left');
+        const b = node.childForFieldName('right');
+        const op = node.childForFieldName('operator')?.text;
+        const x = a ? this.truth(a, frame) : undefined;
+        const y = b ? this.truth(b, frame) : undefined;
+        if (op === 'and') return x === false || y === false ? false : x === true && y === true ? true : undefined;
+        return x === true || y === true ? true : x === false && y === false ? false : undefined;
+      }
+      case 'call': {
+        const call = callParts(node);
+        const callee = call ? dottedName(call.callee) : undefined;
+        if (call && callee === 'isinstance' && call.positional.length === 2) return this.isInstance(call, frame);
+        if (call && call.callee.type === 'attribute') return this.stringTest(call, frame);
+        break;
+      }
+      case 'comparison_operator':
+        return this.comparison(node, frame);
+      default:
+        break;
+    }
+    const r = this.expression(node, frame);
+    if (r?.t === 'module') return true;
+    const v = evaluate(node, frame.scope);
+    if (v === undefined) return undefined;
+    if (v === null) return false;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'number') return v !== 0;
+    if (typeof v === 'string') return v !== '';
+    return Array.isArray(v) ? v.length > 0 : true;
+  }
+
+  private isInstance(call: CallParts, frame: Frame): boolean | undefined {
+    const subject = this.expression(call.positional[0]!, frame);
+    if (subject?.t !== 'module') return undefined;
+    const classesNode = call.positional[1]!;
+    const names = classesNode.type === 'tuple' ? classesNode.namedChildren : [classesNode];
+    const className = subject.module.kind === 'instance' ? subject.module.className : subject.module.className;
+    for (const n of names) {
+      const written = dottedName(n);
+      if (written === undefined) return undefined;
+      const canonical = this.imports.canonical(written);
+      if (canonical === className || written === className) return true;
+      // Base classes the analysis knows: every framework module is an nn.Module / Layer.
+      if (MODULE_BASES[canonical]) return true;
+      if (canonical === 'torch.nn.modules.conv._ConvNd' || canonical === 'torch.nn._ConvNd') {
+        if (/\.Conv[123]d$/.test(className)) return true;
+      }
+      if (canonical.endsWith('._BatchNorm') && /BatchNorm/.test(className)) return true;
+    }
+    return false;
+  }
+
+  /** `classname.find('Conv') != -1`, `'Conv' in classname`, `classname.startswith('Linear')`. */
+  private stringTest(call: CallParts, frame: Frame): boolean | undefined {
+    const method = call.callee.childForFieldName('attribute')?.text;
+    const object = call.callee.childForFieldName('object');
+    const subject = object ? evaluate(object, frame.scope) : undefined;
+    const arg = call.positional[0] ? evaluate(call.positional[0], frame.scope) : undefined;
+    if (typeof subject !== 'string' || typeof arg !== 'string') return undefined;
+    if (method === 'startswith') return subject.startsWith(arg);
+    if (method === 'endswith') return subject.endsWith(arg);
+    return undefined;
+  }
+
+  private comparison(node: Node, frame: Frame): boolean | undefined {
+    const operands = node.namedChildren;
+    const operators = node.children.filter((c) => !c.isNamed).map((c) => c.text);
+    if (operands.length !== 2) return undefined;
+    const op = operators.join(' ');
+    const [a, b] = operands as [Node, Node];
+    if (op === 'is' || op === 'is not' || ((op === '==' || op === '!=') && (a.type === 'none' || b.type === 'none'))) {
+      const other = a.type === 'none' ? b : b.type === 'none' ? a : undefined;
+      if (!other) return undefined;
+      const r = this.expression(other, frame);
+      let isNone: boolean | undefined;
+      if (r?.t === 'module') isNone = false;
+      else {
+        const v = evaluate(other, frame.scope);
+        isNone = v === null ? true : v === undefined ? undefined : false;
+      }
+      if (isNone === undefined) return undefined;
+      return op === 'is' || op === '==' ? isNone : !isNone;
+    }
+    if (a.type === 'call' && (op === '!=' || op === '==' || op === '>=' || op === '>' || op === '<')) {
+      // classname.find('Conv') != -1
+      const call = callParts(a);
+      if (call?.callee.type === 'attribute' && call.callee.childForFieldName('attribute')?.text === 'find') {
+        const subject = evaluate(call.callee.childForFieldName('object')!, frame.scope);
+        const needle = call.positional[0] ? evaluate(call.positional[0], frame.scope) : undefined;
+        const bound = evaluate(b, frame.scope);
+        if (typeof subject !== 'string' || typeof needle !== 'string' || !isNumber(bound)) return undefined;
+        const index = subject.indexOf(needle);
+        return op === '!=' ? index !== bound : op === '==' ? index === bound : op === '>=' ? index >= bound : op === '>' ? index > bound : index < bound;
+      }
+    }
+    if (op === 'in' || op === 'not in') {
+      const needle = evaluate(a, frame.scope);
+      const hay = evaluate(b, frame.scope);
+      if (typeof needle === 'string' && typeof hay === 'string') return hay.includes(needle) === (op === 'in');
+      return undefined;
+    }
+    const x = evaluate(a, frame.scope);
+    const y = evaluate(b, frame.scope);
+    if (x === undefined || y === undefined || typeof x === 'object' || typeof y === 'object') {
+      // type(m) == nn.Linear
+      if (op === '==' || op === '!=') {
+        const call = callParts(a);
+        if (call && dottedName(call.callee) === 'type' && call.positional[0]) {
+          const subject = this.expression(call.positional[0], frame);
+          const written = dottedName(b);
+          if (subject?.t === 'module' && written !== undefined) {
+            const same = this.imports.canonical(written) === subject.module.className || written === subject.module.className;
+            return op === '==' ? same : !same;
+          }
+        }
+      }
+      return undefined;
+    }
+    switch (op) {
+      case '==': return x === y;
+      case '!=': return x !== y;
+      case '<': return x < y;
+      case '<=': return x <= y;
+      case '>': return x > y;
+      case '>=': return x >= y;
+      default: return undefined;
+    }
+  }
+
+  /**
+   * Code whose effect is uncertain (an unknown branch or loop): every name it assigns
+   * becomes opaque, and layers it would initialise get an unknown initializer.
+   */
+  private taint(node: Node, frame: Frame): void {
+    for (const assignment of [...node.descendantsOfType('assignment'), ...node.descendantsOfType('augmented_assignment')]) {
+      const left = assignment.childForFieldName('left');
+      const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
+      for (const target of targets) {
+        const name = dottedName(target);
+        if (name === undefined) continue;
+        frame.env.set(name, this.opaqued(frame.lookup(name), frame));
+        if (name.startsWith('self.') && frame.self) frame.self.attributes.set(name.slice(5), { kind: 'opaque', className: 'unknown', record: classRecord('unknown') });
+      }
+    }
+    // Calls inside (append, init calls, layers applied to tensors) are not run; weights they might set become unknown.
+    for (const call of node.descendantsOfType('call')) {
+      const parts = callParts(call);
+      if (!parts) continue;
+      const first = parts.positional[0];
+      const callee = dottedName(parts.callee);
+      if (callee !== undefined && this.imports.canonical(callee).startsWith('torch.nn.init.') && first) {
+        const target = this.weightTarget(first, frame);
+        for (const m of target) m.init = { semantics: undefined, label: 'set under a condition InitWise cannot decide', explicit: true, acceptedDefault: false, span: spanOf(call) };
+      }
+      if (parts.callee.type === 'attribute' && parts.callee.childForFieldName('attribute')?.text === 'append') {
+        const owner = dottedName(parts.callee.childForFieldName('object')!);
+        if (owner !== undefined) frame.env.set(owner, undefined);
+      }
+    }
+  }
+
+  /** An unknown value that replaces `value`: a tensor's consumers become unknown. */
+  private opaqued(value: RValue, frame: Frame): RValue {
+    if (value?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: frame.trace.opaque(value.tensor) };
+    return undefined;
+  }
+
+  // ── expressions ────────────────────────────────────────────────────────
+
+  expression(node: Node, frame: Frame): RValue {
+    if (++this.steps > MAX_STEPS) return undefined;
+    switch (node.type) {
+      case 'parenthesized_expression':
+        return node.namedChild(0) ? this.expression(node.namedChild(0)!, frame) : undefined;
+      case 'identifier': {
+        if (node.text === 'self' && frame.self && !frame.env.has('self')) return { t: 'module', module: frame.self };
+        const local = frame.env.get(node.text);
+        if (local !== undefined || frame.env.has(node.text)) return local;
+        const cls = this.classes.get(node.text);
+        if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
+        const fn = this.functions.get(node.text);
+        if (fn) return { t: 'function', definition: fn, scope: this.moduleScope, self: undefined };
+        return undefined;
+      }
+      case 'attribute':
+        return this.attribute(node, frame);
+      case 'subscript': {
+        const value = node.childForFieldName('value');
+        const index = node.childForFieldName('subscript');
+        if (!value || !index) return undefined;
+        const container = this.expression(value, frame);
+        const i = evaluate(index, frame.scope);
+        const items = container?.t === 'list' ? container.items
+          : container?.t === 'module' && (container.module.kind === 'list' || container.module.kind === 'sequence')
+            ? container.module.items.map((m): RValue => ({ t: 'module', module: m })) : undefined;
+        if (container?.t === 'tensor') return container;
+        if (!items || !isNumber(i) || !Number.isInteger(i)) return undefined;
+        return items[i < 0 ? items.length + i : i];
+      }
+      case 'list':
+      case 'tuple':
+      case 'expression_list': {
+        const items: RValue[] = [];
+        for (const child of node.namedChildren) {
+          if (child.type === 'comment') continue;
+          if (child.type === 'list_splat') {
+            const inner = child.namedChild(0) ? this.expression(child.namedChild(0)!, frame) : undefined;
+            if (inner?.t !== 'list') return undefined;
+            items.push(...inner.items);
+          } else {
+            items.push(this.expression(child, frame));
+          }
+        }
+        return { t: 'list', items };
+      }
+      case 'list_comprehension':
+      case 'generator_expression':
+        return this.comprehension(node, frame);
+      case 'call':
+        return this.call(node, frame);
+      case 'binary_operator':
+        return this.binary(node, frame);
+      case 'lambda':
+        return { t: 'function', definition: node, scope: frame.scope, self: frame.self };
+      default:
+        return undefined;
+    }
+  }
+
+  private attribute(node: Node, frame: Frame): RValue {
+    const written = dottedName(node);
+    if (written !== undefined && frame.env.has(written)) return frame.env.get(written);
+    const object = node.childForFieldName('object');
+    const attr = node.childForFieldName('attribute')?.text;
+    if (!object || !attr) return undefined;
+    if (object.type === 'identifier' && object.text === 'self' && frame.self) {
+      const m = frame.self.attributes.get(attr);
+      if (m) return { t: 'module', module: m };
+      const info = this.classes.get(frame.self.className);
+      const method = info?.methods.get(attr);
+      if (method) return { t: 'function', definition: method, scope: frame.self.scope, self: frame.self };
+      return undefined;
+    }
+    const owner = this.expression(object, frame);
+    if (owner?.t === 'module' && owner.module.kind === 'instance') {
+      const m = owner.module.attributes.get(attr);
+      return m ? { t: 'module', module: m } : undefined;
+    }
+    if (owner?.t === 'tensor') return owner;
+    return undefined;
+  }
+
+  private comprehension(node: Node, frame: Frame): RValue {
+    const body = node.childForFieldName('body');
+    const clauses = node.namedChildren.filter((c) => c.type === 'for_in_clause' || c.type === 'if_clause');
+    const clause = clauses[0];
+    if (!body || clauses.length !== 1 || clause?.type !== 'for_in_clause') return undefined;
+    const left = clause.childForFieldName('left');
+    const right = clause.childForFieldName('right');
+    if (!left || !right) return undefined;
+    const iterations = this.iterate(right, frame);
+    const name = dottedName(left);
+    if (!iterations || iterations.length > MAX_UNROLL || name === undefined) return undefined;
+    const items: RValue[] = [];
+    for (const item of iterations) {
+      const scope = new Scope(frame.scope);
+      scope.bindValue(name, item.value ?? (item.r?.t === 'module' ? item.r.module.record : undefined));
+      const inner = frame.child(scope);
+      inner.env.set(name, item.r);
+      items.push(this.expression(body, inner));
+    }
+    return { t: 'list', items };
+  }
+
+  private binary(node: Node, frame: Frame): RValue {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text;
+    if (!left || !right) return undefined;
+    const a = this.expression(left, frame);
+    const b = this.expression(right, frame);
+    if (a?.t === 'list' && b?.t === 'list' && op === '+') return { t: 'list', items: [...a.items, ...b.items] };
+    if (a?.t === 'list' && op === '*') {
+      const n = evaluate(right, frame.scope);
+      if (isNumber(n) && Number.isInteger(n) && n >= 0 && n * a.items.length <= MAX_UNROLL) return { t: 'list', items: Array.from({ length: n }, () => a.items).flat() };
+      return undefined;
+    }
+    const trace = frame.trace;
+    if (!trace) return undefined;
+    if (a?.t === 'tensor' && b?.t === 'tensor') {
+      if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
+      return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
+    }
+    const tensor = a?.t === 'tensor' ? a : b?.t === 'tensor' ? b : undefined;
+    if (!tensor) return undefined;
+    // A tensor scaled by a constant, or shifted by a parameter, keeps what feeds what.
+    if (op === '*' || op === '/' || op === '+' || op === '-' || op === '@') {
+      const other = tensor === a ? right : left;
+      if (evaluate(other, frame.scope) !== undefined || op === '+' || op === '-') return tensor;
+    }
+    return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
+  }
+
+  private call(node: Node, frame: Frame): RValue {
+    const call = callParts(node);
+    if (!call) return undefined;
+    const callee = call.callee;
+    const written = dottedName(callee);
+    const canonical = written !== undefined ? this.imports.canonical(written) : undefined;
+
+    // Method calls on lists, tensors and modules.
+    if (callee.type === 'attribute') {
+      const method = callee.childForFieldName('attribute')!.text;
+      const objectNode = callee.childForFieldName('object')!;
+      const handled = this.methodCall(method, objectNode, call, frame, canonical);
+      if (handled !== 'not-handled') return handled;
+    }
+    if (canonical !== undefined) {
+      if (canonical.startsWith('torch.nn.init.')) {
+        this.torchInit(call, canonical, frame);
+        return undefined;
+      }
+      const container = this.container(canonical, call, frame);
+      if (container !== 'not-container') return container;
+      const module = frameworkModule(canonical, call, { ...this.catalog, scope: frame.scope });
+      if (module) return { t: 'module', module };
+    }
+    // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
+    const target = this.expression(callee, frame);
+    if (target?.t === 'class') {
+      const cls = this.classes.get(target.name);
+      return cls && frame.depth < MAX_CALL_DEPTH ? { t: 'module', module: this.instantiate(cls, call, frame) } : undefined;
+    }
+    // Each argument is evaluated once: evaluating it applies the layers in it.
+    const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
+    if (target?.t === 'module') {
+      const keywordInput = call.keywords.get('inputs') ?? call.keywords.get('x');
+      const input = args[0] ?? (keywordInput ? this.expression(keywordInput.value, frame) : undefined);
+      if (!frame.trace || (input?.t !== 'tensor' && input?.t !== 'list')) return undefined;
+      return this.applyModule(target.module, input, frame, call);
+    }
+    if (target?.t === 'function') return frame.depth < MAX_CALL_DEPTH ? this.callFunction(target, call, args, frame) : undefined;
+    if (canonical !== undefined) {
+      const result = this.tensorFunction(canonical, call, args, frame);
+      if (result !== 'not-handled') return result;
+    }
+    // Anything else that receives a tensor: its consumers are unknown.
+    const tensors = args.flatMap(tensorsOf);
+    if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
+    return undefined;
+  }
+
+  /** `keras.Input(shape=...)` / `layers.InputLayer(input_shape=...)` inside a Sequential list: its shape. */
+  private kerasInputShape(node: Node, frame: Frame): number[] | undefined | 'not-input' {
+    const call = callParts(node);
+    const written = call ? dottedName(call.callee) : undefined;
+    if (!call || written === undefined) return 'not-input';
+    const canonical = this.imports.canonical(written);
+    if (canonical !== 'keras.Input' && canonical !== 'keras.layers.Input' && canonical !== 'keras.layers.InputLayer') return 'not-input';
+    const shapeNode = call.keywords.get('shape')?.value ?? call.keywords.get('input_shape')?.value ?? call.positional[0];
+    return shapeNode ? shapeOf(evaluate(shapeNode, frame.scope)) : undefined;
+  }
+
+  private tensorArgument(call: CallParts, frame: Frame): RValue {
+    const first = call.positional[0] ?? call.keywords.get('inputs')?.value ?? call.keywords.get('x')?.value;
+    if (!first) return undefined;
+    const r = this.expression(first, frame);
+    return r?.t === 'tensor' || r?.t === 'list' ? r : undefined;
+  }
+
+  /** Module-level and builder-function calls the interpreter models: containers and inputs. */
+  private container(canonical: string, call: CallParts, frame: Frame): RValue | 'not-container' {
+    let inputShape: number[] | undefined;
+    const items = (nodes: readonly Node[]): ModuleValue[] | undefined => {
+      const out: ModuleValue[] = [];
+      for (const n of nodes) {
+        const input = this.kerasInputShape(n, frame);
+        if (input !== 'not-input') {
+          inputShape = input;
+          continue;
+        }
+        const r = n.type === 'list_splat' ? (n.namedChild(0) ? this.expression(n.namedChild(0)!, frame) : undefined) : this.expression(n, frame);
+        const list = n.type === 'list_splat' || r?.t === 'list' ? (r?.t === 'list' ? r.items : undefined) : [r];
+        if (!list) return undefined;
+        for (const item of list) {
+          if (item?.t === 'tensor' && out.length === 0) {
+            inputShape = item.tensor.shape ? [...item.tensor.shape] : undefined;
+            continue;
+          }
+          if (item?.t !== 'module') return undefined;
+          out.push(item.module);
+        }
+      }
+      return out;
+    };
+    const record = classRecord(canonical);
+    switch (canonical) {
+      case 'torch.nn.Sequential':
+      case 'flax.nnx.Sequential': {
+        if (call.positional.length === 1 && call.positional[0]!.type === 'call') {
+          const inner = callParts(call.positional[0]!);
+          const name = inner ? dottedName(inner.callee) : undefined;
+          if (name && /OrderedDict$/.test(name)) return { t: 'module', module: { kind: 'opaque', className: canonical, record } };
+        }
+        const list = items(call.positional);
+        return { t: 'module', module: list ? { kind: 'sequence', items: list, className: canonical, record } : { kind: 'opaque', className: canonical, record } };
+      }
+      case 'torch.nn.ModuleList': {
+        const arg = call.positional[0];
+        const list = arg ? items([arg]) : [];
+        return { t: 'module', module: list ? { kind: 'list', items: list, className: canonical, record } : { kind: 'opaque', className: canonical, record } };
+      }
+      case 'keras.Sequential':
+      case 'keras.models.Sequential':
+      case 'flax.linen.Sequential': {
+        const arg = call.positional[0] ?? call.keywords.get('layers')?.value;
+        const list = arg ? items(arg.type === 'list' ? arg.namedChildren.filter((c) => c.type !== 'comment') : [arg]) : [];
+        return { t: 'module', module: list ? { kind: 'sequence', items: list, className: canonical, record, inputShape } : { kind: 'opaque', className: canonical, record } };
+      }
+      case 'keras.Model':
+      case 'keras.models.Model': {
+        const outputsNode = call.keywords.get('outputs')?.value ?? call.positional[1];
+        const outputs = outputsNode ? tensorsOf(this.expression(outputsNode, frame)) : [];
+        const model: ModuleValue = { kind: 'opaque', className: canonical, record };
+        if (frame.trace && outputs.length > 0) this.functional.set(model, { trace: frame.trace, outputs });
+        return { t: 'module', module: model };
+      }
+      case 'keras.Input':
+      case 'keras.layers.Input': {
+        const shapeNode = call.keywords.get('shape')?.value ?? call.positional[0];
+        const shape = shapeNode ? shapeOf(evaluate(shapeNode, frame.scope)) : undefined;
+        if (!frame.trace) return undefined;
+        return { t: 'tensor', tensor: frame.trace.input(shape) };
+      }
+      default:
+        return 'not-container';
+    }
+  }
+
+  /** F.relu(x), torch.flatten(x, 1), F.dropout(x, p), jax.nn.gelu(x), torch.cat([...]), layers.add([...]). */
+  private tensorFunction(canonical: string, call: CallParts, args: readonly RValue[], frame: Frame): RValue | 'not-handled' {
+    const trace = frame.trace;
+    const first = args[0];
+    if (!trace) return 'not-handled';
+    const last = canonical.slice(canonical.lastIndexOf('.') + 1);
+    if (/^(keras\.layers\.(add|Add)|torch\.add)$/.test(canonical)) {
+      const parts = first?.t === 'list' ? first.items : args;
+      const tensors = parts.flatMap(tensorsOf);
+      if (tensors.length === 2) return { t: 'tensor', tensor: trace.add(tensors[0]!, tensors[1]!, spanOf(call.node)) };
+      return tensors.length > 0 ? { t: 'tensor', tensor: trace.merge(tensors, undefined) } : undefined;
+    }
+    if (first?.t !== 'tensor') {
+      if (first?.t === 'list' && /^(torch\.(cat|concat|stack)|keras\.layers\.concatenate|jax\.numpy\.concatenate)$/.test(canonical)) {
+        const tensors = first.items.flatMap(tensorsOf);
+        return tensors.length > 0 ? { t: 'tensor', tensor: trace.merge(tensors, undefined) } : undefined;
+      }
+      return 'not-handled';
+    }
+    const x = first.tensor;
+    const activation = readActivationCall(call, canonical, frame.scope);
+    if (activation !== undefined) return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
+    if (canonical === 'torch.flatten') return { t: 'tensor', tensor: trace.flatten(x, spanOf(call.node)) };
+    if (canonical === 'torch.nn.functional.dropout' || canonical === 'torch.nn.functional.alpha_dropout') {
+      const pNode = call.keywords.get('p')?.value ?? call.positional[1];
+      const p = pNode ? evaluate(pNode, frame.scope) : 0.5;
+      if (!isNumber(p) || p < 0 || p >= 1) return { t: 'tensor', tensor: trace.opaque(x) };
+      const op: DropoutOp = { op: 'dropout', rate: p, alpha: last === 'alpha_dropout', span: spanOf(call.node), kindSpan: spanOf(call.callee) };
+      return { t: 'tensor', tensor: trace.dropout(x, op) };
+    }
+    if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
+      return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : 'layernorm', spanOf(call.node)) };
+    }
+    if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|reshape|transpose|permute)|jax\.numpy\.(mean|reshape)|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
+      return { t: 'tensor', tensor: trace.passThrough(x, canonical.endsWith('reshape') ? undefined : x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };
+    }
+    return 'not-handled';
+  }
+
+  /** `x.view(...)`, `x.relu()`, `layers.append(m)`, `model.add(m)`, `model.apply(fn)`, `m.weight.data.normal_()`, `model.load_state_dict(...)`. */
+  private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
+    // PyTorch in-place init on a weight tensor: self.fc.weight.data.normal_(0, 0.02)
+    if (method.endsWith('_') && /\.(weight|bias)(\.data)?$/.test(objectNode.text)) {
+      const read = readTensorMethod(method, call, frame.scope, this.imports);
+      if (read !== 'not-init') {
+        const targets = this.weightTarget(objectNode, frame);
+        this.setInit(targets, objectNode, read, call.node, frame);
+        return undefined;
+      }
+    }
+    if (canonical !== undefined && (canonical.startsWith('torch.') || canonical.startsWith('keras.') || canonical.startsWith('flax.') || canonical.startsWith('jax.'))) {
+      if (!this.imports.binds(objectNode.text) && frame.env.has(objectNode.text) === false && !canonical.startsWith('torch.nn.init.')) {
+        // A framework function (nn.functional.relu) rather than a method on a local value.
+        const head = (dottedName(objectNode) ?? '').split('.')[0]!;
+        if (this.imports.binds(head)) return 'not-handled';
+      }
+    }
+    const owner = this.expression(objectNode, frame);
+    if (owner?.t === 'list') {
+      const name = dottedName(objectNode);
+      if (method === 'append' && name !== undefined) {
+        const item = call.positional[0] ? this.expression(call.positional[0], frame) : undefined;
+        frame.env.set(name, { t: 'list', items: [...owner.items, item] });
+        return undefined;
+      }
+      if (method === 'extend' && name !== undefined) {
+        const more = call.positional[0] ? this.expression(call.positional[0], frame) : undefined;
+        frame.env.set(name, more?.t === 'list' ? { t: 'list', items: [...owner.items, ...more.items] } : undefined);
+        return undefined;
+      }
+    }
+    if (owner?.t === 'module') {
+      const module = owner.module;
+      if (method === 'apply' && call.positional[0]) {
+        const fn = this.expression(call.positional[0], frame);
+        if (fn?.t === 'function') this.applyFunction(module, fn, frame);
+        else for (const m of allModules(module)) this.unknownInit(m, call.node);
+        return owner;
+      }
+      if (method === 'load_state_dict' || method === 'load_weights' || method === 'from_pretrained' || method === 'set_weights') {
+        this.loaded.add(module);
+        return undefined;
+      }
+      if (method === 'add' && module.kind === 'sequence' && call.positional[0]) {
+        const item = this.expression(call.positional[0], frame);
+        const name = dottedName(objectNode);
+        if (item?.t === 'module' && name !== undefined) {
+          const grown: ModuleValue = { ...module, items: [...module.items, item.module] };
+          frame.env.set(name, { t: 'module', module: grown });
+        }
+        return undefined;
+      }
+      if (method === 'append' && module.kind === 'list' && call.positional[0]) {
+        const item = this.expression(call.positional[0], frame);
+        if (item?.t === 'module') (module.items as ModuleValue[]).push(item.module);
+        return undefined;
+      }
+      if (method === 'forward' || method === '__call__' || method === 'call') {
+        const input = this.tensorArgument(call, frame);
+        return input && frame.trace ? this.applyModule(module, input, frame, call) : undefined;
+      }
+      if (['to', 'cuda', 'cpu', 'train', 'eval', 'double', 'float', 'half', 'requires_grad_'].includes(method)) return owner;
+      // `self.fc1(x)` is an attribute call, not a method: the module call path handles it.
+      if (module.kind === 'instance') return 'not-handled';
+      return undefined;
+    }
+    if (owner?.t === 'class' && (method === 'from_pretrained' || method === 'load_from_checkpoint')) {
+      const cls = this.classes.get(owner.name);
+      if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
+      const instance = this.instantiate(cls, call, frame);
+      this.loaded.add(instance);
+      return { t: 'module', module: instance };
+    }
+    if (owner?.t === 'tensor' && frame.trace) {
+      const x = owner.tensor;
+      const trace = frame.trace;
+      if (method === 'view' || method === 'reshape' || method === 'flatten') {
+        const args = call.positional.map((p) => evaluate(p, frame.scope));
+        const flattening = method === 'flatten' || args.some((a) => a === -1) || call.positional.some((p) => /size\(0\)|shape\[0\]/.test(p.text));
+        return { t: 'tensor', tensor: flattening ? trace.flatten(x, spanOf(call.node)) : trace.passThrough(x, undefined) };
+      }
+      const activation = readActivationCall({ ...call, positional: [objectNode, ...call.positional] }, `torch.${method}`, frame.scope);
+      if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
+        return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
+      }
+      if (['contiguous', 'clone', 'detach', 'to', 'float', 'mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'type_as', 'cuda', 'max', 'amax'].includes(method)) {
+        return { t: 'tensor', tensor: trace.passThrough(x, method === 'mean' || method === 'sum' ? undefined : x.shape) };
+      }
+      return { t: 'tensor', tensor: trace.opaque(x) };
+    }
+    return 'not-handled';
+  }
+
+  // ── modules ────────────────────────────────────────────────────────────
+
+  /** Runs a module class's constructor with the call's arguments: its layers, their init, its constants. */
+  instantiate(cls: ClassInfo, call: CallParts | undefined, frame: Frame | undefined): InstanceModule {
+    if (frame?.self) this.nested.add(cls.name);
+    const scope = new Scope(this.moduleScope);
+    const instance: InstanceModule = {
+      kind: 'instance', className: cls.name, definition: cls.definition, framework: cls.framework,
+      attributes: new Map(), scope, record: classRecord(cls.name),
+    };
+    // Flax/dataclass fields: `features: int = 128` at class level, overridable by keyword.
+    for (const member of bodyOf(cls.definition)) {
+      const expr = member.type === 'expression_statement' ? member.namedChild(0) : undefined;
+      if (expr?.type !== 'assignment') continue;
+      const left = expr.childForFieldName('left');
+      const right = expr.childForFieldName('right');
+      if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, this.moduleScope);
+      else if (left?.type === 'identifier') scope.bindValue(`self.${left.text}`, undefined);
+    }
+    const ctor = cls.methods.get('__init__') ?? (cls.framework === 'flax' ? cls.methods.get('setup') : undefined);
+    const depth = (frame?.depth ?? 0) + 1;
+    const dataclass = !cls.methods.has('__init__');
+    if (dataclass && call && frame) {
+      // Dataclass-style construction (Flax linen): keywords and positions override the fields.
+      for (const [key, { value }] of call.keywords) scope.bindExpression(`self.${key}`, value, frame.scope);
+      const fields = bodyOf(cls.definition).filter((m) => m.type === 'expression_statement' && m.namedChild(0)?.type === 'assignment');
+      call.positional.forEach((p, i) => {
+        const left = fields[i]?.namedChild(0)?.childForFieldName('left');
+        if (left?.type === 'identifier') scope.bindExpression(`self.${left.text}`, p, frame.scope);
+      });
+    }
+    if (ctor) {
+      const ctorScope = new Scope(scope);
+      bindParameters(ctor, ctorScope, this.moduleScope);
+      if (call && frame && !dataclass) this.bindArguments(ctor, call, ctorScope, frame);
+      bindAssignments(bodyOf(ctor), ctorScope);
+      // `self.X = expr` constants are read by every method: bind them on the instance scope.
+      for (const statement of bodyOf(ctor)) {
+        const expr = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;
+        if (expr?.type !== 'assignment') continue;
+        const name = dottedName(expr.childForFieldName('left') ?? expr);
+        const right = expr.childForFieldName('right');
+        if (name?.startsWith('self.') && right) scope.bindExpression(name, right, ctorScope);
+      }
+      const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
+      this.run(bodyOf(ctor), ctorFrame, undefined);
+    }
+    return instance;
+  }
+
+  private bindArguments(definition: Node, call: CallParts, scope: Scope, frame: Frame): void {
+    const params = (definition.childForFieldName('parameters')?.namedChildren ?? [])
+      .map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChild(0))?.text))
+      .filter((n): n is string => n !== undefined && n !== 'self');
+    call.positional.forEach((p, i) => {
+      const name = params[i];
+      if (name !== undefined && p.type !== 'list_splat') scope.bindExpression(name, p, frame.scope);
+    });
+    for (const [key, { value }] of call.keywords) if (params.includes(key)) scope.bindExpression(key, value, frame.scope);
+    if (call.spread) for (const name of params) if (!call.keywords.has(name)) scope.bindValue(name, undefined);
+  }
+
+  /** A module applied to a tensor: its steps recorded on the trace. */
+  applyModule(module: ModuleValue, input: RValue, frame: Frame, call: CallParts | undefined): RValue {
+    const trace = frame.trace!;
+    if (input?.t !== 'tensor') {
+      const tensors = tensorsOf(input);
+      if (module.kind === 'pass' || tensors.length === 0) return undefined;
+      if (module.className === 'keras.layers.Add' && tensors.length === 2) return { t: 'tensor', tensor: trace.add(tensors[0]!, tensors[1]!, spanOf(call?.node ?? module.record as never)) };
+      return { t: 'tensor', tensor: trace.merge(tensors, undefined) };
+    }
+    const x = input.tensor;
+    switch (module.kind) {
+      case 'weight': {
+        const shape = x.shape;
+        const g = module.geometry(shape);
+        const loaded = this.isLoaded(module);
+        const init: InitUse = loaded ? { semantics: undefined, label: 'loaded from a checkpoint', explicit: false, acceptedDefault: false } : module.init;
+        return {
+          t: 'tensor',
+          tensor: trace.layer(x, {
+            op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
+            frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
+            activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
+          }, g.outShape),
+        };
+      }
+      case 'activation':
+        return { t: 'tensor', tensor: trace.activation(x, module.use, module.span) };
+      case 'norm':
+        return { t: 'tensor', tensor: trace.norm(x, module.normKind, module.span) };
+      case 'dropout':
+        if (module.rate === undefined || !(module.rate >= 0 && module.rate < 1)) return { t: 'tensor', tensor: trace.opaque(x) };
+        return { t: 'tensor', tensor: trace.dropout(x, { op: 'dropout', rate: module.rate, alpha: module.alpha, span: module.span, kindSpan: module.kindSpan }) };
+      case 'flatten':
+        return { t: 'tensor', tensor: trace.flatten(x, module.span) };
+      case 'pass':
+        return { t: 'tensor', tensor: trace.passThrough(x, module.reshape(x.shape)) };
+      case 'sequence': {
+        let r: RValue = input;
+        for (const item of module.items) {
+          if (r?.t !== 'tensor') return undefined;
+          r = this.applyModule(item, r, frame, undefined);
+        }
+        return r;
+      }
+      case 'instance':
+        return this.forward(module, x, frame.depth + 1, trace);
+      case 'list':
+      case 'opaque':
+        return { t: 'tensor', tensor: trace.opaque(x) };
+    }
+  }
+
+  /** Traces an instance's forward method with `x` as its input. */
+  forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace): RValue {
+    const cls = this.classes.get(instance.className);
+    const method = cls?.methods.get('forward') ?? cls?.methods.get('__call__') ?? cls?.methods.get('call');
+    if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
+    const scope = new Scope(instance.scope);
+    bindParameters(method, scope, this.moduleScope);
+    bindAssignments(bodyOf(method), scope);
+    const frame = new Frame(scope, instance, trace, false, depth);
+    const params = (method.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
+    const first = params[0];
+    const firstName = first ? (first.type === 'identifier' ? first.text : (first.childForFieldName('name') ?? first.namedChild(0))?.text) : undefined;
+    if (firstName === undefined) return { t: 'tensor', tensor: trace.opaque(x) };
+    frame.env.set(firstName, { t: 'tensor', tensor: x });
+    // Flax @nn.compact: layers are built inline, so the method is both constructor and forward.
+    const outputs: Tensor[] = [];
+    this.run(bodyOf(method), frame, outputs);
+    if (outputs.length === 1) return { t: 'tensor', tensor: outputs[0]! };
+    if (outputs.length === 0) return { t: 'tensor', tensor: trace.opaque(x) };
+    return { t: 'tensor', tensor: trace.merge(outputs, undefined) };
+  }
+
+  private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    if (fn.definition.type === 'lambda') return undefined;
+    const scope = new Scope(fn.self ? fn.self.scope : this.moduleScope);
+    bindParameters(fn.definition, scope, this.moduleScope);
+    this.bindArguments(fn.definition, call, scope, frame);
+    bindAssignments(bodyOf(fn.definition), scope);
+    const inner = new Frame(scope, fn.self, frame.trace, frame.shared, frame.depth + 1);
+    const params = (fn.definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
+    args.forEach((value, i) => {
+      const param = params[i];
+      const name = param ? (param.type === 'identifier' ? param.text : (param.childForFieldName('name') ?? param.namedChild(0))?.text) : undefined;
+      if (name !== undefined) inner.env.set(name, value);
+    });
+    const outputs: Tensor[] = [];
+    const returned: RValue[] = [];
+    // Builder functions return modules (keras models); forward helpers return tensors.
+    for (const statement of bodyOf(fn.definition)) {
+      if (statement.type === 'return_statement' && statement.namedChild(0)) {
+        returned.push(this.expression(statement.namedChild(0)!, inner));
+        break;
+      }
+      this.run([statement], inner, outputs);
+    }
+    return returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
+  }
+
+  // ── initialisation ─────────────────────────────────────────────────────
+
+  isLoaded(module: ModuleValue): boolean {
+    for (const m of this.loaded) {
+      if (m === module) return true;
+      if ((m.kind === 'instance' || m.kind === 'sequence' || m.kind === 'list') && allModules(m).includes(module)) return true;
+    }
+    return false;
+  }
+
+  /** The weight layers an expression like `self.fc1.weight`, `m.weight.data`, `model[0].weight` refers to. */
+  private weightTarget(node: Node, frame: Frame): WeightModule[] {
+    let n = node;
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    if (n.type !== 'attribute') return [];
+    const attr = n.childForFieldName('attribute')?.text;
+    const owner = this.expression(n.childForFieldName('object')!, frame);
+    if (attr !== 'weight' || owner?.t !== 'module' || owner.module.kind !== 'weight') return [];
+    return [owner.module];
+  }
+
+  private torchInit(call: CallParts, canonical: string, frame: Frame): void {
+    const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
+    if (!first) return;
+    const read = readTorchInitCall(call, canonical, frame.scope, this.imports);
+    if (read === 'not-init') return;
+    this.setInit(this.weightTarget(first, frame), first, read, call.node, frame);
+  }
+
+  private setInit(targets: readonly WeightModule[], targetNode: Node, read: InitRead, callNode: Node, frame: Frame): void {
+    if (!/\.weight(\.data)?$/.test(targetNode.text)) return;
+    for (const module of targets) {
+      const count = (this.initApplications.get(callNode.startIndex) ?? 0) + 1;
+      this.initApplications.set(callNode.startIndex, count);
+      module.init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(callNode) };
+      const fixes = module.torchFixes;
+      if (fixes) {
+        fixes.sharedInit = frame.shared;
+        // Read when a fix is built, after the whole file ran: a call in a loop sets several layers.
+        const applications = this.initApplications;
+        const start = callNode.startIndex;
+        const weight = /\.data$/.test(targetNode.text) || callNode.childForFieldName('function')?.type === 'attribute' && callNode.childForFieldName('function')?.childForFieldName('object')?.text === targetNode.text
+          ? targetNode.text.replace(/\.data$/, '') : undefined;
+        fixes.initCall = callNode.type === 'call' ? torchInitSite(callNode, () => applications.get(start) ?? 0, weight) : undefined;
+      }
+    }
+  }
+
+  private unknownInit(module: ModuleValue, call: Node): void {
+    if (module.kind !== 'weight') return;
+    module.init = { semantics: undefined, label: 'set by a function InitWise cannot follow', explicit: true, acceptedDefault: false, span: spanOf(call) };
+    if (module.torchFixes) module.torchFixes.sharedInit = true;
+  }
+
+  /** `module.apply(fn)`: fn runs on every sub-module, children first (PyTorch order), then the module itself. */
+  private applyFunction(root: ModuleValue, fn: Extract<RValue, { t: 'function' }>, frame: Frame): void {
+    const definition = fn.definition;
+    const params = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
+    const param = params[0];
+    const name = param ? (param.type === 'identifier' ? param.text : (param.childForFieldName('name') ?? param.namedChild(0))?.text) : undefined;
+    if (name === undefined) return;
+    const modules = allModules(root).reverse();
+    for (const module of modules) {
+      const scope = new Scope(fn.scope);
+      scope.bindValue(name, module.record);
+      const inner = new Frame(scope, fn.self, undefined, true, frame.depth + 1);
+      inner.env.set(name, { t: 'module', module });
+      if (definition.type === 'lambda') {
+        const body = definition.childForFieldName('body');
+        if (body) this.expression(body, inner);
+      } else {
+        bindAssignments(bodyOf(definition), scope);
+        this.run(bodyOf(definition), inner, undefined);
+      }
+    }
+  }
+}
+
+function tensorsOf(r: RValue): Tensor[] {
+  if (r?.t === 'tensor') return [r.tensor];
+  if (r?.t === 'list') return r.items.flatMap(tensorsOf);
+  return [];
+}
+
+function childrenOf(module: ModuleValue): ModuleValue[] {
+  if (module.kind === 'sequence' || module.kind === 'list') return [...module.items];
+  if (module.kind === 'instance') return [...module.attributes.values()];
+  return [];
+}
+
+/** A Keras shape tuple with None for unknown sizes. */
+function shapeOf(value: Value | undefined): number[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: number[] = [];
+  for (const v of value as readonly Value[]) {
+    if (v === null) out.push(NaN);
+    else if (isNumber(v) && Number.isInteger(v) && v >= 1) out.push(v);
+    else return undefined;
+  }
+  return out;
+}
+

@@ -1,0 +1,81 @@
+/**
+ * What model code builds, as values the interpreter passes around: framework layers
+ * (weight layers with their geometry, activations, normalisation, dropout, reshapes),
+ * containers (Sequential, ModuleList, Python lists) and instances of the file's own
+ * module classes. Weight layers keep mutable init state: `nn.init.*_` calls and
+ * `apply(fn)` set it after construction, in program order.
+ */
+import type { ActivationUse, Fans, Framework, InitUse, NormOp, WeightLayerKind, FixBuilder } from '../../ir';
+import type { Span } from '../../text';
+import type { TorchFixBuilder } from './fixBuilder';
+import type { Node } from './syntax';
+import type { RecordValue, Scope } from './values';
+
+export interface Geometry {
+  readonly fans: Fans | undefined;
+  readonly frameworkFans: Fans | undefined;
+  readonly receptiveField: number;
+  readonly strideProduct: number;
+  /** Output shape without the batch axis (NaN for unknown sizes); undefined when nothing is known. */
+  readonly outShape: readonly number[] | undefined;
+}
+
+export interface WeightModule {
+  readonly kind: 'weight';
+  readonly framework: Framework;
+  readonly layerKind: WeightLayerKind;
+  /** Canonical class name, e.g. `torch.nn.Linear`, `keras.layers.Dense`. */
+  readonly className: string;
+  readonly call: Node;
+  readonly kindSpan: Span;
+  geometry(input: readonly number[] | undefined): Geometry;
+  readonly activation: ActivationUse | 'unknown';
+  init: InitUse;
+  biasVariance: number;
+  readonly fixes: FixBuilder;
+  readonly torchFixes?: TorchFixBuilder;
+  /** Attributes init code may read (`m.out_channels`, `m.kernel_size`, `m.__class__.__name__`). */
+  readonly record: RecordValue;
+}
+
+export interface InstanceModule {
+  readonly kind: 'instance';
+  readonly className: string;
+  readonly definition: Node;
+  readonly framework: Framework;
+  readonly attributes: Map<string, ModuleValue>;
+  /** Where the class's methods read `self.X` constants and constructor arguments. */
+  readonly scope: Scope;
+  readonly record: RecordValue;
+}
+
+export type ModuleValue =
+  | WeightModule
+  | InstanceModule
+  | { readonly kind: 'activation'; readonly use: ActivationUse | 'unknown'; readonly span: Span; readonly className: string; readonly record: RecordValue }
+  | { readonly kind: 'norm'; readonly normKind: NormOp['kind']; readonly span: Span; readonly className: string; readonly record: RecordValue }
+  | { readonly kind: 'dropout'; readonly rate: number | undefined; readonly alpha: boolean; readonly span: Span; readonly kindSpan: Span; readonly className: string; readonly record: RecordValue }
+  | { readonly kind: 'flatten'; readonly span: Span; readonly className: string; readonly record: RecordValue }
+  /** Keeps the scale question unchanged (pooling, identity, reshape); may change the shape. */
+  | { readonly kind: 'pass'; readonly reshape: (shape: readonly number[] | undefined) => readonly number[] | undefined; readonly className: string; readonly record: RecordValue }
+  | { readonly kind: 'sequence'; readonly items: readonly ModuleValue[]; readonly className: string; readonly record: RecordValue;
+      /** Keras: the shape a leading `keras.Input(shape=...)` declares. */
+      readonly inputShape?: readonly number[] }
+  | { readonly kind: 'list'; readonly items: readonly ModuleValue[]; readonly className: string; readonly record: RecordValue }
+  /** A module the analysis cannot see into (another file, a ConvTranspose, attention). */
+  | { readonly kind: 'opaque'; readonly className: string; readonly record: RecordValue };
+
+export function classRecord(className: string, attributes: Record<string, import('./values').Value> = {}): RecordValue {
+  const name = className.split('.').pop() ?? className;
+  const klass: RecordValue = { attributes: new Map([['__name__', name]]) };
+  return { attributes: new Map<string, import('./values').Value>([['__class__', klass], ...Object.entries(attributes)]) };
+}
+
+/** Every module in a tree, parents before children (what `apply` and `modules()` visit). */
+export function allModules(root: ModuleValue, out: ModuleValue[] = [], depth = 0): ModuleValue[] {
+  if (depth > 64) return out;
+  out.push(root);
+  if (root.kind === 'sequence' || root.kind === 'list') for (const item of root.items) allModules(item, out, depth + 1);
+  if (root.kind === 'instance') for (const child of root.attributes.values()) allModules(child, out, depth + 1);
+  return out;
+}

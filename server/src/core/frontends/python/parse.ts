@@ -1,0 +1,184 @@
+/**
+ * The Python frontend's entry point: Keras (Sequential, functional, subclassed), PyTorch
+ * (nn.Module, nn.Sequential) and Flax (linen, nnx) model code, read with tree-sitter and
+ * run through a small abstract interpreter (interpreter.ts). Networks are the file's
+ * root module classes (instantiated where the file instantiates them, else with their
+ * default arguments), Sequential containers and functional models built at module level
+ * or in builder functions. A file with syntax errors is analysed as far as it parses.
+ */
+import type { Parser } from 'web-tree-sitter';
+import type { Finding } from '../../findings';
+import type { Network } from '../../ir';
+import type { FrontendResult } from '../types';
+import { Imports } from './imports';
+import { Frame, Interpreter } from './interpreter';
+import type { ModuleValue } from './modules';
+import { pythonDropoutFixes } from './fixBuilder';
+import { bodyOf, definitionOf, type Node, spanOf } from './syntax';
+import { Trace } from './trace';
+import { bindAssignments, bindParameters, Scope } from './values';
+import type { Span } from '../../text';
+
+/** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
+const MAX_SOURCE_LENGTH = 5_000_000;
+
+export function parsePython(text: string, parser: Parser): FrontendResult {
+  const dropoutFixes = pythonDropoutFixes(text);
+  if (text.length > MAX_SOURCE_LENGTH) return { networks: [], findings: [], dropoutFixes };
+  const tree = parser.parse(text);
+  if (!tree) return { networks: [], findings: [], dropoutFixes };
+  try {
+    const root = tree.rootNode;
+    const networks = readNetworks(root, text);
+    const findings: Finding[] = [];
+    if (networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
+    return { networks, findings, dropoutFixes };
+  } finally {
+    tree.delete();
+  }
+}
+
+function frameworkImported(root: Node): boolean {
+  return new Imports(root).frameworks.size > 0;
+}
+
+/** IW001 at the first syntax error, when it leaves no model readable. */
+function unreadable(root: Node, text: string): Finding {
+  const error = firstError(root) ?? root;
+  let end = error.endIndex;
+  const lineEnd = text.indexOf('\n', error.startIndex);
+  if (lineEnd >= 0 && end > lineEnd) end = lineEnd;
+  if (end <= error.startIndex) end = Math.min(text.length, error.startIndex + 1);
+  const span: Span = { start: error.startIndex, end };
+  return {
+    code: 'IW001', severity: 'error', span,
+    message: 'Python syntax error here: InitWise cannot read the model code in this file until it parses.',
+    fixes: [], related: [],
+  };
+}
+
+function firstError(node: Node): Node | undefined {
+  if (node.isError || node.isMissing) return node;
+  for (const child of node.children) {
+    if (!child.hasError && !child.isMissing) continue;
+    const found = firstError(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The quote the file mostly uses in keyword arguments, for strings a fix writes. */
+function preferredQuote(text: string): string {
+  const single = text.match(/=\s*'/g)?.length ?? 0;
+  const double = text.match(/=\s*"/g)?.length ?? 0;
+  return single > double ? "'" : '"';
+}
+
+interface Candidate {
+  readonly name: string;
+  readonly span: Span;
+  readonly nameSpan: Span;
+  readonly module: ModuleValue;
+}
+
+function readNetworks(root: Node, text: string): Network[] {
+  const imports = new Imports(root);
+  const moduleScope = new Scope(undefined);
+  moduleScope.bindValue('__name__', '__main__');
+  bindAssignments(root.namedChildren, moduleScope);
+  const interp = new Interpreter(text, imports, moduleScope, root, preferredQuote(text));
+  if (interp.classes.size === 0 && imports.frameworks.size === 0) return [];
+
+  const candidates: Candidate[] = [];
+  const scripts: Trace[] = [];
+  // The module body, then each top-level function (builders like `def build_model(): ...`).
+  const runScript = (statements: readonly Node[], scope: Scope) => {
+    const trace = new Trace();
+    const frame = new Frame(scope, undefined, trace, false, 0);
+    interp.run(statements, frame, []);
+    scripts.push(trace);
+    collect(frame, statements, candidates);
+  };
+  runScript(root.namedChildren, moduleScope);
+  for (const statement of root.namedChildren) {
+    const def = definitionOf(statement);
+    if (def.type !== 'function_definition') continue;
+    const scope = new Scope(moduleScope);
+    bindParameters(def, scope, moduleScope);
+    bindAssignments(bodyOf(def), scope);
+    runScript(bodyOf(def), scope);
+  }
+
+  // Root classes nobody instantiated: analysed with their default arguments.
+  const instantiated = new Set(candidates.map((c) => (c.module.kind === 'instance' ? c.module.className : '')));
+  for (const cls of interp.classes.values()) {
+    if (instantiated.has(cls.name) || interp.nested.has(cls.name)) continue;
+    const nameNode = cls.definition.childForFieldName('name')!;
+    const module = interp.instantiate(cls, undefined, undefined);
+    candidates.push({ name: cls.name, span: { start: cls.definition.startIndex, end: nameNode.endIndex }, nameSpan: spanOf(nameNode), module });
+  }
+
+  const networks: Network[] = [];
+  const seen = new Set<ModuleValue>();
+  for (const candidate of candidates) {
+    if (seen.has(candidate.module) || (candidate.module.kind === 'instance' && interp.nested.has(candidate.module.className))) continue;
+    seen.add(candidate.module);
+    const network = trace(interp, candidate);
+    if (network && network.layers.length > 0) networks.push(network);
+  }
+  return dedupe(networks);
+}
+
+/** Models a script leaves in its variables: containers, instances of the file's classes, functional models. */
+function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): void {
+  for (const [name, value] of frame.env) {
+    if (value?.t !== 'module' || name.includes('.')) continue;
+    const module = value.module;
+    if (module.kind !== 'sequence' && module.kind !== 'instance' && !(module.kind === 'opaque' && module.className.endsWith('Model'))) continue;
+    const statement = statements.find((s) => s.type === 'expression_statement' && s.namedChild(0)?.type === 'assignment' &&
+      s.namedChild(0)!.childForFieldName('left')?.text === name);
+    const left = statement?.namedChild(0)?.childForFieldName('left');
+    const span = statement ? spanOf(statement) : { start: 0, end: 0 };
+    out.push({ name, span: firstLine(span, frame), nameSpan: left ? spanOf(left) : span, module });
+  }
+}
+
+function firstLine(span: Span, _frame: Frame): Span {
+  return span;
+}
+
+function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
+  const module = candidate.module;
+  const framework = frameworkOf(module);
+  const meta = {
+    name: candidate.name, span: candidate.span, nameSpan: candidate.nameSpan, framework,
+    inputShape: undefined, pretrained: interp.isLoaded(module),
+  };
+  const functional = interp.functional.get(module);
+  if (functional) return functional.trace.finish(functional.outputs, meta);
+  const t = new Trace();
+  const frame = new Frame(new Scope(interp.moduleScope), undefined, t, false, 0);
+  const input = t.input(module.kind === 'sequence' ? module.inputShape : undefined);
+  const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
+  return t.finish(out?.t === 'tensor' ? [out.tensor] : [], { ...meta, inputShape: module.kind === 'sequence' ? module.inputShape : undefined });
+}
+
+function frameworkOf(module: ModuleValue): Network['framework'] {
+  if (module.kind === 'instance') return module.framework;
+  if (module.kind === 'weight') return module.framework;
+  const name = module.className;
+  if (name.startsWith('torch')) return 'pytorch';
+  if (name.startsWith('flax')) return 'flax';
+  return 'keras';
+}
+
+/** The same layers reached twice (a builder function called at module level) are one network. */
+function dedupe(networks: readonly Network[]): Network[] {
+  const seen = new Set<string>();
+  return networks.filter((n) => {
+    const key = n.layers.map((l) => l.span.start).join(',');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

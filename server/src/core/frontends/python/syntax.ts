@@ -1,0 +1,119 @@
+/**
+ * Small helpers over tree-sitter-python nodes. The engine only uses node objects the
+ * host's parser produced (type imports only). Offsets are UTF-16 code units, as
+ * web-tree-sitter reports them for JavaScript strings, so they are Spans as they are.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { Span } from '../../text';
+
+export type { Node };
+
+export function spanOf(node: Node): Span {
+  return { start: node.startIndex, end: node.endIndex };
+}
+
+/** A call's pieces: the callee, positional arguments and keyword arguments by name. */
+export interface CallParts {
+  readonly node: Node;
+  readonly callee: Node;
+  readonly positional: readonly Node[];
+  readonly keywords: ReadonlyMap<string, { readonly name: Node; readonly value: Node; readonly pair: Node }>;
+  /** `*args` / `**kwargs` present: the argument list cannot be read completely. */
+  readonly spread: boolean;
+  readonly args: Node;
+}
+
+export function callParts(node: Node): CallParts | undefined {
+  if (node.type !== 'call') return undefined;
+  const callee = node.childForFieldName('function');
+  const args = node.childForFieldName('arguments');
+  if (!callee || !args || args.type !== 'argument_list') return undefined;
+  const positional: Node[] = [];
+  const keywords = new Map<string, { name: Node; value: Node; pair: Node }>();
+  let spread = false;
+  for (const child of args.namedChildren) {
+    if (child.type === 'keyword_argument') {
+      const name = child.childForFieldName('name');
+      const value = child.childForFieldName('value');
+      if (name && value) keywords.set(name.text, { name, value, pair: child });
+    } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
+      spread = true;
+      if (child.type === 'list_splat') positional.push(child);
+    } else if (child.type !== 'comment') {
+      positional.push(child);
+    }
+  }
+  return { node, callee, positional, keywords, spread, args };
+}
+
+/** The i-th positional argument, or the keyword argument `name`. */
+export function argument(call: CallParts, index: number, name: string): Node | undefined {
+  return call.keywords.get(name)?.value ?? (index >= 0 ? call.positional[index] : undefined);
+}
+
+/** `a.b.c` as written (identifiers and attributes only); undefined for anything else. */
+export function dottedName(node: Node): string | undefined {
+  if (node.type === 'identifier') return node.text;
+  if (node.type === 'attribute') {
+    const object = node.childForFieldName('object');
+    const attribute = node.childForFieldName('attribute');
+    if (!object || !attribute) return undefined;
+    const base = dottedName(object);
+    return base === undefined ? undefined : `${base}.${attribute.text}`;
+  }
+  return undefined;
+}
+
+/** The value of a plain string literal (no f-string interpolation, no concatenation). */
+export function stringValue(node: Node): string | undefined {
+  if (node.type !== 'string') return undefined;
+  let out = '';
+  for (const child of node.namedChildren) {
+    if (child.type === 'string_content') out += child.text;
+    else if (child.type === 'interpolation') return undefined;
+    else if (child.type === 'escape_sequence') return undefined;
+  }
+  return out;
+}
+
+/** The quote a string literal uses (`"` or `'`), for writing new strings in the file's style. */
+export function quoteOf(node: Node): string {
+  const start = node.firstChild;
+  const text = start?.text ?? '"';
+  return text.includes("'") ? "'" : '"';
+}
+
+/** The body statements of a class or function definition. */
+export function bodyOf(definition: Node): readonly Node[] {
+  const body = definition.childForFieldName('body');
+  return body ? body.namedChildren : [];
+}
+
+/** Unwraps `decorated_definition` to the definition it decorates. */
+export function definitionOf(node: Node): Node {
+  if (node.type === 'decorated_definition') return node.childForFieldName('definition') ?? node;
+  return node;
+}
+
+/** The expression of an expression statement, unwrapped from parentheses. */
+export function unparen(node: Node): Node {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
+  return n;
+}
+
+/** Leading whitespace of the line that contains `offset`. */
+export function indentationAt(source: string, offset: number): string {
+  let start = offset;
+  while (start > 0 && source[start - 1] !== '\n' && source[start - 1] !== '\r') start--;
+  let end = start;
+  while (end < source.length && (source[end] === ' ' || source[end] === '\t')) end++;
+  return source.slice(start, end);
+}
+
+/** Offset just past the end of the line containing `offset` (before its line break). */
+export function lineEndAt(source: string, offset: number): number {
+  let end = offset;
+  while (end < source.length && source[end] !== '\n' && source[end] !== '\r') end++;
+  return end;
+}

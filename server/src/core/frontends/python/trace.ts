@@ -1,0 +1,196 @@
+/**
+ * Builds a network from what the model code does to a tensor, in evaluation order:
+ * layers, activations, normalisation, dropout, flattening, residual sums. Data flow
+ * decides each layer's consumer (the activation its output reaches, past normalisation
+ * and dropout), which layers end a branch (their output feeds a sum or the model's
+ * output), and the op sequence the simulation runs. Whatever is not understood (a call
+ * to an unknown function, a concatenation) makes the consumers it hides unknown.
+ */
+import type {
+  ActivationUse, DropoutOp, Network, NormOp, Op, WeightLayer,
+} from '../../ir';
+import type { Span } from '../../text';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type MutableWeightLayer = Mutable<WeightLayer>;
+
+/** A layer before data flow has decided its index, consumer and branch position. */
+export type LayerDraft = Omit<WeightLayer, 'index' | 'consumer' | 'normalizedBeforeActivation' | 'isLastInBranch'>;
+
+interface Chain {
+  readonly op: Op;
+  readonly parent: Chain | undefined;
+  readonly depth: number;
+}
+
+interface Pending {
+  readonly layer: MutableWeightLayer;
+  readonly normalized: boolean;
+}
+
+/** What the analysis knows about one tensor value of the model code. */
+export interface Tensor {
+  readonly chain: Chain | undefined;
+  /** Linear layer outputs that reach this value without passing a nonlinearity yet. */
+  readonly pending: readonly Pending[];
+  /** Shape without the batch axis (features last for Keras/Flax), when known. */
+  readonly shape: readonly number[] | undefined;
+  /** Something not understood happened on the way: the op sequence is incomplete. */
+  readonly broken: boolean;
+  /** The weight layers whose output reaches this value with no other weight layer in between. */
+  readonly sources: readonly MutableWeightLayer[];
+}
+
+const LINEAR: ActivationUse = { name: 'linear', explicit: false };
+
+export class Trace {
+  readonly layers: MutableWeightLayer[] = [];
+  private readonly unconsumed = new Set<MutableWeightLayer>();
+  private readonly callCounts = new Map<number, number>();
+
+  input(shape: readonly number[] | undefined): Tensor {
+    return { chain: undefined, pending: [], shape, broken: false, sources: [] };
+  }
+
+  layer(input: Tensor, draft: LayerDraft, outShape: readonly number[] | undefined): Tensor {
+    this.resolve(input.pending, LINEAR);
+    const instance = this.callCounts.get(draft.span.start) ?? 0;
+    this.callCounts.set(draft.span.start, instance + 1);
+    const layer: MutableWeightLayer = {
+      ...draft,
+      index: this.layers.length,
+      consumer: draft.activation,
+      normalizedBeforeActivation: false,
+      isLastInBranch: false,
+      repeatInstance: draft.repeatInstance + instance,
+    };
+    this.layers.push(layer);
+    const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
+    if (!fusedNonlinear) this.unconsumed.add(layer);
+    return {
+      chain: push(input.chain, layer),
+      pending: fusedNonlinear ? [] : [{ layer, normalized: false }],
+      shape: outShape,
+      broken: input.broken,
+      sources: [layer],
+    };
+  }
+
+  activation(input: Tensor, use: ActivationUse | 'unknown', span: Span): Tensor {
+    if (use === 'unknown') return this.opaque(input);
+    this.resolve(input.pending, use);
+    return { ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [] };
+  }
+
+  norm(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
+    return {
+      ...input,
+      chain: push(input.chain, { op: 'norm', kind, span }),
+      pending: input.pending.map((p) => ({ layer: p.layer, normalized: true })),
+    };
+  }
+
+  dropout(input: Tensor, op: DropoutOp): Tensor {
+    return { ...input, chain: push(input.chain, op) };
+  }
+
+  flatten(input: Tensor, span: Span): Tensor {
+    const shape = input.shape?.reduce((a, b) => a * b, 1);
+    return { ...input, chain: push(input.chain, { op: 'flatten', span }), shape: shape === undefined ? undefined : [shape] };
+  }
+
+  /** A step that keeps the signal's scale questions unchanged (pooling, reshape); may change the shape. */
+  passThrough(input: Tensor, shape: readonly number[] | undefined): Tensor {
+    return { ...input, shape };
+  }
+
+  /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
+  opaque(input: Tensor): Tensor {
+    this.resolve(input.pending, 'unknown');
+    return { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [] };
+  }
+
+  /**
+   * y = a + b. When one side is the other's input (an identity shortcut) this is a
+   * residual op over the other side's steps; the layers feeding the sum end their branch.
+   */
+  add(a: Tensor, b: Tensor, span: Span): Tensor {
+    for (const layer of [...a.sources, ...b.sources]) layer.isLastInBranch = true;
+    this.resolve([...a.pending, ...b.pending], LINEAR);
+    const prefix = commonPrefix(a.chain, b.chain);
+    const shape = a.shape ?? b.shape;
+    if (a.broken || b.broken) return { chain: prefix, pending: [], shape, broken: true, sources: [] };
+    const bodyA = opsBetween(prefix, a.chain);
+    const bodyB = opsBetween(prefix, b.chain);
+    if (bodyA.length > 0 && bodyB.length > 0) return { chain: prefix, pending: [], shape, broken: true, sources: [] };
+    const body = bodyA.length > 0 ? bodyA : bodyB;
+    return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending: [], shape, broken: false, sources: [] };
+  }
+
+  /** Several values merged in a way the simulation cannot follow (concatenation, products). */
+  merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
+    for (const t of inputs) this.resolve(t.pending, 'unknown');
+    return { chain: inputs[0]?.chain, pending: [], shape, broken: true, sources: [] };
+  }
+
+  /**
+   * The finished network. Layers whose output reached the model's output unconsumed
+   * end their branch. The op sequence is the output's; when it is incomplete (something
+   * opaque, a merge, several outputs) the network carries no ops and is not simulated.
+   */
+  finish(outputs: readonly Tensor[], meta: Pick<Network, 'name' | 'span' | 'nameSpan' | 'framework' | 'inputShape' | 'pretrained'>): Network {
+    for (const t of outputs) {
+      for (const layer of t.sources) layer.isLastInBranch = true;
+      for (const p of t.pending) if (p.normalized) p.layer.normalizedBeforeActivation = true;
+    }
+    for (const layer of this.unconsumed) layer.isLastInBranch = true;
+    let ops: Op[] = [];
+    const output = outputs.length === 1 ? outputs[0] : undefined;
+    if (output && !output.broken) {
+      ops = opsBetween(undefined, output.chain);
+      if (countLayers(ops) !== this.layers.length) ops = [];
+    }
+    return { ...meta, ops, layers: this.layers };
+  }
+
+  private resolve(pending: readonly Pending[], consumer: ActivationUse | 'unknown'): void {
+    for (const p of pending) {
+      this.unconsumed.delete(p.layer);
+      p.layer.consumer = consumer;
+      if (p.normalized) p.layer.normalizedBeforeActivation = true;
+    }
+  }
+}
+
+function push(chain: Chain | undefined, op: Op): Chain {
+  return { op, parent: chain, depth: (chain?.depth ?? 0) + 1 };
+}
+
+function commonPrefix(a: Chain | undefined, b: Chain | undefined): Chain | undefined {
+  let x = a;
+  let y = b;
+  while (x && y && x.depth > y.depth) x = x.parent;
+  while (x && y && y.depth > x.depth) y = y.parent;
+  if (!x || !y) return undefined;
+  while (x && y && x !== y) {
+    x = x.parent;
+    y = y.parent;
+  }
+  return x;
+}
+
+/** The ops from just after `from` up to and including `to`, in forward order. */
+function opsBetween(from: Chain | undefined, to: Chain | undefined): Op[] {
+  const out: Op[] = [];
+  for (let c = to; c && c !== from; c = c.parent) out.push(c.op);
+  return out.reverse();
+}
+
+function countLayers(ops: readonly Op[]): number {
+  let n = 0;
+  for (const op of ops) {
+    if (op.op === 'layer') n++;
+    else if (op.op === 'residual') n += countLayers(op.body);
+  }
+  return n;
+}

@@ -1,0 +1,267 @@
+/**
+ * Constant folding for widths, rates and initializer arguments: literals, simple
+ * arithmetic, tuples, `math.sqrt`, module-level constants, default argument values and
+ * attributes assigned in `__init__`. Anything else is unknown (undefined), and a layer
+ * whose widths are unknown is not judged (spec/rules.md, "precision").
+ */
+import { callParts, dottedName, type Node, stringValue } from './syntax';
+
+/** A record with named attributes, e.g. the layer an init function receives as `m`. */
+export interface RecordValue {
+  readonly attributes: ReadonlyMap<string, Value>;
+}
+
+export type Value = number | string | boolean | null | readonly Value[] | RecordValue;
+
+type Binding = { readonly node: Node; readonly scope: Scope } | { readonly value: Value | undefined };
+
+/** Deep enough for real arithmetic chains, shallow enough to stop any cycle quickly. */
+const MAX_DEPTH = 40;
+
+export class Scope {
+  private readonly bindings = new Map<string, Binding>();
+  private readonly assignedTwice = new Set<string>();
+
+  constructor(readonly parent: Scope | undefined) {}
+
+  /** Binds `name` to an expression evaluated lazily in `scope`; a second assignment makes it unknown. */
+  bindExpression(name: string, node: Node, scope: Scope): void {
+    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    this.bindings.set(name, { node, scope });
+  }
+
+  bindValue(name: string, value: Value | undefined): void {
+    this.bindings.set(name, { value });
+  }
+
+  /** The binding a name has here or in an enclosing scope. */
+  lookup(name: string): Binding | undefined {
+    if (this.assignedTwice.has(name)) return { value: undefined };
+    return this.bindings.get(name) ?? this.parent?.lookup(name);
+  }
+
+  /** The expression a name is bound to (for reading `act = nn.ReLU` or `init = HeNormal()` through variables). */
+  expressionOf(name: string): { node: Node; scope: Scope } | undefined {
+    const binding = this.lookup(name);
+    return binding && 'node' in binding ? binding : undefined;
+  }
+}
+
+/**
+ * Binds every simple `NAME = expr` and `self.NAME = expr` of a block (module level, a
+ * function body) in `scope`, descending into if/with/try blocks but not into nested
+ * functions or classes.
+ */
+export function bindAssignments(statements: readonly Node[], scope: Scope, depth = 0): void {
+  for (const statement of statements) {
+    if (statement.type === 'expression_statement') {
+      const assignment = statement.namedChild(0);
+      if (assignment?.type !== 'assignment') continue;
+      const left = assignment.childForFieldName('left');
+      const right = assignment.childForFieldName('right');
+      if (!left || !right) continue;
+      const name = dottedName(left);
+      if (name !== undefined) scope.bindExpression(name, right, scope);
+    } else if (depth < 4 && (statement.type === 'if_statement' || statement.type === 'with_statement' ||
+      statement.type === 'try_statement' || statement.type === 'block' || statement.type === 'else_clause' ||
+      statement.type === 'elif_clause' || statement.type === 'except_clause' || statement.type === 'finally_clause')) {
+      bindAssignments(statement.namedChildren, scope, depth + 1);
+    }
+  }
+}
+
+/** Binds a function's parameters: defaults are read in `outer`; parameters without one are unknown. */
+export function bindParameters(definition: Node, scope: Scope, outer: Scope): void {
+  const parameters = definition.childForFieldName('parameters');
+  if (!parameters) return;
+  for (const p of parameters.namedChildren) {
+    if (p.type === 'identifier') scope.bindValue(p.text, undefined);
+    else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
+      const name = p.childForFieldName('name');
+      const value = p.childForFieldName('value');
+      if (name && value) scope.bindExpression(name.text, value, outer);
+    } else if (p.type === 'typed_parameter') {
+      const name = p.namedChild(0);
+      if (name?.type === 'identifier') scope.bindValue(name.text, undefined);
+    }
+  }
+}
+
+export function isNumber(value: Value | undefined): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isRecord(value: Value | undefined): value is RecordValue {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  switch (node.type) {
+    case 'integer': {
+      const text = node.text.replace(/_/g, '').toLowerCase();
+      const n = text.startsWith('0x') || text.startsWith('0o') || text.startsWith('0b') ? Number(text) : Number(text.replace(/[lj]$/, ''));
+      return Number.isFinite(n) ? n : undefined;
+    }
+    case 'float': {
+      const n = Number(node.text.replace(/_/g, ''));
+      return Number.isFinite(n) ? n : undefined;
+    }
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'none':
+      return null;
+    case 'string':
+      return stringValue(node);
+    case 'parenthesized_expression': {
+      const inner = node.namedChild(0);
+      return inner ? evaluate(inner, scope, depth + 1) : undefined;
+    }
+    case 'tuple':
+    case 'list': {
+      const items: Value[] = [];
+      for (const child of node.namedChildren) {
+        if (child.type === 'comment') continue;
+        const v = evaluate(child, scope, depth + 1);
+        if (v === undefined) return undefined;
+        items.push(v);
+      }
+      return items;
+    }
+    case 'identifier':
+    case 'attribute': {
+      const name = dottedName(node);
+      if (name !== undefined) {
+        const binding = scope.lookup(name);
+        if (binding) return 'node' in binding ? evaluate(binding.node, binding.scope, depth + 1) : binding.value;
+      }
+      if (node.type === 'attribute') {
+        if (name === 'math.pi' || name === 'np.pi' || name === 'numpy.pi') return Math.PI;
+        const object = node.childForFieldName('object');
+        const attribute = node.childForFieldName('attribute');
+        if (!object || !attribute) return undefined;
+        const base = evaluate(object, scope, depth + 1);
+        return isRecord(base) ? base.attributes.get(attribute.text) : undefined;
+      }
+      return undefined;
+    }
+    case 'unary_operator': {
+      const operand = node.childForFieldName('argument');
+      const op = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
+      const v = operand ? evaluate(operand, scope, depth + 1) : undefined;
+      if (!isNumber(v)) return undefined;
+      return op === '-' ? -v : op === '+' ? v : undefined;
+    }
+    case 'binary_operator':
+      return binary(node, scope, depth);
+    case 'subscript': {
+      const value = node.childForFieldName('value');
+      const index = node.childForFieldName('subscript');
+      if (!value || !index) return undefined;
+      const container = evaluate(value, scope, depth + 1);
+      if (index.type === 'slice') return sliceOf(container, index, scope, depth);
+      const i = evaluate(index, scope, depth + 1);
+      if (!Array.isArray(container) || !isNumber(i) || !Number.isInteger(i)) return undefined;
+      const items = container as readonly Value[];
+      return items[i < 0 ? items.length + i : i];
+    }
+    case 'call':
+      return callValue(node, scope, depth);
+    default:
+      return undefined;
+  }
+}
+
+/** `xs[a:b]` with constant bounds (step 1). */
+function sliceOf(container: Value | undefined, slice: Node, scope: Scope, depth: number): Value | undefined {
+  if (!Array.isArray(container)) return undefined;
+  const items = container as readonly Value[];
+  const parts: (number | undefined)[] = [undefined, undefined];
+  let part = 0;
+  for (const child of slice.children) {
+    if (child.type === ':') {
+      part++;
+      if (part > 1) return undefined;
+      continue;
+    }
+    const v = evaluate(child, scope, depth + 1);
+    if (!isNumber(v) || !Number.isInteger(v)) return undefined;
+    parts[part] = v;
+  }
+  const norm = (i: number | undefined, fallback: number) => (i === undefined ? fallback : i < 0 ? Math.max(0, items.length + i) : Math.min(i, items.length));
+  return items.slice(norm(parts[0], 0), norm(parts[1], items.length));
+}
+
+function binary(node: Node, scope: Scope, depth: number): Value | undefined {
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  const op = node.childForFieldName('operator')?.text;
+  if (!left || !right || !op) return undefined;
+  const a = evaluate(left, scope, depth + 1);
+  const b = evaluate(right, scope, depth + 1);
+  if (!isNumber(a) || !isNumber(b)) return undefined;
+  let r: number;
+  switch (op) {
+    case '+': r = a + b; break;
+    case '-': r = a - b; break;
+    case '*': r = a * b; break;
+    case '/': if (b === 0) return undefined; r = a / b; break;
+    case '//': if (b === 0) return undefined; r = Math.floor(a / b); break;
+    case '%': if (b === 0) return undefined; r = ((a % b) + b) % b; break;
+    case '**': r = a ** b; break;
+    default: return undefined;
+  }
+  return Number.isFinite(r) ? r : undefined;
+}
+
+function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
+  const call = callParts(node);
+  if (!call) return undefined;
+  const name = dottedName(call.callee);
+  const first = call.positional[0];
+  const arg = first ? evaluate(first, scope, depth + 1) : undefined;
+  switch (name) {
+    case 'math.sqrt': case 'np.sqrt': case 'numpy.sqrt': case 'jnp.sqrt': case 'sqrt':
+      return isNumber(arg) && arg >= 0 ? Math.sqrt(arg) : undefined;
+    case 'int':
+      return isNumber(arg) ? Math.trunc(arg) : undefined;
+    case 'float':
+      return isNumber(arg) ? arg : undefined;
+    case 'len':
+      return Array.isArray(arg) ? arg.length : undefined;
+    case 'max':
+    case 'min': {
+      const values = call.positional.map((p) => evaluate(p, scope, depth + 1));
+      if (values.length < 2 || !values.every(isNumber)) return undefined;
+      return name === 'max' ? Math.max(...values) : Math.min(...values);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A positive whole number (a width, a count), or undefined. */
+export function evaluateCount(node: Node | undefined, scope: Scope): number | undefined {
+  if (!node) return undefined;
+  const v = evaluate(node, scope);
+  return isNumber(v) && Number.isInteger(v) && v >= 1 ? v : undefined;
+}
+
+/** A kernel size or stride: an int (repeated `rank` times) or a tuple of ints. */
+export function evaluateSizes(node: Node | undefined, scope: Scope, rank: number, fallback: number | undefined): number[] | undefined {
+  if (!node) return fallback === undefined ? undefined : Array.from({ length: rank }, () => fallback);
+  const v = evaluate(node, scope);
+  if (isNumber(v) && Number.isInteger(v) && v >= 1) return Array.from({ length: rank }, () => v);
+  if (!Array.isArray(v)) return undefined;
+  const items = v as readonly Value[];
+  if (items.length !== rank) return undefined;
+  const sizes: number[] = [];
+  for (const x of items) {
+    if (!isNumber(x) || !Number.isInteger(x) || x < 1) return undefined;
+    sizes.push(x);
+  }
+  return sizes;
+  return undefined;
+}

@@ -1,0 +1,41 @@
+/**
+ * Loads web-tree-sitter and the tree-sitter-python grammar for the hosts (language
+ * server, CLI, tests, benchmarks). The engine stays pure: it only receives the
+ * initialised parser through AnalysisInput.python. Loading is asynchronous (WebAssembly
+ * compilation), so hosts do it once, before the first Python file is analysed.
+ *
+ * The two .wasm files cannot be bundled by esbuild; esbuild.mjs copies them next to the
+ * bundles in dist/. Run from source (tests via tsx), they are found in node_modules.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+// An import-equals makes esbuild bundle the package's CommonJS build: its ES module build
+// reads import.meta.url, which the CommonJS bundles in dist/ do not have.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import webTreeSitter = require('web-tree-sitter');
+import type { PythonSupport } from '../core/frontends/types';
+
+export const RUNTIME_WASM = 'web-tree-sitter.wasm';
+export const PYTHON_GRAMMAR_WASM = 'tree-sitter-python.wasm';
+
+/** The first existing file among the bundle's own folder and the installed packages. */
+function locate(file: string, packageEntry: string): string {
+  const besideBundle = path.join(__dirname, file);
+  if (fs.existsSync(besideBundle)) return besideBundle;
+  return require.resolve(packageEntry);
+}
+
+let loading: Promise<PythonSupport> | undefined;
+
+/** The Python parser, initialised once per process (later calls share the first load). */
+export function loadPythonSupport(): Promise<PythonSupport> {
+  loading ??= (async () => {
+    const runtime = locate(RUNTIME_WASM, 'web-tree-sitter/web-tree-sitter.wasm');
+    await webTreeSitter.Parser.init({ locateFile: () => runtime });
+    const language = await webTreeSitter.Language.load(locate(PYTHON_GRAMMAR_WASM, 'tree-sitter-python/tree-sitter-python.wasm'));
+    const parser = new webTreeSitter.Parser();
+    parser.setLanguage(language);
+    return { parser };
+  })();
+  return loading;
+}
