@@ -61,7 +61,7 @@ class Ctx implements vscode.Disposable {
       vscode.commands.registerCommand(CLIENT_COMMANDS.showSignalReport, (uri?: unknown, network?: unknown) => this.reports.show(uri, network)),
       vscode.commands.registerCommand(CLIENT_COMMANDS.fixAllInFile, () => fixAllInActiveFile()),
       vscode.commands.registerCommand(CLIENT_COMMANDS.restartServer, () => this.restart()),
-      vscode.commands.registerCommand(CLIENT_COMMANDS.showRuleDocs, (code?: unknown) => openRuleDocs(code)),
+      vscode.commands.registerCommand(CLIENT_COMMANDS.showRuleDocs, (code?: unknown) => openRuleDocs(code, this.context.extension.packageJSON)),
     );
   }
 

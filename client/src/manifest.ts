@@ -4,7 +4,8 @@
  * names a rule that does not exist; test/lsp/manifest.test.ts fails when package.json
  * drifts from this (and rewrites it under UPDATE_GOLDEN=1).
  *
- * Not bundled into the extension: VS Code reads the manifest, not this file.
+ * The extension bundles only rulesFromManifest() (esbuild drops the rest): VS Code
+ * reads the manifest, not this file.
  */
 import type { RuleMeta } from '../../server/src/core/rules/types';
 import { CLIENT_COMMANDS, CONFIGURATION_DEFAULTS, SEVERITY_LEVELS, SIMULATION_MODES } from '../../server/src/protocol';
@@ -24,6 +25,35 @@ export function commandContributions(): CommandContribution[] {
   ];
 }
 
+/** A rule as the client lists it (the *Open Rule Docs* picker), without loading the engine. */
+export interface RuleListing {
+  code: string;
+  name: string;
+  summary: string;
+}
+
+function severityDescription(rule: Pick<RuleMeta, 'name' | 'defaultSeverity' | 'summary'>): string {
+  return `\`${rule.name}\` (default: ${rule.defaultSeverity}). ${rule.summary}`;
+}
+
+/**
+ * The rules, read back from the installed manifest's per-rule severity settings, which
+ * configurationContribution() writes from the registry (test/client checks the round
+ * trip), so the client bundle does not carry the engine's rule modules.
+ */
+export function rulesFromManifest(packageJson: unknown): RuleListing[] {
+  const severity = (packageJson as { contributes?: { configuration?: { properties?: Record<string, { properties?: unknown }> } } })
+    ?.contributes?.configuration?.properties?.['initwise.severity']?.properties;
+  if (typeof severity !== 'object' || severity === null) return [];
+  const rules: RuleListing[] = [];
+  for (const [code, schema] of Object.entries(severity as Record<string, { markdownDescription?: unknown }>)) {
+    const description = typeof schema?.markdownDescription === 'string' ? schema.markdownDescription : '';
+    const match = /^`([^`]*)` \(default: [a-z]+\)\. ([\s\S]*)$/.exec(description);
+    rules.push({ code, name: match?.[1] ?? '', summary: match?.[2] ?? description });
+  }
+  return rules.sort((a, b) => a.code.localeCompare(b.code));
+}
+
 export function configurationContribution(rules: readonly RuleMeta[]): Record<string, unknown> {
   const severityProperties: Record<string, unknown> = {};
   for (const rule of [...rules].sort((a, b) => a.code.localeCompare(b.code))) {
@@ -31,7 +61,7 @@ export function configurationContribution(rules: readonly RuleMeta[]): Record<st
       type: 'string',
       enum: [...SEVERITY_LEVELS],
       default: rule.defaultSeverity,
-      markdownDescription: `\`${rule.name}\` (default: ${rule.defaultSeverity}). ${rule.summary}`,
+      markdownDescription: severityDescription(rule),
     };
   }
   return {
