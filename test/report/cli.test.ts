@@ -98,6 +98,31 @@ describe('initwise report (dist/cli.js)', function () {
     assert.deepEqual(all(doc, (el) => el.tag === 'h1').map((h) => h.text), ['deep', 'small', 'shapeless']);
   });
 
+  it('reads a PyTorch module from a .py file (the Python parser is loaded for it)', () => {
+    fs.writeFileSync(
+      path.join(dir, 'model.py'),
+      [
+        'import torch.nn as nn',
+        'import torch.nn.functional as F',
+        '',
+        'class Mlp(nn.Module):',
+        '    def __init__(self):',
+        '        super().__init__()',
+        '        self.fc1 = nn.Linear(128, 128)',
+        '        self.fc2 = nn.Linear(128, 10)',
+        '        nn.init.xavier_uniform_(self.fc1.weight)',
+        '',
+        '    def forward(self, x):',
+        '        return self.fc2(F.relu(self.fc1(x)))',
+        '',
+      ].join('\n'),
+    );
+    const run = initwise(['report', 'model.py'], dir);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Mlp \(pytorch\): signal ×\S+ over 2 layers · gradients ×\S+$/m);
+    assert.match(run.stdout, /^ {2}1 +7 +dense +128→128 +relu +xavier_uniform_\(\)/m);
+  });
+
   it('exits 2 with a one-line reason for usage errors, unknown networks, unreadable files and unwritable output', () => {
     const cases: [string[], RegExp][] = [
       [['report'], /^initwise: `initwise report` takes exactly one FILE/],

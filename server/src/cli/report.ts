@@ -92,7 +92,7 @@ export function runReport(argv: readonly string[], io: CliIo): number {
   }
 
   const settings = DEFAULT_SETTINGS;
-  const analysed = analyseFile({ absolutePath, displayPath: shown, languageId }, text, settings);
+  const analysed = analyseFile({ absolutePath, displayPath: shown, languageId }, text, settings, io.python);
   const { networks, simulations } = analysed.result;
   const selected = networks.map((network, i) => ({ network, i })).filter(({ network }) => options.network === undefined || network.name === options.network);
   if (selected.length === 0) {
