@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../server/src/core/analyze';
 import { applyEdits } from '../../server/src/core/fixes/applyEdits';
+import type { TextEdit } from '../../server/src/core/findings';
 import { RULES, ruleByCode } from '../../server/src/core/rules/registry';
 import { LineIndex } from '../../server/src/core/text';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
@@ -25,9 +26,14 @@ function fixtureFiles(): string[] {
   return out;
 }
 
-function codeLines(text: string, findings: ReturnType<typeof analyze>['findings']): string[] {
+function codeLines(text: string, findings: ReturnType<typeof analyze>['findings'], shift: (offset: number) => number = (o) => o): string[] {
   const index = new LineIndex(text);
-  return findings.map((f) => `${f.code}@${index.positionAt(f.span.start).line}`).sort();
+  return findings.map((f) => `${f.code}@${index.positionAt(shift(f.span.start)).line}`).sort();
+}
+
+/** Where an offset of the original text lands after the edits (a fix that inserts a line moves what follows). */
+function shiftThrough(edits: readonly TextEdit[]): (offset: number) => number {
+  return (offset) => offset + edits.filter((e) => e.span.end <= offset).reduce((d, e) => d + e.newText.length - (e.span.end - e.span.start), 0);
 }
 
 describe('rule fixtures', () => {
@@ -52,7 +58,6 @@ describe('rule fixtures', () => {
       });
 
       it('offers fixes that apply cleanly, remove their finding and add nothing', () => {
-        const before = codeLines(text, result.findings);
         for (const finding of result.findings) {
           const meta = ruleByCode(finding.code)!.meta;
           if (meta.fixable === 'never') assert.equal(finding.fixes.length, 0, `${finding.code} says it is never fixable`);
@@ -65,7 +70,9 @@ describe('rule fixtures', () => {
             assert.deepEqual(after.findings.filter((f) => f.code === 'IW001').map((f) => f.message), [], `${fix.title} broke the file`);
             if (languageOf(file) === 'python') assert.deepEqual(pythonSyntaxErrors(python!, fixed), [], `${fix.title} left a Python syntax error`);
             const remaining = codeLines(fixed, after.findings);
-            const line = new LineIndex(text).positionAt(finding.span.start).line;
+            const shift = shiftThrough(fix.edits);
+            const before = codeLines(fixed, result.findings, shift);
+            const line = new LineIndex(fixed).positionAt(shift(finding.span.start)).line;
             assert.ok(!remaining.includes(`${finding.code}@${line}`), `${fix.title} did not remove ${finding.code} on line ${line + 1}`);
             const added = remaining.filter((k) => !before.includes(k));
             assert.deepEqual(added, [], `${fix.title} introduced new findings`);

@@ -955,11 +955,11 @@ export class Interpreter {
     const dataclass = !cls.methods.has('__init__');
     if (dataclass && call && frame) {
       // Dataclass-style construction (Flax linen): keywords and positions override the fields.
-      for (const [key, { value }] of call.keywords) scope.bindExpression(`self.${key}`, value, frame.scope);
+      for (const [key, { value }] of call.keywords) scope.rebind(`self.${key}`, value, frame.scope);
       const fields = bodyOf(cls.definition).filter((m) => m.type === 'expression_statement' && m.namedChild(0)?.type === 'assignment');
       call.positional.forEach((p, i) => {
         const left = fields[i]?.namedChild(0)?.childForFieldName('left');
-        if (left?.type === 'identifier') scope.bindExpression(`self.${left.text}`, p, frame.scope);
+        if (left?.type === 'identifier') scope.rebind(`self.${left.text}`, p, frame.scope);
       });
     }
     if (ctor) {
@@ -987,9 +987,9 @@ export class Interpreter {
       .filter((n): n is string => n !== undefined && n !== 'self');
     call.positional.forEach((p, i) => {
       const name = params[i];
-      if (name !== undefined && p.type !== 'list_splat') scope.bindExpression(name, p, frame.scope);
+      if (name !== undefined && p.type !== 'list_splat') scope.rebind(name, p, frame.scope);
     });
-    for (const [key, { value }] of call.keywords) if (params.includes(key)) scope.bindExpression(key, value, frame.scope);
+    for (const [key, { value }] of call.keywords) if (params.includes(key)) scope.rebind(key, value, frame.scope);
     if (call.spread) for (const name of params) if (!call.keywords.has(name)) scope.bindValue(name, undefined);
   }
 

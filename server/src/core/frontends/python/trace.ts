@@ -115,9 +115,12 @@ export class Trace {
    * residual op over the other side's steps; the layers feeding the sum end their branch.
    */
   add(a: Tensor, b: Tensor, span: Span): Tensor {
-    for (const layer of [...a.sources, ...b.sources]) layer.isLastInBranch = true;
-    this.resolve([...a.pending, ...b.pending], LINEAR);
     const prefix = commonPrefix(a.chain, b.chain);
+    // The layers ending a branch feed the sum; the shortcut side (the branch's own input) ends nothing.
+    for (const side of [a, b]) {
+      if (side.chain !== prefix || side.broken) for (const layer of side.sources) layer.isLastInBranch = true;
+    }
+    this.resolve([...a.pending, ...b.pending], LINEAR);
     const shape = a.shape ?? b.shape;
     if (a.broken || b.broken) return { chain: prefix, pending: [], shape, broken: true, sources: [] };
     const bodyA = opsBetween(prefix, a.chain);

@@ -34,6 +34,12 @@ export class Scope {
     this.bindings.set(name, { value });
   }
 
+  /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
+  rebind(name: string, node: Node, scope: Scope): void {
+    this.assignedTwice.delete(name);
+    this.bindings.set(name, { node, scope });
+  }
+
   /** The binding a name has here or in an enclosing scope. */
   lookup(name: string): Binding | undefined {
     if (this.assignedTwice.has(name)) return { value: undefined };
