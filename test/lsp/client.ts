@@ -74,6 +74,7 @@ const SERVER_TO_CLIENT_REQUESTS = [
   'window/showMessageRequest',
   'window/workDoneProgress/create',
   'workspace/applyEdit',
+  'workspace/codeLens/refresh',
 ];
 
 /** The bundled server, found from the repository root whether this runs under tsx or bundled in dist/. */
@@ -173,6 +174,7 @@ export class LspTestClient {
           configuration: options.configuration !== undefined,
           didChangeConfiguration: { dynamicRegistration: true },
           workspaceEdit: { documentChanges: options.documentChanges ?? true },
+          codeLens: { refreshSupport: true },
         },
         textDocument: {
           publishDiagnostics: { versionSupport: true, relatedInformation: true, dataSupport: true },

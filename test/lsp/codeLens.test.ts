@@ -4,7 +4,7 @@ import { CodeLensRequest, type CodeLens } from 'vscode-languageserver-protocol';
 import { analyze } from '../../server/src/core/analyze';
 import { depthDrift } from '../../server/src/core/simulation/drift';
 import { formatNumber } from '../../server/src/core/format/numbers';
-import { SHOW_SIGNAL_REPORT_COMMAND } from '../../server/src/protocol';
+import { RUN_MONTE_CARLO_REQUEST, SHOW_SIGNAL_REPORT_COMMAND, SIGNAL_REPORT_REQUEST, type SignalReportResult } from '../../server/src/protocol';
 import { LspTestClient } from './client';
 import { freshUri } from './fixtures';
 
@@ -24,6 +24,14 @@ const TWO_NETWORKS = [
   '}',
   '',
 ].join('\n');
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 async function lenses(client: LspTestClient, uri: string): Promise<CodeLens[]> {
   return (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? [];
@@ -75,6 +83,36 @@ describe('lsp: code lens', () => {
     await client.diagnosticsFor(uri, 2);
     const [deep] = await lenses(client, uri);
     assert.match(deep!.command!.title, /^signal ×(0\.\d+|1(\.\d)?|2) over 13 layers · gradients ×\S+ · Show report$/, 'He keeps the signal');
+  });
+
+  it('asks the client to re-request lenses when the simulation changes without an edit', async () => {
+    const uri = freshUri('lens-refresh');
+    await client.open(uri, 'netdef', TWO_NETWORKS);
+    await client.diagnosticsFor(uri, 1);
+    const refreshes = () => client.serverRequests.filter((r) => r.method === 'workspace/codeLens/refresh').length;
+
+    const beforeSettings = refreshes();
+    await client.changeConfiguration({ initwise: { simulation: { band: 1000 } } });
+    await waitFor(() => refreshes() > beforeSettings, 'a refresh after a settings change');
+
+    // Monte-Carlo results replace mean field for this version: the lens must show them.
+    const beforeRun = refreshes();
+    const result = await client.connection.sendRequest<{ networks: { name: string }[] }>(RUN_MONTE_CARLO_REQUEST, {
+      uri,
+      network: 'deep',
+      seeds: 1,
+      batch: 16,
+    });
+    assert.deepEqual(result.networks.map((n) => n.name), ['deep']);
+    await waitFor(() => refreshes() > beforeRun, 'a refresh after Monte-Carlo results');
+    const [deep] = await lenses(client, uri);
+    const analytic = analyze({ text: TWO_NETWORKS, languageId: 'netdef' });
+    const meanField = depthDrift(analytic.networks[0]!, analytic.simulations[0]!, 100).forward.total;
+    const meanFieldTitle = `signal ×${formatNumber(meanField, 2)} over 13 layers`;
+    assert.ok(!deep!.command!.title.startsWith(meanFieldTitle), `the Monte-Carlo numbers, not the mean field: ${deep!.command!.title} vs ${meanFieldTitle}`);
+    // The report of the same version says where its numbers come from.
+    const report = await client.connection.sendRequest<SignalReportResult>(SIGNAL_REPORT_REQUEST, { uri, network: 'deep', nonce: 'bGVucw==' });
+    assert.match(report.html, /Monte-Carlo at the real widths/);
   });
 
   it('gives nothing for a document that is not open', async () => {

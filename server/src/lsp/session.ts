@@ -58,6 +58,7 @@ export class Session {
   private supportsDocumentChanges = false;
   private supportsShowDocument = false;
   private supportsConfigurationRegistration = false;
+  private supportsCodeLensRefresh = false;
   private wantsAnalysisStatus = false;
 
   constructor(
@@ -79,6 +80,7 @@ export class Session {
       this.settings.onDidChange(change.settings);
       this.cache.clear();
       for (const document of documents.all()) this.scheduler.schedule(document.uri, 0);
+      this.refreshCodeLenses();
     });
 
     // TextDocuments fires onDidChangeContent right after onDidOpen for the same open;
@@ -117,6 +119,7 @@ export class Session {
     this.supportsDocumentChanges = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     this.supportsShowDocument = capabilities.window?.showDocument?.support === true;
     this.supportsConfigurationRegistration = capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    this.supportsCodeLensRefresh = capabilities.workspace?.codeLens?.refreshSupport === true;
     const experimental: unknown = capabilities.experimental;
     this.wantsAnalysisStatus =
       typeof experimental === 'object' && experimental !== null && (experimental as Record<string, unknown>)[ANALYSIS_STATUS_CAPABILITY] === true;
@@ -201,6 +204,7 @@ export class Session {
       apply: (uri, version, simulations) => {
         this.cache.setSimulations(uri, version, simulations);
         this.scheduler.schedule(uri, 0);
+        this.refreshCodeLenses();
       },
     };
   }
@@ -243,6 +247,13 @@ export class Session {
     const current = await this.currentAnalysis(params.textDocument.uri);
     if (!current) return [];
     return codeLenses(current.analysis, current.settings.engine.band);
+  }
+
+  /** A lens shows the simulation, which changes without an edit (settings, Monte-Carlo results): ask the client to re-request. */
+  private refreshCodeLenses(): void {
+    if (!this.supportsCodeLensRefresh) return;
+    // CodeLensRefreshRequest (LSP 3.16); the library has no shorthand for it on the connection.
+    this.connection.sendRequest('workspace/codeLens/refresh').catch((error: unknown) => this.logError('refreshing code lenses', error));
   }
 
   private async analysisWithBand(uri: string): Promise<{ analysis: DocumentAnalysis; band: number } | undefined> {

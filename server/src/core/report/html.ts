@@ -129,7 +129,7 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
     ),
     '</section>',
     `<p class="note">Log scale. The shaded ${escapeHtml(allowedLabel)}: where the curve may go before IW201–IW204 report it. ` +
-      'A lighter area around a curve is the finite-width spread (about 95% of networks drawn at these widths), where the simulation gives one.</p>',
+      `A lighter area around a curve is ${spreadMeaning(report.current.method)}, where the simulation gives one.</p>`,
   );
   parts.push('<h2>Per layer</h2>', table(report, idPrefix));
   parts.push(
@@ -138,6 +138,13 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
       'backward = the gradient\'s second moment at its input over that at its output.</p>',
   );
   return parts.join('\n');
+}
+
+/** What a band around a number means: a calibrated interval (mean field) or what was measured (Monte-Carlo). */
+function spreadMeaning(method: 'analytic' | 'montecarlo'): string {
+  return method === 'montecarlo'
+    ? 'the range over the networks drawn (Monte-Carlo seeds)'
+    : 'the finite-width spread (about 95% of networks drawn at these widths)';
 }
 
 /** Layers a log scale cannot show (0, ∞, NaN), named so a missing point is never a mystery. */
