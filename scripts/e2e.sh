@@ -17,6 +17,14 @@ T=$(now_ms); fresh_profile; echo "phase install-vsix: $(( $(now_ms) - T )) ms"
 
 WS="$RUN/ws"
 mkdir -p "$WS"; cp -r "$ROOT/examples/." "$WS/"
+# A multi-root workspace: the same file in two folders, IW101 turned off in the second
+# folder's settings only (the server must apply settings per folder).
+MULTI="$RUN/multi"
+mkdir -p "$MULTI/alpha" "$MULTI/beta/.vscode"
+cp "$ROOT/examples/keras_glorot_relu_cnn.netdef" "$MULTI/alpha/"
+cp "$ROOT/examples/keras_glorot_relu_cnn.netdef" "$MULTI/beta/"
+printf '{ "initwise.severity": { "IW101": "off" } }\n' > "$MULTI/beta/.vscode/settings.json"
+printf '{ "folders": [ { "path": "alpha" }, { "path": "beta" } ] }\n' > "$MULTI/both.code-workspace"
 T=$(now_ms)
 trap stop_code_server EXIT
 start_code_server "$WS"
@@ -24,7 +32,7 @@ echo "phase start-code-server: $(( $(now_ms) - T )) ms"
 
 failed=0
 T=$(now_ms)
-E2E_RUN="$RUN" E2E_WS="$WS" E2E_PORT="$PORT" E2E_TOOLS="$TOOLS" \
+E2E_RUN="$RUN" E2E_WS="$WS" E2E_MULTI="$MULTI/both.code-workspace" E2E_PORT="$PORT" E2E_TOOLS="$TOOLS" \
   node "$ROOT/test/e2e/vscode/e2e.mjs" || failed=1
 echo "phase vscode-e2e: $(( $(now_ms) - T )) ms"
 stop_code_server; trap - EXIT

@@ -8,6 +8,7 @@ import path from 'node:path';
 
 const RUN = need('E2E_RUN');
 const WS = need('E2E_WS');
+const MULTI = need('E2E_MULTI');
 const PORT = need('E2E_PORT');
 const TOOLS = need('E2E_TOOLS');
 const SHOTS = path.join(RUN, 'shots');
@@ -233,6 +234,22 @@ try {
   await step('the extension activated and logged its activation time', async () => {
     const line = await until('the activation line in the InitWise log', () => findInLogs(/activated in ([\d.]+) ms/), Boolean);
     figures.activationMs = Number(line[1]);
+  });
+  await step('multi-root: each folder\'s settings apply to its own files', async () => {
+    await page.goto(`http://127.0.0.1:${PORT}/?workspace=${encodeURIComponent(MULTI)}`);
+    const rows = page.locator('.explorer-folders-view .monaco-list-row', { hasText: CNN });
+    await until('the file in both folders', () => rows.count(), (n) => n === 2, 60_000);
+    // alpha: default settings, IW101 is a warning.
+    await rows.nth(0).click();
+    await page.locator('.breadcrumbs-control', { hasText: 'alpha' }).waitFor({ timeout: 15_000 });
+    await editor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
+    // beta: IW101 off in beta/.vscode/settings.json; its IW301 infos still show, so the file was analysed.
+    await rows.nth(1).click();
+    await page.locator('.breadcrumbs-control', { hasText: 'beta' }).waitFor({ timeout: 15_000 });
+    await editor.locator('.squiggly-info').first().waitFor({ timeout: 30_000 });
+    const warnings = await editor.locator('.squiggly-warning').count();
+    if (warnings !== 0) throw new Error(`beta has IW101 off, yet ${warnings} warning squiggles`);
+    await page.screenshot({ path: `${SHOTS}/09-multi-root.png` });
   });
   ok = true;
 } catch {
