@@ -85,7 +85,7 @@ describe('lsp: settings parsing', () => {
     const parsed = parseServerSettings({
       enable: false,
       severity: { iw101: 'Error', IW301: 'off', IW105: 'information' },
-      simulation: { band: 50 },
+      simulation: { band: 50, mode: 'montecarlo' },
       select: ['iw1', ''],
       ignore: ['IW105'],
       debounceMs: 25,
@@ -93,7 +93,9 @@ describe('lsp: settings parsing', () => {
     assert.deepEqual(parsed, {
       enable: false,
       debounceMs: 25,
-      engine: { severity: { IW101: 'error', IW301: 'off', IW105: 'info' }, band: 50, select: ['IW1'], ignore: ['IW105'] },
+      engine: {
+        severity: { IW101: 'error', IW301: 'off', IW105: 'info' }, band: 50, simulation: 'montecarlo', select: ['IW1'], ignore: ['IW105'],
+      },
     });
   });
 

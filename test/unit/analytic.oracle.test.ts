@@ -45,7 +45,7 @@ function units(config: OracleConfig, sim: NetworkSimulation): UnitPrediction[] {
 }
 
 describe('analytic simulation vs the oracle', () => {
-  const configs = readShared<GroundTruthEntry[]>('oracle/ground_truth.json' as string) as unknown as { configs: GroundTruthEntry[] };
+  const configs = readShared<{ configs: GroundTruthEntry[] }>('oracle/ground_truth.json');
   const meanfield = new Map(readShared<{ configs: MeanFieldEntry[] }>('oracle/meanfield.json').configs.map((c) => [c.id, c]));
 
   for (const config of configs.configs) {
