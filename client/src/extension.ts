@@ -16,6 +16,7 @@ import { CLIENT_COMMANDS, DIAGNOSTIC_SOURCE } from '../../server/src/protocol';
 import { AnalysisStatusItem, analysisStatusFeature, formatMs } from './analysisStatus';
 import { DOCUMENT_SELECTOR } from './documents';
 import { fixAllInActiveFile } from './fixAll';
+import { runMonteCarlo } from './monteCarlo';
 import { openRuleDocs } from './ruleDocs';
 import { SignalReports } from './signalReport';
 
@@ -60,6 +61,7 @@ class Ctx implements vscode.Disposable {
     this.disposables.push(
       vscode.commands.registerCommand(CLIENT_COMMANDS.showSignalReport, (uri?: unknown, network?: unknown) => this.reports.show(uri, network)),
       vscode.commands.registerCommand(CLIENT_COMMANDS.fixAllInFile, () => fixAllInActiveFile()),
+      vscode.commands.registerCommand(CLIENT_COMMANDS.runMonteCarlo, (uri?: unknown, network?: unknown) => runMonteCarlo(this.client, uri, network)),
       vscode.commands.registerCommand(CLIENT_COMMANDS.restartServer, () => this.restart()),
       vscode.commands.registerCommand(CLIENT_COMMANDS.showRuleDocs, (code?: unknown) => openRuleDocs(code, this.context.extension.packageJSON)),
     );

@@ -20,6 +20,7 @@ export function commandContributions(): CommandContribution[] {
   return [
     { command: CLIENT_COMMANDS.showSignalReport, title: 'Show Signal Report', category: 'InitWise' },
     { command: CLIENT_COMMANDS.fixAllInFile, title: 'Fix All Safe Fixes in File', category: 'InitWise' },
+    { command: CLIENT_COMMANDS.runMonteCarlo, title: 'Run Monte-Carlo Simulation', category: 'InitWise' },
     { command: CLIENT_COMMANDS.restartServer, title: 'Restart Server', category: 'InitWise' },
     { command: CLIENT_COMMANDS.showRuleDocs, title: 'Open Rule Docs', category: 'InitWise' },
   ];

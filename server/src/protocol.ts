@@ -32,6 +32,8 @@ export const CLIENT_COMMANDS = {
   showSignalReport: 'initwise.showSignalReport',
   /** Runs the `source.fixAll.initwise` code action on the active file. */
   fixAllInFile: 'initwise.fixAllInFile',
+  /** Sends RUN_MONTE_CARLO_REQUEST for the active file, with progress and cancellation. */
+  runMonteCarlo: 'initwise.runMonteCarlo',
   restartServer: 'initwise.restartServer',
   showRuleDocs: 'initwise.showRuleDocs',
 } as const;

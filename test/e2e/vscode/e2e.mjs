@@ -216,8 +216,24 @@ try {
   await step('"Show Signal Report" from the command palette reports on the active file', async () => {
     await runCommand('InitWise: Show Signal Report');
     await page.locator('.tab', { hasText: 'mnist_mlp' }).first().waitFor({ timeout: 15_000 });
+    const report = page.frameLocator('iframe.webview:visible').frameLocator('#active-frame').locator('body');
+    await report.locator('table', { hasText: 'dense' }).first().waitFor({ timeout: 15_000 });
+    const reportText = await report.innerText();
+    if (!reportText.includes('mnist_mlp')) throw new Error(`report is not about mnist_mlp: ${JSON.stringify(reportText.slice(0, 300))}`);
     // Focus back on the file for the next step (the report opens beside it without taking focus).
     await page.locator('.tab', { hasText: MLP }).first().click();
+  });
+
+  await step('"Run Monte-Carlo Simulation" measures the network; the hover then shows measured numbers', async () => {
+    await runCommand('InitWise: Run Monte-Carlo Simulation');
+    await page.locator('.notifications-toasts', { hasText: 'Monte-Carlo done for mnist_mlp' }).first().waitFor({ timeout: 90_000 });
+    await editor.click({ position: { x: 300, y: 10 } });
+    await goTo(11, 5);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    await page.locator('.monaco-hover', { hasText: 'Monte-Carlo' }).first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: `${SHOTS}/08-monte-carlo-hover.png` });
+    await page.keyboard.press('Escape');
   });
 
   await step('the language status item shows the analysis state and time', async () => {
