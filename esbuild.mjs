@@ -27,6 +27,8 @@ await Promise.all([
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
   }),
+  // The CLI's worker threads (one per core for many files); loaded from next to dist/cli.js.
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cliWorker.js' }),
   esbuild.build({ ...common, entryPoints: ['tools/generate-docs.ts'], outfile: 'dist/tools/generate-docs.js' }),
   esbuild.build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' }),
 ]);

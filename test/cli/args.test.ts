@@ -7,7 +7,7 @@ const usageError = (argv: string[], pattern: RegExp) =>
 
 describe('command line', () => {
   it('defaults check to the current folder and text output', () => {
-    assert.deepEqual(parseCommandLine(['check']), { kind: 'check', paths: ['.'], format: 'text', select: [], ignore: [], exitZero: false });
+    assert.deepEqual(parseCommandLine(['check']), { kind: 'check', paths: ['.'], format: 'text', select: [], extendSelect: [], ignore: [], exitZero: false, config: undefined, simulate: undefined, fix: false, unsafeFixes: false, diff: false, showFixes: false, statistics: false, jobs: undefined });
   });
 
   it('reads paths, format, comma lists and repeated flags', () => {
@@ -16,8 +16,17 @@ describe('command line', () => {
       paths: ['a', 'b'],
       format: 'json',
       select: ['IW101', 'IW3', 'IW002'],
+      extendSelect: [],
       ignore: ['IW301'],
       exitZero: true,
+      config: undefined,
+      simulate: undefined,
+      fix: false,
+      unsafeFixes: false,
+      diff: false,
+      showFixes: false,
+      statistics: false,
+      jobs: undefined,
     });
   });
 
@@ -40,12 +49,24 @@ describe('command line', () => {
     usageError(['rule', 'IW101', '--format', 'json'], /only applies to `initwise check`/);
   });
 
-  it('says plainly which parts of the contract are not implemented yet', () => {
-    usageError(['check', '--fix'], /--fix is not available/);
-    usageError(['check', '--unsafe-fixes'], /--unsafe-fixes is not available/);
-    usageError(['check', '--config', 'x.toml'], /--config is not available/);
-    usageError(['check', '--simulate', 'montecarlo'], /--simulate is not available/);
-    usageError(['check', '--format', 'sarif'], /--format sarif is not available/);
-    usageError(['check', '--format', 'github'], /--format github is not available/);
+  it('reads the fixing, output and configuration flags', () => {
+    const command = parseCommandLine(['check', 'm', '--fix', '--unsafe-fixes', '--format', 'sarif', '--config', 'ci.toml', '--simulate', 'montecarlo', '--extend-select', 'IW9', '--jobs', '2', '--statistics', '--show-fixes']);
+    assert.equal(command.kind, 'check');
+    if (command.kind !== 'check') return;
+    assert.deepEqual(
+      { fix: command.fix, unsafe: command.unsafeFixes, format: command.format, config: command.config, simulate: command.simulate, extend: command.extendSelect, jobs: command.jobs, statistics: command.statistics, showFixes: command.showFixes },
+      { fix: true, unsafe: true, format: 'sarif', config: 'ci.toml', simulate: 'montecarlo', extend: ['IW9'], jobs: 2, statistics: true, showFixes: true },
+    );
+    const diff = parseCommandLine(['check', '--diff', '--fix']);
+    assert.ok(diff.kind === 'check' && diff.diff && !diff.fix, '--diff wins over --fix: nothing is written');
+    assert.equal((parseCommandLine(['check', '--format', 'github']) as { format: string }).format, 'github');
+  });
+
+  it('rejects flag combinations that mean nothing', () => {
+    usageError(['check', '--unsafe-fixes'], /--unsafe-fixes needs --fix or --diff/);
+    usageError(['check', '--diff', '--format', 'json'], /cannot be combined with --format/);
+    usageError(['check', '--simulate', 'exact'], /unknown simulation 'exact'/);
+    usageError(['check', '--jobs', '0'], /--jobs: '0'/);
+    usageError(['rule', 'IW101', '--fix'], /--fix only applies to `initwise check`/);
   });
 });

@@ -76,7 +76,7 @@ describe('initwise CLI (dist/cli.js)', function () {
     });
 
     it('exits 2 with a one-line reason on a usage error', () => {
-      for (const args of [['check', '--format', 'xml'], ['frobnicate'], ['check', '--nope'], ['check', '--fix'], []]) {
+      for (const args of [['check', '--format', 'xml'], ['frobnicate'], ['check', '--nope'], ['check', '--unsafe-fixes'], []]) {
         const run = initwise(args, dir);
         assert.equal(run.status, 2, `initwise ${args.join(' ')}`);
         assert.equal(run.stdout, '');

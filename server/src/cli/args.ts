@@ -4,18 +4,37 @@
  */
 import { parseArgs } from 'node:util';
 
-export type OutputFormat = 'text' | 'json';
+export const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export type SimulationFlag = 'analytic' | 'montecarlo';
 
 export interface CheckCommand {
   readonly kind: 'check';
   /** Files or folders as the user wrote them; `.` when none were given. */
   readonly paths: readonly string[];
   readonly format: OutputFormat;
-  /** Rule codes or prefixes, upper-cased, from every --select (comma lists allowed). */
+  /** Rule codes or prefixes, upper-cased, from every --select (comma lists allowed); replaces the config's select. */
   readonly select: readonly string[];
+  /** Added to the config's select (or to --select). */
+  readonly extendSelect: readonly string[];
+  /** Added to the config's ignore. */
   readonly ignore: readonly string[];
   /** Exit 0 even when findings exist (usage errors, unreadable paths and crashes still give 2). */
   readonly exitZero: boolean;
+  /** `--config FILE`: this file instead of discovering one per folder. */
+  readonly config: string | undefined;
+  readonly simulate: SimulationFlag | undefined;
+  /** Apply fixes: safe ones, plus unsafe ones with --unsafe-fixes. */
+  readonly fix: boolean;
+  readonly unsafeFixes: boolean;
+  /** Print what --fix would change as a diff, write nothing. */
+  readonly diff: boolean;
+  /** Text format: print each finding's fixes as diffs. */
+  readonly showFixes: boolean;
+  /** Print a count per rule instead of the findings (text) or after them. */
+  readonly statistics: boolean;
+  /** Worker threads for many files; undefined: one per core. */
+  readonly jobs: number | undefined;
 }
 
 export interface RuleCommand {
@@ -36,7 +55,9 @@ export class UsageError extends Error {
 export const HELP_TEXT = `initwise: lint neural-network designs (weight initializers against activations)
 
 Usage:
-  initwise check [PATH ...] [--format text|json] [--select CODES] [--ignore CODES] [--exit-zero]
+  initwise check [PATH ...] [--format text|json|sarif|github] [--select CODES] [--ignore CODES]
+                 [--fix] [--unsafe-fixes] [--diff] [--show-fixes] [--statistics]
+                 [--simulate analytic|montecarlo] [--config FILE] [--exit-zero]
   initwise report FILE [--html OUT.html] [--network NAME]
   initwise rule CODE
   initwise --version | --help
@@ -47,29 +68,52 @@ Commands:
   rule CODE     Print the documentation of a rule, e.g. \`initwise rule IW101\`
 
 Options for check:
-  --format FORMAT   text (default) or json
-  --select CODES    Run only these rules: comma-separated codes or prefixes (IW101,IW3)
-  --ignore CODES    Skip these rules (wins over --select)
-  --exit-zero       Exit 0 even when findings are reported (still 2 on errors)
+  --format FORMAT        text (default), json, sarif (SARIF 2.1.0) or github (workflow annotations)
+  --select CODES         Run only these rules: comma-separated codes or prefixes (IW101,IW3)
+  --extend-select CODES  Add rules to the selection of the configuration
+  --ignore CODES         Skip these rules (wins over --select)
+  --fix                  Apply safe fixes, repeating until nothing changes
+  --unsafe-fixes         With --fix or --diff: also apply unsafe fixes (they change training numerics)
+  --diff                 Show what --fix would change, as a diff; write nothing
+  --show-fixes           Text format: show each finding's fixes as diffs
+  --statistics           Count findings per rule
+  --simulate MODE        analytic (default) or montecarlo
+  --config FILE          Use this initwise.toml or pyproject.toml instead of the nearest one
+  --jobs N               Worker threads for many files (default: one per core)
+  --exit-zero            Exit 0 even when findings are reported (still 2 on errors)
 
-Exit status: 0 no finding at warning or above, 1 at least one, 2 usage error or unreadable path.
+Configuration: [tool.initwise] in the nearest pyproject.toml, or initwise.toml (see docs/configuration.md).
+Suppress a finding with a \`# initwise: ignore[IW101]\` comment at the end of its line.
+
+Exit status: 0 no finding at warning or above, 1 at least one, 2 usage error, unreadable path or bad configuration.
 `;
 
-/** Flags and formats from the CLI contract that a later version implements; named so users get a clear message. */
-const PLANNED_FLAGS = ['fix', 'unsafe-fixes', 'simulate', 'config', 'show-fixes', 'diff'] as const;
-const PLANNED_FORMATS = new Set(['sarif', 'github']);
+/** Commands of the CLI contract that a later version implements; named so users get a clear message. */
 const PLANNED_COMMANDS = new Set<string>();
 
 const RULE_PATTERN = /^IW\d{0,3}$/;
+
+const CHECK_ONLY_OPTIONS = [
+  'format',
+  'select',
+  'extend-select',
+  'ignore',
+  'exit-zero',
+  'fix',
+  'unsafe-fixes',
+  'diff',
+  'show-fixes',
+  'statistics',
+  'simulate',
+  'config',
+  'jobs',
+] as const;
 
 export function parseCommandLine(argv: readonly string[]): Command {
   const { values, positionals } = parseOrExplain(argv);
 
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
-  for (const flag of PLANNED_FLAGS) {
-    if (values[flag] !== undefined) throw new UsageError(`--${flag} is not available in this version of initwise yet`);
-  }
 
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError('missing command (expected `check`, `report` or `rule`; see `initwise --help`)');
@@ -77,14 +121,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
 
   switch (command) {
     case 'check':
-      return {
-        kind: 'check',
-        paths: rest.length > 0 ? rest : ['.'],
-        format: parseFormat(values.format),
-        select: parseCodes('--select', values.select),
-        ignore: parseCodes('--ignore', values.ignore),
-        exitZero: values['exit-zero'] === true,
-      };
+      return parseCheck(rest, values);
     case 'rule':
       rejectCheckOptions('rule', values);
       if (rest.length > 1) throw new UsageError('`initwise rule` takes one rule code');
@@ -92,6 +129,34 @@ export function parseCommandLine(argv: readonly string[]): Command {
     default:
       throw new UsageError(`unknown command '${command}' (expected \`check\`, \`report\` or \`rule\`; see \`initwise --help\`)`);
   }
+}
+
+type ParsedValues = ReturnType<typeof parseOrExplain>['values'];
+
+function parseCheck(paths: readonly string[], values: ParsedValues): CheckCommand {
+  const fix = values.fix === true;
+  const diff = values.diff === true;
+  const unsafeFixes = values['unsafe-fixes'] === true;
+  const format = parseFormat(values.format);
+  if (unsafeFixes && !fix && !diff) throw new UsageError('--unsafe-fixes needs --fix or --diff');
+  if (diff && format !== 'text') throw new UsageError('--diff prints a diff; it cannot be combined with --format');
+  return {
+    kind: 'check',
+    paths: paths.length > 0 ? paths : ['.'],
+    format,
+    select: parseCodes('--select', values.select),
+    extendSelect: parseCodes('--extend-select', values['extend-select']),
+    ignore: parseCodes('--ignore', values.ignore),
+    exitZero: values['exit-zero'] === true,
+    config: values.config,
+    simulate: parseSimulate(values.simulate),
+    fix: fix && !diff,
+    unsafeFixes,
+    diff,
+    showFixes: values['show-fixes'] === true,
+    statistics: values.statistics === true,
+    jobs: parseJobs(values.jobs),
+  };
 }
 
 function parseOrExplain(argv: readonly string[]) {
@@ -105,14 +170,17 @@ function parseOrExplain(argv: readonly string[]) {
         version: { type: 'boolean', short: 'V' },
         format: { type: 'string' },
         select: { type: 'string', multiple: true },
+        'extend-select': { type: 'string', multiple: true },
         ignore: { type: 'string', multiple: true },
         'exit-zero': { type: 'boolean' },
         fix: { type: 'boolean' },
         'unsafe-fixes': { type: 'boolean' },
         'show-fixes': { type: 'boolean' },
+        statistics: { type: 'boolean' },
         diff: { type: 'boolean' },
         simulate: { type: 'string' },
         config: { type: 'string' },
+        jobs: { type: 'string' },
       },
     });
   } catch (error) {
@@ -131,9 +199,21 @@ function describeParseError(error: unknown): string {
 }
 
 function parseFormat(value: string | undefined): OutputFormat {
-  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
-  if (PLANNED_FORMATS.has(value)) throw new UsageError(`--format ${value} is not available in this version of initwise yet (use text or json)`);
-  throw new UsageError(`unknown format '${value}' (expected text or json)`);
+  if (value === undefined) return 'text';
+  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+  throw new UsageError(`unknown format '${value}' (expected ${OUTPUT_FORMATS.join(', ')})`);
+}
+
+function parseSimulate(value: string | undefined): SimulationFlag | undefined {
+  if (value === undefined || value === 'analytic' || value === 'montecarlo') return value;
+  throw new UsageError(`unknown simulation '${value}' (expected analytic or montecarlo)`);
+}
+
+function parseJobs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const jobs = Number(value);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: '${value}' is not a number of threads (1–256)`);
+  return jobs;
 }
 
 function parseCodes(flag: string, values: readonly string[] | undefined): string[] {
@@ -150,7 +230,7 @@ function parseCodes(flag: string, values: readonly string[] | undefined): string
 }
 
 function rejectCheckOptions(command: string, values: Record<string, unknown>): void {
-  for (const option of ['format', 'select', 'ignore', 'exit-zero']) {
+  for (const option of CHECK_ONLY_OPTIONS) {
     if (values[option] !== undefined) throw new UsageError(`--${option} only applies to \`initwise check\`, not \`initwise ${command}\``);
   }
 }

@@ -1,99 +1,184 @@
 /**
- * `initwise check`: discover files, analyse each with the same engine the editor uses,
- * print the report, and decide the exit status. A path that cannot be read does not
- * stop the others from being checked; it only turns the status into 2.
+ * `initwise check`: find the configuration and the files, run each file's job (analyse,
+ * fix) on all cores, print the report in the chosen format, and decide the exit status.
+ * A path that cannot be read does not stop the others from being checked; it only turns
+ * the status into 2. A bad configuration stops everything at once (status 2): checking
+ * with settings the team did not mean would make the gate say something false.
  */
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { analyze } from '../core/analyze';
+import { resolveSettings, isExcluded, type SettingsOverrides } from '../core/config/resolve';
 import type { Finding } from '../core/findings';
 import type { PythonSupport } from '../core/frontends/types';
 import { RULES } from '../core/rules/registry';
-import { DEFAULT_SETTINGS, type Settings } from '../core/settings';
+import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import type { CheckCommand } from './args';
-import { describeFsError, discoverFiles, type SourceFile } from './discover';
-import { renderJson, type AnalysedFile } from './formatters/json';
-import { chooseStyle } from './formatters/style';
+import { ConfigError, ConfigFinder, loadConfigFile, type LoadedConfig } from './config/load';
+import { discoverFiles, displayPath, type SourceFile } from './discover';
+import type { FileJob, FileOutcome } from './fileJob';
+import { unifiedDiff } from './formatters/diff';
+import { renderGithub } from './formatters/github';
+import { renderJson } from './formatters/json';
+import { renderSarif } from './formatters/sarif';
+import { countPerRule, renderStatistics } from './formatters/statistics';
+import { chooseStyle, type Style } from './formatters/style';
 import { countSeverities, renderFinding, renderSummary } from './formatters/text';
+import { GitignoreStack } from './gitignore';
 import { ExitCode, type CliIo } from './io';
+import { NO_PROGRESS, PROGRESS_MIN_FILES, progressBar } from './progress';
+import { runJobs } from './workers';
 
-export interface CheckedFile extends AnalysedFile {
-  readonly text: string;
+export interface CheckOptions {
+  readonly version: string;
+  /** The worker bundle (tests point it at dist/); default: next to the running script. */
+  readonly workerScript?: string;
 }
 
-export function settingsFor(command: Pick<CheckCommand, 'select' | 'ignore'>): Settings {
-  return { ...DEFAULT_SETTINGS, select: command.select, ignore: command.ignore };
+/** Where each file's settings come from: one `--config` file, or the nearest one. */
+interface ConfigSource {
+  configFor(folder: string): LoadedConfig | undefined;
 }
 
-/** Reads a source file as the editor would see it: UTF-8 without a byte-order mark. */
-export function readSource(absolutePath: string): string {
-  const text = fs.readFileSync(absolutePath, 'utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+function configSource(command: CheckCommand, io: CliIo): ConfigSource {
+  const show = (absolutePath: string) => displayPath(absolutePath, io.cwd);
+  if (command.config !== undefined) {
+    const file = path.resolve(io.cwd, command.config);
+    const loaded = loadConfigFile(file, command.config, true);
+    return { configFor: () => loaded };
+  }
+  const finder = new ConfigFinder(show);
+  return { configFor: (folder) => finder.forFolder(folder) };
 }
 
-export function analyseFile(file: SourceFile, text: string, settings: Settings, python?: PythonSupport): CheckedFile {
+const relativeTo = (root: string, absolutePath: string) => path.relative(root, absolutePath).split(path.sep).join('/');
+
+export function settingsForFile(source: ConfigSource, file: string, overrides: SettingsOverrides): Settings {
+  const loaded = source.configFor(path.dirname(file));
+  return resolveSettings(loaded?.config ?? {}, loaded ? relativeTo(loaded.root, file) : undefined, overrides);
+}
+
+export { readSource } from './fileJob';
+
+/** One file analysed on this thread, with its line index (`initwise report` uses it). */
+export function analyseFile(file: SourceFile, text: string, settings: Settings, python?: PythonSupport) {
   const result = analyze({ text, languageId: file.languageId, python }, settings);
   return { path: file.displayPath, text, index: new LineIndex(text), result };
 }
 
 const blocksExit = (finding: Finding) => finding.severity === 'error' || finding.severity === 'warning';
 
-export function runCheck(command: CheckCommand, io: CliIo): number {
-  const settings = settingsFor(command);
+export async function runCheck(command: CheckCommand, io: CliIo, options: CheckOptions): Promise<number> {
   warnAboutUnmatchedCodes(command, io);
-
-  const discovery = discoverFiles(command.paths, io.cwd);
-  const errors = [...discovery.errors];
-  const checked: CheckedFile[] = [];
-  for (const file of discovery.files) {
-    let text: string;
-    try {
-      text = readSource(file.absolutePath);
-    } catch (error) {
-      errors.push(`${file.displayPath}: ${describeFsError(error)}`);
-      continue;
-    }
-    try {
-      checked.push(analyseFile(file, text, settings, io.python));
-    } catch (error) {
-      // The engine must never throw on user input; if it does, that is our bug. Say so
-      // loudly (with the stack, for the report) and carry on with the other files.
-      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      errors.push(`internal error while checking ${file.displayPath} (please report this): ${detail}`);
-    }
+  let jobs: FileJob[];
+  let discoveryErrors: readonly string[];
+  let discovered: readonly SourceFile[];
+  try {
+    const source = configSource(command, io);
+    const gitignore = new GitignoreStack();
+    const discovery = discoverFiles(command.paths, io.cwd, {
+      isExcluded: (absolutePath, isDirectory) => {
+        if (gitignore.isIgnored(absolutePath, isDirectory)) return true;
+        const loaded = source.configFor(path.dirname(absolutePath));
+        return loaded !== undefined && isExcluded(loaded.config, relativeTo(loaded.root, absolutePath));
+      },
+    });
+    discovered = discovery.files;
+    discoveryErrors = discovery.errors;
+    const overrides: SettingsOverrides = { select: command.select, extendSelect: command.extendSelect, ignore: command.ignore, simulation: command.simulate };
+    const fix = command.fix || command.diff ? (command.unsafeFixes ? 'unsafe' : 'safe') : 'none';
+    jobs = discovery.files.map((file) => ({
+      absolutePath: file.absolutePath,
+      displayPath: file.displayPath,
+      languageId: file.languageId,
+      settings: settingsForFile(source, file.absolutePath, overrides),
+      fix,
+      write: command.fix,
+      wantNetworks: command.format === 'json' && !command.statistics,
+    }));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`initwise: ${error.message}\n`);
+    return ExitCode.Error;
   }
 
-  if (command.format === 'json') {
-    io.stdout(renderJson(checked));
-  } else {
-    io.stdout(renderText(checked, io));
-  }
+  const progress = io.stderrIsTTY === true && jobs.length >= PROGRESS_MIN_FILES ? progressBar((text) => io.stderr(text)) : NO_PROGRESS;
+  const outcomes = await runJobs(jobs, { threads: command.jobs, python: io.python, workerScript: options.workerScript, onProgress: (done, total) => progress.update(done, total) });
+  progress.clear();
+
+  const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
+  const checked = outcomes.filter((outcome) => outcome.error === undefined);
+  io.stdout(render(command, checked, io, options.version));
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
-  if (discovery.files.length === 0 && errors.length === 0) {
+  if (discovered.length === 0 && errors.length === 0) {
     io.stderr(`initwise: warning: no .netdef or .py files found in ${command.paths.join(', ')}\n`);
   }
 
   if (errors.length > 0) return ExitCode.Error;
   if (command.exitZero) return ExitCode.Clean;
-  return checked.some((file) => file.result.findings.some(blocksExit)) ? ExitCode.Findings : ExitCode.Clean;
+  if (command.diff) return checked.some((outcome) => outcome.original !== undefined) ? ExitCode.Findings : ExitCode.Clean;
+  return checked.some((outcome) => outcome.findings.some(blocksExit)) ? ExitCode.Findings : ExitCode.Clean;
 }
 
-function renderText(checked: readonly CheckedFile[], io: CliIo): string {
+interface ReportFile {
+  readonly path: string;
+  readonly text: string;
+  readonly index: LineIndex;
+  readonly findings: readonly Finding[];
+}
+
+function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string): string {
+  const files: ReportFile[] = outcomes.map((outcome) => ({ path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings }));
   const style = chooseStyle(io.isTTY, io.env);
-  let out = '';
-  for (const file of checked) {
-    for (const finding of file.result.findings) {
-      out += renderFinding(file, finding, { style, showFixDiffs: false }) + '\n';
-    }
+  if (command.diff) return renderDiffs(outcomes, style);
+  if (command.statistics) {
+    const rows = countPerRule(files.flatMap((file) => file.findings));
+    return command.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : renderStatistics(rows);
   }
-  const findings = checked.flatMap((file) => file.result.findings);
-  const filesWithFindings = checked.filter((file) => file.result.findings.length > 0).length;
+  switch (command.format) {
+    case 'json':
+      return renderJson(outcomes.map((outcome, i) => ({ ...files[i]!, networks: outcome.networks ?? [] })));
+    case 'sarif':
+      return renderSarif(files, version, io.cwd);
+    case 'github':
+      return renderGithub(files);
+    case 'text':
+      return renderText(files, outcomes, command, style);
+  }
+}
+
+function renderText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style): string {
+  let out = '';
+  for (const file of files) {
+    for (const finding of file.findings) out += renderFinding(file, finding, { style, showFixDiffs: command.showFixes }) + '\n';
+  }
+  if (command.fix) {
+    const fixed = outcomes.reduce((sum, outcome) => sum + outcome.fixesApplied, 0);
+    const changedFiles = outcomes.filter((outcome) => outcome.original !== undefined).length;
+    out += style.bold(`Fixed ${fixed} ${fixed === 1 ? 'finding' : 'findings'} in ${changedFiles} ${changedFiles === 1 ? 'file' : 'files'}.`) + '\n';
+  }
+  const findings = files.flatMap((file) => file.findings);
+  const filesWithFindings = files.filter((file) => file.findings.length > 0).length;
   return out + renderSummary(countSeverities(findings), filesWithFindings, style) + '\n';
+}
+
+function renderDiffs(outcomes: readonly FileOutcome[], style: Style): string {
+  let out = '';
+  let fixes = 0;
+  let files = 0;
+  for (const outcome of outcomes) {
+    if (outcome.original === undefined) continue;
+    out += unifiedDiff(outcome.original, outcome.text, outcome.displayPath, style) + '\n\n';
+    fixes += outcome.fixesApplied;
+    files++;
+  }
+  if (files === 0) return 'No fixes available.\n';
+  return out + `Would fix ${fixes} ${fixes === 1 ? 'finding' : 'findings'} in ${files} ${files === 1 ? 'file' : 'files'}.\n`;
 }
 
 /** A typo in --select silently checks nothing; a warning makes that visible without failing CI. */
 function warnAboutUnmatchedCodes(command: CheckCommand, io: CliIo): void {
-  for (const [flag, codes] of [['--select', command.select], ['--ignore', command.ignore]] as const) {
+  for (const [flag, codes] of [['--select', command.select], ['--extend-select', command.extendSelect], ['--ignore', command.ignore]] as const) {
     for (const code of codes) {
       if (!RULES.some((rule) => rule.meta.code.startsWith(code))) {
         io.stderr(`initwise: warning: ${flag} ${code} matches no rule (see \`initwise rule\` for the list)\n`);

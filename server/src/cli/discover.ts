@@ -37,7 +37,16 @@ export function displayPath(absolutePath: string, cwd: string): string {
   return shown.split(path.sep).join('/');
 }
 
-export function discoverFiles(paths: readonly string[], cwd: string): Discovery {
+export interface DiscoveryOptions {
+  /**
+   * Files and folders met while walking that must not be checked (the configuration's
+   * `exclude`, `.gitignore`). Paths named on the command line are always checked, as in Ruff.
+   */
+  readonly isExcluded?: (absolutePath: string, isDirectory: boolean) => boolean;
+}
+
+export function discoverFiles(paths: readonly string[], cwd: string, options: DiscoveryOptions = {}): Discovery {
+  const excluded = options.isExcluded ?? (() => false);
   const files: SourceFile[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
@@ -63,10 +72,10 @@ export function discoverFiles(paths: readonly string[], cwd: string): Discovery 
       // point at something checked elsewhere. Links to files are checked like files.
       const isFile = entry.isFile() || (entry.isSymbolicLink() && isFileTarget(full));
       if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name)) walk(full);
+        if (!entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name) && !excluded(full, true)) walk(full);
       } else if (isFile) {
         const languageId = languageOf(entry.name);
-        if (languageId) add(full, languageId);
+        if (languageId && !excluded(full, false)) add(full, languageId);
       }
     }
   };

@@ -10,6 +10,8 @@ export interface CliIo {
   readonly cwd: string;
   /** Is stdout a terminal (colours on)? */
   readonly isTTY: boolean;
+  /** Is stderr a terminal (progress bar for long runs)? */
+  readonly stderrIsTTY?: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The Python parser, loaded by main.ts only when Python files are to be read; without it they yield nothing. */
   readonly python?: PythonSupport;

@@ -33,11 +33,12 @@ async function main(): Promise<number> {
     }
   }
   try {
-    return run(argv, {
+    return await run(argv, {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
       cwd: process.cwd(),
       isTTY: process.stdout.isTTY === true,
+      stderrIsTTY: process.stderr.isTTY === true,
       env: process.env,
       python,
     });

@@ -8,7 +8,12 @@ import { runRule } from './ruleCommand';
 
 export const VERSION: string = version;
 
-export function run(argv: readonly string[], io: CliIo): number {
+export interface RunOptions {
+  /** The worker bundle for many files (tests point it at dist/cliWorker.js). */
+  readonly workerScript?: string;
+}
+
+export async function run(argv: readonly string[], io: CliIo, options: RunOptions = {}): Promise<number> {
   // `report` has its own options (--html, --network) and parses them itself (cli/report.ts).
   if (argv[0] === 'report') return runReport(argv.slice(1), io);
   let command: Command;
@@ -29,6 +34,6 @@ export function run(argv: readonly string[], io: CliIo): number {
     case 'rule':
       return runRule(command.code, io);
     case 'check':
-      return runCheck(command, io);
+      return runCheck(command, io, { version: VERSION, workerScript: options.workerScript });
   }
 }

@@ -62,7 +62,8 @@ export interface JsonReport {
 export interface AnalysedFile {
   readonly path: string;
   readonly index: LineIndex;
-  readonly result: AnalysisResult;
+  readonly findings: readonly Finding[];
+  readonly networks: readonly JsonNetwork[];
 }
 
 function range(index: LineIndex, span: Span): JsonRange {
@@ -74,17 +75,18 @@ function range(index: LineIndex, span: Span): JsonRange {
 /** JSON has no Infinity or NaN; a simulated overflow is reported as unknown rather than a fake number. */
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
 
-function networks(file: AnalysedFile): JsonNetwork[] {
-  return file.result.networks.map((network, n) => {
-    const simulation = file.result.simulations[n];
+/** The per-layer numbers of every network, computed where the analysis ran (a worker, or here). */
+export function networksJson(index: LineIndex, result: AnalysisResult): JsonNetwork[] {
+  return result.networks.map((network, n) => {
+    const simulation = result.simulations[n];
     return {
       name: network.name,
-      line: file.index.positionAt(network.span.start).line + 1,
+      line: index.positionAt(network.span.start).line + 1,
       framework: network.framework,
       layers: network.layers.map((layer, i) => {
         const explained = explainLayer(network, layer, simulation?.layers[i]);
         return {
-          line: file.index.positionAt(layer.span.start).line + 1,
+          line: index.positionAt(layer.span.start).line + 1,
           kind: explained.kind,
           fanIn: finiteOrNull(explained.fanIn),
           fanOut: finiteOrNull(explained.fanOut),
@@ -120,8 +122,8 @@ export function toJsonReport(files: readonly AnalysedFile[]): JsonReport {
     version: 1,
     files: files.map((file) => ({
       path: file.path,
-      networks: networks(file),
-      diagnostics: file.result.findings.map((finding) => diagnostic(file.index, finding)),
+      networks: file.networks,
+      diagnostics: file.findings.map((finding) => diagnostic(file.index, finding)),
     })),
   };
 }

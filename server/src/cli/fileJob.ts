@@ -1,0 +1,121 @@
+/**
+ * Everything `initwise check` does to one file, as one function of plain data so it runs
+ * the same on the main thread and in a worker: read, analyse, fix until stable (`--fix`,
+ * `--diff`), write back only if the file did not change meanwhile, and return what the
+ * formatters need (findings and, for JSON, the per-layer numbers) as cloneable data.
+ */
+import * as fs from 'node:fs';
+import { analyze, type AnalysisResult } from '../core/analyze';
+import type { Finding } from '../core/findings';
+import { applyEdits } from '../core/fixes/applyEdits';
+import { selectFixes } from '../core/fixes/selectFixes';
+import type { LanguageId, PythonSupport } from '../core/frontends/types';
+import type { Settings } from '../core/settings';
+import { LineIndex } from '../core/text';
+import { describeFsError } from './discover';
+import { networksJson, type JsonNetwork } from './formatters/json';
+
+export type FixMode = 'none' | 'safe' | 'unsafe';
+
+export interface FileJob {
+  readonly absolutePath: string;
+  readonly displayPath: string;
+  readonly languageId: LanguageId;
+  readonly settings: Settings;
+  readonly fix: FixMode;
+  /** Write the fixed text back (`--fix`); false for `--diff`. */
+  readonly write: boolean;
+  /** Compute the per-layer numbers of the JSON format. */
+  readonly wantNetworks: boolean;
+}
+
+export interface FileOutcome {
+  readonly displayPath: string;
+  /** The text the findings refer to: after fixes, when fixes were applied. */
+  readonly text: string;
+  /** The text as read, when fixes changed it (for `--diff`). */
+  readonly original: string | undefined;
+  readonly findings: readonly Finding[];
+  readonly networks: readonly JsonNetwork[] | undefined;
+  /** How many fixes were applied (or would be, with `--diff`). */
+  readonly fixesApplied: number;
+  /** One line; the CLI prints it and exits 2. */
+  readonly error: string | undefined;
+}
+
+/**
+ * Rounds of fixing: a fix can reveal another (a safe rewrite that lets the next rule's fix
+ * apply). Ruff stops after 100 iterations; InitWise's fixes touch one value each, so a few
+ * rounds always suffice, and the bound only guards against two fixes undoing each other.
+ */
+export const MAX_FIX_ROUNDS = 10;
+
+/** Reads a source file as the editor would see it: UTF-8 without a byte-order mark. */
+export function readSource(absolutePath: string): string {
+  const text = fs.readFileSync(absolutePath, 'utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function analyseText(text: string, job: FileJob, python: PythonSupport | undefined): AnalysisResult {
+  return analyze({ text, languageId: job.languageId, python }, job.settings);
+}
+
+/** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
+export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
+  const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
+  let raw: string;
+  try {
+    raw = fs.readFileSync(job.absolutePath, 'utf8');
+  } catch (error) {
+    return failed(`${job.displayPath}: ${describeFsError(error)}`);
+  }
+  const bom = raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
+  const original = raw.slice(bom.length);
+  try {
+    let text = original;
+    let result = analyseText(text, job, python);
+    let fixesApplied = 0;
+    for (let round = 0; job.fix !== 'none' && round < MAX_FIX_ROUNDS; round++) {
+      const selection = selectFixes(result.findings, { unsafe: job.fix === 'unsafe' });
+      const next = selection.edits.length > 0 ? applyEdits(text, selection.edits) : undefined;
+      if (next === undefined || next === text) break;
+      text = next;
+      fixesApplied += selection.fixes.length;
+      result = analyseText(text, job, python);
+    }
+    const changed = text !== original;
+    if (changed && job.write) {
+      const error = writeIfUnchanged(job, raw, bom + text);
+      if (error) return failed(error);
+    }
+    return {
+      displayPath: job.displayPath,
+      text,
+      original: changed ? original : undefined,
+      findings: result.findings,
+      networks: job.wantNetworks ? networksJson(new LineIndex(text), result) : undefined,
+      fixesApplied,
+      error: undefined,
+    };
+  } catch (error) {
+    // The engine must never throw on user input; if it does, that is our bug. Say so
+    // loudly (with the stack, for the report) and carry on with the other files.
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return failed(`internal error while checking ${job.displayPath} (please report this): ${detail}`);
+  }
+}
+
+/**
+ * Writes the fixed text only if the file still holds what was read: an editor (or another
+ * tool) that saved the file meanwhile must not lose its change to a fix computed on the
+ * old text. The check and the write are not atomic, but the window is microseconds.
+ */
+export function writeIfUnchanged(job: FileJob, asRead: string, fixed: string): string | undefined {
+  try {
+    if (fs.readFileSync(job.absolutePath, 'utf8') !== asRead) return `${job.displayPath}: changed while it was being fixed; not written (run again)`;
+    fs.writeFileSync(job.absolutePath, fixed, 'utf8');
+    return undefined;
+  } catch (error) {
+    return `${job.displayPath}: cannot write the fixes: ${describeFsError(error)}`;
+  }
+}
