@@ -117,6 +117,22 @@ describe('Monte-Carlo simulation', () => {
     });
   });
 
+  it('starts the backward pass at the logits of a sigmoid head, as the analytic pass does', () => {
+    const net = network(`network head framework=pytorch {
+  input 512
+  dense 512 activation=tanh init=glorot_uniform
+  dense 16 activation=sigmoid init=glorot_uniform
+}`);
+    const atLogits = simulateMonteCarlo(net, { seed: 4, batch: 256 }, NEVER_CANCELLED);
+    const afterHead = simulateMonteCarlo(net, { seed: 4, batch: 256, gradientAtLogits: false }, NEVER_CANCELLED);
+    const mf = simulateAnalytic(net, NEVER_CANCELLED);
+    assert.ok(atLogits && afterHead && mf);
+    const ratio = atLogits.layers[1]!.gradientVariance / mf.layers[1]!.gradientVariance;
+    assert.ok(Math.abs(Math.log(ratio)) < Math.log(1.2), `head gradient ratio to mean field ${ratio}`);
+    // Through the sigmoid, E[σ′(h)²] ≤ 1/16 shrinks the gradient.
+    assert.ok(afterHead.layers[1]!.gradientVariance < atLogits.layers[1]!.gradientVariance / 10);
+  });
+
   it('draws an embedding table row by row and measures the one-hot gradient', () => {
     const net = network(`network tokens framework=pytorch {
   embedding 1000 256 init=normal(std=0.02)

@@ -13,7 +13,8 @@
  *
  * Conventions match the analytic pass (analytic.ts): BatchNorm/LayerNorm in training mode
  * (batch statistics, γ = 1, β = 0, ε = 1e-5), inverted dropout and AlphaDropout at training
- * time, softmax as the identity, a residual unit y = x + scale·body(x). Biases are drawn
+ * time, softmax as the identity, a residual unit y = x + scale·body(x), and the backward
+ * pass starting at the logits of a sigmoid/softmax output head (`gradientAtLogits`). Biases are drawn
  * N(0, σ_b²) with the layer's bias second moment (only that moment enters the statistics).
  *
  * Seeds: seed s of n uses the generator mixSeed(seed, s); per layer the value reported
@@ -49,6 +50,23 @@ export interface MonteCarloOptions {
   readonly now?: () => number;
   /** Called after each layer's forward or backward step: done out of total steps (all seeds). */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Start the backward pass at the logits of a sigmoid/softmax output head (default true),
+   * as the analytic pass does (analytic.ts AnalyticOptions): the head's derivative belongs
+   * to the cross-entropy loss. The oracle puts its cotangent after the head; its test turns this off.
+   */
+  readonly gradientAtLogits?: boolean;
+}
+
+/** Output nonlinearities whose derivative is part of the loss (cross-entropy), as in analytic.ts. */
+const OUTPUT_HEADS = new Set(['sigmoid', 'softmax']);
+
+/** The last top-level op when it applies a sigmoid/softmax head. */
+function outputHead(network: Network): Op | undefined {
+  const last = network.ops[network.ops.length - 1];
+  if (last?.op === 'activation' && OUTPUT_HEADS.has(last.activation.name)) return last;
+  if (last?.op === 'layer' && last.activation !== 'unknown' && OUTPUT_HEADS.has(last.activation.name)) return last;
+  return undefined;
 }
 
 /** Defaults the hosts use: 256 samples for MLPs; convolutions cost P positions per sample, so fewer. */
@@ -94,6 +112,8 @@ interface SeedContext {
   readonly checkpoint: () => void;
   readonly step: () => void;
   readonly gemm: Gemm;
+  /** The output head whose derivative the backward pass skips, if any. */
+  readonly logits: Op | undefined;
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
@@ -119,6 +139,7 @@ export function simulateMonteCarlo(network: Network, options: MonteCarloOptions,
       checkpoint,
       step: () => options.onProgress?.(++done, total),
       gemm: bestGemm(),
+      logits: options.gradientAtLogits === false ? undefined : outputHead(network),
     };
     try {
       runs.push(runSeed(context));
@@ -220,7 +241,7 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = op.kind === 'dense' ? denseForward(op, x, context, backs) : convForwardOp(op, x, context, backs);
         break;
       case 'activation':
-        x = activationForward(op.activation, x, backs);
+        x = activationForward(op.activation, x, backs, op === context.logits);
         break;
       case 'norm':
         x = normForward(op.kind, x, context.batch, backs);
@@ -298,7 +319,7 @@ function finishLayer(
   backs.push((g) => {
     context.checkpoint();
     measure.gradOut = meanSquare(g);
-    const gPre = activationGradient(activation, pre, g);
+    const gPre = layer === context.logits ? g : activationGradient(activation, pre, g);
     const gIn = gradientAtInput(gPre);
     measure.gradIn = meanSquare(gIn);
     context.step();
@@ -441,9 +462,9 @@ function activationGradient(activation: Activation, pre: Float32Array, g: Float3
   return out;
 }
 
-function activationForward(activation: Activation, x: Tensor, backs: Backward[]): Tensor {
+function activationForward(activation: Activation, x: Tensor, backs: Backward[], isLogitsHead: boolean): Tensor {
   const out = applyActivation(activation, x.data);
-  backs.push((g) => activationGradient(activation, x.data, g));
+  backs.push((g) => (isLogitsHead ? g : activationGradient(activation, x.data, g)));
   return { data: out, shape: x.shape };
 }
 
