@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyze } from '../server/src/core/analyze';
 import { generateNetdef } from './generateNetdef';
+import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
 import { formatMs, markdownTable, summarize, type Summary } from './stats';
@@ -91,6 +92,17 @@ async function main(): Promise<void> {
       result: timed instanceof Error ? timed : timed.summary,
       target: '—',
       ...(timed instanceof Error ? {} : { note: timed.note }),
+    });
+  }
+
+  const throughput = attempt(() => benchCliThroughput(root));
+  if (throughput instanceof Error) rows.push({ what: '`initwise check` on 1,000 generated files', result: throughput, target: '—' });
+  else for (const row of throughput) {
+    rows.push({
+      what: `\`initwise check\` on 1,000 generated .${row.kind} files, ${row.threads === 'one' ? 'one thread (--jobs 1)' : `all ${os.availableParallelism()} cores`}`,
+      result: row.wall,
+      target: '—',
+      note: `${Math.round(row.filesPerSecond).toLocaleString('en-US')} files/s; ${row.findings.toLocaleString('en-US')} findings`,
     });
   }
 
