@@ -12,6 +12,7 @@ import { selectFixes } from '../core/fixes/selectFixes';
 import type { LanguageId, PythonSupport } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
+import { monteCarloSimulations } from '../host/montecarloSimulations';
 import { describeFsError } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 
@@ -57,7 +58,11 @@ export function readSource(absolutePath: string): string {
 }
 
 function analyseText(text: string, job: FileJob, python: PythonSupport | undefined): AnalysisResult {
-  return analyze({ text, languageId: job.languageId, python }, job.settings);
+  const result = analyze({ text, languageId: job.languageId, python }, job.settings);
+  if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
+  // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
+  // judge again on the measured numbers. This already runs on a worker thread when several files are checked.
+  return analyze({ text, languageId: job.languageId, python, simulations: monteCarloSimulations(result.networks) }, job.settings);
 }
 
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
