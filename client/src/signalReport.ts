@@ -43,8 +43,9 @@ export class SignalReports implements vscode.Disposable {
       panel.title = result.title;
       panel.webview.html = result.html;
     } catch (error) {
-      // No stand-in content: close the empty panel and say exactly why there is no report.
-      panel.dispose();
+      // No stand-in content: close a panel that never had a report (an open one keeps its
+      // last report) and say exactly why there is no report.
+      if (!existing) panel.dispose();
       const detail = error instanceof Error ? error.message : String(error);
       void vscode.window.showErrorMessage(`InitWise: could not build the signal report: ${detail}`);
     }
