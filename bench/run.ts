@@ -15,6 +15,7 @@ import { generateNetdef } from './generateNetdef';
 import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
+import { benchPython } from './python';
 import { formatMs, markdownTable, summarize, type Summary } from './stats';
 
 // Bundled to dist/bench/run.js; the repository root is two levels up.
@@ -93,6 +94,16 @@ async function main(): Promise<void> {
       target: '—',
       ...(timed instanceof Error ? {} : { note: timed.note }),
     });
+  }
+
+  // Python frontend (bench/python.ts): analyze() against tree-sitter's bare parse of the same file.
+  try {
+    const py = await benchPython();
+    rows.push({ what: 'analyze(), 3,500-line Python file', result: py.analyze, target: '< 100 ms', note: py.note });
+    rows.push({ what: 'tree-sitter parse alone, same file', result: py.parse, target: '—', note: `analyze / parse = ${py.ratio.toFixed(1)}× (target ≤ 2×)` });
+    rows.push({ what: 'Python re-analysis after a one-character edit', result: py.edit, target: 'median < 30 ms' });
+  } catch (error) {
+    rows.push({ what: 'Python frontend', result: error instanceof Error ? error : new Error(String(error)), target: '—' });
   }
 
   const throughput = attempt(() => benchCliThroughput(root));

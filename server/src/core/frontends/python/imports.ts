@@ -23,8 +23,9 @@ export class Imports {
   private readonly aliases = new Map<string, string>();
   readonly frameworks = new Set<Framework>();
 
-  constructor(root: Node) {
-    for (const statement of root.namedChildren) this.readStatement(statement, 0);
+  /** Reads the module's statements (syntax.ts moduleStatements). */
+  constructor(statements: readonly Node[]) {
+    for (const statement of statements) this.readStatement(statement, 0);
   }
 
   /** Imports at module level, including inside `try:`/`if` blocks (optional-dependency idioms). */

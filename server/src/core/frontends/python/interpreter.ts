@@ -82,9 +82,9 @@ export class Interpreter {
   /** How many times each init call site set a weight (a call in a loop or apply(fn) sets several). */
   private readonly initApplications = new Map<number, number>();
 
-  constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, root: Node, quote: string) {
+  constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
     this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source), constructed: new Map() };
-    for (const statement of root.namedChildren) {
+    for (const statement of statements) {
       const def = definitionOf(statement);
       if (def.type === 'function_definition') {
         const name = def.childForFieldName('name')?.text;
@@ -92,7 +92,7 @@ export class Interpreter {
       }
     }
     // Classes in source order; a base that is another class of the file passes its framework on.
-    for (const statement of root.namedChildren) {
+    for (const statement of statements) {
       const def = definitionOf(statement);
       if (def.type !== 'class_definition') continue;
       const name = def.childForFieldName('name')?.text;
@@ -122,14 +122,15 @@ export class Interpreter {
 
   // ── statements ─────────────────────────────────────────────────────────
 
-  run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined): void {
+  /** Runs statements; `returned` collects what `return` statements give back (a builder's model). */
+  run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
     for (const statement of statements) {
       if (++this.steps > MAX_STEPS) return;
-      this.statement(statement, frame, outputs);
+      this.statement(statement, frame, outputs, returned);
     }
   }
 
-  private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
+  private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
     switch (node.type) {
       case 'expression_statement': {
         const inner = node.namedChild(0);
@@ -144,6 +145,7 @@ export class Interpreter {
         if (!value) return;
         const r = this.expression(value, frame);
         for (const t of tensorsOf(r)) outputs?.push(t);
+        returned?.push(r);
         return;
       }
       case 'for_statement':

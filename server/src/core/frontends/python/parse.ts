@@ -11,10 +11,10 @@ import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
 import type { FrontendResult } from '../types';
 import { Imports } from './imports';
-import { Frame, Interpreter } from './interpreter';
+import { Frame, Interpreter, type RValue } from './interpreter';
 import type { ModuleValue } from './modules';
 import { pythonDropoutFixes } from './fixBuilder';
-import { bodyOf, definitionOf, type Node, spanOf } from './syntax';
+import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax';
 import { Trace } from './trace';
 import { bindAssignments, bindParameters, Scope } from './values';
 import type { Span } from '../../text';
@@ -28,7 +28,7 @@ export function parsePython(text: string, parser: Parser): FrontendResult {
   const tree = parser.parse(text);
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
-    const root = tree.rootNode;
+    const root = new SyntaxTree(tree, text).root;
     const networks = readNetworks(root, text);
     const findings: Finding[] = [];
     if (networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
@@ -39,7 +39,7 @@ export function parsePython(text: string, parser: Parser): FrontendResult {
 }
 
 function frameworkImported(root: Node): boolean {
-  return new Imports(root).frameworks.size > 0;
+  return new Imports(moduleStatements(root)).frameworks.size > 0;
 }
 
 /** IW001 at the first syntax error, when it leaves no model readable. */
@@ -82,31 +82,36 @@ interface Candidate {
 }
 
 function readNetworks(root: Node, text: string): Network[] {
-  const imports = new Imports(root);
+  const statements = moduleStatements(root);
+  const imports = new Imports(statements);
   const moduleScope = new Scope(undefined);
   moduleScope.bindValue('__name__', '__main__');
-  bindAssignments(root.namedChildren, moduleScope);
-  const interp = new Interpreter(text, imports, moduleScope, root, preferredQuote(text));
+  bindAssignments(statements, moduleScope);
+  const interp = new Interpreter(text, imports, moduleScope, statements, preferredQuote(text));
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return [];
 
   const candidates: Candidate[] = [];
-  const scripts: Trace[] = [];
   // The module body, then each top-level function (builders like `def build_model(): ...`).
-  const runScript = (statements: readonly Node[], scope: Scope) => {
-    const trace = new Trace();
-    const frame = new Frame(scope, undefined, trace, false, 0);
-    interp.run(statements, frame, []);
-    scripts.push(trace);
-    collect(frame, statements, candidates);
+  const runScript = (body: readonly Node[], scope: Scope, owner: Node | undefined) => {
+    const frame = new Frame(scope, undefined, new Trace(), false, 0);
+    const returned: RValue[] = [];
+    interp.run(body, frame, [], returned);
+    collect(frame, body, candidates);
+    // A builder's returned model (`return keras.Model(inputs, outputs)`) is named after the builder.
+    const name = owner?.childForFieldName('name');
+    for (const value of returned) {
+      if (value?.t !== 'module' || !name || candidates.some((c) => c.module === value.module)) continue;
+      candidates.push({ name: name.text, span: { start: owner!.startIndex, end: name.endIndex }, nameSpan: spanOf(name), module: value.module });
+    }
   };
-  runScript(root.namedChildren, moduleScope);
-  for (const statement of root.namedChildren) {
+  runScript(statements, moduleScope, undefined);
+  for (const statement of statements) {
     const def = definitionOf(statement);
     if (def.type !== 'function_definition') continue;
     const scope = new Scope(moduleScope);
     bindParameters(def, scope, moduleScope);
     bindAssignments(bodyOf(def), scope);
-    runScript(bodyOf(def), scope);
+    runScript(bodyOf(def), scope, def);
   }
 
   // Root classes nobody instantiated: analysed with their default arguments.
@@ -139,13 +144,10 @@ function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): v
       s.namedChild(0)!.childForFieldName('left')?.text === name);
     const left = statement?.namedChild(0)?.childForFieldName('left');
     const span = statement ? spanOf(statement) : { start: 0, end: 0 };
-    out.push({ name, span: firstLine(span, frame), nameSpan: left ? spanOf(left) : span, module });
+    out.push({ name, span, nameSpan: left ? spanOf(left) : span, module });
   }
 }
 
-function firstLine(span: Span, _frame: Frame): Span {
-  return span;
-}
 
 function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const module = candidate.module;
@@ -172,11 +174,11 @@ function frameworkOf(module: ModuleValue): Network['framework'] {
   return 'keras';
 }
 
-/** The same layers reached twice (a builder function called at module level) are one network. */
+/** The same model reached twice under one name (a builder function also run at module level) is one network. */
 function dedupe(networks: readonly Network[]): Network[] {
   const seen = new Set<string>();
   return networks.filter((n) => {
-    const key = n.layers.map((l) => l.span.start).join(',');
+    const key = `${n.name}:${n.layers.map((l) => l.span.start).join(',')}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

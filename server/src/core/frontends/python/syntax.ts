@@ -3,10 +3,137 @@
  * host's parser produced (type imports only). Offsets are UTF-16 code units, as
  * web-tree-sitter reports them for JavaScript strings, so they are Spans as they are.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node as TreeSitterNode, Tree } from 'web-tree-sitter';
 import type { Span } from '../../text';
 
-export type { Node };
+/**
+ * A syntax node, read from tree-sitter once and remembered. Every property of a
+ * web-tree-sitter node is a call into WebAssembly; the interpreter visits a class body
+ * once per instantiation and a loop body once per iteration, so each node is wrapped
+ * once (by its id) and its children, fields and text are cached on first use.
+ */
+export class Node {
+  private cachedType: string | undefined;
+  private cachedStart = -1;
+  private cachedEnd = -1;
+  private cachedNamed: boolean | undefined;
+  private cachedChildren: Node[] | undefined;
+  private cachedNamedChildren: Node[] | undefined;
+  // Allocated on first use: most nodes never have a field or a descendant query read.
+  private fields: Map<string, Node | null> | undefined;
+  private fieldLists: Map<string, Node[]> | undefined;
+  private descendants: Map<string, Node[]> | undefined;
+
+  constructor(private readonly raw: TreeSitterNode, private readonly owner: SyntaxTree) {}
+
+  get type(): string {
+    return (this.cachedType ??= this.raw.type);
+  }
+
+  get startIndex(): number {
+    if (this.cachedStart < 0) this.cachedStart = this.raw.startIndex;
+    return this.cachedStart;
+  }
+
+  get endIndex(): number {
+    if (this.cachedEnd < 0) this.cachedEnd = this.raw.endIndex;
+    return this.cachedEnd;
+  }
+
+  get text(): string {
+    return this.owner.source.slice(this.startIndex, this.endIndex);
+  }
+
+  get isNamed(): boolean {
+    return (this.cachedNamed ??= this.raw.isNamed);
+  }
+
+  get isError(): boolean {
+    return this.type === 'ERROR';
+  }
+
+  get isMissing(): boolean {
+    return this.raw.isMissing;
+  }
+
+  get hasError(): boolean {
+    return this.raw.hasError;
+  }
+
+  get startRow(): number {
+    return this.raw.startPosition.row;
+  }
+
+  get children(): Node[] {
+    return (this.cachedChildren ??= this.raw.children.map((c) => this.owner.wrap(c)));
+  }
+
+  get namedChildren(): Node[] {
+    return (this.cachedNamedChildren ??= this.children.filter((c) => c.isNamed));
+  }
+
+  get namedChildCount(): number {
+    return this.namedChildren.length;
+  }
+
+  get firstChild(): Node | null {
+    return this.children[0] ?? null;
+  }
+
+  namedChild(index: number): Node | null {
+    return this.namedChildren[index] ?? null;
+  }
+
+  childForFieldName(name: string): Node | null {
+    this.fields ??= new Map();
+    let found = this.fields.get(name);
+    if (found === undefined) {
+      const raw = this.raw.childForFieldName(name);
+      found = raw ? this.owner.wrap(raw) : null;
+      this.fields.set(name, found);
+    }
+    return found;
+  }
+
+  childrenForFieldName(name: string): Node[] {
+    this.fieldLists ??= new Map();
+    let found = this.fieldLists.get(name);
+    if (!found) {
+      found = this.raw.childrenForFieldName(name).map((c) => this.owner.wrap(c));
+      this.fieldLists.set(name, found);
+    }
+    return found;
+  }
+
+  descendantsOfType(type: string): Node[] {
+    this.descendants ??= new Map();
+    let found = this.descendants.get(type);
+    if (!found) {
+      found = this.raw.descendantsOfType(type).map((c) => this.owner.wrap(c));
+      this.descendants.set(type, found);
+    }
+    return found;
+  }
+}
+
+/** One parse: the source and the wrapper of every node read so far. */
+export class SyntaxTree {
+  private readonly nodes = new Map<number, Node>();
+  readonly root: Node;
+
+  constructor(tree: Tree, readonly source: string) {
+    this.root = this.wrap(tree.rootNode);
+  }
+
+  wrap(raw: TreeSitterNode): Node {
+    let node = this.nodes.get(raw.id);
+    if (!node) {
+      node = new Node(raw, this);
+      this.nodes.set(raw.id, node);
+    }
+    return node;
+  }
+}
 
 export function spanOf(node: Node): Span {
   return { start: node.startIndex, end: node.endIndex };
@@ -116,4 +243,20 @@ export function lineEndAt(source: string, offset: number): number {
   let end = offset;
   while (end < source.length && source[end] !== '\n' && source[end] !== '\r') end++;
   return end;
+}
+
+/**
+ * The module's statements. tree-sitter wraps the statements around a bad line into an
+ * ERROR node; the intact statements inside it are still read (analyse what parses).
+ */
+export function moduleStatements(root: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (node: Node, depth: number) => {
+    for (const child of node.namedChildren) {
+      if (child.type === 'ERROR' && depth < 4) visit(child, depth + 1);
+      else if (child.type !== 'comment') out.push(child);
+    }
+  };
+  visit(root, 0);
+  return out;
 }

@@ -112,22 +112,24 @@ export class Trace {
 
   /**
    * y = a + b. When one side is the other's input (an identity shortcut) this is a
-   * residual op over the other side's steps; the layers feeding the sum end their branch.
+   * residual op over the other side's steps. The layers ending a branch are marked; a
+   * linear branch end still feeds whatever nonlinearity follows the sum (ResNet's
+   * conv → BN → (+x) → ReLU), so its pending output is carried into the sum.
    */
   add(a: Tensor, b: Tensor, span: Span): Tensor {
     const prefix = commonPrefix(a.chain, b.chain);
-    // The layers ending a branch feed the sum; the shortcut side (the branch's own input) ends nothing.
+    // The shortcut side (the branch's own input) ends nothing.
     for (const side of [a, b]) {
       if (side.chain !== prefix || side.broken) for (const layer of side.sources) layer.isLastInBranch = true;
     }
-    this.resolve([...a.pending, ...b.pending], LINEAR);
+    const pending = [...a.pending, ...b.pending];
     const shape = a.shape ?? b.shape;
-    if (a.broken || b.broken) return { chain: prefix, pending: [], shape, broken: true, sources: [] };
+    if (a.broken || b.broken) return { chain: prefix, pending, shape, broken: true, sources: [] };
     const bodyA = opsBetween(prefix, a.chain);
     const bodyB = opsBetween(prefix, b.chain);
-    if (bodyA.length > 0 && bodyB.length > 0) return { chain: prefix, pending: [], shape, broken: true, sources: [] };
+    if (bodyA.length > 0 && bodyB.length > 0) return { chain: prefix, pending, shape, broken: true, sources: [] };
     const body = bodyA.length > 0 ? bodyA : bodyB;
-    return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending: [], shape, broken: false, sources: [] };
+    return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [] };
   }
 
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */

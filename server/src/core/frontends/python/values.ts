@@ -155,7 +155,7 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
     }
     case 'unary_operator': {
       const operand = node.childForFieldName('argument');
-      const op = node.childForFieldName('operator')?.text ?? node.child(0)?.text;
+      const op = node.childForFieldName('operator')?.text ?? node.children[0]?.text;
       const v = operand ? evaluate(operand, scope, depth + 1) : undefined;
       if (!isNumber(v)) return undefined;
       return op === '-' ? -v : op === '+' ? v : undefined;

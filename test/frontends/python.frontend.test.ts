@@ -1,0 +1,281 @@
+/**
+ * The Python frontend's reading of model code: which layers exist, their fans, the
+ * activation each one feeds, their initializer's semantics, loaded weights, and what
+ * stays unknown. Rules are tested by the fixtures; this is what the rules stand on.
+ */
+import * as assert from 'node:assert/strict';
+import { analyze } from '../../server/src/core/analyze';
+import { analyzePython, codes, consumerOf, loadPython } from './pythonSupport';
+
+describe('python frontend', () => {
+  before(loadPython);
+
+  it('without a parser, Python text yields nothing (the engine never loads WebAssembly itself)', () => {
+    const result = analyze({ text: 'import torch.nn as nn\nnet = nn.Sequential(nn.Linear(2, 2))\n', languageId: 'python' });
+    assert.equal(result.networks.length, 0);
+  });
+
+  it('reads an nn.Module: widths from defaults and module constants, consumers from forward', () => {
+    const { networks } = analyzePython(`
+import torch
+from torch import nn
+import torch.nn.functional as F
+HIDDEN = 128 * 2
+
+class Net(nn.Module):
+    def __init__(self, d_in=784, hidden=HIDDEN):
+        super().__init__()
+        self.fc1 = nn.Linear(d_in, hidden)
+        self.drop = nn.Dropout(0.1)
+        self.fc2 = nn.Linear(hidden, hidden // 2)
+        self.bn = nn.BatchNorm1d(hidden // 2)
+        self.fc3 = nn.Linear(hidden // 2, 10)
+
+    def forward(self, x):
+        x = self.drop(F.relu(self.fc1(x)))
+        x = torch.tanh(self.bn(self.fc2(x)))
+        return F.log_softmax(self.fc3(x), dim=1)
+`);
+    assert.equal(networks.length, 1);
+    const [fc1, fc2, fc3] = networks[0]!.layers;
+    assert.deepEqual(fc1!.fans, { fanIn: 784, fanOut: 256 });
+    assert.deepEqual(fc2!.fans, { fanIn: 256, fanOut: 128 });
+    assert.equal(consumerOf(fc1!), 'relu');
+    assert.equal(consumerOf(fc2!), 'tanh');
+    assert.equal(fc2!.normalizedBeforeActivation, true);
+    assert.equal(consumerOf(fc3!), 'softmax');
+    assert.equal(fc3!.isLastInBranch, true);
+    assert.equal(networks[0]!.framework, 'pytorch');
+    assert.deepEqual(networks[0]!.ops.map((op) => op.op), ['layer', 'activation', 'dropout', 'layer', 'norm', 'activation', 'layer', 'activation']);
+  });
+
+  it('reads conv geometry: groups, PyTorch fan_out, kernel tuples and strides', () => {
+    const { networks } = analyzePython(`
+import torch.nn as nn
+net = nn.Sequential(
+    nn.Conv2d(32, 64, kernel_size=(3, 5), stride=2),
+    nn.ReLU(),
+    nn.Conv2d(64, 64, 3, groups=64, padding=1),
+    nn.ReLU6(),
+)
+`);
+    const [a, b] = networks[0]!.layers;
+    assert.deepEqual(a!.fans, { fanIn: 32 * 15, fanOut: 64 * 15 });
+    assert.equal(a!.strideProduct, 4);
+    assert.deepEqual(b!.fans, { fanIn: 9, fanOut: 9 });
+    assert.deepEqual(b!.frameworkFans, { fanIn: 9, fanOut: 64 * 9 });
+    assert.equal(consumerOf(b!), 'relu6');
+  });
+
+  it('reads nn.init calls, apply(fn) with isinstance and class-name tests, and the legacy He fan_out formula', () => {
+    const { networks } = analyzePython(`
+import math
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3)
+        self.fc = nn.Linear(16, 16)
+        self.out = nn.Linear(16, 2)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+                m.weight.data.normal_(0, math.sqrt(2. / n))
+        self.apply(self.init_linear)
+
+    def init_linear(self, m):
+        name = m.__class__.__name__
+        if name.find('Linear') != -1:
+            nn.init.trunc_normal_(m.weight, std=0.02)
+
+    def forward(self, x):
+        return self.out(nn.functional.relu(self.fc(self.conv(x).relu().flatten(1))))
+`);
+    const [conv, fc] = networks[0]!.layers;
+    assert.deepEqual(conv!.init.semantics, { kind: 'normal', mean: 0, std: Math.sqrt(2 / 144) });
+    assert.equal(conv!.init.explicit, true);
+    assert.deepEqual(fc!.init.semantics, { kind: 'truncated_normal', mean: 0, std: 0.02, low: -2, high: 2 });
+  });
+
+  it("follows the file's own module classes, ModuleList loops and identity shortcuts into residual ops", () => {
+    const { networks } = analyzePython(`
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return x + self.fc(F.gelu(x))
+
+class Model(nn.Module):
+    def __init__(self, dim=32, depth=3):
+        super().__init__()
+        self.blocks = nn.ModuleList([Block(dim) for _ in range(depth)])
+
+    def forward(self, x):
+        for blk in self.blocks:
+            x = blk(x)
+        return x
+`);
+    assert.equal(networks.length, 1, 'Block is part of Model, not a network of its own');
+    const model = networks[0]!;
+    assert.equal(model.layers.length, 3);
+    assert.ok(model.layers.every((l) => l.isLastInBranch && l.fans?.fanIn === 32));
+    assert.deepEqual(model.ops.map((op) => op.op), ['residual', 'residual', 'residual']);
+  });
+
+  it('reads Keras strings, objects, config dicts, variables and fused activations with Keras defaults', () => {
+    const { networks } = analyzePython(`
+import tensorflow as tf
+from tensorflow.keras import layers, initializers
+vs = initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="uniform")
+model = tf.keras.Sequential([
+    layers.Dense(64, activation="relu", kernel_initializer="he_uniform", input_shape=(10,)),
+    layers.Dense(64, kernel_initializer=vs),
+    layers.LeakyReLU(),
+    layers.Dense(64, activation="leaky_relu", kernel_initializer=initializers.TruncatedNormal(stddev=0.1)),
+    layers.Dense(1, kernel_initializer={"class_name": "RandomUniform", "config": {"minval": -0.1, "maxval": 0.1}}),
+])
+`);
+    const [a, b, c, d] = networks[0]!.layers;
+    assert.deepEqual(a!.fans, { fanIn: 10, fanOut: 64 });
+    assert.deepEqual(a!.init.semantics, { kind: 'variance_scaling', scale: 2, mode: 'fan_in', distribution: 'uniform' });
+    assert.deepEqual(b!.init.semantics, { kind: 'variance_scaling', scale: 2, mode: 'fan_out', distribution: 'uniform' });
+    assert.deepEqual(b!.consumer, { name: 'leaky_relu', param: 0.3, explicit: true, span: (b!.consumer as { span: { start: number; end: number } }).span });
+    assert.equal(c!.activation !== 'unknown' && c!.activation.param, 0.2, "keras.activations.leaky_relu defaults to 0.2");
+    assert.deepEqual(c!.init.semantics, { kind: 'truncated_normal', mean: 0, std: 0.1, low: -0.2, high: 0.2 });
+    assert.deepEqual(d!.init.semantics, { kind: 'uniform', low: -0.1, high: 0.1 });
+  });
+
+  it('reads the Keras functional API with shapes through conv, pooling and flatten, and layers.add residuals', () => {
+    const { networks } = analyzePython(`
+import keras
+from keras import layers
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+y = layers.Conv2D(16, 3, padding="same")(x)
+x = layers.add([x, y])
+x = layers.MaxPooling2D()(x)
+x = layers.Flatten()(x)
+outputs = layers.Dense(10, activation="softmax")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+`);
+    const [c1, c2, dense] = networks[0]!.layers;
+    assert.deepEqual(c1!.fans, { fanIn: 27, fanOut: 144 });
+    assert.equal(c2!.isLastInBranch, true);
+    assert.deepEqual(dense!.fans, { fanIn: 16 * 16 * 16, fanOut: 10 });
+  });
+
+  it('reads Flax linen dataclass fields, setup() and nnx constructors', () => {
+    const { networks } = analyzePython(`
+import flax.linen as nn
+from flax import nnx
+import jax
+
+class Mlp(nn.Module):
+    hidden: int = 64
+
+    def setup(self):
+        self.a = nn.Dense(self.hidden)
+        self.b = nn.Dense(self.hidden * 2, kernel_init=jax.nn.initializers.variance_scaling(2.0, "fan_in", "normal"))
+
+    def __call__(self, x):
+        return self.b(jax.nn.gelu(self.a(x)))
+
+class Lin(nnx.Module):
+    def __init__(self, din: int = 8, dout: int = 4, *, rngs):
+        self.l = nnx.Linear(din, dout, rngs=rngs)
+
+    def __call__(self, x):
+        return nnx.sigmoid(self.l(x))
+`);
+    const mlp = networks.find((n) => n.name === 'Mlp')!;
+    assert.equal(mlp.layers[0]!.fans, undefined, 'linen input width is unknown');
+    assert.deepEqual(mlp.layers[1]!.fans, { fanIn: 64, fanOut: 128 });
+    assert.deepEqual(mlp.layers[1]!.init.semantics, { kind: 'variance_scaling', scale: 2, mode: 'fan_in', distribution: 'untruncated_normal' });
+    assert.equal(consumerOf(mlp.layers[0]!), 'gelu');
+    const lin = networks.find((n) => n.name === 'Lin')!;
+    assert.deepEqual(lin.layers[0]!.fans, { fanIn: 8, fanOut: 4 });
+    assert.equal(lin.layers[0]!.init.label, 'Flax default lecun_normal');
+    assert.equal(consumerOf(lin.layers[0]!), 'sigmoid');
+  });
+
+  it('marks loaded weights: load_state_dict, from_pretrained, load_weights', () => {
+    const { networks } = analyzePython(`
+import torch.nn as nn
+from tensorflow import keras
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.fc(x).relu()
+
+a = Net()
+a.load_state_dict(state)
+b = Net.from_pretrained("ckpt")
+k = keras.Sequential([keras.layers.Dense(4, activation="relu", input_shape=(4,))])
+k.load_weights("w.h5")
+`);
+    assert.deepEqual(networks.map((n) => [n.name, n.pretrained]), [['a', true], ['b', true], ['k', true]]);
+  });
+
+  it('says nothing about layers whose activation, width or initializer it cannot know', () => {
+    const result = analyzePython(`
+import torch.nn as nn
+from mylib import Block, make_act
+ACTS = {"relu": nn.ReLU}
+
+class Net(nn.Module):
+    def __init__(self, width, act="relu"):
+        super().__init__()
+        self.fc1 = nn.Linear(64, 64)
+        self.act = ACTS[act]()
+        self.fc2 = nn.Linear(64, width)
+        self.block = Block(64)
+        self.fc3 = nn.Linear(64, 64)
+        self.out = nn.Linear(64, 1)
+
+    def forward(self, x):
+        x = self.act(self.fc1(x))
+        x = make_act()(self.fc2(x))
+        x = self.out(self.block(self.fc3(x)))
+        return x
+`);
+    const layers = result.networks[0]!.layers;
+    assert.deepEqual(layers.map(consumerOf), ['unknown', 'unknown', 'unknown', 'linear']);
+    assert.equal(layers[1]!.fans, undefined);
+    assert.deepEqual(codes(result), []);
+  });
+
+  it('reports IW001 only when a syntax error leaves no model readable', () => {
+    const text = 'import torch.nn as nn\n)))] net = [[[ nn.Linear(\n';
+    const broken = analyzePython(text);
+    assert.deepEqual(broken.findings.map((f) => f.code), ['IW001']);
+    assert.ok(broken.findings[0]!.span.end <= text.indexOf('\n', broken.findings[0]!.span.start), 'one line at most');
+    const partly = analyzePython(`
+import torch.nn as nn
+net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
+def broken(:
+    pass
+`);
+    assert.deepEqual(codes(partly), ['IW301']);
+    const plain = analyzePython('def f(:\n  pass\n');
+    assert.deepEqual(plain.findings, [], 'a file that is not model code is not ours to report');
+  });
+
+  it('points findings at what the user wrote', () => {
+    const text = `import torch.nn as nn
+net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
+nn.init.xavier_normal_(net[0].weight)
+`;
+    const { findings } = analyzePython(text);
+    assert.deepEqual(findings.filter((f) => f.code === 'IW101').map((f) => text.slice(f.span.start, f.span.end)), ['nn.init.xavier_normal_(net[0].weight)']);
+  });
+});
