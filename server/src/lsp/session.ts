@@ -9,6 +9,7 @@
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
   TextDocuments,
   type CancellationToken,
@@ -48,6 +49,7 @@ import { RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
 import { answerRunMonteCarlo, type MonteCarloSession } from './monteCarlo';
 import { answerSignalReport } from './signalReport';
 import { Scheduler } from './scheduler';
+import { CONFIG_FILE_GLOBS, ConfigFiles, isConfigFileUri } from './configFiles';
 import { SettingsStore, type ServerSettings } from './settings';
 
 export class Session {
@@ -55,6 +57,8 @@ export class Session {
   private readonly cache: AnalysisCache;
   private readonly scheduler: Scheduler;
   private settings!: SettingsStore;
+  private readonly configFiles = new ConfigFiles((message) => void this.connection.window.showWarningMessage(message));
+  private supportsWatchedFilesRegistration = false;
   private supportsDocumentChanges = false;
   private supportsShowDocument = false;
   private supportsConfigurationRegistration = false;
@@ -78,6 +82,15 @@ export class Session {
     connection.onInitialized(() => this.initialized());
     connection.onDidChangeConfiguration((change) => {
       this.settings.onDidChange(change.settings);
+      this.cache.clear();
+      for (const document of documents.all()) this.scheduler.schedule(document.uri, 0);
+      this.refreshCodeLenses();
+    });
+
+    // initwise.toml / pyproject.toml changed on disk: read the configuration again, re-lint.
+    connection.onDidChangeWatchedFiles((change) => {
+      if (!change.changes.some((file) => isConfigFileUri(file.uri))) return;
+      this.configFiles.reload();
       this.cache.clear();
       for (const document of documents.all()) this.scheduler.schedule(document.uri, 0);
       this.refreshCodeLenses();
@@ -119,6 +132,7 @@ export class Session {
     this.supportsDocumentChanges = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     this.supportsShowDocument = capabilities.window?.showDocument?.support === true;
     this.supportsConfigurationRegistration = capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    this.supportsWatchedFilesRegistration = capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     this.supportsCodeLensRefresh = capabilities.workspace?.codeLens?.refreshSupport === true;
     const experimental: unknown = capabilities.experimental;
     this.wantsAnalysisStatus =
@@ -136,6 +150,12 @@ export class Session {
   }
 
   private initialized(): void {
+    if (this.supportsWatchedFilesRegistration) {
+      const watchers = CONFIG_FILE_GLOBS.map((globPattern) => ({ globPattern }));
+      this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch((error: unknown) => {
+        this.logError('registering for configuration file changes', error);
+      });
+    }
     // Without this registration VS Code does not tell a pull-model server that settings
     // changed; clients without dynamic registration push didChangeConfiguration anyway.
     if (!this.supportsConfigurationRegistration) return;
@@ -148,12 +168,20 @@ export class Session {
     this.scheduler.forget(uri);
     this.cache.delete(uri);
     this.settings.forget(uri);
+    this.configFiles.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   /** Analyses the current version of `uri` and publishes, unless a newer version exists by then. */
-  private async lint(uri: string, signal: AbortSignal): Promise<void> {
+  /** The client's settings with the nearest configuration file merged under them (lsp/configFiles.ts). */
+  private async settingsFor(uri: string): Promise<ServerSettings> {
     const settings = await this.settings.get(uri);
+    const engine = this.configFiles.apply(uri, settings.engine);
+    return engine === settings.engine ? settings : { ...settings, engine };
+  }
+
+  private async lint(uri: string, signal: AbortSignal): Promise<void> {
+    const settings = await this.settingsFor(uri);
     const document = this.documents.get(uri);
     if (signal.aborted || !document) return;
     const language = engineLanguage(document);
@@ -210,7 +238,7 @@ export class Session {
   }
 
   private async currentAnalysis(uri: string): Promise<{ analysis: DocumentAnalysis; settings: ServerSettings } | undefined> {
-    const settings = await this.settings.get(uri);
+    const settings = await this.settingsFor(uri);
     const document = this.documents.get(uri);
     if (!document || !settings.enable) return undefined;
     const language = engineLanguage(document);
