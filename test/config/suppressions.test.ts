@@ -14,6 +14,7 @@ import { selectFixes } from '../../server/src/core/fixes/selectFixes';
 import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
 import { parseSuppressions } from '../../server/src/core/suppressions';
 import { LineIndex } from '../../server/src/core/text';
+import { pythonSupport } from '../support/python';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'suppressions');
 const read = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -108,5 +109,21 @@ describe('suppression comments', () => {
     assert.deepEqual(codesByLine(twice, lint(twice)), ['IW301@4']);
     // Neither --fix nor --unsafe-fixes applies a suppression.
     assert.ok(selectFixes(findings, { unsafe: true }).fixes.every((fix) => fix.applicability !== 'display-only'));
+  });
+
+  it('works the same in Python files, and the suppression fix keeps them parseable', async () => {
+    const python = await pythonSupport();
+    const text = read('model.py');
+    const lintPy = (source: string) => analyze({ text: source, languageId: 'python', python }).findings;
+    const findings = lintPy(text);
+    // fc1's IW301 is silenced; fc2 (Glorot under ReLU) is IW101 on the xavier line; fc3's default is IW301, and
+    // its ignore[IW104] silences nothing (IW901); the file-wide IW105 suppression silences nothing either.
+    assert.deepEqual(codesByLine(text, findings), ['IW901@1', 'IW301@11', 'IW901@11', 'IW101@13']);
+    const iw101 = findings.find((f) => f.code === 'IW101')!;
+    const suppressed = applyEdits(text, iw101.fixes.find((fix) => fix.applicability === 'display-only')!.edits)!;
+    assert.match(suppressed, /nn\.init\.xavier_uniform_\(self\.fc2\.weight\) {2}# initwise: ignore\[IW101\]\n/);
+    assert.deepEqual(codesByLine(suppressed, lintPy(suppressed)), ['IW901@1', 'IW301@11', 'IW901@11']);
+    const cleaned = applyEdits(text, selectFixes(findings).edits)!;
+    assert.ok(!lintPy(cleaned).some((f) => f.code === 'IW901' || f.code === 'IW001'));
   });
 });
