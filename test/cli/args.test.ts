@@ -50,12 +50,12 @@ describe('command line', () => {
   });
 
   it('reads the fixing, output and configuration flags', () => {
-    const command = parseCommandLine(['check', 'm', '--fix', '--unsafe-fixes', '--format', 'sarif', '--config', 'ci.toml', '--simulate', 'montecarlo', '--extend-select', 'IW9', '--jobs', '2', '--statistics', '--show-fixes']);
+    const command = parseCommandLine(['check', 'm', '--fix', '--unsafe-fixes', '--format', 'json', '--config', 'ci.toml', '--simulate', 'montecarlo', '--extend-select', 'IW9', '--jobs', '2', '--statistics', '--show-fixes']);
     assert.equal(command.kind, 'check');
     if (command.kind !== 'check') return;
     assert.deepEqual(
       { fix: command.fix, unsafe: command.unsafeFixes, format: command.format, config: command.config, simulate: command.simulate, extend: command.extendSelect, jobs: command.jobs, statistics: command.statistics, showFixes: command.showFixes },
-      { fix: true, unsafe: true, format: 'sarif', config: 'ci.toml', simulate: 'montecarlo', extend: ['IW9'], jobs: 2, statistics: true, showFixes: true },
+      { fix: true, unsafe: true, format: 'json', config: 'ci.toml', simulate: 'montecarlo', extend: ['IW9'], jobs: 2, statistics: true, showFixes: true },
     );
     const diff = parseCommandLine(['check', '--diff', '--fix']);
     assert.ok(diff.kind === 'check' && diff.diff && !diff.fix, '--diff wins over --fix: nothing is written');
@@ -66,6 +66,7 @@ describe('command line', () => {
     usageError(['check', '--unsafe-fixes'], /--unsafe-fixes needs --fix or --diff/);
     usageError(['check', '--diff', '--format', 'json'], /cannot be combined with --format/);
     usageError(['check', '--simulate', 'exact'], /unknown simulation 'exact'/);
+    usageError(['check', '--statistics', '--format', 'sarif'], /--statistics prints text or JSON/);
     usageError(['check', '--jobs', '0'], /--jobs: '0'/);
     usageError(['rule', 'IW101', '--fix'], /--fix only applies to `initwise check`/);
   });

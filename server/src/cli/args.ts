@@ -140,6 +140,7 @@ function parseCheck(paths: readonly string[], values: ParsedValues): CheckComman
   const format = parseFormat(values.format);
   if (unsafeFixes && !fix && !diff) throw new UsageError('--unsafe-fixes needs --fix or --diff');
   if (diff && format !== 'text') throw new UsageError('--diff prints a diff; it cannot be combined with --format');
+  if (values.statistics === true && (format === 'sarif' || format === 'github')) throw new UsageError(`--statistics prints text or JSON; it cannot be combined with --format ${format}`);
   return {
     kind: 'check',
     paths: paths.length > 0 ? paths : ['.'],
