@@ -11,9 +11,10 @@ import type { DropoutOp, Framework, InitUse } from '../../ir';
 import { readActivationCall } from './activations';
 import { type CatalogContext, frameworkModule } from './catalog';
 import type { Imports } from './imports';
+import { conditionValue } from './conditions';
 import { torchInitSite } from './fixBuilder';
 import { readTensorMethod, readTorchInitCall, type InitRead } from './initializers';
-import { allModules, classRecord, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
+import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue, type WeightModule } from './modules';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, type Node, spanOf } from './syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
@@ -28,11 +29,6 @@ export type RValue =
   | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
   | undefined;
 
-/** Frameworks' base classes for modules. */
-const MODULE_BASES: Readonly<Record<string, Framework>> = {
-  'torch.nn.Module': 'pytorch', 'keras.Model': 'keras', 'keras.models.Model': 'keras', 'keras.layers.Layer': 'keras',
-  'keras.Layer': 'keras', 'flax.linen.Module': 'flax', 'flax.nnx.Module': 'flax',
-};
 
 export interface ClassInfo {
   readonly name: string;
@@ -350,144 +346,9 @@ export class Interpreter {
     }
   }
 
-  /** A condition's value when it is certain: constants, `is None`, isinstance on a known module, class-name tests. */
+  /** A condition's value when it is certain (conditions.ts); undefined when it is not. */
   truth(node: Node, frame: Frame): boolean | undefined {
-    switch (node.type) {
-      case 'parenthesized_expression':
-        return node.namedChild(0) ? this.truth(node.namedChild(0)!, frame) : undefined;
-      case 'not_operator': {
-        const arg = node.childForFieldName('argument');
-        const t = arg ? this.truth(arg, frame) : undefined;
-        return t === undefined ? undefined : !t;
-      }
-      case 'boolean_operator': {
-        const a = node.childForFieldName('left');
-        const b = node.childForFieldName('right');
-        const op = node.childForFieldName('operator')?.text;
-        const x = a ? this.truth(a, frame) : undefined;
-        const y = b ? this.truth(b, frame) : undefined;
-        if (op === 'and') return x === false || y === false ? false : x === true && y === true ? true : undefined;
-        return x === true || y === true ? true : x === false && y === false ? false : undefined;
-      }
-      case 'call': {
-        const call = callParts(node);
-        const callee = call ? dottedName(call.callee) : undefined;
-        if (call && callee === 'isinstance' && call.positional.length === 2) return this.isInstance(call, frame);
-        if (call && call.callee.type === 'attribute') return this.stringTest(call, frame);
-        break;
-      }
-      case 'comparison_operator':
-        return this.comparison(node, frame);
-      default:
-        break;
-    }
-    const r = this.expression(node, frame);
-    if (r?.t === 'module') return true;
-    const v = evaluate(node, frame.scope);
-    if (v === undefined) return undefined;
-    if (v === null) return false;
-    if (typeof v === 'boolean') return v;
-    if (typeof v === 'number') return v !== 0;
-    if (typeof v === 'string') return v !== '';
-    return Array.isArray(v) ? v.length > 0 : true;
-  }
-
-  private isInstance(call: CallParts, frame: Frame): boolean | undefined {
-    const subject = this.expression(call.positional[0]!, frame);
-    if (subject?.t !== 'module') return undefined;
-    const classesNode = call.positional[1]!;
-    const names = classesNode.type === 'tuple' ? classesNode.namedChildren : [classesNode];
-    const className = subject.module.kind === 'instance' ? subject.module.className : subject.module.className;
-    for (const n of names) {
-      const written = dottedName(n);
-      if (written === undefined) return undefined;
-      const canonical = this.imports.canonical(written);
-      if (canonical === className || written === className) return true;
-      // Base classes the analysis knows: every framework module is an nn.Module / Layer.
-      if (MODULE_BASES[canonical]) return true;
-      if (canonical === 'torch.nn.modules.conv._ConvNd' || canonical === 'torch.nn._ConvNd') {
-        if (/\.Conv[123]d$/.test(className)) return true;
-      }
-      if (canonical.endsWith('._BatchNorm') && /BatchNorm/.test(className)) return true;
-    }
-    return false;
-  }
-
-  /** `classname.find('Conv') != -1`, `'Conv' in classname`, `classname.startswith('Linear')`. */
-  private stringTest(call: CallParts, frame: Frame): boolean | undefined {
-    const method = call.callee.childForFieldName('attribute')?.text;
-    const object = call.callee.childForFieldName('object');
-    const subject = object ? evaluate(object, frame.scope) : undefined;
-    const arg = call.positional[0] ? evaluate(call.positional[0], frame.scope) : undefined;
-    if (typeof subject !== 'string' || typeof arg !== 'string') return undefined;
-    if (method === 'startswith') return subject.startsWith(arg);
-    if (method === 'endswith') return subject.endsWith(arg);
-    return undefined;
-  }
-
-  private comparison(node: Node, frame: Frame): boolean | undefined {
-    const operands = node.namedChildren;
-    const operators = node.children.filter((c) => !c.isNamed).map((c) => c.text);
-    if (operands.length !== 2) return undefined;
-    const op = operators.join(' ');
-    const [a, b] = operands as [Node, Node];
-    if (op === 'is' || op === 'is not' || ((op === '==' || op === '!=') && (a.type === 'none' || b.type === 'none'))) {
-      const other = a.type === 'none' ? b : b.type === 'none' ? a : undefined;
-      if (!other) return undefined;
-      const r = this.expression(other, frame);
-      let isNone: boolean | undefined;
-      if (r?.t === 'module') isNone = false;
-      else {
-        const v = evaluate(other, frame.scope);
-        isNone = v === null ? true : v === undefined ? undefined : false;
-      }
-      if (isNone === undefined) return undefined;
-      return op === 'is' || op === '==' ? isNone : !isNone;
-    }
-    if (a.type === 'call' && (op === '!=' || op === '==' || op === '>=' || op === '>' || op === '<')) {
-      // classname.find('Conv') != -1
-      const call = callParts(a);
-      if (call?.callee.type === 'attribute' && call.callee.childForFieldName('attribute')?.text === 'find') {
-        const subject = evaluate(call.callee.childForFieldName('object')!, frame.scope);
-        const needle = call.positional[0] ? evaluate(call.positional[0], frame.scope) : undefined;
-        const bound = evaluate(b, frame.scope);
-        if (typeof subject !== 'string' || typeof needle !== 'string' || !isNumber(bound)) return undefined;
-        const index = subject.indexOf(needle);
-        return op === '!=' ? index !== bound : op === '==' ? index === bound : op === '>=' ? index >= bound : op === '>' ? index > bound : index < bound;
-      }
-    }
-    if (op === 'in' || op === 'not in') {
-      const needle = evaluate(a, frame.scope);
-      const hay = evaluate(b, frame.scope);
-      if (typeof needle === 'string' && typeof hay === 'string') return hay.includes(needle) === (op === 'in');
-      return undefined;
-    }
-    const x = evaluate(a, frame.scope);
-    const y = evaluate(b, frame.scope);
-    if (x === undefined || y === undefined || typeof x === 'object' || typeof y === 'object') {
-      // type(m) == nn.Linear
-      if (op === '==' || op === '!=') {
-        const call = callParts(a);
-        if (call && dottedName(call.callee) === 'type' && call.positional[0]) {
-          const subject = this.expression(call.positional[0], frame);
-          const written = dottedName(b);
-          if (subject?.t === 'module' && written !== undefined) {
-            const same = this.imports.canonical(written) === subject.module.className || written === subject.module.className;
-            return op === '==' ? same : !same;
-          }
-        }
-      }
-      return undefined;
-    }
-    switch (op) {
-      case '==': return x === y;
-      case '!=': return x !== y;
-      case '<': return x < y;
-      case '<=': return x <= y;
-      case '>': return x > y;
-      case '>=': return x >= y;
-      default: return undefined;
-    }
+    return conditionValue(node, frame, this);
   }
 
   /**

@@ -79,3 +79,9 @@ export function allModules(root: ModuleValue, out: ModuleValue[] = [], depth = 0
   if (root.kind === 'instance') for (const child of root.attributes.values()) allModules(child, out, depth + 1);
   return out;
 }
+
+/** Frameworks' base classes for modules. */
+export const MODULE_BASES: Readonly<Record<string, Framework>> = {
+  'torch.nn.Module': 'pytorch', 'keras.Model': 'keras', 'keras.models.Model': 'keras', 'keras.layers.Layer': 'keras',
+  'keras.Layer': 'keras', 'flax.linen.Module': 'flax', 'flax.nnx.Module': 'flax',
+};

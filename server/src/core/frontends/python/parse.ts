@@ -136,18 +136,23 @@ function readNetworks(root: Node, text: string): Network[] {
 
 /** Models a script leaves in its variables: containers, instances of the file's classes, functional models. */
 function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): void {
+  // The last plain assignment to each name, read once (not once per variable).
+  const assignments = new Map<string, Node>();
+  for (const statement of statements) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+    if (left?.type === 'identifier') assignments.set(left.text, statement);
+  }
   for (const [name, value] of frame.env) {
     if (value?.t !== 'module' || name.includes('.')) continue;
     const module = value.module;
     if (module.kind !== 'sequence' && module.kind !== 'instance' && !(module.kind === 'opaque' && module.className.endsWith('Model'))) continue;
-    const statement = statements.find((s) => s.type === 'expression_statement' && s.namedChild(0)?.type === 'assignment' &&
-      s.namedChild(0)!.childForFieldName('left')?.text === name);
+    const statement = assignments.get(name);
     const left = statement?.namedChild(0)?.childForFieldName('left');
     const span = statement ? spanOf(statement) : { start: 0, end: 0 };
     out.push({ name, span, nameSpan: left ? spanOf(left) : span, module });
   }
 }
-
 
 function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const module = candidate.module;

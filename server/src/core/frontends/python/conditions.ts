@@ -1,0 +1,157 @@
+/**
+ * Conditions the interpreter can decide for certain: constants, `is None` / `is not None`
+ * on attributes, `isinstance(m, nn.Linear)` and `type(m) == nn.Linear` on a known module,
+ * DCGAN's `classname.find('Conv') != -1`, and `and` / `or` / `not` of those. Anything
+ * else is undefined, and the interpreter then treats both branches as unknown.
+ */
+import type { Imports } from './imports';
+import type { Frame, RValue } from './interpreter';
+import { MODULE_BASES } from './modules';
+import { callParts, type CallParts, dottedName, type Node } from './syntax';
+import { evaluate, isNumber } from './values';
+
+/** What deciding a condition needs from the interpreter. */
+export interface ConditionContext {
+  readonly imports: Imports;
+  expression(node: Node, frame: Frame): RValue;
+}
+
+/** A condition's value when it is certain: constants, `is None`, isinstance on a known module, class-name tests. */
+export function conditionValue(node: Node, frame: Frame, interp: ConditionContext): boolean | undefined {
+  switch (node.type) {
+    case 'parenthesized_expression':
+      return node.namedChild(0) ? conditionValue(node.namedChild(0)!, frame, interp) : undefined;
+    case 'not_operator': {
+      const arg = node.childForFieldName('argument');
+      const t = arg ? conditionValue(arg, frame, interp) : undefined;
+      return t === undefined ? undefined : !t;
+    }
+    case 'boolean_operator': {
+      const a = node.childForFieldName('left');
+      const b = node.childForFieldName('right');
+      const op = node.childForFieldName('operator')?.text;
+      const x = a ? conditionValue(a, frame, interp) : undefined;
+      const y = b ? conditionValue(b, frame, interp) : undefined;
+      if (op === 'and') return x === false || y === false ? false : x === true && y === true ? true : undefined;
+      return x === true || y === true ? true : x === false && y === false ? false : undefined;
+    }
+    case 'call': {
+      const call = callParts(node);
+      const callee = call ? dottedName(call.callee) : undefined;
+      if (call && callee === 'isinstance' && call.positional.length === 2) return isInstance(call, frame, interp);
+      if (call && call.callee.type === 'attribute') return stringTest(call, frame);
+      break;
+    }
+    case 'comparison_operator':
+      return comparison(node, frame, interp);
+    default:
+      break;
+  }
+  const r = interp.expression(node, frame);
+  if (r?.t === 'module') return true;
+  const v = evaluate(node, frame.scope);
+  if (v === undefined) return undefined;
+  if (v === null) return false;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') return v !== '';
+  return Array.isArray(v) ? v.length > 0 : true;
+}
+
+function isInstance(call: CallParts, frame: Frame, interp: ConditionContext): boolean | undefined {
+  const subject = interp.expression(call.positional[0]!, frame);
+  if (subject?.t !== 'module') return undefined;
+  const classesNode = call.positional[1]!;
+  const names = classesNode.type === 'tuple' ? classesNode.namedChildren : [classesNode];
+  const className = subject.module.kind === 'instance' ? subject.module.className : subject.module.className;
+  for (const n of names) {
+    const written = dottedName(n);
+    if (written === undefined) return undefined;
+    const canonical = interp.imports.canonical(written);
+    if (canonical === className || written === className) return true;
+    // Base classes the analysis knows: every framework module is an nn.Module / Layer.
+    if (MODULE_BASES[canonical]) return true;
+    if (canonical === 'torch.nn.modules.conv._ConvNd' || canonical === 'torch.nn._ConvNd') {
+      if (/\.Conv[123]d$/.test(className)) return true;
+    }
+    if (canonical.endsWith('._BatchNorm') && /BatchNorm/.test(className)) return true;
+  }
+  return false;
+}
+
+/** `classname.find('Conv') != -1`, `'Conv' in classname`, `classname.startswith('Linear')`. */
+function stringTest(call: CallParts, frame: Frame): boolean | undefined {
+  const method = call.callee.childForFieldName('attribute')?.text;
+  const object = call.callee.childForFieldName('object');
+  const subject = object ? evaluate(object, frame.scope) : undefined;
+  const arg = call.positional[0] ? evaluate(call.positional[0], frame.scope) : undefined;
+  if (typeof subject !== 'string' || typeof arg !== 'string') return undefined;
+  if (method === 'startswith') return subject.startsWith(arg);
+  if (method === 'endswith') return subject.endsWith(arg);
+  return undefined;
+}
+
+function comparison(node: Node, frame: Frame, interp: ConditionContext): boolean | undefined {
+  const operands = node.namedChildren;
+  const operators = node.children.filter((c) => !c.isNamed).map((c) => c.text);
+  if (operands.length !== 2) return undefined;
+  const op = operators.join(' ');
+  const [a, b] = operands as [Node, Node];
+  if (op === 'is' || op === 'is not' || ((op === '==' || op === '!=') && (a.type === 'none' || b.type === 'none'))) {
+    const other = a.type === 'none' ? b : b.type === 'none' ? a : undefined;
+    if (!other) return undefined;
+    const r = interp.expression(other, frame);
+    let isNone: boolean | undefined;
+    if (r?.t === 'module') isNone = false;
+    else {
+      const v = evaluate(other, frame.scope);
+      isNone = v === null ? true : v === undefined ? undefined : false;
+    }
+    if (isNone === undefined) return undefined;
+    return op === 'is' || op === '==' ? isNone : !isNone;
+  }
+  if (a.type === 'call' && (op === '!=' || op === '==' || op === '>=' || op === '>' || op === '<')) {
+    // classname.find('Conv') != -1
+    const call = callParts(a);
+    if (call?.callee.type === 'attribute' && call.callee.childForFieldName('attribute')?.text === 'find') {
+      const subject = evaluate(call.callee.childForFieldName('object')!, frame.scope);
+      const needle = call.positional[0] ? evaluate(call.positional[0], frame.scope) : undefined;
+      const bound = evaluate(b, frame.scope);
+      if (typeof subject !== 'string' || typeof needle !== 'string' || !isNumber(bound)) return undefined;
+      const index = subject.indexOf(needle);
+      return op === '!=' ? index !== bound : op === '==' ? index === bound : op === '>=' ? index >= bound : op === '>' ? index > bound : index < bound;
+    }
+  }
+  if (op === 'in' || op === 'not in') {
+    const needle = evaluate(a, frame.scope);
+    const hay = evaluate(b, frame.scope);
+    if (typeof needle === 'string' && typeof hay === 'string') return hay.includes(needle) === (op === 'in');
+    return undefined;
+  }
+  const x = evaluate(a, frame.scope);
+  const y = evaluate(b, frame.scope);
+  if (x === undefined || y === undefined || typeof x === 'object' || typeof y === 'object') {
+    // type(m) == nn.Linear
+    if (op === '==' || op === '!=') {
+      const call = callParts(a);
+      if (call && dottedName(call.callee) === 'type' && call.positional[0]) {
+        const subject = interp.expression(call.positional[0], frame);
+        const written = dottedName(b);
+        if (subject?.t === 'module' && written !== undefined) {
+          const same = interp.imports.canonical(written) === subject.module.className || written === subject.module.className;
+          return op === '==' ? same : !same;
+        }
+      }
+    }
+    return undefined;
+  }
+  switch (op) {
+    case '==': return x === y;
+    case '!=': return x !== y;
+    case '<': return x < y;
+    case '<=': return x <= y;
+    case '>': return x > y;
+    case '>=': return x >= y;
+    default: return undefined;
+  }
+}
