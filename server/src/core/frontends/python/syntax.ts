@@ -24,7 +24,13 @@ export class Node {
   private fieldLists: Map<string, Node[]> | undefined;
   private descendants: Map<string, Node[]> | undefined;
 
-  constructor(private readonly raw: TreeSitterNode, private readonly owner: SyntaxTree) {}
+  /** Set when the node is known to be named (reached through namedChildren), saving a call. */
+  constructor(private readonly raw: TreeSitterNode, private readonly owner: SyntaxTree, named?: boolean) {
+    this.cachedNamed = named;
+  }
+
+  /** Memo for callParts (a call is read by several handlers). */
+  callParts: CallParts | null | undefined;
 
   get type(): string {
     return (this.cachedType ??= this.raw.type);
@@ -69,7 +75,12 @@ export class Node {
   }
 
   get namedChildren(): Node[] {
-    return (this.cachedNamedChildren ??= this.children.filter((c) => c.isNamed));
+    if (!this.cachedNamedChildren) {
+      this.cachedNamedChildren = this.cachedChildren
+        ? this.cachedChildren.filter((c) => c.isNamed)
+        : this.raw.namedChildren.map((c) => this.owner.wrap(c, true));
+    }
+    return this.cachedNamedChildren;
   }
 
   get namedChildCount(): number {
@@ -125,10 +136,10 @@ export class SyntaxTree {
     this.root = this.wrap(tree.rootNode);
   }
 
-  wrap(raw: TreeSitterNode): Node {
+  wrap(raw: TreeSitterNode, named?: boolean): Node {
     let node = this.nodes.get(raw.id);
     if (!node) {
-      node = new Node(raw, this);
+      node = new Node(raw, this, named);
       this.nodes.set(raw.id, node);
     }
     return node;
@@ -151,6 +162,13 @@ export interface CallParts {
 }
 
 export function callParts(node: Node): CallParts | undefined {
+  if (node.callParts !== undefined) return node.callParts ?? undefined;
+  const parts = readCallParts(node);
+  node.callParts = parts ?? null;
+  return parts;
+}
+
+function readCallParts(node: Node): CallParts | undefined {
   if (node.type !== 'call') return undefined;
   const callee = node.childForFieldName('function');
   const args = node.childForFieldName('arguments');
@@ -178,10 +196,15 @@ export function argument(call: CallParts, index: number, name: string): Node | u
   return call.keywords.get(name)?.value ?? (index >= 0 ? call.positional[index] : undefined);
 }
 
+const PLAIN_DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+
 /** `a.b.c` as written (identifiers and attributes only); undefined for anything else. */
 export function dottedName(node: Node): string | undefined {
   if (node.type === 'identifier') return node.text;
   if (node.type === 'attribute') {
+    // Most attribute chains are written plainly: read the text instead of the subtree.
+    const text = node.text;
+    if (PLAIN_DOTTED.test(text)) return text;
     const object = node.childForFieldName('object');
     const attribute = node.childForFieldName('attribute');
     if (!object || !attribute) return undefined;
