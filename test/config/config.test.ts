@@ -23,6 +23,7 @@ describe('configuration', () => {
     assert.equal(problem({ simulation: { mode: 'exact' } }), 'simulation/mode: expected one of analytic, montecarlo, found "exact"');
     assert.equal(problem({ 'per-file-ignores': { 'a/*': 'IW101' } }), 'per-file-ignores/a/*: expected an array of strings, found "IW101"');
     assert.equal(problem({ exclude: [''] }), 'exclude/0: expected a glob, found ""');
+    assert.equal(problem({ 'per-file-ignores': { ' ': ['IW1'] } }), 'per-file-ignores/ : expected a glob, found an empty key');
     assert.equal(problem([]), ': expected a table, found an array');
     // Editor settings spell the two-word keys in camelCase.
     assert.deepEqual(validateConfig({ extendSelect: ['IW9'] }, { camelCase: true }), { ok: true, config: { extendSelect: ['IW9'] } });

@@ -40,6 +40,8 @@ describe('suppression comments', () => {
       ],
     );
     assert.equal(text.slice(parsed[0]!.span.start, parsed[0]!.span.end), '# initwise: ignore[IW101, iw105]');
+    // An unclosed list is no directive: read as a bare `ignore`, it would silence the whole line.
+    assert.deepEqual(parseSuppressions('dense 8  # initwise: ignore[IW101\n'), []);
   });
 
   it('silences the listed codes on their line; an unused one is IW901 on the comment', () => {

@@ -38,7 +38,9 @@ export interface Suppression {
 const UNSUPPRESSIBLE = new Set(['IW001']);
 const IW901 = 'IW901';
 
-const DIRECTIVE = /#\s*initwise\s*:\s*(ignore-file|ignore)(?![\w-])(?:\s*\[([^\]\r\n]*)\])?/g;
+// An unclosed list (`ignore[IW101` at the end of a line) is not a directive at all: reading
+// it as a bare `ignore` would silence every code on the line.
+const DIRECTIVE = /#\s*initwise\s*:\s*(ignore-file|ignore)(?![\w-])(?:\s*\[([^\]\r\n]*)\]|(?!\s*\[))/g;
 const CODE = /^IW\d{3}$/;
 
 export function parseSuppressions(text: string, index: LineIndex = new LineIndex(text)): Suppression[] {

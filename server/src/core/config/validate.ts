@@ -106,7 +106,10 @@ function selectors(path: readonly (string | number)[], value: unknown): string[]
 
 function perFileIgnores(path: readonly string[], value: unknown): PerFileIgnore[] {
   if (!isTable(value)) return fail(path, `expected a table of glob = [codes], found ${describe(value)}`);
-  return Object.entries(value).map(([pattern, codes]) => ({ pattern, codes: selectors([...path, pattern], codes) }));
+  return Object.entries(value).map(([pattern, codes]) => {
+    if (pattern.trim() === '') fail([...path, pattern], 'expected a glob, found an empty key');
+    return { pattern, codes: selectors([...path, pattern], codes) };
+  });
 }
 
 function severities(path: readonly string[], value: unknown): Record<string, RuleSeverity> {
