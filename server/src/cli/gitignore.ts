@@ -16,6 +16,7 @@ interface Layer {
 
 export class GitignoreStack {
   private readonly cache = new Map<string, Layer | null>();
+  private readonly chains = new Map<string, readonly string[]>();
 
   /** The .gitignore of one folder (cached), or undefined. */
   private layerFor(folder: string): Layer | undefined {
@@ -33,7 +34,15 @@ export class GitignoreStack {
   }
 
   /** Folders from the repository root (the nearest ancestor with `.git`) down to `folder`; just `folder` outside a repository. */
-  private chain(folder: string): string[] {
+  private chain(folder: string): readonly string[] {
+    const cached = this.chains.get(folder);
+    if (cached) return cached;
+    const chain = this.findChain(folder);
+    this.chains.set(folder, chain);
+    return chain;
+  }
+
+  private findChain(folder: string): string[] {
     const up: string[] = [];
     let current = folder;
     for (;;) {
