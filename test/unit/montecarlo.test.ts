@@ -9,7 +9,7 @@ import { analyze } from '../../server/src/core/analyze';
 import { AnalysisCancelled, NEVER_CANCELLED, type CancellationSignal } from '../../server/src/core/cancellation';
 import type { Network } from '../../server/src/core/ir';
 import { simulateAnalytic } from '../../server/src/core/simulation/analytic';
-import { simulateMonteCarlo } from '../../server/src/core/simulation/montecarlo';
+import { estimateMemoryBytes, MAX_MEMORY_BYTES, simulateMonteCarlo } from '../../server/src/core/simulation/montecarlo';
 
 function network(text: string): Network {
   const { networks, findings } = analyze({ text, languageId: 'netdef' });
@@ -143,6 +143,17 @@ describe('Monte-Carlo simulation', () => {
     assert.ok(mc && mf);
     assert.ok(Math.abs(mc.layers[0]!.forwardVariance / 0.0004 - 1) < 0.05, `${mc.layers[0]!.forwardVariance}`);
     assert.ok(Math.abs(Math.log(mc.layers[0]!.gradientVariance / mf.layers[0]!.gradientVariance)) < Math.log(1.2));
+  });
+
+  it('declines a network whose activations would not fit in memory', () => {
+    const huge = network(`network imagenet framework=pytorch {
+  input 3x224x224
+  repeat 40 {
+    conv2d 64 kernel=3 padding=1 activation=relu init=he_normal
+  }
+}`);
+    assert.ok(estimateMemoryBytes(huge, 32) > MAX_MEMORY_BYTES);
+    assert.equal(simulateMonteCarlo(huge, { seed: 1, batch: 32 }, NEVER_CANCELLED), undefined);
   });
 
   it('declines networks it cannot draw', () => {
