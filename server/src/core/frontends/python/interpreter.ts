@@ -7,12 +7,12 @@
  * else as unknown rather than guessing: values assigned under an unknown condition or
  * loop become opaque.
  */
-import type { DropoutOp, Framework, InitUse } from '../../ir';
-import { readActivationCall } from './activations';
+import type { Framework, InitUse } from '../../ir';
 import { type CatalogContext, frameworkModule } from './catalog';
 import type { Imports } from './imports';
 import { conditionValue } from './conditions';
 import { torchInitSite } from './fixBuilder';
+import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { readTensorMethod, readTorchInitCall, type InitRead } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue, type WeightModule } from './modules';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, type Node, spanOf } from './syntax';
@@ -565,7 +565,7 @@ export class Interpreter {
     }
     if (target?.t === 'function') return frame.depth < MAX_CALL_DEPTH ? this.callFunction(target, call, args, frame) : undefined;
     if (canonical !== undefined) {
-      const result = this.tensorFunction(canonical, call, args, frame);
+      const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
       if (result !== 'not-handled') return result;
     }
     // Anything else that receives a tensor: its consumers are unknown.
@@ -661,45 +661,6 @@ export class Interpreter {
     }
   }
 
-  /** F.relu(x), torch.flatten(x, 1), F.dropout(x, p), jax.nn.gelu(x), torch.cat([...]), layers.add([...]). */
-  private tensorFunction(canonical: string, call: CallParts, args: readonly RValue[], frame: Frame): RValue | 'not-handled' {
-    const trace = frame.trace;
-    const first = args[0];
-    if (!trace) return 'not-handled';
-    const last = canonical.slice(canonical.lastIndexOf('.') + 1);
-    if (/^(keras\.layers\.(add|Add)|torch\.add)$/.test(canonical)) {
-      const parts = first?.t === 'list' ? first.items : args;
-      const tensors = parts.flatMap(tensorsOf);
-      if (tensors.length === 2) return { t: 'tensor', tensor: trace.add(tensors[0]!, tensors[1]!, spanOf(call.node)) };
-      return tensors.length > 0 ? { t: 'tensor', tensor: trace.merge(tensors, undefined) } : undefined;
-    }
-    if (first?.t !== 'tensor') {
-      if (first?.t === 'list' && /^(torch\.(cat|concat|stack)|keras\.layers\.concatenate|jax\.numpy\.concatenate)$/.test(canonical)) {
-        const tensors = first.items.flatMap(tensorsOf);
-        return tensors.length > 0 ? { t: 'tensor', tensor: trace.merge(tensors, undefined) } : undefined;
-      }
-      return 'not-handled';
-    }
-    const x = first.tensor;
-    const activation = readActivationCall(call, canonical, frame.scope);
-    if (activation !== undefined) return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
-    if (canonical === 'torch.flatten') return { t: 'tensor', tensor: trace.flatten(x, spanOf(call.node)) };
-    if (canonical === 'torch.nn.functional.dropout' || canonical === 'torch.nn.functional.alpha_dropout') {
-      const pNode = call.keywords.get('p')?.value ?? call.positional[1];
-      const p = pNode ? evaluate(pNode, frame.scope) : 0.5;
-      if (!isNumber(p) || p < 0 || p >= 1) return { t: 'tensor', tensor: trace.opaque(x) };
-      const op: DropoutOp = { op: 'dropout', rate: p, alpha: last === 'alpha_dropout', span: spanOf(call.node), kindSpan: spanOf(call.callee) };
-      return { t: 'tensor', tensor: trace.dropout(x, op) };
-    }
-    if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
-      return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : 'layernorm', spanOf(call.node)) };
-    }
-    if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|reshape|transpose|permute)|jax\.numpy\.(mean|reshape)|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
-      return { t: 'tensor', tensor: trace.passThrough(x, canonical.endsWith('reshape') ? undefined : x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };
-    }
-    return 'not-handled';
-  }
-
   /** `x.view(...)`, `x.relu()`, `layers.append(m)`, `model.add(m)`, `model.apply(fn)`, `m.weight.data.normal_()`, `model.load_state_dict(...)`. */
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
     // PyTorch in-place init on a weight tensor: self.fc.weight.data.normal_(0, 0.02)
@@ -774,23 +735,7 @@ export class Interpreter {
       this.loaded.add(instance);
       return { t: 'module', module: instance };
     }
-    if (owner?.t === 'tensor' && frame.trace) {
-      const x = owner.tensor;
-      const trace = frame.trace;
-      if (method === 'view' || method === 'reshape' || method === 'flatten') {
-        const args = call.positional.map((p) => evaluate(p, frame.scope));
-        const flattening = method === 'flatten' || args.some((a) => a === -1) || call.positional.some((p) => /size\(0\)|shape\[0\]/.test(p.text));
-        return { t: 'tensor', tensor: flattening ? trace.flatten(x, spanOf(call.node)) : trace.passThrough(x, undefined) };
-      }
-      const activation = readActivationCall({ ...call, positional: [objectNode, ...call.positional] }, `torch.${method}`, frame.scope);
-      if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
-        return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
-      }
-      if (['contiguous', 'clone', 'detach', 'to', 'float', 'mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'type_as', 'cuda', 'max', 'amax'].includes(method)) {
-        return { t: 'tensor', tensor: trace.passThrough(x, method === 'mean' || method === 'sum' ? undefined : x.shape) };
-      }
-      return { t: 'tensor', tensor: trace.opaque(x) };
-    }
+    if (owner?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: tensorMethod(method, objectNode, call, owner.tensor, frame.trace, frame.scope) };
     return 'not-handled';
   }
 
@@ -1034,11 +979,6 @@ export class Interpreter {
   }
 }
 
-function tensorsOf(r: RValue): Tensor[] {
-  if (r?.t === 'tensor') return [r.tensor];
-  if (r?.t === 'list') return r.items.flatMap(tensorsOf);
-  return [];
-}
 
 function childrenOf(module: ModuleValue): ModuleValue[] {
   if (module.kind === 'sequence' || module.kind === 'list') return [...module.items];

@@ -1,0 +1,73 @@
+/**
+ * What functions and tensor methods do to a traced value: activations (`F.relu(x)`,
+ * `x.relu()`, `jax.nn.gelu(x)`), dropout, functional normalisation, flatten/view/reshape,
+ * pooling and other shape-only steps, sums and concatenations. Anything not listed
+ * here makes the value opaque (its producers' consumers unknown).
+ */
+import type { DropoutOp } from '../../ir';
+import { readActivationCall } from './activations';
+import type { RValue } from './interpreter';
+import { type CallParts, type Node, spanOf } from './syntax';
+import type { Tensor, Trace } from './trace';
+import { evaluate, isNumber, type Scope } from './values';
+
+/** The tensors in a value (a tensor, or a list of them). */
+export function tensorsOf(r: RValue): Tensor[] {
+  if (r?.t === 'tensor') return [r.tensor];
+  if (r?.t === 'list') return r.items.flatMap(tensorsOf);
+  return [];
+}
+
+/** F.relu(x), torch.flatten(x, 1), F.dropout(x, p), jax.nn.gelu(x), torch.cat([...]), layers.add([...]). */
+export function tensorFunction(canonical: string, call: CallParts, args: readonly RValue[], trace: Trace, scope: Scope): RValue | 'not-handled' {
+  const first = args[0];
+  const last = canonical.slice(canonical.lastIndexOf('.') + 1);
+  if (/^(keras\.layers\.(add|Add)|torch\.add)$/.test(canonical)) {
+    const parts = first?.t === 'list' ? first.items : args;
+    const tensors = parts.flatMap(tensorsOf);
+    if (tensors.length === 2) return { t: 'tensor', tensor: trace.add(tensors[0]!, tensors[1]!, spanOf(call.node)) };
+    return tensors.length > 0 ? { t: 'tensor', tensor: trace.merge(tensors, undefined) } : undefined;
+  }
+  if (first?.t !== 'tensor') {
+    if (first?.t === 'list' && /^(torch\.(cat|concat|stack)|keras\.layers\.concatenate|jax\.numpy\.concatenate)$/.test(canonical)) {
+      const tensors = first.items.flatMap(tensorsOf);
+      return tensors.length > 0 ? { t: 'tensor', tensor: trace.merge(tensors, undefined) } : undefined;
+    }
+    return 'not-handled';
+  }
+  const x = first.tensor;
+  const activation = readActivationCall(call, canonical, scope);
+  if (activation !== undefined) return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
+  if (canonical === 'torch.flatten') return { t: 'tensor', tensor: trace.flatten(x, spanOf(call.node)) };
+  if (canonical === 'torch.nn.functional.dropout' || canonical === 'torch.nn.functional.alpha_dropout') {
+    const pNode = call.keywords.get('p')?.value ?? call.positional[1];
+    const p = pNode ? evaluate(pNode, scope) : 0.5;
+    if (!isNumber(p) || p < 0 || p >= 1) return { t: 'tensor', tensor: trace.opaque(x) };
+    const op: DropoutOp = { op: 'dropout', rate: p, alpha: last === 'alpha_dropout', span: spanOf(call.node), kindSpan: spanOf(call.callee) };
+    return { t: 'tensor', tensor: trace.dropout(x, op) };
+  }
+  if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
+    return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : 'layernorm', spanOf(call.node)) };
+  }
+  if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|reshape|transpose|permute)|jax\.numpy\.(mean|reshape)|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
+    return { t: 'tensor', tensor: trace.passThrough(x, canonical.endsWith('reshape') ? undefined : x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };
+  }
+  return 'not-handled';
+}
+
+/** `x.view(n, -1)`, `x.flatten(1)`, `x.relu()`, `x.mean(...)`: a method called on a traced tensor. */
+export function tensorMethod(method: string, objectNode: Node, call: CallParts, x: Tensor, trace: Trace, scope: Scope): Tensor {
+  if (method === 'view' || method === 'reshape' || method === 'flatten') {
+    const args = call.positional.map((p) => evaluate(p, scope));
+    const flattening = method === 'flatten' || args.some((a) => a === -1) || call.positional.some((p) => /size\(0\)|shape\[0\]/.test(p.text));
+    return flattening ? trace.flatten(x, spanOf(call.node)) : trace.passThrough(x, undefined);
+  }
+  const activation = readActivationCall({ ...call, positional: [objectNode, ...call.positional] }, `torch.${method.replace(/_$/, '')}`, scope);
+  if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
+    return trace.activation(x, activation, spanOf(call.node));
+  }
+  if (['contiguous', 'clone', 'detach', 'to', 'float', 'mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'type_as', 'cuda', 'max', 'amax'].includes(method)) {
+    return trace.passThrough(x, method === 'mean' || method === 'sum' ? undefined : x.shape);
+  }
+  return trace.opaque(x);
+}
