@@ -14,6 +14,7 @@ import type { Imports } from './imports';
 import { readInitializerValue } from './initializers';
 import { classRecord, type Geometry, type ModuleValue, type WeightModule } from './modules';
 import { argument, type CallParts, type Node, spanOf } from './syntax';
+import type { UnknownNames } from './unknownNames';
 import { evaluate, evaluateCount, evaluateSizes, isNumber, type Scope, type Value } from './values';
 
 export interface CatalogContext {
@@ -25,6 +26,8 @@ export interface CatalogContext {
   readonly kerasObjectStyle: boolean;
   /** How many modules each constructor call (by start offset) has built so far. */
   readonly constructed: Map<number, number>;
+  /** IW002 for unknown activation and initializer strings. */
+  readonly names: UnknownNames;
 }
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
@@ -240,6 +243,8 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   }
   if (name === 'Activation' || name === 'ReLU' || name === 'LeakyReLU' || name === 'PReLU' || name === 'ELU' || name === 'Softmax') {
     const use = name === 'Softmax' ? { name: 'softmax' as const, explicit: true, span: spanOf(call.callee) } : readActivationValue(call.node, scope, ctx.imports, 'keras');
+    const written = argument(call, 0, 'activation');
+    if (name === 'Activation' && use === 'unknown' && written) ctx.names.check(written, 'activation');
     return { kind: 'activation', use, span: spanOf(call.node), className: canonical, record };
   }
   if (/^[A-Z]/.test(name)) return { kind: 'opaque', className: canonical, record };
@@ -255,10 +260,14 @@ function kerasWeight(
   const initNode = call.keywords.get(initKeyword)?.value;
   const activationNode = kind === 'embedding' ? undefined : argument(call, activationIndex, 'activation');
   let activation: ActivationUse | 'unknown' = { name: 'linear', explicit: false };
-  if (activationNode) activation = readActivationValue(activationNode, scope, imports, 'keras');
+  if (activationNode) {
+    activation = readActivationValue(activationNode, scope, imports, 'keras');
+    if (activation === 'unknown') ctx.names.check(activationNode, 'activation');
+  }
   if (call.spread) activation = 'unknown';
   let init = defaultInit('keras', kind);
   if (initNode) {
+    ctx.names.check(initNode, 'initializer');
     const read = readInitializerValue(initNode, scope, imports, 'keras');
     init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(initNode) };
   } else if (call.spread) {

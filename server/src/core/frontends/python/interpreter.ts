@@ -13,6 +13,7 @@ import type { Imports } from './imports';
 import { conditionValue } from './conditions';
 import { torchInitSite } from './fixBuilder';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
+import { UnknownNames } from './unknownNames';
 import { readTensorMethod, readTorchInitCall, type InitRead } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue, type WeightModule } from './modules';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, type Node, spanOf } from './syntax';
@@ -75,11 +76,13 @@ export class Interpreter {
   readonly nested = new Set<string>();
   private steps = 0;
   private readonly catalog: CatalogContext;
+  /** IW002 findings: unknown activation, initializer and nonlinearity strings. */
+  readonly names = new UnknownNames();
   /** How many times each init call site set a weight (a call in a loop or apply(fn) sets several). */
   private readonly initApplications = new Map<number, number>();
 
   constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
-    this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source), constructed: new Map() };
+    this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source), constructed: new Map(), names: this.names };
     for (const statement of statements) {
       const def = definitionOf(statement);
       if (def.type === 'function_definition') {
@@ -927,6 +930,8 @@ export class Interpreter {
     if (!first) return;
     const read = readTorchInitCall(call, canonical, frame.scope, this.imports);
     if (read === 'not-init') return;
+    const nonlinearity = call.keywords.get('nonlinearity')?.value ?? (/kaiming_/.test(canonical) ? call.positional[3] : undefined);
+    if (nonlinearity) this.names.check(nonlinearity, 'nonlinearity');
     this.setInit(this.weightTarget(first, frame), first, read, call.node, frame);
   }
 

@@ -29,8 +29,8 @@ export function parsePython(text: string, parser: Parser): FrontendResult {
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
     const root = new SyntaxTree(tree, text).root;
-    const networks = readNetworks(root, text);
     const findings: Finding[] = [];
+    const networks = readNetworks(root, text, findings);
     if (networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return { networks, findings, dropoutFixes };
   } finally {
@@ -81,7 +81,7 @@ interface Candidate {
   readonly module: ModuleValue;
 }
 
-function readNetworks(root: Node, text: string): Network[] {
+function readNetworks(root: Node, text: string, findings: Finding[]): Network[] {
   const statements = moduleStatements(root);
   const imports = new Imports(statements);
   const moduleScope = new Scope(undefined);
@@ -131,6 +131,7 @@ function readNetworks(root: Node, text: string): Network[] {
     const network = trace(interp, candidate);
     if (network && network.layers.length > 0) networks.push(network);
   }
+  findings.push(...interp.names.findings);
   return dedupe(networks);
 }
 
