@@ -5,7 +5,7 @@
  * else is undefined, and the interpreter then treats both branches as unknown.
  */
 import type { Imports } from './imports';
-import type { Frame, RValue } from './interpreter';
+import type { Frame, RValue } from './frame';
 import { MODULE_BASES } from './modules';
 import { callParts, type CallParts, dottedName, type Node } from './syntax';
 import { evaluate, isNumber } from './values';

@@ -11,24 +11,16 @@ import type { Framework, InitUse } from '../../ir';
 import { type CatalogContext, frameworkModule } from './catalog';
 import type { Imports } from './imports';
 import { conditionValue } from './conditions';
-import { torchInitSite } from './fixBuilder';
+import { InitCalls } from './initCalls';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { UnknownNames } from './unknownNames';
-import { readTensorMethod, readTorchInitCall, type InitRead } from './initializers';
-import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue, type WeightModule } from './modules';
+import { readTensorMethod } from './initializers';
+import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
+import { Frame, type RValue } from './frame';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, type Node, spanOf } from './syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
 
-/** A runtime value: a tensor flowing through the model, a module, or a Python list of them. */
-export type RValue =
-  | { readonly t: 'tensor'; readonly tensor: Tensor }
-  | { readonly t: 'module'; readonly module: ModuleValue }
-  | { readonly t: 'list'; readonly items: RValue[] }
-  /** A class of the file's own (called to instantiate it). */
-  | { readonly t: 'class'; readonly definition: Node; readonly name: string }
-  | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
-  | undefined;
 
 
 export interface ClassInfo {
@@ -43,27 +35,6 @@ const MAX_STEPS = 200_000;
 const MAX_CALL_DEPTH = 12;
 const MAX_UNROLL = 1024;
 
-export class Frame {
-  readonly env = new Map<string, RValue>();
-  constructor(
-    readonly scope: Scope,
-    readonly self: InstanceModule | undefined,
-    readonly trace: Trace | undefined,
-    /** Init code run for several modules (apply(fn), a loop over modules()): its calls are shared. */
-    readonly shared: boolean,
-    readonly depth: number,
-  ) {}
-
-  lookup(name: string): RValue {
-    return this.env.get(name);
-  }
-
-  child(scope: Scope): Frame {
-    const f = new Frame(scope, this.self, this.trace, this.shared, this.depth);
-    for (const [k, v] of this.env) f.env.set(k, v);
-    return f;
-  }
-}
 
 export class Interpreter {
   readonly classes = new Map<string, ClassInfo>();
@@ -78,8 +49,8 @@ export class Interpreter {
   private readonly catalog: CatalogContext;
   /** IW002 findings: unknown activation, initializer and nonlinearity strings. */
   readonly names = new UnknownNames();
-  /** How many times each init call site set a weight (a call in a loop or apply(fn) sets several). */
-  private readonly initApplications = new Map<number, number>();
+  /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
+  private readonly inits = new InitCalls(this);
 
   constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
     this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source), constructed: new Map(), names: this.names };
@@ -376,7 +347,7 @@ export class Interpreter {
       const first = parts.positional[0];
       const callee = dottedName(parts.callee);
       if (callee !== undefined && this.imports.canonical(callee).startsWith('torch.nn.init.') && first) {
-        const target = this.weightTarget(first, frame);
+        const target = this.inits.weightTarget(first, frame);
         for (const m of target) m.init = { semantics: undefined, label: 'set under a condition InitWise cannot decide', explicit: true, acceptedDefault: false, span: spanOf(call) };
       }
       if (parts.callee.type === 'attribute' && parts.callee.childForFieldName('attribute')?.text === 'append') {
@@ -544,7 +515,7 @@ export class Interpreter {
     }
     if (canonical !== undefined) {
       if (canonical.startsWith('torch.nn.init.')) {
-        this.torchInit(call, canonical, frame);
+        this.inits.torchInit(call, canonical, frame);
         return undefined;
       }
       const container = this.container(canonical, call, frame);
@@ -670,8 +641,8 @@ export class Interpreter {
     if (method.endsWith('_') && /\.(weight|bias)(\.data)?$/.test(objectNode.text)) {
       const read = readTensorMethod(method, call, frame.scope, this.imports);
       if (read !== 'not-init') {
-        const targets = this.weightTarget(objectNode, frame);
-        this.setInit(targets, objectNode, read, call.node, frame);
+        const targets = this.inits.weightTarget(objectNode, frame);
+        this.inits.setInit(targets, objectNode, read, call.node, frame);
         return undefined;
       }
     }
@@ -700,8 +671,8 @@ export class Interpreter {
       const module = owner.module;
       if (method === 'apply' && call.positional[0]) {
         const fn = this.expression(call.positional[0], frame);
-        if (fn?.t === 'function') this.applyFunction(module, fn, frame);
-        else for (const m of allModules(module)) this.unknownInit(m, call.node);
+        if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame);
+        else for (const m of allModules(module)) this.inits.unknownInit(m, call.node);
         return owner;
       }
       if (method === 'load_state_dict' || method === 'load_weights' || method === 'from_pretrained' || method === 'set_weights') {
@@ -914,74 +885,6 @@ export class Interpreter {
     return false;
   }
 
-  /** The weight layers an expression like `self.fc1.weight`, `m.weight.data`, `model[0].weight` refers to. */
-  private weightTarget(node: Node, frame: Frame): WeightModule[] {
-    let n = node;
-    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
-    if (n.type !== 'attribute') return [];
-    const attr = n.childForFieldName('attribute')?.text;
-    const owner = this.expression(n.childForFieldName('object')!, frame);
-    if (attr !== 'weight' || owner?.t !== 'module' || owner.module.kind !== 'weight') return [];
-    return [owner.module];
-  }
-
-  private torchInit(call: CallParts, canonical: string, frame: Frame): void {
-    const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
-    if (!first) return;
-    const read = readTorchInitCall(call, canonical, frame.scope, this.imports);
-    if (read === 'not-init') return;
-    const nonlinearity = call.keywords.get('nonlinearity')?.value ?? (/kaiming_/.test(canonical) ? call.positional[3] : undefined);
-    if (nonlinearity) this.names.check(nonlinearity, 'nonlinearity');
-    this.setInit(this.weightTarget(first, frame), first, read, call.node, frame);
-  }
-
-  private setInit(targets: readonly WeightModule[], targetNode: Node, read: InitRead, callNode: Node, frame: Frame): void {
-    if (!/\.weight(\.data)?$/.test(targetNode.text)) return;
-    for (const module of targets) {
-      const count = (this.initApplications.get(callNode.startIndex) ?? 0) + 1;
-      this.initApplications.set(callNode.startIndex, count);
-      module.init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(callNode) };
-      const fixes = module.torchFixes;
-      if (fixes) {
-        fixes.sharedInit = frame.shared;
-        // Read when a fix is built, after the whole file ran: a call in a loop sets several layers.
-        const applications = this.initApplications;
-        const start = callNode.startIndex;
-        const weight = /\.data$/.test(targetNode.text) || callNode.childForFieldName('function')?.type === 'attribute' && callNode.childForFieldName('function')?.childForFieldName('object')?.text === targetNode.text
-          ? targetNode.text.replace(/\.data$/, '') : undefined;
-        fixes.initCall = callNode.type === 'call' ? torchInitSite(callNode, () => applications.get(start) ?? 0, weight) : undefined;
-      }
-    }
-  }
-
-  private unknownInit(module: ModuleValue, call: Node): void {
-    if (module.kind !== 'weight') return;
-    module.init = { semantics: undefined, label: 'set by a function InitWise cannot follow', explicit: true, acceptedDefault: false, span: spanOf(call) };
-    if (module.torchFixes) module.torchFixes.sharedInit = true;
-  }
-
-  /** `module.apply(fn)`: fn runs on every sub-module, children first (PyTorch order), then the module itself. */
-  private applyFunction(root: ModuleValue, fn: Extract<RValue, { t: 'function' }>, frame: Frame): void {
-    const definition = fn.definition;
-    const params = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
-    const param = params[0];
-    const name = param ? (param.type === 'identifier' ? param.text : (param.childForFieldName('name') ?? param.namedChild(0))?.text) : undefined;
-    if (name === undefined) return;
-    const modules = allModules(root).reverse();
-    for (const module of modules) {
-      const scope = new Scope(fn.scope);
-      scope.bindValue(name, module.record);
-      const inner = new Frame(scope, fn.self, undefined, true, frame.depth + 1);
-      inner.env.set(name, { t: 'module', module });
-      if (definition.type === 'lambda') {
-        const body = definition.childForFieldName('body');
-        if (body) this.expression(body, inner);
-      } else {
-        bindAssignments(bodyOf(definition), scope);
-        this.run(bodyOf(definition), inner, undefined);
-      }
-    }
-  }
 }
 
 

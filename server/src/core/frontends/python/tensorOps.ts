@@ -6,7 +6,7 @@
  */
 import type { DropoutOp } from '../../ir';
 import { readActivationCall } from './activations';
-import type { RValue } from './interpreter';
+import type { RValue } from './frame';
 import { type CallParts, type Node, spanOf } from './syntax';
 import type { Tensor, Trace } from './trace';
 import { evaluate, isNumber, type Scope } from './values';

@@ -1,0 +1,41 @@
+/**
+ * The interpreter's runtime state: the values it tracks (tensors, modules, lists, the
+ * file's classes and functions) and a frame (local names, the scope constants are read
+ * in, `self`, the trace tensors are recorded on).
+ */
+import type { InstanceModule, ModuleValue } from './modules';
+import type { Node } from './syntax';
+import type { Tensor, Trace } from './trace';
+import type { Scope } from './values';
+
+/** A runtime value: a tensor flowing through the model, a module, or a Python list of them. */
+export type RValue =
+  | { readonly t: 'tensor'; readonly tensor: Tensor }
+  | { readonly t: 'module'; readonly module: ModuleValue }
+  | { readonly t: 'list'; readonly items: RValue[] }
+  /** A class of the file's own (called to instantiate it). */
+  | { readonly t: 'class'; readonly definition: Node; readonly name: string }
+  | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
+  | undefined;
+
+export class Frame {
+  readonly env = new Map<string, RValue>();
+  constructor(
+    readonly scope: Scope,
+    readonly self: InstanceModule | undefined,
+    readonly trace: Trace | undefined,
+    /** Init code run for several modules (apply(fn), a loop over modules()): its calls are shared. */
+    readonly shared: boolean,
+    readonly depth: number,
+  ) {}
+
+  lookup(name: string): RValue {
+    return this.env.get(name);
+  }
+
+  child(scope: Scope): Frame {
+    const f = new Frame(scope, this.self, this.trace, this.shared, this.depth);
+    for (const [k, v] of this.env) f.env.set(k, v);
+    return f;
+  }
+}
