@@ -204,6 +204,26 @@ class Lin(nnx.Module):
     assert.equal(consumerOf(lin.layers[0]!), 'sigmoid');
   });
 
+  it('finds models built by helper functions that only call other builders', () => {
+    const { networks } = analyzePython(`
+import torch.nn as nn
+
+def block(width):
+    return [nn.Linear(width, width), nn.ReLU()]
+
+def tower(width=64):
+    return make(width)
+
+def make(width):
+    return nn.Sequential(*block(width), *block(width))
+
+def train(model, data):
+    for x in data:
+        model(x)
+`);
+    assert.deepEqual(networks.map((n) => [n.name, n.layers.length]), [['tower', 2], ['make', 2]]);
+  });
+
   it('marks loaded weights: load_state_dict, from_pretrained, load_weights', () => {
     const { networks } = analyzePython(`
 import torch.nn as nn

@@ -64,6 +64,12 @@ export class Imports {
     else if (root === 'flax' || root === 'jax') this.frameworks.add('flax');
   }
 
+  /** Local names bound to something from a deep-learning framework (`nn`, `F`, `layers`, `keras`, `jnp`, ...). */
+  frameworkNames(): string[] {
+    const roots = ['torch', 'torchvision', 'keras', 'tensorflow', 'tf_keras', 'flax', 'jax'];
+    return [...this.aliases].filter(([, target]) => roots.includes(target.split('.')[0]!)).map(([local]) => local);
+  }
+
   /** True when `local` names something imported from the given module path (or below it). */
   binds(local: string): boolean {
     return this.aliases.has(local);

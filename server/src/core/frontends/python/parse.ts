@@ -106,9 +106,13 @@ function readNetworks(root: Node, text: string, findings: Finding[]): Network[] 
     }
   };
   runScript(statements, moduleScope, undefined);
+  // A function that names no framework, no model class of the file and no function that
+  // does builds no model (training loops, data loading, plotting): skipping it saves
+  // reading its syntax tree.
+  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys()]);
   for (const statement of statements) {
     const def = definitionOf(statement);
-    if (def.type !== 'function_definition') continue;
+    if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
     const scope = new Scope(moduleScope);
     bindParameters(def, scope, moduleScope);
     bindAssignments(bodyOf(def), scope);
@@ -134,6 +138,25 @@ function readNetworks(root: Node, text: string, findings: Finding[]): Network[] 
   }
   findings.push(...interp.names.findings);
   return dedupe(networks);
+}
+
+/** Top-level functions whose text names a framework, a model class or (transitively) another such function. */
+function modelFunctions(statements: readonly Node[], names: readonly string[]): Set<Node> {
+  const functions = statements.map(definitionOf).filter((d) => d.type === 'function_definition');
+  const relevant = new Set<Node>();
+  const known = [...names];
+  for (let changed = true; changed && known.length > 0;) {
+    changed = false;
+    const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${known.map((n) => n.replace(/[^\p{L}\p{N}_]/gu, '')).join('|')})(?![\\p{L}\\p{N}_])`, 'u');
+    for (const def of functions) {
+      if (relevant.has(def) || !pattern.test(def.text)) continue;
+      relevant.add(def);
+      const name = def.childForFieldName('name')?.text;
+      if (name) known.push(name);
+      changed = true;
+    }
+  }
+  return relevant;
 }
 
 /** Models a script leaves in its variables: containers, instances of the file's classes, functional models. */
