@@ -7,9 +7,7 @@ import * as assert from 'node:assert/strict';
 import { analyze } from '../../server/src/core/analyze';
 import { AnalysisCancelled, NEVER_CANCELLED } from '../../server/src/core/cancellation';
 import { simulateMonteCarlo } from '../../server/src/core/simulation/montecarlo';
-import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
 import { runMonteCarloInWorker } from '../../server/src/host/montecarlo';
-import { analyzeWithMonteCarlo } from '../../server/src/host/montecarloAnalysis';
 
 const TEXT = `network first {
   input 32
@@ -56,15 +54,5 @@ describe('Monte-Carlo in a worker thread', () => {
     );
     await assert.rejects(run, AnalysisCancelled);
     assert.ok(Date.now() - started < 15_000);
-  });
-});
-
-describe('analyze() with Monte-Carlo simulations (the CLI path)', () => {
-  it('replaces the analytic simulation of every network it can draw, in parallel workers', async () => {
-    const text = `${TEXT}\nnetwork unknown_width {\n  dense 8 activation=relu\n}\n`;
-    const result = await analyzeWithMonteCarlo({ text, languageId: 'netdef' }, DEFAULT_SETTINGS, { seed: 2, batch: 32, parallel: 2 }, new AbortController().signal);
-    assert.deepEqual(result.simulations.map((sim) => sim?.method), ['montecarlo', 'montecarlo', undefined]);
-    const direct = simulateMonteCarlo(result.networks[1]!, { seed: 2, batch: 32 }, NEVER_CANCELLED);
-    assert.deepEqual(result.simulations[1], direct);
   });
 });
