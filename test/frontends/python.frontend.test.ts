@@ -128,6 +128,30 @@ class Model(nn.Module):
     assert.deepEqual(model.ops.map((op) => op.op), ['residual', 'residual', 'residual']);
   });
 
+  it('judges but does not simulate a network the op sequence cannot represent (projection shortcut)', () => {
+    const result = analyzePython(`
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Down(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(64, 128, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(128, 128, 3, padding=1)
+        self.proj = nn.Conv2d(64, 128, 1, stride=2)
+
+    def forward(self, x):
+        out = self.conv2(F.relu(self.conv1(x)))
+        return F.relu(out + self.proj(x))
+`);
+    const [network] = result.networks;
+    assert.match(network!.unsimulable ?? '', /projection shortcut/);
+    assert.equal(result.simulations[0], undefined);
+    assert.deepEqual(network!.layers.map(consumerOf), ['relu', 'relu', 'relu']);
+    // conv2 and proj end their branches (a small last layer is deliberate): only conv1 is reported.
+    assert.deepEqual(codes(result), ['IW301']);
+  });
+
   it('reads Keras strings, objects, config dicts, variables and fused activations with Keras defaults', () => {
     const { networks } = analyzePython(`
 import tensorflow as tf

@@ -195,6 +195,12 @@ export interface Network {
   readonly layers: readonly WeightLayer[];
   /** Weights are loaded (from_pretrained, load_state_dict, ...): init findings are moot. */
   readonly pretrained: boolean;
+  /**
+   * Set when `ops` cannot represent the data flow (a concatenation, a projection shortcut, a
+   * call the Python frontend cannot follow): the rules still judge the layers, the simulation
+   * declines, and this says why.
+   */
+  readonly unsimulable?: string;
 }
 
 /** The recommended initializer a fix switches to, independent of spelling. */

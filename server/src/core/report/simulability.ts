@@ -10,6 +10,7 @@ import { weightVariance } from '../knowledge/initializers';
 
 export function whyNotSimulable(network: Network): string {
   if (network.layers.length === 0) return 'no weight layers';
+  if (network.unsimulable !== undefined) return network.unsimulable;
   if (network.inputShape === undefined && network.layers.some((layer) => !layer.fans)) return 'input width unknown';
   for (const layer of network.layers) {
     const which = `layer ${layer.index + 1}`;

@@ -138,7 +138,7 @@ interface SeedContext {
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
-  if (network.layers.length === 0 || network.pretrained) return undefined;
+  if (network.layers.length === 0 || network.pretrained || network.unsimulable !== undefined) return undefined;
   if (network.layers.some((layer) => layer.consumer === 'unknown' || layer.activation === 'unknown')) return undefined;
   const seeds = Math.max(1, Math.floor(options.seeds ?? 1));
   const batch = Math.max(1, Math.floor(options.batch));

@@ -141,7 +141,8 @@ export class Trace {
   /**
    * The finished network. Layers whose output reached the model's output unconsumed
    * end their branch. The op sequence is the output's; when it is incomplete (something
-   * opaque, a merge, several outputs) the network carries no ops and is not simulated.
+   * opaque, a merge, several outputs) the network carries no ops and says why it is not
+   * simulated (Network.unsimulable).
    */
   finish(outputs: readonly Tensor[], meta: Pick<Network, 'name' | 'span' | 'nameSpan' | 'framework' | 'inputShape' | 'pretrained'>): Network {
     for (const t of outputs) {
@@ -149,13 +150,13 @@ export class Trace {
       for (const p of t.pending) if (p.normalized) p.layer.normalizedBeforeActivation = true;
     }
     for (const layer of this.unconsumed) layer.isLastInBranch = true;
-    let ops: Op[] = [];
     const output = outputs.length === 1 ? outputs[0] : undefined;
-    if (output && !output.broken) {
-      ops = opsBetween(undefined, output.chain);
-      if (countLayers(ops) !== this.layers.length) ops = [];
-    }
-    return { ...meta, ops, layers: this.layers };
+    const ops = output && !output.broken ? opsBetween(undefined, output.chain) : [];
+    if (countLayers(ops) === this.layers.length) return { ...meta, ops, layers: this.layers };
+    const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
+      : outputs.length > 1 ? 'several outputs'
+        : 'a concatenation, projection shortcut or call the simulation cannot follow';
+    return { ...meta, ops: [], layers: this.layers, unsimulable };
   }
 
   private resolve(pending: readonly Pending[], consumer: ActivationUse | 'unknown'): void {
