@@ -18,11 +18,21 @@ import type { Activation, Network, Op, WeightLayer } from '../ir';
 import { SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { attachFiniteWidthBands } from './finiteWidth';
-import { derivativeSecondMoment, outputSecondMoment } from './moments';
+import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
 import { convBackwardSums, convForwardSums, mean } from './positionMap';
 import type { LayerSimulation, NetworkSimulation } from './types';
 
 type SignalMap = Float64Array;
+
+/**
+ * The signal between ops: per-position second moments and means. Weight layers (zero-mean
+ * weights) output zero-mean pre-activations; activations create a mean (ReLU: √q/√(2π)),
+ * which BatchNorm removes: it divides by the variance E[x²] − E[x]², not the second moment.
+ */
+interface SignalState {
+  readonly m: SignalMap;
+  readonly mu: SignalMap;
+}
 
 /** One step of the forward pass, remembered for the backward pass. */
 type TapeEntry =
@@ -64,7 +74,7 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal, o
     forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN,
   }));
   try {
-    const { m, tape } = forward(network.ops, Float64Array.of(1), signal);
+    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0) }, signal);
     const logits = options.gradientAtLogits === false ? undefined : outputHead(tape);
     const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits);
     const simulation: NetworkSimulation = {
@@ -120,9 +130,10 @@ function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap,
   return new Float64Array(inputPositions).fill(g);
 }
 
-/** Runs ops forward from an input map of second moments; returns the output map and the tape. */
-function forward(ops: readonly Op[], m: SignalMap, signal: CancellationSignal): { m: SignalMap; tape: TapeEntry[] } {
+/** Runs ops forward from an input signal; returns the output signal and the tape. */
+function forward(ops: readonly Op[], input: SignalState, signal: CancellationSignal): { state: SignalState; tape: TapeEntry[] } {
   const tape: TapeEntry[] = [];
+  let { m, mu } = input;
   for (const op of ops) {
     throwIfCancelled(signal);
     switch (op.op) {
@@ -134,21 +145,25 @@ function forward(ops: readonly Op[], m: SignalMap, signal: CancellationSignal): 
         tape.push({ kind: 'layer', layer: op, variance, input: m, pre });
         const activation = knownActivation(op.activation);
         m = mapEach(pre, (q) => outputSecondMoment(activation, q));
+        mu = mapEach(pre, (q) => outputMean(activation, q));
         break;
       }
       case 'activation': {
-        // A stand-alone activation sees the previous output as its pre-activation.
+        // A stand-alone activation sees the previous output as its (zero-mean) pre-activation.
         tape.push({ kind: 'activation', activation: op.activation, input: m });
+        mu = mapEach(m, (q) => outputMean(op.activation, q));
         m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
         break;
       }
       case 'norm': {
-        // BatchNorm/LayerNorm rescale to unit variance (γ = 1 at init) with statistics over
-        // positions; the gradient is divided by the same variance, so a weight rescale is
-        // undone in both directions.
-        const scale = mean(m);
+        // BatchNorm/LayerNorm rescale to zero mean and unit variance (γ = 1, β = 0 at init) with
+        // statistics over positions; the gradient is divided by the same variance, so a weight
+        // rescale is undone in both directions.
+        const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2);
+        const scale = mean(centred);
         tape.push({ kind: 'scale', gradientFactor: scale > 0 ? 1 / scale : 1 });
-        m = scale > 0 ? mapEach(m, (v) => v / scale) : m;
+        m = scale > 0 ? mapEach(centred, (v) => v / scale) : centred;
+        mu = new Float64Array(m.length);
         break;
       }
       case 'dropout':
@@ -158,7 +173,8 @@ function forward(ops: readonly Op[], m: SignalMap, signal: CancellationSignal): 
           const alphaPrime = -SELU_LAMBDA * SELU_ALPHA;
           tape.push({ kind: 'scale', gradientFactor: 1 / (1 + op.rate * alphaPrime * alphaPrime) });
         } else {
-          // Inverted dropout at training time: kept units are scaled by 1/(1−p), so E[x²] and E[g²] grow by 1/(1−p).
+          // Inverted dropout at training time: kept units are scaled by 1/(1−p), so E[x²] and E[g²]
+          // grow by 1/(1−p); the mean is kept.
           const keep = 1 - op.rate;
           if (keep > 0) {
             tape.push({ kind: 'scale', gradientFactor: 1 / keep });
@@ -169,19 +185,25 @@ function forward(ops: readonly Op[], m: SignalMap, signal: CancellationSignal): 
       case 'flatten':
         tape.push({ kind: 'flatten', positions: m.length });
         m = Float64Array.of(mean(m));
+        mu = Float64Array.of(mean(mu));
         break;
       case 'residual': {
-        // y = x + s·F(x), branch output uncorrelated with x: E[y²] = E[x²] + s²·E[F(x)²].
-        const branch = forward(op.body, m, signal);
+        // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
+        const branch = forward(op.body, { m, mu }, signal);
         tape.push({ kind: 'residual', scale: op.scale, body: branch.tape });
-        const s2 = op.scale * op.scale;
-        const input = m;
-        m = mapEach(branch.m, (v) => v * s2).map((v, i) => v + (input.length === 1 ? input[0]! : input[i]!));
+        const s1 = op.scale;
+        const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
+        const size = Math.max(m.length, branch.state.m.length);
+        const inM = m;
+        const inMu = mu;
+        m = new Float64Array(size).map((_, p) =>
+          at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p));
+        mu = new Float64Array(size).map((_, p) => at(inMu, p) + s1 * at(branch.state.mu, p));
         break;
       }
     }
   }
-  return { m, tape };
+  return { state: { m, mu }, tape };
 }
 
 /** Runs the tape backward from a gradient map at its output; fills per-layer results. */

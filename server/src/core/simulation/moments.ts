@@ -17,6 +17,8 @@ interface ActivationMoments {
   /** E[φ(√q z)²] / q, interpolated. */
   readonly outputOverQ: MomentTable;
   readonly derivative: MomentTable;
+  /** E[φ(√q z)] / √q, interpolated. */
+  readonly meanOverRootQ: MomentTable;
 }
 
 const TABLES = new Map<string, ActivationMoments>();
@@ -28,6 +30,7 @@ function tablesFor(activation: Activation): ActivationMoments {
     tables = {
       outputOverQ: new MomentTable((q) => exactOutputSecondMoment(activation, q) / q),
       derivative: new MomentTable((q) => exactDerivativeSecondMoment(activation, q)),
+      meanOverRootQ: new MomentTable((q) => exactOutputMean(activation, q) / Math.sqrt(q)),
     };
     TABLES.set(key, tables);
   }
@@ -38,6 +41,24 @@ function tablesFor(activation: Activation): ActivationMoments {
 export function exactOutputSecondMoment(activation: Activation, q: number): number {
   const fns = activationFunctions(activation);
   return gaussianExpectation((x) => fns.phi(x) ** 2, q, fns.kinks);
+}
+
+/** E[φ(√q z)] by direct quadrature. */
+export function exactOutputMean(activation: Activation, q: number): number {
+  const fns = activationFunctions(activation);
+  return gaussianExpectation((x) => fns.phi(x), q, fns.kinks);
+}
+
+/**
+ * E[φ(√q z)]: the mean of the activation's output (ReLU: √q/√(2π)). BatchNorm divides by
+ * the variance E[x²] − E[x]², not the second moment, so the mean matters there.
+ */
+export function outputMean(activation: Activation, q: number): number {
+  if (!(q > 0)) return exactOutputMean(activation, q);
+  const tables = tablesFor(activation);
+  if (activationFunctions(activation).homogeneous) return Math.sqrt(q) * tables.meanOverRootQ.value(1);
+  if (q < Q_SMALL) return exactOutputMean(activation, q);
+  return Math.sqrt(q) * tables.meanOverRootQ.value(q);
 }
 
 /** E[φ′(√q z)²] by direct quadrature. */
