@@ -83,9 +83,10 @@ export interface SuppressionOutcome {
  * under other settings (another config, `--select`) the suppression may well be needed.
  */
 export function applySuppressions(text: string, findings: readonly Finding[], settings: Settings): SuppressionOutcome {
-  // Most files have no directive; skip the work (and the line index) for them.
-  if (!text.includes('initwise')) return { kept: findings.map((f) => withSuppressFix(text, undefined, [], f)), unused: [] };
+  // One line index for the whole file: the suppress fix of every finding needs it.
   const index = new LineIndex(text);
+  // Most files have no directive; skip parsing them.
+  if (!text.includes('initwise')) return { kept: findings.map((f) => withSuppressFix(text, index, [], f)), unused: [] };
   const suppressions = parseSuppressions(text, index);
   const used = new Map<Suppression, Set<string>>(suppressions.map((s) => [s, new Set<string>()]));
   const byLine = new Map<number, Suppression[]>();
@@ -177,10 +178,9 @@ function removeDirective(text: string, index: LineIndex, suppression: Suppressio
  * apply it; it is offered one finding at a time. Not offered where a comment would change
  * the code's meaning (a line ending in a `\` continuation) or for IW001/IW901.
  */
-function withSuppressFix(text: string, index: LineIndex | undefined, lineSuppressions: readonly Suppression[], finding: Finding): Finding {
+function withSuppressFix(text: string, index: LineIndex, lineSuppressions: readonly Suppression[], finding: Finding): Finding {
   if (UNSUPPRESSIBLE.has(finding.code) || finding.code === IW901) return finding;
-  const lines = index ?? new LineIndex(text);
-  const edit = suppressEdit(text, lines, lineSuppressions, finding);
+  const edit = suppressEdit(text, index, lineSuppressions, finding);
   if (!edit) return finding;
   const fix: Fix = { title: `Suppress ${finding.code} on this line`, applicability: 'display-only', edits: [edit] };
   return { ...finding, fixes: [...finding.fixes, fix] };

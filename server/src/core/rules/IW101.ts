@@ -9,6 +9,7 @@ import { assessInit } from '../knowledge/assess';
 import { partnerActivation } from '../knowledge/policy';
 import { compact, perLayerEffect, scaleSentence, useInitFix } from './common';
 import { kaimingMismatch } from './kaiming';
+import { smallScaleIsDeliberate } from '../knowledge/branches';
 import type { Rule } from './types';
 
 export const IW101: Rule = {
@@ -38,7 +39,8 @@ export const IW101: Rule = {
         'the training numerics, so they are offered as quick fixes but never applied by fix-all.',
       whenNotToApply:
         'Layers followed by BatchNorm/LayerNorm before their activation are not judged (normalisation resets the scale). ' +
-        'A deliberately small last layer of a network or residual branch (Fixup-style scaling, small policy heads) is ' +
+        'A deliberately small last layer of a network or residual branch (Fixup-style scaling, small policy heads), and ' +
+        'layers inside a residual branch that starts with normalisation (pre-LN transformers: GPT-2\'s std=0.02), are ' +
         'only flagged when too large. Pretrained weights are never judged.',
       references: [
         'He et al. 2015, Delving Deep into Rectifiers, https://arxiv.org/abs/1502.01852',
@@ -55,7 +57,8 @@ export const IW101: Rule = {
       // SELU layers are IW103's; all-equal weights are IW104's.
       if (!assessment || assessment.verdict === 'ok' || assessment.policy.family === 'selu' || assessment.variance === 0) continue;
       // A too-small last layer of a branch is deliberate (zero/small-init heads, Fixup).
-      if (layer.isLastInBranch && assessment.ratio < 1) continue;
+      // A small last layer of a branch, or a small scale inside a normalised residual branch, is deliberate.
+      if (smallScaleIsDeliberate(network, layer) && assessment.ratio < 1) continue;
       // A kaiming_* told the wrong nonlinearity is IW102's finding, with its own fix.
       if (kaimingMismatch(layer)) continue;
       const why =

@@ -5,6 +5,7 @@
 import type { InitChoice, InitSemantics, WeightLayer } from '../ir';
 import { weightMean, weightVariance } from '../knowledge/initializers';
 import { formatNumber } from '../format/numbers';
+import { smallScaleIsDeliberate } from '../knowledge/branches';
 import type { Rule } from './types';
 
 export const IW105: Rule = {
@@ -30,8 +31,9 @@ export const IW105: Rule = {
         'The fix is safe: at the current width the variance is unchanged. It is offered only when every expansion of the ' +
         'statement has the same fan and the distribution has mean 0.',
       whenNotToApply:
-        'The last layer of a network or residual branch (small fixed-std heads are deliberate), layers followed by ' +
-        'normalisation, and pretrained weights. Whether the scale itself suits the activation is IW101.',
+        'The last layer of a network or residual branch (small fixed-std heads are deliberate), layers inside a residual ' +
+        'branch that starts with normalisation (GPT-2\'s std=0.02), layers followed by normalisation, and pretrained ' +
+        'weights. Whether the scale itself suits the activation is IW101.',
       references: ['He et al. 2015, https://arxiv.org/abs/1502.01852', 'LeCun et al. 1998, Efficient BackProp'],
     },
   },
@@ -42,7 +44,7 @@ export const IW105: Rule = {
     for (const layer of network.layers) {
       const semantics = layer.init.semantics;
       if (!semantics || !isFixedScale(semantics) || !layer.init.explicit) continue;
-      if (layer.isLastInBranch || layer.kind === 'embedding' || layer.normalizedBeforeActivation) continue;
+      if (smallScaleIsDeliberate(network, layer) || layer.kind === 'embedding' || layer.normalizedBeforeActivation) continue;
       if (!layer.fans || !layer.frameworkFans) continue;
       const scale = layer.fans.fanIn * weightVariance(semantics, layer.frameworkFans, layer.receptiveField);
       const key = layer.span.start;

@@ -5,6 +5,7 @@
  */
 import { assessInit } from '../knowledge/assess';
 import { compact, perLayerEffect, scaleSentence, useInitFix } from './common';
+import { smallScaleIsDeliberate } from '../knowledge/branches';
 import type { Rule } from './types';
 
 export const IW301: Rule = {
@@ -31,8 +32,9 @@ export const IW301: Rule = {
         'it changes nothing but documents the choice, and silences IW301. IW201–IW204 still report what the default ' +
         'does to a deep stack.',
       whenNotToApply:
-        'Layers followed by normalisation before their activation, SELU layers (IW103 judges them), a deliberately small ' +
-        'last layer of a network or residual branch, and pretrained weights.',
+        'Layers followed by normalisation before their activation, SELU layers (IW103 judges them), a small last layer ' +
+        'of a network or residual branch or a small scale inside a residual branch that starts with normalisation, and ' +
+        'pretrained weights.',
       references: [
         'pytorch/pytorch#15314, #57109, #129302 (the a=√5 default)',
         'He et al. 2015, https://arxiv.org/abs/1502.01852',
@@ -46,7 +48,7 @@ export const IW301: Rule = {
       const assessment = assessInit(layer, network.pretrained);
       // SELU layers are IW103's.
       if (!assessment || assessment.verdict === 'ok' || assessment.policy.family === 'selu') continue;
-      if (layer.isLastInBranch && assessment.ratio < 1) continue;
+      if (smallScaleIsDeliberate(network, layer) && assessment.ratio < 1) continue;
       const fixes = compact([
         useInitFix(layer, assessment.policy.recommended),
         explicitDefaultFix(layer),

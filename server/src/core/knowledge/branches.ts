@@ -1,0 +1,33 @@
+/**
+ * Layers inside a residual branch that starts with normalisation (pre-LN transformers,
+ * pre-activation ResNets): y = x + F(norm(x)). Each branch re-normalises its input, so a
+ * small weight scale inside it only weakens that branch's contribution to the stream; it
+ * cannot compound with depth. GPT-2's std=0.02 (σ² ≈ 0.3 at width 768) is that convention,
+ * as are Fixup/SkipInit-style small branches. The init rules do not call such a scale too
+ * small (a too large one still is).
+ */
+import type { Network, Op, WeightLayer } from '../ir';
+
+const CACHE = new WeakMap<Network, ReadonlySet<WeightLayer>>();
+
+export function normalisedBranchLayers(network: Network): ReadonlySet<WeightLayer> {
+  let layers = CACHE.get(network);
+  if (!layers) {
+    const found = new Set<WeightLayer>();
+    const visit = (ops: readonly Op[], inside: boolean) => {
+      for (const op of ops) {
+        if (op.op === 'layer' && inside) found.add(op);
+        if (op.op === 'residual') visit(op.body, inside || op.body[0]?.op === 'norm');
+      }
+    };
+    visit(network.ops, false);
+    layers = found;
+    CACHE.set(network, layers);
+  }
+  return layers;
+}
+
+/** A deliberately small scale the init rules accept: last layer of a branch, or inside a normalised residual branch. */
+export function smallScaleIsDeliberate(network: Network, layer: WeightLayer): boolean {
+  return layer.isLastInBranch || normalisedBranchLayers(network).has(layer);
+}
