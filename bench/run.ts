@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyze } from '../server/src/core/analyze';
 import { generateNetdef } from './generateNetdef';
+import { benchAnalytic } from './analytic';
 import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
@@ -94,6 +95,20 @@ async function main(): Promise<void> {
       target: '—',
       ...(timed instanceof Error ? {} : { note: timed.note }),
     });
+  }
+
+  // The analytic simulation alone on 1,000-layer networks (bench/analytic.ts).
+  const analytic = attempt(() => benchAnalytic());
+  if (analytic instanceof Error) rows.push({ what: 'analytic simulation, 1,000 layers', result: analytic, target: '< 5 ms' });
+  else {
+    for (const run of analytic) {
+      rows.push({
+        what: `analytic simulation, 1,000 ${run.activation} layers (warm)`,
+        result: run.warm,
+        target: '< 5 ms',
+        note: `first run ${run.cold.toFixed(1)} ms (fills the moment tables)`,
+      });
+    }
   }
 
   // Python frontend (bench/python.ts): analyze() against tree-sitter's bare parse of the same file.
