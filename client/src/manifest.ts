@@ -97,6 +97,28 @@ export function configurationContribution(rules: readonly RuleMeta[]): Record<st
         scope: 'resource',
         markdownDescription: 'Rule codes or prefixes to skip; wins over `initwise.select`. As the CLI\'s `--ignore`.',
       },
+      'initwise.extendSelect': {
+        type: 'array',
+        items: { type: 'string' },
+        default: [],
+        scope: 'resource',
+        markdownDescription: 'Rule codes or prefixes added to the selection, as `extend-select` in `[tool.initwise]`.',
+      },
+      'initwise.perFileIgnores': {
+        type: 'object',
+        additionalProperties: { type: 'array', items: { type: 'string' } },
+        default: {},
+        scope: 'resource',
+        markdownDescription:
+          'Glob (relative to the workspace folder) → rule codes to skip in matching files, e.g. `{ "tests/**": ["IW105"] }`, as `per-file-ignores` in `[tool.initwise]`.',
+      },
+      'initwise.exclude': {
+        type: 'array',
+        items: { type: 'string' },
+        default: [],
+        scope: 'resource',
+        markdownDescription: 'Globs (relative to the workspace folder) of files InitWise does not lint, as `exclude` in `[tool.initwise]`.',
+      },
       'initwise.simulation.band': {
         type: 'number',
         default: CONFIGURATION_DEFAULTS.band,

@@ -70,6 +70,12 @@ export interface InitWiseConfiguration {
   select?: string[];
   /** Rule codes or prefixes to skip, as the CLI's --ignore; wins over select. */
   ignore?: string[];
+  /** Codes or prefixes added to select, as `extend-select` in the configuration file. */
+  extendSelect?: string[];
+  /** Glob (relative to the workspace folder) → codes to skip in matching files, as `per-file-ignores`. */
+  perFileIgnores?: Record<string, string[]>;
+  /** Globs (relative to the workspace folder) of files not to lint, as `exclude`. */
+  exclude?: string[];
   debounceMs?: number;
   trace?: { server?: TraceLevel };
 }

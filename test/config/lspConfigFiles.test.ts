@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { mergeEditorOverFile } from '../../server/src/lsp/configFiles';
+import { isExcludedDocument, mergeEditorOverFile } from '../../server/src/lsp/configFiles';
 import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
 import { LspTestClient } from '../lsp/client';
 
@@ -52,5 +52,47 @@ describe('lsp: configuration files', () => {
     });
     assert.deepEqual(mergeEditorOverFile({ ...DEFAULT_SETTINGS, select: ['IW3'], band: 10 }, loaded, '/p/a.netdef').select, ['IW3']);
     assert.equal(mergeEditorOverFile({ ...DEFAULT_SETTINGS, band: 10 }, loaded, '/p/a.netdef').band, 10);
+  });
+
+  it('mirrors extend-select and per-file-ignores in the editor, relative to the workspace folder', () => {
+    const files = { extendSelect: ['IW301'], perFileIgnores: [{ pattern: 'tests/**', codes: ['IW105'] }], exclude: [] };
+    const editor = { ...DEFAULT_SETTINGS, select: ['IW1'] };
+    const inTests = mergeEditorOverFile(editor, undefined, '/w/tests/x.netdef', files, '/w');
+    assert.deepEqual([inTests.select, inTests.ignore], [['IW1', 'IW301'], ['IW105']]);
+    const elsewhere = mergeEditorOverFile(editor, undefined, '/w/models/x.netdef', files, '/w');
+    assert.deepEqual([elsewhere.select, elsewhere.ignore], [['IW1', 'IW301'], []]);
+    // With a configuration file, the editor's lists add to the file's.
+    const loaded = { root: '/w', config: { select: ['IW2'], perFileIgnores: [{ pattern: 'tests/**', codes: ['IW104'] }] } };
+    assert.deepEqual(mergeEditorOverFile(DEFAULT_SETTINGS, loaded, '/w/tests/x.netdef', files, '/w').ignore, ['IW104', 'IW105']);
+  });
+
+  it('excludes documents by the editor\'s initwise.exclude and by the file\'s exclude', () => {
+    const files = { extendSelect: [], perFileIgnores: [], exclude: ['legacy/**'] };
+    assert.equal(isExcludedDocument(undefined, '/w/legacy/m.netdef', files, '/w'), true);
+    assert.equal(isExcludedDocument(undefined, '/w/models/m.netdef', files, '/w'), false);
+    assert.equal(isExcludedDocument(undefined, '/elsewhere/legacy/m.netdef', files, '/w'), false);
+    const loaded = { root: '/w', config: { exclude: ['generated'] } };
+    assert.equal(isExcludedDocument(loaded, '/w/generated/m.netdef', { ...files, exclude: [] }, undefined), true);
+  });
+
+  it('applies the mirrored keys in the real server (initializationOptions, workspace folders)', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'initwise-lsp-editor-keys-'));
+    const server = await LspTestClient.start({
+      workspaceFolders: [pathToFileURL(root).href],
+      initializationOptions: { perFileIgnores: { 'tests/**': ['IW301'] }, exclude: ['legacy/**'] },
+    });
+    try {
+      const inTests = pathToFileURL(path.join(root, 'tests', 'a.netdef')).href;
+      await server.open(inTests, 'netdef', MIXED);
+      assert.deepEqual((await server.diagnosticsFor(inTests, 1)).diagnostics.map((d) => d.code), ['IW101']);
+      const legacy = pathToFileURL(path.join(root, 'legacy', 'b.netdef')).href;
+      await server.open(legacy, 'netdef', MIXED);
+      assert.deepEqual((await server.diagnosticsFor(legacy, 1)).diagnostics, []);
+      const models = pathToFileURL(path.join(root, 'models', 'c.netdef')).href;
+      await server.open(models, 'netdef', MIXED);
+      assert.deepEqual((await server.diagnosticsFor(models, 1)).diagnostics.map((d) => d.code).sort(), ['IW101', 'IW301']);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -63,6 +63,8 @@ export interface StartOptions {
   readonly processId?: number | null;
   /** Sent as capabilities.experimental (opt-ins such as the analysis status notification). */
   readonly experimental?: Record<string, unknown>;
+  /** Workspace folder URIs sent with initialize (default: none, rootUri null). */
+  readonly workspaceFolders?: readonly string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -168,6 +170,7 @@ export class LspTestClient {
     const result = await this.connection.sendRequest(InitializeRequest.type, {
       processId: options.processId === undefined ? process.pid : options.processId,
       rootUri: null,
+      workspaceFolders: options.workspaceFolders?.map((uri, i) => ({ uri, name: `folder${i}` })) ?? null,
       initializationOptions: options.initializationOptions,
       capabilities: {
         workspace: {

@@ -88,6 +88,9 @@ describe('lsp: settings parsing', () => {
       simulation: { band: 50, mode: 'montecarlo' },
       select: ['iw1', ''],
       ignore: ['IW105'],
+      extendSelect: ['iw3'],
+      perFileIgnores: { 'tests/**': ['iw105'], 'empty/**': [] },
+      exclude: ['legacy/**', 3],
       debounceMs: 25,
     });
     assert.deepEqual(parsed, {
@@ -96,6 +99,7 @@ describe('lsp: settings parsing', () => {
       engine: {
         severity: { IW101: 'error', IW301: 'off', IW105: 'info' }, band: 50, simulation: 'montecarlo', select: ['IW1'], ignore: ['IW105'],
       },
+      files: { extendSelect: ['IW3'], perFileIgnores: [{ pattern: 'tests/**', codes: ['IW105'] }], exclude: ['legacy/**'] },
     });
   });
 

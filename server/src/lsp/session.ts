@@ -51,12 +51,15 @@ import { answerSignalReport } from './signalReport';
 import { Scheduler } from './scheduler';
 import { CONFIG_FILE_GLOBS, ConfigFiles, isConfigFileUri } from './configFiles';
 import { SettingsStore, type ServerSettings } from './settings';
+import { WorkspaceFolders } from './workspaceFolders';
 
 export class Session {
   private readonly documents = new TextDocuments(TextDocument);
   private readonly cache: AnalysisCache;
   private readonly scheduler: Scheduler;
   private settings!: SettingsStore;
+  private readonly workspaceFolders = new WorkspaceFolders();
+  private supportsWorkspaceFolderChanges = false;
   private readonly configFiles = new ConfigFiles((message) => void this.connection.window.showWarningMessage(message));
   private supportsWatchedFilesRegistration = false;
   private supportsDocumentChanges = false;
@@ -82,18 +85,14 @@ export class Session {
     connection.onInitialized(() => this.initialized());
     connection.onDidChangeConfiguration((change) => {
       this.settings.onDidChange(change.settings);
-      this.cache.clear();
-      for (const document of documents.all()) this.scheduler.schedule(document.uri, 0);
-      this.refreshCodeLenses();
+      this.relintOpenDocuments();
     });
 
     // initwise.toml / pyproject.toml changed on disk: read the configuration again, re-lint.
     connection.onDidChangeWatchedFiles((change) => {
       if (!change.changes.some((file) => isConfigFileUri(file.uri))) return;
       this.configFiles.reload();
-      this.cache.clear();
-      for (const document of documents.all()) this.scheduler.schedule(document.uri, 0);
-      this.refreshCodeLenses();
+      this.relintOpenDocuments();
     });
 
     // TextDocuments fires onDidChangeContent right after onDidOpen for the same open;
@@ -127,6 +126,8 @@ export class Session {
 
   private initialize(params: InitializeParams): InitializeResult {
     const capabilities = params.capabilities;
+    this.workspaceFolders.initialize(params);
+    this.supportsWorkspaceFolderChanges = capabilities.workspace?.workspaceFolders === true;
     this.settings = new SettingsStore(this.connection, params.initializationOptions);
     this.settings.enablePull(capabilities.workspace?.configuration === true);
     this.supportsDocumentChanges = capabilities.workspace?.workspaceEdit?.documentChanges === true;
@@ -144,12 +145,28 @@ export class Session {
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
         executeCommandProvider: { commands: [SERVER_COMMANDS.openRuleDocs] },
+        // Folders matter for initwise.perFileIgnores / initwise.exclude (relative to them).
+        ...(this.supportsWorkspaceFolderChanges ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
       },
       serverInfo: { name: 'initwise', version: SERVER_VERSION },
     };
   }
 
+  /** Settings, configuration files or workspace folders changed: every open document again. */
+  private relintOpenDocuments(): void {
+    this.cache.clear();
+    for (const document of this.documents.all()) this.scheduler.schedule(document.uri, 0);
+    this.refreshCodeLenses();
+  }
+
   private initialized(): void {
+    if (this.supportsWorkspaceFolderChanges) {
+      this.connection.workspace.onDidChangeWorkspaceFolders((event) => {
+        this.workspaceFolders.change(event);
+        this.configFiles.reload();
+        this.relintOpenDocuments();
+      });
+    }
     if (this.supportsWatchedFilesRegistration) {
       const watchers = CONFIG_FILE_GLOBS.map((globPattern) => ({ globPattern }));
       this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch((error: unknown) => {
@@ -176,7 +193,9 @@ export class Session {
   /** The client's settings with the nearest configuration file merged under them (lsp/configFiles.ts). */
   private async settingsFor(uri: string): Promise<ServerSettings> {
     const settings = await this.settings.get(uri);
-    const engine = this.configFiles.apply(uri, settings.engine);
+    const engine = this.configFiles.apply(uri, settings.engine, settings.files, this.workspaceFolders.rootFor(uri));
+    // An excluded document (configuration `exclude` or `initwise.exclude`) is linted as if InitWise were off.
+    if (engine === undefined) return { ...settings, enable: false };
     return engine === settings.engine ? settings : { ...settings, engine };
   }
 

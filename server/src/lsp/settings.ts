@@ -9,20 +9,35 @@
  * pulled per document (so folder-level settings apply).
  */
 import type { Connection } from 'vscode-languageserver/node';
+import type { PerFileIgnore } from '../core/config/model';
 import { DEFAULT_SETTINGS, type Settings } from '../core/settings';
 import type { RuleSeverity } from '../core/settings';
 import { CONFIGURATION_DEFAULTS, CONFIGURATION_SECTION, SEVERITY_LEVELS, type SeverityLevel } from '../protocol';
+
+/**
+ * The configuration-file keys the editor mirrors that depend on the file's path
+ * (relative to its workspace folder), resolved per document in lsp/configFiles.ts.
+ */
+export interface EditorFileSettings {
+  readonly extendSelect: readonly string[];
+  readonly perFileIgnores: readonly PerFileIgnore[];
+  readonly exclude: readonly string[];
+}
 
 export interface ServerSettings {
   readonly enable: boolean;
   readonly debounceMs: number;
   readonly engine: Settings;
+  readonly files: EditorFileSettings;
 }
+
+export const NO_EDITOR_FILE_SETTINGS: EditorFileSettings = { extendSelect: [], perFileIgnores: [], exclude: [] };
 
 export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
   enable: CONFIGURATION_DEFAULTS.enable,
   debounceMs: CONFIGURATION_DEFAULTS.debounceMs,
   engine: DEFAULT_SETTINGS,
+  files: NO_EDITOR_FILE_SETTINGS,
 };
 
 /** Turns whatever the client sent as the `initwise` section into valid settings. */
@@ -39,7 +54,27 @@ export function parseServerSettings(raw: unknown): ServerSettings {
       select: parseCodeList(section.select),
       ignore: parseCodeList(section.ignore),
     },
+    files: parseFileSettings(section),
   };
+}
+
+function parseFileSettings(section: Record<string, unknown>): EditorFileSettings {
+  const extendSelect = parseCodeList(section.extendSelect);
+  const exclude = parseStringList(section.exclude);
+  const perFileIgnores: PerFileIgnore[] = [];
+  if (isRecord(section.perFileIgnores)) {
+    for (const [pattern, codes] of Object.entries(section.perFileIgnores)) {
+      const list = parseCodeList(codes);
+      if (pattern.trim() !== '' && list.length > 0) perFileIgnores.push({ pattern: pattern.trim(), codes: list });
+    }
+  }
+  if (extendSelect.length === 0 && exclude.length === 0 && perFileIgnores.length === 0) return NO_EDITOR_FILE_SETTINGS;
+  return { extendSelect, perFileIgnores, exclude };
+}
+
+function parseStringList(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim());
 }
 
 function parseDebounce(value: unknown): number {
