@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry (bundled to dist/cliWorker.js): runs file jobs for the main thread
- * of `initwise check`. One message in (a job with its index), one message out. The Python
+ * of `initwise check`. One message in (a batch of jobs and its first index), one out. The Python
  * parser is a WebAssembly instance and cannot be sent between threads: each worker loads
  * its own, on its first Python file.
  */
@@ -9,14 +9,15 @@ import type { PythonSupport } from '../core/frontends/types';
 import { loadPythonSupport } from '../host/treeSitter';
 import { runFileJob, type FileJob } from './fileJob';
 
+/** A batch of jobs: one message per file would cost more in messaging than small files take to check. */
 export interface JobMessage {
-  readonly index: number;
-  readonly job: FileJob;
+  readonly first: number;
+  readonly jobs: readonly FileJob[];
 }
 
 export interface OutcomeMessage {
-  readonly index: number;
-  readonly outcome: ReturnType<typeof runFileJob>;
+  readonly first: number;
+  readonly outcomes: readonly ReturnType<typeof runFileJob>[];
 }
 
 let python: Promise<PythonSupport | undefined> | undefined;
@@ -29,8 +30,8 @@ function pythonSupport(): Promise<PythonSupport | undefined> {
 
 parentPort?.on('message', (message: JobMessage) => {
   void (async () => {
-    const support = message.job.languageId === 'python' ? await pythonSupport() : undefined;
-    const reply: OutcomeMessage = { index: message.index, outcome: runFileJob(message.job, support) };
+    const support = message.jobs.some((job) => job.languageId === 'python') ? await pythonSupport() : undefined;
+    const reply: OutcomeMessage = { first: message.first, outcomes: message.jobs.map((job) => runFileJob(job, support)) };
     parentPort?.postMessage(reply);
   })();
 });

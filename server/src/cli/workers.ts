@@ -55,18 +55,24 @@ function runInWorkers(jobs: readonly FileJob[], threads: number, script: string,
       if (error !== undefined) reject(error instanceof Error ? error : new Error('a worker thread failed'));
       else resolve(outcomes as FileOutcome[]);
     };
+    // Batches shrink towards the end so the workers finish together: about eight batches per
+    // thread in all, never more than 64 files at a time.
     const feed = (worker: Worker) => {
       if (next >= jobs.length) return;
-      const message: JobMessage = { index: next, job: jobs[next]! };
-      next++;
+      const remaining = jobs.length - next;
+      const size = Math.max(1, Math.min(64, Math.ceil(remaining / (threads * 4))));
+      const message: JobMessage = { first: next, jobs: jobs.slice(next, next + size) };
+      next += size;
       worker.postMessage(message);
     };
     for (let t = 0; t < threads; t++) {
       const worker = new Worker(script);
       workers.push(worker);
       worker.on('message', (message: OutcomeMessage) => {
-        outcomes[message.index] = message.outcome;
-        done++;
+        message.outcomes.forEach((outcome, i) => {
+          outcomes[message.first + i] = outcome;
+        });
+        done += message.outcomes.length;
         options.onProgress?.(done, jobs.length);
         if (done === jobs.length) finish();
         else feed(worker);
