@@ -93,17 +93,25 @@ export function convWorkspace(plan: ConvPlan): ConvWorkspace {
   return { index, cols: new Float32Array(index.length) };
 }
 
+/** Per-sample and per-group sizes both directions index by. */
+function strides(plan: ConvPlan): { inPer: number; p: number; outPer: number; cinGSize: number; coutG: number; kc: number } {
+  const p = positions(plan.outSize);
+  return {
+    inPer: plan.inChannels * positions(plan.inSize),
+    p,
+    outPer: plan.outChannels * p,
+    cinGSize: (plan.inChannels / plan.groups) * positions(plan.inSize),
+    coutG: plan.outChannels / plan.groups,
+    kc: (plan.inChannels / plan.groups) * positions(plan.kernel),
+  };
+}
+
 /** out[b] = W ⊛ x[b] for every sample (no bias). */
 export function convForward(
   plan: ConvPlan, work: ConvWorkspace, weights: Float32Array, x: Float32Array, out: Float32Array, batch: number,
   gemm: Gemm, checkpoint: () => void,
 ): void {
-  const inPer = plan.inChannels * positions(plan.inSize);
-  const p = positions(plan.outSize);
-  const outPer = plan.outChannels * p;
-  const cinGSize = (plan.inChannels / plan.groups) * positions(plan.inSize);
-  const coutG = plan.outChannels / plan.groups;
-  const kc = (plan.inChannels / plan.groups) * positions(plan.kernel);
+  const { inPer, p, outPer, cinGSize, coutG, kc } = strides(plan);
   const { index, cols } = work;
   for (let s = 0; s < batch; s++) {
     for (let g = 0; g < plan.groups; g++) {
@@ -124,12 +132,7 @@ export function convBackward(
   plan: ConvPlan, work: ConvWorkspace, weightsT: Float32Array, g: Float32Array, gx: Float32Array, batch: number,
   gemm: Gemm, checkpoint: () => void,
 ): void {
-  const inPer = plan.inChannels * positions(plan.inSize);
-  const p = positions(plan.outSize);
-  const outPer = plan.outChannels * p;
-  const cinGSize = (plan.inChannels / plan.groups) * positions(plan.inSize);
-  const coutG = plan.outChannels / plan.groups;
-  const kc = (plan.inChannels / plan.groups) * positions(plan.kernel);
+  const { inPer, p, outPer, cinGSize, coutG, kc } = strides(plan);
   const { index, cols } = work;
   gx.fill(0);
   for (let s = 0; s < batch; s++) {
