@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import type { Activation } from '../../server/src/core/ir';
 import {
-  derivativeSecondMoment, exactDerivativeSecondMoment, exactOutputSecondMoment, outputSecondMoment,
+  derivativeSecondMoment, exactDerivativeSecondMoment, exactOutputMean, exactOutputSecondMoment, outputMean, outputSecondMoment,
 } from '../../server/src/core/simulation/moments';
 import { readShared } from '../support/shared';
 
@@ -61,6 +61,20 @@ describe('activation moments at tiny scales (a vanishing stack)', () => {
         // Affine in q below 1e-12: exact for smooth φ, off by O(√q) ≈ 1e-6 with a kink at 0 (SELU, ELU).
         assert.ok(rel(m, em) < 1e-5, `E[φ²] at q=${q}: ${m} vs ${em}`);
         assert.ok(rel(d, ed) < 1e-5, `E[φ′²] at q=${q}: ${d} vs ${ed}`);
+      }
+    });
+  }
+});
+
+describe('activation means', () => {
+  for (const activation of [{ name: 'relu' }, { name: 'gelu' }, { name: 'sigmoid' }, { name: 'selu' }, { name: 'softplus' }] as Activation[]) {
+    it(`${activation.name}: E[φ] agrees with direct quadrature from 1e-20 to 1e8 (variance-relevant precision below 1e-12)`, () => {
+      for (const q of [1e-20, 1e-14, 1e-9, 1e-3, 0.7, 1, 42, 1e8]) {
+        const mean = outputMean(activation, q);
+        const exact = exactOutputMean(activation, q);
+        // Below 1e-12 only what moves the variance E[φ²] − E[φ]² is kept (the O(q) term of a smooth φ is dropped).
+        const scale = q < 1e-12 ? Math.max(Math.abs(exact), Math.sqrt(exactOutputSecondMoment(activation, q))) : Math.abs(exact);
+        assert.ok(Math.abs(mean - exact) <= 1e-6 * scale + 1e-300, `E[φ] at q=${q}: ${mean} vs ${exact}`);
       }
     });
   }

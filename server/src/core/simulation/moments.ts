@@ -57,7 +57,12 @@ export function outputMean(activation: Activation, q: number): number {
   if (!(q > 0)) return exactOutputMean(activation, q);
   const tables = tablesFor(activation);
   if (activationFunctions(activation).homogeneous) return Math.sqrt(q) * tables.meanOverRootQ.value(1);
-  if (q < Q_SMALL) return exactOutputMean(activation, q);
+  if (q < Q_SMALL) {
+    // Linear regime: φ(0) plus the kink's √q term; the smooth O(q) term is dropped, which
+    // moves the variance E[φ²] − E[φ]² by O(q²) relative to O(q): nothing at q < 1e-12.
+    const fns = activationFunctions(activation);
+    return fns.phi(0) + (Math.sqrt(q) * (fns.dphi(1e-300) - fns.dphi(-1e-300))) / Math.sqrt(2 * Math.PI);
+  }
   return Math.sqrt(q) * tables.meanOverRootQ.value(q);
 }
 
