@@ -21,6 +21,10 @@ const PREFIXES: readonly (readonly [string, string])[] = [
 
 export class Imports {
   private readonly aliases = new Map<string, string>();
+  // canonical() and spellingOf() run for every call the interpreter reads; the aliases are
+  // fixed once the imports are read, so each answer is remembered.
+  private readonly canonicalNames = new Map<string, string>();
+  private readonly spellings = new Map<string, string | undefined>();
   readonly frameworks = new Set<Framework>();
 
   /** Reads the module's statements (syntax.ts moduleStatements). */
@@ -77,6 +81,15 @@ export class Imports {
 
   /** The canonical dotted name of an expression written as `a.b.c`. */
   canonical(dotted: string): string {
+    let name = this.canonicalNames.get(dotted);
+    if (name === undefined) {
+      name = this.readCanonical(dotted);
+      this.canonicalNames.set(dotted, name);
+    }
+    return name;
+  }
+
+  private readCanonical(dotted: string): string {
     const dot = dotted.indexOf('.');
     const head = dot < 0 ? dotted : dotted.slice(0, dot);
     const rest = dot < 0 ? '' : dotted.slice(dot);
@@ -90,6 +103,13 @@ export class Imports {
 
   /** The local spelling that reaches `target` (e.g. `nn` for torch.nn), if the file has one. */
   spellingOf(target: string): string | undefined {
+    if (this.spellings.has(target)) return this.spellings.get(target);
+    const spelling = this.readSpelling(target);
+    this.spellings.set(target, spelling);
+    return spelling;
+  }
+
+  private readSpelling(target: string): string | undefined {
     for (const [local, full] of this.aliases) {
       if (full === target) return local;
     }
