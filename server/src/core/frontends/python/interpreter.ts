@@ -8,7 +8,7 @@
  * loop become opaque.
  */
 import type { Framework, InitUse } from '../../ir';
-import { type CatalogContext, frameworkModule } from './catalog';
+import { type CatalogContext, frameworkModule, shapeValue } from './catalog';
 import type { Imports } from './imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
@@ -21,8 +21,6 @@ import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentatio
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
 
-
-
 export interface ClassInfo {
   readonly name: string;
   readonly definition: Node;
@@ -34,7 +32,6 @@ export interface ClassInfo {
 const MAX_STEPS = 200_000;
 const MAX_CALL_DEPTH = 12;
 const MAX_UNROLL = 1024;
-
 
 export class Interpreter {
   readonly classes = new Map<string, ClassInfo>();
@@ -556,7 +553,7 @@ export class Interpreter {
     const canonical = this.imports.canonical(written);
     if (canonical !== 'keras.Input' && canonical !== 'keras.layers.Input' && canonical !== 'keras.layers.InputLayer') return 'not-input';
     const shapeNode = call.keywords.get('shape')?.value ?? call.keywords.get('input_shape')?.value ?? call.positional[0];
-    return shapeNode ? shapeOf(evaluate(shapeNode, frame.scope)) : undefined;
+    return shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined;
   }
 
   private tensorArgument(call: CallParts, frame: Frame): RValue {
@@ -626,7 +623,7 @@ export class Interpreter {
       case 'keras.Input':
       case 'keras.layers.Input': {
         const shapeNode = call.keywords.get('shape')?.value ?? call.positional[0];
-        const shape = shapeNode ? shapeOf(evaluate(shapeNode, frame.scope)) : undefined;
+        const shape = shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined;
         if (!frame.trace) return undefined;
         return { t: 'tensor', tensor: frame.trace.input(shape) };
       }
@@ -887,22 +884,8 @@ export class Interpreter {
 
 }
 
-
 function childrenOf(module: ModuleValue): ModuleValue[] {
   if (module.kind === 'sequence' || module.kind === 'list') return [...module.items];
   if (module.kind === 'instance') return [...module.attributes.values()];
   return [];
 }
-
-/** A Keras shape tuple with None for unknown sizes. */
-function shapeOf(value: Value | undefined): number[] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const out: number[] = [];
-  for (const v of value as readonly Value[]) {
-    if (v === null) out.push(NaN);
-    else if (isNumber(v) && Number.isInteger(v) && v >= 1) out.push(v);
-    else return undefined;
-  }
-  return out;
-}
-
