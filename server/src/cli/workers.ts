@@ -14,6 +14,13 @@ import type { JobMessage, OutcomeMessage } from './worker';
 
 /** Below this many files, starting workers (≈30 ms each) costs more than it saves. */
 export const PARALLEL_THRESHOLD = 24;
+/**
+ * Unless --jobs asks for threads, workers start only for this much source: each one
+ * compiles the engine afresh (≈0.4 s of CPU before it is fast) and results are copied
+ * back, so on 1,000 generated .netdef files (1.3 MB, ≈1.2 s on one thread) two threads
+ * were slower, 1.5–1.7 s against 1.25 s (bench/cliThroughput.ts, 2 cores).
+ */
+export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
 
 export interface RunOptions {
   /** Thread count; undefined: one per core. */
@@ -33,7 +40,21 @@ export async function runJobs(jobs: readonly FileJob[], options: RunOptions): Pr
   const threads = Math.min(options.threads ?? os.availableParallelism(), jobs.length);
   const script = options.workerScript ?? defaultWorkerScript();
   if (threads <= 1 || jobs.length < PARALLEL_THRESHOLD || !fs.existsSync(script)) return runHere(jobs, options);
+  if (options.threads === undefined && totalBytes(jobs) < PARALLEL_MIN_BYTES) return runHere(jobs, options);
   return runInWorkers(jobs, threads, script, options);
+}
+
+function totalBytes(jobs: readonly FileJob[]): number {
+  let total = 0;
+  for (const job of jobs) {
+    try {
+      total += fs.statSync(job.absolutePath).size;
+    } catch {
+      // Unreadable: the job itself reports it.
+    }
+    if (total >= PARALLEL_MIN_BYTES) break;
+  }
+  return total;
 }
 
 function runHere(jobs: readonly FileJob[], options: RunOptions): FileOutcome[] {
