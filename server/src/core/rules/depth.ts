@@ -48,17 +48,53 @@ function depthLeavesBand(drift: DirectionDrift, way: Way, band: number): boolean
 }
 
 /** Reports one depth finding for the context's network when its drift ends outside the band that way. */
+/**
+ * The four depth rules look at the same network: its judged body, its drift and its
+ * counterfactual are computed once per analysis (keyed by the simulation and network
+ * objects, which a new analysis replaces) rather than once per rule, on every keystroke.
+ */
+const BODIES = new WeakMap<NetworkSimulation, { network: Network; simulation: NetworkSimulation } | undefined>();
+const DRIFTS = new WeakMap<NetworkSimulation, Map<number, DepthDrift>>();
+const COUNTERFACTUALS = new WeakMap<Network, { changed: readonly number[]; network: Network; simulation: NetworkSimulation | undefined }>();
+
+function memoDrift(network: Network, simulation: NetworkSimulation, band: number): DepthDrift {
+  let byBand = DRIFTS.get(simulation);
+  if (!byBand) DRIFTS.set(simulation, (byBand = new Map<number, DepthDrift>()));
+  let drift = byBand.get(band);
+  if (!drift) byBand.set(band, (drift = depthDrift(network, simulation, band)));
+  return drift;
+}
+
+function memoBody(network: Network, simulation: NetworkSimulation): { network: Network; simulation: NetworkSimulation } | undefined {
+  if (!BODIES.has(simulation)) BODIES.set(simulation, bodyForDepth(network, simulation));
+  return BODIES.get(simulation);
+}
+
+function memoCounterfactual(network: Network): { changed: readonly number[]; network: Network; simulation: NetworkSimulation | undefined } {
+  let entry = COUNTERFACTUALS.get(network);
+  if (!entry) {
+    const counterfactual = withRecommendedInits(network);
+    entry = {
+      changed: counterfactual.changed,
+      network: counterfactual.network,
+      simulation: counterfactual.changed.length > 0 ? simulateAnalytic(counterfactual.network, NEVER_CANCELLED) : undefined,
+    };
+    COUNTERFACTUALS.set(network, entry);
+  }
+  return entry;
+}
+
 export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
   const { settings, report } = context;
   if (!context.simulation || context.network.pretrained) return;
   // All-equal hidden weights zero the signal; that is IW104's finding, one finding per cause.
   if (context.network.layers.some((l) => !l.isLastInBranch && l.kind !== 'embedding' && zeroVariance(l))) return;
-  const judged = bodyForDepth(context.network, context.simulation);
+  const judged = memoBody(context.network, context.simulation);
   if (!judged) return;
   const { network, simulation } = judged;
   if (network.layers.length < 2) return;
   const band = settings.band;
-  const drift = driftOf(depthDrift(network, simulation, band), spec.direction);
+  const drift = driftOf(memoDrift(network, simulation, band), spec.direction);
   const total = drift.total;
   if (!depthLeavesBand(drift, spec.way, band)) return;
   const position = drift.exitPosition ?? (spec.direction === 'forward' ? drift.path.length - 1 : 0);
@@ -109,13 +145,13 @@ function formatBand(band: number): string {
 
 /** Would the recommended initializers fix it? Simulate and say. */
 function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { text: string; fix?: Fix } {
-  const counterfactual = withRecommendedInits(network);
+  const counterfactual = memoCounterfactual(network);
   if (counterfactual.changed.length === 0) {
     return { text: otherRemedies(network, 'The initializers already suit their activations: depth alone does this;') };
   }
-  const simulation = simulateAnalytic(counterfactual.network, NEVER_CANCELLED);
+  const simulation = counterfactual.simulation;
   if (!simulation) return { text: otherRemedies(network, '') };
-  const afterDrift = driftOf(depthDrift(counterfactual.network, simulation, band), spec.direction);
+  const afterDrift = driftOf(memoDrift(counterfactual.network, simulation, band), spec.direction);
   const after = afterDrift.total;
   const which = describeSwitch(network, counterfactual.changed);
   if (depthLeavesBand(afterDrift, spec.way, band)) {
