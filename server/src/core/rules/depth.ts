@@ -53,21 +53,27 @@ function depthLeavesBand(drift: DirectionDrift, way: Way, band: number): boolean
  * counterfactual are computed once per analysis (keyed by the simulation and network
  * objects, which a new analysis replaces) rather than once per rule, on every keystroke.
  */
-const BODIES = new WeakMap<NetworkSimulation, { network: Network; simulation: NetworkSimulation } | undefined>();
-const DRIFTS = new WeakMap<NetworkSimulation, Map<number, DepthDrift>>();
+const BODIES = new WeakMap<Network, WeakMap<NetworkSimulation, { network: Network; simulation: NetworkSimulation } | null>>();
+const DRIFTS = new WeakMap<Network, WeakMap<NetworkSimulation, Map<number, DepthDrift>>>();
 const COUNTERFACTUALS = new WeakMap<Network, { changed: readonly number[]; network: Network; simulation: NetworkSimulation | undefined }>();
 
+/** The entry for (network, simulation): both objects, so a simulation reused with another parse is never confused. */
+function entryFor<T>(table: WeakMap<Network, WeakMap<NetworkSimulation, T>>, network: Network, simulation: NetworkSimulation, make: () => T): T {
+  let bySimulation = table.get(network);
+  if (!bySimulation) table.set(network, (bySimulation = new WeakMap<NetworkSimulation, T>()));
+  if (!bySimulation.has(simulation)) bySimulation.set(simulation, make());
+  return bySimulation.get(simulation)!;
+}
+
 function memoDrift(network: Network, simulation: NetworkSimulation, band: number): DepthDrift {
-  let byBand = DRIFTS.get(simulation);
-  if (!byBand) DRIFTS.set(simulation, (byBand = new Map<number, DepthDrift>()));
+  const byBand = entryFor(DRIFTS, network, simulation, () => new Map<number, DepthDrift>());
   let drift = byBand.get(band);
   if (!drift) byBand.set(band, (drift = depthDrift(network, simulation, band)));
   return drift;
 }
 
 function memoBody(network: Network, simulation: NetworkSimulation): { network: Network; simulation: NetworkSimulation } | undefined {
-  if (!BODIES.has(simulation)) BODIES.set(simulation, bodyForDepth(network, simulation));
-  return BODIES.get(simulation);
+  return entryFor(BODIES, network, simulation, () => bodyForDepth(network, simulation) ?? null) ?? undefined;
 }
 
 function memoCounterfactual(network: Network): { changed: readonly number[]; network: Network; simulation: NetworkSimulation | undefined } {
