@@ -12,6 +12,7 @@ import type { FrontendResult, LanguageId, PythonSupport } from './frontends/type
 import { RULES, ruleByCode } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
+import type { AnalysisMemory } from './memory';
 import { applySuppressions } from './suppressions';
 import type { NetworkSimulation } from './simulation/types';
 
@@ -25,6 +26,11 @@ export interface AnalysisInput {
   readonly simulations?: readonly (NetworkSimulation | undefined)[];
   /** The host's initialised Python parser; without it Python text yields no networks. */
   readonly python?: PythonSupport;
+  /**
+   * The document's memory of earlier analyses (incremental analysis): the language server
+   * passes one per open document. The result is the same without it, only slower.
+   */
+  readonly memory?: AnalysisMemory;
 }
 
 export interface AnalysisResult {
@@ -41,7 +47,7 @@ function runFrontend(input: AnalysisInput): FrontendResult {
       return parseNetdef(input.text);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return parsePython(input.text, input.python.parser);
+      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit);
   }
 }
 
@@ -52,20 +58,31 @@ export function analyze(
 ): AnalysisResult {
   const frontend = runFrontend(input);
   throwIfCancelled(signal);
-  const simulations = frontend.networks.map((network, i) => input.simulations?.[i] ?? simulateAnalytic(network, signal));
-
+  // Rule results of a network reused unchanged from the last analysis are reused with it.
+  const settingsKey = frontend.backend ? JSON.stringify(settings) : '';
+  const simulations: (NetworkSimulation | undefined)[] = [];
   const raw: Finding[] = [...frontend.findings];
   frontend.networks.forEach((network, i) => {
+    const given = input.simulations?.[i];
+    const remembered = given ? undefined : frontend.backend?.get(network, settingsKey);
+    if (remembered) {
+      simulations.push(remembered.simulation);
+      raw.push(...remembered.findings);
+      return;
+    }
+    const simulation = given ?? simulateAnalytic(network, signal);
+    simulations.push(simulation);
+    const findings: Finding[] = [];
     for (const rule of RULES) {
       if (!rule.check || !ruleEnabled(settings, rule.meta.code)) continue;
       throwIfCancelled(signal);
       rule.check({
         network,
-        simulation: simulations[i],
+        simulation,
         settings,
         dropoutFixes: frontend.dropoutFixes,
         report: (f) =>
-          raw.push({
+          findings.push({
             code: rule.meta.code,
             severity: rule.meta.defaultSeverity,
             span: f.span,
@@ -75,6 +92,8 @@ export function analyze(
           }),
       });
     }
+    raw.push(...findings);
+    if (!given) frontend.backend?.set(network, { settingsKey, simulation, findings });
   });
 
   // Suppression comments act on what the settings let through; IW901 findings then go

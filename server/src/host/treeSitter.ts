@@ -35,7 +35,7 @@ export function loadPythonSupport(): Promise<PythonSupport> {
     const language = await webTreeSitter.Language.load(locate(PYTHON_GRAMMAR_WASM, 'tree-sitter-python/tree-sitter-python.wasm'));
     const parser = new webTreeSitter.Parser();
     parser.setLanguage(language);
-    return { parser };
+    return { parser, newEdit: (edit) => new webTreeSitter.Edit(edit) };
   })();
   return loading;
 }

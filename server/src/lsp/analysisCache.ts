@@ -9,6 +9,7 @@ import type { CancellationSignal } from '../core/cancellation';
 import type { LanguageId } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import type { NetworkSimulation } from '../core/simulation/types';
+import { AnalysisMemory } from '../core/memory';
 import { LineIndex } from '../core/text';
 
 export interface DocumentAnalysis {
@@ -44,6 +45,8 @@ export class AnalysisCache {
   private readonly entries = new Map<string, Entry>();
   /** Monte-Carlo results for one version of a document (lsp/monteCarlo.ts); an edit retires them. */
   private readonly simulations = new Map<string, { version: number; simulations: readonly (NetworkSimulation | undefined)[] }>();
+  /** What the engine remembers of each open document between edits (incremental analysis). */
+  private readonly memories = new Map<string, AnalysisMemory>();
 
   constructor(private readonly analyzer: Analyzer = analyze) {}
 
@@ -65,7 +68,12 @@ export class AnalysisCache {
     const text = document.getText();
     const override = this.simulations.get(document.uri);
     const simulations = override?.version === document.version ? override.simulations : undefined;
-    const result = this.analyzer({ text, languageId: language, ...(simulations ? { simulations } : {}) }, settings, signal);
+    let memory = this.memories.get(document.uri);
+    if (!memory) {
+      memory = new AnalysisMemory();
+      this.memories.set(document.uri, memory);
+    }
+    const result = this.analyzer({ text, languageId: language, memory, ...(simulations ? { simulations } : {}) }, settings, signal);
     const analysis: DocumentAnalysis = {
       uri: document.uri,
       version: document.version,
@@ -86,6 +94,8 @@ export class AnalysisCache {
   delete(uri: string): void {
     this.entries.delete(uri);
     this.simulations.delete(uri);
+    this.memories.get(uri)?.dispose();
+    this.memories.delete(uri);
   }
 
   clear(): void {

@@ -3,7 +3,8 @@
  * plus precise findings for what it could not read. It never throws on user input.
  */
 import type { Finding } from '../findings';
-import type { Parser } from 'web-tree-sitter';
+import type { Edit, Parser } from 'web-tree-sitter';
+import type { NetworkSimulation } from '../simulation/types';
 import type { DropoutFixBuilder, Network } from '../ir';
 
 export interface FrontendResult {
@@ -12,6 +13,21 @@ export interface FrontendResult {
   readonly findings: readonly Finding[];
   /** Edits on dropout statements (for IW103's AlphaDropout fix). */
   readonly dropoutFixes: DropoutFixBuilder;
+  /** Rule results kept from an earlier analysis of the same document, per network (incremental analysis). */
+  readonly backend?: BackendMemo;
+}
+
+/** The rules' output for one network under one set of settings (analyze.ts). */
+export interface BackendResult {
+  readonly settingsKey: string;
+  readonly simulation: NetworkSimulation | undefined;
+  /** Findings of the per-network rules, before suppressions and settings. */
+  readonly findings: readonly Finding[];
+}
+
+export interface BackendMemo {
+  get(network: Network, settingsKey: string): BackendResult | undefined;
+  set(network: Network, result: BackendResult): void;
 }
 
 export type LanguageId = 'netdef' | 'python';
@@ -22,4 +38,6 @@ export type LanguageId = 'netdef' | 'python';
  */
 export interface PythonSupport {
   readonly parser: Parser;
+  /** web-tree-sitter's Edit constructor, for incremental re-parsing (the engine imports no runtime values). */
+  readonly newEdit?: (edit: Omit<Edit, 'editPoint' | 'editRange'>) => Edit;
 }

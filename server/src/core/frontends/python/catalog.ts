@@ -4,6 +4,7 @@
  * dropout, flatten and shape-only layers. Anything else from a framework is opaque: the
  * analysis does not guess through it.
  */
+import type { SiteCounts } from './siteCounts';
 import type { ActivationUse, Fans, Framework, InitUse, WeightLayerKind } from '../../ir';
 import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../knowledge/defaults';
 import { readActivationValue } from './activations';
@@ -24,8 +25,8 @@ export interface CatalogContext {
   readonly quote: string;
   /** The file writes Keras initializers as objects (`HeNormal()`), not strings. */
   readonly kerasObjectStyle: boolean;
-  /** How many modules each constructor call (by start offset) has built so far. */
-  readonly constructed: Map<number, number>;
+  /** How many modules each constructor call (by start offset) has built (siteCounts.ts). */
+  readonly sites: SiteCounts;
   /** IW002 for unknown activation and initializer strings. */
   readonly names: UnknownNames;
 }
@@ -137,8 +138,9 @@ function torchWeight(
   };
   const fixes = new TorchFixBuilder(fixContext);
   const start = call.node.startIndex;
-  ctx.constructed.set(start, (ctx.constructed.get(start) ?? 0) + 1);
-  fixes.constructions = () => ctx.constructed.get(start) ?? 0;
+  const sites = ctx.sites;
+  sites.add('construction', start);
+  fixes.constructions = () => sites.get('construction', start);
   const bias = noBias ? 0 : frameworkDefaultBiasVariance('pytorch', kind, geometry.frameworkFans?.fanIn ?? 0);
   return {
     kind: 'weight', framework: 'pytorch', layerKind: kind, className: canonical, call: call.node, kindSpan: spanOf(call.callee),

@@ -14,9 +14,6 @@ import { bodyOf, type CallParts, type Node, spanOf } from './syntax';
 import { bindAssignments, Scope } from './values';
 
 export class InitCalls {
-  /** How many weights each init call site set (a call in a loop or in apply(fn) sets several). */
-  private readonly initApplications = new Map<number, number>();
-
   constructor(private readonly interp: Interpreter) {}
 
   /** The weight layers an expression like `self.fc1.weight`, `m.weight.data`, `model[0].weight` refers to. */
@@ -43,18 +40,18 @@ export class InitCalls {
   setInit(targets: readonly WeightModule[], targetNode: Node, read: InitRead, callNode: Node, frame: Frame): void {
     if (!/\.weight(\.data)?$/.test(targetNode.text)) return;
     for (const module of targets) {
-      const count = (this.initApplications.get(callNode.startIndex) ?? 0) + 1;
-      this.initApplications.set(callNode.startIndex, count);
+      // How many weights this call site sets (a call in a loop or in apply(fn) sets several).
+      this.interp.sites.add('initCall', callNode.startIndex);
       module.init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(callNode) };
       const fixes = module.torchFixes;
       if (fixes) {
         fixes.sharedInit = frame.shared;
         // Read when a fix is built, after the whole file ran: a call in a loop sets several layers.
-        const applications = this.initApplications;
+        const sites = this.interp.sites;
         const start = callNode.startIndex;
         const weight = /\.data$/.test(targetNode.text) || callNode.childForFieldName('function')?.type === 'attribute' && callNode.childForFieldName('function')?.childForFieldName('object')?.text === targetNode.text
           ? targetNode.text.replace(/\.data$/, '') : undefined;
-        fixes.initCall = callNode.type === 'call' ? torchInitSite(callNode, () => applications.get(start) ?? 0, weight) : undefined;
+        fixes.initCall = callNode.type === 'call' ? torchInitSite(callNode, () => sites.get('initCall', start), weight) : undefined;
       }
     }
   }

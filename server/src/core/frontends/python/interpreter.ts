@@ -13,6 +13,7 @@ import type { Imports } from './imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
+import { type SiteKind, SiteCounts } from './siteCounts';
 import { UnknownNames } from './unknownNames';
 import { readTensorMethod } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
@@ -21,15 +22,33 @@ import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentatio
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
 
-export interface ClassInfo {
-  readonly name: string;
-  readonly definition: Node;
-  readonly framework: Framework;
-  readonly methods: ReadonlyMap<string, Node>;
+/** A module class of the file. Its methods are read on first use: most units never touch most classes. */
+export class ClassInfo {
+  private cachedMethods: Map<string, Node> | undefined;
+
+  constructor(readonly name: string, readonly definition: Node, readonly framework: Framework) {}
+
+  get methods(): ReadonlyMap<string, Node> {
+    if (!this.cachedMethods) {
+      this.cachedMethods = new Map();
+      for (const member of bodyOf(this.definition)) {
+        const m = definitionOf(member);
+        if (m.type !== 'function_definition') continue;
+        const n = m.childForFieldName('name')?.text;
+        if (n) this.cachedMethods.set(n, m);
+      }
+    }
+    return this.cachedMethods;
+  }
 }
 
-/** Budget of statements executed per file: loops are unrolled, so this bounds the work. */
+/**
+ * Budget of statements and expressions evaluated per unit of the file (the module script,
+ * one builder function, one root class: units.ts), and for all units together: loops are
+ * unrolled, so this bounds the work. A unit reused from an earlier analysis costs nothing.
+ */
 const MAX_STEPS = 200_000;
+const MAX_FILE_STEPS = 2_000_000;
 const MAX_CALL_DEPTH = 12;
 const MAX_UNROLL = 1024;
 
@@ -43,14 +62,22 @@ export class Interpreter {
   /** Classes instantiated inside other module classes (not roots). */
   readonly nested = new Set<string>();
   private steps = 0;
-  private readonly catalog: CatalogContext;
-  /** IW002 findings: unknown activation, initializer and nonlinearity strings. */
-  readonly names = new UnknownNames();
+  private fileSteps = 0;
+  private catalog: CatalogContext;
+  /** IW002 findings of the running unit: unknown activation, initializer and nonlinearity strings. */
+  names = new UnknownNames();
+  /** The file writes Keras initializers as objects (`HeNormal()`): fixes follow. */
+  readonly kerasObjectStyle: boolean;
+  /** Classes this unit instantiated inside other module classes. */
+  private unitNested: string[] = [];
+  /** How many layers each constructor and init call site affects, over the whole file. */
+  readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
   private readonly inits = new InitCalls(this);
 
   constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
-    this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source), constructed: new Map(), names: this.names };
+    this.kerasObjectStyle = /kernel_initializer\s*=\s*[A-Za-z_]/.test(source);
+    this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: this.kerasObjectStyle, sites: this.sites, names: this.names };
     for (const statement of statements) {
       const def = definitionOf(statement);
       if (def.type === 'function_definition') {
@@ -71,20 +98,37 @@ export class Interpreter {
         framework ??= MODULE_BASES[imports.canonical(written)] ?? this.classes.get(written)?.framework;
       }
       if (!framework) continue;
-      const methods = new Map<string, Node>();
-      for (const member of bodyOf(def)) {
-        const m = definitionOf(member);
-        if (m.type === 'function_definition') {
-          const n = m.childForFieldName('name')?.text;
-          if (n) methods.set(n, m);
-        }
-      }
-      this.classes.set(name, { name, definition: def, framework, methods });
+      this.classes.set(name, new ClassInfo(name, def, framework));
     }
   }
 
   get exhausted(): boolean {
     return this.steps > MAX_STEPS;
+  }
+
+  /** The file's budget is spent: further units are not run (their models are not reported). */
+  get fileExhausted(): boolean {
+    return this.fileSteps + this.steps > MAX_FILE_STEPS;
+  }
+
+  /**
+   * Starts a unit of the file (units.ts): a fresh step budget, its own IW002 findings (a
+   * unit reused later must carry every finding it made) and a log of the sites it counts.
+   */
+  beginUnit(): void {
+    this.fileSteps += this.steps;
+    this.steps = 0;
+    this.names = new UnknownNames();
+    this.catalog = { ...this.catalog, names: this.names };
+    this.sites.log = [];
+    this.unitNested = [];
+  }
+
+  /** Ends the running unit: what it reported and which site counts it added. */
+  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[] } {
+    const sites = this.sites.log ?? [];
+    this.sites.log = undefined;
+    return { names: this.names, sites, nested: this.unitNested };
   }
 
   // ── statements ─────────────────────────────────────────────────────────
@@ -565,6 +609,7 @@ export class Interpreter {
 
   /** Module-level and builder-function calls the interpreter models: containers and inputs. */
   private container(canonical: string, call: CallParts, frame: Frame): RValue | 'not-container' {
+    if (!CONTAINERS.has(canonical)) return 'not-container';
     let inputShape: number[] | undefined;
     const items = (nodes: readonly Node[]): ModuleValue[] | undefined => {
       const out: ModuleValue[] = [];
@@ -714,7 +759,10 @@ export class Interpreter {
 
   /** Runs a module class's constructor with the call's arguments: its layers, their init, its constants. */
   instantiate(cls: ClassInfo, call: CallParts | undefined, frame: Frame | undefined): InstanceModule {
-    if (frame?.self) this.nested.add(cls.name);
+    if (frame?.self) {
+      this.nested.add(cls.name);
+      this.unitNested.push(cls.name);
+    }
     const scope = new Scope(this.moduleScope);
     const instance: InstanceModule = {
       kind: 'instance', className: cls.name, definition: cls.definition, framework: cls.framework,
@@ -883,6 +931,12 @@ export class Interpreter {
   }
 
 }
+
+/** The calls container() models (checked first: most calls are layers, and the check allocates nothing). */
+const CONTAINERS: ReadonlySet<string> = new Set([
+  'torch.nn.Sequential', 'flax.nnx.Sequential', 'torch.nn.ModuleList', 'keras.Sequential', 'keras.models.Sequential',
+  'flax.linen.Sequential', 'keras.Model', 'keras.models.Model', 'keras.Input', 'keras.layers.Input',
+]);
 
 function childrenOf(module: ModuleValue): ModuleValue[] {
   if (module.kind === 'sequence' || module.kind === 'list') return [...module.items];

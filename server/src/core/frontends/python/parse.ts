@@ -6,10 +6,13 @@
  * default arguments), Sequential containers and functional models built at module level
  * or in builder functions. A file with syntax errors is analysed as far as it parses.
  */
-import type { Parser } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
-import type { FrontendResult } from '../types';
+import type { BackendMemo, FrontendResult, PythonSupport } from '../types';
+import { diffEdit, type PythonMemory, type UnitEntry, type UnitOutcome } from './memory';
+import { type UnitKey, UnitPlan } from './units';
+import { Relocation, RelocationFailed } from '../../relocation';
 import { Imports } from './imports';
 import { Frame, type RValue } from './frame';
 import { Interpreter } from './interpreter';
@@ -23,20 +26,38 @@ import type { Span } from '../../text';
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
 
-export function parsePython(text: string, parser: Parser): FrontendResult {
+export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit']): FrontendResult {
   const dropoutFixes = pythonDropoutFixes(text);
-  if (text.length > MAX_SOURCE_LENGTH) return { networks: [], findings: [], dropoutFixes };
-  const tree = parser.parse(text);
+  if (text.length > MAX_SOURCE_LENGTH) {
+    memory?.dispose();
+    return { networks: [], findings: [], dropoutFixes };
+  }
+  const tree = parseIncrementally(text, parser, memory, newEdit);
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
     const root = new SyntaxTree(tree, text).root;
-    const findings: Finding[] = [];
-    const networks = readNetworks(root, text, findings);
-    if (networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
-    return { networks, findings, dropoutFixes };
+    const reading = readNetworks(root, text, memory);
+    const findings = reading.findings;
+    if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
+    return { networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}) };
   } finally {
-    tree.delete();
+    // A document's memory keeps the tree for the next edit's incremental parse.
+    if (memory) memory.keepTree(tree, text);
+    else tree.delete();
   }
+}
+
+/** tree-sitter's incremental re-parse from the remembered tree when there is one, else a fresh parse. */
+function parseIncrementally(text: string, parser: Parser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): Tree | null {
+  const old = memory?.tree;
+  if (!memory || !old || memory.text === undefined || !newEdit) return parser.parse(text);
+  if (memory.text === text) return old;
+  old.edit(newEdit(diffEdit(memory.text, text)));
+  const tree = parser.parse(text, old);
+  // The old tree was edited: it is only good for this re-parse.
+  memory.tree = undefined;
+  old.delete();
+  return tree;
 }
 
 function frameworkImported(root: Node): boolean {
@@ -82,18 +103,28 @@ interface Candidate {
   readonly module: ModuleValue;
 }
 
-function readNetworks(root: Node, text: string, findings: Finding[]): Network[] {
+/** What readNetworks gives parsePython: networks, IW002 findings, and the rules' memo for reused networks. */
+interface NetworkReading {
+  readonly networks: Network[];
+  readonly findings: Finding[];
+  readonly backend?: BackendMemo;
+}
+
+function readNetworks(root: Node, text: string, memory: PythonMemory | undefined): NetworkReading {
   const statements = moduleStatements(root);
   const imports = new Imports(statements);
   const moduleScope = new Scope(undefined);
   moduleScope.bindValue('__name__', '__main__');
   bindAssignments(statements, moduleScope);
-  const interp = new Interpreter(text, imports, moduleScope, statements, preferredQuote(text));
-  if (interp.classes.size === 0 && imports.frameworks.size === 0) return [];
+  const quote = preferredQuote(text);
+  const interp = new Interpreter(text, imports, moduleScope, statements, quote);
+  if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
+  const plan = new UnitPlan(statements, root, `${quote}${String(interp.kerasObjectStyle)}`, memory);
+  const units: UnitRun[] = [];
 
-  const candidates: Candidate[] = [];
   // The module body, then each top-level function (builders like `def build_model(): ...`).
-  const runScript = (body: readonly Node[], scope: Scope, owner: Node | undefined) => {
+  const runScript = (body: readonly Node[], scope: Scope, owner: Node | undefined): Candidate[] => {
+    const candidates: Candidate[] = [];
     const frame = new Frame(scope, undefined, new Trace(), false, 0);
     const returned: RValue[] = [];
     interp.run(body, frame, [], returned);
@@ -104,8 +135,9 @@ function readNetworks(root: Node, text: string, findings: Finding[]): Network[] 
       if (value?.t !== 'module' || !name || candidates.some((c) => c.module === value.module)) continue;
       candidates.push({ name: name.text, span: { start: owner!.startIndex, end: name.endIndex }, nameSpan: spanOf(name), module: value.module });
     }
+    return candidates;
   };
-  runScript(statements, moduleScope, undefined);
+  units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), true)!);
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
@@ -113,31 +145,150 @@ function readNetworks(root: Node, text: string, findings: Finding[]): Network[] 
   for (const statement of statements) {
     const def = definitionOf(statement);
     if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
-    const scope = new Scope(moduleScope);
-    bindParameters(def, scope, moduleScope);
-    bindAssignments(bodyOf(def), scope);
-    runScript(bodyOf(def), scope, def);
+    const run = () => {
+      const scope = new Scope(moduleScope);
+      bindParameters(def, scope, moduleScope);
+      bindAssignments(bodyOf(def), scope);
+      return runScript(bodyOf(def), scope, def);
+    };
+    const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement), run);
+    if (unit) units.push(unit);
   }
 
   // Root classes nobody instantiated: analysed with their default arguments.
-  const instantiated = new Set(candidates.map((c) => (c.module.kind === 'instance' ? c.module.className : '')));
+  const instantiated = new Set(units.flatMap((u) => u.outcome.instantiated));
   for (const cls of interp.classes.values()) {
     if (instantiated.has(cls.name) || interp.nested.has(cls.name)) continue;
-    const nameNode = cls.definition.childForFieldName('name')!;
-    const module = interp.instantiate(cls, undefined, undefined);
-    candidates.push({ name: cls.name, span: { start: cls.definition.startIndex, end: nameNode.endIndex }, nameSpan: spanOf(nameNode), module });
+    const run = (): Candidate[] => {
+      const nameNode = cls.definition.childForFieldName('name')!;
+      const module = interp.instantiate(cls, undefined, undefined);
+      return [{ name: cls.name, span: { start: cls.definition.startIndex, end: nameNode.endIndex }, nameSpan: spanOf(nameNode), module }];
+    };
+    const statement = statements.find((s) => definitionOf(s) === cls.definition);
+    const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement) : undefined, run);
+    if (unit) units.push(unit);
+  }
+
+  // A reused unit's fixes counted its sites together with the units of its time: when the
+  // file-wide counts differ now, it runs again (adding the same counts it had added).
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i]!;
+    if (unit.reused && !sameSiteTotals(interp, unit)) units[i] = rerun(interp, unit);
+  }
+
+  // Remembered in today's offsets (a reused unit's outcome was moved here), with today's counts.
+  for (const unit of units) {
+    if (!unit.key) continue;
+    const siteTotals = unit.outcome.sites.map(([kind, start]) => interp.sites.get(kind, start));
+    plan.remember(unit.key, { outcome: unit.outcome, anchors: unit.key.statements.map((s) => s.startIndex), siteTotals });
+  }
+  plan.commit();
+  if (memory) {
+    const reused = units.filter((u) => u.reused).length;
+    memory.lastAnalysis = { unitsReused: reused, unitsRun: units.length - reused };
   }
 
   const networks: Network[] = [];
+  const findings: Finding[] = [];
+  const backend = new Map<Network, { unit: UnitRun; index: number }>();
+  for (const unit of units) {
+    findings.push(...unit.outcome.findings);
+    unit.outcome.networks.forEach((network, index) => {
+      const className = unit.outcome.networkClasses[index];
+      if (className !== undefined && interp.nested.has(className)) return;
+      networks.push(network);
+      backend.set(network, { unit, index });
+    });
+  }
+  return { networks: dedupe(networks), findings, backend: backendMemo(backend) };
+}
+
+/** One unit as this analysis has it: run now, or reused (and moved) from the last analysis. */
+interface UnitRun {
+  readonly key: UnitKey | undefined;
+  readonly outcome: UnitOutcome;
+  readonly reused: boolean;
+  /** The remembered entry (when reused), in the offsets of the text it ran on. */
+  readonly entry?: UnitEntry;
+  readonly run: () => Candidate[];
+}
+
+function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): UnitRun {
+  interp.beginUnit();
+  const candidates = run();
+  const networks: Network[] = [];
+  const networkClasses: (string | undefined)[] = [];
   const seen = new Set<ModuleValue>();
   for (const candidate of candidates) {
-    if (seen.has(candidate.module) || (candidate.module.kind === 'instance' && interp.nested.has(candidate.module.className))) continue;
+    if (seen.has(candidate.module)) continue;
     seen.add(candidate.module);
     const network = trace(interp, candidate);
-    if (network && network.layers.length > 0) networks.push(network);
+    if (!network || network.layers.length === 0) continue;
+    networks.push(network);
+    networkClasses.push(candidate.module.kind === 'instance' ? candidate.module.className : undefined);
   }
-  findings.push(...interp.names.findings);
-  return dedupe(networks);
+  const ended = interp.endUnit();
+  const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
+  const outcome: UnitOutcome = {
+    networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, instantiated,
+    backend: networks.map(() => undefined),
+  };
+  return { key, outcome, reused: false, run };
+}
+
+function reuseOrRun(interp: Interpreter, plan: UnitPlan, key: UnitKey | undefined, run: () => Candidate[], always = false): UnitRun | undefined {
+  const entry = key ? plan.recall(key) : undefined;
+  if (key && entry) {
+    const relocation = new Relocation(key.statements.map((s, i) => ({ from: entry.anchors[i]!, to: s.startIndex, length: s.endIndex - s.startIndex })));
+    try {
+      const outcome = relocate(entry.outcome, relocation);
+      for (const [kind, start] of outcome.sites) interp.sites.add(kind, start);
+      for (const name of outcome.nested) interp.nested.add(name);
+      return { key, outcome, reused: true, entry, run };
+    } catch (error) {
+      if (!(error instanceof RelocationFailed)) throw error;
+    }
+  }
+  if (interp.fileExhausted && !always) return undefined;
+  return runUnit(interp, run, key);
+}
+
+/** The unit's outcome in today's offsets (its networks' rule results too). */
+function relocate(outcome: UnitOutcome, relocation: Relocation): UnitOutcome {
+  if (relocation.identity) return outcome;
+  return {
+    ...outcome,
+    networks: outcome.networks.map((n) => relocation.network(n)),
+    findings: outcome.findings.map((f) => relocation.finding(f)),
+    sites: outcome.sites.map(([kind, start]) => [kind, relocation.offset(start)] as const),
+    backend: outcome.backend.map((b) => b && { ...b, findings: b.findings.map((f) => relocation.finding(f)) }),
+  };
+}
+
+function sameSiteTotals(interp: Interpreter, unit: UnitRun): boolean {
+  const totals = unit.entry!.siteTotals;
+  return unit.outcome.sites.every(([kind, start], i) => interp.sites.get(kind, start) === totals[i]);
+}
+
+/** Runs a reused unit again: its counts come off first, running adds them back. */
+function rerun(interp: Interpreter, unit: UnitRun): UnitRun {
+  for (const [kind, start] of unit.outcome.sites) interp.sites.add(kind, start, -1);
+  return runUnit(interp, unit.run, unit.key);
+}
+
+/** Rule results kept with the unit that produced the network (analyze.ts reads and fills them). */
+function backendMemo(slots: ReadonlyMap<Network, { unit: UnitRun; index: number }>): BackendMemo {
+  return {
+    get: (network, settingsKey) => {
+      const slot = slots.get(network);
+      const result = slot?.unit.outcome.backend[slot.index];
+      return result?.settingsKey === settingsKey ? result : undefined;
+    },
+    set: (network, result) => {
+      const slot = slots.get(network);
+      if (slot) slot.unit.outcome.backend[slot.index] = result;
+    },
+  };
 }
 
 /** Top-level functions whose text names a framework, a model class or (transitively) another such function. */
@@ -206,8 +357,11 @@ function frameworkOf(module: ModuleValue): Network['framework'] {
 
 /** The same model reached twice under one name (a builder function also run at module level) is one network. */
 function dedupe(networks: readonly Network[]): Network[] {
+  const names = new Map<string, number>();
+  for (const n of networks) names.set(n.name, (names.get(n.name) ?? 0) + 1);
   const seen = new Set<string>();
   return networks.filter((n) => {
+    if (names.get(n.name) === 1) return true;
     const key = `${n.name}:${n.layers.map((l) => l.span.start).join(',')}`;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -1,0 +1,161 @@
+/**
+ * Units of a Python file, for incremental analysis. A file's models come from three kinds
+ * of code: the module script (run every time: it is short and its own networks depend on
+ * everything), each top-level builder function, and each root model class instantiated
+ * with its default arguments. A function or class unit reads nothing but its own text, the
+ * imports, and what it names: the file's classes and functions, and module-level constants
+ * (`WIDTH = 256`) — transitively, so `Net` naming `Block` depends on `Block`'s text and on
+ * the constants `Block` names. Its key is those texts; when the key is unchanged since the
+ * last analysis, its outcome is reused, moved to where its statements are now
+ * (relocation.ts).
+ *
+ * What would make reuse wrong is kept out: statements with syntax errors are never keyed
+ * (tree-sitter may read the same text differently next to an error), a compound statement
+ * at module level (`if __name__ == "__main__": ...`) counts as binding every name it
+ * mentions, a change to an import or to the file's quote or initializer style drops every
+ * unit, and counts shared with other units (siteCounts.ts) are compared after the whole
+ * file ran (parse.ts).
+ */
+import type { PythonMemory, UnitEntry } from './memory';
+import { definitionOf, dottedName, type Node } from './syntax';
+
+const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/gu;
+
+export type UnitKind = 'module' | 'function' | 'class';
+
+export interface UnitKey {
+  readonly key: string;
+  /** The statements the key is made of (the unit's own first), with the module-level ones after. */
+  readonly statements: readonly Node[];
+}
+
+export class UnitPlan {
+  /** Top-level statements (definitions and module-level code) by the names they may bind. */
+  private readonly binders = new Map<string, Node[]>();
+  private readonly imports: Node[] = [];
+  private readonly topLevel: ReadonlySet<Node>;
+  private readonly identifiers = new Map<string, ReadonlySet<string>>();
+  /** Units reused or run this time, to remember for the next analysis. */
+  readonly next = new Map<string, UnitEntry>();
+
+  constructor(statements: readonly Node[], root: Node, style: string, private readonly memory: PythonMemory | undefined) {
+    this.topLevel = new Set(root.namedChildren);
+    if (!memory) return;
+    const context: string[] = [style];
+    for (const statement of statements) {
+      if (statement.type === 'import_statement' || statement.type === 'import_from_statement' || statement.type === 'future_import_statement') {
+        this.imports.push(statement);
+        context.push(statement.text);
+        continue;
+      }
+      for (const name of this.boundNames(statement)) {
+        const list = this.binders.get(name);
+        if (list) list.push(statement);
+        else this.binders.set(name, [statement]);
+      }
+    }
+    const contextKey = context.join('\u0000');
+    if (memory.context !== contextKey) {
+      memory.units.clear();
+      memory.context = contextKey;
+    }
+  }
+
+  /**
+   * The key of the unit rooted at `statement`; undefined when it must not be reused or
+   * remembered (no memory, a syntax error in what it reads, a statement nested in an ERROR
+   * node).
+   */
+  keyOf(kind: UnitKind, statement: Node): UnitKey | undefined {
+    return this.keyOfStatements(kind, [statement]);
+  }
+
+  /** The key of the module script: every module-level statement but the definitions, and what they name. */
+  moduleKey(statements: readonly Node[]): UnitKey | undefined {
+    const code = statements.filter((s) => !this.imports.includes(s) && !isDefinition(s));
+    return this.keyOfStatements('module', code);
+  }
+
+  private keyOfStatements(kind: UnitKind, roots: readonly Node[]): UnitKey | undefined {
+    if (!this.memory) return undefined;
+    const closure = new Set<Node>(roots);
+    const queue = [...roots];
+    while (queue.length > 0) {
+      const current = queue.pop()!;
+      for (const name of this.identifiersOf(current)) {
+        for (const binder of this.binders.get(name) ?? []) {
+          if (closure.has(binder)) continue;
+          closure.add(binder);
+          queue.push(binder);
+        }
+      }
+    }
+    const rootSet = new Set(roots);
+    const others = [...closure].filter((s) => !rootSet.has(s)).sort((a, b) => a.startIndex - b.startIndex);
+    const ordered = [...roots, ...others];
+    for (const s of ordered) if (!this.topLevel.has(s) || s.hasError) return undefined;
+    return { key: `${kind}\u0000${ordered.map((s) => s.text).join('\u0000')}`, statements: [...ordered, ...this.imports] };
+  }
+
+  /**
+   * Names a top-level statement may bind: a definition its name, an assignment its
+   * targets, an expression nothing, and anything else (if, for, with, try at module level)
+   * every identifier it mentions.
+   */
+  private boundNames(statement: Node): Iterable<string> {
+    if (isDefinition(statement)) {
+      const name = definitionOf(statement).childForFieldName('name')?.text;
+      return name === undefined ? [] : [name];
+    }
+    if (statement.type === 'expression_statement') {
+      const inner = statement.namedChild(0);
+      if (inner?.type !== 'assignment' && inner?.type !== 'augmented_assignment') return [];
+      const names: string[] = [];
+      // `a = b = 1` nests assignments on the right.
+      for (let node: Node | null = inner; node?.type === 'assignment' || node?.type === 'augmented_assignment'; node = node.childForFieldName('right')) {
+        const left = node.childForFieldName('left');
+        const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
+        for (const target of targets) {
+          const name = dottedName(target);
+          if (name === undefined) return this.identifiersOf(statement);
+          names.push(name.split('.')[0]!);
+        }
+      }
+      return names;
+    }
+    return this.identifiersOf(statement);
+  }
+
+  /** The remembered entry for `key`, if any. */
+  recall(key: UnitKey): UnitEntry | undefined {
+    return this.memory?.units.get(key.key);
+  }
+
+  remember(key: UnitKey, entry: UnitEntry): void {
+    this.next.set(key.key, entry);
+  }
+
+  /** Keeps only this analysis's units (a file's memory stays the size of the file). */
+  commit(): void {
+    if (!this.memory) return;
+    this.memory.units = this.next;
+    this.memory.identifiers = this.identifiers;
+  }
+
+  private identifiersOf(statement: Node): ReadonlySet<string> {
+    const text = statement.text;
+    let found = this.identifiers.get(text) ?? this.memory?.identifiers.get(text);
+    if (!found) {
+      const names = new Set<string>();
+      for (const m of text.matchAll(IDENTIFIER)) names.add(m[0]);
+      found = names;
+    }
+    this.identifiers.set(text, found);
+    return found;
+  }
+}
+
+function isDefinition(statement: Node): boolean {
+  const def = definitionOf(statement);
+  return def.type === 'class_definition' || def.type === 'function_definition';
+}

@@ -1,0 +1,16 @@
+/**
+ * What the engine may remember about one document between analyses (incremental
+ * analysis). The language server keeps one per open document and disposes of it when the
+ * document closes; the CLI and most tests pass none and analyse from scratch. Results are
+ * the same either way (test/unit/incremental.test.ts checks it on random edits).
+ */
+import { PythonMemory } from './frontends/python/memory';
+
+export class AnalysisMemory {
+  readonly python = new PythonMemory();
+
+  /** Frees the remembered syntax tree (WebAssembly memory is not garbage-collected). */
+  dispose(): void {
+    this.python.dispose();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Moves results computed on an earlier version of a document to where their text sits
+ * now. An edit shifts every offset after it; a result that depends only on statements the
+ * edit did not touch is still right once its offsets follow those statements. The anchors
+ * are those statements' old and new start offsets; an offset outside every anchor cannot
+ * be moved, and the caller recomputes instead (RelocationFailed).
+ */
+import type { Finding } from './findings';
+import type { FixBuilder, Network } from './ir';
+import type { Span } from './text';
+
+export interface Anchor {
+  /** Start offset in the text the result was computed on. */
+  readonly from: number;
+  /** Start offset of the same text now. */
+  readonly to: number;
+  readonly length: number;
+}
+
+export class RelocationFailed extends Error {}
+
+export class Relocation {
+  private readonly anchors: readonly Anchor[];
+  /** No anchor moved: results can be reused as they are. */
+  readonly identity: boolean;
+
+  constructor(anchors: readonly Anchor[]) {
+    this.anchors = [...anchors].sort((a, b) => a.from - b.from);
+    this.identity = anchors.every((a) => a.from === a.to);
+  }
+
+  offset(offset: number): number {
+    const anchors = this.anchors;
+    let lo = 0;
+    let hi = anchors.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (anchors[mid]!.from <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // Adjacent anchors can touch: an offset at the end of one may be the start of the next.
+    for (let i = found; i >= 0 && i >= found - 1; i--) {
+      const a = anchors[i]!;
+      if (offset >= a.from && offset <= a.from + a.length) return offset - a.from + a.to;
+    }
+    throw new RelocationFailed(`offset ${offset} is outside the text the result depends on`);
+  }
+
+  span(span: Span): Span {
+    return { start: this.offset(span.start), end: this.offset(span.end) };
+  }
+
+  finding(finding: Finding): Finding {
+    if (this.identity) return finding;
+    return {
+      ...finding,
+      span: this.span(finding.span),
+      fixes: finding.fixes.map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ span: this.span(e.span), newText: e.newText })) })),
+      related: finding.related.map((r) => ({ span: this.span(r.span), message: r.message })),
+    };
+  }
+
+  /** The network with every span moved; its fix builders' edits are moved when they are built. */
+  network(network: Network): Network {
+    if (this.identity) return network;
+    return this.copy(network, new Map()) as Network;
+  }
+
+  /**
+   * A structural copy of IR data: spans ({start, end} and nothing else) are moved, fix
+   * builders wrapped, shared objects (a layer is in both `ops` and `layers`) stay shared.
+   */
+  private copy(value: unknown, done: Map<object, unknown>): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    const seen = done.get(value);
+    if (seen !== undefined) return seen;
+    let out: unknown;
+    if (Array.isArray(value)) {
+      const items: unknown[] = [];
+      done.set(value, items);
+      for (const item of value) items.push(this.copy(item, done));
+      out = items;
+    } else if (isFixBuilder(value)) {
+      out = this.fixBuilder(value);
+      done.set(value, out);
+    } else if (isSpan(value)) {
+      out = this.span(value);
+      done.set(value, out);
+    } else {
+      const copy: Record<string, unknown> = {};
+      done.set(value, copy);
+      for (const [key, v] of Object.entries(value)) copy[key] = this.copy(v, done);
+      out = copy;
+    }
+    return out;
+  }
+
+  private fixBuilder(inner: FixBuilder): FixBuilder {
+    const move = (edits: ReturnType<FixBuilder['setInitializer']>) => edits?.map((e) => ({ span: this.span(e.span), newText: e.newText }));
+    return {
+      setInitializer: (choice) => move(inner.setInitializer(choice)),
+      setActivation: (activation) => move(inner.setActivation(activation)),
+      setKaimingArguments: (args) => move(inner.setKaimingArguments(args)),
+      describeInitializer: (choice) => inner.describeInitializer(choice),
+    };
+  }
+}
+
+function isFixBuilder(value: object): value is FixBuilder {
+  return typeof (value as Partial<FixBuilder>).setInitializer === 'function';
+}
+
+function isSpan(value: object): value is Span {
+  const keys = Object.keys(value);
+  return keys.length === 2 && typeof (value as Span).start === 'number' && typeof (value as Span).end === 'number';
+}

@@ -1,0 +1,112 @@
+/**
+ * Incremental analysis (core/memory.ts, frontends/python/units.ts) must be invisible: after
+ * every edit, analysing with the document's memory gives exactly what a fresh analysis of
+ * the same text gives — findings with their fixes, networks with their spans, simulations.
+ * Edits are random (seeded) and chained, as typing is: insertions, deletions, digit
+ * changes, new lines, stray brackets that break the syntax for a while, and undo.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyze, type AnalysisResult } from '../../server/src/core/analyze';
+import type { PythonSupport } from '../../server/src/core/frontends/types';
+import { AnalysisMemory } from '../../server/src/core/memory';
+import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
+import { Random } from '../../server/src/core/simulation/prng';
+import { generatePython } from '../../bench/generatePython';
+import { pythonSupport } from '../support/python';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function pythonFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...pythonFiles(full));
+    else if (entry.name.endsWith('.py')) out.push(full);
+  }
+  return out.sort();
+}
+
+/** Everything a user sees, as plain data (fix builders are functions: their output is in the findings). */
+function visible(result: AnalysisResult): string {
+  return JSON.stringify({
+    findings: result.findings,
+    networks: result.networks,
+    simulations: result.simulations,
+  }, (key, value: unknown) => (key === 'fixes' && !Array.isArray(value) ? undefined : value));
+}
+
+const INSERTS = ['1', '0', 'a', 'x', ' ', '\n', '(', ')', ':', ',', '#', '"', '_', '\n    '];
+
+function randomEdit(text: string, random: Random, history: string[]): string {
+  const choice = random.nextUint32() % 10;
+  const at = random.nextUint32() % (text.length + 1);
+  if (choice === 0 && history.length > 1) return history[history.length - 2]!; // undo
+  if (choice <= 2) {
+    const digits = [...text.matchAll(/\d/g)];
+    if (digits.length > 0) {
+      const d = digits[random.nextUint32() % digits.length]!.index;
+      return text.slice(0, d) + String((Number(text[d]) + 1) % 10) + text.slice(d + 1);
+    }
+  }
+  if (choice <= 4 && text.length > 0) {
+    const end = Math.min(text.length, at + 1 + (random.nextUint32() % 3));
+    return text.slice(0, at) + text.slice(end);
+  }
+  return text.slice(0, at) + INSERTS[random.nextUint32() % INSERTS.length]! + text.slice(at);
+}
+
+describe('Python: incremental analysis gives what a fresh analysis gives', function () {
+  this.timeout(300_000);
+  let python: PythonSupport;
+  before(async () => {
+    python = await pythonSupport();
+  });
+
+  const files = [...pythonFiles(path.join(root, 'examples')), ...pythonFiles(path.join(root, 'test', 'fixtures'))];
+  const sources: [string, string][] = [
+    ...files.map((f): [string, string] => [path.relative(root, f), fs.readFileSync(f, 'utf8')]),
+    ['generated 400-line file (bench/generatePython.ts)', generatePython(400)],
+  ];
+
+  for (const [name, original] of sources) {
+    it(`${name}: 25 chained random edits`, () => {
+      const memory = new AnalysisMemory();
+      const random = new Random(name.length * 7919 + original.length);
+      const history = [original];
+      try {
+        let text = original;
+        analyze({ text, languageId: 'python', python, memory });
+        for (let step = 0; step < 25; step++) {
+          text = randomEdit(text, random, history);
+          history.push(text);
+          const incremental = visible(analyze({ text, languageId: 'python', python, memory }, DEFAULT_SETTINGS));
+          const fresh = visible(analyze({ text, languageId: 'python', python }, DEFAULT_SETTINGS));
+          assert.equal(incremental, fresh, `edit ${step + 1} of ${name} differs from a fresh analysis`);
+        }
+      } finally {
+        memory.dispose();
+      }
+    });
+  }
+
+  it('reuses the units an edit did not touch (the edit of one class runs that class again, not the file)', () => {
+    const memory = new AnalysisMemory();
+    try {
+      const text = generatePython(400);
+      const first = analyze({ text, languageId: 'python', python, memory });
+      const at = text.indexOf('nn.Linear(dim, dim * expansion)');
+      const edited = `${text.slice(0, at)}nn.Linear(dim, dim * expansion + 1)${text.slice(at + 'nn.Linear(dim, dim * expansion)'.length)}`;
+      const second = analyze({ text: edited, languageId: 'python', python, memory });
+      const units = memory.python.lastAnalysis.unitsReused + memory.python.lastAnalysis.unitsRun;
+      assert.ok(first.networks.length > 4 && units > 20);
+      // Block0 is read by itself and by Net0: they run again; every other unit (the module
+      // script too: it names no class) is reused.
+      assert.deepEqual(memory.python.lastAnalysis, { unitsReused: units - 2, unitsRun: 2 });
+      assert.equal(visible(second), visible(analyze({ text: edited, languageId: 'python', python })));
+    } finally {
+      memory.dispose();
+    }
+  });
+});
