@@ -75,27 +75,28 @@ export class Relocation {
    */
   private copy(value: unknown, done: Map<object, unknown>): unknown {
     if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) {
+      // Arrays of numbers (shapes, bands) are shared as they are: nothing in them moves.
+      if (value.length === 0 || typeof value[0] !== 'object') return value;
+      const seen = done.get(value);
+      if (seen !== undefined) return seen;
+      const items: unknown[] = new Array<unknown>(value.length);
+      done.set(value, items);
+      for (let i = 0; i < value.length; i++) items[i] = this.copy(value[i], done);
+      return items;
+    }
+    if (isSpan(value)) return this.span(value);
     const seen = done.get(value);
     if (seen !== undefined) return seen;
-    let out: unknown;
-    if (Array.isArray(value)) {
-      const items: unknown[] = [];
-      done.set(value, items);
-      for (const item of value) items.push(this.copy(item, done));
-      out = items;
-    } else if (isFixBuilder(value)) {
-      out = this.fixBuilder(value);
-      done.set(value, out);
-    } else if (isSpan(value)) {
-      out = this.span(value);
-      done.set(value, out);
-    } else {
-      const copy: Record<string, unknown> = {};
-      done.set(value, copy);
-      for (const [key, v] of Object.entries(value)) copy[key] = this.copy(v, done);
-      out = copy;
+    if (isFixBuilder(value)) {
+      const wrapped = this.fixBuilder(value);
+      done.set(value, wrapped);
+      return wrapped;
     }
-    return out;
+    const copy: Record<string, unknown> = {};
+    done.set(value, copy);
+    for (const key in value) copy[key] = this.copy((value as Record<string, unknown>)[key], done);
+    return copy;
   }
 
   private fixBuilder(inner: FixBuilder): FixBuilder {
@@ -113,7 +114,10 @@ function isFixBuilder(value: object): value is FixBuilder {
   return typeof (value as Partial<FixBuilder>).setInitializer === 'function';
 }
 
+/** A Span is exactly `{ start, end }` with numbers (text.ts); nothing else in the IR has that shape. */
 function isSpan(value: object): value is Span {
-  const keys = Object.keys(value);
-  return keys.length === 2 && typeof (value as Span).start === 'number' && typeof (value as Span).end === 'number';
+  if (typeof (value as Span).start !== 'number' || typeof (value as Span).end !== 'number') return false;
+  let keys = 0;
+  for (const _ in value) if (++keys > 2) return false;
+  return true;
 }

@@ -15,7 +15,7 @@ import { type UnitKey, UnitPlan } from './units';
 import { Relocation, RelocationFailed } from '../../relocation';
 import { Imports } from './imports';
 import { Frame, type RValue } from './frame';
-import { Interpreter } from './interpreter';
+import { type ClassInfo, Interpreter } from './interpreter';
 import type { ModuleValue } from './modules';
 import { pythonDropoutFixes } from './fixBuilder';
 import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax';
@@ -155,17 +155,29 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     if (unit) units.push(unit);
   }
 
-  // Root classes nobody instantiated: analysed with their default arguments.
+  // Root classes nobody instantiated: analysed with their default arguments. They run users
+  // first (a class another class builds is nested, not a root) and are reported in file order.
   const instantiated = new Set(units.flatMap((u) => u.outcome.instantiated));
-  for (const cls of interp.classes.values()) {
+  const classes = [...interp.classes.values()];
+  const statementOf = new Map<ClassInfo, Node>();
+  for (const statement of statements) {
+    const cls = interp.classes.get(definitionOf(statement).childForFieldName('name')?.text ?? '');
+    if (cls?.definition === definitionOf(statement)) statementOf.set(cls, statement);
+  }
+  const classUnits = new Map<ClassInfo, UnitRun>();
+  for (const cls of plan.usersFirst(classes, (c) => statementOf.get(c))) {
     if (instantiated.has(cls.name) || interp.nested.has(cls.name)) continue;
     const run = (): Candidate[] => {
       const nameNode = cls.definition.childForFieldName('name')!;
       const module = interp.instantiate(cls, undefined, undefined);
       return [{ name: cls.name, span: { start: cls.definition.startIndex, end: nameNode.endIndex }, nameSpan: spanOf(nameNode), module }];
     };
-    const statement = statements.find((s) => definitionOf(s) === cls.definition);
+    const statement = statementOf.get(cls);
     const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement) : undefined, run);
+    if (unit) classUnits.set(cls, unit);
+  }
+  for (const cls of classes) {
+    const unit = classUnits.get(cls);
     if (unit) units.push(unit);
   }
 

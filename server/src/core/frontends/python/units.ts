@@ -142,7 +142,8 @@ export class UnitPlan {
     this.memory.identifiers = this.identifiers;
   }
 
-  private identifiersOf(statement: Node): ReadonlySet<string> {
+  /** The identifiers a statement mentions (in code, comments or strings: a superset is safe). */
+  identifiersOf(statement: Node): ReadonlySet<string> {
     const text = statement.text;
     let found = this.identifiers.get(text) ?? this.memory?.identifiers.get(text);
     if (!found) {
@@ -150,8 +151,37 @@ export class UnitPlan {
       for (const m of text.matchAll(IDENTIFIER)) names.add(m[0]);
       found = names;
     }
-    this.identifiers.set(text, found);
+    if (this.memory) this.identifiers.set(text, found);
     return found;
+  }
+
+  /**
+   * The order to run root classes in: a class after every class that names it, so that a
+   * class another class instantiates is known to be nested (not a root) before its turn,
+   * and no phantom instance of it is built (it would count its layers' sites twice).
+   * Classes that name each other keep file order.
+   */
+  usersFirst<T extends { readonly name: string; readonly definition: Node }>(classes: readonly T[], statementOf: (c: T) => Node | undefined): T[] {
+    const mentioners = new Map<string, T[]>();
+    for (const user of classes) {
+      const statement = statementOf(user);
+      const names = statement ? this.identifiersOf(statement) : new Set<string>();
+      for (const other of classes) {
+        if (other !== user && names.has(other.name)) mentioners.set(other.name, [...(mentioners.get(other.name) ?? []), user]);
+      }
+    }
+    const done = new Set<T>();
+    const out: T[] = [];
+    while (out.length < classes.length) {
+      const ready = classes.filter((c) => !done.has(c) && (mentioners.get(c.name) ?? []).every((m) => done.has(m)));
+      // A cycle: the first remaining class in file order breaks it.
+      const next = ready.length > 0 ? ready : [classes.find((c) => !done.has(c))!];
+      for (const c of next) {
+        done.add(c);
+        out.push(c);
+      }
+    }
+    return out;
   }
 }
 
