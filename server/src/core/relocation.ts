@@ -118,6 +118,7 @@ function isFixBuilder(value: object): value is FixBuilder {
 function isSpan(value: object): value is Span {
   if (typeof (value as Span).start !== 'number' || typeof (value as Span).end !== 'number') return false;
   let keys = 0;
-  for (const _ in value) if (++keys > 2) return false;
-  return true;
+  for (const key in value) if (key !== 'start' && key !== 'end') return false;
+  else keys++;
+  return keys === 2;
 }
