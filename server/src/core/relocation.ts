@@ -118,7 +118,9 @@ function isFixBuilder(value: object): value is FixBuilder {
 function isSpan(value: object): value is Span {
   if (typeof (value as Span).start !== 'number' || typeof (value as Span).end !== 'number') return false;
   let keys = 0;
-  for (const key in value) if (key !== 'start' && key !== 'end') return false;
-  else keys++;
+  for (const key in value) {
+    if (key !== 'start' && key !== 'end') return false;
+    keys++;
+  }
   return keys === 2;
 }
