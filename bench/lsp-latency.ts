@@ -1,13 +1,15 @@
 /**
  * Keystroke-to-diagnostics latency of the real language server: spawns
- * `node dist/server.js --stdio`, opens a generated 300-line .netdef file, and times
- * didChange -> publishDiagnostics (for that version) over ~100 single-line edits, one
- * at a time, as a user typing would see it. The time includes the server's debounce
- * (default 10 ms), on purpose: that is the latency the user gets.
+ * `node dist/server.js --stdio`, opens a generated file (300-line .netdef, or 3,500-line
+ * Python), and times didChange -> publishDiagnostics (for that version) over ~100 edits of
+ * a width in the middle of the file, one at a time, as a user typing would see it. The
+ * time includes the server's debounce (default 10 ms), on purpose: that is the latency
+ * the user gets.
  */
 import { performance } from 'node:perf_hooks';
 import { LspTestClient } from '../test/lsp/client';
 import { generateNetdef } from './generateNetdef';
+import { generatePython } from './generatePython';
 import { median, percentile } from './stats';
 
 export interface LatencyResult {
@@ -16,22 +18,30 @@ export interface LatencyResult {
   samples: number;
 }
 
-const LINES = 300;
 const WARMUP_EDITS = 5;
 const MEASURED_EDITS = 100;
 
-export async function benchLspLatency(): Promise<LatencyResult> {
-  const text = generateNetdef(LINES);
+/** The file, and a three-digit width in its middle to edit: a real re-analysis every time. */
+function subject(language: 'netdef' | 'python'): { text: string; line: number; character: number } {
+  const text = language === 'netdef' ? generateNetdef(300) : generatePython(3500);
   const lines = text.split('\n');
-  // Edit the width of a dense layer in the middle of the file: a real re-analysis every time.
-  const target = lines.findIndex((line, i) => i > LINES / 2 && /^ {2}dense \d{3} /.test(line));
-  if (target < 0) throw new Error('generated file has no dense layer to edit');
-  const original = lines[target]!.slice(8, 11);
+  // Python: a model's input width (`d_in=784`) in a class in the middle of the file.
+  const width = language === 'netdef' ? /^ {2}dense \d{3} / : /d_in=\d{3}/;
+  for (let line = Math.floor(lines.length / 2); line < lines.length; line++) {
+    const match = /\d{3}/.exec(lines[line]!);
+    if (match && width.test(lines[line]!)) return { text, line, character: match.index };
+  }
+  throw new Error(`generated ${language} file has no width to edit`);
+}
+
+export async function benchLspLatency(language: 'netdef' | 'python' = 'netdef'): Promise<LatencyResult> {
+  const { text, line: target, character } = subject(language);
+  const original = text.split('\n')[target]!.slice(character, character + 3);
 
   const client = await LspTestClient.start();
   try {
-    const uri = 'file:///bench/latency.netdef';
-    await client.open(uri, 'netdef', text);
+    const uri = `file:///bench/latency.${language === 'netdef' ? 'netdef' : 'py'}`;
+    await client.open(uri, language, text);
     await client.diagnosticsFor(uri, 1, 30_000);
 
     const samples: number[] = [];
@@ -39,7 +49,7 @@ export async function benchLspLatency(): Promise<LatencyResult> {
       const version = edit + 2;
       // Alternate the width by one in place: three characters replaced, as one keystroke-sized edit.
       const width = edit % 2 === 0 ? String(Number(original) + 1) : original;
-      const range = { start: { line: target, character: 8 }, end: { line: target, character: 11 } };
+      const range = { start: { line: target, character }, end: { line: target, character: character + 3 } };
       const sent = performance.now();
       await client.change(uri, version, [{ range, text: width }]);
       const published = await client.diagnosticsFor(uri, version, 30_000);
