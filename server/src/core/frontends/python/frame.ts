@@ -3,6 +3,7 @@
  * file's classes and functions) and a frame (local names, the scope constants are read
  * in, `self`, the trace tensors are recorded on).
  */
+import type { CatalogContext } from './catalog';
 import type { InstanceModule, ModuleValue } from './modules';
 import type { Node } from './syntax';
 import type { Tensor, Trace } from './trace';
@@ -20,6 +21,8 @@ export type RValue =
 
 export class Frame {
   readonly env = new Map<string, RValue>();
+  /** The layer catalog's context for this frame's scope (interpreter.ts makes it once). */
+  catalog: CatalogContext | undefined;
   constructor(
     readonly scope: Scope,
     readonly self: InstanceModule | undefined,

@@ -561,7 +561,9 @@ export class Interpreter {
       }
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
-      const module = frameworkModule(canonical, call, { ...this.catalog, scope: frame.scope });
+      // One catalog context per frame (frames never outlive their unit, whose catalog it is).
+      if (frame.catalog?.scope !== frame.scope) frame.catalog = { ...this.catalog, scope: frame.scope };
+      const module = frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.

@@ -65,10 +65,23 @@ export type ModuleValue =
   /** A module the analysis cannot see into (another file, a ConvTranspose, attention). */
   | { readonly kind: 'opaque'; readonly className: string; readonly record: RecordValue };
 
+/**
+ * The record init code sees for a module (`m.out_channels`, `m.__class__.__name__`). Built
+ * on first read: every layer has one, few are ever read, and two Maps per layer were a
+ * measurable share of a large file's analysis.
+ */
 export function classRecord(className: string, attributes: Record<string, import('./values').Value> = {}): RecordValue {
-  const name = className.split('.').pop() ?? className;
-  const klass: RecordValue = { attributes: new Map([['__name__', name]]) };
-  return { attributes: new Map<string, import('./values').Value>([['__class__', klass], ...Object.entries(attributes)]) };
+  let built: ReadonlyMap<string, import('./values').Value> | undefined;
+  return {
+    get attributes() {
+      if (!built) {
+        const name = className.split('.').pop() ?? className;
+        const klass: RecordValue = { attributes: new Map([['__name__', name]]) };
+        built = new Map<string, import('./values').Value>([['__class__', klass], ...Object.entries(attributes)]);
+      }
+      return built;
+    },
+  };
 }
 
 /** Every module in a tree, parents before children (what `apply` and `modules()` visit). */

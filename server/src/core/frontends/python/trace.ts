@@ -56,14 +56,14 @@ export class Trace {
     this.resolve(input.pending, LINEAR);
     const instance = this.callCounts.get(draft.span.start) ?? 0;
     this.callCounts.set(draft.span.start, instance + 1);
+    // Every field written out (not spread): one object shape for all layers, and no copy of a copy.
     const layer: MutableWeightLayer = {
-      ...draft,
-      index: this.layers.length,
-      consumer: draft.activation,
-      normalizedBeforeActivation: false,
-      isLastInBranch: false,
-      repeatInstance: draft.repeatInstance + instance,
+      op: 'layer', kind: draft.kind, index: this.layers.length, span: draft.span, kindSpan: draft.kindSpan, fans: draft.fans,
+      frameworkFans: draft.frameworkFans, receptiveField: draft.receptiveField, strideProduct: draft.strideProduct,
+      activation: draft.activation, consumer: draft.activation, normalizedBeforeActivation: false, init: draft.init,
+      biasVariance: draft.biasVariance, isLastInBranch: false, repeatInstance: draft.repeatInstance + instance, fixes: draft.fixes,
     };
+    if (draft.conv) layer.conv = draft.conv;
     this.layers.push(layer);
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);

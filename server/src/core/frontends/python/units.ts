@@ -162,23 +162,37 @@ export class UnitPlan {
    * Classes that name each other keep file order.
    */
   usersFirst<T extends { readonly name: string; readonly definition: Node }>(classes: readonly T[], statementOf: (c: T) => Node | undefined): T[] {
-    const mentioners = new Map<string, T[]>();
+    // One pass over each class's text for the class names only (cheaper than every identifier).
+    const names = classes.map((c) => c.name.replace(/[^\p{L}\p{N}_]/gu, '')).filter((n) => n.length > 0);
+    const pattern = names.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu') : undefined;
+    const byName = new Map(classes.map((c) => [c.name, c]));
+    const mentions = new Map<T, T[]>();
+    const waiting = new Map<T, number>(classes.map((c) => [c, 0]));
     for (const user of classes) {
       const statement = statementOf(user);
-      const names = statement ? this.identifiersOf(statement) : new Set<string>();
-      for (const other of classes) {
-        if (other !== user && names.has(other.name)) mentioners.set(other.name, [...(mentioners.get(other.name) ?? []), user]);
+      if (!statement || !pattern) continue;
+      const mentioned = new Set<T>();
+      for (const m of statement.text.matchAll(pattern)) {
+        const other = byName.get(m[0]);
+        if (other && other !== user) mentioned.add(other);
       }
+      mentions.set(user, [...mentioned]);
+      for (const other of mentioned) waiting.set(other, waiting.get(other)! + 1);
     }
-    const done = new Set<T>();
+    // Kahn's algorithm, in file order among the ready ones; a cycle is broken by file order.
     const out: T[] = [];
+    const done = new Set<T>();
+    const ready = classes.filter((c) => waiting.get(c) === 0);
+    let next = 0;
     while (out.length < classes.length) {
-      const ready = classes.filter((c) => !done.has(c) && (mentioners.get(c.name) ?? []).every((m) => done.has(m)));
-      // A cycle: the first remaining class in file order breaks it.
-      const next = ready.length > 0 ? ready : [classes.find((c) => !done.has(c))!];
-      for (const c of next) {
-        done.add(c);
-        out.push(c);
+      while (next < ready.length && done.has(ready[next]!)) next++;
+      const c = next < ready.length ? ready[next++]! : classes.find((x) => !done.has(x))!;
+      done.add(c);
+      out.push(c);
+      for (const other of mentions.get(c) ?? []) {
+        const left = waiting.get(other)! - 1;
+        waiting.set(other, left);
+        if (left === 0 && !done.has(other)) ready.push(other);
       }
     }
     return out;
