@@ -37,7 +37,7 @@ function visible(result: AnalysisResult): string {
   }, (key, value: unknown) => (key === 'fixes' && !Array.isArray(value) ? undefined : value));
 }
 
-const INSERTS = ['1', '0', 'a', 'x', ' ', '\n', '(', ')', ':', ',', '#', '"', '_', '\n    '];
+const INSERTS = ['1', '0', 'a', 'x', ' ', '\n', '(', ')', ':', ',', '#', '"', '_', '\n    ', 'é', '\u{1F600}', '\r\n', '\t'];
 
 function randomEdit(text: string, random: Random, history: string[]): string {
   const choice = random.nextUint32() % 10;
@@ -65,20 +65,20 @@ describe('Python: incremental analysis gives what a fresh analysis gives', funct
   });
 
   const files = [...pythonFiles(path.join(root, 'examples')), ...pythonFiles(path.join(root, 'test', 'fixtures'))];
-  const sources: [string, string][] = [
-    ...files.map((f): [string, string] => [path.relative(root, f), fs.readFileSync(f, 'utf8')]),
-    ['generated 400-line file (bench/generatePython.ts)', generatePython(400)],
+  const sources: [string, string, number][] = [
+    ...files.map((f): [string, string, number] => [path.relative(root, f), fs.readFileSync(f, 'utf8'), 25]),
+    ['generated 400-line file (bench/generatePython.ts)', generatePython(400), 100],
   ];
 
-  for (const [name, original] of sources) {
-    it(`${name}: 25 chained random edits`, () => {
+  for (const [name, original, edits] of sources) {
+    it(`${name}: ${edits} chained random edits`, () => {
       const memory = new AnalysisMemory();
       const random = new Random(name.length * 7919 + original.length);
       const history = [original];
       try {
         let text = original;
         analyze({ text, languageId: 'python', python, memory });
-        for (let step = 0; step < 25; step++) {
+        for (let step = 0; step < edits; step++) {
           text = randomEdit(text, random, history);
           history.push(text);
           const incremental = visible(analyze({ text, languageId: 'python', python, memory }, DEFAULT_SETTINGS));
