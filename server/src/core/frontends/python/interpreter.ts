@@ -18,7 +18,7 @@ import { UnknownNames } from './unknownNames';
 import { readTensorMethod } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
 import { Frame, type RValue } from './frame';
-import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, type Node, spanOf } from './syntax';
+import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf } from './syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
 
@@ -211,7 +211,11 @@ export class Interpreter {
   /** Tells PyTorch fix builders how the file names a layer (`self.fc1`, `model[2]`) and where its statement ends. */
   private place(module: ModuleValue, name: string, statement: Node): void {
     const indent = indentationAt(this.source, statement.startIndex);
-    const at = { offset: statement.endIndex, indent };
+    // After a trailing comment, not before it: the comment (a suppression, a note) stays on
+    // the line it was written for.
+    const lineEnd = lineEndAt(this.source, statement.endIndex);
+    const rest = this.source.slice(statement.endIndex, lineEnd);
+    const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd : statement.endIndex, indent };
     const visit = (m: ModuleValue, path: string) => {
       if (m.kind === 'weight' && m.torchFixes && m.torchFixes.target === undefined) {
         m.torchFixes.target = `${path}.weight`;
