@@ -148,4 +148,20 @@ describe('initwise report (dist/cli.js)', function () {
     assert.match(help.stdout, /^Usage: initwise report FILE \[--html OUT\.html\] \[--network NAME\]/);
     assert.match(initwise(['--help'], dir).stdout, /initwise report FILE \[--html OUT\.html\] \[--network NAME\]/);
   });
+
+  it('reads the nearest configuration file, as `initwise check` does (its band), and rejects a bad one with exit 2', () => {
+    const configured = fs.mkdtempSync(path.join(dir, 'configured-'));
+    fs.writeFileSync(path.join(configured, 'two.netdef'), TWO);
+    const exitLayer = (stdout: string) => /^ {2}the signal leaves the band at layer (\d+)$/m.exec(stdout)?.[1];
+    const defaults = initwise(['report', 'two.netdef', '--network', 'deep'], configured);
+    assert.equal(exitLayer(defaults.stdout), '3', 'band 100 by default');
+    fs.writeFileSync(path.join(configured, 'initwise.toml'), '[simulation]\nband = 2\n');
+    const narrow = initwise(['report', 'two.netdef', '--network', 'deep'], configured);
+    assert.equal(narrow.status, 0, narrow.stderr);
+    assert.equal(exitLayer(narrow.stdout), '1', 'band 2 from initwise.toml');
+    fs.writeFileSync(path.join(configured, 'initwise.toml'), '[simulation]\nband = "wide"\n');
+    const bad = initwise(['report', 'two.netdef'], configured);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^initwise: initwise\.toml:2: simulation\.band: /m);
+  });
 });

@@ -15,8 +15,9 @@ import { parseArgs } from 'node:util';
 import { buildSignalReport, type SignalReport } from '../core/report/model';
 import { renderReportHtml } from '../core/report/html';
 import { renderReportText } from '../core/report/text';
-import { DEFAULT_SETTINGS } from '../core/settings';
-import { analyseFile, readSource } from './check';
+import type { Settings } from '../core/settings';
+import { ConfigError, ConfigFinder } from './config/load';
+import { analyseFile, readSource, settingsForFile } from './check';
 import { describeFsError, displayPath, languageOf } from './discover';
 import { ExitCode, type CliIo } from './io';
 
@@ -25,6 +26,9 @@ export const REPORT_HELP = `Usage: initwise report FILE [--html OUT.html] [--net
 Prints the signal report of every network in FILE (.netdef or .py): per layer, fans,
 activation, initializer, Var(W), the simulated forward and gradient second moments with
 their finite-width spread, each layer's own factors and the recommended initializer.
+
+Settings come from the nearest initwise.toml or pyproject.toml [tool.initwise], as for
+\`initwise check\`.
 
 Options:
   --html OUT.html   Write the report as one self-contained HTML file (tables and plots)
@@ -91,7 +95,17 @@ export function runReport(argv: readonly string[], io: CliIo): number {
     return ExitCode.Error;
   }
 
-  const settings = DEFAULT_SETTINGS;
+  // The nearest initwise.toml / [tool.initwise], as `initwise check` reads it (its band,
+  // severities and selection shape what the report shows).
+  let settings: Settings;
+  try {
+    const finder = new ConfigFinder((file) => displayPath(file, io.cwd));
+    settings = settingsForFile({ configFor: (folder) => finder.forFolder(folder) }, absolutePath, {});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`initwise: ${error.message}\n`);
+    return ExitCode.Error;
+  }
   const analysed = analyseFile({ absolutePath, displayPath: shown, languageId }, text, settings, io.python);
   const { networks, simulations } = analysed.result;
   const selected = networks.map((network, i) => ({ network, i })).filter(({ network }) => options.network === undefined || network.name === options.network);
