@@ -18,7 +18,7 @@ import { UnknownNames } from './unknownNames';
 import { readTensorMethod } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
 import { Frame, type RValue } from './frame';
-import { bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf } from './syntax';
+import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf } from './syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
 
@@ -59,6 +59,10 @@ export class Interpreter {
   readonly loaded = new Set<ModuleValue>();
   /** Keras functional models: the trace they were built on and their outputs. */
   readonly functional = new Map<ModuleValue, { readonly trace: Trace; readonly outputs: readonly Tensor[] }>();
+  /** Input shapes (batch axis dropped) `model.init(rng, x)` calls show, per module (Flax linen). */
+  readonly inputShapes = new Map<ModuleValue, readonly number[]>();
+  /** The same per class: null when calls disagree. */
+  readonly classInputShapes = new Map<string, readonly number[] | null>();
   /** Classes instantiated inside other module classes (not roots). */
   readonly nested = new Set<string>();
   private steps = 0;
@@ -595,6 +599,29 @@ export class Interpreter {
     return undefined;
   }
 
+  /**
+   * The shape (batch axis dropped) of a sample input built in place — `jnp.ones((1, 784))`,
+   * `jnp.zeros(shape)`, `jax.random.normal(key, (8, 28, 28, 1))`, or a variable assigned
+   * one — recorded for the module and, when every such call agrees, for its class.
+   */
+  private recordInputShape(module: ModuleValue, sample: Node | undefined, frame: Frame): void {
+    let node = sample;
+    if (node?.type === 'identifier') node = frame.scope.expressionOf(node.text)?.node;
+    const call = node ? callParts(node) : undefined;
+    const written = call ? dottedName(call.callee) : undefined;
+    if (!call || written === undefined) return;
+    const canonical = this.imports.canonical(written);
+    const shapeNode = SAMPLE_FACTORIES.has(canonical) ? argument(call, 0, 'shape')
+      : SAMPLE_DRAWS.has(canonical) ? argument(call, 1, 'shape') : undefined;
+    const shape = shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined;
+    if (!shape || shape.length < 2 || shape.some((d) => !Number.isFinite(d))) return;
+    const withoutBatch = shape.slice(1);
+    this.inputShapes.set(module, withoutBatch);
+    const className = module.className;
+    const known = this.classInputShapes.get(className);
+    this.classInputShapes.set(className, known === undefined || (known !== null && known.join() === withoutBatch.join()) ? withoutBatch : null);
+  }
+
   /** `keras.Input(shape=...)` / `layers.InputLayer(input_shape=...)` inside a Sequential list: its shape. */
   private kerasInputShape(node: Node, frame: Frame): number[] | undefined | 'not-input' {
     const call = callParts(node);
@@ -717,6 +744,14 @@ export class Interpreter {
     }
     if (owner?.t === 'module') {
       const module = owner.module;
+      const flax = module.kind === 'instance' ? module.framework === 'flax' : module.className.startsWith('flax.');
+      // Flax: `model.init(rng, x)` shows the input's shape (a linen layer's input width comes
+      // from the data); `model.apply(variables, x)` is the forward pass, not PyTorch's apply(fn).
+      if (flax && method === 'init') {
+        this.recordInputShape(module, call.positional[1] ?? call.keywords.get('x')?.value, frame);
+        return undefined;
+      }
+      if (flax && method === 'apply') return undefined;
       if (method === 'apply' && call.positional[0]) {
         const fn = this.expression(call.positional[0], frame);
         if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame);
@@ -937,6 +972,10 @@ export class Interpreter {
   }
 
 }
+
+/** Array factories whose first argument is the shape, and random draws whose second is. */
+const SAMPLE_FACTORIES: ReadonlySet<string> = new Set(['jax.numpy.ones', 'jax.numpy.zeros', 'jax.numpy.empty', 'numpy.ones', 'numpy.zeros', 'numpy.empty']);
+const SAMPLE_DRAWS: ReadonlySet<string> = new Set(['jax.random.normal', 'jax.random.uniform']);
 
 /** The calls container() models (checked first: most calls are layers, and the check allocates nothing). */
 const CONTAINERS: ReadonlySet<string> = new Set([

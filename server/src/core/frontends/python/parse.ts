@@ -151,7 +151,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       bindAssignments(bodyOf(def), scope);
       return runScript(bodyOf(def), scope, def);
     };
-    const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement), run);
+    const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run);
     if (unit) units.push(unit);
   }
 
@@ -173,7 +173,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       return [{ name: cls.name, span: { start: cls.definition.startIndex, end: nameNode.endIndex }, nameSpan: spanOf(nameNode), module }];
     };
     const statement = statementOf.get(cls);
-    const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement) : undefined, run);
+    const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run);
     if (unit) classUnits.set(cls, unit);
   }
   for (const cls of classes) {
@@ -213,6 +213,11 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     });
   }
   return { networks: dedupe(networks), findings, backend: backendMemo(backend) };
+}
+
+/** The input shapes earlier units saw (`model.init(rng, jnp.ones(...))`), part of a later unit's key. */
+function shapesSeen(interp: Interpreter): string {
+  return JSON.stringify([...interp.classInputShapes].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
 /** One unit as this analysis has it: run now, or reused (and moved) from the last analysis. */
@@ -353,9 +358,12 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   if (functional) return functional.trace.finish(functional.outputs, meta);
   const t = new Trace();
   const frame = new Frame(new Scope(interp.moduleScope), undefined, t, false, 0);
-  const input = t.input(module.kind === 'sequence' ? module.inputShape : undefined);
+  // A Flax model's input shape is the data's: `model.init(rng, jnp.ones((1, 784)))` shows it.
+  const inputShape = module.kind === 'sequence' ? module.inputShape
+    : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
+  const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
-  return t.finish(out?.t === 'tensor' ? [out.tensor] : [], { ...meta, inputShape: module.kind === 'sequence' ? module.inputShape : undefined });
+  return t.finish(out?.t === 'tensor' ? [out.tensor] : [], { ...meta, inputShape });
 }
 
 function frameworkOf(module: ModuleValue): Network['framework'] {

@@ -66,8 +66,8 @@ export class UnitPlan {
    * remembered (no memory, a syntax error in what it reads, a statement nested in an ERROR
    * node).
    */
-  keyOf(kind: UnitKind, statement: Node): UnitKey | undefined {
-    return this.keyOfStatements(kind, [statement]);
+  keyOf(kind: UnitKind, statement: Node, context = ''): UnitKey | undefined {
+    return this.keyOfStatements(kind, [statement], context);
   }
 
   /** The key of the module script: every module-level statement but the definitions, and what they name. */
@@ -76,7 +76,8 @@ export class UnitPlan {
     return this.keyOfStatements('module', code);
   }
 
-  private keyOfStatements(kind: UnitKind, roots: readonly Node[]): UnitKey | undefined {
+  /** `context`: what earlier units learnt that this one reads (the input shapes `model.init(...)` showed). */
+  private keyOfStatements(kind: UnitKind, roots: readonly Node[], context = ''): UnitKey | undefined {
     if (!this.memory) return undefined;
     const closure = new Set<Node>(roots);
     const queue = [...roots];
@@ -94,7 +95,7 @@ export class UnitPlan {
     const others = [...closure].filter((s) => !rootSet.has(s)).sort((a, b) => a.startIndex - b.startIndex);
     const ordered = [...roots, ...others];
     for (const s of ordered) if (!this.topLevel.has(s) || s.hasError) return undefined;
-    return { key: `${kind}\u0000${ordered.map((s) => s.text).join('\u0000')}`, statements: [...ordered, ...this.imports] };
+    return { key: `${kind}\u0000${context}\u0000${ordered.map((s) => s.text).join('\u0000')}`, statements: [...ordered, ...this.imports] };
   }
 
   /**
