@@ -600,7 +600,7 @@ export class Interpreter {
   }
 
   /**
-   * The shape (batch axis dropped) of a sample input built in place — `jnp.ones((1, 784))`,
+   * Flax: the shape (batch axis dropped) of a sample input built in place — `jnp.ones((1, 784))`,
    * `jnp.zeros(shape)`, `jax.random.normal(key, (8, 28, 28, 1))`, or a variable assigned
    * one — recorded for the module and, when every such call agrees, for its class.
    */
@@ -613,8 +613,12 @@ export class Interpreter {
     const canonical = this.imports.canonical(written);
     const shapeNode = SAMPLE_FACTORIES.has(canonical) ? argument(call, 0, 'shape')
       : SAMPLE_DRAWS.has(canonical) ? argument(call, 1, 'shape') : undefined;
-    const shape = shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined;
-    if (!shape || shape.length < 2 || shape.some((d) => !Number.isFinite(d))) return;
+    this.recordShape(module, shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined);
+  }
+
+  /** Records a sample's shape (batch axis first, any size or None; every other axis known). */
+  private recordShape(module: ModuleValue, shape: readonly number[] | undefined): void {
+    if (!shape || shape.length < 2 || shape.slice(1).some((d) => !Number.isFinite(d))) return;
     const withoutBatch = shape.slice(1);
     this.inputShapes.set(module, withoutBatch);
     const className = module.className;
@@ -752,6 +756,12 @@ export class Interpreter {
         return undefined;
       }
       if (flax && method === 'apply') return undefined;
+      // Keras: `model.build((None, 784))` states a subclassed model's input shape.
+      if (method === 'build' && module.kind === 'instance' && module.framework === 'keras') {
+        const shapeNode = argument(call, 0, 'input_shape');
+        if (shapeNode) this.recordShape(module, shapeValue(evaluate(shapeNode, frame.scope)));
+        return undefined;
+      }
       if (method === 'apply' && call.positional[0]) {
         const fn = this.expression(call.positional[0], frame);
         if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame);
