@@ -91,4 +91,27 @@ describe('lsp: initwise/runMonteCarlo', function () {
     assert.ok(await client.hover(uri, { line: 3, character: 6 }));
     assert.ok(client.alive);
   });
+
+  it('simulates a Python document too (the worker loads its own Python parser)', async () => {
+    const python = [
+      'import torch.nn as nn',
+      '',
+      '',
+      'class Stack(nn.Module):',
+      '    def __init__(self, width=128, depth=6):',
+      '        super().__init__()',
+      '        self.layers = nn.Sequential(*[nn.Sequential(nn.Linear(width, width), nn.GELU()) for _ in range(depth)])',
+      '',
+      '    def forward(self, x):',
+      '        return self.layers(x)',
+      '',
+    ].join('\n');
+    const uri = freshUri('montecarlo', 'py');
+    await client.open(uri, 'python', python);
+    await client.diagnosticsFor(uri, 1);
+    const result = await client.connection.sendRequest<RunMonteCarloResult>(RUN_MONTE_CARLO_REQUEST, { uri, seeds: 1, batch: 32 });
+    assert.deepEqual(result.networks.map((n) => [n.name, n.simulated]), [['Stack', true]]);
+    const hover = await client.hover(uri, positionOf(python, 'nn.Linear(width, width)'));
+    assert.match((hover?.contents as MarkupContent).value, /forward variance \(Monte-Carlo\)/);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Worker-thread entry of the Monte-Carlo simulation (bundled to dist/montecarloWorker.js).
- * Re-parses the document with the engine's own frontend, picks the requested network and
+ * Re-parses the document with the engine's own frontend (loading the Python parser in this
+ * thread for a Python document: WebAssembly instances are per thread), picks the requested network and
  * simulates it, posting progress and then the result. The host cancels by terminating
  * the thread, so the engine runs here with no signal of its own.
  */
@@ -9,14 +10,16 @@ import { analyze } from '../core/analyze';
 import { NEVER_CANCELLED } from '../core/cancellation';
 import { defaultBatch, simulateMonteCarlo } from '../core/simulation/montecarlo';
 import type { MonteCarloRequest, MonteCarloWorkerMessage } from './montecarloProtocol';
+import { loadPythonSupport } from './treeSitter';
 
 function post(message: MonteCarloWorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
-function run(request: MonteCarloRequest): void {
-  // Only the frontend's networks are needed; with every rule deselected analyze() is just the parse.
-  const { networks } = analyze({ text: request.text, languageId: request.languageId });
+async function run(request: MonteCarloRequest): Promise<void> {
+  const python = request.languageId === 'python' ? await loadPythonSupport() : undefined;
+  // Only the frontend's networks are needed (the same, in the same order, as the server's analysis).
+  const { networks } = analyze({ text: request.text, languageId: request.languageId, ...(python ? { python } : {}) });
   const network = networks[request.networkIndex];
   if (!network) {
     post({ type: 'result', simulation: undefined });
@@ -37,8 +40,6 @@ function run(request: MonteCarloRequest): void {
   post({ type: 'result', simulation });
 }
 
-try {
-  run(workerData as MonteCarloRequest);
-} catch (error) {
+run(workerData as MonteCarloRequest).catch((error: unknown) => {
   post({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-}
+});
