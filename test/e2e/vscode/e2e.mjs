@@ -118,6 +118,7 @@ function readDisk(name) {
 
 const CNN = 'keras_glorot_relu_cnn.netdef';
 const MLP = 'pytorch_default_relu_mlp.netdef';
+const PY = 'pytorch_default_mlp.py';
 let ok = false;
 try {
   await step('workbench loads with the examples folder', async () => {
@@ -255,6 +256,32 @@ try {
     if (!/InitWise: (no findings|\d+ findings?)/.test(text)) throw new Error(`language status: ${JSON.stringify(text)}`);
     await page.screenshot({ path: `${SHOTS}/08-language-status.png` });
     await page.keyboard.press('Escape');
+  });
+
+  await step('a Python file: the IW301 squiggle, and the quick fix inserts nn.init after the layer (on disk)', async () => {
+    const opened = await openFile(PY, 'nn.Linear(d_in, hidden)');
+    await editor.locator('.squiggly-info').first().waitFor({ timeout: 60_000 });
+    figures.pythonFirstDiagnosticsMs = Date.now() - opened;
+    await page.screenshot({ path: `${SHOTS}/09-python-squiggle.png` });
+    await editor.click({ position: { x: 300, y: 10 } });
+    await goTo(14, 22);
+    await page.keyboard.press('Control+.');
+    const title = 'Use kaiming_normal_(nonlinearity="relu")';
+    await page.locator('.action-widget', { hasText: title }).first().waitFor({ timeout: 15_000 });
+    await until('the quick fix to be focused', async () => {
+      const focused = await page.locator('.action-widget .monaco-list-row.focused').first().innerText().catch(() => '');
+      if (!focused.includes(title)) await page.keyboard.press('ArrowDown');
+      return focused;
+    }, (focused) => focused.includes(title));
+    await page.keyboard.press('Enter');
+    await editor.locator('.view-lines', { hasText: 'kaiming_normal_(self.fc1.weight' }).waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Control+S');
+    const disk = await until('the fix on disk', () => readDisk(PY), (text) => text.includes('nn.init.kaiming_normal_(self.fc1.weight, nonlinearity="relu")'));
+    const lines = disk.split('\n');
+    if (!lines[13].includes('self.fc1 = nn.Linear(d_in, hidden)') || lines[14] !== '        nn.init.kaiming_normal_(self.fc1.weight, nonlinearity="relu")') {
+      throw new Error(`the init line belongs right after fc1's construction, indented like it:\n${disk}`);
+    }
+    await page.screenshot({ path: `${SHOTS}/10-python-after-fix.png` });
   });
 
   await step('the extension activated and logged its activation time', async () => {
