@@ -45,7 +45,7 @@ export class Node {
   }
 
   get endIndex(): number {
-    if (this.cachedEnd < 0) this.cachedEnd = this.raw.endIndex;
+    if (this.cachedEnd < 0) this.cachedEnd = this.type === 'identifier' ? this.owner.identifierEnd(this.startIndex) ?? this.raw.endIndex : this.raw.endIndex;
     return this.cachedEnd;
   }
 
@@ -141,8 +141,30 @@ export class SyntaxTree {
   private readonly nodes = new Map<number, Node>();
   readonly root: Node;
 
+  /** No ERROR or MISSING node anywhere (read once). */
+  private readonly clean: boolean;
+
   constructor(tree: Tree, readonly source: string) {
     this.root = this.wrap(tree.rootNode);
+    this.clean = !tree.rootNode.hasError;
+  }
+
+  /**
+   * Where an identifier starting at `start` ends, read from the text without a call into
+   * WebAssembly: an ASCII identifier ends at the first character that is not [A-Za-z0-9_].
+   * Undefined when a non-ASCII character follows (Unicode identifiers ask tree-sitter), and
+   * in a tree with syntax errors (a zero-width MISSING identifier is no token of the text).
+   */
+  identifierEnd(start: number): number | undefined {
+    if (!this.clean) return undefined;
+    const source = this.source;
+    let end = start;
+    for (; end < source.length; end++) {
+      const c = source.charCodeAt(end);
+      const word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+      if (!word) return c >= 128 || end === start ? undefined : end;
+    }
+    return end === start ? undefined : end;
   }
 
   wrap(raw: TreeSitterNode, named?: boolean): Node {
