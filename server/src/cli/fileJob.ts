@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { analyze, type AnalysisResult } from '../core/analyze';
+import { AnalysisMemory } from '../core/memory';
 import type { Finding } from '../core/findings';
 import { applyEdits } from '../core/fixes/applyEdits';
 import { selectFixes } from '../core/fixes/selectFixes';
@@ -57,8 +58,8 @@ export function readSource(absolutePath: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function analyseText(text: string, job: FileJob, python: PythonSupport | undefined): AnalysisResult {
-  const result = analyze({ text, languageId: job.languageId, python }, job.settings);
+function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
+  const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
   if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
   // judge again on the measured numbers. This already runs on a worker thread when several files are checked.
@@ -76,9 +77,12 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
   }
   const bom = raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
   const original = raw.slice(bom.length);
+  // Fix rounds re-analyse a text that changed in a few places: the rounds after the first
+  // reuse what the fixes did not touch (incremental analysis, core/memory.ts).
+  const memory = new AnalysisMemory();
   try {
     let text = original;
-    let result = analyseText(text, job, python);
+    let result = analyseText(text, job, python, memory);
     let fixesApplied = 0;
     for (let round = 0; job.fix !== 'none' && round < MAX_FIX_ROUNDS; round++) {
       const selection = selectFixes(result.findings, { unsafe: job.fix === 'unsafe' });
@@ -86,7 +90,7 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
       if (next === undefined || next === text) break;
       text = next;
       fixesApplied += selection.fixes.length;
-      result = analyseText(text, job, python);
+      result = analyseText(text, job, python, memory);
     }
     const changed = text !== original;
     if (changed && job.write) {
@@ -107,6 +111,8 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
     // loudly (with the stack, for the report) and carry on with the other files.
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return failed(`internal error while checking ${job.displayPath} (please report this): ${detail}`);
+  } finally {
+    memory.dispose();
   }
 }
 
