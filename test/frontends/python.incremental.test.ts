@@ -127,4 +127,26 @@ describe('Python: incremental analysis gives what a fresh analysis gives', funct
       memory.dispose();
     }
   });
+
+  it('keeps a document\'s memory a small multiple of its size: 300 models on one chain of 200 classes', () => {
+    const classes = ['import torch.nn as nn', '', '', 'class C0(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 8)\n\n    def forward(self, x):\n        return self.fc(x)\n'];
+    for (let i = 1; i < 200; i++) {
+      classes.push(`class C${i}(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.inner = C${i - 1}()\n        self.fc = nn.Linear(8, 8)\n\n    def forward(self, x):\n        return self.fc(self.inner(x))\n`);
+    }
+    // Each model reads the whole chain: keyed by its text alone, 300 keys would hold 300 copies of it.
+    for (let i = 0; i < 300; i++) {
+      classes.push(`class Model${i}(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.body = C199()\n\n    def forward(self, x):\n        return self.body(x)\n`);
+    }
+    const text = classes.join('\n\n');
+    const memory = new AnalysisMemory();
+    try {
+      analyze({ text, languageId: 'python', python, memory });
+      const keyText = [...memory.python.units.keys()].reduce((sum, key) => sum + key.length, 0);
+      assert.ok(keyText <= 8 * text.length + (1 << 20), `${keyText} characters of keys for a ${text.length}-character file`);
+      const edited = text.replace('nn.Linear(8, 8)', 'nn.Linear(8, 9)');
+      assert.equal(visible(analyze({ text: edited, languageId: 'python', python, memory })), visible(analyze({ text: edited, languageId: 'python', python })));
+    } finally {
+      memory.dispose();
+    }
+  });
 });

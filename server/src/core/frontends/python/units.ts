@@ -21,6 +21,12 @@ import { definitionOf, dottedName, type Node } from './syntax';
 
 const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/gu;
 
+/** Statements one unit's key may hold. */
+const MAX_CLOSURE = 256;
+/** Key text per analysis: this many times the file's length, plus a base. */
+const KEY_BUDGET_FACTOR = 8;
+const KEY_BUDGET_BASE = 1 << 20;
+
 export type UnitKind = 'module' | 'function' | 'class';
 
 export interface UnitKey {
@@ -37,9 +43,12 @@ export class UnitPlan {
   private readonly identifiers = new Map<string, ReadonlySet<string>>();
   /** Units reused or run this time, to remember for the next analysis. */
   readonly next = new Map<string, UnitEntry>();
+  /** Characters of key text this analysis may still spend. */
+  private keyBudget: number;
 
   constructor(statements: readonly Node[], root: Node, style: string, private readonly memory: PythonMemory | undefined) {
     this.topLevel = new Set(root.namedChildren);
+    this.keyBudget = KEY_BUDGET_FACTOR * root.endIndex + KEY_BUDGET_BASE;
     if (!memory) return;
     const context: string[] = [style];
     for (const statement of statements) {
@@ -86,6 +95,9 @@ export class UnitPlan {
       for (const name of this.identifiersOf(current)) {
         for (const binder of this.binders.get(name) ?? []) {
           if (closure.has(binder)) continue;
+          // A unit that reads this much of the file (a long chain of classes building on
+          // each other) just runs every time: its key would cost more than it saves.
+          if (closure.size >= MAX_CLOSURE) return undefined;
           closure.add(binder);
           queue.push(binder);
         }
@@ -95,7 +107,12 @@ export class UnitPlan {
     const others = [...closure].filter((s) => !rootSet.has(s)).sort((a, b) => a.startIndex - b.startIndex);
     const ordered = [...roots, ...others];
     for (const s of ordered) if (!this.topLevel.has(s) || s.hasError) return undefined;
-    return { key: `${kind}\u0000${context}\u0000${ordered.map((s) => s.text).join('\u0000')}`, statements: [...ordered, ...this.imports] };
+    const key = `${kind}\u0000${context}\u0000${ordered.map((s) => s.text).join('\u0000')}`;
+    // Keys hold the texts themselves (no hash to collide): their total is bounded per
+    // analysis, so a document's memory stays a small multiple of its size.
+    if (this.keyBudget < key.length) return undefined;
+    this.keyBudget -= key.length;
+    return { key, statements: [...ordered, ...this.imports] };
   }
 
   /**
