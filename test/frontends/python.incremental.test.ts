@@ -149,4 +149,27 @@ describe('Python: incremental analysis gives what a fresh analysis gives', funct
       memory.dispose();
     }
   });
+
+  it('replays what a reused unit learnt for later units (the input shape a module-level init call showed)', () => {
+    const text = [
+      'import flax.linen as nn', 'import jax', 'import jax.numpy as jnp', '', '',
+      'class MLP(nn.Module):', '    @nn.compact', '    def __call__(self, x):', '        x = nn.relu(nn.Dense(64)(x))', '        return nn.Dense(10)(x)', '', '',
+      'class Other(nn.Module):', '    @nn.compact', '    def __call__(self, x):', '        return nn.Dense(4)(x)', '', '',
+      'variables = MLP().init(jax.random.PRNGKey(0), jnp.ones((1, 32)))', '', '',
+      'def build():', '    model = MLP()', '    return model', '',
+    ].join('\n');
+    const firstDense = text.indexOf('nn.Dense(64)');
+    const judged = (result: AnalysisResult) => result.findings.some((f) => f.code === 'IW301' && f.span.start === firstDense);
+    const memory = new AnalysisMemory();
+    try {
+      assert.equal(judged(analyze({ text, languageId: 'python', python, memory })), true, 'the shape from init reaches the builder\'s model');
+      const edited = text.replace('nn.Dense(4)', 'nn.Dense(5)');
+      const incremental = analyze({ text: edited, languageId: 'python', python, memory });
+      assert.ok(memory.python.lastAnalysis.unitsReused >= 1, 'the module script is reused');
+      assert.equal(judged(incremental), true);
+      assert.equal(visible(incremental), visible(analyze({ text: edited, languageId: 'python', python })));
+    } finally {
+      memory.dispose();
+    }
+  });
 });

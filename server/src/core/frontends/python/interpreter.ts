@@ -74,6 +74,8 @@ export class Interpreter {
   readonly kerasObjectStyle: boolean;
   /** Classes this unit instantiated inside other module classes. */
   private unitNested: string[] = [];
+  /** Input shapes this unit showed for classes (replayed when the unit is reused). */
+  private unitShapes: [string, readonly number[]][] = [];
   /** How many layers each constructor and init call site affects, over the whole file. */
   readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
@@ -126,13 +128,14 @@ export class Interpreter {
     this.catalog = { ...this.catalog, names: this.names };
     this.sites.log = [];
     this.unitNested = [];
+    this.unitShapes = [];
   }
 
   /** Ends the running unit: what it reported and which site counts it added. */
-  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[] } {
+  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[]; shapes: readonly [string, readonly number[]][] } {
     const sites = this.sites.log ?? [];
     this.sites.log = undefined;
-    return { names: this.names, sites, nested: this.unitNested };
+    return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes };
   }
 
   // ── statements ─────────────────────────────────────────────────────────
@@ -621,10 +624,16 @@ export class Interpreter {
     if (!shape || shape.length < 2 || shape.slice(1).some((d) => !Number.isFinite(d))) return;
     const withoutBatch = shape.slice(1);
     this.inputShapes.set(module, withoutBatch);
-    const className = module.className;
-    const known = this.classInputShapes.get(className);
-    this.classInputShapes.set(className, known === undefined || (known !== null && known.join() === withoutBatch.join()) ? withoutBatch : null);
+    this.unitShapes.push([module.className, withoutBatch]);
+    this.classInputShape(module.className, withoutBatch);
   }
+
+  /** A shape shown for a class: kept while every such call agrees (also replayed from a reused unit). */
+  classInputShape(className: string, shape: readonly number[]): void {
+    const known = this.classInputShapes.get(className);
+    this.classInputShapes.set(className, known === undefined || (known !== null && known.join() === shape.join()) ? shape : null);
+  }
+
 
   /** `keras.Input(shape=...)` / `layers.InputLayer(input_shape=...)` inside a Sequential list: its shape. */
   private kerasInputShape(node: Node, frame: Frame): number[] | undefined | 'not-input' {

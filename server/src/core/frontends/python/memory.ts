@@ -22,6 +22,8 @@ export interface UnitOutcome {
   readonly findings: readonly Finding[];
   /** Constructor and init call sites it counted (siteCounts.ts). */
   readonly sites: readonly (readonly [SiteKind, number])[];
+  /** Input shapes it showed for classes (`model.init(rng, jnp.ones(...))`, `model.build(...)`). */
+  readonly shapes: readonly (readonly [string, readonly number[]])[];
   /** Classes it instantiated inside other module classes (not roots). */
   readonly nested: readonly string[];
   /** Classes its script instantiated (analysed there, not again with default arguments). */

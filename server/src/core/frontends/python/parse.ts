@@ -247,7 +247,7 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
   const ended = interp.endUnit();
   const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
   const outcome: UnitOutcome = {
-    networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, instantiated,
+    networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated,
     backend: networks.map(() => undefined),
   };
   return { key, outcome, reused: false, run };
@@ -261,6 +261,7 @@ function reuseOrRun(interp: Interpreter, plan: UnitPlan, key: UnitKey | undefine
       const outcome = relocate(entry.outcome, relocation);
       for (const [kind, start] of outcome.sites) interp.sites.add(kind, start);
       for (const name of outcome.nested) interp.nested.add(name);
+      for (const [className, shape] of outcome.shapes) interp.classInputShape(className, shape);
       return { key, outcome, reused: true, entry, run };
     } catch (error) {
       if (!(error instanceof RelocationFailed)) throw error;
