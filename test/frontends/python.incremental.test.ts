@@ -172,4 +172,20 @@ describe('Python: incremental analysis gives what a fresh analysis gives', funct
       memory.dispose();
     }
   });
+
+  it('follows a file-wide style change: the first CRLF anywhere makes every inserted line end in CRLF', () => {
+    const text = `${fs.readFileSync(path.join(root, 'examples', 'pytorch_default_mlp.py'), 'utf8')}\n\nclass Other(nn.Module):\n    pass\n`;
+    const memory = new AnalysisMemory();
+    try {
+      analyze({ text, languageId: 'python', python, memory });
+      // A CRLF typed into another class: the Classifier's unit text is unchanged.
+      const edited = text.replace('    pass\n', '    pass\r\n');
+      const incremental = analyze({ text: edited, languageId: 'python', python, memory });
+      const inserts = incremental.findings.flatMap((f) => f.fixes).flatMap((fix) => fix.edits).filter((e) => e.newText.includes('nn.init.'));
+      assert.ok(inserts.length > 0 && inserts.every((e) => e.newText.startsWith('\r\n')), 'inserted lines follow the CRLF style');
+      assert.equal(visible(incremental), visible(analyze({ text: edited, languageId: 'python', python })));
+    } finally {
+      memory.dispose();
+    }
+  });
 });

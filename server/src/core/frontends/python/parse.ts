@@ -119,7 +119,9 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   const quote = preferredQuote(text);
   const interp = new Interpreter(text, imports, moduleScope, statements, quote);
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
-  const plan = new UnitPlan(statements, root, `${quote}${String(interp.kerasObjectStyle)}`, memory);
+  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings.
+  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
+  const plan = new UnitPlan(statements, root, style, memory);
   const units: UnitRun[] = [];
 
   // The module body, then each top-level function (builders like `def build_model(): ...`).
