@@ -10,7 +10,7 @@ import {
 import { layoutInit } from '../../server/src/core/frontends/python/kernelLayout';
 import type { WeightLayer } from '../../server/src/core/ir';
 import { assessInit } from '../../server/src/core/knowledge/assess';
-import { weightVariance } from '../../server/src/core/knowledge/initializers';
+import { judgingFans, weightVariance } from '../../server/src/core/knowledge/initializers';
 import { widthFactors } from '../../server/src/core/simulation/drift';
 import { analyzePython, consumerOf, loadPython } from './pythonSupport';
 
@@ -98,6 +98,13 @@ class Up(nn.Module):
       close(assessment.scale, 2);
       assert.equal(assessment.verdict, 'ok');
       assert.deepEqual(result.findings.filter((f) => f.span.start === up.kindSpan.start).map((f) => f.code), []);
+    });
+
+    it('only fan-scaled initializers are judged on swapped fans; a fixed std on the forward fan_in', () => {
+      const up = analyzePython(decoder('nn.init.normal_(self.up.weight, std=0.02)')).networks[0]!.layers[0]!;
+      assert.deepEqual(judgingFans(up, up.init.semantics!), { fanIn: 2048, fanOut: 1024 });
+      assert.deepEqual(judgingFans(up, { kind: 'kaiming', mode: 'fan_in', nonlinearity: 'relu', a: 0, distribution: 'normal', written: { nonlinearity: true, a: false } }), { fanIn: 1024, fanOut: 2048 });
+      close(assessInit(up, false)!.scale, 2048 * 0.02 ** 2);
     });
 
     it('simulates the true forward fan (512·Var(W)) and the exact backward fan; the stride is a one-off width factor', () => {

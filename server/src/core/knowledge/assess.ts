@@ -33,7 +33,7 @@ export function assessInit(layer: WeightLayer, pretrained: boolean): InitAssessm
   const activation = layer.consumer as Activation;
   const variance = weightVariance(semantics, layer.frameworkFans!, layer.receptiveField);
   if (!Number.isFinite(variance)) return undefined;
-  const scale = ownModeScale(semantics, variance, judgingFans(layer)!, layer.receptiveField);
+  const scale = ownModeScale(semantics, variance, judgingFans(layer, semantics)!, layer.receptiveField);
   const policy = policyFor(activation);
   const ratio = scale / policy.target;
   let verdict: InitAssessment['verdict'] = 'ok';

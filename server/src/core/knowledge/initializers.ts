@@ -150,12 +150,13 @@ export function isFanScaled(semantics: InitSemantics): boolean {
 
 /**
  * The fans an initializer's fan modes refer to, in the layer's own terms: its true fans,
- * except on a transposed convolution whose framework layout swaps them (ir.ts
- * TransposedConv): there `fan_in` normalises by the true fan_out (init-math.md §c).
+ * except for a fan-scaled initializer on a transposed convolution whose framework layout
+ * swaps them (ir.ts TransposedConv): there `fan_in` normalises by the true fan_out
+ * (init-math.md §c). A fixed scale involves no framework fan and is judged on the forward one.
  */
-export function judgingFans(layer: Pick<WeightLayer, 'fans' | 'transposed'>): Fans | undefined {
+export function judgingFans(layer: Pick<WeightLayer, 'fans' | 'transposed'>, semantics: InitSemantics): Fans | undefined {
   const fans = layer.fans;
-  if (!fans || !layer.transposed?.layoutSwapped) return fans;
+  if (!fans || !layer.transposed?.layoutSwapped || !isFanScaled(semantics)) return fans;
   return { fanIn: fans.fanOut, fanOut: fans.fanIn };
 }
 

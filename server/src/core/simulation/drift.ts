@@ -47,8 +47,8 @@ export interface DepthDrift {
  */
 export function widthFactors(layer: WeightLayer): { forward: number; backward: number } {
   const fans = layer.fans;
-  const judged = judgingFans(layer);
   const semantics = layer.init.semantics;
+  const judged = semantics ? judgingFans(layer, semantics) : undefined;
   if (!fans || !judged || !semantics) return { forward: 1, backward: 1 };
   const n = semantics.kind === 'orthogonal' ? Math.max(judged.fanIn, judged.fanOut / layer.receptiveField) : fanFor(ownFanMode(semantics), judged);
   if (!(n > 0)) return { forward: 1, backward: 1 };
