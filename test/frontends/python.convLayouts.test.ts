@@ -238,11 +238,15 @@ model = keras.Sequential([
   });
 
   describe('fix modes per layout (kernelLayout.ts)', () => {
-    it('swapped layouts swap the mode; grouped ones get none', () => {
+    it('swapped layouts swap the mode; grouped ones get only He in fan_in', () => {
       assert.deepEqual(layoutInit({ family: 'he_normal' }, { kind: 'swapped', groups: 1 }), { scale: 2, mode: 'fan_out', distribution: 'truncated_normal', plainGlorot: false });
       assert.equal(layoutInit({ family: 'glorot_uniform' }, { kind: 'swapped', groups: 1 })!.plainGlorot, true);
       assert.equal(layoutInit({ family: 'variance_scaling', scale: 0.5, mode: 'fan_out', distribution: 'uniform' }, { kind: 'swapped', groups: 1 })!.mode, 'fan_in');
-      assert.equal(layoutInit({ family: 'he_normal' }, { kind: 'swapped', groups: 2 }), undefined);
+      // Grouped (PyTorch): only He in the framework's fan_in, exact on the backward pass.
+      assert.equal(layoutInit({ family: 'he_normal' }, { kind: 'swapped', groups: 2 })!.mode, 'fan_in');
+      assert.equal(layoutInit({ family: 'lecun_normal' }, { kind: 'swapped', groups: 2 }), undefined);
+      assert.equal(layoutInit({ family: 'glorot_uniform' }, { kind: 'swapped', groups: 2 }), undefined);
+      assert.equal(layoutInit({ family: 'he_normal' }, { kind: 'swapped', groups: NaN }), undefined);
     });
 
     it('depthwise writes fan_out; a forward-only equivalent needs depth_multiplier 1', () => {

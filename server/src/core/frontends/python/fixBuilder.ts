@@ -209,13 +209,15 @@ export class TorchFixBuilder implements FixBuilder {
     const init = layoutInit(choice, layout);
     if (!init) return undefined;
     if (init.plainGlorot) return `${p}.xavier_uniform_(${target})`;
-    const mode = `mode=${q}${init.mode}${q}`;
-    if (choice.family === 'lecun_normal') return `${p}.kaiming_normal_(${target}, ${mode}, nonlinearity=${q}linear${q})`;
+    if (init.mode === 'fan_avg') return undefined;
+    // kaiming_*'s default mode is fan_in: written only when it is not.
+    const mode = init.mode === 'fan_in' ? '' : `mode=${q}${init.mode}${q}, `;
+    if (choice.family === 'lecun_normal') return `${p}.kaiming_normal_(${target}, ${mode}nonlinearity=${q}linear${q})`;
     if (choice.family !== 'he_normal') return undefined;
     const slope = choice.negativeSlope ?? 0;
     return slope === 0
-      ? `${p}.kaiming_normal_(${target}, ${mode}, nonlinearity=${q}relu${q})`
-      : `${p}.kaiming_normal_(${target}, a=${pyNumber(slope)}, ${mode}, nonlinearity=${q}leaky_relu${q})`;
+      ? `${p}.kaiming_normal_(${target}, ${mode}nonlinearity=${q}relu${q})`
+      : `${p}.kaiming_normal_(${target}, a=${pyNumber(slope)}, ${mode}nonlinearity=${q}leaky_relu${q})`;
   }
 
   semanticsOf(choice: InitChoice): InitSemantics | undefined {
@@ -226,7 +228,7 @@ export class TorchFixBuilder implements FixBuilder {
     const layout = this.context.layout;
     if (layout && (choice.family === 'he_normal' || choice.family === 'lecun_normal')) {
       const init = layoutInit(choice, layout);
-      const mode = init ? `mode="${init.mode}", ` : '';
+      const mode = init && init.mode !== 'fan_in' ? `mode="${init.mode}", ` : '';
       if (choice.family === 'lecun_normal') return `kaiming_normal_(${mode}nonlinearity="linear")`;
       return choice.negativeSlope ? `kaiming_normal_(a=${pyNumber(choice.negativeSlope)}, ${mode}nonlinearity="leaky_relu")` : `kaiming_normal_(${mode}nonlinearity="relu")`;
     }

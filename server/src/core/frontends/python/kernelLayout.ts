@@ -9,7 +9,9 @@
  *   either direction; otherwise only the families judged in their own mode are offered.
  * - Transposed convs (PyTorch (in, out/groups, *k), Keras (*k, filters, in), Flax with
  *   `transpose_kernel=True`): the framework's fan_in is the layer's fan_out and vice versa,
- *   so fixes swap the mode. PyTorch's fan_out ignores groups, so grouped ones get no fix.
+ *   so fixes swap the mode. PyTorch's fan_out ignores groups, so a grouped one gets only He
+ *   in the framework's own fan_in mode: exactly He on the backward pass (He et al. 2015 §2.2:
+ *   either direction suffices).
  */
 import type { FanMode, InitChoice, InitSemantics } from '../../ir';
 
@@ -50,8 +52,8 @@ export function layoutInit(choice: InitChoice, layout: KernelLayout): LayoutInit
   const p = plain(choice);
   if (!p || !(p.scale > 0) || !Number.isFinite(p.scale)) return undefined;
   if (layout.kind === 'swapped') {
-    if (layout.groups !== 1) return undefined;
-    return { ...p, mode: SWAPPED[p.mode], plainGlorot: choice.family === 'glorot_uniform' };
+    if (layout.groups === 1) return { ...p, mode: SWAPPED[p.mode], plainGlorot: choice.family === 'glorot_uniform' };
+    return choice.family === 'he_normal' && Number.isInteger(layout.groups) ? { ...p, plainGlorot: false } : undefined;
   }
   if (p.mode === 'fan_out') return { ...p, plainGlorot: false };
   // He and Glorot are judged in the mode they are written in (He et al. 2015 §2.2: either
