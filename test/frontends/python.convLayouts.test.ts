@@ -165,15 +165,17 @@ model = keras.Sequential([
     keras.Input(shape=(8, 8, 64)),
     layers.Conv2DTranspose(32, 3, strides=2, padding="valid", activation="relu", kernel_initializer="he_normal"),
     layers.Conv2DTranspose(16, 3, strides=2, padding="same", output_padding=1, activation="relu", kernel_initializer="he_normal"),
+    layers.Conv2DTranspose(8, 2, strides=2, output_padding=(0, 0), activation="relu", kernel_initializer="he_normal"),
     layers.Flatten(),
     layers.Dense(10),
 ])
 `);
-      const [a, b, dense] = only(keras.networks).layers;
+      const [a, b, c, dense] = only(keras.networks).layers;
       assert.deepEqual(a!.fans, { fanIn: 576, fanOut: 288 });
       assert.deepEqual(b!.fans, { fanIn: 288, fanOut: 144 });
-      // 8 → 17 (valid: 8·2 + 1) → 34 ((17−1)·2 + 3 − 2 + 1).
-      assert.equal(dense!.fans?.fanIn, 34 * 34 * 16);
+      assert.deepEqual(c!.fans, { fanIn: 64, fanOut: 32 });
+      // 8 → 17 (valid: 8·2 + 1) → 34 ((17−1)·2 + 3 − 2 + 1) → 68 ((34−1)·2 + 2 + 0).
+      assert.equal(dense!.fans?.fanIn, 68 * 68 * 8);
       const flax = analyzePython(`
 from flax import nnx
 class Up(nnx.Module):

@@ -70,6 +70,15 @@ function flagOf(node: Node | undefined, scope: Scope, fallback: boolean): boolea
   return typeof v === 'boolean' ? v : undefined;
 }
 
+/** Keras `output_padding`: an int or a tuple of ints ≥ 0 per spatial axis; undefined when not constant. */
+function outputPaddingOf(node: Node, scope: Scope, rank: number): number[] | undefined {
+  const v = evaluate(node, scope);
+  const valid = (x: Value | undefined) => isNumber(x) && Number.isInteger(x) && x >= 0;
+  if (valid(v)) return Array.from({ length: rank }, () => v as number);
+  if (!Array.isArray(v) || v.length !== rank || !(v as readonly Value[]).every(valid)) return undefined;
+  return (v as readonly number[]).slice();
+}
+
 /** True when a dilation argument is absent or 1 everywhere (the output shapes below assume it). */
 function undilated(node: Node | undefined, scope: Scope, rank: number): boolean {
   if (!node || node.type === 'none') return true;
@@ -340,7 +349,7 @@ function kerasTransposed(canonical: string, call: CallParts, ctx: CatalogContext
   const paddingNode = argument(call, 3, 'padding');
   const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
   const outputPaddingNode = argument(call, 4, 'output_padding');
-  const outputPadding = outputPaddingNode && outputPaddingNode.type !== 'none' ? evaluateSizes(outputPaddingNode, scope, rank, undefined) : undefined;
+  const outputPadding = outputPaddingNode && outputPaddingNode.type !== 'none' ? outputPaddingOf(outputPaddingNode, scope, rank) : undefined;
   const known = filters && kernel && strides && typeof padding === 'string' && channelsLast(call, scope) &&
     !call.keywords.has('groups') && !(outputPaddingNode && outputPaddingNode.type !== 'none' && !outputPadding);
   const dilated = !undilated(argument(call, 6, 'dilation_rate'), scope, rank);
