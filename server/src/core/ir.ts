@@ -85,6 +85,28 @@ export interface ConvGeometry {
   readonly padBefore: readonly number[];
 }
 
+/**
+ * What sets a transposed convolution apart (init-math.md §c). Its `fans` count channels ×
+ * kernel as a convolution's do (stride-free, the convention init judging uses for strided
+ * convs too); the stride enters the forward pass instead of the backward one.
+ */
+export interface TransposedConv {
+  /**
+   * ∏ strides: each output position sums fanIn/upsampling inputs on average (exactly when
+   * every stride divides its kernel size; ConvTranspose2d(128, 64, 4, stride=2): 2048/4 = 512).
+   * The backward pass is exact: each input position feeds fanOut outputs (strideProduct 1).
+   */
+  readonly upsampling: number;
+  /**
+   * The framework's kernel layout has the output channels where a convolution has its
+   * inputs (PyTorch (in, out/groups, *k), Keras (*k, filters, in), Flax with
+   * `transpose_kernel=True`): its `fan_in` mode normalises by the layer's fanOut and
+   * `fan_out` by its fanIn. Judging maps each mode to the direction it really measures
+   * (He et al. 2015 §2.2: either direction suffices).
+   */
+  readonly layoutSwapped: boolean;
+}
+
 export interface Fans {
   readonly fanIn: number;
   /** For convolutions: output channels (per group for the true fans) × receptive field; no stride factor. */
@@ -125,6 +147,8 @@ export interface WeightLayer {
    * (over 20 layers the dense view is off by 2×, shared/oracle/README.md).
    */
   readonly conv?: ConvGeometry;
+  /** Set for transposed convolutions only. */
+  readonly transposed?: TransposedConv;
   /** The activation fused into the layer (`activation=` option); `linear` when none. */
   readonly activation: ActivationUse | 'unknown';
   /**
@@ -223,6 +247,12 @@ export interface FixBuilder {
   setKaimingArguments(args: { nonlinearity: string; a?: number }): readonly TextEdit[] | undefined;
   /** The spelling the fix would write for an initializer, for fix titles ("Use he_normal"). */
   describeInitializer(choice: InitChoice): string;
+  /**
+   * What the initializer this builder writes for a choice really does, where that differs
+   * from the choice's plain semantics (a Keras depthwise or a transposed layout is written
+   * with another fan mode); the counterfactual simulation uses it. Undefined: the plain ones.
+   */
+  semanticsOf?(choice: InitChoice): InitSemantics | undefined;
 }
 
 /** Edits for a dropout op (SELU networks want AlphaDropout). */

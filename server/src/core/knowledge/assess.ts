@@ -3,7 +3,7 @@
  * IW101, IW103, IW105, IW301 and the hover, so they can never disagree.
  */
 import type { Activation, InitSemantics, WeightLayer } from '../ir';
-import { ownModeScale, weightVariance } from './initializers';
+import { judgingFans, ownModeScale, weightVariance } from './initializers';
 import { type ActivationPolicy, designedFamily, policyFor, TARGET_TOLERANCE } from './policy';
 
 export interface InitAssessment {
@@ -33,7 +33,7 @@ export function assessInit(layer: WeightLayer, pretrained: boolean): InitAssessm
   const activation = layer.consumer as Activation;
   const variance = weightVariance(semantics, layer.frameworkFans!, layer.receptiveField);
   if (!Number.isFinite(variance)) return undefined;
-  const scale = ownModeScale(semantics, variance, layer.fans!, layer.receptiveField);
+  const scale = ownModeScale(semantics, variance, judgingFans(layer, semantics)!, layer.receptiveField);
   const policy = policyFor(activation);
   const ratio = scale / policy.target;
   let verdict: InitAssessment['verdict'] = 'ok';

@@ -3,7 +3,7 @@
  * truncation, gains, fan modes. Fans are the ones the framework's init code computes
  * (WeightLayer.frameworkFans), because that is what sets the weights.
  */
-import type { FanMode, Fans, InitSemantics } from '../ir';
+import type { FanMode, Fans, InitSemantics, WeightLayer } from '../ir';
 import { normalCdf, normalPdf } from '../math/special';
 
 /**
@@ -146,6 +146,18 @@ export function ownFanMode(semantics: InitSemantics): FanMode {
 export function isFanScaled(semantics: InitSemantics): boolean {
   return semantics.kind === 'variance_scaling' || semantics.kind === 'kaiming' ||
     semantics.kind === 'xavier' || semantics.kind === 'orthogonal';
+}
+
+/**
+ * The fans an initializer's fan modes refer to, in the layer's own terms: its true fans,
+ * except for a fan-scaled initializer on a transposed convolution whose framework layout
+ * swaps them (ir.ts TransposedConv): there `fan_in` normalises by the true fan_out
+ * (init-math.md §c). A fixed scale involves no framework fan and is judged on the forward one.
+ */
+export function judgingFans(layer: Pick<WeightLayer, 'fans' | 'transposed'>, semantics: InitSemantics): Fans | undefined {
+  const fans = layer.fans;
+  if (!fans || !layer.transposed?.layoutSwapped || !isFanScaled(semantics)) return fans;
+  return { fanIn: fans.fanOut, fanOut: fans.fanIn };
 }
 
 /**

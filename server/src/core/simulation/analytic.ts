@@ -114,8 +114,9 @@ function layerForward(layer: WeightLayer, variance: number, m: SignalMap): Signa
     const perTap = (variance * fans.fanIn) / layer.receptiveField;
     return mapEach(convForwardSums(geometry, m), (s) => perTap * s + layer.biasVariance);
   }
-  // Dense view: flat features (or a conv whose geometry is unknown) see the mean.
-  return Float64Array.of(fans.fanIn * variance * mean(m) + layer.biasVariance);
+  // Dense view: flat features (or a conv whose geometry is unknown) see the mean. A
+  // transposed conv's output sums fanIn/upsampling inputs on average (ir.ts TransposedConv).
+  return Float64Array.of((fans.fanIn / (layer.transposed?.upsampling ?? 1)) * variance * mean(m) + layer.biasVariance);
 }
 
 function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap, inputPositions: number): SignalMap {

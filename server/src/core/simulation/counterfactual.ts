@@ -23,7 +23,8 @@ export function withRecommendedInits(network: Network): RecommendedNetwork {
     // A small or zero last layer of a branch is deliberate (the init rules accept it too).
     if (layer.isLastInBranch && assessment.ratio < 1) continue;
     const choice = policyFor(assessment.activation).recommended;
-    const semantics = choiceSemantics(choice);
+    // The builder knows when its edit writes another fan mode (depthwise, transposed layouts).
+    const semantics = layer.fixes.semanticsOf?.(choice) ?? choiceSemantics(choice);
     if (!semantics) continue;
     changed.push(layer.index);
     replacement.set(layer, {

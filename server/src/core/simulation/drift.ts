@@ -11,7 +11,7 @@
  * PyTorch measures) stay untouched elsewhere.
  */
 import type { Network, WeightLayer } from '../ir';
-import { fanFor, ownFanMode } from '../knowledge/initializers';
+import { fanFor, judgingFans, ownFanMode } from '../knowledge/initializers';
 import type { NetworkSimulation } from './types';
 
 export interface DirectionDrift {
@@ -41,14 +41,18 @@ export interface DepthDrift {
   readonly band: number;
 }
 
-/** One-off width factors of a layer: forward fan_in/n_mode, backward fan_out/n_mode. */
+/**
+ * One-off width factors of a layer: forward fan_in/n_mode, backward fan_out/n_mode (a
+ * strided conv's backward and a transposed conv's forward divided by their strides).
+ */
 export function widthFactors(layer: WeightLayer): { forward: number; backward: number } {
   const fans = layer.fans;
   const semantics = layer.init.semantics;
-  if (!fans || !semantics) return { forward: 1, backward: 1 };
-  const n = semantics.kind === 'orthogonal' ? Math.max(fans.fanIn, fans.fanOut / layer.receptiveField) : fanFor(ownFanMode(semantics), fans);
+  const judged = semantics ? judgingFans(layer, semantics) : undefined;
+  if (!fans || !judged || !semantics) return { forward: 1, backward: 1 };
+  const n = semantics.kind === 'orthogonal' ? Math.max(judged.fanIn, judged.fanOut / layer.receptiveField) : fanFor(ownFanMode(semantics), judged);
   if (!(n > 0)) return { forward: 1, backward: 1 };
-  return { forward: fans.fanIn / n, backward: fans.fanOut / layer.strideProduct / n };
+  return { forward: fans.fanIn / (layer.transposed?.upsampling ?? 1) / n, backward: fans.fanOut / layer.strideProduct / n };
 }
 
 /** Top-level weight layers; a network made only of residual blocks follows every layer. */

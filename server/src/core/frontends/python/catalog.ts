@@ -8,11 +8,13 @@ import type { SiteCounts } from './siteCounts';
 import type { ActivationUse, Fans, Framework, InitUse, WeightLayerKind } from '../../ir';
 import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../knowledge/defaults';
 import { readActivationValue } from './activations';
+import { type ConvFans, flaxTransposedFans, kerasDepthwiseFans, kerasTransposedFans, torchTransposedFans, transposedLength } from './convFans';
 import {
   FlaxFixBuilder, KerasFixBuilder, kerasInitializerPrefix, keywordSite, TorchFixBuilder, type TorchFixContext,
 } from './fixBuilder';
 import type { Imports } from './imports';
 import { readInitializerValue } from './initializers';
+import type { KernelLayout } from './kernelLayout';
 import { classRecord, type Geometry, type ModuleValue, type WeightModule } from './modules';
 import { argument, type CallParts, type Node, spanOf } from './syntax';
 import type { UnknownNames } from './unknownNames';
@@ -50,6 +52,51 @@ function lastIdentifierSpan(call: CallParts): { start: number; end: number } {
   return spanOf(attr ?? callee);
 }
 
+/** Geometry from fans computed by convFans.ts, with the output shape. */
+function convGeometry(c: ConvFans | undefined, outShape: readonly number[] | undefined): Geometry {
+  if (!c) return { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape };
+  return { ...c, outShape };
+}
+
+/** `strides=None` (Flax's default) as the stride-1 fallback; else evaluateSizes. */
+function stridesOf(node: Node | undefined, scope: Scope, rank: number): number[] | undefined {
+  return evaluateSizes(node?.type === 'none' ? undefined : node, scope, rank, 1);
+}
+
+/** A boolean keyword: its constant value, the default when absent, undefined when not constant. */
+function flagOf(node: Node | undefined, scope: Scope, fallback: boolean): boolean | undefined {
+  if (!node) return fallback;
+  const v = evaluate(node, scope);
+  return typeof v === 'boolean' ? v : undefined;
+}
+
+/** Keras `output_padding`: an int or a tuple of ints ≥ 0 per spatial axis; undefined when not constant. */
+function outputPaddingOf(node: Node, scope: Scope, rank: number): number[] | undefined {
+  const v = evaluate(node, scope);
+  const valid = (x: Value | undefined) => isNumber(x) && Number.isInteger(x) && x >= 0;
+  if (valid(v)) return Array.from({ length: rank }, () => v as number);
+  if (!Array.isArray(v) || v.length !== rank || !(v as readonly Value[]).every(valid)) return undefined;
+  return (v as readonly number[]).slice();
+}
+
+/** True when a dilation argument is absent or 1 everywhere (the output shapes below assume it). */
+function undilated(node: Node | undefined, scope: Scope, rank: number): boolean {
+  if (!node || node.type === 'none') return true;
+  return evaluateSizes(node, scope, rank, 1)?.every((d) => d === 1) ?? false;
+}
+
+/** Keras/Flax transposed conv output shape (features last); spatial NaN where unknown. */
+function transposedOutput(
+  shape: readonly number[] | undefined, kernel: readonly number[], strides: readonly number[], padding: string,
+  outputPadding: readonly number[] | undefined, dilated: boolean, features: number,
+): number[] {
+  const spatial = kernel.map((k, i) => {
+    const n = shape && shape.length === kernel.length + 1 ? shape[i]! : NaN;
+    return dilated ? NaN : transposedLength(n, k, strides[i]!, padding, outputPadding?.[i]);
+  });
+  return [...spatial, features];
+}
+
 function withShape(shape: readonly number[] | undefined, last: number): number[] {
   return shape && shape.length > 0 ? [...shape.slice(0, -1), last] : [last];
 }
@@ -77,6 +124,8 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     return torchWeight(canonical, call, ctx, 'dense', { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: undefined },
       bias === false, { in_features: inF ?? null, out_features: outF ?? null });
   }
+  const transposed = /^ConvTranspose([123])d$/.exec(name);
+  if (transposed) return torchTransposed(canonical, call, ctx, Number(transposed[1]));
   const conv = /^Conv([123])d$/.exec(name);
   if (conv) {
     const rank = Number(conv[1]);
@@ -127,14 +176,36 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   return undefined;
 }
 
+/**
+ * nn.ConvTranspose1d/2d/3d(in, out, kernel_size, stride=1, padding=0, output_padding=0,
+ * groups=1, bias=True, dilation=1): a weight layer with swapped framework fans
+ * (convFans.ts). Like Conv, no output shape is tracked (PyTorch shapes are not followed).
+ */
+function torchTransposed(canonical: string, call: CallParts, ctx: CatalogContext, rank: number): WeightModule {
+  const { scope } = ctx;
+  const inC = evaluateCount(argument(call, 0, 'in_channels'), scope);
+  const outC = evaluateCount(argument(call, 1, 'out_channels'), scope);
+  const kernel = evaluateSizes(argument(call, 2, 'kernel_size'), scope, rank, undefined);
+  const stride = evaluateSizes(argument(call, 3, 'stride'), scope, rank, 1);
+  const groupsNode = argument(call, 6, 'groups');
+  const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
+  const bias = constantOf(argument(call, 7, 'bias'), scope);
+  const fans = inC && outC && kernel && stride && groups ? torchTransposedFans(inC, outC, kernel, stride, groups) : undefined;
+  const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
+  return torchWeight(canonical, call, ctx, kind, convGeometry(fans, undefined), bias === false, {
+    in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
+  }, { kind: 'swapped', groups: groups ?? NaN });
+}
+
 function torchWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: Geometry, noBias: boolean,
-  attributes: Record<string, Value>,
+  attributes: Record<string, Value>, layout?: KernelLayout,
 ): WeightModule {
   const fixContext: TorchFixContext = {
     source: ctx.source,
     initPrefix: ctx.imports.spellingOf('torch.nn.init') ?? (ctx.imports.spellingOf('torch.nn') ? `${ctx.imports.spellingOf('torch.nn')}.init` : ctx.imports.spellingOf('torch') ? `${ctx.imports.spellingOf('torch')}.nn.init` : undefined),
     quote: ctx.quote,
+    ...(layout ? { layout } : {}),
   };
   const fixes = new TorchFixBuilder(fixContext);
   const start = call.node.startIndex;
@@ -207,6 +278,10 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
       };
     }, 7);
   }
+  const transposed = /^Conv(?:olution)?([123])DTranspose$/.exec(name);
+  if (transposed) return kerasTransposed(canonical, call, ctx, Number(transposed[1]));
+  const depthwise = /^DepthwiseConv([12])D$/.exec(name);
+  if (depthwise) return kerasDepthwise(canonical, call, ctx, Number(depthwise[1]));
   if (name === 'Embedding') {
     const num = evaluateCount(argument(call, 0, 'input_dim'), scope);
     const dim = evaluateCount(argument(call, 1, 'output_dim'), scope);
@@ -253,12 +328,71 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   return undefined;
 }
 
+const convKind = (rank: number): WeightLayerKind => (rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d');
+
+/** Channels-last (the default) is the only layout whose shapes the interpreter follows. */
+function channelsLast(call: CallParts, scope: Scope): boolean {
+  const node = call.keywords.get('data_format')?.value;
+  if (!node || node.type === 'none') return true;
+  return evaluate(node, scope) === 'channels_last';
+}
+
+/**
+ * Conv1D/2D/3DTranspose(filters, kernel_size, strides=1, padding="valid", output_padding=None,
+ * data_format=None, dilation_rate=1, activation=None, ...): swapped framework fans (convFans.ts).
+ */
+function kerasTransposed(canonical: string, call: CallParts, ctx: CatalogContext, rank: number): WeightModule {
+  const { scope } = ctx;
+  const filters = evaluateCount(argument(call, 0, 'filters'), scope);
+  const kernel = evaluateSizes(argument(call, 1, 'kernel_size'), scope, rank, undefined);
+  const strides = evaluateSizes(argument(call, 2, 'strides'), scope, rank, 1);
+  const paddingNode = argument(call, 3, 'padding');
+  const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
+  const outputPaddingNode = argument(call, 4, 'output_padding');
+  const outputPadding = outputPaddingNode && outputPaddingNode.type !== 'none' ? outputPaddingOf(outputPaddingNode, scope, rank) : undefined;
+  const known = filters && kernel && strides && typeof padding === 'string' && channelsLast(call, scope) &&
+    !call.keywords.has('groups') && !(outputPaddingNode && outputPaddingNode.type !== 'none' && !outputPadding);
+  const dilated = !undilated(argument(call, 6, 'dilation_rate'), scope, rank);
+  return kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
+    if (!known) return convGeometry(undefined, undefined);
+    const channels = input?.[input.length - 1];
+    const outShape = transposedOutput(input, kernel, strides, padding.toLowerCase(), outputPadding, dilated, filters);
+    const fans = channels !== undefined && Number.isFinite(channels) ? kerasTransposedFans(channels, filters, kernel, strides) : undefined;
+    return convGeometry(fans, outShape);
+  }, 7, { initKeyword: 'kernel_initializer', layout: { kind: 'swapped', groups: 1 } });
+}
+
+/**
+ * DepthwiseConv1D/2D(kernel_size, strides=1, padding="valid", depth_multiplier=1,
+ * data_format=None, dilation_rate=1, activation=None, ...): `depthwise_initializer`, with
+ * Keras' `in`-times-too-large fan_in (convFans.ts).
+ */
+function kerasDepthwise(canonical: string, call: CallParts, ctx: CatalogContext, rank: number): WeightModule {
+  const { scope } = ctx;
+  const kernel = evaluateSizes(argument(call, 0, 'kernel_size'), scope, rank, undefined);
+  const strides = evaluateSizes(argument(call, 1, 'strides'), scope, rank, 1);
+  const paddingNode = argument(call, 2, 'padding');
+  const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
+  const multiplierNode = argument(call, 3, 'depth_multiplier');
+  const multiplier = multiplierNode ? evaluateCount(multiplierNode, scope) : 1;
+  const known = kernel && strides && multiplier && typeof padding === 'string' && channelsLast(call, scope);
+  const dilated = !undilated(argument(call, 5, 'dilation_rate'), scope, rank);
+  return kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
+    const channels = input?.[input.length - 1];
+    if (!known || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, undefined);
+    const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), channels * multiplier);
+    const spatial = dilated ? outShape.map((n, i) => (i < rank ? NaN : n)) : outShape;
+    return convGeometry(kerasDepthwiseFans(channels, multiplier, kernel, strides), spatial);
+  }, 6, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN } });
+}
+
 function kerasWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind,
   geometry: (input: readonly number[] | undefined) => Geometry, activationIndex: number,
+  options?: { readonly initKeyword: string; readonly layout: KernelLayout },
 ): WeightModule {
   const { scope, imports } = ctx;
-  const initKeyword = kind === 'embedding' ? 'embeddings_initializer' : 'kernel_initializer';
+  const initKeyword = options?.initKeyword ?? (kind === 'embedding' ? 'embeddings_initializer' : 'kernel_initializer');
   const initNode = call.keywords.get(initKeyword)?.value;
   const activationNode = kind === 'embedding' ? undefined : argument(call, activationIndex, 'activation');
   let activation: ActivationUse | 'unknown' = { name: 'linear', explicit: false };
@@ -285,7 +419,7 @@ function kerasWeight(
   const objectStyle = initNode ? initNode.type !== 'string' : ctx.kerasObjectStyle;
   const fixes = new KerasFixBuilder({
     init: keywordSite(initNode, call.args), activation: keywordSite(activationNode, call.args), initKeyword,
-    quote: ctx.quote, objectStyle, prefix: kerasInitializerPrefix(imports),
+    quote: ctx.quote, objectStyle, prefix: kerasInitializerPrefix(imports), ...(options ? { layout: options.layout } : {}),
   });
   const declared = kerasDeclaredInput(call, scope);
   return {
@@ -368,6 +502,7 @@ function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): Mo
       };
     });
   }
+  if (name === 'ConvTranspose') return flaxTransposed(canonical, call, ctx, nnx);
   if (name === 'Embed') {
     const num = evaluateCount(argument(call, 0, 'num_embeddings'), scope);
     const dim = evaluateCount(argument(call, 1, 'features'), scope);
@@ -387,8 +522,38 @@ function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): Mo
   return undefined;
 }
 
+/**
+ * linen ConvTranspose(features, kernel_size, strides=None, padding="SAME",
+ * kernel_dilation=None, ..., transpose_kernel=False); nnx takes in_features first. Kernel
+ * (*k, in, features), or (*k, features, in) with transpose_kernel=True (convFans.ts).
+ */
+function flaxTransposed(canonical: string, call: CallParts, ctx: CatalogContext, nnx: boolean): WeightModule {
+  const { scope } = ctx;
+  const offset = nnx ? 1 : 0;
+  const inFeatures = nnx ? evaluateCount(argument(call, 0, 'in_features'), scope) : undefined;
+  const features = evaluateCount(argument(call, offset, nnx ? 'out_features' : 'features'), scope);
+  const kernelNode = argument(call, offset + 1, 'kernel_size');
+  const kernelValue = kernelNode ? evaluate(kernelNode, scope) : undefined;
+  const rank = Array.isArray(kernelValue) ? kernelValue.length : 0;
+  const kernel = rank > 0 ? evaluateSizes(kernelNode, scope, rank, undefined) : undefined;
+  const strides = kernel ? stridesOf(argument(call, offset + 2, 'strides'), scope, kernel.length) : undefined;
+  const paddingNode = argument(call, offset + 3, 'padding');
+  const padding = paddingNode ? evaluate(paddingNode, scope) : 'SAME';
+  const dilated = kernel ? !undilated(argument(call, offset + 4, 'kernel_dilation'), scope, kernel.length) : true;
+  const transposeKernel = flagOf(call.keywords.get('transpose_kernel')?.value, scope, false);
+  const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 3 ? 'conv3d' : 'conv2d';
+  return flaxWeight(canonical, call, ctx, kind, (input) => {
+    if (!features || !kernel || !strides || transposeKernel === undefined) return convGeometry(undefined, undefined);
+    const channels = inFeatures ?? input?.[input.length - 1];
+    const outShape = transposedOutput(input, kernel, strides, typeof padding === 'string' ? padding.toLowerCase() : '', undefined, dilated, features);
+    const fans = channels !== undefined && Number.isFinite(channels) ? flaxTransposedFans(channels, features, kernel, strides, transposeKernel) : undefined;
+    return convGeometry(fans, outShape);
+  }, transposeKernel === false ? undefined : { kind: 'swapped', groups: 1 });
+}
+
 function flaxWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: (input: readonly number[] | undefined) => Geometry,
+  layout?: KernelLayout,
 ): WeightModule {
   const { scope, imports } = ctx;
   const keyword = kind === 'embedding' ? 'embedding_init' : 'kernel_init';
@@ -406,7 +571,7 @@ function flaxWeight(
     : imports.spellingOf('flax.linen.initializers') ?? imports.spellingOf('jax.nn.initializers')
       ?? (imports.spellingOf('flax.linen') ? `${imports.spellingOf('flax.linen')}.initializers` : undefined)
       ?? (imports.spellingOf('jax') ? `${imports.spellingOf('jax')}.nn.initializers` : undefined);
-  const fixes = new FlaxFixBuilder({ init: keywordSite(initNode, call.args), prefix, quote: ctx.quote });
+  const fixes = new FlaxFixBuilder({ init: keywordSite(initNode, call.args), prefix, quote: ctx.quote, ...(layout ? { layout } : {}) });
   return {
     kind: 'weight', framework: 'flax', layerKind: kind, className: canonical, call: call.node, kindSpan: spanOf(call.callee),
     geometry, activation: { name: 'linear', explicit: false }, init, biasVariance: frameworkDefaultBiasVariance('flax', kind, 0), fixes,

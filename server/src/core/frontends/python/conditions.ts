@@ -71,9 +71,10 @@ function isInstance(call: CallParts, frame: Frame, interp: ConditionContext): bo
     if (canonical === className || written === className) return true;
     // Base classes the analysis knows: every framework module is an nn.Module / Layer.
     if (MODULE_BASES[canonical]) return true;
-    if (canonical === 'torch.nn.modules.conv._ConvNd' || canonical === 'torch.nn._ConvNd') {
-      if (/\.Conv[123]d$/.test(className)) return true;
-    }
+    // `torch.nn.modules.conv._ConvNd` reads as `torch.nn.conv._ConvNd` (imports.ts drops `modules.`).
+    const convBase = /^torch\.nn\.(?:modules\.)?(?:conv\.)?(_ConvNd|_ConvTransposeNd)$/.exec(canonical)?.[1];
+    if (convBase === '_ConvNd' && /\.Conv(Transpose)?[123]d$/.test(className)) return true;
+    if (convBase === '_ConvTransposeNd' && /\.ConvTranspose[123]d$/.test(className)) return true;
     if (canonical.endsWith('._BatchNorm') && /BatchNorm/.test(className)) return true;
   }
   return false;

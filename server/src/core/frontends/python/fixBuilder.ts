@@ -7,9 +7,10 @@
  * offered rather than one that needs an import the user did not write.
  */
 import type { TextEdit } from '../../findings';
-import type { Activation, DropoutFixBuilder, DropoutOp, FixBuilder, InitChoice } from '../../ir';
+import type { Activation, DropoutFixBuilder, DropoutOp, FixBuilder, InitChoice, InitSemantics } from '../../ir';
 import type { Span } from '../../text';
 import type { Imports } from './imports';
+import { type KernelLayout, layoutInit, layoutSemantics } from './kernelLayout';
 import type { Node } from './syntax';
 
 /** A number as Python source: short, exact enough for a scale. */
@@ -95,6 +96,8 @@ export interface KerasFixContext {
   /** Write objects (`HeNormal()`) rather than strings, as the file does. */
   readonly objectStyle: boolean;
   readonly prefix: string | undefined;
+  /** A depthwise or transposed kernel: fixes write the fan mode that is right there (kernelLayout.ts). */
+  readonly layout?: KernelLayout;
 }
 
 const KERAS_STRING_ACTIVATIONS = new Set(['relu', 'tanh', 'sigmoid', 'linear', 'selu', 'elu', 'gelu', 'silu', 'softmax', 'softplus', 'relu6', 'mish']);
@@ -103,9 +106,16 @@ export class KerasFixBuilder implements FixBuilder {
   constructor(private readonly context: KerasFixContext) {}
 
   private spell(choice: InitChoice): { text: string; object: boolean } | undefined {
-    const { quote, objectStyle, prefix } = this.context;
+    const { quote, objectStyle, prefix, layout } = this.context;
     const named = (snake: string, camel: string) =>
       objectStyle && prefix ? { text: `${prefix}.${camel}()`, object: true } : { text: `${quote}${snake}${quote}`, object: false };
+    if (layout) {
+      const init = layoutInit(choice, layout);
+      if (!init) return undefined;
+      if (init.plainGlorot) return named('glorot_uniform', 'GlorotUniform');
+      if (!prefix) return undefined;
+      return { text: `${prefix}.VarianceScaling(scale=${pyNumber(init.scale)}, mode=${quote}${init.mode}${quote}, distribution=${quote}${init.distribution}${quote})`, object: true };
+    }
     switch (choice.family) {
       case 'he_normal':
         if (choice.negativeSlope === undefined || choice.negativeSlope === 0) return named('he_normal', 'HeNormal');
@@ -127,6 +137,10 @@ export class KerasFixBuilder implements FixBuilder {
 
   describeInitializer(choice: InitChoice): string {
     return this.spell(choice)?.text ?? (choice.family === 'framework_default' ? 'glorot_uniform' : choice.family);
+  }
+
+  semanticsOf(choice: InitChoice): InitSemantics | undefined {
+    return this.context.layout ? layoutSemantics(choice, this.context.layout) : undefined;
   }
 
   setInitializer(choice: InitChoice): readonly TextEdit[] | undefined {
@@ -152,6 +166,8 @@ export interface TorchFixContext {
   /** `nn.init` as the file spells it. */
   readonly initPrefix: string | undefined;
   readonly quote: string;
+  /** A transposed conv's swapped layout: fixes write `mode="fan_out"` (kernelLayout.ts). */
+  readonly layout?: KernelLayout;
 }
 
 export class TorchFixBuilder implements FixBuilder {
@@ -169,8 +185,9 @@ export class TorchFixBuilder implements FixBuilder {
   constructor(private readonly context: TorchFixContext) {}
 
   private call(choice: InitChoice, target: string): string | undefined {
-    const { initPrefix: p, quote: q } = this.context;
+    const { initPrefix: p, quote: q, layout } = this.context;
     if (!p) return undefined;
+    if (layout) return this.layoutCall(choice, target, layout);
     switch (choice.family) {
       case 'he_normal':
         if (choice.negativeSlope === undefined || choice.negativeSlope === 0) return `${p}.kaiming_normal_(${target}, nonlinearity=${q}relu${q})`;
@@ -186,7 +203,35 @@ export class TorchFixBuilder implements FixBuilder {
     }
   }
 
+  /** He and LeCun as kaiming_normal_ in the layout's mode; Glorot as xavier (symmetric); nothing else is spelled. */
+  private layoutCall(choice: InitChoice, target: string, layout: KernelLayout): string | undefined {
+    const { initPrefix: p, quote: q } = this.context;
+    const init = layoutInit(choice, layout);
+    if (!init) return undefined;
+    if (init.plainGlorot) return `${p}.xavier_uniform_(${target})`;
+    if (init.mode === 'fan_avg') return undefined;
+    // kaiming_*'s default mode is fan_in: written only when it is not.
+    const mode = init.mode === 'fan_in' ? '' : `mode=${q}${init.mode}${q}, `;
+    if (choice.family === 'lecun_normal') return `${p}.kaiming_normal_(${target}, ${mode}nonlinearity=${q}linear${q})`;
+    if (choice.family !== 'he_normal') return undefined;
+    const slope = choice.negativeSlope ?? 0;
+    return slope === 0
+      ? `${p}.kaiming_normal_(${target}, ${mode}nonlinearity=${q}relu${q})`
+      : `${p}.kaiming_normal_(${target}, a=${pyNumber(slope)}, ${mode}nonlinearity=${q}leaky_relu${q})`;
+  }
+
+  semanticsOf(choice: InitChoice): InitSemantics | undefined {
+    return this.context.layout ? layoutSemantics(choice, this.context.layout) : undefined;
+  }
+
   describeInitializer(choice: InitChoice): string {
+    const layout = this.context.layout;
+    if (layout && (choice.family === 'he_normal' || choice.family === 'lecun_normal')) {
+      const init = layoutInit(choice, layout);
+      const mode = init && init.mode !== 'fan_in' ? `mode="${init.mode}", ` : '';
+      if (choice.family === 'lecun_normal') return `kaiming_normal_(${mode}nonlinearity="linear")`;
+      return choice.negativeSlope ? `kaiming_normal_(a=${pyNumber(choice.negativeSlope)}, ${mode}nonlinearity="leaky_relu")` : `kaiming_normal_(${mode}nonlinearity="relu")`;
+    }
     switch (choice.family) {
       case 'he_normal':
         return choice.negativeSlope ? `kaiming_normal_(a=${pyNumber(choice.negativeSlope)}, nonlinearity="leaky_relu")` : 'kaiming_normal_(nonlinearity="relu")';
@@ -244,14 +289,23 @@ export interface FlaxFixContext {
   /** `nn.initializers` / `nnx.initializers` / `jax.nn.initializers` as the file spells it. */
   readonly prefix: string | undefined;
   readonly quote: string;
+  /** A ConvTranspose with `transpose_kernel=True`: fixes swap the fan mode (kernelLayout.ts). */
+  readonly layout?: KernelLayout;
 }
 
 export class FlaxFixBuilder implements FixBuilder {
   constructor(private readonly context: FlaxFixContext) {}
 
   private spell(choice: InitChoice): string | undefined {
-    const { prefix: p, quote: q } = this.context;
+    const { prefix: p, quote: q, layout } = this.context;
     if (!p) return undefined;
+    if (layout) {
+      const init = layoutInit(choice, layout);
+      if (!init) return undefined;
+      if (init.plainGlorot) return `${p}.glorot_uniform()`;
+      const dist = init.distribution === 'untruncated_normal' ? 'normal' : init.distribution;
+      return `${p}.variance_scaling(${pyNumber(init.scale)}, ${q}${init.mode}${q}, ${q}${dist}${q})`;
+    }
     switch (choice.family) {
       case 'he_normal':
         if (choice.negativeSlope === undefined || choice.negativeSlope === 0) return `${p}.he_normal()`;
@@ -273,6 +327,10 @@ export class FlaxFixBuilder implements FixBuilder {
 
   describeInitializer(choice: InitChoice): string {
     return this.spell(choice) ?? (choice.family === 'framework_default' ? 'lecun_normal()' : `${choice.family}()`);
+  }
+
+  semanticsOf(choice: InitChoice): InitSemantics | undefined {
+    return this.context.layout ? layoutSemantics(choice, this.context.layout) : undefined;
   }
 
   setInitializer(choice: InitChoice): readonly TextEdit[] | undefined {

@@ -901,6 +901,7 @@ export class Interpreter {
           tensor: trace.layer(x, {
             op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
+            ...(g.transposed ? { transposed: g.transposed } : {}),
             activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
           }, g.outShape),
         };

@@ -5,7 +5,7 @@
  * module classes. Weight layers keep mutable init state: `nn.init.*_` calls and
  * `apply(fn)` set it after construction, in program order.
  */
-import type { ActivationUse, Fans, Framework, InitUse, NormOp, WeightLayerKind, FixBuilder } from '../../ir';
+import type { ActivationUse, Fans, Framework, InitUse, NormOp, TransposedConv, WeightLayerKind, FixBuilder } from '../../ir';
 import type { Span } from '../../text';
 import type { TorchFixBuilder } from './fixBuilder';
 import type { Node } from './syntax';
@@ -18,6 +18,8 @@ export interface Geometry {
   readonly strideProduct: number;
   /** Output shape without the batch axis (NaN for unknown sizes); undefined when nothing is known. */
   readonly outShape: readonly number[] | undefined;
+  /** Transposed convolutions only (ir.ts TransposedConv). */
+  readonly transposed?: TransposedConv;
 }
 
 export interface WeightModule {
@@ -62,7 +64,7 @@ export type ModuleValue =
       /** Keras: the shape a leading `keras.Input(shape=...)` declares. */
       readonly inputShape?: readonly number[] }
   | { readonly kind: 'list'; readonly items: readonly ModuleValue[]; readonly className: string; readonly record: RecordValue }
-  /** A module the analysis cannot see into (another file, a ConvTranspose, attention). */
+  /** A module the analysis cannot see into (another file, a SeparableConv, attention). */
   | { readonly kind: 'opaque'; readonly className: string; readonly record: RecordValue };
 
 /**

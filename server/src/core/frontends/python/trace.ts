@@ -63,7 +63,9 @@ export class Trace {
       activation: draft.activation, consumer: draft.activation, normalizedBeforeActivation: false, init: draft.init,
       biasVariance: draft.biasVariance, isLastInBranch: false, repeatInstance: draft.repeatInstance + instance, fixes: draft.fixes,
     };
+    // Optional fields, copied when present (LayerFields below fails to compile when the IR grows one).
     if (draft.conv) layer.conv = draft.conv;
+    if (draft.transposed) layer.transposed = draft.transposed;
     this.layers.push(layer);
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);
@@ -167,6 +169,13 @@ export class Trace {
     }
   }
 }
+
+/** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
+type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
+  | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
+  | 'fixes' | 'conv' | 'transposed';
+const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
+void everyLayerFieldWritten;
 
 function push(chain: Chain | undefined, op: Op): Chain {
   return { op, parent: chain, depth: (chain?.depth ?? 0) + 1 };
