@@ -57,11 +57,8 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
 
 /** `x.view(n, -1)`, `x.flatten(1)`, `x.relu()`, `x.mean(...)`: a method called on a traced tensor. */
 export function tensorMethod(method: string, objectNode: Node, call: CallParts, x: Tensor, trace: Trace, scope: Scope): Tensor {
-  if (method === 'view' || method === 'reshape' || method === 'flatten') {
-    const args = call.positional.map((p) => evaluate(p, scope));
-    const flattening = method === 'flatten' || args.some((a) => a === -1) || call.positional.some((p) => /size\(0\)|shape\[0\]/.test(p.text));
-    return flattening ? trace.flatten(x, spanOf(call.node)) : trace.passThrough(x, undefined);
-  }
+  if (method === 'flatten') return trace.flatten(x, spanOf(call.node));
+  if (method === 'view' || method === 'reshape') return reshaped(x, call, trace, scope);
   const activation = readActivationCall({ ...call, positional: [objectNode, ...call.positional] }, `torch.${method.replace(/_$/, '')}`, scope);
   if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
     return trace.activation(x, activation, spanOf(call.node));
@@ -70,4 +67,30 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
     return trace.passThrough(x, method === 'mean' || method === 'sum' ? undefined : x.shape);
   }
   return trace.opaque(x);
+}
+
+/**
+ * `x.view(x.size(0), -1)`, `x.reshape((B, 8, 8, 16))`, `x.view(-1, 784)`: the first
+ * dimension is the batch; the others give the new shape (one -1 inferred from the input's
+ * size). One dimension left is a flatten; several (an "unflatten" before a conv) give that
+ * shape; anything not constant leaves the shape unknown, so later widths are not guessed.
+ */
+function reshaped(x: Tensor, call: CallParts, trace: Trace, scope: Scope): Tensor {
+  const only = call.positional.length === 1 ? call.positional[0]! : undefined;
+  const dims = only && (only.type === 'tuple' || only.type === 'list') ? only.namedChildren.filter((c) => c.type !== 'comment') : call.positional;
+  const span = spanOf(call.node);
+  if (dims.length < 2) return trace.passThrough(x, undefined);
+  const rest = dims.slice(1).map((d) => evaluate(d, scope));
+  const known = rest.every((d) => isNumber(d) && Number.isInteger(d) && (d >= 1 || d === -1)) && rest.filter((d) => d === -1).length <= 1;
+  let shape: number[] | undefined = known ? (rest as number[]) : undefined;
+  if (shape?.includes(-1)) {
+    const total = x.shape?.reduce((a, b) => a * b, 1);
+    const others = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    shape = total !== undefined && Number.isFinite(total) && total % others === 0 ? shape.map((d) => (d === -1 ? total / others : d)) : undefined;
+  }
+  if (rest.length === 1) {
+    const flat = trace.flatten(x, span);
+    return shape ? { ...flat, shape } : flat;
+  }
+  return trace.passThrough(x, shape);
 }
