@@ -221,21 +221,36 @@ c.apply(init_any)
       assert.match(labels[2]!, /orthogonal/);
     });
 
-    it('SeparableConv stays opaque: no weight layer, the layer before it feeds an unknown consumer', () => {
+    it('SeparableConv is two kernels: depthwise (on kernel_size, linear consumer) then pointwise (the activation), linked through a normalisation', () => {
       const text = `
 from tensorflow import keras
 from tensorflow.keras import layers
 model = keras.Sequential([
     keras.Input(shape=(16, 16, 32)),
     layers.Conv2D(32, 3),
-    layers.SeparableConv2D(64, 3, activation="relu"),
+    layers.SeparableConv2D(64, 3, activation="relu", depth_multiplier=2),
+    layers.SeparableConv2D(64, 3),
+    layers.BatchNormalization(),
+    layers.ReLU(),
     layers.Flatten(),
     layers.Dense(10),
 ])
 `;
       const network = only(analyzePython(text).networks);
-      assert.deepEqual(network.layers.map((l) => text.slice(l.kindSpan.start, l.kindSpan.end)), ['layers.Conv2D', 'layers.Dense']);
-      assert.equal(consumerOf(network.layers[0]!), 'unknown');
+      assert.deepEqual(network.layers.map((l) => text.slice(l.kindSpan.start, l.kindSpan.end)), ['layers.Conv2D', '3', 'layers.SeparableConv2D', '3', 'layers.SeparableConv2D', 'layers.Dense']);
+      const [conv, depthwise, pointwise, depthwise2, pointwise2] = network.layers;
+      assert.equal(consumerOf(conv!), 'linear');
+      // Depthwise: true fans ∏k and ∏k·m; Keras counts fan_in ∏k·in (keras#11773).
+      assert.deepEqual(depthwise!.fans, { fanIn: 9, fanOut: 18 });
+      assert.deepEqual(depthwise!.frameworkFans, { fanIn: 9 * 32, fanOut: 18 });
+      assert.equal(consumerOf(depthwise!), 'linear');
+      // Pointwise 1×1: in·m → filters, and the layer's activation.
+      assert.deepEqual(pointwise!.fans, { fanIn: 64, fanOut: 64 });
+      assert.equal(consumerOf(pointwise!), 'relu');
+      // A BatchNormalization after the second layer normalises both of its kernels.
+      assert.equal(pointwise2!.normalizedBeforeActivation, true);
+      assert.equal(depthwise2!.normalizedBeforeActivation, true);
+      assert.equal(depthwise!.normalizedBeforeActivation, false);
     });
   });
 

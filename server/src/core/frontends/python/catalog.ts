@@ -282,6 +282,8 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   if (transposed) return kerasTransposed(canonical, call, ctx, Number(transposed[1]));
   const depthwise = /^DepthwiseConv([12])D$/.exec(name);
   if (depthwise) return kerasDepthwise(canonical, call, ctx, Number(depthwise[1]));
+  const separable = /^SeparableConv(?:olution)?([12])D$/.exec(name);
+  if (separable) return kerasSeparable(canonical, call, ctx, Number(separable[1]));
   if (name === 'Embedding') {
     const num = evaluateCount(argument(call, 0, 'input_dim'), scope);
     const dim = evaluateCount(argument(call, 1, 'output_dim'), scope);
@@ -386,15 +388,28 @@ function kerasDepthwise(canonical: string, call: CallParts, ctx: CatalogContext,
   }, 6, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN } });
 }
 
+/** How one kernel of a Keras layer is read when it is not the layer's only one (SeparableConv). */
+interface KernelPart {
+  /** The kernel's layer span (distinct per kernel: repeats and findings are keyed by it). */
+  readonly node: Node;
+  /** Where findings about its default initializer are placed. */
+  readonly kindNode: Node;
+  /** The layer's `activation=` follows the last kernel only; bias too. */
+  readonly last: boolean;
+  /** A later kernel is fed directly by the one before (trace.ts links them). */
+  readonly fusedWithPrevious: boolean;
+}
+
 function kerasWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind,
   geometry: (input: readonly number[] | undefined) => Geometry, activationIndex: number,
-  options?: { readonly initKeyword: string; readonly layout: KernelLayout },
+  options?: { readonly initKeyword: string; readonly layout?: KernelLayout; readonly part?: KernelPart },
 ): WeightModule {
   const { scope, imports } = ctx;
+  const part = options?.part;
   const initKeyword = options?.initKeyword ?? (kind === 'embedding' ? 'embeddings_initializer' : 'kernel_initializer');
   const initNode = call.keywords.get(initKeyword)?.value;
-  const activationNode = kind === 'embedding' ? undefined : argument(call, activationIndex, 'activation');
+  const activationNode = kind === 'embedding' || (part && !part.last) ? undefined : argument(call, activationIndex, 'activation');
   let activation: ActivationUse | 'unknown' = { name: 'linear', explicit: false };
   if (activationNode) {
     activation = readActivationValue(activationNode, scope, imports, 'keras');
@@ -412,20 +427,61 @@ function kerasWeight(
   const useBias = call.keywords.get('use_bias');
   const biasInit = call.keywords.get('bias_initializer')?.value;
   let biasVariance = 0;
-  if (biasInit && constantOf(useBias?.value, scope) !== false) {
+  if (biasInit && constantOf(useBias?.value, scope) !== false && (!part || part.last)) {
     const read = readInitializerValue(biasInit, scope, imports, 'keras');
     if (read.semantics?.kind === 'constant') biasVariance = read.semantics.value ** 2;
   }
   const objectStyle = initNode ? initNode.type !== 'string' : ctx.kerasObjectStyle;
   const fixes = new KerasFixBuilder({
     init: keywordSite(initNode, call.args), activation: keywordSite(activationNode, call.args), initKeyword,
-    quote: ctx.quote, objectStyle, prefix: kerasInitializerPrefix(imports), ...(options ? { layout: options.layout } : {}),
+    quote: ctx.quote, objectStyle, prefix: kerasInitializerPrefix(imports), ...(options?.layout ? { layout: options.layout } : {}),
   });
   const declared = kerasDeclaredInput(call, scope);
   return {
-    kind: 'weight', framework: 'keras', layerKind: kind, className: canonical, call: call.node, kindSpan: spanOf(call.callee),
-    geometry: (input) => geometry(input ?? declared), activation, init, biasVariance, fixes, record: classRecord(canonical),
+    kind: 'weight', framework: 'keras', layerKind: kind, className: canonical, call: part?.node ?? call.node,
+    kindSpan: spanOf(part?.kindNode ?? call.callee), geometry: (input) => geometry(input ?? declared), activation, init, biasVariance,
+    fixes, record: classRecord(canonical), ...(part?.fusedWithPrevious ? { fusedWithPrevious: true } : {}),
   };
+}
+
+/**
+ * SeparableConv1D/2D(filters, kernel_size, strides=1, padding="valid", data_format=None,
+ * dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+ * depthwise_initializer, pointwise_initializer, ...): a depthwise conv (fans as
+ * DepthwiseConv's, Keras' fan_in `in` times too large) feeding a 1×1 pointwise conv
+ * (in·depth_multiplier → filters) with nothing in between; `activation=` and the bias follow
+ * the pointwise kernel. Two weight layers: the depthwise one shown on `kernel_size`, the
+ * pointwise one on the call, as any layer.
+ */
+function kerasSeparable(canonical: string, call: CallParts, ctx: CatalogContext, rank: number): ModuleValue | undefined {
+  const { scope } = ctx;
+  const filtersNode = argument(call, 0, 'filters');
+  const kernelNode = argument(call, 1, 'kernel_size');
+  if (!filtersNode || !kernelNode) return undefined;
+  const filters = evaluateCount(filtersNode, scope);
+  const kernel = evaluateSizes(kernelNode, scope, rank, undefined);
+  const strides = evaluateSizes(argument(call, 2, 'strides'), scope, rank, 1);
+  const paddingNode = argument(call, 3, 'padding');
+  const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
+  const multiplierNode = argument(call, 6, 'depth_multiplier');
+  const multiplier = multiplierNode ? evaluateCount(multiplierNode, scope) : 1;
+  const known = kernel && strides && multiplier && typeof padding === 'string' && channelsLast(call, scope);
+  const dilated = !undilated(argument(call, 5, 'dilation_rate'), scope, rank);
+  const depthwise = kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
+    const channels = input?.[input.length - 1];
+    if (!known || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, undefined);
+    const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), channels * multiplier);
+    const spatial = dilated ? outShape.map((n, i) => (i < rank ? NaN : n)) : outShape;
+    return convGeometry(kerasDepthwiseFans(channels, multiplier, kernel, strides), spatial);
+  }, 7, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN }, part: { node: kernelNode, kindNode: kernelNode, last: false, fusedWithPrevious: false } });
+  // The pointwise kernel (1…, in·m, filters): fans in·m and filters, as Keras counts them too.
+  const pointwise = kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
+    const channels = input?.[input.length - 1];
+    if (!filters || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, input ? [...input.slice(0, -1), filters ?? NaN] : undefined);
+    const fans = { fanIn: channels, fanOut: filters };
+    return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: [...input!.slice(0, -1), filters] };
+  }, 7, { initKeyword: 'pointwise_initializer', part: { node: call.node, kindNode: call.callee, last: true, fusedWithPrevious: true } });
+  return { kind: 'sequence', fused: true, items: [depthwise, pointwise], className: canonical, record: classRecord(canonical) };
 }
 
 /** `input_shape=(784,)` / `input_dim=784` on a Sequential's first layer. */

@@ -903,7 +903,7 @@ export class Interpreter {
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
             ...(g.transposed ? { transposed: g.transposed } : {}),
             activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
-          }, g.outShape),
+          }, g.outShape, module.fusedWithPrevious === true),
         };
       }
       case 'activation':

@@ -36,6 +36,8 @@ export interface WeightModule {
   biasVariance: number;
   readonly fixes: FixBuilder;
   readonly torchFixes?: TorchFixBuilder;
+  /** The second kernel of one framework layer, fed directly by the first (SeparableConv's pointwise). */
+  readonly fusedWithPrevious?: boolean;
   /** Attributes init code may read (`m.out_channels`, `m.kernel_size`, `m.__class__.__name__`). */
   readonly record: RecordValue;
 }
@@ -62,9 +64,11 @@ export type ModuleValue =
   | { readonly kind: 'pass'; readonly reshape: (shape: readonly number[] | undefined) => readonly number[] | undefined; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'sequence'; readonly items: readonly ModuleValue[]; readonly className: string; readonly record: RecordValue;
       /** Keras: the shape a leading `keras.Input(shape=...)` declares. */
-      readonly inputShape?: readonly number[] }
+      readonly inputShape?: readonly number[];
+      /** One framework layer made of several kernels (SeparableConv): a layer, not a model. */
+      readonly fused?: boolean }
   | { readonly kind: 'list'; readonly items: readonly ModuleValue[]; readonly className: string; readonly record: RecordValue }
-  /** A module the analysis cannot see into (another file, a SeparableConv, attention). */
+  /** A module the analysis cannot see into (another file, attention, a recurrent layer). */
   | { readonly kind: 'opaque'; readonly className: string; readonly record: RecordValue };
 
 /**

@@ -342,7 +342,7 @@ function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): v
   for (const [name, value] of frame.env) {
     if (value?.t !== 'module' || name.includes('.')) continue;
     const module = value.module;
-    if (module.kind !== 'sequence' && module.kind !== 'instance' && !(module.kind === 'opaque' && module.className.endsWith('Model'))) continue;
+    if ((module.kind !== 'sequence' || module.fused) && module.kind !== 'instance' && !(module.kind === 'opaque' && module.className.endsWith('Model'))) continue;
     const statement = assignments.get(name);
     const left = statement?.namedChild(0)?.childForFieldName('left');
     const span = statement ? spanOf(statement) : { start: 0, end: 0 };

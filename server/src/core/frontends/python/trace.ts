@@ -26,6 +26,12 @@ interface Chain {
 interface Pending {
   readonly layer: MutableWeightLayer;
   readonly normalized: boolean;
+  /**
+   * Layers that feed this one with nothing in between, inside one framework layer (a
+   * SeparableConv's depthwise kernel before its pointwise one): a normalisation after this
+   * layer normalises them too.
+   */
+  readonly linked?: readonly MutableWeightLayer[];
 }
 
 /** What the analysis knows about one tensor value of the model code. */
@@ -52,8 +58,10 @@ export class Trace {
     return { chain: undefined, pending: [], shape, broken: false, sources: [] };
   }
 
-  layer(input: Tensor, draft: LayerDraft, outShape: readonly number[] | undefined): Tensor {
+  /** `fused`: the layer is the second kernel of one framework layer, fed directly by the first. */
+  layer(input: Tensor, draft: LayerDraft, outShape: readonly number[] | undefined, fused = false): Tensor {
     this.resolve(input.pending, LINEAR);
+    const linked = fused ? input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]) : undefined;
     const instance = this.callCounts.get(draft.span.start) ?? 0;
     this.callCounts.set(draft.span.start, instance + 1);
     // Every field written out (not spread): one object shape for all layers, and no copy of a copy.
@@ -71,7 +79,7 @@ export class Trace {
     if (!fusedNonlinear) this.unconsumed.add(layer);
     return {
       chain: push(input.chain, layer),
-      pending: fusedNonlinear ? [] : [{ layer, normalized: false }],
+      pending: fusedNonlinear ? [] : [linked ? { layer, normalized: false, linked } : { layer, normalized: false }],
       shape: outShape,
       broken: input.broken,
       sources: [layer],
@@ -88,7 +96,7 @@ export class Trace {
     return {
       ...input,
       chain: push(input.chain, { op: 'norm', kind, span }),
-      pending: input.pending.map((p) => ({ layer: p.layer, normalized: true })),
+      pending: input.pending.map((p) => ({ ...p, normalized: true })),
     };
   }
 
@@ -149,7 +157,7 @@ export class Trace {
   finish(outputs: readonly Tensor[], meta: Pick<Network, 'name' | 'span' | 'nameSpan' | 'framework' | 'inputShape' | 'pretrained'>): Network {
     for (const t of outputs) {
       for (const layer of t.sources) layer.isLastInBranch = true;
-      for (const p of t.pending) if (p.normalized) p.layer.normalizedBeforeActivation = true;
+      for (const p of t.pending) if (p.normalized) markNormalized(p);
     }
     for (const layer of this.unconsumed) layer.isLastInBranch = true;
     const output = outputs.length === 1 ? outputs[0] : undefined;
@@ -165,9 +173,15 @@ export class Trace {
     for (const p of pending) {
       this.unconsumed.delete(p.layer);
       p.layer.consumer = consumer;
-      if (p.normalized) p.layer.normalizedBeforeActivation = true;
+      if (p.normalized) markNormalized(p);
     }
   }
+}
+
+/** A normalisation follows the pending layer (and the kernels fused before it) before any activation. */
+function markNormalized(p: Pending): void {
+  p.layer.normalizedBeforeActivation = true;
+  for (const layer of p.linked ?? []) layer.normalizedBeforeActivation = true;
 }
 
 /** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
