@@ -46,11 +46,16 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     const op: DropoutOp = { op: 'dropout', rate: p, alpha: last === 'alpha_dropout', span: spanOf(call.node), kindSpan: spanOf(call.callee) };
     return { t: 'tensor', tensor: trace.dropout(x, op) };
   }
+  if (canonical === 'torch.reshape' || canonical === 'jax.numpy.reshape') {
+    // torch.reshape(x, (B, -1)), jnp.reshape(x, (B, 8, 8, 16)): read as the method form.
+    const shapeNode = call.positional[1] ?? call.keywords.get('shape')?.value ?? call.keywords.get('newshape')?.value;
+    return { t: 'tensor', tensor: shapeNode ? reshaped(x, [shapeNode], call, trace, scope) : trace.passThrough(x, undefined) };
+  }
   if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
     return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : 'layernorm', spanOf(call.node)) };
   }
-  if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|reshape|transpose|permute)|jax\.numpy\.(mean|reshape)|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
-    return { t: 'tensor', tensor: trace.passThrough(x, canonical.endsWith('reshape') ? undefined : x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };
+  if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|transpose|permute)|jax\.numpy\.mean|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
+    return { t: 'tensor', tensor: trace.passThrough(x, x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };
   }
   return 'not-handled';
 }
@@ -58,7 +63,7 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
 /** `x.view(n, -1)`, `x.flatten(1)`, `x.relu()`, `x.mean(...)`: a method called on a traced tensor. */
 export function tensorMethod(method: string, objectNode: Node, call: CallParts, x: Tensor, trace: Trace, scope: Scope): Tensor {
   if (method === 'flatten') return trace.flatten(x, spanOf(call.node));
-  if (method === 'view' || method === 'reshape') return reshaped(x, call, trace, scope);
+  if (method === 'view' || method === 'reshape') return reshaped(x, call.positional, call, trace, scope);
   const activation = readActivationCall({ ...call, positional: [objectNode, ...call.positional] }, `torch.${method.replace(/_$/, '')}`, scope);
   if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
     return trace.activation(x, activation, spanOf(call.node));
@@ -70,14 +75,15 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
 }
 
 /**
- * `x.view(x.size(0), -1)`, `x.reshape((B, 8, 8, 16))`, `x.view(-1, 784)`: the first
+ * `x.view(x.size(0), -1)`, `x.reshape((B, 8, 8, 16))`, `x.view(-1, 784)`, `torch.reshape(x,
+ * (B, -1))`: the first
  * dimension is the batch; the others give the new shape (one -1 inferred from the input's
  * size). One dimension left is a flatten; several (an "unflatten" before a conv) give that
  * shape; anything not constant leaves the shape unknown, so later widths are not guessed.
  */
-function reshaped(x: Tensor, call: CallParts, trace: Trace, scope: Scope): Tensor {
-  const only = call.positional.length === 1 ? call.positional[0]! : undefined;
-  const dims = only && (only.type === 'tuple' || only.type === 'list') ? only.namedChildren.filter((c) => c.type !== 'comment') : call.positional;
+function reshaped(x: Tensor, shapeArgs: readonly Node[], call: CallParts, trace: Trace, scope: Scope): Tensor {
+  const only = shapeArgs.length === 1 ? shapeArgs[0]! : undefined;
+  const dims = only && (only.type === 'tuple' || only.type === 'list') ? only.namedChildren.filter((c) => c.type !== 'comment') : shapeArgs;
   const span = spanOf(call.node);
   if (dims.length < 2) return trace.passThrough(x, undefined);
   const rest = dims.slice(1).map((d) => evaluate(d, scope));
