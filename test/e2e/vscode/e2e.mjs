@@ -104,6 +104,17 @@ async function openFile(name, expectedText) {
   return opened;
 }
 
+/** Picks an entry of the open code-action menu. */
+async function chooseAction(title) {
+  // Keyboard, not a click: VS Code 1.100's pointer block swallows clicks (RECIPE.md pitfall 10).
+  await until('the quick fix to be focused', async () => {
+    const focused = await page.locator('.action-widget .monaco-list-row.focused').first().innerText().catch(() => '');
+    if (!focused.includes(title)) await page.keyboard.press('ArrowDown');
+    return focused;
+  }, (focused) => focused.includes(title));
+  await page.keyboard.press('Enter');
+}
+
 async function goTo(line, column) {
   await page.keyboard.press('Control+G');
   await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
@@ -172,13 +183,7 @@ try {
     const menu = await page.locator('.action-widget').first().innerText();
     if (!menu.includes('Show docs for IW101')) throw new Error(`quick fix menu lacks the docs action: ${JSON.stringify(menu)}`);
     await page.screenshot({ path: `${SHOTS}/05-quickfix-menu.png` });
-    // Keyboard, not a click: VS Code 1.100's pointer block swallows clicks (RECIPE.md pitfall 10).
-    await until('the quick fix to be focused', async () => {
-      const focused = await page.locator('.action-widget .monaco-list-row.focused').first().innerText().catch(() => '');
-      if (!focused.includes(title)) await page.keyboard.press('ArrowDown');
-      return focused;
-    }, (focused) => focused.includes(title));
-    await page.keyboard.press('Enter');
+    await chooseAction(title);
     await editor.locator('.view-lines', { hasText: 'init=he_normal' }).waitFor({ timeout: 15_000 });
     await page.keyboard.press('Control+S');
     const disk = await until('the fix on disk', () => readDisk(CNN), (text) => text.includes('init=he_normal'));
@@ -268,12 +273,7 @@ try {
     await page.keyboard.press('Control+.');
     const title = 'Use kaiming_normal_(nonlinearity="relu")';
     await page.locator('.action-widget', { hasText: title }).first().waitFor({ timeout: 15_000 });
-    await until('the quick fix to be focused', async () => {
-      const focused = await page.locator('.action-widget .monaco-list-row.focused').first().innerText().catch(() => '');
-      if (!focused.includes(title)) await page.keyboard.press('ArrowDown');
-      return focused;
-    }, (focused) => focused.includes(title));
-    await page.keyboard.press('Enter');
+    await chooseAction(title);
     await editor.locator('.view-lines', { hasText: 'kaiming_normal_(self.fc1.weight' }).waitFor({ timeout: 15_000 });
     await page.keyboard.press('Control+S');
     const disk = await until('the fix on disk', () => readDisk(PY), (text) => text.includes('nn.init.kaiming_normal_(self.fc1.weight, nonlinearity="relu")'));
