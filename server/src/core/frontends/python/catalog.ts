@@ -390,6 +390,8 @@ function kerasDepthwise(canonical: string, call: CallParts, ctx: CatalogContext,
 
 /** How one kernel of a Keras layer is read when it is not the layer's only one (SeparableConv). */
 interface KernelPart {
+  /** Which kernel, for messages about its default ("… glorot_uniform of the depthwise kernel"). */
+  readonly role: 'depthwise' | 'pointwise';
   /** The kernel's layer span (distinct per kernel: repeats and findings are keyed by it). */
   readonly node: Node;
   /** Where findings about its default initializer are placed. */
@@ -417,6 +419,7 @@ function kerasWeight(
   }
   if (call.spread) activation = 'unknown';
   let init = defaultInit('keras', kind);
+  if (part) init = { ...init, label: `${init.label} of the ${part.role} kernel` };
   if (initNode) {
     ctx.names.check(initNode, 'initializer');
     const read = readInitializerValue(initNode, scope, imports, 'keras');
@@ -473,14 +476,14 @@ function kerasSeparable(canonical: string, call: CallParts, ctx: CatalogContext,
     const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), channels * multiplier);
     const spatial = dilated ? outShape.map((n, i) => (i < rank ? NaN : n)) : outShape;
     return convGeometry(kerasDepthwiseFans(channels, multiplier, kernel, strides), spatial);
-  }, 7, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN }, part: { node: kernelNode, kindNode: kernelNode, last: false, fusedWithPrevious: false } });
+  }, 7, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN }, part: { role: 'depthwise', node: kernelNode, kindNode: kernelNode, last: false, fusedWithPrevious: false } });
   // The pointwise kernel (1…, in·m, filters): fans in·m and filters, as Keras counts them too.
   const pointwise = kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
     const channels = input?.[input.length - 1];
     if (!filters || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, input ? [...input.slice(0, -1), filters ?? NaN] : undefined);
     const fans = { fanIn: channels, fanOut: filters };
     return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: [...input!.slice(0, -1), filters] };
-  }, 7, { initKeyword: 'pointwise_initializer', part: { node: call.node, kindNode: call.callee, last: true, fusedWithPrevious: true } });
+  }, 7, { initKeyword: 'pointwise_initializer', part: { role: 'pointwise', node: call.node, kindNode: call.callee, last: true, fusedWithPrevious: true } });
   return { kind: 'sequence', fused: true, items: [depthwise, pointwise], className: canonical, record: classRecord(canonical) };
 }
 
