@@ -370,22 +370,37 @@ function kerasTransposed(canonical: string, call: CallParts, ctx: CatalogContext
  * Keras' `in`-times-too-large fan_in (convFans.ts).
  */
 function kerasDepthwise(canonical: string, call: CallParts, ctx: CatalogContext, rank: number): WeightModule {
+  return depthwiseKernel(canonical, call, ctx, rank, { kernel: 0, strides: 1, padding: 2, multiplier: 3, dilation: 5, activation: 6 });
+}
+
+/** Positions of a depthwise kernel's arguments in its layer's signature. */
+interface DepthwisePositions {
+  readonly kernel: number;
+  readonly strides: number;
+  readonly padding: number;
+  readonly multiplier: number;
+  readonly dilation: number;
+  readonly activation: number;
+}
+
+/** A Keras depthwise kernel (DepthwiseConv, or the first kernel of a SeparableConv: `part`). */
+function depthwiseKernel(canonical: string, call: CallParts, ctx: CatalogContext, rank: number, at: DepthwisePositions, part?: KernelPart): WeightModule {
   const { scope } = ctx;
-  const kernel = evaluateSizes(argument(call, 0, 'kernel_size'), scope, rank, undefined);
-  const strides = evaluateSizes(argument(call, 1, 'strides'), scope, rank, 1);
-  const paddingNode = argument(call, 2, 'padding');
+  const kernel = evaluateSizes(argument(call, at.kernel, 'kernel_size'), scope, rank, undefined);
+  const strides = evaluateSizes(argument(call, at.strides, 'strides'), scope, rank, 1);
+  const paddingNode = argument(call, at.padding, 'padding');
   const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
-  const multiplierNode = argument(call, 3, 'depth_multiplier');
+  const multiplierNode = argument(call, at.multiplier, 'depth_multiplier');
   const multiplier = multiplierNode ? evaluateCount(multiplierNode, scope) : 1;
   const known = kernel && strides && multiplier && typeof padding === 'string' && channelsLast(call, scope);
-  const dilated = !undilated(argument(call, 5, 'dilation_rate'), scope, rank);
+  const dilated = !undilated(argument(call, at.dilation, 'dilation_rate'), scope, rank);
   return kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
     const channels = input?.[input.length - 1];
     if (!known || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, undefined);
     const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), channels * multiplier);
     const spatial = dilated ? outShape.map((n, i) => (i < rank ? NaN : n)) : outShape;
     return convGeometry(kerasDepthwiseFans(channels, multiplier, kernel, strides), spatial);
-  }, 6, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN } });
+  }, at.activation, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN }, ...(part ? { part } : {}) });
 }
 
 /** How one kernel of a Keras layer is read when it is not the layer's only one (SeparableConv). */
@@ -462,21 +477,8 @@ function kerasSeparable(canonical: string, call: CallParts, ctx: CatalogContext,
   const kernelNode = argument(call, 1, 'kernel_size');
   if (!filtersNode || !kernelNode) return undefined;
   const filters = evaluateCount(filtersNode, scope);
-  const kernel = evaluateSizes(kernelNode, scope, rank, undefined);
-  const strides = evaluateSizes(argument(call, 2, 'strides'), scope, rank, 1);
-  const paddingNode = argument(call, 3, 'padding');
-  const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
-  const multiplierNode = argument(call, 6, 'depth_multiplier');
-  const multiplier = multiplierNode ? evaluateCount(multiplierNode, scope) : 1;
-  const known = kernel && strides && multiplier && typeof padding === 'string' && channelsLast(call, scope);
-  const dilated = !undilated(argument(call, 5, 'dilation_rate'), scope, rank);
-  const depthwise = kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
-    const channels = input?.[input.length - 1];
-    if (!known || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, undefined);
-    const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), channels * multiplier);
-    const spatial = dilated ? outShape.map((n, i) => (i < rank ? NaN : n)) : outShape;
-    return convGeometry(kerasDepthwiseFans(channels, multiplier, kernel, strides), spatial);
-  }, 7, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN }, part: { role: 'depthwise', node: kernelNode, kindNode: kernelNode, last: false, fusedWithPrevious: false } });
+  const depthwise = depthwiseKernel(canonical, call, ctx, rank, { kernel: 1, strides: 2, padding: 3, multiplier: 6, dilation: 5, activation: 7 },
+    { role: 'depthwise', node: kernelNode, kindNode: kernelNode, last: false, fusedWithPrevious: false });
   // The pointwise kernel (1…, in·m, filters): fans in·m and filters, as Keras counts them too.
   const pointwise = kerasWeight(canonical, call, ctx, convKind(rank), (input) => {
     const channels = input?.[input.length - 1];
