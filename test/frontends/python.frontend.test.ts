@@ -298,6 +298,97 @@ class Net(nn.Module):
     assert.deepEqual(codes(result), []);
   });
 
+  it('takes building blocks for parts, not models, and helpers returning one layer for no model', () => {
+    const { networks } = analyzePython(`
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    """Used by Net below; a docstring naming Net does not make Net a part."""
+    def __init__(self, planes=64):
+        super().__init__()
+        self.conv = nn.Conv2d(planes, planes, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x))
+
+class Net(nn.Module):
+    def __init__(self, block, depth=2):
+        super().__init__()
+        self.blocks = nn.Sequential(*[block() for _ in range(depth)])
+
+    def forward(self, x):
+        return self.blocks(x)
+
+class Head(nn.Module):
+    def __init__(self, use_aux=True):
+        super().__init__()
+        if some_flag():
+            self.aux = Aux()
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.fc(x)
+
+class Aux(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 64)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+
+def conv3x3(planes):
+    return nn.Conv2d(planes, planes, 3, padding=1)
+
+def net():
+    return Net(Block)
+`);
+    // Block is passed as a value, Aux built in a branch InitWise cannot decide: neither runs alone.
+    assert.deepEqual(networks.map((n) => n.name).sort(), ['Head', 'net']);
+  });
+
+  it('reads the None-default idiom: `if x is None: x = value` on a parameter', () => {
+    const { networks } = analyzePython(`
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, norm_layer=None, width=None, init_weights=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm1d
+        if width is None:
+            width = 256
+        if init_weights is None:
+            init_weights = True
+        self.fc = nn.Linear(784, width)
+        self.norm = norm_layer(width)
+        self.out = nn.Linear(width, 10)
+        if init_weights:
+            nn.init.zeros_(self.out.weight)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.norm(self.fc(x))))
+
+class Unknown(nn.Module):
+    def __init__(self, width, **kwargs):
+        super().__init__()
+        if width is None:
+            width = 256
+        self.fc = nn.Linear(784, width)
+
+    def forward(self, x):
+        return torch.relu(self.fc(x))
+`);
+    const [fc, out] = networks.find((n) => n.name === 'Net')!.layers;
+    assert.deepEqual(fc!.fans, { fanIn: 784, fanOut: 256 });
+    assert.equal(consumerOf(fc!), 'relu');
+    assert.equal(out!.init.label, 'zeros_()');
+    // A parameter without a known value keeps the assignment's usual meaning: unknown.
+    assert.equal(networks.find((n) => n.name === 'Unknown')!.layers[0]!.fans, undefined);
+  });
+
   it('reports IW001 only when a syntax error leaves no model readable', () => {
     const text = 'import torch.nn as nn\n)))] net = [[[ nn.Linear(\n';
     const broken = analyzePython(text);

@@ -12,6 +12,7 @@ import { type CatalogContext, frameworkModule, shapeValue } from './catalog';
 import type { Imports } from './imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
+import { opaqued, UncertainCode } from './uncertainCode';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from './siteCounts';
 import { UnknownNames } from './unknownNames';
@@ -79,7 +80,9 @@ export class Interpreter {
   /** How many layers each constructor and init call site affects, over the whole file. */
   readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
-  private readonly inits = new InitCalls(this);
+  readonly inits = new InitCalls(this);
+  /** Branches and loops the interpreter cannot decide (uncertainCode.ts). */
+  private readonly uncertain = new UncertainCode(this);
 
   constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
     this.kerasObjectStyle = /kernel_initializer\s*=\s*[A-Za-z_]/.test(source);
@@ -194,7 +197,7 @@ export class Interpreter {
       const r = this.expression(right, frame);
       const targets = left.namedChildren;
       const items = r?.t === 'list' && r.items.length === targets.length ? r.items : undefined;
-      targets.forEach((target, i) => this.store(target, items?.[i] ?? this.opaqued(undefined, frame), statement, frame));
+      targets.forEach((target, i) => this.store(target, items?.[i] ?? opaqued(undefined, frame), statement, frame));
       return;
     }
     this.store(left, this.expression(right, frame), statement, frame);
@@ -251,7 +254,7 @@ export class Interpreter {
       return;
     }
     if ((op === '*=' || op === '/=') && a?.t === 'tensor') return;
-    frame.env.set(name, this.opaqued(a, frame));
+    frame.env.set(name, opaqued(a, frame));
   }
 
   private forLoop(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
@@ -341,6 +344,8 @@ export class Interpreter {
   }
 
   private ifStatement(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
+    // `if norm_layer is None: norm_layer = nn.BatchNorm2d`, decided when the body was bound (values.ts).
+    if (frame.scope.isSettled(node)) return;
     const condition = node.childForFieldName('condition');
     const consequence = node.childForFieldName('consequence');
     const truth = condition ? this.truth(condition, frame) : undefined;
@@ -377,42 +382,9 @@ export class Interpreter {
     return conditionValue(node, frame, this);
   }
 
-  /**
-   * Code whose effect is uncertain (an unknown branch or loop): every name it assigns
-   * becomes opaque, and layers it would initialise get an unknown initializer.
-   */
+  /** Code that may or may not run (an unknown branch or loop): uncertainCode.ts. */
   private taint(node: Node, frame: Frame): void {
-    for (const assignment of [...node.descendantsOfType('assignment'), ...node.descendantsOfType('augmented_assignment')]) {
-      const left = assignment.childForFieldName('left');
-      const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
-      for (const target of targets) {
-        const name = dottedName(target);
-        if (name === undefined) continue;
-        frame.env.set(name, this.opaqued(frame.lookup(name), frame));
-        if (name.startsWith('self.') && frame.self) frame.self.attributes.set(name.slice(5), { kind: 'opaque', className: 'unknown', record: classRecord('unknown') });
-      }
-    }
-    // Calls inside (append, init calls, layers applied to tensors) are not run; weights they might set become unknown.
-    for (const call of node.descendantsOfType('call')) {
-      const parts = callParts(call);
-      if (!parts) continue;
-      const first = parts.positional[0];
-      const callee = dottedName(parts.callee);
-      if (callee !== undefined && this.imports.canonical(callee).startsWith('torch.nn.init.') && first) {
-        const target = this.inits.weightTarget(first, frame);
-        for (const m of target) m.init = { semantics: undefined, label: 'set under a condition InitWise cannot decide', explicit: true, acceptedDefault: false, span: spanOf(call) };
-      }
-      if (parts.callee.type === 'attribute' && parts.callee.childForFieldName('attribute')?.text === 'append') {
-        const owner = dottedName(parts.callee.childForFieldName('object')!);
-        if (owner !== undefined) frame.env.set(owner, undefined);
-      }
-    }
-  }
-
-  /** An unknown value that replaces `value`: a tensor's consumers become unknown. */
-  private opaqued(value: RValue, frame: Frame): RValue {
-    if (value?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: frame.trace.opaque(value.tensor) };
-    return undefined;
+    this.uncertain.taint(node, frame);
   }
 
   // ── expressions ────────────────────────────────────────────────────────
@@ -430,7 +402,7 @@ export class Interpreter {
         if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
         const fn = this.functions.get(node.text);
         if (fn) return { t: 'function', definition: fn, scope: this.moduleScope, self: undefined };
-        return undefined;
+        return this.classAlias(node.text, frame.scope);
       }
       case 'attribute':
         return this.attribute(node, frame);
@@ -556,7 +528,9 @@ export class Interpreter {
     if (!call) return undefined;
     const callee = call.callee;
     const written = dottedName(callee);
-    const canonical = written !== undefined ? this.imports.canonical(written) : undefined;
+    const canonical = written === undefined ? undefined
+      : callee.type === 'identifier' ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
+        : this.imports.canonical(written);
 
     // Method calls on lists, tensors and modules.
     if (callee.type === 'attribute') {
@@ -600,6 +574,40 @@ export class Interpreter {
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
     return undefined;
+  }
+
+  /**
+   * A parameter or local name bound to one of the file's classes, through as many names as
+   * it was passed along (torchvision's `resnet18()` → `_resnet(BasicBlock, ...)` →
+   * `ResNet(block, ...)` → `block(...)`): that class. Each name is read in the scope its
+   * binding belongs to, so a local that shadows a class is never taken for it.
+   */
+  private classAlias(name: string, scope: Scope): RValue {
+    let bound = scope.expressionOf(name);
+    for (let hops = 0; bound?.node.type === 'identifier' && hops < 8; hops++) {
+      const next = bound.scope.expressionOf(bound.node.text);
+      if (!next) {
+        const cls = this.classes.get(bound.node.text);
+        return cls ? { t: 'class', definition: cls.definition, name: cls.name } : undefined;
+      }
+      bound = next;
+    }
+    return undefined;
+  }
+
+  /**
+   * A local name or parameter bound to a framework class — `norm_layer = nn.BatchNorm2d`,
+   * `def __init__(self, norm_layer=nn.BatchNorm2d)` — called like the class (torchvision's
+   * `norm_layer(planes)`): the class's canonical name. Undefined for imported names, the
+   * file's own classes and functions, and names holding a runtime value.
+   */
+  private frameworkAlias(name: string, frame: Frame): string | undefined {
+    if (this.imports.binds(name) || this.classes.has(name) || this.functions.has(name) || frame.env.has(name)) return undefined;
+    const bound = frame.scope.expressionOf(name)?.node;
+    const target = bound && (bound.type === 'identifier' || bound.type === 'attribute') ? dottedName(bound) : undefined;
+    if (target === undefined || target === name) return undefined;
+    const canonical = this.imports.canonical(target);
+    return /^(torch|keras|flax|jax)\./.test(canonical) ? canonical : undefined;
   }
 
   /**

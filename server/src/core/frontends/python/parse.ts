@@ -13,6 +13,7 @@ import type { BackendMemo, FrontendResult, PythonSupport } from '../types';
 import { diffEdit, type PythonMemory, type UnitEntry, type UnitOutcome } from './memory';
 import { type UnitKey, UnitPlan } from './units';
 import { Relocation, RelocationFailed } from '../../relocation';
+import { componentClasses } from './components';
 import { Imports } from './imports';
 import { Frame, type RValue } from './frame';
 import { type ClassInfo, Interpreter } from './interpreter';
@@ -22,6 +23,9 @@ import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree }
 import { Trace } from './trace';
 import { bindAssignments, bindParameters, Scope } from './values';
 import type { Span } from '../../text';
+
+/** Single layers: a builder function returning one builds no model. */
+const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activation', 'norm', 'dropout', 'flatten', 'pass']);
 
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
@@ -131,10 +135,11 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     const returned: RValue[] = [];
     interp.run(body, frame, [], returned);
     collect(frame, body, candidates);
-    // A builder's returned model (`return keras.Model(inputs, outputs)`) is named after the builder.
+    // A builder's returned model (`return keras.Model(inputs, outputs)`) is named after the
+    // builder; a helper returning one layer (torchvision's `conv3x3`) builds no model.
     const name = owner?.childForFieldName('name');
     for (const value of returned) {
-      if (value?.t !== 'module' || !name || candidates.some((c) => c.module === value.module)) continue;
+      if (value?.t !== 'module' || !name || LAYER_KINDS.has(value.module.kind) || candidates.some((c) => c.module === value.module)) continue;
       candidates.push({ name: name.text, span: { start: owner!.startIndex, end: name.endIndex }, nameSpan: spanOf(name), module: value.module });
     }
     return candidates;
@@ -158,7 +163,8 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   }
 
   // Root classes nobody instantiated: analysed with their default arguments. They run users
-  // first (a class another class builds is nested, not a root) and are reported in file order.
+  // first (a class another class builds is nested, not a root; one another class or call
+  // names is a part: components.ts) and are reported in file order.
   const instantiated = new Set(units.flatMap((u) => u.outcome.instantiated));
   const classes = [...interp.classes.values()];
   const statementOf = new Map<ClassInfo, Node>();
@@ -167,8 +173,10 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     if (cls?.definition === definitionOf(statement)) statementOf.set(cls, statement);
   }
   const classUnits = new Map<ClassInfo, UnitRun>();
+  const unbuilt = classes.filter((c) => !instantiated.has(c.name) && !interp.nested.has(c.name)).map((c) => c.name);
+  const parts = componentClasses(text, root, statements, unbuilt);
   for (const cls of plan.usersFirst(classes, (c) => statementOf.get(c))) {
-    if (instantiated.has(cls.name) || interp.nested.has(cls.name)) continue;
+    if (instantiated.has(cls.name) || interp.nested.has(cls.name) || parts.has(cls.name)) continue;
     const run = (): Candidate[] => {
       const nameNode = cls.definition.childForFieldName('name')!;
       const module = interp.instantiate(cls, undefined, undefined);

@@ -125,6 +125,12 @@ export class Node {
     return found;
   }
 
+  /** The smallest named node spanning [start, end) (tree-sitter's own search: one call). */
+  namedDescendantForIndex(start: number, end: number): Node | null {
+    const raw = this.raw.namedDescendantForIndex(start, end);
+    return raw ? this.owner.wrap(raw) : null;
+  }
+
   descendantsOfType(type: string): Node[] {
     this.descendants ??= new Map();
     let found = this.descendants.get(type);

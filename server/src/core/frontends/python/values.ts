@@ -15,12 +15,16 @@ export type Value = number | string | boolean | null | readonly Value[] | Record
 
 type Binding = { readonly node: Node; readonly scope: Scope } | { readonly value: Value | undefined };
 
+/** Expressions that are never None, whatever their value (a class argument like `nn.GroupNorm` is an attribute: not certain). */
+const NEVER_NONE: ReadonlySet<string> = new Set(['lambda', 'integer', 'float', 'string', 'concatenated_string', 'true', 'false', 'list', 'tuple', 'dictionary', 'set']);
+
 /** Deep enough for real arithmetic chains, shallow enough to stop any cycle quickly. */
 const MAX_DEPTH = 40;
 
 export class Scope {
   private readonly bindings = new Map<string, Binding>();
   private readonly assignedTwice = new Set<string>();
+  private settled: Set<Node> | undefined;
 
   constructor(readonly parent: Scope | undefined) {}
 
@@ -38,6 +42,29 @@ export class Scope {
   rebind(name: string, node: Node, scope: Scope): void {
     this.assignedTwice.delete(name);
     this.bindings.set(name, { node, scope });
+  }
+
+  /**
+   * `if NAME is None: NAME = right` on a name bound here (a parameter): when the parameter's
+   * value is known, the name is bound to its value after the `if` and the statement is
+   * settled (the interpreter skips it). False when the value is not known: the assignment
+   * then counts as a second one, and the name is unknown.
+   */
+  settleNoneDefault(name: string, right: Node, statement: Node): boolean {
+    const prior = this.bindings.get(name);
+    if (!prior || this.assignedTwice.has(name)) return false;
+    const priorNode = 'node' in prior ? prior.node : undefined;
+    const value = 'node' in prior ? evaluate(prior.node, prior.scope) : prior.value;
+    const isNone = value === null ? true : value !== undefined || (priorNode !== undefined && NEVER_NONE.has(priorNode.type)) ? false : undefined;
+    if (isNone === undefined) return false;
+    if (isNone) this.bindings.set(name, { node: right, scope: this });
+    (this.settled ??= new Set()).add(statement);
+    return true;
+  }
+
+  /** A statement settleNoneDefault settled here or in an enclosing scope. */
+  isSettled(statement: Node): boolean {
+    return this.settled?.has(statement) === true || this.parent?.isSettled(statement) === true;
   }
 
   /** The binding a name has here or in an enclosing scope. */
@@ -68,12 +95,34 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
       if (!left || !right) continue;
       const name = dottedName(left);
       if (name !== undefined) scope.bindExpression(name, right, scope);
+    } else if (statement.type === 'if_statement' && settleNoneDefault(statement, scope)) {
+      continue;
     } else if (depth < 4 && (statement.type === 'if_statement' || statement.type === 'with_statement' ||
       statement.type === 'try_statement' || statement.type === 'block' || statement.type === 'else_clause' ||
       statement.type === 'elif_clause' || statement.type === 'except_clause' || statement.type === 'finally_clause')) {
       bindAssignments(statement.namedChildren, scope, depth + 1);
     }
   }
+}
+
+/**
+ * The None-default idiom, `if NAME is None: NAME = expr` (torchvision's `norm_layer`,
+ * `init_weights`) with nothing else in the `if`: settled in `scope` when NAME's value is
+ * known there (Scope.settleNoneDefault).
+ */
+function settleNoneDefault(statement: Node, scope: Scope): boolean {
+  if (statement.childrenForFieldName('alternative').length > 0) return false;
+  const condition = statement.childForFieldName('condition');
+  const body = statement.childForFieldName('consequence')?.namedChildren.filter((c) => c.type !== 'comment');
+  if (condition?.type !== 'comparison_operator' || body?.length !== 1 || condition.namedChildCount !== 2) return false;
+  const [subject, none] = condition.namedChildren as [Node, Node];
+  if (subject.type !== 'identifier' || none.type !== 'none') return false;
+  const operator = condition.children.filter((c) => !c.isNamed).map((c) => c.text).join(' ');
+  if (operator !== 'is' && operator !== '==') return false;
+  const assignment = body[0]!.type === 'expression_statement' ? body[0]!.namedChild(0) : null;
+  const right = assignment?.type === 'assignment' ? assignment.childForFieldName('right') : null;
+  if (!right || assignment?.childForFieldName('left')?.text !== subject.text) return false;
+  return scope.settleNoneDefault(subject.text, right, statement);
 }
 
 /** Binds a function's parameters: defaults are read in `outer`; parameters without one are unknown. */

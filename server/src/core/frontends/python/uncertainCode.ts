@@ -1,0 +1,144 @@
+/**
+ * Code the interpreter cannot decide whether it runs: a branch on an unknown condition, a
+ * loop over something it cannot enumerate. It is not run; instead every name it assigns
+ * becomes unknown, and every weight layer it might initialise gets an unknown
+ * initializer, so no rule judges a default or an init that may not be what the layer
+ * gets (rules.md: "say nothing about that layer rather than guess").
+ *
+ * The layers are named when the init call names them (`nn.init.*_(self.fc.weight)`). When
+ * it does not — torchvision's `if init_weights: for m in self.modules(): ...`, an
+ * `apply(fn)`, a helper method or function holding init calls — every weight layer of the
+ * module under construction (or, at module level, of every model in scope) is affected.
+ */
+import { type Frame, type RValue } from './frame';
+import type { Imports } from './imports';
+import type { InitCalls } from './initCalls';
+import { allModules, classRecord, type ModuleValue, type WeightModule } from './modules';
+import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node, spanOf } from './syntax';
+
+/** What handling uncertain code needs from the interpreter. */
+export interface UncertainContext {
+  readonly imports: Imports;
+  readonly functions: ReadonlyMap<string, Node>;
+  readonly inits: InitCalls;
+  expression(node: Node, frame: Frame): RValue;
+}
+
+/** A weight tensor as init code writes it: `x.weight`, `x.weight.data`. */
+const WEIGHT_TENSOR = /\.weight(\.data)?$/;
+
+export class UncertainCode {
+  constructor(private readonly interp: UncertainContext) {}
+
+  /** Makes what `node` might do unknown (see the file comment). */
+  taint(node: Node, frame: Frame): void {
+    for (const assignment of [...node.descendantsOfType('assignment'), ...node.descendantsOfType('augmented_assignment')]) {
+      const left = assignment.childForFieldName('left');
+      const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
+      for (const target of targets) {
+        const name = dottedName(target);
+        if (name === undefined) continue;
+        frame.env.set(name, opaqued(frame.lookup(name), frame));
+        if (name.startsWith('self.') && frame.self) frame.self.attributes.set(name.slice(5), { kind: 'opaque', className: 'unknown', record: classRecord('unknown') });
+      }
+    }
+    // Calls inside (append, init calls, layers applied to tensors) are not run; weights they might set become unknown.
+    let unnamedLayers = false;
+    for (const call of node.descendantsOfType('call')) {
+      const parts = callParts(call);
+      if (!parts) continue;
+      const effect = this.initEffect(parts, frame);
+      if (effect === 'unnamed') unnamedLayers = true;
+      else for (const layer of effect) this.undecided(layer, call);
+      if (parts.callee.type === 'attribute' && parts.callee.childForFieldName('attribute')?.text === 'append') {
+        const owner = dottedName(parts.callee.childForFieldName('object')!);
+        if (owner !== undefined) frame.env.set(owner, undefined);
+      }
+    }
+    if (unnamedLayers) for (const layer of this.layersInReach(frame)) this.undecided(layer, node);
+  }
+
+  /** The weight layers an init-like call sets: named ones, 'unnamed' when it cannot tell which, none for other calls. */
+  private initEffect(call: CallParts, frame: Frame): readonly WeightModule[] | 'unnamed' {
+    const callee = dottedName(call.callee);
+    const canonical = callee === undefined ? undefined : this.interp.imports.canonical(callee);
+    if (canonical?.startsWith('torch.nn.init.')) {
+      const tensor = call.positional[0] ?? call.keywords.get('tensor')?.value;
+      return tensor && WEIGHT_TENSOR.test(tensor.text) ? this.named(tensor, frame) : [];
+    }
+    if (call.callee.type === 'attribute') {
+      const method = call.callee.childForFieldName('attribute')?.text ?? '';
+      const object = call.callee.childForFieldName('object');
+      if (!object) return [];
+      // w.data.normal_(0, 0.02), self.fc.weight.uniform_(-r, r)
+      if (method.endsWith('_') && WEIGHT_TENSOR.test(object.text)) return this.named(object, frame);
+      // model.apply(fn): every layer of that model
+      if (method === 'apply' && call.positional.length === 1) {
+        // Only a name is looked up: evaluating a call here would build layers the code may never build.
+        const owner = dottedName(object) === undefined ? undefined : this.interp.expression(object, frame);
+        return owner?.t === 'module' ? weightLayers(owner.module) : 'unnamed';
+      }
+      // self._init_weights(): a method of this class that holds init code
+      if (object.text === 'self' && frame.self) {
+        const method_ = methodOf(frame.self.definition, method);
+        return method_ && this.holdsInitCode(method_) ? 'unnamed' : [];
+      }
+      return [];
+    }
+    // _xavier_init(self.extra): a function of this file that holds init code
+    const fn = callee === undefined ? undefined : this.interp.functions.get(callee);
+    return fn && this.holdsInitCode(fn) ? 'unnamed' : [];
+  }
+
+  private named(tensor: Node, frame: Frame): readonly WeightModule[] | 'unnamed' {
+    const layers = this.interp.inits.weightTarget(tensor, frame);
+    return layers.length > 0 ? layers : 'unnamed';
+  }
+
+  /** Init calls, in-place weight methods or `apply(...)` anywhere in a definition (read, not run). */
+  private holdsInitCode(definition: Node): boolean {
+    return definition.descendantsOfType('call').some((call) => {
+      const parts = callParts(call);
+      if (!parts) return false;
+      const callee = dottedName(parts.callee);
+      if (callee !== undefined && this.interp.imports.canonical(callee).startsWith('torch.nn.init.')) return true;
+      if (parts.callee.type !== 'attribute') return false;
+      const method = parts.callee.childForFieldName('attribute')?.text ?? '';
+      const object = parts.callee.childForFieldName('object');
+      return method === 'apply' || (method.endsWith('_') && object !== null && WEIGHT_TENSOR.test(object.text));
+    });
+  }
+
+  /** The layers init code of unknown reach can touch: the module under construction, else every model in scope. */
+  private layersInReach(frame: Frame): WeightModule[] {
+    if (frame.self) return weightLayers(frame.self);
+    const out: WeightModule[] = [];
+    for (const value of frame.env.values()) if (value?.t === 'module') out.push(...weightLayers(value.module));
+    return out;
+  }
+
+  private undecided(layer: WeightModule, at: Node): void {
+    layer.init = { semantics: undefined, label: 'set under a condition InitWise cannot decide', explicit: true, acceptedDefault: false, span: spanOf(at) };
+    // A fix must not rewrite or insert an init this uncertain code may override.
+    if (layer.torchFixes) layer.torchFixes.sharedInit = true;
+  }
+}
+
+/** An unknown value that replaces `value`: a tensor's consumers become unknown. */
+export function opaqued(value: RValue, frame: Frame): RValue {
+  if (value?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: frame.trace.opaque(value.tensor) };
+  return undefined;
+}
+
+function weightLayers(root: ModuleValue): WeightModule[] {
+  return allModules(root).filter((m): m is WeightModule => m.kind === 'weight');
+}
+
+/** The method `name` of a class definition. */
+function methodOf(classDefinition: Node, name: string): Node | undefined {
+  for (const statement of bodyOf(classDefinition)) {
+    const def = definitionOf(statement);
+    if (def.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
+  }
+  return undefined;
+}
