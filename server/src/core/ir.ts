@@ -149,6 +149,12 @@ export interface WeightLayer {
   readonly conv?: ConvGeometry;
   /** Set for transposed convolutions only. */
   readonly transposed?: TransposedConv;
+  /**
+   * Set on the depthwise kernel of a Keras SeparableConv: it feeds the layer's pointwise
+   * kernel directly (no activation between), so it is judged as a linear layer and the
+   * messages name it as that kernel rather than "this linear layer".
+   */
+  readonly feedsPointwiseKernel?: true;
   /** The activation fused into the layer (`activation=` option); `linear` when none. */
   readonly activation: ActivationUse | 'unknown';
   /**

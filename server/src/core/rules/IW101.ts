@@ -69,7 +69,7 @@ export const IW101: Rule = {
       const fixes: Fix[] = compact([useInitFix(layer, assessment.policy.recommended), partnerFix(layer, assessment.scale)]);
       report({
         span: layer.init.span ?? layer.kindSpan,
-        message: `${why}: ${scaleSentence(assessment)}; ${perLayerEffect(assessment)}. Use ${recommended}.`,
+        message: `${why}: ${scaleSentence(assessment, layer)}; ${perLayerEffect(assessment)}. Use ${recommended}.`,
         fixes,
       });
     }

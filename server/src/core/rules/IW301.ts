@@ -55,7 +55,7 @@ export const IW301: Rule = {
       ]);
       report({
         span: layer.kindSpan,
-        message: `No initializer given: the ${layer.init.label} gives ${scaleSentence(assessment)}; ${perLayerEffect(assessment)}. Use ${layer.fixes.describeInitializer(assessment.policy.recommended)}.`,
+        message: `No initializer given: the ${layer.init.label} gives ${scaleSentence(assessment, layer)}; ${perLayerEffect(assessment)}. Use ${layer.fixes.describeInitializer(assessment.policy.recommended)}.`,
         fixes,
       });
     }

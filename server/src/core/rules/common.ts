@@ -29,12 +29,16 @@ export function perLayerEffect(assessment: InitAssessment): string {
     : `its scale is ×${formatNumber(r)} the ${assessment.policy.convention} target`;
 }
 
-/** `σ² = fan_in·Var(W) = 1.00 on this relu layer; relu needs 2.00 (He (Kaiming))`. */
-export function scaleSentence(assessment: InitAssessment): string {
+/**
+ * `σ² = fan_in·Var(W) = 1.00 on this relu layer; relu needs 2.00 (He (Kaiming))`; a
+ * SeparableConv's depthwise kernel is named as such (its activation is the pointwise one's).
+ */
+export function scaleSentence(assessment: InitAssessment, layer: WeightLayer): string {
   const act = activationLabel(assessment.activation);
   const [lo, hi] = assessment.policy.accepted;
   const wants = `${act} wants ${formatNumber(assessment.policy.target)} (${assessment.policy.convention}; accepted ${formatNumber(lo)}–${formatNumber(hi)})`;
-  return `σ² = ${modeLabel(assessment)} = ${formatNumber(assessment.scale)} on this ${act} layer; ${wants}`;
+  const what = layer.feedsPointwiseKernel ? 'this depthwise kernel, which feeds the pointwise kernel directly' : `this ${act} layer`;
+  return `σ² = ${modeLabel(assessment)} = ${formatNumber(assessment.scale)} on ${what}; ${wants}`;
 }
 
 export function useInitFix(layer: WeightLayer, choice: InitChoice): Fix | undefined {

@@ -62,6 +62,7 @@ export class Trace {
   layer(input: Tensor, draft: LayerDraft, outShape: readonly number[] | undefined, fused = false): Tensor {
     this.resolve(input.pending, LINEAR);
     const linked = fused ? input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]) : undefined;
+    if (fused) for (const p of input.pending) p.layer.feedsPointwiseKernel = true;
     const instance = this.callCounts.get(draft.span.start) ?? 0;
     this.callCounts.set(draft.span.start, instance + 1);
     // Every field written out (not spread): one object shape for all layers, and no copy of a copy.
@@ -187,7 +188,7 @@ function markNormalized(p: Pending): void {
 /** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
-  | 'fixes' | 'conv' | 'transposed';
+  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 
