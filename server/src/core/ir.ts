@@ -164,6 +164,18 @@ export interface WeightLayer {
   readonly consumer: ActivationUse | 'unknown';
   /** A normalisation layer sits between this layer and its consumer activation. */
   readonly normalizedBeforeActivation: boolean;
+  /**
+   * A normalisation follows this layer's activation before any other weight layer
+   * (Conv → ReLU → BatchNorm, ConvMixer's Conv → GELU → BatchNorm): it resets the scale the
+   * next layer sees, so this layer's init scale cannot compound with depth either.
+   */
+  readonly normalizedAfterActivation?: true;
+  /**
+   * Inside a residual branch that starts with a normalisation (pre-LN transformers), found
+   * while tracing even where the network's op sequence is incomplete (an attention the
+   * simulation cannot follow before it): a small scale there is deliberate (knowledge/branches.ts).
+   */
+  readonly inNormalisedBranch?: true;
   readonly init: InitUse;
   /** Second moment of the bias at initialisation (0 for zeros / no bias). */
   readonly biasVariance: number;

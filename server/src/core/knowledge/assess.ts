@@ -22,7 +22,7 @@ export interface InitAssessment {
 
 /** True when rules may judge this layer's initializer at all (spec/rules.md "precision"). */
 export function isJudgeable(layer: WeightLayer, pretrained: boolean): boolean {
-  return !pretrained && layer.kind !== 'embedding' && !layer.normalizedBeforeActivation &&
+  return !pretrained && layer.kind !== 'embedding' && !layer.normalizedBeforeActivation && !layer.normalizedAfterActivation &&
     layer.consumer !== 'unknown' && layer.init.semantics !== undefined && layer.fans !== undefined &&
     layer.frameworkFans !== undefined;
 }

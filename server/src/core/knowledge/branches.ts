@@ -29,5 +29,5 @@ export function normalisedBranchLayers(network: Network): ReadonlySet<WeightLaye
 
 /** A deliberately small scale the init rules accept: last layer of a branch, or inside a normalised residual branch. */
 export function smallScaleIsDeliberate(network: Network, layer: WeightLayer): boolean {
-  return layer.isLastInBranch || normalisedBranchLayers(network).has(layer);
+  return layer.isLastInBranch || layer.inNormalisedBranch === true || normalisedBranchLayers(network).has(layer);
 }

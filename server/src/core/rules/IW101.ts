@@ -38,7 +38,7 @@ export const IW101: Rule = {
         'Both fixes ("Use INIT", and where a natural partner exists "Use ACTIVATION instead") are unsafe: they change ' +
         'the training numerics, so they are offered as quick fixes but never applied by fix-all.',
       whenNotToApply:
-        'Layers followed by BatchNorm/LayerNorm before their activation are not judged (normalisation resets the scale). ' +
+        'Layers followed by BatchNorm/LayerNorm before their activation, or right after it (Conv → ReLU → BatchNorm, ConvMixer), are not judged (normalisation resets the scale). ' +
         'A deliberately small last layer of a network or residual branch (Fixup-style scaling, small policy heads), and ' +
         'layers inside a residual branch that starts with normalisation (pre-LN transformers: GPT-2\'s std=0.02), are ' +
         'only flagged when too large. Pretrained weights are never judged.',

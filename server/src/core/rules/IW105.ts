@@ -32,7 +32,7 @@ export const IW105: Rule = {
         'statement has the same fan and the distribution has mean 0.',
       whenNotToApply:
         'The last layer of a network or residual branch (small fixed-std heads are deliberate), layers inside a residual ' +
-        'branch that starts with normalisation (GPT-2\'s std=0.02), layers followed by normalisation, and pretrained ' +
+        'branch that starts with normalisation (GPT-2\'s std=0.02), layers followed by normalisation (before or right after their activation), and pretrained ' +
         'weights. Whether the scale itself suits the activation is IW101.',
       references: ['He et al. 2015, https://arxiv.org/abs/1502.01852', 'LeCun et al. 1998, Efficient BackProp'],
     },
@@ -44,7 +44,7 @@ export const IW105: Rule = {
     for (const layer of network.layers) {
       const semantics = layer.init.semantics;
       if (!semantics || !isFixedScale(semantics) || !layer.init.explicit) continue;
-      if (smallScaleIsDeliberate(network, layer) || layer.kind === 'embedding' || layer.normalizedBeforeActivation) continue;
+      if (smallScaleIsDeliberate(network, layer) || layer.kind === 'embedding' || layer.normalizedBeforeActivation || layer.normalizedAfterActivation) continue;
       if (!layer.fans || !layer.frameworkFans) continue;
       const scale = layer.fans.fanIn * weightVariance(semantics, layer.frameworkFans, layer.receptiveField);
       const key = layer.span.start;

@@ -32,7 +32,7 @@ export const IW301: Rule = {
         'it changes nothing but documents the choice, and silences IW301. IW201–IW204 still report what the default ' +
         'does to a deep stack.',
       whenNotToApply:
-        'Layers followed by normalisation before their activation, SELU layers (IW103 judges them), a small last layer ' +
+        'Layers followed by normalisation before their activation or right after it (Conv → ReLU → BatchNorm), SELU layers (IW103 judges them), a small last layer ' +
         'of a network or residual branch or a small scale inside a residual branch that starts with normalisation, and ' +
         'pretrained weights.',
       references: [

@@ -43,6 +43,7 @@ function resolveConsumer(draft: Extract<Draft, { op: 'layer' }>, drafts: readonl
   const layer = draft.layer;
   if (layer.activation === 'unknown' || layer.activation.name !== 'linear') {
     layer.consumer = layer.activation;
+    if (layer.activation !== 'unknown' && normalisedNext(drafts, index + 1)) layer.normalizedAfterActivation = true;
     return;
   }
   let sawNorm = false;
@@ -58,11 +59,26 @@ function resolveConsumer(draft: Extract<Draft, { op: 'layer' }>, drafts: readonl
     } else if (next.value.op === 'activation') {
       layer.consumer = next.value.activation;
       draft.fixes.consumerSpan = next.activationSpan;
+      if (!sawNorm && normalisedNext(drafts, j + 1)) layer.normalizedAfterActivation = true;
       break;
     }
   }
   // Linear output into a norm: the norm sets the scale whatever the init, activation found or not.
   layer.normalizedBeforeActivation = sawNorm;
+}
+
+/**
+ * A normalisation comes next, past dropout and flatten, before any weight layer, block or
+ * other activation (Conv → ReLU → BatchNorm): the scale after the activation is reset.
+ */
+function normalisedNext(drafts: readonly Draft[], from: number): boolean {
+  for (let j = from; j < drafts.length; j++) {
+    const next = drafts[j]!;
+    if (next.op !== 'other') return false;
+    if (next.value.op === 'norm') return true;
+    if (next.value.op !== 'dropout' && next.value.op !== 'flatten') return false;
+  }
+  return false;
 }
 
 function lastLayer(drafts: readonly Draft[]): MutableWeightLayer | undefined {

@@ -45,6 +45,14 @@ export interface Tensor {
   readonly broken: boolean;
   /** The weight layers whose output reaches this value with no other weight layer in between. */
   readonly sources: readonly MutableWeightLayer[];
+  /**
+   * When `broken`: the chain position at which the value's history stopped being fully
+   * recorded (undefined: from the start). The steps after it are all in the chain, so a
+   * residual branch that begins later is still known step by step.
+   */
+  readonly brokenAt?: Chain | undefined;
+  /** Layers whose activation is the last step that set this value's scale (a norm next resets it). */
+  readonly activated?: readonly MutableWeightLayer[];
 }
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
@@ -78,26 +86,33 @@ export class Trace {
     this.layers.push(layer);
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);
+    const fusedKnown = fusedNonlinear && layer.activation !== 'unknown';
     return {
       chain: push(input.chain, layer),
       pending: fusedNonlinear ? [] : [linked ? { layer, normalized: false, linked } : { layer, normalized: false }],
       shape: outShape,
       broken: input.broken,
       sources: [layer],
+      ...(input.broken ? { brokenAt: input.brokenAt } : {}),
+      ...(fusedKnown ? { activated: [layer, ...(linked ?? [])] } : {}),
     };
   }
 
   activation(input: Tensor, use: ActivationUse | 'unknown', span: Span): Tensor {
     if (use === 'unknown') return this.opaque(input);
     this.resolve(input.pending, use);
-    return { ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [] };
+    const activated = input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]);
+    return { ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [], activated };
   }
 
   norm(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
+    // Activation → norm (Conv → ReLU → BatchNorm): the norm resets what the activation passed on.
+    for (const layer of input.activated ?? []) layer.normalizedAfterActivation = true;
     return {
       ...input,
       chain: push(input.chain, { op: 'norm', kind, span }),
       pending: input.pending.map((p) => ({ ...p, normalized: true })),
+      activated: undefined,
     };
   }
 
@@ -118,7 +133,7 @@ export class Trace {
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
     this.resolve(input.pending, 'unknown');
-    return { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [] };
+    return { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [], brokenAt: input.broken ? input.brokenAt : input.chain };
   }
 
   /**
@@ -135,10 +150,21 @@ export class Trace {
     }
     const pending = [...a.pending, ...b.pending];
     const shape = a.shape ?? b.shape;
-    if (a.broken || b.broken) return { chain: prefix, pending, shape, broken: true, sources: [] };
     const bodyA = opsBetween(prefix, a.chain);
     const bodyB = opsBetween(prefix, b.chain);
-    if (bodyA.length > 0 && bodyB.length > 0) return { chain: prefix, pending, shape, broken: true, sources: [] };
+    // An identity shortcut around a branch that starts with a normalisation (pre-LN), known
+    // step by step even when what came before the branch was not (an attention before it).
+    const identity = bodyA.length === 0 ? a : bodyB.length === 0 ? b : undefined;
+    const branch = identity === a ? b : identity === b ? a : undefined;
+    if (identity && branch && recordedAfter(branch, prefix)) {
+      const body = branch === a ? bodyA : bodyB;
+      if (body[0]?.op === 'norm') for (const layer of layersIn(body)) layer.inNormalisedBranch = true;
+    }
+    if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0)) {
+      // Unknown from the branch point on, or from earlier if either side already was.
+      const brokenAt = [a, b].reduce((at, side) => (side.broken && recordedAfter(side, prefix) ? commonPrefix(at, side.brokenAt) : at), prefix);
+      return { chain: prefix, pending, shape, broken: true, sources: [], brokenAt };
+    }
     const body = bodyA.length > 0 ? bodyA : bodyB;
     return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [] };
   }
@@ -146,7 +172,8 @@ export class Trace {
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
   merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
     for (const t of inputs) this.resolve(t.pending, 'unknown');
-    return { chain: inputs[0]?.chain, pending: [], shape, broken: true, sources: [] };
+    const first = inputs[0];
+    return { chain: first?.chain, pending: [], shape, broken: true, sources: [], brokenAt: first?.broken ? first.brokenAt : first?.chain };
   }
 
   /**
@@ -188,9 +215,29 @@ function markNormalized(p: Pending): void {
 /** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
-  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel';
+  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
+
+/** Every step of `tensor` after `prefix` is in its chain (it was not broken after `prefix`). */
+function recordedAfter(tensor: Tensor, prefix: Chain | undefined): boolean {
+  if (!tensor.broken) return true;
+  const at = tensor.brokenAt;
+  if (at === undefined) return true;
+  let c = prefix;
+  while (c && c.depth > at.depth) c = c.parent;
+  return c === at;
+}
+
+/** The weight layers of a branch body, nested residual bodies included. */
+function layersIn(ops: readonly Op[]): MutableWeightLayer[] {
+  const out: MutableWeightLayer[] = [];
+  for (const op of ops) {
+    if (op.op === 'layer') out.push(op);
+    else if (op.op === 'residual') out.push(...layersIn(op.body));
+  }
+  return out;
+}
 
 function push(chain: Chain | undefined, op: Op): Chain {
   return { op, parent: chain, depth: (chain?.depth ?? 0) + 1 };
