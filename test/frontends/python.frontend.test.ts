@@ -389,6 +389,162 @@ class Unknown(nn.Module):
     assert.equal(networks.find((n) => n.name === 'Unknown')!.layers[0]!.fans, undefined);
   });
 
+  it('reads a Flax field holding an activation function: its default, a constructor override, an unknown one', () => {
+    const { networks } = analyzePython(`
+from typing import Callable
+import jax
+import jax.numpy as jnp
+from flax import linen as nn
+
+class MLP(nn.Module):
+  hidden: int = 256
+  activation: Callable = nn.relu
+
+  @nn.compact
+  def __call__(self, x):
+    h = nn.Dense(self.hidden)(x)
+    h = self.activation(h)
+    return nn.Dense(10)(h)
+
+def with_default():
+  return MLP()
+
+def overridden():
+  return MLP(activation=nn.gelu)
+
+def passed_along(act=jax.nn.tanh):
+  return MLP(activation=act)
+
+def unknown(act):
+  return MLP(activation=act)
+
+params = MLP().init(jax.random.PRNGKey(0), jnp.ones((1, 64)))
+`);
+    const read = (name: string) => networks.find((n) => n.name === name)!.layers;
+    const [hidden, head] = read('with_default');
+    assert.equal(consumerOf(hidden!), 'relu');
+    // The head keeps its fans: the activation passes the hidden layer's shape on.
+    assert.deepEqual(head!.fans, { fanIn: 256, fanOut: 10 });
+    assert.equal(consumerOf(read('overridden')[0]!), 'gelu');
+    assert.equal(consumerOf(read('passed_along')[0]!), 'tanh');
+    // A parameter without a value may be any function: the layer is not judged.
+    assert.equal(consumerOf(read('unknown')[0]!), 'unknown');
+  });
+
+  it('unpacks a tuple a submodule returns: each part flows on, later submodules keep their layers', () => {
+    const flax = analyzePython(`
+import jax
+import jax.numpy as jnp
+from flax import linen as nn
+
+class Encoder(nn.Module):
+  @nn.compact
+  def __call__(self, x):
+    x = nn.relu(nn.Dense(500)(x))
+    return nn.Dense(20)(x), nn.Dense(20)(x)
+
+class Decoder(nn.Module):
+  @nn.compact
+  def __call__(self, z):
+    z = nn.relu(nn.Dense(500)(z))
+    return nn.Dense(784)(z)
+
+class VAE(nn.Module):
+  def setup(self):
+    self.encoder = Encoder()
+    self.decoder = Decoder()
+
+  def __call__(self, x, rng):
+    mean, logvar = self.encoder(x)
+    z = mean + jnp.exp(0.5 * logvar) * jax.random.normal(rng, (1, 20))
+    return self.decoder(z), mean, logvar
+
+params = VAE().init(jax.random.PRNGKey(0), jnp.ones((1, 784)), jax.random.PRNGKey(1))
+`).networks[0]!;
+    assert.equal(flax.layers.length, 5);
+    const [, mean, logvar, decoded, out] = flax.layers;
+    assert.equal(consumerOf(mean!), 'linear', "mean feeds the decoder's first layer through z");
+    assert.equal(consumerOf(logvar!), 'unknown', 'exp is not followed');
+    assert.equal(consumerOf(decoded!), 'relu');
+    assert.deepEqual(decoded!.fans, { fanIn: 20, fanOut: 500 });
+    assert.deepEqual(out!.fans, { fanIn: 500, fanOut: 784 });
+    assert.equal(flax.unsimulable, 'several outputs');
+
+    const torch = analyzePython(`
+import torch
+from torch import nn
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 400)
+        self.mu = nn.Linear(400, 20)
+        self.logvar = nn.Linear(400, 20)
+
+    def forward(self, x):
+        h = torch.relu(self.fc(x))
+        return self.mu(h), self.logvar(h)
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = Encoder()
+        self.dec = nn.Linear(20, 400)
+
+    def forward(self, x):
+        mu, logvar = self.enc(x)
+        return torch.tanh(self.dec(mu)), logvar
+`).networks[0]!;
+    const [, mu, lv, dec] = torch.layers;
+    assert.equal(consumerOf(mu!), 'linear');
+    assert.equal(consumerOf(dec!), 'tanh');
+    // logvar is one of the model's outputs: a linear head ending its branch.
+    assert.equal(consumerOf(lv!), 'linear');
+    assert.equal(lv!.isLastInBranch, true);
+  });
+
+  it('binds keyword arguments to the file\'s functions like positional ones', () => {
+    const keras = analyzePython(`
+import keras
+from keras import layers
+
+def block(x, filters, activation):
+    x = layers.Dense(filters)(x)
+    return activation(x)
+
+def build():
+    inp = layers.Input(shape=(64,))
+    x = block(inp, 128, activation=layers.LeakyReLU(0.2))
+    x = block(x=x, activation=layers.ReLU(), filters=32)
+    return keras.Model(inp, layers.Dense(1)(x))
+`).networks.find((n) => n.name === 'build')!;
+    const [first, second, head] = keras.layers;
+    assert.equal(consumerOf(first!), 'leaky_relu');
+    assert.equal(first!.consumer !== 'unknown' && first!.consumer.param, 0.2);
+    assert.deepEqual(second!.fans, { fanIn: 128, fanOut: 32 });
+    assert.equal(consumerOf(second!), 'relu');
+    assert.deepEqual(head!.fans, { fanIn: 32, fanOut: 1 });
+
+    // A framework class passed by position is read through the caller's expression, as by keyword.
+    const torch = analyzePython(`
+import torch
+import torch.nn as nn
+
+def block(x, width, norm, act=None):
+    return act(norm(width)(x))
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 64)
+
+    def forward(self, x):
+        return block(self.fc(x), 64, nn.BatchNorm1d, act=torch.relu)
+`).networks[0]!;
+    assert.equal(consumerOf(torch.layers[0]!), 'relu');
+    assert.equal(torch.layers[0]!.normalizedBeforeActivation, true);
+  });
+
   it('reports IW001 only when a syntax error leaves no model readable', () => {
     const text = 'import torch.nn as nn\n)))] net = [[[ nn.Linear(\n';
     const broken = analyzePython(text);

@@ -18,6 +18,7 @@ import { type SiteKind, SiteCounts } from './siteCounts';
 import { UnknownNames } from './unknownNames';
 import { readTensorMethod } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
+import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
 import { Frame, type RValue } from './frame';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf } from './syntax';
 import { type Tensor, Trace } from './trace';
@@ -529,7 +530,7 @@ export class Interpreter {
     const callee = call.callee;
     const written = dottedName(callee);
     const canonical = written === undefined ? undefined
-      : callee.type === 'identifier' ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
+      : callee.type === 'identifier' || written.startsWith('self.') ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
         : this.imports.canonical(written);
 
     // Method calls on lists, tensors and modules.
@@ -565,7 +566,14 @@ export class Interpreter {
       if (!frame.trace || (input?.t !== 'tensor' && input?.t !== 'list')) return undefined;
       return this.applyModule(target.module, input, frame, call);
     }
-    if (target?.t === 'function') return frame.depth < MAX_CALL_DEPTH ? this.callFunction(target, call, args, frame) : undefined;
+    if (target?.t === 'function') {
+      if (frame.depth >= MAX_CALL_DEPTH) return undefined;
+      // Keyword arguments are evaluated like positional ones (after them, as Python does): a
+      // layer or tensor passed by keyword reaches the function as a value.
+      const keywords = new Map<string, RValue>();
+      for (const [key, { value }] of call.keywords) keywords.set(key, this.expression(value, frame));
+      return this.callFunction(target, call, args, keywords, frame);
+    }
     if (canonical !== undefined) {
       const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
       if (result !== 'not-handled') return result;
@@ -596,18 +604,37 @@ export class Interpreter {
   }
 
   /**
-   * A local name or parameter bound to a framework class — `norm_layer = nn.BatchNorm2d`,
-   * `def __init__(self, norm_layer=nn.BatchNorm2d)` — called like the class (torchvision's
-   * `norm_layer(planes)`): the class's canonical name. Undefined for imported names, the
-   * file's own classes and functions, and names holding a runtime value.
+   * A name bound to a framework class or function and called like it: a local or parameter
+   * (`norm_layer = nn.BatchNorm2d`, `def __init__(self, norm_layer=nn.BatchNorm2d)`,
+   * torchvision's `norm_layer(planes)`), or a field of the module (a Flax dataclass field
+   * `activation: Callable = nn.relu`, overridable as `MLP(activation=nn.gelu)`, or
+   * `self.act = act` in a constructor), applied as `self.activation(h)`. The binding is
+   * followed through as many names as it was passed along, each read in the scope it
+   * belongs to: the class's or function's canonical name. Undefined when the chain ends
+   * in anything else — a parameter without a value, a call, the file's own classes and
+   * functions, a name holding a runtime value — so such a call stays unknown.
    */
   private frameworkAlias(name: string, frame: Frame): string | undefined {
     if (this.imports.binds(name) || this.classes.has(name) || this.functions.has(name) || frame.env.has(name)) return undefined;
-    const bound = frame.scope.expressionOf(name)?.node;
-    const target = bound && (bound.type === 'identifier' || bound.type === 'attribute') ? dottedName(bound) : undefined;
-    if (target === undefined || target === name) return undefined;
-    const canonical = this.imports.canonical(target);
-    return /^(torch|keras|flax|jax)\./.test(canonical) ? canonical : undefined;
+    if (name.startsWith('self.')) {
+      // A module or method of the instance is called as such, not through its field's default.
+      const field = name.slice(5);
+      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.classes.get(frame.self.className)?.methods.has(field)) return undefined;
+    }
+    let bound = frame.scope.expressionOf(name);
+    for (let hops = 0; bound && hops < 8; hops++) {
+      const target = bound.node.type === 'identifier' || bound.node.type === 'attribute' ? dottedName(bound.node) : undefined;
+      if (target === undefined) return undefined;
+      const next = this.imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
+      if (next === undefined) {
+        const canonical = this.imports.canonical(target);
+        return /^(torch|keras|flax|jax)\./.test(canonical) ? canonical : undefined;
+      }
+      // Bound to an unknown value (a parameter without one, a loop variable): unknown.
+      if (!('node' in next)) return undefined;
+      bound = next;
+    }
+    return undefined;
   }
 
   /**
@@ -860,7 +887,7 @@ export class Interpreter {
     if (ctor) {
       const ctorScope = new Scope(scope);
       bindParameters(ctor, ctorScope, this.moduleScope);
-      if (call && frame && !dataclass) this.bindArguments(ctor, call, ctorScope, frame);
+      if (call && frame && !dataclass) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
       bindAssignments(bodyOf(ctor), ctorScope);
       // `self.X = expr` constants are read by every method: bind them on the instance scope.
       for (const statement of bodyOf(ctor)) {
@@ -874,18 +901,6 @@ export class Interpreter {
       this.run(bodyOf(ctor), ctorFrame, undefined);
     }
     return instance;
-  }
-
-  private bindArguments(definition: Node, call: CallParts, scope: Scope, frame: Frame): void {
-    const params = (definition.childForFieldName('parameters')?.namedChildren ?? [])
-      .map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChild(0))?.text))
-      .filter((n): n is string => n !== undefined && n !== 'self');
-    call.positional.forEach((p, i) => {
-      const name = params[i];
-      if (name !== undefined && p.type !== 'list_splat') scope.rebind(name, p, frame.scope);
-    });
-    for (const [key, { value }] of call.keywords) if (params.includes(key)) scope.rebind(key, value, frame.scope);
-    if (call.spread) for (const name of params) if (!call.keywords.has(name)) scope.bindValue(name, undefined);
   }
 
   /** A module applied to a tensor: its steps recorded on the trace. */
@@ -928,6 +943,8 @@ export class Interpreter {
       case 'sequence': {
         let r: RValue = input;
         for (const item of module.items) {
+          // A part that returns a tuple feeds the next one all of it: merged, its consumers unknown.
+          if (r?.t === 'list' && tensorsOf(r).length > 0) r = { t: 'tensor', tensor: trace.merge(tensorsOf(r), undefined) };
           if (r?.t !== 'tensor') return undefined;
           r = this.applyModule(item, r, frame, undefined);
         }
@@ -957,25 +974,31 @@ export class Interpreter {
     frame.env.set(firstName, { t: 'tensor', tensor: x });
     // Flax @nn.compact: layers are built inline, so the method is both constructor and forward.
     const outputs: Tensor[] = [];
-    this.run(bodyOf(method), frame, outputs);
+    const returned: RValue[] = [];
+    this.run(bodyOf(method), frame, outputs, returned);
+    // `return mean, logvar` (the only return that ran): the tuple itself, so the caller's
+    // `mean, logvar = self.encoder(x)` unpacks it and each part flows on by itself.
+    const tuple = returned.length === 1 && returned[0]?.t === 'list' ? returned[0] : undefined;
+    if (tuple && outputs.length > 0 && tensorsOf(tuple).length === outputs.length) return tuple;
     if (outputs.length === 1) return { t: 'tensor', tensor: outputs[0]! };
     if (outputs.length === 0) return { t: 'tensor', tensor: trace.opaque(x) };
     return { t: 'tensor', tensor: trace.merge(outputs, undefined) };
   }
 
-  private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+  private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], keywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
     if (fn.definition.type === 'lambda') return undefined;
     const scope = new Scope(fn.self ? fn.self.scope : this.moduleScope);
     bindParameters(fn.definition, scope, this.moduleScope);
-    this.bindArguments(fn.definition, call, scope, frame);
+    bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
     const inner = new Frame(scope, fn.self, frame.trace, frame.shared, frame.depth + 1);
-    const params = (fn.definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
-    args.forEach((value, i) => {
-      const param = params[i];
-      const name = param ? (param.type === 'identifier' ? param.text : (param.childForFieldName('name') ?? param.namedChild(0))?.text) : undefined;
-      if (name !== undefined) inner.env.set(name, value);
-    });
+    for (const [name, value] of argumentValues(parameterNames(fn.definition), call, args, keywords)) {
+      // An argument with no runtime value (a class, a constant) is read through the scope,
+      // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
+      // is that class. Only a name that would otherwise mean one of the file's classes or
+      // functions, or an import, is hidden by it.
+      if (value !== undefined || this.classes.has(name) || this.functions.has(name) || this.imports.binds(name)) inner.env.set(name, value);
+    }
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
     // Builder functions return modules (keras models); forward helpers return tensors.

@@ -20,6 +20,7 @@ import { type ClassInfo, Interpreter } from './interpreter';
 import type { ModuleValue } from './modules';
 import { pythonDropoutFixes } from './fixBuilder';
 import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax';
+import { tensorsOf } from './tensorOps';
 import { Trace } from './trace';
 import { bindAssignments, bindParameters, Scope } from './values';
 import type { Span } from '../../text';
@@ -374,7 +375,8 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
     : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
   const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
-  return t.finish(out?.t === 'tensor' ? [out.tensor] : [], { ...meta, inputShape });
+  // A model that returns a tuple (`return logits, mean, logvar`) has several outputs.
+  return t.finish(tensorsOf(out), { ...meta, inputShape });
 }
 
 function frameworkOf(module: ModuleValue): Network['framework'] {

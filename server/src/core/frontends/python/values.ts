@@ -135,7 +135,8 @@ export function bindParameters(definition: Node, scope: Scope, outer: Scope): vo
       const name = p.childForFieldName('name');
       const value = p.childForFieldName('value');
       if (name && value) scope.bindExpression(name.text, value, outer);
-    } else if (p.type === 'typed_parameter') {
+    } else if (p.type === 'typed_parameter' || p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern') {
+      // `*args` and `**kwargs` are locals too: unknown, never a module constant of the same name.
       const name = p.namedChild(0);
       if (name?.type === 'identifier') scope.bindValue(name.text, undefined);
     }
