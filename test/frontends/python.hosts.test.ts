@@ -82,5 +82,30 @@ describe('python in the hosts', function () {
       assert.match(text, /784/);
       assert.match(text, /xavier_uniform_/);
     });
+
+    it('names the kernel of a separable or transposed conv in the hover title', async () => {
+      const source = `import keras
+from keras import layers
+
+model = keras.Sequential([
+    keras.Input(shape=(32, 32, 64)),
+    layers.SeparableConv2D(128, 3, padding="same", activation="relu"),
+    layers.Conv2DTranspose(64, 4, strides=2, padding="same", activation="relu"),
+])
+`;
+      const uri = freshUri('hover-kernels', 'py');
+      await client.open(uri, 'python', source);
+      await client.diagnosticsFor(uri, 1);
+      const lines = source.split('\n');
+      const hoverAt = async (needle: string) => {
+        const line = lines.findIndex((l) => l.includes(needle));
+        const hover = await client.hover(uri, { line, character: lines[line]!.indexOf(needle) + 1 });
+        return JSON.stringify(hover?.contents ?? '');
+      };
+      // The depthwise kernel's findings and hover sit on kernel_size (the "3"), the pointwise one's on the name.
+      assert.match(await hoverAt(' 3,'), /depthwise kernel of a separable conv/);
+      assert.doesNotMatch(await hoverAt('SeparableConv2D'), /depthwise kernel/);
+      assert.match(await hoverAt('Conv2DTranspose'), /\(transposed\)/);
+    });
   });
 });

@@ -59,6 +59,13 @@ function layerGroupAt(analysis: DocumentAnalysis, offset: number): LayerGroup | 
   return best;
 }
 
+/** What sets the kernel apart from a plain layer of its kind (its fans and Var(W) read differently). */
+function kernelNote(layer: WeightLayer): string {
+  if (layer.feedsPointwiseKernel) return ' (depthwise kernel of a separable conv)';
+  if (layer.transposed) return ' (transposed)';
+  return '';
+}
+
 function length(layer: WeightLayer): number {
   return layer.span.end - layer.span.start;
 }
@@ -78,7 +85,7 @@ export function renderHover(
 
   const position = `layer ${group.layers[0]!.index + 1} of ${group.network.layers.length} in \`${escapeCode(group.network.name)}\``;
   const fans = (e: LayerExplanation) => `${e.fanIn === undefined ? '?' : formatNumber(e.fanIn)} → ${e.fanOut === undefined ? '?' : formatNumber(e.fanOut)}`;
-  const title = `**${first.kind}** ${fans(first)}${count > 1 ? ` · ×${count} (repeat)` : ''} · ${position}`;
+  const title = `**${first.kind}**${kernelNote(group.layers[0]!)} ${fans(first)}${count > 1 ? ` · ×${count} (repeat)` : ''} · ${position}`;
 
   const formula = first.weightVarianceFormula ? `${code(first.weightVarianceFormula)} = ` : '';
   const rows: [string, string][] = [
