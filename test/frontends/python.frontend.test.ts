@@ -348,6 +348,34 @@ def net():
     assert.deepEqual(networks.map((n) => n.name).sort(), ['Head', 'net']);
   });
 
+  it('keeps models built by separate builder calls apart, and reports each once, under its variable', () => {
+    const { networks } = analyzePython(`
+import keras
+from keras import layers
+
+def get_discriminator():
+    inp = layers.Input(shape=(64,))
+    x = layers.Dense(128, activation="tanh")(inp)
+    return keras.Model(inp, layers.Dense(1)(x))
+
+def get_generator(latent=16):
+    z = layers.Input(shape=(latent,))
+    x = layers.Dense(128, activation="tanh")(z)
+    return keras.Model(z, layers.Dense(64)(x))
+
+def unused_builder():
+    return keras.Sequential([layers.Input(shape=(8,)), layers.Dense(4)])
+
+d_model = get_discriminator()
+g_model = get_generator(latent=32)
+`);
+    const byName = new Map(networks.map((n) => [n.name, n]));
+    assert.deepEqual([...byName.keys()].sort(), ['d_model', 'g_model', 'unused_builder']);
+    assert.deepEqual(byName.get('d_model')!.layers.map((l) => l.fans), [{ fanIn: 64, fanOut: 128 }, { fanIn: 128, fanOut: 1 }]);
+    // The script's argument, not the builder's default.
+    assert.deepEqual(byName.get('g_model')!.layers.map((l) => l.fans), [{ fanIn: 32, fanOut: 128 }, { fanIn: 128, fanOut: 64 }]);
+  });
+
   it('reads the None-default idiom: `if x is None: x = value` on a parameter', () => {
     const { networks } = analyzePython(`
 import torch

@@ -67,6 +67,8 @@ export class Interpreter {
   readonly classInputShapes = new Map<string, readonly number[] | null>();
   /** Classes instantiated inside other module classes (not roots). */
   readonly nested = new Set<string>();
+  /** The function of the file that returned each model (`d_model = get_discriminator()`). */
+  readonly builtBy = new Map<ModuleValue, string>();
   private steps = 0;
   private fileSteps = 0;
   private catalog: CatalogContext;
@@ -991,7 +993,10 @@ export class Interpreter {
     bindParameters(fn.definition, scope, this.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
-    const inner = new Frame(scope, fn.self, frame.trace, frame.shared, frame.depth + 1);
+    // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
+    // two models built by two calls (a GAN's generator and discriminator) apart.
+    const ownInputs = !fn.self && frame.trace !== undefined && ![...args, ...keywords.values()].some((a) => tensorsOf(a).length > 0);
+    const inner = new Frame(scope, fn.self, ownInputs ? new Trace() : frame.trace, frame.shared, frame.depth + 1);
     for (const [name, value] of argumentValues(parameterNames(fn.definition), call, args, keywords)) {
       // An argument with no runtime value (a class, a constant) is read through the scope,
       // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
@@ -1009,7 +1014,10 @@ export class Interpreter {
       }
       this.run([statement], inner, outputs);
     }
-    return returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
+    const result = returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
+    const name = fn.definition.childForFieldName('name')?.text;
+    if (result?.t === 'module' && !fn.self && name !== undefined) this.builtBy.set(result.module, name);
+    return result;
   }
 
   // ── initialisation ─────────────────────────────────────────────────────

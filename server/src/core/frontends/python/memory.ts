@@ -28,6 +28,8 @@ export interface UnitOutcome {
   readonly nested: readonly string[];
   /** Classes its script instantiated (analysed there, not again with default arguments). */
   readonly instantiated: readonly string[];
+  /** Builder functions whose returned model it reports under a variable (not again as the builder's own network). */
+  readonly builders: readonly string[];
   /** Filled by analyze(): the rules' output per network. */
   readonly backend: (BackendResult | undefined)[];
 }

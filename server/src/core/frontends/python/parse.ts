@@ -146,6 +146,8 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     return candidates;
   };
   units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), true)!);
+  // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
+  const builtByScript = new Set(units[0]!.outcome.builders);
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
@@ -153,6 +155,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   for (const statement of statements) {
     const def = definitionOf(statement);
     if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
+    if (builtByScript.has(def.childForFieldName('name')?.text ?? '')) continue;
     const run = () => {
       const scope = new Scope(moduleScope);
       bindParameters(def, scope, moduleScope);
@@ -257,8 +260,9 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
   }
   const ended = interp.endUnit();
   const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
+  const builders = candidates.flatMap((c) => { const name = interp.builtBy.get(c.module); return name === undefined ? [] : [name]; });
   const outcome: UnitOutcome = {
-    networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated,
+    networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
     backend: networks.map(() => undefined),
   };
   return { key, outcome, reused: false, run };
