@@ -38,6 +38,12 @@ export class Scope {
     this.bindings.set(name, { value });
   }
 
+  /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
+  bindUnknown(name: string): void {
+    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    this.bindings.set(name, { value: undefined });
+  }
+
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
     this.assignedTwice.delete(name);
@@ -82,13 +88,23 @@ export class Scope {
 
 /**
  * Binds every simple `NAME = expr` and `self.NAME = expr` of a block (module level, a
- * function body) in `scope`, descending into if/with/try blocks but not into nested
- * functions or classes.
+ * function body) in `scope`, descending into if/with/try blocks and loop bodies but not
+ * into nested functions or classes. A loop's variables are unknown after it, and a name a
+ * loop body assigns counts as assigned here too: `d = 784` followed by `for w in ws: ...;
+ * d = w` leaves `d` unknown after the loop, not 784 (each unrolled iteration binds the
+ * body's own assignments in its own scope, interpreter.ts). An augmented assignment
+ * (`c *= 2`) counts as an assignment whose value is not followed.
  */
 export function bindAssignments(statements: readonly Node[], scope: Scope, depth = 0): void {
   for (const statement of statements) {
     if (statement.type === 'expression_statement') {
       const assignment = statement.namedChild(0);
+      if (assignment?.type === 'augmented_assignment') {
+        // `c *= 2` changes c: like a second assignment, it leaves c unknown (never the value before it).
+        const name = dottedName(assignment.childForFieldName('left') ?? assignment);
+        if (name !== undefined) scope.bindUnknown(name);
+        continue;
+      }
       if (assignment?.type !== 'assignment') continue;
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
@@ -97,8 +113,18 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
       if (name !== undefined) scope.bindExpression(name, right, scope);
     } else if (statement.type === 'if_statement' && settleNoneDefault(statement, scope)) {
       continue;
+    } else if (depth < 4 && statement.type === 'for_statement') {
+      const left = statement.childForFieldName('left');
+      const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
+      for (const target of targets) {
+        const name = dottedName(target);
+        if (name !== undefined) scope.bindUnknown(name);
+      }
+      const body = statement.childForFieldName('body');
+      if (body) bindAssignments(body.namedChildren, scope, depth + 1);
+      for (const clause of statement.childrenForFieldName('alternative')) bindAssignments(clause.namedChildren, scope, depth + 1);
     } else if (depth < 4 && (statement.type === 'if_statement' || statement.type === 'with_statement' ||
-      statement.type === 'try_statement' || statement.type === 'block' || statement.type === 'else_clause' ||
+      statement.type === 'try_statement' || statement.type === 'while_statement' || statement.type === 'block' || statement.type === 'else_clause' ||
       statement.type === 'elif_clause' || statement.type === 'except_clause' || statement.type === 'finally_clause')) {
       bindAssignments(statement.namedChildren, scope, depth + 1);
     }
@@ -256,6 +282,7 @@ function binary(node: Node, scope: Scope, depth: number): Value | undefined {
   if (!left || !right || !op) return undefined;
   const a = evaluate(left, scope, depth + 1);
   const b = evaluate(right, scope, depth + 1);
+  if (Array.isArray(a) || Array.isArray(b)) return sequenceArithmetic(op, a, b);
   if (!isNumber(a) || !isNumber(b)) return undefined;
   let r: number;
   switch (op) {
@@ -269,6 +296,29 @@ function binary(node: Node, scope: Scope, depth: number): Value | undefined {
     default: return undefined;
   }
   return Number.isFinite(r) ? r : undefined;
+}
+
+/** Longer constant sequences are not shapes or layer widths; the cap keeps `(0,) * 10**9` cheap. */
+const MAX_SEQUENCE = 1024;
+
+/**
+ * Python's `+` and `*` on tuples and lists (`image_size + (3,)`, `(64,) * 3`, `3 * [128]`):
+ * concatenation of two sequences, repetition by a whole number (≤ 0 gives an empty
+ * sequence, as in Python). Anything else on a sequence is unknown.
+ */
+function sequenceArithmetic(op: string, a: Value | undefined, b: Value | undefined): Value | undefined {
+  if (op === '+' && Array.isArray(a) && Array.isArray(b)) {
+    const joined = [...(a as readonly Value[]), ...(b as readonly Value[])];
+    return joined.length <= MAX_SEQUENCE ? joined : undefined;
+  }
+  if (op !== '*') return undefined;
+  const [items, times] = Array.isArray(a) ? [a as readonly Value[], b] : [b as readonly Value[], a];
+  // A bool is an int in Python, but `(3,) * True` is no shape anyone writes: unknown.
+  if (!isNumber(times) || !Number.isInteger(times)) return undefined;
+  const n = Math.max(0, times);
+  if (items.length === 0) return [];
+  if (n * items.length > MAX_SEQUENCE) return undefined;
+  return Array.from({ length: n }, () => items).flat();
 }
 
 function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
