@@ -340,7 +340,7 @@ class Pairs(nn.Module):
     assert.deepEqual(b2!.fans, { fanIn: 32, fanOut: 32 });
   });
 
-  it("leaves a width a loop carries from one iteration to the next unknown, never the wrong iteration's value", () => {
+  it("follows a width a loop carries from one pass to the next, and never reads the wrong pass's value", () => {
     const { networks } = analyzePython(`
 import torch.nn as nn
 
@@ -358,6 +358,34 @@ class Carried(nn.Module):
         for layer in self.layers:
             x = layer(x).relu()
         return self.head(x)
+
+class Previous(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        for i, w in enumerate([64, 128, 256]):
+            if i > 0:
+                self.layers.append(nn.Linear(prev, w))
+            prev = w
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).relu()
+        return x
+
+class Swapped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        a, b = 8, 16
+        for _ in range(2):
+            self.layers.append(nn.Linear(a, b))
+            a, b = b, a
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).relu()
+        return x
 
 class Fresh(nn.Module):
     def __init__(self):
@@ -383,8 +411,12 @@ class Augmented(nn.Module):
         return self.fc(x)
 `);
     const layersOf = (name: string) => networks.find((n) => n.name === name)!.layers;
-    // Python reads d = 784 then 512 in the loop, 256 after it; one binding for the whole body cannot say that.
-    assert.deepEqual(layersOf('Carried').map((l) => l.fans), [undefined, undefined, undefined]);
+    // d is 784 on the first pass and 512 on the second (not the body's `d = w` on every pass). After
+    // the loop d has two assignments, and one binding per name cannot say which: unknown.
+    assert.deepEqual(layersOf('Carried').map((l) => l.fans), [{ fanIn: 784, fanOut: 512 }, { fanIn: 512, fanOut: 256 }, undefined]);
+    assert.deepEqual(layersOf('Previous').map((l) => l.fans), [{ fanIn: 64, fanOut: 128 }, { fanIn: 128, fanOut: 256 }]);
+    // A swap through a tuple is not followed pass by pass: unknown, not a guess.
+    assert.deepEqual(layersOf('Swapped').map((l) => l.fans), [undefined, undefined]);
     // A name the body assigns before reading it is the same on every pass.
     assert.deepEqual(layersOf('Fresh').map((l) => l.fans), [{ fanIn: 256, fanOut: 128 }, { fanIn: 128, fanOut: 64 }]);
     // `c *= 2` changes c: not 64.

@@ -270,6 +270,14 @@ export class Interpreter {
     }
     const targets = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren : [left];
     const carried = carriedNames(body);
+    // What a carried name holds as each pass starts: its value before the loop, then what the previous pass computed.
+    const carriedValues = new Map<string, Value | undefined>();
+    // A loop variable the body reassigns is rebound to the next item each pass, not carried: unknown.
+    const loopVariables = new Set(targets.map((t) => dottedName(t)));
+    for (const [name, next] of carried) {
+      if (loopVariables.has(name)) carried.set(name, undefined);
+      carriedValues.set(name, next && !loopVariables.has(name) ? frame.scope.valueBeforeLoop(node, name) : undefined);
+    }
     for (const item of iterations) {
       if (this.exhausted) return;
       const scope = new Scope(frame.scope);
@@ -286,12 +294,14 @@ export class Interpreter {
         frame.env.set(name, v.r);
       });
       bindAssignments(body.namedChildren, scope);
-      for (const name of carried) scope.bindValue(name, undefined);
+      for (const [name, value] of carriedValues) scope.bindValue(name, value);
       const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
       inner.env.clear();
       for (const [k, v] of frame.env) inner.env.set(k, v);
       this.run(body.namedChildren, inner, outputs);
       for (const [k, v] of inner.env) frame.env.set(k, v);
+      // The next pass's value, computed with this pass's bindings (where the name still holds its value from before).
+      for (const [name, next] of carried) if (next) carriedValues.set(name, evaluate(next, scope));
       if (body.descendantsOfType('break_statement').length > 0 || body.descendantsOfType('continue_statement').length > 0) {
         this.taint(body, frame);
         return;

@@ -41,34 +41,67 @@ export function unpacked(item: Iteration): Iteration[] | undefined {
 /**
  * Names a loop body reads before (or while) it first assigns them: `in_f` in
  * `layers.append(nn.Linear(in_f, w)); in_f = w`, anything updated with `+=`. Their value
- * comes from the previous iteration, which the body's bindings (one per name for the
- * whole body, bound before it runs) cannot express: inside the loop they are unknown,
- * never the value of the wrong iteration. A name the body assigns before reading it is
- * the same on every pass and stays known.
+ * comes from the previous pass, which the body's bindings (one per name for the whole
+ * body, bound before it runs) cannot express. A name the body assigns before reading it
+ * is the same on every pass and is not carried.
+ *
+ * Each carried name maps to the expression that computes its next value when the
+ * interpreter can follow it pass by pass: assigned once, by a statement of the body
+ * itself (not inside an `if` or a nested loop), read nowhere after that statement, from
+ * an expression that reads no other carried name. Otherwise it maps to undefined and is
+ * unknown inside the loop, never the value of the wrong pass.
  */
-export function carriedNames(body: Node): Set<string> {
-  const first = new Map<string, Node>();
-  const carried = new Set<string>();
+export function carriedNames(body: Node): Map<string, Node | undefined> {
+  const assignments = new Map<string, Node[]>();
+  const augmented = new Set<string>();
   for (const assignment of [...body.descendantsOfType('assignment'), ...body.descendantsOfType('augmented_assignment')]) {
     const left = assignment.childForFieldName('left');
     const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
     for (const target of targets) {
       const name = dottedName(target);
       if (name === undefined) continue;
-      if (assignment.type === 'augmented_assignment') carried.add(name);
-      const known = first.get(name);
-      if (!known || assignment.startIndex < known.startIndex) first.set(name, assignment);
+      if (assignment.type === 'augmented_assignment') augmented.add(name);
+      const list = assignments.get(name) ?? [];
+      list.push(assignment);
+      assignments.set(name, list);
     }
   }
-  if (first.size === 0) return carried;
-  // Any mention counts as a read (a keyword's name, `m.d` for `d` too): a few names too many are unknown, none wrong.
-  for (const mention of [...body.descendantsOfType('identifier'), ...body.descendantsOfType('attribute')]) {
-    const name = dottedName(mention);
-    const assignment = name === undefined ? undefined : first.get(name);
-    if (!assignment || carried.has(name!)) continue;
+  const carried = new Map<string, Node | undefined>();
+  if (assignments.size === 0) return carried;
+  const first = (name: string) => assignments.get(name)!.reduce((a, b) => (b.startIndex < a.startIndex ? b : a));
+  const inTarget = (mention: Node, assignment: Node) => {
     const left = assignment.childForFieldName('left')!;
-    const inTarget = mention.startIndex >= left.startIndex && mention.endIndex <= left.endIndex;
-    if (mention.startIndex < assignment.endIndex && !inTarget) carried.add(name!);
+    return mention.startIndex >= left.startIndex && mention.endIndex <= left.endIndex;
+  };
+  // Any mention counts as a read (a keyword's name, `m.d` for `d` too): a few names too many are carried, none missed.
+  const mentions = [...body.descendantsOfType('identifier'), ...body.descendantsOfType('attribute')];
+  const readsOf = new Map<string, Node[]>();
+  for (const mention of mentions) {
+    const name = dottedName(mention);
+    if (name === undefined || !assignments.has(name)) continue;
+    const list = readsOf.get(name) ?? [];
+    list.push(mention);
+    readsOf.set(name, list);
   }
+  for (const name of assignments.keys()) {
+    const assignment = first(name);
+    const reads = (readsOf.get(name) ?? []).filter((m) => !assignments.get(name)!.some((a) => inTarget(m, a)));
+    if (augmented.has(name) || reads.some((m) => m.startIndex < assignment.endIndex)) carried.set(name, undefined);
+  }
+  for (const name of carried.keys()) carried.set(name, nextValue(body, name, assignments.get(name)!, readsOf.get(name) ?? [], carried));
   return carried;
+}
+
+/** The expression giving a carried name's next value, when it can be followed (see carriedNames). */
+function nextValue(body: Node, name: string, assignments: readonly Node[], mentions: readonly Node[], carried: ReadonlyMap<string, unknown>): Node | undefined {
+  if (assignments.length !== 1) return undefined;
+  const assignment = assignments[0]!;
+  const left = assignment.childForFieldName('left');
+  const right = assignment.childForFieldName('right');
+  if (assignment.type !== 'assignment' || !left || !right || dottedName(left) !== name) return undefined;
+  const topLevel = body.namedChildren.some((s) => s.type === 'expression_statement' && s.namedChild(0)?.startIndex === assignment.startIndex && s.namedChild(0)?.type === 'assignment');
+  if (!topLevel || mentions.some((m) => m.startIndex >= assignment.endIndex)) return undefined;
+  const readsOtherCarried = [right, ...right.descendantsOfType('identifier'), ...right.descendantsOfType('attribute')]
+    .some((m) => { const n = dottedName(m); return n !== undefined && n !== name && carried.has(n); });
+  return readsOtherCarried ? undefined : right;
 }

@@ -25,6 +25,8 @@ export class Scope {
   private readonly bindings = new Map<string, Binding>();
   private readonly assignedTwice = new Set<string>();
   private settled: Set<Node> | undefined;
+  /** The bindings as they were when bindAssignments reached each loop, before the loop's own assignments. */
+  private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> }> | undefined;
 
   constructor(readonly parent: Scope | undefined) {}
 
@@ -66,6 +68,25 @@ export class Scope {
     if (isNone) this.bindings.set(name, { node: right, scope: this });
     (this.settled ??= new Set()).add(statement);
     return true;
+  }
+
+  /** Records the bindings a loop starts from (its body's assignments are about to be bound here too). */
+  enterLoop(loop: Node): void {
+    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: new Set(this.assignedTwice) });
+  }
+
+  /**
+   * A name's value when `loop` starts: the binding it had before the loop's own assignments
+   * were bound (they make it unknown for the rest of the block), read where the loop was
+   * bound or in an enclosing scope. Lazy like every binding; undefined when not known.
+   */
+  valueBeforeLoop(loop: Node, name: string): Value | undefined {
+    const before = this.beforeLoops?.get(loop);
+    if (!before) return this.parent?.valueBeforeLoop(loop, name);
+    if (before.assignedTwice.has(name)) return undefined;
+    const binding = before.bindings.get(name) ?? this.parent?.lookup(name);
+    if (!binding) return undefined;
+    return 'node' in binding ? evaluate(binding.node, binding.scope) : binding.value;
   }
 
   /** A statement settleNoneDefault settled here or in an enclosing scope. */
@@ -114,6 +135,7 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
     } else if (statement.type === 'if_statement' && settleNoneDefault(statement, scope)) {
       continue;
     } else if (depth < 4 && statement.type === 'for_statement') {
+      scope.enterLoop(statement);
       const left = statement.childForFieldName('left');
       const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
       for (const target of targets) {
