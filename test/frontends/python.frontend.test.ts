@@ -194,6 +194,235 @@ model = keras.Model(inputs=inputs, outputs=outputs)
     assert.deepEqual(dense!.fans, { fanIn: 16 * 16 * 16, fanOut: 10 });
   });
 
+  it('reads Keras shape-only layers: preprocessing keeps the shape, padding, cropping, upsampling and resizing change only spatial sizes', () => {
+    const { networks } = analyzePython(`
+import keras
+from keras import layers
+inputs = keras.Input(shape=(64, 64, 3))
+x = layers.Rescaling(1.0 / 255)(inputs)
+x = layers.Normalization()(x)
+x = layers.RandomFlip("horizontal")(x)
+x = layers.Cropping2D(((2, 2), (4, 4)))(x)
+x = layers.Conv2D(16, 3, activation="relu")(x)
+x = layers.Resizing(32, 32)(x)
+x = layers.Conv2D(8, 3, activation="relu")(x)
+x = layers.CenterCrop(20, 20)(x)
+x = layers.ZeroPadding2D(padding=((1, 0), 2))(x)
+x = layers.UpSampling2D(size=(2, 3))(x)
+x = layers.Conv2D(4, 1, activation="relu")(x)
+outputs = layers.Dense(2)(layers.Flatten()(x))
+model = keras.Model(inputs, outputs)
+
+seq1d = keras.Sequential([
+    keras.Input(shape=(100, 4)),
+    layers.ZeroPadding1D((1, 2)),
+    layers.Cropping1D(),
+    layers.UpSampling1D(),
+    layers.Conv1D(8, 3, activation="relu"),
+    layers.Flatten(),
+    layers.Dense(3),
+])
+seq3d = keras.Sequential([
+    keras.Input(shape=(8, 8, 8, 2)),
+    layers.ZeroPadding3D(),
+    layers.Cropping3D(cropping=(0, 1, 2)),
+    layers.UpSampling3D(size=2),
+    layers.Conv3D(8, 3, activation="relu"),
+    layers.Flatten(),
+    layers.Dense(3),
+])
+declared = keras.Sequential([
+    layers.Rescaling(1.0 / 255, input_shape=(28, 28, 1)),
+    layers.Conv2D(8, 3, activation="relu"),
+])
+channels_first = keras.Sequential([
+    keras.Input(shape=(1, 28, 28)),
+    layers.ZeroPadding2D(2, data_format="channels_first"),
+    layers.Conv2D(8, 3, activation="relu"),
+])
+convs_first = keras.Sequential([
+    keras.Input(shape=(3, 32, 32)),
+    layers.Conv2D(16, 3, activation="relu", data_format="channels_first"),
+    layers.MaxPooling2D(data_format="channels_first"),
+    layers.GlobalAveragePooling2D(data_format="channels_first"),
+    layers.Dense(8, activation="relu"),
+])
+`);
+    const byName = (name: string) => networks.find((n) => n.name === name)!.layers;
+    const [c1, c2, c3, dense] = byName('model');
+    // 64×64×3 cropped to 60×56×3; the channel count is what the conv's fans need.
+    assert.deepEqual(c1!.fans, { fanIn: 27, fanOut: 144 });
+    assert.deepEqual(c2!.fans, { fanIn: 144, fanOut: 72 });
+    assert.deepEqual(c3!.fans, { fanIn: 8, fanOut: 4 });
+    // Resizing → 32×32, conv → 30×30, crop → 20×20, pad (1+0, 2+2) → 21×24, upsample (2, 3) → 42×72.
+    assert.deepEqual(dense!.fans, { fanIn: 42 * 72 * 4, fanOut: 2 });
+    // 100 + 1 + 2 − 2 (Cropping1D's default (1, 1)) = 101, ×2 = 202, valid conv → 200.
+    const [conv1d, dense1d] = byName('seq1d');
+    assert.deepEqual(conv1d!.fans, { fanIn: 12, fanOut: 24 });
+    assert.deepEqual(dense1d!.fans, { fanIn: 200 * 8, fanOut: 3 });
+    // 8 + 2 = 10 per axis, cropped by (0, 1, 2) per side → 10, 8, 6, ×2 → 20, 16, 12, conv → 18, 14, 10.
+    const [conv3d, dense3d] = byName('seq3d');
+    assert.deepEqual(conv3d!.fans, { fanIn: 27 * 2, fanOut: 27 * 8 });
+    assert.deepEqual(dense3d!.fans, { fanIn: 18 * 14 * 10 * 8, fanOut: 3 });
+    assert.deepEqual(byName('declared')[0]!.fans, { fanIn: 9, fanOut: 72 });
+    assert.equal(byName('channels_first')[0]!.fans, undefined, 'channels_first: the channel axis is not last, so nothing is guessed');
+    // Not 32 (the last axis) × 9: a conv, pooling or global pooling on channels_first reads no channel count.
+    assert.deepEqual(byName('convs_first').map((l) => l.fans), [undefined, undefined]);
+  });
+
+  it('adds and repeats constant tuples and lists as Python does (a shape written as `image_size + (3,)`)', () => {
+    const { networks } = analyzePython(`
+import keras
+from keras import layers
+image_size = (180, 180)
+inputs = keras.Input(shape=image_size + (3,))
+x = layers.Conv2D(32, (3,) * 2, activation="relu")(inputs)
+x = layers.Conv2D(16, 2 * [1], activation="relu")(x)
+outputs = layers.Dense(2)(layers.Flatten()(x))
+model = keras.Model(inputs, outputs)
+`);
+    const [c1, c2, dense] = networks[0]!.layers;
+    assert.deepEqual(c1!.fans, { fanIn: 27, fanOut: 288 });
+    assert.deepEqual(c2!.fans, { fanIn: 32, fanOut: 16 });
+    assert.deepEqual(dense!.fans, { fanIn: 178 * 178 * 16, fanOut: 2 });
+    // A tuple plus an int is a TypeError in Python: no shape.
+    const broken = analyzePython(`
+import keras
+from keras import layers
+image_size = (180, 180)
+bad = keras.Input(shape=image_size + 3)
+y = layers.Conv2D(8, 3, activation="relu")(bad)
+broken = keras.Model(bad, layers.Dense(2)(layers.Flatten()(y)))
+`);
+    assert.equal(broken.networks[0]!.layers[0]!.fans, undefined);
+  });
+
+  it('unrolls loops over constant lists and tuples with the loop variable bound (Keras functional and PyTorch)', () => {
+    const { networks } = analyzePython(`
+import keras
+from keras import layers
+import torch.nn as nn
+
+inputs = keras.Input(shape=(32, 32, 64))
+x = inputs
+for size in [128, 256]:
+    x = layers.Conv2D(size, 3, padding="same", activation="relu")(x)
+outputs = layers.Dense(2)(layers.GlobalAveragePooling2D()(x))
+model = keras.Model(inputs, outputs)
+
+WIDTHS = (64, 32)
+
+class Pairs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layers = []
+        for d_in, d_out in [(784, 256), (256, 128)]:
+            layers.append(nn.Linear(d_in, d_out))
+            layers.append(nn.Tanh())
+        self.body = nn.Sequential(*layers)
+        self.blocks = nn.ModuleList([nn.Linear(w, w) for w in WIDTHS])
+
+    def forward(self, x):
+        x = self.body(x)
+        for block in self.blocks:
+            x = block(x).relu()
+        return x
+`);
+    const [k1, k2, head] = networks.find((n) => n.name === 'model')!.layers;
+    assert.deepEqual(k1!.fans, { fanIn: 9 * 64, fanOut: 9 * 128 });
+    assert.deepEqual(k2!.fans, { fanIn: 9 * 128, fanOut: 9 * 256 });
+    assert.deepEqual(head!.fans, { fanIn: 256, fanOut: 2 });
+    const [t1, t2, b1, b2] = networks.find((n) => n.name === 'Pairs')!.layers;
+    assert.deepEqual(t1!.fans, { fanIn: 784, fanOut: 256 });
+    assert.deepEqual(t2!.fans, { fanIn: 256, fanOut: 128 });
+    assert.equal(consumerOf(t1!), 'tanh');
+    assert.deepEqual(b1!.fans, { fanIn: 64, fanOut: 64 });
+    assert.deepEqual(b2!.fans, { fanIn: 32, fanOut: 32 });
+  });
+
+  it("follows a width a loop carries from one pass to the next, and never reads the wrong pass's value", () => {
+    const { networks } = analyzePython(`
+import torch.nn as nn
+
+class Carried(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        d = 784
+        for w in [512, 256]:
+            self.layers.append(nn.Linear(d, w))
+            d = w
+        self.head = nn.Linear(d, 10)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).relu()
+        return self.head(x)
+
+class Previous(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        for i, w in enumerate([64, 128, 256]):
+            if i > 0:
+                self.layers.append(nn.Linear(prev, w))
+            prev = w
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).relu()
+        return x
+
+class Swapped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        a, b = 8, 16
+        for _ in range(2):
+            self.layers.append(nn.Linear(a, b))
+            a, b = b, a
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).relu()
+        return x
+
+class Fresh(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList()
+        for w in (128, 64):
+            h = w * 2
+            self.layers.append(nn.Linear(h, w))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).relu()
+        return x
+
+class Augmented(nn.Module):
+    def __init__(self):
+        super().__init__()
+        c = 64
+        c *= 2
+        self.fc = nn.Linear(c, 10)
+
+    def forward(self, x):
+        return self.fc(x)
+`);
+    const layersOf = (name: string) => networks.find((n) => n.name === name)!.layers;
+    // d is 784 on the first pass and 512 on the second (not the body's `d = w` on every pass). After
+    // the loop d has two assignments, and one binding per name cannot say which: unknown.
+    assert.deepEqual(layersOf('Carried').map((l) => l.fans), [{ fanIn: 784, fanOut: 512 }, { fanIn: 512, fanOut: 256 }, undefined]);
+    assert.deepEqual(layersOf('Previous').map((l) => l.fans), [{ fanIn: 64, fanOut: 128 }, { fanIn: 128, fanOut: 256 }]);
+    // A swap through a tuple is not followed pass by pass: unknown, not a guess.
+    assert.deepEqual(layersOf('Swapped').map((l) => l.fans), [undefined, undefined]);
+    // A name the body assigns before reading it is the same on every pass.
+    assert.deepEqual(layersOf('Fresh').map((l) => l.fans), [{ fanIn: 256, fanOut: 128 }, { fanIn: 128, fanOut: 64 }]);
+    // `c *= 2` changes c: not 64.
+    assert.equal(layersOf('Augmented')[0]!.fans, undefined);
+  });
+
   it('reads Flax linen dataclass fields, setup() and nnx constructors', () => {
     const { networks } = analyzePython(`
 import flax.linen as nn

@@ -15,6 +15,7 @@ import {
 import type { Imports } from './imports';
 import { readInitializerValue } from './initializers';
 import type { KernelLayout } from './kernelLayout';
+import { channelsLast, kerasReshape } from './kerasShapeLayers';
 import { classRecord, type Geometry, type ModuleValue, type WeightModule } from './modules';
 import { argument, type CallParts, type Node, spanOf } from './syntax';
 import type { UnknownNames } from './unknownNames';
@@ -260,9 +261,10 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     const groupsNode = argument(call, -1, 'groups');
     const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
     const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
+    const layout = channelsLast(call, scope);
     return kerasWeight(canonical, call, ctx, kind, (input) => {
       const channels = input?.[input.length - 1];
-      if (!filters || !kernel || !strides || !groups || typeof padding !== 'string') {
+      if (!filters || !kernel || !strides || !groups || typeof padding !== 'string' || !layout) {
         return { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
       }
       const k = product(kernel);
@@ -301,7 +303,8 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   }
   if (name === 'Flatten') return { kind: 'flatten', span: spanOf(call.node), className: canonical, record };
   if (/^Global(Average|Max)Pooling[123]D$/.test(name)) {
-    return { kind: 'pass', reshape: (s) => (s && s.length > 0 ? [s[s.length - 1]!] : undefined), className: canonical, record };
+    const layout = channelsLast(call, scope);
+    return { kind: 'pass', reshape: (s) => (layout && s && s.length > 0 ? [s[s.length - 1]!] : undefined), className: canonical, record };
   }
   const pool = /^(Max|Average)Pooling([123])D$/.exec(name);
   if (pool) {
@@ -311,11 +314,19 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     const strides = stridesNode && stridesNode.type !== 'none' ? evaluateSizes(stridesNode, scope, rank, undefined) : size;
     const paddingNode = argument(call, 2, 'padding');
     const padding = paddingNode ? evaluate(paddingNode, scope) : 'valid';
+    // channels_first: the last axis is spatial, so no size here is the channel count.
+    if (!channelsLast(call, scope)) return { kind: 'pass', reshape: () => undefined, className: canonical, record };
     return {
       kind: 'pass', className: canonical, record,
       reshape: (s) => (s && size && strides && typeof padding === 'string' && s.length === rank + 1
         ? convOutput(s, size, strides, padding.toLowerCase(), s[rank]!) : s ? s.map(() => NaN) : undefined),
     };
+  }
+  const reshape = kerasReshape(name, call, scope);
+  if (reshape) {
+    // The first layer of a Sequential may declare the model's input (`Rescaling(1/255, input_shape=(180, 180, 3))`).
+    const declared = kerasDeclaredInput(call, scope);
+    return { kind: 'pass', reshape: (s) => reshape(s ?? declared), className: canonical, record };
   }
   if (name === 'InputLayer' || name === 'Reshape' || name === 'Permute' || name === 'RepeatVector') {
     return { kind: 'pass', reshape: () => undefined, className: canonical, record };
@@ -332,12 +343,6 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
 
 const convKind = (rank: number): WeightLayerKind => (rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d');
 
-/** Channels-last (the default) is the only layout whose shapes the interpreter follows. */
-function channelsLast(call: CallParts, scope: Scope): boolean {
-  const node = call.keywords.get('data_format')?.value;
-  if (!node || node.type === 'none') return true;
-  return evaluate(node, scope) === 'channels_last';
-}
 
 /**
  * Conv1D/2D/3DTranspose(filters, kernel_size, strides=1, padding="valid", output_padding=None,

@@ -20,6 +20,7 @@ import { readTensorMethod } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
 import { Frame, type RValue } from './frame';
+import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf } from './syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
@@ -271,10 +272,19 @@ export class Interpreter {
       return;
     }
     const targets = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren : [left];
+    const carried = carriedNames(body);
+    // What a carried name holds as each pass starts: its value before the loop, then what the previous pass computed.
+    const carriedValues = new Map<string, Value | undefined>();
+    // A loop variable the body reassigns is rebound to the next item each pass, not carried: unknown.
+    const loopVariables = new Set(targets.map((t) => dottedName(t)));
+    for (const [name, next] of carried) {
+      if (loopVariables.has(name)) carried.set(name, undefined);
+      carriedValues.set(name, next && !loopVariables.has(name) ? frame.scope.valueBeforeLoop(node, name) : undefined);
+    }
     for (const item of iterations) {
       if (this.exhausted) return;
       const scope = new Scope(frame.scope);
-      const values = targets.length === 1 ? [item] : item.r?.t === 'list' ? item.r.items.map((r, i) => ({ r, value: item.tuple?.[i] })) : undefined;
+      const values = targets.length === 1 ? [item] : unpacked(item);
       if (!values || values.length !== targets.length) {
         this.taint(body, frame);
         return;
@@ -287,11 +297,14 @@ export class Interpreter {
         frame.env.set(name, v.r);
       });
       bindAssignments(body.namedChildren, scope);
+      for (const [name, value] of carriedValues) scope.bindValue(name, value);
       const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
       inner.env.clear();
       for (const [k, v] of frame.env) inner.env.set(k, v);
       this.run(body.namedChildren, inner, outputs);
       for (const [k, v] of inner.env) frame.env.set(k, v);
+      // The next pass's value, computed with this pass's bindings (where the name still holds its value from before).
+      for (const [name, next] of carried) if (next) carriedValues.set(name, evaluate(next, scope));
       if (body.descendantsOfType('break_statement').length > 0 || body.descendantsOfType('continue_statement').length > 0) {
         this.taint(body, frame);
         return;
@@ -300,7 +313,7 @@ export class Interpreter {
   }
 
   /** What a `for` iterates over: range(N), a constant tuple, a module list, modules(), enumerate/zip of those. */
-  private iterate(node: Node, frame: Frame): { r: RValue; value?: Value; tuple?: readonly (Value | undefined)[] }[] | undefined {
+  private iterate(node: Node, frame: Frame): Iteration[] | undefined {
     const call = callParts(node);
     const callee = call ? dottedName(call.callee) : undefined;
     if (call && callee === 'range') {
@@ -337,7 +350,11 @@ export class Interpreter {
       }
     }
     const r = this.expression(node, frame);
-    if (r?.t === 'list') return r.items.map((item) => ({ r: item }));
+    if (r?.t === 'list') {
+      // `for size in [128, 256]`, `for w in WIDTHS`: each item's constant value, bound to the loop variable.
+      const values = constantItems(node, frame.scope, r.items.length);
+      return r.items.map((item, i) => ({ r: item, value: values?.[i] }));
+    }
     if (r?.t === 'module' && (r.module.kind === 'list' || r.module.kind === 'sequence')) {
       return r.module.items.map((m) => ({ r: { t: 'module', module: m } }));
     }

@@ -25,6 +25,8 @@ export class Scope {
   private readonly bindings = new Map<string, Binding>();
   private readonly assignedTwice = new Set<string>();
   private settled: Set<Node> | undefined;
+  /** The bindings as they were when bindAssignments reached each loop, before the loop's own assignments. */
+  private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> }> | undefined;
 
   constructor(readonly parent: Scope | undefined) {}
 
@@ -36,6 +38,12 @@ export class Scope {
 
   bindValue(name: string, value: Value | undefined): void {
     this.bindings.set(name, { value });
+  }
+
+  /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
+  bindUnknown(name: string): void {
+    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    this.bindings.set(name, { value: undefined });
   }
 
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
@@ -62,6 +70,25 @@ export class Scope {
     return true;
   }
 
+  /** Records the bindings a loop starts from (its body's assignments are about to be bound here too). */
+  enterLoop(loop: Node): void {
+    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: new Set(this.assignedTwice) });
+  }
+
+  /**
+   * A name's value when `loop` starts: the binding it had before the loop's own assignments
+   * were bound (they make it unknown for the rest of the block), read where the loop was
+   * bound or in an enclosing scope. Lazy like every binding; undefined when not known.
+   */
+  valueBeforeLoop(loop: Node, name: string): Value | undefined {
+    const before = this.beforeLoops?.get(loop);
+    if (!before) return this.parent?.valueBeforeLoop(loop, name);
+    if (before.assignedTwice.has(name)) return undefined;
+    const binding = before.bindings.get(name) ?? this.parent?.lookup(name);
+    if (!binding) return undefined;
+    return 'node' in binding ? evaluate(binding.node, binding.scope) : binding.value;
+  }
+
   /** A statement settleNoneDefault settled here or in an enclosing scope. */
   isSettled(statement: Node): boolean {
     return this.settled?.has(statement) === true || this.parent?.isSettled(statement) === true;
@@ -82,13 +109,23 @@ export class Scope {
 
 /**
  * Binds every simple `NAME = expr` and `self.NAME = expr` of a block (module level, a
- * function body) in `scope`, descending into if/with/try blocks but not into nested
- * functions or classes.
+ * function body) in `scope`, descending into if/with/try blocks and loop bodies but not
+ * into nested functions or classes. A loop's variables are unknown after it, and a name a
+ * loop body assigns counts as assigned here too: `d = 784` followed by `for w in ws: ...;
+ * d = w` leaves `d` unknown after the loop, not 784 (each unrolled iteration binds the
+ * body's own assignments in its own scope, interpreter.ts). An augmented assignment
+ * (`c *= 2`) counts as an assignment whose value is not followed.
  */
 export function bindAssignments(statements: readonly Node[], scope: Scope, depth = 0): void {
   for (const statement of statements) {
     if (statement.type === 'expression_statement') {
       const assignment = statement.namedChild(0);
+      if (assignment?.type === 'augmented_assignment') {
+        // `c *= 2` changes c: like a second assignment, it leaves c unknown (never the value before it).
+        const name = dottedName(assignment.childForFieldName('left') ?? assignment);
+        if (name !== undefined) scope.bindUnknown(name);
+        continue;
+      }
       if (assignment?.type !== 'assignment') continue;
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
@@ -97,8 +134,19 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
       if (name !== undefined) scope.bindExpression(name, right, scope);
     } else if (statement.type === 'if_statement' && settleNoneDefault(statement, scope)) {
       continue;
+    } else if (depth < 4 && statement.type === 'for_statement') {
+      scope.enterLoop(statement);
+      const left = statement.childForFieldName('left');
+      const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
+      for (const target of targets) {
+        const name = dottedName(target);
+        if (name !== undefined) scope.bindUnknown(name);
+      }
+      const body = statement.childForFieldName('body');
+      if (body) bindAssignments(body.namedChildren, scope, depth + 1);
+      for (const clause of statement.childrenForFieldName('alternative')) bindAssignments(clause.namedChildren, scope, depth + 1);
     } else if (depth < 4 && (statement.type === 'if_statement' || statement.type === 'with_statement' ||
-      statement.type === 'try_statement' || statement.type === 'block' || statement.type === 'else_clause' ||
+      statement.type === 'try_statement' || statement.type === 'while_statement' || statement.type === 'block' || statement.type === 'else_clause' ||
       statement.type === 'elif_clause' || statement.type === 'except_clause' || statement.type === 'finally_clause')) {
       bindAssignments(statement.namedChildren, scope, depth + 1);
     }
@@ -257,6 +305,7 @@ function binary(node: Node, scope: Scope, depth: number): Value | undefined {
   if (!left || !right || !op) return undefined;
   const a = evaluate(left, scope, depth + 1);
   const b = evaluate(right, scope, depth + 1);
+  if (Array.isArray(a) || Array.isArray(b)) return sequenceArithmetic(op, a, b);
   if (!isNumber(a) || !isNumber(b)) return undefined;
   let r: number;
   switch (op) {
@@ -270,6 +319,29 @@ function binary(node: Node, scope: Scope, depth: number): Value | undefined {
     default: return undefined;
   }
   return Number.isFinite(r) ? r : undefined;
+}
+
+/** Longer constant sequences are not shapes or layer widths; the cap keeps `(0,) * 10**9` cheap. */
+const MAX_SEQUENCE = 1024;
+
+/**
+ * Python's `+` and `*` on tuples and lists (`image_size + (3,)`, `(64,) * 3`, `3 * [128]`):
+ * concatenation of two sequences, repetition by a whole number (≤ 0 gives an empty
+ * sequence, as in Python). Anything else on a sequence is unknown.
+ */
+function sequenceArithmetic(op: string, a: Value | undefined, b: Value | undefined): Value | undefined {
+  if (op === '+' && Array.isArray(a) && Array.isArray(b)) {
+    const joined = [...(a as readonly Value[]), ...(b as readonly Value[])];
+    return joined.length <= MAX_SEQUENCE ? joined : undefined;
+  }
+  if (op !== '*') return undefined;
+  const [items, times] = Array.isArray(a) ? [a as readonly Value[], b] : [b as readonly Value[], a];
+  // A bool is an int in Python, but `(3,) * True` is no shape anyone writes: unknown.
+  if (!isNumber(times) || !Number.isInteger(times)) return undefined;
+  const n = Math.max(0, times);
+  if (items.length === 0) return [];
+  if (n * items.length > MAX_SEQUENCE) return undefined;
+  return Array.from({ length: n }, () => items).flat();
 }
 
 function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
