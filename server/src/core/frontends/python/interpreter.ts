@@ -272,7 +272,7 @@ export class Interpreter {
       return;
     }
     const targets = left.type === 'pattern_list' || left.type === 'tuple_pattern' ? left.namedChildren : [left];
-    const carried = carriedNames(body);
+    const carried = new Map(carriedNames(body));
     // What a carried name holds as each pass starts: its value before the loop, then what the previous pass computed.
     const carriedValues = new Map<string, Value | undefined>();
     // A loop variable the body reassigns is rebound to the next item each pass, not carried: unknown.

@@ -51,7 +51,19 @@ export function unpacked(item: Iteration): Iteration[] | undefined {
  * an expression that reads no other carried name. Otherwise it maps to undefined and is
  * unknown inside the loop, never the value of the wrong pass.
  */
-export function carriedNames(body: Node): Map<string, Node | undefined> {
+export function carriedNames(body: Node): ReadonlyMap<string, Node | undefined> {
+  // Syntax only: a loop body run once per instantiation or per outer pass is read once.
+  let carried = CARRIED.get(body);
+  if (!carried) {
+    carried = readCarriedNames(body);
+    CARRIED.set(body, carried);
+  }
+  return carried;
+}
+
+const CARRIED = new WeakMap<Node, ReadonlyMap<string, Node | undefined>>();
+
+function readCarriedNames(body: Node): Map<string, Node | undefined> {
   const assignments = new Map<string, Node[]>();
   const augmented = new Set<string>();
   for (const assignment of [...body.descendantsOfType('assignment'), ...body.descendantsOfType('augmented_assignment')]) {
