@@ -605,6 +605,48 @@ g_model = get_generator(latent=32)
     assert.deepEqual(byName.get('g_model')!.layers.map((l) => l.fans), [{ fanIn: 32, fanOut: 128 }, { fanIn: 128, fanOut: 64 }]);
   });
 
+  it('passes modules into constructors: arguments, module defaults and conditional expressions', () => {
+    const { networks } = analyzePython(`
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim, act=nn.ReLU(), norm=None):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+        self.act = act
+        self.norm = norm if norm is not None else nn.Identity()
+
+    def forward(self, x):
+        return self.act(self.norm(self.fc(x)))
+
+class Wrapper(nn.Module):
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+class Net(nn.Module):
+    def __init__(self, act_from_caller=None):
+        super().__init__()
+        self.b1 = Block(64, act=nn.Tanh())
+        self.b2 = Block(64, nn.GELU())
+        self.b3 = Block(64)
+        self.b4 = Block(64, norm=nn.LayerNorm(64))
+        self.b5 = Block(64, act=act_from_caller)
+        self.w = Wrapper(nn.Sequential(nn.Linear(64, 64), nn.ReLU()))
+
+    def forward(self, x):
+        return self.w(self.b5(self.b4(self.b3(self.b2(self.b1(x))))))
+`);
+    const layers = networks.find((n) => n.name === 'Net')!.layers;
+    assert.deepEqual(layers.map(consumerOf), ['tanh', 'gelu', 'relu', 'relu', 'unknown', 'relu', 'linear']);
+    assert.deepEqual(layers.map((l) => l.normalizedBeforeActivation), [false, false, false, true, false, false, false]);
+  });
+
   it('reads the None-default idiom: `if x is None: x = value` on a parameter', () => {
     const { networks } = analyzePython(`
 import torch

@@ -54,6 +54,8 @@ const MAX_STEPS = 200_000;
 const MAX_FILE_STEPS = 2_000_000;
 const MAX_CALL_DEPTH = 12;
 const MAX_UNROLL = 1024;
+/** Argument expressions that can evaluate to a module (a constant never does: it is not evaluated twice). */
+const MAY_HOLD_MODULE: ReadonlySet<string> = new Set(['call', 'identifier', 'attribute', 'subscript', 'list', 'tuple', 'conditional_expression', 'parenthesized_expression']);
 
 export class Interpreter {
   readonly classes = new Map<string, ClassInfo>();
@@ -426,6 +428,13 @@ export class Interpreter {
       }
       case 'attribute':
         return this.attribute(node, frame);
+      case 'conditional_expression': {
+        // `norm if norm is not None else nn.Identity()`: the branch a certain condition picks.
+        const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
+        if (!then || !condition || !otherwise) return undefined;
+        const truth = this.truth(condition, frame);
+        return truth === undefined ? undefined : this.expression(truth ? then : otherwise, frame);
+      }
       case 'subscript': {
         const value = node.childForFieldName('value');
         const index = node.childForFieldName('subscript');
@@ -917,9 +926,45 @@ export class Interpreter {
         if (name?.startsWith('self.') && right) scope.bindExpression(name, right, ctorScope);
       }
       const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
+      for (const [name, module] of this.moduleArguments(ctor, dataclass ? undefined : call, frame, depth)) ctorFrame.env.set(name, module);
       this.run(bodyOf(ctor), ctorFrame, undefined);
     }
     return instance;
+  }
+
+  /**
+   * The modules a constructor receives: arguments built or held by the caller
+   * (`Block(64, act=nn.Tanh())`, `Wrapper(nn.Sequential(...))`, `Block(dim, norm)`), and
+   * defaults that build one (`act=nn.ReLU()`, evaluated at module level, as Python does
+   * when the `def` runs). Only module values are kept: widths and other constants are read
+   * through the scope (bindArgumentExpressions). With `*xs` or `**kw` in the call, a
+   * parameter no keyword names may receive anything: no default is assumed for it.
+   */
+  private moduleArguments(ctor: Node, call: CallParts | undefined, frame: Frame | undefined, depth: number): Map<string, RValue> {
+    const out = new Map<string, RValue>();
+    const parameters = parameterNames(ctor);
+    const given = new Set<string>();
+    if (call && frame) {
+      const positional = call.positional.map((p) => (p.type === 'list_splat' || !MAY_HOLD_MODULE.has(p.type) ? undefined : this.expression(p, frame)));
+      const keywords = new Map<string, RValue>();
+      for (const [key, { value }] of call.keywords) keywords.set(key, MAY_HOLD_MODULE.has(value.type) ? this.expression(value, frame) : undefined);
+      for (const [name, value] of argumentValues(parameters, call, positional, keywords)) {
+        given.add(name);
+        if (value?.t === 'module') out.set(name, value);
+      }
+      call.positional.forEach((p, i) => { if (p.type !== 'list_splat' && parameters.positional[i] !== undefined) given.add(parameters.positional[i]); });
+      if (call.spread) for (const name of parameters.named) given.add(name);
+    }
+    const moduleFrame = new Frame(this.moduleScope, undefined, undefined, false, depth);
+    for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
+      const name = p.childForFieldName('name')?.text;
+      const value = p.childForFieldName('value');
+      if (name === undefined || !value || given.has(name) || value.type !== 'call') continue;
+      const r = this.expression(value, moduleFrame);
+      if (r?.t === 'module') out.set(name, r);
+    }
+    return out;
   }
 
   /** A module applied to a tensor: its steps recorded on the trace. */
