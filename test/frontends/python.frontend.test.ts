@@ -647,6 +647,29 @@ class Net(nn.Module):
     assert.deepEqual(layers.map((l) => l.normalizedBeforeActivation), [false, false, false, true, false, false, false]);
   });
 
+  it('reads an activation class passed as a value and called (`act()(x)`)', () => {
+    const { networks } = analyzePython(`
+import keras
+from keras import layers
+
+def block(x, filters, act=layers.ReLU):
+    x = layers.Conv2D(filters, 3, padding="same")(x)
+    return act()(x)
+
+def unknown_block(x, filters, act):
+    x = layers.Conv2D(filters, 3, padding="same")(x)
+    return act()(x)
+
+inputs = keras.Input((32, 32, 3))
+x = block(inputs, 64)
+x = block(x, 64, act=layers.ELU)
+x = unknown_block(x, 64, make_activation())
+outputs = layers.Dense(10)(layers.GlobalAveragePooling2D()(x))
+model = keras.Model(inputs, outputs)
+`);
+    assert.deepEqual(networks.find((n) => n.name === 'model')!.layers.map(consumerOf), ['relu', 'elu', 'unknown', 'linear']);
+  });
+
   it('reads the None-default idiom: `if x is None: x = value` on a parameter', () => {
     const { networks } = analyzePython(`
 import torch

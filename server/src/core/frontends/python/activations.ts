@@ -143,7 +143,7 @@ export function readActivationValue(node: Node, scope: Scope, imports: Imports, 
     const call = callParts(node);
     const written = call ? dottedName(call.callee) : undefined;
     if (!call || written === undefined) return 'unknown';
-    const canonical = imports.canonical(written);
+    const canonical = imports.canonical(classNameThrough(written, scope, imports));
     if (canonical === 'keras.layers.Activation') {
       const arg = argument(call, 0, 'activation');
       return arg ? readActivationValue(arg, scope, imports, framework, depth + 1) : 'unknown';
@@ -156,6 +156,24 @@ export function readActivationValue(node: Node, scope: Scope, imports: Imports, 
     return use(known.name, param, spanOf(call.callee));
   }
   return 'unknown';
+}
+
+/**
+ * The class a called name stands for: itself, or — for a parameter or local bound to a
+ * name (`def block(x, act=layers.ReLU): ... act()(x)`), through as many names as it was
+ * passed along — the name it is bound to. Each name is read in its binding's scope.
+ */
+function classNameThrough(written: string, scope: Scope, imports: Imports): string {
+  let name = written;
+  let where = scope;
+  for (let hops = 0; hops < 8 && !imports.binds(name.split('.')[0]!); hops++) {
+    const bound = where.expressionOf(name);
+    const target = bound && (bound.node.type === 'identifier' || bound.node.type === 'attribute') ? dottedName(bound.node) : undefined;
+    if (!bound || target === undefined || target === name) break;
+    name = target;
+    where = bound.scope;
+  }
+  return name;
 }
 
 /**
