@@ -670,6 +670,36 @@ model = keras.Model(inputs, outputs)
     assert.deepEqual(networks.find((n) => n.name === 'model')!.layers.map(consumerOf), ['relu', 'elu', 'unknown', 'linear']);
   });
 
+  it('reads a local name assigned a framework class and called, unless a branch it cannot decide may assign it', () => {
+    const { networks } = analyzePython(`
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        norm = nn.BatchNorm1d
+        maybe = nn.Identity
+        if some_flag():
+            maybe = nn.BatchNorm1d
+        later = nn.Identity
+        self.fc1 = nn.Linear(512, 512)
+        self.n1 = norm(512)
+        self.fc2 = nn.Linear(512, 512)
+        self.n2 = maybe(512)
+        self.fc3 = nn.Linear(512, 512)
+
+    def forward(self, x):
+        x = torch.relu(self.n1(self.fc1(x)))
+        x = torch.relu(self.n2(self.fc2(x)))
+        return torch.relu(self.fc3(x))
+`);
+    const [fc1, fc2, fc3] = networks[0]!.layers;
+    assert.equal(fc1!.normalizedBeforeActivation, true);
+    assert.equal(consumerOf(fc2!), 'unknown');
+    assert.equal(consumerOf(fc3!), 'relu');
+  });
+
   it('reads the None-default idiom: `if x is None: x = value` on a parameter', () => {
     const { networks } = analyzePython(`
 import torch

@@ -206,7 +206,17 @@ export class Interpreter {
       targets.forEach((target, i) => this.store(target, items?.[i] ?? opaqued(undefined, frame), statement, frame));
       return;
     }
-    this.store(left, this.expression(right, frame), statement, frame);
+    const value = this.expression(right, frame);
+    // `norm = nn.BatchNorm2d`: a class, not a runtime value. The name is then read through its
+    // binding (frameworkAlias), as a parameter bound to a class is; a name assigned twice has none.
+    if (value === undefined && left.type === 'identifier' && (right.type === 'identifier' || right.type === 'attribute')) {
+      const written = dottedName(right);
+      if (written !== undefined && /^(torch|keras|flax|jax)\./.test(this.imports.canonical(written))) {
+        frame.env.delete(left.text);
+        return;
+      }
+    }
+    this.store(left, value, statement, frame);
   }
 
   /** Binds a value to a name or `self.X`; a layer assigned to a name learns how fixes address it. */
