@@ -167,13 +167,17 @@ export interface WeightLayer {
   /**
    * A normalisation follows this layer's activation before any other weight layer
    * (Conv → ReLU → BatchNorm, ConvMixer's Conv → GELU → BatchNorm): it resets the scale the
-   * next layer sees, so this layer's init scale cannot compound with depth either.
+   * next layer sees, so this layer's init scale cannot compound with depth either. Also set
+   * when the layer's scale reaches the next norm as a mere factor through one bias-free
+   * layer and a positively homogeneous activation (DCGAN's Conv → LeakyReLU →
+   * Conv(bias=False) → BatchNorm): the norm removes it.
    */
   readonly normalizedAfterActivation?: true;
   /**
-   * Inside a residual branch that starts with a normalisation (pre-LN transformers), found
-   * while tracing even where the network's op sequence is incomplete (an attention the
-   * simulation cannot follow before it): a small scale there is deliberate (knowledge/branches.ts).
+   * Inside a residual branch that starts with a normalisation (pre-LN transformers) or whose
+   * sum is normalised (post-LN, BERT's norm(x + f(x))), found while tracing even where the
+   * network's op sequence is incomplete (an attention the simulation cannot follow before
+   * it): a small scale there is deliberate (knowledge/branches.ts).
    */
   readonly inNormalisedBranch?: true;
   readonly init: InitUse;

@@ -1,10 +1,11 @@
 /**
  * Layers inside a residual branch that starts with normalisation (pre-LN transformers,
- * pre-activation ResNets): y = x + F(norm(x)). Each branch re-normalises its input, so a
- * small weight scale inside it only weakens that branch's contribution to the stream; it
- * cannot compound with depth. GPT-2's std=0.02 (σ² ≈ 0.3 at width 768) is that convention,
- * as are Fixup/SkipInit-style small branches. The init rules do not call such a scale too
- * small (a too large one still is).
+ * pre-activation ResNets): y = x + F(norm(x)), or whose sum is normalised (post-LN, BERT:
+ * y = norm(x + F(x))). Each block re-normalises, so a small weight scale inside the branch
+ * only weakens that branch's contribution to the stream; it cannot compound with depth.
+ * GPT-2's and BERT's std=0.02 (σ² ≈ 0.3 at width 768) is that convention, as are
+ * Fixup/SkipInit-style small branches. The init rules do not call such a scale too small
+ * (a too large one still is).
  */
 import type { Network, Op, WeightLayer } from '../ir';
 
@@ -15,10 +16,10 @@ export function normalisedBranchLayers(network: Network): ReadonlySet<WeightLaye
   if (!layers) {
     const found = new Set<WeightLayer>();
     const visit = (ops: readonly Op[], inside: boolean) => {
-      for (const op of ops) {
+      ops.forEach((op, i) => {
         if (op.op === 'layer' && inside) found.add(op);
-        if (op.op === 'residual') visit(op.body, inside || op.body[0]?.op === 'norm');
-      }
+        if (op.op === 'residual') visit(op.body, inside || op.body[0]?.op === 'norm' || ops[i + 1]?.op === 'norm');
+      });
     };
     visit(network.ops, false);
     layers = found;

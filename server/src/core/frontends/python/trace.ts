@@ -53,7 +53,23 @@ export interface Tensor {
   readonly brokenAt?: Chain | undefined;
   /** Layers whose activation is the last step that set this value's scale (a norm next resets it). */
   readonly activated?: readonly MutableWeightLayer[];
+  /** The activation that produced `activated` is positively homogeneous (φ(c·x) = c·φ(x), c > 0). */
+  readonly homogeneous?: boolean;
+  /**
+   * Layers whose weight scale reaches this value only as a positive factor, at most one
+   * bias-free layer back: the layer that made it (bias-free at initialisation), and the one
+   * before it when a positively homogeneous activation (ReLU, leaky ReLU) sits between. A
+   * norm next makes their scale irrelevant (DCGAN's discriminator: Conv → LeakyReLU →
+   * Conv(bias=False) → BatchNorm). Further back the scale still shapes how the layers in
+   * between learn, so it is judged.
+   */
+  readonly scaleFree?: readonly MutableWeightLayer[];
+  /** The layers of the residual branch this value is the sum of (a norm next is post-LN). */
+  readonly branchLayers?: readonly MutableWeightLayer[];
 }
+
+/** Activations with φ(c·x) = c·φ(x) for c > 0: a weight scale before them passes through as a factor. */
+const HOMOGENEOUS: ReadonlySet<string> = new Set(['relu', 'leaky_relu', 'prelu', 'linear']);
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
 
@@ -94,7 +110,10 @@ export class Trace {
       broken: input.broken,
       sources: [layer],
       ...(input.broken ? { brokenAt: input.brokenAt } : {}),
-      ...(fusedKnown ? { activated: [layer, ...(linked ?? [])] } : {}),
+      ...(fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: HOMOGENEOUS.has((layer.activation as ActivationUse).name) } : {}),
+      // W·x with no bias at initialisation is homogeneous in x and in W: both scales pass on.
+      ...(layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && HOMOGENEOUS.has((layer.activation as ActivationUse).name)))
+        ? { scaleFree: input.homogeneous && input.activated ? [...input.activated.filter((l) => l.biasVariance === 0), layer] : [layer] } : {}),
     };
   }
 
@@ -102,17 +121,27 @@ export class Trace {
     if (use === 'unknown') return this.opaque(input);
     this.resolve(input.pending, use);
     const activated = input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]);
-    return { ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [], activated };
+    return {
+      ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [], activated,
+      homogeneous: HOMOGENEOUS.has(use.name), scaleFree: HOMOGENEOUS.has(use.name) ? input.scaleFree : undefined, branchLayers: undefined,
+    };
   }
 
   norm(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
-    // Activation → norm (Conv → ReLU → BatchNorm): the norm resets what the activation passed on.
+    // Activation → norm (Conv → ReLU → BatchNorm): the norm resets what the activation passed on;
+    // and a scale that only reached it as a factor cannot change what comes out.
     for (const layer of input.activated ?? []) layer.normalizedAfterActivation = true;
+    for (const layer of input.scaleFree ?? []) if (!input.pending.some((p) => p.layer === layer)) layer.normalizedAfterActivation = true;
+    // Post-LN (BERT): norm(x + f(x)) resets the sum, so a small scale in f cannot compound either.
+    for (const layer of input.branchLayers ?? []) layer.inNormalisedBranch = true;
     return {
       ...input,
       chain: push(input.chain, { op: 'norm', kind, span }),
       pending: input.pending.map((p) => ({ ...p, normalized: true })),
       activated: undefined,
+      homogeneous: undefined,
+      scaleFree: undefined,
+      branchLayers: undefined,
     };
   }
 
@@ -156,17 +185,19 @@ export class Trace {
     // step by step even when what came before the branch was not (an attention before it).
     const identity = bodyA.length === 0 ? a : bodyB.length === 0 ? b : undefined;
     const branch = identity === a ? b : identity === b ? a : undefined;
+    let branchLayers: MutableWeightLayer[] | undefined;
     if (identity && branch && recordedAfter(branch, prefix)) {
-      const body = branch === a ? bodyA : bodyB;
-      if (body[0]?.op === 'norm') for (const layer of layersIn(body)) layer.inNormalisedBranch = true;
+      branchLayers = layersIn(branch === a ? bodyA : bodyB);
+      if ((branch === a ? bodyA : bodyB)[0]?.op === 'norm') for (const layer of branchLayers) layer.inNormalisedBranch = true;
     }
+    const known = branchLayers && branchLayers.length > 0 ? { branchLayers } : {};
     if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0)) {
       // Unknown from the branch point on, or from earlier if either side already was.
       const brokenAt = [a, b].reduce((at, side) => (side.broken && recordedAfter(side, prefix) ? commonPrefix(at, side.brokenAt) : at), prefix);
-      return { chain: prefix, pending, shape, broken: true, sources: [], brokenAt };
+      return { chain: prefix, pending, shape, broken: true, sources: [], brokenAt, ...known };
     }
     const body = bodyA.length > 0 ? bodyA : bodyB;
-    return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [] };
+    return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [], ...known };
   }
 
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
