@@ -6,7 +6,8 @@
  * gets (rules.md: "say nothing about that layer rather than guess").
  *
  * The layers are named when the init call names them (`nn.init.*_(self.fc.weight)`). When
- * it does not — torchvision's `if init_weights: for m in self.modules(): ...`, an
+ * it does not — torchvision's `if init_weights: for m in self.modules(): ...`, a loop over
+ * `parameters()` / `named_parameters()` (which the interpreter does not enumerate), an
  * `apply(fn)`, a helper method or function holding init calls — every weight layer of the
  * module under construction (or, at module level, of every model in scope) is affected.
  */
@@ -26,6 +27,14 @@ export interface UncertainContext {
 
 /** A weight tensor as init code writes it: `x.weight`, `x.weight.data`. */
 const WEIGHT_TENSOR = /\.weight(\.data)?$/;
+/**
+ * A tensor held in a plain name — `p` in `for p in self.parameters()` (the Annotated
+ * Transformer's xavier loop, nanoGPT's `named_parameters()` re-init), `p.data`,
+ * `p.detach()` (improved-diffusion's `zero_module`): it may be any weight.
+ */
+const NAMED_TENSOR = /^[\p{L}_][\p{L}\p{N}_]*(\.data|\.detach\(\))?$/u;
+/** In-place tensor methods that (re)initialise what they are called on. */
+const INIT_METHODS: ReadonlySet<string> = new Set(['normal_', 'uniform_', 'zero_', 'fill_', 'copy_', 'trunc_normal_', 'log_normal_', 'exponential_', 'cauchy_', 'geometric_', 'random_', 'bernoulli_']);
 
 export class UncertainCode {
   constructor(private readonly interp: UncertainContext) {}
@@ -64,7 +73,8 @@ export class UncertainCode {
     const canonical = callee === undefined ? undefined : this.interp.imports.canonical(callee);
     if (canonical?.startsWith('torch.nn.init.')) {
       const tensor = call.positional[0] ?? call.keywords.get('tensor')?.value;
-      return tensor && WEIGHT_TENSOR.test(tensor.text) ? this.named(tensor, frame) : [];
+      if (tensor && WEIGHT_TENSOR.test(tensor.text)) return this.named(tensor, frame);
+      return tensor && NAMED_TENSOR.test(tensor.text) ? 'unnamed' : [];
     }
     if (call.callee.type === 'attribute') {
       const method = call.callee.childForFieldName('attribute')?.text ?? '';
@@ -72,6 +82,7 @@ export class UncertainCode {
       if (!object) return [];
       // w.data.normal_(0, 0.02), self.fc.weight.uniform_(-r, r)
       if (method.endsWith('_') && WEIGHT_TENSOR.test(object.text)) return this.named(object, frame);
+      if (INIT_METHODS.has(method) && NAMED_TENSOR.test(object.text)) return 'unnamed';
       // model.apply(fn): every layer of that model
       if (method === 'apply' && call.positional.length === 1) {
         // Only a name is looked up: evaluating a call here would build layers the code may never build.
@@ -105,7 +116,8 @@ export class UncertainCode {
       if (parts.callee.type !== 'attribute') return false;
       const method = parts.callee.childForFieldName('attribute')?.text ?? '';
       const object = parts.callee.childForFieldName('object');
-      return method === 'apply' || (method.endsWith('_') && object !== null && WEIGHT_TENSOR.test(object.text));
+      return method === 'apply' || (method.endsWith('_') && object !== null && WEIGHT_TENSOR.test(object.text))
+        || (INIT_METHODS.has(method) && object !== null && NAMED_TENSOR.test(object.text));
     });
   }
 
@@ -118,7 +130,7 @@ export class UncertainCode {
   }
 
   private undecided(layer: WeightModule, at: Node): void {
-    layer.init = { semantics: undefined, label: 'set under a condition InitWise cannot decide', explicit: true, acceptedDefault: false, span: spanOf(at) };
+    layer.init = { semantics: undefined, label: 'set in a branch or loop InitWise cannot follow', explicit: true, acceptedDefault: false, span: spanOf(at) };
     // A fix must not rewrite or insert an init this uncertain code may override.
     if (layer.torchFixes) layer.torchFixes.sharedInit = true;
   }
