@@ -913,6 +913,27 @@ def broken(:
     assert.deepEqual(plain.findings, [], 'a file that is not model code is not ours to report');
   });
 
+  it('places a model built under `if __name__ == "__main__":` at its own line', () => {
+    const text = `import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(256, 10)
+
+    def forward(self, x):
+        return self.fc(x)
+
+if __name__ == "__main__":
+    with torch.no_grad():
+        model = Net()
+`;
+    const { networks } = analyzePython(text);
+    assert.equal(networks.length, 1);
+    assert.equal(text.slice(networks[0]!.span.start, networks[0]!.span.end), 'model = Net()');
+  });
+
   it('points findings at what the user wrote', () => {
     const text = `import torch.nn as nn
 net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))

@@ -25,6 +25,9 @@ import { Trace } from './trace';
 import { bindAssignments, bindParameters, Scope } from './values';
 import type { Span } from '../../text';
 
+/** Statements whose blocks a script's own statements sit in (the bodies are their named children). */
+const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'else_clause', 'elif_clause', 'with_statement', 'try_statement', 'except_clause', 'finally_clause']);
+
 /** Single layers: a builder function returning one builds no model. */
 const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activation', 'norm', 'dropout', 'flatten', 'pass']);
 
@@ -345,13 +348,21 @@ function modelFunctions(statements: readonly Node[], names: readonly string[]): 
 
 /** Models a script leaves in its variables: containers, instances of the file's classes, functional models. */
 function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): void {
-  // The last plain assignment to each name, read once (not once per variable).
+  // The last plain assignment to each name, read once (not once per variable), also inside
+  // the blocks a script nests them in (`if __name__ == "__main__":`, `with`, `try`).
   const assignments = new Map<string, Node>();
-  for (const statement of statements) {
-    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
-    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
-    if (left?.type === 'identifier') assignments.set(left.text, statement);
-  }
+  const visit = (block: readonly Node[], depth: number) => {
+    for (const statement of block) {
+      if (NESTING_BLOCKS.has(statement.type) && depth < 4) {
+        visit(statement.namedChildren, depth + 1);
+        continue;
+      }
+      const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+      const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+      if (left?.type === 'identifier') assignments.set(left.text, statement);
+    }
+  };
+  visit(statements, 0);
   for (const [name, value] of frame.env) {
     if (value?.t !== 'module' || name.includes('.')) continue;
     const module = value.module;
