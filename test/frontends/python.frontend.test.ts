@@ -93,9 +93,84 @@ class Net(nn.Module):
         return self.out(nn.functional.relu(self.fc(self.conv(x).relu().flatten(1))))
 `);
     const [conv, fc] = networks[0]!.layers;
-    assert.deepEqual(conv!.init.semantics, { kind: 'normal', mean: 0, std: Math.sqrt(2 / 144) });
+    // std = sqrt(2/n), n = 3·3·16 = the conv's fan_out: He in fan_out mode, as kaiming_normal_(mode="fan_out").
+    assert.deepEqual(conv!.init.semantics, { kind: 'variance_scaling', scale: 2, mode: 'fan_out', distribution: 'untruncated_normal' });
+    assert.equal(conv!.init.scaleFollows, 'fan_out');
     assert.equal(conv!.init.explicit, true);
     assert.deepEqual(fc!.init.semantics, { kind: 'truncated_normal', mean: 0, std: 0.02, low: -2, high: 2 });
+  });
+
+  it('reads a std computed from the layer\'s fan through variables as following that fan; fixed stds stay fixed', () => {
+    const { networks } = analyzePython(`
+import math
+import numpy as np
+import torch.nn as nn
+
+STD = 0.02
+
+class MLP(nn.Module):
+    def __init__(self, in_features=256, hidden=512, out_features=10, init_std=0.02, omega_0=30.0):
+        super().__init__()
+        self.in_features = in_features
+        self.fc1 = nn.Linear(in_features, hidden)
+        self.fc2 = nn.Linear(hidden, hidden)
+        self.fc3 = nn.Linear(hidden, hidden)
+        self.fc4 = nn.Linear(hidden, hidden)
+        self.fc5 = nn.Linear(hidden, hidden)
+        self.fc6 = nn.Linear(hidden, out_features)
+        std = math.sqrt(2.0 / self.in_features)
+        nn.init.normal_(self.fc1.weight, 0.0, std)
+        bound = np.sqrt(6 / hidden) / omega_0
+        self.fc2.weight.data.uniform_(-bound, bound)
+        nn.init.normal_(self.fc3.weight, 0.0, STD)
+        nn.init.normal_(self.fc4.weight, std=init_std)
+        nn.init.normal_(self.fc5.weight, std=1.0 / math.sqrt(hidden))
+        s = 0.02
+        nn.init.trunc_normal_(self.fc6.weight, std=s, a=-2 * s, b=2 * s)
+
+    def forward(self, x):
+        return self.fc6(self.fc5(self.fc4(self.fc3(self.fc2(self.fc1(x).relu()).relu()).relu()).relu()).relu())
+`);
+    const [fc1, fc2, fc3, fc4, fc5, fc6] = networks[0]!.layers;
+    assert.equal(fc1!.init.scaleFollows, 'fan_in');
+    assert.deepEqual(fc1!.init.semantics, { kind: 'variance_scaling', scale: 2, mode: 'fan_in', distribution: 'untruncated_normal' });
+    // `hidden` names no one fan: the init follows the width, its numbers are kept as read.
+    assert.equal(fc2!.init.scaleFollows, 'width');
+    assert.deepEqual(fc2!.init.semantics, { kind: 'uniform', low: -Math.sqrt(6 / 512) / 30, high: Math.sqrt(6 / 512) / 30 });
+    assert.equal(fc3!.init.scaleFollows, undefined, 'a module constant is a fixed std');
+    assert.deepEqual(fc3!.init.semantics, { kind: 'normal', mean: 0, std: 0.02 });
+    assert.equal(fc4!.init.scaleFollows, undefined, 'a parameter passed through as it is is a fixed std');
+    assert.equal(fc5!.init.scaleFollows, 'width');
+    assert.equal(fc6!.init.scaleFollows, undefined, "trunc_normal_'s cut-offs computed from a fixed std do not make it follow the width");
+  });
+
+  it('reads the legacy He fan_out formula in a modules() loop as He fan_out on every conv it sets', () => {
+    const { networks } = analyzePython(`
+import math
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, padding=1)
+        self.conv2 = nn.Conv2d(64, 128, 3, padding=1)
+        self.conv3 = nn.Conv2d(128, 10, 1)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                n = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+                m.weight.data.normal_(0, math.sqrt(2. / n))
+
+    def forward(self, x):
+        x = self.conv1(x).relu()
+        x = self.conv2(x).relu()
+        return self.conv3(x)
+`);
+    const layers = networks[0]!.layers;
+    assert.equal(layers.length, 3);
+    for (const layer of layers) {
+      assert.equal(layer.init.scaleFollows, 'fan_out');
+      assert.deepEqual(layer.init.semantics, { kind: 'variance_scaling', scale: 2, mode: 'fan_out', distribution: 'untruncated_normal' });
+    }
   });
 
   it("follows the file's own module classes, ModuleList loops and identity shortcuts into residual ops", () => {

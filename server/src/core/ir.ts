@@ -71,6 +71,12 @@ export interface InitUse {
   readonly acceptedDefault: boolean;
   /** Span of the initializer as written, when explicit. */
   readonly span?: Span;
+  /**
+   * Set when a hand-written std or bound is computed from the layer's width
+   * (`math.sqrt(2.0 / self.in_features)`): the fan its names follow, or 'width' when they
+   * name no single fan. Such an init scales with the width (IW105 leaves it alone).
+   */
+  readonly scaleFollows?: 'fan_in' | 'fan_out' | 'width';
 }
 
 export type WeightLayerKind = 'dense' | 'conv1d' | 'conv2d' | 'conv3d' | 'embedding';

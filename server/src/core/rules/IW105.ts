@@ -33,7 +33,10 @@ export const IW105: Rule = {
       whenNotToApply:
         'The last layer of a network or residual branch (small fixed-std heads are deliberate), layers inside a residual ' +
         'branch that starts with normalisation (GPT-2\'s std=0.02), layers followed by normalisation (before or right after their activation), and pretrained ' +
-        'weights. Whether the scale itself suits the activation is IW101.',
+        'weights. It also stays quiet when the std or range is computed from the layer\'s width rather than fixed ' +
+        '(`std = math.sqrt(2.0 / self.in_features)`, the legacy `math.sqrt(2. / n)` with `n` counted from ' +
+        '`m.kernel_size` and `m.out_channels`, SIREN\'s `np.sqrt(6 / self.in_features) / omega_0`), and when one init call ' +
+        'gives the layers it sets different stds. Whether the scale itself suits the activation is IW101.',
       references: ['He et al. 2015, https://arxiv.org/abs/1502.01852', 'LeCun et al. 1998, Efficient BackProp'],
     },
   },
@@ -41,9 +44,12 @@ export const IW105: Rule = {
     if (network.pretrained) return;
     const scalesBySpan = new Map<number, Set<string>>();
     const candidates: { layer: WeightLayer; scale: number }[] = [];
+    const widthDependentSpans = spansSettingSeveralStds(network.layers);
     for (const layer of network.layers) {
       const semantics = layer.init.semantics;
       if (!semantics || !isFixedScale(semantics) || !layer.init.explicit) continue;
+      // A std computed from the width (`math.sqrt(2.0 / self.in_features)`), or one call giving each layer its own std.
+      if (layer.init.scaleFollows !== undefined || (layer.init.span && widthDependentSpans.has(layer.init.span.start))) continue;
       if (smallScaleIsDeliberate(network, layer) || layer.kind === 'embedding' || layer.normalizedBeforeActivation || layer.normalizedAfterActivation) continue;
       if (!layer.fans || !layer.frameworkFans) continue;
       const scale = layer.fans.fanIn * weightVariance(semantics, layer.frameworkFans, layer.receptiveField);
@@ -74,6 +80,19 @@ export const IW105: Rule = {
     }
   },
 };
+
+/** Init call sites that give the layers they set different variances: computed per layer, so not fixed. */
+function spansSettingSeveralStds(layers: readonly WeightLayer[]): Set<number> {
+  const variances = new Map<number, Set<string>>();
+  for (const layer of layers) {
+    const semantics = layer.init.semantics;
+    if (!semantics || !isFixedScale(semantics) || !layer.init.span || !layer.frameworkFans) continue;
+    const key = layer.init.span.start;
+    if (!variances.has(key)) variances.set(key, new Set());
+    variances.get(key)!.add(weightVariance(semantics, layer.frameworkFans, layer.receptiveField).toPrecision(6));
+  }
+  return new Set([...variances].filter(([, set]) => set.size > 1).map(([key]) => key));
+}
 
 function isFixedScale(semantics: InitSemantics): boolean {
   return semantics.kind === 'normal' || semantics.kind === 'truncated_normal' || semantics.kind === 'uniform';

@@ -42,7 +42,10 @@ export class InitCalls {
     for (const module of targets) {
       // How many weights this call site sets (a call in a loop or in apply(fn) sets several).
       this.interp.sites.add('initCall', callNode.startIndex);
-      module.init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(callNode) };
+      module.init = {
+        semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(callNode),
+        ...(read.scaleFollows ? { scaleFollows: read.scaleFollows } : {}),
+      };
       const fixes = module.torchFixes;
       if (fixes) {
         fixes.sharedInit = frame.shared;

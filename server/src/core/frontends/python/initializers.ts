@@ -6,6 +6,7 @@
  */
 import type { Framework, InitSemantics } from '../../ir';
 import { calculateGain } from '../../knowledge/initializers';
+import { scaleDependence, type ScaleFollows } from './fanScaledInits';
 import type { Imports } from './imports';
 import { type CallParts, callParts, dottedName, type Node, stringValue } from './syntax';
 import { evaluate, isNumber, type Scope } from './values';
@@ -14,6 +15,8 @@ export interface InitRead {
   /** Undefined when it is an initializer whose variance cannot be determined. */
   readonly semantics: InitSemantics | undefined;
   readonly label: string;
+  /** A fixed-scale init whose std or bounds were computed from the layer's width (fanScaledInits.ts). */
+  readonly scaleFollows?: ScaleFollows;
 }
 
 /** Reads one argument: by keyword, else by position. Undefined when absent, null when present but not constant. */
@@ -254,7 +257,22 @@ export function readTorchInitCall(call: CallParts, canonical: string, scope: Sco
   const arg = argReader(call, 1, scope, imports);
   const label = torchLabel(call, 1);
   const semantics = torchInit(name, arg);
-  return semantics === 'not-init' ? 'not-init' : { semantics, label };
+  return semantics === 'not-init' ? 'not-init' : withScaleDependence({ semantics, label }, call, 1, scope, imports);
+}
+
+/**
+ * What the scale arguments of a fixed-scale init were computed from: the std of a normal
+ * (not its mean, nor trunc_normal_'s cut-offs, often written `a=-2 * std`), both bounds of a
+ * uniform. `skip`: the weight argument of `nn.init.*_(w, ...)`.
+ */
+function withScaleDependence(read: InitRead, call: CallParts, skip: number, scope: Scope, imports: Imports): InitRead {
+  const kind = read.semantics?.kind;
+  if (kind !== 'normal' && kind !== 'truncated_normal' && kind !== 'uniform') return read;
+  const argument = (index: number, ...keywords: string[]) =>
+    keywords.map((k) => call.keywords.get(k)?.value).find((n) => n !== undefined) ?? call.positional[skip + index];
+  const args = kind === 'uniform' ? [argument(0, 'a', 'from'), argument(1, 'b', 'to')] : [argument(1, 'std')];
+  const scaleFollows = scaleDependence(args.filter((n): n is Node => n !== undefined), scope, imports);
+  return scaleFollows === undefined ? read : { ...read, scaleFollows };
 }
 
 function torchInit(name: string, arg: ArgReader): InitSemantics | undefined | 'not-init' {
@@ -319,12 +337,12 @@ export function readTensorMethod(method: string, call: CallParts, scope: Scope, 
     case 'normal_': {
       const mean = num(arg(0, 'mean'), 0);
       const std = num(arg(1, 'std'), 1);
-      return { semantics: mean === undefined || std === undefined ? undefined : { kind: 'normal', mean, std }, label };
+      return withScaleDependence({ semantics: mean === undefined || std === undefined ? undefined : { kind: 'normal', mean, std }, label }, call, 0, scope, imports);
     }
     case 'uniform_': {
       const low = num(arg(0, 'from', 'a'), 0);
       const high = num(arg(1, 'to', 'b'), 1);
-      return { semantics: low === undefined || high === undefined ? undefined : { kind: 'uniform', low, high }, label };
+      return withScaleDependence({ semantics: low === undefined || high === undefined ? undefined : { kind: 'uniform', low, high }, label }, call, 0, scope, imports);
     }
     case 'zero_': return { semantics: { kind: 'constant', value: 0 }, label };
     case 'fill_': {

@@ -16,6 +16,7 @@ import { opaqued, UncertainCode } from './uncertainCode';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from './siteCounts';
 import { UnknownNames } from './unknownNames';
+import { initFollowingFan } from './fanScaledInits';
 import { readTensorMethod } from './initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
@@ -992,7 +993,8 @@ export class Interpreter {
         const shape = x.shape;
         const g = module.geometry(shape);
         const loaded = this.isLoaded(module);
-        const init: InitUse = loaded ? { semantics: undefined, label: 'loaded from a checkpoint', explicit: false, acceptedDefault: false } : module.init;
+        const init: InitUse = loaded ? { semantics: undefined, label: 'loaded from a checkpoint', explicit: false, acceptedDefault: false }
+          : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
         return {
           t: 'tensor',
           tensor: trace.layer(x, {
