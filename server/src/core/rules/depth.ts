@@ -153,7 +153,12 @@ function formatBand(band: number): string {
 function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { text: string; fix?: Fix } {
   const counterfactual = memoCounterfactual(network);
   if (counterfactual.changed.length === 0) {
-    return { text: otherRemedies(network, 'The initializers already suit their activations: depth alone does this;') };
+    const normalised = network.layers.every((l) => l.consumer === 'unknown' || l.normalizedBeforeActivation || l.normalizedAfterActivation || l.isLastInBranch);
+    return {
+      text: otherRemedies(network, normalised
+        ? 'Every layer here is normalised, so no initializer changes this;'
+        : 'The initializers already suit their activations: depth alone does this;'),
+    };
   }
   const simulation = counterfactual.simulation;
   if (!simulation) return { text: otherRemedies(network, '') };
@@ -175,7 +180,11 @@ function otherRemedies(network: Network, lead: string): string {
   const activations = new Set(network.layers.map((l) => (l.consumer === 'unknown' ? 'unknown' : activationLabel(l.consumer))));
   const smooth = [...activations].some((a) => /^(gelu|silu|mish|sigmoid|tanh|softplus)/.test(a));
   const another = smooth ? ', or another activation' : '';
-  return `${lead} only normalisation (BatchNorm/LayerNorm), residual connections with scaled branches${another} can keep it in range.`.trimStart();
+  // A network that already normalises: more normalisation is no remedy (deep BatchNorm
+  // stacks without skips explode at init, Yang et al. 2019, https://arxiv.org/abs/1902.08129).
+  const normalises = network.ops.some(function hasNorm(op): boolean { return op.op === 'norm' || (op.op === 'residual' && op.body.some(hasNorm)); });
+  const remedies = normalises ? 'residual connections with scaled branches' : 'normalisation (BatchNorm/LayerNorm), residual connections with scaled branches';
+  return `${lead} only ${remedies}${another} can keep it in range.`.trimStart();
 }
 
 /** "he_normal on 19 relu layers" (or a list when the recommendations differ). */
