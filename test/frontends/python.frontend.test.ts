@@ -988,6 +988,29 @@ def broken(:
     assert.deepEqual(plain.findings, [], 'a file that is not model code is not ours to report');
   });
 
+  it('unpacks a ModuleList of ModuleLists in a for loop (`for attn, ff in self.layers`)', () => {
+    const { networks } = analyzePython(`
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, dim=256, depth=3):
+        super().__init__()
+        self.layers = nn.ModuleList([])
+        for _ in range(depth):
+            self.layers.append(nn.ModuleList([nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)]))
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        for up, down in self.layers:
+            x = x + down(torch.relu(up(x)))
+        return self.head(x)
+`);
+    const layers = networks[0]!.layers;
+    assert.equal(layers.length, 7);
+    assert.deepEqual(layers.map(consumerOf), ['relu', 'linear', 'relu', 'linear', 'relu', 'linear', 'linear']);
+  });
+
   it('places a model built under `if __name__ == "__main__":` at its own line', () => {
     const text = `import torch
 import torch.nn as nn

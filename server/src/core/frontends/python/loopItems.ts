@@ -34,6 +34,10 @@ export function constantItems(node: Node, scope: Scope, count: number): readonly
 export function unpacked(item: Iteration): Iteration[] | undefined {
   const constant = Array.isArray(item.value) ? (item.value as readonly Value[]) : undefined;
   if (item.r?.t === 'list') return item.r.items.map((r, i) => ({ r, value: item.tuple?.[i] ?? constant?.[i] }));
+  // `for attn, ff in self.layers` over a ModuleList of ModuleLists (lucidrains' transformers).
+  if (item.r?.t === 'module' && (item.r.module.kind === 'list' || item.r.module.kind === 'sequence') && !(item.r.module.kind === 'sequence' && item.r.module.fused)) {
+    return item.r.module.items.map((m) => ({ r: { t: 'module', module: m } }));
+  }
   if (constant) return constant.map((value) => ({ r: undefined, value }));
   return undefined;
 }
