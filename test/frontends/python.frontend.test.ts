@@ -1011,6 +1011,20 @@ class Net(nn.Module):
     assert.deepEqual(layers.map(consumerOf), ['relu', 'linear', 'relu', 'linear', 'relu', 'linear', 'linear']);
   });
 
+  it("reads keras.applications' Functional(inputs, outputs) like keras.Model", () => {
+    const { networks } = analyzePython(`
+from keras import layers
+from keras.src.models import Functional
+
+inputs = layers.Input(shape=(784,))
+x = layers.Dense(256, activation="relu")(inputs)
+outputs = layers.Dense(10, activation="softmax")(x)
+model = Functional(inputs, outputs, name="mlp")
+`);
+    assert.deepEqual(networks.map((n) => [n.name, n.layers.length]), [['model', 2]]);
+    assert.deepEqual(networks[0]!.layers[0]!.fans, { fanIn: 784, fanOut: 256 });
+  });
+
   it('places a model built under `if __name__ == "__main__":` at its own line', () => {
     const text = `import torch
 import torch.nn as nn

@@ -778,10 +778,13 @@ export class Interpreter {
         return { t: 'module', module: list ? { kind: 'sequence', items: list, className: canonical, record, inputShape } : { kind: 'opaque', className: canonical, record } };
       }
       case 'keras.Model':
-      case 'keras.models.Model': {
+      case 'keras.models.Model':
+      // keras.applications build with the class keras.Model(inputs, outputs) returns.
+      case 'keras.models.Functional':
+      case 'keras.models.functional.Functional': {
         const outputsNode = call.keywords.get('outputs')?.value ?? call.positional[1];
         const outputs = outputsNode ? tensorsOf(this.expression(outputsNode, frame)) : [];
-        const model: ModuleValue = { kind: 'opaque', className: canonical, record };
+        const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record };
         if (frame.trace && outputs.length > 0) this.functional.set(model, { trace: frame.trace, outputs });
         return { t: 'module', module: model };
       }
@@ -1113,7 +1116,8 @@ const SAMPLE_DRAWS: ReadonlySet<string> = new Set(['jax.random.normal', 'jax.ran
 /** The calls container() models (checked first: most calls are layers, and the check allocates nothing). */
 const CONTAINERS: ReadonlySet<string> = new Set([
   'torch.nn.Sequential', 'flax.nnx.Sequential', 'torch.nn.ModuleList', 'keras.Sequential', 'keras.models.Sequential',
-  'flax.linen.Sequential', 'keras.Model', 'keras.models.Model', 'keras.Input', 'keras.layers.Input',
+  'flax.linen.Sequential', 'keras.Model', 'keras.models.Model', 'keras.models.Functional', 'keras.models.functional.Functional',
+  'keras.Input', 'keras.layers.Input',
 ]);
 
 function childrenOf(module: ModuleValue): ModuleValue[] {
