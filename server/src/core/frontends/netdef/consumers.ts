@@ -43,7 +43,9 @@ function resolveConsumer(draft: Extract<Draft, { op: 'layer' }>, drafts: readonl
   const layer = draft.layer;
   if (layer.activation === 'unknown' || layer.activation.name !== 'linear') {
     layer.consumer = layer.activation;
-    if (layer.activation !== 'unknown' && normalisedNext(drafts, index + 1)) layer.normalizedAfterActivation = true;
+    if (layer.activation !== 'unknown' && (normalisedNext(drafts, index + 1) || scaleReachesNorm(layer, layer.activation.name, drafts, index + 1))) {
+      layer.normalizedAfterActivation = true;
+    }
     return;
   }
   let sawNorm = false;
@@ -59,12 +61,39 @@ function resolveConsumer(draft: Extract<Draft, { op: 'layer' }>, drafts: readonl
     } else if (next.value.op === 'activation') {
       layer.consumer = next.value.activation;
       draft.fixes.consumerSpan = next.activationSpan;
-      if (!sawNorm && normalisedNext(drafts, j + 1)) layer.normalizedAfterActivation = true;
+      if (!sawNorm && (normalisedNext(drafts, j + 1) || scaleReachesNorm(layer, next.value.activation.name, drafts, j + 1))) {
+        layer.normalizedAfterActivation = true;
+      }
       break;
     }
   }
   // Linear output into a norm: the norm sets the scale whatever the init, activation found or not.
   layer.normalizedBeforeActivation = sawNorm;
+}
+
+/** Activations with φ(c·x) = c·φ(x) for c > 0: a weight scale before them passes through as a factor. */
+const HOMOGENEOUS: ReadonlySet<string> = new Set(['relu', 'leaky_relu', 'prelu', 'linear']);
+
+/**
+ * The layer's scale reaches the next norm as a mere factor: the layer has no bias, its
+ * activation is positively homogeneous, and one bias-free layer with no activation of its
+ * own follows (past dropout and flatten) straight into a norm — DCGAN's discriminator,
+ * `conv … bias=false` / `activation leaky_relu(0.2)` / `conv … bias=false` / `batchnorm`.
+ * The norm removes the factor; one layer further the scale shapes how the layers between
+ * learn, so it is judged (as the Python frontend does: trace.ts).
+ */
+function scaleReachesNorm(layer: MutableWeightLayer, activation: string, drafts: readonly Draft[], from: number): boolean {
+  if (layer.biasVariance !== 0 || !HOMOGENEOUS.has(activation)) return false;
+  for (let j = from; j < drafts.length; j++) {
+    const next = drafts[j]!;
+    if (next.op === 'layer') {
+      const following = next.layer;
+      const linear = following.activation !== 'unknown' && following.activation.name === 'linear';
+      return following.biasVariance === 0 && linear && normalisedNext(drafts, j + 1);
+    }
+    if (next.op !== 'other' || (next.value.op !== 'dropout' && next.value.op !== 'flatten')) return false;
+  }
+  return false;
 }
 
 /**
