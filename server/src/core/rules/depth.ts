@@ -156,7 +156,7 @@ function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { te
     const normalised = network.layers.every((l) => l.consumer === 'unknown' || l.normalizedBeforeActivation || l.normalizedAfterActivation || l.isLastInBranch);
     return {
       text: otherRemedies(network, normalised
-        ? 'Every layer here is normalised, so no initializer changes this;'
+        ? `Every layer here is normalised, so no initializer changes this${batchNormalised(network) ? ' (BatchNorm\'s batch statistics themselves make the gradient grow at initialisation, ×π/(π−1) ≈ 1.47 per ReLU block: Yang et al. 2019)' : ''};`
         : 'The initializers already suit their activations: depth alone does this;'),
     };
   }
@@ -174,6 +174,10 @@ function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { te
     ? `Switching to ${which} keeps it at ×${formatNumber(after)}.`
     : `Switching to ${which} removes the depth drift (×${formatNumber(after)} at the end, ×${formatNumber(oneOff)} of it from a single layer).`;
   return { text, fix: switchFix(network, counterfactual.changed, which) };
+}
+
+function batchNormalised(network: Network): boolean {
+  return network.ops.some(function hasBatchNorm(op): boolean { return (op.op === 'norm' && op.kind === 'batchnorm') || (op.op === 'residual' && op.body.some(hasBatchNorm)); });
 }
 
 function otherRemedies(network: Network, lead: string): string {

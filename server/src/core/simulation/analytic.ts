@@ -28,10 +28,19 @@ type SignalMap = Float64Array;
  * The signal between ops: per-position second moments and means. Weight layers (zero-mean
  * weights) output zero-mean pre-activations; activations create a mean (ReLU: √q/√(2π)),
  * which BatchNorm removes: it divides by the variance E[x²] − E[x]², not the second moment.
+ *
+ * `off` is the part of the second moment that sits in per-unit offsets: a layer fed a
+ * signal with mean μ gives unit j the batch mean w_j·μ (plus its bias), zero only on
+ * average over units. BatchNorm's batch statistics remove it too (LayerNorm's per-example
+ * ones do not), so Linear → BatchNorm → ReLU divides by fan_in·Var(W)·Var(x): the gradient
+ * grows ×π/(π−1) ≈ 1.467 per block, as PyTorch measures (Yang et al. 2019,
+ * https://arxiv.org/abs/1902.08129; test/unit/analytic.montecarlo.test.ts). An offset
+ * through a nonlinearity is not followed (it is small next to the mean the activation makes).
  */
 interface SignalState {
   readonly m: SignalMap;
   readonly mu: SignalMap;
+  readonly off: SignalMap;
 }
 
 /** One step of the forward pass, remembered for the backward pass. */
@@ -74,7 +83,7 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal, o
     forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN,
   }));
   try {
-    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0) }, signal);
+    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0) }, signal);
     const logits = options.gradientAtLogits === false ? undefined : outputHead(tape);
     const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits);
     const simulation: NetworkSimulation = {
@@ -106,6 +115,13 @@ function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
   return out;
 }
 
+/** The per-unit offsets a layer makes from its input's mean and offsets: the forward map of μ² + off, plus the bias. */
+function layerOffsets(layer: WeightLayer, variance: number, mu: SignalMap, off: SignalMap): SignalMap {
+  const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
+  const size = Math.max(mu.length, off.length);
+  return layerForward(layer, variance, new Float64Array(size).map((_, p) => at(mu, p) ** 2 + at(off, p)));
+}
+
 function layerForward(layer: WeightLayer, variance: number, m: SignalMap): SignalMap {
   const fans = layer.fans!;
   const geometry = layer.conv;
@@ -134,7 +150,7 @@ function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap,
 /** Runs ops forward from an input signal; returns the output signal and the tape. */
 function forward(ops: readonly Op[], input: SignalState, signal: CancellationSignal): { state: SignalState; tape: TapeEntry[] } {
   const tape: TapeEntry[] = [];
-  let { m, mu } = input;
+  let { m, mu, off } = input;
   for (const op of ops) {
     throwIfCancelled(signal);
     switch (op.op) {
@@ -145,6 +161,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const pre = layerForward(op, variance, m);
         tape.push({ kind: 'layer', layer: op, variance, input: m, pre });
         const activation = knownActivation(op.activation);
+        off = activation.name === 'linear' ? layerOffsets(op, variance, mu, off) : new Float64Array(pre.length);
         m = mapEach(pre, (q) => outputSecondMoment(activation, q));
         mu = mapEach(pre, (q) => outputMean(activation, q));
         break;
@@ -154,17 +171,21 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         tape.push({ kind: 'activation', activation: op.activation, input: m });
         mu = mapEach(m, (q) => outputMean(op.activation, q));
         m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
+        if (op.activation.name !== 'linear') off = new Float64Array(m.length);
         break;
       }
       case 'norm': {
         // BatchNorm/LayerNorm rescale to zero mean and unit variance (γ = 1, β = 0 at init) with
         // statistics over positions; the gradient is divided by the same variance, so a weight
         // rescale is undone in both directions.
-        const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2);
+        // BatchNorm's statistics are per unit over the batch: the per-unit offsets go too.
+        const batch = op.kind === 'batchnorm';
+        const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0));
         const scale = mean(centred);
         tape.push({ kind: 'scale', gradientFactor: scale > 0 ? 1 / scale : 1 });
         m = scale > 0 ? mapEach(centred, (v) => v / scale) : centred;
         mu = new Float64Array(m.length);
+        off = new Float64Array(m.length);
         break;
       }
       case 'dropout':
@@ -187,10 +208,11 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         tape.push({ kind: 'flatten', positions: m.length });
         m = Float64Array.of(mean(m));
         mu = Float64Array.of(mean(mu));
+        off = Float64Array.of(mean(off));
         break;
       case 'residual': {
         // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
-        const branch = forward(op.body, { m, mu }, signal);
+        const branch = forward(op.body, { m, mu, off }, signal);
         tape.push({ kind: 'residual', scale: op.scale, body: branch.tape });
         const s1 = op.scale;
         const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
@@ -200,11 +222,14 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         m = new Float64Array(size).map((_, p) =>
           at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p));
         mu = new Float64Array(size).map((_, p) => at(inMu, p) + s1 * at(branch.state.mu, p));
+        // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
+        const inOff = off;
+        off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
         break;
       }
     }
   }
-  return { state: { m, mu }, tape };
+  return { state: { m, mu, off }, tape };
 }
 
 /** Runs the tape backward from a gradient map at its output; fills per-layer results. */
