@@ -240,7 +240,10 @@ export class TorchFixBuilder implements FixBuilder {
       case 'lecun_normal':
         return 'kaiming_normal_(nonlinearity="linear")';
       case 'variance_scaling':
-        return `normal_(std=sqrt(${pyNumber(choice.scale)}/${choice.mode}))`;
+        // Said in the distribution the file used: U(±b) has variance b²/3.
+        return choice.distribution === 'uniform'
+          ? `uniform_(±sqrt(${pyNumber(3 * choice.scale)}/${choice.mode}))`
+          : `normal_(std=sqrt(${pyNumber(choice.scale)}/${choice.mode}))`;
       case 'framework_default':
         return 'kaiming_uniform_(a=sqrt(5))';
     }
