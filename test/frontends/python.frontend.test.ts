@@ -1011,6 +1011,38 @@ class Net(nn.Module):
     assert.deepEqual(layers.map(consumerOf), ['relu', 'linear', 'relu', 'linear', 'relu', 'linear', 'linear']);
   });
 
+  it('follows nn.ModuleDict entries: attributes, keys, .values() loops and modules()', () => {
+    const { networks } = analyzePython(`
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, d=256):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(
+            inp=nn.Linear(784, d),
+            h=nn.ModuleList([nn.Linear(d, d) for _ in range(2)]),
+        ))
+        self.heads = nn.ModuleDict({"cls": nn.Linear(d, 10), "aux": nn.Linear(d, 2)})
+        self.extra = nn.ModuleDict({"a": nn.Linear(d, d), "b": nn.Linear(d, d)})
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+
+    def forward(self, x):
+        x = torch.relu(self.transformer.inp(x))
+        for layer in self.transformer.h:
+            x = torch.relu(layer(x))
+        for block in self.extra.values():
+            x = torch.relu(block(x))
+        return self.heads["cls"](x)
+`);
+    const layers = networks[0]!.layers;
+    assert.deepEqual(layers.map((l) => [l.fans?.fanIn, l.fans?.fanOut]), [[784, 256], [256, 256], [256, 256], [256, 256], [256, 256], [256, 10]]);
+    assert.deepEqual(layers.map(consumerOf), ['relu', 'relu', 'relu', 'relu', 'relu', 'linear']);
+    assert.ok(layers.every((l) => l.init.label.startsWith('kaiming_normal_')), 'modules() reaches the entries');
+  });
+
   it("reads keras.applications' Functional(inputs, outputs) like keras.Model", () => {
     const { networks } = analyzePython(`
 from keras import layers

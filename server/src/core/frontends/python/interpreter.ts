@@ -22,7 +22,7 @@ import { allModules, classRecord, type InstanceModule, MODULE_BASES, type Module
 import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
-import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf } from './syntax';
+import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from './syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
 
@@ -361,6 +361,15 @@ export class Interpreter {
         const modules = method === 'modules' ? allModules(owner.module) : childrenOf(owner.module);
         return modules.map((m) => ({ r: { t: 'module', module: m } }));
       }
+      // An nn.ModuleDict's entries: `.values()`, `.keys()`, `.items()` (key, module) pairs.
+      if ((method === 'values' || method === 'keys' || method === 'items') && object && call.positional.length === 0) {
+        const owner = this.expression(object, frame);
+        if (owner?.t !== 'module' || owner.module.className !== 'torch.nn.ModuleDict' || owner.module.kind !== 'instance') return undefined;
+        return [...owner.module.attributes].map(([key, m]) => (
+          method === 'values' ? { r: { t: 'module' as const, module: m } }
+            : method === 'keys' ? { r: undefined, value: key }
+              : { r: { t: 'list' as const, items: [undefined, { t: 'module' as const, module: m }] }, tuple: [key, m.record] }));
+      }
     }
     const r = this.expression(node, frame);
     if (r?.t === 'list') {
@@ -452,6 +461,11 @@ export class Interpreter {
         if (!value || !index) return undefined;
         const container = this.expression(value, frame);
         const i = evaluate(index, frame.scope);
+        // nn.ModuleDict by key: `self.heads["cls"]`.
+        if (container?.t === 'module' && container.module.kind === 'instance' && typeof i === 'string') {
+          const entry = container.module.attributes.get(i);
+          return entry ? { t: 'module', module: entry } : undefined;
+        }
         const items = container?.t === 'list' ? container.items
           : container?.t === 'module' && (container.module.kind === 'list' || container.module.kind === 'sequence')
             ? container.module.items.map((m): RValue => ({ t: 'module', module: m })) : undefined;
@@ -770,6 +784,8 @@ export class Interpreter {
         const list = arg ? items([arg]) : [];
         return { t: 'module', module: list ? { kind: 'list', items: list, className: canonical, record } : { kind: 'opaque', className: canonical, record } };
       }
+      case 'torch.nn.ModuleDict':
+        return this.moduleDict(call, frame, record);
       case 'keras.Sequential':
       case 'keras.models.Sequential':
       case 'flax.linen.Sequential': {
@@ -947,6 +963,40 @@ export class Interpreter {
   }
 
   /**
+   * `nn.ModuleDict({"wte": nn.Embedding(...), "h": nn.ModuleList(...)})` or
+   * `nn.ModuleDict(dict(wte=..., h=...))` (nanoGPT): an instance whose attributes are its
+   * entries, so `self.transformer.h`, `self.heads["cls"]`, `.items()`/`.values()` loops,
+   * `modules()` and `apply(fn)` reach them. Anything else (a variable, a comprehension) is opaque.
+   */
+  private moduleDict(call: CallParts, frame: Frame, record: ReturnType<typeof classRecord>): RValue {
+    const arg = call.positional[0];
+    const entries: [string, Node][] = [];
+    if (arg?.type === 'dictionary') {
+      for (const pair of arg.namedChildren) {
+        if (pair.type !== 'pair') continue;
+        const key = pair.childForFieldName('key');
+        const value = pair.childForFieldName('value');
+        const name = key ? stringValue(key) : undefined;
+        if (name === undefined || !value) return { t: 'module', module: { kind: 'opaque', className: 'torch.nn.ModuleDict', record } };
+        entries.push([name, value]);
+      }
+    } else if (arg?.type === 'call' && dottedName(callParts(arg)?.callee ?? arg) === 'dict' && callParts(arg)?.positional.length === 0) {
+      for (const [name, { value }] of callParts(arg)!.keywords) entries.push([name, value]);
+    } else if (arg) {
+      return { t: 'module', module: { kind: 'opaque', className: 'torch.nn.ModuleDict', record } };
+    }
+    const attributes = new Map<string, ModuleValue>();
+    for (const [name, node] of entries) {
+      const value = this.expression(node, frame);
+      attributes.set(name, value?.t === 'module' ? value.module : { kind: 'opaque', className: 'unknown', record: classRecord('unknown') });
+    }
+    return {
+      t: 'module',
+      module: { kind: 'instance', className: 'torch.nn.ModuleDict', definition: call.node, framework: 'pytorch', attributes, scope: new Scope(this.moduleScope), record },
+    };
+  }
+
+  /**
    * The modules a constructor receives: arguments built or held by the caller
    * (`Block(64, act=nn.Tanh())`, `Wrapper(nn.Sequential(...))`, `Block(dim, norm)`), and
    * defaults that build one (`act=nn.ReLU()`, evaluated at module level, as Python does
@@ -1115,7 +1165,7 @@ const SAMPLE_DRAWS: ReadonlySet<string> = new Set(['jax.random.normal', 'jax.ran
 
 /** The calls container() models (checked first: most calls are layers, and the check allocates nothing). */
 const CONTAINERS: ReadonlySet<string> = new Set([
-  'torch.nn.Sequential', 'flax.nnx.Sequential', 'torch.nn.ModuleList', 'keras.Sequential', 'keras.models.Sequential',
+  'torch.nn.Sequential', 'flax.nnx.Sequential', 'torch.nn.ModuleList', 'torch.nn.ModuleDict', 'keras.Sequential', 'keras.models.Sequential',
   'flax.linen.Sequential', 'keras.Model', 'keras.models.Model', 'keras.models.Functional', 'keras.models.functional.Functional',
   'keras.Input', 'keras.layers.Input',
 ]);
