@@ -55,6 +55,8 @@ const MAX_STEPS = 200_000;
 const MAX_FILE_STEPS = 2_000_000;
 const MAX_CALL_DEPTH = 12;
 const MAX_UNROLL = 1024;
+/** A canonical name from one of the frameworks (a class or function the catalog may know). */
+const FRAMEWORK_NAME = /^(torch|keras|flax|jax)\./;
 /** Argument expressions that can evaluate to a module (a constant never does: it is not evaluated twice). */
 const MAY_HOLD_MODULE: ReadonlySet<string> = new Set(['call', 'identifier', 'attribute', 'subscript', 'list', 'tuple', 'conditional_expression', 'parenthesized_expression']);
 
@@ -212,7 +214,7 @@ export class Interpreter {
     // binding (frameworkAlias), as a parameter bound to a class is; a name assigned twice has none.
     if (value === undefined && left.type === 'identifier' && (right.type === 'identifier' || right.type === 'attribute')) {
       const written = dottedName(right);
-      if (written !== undefined && /^(torch|keras|flax|jax)\./.test(this.imports.canonical(written))) {
+      if (written !== undefined && FRAMEWORK_NAME.test(this.imports.canonical(written))) {
         frame.env.delete(left.text);
         return;
       }
@@ -681,7 +683,7 @@ export class Interpreter {
       const next = this.imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
       if (next === undefined) {
         const canonical = this.imports.canonical(target);
-        return /^(torch|keras|flax|jax)\./.test(canonical) ? canonical : undefined;
+        return FRAMEWORK_NAME.test(canonical) ? canonical : undefined;
       }
       // Bound to an unknown value (a parameter without one, a loop variable): unknown.
       if (!('node' in next)) return undefined;
