@@ -1011,6 +1011,44 @@ class Net(nn.Module):
     assert.deepEqual(layers.map(consumerOf), ['relu', 'linear', 'relu', 'linear', 'relu', 'linear', 'linear']);
   });
 
+  it('reads widths from a config dataclass passed in (defaults, keyword and positional overrides)', () => {
+    const { networks } = analyzePython(`
+from dataclasses import dataclass
+import torch
+import torch.nn as nn
+
+@dataclass(frozen=True)
+class Config:
+    d_in: int = 784
+    hidden: int = 256
+    n_layers: int = 2
+    scale = 3
+
+class MLP(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.inp = nn.Linear(cfg.d_in, cfg.hidden)
+        self.hidden = nn.ModuleList([nn.Linear(cfg.hidden, cfg.hidden) for _ in range(cfg.n_layers)])
+        self.out = nn.Linear(self.cfg.hidden, 10 * cfg.scale)
+
+    def forward(self, x):
+        x = torch.relu(self.inp(x))
+        for layer in self.hidden:
+            x = torch.relu(layer(x))
+        return self.out(x)
+
+model = MLP(Config(hidden=512))
+small = MLP(Config(100, 64, 1))
+unknown = MLP(Config(**overrides))
+`);
+    const fans = (name: string) => networks.find((n) => n.name === name)!.layers.map((l) => l.fans && [l.fans.fanIn, l.fans.fanOut]);
+    assert.deepEqual(fans('model'), [[784, 512], [512, 512], [512, 512], [512, 30]]);
+    assert.deepEqual(fans('small'), [[100, 64], [64, 64], [64, 30]]);
+    // **overrides may set any field: none is assumed (the loop count too, so no hidden layers are built).
+    assert.ok(fans('unknown').every((f) => f === undefined));
+  });
+
   it('follows nn.ModuleDict entries: attributes, keys, .values() loops and modules()', () => {
     const { networks } = analyzePython(`
 import torch

@@ -28,6 +28,21 @@ import type { Span } from '../../text';
 /** Statements whose blocks a script's own statements sit in (the bodies are their named children). */
 const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'else_clause', 'elif_clause', 'with_statement', 'try_statement', 'except_clause', 'finally_clause']);
 
+/**
+ * Config dataclasses (`@dataclass class GPTConfig: n_embd: int = 768`): a call to one is a
+ * record of its fields, so `nn.Linear(cfg.n_embd, 4 * cfg.n_embd)` reads its widths when the
+ * file passes `GPTConfig(...)` (values.ts configRecord).
+ */
+function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
+  for (const statement of statements) {
+    if (statement.type !== 'decorated_definition') continue;
+    const definition = definitionOf(statement);
+    const name = definition.childForFieldName('name')?.text;
+    const dataclass = statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.)?dataclass\b/.test(d.text));
+    if (definition.type === 'class_definition' && name !== undefined && dataclass) scope.registerConfigClass(name, definition);
+  }
+}
+
 /** Single layers: a builder function returning one builds no model. */
 const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activation', 'norm', 'dropout', 'flatten', 'pass']);
 
@@ -124,6 +139,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   const moduleScope = new Scope(undefined);
   moduleScope.bindValue('__name__', '__main__');
   bindAssignments(statements, moduleScope);
+  registerConfigClasses(statements, moduleScope);
   const quote = preferredQuote(text);
   const interp = new Interpreter(text, imports, moduleScope, statements, quote);
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };

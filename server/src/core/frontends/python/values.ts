@@ -4,7 +4,7 @@
  * attributes assigned in `__init__`. Anything else is unknown (undefined), and a layer
  * whose widths are unknown is not judged (spec/rules.md, "precision").
  */
-import { callParts, dottedName, type Node, stringValue } from './syntax';
+import { callParts, type CallParts, dottedName, type Node, stringValue } from './syntax';
 
 /** A record with named attributes, e.g. the layer an init function receives as `m`. */
 export interface RecordValue {
@@ -87,6 +87,19 @@ export class Scope {
     const binding = before.bindings.get(name) ?? this.parent?.lookup(name);
     if (!binding) return undefined;
     return 'node' in binding ? evaluate(binding.node, binding.scope) : binding.value;
+  }
+
+  /** Config dataclasses of the file (`@dataclass class Config: hidden: int = 256`), registered on the module scope. */
+  private configClasses: Map<string, Node> | undefined;
+
+  registerConfigClass(name: string, definition: Node): void {
+    (this.configClasses ??= new Map()).set(name, definition);
+  }
+
+  /** The config dataclass `name` names here or in an enclosing scope (a local binding of the name hides it). */
+  configClass(name: string): Node | undefined {
+    if (this.bindings.has(name)) return undefined;
+    return this.configClasses?.get(name) ?? this.parent?.configClass(name);
   }
 
   /** A statement settleNoneDefault settled here or in an enclosing scope. */
@@ -365,9 +378,42 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
       if (values.length < 2 || !values.every(isNumber)) return undefined;
       return name === 'max' ? Math.max(...values) : Math.min(...values);
     }
-    default:
-      return undefined;
+    default: {
+      const config = name === undefined ? undefined : scope.configClass(name);
+      return config ? configRecord(config, call, scope, depth) : undefined;
+    }
   }
+}
+
+/**
+ * `Config(hidden=512)` for a config dataclass of the file: a record of its fields — the
+ * call's keywords and positions (in field order), else the defaults written in the class
+ * (read at module level). A field with neither, or one `**kw` may set, is left out (unknown).
+ */
+function configRecord(definition: Node, call: CallParts, scope: Scope, depth: number): RecordValue {
+  const attributes = new Map<string, Value>();
+  const body = definition.childForFieldName('body')?.namedChildren ?? [];
+  let position = 0;
+  for (const statement of body) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') continue;
+    const name = assignment.childForFieldName('left');
+    if (name?.type !== 'identifier') continue;
+    // Annotated names are the dataclass's fields, in order; a plain `x = 1` is a class attribute.
+    const field = assignment.childForFieldName('type') !== null;
+    const given = call.keywords.get(name.text)?.value ?? (field && !call.spread ? call.positional[position] : undefined);
+    if (field) position++;
+    const written = given ?? (call.spread && field ? undefined : assignment.childForFieldName('right'));
+    const value = written ? evaluate(written, given ? scope : rootOf(scope), depth + 1) : undefined;
+    if (value !== undefined) attributes.set(name.text, value);
+  }
+  return { attributes };
+}
+
+function rootOf(scope: Scope): Scope {
+  let s = scope;
+  while (s.parent) s = s.parent;
+  return s;
 }
 
 /** A positive whole number (a width, a count), or undefined. */
