@@ -1049,6 +1049,36 @@ unknown = MLP(Config(**overrides))
     assert.ok(fans('unknown').every((f) => f === undefined));
   });
 
+  it('reports the nn.Sequential parts of a module class that has no forward pass (RL agents)', () => {
+    const { networks } = analyzePython(`
+import numpy as np
+import torch
+import torch.nn as nn
+
+def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
+    torch.nn.init.orthogonal_(layer.weight, std)
+    torch.nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+class Agent(nn.Module):
+    def __init__(self, n_actions=6):
+        super().__init__()
+        self.network = nn.Sequential(
+            layer_init(nn.Linear(128, 256)),
+            nn.ReLU(),
+            layer_init(nn.Linear(256, 256)),
+            nn.ReLU(),
+        )
+        self.actor = layer_init(nn.Linear(256, n_actions), std=0.01)
+
+    def get_value(self, x):
+        return self.actor(self.network(x))
+`);
+    assert.deepEqual(networks.map((n) => [n.name, n.layers.length]), [['Agent.network', 2]]);
+    assert.deepEqual(networks[0]!.layers.map(consumerOf), ['relu', 'relu']);
+    assert.equal(networks[0]!.layers[0]!.init.label, 'orthogonal_(std)');
+  });
+
   it('follows nn.ModuleDict entries: attributes, keys, .values() loops and modules()', () => {
     const { networks } = analyzePython(`
 import torch

@@ -43,6 +43,23 @@ function registerConfigClasses(statements: readonly Node[], scope: Scope): void 
   }
 }
 
+/**
+ * A module class with no forward pass (`forward`, `call`, `__call__`) has no data flow to
+ * trace — CleanRL's agents call their parts from `get_value`/`get_action_and_value`. Its
+ * `nn.Sequential` parts do: each is a network of its own (`Agent.network`).
+ */
+function withoutForward(interp: Interpreter, candidate: Candidate): Candidate[] {
+  const module = candidate.module;
+  if (module.kind !== 'instance') return [candidate];
+  const methods = interp.classes.get(module.className)?.methods;
+  if (!methods || methods.has('forward') || methods.has('call') || methods.has('__call__')) return [candidate];
+  const parts: Candidate[] = [];
+  for (const [attribute, part] of module.attributes) {
+    if (part.kind === 'sequence' && !part.fused) parts.push({ ...candidate, name: `${candidate.name}.${attribute}`, module: part });
+  }
+  return parts;
+}
+
 /** Single layers: a builder function returning one builds no model. */
 const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activation', 'norm', 'dropout', 'flatten', 'pass']);
 
@@ -269,7 +286,7 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
   const networks: Network[] = [];
   const networkClasses: (string | undefined)[] = [];
   const seen = new Set<ModuleValue>();
-  for (const candidate of candidates) {
+  for (const candidate of candidates.flatMap((c) => withoutForward(interp, c))) {
     if (seen.has(candidate.module)) continue;
     seen.add(candidate.module);
     const network = trace(interp, candidate);
