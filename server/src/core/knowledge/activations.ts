@@ -221,3 +221,12 @@ export function negativeSlope(activation: Activation): number | undefined {
       return undefined;
   }
 }
+
+/**
+ * Positively homogeneous at initialisation: φ(c·x) = c·φ(x) for c > 0 (PReLU starts as a
+ * leaky ReLU). A weight scale before such an activation passes through it as a factor, so
+ * a normalisation after it removes that scale (both frontends' scale-free exemption).
+ */
+export function isPositivelyHomogeneous(name: string): boolean {
+  return name === 'relu' || name === 'leaky_relu' || name === 'prelu' || name === 'linear';
+}

@@ -5,6 +5,7 @@
  */
 import type { ActivationOp, DropoutOp, FlattenOp, NormOp, Op, WeightLayer } from '../../ir';
 import type { Span } from '../../text';
+import { isPositivelyHomogeneous } from '../../knowledge/activations';
 import type { NetdefFixBuilder } from './fixBuilder';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -71,9 +72,6 @@ function resolveConsumer(draft: Extract<Draft, { op: 'layer' }>, drafts: readonl
   layer.normalizedBeforeActivation = sawNorm;
 }
 
-/** Activations with φ(c·x) = c·φ(x) for c > 0: a weight scale before them passes through as a factor. */
-const HOMOGENEOUS: ReadonlySet<string> = new Set(['relu', 'leaky_relu', 'prelu', 'linear']);
-
 /**
  * The layer's scale reaches the next norm as a mere factor: the layer has no bias, its
  * activation is positively homogeneous, and one bias-free layer with no activation of its
@@ -83,7 +81,7 @@ const HOMOGENEOUS: ReadonlySet<string> = new Set(['relu', 'leaky_relu', 'prelu',
  * learn, so it is judged (as the Python frontend does: trace.ts).
  */
 function scaleReachesNorm(layer: MutableWeightLayer, activation: string, drafts: readonly Draft[], from: number): boolean {
-  if (layer.biasVariance !== 0 || !HOMOGENEOUS.has(activation)) return false;
+  if (layer.biasVariance !== 0 || !isPositivelyHomogeneous(activation)) return false;
   for (let j = from; j < drafts.length; j++) {
     const next = drafts[j]!;
     if (next.op === 'layer') {

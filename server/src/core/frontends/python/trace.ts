@@ -10,6 +10,7 @@ import type {
   ActivationUse, DropoutOp, Network, NormOp, Op, WeightLayer,
 } from '../../ir';
 import type { Span } from '../../text';
+import { isPositivelyHomogeneous } from '../../knowledge/activations';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MutableWeightLayer = Mutable<WeightLayer>;
@@ -68,8 +69,6 @@ export interface Tensor {
   readonly branchLayers?: readonly MutableWeightLayer[];
 }
 
-/** Activations with φ(c·x) = c·φ(x) for c > 0: a weight scale before them passes through as a factor. */
-const HOMOGENEOUS: ReadonlySet<string> = new Set(['relu', 'leaky_relu', 'prelu', 'linear']);
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
 
@@ -110,9 +109,9 @@ export class Trace {
       broken: input.broken,
       sources: [layer],
       ...(input.broken ? { brokenAt: input.brokenAt } : {}),
-      ...(fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: HOMOGENEOUS.has((layer.activation as ActivationUse).name) } : {}),
+      ...(fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: isPositivelyHomogeneous((layer.activation as ActivationUse).name) } : {}),
       // W·x with no bias at initialisation is homogeneous in x and in W: both scales pass on.
-      ...(layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && HOMOGENEOUS.has((layer.activation as ActivationUse).name)))
+      ...(layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && isPositivelyHomogeneous((layer.activation as ActivationUse).name)))
         ? { scaleFree: input.homogeneous && input.activated ? [...input.activated.filter((l) => l.biasVariance === 0), layer] : [layer] } : {}),
     };
   }
@@ -123,7 +122,7 @@ export class Trace {
     const activated = input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]);
     return {
       ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [], activated,
-      homogeneous: HOMOGENEOUS.has(use.name), scaleFree: HOMOGENEOUS.has(use.name) ? input.scaleFree : undefined, branchLayers: undefined,
+      homogeneous: isPositivelyHomogeneous(use.name), scaleFree: isPositivelyHomogeneous(use.name) ? input.scaleFree : undefined, branchLayers: undefined,
     };
   }
 
