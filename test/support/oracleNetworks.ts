@@ -1,5 +1,5 @@
 /**
- * Builds InitWise IR networks straight from shared/oracle/configs.json (PyTorch init
+ * Builds InitWise IR networks straight from test/reference/oracle/configs.json (PyTorch init
  * names and arguments), so the simulation is compared with the oracle independently of
  * any frontend.
  */

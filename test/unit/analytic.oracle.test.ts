@@ -1,5 +1,5 @@
 /**
- * The analytic simulation against the oracle (shared/oracle/):
+ * The analytic simulation against the oracle (test/reference/oracle/):
  * 1. meanfield.json, the infinite-width prediction computed independently (numpy,
  *    high-accuracy quadrature, exact zero-padding position map for conv): every layer's
  *    forward and gradient second moment within 1%.
@@ -13,7 +13,7 @@ import * as assert from 'node:assert/strict';
 import { NEVER_CANCELLED } from '../../server/src/core/cancellation';
 import { simulateAnalytic } from '../../server/src/core/simulation/analytic';
 import type { NetworkSimulation } from '../../server/src/core/simulation/types';
-import { readShared } from '../support/shared';
+import { readReference } from '../support/reference';
 import { oracleNetwork, type OracleConfig } from '../support/oracleNetworks';
 
 interface UnitSeries { pre_m2: number[]; grad_in_m2: number[] }
@@ -45,8 +45,8 @@ function units(config: OracleConfig, sim: NetworkSimulation): UnitPrediction[] {
 }
 
 describe('analytic simulation vs the oracle', () => {
-  const configs = readShared<{ configs: GroundTruthEntry[] }>('oracle/ground_truth.json');
-  const meanfield = new Map(readShared<{ configs: MeanFieldEntry[] }>('oracle/meanfield.json').configs.map((c) => [c.id, c]));
+  const configs = readReference<{ configs: GroundTruthEntry[] }>('oracle/ground_truth.json');
+  const meanfield = new Map(readReference<{ configs: MeanFieldEntry[] }>('oracle/meanfield.json').configs.map((c) => [c.id, c]));
 
   for (const config of configs.configs) {
     describe(config.id, () => {

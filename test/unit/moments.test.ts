@@ -1,5 +1,5 @@
 /**
- * Activation moments: against shared/reference/activations.json (computed with scipy
+ * Activation moments: against test/reference/moments/activations.json (computed with scipy
  * two independent ways), and the interpolated fast path against direct quadrature
  * over 20 decades of q, including saturation (tanh′² at q = 1e8 is a spike of width 1e-4).
  */
@@ -8,7 +8,7 @@ import type { Activation } from '../../server/src/core/ir';
 import {
   derivativeSecondMoment, exactDerivativeSecondMoment, exactOutputMean, exactOutputSecondMoment, outputMean, outputSecondMoment,
 } from '../../server/src/core/simulation/moments';
-import { readShared } from '../support/shared';
+import { readReference } from '../support/reference';
 
 const REFERENCE_NAMES: Record<string, Activation> = {
   linear: { name: 'linear' }, relu: { name: 'relu' }, 'leaky_relu(0.01)': { name: 'leaky_relu', param: 0.01 },
@@ -22,7 +22,7 @@ function rel(a: number, b: number): number {
 }
 
 describe('activation moments', () => {
-  const reference = readShared<Record<string, { E_phi2: number; E_dphi2: number }>>('reference/activations.json');
+  const reference = readReference<Record<string, { E_phi2: number; E_dphi2: number }>>('moments/activations.json');
 
   for (const [label, activation] of Object.entries(REFERENCE_NAMES)) {
     it(`${label}: E[φ²] and E[φ′²] at unit scale match the reference to 1e-9`, () => {

@@ -1,7 +1,7 @@
 /**
  * `initwise check --simulate montecarlo` (the built dist/cli.js): the findings and the JSON
  * numbers come from the network drawn at its real width. A GELU stack at width 256 is
- * where mean field is 12× too pessimistic about the gradient (shared/oracle/README.md):
+ * where mean field is 12× too pessimistic about the gradient (test/reference/oracle/README.md):
  * the analytic pass reports vanishing gradients (IW203), the measured network does not.
  */
 import { strict as assert } from 'node:assert';

@@ -1,5 +1,5 @@
 /**
- * The Monte-Carlo simulation against real PyTorch (shared/oracle/ground_truth.json): every
+ * The Monte-Carlo simulation against real PyTorch (test/reference/oracle/ground_truth.json): every
  * config at its real widths, compared layer by layer with the oracle's per-seed
  * measurements, as two samples of random networks should be compared: the geometric
  * means over seeds of each layer's forward and gradient second moment must agree within
@@ -29,7 +29,7 @@ import { NEVER_CANCELLED } from '../../server/src/core/cancellation';
 import { simulateAnalytic } from '../../server/src/core/simulation/analytic';
 import { simulateMonteCarlo } from '../../server/src/core/simulation/montecarlo';
 import type { NetworkSimulation } from '../../server/src/core/simulation/types';
-import { readShared } from '../support/shared';
+import { readReference } from '../support/reference';
 import { oracleNetwork, type OracleConfig } from '../support/oracleNetworks';
 
 interface PerSeed { pre_m2: number[][]; grad_in_m2: number[][] }
@@ -112,8 +112,8 @@ function units(config: OracleConfig, sim: NetworkSimulation): { pre: number; gra
   return out;
 }
 
-describe('Monte-Carlo simulation vs PyTorch (shared/oracle/ground_truth.json)', () => {
-  const { configs } = readShared<{ configs: GroundTruthEntry[] }>('oracle/ground_truth.json');
+describe('Monte-Carlo simulation vs PyTorch (test/reference/oracle/ground_truth.json)', () => {
+  const { configs } = readReference<{ configs: GroundTruthEntry[] }>('oracle/ground_truth.json');
 
   for (const config of configs) {
     it(config.id, function () {

@@ -1,5 +1,5 @@
 /**
- * Per-layer figures of shared/reference/truth_table.json (computed independently with
+ * Per-layer figures of test/reference/moments/truth_table.json (computed independently with
  * numpy/scipy): Var(W) from each initializer's real semantics, and the per-layer forward
  * and backward gains fan·Var(W)·E[φ²] / E[φ′²]. Exact to 1e-6 relative.
  */
@@ -8,7 +8,7 @@ import type { Activation, Fans, InitSemantics } from '../../server/src/core/ir';
 import { frameworkDefaultInit } from '../../server/src/core/knowledge/defaults';
 import { weightVariance } from '../../server/src/core/knowledge/initializers';
 import { derivativeSecondMoment, outputSecondMoment } from '../../server/src/core/simulation/moments';
-import { readShared } from '../support/shared';
+import { readReference } from '../support/reference';
 
 interface TruthCase {
   framework: string;
@@ -81,8 +81,8 @@ function relClose(actual: number, expected: number, what: string): void {
   assert.ok(rel <= 1e-6, `${what}: got ${actual}, expected ${expected} (relative error ${rel.toExponential(2)})`);
 }
 
-describe('truth table (shared/reference/truth_table.json)', () => {
-  const cases = readShared<TruthCase[]>('reference/truth_table.json');
+describe('truth table (test/reference/moments/truth_table.json)', () => {
+  const cases = readReference<TruthCase[]>('moments/truth_table.json');
 
   it('has a model for every case', () => {
     const missing = cases.filter((c) => !SEMANTICS[c.initializer]).map((c) => c.initializer);
