@@ -287,7 +287,7 @@ export class Session {
     const current = await this.currentAnalysis(params.textDocument.uri);
     if (!current) return null;
     const { analysis } = current;
-    return hoverAt(analysis, analysis.index.offsetAt(params.position));
+    return hoverAt(analysis, analysis.index.offsetAt(params.position), current.settings.engine.band);
   }
 
   private async codeLens(params: CodeLensParams): Promise<CodeLens[]> {

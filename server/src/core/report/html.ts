@@ -108,11 +108,12 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   const curves = (pick: 'forward' | 'gradient'): PlotCurve[] => {
     const band = pick === 'forward' ? 'forwardBand' : 'gradientBand';
     const current = report.recommended && report.recommended.method !== report.current.method ? `current (${report.current.method})` : 'current';
-    const out: PlotCurve[] = [{ role: 'current', label: current, values: report.current[pick], band: report.current[band] }];
+    const stream = pick === 'forward' ? 'streamForward' : 'streamGradient';
+    const out: PlotCurve[] = [{ role: 'current', label: current, values: report.current[pick], band: report.current[band], stream: report.current[stream] }];
     if (report.recommended) {
       // The counterfactual is always simulated analytically; say so beside a Monte-Carlo run.
       const label = report.current.method === report.recommended.method ? 'recommended inits' : `recommended inits (${report.recommended.method})`;
-      out.push({ role: 'recommended', label, values: report.recommended[pick], band: report.recommended[band] });
+      out.push({ role: 'recommended', label, values: report.recommended[pick], band: report.recommended[band], stream: report.recommended[stream] });
     }
     return out;
   };
@@ -120,12 +121,18 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   parts.push(
     '<section class="plots">',
     figure(
-      renderPlot({ id: `${idPrefix}plot-forward`, title: 'Forward: pre-activation second moment per layer (unit-variance input)', curves: curves('forward'), allowed: report.allowed.forward, allowedLabel }),
-      'Forward: second moment of each layer\'s pre-activations, unit-variance input.' + offScale(curves('forward')),
+      renderPlot({
+        id: `${idPrefix}plot-forward`, title: 'Forward: pre-activation second moment per layer (unit-variance input)', curves: curves('forward'),
+        allowed: report.allowed.forward, allowedLabel, yLabel: 'pre-activation E[x²]',
+      }),
+      'Forward: second moment of each layer\'s pre-activations, unit-variance input.' + streamNote(report, 'forward') + offScale(report, curves('forward'), 'forward'),
     ),
     figure(
-      renderPlot({ id: `${idPrefix}plot-gradient`, title: 'Backward: gradient second moment at each layer\'s input (unit-variance output gradient)', curves: curves('gradient'), allowed: report.allowed.gradient, allowedLabel }),
-      'Backward: second moment of the gradient at each layer\'s input, unit-variance gradient at the output.' + offScale(curves('gradient')),
+      renderPlot({
+        id: `${idPrefix}plot-gradient`, title: 'Backward: gradient second moment at each layer\'s input (unit-variance output gradient)', curves: curves('gradient'),
+        allowed: report.allowed.gradient, allowedLabel, yLabel: 'gradient E[g²]',
+      }),
+      'Backward: second moment of the gradient at each layer\'s input, unit-variance gradient at the output.' + streamNote(report, 'gradient') + offScale(report, curves('gradient'), 'gradient'),
     ),
     '</section>',
     `<p class="note">Log scale. The shaded ${escapeHtml(allowedLabel)}: where the curve may go before IW201–IW204 report it. ` +
@@ -133,9 +140,11 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   );
   parts.push('<h2>Per layer</h2>', table(report, idPrefix));
   parts.push(
-    '<p class="note">Forward and gradient are second moments (what PyTorch measures as <code>x.pow(2).mean()</code>); ' +
-      'the factors are this layer\'s own: forward = its pre-activation second moment over its input\'s, ' +
-      'backward = the gradient\'s second moment at its input over that at its output.</p>',
+    '<p class="note">Forward and gradient are second moments (what PyTorch measures as <code>x.pow(2).mean()</code>). ' +
+      'The steps are the depth drift layer by layer: signal step = this layer\'s pre-activation second moment over the previous ' +
+      'main-path layer\'s (the previous activation, norms, dropout and residual blocks between, and this layer\'s fan_in·Var(W)), ' +
+      'gradient step = the same coming back from the output; width changes are divided out, so each column multiplies to the drift ' +
+      'in the summary line (the code lens). A layer inside a residual branch is not on that path: it shows “branch”.</p>',
   );
   return parts.join('\n');
 }
@@ -147,13 +156,45 @@ function spreadMeaning(method: 'analytic' | 'montecarlo'): string {
     : 'the finite-width spread (about 95% of networks drawn at these widths)';
 }
 
-/** Layers a log scale cannot show (0, ∞, NaN), named so a missing point is never a mystery. */
-function offScale(curves: readonly PlotCurve[]): string {
+/** For a network with residual blocks: what the line is. */
+function streamNote(report: SimulatedReport, pick: 'forward' | 'gradient'): string {
+  if (!report.rows.some((row) => row.inBranch)) return '';
+  return pick === 'forward'
+    ? ' The line is the residual stream (what the output sees: the main-path layers and the stream after each block); hollow markers are the layers inside the branches.'
+    : ' The line is the gradient on the residual stream (at the main-path layers and at each block\'s input); hollow markers are the layers inside the branches.';
+}
+
+/**
+ * Layers a log scale cannot show (0, ∞, NaN), named with their reason so a missing point is
+ * never a mystery: a zero-initialised branch end is deliberate (the block starts as the
+ * identity), and no gradient reaches the layers before it in its branch.
+ */
+function offScale(report: SimulatedReport, curves: readonly PlotCurve[], pick: 'forward' | 'gradient'): string {
   const notes = curves.flatMap((curve) => {
-    const layers = curve.values.flatMap((v, i) => (onLogScale(v) ? [] : [`${i + 1} (${formatNumber(v)})`]));
-    return layers.length === 0 ? [] : [`${curve.label}: layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}`];
+    const zeroEnds: number[] = [];
+    const starved: number[] = [];
+    const other: string[] = [];
+    curve.values.forEach((v, i) => {
+      const shown = curve.stream?.[i] ?? v;
+      if (onLogScale(shown)) return;
+      const row = report.rows[i];
+      if (shown === 0 && row?.zeroWeights && row.lastInBranch) zeroEnds.push(i + 1);
+      else if (shown === 0 && pick === 'gradient' && row?.inBranch) starved.push(i + 1);
+      else other.push(`${i + 1} (${formatNumber(shown)})`);
+    });
+    const parts: string[] = [];
+    if (zeroEnds.length > 0) {
+      parts.push(`${layerList(zeroEnds)} ${zeroEnds.length > 1 ? 'are zero-initialised branch ends' : 'is a zero-initialised branch end'}: deliberate, each block starts as the identity, so ${pick === 'forward' ? 'its output is 0' : 'no gradient passes into the branch'}`);
+    }
+    if (starved.length > 0) parts.push(`no gradient reaches ${layerList(starved)} at initialisation: ${starved.length > 1 ? 'their branches end' : 'its branch ends'} in zero weights`);
+    if (other.length > 0) parts.push(`layer${other.length > 1 ? 's' : ''} ${other.join(', ')}`);
+    return parts.length === 0 ? [] : [`${curve.label}: ${parts.join('; ')}`];
   });
-  return notes.length === 0 ? '' : ` Not on the log scale: ${notes.join('; ')}.`;
+  return notes.length === 0 ? '' : ` Not on the log scale (0): ${notes.join('. ')}.`;
+}
+
+function layerList(layers: readonly number[]): string {
+  return `layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}`;
 }
 
 function figure(svg: string, caption: string): string {
@@ -173,7 +214,7 @@ function exitSentences(report: SimulatedReport): string[] {
   return out;
 }
 
-const COLUMNS = ['#', 'line', 'layer', 'fan_in → fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'forward factor', 'backward factor', 'recommended init'];
+const COLUMNS = ['#', 'line', 'layer', 'fan_in → fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'signal step', 'gradient step', 'recommended init'];
 
 function table(report: SimulatedReport, idPrefix: string): string {
   const head = `<thead><tr>${COLUMNS.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('')}</tr></thead>`;
@@ -195,8 +236,8 @@ function rowHtml(row: ReportRow, exit: boolean): string {
     numberCell('weight-variance', row.weightVariance),
     numberCell('forward', row.forwardVariance, row.forwardBand),
     numberCell('gradient', row.gradientVariance, row.gradientBand),
-    numberCell('forward-factor', row.forwardFactor),
-    numberCell('backward-factor', row.backwardFactor),
+    row.inBranch && row.forwardStep === undefined ? '<td class="num" data-column="forward-step">branch</td>' : numberCell('forward-step', row.forwardStep),
+    row.inBranch && row.backwardStep === undefined ? '<td class="num" data-column="backward-step">branch</td>' : numberCell('backward-step', row.backwardStep),
     row.recommendedInit === undefined ? '<td>—</td>' : `<td class="changed"><code>${escapeHtml(row.recommendedInit)}</code></td>`,
   ];
   return `<tr${exit ? ' class="exit"' : ''} data-layer="${row.index + 1}">${cells.join('')}</tr>`;

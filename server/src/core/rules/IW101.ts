@@ -7,9 +7,10 @@ import type { Fix } from '../findings';
 import { activationLabel } from '../knowledge/activations';
 import { assessInit } from '../knowledge/assess';
 import { partnerActivation } from '../knowledge/policy';
-import { compact, perLayerEffect, scaleSentence, useInitFix } from './common';
+import { compact, impactClause, scaleDetails, useInitFix } from './common';
 import { kaimingMismatch } from './kaiming';
 import { smallScaleIsDeliberate } from '../knowledge/branches';
+import { impactSeverity } from './impact';
 import type { Rule } from './types';
 
 export const IW101: Rule = {
@@ -50,7 +51,8 @@ export const IW101: Rule = {
       ],
     },
   },
-  check({ network, report }) {
+  check(context) {
+    const { network, report } = context;
     for (const layer of network.layers) {
       if (!layer.init.explicit || layer.init.acceptedDefault) continue;
       const assessment = assessInit(layer, network.pretrained);
@@ -61,15 +63,16 @@ export const IW101: Rule = {
       if (smallScaleIsDeliberate(network, layer) && assessment.ratio < 1) continue;
       // A kaiming_* told the wrong nonlinearity is IW102's finding, with its own fix.
       if (kaimingMismatch(layer)) continue;
-      const why =
+      const cause =
         assessment.verdict === 'wrong-family'
-          ? `\`${layer.init.label}\` is scaled for the ${assessment.policy.family === 'tanh' ? 'ReLU' : 'tanh/linear'} family`
-          : `\`${layer.init.label}\` is outside what ${activationLabel(assessment.activation)} accepts`;
+          ? `\`${layer.init.label}\` (scaled for the ${assessment.policy.family === 'tanh' ? 'ReLU' : 'tanh/linear'} family) under ${activationLabel(assessment.activation)}`
+          : `\`${layer.init.label}\` under ${activationLabel(assessment.activation)}`;
       const recommended = layer.fixes.describeInitializer(assessment.policy.recommended);
       const fixes: Fix[] = compact([useInitFix(layer, assessment.policy.recommended), partnerFix(layer, assessment.scale)]);
       report({
+        severity: impactSeverity(context, assessment.ratio, 'warning'),
         span: layer.init.span ?? layer.kindSpan,
-        message: `${why}: ${scaleSentence(assessment, layer)}; ${perLayerEffect(assessment)}. Use ${recommended}.`,
+        message: `${impactClause(assessment, layer)}: ${cause}; use ${recommended}. ${scaleDetails(assessment, layer)}`,
         fixes,
       });
     }

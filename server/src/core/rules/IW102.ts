@@ -1,7 +1,10 @@
 /** IW102 kaiming-nonlinearity-mismatch (spec/rules.md). The decision lives in kaiming.ts. */
 import { activationLabel } from '../knowledge/activations';
 import { formatNumber } from '../format/numbers';
-import { kaimingArgumentsLabel, kaimingMismatch } from './kaiming';
+import type { Activation } from '../ir';
+import { policyFor } from '../knowledge/policy';
+import { kaimingArgumentsLabel, kaimingMismatch, type KaimingArguments, type KaimingMismatch } from './kaiming';
+import { impactSeverity } from './impact';
 import type { Rule } from './types';
 
 export const IW102: Rule = {
@@ -37,23 +40,37 @@ export const IW102: Rule = {
       ],
     },
   },
-  check({ network, report }) {
+  check(context) {
+    const { network, report } = context;
     if (network.pretrained) return;
-    for (const layer of network.layers) {
-      const mismatch = kaimingMismatch(layer);
+    const mismatches = network.layers.map((layer) => kaimingMismatch(layer));
+    for (const [i, layer] of network.layers.entries()) {
+      const mismatch = mismatches[i];
       if (!mismatch || layer.consumer === 'unknown') continue;
       const act = activationLabel(layer.consumer);
-      const correct = kaimingArgumentsLabel(mismatch.correct);
+      const describe = (args: KaimingArguments) => layer.fixes.describeKaimingArguments?.(args) ?? kaimingArgumentsLabel(args);
+      const correct = describe(mismatch.correct);
       const gains = `gain ${formatNumber(mismatch.writtenGain)} instead of ${formatNumber(mismatch.correctGain)}`;
+      const impact = gainImpact(mismatch, layer.consumer);
       const message =
         mismatch.reason === 'ignored-a'
-          ? `\`a\` is ignored unless nonlinearity='leaky_relu': this ${act} layer gets ${gains}. Use ${correct}.`
+          ? `\`a\` is ignored unless nonlinearity is leaky_relu; use ${correct}. This ${act} layer gets ${gains}.`
           : mismatch.reason === 'selu-gain'
-            ? `nonlinearity='selu' gives PyTorch's empirical gain 3/4, which breaks SELU's self-normalisation (fan_in·Var(W) must be 1). Use ${correct}.`
-            : `\`${layer.init.label}\` does not match this ${act} layer: ${gains}. Use ${correct}.`;
-      const edits = layer.fixes.setKaimingArguments(mismatch.correct);
-      const certain = layer.consumer.explicit && layer.activation !== 'unknown' && layer.activation.span?.start === layer.consumer.span?.start;
+            ? `SELU loses self-normalisation: nonlinearity='selu' gives PyTorch's empirical gain 3/4 (fan_in·Var(W) must be 1); use ${correct}.`
+            : `${impact}: \`${layer.init.label}\` under ${act}; use ${correct}. It gives ${gains}.`;
+      // A call in a loop over layers sets them all: fixable when every layer it reaches in
+      // this network wants the same arguments (the builder checks the call reaches no others).
+      const sharing = network.layers.filter((other) => other.init.span !== undefined && layer.init.span !== undefined &&
+        other.init.span.start === layer.init.span.start && other.init.span.end === layer.init.span.end);
+      const agree = sharing.every((other) => {
+        const wanted = mismatches[other.index];
+        return wanted !== undefined && sameArguments(wanted.correct, mismatch.correct);
+      });
+      const edits = agree ? layer.fixes.setKaimingArguments(mismatch.correct, sharing.length) : undefined;
+      const certain = sharing.every((other) => other.consumer !== 'unknown' && other.consumer.explicit && other.activation !== 'unknown' &&
+        other.activation.span?.start === other.consumer.span?.start);
       report({
+        severity: impactSeverity(context, (mismatch.writtenGain / mismatch.correctGain) ** 2, 'warning'),
         span: layer.init.span ?? layer.kindSpan,
         message,
         fixes: edits && edits.length > 0 ? [{ title: `Use ${correct}`, applicability: certain ? 'safe' : 'unsafe', edits }] : [],
@@ -61,3 +78,20 @@ export const IW102: Rule = {
     }
   },
 };
+
+function sameArguments(a: KaimingArguments, b: KaimingArguments): boolean {
+  return a.nonlinearity === b.nonlinearity && a.a === b.a;
+}
+
+/**
+ * The first clause: what the written gain does to this layer. Under the ReLU family the
+ * per-layer factor is exact, (written gain / correct gain)²; elsewhere it is the scale's
+ * ratio to the target.
+ */
+function gainImpact(mismatch: KaimingMismatch, activation: Activation): string {
+  const ratio = (mismatch.writtenGain / mismatch.correctGain) ** 2;
+  if (policyFor(activation).family === 'relu' || activation.name === 'linear') {
+    return `Signal ${ratio < 1 ? 'shrinks' : 'grows'} ×${formatNumber(ratio, 2)} per layer`;
+  }
+  return `Weight scale ×${formatNumber(ratio, 2)} of what ${activationLabel(activation)} wants`;
+}

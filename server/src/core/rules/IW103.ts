@@ -48,10 +48,13 @@ export const IW103: Rule = {
       const variance = weightVariance(layer.init.semantics!, layer.frameworkFans!, layer.receptiveField);
       const scale = layer.fans!.fanIn * variance;
       if (!Number.isFinite(scale) || Math.abs(scale - 1) <= SELU_TOLERANCE) continue;
-      const which = layer.init.explicit ? `\`${layer.init.label}\`` : `No initializer given: the ${layer.init.label}`;
+      const which = layer.init.explicit ? `\`${layer.init.label}\`` : `no initializer given: the ${layer.init.label}`;
+      const fans = ` ${layer.fans!.fanIn}→${layer.fans!.fanOut}`;
       report({
         span: layer.init.span ?? layer.kindSpan,
-        message: `${which} gives fan_in·Var(W) = ${formatNumber(scale)} on this SELU layer; self-normalisation needs 1 (LeCun normal). Use lecun_normal.`,
+        message:
+          `SELU loses self-normalisation: fan_in·Var(W) = ${formatNumber(scale)}, it needs 1; use ${layer.fixes.describeInitializer({ family: 'lecun_normal' })}. ` +
+          `${which.charAt(0).toUpperCase()}${which.slice(1)} on this${fans} SELU layer (Klambauer et al. 2017: LeCun normal keeps the (0, 1) fixed point).`,
         fixes: compact([useInitFix(layer, { family: 'lecun_normal' })]),
       });
     }
@@ -61,7 +64,7 @@ export const IW103: Rule = {
       const edits = dropoutFixes.useAlphaDropout(op);
       report({
         span: op.kindSpan,
-        message: 'Plain dropout in a SELU network breaks self-normalisation (it scales the variance by 1/(1-p)); use AlphaDropout.',
+        message: 'SELU loses self-normalisation: plain dropout scales the variance by 1/(1-p); use AlphaDropout, which keeps mean and variance.',
         fixes: edits && edits.length > 0 ? [{ title: 'Use alphadropout', applicability: 'unsafe', edits }] : [],
       });
     }

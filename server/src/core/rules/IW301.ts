@@ -4,8 +4,10 @@
  * Flax lecun_normal). Kept apart from IW101 so a team can accept defaults.
  */
 import { assessInit } from '../knowledge/assess';
-import { compact, perLayerEffect, scaleSentence, useInitFix } from './common';
+import { activationLabel } from '../knowledge/activations';
+import { compact, frameworkDefaultName, impactClause, scaleDetails, useInitFix } from './common';
 import { smallScaleIsDeliberate } from '../knowledge/branches';
+import { impactSeverity } from './impact';
 import type { Rule } from './types';
 
 export const IW301: Rule = {
@@ -42,7 +44,8 @@ export const IW301: Rule = {
       ],
     },
   },
-  check({ network, report }) {
+  check(context) {
+    const { network, report } = context;
     for (const layer of network.layers) {
       if (layer.init.explicit) continue;
       const assessment = assessInit(layer, network.pretrained);
@@ -54,8 +57,11 @@ export const IW301: Rule = {
         explicitDefaultFix(layer),
       ]);
       report({
+        severity: impactSeverity(context, assessment.ratio, 'info'),
         span: layer.kindSpan,
-        message: `No initializer given: the ${layer.init.label} gives ${scaleSentence(assessment, layer)}; ${perLayerEffect(assessment)}. Use ${layer.fixes.describeInitializer(assessment.policy.recommended)}.`,
+        message:
+          `${impactClause(assessment, layer)}: ${frameworkDefaultName(network)} under ${activationLabel(assessment.activation)}; ` +
+          `use ${layer.fixes.describeInitializer(assessment.policy.recommended)}. No initializer given: the ${layer.init.label} gives ${scaleDetails(assessment, layer)}`,
         fixes,
       });
     }

@@ -15,6 +15,13 @@ export interface LayerSimulation {
    */
   readonly forwardBand?: readonly [number, number];
   readonly gradientBand?: readonly [number, number];
+  /**
+   * The residual stream (what the network's output sees), set on a residual block's layers
+   * by the analytic pass: at the block's last layer, the stream's second moment after the
+   * block; at its first, the gradient's at the block's input. The report plots them.
+   */
+  readonly streamForward?: number;
+  readonly streamGradient?: number;
 }
 
 export interface NetworkSimulation {

@@ -141,6 +141,40 @@ interface Candidate {
   readonly span: Span;
   readonly nameSpan: Span;
   readonly module: ModuleValue;
+  /** Where a script built it, when the network is anchored at its class or builder (Network.instantiation). */
+  readonly instantiation?: Network['instantiation'];
+}
+
+/**
+ * A model a script builds (`mlp = TabularMLP()`, `model = build_model()`) belongs to the
+ * class or builder function of the file that defines it (issue 13, item 7): its network
+ * findings and code lens go there, named after it, with the instantiation as related
+ * information. A class or builder the script uses for two models keeps the variables'
+ * names and places, so each model keeps its own findings.
+ */
+function anchoredAtDefinitions(interp: Interpreter, statements: readonly Node[], candidates: readonly Candidate[]): Candidate[] {
+  const definitionOfCandidate = (c: Candidate): Node | undefined => {
+    if (c.module.kind === 'instance' && interp.classes.get(c.module.className)?.definition === c.module.definition) return c.module.definition;
+    const builder = interp.builtBy.get(c.module);
+    if (builder === undefined) return undefined;
+    const def = statements.map(definitionOf).find((d) => d.type === 'function_definition' && d.childForFieldName('name')?.text === builder);
+    return def;
+  };
+  const definitions = candidates.map(definitionOfCandidate);
+  const uses = new Map<Node, number>();
+  for (const d of definitions) if (d) uses.set(d, (uses.get(d) ?? 0) + 1);
+  return candidates.map((candidate, i) => {
+    const definition = definitions[i];
+    const nameNode = definition?.childForFieldName('name');
+    if (!definition || !nameNode || uses.get(definition) !== 1 || candidate.span.start === definition.startIndex) return candidate;
+    return {
+      ...candidate,
+      name: nameNode.text,
+      span: { start: definition.startIndex, end: nameNode.endIndex },
+      nameSpan: spanOf(nameNode),
+      instantiation: { span: candidate.nameSpan, name: candidate.name },
+    };
+  });
 }
 
 /** What readNetworks gives parsePython: networks, IW002 findings, and the rules' memo for reused networks. */
@@ -179,7 +213,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       if (value?.t !== 'module' || !name || LAYER_KINDS.has(value.module.kind) || candidates.some((c) => c.module === value.module)) continue;
       candidates.push({ name: name.text, span: { start: owner!.startIndex, end: name.endIndex }, nameSpan: spanOf(name), module: value.module });
     }
-    return candidates;
+    return anchoredAtDefinitions(interp, statements, candidates);
   };
   units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), true)!);
   // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
@@ -413,6 +447,7 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const meta = {
     name: candidate.name, span: candidate.span, nameSpan: candidate.nameSpan, framework,
     inputShape: undefined, pretrained: interp.isLoaded(module),
+    ...(candidate.instantiation ? { instantiation: candidate.instantiation } : {}),
   };
   const functional = interp.functional.get(module);
   if (functional) return functional.trace.finish(functional.outputs, meta);

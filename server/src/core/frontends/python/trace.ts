@@ -212,7 +212,7 @@ export class Trace {
    * opaque, a merge, several outputs) the network carries no ops and says why it is not
    * simulated (Network.unsimulable).
    */
-  finish(outputs: readonly Tensor[], meta: Pick<Network, 'name' | 'span' | 'nameSpan' | 'framework' | 'inputShape' | 'pretrained'>): Network {
+  finish(outputs: readonly Tensor[], meta: Pick<Network, 'name' | 'span' | 'nameSpan' | 'framework' | 'inputShape' | 'pretrained' | 'instantiation'>): Network {
     for (const t of outputs) {
       for (const layer of t.sources) layer.isLastInBranch = true;
       for (const p of t.pending) if (p.normalized) markNormalized(p);
