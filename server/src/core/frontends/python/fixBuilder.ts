@@ -278,8 +278,10 @@ export class TorchFixBuilder implements FixBuilder {
   setKaimingArguments(args: { nonlinearity: string; a?: number }, reach = 1): readonly TextEdit[] | undefined {
     // A call in a loop over layers sets several weights: it may change only when the rule
     // found every one of them wanting the same arguments (issue 13, item 9).
+    // Shared init code (a loop over layers, apply(fn)) may change here: the rule saw every
+    // layer the call sets and all want these arguments, and the count proves it reaches no other.
     const call = this.initCall;
-    if (!call || this.sharedInit || call.applications() !== reach) return undefined;
+    if (!call || (this.sharedInit && reach === 1) || call.applications() !== reach) return undefined;
     if (!/^[a-z_]+$/.test(args.nonlinearity) || (args.a !== undefined && !Number.isFinite(args.a))) return undefined;
     if (call.argumentCount > 4) return undefined;
     const parts = [call.target];

@@ -131,8 +131,9 @@ function firstError(node: Node): Node | undefined {
 
 /** The quote the file mostly uses in keyword arguments, for strings a fix writes. */
 function preferredQuote(text: string): string {
-  const single = text.match(/=\s*'/g)?.length ?? 0;
-  const double = text.match(/=\s*"/g)?.length ?? 0;
+  // Keyword arguments only: `if __name__ == "__main__":` says nothing about them.
+  const single = text.match(/(?<![=!<>])=\s*'/g)?.length ?? 0;
+  const double = text.match(/(?<![=!<>])=\s*"/g)?.length ?? 0;
   return single > double ? "'" : '"';
 }
 
