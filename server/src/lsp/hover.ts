@@ -139,8 +139,8 @@ export function renderHover(
     rows.push(['depth steps', 'none: this layer is inside a residual branch; the drift follows the residual stream']);
   }
   rows.push(
-    [`forward second moment (${simulated})`, `${zeroAware(pick((e) => e.forwardVariance), first.forwardVariance, first, 'forward')}${bandNote(bands?.forwardBand, method)}`],
-    [`gradient second moment (${simulated})`, `${zeroAware(pick((e) => e.gradientVariance), first.gradientVariance, first, 'backward')}${bandNote(bands?.gradientBand, method)}`],
+    [`forward variance (${simulated})`, `${zeroAware(pick((e) => e.forwardVariance), first.forwardVariance, first, 'forward')}${first.forwardVariance === 0 ? '' : bandNote(bands?.forwardBand, method)}`],
+    [`gradient variance (${simulated})`, `${zeroAware(pick((e) => e.gradientVariance), first.gradientVariance, first, 'backward')}${first.gradientVariance === 0 ? '' : bandNote(bands?.gradientBand, method)}`],
   );
 
   const lines = [...head, '', '---', '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
@@ -167,10 +167,12 @@ function stepText(values: readonly (number | undefined)[]): string {
  */
 function zeroAware(shown: string, value: number | undefined, e: LayerExplanation, pass: 'forward' | 'backward'): string {
   const zeroWeights = e.weightVariance === 0;
-  if (value === 0 || value === undefined || Number.isNaN(value)) {
+  // A factor of 0/0 (no signal reached the layer) comes as undefined from a simulated layer.
+  if (value === undefined && e.forwardVariance === undefined) return shown;
+  if (value === undefined || value === 0 || Number.isNaN(value)) {
     if (zeroWeights) return `${value === 0 ? '0' : '—'} (zero weights${e.lastInBranch ? ': a zero-initialised branch end, deliberate — the block starts as the identity' : ''})`;
     if (pass === 'backward' && e.inBranch) return `${value === 0 ? '0' : '—'} (no gradient reaches this layer at initialisation: its branch ends in zero weights, deliberately)`;
-    if (value === undefined || Number.isNaN(value)) return '— (not simulated)';
+    if (value !== 0) return '— (no signal reaches this layer)';
   }
   return shown;
 }

@@ -175,22 +175,23 @@ function offScale(report: SimulatedReport, curves: readonly PlotCurve[], pick: '
     const starved: number[] = [];
     const other: string[] = [];
     curve.values.forEach((v, i) => {
-      const shown = curve.stream?.[i] ?? v;
-      if (onLogScale(shown)) return;
+      // A branch layer's own value, or the stream's where the line passes the layer.
       const row = report.rows[i];
+      const shown = row?.inBranch ? v : curve.stream?.[i] ?? v;
+      if (onLogScale(shown)) return;
       if (shown === 0 && row?.zeroWeights && row.lastInBranch) zeroEnds.push(i + 1);
       else if (shown === 0 && pick === 'gradient' && row?.inBranch) starved.push(i + 1);
       else other.push(`${i + 1} (${formatNumber(shown)})`);
     });
     const parts: string[] = [];
     if (zeroEnds.length > 0) {
-      parts.push(`${layerList(zeroEnds)} ${zeroEnds.length > 1 ? 'are zero-initialised branch ends' : 'is a zero-initialised branch end'}: deliberate, each block starts as the identity, so ${pick === 'forward' ? 'its output is 0' : 'no gradient passes into the branch'}`);
+      parts.push(`${layerList(zeroEnds)} ${zeroEnds.length > 1 ? 'are zero-initialised branch ends' : 'is a zero-initialised branch end'}: deliberate, each block starts as the identity, so ${pick === 'forward' ? `${zeroEnds.length > 1 ? 'their output is' : 'its output is'} 0` : 'no gradient passes into the branch'}`);
     }
     if (starved.length > 0) parts.push(`no gradient reaches ${layerList(starved)} at initialisation: ${starved.length > 1 ? 'their branches end' : 'its branch ends'} in zero weights`);
     if (other.length > 0) parts.push(`layer${other.length > 1 ? 's' : ''} ${other.join(', ')}`);
     return parts.length === 0 ? [] : [`${curve.label}: ${parts.join('; ')}`];
   });
-  return notes.length === 0 ? '' : ` Not on the log scale (0): ${notes.join('. ')}.`;
+  return notes.length === 0 ? '' : ` Not on the log scale: ${notes.join('. ')}.`;
 }
 
 function layerList(layers: readonly number[]): string {

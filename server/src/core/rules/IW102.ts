@@ -3,6 +3,7 @@ import { activationLabel } from '../knowledge/activations';
 import { formatNumber } from '../format/numbers';
 import type { Activation } from '../ir';
 import { policyFor } from '../knowledge/policy';
+import { formatFactor } from './common';
 import { kaimingArgumentsLabel, kaimingMismatch, type KaimingArguments, type KaimingMismatch } from './kaiming';
 import { impactSeverity } from './impact';
 import type { Rule } from './types';
@@ -52,9 +53,10 @@ export const IW102: Rule = {
       const correct = describe(mismatch.correct);
       const gains = `gain ${formatNumber(mismatch.writtenGain)} instead of ${formatNumber(mismatch.correctGain)}`;
       const impact = gainImpact(mismatch, layer.consumer);
+      const sameGain = formatNumber(mismatch.writtenGain) === formatNumber(mismatch.correctGain);
       const message =
         mismatch.reason === 'ignored-a'
-          ? `\`a\` is ignored unless nonlinearity is leaky_relu; use ${correct}. This ${act} layer gets ${gains}.`
+          ? `\`a\` is ignored unless nonlinearity is leaky_relu; use ${correct}. This ${act} layer gets ${sameGain ? `gain ${formatNumber(mismatch.writtenGain)} whatever \`a\` says` : gains}.`
           : mismatch.reason === 'selu-gain'
             ? `SELU loses self-normalisation: nonlinearity='selu' gives PyTorch's empirical gain 3/4 (fan_in·Var(W) must be 1); use ${correct}.`
             : `${impact}: \`${layer.init.label}\` under ${act}; use ${correct}. It gives ${gains}.`;
@@ -91,7 +93,7 @@ function sameArguments(a: KaimingArguments, b: KaimingArguments): boolean {
 function gainImpact(mismatch: KaimingMismatch, activation: Activation): string {
   const ratio = (mismatch.writtenGain / mismatch.correctGain) ** 2;
   if (policyFor(activation).family === 'relu' || activation.name === 'linear') {
-    return `Signal ${ratio < 1 ? 'shrinks' : 'grows'} ×${formatNumber(ratio, 2)} per layer`;
+    return `Signal ${ratio < 1 ? 'shrinks' : 'grows'} ×${formatFactor(ratio)} per layer`;
   }
-  return `Weight scale ×${formatNumber(ratio, 2)} of what ${activationLabel(activation)} wants`;
+  return `Weight scale ×${formatFactor(ratio)} of what ${activationLabel(activation)} wants`;
 }

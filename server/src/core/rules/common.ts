@@ -29,13 +29,22 @@ export function modeLabel(assessment: InitAssessment): string {
 export function impactClause(assessment: InitAssessment, layer: WeightLayer): string {
   const effect = leadingPass(assessment, layer);
   const act = activationLabel(assessment.activation);
-  if (!effect) return `Weight scale ×${formatNumber(assessment.ratio, 2)} of what ${act} wants`;
+  if (!effect) return `Weight scale ×${formatFactor(assessment.ratio)} of what ${act} wants`;
   const subject = effect.pass === 'forward' ? 'Signal' : 'Gradients';
   if (effect.perLayer !== undefined) {
     const verb = effect.pass === 'forward' ? (effect.perLayer < 1 ? 'shrinks' : 'grows') : (effect.perLayer < 1 ? 'shrink' : 'grow');
-    return `${subject} ${verb} ×${formatNumber(effect.perLayer, 2)} per layer`;
+    return `${subject} ${verb} ×${formatFactor(effect.perLayer)} per layer`;
   }
-  return `Weight scale ×${formatNumber(effect.ratio, 2)} of what ${act} wants (${effect.fan}·Var(W) = ${formatNumber(effect.sigma2)} vs ${formatNumber(assessment.policy.target)})`;
+  return `Weight scale ×${formatFactor(effect.ratio)} of what ${act} wants`;
+}
+
+/**
+ * A factor in a message's first clause: two significant digits, read at a glance (×0.17),
+ * three where two would hide it (×1.04, not ×1; ×128, not ×130).
+ */
+export function formatFactor(x: number): string {
+  const short = formatNumber(x, 2);
+  return short === '1' || Math.abs(x) >= 10 ? formatNumber(x) : short;
 }
 
 /**

@@ -214,7 +214,8 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       if (value?.t !== 'module' || !name || LAYER_KINDS.has(value.module.kind) || candidates.some((c) => c.module === value.module)) continue;
       candidates.push({ name: name.text, span: { start: owner!.startIndex, end: name.endIndex }, nameSpan: spanOf(name), module: value.module });
     }
-    return anchoredAtDefinitions(interp, statements, candidates);
+    // Models the module script keeps in variables belong to their class or builder.
+    return owner === undefined ? anchoredAtDefinitions(interp, statements, candidates) : candidates;
   };
   units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), true)!);
   // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
