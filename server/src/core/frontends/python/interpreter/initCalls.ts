@@ -5,12 +5,12 @@
  * remembers which call site set which layers, so a fix edits a call only when it sets
  * that one layer.
  */
-import { torchInitSite } from './fixBuilder';
-import { readTorchInitCall, type InitRead } from './initializers';
+import { torchInitSite } from '../fixes/fixBuilder';
+import { readTorchInitCall, type InitRead } from '../frameworks/initializers';
 import { Frame, type RValue } from './frame';
 import type { Interpreter } from './interpreter';
 import { allModules, type ModuleValue, type WeightModule } from './modules';
-import { bodyOf, type CallParts, type Node, spanOf } from './syntax';
+import { bodyOf, type CallParts, type Node, spanOf } from '../syntax/syntax';
 import { bindAssignments, Scope } from './values';
 
 export class InitCalls {
