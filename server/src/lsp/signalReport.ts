@@ -104,7 +104,7 @@ function sourceLabel(uri: string): string {
  */
 export function networksAt(analysis: DocumentAnalysis, offset: number): NetworksAtResult {
   const { networks } = analysis.result;
-  const names = networks.map((n) => n.name);
+  const names = [...networks].sort((a, b) => a.span.start - b.span.start).map((n) => n.name);
   let best: { name: string; length: number } | undefined;
   for (const network of networks) {
     const start = Math.min(network.span.start, ...network.layers.map((l) => l.span.start));
