@@ -7,11 +7,15 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CodeAction, CodeLens } from 'vscode-languageserver-protocol';
+import type { CodeAction, CodeLens, Diagnostic } from 'vscode-languageserver-protocol';
 import { CodeLensRequest } from 'vscode-languageserver-protocol';
 import { NETWORKS_AT_REQUEST, type NetworksAtResult } from '../../server/src/protocol';
 import { LspTestClient, applyTextEdits, editsFor } from './client';
 import { freshUri, positionOf, textOf } from './fixtures';
+
+function messageText(diagnostic: Diagnostic): string {
+  return typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value;
+}
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TWO = fs.readFileSync(path.join(ROOT, 'examples', 'pytorch_two_networks.py'), 'utf8');
@@ -37,7 +41,7 @@ describe('lsp: network findings, shared fixes and the network under the cursor (
       const built = d.relatedInformation?.find((r) => /is built here as `mlp`/.test(r.message));
       assert.ok(built, JSON.stringify(d.relatedInformation));
       assert.equal(textOf(TWO, built.location.range), 'mlp');
-      assert.match(d.message, /^(Signal vanishes|Gradients vanish): ×\S+ of the (input's|output gradient) over 7 layers/);
+      assert.match(messageText(d), /^(Signal vanishes|Gradients vanish): ×\S+ of the (input's|output gradient) over 7 layers/);
     }
     const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
     const names = [...lenses].sort((a, b) => a.range.start.line - b.range.start.line).map((lens) => [textOf(TWO, lens.range), lens.command?.arguments?.[1]]);
@@ -50,7 +54,7 @@ describe('lsp: network findings, shared fixes and the network under the cursor (
     const { diagnostics } = await client.diagnosticsFor(uri, 1);
     const iw102 = diagnostics.find((d) => d.code === 'IW102');
     assert.ok(iw102);
-    assert.match(iw102.message, /use nonlinearity='tanh'\./);
+    assert.match(messageText(iw102), /use nonlinearity='tanh'\./);
     const actions = (await client.codeActions(uri, iw102.range, [iw102])) as CodeAction[];
     const fix = actions.find((a) => a.title === "Use nonlinearity='tanh'");
     assert.ok(fix?.edit, JSON.stringify(actions.map((a) => a.title)));

@@ -21,7 +21,7 @@ export const IW102: Rule = {
         "Checks the `nonlinearity` and `a` arguments of PyTorch's `kaiming_normal_`/`kaiming_uniform_` against the " +
         "activation that follows the layer, by the gain `calculate_gain` computes from them. Flags `nonlinearity='relu'` " +
         "before a tanh, an `a` that PyTorch ignores (it is read only with `nonlinearity='leaky_relu'`), an `a` that is " +
-        "not the layer's leaky slope, and `nonlinearity='selu'` (gain 3/4) on SELU.",
+        "not the layer's leaky slope, and `nonlinearity='selu'` (gain 3/4) on SELU. Severity follows impact (issue 13): warning when the network's signal or gradient leaves the IW201–IW204 band the way this layer pushes it, info when the simulated network ends inside the band both ways, the default otherwise (not simulated); a configured severity wins.",
       whyItMatters:
         'The gain sets the weight scale. A wrong nonlinearity silently gives the scale of another activation (√2 instead ' +
         "of 5/3), and `a=0.2` with `nonlinearity='relu'` is silently √2. PyTorch's SELU gain 3/4 was found empirically " +
@@ -29,8 +29,9 @@ export const IW102: Rule = {
       example: 'network net framework=pytorch {\n  input 256\n  dense 256 activation=tanh init=kaiming_normal(nonlinearity=relu)\n}',
       useInstead: 'network net framework=pytorch {\n  input 256\n  dense 256 activation=tanh init=kaiming_normal(nonlinearity=tanh)\n}',
       fixSafety:
-        'The fix rewrites the arguments to match the activation. It is safe when the activation is written on the layer ' +
-        'itself, unsafe when it was inferred from a later statement.',
+        'The fix rewrites the arguments to match the activation, quoted as the file quotes them (`nonlinearity=\'tanh\'`). It is safe when the activation is written on the layer ' +
+        'itself, unsafe when it was inferred from a later statement. An init call in a loop over layers (`for conv in (self.c1, self.c2): ' +
+        'nn.init.kaiming_normal_(conv.weight, ...)`) is fixed when every layer it sets wants the same arguments; otherwise it is reported without a fix.',
       whenNotToApply:
         "Equivalences are never flagged: `nonlinearity='linear'` for SELU (LeCun) and `'linear'` or `'tanh'` for tanh. " +
         'GELU, SiLU, Mish and ELU have no PyTorch gain; `relu` is accepted for them.',

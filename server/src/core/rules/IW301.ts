@@ -22,7 +22,7 @@ export const IW301: Rule = {
       whatItDoes:
         "For layers that name no initializer, computes the framework default's σ² and judges it like IW101: PyTorch's " +
         'Linear/Conv default kaiming_uniform_(a=√5) gives σ² = 1/3, Keras glorot_uniform 1 on square layers, Flax ' +
-        'lecun_normal 1. Under ReLU, GELU or SiLU none of them is the He value 2.',
+        'lecun_normal 1. Under ReLU, GELU or SiLU none of them is the He value 2. Severity follows impact (issue 13): warning when the network\'s signal or gradient leaves the IW201–IW204 band the way this layer pushes it, info when the simulated network ends inside the band both ways, the default otherwise (not simulated); a configured severity wins.',
       whyItMatters:
         "PyTorch's default shrinks the signal ×1/6 per ReLU layer (1.6e-15 after 20 layers, confirmed against real " +
         'PyTorch); the framework will not change it (pytorch#15314, pytorch#57109). Most users never see the default ' +
