@@ -44,7 +44,7 @@ describe('lsp: network findings, shared fixes and the network under the cursor (
       assert.match(messageText(d), /^(Signal vanishes|Gradients vanish): ×\S+ of the (input's|output gradient) over 7 layers/);
     }
     const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
-    const names = [...lenses].sort((a, b) => a.range.start.line - b.range.start.line).map((lens) => [textOf(TWO, lens.range), lens.command?.arguments?.[1]]);
+    const names = [...lenses].sort((a, b) => a.range.start.line - b.range.start.line).map((lens) => [textOf(TWO, lens.range), String(lens.command?.arguments?.[1])]);
     assert.deepEqual(names, [['class SmallCNN', 'SmallCNN'], ['class TabularMLP', 'TabularMLP']]);
   });
 

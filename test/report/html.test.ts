@@ -109,7 +109,7 @@ describe('report: HTML', () => {
     assert.ok(Math.abs(product('forward-step') / report.drift.forward.total - 1) < 1e-9, 'signal steps multiply to the forward drift');
     assert.ok(Math.abs(product('backward-step') / report.drift.backward.total - 1) < 1e-9, 'gradient steps multiply to the backward drift');
     // And the lens prints that drift.
-    const lens = networkSummary(analysed.result.networks[0]!, analysed.result.simulations[0]!, report.drift.band).text;
+    const lens = networkSummary(analysed.result.networks[0]!, analysed.result.simulations[0], report.drift.band).text;
     assert.ok(lens.startsWith(`signal ${formatFactor(report.drift.forward.total)} over 10 layers · gradients ${formatFactor(report.drift.backward.total)}`), lens);
     // Each hidden step under PyTorch's default and ReLU is the IW301 message's ×1/6.
     assert.equal(formatNumber(report.rows[4]!.forwardStep!), '0.167');

@@ -10,6 +10,7 @@ import { escapeHtml } from './escape';
 import type { Interval, ReportRow, SignalReport, SimulatedReport } from './model';
 import { onLogScale } from './logScale';
 import { renderPlot, type PlotCurve } from './plot';
+import { averageStep } from '../simulation/drift';
 import { REPORT_CSS } from './styles';
 import { bandExits, formatCount, formatFactor, recommendedSummary, signalSummary } from './summary';
 
@@ -207,10 +208,10 @@ function exitSentences(report: SimulatedReport): string[] {
   const { forward, backward, band } = report.drift;
   const exits = bandExits(report);
   if (exits.forward !== undefined) {
-    out.push(`The signal leaves the ${formatFactor(band)} band at layer ${exits.forward + 1} (${formatFactor(forward.typicalFactor)} per layer on the way).`);
+    out.push(`The signal leaves the ${formatFactor(band)} band at layer ${exits.forward + 1} (${formatFactor(averageStep(forward.total, forward.path.length))} per layer on average, as IW201/IW202 say).`);
   }
   if (exits.backward !== undefined) {
-    out.push(`The gradient leaves the ${formatFactor(band)} band at layer ${exits.backward + 1}, going backward (${formatFactor(backward.typicalFactor)} per layer on the way).`);
+    out.push(`The gradient leaves the ${formatFactor(band)} band at layer ${exits.backward + 1}, going backward (${formatFactor(averageStep(backward.total, backward.path.length))} per layer on average, as IW203/IW204 say).`);
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { activationLabel } from '../knowledge/activations';
 import { policyFor } from '../knowledge/policy';
 import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
-import { depthDrift, type DepthDrift, type DirectionDrift } from '../simulation/drift';
+import { averageStep, depthDrift, type DepthDrift, type DirectionDrift } from '../simulation/drift';
 import type { RuleContext } from './types';
 
 export type Direction = 'forward' | 'backward';
@@ -144,11 +144,6 @@ export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
     related,
     fixes: advice.fix ? [advice.fix] : [],
   });
-}
-
-/** The geometric mean step: total^(1/steps). */
-export function averageStep(total: number, steps: number): number {
-  return steps > 0 && total > 0 ? total ** (1 / steps) : total;
 }
 
 function zeroVariance(layer: WeightLayer): boolean {

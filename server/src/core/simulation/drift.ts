@@ -137,3 +137,8 @@ export function depthSteps(drift: DepthDrift): { forward: ReadonlyMap<number, nu
   if (first !== undefined && b.normalized[0]! > 0) backward.set(first, backward.get(first)! * (b.total / b.normalized[0]!));
   return { forward, backward };
 }
+
+/** The geometric mean of the per-layer steps, total^(1/steps): what IW201–IW204 and the report call "per layer on average". */
+export function averageStep(total: number, steps: number): number {
+  return steps > 0 && total > 0 ? total ** (1 / steps) : total;
+}
