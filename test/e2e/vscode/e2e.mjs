@@ -175,7 +175,9 @@ try {
       if (!text.includes(expected)) throw new Error(`hover lacks ${expected}: ${JSON.stringify(text.slice(0, 400))}`);
     }
     // Verdict, numbers, fix: the first three lines under the title (issue 13, item 6).
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    // The widget shows the diagnostic first, then the layer's hover from its title on.
+    const all = text.split('\n').filter((l) => l.trim() !== '');
+    const lines = all.slice(Math.max(0, all.findIndex((l) => l.startsWith('conv2d 27 → 288'))));
     if (!/^⚠ Signal shrinks ×0\.086 per layer/.test(lines[1] ?? '') || !/^fan_in·Var\(W\) = 0\.171 \(forward\)/.test(lines[2] ?? '') || !/^Fix: use he_normal/.test(lines[3] ?? '')) {
       throw new Error(`hover does not open with verdict, numbers, fix: ${JSON.stringify(lines.slice(0, 5))}`);
     }
@@ -327,7 +329,8 @@ try {
     await editor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Control+Shift+M');
     const problems = page.locator('.markers-panel');
-    const row = problems.locator('.monaco-list-row', { hasText: 'Signal vanishes' }).first();
+    // TabularMLP's own IW201 (the panel also lists the other open files' findings).
+    const row = problems.locator('.monaco-list-row', { hasText: "Signal vanishes: ×2.0e-4 of the input's over 7 layers" }).first();
     await row.waitFor({ timeout: 15_000 });
     const text = await row.innerText();
     if (!text.includes('[Ln 26, Col 7]')) throw new Error(`IW201 is not on class TabularMLP: ${JSON.stringify(text)}`);
@@ -360,8 +363,8 @@ try {
     await editor.click({ position: { x: 300, y: 10 } });
     await goTo(6, 1);
     await runCommand('InitWise: Show Signal Report');
-    const pick = page.locator('.quick-input-widget', { hasText: 'Signal report of which network?' });
-    await pick.waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-widget input[placeholder="Signal report of which network?"]').waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'TabularMLP' }).first().waitFor({ timeout: 15_000 });
     const choices = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
     if (choices.join('|') !== 'SmallCNN|TabularMLP') throw new Error(`quick pick: ${JSON.stringify(choices)}`);
     await page.keyboard.type('TabularMLP');
