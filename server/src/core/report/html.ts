@@ -252,7 +252,7 @@ function rowHtml(row: ReportRow, exit: boolean): string {
 function numberCell(name: string, value: number | undefined, band?: Interval): string {
   if (value === undefined) return `<td class="num" data-column="${name}">?</td>`;
   if (Number.isNaN(value)) return `<td class="num" data-column="${name}" data-value="NaN">—</td>`;
-  const spread = band ? `<span class="spread">${escapeHtml(`${formatNumber(band[0])} … ${formatNumber(band[1])}`)}</span>` : '';
+  const spread = band && value !== 0 ? `<span class="spread">${escapeHtml(`${formatNumber(band[0])} … ${formatNumber(band[1])}`)}</span>` : '';
   return `<td class="num" data-column="${name}" data-value="${value}">${escapeHtml(formatNumber(value))}${spread}</td>`;
 }
 
