@@ -27,7 +27,10 @@ export const IW101: Rule = {
         "the framework's real semantics, and compares it with what the activation after the layer needs: ReLU ≈ 2 (He), " +
         'leaky ReLU 2/(1+s²), tanh 1 (Glorot/LeCun) up to 25/9 (PyTorch gain 5/3), GELU/SiLU/Mish ≈ 2, linear and ' +
         'softmax heads 1. It flags a scale outside the accepted range, or an initializer designed for another family ' +
-        '(He on tanh, Glorot on ReLU) that is more than 25% off the target. Severity follows impact (issue 13): warning when the network\'s signal or gradient leaves the IW201–IW204 band the way this layer pushes it, info when the simulated network ends inside the band both ways, the default otherwise (not simulated); a configured severity wins.',
+        '(He on tanh, Glorot on ReLU) that is more than 25% off the target. The message leads with what the layer does, in one quantity: ' +
+        'fan_in·Var(W) for the forward pass (fan_out·Var(W) when the initializer normalises by fan_out: the backward pass), with the layer\'s real fans, ' +
+        '"×k per layer" being that σ² over the target (exact for the ReLU family and linear layers); the σ² in the initializer\'s own fan mode follows when it differs.' +
+        ' Severity follows impact (issue 13): warning when the network\'s signal or gradient leaves the IW201–IW204 band the way this layer pushes it, info when the simulated network ends inside the band both ways, the default otherwise (not simulated); a configured severity wins.',
       whyItMatters:
         'Each layer multiplies the signal\'s second moment by about σ²·E[φ(z)²]. Glorot on ReLU gives ×0.5 per layer: ' +
         'after 20 layers the signal is 1e-6 of its input and the gradients vanish with it (He et al. 2015, who could ' +
