@@ -42,7 +42,7 @@ describe('lsp: hover', () => {
     assert.match(text, /\| recommended for `relu` \| `(he|kaiming)[^`]*`: Var\(W\) = 0\.00255 /);
     // Unit-variance input, zero bias: the first layer's pre-activation variance is fan_in·Var(W) itself.
     assert.match(text, /\| forward variance \(simulated\) \| 1\.21 \(/);
-    assert.match(text, /\| weights alone, forward \(input → pre-activation\) \| 1\.21/);
+    assert.match(text, /\| own factor, forward \(its input → its pre-activation\) \| 1\.21/);
     // Depth steps divide the width change out (fan_in/fan_avg = 784/648 = 1.21 on the first layer): ×1 there, ×0.5 per square Glorot-ReLU layer after.
     assert.match(text, /\| depth step, signal \(previous pre-activation → this one\) \| ×1 \(0\.5 … 1\) \|/);
     assert.match(text, /multiply to the drift the code lens shows/);

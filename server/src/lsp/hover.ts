@@ -127,8 +127,8 @@ export function renderHover(
     first.activation === 'unknown'
       ? ['recommended', '? (the activation is not known)']
       : [`recommended for ${code(first.activation)}`, recommendation(explanations)],
-    ['weights alone, forward (input → pre-activation)', zeroAware(pick((e) => e.forwardFactor), first.forwardFactor, first, 'forward')],
-    ['weights alone, backward (incl. the activation\'s derivative)', zeroAware(pick((e) => e.backwardFactor), first.backwardFactor, first, 'backward')],
+    ['own factor, forward (its input → its pre-activation)', zeroAware(pick((e) => e.forwardFactor), first.forwardFactor, first, 'forward')],
+    ['own factor, backward (gradient at its output → at its input; with the activation\'s derivative where the layer applies it)', zeroAware(pick((e) => e.backwardFactor), first.backwardFactor, first, 'backward')],
   );
   if (onPath) {
     rows.push(
@@ -144,7 +144,7 @@ export function renderHover(
   );
 
   const lines = [...head, '', '---', '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
-  lines.push('', 'The weights-alone factors are this layer\'s own; the depth steps also include the previous activation and anything between (norms, dropout, residual blocks), with width changes divided out, and multiply to the drift the code lens shows.');
+  lines.push('', 'The own factors are this layer\'s alone; the depth steps also include the previous activation and anything between (norms, dropout, residual blocks), with width changes divided out, and multiply to the drift the code lens shows.');
   if (count > 1) {
     lines.push('', `Values are for the first of the ${count} repeated instances; a range in parentheses spans all of them.`);
   }
