@@ -11,7 +11,7 @@ import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { explainLayer, type LayerExplanation } from '../core/knowledge/explain';
 import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
-import { spanContains, toRange } from './convert';
+import { spanContains } from './convert';
 import { formatNumber } from '../core/format/numbers';
 
 interface LayerGroup {
@@ -31,9 +31,10 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | nul
   const first = group.layers[0];
   const bands = first && simulation?.layers[first.index];
   if (!first) return null;
+  const located = analysis.map.location(first.span);
   return {
     contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method) },
-    range: toRange(analysis.index, first.span),
+    ...(located ? { range: located.range } : {}),
   };
 }
 
