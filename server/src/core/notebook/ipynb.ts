@@ -117,7 +117,7 @@ class Scanner {
   readString(): JsonStringSlice {
     this.ws();
     const start = this.pos;
-    if (this.text[start] !== '"') this.fail('expected a string');
+    if (this.text[start] !== '"') this.fail(start >= this.text.length ? 'unexpected end of file, expected a string' : 'expected a string');
     this.skipString();
     const end = this.pos;
     let value: unknown;
