@@ -34,14 +34,16 @@ export function textDocumentMap(uri: string, index: LineIndex): DocumentMap {
 
 /** `cellUris[i]`: the document of the program's cell with id `i`. */
 export function notebookMap(program: NotebookProgram, cellUris: readonly string[]): DocumentMap {
-  const indexes = program.cells.map((cell) => new LineIndex(cell.text));
+  // Built on first use: a keystroke's publish converts the spans of a few cells only.
+  const indexes: (LineIndex | undefined)[] = [];
+  const indexOf = (cell: number) => (indexes[cell] ??= new LineIndex(program.cells[cell]!.text));
   const cellOfUri = new Map(program.cells.map((cell, i) => [cellUris[cell.id]!, i]));
   return {
     uris: program.cells.map((cell) => cellUris[cell.id]!),
     location: (span) => {
       const local = program.localSpan(span);
       if (!local) return undefined;
-      const index = indexes[local.cell]!;
+      const index = indexOf(local.cell);
       return {
         uri: cellUris[program.cells[local.cell]!.id]!,
         range: { start: index.positionAt(local.span.start), end: index.positionAt(local.span.end) },
@@ -49,7 +51,7 @@ export function notebookMap(program: NotebookProgram, cellUris: readonly string[
     },
     offsetAt: (uri, position) => {
       const cell = cellOfUri.get(uri);
-      return cell === undefined ? undefined : program.programOffset(cell, indexes[cell]!.offsetAt(position));
+      return cell === undefined ? undefined : program.programOffset(cell, indexOf(cell).offsetAt(position));
     },
   };
 }

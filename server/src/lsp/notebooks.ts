@@ -9,6 +9,7 @@
  */
 import { NotebookCellKind, type NotebookDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { MaskedCell } from '../core/notebook/magics';
 import { NotebookProgram } from '../core/notebook/program';
 import type { AnalysisSource } from './analysisCache';
 import { notebookMap } from './documentMap';
@@ -19,6 +20,8 @@ export const NOTEBOOK_SELECTOR = [{ notebook: { notebookType: 'jupyter-notebook'
 export class Notebooks {
   private readonly revisions = new Map<string, number>();
   private readonly published = new Map<string, readonly string[]>();
+  /** Per notebook, the masked cells of its last build (NotebookProgram.build reuses them). */
+  private readonly masks = new Map<string, Map<string, MaskedCell>>();
 
   constructor(private readonly documents: NotebookDocuments<TextDocument>) {}
 
@@ -35,6 +38,7 @@ export class Notebooks {
     const cells = new Set([...(this.published.get(uri) ?? []), ...this.cellUris(uri)]);
     this.revisions.delete(uri);
     this.published.delete(uri);
+    this.masks.delete(uri);
     return [...cells];
   }
 
@@ -92,7 +96,12 @@ export class Notebooks {
       language: 'python',
       load: () => {
         const cells = this.codeCells(notebook);
-        const program = NotebookProgram.build(cells.map((cell, id) => ({ id, text: cell.getText() })));
+        let masks = this.masks.get(notebook);
+        if (!masks) {
+          masks = new Map();
+          this.masks.set(notebook, masks);
+        }
+        const program = NotebookProgram.build(cells.map((cell, id) => ({ id, text: cell.getText() })), masks);
         return {
           text: program.text,
           map: notebookMap(program, cells.map((cell) => cell.uri)),

@@ -14,7 +14,7 @@
  */
 import type { Finding, Fix, TextEdit } from '../findings';
 import type { Span } from '../text';
-import { maskMagics } from './magics';
+import { maskMagics, type MaskedCell } from './magics';
 
 export interface NotebookCellInput {
   /** The cell's source as the user wrote it. */
@@ -46,16 +46,27 @@ export class NotebookProgram {
     readonly cells: readonly ProgramCell[],
   ) {}
 
-  static build(inputs: readonly NotebookCellInput[]): NotebookProgram {
+  /**
+   * `masks`: what the previous build masked, by cell text (the editor rebuilds the program
+   * on every keystroke, and all but one cell are unchanged); entries not used are dropped.
+   */
+  static build(inputs: readonly NotebookCellInput[], masks?: Map<string, MaskedCell>): NotebookProgram {
     const parts: string[] = [];
     const cells: ProgramCell[] = [];
+    const used = new Map<string, MaskedCell>();
     let at = 0;
     for (const input of inputs) {
-      const { text, masked } = maskMagics(input.text);
+      const mask = masks?.get(input.text) ?? maskMagics(input.text);
+      used.set(input.text, mask);
+      const { text, masked } = mask;
       cells.push({ id: input.id, text: input.text, start: at, masked });
       const separator = text.endsWith('\n') ? '' : '\n';
       parts.push(text, separator);
       at += text.length + separator.length;
+    }
+    if (masks) {
+      masks.clear();
+      for (const [text, mask] of used) masks.set(text, mask);
     }
     return new NotebookProgram(parts.join(''), cells);
   }
