@@ -324,6 +324,15 @@ try {
     }
     if (JSON.stringify(after.cells[4].outputs) !== JSON.stringify(before.cells[4].outputs)) throw new Error('the image output changed on disk');
     await page.screenshot({ path: `${SHOTS}/13-notebook-after-fix.png` });
+
+    // The language status covers the whole notebook: one finding left, and how long the notebook took.
+    await page.locator('[id="status.languageStatus"]').click();
+    const status = page.locator('.hover-language-status', { hasText: 'InitWise' });
+    await status.first().waitFor({ timeout: 15_000 });
+    const text = await until('the notebook status', () => status.first().innerText(), (t) => /InitWise: 1 finding/.test(t) && /notebook analysed in [\d.]+ ms/.test(t));
+    if (/nothing to read/.test(text)) throw new Error(`language status: ${JSON.stringify(text)}`);
+    await page.screenshot({ path: `${SHOTS}/14-notebook-language-status.png` });
+    await page.keyboard.press('Escape');
   });
 
   await step('the extension activated and logged its activation time', async () => {
