@@ -51,6 +51,24 @@ describe('initwise check: notebooks', () => {
     assert.deepEqual(file!.networks[0]!.layers.map((l) => [l.cell, l.line]), [[4, 4], [4, 5], [4, 6]]);
   });
 
+  it('a statement that begins a cell is placed in that cell, not at the end of the one before', () => {
+    // Cell 1 ends with a line break, so cell 2 starts where cell 1 ends.
+    const dir = project({ 'strings.ipynb': STRINGS });
+    const report = JSON.parse(initwise(['check', 'strings.ipynb', '--format', 'json'], dir).stdout) as { files: { networks: { name: string; cell: number; line: number }[] }[] };
+    assert.deepEqual(report.files[0]!.networks.map((n) => [n.name, n.cell, n.line]), [['net', 2, 1]]);
+  });
+
+  it('initwise report: the rows name cell:line; a bad notebook is one located error', () => {
+    const dir = project({ 'critic.ipynb': CRITIC, 'v3.ipynb': '{"nbformat": 3}' });
+    const run = initwise(['report', 'critic.ipynb'], dir);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^critic \(pytorch\): signal/);
+    assert.deepEqual(run.stdout.split('\n').filter((l) => /^\s+\d+\s+\d+:\d+\s+dense/.test(l)).map((l) => l.trim().split(/\s+/)[1]), ['4:4', '4:5', '4:6']);
+    const bad = initwise(['report', 'v3.ipynb'], dir);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^initwise: v3\.ipynb:1:14: not a readable notebook: nbformat 3 is not supported/);
+  });
+
   it('sarif: valid, regions within the cell, the cell in the properties; github: the cell in the message', () => {
     const dir = project({ 'critic.ipynb': CRITIC });
     const sarif = JSON.parse(initwise(['check', 'critic.ipynb', '--format', 'sarif'], dir).stdout) as {

@@ -71,6 +71,9 @@ describe('notebook: cells as one program', () => {
     assert.deepEqual(program.localSpan({ start: 18, end: 18 }), { cell: 1, span: { start: 5, end: 5 } });
     assert.equal(program.localSpan({ start: 10, end: 15 }), undefined, 'a span across cells');
     assert.equal(program.programOffset(2, 3), 22);
+    // A position (where a statement starts) at that boundary is the later cell's first character.
+    assert.deepEqual(program.localOffset(13), { cell: 1, offset: 0 });
+    assert.deepEqual(program.localOffset(12), { cell: 0, offset: 12 });
   });
 
   it('keeps a fix only when each edit lies in one cell, outside masked IPython syntax', () => {

@@ -20,6 +20,8 @@ export interface DocumentMap {
   readonly uris: readonly string[];
   /** The document and range of an engine span; undefined when it does not lie inside one document. */
   location(span: Span): Located | undefined;
+  /** The document and position where something starting at `offset` starts (at a cell boundary: the later cell). */
+  position(offset: number): { uri: string; position: Position } | undefined;
   /** The engine offset of a position in one of `uris`; undefined for another document. */
   offsetAt(uri: string, position: Position): number | undefined;
 }
@@ -28,6 +30,7 @@ export function textDocumentMap(uri: string, index: LineIndex): DocumentMap {
   return {
     uris: [uri],
     location: (span) => ({ uri, range: { start: index.positionAt(span.start), end: index.positionAt(span.end) } }),
+    position: (offset) => ({ uri, position: index.positionAt(offset) }),
     offsetAt: (other, position) => (other === uri ? index.offsetAt(position) : undefined),
   };
 }
@@ -48,6 +51,10 @@ export function notebookMap(program: NotebookProgram, cellUris: readonly string[
         uri: cellUris[program.cells[local.cell]!.id]!,
         range: { start: index.positionAt(local.span.start), end: index.positionAt(local.span.end) },
       };
+    },
+    position: (offset) => {
+      const local = program.localOffset(offset);
+      return local && { uri: cellUris[program.cells[local.cell]!.id]!, position: indexOf(local.cell).positionAt(local.offset) };
     },
     offsetAt: (uri, position) => {
       const cell = cellOfUri.get(uri);

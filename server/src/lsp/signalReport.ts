@@ -74,7 +74,7 @@ export function signalReport(analysis: DocumentAnalysis, params: SignalReportPar
   const report = buildSignalReport(network, simulations[index], {
     band,
     // In a notebook, lines count within the cell of each layer.
-    lineOf: (offset) => (analysis.map.location({ start: offset, end: offset })?.range.start.line ?? analysis.index.positionAt(offset).line) + 1,
+    lineOf: (offset) => (analysis.map.position(offset)?.position.line ?? analysis.index.positionAt(offset).line) + 1,
   });
   let html: string;
   try {

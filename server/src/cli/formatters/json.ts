@@ -90,8 +90,9 @@ const finiteOrNull = (value: number | undefined): number | null => (value !== un
 
 /** The per-layer numbers of every network, computed where the analysis ran (a worker, or here). */
 export function networksJson(index: LineIndex, result: AnalysisResult, locate: Locate = locateIn(index)): JsonNetwork[] {
+  // The whole span, not its start alone: a statement that begins a cell belongs to that cell.
   const lineOf = (span: Span) => {
-    const { cell, line } = locate({ start: span.start, end: span.start });
+    const { cell, line } = locate(span);
     return cell === undefined ? { line } : { cell, line };
   };
   return result.networks.map((network, n) => {

@@ -105,6 +105,18 @@ export class NotebookProgram {
     return { cell, span: local };
   }
 
+  /**
+   * The cell and cell offset of a position (where something starts, not an insertion point):
+   * at a boundary shared by two cells, the later one, whose first character it is.
+   */
+  localOffset(offset: number): { cell: number; offset: number } | undefined {
+    for (let cell = this.cells.length - 1; cell >= 0; cell--) {
+      const { start, text } = this.cells[cell]!;
+      if (start <= offset) return offset - start <= text.length ? { cell, offset: offset - start } : undefined;
+    }
+    return undefined;
+  }
+
   /** The program offset of an offset in a cell. */
   programOffset(cell: number, offset: number): number {
     return this.cells[cell]!.start + offset;

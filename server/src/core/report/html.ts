@@ -187,7 +187,7 @@ function rowHtml(row: ReportRow, exit: boolean): string {
   const fans = `${formatCount(row.fanIn)} → ${formatCount(row.fanOut)}`;
   const cells = [
     `<td class="num">${row.index + 1}</td>`,
-    `<td class="num">${row.line}</td>`,
+    `<td class="num">${escapeHtml(String(row.line))}</td>`,
     `<td>${escapeHtml(row.kind)}</td>`,
     `<td class="num">${escapeHtml(fans)}</td>`,
     `<td><code>${escapeHtml(row.activation)}</code></td>`,

@@ -25,8 +25,8 @@ export interface AllowedAt {
 export interface ReportRow {
   /** 0-based position among the weight layers. */
   readonly index: number;
-  /** 1-based line of the layer's statement. */
-  readonly line: number;
+  /** 1-based line of the layer's statement; in a notebook's CLI report `cell:line` (`4:7`). */
+  readonly line: number | string;
   readonly kind: WeightLayerKind;
   readonly fanIn?: number;
   readonly fanOut?: number;
@@ -100,8 +100,8 @@ export type SignalReport = SimulatedReport | UnsimulatedReport;
 export interface ReportOptions {
   /** IW201–IW204 band (settings.band): a factor either way. */
   readonly band: number;
-  /** 1-based line of a source offset (hosts pass their LineIndex). */
-  readonly lineOf: (offset: number) => number;
+  /** 1-based line of a source offset (hosts pass their LineIndex; a notebook's CLI report passes `cell:line`). */
+  readonly lineOf: (offset: number) => number | string;
   readonly signal?: CancellationSignal;
 }
 
