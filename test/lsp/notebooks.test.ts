@@ -214,6 +214,18 @@ describe('lsp: notebooks', () => {
     assert.deepEqual(client.errorLogs, []);
   });
 
+  it('ignores a change to a notebook that was never opened, and answers requests on unknown cells with nothing', async () => {
+    const nb = notebook();
+    await client.changeNotebook(nb.uri, 2, { cells: { textContent: [{ document: { uri: nb.model, version: 2 }, changes: [{ text: MODEL }] }] } });
+    assert.equal(await client.hover(nb.model, { line: 3, character: 22 }), null);
+    assert.deepEqual(await lenses(client, nb.model), []);
+    // The server still serves: a notebook opened now is analysed as usual.
+    const fresh = await openCritic(client);
+    assert.deepEqual(codes((await client.diagnosticsFor(fresh.model, 1)).diagnostics), ['IW102@6:8', 'IW102@7:8']);
+    assert.equal(client.latest(nb.model), undefined);
+    assert.deepEqual(client.errorLogs, []);
+  });
+
   it('tells the language status when a notebook has nothing InitWise can read', async () => {
     const nb = notebook();
     await client.openNotebook(nb.uri, [{ uri: nb.markdown, languageId: 'markdown', version: 1, text: '# notes only', kind: 1 }]);

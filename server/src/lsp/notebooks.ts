@@ -29,8 +29,12 @@ export class Notebooks {
     this.revisions.set(uri, 1);
   }
 
-  changed(uri: string): void {
-    this.revisions.set(uri, (this.revisions.get(uri) ?? 0) + 1);
+  /** A new revision; false for a notebook that is not open (a change without an open is ignored). */
+  changed(uri: string): boolean {
+    const revision = this.revisions.get(uri);
+    if (revision === undefined) return false;
+    this.revisions.set(uri, revision + 1);
+    return true;
   }
 
   /** Forgets the notebook; returns the cells that may still show its diagnostics. */

@@ -143,8 +143,7 @@ export class Session {
     documents.listen(connection);
     // NotebookDocuments fires no change event for cells that only moved; the hook sees every change notification.
     notebooks.listen(afterNotebookChange(connection, (uri) => {
-      this.notebooks.changed(uri);
-      this.scheduler.schedule(uri, this.settings.peek(uri).debounceMs);
+      if (this.notebooks.changed(uri)) this.scheduler.schedule(uri, this.settings.peek(uri).debounceMs);
     }));
     connection.listen();
   }
