@@ -4,7 +4,11 @@
  * into the file in their own shape and layout.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { analyze } from '../../server/src/core/analyze';
+import { AnalysisMemory } from '../../server/src/core/memory';
+import { NotebookSources } from '../../server/src/core/notebook/notebookFile';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { parseNotebook } from '../../server/src/core/notebook/ipynb';
 import { maskMagics } from '../../server/src/core/notebook/magics';
@@ -86,6 +90,32 @@ describe('notebook: cells as one program', () => {
       { title: 'across', applicability: 'safe' as const, edits: [{ span: { start: 10, end: 15 }, newText: '' }] },
     ];
     assert.deepEqual(program.mappableFindings([{ ...finding, fixes }])[0]!.fixes.map((f) => f.title), ['ok']);
+  });
+});
+
+describe('notebook: editing one cell re-analyses incrementally, invisibly', () => {
+  it('gives after each cell edit exactly what a fresh analysis gives', async () => {
+    const python = await pythonSupport();
+    const file = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'notebooks', 'critic.ipynb'), 'utf8');
+    const parsed = parseNotebook(file);
+    assert.ok(parsed.ok);
+    const cells = new NotebookSources(parsed.notebook).program().cells.map((cell) => ({ id: cell.id, text: cell.text }));
+    const memory = new AnalysisMemory();
+    const edits: [number, (text: string) => string][] = [
+      [2, (t) => t.replace('width=256', 'width=512')],
+      [2, (t) => t.replace('F.relu(self.fc2(x))', 'torch.tanh(self.fc2(x))')],
+      [0, (t) => `${t}\nimport math`],
+      [3, (t) => `${t}\nsecond = Critic(width=64)`],
+      [1, () => ''],
+    ];
+    const strip = (result: ReturnType<typeof analyze>) => JSON.stringify({ findings: result.findings, networks: result.networks.map((n) => [n.name, n.layers.map((l) => [l.span, l.fans])]) });
+    analyze({ text: NotebookProgram.build(cells).text, languageId: 'python', python, memory });
+    for (const [cell, edit] of edits) {
+      cells[cell] = { ...cells[cell]!, text: edit(cells[cell]!.text) };
+      const text = NotebookProgram.build(cells).text;
+      assert.equal(strip(analyze({ text, languageId: 'python', python, memory })), strip(analyze({ text, languageId: 'python', python })));
+    }
+    memory.dispose();
   });
 });
 
