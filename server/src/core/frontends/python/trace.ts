@@ -245,7 +245,7 @@ function markNormalized(p: Pending): void {
 /** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
-  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch';
+  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 
