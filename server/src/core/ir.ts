@@ -124,6 +124,11 @@ export interface RecurrentSpec {
   /** Steps of the gradient through time: from the code, or the documented default (`fromCode` false). */
   readonly steps: { readonly value: number; readonly fromCode: boolean };
   readonly bidirectional: boolean;
+  /**
+   * Several layers stacked in one module (PyTorch num_layers > 1, or unknown): judged (every
+   * layer's parameters agree, or they are unknown), not simulated step by step.
+   */
+  readonly stacked?: true;
   /** Edits for the recurrent kernel and the forget gate, in the file's style (undefined: no fix offered). */
   readonly fixes?: RecurrentFixBuilder;
 }

@@ -33,6 +33,6 @@ export function throughTimeWith(layer: WeightLayer, change: Partial<RecurrentSpe
 
 /** "×3.1e-40 over 100 steps (the default sequence length)". */
 export function overSteps(through: ThroughTime): string {
-  const steps = through.stepsFromCode ? `${through.steps} steps` : `${through.steps} steps (the default sequence length; set steps= in .netdef)`;
+  const steps = through.stepsFromCode ? `${through.steps} steps` : `${through.steps} steps (the default: the code states no sequence length)`;
   return `×${formatNumber(through.factor)} over ${steps}`;
 }

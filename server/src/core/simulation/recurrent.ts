@@ -67,7 +67,7 @@ interface Scales {
  */
 export function simulateThroughTime(layer: WeightLayer, inputSecondMoment: number, signal: CancellationSignal): ThroughTime | undefined {
   const spec = layer.recurrent;
-  if (!spec || !layer.fans || !layer.frameworkFans || !layer.init.semantics || !spec.gateBiases) return undefined;
+  if (!spec || spec.stacked || !layer.fans || !layer.frameworkFans || !layer.init.semantics || !spec.gateBiases) return undefined;
   const spectrum = recurrentSpectrum(spec);
   if (!spectrum || spectrum.structure === 'identity') return undefined;
   const varIh = weightVariance(layer.init.semantics, layer.frameworkFans, 1);

@@ -198,7 +198,7 @@ function torchTransposed(canonical: string, call: CallParts, ctx: CatalogContext
   }, { kind: 'swapped', groups: groups ?? NaN });
 }
 
-function torchWeight(
+export function torchWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: Geometry, noBias: boolean,
   attributes: Record<string, Value>, layout?: KernelLayout,
 ): WeightModule {

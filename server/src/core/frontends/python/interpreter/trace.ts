@@ -98,6 +98,7 @@ export class Trace {
     // Optional fields, copied when present (LayerFields below fails to compile when the IR grows one).
     if (draft.conv) layer.conv = draft.conv;
     if (draft.transposed) layer.transposed = draft.transposed;
+    if (draft.recurrent) layer.recurrent = draft.recurrent;
     this.layers.push(layer);
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);
