@@ -5,15 +5,17 @@
  * state (interpreter/recurrentState.ts) with the framework's defaults
  * (knowledge/recurrentDefaults.ts), which init code then changes.
  */
-import type { Activation, Fans, InitUse, RecurrentCellKind, RecurrentFixBuilder } from '../../../ir';
-import { gateCount } from '../../../knowledge/recurrent';
-import { pytorchRecurrentUniform } from '../../../knowledge/recurrentDefaults';
-import type { TorchFixBuilder } from '../fixes/fixBuilder';
+import type { Activation, Fans, InitUse, RecurrentCellKind, RecurrentFixBuilder, RecurrentKernelInit } from '../../../ir';
+import { FORGET_GATE, gateCount } from '../../../knowledge/recurrent';
+import { pytorchRecurrentUniform, recurrentDefaults } from '../../../knowledge/recurrentDefaults';
+import { kerasInitializerPrefix, keywordSite, setKeyword, type TorchFixBuilder } from '../fixes/fixBuilder';
 import type { WeightModule } from '../interpreter/modules';
-import { type RecurrentModuleState, type RecurrentParams, uniformVector } from '../interpreter/recurrentState';
-import { evaluate, evaluateCount, type Value } from '../interpreter/values';
-import { argument, type CallParts } from '../syntax/syntax';
-import { type CatalogContext, torchWeight } from './catalog';
+import { type BiasVector, type RecurrentModuleState, type RecurrentParams, uniformVector } from '../interpreter/recurrentState';
+import { evaluate, evaluateCount, isNumber, type Scope, type Value } from '../interpreter/values';
+import { argument, type CallParts, callParts, dottedName, type Node, spanOf, stringValue } from '../syntax/syntax';
+import { type CatalogContext, flaxWeight, kerasWeight, torchWeight } from './catalog';
+import { readActivationValue } from './activations';
+import { readInitializerValue } from './initializers';
 
 const TORCH_CELLS: Readonly<Record<string, { cell: RecurrentCellKind; stepCell: boolean }>> = {
   RNN: { cell: 'rnn', stepCell: false }, LSTM: { cell: 'lstm', stepCell: false }, GRU: { cell: 'gru', stepCell: false },
@@ -28,6 +30,11 @@ export function recurrentModule(canonical: string, call: CallParts, ctx: Catalog
     const entry = TORCH_CELLS[canonical.slice('torch.nn.'.length)];
     return entry ? torchRecurrent(canonical, call, ctx, entry.cell, entry.stepCell) : undefined;
   }
+  if (canonical.startsWith('keras.layers.')) {
+    const cell = KERAS_LAYERS[canonical.slice('keras.layers.'.length)];
+    return cell ? kerasRecurrent(canonical, call, ctx, cell) : undefined;
+  }
+  if (canonical.startsWith('flax.linen.') || canonical.startsWith('flax.nnx.')) return flaxRecurrent(canonical, call, ctx);
   return undefined;
 }
 
@@ -137,3 +144,201 @@ function torchRecurrentFixes(
   };
 }
 
+
+// ── Keras ─────────────────────────────────────────────────────────────────
+
+const KERAS_LAYERS: Readonly<Record<string, RecurrentCellKind>> = { SimpleRNN: 'rnn', LSTM: 'lstm', GRU: 'gru' };
+
+/** `"identity"`, `Identity()`, `keras.initializers.Identity(gain=g)`: a scaled identity; undefined otherwise. */
+function identityInit(node: Node, scope: Scope, imports: CatalogContext['imports']): RecurrentKernelInit | undefined {
+  const written = node.type === 'string' ? stringValue(node) : node.type === 'call' ? dottedName(callParts(node)!.callee) : dottedName(node);
+  if (written === undefined) return undefined;
+  const last = (node.type === 'string' ? written : imports.canonical(written)).split('.').pop()!.toLowerCase();
+  if (last !== 'identity') return undefined;
+  let gain: Value | undefined = 1;
+  if (node.type === 'call') {
+    const parts = callParts(node)!;
+    const gainNode = argument(parts, 0, 'gain');
+    gain = gainNode ? evaluate(gainNode, scope) : 1;
+  }
+  if (!isNumber(gain)) return { kind: 'drawn', init: { semantics: undefined, label: node.text, explicit: true, acceptedDefault: false, span: spanOf(node) } };
+  return { kind: 'identity', gain, label: node.text, span: spanOf(node) };
+}
+
+/** A recurrent kernel initializer as written (`recurrent_initializer=`, Flax `recurrent_kernel_init=`), or the default. */
+function readRecurrentKernel(
+  node: Node | undefined, fallback: { semantics: InitUse['semantics']; label: string }, ctx: CatalogContext, framework: 'keras' | 'flax',
+): RecurrentKernelInit {
+  if (!node) return { kind: 'drawn', init: { semantics: fallback.semantics, label: fallback.label, explicit: false, acceptedDefault: false } };
+  const identity = identityInit(node, ctx.scope, ctx.imports);
+  if (identity) return identity;
+  ctx.names.check(node, 'initializer');
+  const read = readInitializerValue(node, ctx.scope, ctx.imports, framework);
+  return { kind: 'drawn', init: { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(node) } };
+}
+
+/** Every gate's bias from `bias_initializer` (zeros by default); undefined when unknown. */
+function kerasBiases(call: CallParts, ctx: CatalogContext, gates: number, hidden: number | undefined, keyword: string): BiasVector {
+  const useBias = call.keywords.get('use_bias') ? evaluate(call.keywords.get('use_bias')!.value, ctx.scope) : true;
+  if (useBias === false) return uniformVector(gates, { kind: 'constant', value: 0 }, 1);
+  if (useBias !== true) return undefined;
+  const node = call.keywords.get(keyword)?.value;
+  if (!node) return uniformVector(gates, { kind: 'constant', value: 0 }, 1);
+  const read = readInitializerValue(node, ctx.scope, ctx.imports, 'keras');
+  return uniformVector(gates, read.semantics, gates * (hidden ?? 1));
+}
+
+/**
+ * keras.layers.SimpleRNN/LSTM/GRU(units, activation="tanh", recurrent_activation="sigmoid",
+ * use_bias=True, kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+ * bias_initializer="zeros", unit_forget_bias=True (LSTM), …, return_sequences=False,
+ * reset_after=True (GRU)): input (T, features) → (units) or (T, units).
+ */
+function kerasRecurrent(canonical: string, call: CallParts, ctx: CatalogContext, cell: RecurrentCellKind): WeightModule {
+  const { scope } = ctx;
+  const hidden = evaluateCount(argument(call, 0, 'units'), scope);
+  const gates = gateCount(cell);
+  const activationNode = argument(call, 1, 'activation');
+  let nonlinearity: Activation | 'unknown' = TANH;
+  if (activationNode) {
+    const read = readActivationValue(activationNode, scope, ctx.imports, 'keras');
+    if (read === 'unknown') ctx.names.check(activationNode, 'activation');
+    nonlinearity = read === 'unknown' ? 'unknown' : { name: read.name, ...(read.param !== undefined ? { param: read.param } : {}) };
+    // The gated cells are simulated with tanh and sigmoid gates only.
+    if (cell !== 'rnn' && nonlinearity !== 'unknown' && nonlinearity.name !== 'tanh') nonlinearity = 'unknown';
+    if (cell === 'rnn' && nonlinearity !== 'unknown' && nonlinearity.name !== 'tanh' && nonlinearity.name !== 'relu') nonlinearity = 'unknown';
+  }
+  const gateActivation = cell === 'rnn' ? undefined : argument(call, 2, 'recurrent_activation');
+  if (gateActivation && stringValue(gateActivation) !== 'sigmoid') nonlinearity = 'unknown';
+  const returnSequences = call.keywords.get('return_sequences') ? evaluate(call.keywords.get('return_sequences')!.value, scope) : false;
+  let steps: number | undefined;
+  const module = kerasWeight(canonical, call, ctx, 'recurrent', (input) => {
+    const features = input?.[input.length - 1];
+    const inputSize = features !== undefined && Number.isFinite(features) ? features : undefined;
+    const fans: Fans | undefined = hidden && inputSize ? { fanIn: inputSize, fanOut: gates * hidden } : undefined;
+    const T = input && input.length === 2 && Number.isSafeInteger(input[0]) && input[0]! > 0 ? input[0] : undefined;
+    if (T !== undefined) steps = T;
+    const outShape = !hidden ? undefined : returnSequences === true ? [input && input.length === 2 ? input[0]! : NaN, hidden] : returnSequences === false ? [hidden] : undefined;
+    return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape };
+  }, -1);
+  const defaults = recurrentDefaults('keras', cell, 1, hidden ?? 1);
+  const recurrentNode = call.keywords.get('recurrent_initializer')?.value;
+  const biases = call.spread ? undefined : kerasBiases(call, ctx, gates, hidden, 'bias_initializer');
+  const unitForgetNode = cell === 'lstm' ? call.keywords.get('unit_forget_bias')?.value : undefined;
+  const unitForget = unitForgetNode ? evaluate(unitForgetNode, scope) : true;
+  const useBias = call.keywords.get('use_bias') ? evaluate(call.keywords.get('use_bias')!.value, scope) : true;
+  let biasIh = biases;
+  if (cell === 'lstm' && biases && useBias === true) {
+    if (unitForget === true) biasIh = biases.map((g, i) => (i === FORGET_GATE ? { mean: 1, variance: 0 } : g));
+    else if (unitForget !== false) biasIh = undefined;
+  }
+  // Keras 3's GRU (reset_after=True) has an input and a recurrent bias, both from bias_initializer.
+  const resetAfter = cell === 'gru' && call.keywords.get('reset_after') ? evaluate(call.keywords.get('reset_after')!.value, scope) : true;
+  const biasHh = cell === 'gru' && resetAfter === true ? biases && biases.map((g) => ({ ...g })) : uniformVector(gates, { kind: 'constant', value: 0 }, 1);
+  const params = new Map<string, RecurrentParams>([['', {
+    recurrentInit: call.spread ? { kind: 'drawn', init: { semantics: undefined, label: 'unknown (**kwargs)', explicit: false, acceptedDefault: false } }
+      : readRecurrentKernel(recurrentNode, defaults.recurrent, ctx, 'keras'),
+    recurrentFans: { fanIn: hidden ?? 0, fanOut: gates * (hidden ?? 0) },
+    biasIh: resetAfter === true || cell !== 'gru' ? biasIh : undefined,
+    biasHh,
+  }]]);
+  const state: RecurrentModuleState = {
+    framework: 'keras', cell, hidden, nonlinearity, bidirectional: false, numLayers: 1, returnsTuple: false, params,
+    get steps() { return steps; }, set steps(value) { steps = value; },
+    kernelCalls: new Map(), biasWritten: false,
+    ...(unitForgetNode ? { forgetBiasSpan: spanOf(unitForgetNode) } : {}),
+  };
+  const q = ctx.quote;
+  const prefix = kerasInitializerPrefix(ctx.imports);
+  const objectStyle = recurrentNode ? recurrentNode.type !== 'string' : ctx.kerasObjectStyle;
+  const kernelText = (name: string, object: string) => (objectStyle ? (prefix ? `${prefix}.${object}()` : undefined) : `${q}${name}${q}`);
+  const site = (key: string) => keywordSite(call.keywords.get(key)?.value, call.args);
+  state.fixes = {
+    setForgetBias: (value) => (value === 1 && unitForgetNode && useBias === true ? setKeyword(site('unit_forget_bias'), 'unit_forget_bias', 'True') : undefined),
+    useOrthogonalRecurrent: () => {
+      const text = kernelText('orthogonal', 'Orthogonal');
+      return text ? setKeyword(site('recurrent_initializer'), 'recurrent_initializer', text) : undefined;
+    },
+    useIdentityRecurrent: () => {
+      const text = kernelText('identity', 'Identity');
+      return cell === 'rnn' && text ? setKeyword(site('recurrent_initializer'), 'recurrent_initializer', text) : undefined;
+    },
+  };
+  return { ...module, activation: { name: 'linear', explicit: false }, recurrent: state };
+}
+
+// ── Flax ──────────────────────────────────────────────────────────────────
+
+const FLAX_CELLS: Readonly<Record<string, RecurrentCellKind>> = {
+  LSTMCell: 'lstm', OptimizedLSTMCell: 'lstm', GRUCell: 'gru', SimpleCell: 'rnn',
+};
+
+/**
+ * linen LSTMCell/OptimizedLSTMCell/GRUCell/SimpleCell(features, gate_fn=sigmoid, activation_fn=tanh,
+ * kernel_init=lecun_normal(), recurrent_kernel_init=orthogonal(), bias_init=zeros_init()); nnx's
+ * take (in_features, hidden_features, …). `nn.RNN(cell)` runs the cell over the time axis: it is
+ * read as its cell. One Dense per gate: input kernels (in, hidden) without bias, recurrent ones
+ * (hidden, hidden) with bias (flax/linen/recurrent.py).
+ */
+function flaxRecurrent(canonical: string, call: CallParts, ctx: CatalogContext): WeightModule | undefined {
+  const nnx = canonical.startsWith('flax.nnx.');
+  const name = canonical.slice(nnx ? 'flax.nnx.'.length : 'flax.linen.'.length);
+  if (name === 'RNN') {
+    const cellNode = argument(call, 0, 'cell');
+    const parts = cellNode?.type === 'call' ? callParts(cellNode) : undefined;
+    const written = parts ? dottedName(parts.callee) : undefined;
+    if (!parts || written === undefined) return undefined;
+    const inner = ctx.imports.canonical(written);
+    const cellName = inner.slice(inner.startsWith('flax.nnx.') ? 'flax.nnx.'.length : 'flax.linen.'.length);
+    return FLAX_CELLS[cellName] && (inner.startsWith('flax.linen.') || inner.startsWith('flax.nnx.')) ? flaxCell(inner, parts, ctx, FLAX_CELLS[cellName]!, call) : undefined;
+  }
+  const cell = FLAX_CELLS[name];
+  return cell ? flaxCell(canonical, call, ctx, cell, undefined) : undefined;
+}
+
+function flaxCell(canonical: string, call: CallParts, ctx: CatalogContext, cell: RecurrentCellKind, wrapper: CallParts | undefined): WeightModule {
+  const { scope } = ctx;
+  const nnx = canonical.startsWith('flax.nnx.');
+  const inFeatures = nnx ? evaluateCount(argument(call, 0, 'in_features'), scope) : undefined;
+  const hidden = evaluateCount(argument(call, nnx ? 1 : 0, nnx ? 'hidden_features' : 'features'), scope);
+  const gates = gateCount(cell);
+  let nonlinearity: Activation | 'unknown' = TANH;
+  const activationNode = call.keywords.get('activation_fn')?.value;
+  if (activationNode) {
+    const read = readActivationValue(activationNode, scope, ctx.imports, 'flax');
+    nonlinearity = read === 'unknown' ? 'unknown' : read.name === 'tanh' || (cell === 'rnn' && read.name === 'relu') ? { name: read.name } : 'unknown';
+  }
+  if (call.keywords.get('gate_fn')) nonlinearity = 'unknown';
+  let steps: number | undefined;
+  const module = flaxWeight(canonical, call, ctx, 'recurrent', (input) => {
+    const features = inFeatures ?? input?.[input.length - 1];
+    const inputSize = features !== undefined && Number.isFinite(features) ? features : undefined;
+    const T = wrapper && input && input.length === 2 && Number.isSafeInteger(input[0]) && input[0]! > 0 ? input[0] : undefined;
+    if (T !== undefined) steps = T;
+    return {
+      fans: hidden && inputSize ? { fanIn: inputSize, fanOut: gates * hidden } : undefined,
+      frameworkFans: hidden && inputSize ? { fanIn: inputSize, fanOut: hidden } : undefined,
+      receptiveField: 1, strideProduct: 1,
+      outShape: hidden ? (wrapper ? [input && input.length === 2 ? input[0]! : NaN, hidden] : [hidden]) : undefined,
+    };
+  });
+  const defaults = recurrentDefaults('flax', cell, 1, hidden ?? 1);
+  const recurrentNode = call.keywords.get('recurrent_kernel_init')?.value;
+  const biasNode = call.keywords.get('bias_init')?.value;
+  const zeros = uniformVector(gates, { kind: 'constant', value: 0 }, 1);
+  const bias = biasNode ? uniformVector(gates, readInitializerValue(biasNode, scope, ctx.imports, 'flax').semantics, hidden ?? 1) : zeros;
+  const params = new Map<string, RecurrentParams>([['', {
+    recurrentInit: call.spread ? { kind: 'drawn', init: { semantics: undefined, label: 'unknown (**kwargs)', explicit: false, acceptedDefault: false } }
+      : readRecurrentKernel(recurrentNode, defaults.recurrent, ctx, 'flax'),
+    recurrentFans: { fanIn: hidden ?? 0, fanOut: hidden ?? 0 },
+    biasIh: zeros,
+    biasHh: bias,
+  }]]);
+  const state: RecurrentModuleState = {
+    framework: 'flax', cell, hidden, nonlinearity, bidirectional: false, numLayers: 1, returnsTuple: !wrapper, params,
+    get steps() { return steps; }, set steps(value) { steps = value; },
+    kernelCalls: new Map(), biasWritten: false,
+    ...(biasNode ? { forgetBiasSpan: spanOf(biasNode) } : {}),
+  };
+  return { ...module, activation: { name: 'linear', explicit: false }, ...(wrapper ? { call: wrapper.node, kindSpan: spanOf(wrapper.callee) } : {}), recurrent: state };
+}
