@@ -290,7 +290,8 @@ function flaxRecurrent(canonical: string, call: CallParts, ctx: CatalogContext):
     if (!parts || written === undefined) return undefined;
     const inner = ctx.imports.canonical(written);
     const cellName = inner.slice(inner.startsWith('flax.nnx.') ? 'flax.nnx.'.length : 'flax.linen.'.length);
-    return FLAX_CELLS[cellName] && (inner.startsWith('flax.linen.') || inner.startsWith('flax.nnx.')) ? flaxCell(inner, parts, ctx, FLAX_CELLS[cellName]!, call) : undefined;
+    const cell = FLAX_CELLS[cellName];
+    return cell && (inner.startsWith('flax.linen.') || inner.startsWith('flax.nnx.')) ? flaxCell(inner, parts, ctx, cell, call) : undefined;
   }
   const cell = FLAX_CELLS[name];
   return cell ? flaxCell(canonical, call, ctx, cell, undefined) : undefined;

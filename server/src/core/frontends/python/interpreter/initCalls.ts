@@ -10,6 +10,7 @@ import type { Imports } from '../frameworks/imports';
 import { readTensorMethod, readTorchInitCall, type InitRead } from '../frameworks/initializers';
 import { FORGET_GATE, gateCount } from '../../../knowledge/recurrent';
 import { forgetRecurrentInit, uniformVector } from './recurrentState';
+import { weightMean, weightVariance } from '../../../knowledge/initializers';
 import { evaluate } from './values';
 import type { UnknownNames } from '../frameworks/unknownNames';
 import { Frame, type RValue } from './frame';
@@ -136,6 +137,29 @@ export class InitCalls {
     }
   }
 
+  /** The weight layers whose bias an expression like `self.fc1.bias`, `m.bias.data` names. */
+  biasTarget(node: Node, frame: Frame): WeightModule[] {
+    let n = node;
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    if (n.type !== 'attribute' || n.childForFieldName('attribute')?.text !== 'bias') return [];
+    const owner = this.interp.expression(n.childForFieldName('object')!, frame);
+    return owner?.t === 'module' && owner.module.kind === 'weight' && !owner.module.recurrent ? [owner.module] : [];
+  }
+
+  /**
+   * `nn.init.zeros_(m.bias)`, `m.bias.data.fill_(0.01)`: the bias's second moment (Var + mean²)
+   * for inits that do not depend on a fan (a bias is one-dimensional); a fan-scaled one, or one
+   * that cannot be read, leaves the framework default in place.
+   */
+  setBias(targets: readonly WeightModule[], read: InitRead): void {
+    const semantics = read.semantics;
+    if (!semantics || !['constant', 'normal', 'uniform', 'truncated_normal'].includes(semantics.kind)) return;
+    const mean = weightMean(semantics);
+    const secondMoment = weightVariance(semantics, { fanIn: 1, fanOut: 1 }) + mean * mean;
+    if (!Number.isFinite(secondMoment)) return;
+    for (const module of targets) module.biasVariance = secondMoment;
+  }
+
   torchInit(call: CallParts, canonical: string, frame: Frame): void {
     const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
     if (!first) return;
@@ -145,6 +169,11 @@ export class InitCalls {
         ? { semantics: undefined, label: 'eye_', identity: true }
         : readTorchInitCall(call, canonical, frame.scope, this.interp.imports);
       if (read !== 'not-init') this.setRecurrent(recurrent, read, call.node, frame, first.type !== 'subscript' && !/\.data$/.test(first.text));
+      return;
+    }
+    if (/\.bias(\.data)?$/.test(first.text)) {
+      const read = readTorchInitCall(call, canonical, frame.scope, this.interp.imports);
+      if (read !== 'not-init') this.setBias(this.biasTarget(first, frame), read);
       return;
     }
     const read = readTorchInitCall(call, canonical, frame.scope, this.interp.imports);

@@ -828,6 +828,8 @@ export class Interpreter {
     if (method.endsWith('_') && /\.(weight|bias)(\.data)?$/.test(objectNode.text)) {
       const read = readTensorMethod(method, call, frame.scope, this.imports);
       if (read !== 'not-init') {
+        // m.bias.data.zero_(): the bias's second moment (initCalls.ts setBias).
+        if (/\.bias(\.data)?$/.test(objectNode.text)) this.inits.setBias(this.inits.biasTarget(objectNode, frame), read);
         const targets = this.inits.weightTarget(objectNode, frame);
         this.inits.setInit(targets, objectNode, read, call.node, frame);
         return undefined;
