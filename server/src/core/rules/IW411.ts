@@ -52,7 +52,7 @@ export const IW411: Rule = {
       const fixedBiases = spec.gateBiases.map((b, i) => (i === FORGET_GATE ? { mean: RECOMMENDED_FORGET_BIAS, varianceIh: 0, varianceHh: 0 } : b));
       const fixed = throughTimeWith(layer, { gateBiases: fixedBiases });
       const numbers = now && fixed && Number.isFinite(now.factor) && Number.isFinite(fixed.factor)
-        ? ` The simulated gradient reaching the first step is ${overSteps(now)}; with a forget-gate bias of 1, ×${formatNumber(fixed.factor)}.`
+        ? ` The simulated gradient reaching the first step is ${overSteps(now, spec.cell)}; with a forget-gate bias of 1, ×${formatNumber(fixed.factor)}.`
         : '';
       const edits = spec.fixes?.setForgetBias?.(RECOMMENDED_FORGET_BIAS);
       report({

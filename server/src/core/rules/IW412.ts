@@ -80,7 +80,7 @@ export const IW412: Rule = {
           ? 'every entry equal: a rank-one (or zero) kernel'
           : `${spectrum.structure === 'identity' ? 'an identity' : 'orthogonal'} with gain ${formatNumber(gain)}${gain > 1.1 || gain < 0.9 ? `, which ${gain > 1 ? 'grows' : 'shrinks'} the state ×${formatNumber(gain)} per step` : ''}`;
       const now = throughTimeOf(layer, simulation);
-      const nowText = now && Number.isFinite(now.factor) ? ` The simulated gradient reaching the first step is ${overSteps(now)}` : '';
+      const nowText = now && Number.isFinite(now.factor) ? ` The simulated gradient reaching the first step is ${overSteps(now, spec.cell)}` : '';
       let message: string;
       let fix: Fix | undefined;
       if (relu) {

@@ -31,8 +31,13 @@ export function throughTimeWith(layer: WeightLayer, change: Partial<RecurrentSpe
   return simulateThroughTime({ ...layer, recurrent: { ...layer.recurrent!, ...change } }, 1, NEVER_CANCELLED);
 }
 
-/** "×3.1e-40 over 100 steps (the default sequence length)". */
-export function overSteps(through: ThroughTime): string {
+/**
+ * "×3.1e-40 over 100 steps (the default sequence length)". For LSTM and GRU cells mean field
+ * decays faster than the real tied kernel (simulation/recurrent.ts; PyTorch: ×2e-45 where mean
+ * field says ×1e-56), and the message says so.
+ */
+export function overSteps(through: ThroughTime, cell: RecurrentSpec['cell']): string {
   const steps = through.stepsFromCode ? `${through.steps} steps` : `${through.steps} steps (the default: the code states no sequence length)`;
-  return `×${formatNumber(through.factor)} over ${steps}`;
+  const bound = cell === 'rnn' ? '' : ' (mean field, which overstates the decay in gated cells: run Monte-Carlo for the measured value)';
+  return `×${formatNumber(through.factor)} over ${steps}${bound}`;
 }

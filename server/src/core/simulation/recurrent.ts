@@ -24,6 +24,7 @@ import type { Activation, GateBias, RecurrentSpec, WeightLayer } from '../ir';
 import { activationFunctions } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { recurrentSpectrum, recurrentVariance } from '../knowledge/recurrent';
+import { MomentTable } from './momentTable';
 import { gaussianExpectation } from './quadrature';
 
 /** What one recurrent layer does to the signal over its sequence. */
@@ -46,11 +47,48 @@ export interface ThroughTime {
 const SIGMOID: Activation = { name: 'sigmoid' };
 const TANH: Activation = { name: 'tanh' };
 
-/** E[f(μ + √q z)]: the activation's moments at a shifted mean (gate biases). */
-function shifted(activation: Activation, which: 'phi2' | 'phi' | 'dphi2', mu: number, q: number): number {
+/** tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate), exact otherwise (the mean moves step by step). */
+function cellMoment(which: Moment, mean: number, variance: number): number {
+  return mean === 0 ? shifted(TANH, which, 0, variance) : exactShifted(TANH, which, mean, variance);
+}
+
+/** E[f(μ + √q z)] by quadrature: the activation's moments at a shifted mean. */
+function exactShifted(activation: Activation, which: Moment, mu: number, q: number): number {
   const fns = activationFunctions(activation);
   const f = which === 'phi2' ? (x: number) => fns.phi(mu + x) ** 2 : which === 'phi' ? (x: number) => fns.phi(mu + x) : (x: number) => fns.dphi(mu + x) ** 2;
   return gaussianExpectation(f, Math.max(0, q), fns.kinks.map((k) => k - mu));
+}
+
+type Moment = 'phi2' | 'phi' | 'dphi2';
+
+/**
+ * Interpolated in ln q (momentTable.ts: ~1e-8 relative) per activation, moment and gate-bias
+ * mean, which stay fixed along the sequence: a 100-step LSTM then costs a few hundred
+ * quadratures instead of ~3,000 (the editor re-simulates on every edit). Bounded: a file with
+ * many distinct bias means drops the tables and refills.
+ */
+const TABLES = new Map<string, Map<number, MomentTable>>();
+let tableCount = 0;
+const MAX_TABLES = 256;
+
+function shifted(activation: Activation, which: Moment, mu: number, q: number): number {
+  if (!(q > 0)) return exactShifted(activation, which, mu, q);
+  // Keyed without building strings per lookup: a 100-step LSTM makes ~3,000 of them.
+  const kind = activation.name === 'tanh' ? (which === 'phi' ? 'tanh1' : which === 'phi2' ? 'tanh2' : 'tanhd') : `${activation.name}|${which}`;
+  let byMean = TABLES.get(kind);
+  if (!byMean) TABLES.set(kind, (byMean = new Map()));
+  let table = byMean.get(mu);
+  if (!table) {
+    if (tableCount >= MAX_TABLES) {
+      TABLES.clear();
+      tableCount = 0;
+      TABLES.set(kind, (byMean = new Map()));
+    }
+    table = new MomentTable((x) => exactShifted(activation, which, mu, x));
+    byMean.set(mu, table);
+    tableCount++;
+  }
+  return table.value(q);
 }
 
 interface Scales {
@@ -139,7 +177,7 @@ const lstm: Run = (_spec, s, T, signal) => {
     cMean = nextMean;
     st.c2 = c2;
     st.cMean = cMean;
-    h2 = shifted(SIGMOID, 'phi2', bo.mean, st.qo) * shifted(TANH, 'phi2', cMean, c2 - cMean * cMean);
+    h2 = shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('phi2', cMean, c2 - cMean * cMean);
     m.push(h2);
     steps.push(st);
   }
@@ -150,8 +188,8 @@ const lstm: Run = (_spec, s, T, signal) => {
     throwIfCancelled(signal);
     const st = steps[t]!;
     const cVar = st.c2 - st.cMean * st.cMean;
-    const dao = gh * shifted(TANH, 'phi2', st.cMean, cVar) * shifted(SIGMOID, 'dphi2', bo.mean, st.qo);
-    const dc = gh * shifted(SIGMOID, 'phi2', bo.mean, st.qo) * shifted(TANH, 'dphi2', st.cMean, cVar) + gcCarry;
+    const dao = gh * cellMoment('phi2', st.cMean, cVar) * shifted(SIGMOID, 'dphi2', bo.mean, st.qo);
+    const dc = gh * shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('dphi2', st.cMean, cVar) + gcCarry;
     const dai = dc * shifted(TANH, 'phi2', bg.mean, st.qg) * shifted(SIGMOID, 'dphi2', bi.mean, st.qi);
     const daf = dc * st.cPrev2 * shifted(SIGMOID, 'dphi2', bf.mean, st.qf);
     const dag = dc * shifted(SIGMOID, 'phi2', bi.mean, st.qi) * shifted(TANH, 'dphi2', bg.mean, st.qg);
@@ -161,7 +199,7 @@ const lstm: Run = (_spec, s, T, signal) => {
     gcCarry = dc * shifted(SIGMOID, 'phi2', bf.mean, st.qf);
   }
   const last = steps[T - 1]!;
-  const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * shifted(TANH, 'phi', last.cMean, last.c2 - last.cMean * last.cMean);
+  const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * cellMoment('phi', last.cMean, last.c2 - last.cMean * last.cMean);
   return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
 };
 
