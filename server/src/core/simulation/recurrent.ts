@@ -76,13 +76,13 @@ function shifted(activation: Activation, which: Moment, mu: number, q: number): 
   // Keyed without building strings per lookup: a 100-step LSTM makes ~3,000 of them.
   const kind = activation.name === 'tanh' ? (which === 'phi' ? 'tanh1' : which === 'phi2' ? 'tanh2' : 'tanhd') : `${activation.name}|${which}`;
   let byMean = TABLES.get(kind);
-  if (!byMean) TABLES.set(kind, (byMean = new Map()));
+  if (!byMean) TABLES.set(kind, (byMean = new Map<number, MomentTable>()));
   let table = byMean.get(mu);
   if (!table) {
     if (tableCount >= MAX_TABLES) {
       TABLES.clear();
       tableCount = 0;
-      TABLES.set(kind, (byMean = new Map()));
+      TABLES.set(kind, (byMean = new Map<number, MomentTable>()));
     }
     table = new MomentTable((x) => exactShifted(activation, which, mu, x));
     byMean.set(mu, table);
