@@ -31,7 +31,9 @@ export function recurrentModule(canonical: string, call: CallParts, ctx: Catalog
     return entry ? torchRecurrent(canonical, call, ctx, entry.cell, entry.stepCell) : undefined;
   }
   if (canonical.startsWith('keras.layers.')) {
-    const cell = KERAS_LAYERS[canonical.slice('keras.layers.'.length)];
+    const name = canonical.slice('keras.layers.'.length);
+    if (name === 'Bidirectional') return kerasBidirectional(call, ctx);
+    const cell = KERAS_LAYERS[name];
     return cell ? kerasRecurrent(canonical, call, ctx, cell) : undefined;
   }
   if (canonical.startsWith('flax.linen.') || canonical.startsWith('flax.nnx.')) return flaxRecurrent(canonical, call, ctx);
@@ -194,7 +196,24 @@ function kerasBiases(call: CallParts, ctx: CatalogContext, gates: number, hidden
  * bias_initializer="zeros", unit_forget_bias=True (LSTM), …, return_sequences=False,
  * reset_after=True (GRU)): input (T, features) → (units) or (T, units).
  */
-function kerasRecurrent(canonical: string, call: CallParts, ctx: CatalogContext, cell: RecurrentCellKind): WeightModule {
+/**
+ * keras.layers.Bidirectional(LSTM(...), merge_mode="concat"): two copies of the layer (the
+ * backward one a clone with the same initializers), outputs concatenated. Read as the layer with
+ * two directions; another merge_mode or a backward_layer leaves it unread (opaque).
+ */
+function kerasBidirectional(call: CallParts, ctx: CatalogContext): WeightModule | undefined {
+  const layerNode = argument(call, 0, 'layer');
+  const parts = layerNode?.type === 'call' ? callParts(layerNode) : undefined;
+  const written = parts ? dottedName(parts.callee) : undefined;
+  if (!parts || written === undefined || call.keywords.has('backward_layer')) return undefined;
+  const mergeNode = argument(call, 1, 'merge_mode');
+  if (mergeNode && stringValue(mergeNode) !== 'concat') return undefined;
+  const inner = ctx.imports.canonical(written);
+  const cell = inner.startsWith('keras.layers.') ? KERAS_LAYERS[inner.slice('keras.layers.'.length)] : undefined;
+  return cell ? kerasRecurrent(inner, parts, ctx, cell, true) : undefined;
+}
+
+function kerasRecurrent(canonical: string, call: CallParts, ctx: CatalogContext, cell: RecurrentCellKind, bidirectional = false): WeightModule {
   const { scope } = ctx;
   const hidden = evaluateCount(argument(call, 0, 'units'), scope);
   const gates = gateCount(cell);
@@ -218,7 +237,8 @@ function kerasRecurrent(canonical: string, call: CallParts, ctx: CatalogContext,
     const fans: Fans | undefined = hidden && inputSize ? { fanIn: inputSize, fanOut: gates * hidden } : undefined;
     const T = input && input.length === 2 && Number.isSafeInteger(input[0]) && input[0]! > 0 ? input[0] : undefined;
     if (T !== undefined) steps = T;
-    const outShape = !hidden ? undefined : returnSequences === true ? [input && input.length === 2 ? input[0]! : NaN, hidden] : returnSequences === false ? [hidden] : undefined;
+    const width = hidden ? hidden * (bidirectional ? 2 : 1) : undefined;
+    const outShape = !width ? undefined : returnSequences === true ? [input && input.length === 2 ? input[0]! : NaN, width] : returnSequences === false ? [width] : undefined;
     return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape };
   }, -1);
   const defaults = recurrentDefaults('keras', cell, 1, hidden ?? 1);
@@ -243,7 +263,7 @@ function kerasRecurrent(canonical: string, call: CallParts, ctx: CatalogContext,
     biasHh,
   }]]);
   const state: RecurrentModuleState = {
-    framework: 'keras', cell, hidden, nonlinearity, bidirectional: false, numLayers: 1, returnsTuple: false, params,
+    framework: 'keras', cell, hidden, nonlinearity, bidirectional, numLayers: 1, returnsTuple: false, params,
     get steps() { return steps; }, set steps(value) { steps = value; },
     kernelCalls: new Map(), biasWritten: false,
     ...(unitForgetNode ? { forgetBiasSpan: spanOf(unitForgetNode) } : {}),
