@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { analyze } from '../../server/src/core/analyze';
 import type { WeightLayer } from '../../server/src/core/ir';
+import { whyNotSimulable } from '../../server/src/core/report/simulability';
 
 function layers(text: string): WeightLayer[] {
   return analyze({ text, languageId: 'netdef' }).networks.flatMap((n) => n.layers);
@@ -48,5 +49,11 @@ describe('netdef: recurrent layers', () => {
     assert.match(messages('network a {\n  input 8\n  rnn 16 activation=gelu\n}\n').join('\n'), /an rnn's nonlinearity is tanh or relu \(as in PyTorch's nn\.RNN\), got 'gelu'/);
     assert.match(messages('network a {\n  input 8\n  lstm 16 steps=20000\n}\n').join('\n'), /steps is at most 10000/);
     assert.match(messages('network a {\n  input 8\n  lstm 16 recurrent_init=orthogonl\n}\n').join('\n'), /unknown initializer 'orthogonl'/);
+  });
+
+  it('says why a recurrent network has no analytic simulation', () => {
+    const result = analyze({ text: 'network n framework=pytorch {\n  input 2\n  rnn 100 activation=relu recurrent_init=identity\n  dense 1\n}\n', languageId: 'netdef' });
+    assert.equal(result.simulations[0], undefined);
+    assert.equal(whyNotSimulable(result.networks[0]!), 'layer 1 has an identity recurrent kernel, which has no mean field: run Monte-Carlo');
   });
 });
