@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyze } from '../server/src/core/analyze';
 import { generateNetdef } from './generateNetdef';
-import { benchAnalytic } from './analytic';
+import { benchAnalytic, benchRecurrent } from './analytic';
 import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
@@ -122,6 +122,18 @@ async function main(): Promise<void> {
   }
 
   // The analytic simulation alone on 1,000-layer networks (bench/analytic.ts).
+  const recurrent = attempt(() => benchRecurrent());
+  if (recurrent instanceof Error) rows.push({ what: 'analytic simulation, 100-step recurrent layer', result: recurrent, target: '—' });
+  else {
+    for (const run of recurrent) {
+      rows.push({
+        what: `analytic simulation, 100-step ${run.activation.toUpperCase()} (hidden 512, warm)`,
+        result: run.warm,
+        target: '—',
+        note: `first run ${run.cold.toFixed(1)} ms (fills the gate-moment tables)`,
+      });
+    }
+  }
   const analytic = attempt(() => benchAnalytic());
   if (analytic instanceof Error) rows.push({ what: 'analytic simulation, 1,000 layers', result: analytic, target: '< 5 ms' });
   else {

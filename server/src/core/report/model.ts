@@ -7,7 +7,7 @@
  */
 import { NEVER_CANCELLED, type CancellationSignal } from '../cancellation';
 import type { Network, WeightLayerKind } from '../ir';
-import { explainLayer } from '../knowledge/explain';
+import { explainLayer, type RecurrentExplanation } from '../knowledge/explain';
 import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
 import { depthDrift, widthFactors, type DepthDrift } from '../simulation/drift';
@@ -43,6 +43,8 @@ export interface ReportRow {
   readonly gradientBand?: Interval;
   /** The initializer the recommendation switches this layer to; undefined when it keeps its own. */
   readonly recommendedInit?: string;
+  /** Recurrent layers: the recurrent kernel's spectrum and the gradient through time (issue 15). */
+  readonly recurrent?: RecurrentExplanation;
 }
 
 /** Second moments across depth, one entry per weight layer. */
@@ -135,6 +137,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
       forwardBand: simulated.forwardBand,
       gradientBand: simulated.gradientBand,
       recommendedInit: changed.get(layer.index),
+      ...(explanation.recurrent ? { recurrent: explanation.recurrent } : {}),
     };
   });
 
