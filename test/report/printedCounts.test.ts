@@ -14,6 +14,7 @@ import { renderReportHtml } from '../../server/src/core/report/html';
 import { buildSignalReport } from '../../server/src/core/report/model';
 import { renderReportText } from '../../server/src/core/report/text';
 import { LineIndex } from '../../server/src/core/text';
+import { textDocumentMap } from '../../server/src/lsp/documentMap';
 import { hoverAt } from '../../server/src/lsp/hover';
 import { languageOf } from '../support/fixtures';
 import { pythonSupport } from '../support/python';
@@ -63,7 +64,8 @@ describe('printed counts match the IR (issue 13)', () => {
     it(source.name, () => {
       const result: AnalysisResult = analyze({ text: source.text, languageId: languageOf(source.name), python });
       const index = new LineIndex(source.text);
-      const analysis = { uri: `file:///${source.name}`, version: 1, text: source.text, index, result };
+      const uri = `file:///${source.name}`;
+      const analysis = { uri, version: 1, text: source.text, index, result, map: textDocumentMap(uri, index) };
       result.networks.forEach((network, n) => {
         // Hover: the title's widths and position, the fan row, for the first instance of each statement.
         for (const layer of network.layers) {

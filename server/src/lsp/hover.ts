@@ -11,10 +11,10 @@
  * sees the input width, deeper ones see the drifted signal), the range across them.
  */
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
-import { explainLayer, type LayerExplanation } from '../core/knowledge/explain';
+import { explainLayer, type LayerExplanation, type RecurrentExplanation } from '../core/knowledge/explain';
 import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
-import { spanContains, toRange } from './convert';
+import { spanContains } from './convert';
 import { formatNumber } from '../core/format/numbers';
 import { formatCount } from '../core/report/summary';
 import { layerVerdict } from '../core/rules/layerVerdict';
@@ -40,9 +40,10 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number, band = DEFAU
   if (!first) return null;
   const simulated = simulation && simulation.layers.length === group.network.layers.length ? simulation : undefined;
   const steps = simulated ? depthSteps(depthDrift(group.network, simulated, band)) : undefined;
+  const located = analysis.map.location(first.span);
   return {
     contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method, steps) },
-    range: toRange(analysis.index, first.span),
+    ...(located ? { range: located.range } : {}),
   };
 }
 
@@ -123,10 +124,12 @@ export function renderHover(
   if (first.ownModeScale !== undefined && first.ownMode !== undefined && first.ownMode !== 'fan_in') {
     rows.push([`σ² judged (${first.ownMode}·Var(W), the mode it normalises by)`, pick((e) => e.ownModeScale)]);
   }
+  // A recurrent layer: its `initializer` is the input kernel's; the recurrent kernel, its spectrum and the gradient through time follow.
+  if (first.recurrent) rows.splice(1, 1, ['activation · input kernel', `${code(first.activation)} · ${code(first.initializer)}`], ...recurrentRows(first.recurrent, simulated));
   rows.push(
-    first.activation === 'unknown'
-      ? ['recommended', '? (the activation is not known)']
-      : [`recommended for ${code(first.activation)}`, recommendation(explanations)],
+    ...(first.recurrent ? [] : [first.activation === 'unknown'
+      ? ['recommended', '? (the activation is not known)'] as [string, string]
+      : [`recommended for ${code(first.activation)}`, recommendation(explanations)] as [string, string]]),
     ['own factor, forward (its input → its pre-activation)', zeroAware(pick((e) => e.forwardFactor), first.forwardFactor, first, 'forward')],
     ['own factor, backward (gradient at its output → at its input; with the activation\'s derivative where the layer applies it)', zeroAware(pick((e) => e.backwardFactor), first.backwardFactor, first, 'backward')],
   );
@@ -175,6 +178,21 @@ function zeroAware(shown: string, value: number | undefined, e: LayerExplanation
     if (value !== 0) return '— (no signal reaches this layer)';
   }
   return shown;
+}
+
+/** A recurrent layer: its two kernels, the recurrent kernel's spectrum and the gradient through time. */
+function recurrentRows(r: RecurrentExplanation, simulated: string): [string, string][] {
+  const structure = r.structure === 'iid' ? 'iid entries' : r.structure === 'stacked-orthogonal' ? 'orthogonal (all gates stacked)' : r.structure ?? '?';
+  const rows: [string, string][] = [
+    ['cell', `${r.cell}, hidden ${formatNumber(r.hidden)}`],
+    ['recurrent kernel', code(r.recurrentInitializer)],
+    ['recurrent kernel spectrum', r.spectralScale === undefined ? '?'
+      : `${structure}: σ = ${formatNumber(r.spectralScale)} per gate${r.largestSingularValue !== undefined && r.structure === 'iid' ? `, largest singular value ≈ ${formatNumber(r.largestSingularValue)}` : ''}`],
+  ];
+  if (r.forgetGateBias !== undefined) rows.push(['forget-gate bias', formatNumber(r.forgetGateBias)]);
+  const steps = `${r.steps} steps${r.stepsFromCode ? '' : ' (default)'}`;
+  rows.push([`gradient through time (${simulated})`, r.gradientThroughTime === undefined ? '?' : `×${formatNumber(r.gradientThroughTime)} over ${steps}`]);
+  return rows;
 }
 
 interface FiniteWidthBands {

@@ -73,7 +73,8 @@ export function signalReport(analysis: DocumentAnalysis, params: SignalReportPar
   }
   const report = buildSignalReport(network, simulations[index], {
     band,
-    lineOf: (offset) => analysis.index.positionAt(offset).line + 1,
+    // In a notebook, lines count within the cell of each layer.
+    lineOf: (offset) => (analysis.map.position(offset)?.position.line ?? analysis.index.positionAt(offset).line) + 1,
   });
   let html: string;
   try {
@@ -143,7 +144,9 @@ export async function answerNetworksAt(
     const params = parseNetworksAtParams(raw);
     const current = await lookup(params.uri);
     if (!current) throw new ReportRequestError(`networks at: ${params.uri} is not open, not a netdef or Python document, or InitWise is disabled for it`);
-    return networksAt(current.analysis, current.analysis.index.offsetAt(params.position));
+    const offset = current.analysis.map.offsetAt(params.uri, params.position);
+    if (offset === undefined) return networksAt(current.analysis, -1);
+    return networksAt(current.analysis, offset);
   } catch (error) {
     if (error instanceof ReportRequestError) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
     logError('finding the network under the cursor', error);

@@ -7,7 +7,7 @@
  */
 import { NEVER_CANCELLED, type CancellationSignal } from '../cancellation';
 import type { Network, WeightLayerKind } from '../ir';
-import { explainLayer } from '../knowledge/explain';
+import { explainLayer, type RecurrentExplanation } from '../knowledge/explain';
 import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
 import { depthDrift, depthSteps, widthFactors, type DepthDrift } from '../simulation/drift';
@@ -25,8 +25,8 @@ export interface AllowedAt {
 export interface ReportRow {
   /** 0-based position among the weight layers. */
   readonly index: number;
-  /** 1-based line of the layer's statement. */
-  readonly line: number;
+  /** 1-based line of the layer's statement; in a notebook's CLI report `cell:line` (`4:7`). */
+  readonly line: number | string;
   readonly kind: WeightLayerKind;
   readonly fanIn?: number;
   readonly fanOut?: number;
@@ -54,6 +54,8 @@ export interface ReportRow {
   /** Every weight is equal (zero variance): a zero-initialised branch end when `lastInBranch`. */
   readonly zeroWeights: boolean;
   readonly lastInBranch: boolean;
+  /** Recurrent layers: the recurrent kernel's spectrum and the gradient through time (issue 15). */
+  readonly recurrent?: RecurrentExplanation;
 }
 
 /** Second moments across depth, one entry per weight layer. */
@@ -119,8 +121,8 @@ export type SignalReport = SimulatedReport | UnsimulatedReport;
 export interface ReportOptions {
   /** IW201–IW204 band (settings.band): a factor either way. */
   readonly band: number;
-  /** 1-based line of a source offset (hosts pass their LineIndex). */
-  readonly lineOf: (offset: number) => number;
+  /** 1-based line of a source offset (hosts pass their LineIndex; a notebook's CLI report passes `cell:line`). */
+  readonly lineOf: (offset: number) => number | string;
   readonly signal?: CancellationSignal;
 }
 
@@ -161,6 +163,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
       inBranch: explanation.inBranch,
       zeroWeights: explanation.weightVariance === 0,
       lastInBranch: explanation.lastInBranch,
+      ...(explanation.recurrent ? { recurrent: explanation.recurrent } : {}),
     };
   });
 

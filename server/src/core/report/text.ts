@@ -5,7 +5,7 @@
  */
 import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
-import { bandExits, formatCount, recommendedSummary, signalSummary } from './summary';
+import { bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 
 const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'signal step', 'gradient step', 'recommended'];
 /** Numeric columns are right-aligned. */
@@ -50,5 +50,8 @@ export function renderReportText(report: SignalReport): string {
       .trimEnd();
   lines.push('', `  ${pad(HEADERS)}`, ...rows.map((r) => `  ${pad(r)}`));
   lines.push('', '  Steps: the depth drift layer by layer (previous activation + this layer, width changes divided out); each column multiplies to the drift above.');
+  const recurrent = report.rows.filter((row) => row.recurrent);
+  if (recurrent.length > 0) lines.push('', '  recurrent layers (gradient through time):');
+  for (const row of recurrent) lines.push(`  ${row.index + 1} (line ${row.line}): ${recurrentSentence(row.recurrent!)}`);
   return `${lines.join('\n')}\n`;
 }
