@@ -17,6 +17,7 @@ import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
 import { initFollowingFan } from '../frameworks/fanScaledInits';
+import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { readTensorMethod } from '../frameworks/initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
@@ -1056,6 +1057,7 @@ export class Interpreter {
             op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
             ...(g.transposed ? { transposed: g.transposed } : {}),
+            ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
           }, g.outShape, module.fusedWithPrevious === true),
         };
