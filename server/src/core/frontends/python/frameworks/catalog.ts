@@ -224,7 +224,7 @@ function torchWeight(
 // ── Keras ─────────────────────────────────────────────────────────────────
 
 const KERAS_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
-  BatchNormalization: 'batchnorm', LayerNormalization: 'layernorm', GroupNormalization: 'layernorm',
+  BatchNormalization: 'batchnorm', SyncBatchNormalization: 'batchnorm', LayerNormalization: 'layernorm', GroupNormalization: 'layernorm',
   RMSNormalization: 'layernorm', UnitNormalization: 'layernorm',
 };
 

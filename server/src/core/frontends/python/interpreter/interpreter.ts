@@ -18,6 +18,7 @@ import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
 import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
+import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
@@ -83,6 +84,8 @@ export class Interpreter {
   names = new UnknownNames();
   /** The file writes Keras initializers as objects (`HeNormal()`): fixes follow. */
   readonly kerasObjectStyle: boolean;
+  /** An init function this file defines and another file applies (unappliedInitHooks.ts): PyTorch defaults are then unknown. */
+  readonly initHookElsewhere: string | undefined;
   /** Classes this unit instantiated inside other module classes. */
   private unitNested: string[] = [];
   /** Input shapes this unit showed for classes (replayed when the unit is reused). */
@@ -96,6 +99,7 @@ export class Interpreter {
 
   constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
     this.kerasObjectStyle = /kernel_initializer\s*=\s*[A-Za-z_]/.test(source);
+    this.initHookElsewhere = unappliedInitHook(statements, imports);
     this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: this.kerasObjectStyle, sites: this.sites, names: this.names };
     for (const statement of statements) {
       const def = definitionOf(statement);
@@ -235,6 +239,7 @@ export class Interpreter {
       } else frame.self.attributes.delete(attr);
     }
     if (value?.t === 'module') this.place(value.module, name, statement);
+    if (value?.t === 'module' && target.type === 'identifier') frame.bindings.push({ name, statement, module: value.module });
     frame.env.set(name, value);
   }
 
@@ -1049,8 +1054,11 @@ export class Interpreter {
         const shape = x.shape;
         const g = module.geometry(shape);
         const loaded = this.isLoaded(module);
+        const hook = this.initHookElsewhere;
         const init: InitUse = loaded ? { semantics: undefined, label: 'loaded from a checkpoint', explicit: false, acceptedDefault: false }
-          : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
+          : hook !== undefined && module.framework === 'pytorch' && !module.init.explicit
+            ? { semantics: undefined, label: `PyTorch default, unless ${hook}() (defined here, applied elsewhere) sets it`, explicit: false, acceptedDefault: false }
+            : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
         return {
           t: 'tensor',
           tensor: trace.layer(x, {
