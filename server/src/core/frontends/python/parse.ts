@@ -38,11 +38,16 @@ const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'e
  */
 function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
   for (const statement of statements) {
-    if (statement.type !== 'decorated_definition') continue;
     const definition = definitionOf(statement);
     const name = definition.childForFieldName('name')?.text;
-    const dataclass = statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.)?dataclass\b/.test(d.text));
-    if (definition.type === 'class_definition' && name !== undefined && dataclass) scope.registerConfigClass(name, definition);
+    if (definition.type !== 'class_definition' || name === undefined) continue;
+    // `@dataclass`, `@dataclasses.dataclass(...)`, Flax's `@struct.dataclass` / `@flax.struct.dataclass`.
+    const dataclass = statement.type === 'decorated_definition' &&
+      statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.|(flax\.)?struct\.)?dataclass\b/.test(d.text));
+    // `class Config(NamedTuple): hidden: int = 256` (typing.NamedTuple): fields in order, with defaults.
+    const bases = definition.childForFieldName('superclasses')?.namedChildren.map((b) => b.text) ?? [];
+    const namedTuple = bases.length === 1 && /^(typing\.)?NamedTuple$/.test(bases[0]!);
+    if (dataclass || namedTuple) scope.registerConfigClass(name, definition);
   }
 }
 

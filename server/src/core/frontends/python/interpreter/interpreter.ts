@@ -21,12 +21,12 @@ import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
-import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
+import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
-import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
+import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
 
 /** A module class of the file. Its methods are read on first use: most units never touch most classes. */
 export class ClassInfo {
@@ -936,7 +936,10 @@ export class Interpreter {
       const left = expr.childForFieldName('left');
       const right = expr.childForFieldName('right');
       if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, this.moduleScope);
-      else if (left?.type === 'identifier') scope.bindValue(`self.${left.text}`, undefined);
+      else if (left?.type === 'identifier') {
+        const type = expr.childForFieldName('type');
+        scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, this.moduleScope) : undefined);
+      }
     }
     const ctor = cls.methods.get('__init__') ?? (cls.framework === 'flax' ? cls.methods.get('setup') : undefined);
     const depth = (frame?.depth ?? 0) + 1;
@@ -1025,7 +1028,9 @@ export class Interpreter {
         if (value?.t === 'module') out.set(name, value);
       }
       call.positional.forEach((p, i) => { if (p.type !== 'list_splat' && parameters.positional[i] !== undefined) given.add(parameters.positional[i]); });
-      if (call.spread) for (const name of parameters.named) given.add(name);
+      // `**cfg` gives what its dict spells out (arguments.ts spreadKeywords), else any parameter.
+      const splatted = call.spread ? spreadKeywords(call, frame.scope) : undefined;
+      if (call.spread) for (const name of parameters.named) if (!splatted || splatted.has(name)) given.add(name);
     }
     const moduleFrame = new Frame(this.moduleScope, undefined, undefined, false, depth);
     for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {

@@ -199,7 +199,11 @@ export function bindParameters(definition: Node, scope: Scope, outer: Scope): vo
     } else if (p.type === 'typed_parameter' || p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern') {
       // `*args` and `**kwargs` are locals too: unknown, never a module constant of the same name.
       const name = p.namedChild(0);
-      if (name?.type === 'identifier') scope.bindValue(name.text, undefined);
+      // `config: Config` without a default, Config a config class of the file with a default on
+      // every field: its defaults (issue 11 §4). A caller's argument replaces them
+      // (arguments.ts); only a model analysed with its own defaults (a root class) keeps them.
+      const type = p.type === 'typed_parameter' ? p.childForFieldName('type') ?? undefined : undefined;
+      if (name?.type === 'identifier') scope.bindValue(name.text, type ? defaultConfig(type, outer) : undefined);
     }
   }
 }
@@ -405,6 +409,32 @@ function configRecord(definition: Node, call: CallParts, scope: Scope, depth: nu
     if (field) position++;
     const written = given ?? (call.spread && field ? undefined : assignment.childForFieldName('right'));
     const value = written ? evaluate(written, given ? scope : rootOf(scope), depth + 1) : undefined;
+    if (value !== undefined) attributes.set(name.text, value);
+  }
+  return { attributes };
+}
+
+/**
+ * The value of a parameter or field annotated with one of the file's config classes and given
+ * no value (`config: Config`, a Flax module's `cfg: Cfg` field): `Config()`, when every field
+ * of the class has a default (issue 11 §4); undefined otherwise.
+ */
+export function defaultConfig(type: Node, scope: Scope): RecordValue | undefined {
+  const config = /^[A-Za-z_]\w*$/.test(type.text) ? scope.configClass(type.text) : undefined;
+  return config ? defaultConfigRecord(config, scope) : undefined;
+}
+
+/** `Config()` of a config class whose every field has a default; undefined when one has none. */
+function defaultConfigRecord(definition: Node, scope: Scope): RecordValue | undefined {
+  const attributes = new Map<string, Value>();
+  for (const statement of definition.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') continue;
+    const name = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (name?.type !== 'identifier') continue;
+    if (!right) return undefined;
+    const value = evaluate(right, rootOf(scope));
     if (value !== undefined) attributes.set(name.text, value);
   }
   return { attributes };
