@@ -528,7 +528,11 @@ export class Interpreter {
     const owner = this.expression(object, frame);
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
-      return m ? { t: 'module', module: m } : undefined;
+      if (m) return { t: 'module', module: m };
+      // `self.feed_forward.init_weights(std)`, `layer.init_weights()`: a method of another
+      // instance of the file's classes runs with that instance as `self` (llama2's init chain).
+      const method = this.classes.get(owner.module.className)?.methods.get(attr);
+      return method ? { t: 'function', definition: method, scope: owner.module.scope, self: owner.module } : undefined;
     }
     if (owner?.t === 'tensor') return owner;
     return undefined;
@@ -639,6 +643,9 @@ export class Interpreter {
       const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
       if (result !== 'not-handled') return result;
     }
+    // `x.init_weights()` on a receiver it could not read, where a class of the file defines
+    // that method with init code: the layers it may set are unknown (uncertainCode.ts).
+    if (callee.type === 'attribute' && target === undefined) this.uncertain.taint(node, frame);
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };

@@ -21,6 +21,8 @@ import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node,
 export interface UncertainContext {
   readonly imports: Imports;
   readonly functions: ReadonlyMap<string, Node>;
+  /** The file's classes, for a method called on a receiver the interpreter could not read. */
+  readonly classes: ReadonlyMap<string, { readonly definition: Node }>;
   readonly inits: InitCalls;
   expression(node: Node, frame: Frame): RValue;
 }
@@ -93,6 +95,11 @@ export class UncertainCode {
       if (object.text === 'self' && frame.self) {
         const method_ = methodOf(frame.self.definition, method);
         return method_ && this.holdsInitCode(method_) ? 'unnamed' : [];
+      }
+      // layer.init_weights() on a receiver not read: any class of the file whose method of that name holds init code
+      for (const cls of this.interp.classes.values()) {
+        const method_ = methodOf(cls.definition, method);
+        if (method_ && this.holdsInitCode(method_)) return 'unnamed';
       }
       return [];
     }
