@@ -895,6 +895,12 @@ export class Interpreter {
         if (item?.t === 'module' && name !== undefined) {
           const grown: ModuleValue = { ...module, items: [...module.items, item.module] };
           frame.env.set(name, { t: 'module', module: grown });
+          // The binding that made this Sequential is the grown one now (every binding is a model).
+          for (let i = frame.bindings.length - 1; i >= 0; i--) {
+            if (frame.bindings[i]!.module !== module) continue;
+            frame.bindings[i] = { ...frame.bindings[i]!, module: grown };
+            break;
+          }
         }
         return undefined;
       }
