@@ -15,6 +15,7 @@ import { type UnitKey, UnitPlan } from './units/units';
 import { Relocation, RelocationFailed } from '../../relocation';
 import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
+import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
 import { type ClassInfo, Interpreter } from './interpreter/interpreter';
 import type { ModuleValue } from './interpreter/modules';
@@ -165,6 +166,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   moduleScope.bindValue('__name__', '__main__');
   bindAssignments(statements, moduleScope);
   registerConfigClasses(statements, moduleScope);
+  moduleScope.registerLibraryModels(libraryModelReader(imports, moduleScope));
   const quote = preferredQuote(text);
   const interp = new Interpreter(text, imports, moduleScope, statements, quote);
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };

@@ -239,7 +239,10 @@ export class Interpreter {
       } else frame.self.attributes.delete(attr);
     }
     if (value?.t === 'module') this.place(value.module, name, statement);
-    if (value?.t === 'module' && target.type === 'identifier') frame.bindings.push({ name, statement, module: value.module });
+    // A model bound to a name, or a Sequential head put on a model's attribute (`model.fc = nn.Sequential(...)`
+    // on a torchvision backbone, issue 11 §2).
+    const head = target.type === 'attribute' && !name.startsWith('self.') && value?.t === 'module' && value.module.kind === 'sequence';
+    if (value?.t === 'module' && (target.type === 'identifier' || head)) frame.bindings.push({ name, statement, module: value.module });
     frame.env.set(name, value);
   }
 
@@ -526,6 +529,10 @@ export class Interpreter {
       return undefined;
     }
     const owner = this.expression(object, frame);
+    // `base.output` of a keras.applications backbone: a tensor of its known shape (its own layers are not traced).
+    if (owner?.t === 'module' && owner.module.kind === 'opaque' && owner.module.outShape && attr === 'output' && frame.trace) {
+      return { t: 'tensor', tensor: frame.trace.input(owner.module.outShape) };
+    }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
       if (m) return { t: 'module', module: m };
@@ -1112,8 +1119,11 @@ export class Interpreter {
       case 'instance':
         return this.forward(module, x, frame.depth + 1, trace);
       case 'list':
-      case 'opaque':
         return { t: 'tensor', tensor: trace.opaque(x) };
+      case 'opaque': {
+        const out = trace.opaque(x);
+        return { t: 'tensor', tensor: module.outShape ? trace.passThrough(out, module.outShape) : out };
+      }
     }
   }
 

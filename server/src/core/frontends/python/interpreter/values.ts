@@ -96,6 +96,18 @@ export class Scope {
     (this.configClasses ??= new Map()).set(name, definition);
   }
 
+  /** What a call to a library model builds (frameworks/libraryModels.ts), read through the file's imports; set on the module scope. */
+  private libraryReader: ((call: CallParts) => RecordValue | undefined) | undefined;
+
+  registerLibraryModels(reader: (call: CallParts) => RecordValue | undefined): void {
+    this.libraryReader = reader;
+  }
+
+  /** The record of the library model a call builds (`resnet18()`: `.fc.in_features` 512), if the catalog knows it. */
+  libraryModel(call: CallParts): RecordValue | undefined {
+    return this.libraryReader ? this.libraryReader(call) : this.parent?.libraryModel(call);
+  }
+
   /** The config dataclass `name` names here or in an enclosing scope (a local binding of the name hides it). */
   configClass(name: string): Node | undefined {
     if (this.bindings.has(name)) return undefined;
@@ -256,7 +268,10 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
       const name = dottedName(node);
       if (name !== undefined) {
         const binding = scope.lookup(name);
-        if (binding) return 'node' in binding ? evaluate(binding.node, binding.scope, depth + 1) : binding.value;
+        // `model.fc = nn.Linear(model.fc.in_features, 10)`: the right side reads the value
+        // before its own assignment (the library model's fc), not the assignment itself.
+        const own = binding && 'node' in binding && binding.node.startIndex <= node.startIndex && node.endIndex <= binding.node.endIndex;
+        if (binding && !own) return 'node' in binding ? evaluate(binding.node, binding.scope, depth + 1) : binding.value;
       }
       if (node.type === 'attribute') {
         if (name === 'math.pi' || name === 'np.pi' || name === 'numpy.pi') return Math.PI;
@@ -384,7 +399,7 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
     }
     default: {
       const config = name === undefined ? undefined : scope.configClass(name);
-      return config ? configRecord(config, call, scope, depth) : undefined;
+      return config ? configRecord(config, call, scope, depth) : scope.libraryModel(call);
     }
   }
 }
