@@ -652,7 +652,9 @@ export class Interpreter {
     }
     // `x.init_weights()` on a receiver it could not read, where a class of the file defines
     // that method with init code: the layers it may set are unknown (uncertainCode.ts).
-    if (callee.type === 'attribute' && target === undefined) this.uncertain.taint(node, frame);
+    if (callee.type === 'attribute' && target === undefined && this.uncertain.isInitMethodName(callee.childForFieldName('attribute')!.text)) {
+      this.uncertain.taint(node, frame);
+    }
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
