@@ -14,6 +14,7 @@ import type { LanguageId, PythonSupport } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
+import { hashText } from './cache';
 import { describeFsError } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 
@@ -43,6 +44,8 @@ export interface FileOutcome {
   readonly fixesApplied: number;
   /** One line; the CLI prints it and exits 2. */
   readonly error: string | undefined;
+  /** SHA-256 of the file as read (BOM included), for the result cache (cli/cache.ts). */
+  readonly contentHash?: string;
 }
 
 /**
@@ -105,6 +108,7 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
       networks: job.wantNetworks ? networksJson(new LineIndex(text), result) : undefined,
       fixesApplied,
       error: undefined,
+      contentHash: hashText(raw),
     };
   } catch (error) {
     // The engine must never throw on user input; if it does, that is our bug. Say so
