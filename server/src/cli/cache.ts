@@ -27,10 +27,14 @@ import type { JsonNetwork } from './formatters/json';
 
 export const CACHE_DIR_NAME = '.initwise_cache';
 
-/** One file a cached result depends on, and the hash of its content when it was read. */
+/**
+ * One file a cached result depends on, and the hash of its content when it was read; null
+ * for a file the analysis looked for and did not find (an import it could not resolve):
+ * the entry holds only while that file is still absent.
+ */
 export interface CacheRead {
   readonly path: string;
-  readonly hash: string;
+  readonly hash: string | null;
 }
 
 /** What a cached result gives back: the outcome of a file job with no fixes. */
@@ -88,17 +92,17 @@ export class ResultCache {
    * had; with it the file's text as just read and hashed (the text the findings refer to).
    */
   lookup(folder: string, absolutePath: string, key: string): { result: CachedResult; text: string } | undefined {
-    let entry: Entry;
+    let entry: unknown;
     try {
-      entry = v8.deserialize(fs.readFileSync(this.entryPath(folder, absolutePath, key))) as Entry;
+      entry = v8.deserialize(fs.readFileSync(this.entryPath(folder, absolutePath, key)));
     } catch {
       return undefined; // no entry, or one this build cannot read
     }
-    if (entry.key !== key || !Array.isArray(entry.reads) || entry.reads[0]?.path !== absolutePath) return undefined;
+    if (!isEntry(entry) || entry.key !== key || entry.reads[0]?.path !== absolutePath) return undefined;
     let text: string | undefined;
     for (const read of entry.reads) {
       const now = readNow(read.path);
-      if (now === undefined || hashText(now) !== read.hash) return undefined;
+      if ((now === undefined ? null : hashText(now)) !== read.hash) return undefined;
       text ??= now;
     }
     return text === undefined ? undefined : { result: entry.result, text };
@@ -135,6 +139,14 @@ export class ResultCache {
     writeOnce(path.join(top, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by initwise.\n');
     this.prepared.add(folder);
   }
+}
+
+/** The shape of an entry (a damaged file may decode to anything). */
+function isEntry(value: unknown): value is Entry {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Partial<Entry>;
+  return typeof entry.key === 'string' && typeof entry.result === 'object' && entry.result !== null && Array.isArray(entry.result.findings)
+    && Array.isArray(entry.reads) && (entry.reads as unknown[]).every((r) => typeof r === 'object' && r !== null && typeof (r as CacheRead).path === 'string' && (typeof (r as CacheRead).hash === 'string' || (r as CacheRead).hash === null));
 }
 
 /** Writes a small file unless it exists; a concurrent run writing the same bytes is fine. */

@@ -61,7 +61,7 @@ export function readSource(absolutePath: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
+function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory | undefined): AnalysisResult {
   const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
   if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
@@ -81,8 +81,10 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
   const bom = raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
   const original = raw.slice(bom.length);
   // Fix rounds re-analyse a text that changed in a few places: the rounds after the first
-  // reuse what the fixes did not touch (incremental analysis, core/memory.ts).
-  const memory = new AnalysisMemory();
+  // reuse what the fixes did not touch (incremental analysis, core/memory.ts). Without fixes
+  // the file is analysed once, and keeping units for a next time would only cost (their keys
+  // took ~15% of a check of torchvision's models/).
+  const memory = job.fix === 'none' ? undefined : new AnalysisMemory();
   try {
     let text = original;
     let result = analyseText(text, job, python, memory);
@@ -116,7 +118,7 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return failed(`internal error while checking ${job.displayPath} (please report this): ${detail}`);
   } finally {
-    memory.dispose();
+    memory?.dispose();
   }
 }
 
