@@ -69,7 +69,7 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
 
-export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit']): FrontendResult {
+export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false): FrontendResult {
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
@@ -79,7 +79,7 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
     const root = new SyntaxTree(tree, text).root;
-    const reading = readNetworks(root, text, memory);
+    const reading = readNetworks(root, text, memory, withoutPrePass);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return { networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}) };
@@ -153,7 +153,7 @@ interface NetworkReading {
   readonly backend?: BackendMemo;
 }
 
-function readNetworks(root: Node, text: string, memory: PythonMemory | undefined): NetworkReading {
+function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean): NetworkReading {
   const statements = moduleStatements(root);
   const imports = new Imports(statements);
   const moduleScope = new Scope(undefined);
@@ -190,10 +190,10 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
-  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys()]);
+  const relevantFunctions = withoutPrePass ? undefined : modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys()]);
   for (const statement of statements) {
     const def = definitionOf(statement);
-    if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
+    if (def.type !== 'function_definition' || (relevantFunctions && !relevantFunctions.has(def))) continue;
     if (builtByScript.has(def.childForFieldName('name')?.text ?? '')) continue;
     const run = () => {
       const scope = new Scope(moduleScope);
