@@ -49,7 +49,7 @@ interface Entry {
   readonly result: CachedResult;
 }
 
-/** SHA-256 of a text as InitWise read it (UTF-8). */
+/** SHA-256 of a text as InitWise read it (UTF-8, without a byte-order mark). */
 export function hashText(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
@@ -63,10 +63,11 @@ export function cacheKey(parts: { version: string; build: string; settings: Sett
   return createHash('sha256').update(JSON.stringify([parts.version, parts.build, parts.languageId, parts.wantNetworks, parts.settings])).digest('hex');
 }
 
-/** A file's content now; undefined when it cannot be read (then no entry matches). */
+/** A file's content now, without a byte-order mark (as InitWise reads sources); undefined when it cannot be read. */
 function readNow(file: string): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8');
+    const raw = fs.readFileSync(file, 'utf8');
+    return raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   } catch {
     return undefined;
   }

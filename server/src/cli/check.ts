@@ -18,7 +18,7 @@ import type { CheckCommand } from './args';
 import { cacheKey, hashText, ResultCache, type CacheRead } from './cache';
 import { ConfigError, ConfigFinder, loadConfigFile, type LoadedConfig } from './config/load';
 import { discoverFiles, displayPath, type SourceFile } from './discover';
-import type { FileJob, FileOutcome } from './fileJob';
+import { readSource, type FileJob, type FileOutcome } from './fileJob';
 import { unifiedDiff } from './formatters/diff';
 import { renderGithub } from './formatters/github';
 import { renderJson } from './formatters/json';
@@ -174,8 +174,7 @@ class CachedJobs {
     const job = this.jobs[i]!;
     const hit = this.cache.lookup(this.folder(i), job.absolutePath, this.key(i));
     if (!hit) return undefined;
-    const text = hit.text.charCodeAt(0) === 0xfeff ? hit.text.slice(1) : hit.text;
-    return { displayPath: job.displayPath, text, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
+    return { displayPath: job.displayPath, text: hit.text, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
   }
 
   store(i: number, outcome: FileOutcome): void {
@@ -195,7 +194,7 @@ class CachedJobs {
     if (!this.configHashes.has(file)) {
       let hash: string | undefined;
       try {
-        hash = hashText(fs.readFileSync(file, 'utf8'));
+        hash = hashText(readSource(file));
       } catch {
         hash = undefined;
       }

@@ -44,7 +44,7 @@ export interface FileOutcome {
   readonly fixesApplied: number;
   /** One line; the CLI prints it and exits 2. */
   readonly error: string | undefined;
-  /** SHA-256 of the file as read (BOM included), for the result cache (cli/cache.ts). */
+  /** SHA-256 of the file as read (without a byte-order mark), for the result cache (cli/cache.ts). */
   readonly contentHash?: string;
 }
 
@@ -110,7 +110,7 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
       networks: job.wantNetworks ? networksJson(new LineIndex(text), result) : undefined,
       fixesApplied,
       error: undefined,
-      contentHash: hashText(raw),
+      contentHash: hashText(original),
     };
   } catch (error) {
     // The engine must never throw on user input; if it does, that is our bug. Say so
