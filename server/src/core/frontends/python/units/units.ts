@@ -20,8 +20,6 @@ import type { PythonMemory, UnitEntry } from './memory';
 import { definitionOf, dottedName, type Node } from '../syntax/syntax';
 
 const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/gu;
-/** A whole word of the text (Unicode letters, digits, underscore), as class names are matched. */
-const WORD = /[\p{L}\p{N}_]+/gu;
 
 /** Statements one unit's key may hold. */
 const MAX_CLOSURE = 256;
@@ -182,20 +180,18 @@ export class UnitPlan {
    * Classes that name each other keep file order.
    */
   usersFirst<T extends { readonly name: string; readonly definition: Node }>(classes: readonly T[], statementOf: (c: T) => Node | undefined): T[] {
-    // A class mentions another where the other's name is a whole word of its text: one pass
-    // over each class's words (a regular expression of every class name, with lookarounds,
-    // cost ~7% of a cold check of torchvision's models/).
-    const names = new Set(classes.map((c) => c.name.replace(/[^\p{L}\p{N}_]/gu, '')).filter((n) => n.length > 0));
+    // One pass over each class's text for the class names only (cheaper than every identifier).
+    const names = classes.map((c) => c.name.replace(/[^\p{L}\p{N}_]/gu, '')).filter((n) => n.length > 0);
+    const pattern = names.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu') : undefined;
     const byName = new Map(classes.map((c) => [c.name, c]));
     const mentions = new Map<T, T[]>();
     const waiting = new Map<T, number>(classes.map((c) => [c, 0]));
     for (const user of classes) {
       const statement = statementOf(user);
-      if (!statement || names.size === 0) continue;
+      if (!statement || !pattern) continue;
       const mentioned = new Set<T>();
-      for (const word of statement.text.match(WORD) ?? []) {
-        if (!names.has(word)) continue;
-        const other = byName.get(word);
+      for (const m of statement.text.matchAll(pattern)) {
+        const other = byName.get(m[0]);
         if (other && other !== user) mentioned.add(other);
       }
       mentions.set(user, [...mentioned]);
