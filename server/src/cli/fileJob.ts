@@ -17,6 +17,7 @@ import { monteCarloSimulations } from '../host/montecarloSimulations';
 import { hashText } from './cache';
 import { describeFsError } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
+import { runNotebookJob } from './notebookJob';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
 
@@ -30,6 +31,16 @@ export interface FileJob {
   readonly write: boolean;
   /** Compute the per-layer numbers of the JSON format. */
   readonly wantNetworks: boolean;
+  /** A Jupyter notebook (`.ipynb`): its code cells are checked as one Python program (notebookJob.ts). */
+  readonly notebook?: boolean;
+}
+
+/** Where each code cell of a notebook lies in `FileOutcome.text` (plain data: it crosses threads). */
+export interface CellLayout {
+  /** 1-based cell number in the notebook, markdown cells counted. */
+  readonly cell: number;
+  readonly start: number;
+  readonly length: number;
 }
 
 export interface FileOutcome {
@@ -44,8 +55,14 @@ export interface FileOutcome {
   readonly fixesApplied: number;
   /** One line; the CLI prints it and exits 2. */
   readonly error: string | undefined;
-  /** SHA-256 of the file as read (without a byte-order mark), for the result cache (cli/cache.ts). */
+  /** SHA-256 of the file as read (without a byte-order mark), for the result cache (cli/cache.ts; notebooks are not cached). */
   readonly contentHash?: string;
+  /** A notebook's code cells in `text` (which is then the cells joined, as analysed). */
+  readonly cells?: readonly CellLayout[];
+  /** A notebook's fixed cells, before and after (`--diff` shows them cell by cell). */
+  readonly cellChanges?: readonly { readonly cell: number; readonly before: string; readonly after: string }[];
+  /** One line the CLI prints on stderr without failing (a notebook it cannot read any cell of). */
+  readonly warning?: string;
 }
 
 /**
@@ -61,7 +78,7 @@ export function readSource(absolutePath: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory | undefined): AnalysisResult {
+export function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory | undefined): AnalysisResult {
   const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
   if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
@@ -71,6 +88,7 @@ function analyseText(text: string, job: FileJob, python: PythonSupport | undefin
 
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
 export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
+  if (job.notebook) return runNotebookJob(job, python);
   const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   let raw: string;
   try {

@@ -15,13 +15,13 @@ import { run } from './run';
  */
 function needsPythonNow(argv: readonly string[]): boolean {
   // `report` parses its own options (cli/report.ts): its FILE decides.
-  if (argv[0] === 'report') return argv.some((arg) => arg.toLowerCase().endsWith('.py'));
+  if (argv[0] === 'report') return argv.some((arg) => /\.(py|ipynb)$/i.test(arg));
   try {
     if (parseCommandLine(argv).kind === 'check') return false;
   } catch {
     return false;
   }
-  return argv.some((arg) => arg.toLowerCase().endsWith('.py'));
+  return argv.some((arg) => /\.(py|ipynb)$/i.test(arg));
 }
 
 let python: Promise<PythonSupport | undefined> | undefined;
