@@ -108,7 +108,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
 
   const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
   const checked = outcomes.filter((outcome) => outcome.error === undefined);
-  io.stdout(render(command, checked, io, options.version));
+  io.stdout(render(command, checked, io, options.version, errors.length));
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
   if (discovered.length === 0 && errors.length === 0) {
     io.stderr(`initwise: warning: no .netdef or .py files found in ${command.paths.join(', ')}\n`);
@@ -127,7 +127,7 @@ interface ReportFile {
   readonly findings: readonly Finding[];
 }
 
-function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string): string {
+function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string, unchecked: number): string {
   const files: ReportFile[] = outcomes.map((outcome) => ({ path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings }));
   const style = chooseStyle(io.isTTY, io.env);
   if (command.diff) return renderDiffs(outcomes, style);
@@ -143,11 +143,11 @@ function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: Cli
     case 'github':
       return renderGithub(files);
     case 'text':
-      return renderText(files, outcomes, command, style);
+      return renderText(files, outcomes, command, style, unchecked);
   }
 }
 
-function renderText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style): string {
+function renderText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style, unchecked: number): string {
   let out = '';
   for (const file of files) {
     for (const finding of file.findings) out += renderFinding(file, finding, { style, showFixDiffs: command.showFixes }) + '\n';
@@ -159,7 +159,7 @@ function renderText(files: readonly ReportFile[], outcomes: readonly FileOutcome
   }
   const findings = files.flatMap((file) => file.findings);
   const filesWithFindings = files.filter((file) => file.findings.length > 0).length;
-  return out + renderSummary(countSeverities(findings), filesWithFindings, style) + '\n';
+  return out + renderSummary(countSeverities(findings), filesWithFindings, style, unchecked) + '\n';
 }
 
 function renderDiffs(outcomes: readonly FileOutcome[], style: Style): string {

@@ -14,7 +14,7 @@ import type { LanguageId, PythonSupport } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
-import { describeFsError } from './discover';
+import { describeFsError, readRegularFile } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
@@ -54,7 +54,7 @@ export const MAX_FIX_ROUNDS = 10;
 
 /** Reads a source file as the editor would see it: UTF-8 without a byte-order mark. */
 export function readSource(absolutePath: string): string {
-  const text = fs.readFileSync(absolutePath, 'utf8');
+  const text = readRegularFile(absolutePath);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
@@ -71,7 +71,7 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
   const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   let raw: string;
   try {
-    raw = fs.readFileSync(job.absolutePath, 'utf8');
+    raw = readRegularFile(job.absolutePath);
   } catch (error) {
     return failed(`${job.displayPath}: ${describeFsError(error)}`);
   }

@@ -5,6 +5,7 @@
  */
 import { NEVER_CANCELLED, type CancellationSignal, throwIfCancelled } from './cancellation';
 import type { Finding } from './findings';
+import { escapeControls } from './format/controls';
 import type { Network } from './ir';
 import { parseNetdef } from './frontends/netdef/parse';
 import { parsePython } from './frontends/python/parse';
@@ -104,7 +105,8 @@ export function analyze(
 
 /**
  * Applies select/ignore and severity overrides, drops duplicates (a statement inside
- * `repeat 20 { … }` is one finding, not twenty) and sorts by position.
+ * `repeat 20 { … }` is one finding, not twenty), escapes control bytes in messages and
+ * sorts by position.
  */
 function finalizeFindings(findings: readonly Finding[], settings: Settings): Finding[] {
   const seen = new Set<string>();
@@ -116,7 +118,7 @@ function finalizeFindings(findings: readonly Finding[], settings: Settings): Fin
     seen.add(key);
     const override = settings.severity[f.code];
     const severity = override && override !== 'off' ? override : (ruleByCode(f.code)?.meta.defaultSeverity ?? f.severity);
-    out.push({ ...f, severity });
+    out.push({ ...f, severity, message: escapeControls(f.message) });
   }
   return out.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
 }

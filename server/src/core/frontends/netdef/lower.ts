@@ -21,7 +21,7 @@ import { readInitializer } from './readInitializer';
 import { describeShape, product, sameShape, type Shape } from './shapes';
 import { quoteSnippet } from './snippet';
 import { STATEMENT_KEYWORDS, STATEMENTS, type Checked, type StatementSpec } from './statements';
-import { listChoices, misspelt, readChoice, readCount, readName, readNumber, type Reader } from './values';
+import { countProblem, listChoices, misspelt, readChoice, readCount, readName, readNumber, type Reader } from './values';
 
 /** At most this many weight layers per network may come from `repeat` expansion. */
 export const MAX_WEIGHT_LAYERS = 10_000;
@@ -229,8 +229,12 @@ class NetworkLowering {
     if (value.kind === 'dims') {
       if (value.values.length > MAX_INPUT_RANK) {
         this.diags.syntax(value.span, `the input has at most ${MAX_INPUT_RANK} sizes (CxDxHxW), got ${value.values.length}`);
-      } else if (value.values.some((v) => !Number.isSafeInteger(v) || v < 1)) {
-        this.diags.syntax(value.span, 'every size of the input must be a whole number of at least 1');
+      } else if (value.values.some((v) => countProblem(v, 1) !== undefined)) {
+        const bad = value.values.find((v) => countProblem(v, 1) !== undefined)!;
+        this.diags.syntax(value.span, `every size of the input ${countProblem(bad, 1)!}`);
+      } else if (!Number.isSafeInteger(product(value.values))) {
+        // Each size is fine but their product (the flattened width) cannot be counted exactly.
+        this.diags.syntax(value.span, `the input is too large: ${value.values.join('×')} elements is more than ${Number.MAX_SAFE_INTEGER}`);
       } else {
         shape = value.values;
       }
