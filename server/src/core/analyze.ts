@@ -16,6 +16,7 @@ import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
 import { applySuppressions } from './suppressions';
 import type { NetworkSimulation } from './simulation/types';
+import { appendAll } from './util/arrays';
 
 export interface AnalysisInput {
   readonly text: string;
@@ -68,7 +69,7 @@ export function analyze(
     const remembered = given ? undefined : frontend.backend?.get(network, settingsKey);
     if (remembered) {
       simulations.push(remembered.simulation);
-      raw.push(...remembered.findings);
+      appendAll(raw, remembered.findings);
       return;
     }
     const simulation = given ?? simulateAnalytic(network, signal);
@@ -93,7 +94,7 @@ export function analyze(
           }),
       });
     }
-    raw.push(...findings);
+    appendAll(raw, findings);
     if (!given) frontend.backend?.set(network, { settingsKey, simulation, findings });
   });
 

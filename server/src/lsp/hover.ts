@@ -13,6 +13,7 @@ import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
 import { spanContains, toRange } from './convert';
 import { formatNumber } from '../core/format/numbers';
+import { maxOf, minOf } from '../core/util/arrays';
 
 interface LayerGroup {
   readonly network: Network;
@@ -139,8 +140,8 @@ function numbers(values: readonly (number | undefined)[]): string {
   if (first === undefined) return '?';
   const known = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
   if (known.length < 2) return formatNumber(first);
-  const min = Math.min(...known);
-  const max = Math.max(...known);
+  const min = minOf(known);
+  const max = maxOf(known);
   const differs = formatNumber(min) !== formatNumber(max);
   return differs ? `${formatNumber(first)} (${formatNumber(min)} … ${formatNumber(max)})` : formatNumber(first);
 }

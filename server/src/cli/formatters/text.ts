@@ -8,6 +8,7 @@ import type { LineIndex } from '../../core/text';
 import { applyEdits, unifiedDiff } from './diff';
 import { excerptWithGutter } from './excerpt';
 import type { Style } from './style';
+import { appendAll } from '../../core/util/arrays';
 
 export interface SourceView {
   /** As shown to the user (relative, `/`-separated). */
@@ -43,7 +44,7 @@ export function renderFinding(source: SourceView, finding: Finding, options: Ren
   }
   for (const fix of finding.fixes) {
     lines.push(`${bullet} ${fixLabel(fix)}`);
-    if (options.showFixDiffs) lines.push(...indent(renderFixDiff(source, fix, style), excerpt.gutterWidth + 3));
+    if (options.showFixDiffs) appendAll(lines, indent(renderFixDiff(source, fix, style), excerpt.gutterWidth + 3));
   }
   return lines.join('\n') + '\n';
 }

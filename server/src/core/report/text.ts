@@ -6,6 +6,7 @@
 import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
 import { bandExits, formatCount, recommendedSummary, signalSummary } from './summary';
+import { appendAll, maxOf } from '../util/arrays';
 
 const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'fwd factor', 'bwd factor', 'recommended'];
 /** Numeric columns are right-aligned. */
@@ -39,7 +40,7 @@ export function renderReportText(report: SignalReport): string {
     factor(row.backwardFactor),
     row.recommendedInit ?? '—',
   ]);
-  const widths = HEADERS.map((header, c) => Math.max(header.length, ...rows.map((r) => [...r[c]!].length)));
+  const widths = HEADERS.map((header, c) => Math.max(header.length, maxOf(rows.map((r) => [...r[c]!].length), 0)));
   const pad = (cells: readonly string[]) =>
     cells
       .map((cell, c) => {
@@ -48,6 +49,7 @@ export function renderReportText(report: SignalReport): string {
       })
       .join('  ')
       .trimEnd();
-  lines.push('', `  ${pad(HEADERS)}`, ...rows.map((r) => `  ${pad(r)}`));
+  lines.push('', `  ${pad(HEADERS)}`);
+  appendAll(lines, rows.map((r) => `  ${pad(r)}`));
   return `${lines.join('\n')}\n`;
 }

@@ -37,6 +37,7 @@ import { bestGemm, transpose, type Gemm } from './matmul';
 import { mixSeed, Random } from './prng';
 import { CannotSample, drawKernel } from './sampling';
 import type { LayerSimulation, NetworkSimulation } from './types';
+import { maxOf, minOf } from '../util/arrays';
 
 export interface MonteCarloOptions {
   readonly seed: number;
@@ -178,7 +179,7 @@ export function simulateMonteCarlo(network: Network, options: MonteCarloOptions,
 function aggregate(runs: readonly { measures: LayerMeasure[]; output: number; inputGradient: number }[]): NetworkSimulation {
   const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const band = (values: readonly number[]): readonly [number, number] | undefined =>
-    values.length >= 2 ? [Math.min(...values), Math.max(...values)] : undefined;
+    values.length >= 2 ? [minOf(values), maxOf(values)] : undefined;
   const layers: LayerSimulation[] = runs[0]!.measures.map((_, i) => {
     const of = (pick: (m: LayerMeasure) => number) => runs.map((r) => pick(r.measures[i]!));
     const forward = of((m) => m.pre);

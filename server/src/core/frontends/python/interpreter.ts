@@ -25,6 +25,7 @@ import { carriedNames, constantItems, type Iteration, unpacked } from './loopIte
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from './syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
+import { appendAll, minOf } from '../../util/arrays';
 
 /** A module class of the file. Its methods are read on first use: most units never touch most classes. */
 export class ClassInfo {
@@ -348,7 +349,7 @@ export class Interpreter {
       const known = parts.filter((p): p is NonNullable<typeof p> => p !== undefined);
       if (known.length !== parts.length || known.length === 0) return undefined;
       const lists = callee === 'enumerate' ? [known[0]!.map((_, i) => ({ r: undefined as RValue, value: i })), known[0]!] : known;
-      const n = Math.min(...lists.map((l) => l.length));
+      const n = minOf(lists.map((l) => l.length));
       return Array.from({ length: n }, (_, i) => ({
         r: { t: 'list' as const, items: lists.map((l) => l[i]!.r ?? undefined) },
         tuple: lists.map((l) => l[i]!.value ?? (l[i]!.r?.t === 'module' ? l[i]!.r.module.record : undefined)),
@@ -484,7 +485,7 @@ export class Interpreter {
           if (child.type === 'list_splat') {
             const inner = child.namedChild(0) ? this.expression(child.namedChild(0)!, frame) : undefined;
             if (inner?.t !== 'list') return undefined;
-            items.push(...inner.items);
+            appendAll(items, inner.items);
           } else {
             items.push(this.expression(child, frame));
           }

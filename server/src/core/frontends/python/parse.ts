@@ -24,6 +24,7 @@ import { tensorsOf } from './tensorOps';
 import { Trace } from './trace';
 import { bindAssignments, bindParameters, Scope } from './values';
 import type { Span } from '../../text';
+import { appendAll } from '../../util/arrays';
 
 /** Statements whose blocks a script's own statements sit in (the bodies are their named children). */
 const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'else_clause', 'elif_clause', 'with_statement', 'try_statement', 'except_clause', 'finally_clause']);
@@ -254,7 +255,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   const findings: Finding[] = [];
   const backend = new Map<Network, { unit: UnitRun; index: number }>();
   for (const unit of units) {
-    findings.push(...unit.outcome.findings);
+    appendAll(findings, unit.outcome.findings);
     unit.outcome.networks.forEach((network, index) => {
       const className = unit.outcome.networkClasses[index];
       if (className !== undefined && interp.nested.has(className)) return;
