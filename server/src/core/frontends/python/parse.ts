@@ -16,7 +16,7 @@ import { Relocation, RelocationFailed } from '../../relocation';
 import { componentClasses } from './components';
 import { Imports } from './imports';
 import { Frame, type RValue } from './frame';
-import { type ClassInfo, Interpreter } from './interpreter';
+import { type ClassInfo, Interpreter, type InterpreterLimit, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter';
 import type { ModuleValue } from './modules';
 import { pythonDropoutFixes } from './fixBuilder';
 import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax';
@@ -71,7 +71,8 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
-    return { networks: [], findings: [], dropoutFixes };
+    const message = `Too large to analyse: this file has ${text.length.toLocaleString('en-US')} characters, and InitWise reads Python files of up to ${MAX_SOURCE_LENGTH.toLocaleString('en-US')}.`;
+    return { networks: [], findings: [limitAt(firstLine({ start: 0, end: text.length }, text), message)], dropoutFixes };
   }
   const tree = parseIncrementally(text, parser, memory, newEdit);
   if (!tree) return { networks: [], findings: [], dropoutFixes };
@@ -165,6 +166,8 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
   const plan = new UnitPlan(statements, root, style, memory);
   const units: UnitRun[] = [];
+  /** Functions and classes not run because the file's budget was spent (reported once, IW003). */
+  const skipped: Node[] = [];
 
   // The module body, then each top-level function (builders like `def build_model(): ...`).
   const runScript = (body: readonly Node[], scope: Scope, owner: Node | undefined): Candidate[] => {
@@ -201,6 +204,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     };
     const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run);
     if (unit) units.push(unit);
+    else skipped.push(def);
   }
 
   // Root classes nobody instantiated: analysed with their default arguments. They run users
@@ -226,6 +230,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     const statement = statementOf.get(cls);
     const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run);
     if (unit) classUnits.set(cls, unit);
+    else skipped.push(cls.definition);
   }
   for (const cls of classes) {
     const unit = classUnits.get(cls);
@@ -263,6 +268,14 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       backend.set(network, { unit, index });
     });
   }
+  if (skipped.length > 0) {
+    const first = skipped.reduce((a, b) => (b.startIndex < a.startIndex ? b : a));
+    const name = first.childForFieldName('name');
+    const others = skipped.length - 1;
+    findings.push(limitAt(name ? spanOf(name) : firstLine(spanOf(first), text),
+      `Too large to analyse: the file's budget of ${MAX_FILE_STEPS.toLocaleString('en-US')} steps was spent before '${name?.text ?? 'this definition'}'` +
+      `${others > 0 ? ` and ${others} more ${others === 1 ? 'definition' : 'definitions'}` : ''} could be read; the models they build are not checked.`));
+  }
   return { networks: dedupe(networks), findings, backend: backendMemo(backend) };
 }
 
@@ -282,6 +295,7 @@ interface UnitRun {
 }
 
 function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): UnitRun {
+  const text = interp.source;
   interp.beginUnit();
   const candidates = run();
   const networks: Network[] = [];
@@ -296,10 +310,20 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
     networkClasses.push(candidate.module.kind === 'instance' ? candidate.module.className : undefined);
   }
   const ended = interp.endUnit();
+  const findings = ended.names.findings;
+  if (ended.limit) {
+    findings.push(limitFinding(ended.limit, text));
+    // A run cut short by the budget left its models half-built: none is reported (a
+    // nesting limit only made one expression unknown, which the reading already respects).
+    if (ended.limit.kind === 'steps') {
+      networks.length = 0;
+      networkClasses.length = 0;
+    }
+  }
   const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
   const builders = candidates.flatMap((c) => { const name = interp.builtBy.get(c.module); return name === undefined ? [] : [name]; });
   const outcome: UnitOutcome = {
-    networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
+    networks, networkClasses, findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
     backend: networks.map(() => undefined),
   };
   return { key, outcome, reused: false, run };
@@ -338,6 +362,24 @@ function relocate(outcome: UnitOutcome, relocation: Relocation): UnitOutcome {
 function sameSiteTotals(interp: Interpreter, unit: UnitRun): boolean {
   const totals = unit.entry!.siteTotals;
   return unit.outcome.sites.every(([kind, start], i) => interp.sites.get(kind, start) === totals[i]);
+}
+
+/** IW003 where a unit stopped: its step budget ran out, or code nested too deeply (issue 12). */
+function limitFinding(limit: InterpreterLimit, text: string): Finding {
+  const message = limit.kind === 'steps'
+    ? `Too large to analyse: InitWise stopped here after ${MAX_STEPS.toLocaleString('en-US')} steps (loops are unrolled), so the models this code builds are not checked.`
+    : `Nested too deeply to analyse (more than ${MAX_NESTING} levels): this code's value is unknown, and what depends on it is not checked.`;
+  return limitAt(firstLine(spanOf(limit.node), text), message);
+}
+
+function limitAt(span: Span, message: string): Finding {
+  return { code: 'IW003', severity: 'warning', span, message, fixes: [], related: [] };
+}
+
+/** A span cut at the end of its first line (a finding on a 1,000-line loop marks its head). */
+function firstLine(span: Span, text: string): Span {
+  const newline = text.slice(span.start, Math.min(span.end, span.start + 10_000)).search(/[\r\n]/);
+  return newline > 0 ? { start: span.start, end: span.start + newline } : span;
 }
 
 /** Runs a reused unit again: its counts come off first, running adds them back. */
