@@ -8,10 +8,10 @@
  */
 import type {
   ActivationUse, DropoutOp, Network, NormOp, Op, WeightLayer,
-} from '../../ir';
-import type { Span } from '../../text';
-import { isPositivelyHomogeneous } from '../../knowledge/activations';
-import { appendAll } from '../../util/arrays';
+} from '../../../ir';
+import type { Span } from '../../../text';
+import { isPositivelyHomogeneous } from '../../../knowledge/activations';
+import { appendAll } from '../../../util/arrays';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MutableWeightLayer = Mutable<WeightLayer>;
