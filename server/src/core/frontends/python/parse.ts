@@ -77,20 +77,42 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
     const message = `Too large to analyse: this file has ${text.length.toLocaleString('en-US')} characters, and InitWise reads Python files of up to ${MAX_SOURCE_LENGTH.toLocaleString('en-US')}.`;
     return { networks: [], findings: [limitAt(firstLine({ start: 0, end: text.length }, text), message)], dropoutFixes };
   }
-  const tree = parseIncrementally(text, parser, memory, newEdit);
+  const parsed = parserText(text);
+  const tree = parseIncrementally(parsed, parser, memory, newEdit);
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
-    const root = new SyntaxTree(tree, text).root;
+    // Nodes read the text tree-sitter parsed; everything else (fixes, quotes, line endings)
+    // reads the user's text. Both have the same length and the same code at every offset.
+    const root = new SyntaxTree(tree, parsed).root;
     const reading = readNetworks(root, text, memory);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return { networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}) };
   } finally {
     // A document's memory keeps the tree for the next edit's incremental parse.
-    if (memory) memory.keepTree(tree, text);
+    if (memory) memory.keepTree(tree, parsed);
     else tree.delete();
   }
 }
+
+/**
+ * The text tree-sitter parses: the file with the same length and the same code at every
+ * offset, so spans need no mapping (issue 12).
+ * - A lone `\r` ends a line for CPython but not for tree-sitter-python, which read a
+ *   CR-only file as one line (a false IW001): it becomes `\n`.
+ * - Whole-line comments become spaces. tree-sitter-python's external scanner re-reads a
+ *   run of comment lines inside an indented block at each one of them: 4,000 such lines
+ *   took 11 s to parse, 4,000 blank ones 19 ms. The model code never reads a comment;
+ *   suppression comments are read from the user's text (core/suppressions.ts).
+ */
+export function parserText(text: string): string {
+  let out = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+  if (WHOLE_LINE_COMMENT.test(out)) out = out.replace(WHOLE_LINE_COMMENT_ALL, (comment) => ' '.repeat(comment.length));
+  return out;
+}
+
+const WHOLE_LINE_COMMENT = /^[ \t\f]*#/m;
+const WHOLE_LINE_COMMENT_ALL = /^[ \t\f]*#[^\r\n]*/gm;
 
 /** tree-sitter's incremental re-parse from the remembered tree when there is one, else a fresh parse. */
 function parseIncrementally(text: string, parser: Parser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): Tree | null {
@@ -166,7 +188,8 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   const interp = new Interpreter(text, imports, moduleScope, statements, quote);
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
   // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings.
-  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
+  const eol = text.includes('\r\n') ? 'crlf' : text.includes('\r') && !text.includes('\n') ? 'cr' : 'lf';
+  const style = `${quote}${String(interp.kerasObjectStyle)}${eol}`;
   const plan = new UnitPlan(statements, root, style, memory);
   const units: UnitRun[] = [];
   /** Functions and classes not run because the file's budget was spent (reported once, IW003). */
