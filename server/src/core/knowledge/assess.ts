@@ -3,13 +3,13 @@
  * IW101, IW103, IW105, IW301 and the hover, so they can never disagree.
  */
 import type { Activation, InitSemantics, WeightLayer } from '../ir';
-import { judgingFans, ownModeScale, weightVariance } from './initializers';
+import { calculateGain, judgingFans, ownModeScale, weightVariance } from './initializers';
 import { type ActivationPolicy, designedFamily, policyFor, TARGET_TOLERANCE } from './policy';
 
 export interface InitAssessment {
   readonly semantics: InitSemantics;
   readonly activation: Activation;
-  /** Var(W) from the framework's real semantics and fans. */
+  /** Var(W) from the framework's real semantics and fans (NaN when the fans are unknown: fanFreeScale). */
   readonly variance: number;
   /** σ² = n·Var(W) in the initializer's own fan mode, with the true fans. */
   readonly scale: number;
@@ -22,18 +22,48 @@ export interface InitAssessment {
 
 /** True when rules may judge this layer's initializer at all (spec/rules.md "precision"). */
 export function isJudgeable(layer: WeightLayer, pretrained: boolean): boolean {
+  return judgedAtAll(layer, pretrained) && layer.fans !== undefined && layer.frameworkFans !== undefined;
+}
+
+function judgedAtAll(layer: WeightLayer, pretrained: boolean): boolean {
   return !pretrained && layer.kind !== 'embedding' && !layer.normalizedBeforeActivation && !layer.normalizedAfterActivation &&
-    layer.consumer !== 'unknown' && layer.init.semantics !== undefined && layer.fans !== undefined &&
-    layer.frameworkFans !== undefined;
+    layer.consumer !== 'unknown' && layer.init.semantics !== undefined;
+}
+
+/**
+ * σ² of a dense layer whose widths are unknown (a `.netdef` line before it could not be
+ * read: issue 12), when the initializer normalises by its own fan: n_mode·Var(W) is then
+ * the initializer's scale whatever the fan (He: fan_in·2/fan_in = 2; Glorot: 1; kaiming:
+ * gain²). A dense layer's framework fans are its true fans, so nothing else enters.
+ * Undefined for anything else (orthogonal, fixed scales, convolutions with groups or
+ * swapped layouts): those need the fans.
+ */
+export function fanFreeScale(layer: WeightLayer): number | undefined {
+  const semantics = layer.init.semantics;
+  if (layer.fans !== undefined || layer.kind !== 'dense' || !semantics) return undefined;
+  switch (semantics.kind) {
+    case 'variance_scaling':
+      return semantics.scale;
+    case 'kaiming': {
+      const gain = calculateGain(semantics.nonlinearity, semantics.a);
+      return gain === undefined ? undefined : gain * gain;
+    }
+    case 'xavier':
+      return semantics.gain * semantics.gain;
+    default:
+      return undefined;
+  }
 }
 
 export function assessInit(layer: WeightLayer, pretrained: boolean): InitAssessment | undefined {
-  if (!isJudgeable(layer, pretrained)) return undefined;
+  if (!judgedAtAll(layer, pretrained)) return undefined;
+  const fanFree = fanFreeScale(layer);
+  if (fanFree === undefined && !isJudgeable(layer, pretrained)) return undefined;
   const semantics = layer.init.semantics!;
   const activation = layer.consumer as Activation;
-  const variance = weightVariance(semantics, layer.frameworkFans!, layer.receptiveField);
-  if (!Number.isFinite(variance)) return undefined;
-  const scale = ownModeScale(semantics, variance, judgingFans(layer, semantics)!, layer.receptiveField);
+  const variance = fanFree !== undefined ? NaN : weightVariance(semantics, layer.frameworkFans!, layer.receptiveField);
+  if (fanFree === undefined && !Number.isFinite(variance)) return undefined;
+  const scale = fanFree ?? ownModeScale(semantics, variance, judgingFans(layer, semantics)!, layer.receptiveField);
   const policy = policyFor(activation);
   const ratio = scale / policy.target;
   let verdict: InitAssessment['verdict'] = 'ok';
