@@ -59,8 +59,12 @@ export function readSource(absolutePath: string): string {
 }
 
 function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
-  const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
-  if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
+  const montecarlo = job.settings.simulation === 'montecarlo';
+  // Text, SARIF and GitHub output need only the findings: networks are dropped as they are
+  // judged, so a 20 MB file is not held as IR all at once (issue 12).
+  const keepNetworks = job.wantNetworks || montecarlo;
+  const result = analyze({ text, languageId: job.languageId, python, memory, keepNetworks }, job.settings);
+  if (!montecarlo || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
   // judge again on the measured numbers. This already runs on a worker thread when several files are checked.
   return analyze({ text, languageId: job.languageId, python, simulations: monteCarloSimulations(result.networks) }, job.settings);

@@ -34,19 +34,30 @@ export const MAX_EXPANDED_STATEMENTS = 100_000;
 const MAX_INPUT_RANK = 4;
 
 export function lowerFile(file: FileAst, source: string, lines: LineIndex, diags: Diagnostics): Network[] {
-  const reader: Reader = { source, diags };
-  const firstLineOfName = new Map<string, number>();
-  return file.networks.map((statement) => {
-    const network = new NetworkLowering(statement, reader).lower();
+  const lowering = new FileLowering(source, lines, diags);
+  return file.networks.map((statement) => lowering.lower(statement));
+}
+
+/** Lowers a file's networks one at a time, in source order (a network name may be used once). */
+export class FileLowering {
+  private readonly reader: Reader;
+  private readonly firstLineOfName = new Map<string, number>();
+
+  constructor(source: string, private readonly lines: LineIndex, private readonly diags: Diagnostics) {
+    this.reader = { source, diags };
+  }
+
+  lower(statement: Statement): Network {
+    const network = new NetworkLowering(statement, this.reader).lower();
     const key = network.name.toLowerCase();
-    const firstLine = firstLineOfName.get(key);
+    const firstLine = this.firstLineOfName.get(key);
     if (firstLine !== undefined && network.name !== '') {
-      diags.syntax(network.nameSpan, `network ${quoteSnippet(network.name)} is already defined on line ${firstLine}; give each network its own name`);
+      this.diags.syntax(network.nameSpan, `network ${quoteSnippet(network.name)} is already defined on line ${firstLine}; give each network its own name`);
     } else {
-      firstLineOfName.set(key, lines.positionAt(network.nameSpan.start).line + 1);
+      this.firstLineOfName.set(key, this.lines.positionAt(network.nameSpan.start).line + 1);
     }
     return network;
-  });
+  }
 }
 
 class NetworkLowering {
