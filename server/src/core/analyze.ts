@@ -74,14 +74,14 @@ export function analyze(
   let settingsKey: string | undefined;
   // Set once the frontend returns; .netdef networks are judged while it reads (streamed), so
   // IW103's dropout fixes, which rules need, are built from the text the same way first.
-  let frontend: FrontendResult | undefined;
+  const running: { frontend?: FrontendResult } = {};
   const dropoutFixes = input.languageId === 'netdef' ? netdefDropoutFixes(input.text) : undefined;
 
   const judge = (network: Network) => {
     const i = index++;
     throwIfCancelled(signal);
     const given = input.simulations?.[i];
-    const remembered = given ? undefined : frontend?.backend?.get(network, (settingsKey ??= JSON.stringify(settings)));
+    const remembered = given ? undefined : running.frontend?.backend?.get(network, (settingsKey ??= JSON.stringify(settings)));
     let simulation: NetworkSimulation | undefined;
     if (remembered) {
       simulation = remembered.simulation;
@@ -96,7 +96,7 @@ export function analyze(
           network,
           simulation,
           settings,
-          dropoutFixes: frontend?.dropoutFixes ?? dropoutFixes!,
+          dropoutFixes: running.frontend?.dropoutFixes ?? dropoutFixes!,
           report: (f) =>
             findings.push({
               code: rule.meta.code,
@@ -109,7 +109,7 @@ export function analyze(
         });
       }
       appendAll(raw, findings);
-      if (!given) frontend?.backend?.set(network, { settingsKey: (settingsKey ??= JSON.stringify(settings)), simulation, findings });
+      if (!given) running.frontend?.backend?.set(network, { settingsKey: (settingsKey ??= JSON.stringify(settings)), simulation, findings });
     }
     if (keep) {
       networks.push(network);
@@ -117,7 +117,7 @@ export function analyze(
     }
   };
 
-  frontend = runFrontend(input, judge);
+  const frontend = (running.frontend = runFrontend(input, judge));
   throwIfCancelled(signal);
   appendAll(raw, frontend.findings);
   for (const network of frontend.networks) judge(network);
