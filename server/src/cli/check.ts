@@ -144,7 +144,7 @@ function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: Cli
     case 'github':
       return io.stdout(renderGithub(files));
     case 'text':
-      return writeText(files, outcomes, command, style, unchecked, io.stdout);
+      return writeText(files, outcomes, command, style, unchecked, (text) => io.stdout(text));
   }
 }
 
