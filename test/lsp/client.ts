@@ -70,6 +70,8 @@ export interface StartOptions {
   readonly experimental?: Record<string, unknown>;
   /** Workspace folder URIs sent with initialize (default: none, rootUri null). */
   readonly workspaceFolders?: readonly string[];
+  /** Arguments for node before the server script (a heap budget: `--max-old-space-size=512`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -84,8 +86,12 @@ const SERVER_TO_CLIENT_REQUESTS = [
   'workspace/codeLens/refresh',
 ];
 
-/** The bundled server, found from the repository root whether this runs under tsx or bundled in dist/. */
+/**
+ * The bundled server, found from the repository root whether this runs under tsx or bundled
+ * in dist/. INITWISE_DIST points at another build (test/hostile: to see a case fail there).
+ */
 export function serverPath(): string {
+  if (process.env.INITWISE_DIST) return join(process.env.INITWISE_DIST, 'server.js');
   let dir = __dirname;
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'server', 'src'))) break;
@@ -118,7 +124,7 @@ export class LspTestClient {
 
   /** Spawns the bundled server and initializes it. */
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
-    const child = spawn(process.execPath, [serverPath(), '--stdio'], { stdio: 'pipe' });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serverPath(), '--stdio'], { stdio: 'pipe' });
     child.stdin.on('error', () => {
       // The server died mid-write; `exit` reports it to every waiter.
     });

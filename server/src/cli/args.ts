@@ -145,6 +145,9 @@ function parseCheck(paths: readonly string[], values: ParsedValues): CheckComman
   if (unsafeFixes && !fix && !diff) throw new UsageError('--unsafe-fixes needs --fix or --diff');
   if (diff && format !== 'text') throw new UsageError('--diff prints a diff; it cannot be combined with --format');
   if (values.statistics === true && (format === 'sarif' || format === 'github')) throw new UsageError(`--statistics prints text or JSON; it cannot be combined with --format ${format}`);
+  // An empty argument (an unset shell variable, `initwise check "$FILES"`) is a mistake; read
+  // as the current folder it would check something nobody asked for.
+  if (paths.some((p) => p === '')) throw new UsageError('an empty path was given (write `.` for the current folder)');
   return {
     kind: 'check',
     paths: paths.length > 0 ? paths : ['.'],

@@ -130,7 +130,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
 
   const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
   const checked = outcomes.filter((outcome) => outcome.error === undefined);
-  io.stdout(render(command, checked, io, options.version));
+  render(command, checked, io, options.version, errors.length);
   for (const outcome of checked) if (outcome.warning) io.stderr(`initwise: warning: ${outcome.warning}\n`);
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
   if (discovered.length === 0 && errors.length === 0) {
@@ -239,7 +239,8 @@ interface ReportFile {
   readonly locate?: NotebookView['locate'];
 }
 
-function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string): string {
+/** Writes the report to stdout (text in chunks: 450,000 findings are 230 MB of text, never one string). */
+function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string, unchecked: number): void {
   const files: ReportFile[] = outcomes.map((outcome) => {
     const file = { path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings };
     if (!outcome.cells) return file;
@@ -247,29 +248,36 @@ function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: Cli
     return { ...file, notebook, locate: notebook.locate };
   });
   const style = chooseStyle(io.isTTY, io.env);
-  if (command.diff) return renderDiffs(outcomes, style);
+  if (command.diff) return io.stdout(renderDiffs(outcomes, style));
   if (command.statistics) {
     const rows = countPerRule(files.flatMap((file) => file.findings));
-    return command.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : renderStatistics(rows);
+    return io.stdout(command.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : renderStatistics(rows));
   }
   switch (command.format) {
     case 'json':
-      return renderJson(outcomes.map((outcome, i) => ({ ...files[i]!, networks: outcome.networks ?? [] })));
+      return io.stdout(renderJson(outcomes.map((outcome, i) => ({ ...files[i]!, networks: outcome.networks ?? [] }))));
     case 'sarif':
-      return renderSarif(files, version, io.cwd);
+      return io.stdout(renderSarif(files, version, io.cwd));
     case 'github':
-      return renderGithub(files);
+      return io.stdout(renderGithub(files));
     case 'text':
-      return renderText(files, outcomes, command, style);
+      return writeText(files, outcomes, command, style, unchecked, (text) => io.stdout(text));
   }
 }
 
-function renderText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style): string {
+/** Text output of this size or more is written out before more is rendered. */
+const TEXT_CHUNK = 1 << 16;
+
+function writeText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style, unchecked: number, write: (text: string) => void): void {
   let out = '';
   for (const file of files) {
     for (const finding of file.findings) {
       const local = file.notebook?.localize(finding) ?? { view: file, finding };
       out += renderFinding(local.view, local.finding, { style, showFixDiffs: command.showFixes }) + '\n';
+      if (out.length >= TEXT_CHUNK) {
+        write(out);
+        out = '';
+      }
     }
   }
   if (command.fix) {
@@ -277,9 +285,8 @@ function renderText(files: readonly ReportFile[], outcomes: readonly FileOutcome
     const changedFiles = outcomes.filter((outcome) => outcome.original !== undefined).length;
     out += style.bold(`Fixed ${fixed} ${fixed === 1 ? 'finding' : 'findings'} in ${changedFiles} ${changedFiles === 1 ? 'file' : 'files'}.`) + '\n';
   }
-  const findings = files.flatMap((file) => file.findings);
   const filesWithFindings = files.filter((file) => file.findings.length > 0).length;
-  return out + renderSummary(countSeverities(findings), filesWithFindings, style) + '\n';
+  write(out + renderSummary(countSeverities(files.flatMap((file) => file.findings)), filesWithFindings, style, unchecked) + '\n');
 }
 
 function renderDiffs(outcomes: readonly FileOutcome[], style: Style): string {

@@ -97,6 +97,10 @@ export function discoverFiles(paths: readonly string[], cwd: string, options: Di
     }
     if (stats.isDirectory()) {
       walk(absolutePath);
+    } else if (!stats.isFile()) {
+      // Reading a FIFO blocks until a writer comes, a device may never end: the folder walk
+      // skips them, and one named on the command line is refused (issue 12).
+      errors.push(`${given}: not a regular file (${specialKind(stats)}); only files and folders can be checked`);
     } else {
       // A file named explicitly is checked even inside a skipped folder, but only when
       // InitWise knows its language: guessing would report nonsense as syntax errors.
@@ -106,6 +110,29 @@ export function discoverFiles(paths: readonly string[], cwd: string, options: Di
     }
   }
   return { files, errors };
+}
+
+function specialKind(stats: fs.Stats): string {
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'a special file';
+}
+
+/**
+ * The bytes of a regular file as UTF-8. The file is opened without blocking and checked
+ * before it is read, so a path that became a FIFO after discovery cannot hang the run.
+ */
+export function readRegularFile(absolutePath: string): string {
+  const fd = fs.openSync(absolutePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stats = fs.fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stats.isFile()) throw new Error(`not a regular file (${specialKind(stats)})`);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function isFileTarget(full: string): boolean {

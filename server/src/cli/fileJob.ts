@@ -15,7 +15,7 @@ import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
 import { hashText } from './cache';
-import { describeFsError } from './discover';
+import { describeFsError, readRegularFile } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 import { runNotebookJob } from './notebookJob';
 
@@ -74,13 +74,17 @@ export const MAX_FIX_ROUNDS = 10;
 
 /** Reads a source file as the editor would see it: UTF-8 without a byte-order mark. */
 export function readSource(absolutePath: string): string {
-  const text = fs.readFileSync(absolutePath, 'utf8');
+  const text = readRegularFile(absolutePath);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 export function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory | undefined): AnalysisResult {
-  const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
-  if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
+  const montecarlo = job.settings.simulation === 'montecarlo';
+  // Text, SARIF and GitHub output need only the findings: networks are dropped as they are
+  // judged, so a 20 MB file is not held as IR all at once (issue 12).
+  const keepNetworks = job.wantNetworks || montecarlo;
+  const result = analyze({ text, languageId: job.languageId, python, memory, keepNetworks }, job.settings);
+  if (!montecarlo || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
   // judge again on the measured numbers. This already runs on a worker thread when several files are checked.
   return analyze({ text, languageId: job.languageId, python, simulations: monteCarloSimulations(result.networks) }, job.settings);
@@ -92,7 +96,7 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
   const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   let raw: string;
   try {
-    raw = fs.readFileSync(job.absolutePath, 'utf8');
+    raw = readRegularFile(job.absolutePath);
   } catch (error) {
     return failed(`${job.displayPath}: ${describeFsError(error)}`);
   }

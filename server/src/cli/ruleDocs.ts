@@ -12,7 +12,9 @@ const FIXABLE_WORDS: Record<RuleMeta['fixable'], string> = {
 };
 
 function codeBlock(source: string): string {
-  return ['```netdef', source.replace(/\s+$/, ''), '```'].join('\n');
+  // Python-only rules (IW003) show Python; every other example is .netdef.
+  const language = /^(import|from) /m.test(source) ? 'python' : 'netdef';
+  return [`\`\`\`${language}`, source.replace(/\s+$/, ''), '```'].join('\n');
 }
 
 function section(title: string, body: string): string {

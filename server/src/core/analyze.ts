@@ -5,8 +5,10 @@
  */
 import { NEVER_CANCELLED, type CancellationSignal, throwIfCancelled } from './cancellation';
 import type { Finding } from './findings';
+import { escapeControls } from './format/controls';
 import type { Network } from './ir';
 import { parseNetdef } from './frontends/netdef/parse';
+import { netdefDropoutFixes } from './frontends/netdef/fixBuilder';
 import { parsePython } from './frontends/python/parse';
 import type { FrontendResult, LanguageId, PythonSupport } from './frontends/types';
 import { RULES } from './rules/registry';
@@ -15,6 +17,7 @@ import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
 import { applySuppressions } from './suppressions';
 import type { NetworkSimulation } from './simulation/types';
+import { appendAll } from './util/arrays';
 
 export interface AnalysisInput {
   readonly text: string;
@@ -31,6 +34,12 @@ export interface AnalysisInput {
    * passes one per open document. The result is the same without it, only slower.
    */
   readonly memory?: AnalysisMemory;
+  /**
+   * False: the result's `networks` and `simulations` are empty, and each `.netdef` network
+   * is dropped as soon as it is judged, so memory stays proportional to one network and the
+   * findings (the CLI's text output; issue 12). Default true.
+   */
+  readonly keepNetworks?: boolean;
 }
 
 export interface AnalysisResult {
@@ -41,10 +50,10 @@ export interface AnalysisResult {
   readonly findings: readonly Finding[];
 }
 
-function runFrontend(input: AnalysisInput): FrontendResult {
+function runFrontend(input: AnalysisInput, onNetwork: (network: Network) => void): FrontendResult {
   switch (input.languageId) {
     case 'netdef':
-      return parseNetdef(input.text);
+      return parseNetdef(input.text, onNetwork);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
       return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true);
@@ -56,55 +65,73 @@ export function analyze(
   settings: Settings = DEFAULT_SETTINGS,
   signal: CancellationSignal = NEVER_CANCELLED,
 ): AnalysisResult {
-  const frontend = runFrontend(input);
-  throwIfCancelled(signal);
-  // Rule results of a network reused unchanged from the last analysis are reused with it.
-  const settingsKey = frontend.backend ? JSON.stringify(settings) : '';
+  const keep = input.keepNetworks !== false;
+  const networks: Network[] = [];
   const simulations: (NetworkSimulation | undefined)[] = [];
-  const raw: Finding[] = [...frontend.findings];
-  frontend.networks.forEach((network, i) => {
+  const raw: Finding[] = [];
+  let index = 0;
+  // Rule results of a network reused unchanged from the last analysis are reused with it.
+  let settingsKey: string | undefined;
+  // Set once the frontend returns; .netdef networks are judged while it reads (streamed), so
+  // IW103's dropout fixes, which rules need, are built from the text the same way first.
+  const running: { frontend?: FrontendResult } = {};
+  const dropoutFixes = input.languageId === 'netdef' ? netdefDropoutFixes(input.text) : undefined;
+
+  const judge = (network: Network) => {
+    const i = index++;
+    throwIfCancelled(signal);
     const given = input.simulations?.[i];
-    const remembered = given ? undefined : frontend.backend?.get(network, settingsKey);
+    const remembered = given ? undefined : running.frontend?.backend?.get(network, (settingsKey ??= JSON.stringify(settings)));
+    let simulation: NetworkSimulation | undefined;
     if (remembered) {
-      simulations.push(remembered.simulation);
-      raw.push(...remembered.findings);
-      return;
+      simulation = remembered.simulation;
+      appendAll(raw, remembered.findings);
+    } else {
+      simulation = given ?? simulateAnalytic(network, signal);
+      const findings: Finding[] = [];
+      for (const rule of RULES) {
+        if (!rule.check || !ruleEnabled(settings, rule.meta.code)) continue;
+        throwIfCancelled(signal);
+        rule.check({
+          network,
+          simulation,
+          settings,
+          dropoutFixes: running.frontend?.dropoutFixes ?? dropoutFixes!,
+          report: (f) =>
+            findings.push({
+              code: rule.meta.code,
+              severity: f.severity ?? rule.meta.defaultSeverity,
+              span: f.span,
+              message: f.message,
+              fixes: f.fixes ?? [],
+              related: f.related ?? [],
+            }),
+        });
+      }
+      appendAll(raw, findings);
+      if (!given) running.frontend?.backend?.set(network, { settingsKey: (settingsKey ??= JSON.stringify(settings)), simulation, findings });
     }
-    const simulation = given ?? simulateAnalytic(network, signal);
-    simulations.push(simulation);
-    const findings: Finding[] = [];
-    for (const rule of RULES) {
-      if (!rule.check || !ruleEnabled(settings, rule.meta.code)) continue;
-      throwIfCancelled(signal);
-      rule.check({
-        network,
-        simulation,
-        settings,
-        dropoutFixes: frontend.dropoutFixes,
-        report: (f) =>
-          findings.push({
-            code: rule.meta.code,
-            severity: f.severity ?? rule.meta.defaultSeverity,
-            span: f.span,
-            message: f.message,
-            fixes: f.fixes ?? [],
-            related: f.related ?? [],
-          }),
-      });
+    if (keep) {
+      networks.push(network);
+      simulations.push(simulation);
     }
-    raw.push(...findings);
-    if (!given) frontend.backend?.set(network, { settingsKey, simulation, findings });
-  });
+  };
+
+  const frontend = (running.frontend = runFrontend(input, judge));
+  throwIfCancelled(signal);
+  appendAll(raw, frontend.findings);
+  for (const network of frontend.networks) judge(network);
 
   // Suppression comments act on what the settings let through; IW901 findings then go
   // through the same select/ignore/severity step as every other finding.
   const suppressed = applySuppressions(input.text, finalizeFindings(raw, settings), settings);
-  return { networks: frontend.networks, simulations, findings: finalizeFindings([...suppressed.kept, ...suppressed.unused], settings) };
+  return { networks, simulations, findings: finalizeFindings([...suppressed.kept, ...suppressed.unused], settings) };
 }
 
 /**
  * Applies select/ignore and severity overrides, drops duplicates (a statement inside
- * `repeat 20 { … }` is one finding, not twenty) and sorts by position.
+ * `repeat 20 { … }` is one finding, not twenty), escapes control bytes in messages and
+ * sorts by position.
  */
 function finalizeFindings(findings: readonly Finding[], settings: Settings): Finding[] {
   const seen = new Set<string>();
@@ -115,9 +142,8 @@ function finalizeFindings(findings: readonly Finding[], settings: Settings): Fin
     if (seen.has(key)) continue;
     seen.add(key);
     const override = settings.severity[f.code];
-    // A configured severity wins; otherwise the finding's own (the rule's default, or its impact: rules/impact.ts).
     const severity = override && override !== 'off' ? override : f.severity;
-    out.push({ ...f, severity });
+    out.push({ ...f, severity, message: escapeControls(f.message) });
   }
   return out.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
 }

@@ -20,6 +20,7 @@ import { formatCount } from '../core/report/summary';
 import { layerVerdict } from '../core/rules/layerVerdict';
 import { depthDrift, depthSteps } from '../core/simulation/drift';
 import { DEFAULT_SETTINGS } from '../core/settings';
+import { maxOf, minOf } from '../core/util/arrays';
 
 interface LayerGroup {
   readonly network: Network;
@@ -222,8 +223,8 @@ function numbers(values: readonly (number | undefined)[]): string {
   if (first === undefined) return '?';
   const known = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
   if (known.length < 2) return formatNumber(first);
-  const min = Math.min(...known);
-  const max = Math.max(...known);
+  const min = minOf(known);
+  const max = maxOf(known);
   const differs = formatNumber(min) !== formatNumber(max);
   return differs ? `${formatNumber(first)} (${formatNumber(min)} … ${formatNumber(max)})` : formatNumber(first);
 }

@@ -5,6 +5,7 @@
  */
 import type { TextEdit } from '../../core/findings';
 import type { Style } from './style';
+import { appendAll } from '../../core/util/arrays';
 
 /**
  * Applies one fix's edits to the text. Returns undefined when edits overlap or fall
@@ -87,7 +88,7 @@ function middleSteps(a: readonly string[], b: readonly string[]): Step[] {
   // Within a run of changes, deletions come before insertions, as in every diff tool.
   let pendingAdded: Step[] = [];
   const flush = () => {
-    steps.push(...pendingAdded);
+    appendAll(steps, pendingAdded);
     pendingAdded = [];
   };
   let i = 0;

@@ -11,6 +11,18 @@ import type { Style } from './style';
 const TAB_WIDTH = 4;
 /** Longer ranges show their first and last lines around an ellipsis. */
 const MAX_LINES = 4;
+/**
+ * A line longer than this (UTF-16 units) is shown as a window around the range, with `…`
+ * where it is cut, as rustc and Ruff do: each finding's excerpt then costs the same on a
+ * 64 KB line as on a short one (issue 12: a line with 4,000 findings was printed 4,000
+ * times in full, 384 MB).
+ */
+const LONG_LINE = 160;
+/** Source shown on each side of the range in a window. */
+const WINDOW_CONTEXT = 40;
+/** The most of the range itself a window shows; a longer range is cut after this. */
+const WINDOW_RANGE = 80;
+const ELLIPSIS = '\u2026';
 
 interface DisplayLine {
   readonly text: string;
@@ -118,14 +130,21 @@ export function excerptWithGutter(
       out.push(style.dim(`${' '.repeat(width)} :`));
       continue;
     }
-    const source = text.slice(index.lineStart(line), index.lineEnd(line));
-    const display = toDisplayLine(source);
-    out.push(display.text === '' ? gutter(String(line + 1)) : `${gutter(String(line + 1))} ${display.text}`);
+    const lineStart = index.lineStart(line);
+    const lineLength = index.lineEnd(line) - lineStart;
+    const from = Math.min(line === start.line ? start.character : firstNonBlank(text, lineStart, lineLength), lineLength);
+    const to = Math.min(line === end.line ? end.character : lineLength, lineLength);
+    const shown = windowOf(text, lineStart, lineLength, from, to);
+    const display = toDisplayLine(text.slice(lineStart + shown.start, lineStart + shown.end));
+    const lead = shown.start > 0 ? ELLIPSIS : '';
+    const tail = shown.end < lineLength ? ELLIPSIS : '';
+    const body = display.text === '' && lead === '' && tail === '' ? '' : `${lead}${display.text}${tail}`;
+    out.push(body === '' ? gutter(String(line + 1)) : `${gutter(String(line + 1))} ${body}`);
 
-    const from = line === start.line ? start.character : firstNonBlank(source);
-    const to = line === end.line ? end.character : source.length;
-    const caretFrom = display.columns[Math.min(from, source.length)]!;
-    const caretTo = display.columns[Math.min(to, source.length)]!;
+    // Display columns of the range inside the window (the lead ellipsis takes one cell).
+    const column = (offset: number) => lead.length + display.columns[Math.max(0, Math.min(offset, shown.end) - shown.start)]!;
+    const caretFrom = column(from);
+    const caretTo = column(to);
     const caretCount = caretTo - caretFrom;
     if (caretCount > 0 || count === 1) {
       out.push(`${gutter('')} ${' '.repeat(caretFrom)}${caretStyle('^'.repeat(Math.max(1, caretCount)))}`);
@@ -134,7 +153,27 @@ export function excerptWithGutter(
   return { lines: out, gutterWidth: width };
 }
 
-function firstNonBlank(line: string): number {
-  const match = /\S/.exec(line);
-  return match ? match.index : line.length;
+/** The first non-blank column of a line (its length when blank), without copying the line. */
+function firstNonBlank(text: string, lineStart: number, lineLength: number): number {
+  for (let i = 0; i < lineLength; i++) {
+    const c = text.charCodeAt(lineStart + i);
+    if (c !== 32 && c !== 9 && c !== 12) return i;
+  }
+  return lineLength;
 }
+
+/**
+ * The part [start, end) of a line (offsets within it) an excerpt shows: all of a short
+ * line; of a long one, the range (at most WINDOW_RANGE of it) with WINDOW_CONTEXT either
+ * side, never splitting a surrogate pair.
+ */
+function windowOf(text: string, lineStart: number, lineLength: number, from: number, to: number): Span {
+  if (lineLength <= LONG_LINE) return { start: 0, end: lineLength };
+  let start = Math.max(0, from - WINDOW_CONTEXT);
+  let end = Math.min(lineLength, Math.min(to, from + WINDOW_RANGE) + WINDOW_CONTEXT);
+  if (start > 0 && isLowSurrogate(text.charCodeAt(lineStart + start))) start--;
+  if (end < lineLength && isLowSurrogate(text.charCodeAt(lineStart + end))) end++;
+  return { start, end };
+}
+
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;

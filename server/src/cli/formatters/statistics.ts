@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../../core/findings';
 import { ruleByCode } from '../../core/rules/registry';
+import { maxOf } from '../../core/util/arrays';
 
 export interface RuleCount {
   readonly code: string;
@@ -28,6 +29,6 @@ export function countPerRule(findings: Iterable<Finding>): RuleCount[] {
 
 export function renderStatistics(rows: readonly RuleCount[]): string {
   if (rows.length === 0) return '';
-  const width = String(Math.max(...rows.map((row) => row.count))).length;
+  const width = String(maxOf(rows.map((row) => row.count))).length;
   return rows.map((row) => `${String(row.count).padStart(width)}  ${row.code}  ${row.fixable > 0 ? '[*]' : '   '} ${row.name ?? ''}`.trimEnd()).join('\n') + '\n';
 }

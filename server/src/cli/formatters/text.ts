@@ -8,6 +8,7 @@ import type { LineIndex } from '../../core/text';
 import { applyEdits, unifiedDiff } from './diff';
 import { excerptWithGutter } from './excerpt';
 import type { Style } from './style';
+import { appendAll } from '../../core/util/arrays';
 
 export interface SourceView {
   /** As shown to the user (relative, `/`-separated). */
@@ -43,7 +44,7 @@ export function renderFinding(source: SourceView, finding: Finding, options: Ren
   }
   for (const fix of finding.fixes) {
     lines.push(`${bullet} ${fixLabel(fix)}`);
-    if (options.showFixDiffs) lines.push(...indent(renderFixDiff(source, fix, style), excerpt.gutterWidth + 3));
+    if (options.showFixDiffs) appendAll(lines, indent(renderFixDiff(source, fix, style), excerpt.gutterWidth + 3));
   }
   return lines.join('\n') + '\n';
 }
@@ -82,11 +83,14 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /**
  * "Found 3 findings in 2 files (1 error, 2 warnings, 0 info)." or "All checks passed.".
  * Hints are listed only when there are some: no rule reports at that level by default.
+ * `unchecked`: paths that could not be checked (exit 2); then nothing "passed", and the
+ * summary says how many were left out instead (issue 12).
  */
-export function renderSummary(counts: SeverityCounts, filesWithFindings: number, style: Style): string {
+export function renderSummary(counts: SeverityCounts, filesWithFindings: number, style: Style, unchecked = 0): string {
   const total = counts.error + counts.warning + counts.info + counts.hint;
-  if (total === 0) return style.bold('All checks passed.');
+  const left = unchecked > 0 ? ` ${plural(unchecked, 'path', 'paths')} could not be checked.` : '';
+  if (total === 0) return style.bold(unchecked > 0 ? `No findings in the files checked;${left}` : 'All checks passed.');
   const parts = [plural(counts.error, 'error', 'errors'), plural(counts.warning, 'warning', 'warnings'), `${counts.info} info`];
   if (counts.hint > 0) parts.push(plural(counts.hint, 'hint', 'hints'));
-  return style.bold(`Found ${plural(total, 'finding', 'findings')} in ${plural(filesWithFindings, 'file', 'files')} (${parts.join(', ')}).`);
+  return style.bold(`Found ${plural(total, 'finding', 'findings')} in ${plural(filesWithFindings, 'file', 'files')} (${parts.join(', ')}).${left}`);
 }

@@ -34,12 +34,12 @@ export function isJudgeable(layer: WeightLayer, pretrained: boolean): boolean {
  * kaiming `fan_in`, PyTorch's default kaiming_uniform_(a=√5), Flax's lecun_normal) gives
  * Var(W) = s/fan_in, so fan_in·Var(W) = s at every width, provided the framework's fan_in is
  * the layer's true one (`fanInIsTrue`: dense layers and convolutions; not depthwise kernels
- * under Keras, not transposed layouts). Glorot's fan_avg, fan_out modes and fixed stds depend
- * on a width: undefined.
+ * under Keras, not transposed layouts; a `.netdef` dense layer after a line that could not be
+ * read, issue 12). Glorot's fan_avg, fan_out modes and fixed stds depend on a width: undefined.
  */
 export function widthFreeScale(layer: WeightLayer): number | undefined {
   const semantics = layer.init.semantics;
-  if (layer.fans !== undefined || !layer.fanInIsTrue || layer.transposed || !semantics) return undefined;
+  if (layer.fans !== undefined || !(layer.fanInIsTrue || layer.kind === 'dense') || layer.transposed || !semantics) return undefined;
   if ((semantics.kind !== 'variance_scaling' && semantics.kind !== 'kaiming') || semantics.mode !== 'fan_in') return undefined;
   // Var(W) = s/max(1, fan_in) (Keras and JAX clamp at 1; a real fan_in is ≥ 1): s at any fan_in ≥ 1.
   const unit = { fanIn: 1, fanOut: 1 };

@@ -12,6 +12,7 @@ import { formatNumber } from '../format/numbers';
 import { escapeHtml } from './escape';
 import { decadeLabel, logAxis, logFraction, onLogScale, type LogAxis } from './logScale';
 import type { AllowedAt, Interval } from './model';
+import { maxOf } from '../util/arrays';
 
 export interface PlotCurve {
   /** CSS class suffix and legend entry: `current` or `recommended`. */
@@ -48,7 +49,7 @@ const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
 const f = (x: number) => (Math.round(x * 100) / 100).toString();
 
 export function renderPlot(spec: PlotSpec): string {
-  const layerCount = Math.max(0, ...spec.curves.map((c) => c.values.length));
+  const layerCount = maxOf(spec.curves.map((c) => c.values.length), 0);
   const everything = [
     ...spec.curves.flatMap((c) => [...c.values, ...c.band.flatMap((b) => (b ? [...b] : []))]),
     ...spec.allowed.flatMap((a) => [...a.interval]),

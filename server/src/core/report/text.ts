@@ -6,6 +6,7 @@
 import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
 import { bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
+import { appendAll, maxOf } from '../util/arrays';
 
 const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'signal step', 'gradient step', 'recommended'];
 /** Numeric columns are right-aligned. */
@@ -39,7 +40,7 @@ export function renderReportText(report: SignalReport): string {
     row.inBranch && row.backwardStep === undefined ? 'branch' : step(row.backwardStep),
     row.recommendedInit ?? '—',
   ]);
-  const widths = HEADERS.map((header, c) => Math.max(header.length, ...rows.map((r) => [...r[c]!].length)));
+  const widths = HEADERS.map((header, c) => Math.max(header.length, maxOf(rows.map((r) => [...r[c]!].length), 0)));
   const pad = (cells: readonly string[]) =>
     cells
       .map((cell, c) => {
@@ -48,7 +49,8 @@ export function renderReportText(report: SignalReport): string {
       })
       .join('  ')
       .trimEnd();
-  lines.push('', `  ${pad(HEADERS)}`, ...rows.map((r) => `  ${pad(r)}`));
+  lines.push('', `  ${pad(HEADERS)}`);
+  appendAll(lines, rows.map((r) => `  ${pad(r)}`));
   lines.push('', '  Steps: the depth drift layer by layer (previous activation + this layer, width changes divided out); each column multiplies to the drift above.');
   const recurrent = report.rows.filter((row) => row.recurrent);
   if (recurrent.length > 0) lines.push('', '  recurrent layers (gradient through time):');

@@ -17,6 +17,7 @@ import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
 import { averageStep, depthDrift, type DepthDrift, type DirectionDrift } from '../simulation/drift';
 import type { RuleContext } from './types';
+import { appendAll } from '../util/arrays';
 
 export type Direction = 'forward' | 'backward';
 export type Way = 'vanishing' | 'exploding';
@@ -247,7 +248,7 @@ function switchFix(network: Network, changed: readonly number[], which: string):
     seen.add(layer.span.start);
     const layerEdits = layer.fixes.setInitializer(policyFor(layer.consumer).recommended);
     if (!layerEdits) return undefined; // all or nothing: a partial switch would not give the promised numbers
-    edits.push(...layerEdits);
+    appendAll(edits, layerEdits);
   }
   return edits.length > 0 ? { title: `Use ${which}`, applicability: 'unsafe', edits } : undefined;
 }

@@ -4,6 +4,7 @@
  */
 import { IW001 } from './IW001';
 import { IW002 } from './IW002';
+import { IW003 } from './IW003';
 import { IW101 } from './IW101';
 import { IW102 } from './IW102';
 import { IW103 } from './IW103';
@@ -19,7 +20,7 @@ import { IW412 } from './IW412';
 import { IW901 } from './IW901';
 import type { Rule } from './types';
 
-export const RULES: readonly Rule[] = [IW001, IW002, IW101, IW102, IW103, IW104, IW105, IW201, IW202, IW203, IW204, IW301, IW411, IW412, IW901];
+export const RULES: readonly Rule[] = [IW001, IW002, IW003, IW101, IW102, IW103, IW104, IW105, IW201, IW202, IW203, IW204, IW301, IW411, IW412, IW901];
 
 const BY_CODE = new Map(RULES.map((rule) => [rule.meta.code, rule]));
 

@@ -13,6 +13,7 @@
 import type { Network, WeightLayer } from '../ir';
 import { fanFor, judgingFans, ownFanMode } from '../knowledge/initializers';
 import type { NetworkSimulation } from './types';
+import { maxOf, minOf } from '../util/arrays';
 
 export interface DirectionDrift {
   /** Main-path layer indices (into Network.layers), in forward order. */
@@ -99,8 +100,8 @@ function summarize(path: readonly number[], normalized: readonly number[], total
   // Per-layer steps along the direction of travel, the last one ending at the total.
   const values = [...order.map((i) => normalized[i]!), total];
   const steps = values.map((v, k) => (k === 0 ? v : v / values[k - 1]!)).filter((s) => s > 0 && Number.isFinite(s));
-  const smallest = steps.length > 0 ? Math.min(...steps) : 1;
-  const largest = steps.length > 0 ? Math.max(...steps) : 1;
+  const smallest = minOf(steps, 1);
+  const largest = maxOf(steps, 1);
   const typicalFactor = median(steps.length > 1 ? steps.slice(1) : steps);
   return {
     path,

@@ -39,6 +39,7 @@ import { CannotSample, drawKernel } from './sampling';
 import type { LayerSimulation, NetworkSimulation, ThroughTime } from './types';
 import { recurrentSpectrum } from '../knowledge/recurrent';
 import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
+import { maxOf, minOf } from '../util/arrays';
 
 export interface MonteCarloOptions {
   readonly seed: number;
@@ -202,7 +203,7 @@ function throughTimeOf(layer: WeightLayer, measured: readonly (LayerMeasure['thr
 function aggregate(network: Network, runs: readonly { measures: LayerMeasure[]; output: number; inputGradient: number }[]): NetworkSimulation {
   const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const band = (values: readonly number[]): readonly [number, number] | undefined =>
-    values.length >= 2 ? [Math.min(...values), Math.max(...values)] : undefined;
+    values.length >= 2 ? [minOf(values), maxOf(values)] : undefined;
   const layers: LayerSimulation[] = runs[0]!.measures.map((_, i) => {
     const of = (pick: (m: LayerMeasure) => number) => runs.map((r) => pick(r.measures[i]!));
     const forward = of((m) => m.pre);

@@ -22,7 +22,7 @@ import { lowerRecurrent } from './recurrent';
 import { describeShape, product, sameShape, type Shape } from './shapes';
 import { quoteSnippet } from './snippet';
 import { STATEMENT_KEYWORDS, STATEMENTS, type Checked, type StatementSpec } from './statements';
-import { listChoices, misspelt, readChoice, readCount, readName, readNumber, type Reader } from './values';
+import { countProblem, listChoices, misspelt, readChoice, readCount, readName, readNumber, type Reader } from './values';
 
 /** At most this many weight layers per network may come from `repeat` expansion. */
 export const MAX_WEIGHT_LAYERS = 10_000;
@@ -35,19 +35,30 @@ export const MAX_EXPANDED_STATEMENTS = 100_000;
 const MAX_INPUT_RANK = 4;
 
 export function lowerFile(file: FileAst, source: string, lines: LineIndex, diags: Diagnostics): Network[] {
-  const reader: Reader = { source, diags };
-  const firstLineOfName = new Map<string, number>();
-  return file.networks.map((statement) => {
-    const network = new NetworkLowering(statement, reader).lower();
+  const lowering = new FileLowering(source, lines, diags);
+  return file.networks.map((statement) => lowering.lower(statement));
+}
+
+/** Lowers a file's networks one at a time, in source order (a network name may be used once). */
+export class FileLowering {
+  private readonly reader: Reader;
+  private readonly firstLineOfName = new Map<string, number>();
+
+  constructor(source: string, private readonly lines: LineIndex, private readonly diags: Diagnostics) {
+    this.reader = { source, diags };
+  }
+
+  lower(statement: Statement): Network {
+    const network = new NetworkLowering(statement, this.reader).lower();
     const key = network.name.toLowerCase();
-    const firstLine = firstLineOfName.get(key);
+    const firstLine = this.firstLineOfName.get(key);
     if (firstLine !== undefined && network.name !== '') {
-      diags.syntax(network.nameSpan, `network ${quoteSnippet(network.name)} is already defined on line ${firstLine}; give each network its own name`);
+      this.diags.syntax(network.nameSpan, `network ${quoteSnippet(network.name)} is already defined on line ${firstLine}; give each network its own name`);
     } else {
-      firstLineOfName.set(key, lines.positionAt(network.nameSpan.start).line + 1);
+      this.firstLineOfName.set(key, this.lines.positionAt(network.nameSpan.start).line + 1);
     }
     return network;
-  });
+  }
 }
 
 class NetworkLowering {
@@ -240,8 +251,12 @@ class NetworkLowering {
     if (value.kind === 'dims') {
       if (value.values.length > MAX_INPUT_RANK) {
         this.diags.syntax(value.span, `the input has at most ${MAX_INPUT_RANK} sizes (CxDxHxW), got ${value.values.length}`);
-      } else if (value.values.some((v) => !Number.isSafeInteger(v) || v < 1)) {
-        this.diags.syntax(value.span, 'every size of the input must be a whole number of at least 1');
+      } else if (value.values.some((v) => countProblem(v, 1) !== undefined)) {
+        const bad = value.values.find((v) => countProblem(v, 1) !== undefined)!;
+        this.diags.syntax(value.span, `every size of the input ${countProblem(bad, 1)!}`);
+      } else if (!Number.isSafeInteger(product(value.values))) {
+        // Each size is fine but their product (the flattened width) cannot be counted exactly.
+        this.diags.syntax(value.span, `the input is too large: ${value.values.join('×')} elements is more than ${Number.MAX_SAFE_INTEGER}`);
       } else {
         shape = value.values;
       }

@@ -3,19 +3,41 @@
  * out, with IW001/IW002 findings for what cannot. It never throws.
  */
 import type { Finding } from '../../findings';
+import type { Network } from '../../ir';
+import { LineIndex } from '../../text';
 import type { FrontendResult } from '../types';
 import { Diagnostics } from './diagnostics';
 import { netdefDropoutFixes } from './fixBuilder';
-import { lowerFile } from './lower';
-import { parseSyntax } from './parser';
+import { FileLowering } from './lower';
+import { parseSyntax, type SyntaxProblem } from './parser';
 
-export function parseNetdef(text: string): FrontendResult {
+/**
+ * `onNetwork`: each network is handed over as soon as it is read and lowered, and not kept
+ * (the result's `networks` is empty): analyze() judges it at once, so a caller that does not
+ * keep networks holds one network at a time (issue 12: a 20 MB file took 1.8 GB).
+ */
+export function parseNetdef(text: string, onNetwork?: (network: Network) => void): FrontendResult {
   const dropoutFixes = netdefDropoutFixes(text);
   try {
-    const { file, problems, lines } = parseSyntax(text);
     const diags = new Diagnostics();
-    for (const problem of problems) diags.syntax(problem.span, problem.message);
-    const networks = lowerFile(file, text, lines, diags);
+    const lines = new LineIndex(text);
+    const lowering = new FileLowering(text, lines, diags);
+    const networks: Network[] = [];
+    let reported = 0;
+    // Problems become findings before the network they belong to is lowered, as a whole-file parse would order them.
+    const report = (problems: readonly SyntaxProblem[]) => {
+      for (; reported < problems.length; reported++) diags.syntax(problems[reported]!.span, problems[reported]!.message);
+    };
+    const { problems } = parseSyntax(text, {
+      lines,
+      onNetwork: (statement, problemsSoFar) => {
+        report(problemsSoFar);
+        const network = lowering.lower(statement);
+        if (onNetwork) onNetwork(network);
+        else networks.push(network);
+      },
+    });
+    report(problems);
     return { networks, findings: diags.findings, dropoutFixes };
   } catch (error) {
     // A bug in this frontend must cost one file its analysis, never the whole server.

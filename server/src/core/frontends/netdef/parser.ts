@@ -9,7 +9,7 @@
 import { LineIndex, type Span } from '../../text';
 import type { Block, FileAst, OptionAst, Statement } from './ast';
 import { parseExpression } from './expressions';
-import { lex, type Token } from './lexer';
+import { Lexer, type Token } from './lexer';
 import { quoteSnippet } from './snippet';
 import { describe, isLineEnd, LineError, nameOf, spanOf, startsValue, TokenCursor } from './tokenCursor';
 
@@ -30,8 +30,19 @@ export interface ParseResult {
   readonly lines: LineIndex;
 }
 
-export function parseSyntax(text: string): ParseResult {
-  return new Parser(text).parseFile();
+export interface ParseOptions {
+  readonly lines?: LineIndex;
+  /**
+   * Each network as soon as it is complete (when the next one starts, or at the end):
+   * it is then not kept, and `file.networks` holds none, so a caller that lowers and
+   * judges each one at once holds one network's syntax at a time. `problems` are all
+   * problems so far; those of this network are among them.
+   */
+  readonly onNetwork?: (network: Statement, problems: readonly SyntaxProblem[]) => void;
+}
+
+export function parseSyntax(text: string, options: ParseOptions = {}): ParseResult {
+  return new Parser(text, options).parseFile();
 }
 
 interface Frame {
@@ -74,9 +85,19 @@ class Parser {
   /** One syntax error per line: after the first, the rest of the line is not trustworthy. */
   private lineHasError = false;
 
-  constructor(private readonly text: string) {
-    this.cursor = new TokenCursor(lex(text));
-    this.lines = new LineIndex(text);
+  private readonly onNetwork: ParseOptions['onNetwork'];
+
+  constructor(private readonly text: string, options: ParseOptions) {
+    this.cursor = new TokenCursor(new Lexer(text));
+    this.lines = options.lines ?? new LineIndex(text);
+    this.onNetwork = options.onNetwork;
+  }
+
+  /** Hands the last network on when it is complete (streaming callers: ParseOptions.onNetwork). */
+  private finishNetwork(): void {
+    if (!this.onNetwork || this.networks.length === 0) return;
+    this.lastClosed = undefined;
+    this.onNetwork(this.networks.pop()!, this.problems);
   }
 
   parseFile(): ParseResult {
@@ -102,6 +123,7 @@ class Parser {
       }
     }
     this.closeUnclosed('the end of the file');
+    this.finishNetwork();
     return { file: { networks: this.networks }, problems: this.problems, lines: this.lines };
   }
 
@@ -142,6 +164,7 @@ class Parser {
   private startNetwork(keyword: Token): void {
     this.closeUnclosed(`the next network (line ${this.lineNumber(keyword.start)})`);
     this.lastClosed = undefined;
+    this.finishNetwork();
     const statement = this.parseStatement();
     this.networks.push(statement);
     const headerIndent = this.indentOf(keyword.start);

@@ -14,41 +14,75 @@ export class LineError extends Error {
   }
 }
 
+/**
+ * The parser's view of the tokens: the next ones, and the two before. Tokens are pulled
+ * from the lexer as they are needed and dropped once behind, so the parser holds a few
+ * dozen of them whatever the file's length (issue 12: all 4.5 million tokens of a 20 MB
+ * file were 370 MB).
+ */
 export class TokenCursor {
   private index = 0;
+  /** Tokens from index `base` on; those further behind than KEEP_BEHIND are dropped. */
+  private window: Token[] = [];
+  private base = 0;
+  private readonly lexer: { next(): Token };
 
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(tokens: readonly Token[] | { next(): Token }) {
+    if (Array.isArray(tokens)) {
+      const list = tokens as readonly Token[];
+      let i = 0;
+      this.lexer = { next: () => list[Math.min(i++, list.length - 1)]! };
+    } else {
+      this.lexer = tokens as { next(): Token };
+    }
+  }
 
   /** Index of the next token. */
   get position(): number {
     return this.index;
   }
 
+  private at(index: number): Token {
+    while (index - this.base >= this.window.length) this.window.push(this.lexer.next());
+    return this.window[index - this.base]!;
+  }
+
   /** The token `offset` places ahead; the final `eof` once past the end. */
   peek(offset = 0): Token {
-    return this.tokens[Math.min(this.index + offset, this.tokens.length - 1)]!;
+    return this.at(this.index + offset);
   }
 
   advance(): Token {
     const token = this.peek();
-    if (token.kind !== 'eof') this.index++;
+    if (token.kind !== 'eof') {
+      this.index++;
+      // Drop what lies well behind, in batches (amortised O(1) per token).
+      if (this.index - this.base > 2 * KEEP_BEHIND + 64) {
+        const drop = this.index - this.base - KEEP_BEHIND;
+        this.window = this.window.slice(drop);
+        this.base += drop;
+      }
+    }
     return token;
   }
 
   /** The token just consumed, if any. */
   previous(): Token | undefined {
-    return this.index > 0 ? this.tokens[this.index - 1] : undefined;
+    return this.index > 0 ? this.at(this.index - 1) : undefined;
   }
 
-  /** True when the token at `index` starts its line. */
+  /** True when the token at `index` (at most KEEP_BEHIND behind the cursor) starts its line. */
   firstOnLine(index: number): boolean {
-    return index === 0 || this.tokens[index - 1]!.kind === 'newline';
+    return index === 0 || this.at(index - 1).kind === 'newline';
   }
 
   skipNewlines(): void {
-    while (this.peek().kind === 'newline') this.index++;
+    while (this.peek().kind === 'newline') this.advance();
   }
 }
+
+/** How many consumed tokens stay readable (the parser looks back at most two). */
+const KEEP_BEHIND = 4;
 
 export function nameOf(token: Token): Name {
   return { text: token.text, lower: token.text.toLowerCase(), span: { start: token.start, end: token.end } };

@@ -38,12 +38,25 @@ export function readNumber(expr: Expr, reader: Reader, what: string): number | u
   return undefined;
 }
 
+/**
+ * What is wrong with a count or size, if anything: not whole, below `min`, or beyond 2^53 − 1,
+ * where doubles stop counting exactly (issue 12: `input 3x9007199254740992` was told it
+ * must be at least 1).
+ */
+export function countProblem(value: number, min: number): string | undefined {
+  // formatNumber rounds to 6 digits above 1e15: the limit and the culprit are written out exactly.
+  if (!Number.isInteger(value) || value < min) return `must be a whole number of at least ${min}, got ${formatNumber(value)}`;
+  if (!Number.isSafeInteger(value)) return `must be at most ${Number.MAX_SAFE_INTEGER}, got ${String(value)}`;
+  return undefined;
+}
+
 /** A whole number ≥ min (units, filters, repeat counts). */
 export function readCount(expr: Expr, reader: Reader, what: string, min = 1): number | undefined {
   const value = readNumber(expr, reader, what);
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min) {
-    reader.diags.syntax(expr.span, `${what} must be a whole number of at least ${min}, got ${formatNumber(value)}`);
+  const problem = countProblem(value, min);
+  if (problem !== undefined) {
+    reader.diags.syntax(expr.span, `${what} ${problem}`);
     return undefined;
   }
   return value;
@@ -62,9 +75,9 @@ export function readSizes(expr: Expr, reader: Reader, what: string, rank: number
       );
       return undefined;
     }
-    const bad = expr.values.find((v) => v < min || !Number.isSafeInteger(v));
+    const bad = expr.values.find((v) => countProblem(v, min) !== undefined);
     if (bad !== undefined) {
-      reader.diags.syntax(expr.span, `every size in ${what} must be a whole number of at least ${min}, got ${formatNumber(bad)}`);
+      reader.diags.syntax(expr.span, `every size in ${what} ${countProblem(bad, min)!}`);
       return undefined;
     }
     return [...expr.values];

@@ -17,7 +17,7 @@ import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
 import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
-import { type ClassInfo, Interpreter } from './interpreter/interpreter';
+import { type ClassInfo, Interpreter, type InterpreterLimit, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter/interpreter';
 import type { ModuleValue } from './interpreter/modules';
 import { pythonDropoutFixes } from './fixes/fixBuilder';
 import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax/syntax';
@@ -25,6 +25,7 @@ import { tensorsOf } from './interpreter/tensorOps';
 import { Trace } from './interpreter/trace';
 import { bindAssignments, bindParameters, Scope } from './interpreter/values';
 import type { Span } from '../../text';
+import { appendAll } from '../../util/arrays';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
 export { PythonMemory } from './units/memory';
@@ -79,22 +80,45 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
-    return { networks: [], findings: [], dropoutFixes };
+    const message = `Too large to analyse: this file has ${text.length.toLocaleString('en-US')} characters, and InitWise reads Python files of up to ${MAX_SOURCE_LENGTH.toLocaleString('en-US')}.`;
+    return { networks: [], findings: [limitAt(firstLine({ start: 0, end: text.length }, text), message)], dropoutFixes };
   }
-  const tree = parseIncrementally(text, parser, memory, newEdit);
+  const parsed = parserText(text);
+  const tree = parseIncrementally(parsed, parser, memory, newEdit);
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
-    const root = new SyntaxTree(tree, text).root;
+    // Nodes read the text tree-sitter parsed; everything else (fixes, quotes, line endings)
+    // reads the user's text. Both have the same length and the same code at every offset.
+    const root = new SyntaxTree(tree, parsed).root;
     const reading = readNetworks(root, text, memory, withoutPrePass);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return { networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}) };
   } finally {
     // A document's memory keeps the tree for the next edit's incremental parse.
-    if (memory) memory.keepTree(tree, text);
+    if (memory) memory.keepTree(tree, parsed);
     else tree.delete();
   }
 }
+
+/**
+ * The text tree-sitter parses: the file with the same length and the same code at every
+ * offset, so spans need no mapping (issue 12).
+ * - A lone `\r` ends a line for CPython but not for tree-sitter-python, which read a
+ *   CR-only file as one line (a false IW001): it becomes `\n`.
+ * - Whole-line comments become spaces. tree-sitter-python's external scanner re-reads a
+ *   run of comment lines inside an indented block at each one of them: 4,000 such lines
+ *   took 11 s to parse, 4,000 blank ones 19 ms. The model code never reads a comment;
+ *   suppression comments are read from the user's text (core/suppressions.ts).
+ */
+export function parserText(text: string): string {
+  let out = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+  if (WHOLE_LINE_COMMENT.test(out)) out = out.replace(WHOLE_LINE_COMMENT_ALL, (comment) => ' '.repeat(comment.length));
+  return out;
+}
+
+const WHOLE_LINE_COMMENT = /^[ \t\f]*#/m;
+const WHOLE_LINE_COMMENT_ALL = /^[ \t\f]*#[^\r\n]*/gm;
 
 /** tree-sitter's incremental re-parse from the remembered tree when there is one, else a fresh parse. */
 function parseIncrementally(text: string, parser: Parser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): Tree | null {
@@ -207,9 +231,12 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
   // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
   // function another file applies (it makes every unit's PyTorch defaults unknown).
-  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}${interp.initHookElsewhere ?? ''}`;
+  const eol = text.includes('\r\n') ? 'crlf' : text.includes('\r') && !text.includes('\n') ? 'cr' : 'lf';
+  const style = `${quote}${String(interp.kerasObjectStyle)}${eol}${interp.initHookElsewhere ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
   const units: UnitRun[] = [];
+  /** Functions and classes not run because the file's budget was spent (reported once, IW003). */
+  const skipped: Node[] = [];
 
   // The module body, then each top-level function (builders like `def build_model(): ...`).
   const runScript = (body: readonly Node[], scope: Scope, owner: Node | undefined): Candidate[] => {
@@ -247,6 +274,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     };
     const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run);
     if (unit) units.push(unit);
+    else skipped.push(def);
   }
 
   // Root classes nobody instantiated: analysed with their default arguments. They run users
@@ -272,6 +300,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     const statement = statementOf.get(cls);
     const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run);
     if (unit) classUnits.set(cls, unit);
+    else skipped.push(cls.definition);
   }
   for (const cls of classes) {
     const unit = classUnits.get(cls);
@@ -301,13 +330,21 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   const findings: Finding[] = [];
   const backend = new Map<Network, { unit: UnitRun; index: number }>();
   for (const unit of units) {
-    findings.push(...unit.outcome.findings);
+    appendAll(findings, unit.outcome.findings);
     unit.outcome.networks.forEach((network, index) => {
       const className = unit.outcome.networkClasses[index];
       if (className !== undefined && interp.nested.has(className)) return;
       networks.push(network);
       backend.set(network, { unit, index });
     });
+  }
+  if (skipped.length > 0) {
+    const first = skipped.reduce((a, b) => (b.startIndex < a.startIndex ? b : a));
+    const name = first.childForFieldName('name');
+    const others = skipped.length - 1;
+    findings.push(limitAt(name ? spanOf(name) : firstLine(spanOf(first), text),
+      `Too large to analyse: the file's budget of ${MAX_FILE_STEPS.toLocaleString('en-US')} steps was spent before '${name?.text ?? 'this definition'}'` +
+      `${others > 0 ? ` and ${others} more ${others === 1 ? 'definition' : 'definitions'}` : ''} could be read; the models they build are not checked.`));
   }
   return { networks: dedupe(networks), findings, backend: backendMemo(backend) };
 }
@@ -328,6 +365,7 @@ interface UnitRun {
 }
 
 function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): UnitRun {
+  const text = interp.source;
   interp.beginUnit();
   const candidates = run();
   const networks: Network[] = [];
@@ -342,10 +380,20 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
     networkClasses.push(candidate.module.kind === 'instance' ? candidate.module.className : undefined);
   }
   const ended = interp.endUnit();
+  const findings = ended.names.findings;
+  if (ended.limit) {
+    findings.push(limitFinding(ended.limit, text));
+    // A run cut short by the budget left its models half-built: none is reported (a
+    // nesting limit only made one expression unknown, which the reading already respects).
+    if (ended.limit.kind === 'steps') {
+      networks.length = 0;
+      networkClasses.length = 0;
+    }
+  }
   const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
   const builders = candidates.flatMap((c) => { const name = interp.builtBy.get(c.module); return name === undefined ? [] : [name]; });
   const outcome: UnitOutcome = {
-    networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
+    networks, networkClasses, findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
     backend: networks.map(() => undefined),
   };
   return { key, outcome, reused: false, run };
@@ -384,6 +432,24 @@ function relocate(outcome: UnitOutcome, relocation: Relocation): UnitOutcome {
 function sameSiteTotals(interp: Interpreter, unit: UnitRun): boolean {
   const totals = unit.entry!.siteTotals;
   return unit.outcome.sites.every(([kind, start], i) => interp.sites.get(kind, start) === totals[i]);
+}
+
+/** IW003 where a unit stopped: its step budget ran out, or code nested too deeply (issue 12). */
+function limitFinding(limit: InterpreterLimit, text: string): Finding {
+  const message = limit.kind === 'steps'
+    ? `Too large to analyse: InitWise stopped here after ${MAX_STEPS.toLocaleString('en-US')} steps (loops are unrolled), so the models this code builds are not checked.`
+    : `Nested too deeply to analyse (more than ${MAX_NESTING} levels): this code's value is unknown, and what depends on it is not checked.`;
+  return limitAt(firstLine(spanOf(limit.node), text), message);
+}
+
+function limitAt(span: Span, message: string): Finding {
+  return { code: 'IW003', severity: 'warning', span, message, fixes: [], related: [] };
+}
+
+/** A span cut at the end of its first line (a finding on a 1,000-line loop marks its head). */
+function firstLine(span: Span, text: string): Span {
+  const newline = text.slice(span.start, Math.min(span.end, span.start + 10_000)).search(/[\r\n]/);
+  return newline > 0 ? { start: span.start, end: span.start + newline } : span;
 }
 
 /** Runs a reused unit again: its counts come off first, running adds them back. */

@@ -260,7 +260,8 @@ export class TorchFixBuilder implements FixBuilder {
     if (this.initCall || this.constructions() !== 1 || !this.target || !this.insertAt) return undefined;
     const text = this.call(choice, this.target);
     if (!text) return undefined;
-    const eol = this.context.source.includes('\r\n') ? '\r\n' : '\n';
+    // The file's own line ending: CRLF, CR alone (old Mac files, which CPython reads too) or LF.
+    const eol = this.context.source.includes('\r\n') ? '\r\n' : this.context.source.includes('\r') && !this.context.source.includes('\n') ? '\r' : '\n';
     return [{ span: { start: this.insertAt.offset, end: this.insertAt.offset }, newText: `${eol}${this.insertAt.indent}${text}` }];
   }
 

@@ -16,22 +16,27 @@ export interface ConditionContext {
   expression(node: Node, frame: Frame): RValue;
 }
 
+/** `not not … x` and `a and b and …` nest this deep at most before the condition is unknown (CPython's parser stops at 200 brackets). */
+const MAX_DEPTH = 200;
+
 /** A condition's value when it is certain: constants, `is None`, isinstance on a known module, class-name tests. */
-export function conditionValue(node: Node, frame: Frame, interp: ConditionContext): boolean | undefined {
+export function conditionValue(node: Node, frame: Frame, interp: ConditionContext, depth = 0): boolean | undefined {
+  // Deeper than that: unknown, so the interpreter treats both branches as unknown (issue 12: 20,000 `not` overflowed the stack).
+  if (depth > MAX_DEPTH) return undefined;
   switch (node.type) {
     case 'parenthesized_expression':
-      return node.namedChild(0) ? conditionValue(node.namedChild(0)!, frame, interp) : undefined;
+      return node.namedChild(0) ? conditionValue(node.namedChild(0)!, frame, interp, depth + 1) : undefined;
     case 'not_operator': {
       const arg = node.childForFieldName('argument');
-      const t = arg ? conditionValue(arg, frame, interp) : undefined;
+      const t = arg ? conditionValue(arg, frame, interp, depth + 1) : undefined;
       return t === undefined ? undefined : !t;
     }
     case 'boolean_operator': {
       const a = node.childForFieldName('left');
       const b = node.childForFieldName('right');
       const op = node.childForFieldName('operator')?.text;
-      const x = a ? conditionValue(a, frame, interp) : undefined;
-      const y = b ? conditionValue(b, frame, interp) : undefined;
+      const x = a ? conditionValue(a, frame, interp, depth + 1) : undefined;
+      const y = b ? conditionValue(b, frame, interp, depth + 1) : undefined;
       if (op === 'and') return x === false || y === false ? false : x === true && y === true ? true : undefined;
       return x === true || y === true ? true : x === false && y === false ? false : undefined;
     }

@@ -29,6 +29,7 @@ import { carriedNames, constantItems, type Iteration, unpacked } from './loopIte
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
+import { appendAll, minOf } from '../../../util/arrays';
 
 /** A module class of the file. Its methods are read on first use: most units never touch most classes. */
 export class ClassInfo {
@@ -55,14 +56,28 @@ export class ClassInfo {
  * one builder function, one root class: units.ts), and for all units together: loops are
  * unrolled, so this bounds the work. A unit reused from an earlier analysis costs nothing.
  */
-const MAX_STEPS = 200_000;
-const MAX_FILE_STEPS = 2_000_000;
+export const MAX_STEPS = 200_000;
+export const MAX_FILE_STEPS = 2_000_000;
 const MAX_CALL_DEPTH = 12;
+/**
+ * How deeply statements and expressions may nest (calls included) before the rest is
+ * unknown: CPython's own parser stops at 200 nested brackets. The interpreter recurses
+ * along the syntax tree, so without this a 2,000-term `1+1+…+1` overflowed the stack
+ * (issue 12); at 200 levels it uses well under 1 MB of stack.
+ */
+export const MAX_NESTING = 200;
 const MAX_UNROLL = 1024;
 /** A canonical name from one of the frameworks (a class or function the catalog may know). */
 const FRAMEWORK_NAME = /^(torch|keras|flax|jax)\./;
 /** Argument expressions that can evaluate to a module (a constant never does: it is not evaluated twice). */
 const MAY_HOLD_MODULE: ReadonlySet<string> = new Set(['call', 'identifier', 'attribute', 'subscript', 'list', 'tuple', 'conditional_expression', 'parenthesized_expression']);
+
+/** Why a unit's reading is incomplete: its step budget ran out, or code nested past MAX_NESTING. */
+export interface InterpreterLimit {
+  readonly kind: 'steps' | 'nesting';
+  /** The statement or expression where it happened. */
+  readonly node: Node;
+}
 
 export class Interpreter {
   readonly classes = new Map<string, ClassInfo>();
@@ -81,6 +96,10 @@ export class Interpreter {
   readonly builtBy = new Map<ModuleValue, string>();
   private steps = 0;
   private fileSteps = 0;
+  /** Statements and expressions being evaluated, one inside the other (MAX_NESTING). */
+  private nesting = 0;
+  /** Where the running unit hit a limit: its step budget, or MAX_NESTING (reported as IW003). */
+  private limit: InterpreterLimit | undefined;
   private catalog: CatalogContext;
   /** IW002 findings of the running unit: unknown activation, initializer and nonlinearity strings. */
   names = new UnknownNames();
@@ -143,6 +162,7 @@ export class Interpreter {
   beginUnit(): void {
     this.fileSteps += this.steps;
     this.steps = 0;
+    this.limit = undefined;
     this.names = new UnknownNames();
     this.catalog = { ...this.catalog, names: this.names };
     this.sites.log = [];
@@ -151,10 +171,17 @@ export class Interpreter {
   }
 
   /** Ends the running unit: what it reported and which site counts it added. */
-  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[]; shapes: readonly [string, readonly number[]][] } {
+  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[]; shapes: readonly [string, readonly number[]][]; limit: InterpreterLimit | undefined } {
     const sites = this.sites.log ?? [];
     this.sites.log = undefined;
-    return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes };
+    return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes, limit: this.limit };
+  }
+
+  /** Counts one step; false (and the place remembered) once the unit's budget is spent. */
+  private step(node: Node): boolean {
+    if (++this.steps <= MAX_STEPS) return true;
+    this.limit ??= { kind: 'steps', node };
+    return false;
   }
 
   // ── statements ─────────────────────────────────────────────────────────
@@ -162,8 +189,18 @@ export class Interpreter {
   /** Runs statements; `returned` collects what `return` statements give back (a builder's model). */
   run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
     for (const statement of statements) {
-      if (++this.steps > MAX_STEPS) return;
-      this.statement(statement, frame, outputs, returned);
+      if (!this.step(statement)) return;
+      if (this.nesting >= MAX_NESTING) {
+        this.limit ??= { kind: 'nesting', node: statement };
+        this.taint(statement, frame);
+        continue;
+      }
+      this.nesting++;
+      try {
+        this.statement(statement, frame, outputs, returned);
+      } finally {
+        this.nesting--;
+      }
     }
   }
 
@@ -276,7 +313,8 @@ export class Interpreter {
     const a = frame.lookup(name);
     const b = this.expression(right, frame);
     if (op === '+=' && a?.t === 'list' && b?.t === 'list') {
-      frame.env.set(name, { t: 'list', items: [...a.items, ...b.items] });
+      // `layers += [block]` extends the list in place, as Python does (amortised O(1)).
+      appendAll(a.items, b === a ? [...b.items] : b.items);
       return;
     }
     if (op === '+=' && a?.t === 'tensor' && b?.t === 'tensor' && frame.trace) {
@@ -359,7 +397,7 @@ export class Interpreter {
       const known = parts.filter((p): p is NonNullable<typeof p> => p !== undefined);
       if (known.length !== parts.length || known.length === 0) return undefined;
       const lists = callee === 'enumerate' ? [known[0]!.map((_, i) => ({ r: undefined as RValue, value: i })), known[0]!] : known;
-      const n = Math.min(...lists.map((l) => l.length));
+      const n = minOf(lists.map((l) => l.length));
       return Array.from({ length: n }, (_, i) => ({
         r: { t: 'list' as const, items: lists.map((l) => l[i]!.r ?? undefined) },
         tuple: lists.map((l) => l[i]!.value ?? (l[i]!.r?.t === 'module' ? l[i]!.r.module.record : undefined)),
@@ -445,7 +483,20 @@ export class Interpreter {
   // ── expressions ────────────────────────────────────────────────────────
 
   expression(node: Node, frame: Frame): RValue {
-    if (++this.steps > MAX_STEPS) return undefined;
+    if (!this.step(node)) return undefined;
+    if (this.nesting >= MAX_NESTING) {
+      this.limit ??= { kind: 'nesting', node };
+      return undefined;
+    }
+    this.nesting++;
+    try {
+      return this.evaluateExpression(node, frame);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private evaluateExpression(node: Node, frame: Frame): RValue {
     switch (node.type) {
       case 'parenthesized_expression':
         return node.namedChild(0) ? this.expression(node.namedChild(0)!, frame) : undefined;
@@ -495,7 +546,7 @@ export class Interpreter {
           if (child.type === 'list_splat') {
             const inner = child.namedChild(0) ? this.expression(child.namedChild(0)!, frame) : undefined;
             if (inner?.t !== 'list') return undefined;
-            items.push(...inner.items);
+            appendAll(items, inner.items);
           } else {
             items.push(this.expression(child, frame));
           }
@@ -867,14 +918,18 @@ export class Interpreter {
     const owner = this.expression(objectNode, frame);
     if (owner?.t === 'list') {
       const name = dottedName(objectNode);
+      // In place, as Python does: every alias of the list sees the item, and a loop of
+      // appends costs amortised O(1) each (copying made 10^6 appends quadratic; issue 12).
       if (method === 'append' && name !== undefined) {
         const item = call.positional[0] ? this.expression(call.positional[0], frame) : undefined;
-        frame.env.set(name, { t: 'list', items: [...owner.items, item] });
+        owner.items.push(item);
+        frame.env.set(name, owner);
         return undefined;
       }
       if (method === 'extend' && name !== undefined) {
         const more = call.positional[0] ? this.expression(call.positional[0], frame) : undefined;
-        frame.env.set(name, more?.t === 'list' ? { t: 'list', items: [...owner.items, ...more.items] } : undefined);
+        if (more?.t === 'list') appendAll(owner.items, more === owner ? [...more.items] : more.items);
+        frame.env.set(name, more?.t === 'list' ? owner : undefined);
         return undefined;
       }
     }

@@ -11,6 +11,7 @@ import type {
 } from '../../../ir';
 import type { Span } from '../../../text';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
+import { appendAll } from '../../../util/arrays';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MutableWeightLayer = Mutable<WeightLayer>;
@@ -266,7 +267,7 @@ function layersIn(ops: readonly Op[]): MutableWeightLayer[] {
   const out: MutableWeightLayer[] = [];
   for (const op of ops) {
     if (op.op === 'layer') out.push(op);
-    else if (op.op === 'residual') out.push(...layersIn(op.body));
+    else if (op.op === 'residual') appendAll(out, layersIn(op.body));
   }
   return out;
 }

@@ -17,6 +17,7 @@ import type { InitCalls } from './initCalls';
 import { allModules, classRecord, type ModuleValue, type WeightModule } from './modules';
 import { forgetRecurrentInit } from './recurrentState';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node, spanOf } from '../syntax/syntax';
+import { appendAll } from '../../../util/arrays';
 
 /** What handling uncertain code needs from the interpreter. */
 export interface UncertainContext {
@@ -151,7 +152,7 @@ export class UncertainCode {
   private layersInReach(frame: Frame): WeightModule[] {
     if (frame.self) return weightLayers(frame.self);
     const out: WeightModule[] = [];
-    for (const value of frame.env.values()) if (value?.t === 'module') out.push(...weightLayers(value.module));
+    for (const value of frame.env.values()) if (value?.t === 'module') appendAll(out, weightLayers(value.module));
     return out;
   }
 

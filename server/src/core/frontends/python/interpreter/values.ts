@@ -5,6 +5,7 @@
  * whose widths are unknown is not judged (spec/rules.md, "precision").
  */
 import { callParts, type CallParts, dottedName, type Node, stringValue } from '../syntax/syntax';
+import { maxOf, minOf } from '../../../util/arrays';
 
 /** A record with named attributes, e.g. the layer an init function receives as `m`. */
 export interface RecordValue {
@@ -395,7 +396,7 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
     case 'min': {
       const values = call.positional.map((p) => evaluate(p, scope, depth + 1));
       if (values.length < 2 || !values.every(isNumber)) return undefined;
-      return name === 'max' ? Math.max(...values) : Math.min(...values);
+      return name === 'max' ? maxOf(values) : minOf(values);
     }
     default: {
       const config = name === undefined ? undefined : scope.configClass(name);
