@@ -1,0 +1,101 @@
+/**
+ * Dual kernels of an activation: what it does to the correlation between two tokens.
+ * For (u, u′) jointly Gaussian with variance q each and covariance c = r·q,
+ *
+ *   K(q, c)  = E[φ(u)·φ(u′)]      (the token cross moment after the activation)
+ *   K′(q, c) = E[φ′(u)·φ′(u′)]    (the same for the gradient, backward)
+ *
+ * Closed forms for the piecewise-linear family (the arc-cosine kernel of Cho & Saul 2009,
+ * ReLU: (q/2π)(sin θ + (π − θ)cos θ), θ = arccos r); tensor-product Gauss–Hermite quadrature
+ * otherwise (GELU, SiLU, tanh are smooth, so it converges fast). Checked against 240-node
+ * quadrature in test/reference/transformer/components.json.
+ */
+import type { Activation } from '../ir';
+import { activationFunctions, negativeSlope } from '../knowledge/activations';
+import { outputSecondMoment, derivativeSecondMoment } from './moments';
+
+const NODES = 48;
+
+/** Probabilists' Gauss–Hermite nodes and weights (weights sum to 1), by Newton on the orthonormal recurrence. */
+function gaussHermite(n: number): { z: Float64Array; w: Float64Array } {
+  const x = new Float64Array(n);
+  const w = new Float64Array(n);
+  const PIM4 = 0.7511255444649425; // π^(−1/4)
+  let z = 0;
+  for (let i = 0; i < (n + 1) >> 1; i++) {
+    if (i === 0) z = Math.sqrt(2 * n + 1) - 1.85575 * Math.pow(2 * n + 1, -0.16667);
+    else if (i === 1) z -= (1.14 * Math.pow(n, 0.426)) / z;
+    else if (i === 2) z = 1.86 * z - 0.86 * x[0]!;
+    else if (i === 3) z = 1.91 * z - 0.91 * x[1]!;
+    else z = 2 * z - x[i - 2]!;
+    let pp = 1;
+    for (let iteration = 0; iteration < 100; iteration++) {
+      let p1 = PIM4;
+      let p2 = 0;
+      for (let j = 0; j < n; j++) {
+        const p3 = p2;
+        p2 = p1;
+        p1 = z * Math.sqrt(2 / (j + 1)) * p2 - Math.sqrt(j / (j + 1)) * p3;
+      }
+      pp = Math.sqrt(2 * n) * p2;
+      const previous = z;
+      z = previous - p1 / pp;
+      if (Math.abs(z - previous) <= 1e-14) break;
+    }
+    x[i] = z;
+    x[n - 1 - i] = -z;
+    w[i] = 2 / (pp * pp);
+    w[n - 1 - i] = w[i]!;
+  }
+  const SQRT_PI = Math.sqrt(Math.PI);
+  return { z: x.map((v) => v * Math.SQRT2), w: w.map((v) => v / SQRT_PI) };
+}
+
+let rule: { z: Float64Array; w: Float64Array } | undefined;
+
+/** E[f(u)·f(u′)] by tensor-product quadrature: u′ = √q(r·z₁ + √(1−r²)·z₂). */
+function quadrature(f: (x: number) => number, q: number, r: number): number {
+  rule ??= gaussHermite(NODES);
+  const { z, w } = rule;
+  const s = Math.sqrt(q);
+  const across = Math.sqrt(Math.max(0, 1 - r * r));
+  let total = 0;
+  for (let i = 0; i < NODES; i++) {
+    let inner = 0;
+    const base = s * r * z[i]!;
+    for (let j = 0; j < NODES; j++) inner += w[j]! * f(base + s * across * z[j]!);
+    total += w[i]! * f(s * z[i]!) * inner;
+  }
+  return total;
+}
+
+function correlation(q: number, c: number): number {
+  return q > 0 ? Math.min(1, Math.max(-1, c / q)) : 1;
+}
+
+/** E[φ(u)φ(u′)] for Var u = Var u′ = q, Cov = c. */
+export function dualKernel(activation: Activation, q: number, c: number): number {
+  const r = correlation(q, c);
+  if (r >= 1 - 1e-12) return outputSecondMoment(activation, q);
+  const slope = activation.name === 'linear' ? 1 : negativeSlope(activation);
+  if (slope !== undefined) {
+    const theta = Math.acos(r);
+    const relu = (q / (2 * Math.PI)) * (Math.sin(theta) + (Math.PI - theta) * Math.cos(theta));
+    // φ(x) = a·x + (1 − a)·relu(x), and E[u′·relu(u)] = c/2.
+    return slope * slope * c + slope * (1 - slope) * c + (1 - slope) ** 2 * relu;
+  }
+  return quadrature(activationFunctions(activation).phi, q, r);
+}
+
+/** E[φ′(u)φ′(u′)] for Var u = Var u′ = q, Cov = c. */
+export function dualDerivativeKernel(activation: Activation, q: number, c: number): number {
+  const r = correlation(q, c);
+  if (r >= 1 - 1e-12) return derivativeSecondMoment(activation, q);
+  const slope = activation.name === 'linear' ? 1 : negativeSlope(activation);
+  if (slope !== undefined) {
+    // φ′ = a + (1 − a)·1[x > 0]; P(u > 0, u′ > 0) = (π − θ)/2π.
+    const theta = Math.acos(r);
+    return slope * slope + slope * (1 - slope) + (1 - slope) ** 2 * ((Math.PI - theta) / (2 * Math.PI));
+  }
+  return quadrature(activationFunctions(activation).dphi, q, r);
+}
