@@ -17,7 +17,9 @@
  *                (row sums of A are 1; column moments follow by exchangeability of the tokens)
  *   logit path   dS_ij = A_ij(a_ij − ā_i), a_ij = g_i·v_j: E Σ_j dS_ij² = S·d_head·g·(V − V_c),
  *                S = p2 − 2p3 + p22 (0 for one-hot rows: a saturated softmax passes no gradient);
- *                dq gets scale²·S·d_head·g·(V−V_c)·σ_K²(m−c), dk the same with (σ_Q²m + b_Q²).
+ *                dq gets scale²·S·d_head·g·(V−V_c)·σ_K²(m−c), dk the same with (σ_Q²m + b_Q²), plus
+ *                scale²·d_head·g_c·(V−V_c)·(T−1)·p_ik·(σ_Q²c + b_Q²) where the cotangent is
+ *                correlated between tokens (the queries' common part adds up coherently).
  * Causal attention averages the row statistics over row lengths 1..T (an approximation: the
  * tokens are no longer exchangeable). Checked against PyTorch in test/unit/attention.oracle.test.ts.
  */
@@ -128,7 +130,10 @@ export function attentionPass(op: AttentionOp, input: TokenMoments, tokens: numb
       const s = Math.max(0, rows.p2 - 2 * rows.p3 + rows.p22);
       const scores = op.logitScale! * op.logitScale! * s * op.headDim * gy * (valueM - valueC);
       const dq = scores * k.forward * spread;
-      const dk = scores * queryM;
+      // dk_j = scale·Σ_i dS_ij q_i also sums coherently over queries where the cotangent is
+      // correlated between tokens (g_c): Σ_{i≠i′} E[A_ij A_i′j] = (T−1)·p_ik, times q's cross moment.
+      const coherent = op.logitScale! * op.logitScale! * op.headDim * gyC * (valueM - valueC) * (n - 1) * rows.pik * queryC;
+      const dk = scores * queryM + Math.max(0, coherent);
       const fromValue = val.backward * dvM;
       const fromQuery = q.backward * dq;
       const fromKey = k.backward * dk;

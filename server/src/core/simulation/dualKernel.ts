@@ -7,14 +7,15 @@
  *
  * Closed forms for the piecewise-linear family (the arc-cosine kernel of Cho & Saul 2009,
  * ReLU: (q/2π)(sin θ + (π − θ)cos θ), θ = arccos r); tensor-product Gauss–Hermite quadrature
- * otherwise (GELU, SiLU, tanh are smooth, so it converges fast). Checked against 240-node
+ * otherwise (GELU and SiLU are smooth, so it converges fast; saturating ones split the outer axis). Checked against 240-node
  * quadrature in test/reference/transformer/components.json.
  */
 import type { Activation } from '../ir';
 import { activationFunctions, negativeSlope } from '../knowledge/activations';
 import { outputSecondMoment, derivativeSecondMoment } from './moments';
+import { gaussianExpectation } from './quadrature';
 
-const NODES = 48;
+const NODES = 64;
 
 /** Probabilists' Gauss–Hermite nodes and weights (weights sum to 1), by Newton on the orthonormal recurrence. */
 function gaussHermite(n: number): { z: Float64Array; w: Float64Array } {
@@ -69,6 +70,24 @@ function quadrature(f: (x: number) => number, q: number, r: number): number {
   return total;
 }
 
+/**
+ * Saturating activations (tanh′² is a spike of width 1/√q at large q) need the outer integral
+ * split at their scale points, as the 1-D moments are (quadrature.ts); the inner one, over the
+ * part of u′ independent of u, keeps Gauss–Hermite.
+ */
+const SATURATING = new Set(['tanh', 'sigmoid', 'hard_tanh']);
+
+function splitQuadrature(f: (x: number) => number, kinks: readonly number[], q: number, r: number): number {
+  rule ??= gaussHermite(NODES);
+  const { z, w } = rule;
+  const spread = Math.sqrt(q * Math.max(0, 1 - r * r));
+  return gaussianExpectation((x) => {
+    let inner = 0;
+    for (let j = 0; j < NODES; j++) inner += w[j]! * f(r * x + spread * z[j]!);
+    return f(x) * inner;
+  }, q, kinks);
+}
+
 function correlation(q: number, c: number): number {
   return q > 0 ? Math.min(1, Math.max(-1, c / q)) : 1;
 }
@@ -84,7 +103,8 @@ export function dualKernel(activation: Activation, q: number, c: number): number
     // φ(x) = a·x + (1 − a)·relu(x), and E[u′·relu(u)] = c/2.
     return slope * slope * c + slope * (1 - slope) * c + (1 - slope) ** 2 * relu;
   }
-  return quadrature(activationFunctions(activation).phi, q, r);
+  const fns = activationFunctions(activation);
+  return SATURATING.has(activation.name) ? splitQuadrature((x) => fns.phi(x), fns.kinks, q, r) : quadrature((x) => fns.phi(x), q, r);
 }
 
 /** E[φ′(u)φ′(u′)] for Var u = Var u′ = q, Cov = c. */
@@ -97,5 +117,6 @@ export function dualDerivativeKernel(activation: Activation, q: number, c: numbe
     const theta = Math.acos(r);
     return slope * slope + slope * (1 - slope) + (1 - slope) ** 2 * ((Math.PI - theta) / (2 * Math.PI));
   }
-  return quadrature(activationFunctions(activation).dphi, q, r);
+  const fns = activationFunctions(activation);
+  return SATURATING.has(activation.name) ? splitQuadrature((x) => fns.dphi(x), fns.kinks, q, r) : quadrature((x) => fns.dphi(x), q, r);
 }

@@ -136,7 +136,7 @@ function attentionStep(op: AttentionOp, x: State, context: Context, tape: Backwa
   layers.forEach((layer, i) => {
     const record = context.layers[layer.index]!;
     record.forwardVariance = pass.projections[i]!;
-    record.forwardFactor = x.m > 0 ? pass.projections[i]! / (i === 3 ? pass.projections[2]! : x.m) : NaN;
+    record.forwardFactor = x.m > 0 ? pass.projections[i]! / (i === 3 ? pass.projections[2] : x.m) : NaN;
   });
   tape.push((g) => {
     const back = pass.backward(g);
