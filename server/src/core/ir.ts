@@ -258,6 +258,14 @@ export interface AttentionOp {
   readonly output: WeightLayer;
   readonly span: Span;
   readonly kindSpan: Span;
+  /** Frontend-specific edits for IW401's fix; absent where the frontend cannot write them. */
+  readonly fixes?: AttentionFixBuilder;
+}
+
+/** Edits an attention's logit scale in the file's own spelling. */
+export interface AttentionFixBuilder {
+  /** Sets the scale to 1/√head_dim; undefined when it cannot be written safely. */
+  useStandardScale(): readonly TextEdit[] | undefined;
 }
 
 export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp | AttentionOp;
@@ -314,6 +322,12 @@ export interface FixBuilder {
    * with another fan mode); the counterfactual simulation uses it. Undefined: the plain ones.
    */
   semanticsOf?(choice: InitChoice): InitSemantics | undefined;
+  /**
+   * Divides a fixed-std initializer's std by √branches, in the file's idiom (nanoGPT's
+   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). Undefined when the init is not a
+   * fixed std or the edit cannot be written safely.
+   */
+  scaleStdForDepth?(branches: number): readonly TextEdit[] | undefined;
 }
 
 /** Edits for a dropout op (SELU networks want AlphaDropout). */

@@ -37,8 +37,9 @@ interface Grid {
 
 function grid(v: number, maxKeys: number): Grid {
   const s = Math.sqrt(v);
-  // Trapezoid in z: the integrand stays analytic in a strip of half-width ≈ π/(2√v).
-  const hz = Math.min(0.5, 0.4 / Math.max(s, 1e-9));
+  // Trapezoid in z: the integrand stays analytic in a strip of half-width ≈ π/(2√v), so the
+  // error falls like exp(−π²/(√v·h)): h = 1/√v keeps it near 5e-5.
+  const hz = Math.min(0.5, 1 / Math.max(s, 1e-9));
   const nz = Math.ceil((2 * Z_MAX) / hz);
   const zs = new Float64Array(nz + 1);
   const wz = new Float64Array(nz + 1);
@@ -53,7 +54,7 @@ function grid(v: number, maxKeys: number): Grid {
   // ln t spans where x = t·e^u ≈ 1 for some u within 10 standard deviations, for every row length.
   const lo = -Math.log(maxKeys) - 10 * s - 6;
   const hi = 10 * s + 6;
-  const dTau = 0.25;
+  const dTau = 0.5;
   const nt = Math.ceil((hi - lo) / dTau) + 1;
   const l = new Float64Array(nt);
   const m2 = new Float64Array(nt);
@@ -66,7 +67,10 @@ function grid(v: number, maxKeys: number): Grid {
     let s3 = 0;
     let s4 = 0;
     for (let i = 0; i <= nz; i++) {
-      const x = Math.exp(tau + zs[i]!);
+      // x^k·e^{−x} in logs: x itself overflows where e^{−x} has long vanished.
+      const lnX = tau + zs[i]!;
+      const x = Math.exp(lnX);
+      if (x > 800) continue;
       const w = wz[i]! * Math.exp(-x);
       sl += w;
       const x2 = x * x;
@@ -101,11 +105,17 @@ function momentsFromGrid(g: Grid, n: number): SoftmaxMoments {
   return { p2: n * p2 * g.dTau, p3: n * p3 * g.dTau, p22: n * p22 * g.dTau };
 }
 
-/** p2, p3, p22 of one softmax row over n keys with iid N(0, v) logits. */
+/**
+ * Beyond logit std 10 a row is already mostly one key (p2 = 0.74 at 128 keys): larger variances
+ * are computed at this one, which keeps the grid small; what the rules need is that it saturates.
+ */
+export const SATURATED_VARIANCE_CAP = 100;
+
+/** p2, p3, p22 of one softmax row over n keys with iid N(0, v) logits (v capped at SATURATED_VARIANCE_CAP). */
 export function softmaxMoments(v: number, n: number): SoftmaxMoments {
   if (n <= 1) return { p2: 1, p3: 1, p22: 1 };
   if (!(v > 1e-12)) return { p2: 1 / n, p3: 1 / (n * n), p22: 1 / (n * n) };
-  return momentsFromGrid(grid(v, n), n);
+  return momentsFromGrid(grid(Math.min(v, SATURATED_VARIANCE_CAP), n), n);
 }
 
 /** The same moments for every row length 1..n (causal attention: row i sees i keys), from one grid. */
@@ -113,7 +123,7 @@ export function softmaxMomentsByLength(v: number, n: number): SoftmaxMoments[] {
   if (!(v > 1e-12)) {
     return Array.from({ length: n }, (_, i) => ({ p2: 1 / (i + 1), p3: 1 / (i + 1) ** 2, p22: 1 / (i + 1) ** 2 }));
   }
-  const g = grid(v, n);
+  const g = grid(Math.min(v, SATURATED_VARIANCE_CAP), n);
   return Array.from({ length: n }, (_, i) => momentsFromGrid(g, i + 1));
 }
 

@@ -30,6 +30,8 @@ export const DEFAULT_TOKENS = 128;
 /** The residual stream right after one residual op. */
 export interface StreamPoint {
   readonly op: ResidualOp;
+  /** E[x²] of the stream entering the op. */
+  readonly before: number;
   /** E[x²] of the stream after the op (unit-variance input, or the embedding's variance). */
   readonly secondMoment: number;
   /** Token correlation of the stream after the op. */
@@ -206,7 +208,7 @@ function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward
   for (let i = firstAttention; i < context.attention.length; i++) {
     if (context.attention[i]!.handsOn === undefined) context.attention[i] = { ...context.attention[i]!, handsOn: correlation };
   }
-  const point = { op, secondMoment: out.m, correlation, gradient: NaN, depth };
+  const point = { op, before: x.m, secondMoment: out.m, correlation, gradient: NaN, depth };
   context.stream.push(point);
   tape.push((g) => {
     let through = { m: g.m * s2, c: g.c * s2 };
@@ -225,8 +227,21 @@ function outputHead(ops: readonly Op[]): Op | undefined {
   return undefined;
 }
 
+/** Results per network and options: the analytic pass, the rules and hover all ask for the same one. */
+const MEMO = new WeakMap<Network, Map<string, TokenStreamSimulation | undefined>>();
+
 /** The token-stream pass; undefined when an op has no token reading or a width or init is unknown. */
 export function simulateTokenStream(network: Network, signal: CancellationSignal, options: TokenStreamOptions = {}): TokenStreamSimulation | undefined {
+  const key = `${options.gradientAtLogits !== false}|${options.inputCorrelation ?? 0}`;
+  let memo = MEMO.get(network);
+  if (memo?.has(key)) return memo.get(key);
+  const result = computeTokenStream(network, signal, options);
+  if (!memo) MEMO.set(network, (memo = new Map<string, TokenStreamSimulation | undefined>()));
+  memo.set(key, result);
+  return result;
+}
+
+function computeTokenStream(network: Network, signal: CancellationSignal, options: TokenStreamOptions): TokenStreamSimulation | undefined {
   if (network.layers.length === 0 || network.unsimulable !== undefined) return undefined;
   if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
   const tokens = network.tokens ?? DEFAULT_TOKENS;
