@@ -11,6 +11,7 @@ import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { explainLayer, type LayerExplanation } from '../core/knowledge/explain';
 import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
+import { attentionHoverAt } from './attentionHover';
 import { spanContains, toRange } from './convert';
 import { formatNumber } from '../core/format/numbers';
 
@@ -22,6 +23,9 @@ interface LayerGroup {
 }
 
 export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | null {
+  // An attention statement builds its four projections on the same span: it is explained as a whole.
+  const attention = attentionHoverAt(analysis, offset);
+  if (attention) return attention;
   const group = layerGroupAt(analysis, offset);
   if (!group) return null;
   const simulation = analysis.result.simulations[group.networkIndex];

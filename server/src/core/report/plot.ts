@@ -29,6 +29,8 @@ export interface PlotSpec {
   /** Where the band allows the curve to be, at the layers it applies to. */
   readonly allowed: readonly AllowedAt[];
   readonly allowedLabel: string;
+  /** What the x axis counts (default: weight layer). */
+  readonly xLabel?: string;
 }
 
 const WIDTH = 640;
@@ -56,7 +58,7 @@ export function renderPlot(spec: PlotSpec): string {
   const y = (value: number) => MARGIN.top + (1 - logFraction(axis, value)) * PLOT_H;
 
   const parts: string[] = [open, title];
-  parts.push(grid(axis, layerCount, x, y));
+  parts.push(grid(axis, layerCount, x, y, spec.xLabel ?? 'weight layer'));
   const allowed = spec.allowed.filter((a) => onLogScale(a.interval[0]) && onLogScale(a.interval[1]));
   if (allowed.length > 0) {
     const d = bandPath(allowed.map((a) => a.interval), (k) => x(allowed[k]!.layer), y);
@@ -112,7 +114,7 @@ function bandPath(intervals: readonly Interval[], x: (i: number) => number, y: (
   return `M${upper.join('L')}L${lower.reverse().join('L')}Z`;
 }
 
-function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v: number) => number): string {
+function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v: number) => number, xLabel: string): string {
   const parts: string[] = [];
   for (const e of axis.ticks) {
     const py = f(y(10 ** e));
@@ -125,7 +127,7 @@ function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v
   }
   parts.push(
     `<rect class="frame" x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}"/>`,
-    `<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">weight layer</text>`,
+    `<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">${escapeHtml(xLabel)}</text>`,
   );
   return parts.join('');
 }
@@ -133,7 +135,7 @@ function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v
 function legend(spec: PlotSpec): string {
   const entries: { className: string; label: string; kind: 'line' | 'area' }[] = [
     ...spec.curves.map((c) => ({ className: `curve ${c.role}`, label: c.label, kind: 'line' as const })),
-    { className: 'allowed', label: 'band', kind: 'area' },
+    ...(spec.allowed.length > 0 ? [{ className: 'allowed', label: 'band', kind: 'area' as const }] : []),
   ];
   let cursor = MARGIN.left;
   const parts: string[] = [`<g class="legend">`];

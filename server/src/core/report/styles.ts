@@ -66,6 +66,7 @@ svg .spread.current { fill: var(--iw-current); }
 svg .spread.recommended { fill: var(--iw-recommended); }
 svg .point.current { fill: var(--iw-current); }
 svg .point.recommended { fill: var(--iw-recommended); }
+svg .threshold { stroke: var(--iw-warn); stroke-width: 1; stroke-dasharray: 4 3; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 0.95em; }
 th, td { padding: 3px 8px; border-bottom: 1px solid var(--iw-border); text-align: left; vertical-align: top; }

@@ -9,6 +9,8 @@ import { depthDrift, type DepthDrift } from '../simulation/drift';
 import type { NetworkSimulation } from '../simulation/types';
 import type { SignalReport, SimulatedReport } from './model';
 import { whyNotSimulable } from './simulability';
+import { buildTokenReport, tokenSummaryLine } from './tokenReport';
+import { NEVER_CANCELLED } from '../cancellation';
 
 /** Two significant digits: a lens is read at a glance ("×1.7e-15"). */
 export function formatFactor(x: number): string {
@@ -26,6 +28,8 @@ function cannotSimulate(reason: string): string {
 
 export function signalSummary(report: SignalReport): string {
   if (report.status === 'not-simulated') return cannotSimulate(report.reason);
+  // A network over tokens is summarised by its residual stream (IW402/IW403's quantities).
+  if (report.tokens) return tokenSummaryLine(report.tokens);
   return driftLine(report.drift, report.rows.length);
 }
 
@@ -35,6 +39,8 @@ export function signalSummary(report: SignalReport): string {
  */
 export function networkSummary(network: Network, simulation: NetworkSimulation | undefined, band: number): { text: string; simulated: boolean } {
   if (!simulation || simulation.layers.length !== network.layers.length) return { text: cannotSimulate(whyNotSimulable(network)), simulated: false };
+  const tokens = buildTokenReport(network, NEVER_CANCELLED, () => 0);
+  if (tokens) return { text: tokenSummaryLine(tokens), simulated: true };
   return { text: driftLine(depthDrift(network, simulation, band), network.layers.length), simulated: true };
 }
 

@@ -1,14 +1,9 @@
 /** IW403 attention-rank-collapse: at init the tokens become (nearly) identical through the stack. */
 import { formatNumber } from '../format/numbers';
+import { COLLAPSED_CORRELATION } from '../simulation/tokenStream';
 import { tokenStreamOf } from './tokenStreamFindings';
 import type { Rule } from './types';
 
-/**
- * Token correlation at which the stack counts as collapsed. Uniform attention hands on the mean
- * token (correlation 1 − O(1/T)); 0.99 leaves 1% of the stream's energy to tell tokens apart, and
- * the gradient to queries and keys scales with that 1% (attention.ts: dq ∝ m − c).
- */
-export const COLLAPSED_CORRELATION = 0.99;
 
 export const IW403: Rule = {
   meta: {

@@ -24,6 +24,14 @@ import { dualDerivativeKernel, dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
 import type { LayerSimulation, NetworkSimulation } from './types';
 
+/**
+ * Token correlation at which a stack counts as collapsed (IW403, the report's line). Uniform
+ * attention hands on the mean token (correlation 1 − O(1/T)); 0.99 leaves 1% of the stream's
+ * energy to tell tokens apart, and the gradient to queries and keys scales with it (attention.ts:
+ * dq ∝ m − c).
+ */
+export const COLLAPSED_CORRELATION = 0.99;
+
 /** Tokens per sequence when the code does not say (the hover and report say it was assumed). */
 export const DEFAULT_TOKENS = 128;
 
