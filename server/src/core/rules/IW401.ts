@@ -52,8 +52,9 @@ export const IW401: Rule = {
       const scale = op.logitScale!;
       const standard = 1 / Math.sqrt(op.headDim);
       const unscaled = scale > standard * 1.5;
+      const written = scale === 1 ? 'not scaled at all' : `scaled by ${op.scaleLabel} (${formatNumber(scale)})`;
       const cause = unscaled
-        ? `the logits are scaled by ${op.scaleLabel} (${formatNumber(scale)}), not 1/√${op.headDim} (${formatNumber(standard)})`
+        ? `q·kᵀ is ${written} instead of by 1/√${op.headDim} (${formatNumber(standard)})`
         : `the query and key initializers are too large for this head width (${op.query.init.label}, ${op.key.init.label})`;
       const fixes: Fix[] = [];
       const edits = unscaled ? op.fixes?.useStandardScale() : undefined;

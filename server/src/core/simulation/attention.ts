@@ -25,7 +25,7 @@
  */
 import type { AttentionOp, WeightLayer } from '../ir';
 import { weightVariance } from '../knowledge/initializers';
-import { crossRowOverlap, softmaxMoments, softmaxMomentsByLength } from './softmaxStatistics';
+import { causalRows, crossRowOverlap, softmaxMoments } from './softmaxStatistics';
 
 export interface TokenMoments {
   /** E[x_i²] per entry. */
@@ -67,29 +67,9 @@ export function projectionGains(layer: WeightLayer): { forward: number; backward
 interface RowStatistics { p2: number; p3: number; p22: number; pik: number }
 
 function rowStatistics(v: number, tokens: number, r: number, causal: boolean): RowStatistics {
-  if (!causal) {
-    const { p2, p3, p22 } = softmaxMoments(v, tokens);
-    return { p2, p3, p22, pik: crossRowOverlap(p2, tokens, r) };
-  }
-  const byLength = softmaxMomentsByLength(v, tokens);
-  let p2 = 0;
-  let p3 = 0;
-  let p22 = 0;
-  for (const row of byLength) {
-    p2 += row.p2;
-    p3 += row.p3;
-    p22 += row.p22;
-  }
-  // Rows of lengths a < b share a keys: E Σ_j A_aj·A_bj ≈ (a·p2(a))^r / b (exact at r = 0 and 1).
-  // Summed over the T−a longer rows: (a·p2(a))^r·(H_T − H_a), H the harmonic numbers.
-  let pairs = 0;
-  let harmonicTail = 0;
-  for (let a = tokens; a >= 1; a--) {
-    pairs += Math.pow(a * byLength[a - 1]!.p2, Math.min(1, Math.max(0, r))) * harmonicTail;
-    harmonicTail += 1 / a;
-  }
-  const pairCount = (tokens * (tokens - 1)) / 2;
-  return { p2: p2 / tokens, p3: p3 / tokens, p22: p22 / tokens, pik: pairCount > 0 ? pairs / pairCount : p2 / tokens };
+  if (causal) return causalRows(v, tokens, r);
+  const { p2, p3, p22 } = softmaxMoments(v, tokens);
+  return { p2, p3, p22, pik: crossRowOverlap(p2, tokens, r) };
 }
 
 export function attentionPass(op: AttentionOp, input: TokenMoments, tokens: number): AttentionPass | undefined {

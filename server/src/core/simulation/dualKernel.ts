@@ -88,6 +88,80 @@ function splitQuadrature(f: (x: number) => number, kinks: readonly number[], q: 
   }, q, kinks);
 }
 
+/**
+ * Smooth activations whose Hermite expansion converges fast: φ(√q z) = Σ c_k h_k(z) in the
+ * orthonormal Hermite basis gives K(r) = Σ c_k² r^k (Mehler's formula) and, from
+ * d/dz φ(√q z) = Σ c_k √k h_{k−1}, K′(r) = Σ (c_k² k/q) r^{k−1}: one 1-D quadrature serves
+ * every correlation and both kernels, ~100× cheaper than the tensor rule. The tail the
+ * truncation drops is known exactly (E[φ²] − Σ c_k²) and added at the next power; where it
+ * is not negligible (large q, where GELU nears ReLU's kink) the tensor rule is used instead.
+ */
+const HERMITE_SMOOTH = new Set(['gelu', 'silu', 'mish', 'softplus']);
+const HERMITE_TERMS = 60;
+const HERMITE_NODES = 96;
+const HERMITE_TAIL = 1e-7;
+
+interface HermiteSeries { readonly c2: Float64Array; readonly tail: number; readonly tailPrime: number }
+
+let hermiteRule: { z: Float64Array; w: Float64Array } | undefined;
+/** √k for the orthonormal recurrence h_{k+1} = (z·h_k − √k·h_{k−1})/√(k+1). */
+const SQRT = Float64Array.from({ length: HERMITE_TERMS + 1 }, (_, k) => Math.sqrt(k));
+let lastSeries: { key: string; series: HermiteSeries | undefined } | undefined;
+
+function hermiteSeries(activation: Activation, q: number): HermiteSeries | undefined {
+  const key = `${activation.name}:${activation.param ?? ''}:${q}`;
+  if (lastSeries?.key === key) return lastSeries.series;
+  hermiteRule ??= gaussHermite(HERMITE_NODES);
+  const { z, w } = hermiteRule;
+  const phi = activationFunctions(activation).phi;
+  const s = Math.sqrt(q);
+  const c = new Float64Array(HERMITE_TERMS);
+  for (let i = 0; i < HERMITE_NODES; i++) {
+    const x = z[i]!;
+    const weighted = w[i]! * phi(s * x);
+    let previous = 0;
+    let h = 1;
+    for (let k = 0; k < HERMITE_TERMS; k++) {
+      c[k] = c[k]! + weighted * h;
+      const next = (x * h - SQRT[k]! * previous) / SQRT[k + 1]!;
+      previous = h;
+      h = next;
+    }
+  }
+  const c2 = c.map((v) => v * v);
+  let sum = 0;
+  let sumPrime = 0;
+  for (let k = 0; k < HERMITE_TERMS; k++) {
+    sum += c2[k]!;
+    sumPrime += (c2[k]! * k) / q;
+  }
+  const total = outputSecondMoment(activation, q);
+  const totalPrime = derivativeSecondMoment(activation, q);
+  const tail = total - sum;
+  const tailPrime = totalPrime - sumPrime;
+  const good = Math.abs(tail) <= HERMITE_TAIL * total && Math.abs(tailPrime) <= HERMITE_TAIL * 100 * totalPrime;
+  const series = good ? { c2, tail: Math.max(0, tail), tailPrime: Math.max(0, tailPrime) } : undefined;
+  lastSeries = { key, series };
+  return series;
+}
+
+function seriesKernel(series: HermiteSeries, r: number, derivative: boolean, q: number): number {
+  let total = 0;
+  let power = 1;
+  if (!derivative) {
+    for (let k = 0; k < HERMITE_TERMS; k++) {
+      total += series.c2[k]! * power;
+      power *= r;
+    }
+    return total + series.tail * power;
+  }
+  for (let k = 1; k < HERMITE_TERMS; k++) {
+    total += ((series.c2[k]! * k) / q) * power;
+    power *= r;
+  }
+  return total + series.tailPrime * power;
+}
+
 function correlation(q: number, c: number): number {
   return q > 0 ? Math.min(1, Math.max(-1, c / q)) : 1;
 }
@@ -103,6 +177,8 @@ export function dualKernel(activation: Activation, q: number, c: number): number
     // φ(x) = a·x + (1 − a)·relu(x), and E[u′·relu(u)] = c/2.
     return slope * slope * c + slope * (1 - slope) * c + (1 - slope) ** 2 * relu;
   }
+  const series = HERMITE_SMOOTH.has(activation.name) ? hermiteSeries(activation, q) : undefined;
+  if (series) return seriesKernel(series, r, false, q);
   const fns = activationFunctions(activation);
   return SATURATING.has(activation.name) ? splitQuadrature((x) => fns.phi(x), fns.kinks, q, r) : quadrature((x) => fns.phi(x), q, r);
 }
@@ -117,6 +193,8 @@ export function dualDerivativeKernel(activation: Activation, q: number, c: numbe
     const theta = Math.acos(r);
     return slope * slope + slope * (1 - slope) + (1 - slope) ** 2 * ((Math.PI - theta) / (2 * Math.PI));
   }
+  const series = HERMITE_SMOOTH.has(activation.name) ? hermiteSeries(activation, q) : undefined;
+  if (series) return seriesKernel(series, r, true, q);
   const fns = activationFunctions(activation);
   return SATURATING.has(activation.name) ? splitQuadrature((x) => fns.dphi(x), fns.kinks, q, r) : quadrature((x) => fns.dphi(x), q, r);
 }

@@ -16,8 +16,8 @@
  * Checked against 400,000-row Monte Carlo in test/reference/transformer/components.json.
  */
 
-/** A Gaussian weight below e^{−50} beyond |z| = 10. */
-const Z_MAX = 10;
+/** A Gaussian weight below 2e-11 of the total beyond |z| = 7. */
+const Z_MAX = 7;
 
 export interface SoftmaxMoments {
   readonly p2: number;
@@ -35,25 +35,28 @@ interface Grid {
   readonly m4: Float64Array;
 }
 
-function grid(v: number, maxKeys: number): Grid {
+/** The grid for rows of minKeys..maxKeys keys (one length, or every length of a causal mask). */
+function grid(v: number, minKeys: number, maxKeys: number): Grid {
   const s = Math.sqrt(v);
   // Trapezoid in z: the integrand stays analytic in a strip of half-width ≈ π/(2√v), so the
   // error falls like exp(−π²/(√v·h)): h = 1/√v keeps it near 5e-5.
   const hz = Math.min(0.5, 1 / Math.max(s, 1e-9));
   const nz = Math.ceil((2 * Z_MAX) / hz);
-  const zs = new Float64Array(nz + 1);
+  // e^u at each node: x = t·e^u is then one product per node instead of an exponential.
+  const eu = new Float64Array(nz + 1);
   const wz = new Float64Array(nz + 1);
   let wsum = 0;
   for (let i = 0; i <= nz; i++) {
     const z = -Z_MAX + (i * 2 * Z_MAX) / nz;
-    zs[i] = s * z;
+    eu[i] = Math.exp(s * z);
     wz[i] = Math.exp(-0.5 * z * z);
     wsum += wz[i]!;
   }
   for (let i = 0; i <= nz; i++) wz[i]! /= wsum;
-  // ln t spans where x = t·e^u ≈ 1 for some u within 10 standard deviations, for every row length.
-  const lo = -Math.log(maxKeys) - 10 * s - 6;
-  const hi = 10 * s + 6;
+  // ln t from where the integrand has fallen like t² (E[x²e^{−x}] ≈ t²e^{2v}, times n) to where
+  // L^{n−1} has, for the shortest row, with a margin of e^{−16}.
+  const lo = -Math.log(maxKeys) - v - 8;
+  const hi = -Math.log(minKeys) + 7 * s + 5;
   const dTau = 0.5;
   const nt = Math.ceil((hi - lo) / dTau) + 1;
   const l = new Float64Array(nt);
@@ -66,10 +69,10 @@ function grid(v: number, maxKeys: number): Grid {
     let s2 = 0;
     let s3 = 0;
     let s4 = 0;
+    const t = Math.exp(tau);
     for (let i = 0; i <= nz; i++) {
-      // x^k·e^{−x} in logs: x itself overflows where e^{−x} has long vanished.
-      const lnX = tau + zs[i]!;
-      const x = Math.exp(lnX);
+      // Beyond x = 800, e^{−x} has long vanished (and x^k would overflow).
+      const x = t * eu[i]!;
       if (x > 800) continue;
       const w = wz[i]! * Math.exp(-x);
       sl += w;
@@ -115,16 +118,56 @@ export const SATURATED_VARIANCE_CAP = 100;
 export function softmaxMoments(v: number, n: number): SoftmaxMoments {
   if (n <= 1) return { p2: 1, p3: 1, p22: 1 };
   if (!(v > 1e-12)) return { p2: 1 / n, p3: 1 / (n * n), p22: 1 / (n * n) };
-  return momentsFromGrid(grid(Math.min(v, SATURATED_VARIANCE_CAP), n), n);
+  return momentsFromGrid(grid(Math.min(v, SATURATED_VARIANCE_CAP), n, n), n);
 }
 
-/** The same moments for every row length 1..n (causal attention: row i sees i keys), from one grid. */
-export function softmaxMomentsByLength(v: number, n: number): SoftmaxMoments[] {
-  if (!(v > 1e-12)) {
-    return Array.from({ length: n }, (_, i) => ({ p2: 1 / (i + 1), p3: 1 / (i + 1) ** 2, p22: 1 / (i + 1) ** 2 }));
+/** Row averages a causal mask needs (attention.ts): the moments over rows of 1..n keys and the rows' overlap. */
+export interface CausalRows extends SoftmaxMoments {
+  /** Mean over pairs of rows of E Σ_j A_aj·A_bj. */
+  readonly pik: number;
+}
+
+/**
+ * Causal attention: row i sees i keys. Averages p2, p3, p22 over rows 1..n and the overlap of
+ * two rows (lengths a < b share a keys: E Σ_j A_aj·A_bj ≈ (a·p2(a))^r / b, exact at r = 0 and
+ * r = 1, as crossRowOverlap). Lengths up to 16 are computed exactly, longer ones at lengths 50%
+ * apart with the scale-free n·p2, n²·p3, n²·p22 interpolated in ln n between them (they change
+ * slowly with the length): O(n) arithmetic and no allocation per row.
+ */
+export function causalRows(v: number, n: number, r: number): CausalRows {
+  const rr = Math.min(1, Math.max(0, r));
+  const g = v > 1e-12 ? grid(Math.min(v, SATURATED_VARIANCE_CAP), 1, n) : undefined;
+  const at = (k: number): SoftmaxMoments => (g ? momentsFromGrid(g, k) : { p2: 1 / k, p3: 1 / (k * k), p22: 1 / (k * k) });
+  const lengths: number[] = [];
+  for (let k = 1; k <= Math.min(n, 16); k++) lengths.push(k);
+  for (let k = 16; k < n;) {
+    k = Math.min(n, Math.ceil(k * 1.5));
+    lengths.push(k);
   }
-  const g = grid(Math.min(v, SATURATED_VARIANCE_CAP), n);
-  return Array.from({ length: n }, (_, i) => momentsFromGrid(g, i + 1));
+  const scaled = lengths.map((k) => {
+    const m = at(k);
+    return { k, p2: k * m.p2, p3: k * k * m.p3, p22: k * k * m.p22, overlap: Math.pow(k * m.p2, rr) };
+  });
+  let p2 = 0;
+  let p3 = 0;
+  let p22 = 0;
+  // Σ over a of (a·p2(a))^r · Σ_{b>a} 1/b, accumulated from the longest row down.
+  let pairs = 0;
+  let tail = 0;
+  let j = scaled.length - 1;
+  for (let k = n; k >= 1; k--) {
+    while (j > 0 && scaled[j]!.k > k) j--;
+    const lo = scaled[j]!;
+    const hi = scaled[Math.min(j + 1, scaled.length - 1)]!;
+    const w = hi.k === lo.k ? 0 : Math.log(k / lo.k) / Math.log(hi.k / lo.k);
+    p2 += (lo.p2 + w * (hi.p2 - lo.p2)) / k;
+    p3 += (lo.p3 + w * (hi.p3 - lo.p3)) / (k * k);
+    p22 += (lo.p22 + w * (hi.p22 - lo.p22)) / (k * k);
+    pairs += (lo.overlap + w * (hi.overlap - lo.overlap)) * tail;
+    tail += 1 / k;
+  }
+  const pairCount = (n * (n - 1)) / 2;
+  return { p2: p2 / n, p3: p3 / n, p22: p22 / n, pik: pairCount > 0 ? pairs / pairCount : p2 / n };
 }
 
 /**

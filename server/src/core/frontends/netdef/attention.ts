@@ -93,7 +93,7 @@ export function lowerAttention(statement: Statement, { options }: Checked, conte
     // A fix edits the projection's own option; where only `init=` is written it adds one.
     const fixes = new NetdefFixBuilder({
       source: reader.source, statement, kind: 'dense', initExpr: own?.value, init: own ? reading : undefined,
-      activationExpr: undefined, initKey: key, ...(own || !shared ? {} : { sharedInitExpr: shared.value }),
+      activationExpr: undefined, initKey: key, noActivation: true, ...(own || !shared ? {} : { sharedInitExpr: shared.value }),
     });
     const linear = { name: 'linear' as const, explicit: false };
     const layer: MutableWeightLayer = {

@@ -24,6 +24,8 @@ export interface LayerSource {
   readonly initKey?: string;
   /** An attention's shared `init=`, which this projection follows when it has no option of its own. */
   readonly sharedInitExpr?: Expr;
+  /** The statement has no `activation=` option (an attention's projections). */
+  readonly noActivation?: true;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -85,8 +87,8 @@ export class NetdefFixBuilder implements FixBuilder {
     if (text === undefined) return undefined;
     if (this.consumerSpan) return [{ span: this.consumerSpan, newText: text }];
     if (this.layer.activationExpr) return [{ span: this.layer.activationExpr.span, newText: text }];
-    // An embedding has no activation option; its activation would be a statement of its own.
-    if (this.layer.kind === 'embedding') return undefined;
+    // An embedding or attention has no activation option; its activation would be a statement of its own.
+    if (this.layer.kind === 'embedding' || this.layer.noActivation) return undefined;
     return [this.append(`activation=${text}`)];
   }
 
