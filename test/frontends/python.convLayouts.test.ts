@@ -6,8 +6,8 @@
 import * as assert from 'node:assert/strict';
 import {
   kerasDepthwiseFans, kerasTransposedFans, flaxTransposedFans, torchTransposedFans, transposedLength,
-} from '../../server/src/core/frontends/python/convFans';
-import { layoutInit } from '../../server/src/core/frontends/python/kernelLayout';
+} from '../../server/src/core/frontends/python/frameworks/convFans';
+import { layoutInit } from '../../server/src/core/frontends/python/frameworks/kernelLayout';
 import type { WeightLayer } from '../../server/src/core/ir';
 import { assessInit } from '../../server/src/core/knowledge/assess';
 import { judgingFans, weightVariance } from '../../server/src/core/knowledge/initializers';

@@ -1,5 +1,5 @@
 /**
- * Incremental analysis (core/memory.ts, frontends/python/units.ts) must be invisible: after
+ * Incremental analysis (core/memory.ts, frontends/python/units/units.ts) must be invisible: after
  * every edit, analysing with the document's memory gives exactly what a fresh analysis of
  * the same text gives — findings with their fixes, networks with their spans, simulations.
  * Edits are random (seeded) and chained, as typing is: insertions, deletions, digit

@@ -4,7 +4,7 @@
  * document closes; the CLI and most tests pass none and analyse from scratch. Results are
  * the same either way (test/unit/incremental.test.ts checks it on random edits).
  */
-import { PythonMemory } from './frontends/python/memory';
+import { PythonMemory } from './frontends/python/parse';
 
 export class AnalysisMemory {
   readonly python = new PythonMemory();

@@ -10,20 +10,23 @@ import type { Parser, Tree } from 'web-tree-sitter';
 import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
 import type { BackendMemo, FrontendResult, PythonSupport } from '../types';
-import { diffEdit, type PythonMemory, type UnitEntry, type UnitOutcome } from './memory';
-import { type UnitKey, UnitPlan } from './units';
+import { diffEdit, type PythonMemory, type UnitEntry, type UnitOutcome } from './units/memory';
+import { type UnitKey, UnitPlan } from './units/units';
 import { Relocation, RelocationFailed } from '../../relocation';
-import { componentClasses } from './components';
-import { Imports } from './imports';
-import { Frame, type RValue } from './frame';
-import { type ClassInfo, Interpreter } from './interpreter';
-import type { ModuleValue } from './modules';
-import { pythonDropoutFixes } from './fixBuilder';
-import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax';
-import { tensorsOf } from './tensorOps';
-import { Trace } from './trace';
-import { bindAssignments, bindParameters, Scope } from './values';
+import { componentClasses } from './units/components';
+import { Imports } from './frameworks/imports';
+import { Frame, type RValue } from './interpreter/frame';
+import { type ClassInfo, Interpreter } from './interpreter/interpreter';
+import type { ModuleValue } from './interpreter/modules';
+import { pythonDropoutFixes } from './fixes/fixBuilder';
+import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax/syntax';
+import { tensorsOf } from './interpreter/tensorOps';
+import { Trace } from './interpreter/trace';
+import { bindAssignments, bindParameters, Scope } from './interpreter/values';
 import type { Span } from '../../text';
+
+/** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
+export { PythonMemory } from './units/memory';
 
 /** Statements whose blocks a script's own statements sit in (the bodies are their named children). */
 const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'else_clause', 'elif_clause', 'with_statement', 'try_statement', 'except_clause', 'finally_clause']);

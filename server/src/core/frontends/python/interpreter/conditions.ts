@@ -4,10 +4,10 @@
  * DCGAN's `classname.find('Conv') != -1`, and `and` / `or` / `not` of those. Anything
  * else is undefined, and the interpreter then treats both branches as unknown.
  */
-import type { Imports } from './imports';
+import type { Imports } from '../frameworks/imports';
 import type { Frame, RValue } from './frame';
 import { MODULE_BASES } from './modules';
-import { callParts, type CallParts, dottedName, type Node } from './syntax';
+import { callParts, type CallParts, dottedName, type Node } from '../syntax/syntax';
 import { evaluate, isNumber } from './values';
 
 /** What deciding a condition needs from the interpreter. */

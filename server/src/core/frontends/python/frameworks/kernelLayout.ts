@@ -13,7 +13,7 @@
  *   in the framework's own fan_in mode: exactly He on the backward pass (He et al. 2015 §2.2:
  *   either direction suffices).
  */
-import type { FanMode, InitChoice, InitSemantics } from '../../ir';
+import type { FanMode, InitChoice, InitSemantics } from '../../../ir';
 
 export type KernelLayout =
   | { readonly kind: 'depthwise'; readonly depthMultiplier: number }

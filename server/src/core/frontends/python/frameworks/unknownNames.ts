@@ -4,11 +4,11 @@
  * kaiming nonlinearity (`nonlinearity="rleu"`) that the framework would reject. The
  * message suggests the nearest known name; the fix replaces the text inside the quotes.
  */
-import type { Finding } from '../../findings';
-import { ACTIVATION_SPELLINGS } from '../../knowledge/activations';
-import { KAIMING_NONLINEARITIES } from '../../knowledge/initializers';
-import { suggest } from '../../util/suggest';
-import { type Node, stringValue } from './syntax';
+import type { Finding } from '../../../findings';
+import { ACTIVATION_SPELLINGS } from '../../../knowledge/activations';
+import { KAIMING_NONLINEARITIES } from '../../../knowledge/initializers';
+import { suggest } from '../../../util/suggest';
+import { type Node, stringValue } from '../syntax/syntax';
 
 /** Keras 3 initializer names accepted as strings (init-math.md §a). */
 export const KERAS_INITIALIZER_NAMES: readonly string[] = [

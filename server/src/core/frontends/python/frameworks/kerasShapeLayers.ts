@@ -6,8 +6,8 @@
  * Shapes are channels-last without the batch axis, NaN for an unknown size; a layout
  * other than channels-last, or a shape of the wrong rank, gives an unknown shape.
  */
-import { type CallParts, argument } from './syntax';
-import { evaluate, evaluateCount, evaluateSizes, isNumber, type Scope, type Value } from './values';
+import { type CallParts, argument } from '../syntax/syntax';
+import { evaluate, evaluateCount, evaluateSizes, isNumber, type Scope, type Value } from '../interpreter/values';
 
 type Shape = readonly number[] | undefined;
 export type Reshape = (shape: Shape) => Shape;

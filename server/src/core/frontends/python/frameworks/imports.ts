@@ -4,8 +4,8 @@
  * file. Names are canonicalised: tf.keras / tf_keras → keras, Flax's re-exported
  * initializers → jax.nn.initializers.
  */
-import type { Framework } from '../../ir';
-import { type Node } from './syntax';
+import type { Framework } from '../../../ir';
+import { type Node } from '../syntax/syntax';
 
 const PREFIXES: readonly (readonly [string, string])[] = [
   ['tensorflow.keras.', 'keras.'],

@@ -4,7 +4,7 @@
  * web-tree-sitter reports them for JavaScript strings, so they are Spans as they are.
  */
 import type { Node as TreeSitterNode, Tree } from 'web-tree-sitter';
-import type { Span } from '../../text';
+import type { Span } from '../../../text';
 
 /**
  * A syntax node, read from tree-sitter once and remembered. Every property of a

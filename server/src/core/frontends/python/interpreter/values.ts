@@ -4,7 +4,7 @@
  * attributes assigned in `__init__`. Anything else is unknown (undefined), and a layer
  * whose widths are unknown is not judged (spec/rules.md, "precision").
  */
-import { callParts, type CallParts, dottedName, type Node, stringValue } from './syntax';
+import { callParts, type CallParts, dottedName, type Node, stringValue } from '../syntax/syntax';
 
 /** A record with named attributes, e.g. the layer an init function receives as `m`. */
 export interface RecordValue {

@@ -13,7 +13,7 @@
  * finds that model where it is built). Mentions in comments and strings (a docstring
  * naming the model) do not count.
  */
-import type { Node } from './syntax';
+import type { Node } from '../syntax/syntax';
 
 export function componentClasses(text: string, root: Node, statements: readonly Node[], candidates: readonly string[]): Set<string> {
   const parts = new Set<string>();

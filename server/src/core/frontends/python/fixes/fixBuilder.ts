@@ -6,12 +6,12 @@
  * with the file's own imports; when the file has no way to reach a name, no fix is
  * offered rather than one that needs an import the user did not write.
  */
-import type { TextEdit } from '../../findings';
-import type { Activation, DropoutFixBuilder, DropoutOp, FixBuilder, InitChoice, InitSemantics } from '../../ir';
-import type { Span } from '../../text';
-import type { Imports } from './imports';
-import { type KernelLayout, layoutInit, layoutSemantics } from './kernelLayout';
-import type { Node } from './syntax';
+import type { TextEdit } from '../../../findings';
+import type { Activation, DropoutFixBuilder, DropoutOp, FixBuilder, InitChoice, InitSemantics } from '../../../ir';
+import type { Span } from '../../../text';
+import type { Imports } from '../frameworks/imports';
+import { type KernelLayout, layoutInit, layoutSemantics } from '../frameworks/kernelLayout';
+import type { Node } from '../syntax/syntax';
 
 /** A number as Python source: short, exact enough for a scale. */
 export function pyNumber(x: number): string {

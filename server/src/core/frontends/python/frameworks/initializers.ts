@@ -4,12 +4,12 @@
  * strings, classes, functions and config dicts, JAX/Flax `nn.initializers.*`. Defaults
  * follow each framework (Keras RandomNormal stddev 0.05, JAX normal 1e-2, …).
  */
-import type { Framework, InitSemantics } from '../../ir';
-import { calculateGain } from '../../knowledge/initializers';
+import type { Framework, InitSemantics } from '../../../ir';
+import { calculateGain } from '../../../knowledge/initializers';
 import { scaleDependence, type ScaleFollows } from './fanScaledInits';
 import type { Imports } from './imports';
-import { type CallParts, callParts, dottedName, type Node, stringValue } from './syntax';
-import { evaluate, isNumber, type Scope } from './values';
+import { type CallParts, callParts, dottedName, type Node, stringValue } from '../syntax/syntax';
+import { evaluate, isNumber, type Scope } from '../interpreter/values';
 
 export interface InitRead {
   /** Undefined when it is an initializer whose variance cannot be determined. */

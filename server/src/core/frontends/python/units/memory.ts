@@ -8,9 +8,9 @@
  *     units.ts), keyed by the text of every statement the unit can read.
  */
 import type { Edit, Tree } from 'web-tree-sitter';
-import type { Finding } from '../../findings';
-import type { Network } from '../../ir';
-import type { BackendResult } from '../types';
+import type { Finding } from '../../../findings';
+import type { Network } from '../../../ir';
+import type { BackendResult } from '../../types';
 import type { SiteKind } from './siteCounts';
 
 /** What running one unit produced, in the offsets of the text it ran on. */

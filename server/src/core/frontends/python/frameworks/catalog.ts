@@ -4,22 +4,22 @@
  * dropout, flatten and shape-only layers. Anything else from a framework is opaque: the
  * analysis does not guess through it.
  */
-import type { SiteCounts } from './siteCounts';
-import type { ActivationUse, Fans, Framework, InitUse, WeightLayerKind } from '../../ir';
-import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../knowledge/defaults';
+import type { SiteCounts } from '../units/siteCounts';
+import type { ActivationUse, Fans, Framework, InitUse, WeightLayerKind } from '../../../ir';
+import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../../knowledge/defaults';
 import { readActivationValue } from './activations';
 import { type ConvFans, flaxTransposedFans, kerasDepthwiseFans, kerasTransposedFans, torchTransposedFans, transposedLength } from './convFans';
 import {
   FlaxFixBuilder, KerasFixBuilder, kerasInitializerPrefix, keywordSite, TorchFixBuilder, type TorchFixContext,
-} from './fixBuilder';
+} from '../fixes/fixBuilder';
 import type { Imports } from './imports';
 import { readInitializerValue } from './initializers';
 import type { KernelLayout } from './kernelLayout';
 import { channelsLast, kerasReshape } from './kerasShapeLayers';
-import { classRecord, type Geometry, type ModuleValue, type WeightModule } from './modules';
-import { argument, type CallParts, type Node, spanOf } from './syntax';
+import { classRecord, type Geometry, type ModuleValue, type WeightModule } from '../interpreter/modules';
+import { argument, type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { UnknownNames } from './unknownNames';
-import { evaluate, evaluateCount, evaluateSizes, isNumber, type Scope, type Value } from './values';
+import { evaluate, evaluateCount, evaluateSizes, isNumber, type Scope, type Value } from '../interpreter/values';
 
 export interface CatalogContext {
   readonly source: string;

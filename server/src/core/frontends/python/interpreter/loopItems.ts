@@ -4,7 +4,7 @@
  * so that `for size in [128, 256]: Conv2D(size, 3)` builds layers of known width.
  */
 import type { RValue } from './frame';
-import { dottedName, type Node } from './syntax';
+import { dottedName, type Node } from '../syntax/syntax';
 import { evaluate, type Scope, type Value } from './values';
 
 /** One iteration's item: its runtime value, its constant value, and per-part values of enumerate/zip. */

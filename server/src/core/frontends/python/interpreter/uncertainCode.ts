@@ -12,10 +12,10 @@
  * module under construction (or, at module level, of every model in scope) is affected.
  */
 import { type Frame, type RValue } from './frame';
-import type { Imports } from './imports';
+import type { Imports } from '../frameworks/imports';
 import type { InitCalls } from './initCalls';
 import { allModules, classRecord, type ModuleValue, type WeightModule } from './modules';
-import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node, spanOf } from './syntax';
+import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node, spanOf } from '../syntax/syntax';
 
 /** What handling uncertain code needs from the interpreter. */
 export interface UncertainContext {

@@ -3,9 +3,9 @@
  * file's classes and functions) and a frame (local names, the scope constants are read
  * in, `self`, the trace tensors are recorded on).
  */
-import type { CatalogContext } from './catalog';
+import type { CatalogContext } from '../frameworks/catalog';
 import type { InstanceModule, ModuleValue } from './modules';
-import type { Node } from './syntax';
+import type { Node } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import type { Scope } from './values';
 

@@ -8,9 +8,9 @@
  */
 import type {
   ActivationUse, DropoutOp, Network, NormOp, Op, WeightLayer,
-} from '../../ir';
-import type { Span } from '../../text';
-import { isPositivelyHomogeneous } from '../../knowledge/activations';
+} from '../../../ir';
+import type { Span } from '../../../text';
+import { isPositivelyHomogeneous } from '../../../knowledge/activations';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MutableWeightLayer = Mutable<WeightLayer>;

@@ -7,22 +7,22 @@
  * else as unknown rather than guessing: values assigned under an unknown condition or
  * loop become opaque.
  */
-import type { Framework, InitUse } from '../../ir';
-import { type CatalogContext, frameworkModule, shapeValue } from './catalog';
-import type { Imports } from './imports';
+import type { Framework, InitUse } from '../../../ir';
+import { type CatalogContext, frameworkModule, shapeValue } from '../frameworks/catalog';
+import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
-import { type SiteKind, SiteCounts } from './siteCounts';
-import { UnknownNames } from './unknownNames';
-import { initFollowingFan } from './fanScaledInits';
-import { readTensorMethod } from './initializers';
+import { type SiteKind, SiteCounts } from '../units/siteCounts';
+import { UnknownNames } from '../frameworks/unknownNames';
+import { initFollowingFan } from '../frameworks/fanScaledInits';
+import { readTensorMethod } from '../frameworks/initializers';
 import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
-import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from './syntax';
+import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
 

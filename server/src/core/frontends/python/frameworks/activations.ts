@@ -5,11 +5,11 @@
  * framework's own default parameter (leaky slope: PyTorch/JAX 0.01, Keras layer 0.3,
  * Keras function and tf.nn 0.2).
  */
-import type { ActivationName, ActivationUse, Framework } from '../../ir';
-import { resolveActivation } from '../../knowledge/activations';
+import type { ActivationName, ActivationUse, Framework } from '../../../ir';
+import { resolveActivation } from '../../../knowledge/activations';
 import type { Imports } from './imports';
-import { argument, callParts, dottedName, type Node, spanOf, stringValue } from './syntax';
-import { evaluate, isNumber, type Scope } from './values';
+import { argument, callParts, dottedName, type Node, spanOf, stringValue } from '../syntax/syntax';
+import { evaluate, isNumber, type Scope } from '../interpreter/values';
 
 /** Spellings that are activations but that InitWise has no moments for: consumers become unknown. */
 const KNOWN_UNMODELLED = new Set([

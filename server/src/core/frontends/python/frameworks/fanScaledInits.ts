@@ -8,11 +8,11 @@
  * are one side's fan (in_features, out_channels, ...) the layer is judged in that fan mode,
  * as `kaiming_normal_(mode="fan_out")` would be.
  */
-import type { Fans, InitSemantics, InitUse } from '../../ir';
-import { fanFor } from '../../knowledge/initializers';
+import type { Fans, InitSemantics, InitUse } from '../../../ir';
+import { fanFor } from '../../../knowledge/initializers';
 import type { Imports } from './imports';
-import { callParts, dottedName, type Node } from './syntax';
-import type { Scope } from './values';
+import { callParts, dottedName, type Node } from '../syntax/syntax';
+import type { Scope } from '../interpreter/values';
 
 export type ScaleFollows = NonNullable<InitUse['scaleFollows']>;
 

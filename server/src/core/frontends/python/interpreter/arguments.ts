@@ -8,7 +8,7 @@
  * module: WGAN-GP's `block(x, 128, activation=layers.LeakyReLU(0.2))`).
  */
 import type { RValue } from './frame';
-import type { CallParts, Node } from './syntax';
+import type { CallParts, Node } from '../syntax/syntax';
 import type { Scope } from './values';
 
 export interface ParameterNames {

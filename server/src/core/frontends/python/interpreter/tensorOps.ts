@@ -4,10 +4,10 @@
  * pooling and other shape-only steps, sums and concatenations. Anything not listed
  * here makes the value opaque (its producers' consumers unknown).
  */
-import type { DropoutOp } from '../../ir';
-import { readActivationCall } from './activations';
+import type { DropoutOp } from '../../../ir';
+import { readActivationCall } from '../frameworks/activations';
 import type { RValue } from './frame';
-import { type CallParts, type Node, spanOf } from './syntax';
+import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import { evaluate, isNumber, type Scope } from './values';
 

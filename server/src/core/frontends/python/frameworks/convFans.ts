@@ -4,7 +4,7 @@
  * docs/python.md): Keras DepthwiseConv and the transposed convolutions of PyTorch, Keras
  * and Flax. Pure numbers, so the worked examples of init-math.md are unit-tested here.
  */
-import type { Fans, TransposedConv } from '../../ir';
+import type { Fans, TransposedConv } from '../../../ir';
 
 export interface ConvFans {
   /** The layer's true fans (ir.ts WeightLayer.fans). */

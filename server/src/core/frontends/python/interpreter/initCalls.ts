@@ -5,16 +5,34 @@
  * remembers which call site set which layers, so a fix edits a call only when it sets
  * that one layer.
  */
-import { torchInitSite } from './fixBuilder';
-import { readTorchInitCall, type InitRead } from './initializers';
+import { torchInitSite } from '../fixes/fixBuilder';
+import type { Imports } from '../frameworks/imports';
+import { readTorchInitCall, type InitRead } from '../frameworks/initializers';
+import type { UnknownNames } from '../frameworks/unknownNames';
 import { Frame, type RValue } from './frame';
-import type { Interpreter } from './interpreter';
 import { allModules, type ModuleValue, type WeightModule } from './modules';
-import { bodyOf, type CallParts, type Node, spanOf } from './syntax';
+import { bodyOf, type CallParts, type Node, spanOf } from '../syntax/syntax';
+import type { SiteCounts } from '../units/siteCounts';
 import { bindAssignments, Scope } from './values';
 
+/**
+ * What reading init calls needs from the interpreter (the Interpreter passes itself). Named
+ * here rather than importing the Interpreter class, which imports this file: the two (and
+ * uncertainCode.ts, which uses InitCalls) formed an import cycle (issue 11), and the cycle
+ * test (test/frontends/python.importCycles.test.ts) keeps the frontend free of them.
+ */
+export interface InitCallContext {
+  readonly imports: Imports;
+  /** Read on every use: the interpreter starts a new UnknownNames for each unit of the file. */
+  readonly names: UnknownNames;
+  readonly sites: SiteCounts;
+  expression(node: Node, frame: Frame): RValue;
+  /** Runs a function body (apply(fn)'s fn) for its effects: it has no tensor outputs. */
+  run(statements: readonly Node[], frame: Frame, outputs: undefined): void;
+}
+
 export class InitCalls {
-  constructor(private readonly interp: Interpreter) {}
+  constructor(private readonly interp: InitCallContext) {}
 
   /** The weight layers an expression like `self.fc1.weight`, `m.weight.data`, `model[0].weight` refers to. */
   weightTarget(node: Node, frame: Frame): WeightModule[] {

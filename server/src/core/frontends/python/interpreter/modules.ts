@@ -5,10 +5,10 @@
  * module classes. Weight layers keep mutable init state: `nn.init.*_` calls and
  * `apply(fn)` set it after construction, in program order.
  */
-import type { ActivationUse, Fans, Framework, InitUse, NormOp, TransposedConv, WeightLayerKind, FixBuilder } from '../../ir';
-import type { Span } from '../../text';
-import type { TorchFixBuilder } from './fixBuilder';
-import type { Node } from './syntax';
+import type { ActivationUse, Fans, Framework, InitUse, NormOp, TransposedConv, WeightLayerKind, FixBuilder } from '../../../ir';
+import type { Span } from '../../../text';
+import type { TorchFixBuilder } from '../fixes/fixBuilder';
+import type { Node } from '../syntax/syntax';
 import type { RecordValue, Scope } from './values';
 
 export interface Geometry {

@@ -17,7 +17,7 @@
  * file ran (parse.ts).
  */
 import type { PythonMemory, UnitEntry } from './memory';
-import { definitionOf, dottedName, type Node } from './syntax';
+import { definitionOf, dottedName, type Node } from '../syntax/syntax';
 
 const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/gu;
 
