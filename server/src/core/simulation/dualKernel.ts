@@ -113,12 +113,12 @@ function hermiteSeries(activation: Activation, q: number): HermiteSeries | undef
   if (lastSeries?.key === key) return lastSeries.series;
   hermiteRule ??= gaussHermite(HERMITE_NODES);
   const { z, w } = hermiteRule;
-  const phi = activationFunctions(activation).phi;
+  const fns = activationFunctions(activation);
   const s = Math.sqrt(q);
   const c = new Float64Array(HERMITE_TERMS);
   for (let i = 0; i < HERMITE_NODES; i++) {
     const x = z[i]!;
-    const weighted = w[i]! * phi(s * x);
+    const weighted = w[i]! * fns.phi(s * x);
     let previous = 0;
     let h = 1;
     for (let k = 0; k < HERMITE_TERMS; k++) {
