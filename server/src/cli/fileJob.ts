@@ -16,6 +16,7 @@ import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
 import { describeFsError } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
+import { runNotebookJob } from './notebookJob';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
 
@@ -29,6 +30,16 @@ export interface FileJob {
   readonly write: boolean;
   /** Compute the per-layer numbers of the JSON format. */
   readonly wantNetworks: boolean;
+  /** A Jupyter notebook (`.ipynb`): its code cells are checked as one Python program (notebookJob.ts). */
+  readonly notebook?: boolean;
+}
+
+/** Where each code cell of a notebook lies in `FileOutcome.text` (plain data: it crosses threads). */
+export interface CellLayout {
+  /** 1-based cell number in the notebook, markdown cells counted. */
+  readonly cell: number;
+  readonly start: number;
+  readonly length: number;
 }
 
 export interface FileOutcome {
@@ -43,6 +54,12 @@ export interface FileOutcome {
   readonly fixesApplied: number;
   /** One line; the CLI prints it and exits 2. */
   readonly error: string | undefined;
+  /** A notebook's code cells in `text` (which is then the cells joined, as analysed). */
+  readonly cells?: readonly CellLayout[];
+  /** A notebook's fixed cells, before and after (`--diff` shows them cell by cell). */
+  readonly cellChanges?: readonly { readonly cell: number; readonly before: string; readonly after: string }[];
+  /** One line the CLI prints on stderr without failing (a notebook it cannot read any cell of). */
+  readonly warning?: string;
 }
 
 /**
@@ -58,7 +75,7 @@ export function readSource(absolutePath: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
+export function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
   const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
   if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
@@ -68,6 +85,7 @@ function analyseText(text: string, job: FileJob, python: PythonSupport | undefin
 
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
 export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
+  if (job.notebook) return runNotebookJob(job, python);
   const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   let raw: string;
   try {

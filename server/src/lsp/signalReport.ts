@@ -73,7 +73,8 @@ export function signalReport(analysis: DocumentAnalysis, params: SignalReportPar
   }
   const report = buildSignalReport(network, simulations[index], {
     band,
-    lineOf: (offset) => analysis.index.positionAt(offset).line + 1,
+    // In a notebook, lines count within the cell of each layer.
+    lineOf: (offset) => (analysis.map.position(offset)?.position.line ?? analysis.index.positionAt(offset).line) + 1,
   });
   let html: string;
   try {

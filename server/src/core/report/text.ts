@@ -5,7 +5,7 @@
  */
 import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
-import { bandExits, formatCount, recommendedSummary, signalSummary } from './summary';
+import { bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 import type { TokenReport } from './tokenReport';
 
 /** The residual stream per branch and each attention, for networks over tokens. */
@@ -64,5 +64,8 @@ export function renderReportText(report: SignalReport): string {
       .join('  ')
       .trimEnd();
   lines.push('', `  ${pad(HEADERS)}`, ...rows.map((r) => `  ${pad(r)}`));
+  const recurrent = report.rows.filter((row) => row.recurrent);
+  if (recurrent.length > 0) lines.push('', '  recurrent layers (gradient through time):');
+  for (const row of recurrent) lines.push(`  ${row.index + 1} (line ${row.line}): ${recurrentSentence(row.recurrent!)}`);
   return `${lines.join('\n')}\n`;
 }

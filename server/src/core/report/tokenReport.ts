@@ -13,7 +13,7 @@ import { runsOverTokens, simulateTokenStream } from '../simulation/tokenStream';
 
 export interface StreamRow {
   /** 1-based line of the residual statement. */
-  readonly line: number;
+  readonly line: number | string;
   readonly secondMoment: number;
   readonly correlation: number;
   /** Gradient second moment at the branch's input (unit cotangent at the output). */
@@ -21,7 +21,7 @@ export interface StreamRow {
 }
 
 export interface AttentionRow {
-  readonly line: number;
+  readonly line: number | string;
   readonly heads: number;
   readonly headDim: number;
   readonly scaleLabel: string;
@@ -42,7 +42,7 @@ export interface TokenReport {
   readonly outputCorrelation: number;
 }
 
-export function buildTokenReport(network: Network, signal: CancellationSignal, lineOf: (offset: number) => number): TokenReport | undefined {
+export function buildTokenReport(network: Network, signal: CancellationSignal, lineOf: (offset: number) => number | string): TokenReport | undefined {
   if (!runsOverTokens(network)) return undefined;
   const simulation = simulateTokenStream(network, signal);
   if (!simulation) return undefined;

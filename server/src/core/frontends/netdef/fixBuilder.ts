@@ -87,8 +87,8 @@ export class NetdefFixBuilder implements FixBuilder {
     if (text === undefined) return undefined;
     if (this.consumerSpan) return [{ span: this.consumerSpan, newText: text }];
     if (this.layer.activationExpr) return [{ span: this.layer.activationExpr.span, newText: text }];
-    // An embedding or attention has no activation option; its activation would be a statement of its own.
-    if (this.layer.kind === 'embedding' || this.layer.noActivation) return undefined;
+    // An embedding, recurrent layer or attention has no activation option; its activation would be a statement of its own.
+    if (this.layer.kind === 'embedding' || this.layer.kind === 'recurrent' || this.layer.noActivation) return undefined;
     return [this.append(`activation=${text}`)];
   }
 
