@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { analyze } from '../server/src/core/analyze';
 import { generateNetdef } from './generateNetdef';
 import { benchAnalytic, benchRecurrent } from './analytic';
+import { benchTransformer } from './transformer';
 import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
@@ -149,6 +150,15 @@ async function main(): Promise<void> {
         target: '< 5 ms',
         note: `first run ${run.cold.toFixed(1)} ms (fills the moment tables)`,
       });
+    }
+  }
+
+  // The token-stream pass of a 96-block transformer (bench/transformer.ts, issue 15).
+  const transformer = attempt(() => benchTransformer());
+  if (transformer instanceof Error) rows.push({ what: 'token-stream simulation, 96-block transformer', result: transformer, target: '< 5 ms' });
+  else {
+    for (const run of transformer) {
+      rows.push({ what: `token-stream simulation, ${run.what} (warm)`, result: run.warm, target: '< 5 ms', note: `first run ${run.cold.toFixed(1)} ms` });
     }
   }
 

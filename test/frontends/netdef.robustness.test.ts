@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../server/src/core/analyze';
-import type { Network, Op } from '../../server/src/core/ir';
+import { attentionProjections, type Network, type Op } from '../../server/src/core/ir';
 import type { FrontendResult } from '../../server/src/core/frontends/types';
 import { applyEdits, parseNetdef, wrap } from './netdefSupport';
 
@@ -28,10 +28,12 @@ function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)]!;
 }
 
+/** Every op in order; an attention's projections (weight layers of the network) follow it. */
 function* walk(ops: readonly Op[]): Generator<Op> {
   for (const op of ops) {
     yield op;
     if (op.op === 'residual') yield* walk(op.body);
+    if (op.op === 'attention') yield* attentionProjections(op);
   }
 }
 

@@ -276,7 +276,8 @@ export interface ActivationOp {
 
 export interface NormOp {
   readonly op: 'norm';
-  readonly kind: 'batchnorm' | 'layernorm';
+  /** RMSNorm (Zhang & Sennrich 2019) divides by the root mean square without centring. */
+  readonly kind: 'batchnorm' | 'layernorm' | 'rmsnorm';
   readonly span: Span;
 }
 
@@ -303,7 +304,42 @@ export interface ResidualOp {
   readonly span: Span;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp;
+/**
+ * Multi-head self-attention over the tokens of a sequence (simulation/attention.ts):
+ * per head, softmax(scale · q·kᵀ [+ causal mask]) · v, heads concatenated, then the output
+ * projection. The four projections are weight layers of the network (in `layers`, in the
+ * order query, key, value, output), each judged like any linear layer.
+ */
+export interface AttentionOp {
+  readonly op: 'attention';
+  readonly heads: number;
+  /** Width of one head (d_model / heads unless written). */
+  readonly headDim: number;
+  /** The factor actually applied to q·kᵀ; undefined when the frontend cannot determine it. */
+  readonly logitScale: number | undefined;
+  /** How the scale reads in the source: `1/√64`, `1/64`, `none`, `0.125`. */
+  readonly scaleLabel: string;
+  /** Span of the scale as written, when it was written. */
+  readonly scaleSpan?: Span;
+  /** Each query sees only the keys up to its own position (GPT-style decoders). */
+  readonly causal: boolean;
+  readonly query: WeightLayer;
+  readonly key: WeightLayer;
+  readonly value: WeightLayer;
+  readonly output: WeightLayer;
+  readonly span: Span;
+  readonly kindSpan: Span;
+  /** Frontend-specific edits for IW401's fix; absent where the frontend cannot write them. */
+  readonly fixes?: AttentionFixBuilder;
+}
+
+/** Edits an attention's logit scale in the file's own spelling. */
+export interface AttentionFixBuilder {
+  /** Sets the scale to 1/√head_dim; undefined when it cannot be written safely. */
+  useStandardScale(): readonly TextEdit[] | undefined;
+}
+
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp | AttentionOp;
 
 export interface Network {
   readonly name: string;
@@ -329,6 +365,11 @@ export interface Network {
    * at the class or builder function that defines it: network findings list it as related information.
    */
   readonly instantiation?: { readonly span: Span; readonly name: string };
+  /**
+   * Tokens per sequence when the network runs over a sequence (attention): from the code, or
+   * undefined (the token-stream simulation then assumes DEFAULT_TOKENS and says so).
+   */
+  readonly tokens?: number;
 }
 
 /** The recommended initializer a fix switches to, independent of spelling. */
@@ -364,6 +405,12 @@ export interface FixBuilder {
    * with another fan mode); the counterfactual simulation uses it. Undefined: the plain ones.
    */
   semanticsOf?(choice: InitChoice): InitSemantics | undefined;
+  /**
+   * Divides a fixed-std initializer's std by √branches, in the file's idiom (nanoGPT's
+   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). Undefined when the init is not a
+   * fixed std or the edit cannot be written safely.
+   */
+  scaleStdForDepth?(branches: number): readonly TextEdit[] | undefined;
 }
 
 /** Edits for a dropout op (SELU networks want AlphaDropout). */
@@ -377,4 +424,9 @@ export function* walkOps(ops: readonly Op[]): Generator<Op> {
     yield op;
     if (op.op === 'residual') yield* walkOps(op.body);
   }
+}
+
+/** The weight layers an op holds, in forward order (an attention holds its four projections). */
+export function attentionProjections(op: AttentionOp): readonly WeightLayer[] {
+  return [op.query, op.key, op.value, op.output];
 }

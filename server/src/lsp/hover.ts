@@ -14,6 +14,7 @@ import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { explainLayer, type LayerExplanation, type RecurrentExplanation } from '../core/knowledge/explain';
 import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
+import { attentionHoverAt } from './attentionHover';
 import { spanContains } from './convert';
 import { formatNumber } from '../core/format/numbers';
 import { formatCount } from '../core/report/summary';
@@ -30,6 +31,9 @@ interface LayerGroup {
 }
 
 export function hoverAt(analysis: DocumentAnalysis, offset: number, band = DEFAULT_SETTINGS.band): Hover | null {
+  // An attention statement builds its four projections on the same span: it is explained as a whole.
+  const attention = attentionHoverAt(analysis, offset);
+  if (attention) return attention;
   const group = layerGroupAt(analysis, offset);
   if (!group) return null;
   const simulation = analysis.result.simulations[group.networkIndex];

@@ -7,7 +7,7 @@
  * Fixup/SkipInit-style small branches. The init rules do not call such a scale too small
  * (a too large one still is).
  */
-import type { Network, Op, WeightLayer } from '../ir';
+import { attentionProjections, type Network, type Op, type WeightLayer } from '../ir';
 
 const CACHE = new WeakMap<Network, ReadonlySet<WeightLayer>>();
 
@@ -18,6 +18,7 @@ export function normalisedBranchLayers(network: Network): ReadonlySet<WeightLaye
     const visit = (ops: readonly Op[], inside: boolean) => {
       ops.forEach((op, i) => {
         if (op.op === 'layer' && inside) found.add(op);
+        if (op.op === 'attention' && inside) for (const projection of attentionProjections(op)) found.add(projection);
         if (op.op === 'residual') visit(op.body, inside || op.body[0]?.op === 'norm' || ops[i + 1]?.op === 'norm');
       });
     };

@@ -12,6 +12,7 @@ import { onLogScale } from './logScale';
 import { renderPlot, type PlotCurve } from './plot';
 import { averageStep } from '../simulation/drift';
 import { REPORT_CSS } from './styles';
+import { tokenSection } from './tokenHtml';
 import { bandExits, formatCount, formatFactor, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 
 export interface HtmlOptions {
@@ -100,7 +101,9 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   parts.push(
     recommended
       ? `<p>${escapeHtml(capitalize(recommended))}</p>`
-      : '<p class="note">Every initializer already suits its activation: the recommendation changes nothing.</p>',
+      : report.tokens
+        ? '<p class="note">A network over tokens is judged on its residual stream (IW401–IW403 give the remedies), not by switching each layer to its recommended init.</p>'
+        : '<p class="note">Every initializer already suits its activation: the recommendation changes nothing.</p>',
   );
   if (report.caveat) parts.push(`<p class="exit">${escapeHtml(report.caveat)}</p>`);
   if (report.pretrained) parts.push('<p class="note">The weights are loaded from a checkpoint: these numbers describe a fresh initialisation only.</p>');
@@ -109,6 +112,8 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
     if (row.recurrent) parts.push(`<p class="note">Layer ${row.index + 1} (line ${row.line}): ${escapeHtml(recurrentSentence(row.recurrent))}.</p>`);
   }
   parts.push('</section>');
+  // Over tokens the stream is what the rules judge: it comes first, the per-layer view after.
+  if (report.tokens) parts.push(tokenSection(report.tokens, idPrefix), '<h2>Per weight layer</h2>');
 
   const curves = (pick: 'forward' | 'gradient'): PlotCurve[] => {
     const band = pick === 'forward' ? 'forwardBand' : 'gradientBand';

@@ -13,6 +13,7 @@ import { withRecommendedInits } from '../simulation/counterfactual';
 import { depthDrift, depthSteps, widthFactors, type DepthDrift } from '../simulation/drift';
 import type { NetworkSimulation } from '../simulation/types';
 import { whyNotSimulable } from './simulability';
+import { buildTokenReport, type TokenReport } from './tokenReport';
 
 export type Interval = readonly [number, number];
 
@@ -104,6 +105,8 @@ export interface SimulatedReport {
   readonly allowed: { readonly forward: readonly AllowedAt[]; readonly gradient: readonly AllowedAt[] };
   /** The simulation's own warning that its numbers are unreliable here (simulation/types.ts). */
   readonly caveat?: string;
+  /** Networks over tokens: the residual stream, token correlation and attention (tokenReport.ts). */
+  readonly tokens?: TokenReport;
 }
 
 export interface UnsimulatedReport {
@@ -132,7 +135,10 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
     return { status: 'not-simulated', ...base, layerCount: network.layers.length, reason: whyNotSimulable(network) };
   }
   const signal = options.signal ?? NEVER_CANCELLED;
-  const counterfactual = withRecommendedInits(network);
+  const tokens = buildTokenReport(network, signal, options.lineOf);
+  // Over tokens, "the recommended init per layer" would undo deliberate conventions (GPT-2's
+  // std 0.02 inside normalised branches); the stream is judged by IW401–IW403 instead.
+  const counterfactual = tokens ? { network, changed: [] as number[] } : withRecommendedInits(network);
   const changed = new Map(counterfactual.changed.map((index) => [index, counterfactual.network.layers[index]!.init.label]));
   const recommendedSimulation = changed.size > 0 ? simulateAnalytic(counterfactual.network, signal) : undefined;
 
@@ -178,6 +184,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
     drift,
     allowed: allowedRegion(network, drift, options.band),
     ...(simulation.caveat ? { caveat: simulation.caveat } : {}),
+    ...(tokens ? { tokens } : {}),
   };
 }
 

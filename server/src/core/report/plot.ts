@@ -38,6 +38,8 @@ export interface PlotSpec {
   readonly allowedLabel: string;
   /** The y axis's title. */
   readonly yLabel: string;
+  /** What the x axis counts (default: weight layer). */
+  readonly xLabel?: string;
 }
 
 const WIDTH = 640;
@@ -65,7 +67,7 @@ export function renderPlot(spec: PlotSpec): string {
   const y = (value: number) => MARGIN.top + (1 - logFraction(axis, value)) * PLOT_H;
 
   const parts: string[] = [open, title];
-  parts.push(grid(axis, layerCount, x, y, spec.yLabel));
+  parts.push(grid(axis, layerCount, x, y, spec.xLabel ?? 'weight layer', spec.yLabel));
   const allowed = spec.allowed.filter((a) => onLogScale(a.interval[0]) && onLogScale(a.interval[1]));
   if (allowed.length > 0) {
     const d = bandPath(allowed.map((a) => a.interval), (k) => x(allowed[k]!.layer), y);
@@ -128,7 +130,7 @@ function bandPath(intervals: readonly Interval[], x: (i: number) => number, y: (
   return `M${upper.join('L')}L${lower.reverse().join('L')}Z`;
 }
 
-function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v: number) => number, yLabel: string): string {
+function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v: number) => number, xLabel: string, yLabel: string): string {
   const parts: string[] = [];
   for (const e of axis.ticks) {
     const py = f(y(10 ** e));
@@ -141,7 +143,7 @@ function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v
   }
   parts.push(
     `<rect class="frame" x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}"/>`,
-    `<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">weight layer</text>`,
+    `<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">${escapeHtml(xLabel)}</text>`,
     `<text class="axis-label" transform="translate(12 ${f(MARGIN.top + PLOT_H / 2)}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>`,
   );
   return parts.join('');
@@ -151,7 +153,7 @@ function legend(spec: PlotSpec): string {
   const entries: { className: string; label: string; kind: 'line' | 'area' | 'dot' }[] = [
     ...spec.curves.map((c) => ({ className: `curve ${c.role}`, label: c.label, kind: 'line' as const })),
     ...(spec.curves.some((c) => c.stream?.some((v) => v === undefined)) ? [{ className: 'point current branch', label: 'inside a branch', kind: 'dot' as const }] : []),
-    { className: 'allowed', label: 'band', kind: 'area' },
+    ...(spec.allowed.length > 0 ? [{ className: 'allowed', label: 'band', kind: 'area' as const }] : []),
   ];
   let cursor = MARGIN.left;
   const parts: string[] = [`<g class="legend">`];

@@ -66,6 +66,7 @@ svg .spread.current { fill: var(--iw-current); }
 svg .spread.recommended { fill: var(--iw-recommended); }
 svg .point.current { fill: var(--iw-current); }
 svg .point.recommended { fill: var(--iw-recommended); }
+svg .threshold { stroke: var(--iw-warn); stroke-width: 1; stroke-dasharray: 4 3; }
 svg .point.branch { fill: var(--iw-bg); stroke-width: 1.5; }
 svg .point.branch.current { stroke: var(--iw-current); }
 svg .point.branch.recommended { stroke: var(--iw-recommended); }

@@ -10,6 +10,8 @@ import type { NetworkSimulation } from '../simulation/types';
 import type { RecurrentExplanation } from '../knowledge/explain';
 import type { SignalReport, SimulatedReport } from './model';
 import { whyNotSimulable } from './simulability';
+import { buildTokenReport, tokenSummaryLine } from './tokenReport';
+import { NEVER_CANCELLED } from '../cancellation';
 
 /** Two significant digits: a lens is read at a glance ("×1.7e-15"). */
 export function formatFactor(x: number): string {
@@ -27,6 +29,8 @@ function cannotSimulate(reason: string): string {
 
 export function signalSummary(report: SignalReport): string {
   if (report.status === 'not-simulated') return cannotSimulate(report.reason);
+  // A network over tokens is summarised by its residual stream (IW402/IW403's quantities).
+  if (report.tokens) return tokenSummaryLine(report.tokens);
   return driftLine(report.drift, report.rows.length) +
     throughTimeLine(report.rows.map((row) => ({ factor: row.recurrent?.gradientThroughTime, steps: row.recurrent?.steps ?? 0 })));
 }
@@ -37,6 +41,8 @@ export function signalSummary(report: SignalReport): string {
  */
 export function networkSummary(network: Network, simulation: NetworkSimulation | undefined, band: number): { text: string; simulated: boolean } {
   if (!simulation || simulation.layers.length !== network.layers.length) return { text: cannotSimulate(whyNotSimulable(network)), simulated: false };
+  const tokens = buildTokenReport(network, NEVER_CANCELLED, () => 0);
+  if (tokens) return { text: tokenSummaryLine(tokens), simulated: true };
   const throughTime = simulation.layers.map((l) => ({ factor: l.throughTime?.factor, steps: l.throughTime?.steps ?? 0 }));
   return { text: driftLine(depthDrift(network, simulation, band), network.layers.length) + throughTimeLine(throughTime), simulated: true };
 }

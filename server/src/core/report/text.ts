@@ -7,6 +7,20 @@ import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
 import { bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 import { appendAll, maxOf } from '../util/arrays';
+import type { TokenReport } from './tokenReport';
+
+/** The residual stream per branch and each attention, for networks over tokens. */
+function tokenLines(report: TokenReport): string[] {
+  const lines = ['', `  residual stream (${report.tokens} tokens${report.tokensAssumed ? ', assumed' : ''}): branch  line  E[x²]  token correlation  gradient`];
+  report.stream.forEach((row, i) => {
+    lines.push(`    ${String(i + 1).padStart(4)}  ${String(row.line).padStart(4)}  ${formatNumber(row.secondMoment).padStart(8)}  ${formatNumber(row.correlation, 4).padStart(8)}  ${formatNumber(row.gradient).padStart(8)}`);
+  });
+  if (report.attention.length > 0) lines.push('', '  attention: #  line  heads×width  scale  logit std  effective keys  correlation handed on');
+  report.attention.forEach((a, i) => {
+    lines.push(`    ${String(i + 1).padStart(4)}  ${String(a.line).padStart(4)}  ${`${a.heads}×${a.headDim}`.padStart(8)}  ${a.scaleLabel}  ${formatNumber(a.logitStd)}  ${formatNumber(a.effectiveKeys)}  ${formatNumber(a.handsOn, 4)}`);
+  });
+  return lines;
+}
 
 const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'signal step', 'gradient step', 'recommended'];
 /** Numeric columns are right-aligned. */
@@ -21,6 +35,7 @@ export function renderReportText(report: SignalReport): string {
   if (exits.forward !== undefined) lines.push(`  the signal leaves the band at layer ${exits.forward + 1}`);
   if (exits.backward !== undefined) lines.push(`  the gradient leaves the band at layer ${exits.backward + 1} (going backward)`);
   if (report.caveat) lines.push(`  ${report.caveat}`);
+  if (report.tokens) lines.push(...tokenLines(report.tokens));
 
   const withBand = (value: number, band: Interval | undefined) =>
     band ? `${formatNumber(value)} (${formatNumber(band[0])}…${formatNumber(band[1])})` : formatNumber(value);

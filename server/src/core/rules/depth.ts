@@ -16,6 +16,7 @@ import { policyFor } from '../knowledge/policy';
 import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
 import { averageStep, depthDrift, type DepthDrift, type DirectionDrift } from '../simulation/drift';
+import { runsOverTokens } from '../simulation/tokenStream';
 import type { RuleContext } from './types';
 import { appendAll } from '../util/arrays';
 
@@ -112,6 +113,9 @@ export function networkEnd(context: Pick<RuleContext, 'network' | 'simulation' |
 export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
   const { settings, report } = context;
   if (!context.simulation || context.network.pretrained) return;
+  // A network over tokens has its depth story told by IW402 (the residual stream) and IW403
+  // (the token correlation), judged on the stream rather than on branch layers.
+  if (runsOverTokens(context.network)) return;
   // All-equal hidden weights zero the signal; that is IW104's finding, one finding per cause.
   if (context.network.layers.some((l) => !l.isLastInBranch && l.kind !== 'embedding' && zeroVariance(l))) return;
   const judged = memoBody(context.network, context.simulation);

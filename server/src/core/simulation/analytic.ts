@@ -18,6 +18,7 @@ import type { Activation, Network, Op, WeightLayer } from '../ir';
 import { SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { attachFiniteWidthBands } from './finiteWidth';
+import { runsOverTokens, simulateTokenStream } from './tokenStream';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
 import { convBackwardSums, convForwardSums, mean } from './positionMap';
 import { simulateThroughTime, type ThroughTime } from './recurrent';
@@ -84,6 +85,8 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal, o
   // A layer feeding something unresolved (an unknown stand-alone activation, a dropped
   // statement) would be simulated as if that step were absent: report nothing rather than guess.
   if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
+  // A network with attention runs over tokens: its own pass carries the token correlation too.
+  if (runsOverTokens(network)) return simulateTokenStream(network, signal, options)?.simulation;
   const results: MutableLayerSimulation[] = network.layers.map(() => ({
     forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN,
   }));
@@ -194,6 +197,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // statistics over positions; the gradient is divided by the same variance, so a weight
         // rescale is undone in both directions.
         // BatchNorm's statistics are per unit over the batch: the per-unit offsets go too.
+        if (op.kind === 'rmsnorm') throw new NotSimulable();
         const batch = op.kind === 'batchnorm';
         const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0));
         const scale = mean(centred);
@@ -225,6 +229,8 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         mu = Float64Array.of(mean(mu));
         off = Float64Array.of(mean(off));
         break;
+      case 'attention':
+        throw new NotSimulable();
       case 'residual': {
         // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
         const branch = forward(op.body, { m, mu, off }, signal);

@@ -36,6 +36,10 @@ export function withRecommendedInits(network: Network): RecommendedNetwork {
     ops.map((op) => {
       if (op.op === 'layer') return replacement.get(op) ?? op;
       if (op.op === 'residual') return { ...op, body: mapOps(op.body) };
+      if (op.op === 'attention') {
+        const swap = (layer: WeightLayer) => replacement.get(layer) ?? layer;
+        return { ...op, query: swap(op.query), key: swap(op.key), value: swap(op.value), output: swap(op.output) };
+      }
       return op;
     });
   return {

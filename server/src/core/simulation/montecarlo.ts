@@ -294,8 +294,12 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = activationForward(op.activation, x, backs, op === context.logits);
         break;
       case 'norm':
+        // RMSNorm and attention are simulated per token by the analytic token stream only.
+        if (op.kind === 'rmsnorm') throw new NotSimulable();
         x = normForward(op.kind, x, context.batch, backs);
         break;
+      case 'attention':
+        throw new NotSimulable();
       case 'dropout':
         x = dropoutForward(op.rate, op.alpha, x, context.rng, backs);
         break;

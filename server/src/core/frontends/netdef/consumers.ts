@@ -3,7 +3,7 @@
  * which layers end a branch. Works on drafts (the lowered ops plus markers for lines
  * that could not be read) and then freezes them into IR ops.
  */
-import type { ActivationOp, DropoutOp, FlattenOp, NormOp, Op, WeightLayer } from '../../ir';
+import type { ActivationOp, AttentionOp, DropoutOp, FlattenOp, NormOp, Op, WeightLayer } from '../../ir';
 import type { Span } from '../../text';
 import { isPositivelyHomogeneous } from '../../knowledge/activations';
 import type { NetdefFixBuilder } from './fixBuilder';
@@ -15,7 +15,7 @@ export type MutableWeightLayer = Mutable<WeightLayer>;
 
 export type Draft =
   | { readonly op: 'layer'; readonly layer: MutableWeightLayer; readonly fixes: NetdefFixBuilder; readonly activationSpan: Span | undefined }
-  | { readonly op: 'other'; readonly value: ActivationOp | NormOp | DropoutOp | FlattenOp; readonly activationSpan?: Span }
+  | { readonly op: 'other'; readonly value: ActivationOp | NormOp | DropoutOp | FlattenOp | AttentionOp; readonly activationSpan?: Span }
   | { readonly op: 'residual'; readonly scale: number; readonly body: Draft[]; readonly span: Span }
   /**
    * A line that could not be read (unknown statement, unknown activation): it may be
@@ -56,7 +56,7 @@ function resolveConsumer(draft: Extract<Draft, { op: 'layer' }>, drafts: readonl
       layer.consumer = 'unknown';
       break;
     }
-    if (next.op !== 'other') break;
+    if (next.op !== 'other' || next.value.op === 'attention') break;
     if (next.value.op === 'norm') {
       sawNorm = true;
     } else if (next.value.op === 'activation') {
@@ -112,6 +112,8 @@ function lastLayer(drafts: readonly Draft[]): MutableWeightLayer | undefined {
   for (let i = drafts.length - 1; i >= 0; i--) {
     const draft = drafts[i]!;
     if (draft.op === 'layer') return draft.layer;
+    // An attention's output projection ends what it is in (GPT-2's scaled c_proj).
+    if (draft.op === 'other' && draft.value.op === 'attention') return draft.value.output;
     if (draft.op === 'residual') {
       const inBody = lastLayer(draft.body);
       if (inBody) return inBody;

@@ -20,6 +20,12 @@ export interface LayerSource {
   readonly initExpr: Expr | undefined;
   readonly init: InitReading | undefined;
   readonly activationExpr: Expr | undefined;
+  /** The option that holds this layer's initializer (`init`; an attention projection's `q_init`, …). */
+  readonly initKey?: string;
+  /** An attention's shared `init=`, which this projection follows when it has no option of its own. */
+  readonly sharedInitExpr?: Expr;
+  /** The statement has no `activation=` option (an attention's projections). */
+  readonly noActivation?: true;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -72,7 +78,7 @@ export class NetdefFixBuilder implements FixBuilder {
     if (this.layer.statement.syntaxError || !finiteChoice(choice)) return undefined;
     const text = describeInitializerChoice(choice);
     if (this.layer.initExpr) return [{ span: this.layer.initExpr.span, newText: text }];
-    return [this.append(`init=${text}`)];
+    return [this.append(`${this.layer.initKey ?? 'init'}=${text}`)];
   }
 
   setActivation(activation: Activation): readonly TextEdit[] | undefined {
@@ -81,8 +87,8 @@ export class NetdefFixBuilder implements FixBuilder {
     if (text === undefined) return undefined;
     if (this.consumerSpan) return [{ span: this.consumerSpan, newText: text }];
     if (this.layer.activationExpr) return [{ span: this.layer.activationExpr.span, newText: text }];
-    // An embedding has no activation option; its activation would be a statement of its own.
-    if (this.layer.kind === 'embedding' || this.layer.kind === 'recurrent') return undefined;
+    // An embedding, recurrent layer or attention has no activation option; its activation would be a statement of its own.
+    if (this.layer.kind === 'embedding' || this.layer.kind === 'recurrent' || this.layer.noActivation) return undefined;
     return [this.append(`activation=${text}`)];
   }
 
@@ -95,6 +101,23 @@ export class NetdefFixBuilder implements FixBuilder {
     parts.push(`nonlinearity=${args.nonlinearity}`);
     if (args.a !== undefined) parts.push(`a=${formatNumber(args.a)}`);
     return [{ span: initExpr.span, newText: `${init.kaiming.callee}(${parts.join(', ')})` }];
+  }
+
+  scaleStdForDepth(branches: number): readonly TextEdit[] | undefined {
+    const { statement, source } = this.layer;
+    const expr = this.layer.initExpr ?? this.layer.sharedInitExpr;
+    if (statement.syntaxError || !expr || expr.kind !== 'call' || !Number.isInteger(branches) || branches < 2) return undefined;
+    if (expr.callee.lower !== 'normal' && expr.callee.lower !== 'truncated_normal') return undefined;
+    const std = expr.args.find((a) => a.keyword?.lower === 'std') ?? (expr.args[0]?.keyword ? undefined : expr.args[0]);
+    if (!std) return undefined;
+    const written = source.slice(std.value.span.start, std.value.span.end);
+    const operand = std.value.kind === 'binary' && (std.value.op === '+' || std.value.op === '-') ? `(${written})` : written;
+    // GPT-2 counts two branches per block: write 2*n_layer when the count allows it.
+    const divisor = branches % 2 === 0 ? `sqrt(2*${branches / 2})` : `sqrt(${branches})`;
+    const scaled = `${operand}/${divisor}`;
+    if (this.layer.initExpr) return [{ span: std.value.span, newText: scaled }];
+    const call = source.slice(expr.span.start, std.value.span.start) + scaled + source.slice(std.value.span.end, expr.span.end);
+    return [this.append(`${this.layer.initKey ?? 'init'}=${call}`)];
   }
 
   /** Inserts ` key=value` right after the statement's last token, before a trailing comment. */

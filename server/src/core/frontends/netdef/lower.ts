@@ -13,6 +13,7 @@ import type { LineIndex, Span } from '../../text';
 import type { Block, Expr, FileAst, OptionAst, Statement } from './ast';
 import { resolveConsumers, type Draft, finalizeOps, type MutableWeightLayer } from './consumers';
 import type { Diagnostics } from './diagnostics';
+import { lowerAttention } from './attention';
 import { biasSecondMoment } from './bias';
 import { NetdefFixBuilder } from './fixBuilder';
 import { convGeometry, denseGeometry, embeddingGeometry, type GeometryContext } from './geometry';
@@ -75,6 +76,8 @@ class NetworkLowering {
   private sawStatement = false;
   private readonly layers: MutableWeightLayer[] = [];
   private statementsLowered = 0;
+  /** Tokens per sequence (`input 768 tokens=1024`), for attention. */
+  private tokens: number | undefined;
 
   constructor(private readonly header: Statement, private readonly reader: Reader) {
     this.diags = reader.diags;
@@ -99,6 +102,7 @@ class NetworkLowering {
       ops: finalizeOps(drafts),
       layers: this.layers,
       pretrained: false,
+      ...(this.tokens !== undefined ? { tokens: this.tokens } : {}),
     };
   }
 
@@ -149,7 +153,7 @@ class NetworkLowering {
     if (spec.keyword !== 'input') this.sawStatement = true;
     switch (spec.keyword) {
       case 'input':
-        this.lowerInput(statement, depth);
+        this.lowerInput(statement, depth, checked);
         break;
       case 'dense':
       case 'conv1d':
@@ -171,8 +175,17 @@ class NetworkLowering {
       case 'activation':
         this.lowerActivation(statement, out);
         break;
+      case 'attention': {
+        const op = lowerAttention(statement, checked, {
+          reader: this.reader, framework: this.framework, input: this.requireShape(), layers: this.layers, instance,
+        });
+        // Unreadable heads or widths: whatever feeds it has an unknown consumer, as for an unknown line.
+        out.push(op ? { op: 'other', value: op } : { op: 'opaque' });
+        break;
+      }
       case 'batchnorm':
       case 'layernorm':
+      case 'rmsnorm':
         out.push({ op: 'other', value: { op: 'norm', kind: spec.keyword, span: statement.span } satisfies NormOp });
         break;
       case 'dropout':
@@ -214,7 +227,7 @@ class NetworkLowering {
         const takes = expected === 0 ? 'takes no values' : `takes ${expected} ${expected === 1 ? 'value' : 'values'} (${spec.positionals.join(' ')})`;
         this.diags.syntax(extra.span, `'${keyword.text}' ${takes}; options are written key=value, as in '${spec.example}'`);
       }
-    } else if (statement.positionals.length < expected && !statement.syntaxError) {
+    } else if (statement.positionals.length < expected && !statement.syntaxError && !tokensOnlyInput(statement, spec)) {
       const missing = spec.positionals.slice(statement.positionals.length).join(' ');
       this.diags.syntax(keyword.span, `'${keyword.text}' needs ${missing}, as in '${spec.example}'`);
     }
@@ -235,7 +248,7 @@ class NetworkLowering {
     return { options, unknownOption };
   }
 
-  private lowerInput(statement: Statement, depth: number): void {
+  private lowerInput(statement: Statement, depth: number, { options }: Checked): void {
     const keyword = statement.keyword!;
     if (this.inputDeclared) {
       this.diags.syntax(keyword.span, 'the input is already given: a network has one input statement');
@@ -245,6 +258,8 @@ class NetworkLowering {
       this.diags.syntax(keyword.span, "'input' must be the first statement of the network");
     }
     this.inputDeclared = true;
+    const tokens = options.get('tokens');
+    if (tokens) this.tokens = readCount(tokens.value, this.reader, 'the number of tokens');
     const value = statement.positionals[0];
     if (!value) return;
     let shape: Shape | undefined;
@@ -422,4 +437,9 @@ class NetworkLowering {
     // An unreadable scale is reported above; the branch then keeps the default weight 1.
     out.push({ op: 'residual', scale: scale ?? 1, body, span: statement.span });
   }
+}
+
+/** `input tokens=N` with no shape: the network starts with an embedding, which reads token ids. */
+function tokensOnlyInput(statement: Statement, spec: StatementSpec): boolean {
+  return spec.keyword === 'input' && statement.options.some((option) => option.key.lower === 'tokens');
 }

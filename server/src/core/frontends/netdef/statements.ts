@@ -3,6 +3,7 @@
  * the "as in …" part of messages. docs/netdef.md describes the same table for users.
  */
 import type { OptionAst } from './ast';
+import { ATTENTION_OPTIONS } from './attention';
 
 export interface StatementSpec {
   readonly keyword: string;
@@ -25,7 +26,7 @@ function spec(keyword: string, positionals: readonly string[], options: readonly
 
 const SPECS: readonly StatementSpec[] = [
   spec('network', ['NAME'], ['framework'], 'network mlp framework=pytorch {', true),
-  spec('input', ['SHAPE'], [], 'input 784'),
+  spec('input', ['SHAPE'], ['tokens'], 'input 784'),
   spec('dense', ['UNITS'], LAYER_OPTIONS, 'dense 128 activation=relu'),
   spec('conv1d', ['FILTERS'], CONV_OPTIONS, 'conv1d 64 kernel=3'),
   spec('conv2d', ['FILTERS'], CONV_OPTIONS, 'conv2d 64 kernel=3x3'),
@@ -37,6 +38,8 @@ const SPECS: readonly StatementSpec[] = [
   spec('activation', ['ACT'], [], 'activation relu'),
   spec('batchnorm', [], [], 'batchnorm'),
   spec('layernorm', [], [], 'layernorm'),
+  spec('rmsnorm', [], [], 'rmsnorm'),
+  spec('attention', ['HEADS'], ATTENTION_OPTIONS, 'attention 12 causal=true'),
   spec('dropout', ['P'], [], 'dropout 0.1'),
   spec('alphadropout', ['P'], [], 'alphadropout 0.1'),
   spec('flatten', [], [], 'flatten'),

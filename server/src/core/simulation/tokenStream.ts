@@ -1,0 +1,285 @@
+/**
+ * The analytic pass of a network that runs over the tokens of a sequence (it has attention,
+ * or an RMSNorm): analytic.ts's length map, carried with a second quantity per token pair,
+ * the cross moment c = E[x_i·x_k] of two distinct tokens, so the token correlation ρ = c/m
+ * is known after every op and rank collapse shows as a number per layer (Noci et al. 2022).
+ *
+ *   weight layer   m′ = σ²m + b²,  c′ = σ²c + b²          (a bias is shared by the tokens)
+ *   activation     m′ = E[φ(u)²],  c′ = E[φ(u)φ(u′)]      (dualKernel.ts)
+ *   LayerNorm      m′ = 1,  c′ = (c − μ²)/(m − μ²)         (per-token centring and scaling)
+ *   RMSNorm        m′ = 1,  c′ = c/m                       (no centring; Zhang & Sennrich 2019)
+ *   dropout        m′ = m/(1−p), c′ = c                    (masks differ between tokens)
+ *   residual       m′ = m + s²m_F,  c′ = c + s²c_F         (the branch ends in zero-mean weights)
+ *   attention      attention.ts
+ * The gradient carries the same pair (its cotangent is iid, so it starts uncorrelated). The
+ * residual stream, the token correlation and the gradient at every residual op are recorded
+ * for the rules (IW402, IW403), hover and the signal report. BatchNorm, convolutions and
+ * flatten have no token reading here: such a network is not simulated (undefined).
+ */
+import { type CancellationSignal, throwIfCancelled } from '../cancellation';
+import type { Activation, AttentionOp, Network, Op, ResidualOp, WeightLayer } from '../ir';
+import { walkOps } from '../ir';
+import { type AttentionStatistics, attentionPass, projectionGains, type TokenMoments } from './attention';
+import { dualDerivativeKernel, dualKernel } from './dualKernel';
+import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
+import type { LayerSimulation, NetworkSimulation } from './types';
+
+/**
+ * Token correlation at which a stack counts as collapsed (IW403, the report's line). Uniform
+ * attention hands on the mean token (correlation 1 − O(1/T)); 0.99 leaves 1% of the stream's
+ * energy to tell tokens apart, and the gradient to queries and keys scales with it (attention.ts:
+ * dq ∝ m − c).
+ */
+export const COLLAPSED_CORRELATION = 0.99;
+
+/** Tokens per sequence when the code does not say (the hover and report say it was assumed). */
+export const DEFAULT_TOKENS = 128;
+
+/** The residual stream right after one residual op. */
+export interface StreamPoint {
+  readonly op: ResidualOp;
+  /** E[x²] of the stream entering the op. */
+  readonly before: number;
+  /** E[x²] of the stream after the op (unit-variance input, or the embedding's variance). */
+  readonly secondMoment: number;
+  /** Token correlation of the stream after the op. */
+  readonly correlation: number;
+  /** E[g²] of the gradient at the op's input (unit cotangent at the output). */
+  readonly gradient: number;
+  /** Depth of nesting: 0 for the stream itself, 1 inside a residual branch. */
+  readonly depth: number;
+}
+
+export interface AttentionPoint extends AttentionStatistics {
+  readonly op: AttentionOp;
+  /** Token correlation of the stream the attention's residual op hands on; undefined outside a residual. */
+  readonly handsOn?: number;
+}
+
+export interface TokenStreamSimulation {
+  readonly simulation: NetworkSimulation;
+  readonly stream: readonly StreamPoint[];
+  readonly attention: readonly AttentionPoint[];
+  readonly tokens: number;
+  readonly tokensAssumed: boolean;
+  readonly inputCorrelation: number;
+  readonly outputCorrelation: number;
+}
+
+export interface TokenStreamOptions {
+  readonly gradientAtLogits?: boolean;
+  /** Token correlation of the network input (default 0: distinct tokens are independent draws). */
+  readonly inputCorrelation?: number;
+}
+
+/** True when the network runs over tokens: it has an attention or an RMSNorm. */
+export function runsOverTokens(network: Network): boolean {
+  for (const op of walkOps(network.ops)) {
+    if (op.op === 'attention' || (op.op === 'norm' && op.kind === 'rmsnorm')) return true;
+  }
+  return false;
+}
+
+class NotSimulable extends Error {}
+
+interface State extends TokenMoments { readonly mu: number }
+type Backward = (g: TokenMoments) => TokenMoments;
+
+interface MutableLayer { forwardVariance: number; gradientVariance: number; forwardFactor: number; backwardFactor: number }
+
+interface Context {
+  readonly tokens: number;
+  readonly signal: CancellationSignal;
+  readonly layers: MutableLayer[];
+  readonly stream: (StreamPoint & { gradient: number })[];
+  readonly attention: AttentionPoint[];
+  readonly logits: Op | undefined;
+}
+
+const OUTPUT_HEADS = new Set(['sigmoid', 'softmax']);
+
+function known(use: WeightLayer['activation']): Activation {
+  if (use === 'unknown') throw new NotSimulable();
+  return use;
+}
+
+function activate(activation: Activation, pre: TokenMoments): State {
+  if (activation.name === 'linear') return { ...pre, mu: 0 };
+  return {
+    m: outputSecondMoment(activation, pre.m),
+    c: dualKernel(activation, pre.m, pre.c),
+    mu: outputMean(activation, pre.m),
+  };
+}
+
+function activationBackward(activation: Activation, pre: TokenMoments, g: TokenMoments, atLogits: boolean): TokenMoments {
+  if (atLogits || activation.name === 'linear') return g;
+  return { m: g.m * derivativeSecondMoment(activation, pre.m), c: g.c * dualDerivativeKernel(activation, pre.m, pre.c) };
+}
+
+function layerStep(layer: WeightLayer, x: State, context: Context, tape: Backward[]): State {
+  if (layer.kind !== 'dense' && layer.kind !== 'embedding') throw new NotSimulable();
+  const gains = projectionGains(layer);
+  if (!gains) throw new NotSimulable();
+  const pre = { m: gains.forward * x.m + gains.bias, c: gains.forward * x.c + gains.bias };
+  const activation = known(layer.activation);
+  const record = context.layers[layer.index]!;
+  record.forwardVariance = pre.m;
+  record.forwardFactor = x.m > 0 ? pre.m / x.m : NaN;
+  const atLogits = layer === context.logits;
+  tape.push((g) => {
+    const gPre = activationBackward(activation, pre, g, atLogits);
+    const gIn = { m: gains.backward * gPre.m, c: gains.backward * gPre.c };
+    record.gradientVariance = gIn.m;
+    record.backwardFactor = g.m > 0 ? gIn.m / g.m : NaN;
+    return gIn;
+  });
+  return activate(activation, pre);
+}
+
+function attentionStep(op: AttentionOp, x: State, context: Context, tape: Backward[]): State {
+  const pass = attentionPass(op, x, context.tokens);
+  if (!pass) throw new NotSimulable();
+  const point: AttentionPoint = { op, ...pass.statistics };
+  context.attention.push(point);
+  const layers = [op.query, op.key, op.value, op.output];
+  layers.forEach((layer, i) => {
+    const record = context.layers[layer.index]!;
+    record.forwardVariance = pass.projections[i]!;
+    record.forwardFactor = x.m > 0 ? pass.projections[i]! / (i === 3 ? pass.projections[2] : x.m) : NaN;
+  });
+  tape.push((g) => {
+    const back = pass.backward(g);
+    layers.forEach((layer, i) => {
+      const record = context.layers[layer.index]!;
+      record.gradientVariance = back.projections[i]!;
+      record.backwardFactor = g.m > 0 ? back.projections[i]! / g.m : NaN;
+    });
+    return back.input;
+  });
+  return { ...pass.output, mu: 0 };
+}
+
+function run(ops: readonly Op[], input: State, context: Context, tape: Backward[], depth: number): State {
+  let x = input;
+  for (const op of ops) {
+    throwIfCancelled(context.signal);
+    switch (op.op) {
+      case 'layer':
+        x = layerStep(op, x, context, tape);
+        break;
+      case 'activation': {
+        const pre = { m: x.m, c: x.c };
+        const atLogits = op === context.logits;
+        tape.push((g) => activationBackward(op.activation, pre, g, atLogits));
+        x = activate(op.activation, pre);
+        break;
+      }
+      case 'norm': {
+        if (op.kind === 'batchnorm') throw new NotSimulable();
+        const centre = op.kind === 'layernorm' ? x.mu * x.mu : 0;
+        const scale = x.m - centre;
+        if (!(scale > 0)) throw new NotSimulable();
+        tape.push((g) => ({ m: g.m / scale, c: g.c / scale }));
+        x = { m: 1, c: (x.c - centre) / scale, mu: 0 };
+        break;
+      }
+      case 'dropout': {
+        const keep = op.alpha ? 1 : 1 - op.rate;
+        if (!(keep > 0)) throw new NotSimulable();
+        tape.push((g) => ({ m: g.m / keep, c: g.c }));
+        x = { ...x, m: x.m / keep };
+        break;
+      }
+      case 'flatten':
+        throw new NotSimulable();
+      case 'attention':
+        x = attentionStep(op, x, context, tape);
+        break;
+      case 'residual':
+        x = residualStep(op, x, context, tape, depth);
+        break;
+    }
+  }
+  return x;
+}
+
+function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward[], depth: number): State {
+  const inner: Backward[] = [];
+  const firstAttention = context.attention.length;
+  const branch = run(op.body, x, context, inner, depth + 1);
+  const s2 = op.scale * op.scale;
+  const cross = 2 * op.scale * x.mu * branch.mu;
+  const out: State = { m: x.m + s2 * branch.m + cross, c: x.c + s2 * branch.c + cross, mu: x.mu + op.scale * branch.mu };
+  const correlation = out.m > 0 ? out.c / out.m : 1;
+  // The correlation this residual hands on is what an attention inside it passes to the next block.
+  for (let i = firstAttention; i < context.attention.length; i++) {
+    if (context.attention[i]!.handsOn === undefined) context.attention[i] = { ...context.attention[i]!, handsOn: correlation };
+  }
+  const point = { op, before: x.m, secondMoment: out.m, correlation, gradient: NaN, depth };
+  context.stream.push(point);
+  tape.push((g) => {
+    let through = { m: g.m * s2, c: g.c * s2 };
+    for (let i = inner.length - 1; i >= 0; i--) through = inner[i]!(through);
+    const gIn = { m: g.m + through.m, c: g.c + through.c };
+    point.gradient = gIn.m;
+    return gIn;
+  });
+  return out;
+}
+
+function outputHead(ops: readonly Op[]): Op | undefined {
+  const last = ops[ops.length - 1];
+  if (last?.op === 'activation' && OUTPUT_HEADS.has(last.activation.name)) return last;
+  if (last?.op === 'layer' && last.activation !== 'unknown' && OUTPUT_HEADS.has(last.activation.name)) return last;
+  return undefined;
+}
+
+/** Results per network and options: the analytic pass, the rules and hover all ask for the same one. */
+const MEMO = new WeakMap<Network, Map<string, TokenStreamSimulation | undefined>>();
+
+/** The token-stream pass; undefined when an op has no token reading or a width or init is unknown. */
+export function simulateTokenStream(network: Network, signal: CancellationSignal, options: TokenStreamOptions = {}): TokenStreamSimulation | undefined {
+  const key = `${options.gradientAtLogits !== false}|${options.inputCorrelation ?? 0}`;
+  let memo = MEMO.get(network);
+  if (memo?.has(key)) return memo.get(key);
+  const result = computeTokenStream(network, signal, options);
+  if (!memo) MEMO.set(network, (memo = new Map<string, TokenStreamSimulation | undefined>()));
+  memo.set(key, result);
+  return result;
+}
+
+function computeTokenStream(network: Network, signal: CancellationSignal, options: TokenStreamOptions): TokenStreamSimulation | undefined {
+  if (network.layers.length === 0 || network.unsimulable !== undefined) return undefined;
+  if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
+  const tokens = network.tokens ?? DEFAULT_TOKENS;
+  const context: Context = {
+    tokens, signal,
+    layers: network.layers.map(() => ({ forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN })),
+    stream: [], attention: [],
+    logits: options.gradientAtLogits === false ? undefined : outputHead(network.ops),
+  };
+  try {
+    const tape: Backward[] = [];
+    const rho0 = options.inputCorrelation ?? 0;
+    const out = run(network.ops, { m: 1, c: rho0, mu: 0 }, context, tape, 0);
+    let g: TokenMoments = { m: 1, c: 0 };
+    for (let i = tape.length - 1; i >= 0; i--) {
+      throwIfCancelled(signal);
+      g = tape[i]!(g);
+    }
+    const layers: LayerSimulation[] = context.layers;
+    return {
+      simulation: { method: 'analytic', layers, outputVariance: out.m, inputGradientVariance: g.m },
+      stream: context.stream,
+      attention: context.attention,
+      tokens,
+      tokensAssumed: network.tokens === undefined,
+      inputCorrelation: rho0,
+      outputCorrelation: out.m > 0 ? out.c / out.m : 1,
+    };
+  } catch (error) {
+    if (error instanceof NotSimulable) return undefined;
+    throw error;
+  }
+}

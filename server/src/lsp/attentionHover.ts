@@ -1,0 +1,62 @@
+/**
+ * Hover on an attention statement or call: the logit scale it applies, the spread of its
+ * logits at init, how many keys a query effectively sees, and the token correlation it reads
+ * and hands on (what IW401 and IW403 judge), from the token-stream simulation. A statement
+ * that builds several attentions (`repeat`, a loop) shows the first and the range over all.
+ */
+import { MarkupKind, type Hover } from 'vscode-languageserver/node';
+import { formatNumber } from '../core/format/numbers';
+import { walkOps, type AttentionOp, type Network } from '../core/ir';
+import { NEVER_CANCELLED } from '../core/cancellation';
+import { simulateTokenStream, type AttentionPoint } from '../core/simulation/tokenStream';
+import type { DocumentAnalysis } from './analysisCache';
+import { spanContains, toRange } from './convert';
+
+export function attentionHoverAt(analysis: DocumentAnalysis, offset: number): Hover | null {
+  for (const network of analysis.result.networks) {
+    const ops = [...walkOps(network.ops)].filter((op): op is AttentionOp => op.op === 'attention' && spanContains(op.span, offset));
+    const first = ops[0];
+    if (!first) continue;
+    const same = ops.filter((op) => op.span.start === first.span.start && op.span.end === first.span.end);
+    const simulation = network.pretrained ? undefined : simulateTokenStream(network, NEVER_CANCELLED);
+    const points = simulation ? same.map((op) => simulation.attention.find((p) => p.op === op)).filter((p): p is AttentionPoint => p !== undefined) : [];
+    const tokens = simulation ? `${simulation.tokens}${simulation.tokensAssumed ? ' (assumed)' : ''}` : undefined;
+    return {
+      contents: { kind: MarkupKind.Markdown, value: renderAttentionHover(network, first, same.length, points, tokens) },
+      range: toRange(analysis.index, first.span),
+    };
+  }
+  return null;
+}
+
+export function renderAttentionHover(network: Network, op: AttentionOp, count: number, points: readonly AttentionPoint[], tokens: string | undefined): string {
+  const title = `**attention** ${op.heads} heads × ${op.headDim}${op.causal ? ' · causal' : ''}${count > 1 ? ` · ×${count} (repeat)` : ''} · in \`${network.name.replace(/[`|]/g, "'")}\``;
+  const pick = (get: (p: AttentionPoint) => number, digits = 3) => range(points.map(get), digits);
+  const scale = op.logitScale === undefined ? `\`${op.scaleLabel}\` (unknown value)` : `\`${op.scaleLabel}\` = ${formatNumber(op.logitScale)}`;
+  const rows: [string, string][] = [
+    ['logit scale', scale],
+    ['q / k / v / out init', [op.query, op.key, op.value, op.output].map((l) => `\`${l.init.label.replace(/[`|]/g, "'")}\``).join(' / ')],
+  ];
+  if (points.length > 0) {
+    rows.push(
+      ['logit std at init (over a query\'s keys)', pick((p) => Math.sqrt(p.logitVariance))],
+      ['effective keys (1/EΣA²)', `${pick((p) => p.effectiveKeys)} of ${tokens ?? '?'} tokens`],
+      ['token correlation read', pick((p) => p.inputCorrelation, 4)],
+      ['token correlation handed on', pick((p) => p.handsOn ?? p.outputCorrelation, 4)],
+    );
+  } else {
+    rows.push(['simulation', 'not available (a width, initializer or scale is unknown, or the weights are loaded)']);
+  }
+  const lines = [title, '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
+  if (count > 1 && points.length > 1) lines.push('', `Values are for the first of the ${count} instances; a range in parentheses spans all of them.`);
+  return lines.join('\n');
+}
+
+function range(values: readonly number[], digits: number): string {
+  const first = values[0];
+  if (first === undefined) return '?';
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const text = formatNumber(first, digits);
+  return formatNumber(min, digits) === formatNumber(max, digits) ? text : `${text} (${formatNumber(min, digits)} … ${formatNumber(max, digits)})`;
+}
