@@ -99,7 +99,7 @@ describe('lsp: notebooks', () => {
     const nb = await openCritic(client);
     const [first] = (await client.diagnosticsFor(nb.model, 1)).diagnostics;
     const actions = (await client.codeActions(nb.model, first!.range, [first!])) as CodeAction[];
-    const fix = actions.find((a) => a.title === 'Use nonlinearity=leaky_relu, a=0.2');
+    const fix = actions.find((a) => a.title === 'Use nonlinearity="leaky_relu", a=0.2');
     assert.ok(fix, actions.map((a) => a.title).join(', '));
     const [change, ...others] = fix.edit!.documentChanges as TextDocumentEdit[];
     assert.equal(others.length, 0);
@@ -143,7 +143,7 @@ describe('lsp: notebooks', () => {
     assert.deepEqual((await client.codeActions(nb.imports, everywhere, [], [FIX_ALL_KIND])), []);
   });
 
-  it('hovers a layer in its cell, and puts the code lens on the cell that instantiates the network', async () => {
+  it('hovers a layer in its cell, and puts the code lens on the cell whose class defines the network', async () => {
     const nb = await openCritic(client);
     await client.diagnosticsFor(nb.model, 1);
     const hover = await client.hover(nb.model, { line: 3, character: 22 });
@@ -152,15 +152,16 @@ describe('lsp: notebooks', () => {
     assert.equal((hover.range as { start: { line: number } }).start.line, 3);
     assert.equal(await client.hover(nb.imports, { line: 1, character: 3 }), null);
 
-    assert.deepEqual(await lenses(client, nb.model), []);
-    const [lens, ...more] = await lenses(client, nb.run);
+    // Issue 13: the lens sits on the class that defines the network (the model cell), named after it.
+    assert.deepEqual(await lenses(client, nb.run), []);
+    const [lens, ...more] = await lenses(client, nb.model);
     assert.equal(more.length, 0);
-    assert.equal(lens!.range.start.line, 1);
+    assert.equal(lens!.range.start.line, 0);
     assert.match(lens!.command!.title, /Show report/);
-    assert.deepEqual(lens!.command!.arguments, [nb.run, 'critic']);
+    assert.deepEqual(lens!.command!.arguments, [nb.model, 'Critic']);
 
-    const report = await client.connection.sendRequest<SignalReportResult>(SIGNAL_REPORT_REQUEST, { uri: nb.run, network: 'critic', nonce: 'n0nce', cspSource: '' });
-    assert.match(report.html, /critic/);
+    const report = await client.connection.sendRequest<SignalReportResult>(SIGNAL_REPORT_REQUEST, { uri: nb.run, network: 'Critic', nonce: 'n0nce', cspSource: '' });
+    assert.match(report.html, /Critic/);
     assert.match(report.html, /critic-\d+\.ipynb/);
   });
 
@@ -169,7 +170,7 @@ describe('lsp: notebooks', () => {
     await client.diagnosticsFor(nb.model, 1);
     const before = client.publishes.length;
     const result = await client.connection.sendRequest<RunMonteCarloResult>(RUN_MONTE_CARLO_REQUEST, { uri: nb.run, seeds: 1, batch: 16 });
-    assert.deepEqual(result.networks.map((n) => [n.name, n.simulated]), [['critic', true]]);
+    assert.deepEqual(result.networks.map((n) => [n.name, n.simulated]), [['Critic', true]]);
     await client.waitForDiagnostics(nb.model, () => client.publishes.length > before);
     const hover = await client.hover(nb.model, { line: 3, character: 22 });
     assert.match(JSON.stringify(hover!.contents), /Monte-Carlo/);
