@@ -94,7 +94,7 @@ class Up(nn.Module):
       assert.deepEqual(up.fans, { fanIn: 2048, fanOut: 1024 });
       assert.deepEqual(up.frameworkFans, { fanIn: 1024, fanOut: 2048 });
       const assessment = assessInit(up, false)!;
-      close(assessment.variance, 2 / 1024);
+      close(assessment.variance!, 2 / 1024);
       close(assessment.scale, 2);
       assert.equal(assessment.verdict, 'ok');
       assert.deepEqual(result.findings.filter((f) => f.span.start === up.kindSpan.start).map((f) => f.code), []);

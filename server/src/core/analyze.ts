@@ -47,7 +47,7 @@ function runFrontend(input: AnalysisInput): FrontendResult {
       return parseNetdef(input.text);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit);
+      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true);
   }
 }
 

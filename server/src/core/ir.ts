@@ -225,6 +225,13 @@ export interface WeightLayer {
    * messages name it as that kernel rather than "this linear layer".
    */
   readonly feedsPointwiseKernel?: true;
+  /**
+   * The framework computes this layer's fan_in as it really is, at any width (dense layers and
+   * convolutions, grouped ones too; not Keras depthwise kernels, not transposed layouts): a
+   * fan_in-scaled initializer can be judged even where the widths are unknown
+   * (knowledge/assess.ts widthFreeScale, issue 11 §6).
+   */
+  readonly fanInIsTrue?: true;
   /** The activation fused into the layer (`activation=` option); `linear` when none. */
   readonly activation: ActivationUse | 'unknown';
   /**

@@ -40,4 +40,10 @@ export interface PythonSupport {
   readonly parser: Parser;
   /** web-tree-sitter's Edit constructor, for incremental re-parsing (the engine imports no runtime values). */
   readonly newEdit?: (edit: Omit<Edit, 'editPoint' | 'editRange'>) => Edit;
+  /**
+   * Tests only: run every top-level function as a unit, without the pre-pass that skips the
+   * functions naming no framework, model class or such function (parse.ts modelFunctions).
+   * The result must be the same either way (test/frontends/python.prePass.test.ts).
+   */
+  readonly withoutPrePass?: boolean;
 }

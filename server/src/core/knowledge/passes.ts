@@ -18,9 +18,9 @@ export interface PassScales {
   readonly backward: number;
 }
 
-export function passScales(layer: Pick<WeightLayer, 'fans' | 'transposed' | 'strideProduct'>, variance: number): PassScales | undefined {
+export function passScales(layer: Pick<WeightLayer, 'fans' | 'transposed' | 'strideProduct'>, variance: number | undefined): PassScales | undefined {
   const fans = layer.fans;
-  if (!fans || !Number.isFinite(variance)) return undefined;
+  if (!fans || variance === undefined || !Number.isFinite(variance)) return undefined;
   return {
     forward: variance * (fans.fanIn / (layer.transposed?.upsampling ?? 1)),
     backward: variance * (fans.fanOut / layer.strideProduct),

@@ -4,7 +4,7 @@
  */
 import { walkOps } from '../ir';
 import { weightVariance } from '../knowledge/initializers';
-import { isJudgeable } from '../knowledge/assess';
+import { isJudgeable, widthFreeScale } from '../knowledge/assess';
 import { formatNumber } from '../format/numbers';
 import { compact, useInitFix } from './common';
 import { kaimingMismatch } from './kaiming';
@@ -45,8 +45,10 @@ export const IW103: Rule = {
       if (layer.consumer === 'unknown' || layer.consumer.name !== 'selu') continue;
       hasSelu = true;
       if (!isJudgeable(layer, network.pretrained) || kaimingMismatch(layer)) continue;
-      const variance = weightVariance(layer.init.semantics!, layer.frameworkFans!, layer.receptiveField);
-      const scale = layer.fans!.fanIn * variance;
+      const scale = layer.fans && layer.frameworkFans
+        ? layer.fans.fanIn * weightVariance(layer.init.semantics!, layer.frameworkFans, layer.receptiveField)
+        : widthFreeScale(layer);
+      if (scale === undefined) continue;
       if (!Number.isFinite(scale) || Math.abs(scale - 1) <= SELU_TOLERANCE) continue;
       const which = layer.init.explicit ? `\`${layer.init.label}\`` : `no initializer given: the ${layer.init.label}`;
       const fans = ` ${layer.fans!.fanIn}→${layer.fans!.fanOut}`;

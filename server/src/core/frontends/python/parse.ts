@@ -15,6 +15,7 @@ import { type UnitKey, UnitPlan } from './units/units';
 import { Relocation, RelocationFailed } from '../../relocation';
 import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
+import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
 import { type ClassInfo, Interpreter } from './interpreter/interpreter';
 import type { ModuleValue } from './interpreter/modules';
@@ -38,11 +39,16 @@ const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'e
  */
 function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
   for (const statement of statements) {
-    if (statement.type !== 'decorated_definition') continue;
     const definition = definitionOf(statement);
     const name = definition.childForFieldName('name')?.text;
-    const dataclass = statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.)?dataclass\b/.test(d.text));
-    if (definition.type === 'class_definition' && name !== undefined && dataclass) scope.registerConfigClass(name, definition);
+    if (definition.type !== 'class_definition' || name === undefined) continue;
+    // `@dataclass`, `@dataclasses.dataclass(...)`, Flax's `@struct.dataclass` / `@flax.struct.dataclass`.
+    const dataclass = statement.type === 'decorated_definition' &&
+      statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.|(flax\.)?struct\.)?dataclass\b/.test(d.text));
+    // `class Config(NamedTuple): hidden: int = 256` (typing.NamedTuple): fields in order, with defaults.
+    const bases = definition.childForFieldName('superclasses')?.namedChildren.map((b) => b.text) ?? [];
+    const namedTuple = bases.length === 1 && /^(typing\.)?NamedTuple$/.test(bases[0]!);
+    if (dataclass || namedTuple) scope.registerConfigClass(name, definition);
   }
 }
 
@@ -69,7 +75,7 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
 
-export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit']): FrontendResult {
+export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false): FrontendResult {
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
@@ -79,7 +85,7 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
     const root = new SyntaxTree(tree, text).root;
-    const reading = readNetworks(root, text, memory);
+    const reading = readNetworks(root, text, memory, withoutPrePass);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return { networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}) };
@@ -188,18 +194,20 @@ interface NetworkReading {
   readonly backend?: BackendMemo;
 }
 
-function readNetworks(root: Node, text: string, memory: PythonMemory | undefined): NetworkReading {
+function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean): NetworkReading {
   const statements = moduleStatements(root);
   const imports = new Imports(statements);
   const moduleScope = new Scope(undefined);
   moduleScope.bindValue('__name__', '__main__');
   bindAssignments(statements, moduleScope);
   registerConfigClasses(statements, moduleScope);
+  moduleScope.registerLibraryModels(libraryModelReader(imports, moduleScope));
   const quote = preferredQuote(text);
   const interp = new Interpreter(text, imports, moduleScope, statements, quote);
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
-  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings.
-  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
+  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
+  // function another file applies (it makes every unit's PyTorch defaults unknown).
+  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}${interp.initHookElsewhere ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
   const units: UnitRun[] = [];
 
@@ -226,10 +234,10 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
-  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys()]);
+  const relevantFunctions = withoutPrePass ? undefined : modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys()]);
   for (const statement of statements) {
     const def = definitionOf(statement);
-    if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
+    if (def.type !== 'function_definition' || (relevantFunctions && !relevantFunctions.has(def))) continue;
     if (builtByScript.has(def.childForFieldName('name')?.text ?? '')) continue;
     const run = () => {
       const scope = new Scope(moduleScope);
@@ -399,7 +407,12 @@ function backendMemo(slots: ReadonlyMap<Network, { unit: UnitRun; index: number 
   };
 }
 
-/** Top-level functions whose text names a framework, a model class or (transitively) another such function. */
+/**
+ * Top-level functions whose text names a framework, a model class or (transitively) another
+ * such function. One regular expression of the known names per round: warm, it is 4–10×
+ * faster than reading each function's words into a set (measured on the bench file and
+ * torchvision's models/, issue 16), since a test stops at the first mention.
+ */
 function modelFunctions(statements: readonly Node[], names: readonly string[]): Set<Node> {
   const functions = statements.map(definitionOf).filter((d) => d.type === 'function_definition');
   const relevant = new Set<Node>();
@@ -420,8 +433,18 @@ function modelFunctions(statements: readonly Node[], names: readonly string[]): 
 
 /** Models a script leaves in its variables: containers, instances of the file's classes, functional models. */
 function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): void {
-  // The last plain assignment to each name, read once (not once per variable), also inside
-  // the blocks a script nests them in (`if __name__ == "__main__":`, `with`, `try`).
+  // Every binding of a name to a model, each at its own statement (issue 11 §5): a script that
+  // rebinds `model = build_a(); ...; model = build_b()` builds two models. A module bound twice
+  // (`model = model.to(device)`) is one candidate (runUnit keeps the first).
+  for (const binding of frame.bindings) {
+    if (!isModelValue(binding.module)) continue;
+    const left = binding.statement.namedChild(0)?.childForFieldName('left');
+    out.push({ name: binding.name, span: spanOf(binding.statement), nameSpan: left ? spanOf(left) : spanOf(binding.statement), module: binding.module });
+  }
+  const bound = new Set(frame.bindings.map((b) => b.module));
+  // Names bound where no binding was recorded (a loop's pass, a tuple unpacking): the last
+  // plain assignment to each name, read once (not once per variable), also inside the blocks
+  // a script nests them in (`if __name__ == "__main__":`, `with`, `try`).
   const assignments = new Map<string, Node>();
   const visit = (block: readonly Node[], depth: number) => {
     for (const statement of block) {
@@ -438,12 +461,17 @@ function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): v
   for (const [name, value] of frame.env) {
     if (value?.t !== 'module' || name.includes('.')) continue;
     const module = value.module;
-    if ((module.kind !== 'sequence' || module.fused) && module.kind !== 'instance' && !(module.kind === 'opaque' && module.className.endsWith('Model'))) continue;
+    if (!isModelValue(module) || bound.has(module)) continue;
     const statement = assignments.get(name);
     const left = statement?.namedChild(0)?.childForFieldName('left');
     const span = statement ? spanOf(statement) : { start: 0, end: 0 };
     out.push({ name, span, nameSpan: left ? spanOf(left) : span, module });
   }
+}
+
+/** A value a script variable holds that is a model of its own: a Sequential, an instance, a Keras `Model`. */
+function isModelValue(module: ModuleValue): boolean {
+  return ((module.kind === 'sequence' && !module.fused) || module.kind === 'instance' || (module.kind === 'opaque' && module.className.endsWith('Model')));
 }
 
 function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
