@@ -32,7 +32,7 @@ describe('initwise check: notebooks', () => {
       'initwise.toml': 'exclude = ["nb/old"]\n',
     });
     const run = initwise(['check', '.'], dir);
-    // IW102 is at info level: the findings are reported, the exit status stays 0.
+    // 0: the critic ends inside the band, so its IW102 findings are info (issue 13: severity follows impact).
     assert.equal(run.status, 0, run.stderr);
     const headers = run.stdout.split('\n').filter((line) => /^\S+:cell \d+:\d+:\d+: IW/.test(line));
     assert.deepEqual(headers.map((h) => h.split(': ')[0]), ['nb/critic.ipynb:cell 4:7:9', 'nb/critic.ipynb:cell 4:8:9']);
@@ -48,6 +48,7 @@ describe('initwise check: notebooks', () => {
     const [file] = report.files;
     assert.deepEqual(file!.diagnostics.map((d) => [d.cell, d.code, d.line, d.column]), [[4, 'IW102', 7, 9], [4, 'IW102', 8, 9]]);
     assert.deepEqual(file!.diagnostics[0]!.fixes[0]!.edits.map((e) => [e.cell, e.line]), [[4, 7]]);
+    // Named and placed after the class that defines it (issue 13).
     assert.deepEqual(file!.networks.map((n) => [n.name, n.cell, n.line]), [['Critic', 4, 1]]);
     assert.deepEqual(file!.networks[0]!.layers.map((l) => [l.cell, l.line]), [[4, 4], [4, 5], [4, 6]]);
   });

@@ -143,7 +143,7 @@ describe('lsp: notebooks', () => {
     assert.deepEqual((await client.codeActions(nb.imports, everywhere, [], [FIX_ALL_KIND])), []);
   });
 
-  it('hovers a layer in its cell, and puts the code lens on the cell that defines the network', async () => {
+  it('hovers a layer in its cell, and puts the code lens on the cell whose class defines the network', async () => {
     const nb = await openCritic(client);
     await client.diagnosticsFor(nb.model, 1);
     const hover = await client.hover(nb.model, { line: 3, character: 22 });
@@ -152,7 +152,7 @@ describe('lsp: notebooks', () => {
     assert.equal((hover.range as { start: { line: number } }).start.line, 3);
     assert.equal(await client.hover(nb.imports, { line: 1, character: 3 }), null);
 
-    // `critic = Critic()` with the defaults is reported as the class itself, defined in the model cell.
+    // Issue 13: the lens sits on the class that defines the network (the model cell), named after it.
     assert.deepEqual(await lenses(client, nb.run), []);
     const [lens, ...more] = await lenses(client, nb.model);
     assert.equal(more.length, 0);

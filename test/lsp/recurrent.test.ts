@@ -40,7 +40,7 @@ describe('recurrent layers: hover, code lens, report', () => {
     const hover = await client.hover(uri, positionOf(SEQ, 'lstm 256', 1));
     const text = (hover!.contents as MarkupContent).value;
     assert.match(text, /^\*\*recurrent\*\* 256 → 1024 · layer 1 of 2 in `seq`/);
-    assert.match(text, /\| input kernel \| `PyTorch default U\(±1\/√hidden\)` \|/);
+    assert.match(text, /\| activation · input kernel \| `[^`]+` · `PyTorch default U\(±1\/√hidden\)` \|/);
     assert.match(text, /\| cell \| LSTM, hidden 256 \|/);
     assert.match(text, /\| recurrent kernel \| `PyTorch default U\(±1\/√hidden\)` \|/);
     // U(±1/√h): Var = 1/(3h), σ = √(h·Var) = 1/√3 = 0.577; iid, largest singular value ≈ 2σ.
