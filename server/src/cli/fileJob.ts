@@ -112,7 +112,7 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
       const next = selection.edits.length > 0 ? applyEdits(text, selection.edits) : undefined;
       if (next === undefined || next === text) break;
       text = next;
-      fixesApplied += selection.fixes.length;
+      fixesApplied += selection.fixes.length + selection.alsoMade;
       result = analyseText(text, job, python, memory);
     }
     const changed = text !== original;

@@ -9,7 +9,7 @@ import type { Network } from './ir';
 import { parseNetdef } from './frontends/netdef/parse';
 import { parsePython } from './frontends/python/parse';
 import type { FrontendResult, LanguageId, PythonSupport } from './frontends/types';
-import { RULES, ruleByCode } from './rules/registry';
+import { RULES } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
@@ -84,7 +84,7 @@ export function analyze(
         report: (f) =>
           findings.push({
             code: rule.meta.code,
-            severity: rule.meta.defaultSeverity,
+            severity: f.severity ?? rule.meta.defaultSeverity,
             span: f.span,
             message: f.message,
             fixes: f.fixes ?? [],
@@ -115,7 +115,8 @@ function finalizeFindings(findings: readonly Finding[], settings: Settings): Fin
     if (seen.has(key)) continue;
     seen.add(key);
     const override = settings.severity[f.code];
-    const severity = override && override !== 'off' ? override : (ruleByCode(f.code)?.meta.defaultSeverity ?? f.severity);
+    // A configured severity wins; otherwise the finding's own (the rule's default, or its impact: rules/impact.ts).
+    const severity = override && override !== 'off' ? override : f.severity;
     out.push({ ...f, severity });
   }
   return out.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));

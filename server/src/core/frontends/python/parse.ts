@@ -15,6 +15,7 @@ import { type UnitKey, UnitPlan } from './units/units';
 import { Relocation, RelocationFailed } from '../../relocation';
 import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
+import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
 import { type ClassInfo, Interpreter } from './interpreter/interpreter';
 import type { ModuleValue } from './interpreter/modules';
@@ -38,11 +39,16 @@ const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'e
  */
 function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
   for (const statement of statements) {
-    if (statement.type !== 'decorated_definition') continue;
     const definition = definitionOf(statement);
     const name = definition.childForFieldName('name')?.text;
-    const dataclass = statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.)?dataclass\b/.test(d.text));
-    if (definition.type === 'class_definition' && name !== undefined && dataclass) scope.registerConfigClass(name, definition);
+    if (definition.type !== 'class_definition' || name === undefined) continue;
+    // `@dataclass`, `@dataclasses.dataclass(...)`, Flax's `@struct.dataclass` / `@flax.struct.dataclass`.
+    const dataclass = statement.type === 'decorated_definition' &&
+      statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.|(flax\.)?struct\.)?dataclass\b/.test(d.text));
+    // `class Config(NamedTuple): hidden: int = 256` (typing.NamedTuple): fields in order, with defaults.
+    const bases = definition.childForFieldName('superclasses')?.namedChildren.map((b) => b.text) ?? [];
+    const namedTuple = bases.length === 1 && /^(typing\.)?NamedTuple$/.test(bases[0]!);
+    if (dataclass || namedTuple) scope.registerConfigClass(name, definition);
   }
 }
 
@@ -134,8 +140,9 @@ function firstError(node: Node): Node | undefined {
 
 /** The quote the file mostly uses in keyword arguments, for strings a fix writes. */
 function preferredQuote(text: string): string {
-  const single = text.match(/=\s*'/g)?.length ?? 0;
-  const double = text.match(/=\s*"/g)?.length ?? 0;
+  // Keyword arguments only: `if __name__ == "__main__":` says nothing about them.
+  const single = text.match(/(?<![=!<>])=\s*'/g)?.length ?? 0;
+  const double = text.match(/(?<![=!<>])=\s*"/g)?.length ?? 0;
   return single > double ? "'" : '"';
 }
 
@@ -144,6 +151,40 @@ interface Candidate {
   readonly span: Span;
   readonly nameSpan: Span;
   readonly module: ModuleValue;
+  /** Where a script built it, when the network is anchored at its class or builder (Network.instantiation). */
+  readonly instantiation?: Network['instantiation'];
+}
+
+/**
+ * A model a script builds (`mlp = TabularMLP()`, `model = build_model()`) belongs to the
+ * class or builder function of the file that defines it (issue 13, item 7): its network
+ * findings and code lens go there, named after it, with the instantiation as related
+ * information. A class or builder the script uses for two models keeps the variables'
+ * names and places, so each model keeps its own findings.
+ */
+function anchoredAtDefinitions(interp: Interpreter, statements: readonly Node[], candidates: readonly Candidate[]): Candidate[] {
+  const definitionOfCandidate = (c: Candidate): Node | undefined => {
+    if (c.module.kind === 'instance' && interp.classes.get(c.module.className)?.definition === c.module.definition) return c.module.definition;
+    const builder = interp.builtBy.get(c.module);
+    if (builder === undefined) return undefined;
+    const def = statements.map(definitionOf).find((d) => d.type === 'function_definition' && d.childForFieldName('name')?.text === builder);
+    return def;
+  };
+  const definitions = candidates.map(definitionOfCandidate);
+  const uses = new Map<Node, number>();
+  for (const d of definitions) if (d) uses.set(d, (uses.get(d) ?? 0) + 1);
+  return candidates.map((candidate, i) => {
+    const definition = definitions[i];
+    const nameNode = definition?.childForFieldName('name');
+    if (!definition || !nameNode || uses.get(definition) !== 1 || candidate.span.start === definition.startIndex) return candidate;
+    return {
+      ...candidate,
+      name: nameNode.text,
+      span: { start: definition.startIndex, end: nameNode.endIndex },
+      nameSpan: spanOf(nameNode),
+      instantiation: { span: candidate.nameSpan, name: candidate.name },
+    };
+  });
 }
 
 /** What readNetworks gives parsePython: networks, IW002 findings, and the rules' memo for reused networks. */
@@ -160,11 +201,13 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   moduleScope.bindValue('__name__', '__main__');
   bindAssignments(statements, moduleScope);
   registerConfigClasses(statements, moduleScope);
+  moduleScope.registerLibraryModels(libraryModelReader(imports, moduleScope));
   const quote = preferredQuote(text);
   const interp = new Interpreter(text, imports, moduleScope, statements, quote);
   if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
-  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings.
-  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
+  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
+  // function another file applies (it makes every unit's PyTorch defaults unknown).
+  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}${interp.initHookElsewhere ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
   const units: UnitRun[] = [];
 
@@ -182,7 +225,8 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       if (value?.t !== 'module' || !name || LAYER_KINDS.has(value.module.kind) || candidates.some((c) => c.module === value.module)) continue;
       candidates.push({ name: name.text, span: { start: owner!.startIndex, end: name.endIndex }, nameSpan: spanOf(name), module: value.module });
     }
-    return candidates;
+    // Models the module script keeps in variables belong to their class or builder.
+    return owner === undefined ? anchoredAtDefinitions(interp, statements, candidates) : candidates;
   };
   units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), true)!);
   // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
@@ -389,8 +433,18 @@ function modelFunctions(statements: readonly Node[], names: readonly string[]): 
 
 /** Models a script leaves in its variables: containers, instances of the file's classes, functional models. */
 function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): void {
-  // The last plain assignment to each name, read once (not once per variable), also inside
-  // the blocks a script nests them in (`if __name__ == "__main__":`, `with`, `try`).
+  // Every binding of a name to a model, each at its own statement (issue 11 §5): a script that
+  // rebinds `model = build_a(); ...; model = build_b()` builds two models. A module bound twice
+  // (`model = model.to(device)`) is one candidate (runUnit keeps the first).
+  for (const binding of frame.bindings) {
+    if (!isModelValue(binding.module)) continue;
+    const left = binding.statement.namedChild(0)?.childForFieldName('left');
+    out.push({ name: binding.name, span: spanOf(binding.statement), nameSpan: left ? spanOf(left) : spanOf(binding.statement), module: binding.module });
+  }
+  const bound = new Set(frame.bindings.map((b) => b.module));
+  // Names bound where no binding was recorded (a loop's pass, a tuple unpacking): the last
+  // plain assignment to each name, read once (not once per variable), also inside the blocks
+  // a script nests them in (`if __name__ == "__main__":`, `with`, `try`).
   const assignments = new Map<string, Node>();
   const visit = (block: readonly Node[], depth: number) => {
     for (const statement of block) {
@@ -407,12 +461,17 @@ function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): v
   for (const [name, value] of frame.env) {
     if (value?.t !== 'module' || name.includes('.')) continue;
     const module = value.module;
-    if ((module.kind !== 'sequence' || module.fused) && module.kind !== 'instance' && !(module.kind === 'opaque' && module.className.endsWith('Model'))) continue;
+    if (!isModelValue(module) || bound.has(module)) continue;
     const statement = assignments.get(name);
     const left = statement?.namedChild(0)?.childForFieldName('left');
     const span = statement ? spanOf(statement) : { start: 0, end: 0 };
     out.push({ name, span, nameSpan: left ? spanOf(left) : span, module });
   }
+}
+
+/** A value a script variable holds that is a model of its own: a Sequential, an instance, a Keras `Model`. */
+function isModelValue(module: ModuleValue): boolean {
+  return ((module.kind === 'sequence' && !module.fused) || module.kind === 'instance' || (module.kind === 'opaque' && module.className.endsWith('Model')));
 }
 
 function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
@@ -421,6 +480,7 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const meta = {
     name: candidate.name, span: candidate.span, nameSpan: candidate.nameSpan, framework,
     inputShape: undefined, pretrained: interp.isLoaded(module),
+    ...(candidate.instantiation ? { instantiation: candidate.instantiation } : {}),
   };
   const functional = interp.functional.get(module);
   if (functional) return functional.trace.finish(functional.outputs, meta);
