@@ -16,6 +16,7 @@ import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
 import { describeFsError } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
+import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
 
@@ -29,10 +30,22 @@ export interface FileJob {
   readonly write: boolean;
   /** Compute the per-layer numbers of the JSON format. */
   readonly wantNetworks: boolean;
+  /** Where absolute imports of the project's own modules start (the working directory); undefined: files are read alone. */
+  readonly projectRoot?: string;
+}
+
+/** Findings the file's models reached inside a module it imports, on that module's lines. */
+export interface ImportedOutcome {
+  readonly absolutePath: string;
+  readonly text: string;
+  readonly findings: readonly Finding[];
 }
 
 export interface FileOutcome {
   readonly displayPath: string;
+  readonly absolutePath: string;
+  /** Findings in imported modules (check.ts reports them in those files, once). */
+  readonly imported: readonly ImportedOutcome[];
   /** The text the findings refer to: after fixes, when fixes were applied. */
   readonly text: string;
   /** The text as read, when fixes changed it (for `--diff`). */
@@ -67,8 +80,11 @@ function analyseText(text: string, job: FileJob, python: PythonSupport | undefin
 }
 
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
-export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
-  const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
+export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
+  const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
+  // One module cache per thread, shared by every file the thread checks (host/workspaceFiles.ts).
+  const python = parser && job.projectRoot !== undefined && job.languageId === 'python'
+    ? { ...parser, workspace: workspaceOfThread().forDocument(job.absolutePath, [job.projectRoot]) } : parser;
   let raw: string;
   try {
     raw = fs.readFileSync(job.absolutePath, 'utf8');
@@ -99,6 +115,8 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
     }
     return {
       displayPath: job.displayPath,
+      absolutePath: job.absolutePath,
+      imported: result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings })),
       text,
       original: changed ? original : undefined,
       findings: result.findings,

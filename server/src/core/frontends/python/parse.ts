@@ -23,28 +23,22 @@ import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree }
 import { tensorsOf } from './interpreter/tensorOps';
 import { Trace } from './interpreter/trace';
 import { bindAssignments, bindParameters, Scope } from './interpreter/values';
+import { moduleContext, type ModuleContext, readClasses } from './interpreter/moduleContext';
+import { allModules } from './interpreter/modules';
+import type { PythonWorkspace } from './workspace/input';
+import { ModuleLoader } from './workspace/loader';
+import type { ModulesRead, ReachedBy } from '../types';
 import type { Span } from '../../text';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
 export { PythonMemory } from './units/memory';
+/** The workspace layer the hosts hand in (workspace/): parsed modules kept between analyses, and the offsets of imported modules. */
+export { ModuleCache, MODULE_OFFSET_BASE } from './workspace/moduleCache';
+export type { PythonWorkspace } from './workspace/input';
+export type { ModuleSourceFile, ModuleSourceProvider } from './workspace/source';
 
 /** Statements whose blocks a script's own statements sit in (the bodies are their named children). */
 const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'else_clause', 'elif_clause', 'with_statement', 'try_statement', 'except_clause', 'finally_clause']);
-
-/**
- * Config dataclasses (`@dataclass class GPTConfig: n_embd: int = 768`): a call to one is a
- * record of its fields, so `nn.Linear(cfg.n_embd, 4 * cfg.n_embd)` reads its widths when the
- * file passes `GPTConfig(...)` (values.ts configRecord).
- */
-function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
-  for (const statement of statements) {
-    if (statement.type !== 'decorated_definition') continue;
-    const definition = definitionOf(statement);
-    const name = definition.childForFieldName('name')?.text;
-    const dataclass = statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.)?dataclass\b/.test(d.text));
-    if (definition.type === 'class_definition' && name !== undefined && dataclass) scope.registerConfigClass(name, definition);
-  }
-}
 
 /**
  * A module class with no forward pass (`forward`, `call`, `__call__`) has no data flow to
@@ -54,7 +48,7 @@ function registerConfigClasses(statements: readonly Node[], scope: Scope): void 
 function withoutForward(interp: Interpreter, candidate: Candidate): Candidate[] {
   const module = candidate.module;
   if (module.kind !== 'instance') return [candidate];
-  const methods = interp.classes.get(module.className)?.methods;
+  const methods = interp.classOf(module)?.methods;
   if (!methods || methods.has('forward') || methods.has('call') || methods.has('__call__')) return [candidate];
   const parts: Candidate[] = [];
   for (const [attribute, part] of module.attributes) {
@@ -69,7 +63,7 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
 
-export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit']): FrontendResult {
+export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], workspace?: PythonWorkspace): FrontendResult {
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
@@ -79,10 +73,14 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   try {
     const root = new SyntaxTree(tree, text).root;
-    const reading = readNetworks(root, text, memory);
+    const loader = workspace ? new ModuleLoader(workspace, parser) : undefined;
+    const reading = readNetworks(root, text, memory, loader);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
-    return { networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}) };
+    return {
+      networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}),
+      ...(loader ? { modules: modulesRead(loader, reading.reached) } : {}),
+    };
   } finally {
     // A document's memory keeps the tree for the next edit's incremental parse.
     if (memory) memory.keepTree(tree, text);
@@ -132,11 +130,13 @@ function firstError(node: Node): Node | undefined {
   return undefined;
 }
 
-/** The quote the file mostly uses in keyword arguments, for strings a fix writes. */
-function preferredQuote(text: string): string {
-  const single = text.match(/=\s*'/g)?.length ?? 0;
-  const double = text.match(/=\s*"/g)?.length ?? 0;
-  return single > double ? "'" : '"';
+/** What the analysis read besides its document: every file, and the modules whose code ran (with their text, to place findings). */
+function modulesRead(loader: ModuleLoader, reached: ReadonlyMap<ModuleContext, readonly ReachedBy[]>): ModulesRead {
+  const versions = new Map(loader.resolver.dependencies.map((d) => [d.path, d.version]));
+  return {
+    dependencies: loader.resolver.dependencies,
+    modules: [...loader.contexts.values()].map((c) => ({ path: c.path!, version: versions.get(c.path!), base: c.base, text: c.source, reachedBy: reached.get(c) ?? [] })),
+  };
 }
 
 interface Candidate {
@@ -151,20 +151,25 @@ interface NetworkReading {
   readonly networks: Network[];
   readonly findings: Finding[];
   readonly backend?: BackendMemo;
+  /** Per imported module whose code ran: the calls of the document that built its classes (hover). */
+  readonly reached: ReadonlyMap<ModuleContext, readonly ReachedBy[]>;
 }
 
-function readNetworks(root: Node, text: string, memory: PythonMemory | undefined): NetworkReading {
+function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, loader: ModuleLoader | undefined): NetworkReading {
   const statements = moduleStatements(root);
-  const imports = new Imports(statements);
-  const moduleScope = new Scope(undefined);
-  moduleScope.bindValue('__name__', '__main__');
-  bindAssignments(statements, moduleScope);
-  registerConfigClasses(statements, moduleScope);
-  const quote = preferredQuote(text);
-  const interp = new Interpreter(text, imports, moduleScope, statements, quote);
-  if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
-  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings.
-  const style = `${quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
+  const main = moduleContext(undefined, 0, text, statements);
+  if (loader) loader.bindDocument(main);
+  else readClasses(main);
+  const imports = main.imports;
+  const moduleScope = main.moduleScope;
+  const interp = new Interpreter(main, loader?.contexts);
+  const importsWorkspace = main.importedClasses.size + main.importedFunctions.size + main.namespaces.size > 0;
+  if (interp.classes.size === 0 && imports.frameworks.size === 0 && !importsWorkspace) return { networks: [], findings: [], reached: new Map() };
+  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line
+  // endings; and every file read from the workspace with its version (a unit may read any
+  // of them: when one changes, every unit runs again).
+  const workspaceKey = loader ? JSON.stringify(loader.resolver.dependencies) : '';
+  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}${workspaceKey}`;
   const plan = new UnitPlan(statements, root, style, memory);
   const units: UnitRun[] = [];
 
@@ -190,7 +195,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
-  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys()]);
+  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys(), ...main.importedClasses.keys(), ...main.importedFunctions.keys(), ...main.namespaces.keys()]);
   for (const statement of statements) {
     const def = definitionOf(statement);
     if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
@@ -265,7 +270,22 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       backend.set(network, { unit, index });
     });
   }
-  return { networks: dedupe(networks), findings, backend: backendMemo(backend) };
+  return { networks: dedupe(networks), findings, backend: backendMemo(backend), reached: reachedBy(interp, networks) };
+}
+
+/** Per imported module, the document's calls that built its classes, and the model each call's instance is part of. */
+function reachedBy(interp: Interpreter, networks: readonly Network[]): Map<ModuleContext, ReachedBy[]> {
+  const out = new Map<ModuleContext, ReachedBy[]>();
+  if (interp.importedInstances.size === 0) return out;
+  for (const [instance, call] of interp.importedInstances) {
+    const home = interp.contextOf(instance.definition);
+    const layers = new Set(allModules(instance).flatMap((m) => (m.kind === 'weight' ? [m.call.startIndex] : [])));
+    const network = networks.find((n) => n.layers.some((l) => layers.has(l.span.start)));
+    const list = out.get(home) ?? [];
+    list.push({ call: spanOf(call), className: instance.className, network: network?.name });
+    out.set(home, list);
+  }
+  return out;
 }
 
 /** The input shapes earlier units saw (`model.init(rng, jnp.ones(...))`), part of a later unit's key. */

@@ -7,7 +7,7 @@
  * else as unknown rather than guessing: values assigned under an unknown condition or
  * loop become opaque.
  */
-import type { Framework, InitUse } from '../../../ir';
+import type { InitUse } from '../../../ir';
 import { type CatalogContext, frameworkModule, shapeValue } from '../frameworks/catalog';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
@@ -18,33 +18,17 @@ import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
 import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
+import { allModules, classRecord, type InstanceModule, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
-import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
+import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
+import { ClassInfo, type ModuleContext } from './moduleContext';
+import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
 
-/** A module class of the file. Its methods are read on first use: most units never touch most classes. */
-export class ClassInfo {
-  private cachedMethods: Map<string, Node> | undefined;
-
-  constructor(readonly name: string, readonly definition: Node, readonly framework: Framework) {}
-
-  get methods(): ReadonlyMap<string, Node> {
-    if (!this.cachedMethods) {
-      this.cachedMethods = new Map();
-      for (const member of bodyOf(this.definition)) {
-        const m = definitionOf(member);
-        if (m.type !== 'function_definition') continue;
-        const n = m.childForFieldName('name')?.text;
-        if (n) this.cachedMethods.set(n, m);
-      }
-    }
-    return this.cachedMethods;
-  }
-}
+export { ClassInfo } from './moduleContext';
 
 /**
  * Budget of statements and expressions evaluated per unit of the file (the module script,
@@ -61,8 +45,15 @@ const FRAMEWORK_NAME = /^(torch|keras|flax|jax)\./;
 const MAY_HOLD_MODULE: ReadonlySet<string> = new Set(['call', 'identifier', 'attribute', 'subscript', 'list', 'tuple', 'conditional_expression', 'parenthesized_expression']);
 
 export class Interpreter {
-  readonly classes = new Map<string, ClassInfo>();
-  readonly functions = new Map<string, Node>();
+  /** The analysed document's classes and functions (its units, parse.ts). */
+  readonly classes: Map<string, ClassInfo>;
+  readonly functions: Map<string, Node>;
+  /** The module whose code runs now: the document's, or an imported module's (moduleContext.ts). */
+  private ctx: ModuleContext;
+  /** Every class of every module read, by its definition (an instance's class wherever it was built). */
+  private readonly classByDefinition = new Map<Node, ClassInfo>();
+  /** Modules loaded from the workspace (at least one of whose classes or functions ran). */
+  readonly modulesRun = new Set<ModuleContext>();
   /** Modules whose weights are loaded from a checkpoint. */
   readonly loaded = new Set<ModuleValue>();
   /** Keras functional models: the trace they were built on and their outputs. */
@@ -75,49 +66,117 @@ export class Interpreter {
   readonly nested = new Set<string>();
   /** The function of the file that returned each model (`d_model = get_discriminator()`). */
   readonly builtBy = new Map<ModuleValue, string>();
+  /** Each instance built from an imported class, with the call that built it (hover: which model reached the class). */
+  readonly importedInstances = new Map<InstanceModule, Node>();
   private steps = 0;
   private fileSteps = 0;
-  private catalog: CatalogContext;
   /** IW002 findings of the running unit: unknown activation, initializer and nonlinearity strings. */
   names = new UnknownNames();
-  /** The file writes Keras initializers as objects (`HeNormal()`): fixes follow. */
-  readonly kerasObjectStyle: boolean;
   /** Classes this unit instantiated inside other module classes. */
   private unitNested: string[] = [];
   /** Input shapes this unit showed for classes (replayed when the unit is reused). */
   private unitShapes: [string, readonly number[]][] = [];
-  /** How many layers each constructor and init call site affects, over the whole file. */
+  /** How many layers each constructor and init call site affects, over the whole file (imported modules' sites are at their own offsets). */
   readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
   readonly inits = new InitCalls(this);
   /** Branches and loops the interpreter cannot decide (uncertainCode.ts). */
   private readonly uncertain = new UncertainCode(this);
 
-  constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
-    this.kerasObjectStyle = /kernel_initializer\s*=\s*[A-Za-z_]/.test(source);
-    this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: this.kerasObjectStyle, sites: this.sites, names: this.names };
-    for (const statement of statements) {
-      const def = definitionOf(statement);
-      if (def.type === 'function_definition') {
-        const name = def.childForFieldName('name')?.text;
-        if (name) this.functions.set(name, def);
-      }
+  /** `main`: the document's context; `modules`: the workspace modules it imports, by offset base (workspace/loader.ts). */
+  constructor(private readonly main: ModuleContext, private readonly modules: ReadonlyMap<number, ModuleContext> = new Map()) {
+    this.ctx = main;
+    this.classes = main.classes;
+    this.functions = main.functions;
+    for (const context of [main, ...modules.values()]) for (const cls of context.classes.values()) this.classByDefinition.set(cls.definition, cls);
+  }
+
+  get source(): string {
+    return this.ctx.source;
+  }
+
+  get imports(): Imports {
+    return this.ctx.imports;
+  }
+
+  get moduleScope(): Scope {
+    return this.ctx.moduleScope;
+  }
+
+  /** The file writes Keras initializers as objects (`HeNormal()`): fixes follow. */
+  get kerasObjectStyle(): boolean {
+    return this.main.kerasObjectStyle;
+  }
+
+  /** The module a node was written in. */
+  contextOf(node: Node): ModuleContext {
+    const start = node.startIndex;
+    if (start < MODULE_OFFSET_BASE) return this.main;
+    return this.modules.get(slotOf(start) * MODULE_OFFSET_BASE) ?? this.main;
+  }
+
+  /** Runs `body` in the context of the module that wrote `node` (a no-op within one module). */
+  private within<T>(node: Node, body: () => T): T {
+    const context = this.contextOf(node);
+    if (context === this.ctx) return body();
+    const outer = this.ctx;
+    this.ctx = context;
+    this.modulesRun.add(context);
+    try {
+      return body();
+    } finally {
+      this.ctx = outer;
     }
-    // Classes in source order; a base that is another class of the file passes its framework on.
-    for (const statement of statements) {
-      const def = definitionOf(statement);
-      if (def.type !== 'class_definition') continue;
-      const name = def.childForFieldName('name')?.text;
-      if (!name) continue;
-      let framework: Framework | undefined;
-      for (const base of def.childForFieldName('superclasses')?.namedChildren ?? []) {
-        const written = dottedName(base);
-        if (written === undefined) continue;
-        framework ??= MODULE_BASES[imports.canonical(written)] ?? this.classes.get(written)?.framework;
+  }
+
+  /** A class the running module defines or imported from the workspace. */
+  private classNamed(name: string, context: ModuleContext = this.ctx): ClassInfo | undefined {
+    return context.classes.get(name) ?? context.importedClasses.get(name);
+  }
+
+  /** A function the running module defines or imported from the workspace. */
+  private functionNamed(name: string, context: ModuleContext = this.ctx): Node | undefined {
+    return context.functions.get(name) ?? context.importedFunctions.get(name);
+  }
+
+  /** True when `name` means a class, function or import of the module (so a runtime value must hide it). */
+  private namesDefinition(name: string, context: ModuleContext = this.ctx): boolean {
+    return this.classNamed(name, context) !== undefined || this.functionNamed(name, context) !== undefined || context.imports.binds(name) || context.namespaces.has(name);
+  }
+
+  /** The class of an instance, wherever it was built. */
+  classOf(instance: InstanceModule): ClassInfo | undefined {
+    return this.classByDefinition.get(instance.definition) ?? this.classes.get(instance.className);
+  }
+
+  /** The value of a function of a module, in that module's scope. */
+  private functionValue(definition: Node): RValue {
+    return { t: 'function', definition, scope: this.contextOf(definition).moduleScope, self: undefined };
+  }
+
+  /** `R.ResNet`, `models.resnet.ResNet18`: a class or function reached through an imported module. */
+  private memberOf(written: string): RValue {
+    const parts = written.split('.');
+    for (let i = parts.length - 1; i >= 1; i--) {
+      let module = this.ctx.namespaces.get(parts.slice(0, i).join('.'));
+      if (!module) continue;
+      for (const part of parts.slice(i, -1)) {
+        module = module.submodules.get(part) ?? module.namespaces.get(part);
+        if (!module) return undefined;
       }
-      if (!framework) continue;
-      this.classes.set(name, new ClassInfo(name, def, framework));
+      const last = parts[parts.length - 1]!;
+      const cls = this.classNamed(last, module);
+      if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
+      const fn = this.functionNamed(last, module);
+      return fn ? this.functionValue(fn) : undefined;
     }
+    return undefined;
+  }
+
+  /** The layer catalog's view of the running module (its source, imports and quote style) in `scope`. */
+  private catalogFor(scope: Scope): CatalogContext {
+    const c = this.ctx;
+    return { source: c.source, imports: c.imports, scope, quote: c.quote, kerasObjectStyle: c.kerasObjectStyle, sites: this.sites, names: this.names };
   }
 
   get exhausted(): boolean {
@@ -137,7 +196,6 @@ export class Interpreter {
     this.fileSteps += this.steps;
     this.steps = 0;
     this.names = new UnknownNames();
-    this.catalog = { ...this.catalog, names: this.names };
     this.sites.log = [];
     this.unitNested = [];
     this.unitShapes = [];
@@ -161,6 +219,12 @@ export class Interpreter {
   }
 
   private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
+    if (node.startIndex >= MODULE_OFFSET_BASE || this.ctx !== this.main) {
+      if (this.contextOf(node) !== this.ctx) {
+        this.within(node, () => this.statement(node, frame, outputs, returned));
+        return;
+      }
+    }
     switch (node.type) {
       case 'expression_statement': {
         const inner = node.namedChild(0);
@@ -239,12 +303,14 @@ export class Interpreter {
 
   /** Tells PyTorch fix builders how the file names a layer (`self.fc1`, `model[2]`) and where its statement ends. */
   private place(module: ModuleValue, name: string, statement: Node): void {
-    const indent = indentationAt(this.source, statement.startIndex);
+    // The statement's own module's text, in that module's offsets (moduleCache.ts).
+    const { source, base } = this.contextOf(statement);
+    const indent = indentationAt(source, statement.startIndex - base);
     // After a trailing comment, not before it: the comment (a suppression, a note) stays on
     // the line it was written for.
-    const lineEnd = lineEndAt(this.source, statement.endIndex);
-    const rest = this.source.slice(statement.endIndex, lineEnd);
-    const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd : statement.endIndex, indent };
+    const lineEnd = lineEndAt(source, statement.endIndex - base);
+    const rest = source.slice(statement.endIndex - base, lineEnd);
+    const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd + base : statement.endIndex, indent };
     const visit = (m: ModuleValue, path: string) => {
       if (m.kind === 'weight' && m.torchFixes && m.torchFixes.target === undefined) {
         m.torchFixes.target = `${path}.weight`;
@@ -435,6 +501,7 @@ export class Interpreter {
 
   expression(node: Node, frame: Frame): RValue {
     if (++this.steps > MAX_STEPS) return undefined;
+    if ((node.startIndex >= MODULE_OFFSET_BASE || this.ctx !== this.main) && this.contextOf(node) !== this.ctx) return this.within(node, () => this.expression(node, frame));
     switch (node.type) {
       case 'parenthesized_expression':
         return node.namedChild(0) ? this.expression(node.namedChild(0)!, frame) : undefined;
@@ -442,10 +509,10 @@ export class Interpreter {
         if (node.text === 'self' && frame.self && !frame.env.has('self')) return { t: 'module', module: frame.self };
         const local = frame.env.get(node.text);
         if (local !== undefined || frame.env.has(node.text)) return local;
-        const cls = this.classes.get(node.text);
+        const cls = this.classNamed(node.text);
         if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
-        const fn = this.functions.get(node.text);
-        if (fn) return { t: 'function', definition: fn, scope: this.moduleScope, self: undefined };
+        const fn = this.functionNamed(node.text);
+        if (fn) return this.functionValue(fn);
         return this.classAlias(node.text, frame.scope);
       }
       case 'attribute':
@@ -514,10 +581,14 @@ export class Interpreter {
     if (object.type === 'identifier' && object.text === 'self' && frame.self) {
       const m = frame.self.attributes.get(attr);
       if (m) return { t: 'module', module: m };
-      const info = this.classes.get(frame.self.className);
+      const info = this.classOf(frame.self);
       const method = info?.methods.get(attr);
       if (method) return { t: 'function', definition: method, scope: frame.self.scope, self: frame.self };
       return undefined;
+    }
+    if (written !== undefined && this.ctx.namespaces.size > 0) {
+      const member = this.memberOf(written);
+      if (member) return member;
     }
     const owner = this.expression(object, frame);
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
@@ -603,15 +674,18 @@ export class Interpreter {
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
-      if (frame.catalog?.scope !== frame.scope) frame.catalog = { ...this.catalog, scope: frame.scope };
+      if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
       const module = frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
     const target = this.expression(callee, frame);
     if (target?.t === 'class') {
-      const cls = this.classes.get(target.name);
-      return cls && frame.depth < MAX_CALL_DEPTH ? { t: 'module', module: this.instantiate(cls, call, frame) } : undefined;
+      const cls = this.classByDefinition.get(target.definition);
+      if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
+      const instance = this.instantiate(cls, call, frame);
+      if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedInstances.set(instance, call.node);
+      return { t: 'module', module: instance };
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
@@ -650,7 +724,7 @@ export class Interpreter {
     for (let hops = 0; bound?.node.type === 'identifier' && hops < 8; hops++) {
       const next = bound.scope.expressionOf(bound.node.text);
       if (!next) {
-        const cls = this.classes.get(bound.node.text);
+        const cls = this.classNamed(bound.node.text, this.contextOf(bound.node));
         return cls ? { t: 'class', definition: cls.definition, name: cls.name } : undefined;
       }
       bound = next;
@@ -670,19 +744,20 @@ export class Interpreter {
    * functions, a name holding a runtime value — so such a call stays unknown.
    */
   private frameworkAlias(name: string, frame: Frame): string | undefined {
-    if (this.imports.binds(name) || this.classes.has(name) || this.functions.has(name) || frame.env.has(name)) return undefined;
+    if (this.namesDefinition(name) || frame.env.has(name)) return undefined;
     if (name.startsWith('self.')) {
       // A module or method of the instance is called as such, not through its field's default.
       const field = name.slice(5);
-      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.classes.get(frame.self.className)?.methods.has(field)) return undefined;
+      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.classOf(frame.self)?.methods.has(field)) return undefined;
     }
     let bound = frame.scope.expressionOf(name);
     for (let hops = 0; bound && hops < 8; hops++) {
       const target = bound.node.type === 'identifier' || bound.node.type === 'attribute' ? dottedName(bound.node) : undefined;
       if (target === undefined) return undefined;
-      const next = this.imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
+      const imports = this.contextOf(bound.node).imports;
+      const next = imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
       if (next === undefined) {
-        const canonical = this.imports.canonical(target);
+        const canonical = imports.canonical(target);
         return FRAMEWORK_NAME.test(canonical) ? canonical : undefined;
       }
       // Bound to an unknown value (a parameter without one, a loop variable): unknown.
@@ -900,7 +975,7 @@ export class Interpreter {
       return undefined;
     }
     if (owner?.t === 'class' && (method === 'from_pretrained' || method === 'load_from_checkpoint')) {
-      const cls = this.classes.get(owner.name);
+      const cls = this.classByDefinition.get(owner.definition);
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
       const instance = this.instantiate(cls, call, frame);
       this.loaded.add(instance);
@@ -914,11 +989,12 @@ export class Interpreter {
 
   /** Runs a module class's constructor with the call's arguments: its layers, their init, its constants. */
   instantiate(cls: ClassInfo, call: CallParts | undefined, frame: Frame | undefined): InstanceModule {
-    if (frame?.self) {
+    const home = this.contextOf(cls.definition);
+    if (frame?.self && home === this.main) {
       this.nested.add(cls.name);
       this.unitNested.push(cls.name);
     }
-    const scope = new Scope(this.moduleScope);
+    const scope = new Scope(home.moduleScope);
     const instance: InstanceModule = {
       kind: 'instance', className: cls.name, definition: cls.definition, framework: cls.framework,
       attributes: new Map(), scope, record: classRecord(cls.name),
@@ -929,7 +1005,7 @@ export class Interpreter {
       if (expr?.type !== 'assignment') continue;
       const left = expr.childForFieldName('left');
       const right = expr.childForFieldName('right');
-      if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, this.moduleScope);
+      if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, home.moduleScope);
       else if (left?.type === 'identifier') scope.bindValue(`self.${left.text}`, undefined);
     }
     const ctor = cls.methods.get('__init__') ?? (cls.framework === 'flax' ? cls.methods.get('setup') : undefined);
@@ -946,7 +1022,7 @@ export class Interpreter {
     }
     if (ctor) {
       const ctorScope = new Scope(scope);
-      bindParameters(ctor, ctorScope, this.moduleScope);
+      bindParameters(ctor, ctorScope, home.moduleScope);
       if (call && frame && !dataclass) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
       bindAssignments(bodyOf(ctor), ctorScope);
       // `self.X = expr` constants are read by every method: bind them on the instance scope.
@@ -958,7 +1034,7 @@ export class Interpreter {
         if (name?.startsWith('self.') && right) scope.bindExpression(name, right, ctorScope);
       }
       const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
-      for (const [name, module] of this.moduleArguments(ctor, dataclass ? undefined : call, frame, depth)) ctorFrame.env.set(name, module);
+      for (const [name, module] of this.moduleArguments(ctor, dataclass ? undefined : call, frame, depth, home)) ctorFrame.env.set(name, module);
       this.run(bodyOf(ctor), ctorFrame, undefined);
     }
     return instance;
@@ -994,7 +1070,7 @@ export class Interpreter {
     }
     return {
       t: 'module',
-      module: { kind: 'instance', className: 'torch.nn.ModuleDict', definition: call.node, framework: 'pytorch', attributes, scope: new Scope(this.moduleScope), record },
+      module: { kind: 'instance', className: 'torch.nn.ModuleDict', definition: call.node, framework: 'pytorch', attributes, scope: new Scope(this.contextOf(call.node).moduleScope), record },
     };
   }
 
@@ -1006,7 +1082,7 @@ export class Interpreter {
    * through the scope (bindArgumentExpressions). With `*xs` or `**kw` in the call, a
    * parameter no keyword names may receive anything: no default is assumed for it.
    */
-  private moduleArguments(ctor: Node, call: CallParts | undefined, frame: Frame | undefined, depth: number): Map<string, RValue> {
+  private moduleArguments(ctor: Node, call: CallParts | undefined, frame: Frame | undefined, depth: number, home: ModuleContext): Map<string, RValue> {
     const out = new Map<string, RValue>();
     const parameters = parameterNames(ctor);
     const given = new Set<string>();
@@ -1021,7 +1097,7 @@ export class Interpreter {
       call.positional.forEach((p, i) => { if (p.type !== 'list_splat' && parameters.positional[i] !== undefined) given.add(parameters.positional[i]); });
       if (call.spread) for (const name of parameters.named) given.add(name);
     }
-    const moduleFrame = new Frame(this.moduleScope, undefined, undefined, false, depth);
+    const moduleFrame = new Frame(home.moduleScope, undefined, undefined, false, depth);
     for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {
       if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
       const name = p.childForFieldName('name')?.text;
@@ -1091,11 +1167,11 @@ export class Interpreter {
 
   /** Traces an instance's forward method with `x` as its input. */
   forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace): RValue {
-    const cls = this.classes.get(instance.className);
+    const cls = this.classOf(instance);
     const method = cls?.methods.get('forward') ?? cls?.methods.get('__call__') ?? cls?.methods.get('call');
     if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
     const scope = new Scope(instance.scope);
-    bindParameters(method, scope, this.moduleScope);
+    bindParameters(method, scope, this.contextOf(method).moduleScope);
     bindAssignments(bodyOf(method), scope);
     const frame = new Frame(scope, instance, trace, false, depth);
     const params = (method.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
@@ -1118,8 +1194,9 @@ export class Interpreter {
 
   private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], keywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
     if (fn.definition.type === 'lambda') return undefined;
-    const scope = new Scope(fn.self ? fn.self.scope : this.moduleScope);
-    bindParameters(fn.definition, scope, this.moduleScope);
+    const home = this.contextOf(fn.definition);
+    const scope = new Scope(fn.self ? fn.self.scope : home.moduleScope);
+    bindParameters(fn.definition, scope, home.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
@@ -1131,7 +1208,7 @@ export class Interpreter {
       // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
       // is that class. Only a name that would otherwise mean one of the file's classes or
       // functions, or an import, is hidden by it.
-      if (value !== undefined || this.classes.has(name) || this.functions.has(name) || this.imports.binds(name)) inner.env.set(name, value);
+      if (value !== undefined || this.namesDefinition(name, home)) inner.env.set(name, value);
     }
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
@@ -1145,7 +1222,7 @@ export class Interpreter {
     }
     const result = returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
     const name = fn.definition.childForFieldName('name')?.text;
-    if (result?.t === 'module' && !fn.self && name !== undefined) this.builtBy.set(result.module, name);
+    if (result?.t === 'module' && !fn.self && name !== undefined && home === this.main) this.builtBy.set(result.module, name);
     return result;
   }
 
