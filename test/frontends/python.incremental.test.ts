@@ -15,6 +15,8 @@ import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
 import { Random } from '../../server/src/core/simulation/prng';
 import { generatePython } from '../../bench/generatePython';
 import { pythonSupport } from '../support/python';
+import { folderFiles, MemoryFiles } from '../support/workspace';
+import { ModuleCache } from '../../server/src/core/frontends/python/parse';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -34,6 +36,8 @@ function visible(result: AnalysisResult): string {
     findings: result.findings,
     networks: result.networks,
     simulations: result.simulations,
+    dependencies: result.dependencies,
+    imported: result.imported,
   }, (key, value: unknown) => (key === 'fixes' && !Array.isArray(value) ? undefined : value));
 }
 
@@ -188,4 +192,59 @@ describe('Python: incremental analysis gives what a fresh analysis gives', funct
       memory.dispose();
     }
   });
+});
+
+describe('Python: incremental analysis with the workspace (a unit\'s key includes the modules it read)', function () {
+  this.timeout(300_000);
+  let python: PythonSupport;
+  before(async () => {
+    python = await pythonSupport();
+  });
+  const project = folderFiles(path.join(root, 'test', 'fixtures', 'workspace', 'project'));
+
+  it('an edit of an imported module changes the importer\'s result although its own text is unchanged', () => {
+    const files = new MemoryFiles(project);
+    const modules = new ModuleCache();
+    const memory = new AnalysisMemory();
+    try {
+      const text = files.text('main.py');
+      const before = analyze({ text, languageId: 'python', python: files.python(python, 'main.py', modules), memory });
+      assert.ok(before.findings.some((f) => f.code === 'IW105' && f.message.includes('fan_in 512')));
+      files.set('config.py', files.text('config.py').replace('HIDDEN = 512', 'HIDDEN = 64'));
+      const after = analyze({ text, languageId: 'python', python: files.python(python, 'main.py', modules), memory });
+      assert.ok(after.findings.some((f) => f.code === 'IW105' && f.message.includes('fan_in 64')), 'the width read from config.py follows its edit');
+      assert.equal(visible(after), visible(analyze({ text, languageId: 'python', python: files.python(python, 'main.py') })));
+    } finally {
+      memory.dispose();
+      modules.dispose();
+    }
+  });
+
+  for (const document of ['main.py', 'train.py']) {
+    it(`${document}: 60 chained random edits of the document and of the modules it imports`, () => {
+      const files = new MemoryFiles(project);
+      const editable = [document, 'config.py', 'src/blocks/layers.py', 'src/blocks/heads.py', 'models/tiny.py', 'models/__init__.py'];
+      const random = new Random(document.length * 104729);
+      const histories = new Map(editable.map((name) => [name, [files.text(name)]]));
+      const modules = new ModuleCache();
+      const memory = new AnalysisMemory();
+      try {
+        analyze({ text: files.text(document), languageId: 'python', python: files.python(python, document, modules), memory });
+        for (let step = 0; step < 60; step++) {
+          const name = editable[random.nextUint32() % editable.length]!;
+          const history = histories.get(name)!;
+          const next = randomEdit(files.text(name), random, history);
+          history.push(next);
+          files.set(name, next);
+          const text = files.text(document);
+          const incremental = visible(analyze({ text, languageId: 'python', python: files.python(python, document, modules), memory }, DEFAULT_SETTINGS));
+          const fresh = visible(analyze({ text, languageId: 'python', python: files.python(python, document) }, DEFAULT_SETTINGS));
+          assert.equal(incremental, fresh, `edit ${step + 1} (of ${name}) differs from a fresh analysis`);
+        }
+      } finally {
+        memory.dispose();
+        modules.dispose();
+      }
+    });
+  }
 });

@@ -27,9 +27,10 @@ export interface ModuleDependency {
   readonly version: string | undefined;
 }
 
-/** A call of the document that built a class of an imported module, and the model it is part of. */
+/** A call of the document of a class or function of an imported module, and the model its value is part of. */
 export interface ReachedBy {
   readonly call: Span;
+  /** The class or function called. */
   readonly className: string;
   readonly network: string | undefined;
 }

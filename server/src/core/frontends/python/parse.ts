@@ -23,7 +23,7 @@ import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree }
 import { tensorsOf } from './interpreter/tensorOps';
 import { Trace } from './interpreter/trace';
 import { bindAssignments, bindParameters, Scope } from './interpreter/values';
-import { moduleContext, type ModuleContext, readClasses } from './interpreter/moduleContext';
+import { moduleContext, readClasses } from './interpreter/moduleContext';
 import { allModules } from './interpreter/modules';
 import type { PythonWorkspace } from './workspace/input';
 import { ModuleLoader } from './workspace/loader';
@@ -131,11 +131,11 @@ function firstError(node: Node): Node | undefined {
 }
 
 /** What the analysis read besides its document: every file, and the modules whose code ran (with their text, to place findings). */
-function modulesRead(loader: ModuleLoader, reached: ReadonlyMap<ModuleContext, readonly ReachedBy[]>): ModulesRead {
+function modulesRead(loader: ModuleLoader, reached: ReadonlyMap<string, readonly ReachedBy[]>): ModulesRead {
   const versions = new Map(loader.resolver.dependencies.map((d) => [d.path, d.version]));
   return {
     dependencies: loader.resolver.dependencies,
-    modules: [...loader.contexts.values()].map((c) => ({ path: c.path!, version: versions.get(c.path!), base: c.base, text: c.source, reachedBy: reached.get(c) ?? [] })),
+    modules: [...loader.contexts.values()].map((c) => ({ path: c.path!, version: versions.get(c.path!), base: c.base, text: c.source, reachedBy: reached.get(c.path!) ?? [] })),
   };
 }
 
@@ -151,8 +151,8 @@ interface NetworkReading {
   readonly networks: Network[];
   readonly findings: Finding[];
   readonly backend?: BackendMemo;
-  /** Per imported module whose code ran: the calls of the document that built its classes (hover). */
-  readonly reached: ReadonlyMap<ModuleContext, readonly ReachedBy[]>;
+  /** Per imported module (by path): the document's calls of its classes and functions (hover, messages). */
+  readonly reached: ReadonlyMap<string, readonly ReachedBy[]>;
 }
 
 function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, loader: ModuleLoader | undefined): NetworkReading {
@@ -270,21 +270,20 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       backend.set(network, { unit, index });
     });
   }
-  return { networks: dedupe(networks), findings, backend: backendMemo(backend), reached: reachedBy(interp, networks) };
+  const reached = new Map<string, ReachedBy[]>();
+  for (const unit of units) for (const [path, by] of unit.outcome.reached) reached.set(path, [...(reached.get(path) ?? []), by]);
+  return { networks: dedupe(networks), findings, backend: backendMemo(backend), reached };
 }
 
-/** Per imported module, the document's calls that built its classes, and the model each call's instance is part of. */
-function reachedBy(interp: Interpreter, networks: readonly Network[]): Map<ModuleContext, ReachedBy[]> {
-  const out = new Map<ModuleContext, ReachedBy[]>();
-  if (interp.importedInstances.size === 0) return out;
-  for (const [instance, call] of interp.importedInstances) {
-    const home = interp.contextOf(instance.definition);
-    const layers = new Set(allModules(instance).flatMap((m) => (m.kind === 'weight' ? [m.call.startIndex] : [])));
+/** The unit's calls of imported classes and functions (by module path), and the model of the unit each call's value is part of. */
+function reachedBy(interp: Interpreter, networks: readonly Network[]): [string, ReachedBy][] {
+  const out: [string, ReachedBy][] = [];
+  for (const [call, { module, name, value }] of interp.importedCalls) {
+    const layers = new Set(value ? allModules(value).flatMap((m) => (m.kind === 'weight' ? [m.call.startIndex] : [])) : []);
     const network = networks.find((n) => n.layers.some((l) => layers.has(l.span.start)));
-    const list = out.get(home) ?? [];
-    list.push({ call: spanOf(call), className: instance.className, network: network?.name });
-    out.set(home, list);
+    out.push([module.path!, { call: spanOf(call), className: name, network: network?.name }]);
   }
+  interp.importedCalls.clear();
   return out;
 }
 
@@ -318,11 +317,12 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
     networkClasses.push(candidate.module.kind === 'instance' ? candidate.module.className : undefined);
   }
   const ended = interp.endUnit();
+  const reached = reachedBy(interp, networks);
   const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
   const builders = candidates.flatMap((c) => { const name = interp.builtBy.get(c.module); return name === undefined ? [] : [name]; });
   const outcome: UnitOutcome = {
     networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
-    backend: networks.map(() => undefined),
+    backend: networks.map(() => undefined), reached,
   };
   return { key, outcome, reused: false, run };
 }
@@ -354,6 +354,7 @@ function relocate(outcome: UnitOutcome, relocation: Relocation): UnitOutcome {
     findings: outcome.findings.map((f) => relocation.finding(f)),
     sites: outcome.sites.map(([kind, start]) => [kind, relocation.offset(start)] as const),
     backend: outcome.backend.map((b) => b && { ...b, findings: b.findings.map((f) => relocation.finding(f)) }),
+    reached: outcome.reached.map(([path, by]) => [path, { ...by, call: relocation.span(by.call) }] as const),
   };
 }
 

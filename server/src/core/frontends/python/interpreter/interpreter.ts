@@ -66,8 +66,11 @@ export class Interpreter {
   readonly nested = new Set<string>();
   /** The function of the file that returned each model (`d_model = get_discriminator()`). */
   readonly builtBy = new Map<ModuleValue, string>();
-  /** Each instance built from an imported class, with the call that built it (hover: which model reached the class). */
-  readonly importedInstances = new Map<InstanceModule, Node>();
+  /**
+   * The document's calls of imported classes and functions, with the module whose code they
+   * ran and the model value they returned (hover: which model reached that module).
+   */
+  readonly importedCalls = new Map<Node, { readonly module: ModuleContext; readonly name: string; readonly value: ModuleValue | undefined }>();
   private steps = 0;
   private fileSteps = 0;
   /** IW002 findings of the running unit: unknown activation, initializer and nonlinearity strings. */
@@ -684,7 +687,7 @@ export class Interpreter {
       const cls = this.classByDefinition.get(target.definition);
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
       const instance = this.instantiate(cls, call, frame);
-      if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedInstances.set(instance, call.node);
+      if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
       return { t: 'module', module: instance };
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
@@ -701,7 +704,12 @@ export class Interpreter {
       // layer or tensor passed by keyword reaches the function as a value.
       const keywords = new Map<string, RValue>();
       for (const [key, { value }] of call.keywords) keywords.set(key, this.expression(value, frame));
-      return this.callFunction(target, call, args, keywords, frame);
+      const result = this.callFunction(target, call, args, keywords, frame);
+      if (target.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) {
+        const name = target.definition.childForFieldName('name')?.text ?? 'lambda';
+        this.importedCalls.set(call.node, { module: this.contextOf(target.definition), name, value: result?.t === 'module' ? result.module : undefined });
+      }
+      return result;
     }
     if (canonical !== undefined) {
       const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
