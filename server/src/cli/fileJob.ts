@@ -14,7 +14,7 @@ import type { LanguageId, PythonSupport } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
-import { describeFsError } from './discover';
+import { describeFsError, displayPath } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
 
@@ -120,7 +120,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       text,
       original: changed ? original : undefined,
       findings: result.findings,
-      networks: job.wantNetworks ? networksJson(new LineIndex(text), result) : undefined,
+      networks: job.wantNetworks ? networksJson(new LineIndex(text), result, (p) => displayPath(hostPath(p), job.projectRoot ?? '.')) : undefined,
       fixesApplied,
       error: undefined,
     };

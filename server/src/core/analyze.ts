@@ -15,6 +15,7 @@ import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
 import { applySuppressions } from './suppressions';
 import type { NetworkSimulation } from './simulation/types';
+import { LineIndex } from './text';
 
 export interface AnalysisInput {
   readonly text: string;
@@ -51,6 +52,24 @@ export interface AnalysisResult {
    * written, not at the document's call), and the document's calls that reached them.
    */
   readonly imported: readonly ImportedModuleFindings[];
+  /** The imported modules whose nodes the networks may hold (a layer's span at or above a module's base lies in it: `locate`). */
+  readonly modules: readonly ModuleRead[];
+}
+
+/** The 1-based line of an offset of the result in its own file (the document's `index`, or the imported module's text). */
+export function lineOf(result: AnalysisResult, index: LineIndex): (offset: number) => number {
+  return (offset) => {
+    const at = locate(result, offset);
+    return (at.text === undefined ? index : new LineIndex(at.text)).positionAt(at.offset).line + 1;
+  };
+}
+
+/** Where an offset of the result lies: in the document (path undefined) or in an imported module, in that file's own offsets. */
+export function locate(result: AnalysisResult, offset: number): { readonly path: string | undefined; readonly text: string | undefined; readonly offset: number } {
+  if (offset < MODULE_OFFSET_BASE) return { path: undefined, text: undefined, offset };
+  const base = Math.floor(offset / MODULE_OFFSET_BASE) * MODULE_OFFSET_BASE;
+  const module = result.modules.find((m) => m.base === base);
+  return { path: module?.path, text: module?.text, offset: offset - base };
 }
 
 export interface ImportedModuleFindings {
@@ -126,7 +145,7 @@ export function analyze(
   const suppressed = applySuppressions(input.text, finalizeFindings(own.map((f) => localized(f, 0, places)), settings), settings);
   return {
     networks: frontend.networks, simulations, findings: finalizeFindings([...suppressed.kept, ...suppressed.unused], settings),
-    dependencies: frontend.modules?.dependencies ?? [], imported,
+    dependencies: frontend.modules?.dependencies ?? [], imported, modules: frontend.modules?.modules ?? [],
   };
 }
 

@@ -7,6 +7,7 @@
  * can fail becomes a ReportRequestError with a message for the user.
  */
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { lineOf } from '../core/analyze';
 import { buildSignalReport } from '../core/report/model';
 import { renderReportHtml, reportTitle } from '../core/report/html';
 import type { SignalReportParams, SignalReportResult } from '../protocol';
@@ -73,7 +74,7 @@ export function signalReport(analysis: DocumentAnalysis, params: SignalReportPar
   }
   const report = buildSignalReport(network, simulations[index], {
     band,
-    lineOf: (offset) => analysis.index.positionAt(offset).line + 1,
+    lineOf: lineOf(analysis.result, analysis.index),
   });
   let html: string;
   try {

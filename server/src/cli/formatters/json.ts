@@ -3,11 +3,11 @@
  * (positions 1-based, columns in UTF-16 code units as LSP counts them). Values the
  * engine could not determine are `null`, so every key is always present.
  */
-import type { AnalysisResult } from '../../core/analyze';
+import { type AnalysisResult, locate } from '../../core/analyze';
 import type { Finding } from '../../core/findings';
 import { explainLayer } from '../../core/knowledge/explain';
 import { ruleByCode } from '../../core/rules/registry';
-import type { LineIndex, Span } from '../../core/text';
+import { LineIndex, type Span } from '../../core/text';
 
 export interface JsonRange {
   readonly line: number;
@@ -18,6 +18,8 @@ export interface JsonRange {
 
 export interface JsonLayer {
   readonly line: number;
+  /** Set for a layer of a block in an imported module: that file (then `line` is in it). */
+  readonly file?: string;
   readonly kind: string;
   readonly fanIn: number | null;
   readonly fanOut: number | null;
@@ -76,7 +78,16 @@ function range(index: LineIndex, span: Span): JsonRange {
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
 
 /** The per-layer numbers of every network, computed where the analysis ran (a worker, or here). */
-export function networksJson(index: LineIndex, result: AnalysisResult): JsonNetwork[] {
+export function networksJson(index: LineIndex, result: AnalysisResult, displayPathOf: (modulePath: string) => string = (p) => p): JsonNetwork[] {
+  // A layer of a block in an imported module is on its own file's line, and names that file.
+  const indexes = new Map<string, LineIndex>();
+  const place = (offset: number): { line: number; file?: string } => {
+    const at = locate(result, offset);
+    if (at.path === undefined || at.text === undefined) return { line: index.positionAt(at.offset).line + 1 };
+    let own = indexes.get(at.path);
+    if (!own) indexes.set(at.path, (own = new LineIndex(at.text)));
+    return { line: own.positionAt(at.offset).line + 1, file: displayPathOf(at.path) };
+  };
   return result.networks.map((network, n) => {
     const simulation = result.simulations[n];
     return {
@@ -86,7 +97,7 @@ export function networksJson(index: LineIndex, result: AnalysisResult): JsonNetw
       layers: network.layers.map((layer, i) => {
         const explained = explainLayer(network, layer, simulation?.layers[i]);
         return {
-          line: index.positionAt(layer.span.start).line + 1,
+          ...place(layer.span.start),
           kind: explained.kind,
           fanIn: finiteOrNull(explained.fanIn),
           fanOut: finiteOrNull(explained.fanOut),
