@@ -24,7 +24,8 @@ export function toDiagnostic(finding: Finding, uri: string, version: number, ind
       edits: fix.edits.map((edit) => toTextEdit(index, edit)),
     })),
   };
-  const relatedInformation: DiagnosticRelatedInformation[] = finding.related.map((related) => ({
+  // A related location in another file (a layer of an imported block) is left out: its range needs that file's text.
+  const relatedInformation: DiagnosticRelatedInformation[] = finding.related.filter((related) => related.path === undefined).map((related) => ({
     location: { uri, range: toRange(index, related.span) },
     message: related.message,
   }));

@@ -13,6 +13,7 @@ import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
 import { spanContains, toRange } from './convert';
 import { formatNumber } from '../core/format/numbers';
+import { LineIndex } from '../core/text';
 
 interface LayerGroup {
   readonly network: Network;
@@ -23,7 +24,7 @@ interface LayerGroup {
 
 export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | null {
   const group = layerGroupAt(analysis, offset);
-  if (!group) return null;
+  if (!group) return importedCallHover(analysis, offset);
   const simulation = analysis.result.simulations[group.networkIndex];
   const explanations = group.layers.map((layer) =>
     explainLayer(group.network, layer, simulation?.layers[layer.index]),
@@ -35,6 +36,30 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | nul
     contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method) },
     range: toRange(analysis.index, first.span),
   };
+}
+
+/**
+ * A call of a class or function of an imported module (`ConvBlock(3, 64)`): which model
+ * reached that module's code here, and what InitWise found in it (reported in that file).
+ */
+function importedCallHover(analysis: DocumentAnalysis, offset: number): Hover | null {
+  for (const module of analysis.result.imported) {
+    const call = module.reachedBy.find((r) => spanContains(r.call, offset));
+    if (!call) continue;
+    const file = module.path.slice(module.path.lastIndexOf('/') + 1);
+    const text = analysis.result.modules.find((m) => m.path === module.path)?.text;
+    const index = text === undefined ? undefined : new LineIndex(text);
+    const lines = [
+      `**${call.className}** from \`${module.path}\`${call.network === undefined ? '' : `, part of model **${call.network}** here`}.`,
+      '',
+      module.findings.length === 0
+        ? `No finding inside ${file} for this model.`
+        : `Found inside ${file} (reported there):`,
+      ...module.findings.map((f) => `- ${f.code} line ${index ? index.positionAt(f.span.start).line + 1 : '?'}: ${f.message}`),
+    ];
+    return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: toRange(analysis.index, call.call) };
+  }
+  return null;
 }
 
 /**

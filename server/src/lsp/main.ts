@@ -25,7 +25,7 @@ process.on('unhandledRejection', (reason) => {
 // findings and the log says why; .netdef files are unaffected.
 loadPythonSupport().then(
   (python) => {
-    const analyzer: Analyzer = (input, settings, signal) => analyze({ ...input, python }, settings, signal);
+    const analyzer: Analyzer = ({ workspace, ...input }, settings, signal) => analyze({ ...input, python: workspace ? { ...python, workspace } : python }, settings, signal);
     new Session(connection, { analyzer }).listen();
   },
   (error: unknown) => {
