@@ -65,6 +65,8 @@ export interface StartOptions {
   readonly experimental?: Record<string, unknown>;
   /** Workspace folder URIs sent with initialize (default: none, rootUri null). */
   readonly workspaceFolders?: readonly string[];
+  /** Advertise dynamic registration of workspace/didChangeWatchedFiles (default false). */
+  readonly watchFiles?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -178,6 +180,7 @@ export class LspTestClient {
           didChangeConfiguration: { dynamicRegistration: true },
           workspaceEdit: { documentChanges: options.documentChanges ?? true },
           codeLens: { refreshSupport: true },
+          ...(options.watchFiles ? { didChangeWatchedFiles: { dynamicRegistration: true } } : {}),
         },
         textDocument: {
           publishDiagnostics: { versionSupport: true, relatedInformation: true, dataSupport: true },
@@ -210,6 +213,11 @@ export class LspTestClient {
 
   async close(uri: string): Promise<void> {
     await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  /** workspace/didChangeWatchedFiles: type 1 created, 2 changed, 3 deleted. */
+  async changeWatchedFiles(changes: readonly { uri: string; type: 1 | 2 | 3 }[]): Promise<void> {
+    await this.connection.sendNotification('workspace/didChangeWatchedFiles', { changes });
   }
 
   async changeConfiguration(settings: unknown): Promise<void> {
