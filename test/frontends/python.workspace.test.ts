@@ -169,11 +169,13 @@ describe('Python: imports of the workspace\'s own modules', function () {
   });
 
   it('names every file it read or looked for, with its version (a result cache keys on them)', () => {
-    const files = new MemoryFiles({ 'config.py': 'HIDDEN = 512\n', 'model.py': widthModel('from config import HIDDEN\nfrom helpers import nothing', 'HIDDEN') });
+    // `EXTRA` is used (its module is looked for and not found); `unused` is never needed, so its module is never read.
+    const files = new MemoryFiles({ 'config.py': 'HIDDEN = 512\n', 'model.py': widthModel('from config import HIDDEN\nfrom helpers import EXTRA\nfrom other import unused\nDEPTH = EXTRA', 'HIDDEN').replace('self.act = nn.ReLU()', 'self.act = nn.ReLU()\n        self.depth = nn.Linear(DEPTH, 4)') });
     const result = run(files, 'model.py');
     const read = new Map(result.dependencies.map((d) => [d.path, d.version]));
     assert.equal(read.get('/project/config.py'), '/project/config.py@1');
     assert.ok(read.has('/project/helpers.py') && read.get('/project/helpers.py') === undefined, 'a module looked for and not found is named too');
+    assert.equal([...read.keys()].some((p) => p.includes('other')), false, 'a module whose names are never used is not read');
     files.set('config.py', 'HIDDEN = 64\n');
     const again = run(files, 'model.py');
     assert.equal(new Map(again.dependencies.map((d) => [d.path, d.version])).get('/project/config.py'), '/project/config.py@2');

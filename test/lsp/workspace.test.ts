@@ -82,13 +82,13 @@ describe('lsp: the workspace, not one file', function () {
   it('reads the imported width, publishes the block\'s finding on the block\'s file, and the hover names the model', async () => {
     await client.open(uriOf('main.py'), 'python', MAIN);
     const main = await client.diagnosticsFor(uriOf('main.py'), 1);
-    assert.equal(widthIn(main.diagnostics.map((d) => d.message)), '0.0512', 'σ² = 512·0.01²: HIDDEN = 512 from config.py is the fan-in');
+    assert.equal(widthIn(main.diagnostics.map((d) => d.message as string)), '0.0512', 'σ² = 512·0.01²: HIDDEN = 512 from config.py is the fan-in');
     assert.ok(main.diagnostics.every((d) => d.range.start.line !== 8), 'nothing of layers.py on main.py\'s lines');
     // layers.py is not open: its finding is published on it, without a version.
     const layers = await client.waitForDiagnostics(uriOf('layers.py'), (p) => p.diagnostics.some((d) => d.code === 'IW101'));
     const finding = layers.diagnostics.find((d) => d.code === 'IW101')!;
     assert.equal(finding.range.start.line, 8);
-    assert.match(finding.message, /reached from model Net in main\.py/);
+    assert.match(finding.message as string, /reached from model Net in main\.py/);
     const hover = await client.hover(uriOf('main.py'), { line: 9, character: 24 });
     const text = JSON.stringify(hover?.contents);
     assert.match(text, /ConvBlock/);
@@ -103,7 +103,7 @@ describe('lsp: the workspace, not one file', function () {
     await client.diagnosticsFor(uriOf('config.py'), 1);
     const before = client.publishes.length;
     await client.change(uriOf('config.py'), 2, 'HIDDEN = 2048\n');
-    const republished = await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => d.message.includes('fan_in 2048')));
+    const republished = await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 2048')));
     assert.equal(republished.version, 1, 'the importer\'s own version did not change');
     // The block's file opened: the importer's finding is part of its diagnostics, for its version.
     await client.open(uriOf('layers.py'), 'python', LAYERS);
@@ -120,17 +120,17 @@ describe('lsp: the workspace, not one file', function () {
     let before = client.publishes.length;
     fs.writeFileSync(path.join(dir, 'config.py'), 'HIDDEN = 1024\n');
     await client.changeWatchedFiles([{ uri: uriOf('config.py'), type: 2 }]);
-    await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => d.message.includes('fan_in 1024')));
+    await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 1024')));
     // config.py goes away: HIDDEN is unknown, nothing that needs it is judged.
     before = client.publishes.length;
     fs.rmSync(path.join(dir, 'config.py'));
     await client.changeWatchedFiles([{ uri: uriOf('config.py'), type: 3 }]);
-    await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && !p.diagnostics.some((d) => d.message.includes('fan_in 1024')));
+    await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && !p.diagnostics.some((d) => (d.message as string).includes('fan_in 1024')));
     // And comes back (a file looked for and not found is watched for too).
     before = client.publishes.length;
     fs.writeFileSync(path.join(dir, 'config.py'), 'HIDDEN = 256\n');
     await client.changeWatchedFiles([{ uri: uriOf('config.py'), type: 1 }]);
-    await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => d.message.includes('fan_in 256')));
+    await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 256')));
     assert.deepEqual(client.errorLogs, []);
   });
 });

@@ -27,7 +27,7 @@ import { moduleContext, readClasses } from './interpreter/moduleContext';
 import { allModules } from './interpreter/modules';
 import type { PythonWorkspace } from './workspace/input';
 import { ModuleLoader } from './workspace/loader';
-import type { ModulesRead, ReachedBy } from '../types';
+import type { ModuleRead, ModulesRead, ReachedBy } from '../types';
 import type { Span } from '../../text';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
@@ -79,7 +79,7 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return {
       networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}),
-      ...(loader ? { modules: modulesRead(loader, reading.reached) } : {}),
+      ...(loader && workspace ? { modules: modulesRead(loader, workspace, reading.reached) } : {}),
     };
   } finally {
     // A document's memory keeps the tree for the next edit's incremental parse.
@@ -130,13 +130,20 @@ function firstError(node: Node): Node | undefined {
   return undefined;
 }
 
-/** What the analysis read besides its document: every file, and the modules whose code ran (with their text, to place findings). */
-function modulesRead(loader: ModuleLoader, reached: ReadonlyMap<string, readonly ReachedBy[]>): ModulesRead {
-  const versions = new Map(loader.resolver.dependencies.map((d) => [d.path, d.version]));
-  return {
-    dependencies: loader.resolver.dependencies,
-    modules: [...loader.contexts.values()].map((c) => ({ path: c.path!, version: versions.get(c.path!), base: c.base, text: c.source, reachedBy: reached.get(c.path!) ?? [] })),
-  };
+/**
+ * What the analysis read besides its document: every file, and the modules whose nodes its
+ * results may hold (read now, or by a reused unit: their offsets are their parse's, kept
+ * by the module cache), with their text, to place findings.
+ */
+function modulesRead(loader: ModuleLoader, workspace: PythonWorkspace, reached: ReadonlyMap<string, readonly ReachedBy[]>): ModulesRead {
+  const dependencies = loader.resolver.dependencies;
+  const modules: ModuleRead[] = [];
+  for (const { path, version } of dependencies) {
+    const base = version === undefined ? undefined : workspace.modules.baseOf(path);
+    const file = base === undefined ? undefined : loader.resolver.read(path);
+    if (base !== undefined && file) modules.push({ path, version, base, text: file.text, reachedBy: reached.get(path) ?? [] });
+  }
+  return { dependencies, modules };
 }
 
 interface Candidate {
@@ -162,15 +169,19 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   else readClasses(main);
   const imports = main.imports;
   const moduleScope = main.moduleScope;
-  const interp = new Interpreter(main, loader?.contexts);
-  const importsWorkspace = main.importedClasses.size + main.importedFunctions.size + main.namespaces.size > 0;
+  const interp = new Interpreter(main, loader?.contexts, loader?.resolver);
+  const importsWorkspace = main.resolveImport !== undefined;
   if (interp.classes.size === 0 && imports.frameworks.size === 0 && !importsWorkspace) return { networks: [], findings: [], reached: new Map() };
-  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line
-  // endings; and every file read from the workspace with its version (a unit may read any
-  // of them: when one changes, every unit runs again).
-  const workspaceKey = loader ? JSON.stringify(loader.resolver.dependencies) : '';
-  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}${workspaceKey}`;
+  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings.
+  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
   const plan = new UnitPlan(statements, root, style, memory);
+  // What a remembered unit read from the workspace must be unchanged for it to be reused;
+  // then it counts as read by this analysis, as it would be if the unit ran.
+  const unchanged = (entry: UnitEntry) => {
+    const ok = entry.outcome.reads.every((d) => (loader ? loader.resolver.peek(d.path)?.version : undefined) === d.version);
+    if (ok) loader?.resolver.note(entry.outcome.reads);
+    return ok;
+  };
   const units: UnitRun[] = [];
 
   // The module body, then each top-level function (builders like `def build_model(): ...`).
@@ -189,13 +200,13 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     }
     return candidates;
   };
-  units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), true)!);
+  units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), unchanged, true)!);
   // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
   const builtByScript = new Set(units[0]!.outcome.builders);
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
-  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys(), ...main.importedClasses.keys(), ...main.importedFunctions.keys(), ...main.namespaces.keys()]);
+  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys(), ...main.importedNames]);
   for (const statement of statements) {
     const def = definitionOf(statement);
     if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
@@ -206,7 +217,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       bindAssignments(bodyOf(def), scope);
       return runScript(bodyOf(def), scope, def);
     };
-    const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run);
+    const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run, unchanged);
     if (unit) units.push(unit);
   }
 
@@ -231,7 +242,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       return [{ name: cls.name, span: { start: cls.definition.startIndex, end: nameNode.endIndex }, nameSpan: spanOf(nameNode), module }];
     };
     const statement = statementOf.get(cls);
-    const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run);
+    const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run, unchanged);
     if (unit) classUnits.set(cls, unit);
   }
   for (const cls of classes) {
@@ -316,19 +327,22 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
     networks.push(network);
     networkClasses.push(candidate.module.kind === 'instance' ? candidate.module.className : undefined);
   }
-  const ended = interp.endUnit();
   const reached = reachedBy(interp, networks);
+  const ended = interp.endUnit();
   const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
   const builders = candidates.flatMap((c) => { const name = interp.builtBy.get(c.module); return name === undefined ? [] : [name]; });
   const outcome: UnitOutcome = {
     networks, networkClasses, findings: ended.names.findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
-    backend: networks.map(() => undefined), reached,
+    backend: networks.map(() => undefined), reached, reads: ended.reads,
   };
   return { key, outcome, reused: false, run };
 }
 
-function reuseOrRun(interp: Interpreter, plan: UnitPlan, key: UnitKey | undefined, run: () => Candidate[], always = false): UnitRun | undefined {
-  const entry = key ? plan.recall(key) : undefined;
+function reuseOrRun(
+  interp: Interpreter, plan: UnitPlan, key: UnitKey | undefined, run: () => Candidate[], unchanged: (entry: UnitEntry) => boolean, always = false,
+): UnitRun | undefined {
+  const recalled = key ? plan.recall(key) : undefined;
+  const entry = recalled && unchanged(recalled) ? recalled : undefined;
   if (key && entry) {
     const relocation = new Relocation(key.statements.map((s, i) => ({ from: entry.anchors[i]!, to: s.startIndex, length: s.endIndex - s.startIndex })));
     try {

@@ -25,8 +25,9 @@ import { carriedNames, constantItems, type Iteration, unpacked } from './loopIte
 import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
-import { ClassInfo, type ModuleContext } from './moduleContext';
+import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
+import type { ModuleDependency } from '../../types';
 
 export { ClassInfo } from './moduleContext';
 
@@ -52,8 +53,6 @@ export class Interpreter {
   private ctx: ModuleContext;
   /** Every class of every module read, by its definition (an instance's class wherever it was built). */
   private readonly classByDefinition = new Map<Node, ClassInfo>();
-  /** Modules loaded from the workspace (at least one of whose classes or functions ran). */
-  readonly modulesRun = new Set<ModuleContext>();
   /** Modules whose weights are loaded from a checkpoint. */
   readonly loaded = new Set<ModuleValue>();
   /** Keras functional models: the trace they were built on and their outputs. */
@@ -87,7 +86,12 @@ export class Interpreter {
   private readonly uncertain = new UncertainCode(this);
 
   /** `main`: the document's context; `modules`: the workspace modules it imports, by offset base (workspace/loader.ts). */
-  constructor(private readonly main: ModuleContext, private readonly modules: ReadonlyMap<number, ModuleContext> = new Map()) {
+  constructor(
+    private readonly main: ModuleContext,
+    private readonly modules: ReadonlyMap<number, ModuleContext> = new Map(),
+    /** Records the workspace files each unit reads (workspace/resolve.ts). */
+    private readonly reads?: { startUnit(): void; endUnit(): ModuleDependency[] },
+  ) {
     this.ctx = main;
     this.classes = main.classes;
     this.functions = main.functions;
@@ -124,7 +128,6 @@ export class Interpreter {
     if (context === this.ctx) return body();
     const outer = this.ctx;
     this.ctx = context;
-    this.modulesRun.add(context);
     try {
       return body();
     } finally {
@@ -134,22 +137,33 @@ export class Interpreter {
 
   /** A class the running module defines or imported from the workspace. */
   private classNamed(name: string, context: ModuleContext = this.ctx): ClassInfo | undefined {
-    return context.classes.get(name) ?? context.importedClasses.get(name);
+    return context.classes.get(name) ?? (context.importedNames.size > 0 || context.resolveImport ? importedClass(context, name) : undefined);
   }
 
   /** A function the running module defines or imported from the workspace. */
   private functionNamed(name: string, context: ModuleContext = this.ctx): Node | undefined {
-    return context.functions.get(name) ?? context.importedFunctions.get(name);
+    return context.functions.get(name) ?? (context.resolveImport ? importedFunction(context, name) : undefined);
   }
 
   /** True when `name` means a class, function or import of the module (so a runtime value must hide it). */
   private namesDefinition(name: string, context: ModuleContext = this.ctx): boolean {
-    return this.classNamed(name, context) !== undefined || this.functionNamed(name, context) !== undefined || context.imports.binds(name) || context.namespaces.has(name);
+    return this.classNamed(name, context) !== undefined || this.functionNamed(name, context) !== undefined || context.imports.binds(name) || context.importedNames.has(name);
   }
 
   /** The class of an instance, wherever it was built. */
   classOf(instance: InstanceModule): ClassInfo | undefined {
-    return this.classByDefinition.get(instance.definition) ?? this.classes.get(instance.className);
+    return this.classAt(instance.definition) ?? this.classes.get(instance.className);
+  }
+
+  /** The class defined at `definition`, in whichever module (modules are read lazily: looked up in its own). */
+  private classAt(definition: Node): ClassInfo | undefined {
+    const known = this.classByDefinition.get(definition);
+    if (known) return known;
+    const name = definition.childForFieldName('name')?.text;
+    const cls = name === undefined ? undefined : this.contextOf(definition).classes.get(name);
+    if (cls?.definition !== definition) return undefined;
+    this.classByDefinition.set(definition, cls);
+    return cls;
   }
 
   /** The value of a function of a module, in that module's scope. */
@@ -161,10 +175,10 @@ export class Interpreter {
   private memberOf(written: string): RValue {
     const parts = written.split('.');
     for (let i = parts.length - 1; i >= 1; i--) {
-      let module = this.ctx.namespaces.get(parts.slice(0, i).join('.'));
+      let module = namespaceOf(this.ctx, parts.slice(0, i).join('.'));
       if (!module) continue;
       for (const part of parts.slice(i, -1)) {
-        module = module.submodules.get(part) ?? module.namespaces.get(part);
+        module = module.submodules.get(part) ?? namespaceOf(module, part);
         if (!module) return undefined;
       }
       const last = parts[parts.length - 1]!;
@@ -200,15 +214,16 @@ export class Interpreter {
     this.steps = 0;
     this.names = new UnknownNames();
     this.sites.log = [];
+    this.reads?.startUnit();
     this.unitNested = [];
     this.unitShapes = [];
   }
 
   /** Ends the running unit: what it reported and which site counts it added. */
-  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[]; shapes: readonly [string, readonly number[]][] } {
+  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[]; shapes: readonly [string, readonly number[]][]; reads: ModuleDependency[] } {
     const sites = this.sites.log ?? [];
     this.sites.log = undefined;
-    return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes };
+    return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes, reads: this.reads?.endUnit() ?? [] };
   }
 
   // ── statements ─────────────────────────────────────────────────────────
@@ -589,7 +604,7 @@ export class Interpreter {
       if (method) return { t: 'function', definition: method, scope: frame.self.scope, self: frame.self };
       return undefined;
     }
-    if (written !== undefined && this.ctx.namespaces.size > 0) {
+    if (written !== undefined && this.ctx.resolveImport) {
       const member = this.memberOf(written);
       if (member) return member;
     }
@@ -684,7 +699,7 @@ export class Interpreter {
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
     const target = this.expression(callee, frame);
     if (target?.t === 'class') {
-      const cls = this.classByDefinition.get(target.definition);
+      const cls = this.classAt(target.definition);
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
       const instance = this.instantiate(cls, call, frame);
       if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
@@ -983,7 +998,7 @@ export class Interpreter {
       return undefined;
     }
     if (owner?.t === 'class' && (method === 'from_pretrained' || method === 'load_from_checkpoint')) {
-      const cls = this.classByDefinition.get(owner.definition);
+      const cls = this.classAt(owner.definition);
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
       const instance = this.instantiate(cls, call, frame);
       this.loaded.add(instance);

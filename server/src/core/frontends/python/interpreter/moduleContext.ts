@@ -51,6 +51,73 @@ export interface ModuleContext {
   readonly namespaces: Map<string, ModuleContext>;
   /** Submodules of a package (`models.resnet`), as imports reached them. */
   readonly submodules: Map<string, ModuleContext>;
+  /** Local names its imports of workspace modules bind (known without reading those modules). */
+  readonly importedNames: Set<string>;
+  /**
+   * Reads what an import binds to `name` on first use (workspace/loader.ts): a module is
+   * read only when a name from it is needed. Undefined for a module read alone.
+   */
+  resolveImport: ((name: string) => void) | undefined;
+  /** Called each time a name an import bound is used (the loader counts what its resolution read as read again). */
+  usedImport: ((name: string) => void) | undefined;
+}
+
+/**
+ * The scope above a module's own: the names its workspace imports bind, read on first
+ * lookup (a constant `HIDDEN`, or `cfg.HIDDEN` through an imported module).
+ */
+class ImportScope extends Scope {
+  context: ModuleContext | undefined;
+
+  override lookup(name: string): ReturnType<Scope['lookup']> {
+    const bound = super.lookup(name);
+    const context = this.context;
+    if (!context?.resolveImport) return bound;
+    if (bound) {
+      context.usedImport?.(name);
+      return bound;
+    }
+    context.resolveImport(name);
+    const resolved = super.lookup(name);
+    if (resolved) {
+      context.usedImport?.(name);
+      return resolved;
+    }
+    const dot = name.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    return namespaceOf(context, name.slice(0, dot))?.moduleScope.lookup(name.slice(dot + 1));
+  }
+
+  override configClass(name: string): Node | undefined {
+    const context = this.context;
+    if (!context?.resolveImport) return super.configClass(name);
+    context.resolveImport(name);
+    const found = super.configClass(name);
+    if (found) context.usedImport?.(name);
+    return found;
+  }
+}
+
+/** The class an import of the module binds to `name` (read on first use). */
+export function importedClass(context: ModuleContext, name: string): ClassInfo | undefined {
+  return imported(context, context.importedClasses, name);
+}
+
+export function importedFunction(context: ModuleContext, name: string): Node | undefined {
+  return imported(context, context.importedFunctions, name);
+}
+
+/** The module an import binds to `name` (`R` of `import models.resnet as R`, or `models.resnet`). */
+export function namespaceOf(context: ModuleContext, name: string): ModuleContext | undefined {
+  return imported(context, context.namespaces, name);
+}
+
+function imported<T>(context: ModuleContext, bound: ReadonlyMap<string, T>, name: string): T | undefined {
+  if (!context.resolveImport) return bound.get(name);
+  context.resolveImport(name);
+  const found = bound.get(name);
+  if (found !== undefined) context.usedImport?.(name);
+  return found;
 }
 
 /**
@@ -75,9 +142,22 @@ function preferredQuote(text: string): string {
   return single > double ? "'" : '"';
 }
 
+/** The fix style of a module: read once per parse (a module's statements array is kept with its parse: workspace/moduleCache.ts). */
+const styles = new WeakMap<readonly Node[], { quote: string; kerasObjectStyle: boolean }>();
+
+function styleOf(statements: readonly Node[], source: string): { quote: string; kerasObjectStyle: boolean } {
+  let style = styles.get(statements);
+  if (!style) {
+    style = { quote: preferredQuote(source), kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source) };
+    styles.set(statements, style);
+  }
+  return style;
+}
+
 /** A module's context before its workspace imports are bound (loader.ts binds them, then readClasses). */
 export function moduleContext(path: string | undefined, base: number, source: string, statements: readonly Node[]): ModuleContext {
-  const moduleScope = new Scope(new Scope(undefined));
+  const imports = new ImportScope(undefined);
+  const moduleScope = new Scope(imports);
   moduleScope.bindValue('__name__', path === undefined ? '__main__' : path);
   bindAssignments(statements, moduleScope);
   registerConfigClasses(statements, moduleScope);
@@ -88,11 +168,15 @@ export function moduleContext(path: string | undefined, base: number, source: st
     const name = def.childForFieldName('name')?.text;
     if (name) functions.set(name, def);
   }
-  return {
+  const style = styleOf(statements, source);
+  const context: ModuleContext = {
     path, base, source, statements, imports: new Imports(statements), moduleScope,
-    quote: preferredQuote(source), kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source),
+    quote: style.quote, kerasObjectStyle: style.kerasObjectStyle,
     classes: new Map(), functions, importedClasses: new Map(), importedFunctions: new Map(), namespaces: new Map(), submodules: new Map(),
+    importedNames: new Set(), resolveImport: undefined, usedImport: undefined,
   };
+  imports.context = context;
+  return context;
 }
 
 /** The module's model classes, in source order; a base that is another class of the module (or one it imported) passes its framework on. */
@@ -106,7 +190,8 @@ export function readClasses(context: ModuleContext): void {
     for (const base of def.childForFieldName('superclasses')?.namedChildren ?? []) {
       const written = dottedName(base);
       if (written === undefined) continue;
-      framework ??= MODULE_BASES[context.imports.canonical(written)] ?? context.classes.get(written)?.framework ?? context.importedClasses.get(written)?.framework;
+      framework ??= MODULE_BASES[context.imports.canonical(written)] ?? context.classes.get(written)?.framework
+        ?? (context.importedNames.has(written) ? importedClass(context, written)?.framework : undefined);
     }
     if (!framework) continue;
     context.classes.set(name, new ClassInfo(name, def, framework));

@@ -59,6 +59,12 @@ export class ModuleCache {
     return entry;
   }
 
+  /** The offset base of the path's nodes, if it was ever parsed here. */
+  baseOf(path: string): number | undefined {
+    const slot = this.slots.get(path);
+    return slot === undefined ? undefined : slot * MODULE_OFFSET_BASE;
+  }
+
   /** The path whose modules are at this slot. */
   pathOfSlot(slot: number): string | undefined {
     return this.paths[slot];

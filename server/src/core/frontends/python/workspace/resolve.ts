@@ -29,27 +29,78 @@ export class ModuleResolver {
 
   constructor(private readonly workspace: PythonWorkspace) {}
 
-  /** Every file read or looked for, in the order first asked. */
+  /** What the running unit read (units.ts keeps it with the unit: it is reused only while these are unchanged). */
+  private unitLog: Map<string, string | undefined> | undefined;
+  /** Files read to find the import roots (every resolution depends on them). */
+  private rootReads: ModuleDependency[] = [];
+
+  /** Every file read or looked for, by path. */
   get dependencies(): ModuleDependency[] {
-    return [...this.files].map(([path, file]) => ({ path, version: file?.version }));
+    return [...this.files].map(([path, file]) => ({ path, version: file?.version })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   read(path: string): ModuleSourceFile | undefined {
-    if (this.files.has(path)) return this.files.get(path);
-    const file = this.workspace.sources.read(path);
-    this.files.set(path, file);
+    let file: ModuleSourceFile | undefined;
+    if (this.files.has(path)) file = this.files.get(path);
+    else {
+      file = this.workspace.sources.read(path);
+      this.files.set(path, file);
+    }
+    this.unitLog?.set(path, file?.version);
     return file;
+  }
+
+  /** The file as it is now, without counting it as read (checking a remembered unit's reads). */
+  peek(path: string): ModuleSourceFile | undefined {
+    return this.files.has(path) ? this.files.get(path) : this.workspace.sources.read(path);
+  }
+
+  /** Counts files as read by this analysis and by the running unit (a reused unit's reads, a name's resolution used again). */
+  note(dependencies: readonly ModuleDependency[]): void {
+    for (const d of dependencies) {
+      if (!this.files.has(d.path)) this.files.set(d.path, d.version === undefined ? undefined : this.peek(d.path));
+      this.unitLog?.set(d.path, d.version);
+    }
+  }
+
+  startUnit(): void {
+    this.unitLog = new Map();
+  }
+
+  /** What the unit read; with the root files when it read anything (its resolutions used them). */
+  endUnit(): ModuleDependency[] {
+    const log = this.unitLog ?? new Map<string, string | undefined>();
+    this.unitLog = undefined;
+    if (log.size > 0) for (const d of this.rootReads) log.set(d.path, d.version);
+    return [...log].map(([path, version]) => ({ path, version }));
+  }
+
+  /** Starts recording reads into a list of their own (a name's resolution); returns a function that stops and gives them. */
+  record(): () => ModuleDependency[] {
+    const outer = this.unitLog;
+    const own = new Map<string, string | undefined>();
+    this.unitLog = own;
+    return () => {
+      this.unitLog = outer;
+      for (const [path, version] of own) outer?.set(path, version);
+      return [...own].map(([path, version]) => ({ path, version }));
+    };
   }
 
   /** The import roots, in Python's order. */
   private roots(): { roots: string[]; packageDirs: Map<string, string> } {
     if (this.cachedRoots) return this.cachedRoots;
+    const stop = this.record();
     const roots: string[] = [];
     const packageDirs = new Map<string, string>();
     const documentDir = dirname(this.workspace.documentPath);
-    let packageRoot = documentDir;
-    for (let depth = 0; depth < 16 && packageRoot !== '' && packageRoot !== '/' && this.read(joinPath(packageRoot, '__init__.py')); depth++) packageRoot = dirname(packageRoot);
-    roots.push(packageRoot, documentDir);
+    // The document's own top-level package (torchvision/models/resnet.py → torchvision), found
+    // where Python would find it; only that package, not its neighbours (an installed
+    // package's root is site-packages: PIL beside torchvision is not the workspace).
+    let packageDir: string | undefined;
+    for (let dir = documentDir, depth = 0; depth < 16 && dir !== '' && dir !== '/' && this.read(joinPath(dir, '__init__.py')); depth++, dir = dirname(dir)) packageDir = dir;
+    if (packageDir) packageDirs.set(packageDir.slice(packageDir.lastIndexOf('/') + 1), packageDir);
+    roots.push(documentDir);
     for (const root of this.workspace.projectRoots) {
       roots.push(root, joinPath(root, 'src'));
       const pyproject = this.read(joinPath(root, 'pyproject.toml'));
@@ -59,6 +110,7 @@ export class ModuleResolver {
       for (const [pkg, dir] of layout.packageDirs) if (!packageDirs.has(pkg)) packageDirs.set(pkg, dir);
     }
     this.cachedRoots = { roots: [...new Set(roots)], packageDirs };
+    this.rootReads = stop();
     return this.cachedRoots;
   }
 
