@@ -59,6 +59,28 @@ export class ModuleCache {
     return entry;
   }
 
+  /**
+   * A tree for a document being analysed: a copy of the cached module's when it has the
+   * same text (a file checked that other files import is parsed once), else undefined.
+   */
+  treeFor(path: string, text: string): Tree | undefined {
+    const kept = this.entries.get(path);
+    return kept && kept.text === text ? kept.tree.copy() : undefined;
+  }
+
+  /** Keeps a copy of a document's fresh parse as the module at `path`, when the host's file has the same text. */
+  adopt(path: string, file: ModuleSourceFile, tree: Tree): void {
+    const kept = this.entries.get(path);
+    if (kept?.version === file.version && kept.text === file.text) return;
+    if (kept) this.drop(path);
+    if (file.text.length > MAX_MODULE_LENGTH) return;
+    const copy = tree.copy();
+    const base = this.slotFor(path) * MODULE_OFFSET_BASE;
+    const syntax = new SyntaxTree(copy, file.text, base);
+    this.entries.set(path, { path, version: file.version, text: file.text, base, statements: moduleStatements(syntax.root), hasError: copy.rootNode.hasError, tree: copy });
+    if (this.entries.size > MAX_ENTRIES) this.drop(this.entries.keys().next().value!);
+  }
+
   /** The offset base of the path's nodes, if it was ever parsed here. */
   baseOf(path: string): number | undefined {
     const slot = this.slots.get(path);
