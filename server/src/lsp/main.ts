@@ -26,7 +26,7 @@ process.on('unhandledRejection', (reason) => {
 loadPythonSupport().then(
   (python) => {
     const analyzer: Analyzer = ({ workspace, ...input }, settings, signal) => analyze({ ...input, python: workspace ? { ...python, workspace } : python }, settings, signal);
-    new Session(connection, { analyzer }).listen();
+    new Session(connection, { analyzer, python }).listen();
   },
   (error: unknown) => {
     new Session(connection).listen();

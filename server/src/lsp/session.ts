@@ -54,6 +54,7 @@ import { SettingsStore, type ServerSettings } from './settings';
 import { WorkspaceFolders } from './workspaceFolders';
 import { enginePathOf, uriOfEnginePath, WorkspaceIndex } from './workspaceIndex';
 import type { Finding } from '../core/findings';
+import type { PythonSupport } from '../core/frontends/types';
 import { LineIndex } from '../core/text';
 
 /** Findings one document's models reached inside an imported module (published on that module's file). */
@@ -83,13 +84,16 @@ export class Session {
   private wantsAnalysisStatus = false;
   /** Open buffers, disk files and parsed modules for imports, and who read what (lsp/workspaceIndex.ts). */
   private readonly index = new WorkspaceIndex();
+  /** The Python parser (for the workspace's import graph); undefined when it could not load. */
+  private readonly python: PythonSupport | undefined;
   /** Per module path, per importing document (uri): what its models found in the module. */
   private readonly foreign = new Map<string, Map<string, ForeignFindings>>();
 
   constructor(
     private readonly connection: Connection,
-    options: { analyzer?: Analyzer } = {},
+    options: { analyzer?: Analyzer; python?: PythonSupport } = {},
   ) {
+    this.python = options.python;
     this.cache = new AnalysisCache(options.analyzer);
     this.scheduler = new Scheduler(
       (uri, signal) => this.lint(uri, signal),
@@ -111,7 +115,9 @@ export class Session {
       // A module changed, appeared or went away on disk: the documents that read it (an open buffer wins over disk).
       for (const file of change.changes) {
         const path = enginePathOf(file.uri);
-        if (path !== undefined && this.index.fileChanged(path)) this.moduleChanged(path, undefined, 0);
+        if (path === undefined || !this.index.fileChanged(path)) continue;
+        if (this.python && path.endsWith('.py')) this.index.indexFile(this.python, path, this.workspaceFolders.all());
+        this.moduleChanged(path, undefined, 0);
       }
       if (!change.changes.some((file) => isConfigFileUri(file.uri))) return;
       this.configFiles.reload();
@@ -190,6 +196,13 @@ export class Session {
   }
 
   private initialized(): void {
+    // The import graph of the workspace folders, built between messages.
+    if (this.python) {
+      const python = this.python;
+      this.index.indexFolders(python, this.workspaceFolders.all(), () => new Promise((resolve) => setImmediate(resolve))).catch((error: unknown) => {
+        this.logError('indexing the workspace', error);
+      });
+    }
     if (this.supportsWorkspaceFolderChanges) {
       this.connection.workspace.onDidChangeWorkspaceFolders((event) => {
         this.workspaceFolders.change(event);

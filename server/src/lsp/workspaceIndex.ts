@@ -10,8 +10,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ModuleCache, type ModuleSourceFile, type ModuleSourceProvider, type PythonWorkspace } from '../core/frontends/python/parse';
-import type { ModuleDependency } from '../core/frontends/types';
+import * as path from 'node:path';
+import { ImportGraph, ModuleCache, type ModuleSourceFile, type ModuleSourceProvider, type PythonWorkspace } from '../core/frontends/python/parse';
+import type { ModuleDependency, PythonSupport } from '../core/frontends/types';
 import { hostPath, modulePath } from '../host/workspaceFiles';
 
 /** The engine path of a file: URI, or undefined for other schemes (untitled buffers import nothing). */
@@ -28,8 +29,36 @@ export function uriOfEnginePath(path: string): string {
   return pathToFileURL(hostPath(path)).toString();
 }
 
+/** Folders never indexed: version control, environments, caches, dependencies. */
+const SKIPPED_DIRS = /^(\..*|node_modules|__pycache__|site-packages|dist-packages|venv|env|build|dist)$/;
+/** Python files indexed per workspace at most (a monorepo's tail is read by analyses as they need it). */
+export const MAX_INDEXED_FILES = 20_000;
+
+/** The .py files under `root` (skipping SKIPPED_DIRS), at most `limit`. */
+export function pythonFilesUnder(root: string, limit = MAX_INDEXED_FILES): string[] {
+  const out: string[] = [];
+  const stack = [root];
+  while (stack.length > 0 && out.length < limit) {
+    const dir = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.test(entry.name)) stack.push(path.join(dir, entry.name));
+      } else if (entry.isFile() && entry.name.endsWith('.py') && out.length < limit) out.push(path.join(dir, entry.name));
+    }
+  }
+  return out;
+}
+
 export class WorkspaceIndex {
   readonly modules = new ModuleCache();
+  /** Who imports whom among the workspace folders' modules (built by `indexFolders`). */
+  readonly graph = new ImportGraph();
   private readonly buffers = new Map<string, ModuleSourceFile>();
   private readonly disk = new Map<string, ModuleSourceFile | undefined>();
   /** Per open document (uri): the files its last analysis read or looked for. */
@@ -77,11 +106,40 @@ export class WorkspaceIndex {
     this.readBy.set(uri, new Set(dependencies.map((d) => d.path)));
   }
 
-  /** The open documents whose last analysis read (or looked for) `path`. */
+  /** The open documents whose last analysis read (or looked for) `path`, or that import it through the import graph. */
   dependents(path: string): string[] {
+    const importers = this.graph.importersOf(path);
     const out: string[] = [];
-    for (const [uri, paths] of this.readBy) if (paths.has(path)) out.push(uri);
+    for (const [uri, paths] of this.readBy) {
+      const own = enginePathOf(uri);
+      if (paths.has(path) || (own !== undefined && importers.has(own))) out.push(uri);
+    }
     return out;
+  }
+
+  /** Reads what one module imports into the graph (a file created or changed), or drops it (deleted). */
+  indexFile(python: PythonSupport, file: string, projectRoots: readonly string[]): void {
+    const workspace = this.workspaceFor(uriOfEnginePath(file), projectRoots);
+    if (!workspace) return;
+    if (this.sources.read(file) === undefined) this.graph.remove(file);
+    else this.graph.update(workspace, python.parser, file);
+  }
+
+  /**
+   * Builds the import graph of the workspace folders' Python files, a batch at a time
+   * between messages (`yieldToMessages`), so the server answers while it indexes.
+   */
+  async indexFolders(python: PythonSupport, folders: readonly string[], yieldToMessages: () => Promise<void>): Promise<number> {
+    let done = 0;
+    for (const folder of folders) {
+      const files = pythonFilesUnder(folder);
+      for (let i = 0; i < files.length; i++) {
+        this.indexFile(python, modulePath(files[i]!), [folder]);
+        done++;
+        if (i % 50 === 49) await yieldToMessages();
+      }
+    }
+    return done;
   }
 
   dispose(): void {

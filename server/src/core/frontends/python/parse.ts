@@ -35,6 +35,7 @@ export { PythonMemory } from './units/memory';
 /** The workspace layer the hosts hand in (workspace/): parsed modules kept between analyses, and the offsets of imported modules. */
 export { ModuleCache, MODULE_OFFSET_BASE } from './workspace/moduleCache';
 export type { PythonWorkspace } from './workspace/input';
+export { ImportGraph } from './workspace/importGraph';
 export type { ModuleSourceFile, ModuleSourceProvider } from './workspace/source';
 
 /** Statements whose blocks a script's own statements sit in (the bodies are their named children). */
