@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, type AnalysisResult } from '../../server/src/core/analyze';
+import { analyze, type AnalysisResult, locate } from '../../server/src/core/analyze';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { AnalysisMemory } from '../../server/src/core/memory';
 import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
@@ -16,7 +16,7 @@ import { Random } from '../../server/src/core/simulation/prng';
 import { generatePython } from '../../bench/generatePython';
 import { pythonSupport } from '../support/python';
 import { folderFiles, MemoryFiles } from '../support/workspace';
-import { ModuleCache } from '../../server/src/core/frontends/python/parse';
+import { ModuleCache, MODULE_OFFSET_BASE } from '../../server/src/core/frontends/python/parse';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -30,15 +30,26 @@ function pythonFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Everything a user sees, as plain data (fix builders are functions: their output is in the findings). */
+/**
+ * Everything a user sees, as plain data (fix builders are functions: their output is in the
+ * findings). An offset in an imported module is shown as what the user sees of it, its file
+ * and its offset there (locate()): the module's base is the module cache's bookkeeping.
+ */
 function visible(result: AnalysisResult): string {
+  const placed = (key: string, value: unknown) => {
+    if ((key === 'start' || key === 'end') && typeof value === 'number' && value >= MODULE_OFFSET_BASE) {
+      const at = locate(result, value);
+      return `${at.path}:${at.offset}`;
+    }
+    return key === 'fixes' && !Array.isArray(value) ? undefined : value;
+  };
   return JSON.stringify({
     findings: result.findings,
     networks: result.networks,
     simulations: result.simulations,
     dependencies: result.dependencies,
     imported: result.imported,
-  }, (key, value: unknown) => (key === 'fixes' && !Array.isArray(value) ? undefined : value));
+  }, placed);
 }
 
 const INSERTS = ['1', '0', 'a', 'x', ' ', '\n', '(', ')', ':', ',', '#', '"', '_', '\n    ', 'é', '\u{1F600}', '\r\n', '\t'];

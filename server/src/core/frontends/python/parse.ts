@@ -70,11 +70,11 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
     memory?.dispose();
     return { networks: [], findings: [], dropoutFixes };
   }
-  const shared = !memory && workspace ? workspace.modules.treeFor(workspace.documentPath, text) : undefined;
+  const shared = !memory?.tree && workspace ? workspace.modules.treeFor(workspace.documentPath, text) : undefined;
   const tree = shared ?? parseIncrementally(text, parser, memory, newEdit);
   if (!tree) return { networks: [], findings: [], dropoutFixes };
   // A document other files import: its parse serves them too (the CLI checks both).
-  if (workspace && !shared && !memory) {
+  if (workspace && !shared) {
     const file = workspace.sources.read(workspace.documentPath);
     if (file?.text === text) workspace.modules.adopt(workspace.documentPath, file, tree);
   }
