@@ -35,3 +35,21 @@ export function benchAnalytic(layers = 1000, runs = 50): AnalyticBench[] {
     return { activation, cold, warm: summarize(samples) };
   });
 }
+
+/** A 100-step LSTM, GRU and tanh RNN (hidden 512) through the analytic pass: what every edit of such a file re-simulates. */
+export function benchRecurrent(runs = 50): AnalyticBench[] {
+  return ['lstm 512', 'gru 512', 'rnn 512'].map((layer) => {
+    const network = analyze({ text: `network seq framework=pytorch {\n  input 256\n  ${layer} steps=100\n  dense 10\n}\n`, languageId: 'netdef' }).networks[0];
+    if (!network || network.layers.length !== 2) throw new Error('expected a recurrent network');
+    const start = performance.now();
+    simulateAnalytic(network, NEVER_CANCELLED);
+    const cold = performance.now() - start;
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      simulateAnalytic(network, NEVER_CANCELLED);
+      samples.push(performance.now() - t);
+    }
+    return { activation: layer.split(' ')[0]!, cold, warm: summarize(samples) };
+  });
+}

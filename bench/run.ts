@@ -4,7 +4,8 @@
  * depend on the machine, and a red CI run on a busy runner teaches nothing.
  *   (a) `initwise check examples` as a whole process (what CI and pre-commit hooks pay);
  *   (b) the language server's didChange → publishDiagnostics latency (what typing feels like);
- *   (c) analyze() alone on a 300-line and a 20,000-line .netdef file.
+ *   (c) analyze() alone on a 300-line and a 20,000-line .netdef file;
+ *   (d) notebooks (bench/notebook.ts): one cell edited in a 100-cell notebook, and 50 MB of outputs.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -12,10 +13,11 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyze } from '../server/src/core/analyze';
 import { generateNetdef } from './generateNetdef';
-import { benchAnalytic } from './analytic';
+import { benchAnalytic, benchRecurrent } from './analytic';
 import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
+import { benchNotebookEdit, benchNotebookOutputs } from './notebook';
 import { benchPython } from './python';
 import { benchWorkspaceIndex, benchWorkspaceRepublish } from './workspace';
 import { formatMs, markdownTable, summarize, type Summary } from './stats';
@@ -96,6 +98,20 @@ async function main(): Promise<void> {
   }
   rows.push({ what: 'LSP didChange → publishDiagnostics, 3,500-line Python file', result: lspPython, target: '—', note: 'incremental analysis; includes the 10 ms debounce' });
 
+  try {
+    const notebook = await benchNotebookEdit();
+    rows.push({ what: 'LSP notebook: one cell edited → its diagnostics, 100-cell notebook', result: notebook.summary, target: 'median < 30 ms', note: `${notebook.note}; includes the 10 ms debounce` });
+  } catch (error) {
+    rows.push({ what: 'LSP notebook: one cell edited', result: error instanceof Error ? error : new Error(String(error)), target: 'median < 30 ms' });
+  }
+  const outputs = attempt(() => benchNotebookOutputs(root));
+  if (outputs instanceof Error) rows.push({ what: '`initwise check` of a notebook with 50 MB of outputs', result: outputs, target: '—' });
+  else {
+    rows.push({ what: '`initwise check` of a 100-cell notebook (whole process)', result: outputs.plain, target: '—' });
+    rows.push({ what: 'the same notebook with 50 MB of image outputs', result: outputs.huge, target: '≈ the line above', note: outputs.note });
+    rows.push({ what: 'scanning that 50 MB notebook (parseNotebook alone)', result: outputs.scan, target: '—' });
+  }
+
   for (const [lines, runs] of [[300, 50], [20_000, 5]] as const) {
     const timed = attempt(() => timeAnalyze(lines, runs));
     rows.push({
@@ -107,6 +123,18 @@ async function main(): Promise<void> {
   }
 
   // The analytic simulation alone on 1,000-layer networks (bench/analytic.ts).
+  const recurrent = attempt(() => benchRecurrent());
+  if (recurrent instanceof Error) rows.push({ what: 'analytic simulation, 100-step recurrent layer', result: recurrent, target: '—' });
+  else {
+    for (const run of recurrent) {
+      rows.push({
+        what: `analytic simulation, 100-step ${run.activation.toUpperCase()} (hidden 512, warm)`,
+        result: run.warm,
+        target: '—',
+        note: `first run ${run.cold.toFixed(1)} ms (fills the gate-moment tables)`,
+      });
+    }
+  }
   const analytic = attempt(() => benchAnalytic());
   if (analytic instanceof Error) rows.push({ what: 'analytic simulation, 1,000 layers', result: analytic, target: '< 5 ms' });
   else {

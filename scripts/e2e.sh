@@ -17,6 +17,8 @@ T=$(now_ms); fresh_profile; echo "phase install-vsix: $(( $(now_ms) - T )) ms"
 
 WS="$RUN/ws"
 mkdir -p "$WS"; cp -r "$ROOT/examples/." "$WS/"
+# A Jupyter notebook for the notebook editor (issue 14): imports, model and instance in separate cells.
+cp "$ROOT/test/fixtures/notebooks/critic.ipynb" "$WS/"
 # A multi-root workspace: the same file in two folders, IW101 turned off in the second
 # folder's settings only (the server must apply settings per folder).
 MULTI="$RUN/multi"

@@ -12,7 +12,7 @@ import {
   CLIENT_COMMANDS,
   type AnalysisStatusParams,
 } from '../../server/src/protocol';
-import { DOCUMENT_SELECTOR, isServed } from './documents';
+import { STATUS_SELECTOR, isServed, notebookOfCell } from './documents';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
@@ -29,7 +29,7 @@ export const analysisStatusFeature: StaticFeature = {
 };
 
 export class AnalysisStatusItem implements vscode.Disposable {
-  private readonly item = vscode.languages.createLanguageStatusItem('initwise.status', DOCUMENT_SELECTOR);
+  private readonly item = vscode.languages.createLanguageStatusItem('initwise.status', STATUS_SELECTOR);
   private readonly latest = new Map<string, AnalysisStatusParams>();
   private server: ServerState = 'starting';
   private readonly disposables: vscode.Disposable[] = [];
@@ -42,6 +42,8 @@ export class AnalysisStatusItem implements vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.render()),
       vscode.workspace.onDidChangeTextDocument(() => this.render()),
       vscode.workspace.onDidCloseTextDocument((document) => this.latest.delete(document.uri.toString())),
+      vscode.workspace.onDidCloseNotebookDocument((notebook) => this.latest.delete(notebook.uri.toString())),
+      vscode.workspace.onDidChangeNotebookDocument(() => this.render()),
     );
     this.render();
   }
@@ -77,6 +79,11 @@ export class AnalysisStatusItem implements vscode.Disposable {
       return;
     }
     const document = vscode.window.activeTextEditor?.document;
+    const notebook = document && notebookOfCell(document);
+    if (notebook) {
+      this.renderNotebook(notebook);
+      return;
+    }
     const status = document && isServed(document) ? this.latest.get(document.uri.toString()) : undefined;
     if (!document || !status) {
       item.text = 'InitWise';
@@ -92,6 +99,37 @@ export class AnalysisStatusItem implements vscode.Disposable {
     }
     item.text = describe(status);
     item.detail = status.state === 'done' ? `analysed in ${formatMs(status.durationMs)}` : undefined;
+    if (status.state === 'failed') item.severity = vscode.LanguageStatusSeverity.Error;
+  }
+
+  /**
+   * A notebook's status covers all its cells. A notebook with nothing InitWise can read
+   * (no Python code cell, or no network in them) says so: it must not look clean.
+   */
+  private renderNotebook(notebook: vscode.NotebookDocument): void {
+    const item = this.item;
+    const python = notebook.getCells().some((cell) => cell.kind === vscode.NotebookCellKind.Code && cell.document.languageId === 'python');
+    const status = this.latest.get(notebook.uri.toString());
+    if (!python || status?.unreadable) {
+      item.severity = vscode.LanguageStatusSeverity.Warning;
+      item.text = 'InitWise: nothing to read in this notebook';
+      item.detail = status?.unreadable ?? 'no Python code cells';
+      return;
+    }
+    if (!status) {
+      item.busy = true;
+      item.text = 'InitWise: analysing';
+      item.detail = undefined;
+      return;
+    }
+    if (status.state === 'done' && status.networks === 0) {
+      item.severity = vscode.LanguageStatusSeverity.Warning;
+      item.text = 'InitWise: no network found in this notebook';
+      item.detail = 'no model InitWise can read in its Python cells';
+      return;
+    }
+    item.text = describe(status);
+    item.detail = status.state === 'done' ? `notebook analysed in ${formatMs(status.durationMs)}` : undefined;
     if (status.state === 'failed') item.severity = vscode.LanguageStatusSeverity.Error;
   }
 

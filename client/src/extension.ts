@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { CLIENT_COMMANDS, DIAGNOSTIC_SOURCE } from '../../server/src/protocol';
 import { AnalysisStatusItem, analysisStatusFeature, formatMs } from './analysisStatus';
-import { DOCUMENT_SELECTOR } from './documents';
+import { CLIENT_DOCUMENT_SELECTOR } from './documents';
 import { fixAllInActiveFile } from './fixAll';
 import { runMonteCarlo } from './monteCarlo';
 import { openRuleDocs } from './ruleDocs';
@@ -74,7 +74,7 @@ class Ctx implements vscode.Disposable {
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: DOCUMENT_SELECTOR,
+      documentSelector: CLIENT_DOCUMENT_SELECTOR,
       outputChannel: this.output,
     };
     // The id matches the settings section, so `initwise.trace.server` controls the trace.

@@ -105,6 +105,8 @@ export interface WireRange {
 export interface WireTextEdit {
   range: WireRange;
   newText: string;
+  /** The document edited, when it is not the diagnostic's own (a notebook fix touching another cell). */
+  uri?: string;
 }
 
 export interface WireFix {
@@ -141,8 +143,8 @@ function isWireFix(value: unknown): value is WireFix {
 
 function isWireTextEdit(value: unknown): value is WireTextEdit {
   if (typeof value !== 'object' || value === null) return false;
-  const e = value as { range?: unknown; newText?: unknown };
-  return typeof e.newText === 'string' && isWireRange(e.range);
+  const e = value as { range?: unknown; newText?: unknown; uri?: unknown };
+  return typeof e.newText === 'string' && isWireRange(e.range) && (e.uri === undefined || typeof e.uri === 'string');
 }
 
 function isWireRange(value: unknown): value is WireRange {
@@ -235,4 +237,10 @@ export interface AnalysisStatusParams {
   findings: number;
   /** Wall time of the analysis (0 when the cached analysis of this version was reused). */
   durationMs: number;
+  /** True when `uri` is a notebook (then `version` is the server's revision of it, and the counts cover all its cells). */
+  notebook?: boolean;
+  /** Networks found (sent for notebooks, where "no findings" must not hide "nothing read"). */
+  networks?: number;
+  /** Why nothing of the document can be read (e.g. a notebook with no Python code cells). */
+  unreadable?: string;
 }

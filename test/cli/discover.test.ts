@@ -55,7 +55,7 @@ describe('file discovery', () => {
 
   it('reports missing paths and unknown file types but keeps the rest', () => {
     const { files, errors } = discoverFiles(['missing.netdef', 'notes.txt', 'sub'], root);
-    assert.deepEqual(errors, ['missing.netdef: no such file or directory', 'notes.txt: not a .netdef or .py file']);
+    assert.deepEqual(errors, ['missing.netdef: no such file or directory', 'notes.txt: not a .netdef, .py or .ipynb file']);
     assert.deepEqual(files.map((f) => f.displayPath), ['sub/B.py', 'sub/z.netdef']);
   });
 

@@ -99,6 +99,13 @@ describe('netdef grammar and language configuration', () => {
     assert.equal(scopeOf(tokens, 'sqrt'), 'support.function.math.netdef');
   });
 
+  it('highlights recurrent statements and their options', () => {
+    const tokens = tokenize(grammar, '  LSTM 128 recurrent_init=orthogonal forget_bias=1 steps=50 bidirectional=true');
+    assert.equal(scopeOf(tokens, 'LSTM'), 'keyword.other.statement.netdef');
+    for (const key of ['recurrent_init', 'forget_bias', 'steps', 'bidirectional']) assert.equal(scopeOf(tokens, key), 'variable.parameter.option.netdef', key);
+    assert.equal(scopeOf(tokens, 'orthogonal'), 'support.function.initializer.netdef');
+  });
+
   it('the grammar lists every statement, activation and initializer the frontend accepts', () => {
     for (const keyword of STATEMENT_KEYWORDS) {
       const line = keyword === 'network' ? 'network x {' : `  ${keyword} 1`;

@@ -14,6 +14,7 @@ import { PLAIN } from '../../server/src/cli/formatters/style';
 import { countSeverities, renderFinding, renderSummary } from '../../server/src/cli/formatters/text';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { languageOf } from '../support/fixtures';
+import { fixNotebookCopy, renderNotebook } from './notebooks';
 import { pythonSupport } from '../support/python';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -48,7 +49,7 @@ interface Case {
 
 function cases(): Case[] {
   return SOURCES.flatMap(({ folder, mirror }) =>
-    [...walk(path.join(root, folder), '.netdef'), ...walk(path.join(root, folder), '.py')].map((file) => {
+    [...walk(path.join(root, folder), '.netdef'), ...walk(path.join(root, folder), '.py'), ...walk(path.join(root, folder), '.ipynb')].map((file) => {
       const relative = toPosix(path.relative(path.join(root, folder), file));
       return { source: `${folder}/${relative}`, golden: path.join(goldenRoot, mirror, `${relative}.golden`) };
     }),
@@ -63,11 +64,34 @@ function analyzeSource(sourcePath: string, text: string): ReturnType<typeof anal
 }
 
 function render(sourcePath: string, text: string): string {
+  if (sourcePath.endsWith('.ipynb')) return renderNotebook(sourcePath, text, python);
   const { findings } = analyzeSource(sourcePath, text);
   const view = { path: sourcePath, text, index: new LineIndex(text) };
   const blocks = findings.map((finding) => renderFinding(view, finding, { style: PLAIN, showFixDiffs: true }));
   const summary = renderSummary(countSeverities(findings), findings.length > 0 ? 1 : 0, PLAIN);
   return [...blocks, summary].join('\n') + '\n';
+}
+
+/** A notebook's second golden file: the file after `--fix`, as a diff. */
+function fixGolden(c: Case): string {
+  return c.golden.replace(/\.golden$/, '.fix.golden');
+}
+
+function compareGolden(golden: string, actual: string): void {
+  const relativeGolden = toPosix(path.relative(root, golden));
+  if (update) {
+    fs.mkdirSync(path.dirname(golden), { recursive: true });
+    if (!fs.existsSync(golden) || fs.readFileSync(golden, 'utf8') !== actual) fs.writeFileSync(golden, actual);
+    return;
+  }
+  if (!fs.existsSync(golden)) {
+    assert.fail(`${relativeGolden} does not exist; create it with \`npm run test:update-golden\` and review it`);
+  }
+  const expected = fs.readFileSync(golden, 'utf8');
+  if (actual !== expected) {
+    const diff = unifiedDiff(expected, actual, relativeGolden, PLAIN);
+    assert.fail(`${relativeGolden} is out of date (- golden, + now); if the change is intended, run \`npm run test:update-golden\`\n${diff}`);
+  }
 }
 
 describe('golden files', () => {
@@ -84,22 +108,16 @@ describe('golden files', () => {
   for (const c of all) {
     it(c.source, () => {
       const text = fs.readFileSync(path.join(root, c.source), 'utf8');
-      const actual = render(c.source, text);
-      const relativeGolden = toPosix(path.relative(root, c.golden));
-      if (update) {
-        fs.mkdirSync(path.dirname(c.golden), { recursive: true });
-        if (!fs.existsSync(c.golden) || fs.readFileSync(c.golden, 'utf8') !== actual) fs.writeFileSync(c.golden, actual);
-        return;
-      }
-      if (!fs.existsSync(c.golden)) {
-        assert.fail(`${relativeGolden} does not exist; create it with \`npm run test:update-golden\` and review it`);
-      }
-      const expected = fs.readFileSync(c.golden, 'utf8');
-      if (actual !== expected) {
-        const diff = unifiedDiff(expected, actual, relativeGolden, PLAIN);
-        assert.fail(`${relativeGolden} is out of date (- golden, + now); if the change is intended, run \`npm run test:update-golden\`\n${diff}`);
-      }
+      compareGolden(c.golden, render(c.source, text));
     });
+
+    if (c.source.endsWith('.ipynb')) {
+      // The round trip: `--fix --unsafe-fixes` on a copy; the file changes only inside the fixed cells' sources.
+      it(`${c.source}: --fix rewrites only the fixed cells' sources`, () => {
+        compareGolden(fixGolden(c), fixNotebookCopy(path.join(root, c.source), c.source, python));
+      });
+      continue;
+    }
 
     it(`${c.source}: every fix applies and keeps the file free of syntax errors`, () => {
       const text = fs.readFileSync(path.join(root, c.source), 'utf8');
@@ -117,7 +135,7 @@ describe('golden files', () => {
   }
 
   it('has no golden file without a source', () => {
-    const expected = new Set(all.map((c) => c.golden));
+    const expected = new Set([...all.map((c) => c.golden), ...all.filter((c) => c.source.endsWith('.ipynb')).map(fixGolden)]);
     const orphans = walk(goldenRoot, '.golden').filter((file) => !expected.has(file));
     if (update) {
       for (const orphan of orphans) fs.rmSync(orphan);

@@ -14,6 +14,9 @@ import {
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  DidChangeNotebookDocumentNotification,
+  DidCloseNotebookDocumentNotification,
+  DidOpenNotebookDocumentNotification,
   ExecuteCommandRequest,
   ExitNotification,
   HoverRequest,
@@ -36,7 +39,9 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type Range,
+  type NotebookDocumentChangeEvent,
   type TextDocumentContentChangeEvent,
+  type TextDocumentItem,
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
@@ -208,6 +213,25 @@ export class LspTestClient {
     await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri, version },
       contentChanges,
+    });
+  }
+
+  /** Opens a notebook as VS Code's client does: the notebook with its cells, and the cells' text documents. */
+  async openNotebook(uri: string, cells: readonly (TextDocumentItem & { kind?: 1 | 2 })[], version = 1): Promise<void> {
+    await this.connection.sendNotification(DidOpenNotebookDocumentNotification.type, {
+      notebookDocument: { uri, notebookType: 'jupyter-notebook', version, cells: cells.map((cell) => ({ kind: cell.kind ?? 2, document: cell.uri })) },
+      cellTextDocuments: cells.map(({ uri: cellUri, languageId, version: cellVersion, text }) => ({ uri: cellUri, languageId, version: cellVersion, text })),
+    });
+  }
+
+  async changeNotebook(uri: string, version: number, change: NotebookDocumentChangeEvent): Promise<void> {
+    await this.connection.sendNotification(DidChangeNotebookDocumentNotification.type, { notebookDocument: { uri, version }, change });
+  }
+
+  async closeNotebook(uri: string, cellUris: readonly string[]): Promise<void> {
+    await this.connection.sendNotification(DidCloseNotebookDocumentNotification.type, {
+      notebookDocument: { uri },
+      cellTextDocuments: cellUris.map((cellUri) => ({ uri: cellUri })),
     });
   }
 

@@ -130,7 +130,7 @@ describe('initwise report (dist/cli.js)', function () {
       [['report', 'two.netdef', '--frobnicate'], /bad option '--frobnicate'/],
       [['report', 'two.netdef', '--html'], /--html/],
       [['report', 'missing.netdef'], /^initwise: missing\.netdef: no such file or directory$/],
-      [['report', 'notes.txt'], /not a \.netdef or \.py file/],
+      [['report', 'notes.txt'], /not a \.netdef, \.py or \.ipynb file/],
       [['report', 'two.netdef', '--network', 'nope'], /^initwise: two\.netdef: no network named 'nope' \(networks: deep, small, shapeless\)$/],
       [['report', 'two.netdef', '--html', 'no/such/dir/out.html'], /^initwise: cannot write no\/such\/dir\/out\.html: no such file or directory$/],
     ];

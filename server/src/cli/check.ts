@@ -28,6 +28,7 @@ import { GitignoreStack } from './gitignore';
 import { ExitCode, type CliIo } from './io';
 import { NO_PROGRESS, PROGRESS_MIN_FILES, progressBar } from './progress';
 import { runJobs } from './workers';
+import { NotebookView } from './notebookView';
 
 export interface CheckOptions {
   readonly version: string;
@@ -91,6 +92,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
       absolutePath: file.absolutePath,
       displayPath: file.displayPath,
       languageId: file.languageId,
+      ...(file.notebook ? { notebook: true } : {}),
       settings: settingsForFile(source, file.absolutePath, overrides),
       fix,
       write: command.fix,
@@ -110,9 +112,10 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
   const checked = withImportedFindings(outcomes.filter((outcome) => outcome.error === undefined), io.cwd);
   io.stdout(render(command, checked, io, options.version));
+  for (const outcome of checked) if (outcome.warning) io.stderr(`initwise: warning: ${outcome.warning}\n`);
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
   if (discovered.length === 0 && errors.length === 0) {
-    io.stderr(`initwise: warning: no .netdef or .py files found in ${command.paths.join(', ')}\n`);
+    io.stderr(`initwise: warning: no .netdef, .py or .ipynb files found in ${command.paths.join(', ')}\n`);
   }
 
   if (errors.length > 0) return ExitCode.Error;
@@ -166,10 +169,18 @@ interface ReportFile {
   readonly text: string;
   readonly index: LineIndex;
   readonly findings: readonly Finding[];
+  /** A notebook's cells: positions within them (cli/notebookView.ts). */
+  readonly notebook?: NotebookView;
+  readonly locate?: NotebookView['locate'];
 }
 
 function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string): string {
-  const files: ReportFile[] = outcomes.map((outcome) => ({ path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings }));
+  const files: ReportFile[] = outcomes.map((outcome) => {
+    const file = { path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings };
+    if (!outcome.cells) return file;
+    const notebook = new NotebookView(outcome.displayPath, outcome.text, outcome.cells);
+    return { ...file, notebook, locate: notebook.locate };
+  });
   const style = chooseStyle(io.isTTY, io.env);
   if (command.diff) return renderDiffs(outcomes, style);
   if (command.statistics) {
@@ -191,7 +202,10 @@ function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: Cli
 function renderText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style): string {
   let out = '';
   for (const file of files) {
-    for (const finding of file.findings) out += renderFinding(file, finding, { style, showFixDiffs: command.showFixes }) + '\n';
+    for (const finding of file.findings) {
+      const local = file.notebook?.localize(finding) ?? { view: file, finding };
+      out += renderFinding(local.view, local.finding, { style, showFixDiffs: command.showFixes }) + '\n';
+    }
   }
   if (command.fix) {
     const fixed = outcomes.reduce((sum, outcome) => sum + outcome.fixesApplied, 0);
@@ -209,7 +223,12 @@ function renderDiffs(outcomes: readonly FileOutcome[], style: Style): string {
   let files = 0;
   for (const outcome of outcomes) {
     if (outcome.original === undefined) continue;
-    out += unifiedDiff(outcome.original, outcome.text, outcome.displayPath, style) + '\n\n';
+    if (outcome.cellChanges) {
+      // A notebook: the fixed cells' sources, not the JSON around them (which does not change).
+      for (const change of outcome.cellChanges) out += unifiedDiff(change.before, change.after, `${outcome.displayPath}:cell ${change.cell}`, style) + '\n\n';
+    } else {
+      out += unifiedDiff(outcome.original, outcome.text, outcome.displayPath, style) + '\n\n';
+    }
     fixes += outcome.fixesApplied;
     files++;
   }

@@ -1,6 +1,6 @@
 /**
  * Turns the paths a user gave into the list of files to check. Folders are walked
- * recursively for `.netdef` and `.py` files; build output, dependencies and hidden
+ * recursively for `.netdef`, `.py` and `.ipynb` (Jupyter notebook) files; build output, dependencies and hidden
  * folders are skipped because they hold copies or tools, not the user's designs.
  * The order is deterministic (arguments in the order given, folder entries sorted by
  * code unit), so output and golden files do not depend on the file system.
@@ -14,6 +14,8 @@ export interface SourceFile {
   /** Relative to the working directory with `/` separators, as shown in output. */
   readonly displayPath: string;
   readonly languageId: LanguageId;
+  /** A Jupyter notebook: its code cells are Python (cli/notebookJob.ts). */
+  readonly notebook?: true;
 }
 
 export interface Discovery {
@@ -27,8 +29,12 @@ const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', '__pycache__']);
 export function languageOf(fileName: string): LanguageId | undefined {
   const extension = path.extname(fileName).toLowerCase();
   if (extension === '.netdef') return 'netdef';
-  if (extension === '.py') return 'python';
+  if (extension === '.py' || extension === '.ipynb') return 'python';
   return undefined;
+}
+
+export function isNotebookPath(fileName: string): boolean {
+  return path.extname(fileName).toLowerCase() === '.ipynb';
 }
 
 export function displayPath(absolutePath: string, cwd: string): string {
@@ -54,7 +60,7 @@ export function discoverFiles(paths: readonly string[], cwd: string, options: Di
   const add = (absolutePath: string, languageId: LanguageId) => {
     if (seen.has(absolutePath)) return;
     seen.add(absolutePath);
-    files.push({ absolutePath, displayPath: displayPath(absolutePath, cwd), languageId });
+    files.push({ absolutePath, displayPath: displayPath(absolutePath, cwd), languageId, ...(isNotebookPath(absolutePath) ? { notebook: true as const } : {}) });
   };
 
   const walk = (folder: string) => {
@@ -96,7 +102,7 @@ export function discoverFiles(paths: readonly string[], cwd: string, options: Di
       // InitWise knows its language: guessing would report nonsense as syntax errors.
       const languageId = languageOf(absolutePath);
       if (languageId) add(absolutePath, languageId);
-      else errors.push(`${given}: not a .netdef or .py file`);
+      else errors.push(`${given}: not a .netdef, .py or .ipynb file`);
     }
   }
   return { files, errors };

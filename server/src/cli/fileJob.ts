@@ -17,6 +17,7 @@ import { monteCarloSimulations } from '../host/montecarloSimulations';
 import { describeFsError, displayPath } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
+import { runNotebookJob } from './notebookJob';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
 
@@ -32,6 +33,8 @@ export interface FileJob {
   readonly wantNetworks: boolean;
   /** Where absolute imports of the project's own modules start (the working directory); undefined: files are read alone. */
   readonly projectRoot?: string;
+  /** A Jupyter notebook (`.ipynb`): its code cells are checked as one Python program (notebookJob.ts). */
+  readonly notebook?: boolean;
 }
 
 /** Findings the file's models reached inside a module it imports, on that module's lines. */
@@ -39,6 +42,14 @@ export interface ImportedOutcome {
   readonly absolutePath: string;
   readonly text: string;
   readonly findings: readonly Finding[];
+}
+
+/** Where each code cell of a notebook lies in `FileOutcome.text` (plain data: it crosses threads). */
+export interface CellLayout {
+  /** 1-based cell number in the notebook, markdown cells counted. */
+  readonly cell: number;
+  readonly start: number;
+  readonly length: number;
 }
 
 export interface FileOutcome {
@@ -56,6 +67,12 @@ export interface FileOutcome {
   readonly fixesApplied: number;
   /** One line; the CLI prints it and exits 2. */
   readonly error: string | undefined;
+  /** A notebook's code cells in `text` (which is then the cells joined, as analysed). */
+  readonly cells?: readonly CellLayout[];
+  /** A notebook's fixed cells, before and after (`--diff` shows them cell by cell). */
+  readonly cellChanges?: readonly { readonly cell: number; readonly before: string; readonly after: string }[];
+  /** One line the CLI prints on stderr without failing (a notebook it cannot read any cell of). */
+  readonly warning?: string;
 }
 
 /**
@@ -71,7 +88,7 @@ export function readSource(absolutePath: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
+export function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
   const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
   if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
@@ -81,6 +98,7 @@ function analyseText(text: string, job: FileJob, python: PythonSupport | undefin
 
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
 export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
+  if (job.notebook) return runNotebookJob(job, parser);
   const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   // One module cache per thread, shared by every file the thread checks (host/workspaceFiles.ts).
   const python = parser && job.projectRoot !== undefined && job.languageId === 'python'
@@ -120,7 +138,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       text,
       original: changed ? original : undefined,
       findings: result.findings,
-      networks: job.wantNetworks ? networksJson(new LineIndex(text), result, (p) => displayPath(hostPath(p), job.projectRoot ?? '.')) : undefined,
+      networks: job.wantNetworks ? networksJson(new LineIndex(text), result, undefined, (p) => displayPath(hostPath(p), job.projectRoot ?? '.')) : undefined,
       fixesApplied,
       error: undefined,
     };

@@ -12,14 +12,14 @@ import { run } from './run';
 /** Loading the Python parser costs a WebAssembly compile: only when a Python file is to be read. */
 function needsPython(argv: readonly string[], cwd: string): boolean {
   // `report` parses its own options (cli/report.ts): its FILE decides.
-  if (argv[0] === 'report') return argv.some((arg) => arg.toLowerCase().endsWith('.py'));
+  if (argv[0] === 'report') return argv.some((arg) => /\.(py|ipynb)$/i.test(arg));
   try {
     const command = parseCommandLine(argv);
     if (command.kind === 'check') return discoverFiles(command.paths, cwd).files.some((file) => file.languageId === 'python');
   } catch {
     return false;
   }
-  return argv.some((arg) => arg.toLowerCase().endsWith('.py'));
+  return argv.some((arg) => /\.(py|ipynb)$/i.test(arg));
 }
 
 async function main(): Promise<number> {

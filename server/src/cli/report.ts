@@ -18,12 +18,30 @@ import { renderReportText } from '../core/report/text';
 import type { Settings } from '../core/settings';
 import { ConfigError, ConfigFinder } from './config/load';
 import { analyseFile, readSource, settingsForFile } from './check';
-import { describeFsError, displayPath, languageOf } from './discover';
+import { describeFsError, displayPath, languageOf, isNotebookPath } from './discover';
 import { ExitCode, type CliIo } from './io';
+import { parseNotebook } from '../core/notebook/ipynb';
+import { NotebookSources } from '../core/notebook/notebookFile';
+import type { NotebookProgram } from '../core/notebook/program';
+import { LineIndex } from '../core/text';
+
+/** `cell:line` of a program offset, the cell numbered as in the notebook (markdown cells counted). */
+function notebookLineOf(program: NotebookProgram): (offset: number) => string {
+  const indexes = new Map<number, LineIndex>();
+  return (offset) => {
+    const local = program.localOffset(offset);
+    if (!local) return '?';
+    const cell = program.cells[local.cell]!;
+    let index = indexes.get(local.cell);
+    if (!index) indexes.set(local.cell, (index = new LineIndex(cell.text)));
+    return `${cell.id}:${index.positionAt(local.offset).line + 1}`;
+  };
+}
 
 export const REPORT_HELP = `Usage: initwise report FILE [--html OUT.html] [--network NAME]
 
-Prints the signal report of every network in FILE (.netdef or .py): per layer, fans,
+Prints the signal report of every network in FILE (.netdef, .py or .ipynb; a notebook's
+rows give the layer's place as cell:line): per layer, fans,
 activation, initializer, Var(W), the simulated forward and gradient second moments with
 their finite-width spread, each layer's own factors and the recommended initializer.
 
@@ -84,15 +102,26 @@ export function runReport(argv: readonly string[], io: CliIo): number {
   const shown = displayPath(absolutePath, io.cwd);
   const languageId = languageOf(absolutePath);
   if (!languageId) {
-    io.stderr(`initwise: ${shown}: not a .netdef or .py file\n`);
+    io.stderr(`initwise: ${shown}: not a .netdef, .py or .ipynb file\n`);
     return ExitCode.Error;
   }
   let text: string;
+  // A notebook: its code cells as one program; rows name `cell:line` (core/notebook/).
+  let notebook: NotebookProgram | undefined;
   try {
     text = readSource(absolutePath);
   } catch (error) {
     io.stderr(`initwise: ${shown}: ${describeFsError(error)}\n`);
     return ExitCode.Error;
+  }
+  if (isNotebookPath(absolutePath)) {
+    const parsed = parseNotebook(text);
+    if (!parsed.ok) {
+      io.stderr(`initwise: ${shown}:${parsed.error.line}:${parsed.error.column}: not a readable notebook: ${parsed.error.message}\n`);
+      return ExitCode.Error;
+    }
+    notebook = new NotebookSources(parsed.notebook).program();
+    text = notebook.text;
   }
 
   // The nearest initwise.toml / [tool.initwise], as `initwise check` reads it (its band,
@@ -118,7 +147,7 @@ export function runReport(argv: readonly string[], io: CliIo): number {
     );
     return ExitCode.Error;
   }
-  const lineOf = (offset: number) => analysed.index.positionAt(offset).line + 1;
+  const lineOf = notebook ? notebookLineOf(notebook) : (offset: number) => analysed.index.positionAt(offset).line + 1;
   const reports: SignalReport[] = selected.map(({ network, i }) => buildSignalReport(network, simulations[i], { band: settings.band, lineOf }));
 
   if (options.html === undefined) {

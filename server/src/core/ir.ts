@@ -79,7 +79,69 @@ export interface InitUse {
   readonly scaleFollows?: 'fan_in' | 'fan_out' | 'width';
 }
 
-export type WeightLayerKind = 'dense' | 'conv1d' | 'conv2d' | 'conv3d' | 'embedding';
+export type WeightLayerKind = 'dense' | 'conv1d' | 'conv2d' | 'conv3d' | 'embedding' | 'recurrent';
+
+/** The recurrent cells (knowledge/recurrent.ts gives their gates). */
+export type RecurrentCellKind = 'rnn' | 'lstm' | 'gru';
+
+/**
+ * A recurrent kernel's init: drawn by an initializer (its semantics give Var(W); the
+ * structure follows from them: orthogonal or iid entries), or a scaled identity
+ * (IRNN, Le et al. 2015: `nn.init.eye_`, Keras `Identity`), which no InitSemantics
+ * describes because its entries are not drawn.
+ */
+export type RecurrentKernelInit =
+  | { readonly kind: 'drawn'; readonly init: InitUse }
+  | { readonly kind: 'identity'; readonly gain: number; readonly label: string; readonly span?: Span };
+
+/** One gate's bias at init, summed over the framework's bias vectors (PyTorch has b_ih and b_hh). */
+export interface GateBias {
+  readonly mean: number;
+  /** Second moment minus mean², from the input side's bias (b_ih). */
+  readonly varianceIh: number;
+  /** From the recurrent side's bias (b_hh; GRU's candidate gate multiplies it by the reset gate). */
+  readonly varianceHh: number;
+}
+
+/**
+ * What a recurrent layer adds to a weight layer (issue 15). The layer's own `init`,
+ * `fans` and `frameworkFans` are the input kernel's (all gates stacked: fanOut =
+ * gates·hidden); this holds the recurrent kernel, judged separately, and the sequence the
+ * gradient travels back through.
+ */
+export interface RecurrentSpec {
+  readonly cell: RecurrentCellKind;
+  readonly hidden: number;
+  /** The cell's state nonlinearity: tanh, or relu for nn.RNN(nonlinearity='relu') / SimpleRNN(activation='relu'). */
+  readonly nonlinearity: Activation | 'unknown';
+  readonly recurrentInit: RecurrentKernelInit;
+  /** The recurrent kernel's fans as the framework's init code computes them (PyTorch weight_hh: (gates·hidden, hidden)). */
+  readonly recurrentFrameworkFans: Fans;
+  /** Per gate, in the order of knowledge/recurrent.ts (LSTM i, f, g, o; GRU r, z, n); undefined when unknown. */
+  readonly gateBiases: readonly GateBias[] | undefined;
+  /** Where the forget-gate bias is (or would be) set: the constructor's span, or the statement that sets it. */
+  readonly forgetBiasSpan?: Span;
+  /** Steps of the gradient through time: from the code, or the documented default (`fromCode` false). */
+  readonly steps: { readonly value: number; readonly fromCode: boolean };
+  readonly bidirectional: boolean;
+  /**
+   * Several layers stacked in one module (PyTorch num_layers > 1, or unknown): judged (every
+   * layer's parameters agree, or they are unknown), not simulated step by step.
+   */
+  readonly stacked?: true;
+  /** Edits for the recurrent kernel and the forget gate, in the file's style (undefined: no fix offered). */
+  readonly fixes?: RecurrentFixBuilder;
+}
+
+/** Fixes on a recurrent layer, in the frontend's own language and style. */
+export interface RecurrentFixBuilder {
+  /** Sets the forget-gate bias to `value` at init (PyTorch: bias_ih/bias_hh slice; netdef: forget_bias=). */
+  setForgetBias?(value: number): readonly TextEdit[] | undefined;
+  /** Orthogonal recurrent kernel (tanh/gated cells, Saxe et al. 2014). */
+  useOrthogonalRecurrent?(): readonly TextEdit[] | undefined;
+  /** Identity recurrent kernel (ReLU RNNs, Le et al. 2015). */
+  useIdentityRecurrent?(): readonly TextEdit[] | undefined;
+}
 
 /** Per spatial dimension (channels excluded), in the layer's own order. */
 export interface ConvGeometry {
@@ -155,6 +217,8 @@ export interface WeightLayer {
   readonly conv?: ConvGeometry;
   /** Set for transposed convolutions only. */
   readonly transposed?: TransposedConv;
+  /** Set for recurrent layers only (kind 'recurrent'). */
+  readonly recurrent?: RecurrentSpec;
   /**
    * Set on the depthwise kernel of a Keras SeparableConv: it feeds the layer's pointwise
    * kernel directly (no activation between), so it is judged as a linear layer and the

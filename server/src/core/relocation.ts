@@ -5,8 +5,8 @@
  * are those statements' old and new start offsets; an offset outside every anchor cannot
  * be moved, and the caller recomputes instead (RelocationFailed).
  */
-import type { Finding } from './findings';
-import type { FixBuilder, Network } from './ir';
+import type { Finding, TextEdit } from './findings';
+import type { FixBuilder, Network, RecurrentFixBuilder } from './ir';
 import type { Span } from './text';
 
 export interface Anchor {
@@ -93,10 +93,24 @@ export class Relocation {
       done.set(value, wrapped);
       return wrapped;
     }
+    if (isRecurrentFixBuilder(value)) {
+      const wrapped = this.recurrentFixBuilder(value);
+      done.set(value, wrapped);
+      return wrapped;
+    }
     const copy: Record<string, unknown> = {};
     done.set(value, copy);
     for (const key in value) copy[key] = this.copy((value as Record<string, unknown>)[key], done);
     return copy;
+  }
+
+  private recurrentFixBuilder(inner: RecurrentFixBuilder): RecurrentFixBuilder {
+    const move = (edits: readonly TextEdit[] | undefined) => edits?.map((e) => ({ span: this.span(e.span), newText: e.newText }));
+    return {
+      ...(inner.setForgetBias ? { setForgetBias: (value: number) => move(inner.setForgetBias!(value)) } : {}),
+      ...(inner.useOrthogonalRecurrent ? { useOrthogonalRecurrent: () => move(inner.useOrthogonalRecurrent!()) } : {}),
+      ...(inner.useIdentityRecurrent ? { useIdentityRecurrent: () => move(inner.useIdentityRecurrent!()) } : {}),
+    };
   }
 
   private fixBuilder(inner: FixBuilder): FixBuilder {
@@ -108,6 +122,12 @@ export class Relocation {
       describeInitializer: (choice) => inner.describeInitializer(choice),
     };
   }
+}
+
+/** A recurrent layer's fixes (ir.ts RecurrentFixBuilder): every method optional, all of them functions. */
+function isRecurrentFixBuilder(value: object): value is RecurrentFixBuilder {
+  const v = value as Partial<Record<keyof RecurrentFixBuilder, unknown>>;
+  return typeof v.setForgetBias === 'function' || typeof v.useOrthogonalRecurrent === 'function' || typeof v.useIdentityRecurrent === 'function';
 }
 
 function isFixBuilder(value: object): value is FixBuilder {

@@ -11,14 +11,37 @@ import type { LanguageId } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import type { NetworkSimulation } from '../core/simulation/types';
 import { AnalysisMemory } from '../core/memory';
+import type { Finding } from '../core/findings';
 import { LineIndex } from '../core/text';
+import { textDocumentMap, type DocumentMap } from './documentMap';
 
 export interface DocumentAnalysis {
+  /** The text document's uri, or the notebook's. */
   readonly uri: string;
+  /** The document's version, or the session's revision of the notebook. */
   readonly version: number;
+  /** What the engine analysed (a notebook's code cells joined, magics masked). */
   readonly text: string;
   readonly index: LineIndex;
   readonly result: AnalysisResult;
+  /** Engine offsets ↔ editor documents and positions. */
+  readonly map: DocumentMap;
+}
+
+/** What is analysed: an open text document, or an open notebook's code cells. */
+export interface AnalysisSource {
+  readonly uri: string;
+  readonly version: number;
+  readonly language: LanguageId;
+  /**
+   * The text and its map, built only when the cache has no analysis of this version;
+   * `findings` narrows the engine's findings (a notebook drops fixes it cannot apply cell by cell).
+   */
+  load(): { text: string; map?: DocumentMap; findings?: (findings: readonly Finding[]) => readonly Finding[] };
+}
+
+export function textDocumentSource(document: TextDocument, language: LanguageId): AnalysisSource {
+  return { uri: document.uri, version: document.version, language, load: () => ({ text: document.getText() }) };
 }
 
 interface Entry {
@@ -62,8 +85,7 @@ export class AnalysisCache {
    * `signal` fires, and whatever the engine throws: callers decide how to report it.
    */
   get(
-    document: TextDocument,
-    language: LanguageId,
+    document: AnalysisSource,
     settings: Settings,
     signal?: CancellationSignal,
     workspace?: PythonWorkspace,
@@ -71,7 +93,9 @@ export class AnalysisCache {
     const cached = this.entries.get(document.uri);
     if (cached && cached.analysis.version === document.version && cached.settings === settings) return cached.analysis;
 
-    const text = document.getText();
+    const loaded = document.load();
+    const text = loaded.text;
+    const language = document.language;
     const override = this.simulations.get(document.uri);
     const simulations = override?.version === document.version ? override.simulations : undefined;
     let memory = this.memories.get(document.uri);
@@ -79,13 +103,16 @@ export class AnalysisCache {
       memory = new AnalysisMemory();
       this.memories.set(document.uri, memory);
     }
-    const result = this.analyzer({ text, languageId: language, memory, ...(simulations ? { simulations } : {}), ...(workspace ? { workspace } : {}) }, settings, signal);
+    const raw = this.analyzer({ text, languageId: language, memory, ...(simulations ? { simulations } : {}), ...(workspace ? { workspace } : {}) }, settings, signal);
+    const result = loaded.findings ? { ...raw, findings: loaded.findings(raw.findings) } : raw;
+    const index = new LineIndex(text);
     const analysis: DocumentAnalysis = {
       uri: document.uri,
       version: document.version,
       text,
-      index: new LineIndex(text),
+      index,
       result,
+      map: loaded.map ?? textDocumentMap(document.uri, index),
     };
     this.entries.set(document.uri, { analysis, settings });
     return analysis;

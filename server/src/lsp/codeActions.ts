@@ -12,12 +12,17 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
-import { DIAGNOSTIC_SOURCE, FIX_ALL_KIND, SERVER_COMMANDS, isDiagnosticData, type WireFix } from '../protocol';
+import { DIAGNOSTIC_SOURCE, FIX_ALL_KIND, SERVER_COMMANDS, isDiagnosticData, type WireFix, type WireTextEdit } from '../protocol';
 
 export interface CodeActionContextInfo {
   readonly uri: string;
-  /** The document's version now. */
+  /** The document's version now (for a notebook cell: the session's revision of its notebook, as in `data.version`). */
   readonly version: number;
+  /**
+   * The version a versioned edit names for a document it touches (a notebook fix may touch
+   * another cell); default: `version` for `uri`.
+   */
+  readonly versionOf?: (uri: string) => number | undefined;
   /** Whether the client applies versioned `documentChanges` (then a stale edit is refused by the client too). */
   readonly supportsDocumentChanges: boolean;
   /**
@@ -26,12 +31,12 @@ export interface CodeActionContextInfo {
    */
   readonly fixesFromCurrentAnalysis: (diagnostic: Diagnostic) => WireFix[];
   /** The safe, non-overlapping fix-all edits for the current version (computed lazily). */
-  readonly fixAllEdits: () => TextEdit[];
+  readonly fixAllEdits: () => WireTextEdit[];
   /**
    * The same for one rule's findings; empty unless at least two of them have a safe fix
    * (for one, "fix all" would only repeat that finding's own fix).
    */
-  readonly fixAllEditsForRule: (code: string) => TextEdit[];
+  readonly fixAllEditsForRule: (code: string) => WireTextEdit[];
 }
 
 export function codeActions(params: CodeActionParams, info: CodeActionContextInfo): CodeAction[] {
@@ -110,9 +115,18 @@ export function kindRequested(only: readonly string[] | undefined, kind: string)
   return only.some((requested) => kind === requested || kind.startsWith(`${requested}.`));
 }
 
-function workspaceEdit(info: CodeActionContextInfo, edits: TextEdit[]): WorkspaceEdit {
-  if (info.supportsDocumentChanges) {
-    return { documentChanges: [{ textDocument: { uri: info.uri, version: info.version }, edits }] };
+/** The edits per document (an edit's own `uri`, else the request's), versioned when the client supports it. */
+function workspaceEdit(info: CodeActionContextInfo, edits: readonly WireTextEdit[]): WorkspaceEdit {
+  const byUri = new Map<string, TextEdit[]>();
+  for (const { uri, range, newText } of edits) {
+    const target = uri ?? info.uri;
+    const list = byUri.get(target) ?? [];
+    list.push({ range, newText });
+    byUri.set(target, list);
   }
-  return { changes: { [info.uri]: edits } };
+  if (info.supportsDocumentChanges) {
+    const versionOf = (uri: string) => (info.versionOf ? info.versionOf(uri) : uri === info.uri ? info.version : undefined) ?? null;
+    return { documentChanges: [...byUri].map(([uri, list]) => ({ textDocument: { uri, version: versionOf(uri) }, edits: list })) };
+  }
+  return { changes: Object.fromEntries(byUri) };
 }

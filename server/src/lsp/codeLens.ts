@@ -10,11 +10,13 @@ import { networkSummary } from '../core/report/summary';
 import { SHOW_SIGNAL_REPORT_COMMAND } from '../protocol';
 import type { DocumentAnalysis } from './analysisCache';
 
-export function codeLenses(analysis: DocumentAnalysis, band: number): CodeLens[] {
+/** `uri`: the document asking (in a notebook, the cell: each network's lens sits on the cell that defines or instantiates it). */
+export function codeLenses(analysis: DocumentAnalysis, band: number, uri: string = analysis.uri): CodeLens[] {
   const { networks, simulations } = analysis.result;
-  return networks.map((network, i) => {
-    const start = analysis.index.positionAt(network.span.start);
-    const range = { start, end: analysis.index.positionAt(Math.max(network.span.start, network.nameSpan.end)) };
+  return networks.flatMap((network, i) => {
+    const located = analysis.map.location({ start: network.span.start, end: Math.max(network.span.start, network.nameSpan.end) });
+    if (!located || located.uri !== uri) return [];
+    const range = located.range;
     const summary = networkSummary(network, simulations[i], band);
     if (!summary.simulated) return { range, command: { title: summary.text, command: '' } };
     return {
@@ -22,7 +24,7 @@ export function codeLenses(analysis: DocumentAnalysis, band: number): CodeLens[]
       command: {
         title: `${summary.text} · Show report`,
         command: SHOW_SIGNAL_REPORT_COMMAND,
-        arguments: [analysis.uri, network.name],
+        arguments: [uri, network.name],
       },
     };
   });

@@ -8,7 +8,7 @@
  * sees the input width, deeper ones see the drifted signal), the range across them.
  */
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
-import { explainLayer, type LayerExplanation } from '../core/knowledge/explain';
+import { explainLayer, type LayerExplanation, type RecurrentExplanation } from '../core/knowledge/explain';
 import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
 import { spanContains, toRange } from './convert';
@@ -32,9 +32,10 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | nul
   const first = group.layers[0];
   const bands = first && simulation?.layers[first.index];
   if (!first) return null;
+  const located = analysis.map.location(first.span);
   return {
     contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method) },
-    range: toRange(analysis.index, first.span),
+    ...(located ? { range: located.range } : {}),
   };
 }
 
@@ -109,7 +110,9 @@ export function renderHover(
   const pick = (get: (e: LayerExplanation) => number | undefined) => numbers(explanations.map(get));
 
   const position = `layer ${group.layers[0]!.index + 1} of ${group.network.layers.length} in \`${escapeCode(group.network.name)}\``;
-  const fans = (e: LayerExplanation) => `${e.fanIn === undefined ? '?' : formatNumber(e.fanIn)} → ${e.fanOut === undefined ? '?' : formatNumber(e.fanOut)}`;
+  // Fans are counts: 1024 stays 1024 (three significant digits would show 1020).
+  const exact = (x: number | undefined) => (x === undefined ? '?' : Number.isInteger(x) ? String(x) : formatNumber(x));
+  const fans = (e: LayerExplanation) => `${exact(e.fanIn)} → ${exact(e.fanOut)}`;
   const title = `**${first.kind}**${kernelNote(group.layers[0]!)} ${fans(first)}${count > 1 ? ` · ×${count} (repeat)` : ''} · ${position}`;
 
   const formula = first.weightVarianceFormula ? `${code(first.weightVarianceFormula)} = ` : '';
@@ -119,15 +122,17 @@ export function renderHover(
     ['initializer', code(first.initializer)],
     ['Var(W)', `${formula}${pick((e) => e.weightVariance)}`],
     ['σ_w² = fan_in·Var(W)', pick((e) => e.sigmaW2)],
-    first.activation === 'unknown'
-      ? ['recommended', '? (the activation is not known)']
-      : [`recommended for ${code(first.activation)}`, recommendation(explanations)],
+    ...(first.recurrent ? [] : [first.activation === 'unknown'
+      ? ['recommended', '? (the activation is not known)'] as [string, string]
+      : [`recommended for ${code(first.activation)}`, recommendation(explanations)] as [string, string]]),
     ['forward factor (this layer)', pick((e) => e.forwardFactor)],
     ['backward factor (this layer)', pick((e) => e.backwardFactor)],
     [`forward variance (${simulated})`, `${pick((e) => e.forwardVariance)}${bandNote(bands?.forwardBand, method)}`],
     [`gradient variance (${simulated})`, `${pick((e) => e.gradientVariance)}${bandNote(bands?.gradientBand, method)}`],
   ];
 
+  // A recurrent layer: its `initializer` is the input kernel's; the recurrent kernel follows.
+  if (first.recurrent) rows.splice(2, 3, ['input kernel', code(first.initializer)], rows[3]!, rows[4]!, ...recurrentRows(first.recurrent, simulated));
   const lines = [title, '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
   if (count > 1) {
     lines.push('', `Values are for the first of the ${count} repeated instances; a range in parentheses spans all of them.`);
@@ -135,6 +140,21 @@ export function renderHover(
   const unknowns = [...new Set(explanations.flatMap((e) => e.unknowns))];
   if (unknowns.length > 0) lines.push('', `Not known: ${unknowns.map(escapeText).join('; ')}.`);
   return lines.join('\n');
+}
+
+/** A recurrent layer: its two kernels, the recurrent kernel's spectrum and the gradient through time. */
+function recurrentRows(r: RecurrentExplanation, simulated: string): [string, string][] {
+  const structure = r.structure === 'iid' ? 'iid entries' : r.structure === 'stacked-orthogonal' ? 'orthogonal (all gates stacked)' : r.structure ?? '?';
+  const rows: [string, string][] = [
+    ['cell', `${r.cell}, hidden ${formatNumber(r.hidden)}`],
+    ['recurrent kernel', code(r.recurrentInitializer)],
+    ['recurrent kernel spectrum', r.spectralScale === undefined ? '?'
+      : `${structure}: σ = ${formatNumber(r.spectralScale)} per gate${r.largestSingularValue !== undefined && r.structure === 'iid' ? `, largest singular value ≈ ${formatNumber(r.largestSingularValue)}` : ''}`],
+  ];
+  if (r.forgetGateBias !== undefined) rows.push(['forget-gate bias', formatNumber(r.forgetGateBias)]);
+  const steps = `${r.steps} steps${r.stepsFromCode ? '' : ' (default)'}`;
+  rows.push([`gradient through time (${simulated})`, r.gradientThroughTime === undefined ? '?' : `×${formatNumber(r.gradientThroughTime)} over ${steps}`]);
+  return rows;
 }
 
 interface FiniteWidthBands {

@@ -5,11 +5,16 @@
  *
  * Whatever goes wrong while analysing one document is logged and contained to that
  * document: the session keeps serving the others.
+ *
+ * Jupyter notebooks come through LSP 3.17 notebook sync (`notebookDocumentSync`): the
+ * session analyses each notebook's Python code cells as one program (lsp/notebooks.ts)
+ * and answers every cell-document request from that analysis.
  */
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
+  NotebookDocuments,
   TextDocumentSyncKind,
   TextDocuments,
   type CancellationToken,
@@ -38,11 +43,12 @@ import {
   type AnalysisStatusParams,
   type WireFix,
 } from '../protocol';
-import { AnalysisCache, engineLanguage, type Analyzer, type DocumentAnalysis } from './analysisCache';
+import { AnalysisCache, engineLanguage, textDocumentSource, type AnalysisSource, type Analyzer, type DocumentAnalysis } from './analysisCache';
+import { toWireEdits } from './documentMap';
+import { NOTEBOOK_SELECTOR, Notebooks } from './notebooks';
 import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
-import { toRange, toTextEdit } from './convert';
-import { toDiagnostic } from './diagnostics';
+import { toDiagnostic, toLocatedDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
 import { hoverAt } from './hover';
 import { RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
@@ -55,6 +61,7 @@ import { WorkspaceFolders } from './workspaceFolders';
 import { enginePathOf, uriOfEnginePath, WorkspaceIndex } from './workspaceIndex';
 import type { Finding } from '../core/findings';
 import type { PythonSupport } from '../core/frontends/types';
+import type { PythonWorkspace } from '../core/frontends/python/parse';
 import { LineIndex } from '../core/text';
 
 /** Findings one document's models reached inside an imported module (published on that module's file). */
@@ -70,6 +77,8 @@ const WATCHED_GLOBS = [...CONFIG_FILE_GLOBS, '**/*.py'];
 
 export class Session {
   private readonly documents = new TextDocuments(TextDocument);
+  private readonly notebookDocuments = new NotebookDocuments(TextDocument);
+  private readonly notebooks = new Notebooks(this.notebookDocuments);
   private readonly cache: AnalysisCache;
   private readonly scheduler: Scheduler;
   private settings!: SettingsStore;
@@ -141,6 +150,18 @@ export class Session {
     });
     documents.onDidClose(({ document }) => this.close(document.uri));
 
+    // Notebooks: any change (a cell's text, cells added, removed, moved, a cell's
+    // language) is a new revision of the one program; the scheduler keys on the notebook.
+    const notebooks = this.notebookDocuments;
+    notebooks.onDidOpen((notebook) => {
+      this.notebooks.opened(notebook.uri);
+      this.scheduler.schedule(notebook.uri, 0);
+    });
+    notebooks.onDidClose((notebook) => {
+      const cells = this.notebooks.closed(notebook.uri);
+      this.close(notebook.uri, cells);
+    });
+
     connection.onCodeAction((params) => this.guard('code actions', [], () => this.codeActions(params)));
     connection.onHover((params) => this.guard('hover', null, () => this.hover(params)));
     connection.onCodeLens((params) => this.guard('code lens', [], () => this.codeLens(params)));
@@ -157,6 +178,10 @@ export class Session {
     });
 
     documents.listen(connection);
+    // NotebookDocuments fires no change event for cells that only moved; the hook sees every change notification.
+    notebooks.listen(afterNotebookChange(connection, (uri) => {
+      if (this.notebooks.changed(uri)) this.scheduler.schedule(uri, this.settings.peek(uri).debounceMs);
+    }));
     connection.listen();
   }
 
@@ -177,6 +202,7 @@ export class Session {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        notebookDocumentSync: { notebookSelector: NOTEBOOK_SELECTOR },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
@@ -192,6 +218,7 @@ export class Session {
   private relintOpenDocuments(): void {
     this.cache.clear();
     for (const document of this.documents.all()) this.scheduler.schedule(document.uri, 0);
+    for (const uri of this.notebooks.openUris()) this.scheduler.schedule(uri, 0);
     this.refreshCodeLenses();
   }
 
@@ -224,7 +251,8 @@ export class Session {
     });
   }
 
-  private close(uri: string): void {
+  /** `published`: for a notebook, the cells that may hold its diagnostics. */
+  private close(uri: string, published: readonly string[] = [uri]): void {
     this.scheduler.forget(uri);
     this.cache.delete(uri);
     this.settings.forget(uri);
@@ -235,7 +263,7 @@ export class Session {
     const reached = this.setForeign(uri, []);
     // A closed module still shows what open importers found in it.
     const shown = path !== undefined && this.foreign.has(path);
-    if (!shown) void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const target of published) if (!shown || target !== uri) void this.connection.sendDiagnostics({ uri: target, diagnostics: [] });
     for (const module of reached) this.republish(module);
     if (shown) this.republish(path);
   }
@@ -312,6 +340,26 @@ export class Session {
     void this.connection.sendDiagnostics({ uri, diagnostics });
   }
 
+  /** The workspace a Python file's imports are read from (a notebook is read alone). */
+  private workspaceOf(uri: string, source: AnalysisSource): PythonWorkspace | undefined {
+    if (source.language !== 'python' || this.notebooks.isNotebook(uri) || source.uri !== uri) return undefined;
+    const root = this.workspaceFolders.rootFor(uri);
+    return this.index.workspaceFor(uri, root === undefined ? [] : [root]);
+  }
+
+  /**
+   * What a request's uri is analysed as: an open text document, or the notebook it is a
+   * cell of (or the notebook itself). Undefined when neither is open or InitWise cannot read it.
+   */
+  private sourceFor(uri: string): AnalysisSource | undefined {
+    const document = this.documents.get(uri);
+    if (document) {
+      const language = engineLanguage(document);
+      return language && textDocumentSource(document, language);
+    }
+    return this.notebooks.source(uri);
+  }
+
   /** Analyses the current version of `uri` and publishes, unless a newer version exists by then. */
   /** The client's settings with the nearest configuration file merged under them (lsp/configFiles.ts). */
   private async settingsFor(uri: string): Promise<ServerSettings> {
@@ -324,45 +372,62 @@ export class Session {
 
   private async lint(uri: string, signal: AbortSignal): Promise<void> {
     const settings = await this.settingsFor(uri);
-    const document = this.documents.get(uri);
-    if (signal.aborted || !document) return;
-    const language = engineLanguage(document);
-    if (!language) return;
-    const version = document.version;
+    const source = this.sourceFor(uri);
+    if (signal.aborted || !source) return;
+    const version = source.version;
 
-    let diagnostics: Diagnostic[] = [];
+    let published = new Map<string, Diagnostic[]>(this.notebooks.cellUris(uri).map((cell) => [cell, []]));
+    if (!this.notebooks.isNotebook(uri)) published.set(uri, []);
     let state: AnalysisStatusParams['state'] = settings.enable ? 'done' : 'disabled';
+    let findings = 0;
+    let networks = 0;
     const started = performance.now();
     if (settings.enable) {
       try {
-        const root = this.workspaceFolders.rootFor(uri);
-        const workspace = language === 'python' ? this.index.workspaceFor(uri, root === undefined ? [] : [root]) : undefined;
-        const analysis = this.cache.get(document, language, settings.engine, signal, workspace);
-        const own = analysis.result.findings;
+        const workspace = this.workspaceOf(uri, source);
+        const analysis = this.cache.get(source, settings.engine, signal, workspace);
+        networks = analysis.result.networks.length;
         // Findings importers' models reached in this file, computed on this very buffer version, once each.
-        const path = enginePathOf(uri);
+        const path = workspace ? enginePathOf(uri) : undefined;
         const reached = path === undefined ? undefined : this.foreignFindings(path, `buffer@${version}`);
-        const keys = new Set(own.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
+        const keys = new Set(analysis.result.findings.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
         const extra = (reached?.findings ?? []).filter((f) => !keys.has(`${f.code}:${f.span.start}:${f.span.end}`));
-        diagnostics = [...own, ...extra].map((finding) => toDiagnostic(finding, uri, version, analysis.index));
-        this.index.recordReads(uri, analysis.result.dependencies);
-        if (!signal.aborted && this.documents.get(uri)?.version === version) {
-          const touched = this.setForeign(uri, analysis.result.imported.map((m) => ({ ...m, text: this.index.sources.read(m.path)?.text ?? '' })));
-          for (const module of touched) if (uriOfEnginePath(module) !== uri) this.republish(module);
+        for (const finding of [...analysis.result.findings, ...extra]) {
+          const located = toLocatedDiagnostic(finding, version, analysis.map);
+          if (!located) continue;
+          published.get(located.uri)?.push(located.diagnostic);
+          findings++;
+        }
+        if (workspace) {
+          this.index.recordReads(uri, analysis.result.dependencies);
+          if (!signal.aborted && this.sourceFor(uri)?.version === version) {
+            const touched = this.setForeign(uri, analysis.result.imported.map((m) => ({ ...m, text: this.index.sources.read(m.path)?.text ?? '' })));
+            for (const module of touched) if (uriOfEnginePath(module) !== uri) this.republish(module);
+          }
         }
       } catch (error) {
         if (error instanceof AnalysisCancelled) return;
         // Publish nothing rather than keep the previous version's findings at shifted ranges.
         this.logError(`analysing ${uri} (version ${version})`, error);
         state = 'failed';
+        published = new Map([...published.keys()].map((key) => [key, []]));
       }
     }
     const durationMs = performance.now() - started;
     // The guarantee: results for anything but the document's current version are dropped.
-    if (signal.aborted || this.documents.get(uri)?.version !== version) return;
-    await this.connection.sendDiagnostics({ uri, version, diagnostics });
+    if (signal.aborted || this.sourceFor(uri)?.version !== version) return;
+    const notebook = this.notebooks.isNotebook(uri);
+    // A cell that left the notebook (deleted, or no longer Python) loses its diagnostics.
+    for (const gone of notebook ? this.notebooks.publishedOn(uri, [...published.keys()]) : []) published.set(gone, []);
+    for (const [target, diagnostics] of published) {
+      const cellVersion = notebook ? this.notebookDocuments.cellTextDocuments.get(target)?.version : version;
+      await this.connection.sendDiagnostics({ uri: target, ...(cellVersion !== undefined ? { version: cellVersion } : {}), diagnostics });
+    }
     if (this.wantsAnalysisStatus) {
-      const status: AnalysisStatusParams = { uri, version, state, findings: diagnostics.length, durationMs };
+      const status: AnalysisStatusParams = {
+        uri, version, state, findings, durationMs,
+        ...(notebook ? { notebook: true, networks, ...this.notebooks.unreadable(uri) } : {}),
+      };
       await this.connection.sendNotification(ANALYSIS_STATUS_NOTIFICATION, status);
     }
   }
@@ -372,33 +437,35 @@ export class Session {
     return {
       document: async (uri) => {
         const current = await this.currentAnalysis(uri);
-        const document = this.documents.get(uri);
-        const languageId = document && engineLanguage(document);
-        if (!current || !languageId) return undefined;
+        const source = this.sourceFor(uri);
+        if (!current || !source) return undefined;
         const { analysis } = current;
         return {
-          text: analysis.text, version: analysis.version, languageId,
+          text: analysis.text, version: analysis.version, languageId: source.language,
           networks: analysis.result.networks.map((network) => network.name),
           // Earlier Monte-Carlo results of this version stay when another network is run.
           current: analysis.result.simulations.map((sim) => (sim?.method === 'montecarlo' ? sim : undefined)),
         };
       },
-      versionNow: (uri) => this.documents.get(uri)?.version,
+      versionNow: (uri) => this.sourceFor(uri)?.version,
       apply: (uri, version, simulations) => {
-        this.cache.setSimulations(uri, version, simulations);
-        this.scheduler.schedule(uri, 0);
+        // A cell's request runs its notebook: results and re-lint belong to the notebook.
+        const key = this.sourceFor(uri)?.uri ?? uri;
+        this.cache.setSimulations(key, version, simulations);
+        this.scheduler.schedule(key, 0);
         this.refreshCodeLenses();
       },
     };
   }
 
   private async currentAnalysis(uri: string): Promise<{ analysis: DocumentAnalysis; settings: ServerSettings } | undefined> {
-    const settings = await this.settingsFor(uri);
-    const document = this.documents.get(uri);
-    if (!document || !settings.enable) return undefined;
-    const language = engineLanguage(document);
-    if (!language) return undefined;
-    return { analysis: this.cache.get(document, language, settings.engine), settings };
+    const source = this.sourceFor(uri);
+    if (!source) return undefined;
+    const settings = await this.settingsFor(source.uri);
+    // The source again: the document may have changed while the settings were fetched.
+    const now = this.sourceFor(uri);
+    if (!now || !settings.enable) return undefined;
+    return { analysis: this.cache.get(now, settings.engine, undefined, this.workspaceOf(uri, now)), settings };
   }
 
   private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
@@ -406,15 +473,21 @@ export class Session {
     const current = await this.currentAnalysis(uri);
     if (!current) return [];
     const { analysis } = current;
+    // In a notebook, fix-all is per cell (VS Code runs source.fixAll on each cell on save):
+    // the safe fixes of the findings in this cell.
+    const here = analysis.result.findings.filter((f) => analysis.map.location(f.span)?.uri === uri);
+    const wire = (findings: typeof here) => toWireEdits(analysis.map, uri, selectSafeFixes(findings)) ?? [];
+    const notebook = this.notebooks.isNotebook(analysis.uri);
     return codeActions(params, {
       uri,
       version: analysis.version,
+      ...(notebook ? { versionOf: (cell: string) => this.notebookDocuments.cellTextDocuments.get(cell)?.version } : {}),
       supportsDocumentChanges: this.supportsDocumentChanges,
-      fixesFromCurrentAnalysis: (diagnostic) => fixesMatching(analysis, diagnostic),
-      fixAllEdits: () => selectSafeFixes(analysis.result.findings).map((edit) => toTextEdit(analysis.index, edit)),
+      fixesFromCurrentAnalysis: (diagnostic) => fixesMatching(analysis, uri, diagnostic),
+      fixAllEdits: () => wire(here),
       fixAllEditsForRule: (code) => {
-        const fixable = analysis.result.findings.filter((f) => f.code === code && f.fixes.some((fix) => fix.applicability === 'safe'));
-        return fixable.length < 2 ? [] : selectSafeFixes(fixable).map((edit) => toTextEdit(analysis.index, edit));
+        const fixable = here.filter((f) => f.code === code && f.fixes.some((fix) => fix.applicability === 'safe'));
+        return fixable.length < 2 ? [] : wire(fixable);
       },
     });
   }
@@ -423,13 +496,14 @@ export class Session {
     const current = await this.currentAnalysis(params.textDocument.uri);
     if (!current) return null;
     const { analysis } = current;
-    return hoverAt(analysis, analysis.index.offsetAt(params.position));
+    const offset = analysis.map.offsetAt(params.textDocument.uri, params.position);
+    return offset === undefined ? null : hoverAt(analysis, offset);
   }
 
   private async codeLens(params: CodeLensParams): Promise<CodeLens[]> {
     const current = await this.currentAnalysis(params.textDocument.uri);
     if (!current) return [];
-    return codeLenses(current.analysis, current.settings.engine.band);
+    return codeLenses(current.analysis, current.settings.engine.band, params.textDocument.uri);
   }
 
   /** A lens shows the simulation, which changes without an edit (settings, Monte-Carlo results): ask the client to re-request. */
@@ -473,11 +547,33 @@ export class Session {
   }
 }
 
-/** Fixes for a diagnostic that lost its `data`: the current finding with the same code and range. */
-function fixesMatching(analysis: DocumentAnalysis, diagnostic: Diagnostic): WireFix[] {
+/**
+ * The connection as NotebookDocuments.listen() sees it, with `onChange` called after the
+ * library has applied each notebookDocument/didChange (whatever it changed).
+ */
+function afterNotebookChange(connection: Connection, onChange: (notebookUri: string) => void): Connection {
+  const synchronization = connection.notebooks.synchronization;
+  const hooked: typeof synchronization = {
+    ...synchronization,
+    onDidOpenNotebookDocument: (handler) => synchronization.onDidOpenNotebookDocument(handler),
+    onDidSaveNotebookDocument: (handler) => synchronization.onDidSaveNotebookDocument(handler),
+    onDidCloseNotebookDocument: (handler) => synchronization.onDidCloseNotebookDocument(handler),
+    onDidChangeNotebookDocument: (handler) =>
+      synchronization.onDidChangeNotebookDocument(async (params) => {
+        await handler(params);
+        onChange(params.notebookDocument.uri);
+      }),
+  };
+  return { ...connection, notebooks: { ...connection.notebooks, synchronization: hooked } };
+}
+
+/** Fixes for a diagnostic that lost its `data`: the current finding with the same code and range in this document. */
+function fixesMatching(analysis: DocumentAnalysis, uri: string, diagnostic: Diagnostic): WireFix[] {
   const finding = analysis.result.findings.find((f) => {
     if (f.code !== diagnostic.code) return false;
-    const range = toRange(analysis.index, f.span);
+    const located = analysis.map.location(f.span);
+    if (located?.uri !== uri) return false;
+    const range = located.range;
     return (
       range.start.line === diagnostic.range.start.line &&
       range.start.character === diagnostic.range.start.character &&
@@ -486,9 +582,8 @@ function fixesMatching(analysis: DocumentAnalysis, diagnostic: Diagnostic): Wire
     );
   });
   if (!finding) return [];
-  return finding.fixes.map((fix) => ({
-    title: fix.title,
-    applicability: fix.applicability,
-    edits: fix.edits.map((edit) => toTextEdit(analysis.index, edit)),
-  }));
+  return finding.fixes.flatMap((fix) => {
+    const edits = toWireEdits(analysis.map, uri, fix.edits);
+    return edits ? [{ title: fix.title, applicability: fix.applicability, edits }] : [];
+  });
 }

@@ -130,6 +130,7 @@ function readDisk(name) {
 const CNN = 'keras_glorot_relu_cnn.netdef';
 const MLP = 'pytorch_default_relu_mlp.netdef';
 const PY = 'pytorch_default_mlp.py';
+const NB = 'critic.ipynb';
 let ok = false;
 try {
   await step('workbench loads with the examples folder', async () => {
@@ -282,6 +283,56 @@ try {
       throw new Error(`the init line belongs right after fc1's construction, indented like it:\n${disk}`);
     }
     await page.screenshot({ path: `${SHOTS}/10-python-after-fix.png` });
+  });
+
+  await step('a Jupyter notebook in the notebook editor: the squiggle in the right cell, a quick fix, saved to disk', async () => {
+    const before = JSON.parse(readDisk(NB));
+    await page.keyboard.press('Control+P');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type(NB);
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: NB }).first().waitFor({ timeout: 10_000 });
+    const opened = Date.now();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active', { hasText: NB }).waitFor({ timeout: 15_000 });
+    // VS Code may keep more than one notebook editor widget in the DOM: only the visible one counts.
+    const notebook = page.locator('.notebook-editor').filter({ visible: true }).first();
+    const critic = notebook.locator('.monaco-list-row.code-cell-row', { hasText: 'Critic(nn.Module)' }).filter({ visible: true }).first();
+    await critic.waitFor({ timeout: 30_000 });
+    // Both IW102 findings are in the model cell (imports sit in another cell), and no other cell has any.
+    await until('two squiggles in the model cell', () => critic.locator('.squiggly-warning').count(), (n) => n === 2, 60_000);
+    figures.notebookFirstDiagnosticsMs = Date.now() - opened;
+    const everywhere = await notebook.locator('.squiggly-warning').count();
+    if (everywhere !== 2) throw new Error(`squiggles outside the model cell: ${everywhere} in the notebook`);
+    await page.screenshot({ path: `${SHOTS}/11-notebook-squiggle.png` });
+
+    await critic.locator('.view-line', { hasText: 'self.fc1.weight, nonlinearity' }).first().click();
+    await page.keyboard.press('Control+.');
+    const title = 'Use nonlinearity=leaky_relu, a=0.2';
+    await page.locator('.action-widget', { hasText: title }).first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: `${SHOTS}/12-notebook-quickfix-menu.png` });
+    await chooseAction(title);
+    await critic.locator('.view-lines', { hasText: 'a=0.2, nonlinearity="leaky_relu"' }).waitFor({ timeout: 15_000 });
+    await until('one squiggle left in the model cell', () => critic.locator('.squiggly-warning').count(), (n) => n === 1);
+    await page.keyboard.press('Control+S');
+    const saved = await until('the fixed notebook on disk', () => readDisk(NB), (text) => text.includes('a=0.2, nonlinearity=\\"leaky_relu\\"'));
+    const after = JSON.parse(saved);
+    const source = (cell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
+    const expected = source(before.cells[3]).replace('self.fc1.weight, nonlinearity="relu"', 'self.fc1.weight, a=0.2, nonlinearity="leaky_relu"');
+    if (source(after.cells[3]) !== expected) throw new Error(`the model cell on disk:\n${source(after.cells[3])}`);
+    for (const i of [0, 1, 2, 4, 5]) {
+      if (source(after.cells[i]) !== source(before.cells[i])) throw new Error(`cell ${i + 1} changed on disk`);
+    }
+    if (JSON.stringify(after.cells[4].outputs) !== JSON.stringify(before.cells[4].outputs)) throw new Error('the image output changed on disk');
+    await page.screenshot({ path: `${SHOTS}/13-notebook-after-fix.png` });
+
+    // The language status covers the whole notebook: one finding left, and how long the notebook took.
+    await page.locator('[id="status.languageStatus"]').click();
+    const status = page.locator('.hover-language-status', { hasText: 'InitWise' });
+    await status.first().waitFor({ timeout: 15_000 });
+    const text = await until('the notebook status', () => status.first().innerText(), (t) => /InitWise: 1 finding/.test(t) && /notebook analysed in [\d.]+ ms/.test(t));
+    if (/nothing to read/.test(text)) throw new Error(`language status: ${JSON.stringify(text)}`);
+    await page.screenshot({ path: `${SHOTS}/14-notebook-language-status.png` });
+    await page.keyboard.press('Escape');
   });
 
   await step('the extension activated and logged its activation time', async () => {

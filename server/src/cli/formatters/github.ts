@@ -6,27 +6,33 @@
  */
 import type { Finding, Severity } from '../../core/findings';
 import type { LineIndex } from '../../core/text';
+import { locateIn, type Locate } from './json';
 
 const COMMANDS: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
 
 const escapeData = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
-export function renderGithub(files: readonly { readonly path: string; readonly index: LineIndex; readonly findings: readonly Finding[] }[]): string {
+/**
+ * In a notebook (`locate` given) the line and column are within the cell, and the
+ * message starts with `cell N:line:col:` so the annotation names the cell.
+ */
+export function renderGithub(files: readonly { readonly path: string; readonly index: LineIndex; readonly findings: readonly Finding[]; readonly locate?: Locate }[]): string {
   let out = '';
   for (const file of files) {
+    const locate = file.locate ?? locateIn(file.index);
     for (const finding of file.findings) {
-      const start = file.index.positionAt(finding.span.start);
-      const end = file.index.positionAt(finding.span.end);
+      const at = locate(finding.span);
       const properties = [
         `file=${escapeProperty(file.path)}`,
-        `line=${start.line + 1}`,
-        `col=${start.character + 1}`,
-        `endLine=${end.line + 1}`,
-        `endColumn=${end.character + 1}`,
+        `line=${at.line}`,
+        `col=${at.column}`,
+        `endLine=${at.endLine}`,
+        `endColumn=${at.endColumn}`,
         `title=${escapeProperty(finding.code)}`,
       ];
-      out += `::${COMMANDS[finding.severity]} ${properties.join(',')}::${escapeData(`${finding.code} ${finding.message}`)}\n`;
+      const where = at.cell === undefined ? '' : `cell ${at.cell}:${at.line}:${at.column}: `;
+      out += `::${COMMANDS[finding.severity]} ${properties.join(',')}::${escapeData(`${where}${finding.code} ${finding.message}`)}\n`;
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * (positions 1-based, columns in UTF-16 code units as LSP counts them). Values the
  * engine could not determine are `null`, so every key is always present.
  */
-import { type AnalysisResult, locate } from '../../core/analyze';
+import { type AnalysisResult, locate as locateOffset } from '../../core/analyze';
 import type { Finding } from '../../core/findings';
 import { explainLayer } from '../../core/knowledge/explain';
 import { ruleByCode } from '../../core/rules/registry';
@@ -17,6 +17,8 @@ export interface JsonRange {
 }
 
 export interface JsonLayer {
+  /** In a notebook: the 1-based cell number; `line` is then within that cell. */
+  readonly cell?: number;
   readonly line: number;
   /** Set for a layer of a block in an imported module: that file (then `line` is in it). */
   readonly file?: string;
@@ -32,12 +34,16 @@ export interface JsonLayer {
 
 export interface JsonNetwork {
   readonly name: string;
+  /** In a notebook: the cell of the network's header; `line` is then within that cell. */
+  readonly cell?: number;
   readonly line: number;
   readonly framework: string;
   readonly layers: readonly JsonLayer[];
 }
 
 export interface JsonDiagnostic extends JsonRange {
+  /** In a notebook: the 1-based cell number (spec/cli.md, Notebooks); positions are within it. */
+  readonly cell?: number;
   readonly code: string;
   readonly name: string | null;
   readonly severity: string;
@@ -45,9 +51,9 @@ export interface JsonDiagnostic extends JsonRange {
   readonly fixes: readonly {
     readonly title: string;
     readonly applicability: string;
-    readonly edits: readonly (JsonRange & { readonly newText: string })[];
+    readonly edits: readonly (JsonRange & { readonly cell?: number; readonly newText: string })[];
   }[];
-  readonly related: readonly (JsonRange & { readonly message: string })[];
+  readonly related: readonly (JsonRange & { readonly cell?: number; readonly message: string })[];
 }
 
 export interface JsonFile {
@@ -64,26 +70,38 @@ export interface JsonReport {
 export interface AnalysedFile {
   readonly path: string;
   readonly index: LineIndex;
+  /** A notebook's cell positions (cli/notebookView.ts); absent for plain files. */
+  readonly locate?: Locate;
   readonly findings: readonly Finding[];
   readonly networks: readonly JsonNetwork[];
 }
 
-function range(index: LineIndex, span: Span): JsonRange {
-  const start = index.positionAt(span.start);
-  const end = index.positionAt(span.end);
-  return { line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1 };
+/** A span in 1-based positions, and its notebook cell when the file is a notebook. */
+export type Locate = (span: Span) => JsonRange & { readonly cell?: number };
+
+export function locateIn(index: LineIndex): Locate {
+  return (span) => {
+    const start = index.positionAt(span.start);
+    const end = index.positionAt(span.end);
+    return { line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1 };
+  };
 }
 
 /** JSON has no Infinity or NaN; a simulated overflow is reported as unknown rather than a fake number. */
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
 
 /** The per-layer numbers of every network, computed where the analysis ran (a worker, or here). */
-export function networksJson(index: LineIndex, result: AnalysisResult, displayPathOf: (modulePath: string) => string = (p) => p): JsonNetwork[] {
+export function networksJson(index: LineIndex, result: AnalysisResult, locate: Locate = locateIn(index), displayPathOf: (modulePath: string) => string = (p) => p): JsonNetwork[] {
+  // The whole span, not its start alone: a statement that begins a cell belongs to that cell.
+  const lineOf = (span: Span) => {
+    const { cell, line } = locate(span);
+    return cell === undefined ? { line } : { cell, line };
+  };
   // A layer of a block in an imported module is on its own file's line, and names that file.
   const indexes = new Map<string, LineIndex>();
-  const place = (offset: number): { line: number; file?: string } => {
-    const at = locate(result, offset);
-    if (at.path === undefined || at.text === undefined) return { line: index.positionAt(at.offset).line + 1 };
+  const place = (span: Span): { line: number; cell?: number; file?: string } => {
+    const at = locateOffset(result, span.start);
+    if (at.path === undefined || at.text === undefined) return lineOf(span);
     let own = indexes.get(at.path);
     if (!own) indexes.set(at.path, (own = new LineIndex(at.text)));
     return { line: own.positionAt(at.offset).line + 1, file: displayPathOf(at.path) };
@@ -92,12 +110,12 @@ export function networksJson(index: LineIndex, result: AnalysisResult, displayPa
     const simulation = result.simulations[n];
     return {
       name: network.name,
-      line: index.positionAt(network.span.start).line + 1,
+      ...lineOf(network.span),
       framework: network.framework,
       layers: network.layers.map((layer, i) => {
         const explained = explainLayer(network, layer, simulation?.layers[i]);
         return {
-          ...place(layer.span.start),
+          ...place(layer.span),
           kind: explained.kind,
           fanIn: finiteOrNull(explained.fanIn),
           fanOut: finiteOrNull(explained.fanOut),
@@ -112,19 +130,21 @@ export function networksJson(index: LineIndex, result: AnalysisResult, displayPa
   });
 }
 
-function diagnostic(index: LineIndex, finding: Finding): JsonDiagnostic {
+function diagnostic(range: Locate, finding: Finding): JsonDiagnostic {
+  const { cell, ...position } = range(finding.span);
   return {
+    ...(cell === undefined ? {} : { cell }),
     code: finding.code,
     name: ruleByCode(finding.code)?.meta.name ?? null,
     severity: finding.severity,
-    ...range(index, finding.span),
+    ...position,
     message: finding.message,
     fixes: finding.fixes.map((fix) => ({
       title: fix.title,
       applicability: fix.applicability,
-      edits: fix.edits.map((edit) => ({ ...range(index, edit.span), newText: edit.newText })),
+      edits: fix.edits.map((edit) => ({ ...range(edit.span), newText: edit.newText })),
     })),
-    related: finding.related.map((related) => ({ ...range(index, related.span), message: related.message })),
+    related: finding.related.map((related) => ({ ...range(related.span), message: related.message })),
   };
 }
 
@@ -134,7 +154,7 @@ export function toJsonReport(files: readonly AnalysedFile[]): JsonReport {
     files: files.map((file) => ({
       path: file.path,
       networks: file.networks,
-      diagnostics: file.findings.map((finding) => diagnostic(file.index, finding)),
+      diagnostics: file.findings.map((finding) => diagnostic(file.locate ?? locateIn(file.index), finding)),
     })),
   };
 }

@@ -8,21 +8,22 @@
 import { pathToFileURL } from 'node:url';
 import type { Finding, Severity } from '../../core/findings';
 import { RULES } from '../../core/rules/registry';
-import type { LineIndex, Span } from '../../core/text';
+import type { LineIndex } from '../../core/text';
 import { ruleDocsUrl } from '../../protocol';
+import { locateIn, type Locate } from './json';
 
 export interface SarifFile {
   readonly path: string;
   readonly index: LineIndex;
   readonly findings: readonly Finding[];
+  /** A notebook's cell positions: regions are within the cell, named in the result's properties (spec/cli.md). */
+  readonly locate?: Locate;
 }
 
 const LEVELS: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
 
-function region(index: LineIndex, span: Span) {
-  const start = index.positionAt(span.start);
-  const end = index.positionAt(span.end);
-  return { startLine: start.line + 1, startColumn: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1 };
+function regionOf(located: ReturnType<Locate>) {
+  return { startLine: located.line, startColumn: located.column, endLine: located.endLine, endColumn: located.endColumn };
 }
 
 /** Relative paths resolve against %SRCROOT% (the working folder); others are file URLs. */
@@ -36,6 +37,9 @@ export function toSarif(files: readonly SarifFile[], version: string, cwd: strin
   const results = files.flatMap((file) =>
     file.findings.map((finding) => {
       const location = artifactLocation(file.path);
+      const locate = file.locate ?? locateIn(file.index);
+      const region = (span: Finding['span']) => regionOf(locate(span));
+      const cell = locate(finding.span).cell;
       const fixes = finding.fixes
         .filter((fix) => fix.applicability !== 'display-only')
         .map((fix) => ({
@@ -43,23 +47,29 @@ export function toSarif(files: readonly SarifFile[], version: string, cwd: strin
           artifactChanges: [
             {
               artifactLocation: location,
-              replacements: fix.edits.map((edit) => ({ deletedRegion: region(file.index, edit.span), insertedContent: { text: edit.newText } })),
+              replacements: fix.edits.map((edit) => ({ deletedRegion: region(edit.span), insertedContent: { text: edit.newText } })),
             },
           ],
-          properties: { applicability: fix.applicability },
+          properties: {
+            applicability: fix.applicability,
+            // Each replacement's region is within its own cell; these are the cells, in the same order.
+            ...(cell === undefined ? {} : { cells: fix.edits.map((edit) => locate(edit.span).cell) }),
+          },
         }));
       return {
         ruleId: finding.code,
         ...(ruleIndex.has(finding.code) ? { ruleIndex: ruleIndex.get(finding.code) } : {}),
         level: LEVELS[finding.severity],
         message: { text: finding.message },
-        locations: [{ physicalLocation: { artifactLocation: location, region: region(file.index, finding.span) } }],
+        locations: [{ physicalLocation: { artifactLocation: location, region: region(finding.span) } }],
+        ...(cell === undefined ? {} : { properties: { cell } }),
         ...(finding.related.length > 0
           ? {
               relatedLocations: finding.related.map((related, id) => ({
                 id,
                 message: { text: related.message },
-                physicalLocation: { artifactLocation: location, region: region(file.index, related.span) },
+                physicalLocation: { artifactLocation: location, region: region(related.span) },
+                ...(cell === undefined ? {} : { properties: { cell: locate(related.span).cell } }),
               })),
             }
           : {}),

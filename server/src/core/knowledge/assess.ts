@@ -22,7 +22,8 @@ export interface InitAssessment {
 
 /** True when rules may judge this layer's initializer at all (spec/rules.md "precision"). */
 export function isJudgeable(layer: WeightLayer, pretrained: boolean): boolean {
-  return !pretrained && layer.kind !== 'embedding' && !layer.normalizedBeforeActivation && !layer.normalizedAfterActivation &&
+  // A recurrent layer's kernels feed gates, not one activation: IW411/IW412 judge them.
+  return !pretrained && layer.kind !== 'embedding' && layer.kind !== 'recurrent' && !layer.normalizedBeforeActivation && !layer.normalizedAfterActivation &&
     layer.consumer !== 'unknown' && layer.init.semantics !== undefined && layer.fans !== undefined &&
     layer.frameworkFans !== undefined;
 }

@@ -8,6 +8,26 @@ import { activationLabel } from './activations';
 import { assessInit } from './assess';
 import { weightVariance, weightVarianceFormula } from './initializers';
 import { policyFor } from './policy';
+import { FORGET_GATE, recurrentSpectrum, type RecurrentStructure } from './recurrent';
+import { NEVER_CANCELLED } from '../cancellation';
+import { simulateThroughTime } from '../simulation/recurrent';
+
+/** A recurrent layer's recurrent kernel and gradient through time (issue 15). */
+export interface RecurrentExplanation {
+  readonly cell: string;
+  readonly hidden: number;
+  readonly recurrentInitializer: string;
+  readonly structure?: RecurrentStructure;
+  /** RMS singular value of one gate's block, √(hidden·Var(W_hh)). */
+  readonly spectralScale?: number;
+  readonly largestSingularValue?: number;
+  /** LSTM only: the forget gate's bias at init (b_ih + b_hh in PyTorch). */
+  readonly forgetGateBias?: number;
+  readonly steps: number;
+  readonly stepsFromCode: boolean;
+  /** E[(dL/dx_1)²] / E[(dL/dx_T)²]: the gradient through the sequence (simulated). */
+  readonly gradientThroughTime?: number;
+}
 
 export interface LayerExplanation {
   readonly kind: WeightLayer['kind'];
@@ -32,6 +52,26 @@ export interface LayerExplanation {
   readonly backwardFactor?: number;
   /** What could not be determined, in words ("activation", "input width", …). */
   readonly unknowns: readonly string[];
+  readonly recurrent?: RecurrentExplanation;
+}
+
+function explainRecurrent(layer: WeightLayer, simulation: LayerSimulation | undefined): RecurrentExplanation | undefined {
+  const spec = layer.recurrent;
+  if (!spec) return undefined;
+  const spectrum = recurrentSpectrum(spec);
+  // The network's simulation when it ran; the layer alone on a unit-variance input otherwise (as IW411/IW412 quote it).
+  const through = simulation?.throughTime ?? simulateThroughTime(layer, 1, NEVER_CANCELLED);
+  const forget = spec.cell === 'lstm' ? spec.gateBiases?.[FORGET_GATE]?.mean : undefined;
+  const init = spec.recurrentInit;
+  return {
+    cell: spec.cell.toUpperCase(), hidden: spec.hidden,
+    recurrentInitializer: init.kind === 'identity' ? init.label : init.init.label,
+    ...(spectrum ? { structure: spectrum.structure, spectralScale: spectrum.scale } : {}),
+    ...(spectrum?.largestSingularValue !== undefined ? { largestSingularValue: spectrum.largestSingularValue } : {}),
+    ...(forget !== undefined ? { forgetGateBias: forget } : {}),
+    steps: spec.steps.value, stepsFromCode: spec.steps.fromCode,
+    ...(through && Number.isFinite(through.factor) ? { gradientThroughTime: through.factor } : {}),
+  };
 }
 
 export function explainLayer(network: Network, layer: WeightLayer, simulation?: LayerSimulation): LayerExplanation {
@@ -68,5 +108,6 @@ export function explainLayer(network: Network, layer: WeightLayer, simulation?: 
     forwardFactor: finite(simulation?.forwardFactor),
     backwardFactor: finite(simulation?.backwardFactor),
     unknowns: network.pretrained ? [...unknowns, 'initial weights (loaded from a checkpoint)'] : unknowns,
+    ...(layer.recurrent ? { recurrent: explainRecurrent(layer, simulation) } : {}),
   };
 }

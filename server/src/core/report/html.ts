@@ -11,7 +11,7 @@ import type { Interval, ReportRow, SignalReport, SimulatedReport } from './model
 import { onLogScale } from './logScale';
 import { renderPlot, type PlotCurve } from './plot';
 import { REPORT_CSS } from './styles';
-import { bandExits, formatCount, formatFactor, recommendedSummary, signalSummary } from './summary';
+import { bandExits, formatCount, formatFactor, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 
 export interface HtmlOptions {
   /** Fresh per load; goes into the CSP and onto every <style>. Base64 characters only. */
@@ -103,6 +103,10 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   );
   if (report.caveat) parts.push(`<p class="exit">${escapeHtml(report.caveat)}</p>`);
   if (report.pretrained) parts.push('<p class="note">The weights are loaded from a checkpoint: these numbers describe a fresh initialisation only.</p>');
+  // Recurrent layers (issue 15): the gradient through the sequence, per layer.
+  for (const row of report.rows) {
+    if (row.recurrent) parts.push(`<p class="note">Layer ${row.index + 1} (line ${row.line}): ${escapeHtml(recurrentSentence(row.recurrent))}.</p>`);
+  }
   parts.push('</section>');
 
   const curves = (pick: 'forward' | 'gradient'): PlotCurve[] => {
@@ -187,7 +191,7 @@ function rowHtml(row: ReportRow, exit: boolean): string {
   const fans = `${formatCount(row.fanIn)} → ${formatCount(row.fanOut)}`;
   const cells = [
     `<td class="num">${row.index + 1}</td>`,
-    `<td class="num">${row.line}</td>`,
+    `<td class="num">${escapeHtml(String(row.line))}</td>`,
     `<td>${escapeHtml(row.kind)}</td>`,
     `<td class="num">${escapeHtml(fans)}</td>`,
     `<td><code>${escapeHtml(row.activation)}</code></td>`,

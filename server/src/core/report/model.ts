@@ -7,7 +7,7 @@
  */
 import { NEVER_CANCELLED, type CancellationSignal } from '../cancellation';
 import type { Network, WeightLayerKind } from '../ir';
-import { explainLayer } from '../knowledge/explain';
+import { explainLayer, type RecurrentExplanation } from '../knowledge/explain';
 import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
 import { depthDrift, widthFactors, type DepthDrift } from '../simulation/drift';
@@ -25,8 +25,8 @@ export interface AllowedAt {
 export interface ReportRow {
   /** 0-based position among the weight layers. */
   readonly index: number;
-  /** 1-based line of the layer's statement. */
-  readonly line: number;
+  /** 1-based line of the layer's statement; in a notebook's CLI report `cell:line` (`4:7`). */
+  readonly line: number | string;
   readonly kind: WeightLayerKind;
   readonly fanIn?: number;
   readonly fanOut?: number;
@@ -43,6 +43,8 @@ export interface ReportRow {
   readonly gradientBand?: Interval;
   /** The initializer the recommendation switches this layer to; undefined when it keeps its own. */
   readonly recommendedInit?: string;
+  /** Recurrent layers: the recurrent kernel's spectrum and the gradient through time (issue 15). */
+  readonly recurrent?: RecurrentExplanation;
 }
 
 /** Second moments across depth, one entry per weight layer. */
@@ -100,8 +102,8 @@ export type SignalReport = SimulatedReport | UnsimulatedReport;
 export interface ReportOptions {
   /** IW201–IW204 band (settings.band): a factor either way. */
   readonly band: number;
-  /** 1-based line of a source offset (hosts pass their LineIndex). */
-  readonly lineOf: (offset: number) => number;
+  /** 1-based line of a source offset (hosts pass their LineIndex; a notebook's CLI report passes `cell:line`). */
+  readonly lineOf: (offset: number) => number | string;
   readonly signal?: CancellationSignal;
 }
 
@@ -135,6 +137,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
       forwardBand: simulated.forwardBand,
       gradientBand: simulated.gradientBand,
       recommendedInit: changed.get(layer.index),
+      ...(explanation.recurrent ? { recurrent: explanation.recurrent } : {}),
     };
   });
 

@@ -5,7 +5,7 @@
  * (simulation/analytic.ts: every layer needs fans, an initializer with a finite Var(W)
  * and a resolved activation and consumer).
  */
-import type { Network } from '../ir';
+import type { Network, RecurrentSpec } from '../ir';
 import { weightVariance } from '../knowledge/initializers';
 
 export function whyNotSimulable(network: Network): string {
@@ -20,6 +20,19 @@ export function whyNotSimulable(network: Network): string {
     if (!Number.isFinite(weightVariance(layer.init.semantics, layer.frameworkFans, layer.receptiveField))) {
       return `Var(W) of ${which} is not finite`;
     }
+    const spec = layer.recurrent;
+    const recurrent = spec ? whyRecurrentNotSimulable(spec) : undefined;
+    if (recurrent) return `${which} ${recurrent}`;
   }
   return 'an operation the simulation cannot follow';
+}
+
+/** What keeps a recurrent layer out of the analytic pass (simulation/recurrent.ts), or undefined. */
+function whyRecurrentNotSimulable(spec: RecurrentSpec): string | undefined {
+  if (spec.stacked) return 'stacks several recurrent layers (num_layers > 1): judged, not simulated';
+  if (spec.recurrentInit.kind === 'identity') return 'has an identity recurrent kernel, which has no mean field: run Monte-Carlo';
+  if (!spec.recurrentInit.init.semantics) return 'has an unknown recurrent kernel';
+  if (!spec.gateBiases) return 'has unknown gate biases';
+  if (spec.nonlinearity === 'unknown') return 'has a cell nonlinearity InitWise does not simulate';
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { formatNumber } from '../format/numbers';
 import type { Network } from '../ir';
 import { depthDrift, type DepthDrift } from '../simulation/drift';
 import type { NetworkSimulation } from '../simulation/types';
+import type { RecurrentExplanation } from '../knowledge/explain';
 import type { SignalReport, SimulatedReport } from './model';
 import { whyNotSimulable } from './simulability';
 
@@ -26,7 +27,8 @@ function cannotSimulate(reason: string): string {
 
 export function signalSummary(report: SignalReport): string {
   if (report.status === 'not-simulated') return cannotSimulate(report.reason);
-  return driftLine(report.drift, report.rows.length);
+  return driftLine(report.drift, report.rows.length) +
+    throughTimeLine(report.rows.map((row) => ({ factor: row.recurrent?.gradientThroughTime, steps: row.recurrent?.steps ?? 0 })));
 }
 
 /**
@@ -35,7 +37,20 @@ export function signalSummary(report: SignalReport): string {
  */
 export function networkSummary(network: Network, simulation: NetworkSimulation | undefined, band: number): { text: string; simulated: boolean } {
   if (!simulation || simulation.layers.length !== network.layers.length) return { text: cannotSimulate(whyNotSimulable(network)), simulated: false };
-  return { text: driftLine(depthDrift(network, simulation, band), network.layers.length), simulated: true };
+  const throughTime = simulation.layers.map((l) => ({ factor: l.throughTime?.factor, steps: l.throughTime?.steps ?? 0 }));
+  return { text: driftLine(depthDrift(network, simulation, band), network.layers.length) + throughTimeLine(throughTime), simulated: true };
+}
+
+/**
+ * Recurrent layers (issue 15): " · through time ×1.2e-56 over 100 steps", the smallest
+ * gradient-through-time factor of the network's recurrent layers.
+ */
+export function throughTimeLine(layers: readonly { readonly factor: number | undefined; readonly steps: number }[]): string {
+  let worst: { factor: number; steps: number } | undefined;
+  for (const { factor, steps } of layers) {
+    if (factor !== undefined && Number.isFinite(factor) && (!worst || factor < worst.factor)) worst = { factor, steps };
+  }
+  return worst ? ` · through time ${formatFactor(worst.factor)} over ${worst.steps} steps` : '';
 }
 
 /**
@@ -66,4 +81,14 @@ export function recommendedSummary(report: SignalReport): string | undefined {
   const changed = report.rows.filter((row) => row.recommendedInit !== undefined).length;
   const { forward, backward } = report.recommended.drift;
   return `with the recommended initializers (${changed} ${changed === 1 ? 'layer' : 'layers'} changed): signal ${formatFactor(forward.total)} · gradients ${formatFactor(backward.total)}`;
+}
+
+/** "LSTM, hidden 256: recurrent kernel orthogonal_() (orthogonal, σ = 1 per gate), forget-gate bias 1, gradient ×4.7e-27 over 100 steps (default)". */
+export function recurrentSentence(r: RecurrentExplanation): string {
+  const structure = r.structure === 'iid' ? 'iid entries' : r.structure === 'stacked-orthogonal' ? 'orthogonal, gates stacked' : r.structure;
+  const spectrum = r.spectralScale === undefined ? '' : ` (${structure}, σ = ${formatNumber(r.spectralScale)} per gate)`;
+  const forget = r.forgetGateBias === undefined ? '' : `, forget-gate bias ${formatNumber(r.forgetGateBias)}`;
+  const steps = `${r.steps} steps${r.stepsFromCode ? '' : ' (default)'}`;
+  const gradient = r.gradientThroughTime === undefined ? `gradient through ${steps} not simulated` : `gradient ${formatFactor(r.gradientThroughTime)} over ${steps}`;
+  return `${r.cell}, hidden ${r.hidden}: recurrent kernel ${r.recurrentInitializer}${spectrum}${forget}, ${gradient}`;
 }

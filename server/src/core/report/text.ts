@@ -5,7 +5,7 @@
  */
 import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
-import { bandExits, formatCount, recommendedSummary, signalSummary } from './summary';
+import { bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 
 const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'fwd factor', 'bwd factor', 'recommended'];
 /** Numeric columns are right-aligned. */
@@ -49,5 +49,8 @@ export function renderReportText(report: SignalReport): string {
       .join('  ')
       .trimEnd();
   lines.push('', `  ${pad(HEADERS)}`, ...rows.map((r) => `  ${pad(r)}`));
+  const recurrent = report.rows.filter((row) => row.recurrent);
+  if (recurrent.length > 0) lines.push('', '  recurrent layers (gradient through time):');
+  for (const row of recurrent) lines.push(`  ${row.index + 1} (line ${row.line}): ${recurrentSentence(row.recurrent!)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -50,7 +50,7 @@ export const IW105: Rule = {
       if (!semantics || !isFixedScale(semantics) || !layer.init.explicit) continue;
       // A std computed from the width (`math.sqrt(2.0 / self.in_features)`), or one call giving each layer its own std.
       if (layer.init.scaleFollows !== undefined || (layer.init.span && widthDependentSpans.has(layer.init.span.start))) continue;
-      if (smallScaleIsDeliberate(network, layer) || layer.kind === 'embedding' || layer.normalizedBeforeActivation || layer.normalizedAfterActivation) continue;
+      if (smallScaleIsDeliberate(network, layer) || layer.kind === 'embedding' || layer.kind === 'recurrent' || layer.normalizedBeforeActivation || layer.normalizedAfterActivation) continue;
       if (!layer.fans || !layer.frameworkFans) continue;
       const scale = layer.fans.fanIn * weightVariance(semantics, layer.frameworkFans, layer.receptiveField);
       const key = layer.span.start;

@@ -14,10 +14,12 @@ import { IW202 } from './IW202';
 import { IW203 } from './IW203';
 import { IW204 } from './IW204';
 import { IW301 } from './IW301';
+import { IW411 } from './IW411';
+import { IW412 } from './IW412';
 import { IW901 } from './IW901';
 import type { Rule } from './types';
 
-export const RULES: readonly Rule[] = [IW001, IW002, IW101, IW102, IW103, IW104, IW105, IW201, IW202, IW203, IW204, IW301, IW901];
+export const RULES: readonly Rule[] = [IW001, IW002, IW101, IW102, IW103, IW104, IW105, IW201, IW202, IW203, IW204, IW301, IW411, IW412, IW901];
 
 const BY_CODE = new Map(RULES.map((rule) => [rule.meta.code, rule]));
 

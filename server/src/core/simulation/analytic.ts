@@ -20,6 +20,7 @@ import { weightVariance } from '../knowledge/initializers';
 import { attachFiniteWidthBands } from './finiteWidth';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
 import { convBackwardSums, convForwardSums, mean } from './positionMap';
+import { simulateThroughTime, type ThroughTime } from './recurrent';
 import type { LayerSimulation, NetworkSimulation } from './types';
 
 type SignalMap = Float64Array;
@@ -47,6 +48,7 @@ interface SignalState {
 type TapeEntry =
   | { readonly kind: 'layer'; readonly layer: WeightLayer; readonly variance: number; readonly input: SignalMap; readonly pre: SignalMap }
   | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap }
+  | { readonly kind: 'recurrent'; readonly layer: WeightLayer; readonly input: SignalMap; readonly through: ThroughTime }
   | { readonly kind: 'scale'; readonly gradientFactor: number }
   | { readonly kind: 'flatten'; readonly positions: number }
   | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[] };
@@ -56,6 +58,7 @@ interface MutableLayerSimulation {
   gradientVariance: number;
   forwardFactor: number;
   backwardFactor: number;
+  throughTime?: ThroughTime;
 }
 
 /** Why a network cannot be simulated (widths or names unresolved); undefined result. */
@@ -155,6 +158,16 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
     throwIfCancelled(signal);
     switch (op.op) {
       case 'layer': {
+        if (op.recurrent) {
+          // The sequence's steps are simulated inside the layer; the network sees its last state.
+          const through = simulateThroughTime(op, mean(m), signal);
+          if (!through) throw new NotSimulable();
+          tape.push({ kind: 'recurrent', layer: op, input: m, through });
+          m = Float64Array.of(through.hiddenSecondMoment[through.steps - 1]!);
+          mu = Float64Array.of(through.hiddenMean);
+          off = Float64Array.of(0);
+          break;
+        }
         if (!op.fans || !op.frameworkFans || !op.init.semantics) throw new NotSimulable();
         const variance = weightVariance(op.init.semantics, op.frameworkFans, op.receptiveField);
         if (!Number.isFinite(variance)) throw new NotSimulable();
@@ -252,6 +265,21 @@ function backward(
         r.gradientVariance = mean(gradIn);
         r.backwardFactor = mean(gOut) > 0 ? mean(gradIn) / mean(gOut) : NaN;
         g = gradIn;
+        break;
+      }
+      case 'recurrent': {
+        // Linear in the gradient at h_T: the input x_T receives gx_T times it (earlier steps' inputs
+        // get inputGradient[t], the layer's throughTime; only x_T's reaches the layers before).
+        const { through, input } = entry;
+        const gT = mean(g);
+        const gx = through.inputGradient[through.steps - 1]!;
+        const r = results[entry.layer.index]!;
+        r.forwardVariance = through.hiddenSecondMoment[through.steps - 1]!;
+        r.forwardFactor = mean(input) > 0 ? r.forwardVariance / mean(input) : NaN;
+        r.gradientVariance = gx * gT;
+        r.backwardFactor = gx;
+        r.throughTime = through;
+        g = new Float64Array(input.length).fill(gx * gT);
         break;
       }
       case 'activation': {

@@ -52,6 +52,9 @@ function constantsFor(op: Op & { op: 'layer' }, q: number): SpreadConstants {
 
 /** Returns the simulation with forwardBand/gradientBand on every layer (and a caveat where mean field is unreliable). */
 export function attachFiniteWidthBands(network: Network, simulation: NetworkSimulation): NetworkSimulation {
+  // The constants are calibrated on feed-forward stacks; a recurrent layer's spread over its
+  // sequence is not (test/reference/recurrent/ has 6 seeds per setting): no band rather than a guess.
+  if (network.layers.some((layer) => layer.recurrent)) return simulation;
   const n = network.layers.length;
   const forwardVar = new Array<number>(n).fill(0);
   const backwardTerm = new Array<number>(n).fill(0);

@@ -36,7 +36,9 @@ import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, ty
 import { bestGemm, transpose, type Gemm } from './matmul';
 import { mixSeed, Random } from './prng';
 import { CannotSample, drawKernel } from './sampling';
-import type { LayerSimulation, NetworkSimulation } from './types';
+import type { LayerSimulation, NetworkSimulation, ThroughTime } from './types';
+import { recurrentSpectrum } from '../knowledge/recurrent';
+import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
 
 export interface MonteCarloOptions {
   readonly seed: number;
@@ -95,6 +97,8 @@ export function estimateMemoryBytes(network: Network, batch: number): number {
     const outputs = layer.conv ? (layer.frameworkFans?.fanOut ?? fans.fanOut) / layer.receptiveField * layer.conv.outputSpatial.reduce((a, b) => a * b, 1) : fans.fanOut;
     const weights = layer.kind === 'embedding' ? 0 : fans.fanIn * (layer.conv ? (layer.frameworkFans?.fanOut ?? fans.fanOut) / layer.receptiveField : fans.fanOut);
     bytes += 4 * (3 * outputs * batch + 2 * weights);
+    // A recurrent layer keeps every step's gates, states and inputs for its backward pass.
+    if (layer.recurrent) bytes += 4 * layer.recurrent.steps.value * batch * (2 * fans.fanOut + 2 * layer.recurrent.hidden + fans.fanIn);
   }
   return bytes;
 }
@@ -120,6 +124,8 @@ interface LayerMeasure {
   input: number;
   gradIn: number;
   gradOut: number;
+  /** Recurrent layers: E[h_t²], E[(dL/dx_t)²] per step and E[h_T] (recurrentMonteCarlo.ts). */
+  through?: { hidden: number[]; grad: number[]; hiddenMean: number };
 }
 
 type Backward = (gradient: Float32Array) => Float32Array;
@@ -172,10 +178,28 @@ export function simulateMonteCarlo(network: Network, options: MonteCarloOptions,
     }
   }
   if (runs.length === 0) return undefined;
-  return aggregate(runs);
+  return aggregate(network, runs);
 }
 
-function aggregate(runs: readonly { measures: LayerMeasure[]; output: number; inputGradient: number }[]): NetworkSimulation {
+/** A recurrent layer's per-step measurements, averaged over the seeds. */
+function throughTimeOf(layer: WeightLayer, measured: readonly (LayerMeasure['through'])[]): ThroughTime | undefined {
+  const spec = layer.recurrent;
+  if (!spec || measured.some((m) => !m)) return undefined;
+  const runs = measured as readonly NonNullable<LayerMeasure['through']>[];
+  const average = (pick: (m: NonNullable<LayerMeasure['through']>) => readonly number[]) =>
+    pick(runs[0]!).map((_, t) => runs.reduce((sum, m) => sum + pick(m)[t]!, 0) / runs.length);
+  const hidden = average((m) => m.hidden);
+  const grad = average((m) => m.grad);
+  const T = spec.steps.value;
+  return {
+    steps: T, stepsFromCode: spec.steps.fromCode, hiddenSecondMoment: hidden, inputGradient: grad,
+    hiddenMean: runs.reduce((sum, m) => sum + m.hiddenMean, 0) / runs.length,
+    factor: grad[T - 1]! > 0 ? grad[0]! / grad[T - 1]! : NaN,
+    spectralScale: recurrentSpectrum(spec)?.scale ?? NaN,
+  };
+}
+
+function aggregate(network: Network, runs: readonly { measures: LayerMeasure[]; output: number; inputGradient: number }[]): NetworkSimulation {
   const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const band = (values: readonly number[]): readonly [number, number] | undefined =>
     values.length >= 2 ? [Math.min(...values), Math.max(...values)] : undefined;
@@ -189,6 +213,7 @@ function aggregate(runs: readonly { measures: LayerMeasure[]; output: number; in
     const gradOut = mean(of((m) => m.gradOut));
     const forwardBand = band(forward);
     const gradientBand = band(gradient);
+    const throughTime = throughTimeOf(network.layers[i]!, runs.map((r) => r.measures[i]!.through));
     return {
       forwardVariance,
       gradientVariance,
@@ -196,6 +221,7 @@ function aggregate(runs: readonly { measures: LayerMeasure[]; output: number; in
       backwardFactor: gradOut > 0 ? gradientVariance / gradOut : NaN,
       ...(forwardBand ? { forwardBand } : {}),
       ...(gradientBand ? { gradientBand } : {}),
+      ...(throughTime ? { throughTime } : {}),
     };
   });
   return {
@@ -260,7 +286,8 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
     if (!x) throw new NotSimulable();
     switch (op.op) {
       case 'layer':
-        x = op.kind === 'dense' ? denseForward(op, x, context, backs) : convForwardOp(op, x, context, backs);
+        x = op.kind === 'recurrent' ? recurrentForwardOp(op, x, context, backs)
+          : op.kind === 'dense' ? denseForward(op, x, context, backs) : convForwardOp(op, x, context, backs);
         break;
       case 'activation':
         x = activationForward(op.activation, x, backs, op === context.logits);
@@ -366,6 +393,34 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
     context.gemm(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
     return gIn;
   });
+}
+
+/** A recurrent layer over its sequence; the network sees h_T (recurrentMonteCarlo.ts). */
+function recurrentForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  let run: RecurrentRun;
+  try {
+    run = runRecurrent(layer, x.data, context.batch, layerRng(context, layer), context.gemm, context.checkpoint);
+  } catch (error) {
+    if (error instanceof RecurrentNotSimulable) throw new NotSimulable();
+    throw error;
+  }
+  const measure = context.measures[layer.index]!;
+  measure.pre = meanSquare(run.output);
+  measure.input = meanSquare(x.data);
+  let sum = 0;
+  for (let i = 0; i < run.output.length; i++) sum += run.output[i]!;
+  measure.through = { hidden: run.hiddenSecondMoment, grad: [], hiddenMean: sum / run.output.length };
+  context.step();
+  backs.push((g) => {
+    context.checkpoint();
+    measure.gradOut = meanSquare(g);
+    const back = run.backward(g);
+    measure.gradIn = meanSquare(back.inputGradient);
+    measure.through!.grad = back.inputGradientSecondMoment;
+    context.step();
+    return back.inputGradient;
+  });
+  return { data: run.output, shape: [layer.recurrent!.hidden] };
 }
 
 /** Channels and groups from the fans (ir.ts): true fan_out is per group, the framework's is not. */

@@ -1,4 +1,7 @@
 /** What the signal simulation reports per layer and per network. */
+import type { ThroughTime } from './recurrent';
+
+export type { ThroughTime };
 
 export interface LayerSimulation {
   /** Second moment of the layer's pre-activations, unit-variance network input. */
@@ -15,6 +18,11 @@ export interface LayerSimulation {
    */
   readonly forwardBand?: readonly [number, number];
   readonly gradientBand?: readonly [number, number];
+  /**
+   * Recurrent layers only: the gradient through time over the sequence (simulation/recurrent.ts).
+   * The layer's forwardVariance is then E[h_T²], its gradientVariance the gradient at x_T.
+   */
+  readonly throughTime?: ThroughTime;
 }
 
 export interface NetworkSimulation {

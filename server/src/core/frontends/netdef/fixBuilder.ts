@@ -82,7 +82,7 @@ export class NetdefFixBuilder implements FixBuilder {
     if (this.consumerSpan) return [{ span: this.consumerSpan, newText: text }];
     if (this.layer.activationExpr) return [{ span: this.layer.activationExpr.span, newText: text }];
     // An embedding has no activation option; its activation would be a statement of its own.
-    if (this.layer.kind === 'embedding') return undefined;
+    if (this.layer.kind === 'embedding' || this.layer.kind === 'recurrent') return undefined;
     return [this.append(`activation=${text}`)];
   }
 

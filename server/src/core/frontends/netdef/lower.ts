@@ -18,6 +18,7 @@ import { NetdefFixBuilder } from './fixBuilder';
 import { convGeometry, denseGeometry, embeddingGeometry, type GeometryContext } from './geometry';
 import { readActivation } from './readActivation';
 import { readInitializer } from './readInitializer';
+import { lowerRecurrent } from './recurrent';
 import { describeShape, product, sameShape, type Shape } from './shapes';
 import { quoteSnippet } from './snippet';
 import { STATEMENT_KEYWORDS, STATEMENTS, type Checked, type StatementSpec } from './statements';
@@ -146,6 +147,16 @@ class NetworkLowering {
       case 'embedding':
         this.lowerWeightLayer(statement, spec.keyword, checked, instance, out);
         break;
+      case 'rnn':
+      case 'lstm':
+      case 'gru': {
+        const context = { reader: this.reader, framework: this.framework, input: this.requireShape() };
+        const lowered = lowerRecurrent(statement, spec.keyword, checked.options, context, this.layers.length, instance);
+        this.shape = lowered.output;
+        this.layers.push(lowered.layer);
+        out.push({ op: 'layer', layer: lowered.layer, fixes: lowered.fixes, activationSpan: undefined });
+        break;
+      }
       case 'activation':
         this.lowerActivation(statement, out);
         break;
@@ -260,7 +271,7 @@ class NetworkLowering {
 
   // ── weight layers ────────────────────────────────────────────────────────
 
-  private lowerWeightLayer(statement: Statement, kind: WeightLayerKind, checked: Checked, instance: number, out: Draft[]): void {
+  private lowerWeightLayer(statement: Statement, kind: Exclude<WeightLayerKind, 'recurrent'>, checked: Checked, instance: number, out: Draft[]): void {
     const { options } = checked;
     // An embedding reads token ids: it needs no input width.
     const context: GeometryContext = {

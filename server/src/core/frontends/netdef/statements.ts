@@ -16,6 +16,8 @@ export interface StatementSpec {
 
 const LAYER_OPTIONS = ['activation', 'init', 'bias', 'use_bias'];
 const CONV_OPTIONS = [...LAYER_OPTIONS, 'kernel', 'stride', 'padding', 'groups'];
+/** Recurrent layers (frontends/netdef/recurrent.ts): `init` is the input kernel, `recurrent_init` the recurrent one. */
+const RECURRENT_OPTIONS = ['init', 'recurrent_init', 'bias', 'use_bias', 'steps', 'bidirectional'];
 
 function spec(keyword: string, positionals: readonly string[], options: readonly string[], example: string, block = false): StatementSpec {
   return { keyword, positionals, options, block, example };
@@ -29,6 +31,9 @@ const SPECS: readonly StatementSpec[] = [
   spec('conv2d', ['FILTERS'], CONV_OPTIONS, 'conv2d 64 kernel=3x3'),
   spec('conv3d', ['FILTERS'], CONV_OPTIONS, 'conv3d 64 kernel=3x3x3'),
   spec('embedding', ['VOCAB', 'DIM'], ['init'], 'embedding 10000 128'),
+  spec('rnn', ['UNITS'], [...RECURRENT_OPTIONS, 'activation'], 'rnn 128 activation=tanh recurrent_init=orthogonal'),
+  spec('lstm', ['UNITS'], [...RECURRENT_OPTIONS, 'forget_bias'], 'lstm 128 forget_bias=1'),
+  spec('gru', ['UNITS'], RECURRENT_OPTIONS, 'gru 128'),
   spec('activation', ['ACT'], [], 'activation relu'),
   spec('batchnorm', [], [], 'batchnorm'),
   spec('layernorm', [], [], 'layernorm'),

@@ -39,7 +39,7 @@ export function keywordSite(value: Node | undefined, args: Node): KeywordSite {
   };
 }
 
-function setKeyword(site: KeywordSite, key: string, text: string): TextEdit[] {
+export function setKeyword(site: KeywordSite, key: string, text: string): TextEdit[] {
   if (site.value) return [{ span: site.value.span, newText: text }];
   const at = site.appendAt.offset;
   return [{ span: { start: at, end: at }, newText: site.appendAt.first ? `${key}=${text}` : `, ${key}=${text}` }];

@@ -198,7 +198,7 @@ function torchTransposed(canonical: string, call: CallParts, ctx: CatalogContext
   }, { kind: 'swapped', groups: groups ?? NaN });
 }
 
-function torchWeight(
+export function torchWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: Geometry, noBias: boolean,
   attributes: Record<string, Value>, layout?: KernelLayout,
 ): WeightModule {
@@ -422,7 +422,7 @@ interface KernelPart {
   readonly fusedWithPrevious: boolean;
 }
 
-function kerasWeight(
+export function kerasWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind,
   geometry: (input: readonly number[] | undefined) => Geometry, activationIndex: number,
   options?: { readonly initKeyword: string; readonly layout?: KernelLayout; readonly part?: KernelPart },
@@ -617,7 +617,7 @@ function flaxTransposed(canonical: string, call: CallParts, ctx: CatalogContext,
   }, transposeKernel === false ? undefined : { kind: 'swapped', groups: 1 });
 }
 
-function flaxWeight(
+export function flaxWeight(
   canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: (input: readonly number[] | undefined) => Geometry,
   layout?: KernelLayout,
 ): WeightModule {

@@ -7,7 +7,11 @@
  */
 import { torchInitSite } from '../fixes/fixBuilder';
 import type { Imports } from '../frameworks/imports';
-import { readTorchInitCall, type InitRead } from '../frameworks/initializers';
+import { readTensorMethod, readTorchInitCall, type InitRead } from '../frameworks/initializers';
+import { FORGET_GATE, gateCount } from '../../../knowledge/recurrent';
+import { forgetRecurrentInit, uniformVector } from './recurrentState';
+import { weightMean, weightVariance } from '../../../knowledge/initializers';
+import { evaluate } from './values';
 import type { UnknownNames } from '../frameworks/unknownNames';
 import { Frame, type RValue } from './frame';
 import { allModules, type ModuleValue, type WeightModule } from './modules';
@@ -31,6 +35,19 @@ export interface InitCallContext {
   run(statements: readonly Node[], frame: Frame, outputs: undefined): void;
 }
 
+/** A recurrent layer's parameter as init code names it: `weight_hh_l0`, `bias_ih_l1_reverse`, a cell's `weight_hh`. */
+const RECURRENT_PARAM = /^(weight_ih|weight_hh|bias_ih|bias_hh)(?:_(l\d+(?:_reverse)?))?$/;
+
+interface RecurrentTarget {
+  readonly module: WeightModule;
+  readonly param: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh';
+  readonly suffix: string;
+  /** `[a:b]` on the parameter: its bounds (undefined: open); undefined when not sliced. */
+  readonly slice?: { readonly start: Node | undefined; readonly end: Node | undefined } | 'other';
+  /** The tensor as written, without `.data` or the slice (for replacing the call). */
+  readonly text: string;
+}
+
 export class InitCalls {
   constructor(private readonly interp: InitCallContext) {}
 
@@ -45,9 +62,120 @@ export class InitCalls {
     return [owner.module];
   }
 
+  /** A recurrent layer's parameter the expression names (`self.lstm.bias_ih_l0.data[h:2*h]`), or undefined. */
+  recurrentTarget(node: Node, frame: Frame): RecurrentTarget | undefined {
+    let n = node;
+    let slice: RecurrentTarget['slice'];
+    if (n.type === 'subscript') {
+      const index = n.childForFieldName('subscript');
+      slice = index?.type === 'slice' ? sliceBounds(index) : 'other';
+      n = n.childForFieldName('value')!;
+    }
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    if (n.type !== 'attribute') return undefined;
+    const match = RECURRENT_PARAM.exec(n.childForFieldName('attribute')?.text ?? '');
+    if (!match) return undefined;
+    const owner = this.interp.expression(n.childForFieldName('object')!, frame);
+    if (owner?.t !== 'module' || owner.module.kind !== 'weight' || !owner.module.recurrent) return undefined;
+    return { module: owner.module, param: match[1] as RecurrentTarget['param'], suffix: match[2] ?? '', ...(slice ? { slice } : {}), text: n.text };
+  }
+
+  /** `lstm.bias_ih_l0.data[h:2*h].fill_(1.0)` and other in-place methods on a recurrent parameter; true when it was one. */
+  recurrentMethod(method: string, objectNode: Node, call: CallParts, frame: Frame): boolean {
+    const target = this.recurrentTarget(objectNode, frame);
+    if (!target) return false;
+    const read = readTensorMethod(method, call, frame.scope, this.interp.imports);
+    this.setRecurrent(target, read === 'not-init' ? { semantics: undefined, label: method } : read, call.node, frame, false);
+    return true;
+  }
+
+  /** Sets what an init call or method writes into a recurrent layer's parameter. */
+  private setRecurrent(target: RecurrentTarget, read: InitRead & { readonly identity?: boolean }, callNode: Node, frame: Frame, replaceable: boolean): void {
+    const state = target.module.recurrent!;
+    const params = state.params.get(target.suffix);
+    if (!params) return;
+    const span = spanOf(callNode);
+    const gates = gateCount(state.cell);
+    const hidden = state.hidden;
+    if (target.param === 'weight_hh') {
+      state.kernelCalls.set(target.suffix, replaceable && !target.slice ? { span, target: target.text } : 'not-replaceable');
+      params.recurrentInit = target.slice
+        ? { kind: 'drawn', init: { semantics: undefined, label: 'set per slice', explicit: true, acceptedDefault: false, span } }
+        : read.identity ? { kind: 'identity', gain: 1, label: read.label, span }
+          : { kind: 'drawn', init: { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span } };
+      params.recurrentFans = { fanIn: hidden ?? 0, fanOut: gates * (hidden ?? 0) };
+      return;
+    }
+    if (target.param === 'weight_ih') {
+      if (target.suffix === 'l0' || target.suffix === '') {
+        target.module.init = target.slice
+          ? { semantics: undefined, label: 'set per slice', explicit: true, acceptedDefault: false, span }
+          : { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span };
+      }
+      return;
+    }
+    state.biasWritten = true;
+    const key = target.param === 'bias_ih' ? 'biasIh' : 'biasHh';
+    if (!target.slice) {
+      params[key] = uniformVector(gates, read.semantics, gates * (hidden ?? 1));
+      if (state.cell === 'lstm') state.forgetBiasSpan = span;
+      return;
+    }
+    // A slice that covers whole gates (`[h:2*h]`: the forget gate) sets their mean; anything else is unknown.
+    const vector = params[key];
+    const start = target.slice === 'other' ? undefined : target.slice.start ? evaluate(target.slice.start, frame.scope) : 0;
+    const end = target.slice === 'other' ? undefined : target.slice.end ? evaluate(target.slice.end, frame.scope) : gates * (hidden ?? NaN);
+    const semantics = read.semantics;
+    if (!vector || !hidden || typeof start !== 'number' || typeof end !== 'number' || semantics?.kind !== 'constant' ||
+        start % hidden !== 0 || end % hidden !== 0 || start < 0 || end > gates * hidden || start >= end) {
+      params[key] = undefined;
+      return;
+    }
+    for (let gate = start / hidden; gate < end / hidden; gate++) {
+      vector[gate] = { mean: semantics.value, variance: 0 };
+      if (state.cell === 'lstm' && gate === FORGET_GATE) state.forgetBiasSpan = span;
+    }
+  }
+
+  /** The weight layers whose bias an expression like `self.fc1.bias`, `m.bias.data` names. */
+  biasTarget(node: Node, frame: Frame): WeightModule[] {
+    let n = node;
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    if (n.type !== 'attribute' || n.childForFieldName('attribute')?.text !== 'bias') return [];
+    const owner = this.interp.expression(n.childForFieldName('object')!, frame);
+    return owner?.t === 'module' && owner.module.kind === 'weight' && !owner.module.recurrent ? [owner.module] : [];
+  }
+
+  /**
+   * `nn.init.zeros_(m.bias)`, `m.bias.data.fill_(0.01)`: the bias's second moment (Var + mean²)
+   * for inits that do not depend on a fan (a bias is one-dimensional); a fan-scaled one, or one
+   * that cannot be read, leaves the framework default in place.
+   */
+  setBias(targets: readonly WeightModule[], read: InitRead): void {
+    const semantics = read.semantics;
+    if (!semantics || !['constant', 'normal', 'uniform', 'truncated_normal'].includes(semantics.kind)) return;
+    const mean = weightMean(semantics);
+    const secondMoment = weightVariance(semantics, { fanIn: 1, fanOut: 1 }) + mean * mean;
+    if (!Number.isFinite(secondMoment)) return;
+    for (const module of targets) module.biasVariance = secondMoment;
+  }
+
   torchInit(call: CallParts, canonical: string, frame: Frame): void {
     const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
     if (!first) return;
+    const recurrent = this.recurrentTarget(first, frame);
+    if (recurrent) {
+      const read = canonical === 'torch.nn.init.eye_'
+        ? { semantics: undefined, label: 'eye_', identity: true }
+        : readTorchInitCall(call, canonical, frame.scope, this.interp.imports);
+      if (read !== 'not-init') this.setRecurrent(recurrent, read, call.node, frame, first.type !== 'subscript' && !/\.data$/.test(first.text));
+      return;
+    }
+    if (/\.bias(\.data)?$/.test(first.text)) {
+      const read = readTorchInitCall(call, canonical, frame.scope, this.interp.imports);
+      if (read !== 'not-init') this.setBias(this.biasTarget(first, frame), read);
+      return;
+    }
     const read = readTorchInitCall(call, canonical, frame.scope, this.interp.imports);
     if (read === 'not-init') return;
     const nonlinearity = call.keywords.get('nonlinearity')?.value ?? (/kaiming_/.test(canonical) ? call.positional[3] : undefined);
@@ -79,6 +207,7 @@ export class InitCalls {
 
   unknownInit(module: ModuleValue, call: Node): void {
     if (module.kind !== 'weight') return;
+    if (module.recurrent) forgetRecurrentInit(module.recurrent, spanOf(call));
     module.init = { semantics: undefined, label: 'set by a function InitWise cannot follow', explicit: true, acceptedDefault: false, span: spanOf(call) };
     if (module.torchFixes) module.torchFixes.sharedInit = true;
   }
@@ -105,4 +234,15 @@ export class InitCalls {
       }
     }
   }
+}
+
+/** The bounds of `[a:b]` (a `slice` node): undefined where open; 'other' for a step. */
+function sliceBounds(slice: Node): { start: Node | undefined; end: Node | undefined } | 'other' {
+  const parts: (Node | undefined)[] = [undefined];
+  for (const child of slice.children) {
+    if (child.type === ':') parts.push(undefined);
+    else parts[parts.length - 1] = child;
+  }
+  if (parts.length > 2) return 'other';
+  return { start: parts[0], end: parts[1] };
 }

@@ -12,6 +12,8 @@ import { type CatalogContext, frameworkModule, shapeValue } from '../frameworks/
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
+import { recurrentSpecOf } from './recurrentState';
+import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
@@ -693,7 +695,7 @@ export class Interpreter {
       if (container !== 'not-container') return container;
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
       if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
-      const module = frameworkModule(canonical, call, frame.catalog);
+      const module = recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
@@ -918,10 +920,14 @@ export class Interpreter {
 
   /** `x.view(...)`, `x.relu()`, `layers.append(m)`, `model.add(m)`, `model.apply(fn)`, `m.weight.data.normal_()`, `model.load_state_dict(...)`. */
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
+    // A recurrent layer's parameter: self.lstm.bias_ih_l0.data[h:2*h].fill_(1.0), .weight_hh_l0.data.normal_(…)
+    if (method.endsWith('_') && this.inits.recurrentMethod(method, objectNode, call, frame)) return undefined;
     // PyTorch in-place init on a weight tensor: self.fc.weight.data.normal_(0, 0.02)
     if (method.endsWith('_') && /\.(weight|bias)(\.data)?$/.test(objectNode.text)) {
       const read = readTensorMethod(method, call, frame.scope, this.imports);
       if (read !== 'not-init') {
+        // m.bias.data.zero_(): the bias's second moment (initCalls.ts setBias).
+        if (/\.bias(\.data)?$/.test(objectNode.text)) this.inits.setBias(this.inits.biasTarget(objectNode, frame), read);
         const targets = this.inits.weightTarget(objectNode, frame);
         this.inits.setInit(targets, objectNode, read, call.node, frame);
         return undefined;
@@ -1149,15 +1155,18 @@ export class Interpreter {
         const loaded = this.isLoaded(module);
         const init: InitUse = loaded ? { semantics: undefined, label: 'loaded from a checkpoint', explicit: false, acceptedDefault: false }
           : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
-        return {
+        const output: RValue = {
           t: 'tensor',
           tensor: trace.layer(x, {
             op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
             ...(g.transposed ? { transposed: g.transposed } : {}),
+            ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
             activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
           }, g.outShape, module.fusedWithPrevious === true),
         };
+        // PyTorch's nn.LSTM returns (output, (h_n, c_n)): the states are not followed.
+        return module.recurrent?.returnsTuple ? { t: 'list', items: [output, undefined] } : output;
       }
       case 'activation':
         return { t: 'tensor', tensor: trace.activation(x, module.use, module.span) };

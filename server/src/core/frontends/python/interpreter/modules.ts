@@ -9,6 +9,7 @@ import type { ActivationUse, Fans, Framework, InitUse, NormOp, TransposedConv, W
 import type { Span } from '../../../text';
 import type { TorchFixBuilder } from '../fixes/fixBuilder';
 import type { Node } from '../syntax/syntax';
+import type { RecurrentModuleState } from './recurrentState';
 import type { RecordValue, Scope } from './values';
 
 export interface Geometry {
@@ -40,6 +41,8 @@ export interface WeightModule {
   readonly fusedWithPrevious?: boolean;
   /** Attributes init code may read (`m.out_channels`, `m.kernel_size`, `m.__class__.__name__`). */
   readonly record: RecordValue;
+  /** Recurrent layers only: the recurrent kernel and gate biases as init code leaves them. */
+  recurrent?: RecurrentModuleState;
 }
 
 export interface InstanceModule {

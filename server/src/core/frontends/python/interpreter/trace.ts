@@ -98,6 +98,7 @@ export class Trace {
     // Optional fields, copied when present (LayerFields below fails to compile when the IR grows one).
     if (draft.conv) layer.conv = draft.conv;
     if (draft.transposed) layer.transposed = draft.transposed;
+    if (draft.recurrent) layer.recurrent = draft.recurrent;
     this.layers.push(layer);
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);
@@ -245,7 +246,7 @@ function markNormalized(p: Pending): void {
 /** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
-  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch';
+  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 

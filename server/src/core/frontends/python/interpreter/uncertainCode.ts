@@ -15,6 +15,7 @@ import { type Frame, type RValue } from './frame';
 import type { Imports } from '../frameworks/imports';
 import type { InitCalls } from './initCalls';
 import { allModules, classRecord, type ModuleValue, type WeightModule } from './modules';
+import { forgetRecurrentInit } from './recurrentState';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node, spanOf } from '../syntax/syntax';
 
 /** What handling uncertain code needs from the interpreter. */
@@ -73,6 +74,8 @@ export class UncertainCode {
     const canonical = callee === undefined ? undefined : this.interp.imports.canonical(callee);
     if (canonical?.startsWith('torch.nn.init.')) {
       const tensor = call.positional[0] ?? call.keywords.get('tensor')?.value;
+      const recurrent = tensor ? this.interp.inits.recurrentTarget(tensor, frame) : undefined;
+      if (recurrent) return [recurrent.module];
       if (tensor && WEIGHT_TENSOR.test(tensor.text)) return this.named(tensor, frame);
       return tensor && NAMED_TENSOR.test(tensor.text) ? 'unnamed' : [];
     }
@@ -80,7 +83,9 @@ export class UncertainCode {
       const method = call.callee.childForFieldName('attribute')?.text ?? '';
       const object = call.callee.childForFieldName('object');
       if (!object) return [];
-      // w.data.normal_(0, 0.02), self.fc.weight.uniform_(-r, r)
+      // w.data.normal_(0, 0.02), self.fc.weight.uniform_(-r, r), self.lstm.bias_ih_l0.data[h:2*h].fill_(1)
+      const recurrent = method.endsWith('_') ? this.interp.inits.recurrentTarget(object, frame) : undefined;
+      if (recurrent) return [recurrent.module];
       if (method.endsWith('_') && WEIGHT_TENSOR.test(object.text)) return this.named(object, frame);
       if (INIT_METHODS.has(method) && NAMED_TENSOR.test(object.text)) return 'unnamed';
       // model.apply(fn): every layer of that model
@@ -130,6 +135,7 @@ export class UncertainCode {
   }
 
   private undecided(layer: WeightModule, at: Node): void {
+    if (layer.recurrent) forgetRecurrentInit(layer.recurrent, spanOf(at));
     layer.init = { semantics: undefined, label: 'set in a branch or loop InitWise cannot follow', explicit: true, acceptedDefault: false, span: spanOf(at) };
     // A fix must not rewrite or insert an init this uncertain code may override.
     if (layer.torchFixes) layer.torchFixes.sharedInit = true;

@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Mean-field reference for the recurrent oracle's configs (issue 15), independent of InitWise.
+
+Usage: /usr/bin/python3 recurrent_meanfield.py [--out recurrent_meanfield.json]   (numpy only)
+
+The equations are those stated in server/src/core/simulation/recurrent.ts (per-step length map of
+each gate, Gaussian pre-activations with the bias's mean, gradient-independence backward pass, the
+LSTM cell state taken Gaussian inside tanh), written again here from the paper-level statement and
+evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a 400 001-node trapezoid
+rule on z in [-14, 14] (InitWise uses split composite Gauss-Legendre quadrature). Configs and the
+PyTorch default U(+-1/sqrt(h)) are read from recurrent_ground_truth.json beside this file.
+Identity recurrent kernels are skipped (no mean field).
+"""
+import argparse, json, math, os
+import numpy as np
+
+Z = np.linspace(-14.0, 14.0, 400001)
+W = np.exp(-0.5 * Z * Z) / math.sqrt(2 * math.pi) * (Z[1] - Z[0])
+W[0] *= 0.5; W[-1] *= 0.5
+
+
+def E(f, mu, q):
+    return float(np.sum(W * f(mu + math.sqrt(max(q, 0.0)) * Z)))
+
+
+sig = lambda x: 1.0 / (1.0 + np.exp(-x))
+dsig2 = lambda x: (sig(x) * (1 - sig(x))) ** 2
+tanh2 = lambda x: np.tanh(x) ** 2
+dtanh2 = lambda x: (1 - np.tanh(x) ** 2) ** 2
+sig2 = lambda x: sig(x) ** 2
+relu2 = lambda x: np.maximum(x, 0) ** 2
+drelu2 = lambda x: (x > 0).astype(float)
+
+
+def variance(init, fan_in, fan_out, h):
+    if init is None: return 1.0 / (3 * h)  # torch default U(+-1/sqrt(h))
+    n = init["name"]
+    if n == "zeros": return 0.0
+    if n == "uniform": return (init["b"] - init["a"]) ** 2 / 12
+    if n == "normal": return init["std"] ** 2
+    if n == "xavier_uniform": return init.get("gain", 1.0) ** 2 * 2 / (fan_in + fan_out)
+    if n == "orthogonal": return init.get("gain", 1.0) ** 2 / max(fan_in, fan_out)
+    raise ValueError(n)
+
+
+def setup(c):
+    h, d, k = c["hidden"], c["input"], {"rnn": 1, "lstm": 4, "gru": 3}[c["cell"]]
+    inits = {p["param"]: p for p in c["inits"]}
+    ih, hh = inits.get("weight_ih_l0"), inits.get("weight_hh_l0")
+    if hh and hh["init"]["name"] == "eye": return None
+    v_ih = variance(ih and ih["init"], d, h if (ih and ih.get("per_gate")) else k * h, h)
+    v_hh = variance(hh and hh["init"], h, h if (k == 1 or (hh and hh.get("per_gate"))) else k * h, h)
+    def bias(param):
+        p = inits.get(param)
+        return (0.0, 1.0 / (3 * h)) if p is None else (p["init"].get("value", 0.0), 0.0)
+    gates = []
+    for g in range(k):
+        (m1, v1), (m2, v2) = bias("bias_ih_l0"), bias("bias_hh_l0")
+        for s in c["bias_slices"]:
+            if s["gate"] == g:
+                if s["param"] == "bias_ih_l0": m1, v1 = s["value"], 0.0
+                else: m2, v2 = s["value"], 0.0
+        gates.append((m1 + m2, v1, v2))
+    return d * v_ih, h * v_hh, h * v_ih, gates
+
+
+def rnn(c, s_in, s_hh, back_in, gates, T):
+    phi2, dphi2 = (relu2, drelu2) if c.get("nonlinearity") == "relu" else (tanh2, dtanh2)
+    mu, v1, v2 = gates[0]
+    q, m, hs = [], 0.0, []
+    for t in range(T):
+        q.append(s_in + s_hh * m + v1 + v2); m = E(phi2, mu, q[-1]); hs.append(m)
+    gx, g = [0.0] * T, 1.0
+    for t in reversed(range(T)):
+        a = g * E(dphi2, mu, q[t]); gx[t] = back_in * a; g = s_hh * a
+    return hs, gx
+
+
+def lstm(c, s_in, s_hh, back_in, gates, T):
+    (mi, *vi), (mf, *vf), (mg, *vg), (mo, *vo) = gates
+    h2 = c2 = cm = 0.0; st, hs = [], []
+    for t in range(T):
+        qi, qf, qg, qo = (s_in + s_hh * h2 + sum(v) for v in (vi, vf, vg, vo))
+        f1, i1, g1 = E(sig, mf, qf), E(sig, mi, qi), E(np.tanh, mg, qg)
+        c_prev2 = c2
+        c2 = E(sig2, mf, qf) * c2 + E(sig2, mi, qi) * E(tanh2, mg, qg) + 2 * f1 * i1 * cm * g1
+        cm = f1 * cm + i1 * g1
+        h2 = E(sig2, mo, qo) * E(tanh2, cm, c2 - cm * cm)
+        st.append((qi, qf, qg, qo, c_prev2, c2, cm)); hs.append(h2)
+    gx, gh, carry = [0.0] * T, 1.0, 0.0
+    for t in reversed(range(T)):
+        qi, qf, qg, qo, cp2, c2, cm = st[t]; cv = c2 - cm * cm
+        dao = gh * E(tanh2, cm, cv) * E(dsig2, mo, qo)
+        dc = gh * E(sig2, mo, qo) * E(dtanh2, cm, cv) + carry
+        total = dc * E(tanh2, mg, qg) * E(dsig2, mi, qi) + dc * cp2 * E(dsig2, mf, qf) + dc * E(sig2, mi, qi) * E(dtanh2, mg, qg) + dao
+        gx[t] = back_in * total; gh = s_hh * total; carry = dc * E(sig2, mf, qf)
+    return hs, gx
+
+
+def gru(c, s_in, s_hh, back_in, gates, T):
+    (mr, vr1, vr2), (mz, vz1, vz2), (mn, vn1, vn2) = gates
+    h2 = hm = 0.0; st, hs = [], []
+    for t in range(T):
+        qr, qz = s_in + s_hh * h2 + vr1 + vr2, s_in + s_hh * h2 + vz1 + vz2
+        inner = s_hh * h2 + vn2
+        qn = s_in + vn1 + E(sig2, mr, qr) * inner
+        z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), E(np.tanh, mn, qn), E(tanh2, mn, qn)
+        st.append((qr, qz, qn, h2, hm, inner))
+        h2 = (1 - 2 * z1 + z2) * n2 + z2 * h2 + 2 * (z1 - z2) * n1 * hm
+        hm = (1 - z1) * n1 + z1 * hm
+        hs.append(h2)
+    gx, g = [0.0] * T, 1.0
+    for t in reversed(range(T)):
+        qr, qz, qn, hp2, hpm, inner = st[t]
+        z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), E(np.tanh, mn, qn), E(tanh2, mn, qn)
+        dan = g * (1 - 2 * z1 + z2) * E(dtanh2, mn, qn)
+        daz = g * (hp2 + n2 - 2 * hpm * n1) * E(dsig2, mz, qz)
+        dar = dan * inner * E(dsig2, mr, qr)
+        gx[t] = back_in * (dar + daz + dan)
+        g = g * z2 + s_hh * (E(sig2, mr, qr) * dan + dar + daz)
+    return hs, gx
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--truth", default=os.path.join(here, "recurrent_ground_truth.json"))
+    ap.add_argument("--out", default=os.path.join(here, "recurrent_meanfield.json"))
+    args = ap.parse_args()
+    configs = json.load(open(args.truth))["configs"]
+    out = {"meta": {"method": "trapezoid rule, 400001 nodes on z in [-14, 14]; equations as in the docstring", "numpy": np.__version__}, "configs": []}
+    for c in configs:
+        s = setup(c)
+        if s is None: continue
+        hs, gx = {"rnn": rnn, "lstm": lstm, "gru": gru}[c["cell"]](c, *s, c["T"])
+        out["configs"].append({"id": c["id"], "hidden_m2": hs, "grad_x_m2": gx})
+        print(f"{c['id']:32s} h_T^2={hs[-1]:.6g} gx_T={gx[-1]:.6g} gx_1={gx[0]:.6g}", flush=True)
+    json.dump(out, open(args.out, "w"), separators=(",", ":"))
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
