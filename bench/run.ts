@@ -5,7 +5,8 @@
  *   (a) `initwise check examples` as a whole process (what CI and pre-commit hooks pay);
  *   (b) the language server's didChange → publishDiagnostics latency (what typing feels like);
  *   (c) analyze() alone on a 300-line and a 20,000-line .netdef file;
- *   (d) notebooks (bench/notebook.ts): one cell edited in a 100-cell notebook, and 50 MB of outputs.
+ *   (d) notebooks (bench/notebook.ts): one cell edited in a 100-cell notebook, and 50 MB of outputs;
+ *   (e) `initwise check` on torchvision's models/ beside Ruff and flake8 (bench/torchvision.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -20,6 +21,7 @@ import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChil
 import { benchNotebookEdit, benchNotebookOutputs } from './notebook';
 import { benchPython } from './python';
 import { benchWorkspaceIndex, benchWorkspaceRepublish } from './workspace';
+import { benchTorchvision, TORCHVISION_MODELS, type ToolRun } from './torchvision';
 import { formatMs, markdownTable, summarize, type Summary } from './stats';
 
 // Bundled to dist/bench/run.js; the repository root is two levels up.
@@ -59,6 +61,9 @@ function timeAnalyze(lines: number, runs: number): { summary: Summary; note: str
   const layers = first.networks.reduce((sum, n) => sum + n.layers.length, 0);
   return { summary: summarize(samples), note: `${first.networks.length} networks, ${layers} weight layers, ${first.findings.length} findings` };
 }
+
+/** A row for a tool that is not installed: the table says so; it is not a failure of the bench. */
+const NOT_RUN: Summary = { runs: 0, medianMs: Number.NaN, p95Ms: Number.NaN };
 
 function attempt<T>(what: () => T): T | Error {
   try {
@@ -182,6 +187,33 @@ async function main(): Promise<void> {
       target: '—',
       note: `${Math.round(row.filesPerSecond).toLocaleString('en-US')} files/s; ${row.findings.toLocaleString('en-US')} findings`,
     });
+  }
+
+  // The CI step beside Ruff and flake8 (bench/torchvision.ts).
+  const tv = attempt(() => benchTorchvision(root));
+  const toolNote = (run: ToolRun, extra = '') =>
+    [run.maxRssMib === undefined ? undefined : `peak RSS ${run.maxRssMib.toFixed(0)} MiB`, run.cpuMs === undefined ? undefined : `CPU ${formatMs(run.cpuMs)}`, extra || undefined].filter(Boolean).join('; ');
+  if (tv instanceof Error) rows.push({ what: '`initwise check` on torchvision models/', result: tv, target: '≤ 2× Ruff' });
+  else if (tv === undefined) console.log(`torchvision rows skipped: ${TORCHVISION_MODELS} is missing (apt-get install -y python3-torchvision).\n`);
+  else {
+    const set = `torchvision 0.14 models/ (${tv.files} files, ${tv.lines.toLocaleString('en-US')} lines)`;
+    const ruffMissing = tv.ruff === undefined ? 'Ruff is not installed: no ratio' : '';
+    rows.push({
+      what: `\`initwise check --no-cache\` on ${set} (whole process)`,
+      result: tv.initwise.wall,
+      target: '≤ 2× Ruff, < 100 MiB',
+      note: toolNote(tv.initwise, tv.ratioToRuff === undefined ? ruffMissing : `${tv.ratioToRuff.toFixed(2)}× Ruff (paired)${tv.ratioToFlake8 === undefined ? '' : `, ${tv.ratioToFlake8.toFixed(2)}× flake8`}`),
+    });
+    rows.push({
+      what: '`initwise check` on the same set, warm cache (nothing changed)',
+      result: tv.initwiseWarm.wall,
+      target: '< Ruff cold',
+      note: toolNote(tv.initwiseWarm, tv.warmRatioToRuff === undefined ? ruffMissing : `${tv.warmRatioToRuff.toFixed(2)}× Ruff cold (paired)`),
+    });
+    if (tv.ruff) rows.push({ what: '`ruff check --select ALL --no-cache`, same set', result: tv.ruff.wall, target: '—', note: toolNote(tv.ruff) });
+    else rows.push({ what: 'Ruff, same set', result: NOT_RUN, target: '—', note: 'not installed (pip install ruff): no comparison' });
+    if (tv.flake8) rows.push({ what: '`flake8`, same set', result: tv.flake8.wall, target: '—', note: toolNote(tv.flake8) });
+    else rows.push({ what: 'flake8, same set', result: NOT_RUN, target: '—', note: 'not installed (apt-get install flake8): no comparison' });
   }
 
   const mc = attempt(() => benchMonteCarlo(root));

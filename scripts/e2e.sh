@@ -19,12 +19,14 @@ WS="$RUN/ws"
 mkdir -p "$WS"; cp -r "$ROOT/examples/." "$WS/"
 # A Jupyter notebook for the notebook editor (issue 14): imports, model and instance in separate cells.
 cp "$ROOT/test/fixtures/notebooks/critic.ipynb" "$WS/"
-# A multi-root workspace: the same file in two folders, IW101 turned off in the second
-# folder's settings only (the server must apply settings per folder).
+# A multi-root workspace: the same file in two folders, IW101 a warning in the first and off
+# in the second folder's settings (the server must apply settings per folder).
 MULTI="$RUN/multi"
-mkdir -p "$MULTI/alpha" "$MULTI/beta/.vscode"
+mkdir -p "$MULTI/alpha/.vscode" "$MULTI/beta/.vscode"
 cp "$ROOT/examples/keras_glorot_relu_cnn.netdef" "$MULTI/alpha/"
 cp "$ROOT/examples/keras_glorot_relu_cnn.netdef" "$MULTI/beta/"
+# IW101 raised to a warning in the first folder (a configured severity wins over the impact-based one).
+printf '{ "initwise.severity": { "IW101": "warning" } }\n' > "$MULTI/alpha/.vscode/settings.json"
 printf '{ "initwise.severity": { "IW101": "off" } }\n' > "$MULTI/beta/.vscode/settings.json"
 printf '{ "folders": [ { "path": "alpha" }, { "path": "beta" } ] }\n' > "$MULTI/both.code-workspace"
 T=$(now_ms)

@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { SIGNAL_REPORT_REQUEST, type SignalReportParams, type SignalReportResult } from '../../server/src/protocol';
+import {
+  NETWORKS_AT_REQUEST, SIGNAL_REPORT_REQUEST, type NetworksAtParams, type NetworksAtResult, type SignalReportParams, type SignalReportResult,
+} from '../../server/src/protocol';
 import { activeServedDocument } from './documents';
 
 export class SignalReports implements vscode.Disposable {
@@ -16,15 +18,25 @@ export class SignalReports implements vscode.Disposable {
 
   constructor(private readonly client: () => LanguageClient | undefined) {}
 
-  /** Arguments as the code lens sends them: `uri` (string) and an optional network name; none from the palette. */
+  /**
+   * Arguments as the code lens sends them: `uri` (string) and an optional network name.
+   * From the palette there are none: the network under the cursor, else a quick pick when
+   * the file has several (issue 13, item 10).
+   */
   async show(uriArgument?: unknown, networkArgument?: unknown): Promise<void> {
-    const uri = typeof uriArgument === 'string' ? uriArgument : activeServedDocument('see its signal report')?.uri.toString();
+    const document = typeof uriArgument === 'string' ? undefined : activeServedDocument('see its signal report');
+    const uri = typeof uriArgument === 'string' ? uriArgument : document?.uri.toString();
     if (!uri) return;
-    const network = typeof networkArgument === 'string' ? networkArgument : undefined;
     const client = this.client();
     if (!client?.isRunning()) {
       void vscode.window.showErrorMessage('InitWise: the language server is not running. See the InitWise output, or run "InitWise: Restart Server".');
       return;
+    }
+    let network = typeof networkArgument === 'string' ? networkArgument : undefined;
+    if (network === undefined && document) {
+      const chosen = await this.networkFromCursor(client, uri);
+      if (chosen === null) return;
+      network = chosen;
     }
 
     const key = `${uri}#${network ?? ''}`;
@@ -49,6 +61,24 @@ export class SignalReports implements vscode.Disposable {
       const detail = error instanceof Error ? error.message : String(error);
       void vscode.window.showErrorMessage(`InitWise: could not build the signal report: ${detail}`);
     }
+  }
+
+  /** The network under the cursor; else the only one, or the user's pick; null when the user dismissed the pick. */
+  private async networkFromCursor(client: LanguageClient, uri: string): Promise<string | undefined | null> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.uri.toString() !== uri) return undefined;
+    const { line, character } = editor.selection.active;
+    const params: NetworksAtParams = { uri, position: { line, character } };
+    let found: NetworksAtResult;
+    try {
+      found = await client.sendRequest<NetworksAtResult>(NETWORKS_AT_REQUEST, params);
+    } catch {
+      return undefined; // The report request says what is wrong.
+    }
+    if (found.atCursor !== undefined) return found.atCursor;
+    if (found.names.length < 2) return found.names[0];
+    const picked = await vscode.window.showQuickPick(found.names, { placeHolder: 'Signal report of which network?' });
+    return picked ?? null;
   }
 
   private createPanel(key: string, network: string | undefined): vscode.WebviewPanel {

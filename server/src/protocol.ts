@@ -183,6 +183,26 @@ export interface SignalReportResult {
   html: string;
 }
 
+/**
+ * Which network "Show Signal Report" from the command palette means (issue 13, item 10):
+ * the client sends the cursor; the server answers with the network whose definition
+ * contains it (the innermost), and every network's name in source order for a quick
+ * pick when none does.
+ */
+export const NETWORKS_AT_REQUEST = 'initwise/networksAt';
+
+export interface NetworksAtParams {
+  uri: string;
+  position: { line: number; character: number };
+}
+
+export interface NetworksAtResult {
+  /** The network under the cursor, if any. */
+  atCursor?: string;
+  /** Every network of the document, in source order. */
+  names: string[];
+}
+
 /** The command the code lens runs ("Show report"); the client registers it. */
 export const SHOW_SIGNAL_REPORT_COMMAND = 'initwise.showSignalReport';
 

@@ -7,7 +7,7 @@ const usageError = (argv: string[], pattern: RegExp) =>
 
 describe('command line', () => {
   it('defaults check to the current folder and text output', () => {
-    assert.deepEqual(parseCommandLine(['check']), { kind: 'check', paths: ['.'], format: 'text', select: [], extendSelect: [], ignore: [], exitZero: false, config: undefined, simulate: undefined, fix: false, unsafeFixes: false, diff: false, showFixes: false, statistics: false, jobs: undefined });
+    assert.deepEqual(parseCommandLine(['check']), { kind: 'check', paths: ['.'], format: 'text', select: [], extendSelect: [], ignore: [], exitZero: false, config: undefined, simulate: undefined, fix: false, unsafeFixes: false, diff: false, showFixes: false, statistics: false, jobs: undefined, cache: true });
   });
 
   it('reads paths, format, comma lists and repeated flags', () => {
@@ -27,7 +27,13 @@ describe('command line', () => {
       showFixes: false,
       statistics: false,
       jobs: undefined,
+      cache: true,
     });
+  });
+
+  it('--no-cache turns the result cache off', () => {
+    const command = parseCommandLine(['check', '--no-cache']);
+    assert.equal(command.kind === 'check' && command.cache, false);
   });
 
   it('knows help, version and rule', () => {

@@ -20,9 +20,10 @@ describe('initwise check: fixing', () => {
     const after = fs.readFileSync(path.join(dir, 'a.netdef'), 'utf8');
     assert.equal(after, MIXED.replace('  dense 64 activation=relu\n', '  dense 64 activation=relu init=default\n'));
     assert.match(run.stdout, /Fixed 1 finding in 1 file\.\n/);
-    assert.match(run.stdout, /IW101 \[warning\]/, 'the unsafe IW101 fix is not applied');
+    // Info: the three-layer network ends inside the band (issue 13: severity follows impact).
+    assert.match(run.stdout, /IW101 \[info\]/, 'the unsafe IW101 fix is not applied');
     assert.doesNotMatch(after, /initwise: ignore/);
-    assert.equal(run.status, 1);
+    assert.equal(run.status, 0);
   });
 
   it('--fix --unsafe-fixes also applies unsafe fixes, never suppressions, until clean', () => {

@@ -652,7 +652,7 @@ def net():
     assert.deepEqual(networks.map((n) => n.name).sort(), ['Head', 'net']);
   });
 
-  it('keeps models built by separate builder calls apart, and reports each once, under its variable', () => {
+  it('keeps models built by separate builder calls apart, and reports each once, at its builder (issue 13)', () => {
     const { networks } = analyzePython(`
 import keras
 from keras import layers
@@ -674,10 +674,13 @@ d_model = get_discriminator()
 g_model = get_generator(latent=32)
 `);
     const byName = new Map(networks.map((n) => [n.name, n]));
-    assert.deepEqual([...byName.keys()].sort(), ['d_model', 'g_model', 'unused_builder']);
-    assert.deepEqual(byName.get('d_model')!.layers.map((l) => l.fans), [{ fanIn: 64, fanOut: 128 }, { fanIn: 128, fanOut: 1 }]);
+    // Named and anchored after the builder that defines each; where the script builds it is related information.
+    assert.deepEqual([...byName.keys()].sort(), ['get_discriminator', 'get_generator', 'unused_builder']);
+    assert.deepEqual(byName.get('get_discriminator')!.layers.map((l) => l.fans), [{ fanIn: 64, fanOut: 128 }, { fanIn: 128, fanOut: 1 }]);
+    assert.equal(byName.get('get_discriminator')!.instantiation?.name, 'd_model');
     // The script's argument, not the builder's default.
-    assert.deepEqual(byName.get('g_model')!.layers.map((l) => l.fans), [{ fanIn: 32, fanOut: 128 }, { fanIn: 128, fanOut: 64 }]);
+    assert.deepEqual(byName.get('get_generator')!.layers.map((l) => l.fans), [{ fanIn: 32, fanOut: 128 }, { fanIn: 128, fanOut: 64 }]);
+    assert.equal(byName.get('get_generator')!.instantiation?.name, 'g_model');
   });
 
   it('passes modules into constructors: arguments, module defaults and conditional expressions', () => {
@@ -1125,7 +1128,7 @@ model = Functional(inputs, outputs, name="mlp")
     assert.deepEqual(networks[0]!.layers[0]!.fans, { fanIn: 784, fanOut: 256 });
   });
 
-  it('places a model built under `if __name__ == "__main__":` at its own line', () => {
+  it('places a model built under `if __name__ == "__main__":` at its class, the instantiation as related information (issue 13)', () => {
     const text = `import torch
 import torch.nn as nn
 
@@ -1143,7 +1146,30 @@ if __name__ == "__main__":
 `;
     const { networks } = analyzePython(text);
     assert.equal(networks.length, 1);
-    assert.equal(text.slice(networks[0]!.span.start, networks[0]!.span.end), 'model = Net()');
+    assert.equal(networks[0]!.name, 'Net');
+    assert.equal(text.slice(networks[0]!.span.start, networks[0]!.span.end), 'class Net');
+    assert.equal(text.slice(networks[0]!.nameSpan.start, networks[0]!.nameSpan.end), 'Net');
+    const built = networks[0]!.instantiation!;
+    assert.equal(built.name, 'model');
+    assert.equal(text.slice(built.span.start, built.span.end), 'model');
+  });
+
+  it('keeps a class the script builds twice apart, under each variable', () => {
+    const text = `import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, width=256):
+        super().__init__()
+        self.fc = nn.Linear(width, 10)
+
+    def forward(self, x):
+        return self.fc(x)
+
+small = Net(64)
+large = Net(1024)
+`;
+    const { networks } = analyzePython(text);
+    assert.deepEqual(networks.map((n) => [n.name, n.layers[0]!.fans?.fanIn, n.instantiation]), [['small', 64, undefined], ['large', 1024, undefined]]);
   });
 
   it('points findings at what the user wrote', () => {

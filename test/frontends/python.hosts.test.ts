@@ -39,7 +39,8 @@ describe('python in the hosts', function () {
     fs.writeFileSync(path.join(dir, 'model.py'), MODEL);
     fs.writeFileSync(path.join(dir, 'notes.py'), 'print("no model here")\n');
     const run = spawnSync(process.execPath, [cli, 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8' });
-    assert.equal(run.status, 1, run.stderr);
+    // 0: the two-layer network ends inside the band, so its IW101 is info (issue 13: severity follows impact).
+    assert.equal(run.status, 0, run.stderr);
     const report = JSON.parse(run.stdout) as { files: { path: string; networks: { name: string }[]; diagnostics: { code: string; line: number }[] }[] };
     const model = report.files.find((f) => f.path === 'model.py');
     assert.deepEqual(model?.networks.map((n) => n.name), ['Net']);

@@ -39,7 +39,8 @@ describe('lsp: diagnostics', () => {
     assert.equal(iw101.range.start.line, 3);
     assert.equal(iw101.range.end.line, 3);
     assert.equal(textOf(MLP_GLOROT_RELU, iw101.range), 'glorot_uniform');
-    assert.equal(iw101.severity, DiagnosticSeverity.Warning);
+    // Information: four Glorot layers under ReLU end ×0.075, inside the band (issue 13: severity follows impact).
+    assert.equal(iw101.severity, DiagnosticSeverity.Information);
     assert.equal(iw101.source, 'initwise');
     assert.equal(iw101.codeDescription?.href, `${DOCS_BASE_URL}/IW101.md`);
     assert.match(messageText(iw101), /he_normal|kaiming/i, 'the message names the initializer to use');

@@ -30,9 +30,19 @@ describe('lsp: fix-all selection', () => {
     assert.deepEqual(edits.map((e) => e.newText), ['first', 'adjacent']);
   });
 
-  it('treats two insertions at one point as a conflict (their order would be arbitrary)', () => {
+  it('keeps two different insertions at one point, in the order of their findings (issue 13: init lines in layer order)', () => {
     const edits = selectSafeFixes([finding(fix('safe', [7, 7, 'a'])), finding(fix('safe', [7, 7, 'b']))]);
-    assert.equal(edits.length, 1);
+    assert.deepEqual(edits.map((e) => e.newText), ['a', 'b']);
+  });
+
+  it('takes the same insertion from two findings once', () => {
+    const edits = selectSafeFixes([finding(fix('safe', [7, 7, 'a'])), finding(fix('safe', [7, 7, 'a']))]);
+    assert.deepEqual(edits.map((e) => e.newText), ['a']);
+  });
+
+  it('still refuses an insertion where another fix replaces text', () => {
+    const edits = selectSafeFixes([finding(fix('safe', [7, 9, 'x'])), finding(fix('safe', [7, 7, 'b']))]);
+    assert.deepEqual(edits.map((e) => e.newText), ['x']);
   });
 });
 

@@ -54,7 +54,7 @@ describe('initwise report (dist/cli.js)', function () {
     assert.equal(run.stderr, '');
     assert.match(run.stdout, /^deep \(pytorch\): signal ×\S+ over 9 layers · gradients ×\S+$/m);
     assert.match(run.stdout, /^ {2}with the recommended initializers \(8 layers changed\): signal ×\S+ · gradients ×\S+$/m);
-    assert.match(run.stdout, /^ {2}# {2}line {2}layer {2}fan_in→fan_out {2}activation {2}init +Var\(W\) +forward +gradient +fwd factor +bwd factor +recommended$/m);
+    assert.match(run.stdout, /^ {2}# {2}line {2}layer {2}fan_in→fan_out {2}activation {2}init +Var\(W\) +forward +gradient +signal step +gradient step +recommended$/m);
     // The repeated statement is on line 4; the forward column carries the finite-width spread.
     assert.match(run.stdout, /^ {2}1 +4 +dense +64→64 +relu +PyTorch default kaiming_uniform_\(a=√5\) +0\.00521 +0\.333 \(\S+…\S+\) +\S+ \(\S+…\S+\) +0\.333 +0\.167 +he_normal$/m);
     assert.match(run.stdout, /^small \(keras\): signal ×\S+ over 2 layers · gradients ×\S+$/m);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatNumber } from '../../server/src/core/format/numbers';
 import { contentSecurityPolicy, renderReportHtml } from '../../server/src/core/report/html';
+import { formatFactor, networkSummary } from '../../server/src/core/report/summary';
 import type { SimulatedReport } from '../../server/src/core/report/model';
 import { simulateAnalytic } from '../../server/src/core/simulation/analytic';
 import { withRecommendedInits } from '../../server/src/core/simulation/counterfactual';
@@ -87,8 +88,8 @@ describe('report: HTML', () => {
       for (const [column, value] of [
         ['forward', layer.forwardVariance],
         ['gradient', layer.gradientVariance],
-        ['forward-factor', layer.forwardFactor],
-        ['backward-factor', layer.backwardFactor],
+        ['forward-step', report.rows[i]!.forwardStep!],
+        ['backward-step', report.rows[i]!.backwardStep!],
       ] as const) {
         const c = cell(column);
         assert.equal(Number(c.attrs['data-value']), value, `row ${i + 1} ${column}: exact value`);
@@ -100,6 +101,18 @@ describe('report: HTML', () => {
     // The default PyTorch init under ReLU: every hidden layer switches to He; the softmax head keeps its own.
     const recommended = rows.map((row) => row.children.at(-1)!.text);
     assert.deepEqual(recommended, [...Array<string>(9).fill('he_normal'), '—']);
+  });
+
+  it('lists per-layer steps whose product is the drift the code lens shows (issue 13)', () => {
+    const rows = all(byId(doc, 'layers'), (el) => el.tag === 'tr' && el.attrs['data-layer'] !== undefined);
+    const product = (column: string) => rows.reduce((p, row) => p * Number(row.children.find((c) => c.attrs['data-column'] === column)!.attrs['data-value']), 1);
+    assert.ok(Math.abs(product('forward-step') / report.drift.forward.total - 1) < 1e-9, 'signal steps multiply to the forward drift');
+    assert.ok(Math.abs(product('backward-step') / report.drift.backward.total - 1) < 1e-9, 'gradient steps multiply to the backward drift');
+    // And the lens prints that drift.
+    const lens = networkSummary(analysed.result.networks[0]!, analysed.result.simulations[0], report.drift.band).text;
+    assert.ok(lens.startsWith(`signal ${formatFactor(report.drift.forward.total)} over 10 layers · gradients ${formatFactor(report.drift.backward.total)}`), lens);
+    // Each hidden step under PyTorch's default and ReLU is the IW301 message's ×1/6.
+    assert.equal(formatNumber(report.rows[4]!.forwardStep!), '0.167');
   });
 
   it('places the points on a log scale: y is affine in log10(value), decreasing, for both curves of both plots', () => {
@@ -138,17 +151,38 @@ describe('report: HTML', () => {
     }
   });
 
-  it('breaks a curve at values a log scale cannot show and names them', () => {
+  it('plots a residual design as its stream, the branches beside it, and explains the zeros (issue 13)', () => {
     const residual = simulated('residual_mlp.netdef').report;
     const page = parseHtml(renderReportHtml(residual, { nonce: NONCE }));
+    for (const [id, pick] of [['plot-forward', 'forward'], ['plot-gradient', 'gradient']] as const) {
+      const svg = byId(page, id);
+      const onStream = all(svg, (el) => el.tag === 'circle' && hasClass(el, 'point') && hasClass(el, 'current') && !hasClass(el, 'branch') && el.attrs['data-layer'] !== undefined);
+      // Layer 1, the stream after each of the 6 blocks (at each block's last layer, forward; at its first, backward), the head.
+      assert.equal(onStream.length, 8, `${id}: the stream has a point at every block`);
+      const line = all(svg, (el) => el.tag === 'polyline' && hasClass(el, 'current'));
+      assert.equal(line.length, 1, `${id}: one unbroken line along the stream`);
+      assert.equal(line[0]!.attrs.points!.split(' ').length, 8);
+      const stream = pick === 'forward' ? residual.current.streamForward : residual.current.streamGradient;
+      for (const p of onStream) assert.equal(Number(p.attrs['data-value']), stream[Number(p.attrs['data-layer']) - 1]);
+    }
+    // Forward: the ReLU layers inside the branches are drawn beside the stream (2 each); the zero ends cannot be, and say why.
+    const branchPoints = all(byId(page, 'plot-forward'), (el) => el.tag === 'circle' && hasClass(el, 'branch') && el.attrs['data-layer'] !== undefined);
+    assert.deepEqual(branchPoints.map((p) => p.attrs['data-layer']), ['2', '4', '6', '8', '10', '12']);
+    const [forwardCaption, backwardCaption] = all(page, (el) => el.tag === 'figcaption').map((c) => c.text);
+    assert.match(forwardCaption!, /The line is the residual stream/);
+    assert.match(forwardCaption!, /layers 3, 5, 7, 9, 11, 13 are zero-initialised branch ends: deliberate, each block starts as the identity/);
+    assert.match(backwardCaption!, /no gradient reaches layers 2, 4, 6, 8, 10, 12 at initialisation: their branches end in zero weights/);
+    assert.doesNotMatch(forwardCaption! + backwardCaption!, /\d \(0\)/, 'no bare zeros');
+  });
+
+  it('breaks a curve at a value a log scale cannot show and names it', () => {
+    const { reports } = analyseText('network z framework=keras {\n  input 16\n  dense 16 activation=relu init=he_normal\n  dense 16 activation=relu init=zeros\n  dense 16 activation=relu init=he_normal\n  dense 4 init=he_normal\n}\n');
+    const page = parseHtml(renderReportHtml(reports[0]!, { nonce: NONCE }));
     const svg = byId(page, 'plot-forward');
-    const plotted = all(svg, (el) => el.tag === 'circle').map((p) => Number(p.attrs['data-layer']));
-    const zeros = residual.current.forward.flatMap((v, i) => (v === 0 ? [i + 1] : []));
-    assert.ok(zeros.length > 0, 'the zero-initialised projections give 0');
-    for (const layer of zeros) assert.ok(!plotted.includes(layer), `layer ${layer} (0) is not plotted`);
-    assert.ok(all(svg, (el) => el.tag === 'polyline').length > 1, 'the line is broken into runs');
+    const plotted = all(svg, (el) => el.tag === 'circle' && hasClass(el, 'current') && el.attrs['data-layer'] !== undefined).map((p) => Number(p.attrs['data-layer']));
+    assert.ok(!plotted.includes(2), 'layer 2 (0) is not plotted');
     const caption = all(page, (el) => el.tag === 'figcaption')[0]!.text;
-    assert.match(caption, new RegExp(`Not on the log scale: current: layers ${zeros.map((l) => `${l} \\(0\\)`).join(', ')}\\.`));
+    assert.match(caption, /Not on the log scale: current: layers 2 \(0\), 3 \(0\), 4 \(0\)\./);
   });
 
   it('escapes user text and refuses a nonce that could break out of the CSP', () => {

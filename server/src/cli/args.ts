@@ -35,6 +35,8 @@ export interface CheckCommand {
   readonly statistics: boolean;
   /** Worker threads for many files; undefined: one per core. */
   readonly jobs: number | undefined;
+  /** Read and write the result cache (`.initwise_cache/`, cli/cache.ts); false with `--no-cache`. */
+  readonly cache: boolean;
 }
 
 export interface RuleCommand {
@@ -57,7 +59,7 @@ export const HELP_TEXT = `initwise: lint neural-network designs (weight initiali
 Usage:
   initwise check [PATH ...] [--format text|json|sarif|github] [--select CODES] [--ignore CODES]
                  [--fix] [--unsafe-fixes] [--diff] [--show-fixes] [--statistics]
-                 [--simulate analytic|montecarlo] [--config FILE] [--exit-zero]
+                 [--simulate analytic|montecarlo] [--config FILE] [--exit-zero] [--no-cache]
   initwise report FILE [--html OUT.html] [--network NAME]
   initwise rule CODE
   initwise --version | --help
@@ -81,6 +83,7 @@ Options for check:
   --config FILE          Use this initwise.toml or pyproject.toml instead of the nearest one
   --jobs N               Worker threads for many files (default: one per core)
   --exit-zero            Exit 0 even when findings are reported (still 2 on errors)
+  --no-cache             Analyse every file afresh: neither read nor write .initwise_cache/
 
 Configuration: [tool.initwise] in the nearest pyproject.toml, or initwise.toml (see docs/configuration.md).
 Suppress a finding with a \`# initwise: ignore[IW101]\` comment at the end of its line.
@@ -107,6 +110,7 @@ const CHECK_ONLY_OPTIONS = [
   'simulate',
   'config',
   'jobs',
+  'no-cache',
 ] as const;
 
 export function parseCommandLine(argv: readonly string[]): Command {
@@ -157,6 +161,7 @@ function parseCheck(paths: readonly string[], values: ParsedValues): CheckComman
     showFixes: values['show-fixes'] === true,
     statistics: values.statistics === true,
     jobs: parseJobs(values.jobs),
+    cache: values['no-cache'] !== true,
   };
 }
 
@@ -182,6 +187,7 @@ function parseOrExplain(argv: readonly string[]) {
         simulate: { type: 'string' },
         config: { type: 'string' },
         jobs: { type: 'string' },
+        'no-cache': { type: 'boolean' },
       },
     });
   } catch (error) {

@@ -5,6 +5,7 @@
  * the status into 2. A bad configuration stops everything at once (status 2): checking
  * with settings the team did not mean would make the gate say something false.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../core/analyze';
 import { resolveSettings, isExcluded, type SettingsOverrides } from '../core/config/resolve';
@@ -14,9 +15,10 @@ import { RULES } from '../core/rules/registry';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import type { CheckCommand } from './args';
+import { cacheKey, hashText, ResultCache, type CacheRead } from './cache';
 import { ConfigError, ConfigFinder, loadConfigFile, type LoadedConfig } from './config/load';
 import { discoverFiles, displayPath, type SourceFile } from './discover';
-import type { FileJob, FileOutcome } from './fileJob';
+import { readSource, type FileJob, type FileOutcome } from './fileJob';
 import { unifiedDiff } from './formatters/diff';
 import { renderGithub } from './formatters/github';
 import { renderJson } from './formatters/json';
@@ -37,7 +39,7 @@ export interface CheckOptions {
 }
 
 /** Where each file's settings come from: one `--config` file, or the nearest one. */
-interface ConfigSource {
+export interface ConfigSource {
   configFor(folder: string): LoadedConfig | undefined;
 }
 
@@ -74,6 +76,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   let jobs: FileJob[];
   let discoveryErrors: readonly string[];
   let discovered: readonly SourceFile[];
+  let sources: readonly (LoadedConfig | undefined)[];
   try {
     const source = configSource(command, io);
     const gitignore = new GitignoreStack();
@@ -86,6 +89,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
     });
     discovered = discovery.files;
     discoveryErrors = discovery.errors;
+    sources = discovery.files.map((file) => source.configFor(path.dirname(file.absolutePath)));
     const overrides: SettingsOverrides = { select: command.select, extendSelect: command.extendSelect, ignore: command.ignore, simulation: command.simulate };
     const fix = command.fix || command.diff ? (command.unsafeFixes ? 'unsafe' : 'safe') : 'none';
     jobs = discovery.files.map((file) => ({
@@ -106,7 +110,23 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   }
 
   const progress = io.stderrIsTTY === true && jobs.length >= PROGRESS_MIN_FILES ? progressBar((text) => io.stderr(text)) : NO_PROGRESS;
-  const outcomes = await runJobs(jobs, { threads: command.jobs, python: io.python, workerScript: options.workerScript, onProgress: (done, total) => progress.update(done, total) });
+  // With fixes, files are rewritten: those runs analyse afresh and leave the cache alone.
+  const cache = command.cache && !command.fix && !command.diff ? new CachedJobs(jobs, sources, io.cwd, options.version) : undefined;
+  const outcomes: FileOutcome[] = new Array<FileOutcome>(jobs.length);
+  const misses: number[] = [];
+  jobs.forEach((_job, i) => {
+    const hit = cache?.lookup(i);
+    if (hit) outcomes[i] = hit;
+    else misses.push(i);
+  });
+  const run = await runJobs(
+    misses.map((i) => jobs[i]!),
+    { threads: command.jobs, python: io.python, loadPython: io.loadPython, workerScript: options.workerScript, onProgress: (done, total) => progress.update(done + jobs.length - total, jobs.length) },
+  );
+  misses.forEach((jobIndex, i) => {
+    outcomes[jobIndex] = run[i]!;
+    cache?.store(jobIndex, run[i]!);
+  });
   progress.clear();
 
   const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
@@ -163,6 +183,93 @@ function withImportedFindings(outcomes: readonly FileOutcome[], cwd: string): Fi
     ...[...extra.values()].filter((e) => e.findings.length > 0).sort((a, b) => (a.outcome.displayPath < b.outcome.displayPath ? -1 : 1)).map((e) => ({ ...e.outcome, findings: sorted(e.findings) })),
   ];
 }
+
+/**
+ * The result cache (cli/cache.ts) for this run's jobs: entries live beside the configuration
+ * that applies to each file, or in the working folder; an entry's reads are the file and that
+ * configuration file.
+ */
+class CachedJobs {
+  private readonly cache: ResultCache;
+  private readonly version: string;
+  private readonly configHashes = new Map<string, string | undefined>();
+  private readonly build = engineBuild();
+
+  constructor(
+    private readonly jobs: readonly FileJob[],
+    private readonly configs: readonly (LoadedConfig | undefined)[],
+    private readonly cwd: string,
+    version: string,
+  ) {
+    this.cache = new ResultCache(version);
+    this.version = version;
+  }
+
+  private folder(i: number): string {
+    return this.cache.folder(this.configs[i]?.root ?? this.cwd);
+  }
+
+  private key(i: number): string {
+    const job = this.jobs[i]!;
+    return cacheKey({ version: this.version, build: this.build, settings: job.settings, languageId: job.languageId, wantNetworks: job.wantNetworks });
+  }
+
+  lookup(i: number): FileOutcome | undefined {
+    const job = this.jobs[i]!;
+    // A notebook's outcome is its cells joined, not the file's text: notebooks are analysed every time.
+    if (job.notebook) return undefined;
+    const hit = this.cache.lookup(this.folder(i), job.absolutePath, this.key(i));
+    if (!hit) return undefined;
+    return { displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: hit.text, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
+  }
+
+  store(i: number, outcome: FileOutcome): void {
+    // A result that read other files of the workspace (or looked for them) is not kept: an entry's reads are its file and its configuration.
+    if (outcome.error !== undefined || outcome.contentHash === undefined || outcome.readsWorkspace) return;
+    const job = this.jobs[i]!;
+    const reads: CacheRead[] = [{ path: job.absolutePath, hash: outcome.contentHash }];
+    const config = this.configs[i]?.file;
+    if (config !== undefined) {
+      const hash = this.configHash(config);
+      if (hash === undefined) return;
+      reads.push({ path: config, hash });
+    }
+    this.cache.store(this.folder(i), job.absolutePath, this.key(i), reads, { findings: outcome.findings, networks: outcome.networks });
+  }
+
+  private configHash(file: string): string | undefined {
+    if (!this.configHashes.has(file)) {
+      let hash: string | undefined;
+      try {
+        hash = hashText(readSource(file));
+      } catch {
+        hash = undefined;
+      }
+      this.configHashes.set(file, hash);
+    }
+    return this.configHashes.get(file);
+  }
+}
+
+/**
+ * Which build of the engine is running, beyond its version number: the size and time of the
+ * bundle (dist/cli.js), so results of an older build are never reused. Run from the
+ * TypeScript sources (tests), the engine is many files: entries are then reused only within
+ * this process.
+ */
+function engineBuild(): string {
+  if (__filename.endsWith('.js')) {
+    try {
+      const stat = fs.statSync(__filename);
+      return `${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      // fall through: unknown build, nothing reused across processes
+    }
+  }
+  return `process:${process.pid}:${SESSION}`;
+}
+
+const SESSION = Math.random().toString(36).slice(2);
 
 interface ReportFile {
   readonly path: string;

@@ -14,6 +14,7 @@ import type { LanguageId, PythonSupport } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
+import { hashText } from './cache';
 import { describeFsError, displayPath } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
@@ -57,6 +58,8 @@ export interface FileOutcome {
   readonly absolutePath: string;
   /** Findings in imported modules (check.ts reports them in those files, once). */
   readonly imported: readonly ImportedOutcome[];
+  /** The analysis read (or looked for) other files of the workspace: the result cache does not keep it. */
+  readonly readsWorkspace?: boolean;
   /** The text the findings refer to: after fixes, when fixes were applied. */
   readonly text: string;
   /** The text as read, when fixes changed it (for `--diff`). */
@@ -67,6 +70,8 @@ export interface FileOutcome {
   readonly fixesApplied: number;
   /** One line; the CLI prints it and exits 2. */
   readonly error: string | undefined;
+  /** SHA-256 of the file as read (without a byte-order mark), for the result cache (cli/cache.ts; notebooks are not cached). */
+  readonly contentHash?: string;
   /** A notebook's code cells in `text` (which is then the cells joined, as analysed). */
   readonly cells?: readonly CellLayout[];
   /** A notebook's fixed cells, before and after (`--diff` shows them cell by cell). */
@@ -88,7 +93,7 @@ export function readSource(absolutePath: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory): AnalysisResult {
+export function analyseText(text: string, job: FileJob, python: PythonSupport | undefined, memory: AnalysisMemory | undefined): AnalysisResult {
   const result = analyze({ text, languageId: job.languageId, python, memory }, job.settings);
   if (job.settings.simulation !== 'montecarlo' || result.networks.length === 0) return result;
   // `--simulate montecarlo`: draw each network and run it (host/montecarloSimulations.ts), then
@@ -112,8 +117,10 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
   const bom = raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
   const original = raw.slice(bom.length);
   // Fix rounds re-analyse a text that changed in a few places: the rounds after the first
-  // reuse what the fixes did not touch (incremental analysis, core/memory.ts).
-  const memory = new AnalysisMemory();
+  // reuse what the fixes did not touch (incremental analysis, core/memory.ts). Without fixes
+  // the file is analysed once, and keeping units for a next time would only cost (their keys
+  // took ~15% of a check of torchvision's models/).
+  const memory = job.fix === 'none' ? undefined : new AnalysisMemory();
   try {
     let text = original;
     let result = analyseText(text, job, python, memory);
@@ -123,7 +130,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       const next = selection.edits.length > 0 ? applyEdits(text, selection.edits) : undefined;
       if (next === undefined || next === text) break;
       text = next;
-      fixesApplied += selection.fixes.length;
+      fixesApplied += selection.fixes.length + selection.alsoMade;
       result = analyseText(text, job, python, memory);
     }
     const changed = text !== original;
@@ -134,6 +141,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
     return {
       displayPath: job.displayPath,
       absolutePath: job.absolutePath,
+      readsWorkspace: result.dependencies.length > 0,
       imported: result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings })),
       text,
       original: changed ? original : undefined,
@@ -141,6 +149,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       networks: job.wantNetworks ? networksJson(new LineIndex(text), result, undefined, (p) => displayPath(hostPath(p), job.projectRoot ?? '.')) : undefined,
       fixesApplied,
       error: undefined,
+      contentHash: hashText(original),
     };
   } catch (error) {
     // The engine must never throw on user input; if it does, that is our bug. Say so
@@ -148,7 +157,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return failed(`internal error while checking ${job.displayPath} (please report this): ${detail}`);
   } finally {
-    memory.dispose();
+    memory?.dispose();
   }
 }
 

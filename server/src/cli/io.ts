@@ -15,6 +15,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The Python parser, loaded by main.ts only when Python files are to be read; without it they yield nothing. */
   readonly python?: PythonSupport;
+  /** `check` loads the parser through this, only when a Python file is analysed on this thread (a cached result needs none). */
+  readonly loadPython?: () => Promise<PythonSupport | undefined>;
 }
 
 export const ExitCode = {

@@ -5,33 +5,38 @@
 import type { PythonSupport } from '../core/frontends/types';
 import { loadPythonSupport } from '../host/treeSitter';
 import { parseCommandLine } from './args';
-import { discoverFiles } from './discover';
 import { ExitCode } from './io';
 import { run } from './run';
 
-/** Loading the Python parser costs a WebAssembly compile: only when a Python file is to be read. */
-function needsPython(argv: readonly string[], cwd: string): boolean {
+/**
+ * Loading the Python parser costs a WebAssembly compile: only when a Python file is to be
+ * read. `check` asks for it itself (io.loadPython), once it knows a Python file is to be
+ * analysed on this thread and not answered from the cache.
+ */
+function needsPythonNow(argv: readonly string[]): boolean {
   // `report` parses its own options (cli/report.ts): its FILE decides.
   if (argv[0] === 'report') return argv.some((arg) => /\.(py|ipynb)$/i.test(arg));
   try {
-    const command = parseCommandLine(argv);
-    if (command.kind === 'check') return discoverFiles(command.paths, cwd).files.some((file) => file.languageId === 'python');
+    if (parseCommandLine(argv).kind === 'check') return false;
   } catch {
     return false;
   }
   return argv.some((arg) => /\.(py|ipynb)$/i.test(arg));
 }
 
+let python: Promise<PythonSupport | undefined> | undefined;
+
+function loadPython(): Promise<PythonSupport | undefined> {
+  python ??= loadPythonSupport().catch((error: unknown) => {
+    process.stderr.write(`initwise: the Python parser could not be loaded; Python files are not analysed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return undefined;
+  });
+  return python;
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  let python: PythonSupport | undefined;
-  if (needsPython(argv, process.cwd())) {
-    try {
-      python = await loadPythonSupport();
-    } catch (error) {
-      process.stderr.write(`initwise: the Python parser could not be loaded; Python files are not analysed: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-  }
+  const python = needsPythonNow(argv) ? await loadPython() : undefined;
   try {
     return await run(argv, {
       stdout: (text) => process.stdout.write(text),
@@ -41,6 +46,7 @@ async function main(): Promise<number> {
       stderrIsTTY: process.stderr.isTTY === true,
       env: process.env,
       python,
+      loadPython,
     });
   } catch (error) {
     // An uncaught error would exit with status 1, which CI reads as "findings".

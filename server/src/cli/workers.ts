@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** The Python parser of this thread, for jobs run here (workers load their own). */
   readonly python?: PythonSupport;
+  /** Loads it when `python` is not given and a Python job runs here (a warm cache needs no parser). */
+  readonly loadPython?: () => Promise<PythonSupport | undefined>;
   /** Where the worker bundle lives (dist/ next to cli.js). */
   readonly workerScript?: string;
 }
@@ -39,9 +41,10 @@ export function defaultWorkerScript(): string {
 export async function runJobs(jobs: readonly FileJob[], options: RunOptions): Promise<FileOutcome[]> {
   const threads = Math.min(options.threads ?? os.availableParallelism(), jobs.length);
   const script = options.workerScript ?? defaultWorkerScript();
-  if (threads <= 1 || jobs.length < PARALLEL_THRESHOLD || !fs.existsSync(script)) return runHere(jobs, options);
-  if (options.threads === undefined && totalBytes(jobs) < PARALLEL_MIN_BYTES) return runHere(jobs, options);
-  return runInWorkers(jobs, threads, script, options);
+  const here = threads <= 1 || jobs.length < PARALLEL_THRESHOLD || !fs.existsSync(script) || (options.threads === undefined && totalBytes(jobs) < PARALLEL_MIN_BYTES);
+  if (!here) return runInWorkers(jobs, threads, script, options);
+  const python = options.python ?? (jobs.some((job) => job.languageId === 'python') ? await options.loadPython?.() : undefined);
+  return runHere(jobs, { ...options, python });
 }
 
 function totalBytes(jobs: readonly FileJob[]): number {

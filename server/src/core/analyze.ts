@@ -9,7 +9,7 @@ import type { Network } from './ir';
 import { parseNetdef } from './frontends/netdef/parse';
 import { MODULE_OFFSET_BASE, parsePython } from './frontends/python/parse';
 import type { FrontendResult, LanguageId, ModuleDependency, ModuleRead, PythonSupport, ReachedBy } from './frontends/types';
-import { RULES, ruleByCode } from './rules/registry';
+import { RULES } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
@@ -86,7 +86,7 @@ function runFrontend(input: AnalysisInput): FrontendResult {
       return parseNetdef(input.text);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.workspace);
+      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace);
   }
 }
 
@@ -123,7 +123,7 @@ export function analyze(
         report: (f) =>
           findings.push({
             code: rule.meta.code,
-            severity: rule.meta.defaultSeverity,
+            severity: f.severity ?? rule.meta.defaultSeverity,
             span: f.span,
             message: f.message,
             fixes: f.fixes ?? [],
@@ -218,7 +218,8 @@ function finalizeFindings(findings: readonly Finding[], settings: Settings): Fin
     if (seen.has(key)) continue;
     seen.add(key);
     const override = settings.severity[f.code];
-    const severity = override && override !== 'off' ? override : (ruleByCode(f.code)?.meta.defaultSeverity ?? f.severity);
+    // A configured severity wins; otherwise the finding's own (the rule's default, or its impact: rules/impact.ts).
+    const severity = override && override !== 'off' ? override : f.severity;
     out.push({ ...f, severity });
   }
   return out.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));

@@ -225,6 +225,13 @@ export interface WeightLayer {
    * messages name it as that kernel rather than "this linear layer".
    */
   readonly feedsPointwiseKernel?: true;
+  /**
+   * The framework computes this layer's fan_in as it really is, at any width (dense layers and
+   * convolutions, grouped ones too; not Keras depthwise kernels, not transposed layouts): a
+   * fan_in-scaled initializer can be judged even where the widths are unknown
+   * (knowledge/assess.ts widthFreeScale, issue 11 §6).
+   */
+  readonly fanInIsTrue?: true;
   /** The activation fused into the layer (`activation=` option); `linear` when none. */
   readonly activation: ActivationUse | 'unknown';
   /**
@@ -317,6 +324,11 @@ export interface Network {
    * declines, and this says why.
    */
   readonly unsimulable?: string;
+  /**
+   * Where a script builds the network (`mlp = TabularMLP()`), when the network is anchored
+   * at the class or builder function that defines it: network findings list it as related information.
+   */
+  readonly instantiation?: { readonly span: Span; readonly name: string };
 }
 
 /** The recommended initializer a fix switches to, independent of spelling. */
@@ -336,7 +348,14 @@ export type InitChoice =
 export interface FixBuilder {
   setInitializer(choice: InitChoice): readonly TextEdit[] | undefined;
   setActivation(activation: Activation): readonly TextEdit[] | undefined;
-  setKaimingArguments(args: { nonlinearity: string; a?: number }): readonly TextEdit[] | undefined;
+  /**
+   * `reach`: how many layers of the network the rule found set by this same call, all
+   * wanting these arguments (a call in a loop over layers); the edit is offered only when
+   * the call sets exactly those layers.
+   */
+  setKaimingArguments(args: { nonlinearity: string; a?: number }, reach?: number): readonly TextEdit[] | undefined;
+  /** The arguments as the file would write them (`nonlinearity='tanh'` in Python); undefined: the plain `nonlinearity=tanh`. */
+  describeKaimingArguments?(args: { nonlinearity: string; a?: number }): string;
   /** The spelling the fix would write for an initializer, for fix titles ("Use he_normal"). */
   describeInitializer(choice: InitChoice): string;
   /**

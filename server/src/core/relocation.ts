@@ -118,8 +118,10 @@ export class Relocation {
     return {
       setInitializer: (choice) => move(inner.setInitializer(choice)),
       setActivation: (activation) => move(inner.setActivation(activation)),
-      setKaimingArguments: (args) => move(inner.setKaimingArguments(args)),
+      setKaimingArguments: (args, reach) => move(inner.setKaimingArguments(args, reach)),
       describeInitializer: (choice) => inner.describeInitializer(choice),
+      ...(inner.describeKaimingArguments ? { describeKaimingArguments: inner.describeKaimingArguments.bind(inner) } : {}),
+      ...(inner.semanticsOf ? { semanticsOf: inner.semanticsOf.bind(inner) } : {}),
     };
   }
 }

@@ -51,17 +51,26 @@ export function codeActions(params: CodeActionParams, info: CodeActionContextInf
     // Grouped per rule (the menu lists one rule's fixes together), each group closed by
     // "Fix all IWxxx in file" when the rule has more than one safely fixable finding.
     const byRule = [...ours].sort((a, b) => ruleOf(a).localeCompare(ruleOf(b)));
+    // Two findings offering the same edits (IW201 and IW203 both switching the network's
+    // inits) make one menu entry that names both diagnostics (issue 13, item 8).
+    const byEdits = new Map<string, CodeAction>();
     for (const [i, diagnostic] of byRule.entries()) {
       const fixes = isDiagnosticData(diagnostic.data) ? diagnostic.data.fixes : info.fixesFromCurrentAnalysis(diagnostic);
       const preferred = fixes.find((fix) => fix.applicability === 'safe');
       for (const fix of fixes) {
-        actions.push({
+        const key = JSON.stringify(fix.edits);
+        const same = byEdits.get(key);
+        if (same) {
+          same.diagnostics = [...(same.diagnostics ?? []), diagnostic];
+          continue;
+        }
+        byEdits.set(key, actions[actions.push({
           title: fix.title,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: fix === preferred,
           edit: workspaceEdit(info, fix.edits),
-        });
+        }) - 1]!);
       }
       const code = typeof diagnostic.code === 'string' ? diagnostic.code : undefined;
       if (code) {

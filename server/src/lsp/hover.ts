@@ -1,7 +1,10 @@
 /**
- * Hover on a weight layer: the numbers behind every verdict (fans, Var(W), σ_w², the
- * recommendation for the activation, this layer's own gains and the simulated
- * variances), from the same explainLayer() the CLI's JSON uses.
+ * Hover on a weight layer (issue 13, item 6). The first three lines are what a reader needs:
+ * the verdict (the same assessment and wording as the init rules' messages), the numbers
+ * behind it (fan_in·Var(W) for the forward pass, fan_out·Var(W) for the backward pass, what
+ * the activation wants), and the fix. Below a rule, the derivation: Var(W)'s formula, the
+ * scale the rules judge, each factor with what it includes, the simulated second moments —
+ * from the same explainLayer() the CLI's JSON uses. Counts (fans) are printed exactly.
  *
  * A statement inside `repeat N { … }` is N layers sharing one span. The hover shows the
  * first instance and, for every number that changes between instances (the first one
@@ -14,6 +17,10 @@ import type { DocumentAnalysis } from './analysisCache';
 import { spanContains, toRange } from './convert';
 import { formatNumber } from '../core/format/numbers';
 import { LineIndex } from '../core/text';
+import { formatCount } from '../core/report/summary';
+import { layerVerdict } from '../core/rules/layerVerdict';
+import { depthDrift, depthSteps } from '../core/simulation/drift';
+import { DEFAULT_SETTINGS } from '../core/settings';
 
 interface LayerGroup {
   readonly network: Network;
@@ -22,7 +29,7 @@ interface LayerGroup {
   readonly layers: readonly WeightLayer[];
 }
 
-export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | null {
+export function hoverAt(analysis: DocumentAnalysis, offset: number, band = DEFAULT_SETTINGS.band): Hover | null {
   const group = layerGroupAt(analysis, offset);
   if (!group) return importedCallHover(analysis, offset);
   const simulation = analysis.result.simulations[group.networkIndex];
@@ -32,9 +39,11 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number): Hover | nul
   const first = group.layers[0];
   const bands = first && simulation?.layers[first.index];
   if (!first) return null;
+  const simulated = simulation && simulation.layers.length === group.network.layers.length ? simulation : undefined;
+  const steps = simulated ? depthSteps(depthDrift(group.network, simulated, band)) : undefined;
   const located = analysis.map.location(first.span);
   return {
-    contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method) },
+    contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method, steps) },
     ...(located ? { range: located.range } : {}),
   };
 }
@@ -98,48 +107,102 @@ function length(layer: WeightLayer): number {
 
 /**
  * `bands`: the first instance's finite-width intervals (simulation/finiteWidth.ts), shown
- * after its simulated variances; absent when the simulation gives none.
+ * after its simulated variances; absent when the simulation gives none. `steps`: the depth
+ * drift's per-layer steps (simulation/drift.ts depthSteps).
  */
 export function renderHover(
   group: LayerGroup, explanations: readonly LayerExplanation[], bands?: FiniteWidthBands, method?: 'analytic' | 'montecarlo',
+  steps?: ReturnType<typeof depthSteps>,
 ): string {
   // After `initwise/runMonteCarlo` the numbers are measured on drawn networks, the band is their range over seeds.
   const simulated = method === 'montecarlo' ? 'Monte-Carlo' : 'simulated';
   const first = explanations[0]!;
+  const layer = group.layers[0]!;
   const count = explanations.length;
   const pick = (get: (e: LayerExplanation) => number | undefined) => numbers(explanations.map(get));
+  const counts = (get: (e: LayerExplanation) => number | undefined) => countRange(explanations.map(get));
 
-  const position = `layer ${group.layers[0]!.index + 1} of ${group.network.layers.length} in \`${escapeCode(group.network.name)}\``;
-  // Fans are counts: 1024 stays 1024 (three significant digits would show 1020).
-  const exact = (x: number | undefined) => (x === undefined ? '?' : Number.isInteger(x) ? String(x) : formatNumber(x));
-  const fans = (e: LayerExplanation) => `${exact(e.fanIn)} → ${exact(e.fanOut)}`;
-  const title = `**${first.kind}**${kernelNote(group.layers[0]!)} ${fans(first)}${count > 1 ? ` · ×${count} (repeat)` : ''} · ${position}`;
+  const position = `layer ${layer.index + 1} of ${group.network.layers.length} in \`${escapeCode(group.network.name)}\``;
+  const title = `**${first.kind}**${kernelNote(layer)} ${formatCount(first.fanIn)} → ${formatCount(first.fanOut)}${count > 1 ? ` · ×${count} (repeat)` : ''} · ${position}`;
+
+  // Line 1: the verdict. Line 2: the numbers. Line 3: the fix.
+  const verdict = layerVerdict(group.network, layer);
+  const mark = verdict.status === 'ok' ? '✓' : verdict.status === 'bad' ? '⚠' : '·';
+  const numbersLine = first.forwardSigma2 === undefined
+    ? 'fan_in·Var(W) = ? (widths or initializer not known)'
+    : `fan_in·Var(W) = ${pick((e) => e.forwardSigma2)} (forward) · fan_out·Var(W) = ${pick((e) => e.backwardSigma2)} (backward)` +
+      (first.activation === 'unknown' ? '' : ` · ${code(first.activation)} wants ${first.recommendedSigmaW2 === undefined ? '?' : formatNumber(first.recommendedSigmaW2)}`);
+  const fixLine = verdict.status === 'bad' && verdict.fix
+    ? `**Fix:** use ${code(verdict.fix)}${first.recommendedSigmaW2 === undefined ? '' : ` (σ² = ${formatNumber(first.recommendedSigmaW2)})`}`
+    : verdict.status === 'ok' ? 'No change needed.' : first.activation === 'unknown' ? 'No recommendation: the activation is not known.' : `Recommended for ${code(first.activation)}: ${code(first.recommendedInit)}.`;
+  const head = [`${title}  `, `${mark} ${verdict.text.replace(/[<>|]/g, (c) => `\\${c}`)}  `, `${numbersLine}  `, fixLine];
 
   const formula = first.weightVarianceFormula ? `${code(first.weightVarianceFormula)} = ` : '';
+  const forwardStep = (i: number) => steps?.forward.get(group.layers[i]!.index);
+  const backwardStep = (i: number) => steps?.backward.get(group.layers[i]!.index);
+  const onPath = steps !== undefined && forwardStep(0) !== undefined;
   const rows: [string, string][] = [
-    ['fan_in → fan_out', `${pick((e) => e.fanIn)} → ${pick((e) => e.fanOut)}`],
-    ['activation', code(first.activation)],
-    ['initializer', code(first.initializer)],
+    ['fan_in → fan_out', `${counts((e) => e.fanIn)} → ${counts((e) => e.fanOut)}`],
+    ['activation · initializer', `${code(first.activation)} · ${code(first.initializer)}`],
     ['Var(W)', `${formula}${pick((e) => e.weightVariance)}`],
-    ['σ_w² = fan_in·Var(W)', pick((e) => e.sigmaW2)],
+  ];
+  if (first.ownModeScale !== undefined && first.ownMode !== undefined && first.ownMode !== 'fan_in') {
+    rows.push([`σ² judged (${first.ownMode}·Var(W), the mode it normalises by)`, pick((e) => e.ownModeScale)]);
+  }
+  // A recurrent layer: its `initializer` is the input kernel's; the recurrent kernel, its spectrum and the gradient through time follow.
+  if (first.recurrent) rows.splice(1, 1, ['activation · input kernel', `${code(first.activation)} · ${code(first.initializer)}`], ...recurrentRows(first.recurrent, simulated));
+  rows.push(
     ...(first.recurrent ? [] : [first.activation === 'unknown'
       ? ['recommended', '? (the activation is not known)'] as [string, string]
       : [`recommended for ${code(first.activation)}`, recommendation(explanations)] as [string, string]]),
-    ['forward factor (this layer)', pick((e) => e.forwardFactor)],
-    ['backward factor (this layer)', pick((e) => e.backwardFactor)],
-    [`forward variance (${simulated})`, `${pick((e) => e.forwardVariance)}${bandNote(bands?.forwardBand, method)}`],
-    [`gradient variance (${simulated})`, `${pick((e) => e.gradientVariance)}${bandNote(bands?.gradientBand, method)}`],
-  ];
+    ['own factor, forward (its input → its pre-activation)', zeroAware(pick((e) => e.forwardFactor), first.forwardFactor, first, 'forward')],
+    ['own factor, backward (gradient at its output → at its input; with the activation\'s derivative where the layer applies it)', zeroAware(pick((e) => e.backwardFactor), first.backwardFactor, first, 'backward')],
+  );
+  if (onPath) {
+    rows.push(
+      ['depth step, signal (previous pre-activation → this one)', stepText(explanations.map((_, i) => forwardStep(i)))],
+      ['depth step, gradients (from the output side)', stepText(explanations.map((_, i) => backwardStep(i)))],
+    );
+  } else if (steps) {
+    rows.push(['depth steps', 'none: this layer is inside a residual branch; the drift follows the residual stream']);
+  }
+  rows.push(
+    [`forward variance (${simulated})`, `${zeroAware(pick((e) => e.forwardVariance), first.forwardVariance, first, 'forward')}${first.forwardVariance === 0 ? '' : bandNote(bands?.forwardBand, method)}`],
+    [`gradient variance (${simulated})`, `${zeroAware(pick((e) => e.gradientVariance), first.gradientVariance, first, 'backward')}${first.gradientVariance === 0 ? '' : bandNote(bands?.gradientBand, method)}`],
+  );
 
-  // A recurrent layer: its `initializer` is the input kernel's; the recurrent kernel follows.
-  if (first.recurrent) rows.splice(2, 3, ['input kernel', code(first.initializer)], rows[3]!, rows[4]!, ...recurrentRows(first.recurrent, simulated));
-  const lines = [title, '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
+  const lines = [...head, '', '---', '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label} | ${value} |`)];
+  lines.push('', 'The own factors are this layer\'s alone; the depth steps also include the previous activation and anything between (norms, dropout, residual blocks), with width changes divided out, and multiply to the drift the code lens shows.');
   if (count > 1) {
     lines.push('', `Values are for the first of the ${count} repeated instances; a range in parentheses spans all of them.`);
   }
   const unknowns = [...new Set(explanations.flatMap((e) => e.unknowns))];
   if (unknowns.length > 0) lines.push('', `Not known: ${unknowns.map(escapeText).join('; ')}.`);
   return lines.join('\n');
+}
+
+/** A depth step (or range over repeats); `0` never appears without its reason. */
+function stepText(values: readonly (number | undefined)[]): string {
+  const shown = values.map((v) => (v === undefined || !Number.isFinite(v) ? undefined : v));
+  if (shown[0] === undefined) return '— (the signal here is 0: nothing to compare)';
+  return `×${numbers(shown)}`;
+}
+
+/**
+ * A number that is 0 or undefined says why: zero weights (a zero-initialised branch end
+ * is deliberate: the block starts as the identity), or no gradient reaching the layer
+ * because its branch ends in zero weights.
+ */
+function zeroAware(shown: string, value: number | undefined, e: LayerExplanation, pass: 'forward' | 'backward'): string {
+  const zeroWeights = e.weightVariance === 0;
+  // A factor of 0/0 (no signal reached the layer) comes as undefined from a simulated layer.
+  if (value === undefined && e.forwardVariance === undefined) return shown;
+  if (value === undefined || value === 0 || Number.isNaN(value)) {
+    if (zeroWeights) return `${value === 0 ? '0' : '—'} (zero weights${e.lastInBranch ? ': a zero-initialised branch end, deliberate — the block starts as the identity' : ''})`;
+    if (pass === 'backward' && e.inBranch) return `${value === 0 ? '0' : '—'} (no gradient reaches this layer at initialisation: its branch ends in zero weights, deliberately)`;
+    if (value !== 0) return '— (no signal reaches this layer)';
+  }
+  return shown;
 }
 
 /** A recurrent layer: its two kernels, the recurrent kernel's spectrum and the gradient through time. */
@@ -188,6 +251,16 @@ function numbers(values: readonly (number | undefined)[]): string {
   const max = Math.max(...known);
   const differs = formatNumber(min) !== formatNumber(max);
   return differs ? `${formatNumber(first)} (${formatNumber(min)} … ${formatNumber(max)})` : formatNumber(first);
+}
+
+/** Exact counts (fans): the first instance's, plus `(min … max)` when the repeats differ. */
+function countRange(values: readonly (number | undefined)[]): string {
+  const first = values[0];
+  if (first === undefined) return '?';
+  const known = values.filter((v): v is number => v !== undefined);
+  const min = Math.min(...known);
+  const max = Math.max(...known);
+  return min !== max ? `${formatCount(first)} (${formatCount(min)} … ${formatCount(max)})` : formatCount(first);
 }
 
 function code(text: string): string {

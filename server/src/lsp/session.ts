@@ -51,9 +51,9 @@ import { codeLenses } from './codeLens';
 import { toDiagnostic, toLocatedDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
 import { hoverAt } from './hover';
-import { RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
+import { NETWORKS_AT_REQUEST, RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
 import { answerRunMonteCarlo, type MonteCarloSession } from './monteCarlo';
-import { answerSignalReport } from './signalReport';
+import { answerNetworksAt, answerSignalReport } from './signalReport';
 import { Scheduler } from './scheduler';
 import { CONFIG_FILE_GLOBS, ConfigFiles, isConfigFileUri } from './configFiles';
 import { SettingsStore, type ServerSettings } from './settings';
@@ -167,6 +167,9 @@ export class Session {
     connection.onCodeLens((params) => this.guard('code lens', [], () => this.codeLens(params)));
     connection.onRequest(SIGNAL_REPORT_REQUEST, (params: unknown) =>
       answerSignalReport(params, (uri) => this.analysisWithBand(uri), (what, error) => this.logError(what, error)),
+    );
+    connection.onRequest(NETWORKS_AT_REQUEST, (params: unknown) =>
+      answerNetworksAt(params, (uri) => this.analysisWithBand(uri), (what, error) => this.logError(what, error)),
     );
     connection.onRequest(RUN_MONTE_CARLO_REQUEST, (params: unknown, token: CancellationToken) =>
       answerRunMonteCarlo(params, token, connection, this.monteCarloSession()),
@@ -497,7 +500,7 @@ export class Session {
     if (!current) return null;
     const { analysis } = current;
     const offset = analysis.map.offsetAt(params.textDocument.uri, params.position);
-    return offset === undefined ? null : hoverAt(analysis, offset);
+    return offset === undefined ? null : hoverAt(analysis, offset, current.settings.engine.band);
   }
 
   private async codeLens(params: CodeLensParams): Promise<CodeLens[]> {

@@ -11,7 +11,7 @@ import { lineOf } from '../core/analyze';
 import { MODULE_OFFSET_BASE } from '../core/frontends/python/parse';
 import { buildSignalReport } from '../core/report/model';
 import { renderReportHtml, reportTitle } from '../core/report/html';
-import type { SignalReportParams, SignalReportResult } from '../protocol';
+import type { NetworksAtParams, NetworksAtResult, SignalReportParams, SignalReportResult } from '../protocol';
 import type { DocumentAnalysis } from './analysisCache';
 
 export class ReportRequestError extends Error {
@@ -96,5 +96,62 @@ function sourceLabel(uri: string): string {
     return decodeURIComponent(name) || uri;
   } catch {
     return name || uri;
+  }
+}
+
+/**
+ * The networks of a document and the one under an offset: the innermost whose extent
+ * holds it. A network's extent runs from its header to the last of its layers' statements
+ * and on to the end of the block it sits in (the next line that starts at
+ * column 0), so a cursor in a class's forward pass is in that class.
+ */
+export function networksAt(analysis: DocumentAnalysis, offset: number): NetworksAtResult {
+  const { networks } = analysis.result;
+  const names = [...networks].sort((a, b) => a.span.start - b.span.start).map((n) => n.name);
+  let best: { name: string; length: number } | undefined;
+  for (const network of networks) {
+    const start = Math.min(network.span.start, ...network.layers.map((l) => l.span.start));
+    const end = blockEnd(analysis.text, Math.max(network.span.end, ...network.layers.map((l) => l.span.end)));
+    if (offset < start || offset > end) continue;
+    if (!best || end - start < best.length) best = { name: network.name, length: end - start };
+  }
+  return best ? { atCursor: best.name, names } : { names };
+}
+
+/** The start of the next line that begins at column 0 with code (not blank, not a comment), or the end of the text. */
+function blockEnd(text: string, from: number): number {
+  const pattern = /\n(?=[^\s#])/g;
+  pattern.lastIndex = from;
+  const next = pattern.exec(text);
+  return next ? next.index : text.length;
+}
+
+export function parseNetworksAtParams(value: unknown): NetworksAtParams {
+  if (typeof value !== 'object' || value === null) throw new ReportRequestError('networks at: parameters must be an object');
+  const p = value as Record<string, unknown>;
+  const position = p.position as Record<string, unknown> | undefined;
+  if (typeof p.uri !== 'string') throw new ReportRequestError('networks at: `uri` must be a string');
+  if (typeof position !== 'object' || position === null || !Number.isInteger(position.line) || !Number.isInteger(position.character)) {
+    throw new ReportRequestError('networks at: `position` must be { line, character } with integers');
+  }
+  return { uri: p.uri, position: { line: position.line as number, character: position.character as number } };
+}
+
+export async function answerNetworksAt(
+  raw: unknown,
+  lookup: ReportAnalysisLookup,
+  logError: (what: string, error: unknown) => void,
+): Promise<NetworksAtResult> {
+  try {
+    const params = parseNetworksAtParams(raw);
+    const current = await lookup(params.uri);
+    if (!current) throw new ReportRequestError(`networks at: ${params.uri} is not open, not a netdef or Python document, or InitWise is disabled for it`);
+    const offset = current.analysis.map.offsetAt(params.uri, params.position);
+    if (offset === undefined) return networksAt(current.analysis, -1);
+    return networksAt(current.analysis, offset);
+  } catch (error) {
+    if (error instanceof ReportRequestError) throw new ResponseError(ErrorCodes.InvalidParams, error.message);
+    logError('finding the network under the cursor', error);
+    throw new ResponseError(ErrorCodes.InternalError, 'networks at: internal error (see the InitWise output log)');
   }
 }

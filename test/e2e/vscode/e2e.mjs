@@ -130,6 +130,7 @@ function readDisk(name) {
 const CNN = 'keras_glorot_relu_cnn.netdef';
 const MLP = 'pytorch_default_relu_mlp.netdef';
 const PY = 'pytorch_default_mlp.py';
+const TWO = 'pytorch_two_networks.py';
 const NB = 'critic.ipynb';
 let ok = false;
 try {
@@ -140,22 +141,24 @@ try {
     await page.screenshot({ path: `${SHOTS}/01-workbench.png` });
   });
 
-  await step('opening a .netdef file shows the IW101 warning squiggle', async () => {
+  await step('opening a .netdef file shows the IW101 squiggle (info: the network ends inside the band)', async () => {
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
     const opened = await openFile(CNN, 'glorot_uniform');
-    await editor.locator('.squiggly-warning').first().waitFor({ timeout: 60_000 });
+    await editor.locator('.squiggly-info').first().waitFor({ timeout: 60_000 });
     // First file of the session: includes activating the extension and starting the server.
     figures.firstDiagnosticsColdMs = Date.now() - opened;
     await page.screenshot({ path: `${SHOTS}/02-squiggle.png` });
   });
 
-  await step('the Problems panel lists the finding with its rule code', async () => {
+  await step('the Problems panel lists the finding with its rule code, impact and fix first (issue 13, item 5)', async () => {
     await page.keyboard.press('Control+Shift+M');
     const problems = page.locator('.markers-panel');
-    const row = problems.locator('.monaco-list-row', { hasText: 'is outside what relu accepts' }).first();
+    const row = problems.locator('.monaco-list-row', { hasText: 'Signal shrinks ×0.086 per layer' }).first();
     await row.waitFor({ timeout: 15_000 });
     const text = await row.innerText();
     if (!text.includes('IW101') || !text.includes('initwise')) throw new Error(`problem row without rule code/source: ${JSON.stringify(text)}`);
+    // What the panel shows before it cuts the message off: what happens, then what to do.
+    if (!/Signal shrinks ×0\.086 per layer: `?glorot_uniform`? under relu; use he_normal/.test(text)) throw new Error(`problem row does not lead with impact and fix: ${JSON.stringify(text)}`);
     if (!text.includes('[Ln 7, Col 58]')) throw new Error(`problem row at the wrong place: ${JSON.stringify(text)}`);
     await page.screenshot({ path: `${SHOTS}/03-problems.png` });
     await page.keyboard.press('Control+Shift+M'); // close the panel again
@@ -172,11 +175,30 @@ try {
     for (const expected of ['conv2d', 'glorot_uniform', 'he_normal', 'fan_in']) {
       if (!text.includes(expected)) throw new Error(`hover lacks ${expected}: ${JSON.stringify(text.slice(0, 400))}`);
     }
+    // Verdict, numbers, fix: the first three lines under the title (issue 13, item 6).
+    // The widget shows the diagnostic first, then the layer's hover from its title on.
+    const all = text.split('\n').filter((l) => l.trim() !== '');
+    const lines = all.slice(Math.max(0, all.findIndex((l) => l.startsWith('conv2d 27 → 288'))));
+    if (!/^⚠ Signal shrinks ×0\.086 per layer/.test(lines[1] ?? '') || !/^fan_in·Var\(W\) = 0\.171 \(forward\)/.test(lines[2] ?? '') || !/^Fix: use he_normal/.test(lines[3] ?? '')) {
+      throw new Error(`hover does not open with verdict, numbers, fix: ${JSON.stringify(lines.slice(0, 5))}`);
+    }
     await page.screenshot({ path: `${SHOTS}/04-hover.png` });
     await page.keyboard.press('Escape');
   });
 
+  await step('the hover prints widths exactly: 16384 → 256, never 1.64e4 (issue 13, item 1)', async () => {
+    await goTo(12, 4);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-hover', { hasText: 'recommended for' });
+    await hover.first().waitFor({ timeout: 15_000 });
+    const text = await hover.first().innerText();
+    if (!text.includes('dense 16384 → 256') || /1\.64e4/.test(text)) throw new Error(`hover widths: ${JSON.stringify(text.slice(0, 300))}`);
+    await page.keyboard.press('Escape');
+  });
+
   await step('the lightbulb menu offers the quick fix; applying and saving fixes the file on disk', async () => {
+    const infosBefore = await editor.locator('.squiggly-info').count();
     await goTo(7, 60);
     await page.keyboard.press('Control+.');
     const title = 'Use he_normal';
@@ -192,8 +214,8 @@ try {
     if (!lines[6].includes('activation=relu init=he_normal') || !lines[7].includes('init=glorot_uniform')) {
       throw new Error(`only line 7 should change:\n${disk}`);
     }
-    // The fixed line's warning is gone; line 8's stays.
-    await until('one IW101 squiggle fewer', () => editor.locator('.squiggly-warning').count(), (n) => n === 1);
+    // The fixed line's finding is gone; line 8's stays.
+    await until('one IW101 squiggle fewer', () => editor.locator('.squiggly-info').count(), (n) => n === infosBefore - 1);
     await page.screenshot({ path: `${SHOTS}/06-after-fix.png` });
   });
 
@@ -215,18 +237,36 @@ try {
     await page.screenshot({ path: `${SHOTS}/07-signal-report.png` });
   });
 
+  await step('one lightbulb entry for the fix IW201 and IW203 share (issue 13, item 8)', async () => {
+    const opened = await openFile(MLP, 'mnist_mlp');
+    // PyTorch's default over ten ReLU layers leaves the band: warnings (severity follows impact).
+    await editor.locator('.squiggly-warning').first().waitFor({ timeout: 15_000 });
+    figures.firstDiagnosticsWarmMs = Date.now() - opened;
+    await editor.click({ position: { x: 300, y: 10 } });
+    await goTo(9, 12);
+    await page.keyboard.press('Control+.');
+    const title = 'Use he_normal on the 9 relu layers';
+    await page.locator('.action-widget', { hasText: title }).first().waitFor({ timeout: 15_000 });
+    const menu = await page.locator('.action-widget').first().innerText();
+    const entries = menu.split('\n').filter((line) => line.trim() === title).length;
+    if (entries !== 1) throw new Error(`expected one "${title}" entry, got ${entries}: ${JSON.stringify(menu)}`);
+    for (const code of ['IW201', 'IW203']) if (!menu.includes(`Show docs for ${code}`)) throw new Error(`menu lacks ${code}'s docs: ${JSON.stringify(menu)}`);
+    await page.screenshot({ path: `${SHOTS}/07b-shared-fix-menu.png` });
+    await page.keyboard.press('Escape');
+  });
+
   await step('"Fix All Safe Fixes in File" writes every safe fix (IW301 → init=default)', async () => {
     const before = readDisk(MLP);
-    const opened = await openFile(MLP, 'mnist_mlp');
-    await editor.locator('.squiggly-info').first().waitFor({ timeout: 15_000 });
-    figures.firstDiagnosticsWarmMs = Date.now() - opened;
+    const squiggles = () => editor.locator('.squiggly-warning').count();
+    const warningsBefore = await squiggles();
     await runCommand('InitWise: Fix All Safe Fixes in File');
     await editor.locator('.view-lines', { hasText: 'init=default' }).waitFor({ timeout: 15_000 });
     await page.keyboard.press('Control+S');
     const disk = await until('fix-all on disk', () => readDisk(MLP), (text) => text !== before);
     const fixedLayers = disk.split('\n').filter((l) => /^\s*dense .*activation=relu init=default\b/.test(l));
     if (fixedLayers.length !== 2) throw new Error(`expected both implicit-default ReLU layers fixed:\n${disk}`);
-    await until('IW301 squiggles gone', () => editor.locator('.squiggly-info').count(), (n) => n === 0);
+    // The two IW301 warnings go; IW201/IW203 on the header stay (init=default keeps the numbers).
+    await until('IW301 squiggles gone', squiggles, (n) => n < warningsBefore && n > 0);
   });
 
   await step('"Show Signal Report" from the command palette reports on the active file', async () => {
@@ -285,6 +325,56 @@ try {
     await page.screenshot({ path: `${SHOTS}/10-python-after-fix.png` });
   });
 
+  await step('network findings sit on the class that defines the network, named after it (issue 13, item 7)', async () => {
+    await openFile(TWO, 'class TabularMLP');
+    await editor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Control+Shift+M');
+    const problems = page.locator('.markers-panel');
+    // TabularMLP's own IW201 (the panel also lists the other open files' findings).
+    const row = problems.locator('.monaco-list-row', { hasText: "Signal vanishes: ×2.0e-4 of the input's over 7 layers" }).first();
+    await row.waitFor({ timeout: 15_000 });
+    const text = await row.innerText();
+    if (!text.includes('[Ln 26, Col 7]')) throw new Error(`IW201 is not on class TabularMLP: ${JSON.stringify(text)}`);
+    await page.screenshot({ path: `${SHOTS}/11-network-findings.png` });
+    await page.keyboard.press('Control+Shift+M');
+    const lens = editor.locator('.codelens-decoration', { hasText: 'Show report' });
+    await until('a lens above each class', () => lens.count(), (n) => n === 2);
+  });
+
+  await step('the hover on a loop-built 2048-wide layer prints 2048 (issue 13, item 1)', async () => {
+    await editor.click({ position: { x: 300, y: 10 } });
+    await goTo(32, 24);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-hover', { hasText: 'TabularMLP' });
+    await hover.first().waitFor({ timeout: 15_000 });
+    const text = await hover.first().innerText();
+    if (!text.includes('dense 64 → 2048 · ×6 (repeat) · layer 1 of 7 in TabularMLP') || text.includes('2050')) {
+      throw new Error(`hover title: ${JSON.stringify(text.slice(0, 200))}`);
+    }
+    await page.keyboard.press('Escape');
+  });
+
+  await step('"Show Signal Report" from the palette: the network under the cursor, else a pick (issue 13, item 10)', async () => {
+    await editor.click({ position: { x: 300, y: 10 } });
+    await goTo(20, 10);
+    await runCommand('InitWise: Show Signal Report');
+    await page.locator('.tab', { hasText: 'SmallCNN' }).first().waitFor({ timeout: 15_000 });
+    await page.locator('.tab', { hasText: TWO }).first().click();
+    await editor.click({ position: { x: 300, y: 10 } });
+    await goTo(6, 1);
+    await runCommand('InitWise: Show Signal Report');
+    await page.locator('.quick-input-widget input[placeholder="Signal report of which network?"]').waitFor({ timeout: 15_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'TabularMLP' }).first().waitFor({ timeout: 15_000 });
+    const choices = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    if (choices.join('|') !== 'SmallCNN|TabularMLP') throw new Error(`quick pick: ${JSON.stringify(choices)}`);
+    await page.keyboard.type('TabularMLP');
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: 'TabularMLP' }).first().waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: `${SHOTS}/12-report-pick.png` });
+    await page.locator('.tab', { hasText: TWO }).first().click();
+  });
+
   await step('a Jupyter notebook in the notebook editor: the squiggle in the right cell, a quick fix, saved to disk', async () => {
     const before = JSON.parse(readDisk(NB));
     await page.keyboard.press('Control+P');
@@ -298,21 +388,22 @@ try {
     const notebook = page.locator('.notebook-editor').filter({ visible: true }).first();
     const critic = notebook.locator('.monaco-list-row.code-cell-row', { hasText: 'Critic(nn.Module)' }).filter({ visible: true }).first();
     await critic.waitFor({ timeout: 30_000 });
-    // Both IW102 findings are in the model cell (imports sit in another cell), and no other cell has any.
-    await until('two squiggles in the model cell', () => critic.locator('.squiggly-warning').count(), (n) => n === 2, 60_000);
+    // Both IW102 findings are in the model cell (imports sit in another cell), and no other cell has any;
+    // information: the two-layer critic ends inside the band (severity follows impact, issue 13).
+    await until('two squiggles in the model cell', () => critic.locator('.squiggly-info').count(), (n) => n === 2, 60_000);
     figures.notebookFirstDiagnosticsMs = Date.now() - opened;
-    const everywhere = await notebook.locator('.squiggly-warning').count();
+    const everywhere = await notebook.locator('.squiggly-info').count();
     if (everywhere !== 2) throw new Error(`squiggles outside the model cell: ${everywhere} in the notebook`);
     await page.screenshot({ path: `${SHOTS}/11-notebook-squiggle.png` });
 
     await critic.locator('.view-line', { hasText: 'self.fc1.weight, nonlinearity' }).first().click();
     await page.keyboard.press('Control+.');
-    const title = 'Use nonlinearity=leaky_relu, a=0.2';
+    const title = 'Use nonlinearity="leaky_relu", a=0.2';
     await page.locator('.action-widget', { hasText: title }).first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: `${SHOTS}/12-notebook-quickfix-menu.png` });
     await chooseAction(title);
     await critic.locator('.view-lines', { hasText: 'a=0.2, nonlinearity="leaky_relu"' }).waitFor({ timeout: 15_000 });
-    await until('one squiggle left in the model cell', () => critic.locator('.squiggly-warning').count(), (n) => n === 1);
+    await until('one squiggle left in the model cell', () => critic.locator('.squiggly-info').count(), (n) => n === 1);
     await page.keyboard.press('Control+S');
     const saved = await until('the fixed notebook on disk', () => readDisk(NB), (text) => text.includes('a=0.2, nonlinearity=\\"leaky_relu\\"'));
     const after = JSON.parse(saved);
@@ -359,7 +450,7 @@ try {
       }
     }
     const multiEditor = multi.locator('.editor-instance .monaco-editor').first();
-    // alpha: default settings, IW101 is a warning.
+    // alpha: IW101 raised to a warning in alpha/.vscode/settings.json (a configured severity wins).
     await rows.nth(0).click();
     await multi.locator('.breadcrumbs-control', { hasText: 'alpha' }).waitFor({ timeout: 15_000 });
     await multiEditor.locator('.squiggly-warning').first().waitFor({ timeout: 30_000 });

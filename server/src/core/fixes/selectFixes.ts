@@ -13,6 +13,8 @@ export interface FixSelection {
   readonly edits: readonly TextEdit[];
   /** The fixes the edits come from, in the order they were taken. */
   readonly fixes: readonly Fix[];
+  /** Fixes not taken because the edits taken already make every one of theirs (IW301's insert inside IW201's switch): their findings are fixed too. */
+  readonly alsoMade: number;
 }
 
 export function selectFixes(findings: readonly Finding[], options: { readonly unsafe: boolean } = { unsafe: false }): FixSelection {
@@ -31,13 +33,23 @@ export function selectFixes(findings: readonly Finding[], options: { readonly un
 
   const taken: TextEdit[] = [];
   const fixes: Fix[] = [];
+  let alsoMade = 0;
   for (const fix of candidates) {
+    if (fix.edits.every((edit) => taken.some((other) => sameEdit(edit, other)))) {
+      alsoMade++;
+      continue;
+    }
     if (fix.edits.some((edit) => taken.some((other) => overlaps(edit, other)))) continue;
     if (fix.edits.some((edit, i) => fix.edits.some((other, j) => i !== j && overlaps(edit, other)))) continue;
     taken.push(...fix.edits);
     fixes.push(fix);
   }
-  return { edits: taken.sort((a, b) => a.span.start - b.span.start), fixes };
+  // A stable sort: insertions at one point keep the order they were taken in.
+  return { edits: taken.sort((a, b) => a.span.start - b.span.start), fixes, alsoMade };
+}
+
+function sameEdit(a: TextEdit, b: TextEdit): boolean {
+  return a.span.start === b.span.start && a.span.end === b.span.end && a.newText === b.newText;
 }
 
 function firstStart(fix: Fix): number {
@@ -45,10 +57,15 @@ function firstStart(fix: Fix): number {
 }
 
 /**
- * Two edits conflict when their ranges intersect, and also when both insert at the
- * same point: their relative order would be arbitrary.
+ * Two edits conflict when their ranges intersect, or when one replaces text starting where
+ * the other inserts, or insert the same text at the same point (two findings fixing the same
+ * layer). Two different pure insertions at the same point do not: they go in the order
+ * taken, which is document order of their findings (the layers `net[0]`, `net[2]`, … of a
+ * Sequential each get their init line after the statement, in layer order: issue 13; fixing
+ * one round at a time inserted each above the last, in reverse).
  */
 function overlaps(a: TextEdit, b: TextEdit): boolean {
-  if (a.span.start === b.span.start) return true;
+  const insertion = (e: TextEdit) => e.span.start === e.span.end;
+  if (a.span.start === b.span.start) return !(insertion(a) && insertion(b)) || a.newText === b.newText;
   return a.span.start < b.span.end && b.span.start < a.span.end;
 }

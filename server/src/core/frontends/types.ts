@@ -78,4 +78,10 @@ export interface PythonSupport {
    * files, parsed modules kept between analyses). Without it a file is read alone.
    */
   readonly workspace?: PythonWorkspace;
+  /**
+   * Tests only: run every top-level function as a unit, without the pre-pass that skips the
+   * functions naming no framework, model class or such function (parse.ts modelFunctions).
+   * The result must be the same either way (test/frontends/python.prePass.test.ts).
+   */
+  readonly withoutPrePass?: boolean;
 }

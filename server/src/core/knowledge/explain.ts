@@ -2,11 +2,12 @@
  * Everything InitWise knows about one layer, as plain numbers and labels: the hover
  * renders it, the CLI's JSON lists it. One function so the editor and CI show the same.
  */
-import type { Network, WeightLayer } from '../ir';
+import type { FanMode, Network, Op, WeightLayer } from '../ir';
 import type { LayerSimulation } from '../simulation/types';
 import { activationLabel } from './activations';
 import { assessInit } from './assess';
-import { weightVariance, weightVarianceFormula } from './initializers';
+import { ownFanMode, weightVariance, weightVarianceFormula } from './initializers';
+import { passScales } from './passes';
 import { policyFor } from './policy';
 import { FORGET_GATE, recurrentSpectrum, type RecurrentStructure } from './recurrent';
 import { NEVER_CANCELLED } from '../cancellation';
@@ -40,6 +41,16 @@ export interface LayerExplanation {
   readonly weightVarianceFormula?: string;
   /** fan_in·Var(W): the forward scale factor before the activation. */
   readonly sigmaW2?: number;
+  /** fan_in·Var(W) as the forward pass sees it (a transposed conv's fan divided by its stride): knowledge/passes.ts. */
+  readonly forwardSigma2?: number;
+  /** fan_out·Var(W) as the backward pass sees it (a strided conv's fan divided by its stride). */
+  readonly backwardSigma2?: number;
+  /** The fan mode the initializer normalises by (its σ² is the one the rules judge). */
+  readonly ownMode?: FanMode;
+  /** The last layer of the network or of a residual branch. */
+  readonly lastInBranch: boolean;
+  /** Inside a residual branch. */
+  readonly inBranch: boolean;
   /** σ² in the initializer's own fan mode, the number the init rules judge. */
   readonly ownModeScale?: number;
   readonly recommendedInit: string;
@@ -85,6 +96,7 @@ export function explainLayer(network: Network, layer: WeightLayer, simulation?: 
   const variance =
     layer.init.semantics && layer.frameworkFans ? weightVariance(layer.init.semantics, layer.frameworkFans, layer.receptiveField) : undefined;
   const assessment = assessInit(layer, false);
+  const scales = variance !== undefined ? passScales(layer, variance) : undefined;
   const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : undefined);
 
   return {
@@ -100,6 +112,11 @@ export function explainLayer(network: Network, layer: WeightLayer, simulation?: 
         : undefined,
     sigmaW2: finite(variance !== undefined && layer.fans ? variance * layer.fans.fanIn : undefined),
     ownModeScale: finite(assessment?.scale),
+    forwardSigma2: finite(scales?.forward),
+    backwardSigma2: finite(scales?.backward),
+    ...(layer.init.semantics ? { ownMode: ownFanMode(layer.init.semantics) } : {}),
+    lastInBranch: layer.isLastInBranch,
+    inBranch: branchLayers(network).has(layer.index),
     recommendedInit: policy ? layer.fixes.describeInitializer(policy.recommended) || policy.convention : 'unknown',
     recommendedVariance: policy && layer.fans ? policy.target / layer.fans.fanIn : undefined,
     recommendedSigmaW2: policy?.target,
@@ -110,4 +127,23 @@ export function explainLayer(network: Network, layer: WeightLayer, simulation?: 
     unknowns: network.pretrained ? [...unknowns, 'initial weights (loaded from a checkpoint)'] : unknowns,
     ...(layer.recurrent ? { recurrent: explainRecurrent(layer, simulation) } : {}),
   };
+}
+
+const BRANCH_LAYERS = new WeakMap<Network, ReadonlySet<number>>();
+
+/** Indices of the layers inside residual branches. */
+function branchLayers(network: Network): ReadonlySet<number> {
+  let found = BRANCH_LAYERS.get(network);
+  if (!found) {
+    const set = new Set<number>();
+    const visit = (ops: readonly Op[], inside: boolean) => {
+      for (const op of ops) {
+        if (op.op === 'layer' && inside) set.add(op.index);
+        if (op.op === 'residual') visit(op.body, true);
+      }
+    };
+    visit(network.ops, false);
+    BRANCH_LAYERS.set(network, (found = set));
+  }
+  return found;
 }

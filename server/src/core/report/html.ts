@@ -10,6 +10,7 @@ import { escapeHtml } from './escape';
 import type { Interval, ReportRow, SignalReport, SimulatedReport } from './model';
 import { onLogScale } from './logScale';
 import { renderPlot, type PlotCurve } from './plot';
+import { averageStep } from '../simulation/drift';
 import { REPORT_CSS } from './styles';
 import { bandExits, formatCount, formatFactor, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 
@@ -112,11 +113,12 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   const curves = (pick: 'forward' | 'gradient'): PlotCurve[] => {
     const band = pick === 'forward' ? 'forwardBand' : 'gradientBand';
     const current = report.recommended && report.recommended.method !== report.current.method ? `current (${report.current.method})` : 'current';
-    const out: PlotCurve[] = [{ role: 'current', label: current, values: report.current[pick], band: report.current[band] }];
+    const stream = pick === 'forward' ? 'streamForward' : 'streamGradient';
+    const out: PlotCurve[] = [{ role: 'current', label: current, values: report.current[pick], band: report.current[band], stream: report.current[stream] }];
     if (report.recommended) {
       // The counterfactual is always simulated analytically; say so beside a Monte-Carlo run.
       const label = report.current.method === report.recommended.method ? 'recommended inits' : `recommended inits (${report.recommended.method})`;
-      out.push({ role: 'recommended', label, values: report.recommended[pick], band: report.recommended[band] });
+      out.push({ role: 'recommended', label, values: report.recommended[pick], band: report.recommended[band], stream: report.recommended[stream] });
     }
     return out;
   };
@@ -124,12 +126,18 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   parts.push(
     '<section class="plots">',
     figure(
-      renderPlot({ id: `${idPrefix}plot-forward`, title: 'Forward: pre-activation second moment per layer (unit-variance input)', curves: curves('forward'), allowed: report.allowed.forward, allowedLabel }),
-      'Forward: second moment of each layer\'s pre-activations, unit-variance input.' + offScale(curves('forward')),
+      renderPlot({
+        id: `${idPrefix}plot-forward`, title: 'Forward: pre-activation second moment per layer (unit-variance input)', curves: curves('forward'),
+        allowed: report.allowed.forward, allowedLabel, yLabel: 'pre-activation E[x²]',
+      }),
+      'Forward: second moment of each layer\'s pre-activations, unit-variance input.' + streamNote(report, 'forward') + offScale(report, curves('forward'), 'forward'),
     ),
     figure(
-      renderPlot({ id: `${idPrefix}plot-gradient`, title: 'Backward: gradient second moment at each layer\'s input (unit-variance output gradient)', curves: curves('gradient'), allowed: report.allowed.gradient, allowedLabel }),
-      'Backward: second moment of the gradient at each layer\'s input, unit-variance gradient at the output.' + offScale(curves('gradient')),
+      renderPlot({
+        id: `${idPrefix}plot-gradient`, title: 'Backward: gradient second moment at each layer\'s input (unit-variance output gradient)', curves: curves('gradient'),
+        allowed: report.allowed.gradient, allowedLabel, yLabel: 'gradient E[g²]',
+      }),
+      'Backward: second moment of the gradient at each layer\'s input, unit-variance gradient at the output.' + streamNote(report, 'gradient') + offScale(report, curves('gradient'), 'gradient'),
     ),
     '</section>',
     `<p class="note">Log scale. The shaded ${escapeHtml(allowedLabel)}: where the curve may go before IW201–IW204 report it. ` +
@@ -137,9 +145,11 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   );
   parts.push('<h2>Per layer</h2>', table(report, idPrefix));
   parts.push(
-    '<p class="note">Forward and gradient are second moments (what PyTorch measures as <code>x.pow(2).mean()</code>); ' +
-      'the factors are this layer\'s own: forward = its pre-activation second moment over its input\'s, ' +
-      'backward = the gradient\'s second moment at its input over that at its output.</p>',
+    '<p class="note">Forward and gradient are second moments (what PyTorch measures as <code>x.pow(2).mean()</code>). ' +
+      'The steps are the depth drift layer by layer: signal step = this layer\'s pre-activation second moment over the previous ' +
+      'main-path layer\'s (the previous activation, norms, dropout and residual blocks between, and this layer\'s fan_in·Var(W)), ' +
+      'gradient step = the same coming back from the output; width changes are divided out, so each column multiplies to the drift ' +
+      'in the summary line (the code lens). A layer inside a residual branch is not on that path: it shows “branch”.</p>',
   );
   return parts.join('\n');
 }
@@ -151,13 +161,46 @@ function spreadMeaning(method: 'analytic' | 'montecarlo'): string {
     : 'the finite-width spread (about 95% of networks drawn at these widths)';
 }
 
-/** Layers a log scale cannot show (0, ∞, NaN), named so a missing point is never a mystery. */
-function offScale(curves: readonly PlotCurve[]): string {
+/** For a network with residual blocks: what the line is. */
+function streamNote(report: SimulatedReport, pick: 'forward' | 'gradient'): string {
+  if (!report.rows.some((row) => row.inBranch)) return '';
+  return pick === 'forward'
+    ? ' The line is the residual stream (what the output sees: the main-path layers and the stream after each block); hollow markers are the layers inside the branches.'
+    : ' The line is the gradient on the residual stream (at the main-path layers and at each block\'s input); hollow markers are the layers inside the branches.';
+}
+
+/**
+ * Layers a log scale cannot show (0, ∞, NaN), named with their reason so a missing point is
+ * never a mystery: a zero-initialised branch end is deliberate (the block starts as the
+ * identity), and no gradient reaches the layers before it in its branch.
+ */
+function offScale(report: SimulatedReport, curves: readonly PlotCurve[], pick: 'forward' | 'gradient'): string {
   const notes = curves.flatMap((curve) => {
-    const layers = curve.values.flatMap((v, i) => (onLogScale(v) ? [] : [`${i + 1} (${formatNumber(v)})`]));
-    return layers.length === 0 ? [] : [`${curve.label}: layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}`];
+    const zeroEnds: number[] = [];
+    const starved: number[] = [];
+    const other: string[] = [];
+    curve.values.forEach((v, i) => {
+      // A branch layer's own value, or the stream's where the line passes the layer.
+      const row = report.rows[i];
+      const shown = row?.inBranch ? v : curve.stream?.[i] ?? v;
+      if (onLogScale(shown)) return;
+      if (shown === 0 && row?.zeroWeights && row.lastInBranch) zeroEnds.push(i + 1);
+      else if (shown === 0 && pick === 'gradient' && row?.inBranch) starved.push(i + 1);
+      else other.push(`${i + 1} (${formatNumber(shown)})`);
+    });
+    const parts: string[] = [];
+    if (zeroEnds.length > 0) {
+      parts.push(`${layerList(zeroEnds)} ${zeroEnds.length > 1 ? 'are zero-initialised branch ends' : 'is a zero-initialised branch end'}: deliberate, each block starts as the identity, so ${pick === 'forward' ? `${zeroEnds.length > 1 ? 'their output is' : 'its output is'} 0` : 'no gradient passes into the branch'}`);
+    }
+    if (starved.length > 0) parts.push(`no gradient reaches ${layerList(starved)} at initialisation: ${starved.length > 1 ? 'their branches end' : 'its branch ends'} in zero weights`);
+    if (other.length > 0) parts.push(`layer${other.length > 1 ? 's' : ''} ${other.join(', ')}`);
+    return parts.length === 0 ? [] : [`${curve.label}: ${parts.join('; ')}`];
   });
-  return notes.length === 0 ? '' : ` Not on the log scale: ${notes.join('; ')}.`;
+  return notes.length === 0 ? '' : ` Not on the log scale: ${notes.join('. ')}.`;
+}
+
+function layerList(layers: readonly number[]): string {
+  return `layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')}`;
 }
 
 function figure(svg: string, caption: string): string {
@@ -169,15 +212,15 @@ function exitSentences(report: SimulatedReport): string[] {
   const { forward, backward, band } = report.drift;
   const exits = bandExits(report);
   if (exits.forward !== undefined) {
-    out.push(`The signal leaves the ${formatFactor(band)} band at layer ${exits.forward + 1} (${formatFactor(forward.typicalFactor)} per layer on the way).`);
+    out.push(`The signal leaves the ${formatFactor(band)} band at layer ${exits.forward + 1} (${formatFactor(averageStep(forward.total, forward.path.length))} per layer on average, as IW201/IW202 say).`);
   }
   if (exits.backward !== undefined) {
-    out.push(`The gradient leaves the ${formatFactor(band)} band at layer ${exits.backward + 1}, going backward (${formatFactor(backward.typicalFactor)} per layer on the way).`);
+    out.push(`The gradient leaves the ${formatFactor(band)} band at layer ${exits.backward + 1}, going backward (${formatFactor(averageStep(backward.total, backward.path.length))} per layer on average, as IW203/IW204 say).`);
   }
   return out;
 }
 
-const COLUMNS = ['#', 'line', 'layer', 'fan_in → fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'forward factor', 'backward factor', 'recommended init'];
+const COLUMNS = ['#', 'line', 'layer', 'fan_in → fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'signal step', 'gradient step', 'recommended init'];
 
 function table(report: SimulatedReport, idPrefix: string): string {
   const head = `<thead><tr>${COLUMNS.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('')}</tr></thead>`;
@@ -199,8 +242,8 @@ function rowHtml(row: ReportRow, exit: boolean): string {
     numberCell('weight-variance', row.weightVariance),
     numberCell('forward', row.forwardVariance, row.forwardBand),
     numberCell('gradient', row.gradientVariance, row.gradientBand),
-    numberCell('forward-factor', row.forwardFactor),
-    numberCell('backward-factor', row.backwardFactor),
+    row.inBranch && row.forwardStep === undefined ? '<td class="num" data-column="forward-step">branch</td>' : numberCell('forward-step', row.forwardStep),
+    row.inBranch && row.backwardStep === undefined ? '<td class="num" data-column="backward-step">branch</td>' : numberCell('backward-step', row.backwardStep),
     row.recommendedInit === undefined ? '<td>—</td>' : `<td class="changed"><code>${escapeHtml(row.recommendedInit)}</code></td>`,
   ];
   return `<tr${exit ? ' class="exit"' : ''} data-layer="${row.index + 1}">${cells.join('')}</tr>`;
@@ -213,7 +256,7 @@ function rowHtml(row: ReportRow, exit: boolean): string {
 function numberCell(name: string, value: number | undefined, band?: Interval): string {
   if (value === undefined) return `<td class="num" data-column="${name}">?</td>`;
   if (Number.isNaN(value)) return `<td class="num" data-column="${name}" data-value="NaN">—</td>`;
-  const spread = band ? `<span class="spread">${escapeHtml(`${formatNumber(band[0])} … ${formatNumber(band[1])}`)}</span>` : '';
+  const spread = band && value !== 0 ? `<span class="spread">${escapeHtml(`${formatNumber(band[0])} … ${formatNumber(band[1])}`)}</span>` : '';
   return `<td class="num" data-column="${name}" data-value="${value}">${escapeHtml(formatNumber(value))}${spread}</td>`;
 }
 

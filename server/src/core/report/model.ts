@@ -10,7 +10,7 @@ import type { Network, WeightLayerKind } from '../ir';
 import { explainLayer, type RecurrentExplanation } from '../knowledge/explain';
 import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
-import { depthDrift, widthFactors, type DepthDrift } from '../simulation/drift';
+import { depthDrift, depthSteps, widthFactors, type DepthDrift } from '../simulation/drift';
 import type { NetworkSimulation } from '../simulation/types';
 import { whyNotSimulable } from './simulability';
 
@@ -43,6 +43,17 @@ export interface ReportRow {
   readonly gradientBand?: Interval;
   /** The initializer the recommendation switches this layer to; undefined when it keeps its own. */
   readonly recommendedInit?: string;
+  /**
+   * The depth drift's per-layer steps (simulation/drift.ts depthSteps): they multiply to the
+   * drift the code lens shows. Undefined for a layer inside a residual branch (not on the path).
+   */
+  readonly forwardStep?: number;
+  readonly backwardStep?: number;
+  /** Inside a residual branch. */
+  readonly inBranch: boolean;
+  /** Every weight is equal (zero variance): a zero-initialised branch end when `lastInBranch`. */
+  readonly zeroWeights: boolean;
+  readonly lastInBranch: boolean;
   /** Recurrent layers: the recurrent kernel's spectrum and the gradient through time (issue 15). */
   readonly recurrent?: RecurrentExplanation;
 }
@@ -55,6 +66,14 @@ export interface SignalSeries {
   /** Per-layer finite-width intervals; entries undefined where the simulation gives none. */
   readonly forwardBand: readonly (Interval | undefined)[];
   readonly gradientBand: readonly (Interval | undefined)[];
+  /**
+   * The residual stream, what the network's output sees: the main-path layers' own values
+   * and, at a residual block's last layer, the stream after the block (forward) / at its
+   * first layer, the gradient at the block's input (backward); undefined elsewhere (a layer
+   * inside a branch). Equal to forward/gradient for a network without residual blocks.
+   */
+  readonly streamForward: readonly (number | undefined)[];
+  readonly streamGradient: readonly (number | undefined)[];
 }
 
 export interface RecommendedSeries extends SignalSeries {
@@ -118,6 +137,8 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
   const recommendedSimulation = changed.size > 0 ? simulateAnalytic(counterfactual.network, signal) : undefined;
 
   const drift = depthDrift(network, simulation, options.band);
+  const steps = depthSteps(drift);
+  const onPath = new Set(drift.forward.path);
   const rows: ReportRow[] = network.layers.map((layer, i) => {
     const simulated = simulation.layers[i]!;
     const explanation = explainLayer(network, layer, simulated);
@@ -137,6 +158,11 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
       forwardBand: simulated.forwardBand,
       gradientBand: simulated.gradientBand,
       recommendedInit: changed.get(layer.index),
+      forwardStep: steps.forward.get(layer.index),
+      backwardStep: steps.backward.get(layer.index),
+      inBranch: explanation.inBranch,
+      zeroWeights: explanation.weightVariance === 0,
+      lastInBranch: explanation.lastInBranch,
       ...(explanation.recurrent ? { recurrent: explanation.recurrent } : {}),
     };
   });
@@ -145,9 +171,9 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
     status: 'simulated',
     ...base,
     rows,
-    current: seriesOf(simulation),
+    current: seriesOf(simulation, onPath),
     recommended: recommendedSimulation
-      ? { ...seriesOf(recommendedSimulation), drift: depthDrift(counterfactual.network, recommendedSimulation, options.band) }
+      ? { ...seriesOf(recommendedSimulation, onPath), drift: depthDrift(counterfactual.network, recommendedSimulation, options.band) }
       : undefined,
     drift,
     allowed: allowedRegion(network, drift, options.band),
@@ -155,8 +181,10 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
   };
 }
 
-function seriesOf(simulation: NetworkSimulation): SignalSeries {
+function seriesOf(simulation: NetworkSimulation, onPath: ReadonlySet<number>): SignalSeries {
   return {
+    streamForward: simulation.layers.map((l, i) => (onPath.has(i) ? l.forwardVariance : l.streamForward)),
+    streamGradient: simulation.layers.map((l, i) => (onPath.has(i) ? l.gradientVariance : l.streamGradient)),
     method: simulation.method,
     forward: simulation.layers.map((l) => l.forwardVariance),
     gradient: simulation.layers.map((l) => l.gradientVariance),

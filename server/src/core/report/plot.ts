@@ -19,6 +19,12 @@ export interface PlotCurve {
   readonly label: string;
   readonly values: readonly number[];
   readonly band: readonly (Interval | undefined)[];
+  /**
+   * The residual stream (report/model.ts SignalSeries): the line runs through these points;
+   * layers where it is undefined sit inside a residual branch and are drawn beside it as
+   * hollow markers with their own values. Absent: every layer is on the line.
+   */
+  readonly stream?: readonly (number | undefined)[];
 }
 
 export interface PlotSpec {
@@ -29,6 +35,8 @@ export interface PlotSpec {
   /** Where the band allows the curve to be, at the layers it applies to. */
   readonly allowed: readonly AllowedAt[];
   readonly allowedLabel: string;
+  /** The y axis's title. */
+  readonly yLabel: string;
 }
 
 const WIDTH = 640;
@@ -56,28 +64,35 @@ export function renderPlot(spec: PlotSpec): string {
   const y = (value: number) => MARGIN.top + (1 - logFraction(axis, value)) * PLOT_H;
 
   const parts: string[] = [open, title];
-  parts.push(grid(axis, layerCount, x, y));
+  parts.push(grid(axis, layerCount, x, y, spec.yLabel));
   const allowed = spec.allowed.filter((a) => onLogScale(a.interval[0]) && onLogScale(a.interval[1]));
   if (allowed.length > 0) {
     const d = bandPath(allowed.map((a) => a.interval), (k) => x(allowed[k]!.layer), y);
     parts.push(`<path class="allowed" d="${d}"><title>${escapeHtml(spec.allowedLabel)}</title></path>`);
   }
   for (const curve of spec.curves) {
-    const band = curve.band.map((b) => (b && onLogScale(b[0]) && onLogScale(b[1]) ? b : undefined));
+    const onLine = (i: number) => curve.stream === undefined || curve.stream[i] !== undefined;
+    const band = curve.band.map((b, i) => (b && onLine(i) && curve.stream?.[i] === curve.values[i] && onLogScale(b[0]) && onLogScale(b[1]) ? b : undefined));
     for (const run of runs(band)) {
       parts.push(`<path class="spread ${curve.role}" d="${bandPath(run.map((i) => band[i]!), (k) => x(run[k]!), y)}"/>`);
     }
   }
   for (const curve of spec.curves) {
-    for (const run of runs(curve.values.map((v) => (onLogScale(v) ? v : undefined)))) {
-      const points = run.map((i) => `${f(x(i))},${f(y(curve.values[i]!))}`).join(' ');
+    const line = curve.values.map((v, i) => (curve.stream === undefined ? v : curve.stream[i]));
+    // Layers inside a branch are not on the stream: the line passes them (a value off the log scale breaks it).
+    const onStream = line.flatMap((v, i) => (v === undefined ? [] : [i]));
+    for (const run of runs(onStream.map((i) => (onLogScale(line[i]!) ? i : undefined)))) {
+      const points = run.map((k) => `${f(x(onStream[k]!))},${f(y(line[onStream[k]!]!))}`).join(' ');
       parts.push(`<polyline class="curve ${curve.role}" points="${points}"/>`);
     }
-    curve.values.forEach((value, i) => {
+    curve.values.forEach((raw, i) => {
+      const inBranch = line[i] === undefined;
+      const value = inBranch ? raw : line[i]!;
       if (!onLogScale(value)) return;
+      const what = inBranch ? `${curve.label}, branch layer ${i + 1}` : curve.stream && line[i] !== raw ? `${curve.label}, residual stream at layer ${i + 1}` : `${curve.label}, layer ${i + 1}`;
       parts.push(
-        `<circle class="point ${curve.role}" cx="${f(x(i))}" cy="${f(y(value))}" r="3" data-layer="${i + 1}" data-value="${value}">` +
-          `<title>${escapeHtml(`${curve.label}, layer ${i + 1}: ${formatNumber(value)}`)}</title></circle>`,
+        `<circle class="point ${curve.role}${inBranch ? ' branch' : ''}" cx="${f(x(i))}" cy="${f(y(value))}" r="3" data-layer="${i + 1}" data-value="${value}">` +
+          `<title>${escapeHtml(`${what}: ${formatNumber(value)}`)}</title></circle>`,
       );
     });
   }
@@ -112,7 +127,7 @@ function bandPath(intervals: readonly Interval[], x: (i: number) => number, y: (
   return `M${upper.join('L')}L${lower.reverse().join('L')}Z`;
 }
 
-function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v: number) => number): string {
+function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v: number) => number, yLabel: string): string {
   const parts: string[] = [];
   for (const e of axis.ticks) {
     const py = f(y(10 ** e));
@@ -126,13 +141,15 @@ function grid(axis: LogAxis, layerCount: number, x: (i: number) => number, y: (v
   parts.push(
     `<rect class="frame" x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}"/>`,
     `<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">weight layer</text>`,
+    `<text class="axis-label" transform="translate(12 ${f(MARGIN.top + PLOT_H / 2)}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>`,
   );
   return parts.join('');
 }
 
 function legend(spec: PlotSpec): string {
-  const entries: { className: string; label: string; kind: 'line' | 'area' }[] = [
+  const entries: { className: string; label: string; kind: 'line' | 'area' | 'dot' }[] = [
     ...spec.curves.map((c) => ({ className: `curve ${c.role}`, label: c.label, kind: 'line' as const })),
+    ...(spec.curves.some((c) => c.stream?.some((v) => v === undefined)) ? [{ className: 'point current branch', label: 'inside a branch', kind: 'dot' as const }] : []),
     { className: 'allowed', label: 'band', kind: 'area' },
   ];
   let cursor = MARGIN.left;
@@ -141,7 +158,9 @@ function legend(spec: PlotSpec): string {
     const swatch =
       entry.kind === 'line'
         ? `<line class="${entry.className}" x1="${cursor}" x2="${cursor + 18}" y1="14" y2="14"/>`
-        : `<rect class="${entry.className}" x="${cursor}" y="8" width="18" height="12"/>`;
+        : entry.kind === 'dot'
+          ? `<circle class="${entry.className}" cx="${cursor + 9}" cy="14" r="3"/>`
+          : `<rect class="${entry.className}" x="${cursor}" y="8" width="18" height="12"/>`;
     parts.push(swatch, `<text class="legend-label" x="${cursor + 24}" y="14" dominant-baseline="middle">${escapeHtml(entry.label)}</text>`);
     // Legend labels are short; 8 px per character is a generous width at the plot's 14 px font.
     cursor += 24 + entry.label.length * 8 + 18;

@@ -66,10 +66,24 @@ svg .spread.current { fill: var(--iw-current); }
 svg .spread.recommended { fill: var(--iw-recommended); }
 svg .point.current { fill: var(--iw-current); }
 svg .point.recommended { fill: var(--iw-recommended); }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 0.95em; }
-th, td { padding: 3px 8px; border-bottom: 1px solid var(--iw-border); text-align: left; vertical-align: top; }
-th { font-weight: 600; white-space: nowrap; }
+svg .point.branch { fill: var(--iw-bg); stroke-width: 1.5; }
+svg .point.branch.current { stroke: var(--iw-current); }
+svg .point.branch.recommended { stroke: var(--iw-recommended); }
+/* Side by side with the editor the panel is narrow (issue 13): long cells wrap so the table fits,
+   and what still does not fit scrolls inside a box no taller than the view, so its scrollbars are on screen
+   and always drawn (webviews hide overlay ones); the header row stays visible. */
+.table-wrap { overflow: auto; max-height: 80vh; scrollbar-gutter: stable; border: 1px solid var(--iw-border); border-radius: 3px; }
+.table-wrap::-webkit-scrollbar { width: 10px; }
+.table-wrap thead th { position: sticky; top: 0; background: var(--iw-bg); }
+.table-wrap::-webkit-scrollbar { height: 10px; }
+.table-wrap::-webkit-scrollbar-thumb { background: var(--vscode-scrollbarSlider-background, rgba(100, 100, 100, 0.5)); border-radius: 5px; }
+.table-wrap::-webkit-scrollbar-track { background: var(--iw-code-bg); }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+th, td { padding: 3px 6px; border-bottom: 1px solid var(--iw-border); text-align: left; vertical-align: top; }
+th { font-weight: 600; }
+td code { white-space: normal; overflow-wrap: anywhere; }
+/* The init and recommended-init columns: wide enough that a name breaks at most once or twice. */
+#layers td:nth-child(6), #layers td:nth-child(12), table[id$="-layers"] td:nth-child(6), table[id$="-layers"] td:nth-child(12) { min-width: 16ch; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td .spread { display: block; font-size: 0.85em; color: var(--iw-muted); }
 tr.exit td { background: color-mix(in srgb, var(--iw-warn) 12%, transparent); }

@@ -7,7 +7,7 @@ import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
 import { bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 
-const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'fwd factor', 'bwd factor', 'recommended'];
+const HEADERS = ['#', 'line', 'layer', 'fan_in→fan_out', 'activation', 'init', 'Var(W)', 'forward', 'gradient', 'signal step', 'gradient step', 'recommended'];
 /** Numeric columns are right-aligned. */
 const NUMERIC = new Set([0, 1, 3, 6, 7, 8, 9, 10]);
 
@@ -24,7 +24,7 @@ export function renderReportText(report: SignalReport): string {
   const withBand = (value: number, band: Interval | undefined) =>
     band ? `${formatNumber(value)} (${formatNumber(band[0])}…${formatNumber(band[1])})` : formatNumber(value);
   const optional = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
-  const factor = (value: number) => (Number.isNaN(value) ? '—' : formatNumber(value));
+  const step = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '—' : formatNumber(value));
   const rows = report.rows.map((row) => [
     String(row.index + 1),
     String(row.line),
@@ -35,8 +35,8 @@ export function renderReportText(report: SignalReport): string {
     optional(row.weightVariance),
     withBand(row.forwardVariance, row.forwardBand),
     withBand(row.gradientVariance, row.gradientBand),
-    factor(row.forwardFactor),
-    factor(row.backwardFactor),
+    row.inBranch && row.forwardStep === undefined ? 'branch' : step(row.forwardStep),
+    row.inBranch && row.backwardStep === undefined ? 'branch' : step(row.backwardStep),
     row.recommendedInit ?? '—',
   ]);
   const widths = HEADERS.map((header, c) => Math.max(header.length, ...rows.map((r) => [...r[c]!].length)));
@@ -49,6 +49,7 @@ export function renderReportText(report: SignalReport): string {
       .join('  ')
       .trimEnd();
   lines.push('', `  ${pad(HEADERS)}`, ...rows.map((r) => `  ${pad(r)}`));
+  lines.push('', '  Steps: the depth drift layer by layer (previous activation + this layer, width changes divided out); each column multiplies to the drift above.');
   const recurrent = report.rows.filter((row) => row.recurrent);
   if (recurrent.length > 0) lines.push('', '  recurrent layers (gradient through time):');
   for (const row of recurrent) lines.push(`  ${row.index + 1} (line ${row.line}): ${recurrentSentence(row.recurrent!)}`);

@@ -7,9 +7,10 @@ import type { Fix } from '../findings';
 import { activationLabel } from '../knowledge/activations';
 import { assessInit } from '../knowledge/assess';
 import { partnerActivation } from '../knowledge/policy';
-import { compact, perLayerEffect, scaleSentence, useInitFix } from './common';
+import { compact, impactClause, scaleDetails, useInitFix } from './common';
 import { kaimingMismatch } from './kaiming';
 import { smallScaleIsDeliberate } from '../knowledge/branches';
+import { impactSeverity } from './impact';
 import type { Rule } from './types';
 
 export const IW101: Rule = {
@@ -26,7 +27,10 @@ export const IW101: Rule = {
         "the framework's real semantics, and compares it with what the activation after the layer needs: ReLU ≈ 2 (He), " +
         'leaky ReLU 2/(1+s²), tanh 1 (Glorot/LeCun) up to 25/9 (PyTorch gain 5/3), GELU/SiLU/Mish ≈ 2, linear and ' +
         'softmax heads 1. It flags a scale outside the accepted range, or an initializer designed for another family ' +
-        '(He on tanh, Glorot on ReLU) that is more than 25% off the target.',
+        '(He on tanh, Glorot on ReLU) that is more than 25% off the target. The message leads with what the layer does, in one quantity: ' +
+        'fan_in·Var(W) for the forward pass (fan_out·Var(W) when the initializer normalises by fan_out: the backward pass), with the layer\'s real fans, ' +
+        '"×k per layer" being that σ² over the target (exact for the ReLU family and linear layers); the σ² in the initializer\'s own fan mode follows when it differs.' +
+        ' Severity follows impact (issue 13): warning when the network\'s signal or gradient leaves the IW201–IW204 band the way this layer pushes it, info when the simulated network ends inside the band both ways, the default otherwise (not simulated); a configured severity wins.',
       whyItMatters:
         'Each layer multiplies the signal\'s second moment by about σ²·E[φ(z)²]. Glorot on ReLU gives ×0.5 per layer: ' +
         'after 20 layers the signal is 1e-6 of its input and the gradients vanish with it (He et al. 2015, who could ' +
@@ -50,7 +54,8 @@ export const IW101: Rule = {
       ],
     },
   },
-  check({ network, report }) {
+  check(context) {
+    const { network, report } = context;
     for (const layer of network.layers) {
       if (!layer.init.explicit || layer.init.acceptedDefault) continue;
       const assessment = assessInit(layer, network.pretrained);
@@ -61,15 +66,16 @@ export const IW101: Rule = {
       if (smallScaleIsDeliberate(network, layer) && assessment.ratio < 1) continue;
       // A kaiming_* told the wrong nonlinearity is IW102's finding, with its own fix.
       if (kaimingMismatch(layer)) continue;
-      const why =
+      const cause =
         assessment.verdict === 'wrong-family'
-          ? `\`${layer.init.label}\` is scaled for the ${assessment.policy.family === 'tanh' ? 'ReLU' : 'tanh/linear'} family`
-          : `\`${layer.init.label}\` is outside what ${activationLabel(assessment.activation)} accepts`;
+          ? `\`${layer.init.label}\` (scaled for the ${assessment.policy.family === 'tanh' ? 'ReLU' : 'tanh/linear'} family) under ${activationLabel(assessment.activation)}`
+          : `\`${layer.init.label}\` under ${activationLabel(assessment.activation)}`;
       const recommended = layer.fixes.describeInitializer(assessment.policy.recommended);
       const fixes: Fix[] = compact([useInitFix(layer, assessment.policy.recommended), partnerFix(layer, assessment.scale)]);
       report({
+        severity: impactSeverity(context, assessment.ratio, 'warning'),
         span: layer.init.span ?? layer.kindSpan,
-        message: `${why}: ${scaleSentence(assessment, layer)}; ${perLayerEffect(assessment)}. Use ${recommended}.`,
+        message: `${impactClause(assessment, layer)}: ${cause}; use ${recommended}. ${scaleDetails(assessment, layer)}`,
         fixes,
       });
     }

@@ -4,7 +4,7 @@
  */
 import { walkOps } from '../ir';
 import { weightVariance } from '../knowledge/initializers';
-import { isJudgeable } from '../knowledge/assess';
+import { isJudgeable, widthFreeScale } from '../knowledge/assess';
 import { formatNumber } from '../format/numbers';
 import { compact, useInitFix } from './common';
 import { kaimingMismatch } from './kaiming';
@@ -45,13 +45,18 @@ export const IW103: Rule = {
       if (layer.consumer === 'unknown' || layer.consumer.name !== 'selu') continue;
       hasSelu = true;
       if (!isJudgeable(layer, network.pretrained) || kaimingMismatch(layer)) continue;
-      const variance = weightVariance(layer.init.semantics!, layer.frameworkFans!, layer.receptiveField);
-      const scale = layer.fans!.fanIn * variance;
+      const scale = layer.fans && layer.frameworkFans
+        ? layer.fans.fanIn * weightVariance(layer.init.semantics!, layer.frameworkFans, layer.receptiveField)
+        : widthFreeScale(layer);
+      if (scale === undefined) continue;
       if (!Number.isFinite(scale) || Math.abs(scale - 1) <= SELU_TOLERANCE) continue;
-      const which = layer.init.explicit ? `\`${layer.init.label}\`` : `No initializer given: the ${layer.init.label}`;
+      const which = layer.init.explicit ? `\`${layer.init.label}\`` : `no initializer given: the ${layer.init.label}`;
+      const fans = ` ${layer.fans!.fanIn}→${layer.fans!.fanOut}`;
       report({
         span: layer.init.span ?? layer.kindSpan,
-        message: `${which} gives fan_in·Var(W) = ${formatNumber(scale)} on this SELU layer; self-normalisation needs 1 (LeCun normal). Use lecun_normal.`,
+        message:
+          `SELU loses self-normalisation: fan_in·Var(W) = ${formatNumber(scale)}, it needs 1; use ${layer.fixes.describeInitializer({ family: 'lecun_normal' })}. ` +
+          `${which.charAt(0).toUpperCase()}${which.slice(1)} on this${fans} SELU layer (Klambauer et al. 2017: LeCun normal keeps the (0, 1) fixed point).`,
         fixes: compact([useInitFix(layer, { family: 'lecun_normal' })]),
       });
     }
@@ -61,7 +66,7 @@ export const IW103: Rule = {
       const edits = dropoutFixes.useAlphaDropout(op);
       report({
         span: op.kindSpan,
-        message: 'Plain dropout in a SELU network breaks self-normalisation (it scales the variance by 1/(1-p)); use AlphaDropout.',
+        message: 'SELU loses self-normalisation: plain dropout scales the variance by 1/(1-p); use AlphaDropout, which keeps mean and variance.',
         fixes: edits && edits.length > 0 ? [{ title: 'Use alphadropout', applicability: 'unsafe', edits }] : [],
       });
     }

@@ -8,7 +8,7 @@ export const IW201: Rule = {
     name: 'vanishing-activations',
     defaultSeverity: 'warning',
     summary:
-      "The simulated forward signal (pre-activation second moment, unit-variance input) falls below the band (default 1/100 of the input's) by the last layer; reported at the network, naming the layer where it leaves the band and the per-layer factor.",
+      "The simulated forward signal (pre-activation second moment, unit-variance input) falls below the band (default 1/100 of the input's) by the last layer; reported at the class, builder or header that defines the network, naming the layer where it leaves the band and the average per-layer factor.",
     fixable: 'sometimes',
     docs: {
       whatItDoes:

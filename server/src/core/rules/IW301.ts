@@ -4,8 +4,10 @@
  * Flax lecun_normal). Kept apart from IW101 so a team can accept defaults.
  */
 import { assessInit } from '../knowledge/assess';
-import { compact, perLayerEffect, scaleSentence, useInitFix } from './common';
+import { activationLabel } from '../knowledge/activations';
+import { compact, frameworkDefaultName, impactClause, scaleDetails, useInitFix } from './common';
 import { smallScaleIsDeliberate } from '../knowledge/branches';
+import { impactSeverity } from './impact';
 import type { Rule } from './types';
 
 export const IW301: Rule = {
@@ -20,7 +22,7 @@ export const IW301: Rule = {
       whatItDoes:
         "For layers that name no initializer, computes the framework default's σ² and judges it like IW101: PyTorch's " +
         'Linear/Conv default kaiming_uniform_(a=√5) gives σ² = 1/3, Keras glorot_uniform 1 on square layers, Flax ' +
-        'lecun_normal 1. Under ReLU, GELU or SiLU none of them is the He value 2.',
+        'lecun_normal 1. Under ReLU, GELU or SiLU none of them is the He value 2. Severity follows impact (issue 13): warning when the network\'s signal or gradient leaves the IW201–IW204 band the way this layer pushes it, info when the simulated network ends inside the band both ways, the default otherwise (not simulated); a configured severity wins.',
       whyItMatters:
         "PyTorch's default shrinks the signal ×1/6 per ReLU layer (1.6e-15 after 20 layers, confirmed against real " +
         'PyTorch); the framework will not change it (pytorch#15314, pytorch#57109). Most users never see the default ' +
@@ -42,7 +44,8 @@ export const IW301: Rule = {
       ],
     },
   },
-  check({ network, report }) {
+  check(context) {
+    const { network, report } = context;
     for (const layer of network.layers) {
       if (layer.init.explicit) continue;
       const assessment = assessInit(layer, network.pretrained);
@@ -54,8 +57,11 @@ export const IW301: Rule = {
         explicitDefaultFix(layer),
       ]);
       report({
+        severity: impactSeverity(context, assessment.ratio, 'info'),
         span: layer.kindSpan,
-        message: `No initializer given: the ${layer.init.label} gives ${scaleSentence(assessment, layer)}; ${perLayerEffect(assessment)}. Use ${layer.fixes.describeInitializer(assessment.policy.recommended)}.`,
+        message:
+          `${impactClause(assessment, layer)}: ${frameworkDefaultName(network)} under ${activationLabel(assessment.activation)}; ` +
+          `use ${layer.fixes.describeInitializer(assessment.policy.recommended)}. No initializer given: the ${layer.init.label} gives ${scaleDetails(assessment, layer)}`,
         fixes,
       });
     }

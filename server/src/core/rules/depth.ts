@@ -15,7 +15,7 @@ import { activationLabel } from '../knowledge/activations';
 import { policyFor } from '../knowledge/policy';
 import { simulateAnalytic } from '../simulation/analytic';
 import { withRecommendedInits } from '../simulation/counterfactual';
-import { depthDrift, type DepthDrift, type DirectionDrift } from '../simulation/drift';
+import { averageStep, depthDrift, type DepthDrift, type DirectionDrift } from '../simulation/drift';
 import type { RuleContext } from './types';
 
 export type Direction = 'forward' | 'backward';
@@ -29,7 +29,7 @@ interface DepthFindingSpec {
 }
 
 function headline(spec: DepthFindingSpec): string {
-  if (spec.subject === 'signal') return spec.way === 'vanishing' ? 'The signal vanishes' : 'The signal explodes';
+  if (spec.subject === 'signal') return spec.way === 'vanishing' ? 'Signal vanishes' : 'Signal explodes';
   return spec.way === 'vanishing' ? 'Gradients vanish' : 'Gradients explode';
 }
 
@@ -90,6 +90,24 @@ function memoCounterfactual(network: Network): { changed: readonly number[]; net
   return entry;
 }
 
+/**
+ * Where the network ends up against the band, both ways (the drift IW201–IW204 judge):
+ * what the init rules' severity follows (rules/impact.ts). Undefined when the network is
+ * not simulated, or IW104's all-equal weights make its drift meaningless.
+ */
+export function networkEnd(context: Pick<RuleContext, 'network' | 'simulation' | 'settings'>): { vanishing: boolean; exploding: boolean } | undefined {
+  if (!context.simulation || context.network.pretrained) return undefined;
+  if (context.network.layers.some((l) => !l.isLastInBranch && l.kind !== 'embedding' && zeroVariance(l))) return undefined;
+  const judged = memoBody(context.network, context.simulation);
+  if (!judged || judged.network.layers.length < 2) return undefined;
+  const band = context.settings.band;
+  const drift = memoDrift(judged.network, judged.simulation, band);
+  return {
+    vanishing: depthLeavesBand(drift.forward, 'vanishing', band) || depthLeavesBand(drift.backward, 'vanishing', band),
+    exploding: depthLeavesBand(drift.forward, 'exploding', band) || depthLeavesBand(drift.backward, 'exploding', band),
+  };
+}
+
 export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
   const { settings, report } = context;
   if (!context.simulation || context.network.pretrained) return;
@@ -107,17 +125,23 @@ export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
   const exit = drift.path[position]!;
   const exitLayer = network.layers[exit]!;
   const ordinal = `layer ${exit + 1} of ${network.layers.length}`;
-  const where = spec.direction === 'forward' ? 'at the last layer' : 'at the first layer';
-  const relativeTo = spec.direction === 'forward' ? "of the input's" : 'of the gradient at the output';
+  const relativeTo = spec.direction === 'forward' ? "of the input's" : 'of the output gradient';
   const advice = adviceFor(network, spec, band);
   const caveat = simulation.caveat && simulation.method === 'analytic' ? ' Mean field is unreliable for this stack at these widths: run the Monte-Carlo simulation to confirm.' : '';
+  const steps = drift.path.length;
+  const related = [{ span: exitLayer.kindSpan, message: `the ${spec.subject} ${spec.subject === 'signal' ? 'leaves' : 'leave'} the ${formatBand(band)} band here (×${formatNumber(drift.normalized[position]!)})` }];
+  if (context.network.instantiation) related.push({ span: context.network.instantiation.span, message: `\`${context.network.name}\` is built here as \`${context.network.instantiation.name}\`` });
   report({
     span: network.nameSpan,
+    // Impact and remedy first (the Problems panel cuts the rest off), details after. The
+    // average step is the geometric mean of the per-layer steps the report lists, so the
+    // steps, the average and the lens's total are one set of numbers.
     message:
-      `${headline(spec)}: ${where} the second moment is ×${formatNumber(total)} ${relativeTo} ` +
-      `(band ${formatBand(band)}, width changes factored out). ${spec.direction === 'backward' ? 'Coming back from the output, it' : 'It'} leaves the band at ${ordinal}, ` +
-      `${spec.way === 'vanishing' ? 'shrinking' : 'growing'} ×${formatNumber(drift.typicalFactor)} per layer. ${advice.text}${caveat}`,
-    related: [{ span: exitLayer.kindSpan, message: `the ${spec.subject} leaves the ${formatBand(band)} band here (×${formatNumber(drift.normalized[position]!)})` }],
+      `${headline(spec)}: ×${formatNumber(total, 2)} ${relativeTo} over ${steps} ${steps === 1 ? 'layer' : 'layers'} ` +
+      `(×${formatNumber(averageStep(total, steps), 2)} per layer on average); ${advice.lead}. ` +
+      `${spec.direction === 'backward' ? 'Coming back from the output, it' : 'It'} leaves the band (${formatBand(band)}, width changes factored out) at ${ordinal}.` +
+      `${advice.detail ? ` ${advice.detail}` : ''}${caveat}`,
+    related,
     fixes: advice.fix ? [advice.fix] : [],
   });
 }
@@ -149,46 +173,51 @@ function formatBand(band: number): string {
   return `1/${formatNumber(band)}–${formatNumber(band)}`;
 }
 
-/** Would the recommended initializers fix it? Simulate and say. */
-function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { text: string; fix?: Fix } {
+/**
+ * Would the recommended initializers fix it? Simulate and say: `lead` is the remedy for
+ * the message's first clause, `detail` the numbers behind it.
+ */
+function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { lead: string; detail?: string; fix?: Fix } {
   const counterfactual = memoCounterfactual(network);
   if (counterfactual.changed.length === 0) {
     const normalised = network.layers.every((l) => l.consumer === 'unknown' || l.normalizedBeforeActivation || l.normalizedAfterActivation || l.isLastInBranch);
-    return {
-      text: otherRemedies(network, normalised
-        ? `Every layer here is normalised, so no initializer changes this${batchNormalised(network) ? ' (BatchNorm\'s batch statistics themselves make the gradient grow at initialisation, ×π/(π−1) ≈ 1.47 per ReLU block: Yang et al. 2019)' : ''};`
-        : 'The initializers already suit their activations: depth alone does this;'),
-    };
+    return normalised
+      ? {
+          lead: `no initializer changes this: only ${otherRemedies(network)} can keep it in range`,
+          detail: `Every layer here is normalised${batchNormalised(network) ? ' (BatchNorm\'s batch statistics themselves make the gradient grow at initialisation, ×π/(π−1) ≈ 1.47 per ReLU block: Yang et al. 2019)' : ''}.`,
+        }
+      : { lead: `only ${otherRemedies(network)} can keep it in range`, detail: 'The initializers already suit their activations: depth alone does this.' };
   }
   const simulation = counterfactual.simulation;
-  if (!simulation) return { text: otherRemedies(network, '') };
+  if (!simulation) return { lead: `only ${otherRemedies(network)} can keep it in range` };
   const afterDrift = driftOf(memoDrift(counterfactual.network, simulation, band), spec.direction);
   const after = afterDrift.total;
   const which = describeSwitch(network, counterfactual.changed);
   if (depthLeavesBand(afterDrift, spec.way, band)) {
-    return { text: otherRemedies(network, `Switching to ${which} would still give ×${formatNumber(after)};`) };
+    return { lead: `only ${otherRemedies(network)} can keep it in range`, detail: `Switching to ${which} would still give ×${formatNumber(after)}.` };
   }
   const inside = after >= 1 / band && after <= band;
   const oneOff = spec.way === 'vanishing' ? after / afterDrift.withoutWorstStep.vanishing : after / afterDrift.withoutWorstStep.exploding;
-  const text = inside
-    ? `Switching to ${which} keeps it at ×${formatNumber(after)}.`
-    : `Switching to ${which} removes the depth drift (×${formatNumber(after)} at the end, ×${formatNumber(oneOff)} of it from a single layer).`;
-  return { text, fix: switchFix(network, counterfactual.changed, which) };
+  const detail = inside
+    ? `With it: ×${formatNumber(after)}.`
+    : `With it: ×${formatNumber(after)} at the end, ×${formatNumber(oneOff)} of it from a single layer (no depth drift).`;
+  return { lead: `use ${which}`, detail, fix: switchFix(network, counterfactual.changed, which) };
 }
 
 function batchNormalised(network: Network): boolean {
   return network.ops.some(function hasBatchNorm(op): boolean { return (op.op === 'norm' && op.kind === 'batchnorm') || (op.op === 'residual' && op.body.some(hasBatchNorm)); });
 }
 
-function otherRemedies(network: Network, lead: string): string {
+/** "normalisation (BatchNorm/LayerNorm), residual connections with scaled branches, or another activation". */
+function otherRemedies(network: Network): string {
   const activations = new Set(network.layers.map((l) => (l.consumer === 'unknown' ? 'unknown' : activationLabel(l.consumer))));
   const smooth = [...activations].some((a) => /^(gelu|silu|mish|sigmoid|tanh|softplus)/.test(a));
-  const another = smooth ? ', or another activation' : '';
   // A network that already normalises: more normalisation is no remedy (deep BatchNorm
   // stacks without skips explode at init, Yang et al. 2019, https://arxiv.org/abs/1902.08129).
   const normalises = network.ops.some(function hasNorm(op): boolean { return op.op === 'norm' || (op.op === 'residual' && op.body.some(hasNorm)); });
-  const remedies = normalises ? 'residual connections with scaled branches' : 'normalisation (BatchNorm/LayerNorm), residual connections with scaled branches';
-  return `${lead} only ${remedies}${another} can keep it in range.`.trimStart();
+  const remedies = normalises ? ['residual connections with scaled branches'] : ['normalisation (BatchNorm/LayerNorm)', 'residual connections with scaled branches'];
+  if (smooth) remedies.push('another activation');
+  return remedies.length === 1 ? remedies[0]! : `${remedies.slice(0, -1).join(', ')}${remedies.length > 2 ? ',' : ''} or ${remedies[remedies.length - 1]!}`;
 }
 
 /** "he_normal on 19 relu layers" (or a list when the recommendations differ). */

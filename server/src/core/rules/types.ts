@@ -39,6 +39,8 @@ export interface ReportedFinding {
   readonly message: string;
   readonly fixes?: readonly Fix[];
   readonly related?: readonly RelatedInformation[];
+  /** This finding's severity when it differs from the rule's default by impact (rules/impact.ts); a configured severity still wins. */
+  readonly severity?: Severity;
 }
 
 export interface RuleContext {

@@ -51,13 +51,15 @@ type TapeEntry =
   | { readonly kind: 'recurrent'; readonly layer: WeightLayer; readonly input: SignalMap; readonly through: ThroughTime }
   | { readonly kind: 'scale'; readonly gradientFactor: number }
   | { readonly kind: 'flatten'; readonly positions: number }
-  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[] };
+  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly streamAfter: number };
 
 interface MutableLayerSimulation {
   forwardVariance: number;
   gradientVariance: number;
   forwardFactor: number;
   backwardFactor: number;
+  streamForward?: number;
+  streamGradient?: number;
   throughTime?: ThroughTime;
 }
 
@@ -226,7 +228,8 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
       case 'residual': {
         // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
         const branch = forward(op.body, { m, mu, off }, signal);
-        tape.push({ kind: 'residual', scale: op.scale, body: branch.tape });
+        const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; streamAfter: number } = { kind: 'residual', scale: op.scale, body: branch.tape, streamAfter: NaN };
+        tape.push(residualEntry);
         const s1 = op.scale;
         const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
         const size = Math.max(m.length, branch.state.m.length);
@@ -238,6 +241,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
         const inOff = off;
         off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
+        residualEntry.streamAfter = mean(m);
         break;
       }
     }
@@ -302,11 +306,23 @@ function backward(
         g = branchInput.length === outer.length
           ? branchInput.map((v, p) => v + outer[p]!)
           : mapEach(outer, (v) => v + mean(branchInput));
+        // The residual stream, for the report's plot: after the block at its last layer,
+        // the gradient at the block's input at its first (an enclosing block overwrites both later).
+        const layers = tapeLayers(entry.body);
+        if (layers.length > 0) {
+          results[layers[layers.length - 1]!]!.streamForward = entry.streamAfter;
+          results[layers[0]!]!.streamGradient = mean(g);
+        }
         break;
       }
     }
   }
   return g;
+}
+
+/** Weight-layer indices of a tape, nested blocks included, in forward order. */
+function tapeLayers(tape: readonly TapeEntry[]): number[] {
+  return tape.flatMap((entry) => (entry.kind === 'layer' ? [entry.layer.index] : entry.kind === 'residual' ? tapeLayers(entry.body) : []));
 }
 
 export type { LayerSimulation };

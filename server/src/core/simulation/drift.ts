@@ -111,3 +111,34 @@ function summarize(path: readonly number[], normalized: readonly number[], total
     withoutWorstStep: { vanishing: total / Math.min(1, smallest), exploding: total / Math.max(1, largest) },
   };
 }
+
+/**
+ * The per-layer steps of the depth drift (issue 13, item 3), keyed by layer index: forward,
+ * the ratio of this main-path layer's depth-normalised pre-activation second moment to the
+ * previous one's (the previous activation, any norm or dropout between, residual blocks
+ * between, this layer's fan_in·Var(W), with the width change divided out); backward, the
+ * same for the gradient coming back from the output. The forward steps multiply to
+ * `forward.total` and the backward ones to `backward.total` — the drift the code lens and
+ * IW201–IW204 show. Layers inside residual branches are not on the path and have none.
+ */
+export function depthSteps(drift: DepthDrift): { forward: ReadonlyMap<number, number>; backward: ReadonlyMap<number, number> } {
+  const forward = new Map<number, number>();
+  const { path, normalized } = drift.forward;
+  path.forEach((layer, p) => forward.set(layer, p === 0 ? normalized[0]! : normalized[p]! / normalized[p - 1]!));
+  const backward = new Map<number, number>();
+  const b = drift.backward;
+  for (let p = b.path.length - 1; p >= 0; p--) {
+    const step = p === b.path.length - 1 ? b.normalized[p]! : b.normalized[p]! / b.normalized[p + 1]!;
+    backward.set(b.path[p]!, step);
+  }
+  // Residual blocks before the first main-path layer change the gradient reaching the input:
+  // folded into the first layer's step, so the steps still multiply to the total.
+  const first = b.path[0];
+  if (first !== undefined && b.normalized[0]! > 0) backward.set(first, backward.get(first)! * (b.total / b.normalized[0]!));
+  return { forward, backward };
+}
+
+/** The geometric mean of the per-layer steps, total^(1/steps): what IW201–IW204 and the report call "per layer on average". */
+export function averageStep(total: number, steps: number): number {
+  return steps > 0 && total > 0 ? total ** (1 / steps) : total;
+}

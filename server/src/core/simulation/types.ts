@@ -19,6 +19,13 @@ export interface LayerSimulation {
   readonly forwardBand?: readonly [number, number];
   readonly gradientBand?: readonly [number, number];
   /**
+   * The residual stream (what the network's output sees), set on a residual block's layers
+   * by the analytic pass: at the block's last layer, the stream's second moment after the
+   * block; at its first, the gradient's at the block's input. The report plots them.
+   */
+  readonly streamForward?: number;
+  readonly streamGradient?: number;
+  /**
    * Recurrent layers only: the gradient through time over the sequence (simulation/recurrent.ts).
    * The layer's forwardVariance is then E[h_T²], its gradientVariance the gradient at x_T.
    */

@@ -15,6 +15,7 @@ import { type UnitKey, UnitPlan } from './units/units';
 import { Relocation, RelocationFailed } from '../../relocation';
 import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
+import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
 import { type ClassInfo, Interpreter } from './interpreter/interpreter';
 import type { ModuleValue } from './interpreter/modules';
@@ -64,7 +65,7 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
 
-export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], workspace?: PythonWorkspace): FrontendResult {
+export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace): FrontendResult {
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
@@ -81,7 +82,7 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
   try {
     const root = new SyntaxTree(tree, text).root;
     const loader = workspace ? new ModuleLoader(workspace, parser) : undefined;
-    const reading = readNetworks(root, text, memory, loader);
+    const reading = readNetworks(root, text, memory, withoutPrePass, loader);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return {
@@ -158,6 +159,40 @@ interface Candidate {
   readonly span: Span;
   readonly nameSpan: Span;
   readonly module: ModuleValue;
+  /** Where a script built it, when the network is anchored at its class or builder (Network.instantiation). */
+  readonly instantiation?: Network['instantiation'];
+}
+
+/**
+ * A model a script builds (`mlp = TabularMLP()`, `model = build_model()`) belongs to the
+ * class or builder function of the file that defines it (issue 13, item 7): its network
+ * findings and code lens go there, named after it, with the instantiation as related
+ * information. A class or builder the script uses for two models keeps the variables'
+ * names and places, so each model keeps its own findings.
+ */
+function anchoredAtDefinitions(interp: Interpreter, statements: readonly Node[], candidates: readonly Candidate[]): Candidate[] {
+  const definitionOfCandidate = (c: Candidate): Node | undefined => {
+    if (c.module.kind === 'instance' && interp.classes.get(c.module.className)?.definition === c.module.definition) return c.module.definition;
+    const builder = interp.builtBy.get(c.module);
+    if (builder === undefined) return undefined;
+    const def = statements.map(definitionOf).find((d) => d.type === 'function_definition' && d.childForFieldName('name')?.text === builder);
+    return def;
+  };
+  const definitions = candidates.map(definitionOfCandidate);
+  const uses = new Map<Node, number>();
+  for (const d of definitions) if (d) uses.set(d, (uses.get(d) ?? 0) + 1);
+  return candidates.map((candidate, i) => {
+    const definition = definitions[i];
+    const nameNode = definition?.childForFieldName('name');
+    if (!definition || !nameNode || uses.get(definition) !== 1 || candidate.span.start === definition.startIndex) return candidate;
+    return {
+      ...candidate,
+      name: nameNode.text,
+      span: { start: definition.startIndex, end: nameNode.endIndex },
+      nameSpan: spanOf(nameNode),
+      instantiation: { span: candidate.nameSpan, name: candidate.name },
+    };
+  });
 }
 
 /** What readNetworks gives parsePython: networks, IW002 findings, and the rules' memo for reused networks. */
@@ -169,18 +204,20 @@ interface NetworkReading {
   readonly reached: ReadonlyMap<string, readonly ReachedBy[]>;
 }
 
-function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, loader: ModuleLoader | undefined): NetworkReading {
+function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean, loader: ModuleLoader | undefined): NetworkReading {
   const statements = moduleStatements(root);
   const main = moduleContext(undefined, 0, text, statements);
   if (loader) loader.bindDocument(main);
   else readClasses(main);
   const imports = main.imports;
   const moduleScope = main.moduleScope;
+  moduleScope.registerLibraryModels(libraryModelReader(imports, moduleScope));
   const interp = new Interpreter(main, loader?.contexts, loader?.resolver);
   const importsWorkspace = main.resolveImport !== undefined;
   if (interp.classes.size === 0 && imports.frameworks.size === 0 && !importsWorkspace) return { networks: [], findings: [], reached: new Map() };
-  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings.
-  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}`;
+  // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
+  // function another file applies (it makes every unit's PyTorch defaults unknown).
+  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(text.includes('\r\n'))}${interp.initHookElsewhere ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
   // What a remembered unit read from the workspace must be unchanged for it to be reused;
   // then it counts as read by this analysis, as it would be if the unit ran.
@@ -205,7 +242,8 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       if (value?.t !== 'module' || !name || LAYER_KINDS.has(value.module.kind) || candidates.some((c) => c.module === value.module)) continue;
       candidates.push({ name: name.text, span: { start: owner!.startIndex, end: name.endIndex }, nameSpan: spanOf(name), module: value.module });
     }
-    return candidates;
+    // Models the module script keeps in variables belong to their class or builder.
+    return owner === undefined ? anchoredAtDefinitions(interp, statements, candidates) : candidates;
   };
   units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), unchanged, true)!);
   // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
@@ -213,10 +251,10 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
-  const relevantFunctions = modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys(), ...main.importedNames]);
+  const relevantFunctions = withoutPrePass ? undefined : modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys(), ...main.importedNames]);
   for (const statement of statements) {
     const def = definitionOf(statement);
-    if (def.type !== 'function_definition' || !relevantFunctions.has(def)) continue;
+    if (def.type !== 'function_definition' || (relevantFunctions && !relevantFunctions.has(def))) continue;
     if (builtByScript.has(def.childForFieldName('name')?.text ?? '')) continue;
     const run = () => {
       const scope = new Scope(moduleScope);
@@ -405,7 +443,12 @@ function backendMemo(slots: ReadonlyMap<Network, { unit: UnitRun; index: number 
   };
 }
 
-/** Top-level functions whose text names a framework, a model class or (transitively) another such function. */
+/**
+ * Top-level functions whose text names a framework, a model class or (transitively) another
+ * such function. One regular expression of the known names per round: warm, it is 4–10×
+ * faster than reading each function's words into a set (measured on the bench file and
+ * torchvision's models/, issue 16), since a test stops at the first mention.
+ */
 function modelFunctions(statements: readonly Node[], names: readonly string[]): Set<Node> {
   const functions = statements.map(definitionOf).filter((d) => d.type === 'function_definition');
   const relevant = new Set<Node>();
@@ -426,8 +469,18 @@ function modelFunctions(statements: readonly Node[], names: readonly string[]): 
 
 /** Models a script leaves in its variables: containers, instances of the file's classes, functional models. */
 function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): void {
-  // The last plain assignment to each name, read once (not once per variable), also inside
-  // the blocks a script nests them in (`if __name__ == "__main__":`, `with`, `try`).
+  // Every binding of a name to a model, each at its own statement (issue 11 §5): a script that
+  // rebinds `model = build_a(); ...; model = build_b()` builds two models. A module bound twice
+  // (`model = model.to(device)`) is one candidate (runUnit keeps the first).
+  for (const binding of frame.bindings) {
+    if (!isModelValue(binding.module)) continue;
+    const left = binding.statement.namedChild(0)?.childForFieldName('left');
+    out.push({ name: binding.name, span: spanOf(binding.statement), nameSpan: left ? spanOf(left) : spanOf(binding.statement), module: binding.module });
+  }
+  const bound = new Set(frame.bindings.map((b) => b.module));
+  // Names bound where no binding was recorded (a loop's pass, a tuple unpacking): the last
+  // plain assignment to each name, read once (not once per variable), also inside the blocks
+  // a script nests them in (`if __name__ == "__main__":`, `with`, `try`).
   const assignments = new Map<string, Node>();
   const visit = (block: readonly Node[], depth: number) => {
     for (const statement of block) {
@@ -444,12 +497,17 @@ function collect(frame: Frame, statements: readonly Node[], out: Candidate[]): v
   for (const [name, value] of frame.env) {
     if (value?.t !== 'module' || name.includes('.')) continue;
     const module = value.module;
-    if ((module.kind !== 'sequence' || module.fused) && module.kind !== 'instance' && !(module.kind === 'opaque' && module.className.endsWith('Model'))) continue;
+    if (!isModelValue(module) || bound.has(module)) continue;
     const statement = assignments.get(name);
     const left = statement?.namedChild(0)?.childForFieldName('left');
     const span = statement ? spanOf(statement) : { start: 0, end: 0 };
     out.push({ name, span, nameSpan: left ? spanOf(left) : span, module });
   }
+}
+
+/** A value a script variable holds that is a model of its own: a Sequential, an instance, a Keras `Model`. */
+function isModelValue(module: ModuleValue): boolean {
+  return ((module.kind === 'sequence' && !module.fused) || module.kind === 'instance' || (module.kind === 'opaque' && module.className.endsWith('Model')));
 }
 
 function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
@@ -458,6 +516,7 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const meta = {
     name: candidate.name, span: candidate.span, nameSpan: candidate.nameSpan, framework,
     inputShape: undefined, pretrained: interp.isLoaded(module),
+    ...(candidate.instantiation ? { instantiation: candidate.instantiation } : {}),
   };
   const functional = interp.functional.get(module);
   if (functional) return functional.trace.finish(functional.outputs, meta);

@@ -226,19 +226,20 @@ export class TorchFixBuilder implements FixBuilder {
 
   describeInitializer(choice: InitChoice): string {
     const layout = this.context.layout;
+    const q = this.context.quote;
     if (layout && (choice.family === 'he_normal' || choice.family === 'lecun_normal')) {
       const init = layoutInit(choice, layout);
-      const mode = init && init.mode !== 'fan_in' ? `mode="${init.mode}", ` : '';
-      if (choice.family === 'lecun_normal') return `kaiming_normal_(${mode}nonlinearity="linear")`;
-      return choice.negativeSlope ? `kaiming_normal_(a=${pyNumber(choice.negativeSlope)}, ${mode}nonlinearity="leaky_relu")` : `kaiming_normal_(${mode}nonlinearity="relu")`;
+      const mode = init && init.mode !== 'fan_in' ? `mode=${q}${init.mode}${q}, ` : '';
+      if (choice.family === 'lecun_normal') return `kaiming_normal_(${mode}nonlinearity=${q}linear${q})`;
+      return choice.negativeSlope ? `kaiming_normal_(a=${pyNumber(choice.negativeSlope)}, ${mode}nonlinearity=${q}leaky_relu${q})` : `kaiming_normal_(${mode}nonlinearity=${q}relu${q})`;
     }
     switch (choice.family) {
       case 'he_normal':
-        return choice.negativeSlope ? `kaiming_normal_(a=${pyNumber(choice.negativeSlope)}, nonlinearity="leaky_relu")` : 'kaiming_normal_(nonlinearity="relu")';
+        return choice.negativeSlope ? `kaiming_normal_(a=${pyNumber(choice.negativeSlope)}, nonlinearity=${q}leaky_relu${q})` : `kaiming_normal_(nonlinearity=${q}relu${q})`;
       case 'glorot_uniform':
         return 'xavier_uniform_';
       case 'lecun_normal':
-        return 'kaiming_normal_(nonlinearity="linear")';
+        return `kaiming_normal_(nonlinearity=${q}linear${q})`;
       case 'variance_scaling':
         // Said in the distribution the file used: U(±b) has variance b²/3.
         return choice.distribution === 'uniform'
@@ -274,16 +275,25 @@ export class TorchFixBuilder implements FixBuilder {
     return undefined;
   }
 
-  setKaimingArguments(args: { nonlinearity: string; a?: number }): readonly TextEdit[] | undefined {
-    const call = this.ownInitCall();
-    if (!call || !/^[a-z_]+$/.test(args.nonlinearity) || (args.a !== undefined && !Number.isFinite(args.a))) return undefined;
+  setKaimingArguments(args: { nonlinearity: string; a?: number }, reach = 1): readonly TextEdit[] | undefined {
+    // A call in a loop over layers sets several weights: it may change only when the rule
+    // found every one of them wanting the same arguments (issue 13, item 9).
+    // Shared init code (a loop over layers, apply(fn)) may change here: the rule saw every
+    // layer the call sets and all want these arguments, and the count proves it reaches no other.
+    const call = this.initCall;
+    if (!call || (this.sharedInit && reach === 1) || call.applications() !== reach) return undefined;
+    if (!/^[a-z_]+$/.test(args.nonlinearity) || (args.a !== undefined && !Number.isFinite(args.a))) return undefined;
     if (call.argumentCount > 4) return undefined;
-    const q = this.context.quote;
     const parts = [call.target];
     if (args.a !== undefined) parts.push(`a=${pyNumber(args.a)}`);
     if (call.mode !== undefined) parts.push(`mode=${call.mode}`);
-    parts.push(`nonlinearity=${q}${args.nonlinearity}${q}`);
+    parts.push(`nonlinearity=${this.context.quote}${args.nonlinearity}${this.context.quote}`);
     return [{ span: call.span, newText: `${call.callee}(${parts.join(', ')})` }];
+  }
+
+  describeKaimingArguments(args: { nonlinearity: string; a?: number }): string {
+    const q = this.context.quote;
+    return args.a !== undefined ? `nonlinearity=${q}${args.nonlinearity}${q}, a=${pyNumber(args.a)}` : `nonlinearity=${q}${args.nonlinearity}${q}`;
   }
 }
 

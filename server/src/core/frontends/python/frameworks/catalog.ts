@@ -6,6 +6,7 @@
  */
 import type { SiteCounts } from '../units/siteCounts';
 import type { ActivationUse, Fans, Framework, InitUse, WeightLayerKind } from '../../../ir';
+import { kerasApplicationOutput } from '../interpreter/libraryModelValues';
 import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../../knowledge/defaults';
 import { readActivationValue } from './activations';
 import { type ConvFans, flaxTransposedFans, kerasDepthwiseFans, kerasTransposedFans, torchTransposedFans, transposedLength } from './convFans';
@@ -224,7 +225,7 @@ export function torchWeight(
 // ── Keras ─────────────────────────────────────────────────────────────────
 
 const KERAS_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
-  BatchNormalization: 'batchnorm', LayerNormalization: 'layernorm', GroupNormalization: 'layernorm',
+  BatchNormalization: 'batchnorm', SyncBatchNormalization: 'batchnorm', LayerNormalization: 'layernorm', GroupNormalization: 'layernorm',
   RMSNormalization: 'layernorm', UnitNormalization: 'layernorm',
 };
 
@@ -649,6 +650,11 @@ export function flaxWeight(
 export function frameworkModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
   if (canonical.startsWith('torch.nn.')) return torchModule(canonical, call, ctx);
   if (canonical.startsWith('keras.layers.')) return kerasModule(canonical, call, ctx);
+  if (canonical.startsWith('keras.applications.')) {
+    // A pretrained (or not) backbone: opaque, never judged; the head on it gets its width.
+    const outShape = kerasApplicationOutput(canonical.slice(canonical.lastIndexOf('.') + 1), call, ctx.scope);
+    return { kind: 'opaque', className: canonical, record: classRecord(canonical), ...(outShape ? { outShape } : {}) };
+  }
   if (canonical.startsWith('flax.linen.') || canonical.startsWith('flax.nnx.')) return flaxModule(canonical, call, ctx);
   return undefined;
 }

@@ -17,6 +17,11 @@ const PREFIXES: readonly (readonly [string, string])[] = [
   ['flax.nnx.nn.initializers.', 'jax.nn.initializers.'],
   ['jax.initializers.', 'jax.nn.initializers.'],
   ['torch.nn.modules.', 'torch.nn.'],
+  // Keras 2's module paths (`from keras.layers.convolutional import Conv2D`) and TF 2.x's
+  // experimental namespace (`tf.keras.layers.experimental.preprocessing.Rescaling`): the same
+  // classes Keras 3 exports from keras.layers (issue 11 §3).
+  ...['core', 'convolutional', 'advanced_activations', 'normalization', 'merge', 'pooling', 'embeddings', 'noise',
+    'experimental.preprocessing', 'experimental'].map((path) => [`keras.layers.${path}.`, 'keras.layers.'] as const),
 ];
 
 export class Imports {

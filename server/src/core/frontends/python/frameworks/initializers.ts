@@ -81,8 +81,9 @@ function kerasInit(name: string, arg: ArgReader): InitSemantics | undefined | 'n
       const gain = num(arg(0, 'gain'), 1);
       return gain === undefined ? undefined : { kind: 'orthogonal', gain };
     }
-    case 'zeros': return { kind: 'constant', value: 0 };
-    case 'ones': return { kind: 'constant', value: 1 };
+    // `zero`, `one`: Keras 2's aliases of Zeros and Ones.
+    case 'zeros': case 'zero': return { kind: 'constant', value: 0 };
+    case 'ones': case 'one': return { kind: 'constant', value: 1 };
     case 'constant': {
       const value = num(arg(0, 'value'), 0);
       return value === undefined ? undefined : { kind: 'constant', value };

@@ -8,8 +8,8 @@
  * module: WGAN-GP's `block(x, 128, activation=layers.LeakyReLU(0.2))`).
  */
 import type { RValue } from './frame';
-import type { CallParts, Node } from '../syntax/syntax';
-import type { Scope } from './values';
+import { type CallParts, callParts, type Node, stringValue } from '../syntax/syntax';
+import { evaluate, type Scope } from './values';
 
 export interface ParameterNames {
   /** The parameters positional arguments fill, in order: `self` and everything from `*` / `*args` on excluded. */
@@ -59,8 +59,91 @@ export function bindArgumentExpressions(definition: Node, call: CallParts, scope
     const name = positional[i];
     if (name !== undefined && p.type !== 'list_splat') scope.rebind(name, p, callerScope);
   });
+  const splatted = spreadKeywords(call, callerScope);
+  for (const [key, { node, scope: where }] of splatted ?? []) if (named.has(key) && !call.keywords.has(key)) scope.rebind(key, node, where);
   for (const [key, { value }] of call.keywords) if (named.has(key)) scope.rebind(key, value, callerScope);
-  if (call.spread) for (const name of named) if (!call.keywords.has(name)) scope.bindValue(name, undefined);
+  if (call.spread && !splatted) for (const name of named) if (!call.keywords.has(name)) scope.bindValue(name, undefined);
+}
+
+type Bound = { readonly node: Node; readonly scope: Scope };
+
+/**
+ * What a call's `**d` arguments pass, when every spread in it is a dict the file spells out
+ * (issue 11 §4): `Net(**cfg)` with `cfg = dict(hidden=256)` or `{"hidden": 256}`,
+ * `build(**params[name])` with a dict of such dicts and a constant `name`, followed through
+ * names bound once. Each key maps to its value's expression, read in the dict's own scope.
+ * Undefined when the call has a `*xs`, or a `**d` whose keys are not all constant strings
+ * (then any parameter may receive anything: unknown, as before).
+ */
+export function spreadKeywords(call: CallParts, scope: Scope): Map<string, Bound> | undefined {
+  if (!call.spread || call.positional.some((p) => p.type === 'list_splat')) return undefined;
+  const out = new Map<string, Bound>();
+  for (const child of call.args.namedChildren) {
+    if (child.type !== 'dictionary_splat') continue;
+    const inner = child.namedChild(0);
+    if (!inner || !dictEntries(inner, scope, out, 0)) return undefined;
+  }
+  return out;
+}
+
+/** Adds the entries of the dict `node` denotes to `out`; false when they are not all known. */
+function dictEntries(node: Node, scope: Scope, out: Map<string, Bound>, depth: number): boolean {
+  if (depth > 8) return false;
+  const literal = dictLiteral(node, scope, depth);
+  if (!literal) return false;
+  for (const entry of literal.node.namedChildren) {
+    if (entry.type === 'comment') continue;
+    if (entry.type === 'dictionary_splat') {
+      const inner = entry.namedChild(0);
+      if (!inner || !dictEntries(inner, literal.scope, out, depth + 1)) return false;
+      continue;
+    }
+    if (entry.type === 'keyword_argument') {
+      const name = entry.childForFieldName('name');
+      const value = entry.childForFieldName('value');
+      if (!name || !value) return false;
+      out.set(name.text, { node: value, scope: literal.scope });
+      continue;
+    }
+    if (entry.type !== 'pair') return false;
+    const key = entry.childForFieldName('key');
+    const value = entry.childForFieldName('value');
+    const text = key ? stringValue(key) : undefined;
+    if (text === undefined || !value) return false;
+    out.set(text, { node: value, scope: literal.scope });
+  }
+  return true;
+}
+
+/**
+ * The `{...}` or `dict(...)` (its argument list) an expression denotes: itself, a name bound
+ * to one once, or `outer[key]` with a constant key into such a dict.
+ */
+function dictLiteral(node: Node, scope: Scope, depth: number): Bound | undefined {
+  if (depth > 8) return undefined;
+  if (node.type === 'dictionary') return { node, scope };
+  if (node.type === 'call') {
+    const call = callParts(node);
+    // `dict(a=1, b=2)`: only keywords (a positional mapping or iterable is not read).
+    if (call && call.callee.type === 'identifier' && call.callee.text === 'dict' && call.positional.length === 0) return { node: call.args, scope };
+    return undefined;
+  }
+  if (node.type === 'identifier') {
+    const bound = scope.expressionOf(node.text);
+    return bound ? dictLiteral(bound.node, bound.scope, depth + 1) : undefined;
+  }
+  if (node.type === 'subscript') {
+    const value = node.childForFieldName('value');
+    const index = node.childForFieldName('subscript');
+    const outer = value ? dictLiteral(value, scope, depth + 1) : undefined;
+    const key = index ? evaluate(index, scope) : undefined;
+    if (!outer || typeof key !== 'string') return undefined;
+    const entries = new Map<string, Bound>();
+    if (!dictEntries(outer.node, outer.scope, entries, depth + 1)) return undefined;
+    const chosen = entries.get(key);
+    return chosen ? dictLiteral(chosen.node, chosen.scope, depth + 1) : undefined;
+  }
+  return undefined;
 }
 
 /**

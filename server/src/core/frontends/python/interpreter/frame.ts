@@ -19,8 +19,21 @@ export type RValue =
   | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
   | undefined;
 
+/** One `name = <module>` the frame ran, in order (a script that rebinds `model` builds several models). */
+export interface ModuleBinding {
+  readonly name: string;
+  readonly statement: Node;
+  readonly module: ModuleValue;
+}
+
 export class Frame {
   readonly env = new Map<string, RValue>();
+  /**
+   * Every module bound to a plain name by code this frame ran for certain (not a loop's
+   * inner frame, not an undecided branch, which is never run): parse.ts reports each model
+   * binding at its own statement (issue 11 §5).
+   */
+  readonly bindings: ModuleBinding[] = [];
   /** The layer catalog's context for this frame's scope (interpreter.ts makes it once). */
   catalog: CatalogContext | undefined;
   constructor(

@@ -19,14 +19,16 @@ import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
 import { initFollowingFan } from '../frameworks/fanScaledInits';
+import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
+import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
 import { allModules, classRecord, type InstanceModule, type ModuleValue } from './modules';
-import { argumentValues, bindArgumentExpressions, parameterNames } from './arguments';
+import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
-import { bindAssignments, bindParameters, evaluate, isNumber, Scope, type Value } from './values';
+import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
 import type { ModuleDependency } from '../../types';
@@ -76,6 +78,8 @@ export class Interpreter {
   private fileSteps = 0;
   /** IW002 findings of the running unit: unknown activation, initializer and nonlinearity strings. */
   names = new UnknownNames();
+  /** An init function this file defines and another file applies (unappliedInitHooks.ts): PyTorch defaults are then unknown. */
+  readonly initHookElsewhere: string | undefined;
   /** Classes this unit instantiated inside other module classes. */
   private unitNested: string[] = [];
   /** Input shapes this unit showed for classes (replayed when the unit is reused). */
@@ -95,6 +99,7 @@ export class Interpreter {
     private readonly reads?: { startUnit(): void; endUnit(): ModuleDependency[] },
   ) {
     this.ctx = main;
+    this.initHookElsewhere = unappliedInitHook(main.statements, main.imports);
     this.classes = main.classes;
     this.functions = main.functions;
     for (const context of [main, ...modules.values()]) for (const cls of context.classes.values()) this.classByDefinition.set(cls.definition, cls);
@@ -318,6 +323,10 @@ export class Interpreter {
       } else frame.self.attributes.delete(attr);
     }
     if (value?.t === 'module') this.place(value.module, name, statement);
+    // A model bound to a name, or a Sequential head put on a model's attribute (`model.fc = nn.Sequential(...)`
+    // on a torchvision backbone, issue 11 §2).
+    const head = target.type === 'attribute' && !name.startsWith('self.') && value?.t === 'module' && value.module.kind === 'sequence';
+    if (value?.t === 'module' && (target.type === 'identifier' || head)) frame.bindings.push({ name, statement, module: value.module });
     frame.env.set(name, value);
   }
 
@@ -611,9 +620,17 @@ export class Interpreter {
       if (member) return member;
     }
     const owner = this.expression(object, frame);
+    // `base.output` of a keras.applications backbone: a tensor of its known shape (its own layers are not traced).
+    if (owner?.t === 'module' && owner.module.kind === 'opaque' && owner.module.outShape && attr === 'output' && frame.trace) {
+      return { t: 'tensor', tensor: frame.trace.input(owner.module.outShape) };
+    }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
-      return m ? { t: 'module', module: m } : undefined;
+      if (m) return { t: 'module', module: m };
+      // `self.feed_forward.init_weights(std)`, `layer.init_weights()`: a method of another
+      // instance of the file's classes runs with that instance as `self` (llama2's init chain).
+      const method = this.classes.get(owner.module.className)?.methods.get(attr);
+      return method ? { t: 'function', definition: method, scope: owner.module.scope, self: owner.module } : undefined;
     }
     if (owner?.t === 'tensor') return owner;
     return undefined;
@@ -731,6 +748,11 @@ export class Interpreter {
     if (canonical !== undefined) {
       const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
       if (result !== 'not-handled') return result;
+    }
+    // `x.init_weights()` on a receiver it could not read, where a class of the file defines
+    // that method with init code: the layers it may set are unknown (uncertainCode.ts).
+    if (callee.type === 'attribute' && target === undefined && this.uncertain.isInitMethodName(callee.childForFieldName('attribute')!.text)) {
+      this.uncertain.taint(node, frame);
     }
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
@@ -986,6 +1008,12 @@ export class Interpreter {
         if (item?.t === 'module' && name !== undefined) {
           const grown: ModuleValue = { ...module, items: [...module.items, item.module] };
           frame.env.set(name, { t: 'module', module: grown });
+          // The binding that made this Sequential is the grown one now (every binding is a model).
+          for (let i = frame.bindings.length - 1; i >= 0; i--) {
+            if (frame.bindings[i]!.module !== module) continue;
+            frame.bindings[i] = { ...frame.bindings[i]!, module: grown };
+            break;
+          }
         }
         return undefined;
       }
@@ -1035,7 +1063,10 @@ export class Interpreter {
       const left = expr.childForFieldName('left');
       const right = expr.childForFieldName('right');
       if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, home.moduleScope);
-      else if (left?.type === 'identifier') scope.bindValue(`self.${left.text}`, undefined);
+      else if (left?.type === 'identifier') {
+        const type = expr.childForFieldName('type');
+        scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, home.moduleScope) : undefined);
+      }
     }
     const ctor = cls.methods.get('__init__') ?? (cls.framework === 'flax' ? cls.methods.get('setup') : undefined);
     const depth = (frame?.depth ?? 0) + 1;
@@ -1124,7 +1155,9 @@ export class Interpreter {
         if (value?.t === 'module') out.set(name, value);
       }
       call.positional.forEach((p, i) => { if (p.type !== 'list_splat' && parameters.positional[i] !== undefined) given.add(parameters.positional[i]); });
-      if (call.spread) for (const name of parameters.named) given.add(name);
+      // `**cfg` gives what its dict spells out (arguments.ts spreadKeywords), else any parameter.
+      const splatted = call.spread ? spreadKeywords(call, frame.scope) : undefined;
+      if (call.spread) for (const name of parameters.named) if (!splatted || splatted.has(name)) given.add(name);
     }
     const moduleFrame = new Frame(home.moduleScope, undefined, undefined, false, depth);
     for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {
@@ -1153,14 +1186,18 @@ export class Interpreter {
         const shape = x.shape;
         const g = module.geometry(shape);
         const loaded = this.isLoaded(module);
+        const hook = this.initHookElsewhere;
         const init: InitUse = loaded ? { semantics: undefined, label: 'loaded from a checkpoint', explicit: false, acceptedDefault: false }
-          : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
+          : hook !== undefined && module.framework === 'pytorch' && !module.init.explicit
+            ? { semantics: undefined, label: `PyTorch default, unless ${hook}() (defined here, applied elsewhere) sets it`, explicit: false, acceptedDefault: false }
+            : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
         const output: RValue = {
           t: 'tensor',
           tensor: trace.layer(x, {
             op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
             ...(g.transposed ? { transposed: g.transposed } : {}),
+            ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
             activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
           }, g.outShape, module.fusedWithPrevious === true),
@@ -1192,8 +1229,11 @@ export class Interpreter {
       case 'instance':
         return this.forward(module, x, frame.depth + 1, trace);
       case 'list':
-      case 'opaque':
         return { t: 'tensor', tensor: trace.opaque(x) };
+      case 'opaque': {
+        const out = trace.opaque(x);
+        return { t: 'tensor', tensor: module.outShape ? trace.passThrough(out, module.outShape) : out };
+      }
     }
   }
 

@@ -127,18 +127,24 @@ function imported<T>(context: ModuleContext, bound: ReadonlyMap<string, T>, name
  */
 function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
   for (const statement of statements) {
-    if (statement.type !== 'decorated_definition') continue;
     const definition = definitionOf(statement);
     const name = definition.childForFieldName('name')?.text;
-    const dataclass = statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.)?dataclass\b/.test(d.text));
-    if (definition.type === 'class_definition' && name !== undefined && dataclass) scope.registerConfigClass(name, definition);
+    if (definition.type !== 'class_definition' || name === undefined) continue;
+    // `@dataclass`, `@dataclasses.dataclass(...)`, Flax's `@struct.dataclass` / `@flax.struct.dataclass`.
+    const dataclass = statement.type === 'decorated_definition' &&
+      statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.|(flax\.)?struct\.)?dataclass\b/.test(d.text));
+    // `class Config(NamedTuple): hidden: int = 256` (typing.NamedTuple): fields in order, with defaults.
+    const bases = definition.childForFieldName('superclasses')?.namedChildren.map((b) => b.text) ?? [];
+    const namedTuple = bases.length === 1 && /^(typing\.)?NamedTuple$/.test(bases[0]!);
+    if (dataclass || namedTuple) scope.registerConfigClass(name, definition);
   }
 }
 
 /** The quote the file mostly uses in keyword arguments, for strings a fix writes. */
 function preferredQuote(text: string): string {
-  const single = text.match(/=\s*'/g)?.length ?? 0;
-  const double = text.match(/=\s*"/g)?.length ?? 0;
+  // Keyword arguments only: `if __name__ == "__main__":` says nothing about them.
+  const single = text.match(/(?<![=!<>])=\s*'/g)?.length ?? 0;
+  const double = text.match(/(?<![=!<>])=\s*"/g)?.length ?? 0;
   return single > double ? "'" : '"';
 }
 

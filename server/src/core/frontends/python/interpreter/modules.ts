@@ -72,7 +72,8 @@ export type ModuleValue =
       readonly fused?: boolean }
   | { readonly kind: 'list'; readonly items: readonly ModuleValue[]; readonly className: string; readonly record: RecordValue }
   /** A module the analysis cannot see into (another file, attention, a recurrent layer). */
-  | { readonly kind: 'opaque'; readonly className: string; readonly record: RecordValue };
+  /** `outShape`: a library backbone whose output shape the catalog knows (a keras.applications model without its top). */
+  | { readonly kind: 'opaque'; readonly className: string; readonly record: RecordValue; readonly outShape?: readonly number[] };
 
 /**
  * The record init code sees for a module (`m.out_channels`, `m.__class__.__name__`). Built

@@ -98,6 +98,7 @@ export class Trace {
     // Optional fields, copied when present (LayerFields below fails to compile when the IR grows one).
     if (draft.conv) layer.conv = draft.conv;
     if (draft.transposed) layer.transposed = draft.transposed;
+    if (draft.fanInIsTrue) layer.fanInIsTrue = true;
     if (draft.recurrent) layer.recurrent = draft.recurrent;
     this.layers.push(layer);
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
@@ -213,7 +214,7 @@ export class Trace {
    * opaque, a merge, several outputs) the network carries no ops and says why it is not
    * simulated (Network.unsimulable).
    */
-  finish(outputs: readonly Tensor[], meta: Pick<Network, 'name' | 'span' | 'nameSpan' | 'framework' | 'inputShape' | 'pretrained'>): Network {
+  finish(outputs: readonly Tensor[], meta: Pick<Network, 'name' | 'span' | 'nameSpan' | 'framework' | 'inputShape' | 'pretrained' | 'instantiation'>): Network {
     for (const t of outputs) {
       for (const layer of t.sources) layer.isLastInBranch = true;
       for (const p of t.pending) if (p.normalized) markNormalized(p);
@@ -246,7 +247,7 @@ function markNormalized(p: Pending): void {
 /** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
-  | 'fixes' | 'conv' | 'transposed' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent';
+  | 'fixes' | 'conv' | 'transposed' | 'fanInIsTrue' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 

@@ -22,6 +22,8 @@ import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node,
 export interface UncertainContext {
   readonly imports: Imports;
   readonly functions: ReadonlyMap<string, Node>;
+  /** The file's classes, for a method called on a receiver the interpreter could not read. */
+  readonly classes: ReadonlyMap<string, { readonly definition: Node }>;
   readonly inits: InitCalls;
   expression(node: Node, frame: Frame): RValue;
 }
@@ -99,11 +101,30 @@ export class UncertainCode {
         const method_ = methodOf(frame.self.definition, method);
         return method_ && this.holdsInitCode(method_) ? 'unnamed' : [];
       }
-      return [];
+      // layer.init_weights() on a receiver not read: any class of the file whose method of that name holds init code
+      return this.isInitMethodName(method) ? 'unnamed' : [];
     }
     // _xavier_init(self.extra): a function of this file that holds init code
     const fn = callee === undefined ? undefined : this.interp.functions.get(callee);
     return fn && this.holdsInitCode(fn) ? 'unnamed' : [];
+  }
+
+  /** Method names some class of the file defines with init code in them (read once per file). */
+  private initMethodNames: Set<string> | undefined;
+
+  /** True when a class of the file has a method `name` holding init code (`init_weights`, `reset_parameters`, ...). */
+  isInitMethodName(name: string): boolean {
+    if (!this.initMethodNames) {
+      this.initMethodNames = new Set();
+      for (const cls of this.interp.classes.values()) {
+        for (const statement of bodyOf(cls.definition)) {
+          const def = definitionOf(statement);
+          const methodName = def.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+          if (methodName !== undefined && this.holdsInitCode(def)) this.initMethodNames.add(methodName);
+        }
+      }
+    }
+    return this.initMethodNames.has(name);
   }
 
   private named(tensor: Node, frame: Frame): readonly WeightModule[] | 'unnamed' {

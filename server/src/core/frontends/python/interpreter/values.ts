@@ -96,6 +96,18 @@ export class Scope {
     (this.configClasses ??= new Map()).set(name, definition);
   }
 
+  /** What a call to a library model builds (frameworks/libraryModels.ts), read through the file's imports; set on the module scope. */
+  private libraryReader: ((call: CallParts) => RecordValue | undefined) | undefined;
+
+  registerLibraryModels(reader: (call: CallParts) => RecordValue | undefined): void {
+    this.libraryReader = reader;
+  }
+
+  /** The record of the library model a call builds (`resnet18()`: `.fc.in_features` 512), if the catalog knows it. */
+  libraryModel(call: CallParts): RecordValue | undefined {
+    return this.libraryReader ? this.libraryReader(call) : this.parent?.libraryModel(call);
+  }
+
   /** The config dataclass `name` names here or in an enclosing scope (a local binding of the name hides it). */
   configClass(name: string): Node | undefined {
     if (this.bindings.has(name)) return undefined;
@@ -199,7 +211,11 @@ export function bindParameters(definition: Node, scope: Scope, outer: Scope): vo
     } else if (p.type === 'typed_parameter' || p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern') {
       // `*args` and `**kwargs` are locals too: unknown, never a module constant of the same name.
       const name = p.namedChild(0);
-      if (name?.type === 'identifier') scope.bindValue(name.text, undefined);
+      // `config: Config` without a default, Config a config class of the file with a default on
+      // every field: its defaults (issue 11 §4). A caller's argument replaces them
+      // (arguments.ts); only a model analysed with its own defaults (a root class) keeps them.
+      const type = p.type === 'typed_parameter' ? p.childForFieldName('type') ?? undefined : undefined;
+      if (name?.type === 'identifier') scope.bindValue(name.text, type ? defaultConfig(type, outer) : undefined);
     }
   }
 }
@@ -252,7 +268,10 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
       const name = dottedName(node);
       if (name !== undefined) {
         const binding = scope.lookup(name);
-        if (binding) return 'node' in binding ? evaluate(binding.node, binding.scope, depth + 1) : binding.value;
+        // `model.fc = nn.Linear(model.fc.in_features, 10)`: the right side reads the value
+        // before its own assignment (the library model's fc), not the assignment itself.
+        const own = binding && 'node' in binding && binding.node.startIndex <= node.startIndex && node.endIndex <= binding.node.endIndex;
+        if (binding && !own) return 'node' in binding ? evaluate(binding.node, binding.scope, depth + 1) : binding.value;
       }
       if (node.type === 'attribute') {
         if (name === 'math.pi' || name === 'np.pi' || name === 'numpy.pi') return Math.PI;
@@ -380,7 +399,7 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
     }
     default: {
       const config = name === undefined ? undefined : scope.configClass(name);
-      return config ? configRecord(config, call, scope, depth) : undefined;
+      return config ? configRecord(config, call, scope, depth) : scope.libraryModel(call);
     }
   }
 }
@@ -405,6 +424,32 @@ function configRecord(definition: Node, call: CallParts, scope: Scope, depth: nu
     if (field) position++;
     const written = given ?? (call.spread && field ? undefined : assignment.childForFieldName('right'));
     const value = written ? evaluate(written, given ? scope : rootOf(scope), depth + 1) : undefined;
+    if (value !== undefined) attributes.set(name.text, value);
+  }
+  return { attributes };
+}
+
+/**
+ * The value of a parameter or field annotated with one of the file's config classes and given
+ * no value (`config: Config`, a Flax module's `cfg: Cfg` field): `Config()`, when every field
+ * of the class has a default (issue 11 §4); undefined otherwise.
+ */
+export function defaultConfig(type: Node, scope: Scope): RecordValue | undefined {
+  const config = /^[A-Za-z_]\w*$/.test(type.text) ? scope.configClass(type.text) : undefined;
+  return config ? defaultConfigRecord(config, scope) : undefined;
+}
+
+/** `Config()` of a config class whose every field has a default; undefined when one has none. */
+function defaultConfigRecord(definition: Node, scope: Scope): RecordValue | undefined {
+  const attributes = new Map<string, Value>();
+  for (const statement of definition.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') continue;
+    const name = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (name?.type !== 'identifier') continue;
+    if (!right) return undefined;
+    const value = evaluate(right, rootOf(scope));
     if (value !== undefined) attributes.set(name.text, value);
   }
   return { attributes };
