@@ -31,7 +31,8 @@ describe('CLI: the workspace, not one file', function () {
 
   it('checks only main.py: the block\'s finding is still reported in the block\'s file', () => {
     const run = initwise(['check', 'main.py'], PROJECT);
-    assert.equal(run.status, 1, run.stderr);
+    // Info findings only: the exit status is clean (spec/cli.md); what is reported is the golden file.
+    assert.equal(run.status, 0, run.stderr);
     golden('check-main.golden.txt', run.stdout);
   });
 
