@@ -8,13 +8,15 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, type AnalysisResult } from '../../server/src/core/analyze';
+import { analyze, type AnalysisResult, locate } from '../../server/src/core/analyze';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { AnalysisMemory } from '../../server/src/core/memory';
 import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
 import { Random } from '../../server/src/core/simulation/prng';
 import { generatePython } from '../../bench/generatePython';
 import { pythonSupport } from '../support/python';
+import { folderFiles, MemoryFiles } from '../support/workspace';
+import { ModuleCache, MODULE_OFFSET_BASE } from '../../server/src/core/frontends/python/parse';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -28,13 +30,26 @@ function pythonFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Everything a user sees, as plain data (fix builders are functions: their output is in the findings). */
+/**
+ * Everything a user sees, as plain data (fix builders are functions: their output is in the
+ * findings). An offset in an imported module is shown as what the user sees of it, its file
+ * and its offset there (locate()): the module's base is the module cache's bookkeeping.
+ */
 function visible(result: AnalysisResult): string {
+  const placed = (key: string, value: unknown) => {
+    if ((key === 'start' || key === 'end') && typeof value === 'number' && value >= MODULE_OFFSET_BASE) {
+      const at = locate(result, value);
+      return `${at.path}:${at.offset}`;
+    }
+    return key === 'fixes' && !Array.isArray(value) ? undefined : value;
+  };
   return JSON.stringify({
     findings: result.findings,
     networks: result.networks,
     simulations: result.simulations,
-  }, (key, value: unknown) => (key === 'fixes' && !Array.isArray(value) ? undefined : value));
+    dependencies: result.dependencies,
+    imported: result.imported,
+  }, placed);
 }
 
 const INSERTS = ['1', '0', 'a', 'x', ' ', '\n', '(', ')', ':', ',', '#', '"', '_', '\n    ', 'é', '\u{1F600}', '\r\n', '\t'];
@@ -188,4 +203,59 @@ describe('Python: incremental analysis gives what a fresh analysis gives', funct
       memory.dispose();
     }
   });
+});
+
+describe('Python: incremental analysis with the workspace (a unit\'s key includes the modules it read)', function () {
+  this.timeout(300_000);
+  let python: PythonSupport;
+  before(async () => {
+    python = await pythonSupport();
+  });
+  const project = folderFiles(path.join(root, 'test', 'fixtures', 'workspace', 'project'));
+
+  it('an edit of an imported module changes the importer\'s result although its own text is unchanged', () => {
+    const files = new MemoryFiles(project);
+    const modules = new ModuleCache();
+    const memory = new AnalysisMemory();
+    try {
+      const text = files.text('main.py');
+      const before = analyze({ text, languageId: 'python', python: files.python(python, 'main.py', modules), memory });
+      assert.ok(before.findings.some((f) => f.code === 'IW105' && f.message.includes('fan_in 512')));
+      files.set('config.py', files.text('config.py').replace('HIDDEN = 512', 'HIDDEN = 64'));
+      const after = analyze({ text, languageId: 'python', python: files.python(python, 'main.py', modules), memory });
+      assert.ok(after.findings.some((f) => f.code === 'IW105' && f.message.includes('fan_in 64')), 'the width read from config.py follows its edit');
+      assert.equal(visible(after), visible(analyze({ text, languageId: 'python', python: files.python(python, 'main.py') })));
+    } finally {
+      memory.dispose();
+      modules.dispose();
+    }
+  });
+
+  for (const document of ['main.py', 'train.py']) {
+    it(`${document}: 60 chained random edits of the document and of the modules it imports`, () => {
+      const files = new MemoryFiles(project);
+      const editable = [document, 'config.py', 'src/blocks/layers.py', 'src/blocks/heads.py', 'models/tiny.py', 'models/__init__.py'];
+      const random = new Random(document.length * 104729);
+      const histories = new Map(editable.map((name) => [name, [files.text(name)]]));
+      const modules = new ModuleCache();
+      const memory = new AnalysisMemory();
+      try {
+        analyze({ text: files.text(document), languageId: 'python', python: files.python(python, document, modules), memory });
+        for (let step = 0; step < 60; step++) {
+          const name = editable[random.nextUint32() % editable.length]!;
+          const history = histories.get(name)!;
+          const next = randomEdit(files.text(name), random, history);
+          history.push(next);
+          files.set(name, next);
+          const text = files.text(document);
+          const incremental = visible(analyze({ text, languageId: 'python', python: files.python(python, document, modules), memory }, DEFAULT_SETTINGS));
+          const fresh = visible(analyze({ text, languageId: 'python', python: files.python(python, document) }, DEFAULT_SETTINGS));
+          assert.equal(incremental, fresh, `edit ${step + 1} (of ${name}) differs from a fresh analysis`);
+        }
+      } finally {
+        memory.dispose();
+        modules.dispose();
+      }
+    });
+  }
 });

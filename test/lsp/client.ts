@@ -72,6 +72,8 @@ export interface StartOptions {
   readonly workspaceFolders?: readonly string[];
   /** Arguments for node before the server script (a heap budget: `--max-old-space-size=512`). */
   readonly nodeArgs?: readonly string[];
+  /** Advertise dynamic registration of workspace/didChangeWatchedFiles (default false). */
+  readonly watchFiles?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -189,6 +191,7 @@ export class LspTestClient {
           didChangeConfiguration: { dynamicRegistration: true },
           workspaceEdit: { documentChanges: options.documentChanges ?? true },
           codeLens: { refreshSupport: true },
+          ...(options.watchFiles ? { didChangeWatchedFiles: { dynamicRegistration: true } } : {}),
         },
         textDocument: {
           publishDiagnostics: { versionSupport: true, relatedInformation: true, dataSupport: true },
@@ -240,6 +243,11 @@ export class LspTestClient {
 
   async close(uri: string): Promise<void> {
     await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  /** workspace/didChangeWatchedFiles: type 1 created, 2 changed, 3 deleted. */
+  async changeWatchedFiles(changes: readonly { uri: string; type: 1 | 2 | 3 }[]): Promise<void> {
+    await this.connection.sendNotification('workspace/didChangeWatchedFiles', { changes });
   }
 
   async changeConfiguration(settings: unknown): Promise<void> {

@@ -101,6 +101,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
       fix,
       write: command.fix,
       wantNetworks: command.format === 'json' && !command.statistics,
+      projectRoot: io.cwd,
     }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -129,7 +130,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   progress.clear();
 
   const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
-  const checked = outcomes.filter((outcome) => outcome.error === undefined);
+  const checked = withImportedFindings(outcomes.filter((outcome) => outcome.error === undefined), io.cwd);
   render(command, checked, io, options.version, errors.length);
   for (const outcome of checked) if (outcome.warning) io.stderr(`initwise: warning: ${outcome.warning}\n`);
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
@@ -141,6 +142,46 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   if (command.exitZero) return ExitCode.Clean;
   if (command.diff) return checked.some((outcome) => outcome.original !== undefined) ? ExitCode.Findings : ExitCode.Clean;
   return checked.some((outcome) => outcome.findings.some(blocksExit)) ? ExitCode.Findings : ExitCode.Clean;
+}
+
+/**
+ * Findings a file's models reached inside the modules it imports belong to those modules'
+ * files: added to a checked file's findings (once: the same code on the same span, found
+ * through several importers or by the module's own analysis, is one finding), or reported
+ * for a module the run did not check, after the checked files, in path order. A module
+ * the run rewrote with fixes keeps only its own findings (the offsets were computed on the
+ * text before the fixes).
+ */
+function withImportedFindings(outcomes: readonly FileOutcome[], cwd: string): FileOutcome[] {
+  if (outcomes.every((o) => o.imported.length === 0)) return [...outcomes];
+  const byPath = new Map<string, { outcome: FileOutcome; findings: Finding[]; keys: Set<string> }>();
+  const keyOf = (f: Finding) => `${f.code}:${f.span.start}:${f.span.end}`;
+  for (const outcome of outcomes) byPath.set(outcome.absolutePath, { outcome, findings: [...outcome.findings], keys: new Set(outcome.findings.map(keyOf)) });
+  const extra = new Map<string, { outcome: FileOutcome; findings: Finding[]; keys: Set<string> }>();
+  for (const outcome of outcomes) {
+    for (const module of outcome.imported) {
+      let slot = byPath.get(module.absolutePath) ?? extra.get(module.absolutePath);
+      if (!slot) {
+        const added: FileOutcome = {
+          displayPath: displayPath(module.absolutePath, cwd), absolutePath: module.absolutePath, imported: [], text: module.text,
+          original: undefined, findings: [], networks: [], fixesApplied: 0, error: undefined,
+        };
+        slot = { outcome: added, findings: [], keys: new Set() };
+        extra.set(module.absolutePath, slot);
+      }
+      if (slot.outcome.text !== module.text) continue;
+      for (const finding of module.findings) {
+        if (slot.keys.has(keyOf(finding))) continue;
+        slot.keys.add(keyOf(finding));
+        slot.findings.push(finding);
+      }
+    }
+  }
+  const sorted = (findings: Finding[]) => findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
+  return [
+    ...outcomes.map((o) => ({ ...o, findings: sorted(byPath.get(o.absolutePath)!.findings) })),
+    ...[...extra.values()].filter((e) => e.findings.length > 0).sort((a, b) => (a.outcome.displayPath < b.outcome.displayPath ? -1 : 1)).map((e) => ({ ...e.outcome, findings: sorted(e.findings) })),
+  ];
 }
 
 /**
@@ -179,11 +220,12 @@ class CachedJobs {
     if (job.notebook) return undefined;
     const hit = this.cache.lookup(this.folder(i), job.absolutePath, this.key(i));
     if (!hit) return undefined;
-    return { displayPath: job.displayPath, text: hit.text, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
+    return { displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: hit.text, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
   }
 
   store(i: number, outcome: FileOutcome): void {
-    if (outcome.error !== undefined || outcome.contentHash === undefined) return;
+    // A result that read other files of the workspace (or looked for them) is not kept: an entry's reads are its file and its configuration.
+    if (outcome.error !== undefined || outcome.contentHash === undefined || outcome.readsWorkspace) return;
     const job = this.jobs[i]!;
     const reads: CacheRead[] = [{ path: job.absolutePath, hash: outcome.contentHash }];
     const config = this.configs[i]?.file;

@@ -15,8 +15,9 @@ import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
 import { hashText } from './cache';
-import { describeFsError, readRegularFile } from './discover';
+import { describeFsError, displayPath, readRegularFile } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
+import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
 import { runNotebookJob } from './notebookJob';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
@@ -31,8 +32,17 @@ export interface FileJob {
   readonly write: boolean;
   /** Compute the per-layer numbers of the JSON format. */
   readonly wantNetworks: boolean;
+  /** Where absolute imports of the project's own modules start (the working directory); undefined: files are read alone. */
+  readonly projectRoot?: string;
   /** A Jupyter notebook (`.ipynb`): its code cells are checked as one Python program (notebookJob.ts). */
   readonly notebook?: boolean;
+}
+
+/** Findings the file's models reached inside a module it imports, on that module's lines. */
+export interface ImportedOutcome {
+  readonly absolutePath: string;
+  readonly text: string;
+  readonly findings: readonly Finding[];
 }
 
 /** Where each code cell of a notebook lies in `FileOutcome.text` (plain data: it crosses threads). */
@@ -45,6 +55,11 @@ export interface CellLayout {
 
 export interface FileOutcome {
   readonly displayPath: string;
+  readonly absolutePath: string;
+  /** Findings in imported modules (check.ts reports them in those files, once). */
+  readonly imported: readonly ImportedOutcome[];
+  /** The analysis read (or looked for) other files of the workspace: the result cache does not keep it. */
+  readonly readsWorkspace?: boolean;
   /** The text the findings refer to: after fixes, when fixes were applied. */
   readonly text: string;
   /** The text as read, when fixes changed it (for `--diff`). */
@@ -91,9 +106,12 @@ export function analyseText(text: string, job: FileJob, python: PythonSupport | 
 }
 
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
-export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
-  if (job.notebook) return runNotebookJob(job, python);
-  const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
+export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
+  if (job.notebook) return runNotebookJob(job, parser);
+  const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
+  // One module cache per thread, shared by every file the thread checks (host/workspaceFiles.ts).
+  const python = parser && job.projectRoot !== undefined && job.languageId === 'python'
+    ? { ...parser, workspace: workspaceOfThread().forDocument(job.absolutePath, [job.projectRoot]) } : parser;
   let raw: string;
   try {
     raw = readRegularFile(job.absolutePath);
@@ -126,10 +144,13 @@ export function runFileJob(job: FileJob, python?: PythonSupport): FileOutcome {
     }
     return {
       displayPath: job.displayPath,
+      absolutePath: job.absolutePath,
+      readsWorkspace: result.dependencies.length > 0,
+      imported: result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings })),
       text,
       original: changed ? original : undefined,
       findings: result.findings,
-      networks: job.wantNetworks ? networksJson(new LineIndex(text), result) : undefined,
+      networks: job.wantNetworks ? networksJson(new LineIndex(text), result, undefined, (p) => displayPath(hostPath(p), job.projectRoot ?? '.')) : undefined,
       fixesApplied,
       error: undefined,
       contentHash: hashText(original),

@@ -19,7 +19,7 @@ import { networksJson } from './formatters/json';
 import { NotebookView } from './notebookView';
 
 export function runNotebookJob(job: FileJob, python: PythonSupport | undefined): FileOutcome {
-  const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
+  const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(job.absolutePath);
@@ -61,6 +61,9 @@ export function runNotebookJob(job: FileJob, python: PythonSupport | undefined):
     const view = new NotebookView(job.displayPath, text, cells);
     return {
       displayPath: job.displayPath,
+      // A notebook is read alone (no workspace): it imports nothing it would report elsewhere.
+      absolutePath: job.absolutePath,
+      imported: [],
       text,
       original: cellChanges.length > 0 ? raw : undefined,
       findings,

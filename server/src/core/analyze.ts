@@ -9,8 +9,8 @@ import { escapeControls } from './format/controls';
 import type { Network } from './ir';
 import { parseNetdef } from './frontends/netdef/parse';
 import { netdefDropoutFixes } from './frontends/netdef/fixBuilder';
-import { parsePython } from './frontends/python/parse';
-import type { FrontendResult, LanguageId, PythonSupport } from './frontends/types';
+import { MODULE_OFFSET_BASE, parsePython } from './frontends/python/parse';
+import type { FrontendResult, LanguageId, ModuleDependency, ModuleRead, PythonSupport, ReachedBy } from './frontends/types';
 import { RULES } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
@@ -18,6 +18,7 @@ import type { AnalysisMemory } from './memory';
 import { applySuppressions } from './suppressions';
 import type { NetworkSimulation } from './simulation/types';
 import { appendAll } from './util/arrays';
+import { LineIndex } from './text';
 
 export interface AnalysisInput {
   readonly text: string;
@@ -48,6 +49,44 @@ export interface AnalysisResult {
   readonly simulations: readonly (NetworkSimulation | undefined)[];
   /** Sorted by position; filtered and re-levelled by the settings. */
   readonly findings: readonly Finding[];
+  /**
+   * Every file the analysis read besides the document, or looked for and did not find
+   * (version undefined), with its version then: the result holds while they are unchanged.
+   * Empty without a workspace (AnalysisInput.python.workspace).
+   */
+  readonly dependencies: readonly ModuleDependency[];
+  /**
+   * Imported modules whose code the document's models ran: the findings inside them, in
+   * their own file's offsets and lines (a block class's layer is reported where it is
+   * written, not at the document's call), and the document's calls that reached them.
+   */
+  readonly imported: readonly ImportedModuleFindings[];
+  /** The imported modules whose nodes the networks may hold (a layer's span at or above a module's base lies in it: `locate`). */
+  readonly modules: readonly ModuleRead[];
+}
+
+/** The 1-based line of an offset of the result in its own file (the document's `index`, or the imported module's text). */
+export function lineOf(result: AnalysisResult, index: LineIndex): (offset: number) => number {
+  return (offset) => {
+    const at = locate(result, offset);
+    return (at.text === undefined ? index : new LineIndex(at.text)).positionAt(at.offset).line + 1;
+  };
+}
+
+/** Where an offset of the result lies: in the document (path undefined) or in an imported module, in that file's own offsets. */
+export function locate(result: AnalysisResult, offset: number): { readonly path: string | undefined; readonly text: string | undefined; readonly offset: number } {
+  if (offset < MODULE_OFFSET_BASE) return { path: undefined, text: undefined, offset };
+  const base = Math.floor(offset / MODULE_OFFSET_BASE) * MODULE_OFFSET_BASE;
+  const module = result.modules.find((m) => m.base === base);
+  return { path: module?.path, text: module?.text, offset: offset - base };
+}
+
+export interface ImportedModuleFindings {
+  readonly path: string;
+  readonly version: string | undefined;
+  /** Sorted by position; the document's settings and the module's own suppression comments applied. */
+  readonly findings: readonly Finding[];
+  readonly reachedBy: readonly ReachedBy[];
 }
 
 function runFrontend(input: AnalysisInput, onNetwork: (network: Network) => void): FrontendResult {
@@ -56,7 +95,7 @@ function runFrontend(input: AnalysisInput, onNetwork: (network: Network) => void
       return parseNetdef(input.text, onNetwork);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true);
+      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace);
   }
 }
 
@@ -122,10 +161,74 @@ export function analyze(
   appendAll(raw, frontend.findings);
   for (const network of frontend.networks) judge(network);
 
+  // Findings on layers of imported modules go to those modules' files (their offsets say which).
+  const own = raw.filter((f) => f.span.start < MODULE_OFFSET_BASE);
+  const workspace = input.python?.workspace;
+  const places = placesOf(frontend.modules?.modules ?? [], workspace?.documentPath, workspace?.projectRoots ?? []);
+  const imported = importedFindings(raw, frontend.modules?.modules ?? [], settings, places);
   // Suppression comments act on what the settings let through; IW901 findings then go
   // through the same select/ignore/severity step as every other finding.
-  const suppressed = applySuppressions(input.text, finalizeFindings(raw, settings), settings);
-  return { networks, simulations, findings: finalizeFindings([...suppressed.kept, ...suppressed.unused], settings) };
+  const suppressed = applySuppressions(input.text, finalizeFindings(own.map((f) => localized(f, 0, places)), settings), settings);
+  return {
+    networks, simulations, findings: finalizeFindings([...suppressed.kept, ...suppressed.unused], settings),
+    dependencies: frontend.modules?.dependencies ?? [], imported, modules: frontend.modules?.modules ?? [],
+  };
+}
+
+/**
+ * The findings inside each imported module, moved to that module's own offsets, with its
+ * suppression comments applied (an unused one there is its own analysis's to report).
+ */
+function importedFindings(raw: readonly Finding[], modules: readonly ModuleRead[], settings: Settings, places: Places): ImportedModuleFindings[] {
+  const documentPath = places.documentPath;
+  const out: ImportedModuleFindings[] = [];
+  for (const module of modules) {
+    const end = module.base + MODULE_OFFSET_BASE;
+    const inside = raw.filter((f) => f.span.start >= module.base && f.span.start < end);
+    if (inside.length === 0 && module.reachedBy.length === 0) continue;
+    const models = [...new Set(module.reachedBy.flatMap((r) => (r.network === undefined ? [] : [r.network])))];
+    const via = documentPath === undefined || models.length === 0 ? '' : ` (reached from ${models.length === 1 ? 'model' : 'models'} ${models.join(', ')} in ${places.documentName})`;
+    const findings = inside.map((f) => localized({ ...f, message: f.message + via }, module.base, places));
+    const kept = applySuppressions(module.text, finalizeFindings(findings, settings), settings).kept;
+    out.push({ path: module.path, version: module.version, findings: finalizeFindings(kept, settings), reachedBy: module.reachedBy });
+  }
+  return out;
+}
+
+/**
+ * A finding in the offsets of the file at `base` (0: the document). Its fix edits lie in
+ * that file too; a related location in another file keeps that file's path.
+ */
+/** The file of an offset: the document (base 0) or an imported module. */
+interface Places {
+  readonly documentPath: string | undefined;
+  /** The document's path as messages name it: relative to its project root, else its file name. */
+  readonly documentName: string;
+  readonly modules: ReadonlyMap<number, string>;
+}
+
+function placesOf(modules: readonly ModuleRead[], documentPath: string | undefined, roots: readonly string[]): Places {
+  const root = roots.find((r) => documentPath?.startsWith(r.endsWith('/') ? r : `${r}/`));
+  const documentName = documentPath === undefined ? '' : root ? documentPath.slice(root.length).replace(/^\//, '') : documentPath.slice(documentPath.lastIndexOf('/') + 1);
+  return { documentPath, documentName, modules: new Map(modules.map((m) => [m.base, m.path])) };
+}
+
+function localized(finding: Finding, base: number, places: Places): Finding {
+  const inFile = (offset: number) => offset >= base && offset < base + MODULE_OFFSET_BASE;
+  if (base === 0 && finding.related.every((r) => inFile(r.span.start))) return finding;
+  const move = (span: Finding['span']) => ({ start: span.start - base, end: span.end - base });
+  return {
+    ...finding,
+    span: move(finding.span),
+    fixes: finding.fixes.filter((fix) => fix.edits.every((e) => inFile(e.span.start))).map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ span: move(e.span), newText: e.newText })) })),
+    // A related location in another file keeps that file's path (and its own offsets).
+    related: finding.related.flatMap((r) => {
+      if (inFile(r.span.start)) return [{ ...r, span: move(r.span) }];
+      const other = r.span.start < MODULE_OFFSET_BASE ? 0 : Math.floor(r.span.start / MODULE_OFFSET_BASE) * MODULE_OFFSET_BASE;
+      const path = other === 0 ? places.documentPath : places.modules.get(other);
+      return path === undefined ? [] : [{ span: { start: r.span.start - other, end: r.span.end - other }, message: r.message, path }];
+    }),
+  };
 }
 
 /**

@@ -27,6 +27,8 @@ export interface Fix {
 
 export interface RelatedInformation {
   readonly span: Span;
+  /** Set when the location is in another file than the finding (a model's layer in an imported module, or the reverse). */
+  readonly path?: string;
   readonly message: string;
 }
 

@@ -4,7 +4,8 @@
  * what the hover explains is what the diagnostics judged.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyze, type AnalysisResult } from '../core/analyze';
+import { analyze, type AnalysisInput, type AnalysisResult } from '../core/analyze';
+import type { PythonWorkspace } from '../core/frontends/python/parse';
 import type { CancellationSignal } from '../core/cancellation';
 import type { LanguageId } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
@@ -61,8 +62,12 @@ export function engineLanguage(document: Pick<TextDocument, 'languageId' | 'uri'
   return undefined;
 }
 
-/** The engine's entry point; a session can be given another (a test gives it one that fails). */
-export type Analyzer = typeof analyze;
+/**
+ * The engine's entry point; a session can be given another (a test gives it one that fails).
+ * `workspace`: the document's workspace (lsp/workspaceIndex.ts), which main.ts hands the
+ * engine with its Python parser (AnalysisInput.python.workspace).
+ */
+export type Analyzer = (input: AnalysisInput & { readonly workspace?: PythonWorkspace }, settings?: Settings, signal?: CancellationSignal) => AnalysisResult;
 
 export class AnalysisCache {
   private readonly entries = new Map<string, Entry>();
@@ -83,6 +88,7 @@ export class AnalysisCache {
     document: AnalysisSource,
     settings: Settings,
     signal?: CancellationSignal,
+    workspace?: PythonWorkspace,
   ): DocumentAnalysis {
     const cached = this.entries.get(document.uri);
     if (cached && cached.analysis.version === document.version && cached.settings === settings) return cached.analysis;
@@ -97,7 +103,7 @@ export class AnalysisCache {
       memory = new AnalysisMemory();
       this.memories.set(document.uri, memory);
     }
-    const raw = this.analyzer({ text, languageId: language, memory, ...(simulations ? { simulations } : {}) }, settings, signal);
+    const raw = this.analyzer({ text, languageId: language, memory, ...(simulations ? { simulations } : {}), ...(workspace ? { workspace } : {}) }, settings, signal);
     const result = loaded.findings ? { ...raw, findings: loaded.findings(raw.findings) } : raw;
     const index = new LineIndex(text);
     const analysis: DocumentAnalysis = {
@@ -115,6 +121,11 @@ export class AnalysisCache {
   /** Uses these simulations for `version` of `uri` (and only that version) from the next get() on. */
   setSimulations(uri: string, version: number, simulations: readonly (NetworkSimulation | undefined)[]): void {
     this.simulations.set(uri, { version, simulations });
+    this.entries.delete(uri);
+  }
+
+  /** A module the document read changed: its next get() analyses again (its memory re-checks what the module gave). */
+  invalidate(uri: string): void {
     this.entries.delete(uri);
   }
 

@@ -35,7 +35,9 @@ export function toLocatedDiagnostic(finding: Finding, version: number, map: Docu
       return edits ? [{ title: fix.title, applicability: fix.applicability, edits }] : [];
     }),
   };
+  // A related location in another file (a layer of an imported block) is left out: its range needs that file's text.
   const relatedInformation: DiagnosticRelatedInformation[] = finding.related.flatMap((related) => {
+    if (related.path !== undefined) return [];
     const location = map.location(related.span);
     return location ? [{ location: { uri: location.uri, range: location.range }, message: related.message }] : [];
   });

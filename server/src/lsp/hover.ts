@@ -15,8 +15,9 @@ import { explainLayer, type LayerExplanation, type RecurrentExplanation } from '
 import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
 import { attentionHoverAt } from './attentionHover';
-import { spanContains } from './convert';
+import { spanContains, toRange } from './convert';
 import { formatNumber } from '../core/format/numbers';
+import { LineIndex } from '../core/text';
 import { formatCount } from '../core/report/summary';
 import { layerVerdict } from '../core/rules/layerVerdict';
 import { depthDrift, depthSteps } from '../core/simulation/drift';
@@ -35,7 +36,7 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number, band = DEFAU
   const attention = attentionHoverAt(analysis, offset);
   if (attention) return attention;
   const group = layerGroupAt(analysis, offset);
-  if (!group) return null;
+  if (!group) return importedCallHover(analysis, offset);
   const simulation = analysis.result.simulations[group.networkIndex];
   const explanations = group.layers.map((layer) =>
     explainLayer(group.network, layer, simulation?.layers[layer.index]),
@@ -50,6 +51,30 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number, band = DEFAU
     contents: { kind: MarkupKind.Markdown, value: renderHover(group, explanations, bands, simulation?.method, steps) },
     ...(located ? { range: located.range } : {}),
   };
+}
+
+/**
+ * A call of a class or function of an imported module (`ConvBlock(3, 64)`): which model
+ * reached that module's code here, and what InitWise found in it (reported in that file).
+ */
+function importedCallHover(analysis: DocumentAnalysis, offset: number): Hover | null {
+  for (const module of analysis.result.imported) {
+    const call = module.reachedBy.find((r) => spanContains(r.call, offset));
+    if (!call) continue;
+    const file = module.path.slice(module.path.lastIndexOf('/') + 1);
+    const text = analysis.result.modules.find((m) => m.path === module.path)?.text;
+    const index = text === undefined ? undefined : new LineIndex(text);
+    const lines = [
+      `**${call.className}** from \`${module.path}\`${call.network === undefined ? '' : `, part of model **${call.network}** here`}.`,
+      '',
+      module.findings.length === 0
+        ? `No finding inside ${file} for this model.`
+        : `Found inside ${file} (reported there):`,
+      ...module.findings.map((f) => `- ${f.code} line ${index ? index.positionAt(f.span.start).line + 1 : '?'}: ${f.message}`),
+    ];
+    return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: toRange(analysis.index, call.call) };
+  }
+  return null;
 }
 
 /**

@@ -25,8 +25,8 @@ process.on('unhandledRejection', (reason) => {
 // findings and the log says why; .netdef files are unaffected.
 loadPythonSupport().then(
   (python) => {
-    const analyzer: Analyzer = (input, settings, signal) => analyze({ ...input, python }, settings, signal);
-    new Session(connection, { analyzer }).listen();
+    const analyzer: Analyzer = ({ workspace, ...input }, settings, signal) => analyze({ ...input, python: workspace ? { ...python, workspace } : python }, settings, signal);
+    new Session(connection, { analyzer, python }).listen();
   },
   (error: unknown) => {
     new Session(connection).listen();

@@ -48,7 +48,7 @@ import { toWireEdits } from './documentMap';
 import { NOTEBOOK_SELECTOR, Notebooks } from './notebooks';
 import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
-import { toLocatedDiagnostic } from './diagnostics';
+import { toDiagnostic, toLocatedDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
 import { hoverAt } from './hover';
 import { NETWORKS_AT_REQUEST, RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
@@ -58,6 +58,22 @@ import { Scheduler } from './scheduler';
 import { CONFIG_FILE_GLOBS, ConfigFiles, isConfigFileUri } from './configFiles';
 import { SettingsStore, type ServerSettings } from './settings';
 import { WorkspaceFolders } from './workspaceFolders';
+import { enginePathOf, uriOfEnginePath, WorkspaceIndex } from './workspaceIndex';
+import type { Finding } from '../core/findings';
+import type { PythonSupport } from '../core/frontends/types';
+import type { PythonWorkspace } from '../core/frontends/python/parse';
+import { LineIndex } from '../core/text';
+
+/** Findings one document's models reached inside an imported module (published on that module's file). */
+interface ForeignFindings {
+  /** The module's version the findings were computed on (`buffer@N` for an open buffer). */
+  readonly version: string | undefined;
+  readonly text: string;
+  readonly findings: readonly Finding[];
+}
+
+/** Python files are watched too: an imported module changed on disk re-analyses its importers. */
+const WATCHED_GLOBS = [...CONFIG_FILE_GLOBS, '**/*.py'];
 
 export class Session {
   private readonly documents = new TextDocuments(TextDocument);
@@ -75,11 +91,18 @@ export class Session {
   private supportsConfigurationRegistration = false;
   private supportsCodeLensRefresh = false;
   private wantsAnalysisStatus = false;
+  /** Open buffers, disk files and parsed modules for imports, and who read what (lsp/workspaceIndex.ts). */
+  private readonly index = new WorkspaceIndex();
+  /** The Python parser (for the workspace's import graph); undefined when it could not load. */
+  private readonly python: PythonSupport | undefined;
+  /** Per module path, per importing document (uri): what its models found in the module. */
+  private readonly foreign = new Map<string, Map<string, ForeignFindings>>();
 
   constructor(
     private readonly connection: Connection,
-    options: { analyzer?: Analyzer } = {},
+    options: { analyzer?: Analyzer; python?: PythonSupport } = {},
   ) {
+    this.python = options.python;
     this.cache = new AnalysisCache(options.analyzer);
     this.scheduler = new Scheduler(
       (uri, signal) => this.lint(uri, signal),
@@ -98,6 +121,13 @@ export class Session {
 
     // initwise.toml / pyproject.toml changed on disk: read the configuration again, re-lint.
     connection.onDidChangeWatchedFiles((change) => {
+      // A module changed, appeared or went away on disk: the documents that read it (an open buffer wins over disk).
+      for (const file of change.changes) {
+        const path = enginePathOf(file.uri);
+        if (path === undefined || !this.index.fileChanged(path)) continue;
+        if (this.python && path.endsWith('.py')) this.index.indexFile(this.python, path, this.workspaceFolders.all());
+        this.moduleChanged(path, undefined, 0);
+      }
       if (!change.changes.some((file) => isConfigFileUri(file.uri))) return;
       this.configFiles.reload();
       this.relintOpenDocuments();
@@ -109,10 +139,14 @@ export class Session {
     documents.onDidOpen(({ document }) => {
       justOpened.add(document.uri);
       this.scheduler.schedule(document.uri, 0);
+      this.moduleChanged(this.index.setBuffer(document.uri, document.getText(), document.version), document.uri, 0);
     });
     documents.onDidChangeContent(({ document }) => {
       if (justOpened.delete(document.uri)) return;
-      this.scheduler.schedule(document.uri, this.settings.peek(document.uri).debounceMs);
+      const delay = this.settings.peek(document.uri).debounceMs;
+      this.scheduler.schedule(document.uri, delay);
+      // Every open document that imports this one is analysed again (with the same debounce).
+      this.moduleChanged(this.index.setBuffer(document.uri, document.getText(), document.version), document.uri, delay);
     });
     documents.onDidClose(({ document }) => this.close(document.uri));
 
@@ -141,7 +175,10 @@ export class Session {
       answerRunMonteCarlo(params, token, connection, this.monteCarloSession()),
     );
     connection.onExecuteCommand((params) => this.guard('command', null, () => this.executeCommand(params)));
-    connection.onShutdown(() => this.scheduler.dispose());
+    connection.onShutdown(() => {
+      this.scheduler.dispose();
+      this.index.dispose();
+    });
 
     documents.listen(connection);
     // NotebookDocuments fires no change event for cells that only moved; the hook sees every change notification.
@@ -189,6 +226,13 @@ export class Session {
   }
 
   private initialized(): void {
+    // The import graph of the workspace folders, built between messages.
+    if (this.python) {
+      const python = this.python;
+      this.index.indexFolders(python, this.workspaceFolders.all(), () => new Promise((resolve) => setImmediate(resolve))).catch((error: unknown) => {
+        this.logError('indexing the workspace', error);
+      });
+    }
     if (this.supportsWorkspaceFolderChanges) {
       this.connection.workspace.onDidChangeWorkspaceFolders((event) => {
         this.workspaceFolders.change(event);
@@ -197,7 +241,7 @@ export class Session {
       });
     }
     if (this.supportsWatchedFilesRegistration) {
-      const watchers = CONFIG_FILE_GLOBS.map((globPattern) => ({ globPattern }));
+      const watchers = WATCHED_GLOBS.map((globPattern) => ({ globPattern }));
       this.connection.client.register(DidChangeWatchedFilesNotification.type, { watchers }).catch((error: unknown) => {
         this.logError('registering for configuration file changes', error);
       });
@@ -216,7 +260,94 @@ export class Session {
     this.cache.delete(uri);
     this.settings.forget(uri);
     this.configFiles.forget(uri);
-    for (const target of published) void this.connection.sendDiagnostics({ uri: target, diagnostics: [] });
+    // Its findings in the modules it imported go with it; its file on disk is the module again for its importers.
+    this.moduleChanged(this.index.closeBuffer(uri), uri, 0);
+    const path = enginePathOf(uri);
+    const reached = this.setForeign(uri, []);
+    // A closed module still shows what open importers found in it.
+    const shown = path !== undefined && this.foreign.has(path);
+    for (const target of published) if (!shown || target !== uri) void this.connection.sendDiagnostics({ uri: target, diagnostics: [] });
+    for (const module of reached) this.republish(module);
+    if (shown) this.republish(path);
+  }
+
+  /** `path` (a module) changed: every open document that read it is analysed again after `delay`. */
+  private moduleChanged(path: string | undefined, except: string | undefined, delay: number): void {
+    if (path === undefined) return;
+    for (const uri of this.index.dependents(path)) {
+      if (uri === except || !this.documents.get(uri)) continue;
+      this.cache.invalidate(uri);
+      this.scheduler.schedule(uri, delay);
+    }
+  }
+
+  /**
+   * Replaces what `from` found in the modules it imports; returns the module paths whose
+   * findings from it changed (only those are published again: two modules importing each
+   * other settle instead of re-linting each other forever).
+   */
+  private setForeign(from: string, modules: readonly { path: string; version: string | undefined; text: string; findings: readonly Finding[] }[]): string[] {
+    const before = new Map<string, string>();
+    for (const [path, byDocument] of this.foreign) {
+      const entry = byDocument.get(from);
+      if (!entry) continue;
+      before.set(path, JSON.stringify(entry));
+      byDocument.delete(from);
+      if (byDocument.size === 0) this.foreign.delete(path);
+    }
+    const touched: string[] = [];
+    for (const module of modules) {
+      if (module.findings.length === 0) continue;
+      let byDocument = this.foreign.get(module.path);
+      if (!byDocument) this.foreign.set(module.path, (byDocument = new Map<string, ForeignFindings>()));
+      const entry: ForeignFindings = { version: module.version, text: module.text, findings: module.findings };
+      byDocument.set(from, entry);
+      if (before.get(module.path) !== JSON.stringify(entry)) touched.push(module.path);
+      before.delete(module.path);
+    }
+    return [...touched, ...before.keys()];
+  }
+
+  /** What importers found in the module at `path`, computed on `version` of it (each once: same code, same span). */
+  private foreignFindings(path: string, version: string | undefined): ForeignFindings | undefined {
+    const byDocument = this.foreign.get(path);
+    if (!byDocument) return undefined;
+    const seen = new Set<string>();
+    const findings: Finding[] = [];
+    let text: string | undefined;
+    for (const entry of byDocument.values()) {
+      if (version !== undefined && entry.version !== version) continue;
+      text ??= entry.text;
+      if (entry.text !== text) continue;
+      for (const f of entry.findings) {
+        const key = `${f.code}:${f.span.start}:${f.span.end}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        findings.push(f);
+      }
+    }
+    return text === undefined ? undefined : { version, text, findings };
+  }
+
+  /** Publishes a module's diagnostics again: an open one is linted (its own findings plus its importers'); a closed one shows its importers' findings. */
+  private republish(path: string): void {
+    const uri = uriOfEnginePath(path);
+    if (this.documents.get(uri)) {
+      this.scheduler.schedule(uri, 0);
+      return;
+    }
+    const found = this.foreignFindings(path, undefined);
+    const index = found && new LineIndex(found.text);
+    // Not open: no version; its fixes apply once it is opened and linted (data.version -1 is never current).
+    const diagnostics = found && index ? found.findings.map((f) => toDiagnostic(f, uri, -1, index)) : [];
+    void this.connection.sendDiagnostics({ uri, diagnostics });
+  }
+
+  /** The workspace a Python file's imports are read from (a notebook is read alone). */
+  private workspaceOf(uri: string, source: AnalysisSource): PythonWorkspace | undefined {
+    if (source.language !== 'python' || this.notebooks.isNotebook(uri) || source.uri !== uri) return undefined;
+    const root = this.workspaceFolders.rootFor(uri);
+    return this.index.workspaceFor(uri, root === undefined ? [] : [root]);
   }
 
   /**
@@ -256,13 +387,26 @@ export class Session {
     const started = performance.now();
     if (settings.enable) {
       try {
-        const analysis = this.cache.get(source, settings.engine, signal);
+        const workspace = this.workspaceOf(uri, source);
+        const analysis = this.cache.get(source, settings.engine, signal, workspace);
         networks = analysis.result.networks.length;
-        for (const finding of analysis.result.findings) {
+        // Findings importers' models reached in this file, computed on this very buffer version, once each.
+        const path = workspace ? enginePathOf(uri) : undefined;
+        const reached = path === undefined ? undefined : this.foreignFindings(path, `buffer@${version}`);
+        const keys = new Set(analysis.result.findings.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
+        const extra = (reached?.findings ?? []).filter((f) => !keys.has(`${f.code}:${f.span.start}:${f.span.end}`));
+        for (const finding of [...analysis.result.findings, ...extra]) {
           const located = toLocatedDiagnostic(finding, version, analysis.map);
           if (!located) continue;
           published.get(located.uri)?.push(located.diagnostic);
           findings++;
+        }
+        if (workspace) {
+          this.index.recordReads(uri, analysis.result.dependencies);
+          if (!signal.aborted && this.sourceFor(uri)?.version === version) {
+            const touched = this.setForeign(uri, analysis.result.imported.map((m) => ({ ...m, text: this.index.sources.read(m.path)?.text ?? '' })));
+            for (const module of touched) if (uriOfEnginePath(module) !== uri) this.republish(module);
+          }
         }
       } catch (error) {
         if (error instanceof AnalysisCancelled) return;
@@ -324,7 +468,7 @@ export class Session {
     // The source again: the document may have changed while the settings were fetched.
     const now = this.sourceFor(uri);
     if (!now || !settings.enable) return undefined;
-    return { analysis: this.cache.get(now, settings.engine), settings };
+    return { analysis: this.cache.get(now, settings.engine, undefined, this.workspaceOf(uri, now)), settings };
   }
 
   private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {

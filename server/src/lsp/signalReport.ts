@@ -7,6 +7,8 @@
  * can fail becomes a ReportRequestError with a message for the user.
  */
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
+import { lineOf } from '../core/analyze';
+import { MODULE_OFFSET_BASE } from '../core/frontends/python/parse';
 import { buildSignalReport } from '../core/report/model';
 import { renderReportHtml, reportTitle } from '../core/report/html';
 import type { NetworksAtParams, NetworksAtResult, SignalReportParams, SignalReportResult } from '../protocol';
@@ -73,8 +75,8 @@ export function signalReport(analysis: DocumentAnalysis, params: SignalReportPar
   }
   const report = buildSignalReport(network, simulations[index], {
     band,
-    // In a notebook, lines count within the cell of each layer.
-    lineOf: (offset) => (analysis.map.position(offset)?.position.line ?? analysis.index.positionAt(offset).line) + 1,
+    // In a notebook, lines count within the cell of each layer; a layer of an imported module on its own file's line.
+    lineOf: (offset) => (offset >= MODULE_OFFSET_BASE ? lineOf(analysis.result, analysis.index)(offset) : (analysis.map.position(offset)?.position.line ?? analysis.index.positionAt(offset).line) + 1),
   });
   let html: string;
   try {

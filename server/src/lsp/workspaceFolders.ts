@@ -29,6 +29,11 @@ export class WorkspaceFolders {
     this.folders = [...this.folders.filter((folder) => !removed.has(folder)), ...event.added.map((f) => toPath(f.uri)).filter((p): p is string => p !== undefined)];
   }
 
+  /** Every workspace folder, as a file-system path. */
+  all(): readonly string[] {
+    return this.folders;
+  }
+
   /** The innermost workspace folder containing the document, if any. */
   rootFor(uri: string): string | undefined {
     const file = toPath(uri);

@@ -3,11 +3,11 @@
  * (positions 1-based, columns in UTF-16 code units as LSP counts them). Values the
  * engine could not determine are `null`, so every key is always present.
  */
-import type { AnalysisResult } from '../../core/analyze';
+import { type AnalysisResult, locate as locateOffset } from '../../core/analyze';
 import type { Finding } from '../../core/findings';
 import { explainLayer } from '../../core/knowledge/explain';
 import { ruleByCode } from '../../core/rules/registry';
-import type { LineIndex, Span } from '../../core/text';
+import { LineIndex, type Span } from '../../core/text';
 
 export interface JsonRange {
   readonly line: number;
@@ -20,6 +20,8 @@ export interface JsonLayer {
   /** In a notebook: the 1-based cell number; `line` is then within that cell. */
   readonly cell?: number;
   readonly line: number;
+  /** Set for a layer of a block in an imported module: that file (then `line` is in it). */
+  readonly file?: string;
   readonly kind: string;
   readonly fanIn: number | null;
   readonly fanOut: number | null;
@@ -89,11 +91,20 @@ export function locateIn(index: LineIndex): Locate {
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
 
 /** The per-layer numbers of every network, computed where the analysis ran (a worker, or here). */
-export function networksJson(index: LineIndex, result: AnalysisResult, locate: Locate = locateIn(index)): JsonNetwork[] {
+export function networksJson(index: LineIndex, result: AnalysisResult, locate: Locate = locateIn(index), displayPathOf: (modulePath: string) => string = (p) => p): JsonNetwork[] {
   // The whole span, not its start alone: a statement that begins a cell belongs to that cell.
   const lineOf = (span: Span) => {
     const { cell, line } = locate(span);
     return cell === undefined ? { line } : { cell, line };
+  };
+  // A layer of a block in an imported module is on its own file's line, and names that file.
+  const indexes = new Map<string, LineIndex>();
+  const place = (span: Span): { line: number; cell?: number; file?: string } => {
+    const at = locateOffset(result, span.start);
+    if (at.path === undefined || at.text === undefined) return lineOf(span);
+    let own = indexes.get(at.path);
+    if (!own) indexes.set(at.path, (own = new LineIndex(at.text)));
+    return { line: own.positionAt(at.offset).line + 1, file: displayPathOf(at.path) };
   };
   return result.networks.map((network, n) => {
     const simulation = result.simulations[n];
@@ -104,7 +115,7 @@ export function networksJson(index: LineIndex, result: AnalysisResult, locate: L
       layers: network.layers.map((layer, i) => {
         const explained = explainLayer(network, layer, simulation?.layers[i]);
         return {
-          ...lineOf(layer.span),
+          ...place(layer.span),
           kind: explained.kind,
           fanIn: finiteOrNull(explained.fanIn),
           fanOut: finiteOrNull(explained.fanOut),

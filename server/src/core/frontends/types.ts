@@ -6,6 +6,8 @@ import type { Finding } from '../findings';
 import type { Edit, Parser } from 'web-tree-sitter';
 import type { NetworkSimulation } from '../simulation/types';
 import type { DropoutFixBuilder, Network } from '../ir';
+import type { Span } from '../text';
+import type { PythonWorkspace } from './python/workspace/input';
 
 export interface FrontendResult {
   readonly networks: readonly Network[];
@@ -15,6 +17,37 @@ export interface FrontendResult {
   readonly dropoutFixes: DropoutFixBuilder;
   /** Rule results kept from an earlier analysis of the same document, per network (incremental analysis). */
   readonly backend?: BackendMemo;
+  /** What a Python analysis read from the workspace (given a PythonSupport.workspace). */
+  readonly modules?: ModulesRead;
+}
+
+/** A file an analysis read (or looked for), with its version then; `version` undefined: it was not there. */
+export interface ModuleDependency {
+  readonly path: string;
+  readonly version: string | undefined;
+}
+
+/** A call of the document of a class or function of an imported module, and the model its value is part of. */
+export interface ReachedBy {
+  readonly call: Span;
+  /** The class or function called. */
+  readonly className: string;
+  readonly network: string | undefined;
+}
+
+/** One imported module an analysis read: where its offsets start (spans at or above `base` lie in it) and its text. */
+export interface ModuleRead {
+  readonly path: string;
+  readonly version: string | undefined;
+  readonly base: number;
+  readonly text: string;
+  readonly reachedBy: readonly ReachedBy[];
+}
+
+export interface ModulesRead {
+  /** Every file read or looked for, with its version. */
+  readonly dependencies: readonly ModuleDependency[];
+  readonly modules: readonly ModuleRead[];
 }
 
 /** The rules' output for one network under one set of settings (analyze.ts). */
@@ -40,6 +73,11 @@ export interface PythonSupport {
   readonly parser: Parser;
   /** web-tree-sitter's Edit constructor, for incremental re-parsing (the engine imports no runtime values). */
   readonly newEdit?: (edit: Omit<Edit, 'editPoint' | 'editRange'>) => Edit;
+  /**
+   * The document's workspace: imports of its own modules are read through it (the host's
+   * files, parsed modules kept between analyses). Without it a file is read alone.
+   */
+  readonly workspace?: PythonWorkspace;
   /**
    * Tests only: run every top-level function as a unit, without the pre-pass that skips the
    * functions naming no framework, model class or such function (parse.ts modelFunctions).

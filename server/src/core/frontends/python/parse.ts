@@ -24,34 +24,25 @@ import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree }
 import { tensorsOf } from './interpreter/tensorOps';
 import { Trace } from './interpreter/trace';
 import { bindAssignments, bindParameters, Scope } from './interpreter/values';
+import { moduleContext, readClasses } from './interpreter/moduleContext';
+import { allModules } from './interpreter/modules';
+import type { PythonWorkspace } from './workspace/input';
+import { ModuleLoader } from './workspace/loader';
+import type { ModuleRead, ModulesRead, ReachedBy } from '../types';
 import type { Span } from '../../text';
 import { appendAll } from '../../util/arrays';
+import { parserText } from './syntax/parserText';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
 export { PythonMemory } from './units/memory';
+/** The workspace layer the hosts hand in (workspace/): parsed modules kept between analyses, and the offsets of imported modules. */
+export { ModuleCache, MODULE_OFFSET_BASE } from './workspace/moduleCache';
+export type { PythonWorkspace } from './workspace/input';
+export { ImportGraph } from './workspace/importGraph';
+export type { ModuleSourceFile, ModuleSourceProvider } from './workspace/source';
 
 /** Statements whose blocks a script's own statements sit in (the bodies are their named children). */
 const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'else_clause', 'elif_clause', 'with_statement', 'try_statement', 'except_clause', 'finally_clause']);
-
-/**
- * Config dataclasses (`@dataclass class GPTConfig: n_embd: int = 768`): a call to one is a
- * record of its fields, so `nn.Linear(cfg.n_embd, 4 * cfg.n_embd)` reads its widths when the
- * file passes `GPTConfig(...)` (values.ts configRecord).
- */
-function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
-  for (const statement of statements) {
-    const definition = definitionOf(statement);
-    const name = definition.childForFieldName('name')?.text;
-    if (definition.type !== 'class_definition' || name === undefined) continue;
-    // `@dataclass`, `@dataclasses.dataclass(...)`, Flax's `@struct.dataclass` / `@flax.struct.dataclass`.
-    const dataclass = statement.type === 'decorated_definition' &&
-      statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.|(flax\.)?struct\.)?dataclass\b/.test(d.text));
-    // `class Config(NamedTuple): hidden: int = 256` (typing.NamedTuple): fields in order, with defaults.
-    const bases = definition.childForFieldName('superclasses')?.namedChildren.map((b) => b.text) ?? [];
-    const namedTuple = bases.length === 1 && /^(typing\.)?NamedTuple$/.test(bases[0]!);
-    if (dataclass || namedTuple) scope.registerConfigClass(name, definition);
-  }
-}
 
 /**
  * A module class with no forward pass (`forward`, `call`, `__call__`) has no data flow to
@@ -61,7 +52,7 @@ function registerConfigClasses(statements: readonly Node[], scope: Scope): void 
 function withoutForward(interp: Interpreter, candidate: Candidate): Candidate[] {
   const module = candidate.module;
   if (module.kind !== 'instance') return [candidate];
-  const methods = interp.classes.get(module.className)?.methods;
+  const methods = interp.classOf(module)?.methods;
   if (!methods || methods.has('forward') || methods.has('call') || methods.has('__call__')) return [candidate];
   const parts: Candidate[] = [];
   for (const [attribute, part] of module.attributes) {
@@ -76,7 +67,7 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
 
-export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false): FrontendResult {
+export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace): FrontendResult {
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
@@ -84,16 +75,26 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
     return { networks: [], findings: [limitAt(firstLine({ start: 0, end: text.length }, text), message)], dropoutFixes };
   }
   const parsed = parserText(text);
-  const tree = parseIncrementally(parsed, parser, memory, newEdit);
+  const shared = !memory?.tree && workspace ? workspace.modules.treeFor(workspace.documentPath, text) : undefined;
+  const tree = shared ?? parseIncrementally(parsed, parser, memory, newEdit);
   if (!tree) return { networks: [], findings: [], dropoutFixes };
+  // A document other files import: its parse serves them too (the CLI checks both).
+  if (workspace && !shared) {
+    const file = workspace.sources.read(workspace.documentPath);
+    if (file?.text === text) workspace.modules.adopt(workspace.documentPath, file, tree);
+  }
   try {
     // Nodes read the text tree-sitter parsed; everything else (fixes, quotes, line endings)
     // reads the user's text. Both have the same length and the same code at every offset.
     const root = new SyntaxTree(tree, parsed).root;
-    const reading = readNetworks(root, text, memory, withoutPrePass);
+    const loader = workspace ? new ModuleLoader(workspace, parser) : undefined;
+    const reading = readNetworks(root, text, memory, withoutPrePass, loader);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
-    return { networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}) };
+    return {
+      networks: reading.networks, findings, dropoutFixes, ...(reading.backend ? { backend: reading.backend } : {}),
+      ...(loader && workspace ? { modules: modulesRead(loader, workspace, reading.reached) } : {}),
+    };
   } finally {
     // A document's memory keeps the tree for the next edit's incremental parse.
     if (memory) memory.keepTree(tree, parsed);
@@ -101,24 +102,6 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
   }
 }
 
-/**
- * The text tree-sitter parses: the file with the same length and the same code at every
- * offset, so spans need no mapping (issue 12).
- * - A lone `\r` ends a line for CPython but not for tree-sitter-python, which read a
- *   CR-only file as one line (a false IW001): it becomes `\n`.
- * - Whole-line comments become spaces. tree-sitter-python's external scanner re-reads a
- *   run of comment lines inside an indented block at each one of them: 4,000 such lines
- *   took 11 s to parse, 4,000 blank ones 19 ms. The model code never reads a comment;
- *   suppression comments are read from the user's text (core/suppressions.ts).
- */
-export function parserText(text: string): string {
-  let out = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
-  if (WHOLE_LINE_COMMENT.test(out)) out = out.replace(WHOLE_LINE_COMMENT_ALL, (comment) => ' '.repeat(comment.length));
-  return out;
-}
-
-const WHOLE_LINE_COMMENT = /^[ \t\f]*#/m;
-const WHOLE_LINE_COMMENT_ALL = /^[ \t\f]*#[^\r\n]*/gm;
 
 /** tree-sitter's incremental re-parse from the remembered tree when there is one, else a fresh parse. */
 function parseIncrementally(text: string, parser: Parser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): Tree | null {
@@ -162,12 +145,20 @@ function firstError(node: Node): Node | undefined {
   return undefined;
 }
 
-/** The quote the file mostly uses in keyword arguments, for strings a fix writes. */
-function preferredQuote(text: string): string {
-  // Keyword arguments only: `if __name__ == "__main__":` says nothing about them.
-  const single = text.match(/(?<![=!<>])=\s*'/g)?.length ?? 0;
-  const double = text.match(/(?<![=!<>])=\s*"/g)?.length ?? 0;
-  return single > double ? "'" : '"';
+/**
+ * What the analysis read besides its document: every file, and the modules whose nodes its
+ * results may hold (read now, or by a reused unit: their offsets are their parse's, kept
+ * by the module cache), with their text, to place findings.
+ */
+function modulesRead(loader: ModuleLoader, workspace: PythonWorkspace, reached: ReadonlyMap<string, readonly ReachedBy[]>): ModulesRead {
+  const dependencies = loader.resolver.dependencies;
+  const modules: ModuleRead[] = [];
+  for (const { path, version } of dependencies) {
+    const base = version === undefined ? undefined : workspace.modules.baseOf(path);
+    const file = base === undefined ? undefined : loader.resolver.read(path);
+    if (base !== undefined && file) modules.push({ path, version, base, text: file.text, reachedBy: reached.get(path) ?? [] });
+  }
+  return { dependencies, modules };
 }
 
 interface Candidate {
@@ -216,24 +207,33 @@ interface NetworkReading {
   readonly networks: Network[];
   readonly findings: Finding[];
   readonly backend?: BackendMemo;
+  /** Per imported module (by path): the document's calls of its classes and functions (hover, messages). */
+  readonly reached: ReadonlyMap<string, readonly ReachedBy[]>;
 }
 
-function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean): NetworkReading {
+function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean, loader: ModuleLoader | undefined): NetworkReading {
   const statements = moduleStatements(root);
-  const imports = new Imports(statements);
-  const moduleScope = new Scope(undefined);
-  moduleScope.bindValue('__name__', '__main__');
-  bindAssignments(statements, moduleScope);
-  registerConfigClasses(statements, moduleScope);
+  const main = moduleContext(undefined, 0, text, statements);
+  if (loader) loader.bindDocument(main);
+  else readClasses(main);
+  const imports = main.imports;
+  const moduleScope = main.moduleScope;
   moduleScope.registerLibraryModels(libraryModelReader(imports, moduleScope));
-  const quote = preferredQuote(text);
-  const interp = new Interpreter(text, imports, moduleScope, statements, quote);
-  if (interp.classes.size === 0 && imports.frameworks.size === 0) return { networks: [], findings: [] };
+  const interp = new Interpreter(main, loader?.contexts, loader?.resolver);
+  const importsWorkspace = main.resolveImport !== undefined;
+  if (interp.classes.size === 0 && imports.frameworks.size === 0 && !importsWorkspace) return { networks: [], findings: [], reached: new Map() };
   // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
   // function another file applies (it makes every unit's PyTorch defaults unknown).
   const eol = text.includes('\r\n') ? 'crlf' : text.includes('\r') && !text.includes('\n') ? 'cr' : 'lf';
-  const style = `${quote}${String(interp.kerasObjectStyle)}${eol}${interp.initHookElsewhere ?? ''}`;
+  const style = `${main.quote}${String(interp.kerasObjectStyle)}${eol}${interp.initHookElsewhere ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
+  // What a remembered unit read from the workspace must be unchanged for it to be reused;
+  // then it counts as read by this analysis, as it would be if the unit ran.
+  const unchanged = (entry: UnitEntry) => {
+    const ok = entry.outcome.reads.every((d) => (loader ? loader.resolver.peek(d.path)?.version : undefined) === d.version);
+    if (ok) loader?.resolver.note(entry.outcome.reads);
+    return ok;
+  };
   const units: UnitRun[] = [];
   /** Functions and classes not run because the file's budget was spent (reported once, IW003). */
   const skipped: Node[] = [];
@@ -255,13 +255,13 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     // Models the module script keeps in variables belong to their class or builder.
     return owner === undefined ? anchoredAtDefinitions(interp, statements, candidates) : candidates;
   };
-  units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), true)!);
+  units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), unchanged, true)!);
   // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
   const builtByScript = new Set(units[0]!.outcome.builders);
   // A function that names no framework, no model class of the file and no function that
   // does builds no model (training loops, data loading, plotting): skipping it saves
   // reading its syntax tree.
-  const relevantFunctions = withoutPrePass ? undefined : modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys()]);
+  const relevantFunctions = withoutPrePass ? undefined : modelFunctions(statements, [...imports.frameworkNames(), ...interp.classes.keys(), ...main.importedNames]);
   for (const statement of statements) {
     const def = definitionOf(statement);
     if (def.type !== 'function_definition' || (relevantFunctions && !relevantFunctions.has(def))) continue;
@@ -272,7 +272,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       bindAssignments(bodyOf(def), scope);
       return runScript(bodyOf(def), scope, def);
     };
-    const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run);
+    const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run, unchanged);
     if (unit) units.push(unit);
     else skipped.push(def);
   }
@@ -298,7 +298,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       return [{ name: cls.name, span: { start: cls.definition.startIndex, end: nameNode.endIndex }, nameSpan: spanOf(nameNode), module }];
     };
     const statement = statementOf.get(cls);
-    const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run);
+    const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run, unchanged);
     if (unit) classUnits.set(cls, unit);
     else skipped.push(cls.definition);
   }
@@ -346,7 +346,21 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
       `Too large to analyse: the file's budget of ${MAX_FILE_STEPS.toLocaleString('en-US')} steps was spent before '${name?.text ?? 'this definition'}'` +
       `${others > 0 ? ` and ${others} more ${others === 1 ? 'definition' : 'definitions'}` : ''} could be read; the models they build are not checked.`));
   }
-  return { networks: dedupe(networks), findings, backend: backendMemo(backend) };
+  const reached = new Map<string, ReachedBy[]>();
+  for (const unit of units) for (const [path, by] of unit.outcome.reached) reached.set(path, [...(reached.get(path) ?? []), by]);
+  return { networks: dedupe(networks), findings, backend: backendMemo(backend), reached };
+}
+
+/** The unit's calls of imported classes and functions (by module path), and the model of the unit each call's value is part of. */
+function reachedBy(interp: Interpreter, networks: readonly Network[]): [string, ReachedBy][] {
+  const out: [string, ReachedBy][] = [];
+  for (const [call, { module, name, value }] of interp.importedCalls) {
+    const layers = new Set(value ? allModules(value).flatMap((m) => (m.kind === 'weight' ? [m.call.startIndex] : [])) : []);
+    const network = networks.find((n) => n.layers.some((l) => layers.has(l.span.start)));
+    out.push([module.path!, { call: spanOf(call), className: name, network: network?.name }]);
+  }
+  interp.importedCalls.clear();
+  return out;
 }
 
 /** The input shapes earlier units saw (`model.init(rng, jnp.ones(...))`), part of a later unit's key. */
@@ -379,6 +393,7 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
     networks.push(network);
     networkClasses.push(candidate.module.kind === 'instance' ? candidate.module.className : undefined);
   }
+  const reached = reachedBy(interp, networks);
   const ended = interp.endUnit();
   const findings = ended.names.findings;
   if (ended.limit) {
@@ -394,13 +409,16 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
   const builders = candidates.flatMap((c) => { const name = interp.builtBy.get(c.module); return name === undefined ? [] : [name]; });
   const outcome: UnitOutcome = {
     networks, networkClasses, findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
-    backend: networks.map(() => undefined),
+    backend: networks.map(() => undefined), reached, reads: ended.reads,
   };
   return { key, outcome, reused: false, run };
 }
 
-function reuseOrRun(interp: Interpreter, plan: UnitPlan, key: UnitKey | undefined, run: () => Candidate[], always = false): UnitRun | undefined {
-  const entry = key ? plan.recall(key) : undefined;
+function reuseOrRun(
+  interp: Interpreter, plan: UnitPlan, key: UnitKey | undefined, run: () => Candidate[], unchanged: (entry: UnitEntry) => boolean, always = false,
+): UnitRun | undefined {
+  const recalled = key ? plan.recall(key) : undefined;
+  const entry = recalled && unchanged(recalled) ? recalled : undefined;
   if (key && entry) {
     const relocation = new Relocation(key.statements.map((s, i) => ({ from: entry.anchors[i]!, to: s.startIndex, length: s.endIndex - s.startIndex })));
     try {
@@ -426,6 +444,7 @@ function relocate(outcome: UnitOutcome, relocation: Relocation): UnitOutcome {
     findings: outcome.findings.map((f) => relocation.finding(f)),
     sites: outcome.sites.map(([kind, start]) => [kind, relocation.offset(start)] as const),
     backend: outcome.backend.map((b) => b && { ...b, findings: b.findings.map((f) => relocation.finding(f)) }),
+    reached: outcome.reached.map(([path, by]) => [path, { ...by, call: relocation.span(by.call) }] as const),
   };
 }
 

@@ -7,7 +7,7 @@
  * else as unknown rather than guessing: values assigned under an unknown condition or
  * loop become opaque.
  */
-import type { Framework, InitUse } from '../../../ir';
+import type { InitUse } from '../../../ir';
 import { type CatalogContext, frameworkModule, shapeValue } from '../frameworks/catalog';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
@@ -22,34 +22,19 @@ import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, classRecord, type InstanceModule, MODULE_BASES, type ModuleValue } from './modules';
+import { allModules, classRecord, type InstanceModule, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
-import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
+import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
+import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
+import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
+import type { ModuleDependency } from '../../types';
 
-/** A module class of the file. Its methods are read on first use: most units never touch most classes. */
-export class ClassInfo {
-  private cachedMethods: Map<string, Node> | undefined;
-
-  constructor(readonly name: string, readonly definition: Node, readonly framework: Framework) {}
-
-  get methods(): ReadonlyMap<string, Node> {
-    if (!this.cachedMethods) {
-      this.cachedMethods = new Map();
-      for (const member of bodyOf(this.definition)) {
-        const m = definitionOf(member);
-        if (m.type !== 'function_definition') continue;
-        const n = m.childForFieldName('name')?.text;
-        if (n) this.cachedMethods.set(n, m);
-      }
-    }
-    return this.cachedMethods;
-  }
-}
+export { ClassInfo } from './moduleContext';
 
 /**
  * Budget of statements and expressions evaluated per unit of the file (the module script,
@@ -80,8 +65,13 @@ export interface InterpreterLimit {
 }
 
 export class Interpreter {
-  readonly classes = new Map<string, ClassInfo>();
-  readonly functions = new Map<string, Node>();
+  /** The analysed document's classes and functions (its units, parse.ts). */
+  readonly classes: Map<string, ClassInfo>;
+  readonly functions: Map<string, Node>;
+  /** The module whose code runs now: the document's, or an imported module's (moduleContext.ts). */
+  private ctx: ModuleContext;
+  /** Every class of every module read, by its definition (an instance's class wherever it was built). */
+  private readonly classByDefinition = new Map<Node, ClassInfo>();
   /** Modules whose weights are loaded from a checkpoint. */
   readonly loaded = new Set<ModuleValue>();
   /** Keras functional models: the trace they were built on and their outputs. */
@@ -94,56 +84,142 @@ export class Interpreter {
   readonly nested = new Set<string>();
   /** The function of the file that returned each model (`d_model = get_discriminator()`). */
   readonly builtBy = new Map<ModuleValue, string>();
+  /**
+   * The document's calls of imported classes and functions, with the module whose code they
+   * ran and the model value they returned (hover: which model reached that module).
+   */
+  readonly importedCalls = new Map<Node, { readonly module: ModuleContext; readonly name: string; readonly value: ModuleValue | undefined }>();
   private steps = 0;
   private fileSteps = 0;
   /** Statements and expressions being evaluated, one inside the other (MAX_NESTING). */
   private nesting = 0;
   /** Where the running unit hit a limit: its step budget, or MAX_NESTING (reported as IW003). */
   private limit: InterpreterLimit | undefined;
-  private catalog: CatalogContext;
   /** IW002 findings of the running unit: unknown activation, initializer and nonlinearity strings. */
   names = new UnknownNames();
-  /** The file writes Keras initializers as objects (`HeNormal()`): fixes follow. */
-  readonly kerasObjectStyle: boolean;
   /** An init function this file defines and another file applies (unappliedInitHooks.ts): PyTorch defaults are then unknown. */
   readonly initHookElsewhere: string | undefined;
   /** Classes this unit instantiated inside other module classes. */
   private unitNested: string[] = [];
   /** Input shapes this unit showed for classes (replayed when the unit is reused). */
   private unitShapes: [string, readonly number[]][] = [];
-  /** How many layers each constructor and init call site affects, over the whole file. */
+  /** How many layers each constructor and init call site affects, over the whole file (imported modules' sites are at their own offsets). */
   readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
   readonly inits = new InitCalls(this);
   /** Branches and loops the interpreter cannot decide (uncertainCode.ts). */
   private readonly uncertain = new UncertainCode(this);
 
-  constructor(readonly source: string, readonly imports: Imports, readonly moduleScope: Scope, statements: readonly Node[], quote: string) {
-    this.kerasObjectStyle = /kernel_initializer\s*=\s*[A-Za-z_]/.test(source);
-    this.initHookElsewhere = unappliedInitHook(statements, imports);
-    this.catalog = { source, imports, scope: moduleScope, quote, kerasObjectStyle: this.kerasObjectStyle, sites: this.sites, names: this.names };
-    for (const statement of statements) {
-      const def = definitionOf(statement);
-      if (def.type === 'function_definition') {
-        const name = def.childForFieldName('name')?.text;
-        if (name) this.functions.set(name, def);
-      }
+  /** `main`: the document's context; `modules`: the workspace modules it imports, by offset base (workspace/loader.ts). */
+  constructor(
+    private readonly main: ModuleContext,
+    private readonly modules: ReadonlyMap<number, ModuleContext> = new Map(),
+    /** Records the workspace files each unit reads (workspace/resolve.ts). */
+    private readonly reads?: { startUnit(): void; endUnit(): ModuleDependency[] },
+  ) {
+    this.ctx = main;
+    this.initHookElsewhere = unappliedInitHook(main.statements, main.imports);
+    this.classes = main.classes;
+    this.functions = main.functions;
+    for (const context of [main, ...modules.values()]) for (const cls of context.classes.values()) this.classByDefinition.set(cls.definition, cls);
+  }
+
+  get source(): string {
+    return this.ctx.source;
+  }
+
+  get imports(): Imports {
+    return this.ctx.imports;
+  }
+
+  get moduleScope(): Scope {
+    return this.ctx.moduleScope;
+  }
+
+  /** The file writes Keras initializers as objects (`HeNormal()`): fixes follow. */
+  get kerasObjectStyle(): boolean {
+    return this.main.kerasObjectStyle;
+  }
+
+  /** The module a node was written in. */
+  contextOf(node: Node): ModuleContext {
+    const start = node.startIndex;
+    if (start < MODULE_OFFSET_BASE) return this.main;
+    return this.modules.get(slotOf(start) * MODULE_OFFSET_BASE) ?? this.main;
+  }
+
+  /** Runs `body` in the context of the module that wrote `node` (a no-op within one module). */
+  private within<T>(node: Node, body: () => T): T {
+    const context = this.contextOf(node);
+    if (context === this.ctx) return body();
+    const outer = this.ctx;
+    this.ctx = context;
+    try {
+      return body();
+    } finally {
+      this.ctx = outer;
     }
-    // Classes in source order; a base that is another class of the file passes its framework on.
-    for (const statement of statements) {
-      const def = definitionOf(statement);
-      if (def.type !== 'class_definition') continue;
-      const name = def.childForFieldName('name')?.text;
-      if (!name) continue;
-      let framework: Framework | undefined;
-      for (const base of def.childForFieldName('superclasses')?.namedChildren ?? []) {
-        const written = dottedName(base);
-        if (written === undefined) continue;
-        framework ??= MODULE_BASES[imports.canonical(written)] ?? this.classes.get(written)?.framework;
+  }
+
+  /** A class the running module defines or imported from the workspace. */
+  private classNamed(name: string, context: ModuleContext = this.ctx): ClassInfo | undefined {
+    return context.classes.get(name) ?? (context.importedNames.size > 0 || context.resolveImport ? importedClass(context, name) : undefined);
+  }
+
+  /** A function the running module defines or imported from the workspace. */
+  private functionNamed(name: string, context: ModuleContext = this.ctx): Node | undefined {
+    return context.functions.get(name) ?? (context.resolveImport ? importedFunction(context, name) : undefined);
+  }
+
+  /** True when `name` means a class, function or import of the module (so a runtime value must hide it). */
+  private namesDefinition(name: string, context: ModuleContext = this.ctx): boolean {
+    return this.classNamed(name, context) !== undefined || this.functionNamed(name, context) !== undefined || context.imports.binds(name) || context.importedNames.has(name);
+  }
+
+  /** The class of an instance, wherever it was built. */
+  classOf(instance: InstanceModule): ClassInfo | undefined {
+    return this.classAt(instance.definition) ?? this.classes.get(instance.className);
+  }
+
+  /** The class defined at `definition`, in whichever module (modules are read lazily: looked up in its own). */
+  private classAt(definition: Node): ClassInfo | undefined {
+    const known = this.classByDefinition.get(definition);
+    if (known) return known;
+    const name = definition.childForFieldName('name')?.text;
+    const cls = name === undefined ? undefined : this.contextOf(definition).classes.get(name);
+    if (cls?.definition !== definition) return undefined;
+    this.classByDefinition.set(definition, cls);
+    return cls;
+  }
+
+  /** The value of a function of a module, in that module's scope. */
+  private functionValue(definition: Node): RValue {
+    return { t: 'function', definition, scope: this.contextOf(definition).moduleScope, self: undefined };
+  }
+
+  /** `R.ResNet`, `models.resnet.ResNet18`: a class or function reached through an imported module. */
+  private memberOf(written: string): RValue {
+    const parts = written.split('.');
+    for (let i = parts.length - 1; i >= 1; i--) {
+      let module = namespaceOf(this.ctx, parts.slice(0, i).join('.'));
+      if (!module) continue;
+      for (const part of parts.slice(i, -1)) {
+        module = module.submodules.get(part) ?? namespaceOf(module, part);
+        if (!module) return undefined;
       }
-      if (!framework) continue;
-      this.classes.set(name, new ClassInfo(name, def, framework));
+      const last = parts[parts.length - 1]!;
+      const cls = this.classNamed(last, module);
+      if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
+      const fn = this.functionNamed(last, module);
+      return fn ? this.functionValue(fn) : undefined;
     }
+    return undefined;
+  }
+
+  /** The layer catalog's view of the running module (its source, imports and quote style) in `scope`. */
+  private catalogFor(scope: Scope): CatalogContext {
+    const c = this.ctx;
+    return { source: c.source, imports: c.imports, scope, quote: c.quote, kerasObjectStyle: c.kerasObjectStyle, sites: this.sites, names: this.names };
   }
 
   get exhausted(): boolean {
@@ -164,17 +240,17 @@ export class Interpreter {
     this.steps = 0;
     this.limit = undefined;
     this.names = new UnknownNames();
-    this.catalog = { ...this.catalog, names: this.names };
     this.sites.log = [];
+    this.reads?.startUnit();
     this.unitNested = [];
     this.unitShapes = [];
   }
 
   /** Ends the running unit: what it reported and which site counts it added. */
-  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[]; shapes: readonly [string, readonly number[]][]; limit: InterpreterLimit | undefined } {
+  endUnit(): { names: UnknownNames; sites: readonly [SiteKind, number][]; nested: readonly string[]; shapes: readonly [string, readonly number[]][]; limit: InterpreterLimit | undefined; reads: ModuleDependency[] } {
     const sites = this.sites.log ?? [];
     this.sites.log = undefined;
-    return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes, limit: this.limit };
+    return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes, limit: this.limit, reads: this.reads?.endUnit() ?? [] };
   }
 
   /** Counts one step; false (and the place remembered) once the unit's budget is spent. */
@@ -205,6 +281,12 @@ export class Interpreter {
   }
 
   private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
+    if (node.startIndex >= MODULE_OFFSET_BASE || this.ctx !== this.main) {
+      if (this.contextOf(node) !== this.ctx) {
+        this.within(node, () => this.statement(node, frame, outputs, returned));
+        return;
+      }
+    }
     switch (node.type) {
       case 'expression_statement': {
         const inner = node.namedChild(0);
@@ -287,12 +369,14 @@ export class Interpreter {
 
   /** Tells PyTorch fix builders how the file names a layer (`self.fc1`, `model[2]`) and where its statement ends. */
   private place(module: ModuleValue, name: string, statement: Node): void {
-    const indent = indentationAt(this.source, statement.startIndex);
+    // The statement's own module's text, in that module's offsets (moduleCache.ts).
+    const { source, base } = this.contextOf(statement);
+    const indent = indentationAt(source, statement.startIndex - base);
     // After a trailing comment, not before it: the comment (a suppression, a note) stays on
     // the line it was written for.
-    const lineEnd = lineEndAt(this.source, statement.endIndex);
-    const rest = this.source.slice(statement.endIndex, lineEnd);
-    const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd : statement.endIndex, indent };
+    const lineEnd = lineEndAt(source, statement.endIndex - base);
+    const rest = source.slice(statement.endIndex - base, lineEnd);
+    const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd + base : statement.endIndex, indent };
     const visit = (m: ModuleValue, path: string) => {
       if (m.kind === 'weight' && m.torchFixes && m.torchFixes.target === undefined) {
         m.torchFixes.target = `${path}.weight`;
@@ -497,6 +581,8 @@ export class Interpreter {
   }
 
   private evaluateExpression(node: Node, frame: Frame): RValue {
+    // Code of another module runs in that module's context (its imports and constants: moduleContext.ts).
+    if ((node.startIndex >= MODULE_OFFSET_BASE || this.ctx !== this.main) && this.contextOf(node) !== this.ctx) return this.within(node, () => this.evaluateExpression(node, frame));
     switch (node.type) {
       case 'parenthesized_expression':
         return node.namedChild(0) ? this.expression(node.namedChild(0)!, frame) : undefined;
@@ -504,10 +590,10 @@ export class Interpreter {
         if (node.text === 'self' && frame.self && !frame.env.has('self')) return { t: 'module', module: frame.self };
         const local = frame.env.get(node.text);
         if (local !== undefined || frame.env.has(node.text)) return local;
-        const cls = this.classes.get(node.text);
+        const cls = this.classNamed(node.text);
         if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
-        const fn = this.functions.get(node.text);
-        if (fn) return { t: 'function', definition: fn, scope: this.moduleScope, self: undefined };
+        const fn = this.functionNamed(node.text);
+        if (fn) return this.functionValue(fn);
         return this.classAlias(node.text, frame.scope);
       }
       case 'attribute':
@@ -576,10 +662,14 @@ export class Interpreter {
     if (object.type === 'identifier' && object.text === 'self' && frame.self) {
       const m = frame.self.attributes.get(attr);
       if (m) return { t: 'module', module: m };
-      const info = this.classes.get(frame.self.className);
+      const info = this.classOf(frame.self);
       const method = info?.methods.get(attr);
       if (method) return { t: 'function', definition: method, scope: frame.self.scope, self: frame.self };
       return undefined;
+    }
+    if (written !== undefined && this.ctx.resolveImport) {
+      const member = this.memberOf(written);
+      if (member) return member;
     }
     const owner = this.expression(object, frame);
     // `base.output` of a keras.applications backbone: a tensor of its known shape (its own layers are not traced).
@@ -673,15 +763,18 @@ export class Interpreter {
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
-      if (frame.catalog?.scope !== frame.scope) frame.catalog = { ...this.catalog, scope: frame.scope };
+      if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
       const module = recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
     const target = this.expression(callee, frame);
     if (target?.t === 'class') {
-      const cls = this.classes.get(target.name);
-      return cls && frame.depth < MAX_CALL_DEPTH ? { t: 'module', module: this.instantiate(cls, call, frame) } : undefined;
+      const cls = this.classAt(target.definition);
+      if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
+      const instance = this.instantiate(cls, call, frame);
+      if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
+      return { t: 'module', module: instance };
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
@@ -697,7 +790,12 @@ export class Interpreter {
       // layer or tensor passed by keyword reaches the function as a value.
       const keywords = new Map<string, RValue>();
       for (const [key, { value }] of call.keywords) keywords.set(key, this.expression(value, frame));
-      return this.callFunction(target, call, args, keywords, frame);
+      const result = this.callFunction(target, call, args, keywords, frame);
+      if (target.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) {
+        const name = target.definition.childForFieldName('name')?.text ?? 'lambda';
+        this.importedCalls.set(call.node, { module: this.contextOf(target.definition), name, value: result?.t === 'module' ? result.module : undefined });
+      }
+      return result;
     }
     if (canonical !== undefined) {
       const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
@@ -725,7 +823,7 @@ export class Interpreter {
     for (let hops = 0; bound?.node.type === 'identifier' && hops < 8; hops++) {
       const next = bound.scope.expressionOf(bound.node.text);
       if (!next) {
-        const cls = this.classes.get(bound.node.text);
+        const cls = this.classNamed(bound.node.text, this.contextOf(bound.node));
         return cls ? { t: 'class', definition: cls.definition, name: cls.name } : undefined;
       }
       bound = next;
@@ -745,19 +843,20 @@ export class Interpreter {
    * functions, a name holding a runtime value — so such a call stays unknown.
    */
   private frameworkAlias(name: string, frame: Frame): string | undefined {
-    if (this.imports.binds(name) || this.classes.has(name) || this.functions.has(name) || frame.env.has(name)) return undefined;
+    if (this.namesDefinition(name) || frame.env.has(name)) return undefined;
     if (name.startsWith('self.')) {
       // A module or method of the instance is called as such, not through its field's default.
       const field = name.slice(5);
-      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.classes.get(frame.self.className)?.methods.has(field)) return undefined;
+      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.classOf(frame.self)?.methods.has(field)) return undefined;
     }
     let bound = frame.scope.expressionOf(name);
     for (let hops = 0; bound && hops < 8; hops++) {
       const target = bound.node.type === 'identifier' || bound.node.type === 'attribute' ? dottedName(bound.node) : undefined;
       if (target === undefined) return undefined;
-      const next = this.imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
+      const imports = this.contextOf(bound.node).imports;
+      const next = imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
       if (next === undefined) {
-        const canonical = this.imports.canonical(target);
+        const canonical = imports.canonical(target);
         return FRAMEWORK_NAME.test(canonical) ? canonical : undefined;
       }
       // Bound to an unknown value (a parameter without one, a loop variable): unknown.
@@ -989,7 +1088,7 @@ export class Interpreter {
       return undefined;
     }
     if (owner?.t === 'class' && (method === 'from_pretrained' || method === 'load_from_checkpoint')) {
-      const cls = this.classes.get(owner.name);
+      const cls = this.classAt(owner.definition);
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
       const instance = this.instantiate(cls, call, frame);
       this.loaded.add(instance);
@@ -1003,11 +1102,12 @@ export class Interpreter {
 
   /** Runs a module class's constructor with the call's arguments: its layers, their init, its constants. */
   instantiate(cls: ClassInfo, call: CallParts | undefined, frame: Frame | undefined): InstanceModule {
-    if (frame?.self) {
+    const home = this.contextOf(cls.definition);
+    if (frame?.self && home === this.main) {
       this.nested.add(cls.name);
       this.unitNested.push(cls.name);
     }
-    const scope = new Scope(this.moduleScope);
+    const scope = new Scope(home.moduleScope);
     const instance: InstanceModule = {
       kind: 'instance', className: cls.name, definition: cls.definition, framework: cls.framework,
       attributes: new Map(), scope, record: classRecord(cls.name),
@@ -1018,10 +1118,10 @@ export class Interpreter {
       if (expr?.type !== 'assignment') continue;
       const left = expr.childForFieldName('left');
       const right = expr.childForFieldName('right');
-      if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, this.moduleScope);
+      if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, home.moduleScope);
       else if (left?.type === 'identifier') {
         const type = expr.childForFieldName('type');
-        scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, this.moduleScope) : undefined);
+        scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, home.moduleScope) : undefined);
       }
     }
     const ctor = cls.methods.get('__init__') ?? (cls.framework === 'flax' ? cls.methods.get('setup') : undefined);
@@ -1038,7 +1138,7 @@ export class Interpreter {
     }
     if (ctor) {
       const ctorScope = new Scope(scope);
-      bindParameters(ctor, ctorScope, this.moduleScope);
+      bindParameters(ctor, ctorScope, home.moduleScope);
       if (call && frame && !dataclass) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
       bindAssignments(bodyOf(ctor), ctorScope);
       // `self.X = expr` constants are read by every method: bind them on the instance scope.
@@ -1050,7 +1150,7 @@ export class Interpreter {
         if (name?.startsWith('self.') && right) scope.bindExpression(name, right, ctorScope);
       }
       const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
-      for (const [name, module] of this.moduleArguments(ctor, dataclass ? undefined : call, frame, depth)) ctorFrame.env.set(name, module);
+      for (const [name, module] of this.moduleArguments(ctor, dataclass ? undefined : call, frame, depth, home)) ctorFrame.env.set(name, module);
       this.run(bodyOf(ctor), ctorFrame, undefined);
     }
     return instance;
@@ -1086,7 +1186,7 @@ export class Interpreter {
     }
     return {
       t: 'module',
-      module: { kind: 'instance', className: 'torch.nn.ModuleDict', definition: call.node, framework: 'pytorch', attributes, scope: new Scope(this.moduleScope), record },
+      module: { kind: 'instance', className: 'torch.nn.ModuleDict', definition: call.node, framework: 'pytorch', attributes, scope: new Scope(this.contextOf(call.node).moduleScope), record },
     };
   }
 
@@ -1098,7 +1198,7 @@ export class Interpreter {
    * through the scope (bindArgumentExpressions). With `*xs` or `**kw` in the call, a
    * parameter no keyword names may receive anything: no default is assumed for it.
    */
-  private moduleArguments(ctor: Node, call: CallParts | undefined, frame: Frame | undefined, depth: number): Map<string, RValue> {
+  private moduleArguments(ctor: Node, call: CallParts | undefined, frame: Frame | undefined, depth: number, home: ModuleContext): Map<string, RValue> {
     const out = new Map<string, RValue>();
     const parameters = parameterNames(ctor);
     const given = new Set<string>();
@@ -1115,7 +1215,7 @@ export class Interpreter {
       const splatted = call.spread ? spreadKeywords(call, frame.scope) : undefined;
       if (call.spread) for (const name of parameters.named) if (!splatted || splatted.has(name)) given.add(name);
     }
-    const moduleFrame = new Frame(this.moduleScope, undefined, undefined, false, depth);
+    const moduleFrame = new Frame(home.moduleScope, undefined, undefined, false, depth);
     for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {
       if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
       const name = p.childForFieldName('name')?.text;
@@ -1195,11 +1295,11 @@ export class Interpreter {
 
   /** Traces an instance's forward method with `x` as its input. */
   forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace): RValue {
-    const cls = this.classes.get(instance.className);
+    const cls = this.classOf(instance);
     const method = cls?.methods.get('forward') ?? cls?.methods.get('__call__') ?? cls?.methods.get('call');
     if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
     const scope = new Scope(instance.scope);
-    bindParameters(method, scope, this.moduleScope);
+    bindParameters(method, scope, this.contextOf(method).moduleScope);
     bindAssignments(bodyOf(method), scope);
     const frame = new Frame(scope, instance, trace, false, depth);
     const params = (method.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
@@ -1222,8 +1322,9 @@ export class Interpreter {
 
   private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], keywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
     if (fn.definition.type === 'lambda') return undefined;
-    const scope = new Scope(fn.self ? fn.self.scope : this.moduleScope);
-    bindParameters(fn.definition, scope, this.moduleScope);
+    const home = this.contextOf(fn.definition);
+    const scope = new Scope(fn.self ? fn.self.scope : home.moduleScope);
+    bindParameters(fn.definition, scope, home.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
@@ -1235,7 +1336,7 @@ export class Interpreter {
       // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
       // is that class. Only a name that would otherwise mean one of the file's classes or
       // functions, or an import, is hidden by it.
-      if (value !== undefined || this.classes.has(name) || this.functions.has(name) || this.imports.binds(name)) inner.env.set(name, value);
+      if (value !== undefined || this.namesDefinition(name, home)) inner.env.set(name, value);
     }
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
@@ -1249,7 +1350,7 @@ export class Interpreter {
     }
     const result = returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
     const name = fn.definition.childForFieldName('name')?.text;
-    if (result?.t === 'module' && !fn.self && name !== undefined) this.builtBy.set(result.module, name);
+    if (result?.t === 'module' && !fn.self && name !== undefined && home === this.main) this.builtBy.set(result.module, name);
     return result;
   }
 

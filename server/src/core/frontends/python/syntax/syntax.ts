@@ -41,17 +41,21 @@ export class Node {
   }
 
   get startIndex(): number {
-    if (this.cachedStart < 0) this.cachedStart = this.raw.startIndex;
+    if (this.cachedStart < 0) this.cachedStart = this.raw.startIndex + this.owner.base;
     return this.cachedStart;
   }
 
   get endIndex(): number {
-    if (this.cachedEnd < 0) this.cachedEnd = this.type === 'identifier' ? this.owner.identifierEnd(this.startIndex) ?? this.raw.endIndex : this.raw.endIndex;
+    if (this.cachedEnd < 0) {
+      const base = this.owner.base;
+      this.cachedEnd = base + (this.type === 'identifier' ? this.owner.identifierEnd(this.startIndex - base) ?? this.raw.endIndex : this.raw.endIndex);
+    }
     return this.cachedEnd;
   }
 
   get text(): string {
-    return this.owner.source.slice(this.startIndex, this.endIndex);
+    const base = this.owner.base;
+    return this.owner.source.slice(this.startIndex - base, this.endIndex - base);
   }
 
   get isNamed(): boolean {
@@ -125,7 +129,7 @@ export class Node {
 
   /** The smallest named node spanning [start, end) (tree-sitter's own search: one call). */
   namedDescendantForIndex(start: number, end: number): Node | null {
-    const raw = this.raw.namedDescendantForIndex(start, end);
+    const raw = this.raw.namedDescendantForIndex(start - this.owner.base, end - this.owner.base);
     return raw ? this.owner.wrap(raw) : null;
   }
 
@@ -140,7 +144,11 @@ export class Node {
   }
 }
 
-/** One parse: the source and the wrapper of every node read so far. */
+/**
+ * One parse: the source and the wrapper of every node read so far. `base` is added to every
+ * offset: the analysed document has base 0, a module it imports its own multiple of
+ * MODULE_OFFSET_BASE (workspace/moduleCache.ts), so a span says which file it lies in.
+ */
 export class SyntaxTree {
   private readonly nodes = new Map<number, Node>();
   readonly root: Node;
@@ -148,7 +156,7 @@ export class SyntaxTree {
   /** No ERROR or MISSING node anywhere (read once). */
   private readonly clean: boolean;
 
-  constructor(tree: Tree, readonly source: string) {
+  constructor(tree: Tree, readonly source: string, readonly base = 0) {
     this.root = this.wrap(tree.rootNode);
     this.clean = !tree.rootNode.hasError;
   }

@@ -10,7 +10,7 @@
 import type { Edit, Tree } from 'web-tree-sitter';
 import type { Finding } from '../../../findings';
 import type { Network } from '../../../ir';
-import type { BackendResult } from '../../types';
+import type { BackendResult, ModuleDependency, ReachedBy } from '../../types';
 import type { SiteKind } from './siteCounts';
 
 /** What running one unit produced, in the offsets of the text it ran on. */
@@ -32,6 +32,13 @@ export interface UnitOutcome {
   readonly builders: readonly string[];
   /** Filled by analyze(): the rules' output per network. */
   readonly backend: (BackendResult | undefined)[];
+  /**
+   * The files of the workspace it read or looked for (workspace/), with their versions
+   * then: it is reused only while each is unchanged.
+   */
+  readonly reads: readonly ModuleDependency[];
+  /** Its calls of imported modules' classes and functions (workspace/), by the module's path. */
+  readonly reached: readonly (readonly [string, ReachedBy])[];
 }
 
 export interface UnitEntry {

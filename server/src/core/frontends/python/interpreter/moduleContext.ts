@@ -1,0 +1,205 @@
+/**
+ * One Python module as the interpreter reads it: the analysed document, or a module of the
+ * workspace it imports (workspace/loader.ts). Code runs in the context of the module that
+ * wrote it — its imports, its constants, its classes and functions — whichever module
+ * called it; a node's offset says which module that is (workspace/moduleCache.ts).
+ */
+import type { Framework } from '../../../ir';
+import { Imports } from '../frameworks/imports';
+import { bodyOf, definitionOf, dottedName, type Node } from '../syntax/syntax';
+import { MODULE_BASES } from './modules';
+import { bindAssignments, Scope } from './values';
+
+/** A module class. Its methods are read on first use: most units never touch most classes. */
+export class ClassInfo {
+  private cachedMethods: Map<string, Node> | undefined;
+
+  constructor(readonly name: string, readonly definition: Node, readonly framework: Framework) {}
+
+  get methods(): ReadonlyMap<string, Node> {
+    if (!this.cachedMethods) {
+      this.cachedMethods = new Map();
+      for (const member of bodyOf(this.definition)) {
+        const m = definitionOf(member);
+        if (m.type !== 'function_definition') continue;
+        const n = m.childForFieldName('name')?.text;
+        if (n) this.cachedMethods.set(n, m);
+      }
+    }
+    return this.cachedMethods;
+  }
+}
+
+export interface ModuleContext {
+  /** The module's file; undefined for the analysed document. */
+  readonly path: string | undefined;
+  /** Offset of the module's nodes (0 for the analysed document). */
+  readonly base: number;
+  readonly source: string;
+  readonly statements: readonly Node[];
+  readonly imports: Imports;
+  /** Module-level constants; its parent holds the names imported from workspace modules. */
+  readonly moduleScope: Scope;
+  /** The quote the module's fixes write. */
+  readonly quote: string;
+  readonly kerasObjectStyle: boolean;
+  readonly classes: Map<string, ClassInfo>;
+  readonly functions: Map<string, Node>;
+  /** Classes, functions and modules bound by imports from workspace modules. */
+  readonly importedClasses: Map<string, ClassInfo>;
+  readonly importedFunctions: Map<string, Node>;
+  readonly namespaces: Map<string, ModuleContext>;
+  /** Submodules of a package (`models.resnet`), as imports reached them. */
+  readonly submodules: Map<string, ModuleContext>;
+  /** Local names its imports of workspace modules bind (known without reading those modules). */
+  readonly importedNames: Set<string>;
+  /**
+   * Reads what an import binds to `name` on first use (workspace/loader.ts): a module is
+   * read only when a name from it is needed. Undefined for a module read alone.
+   */
+  resolveImport: ((name: string) => void) | undefined;
+  /** Called each time a name an import bound is used (the loader counts what its resolution read as read again). */
+  usedImport: ((name: string) => void) | undefined;
+}
+
+/**
+ * The scope above a module's own: the names its workspace imports bind, read on first
+ * lookup (a constant `HIDDEN`, or `cfg.HIDDEN` through an imported module).
+ */
+class ImportScope extends Scope {
+  context: ModuleContext | undefined;
+
+  override lookup(name: string): ReturnType<Scope['lookup']> {
+    const bound = super.lookup(name);
+    const context = this.context;
+    if (!context?.resolveImport) return bound;
+    if (bound) {
+      context.usedImport?.(name);
+      return bound;
+    }
+    context.resolveImport(name);
+    const resolved = super.lookup(name);
+    if (resolved) {
+      context.usedImport?.(name);
+      return resolved;
+    }
+    const dot = name.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    return namespaceOf(context, name.slice(0, dot))?.moduleScope.lookup(name.slice(dot + 1));
+  }
+
+  override configClass(name: string): Node | undefined {
+    const context = this.context;
+    if (!context?.resolveImport) return super.configClass(name);
+    context.resolveImport(name);
+    const found = super.configClass(name);
+    if (found) context.usedImport?.(name);
+    return found;
+  }
+}
+
+/** The class an import of the module binds to `name` (read on first use). */
+export function importedClass(context: ModuleContext, name: string): ClassInfo | undefined {
+  return imported(context, context.importedClasses, name);
+}
+
+export function importedFunction(context: ModuleContext, name: string): Node | undefined {
+  return imported(context, context.importedFunctions, name);
+}
+
+/** The module an import binds to `name` (`R` of `import models.resnet as R`, or `models.resnet`). */
+export function namespaceOf(context: ModuleContext, name: string): ModuleContext | undefined {
+  return imported(context, context.namespaces, name);
+}
+
+function imported<T>(context: ModuleContext, bound: ReadonlyMap<string, T>, name: string): T | undefined {
+  if (!context.resolveImport) return bound.get(name);
+  context.resolveImport(name);
+  const found = bound.get(name);
+  if (found !== undefined) context.usedImport?.(name);
+  return found;
+}
+
+/**
+ * Config dataclasses (`@dataclass class GPTConfig: n_embd: int = 768`): a call to one is a
+ * record of its fields, so `nn.Linear(cfg.n_embd, 4 * cfg.n_embd)` reads its widths when the
+ * file passes `GPTConfig(...)` (values.ts configRecord).
+ */
+function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
+  for (const statement of statements) {
+    const definition = definitionOf(statement);
+    const name = definition.childForFieldName('name')?.text;
+    if (definition.type !== 'class_definition' || name === undefined) continue;
+    // `@dataclass`, `@dataclasses.dataclass(...)`, Flax's `@struct.dataclass` / `@flax.struct.dataclass`.
+    const dataclass = statement.type === 'decorated_definition' &&
+      statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.|(flax\.)?struct\.)?dataclass\b/.test(d.text));
+    // `class Config(NamedTuple): hidden: int = 256` (typing.NamedTuple): fields in order, with defaults.
+    const bases = definition.childForFieldName('superclasses')?.namedChildren.map((b) => b.text) ?? [];
+    const namedTuple = bases.length === 1 && /^(typing\.)?NamedTuple$/.test(bases[0]!);
+    if (dataclass || namedTuple) scope.registerConfigClass(name, definition);
+  }
+}
+
+/** The quote the file mostly uses in keyword arguments, for strings a fix writes. */
+function preferredQuote(text: string): string {
+  // Keyword arguments only: `if __name__ == "__main__":` says nothing about them.
+  const single = text.match(/(?<![=!<>])=\s*'/g)?.length ?? 0;
+  const double = text.match(/(?<![=!<>])=\s*"/g)?.length ?? 0;
+  return single > double ? "'" : '"';
+}
+
+/** The fix style of a module: read once per parse (a module's statements array is kept with its parse: workspace/moduleCache.ts). */
+const styles = new WeakMap<readonly Node[], { quote: string; kerasObjectStyle: boolean }>();
+
+function styleOf(statements: readonly Node[], source: string): { quote: string; kerasObjectStyle: boolean } {
+  let style = styles.get(statements);
+  if (!style) {
+    style = { quote: preferredQuote(source), kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source) };
+    styles.set(statements, style);
+  }
+  return style;
+}
+
+/** A module's context before its workspace imports are bound (loader.ts binds them, then readClasses). */
+export function moduleContext(path: string | undefined, base: number, source: string, statements: readonly Node[]): ModuleContext {
+  const imports = new ImportScope(undefined);
+  const moduleScope = new Scope(imports);
+  moduleScope.bindValue('__name__', path === undefined ? '__main__' : path);
+  bindAssignments(statements, moduleScope);
+  registerConfigClasses(statements, moduleScope);
+  const functions = new Map<string, Node>();
+  for (const statement of statements) {
+    const def = definitionOf(statement);
+    if (def.type !== 'function_definition') continue;
+    const name = def.childForFieldName('name')?.text;
+    if (name) functions.set(name, def);
+  }
+  const style = styleOf(statements, source);
+  const context: ModuleContext = {
+    path, base, source, statements, imports: new Imports(statements), moduleScope,
+    quote: style.quote, kerasObjectStyle: style.kerasObjectStyle,
+    classes: new Map(), functions, importedClasses: new Map(), importedFunctions: new Map(), namespaces: new Map(), submodules: new Map(),
+    importedNames: new Set(), resolveImport: undefined, usedImport: undefined,
+  };
+  imports.context = context;
+  return context;
+}
+
+/** The module's model classes, in source order; a base that is another class of the module (or one it imported) passes its framework on. */
+export function readClasses(context: ModuleContext): void {
+  for (const statement of context.statements) {
+    const def = definitionOf(statement);
+    if (def.type !== 'class_definition') continue;
+    const name = def.childForFieldName('name')?.text;
+    if (!name) continue;
+    let framework: Framework | undefined;
+    for (const base of def.childForFieldName('superclasses')?.namedChildren ?? []) {
+      const written = dottedName(base);
+      if (written === undefined) continue;
+      framework ??= MODULE_BASES[context.imports.canonical(written)] ?? context.classes.get(written)?.framework
+        ?? (context.importedNames.has(written) ? importedClass(context, written)?.framework : undefined);
+    }
+    if (!framework) continue;
+    context.classes.set(name, new ClassInfo(name, def, framework));
+  }
+}
