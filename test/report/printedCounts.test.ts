@@ -9,10 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze, type AnalysisResult } from '../../server/src/core/analyze';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
-import type { Network } from '../../server/src/core/ir';
+import { walkOps, type AttentionOp, type Network } from '../../server/src/core/ir';
 import { renderReportHtml } from '../../server/src/core/report/html';
 import { buildSignalReport } from '../../server/src/core/report/model';
 import { renderReportText } from '../../server/src/core/report/text';
+import { NEVER_CANCELLED } from '../../server/src/core/cancellation';
+import { runsOverTokens, simulateTokenStream } from '../../server/src/core/simulation/tokenStream';
 import { LineIndex } from '../../server/src/core/text';
 import { textDocumentMap } from '../../server/src/lsp/documentMap';
 import { hoverAt } from '../../server/src/lsp/hover';
@@ -73,6 +75,18 @@ describe('printed counts match the IR (issue 13)', () => {
           if (!hover) continue;
           const value = (hover.contents as { value: string }).value;
           const title = value.split('\n')[0]!;
+          // An attention's projections share its statement: the hover explains the attention as a whole (heads, head width, repeats).
+          const attention = /^\*\*attention\*\* (\d+) heads × (\d+)(?: · causal)?(?: · ×(\d+) \(repeat\))? · in `/.exec(title);
+          if (attention) {
+            const ops = result.networks.map((net) => [...walkOps(net.ops)].filter((op): op is AttentionOp => op.op === 'attention' && op.span.start <= layer.span.start && layer.span.end <= op.span.end))
+              .find((found) => found.length > 0)!;
+            const op = ops[0]!;
+            assert.equal(Number(attention[1]), op.heads, title);
+            assert.equal(Number(attention[2]), op.headDim, title);
+            const repeats = ops.filter((o) => o.span.start === op.span.start && o.span.end === op.span.end).length;
+            assert.equal(attention[3] === undefined ? 1 : Number(attention[3]), repeats, title);
+            continue;
+          }
           const match = /^\*\*\w+\*\*(?: \([^)]*\))? (\S+) → (\S+)(?: · ×(\d+) \(repeat\))? · layer (\d+) of (\d+) in /.exec(title);
           assert.ok(match, `hover title: ${title}`);
           const first = result.networks.flatMap((net) => net.layers.filter((l) => l.span.start === layer.span.start && l.span.end === layer.span.end).map((l) => ({ net, l })))
@@ -93,9 +107,16 @@ describe('printed counts match the IR (issue 13)', () => {
         // The CLI's text report and the HTML report: every row's number, line and fans.
         const report = buildSignalReport(network, result.simulations[n], { band: 100, lineOf: (offset) => index.positionAt(offset).line + 1 });
         const text = renderReportText(report);
+        // A network over tokens is summarised by its residual stream: one point per branch.
+        const tokenNetwork = runsOverTokens(network);
+        const stream = tokenNetwork ? (simulateTokenStream(network, NEVER_CANCELLED)?.stream.filter((p) => p.depth === 0).length ?? 0) : 0;
+        if (stream > 0) assert.match(text.split('\n')[0]!, new RegExp(` over ${stream} branch(es)? · `));
         if (report.status === 'simulated') {
-          assert.match(text.split('\n')[0]!, new RegExp(` over ${network.layers.length} layers? · `));
-          const rows = text.split('\n').filter((line) => /^ {2} *\d+ +\d+ +\w/.test(line));
+          if (!tokenNetwork) assert.match(text.split('\n')[0]!, new RegExp(` over ${network.layers.length} layers? · `));
+          // The per-layer table: the rows under its header (a network over tokens lists its stream and attentions first).
+          const lines = text.split('\n');
+          const header = lines.findIndex((line) => /^ +# +line +layer +fan_in→fan_out/.test(line));
+          const rows = lines.slice(header + 1).filter((line) => /^ {2} *\d+ +\d+ +\w/.test(line));
           assert.equal(rows.length, network.layers.length);
           rows.forEach((line, i) => {
             const cells = line.trim().split(/ {2,}/);
