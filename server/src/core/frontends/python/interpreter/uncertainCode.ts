@@ -110,22 +110,36 @@ export class UncertainCode {
     return fn && this.holdsInitCode(fn) ? 'unnamed' : [];
   }
 
-  /** Method names some class of the file defines with init code in them (read once per file). */
-  private initMethodNames: Set<string> | undefined;
+  /** The file's class methods by name (read once per analysis: names only, bodies are read on demand). */
+  private methodsByName: Map<string, Node[]> | undefined;
+  /** Per method name asked about: whether some class of the file holds init code under it. */
+  private readonly initMethodNames = new Map<string, boolean>();
 
-  /** True when a class of the file has a method `name` holding init code (`init_weights`, `reset_parameters`, ...). */
+  /**
+   * True when a class of the file has a method `name` holding init code (`init_weights`,
+   * `reset_parameters`, ...). Only the methods of that name are read, once per name: this is
+   * asked for every method call on a receiver the interpreter does not read (`x.view(...)`),
+   * and reading every method body on every keystroke cost a third of a re-analysis.
+   */
   isInitMethodName(name: string): boolean {
-    if (!this.initMethodNames) {
-      this.initMethodNames = new Set();
+    const known = this.initMethodNames.get(name);
+    if (known !== undefined) return known;
+    if (!this.methodsByName) {
+      this.methodsByName = new Map();
       for (const cls of this.interp.classes.values()) {
         for (const statement of bodyOf(cls.definition)) {
           const def = definitionOf(statement);
           const methodName = def.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
-          if (methodName !== undefined && this.holdsInitCode(def)) this.initMethodNames.add(methodName);
+          if (methodName === undefined) continue;
+          const list = this.methodsByName.get(methodName);
+          if (list) list.push(def);
+          else this.methodsByName.set(methodName, [def]);
         }
       }
     }
-    return this.initMethodNames.has(name);
+    const holds = (this.methodsByName.get(name) ?? []).some((def) => this.holdsInitCode(def));
+    this.initMethodNames.set(name, holds);
+    return holds;
   }
 
   private named(tensor: Node, frame: Frame): readonly WeightModule[] | 'unnamed' {
