@@ -8,6 +8,7 @@ import { analyze } from '../server/src/core/analyze';
 import { NEVER_CANCELLED } from '../server/src/core/cancellation';
 import { simulateAnalytic } from '../server/src/core/simulation/analytic';
 import { summarize, type Summary } from './stats';
+import type { Network } from '../server/src/core/ir';
 
 export interface AnalyticBench {
   readonly activation: string;
@@ -23,16 +24,8 @@ export function benchAnalytic(layers = 1000, runs = 50): AnalyticBench[] {
   return ['relu', 'gelu', 'tanh'].map((activation) => {
     const network = analyze({ text: deepNetwork(activation, layers), languageId: 'netdef' }).networks[0];
     if (!network || network.layers.length !== layers) throw new Error(`expected a ${layers}-layer network`);
-    const start = performance.now();
-    simulateAnalytic(network, NEVER_CANCELLED);
-    const cold = performance.now() - start;
-    const samples: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      simulateAnalytic(network, NEVER_CANCELLED);
-      samples.push(performance.now() - t);
-    }
-    return { activation, cold, warm: summarize(samples) };
+    const { cold, warm } = timeSimulation(network, runs);
+    return { activation, cold, warm };
   });
 }
 
@@ -41,15 +34,21 @@ export function benchRecurrent(runs = 50): AnalyticBench[] {
   return ['lstm 512', 'gru 512', 'rnn 512'].map((layer) => {
     const network = analyze({ text: `network seq framework=pytorch {\n  input 256\n  ${layer} steps=100\n  dense 10\n}\n`, languageId: 'netdef' }).networks[0];
     if (!network || network.layers.length !== 2) throw new Error('expected a recurrent network');
-    const start = performance.now();
-    simulateAnalytic(network, NEVER_CANCELLED);
-    const cold = performance.now() - start;
-    const samples: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      simulateAnalytic(network, NEVER_CANCELLED);
-      samples.push(performance.now() - t);
-    }
-    return { activation: layer.split(' ')[0]!, cold, warm: summarize(samples) };
+    const { cold, warm } = timeSimulation(network, runs);
+    return { activation: layer.split(' ')[0]!, cold, warm };
   });
+}
+
+/** The first (cold) simulation of a network, then `runs` warm ones. */
+function timeSimulation(network: Network, runs: number): { cold: number; warm: Summary } {
+  const start = performance.now();
+  simulateAnalytic(network, NEVER_CANCELLED);
+  const cold = performance.now() - start;
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    simulateAnalytic(network, NEVER_CANCELLED);
+    samples.push(performance.now() - t);
+  }
+  return { cold, warm: summarize(samples) };
 }

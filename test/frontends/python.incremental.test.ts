@@ -14,21 +14,11 @@ import { AnalysisMemory } from '../../server/src/core/memory';
 import { DEFAULT_SETTINGS } from '../../server/src/core/settings';
 import { Random } from '../../server/src/core/simulation/prng';
 import { generatePython } from '../../bench/generatePython';
-import { pythonSupport } from '../support/python';
+import { pythonFiles, pythonSupport } from '../support/python';
 import { folderFiles, MemoryFiles } from '../support/workspace';
 import { ModuleCache, MODULE_OFFSET_BASE } from '../../server/src/core/frontends/python/parse';
 
 const root = path.resolve(__dirname, '..', '..');
-
-function pythonFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...pythonFiles(full));
-    else if (entry.name.endsWith('.py')) out.push(full);
-  }
-  return out.sort();
-}
 
 /**
  * Everything a user sees, as plain data (fix builders are functions: their output is in the

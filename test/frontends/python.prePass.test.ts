@@ -11,19 +11,9 @@ import * as path from 'node:path';
 import { analyze, type AnalysisResult } from '../../server/src/core/analyze';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { generatePython } from '../../bench/generatePython';
-import { pythonSupport } from '../support/python';
+import { pythonFiles, pythonSupport } from '../support/python';
 
 const root = path.resolve(__dirname, '..', '..');
-
-function pythonFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...pythonFiles(full));
-    else if (entry.name.endsWith('.py')) out.push(full);
-  }
-  return out.sort();
-}
 
 /** Everything analyze() returns, as plain data (fix builders are functions: their output is in the findings). */
 function everything(result: AnalysisResult): string {

@@ -3,6 +3,8 @@
  * asynchronously): call `await pythonSupport()` in a `before` hook, then pass the result
  * as `python` in analyze()'s input.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { loadPythonSupport } from '../../server/src/host/treeSitter';
 
@@ -26,4 +28,15 @@ export function pythonSyntaxErrors(python: PythonSupport, text: string): number[
   } finally {
     tree.delete();
   }
+}
+
+/** Every .py file under `dir`, sorted (fixtures, examples). */
+export function pythonFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...pythonFiles(full));
+    else if (entry.name.endsWith('.py')) out.push(full);
+  }
+  return out.sort();
 }
