@@ -12,6 +12,7 @@ import { resolveSettings, isExcluded, type SettingsOverrides } from '../core/con
 import type { Finding } from '../core/findings';
 import type { PythonSupport } from '../core/frontends/types';
 import { RULES } from '../core/rules/registry';
+import { appendAll } from '../core/util/arrays';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import type { CheckCommand } from './args';
@@ -186,8 +187,8 @@ function withImportedFindings(outcomes: readonly FileOutcome[], cwd: string): Fi
 
 /**
  * The result cache (cli/cache.ts) for this run's jobs: entries live beside the configuration
- * that applies to each file, or in the working folder; an entry's reads are the file and that
- * configuration file.
+ * that applies to each file, or in the working folder; an entry's reads are the file, that
+ * configuration file and every module of the workspace its analysis read or looked for.
  */
 class CachedJobs {
   private readonly cache: ResultCache;
@@ -211,7 +212,7 @@ class CachedJobs {
 
   private key(i: number): string {
     const job = this.jobs[i]!;
-    return cacheKey({ version: this.version, build: this.build, settings: job.settings, languageId: job.languageId, wantNetworks: job.wantNetworks });
+    return cacheKey({ version: this.version, build: this.build, settings: job.settings, languageId: job.languageId, wantNetworks: job.wantNetworks, projectRoot: job.projectRoot });
   }
 
   lookup(i: number): FileOutcome | undefined {
@@ -220,13 +221,15 @@ class CachedJobs {
     if (job.notebook) return undefined;
     const hit = this.cache.lookup(this.folder(i), job.absolutePath, this.key(i));
     if (!hit) return undefined;
-    return { displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: hit.text, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
+    // The texts were just read and match the hashes the result was computed from.
+    const imported = hit.result.imported.map((m) => ({ absolutePath: m.absolutePath, text: hit.texts.get(m.absolutePath)!, findings: m.findings }));
+    return { displayPath: job.displayPath, absolutePath: job.absolutePath, imported, text: hit.texts.get(job.absolutePath)!, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
   }
 
   store(i: number, outcome: FileOutcome): void {
-    // A result that read other files of the workspace (or looked for them) is not kept: an entry's reads are its file and its configuration.
-    if (outcome.error !== undefined || outcome.contentHash === undefined || outcome.readsWorkspace) return;
+    if (outcome.error !== undefined || outcome.contentHash === undefined) return;
     const job = this.jobs[i]!;
+    // An entry's reads: the file, its configuration, and every module its analysis read or looked for.
     const reads: CacheRead[] = [{ path: job.absolutePath, hash: outcome.contentHash }];
     const config = this.configs[i]?.file;
     if (config !== undefined) {
@@ -234,7 +237,9 @@ class CachedJobs {
       if (hash === undefined) return;
       reads.push({ path: config, hash });
     }
-    this.cache.store(this.folder(i), job.absolutePath, this.key(i), reads, { findings: outcome.findings, networks: outcome.networks });
+    appendAll(reads, outcome.dependencies ?? []);
+    const imported = outcome.imported.map((m) => ({ absolutePath: m.absolutePath, findings: m.findings }));
+    this.cache.store(this.folder(i), job.absolutePath, this.key(i), reads, { findings: outcome.findings, imported, networks: outcome.networks });
   }
 
   private configHash(file: string): string | undefined {

@@ -14,7 +14,7 @@ import type { LanguageId, PythonSupport } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import { LineIndex } from '../core/text';
 import { monteCarloSimulations } from '../host/montecarloSimulations';
-import { hashText } from './cache';
+import { hashText, type CacheRead } from './cache';
 import { describeFsError, displayPath, readRegularFile } from './discover';
 import { networksJson, type JsonNetwork } from './formatters/json';
 import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
@@ -58,8 +58,11 @@ export interface FileOutcome {
   readonly absolutePath: string;
   /** Findings in imported modules (check.ts reports them in those files, once). */
   readonly imported: readonly ImportedOutcome[];
-  /** The analysis read (or looked for) other files of the workspace: the result cache does not keep it. */
-  readonly readsWorkspace?: boolean;
+  /**
+   * Every other file the analysis read or looked for, with the SHA-256 of its text as read
+   * (null: it was not there): what the result cache checks before answering for this file.
+   */
+  readonly dependencies?: readonly CacheRead[];
   /** The text the findings refer to: after fixes, when fixes were applied. */
   readonly text: string;
   /** The text as read, when fixes changed it (for `--diff`). */
@@ -70,7 +73,11 @@ export interface FileOutcome {
   readonly fixesApplied: number;
   /** One line; the CLI prints it and exits 2. */
   readonly error: string | undefined;
-  /** SHA-256 of the file as read (without a byte-order mark), for the result cache (cli/cache.ts; notebooks are not cached). */
+  /**
+   * SHA-256 of the file as read (without a byte-order mark), for the result cache
+   * (cli/cache.ts); undefined when the result is not to be kept: notebooks, and a Python
+   * file read without the Python parser (one that failed to load), which yields nothing.
+   */
   readonly contentHash?: string;
   /** A notebook's code cells in `text` (which is then the cells joined, as analysed). */
   readonly cells?: readonly CellLayout[];
@@ -145,7 +152,8 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
     return {
       displayPath: job.displayPath,
       absolutePath: job.absolutePath,
-      readsWorkspace: result.dependencies.length > 0,
+      // The CLI's file versions are SHA-256 hashes of the text read (host/workspaceFiles.ts).
+      dependencies: result.dependencies.map((d) => ({ path: hostPath(d.path), hash: d.version ?? null })),
       imported: result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings })),
       text,
       original: changed ? original : undefined,
@@ -153,7 +161,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       networks: job.wantNetworks ? networksJson(new LineIndex(text), result, undefined, (p) => displayPath(hostPath(p), job.projectRoot ?? '.')) : undefined,
       fixesApplied,
       error: undefined,
-      contentHash: hashText(original),
+      ...(job.languageId === 'python' && parser === undefined ? {} : { contentHash: hashText(original) }),
     };
   } catch (error) {
     // The engine must never throw on user input; if it does, that is our bug. Say so

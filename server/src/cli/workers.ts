@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PythonSupport } from '../core/frontends/types';
+import { workspaceOfThread } from '../host/workspaceFiles';
 import { runFileJob, type FileJob, type FileOutcome } from './fileJob';
 import type { JobMessage, OutcomeMessage } from './worker';
 
@@ -61,6 +62,7 @@ function totalBytes(jobs: readonly FileJob[]): number {
 }
 
 function runHere(jobs: readonly FileJob[], options: RunOptions): FileOutcome[] {
+  workspaceOfThread().startRun();
   return jobs.map((job, i) => {
     const outcome = runFileJob(job, options.python);
     options.onProgress?.(i + 1, jobs.length);

@@ -20,8 +20,13 @@ export function hostPath(enginePath: string): string {
   return enginePath.split('/').join(path.sep);
 }
 
+/**
+ * A file's version in the CLI: the SHA-256 of its text (UTF-8, without a byte-order mark),
+ * the same hash the result cache (cli/cache.ts) checks a file against, so a result's
+ * dependencies are the cache entry's list of reads as they stand.
+ */
 export function contentVersion(text: string): string {
-  return createHash('sha1').update(text).digest('hex').slice(0, 16);
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** Files on disk, read once (a run sees each file as it was when first read). */
@@ -50,8 +55,20 @@ export class DiskModuleSources implements ModuleSourceProvider {
 
 /** One thread's workspace reading: the files and the parsed modules. */
 export class ThreadWorkspace {
-  readonly sources = new DiskModuleSources();
+  private files = new DiskModuleSources();
   readonly modules = new ModuleCache();
+
+  get sources(): DiskModuleSources {
+    return this.files;
+  }
+
+  /**
+   * A new run reads the files afresh (a run in this process before it, as the tests make,
+   * saw them as they were then); parsed modules are kept, each checked against its text.
+   */
+  startRun(): void {
+    this.files = new DiskModuleSources();
+  }
 
   /** The workspace of one document of the run. */
   forDocument(absolutePath: string, projectRoots: readonly string[]): PythonWorkspace {
