@@ -32,6 +32,7 @@ import type { ModuleRead, ModulesRead, ReachedBy } from '../types';
 import type { Span } from '../../text';
 import { appendAll } from '../../util/arrays';
 import { parserText } from './syntax/parserText';
+import { NameMentions } from './syntax/nameMentions';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
 export { PythonMemory } from './units/memory';
@@ -494,23 +495,23 @@ function backendMemo(slots: ReadonlyMap<Network, { unit: UnitRun; index: number 
 
 /**
  * Top-level functions whose text names a framework, a model class or (transitively) another
- * such function. One regular expression of the known names per round: warm, it is 4–10×
- * faster than reading each function's words into a set (measured on the bench file and
- * torchvision's models/, issue 16), since a test stops at the first mention.
+ * such function. One scan for the known names per round (nameMentions.ts): warm, it is
+ * 4–10× faster than reading each function's words into a set (measured on the bench file
+ * and torchvision's models/, issue 16), since a test stops at the first mention. A function
+ * still left after a round names none of the names known then, so the next round looks only
+ * for the functions that round added.
  */
 function modelFunctions(statements: readonly Node[], names: readonly string[]): Set<Node> {
   const functions = statements.map(definitionOf).filter((d) => d.type === 'function_definition');
   const relevant = new Set<Node>();
-  const known = [...names];
-  for (let changed = true; changed && known.length > 0;) {
-    changed = false;
-    const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${known.map((n) => n.replace(/[^\p{L}\p{N}_]/gu, '')).join('|')})(?![\\p{L}\\p{N}_])`, 'u');
+  for (let fresh = [...names]; fresh.length > 0;) {
+    const mentions = new NameMentions(fresh);
+    fresh = [];
     for (const def of functions) {
-      if (relevant.has(def) || !pattern.test(def.text)) continue;
+      if (relevant.has(def) || !mentions.inText(def.text)) continue;
       relevant.add(def);
       const name = def.childForFieldName('name')?.text;
-      if (name) known.push(name);
-      changed = true;
+      if (name) fresh.push(name);
     }
   }
   return relevant;

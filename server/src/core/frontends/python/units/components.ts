@@ -14,6 +14,7 @@
  * naming the model) do not count.
  */
 import type { Node } from '../syntax/syntax';
+import { NameMentions } from '../syntax/nameMentions';
 
 export function componentClasses(text: string, root: Node, statements: readonly Node[], candidates: readonly string[]): Set<string> {
   const parts = new Set<string>();
@@ -24,13 +25,11 @@ export function componentClasses(text: string, root: Node, statements: readonly 
     if (definition?.type !== 'class_definition') continue;
     classStatements.push({ name: definition.childForFieldName('name')?.text, start: statement.startIndex, end: statement.endIndex });
   }
-  const names = [...new Set(candidates)].sort((a, b) => b.length - a.length).map(escapeRegExp);
   // A whole identifier (Unicode letters, digits, underscore), not an attribute's tail.
-  const mention = new RegExp(`(?<![\\p{L}\\p{N}_.])(?:${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
-  for (const match of text.matchAll(mention)) {
-    const name = match[0];
+  for (const mention of new NameMentions(candidates, '.').all(text)) {
+    const name = mention.name;
     if (parts.has(name)) continue;
-    const at = match.index;
+    const at = mention.index;
     const inside = classStatements.find((c) => c.start <= at && at < c.end);
     if (inside?.name === name) continue;
     if (!inside && calledAt(text, at + name.length)) continue;
@@ -44,8 +43,4 @@ function calledAt(text: string, end: number): boolean {
   let i = end;
   while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
   return text[i] === '(';
-}
-
-function escapeRegExp(name: string): string {
-  return name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

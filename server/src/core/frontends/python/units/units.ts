@@ -18,6 +18,7 @@
  */
 import type { PythonMemory, UnitEntry } from './memory';
 import { definitionOf, dottedName, type Node } from '../syntax/syntax';
+import { NameMentions } from '../syntax/nameMentions';
 
 const IDENTIFIER = /[\p{L}_][\p{L}\p{N}_]*/gu;
 
@@ -181,17 +182,16 @@ export class UnitPlan {
    */
   usersFirst<T extends { readonly name: string; readonly definition: Node }>(classes: readonly T[], statementOf: (c: T) => Node | undefined): T[] {
     // One pass over each class's text for the class names only (cheaper than every identifier).
-    const names = classes.map((c) => c.name.replace(/[^\p{L}\p{N}_]/gu, '')).filter((n) => n.length > 0);
-    const pattern = names.length > 0 ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${names.join('|')})(?![\\p{L}\\p{N}_])`, 'gu') : undefined;
+    const mentionsOf = new NameMentions(classes.map((c) => c.name));
     const byName = new Map(classes.map((c) => [c.name, c]));
     const mentions = new Map<T, T[]>();
     const waiting = new Map<T, number>(classes.map((c) => [c, 0]));
     for (const user of classes) {
       const statement = statementOf(user);
-      if (!statement || !pattern) continue;
+      if (!statement) continue;
       const mentioned = new Set<T>();
-      for (const m of statement.text.matchAll(pattern)) {
-        const other = byName.get(m[0]);
+      for (const m of mentionsOf.all(statement.text)) {
+        const other = byName.get(m.name);
         if (other && other !== user) mentioned.add(other);
       }
       mentions.set(user, [...mentioned]);
