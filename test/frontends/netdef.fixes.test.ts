@@ -179,11 +179,13 @@ describe('netdef fixes', () => {
     }
 
     it(`across ${corpus.length} files: every initializer, activation and kaiming fix re-parses without IW001`, function () {
-      // ~6 s of CPU; on the shared 2-core machine it took 21–27 s of wall time (also at ea54e53,
-      // before issue 13), over mocha's 20 s default. A timeout is no speed test (bench/ is).
+      // Layers expanded from one `repeat` body share its source, so their fixes are the same edits:
+      // each distinct edit of a file is applied once (the 32-block transformer fixtures otherwise
+      // re-parse the same text hundreds of times: ~55 s of CPU). A timeout is no speed test (bench/ is).
       this.timeout(120_000);
       let applied = 0;
       for (const text of corpus) {
+        const seen = new Set<string>();
         const before = parseNetdef(text);
         const syntaxBefore = before.findings.filter((f) => f.code === 'IW001').length;
         if (syntaxBefore > 0) continue; // fixtures with deliberate syntax errors
@@ -197,6 +199,9 @@ describe('netdef fixes', () => {
             ];
             for (const edit of edits) {
               if (!edit) continue;
+              const key = JSON.stringify(edit);
+              if (seen.has(key)) continue;
+              seen.add(key);
               const fixed = applyEdits(text, edit);
               assertParses(fixed);
               assert.equal(parseNetdef(fixed).networks.reduce((n, net) => n + net.layers.length, 0),
