@@ -15,6 +15,9 @@ import { InitCalls } from './initCalls';
 import { recurrentSpecOf } from './recurrentState';
 import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
+import {
+  type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
+} from './attentionTrace';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
@@ -619,7 +622,11 @@ export class Interpreter {
         const items = container?.t === 'list' ? container.items
           : container?.t === 'module' && (container.module.kind === 'list' || container.module.kind === 'sequence')
             ? container.module.items.map((m): RValue => ({ t: 'module', module: m })) : undefined;
-        if (container?.t === 'tensor') return container;
+        if (container?.t === 'tensor') {
+          if (!frame.trace) return container;
+          const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
+          return { t: 'tensor', tensor: unread(frame.trace, container.tensor, x) };
+        }
         if (!items || !isNumber(i) || !Number.isInteger(i)) return undefined;
         return items[i < 0 ? items.length + i : i];
       }
@@ -726,11 +733,17 @@ export class Interpreter {
     const trace = frame.trace;
     if (!trace) return undefined;
     if (a?.t === 'tensor' && b?.t === 'tensor') {
+      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace) : undefined;
+      if (product) return { t: 'tensor', tensor: product };
       if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
       return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
     }
     const tensor = a?.t === 'tensor' ? a : b?.t === 'tensor' ? b : undefined;
     if (!tensor) return undefined;
+    // Attention: a constant factor on q, k or the logits (attentionTrace.ts); anything else inside one is unknown.
+    const scaled = attentionScale(tensor.tensor, op ?? '', tensor === a ? right : left, tensor === a, this.attentionContext(frame));
+    if (scaled === 'unknown') return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
+    if (scaled) return { t: 'tensor', tensor: scaled };
     // A tensor scaled by a constant, or shifted by a parameter, keeps what feeds what.
     if (op === '*' || op === '/' || op === '+' || op === '-' || op === '@') {
       const other = tensor === a ? right : left;
@@ -797,9 +810,16 @@ export class Interpreter {
       }
       return result;
     }
-    if (canonical !== undefined) {
-      const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
-      if (result !== 'not-handled') return result;
+    if (canonical !== undefined && frame.trace) {
+      const step = attentionFunction(canonical, call, args, this.attentionContext(frame));
+      if (step !== 'not-handled') return step;
+      const trace = frame.trace;
+      const plain = args.map((a): RValue => (a?.t === 'tensor' && insideAttention(a.tensor) ? { t: 'tensor', tensor: trace.opaque(a.tensor) } : a));
+      const result = tensorFunction(canonical, call, plain, trace, frame.scope);
+      if (result !== 'not-handled') {
+        const before = plain[0]?.t === 'tensor' ? plain[0].tensor : undefined;
+        return before && result?.t === 'tensor' ? { t: 'tensor', tensor: unread(trace, before, result.tensor) } : result;
+      }
     }
     // `x.init_weights()` on a receiver it could not read, where a class of the file defines
     // that method with init code: the layers it may set are unknown (uncertainCode.ts).
@@ -1094,8 +1114,23 @@ export class Interpreter {
       this.loaded.add(instance);
       return { t: 'module', module: instance };
     }
-    if (owner?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: tensorMethod(method, objectNode, call, owner.tensor, frame.trace, frame.scope) };
+    if (owner?.t === 'tensor' && frame.trace) {
+      // `B, T, C = x.size()`: reading a tensor's size leaves the tensor as it is.
+      if (['size', 'dim', 'numel', 'get_device'].includes(method)) return undefined;
+      const step = attentionMethod(method, call, owner.tensor, this.attentionContext(frame));
+      if (step !== 'not-handled') return step;
+      const x = insideAttention(owner.tensor) ? frame.trace.opaque(owner.tensor) : owner.tensor;
+      return { t: 'tensor', tensor: unread(frame.trace, x, tensorMethod(method, objectNode, call, x, frame.trace, frame.scope)) };
+    }
     return 'not-handled';
+  }
+
+  /** What the attention reading (attentionTrace.ts) needs from a frame. */
+  private attentionContext(frame: Frame): AttentionContext {
+    return {
+      trace: frame.trace!, scope: frame.scope, lookup: (name) => frame.env.get(name),
+      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written),
+    };
   }
 
   // ── modules ────────────────────────────────────────────────────────────
@@ -1236,7 +1271,14 @@ export class Interpreter {
       if (module.className === 'keras.layers.Add' && tensors.length === 2) return { t: 'tensor', tensor: trace.add(tensors[0]!, tensors[1]!, spanOf(call?.node ?? module.record as never)) };
       return { t: 'tensor', tensor: trace.merge(tensors, undefined) };
     }
-    const x = input.tensor;
+    let x = input.tensor;
+    // Inside an attention only dropout, nn.Softmax over the keys and the output projection follow (attentionTrace.ts).
+    if (insideAttention(x)) {
+      const weights = module.kind === 'activation' ? softmaxModule(x, this.source.slice(module.span.start, module.span.end)) : undefined;
+      if (weights) return { t: 'tensor', tensor: weights };
+      const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused);
+      if (!follows) x = trace.opaque(x);
+    }
     switch (module.kind) {
       case 'weight': {
         const shape = x.shape;
@@ -1258,6 +1300,10 @@ export class Interpreter {
             activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
           }, g.outShape, module.fusedWithPrevious === true),
         };
+        if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
+          const complete = completeAttention(x, output.tensor, trace);
+          return { t: 'tensor', tensor: complete ?? trace.opaque(output.tensor) };
+        }
         // PyTorch's nn.LSTM returns (output, (h_n, c_n)): the states are not followed.
         return module.recurrent?.returnsTuple ? { t: 'list', items: [output, undefined] } : output;
       }
