@@ -298,6 +298,22 @@ function isMinusInfinity(node: Node, context: AttentionContext): boolean {
  * (`torch.triu(torch.ones(n, n), diagonal=1)`, `.bool()`). M is written there, bound to a
  * local once, or registered once as a buffer (`self.register_buffer("bias", …)`).
  */
+export function isCausalMaskNode(mask: Node, context: AttentionContext): boolean {
+  return isCausalMask(mask, context) || isSubsequentMask(mask, context);
+}
+
+/** `nn.Transformer.generate_square_subsequent_mask(T)`: −inf above the diagonal, 0 elsewhere. */
+function isSubsequentMask(mask: Node, context: AttentionContext, depth = 0): boolean {
+  const n = unparen(mask);
+  if (n.type === 'identifier' && depth < 4) {
+    const bound = context.scope.expressionOf(n.text);
+    return bound ? isSubsequentMask(bound.node, context, depth + 1) : false;
+  }
+  const call = n.type === 'call' ? callParts(n) : undefined;
+  const name = call ? dottedName(call.callee) : undefined;
+  return name !== undefined && /(^|\.)generate_square_subsequent_mask$/.test(name) && /^torch\.nn\.(Transformer|modules\.transformer\.Transformer)\./.test(context.canonical(name) ?? '');
+}
+
 function isCausalMask(mask: Node, context: AttentionContext): boolean {
   const n = unparen(mask);
   if (n.type === 'comparison_operator') {

@@ -15,9 +15,12 @@ import { InitCalls } from './initCalls';
 import { recurrentSpecOf } from './recurrentState';
 import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
+import { TiedWeights } from './tiedWeights';
 import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
+  isCausalMaskNode,
 } from './attentionTrace';
+import { attentionLayerModule, encoderStack } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
@@ -25,13 +28,13 @@ import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, classRecord, type InstanceModule, type ModuleValue } from './modules';
+import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
-import { type Tensor, Trace } from './trace';
-import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
+import { type ProjectionPart, type Tensor, Trace } from './trace';
+import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
@@ -77,6 +80,8 @@ export class Interpreter {
   private readonly classByDefinition = new Map<Node, ClassInfo>();
   /** Modules whose weights are loaded from a checkpoint. */
   readonly loaded = new Set<ModuleValue>();
+  /** `a.weight = b.weight`: one parameter in two layers (tiedWeights.ts). */
+  private readonly tied = new TiedWeights();
   /** Keras functional models: the trace they were built on and their outputs. */
   readonly functional = new Map<ModuleValue, { readonly trace: Trace; readonly outputs: readonly Tensor[] }>();
   /** Input shapes (batch axis dropped) `model.init(rng, x)` calls show, per module (Flax linen). */
@@ -337,6 +342,15 @@ export class Interpreter {
       const items = r?.t === 'list' && r.items.length === targets.length ? r.items : undefined;
       targets.forEach((target, i) => this.store(target, items?.[i] ?? opaqued(undefined, frame), statement, frame));
       return;
+    }
+    // `self.lm_head.weight = self.transformer.wte.weight`: tied weights.
+    if (left.type === 'attribute' && right.type === 'attribute' && left.childForFieldName('attribute')?.text === 'weight' && right.childForFieldName('attribute')?.text === 'weight') {
+      const a = this.expression(left.childForFieldName('object')!, frame);
+      const b = this.expression(right.childForFieldName('object')!, frame);
+      if (a?.t === 'module' && b?.t === 'module' && a.module.kind === 'weight' && b.module.kind === 'weight') {
+        this.tied.tie(a.module, b.module);
+        return;
+      }
     }
     const value = this.expression(right, frame);
     // `norm = nn.BatchNorm2d`: a class, not a runtime value. The name is then read through its
@@ -777,7 +791,8 @@ export class Interpreter {
       if (container !== 'not-container') return container;
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
       if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
-      const module = recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
+      if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
+      const module = attentionLayerModule(canonical, call, frame.catalog) ?? recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
@@ -791,6 +806,10 @@ export class Interpreter {
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
+    if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
+      if (!frame.trace) return undefined;
+      return this.attentionLayerCall(target.module, call, args, frame);
+    }
     if (target?.t === 'module') {
       const keywordInput = call.keywords.get('inputs') ?? call.keywords.get('x');
       const input = args[0] ?? (keywordInput ? this.expression(keywordInput.value, frame) : undefined);
@@ -1125,6 +1144,110 @@ export class Interpreter {
     return 'not-handled';
   }
 
+  /**
+   * `self.attn(x, x, x, attn_mask=…)` (nn.MultiheadAttention: returns the output and the
+   * weights) and `self.encoder(src, mask=…)`: self-attention over one value, with no mask or a
+   * causal one (attentionTrace.ts); anything else is unknown.
+   */
+  private attentionLayerCall(module: AttentionModule | EncoderLayerModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const context = this.attentionContext(frame);
+    const inputs = args.flatMap(tensorsOf);
+    const x = inputs[0];
+    if (!x) return undefined;
+    const unknown = (): RValue => {
+      const out: RValue = { t: 'tensor', tensor: trace.merge(inputs, undefined) };
+      return module.kind === 'attention' ? { t: 'list', items: [out, undefined] } : out;
+    };
+    if (call.spread) return unknown();
+    // Masks: absent or None, or causal; a padding mask is not followed.
+    const maskNames = module.kind === 'attention' ? ['attn_mask', 'key_padding_mask'] : module.className === 'torch.nn.TransformerEncoder' ? ['mask', 'src_key_padding_mask'] : ['src_mask', 'src_key_padding_mask'];
+    const positionalMasks = module.kind === 'attention' ? call.positional.slice(3) : call.positional.slice(1);
+    let causal = false;
+    for (const [i, name] of maskNames.entries()) {
+      const node = call.keywords.get(name)?.value ?? positionalMasks[module.kind === 'attention' ? (i === 0 ? 2 : 0) : i];
+      if (!node || evaluate(node, frame.scope) === null) continue;
+      if (i === 0 && isCausalMaskNode(node, context)) causal = true;
+      else return unknown();
+    }
+    if (module.kind === 'attention') {
+      if (inputs.length !== 3 || inputs[1] !== x || inputs[2] !== x || args.length < 3) return unknown();
+      const out = this.selfAttention(module, x, causal, frame);
+      return { t: 'list', items: [out ? { t: 'tensor', tensor: out } : { t: 'tensor', tensor: trace.opaque(x) }, undefined] };
+    }
+    if (inputs.length !== 1) return unknown();
+    return { t: 'tensor', tensor: this.encoderLayers(module, x, causal, frame) };
+  }
+
+  /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */
+  private selfAttention(module: AttentionModule, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
+    const trace = frame.trace!;
+    if (module.unreadable || module.heads === undefined || module.embedDim === undefined) return undefined;
+    const heads = module.heads;
+    const headDim = module.embedDim / heads;
+    const [q, k, v, out] = module.projections;
+    const parts = [q, k, v].map((p) => {
+      const r = this.applyModule(p, { t: 'tensor', tensor: x }, frame, undefined);
+      const part = r?.t === 'tensor' ? trace.projectionOf(r.tensor) : undefined;
+      return part && { ...part, layout: 'htd' as const, heads, headDim };
+    });
+    if (parts.some((p) => p === undefined)) return undefined;
+    const [qp, kp, vp] = parts as [ProjectionPart, ProjectionPart, ProjectionPart];
+    const span = spanOf(module.call);
+    const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core: { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span }, v: vp, layout: 'tc' });
+    const result = this.applyModule(out, { t: 'tensor', tensor: mixed }, frame, undefined);
+    return result?.t === 'tensor' && result.tensor.chain?.op.op === 'attention' ? result.tensor : undefined;
+  }
+
+  /** nn.TransformerEncoderLayer's forward (post-LN unless norm_first), once per copy of nn.TransformerEncoder. */
+  private encoderLayers(module: EncoderLayerModule, input: Tensor, causal: boolean, frame: Frame): Tensor {
+    const trace = frame.trace!;
+    const span = spanOf(module.call);
+    const dropout = (t: Tensor): Tensor => (module.dropout === undefined ? trace.opaque(t)
+      : module.dropout === 0 ? t : trace.dropout(t, { op: 'dropout', rate: module.dropout, alpha: false, span, kindSpan: span }));
+    if (module.normFirst === undefined || module.dropout === undefined || !(module.dropout >= 0 && module.dropout < 1)) return trace.opaque(input);
+    let x = input;
+    for (let copy = 0; copy < module.copies; copy++) {
+      const attend = (h: Tensor) => {
+        const a = this.selfAttention(module.attention, h, causal, frame);
+        return a ? dropout(a) : trace.opaque(h);
+      };
+      const feedForward = (h: Tensor) => {
+        const apply = (m: ModuleValue, t: Tensor): Tensor => {
+          const r = this.applyModule(m, { t: 'tensor', tensor: t }, frame, undefined);
+          return r?.t === 'tensor' ? r.tensor : trace.opaque(t);
+        };
+        return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
+      };
+      if (module.normFirst) {
+        x = trace.add(x, attend(trace.norm(x, 'layernorm', span)), span);
+        x = trace.add(x, feedForward(trace.norm(x, 'layernorm', span)), span);
+      } else {
+        x = trace.norm(trace.add(x, attend(x), span), 'layernorm', span);
+        x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', span);
+      }
+    }
+    if (module.finalNorm) {
+      const r = this.applyModule(module.finalNorm, { t: 'tensor', tensor: x }, frame, undefined);
+      x = r?.t === 'tensor' ? r.tensor : trace.opaque(x);
+    }
+    return x;
+  }
+
+  /** nn.TransformerEncoder(encoder_layer, num_layers, norm=None). */
+  private encoderStack(call: CallParts, frame: Frame): RValue {
+    const layerNode = argument(call, 0, 'encoder_layer');
+    const layer = layerNode ? this.expression(layerNode, frame) : undefined;
+    const layers = evaluateCount(argument(call, 1, 'num_layers'), frame.scope);
+    const normNode = argument(call, 2, 'norm');
+    const norm = normNode && evaluate(normNode, frame.scope) !== null ? this.expression(normNode, frame) : undefined;
+    if (layer?.t !== 'module' || layer.module.kind !== 'encoderLayer' || (normNode && evaluate(normNode, frame.scope) !== null && norm?.t !== 'module')) {
+      return { t: 'module', module: { kind: 'opaque', className: 'torch.nn.TransformerEncoder', record: classRecord('torch.nn.TransformerEncoder') } };
+    }
+    const stack = encoderStack(layer.module, layers, norm?.t === 'module' ? norm.module : undefined, call);
+    return { t: 'module', module: stack ?? { kind: 'opaque', className: 'torch.nn.TransformerEncoder', record: classRecord('torch.nn.TransformerEncoder') } };
+  }
+
   /** What the attention reading (attentionTrace.ts) needs from a frame. */
   private attentionContext(frame: Frame): AttentionContext {
     return {
@@ -1297,7 +1420,7 @@ export class Interpreter {
             ...(g.transposed ? { transposed: g.transposed } : {}),
             ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
-            activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
+            activation: module.activation, ...this.tied.resolve(module, init), biasVariance: module.biasVariance, repeatInstance: 0,
           }, g.outShape, module.fusedWithPrevious === true),
         };
         if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
@@ -1332,6 +1455,11 @@ export class Interpreter {
         return this.forward(module, x, frame.depth + 1, trace);
       case 'list':
         return { t: 'tensor', tensor: trace.opaque(x) };
+      case 'attention':
+        // Called without its key and value (a Sequential, forward()): not read.
+        return { t: 'list', items: [{ t: 'tensor', tensor: trace.opaque(x) }, undefined] };
+      case 'encoderLayer':
+        return { t: 'tensor', tensor: this.encoderLayers(module, x, false, frame) };
       case 'opaque': {
         const out = trace.opaque(x);
         return { t: 'tensor', tensor: module.outShape ? trace.passThrough(out, module.outShape) : out };
