@@ -268,7 +268,6 @@ export class Trace {
 
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
-    if (process.env.DBG) console.log('OPAQUE', input.attn?.kind, new Error().stack!.split('\n').slice(2,6).join(' | '));
     this.resolve(input.pending, 'unknown');
     return { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [], brokenAt: input.broken ? input.brokenAt : input.chain };
   }
@@ -310,7 +309,6 @@ export class Trace {
 
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
   merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
-    if (process.env.DBG) console.log('MERGE', new Error().stack!.split('\n').slice(2,6).join(' | '));
     for (const t of inputs) this.resolve(t.pending, 'unknown');
     const first = inputs[0];
     return { chain: first?.chain, pending: [], shape, broken: true, sources: [], brokenAt: first?.broken ? first.brokenAt : first?.chain };
