@@ -204,7 +204,11 @@ function permutation(call: CallParts, context: AttentionContext): string | undef
   return dims.every(isNumber) ? dims.join(',') : undefined;
 }
 
-/** A method on a value of an attention: split/chunk, view, transpose, permute, masked_fill, softmax. */
+/**
+ * A method on a value of an attention: split/chunk, view, transpose, permute, masked_fill,
+ * softmax. 'not-handled' on a projection: not attention's step, the interpreter's own reading
+ * applies (and the value is no longer read as a projection).
+ */
 export function attentionMethod(method: string, call: CallParts, x: Tensor, context: AttentionContext): AttentionStep {
   const trace = context.trace;
   if (x.attn?.kind === 'unread') return 'not-handled';
@@ -259,20 +263,20 @@ function projectionMethod(method: string, call: CallParts, x: Tensor, p: Project
     const dims = dimsOf(call.positional);
     if (dims.length === 4) {
       const split = headSplit(p, dims[2], dims[3], context);
-      return split ? tensor(asProjection(x, split)) : tensor(unread(trace, x, x));
+      if (split) return tensor(asProjection(x, split));
     }
-    return tensor(unread(trace, x, x));
+    return 'not-handled';
   }
   if (method === 'transpose') {
     const axes = swapped(call, p.layout === 'tc' || p.layout === 'ct' ? 3 : 4, context);
     const layout = axes ? PROJECTION_TRANSPOSE[p.layout]?.[axes.join(',')] : undefined;
-    return tensor(layout ? asProjection(x, { ...p, layout }) : unread(trace, x, x));
+    return layout ? tensor(asProjection(x, { ...p, layout })) : 'not-handled';
   }
   if (method === 'permute') {
     const order = permutation(call, context);
     const layout = order === '0,2,1,3' && (p.layout === 'thd' || p.layout === 'htd') ? (p.layout === 'thd' ? 'htd' : 'thd')
       : order === '0,1,3,2' && (p.layout === 'htd' || p.layout === 'hdt') ? (p.layout === 'htd' ? 'hdt' : 'htd') : undefined;
-    return tensor(layout ? asProjection(x, { ...p, layout }) : unread(trace, x, x));
+    return layout ? tensor(asProjection(x, { ...p, layout })) : 'not-handled';
   }
   return 'not-handled';
 }
@@ -467,7 +471,8 @@ function rearrange(call: CallParts, x: Tensor, context: AttentionContext): Atten
     const [, b, h, n, d, b2, n2, h2, d2] = m;
     if (b === b2 && n === n2 && h === h2 && d === d2 && new Set([b, n, h, d]).size === 4) return tensor(withPart(x, { ...x.attn, layout: 'tc' }));
   }
-  return inside ? tensor(trace.opaque(x)) : tensor(unread(trace, x, x));
+  // Another pattern: not attention's step (on a value inside one, unknown).
+  return inside ? tensor(trace.opaque(x)) : 'not-handled';
 }
 
 /** An `nn.Softmax(dim=-1)` module applied to the logits. */

@@ -795,6 +795,11 @@ export class Interpreter {
       const module = attentionLayerModule(canonical, call, frame.catalog) ?? recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
+    // `map(lambda t: rearrange(t, …), qkv)` over a list it holds: the lambda's body per item (vit-pytorch's head split).
+    if (written === 'map' && !frame.env.has('map') && call.positional.length === 2 && call.positional[0]!.type === 'lambda') {
+      const mapped = this.mapLambda(call.positional[0]!, call.positional[1]!, frame);
+      if (mapped !== 'not-handled') return mapped;
+    }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
     const target = this.expression(callee, frame);
     if (target?.t === 'class') {
@@ -1246,6 +1251,25 @@ export class Interpreter {
     }
     const stack = encoderStack(layer.module, layers, norm?.t === 'module' ? norm.module : undefined, call);
     return { t: 'module', module: stack ?? { kind: 'opaque', className: 'torch.nn.TransformerEncoder', record: classRecord('torch.nn.TransformerEncoder') } };
+  }
+
+  private mapLambda(lambda: Node, iterable: Node, frame: Frame): RValue | 'not-handled' {
+    const params = (lambda.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+    const body = lambda.childForFieldName('body');
+    if (params.length !== 1 || params[0]!.type !== 'identifier' || !body) return 'not-handled';
+    const items = this.expression(iterable, frame);
+    if (items?.t !== 'list' || items.items.length > MAX_UNROLL) return items === undefined ? undefined : 'not-handled';
+    const name = params[0]!.text;
+    return {
+      t: 'list',
+      items: items.items.map((item) => {
+        const scope = new Scope(frame.scope);
+        scope.bindValue(name, undefined);
+        const inner = frame.child(scope);
+        inner.env.set(name, item);
+        return this.expression(body, inner);
+      }),
+    };
   }
 
   /** What the attention reading (attentionTrace.ts) needs from a frame. */
