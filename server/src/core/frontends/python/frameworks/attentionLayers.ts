@@ -26,9 +26,14 @@ const NO_FIXES: FixBuilder = {
   describeInitializer: () => '',
 };
 
+/**
+ * The layer's own design, not a default the constructor lets one choose: it counts as an
+ * accepted default (IW101/IW301 leave it; what it does to the logits, the stream and the tokens
+ * is IW401–IW403's). xavier_uniform_ over [3E, E] gives each of q, k, v fan_in·Var = 1/2.
+ */
 const XAVIER_UNIFORM: InitUse = {
   semantics: { kind: 'xavier', gain: 1, distribution: 'uniform' },
-  label: 'PyTorch default for in_proj_weight (xavier_uniform_ over [3E, E])', explicit: false, acceptedDefault: false,
+  label: 'PyTorch default for in_proj_weight (xavier_uniform_ over [3E, E])', explicit: true, acceptedDefault: true,
 };
 
 const boolOf = (node: Node | undefined, ctx: CatalogContext, fallback: boolean): boolean | undefined => {
@@ -61,7 +66,8 @@ export function multiheadAttention(canonical: string, call: CallParts, ctx: Cata
     return { ...layer, init: XAVIER_UNIFORM, biasVariance: 0, fixes: NO_FIXES, torchFixes: undefined };
   };
   const outProj = torchWeight('torch.nn.Linear', at, ctx, 'dense', { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: undefined }, bias === false, { in_features: embedDim ?? null, out_features: embedDim ?? null });
-  const out: WeightModule = { ...outProj, biasVariance: 0, fixes: NO_FIXES, torchFixes: undefined };
+  // out_proj is a Linear of its own: a fix edits an init call written for it (its constructor is not the user's).
+  const out: WeightModule = { ...outProj, biasVariance: 0 };
   return {
     kind: 'attention', className: canonical, record: classRecord(canonical, attributes), call: call.node, heads, embedDim,
     ...(unreadable ? { unreadable } : {}), projections: [inProj(), inProj(), inProj(), out],
@@ -87,7 +93,7 @@ export function encoderLayer(canonical: string, call: CallParts, ctx: CatalogCon
   const dense = (inF: number | undefined, outF: number | undefined) => {
     const fans = inF && outF ? { fanIn: inF, fanOut: outF } : undefined;
     const layer = torchWeight('torch.nn.Linear', call, ctx, 'dense', { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: undefined }, false, { in_features: inF ?? null, out_features: outF ?? null });
-    return { ...layer, fixes: NO_FIXES, torchFixes: undefined };
+    return layer;
   };
   return {
     kind: 'encoderLayer', className: canonical, record: classRecord(canonical), call: call.node, attention,

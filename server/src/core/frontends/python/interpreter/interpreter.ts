@@ -697,6 +697,12 @@ export class Interpreter {
     if (owner?.t === 'module' && owner.module.kind === 'opaque' && owner.module.outShape && attr === 'output' && frame.trace) {
       return { t: 'tensor', tensor: frame.trace.input(owner.module.outShape) };
     }
+    // The parts of PyTorch's attention layers (frameworks/attentionLayers.ts).
+    if (owner?.t === 'module' && owner.module.kind === 'attention' && attr === 'out_proj') return { t: 'module', module: owner.module.projections[3] };
+    if (owner?.t === 'module' && owner.module.kind === 'encoderLayer') {
+      const part = attr === 'self_attn' ? owner.module.attention : attr === 'linear1' ? owner.module.linear1 : attr === 'linear2' ? owner.module.linear2 : undefined;
+      if (part) return { t: 'module', module: part };
+    }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
       if (m) return { t: 'module', module: m };
@@ -1040,6 +1046,8 @@ export class Interpreter {
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
     // A recurrent layer's parameter: self.lstm.bias_ih_l0.data[h:2*h].fill_(1.0), .weight_hh_l0.data.normal_(…)
     if (method.endsWith('_') && this.inits.recurrentMethod(method, objectNode, call, frame)) return undefined;
+    // nn.MultiheadAttention's own parameters: self.attn.in_proj_weight.data.normal_(0, 0.02)
+    if (method.endsWith('_') && this.inits.attentionParameter(objectNode, frame, () => readTensorMethod(method, call, frame.scope, this.imports), call.node)) return undefined;
     // PyTorch in-place init on a weight tensor: self.fc.weight.data.normal_(0, 0.02)
     if (method.endsWith('_') && /\.(weight|bias)(\.data)?$/.test(objectNode.text)) {
       const read = readTensorMethod(method, call, frame.scope, this.imports);
