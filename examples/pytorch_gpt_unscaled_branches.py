@@ -1,7 +1,8 @@
-# A nanoGPT-style decoder read from PyTorch code: a fused c_attn split into q, k, v, the causal
-# tril mask, 1/sqrt(head width) on the logits. 32 pre-LN blocks with std 0.034 everywhere and no
-# depth scaling of the branch outputs (c_proj): the residual stream grows with depth (IW402).
-# Hover `q @ k.transpose(-2, -1)` for the attention's logit scale and token correlation.
+# A nanoGPT-style decoder read from PyTorch code: a fused c_attn split into q, k, v, then flash
+# attention or the same attention by hand (causal tril mask, 1/sqrt(head width) on the logits).
+# 32 pre-LN blocks with std 0.034 everywhere and no depth scaling of the branch outputs (c_proj):
+# the residual stream grows with depth (IW402). Hover `scaled_dot_product_attention` for the
+# attention's logit scale and token correlation.
 import math
 from dataclasses import dataclass
 
@@ -30,8 +31,12 @@ class CausalSelfAttention(nn.Module):
         self.resid_dropout = nn.Dropout(config.dropout)
         self.n_head = config.n_head
         self.n_embd = config.n_embd
-        self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
-                                    .view(1, 1, config.block_size, config.block_size))
+        self.dropout = config.dropout
+        # flash attention where PyTorch has it (both branches compute the same attention)
+        self.flash = hasattr(torch.nn.functional, 'scaled_dot_product_attention')
+        if not self.flash:
+            self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
+                                        .view(1, 1, config.block_size, config.block_size))
 
     def forward(self, x):
         B, T, C = x.size()
@@ -39,11 +44,14 @@ class CausalSelfAttention(nn.Module):
         k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
         q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
         v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
-        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
-        att = F.softmax(att, dim=-1)
-        att = self.attn_dropout(att)
-        y = att @ v
+        if self.flash:
+            y = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=self.dropout if self.training else 0, is_causal=True)
+        else:
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+            att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
+            att = F.softmax(att, dim=-1)
+            att = self.attn_dropout(att)
+            y = att @ v
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         y = self.resid_dropout(self.c_proj(y))
         return y
@@ -90,7 +98,7 @@ class GPT(nn.Module):
             ln_f=nn.LayerNorm(config.n_embd),
         ))
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-        self.transformer.wte.weight = self.lm_head.weight
+        self.transformer.wte.weight = self.lm_head.weight  # weight tying
         self.apply(self._init_weights)
 
     def _init_weights(self, module):

@@ -199,4 +199,53 @@ ${init}
     assert.deepEqual(fixed.layers.map((l) => l.init.semantics), [{ kind: 'normal', mean: 0, std: 0.02 }, { kind: 'normal', mean: 0, std: 0.02 }]);
     assert.equal(fixed.layers[1]!.fixes.setInitializer({ family: 'glorot_uniform' }), undefined);
   });
+
+  it('reads an undecided if/else whose branches compute the same attention (nanoGPT\'s flash switch), and only then', () => {
+    const flash = (sdpa: string) => block(`        q, k, v = self.qkv(x).split(256, dim=2)
+        q = q.view(B, T, self.heads, -1).transpose(1, 2)
+        k = k.view(B, T, self.heads, -1).transpose(1, 2)
+        v = v.view(B, T, self.heads, -1).transpose(1, 2)
+        if self.flash:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.1 if self.training else 0, ${sdpa})
+        else:
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+            att = att.masked_fill(self.mask[:T, :T] == 0, float('-inf'))
+            att = F.softmax(att, dim=-1)
+            y = att @ v
+${MERGE}`, '        self.flash = hasattr(F, "scaled_dot_product_attention")\n');
+    const op = read(flash('is_causal=True'));
+    assert.equal(op.causal, true);
+    assert.equal(op.logitScale, 0.125);
+    // The branches disagree (no causal mask in one): unknown.
+    unknown(flash('is_causal=False'));
+    unknown(flash('is_causal=True, scale=1.0'));
+  });
+
+  it('follows nanoGPT\'s re-init by name over named_parameters(), and no loop it cannot read', () => {
+    const model = (loop: string) => `${HEADER}class MLP(nn.Module):
+    def __init__(self, d=256, n_layer=6):
+        super().__init__()
+        self.c_fc = nn.Linear(d, 4 * d)
+        self.c_proj = nn.Linear(4 * d, d)
+        self.apply(self._init)
+${loop}
+    def _init(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+
+    def forward(self, x):
+        return self.c_proj(F.gelu(self.c_fc(x)))
+`;
+    const inits = (text: string) => network(text, 'MLP').layers.map((l) => l.init.semantics);
+    const byName = '        for pn, p in self.named_parameters():\n            if pn.endswith("c_proj.weight"):\n                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))\n';
+    assert.deepEqual(inits(model(byName)), [{ kind: 'normal', mean: 0, std: 0.02 }, { kind: 'normal', mean: 0, std: 0.02 / Math.sqrt(12) }]);
+    const inPlace = '        for pn, p in self.named_parameters():\n            if pn.startswith("c_fc"):\n                p.data.mul_(2)\n';
+    assert.deepEqual(inits(model(inPlace)), [undefined, { kind: 'normal', mean: 0, std: 0.02 }]);
+    // Used in ways not read (p.dim(), p.detach()), or a loop that names biases: every weight unknown.
+    for (const loop of [
+      '        for p in self.parameters():\n            if p.dim() > 1:\n                nn.init.xavier_uniform_(p)\n',
+      '        for p in self.parameters():\n            p.detach().zero_()\n',
+      '        for pn, p in self.named_parameters():\n            if pn.endswith("bias"):\n                nn.init.zeros_(p)\n',
+    ]) assert.deepEqual(inits(model(loop)), [undefined, undefined], loop);
+  });
 });

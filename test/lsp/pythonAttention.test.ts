@@ -24,8 +24,8 @@ describe('lsp: a Python transformer', () => {
     await client.stop();
   });
 
-  it('hovers the hand-written attention with its heads, causal mask, logit scale and token correlation', async () => {
-    const hover = await client.hover(uri, positionOf(TEXT, '(q @ k.transpose', 2));
+  it('hovers the attention (flash, or the same by hand) with its heads, causal mask, logit scale and token correlation', async () => {
+    const hover = await client.hover(uri, positionOf(TEXT, 'torch.nn.functional.scaled_dot_product_attention', 20));
     assert.ok(hover);
     const text = (hover.contents as MarkupContent).value;
     assert.match(text, /^\*\*attention\*\* 8 heads × 64 · causal · ×32 \(repeat\) · in `GPT`/);

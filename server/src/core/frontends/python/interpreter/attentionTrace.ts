@@ -508,3 +508,14 @@ export function completeAttention(mixed: Tensor, output: Tensor, trace: Trace): 
   };
   return trace.attention([core.q, core.k, v], output, op);
 }
+
+/** Two values that are the same attention's mixed values (the two branches of nanoGPT's `if self.flash`). */
+export function sameAttention(a: RValue, b: RValue): boolean {
+  if (a?.t !== 'tensor' || b?.t !== 'tensor') return false;
+  const x = a.tensor.attn;
+  const y = b.tensor.attn;
+  if (x?.kind !== 'mixed' || y?.kind !== 'mixed') return false;
+  const near = Math.abs(x.core.scale - y.core.scale) <= 1e-12 * Math.abs(x.core.scale);
+  return x.core.q.layer === y.core.q.layer && x.core.k.layer === y.core.k.layer && x.v.layer === y.v.layer && x.core.causal === y.core.causal
+    && x.layout === y.layout && x.core.q.heads === y.core.q.heads && x.core.q.headDim === y.core.q.headDim && near;
+}

@@ -16,9 +16,10 @@ import { recurrentSpecOf } from './recurrentState';
 import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
+import { namedWeights, parameterLoopFollowed } from './namedParameters';
 import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
-  isCausalMaskNode,
+  isCausalMaskNode, sameAttention,
 } from './attentionTrace';
 import { attentionLayerModule, encoderStack } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
@@ -431,7 +432,7 @@ export class Interpreter {
     const right = node.childForFieldName('right');
     const body = node.childForFieldName('body');
     if (!left || !right || !body) return;
-    const iterations = this.iterate(right, frame);
+    const iterations = this.iterate(right, frame, node);
     if (!iterations || iterations.length > MAX_UNROLL || node.childForFieldName('alternative')) {
       this.taint(body, frame);
       return;
@@ -478,7 +479,7 @@ export class Interpreter {
   }
 
   /** What a `for` iterates over: range(N), a constant tuple, a module list, modules(), enumerate/zip of those. */
-  private iterate(node: Node, frame: Frame): Iteration[] | undefined {
+  private iterate(node: Node, frame: Frame, loop?: Node): Iteration[] | undefined {
     const call = callParts(node);
     const callee = call ? dottedName(call.callee) : undefined;
     if (call && callee === 'range') {
@@ -512,6 +513,15 @@ export class Interpreter {
         if (owner?.t !== 'module') return undefined;
         const modules = method === 'modules' ? allModules(owner.module) : childrenOf(owner.module);
         return modules.map((m) => ({ r: { t: 'module', module: m } }));
+      }
+      // nanoGPT's `for pn, p in self.named_parameters(): if pn.endswith('c_proj.weight'): …` (namedParameters.ts).
+      if ((method === 'named_parameters' || method === 'parameters') && object && call.positional.length === 0 && call.keywords.size === 0) {
+        const owner = this.expression(object, frame);
+        if (owner?.t !== 'module' || !loop || !parameterLoopFollowed(loop, method === 'named_parameters' ? 2 : 1, (written) => this.imports.canonical(written))) return undefined;
+        const weights = namedWeights(owner.module, (m) => this.tied.partnerOf(m));
+        if (!weights) return undefined;
+        return weights.map(({ name, modules }) => (method === 'parameters' ? { r: this.inits.parameterToken(modules) }
+          : { r: { t: 'list' as const, items: [undefined, this.inits.parameterToken(modules)] }, tuple: [name, undefined] }));
       }
       // An nn.ModuleDict's entries: `.values()`, `.keys()`, `.items()` (key, module) pairs.
       if ((method === 'values' || method === 'keys' || method === 'items') && object && call.positional.length === 0) {
@@ -548,7 +558,7 @@ export class Interpreter {
       return;
     }
     if (truth === undefined) {
-      this.taint(node, frame);
+      if (!this.agreeingBranches(node, frame, outputs)) this.taint(node, frame);
       return;
     }
     for (const clause of node.childrenForFieldName('alternative')) {
@@ -569,6 +579,55 @@ export class Interpreter {
         return;
       }
     }
+  }
+
+  /**
+   * `if self.flash: y = F.scaled_dot_product_attention(…) else: <the same attention by hand>`
+   * (nanoGPT): an undecided if/else whose two branches compute the same attention is read as
+   * either. Only branches that build and apply no weight layer are tried (running one must not
+   * add to the network), each in its own frame; the names both assign must hold the same
+   * attention (same projections, scale, mask) and the names only one assigns become unknown.
+   * False: the branches were not both run or do not agree (the caller taints the statement).
+   */
+  private agreeingBranches(node: Node, frame: Frame, outputs: Tensor[] | undefined): boolean {
+    const consequence = node.childForFieldName('consequence');
+    const alternatives = node.childrenForFieldName('alternative');
+    const otherwise = alternatives.length === 1 && alternatives[0]!.type === 'else_clause' ? alternatives[0]!.childForFieldName('body') : null;
+    if (!consequence || !otherwise || !frame.trace || !frame.self) return false;
+    const self = frame.self;
+    for (const body of [consequence, otherwise]) {
+      if (['return_statement', 'yield', 'for_statement', 'while_statement', 'if_statement', 'function_definition'].some((type) => body.descendantsOfType(type).length > 0)) return false;
+      for (const call of body.descendantsOfType('call')) {
+        const callee = call.childForFieldName('function');
+        const written = callee ? dottedName(callee) : undefined;
+        // self.<dropout/activation/norm>(…) and framework functions only: nothing that holds weights or runs code of the file.
+        if (written?.startsWith('self.')) {
+          const part = self.attributes.get(written.slice(5));
+          if (!part || !['dropout', 'activation', 'norm', 'pass'].includes(part.kind)) return false;
+        } else if (callee?.type === 'identifier' && (frame.env.get(callee.text)?.t === 'module' || this.functionNamed(callee.text) || this.classNamed(callee.text))) {
+          return false;
+        } else if (written !== undefined && /^torch\.nn\.[A-Z]|^keras\.|^flax\./.test(this.imports.canonical(written))) {
+          return false;
+        }
+      }
+    }
+    const layers = frame.trace.layers.length;
+    const runBranch = (body: Node): Frame => {
+      const branch = frame.child(frame.scope);
+      this.run(body.namedChildren, branch, outputs);
+      return branch;
+    };
+    const a = runBranch(consequence);
+    const b = runBranch(otherwise);
+    if (frame.trace.layers.length !== layers) return false;
+    const changed = (f: Frame) => new Set([...f.env].filter(([name, value]) => frame.env.get(name) !== value || !frame.env.has(name)).map(([name]) => name));
+    const inA = changed(a);
+    const inB = changed(b);
+    const both = [...inA].filter((name) => inB.has(name));
+    if (both.length === 0 || !both.every((name) => sameAttention(a.env.get(name), b.env.get(name)))) return false;
+    for (const name of both) frame.env.set(name, a.env.get(name));
+    for (const name of [...inA, ...inB]) if (!both.includes(name)) frame.env.set(name, opaqued(frame.lookup(name), frame));
+    return true;
   }
 
   /** A condition's value when it is certain (conditions.ts); undefined when it is not. */
@@ -1046,6 +1105,8 @@ export class Interpreter {
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
     // A recurrent layer's parameter: self.lstm.bias_ih_l0.data[h:2*h].fill_(1.0), .weight_hh_l0.data.normal_(…)
     if (method.endsWith('_') && this.inits.recurrentMethod(method, objectNode, call, frame)) return undefined;
+    // A weight a parameter loop bound: p.data.normal_(0, 0.02), p.mul_(…)
+    if (method.endsWith('_') && this.inits.parameterInit(objectNode, frame, () => readTensorMethod(method, call, frame.scope, this.imports), call.node)) return undefined;
     // nn.MultiheadAttention's own parameters: self.attn.in_proj_weight.data.normal_(0, 0.02)
     if (method.endsWith('_') && this.inits.attentionParameter(objectNode, frame, () => readTensorMethod(method, call, frame.scope, this.imports), call.node)) return undefined;
     // PyTorch in-place init on a weight tensor: self.fc.weight.data.normal_(0, 0.02)

@@ -28,6 +28,10 @@ export class TiedWeights {
     this.partners.set(b, a);
   }
 
+  partnerOf(module: WeightModule): WeightModule | undefined {
+    return this.partners.get(module);
+  }
+
   /** The init and fixes a module's layer gets, its own when it is not tied. */
   resolve(module: WeightModule, init: InitUse): { init: InitUse; fixes: FixBuilder } {
     const partner = this.partners.get(module);
