@@ -1513,7 +1513,7 @@ export class Interpreter {
             ...(g.transposed ? { transposed: g.transposed } : {}),
             ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
-            activation: module.activation, ...this.tied.resolve(module, init), biasVariance: module.biasVariance, repeatInstance: 0,
+            activation: module.activation, ...(loaded ? { init, fixes: module.fixes } : this.tied.resolve(module, init)), biasVariance: module.biasVariance, repeatInstance: 0,
           }, g.outShape, module.fusedWithPrevious === true),
         };
         if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
