@@ -597,10 +597,16 @@ export class Interpreter {
     const self = frame.self;
     for (const body of [consequence, otherwise]) {
       if (['return_statement', 'yield', 'for_statement', 'while_statement', 'if_statement', 'function_definition'].some((type) => body.descendantsOfType(type).length > 0)) return false;
+      // Nothing stored on the module: running both branches must leave it as it was.
+      const assignments = [...body.descendantsOfType('assignment'), ...body.descendantsOfType('augmented_assignment')];
+      if (assignments.some((a) => !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(a.childForFieldName('left')?.text ?? ''))) return false;
       for (const call of body.descendantsOfType('call')) {
         const callee = call.childForFieldName('function');
         const written = callee ? dottedName(callee) : undefined;
-        // self.<dropout/activation/norm>(…) and framework functions only: nothing that holds weights or runs code of the file.
+        // self.<dropout/activation/norm>(…) and framework functions only: nothing that holds weights, inits one
+        // (an in-place method, nn.init) or runs code of the file.
+        const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text ?? '' : '';
+        if (method.endsWith('_') || (written !== undefined && this.imports.canonical(written).startsWith('torch.nn.init'))) return false;
         if (written?.startsWith('self.')) {
           const part = self.attributes.get(written.slice(5));
           if (!part || !['dropout', 'activation', 'norm', 'pass'].includes(part.kind)) return false;
