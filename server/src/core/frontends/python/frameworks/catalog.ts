@@ -5,7 +5,7 @@
  * analysis does not guess through it.
  */
 import type { SiteCounts } from '../units/siteCounts';
-import type { ActivationUse, Fans, Framework, InitUse, WeightLayerKind } from '../../../ir';
+import type { ActivationUse, Fans, Framework, InitUse, NormOp, WeightLayerKind } from '../../../ir';
 import { kerasApplicationOutput } from '../interpreter/libraryModelValues';
 import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../../knowledge/defaults';
 import { readActivationValue } from './activations';
@@ -105,10 +105,10 @@ function withShape(shape: readonly number[] | undefined, last: number): number[]
 
 // ── PyTorch ───────────────────────────────────────────────────────────────
 
-const TORCH_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
+const TORCH_NORMS: Readonly<Record<string, NormOp['kind']>> = {
   BatchNorm1d: 'batchnorm', BatchNorm2d: 'batchnorm', BatchNorm3d: 'batchnorm', SyncBatchNorm: 'batchnorm',
   LazyBatchNorm1d: 'batchnorm', LazyBatchNorm2d: 'batchnorm',
-  LayerNorm: 'layernorm', GroupNorm: 'layernorm', RMSNorm: 'layernorm', LocalResponseNorm: 'layernorm',
+  LayerNorm: 'layernorm', GroupNorm: 'layernorm', RMSNorm: 'rmsnorm', LocalResponseNorm: 'layernorm',
   InstanceNorm1d: 'layernorm', InstanceNorm2d: 'layernorm', InstanceNorm3d: 'layernorm',
 };
 const TORCH_PASS = /^(MaxPool[123]d|AvgPool[123]d|AdaptiveAvgPool[123]d|AdaptiveMaxPool[123]d|Identity|Upsample|UpsamplingNearest2d|ZeroPad[123]d|ConstantPad[123]d|ReflectionPad[123]d|ReplicationPad[123]d|PixelShuffle|Unflatten|ChannelShuffle)$/;
@@ -224,9 +224,9 @@ export function torchWeight(
 
 // ── Keras ─────────────────────────────────────────────────────────────────
 
-const KERAS_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
+const KERAS_NORMS: Readonly<Record<string, NormOp['kind']>> = {
   BatchNormalization: 'batchnorm', SyncBatchNormalization: 'batchnorm', LayerNormalization: 'layernorm', GroupNormalization: 'layernorm',
-  RMSNormalization: 'layernorm', UnitNormalization: 'layernorm',
+  RMSNormalization: 'rmsnorm', UnitNormalization: 'layernorm',
 };
 
 function convOutput(shape: readonly number[] | undefined, kernel: readonly number[], strides: readonly number[], padding: string, filters: number): number[] {
@@ -518,8 +518,8 @@ export function shapeValue(value: Value | undefined): number[] | undefined {
 
 // ── Flax (linen and nnx) ────────────────────────────────────────────────────
 
-const FLAX_NORMS: Readonly<Record<string, 'batchnorm' | 'layernorm'>> = {
-  BatchNorm: 'batchnorm', LayerNorm: 'layernorm', GroupNorm: 'layernorm', RMSNorm: 'layernorm', InstanceNorm: 'layernorm',
+const FLAX_NORMS: Readonly<Record<string, NormOp['kind']>> = {
+  BatchNorm: 'batchnorm', LayerNorm: 'layernorm', GroupNorm: 'layernorm', RMSNorm: 'rmsnorm', InstanceNorm: 'layernorm',
 };
 
 function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {

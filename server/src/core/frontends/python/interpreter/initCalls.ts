@@ -138,6 +138,40 @@ export class InitCalls {
   }
 
   /** The weight layers whose bias an expression like `self.fc1.bias`, `m.bias.data` names. */
+  /**
+   * An init of nn.MultiheadAttention's own parameters (`attn.in_proj_weight`, `.in_proj_bias`,
+   * `.q_proj_weight`, a slice of one): in_proj_weight as a whole sets q, k and v (their framework
+   * fans are the whole [3E, E] matrix); in_proj_bias sets their biases; anything else makes
+   * their init unknown. False when the target is no such parameter.
+   */
+  attentionParameter(node: Node, frame: Frame, read: () => InitRead | 'not-init', callNode: Node): boolean {
+    let n = node;
+    let sliced = false;
+    if (n.type === 'subscript') {
+      sliced = true;
+      n = n.childForFieldName('value')!;
+    }
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    const param = n.type === 'attribute' ? n.childForFieldName('attribute')?.text : undefined;
+    if (!param || !/^(in_proj_weight|in_proj_bias|q_proj_weight|k_proj_weight|v_proj_weight|bias_k|bias_v)$/.test(param)) return false;
+    const owner = this.interp.expression(n.childForFieldName('object')!, frame);
+    if (owner?.t !== 'module' || owner.module.kind !== 'attention') return false;
+    const inProj = owner.module.projections.slice(0, 3);
+    const r = read();
+    if (r === 'not-init') return true;
+    if (param === 'in_proj_weight' && !sliced) {
+      for (const module of inProj) {
+        this.interp.sites.add('initCall', callNode.startIndex);
+        module.init = { semantics: r.semantics, label: r.label, explicit: true, acceptedDefault: false, span: spanOf(callNode), ...(r.scaleFollows ? { scaleFollows: r.scaleFollows } : {}) };
+      }
+    } else if (param === 'in_proj_bias' && !sliced) {
+      this.setBias(inProj, r);
+    } else {
+      for (const module of inProj) module.init = { semantics: undefined, label: `${param} set in a way InitWise does not follow`, explicit: true, acceptedDefault: false };
+    }
+    return true;
+  }
+
   biasTarget(node: Node, frame: Frame): WeightModule[] {
     let n = node;
     if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
@@ -160,9 +194,43 @@ export class InitCalls {
     for (const module of targets) module.biasVariance = secondMoment;
   }
 
+  /** Values a `named_parameters()` / `parameters()` loop binds to a weight (namedParameters.ts). */
+  private readonly parameters = new WeakMap<object, readonly WeightModule[]>();
+
+  /** `modules`: the layer, and the one it shares its weight with (tied weights). */
+  parameterToken(modules: readonly WeightModule[]): RValue {
+    const token: RValue = { t: 'list', items: [] };
+    this.parameters.set(token, modules);
+    return token;
+  }
+
+  /**
+   * `nn.init.normal_(p, …)` or `p.data.normal_(…)` on a weight a parameter loop bound to `p`:
+   * that weight's init (an in-place op that is no init makes it unknown). False: not such a value.
+   */
+  parameterInit(node: Node, frame: Frame, read: () => InitRead | 'not-init', callNode: Node): boolean {
+    let n = node;
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    const bound = n.type === 'identifier' ? frame.env.get(n.text) : undefined;
+    const modules = bound ? this.parameters.get(bound) : undefined;
+    if (!modules) return false;
+    const r = read();
+    for (const module of modules) {
+      this.interp.sites.add('initCall', callNode.startIndex);
+      module.init = r === 'not-init'
+        ? { semantics: undefined, label: 'changed in place in a parameter loop', explicit: true, acceptedDefault: false }
+        : { semantics: r.semantics, label: r.label, explicit: true, acceptedDefault: false, span: spanOf(callNode), ...(r.scaleFollows ? { scaleFollows: r.scaleFollows } : {}) };
+      // The call sets every weight the loop reaches: it is no one layer's to rewrite.
+      if (module.torchFixes) module.torchFixes.sharedInit = true;
+    }
+    return true;
+  }
+
   torchInit(call: CallParts, canonical: string, frame: Frame): void {
     const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
     if (!first) return;
+    if (this.parameterInit(first, frame, () => readTorchInitCall(call, canonical, frame.scope, this.interp.imports), call.node)) return;
+    if (this.attentionParameter(first, frame, () => readTorchInitCall(call, canonical, frame.scope, this.interp.imports), call.node)) return;
     const recurrent = this.recurrentTarget(first, frame);
     if (recurrent) {
       const read = canonical === 'torch.nn.init.eye_'

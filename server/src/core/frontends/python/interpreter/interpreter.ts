@@ -15,6 +15,13 @@ import { InitCalls } from './initCalls';
 import { recurrentSpecOf } from './recurrentState';
 import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
+import { TiedWeights } from './tiedWeights';
+import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import {
+  type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
+  isCausalMaskNode, sameAttention,
+} from './attentionTrace';
+import { attentionLayerModule, encoderStack } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
@@ -22,13 +29,13 @@ import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, classRecord, type InstanceModule, type ModuleValue } from './modules';
+import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue } from './modules';
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
-import { type Tensor, Trace } from './trace';
-import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
+import { type ProjectionPart, type Tensor, Trace } from './trace';
+import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
@@ -74,6 +81,8 @@ export class Interpreter {
   private readonly classByDefinition = new Map<Node, ClassInfo>();
   /** Modules whose weights are loaded from a checkpoint. */
   readonly loaded = new Set<ModuleValue>();
+  /** `a.weight = b.weight`: one parameter in two layers (tiedWeights.ts). */
+  private readonly tied = new TiedWeights();
   /** Keras functional models: the trace they were built on and their outputs. */
   readonly functional = new Map<ModuleValue, { readonly trace: Trace; readonly outputs: readonly Tensor[] }>();
   /** Input shapes (batch axis dropped) `model.init(rng, x)` calls show, per module (Flax linen). */
@@ -335,6 +344,15 @@ export class Interpreter {
       targets.forEach((target, i) => this.store(target, items?.[i] ?? opaqued(undefined, frame), statement, frame));
       return;
     }
+    // `self.lm_head.weight = self.transformer.wte.weight`: tied weights.
+    if (left.type === 'attribute' && right.type === 'attribute' && left.childForFieldName('attribute')?.text === 'weight' && right.childForFieldName('attribute')?.text === 'weight') {
+      const a = this.expression(left.childForFieldName('object')!, frame);
+      const b = this.expression(right.childForFieldName('object')!, frame);
+      if (a?.t === 'module' && b?.t === 'module' && a.module.kind === 'weight' && b.module.kind === 'weight') {
+        this.tied.tie(a.module, b.module);
+        return;
+      }
+    }
     const value = this.expression(right, frame);
     // `norm = nn.BatchNorm2d`: a class, not a runtime value. The name is then read through its
     // binding (frameworkAlias), as a parameter bound to a class is; a name assigned twice has none.
@@ -414,7 +432,7 @@ export class Interpreter {
     const right = node.childForFieldName('right');
     const body = node.childForFieldName('body');
     if (!left || !right || !body) return;
-    const iterations = this.iterate(right, frame);
+    const iterations = this.iterate(right, frame, node);
     if (!iterations || iterations.length > MAX_UNROLL || node.childForFieldName('alternative')) {
       this.taint(body, frame);
       return;
@@ -461,7 +479,7 @@ export class Interpreter {
   }
 
   /** What a `for` iterates over: range(N), a constant tuple, a module list, modules(), enumerate/zip of those. */
-  private iterate(node: Node, frame: Frame): Iteration[] | undefined {
+  private iterate(node: Node, frame: Frame, loop?: Node): Iteration[] | undefined {
     const call = callParts(node);
     const callee = call ? dottedName(call.callee) : undefined;
     if (call && callee === 'range') {
@@ -495,6 +513,15 @@ export class Interpreter {
         if (owner?.t !== 'module') return undefined;
         const modules = method === 'modules' ? allModules(owner.module) : childrenOf(owner.module);
         return modules.map((m) => ({ r: { t: 'module', module: m } }));
+      }
+      // nanoGPT's `for pn, p in self.named_parameters(): if pn.endswith('c_proj.weight'): …` (namedParameters.ts).
+      if ((method === 'named_parameters' || method === 'parameters') && object && call.positional.length === 0 && call.keywords.size === 0) {
+        const owner = this.expression(object, frame);
+        if (owner?.t !== 'module' || !loop || !parameterLoopFollowed(loop, method === 'named_parameters' ? 2 : 1, (written) => this.imports.canonical(written))) return undefined;
+        const weights = namedWeights(owner.module, (m) => this.tied.partnerOf(m));
+        if (!weights) return undefined;
+        return weights.map(({ name, modules }) => (method === 'parameters' ? { r: this.inits.parameterToken(modules) }
+          : { r: { t: 'list' as const, items: [undefined, this.inits.parameterToken(modules)] }, tuple: [name, undefined] }));
       }
       // An nn.ModuleDict's entries: `.values()`, `.keys()`, `.items()` (key, module) pairs.
       if ((method === 'values' || method === 'keys' || method === 'items') && object && call.positional.length === 0) {
@@ -531,7 +558,7 @@ export class Interpreter {
       return;
     }
     if (truth === undefined) {
-      this.taint(node, frame);
+      if (!this.agreeingBranches(node, frame, outputs)) this.taint(node, frame);
       return;
     }
     for (const clause of node.childrenForFieldName('alternative')) {
@@ -552,6 +579,61 @@ export class Interpreter {
         return;
       }
     }
+  }
+
+  /**
+   * `if self.flash: y = F.scaled_dot_product_attention(…) else: <the same attention by hand>`
+   * (nanoGPT): an undecided if/else whose two branches compute the same attention is read as
+   * either. Only branches that build and apply no weight layer are tried (running one must not
+   * add to the network), each in its own frame; the names both assign must hold the same
+   * attention (same projections, scale, mask) and the names only one assigns become unknown.
+   * False: the branches were not both run or do not agree (the caller taints the statement).
+   */
+  private agreeingBranches(node: Node, frame: Frame, outputs: Tensor[] | undefined): boolean {
+    const consequence = node.childForFieldName('consequence');
+    const alternatives = node.childrenForFieldName('alternative');
+    const otherwise = alternatives.length === 1 && alternatives[0]!.type === 'else_clause' ? alternatives[0]!.childForFieldName('body') : null;
+    if (!consequence || !otherwise || !frame.trace || !frame.self) return false;
+    const self = frame.self;
+    for (const body of [consequence, otherwise]) {
+      if (['return_statement', 'yield', 'for_statement', 'while_statement', 'if_statement', 'function_definition'].some((type) => body.descendantsOfType(type).length > 0)) return false;
+      // Nothing stored on the module: running both branches must leave it as it was.
+      const assignments = [...body.descendantsOfType('assignment'), ...body.descendantsOfType('augmented_assignment')];
+      if (assignments.some((a) => !/^[\p{L}_][\p{L}\p{N}_]*$/u.test(a.childForFieldName('left')?.text ?? ''))) return false;
+      for (const call of body.descendantsOfType('call')) {
+        const callee = call.childForFieldName('function');
+        const written = callee ? dottedName(callee) : undefined;
+        // self.<dropout/activation/norm>(…) and framework functions only: nothing that holds weights, inits one
+        // (an in-place method, nn.init) or runs code of the file.
+        const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text ?? '' : '';
+        if (method.endsWith('_') || (written !== undefined && this.imports.canonical(written).startsWith('torch.nn.init'))) return false;
+        if (written?.startsWith('self.')) {
+          const part = self.attributes.get(written.slice(5));
+          if (!part || !['dropout', 'activation', 'norm', 'pass'].includes(part.kind)) return false;
+        } else if (callee?.type === 'identifier' && (frame.env.get(callee.text)?.t === 'module' || this.functionNamed(callee.text) || this.classNamed(callee.text))) {
+          return false;
+        } else if (written !== undefined && /^torch\.nn\.[A-Z]|^keras\.|^flax\./.test(this.imports.canonical(written))) {
+          return false;
+        }
+      }
+    }
+    const layers = frame.trace.layers.length;
+    const runBranch = (body: Node): Frame => {
+      const branch = frame.child(frame.scope);
+      this.run(body.namedChildren, branch, outputs);
+      return branch;
+    };
+    const a = runBranch(consequence);
+    const b = runBranch(otherwise);
+    if (frame.trace.layers.length !== layers) return false;
+    const changed = (f: Frame) => new Set([...f.env].filter(([name, value]) => frame.env.get(name) !== value || !frame.env.has(name)).map(([name]) => name));
+    const inA = changed(a);
+    const inB = changed(b);
+    const both = [...inA].filter((name) => inB.has(name));
+    if (both.length === 0 || !both.every((name) => sameAttention(a.env.get(name), b.env.get(name)))) return false;
+    for (const name of both) frame.env.set(name, a.env.get(name));
+    for (const name of [...inA, ...inB]) if (!both.includes(name)) frame.env.set(name, opaqued(frame.lookup(name), frame));
+    return true;
   }
 
   /** A condition's value when it is certain (conditions.ts); undefined when it is not. */
@@ -619,7 +701,11 @@ export class Interpreter {
         const items = container?.t === 'list' ? container.items
           : container?.t === 'module' && (container.module.kind === 'list' || container.module.kind === 'sequence')
             ? container.module.items.map((m): RValue => ({ t: 'module', module: m })) : undefined;
-        if (container?.t === 'tensor') return container;
+        if (container?.t === 'tensor') {
+          if (!frame.trace) return container;
+          const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
+          return { t: 'tensor', tensor: unread(frame.trace, container.tensor, x) };
+        }
         if (!items || !isNumber(i) || !Number.isInteger(i)) return undefined;
         return items[i < 0 ? items.length + i : i];
       }
@@ -676,6 +762,12 @@ export class Interpreter {
     if (owner?.t === 'module' && owner.module.kind === 'opaque' && owner.module.outShape && attr === 'output' && frame.trace) {
       return { t: 'tensor', tensor: frame.trace.input(owner.module.outShape) };
     }
+    // The parts of PyTorch's attention layers (frameworks/attentionLayers.ts).
+    if (owner?.t === 'module' && owner.module.kind === 'attention' && attr === 'out_proj') return { t: 'module', module: owner.module.projections[3] };
+    if (owner?.t === 'module' && owner.module.kind === 'encoderLayer') {
+      const part = attr === 'self_attn' ? owner.module.attention : attr === 'linear1' ? owner.module.linear1 : attr === 'linear2' ? owner.module.linear2 : undefined;
+      if (part) return { t: 'module', module: part };
+    }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
       if (m) return { t: 'module', module: m };
@@ -726,11 +818,17 @@ export class Interpreter {
     const trace = frame.trace;
     if (!trace) return undefined;
     if (a?.t === 'tensor' && b?.t === 'tensor') {
+      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace) : undefined;
+      if (product) return { t: 'tensor', tensor: product };
       if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
       return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
     }
     const tensor = a?.t === 'tensor' ? a : b?.t === 'tensor' ? b : undefined;
     if (!tensor) return undefined;
+    // Attention: a constant factor on q, k or the logits (attentionTrace.ts); anything else inside one is unknown.
+    const scaled = attentionScale(tensor.tensor, op ?? '', tensor === a ? right : left, tensor === a, this.attentionContext(frame));
+    if (scaled === 'unknown') return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
+    if (scaled) return { t: 'tensor', tensor: scaled };
     // A tensor scaled by a constant, or shifted by a parameter, keeps what feeds what.
     if (op === '*' || op === '/' || op === '+' || op === '-' || op === '@') {
       const other = tensor === a ? right : left;
@@ -764,8 +862,14 @@ export class Interpreter {
       if (container !== 'not-container') return container;
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
       if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
-      const module = recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
+      if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
+      const module = attentionLayerModule(canonical, call, frame.catalog) ?? recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
+    }
+    // `map(lambda t: rearrange(t, …), qkv)` over a list it holds: the lambda's body per item (vit-pytorch's head split).
+    if (written === 'map' && !frame.env.has('map') && call.positional.length === 2 && call.positional[0]!.type === 'lambda') {
+      const mapped = this.mapLambda(call.positional[0]!, call.positional[1]!, frame);
+      if (mapped !== 'not-handled') return mapped;
     }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
     const target = this.expression(callee, frame);
@@ -778,6 +882,10 @@ export class Interpreter {
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
+    if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
+      if (!frame.trace) return undefined;
+      return this.attentionLayerCall(target.module, call, args, frame);
+    }
     if (target?.t === 'module') {
       const keywordInput = call.keywords.get('inputs') ?? call.keywords.get('x');
       const input = args[0] ?? (keywordInput ? this.expression(keywordInput.value, frame) : undefined);
@@ -797,9 +905,16 @@ export class Interpreter {
       }
       return result;
     }
-    if (canonical !== undefined) {
-      const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
-      if (result !== 'not-handled') return result;
+    if (canonical !== undefined && frame.trace) {
+      const step = attentionFunction(canonical, call, args, this.attentionContext(frame));
+      if (step !== 'not-handled') return step;
+      const trace = frame.trace;
+      const plain = args.map((a): RValue => (a?.t === 'tensor' && insideAttention(a.tensor) ? { t: 'tensor', tensor: trace.opaque(a.tensor) } : a));
+      const result = tensorFunction(canonical, call, plain, trace, frame.scope);
+      if (result !== 'not-handled') {
+        const before = plain[0]?.t === 'tensor' ? plain[0].tensor : undefined;
+        return before && result?.t === 'tensor' ? { t: 'tensor', tensor: unread(trace, before, result.tensor) } : result;
+      }
     }
     // `x.init_weights()` on a receiver it could not read, where a class of the file defines
     // that method with init code: the layers it may set are unknown (uncertainCode.ts).
@@ -996,6 +1111,10 @@ export class Interpreter {
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
     // A recurrent layer's parameter: self.lstm.bias_ih_l0.data[h:2*h].fill_(1.0), .weight_hh_l0.data.normal_(…)
     if (method.endsWith('_') && this.inits.recurrentMethod(method, objectNode, call, frame)) return undefined;
+    // A weight a parameter loop bound: p.data.normal_(0, 0.02), p.mul_(…)
+    if (method.endsWith('_') && this.inits.parameterInit(objectNode, frame, () => readTensorMethod(method, call, frame.scope, this.imports), call.node)) return undefined;
+    // nn.MultiheadAttention's own parameters: self.attn.in_proj_weight.data.normal_(0, 0.02)
+    if (method.endsWith('_') && this.inits.attentionParameter(objectNode, frame, () => readTensorMethod(method, call, frame.scope, this.imports), call.node)) return undefined;
     // PyTorch in-place init on a weight tensor: self.fc.weight.data.normal_(0, 0.02)
     if (method.endsWith('_') && /\.(weight|bias)(\.data)?$/.test(objectNode.text)) {
       const read = readTensorMethod(method, call, frame.scope, this.imports);
@@ -1094,8 +1213,146 @@ export class Interpreter {
       this.loaded.add(instance);
       return { t: 'module', module: instance };
     }
-    if (owner?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: tensorMethod(method, objectNode, call, owner.tensor, frame.trace, frame.scope) };
+    if (owner?.t === 'tensor' && frame.trace) {
+      // `B, T, C = x.size()`: reading a tensor's size leaves the tensor as it is.
+      if (['size', 'dim', 'numel', 'get_device'].includes(method)) return undefined;
+      const step = attentionMethod(method, call, owner.tensor, this.attentionContext(frame));
+      if (step !== 'not-handled') return step;
+      const x = insideAttention(owner.tensor) ? frame.trace.opaque(owner.tensor) : owner.tensor;
+      return { t: 'tensor', tensor: unread(frame.trace, x, tensorMethod(method, objectNode, call, x, frame.trace, frame.scope)) };
+    }
     return 'not-handled';
+  }
+
+  /**
+   * `self.attn(x, x, x, attn_mask=…)` (nn.MultiheadAttention: returns the output and the
+   * weights) and `self.encoder(src, mask=…)`: self-attention over one value, with no mask or a
+   * causal one (attentionTrace.ts); anything else is unknown.
+   */
+  private attentionLayerCall(module: AttentionModule | EncoderLayerModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const context = this.attentionContext(frame);
+    const inputs = args.flatMap(tensorsOf);
+    const x = inputs[0];
+    if (!x) return undefined;
+    const unknown = (): RValue => {
+      const out: RValue = { t: 'tensor', tensor: trace.merge(inputs, undefined) };
+      return module.kind === 'attention' ? { t: 'list', items: [out, undefined] } : out;
+    };
+    if (call.spread) return unknown();
+    // Masks: absent or None, or causal; a padding mask is not followed.
+    const maskNames = module.kind === 'attention' ? ['attn_mask', 'key_padding_mask'] : module.className === 'torch.nn.TransformerEncoder' ? ['mask', 'src_key_padding_mask'] : ['src_mask', 'src_key_padding_mask'];
+    const positionalMasks = module.kind === 'attention' ? call.positional.slice(3) : call.positional.slice(1);
+    let causal = false;
+    for (const [i, name] of maskNames.entries()) {
+      const node = call.keywords.get(name)?.value ?? positionalMasks[module.kind === 'attention' ? (i === 0 ? 2 : 0) : i];
+      if (!node || evaluate(node, frame.scope) === null) continue;
+      if (i === 0 && isCausalMaskNode(node, context)) causal = true;
+      else return unknown();
+    }
+    if (module.kind === 'attention') {
+      if (inputs.length !== 3 || inputs[1] !== x || inputs[2] !== x || args.length < 3) return unknown();
+      const out = this.selfAttention(module, x, causal, frame);
+      return { t: 'list', items: [out ? { t: 'tensor', tensor: out } : { t: 'tensor', tensor: trace.opaque(x) }, undefined] };
+    }
+    if (inputs.length !== 1) return unknown();
+    return { t: 'tensor', tensor: this.encoderLayers(module, x, causal, frame) };
+  }
+
+  /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */
+  private selfAttention(module: AttentionModule, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
+    const trace = frame.trace!;
+    if (module.unreadable || module.heads === undefined || module.embedDim === undefined) return undefined;
+    const heads = module.heads;
+    const headDim = module.embedDim / heads;
+    const [q, k, v, out] = module.projections;
+    const parts = [q, k, v].map((p) => {
+      const r = this.applyModule(p, { t: 'tensor', tensor: x }, frame, undefined);
+      const part = r?.t === 'tensor' ? trace.projectionOf(r.tensor) : undefined;
+      return part && { ...part, layout: 'htd' as const, heads, headDim };
+    });
+    if (parts.some((p) => p === undefined)) return undefined;
+    const [qp, kp, vp] = parts as [ProjectionPart, ProjectionPart, ProjectionPart];
+    const span = spanOf(module.call);
+    const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core: { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span }, v: vp, layout: 'tc' });
+    const result = this.applyModule(out, { t: 'tensor', tensor: mixed }, frame, undefined);
+    return result?.t === 'tensor' && result.tensor.chain?.op.op === 'attention' ? result.tensor : undefined;
+  }
+
+  /** nn.TransformerEncoderLayer's forward (post-LN unless norm_first), once per copy of nn.TransformerEncoder. */
+  private encoderLayers(module: EncoderLayerModule, input: Tensor, causal: boolean, frame: Frame): Tensor {
+    const trace = frame.trace!;
+    const span = spanOf(module.call);
+    const dropout = (t: Tensor): Tensor => (module.dropout === undefined ? trace.opaque(t)
+      : module.dropout === 0 ? t : trace.dropout(t, { op: 'dropout', rate: module.dropout, alpha: false, span, kindSpan: span }));
+    if (module.normFirst === undefined || module.dropout === undefined || !(module.dropout >= 0 && module.dropout < 1)) return trace.opaque(input);
+    let x = input;
+    for (let copy = 0; copy < module.copies; copy++) {
+      const attend = (h: Tensor) => {
+        const a = this.selfAttention(module.attention, h, causal, frame);
+        return a ? dropout(a) : trace.opaque(h);
+      };
+      const feedForward = (h: Tensor) => {
+        const apply = (m: ModuleValue, t: Tensor): Tensor => {
+          const r = this.applyModule(m, { t: 'tensor', tensor: t }, frame, undefined);
+          return r?.t === 'tensor' ? r.tensor : trace.opaque(t);
+        };
+        return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
+      };
+      if (module.normFirst) {
+        x = trace.add(x, attend(trace.norm(x, 'layernorm', span)), span);
+        x = trace.add(x, feedForward(trace.norm(x, 'layernorm', span)), span);
+      } else {
+        x = trace.norm(trace.add(x, attend(x), span), 'layernorm', span);
+        x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', span);
+      }
+    }
+    if (module.finalNorm) {
+      const r = this.applyModule(module.finalNorm, { t: 'tensor', tensor: x }, frame, undefined);
+      x = r?.t === 'tensor' ? r.tensor : trace.opaque(x);
+    }
+    return x;
+  }
+
+  /** nn.TransformerEncoder(encoder_layer, num_layers, norm=None). */
+  private encoderStack(call: CallParts, frame: Frame): RValue {
+    const layerNode = argument(call, 0, 'encoder_layer');
+    const layer = layerNode ? this.expression(layerNode, frame) : undefined;
+    const layers = evaluateCount(argument(call, 1, 'num_layers'), frame.scope);
+    const normNode = argument(call, 2, 'norm');
+    const norm = normNode && evaluate(normNode, frame.scope) !== null ? this.expression(normNode, frame) : undefined;
+    if (layer?.t !== 'module' || layer.module.kind !== 'encoderLayer' || (normNode && evaluate(normNode, frame.scope) !== null && norm?.t !== 'module')) {
+      return { t: 'module', module: { kind: 'opaque', className: 'torch.nn.TransformerEncoder', record: classRecord('torch.nn.TransformerEncoder') } };
+    }
+    const stack = encoderStack(layer.module, layers, norm?.t === 'module' ? norm.module : undefined, call);
+    return { t: 'module', module: stack ?? { kind: 'opaque', className: 'torch.nn.TransformerEncoder', record: classRecord('torch.nn.TransformerEncoder') } };
+  }
+
+  private mapLambda(lambda: Node, iterable: Node, frame: Frame): RValue | 'not-handled' {
+    const params = (lambda.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+    const body = lambda.childForFieldName('body');
+    if (params.length !== 1 || params[0]!.type !== 'identifier' || !body) return 'not-handled';
+    const items = this.expression(iterable, frame);
+    if (items?.t !== 'list' || items.items.length > MAX_UNROLL) return items === undefined ? undefined : 'not-handled';
+    const name = params[0]!.text;
+    return {
+      t: 'list',
+      items: items.items.map((item) => {
+        const scope = new Scope(frame.scope);
+        scope.bindValue(name, undefined);
+        const inner = frame.child(scope);
+        inner.env.set(name, item);
+        return this.expression(body, inner);
+      }),
+    };
+  }
+
+  /** What the attention reading (attentionTrace.ts) needs from a frame. */
+  private attentionContext(frame: Frame): AttentionContext {
+    return {
+      trace: frame.trace!, scope: frame.scope, lookup: (name) => frame.env.get(name),
+      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written),
+    };
   }
 
   // ── modules ────────────────────────────────────────────────────────────
@@ -1236,7 +1493,14 @@ export class Interpreter {
       if (module.className === 'keras.layers.Add' && tensors.length === 2) return { t: 'tensor', tensor: trace.add(tensors[0]!, tensors[1]!, spanOf(call?.node ?? module.record as never)) };
       return { t: 'tensor', tensor: trace.merge(tensors, undefined) };
     }
-    const x = input.tensor;
+    let x = input.tensor;
+    // Inside an attention only dropout, nn.Softmax over the keys and the output projection follow (attentionTrace.ts).
+    if (insideAttention(x)) {
+      const weights = module.kind === 'activation' ? softmaxModule(x, this.source.slice(module.span.start, module.span.end)) : undefined;
+      if (weights) return { t: 'tensor', tensor: weights };
+      const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused);
+      if (!follows) x = trace.opaque(x);
+    }
     switch (module.kind) {
       case 'weight': {
         const shape = x.shape;
@@ -1255,9 +1519,13 @@ export class Interpreter {
             ...(g.transposed ? { transposed: g.transposed } : {}),
             ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
-            activation: module.activation, init, biasVariance: module.biasVariance, repeatInstance: 0, fixes: module.fixes,
+            activation: module.activation, ...(loaded ? { init, fixes: module.fixes } : this.tied.resolve(module, init)), biasVariance: module.biasVariance, repeatInstance: 0,
           }, g.outShape, module.fusedWithPrevious === true),
         };
+        if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
+          const complete = completeAttention(x, output.tensor, trace);
+          return { t: 'tensor', tensor: complete ?? trace.opaque(output.tensor) };
+        }
         // PyTorch's nn.LSTM returns (output, (h_n, c_n)): the states are not followed.
         return module.recurrent?.returnsTuple ? { t: 'list', items: [output, undefined] } : output;
       }
@@ -1286,6 +1554,11 @@ export class Interpreter {
         return this.forward(module, x, frame.depth + 1, trace);
       case 'list':
         return { t: 'tensor', tensor: trace.opaque(x) };
+      case 'attention':
+        // Called without its key and value (a Sequential, forward()): not read.
+        return { t: 'list', items: [{ t: 'tensor', tensor: trace.opaque(x) }, undefined] };
+      case 'encoderLayer':
+        return { t: 'tensor', tensor: this.encoderLayers(module, x, false, frame) };
       case 'opaque': {
         const out = trace.opaque(x);
         return { t: 'tensor', tensor: module.outShape ? trace.passThrough(out, module.outShape) : out };

@@ -45,6 +45,38 @@ export interface WeightModule {
   recurrent?: RecurrentModuleState;
 }
 
+/** nn.MultiheadAttention (frameworks/attentionLayers.ts). */
+export interface AttentionModule {
+  readonly kind: 'attention';
+  readonly className: string;
+  readonly record: RecordValue;
+  readonly call: Node;
+  readonly heads: number | undefined;
+  readonly embedDim: number | undefined;
+  /** Why the layer cannot be read as self-attention (the value after it is unknown). */
+  readonly unreadable?: string;
+  /** query, key, value (slices of in_proj_weight), output (out_proj). */
+  readonly projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule];
+}
+
+/** The parts of an nn.TransformerEncoderLayer (or the stack nn.TransformerEncoder makes of it), applied in its own order (interpreter.ts). */
+export interface EncoderLayerModule {
+  readonly kind: 'encoderLayer';
+  readonly className: string;
+  readonly record: RecordValue;
+  readonly call: Node;
+  readonly attention: AttentionModule;
+  readonly linear1: WeightModule;
+  readonly linear2: WeightModule;
+  readonly activation: ModuleValue;
+  readonly dropout: number | undefined;
+  readonly normFirst: boolean | undefined;
+  /** How many copies nn.TransformerEncoder stacks (1 for the layer itself). */
+  readonly copies: number;
+  /** nn.TransformerEncoder(norm=…): a final norm after the stack. */
+  readonly finalNorm?: ModuleValue;
+}
+
 export interface InstanceModule {
   readonly kind: 'instance';
   readonly className: string;
@@ -59,6 +91,8 @@ export interface InstanceModule {
 export type ModuleValue =
   | WeightModule
   | InstanceModule
+  | AttentionModule
+  | EncoderLayerModule
   | { readonly kind: 'activation'; readonly use: ActivationUse | 'unknown'; readonly span: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'norm'; readonly normKind: NormOp['kind']; readonly span: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'dropout'; readonly rate: number | undefined; readonly alpha: boolean; readonly span: Span; readonly kindSpan: Span; readonly className: string; readonly record: RecordValue }
@@ -100,6 +134,8 @@ export function allModules(root: ModuleValue, out: ModuleValue[] = [], depth = 0
   out.push(root);
   if (root.kind === 'sequence' || root.kind === 'list') for (const item of root.items) allModules(item, out, depth + 1);
   if (root.kind === 'instance') for (const child of root.attributes.values()) allModules(child, out, depth + 1);
+  if (root.kind === 'attention') for (const projection of root.projections) allModules(projection, out, depth + 1);
+  if (root.kind === 'encoderLayer') for (const part of [root.attention, root.linear1, root.linear2]) allModules(part, out, depth + 1);
   return out;
 }
 

@@ -52,7 +52,7 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     return { t: 'tensor', tensor: shapeNode ? reshaped(x, [shapeNode], call, trace, scope) : trace.passThrough(x, undefined) };
   }
   if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
-    return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : 'layernorm', spanOf(call.node)) };
+    return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : last === 'rms_norm' ? 'rmsnorm' : 'layernorm', spanOf(call.node)) };
   }
   if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|transpose|permute)|jax\.numpy\.mean|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
     return { t: 'tensor', tensor: trace.passThrough(x, x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };

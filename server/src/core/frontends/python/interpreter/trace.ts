@@ -7,10 +7,11 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  ActivationUse, DropoutOp, Network, NormOp, Op, WeightLayer,
+  ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
+import { attentionProjections } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -19,13 +20,13 @@ export type MutableWeightLayer = Mutable<WeightLayer>;
 /** A layer before data flow has decided its index, consumer and branch position. */
 export type LayerDraft = Omit<WeightLayer, 'index' | 'consumer' | 'normalizedBeforeActivation' | 'isLastInBranch'>;
 
-interface Chain {
+export interface Chain {
   readonly op: Op;
   readonly parent: Chain | undefined;
   readonly depth: number;
 }
 
-interface Pending {
+export interface Pending {
   readonly layer: MutableWeightLayer;
   readonly normalized: boolean;
   /**
@@ -68,7 +69,49 @@ export interface Tensor {
   readonly scaleFree?: readonly MutableWeightLayer[];
   /** The layers of the residual branch this value is the sum of (a norm next is post-LN). */
   readonly branchLayers?: readonly MutableWeightLayer[];
+  /** Where this value stands in a hand-written attention (attentionTrace.ts). */
+  readonly attn?: AttentionPart;
 }
+
+/**
+ * One of q, k, v of a hand-written attention as the code reshapes it. Axes after the batch:
+ * `tc` tokens × features (before a head split, or one head), `ct` its transpose, `thd` split
+ * into heads, `htd` heads first, `hdt` heads first with the last two axes swapped (a key
+ * ready for q @ kᵀ).
+ */
+export interface ProjectionPart {
+  readonly layer: MutableWeightLayer;
+  /** The value the projection read (self-attention: q, k and v read the same one). */
+  readonly source: Chain | undefined;
+  readonly broken: boolean;
+  readonly brokenAt?: Chain | undefined;
+  readonly pending: readonly Pending[];
+  readonly layout: 'tc' | 'ct' | 'thd' | 'htd' | 'hdt';
+  readonly heads: number;
+  readonly headDim: number;
+  /** Constant factors the projection was multiplied by (timm's `q = q * self.scale`). */
+  readonly factor: number;
+  readonly factorSpans: readonly Span[];
+}
+
+/** q·kᵀ formed: the factor applied to it so far and the mask, until the output projection. */
+export interface AttentionCore {
+  readonly q: ProjectionPart;
+  readonly k: ProjectionPart;
+  readonly scale: number;
+  readonly scaleSpans: readonly Span[];
+  readonly causal: boolean;
+  /** The expression that forms the logits (or the scaled_dot_product_attention call). */
+  readonly span: Span;
+}
+
+export type AttentionPart =
+  | { readonly kind: 'projection'; readonly p: ProjectionPart }
+  /** A projection's value after a step attention does not follow: not q, k or v any more. */
+  | { readonly kind: 'unread' }
+  | { readonly kind: 'logits'; readonly core: AttentionCore }
+  | { readonly kind: 'weights'; readonly core: AttentionCore }
+  | { readonly kind: 'mixed'; readonly core: AttentionCore; readonly v: ProjectionPart; readonly layout: 'tc' | 'thd' | 'htd' };
 
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
@@ -125,7 +168,7 @@ export class Trace {
     const activated = input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]);
     return {
       ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [], activated,
-      homogeneous: isPositivelyHomogeneous(use.name), scaleFree: isPositivelyHomogeneous(use.name) ? input.scaleFree : undefined, branchLayers: undefined,
+      homogeneous: isPositivelyHomogeneous(use.name), scaleFree: isPositivelyHomogeneous(use.name) ? input.scaleFree : undefined, branchLayers: undefined, attn: undefined,
     };
   }
 
@@ -144,6 +187,7 @@ export class Trace {
       homogeneous: undefined,
       scaleFree: undefined,
       branchLayers: undefined,
+      attn: undefined,
     };
   }
 
@@ -159,6 +203,67 @@ export class Trace {
   /** A step that keeps the signal's scale questions unchanged (pooling, reshape); may change the shape. */
   passThrough(input: Tensor, shape: readonly number[] | undefined): Tensor {
     return { ...input, shape };
+  }
+
+  /**
+   * The value as a projection of an attention: its own tag, or the plain output of a linear
+   * dense layer (nothing applied to it yet). Undefined otherwise.
+   */
+  projectionOf(input: Tensor): ProjectionPart | undefined {
+    if (input.attn) return input.attn.kind === 'projection' ? input.attn.p : undefined;
+    const top = input.chain?.op;
+    const pending = input.pending[0];
+    if (top?.op !== 'layer' || top.kind !== 'dense' || input.pending.length !== 1 || pending?.layer !== top || pending.normalized) return undefined;
+    if (top.activation === 'unknown' || top.activation.name !== 'linear' || !top.fans) return undefined;
+    return {
+      layer: pending.layer, source: input.chain!.parent, broken: input.broken, ...(input.broken ? { brokenAt: input.brokenAt } : {}),
+      pending: input.pending, layout: 'tc', heads: 1, headDim: top.fans.fanOut, factor: 1, factorSpans: [],
+    };
+  }
+
+  /**
+   * A fused projection (GPT-2's `c_attn`, d → 3d) split into `count` equal parts: the layer is
+   * replaced by one layer per part, each with its own true fans (d → d) and the framework's
+   * fans of the whole weight (its init reads those), at the same place in the file.
+   */
+  sliceLayer(part: ProjectionPart, count: number): ProjectionPart[] | undefined {
+    const layer = part.layer;
+    const at = this.layers.indexOf(layer);
+    if (at < 0 || !layer.fans || layer.fans.fanOut % count !== 0 || part.layout !== 'tc') return undefined;
+    const width = layer.fans.fanOut / count;
+    const slices: MutableWeightLayer[] = Array.from({ length: count }, () => ({ ...layer, fans: { fanIn: layer.fans!.fanIn, fanOut: width } }));
+    this.layers.splice(at, 1, ...slices);
+    for (let i = at; i < this.layers.length; i++) this.layers[i]!.index = i;
+    this.unconsumed.delete(layer);
+    for (const slice of slices) this.unconsumed.add(slice);
+    return slices.map((slice) => ({ ...part, layer: slice, pending: [{ layer: slice, normalized: false }], headDim: width }));
+  }
+
+  /**
+   * A value made inside an attention (logits, weights, the mixed values): anything other than
+   * the attention's own next step sees an unknown value (broken from the source on), and the
+   * projections feeding it have unknown consumers unless the attention completes.
+   */
+  attentionValue(parts: readonly ProjectionPart[], attn: AttentionPart): Tensor {
+    const first = parts[0]!;
+    return {
+      chain: first.source, pending: parts.flatMap((p) => p.pending), shape: undefined, broken: true, sources: [],
+      brokenAt: first.broken ? first.brokenAt : first.source, attn,
+    };
+  }
+
+  /**
+   * The attention complete: `output` is the output projection applied to the mixed values
+   * (this.layer). Its value continues from the projections' common source with the attention
+   * op (which holds the four layers), so a residual sum around it sees a branch.
+   */
+  attention(parts: readonly ProjectionPart[], output: Tensor, op: AttentionOp): Tensor {
+    for (const p of parts) this.resolve(p.pending, LINEAR);
+    const first = parts[0]!;
+    return {
+      ...output, chain: push(first.source, op), broken: first.broken,
+      ...(first.broken ? { brokenAt: first.brokenAt } : { brokenAt: undefined }), attn: undefined,
+    };
   }
 
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
@@ -267,6 +372,7 @@ function layersIn(ops: readonly Op[]): MutableWeightLayer[] {
   const out: MutableWeightLayer[] = [];
   for (const op of ops) {
     if (op.op === 'layer') out.push(op);
+    else if (op.op === 'attention') out.push(...(attentionProjections(op) as MutableWeightLayer[]));
     else if (op.op === 'residual') appendAll(out, layersIn(op.body));
   }
   return out;
@@ -300,6 +406,7 @@ function countLayers(ops: readonly Op[]): number {
   let n = 0;
   for (const op of ops) {
     if (op.op === 'layer') n++;
+    else if (op.op === 'attention') n += 4;
     else if (op.op === 'residual') n += countLayers(op.body);
   }
   return n;

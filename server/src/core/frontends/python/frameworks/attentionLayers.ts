@@ -1,0 +1,117 @@
+/**
+ * PyTorch's attention layers as the interpreter holds them (issue 15): `nn.MultiheadAttention`
+ * and `nn.TransformerEncoderLayer` / `nn.TransformerEncoder`, with the inits their own
+ * `_reset_parameters` gives (torch/nn/modules/activation.py, transformer.py, PyTorch 1.13–2.x):
+ *   in_proj_weight [3E, E]   xavier_uniform_ over the whole matrix: Var = 2/(E + 3E) = 1/(2E)
+ *   in_proj_bias, out_proj.bias   0
+ *   out_proj (a Linear)      Linear's default, kaiming_uniform_(a=√5): Var = 1/(3E)
+ *   linear1, linear2         Linear's default (TransformerEncoderLayer)
+ * q, k and v are three layers here (true fans E → E; the framework's fans the whole [3E, E]
+ * matrix, which xavier_uniform_ reads). Settings that change the computation beyond what the
+ * AttentionOp holds (add_bias_kv, add_zero_attn, kdim/vdim other than E) leave the layer
+ * unreadable: its value is unknown.
+ */
+import type { ActivationUse, FixBuilder, InitUse } from '../../../ir';
+import { type AttentionModule, classRecord, type EncoderLayerModule, type ModuleValue, type WeightModule } from '../interpreter/modules';
+import { argument, type CallParts, type Node, spanOf } from '../syntax/syntax';
+import { evaluate, evaluateCount, isNumber } from '../interpreter/values';
+import { readActivationValue } from './activations';
+import { type CatalogContext, torchWeight } from './catalog';
+
+/** No edits: in_proj_weight is one parameter of three layers; a fix would need its own spelling. */
+const NO_FIXES: FixBuilder = {
+  setInitializer: () => undefined,
+  setActivation: () => undefined,
+  setKaimingArguments: () => undefined,
+  describeInitializer: () => '',
+};
+
+/**
+ * The layer's own design, not a default the constructor lets one choose: it counts as an
+ * accepted default (IW101/IW301 leave it; what it does to the logits, the stream and the tokens
+ * is IW401–IW403's). xavier_uniform_ over [3E, E] gives each of q, k, v fan_in·Var = 1/2.
+ */
+const XAVIER_UNIFORM: InitUse = {
+  semantics: { kind: 'xavier', gain: 1, distribution: 'uniform' },
+  label: 'PyTorch default for in_proj_weight (xavier_uniform_ over [3E, E])', explicit: true, acceptedDefault: true,
+};
+
+const boolOf = (node: Node | undefined, ctx: CatalogContext, fallback: boolean): boolean | undefined => {
+  if (!node) return fallback;
+  const v = evaluate(node, ctx.scope);
+  return typeof v === 'boolean' ? v : undefined;
+};
+
+/** nn.MultiheadAttention(embed_dim, num_heads, dropout=0., bias=True, add_bias_kv=False, add_zero_attn=False, kdim=None, vdim=None, batch_first=False). */
+export function multiheadAttention(canonical: string, call: CallParts, ctx: CatalogContext, at: CallParts = call): AttentionModule {
+  const embedDim = evaluateCount(argument(call, 0, 'embed_dim') ?? argument(call, -1, 'd_model'), ctx.scope);
+  const heads = evaluateCount(argument(call, 1, 'num_heads') ?? argument(call, -1, 'nhead'), ctx.scope);
+  const bias = boolOf(argument(call, 3, 'bias'), ctx, true);
+  const biasKv = boolOf(argument(call, 4, 'add_bias_kv'), ctx, false);
+  const zeroAttn = boolOf(argument(call, 5, 'add_zero_attn'), ctx, false);
+  const kdimNode = argument(call, 6, 'kdim');
+  const vdimNode = argument(call, 7, 'vdim');
+  const sameDims = [kdimNode, vdimNode].every((n) => !n || evaluate(n, ctx.scope) === null || (embedDim !== undefined && evaluate(n, ctx.scope) === embedDim));
+  const unreadable = call.spread ? 'arguments given by * or **'
+    : biasKv !== false ? 'add_bias_kv adds a learned key and value'
+      : zeroAttn !== false ? 'add_zero_attn adds a zero key and value'
+        : !sameDims ? 'kdim or vdim differs from embed_dim'
+          : bias === undefined ? 'bias= is not a constant'
+            : embedDim === undefined || heads === undefined || embedDim % heads !== 0 ? 'embed_dim or num_heads is unknown' : undefined;
+  const fans = embedDim ? { fanIn: embedDim, fanOut: embedDim } : undefined;
+  const whole = embedDim ? { fanIn: embedDim, fanOut: 3 * embedDim } : undefined;
+  const attributes = { embed_dim: embedDim ?? null, num_heads: heads ?? null };
+  const inProj = (): WeightModule => {
+    const layer = torchWeight(`${canonical}.in_proj`, at, ctx, 'dense', { fans, frameworkFans: whole, receptiveField: 1, strideProduct: 1, outShape: undefined }, bias === false, attributes);
+    return { ...layer, init: XAVIER_UNIFORM, biasVariance: 0, fixes: NO_FIXES, torchFixes: undefined };
+  };
+  const outProj = torchWeight('torch.nn.Linear', at, ctx, 'dense', { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: undefined }, bias === false, { in_features: embedDim ?? null, out_features: embedDim ?? null });
+  // out_proj is a Linear of its own: a fix edits an init call written for it (its constructor is not the user's).
+  const out: WeightModule = { ...outProj, biasVariance: 0 };
+  return {
+    kind: 'attention', className: canonical, record: classRecord(canonical, attributes), call: call.node, heads, embedDim,
+    ...(unreadable ? { unreadable } : {}), projections: [inProj(), inProj(), inProj(), out],
+  };
+}
+
+/**
+ * nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu,
+ * layer_norm_eps, batch_first=False, norm_first=False).
+ */
+export function encoderLayer(canonical: string, call: CallParts, ctx: CatalogContext): EncoderLayerModule {
+  const attention = multiheadAttention('torch.nn.MultiheadAttention', call, ctx);
+  const d = attention.embedDim;
+  const ffNode = argument(call, 2, 'dim_feedforward');
+  const ff = ffNode ? evaluateCount(ffNode, ctx.scope) : 2048;
+  const dropoutNode = argument(call, 3, 'dropout');
+  const dropoutValue = dropoutNode ? evaluate(dropoutNode, ctx.scope) : 0.1;
+  const activationNode = argument(call, 4, 'activation');
+  const relu: ActivationUse = { name: 'relu', explicit: false };
+  const use = activationNode ? readActivationValue(activationNode, ctx.scope, ctx.imports, 'pytorch') : relu;
+  const span = spanOf(call.node);
+  const activation: ModuleValue = { kind: 'activation', use, span, className: 'torch.nn.ReLU', record: classRecord('activation') };
+  const dense = (inF: number | undefined, outF: number | undefined) => {
+    const fans = inF && outF ? { fanIn: inF, fanOut: outF } : undefined;
+    const layer = torchWeight('torch.nn.Linear', call, ctx, 'dense', { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: undefined }, false, { in_features: inF ?? null, out_features: outF ?? null });
+    return layer;
+  };
+  return {
+    kind: 'encoderLayer', className: canonical, record: classRecord(canonical), call: call.node, attention,
+    linear1: dense(d, ff), linear2: dense(ff, d), activation,
+    dropout: isNumber(dropoutValue) ? dropoutValue : undefined,
+    normFirst: boolOf(argument(call, 8, 'norm_first'), ctx, false), copies: 1,
+  };
+}
+
+/** nn.TransformerEncoder(encoder_layer, num_layers, norm=None): deep copies of the layer (same init each). */
+export function encoderStack(layer: EncoderLayerModule, layers: number | undefined, norm: ModuleValue | undefined, call: CallParts): EncoderLayerModule | undefined {
+  if (layers === undefined || layer.copies !== 1) return undefined;
+  return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, ...(norm ? { finalNorm: norm } : {}) };
+}
+
+/** The attention layers of the catalog; undefined for any other name. */
+export function attentionLayerModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
+  if (canonical === 'torch.nn.MultiheadAttention') return multiheadAttention(canonical, call, ctx);
+  if (canonical === 'torch.nn.TransformerEncoderLayer') return encoderLayer(canonical, call, ctx);
+  return undefined;
+}

@@ -1,0 +1,49 @@
+/**
+ * A Python transformer over real stdio (issue 15): a nanoGPT-style decoder read from PyTorch code
+ * (examples/pytorch_gpt_unscaled_branches.py) gets the attention hover on its logits, the code
+ * lens's stream summary and IW402 on its class, as the `.netdef` attention does.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CodeLensRequest, type CodeLens, type MarkupContent } from 'vscode-languageserver-protocol';
+import { LspTestClient } from './client';
+import { freshUri, positionOf } from './fixtures';
+
+const TEXT = fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'pytorch_gpt_unscaled_branches.py'), 'utf8');
+
+describe('lsp: a Python transformer', () => {
+  let client: LspTestClient;
+  const uri = freshUri('gpt', 'py');
+  before(async () => {
+    client = await LspTestClient.start();
+    await client.open(uri, 'python', TEXT);
+    await client.diagnosticsFor(uri, 1);
+  });
+  after(async () => {
+    await client.stop();
+  });
+
+  it('hovers the attention (flash, or the same by hand) with its heads, causal mask, logit scale and token correlation', async () => {
+    const hover = await client.hover(uri, positionOf(TEXT, 'torch.nn.functional.scaled_dot_product_attention', 20));
+    assert.ok(hover);
+    const text = (hover.contents as MarkupContent).value;
+    assert.match(text, /^\*\*attention\*\* 8 heads × 64 · causal · ×32 \(repeat\) · in `GPT`/);
+    assert.match(text, /\| logit scale \| `1\/√64` = 0\.125 \|/);
+    assert.match(text, /\| q \/ k \/ v \/ out init \| `normal_\(mean=0\.0, std=0\.034\)` \/ `normal_\(mean=0\.0, std=0\.034\)` \/ `normal_\(mean=0\.0, std=0\.034\)` \/ `normal_\(mean=0\.0, std=0\.034\)` \|/);
+    assert.match(text, /\| effective keys \(1\/EΣA²\) \| [\d.]+ \([\d.]+ … [\d.]+\) of 128 \(assumed\) tokens \|/);
+    assert.match(text, /\| token correlation handed on \| /);
+  });
+
+  it('summarises the residual stream in the code lens', async () => {
+    const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
+    assert.deepEqual(lenses.map((l) => l.command?.title), ['stream ×25 over 64 branches · token correlation 0.8 · logit std ≤ 0.59 · gradient to the first branch ×2.0e4 · Show report']);
+  });
+
+  it('reports IW402 on the class', async () => {
+    const { diagnostics } = await client.diagnosticsFor(uri, 1);
+    const iw402 = diagnostics.filter((d) => d.code === 'IW402');
+    assert.equal(iw402.length, 1);
+    assert.equal(TEXT.split('\n')[iw402[0]!.range.start.line], 'class GPT(nn.Module):');
+  });
+});
