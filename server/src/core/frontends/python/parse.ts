@@ -17,7 +17,7 @@ import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
 import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
-import { type ClassInfo, Interpreter, type InterpreterLimit, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter/interpreter';
+import { type ClassInfo, forwardMethod, Interpreter, type InterpreterLimit, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter/interpreter';
 import type { ModuleValue } from './interpreter/modules';
 import { pythonDropoutFixes } from './fixes/fixBuilder';
 import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax/syntax';
@@ -52,8 +52,8 @@ const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'e
 function withoutForward(interp: Interpreter, candidate: Candidate): Candidate[] {
   const module = candidate.module;
   if (module.kind !== 'instance') return [candidate];
-  const methods = interp.classOf(module)?.methods;
-  if (!methods || methods.has('forward') || methods.has('call') || methods.has('__call__')) return [candidate];
+  const cls = interp.classOf(module);
+  if (!cls || forwardMethod(cls) !== undefined) return [candidate];
   const parts: Candidate[] = [];
   for (const [attribute, part] of module.attributes) {
     if (part.kind === 'sequence' && !part.fused) parts.push({ ...candidate, name: `${candidate.name}.${attribute}`, module: part });

@@ -31,6 +31,7 @@ import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
+import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
 import type { ModuleDependency } from '../../types';
 
@@ -662,10 +663,7 @@ export class Interpreter {
     if (object.type === 'identifier' && object.text === 'self' && frame.self) {
       const m = frame.self.attributes.get(attr);
       if (m) return { t: 'module', module: m };
-      const info = this.classOf(frame.self);
-      const method = info?.methods.get(attr);
-      if (method) return { t: 'function', definition: method, scope: frame.self.scope, self: frame.self };
-      return undefined;
+      return this.methodValue(frame.self, attr);
     }
     if (written !== undefined && this.ctx.resolveImport) {
       const member = this.memberOf(written);
@@ -681,8 +679,7 @@ export class Interpreter {
       if (m) return { t: 'module', module: m };
       // `self.feed_forward.init_weights(std)`, `layer.init_weights()`: a method of another
       // instance of the file's classes runs with that instance as `self` (llama2's init chain).
-      const method = this.classes.get(owner.module.className)?.methods.get(attr);
-      return method ? { t: 'function', definition: method, scope: owner.module.scope, self: owner.module } : undefined;
+      return this.methodValue(owner.module, attr);
     }
     if (owner?.t === 'tensor') return owner;
     return undefined;
@@ -752,6 +749,10 @@ export class Interpreter {
     if (callee.type === 'attribute') {
       const method = callee.childForFieldName('attribute')!.text;
       const objectNode = callee.childForFieldName('object')!;
+      if (frame.self) {
+        const inherited = this.baseMethodCall(method, objectNode, call, frame);
+        if (inherited !== 'not-handled') return inherited;
+      }
       const handled = this.methodCall(method, objectNode, call, frame, canonical);
       if (handled !== 'not-handled') return handled;
     }
@@ -791,7 +792,8 @@ export class Interpreter {
       const keywords = new Map<string, RValue>();
       for (const [key, { value }] of call.keywords) keywords.set(key, this.expression(value, frame));
       const result = this.callFunction(target, call, args, keywords, frame);
-      if (target.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) {
+      // A method of an instance reached its module where the instance was built (or its class inherited: noteImportedBases).
+      if (target.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main && !target.self) {
         const name = target.definition.childForFieldName('name')?.text ?? 'lambda';
         this.importedCalls.set(call.node, { module: this.contextOf(target.definition), name, value: result?.t === 'module' ? result.module : undefined });
       }
@@ -805,6 +807,9 @@ export class Interpreter {
     // that method with init code: the layers it may set are unknown (uncertainCode.ts).
     if (callee.type === 'attribute' && target === undefined && this.uncertain.isInitMethodName(callee.childForFieldName('attribute')!.text)) {
       this.uncertain.taint(node, frame);
+    } else if (callee.type === 'attribute' && target === undefined && frame.self && callee.childForFieldName('object')!.text === 'self') {
+      // `self._init_weights()` where a base InitWise cannot read may define it (inheritance.ts).
+      this.uncertain.selfCallOfUnknownMethod(callee.childForFieldName('attribute')!.text, node, frame);
     }
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
@@ -847,7 +852,7 @@ export class Interpreter {
     if (name.startsWith('self.')) {
       // A module or method of the instance is called as such, not through its field's default.
       const field = name.slice(5);
-      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.classOf(frame.self)?.methods.has(field)) return undefined;
+      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.hasMethod(frame.self, field)) return undefined;
     }
     let bound = frame.scope.expressionOf(name);
     for (let hops = 0; bound && hops < 8; hops++) {
@@ -1112,48 +1117,160 @@ export class Interpreter {
       kind: 'instance', className: cls.name, definition: cls.definition, framework: cls.framework,
       attributes: new Map(), scope, record: classRecord(cls.name),
     };
-    // Flax/dataclass fields: `features: int = 128` at class level, overridable by keyword.
-    for (const member of bodyOf(cls.definition)) {
-      const expr = member.type === 'expression_statement' ? member.namedChild(0) : undefined;
-      if (expr?.type !== 'assignment') continue;
-      const left = expr.childForFieldName('left');
-      const right = expr.childForFieldName('right');
-      if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, home.moduleScope);
-      else if (left?.type === 'identifier') {
-        const type = expr.childForFieldName('type');
-        scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, home.moduleScope) : undefined);
+    // Flax/dataclass fields: `features: int = 128` at class level, overridable by keyword
+    // (a base class's fields first, as dataclasses order them).
+    const fields: Node[] = [];
+    for (const owner of fieldOrder(cls)) {
+      const ownerHome = this.contextOf(owner.definition);
+      for (const member of bodyOf(owner.definition)) {
+        const expr = member.type === 'expression_statement' ? member.namedChild(0) : undefined;
+        if (expr?.type !== 'assignment') continue;
+        fields.push(member);
+        const left = expr.childForFieldName('left');
+        const right = expr.childForFieldName('right');
+        if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, ownerHome.moduleScope);
+        else if (left?.type === 'identifier') {
+          const type = expr.childForFieldName('type');
+          scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, ownerHome.moduleScope) : undefined);
+        }
       }
     }
-    const ctor = cls.methods.get('__init__') ?? (cls.framework === 'flax' ? cls.methods.get('setup') : undefined);
+    const init = findMethod(cls, '__init__');
+    const setup = cls.framework === 'flax' && typeof init !== 'object' ? findMethod(cls, 'setup') : undefined;
+    const ctor = typeof init === 'object' ? init.definition : typeof setup === 'object' ? setup.definition : undefined;
     const depth = (frame?.depth ?? 0) + 1;
-    const dataclass = !cls.methods.has('__init__');
+    // No constructor of its own nor inherited: dataclass-style construction. One a base
+    // InitWise cannot read may define is unknown: its arguments are not bound to fields.
+    // Flax modules are dataclasses whatever their bases.
+    const dataclass = init === undefined || (init === 'unknown' && cls.framework === 'flax');
     if (dataclass && call && frame) {
       // Dataclass-style construction (Flax linen): keywords and positions override the fields.
       for (const [key, { value }] of call.keywords) scope.rebind(`self.${key}`, value, frame.scope);
-      const fields = bodyOf(cls.definition).filter((m) => m.type === 'expression_statement' && m.namedChild(0)?.type === 'assignment');
       call.positional.forEach((p, i) => {
         const left = fields[i]?.namedChild(0)?.childForFieldName('left');
         if (left?.type === 'identifier') scope.rebind(`self.${left.text}`, p, frame.scope);
       });
     }
-    if (ctor) {
-      const ctorScope = new Scope(scope);
-      bindParameters(ctor, ctorScope, home.moduleScope);
-      if (call && frame && !dataclass) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
-      bindAssignments(bodyOf(ctor), ctorScope);
-      // `self.X = expr` constants are read by every method: bind them on the instance scope.
-      for (const statement of bodyOf(ctor)) {
-        const expr = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;
-        if (expr?.type !== 'assignment') continue;
-        const name = dottedName(expr.childForFieldName('left') ?? expr);
-        const right = expr.childForFieldName('right');
-        if (name?.startsWith('self.') && right) scope.bindExpression(name, right, ctorScope);
-      }
-      const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
-      for (const [name, module] of this.moduleArguments(ctor, dataclass ? undefined : call, frame, depth, home)) ctorFrame.env.set(name, module);
-      this.run(bodyOf(ctor), ctorFrame, undefined);
-    }
+    if (ctor) this.construct(ctor, instance, dataclass ? undefined : call, frame, depth);
+    if (home === this.main && this.ctx === this.main) this.noteImportedBases(cls, instance);
     return instance;
+  }
+
+  /**
+   * A base class's method called on the instance under construction or in its forward
+   * pass: `super().__init__(...)`, `super(Net, self).__init__(...)`, `super().forward(x)`,
+   * `BaseNet.__init__(self, ...)`. The method runs with the same `self`. A method of a base
+   * InitWise cannot read has unknown effects: the layers init code there could set are
+   * unknown (uncertainCode.ts); its value is unknown.
+   */
+  private baseMethodCall(method: string, objectNode: Node, call: CallParts, frame: Frame): RValue | 'not-handled' {
+    const self = frame.self!;
+    const instanceClass = this.classOf(self);
+    if (!instanceClass) return 'not-handled';
+    let found: ReturnType<typeof findMethod>;
+    let parts = call;
+    if (objectNode.type === 'call' && dottedName(objectNode.childForFieldName('function') ?? objectNode) === 'super') {
+      const superArgs = callParts(objectNode)?.positional ?? [];
+      const named = superArgs[0]?.type === 'identifier' ? this.classNamed(superArgs[0].text) : undefined;
+      const written = named ?? enclosingClass(lookupOrder(instanceClass).classes, objectNode);
+      if (!written || (superArgs.length > 0 && !named)) return this.unknownBaseCall(method, call, frame);
+      found = findMethod(instanceClass, method, written);
+    } else if (objectNode.type === 'identifier' && call.positional[0]?.type === 'identifier' && call.positional[0].text === 'self') {
+      const base = this.classNamed(objectNode.text);
+      if (!base || base.definition === instanceClass.definition) return 'not-handled';
+      found = findMethod(base, method);
+      parts = { ...call, positional: call.positional.slice(1) };
+    } else {
+      return 'not-handled';
+    }
+    // The framework's own method (`nn.Module.__init__`): nothing InitWise follows.
+    if (found === undefined) return undefined;
+    if (found === 'unknown') return this.unknownBaseCall(method, call, frame);
+    if (frame.depth >= MAX_CALL_DEPTH) return undefined;
+    if (method === '__init__') {
+      this.construct(found.definition, self, parts, frame, frame.depth + 1);
+      return undefined;
+    }
+    const args = parts.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
+    const keywords = new Map<string, RValue>();
+    for (const [key, { value }] of parts.keywords) keywords.set(key, this.expression(value, frame));
+    return this.callFunction({ t: 'function', definition: found.definition, scope: this.selfScope(self, found.definition), self }, parts, args, keywords, frame);
+  }
+
+  /** A base method InitWise cannot read: any init code in it may set the instance's layers; its result is unknown. */
+  private unknownBaseCall(method: string, call: CallParts, frame: Frame): RValue {
+    if (!FORWARD_METHODS.has(method)) this.uncertain.unknownInitCode(call.node, frame);
+    const tensors = call.positional.flatMap((p) => tensorsOf(this.expression(p, frame)));
+    return tensors.length > 0 && frame.trace ? { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) } : undefined;
+  }
+
+  /**
+   * `class Net(BaseNet)` with BaseNet (or a base of it) from another module of the
+   * workspace: the base as written is where the document reached that module (hover, and
+   * the "reached from model Net" of the findings there), like a call of an imported class.
+   */
+  private noteImportedBases(cls: ClassInfo, instance: InstanceModule): void {
+    cls.bases.forEach((base, i) => {
+      if (typeof base !== 'object') return;
+      const imported = lookupOrder(base).classes.find((c) => c.definition.startIndex >= MODULE_OFFSET_BASE);
+      const node = cls.baseNodes[i];
+      if (imported && node) this.importedCalls.set(node, { module: this.contextOf(imported.definition), name: imported.name, value: instance });
+    });
+  }
+
+  /**
+   * Runs a constructor (the class's own `__init__`, an inherited one, or a base's through
+   * `super().__init__(...)`) on `instance`, with the call's arguments bound to its parameters.
+   */
+  private construct(ctor: Node, instance: InstanceModule, call: CallParts | undefined, frame: Frame | undefined, depth: number): void {
+    const home = this.contextOf(ctor);
+    const ctorScope = new Scope(this.selfScope(instance, ctor));
+    bindParameters(ctor, ctorScope, home.moduleScope);
+    if (call && frame) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
+    bindAssignments(bodyOf(ctor), ctorScope);
+    // `self.X = expr` constants are read by every method: bind them on the instance scope.
+    for (const statement of bodyOf(ctor)) {
+      const expr = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;
+      if (expr?.type !== 'assignment') continue;
+      const name = dottedName(expr.childForFieldName('left') ?? expr);
+      const right = expr.childForFieldName('right');
+      if (name?.startsWith('self.') && right) instance.scope.bindExpression(name, right, ctorScope);
+    }
+    const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
+    for (const [name, module] of this.moduleArguments(ctor, call, frame, depth, home)) ctorFrame.env.set(name, module);
+    this.run(bodyOf(ctor), ctorFrame, undefined);
+  }
+
+  /** The scope a method of the instance runs in: the instance's, bridged to the method's own module when a base class of another module wrote it. */
+  private selfScope(instance: InstanceModule, method: Node): Scope {
+    const home = this.contextOf(method);
+    return home === this.contextOf(instance.definition) ? instance.scope : new InheritedScope(instance.scope, home.moduleScope);
+  }
+
+  /** The imports of the module that wrote `node`. */
+  importsOf(node: Node): Imports {
+    return this.contextOf(node).imports;
+  }
+
+  /** `self.name` (or `other.name`) as a method of the instance's class, its own or inherited. */
+  private methodValue(instance: InstanceModule, name: string): RValue {
+    const cls = this.classOf(instance);
+    const found = cls ? findMethod(cls, name) : undefined;
+    if (typeof found !== 'object') return undefined;
+    return { t: 'function', definition: found.definition, scope: this.selfScope(instance, found.definition), self: instance };
+  }
+
+  /** True when the instance's class has (or a base InitWise cannot read may have) a method `name`. */
+  hasMethod(instance: InstanceModule, name: string): boolean {
+    const cls = this.classOf(instance);
+    return cls !== undefined && mayHaveMethod(cls, name);
+  }
+
+  /** The method `name` of the instance's class as uncertainCode.ts asks for it: its definition, 'unknown' (a base it cannot read may define it), or undefined. */
+  methodOf(instance: InstanceModule, name: string): Node | 'unknown' | undefined {
+    const cls = this.classOf(instance);
+    const found = cls ? findMethod(cls, name) : undefined;
+    return typeof found === 'object' ? found.definition : found;
   }
 
   /**
@@ -1296,9 +1413,9 @@ export class Interpreter {
   /** Traces an instance's forward method with `x` as its input. */
   forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace): RValue {
     const cls = this.classOf(instance);
-    const method = cls?.methods.get('forward') ?? cls?.methods.get('__call__') ?? cls?.methods.get('call');
+    const method = cls ? forwardMethod(cls) : undefined;
     if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
-    const scope = new Scope(instance.scope);
+    const scope = new Scope(this.selfScope(instance, method));
     bindParameters(method, scope, this.contextOf(method).moduleScope);
     bindAssignments(bodyOf(method), scope);
     const frame = new Frame(scope, instance, trace, false, depth);
@@ -1323,7 +1440,7 @@ export class Interpreter {
   private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], keywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
     if (fn.definition.type === 'lambda') return undefined;
     const home = this.contextOf(fn.definition);
-    const scope = new Scope(fn.self ? fn.self.scope : home.moduleScope);
+    const scope = new Scope(fn.self ? this.selfScope(fn.self, fn.definition) : home.moduleScope);
     bindParameters(fn.definition, scope, home.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
@@ -1365,6 +1482,28 @@ export class Interpreter {
   }
 
 }
+
+/** The forward pass of a class, its own or inherited (`forward`, `__call__`, Keras's `call`). */
+export function forwardMethod(cls: ClassInfo): Node | undefined {
+  for (const name of ['forward', '__call__', 'call']) {
+    const found = findMethod(cls, name);
+    if (typeof found === 'object') return found.definition;
+  }
+  return undefined;
+}
+
+/** The class of the hierarchy whose body holds `node` (the innermost: offsets are unique across modules). */
+function enclosingClass(classes: readonly ClassInfo[], node: Node): ClassInfo | undefined {
+  let found: ClassInfo | undefined;
+  for (const c of classes) {
+    const d = c.definition;
+    if (d.startIndex <= node.startIndex && node.endIndex <= d.endIndex && (!found || d.startIndex > found.definition.startIndex)) found = c;
+  }
+  return found;
+}
+
+/** A module's forward pass: calling it through a base InitWise cannot read initialises nothing. */
+const FORWARD_METHODS: ReadonlySet<string> = new Set(['forward', '__call__', 'call']);
 
 /** Array factories whose first argument is the shape, and random draws whose second is. */
 const SAMPLE_FACTORIES: ReadonlySet<string> = new Set(['jax.numpy.ones', 'jax.numpy.zeros', 'jax.numpy.empty', 'numpy.ones', 'numpy.zeros', 'numpy.empty']);
