@@ -48,4 +48,25 @@ describe('CLI: the workspace, not one file', function () {
     // The block's finding, reached by 31 importers, is reported once.
     assert.equal(serial.stdout.match(/src\/blocks\/layers\.py:17:9: IW101/g)?.length, 1);
   });
+
+  it('a notebook imports the project\'s modules as a .py file beside it does: the widths it passes, the finding in the module\'s file', () => {
+    const files = folderFiles(PROJECT);
+    const cells = [
+      { cell_type: 'markdown', metadata: {}, source: ['# Training'] },
+      { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['import torch.nn as nn\n', 'from blocks.layers import ConvBlock\n'] },
+      { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['model = nn.Sequential(ConvBlock(3, 16), nn.Flatten(), nn.Linear(16, 10))\n'] },
+    ];
+    files['notebooks/train.ipynb'] = JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }, null, 1);
+    const dir = project(files);
+    const run = initwise(['check', 'notebooks/train.ipynb', '--format', 'json'], dir);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { files: { path: string; networks?: { name: string; layers: { file?: string; fans?: unknown }[] }[]; diagnostics: { code: string; line: number; message: string }[] }[] };
+    const notebook = report.files.find((f) => f.path === 'notebooks/train.ipynb');
+    const conv = notebook?.networks?.[0]?.layers[0];
+    assert.equal(conv?.file, 'src/blocks/layers.py', run.stdout);
+    const layers = report.files.find((f) => f.path === 'src/blocks/layers.py');
+    const finding = layers?.diagnostics.find((d) => d.code === 'IW101');
+    assert.equal(finding?.line, 17, run.stdout);
+    assert.match(finding?.message ?? "", /27→144 relu layer.*reached from model model in notebooks\/train\.ipynb/);
+  });
 });

@@ -133,4 +133,31 @@ describe('lsp: the workspace, not one file', function () {
     await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 256')));
     assert.deepEqual(client.errorLogs, []);
   });
+
+  it('a notebook that imports the workspace\'s modules: read like a file beside it, republished when a module changes (buffer or disk)', async () => {
+    const nb = uriOf('train.ipynb');
+    const cell = (n: number) => `vscode-notebook-cell:${path.join(dir, 'train.ipynb')}#W${n}`;
+    const cells = [
+      { uri: cell(0), languageId: 'python', version: 1, text: 'import torch.nn as nn\nfrom config import HIDDEN\nfrom layers import ConvBlock' },
+      { uri: cell(1), languageId: 'python', version: 1, text: MAIN.slice(MAIN.indexOf('class Net')) },
+    ];
+    await client.openNotebook(nb, cells);
+    const model = await client.waitForDiagnostics(cell(1), (p) => widthIn(p.diagnostics.map((d) => d.message as string)) !== undefined);
+    assert.equal(widthIn(model.diagnostics.map((d) => d.message as string)), '0.0512', 'HIDDEN = 512 from config.py is the fan-in');
+    const layers = await client.waitForDiagnostics(uriOf('layers.py'), (p) => p.diagnostics.some((d) => d.code === 'IW101'));
+    assert.match(layers.diagnostics.find((d) => d.code === 'IW101')!.message as string, /reached from model Net in train\.ipynb/);
+    // An edit in the module's open buffer: the notebook is analysed again.
+    await client.open(uriOf('config.py'), 'python', 'HIDDEN = 512\n');
+    await client.diagnosticsFor(uriOf('config.py'), 1);
+    let before = client.publishes.length;
+    await client.change(uriOf('config.py'), 2, 'HIDDEN = 2048\n');
+    await client.waitForDiagnostics(cell(1), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 2048')));
+    // On disk (the buffer closed first: an open buffer wins over the file).
+    await client.close(uriOf('config.py'));
+    before = client.publishes.length;
+    fs.writeFileSync(path.join(dir, 'config.py'), 'HIDDEN = 1024\n');
+    await client.changeWatchedFiles([{ uri: uriOf('config.py'), type: 2 }]);
+    await client.waitForDiagnostics(cell(1), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 1024')));
+    assert.deepEqual(client.errorLogs, []);
+  });
 });

@@ -105,6 +105,11 @@ export function analyseText(text: string, job: FileJob, python: PythonSupport | 
   return analyze({ text, languageId: job.languageId, python, simulations: monteCarloSimulations(result.networks) }, job.settings);
 }
 
+/** The findings the analysis reached in imported modules, with each module's text as read (check.ts reports them in those files). */
+export function importedOutcomes(result: AnalysisResult): ImportedOutcome[] {
+  return result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings }));
+}
+
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
 export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
   if (job.notebook) return runNotebookJob(job, parser);
@@ -146,7 +151,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       displayPath: job.displayPath,
       absolutePath: job.absolutePath,
       readsWorkspace: result.dependencies.length > 0,
-      imported: result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings })),
+      imported: importedOutcomes(result),
       text,
       original: changed ? original : undefined,
       findings: result.findings,

@@ -275,7 +275,7 @@ export class Session {
   private moduleChanged(path: string | undefined, except: string | undefined, delay: number): void {
     if (path === undefined) return;
     for (const uri of this.index.dependents(path)) {
-      if (uri === except || !this.documents.get(uri)) continue;
+      if (uri === except || (!this.documents.get(uri) && !this.notebooks.isNotebook(uri))) continue;
       this.cache.invalidate(uri);
       this.scheduler.schedule(uri, delay);
     }
@@ -343,11 +343,11 @@ export class Session {
     void this.connection.sendDiagnostics({ uri, diagnostics });
   }
 
-  /** The workspace a Python file's imports are read from (a notebook is read alone). */
-  private workspaceOf(uri: string, source: AnalysisSource): PythonWorkspace | undefined {
-    if (source.language !== 'python' || this.notebooks.isNotebook(uri) || source.uri !== uri) return undefined;
-    const root = this.workspaceFolders.rootFor(uri);
-    return this.index.workspaceFor(uri, root === undefined ? [] : [root]);
+  /** The workspace a Python file's (or a notebook's: `source.uri` for a cell too) imports are read from. */
+  private workspaceOf(source: AnalysisSource): PythonWorkspace | undefined {
+    if (source.language !== 'python') return undefined;
+    const root = this.workspaceFolders.rootFor(source.uri);
+    return this.index.workspaceFor(source.uri, root === undefined ? [] : [root]);
   }
 
   /**
@@ -387,7 +387,7 @@ export class Session {
     const started = performance.now();
     if (settings.enable) {
       try {
-        const workspace = this.workspaceOf(uri, source);
+        const workspace = this.workspaceOf(source);
         const analysis = this.cache.get(source, settings.engine, signal, workspace);
         networks = analysis.result.networks.length;
         // Findings importers' models reached in this file, computed on this very buffer version, once each.
@@ -468,7 +468,7 @@ export class Session {
     // The source again: the document may have changed while the settings were fetched.
     const now = this.sourceFor(uri);
     if (!now || !settings.enable) return undefined;
-    return { analysis: this.cache.get(now, settings.engine, undefined, this.workspaceOf(uri, now)), settings };
+    return { analysis: this.cache.get(now, settings.engine, undefined, this.workspaceOf(now)), settings };
   }
 
   private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
