@@ -69,4 +69,63 @@ describe('CLI: the workspace, not one file', function () {
     assert.equal(finding?.line, 17, run.stdout);
     assert.match(finding?.message ?? "", /27→144 relu layer.*reached from model model in notebooks\/train\.ipynb/);
   });
+
+  describe('--fix and --diff on findings reached in an imported module', () => {
+    const block = (init: string) => [
+      'import torch.nn as nn',
+      '',
+      '',
+      'class Block(nn.Module):',
+      '    def __init__(self, width, act):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(width, width)',
+      '        self.act = act',
+      `        ${init}`,
+      '',
+      '    def forward(self, x):',
+      '        return self.act(self.fc(x))',
+      '',
+    ].join('\n');
+    const importer = (act: string) => [
+      'import torch.nn as nn',
+      'from layers import Block',
+      '',
+      '',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      `        self.block = Block(256, nn.${act}())`,
+      '        self.out = nn.Linear(256, 10)',
+      '',
+      '    def forward(self, x):',
+      '        return self.out(self.block(x))',
+      '',
+    ].join('\n');
+    const XAVIER = 'nn.init.xavier_normal_(self.fc.weight)';
+    const KAIMING = 'nn.init.kaiming_normal_(self.fc.weight, nonlinearity="relu")';
+
+    it('applies the fix to the module once, however many importers reached it; a second run changes nothing', () => {
+      const dir = project({ 'layers.py': block(XAVIER), 'a.py': importer('ReLU'), 'b.py': importer('ReLU') });
+      const diff = initwise(['check', '.', '--diff', '--unsafe-fixes'], dir);
+      assert.equal(diff.status, 1, diff.stderr);
+      assert.match(diff.stdout, /--- a\/layers\.py\n\+\+\+ b\/layers\.py\n[\s\S]*-        nn\.init\.xavier_normal_\(self\.fc\.weight\)\n\+        nn\.init\.kaiming_normal_\(self\.fc\.weight, nonlinearity="relu"\)/);
+      assert.match(diff.stdout, /Would fix 1 finding in 1 file\./);
+      assert.equal(fs.readFileSync(path.join(dir, 'layers.py'), 'utf8'), block(XAVIER), '--diff writes nothing');
+      const fixed = initwise(['check', '.', '--fix', '--unsafe-fixes'], dir);
+      assert.equal(fixed.status, 0, fixed.stderr);
+      assert.match(fixed.stdout, /Fixed 1 finding in 1 file\./);
+      assert.equal(fs.readFileSync(path.join(dir, 'layers.py'), 'utf8'), block(KAIMING));
+      const again = initwise(['check', '.', '--fix', '--unsafe-fixes'], dir);
+      assert.match(again.stdout, /Fixed 0 findings in 0 files\./);
+      assert.equal(fs.readFileSync(path.join(dir, 'layers.py'), 'utf8'), block(KAIMING));
+    });
+
+    it('leaves the module alone when the files of the run disagree about it (one passes ReLU, another Tanh)', () => {
+      const dir = project({ 'layers.py': block(XAVIER), 'a.py': importer('ReLU'), 'b.py': importer('Tanh') });
+      const fixed = initwise(['check', '.', '--fix', '--unsafe-fixes'], dir);
+      assert.equal(fixed.status, 0, fixed.stderr);
+      assert.equal(fs.readFileSync(path.join(dir, 'layers.py'), 'utf8'), block(XAVIER));
+      assert.match(fixed.stdout, /layers\.py:9:9: IW101/, 'the finding is still reported');
+    });
+  });
 });

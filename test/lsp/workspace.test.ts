@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CodeAction } from 'vscode-languageserver/node';
 import { LspTestClient } from './client';
 
 const LAYERS = [
@@ -159,5 +160,42 @@ describe('lsp: the workspace, not one file', function () {
     await client.changeWatchedFiles([{ uri: uriOf('config.py'), type: 2 }]);
     await client.waitForDiagnostics(cell(1), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 1024')));
     assert.deepEqual(client.errorLogs, []);
+  });
+
+  it('fix-all on a module applies the safe fixes its open importers\' findings there agree on, and none they disagree on', async () => {
+    const blocks = [
+      'from tensorflow import keras',
+      'from tensorflow.keras import layers',
+      '',
+      '',
+      'def dense_block(x, units, act):',
+      '    return layers.Dense(units, activation=act, kernel_initializer=keras.initializers.RandomNormal(stddev=0.01))(x)',
+      '',
+    ].join('\n');
+    const importer = (width: number) => [
+      'from tensorflow import keras',
+      'from blocks import dense_block',
+      '',
+      `inputs = keras.Input(shape=(${width},))`,
+      'h = dense_block(inputs, 512, "relu")',
+      'outputs = keras.layers.Dense(10)(h)',
+      'model = keras.Model(inputs, outputs)',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'blocks.py'), blocks);
+    await client.open(uriOf('a.py'), 'python', importer(784));
+    await client.diagnosticsFor(uriOf('a.py'), 1);
+    await client.open(uriOf('blocks.py'), 'python', blocks);
+    await client.waitForDiagnostics(uriOf('blocks.py'), (p) => p.version === 1 && p.diagnostics.some((d) => d.code === 'IW105'));
+    const wholeFile = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const fixAll = (await client.codeActions(uriOf('blocks.py'), wholeFile, [], ['source.fixAll'])) as CodeAction[];
+    assert.equal(fixAll.length, 1, JSON.stringify(fixAll));
+    assert.match(JSON.stringify(fixAll[0]!.edit), /VarianceScaling\(scale=0\.0784, mode=\\"fan_in\\"/);
+    // A second importer passes another width: the equivalent differs, nothing is applied in bulk.
+    const before = client.publishes.length;
+    await client.open(uriOf('b.py'), 'python', importer(256));
+    // b.py's findings in blocks.py are recorded before b.py's own diagnostics are published.
+    await client.waitForDiagnostics(uriOf('b.py'), (p) => client.publishes.indexOf(p) >= before);
+    assert.deepEqual(await client.codeActions(uriOf('blocks.py'), wholeFile, [], ['source.fixAll']), []);
   });
 });

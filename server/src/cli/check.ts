@@ -30,6 +30,7 @@ import { GitignoreStack } from './gitignore';
 import { ExitCode, type CliIo } from './io';
 import { NO_PROGRESS, PROGRESS_MIN_FILES, progressBar } from './progress';
 import { runJobs } from './workers';
+import { fixImportedModules } from './importedFixes';
 import { NotebookView } from './notebookView';
 
 export interface CheckOptions {
@@ -130,7 +131,10 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   progress.clear();
 
   const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
-  const checked = withImportedFindings(outcomes.filter((outcome) => outcome.error === undefined), io.cwd);
+  // Fixes of findings reached in imported modules, once per module (importedFixes.ts).
+  const modulesFixed = fixImportedModules(outcomes.filter((outcome) => outcome.error === undefined), jobs[0]?.fix ?? 'none', command.fix, io.cwd);
+  errors.push(...modulesFixed.errors);
+  const checked = withImportedFindings(modulesFixed.outcomes, io.cwd);
   render(command, checked, io, options.version, errors.length);
   for (const outcome of checked) if (outcome.warning) io.stderr(`initwise: warning: ${outcome.warning}\n`);
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
@@ -164,12 +168,14 @@ function withImportedFindings(outcomes: readonly FileOutcome[], cwd: string): Fi
       if (!slot) {
         const added: FileOutcome = {
           displayPath: displayPath(module.absolutePath, cwd), absolutePath: module.absolutePath, imported: [], text: module.text,
-          original: undefined, findings: [], networks: [], fixesApplied: 0, error: undefined,
+          original: module.original, findings: [], networks: [], fixesApplied: module.fixesApplied ?? 0, error: undefined,
         };
         slot = { outcome: added, findings: [], keys: new Set() };
         extra.set(module.absolutePath, slot);
       }
       if (slot.outcome.text !== module.text) continue;
+      // importedFixes.ts counted the module's fixes on one importer's report of it.
+      if (module.original !== undefined && slot.outcome.original === undefined) slot.outcome = { ...slot.outcome, original: module.original, fixesApplied: module.fixesApplied ?? 0 };
       for (const finding of module.findings) {
         if (slot.keys.has(keyOf(finding))) continue;
         slot.keys.add(keyOf(finding));
@@ -180,7 +186,7 @@ function withImportedFindings(outcomes: readonly FileOutcome[], cwd: string): Fi
   const sorted = (findings: Finding[]) => findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
   return [
     ...outcomes.map((o) => ({ ...o, findings: sorted(byPath.get(o.absolutePath)!.findings) })),
-    ...[...extra.values()].filter((e) => e.findings.length > 0).sort((a, b) => (a.outcome.displayPath < b.outcome.displayPath ? -1 : 1)).map((e) => ({ ...e.outcome, findings: sorted(e.findings) })),
+    ...[...extra.values()].filter((e) => e.findings.length > 0 || e.outcome.original !== undefined).sort((a, b) => (a.outcome.displayPath < b.outcome.displayPath ? -1 : 1)).map((e) => ({ ...e.outcome, findings: sorted(e.findings) })),
   ];
 }
 

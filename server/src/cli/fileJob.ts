@@ -43,6 +43,9 @@ export interface ImportedOutcome {
   readonly absolutePath: string;
   readonly text: string;
   readonly findings: readonly Finding[];
+  /** The module's text before `--fix` applied these findings' fixes to it (importedFixes.ts; set on one importer's report of it). */
+  readonly original?: string;
+  readonly fixesApplied?: number;
 }
 
 /** Where each code cell of a notebook lies in `FileOutcome.text` (plain data: it crosses threads). */
@@ -60,6 +63,8 @@ export interface FileOutcome {
   readonly imported: readonly ImportedOutcome[];
   /** The analysis read (or looked for) other files of the workspace: the result cache does not keep it. */
   readonly readsWorkspace?: boolean;
+  /** Modules the file's models reached without a finding there (a fix there must suit every importer: importedFixes.ts). */
+  readonly reachedModules?: readonly string[];
   /** The text the findings refer to: after fixes, when fixes were applied. */
   readonly text: string;
   /** The text as read, when fixes changed it (for `--diff`). */
@@ -110,6 +115,11 @@ export function importedOutcomes(result: AnalysisResult): ImportedOutcome[] {
   return result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings }));
 }
 
+/** The modules the analysis reached (a call of one of their classes or functions) without finding anything there. */
+export function reachedModules(result: AnalysisResult): string[] {
+  return result.imported.filter((m) => m.findings.length === 0 && m.reachedBy.length > 0).map((m) => hostPath(m.path));
+}
+
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
 export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
   if (job.notebook) return runNotebookJob(job, parser);
@@ -152,6 +162,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       absolutePath: job.absolutePath,
       readsWorkspace: result.dependencies.length > 0,
       imported: importedOutcomes(result),
+      reachedModules: reachedModules(result),
       text,
       original: changed ? original : undefined,
       findings: result.findings,

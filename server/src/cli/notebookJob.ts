@@ -14,7 +14,7 @@ import { NotebookSources } from '../core/notebook/notebookFile';
 import type { NotebookProgram } from '../core/notebook/program';
 import { LineIndex } from '../core/text';
 import { describeFsError, displayPath } from './discover';
-import { analyseText, importedOutcomes, MAX_FIX_ROUNDS, writeIfUnchanged, type FileJob, type FileOutcome } from './fileJob';
+import { analyseText, importedOutcomes, reachedModules, MAX_FIX_ROUNDS, writeIfUnchanged, type FileJob, type FileOutcome } from './fileJob';
 import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
 import { networksJson } from './formatters/json';
 import { NotebookView } from './notebookView';
@@ -69,6 +69,7 @@ export function runNotebookJob(job: FileJob, parser: PythonSupport | undefined):
       absolutePath: job.absolutePath,
       readsWorkspace: result.dependencies.length > 0,
       imported: importedOutcomes(result),
+      reachedModules: reachedModules(result),
       text,
       original: cellChanges.length > 0 ? raw : undefined,
       findings,

@@ -50,6 +50,7 @@ import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
 import { toDiagnostic, toLocatedDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
+import { agreedFindings } from '../core/fixes/agreedFindings';
 import { hoverAt } from './hover';
 import { NETWORKS_AT_REQUEST, RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
 import { answerRunMonteCarlo, type MonteCarloSession } from './monteCarlo';
@@ -97,6 +98,8 @@ export class Session {
   private readonly python: PythonSupport | undefined;
   /** Per module path, per importing document (uri): what its models found in the module. */
   private readonly foreign = new Map<string, Map<string, ForeignFindings>>();
+  /** Per module path, the open documents whose models reached it without a finding there, with the module version they read. */
+  private readonly reachedClean = new Map<string, Map<string, string | undefined>>();
 
   constructor(
     private readonly connection: Connection,
@@ -295,9 +298,16 @@ export class Session {
       byDocument.delete(from);
       if (byDocument.size === 0) this.foreign.delete(path);
     }
+    for (const byDocument of this.reachedClean.values()) byDocument.delete(from);
     const touched: string[] = [];
     for (const module of modules) {
-      if (module.findings.length === 0) continue;
+      if (module.findings.length === 0) {
+        // Reached without a finding: it still has a say in which fixes fix-all may apply there.
+        let byDocument = this.reachedClean.get(module.path);
+        if (!byDocument) this.reachedClean.set(module.path, (byDocument = new Map<string, string | undefined>()));
+        byDocument.set(from, module.version);
+        continue;
+      }
       let byDocument = this.foreign.get(module.path);
       if (!byDocument) this.foreign.set(module.path, (byDocument = new Map<string, ForeignFindings>()));
       const entry: ForeignFindings = { version: module.version, text: module.text, findings: module.findings };
@@ -306,6 +316,17 @@ export class Session {
       before.delete(module.path);
     }
     return [...touched, ...before.keys()];
+  }
+
+  /**
+   * The importers' findings in the module at `path` (computed on `version` of it) whose fixes
+   * fix-all may apply there: every open document that reached the module reports them with
+   * the same fix (core/fixes/agreedFindings.ts).
+   */
+  private agreedForeignFindings(path: string, version: string): Finding[] {
+    const reports = [...(this.foreign.get(path)?.values() ?? [])].filter((e) => e.version === version).map((e) => e.findings);
+    const clean = [...(this.reachedClean.get(path)?.values() ?? [])].filter((v) => v === version).length;
+    return reports.length === 0 ? [] : agreedFindings(reports, reports.length + clean);
   }
 
   /** What importers found in the module at `path`, computed on `version` of it (each once: same code, same span). */
@@ -478,7 +499,12 @@ export class Session {
     const { analysis } = current;
     // In a notebook, fix-all is per cell (VS Code runs source.fixAll on each cell on save):
     // the safe fixes of the findings in this cell.
-    const here = analysis.result.findings.filter((f) => analysis.map.location(f.span)?.uri === uri);
+    const own = analysis.result.findings.filter((f) => analysis.map.location(f.span)?.uri === uri);
+    // A module's fix-all also applies the fixes its importers' findings there agree on (published on it too).
+    const path = this.notebooks.isNotebook(analysis.uri) ? undefined : enginePathOf(uri);
+    const keys = new Set(own.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
+    const foreign = path === undefined ? [] : this.agreedForeignFindings(path, `buffer@${analysis.version}`).filter((f) => !keys.has(`${f.code}:${f.span.start}:${f.span.end}`));
+    const here = [...own, ...foreign];
     const wire = (findings: typeof here) => toWireEdits(analysis.map, uri, selectSafeFixes(findings)) ?? [];
     const notebook = this.notebooks.isNotebook(analysis.uri);
     return codeActions(params, {
