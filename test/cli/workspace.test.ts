@@ -128,4 +128,60 @@ describe('CLI: the workspace, not one file', function () {
       assert.match(fixed.stdout, /layers\.py:9:9: IW101/, 'the finding is still reported');
     });
   });
+
+  describe('IW901 on a module\'s suppression that silences only what an importer reaches', () => {
+    const layers = (comment: string, extra = '') => [
+      'import torch.nn as nn',
+      '',
+      '',
+      'class ConvBlock(nn.Module):',
+      '    def __init__(self, cin, cout):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(cin, cout, 3, padding=1)',
+      '        self.act = nn.ReLU()',
+      `        nn.init.xavier_normal_(self.conv.weight)  ${comment}`,
+      `        self.extra = nn.Identity()${extra}`,
+      '',
+      '    def forward(self, x):',
+      '        return self.act(self.conv(x))',
+      '',
+    ].join('\n');
+    const main = [
+      'import torch.nn as nn',
+      'from layers import ConvBlock',
+      '',
+      '',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.block = ConvBlock(3, 64)',
+      '        self.fc = nn.Linear(64, 10)',
+      '',
+      '    def forward(self, x):',
+      '        return self.fc(self.block(x))',
+      '',
+    ].join('\n');
+
+    it('is not reported, nor removed by --fix, when the importer\'s analysis uses it; checked alone, the module still reports it', () => {
+      const text = layers('# initwise: ignore[IW101]');
+      const dir = project({ 'layers.py': text, 'main.py': main });
+      const run = initwise(['check', '.'], dir);
+      assert.equal(run.stdout, 'All checks passed.\n', run.stdout + run.stderr);
+      const fixed = initwise(['check', '.', '--fix'], dir);
+      assert.match(fixed.stdout, /Fixed 0 findings in 0 files\./);
+      assert.equal(fs.readFileSync(path.join(dir, 'layers.py'), 'utf8'), text);
+      // Without the importer in the run nothing uses it: reported (the CLI cannot know of importers it was not given).
+      assert.match(initwise(['check', 'layers.py'], dir).stdout, /layers\.py:9:51: IW901/);
+    });
+
+    it('keeps the real IW901s: a code no analysis silenced, and a comment nothing used', () => {
+      const dir = project({ 'layers.py': layers('# initwise: ignore[IW101, IW102]', '  # initwise: ignore[IW301]'), 'main.py': main });
+      const run = initwise(['check', '.', '--select', 'IW101,IW102,IW301,IW901'], dir);
+      assert.match(run.stdout, /layers\.py:9:51: IW901 \[info\] Unused suppression: IW102 is not reported on this line\./);
+      assert.match(run.stdout, /layers\.py:10:37: IW901 \[info\] Unused suppression: IW301 is not reported on this line\./);
+      assert.doesNotMatch(run.stdout, /IW101 is not reported/);
+      initwise(['check', '.', '--fix', '--select', 'IW101,IW102,IW301,IW901'], dir);
+      assert.equal(fs.readFileSync(path.join(dir, 'layers.py'), 'utf8'), layers('# initwise: ignore[IW101]'));
+    });
+  });
 });

@@ -198,4 +198,18 @@ describe('lsp: the workspace, not one file', function () {
     await client.waitForDiagnostics(uriOf('b.py'), (p) => client.publishes.indexOf(p) >= before);
     assert.deepEqual(await client.codeActions(uriOf('blocks.py'), wholeFile, [], ['source.fixAll']), []);
   });
+
+  it('IW901: a module\'s suppression that silences only what an open importer reaches is not unused, and fix-all keeps it', async () => {
+    const suppressed = LAYERS.replace('nn.init.xavier_normal_(self.conv.weight)', 'nn.init.xavier_normal_(self.conv.weight)  # initwise: ignore[IW101]');
+    // Alone, nothing uses it.
+    await client.open(uriOf('layers.py'), 'python', suppressed);
+    const alone = await client.diagnosticsFor(uriOf('layers.py'), 1);
+    assert.deepEqual(alone.diagnostics.map((d) => d.code), ['IW901']);
+    // The importer opens: its analysis uses the comment; the module is published again without IW901.
+    const before = client.publishes.length;
+    await client.open(uriOf('main.py'), 'python', MAIN);
+    await client.waitForDiagnostics(uriOf('layers.py'), (p) => client.publishes.indexOf(p) >= before && p.version === 1 && p.diagnostics.length === 0);
+    const wholeFile = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    assert.deepEqual(await client.codeActions(uriOf('layers.py'), wholeFile, [], ['source.fixAll']), []);
+  });
 });

@@ -31,6 +31,7 @@ import { ExitCode, type CliIo } from './io';
 import { NO_PROGRESS, PROGRESS_MIN_FILES, progressBar } from './progress';
 import { runJobs } from './workers';
 import { fixImportedModules } from './importedFixes';
+import { fixUnusedSuppressions, reviseSuppressions } from './unusedSuppressions';
 import { NotebookView } from './notebookView';
 
 export interface CheckOptions {
@@ -134,7 +135,12 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   // Fixes of findings reached in imported modules, once per module (importedFixes.ts).
   const modulesFixed = fixImportedModules(outcomes.filter((outcome) => outcome.error === undefined), jobs[0]?.fix ?? 'none', command.fix, io.cwd);
   errors.push(...modulesFixed.errors);
-  const checked = withImportedFindings(modulesFixed.outcomes, io.cwd);
+  // IW901 across files: a module's suppression an importer used is not unused; only then are IW901 fixes applied.
+  const jobByPath = new Map(jobs.map((job) => [job.absolutePath, job]));
+  const revised = reviseSuppressions(withImportedFindings(modulesFixed.outcomes, io.cwd), (p) => jobByPath.get(p)?.settings);
+  const suppressionsFixed = fixUnusedSuppressions(revised, jobs[0]?.fix ?? 'none', command.fix);
+  errors.push(...suppressionsFixed.errors);
+  const checked = suppressionsFixed.outcomes;
   render(command, checked, io, options.version, errors.length);
   for (const outcome of checked) if (outcome.warning) io.stderr(`initwise: warning: ${outcome.warning}\n`);
   for (const error of errors) io.stderr(`initwise: ${error}\n`);

@@ -58,7 +58,7 @@ export function fixImportedModules(outcomes: readonly FileOutcome[], fix: FixMod
   const moved = outcomes.map((outcome): FileOutcome => {
     const imported = outcome.imported.map((m): ImportedOutcome => {
       const module = fixed.get(m.absolutePath);
-      return module ? { ...m, text: module.after, findings: remaining(m.findings, module) } : m;
+      return module ? { ...m, text: module.after, findings: remaining(m.findings, module), silenced: m.silenced?.map((u) => ({ ...u, span: shiftSpan(u.span, module.edits) })) } : m;
     });
     const self = fixed.get(outcome.absolutePath);
     if (!self) return { ...outcome, imported };
@@ -84,14 +84,19 @@ interface FixedModule {
   readonly fixesApplied: number;
 }
 
-/** The findings a module's fixes did not fix, moved through the edits (one an edit touched is gone: its text changed). */
-function remaining(findings: readonly Finding[], module: FixedModule): Finding[] {
+/** A span of the text before `edits`, in the text after them. */
+export function shiftSpan(span: Span, edits: readonly TextEdit[]): Span {
+  const moved = (offset: number) => offset + edits.filter((e) => e.span.end <= offset).reduce((d, e) => d + e.newText.length - (e.span.end - e.span.start), 0);
+  return { start: moved(span.start), end: moved(span.end) };
+}
+
+/** The findings a file's fixes did not fix, moved through the edits (one an edit touched is gone: its text changed). */
+export function remaining(findings: readonly Finding[], module: Pick<FixedModule, 'edits' | 'applied'>): Finding[] {
   const out: Finding[] = [];
   for (const finding of findings) {
     if (finding.fixes.some((f) => module.applied.has(f)) || sameFixApplied(finding, module)) continue;
     if (module.edits.some((e) => e.span.start < finding.span.end && finding.span.start < e.span.end)) continue;
-    const shift = (span: Span): Span => ({ start: moved(span.start), end: moved(span.end) });
-    const moved = (offset: number) => offset + module.edits.filter((e) => e.span.end <= offset).reduce((d, e) => d + e.newText.length - (e.span.end - e.span.start), 0);
+    const shift = (span: Span): Span => shiftSpan(span, module.edits);
     // A fix whose edits an applied edit touched no longer applies to the new text: dropped.
     const fixes = finding.fixes.filter((f) => !f.edits.some((edit) => module.edits.some((e) => e.span.start < edit.span.end && edit.span.start < e.span.end)));
     out.push({
@@ -106,13 +111,13 @@ function remaining(findings: readonly Finding[], module: FixedModule): Finding[]
 }
 
 /** Another importer's copy of an applied fix (the same edits): that finding is fixed too. */
-function sameFixApplied(finding: Finding, module: FixedModule): boolean {
+function sameFixApplied(finding: Finding, module: Pick<FixedModule, 'applied'>): boolean {
   const applied = new Set([...module.applied].map((f) => JSON.stringify(f.edits)));
   return finding.fixes.some((f) => f.edits.length > 0 && applied.has(JSON.stringify(f.edits)));
 }
 
 /** Writes the fixed module if its file still holds the text the importers read (a byte-order mark kept). */
-function writeModule(path: string, shown: string, before: string, after: string): string | undefined {
+export function writeModule(path: string, shown: string, before: string, after: string): string | undefined {
   try {
     const raw = fs.readFileSync(path, 'utf8');
     const bom = raw.charCodeAt(0) === 0xfeff ? '\ufeff' : '';

@@ -51,6 +51,7 @@ import { codeLenses } from './codeLens';
 import { toDiagnostic, toLocatedDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
 import { agreedFindings } from '../core/fixes/agreedFindings';
+import { reviseUnused, type SilencedCode } from '../core/suppressions';
 import { hoverAt } from './hover';
 import { NETWORKS_AT_REQUEST, RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
 import { answerRunMonteCarlo, type MonteCarloSession } from './monteCarlo';
@@ -71,6 +72,8 @@ interface ForeignFindings {
   readonly version: string | undefined;
   readonly text: string;
   readonly findings: readonly Finding[];
+  /** The module's suppression comments that silenced the importer's findings there (they are used: reviseUnused). */
+  readonly silenced: readonly SilencedCode[];
 }
 
 /** Python files are watched too: an imported module changed on disk re-analyses its importers. */
@@ -289,7 +292,7 @@ export class Session {
    * findings from it changed (only those are published again: two modules importing each
    * other settle instead of re-linting each other forever).
    */
-  private setForeign(from: string, modules: readonly { path: string; version: string | undefined; text: string; findings: readonly Finding[] }[]): string[] {
+  private setForeign(from: string, modules: readonly { path: string; version: string | undefined; text: string; findings: readonly Finding[]; silenced: readonly SilencedCode[] }[]): string[] {
     const before = new Map<string, string>();
     for (const [path, byDocument] of this.foreign) {
       const entry = byDocument.get(from);
@@ -301,7 +304,7 @@ export class Session {
     for (const byDocument of this.reachedClean.values()) byDocument.delete(from);
     const touched: string[] = [];
     for (const module of modules) {
-      if (module.findings.length === 0) {
+      if (module.findings.length === 0 && module.silenced.length === 0) {
         // Reached without a finding: it still has a say in which fixes fix-all may apply there.
         let byDocument = this.reachedClean.get(module.path);
         if (!byDocument) this.reachedClean.set(module.path, (byDocument = new Map<string, string | undefined>()));
@@ -310,7 +313,7 @@ export class Session {
       }
       let byDocument = this.foreign.get(module.path);
       if (!byDocument) this.foreign.set(module.path, (byDocument = new Map<string, ForeignFindings>()));
-      const entry: ForeignFindings = { version: module.version, text: module.text, findings: module.findings };
+      const entry: ForeignFindings = { version: module.version, text: module.text, findings: module.findings, silenced: module.silenced };
       byDocument.set(from, entry);
       if (before.get(module.path) !== JSON.stringify(entry)) touched.push(module.path);
       before.delete(module.path);
@@ -335,11 +338,13 @@ export class Session {
     if (!byDocument) return undefined;
     const seen = new Set<string>();
     const findings: Finding[] = [];
+    const silenced: SilencedCode[] = [];
     let text: string | undefined;
     for (const entry of byDocument.values()) {
       if (version !== undefined && entry.version !== version) continue;
       text ??= entry.text;
       if (entry.text !== text) continue;
+      silenced.push(...entry.silenced);
       for (const f of entry.findings) {
         const key = `${f.code}:${f.span.start}:${f.span.end}`;
         if (seen.has(key)) continue;
@@ -347,7 +352,7 @@ export class Session {
         findings.push(f);
       }
     }
-    return text === undefined ? undefined : { version, text, findings };
+    return text === undefined ? undefined : { version, text, findings, silenced };
   }
 
   /** Publishes a module's diagnostics again: an open one is linted (its own findings plus its importers'); a closed one shows its importers' findings. */
@@ -414,9 +419,11 @@ export class Session {
         // Findings importers' models reached in this file, computed on this very buffer version, once each.
         const path = workspace ? enginePathOf(uri) : undefined;
         const reached = path === undefined ? undefined : this.foreignFindings(path, `buffer@${version}`);
-        const keys = new Set(analysis.result.findings.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
+        // Its suppressions the importers' analyses used are not unused (IW901).
+        const own = reached ? reviseUnused(analysis.text, analysis.result.findings, reached.silenced, settings.engine) : analysis.result.findings;
+        const keys = new Set(own.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
         const extra = (reached?.findings ?? []).filter((f) => !keys.has(`${f.code}:${f.span.start}:${f.span.end}`));
-        for (const finding of [...analysis.result.findings, ...extra]) {
+        for (const finding of [...own, ...extra]) {
           const located = toLocatedDiagnostic(finding, version, analysis.map);
           if (!located) continue;
           published.get(located.uri)?.push(located.diagnostic);
@@ -499,9 +506,11 @@ export class Session {
     const { analysis } = current;
     // In a notebook, fix-all is per cell (VS Code runs source.fixAll on each cell on save):
     // the safe fixes of the findings in this cell.
-    const own = analysis.result.findings.filter((f) => analysis.map.location(f.span)?.uri === uri);
-    // A module's fix-all also applies the fixes its importers' findings there agree on (published on it too).
     const path = this.notebooks.isNotebook(analysis.uri) ? undefined : enginePathOf(uri);
+    // The IW901s as published: a suppression an importer's analysis used is not removed.
+    const silenced = path === undefined ? [] : (this.foreignFindings(path, `buffer@${analysis.version}`)?.silenced ?? []);
+    const own = reviseUnused(analysis.text, analysis.result.findings, silenced, current.settings.engine).filter((f) => analysis.map.location(f.span)?.uri === uri);
+    // A module's fix-all also applies the fixes its importers' findings there agree on (published on it too).
     const keys = new Set(own.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
     const foreign = path === undefined ? [] : this.agreedForeignFindings(path, `buffer@${analysis.version}`).filter((f) => !keys.has(`${f.code}:${f.span.start}:${f.span.end}`));
     const here = [...own, ...foreign];
