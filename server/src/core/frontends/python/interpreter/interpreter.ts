@@ -16,6 +16,7 @@ import { recurrentSpecOf } from './recurrentState';
 import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
+import { isTf1WeightLayer, tf1LayerCall, type Tf1LayerCall } from '../frameworks/tf1Layers';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
 import { initFollowingFan } from '../frameworks/fanScaledInits';
@@ -26,7 +27,7 @@ import { allModules, classRecord, type InstanceModule, type ModuleValue } from '
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
-import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
+import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
@@ -604,7 +605,8 @@ export class Interpreter {
         const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
         if (!then || !condition || !otherwise) return undefined;
         const truth = this.truth(condition, frame);
-        return truth === undefined ? undefined : this.expression(truth ? then : otherwise, frame);
+        if (truth === undefined) return this.eitherTensor(then, otherwise, frame);
+        return this.expression(truth ? then : otherwise, frame);
       }
       case 'subscript': {
         const value = node.childForFieldName('value');
@@ -742,7 +744,7 @@ export class Interpreter {
     const callee = call.callee;
     const written = dottedName(callee);
     const canonical = written === undefined ? undefined
-      : callee.type === 'identifier' || written.startsWith('self.') ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
+      : callee.type === 'identifier' || written.startsWith('self.') || this.recordField(written, frame) ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
         : this.imports.canonical(written);
 
     // Method calls on lists, tensors and modules.
@@ -763,6 +765,8 @@ export class Interpreter {
       }
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
+      const tf1 = tf1LayerCall(canonical, call);
+      if (tf1) return this.tf1Layer(tf1, frame);
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
       if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
       const module = recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
@@ -799,6 +803,18 @@ export class Interpreter {
       }
       return result;
     }
+    // `tf.placeholder(tf.float32, shape=[None, 784])`: a TF 1 graph's input (batch axis dropped; unknown dimensions unknown).
+    if ((canonical === 'tensorflow.placeholder' || canonical === 'tensorflow.compat.v1.placeholder') && frame.trace) {
+      const shapeNode = call.positional[1] ?? call.keywords.get('shape')?.value;
+      return { t: 'tensor', tensor: frame.trace.input(shapeNode ? batchless(evaluate(shapeNode, frame.scope)) : undefined) };
+    }
+    // `tf.reshape(features, shape=[-1, 28, 28, 1])` in a TF 1 builder: whatever the input was,
+    // what flows on has that shape (an input of the traced graph).
+    if (canonical === 'tensorflow.reshape' && frame.trace && tensorsOf(args[0]).length === 0) {
+      const shapeNode = call.positional[1] ?? call.keywords.get('shape')?.value;
+      const shape = shapeNode ? batchless(evaluate(shapeNode, frame.scope)) : undefined;
+      if (shape) return { t: 'tensor', tensor: frame.trace.input(shape) };
+    }
     if (canonical !== undefined) {
       const result = frame.trace ? tensorFunction(canonical, call, args, frame.trace, frame.scope) : 'not-handled';
       if (result !== 'not-handled') return result;
@@ -815,6 +831,12 @@ export class Interpreter {
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
     return undefined;
+  }
+
+  /** `cfg.activation`: a field of a config record (values.ts Scope.expressionOf), not a module or method. */
+  private recordField(written: string, frame: Frame): boolean {
+    const head = written.slice(0, Math.max(written.lastIndexOf('.'), 0));
+    return head !== '' && !this.imports.binds(written.split('.')[0]!) && frame.env.get(head) === undefined && frame.scope.lookup(written) === undefined && frame.scope.expressionOf(written) !== undefined;
   }
 
   /**
@@ -849,7 +871,7 @@ export class Interpreter {
    */
   private frameworkAlias(name: string, frame: Frame): string | undefined {
     if (this.namesDefinition(name) || frame.env.has(name)) return undefined;
-    if (name.startsWith('self.')) {
+    if (name.startsWith('self.') && !this.recordField(name, frame)) {
       // A module or method of the instance is called as such, not through its field's default.
       const field = name.slice(5);
       if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.hasMethod(frame.self, field)) return undefined;
@@ -996,6 +1018,51 @@ export class Interpreter {
         return 'not-container';
     }
   }
+
+  /**
+   * `out = tf.nn.softmax(out) if not is_training else out` on a condition it cannot decide:
+   * when both branches are a name or a framework function of names (nothing a branch could
+   * build), the value is their tensors merged — what consumes the layer before is unknown,
+   * the layers before it stay traced. Anything else is unknown.
+   */
+  private eitherTensor(then: Node, otherwise: Node, frame: Frame): RValue {
+    const pure = (n: Node): boolean => {
+      const e = unparen(n);
+      if (e.type === 'identifier') return true;
+      const parts = e.type === 'call' ? callParts(e) : undefined;
+      const callee = parts ? dottedName(parts.callee) : undefined;
+      return parts !== undefined && callee !== undefined && /^(tensorflow\.nn|torch\.nn\.functional|jax\.nn)\./.test(this.imports.canonical(callee))
+        && parts.keywords.size === 0 && parts.positional.every((p) => unparen(p).type === 'identifier');
+    };
+    if (!frame.trace || !pure(then) || !pure(otherwise)) return undefined;
+    const tensors = [...tensorsOf(this.expression(then, frame)), ...tensorsOf(this.expression(otherwise, frame))];
+    return tensors.length === 2 ? { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) } : undefined;
+  }
+
+  /**
+   * `tf.layers.dense(x, 128, activation=tf.nn.relu)` (frameworks/tf1Layers.ts): the Keras
+   * layer applied to `x`. An input the interpreter cannot read (a builder's parameter, a
+   * `features["images"]`) is an input of unknown shape: the layers after it are traced, and
+   * what depends on its width stays unknown.
+   */
+  private tf1Layer(tf1: Tf1LayerCall, frame: Frame): RValue {
+    if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
+    const module = frameworkModule(tf1.className, tf1.layer, frame.catalog);
+    const read = tf1.input ? this.expression(tf1.input, frame) : undefined;
+    if (!module || !frame.trace) return tensorsOf(read).length > 0 && frame.trace ? { t: 'tensor', tensor: frame.trace.opaque(tensorsOf(read)[0]!) } : undefined;
+    const input: RValue = read?.t === 'tensor' || read?.t === 'list' ? read : { t: 'tensor', tensor: frame.trace.input(undefined) };
+    if (allModules(module).some((m) => m.kind === 'weight')) this.tf1Layers++;
+    return this.applyModule(module, input, frame, tf1.layer);
+  }
+
+  /** TF 1 functional weight layers built so far: a function whose call built some and returned a tensor is a model's builder. */
+  tf1Layers = 0;
+  /**
+   * Models of TF 1 builders the module script called (`gen_sample = generator(noise_input)`):
+   * the tensors the call returned, traced from the script's inputs (`tf.placeholder`), as a
+   * functional model named after the builder (parse.ts; one per builder, its first call).
+   */
+  readonly tf1Models: { readonly model: ModuleValue; readonly call: Node }[] = [];
 
   /** `x.view(...)`, `x.relu()`, `layers.append(m)`, `model.add(m)`, `model.apply(fn)`, `m.weight.data.normal_()`, `model.load_state_dict(...)`. */
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
@@ -1437,7 +1504,7 @@ export class Interpreter {
     return { t: 'tensor', tensor: trace.merge(outputs, undefined) };
   }
 
-  private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], keywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
+  private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, given: readonly RValue[], givenKeywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
     if (fn.definition.type === 'lambda') return undefined;
     const home = this.contextOf(fn.definition);
     const scope = new Scope(fn.self ? this.selfScope(fn.self, fn.definition) : home.moduleScope);
@@ -1446,8 +1513,14 @@ export class Interpreter {
     bindAssignments(bodyOf(fn.definition), scope);
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
     // two models built by two calls (a GAN's generator and discriminator) apart.
-    const ownInputs = !fn.self && frame.trace !== undefined && ![...args, ...keywords.values()].some((a) => tensorsOf(a).length > 0);
-    const inner = new Frame(scope, fn.self, ownInputs ? new Trace() : frame.trace, frame.shared, frame.depth + 1);
+    const ownInputs = !fn.self && frame.trace !== undefined && ![...given, ...givenKeywords.values()].some((a) => tensorsOf(a).length > 0);
+    // A TF 1 builder the script calls on its placeholders (`generator(noise_input)`) builds a
+    // model of its own: its own trace, from inputs of the shapes it was given.
+    const tf1Trace = !fn.self && !ownInputs && frame.depth === 0 && frame.trace !== undefined && home === this.main && buildsTf1Layers(fn.definition, home.imports) ? new Trace() : undefined;
+    const fresh = (r: RValue): RValue => (tf1Trace && r?.t === 'tensor' ? { t: 'tensor', tensor: tf1Trace.input(r.tensor.shape) } : r);
+    const args = tf1Trace ? given.map(fresh) : given;
+    const keywords = tf1Trace ? new Map([...givenKeywords].map(([k, v]) => [k, fresh(v)])) : givenKeywords;
+    const inner = new Frame(scope, fn.self, ownInputs ? new Trace() : tf1Trace ?? frame.trace, frame.shared, frame.depth + 1);
     for (const [name, value] of argumentValues(parameterNames(fn.definition), call, args, keywords)) {
       // An argument with no runtime value (a class, a constant) is read through the scope,
       // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
@@ -1457,6 +1530,7 @@ export class Interpreter {
     }
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
+    const tf1Before = this.tf1Layers;
     // Builder functions return modules (keras models); forward helpers return tensors.
     for (const statement of bodyOf(fn.definition)) {
       if (statement.type === 'return_statement' && statement.namedChild(0)) {
@@ -1467,6 +1541,12 @@ export class Interpreter {
     }
     const result = returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
     const name = fn.definition.childForFieldName('name')?.text;
+    if (tf1Trace && this.tf1Layers > tf1Before && name !== undefined && tensorsOf(result).length > 0 && ![...this.builtBy.values()].includes(name)) {
+      const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record: classRecord('keras.Model') };
+      this.functional.set(model, { trace: tf1Trace, outputs: tensorsOf(result) });
+      this.builtBy.set(model, name);
+      this.tf1Models.push({ model, call: call.node });
+    }
     if (result?.t === 'module' && !fn.self && name !== undefined && home === this.main) this.builtBy.set(result.module, name);
     return result;
   }
@@ -1490,6 +1570,33 @@ export function forwardMethod(cls: ClassInfo): Node | undefined {
     if (typeof found === 'object') return found.definition;
   }
   return undefined;
+}
+
+/** `[None, 28, 28, 1]` / `[-1, 784]`: the shape after the batch axis, when every dimension is known. */
+function batchless(shape: Value | undefined): number[] | undefined {
+  if (!Array.isArray(shape) || shape.length < 2) return undefined;
+  const dims: number[] = [];
+  for (const d of (shape as readonly Value[]).slice(1)) {
+    if (!isNumber(d) || d <= 0) return undefined;
+    dims.push(d);
+  }
+  return dims;
+}
+
+/** Functions that build TF 1 functional weight layers (`tf.layers.dense(...)` in their body), read once per definition. */
+const tf1Builders = new WeakMap<Node, boolean>();
+
+function buildsTf1Layers(definition: Node, imports: Imports): boolean {
+  let known = tf1Builders.get(definition);
+  if (known === undefined) {
+    known = definition.descendantsOfType('call').some((c) => {
+      const callee = callParts(c)?.callee;
+      const written = callee ? dottedName(callee) : undefined;
+      return written !== undefined && isTf1WeightLayer(imports.canonical(written));
+    });
+    tf1Builders.set(definition, known);
+  }
+  return known;
 }
 
 /** The class of the hierarchy whose body holds `node` (the innermost: offsets are unique across modules). */
