@@ -242,6 +242,28 @@ class Net(nn.Module, InitMixin):
     assert.ok(judged.findings.some((f) => f.code === 'IW101'));
   });
 
+  it('a method the importer calls on an instance of an imported class is not run (nanoGPT sample.py: model.generate(x, 500) would replay its loop past the budget)', () => {
+    const model = `${HEADER}
+class GPT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 64)
+
+    def forward(self, x):
+        return self.fc(x)
+
+    def generate(self, idx, max_new_tokens):
+        for _ in range(max_new_tokens):
+            for _ in range(max_new_tokens):
+                idx = self(idx)
+        return idx
+`;
+    const sample = 'from model import GPT\n\nmodel = GPT()\ny = model.generate(x, 1000)\n';
+    const result = run(new MemoryFiles({ 'model.py': model, 'sample.py': sample }), 'sample.py');
+    assert.deepEqual([...result.findings, ...result.imported.flatMap((m) => m.findings)].filter((f) => f.code === 'IW003'), []);
+    assert.deepEqual(result.networks.map((n) => n.name), ['model']);
+  });
+
   it('names every file it read or looked for, with its version (a result cache keys on them)', () => {
     // `EXTRA` is used (its module is looked for and not found); `unused` is never needed, so its module is never read.
     const files = new MemoryFiles({ 'config.py': 'HIDDEN = 512\n', 'model.py': widthModel('from config import HIDDEN\nfrom helpers import EXTRA\nfrom other import unused\nDEPTH = EXTRA', 'HIDDEN').replace('self.act = nn.ReLU()', 'self.act = nn.ReLU()\n        self.depth = nn.Linear(DEPTH, 4)') });

@@ -681,7 +681,9 @@ export class Interpreter {
       if (m) return { t: 'module', module: m };
       // `self.feed_forward.init_weights(std)`, `layer.init_weights()`: a method of another
       // instance of the file's classes runs with that instance as `self` (llama2's init chain).
-      return this.methodValue(owner.module, attr);
+      // Not a class of an imported module: `model.generate(x, 500)` on the importer's model
+      // would replay its sampling loop, with nothing to learn about the init.
+      return this.contextOf(owner.module.definition) === this.main ? this.methodValue(owner.module, attr) : undefined;
     }
     if (owner?.t === 'tensor') return owner;
     return undefined;
