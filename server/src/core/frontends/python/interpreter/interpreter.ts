@@ -837,8 +837,25 @@ export class Interpreter {
 
   /** `cfg.activation`: a field of a config record (values.ts Scope.expressionOf), not a module or method. */
   private recordField(written: string, frame: Frame): boolean {
-    const head = written.slice(0, Math.max(written.lastIndexOf('.'), 0));
-    return head !== '' && !this.imports.binds(written.split('.')[0]!) && frame.env.get(head) === undefined && frame.scope.lookup(written) === undefined && frame.scope.expressionOf(written) !== undefined;
+    const dot = written.lastIndexOf('.');
+    if (dot <= 0 || this.imports.binds(written.split('.')[0]!)) return false;
+    const head = written.slice(0, dot);
+    if (frame.env.get(head) !== undefined) return false;
+    // Cheap tests first (this runs for every method call on a plain name): the name must be
+    // bound to a config class's call, or to a name or attribute that may hold one.
+    const binding = frame.scope.lookup(head);
+    if (!binding) return false;
+    if ('node' in binding) {
+      const node = binding.node;
+      if (node.type === 'call') {
+        const callee = callParts(node)?.callee;
+        const name = callee ? dottedName(callee) : undefined;
+        if (name === undefined || binding.scope.configClass(name) === undefined) return false;
+      } else if (node.type !== 'identifier' && node.type !== 'attribute') {
+        return false;
+      }
+    }
+    return frame.scope.lookup(written) === undefined && frame.scope.expressionOf(written) !== undefined;
   }
 
   /**
