@@ -197,7 +197,11 @@ export class UncertainCode {
     if (frame.self) return weightLayers(frame.self);
     const out: WeightModule[] = [];
     for (const value of frame.env.values()) if (value?.t === 'module') appendAll(out, weightLayers(value.module));
-    return out;
+    // A model the script bound earlier stays in reach when its name was made unknown since
+    // (`G = G.cuda()` under `if cuda:`): the code may still set its layers (PyTorch-GAN's
+    // `else: G.apply(weights_init_normal)`).
+    for (const binding of frame.bindings) appendAll(out, weightLayers(binding.module));
+    return [...new Set(out)];
   }
 
   private undecided(layer: WeightModule, at: Node): void {
