@@ -115,6 +115,35 @@ describe('Python: incremental analysis gives what a fresh analysis gives', funct
     }
   });
 
+  it('an edit of a base class runs its subclass again (the subclass reads the base it names)', () => {
+    const memory = new AnalysisMemory();
+    const text = [
+      'import torch.nn as nn', '', '',
+      'class Base(nn.Module):',
+      '    def __init__(self, width):',
+      '        super().__init__()',
+      '        self.fc = nn.Linear(width, width)',
+      '        self.act = nn.ReLU()',
+      '        self.out = nn.Linear(width, 10)',
+      '        nn.init.normal_(self.fc.weight, std=0.01)', '',
+      '    def forward(self, x):',
+      '        return self.out(self.act(self.fc(x)))', '', '',
+      'class Net(Base):',
+      '    def __init__(self):',
+      '        super().__init__(512)', '',
+    ].join('\n');
+    try {
+      const first = analyze({ text, languageId: 'python', python, memory }, DEFAULT_SETTINGS);
+      assert.ok(first.findings.some((f) => f.message.includes('0.0512')), visible(first));
+      const edited = text.replace('std=0.01', 'std=0.02');
+      const second = analyze({ text: edited, languageId: 'python', python, memory }, DEFAULT_SETTINGS);
+      assert.equal(visible(second), visible(analyze({ text: edited, languageId: 'python', python }, DEFAULT_SETTINGS)));
+      assert.ok(second.findings.some((f) => f.message.includes('0.205')), visible(second));
+    } finally {
+      memory.dispose();
+    }
+  });
+
   it('runs a reused unit again when another unit stops sharing one of its layers (the fix it may offer changes)', () => {
     const block = 'import torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass Block(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.fc = nn.Linear(dim, dim)\n\n    def forward(self, x):\n        return F.relu(self.fc(x))\n';
     const net = (name: string, body: string) => `\n\nclass ${name}(nn.Module):\n    def __init__(self):\n        super().__init__()\n        ${body}\n\n    def forward(self, x):\n        return self.head(self.block(x))\n`;

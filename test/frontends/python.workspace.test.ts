@@ -168,6 +168,102 @@ describe('Python: imports of the workspace\'s own modules', function () {
     assert.ok(vgg?.findings.some((f) => f.code === 'IW101' && f.message.includes('reached from model net in main.py')), JSON.stringify(vgg));
   });
 
+  it('a base class from another module: its constructor (through super().__init__), helpers, init method and forward pass, in that module\'s own names', () => {
+    const base = `import torch.nn as nn
+import torch.nn.init as I
+
+DEPTH = 3
+
+
+class BaseNet(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.body = self._make_layers(width)
+        self.head = nn.Linear(width, 10)
+
+    def _make_layers(self, width):
+        layers = []
+        for _ in range(DEPTH):
+            layers += [nn.Linear(width, width), nn.ReLU()]
+        return nn.Sequential(*layers)
+
+    def _init_weights(self):
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                I.normal_(m.weight, std=0.01)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+`;
+    const net = `from models.base import BaseNet
+from config import HIDDEN
+
+
+class Net(BaseNet):
+    def __init__(self):
+        super().__init__(HIDDEN)
+        self._init_weights()
+`;
+    const files = new MemoryFiles({ 'models/__init__.py': '', 'models/base.py': base, 'config.py': 'HIDDEN = 512\n', 'net.py': net });
+    const result = run(files, 'net.py');
+    assert.deepEqual(result.networks.map((n) => n.name), ['Net']);
+    assert.deepEqual(layers(result).map((l) => l.fans), [{ fanIn: 512, fanOut: 512 }, { fanIn: 512, fanOut: 512 }, { fanIn: 512, fanOut: 512 }, { fanIn: 512, fanOut: 10 }]);
+    const imported = result.imported.find((m) => m.path === '/project/models/base.py');
+    const finding = imported?.findings.find((f) => f.code === 'IW101');
+    assert.ok(finding, JSON.stringify(result.imported));
+    assert.equal(base.slice(finding.span.start, finding.span.end), 'I.normal_(m.weight, std=0.01)');
+    assert.match(finding.message, /reached from model Net in net\.py/);
+    assert.deepEqual(imported!.reachedBy.map((r) => ({ call: net.slice(r.call.start, r.call.end), network: r.network })), [{ call: 'BaseNet', network: 'Net' }]);
+  });
+
+  it('a method no readable class defines, where a base comes from a module that is not found, is unknown (no finding on the init it may replace)', () => {
+    const net = `import torch.nn as nn
+from missing_package import InitMixin
+
+
+class Net(nn.Module, InitMixin):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(512, 512)
+        self.act = nn.ReLU()
+        self.out = nn.Linear(512, 10)
+        nn.init.normal_(self.fc.weight, std=0.01)
+        self.init_weights()
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+`;
+    const files = new MemoryFiles({ 'net.py': net });
+    const result = run(files, 'net.py');
+    assert.equal(layers(result).length, 2);
+    assert.deepEqual(result.findings.filter((f) => f.code === 'IW101' || f.code === 'IW105'), []);
+    // The same without the mixin's call: the init is the file's own, and judged.
+    const judged = run(new MemoryFiles({ 'net.py': net.replace('        self.init_weights()\n', '') }), 'net.py');
+    assert.ok(judged.findings.some((f) => f.code === 'IW101'));
+  });
+
+  it('a method the importer calls on an instance of an imported class is not run (nanoGPT sample.py: model.generate(x, 500) would replay its loop past the budget)', () => {
+    const model = `${HEADER}
+class GPT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 64)
+
+    def forward(self, x):
+        return self.fc(x)
+
+    def generate(self, idx, max_new_tokens):
+        for _ in range(max_new_tokens):
+            for _ in range(max_new_tokens):
+                idx = self(idx)
+        return idx
+`;
+    const sample = 'from model import GPT\n\nmodel = GPT()\ny = model.generate(x, 1000)\n';
+    const result = run(new MemoryFiles({ 'model.py': model, 'sample.py': sample }), 'sample.py');
+    assert.deepEqual([...result.findings, ...result.imported.flatMap((m) => m.findings)].filter((f) => f.code === 'IW003'), []);
+    assert.deepEqual(result.networks.map((n) => n.name), ['model']);
+  });
+
   it('names every file it read or looked for, with its version (a result cache keys on them)', () => {
     // `EXTRA` is used (its module is looked for and not found); `unused` is never needed, so its module is never read.
     const files = new MemoryFiles({ 'config.py': 'HIDDEN = 512\n', 'model.py': widthModel('from config import HIDDEN\nfrom helpers import EXTRA\nfrom other import unused\nDEPTH = EXTRA', 'HIDDEN').replace('self.act = nn.ReLU()', 'self.act = nn.ReLU()\n        self.depth = nn.Linear(DEPTH, 4)') });

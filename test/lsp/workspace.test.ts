@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CodeAction } from 'vscode-languageserver/node';
 import { LspTestClient } from './client';
 
 const LAYERS = [
@@ -132,5 +133,83 @@ describe('lsp: the workspace, not one file', function () {
     await client.changeWatchedFiles([{ uri: uriOf('config.py'), type: 1 }]);
     await client.waitForDiagnostics(uriOf('main.py'), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 256')));
     assert.deepEqual(client.errorLogs, []);
+  });
+
+  it('a notebook that imports the workspace\'s modules: read like a file beside it, republished when a module changes (buffer or disk)', async () => {
+    const nb = uriOf('train.ipynb');
+    const cell = (n: number) => `vscode-notebook-cell:${path.join(dir, 'train.ipynb')}#W${n}`;
+    const cells = [
+      { uri: cell(0), languageId: 'python', version: 1, text: 'import torch.nn as nn\nfrom config import HIDDEN\nfrom layers import ConvBlock' },
+      { uri: cell(1), languageId: 'python', version: 1, text: MAIN.slice(MAIN.indexOf('class Net')) },
+    ];
+    await client.openNotebook(nb, cells);
+    const model = await client.waitForDiagnostics(cell(1), (p) => widthIn(p.diagnostics.map((d) => d.message as string)) !== undefined);
+    assert.equal(widthIn(model.diagnostics.map((d) => d.message as string)), '0.0512', 'HIDDEN = 512 from config.py is the fan-in');
+    const layers = await client.waitForDiagnostics(uriOf('layers.py'), (p) => p.diagnostics.some((d) => d.code === 'IW101'));
+    assert.match(layers.diagnostics.find((d) => d.code === 'IW101')!.message as string, /reached from model Net in train\.ipynb/);
+    // An edit in the module's open buffer: the notebook is analysed again.
+    await client.open(uriOf('config.py'), 'python', 'HIDDEN = 512\n');
+    await client.diagnosticsFor(uriOf('config.py'), 1);
+    let before = client.publishes.length;
+    await client.change(uriOf('config.py'), 2, 'HIDDEN = 2048\n');
+    await client.waitForDiagnostics(cell(1), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 2048')));
+    // On disk (the buffer closed first: an open buffer wins over the file).
+    await client.close(uriOf('config.py'));
+    before = client.publishes.length;
+    fs.writeFileSync(path.join(dir, 'config.py'), 'HIDDEN = 1024\n');
+    await client.changeWatchedFiles([{ uri: uriOf('config.py'), type: 2 }]);
+    await client.waitForDiagnostics(cell(1), (p) => client.publishes.indexOf(p) >= before && p.diagnostics.some((d) => (d.message as string).includes('fan_in 1024')));
+    assert.deepEqual(client.errorLogs, []);
+  });
+
+  it('fix-all on a module applies the safe fixes its open importers\' findings there agree on, and none they disagree on', async () => {
+    const blocks = [
+      'from tensorflow import keras',
+      'from tensorflow.keras import layers',
+      '',
+      '',
+      'def dense_block(x, units, act):',
+      '    return layers.Dense(units, activation=act, kernel_initializer=keras.initializers.RandomNormal(stddev=0.01))(x)',
+      '',
+    ].join('\n');
+    const importer = (width: number) => [
+      'from tensorflow import keras',
+      'from blocks import dense_block',
+      '',
+      `inputs = keras.Input(shape=(${width},))`,
+      'h = dense_block(inputs, 512, "relu")',
+      'outputs = keras.layers.Dense(10)(h)',
+      'model = keras.Model(inputs, outputs)',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(dir, 'blocks.py'), blocks);
+    await client.open(uriOf('a.py'), 'python', importer(784));
+    await client.diagnosticsFor(uriOf('a.py'), 1);
+    await client.open(uriOf('blocks.py'), 'python', blocks);
+    await client.waitForDiagnostics(uriOf('blocks.py'), (p) => p.version === 1 && p.diagnostics.some((d) => d.code === 'IW105'));
+    const wholeFile = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const fixAll = (await client.codeActions(uriOf('blocks.py'), wholeFile, [], ['source.fixAll'])) as CodeAction[];
+    assert.equal(fixAll.length, 1, JSON.stringify(fixAll));
+    assert.match(JSON.stringify(fixAll[0]!.edit), /VarianceScaling\(scale=0\.0784, mode=\\"fan_in\\"/);
+    // A second importer passes another width: the equivalent differs, nothing is applied in bulk.
+    const before = client.publishes.length;
+    await client.open(uriOf('b.py'), 'python', importer(256));
+    // b.py's findings in blocks.py are recorded before b.py's own diagnostics are published.
+    await client.waitForDiagnostics(uriOf('b.py'), (p) => client.publishes.indexOf(p) >= before);
+    assert.deepEqual(await client.codeActions(uriOf('blocks.py'), wholeFile, [], ['source.fixAll']), []);
+  });
+
+  it('IW901: a module\'s suppression that silences only what an open importer reaches is not unused, and fix-all keeps it', async () => {
+    const suppressed = LAYERS.replace('nn.init.xavier_normal_(self.conv.weight)', 'nn.init.xavier_normal_(self.conv.weight)  # initwise: ignore[IW101]');
+    // Alone, nothing uses it.
+    await client.open(uriOf('layers.py'), 'python', suppressed);
+    const alone = await client.diagnosticsFor(uriOf('layers.py'), 1);
+    assert.deepEqual(alone.diagnostics.map((d) => d.code), ['IW901']);
+    // The importer opens: its analysis uses the comment; the module is published again without IW901.
+    const before = client.publishes.length;
+    await client.open(uriOf('main.py'), 'python', MAIN);
+    await client.waitForDiagnostics(uriOf('layers.py'), (p) => client.publishes.indexOf(p) >= before && p.version === 1 && p.diagnostics.length === 0);
+    const wholeFile = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    assert.deepEqual(await client.codeActions(uriOf('layers.py'), wholeFile, [], ['source.fixAll']), []);
   });
 });

@@ -25,6 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import type { Finding } from '../core/findings';
+import type { SilencedCode } from '../core/suppressions';
 import type { LanguageId } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
 import { contentVersion } from '../host/workspaceFiles';
@@ -46,6 +47,8 @@ export interface CacheRead {
 export interface CachedImport {
   readonly absolutePath: string;
   readonly findings: readonly Finding[];
+  /** The module's suppression comments its models' findings were silenced by (IW901 across files: cli/unusedSuppressions.ts). */
+  readonly silenced?: readonly SilencedCode[];
 }
 
 /** What a cached result gives back: the outcome of a file job with no fixes. */

@@ -31,6 +31,8 @@ import { GitignoreStack } from './gitignore';
 import { ExitCode, type CliIo } from './io';
 import { NO_PROGRESS, PROGRESS_MIN_FILES, progressBar } from './progress';
 import { runJobs } from './workers';
+import { fixImportedModules } from './importedFixes';
+import { fixUnusedSuppressions, reviseSuppressions } from './unusedSuppressions';
 import { NotebookView } from './notebookView';
 
 export interface CheckOptions {
@@ -131,7 +133,15 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   progress.clear();
 
   const errors = [...discoveryErrors, ...outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []))];
-  const checked = withImportedFindings(outcomes.filter((outcome) => outcome.error === undefined), io.cwd);
+  // Fixes of findings reached in imported modules, once per module (importedFixes.ts).
+  const modulesFixed = fixImportedModules(outcomes.filter((outcome) => outcome.error === undefined), jobs[0]?.fix ?? 'none', command.fix, io.cwd);
+  errors.push(...modulesFixed.errors);
+  // IW901 across files: a module's suppression an importer used is not unused; only then are IW901 fixes applied.
+  const jobByPath = new Map(jobs.map((job) => [job.absolutePath, job]));
+  const revised = reviseSuppressions(withImportedFindings(modulesFixed.outcomes, io.cwd), (p) => jobByPath.get(p)?.settings);
+  const suppressionsFixed = fixUnusedSuppressions(revised, jobs[0]?.fix ?? 'none', command.fix);
+  errors.push(...suppressionsFixed.errors);
+  const checked = suppressionsFixed.outcomes;
   render(command, checked, io, options.version, errors.length);
   for (const outcome of checked) if (outcome.warning) io.stderr(`initwise: warning: ${outcome.warning}\n`);
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
@@ -165,12 +175,14 @@ function withImportedFindings(outcomes: readonly FileOutcome[], cwd: string): Fi
       if (!slot) {
         const added: FileOutcome = {
           displayPath: displayPath(module.absolutePath, cwd), absolutePath: module.absolutePath, imported: [], text: module.text,
-          original: undefined, findings: [], networks: [], fixesApplied: 0, error: undefined,
+          original: module.original, findings: [], networks: [], fixesApplied: module.fixesApplied ?? 0, error: undefined,
         };
         slot = { outcome: added, findings: [], keys: new Set() };
         extra.set(module.absolutePath, slot);
       }
       if (slot.outcome.text !== module.text) continue;
+      // importedFixes.ts counted the module's fixes on one importer's report of it.
+      if (module.original !== undefined && slot.outcome.original === undefined) slot.outcome = { ...slot.outcome, original: module.original, fixesApplied: module.fixesApplied ?? 0 };
       for (const finding of module.findings) {
         if (slot.keys.has(keyOf(finding))) continue;
         slot.keys.add(keyOf(finding));
@@ -181,7 +193,7 @@ function withImportedFindings(outcomes: readonly FileOutcome[], cwd: string): Fi
   const sorted = (findings: Finding[]) => findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
   return [
     ...outcomes.map((o) => ({ ...o, findings: sorted(byPath.get(o.absolutePath)!.findings) })),
-    ...[...extra.values()].filter((e) => e.findings.length > 0).sort((a, b) => (a.outcome.displayPath < b.outcome.displayPath ? -1 : 1)).map((e) => ({ ...e.outcome, findings: sorted(e.findings) })),
+    ...[...extra.values()].filter((e) => e.findings.length > 0 || e.outcome.original !== undefined).sort((a, b) => (a.outcome.displayPath < b.outcome.displayPath ? -1 : 1)).map((e) => ({ ...e.outcome, findings: sorted(e.findings) })),
   ];
 }
 
@@ -222,7 +234,7 @@ class CachedJobs {
     const hit = this.cache.lookup(this.folder(i), job.absolutePath, this.key(i));
     if (!hit) return undefined;
     // The texts were just read and match the hashes the result was computed from.
-    const imported = hit.result.imported.map((m) => ({ absolutePath: m.absolutePath, text: hit.texts.get(m.absolutePath)!, findings: m.findings }));
+    const imported = hit.result.imported.map((m) => ({ absolutePath: m.absolutePath, text: hit.texts.get(m.absolutePath)!, findings: m.findings, ...(m.silenced ? { silenced: m.silenced } : {}) }));
     return { displayPath: job.displayPath, absolutePath: job.absolutePath, imported, text: hit.texts.get(job.absolutePath)!, original: undefined, findings: hit.result.findings, networks: hit.result.networks, fixesApplied: 0, error: undefined };
   }
 
@@ -238,7 +250,7 @@ class CachedJobs {
       reads.push({ path: config, hash });
     }
     appendAll(reads, outcome.dependencies ?? []);
-    const imported = outcome.imported.map((m) => ({ absolutePath: m.absolutePath, findings: m.findings }));
+    const imported = outcome.imported.map((m) => ({ absolutePath: m.absolutePath, findings: m.findings, ...(m.silenced ? { silenced: m.silenced } : {}) }));
     this.cache.store(this.folder(i), job.absolutePath, this.key(i), reads, { findings: outcome.findings, imported, networks: outcome.networks });
   }
 

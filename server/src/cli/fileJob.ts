@@ -9,6 +9,7 @@ import { analyze, type AnalysisResult } from '../core/analyze';
 import { AnalysisMemory } from '../core/memory';
 import type { Finding } from '../core/findings';
 import { applyEdits } from '../core/fixes/applyEdits';
+import type { SilencedCode } from '../core/suppressions';
 import { selectFixes } from '../core/fixes/selectFixes';
 import type { LanguageId, PythonSupport } from '../core/frontends/types';
 import type { Settings } from '../core/settings';
@@ -21,6 +22,9 @@ import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
 import { runNotebookJob } from './notebookJob';
 
 export type FixMode = 'none' | 'safe' | 'unsafe';
+
+/** IW901, whose fix removes a suppression comment. */
+export const UNUSED_SUPPRESSION = 'IW901';
 
 export interface FileJob {
   readonly absolutePath: string;
@@ -43,6 +47,11 @@ export interface ImportedOutcome {
   readonly absolutePath: string;
   readonly text: string;
   readonly findings: readonly Finding[];
+  /** The module's suppression comments that silenced findings of this file's models (they are used: check.ts revises the module's IW901s). */
+  readonly silenced?: readonly SilencedCode[];
+  /** The module's text before `--fix` applied these findings' fixes to it (importedFixes.ts; set on one importer's report of it). */
+  readonly original?: string;
+  readonly fixesApplied?: number;
 }
 
 /** Where each code cell of a notebook lies in `FileOutcome.text` (plain data: it crosses threads). */
@@ -63,6 +72,10 @@ export interface FileOutcome {
    * (null: it was not there): what the result cache checks before answering for this file.
    */
   readonly dependencies?: readonly CacheRead[];
+  /** Its IW901 fixes were not applied with the others: an importer may use the comment (unusedSuppressions.ts applies them after the run). */
+  readonly suppressionFixesDeferred?: boolean;
+  /** Modules the file's models reached without a finding there (a fix there must suit every importer: importedFixes.ts). */
+  readonly reachedModules?: readonly string[];
   /** The text the findings refer to: after fixes, when fixes were applied. */
   readonly text: string;
   /** The text as read, when fixes changed it (for `--diff`). */
@@ -112,6 +125,17 @@ export function analyseText(text: string, job: FileJob, python: PythonSupport | 
   return analyze({ text, languageId: job.languageId, python, simulations: monteCarloSimulations(result.networks) }, job.settings);
 }
 
+/** The findings the analysis reached in imported modules, with each module's text as read (check.ts reports them in those files). */
+export function importedOutcomes(result: AnalysisResult): ImportedOutcome[] {
+  return result.imported.filter((m) => m.findings.length > 0 || m.silenced.length > 0)
+    .map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings, silenced: m.silenced }));
+}
+
+/** The modules the analysis reached (a call of one of their classes or functions) without finding anything there. */
+export function reachedModules(result: AnalysisResult): string[] {
+  return result.imported.filter((m) => m.findings.length === 0 && m.reachedBy.length > 0).map((m) => hostPath(m.path));
+}
+
 /** `python`: the tree-sitter parser for `.py` files (loaded once per thread); without it they yield nothing. */
 export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
   if (job.notebook) return runNotebookJob(job, parser);
@@ -137,7 +161,9 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
     let result = analyseText(text, job, python, memory);
     let fixesApplied = 0;
     for (let round = 0; job.fix !== 'none' && round < MAX_FIX_ROUNDS; round++) {
-      const selection = selectFixes(result.findings, { unsafe: job.fix === 'unsafe' });
+      // With the workspace read, an unused suppression may be used by an importer's analysis:
+      // its removal waits until every file of the run was checked (check.ts, unusedSuppressions.ts).
+      const selection = selectFixes(python?.workspace ? result.findings.filter((f) => f.code !== UNUSED_SUPPRESSION) : result.findings, { unsafe: job.fix === 'unsafe' });
       const next = selection.edits.length > 0 ? applyEdits(text, selection.edits) : undefined;
       if (next === undefined || next === text) break;
       text = next;
@@ -154,7 +180,9 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
       absolutePath: job.absolutePath,
       // The CLI's file versions are SHA-256 hashes of the text read (host/workspaceFiles.ts).
       dependencies: result.dependencies.map((d) => ({ path: hostPath(d.path), hash: d.version ?? null })),
-      imported: result.imported.filter((m) => m.findings.length > 0).map((m) => ({ absolutePath: hostPath(m.path), text: workspaceOfThread().sources.read(m.path)?.text ?? '', findings: m.findings })),
+      imported: importedOutcomes(result),
+      reachedModules: reachedModules(result),
+      ...(python?.workspace && job.fix !== 'none' ? { suppressionFixesDeferred: true } : {}),
       text,
       original: changed ? original : undefined,
       findings: result.findings,

@@ -13,12 +13,17 @@ import { parseNotebook } from '../core/notebook/ipynb';
 import { NotebookSources } from '../core/notebook/notebookFile';
 import type { NotebookProgram } from '../core/notebook/program';
 import { LineIndex } from '../core/text';
-import { describeFsError } from './discover';
-import { analyseText, MAX_FIX_ROUNDS, writeIfUnchanged, type FileJob, type FileOutcome } from './fileJob';
+import { describeFsError, displayPath } from './discover';
+import { analyseText, importedOutcomes, reachedModules, MAX_FIX_ROUNDS, writeIfUnchanged, type FileJob, type FileOutcome } from './fileJob';
+import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
 import { networksJson } from './formatters/json';
 import { NotebookView } from './notebookView';
 
-export function runNotebookJob(job: FileJob, python: PythonSupport | undefined): FileOutcome {
+export function runNotebookJob(job: FileJob, parser: PythonSupport | undefined): FileOutcome {
+  // The notebook's imports of the project's own modules are read as a `.py` file beside it
+  // would read them (one module cache per thread: host/workspaceFiles.ts).
+  const python = parser && job.projectRoot !== undefined
+    ? { ...parser, workspace: workspaceOfThread().forDocument(job.absolutePath, [job.projectRoot]) } : parser;
   const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   let bytes: Buffer;
   try {
@@ -61,13 +66,13 @@ export function runNotebookJob(job: FileJob, python: PythonSupport | undefined):
     const view = new NotebookView(job.displayPath, text, cells);
     return {
       displayPath: job.displayPath,
-      // A notebook is read alone (no workspace): it imports nothing it would report elsewhere.
       absolutePath: job.absolutePath,
-      imported: [],
+      imported: importedOutcomes(result),
+      reachedModules: reachedModules(result),
       text,
       original: cellChanges.length > 0 ? raw : undefined,
       findings,
-      networks: job.wantNetworks ? networksJson(new LineIndex(text), result, view.locate) : undefined,
+      networks: job.wantNetworks ? networksJson(new LineIndex(text), result, view.locate, (p) => displayPath(hostPath(p), job.projectRoot ?? '.')) : undefined,
       fixesApplied,
       error: undefined,
       cells,

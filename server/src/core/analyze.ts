@@ -15,7 +15,7 @@ import { RULES } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
-import { applySuppressions } from './suppressions';
+import { applySuppressions, type SilencedCode } from './suppressions';
 import type { NetworkSimulation } from './simulation/types';
 import { appendAll } from './util/arrays';
 import { LineIndex } from './text';
@@ -86,6 +86,8 @@ export interface ImportedModuleFindings {
   readonly version: string | undefined;
   /** Sorted by position; the document's settings and the module's own suppression comments applied. */
   readonly findings: readonly Finding[];
+  /** The module's suppression comments that silenced these findings (its own IW901s must count them as used: reviseUnused). */
+  readonly silenced: readonly SilencedCode[];
   readonly reachedBy: readonly ReachedBy[];
 }
 
@@ -189,8 +191,8 @@ function importedFindings(raw: readonly Finding[], modules: readonly ModuleRead[
     const models = [...new Set(module.reachedBy.flatMap((r) => (r.network === undefined ? [] : [r.network])))];
     const via = documentPath === undefined || models.length === 0 ? '' : ` (reached from ${models.length === 1 ? 'model' : 'models'} ${models.join(', ')} in ${places.documentName})`;
     const findings = inside.map((f) => localized({ ...f, message: f.message + via }, module.base, places));
-    const kept = applySuppressions(module.text, finalizeFindings(findings, settings), settings).kept;
-    out.push({ path: module.path, version: module.version, findings: finalizeFindings(kept, settings), reachedBy: module.reachedBy });
+    const { kept, silenced } = applySuppressions(module.text, finalizeFindings(findings, settings), settings);
+    out.push({ path: module.path, version: module.version, findings: finalizeFindings(kept, settings), silenced, reachedBy: module.reachedBy });
   }
   return out;
 }

@@ -75,6 +75,14 @@ export interface SuppressionOutcome {
   readonly kept: readonly Finding[];
   /** IW901 findings (unfiltered by settings: the caller applies select/ignore/severity). */
   readonly unused: readonly Finding[];
+  /** Which suppression silenced which code (an imported module's comments used by an importer: reviseUnused). */
+  readonly silenced: readonly SilencedCode[];
+}
+
+/** A code a suppression comment silenced: the comment's span (`#` to the directive's end) and the code. */
+export interface SilencedCode {
+  readonly span: Span;
+  readonly code: string;
 }
 
 /**
@@ -86,7 +94,7 @@ export function applySuppressions(text: string, findings: readonly Finding[], se
   // One line index for the whole file: the suppress fix of every finding needs it.
   const index = new LineIndex(text);
   // Most files have no directive; skip parsing them.
-  if (!text.includes('initwise')) return { kept: findings.map((f) => withSuppressFix(text, index, [], f)), unused: [] };
+  if (!text.includes('initwise')) return { kept: findings.map((f) => withSuppressFix(text, index, [], f)), unused: [], silenced: [] };
   const suppressions = parseSuppressions(text, index);
   const used = new Map<Suppression, Set<string>>(suppressions.map((s) => [s, new Set<string>()]));
   const byLine = new Map<number, Suppression[]>();
@@ -104,11 +112,49 @@ export function applySuppressions(text: string, findings: readonly Finding[], se
   }
 
   const unused: Finding[] = [];
+  const silenced: SilencedCode[] = [];
   for (const suppression of suppressions) {
-    const report = unusedReport(text, index, suppression, used.get(suppression)!, settings);
+    const codes = used.get(suppression)!;
+    for (const code of codes) silenced.push({ span: suppression.span, code });
+    const report = unusedReport(text, index, suppression, codes, settings);
     if (report) unused.push(report);
   }
-  return { kept, unused };
+  return { kept, unused, silenced };
+}
+
+/**
+ * A module's IW901 findings once the analyses of its importers are known: a comment that
+ * silences only what an importer's models reach in the module (a block's init judged with
+ * the importer's widths) is used, though the module's own analysis saw nothing to silence.
+ * Each IW901 on a comment some importer used is reported again with those codes counted as
+ * used: gone when nothing is left unused, else with the remaining codes (and its fix). Other
+ * findings, and IW901s on comments no importer used, are returned as they are.
+ */
+export function reviseUnused(text: string, findings: readonly Finding[], silencedElsewhere: readonly SilencedCode[], settings: Settings): Finding[] {
+  if (silencedElsewhere.length === 0 || !findings.some((f) => f.code === IW901)) return [...findings];
+  const index = new LineIndex(text);
+  const suppressions = parseSuppressions(text, index);
+  const out: Finding[] = [];
+  for (const finding of findings) {
+    const suppression = finding.code === IW901 ? suppressions.find((s) => s.span.start === finding.span.start && s.span.end === finding.span.end) : undefined;
+    const elsewhere = suppression ? silencedElsewhere.filter((u) => u.span.start === suppression.span.start && u.span.end === suppression.span.end).map((u) => u.code) : [];
+    if (!suppression || elsewhere.length === 0) {
+      out.push(finding);
+      continue;
+    }
+    // The codes the module's own analysis used: those its IW901 fix keeps (a removed directive keeps none).
+    const ownUsed = ownlyUsed(finding, suppression);
+    const report = unusedReport(text, index, suppression, new Set([...ownUsed, ...elsewhere]), settings);
+    if (report) out.push({ ...report, severity: finding.severity });
+  }
+  return out;
+}
+
+/** The codes of a suppression its IW901 finding does not call unused: the list its fix leaves. */
+function ownlyUsed(finding: Finding, suppression: Suppression): string[] {
+  const edit = finding.fixes[0]?.edits[0];
+  if (!edit || !suppression.listSpan || edit.span.start !== suppression.listSpan.start || edit.span.end !== suppression.listSpan.end) return [];
+  return edit.newText.split(',').map((c) => c.trim()).filter((c) => c !== '');
 }
 
 function unusedReport(text: string, index: LineIndex, suppression: Suppression, used: ReadonlySet<string>, settings: Settings): Finding | undefined {

@@ -50,6 +50,8 @@ import { codeActions } from './codeActions';
 import { codeLenses } from './codeLens';
 import { toDiagnostic, toLocatedDiagnostic } from './diagnostics';
 import { selectSafeFixes } from './fixAll';
+import { agreedFindings } from '../core/fixes/agreedFindings';
+import { reviseUnused, type SilencedCode } from '../core/suppressions';
 import { hoverAt } from './hover';
 import { NETWORKS_AT_REQUEST, RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
 import { answerRunMonteCarlo, type MonteCarloSession } from './monteCarlo';
@@ -70,6 +72,8 @@ interface ForeignFindings {
   readonly version: string | undefined;
   readonly text: string;
   readonly findings: readonly Finding[];
+  /** The module's suppression comments that silenced the importer's findings there (they are used: reviseUnused). */
+  readonly silenced: readonly SilencedCode[];
 }
 
 /** Python files are watched too: an imported module changed on disk re-analyses its importers. */
@@ -97,6 +101,8 @@ export class Session {
   private readonly python: PythonSupport | undefined;
   /** Per module path, per importing document (uri): what its models found in the module. */
   private readonly foreign = new Map<string, Map<string, ForeignFindings>>();
+  /** Per module path, the open documents whose models reached it without a finding there, with the module version they read. */
+  private readonly reachedClean = new Map<string, Map<string, string | undefined>>();
 
   constructor(
     private readonly connection: Connection,
@@ -275,7 +281,7 @@ export class Session {
   private moduleChanged(path: string | undefined, except: string | undefined, delay: number): void {
     if (path === undefined) return;
     for (const uri of this.index.dependents(path)) {
-      if (uri === except || !this.documents.get(uri)) continue;
+      if (uri === except || (!this.documents.get(uri) && !this.notebooks.isNotebook(uri))) continue;
       this.cache.invalidate(uri);
       this.scheduler.schedule(uri, delay);
     }
@@ -286,7 +292,7 @@ export class Session {
    * findings from it changed (only those are published again: two modules importing each
    * other settle instead of re-linting each other forever).
    */
-  private setForeign(from: string, modules: readonly { path: string; version: string | undefined; text: string; findings: readonly Finding[] }[]): string[] {
+  private setForeign(from: string, modules: readonly { path: string; version: string | undefined; text: string; findings: readonly Finding[]; silenced: readonly SilencedCode[] }[]): string[] {
     const before = new Map<string, string>();
     for (const [path, byDocument] of this.foreign) {
       const entry = byDocument.get(from);
@@ -295,17 +301,35 @@ export class Session {
       byDocument.delete(from);
       if (byDocument.size === 0) this.foreign.delete(path);
     }
+    for (const byDocument of this.reachedClean.values()) byDocument.delete(from);
     const touched: string[] = [];
     for (const module of modules) {
-      if (module.findings.length === 0) continue;
+      if (module.findings.length === 0 && module.silenced.length === 0) {
+        // Reached without a finding: it still has a say in which fixes fix-all may apply there.
+        let byDocument = this.reachedClean.get(module.path);
+        if (!byDocument) this.reachedClean.set(module.path, (byDocument = new Map<string, string | undefined>()));
+        byDocument.set(from, module.version);
+        continue;
+      }
       let byDocument = this.foreign.get(module.path);
       if (!byDocument) this.foreign.set(module.path, (byDocument = new Map<string, ForeignFindings>()));
-      const entry: ForeignFindings = { version: module.version, text: module.text, findings: module.findings };
+      const entry: ForeignFindings = { version: module.version, text: module.text, findings: module.findings, silenced: module.silenced };
       byDocument.set(from, entry);
       if (before.get(module.path) !== JSON.stringify(entry)) touched.push(module.path);
       before.delete(module.path);
     }
     return [...touched, ...before.keys()];
+  }
+
+  /**
+   * The importers' findings in the module at `path` (computed on `version` of it) whose fixes
+   * fix-all may apply there: every open document that reached the module reports them with
+   * the same fix (core/fixes/agreedFindings.ts).
+   */
+  private agreedForeignFindings(path: string, version: string): Finding[] {
+    const reports = [...(this.foreign.get(path)?.values() ?? [])].filter((e) => e.version === version).map((e) => e.findings);
+    const clean = [...(this.reachedClean.get(path)?.values() ?? [])].filter((v) => v === version).length;
+    return reports.length === 0 ? [] : agreedFindings(reports, reports.length + clean);
   }
 
   /** What importers found in the module at `path`, computed on `version` of it (each once: same code, same span). */
@@ -314,11 +338,13 @@ export class Session {
     if (!byDocument) return undefined;
     const seen = new Set<string>();
     const findings: Finding[] = [];
+    const silenced: SilencedCode[] = [];
     let text: string | undefined;
     for (const entry of byDocument.values()) {
       if (version !== undefined && entry.version !== version) continue;
       text ??= entry.text;
       if (entry.text !== text) continue;
+      silenced.push(...entry.silenced);
       for (const f of entry.findings) {
         const key = `${f.code}:${f.span.start}:${f.span.end}`;
         if (seen.has(key)) continue;
@@ -326,7 +352,7 @@ export class Session {
         findings.push(f);
       }
     }
-    return text === undefined ? undefined : { version, text, findings };
+    return text === undefined ? undefined : { version, text, findings, silenced };
   }
 
   /** Publishes a module's diagnostics again: an open one is linted (its own findings plus its importers'); a closed one shows its importers' findings. */
@@ -343,11 +369,11 @@ export class Session {
     void this.connection.sendDiagnostics({ uri, diagnostics });
   }
 
-  /** The workspace a Python file's imports are read from (a notebook is read alone). */
-  private workspaceOf(uri: string, source: AnalysisSource): PythonWorkspace | undefined {
-    if (source.language !== 'python' || this.notebooks.isNotebook(uri) || source.uri !== uri) return undefined;
-    const root = this.workspaceFolders.rootFor(uri);
-    return this.index.workspaceFor(uri, root === undefined ? [] : [root]);
+  /** The workspace a Python file's (or a notebook's: `source.uri` for a cell too) imports are read from. */
+  private workspaceOf(source: AnalysisSource): PythonWorkspace | undefined {
+    if (source.language !== 'python') return undefined;
+    const root = this.workspaceFolders.rootFor(source.uri);
+    return this.index.workspaceFor(source.uri, root === undefined ? [] : [root]);
   }
 
   /**
@@ -387,15 +413,17 @@ export class Session {
     const started = performance.now();
     if (settings.enable) {
       try {
-        const workspace = this.workspaceOf(uri, source);
+        const workspace = this.workspaceOf(source);
         const analysis = this.cache.get(source, settings.engine, signal, workspace);
         networks = analysis.result.networks.length;
         // Findings importers' models reached in this file, computed on this very buffer version, once each.
         const path = workspace ? enginePathOf(uri) : undefined;
         const reached = path === undefined ? undefined : this.foreignFindings(path, `buffer@${version}`);
-        const keys = new Set(analysis.result.findings.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
+        // Its suppressions the importers' analyses used are not unused (IW901).
+        const own = reached ? reviseUnused(analysis.text, analysis.result.findings, reached.silenced, settings.engine) : analysis.result.findings;
+        const keys = new Set(own.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
         const extra = (reached?.findings ?? []).filter((f) => !keys.has(`${f.code}:${f.span.start}:${f.span.end}`));
-        for (const finding of [...analysis.result.findings, ...extra]) {
+        for (const finding of [...own, ...extra]) {
           const located = toLocatedDiagnostic(finding, version, analysis.map);
           if (!located) continue;
           published.get(located.uri)?.push(located.diagnostic);
@@ -468,7 +496,7 @@ export class Session {
     // The source again: the document may have changed while the settings were fetched.
     const now = this.sourceFor(uri);
     if (!now || !settings.enable) return undefined;
-    return { analysis: this.cache.get(now, settings.engine, undefined, this.workspaceOf(uri, now)), settings };
+    return { analysis: this.cache.get(now, settings.engine, undefined, this.workspaceOf(now)), settings };
   }
 
   private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
@@ -478,7 +506,14 @@ export class Session {
     const { analysis } = current;
     // In a notebook, fix-all is per cell (VS Code runs source.fixAll on each cell on save):
     // the safe fixes of the findings in this cell.
-    const here = analysis.result.findings.filter((f) => analysis.map.location(f.span)?.uri === uri);
+    const path = this.notebooks.isNotebook(analysis.uri) ? undefined : enginePathOf(uri);
+    // The IW901s as published: a suppression an importer's analysis used is not removed.
+    const silenced = path === undefined ? [] : (this.foreignFindings(path, `buffer@${analysis.version}`)?.silenced ?? []);
+    const own = reviseUnused(analysis.text, analysis.result.findings, silenced, current.settings.engine).filter((f) => analysis.map.location(f.span)?.uri === uri);
+    // A module's fix-all also applies the fixes its importers' findings there agree on (published on it too).
+    const keys = new Set(own.map((f) => `${f.code}:${f.span.start}:${f.span.end}`));
+    const foreign = path === undefined ? [] : this.agreedForeignFindings(path, `buffer@${analysis.version}`).filter((f) => !keys.has(`${f.code}:${f.span.start}:${f.span.end}`));
+    const here = [...own, ...foreign];
     const wire = (findings: typeof here) => toWireEdits(analysis.map, uri, selectSafeFixes(findings)) ?? [];
     const notebook = this.notebooks.isNotebook(analysis.uri);
     return codeActions(params, {

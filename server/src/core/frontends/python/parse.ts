@@ -17,8 +17,8 @@ import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
 import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
-import { type ClassInfo, Interpreter, type InterpreterLimit, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter/interpreter';
-import type { ModuleValue } from './interpreter/modules';
+import { type ClassInfo, forwardMethod, Interpreter, type InterpreterLimit, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter/interpreter';
+import { classRecord, type ModuleValue } from './interpreter/modules';
 import { pythonDropoutFixes } from './fixes/fixBuilder';
 import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax/syntax';
 import { tensorsOf } from './interpreter/tensorOps';
@@ -53,8 +53,8 @@ const NESTING_BLOCKS: ReadonlySet<string> = new Set(['if_statement', 'block', 'e
 function withoutForward(interp: Interpreter, candidate: Candidate): Candidate[] {
   const module = candidate.module;
   if (module.kind !== 'instance') return [candidate];
-  const methods = interp.classOf(module)?.methods;
-  if (!methods || methods.has('forward') || methods.has('call') || methods.has('__call__')) return [candidate];
+  const cls = interp.classOf(module);
+  if (!cls || forwardMethod(cls) !== undefined) return [candidate];
   const parts: Candidate[] = [];
   for (const [attribute, part] of module.attributes) {
     if (part.kind === 'sequence' && !part.fused) parts.push({ ...candidate, name: `${candidate.name}.${attribute}`, module: part });
@@ -244,8 +244,25 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     const candidates: Candidate[] = [];
     const frame = new Frame(scope, undefined, new Trace(), false, 0);
     const returned: RValue[] = [];
+    const tf1Before = interp.tf1Layers;
+    interp.tf1Models.length = 0;
     interp.run(body, frame, [], returned);
     collect(frame, body, candidates);
+    // TF 1 builders the script called on its placeholders (interpreter.ts tf1Models): anchored at the builder below.
+    if (owner === undefined) for (const { model, call } of interp.tf1Models) candidates.push({ name: interp.builtBy.get(model)!, span: spanOf(call), nameSpan: spanOf(call), module: model });
+    interp.tf1Models.length = 0;
+    // A builder of TF 1 functional layers returning their output (`def conv_net(x): ...; return out`) builds a model.
+    const name0 = owner?.childForFieldName('name');
+    if (name0 && interp.tf1Layers > tf1Before && frame.trace) {
+      for (const value of returned) {
+        const outputs = tensorsOf(value);
+        if (outputs.length === 0) continue;
+        const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record: classRecord('keras.Model') };
+        interp.functional.set(model, { trace: frame.trace, outputs });
+        candidates.push({ name: name0.text, span: { start: owner!.startIndex, end: name0.endIndex }, nameSpan: spanOf(name0), module: model });
+        break;
+      }
+    }
     // A builder's returned model (`return keras.Model(inputs, outputs)`) is named after the
     // builder; a helper returning one layer (torchvision's `conv3x3`) builds no model.
     const name = owner?.childForFieldName('name');

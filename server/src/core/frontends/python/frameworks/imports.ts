@@ -9,6 +9,10 @@ import { type Node } from '../syntax/syntax';
 
 const PREFIXES: readonly (readonly [string, string])[] = [
   ['tensorflow.keras.', 'keras.'],
+  // TF 1's layers (`tf.layers.Dense`, `tf.compat.v1.layers.dense`): Keras's classes, and the
+  // functional forms frameworks/tf1Layers.ts reads.
+  ['tensorflow.compat.v1.layers.', 'keras.layers.'],
+  ['tensorflow.layers.', 'keras.layers.'],
   ['tensorflow.python.keras.', 'keras.'],
   ['tf_keras.', 'keras.'],
   ['keras.src.', 'keras.'],

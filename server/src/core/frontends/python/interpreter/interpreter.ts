@@ -23,6 +23,7 @@ import {
 } from './attentionTrace';
 import { attentionLayerModule, encoderStack } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
+import { isTf1WeightLayer, tf1LayerCall, type Tf1LayerCall } from '../frameworks/tf1Layers';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
 import { UnknownNames } from '../frameworks/unknownNames';
 import { initFollowingFan } from '../frameworks/fanScaledInits';
@@ -33,11 +34,12 @@ import { allModules, type AttentionModule, classRecord, type EncoderLayerModule,
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
-import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
+import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
+import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
 import type { ModuleDependency } from '../../types';
 
@@ -685,7 +687,8 @@ export class Interpreter {
         const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
         if (!then || !condition || !otherwise) return undefined;
         const truth = this.truth(condition, frame);
-        return truth === undefined ? undefined : this.expression(truth ? then : otherwise, frame);
+        if (truth === undefined) return this.eitherTensor(then, otherwise, frame);
+        return this.expression(truth ? then : otherwise, frame);
       }
       case 'subscript': {
         const value = node.childForFieldName('value');
@@ -748,10 +751,7 @@ export class Interpreter {
     if (object.type === 'identifier' && object.text === 'self' && frame.self) {
       const m = frame.self.attributes.get(attr);
       if (m) return { t: 'module', module: m };
-      const info = this.classOf(frame.self);
-      const method = info?.methods.get(attr);
-      if (method) return { t: 'function', definition: method, scope: frame.self.scope, self: frame.self };
-      return undefined;
+      return this.methodValue(frame.self, attr);
     }
     if (written !== undefined && this.ctx.resolveImport) {
       const member = this.memberOf(written);
@@ -773,8 +773,9 @@ export class Interpreter {
       if (m) return { t: 'module', module: m };
       // `self.feed_forward.init_weights(std)`, `layer.init_weights()`: a method of another
       // instance of the file's classes runs with that instance as `self` (llama2's init chain).
-      const method = this.classes.get(owner.module.className)?.methods.get(attr);
-      return method ? { t: 'function', definition: method, scope: owner.module.scope, self: owner.module } : undefined;
+      // Not a class of an imported module: `model.generate(x, 500)` on the importer's model
+      // would replay its sampling loop, with nothing to learn about the init.
+      return this.contextOf(owner.module.definition) === this.main ? this.methodValue(owner.module, attr) : undefined;
     }
     if (owner?.t === 'tensor') return owner;
     return undefined;
@@ -843,13 +844,17 @@ export class Interpreter {
     const callee = call.callee;
     const written = dottedName(callee);
     const canonical = written === undefined ? undefined
-      : callee.type === 'identifier' || written.startsWith('self.') ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
+      : callee.type === 'identifier' || written.startsWith('self.') || this.recordField(written, frame) ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
         : this.imports.canonical(written);
 
     // Method calls on lists, tensors and modules.
     if (callee.type === 'attribute') {
       const method = callee.childForFieldName('attribute')!.text;
       const objectNode = callee.childForFieldName('object')!;
+      if (frame.self) {
+        const inherited = this.baseMethodCall(method, objectNode, call, frame);
+        if (inherited !== 'not-handled') return inherited;
+      }
       const handled = this.methodCall(method, objectNode, call, frame, canonical);
       if (handled !== 'not-handled') return handled;
     }
@@ -860,6 +865,8 @@ export class Interpreter {
       }
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
+      const tf1 = tf1LayerCall(canonical, call);
+      if (tf1) return this.tf1Layer(tf1, frame);
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
       if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
       if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
@@ -899,11 +906,24 @@ export class Interpreter {
       const keywords = new Map<string, RValue>();
       for (const [key, { value }] of call.keywords) keywords.set(key, this.expression(value, frame));
       const result = this.callFunction(target, call, args, keywords, frame);
-      if (target.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) {
+      // A method of an instance reached its module where the instance was built (or its class inherited: noteImportedBases).
+      if (target.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main && !target.self) {
         const name = target.definition.childForFieldName('name')?.text ?? 'lambda';
         this.importedCalls.set(call.node, { module: this.contextOf(target.definition), name, value: result?.t === 'module' ? result.module : undefined });
       }
       return result;
+    }
+    // `tf.placeholder(tf.float32, shape=[None, 784])`: a TF 1 graph's input (batch axis dropped; unknown dimensions unknown).
+    if ((canonical === 'tensorflow.placeholder' || canonical === 'tensorflow.compat.v1.placeholder') && frame.trace) {
+      const shapeNode = call.positional[1] ?? call.keywords.get('shape')?.value;
+      return { t: 'tensor', tensor: frame.trace.input(shapeNode ? batchless(evaluate(shapeNode, frame.scope)) : undefined) };
+    }
+    // `tf.reshape(features, shape=[-1, 28, 28, 1])` in a TF 1 builder: whatever the input was,
+    // what flows on has that shape (an input of the traced graph).
+    if (canonical === 'tensorflow.reshape' && frame.trace && tensorsOf(args[0]).length === 0) {
+      const shapeNode = call.positional[1] ?? call.keywords.get('shape')?.value;
+      const shape = shapeNode ? batchless(evaluate(shapeNode, frame.scope)) : undefined;
+      if (shape) return { t: 'tensor', tensor: frame.trace.input(shape) };
     }
     if (canonical !== undefined && frame.trace) {
       const step = attentionFunction(canonical, call, args, this.attentionContext(frame));
@@ -920,11 +940,37 @@ export class Interpreter {
     // that method with init code: the layers it may set are unknown (uncertainCode.ts).
     if (callee.type === 'attribute' && target === undefined && this.uncertain.isInitMethodName(callee.childForFieldName('attribute')!.text)) {
       this.uncertain.taint(node, frame);
+    } else if (callee.type === 'attribute' && target === undefined && frame.self && callee.childForFieldName('object')!.text === 'self') {
+      // `self._init_weights()` where a base InitWise cannot read may define it (inheritance.ts).
+      this.uncertain.selfCallOfUnknownMethod(callee.childForFieldName('attribute')!.text, node, frame);
     }
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
     return undefined;
+  }
+
+  /** `cfg.activation`: a field of a config record (values.ts Scope.expressionOf), not a module or method. */
+  private recordField(written: string, frame: Frame): boolean {
+    const dot = written.lastIndexOf('.');
+    if (dot <= 0 || this.imports.binds(written.split('.')[0]!)) return false;
+    const head = written.slice(0, dot);
+    if (frame.env.get(head) !== undefined) return false;
+    // Cheap tests first (this runs for every method call on a plain name): the name must be
+    // bound to a config class's call, or to a name or attribute that may hold one.
+    const binding = frame.scope.lookup(head);
+    if (!binding) return false;
+    if ('node' in binding) {
+      const node = binding.node;
+      if (node.type === 'call') {
+        const callee = callParts(node)?.callee;
+        const name = callee ? dottedName(callee) : undefined;
+        if (name === undefined || binding.scope.configClass(name) === undefined) return false;
+      } else if (node.type !== 'identifier' && node.type !== 'attribute') {
+        return false;
+      }
+    }
+    return frame.scope.lookup(written) === undefined && frame.scope.expressionOf(written) !== undefined;
   }
 
   /**
@@ -959,10 +1005,10 @@ export class Interpreter {
    */
   private frameworkAlias(name: string, frame: Frame): string | undefined {
     if (this.namesDefinition(name) || frame.env.has(name)) return undefined;
-    if (name.startsWith('self.')) {
+    if (name.startsWith('self.') && !this.recordField(name, frame)) {
       // A module or method of the instance is called as such, not through its field's default.
       const field = name.slice(5);
-      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.classOf(frame.self)?.methods.has(field)) return undefined;
+      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.hasMethod(frame.self, field)) return undefined;
     }
     let bound = frame.scope.expressionOf(name);
     for (let hops = 0; bound && hops < 8; hops++) {
@@ -1106,6 +1152,51 @@ export class Interpreter {
         return 'not-container';
     }
   }
+
+  /**
+   * `out = tf.nn.softmax(out) if not is_training else out` on a condition it cannot decide:
+   * when both branches are a name or a framework function of names (nothing a branch could
+   * build), the value is their tensors merged — what consumes the layer before is unknown,
+   * the layers before it stay traced. Anything else is unknown.
+   */
+  private eitherTensor(then: Node, otherwise: Node, frame: Frame): RValue {
+    const pure = (n: Node): boolean => {
+      const e = unparen(n);
+      if (e.type === 'identifier') return true;
+      const parts = e.type === 'call' ? callParts(e) : undefined;
+      const callee = parts ? dottedName(parts.callee) : undefined;
+      return parts !== undefined && callee !== undefined && /^(tensorflow\.nn|torch\.nn\.functional|jax\.nn)\./.test(this.imports.canonical(callee))
+        && parts.keywords.size === 0 && parts.positional.every((p) => unparen(p).type === 'identifier');
+    };
+    if (!frame.trace || !pure(then) || !pure(otherwise)) return undefined;
+    const tensors = [...tensorsOf(this.expression(then, frame)), ...tensorsOf(this.expression(otherwise, frame))];
+    return tensors.length === 2 ? { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) } : undefined;
+  }
+
+  /**
+   * `tf.layers.dense(x, 128, activation=tf.nn.relu)` (frameworks/tf1Layers.ts): the Keras
+   * layer applied to `x`. An input the interpreter cannot read (a builder's parameter, a
+   * `features["images"]`) is an input of unknown shape: the layers after it are traced, and
+   * what depends on its width stays unknown.
+   */
+  private tf1Layer(tf1: Tf1LayerCall, frame: Frame): RValue {
+    if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
+    const module = frameworkModule(tf1.className, tf1.layer, frame.catalog);
+    const read = tf1.input ? this.expression(tf1.input, frame) : undefined;
+    if (!module || !frame.trace) return tensorsOf(read).length > 0 && frame.trace ? { t: 'tensor', tensor: frame.trace.opaque(tensorsOf(read)[0]!) } : undefined;
+    const input: RValue = read?.t === 'tensor' || read?.t === 'list' ? read : { t: 'tensor', tensor: frame.trace.input(undefined) };
+    if (allModules(module).some((m) => m.kind === 'weight')) this.tf1Layers++;
+    return this.applyModule(module, input, frame, tf1.layer);
+  }
+
+  /** TF 1 functional weight layers built so far: a function whose call built some and returned a tensor is a model's builder. */
+  tf1Layers = 0;
+  /**
+   * Models of TF 1 builders the module script called (`gen_sample = generator(noise_input)`):
+   * the tensors the call returned, traced from the script's inputs (`tf.placeholder`), as a
+   * functional model named after the builder (parse.ts; one per builder, its first call).
+   */
+  readonly tf1Models: { readonly model: ModuleValue; readonly call: Node }[] = [];
 
   /** `x.view(...)`, `x.relu()`, `layers.append(m)`, `model.add(m)`, `model.apply(fn)`, `m.weight.data.normal_()`, `model.load_state_dict(...)`. */
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
@@ -1369,48 +1460,160 @@ export class Interpreter {
       kind: 'instance', className: cls.name, definition: cls.definition, framework: cls.framework,
       attributes: new Map(), scope, record: classRecord(cls.name),
     };
-    // Flax/dataclass fields: `features: int = 128` at class level, overridable by keyword.
-    for (const member of bodyOf(cls.definition)) {
-      const expr = member.type === 'expression_statement' ? member.namedChild(0) : undefined;
-      if (expr?.type !== 'assignment') continue;
-      const left = expr.childForFieldName('left');
-      const right = expr.childForFieldName('right');
-      if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, home.moduleScope);
-      else if (left?.type === 'identifier') {
-        const type = expr.childForFieldName('type');
-        scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, home.moduleScope) : undefined);
+    // Flax/dataclass fields: `features: int = 128` at class level, overridable by keyword
+    // (a base class's fields first, as dataclasses order them).
+    const fields: Node[] = [];
+    for (const owner of fieldOrder(cls)) {
+      const ownerHome = this.contextOf(owner.definition);
+      for (const member of bodyOf(owner.definition)) {
+        const expr = member.type === 'expression_statement' ? member.namedChild(0) : undefined;
+        if (expr?.type !== 'assignment') continue;
+        fields.push(member);
+        const left = expr.childForFieldName('left');
+        const right = expr.childForFieldName('right');
+        if (left?.type === 'identifier' && right) scope.bindExpression(`self.${left.text}`, right, ownerHome.moduleScope);
+        else if (left?.type === 'identifier') {
+          const type = expr.childForFieldName('type');
+          scope.bindValue(`self.${left.text}`, type ? defaultConfig(type, ownerHome.moduleScope) : undefined);
+        }
       }
     }
-    const ctor = cls.methods.get('__init__') ?? (cls.framework === 'flax' ? cls.methods.get('setup') : undefined);
+    const init = findMethod(cls, '__init__');
+    const setup = cls.framework === 'flax' && typeof init !== 'object' ? findMethod(cls, 'setup') : undefined;
+    const ctor = typeof init === 'object' ? init.definition : typeof setup === 'object' ? setup.definition : undefined;
     const depth = (frame?.depth ?? 0) + 1;
-    const dataclass = !cls.methods.has('__init__');
+    // No constructor of its own nor inherited: dataclass-style construction. One a base
+    // InitWise cannot read may define is unknown: its arguments are not bound to fields.
+    // Flax modules are dataclasses whatever their bases.
+    const dataclass = init === undefined || (init === 'unknown' && cls.framework === 'flax');
     if (dataclass && call && frame) {
       // Dataclass-style construction (Flax linen): keywords and positions override the fields.
       for (const [key, { value }] of call.keywords) scope.rebind(`self.${key}`, value, frame.scope);
-      const fields = bodyOf(cls.definition).filter((m) => m.type === 'expression_statement' && m.namedChild(0)?.type === 'assignment');
       call.positional.forEach((p, i) => {
         const left = fields[i]?.namedChild(0)?.childForFieldName('left');
         if (left?.type === 'identifier') scope.rebind(`self.${left.text}`, p, frame.scope);
       });
     }
-    if (ctor) {
-      const ctorScope = new Scope(scope);
-      bindParameters(ctor, ctorScope, home.moduleScope);
-      if (call && frame && !dataclass) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
-      bindAssignments(bodyOf(ctor), ctorScope);
-      // `self.X = expr` constants are read by every method: bind them on the instance scope.
-      for (const statement of bodyOf(ctor)) {
-        const expr = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;
-        if (expr?.type !== 'assignment') continue;
-        const name = dottedName(expr.childForFieldName('left') ?? expr);
-        const right = expr.childForFieldName('right');
-        if (name?.startsWith('self.') && right) scope.bindExpression(name, right, ctorScope);
-      }
-      const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
-      for (const [name, module] of this.moduleArguments(ctor, dataclass ? undefined : call, frame, depth, home)) ctorFrame.env.set(name, module);
-      this.run(bodyOf(ctor), ctorFrame, undefined);
-    }
+    if (ctor) this.construct(ctor, instance, dataclass ? undefined : call, frame, depth);
+    if (home === this.main && this.ctx === this.main) this.noteImportedBases(cls, instance);
     return instance;
+  }
+
+  /**
+   * A base class's method called on the instance under construction or in its forward
+   * pass: `super().__init__(...)`, `super(Net, self).__init__(...)`, `super().forward(x)`,
+   * `BaseNet.__init__(self, ...)`. The method runs with the same `self`. A method of a base
+   * InitWise cannot read has unknown effects: the layers init code there could set are
+   * unknown (uncertainCode.ts); its value is unknown.
+   */
+  private baseMethodCall(method: string, objectNode: Node, call: CallParts, frame: Frame): RValue | 'not-handled' {
+    const self = frame.self!;
+    const instanceClass = this.classOf(self);
+    if (!instanceClass) return 'not-handled';
+    let found: ReturnType<typeof findMethod>;
+    let parts = call;
+    if (objectNode.type === 'call' && dottedName(objectNode.childForFieldName('function') ?? objectNode) === 'super') {
+      const superArgs = callParts(objectNode)?.positional ?? [];
+      const named = superArgs[0]?.type === 'identifier' ? this.classNamed(superArgs[0].text) : undefined;
+      const written = named ?? enclosingClass(lookupOrder(instanceClass).classes, objectNode);
+      if (!written || (superArgs.length > 0 && !named)) return this.unknownBaseCall(method, call, frame);
+      found = findMethod(instanceClass, method, written);
+    } else if (objectNode.type === 'identifier' && call.positional[0]?.type === 'identifier' && call.positional[0].text === 'self') {
+      const base = this.classNamed(objectNode.text);
+      if (!base || base.definition === instanceClass.definition) return 'not-handled';
+      found = findMethod(base, method);
+      parts = { ...call, positional: call.positional.slice(1) };
+    } else {
+      return 'not-handled';
+    }
+    // The framework's own method (`nn.Module.__init__`): nothing InitWise follows.
+    if (found === undefined) return undefined;
+    if (found === 'unknown') return this.unknownBaseCall(method, call, frame);
+    if (frame.depth >= MAX_CALL_DEPTH) return undefined;
+    if (method === '__init__') {
+      this.construct(found.definition, self, parts, frame, frame.depth + 1);
+      return undefined;
+    }
+    const args = parts.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
+    const keywords = new Map<string, RValue>();
+    for (const [key, { value }] of parts.keywords) keywords.set(key, this.expression(value, frame));
+    return this.callFunction({ t: 'function', definition: found.definition, scope: this.selfScope(self, found.definition), self }, parts, args, keywords, frame);
+  }
+
+  /** A base method InitWise cannot read: any init code in it may set the instance's layers; its result is unknown. */
+  private unknownBaseCall(method: string, call: CallParts, frame: Frame): RValue {
+    if (!FORWARD_METHODS.has(method)) this.uncertain.unknownInitCode(call.node, frame);
+    const tensors = call.positional.flatMap((p) => tensorsOf(this.expression(p, frame)));
+    return tensors.length > 0 && frame.trace ? { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) } : undefined;
+  }
+
+  /**
+   * `class Net(BaseNet)` with BaseNet (or a base of it) from another module of the
+   * workspace: the base as written is where the document reached that module (hover, and
+   * the "reached from model Net" of the findings there), like a call of an imported class.
+   */
+  private noteImportedBases(cls: ClassInfo, instance: InstanceModule): void {
+    cls.bases.forEach((base, i) => {
+      if (typeof base !== 'object') return;
+      const imported = lookupOrder(base).classes.find((c) => c.definition.startIndex >= MODULE_OFFSET_BASE);
+      const node = cls.baseNodes[i];
+      if (imported && node) this.importedCalls.set(node, { module: this.contextOf(imported.definition), name: imported.name, value: instance });
+    });
+  }
+
+  /**
+   * Runs a constructor (the class's own `__init__`, an inherited one, or a base's through
+   * `super().__init__(...)`) on `instance`, with the call's arguments bound to its parameters.
+   */
+  private construct(ctor: Node, instance: InstanceModule, call: CallParts | undefined, frame: Frame | undefined, depth: number): void {
+    const home = this.contextOf(ctor);
+    const ctorScope = new Scope(this.selfScope(instance, ctor));
+    bindParameters(ctor, ctorScope, home.moduleScope);
+    if (call && frame) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
+    bindAssignments(bodyOf(ctor), ctorScope);
+    // `self.X = expr` constants are read by every method: bind them on the instance scope.
+    for (const statement of bodyOf(ctor)) {
+      const expr = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;
+      if (expr?.type !== 'assignment') continue;
+      const name = dottedName(expr.childForFieldName('left') ?? expr);
+      const right = expr.childForFieldName('right');
+      if (name?.startsWith('self.') && right) instance.scope.bindExpression(name, right, ctorScope);
+    }
+    const ctorFrame = new Frame(ctorScope, instance, undefined, false, depth);
+    for (const [name, module] of this.moduleArguments(ctor, call, frame, depth, home)) ctorFrame.env.set(name, module);
+    this.run(bodyOf(ctor), ctorFrame, undefined);
+  }
+
+  /** The scope a method of the instance runs in: the instance's, bridged to the method's own module when a base class of another module wrote it. */
+  private selfScope(instance: InstanceModule, method: Node): Scope {
+    const home = this.contextOf(method);
+    return home === this.contextOf(instance.definition) ? instance.scope : new InheritedScope(instance.scope, home.moduleScope);
+  }
+
+  /** The imports of the module that wrote `node`. */
+  importsOf(node: Node): Imports {
+    return this.contextOf(node).imports;
+  }
+
+  /** `self.name` (or `other.name`) as a method of the instance's class, its own or inherited. */
+  private methodValue(instance: InstanceModule, name: string): RValue {
+    const cls = this.classOf(instance);
+    const found = cls ? findMethod(cls, name) : undefined;
+    if (typeof found !== 'object') return undefined;
+    return { t: 'function', definition: found.definition, scope: this.selfScope(instance, found.definition), self: instance };
+  }
+
+  /** True when the instance's class has (or a base InitWise cannot read may have) a method `name`. */
+  hasMethod(instance: InstanceModule, name: string): boolean {
+    const cls = this.classOf(instance);
+    return cls !== undefined && mayHaveMethod(cls, name);
+  }
+
+  /** The method `name` of the instance's class as uncertainCode.ts asks for it: its definition, 'unknown' (a base it cannot read may define it), or undefined. */
+  methodOf(instance: InstanceModule, name: string): Node | 'unknown' | undefined {
+    const cls = this.classOf(instance);
+    const found = cls ? findMethod(cls, name) : undefined;
+    return typeof found === 'object' ? found.definition : found;
   }
 
   /**
@@ -1569,9 +1772,9 @@ export class Interpreter {
   /** Traces an instance's forward method with `x` as its input. */
   forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace): RValue {
     const cls = this.classOf(instance);
-    const method = cls?.methods.get('forward') ?? cls?.methods.get('__call__') ?? cls?.methods.get('call');
+    const method = cls ? forwardMethod(cls) : undefined;
     if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
-    const scope = new Scope(instance.scope);
+    const scope = new Scope(this.selfScope(instance, method));
     bindParameters(method, scope, this.contextOf(method).moduleScope);
     bindAssignments(bodyOf(method), scope);
     const frame = new Frame(scope, instance, trace, false, depth);
@@ -1593,17 +1796,23 @@ export class Interpreter {
     return { t: 'tensor', tensor: trace.merge(outputs, undefined) };
   }
 
-  private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, args: readonly RValue[], keywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
+  private callFunction(fn: Extract<RValue, { t: 'function' }>, call: CallParts, given: readonly RValue[], givenKeywords: ReadonlyMap<string, RValue>, frame: Frame): RValue {
     if (fn.definition.type === 'lambda') return undefined;
     const home = this.contextOf(fn.definition);
-    const scope = new Scope(fn.self ? fn.self.scope : home.moduleScope);
+    const scope = new Scope(fn.self ? this.selfScope(fn.self, fn.definition) : home.moduleScope);
     bindParameters(fn.definition, scope, home.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
     // two models built by two calls (a GAN's generator and discriminator) apart.
-    const ownInputs = !fn.self && frame.trace !== undefined && ![...args, ...keywords.values()].some((a) => tensorsOf(a).length > 0);
-    const inner = new Frame(scope, fn.self, ownInputs ? new Trace() : frame.trace, frame.shared, frame.depth + 1);
+    const ownInputs = !fn.self && frame.trace !== undefined && ![...given, ...givenKeywords.values()].some((a) => tensorsOf(a).length > 0);
+    // A TF 1 builder the script calls on its placeholders (`generator(noise_input)`) builds a
+    // model of its own: its own trace, from inputs of the shapes it was given.
+    const tf1Trace = !fn.self && !ownInputs && frame.depth === 0 && frame.trace !== undefined && home === this.main && buildsTf1Layers(fn.definition, home.imports) ? new Trace() : undefined;
+    const fresh = (r: RValue): RValue => (tf1Trace && r?.t === 'tensor' ? { t: 'tensor', tensor: tf1Trace.input(r.tensor.shape) } : r);
+    const args = tf1Trace ? given.map(fresh) : given;
+    const keywords = tf1Trace ? new Map([...givenKeywords].map(([k, v]) => [k, fresh(v)])) : givenKeywords;
+    const inner = new Frame(scope, fn.self, ownInputs ? new Trace() : tf1Trace ?? frame.trace, frame.shared, frame.depth + 1);
     for (const [name, value] of argumentValues(parameterNames(fn.definition), call, args, keywords)) {
       // An argument with no runtime value (a class, a constant) is read through the scope,
       // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
@@ -1613,6 +1822,7 @@ export class Interpreter {
     }
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
+    const tf1Before = this.tf1Layers;
     // Builder functions return modules (keras models); forward helpers return tensors.
     for (const statement of bodyOf(fn.definition)) {
       if (statement.type === 'return_statement' && statement.namedChild(0)) {
@@ -1623,6 +1833,12 @@ export class Interpreter {
     }
     const result = returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
     const name = fn.definition.childForFieldName('name')?.text;
+    if (tf1Trace && this.tf1Layers > tf1Before && name !== undefined && tensorsOf(result).length > 0 && ![...this.builtBy.values()].includes(name)) {
+      const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record: classRecord('keras.Model') };
+      this.functional.set(model, { trace: tf1Trace, outputs: tensorsOf(result) });
+      this.builtBy.set(model, name);
+      this.tf1Models.push({ model, call: call.node });
+    }
     if (result?.t === 'module' && !fn.self && name !== undefined && home === this.main) this.builtBy.set(result.module, name);
     return result;
   }
@@ -1638,6 +1854,55 @@ export class Interpreter {
   }
 
 }
+
+/** The forward pass of a class, its own or inherited (`forward`, `__call__`, Keras's `call`). */
+export function forwardMethod(cls: ClassInfo): Node | undefined {
+  for (const name of ['forward', '__call__', 'call']) {
+    const found = findMethod(cls, name);
+    if (typeof found === 'object') return found.definition;
+  }
+  return undefined;
+}
+
+/** `[None, 28, 28, 1]` / `[-1, 784]`: the shape after the batch axis, when every dimension is known. */
+function batchless(shape: Value | undefined): number[] | undefined {
+  if (!Array.isArray(shape) || shape.length < 2) return undefined;
+  const dims: number[] = [];
+  for (const d of (shape as readonly Value[]).slice(1)) {
+    if (!isNumber(d) || d <= 0) return undefined;
+    dims.push(d);
+  }
+  return dims;
+}
+
+/** Functions that build TF 1 functional weight layers (`tf.layers.dense(...)` in their body), read once per definition. */
+const tf1Builders = new WeakMap<Node, boolean>();
+
+function buildsTf1Layers(definition: Node, imports: Imports): boolean {
+  let known = tf1Builders.get(definition);
+  if (known === undefined) {
+    known = definition.descendantsOfType('call').some((c) => {
+      const callee = callParts(c)?.callee;
+      const written = callee ? dottedName(callee) : undefined;
+      return written !== undefined && isTf1WeightLayer(imports.canonical(written));
+    });
+    tf1Builders.set(definition, known);
+  }
+  return known;
+}
+
+/** The class of the hierarchy whose body holds `node` (the innermost: offsets are unique across modules). */
+function enclosingClass(classes: readonly ClassInfo[], node: Node): ClassInfo | undefined {
+  let found: ClassInfo | undefined;
+  for (const c of classes) {
+    const d = c.definition;
+    if (d.startIndex <= node.startIndex && node.endIndex <= d.endIndex && (!found || d.startIndex > found.definition.startIndex)) found = c;
+  }
+  return found;
+}
+
+/** A module's forward pass: calling it through a base InitWise cannot read initialises nothing. */
+const FORWARD_METHODS: ReadonlySet<string> = new Set(['forward', '__call__', 'call']);
 
 /** Array factories whose first argument is the shape, and random draws whose second is. */
 const SAMPLE_FACTORIES: ReadonlySet<string> = new Set(['jax.numpy.ones', 'jax.numpy.zeros', 'jax.numpy.empty', 'numpy.ones', 'numpy.zeros', 'numpy.empty']);

@@ -13,8 +13,24 @@ import { bindAssignments, Scope } from './values';
 /** A module class. Its methods are read on first use: most units never touch most classes. */
 export class ClassInfo {
   private cachedMethods: Map<string, Node> | undefined;
+  private cachedBases: readonly ClassBase[] | undefined;
 
-  constructor(readonly name: string, readonly definition: Node, readonly framework: Framework) {}
+  constructor(
+    readonly name: string, readonly definition: Node, readonly framework: Framework,
+    /** Reads what each written base class is (inheritance.ts); read on first use, as imports are. */
+    private readonly readBases: () => readonly ClassBase[] = () => [],
+  ) {}
+
+  /** The base classes as written (`metaclass=` keywords left out), in the order of `bases`. */
+  get baseNodes(): readonly Node[] {
+    return baseNodesOf(this.definition);
+  }
+
+  /** The class's bases in the order written: classes of the workspace, framework bases, or bases InitWise cannot read. */
+  get bases(): readonly ClassBase[] {
+    this.cachedBases ??= this.readBases();
+    return this.cachedBases;
+  }
 
   get methods(): ReadonlyMap<string, Node> {
     if (!this.cachedMethods) {
@@ -29,6 +45,14 @@ export class ClassInfo {
     return this.cachedMethods;
   }
 }
+
+/**
+ * A base class: one of the workspace's classes (its methods are inherited), a base that
+ * adds no layers or init code of its own (`nn.Module`, `keras.Model`, `object`, `ABC`), or
+ * one InitWise cannot read (a third-party class, a name it cannot resolve): any method
+ * not found in the readable classes may come from it.
+ */
+export type ClassBase = ClassInfo | 'framework' | 'unknown';
 
 export interface ModuleContext {
   /** The module's file; undefined for the analysed document. */
@@ -200,6 +224,53 @@ export function readClasses(context: ModuleContext): void {
         ?? (context.importedNames.has(written) ? importedClass(context, written)?.framework : undefined);
     }
     if (!framework) continue;
-    context.classes.set(name, new ClassInfo(name, def, framework));
+    const classFramework = framework;
+    context.classes.set(name, new ClassInfo(name, def, framework, () => basesOf(context, def, classFramework)));
   }
+}
+
+/** Bases that add neither layers nor init code: the frameworks' module classes and Python's own. */
+const PLAIN_BASES: ReadonlySet<string> = new Set(['object', 'abc.ABC', 'typing.Generic', 'typing.Protocol']);
+
+function basesOf(context: ModuleContext, definition: Node, framework: Framework): ClassBase[] {
+  const out: ClassBase[] = [];
+  for (const base of baseNodesOf(definition)) {
+    // `Generic[T]`: the subscripted class.
+    const written = dottedName(base.type === 'subscript' ? base.childForFieldName('value') ?? base : base);
+    if (written === undefined) {
+      out.push('unknown');
+      continue;
+    }
+    if (MODULE_BASES[context.imports.canonical(written)] !== undefined) {
+      out.push('framework');
+      continue;
+    }
+    const cls = context.classes.get(written) ?? plainClass(context, written, framework) ?? importedClass(context, written);
+    if (cls) out.push(cls.definition === definition ? 'unknown' : cls);
+    else out.push(PLAIN_BASES.has(context.imports.canonical(written)) || PLAIN_BASES.has(`abc.${written}`) || PLAIN_BASES.has(`typing.${written}`) ? 'framework' : 'unknown');
+  }
+  return out;
+}
+
+/** `metaclass=ABCMeta` is no base. */
+function baseNodesOf(definition: Node): Node[] {
+  return (definition.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => b.type !== 'keyword_argument');
+}
+
+/** Plain classes of a module read as bases (a mixin `class InitMixin:` holding `init_weights`), one ClassInfo per definition. */
+const plainClasses = new WeakMap<Node, ClassInfo>();
+
+/** `name` as a class of the module that is no model class (a mixin): it passes its methods on to the model class that names it as a base. */
+function plainClass(context: ModuleContext, name: string, framework: Framework): ClassInfo | undefined {
+  for (const statement of context.statements) {
+    const def = definitionOf(statement);
+    if (def.type !== 'class_definition' || def.childForFieldName('name')?.text !== name) continue;
+    let cls = plainClasses.get(def);
+    if (!cls) {
+      cls = new ClassInfo(name, def, framework, () => basesOf(context, def, framework));
+      plainClasses.set(def, cls);
+    }
+    return cls;
+  }
+  return undefined;
 }

@@ -46,7 +46,7 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     const op: DropoutOp = { op: 'dropout', rate: p, alpha: last === 'alpha_dropout', span: spanOf(call.node), kindSpan: spanOf(call.callee) };
     return { t: 'tensor', tensor: trace.dropout(x, op) };
   }
-  if (canonical === 'torch.reshape' || canonical === 'jax.numpy.reshape') {
+  if (canonical === 'torch.reshape' || canonical === 'jax.numpy.reshape' || canonical === 'tensorflow.reshape') {
     // torch.reshape(x, (B, -1)), jnp.reshape(x, (B, 8, 8, 16)): read as the method form.
     const shapeNode = call.positional[1] ?? call.keywords.get('shape')?.value ?? call.keywords.get('newshape')?.value;
     return { t: 'tensor', tensor: shapeNode ? reshaped(x, [shapeNode], call, trace, scope) : trace.passThrough(x, undefined) };

@@ -14,7 +14,7 @@
 import { type Frame, type RValue } from './frame';
 import type { Imports } from '../frameworks/imports';
 import type { InitCalls } from './initCalls';
-import { allModules, classRecord, type ModuleValue, type WeightModule } from './modules';
+import { allModules, classRecord, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
 import { forgetRecurrentInit } from './recurrentState';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node, spanOf } from '../syntax/syntax';
 import { appendAll } from '../../../util/arrays';
@@ -27,7 +27,22 @@ export interface UncertainContext {
   readonly classes: ReadonlyMap<string, { readonly definition: Node }>;
   readonly inits: InitCalls;
   expression(node: Node, frame: Frame): RValue;
+  /** The method `name` of an instance's class, its own or inherited; 'unknown' when a base InitWise cannot read may define it (inheritance.ts). */
+  methodOf(instance: InstanceModule, name: string): Node | 'unknown' | undefined;
+  /** The imports of the module that wrote `node` (a base class's method reads its own). */
+  importsOf(node: Node): Imports;
 }
+
+/**
+ * Methods the frameworks' module classes define and that set no weights (`self.register_buffer`,
+ * Keras's `self.add_weight`): called on a class with a base InitWise cannot read, they are
+ * still the framework's.
+ */
+const FRAMEWORK_METHODS: ReadonlySet<string> = new Set([
+  'register_buffer', 'register_parameter', 'register_module', 'add_module', 'parameters', 'named_parameters', 'buffers', 'named_buffers',
+  'modules', 'named_modules', 'children', 'named_children', 'to', 'cuda', 'cpu', 'train', 'eval', 'float', 'double', 'half', 'requires_grad_',
+  'forward', '__call__', 'call', 'add_weight', 'add_loss', 'add_metric', 'build', 'state_dict', 'zero_grad', 'extra_repr', 'super',
+]);
 
 /** A weight tensor as init code writes it: `x.weight`, `x.weight.data`. */
 const WEIGHT_TENSOR = /\.weight(\.data)?$/;
@@ -99,7 +114,8 @@ export class UncertainCode {
       }
       // self._init_weights(): a method of this class that holds init code
       if (object.text === 'self' && frame.self) {
-        const method_ = methodOf(frame.self.definition, method);
+        const method_ = this.interp.methodOf(frame.self, method);
+        if (method_ === 'unknown') return FRAMEWORK_METHODS.has(method) ? [] : 'unnamed';
         return method_ && this.holdsInitCode(method_) ? 'unnamed' : [];
       }
       // layer.init_weights() on a receiver not read: any class of the file whose method of that name holds init code
@@ -108,6 +124,19 @@ export class UncertainCode {
     // _xavier_init(self.extra): a function of this file that holds init code
     const fn = callee === undefined ? undefined : this.interp.functions.get(callee);
     return fn && this.holdsInitCode(fn) ? 'unnamed' : [];
+  }
+
+  /**
+   * Init code InitWise cannot read ran on the module being built (a base class's method it
+   * cannot read, `super().reset_parameters()`): every weight layer in reach gets an unknown init.
+   */
+  unknownInitCode(at: Node, frame: Frame): void {
+    for (const layer of this.layersInReach(frame)) this.undecided(layer, at);
+  }
+
+  /** `self.name(...)` that no readable class defines: when a base InitWise cannot read may, its init code is unknown. */
+  selfCallOfUnknownMethod(name: string, at: Node, frame: Frame): void {
+    if (frame.self && !FRAMEWORK_METHODS.has(name) && this.interp.methodOf(frame.self, name) === 'unknown') this.unknownInitCode(at, frame);
   }
 
   /** The file's class methods by name (read once per analysis: names only, bodies are read on demand). */
@@ -149,11 +178,12 @@ export class UncertainCode {
 
   /** Init calls, in-place weight methods or `apply(...)` anywhere in a definition (read, not run). */
   private holdsInitCode(definition: Node): boolean {
+    const imports = this.interp.importsOf(definition);
     return definition.descendantsOfType('call').some((call) => {
       const parts = callParts(call);
       if (!parts) return false;
       const callee = dottedName(parts.callee);
-      if (callee !== undefined && this.interp.imports.canonical(callee).startsWith('torch.nn.init.')) return true;
+      if (callee !== undefined && imports.canonical(callee).startsWith('torch.nn.init.')) return true;
       if (parts.callee.type !== 'attribute') return false;
       const method = parts.callee.childForFieldName('attribute')?.text ?? '';
       const object = parts.callee.childForFieldName('object');
@@ -167,7 +197,11 @@ export class UncertainCode {
     if (frame.self) return weightLayers(frame.self);
     const out: WeightModule[] = [];
     for (const value of frame.env.values()) if (value?.t === 'module') appendAll(out, weightLayers(value.module));
-    return out;
+    // A model the script bound earlier stays in reach when its name was made unknown since
+    // (`G = G.cuda()` under `if cuda:`): the code may still set its layers (PyTorch-GAN's
+    // `else: G.apply(weights_init_normal)`).
+    for (const binding of frame.bindings) appendAll(out, weightLayers(binding.module));
+    return [...new Set(out)];
   }
 
   private undecided(layer: WeightModule, at: Node): void {
@@ -188,11 +222,3 @@ function weightLayers(root: ModuleValue): WeightModule[] {
   return allModules(root).filter((m): m is WeightModule => m.kind === 'weight');
 }
 
-/** The method `name` of a class definition. */
-function methodOf(classDefinition: Node, name: string): Node | undefined {
-  for (const statement of bodyOf(classDefinition)) {
-    const def = definitionOf(statement);
-    if (def.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
-  }
-  return undefined;
-}

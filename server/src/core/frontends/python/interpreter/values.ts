@@ -126,10 +126,20 @@ export class Scope {
     return this.bindings.get(name) ?? this.parent?.lookup(name);
   }
 
-  /** The expression a name is bound to (for reading `act = nn.ReLU` or `init = HeNormal()` through variables). */
+  /**
+   * The expression a name is bound to (for reading `act = nn.ReLU` or `init = HeNormal()`
+   * through variables), or a config record's field (`cfg.kernel_init` with `cfg` a
+   * `@struct.dataclass` config: the expression the call gave the field, else its default).
+   */
   expressionOf(name: string): { node: Node; scope: Scope } | undefined {
     const binding = this.lookup(name);
-    return binding && 'node' in binding ? binding : undefined;
+    if (binding) return 'node' in binding ? binding : undefined;
+    const dot = name.lastIndexOf('.');
+    if (dot <= 0) return undefined;
+    const head = this.lookup(name.slice(0, dot));
+    if (!head) return undefined;
+    const value = 'node' in head ? (MAY_BE_RECORD.has(head.node.type) ? evaluate(head.node, head.scope) : undefined) : head.value;
+    return isRecord(value) ? recordExpressions.get(value)?.get(name.slice(dot + 1)) : undefined;
   }
 }
 
@@ -412,6 +422,7 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
  */
 function configRecord(definition: Node, call: CallParts, scope: Scope, depth: number): RecordValue {
   const attributes = new Map<string, Value>();
+  const expressions = new Map<string, { node: Node; scope: Scope }>();
   const body = definition.childForFieldName('body')?.namedChildren ?? [];
   let position = 0;
   for (const statement of body) {
@@ -426,8 +437,11 @@ function configRecord(definition: Node, call: CallParts, scope: Scope, depth: nu
     const written = given ?? (call.spread && field ? undefined : assignment.childForFieldName('right'));
     const value = written ? evaluate(written, given ? scope : rootOf(scope), depth + 1) : undefined;
     if (value !== undefined) attributes.set(name.text, value);
+    if (written) expressions.set(name.text, { node: written, scope: given ? scope : moduleOf(scope) });
   }
-  return { attributes };
+  const record = { attributes };
+  recordExpressions.set(record, expressions);
+  return record;
 }
 
 /**
@@ -443,6 +457,7 @@ export function defaultConfig(type: Node, scope: Scope): RecordValue | undefined
 /** `Config()` of a config class whose every field has a default; undefined when one has none. */
 function defaultConfigRecord(definition: Node, scope: Scope): RecordValue | undefined {
   const attributes = new Map<string, Value>();
+  const expressions = new Map<string, { node: Node; scope: Scope }>();
   for (const statement of definition.childForFieldName('body')?.namedChildren ?? []) {
     const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
     if (assignment?.type !== 'assignment') continue;
@@ -452,8 +467,28 @@ function defaultConfigRecord(definition: Node, scope: Scope): RecordValue | unde
     if (!right) return undefined;
     const value = evaluate(right, rootOf(scope));
     if (value !== undefined) attributes.set(name.text, value);
+    expressions.set(name.text, { node: right, scope: moduleOf(scope) });
   }
-  return { attributes };
+  const record = { attributes };
+  recordExpressions.set(record, expressions);
+  return record;
+}
+
+/**
+ * The expressions a config record's fields were given (an initializer, an activation
+ * function: `kernel_init: Callable = nn.initializers.xavier_uniform()`), which no constant
+ * value holds; read by Scope.expressionOf. A side table: records are plain values.
+ */
+const recordExpressions = new WeakMap<RecordValue, ReadonlyMap<string, { node: Node; scope: Scope }>>();
+
+/** Expressions that may evaluate to a config record (a call, a name or attribute bound to one). */
+const MAY_BE_RECORD: ReadonlySet<string> = new Set(['call', 'identifier', 'attribute']);
+
+/** The module's own scope above `scope` (the one below the imports' scope at the root). */
+function moduleOf(scope: Scope): Scope {
+  let s = scope;
+  while (s.parent?.parent) s = s.parent;
+  return s;
 }
 
 function rootOf(scope: Scope): Scope {
