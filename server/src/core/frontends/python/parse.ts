@@ -226,7 +226,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
   // function another file applies (it makes every unit's PyTorch defaults unknown).
   const eol = text.includes('\r\n') ? 'crlf' : text.includes('\r') && !text.includes('\n') ? 'cr' : 'lf';
-  const style = `${main.quote}${String(interp.kerasObjectStyle)}${eol}${interp.initHookElsewhere ?? ''}`;
+  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(interp.kerasFunctionStyle)}${eol}${interp.initHookElsewhere ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
   // What a remembered unit read from the workspace must be unchanged for it to be reused;
   // then it counts as read by this analysis, as it would be if the unit ran.

@@ -95,6 +95,8 @@ export interface KerasFixContext {
   readonly quote: string;
   /** Write objects (`HeNormal()`) rather than strings, as the file does. */
   readonly objectStyle: boolean;
+  /** Objects by the snake-case functions (`he_normal()`, Keras 2 and TF 1), not the classes (`HeNormal()`). */
+  readonly functionStyle?: boolean;
   readonly prefix: string | undefined;
   /** A depthwise or transposed kernel: fixes write the fan mode that is right there (kernelLayout.ts). */
   readonly layout?: KernelLayout;
@@ -106,9 +108,9 @@ export class KerasFixBuilder implements FixBuilder {
   constructor(private readonly context: KerasFixContext) {}
 
   private spell(choice: InitChoice): { text: string; object: boolean } | undefined {
-    const { quote, objectStyle, prefix, layout } = this.context;
+    const { quote, objectStyle, functionStyle, prefix, layout } = this.context;
     const named = (snake: string, camel: string) =>
-      objectStyle && prefix ? { text: `${prefix}.${camel}()`, object: true } : { text: `${quote}${snake}${quote}`, object: false };
+      objectStyle && prefix ? { text: `${prefix}.${functionStyle ? snake : camel}()`, object: true } : { text: `${quote}${snake}${quote}`, object: false };
     if (layout) {
       const init = layoutInit(choice, layout);
       if (!init) return undefined;

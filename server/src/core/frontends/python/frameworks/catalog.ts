@@ -29,10 +29,21 @@ export interface CatalogContext {
   readonly quote: string;
   /** The file writes Keras initializers as objects (`HeNormal()`), not strings. */
   readonly kerasObjectStyle: boolean;
+  /** …written by the snake-case functions (`initializers.he_normal()`), not the classes. */
+  readonly kerasFunctionStyle: boolean;
   /** How many modules each constructor call (by start offset) has built (siteCounts.ts). */
   readonly sites: SiteCounts;
   /** IW002 for unknown activation and initializer strings. */
   readonly names: UnknownNames;
+}
+
+/** A Keras layer's fixes write `initializers.he_normal()` when its own initializer is such a call, else as its module does. */
+export function functionStyleAt(initNode: Node | undefined, ctx: CatalogContext): boolean {
+  if (initNode?.type === 'call') {
+    const name = initNode.childForFieldName('function')?.text.split('.').pop() ?? '';
+    return /^[a-z]/.test(name);
+  }
+  return ctx.kerasFunctionStyle;
 }
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
@@ -458,7 +469,7 @@ export function kerasWeight(
   const objectStyle = initNode ? initNode.type !== 'string' : ctx.kerasObjectStyle;
   const fixes = new KerasFixBuilder({
     init: keywordSite(initNode, call.args), activation: keywordSite(activationNode, call.args), initKeyword,
-    quote: ctx.quote, objectStyle, prefix: kerasInitializerPrefix(imports), ...(options?.layout ? { layout: options.layout } : {}),
+    quote: ctx.quote, objectStyle, functionStyle: functionStyleAt(initNode, ctx), prefix: kerasInitializerPrefix(imports), ...(options?.layout ? { layout: options.layout } : {}),
   });
   const declared = kerasDeclaredInput(call, scope);
   return {

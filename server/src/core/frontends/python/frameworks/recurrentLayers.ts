@@ -13,7 +13,7 @@ import type { WeightModule } from '../interpreter/modules';
 import { type BiasVector, type RecurrentModuleState, type RecurrentParams, uniformVector } from '../interpreter/recurrentState';
 import { evaluate, evaluateCount, isNumber, type Scope, type Value } from '../interpreter/values';
 import { argument, type CallParts, callParts, dottedName, type Node, spanOf, stringValue } from '../syntax/syntax';
-import { type CatalogContext, flaxWeight, kerasWeight, torchWeight } from './catalog';
+import { type CatalogContext, flaxWeight, functionStyleAt, kerasWeight, torchWeight } from './catalog';
 import { readActivationValue } from './activations';
 import { readInitializerValue } from './initializers';
 
@@ -271,7 +271,8 @@ function kerasRecurrent(canonical: string, call: CallParts, ctx: CatalogContext,
   const q = ctx.quote;
   const prefix = kerasInitializerPrefix(ctx.imports);
   const objectStyle = recurrentNode ? recurrentNode.type !== 'string' : ctx.kerasObjectStyle;
-  const kernelText = (name: string, object: string) => (objectStyle ? (prefix ? `${prefix}.${object}()` : undefined) : `${q}${name}${q}`);
+  const functionStyle = functionStyleAt(recurrentNode, ctx);
+  const kernelText = (name: string, object: string) => (objectStyle ? (prefix ? `${prefix}.${functionStyle ? name : object}()` : undefined) : `${q}${name}${q}`);
   const site = (key: string) => keywordSite(call.keywords.get(key)?.value, call.args);
   state.fixes = {
     setForgetBias: (value) => (value === 1 && unitForgetNode && useBias === true ? setKeyword(site('unit_forget_bias'), 'unit_forget_bias', 'True') : undefined),

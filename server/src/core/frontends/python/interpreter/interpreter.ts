@@ -152,6 +152,11 @@ export class Interpreter {
     return this.main.kerasObjectStyle;
   }
 
+  /** …with the snake-case functions (`initializers.he_normal()`): moduleContext.ts. */
+  get kerasFunctionStyle(): boolean {
+    return this.main.kerasFunctionStyle;
+  }
+
   /** The module a node was written in. */
   contextOf(node: Node): ModuleContext {
     const start = node.startIndex;
@@ -230,7 +235,7 @@ export class Interpreter {
   /** The layer catalog's view of the running module (its source, imports and quote style) in `scope`. */
   private catalogFor(scope: Scope): CatalogContext {
     const c = this.ctx;
-    return { source: c.source, imports: c.imports, scope, quote: c.quote, kerasObjectStyle: c.kerasObjectStyle, sites: this.sites, names: this.names };
+    return { source: c.source, imports: c.imports, scope, quote: c.quote, kerasObjectStyle: c.kerasObjectStyle, kerasFunctionStyle: c.kerasFunctionStyle, sites: this.sites, names: this.names };
   }
 
   get exhausted(): boolean {

@@ -67,6 +67,8 @@ export interface ModuleContext {
   /** The quote the module's fixes write. */
   readonly quote: string;
   readonly kerasObjectStyle: boolean;
+  /** Objects written by the snake-case functions (`initializers.he_normal()`): see kerasFunctionStyle. */
+  readonly kerasFunctionStyle: boolean;
   readonly classes: Map<string, ClassInfo>;
   readonly functions: Map<string, Node>;
   /** Classes, functions and modules bound by imports from workspace modules. */
@@ -173,12 +175,24 @@ function preferredQuote(text: string): string {
 }
 
 /** The fix style of a module: read once per parse (a module's statements array is kept with its parse: workspace/moduleCache.ts). */
-const styles = new WeakMap<readonly Node[], { quote: string; kerasObjectStyle: boolean }>();
+interface ModuleStyle { quote: string; kerasObjectStyle: boolean; kerasFunctionStyle: boolean }
+const styles = new WeakMap<readonly Node[], ModuleStyle>();
 
-function styleOf(statements: readonly Node[], source: string): { quote: string; kerasObjectStyle: boolean } {
+/**
+ * Keras initializer objects written with the snake-case functions (`initializers.he_normal()`,
+ * Keras 2's spelling, also TF 1's: `tf.keras.initializers.HeNormal` does not exist before
+ * TF 2), when the module calls them that way and never calls a class; or, writing none, when
+ * it builds TF 1 layers (`tf.layers.dense`, `tf.compat.v1.layers`).
+ */
+function kerasFunctionStyle(source: string): boolean {
+  if (/initializers\.[A-Z]\w*\s*\(/.test(source)) return false;
+  return /initializers\.[a-z]\w*\s*\(/.test(source) || /\btf\.(?:compat\.v1\.)?layers\.[a-z]/.test(source);
+}
+
+function styleOf(statements: readonly Node[], source: string): ModuleStyle {
   let style = styles.get(statements);
   if (!style) {
-    style = { quote: preferredQuote(source), kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source) };
+    style = { quote: preferredQuote(source), kerasObjectStyle: /kernel_initializer\s*=\s*[A-Za-z_]/.test(source), kerasFunctionStyle: kerasFunctionStyle(source) };
     styles.set(statements, style);
   }
   return style;
@@ -201,7 +215,7 @@ export function moduleContext(path: string | undefined, base: number, source: st
   const style = styleOf(statements, source);
   const context: ModuleContext = {
     path, base, source, statements, imports: new Imports(statements), moduleScope,
-    quote: style.quote, kerasObjectStyle: style.kerasObjectStyle,
+    quote: style.quote, kerasObjectStyle: style.kerasObjectStyle, kerasFunctionStyle: style.kerasFunctionStyle,
     classes: new Map(), functions, importedClasses: new Map(), importedFunctions: new Map(), namespaces: new Map(), submodules: new Map(),
     importedNames: new Set(), resolveImport: undefined, usedImport: undefined,
   };
