@@ -129,7 +129,9 @@ export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
   const position = drift.exitPosition ?? (spec.direction === 'forward' ? drift.path.length - 1 : 0);
   const exit = drift.path[position]!;
   const exitLayer = network.layers[exit]!;
-  const ordinal = `layer ${exit + 1} of ${network.layers.length}`;
+  // Counted in the whole network, as the report and hover number its layers (the judged body
+  // may leave out a deliberately small head: bodyForDepth).
+  const ordinal = `layer ${context.network.layers.indexOf(exitLayer) + 1} of ${context.network.layers.length}`;
   const relativeTo = spec.direction === 'forward' ? "of the input's" : 'of the output gradient';
   const advice = adviceFor(network, spec, band);
   const caveat = simulation.caveat && simulation.method === 'analytic' ? ' Mean field is unreliable for this stack at these widths: run the Monte-Carlo simulation to confirm.' : '';
