@@ -70,6 +70,40 @@ describe('CLI: the workspace, not one file', function () {
     assert.match(finding?.message ?? "", /27→144 relu layer.*reached from model model in notebooks\/train\.ipynb/);
   });
 
+  describe('an init method the module defines and an importer calls (`model.init_weights()` in train.py)', () => {
+    const models = (init: string) => [
+      'import torch.nn as nn',
+      '',
+      '',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.fc1 = nn.Linear(512, 512)',
+      '        self.fc2 = nn.Linear(512, 10)',
+      '',
+      '    def init_weights(self):',
+      `        ${init}`,
+      '',
+      '    def forward(self, x):',
+      '        return self.fc2(self.fc1(x).relu())',
+      '',
+    ].join('\n');
+    const train = ['from models import Net', '', 'model = Net()', 'model.init_weights()', ''].join('\n');
+
+    it('runs when the importer calls it; read alone, the layers it sets are unknown, not PyTorch defaults', () => {
+      const dir = project({ 'models.py': models("nn.init.kaiming_normal_(self.fc1.weight, nonlinearity='relu')"), 'train.py': train });
+      assert.equal(initwise(['check', '.', '--no-cache'], dir).stdout, 'All checks passed.\n');
+      assert.equal(initwise(['check', 'models.py', '--no-cache'], dir).stdout, 'All checks passed.\n');
+    });
+
+    it('judges what it sets when the importer calls it, in the module\'s file', () => {
+      const dir = project({ 'models.py': models('nn.init.xavier_uniform_(self.fc1.weight)'), 'train.py': train });
+      const run = initwise(['check', '.', '--no-cache'], dir);
+      assert.match(run.stdout, /^models\.py:11:9: IW101 .*\(reached from model model in train\.py\)$/m);
+      assert.match(run.stdout, /Found 1 finding in 1 file/);
+    });
+  });
+
   describe('--fix and --diff on findings reached in an imported module', () => {
     const block = (init: string) => [
       'import torch.nn as nn',

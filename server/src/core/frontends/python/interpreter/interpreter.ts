@@ -34,7 +34,7 @@ import { allModules, type AttentionModule, classRecord, type EncoderLayerModule,
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
-import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
+import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
@@ -780,7 +780,10 @@ export class Interpreter {
       // instance of the file's classes runs with that instance as `self` (llama2's init chain).
       // Not a class of an imported module: `model.generate(x, 500)` on the importer's model
       // would replay its sampling loop, with nothing to learn about the init.
-      return this.contextOf(owner.module.definition) === this.main ? this.methodValue(owner.module, attr) : undefined;
+      // An imported class's method that holds init code (`model.init_weights()` in train.py) runs.
+      if (this.contextOf(owner.module.definition) === this.main) return this.methodValue(owner.module, attr);
+      const method = this.methodOf(owner.module, attr);
+      return typeof method === 'object' && this.uncertain.holdsInitCode(method) ? this.methodValue(owner.module, attr) : undefined;
     }
     if (owner?.t === 'tensor') return owner;
     return undefined;
@@ -1500,6 +1503,7 @@ export class Interpreter {
       });
     }
     if (ctor) this.construct(ctor, instance, dataclass ? undefined : call, frame, depth);
+    if (cls.framework === 'pytorch') this.uncalledInitMethods(cls, instance, depth);
     if (home === this.main && this.ctx === this.main) this.noteImportedBases(cls, instance);
     return instance;
   }
@@ -1593,6 +1597,25 @@ export class Interpreter {
   private selfScope(instance: InstanceModule, method: Node): Scope {
     const home = this.contextOf(method);
     return home === this.contextOf(instance.definition) ? instance.scope : new InheritedScope(instance.scope, home.moduleScope);
+  }
+
+  /** Init methods of the class (own or inherited) that nothing in their module calls: the layers they set are unknown (uncertainCode.ts). */
+  private uncalledInitMethods(cls: ClassInfo, instance: InstanceModule, depth: number): void {
+    const seen = new Set<string>();
+    for (const owner of lookupOrder(cls).classes) {
+      for (const statement of bodyOf(owner.definition)) {
+        const def = definitionOf(statement);
+        const name = def.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+        if (name === undefined || seen.has(name)) continue;
+        seen.add(name);
+        this.uncertain.uncalledInitMethod(def, instance, new Frame(new Scope(this.selfScope(instance, def)), instance, undefined, false, depth));
+      }
+    }
+  }
+
+  /** The text of the module that wrote `node`. */
+  sourceOf(node: Node): string {
+    return this.contextOf(node).source;
   }
 
   /** The imports of the module that wrote `node`. */

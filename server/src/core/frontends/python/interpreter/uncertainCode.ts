@@ -31,7 +31,12 @@ export interface UncertainContext {
   methodOf(instance: InstanceModule, name: string): Node | 'unknown' | undefined;
   /** The imports of the module that wrote `node` (a base class's method reads its own). */
   importsOf(node: Node): Imports;
+  /** The text of the module that wrote `node`. */
+  sourceOf(node: Node): string;
 }
+
+/** Methods the framework calls itself: never "uncalled". */
+const CALLED_BY_FRAMEWORK: ReadonlySet<string> = new Set(['__init__', 'forward', 'setup', '__call__', '_forward_impl']);
 
 /**
  * Methods the frameworks' module classes define and that set no weights (`self.register_buffer`,
@@ -139,6 +144,46 @@ export class UncertainCode {
     if (frame.self && !FRAMEWORK_METHODS.has(name) && this.interp.methodOf(frame.self, name) === 'unknown') this.unknownInitCode(at, frame);
   }
 
+  /** Per module text and method name: how often the name is written there (uncalledInitMethods). */
+  private readonly mentions = new Map<string, Map<string, number>>();
+
+  /**
+   * Init methods nobody in their module calls: `def init_weights(self)` on a model whose
+   * training script (`model.init_weights()` in train.py) or runner (mmdetection's backbones)
+   * calls it. Read alone, the layers such a method sets look like framework defaults, and
+   * they may not be: they are unknown, never judged as defaults (precision, issue 11). A
+   * method counts as called when its name is written anywhere else in its module's code (a
+   * call, a reference, a string; not a comment); an importer that calls it runs it (interpreter.ts
+   * attribute()), so its init code then decides.
+   */
+  uncalledInitMethod(def: Node, instance: InstanceModule, frame: Frame): void {
+    const name = def.childForFieldName('name')?.text;
+    if (name === undefined || CALLED_BY_FRAMEWORK.has(name) || this.mentionCount(def, name) > 1 || !this.holdsInitCode(def)) return;
+    for (const call of def.descendantsOfType('call')) {
+      const parts = callParts(call);
+      if (!parts) continue;
+      const effect = this.initEffect(parts, frame);
+      for (const layer of effect === 'unnamed' ? weightLayers(instance) : effect) this.undecided(layer, call, `set by \`${name}\`, which nothing in its module calls`);
+    }
+  }
+
+  private mentionCount(def: Node, name: string): number {
+    const source = this.interp.sourceOf(def);
+    let counts = this.mentions.get(source);
+    if (!counts) this.mentions.set(source, (counts = new Map()));
+    let count = counts.get(name);
+    if (count === undefined) {
+      // Mentions in code: not after a `#` on the same line (a comment that names it calls nothing).
+      count = 0;
+      for (const match of source.matchAll(new RegExp(`(?<![\\w])${name}(?![\\w])`, 'g'))) {
+        const lineStart = source.lastIndexOf('\n', match.index) + 1;
+        if (!source.slice(lineStart, match.index).includes('#')) count++;
+      }
+      counts.set(name, count);
+    }
+    return count;
+  }
+
   /** The file's class methods by name (read once per analysis: names only, bodies are read on demand). */
   private methodsByName: Map<string, Node[]> | undefined;
   /** Per method name asked about: whether some class of the file holds init code under it. */
@@ -177,7 +222,7 @@ export class UncertainCode {
   }
 
   /** Init calls, in-place weight methods or `apply(...)` anywhere in a definition (read, not run). */
-  private holdsInitCode(definition: Node): boolean {
+  holdsInitCode(definition: Node): boolean {
     const imports = this.interp.importsOf(definition);
     return definition.descendantsOfType('call').some((call) => {
       const parts = callParts(call);
@@ -204,9 +249,9 @@ export class UncertainCode {
     return [...new Set(out)];
   }
 
-  private undecided(layer: WeightModule, at: Node): void {
+  private undecided(layer: WeightModule, at: Node, label = 'set in a branch or loop InitWise cannot follow'): void {
     if (layer.recurrent) forgetRecurrentInit(layer.recurrent, spanOf(at));
-    layer.init = { semantics: undefined, label: 'set in a branch or loop InitWise cannot follow', explicit: true, acceptedDefault: false, span: spanOf(at) };
+    layer.init = { semantics: undefined, label, explicit: true, acceptedDefault: false, span: spanOf(at) };
     // A fix must not rewrite or insert an init this uncertain code may override.
     if (layer.torchFixes) layer.torchFixes.sharedInit = true;
   }
