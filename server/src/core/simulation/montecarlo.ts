@@ -50,6 +50,7 @@ import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurr
 import { maxOf, minOf } from '../util/arrays';
 import { AttentionNotSimulable, attentionForward, type AttentionMeasure } from './attentionMonteCarlo';
 import { DEFAULT_TOKENS, runsOverTokens } from './tokenStream';
+import { geluForward, geluGradient } from './geluFloat32';
 
 export interface MonteCarloOptions {
   readonly seed: number;
@@ -720,6 +721,7 @@ function addBias(pre: Float32Array, bias: Float32Array, batch: number, channels:
 
 function applyActivation(activation: Activation, pre: Float32Array): Float32Array {
   if (activation.name === 'linear' || activation.name === 'softmax') return pre;
+  if (activation.name === 'gelu') return geluForward(pre);
   const out = new Float32Array(pre.length);
   if (activation.name === 'relu') {
     for (let i = 0; i < pre.length; i++) out[i] = pre[i]! > 0 ? pre[i]! : 0;
@@ -732,6 +734,7 @@ function applyActivation(activation: Activation, pre: Float32Array): Float32Arra
 
 function activationGradient(activation: Activation, pre: Float32Array, g: Float32Array): Float32Array {
   if (activation.name === 'linear' || activation.name === 'softmax') return g;
+  if (activation.name === 'gelu') return geluGradient(pre, g);
   const out = new Float32Array(g.length);
   if (activation.name === 'relu') {
     for (let i = 0; i < g.length; i++) out[i] = pre[i]! > 0 ? g[i]! : 0;
@@ -749,6 +752,40 @@ function activationForward(activation: Activation, x: Tensor, backs: Backward[],
 }
 
 const NORM_EPS = 1e-5;
+
+/** LayerNorm: each sample's (token's) row of contiguous features is one group (normForward's formulas, direct loops). */
+function layerNormRows(x: Tensor, rows: number, backs: Backward[]): Tensor {
+  const width = x.data.length / rows;
+  const xHat = new Float32Array(x.data.length);
+  const inverse = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const start = r * width;
+    const end = start + width;
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = start; i < end; i++) { const v = x.data[i]!; sum += v; sumSq += v * v; }
+    const mean = sum / width;
+    const inv = 1 / Math.sqrt(Math.max(0, sumSq / width - mean * mean) + NORM_EPS);
+    inverse[r] = inv;
+    for (let i = start; i < end; i++) xHat[i] = (x.data[i]! - mean) * inv;
+  }
+  backs.push((g) => {
+    const out = new Float32Array(g.length);
+    for (let r = 0; r < rows; r++) {
+      const start = r * width;
+      const end = start + width;
+      let sumG = 0;
+      let sumGx = 0;
+      for (let i = start; i < end; i++) { sumG += g[i]!; sumGx += g[i]! * xHat[i]!; }
+      const meanG = sumG / width;
+      const meanGx = sumGx / width;
+      const inv = inverse[r]!;
+      for (let i = start; i < end; i++) out[i] = (g[i]! - meanG - xHat[i]! * meanGx) * inv;
+    }
+    return out;
+  });
+  return { data: xHat, shape: x.shape };
+}
 
 /**
  * RMSNorm per row (Zhang & Sennrich 2019), γ = 1: y = x / √(mean(x²) + ε), as the transformer
@@ -781,26 +818,23 @@ function rmsNormForward(x: Tensor, rows: number, backs: Backward[]): Tensor {
 
 /**
  * Training-mode normalisation, γ = 1, β = 0. BatchNorm: per channel over batch and
- * positions; LayerNorm: per sample over all its features. Backward (Ioffe & Szegedy 2015):
- * dx = (g − mean(g) − x̂·mean(g·x̂)) / σ over the same groups.
+ * positions; LayerNorm: per sample over all its features (layerNormRows). Backward (Ioffe &
+ * Szegedy 2015): dx = (g − mean(g) − x̂·mean(g·x̂)) / σ over the same groups.
  */
 function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, backs: Backward[]): Tensor {
-  const channels = kind === 'batchnorm' ? (x.shape[0] ?? 1) : 1;
-  const positions = kind === 'batchnorm' ? product(x.shape.slice(1)) : product(x.shape);
+  if (kind === 'layernorm') return layerNormRows(x, batch, backs);
+  const channels = x.shape[0] ?? 1;
+  const positions = product(x.shape.slice(1));
   const perSample = product(x.shape);
-  // Group g's members: for BatchNorm channel c, every (sample, position); for LayerNorm, sample b.
-  const groups = kind === 'batchnorm' ? channels : batch;
+  // Group g's members: for BatchNorm channel c, every (sample, position).
+  const groups = channels;
   const members = (group: number, visit: (at: number) => void) => {
-    if (kind === 'layernorm') {
-      for (let i = group * perSample; i < (group + 1) * perSample; i++) visit(i);
-    } else {
-      for (let b = 0; b < batch; b++) {
-        const base = b * perSample + group * positions;
-        for (let p = 0; p < positions; p++) visit(base + p);
-      }
+    for (let b = 0; b < batch; b++) {
+      const base = b * perSample + group * positions;
+      for (let p = 0; p < positions; p++) visit(base + p);
     }
   };
-  const count = kind === 'batchnorm' ? batch * positions : perSample;
+  const count = batch * positions;
   const xHat = new Float32Array(x.data.length);
   const invStd = new Float64Array(groups);
   for (let gi = 0; gi < groups; gi++) {
