@@ -49,9 +49,12 @@ export interface ThroughTime {
 const SIGMOID: Activation = { name: 'sigmoid' };
 const TANH: Activation = { name: 'tanh' };
 
-/** tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate), exact otherwise (the mean moves step by step). */
+/**
+ * tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate;
+ * a mean at rounding level, 1e-12 of the spread, is 0), exact otherwise (the mean moves step by step).
+ */
 function cellMoment(which: Moment, mean: number, variance: number): number {
-  return mean === 0 ? shifted(TANH, which, 0, variance) : exactShifted(TANH, which, mean, variance);
+  return Math.abs(mean) <= 1e-12 * Math.sqrt(Math.max(variance, 0)) ? shifted(TANH, which, 0, variance) : exactShifted(TANH, which, mean, variance);
 }
 
 /** E[f(μ + √q z)] by quadrature: the activation's moments at a shifted mean. */
@@ -228,9 +231,16 @@ interface TiedStep {
 
 /**
  * Cross-step cotangent moments kept: beyond this many steps apart they have decayed like a
- * product of first moments < 1 (0.73^256 ≈ 1e-35 with forget bias 1), and T² stays bounded.
+ * product of first moments < 1 (0.73^256 ≈ 1e-35 with forget bias 1; 0.73^49 ≈ 2e-7), so
+ * the work is O(T·band), not O(T²).
  */
 const TIED_BAND = 256;
+/** Entries T·(2·band + 1) kept at most (24 MB for the GRU's three arrays): 10,000 steps keep a band of 49. */
+const TIED_ENTRIES = 1_000_000;
+
+function tiedBand(T: number): number {
+  return Math.max(0, Math.min(TIED_BAND, T - 1, Math.floor((TIED_ENTRIES / T - 1) / 2)));
+}
 
 /**
  * The LSTM's gradient through time with the recurrent kernel tied across steps. The gradient at
@@ -251,7 +261,7 @@ const TIED_BAND = 256;
  */
 function lstmTiedBackward(steps: readonly TiedStep[], s: Scales, signal: CancellationSignal): number[] {
   const T = steps.length;
-  const width = Math.min(T, TIED_BAND + 1);
+  const width = tiedBand(T) + 1;
   // Row t holds pairs (t, t + k), k = 0..width−1; two rows are kept (t and t + 1).
   let kNext = new Float64Array(width);
   let dNext = new Float64Array(width);
@@ -317,7 +327,7 @@ interface GruStep {
  */
 function gruTiedBackward(steps: readonly GruStep[], s: Scales, signal: CancellationSignal): number[] {
   const T = steps.length;
-  const band = Math.min(TIED_BAND, T - 1);
+  const band = tiedBand(T);
   const width = 2 * band + 1;
   const k = new Float64Array(T * width);
   const p = new Float64Array(T * width);
