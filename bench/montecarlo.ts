@@ -41,7 +41,7 @@ export interface ProcessBench {
   readonly report: Record<string, unknown>;
 }
 
-function timeProcess(command: string, args: readonly string[], runs: number, cwd: string): ProcessBench {
+export function timeProcess(command: string, args: readonly string[], runs: number, cwd: string): ProcessBench {
   const samples: number[] = [];
   let report: Record<string, unknown> = {};
   let maxRssMib = 0;

@@ -19,6 +19,9 @@ import { benchTransformer } from './transformer';
 import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
+import {
+  benchTransformerMonteCarlo, benchTransformerPyTorch, runTransformerMonteCarloChild, TRANSFORMER_MONTECARLO_CHILD_FLAG,
+} from './transformerMonteCarlo';
 import { benchNotebookEdit, benchNotebookOutputs } from './notebook';
 import { benchPython } from './python';
 import { benchWorkspaceIndex, benchWorkspaceRepublish } from './workspace';
@@ -76,6 +79,8 @@ function attempt<T>(what: () => T): T | Error {
 
 async function main(): Promise<void> {
   if (process.argv.includes(MONTECARLO_CHILD_FLAG)) return runMonteCarloChild(); // bench/montecarlo.ts spawns this
+  const transformerChild = process.argv.indexOf(TRANSFORMER_MONTECARLO_CHILD_FLAG);
+  if (transformerChild >= 0) return runTransformerMonteCarloChild(Number(process.argv[transformerChild + 1])); // bench/transformerMonteCarlo.ts
   const cpus = os.cpus();
   console.log(`# InitWise benchmarks, ${new Date().toISOString()}\n`);
   console.log(
@@ -246,6 +251,30 @@ async function main(): Promise<void> {
       target: '—',
       ...(torch instanceof Error ? {} : { note: `${processNote(torch)}; import ${Number(torch.report.import_s).toFixed(2)} s, ${String(torch.report.threads)} threads` }),
     });
+  }
+
+  // Issue 15: the 12-block transformer's Monte-Carlo check beside the same measurement in PyTorch
+  // (bench/transformerMonteCarlo.ts), at the default 4 sequences and at 1, interleaved per size.
+  for (const sequences of [1, 4]) {
+    const ours = attempt(() => benchTransformerMonteCarlo(root, sequences));
+    const theirs = attempt(() => benchTransformerPyTorch(root, sequences));
+    const theirMedian = theirs instanceof Error || !theirs ? undefined : theirs.wall.medianMs;
+    rows.push({
+      what: `Monte-Carlo, 12-block transformer (d_model 768, 128 tokens, causal), ${sequences} sequence${sequences > 1 ? 's' : ''}, fwd+bwd (whole process)`,
+      result: ours instanceof Error ? ours : ours.wall,
+      target: theirMedian === undefined ? '≤ PyTorch' : `≤ PyTorch (${formatMs(theirMedian)})`,
+      ...(ours instanceof Error ? {} : { note: `peak RSS ${ours.maxRssMib.toFixed(0)} MiB; work ${Number(ours.report.work_s).toFixed(2)} s` }),
+    });
+    if (theirs !== undefined) {
+      rows.push({
+        what: `the same in PyTorch (bench/pytorch_transformer_mc.py ${sequences}, import included)`,
+        result: theirs instanceof Error ? theirs : theirs.wall,
+        target: '—',
+        ...(theirs instanceof Error ? {} : {
+          note: `peak RSS ${theirs.maxRssMib.toFixed(0)} MiB; import ${Number(theirs.report.import_s).toFixed(2)} s, work ${Number(theirs.report.work_s).toFixed(2)} s, ${String(theirs.report.threads)} threads`,
+        }),
+      });
+    }
   }
 
   console.log(

@@ -31,6 +31,7 @@ import { simulateMonteCarlo } from '../../server/src/core/simulation/montecarlo'
 import type { NetworkSimulation } from '../../server/src/core/simulation/types';
 import { readReference } from '../support/reference';
 import { oracleNetwork, type OracleConfig } from '../support/oracleNetworks';
+import { discrepancy } from '../support/seedComparison';
 
 interface PerSeed { pre_m2: number[][]; grad_in_m2: number[][] }
 interface GroundTruthEntry extends OracleConfig {
@@ -52,40 +53,6 @@ function testSeeds(config: GroundTruthEntry): number {
   const width = Math.max(...config.input.shape);
   if (width >= 2048 || config.id.includes('orth') || testBatch(config) >= 512) return 1;
   return width >= 1024 || config.layers.length >= 50 ? 2 : 4;
-}
-
-/**
- * Two-sided quantile of Student's t with the coverage of ±3σ of a normal (99.73%), for
- * 1–30 degrees of freedom (computed by numerical integration of the t density): with the
- * spread estimated from 4–10 seeds, a fixed 3 would reject good agreement far too often.
- */
-const T_3SIGMA = [235.8, 19.21, 9.22, 6.62, 5.51, 4.9, 4.53, 4.28, 4.09, 3.96, 3.85, 3.76, 3.69, 3.64, 3.59,
-  3.54, 3.51, 3.48, 3.45, 3.42, 3.4, 3.38, 3.36, 3.34, 3.33, 3.32, 3.3, 3.29, 3.28, 3.27];
-
-function studentT3Sigma(dof: number): number {
-  return dof >= 1 ? (T_3SIGMA[Math.min(dof, T_3SIGMA.length) - 1] ?? 3) : Infinity;
-}
-
-/** Mean, sample variance and count of log values. */
-function logStats(values: readonly number[]): { mean: number; variance: number; n: number } {
-  const logs = values.map(Math.log);
-  const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
-  const variance = logs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, logs.length - 1);
-  return { mean, variance, n: logs.length };
-}
-
-/**
- * |log geomean(ours) − log geomean(PyTorch)| over the tolerance (> 1 fails). With one seed
- * of ours, the spread is PyTorch's alone; an `exact` value (mean field) has no sampling
- * error of its own (1/n_mc → 0).
- */
-function discrepancy(ours: readonly number[], torch: readonly number[], exact = false): number {
-  const a = logStats(ours);
-  const b = logStats(torch);
-  const pooled = a.n > 1 ? ((a.n - 1) * a.variance + (b.n - 1) * b.variance) / (a.n + b.n - 2) : b.variance;
-  const dof = a.n > 1 ? a.n + b.n - 2 : b.n - 1;
-  const tolerance = studentT3Sigma(dof) * Math.sqrt(pooled * ((exact ? 0 : 1 / a.n) + 1 / b.n)) + 0.1;
-  return Math.abs(a.mean - b.mean) / tolerance;
 }
 
 function simulateSeeds(config: GroundTruthEntry): { pre: number[]; grad: number[] }[] {
@@ -143,8 +110,8 @@ describe('Monte-Carlo simulation vs PyTorch (test/reference/oracle/ground_truth.
       const sim = simulateAnalytic(oracleNetwork(config), NEVER_CANCELLED, { gradientAtLogits: false });
       assert.ok(sim);
       const rejected = sim.layers.filter((layer, l) =>
-        discrepancy([layer.forwardVariance], config.results.per_seed.pre_m2.map((run) => run[l]!), true) > 1 ||
-        discrepancy([layer.gradientVariance], config.results.per_seed.grad_in_m2.map((run) => run[l]!), true) > 1);
+        discrepancy([layer.forwardVariance], config.results.per_seed.pre_m2.map((run) => run[l]!), { exact: true }) > 1 ||
+        discrepancy([layer.gradientVariance], config.results.per_seed.grad_in_m2.map((run) => run[l]!), { exact: true }) > 1);
       assert.ok(rejected.length > 0, `${id}: mean field should be rejected at some layer`);
     }
   });

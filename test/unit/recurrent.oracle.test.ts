@@ -10,9 +10,12 @@
  *      and 100 steps (gradients down to 1e-78);
  *    - LSTM and GRU: the hidden state within 10% at every step (worst: 8.6%, the forget-gate-1
  *      LSTM, whose cell state is the least Gaussian) and the gradient at x_T within 3%;
- *      through time, mean field decays faster than PyTorch (the tied recurrent kernel pairs
- *      across steps through the cell's carry, which the gradient-independence assumption drops):
- *      the per-step rate is within 30% of PyTorch's and never above it. This pins the known gap.
+ *      through time, with the recurrent kernel tied across steps (recurrent.ts lstmTiedBackward,
+ *      gruTiedBackward; gradient independence alone decays at 0.28 per step where PyTorch's default
+ *      LSTM measures 0.35): the LSTM's per-step rate within 2% of PyTorch's (worst 1.4%, compounding
+ *      to ×4 at step 1 of 100 where PyTorch's seeds span ×3) and every step inside PyTorch's range
+ *      widened by 10% over 20 steps; the GRU's rate within 12% of PyTorch's and never above it
+ *      (worst 0.89×: its tied pairs through the update gate's carry are not all carried, the pinned gap).
  * Identity recurrent kernels have no mean field: the analytic pass returns undefined for them.
  */
 import * as assert from 'node:assert/strict';
@@ -76,7 +79,17 @@ describe('recurrent simulation vs the recurrent oracle', () => {
           const rate = (series: readonly number[]) => Math.exp(Math.log(series[0]! / series[T - 1]!) / (T - 1));
           const ours = rate(result.inputGradient);
           const torch = rate(grad.geomean);
-          assert.ok(ours <= torch && ours > 0.7 * torch, `per-step rate ${ours} vs PyTorch ${torch}`);
+          if (config.cell === 'lstm') {
+            assert.ok(rel(ours, torch) < 0.02, `per-step rate ${ours} vs PyTorch ${torch}`);
+            if (T <= 20) {
+              for (let t = 0; t < T; t++) {
+                const g = result.inputGradient[t]!;
+                assert.ok(g >= grad.min[t]! / 1.1 && g <= grad.max[t]! * 1.1, `grad step ${t + 1}: ${g} outside [${grad.min[t]}, ${grad.max[t]}]`);
+              }
+            }
+          } else {
+            assert.ok(ours <= torch && ours > 0.88 * torch, `per-step rate ${ours} vs PyTorch ${torch}`);
+          }
         });
       }
     });

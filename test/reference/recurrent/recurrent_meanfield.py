@@ -4,9 +4,11 @@
 Usage: /usr/bin/python3 recurrent_meanfield.py [--out recurrent_meanfield.json]   (numpy only)
 
 The equations are those stated in server/src/core/simulation/recurrent.ts (per-step length map of
-each gate, Gaussian pre-activations with the bias's mean, gradient-independence backward pass, the
-LSTM cell state taken Gaussian inside tanh), written again here from the paper-level statement and
-evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a 400 001-node trapezoid
+each gate, Gaussian pre-activations with the bias's mean, the LSTM cell state taken Gaussian inside
+tanh; the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
+recurrent kernel tied across steps: cotangent cross moments K(t, s) = E[dh_t dh_s] for every pair of
+steps, as lstmTiedBackward and gruTiedBackward state them), written again here from that statement
+with full T x T matrices (InitWise keeps a band of 256 steps) and evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a 400 001-node trapezoid
 rule on z in [-14, 14] (InitWise uses split composite Gauss-Legendre quadrature). Configs and the
 PyTorch default U(+-1/sqrt(h)) are read from recurrent_ground_truth.json beside this file.
 Identity recurrent kernels are skipped (no mean field).
@@ -24,6 +26,8 @@ def E(f, mu, q):
 
 
 sig = lambda x: 1.0 / (1.0 + np.exp(-x))
+dsig = lambda x: sig(x) * (1 - sig(x))
+dtanh = lambda x: 1 - np.tanh(x) ** 2
 dsig2 = lambda x: (sig(x) * (1 - sig(x))) ** 2
 tanh2 = lambda x: np.tanh(x) ** 2
 dtanh2 = lambda x: (1 - np.tanh(x) ** 2) ** 2
@@ -87,13 +91,33 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
         cm = f1 * cm + i1 * g1
         h2 = E(sig2, mo, qo) * E(tanh2, cm, c2 - cm * cm)
         st.append((qi, qf, qg, qo, c_prev2, c2, cm)); hs.append(h2)
-    gx, gh, carry = [0.0] * T, 1.0, 0.0
-    for t in reversed(range(T)):
+    # Tied recurrent kernel: K = E[dh_t dh_s], D = E[dc_t dc_s], Z = E[dh_t dc_s] (s > t); second
+    # moments of the gate factors on the diagonal, products of first moments off it.
+    F = []
+    for t in range(T):
         qi, qf, qg, qo, cp2, c2, cm = st[t]; cv = c2 - cm * cm
-        dao = gh * E(tanh2, cm, cv) * E(dsig2, mo, qo)
-        dc = gh * E(sig2, mo, qo) * E(dtanh2, cm, cv) + carry
-        total = dc * E(tanh2, mg, qg) * E(dsig2, mi, qi) + dc * cp2 * E(dsig2, mf, qf) + dc * E(sig2, mi, qi) * E(dtanh2, mg, qg) + dao
-        gx[t] = back_in * total; gh = s_hh * total; carry = dc * E(sig2, mf, qf)
+        cpm = st[t - 1][6] if t > 0 else 0.0
+        F.append(dict(
+            o2=E(tanh2, cm, cv) * E(dsig2, mo, qo), o1=E(np.tanh, cm, cv) * E(dsig, mo, qo),
+            c2=E(tanh2, mg, qg) * E(dsig2, mi, qi) + E(sig2, mi, qi) * E(dtanh2, mg, qg) + cp2 * E(dsig2, mf, qf),
+            c1=np.array([E(np.tanh, mg, qg) * E(dsig, mi, qi), E(sig, mi, qi) * E(dtanh, mg, qg), cpm * E(dsig, mf, qf)]),
+            e2=E(sig2, mo, qo) * E(dtanh2, cm, cv), e1=E(sig, mo, qo) * E(dtanh, cm, cv),
+            f2=E(sig2, mf, qf), f1=E(sig, mf, qf)))
+    K, D, Zm = np.zeros((T, T)), np.zeros((T, T)), np.zeros((T, T))
+    def S(a, b):
+        if a == b: return F[a]["o2"] * K[a, a] + F[a]["c2"] * D[a, a]
+        return F[a]["o1"] * F[b]["o1"] * K[a, b] + float(F[a]["c1"] @ F[b]["c1"]) * D[a, b]
+    gx = [0.0] * T
+    for t in reversed(range(T)):
+        if t == T - 1: K[t, t] = 1.0
+        else:
+            for s_ in range(t, T - 1): K[t, s_] = K[s_, t] = s_hh * S(t + 1, s_ + 1)
+        for s_ in reversed(range(t + 1, T)):
+            Zm[t, s_] = F[s_]["e1"] * K[t, s_] + (F[s_ + 1]["f1"] * Zm[t, s_ + 1] if s_ + 1 < T else 0.0)
+        for s_ in range(t + 1, T):
+            D[t, s_] = D[s_, t] = F[t]["e1"] * Zm[t, s_] + F[t + 1]["f1"] * D[t + 1, s_]
+        D[t, t] = F[t]["e2"] * K[t, t] + (2 * F[t + 1]["f1"] * F[t]["e1"] * Zm[t, t + 1] + F[t + 1]["f2"] * D[t + 1, t + 1] if t + 1 < T else 0.0)
+        gx[t] = back_in * S(t, t)
     return hs, gx
 
 
@@ -109,15 +133,34 @@ def gru(c, s_in, s_hh, back_in, gates, T):
         h2 = (1 - 2 * z1 + z2) * n2 + z2 * h2 + 2 * (z1 - z2) * n1 * hm
         hm = (1 - z1) * n1 + z1 * hm
         hs.append(h2)
-    gx, g = [0.0] * T, 1.0
-    for t in reversed(range(T)):
+    # Tied recurrent kernel: u_{t-1} = z_t u_t + W^T p_t, p_t = u_t * (gate factors); K = E[u_t u_s],
+    # P = E[p_t p_s], Q(t, s) = sum_{r>t} (prod_{t<q<r} E z_q) P(r, s); shells of equal min(t, s).
+    F = []
+    for t in range(T):
         qr, qz, qn, hp2, hpm, inner = st[t]
         z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), E(np.tanh, mn, qn), E(tanh2, mn, qn)
-        dan = g * (1 - 2 * z1 + z2) * E(dtanh2, mn, qn)
-        daz = g * (hp2 + n2 - 2 * hpm * n1) * E(dsig2, mz, qz)
-        dar = dan * inner * E(dsig2, mr, qr)
-        gx[t] = back_in * (dar + daz + dan)
-        g = g * z2 + s_hh * (E(sig2, mr, qr) * dan + dar + daz)
+        cand = (1 - 2 * z1 + z2) * E(dtanh2, mn, qn)
+        upd = (hp2 + n2 - 2 * hpm * n1) * E(dsig2, mz, qz)
+        rst = cand * inner * E(dsig2, mr, qr)
+        F.append(dict(z1=z1, z2=z2, hidden2=E(sig2, mr, qr) * cand + upd + rst, input2=cand + upd + rst,
+                      h1=np.array([E(sig, mr, qr) * (1 - z1) * E(dtanh, mn, qn), (hpm - n1) * E(dsig, mz, qz)])))
+    K, P, Q = np.zeros((T, T)), np.zeros((T, T)), np.zeros((T, T))
+    coef = lambda a, b: F[a]["hidden2"] if a == b else float(F[a]["h1"] @ F[b]["h1"])
+    gx = [0.0] * T
+    for m in reversed(range(T)):
+        for u in range(m, T):
+            if u == T - 1: v = 1.0 if m == T - 1 else F[m + 1]["z1"] * K[m + 1, T - 1]
+            else:
+                t, w = m + 1, u + 1
+                carry = F[t]["z2"] if t == w else F[t]["z1"] * F[w]["z1"]
+                v = carry * K[t, w] + s_hh * (P[t, w] + F[t]["z1"] * Q[t, w] + F[w]["z1"] * Q[w, t])
+            K[m, u] = K[u, m] = v
+            P[m, u] = P[u, m] = v * coef(m, u)
+        for u in range(m, T):
+            Q[m, u] = P[m + 1, u] + F[m + 1]["z1"] * Q[m + 1, u] if m + 1 < T else 0.0
+        for u in reversed(range(m + 1, T)):
+            Q[u, m] = P[u + 1, m] + F[u + 1]["z1"] * Q[u + 1, m] if u + 1 < T else 0.0
+        gx[m] = back_in * F[m]["input2"] * K[m, m]
     return hs, gx
 
 

@@ -26,11 +26,19 @@
  * first one finished the result is undefined (the caller keeps the analytic numbers) —
  * half a network has no gradients and would mislead.
  *
+ * Networks over tokens (attention or RMSNorm: tokenStream.ts's networks) run on rows of tokens,
+ * `batch` sequences × the network's tokens (DEFAULT_TOKENS when the code does not say): dense
+ * layers, activations, LayerNorm and RMSNorm per token, attention per sequence and head
+ * (attentionMonteCarlo.ts); at every residual op the stream's second moment, its token
+ * correlation and the gradient at the op's input are measured as the transformer oracle
+ * measures them (simulateTokenMonteCarlo).
+ *
  * Float32 storage and products (as PyTorch runs the forward pass), float64 statistics.
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, ActivationUse, Network, Op, WeightLayer } from '../ir';
+import type { Activation, ActivationUse, AttentionOp, Network, Op, WeightLayer } from '../ir';
+import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
 import { bestGemm, transpose, type Gemm } from './matmul';
@@ -40,11 +48,16 @@ import type { LayerSimulation, NetworkSimulation, ThroughTime } from './types';
 import { recurrentSpectrum } from '../knowledge/recurrent';
 import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
 import { maxOf, minOf } from '../util/arrays';
+import { AttentionNotSimulable, attentionForward, type AttentionMeasure } from './attentionMonteCarlo';
+import { DEFAULT_TOKENS, runsOverTokens } from './tokenStream';
+import { geluForward, geluGradient } from './geluFloat32';
 
 export interface MonteCarloOptions {
   readonly seed: number;
-  /** Samples per forward pass. */
+  /** Samples per forward pass; for a network over tokens, sequences (each of the network's tokens). */
   readonly batch: number;
+  /** Networks over tokens: the input tokens' correlation (default 0, as the analytic pass). */
+  readonly inputCorrelation?: number;
   /** Independent networks drawn (default 1); with ≥ 2 the layers carry a [min, max] band. */
   readonly seeds?: number;
   /** Stop starting/continuing seeds after this long (see the module comment). */
@@ -90,8 +103,12 @@ export const DEFAULT_CONV_BATCH = 32;
 export const MAX_MEMORY_BYTES = 4 * 2 ** 30;
 
 /** Bytes the pass will hold at its peak: per weight layer its outputs (pre-activation, output, gradient) and its weights twice. */
-export function estimateMemoryBytes(network: Network, batch: number): number {
+export function estimateMemoryBytes(network: Network, sequencesOrBatch: number): number {
+  const tokens = runsOverTokens(network) ? tokensOf(network) : 1;
+  const batch = sequencesOrBatch * tokens;
   let bytes = 0;
+  // Attention keeps each sequence's and head's weights A (tokens × tokens).
+  for (const op of walkOps(network.ops)) if (op.op === 'attention') bytes += 4 * sequencesOrBatch * op.heads * tokens * tokens;
   for (const layer of network.layers) {
     const fans = layer.fans;
     if (!fans) continue;
@@ -104,7 +121,19 @@ export function estimateMemoryBytes(network: Network, batch: number): number {
   return bytes;
 }
 
+/**
+ * Sequences per forward pass of a network over tokens: 4 × 128 tokens already average 512 rows per
+ * layer (the transformer oracle measures 4 × 64), and a 12-block d_model-768 model costs ~44 GFLOP
+ * per sequence forward and back.
+ */
+export const DEFAULT_TOKEN_BATCH = 4;
+
+function tokensOf(network: Network): number {
+  return network.tokens ?? DEFAULT_TOKENS;
+}
+
 export function defaultBatch(network: Network): number {
+  if (runsOverTokens(network)) return DEFAULT_TOKEN_BATCH;
   return network.layers.some((l) => l.kind === 'conv1d' || l.kind === 'conv2d' || l.kind === 'conv3d') ? DEFAULT_CONV_BATCH : DEFAULT_MLP_BATCH;
 }
 
@@ -117,6 +146,29 @@ class BudgetReached extends Error {}
 interface Tensor {
   readonly data: Float32Array;
   readonly shape: readonly number[];
+}
+
+/** One seed's measurements at one residual op of a network over tokens. */
+interface StreamMeasure {
+  /** E[x²] of the stream after the op. */
+  secondMoment: number;
+  /** Mean over sequences and token pairs i ≠ k of ⟨x_i, x_k⟩/d. */
+  cross: number;
+  /** E[g²] at the op's input. */
+  gradient: number;
+  /** 0 for the stream itself, 1 inside a residual branch. */
+  readonly depth: number;
+  /** Post-LN: the stream after the norm that directly follows the op (what the transformer oracle measures there). */
+  normalized?: { secondMoment: number; cross: number };
+}
+
+/** What a seed of a network over tokens records besides the layers. */
+interface TokenSeed {
+  readonly sequences: number;
+  readonly tokens: number;
+  depth: number;
+  readonly stream: StreamMeasure[];
+  readonly attention: AttentionMeasure[];
 }
 
 /** One seed's measurements of one weight layer. */
@@ -142,14 +194,59 @@ interface SeedContext {
   readonly gemm: Gemm;
   /** The output head whose derivative the backward pass skips, if any. */
   readonly logits: Op | undefined;
+  /** Set for a network over tokens: `batch` is then sequences × tokens rows. */
+  readonly tokens: TokenSeed | undefined;
+  readonly inputCorrelation: number;
+}
+
+/** A residual op's stream and gradient, averaged over seeds (simulateTokenMonteCarlo). */
+export interface StreamMonteCarlo {
+  readonly secondMoment: number;
+  readonly correlation: number;
+  readonly gradient: number;
+  readonly depth: number;
+  /** Post-LN: the stream after the norm that directly follows the residual op. */
+  readonly normalized?: { readonly secondMoment: number; readonly correlation: number };
+}
+
+/** The Monte-Carlo pass of a network over tokens: the layers, and the stream and attention as the transformer oracle measures them. */
+export interface TokenMonteCarlo {
+  readonly simulation: NetworkSimulation;
+  readonly stream: readonly StreamMonteCarlo[];
+  readonly attention: readonly AttentionMeasure[];
+  readonly sequences: number;
+  readonly tokens: number;
+}
+
+interface SeedRun {
+  measures: LayerMeasure[];
+  output: number;
+  inputGradient: number;
+  tokens: TokenSeed | undefined;
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
+  return runMonteCarlo(network, options, signal)?.simulation;
+}
+
+/** simulateMonteCarlo for a network over tokens, with the residual stream and attention statistics; undefined for any other network. */
+export function simulateTokenMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): TokenMonteCarlo | undefined {
+  if (!runsOverTokens(network)) return undefined;
+  const result = runMonteCarlo(network, options, signal);
+  return result?.tokens ? { simulation: result.simulation, ...result.tokens } : undefined;
+}
+
+function runMonteCarlo(
+  network: Network, options: MonteCarloOptions, signal: CancellationSignal,
+): { simulation: NetworkSimulation; tokens?: Omit<TokenMonteCarlo, 'simulation'> } | undefined {
   if (network.layers.length === 0 || network.pretrained || network.unsimulable !== undefined) return undefined;
   if (network.layers.some((layer) => layer.consumer === 'unknown' || layer.activation === 'unknown')) return undefined;
   const seeds = Math.max(1, Math.floor(options.seeds ?? 1));
-  const batch = Math.max(1, Math.floor(options.batch));
-  if (estimateMemoryBytes(network, batch) > MAX_MEMORY_BYTES) return undefined;
+  const sequences = Math.max(1, Math.floor(options.batch));
+  if (estimateMemoryBytes(network, sequences) > MAX_MEMORY_BYTES) return undefined;
+  const overTokens = runsOverTokens(network);
+  const tokens = overTokens ? tokensOf(network) : 1;
+  const batch = sequences * tokens;
   const now = options.now ?? Date.now;
   const start = now();
   const budget = options.timeBudgetMs;
@@ -159,7 +256,7 @@ export function simulateMonteCarlo(network: Network, options: MonteCarloOptions,
     throwIfCancelled(signal);
     if (budget !== undefined && now() - start > budget) throw new BudgetReached();
   };
-  const runs: { measures: LayerMeasure[]; output: number; inputGradient: number }[] = [];
+  const runs: SeedRun[] = [];
   for (let s = 0; s < seeds; s++) {
     const seedValue = mixSeed(options.seed, s);
     const context: SeedContext = {
@@ -169,17 +266,41 @@ export function simulateMonteCarlo(network: Network, options: MonteCarloOptions,
       step: () => options.onProgress?.(++done, total),
       gemm: bestGemm(),
       logits: options.gradientAtLogits === false ? undefined : outputHead(network),
+      tokens: overTokens ? { sequences, tokens, depth: 0, stream: [], attention: [] } : undefined,
+      inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
     };
     try {
       runs.push(runSeed(context));
     } catch (error) {
-      if (error instanceof NotSimulable || error instanceof CannotSample) return undefined;
+      if (error instanceof NotSimulable || error instanceof CannotSample || error instanceof AttentionNotSimulable) return undefined;
       if (error instanceof BudgetReached) break;
       throw error;
     }
   }
   if (runs.length === 0) return undefined;
-  return aggregate(network, runs);
+  const simulation = aggregate(network, runs);
+  return overTokens ? { simulation, tokens: aggregateTokens(runs, sequences, tokens) } : { simulation };
+}
+
+/** Stream points and attention statistics averaged over seeds (each seed records the same ops in the same order). */
+function aggregateTokens(runs: readonly SeedRun[], sequences: number, tokens: number): Omit<TokenMonteCarlo, 'simulation'> {
+  const seeds = runs.map((r) => r.tokens!);
+  const mean = (pick: (seed: TokenSeed) => number) => seeds.reduce((sum, seed) => sum + pick(seed), 0) / seeds.length;
+  const stream = seeds[0]!.stream.map((point, i) => {
+    const secondMoment = mean((seed) => seed.stream[i]!.secondMoment);
+    const cross = mean((seed) => seed.stream[i]!.cross);
+    const normalizedM2 = mean((seed) => seed.stream[i]!.normalized?.secondMoment ?? NaN);
+    const normalizedCross = mean((seed) => seed.stream[i]!.normalized?.cross ?? NaN);
+    return {
+      secondMoment, correlation: secondMoment > 0 ? cross / secondMoment : NaN, gradient: mean((seed) => seed.stream[i]!.gradient), depth: point.depth,
+      ...(point.normalized ? { normalized: { secondMoment: normalizedM2, correlation: normalizedCross / normalizedM2 } } : {}),
+    };
+  });
+  const attention = seeds[0]!.attention.map((_, i) => ({
+    logitVariance: mean((seed) => seed.attention[i]!.logitVariance),
+    p2: mean((seed) => seed.attention[i]!.p2),
+  }));
+  return { stream, attention, sequences, tokens };
 }
 
 /** A recurrent layer's per-step measurements, averaged over the seeds. */
@@ -200,7 +321,7 @@ function throughTimeOf(layer: WeightLayer, measured: readonly (LayerMeasure['thr
   };
 }
 
-function aggregate(network: Network, runs: readonly { measures: LayerMeasure[]; output: number; inputGradient: number }[]): NetworkSimulation {
+function aggregate(network: Network, runs: readonly SeedRun[]): NetworkSimulation {
   const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const band = (values: readonly number[]): readonly [number, number] | undefined =>
     values.length >= 2 ? [minOf(values), maxOf(values)] : undefined;
@@ -234,7 +355,7 @@ function aggregate(network: Network, runs: readonly { measures: LayerMeasure[]; 
 }
 
 /** One network drawn, run forward and backward. */
-function runSeed(context: SeedContext): { measures: LayerMeasure[]; output: number; inputGradient: number } {
+function runSeed(context: SeedContext): SeedRun {
   const { network, batch, rng } = context;
   const first = network.layers[0]!;
   let input: Tensor | undefined;
@@ -242,6 +363,7 @@ function runSeed(context: SeedContext): { measures: LayerMeasure[]; output: numb
     const shape = inputShape(network);
     const data = new Float32Array(batch * product(shape));
     rng.fillNormal(data);
+    if (context.tokens && context.inputCorrelation > 0) correlateTokens(data, product(shape), context.tokens, context.inputCorrelation, rng);
     input = { data, shape };
   } else if (first.kind !== 'embedding') {
     throw new NotSimulable();
@@ -252,7 +374,49 @@ function runSeed(context: SeedContext): { measures: LayerMeasure[]; output: numb
   const cotangent = new Float32Array(output.data.length);
   rng.fillNormal(cotangent);
   const inputGradient = backward(backs, cotangent);
-  return { measures: context.measures, output: meanSquare(output.data), inputGradient: meanSquare(inputGradient) };
+  return { measures: context.measures, output: meanSquare(output.data), inputGradient: meanSquare(inputGradient), tokens: context.tokens };
+}
+
+/**
+ * Input tokens with correlation ρ, as the transformer oracle draws them: x_i = √ρ·z + √(1−ρ)·e_i
+ * with z shared by the tokens of a sequence (e_i is `data`, already drawn).
+ */
+function correlateTokens(data: Float32Array, width: number, seed: TokenSeed, rho: number, rng: Random): void {
+  const shared = new Float32Array(width);
+  const a = Math.sqrt(rho);
+  const b = Math.sqrt(1 - rho);
+  for (let s = 0; s < seed.sequences; s++) {
+    rng.fillNormal(shared);
+    for (let t = 0; t < seed.tokens; t++) {
+      const at = (s * seed.tokens + t) * width;
+      for (let e = 0; e < width; e++) data[at + e] = a * shared[e]! + b * data[at + e]!;
+    }
+  }
+}
+
+/** Mean over sequences and token pairs i ≠ k of ⟨x_i, x_k⟩/d: (|Σ_i x_i|² − Σ_i |x_i|²) / (T(T−1)d) per sequence. */
+function tokenCrossMoment(data: Float32Array, seed: TokenSeed): number {
+  const n = seed.tokens;
+  if (n < 2) return NaN;
+  const width = data.length / (seed.sequences * n);
+  const sum = new Float64Array(width);
+  let total = 0;
+  for (let s = 0; s < seed.sequences; s++) {
+    sum.fill(0);
+    let diagonal = 0;
+    for (let t = 0; t < n; t++) {
+      const at = (s * n + t) * width;
+      for (let e = 0; e < width; e++) {
+        const v = data[at + e]!;
+        sum[e]! += v;
+        diagonal += v * v;
+      }
+    }
+    let square = 0;
+    for (let e = 0; e < width; e++) square += sum[e]! * sum[e]!;
+    total += (square - diagonal) / (n * (n - 1) * width);
+  }
+  return total / seed.sequences;
 }
 
 function backward(backs: readonly Backward[], gradient: Float32Array): Float32Array {
@@ -277,6 +441,7 @@ function inputShape(network: Network): readonly number[] {
  */
 function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedContext, backs: Backward[], atStart: boolean): Tensor {
   let x = input;
+  let lastStreamPoint: StreamMeasure | undefined;
   ops.forEach((op, position) => {
     context.checkpoint();
     if (op.op === 'layer' && op.kind === 'embedding') {
@@ -285,6 +450,10 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       return;
     }
     if (!x) throw new NotSimulable();
+    // Over tokens, only per-token ops and attention have a reading (as in tokenStream.ts).
+    if (context.tokens && ((op.op === 'layer' && op.kind !== 'dense') || op.op === 'flatten' || (op.op === 'norm' && op.kind === 'batchnorm'))) {
+      throw new NotSimulable();
+    }
     switch (op.op) {
       case 'layer':
         x = op.kind === 'recurrent' ? recurrentForwardOp(op, x, context, backs)
@@ -294,12 +463,14 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = activationForward(op.activation, x, backs, op === context.logits);
         break;
       case 'norm':
-        // RMSNorm and attention are simulated per token by the analytic token stream only.
-        if (op.kind === 'rmsnorm') throw new NotSimulable();
-        x = normForward(op.kind, x, context.batch, backs);
+        x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs) : normForward(op.kind, x, context.batch, backs);
+        if (lastStreamPoint && ops[position - 1]?.op === 'residual') {
+          lastStreamPoint.normalized = { secondMoment: meanSquare(x.data), cross: tokenCrossMoment(x.data, context.tokens!) };
+        }
         break;
       case 'attention':
-        throw new NotSimulable();
+        x = attentionOp(op, x, context, backs);
+        break;
       case 'dropout':
         x = dropoutForward(op.rate, op.alpha, x, context.rng, backs);
         break;
@@ -310,19 +481,24 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       }
       case 'residual': {
         const inner: Backward[] = [];
+        if (context.tokens) context.tokens.depth++;
         const branch = forward(op.body, x, context, inner, false);
+        if (context.tokens) context.tokens.depth--;
         if (branch.data.length !== x.data.length) throw new NotSimulable();
         const scale = op.scale;
         const y = new Float32Array(x.data.length);
         const xd = x.data;
         const bd = branch.data;
         for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
+        const point = context.tokens ? streamPoint(y, context.tokens) : undefined;
+        lastStreamPoint = point;
         backs.push((g) => {
           const scaled = new Float32Array(g.length);
           for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
           const through = backward(inner, scaled);
           const out = new Float32Array(g.length);
           for (let i = 0; i < g.length; i++) out[i] = g[i]! + through[i]!;
+          if (point) point.gradient = meanSquare(out);
           return out;
         });
         x = { data: y, shape: x.shape };
@@ -332,6 +508,29 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
   });
   if (!x) throw new NotSimulable();
   return x;
+}
+
+function streamPoint(y: Float32Array, seed: TokenSeed): StreamMeasure {
+  const point = { secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth };
+  seed.stream.push(point);
+  return point;
+}
+
+/** One attention over the rows' sequences (attentionMonteCarlo.ts); its projections are dense layers of this pass. */
+function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const seed = context.tokens;
+  if (!seed) throw new NotSimulable();
+  const run = attentionForward(op, x, {
+    sequences: seed.sequences, tokens: seed.tokens, gemm: context.gemm, checkpoint: context.checkpoint,
+    project: (layer, rows) => {
+      const own: Backward[] = [];
+      const out = denseForward(layer, rows, context, own);
+      return { out, backward: own[0]! };
+    },
+  });
+  seed.attention.push(run.measure);
+  backs.push(run.backward);
+  return run.output;
 }
 
 function knownActivation(use: ActivationUse | 'unknown'): Activation {
@@ -522,6 +721,7 @@ function addBias(pre: Float32Array, bias: Float32Array, batch: number, channels:
 
 function applyActivation(activation: Activation, pre: Float32Array): Float32Array {
   if (activation.name === 'linear' || activation.name === 'softmax') return pre;
+  if (activation.name === 'gelu') return geluForward(pre);
   const out = new Float32Array(pre.length);
   if (activation.name === 'relu') {
     for (let i = 0; i < pre.length; i++) out[i] = pre[i]! > 0 ? pre[i]! : 0;
@@ -534,6 +734,7 @@ function applyActivation(activation: Activation, pre: Float32Array): Float32Arra
 
 function activationGradient(activation: Activation, pre: Float32Array, g: Float32Array): Float32Array {
   if (activation.name === 'linear' || activation.name === 'softmax') return g;
+  if (activation.name === 'gelu') return geluGradient(pre, g);
   const out = new Float32Array(g.length);
   if (activation.name === 'relu') {
     for (let i = 0; i < g.length; i++) out[i] = pre[i]! > 0 ? g[i]! : 0;
@@ -552,28 +753,88 @@ function activationForward(activation: Activation, x: Tensor, backs: Backward[],
 
 const NORM_EPS = 1e-5;
 
+/** LayerNorm: each sample's (token's) row of contiguous features is one group (normForward's formulas, direct loops). */
+function layerNormRows(x: Tensor, rows: number, backs: Backward[]): Tensor {
+  const width = x.data.length / rows;
+  const xHat = new Float32Array(x.data.length);
+  const inverse = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const start = r * width;
+    const end = start + width;
+    let sum = 0;
+    let sumSq = 0;
+    for (let i = start; i < end; i++) { const v = x.data[i]!; sum += v; sumSq += v * v; }
+    const mean = sum / width;
+    const inv = 1 / Math.sqrt(Math.max(0, sumSq / width - mean * mean) + NORM_EPS);
+    inverse[r] = inv;
+    for (let i = start; i < end; i++) xHat[i] = (x.data[i]! - mean) * inv;
+  }
+  backs.push((g) => {
+    const out = new Float32Array(g.length);
+    for (let r = 0; r < rows; r++) {
+      const start = r * width;
+      const end = start + width;
+      let sumG = 0;
+      let sumGx = 0;
+      for (let i = start; i < end; i++) { sumG += g[i]!; sumGx += g[i]! * xHat[i]!; }
+      const meanG = sumG / width;
+      const meanGx = sumGx / width;
+      const inv = inverse[r]!;
+      for (let i = start; i < end; i++) out[i] = (g[i]! - meanG - xHat[i]! * meanGx) * inv;
+    }
+    return out;
+  });
+  return { data: xHat, shape: x.shape };
+}
+
+/**
+ * RMSNorm per row (Zhang & Sennrich 2019), γ = 1: y = x / √(mean(x²) + ε), as the transformer
+ * oracle writes it. Backward: dx = (g − y·mean(g·y)) / rms.
+ */
+function rmsNormForward(x: Tensor, rows: number, backs: Backward[]): Tensor {
+  const width = x.data.length / rows;
+  const y = new Float32Array(x.data.length);
+  const inverse = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let sumSq = 0;
+    for (let i = r * width; i < (r + 1) * width; i++) sumSq += x.data[i]! * x.data[i]!;
+    const inv = 1 / Math.sqrt(sumSq / width + NORM_EPS);
+    inverse[r] = inv;
+    for (let i = r * width; i < (r + 1) * width; i++) y[i] = x.data[i]! * inv;
+  }
+  backs.push((g) => {
+    const out = new Float32Array(g.length);
+    for (let r = 0; r < rows; r++) {
+      let dot = 0;
+      for (let i = r * width; i < (r + 1) * width; i++) dot += g[i]! * y[i]!;
+      const mean = dot / width;
+      const inv = inverse[r]!;
+      for (let i = r * width; i < (r + 1) * width; i++) out[i] = (g[i]! - y[i]! * mean) * inv;
+    }
+    return out;
+  });
+  return { data: y, shape: x.shape };
+}
+
 /**
  * Training-mode normalisation, γ = 1, β = 0. BatchNorm: per channel over batch and
- * positions; LayerNorm: per sample over all its features. Backward (Ioffe & Szegedy 2015):
- * dx = (g − mean(g) − x̂·mean(g·x̂)) / σ over the same groups.
+ * positions; LayerNorm: per sample over all its features (layerNormRows). Backward (Ioffe &
+ * Szegedy 2015): dx = (g − mean(g) − x̂·mean(g·x̂)) / σ over the same groups.
  */
 function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, backs: Backward[]): Tensor {
-  const channels = kind === 'batchnorm' ? (x.shape[0] ?? 1) : 1;
-  const positions = kind === 'batchnorm' ? product(x.shape.slice(1)) : product(x.shape);
+  if (kind === 'layernorm') return layerNormRows(x, batch, backs);
+  const channels = x.shape[0] ?? 1;
+  const positions = product(x.shape.slice(1));
   const perSample = product(x.shape);
-  // Group g's members: for BatchNorm channel c, every (sample, position); for LayerNorm, sample b.
-  const groups = kind === 'batchnorm' ? channels : batch;
+  // Group g's members: for BatchNorm channel c, every (sample, position).
+  const groups = channels;
   const members = (group: number, visit: (at: number) => void) => {
-    if (kind === 'layernorm') {
-      for (let i = group * perSample; i < (group + 1) * perSample; i++) visit(i);
-    } else {
-      for (let b = 0; b < batch; b++) {
-        const base = b * perSample + group * positions;
-        for (let p = 0; p < positions; p++) visit(base + p);
-      }
+    for (let b = 0; b < batch; b++) {
+      const base = b * perSample + group * positions;
+      for (let p = 0; p < positions; p++) visit(base + p);
     }
   };
-  const count = kind === 'batchnorm' ? batch * positions : perSample;
+  const count = batch * positions;
   const xHat = new Float32Array(x.data.length);
   const invStd = new Float64Array(groups);
   for (let gi = 0; gi < groups; gi++) {

@@ -10,12 +10,14 @@
  *   q_t = s_ih·m_x + s_hh·E[h_{t−1}²] + Var(b),   mean = the bias's mean (LSTM forget gate: 1),
  *
  * (Poole et al. 2016's length map per step; Chen, Pennington & Schoenholz 2018 for the
- * gated cells), and the backward pass multiplies per step by h·Var(W_hh) times the gates'
- * derivative moments (the gradient-independence assumption: factors of a product are taken
- * independent, and the state c is taken Gaussian inside tanh). The recurrent kernel is the
- * same matrix at every step: for an orthogonal kernel in the linear regime the assumption is
- * exact; for an iid kernel the product of a tied matrix grows faster than mean field says
- * (its powers are not isometries), which the Monte-Carlo pass and the PyTorch oracle measure.
+ * gated cells). Backward, the vanilla cell multiplies per step by h·Var(W_hh) times the
+ * activation's derivative moment (the gradient-independence assumption: factors of a product
+ * taken independent; exact for an orthogonal kernel in the linear regime, while the powers of an
+ * iid tied matrix grow faster, which the Monte-Carlo pass and the PyTorch oracle measure). The
+ * gated cells carry a cotangent past the kernel (the LSTM's cell state, the GRU's update gate),
+ * so cotangents of different steps meet in one step's gradient, and with the same W_hh at every
+ * step they pair through it: their backward passes carry the cross moments of every pair of
+ * steps (lstmTiedBackward, gruTiedBackward; the state c is taken Gaussian inside tanh).
  * A scaled-identity kernel (IRNN) is no mean-field matrix at all: its units never mix, so
  * this returns undefined for it.
  */
@@ -47,19 +49,23 @@ export interface ThroughTime {
 const SIGMOID: Activation = { name: 'sigmoid' };
 const TANH: Activation = { name: 'tanh' };
 
-/** tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate), exact otherwise (the mean moves step by step). */
+/**
+ * tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate;
+ * a mean at rounding level, 1e-12 of the spread, is 0), exact otherwise (the mean moves step by step).
+ */
 function cellMoment(which: Moment, mean: number, variance: number): number {
-  return mean === 0 ? shifted(TANH, which, 0, variance) : exactShifted(TANH, which, mean, variance);
+  return Math.abs(mean) <= 1e-12 * Math.sqrt(Math.max(variance, 0)) ? shifted(TANH, which, 0, variance) : exactShifted(TANH, which, mean, variance);
 }
 
 /** E[f(μ + √q z)] by quadrature: the activation's moments at a shifted mean. */
 function exactShifted(activation: Activation, which: Moment, mu: number, q: number): number {
   const fns = activationFunctions(activation);
-  const f = which === 'phi2' ? (x: number) => fns.phi(mu + x) ** 2 : which === 'phi' ? (x: number) => fns.phi(mu + x) : (x: number) => fns.dphi(mu + x) ** 2;
+  const f = which === 'phi2' ? (x: number) => fns.phi(mu + x) ** 2 : which === 'phi' ? (x: number) => fns.phi(mu + x)
+    : which === 'dphi' ? (x: number) => fns.dphi(mu + x) : (x: number) => fns.dphi(mu + x) ** 2;
   return gaussianExpectation(f, Math.max(0, q), fns.kinks.map((k) => k - mu));
 }
 
-type Moment = 'phi2' | 'phi' | 'dphi2';
+type Moment = 'phi2' | 'phi' | 'dphi' | 'dphi2';
 
 /**
  * Interpolated in ln q (momentTable.ts: ~1e-8 relative) per activation, moment and gate-bias
@@ -74,7 +80,7 @@ const MAX_TABLES = 256;
 function shifted(activation: Activation, which: Moment, mu: number, q: number): number {
   if (!(q > 0)) return exactShifted(activation, which, mu, q);
   // Keyed without building strings per lookup: a 100-step LSTM makes ~3,000 of them.
-  const kind = activation.name === 'tanh' ? (which === 'phi' ? 'tanh1' : which === 'phi2' ? 'tanh2' : 'tanhd') : `${activation.name}|${which}`;
+  const kind = activation.name === 'tanh' ? (which === 'phi' ? 'tanh1' : which === 'phi2' ? 'tanh2' : which === 'dphi' ? 'tanhd1' : 'tanhd') : `${activation.name}|${which}`;
   let byMean = TABLES.get(kind);
   if (!byMean) TABLES.set(kind, (byMean = new Map<number, MomentTable>()));
   let table = byMean.get(mu);
@@ -181,27 +187,188 @@ const lstm: Run = (_spec, s, T, signal) => {
     m.push(h2);
     steps.push(st);
   }
-  const gx = new Array<number>(T).fill(0);
-  let gh = 1;
-  let gcCarry = 0;
-  for (let t = T - 1; t >= 0; t--) {
-    throwIfCancelled(signal);
-    const st = steps[t]!;
+  // Per step, what each gate multiplies its cotangent by: second moments (the same step on both
+  // sides of a product) and first moments (two different steps: independent forward draws).
+  const factors = steps.map((st, t): TiedStep => {
     const cVar = st.c2 - st.cMean * st.cMean;
-    const dao = gh * cellMoment('phi2', st.cMean, cVar) * shifted(SIGMOID, 'dphi2', bo.mean, st.qo);
-    const dc = gh * shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('dphi2', st.cMean, cVar) + gcCarry;
-    const dai = dc * shifted(TANH, 'phi2', bg.mean, st.qg) * shifted(SIGMOID, 'dphi2', bi.mean, st.qi);
-    const daf = dc * st.cPrev2 * shifted(SIGMOID, 'dphi2', bf.mean, st.qf);
-    const dag = dc * shifted(SIGMOID, 'phi2', bi.mean, st.qi) * shifted(TANH, 'dphi2', bg.mean, st.qg);
-    const sum = dai + daf + dag + dao;
-    gx[t] = s.inputBackward * sum;
-    gh = s.recurrentSide * sum;
-    gcCarry = dc * shifted(SIGMOID, 'phi2', bf.mean, st.qf);
-  }
-  const last = steps[T - 1]!;
+    const cPrevMean = t > 0 ? steps[t - 1]!.cMean : 0;
+    return {
+      o2: cellMoment('phi2', st.cMean, cVar) * shifted(SIGMOID, 'dphi2', bo.mean, st.qo),
+      o1: cellMoment('phi', st.cMean, cVar) * shifted(SIGMOID, 'dphi', bo.mean, st.qo),
+      c2: shifted(TANH, 'phi2', bg.mean, st.qg) * shifted(SIGMOID, 'dphi2', bi.mean, st.qi) +
+        shifted(SIGMOID, 'phi2', bi.mean, st.qi) * shifted(TANH, 'dphi2', bg.mean, st.qg) + st.cPrev2 * shifted(SIGMOID, 'dphi2', bf.mean, st.qf),
+      c1: [
+        shifted(TANH, 'phi', bg.mean, st.qg) * shifted(SIGMOID, 'dphi', bi.mean, st.qi),
+        shifted(SIGMOID, 'phi', bi.mean, st.qi) * shifted(TANH, 'dphi', bg.mean, st.qg),
+        cPrevMean * shifted(SIGMOID, 'dphi', bf.mean, st.qf),
+      ],
+      e2: shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('dphi2', st.cMean, cVar),
+      e1: shifted(SIGMOID, 'phi', bo.mean, st.qo) * cellMoment('dphi', st.cMean, cVar),
+      f2: shifted(SIGMOID, 'phi2', bf.mean, st.qf),
+      f1: shifted(SIGMOID, 'phi', bf.mean, st.qf),
+    };
+  });
+  const gx = lstmTiedBackward(factors, s, signal);  const last = steps[T - 1]!;
   const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * cellMoment('phi', last.cMean, last.c2 - last.cMean * last.cMean);
   return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
 };
+
+/** One LSTM step's backward factors (lstmTiedBackward). */
+interface TiedStep {
+  /** δa_o = dh·tanh(c)·σ′(a_o): E[(tanh(c)σ′)²] and E[tanh(c)σ′]. */
+  readonly o2: number;
+  readonly o1: number;
+  /** δa_i, δa_g, δa_f = dc·(g σ′(a_i), i tanh′(a_g), c_{t−1} σ′(a_f)): Σ of the squares' moments, and each first moment. */
+  readonly c2: number;
+  readonly c1: readonly [number, number, number];
+  /** dc gets dh·o·tanh′(c): E[(o tanh′(c))²], E[o tanh′(c)]. */
+  readonly e2: number;
+  readonly e1: number;
+  /** The forget gate carries dc one step back: E[f²], E[f]. */
+  readonly f2: number;
+  readonly f1: number;
+}
+
+/**
+ * Cross-step cotangent moments kept: beyond this many steps apart they have decayed like a
+ * product of first moments < 1 (0.73^256 ≈ 1e-35 with forget bias 1; 0.73^49 ≈ 2e-7), so
+ * the work is O(T·band), not O(T²).
+ */
+const TIED_BAND = 256;
+/** Entries T·(2·band + 1) kept at most (24 MB for the GRU's three arrays): 10,000 steps keep a band of 49. */
+const TIED_ENTRIES = 1_000_000;
+
+function tiedBand(T: number): number {
+  return Math.max(0, Math.min(TIED_BAND, T - 1, Math.floor((TIED_ENTRIES / T - 1) / 2)));
+}
+
+/**
+ * The LSTM's gradient through time with the recurrent kernel tied across steps. The gradient at
+ * h_{t−1} is W_hhᵀ·δa_t with the same W_hh at every step, so two cotangents reaching the loss
+ * through different steps still pair through it: E[(Wᵀp)·(Wᵀq)] = σ_hh²·E[p·q] for any two steps
+ * (Gaussian integration by parts, outermost factors; the gradient-independence assumption pairs
+ * only equal steps, which is exactly the untied network). The cell's carry dc_t = dh_t·o·tanh′(c) +
+ * f_{t+1}·dc_{t+1} mixes cotangents of different steps, and with a tied kernel those mixtures
+ * correlate: measured in PyTorch, an LSTM whose backward draws a fresh W_hh per step decays at
+ * the untied mean field's per-step rate (0.283 vs 0.282, PyTorch's default LSTM, T = 20), the
+ * real one at 0.345 at width 256 and 1024 alike (test/reference/recurrent/tied_kernel_experiment.py). So the pass
+ * carries K(t, s) = E[dh_t·dh_s], D(t, s) = E[dc_t·dc_s] and Z(t, s) = E[dh_t·dc_s] (s > t) for
+ * every pair of steps within TIED_BAND, from the last step back:
+ *   K(t, s) = σ_hh²·S(t+1, s+1),  S(a, b) = Σ_gates E[δa_a·δa_b] (second moments at a = b, first moments otherwise)
+ *   Z(t, s) = e1_s·K(t, s) + f1_{s+1}·Z(t, s+1)
+ *   D(t, s) = e1_t·Z(t, s) + f1_{t+1}·D(t+1, s),   D(t, t) = e2_t·K(t, t) + 2 f1_{t+1} e1_t Z(t, t+1) + f2_{t+1} D(t+1, t+1)
+ * with K(T, T) = 1 and K(T, s) = 0 (the cotangent v meets no kernel). E[(dL/dx_t)²] = h·Var(W_ih)·S(t, t).
+ */
+function lstmTiedBackward(steps: readonly TiedStep[], s: Scales, signal: CancellationSignal): number[] {
+  const T = steps.length;
+  const width = tiedBand(T) + 1;
+  // Row t holds pairs (t, t + k), k = 0..width−1; two rows are kept (t and t + 1).
+  let kNext = new Float64Array(width);
+  let dNext = new Float64Array(width);
+  let k = new Float64Array(width);
+  let d = new Float64Array(width);
+  const z = new Float64Array(width + 1);
+  const gx = new Array<number>(T).fill(0);
+  const pair = (a: number, b: number, kab: number, dab: number) => {
+    const sa = steps[a]!;
+    if (a === b) return sa.o2 * kab + sa.c2 * dab;
+    const sb = steps[b]!;
+    return sa.o1 * sb.o1 * kab + (sa.c1[0] * sb.c1[0] + sa.c1[1] * sb.c1[1] + sa.c1[2] * sb.c1[2]) * dab;
+  };
+  for (let t = T - 1; t >= 0; t--) {
+    throwIfCancelled(signal);
+    const st = steps[t]!;
+    const next = t + 1 < T ? steps[t + 1]! : undefined;
+    const reach = Math.min(width - 1, T - 1 - t);
+    if (t === T - 1) {
+      k[0] = 1;
+    } else {
+      // K(t, t + j) = σ²·S(t + 1, t + 1 + j), from row t + 1; K(t, T − 1) = 0 (v has no kernel).
+      for (let j = 0; j <= reach; j++) k[j] = t + 1 + j < T && j < width ? s.recurrentSide * pair(t + 1, t + 1 + j, kNext[j]!, dNext[j]!) : 0;
+    }
+    z[reach + 1] = 0;
+    for (let j = reach; j >= 1; j--) {
+      const after = t + j + 1 < T ? steps[t + j + 1]!.f1 : 0;
+      z[j] = steps[t + j]!.e1 * k[j]! + after * z[j + 1]!;
+    }
+    for (let j = 1; j <= reach; j++) d[j] = st.e1 * z[j]! + (next && j - 1 < width ? next.f1 * dNext[j - 1]! : 0);
+    d[0] = st.e2 * k[0]! + (next ? 2 * next.f1 * st.e1 * z[1]! + next.f2 * dNext[0]! : 0);
+    gx[t] = s.inputBackward * pair(t, t, k[0]!, d[0]);
+    [kNext, k] = [k, kNext];
+    [dNext, d] = [d, dNext];
+    k.fill(0);
+    d.fill(0);
+  }
+  return gx;
+}
+
+/** One GRU step's backward factors (gruTiedBackward); each gate's cotangent is dh_t times a forward factor. */
+interface GruStep {
+  /** The update gate's carry h_{t−1} → h_t: E[z], E[z²]. */
+  readonly z1: number;
+  readonly z2: number;
+  /** Σ over the blocks of W_hh (r, z, n·r) of E[factor²]; the same for W_ih (r, z, n). */
+  readonly hidden2: number;
+  readonly input2: number;
+  /** E[factor] of the n·r and z blocks (the r block's is 0). */
+  readonly hidden1: readonly [number, number];
+}
+
+/**
+ * The GRU's gradient through time with the recurrent kernel tied across steps (lstmTiedBackward
+ * says why). Here the carry is in the hidden cotangent itself, u_{t−1} = z_t·u_t + W_hhᵀ·p_t with
+ * p_t = u_t·(gate factors), so u_t = Σ_{r>t} (Π z)·W_hhᵀ p_r and every pair of its single-kernel
+ * terms pairs through W_hh:
+ *   K(t−1, s−1) = E[z_t z_s]·K(t, s) + σ²·P(t, s) + σ²·z1_t·Q(t, s) + σ²·z1_s·Q(s, t)
+ *   P(t, s) = E[p_t·p_s] = K(t, s)·(Σ second moments if t = s, else Σ products of first moments)
+ *   Q(t, s) = Σ_{r>t} (Π_{q=t+1}^{r−1} z1_q)·P(r, s) = P(t+1, s) + z1_{t+1}·Q(t+1, s)
+ * with K(T, T) = 1 and K(t, T) = Π z1 (the carry reaches the cotangent with no kernel). Entries are
+ * computed by shells of equal min(t, s), from the last step back, within TIED_BAND steps of the diagonal.
+ */
+function gruTiedBackward(steps: readonly GruStep[], s: Scales, signal: CancellationSignal): number[] {
+  const T = steps.length;
+  const band = tiedBand(T);
+  const width = 2 * band + 1;
+  const k = new Float64Array(T * width);
+  const p = new Float64Array(T * width);
+  const q = new Float64Array(T * width);
+  const at = (t: number, u: number) => t * width + (u - t + band);
+  const inBand = (t: number, u: number) => Math.abs(u - t) <= band;
+  const coefficient = (t: number, u: number) => {
+    if (t === u) return steps[t]!.hidden2;
+    const a = steps[t]!.hidden1;
+    const b = steps[u]!.hidden1;
+    return a[0] * b[0] + a[1] * b[1];
+  };
+  const set = (array: Float64Array, t: number, u: number, value: number) => {
+    array[at(t, u)] = value;
+    array[at(u, t)] = value;
+  };
+  const get = (array: Float64Array, t: number, u: number) => (t < T && u < T && inBand(t, u) ? array[at(t, u)]! : 0);
+  const gx = new Array<number>(T).fill(0);
+  for (let m = T - 1; m >= 0; m--) {
+    throwIfCancelled(signal);
+    const last = Math.min(T - 1, m + band);
+    // K(m, u), u ≥ m: from shell m + 1, or the last step's cotangent.
+    for (let u = m; u <= last; u++) {
+      let value: number;
+      if (u === T - 1) value = m === T - 1 ? 1 : steps[m + 1]!.z1 * get(k, m + 1, T - 1);
+      else {
+        const t = m + 1;
+        const w = u + 1;
+        const carry = t === w ? steps[t]!.z2 : steps[t]!.z1 * steps[w]!.z1;
+        value = carry * get(k, t, w) + s.recurrentSide * (get(p, t, w) + steps[t]!.z1 * get(q, t, w) + steps[w]!.z1 * get(q, w, t));
+      }
+      set(k, m, u, value);
+      set(p, m, u, value * coefficient(m, u));
+    }
+    // Q(m, u), u ≥ m, and Q(u, m), u > m (from the last step down).
+    for (let u = m; u <= last; u++) q[at(m, u)] = m + 1 < T ? get(p, m + 1, u) + steps[m + 1]!.z1 * get(q, m + 1, u) : 0;
+    for (let u = last; u > m; u--) q[at(u, m)] = u + 1 < T ? get(p, u + 1, m) + steps[u + 1]!.z1 * get(q, u + 1, m) : 0;
+    gx[m] = s.inputBackward * steps[m]!.input2 * k[at(m, m)]!;
+  }
+  return gx;
+}
 
 /**
  * GRU as PyTorch and Keras 3 (reset_after=True) compute it: r, z = σ(·), n = tanh(W_in x + b_in
@@ -232,21 +399,26 @@ const gru: Run = (_spec, s, T, signal) => {
     m.push(h2);
     steps.push(st);
   }
-  const gx = new Array<number>(T).fill(0);
-  let g = 1;
   const hiddenMean = hMean;
-  for (let t = T - 1; t >= 0; t--) {
-    throwIfCancelled(signal);
-    const st = steps[t]!;
+  const factors = steps.map((st): GruStep => {
     const z1 = shifted(SIGMOID, 'phi', bz.mean, st.qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, st.qz);
     const n1 = shifted(TANH, 'phi', bn.mean, st.qn);
     const n2 = shifted(TANH, 'phi2', bn.mean, st.qn);
-    const dan = g * (1 - 2 * z1 + z2) * shifted(TANH, 'dphi2', bn.mean, st.qn);
-    const daz = g * (st.hPrev2 + n2 - 2 * st.hPrevMean * n1) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
-    const dar = dan * st.inner * shifted(SIGMOID, 'dphi2', br.mean, st.qr);
-    gx[t] = s.inputBackward * (dar + daz + dan);
-    g = g * z2 + s.recurrentSide * (shifted(SIGMOID, 'phi2', br.mean, st.qr) * dan + dar + daz);
-  }
+    const keep2 = 1 - 2 * z1 + z2;
+    const tanhN2 = shifted(TANH, 'dphi2', bn.mean, st.qn);
+    const tanhN1 = shifted(TANH, 'dphi', bn.mean, st.qn);
+    const candidate = keep2 * tanhN2; // E[((1−z)·tanh′(a_n))²]
+    const update = (st.hPrev2 + n2 - 2 * st.hPrevMean * n1) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
+    const reset = candidate * st.inner * shifted(SIGMOID, 'dphi2', br.mean, st.qr);
+    return {
+      z1, z2,
+      hidden2: shifted(SIGMOID, 'phi2', br.mean, st.qr) * candidate + update + reset,
+      input2: candidate + update + reset,
+      // First moments (two different steps): the reset block's W_hn·h is zero-mean.
+      hidden1: [shifted(SIGMOID, 'phi', br.mean, st.qr) * (1 - z1) * tanhN1, (st.hPrevMean - n1) * shifted(SIGMOID, 'dphi', bz.mean, st.qz)],
+    };
+  });
+  const gx = gruTiedBackward(factors, s, signal);
   return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
 };

@@ -109,6 +109,42 @@ function momentsFromGrid(g: Grid, n: number): SoftmaxMoments {
 }
 
 /**
+ * momentsFromGrid for several lengths (ascending) in one pass over the grid: L^{n−2} by
+ * multiplication from the previous length where it is a few steps on, else as exp((n−2)·ln L),
+ * which is what makes a causal row average cost about one bidirectional row (the 96-block bench).
+ */
+function momentsAtLengths(g: Grid, lengths: readonly number[]): SoftmaxMoments[] {
+  const count = lengths.length;
+  const p2 = new Float64Array(count);
+  const p3 = new Float64Array(count);
+  const p22 = new Float64Array(count);
+  for (let k = 0; k < g.l.length; k++) {
+    const lk = g.l[k]!;
+    const logL = lk > 0 ? Math.log(lk) : -Infinity;
+    const m2k = g.m2[k]!;
+    const m3k = g.m3[k]!;
+    const m4k = g.m4[k]!;
+    let power = 1;
+    let exponent = 0;
+    for (let j = 0; j < count; j++) {
+      const n = lengths[j]!;
+      if (n <= 1) continue;
+      if (n - 2 - exponent <= 4) {
+        for (; exponent < n - 2; exponent++) power *= lk;
+      } else {
+        power = lk > 0 ? Math.exp((n - 2) * logL) : 0;
+        exponent = n - 2;
+      }
+      const ln = power * lk;
+      p2[j]! += m2k * ln;
+      p3[j]! += m3k * ln;
+      p22[j]! += m4k * ln + ((n - 1) * m2k * m2k * power) / 6;
+    }
+  }
+  return lengths.map((n, j) => (n <= 1 ? { p2: 1, p3: 1, p22: 1 } : { p2: n * p2[j]! * g.dTau, p3: n * p3[j]! * g.dTau, p22: n * p22[j]! * g.dTau }));
+}
+
+/**
  * Beyond logit std 10 a row is already mostly one key (p2 = 0.74 at 128 keys): larger variances
  * are computed at this one, which keeps the grid small; what the rules need is that it saturates.
  */
@@ -132,42 +168,79 @@ export interface CausalRows extends SoftmaxMoments {
  * two rows (lengths a < b share a keys: E Σ_j A_aj·A_bj ≈ (a·p2(a))^r / b, exact at r = 0 and
  * r = 1, as crossRowOverlap). Lengths up to 16 are computed exactly, longer ones at lengths 50%
  * apart with the scale-free n·p2, n²·p3, n²·p22 interpolated in ln n between them (they change
- * slowly with the length): O(n) arithmetic and no allocation per row.
+ * slowly with the length); the interpolation's weights per computed length depend on n alone
+ * (causalWeights), so a call costs the computed lengths, not the rows.
  */
 export function causalRows(v: number, n: number, r: number): CausalRows {
   const rr = Math.min(1, Math.max(0, r));
   const g = v > 1e-12 ? grid(Math.min(v, SATURATED_VARIANCE_CAP), 1, n) : undefined;
-  const at = (k: number): SoftmaxMoments => (g ? momentsFromGrid(g, k) : { p2: 1 / k, p3: 1 / (k * k), p22: 1 / (k * k) });
+  const weights = causalWeights(n);
+  const moments = g ? momentsAtLengths(g, weights.lengths) : weights.lengths.map((k) => ({ p2: 1 / k, p3: 1 / (k * k), p22: 1 / (k * k) }));
+  let p2 = 0;
+  let p3 = 0;
+  let p22 = 0;
+  let pairs = 0;
+  weights.lengths.forEach((k, j) => {
+    const m = moments[j]!;
+    p2 += k * m.p2 * weights.perKey[j]!;
+    p3 += k * k * m.p3 * weights.perKeySquared[j]!;
+    p22 += k * k * m.p22 * weights.perKeySquared[j]!;
+    pairs += Math.pow(k * m.p2, rr) * weights.perTail[j]!;
+  });
+  const pairCount = (n * (n - 1)) / 2;
+  return { p2: p2 / n, p3: p3 / n, p22: p22 / n, pik: pairCount > 0 ? pairs / pairCount : p2 / n };
+}
+
+/**
+ * The lengths computed exactly for rows of 1..n keys, and what each contributes to the row
+ * averages once interpolated in ln n: Σ_k f(k)/k, Σ_k f(k)/k² and Σ_k f(k)·Σ_{b>k} 1/b are
+ * linear in the computed values, so their weights depend on n alone and are summed once per n
+ * (O(n) logarithms then, O(lengths) arithmetic per attention: the 96-block causal bench).
+ */
+interface CausalWeights {
+  readonly lengths: readonly number[];
+  readonly perKey: Float64Array;
+  readonly perKeySquared: Float64Array;
+  readonly perTail: Float64Array;
+}
+
+const CAUSAL_WEIGHTS = new Map<number, CausalWeights>();
+/** Distinct sequence lengths kept (a file has a handful; the bound keeps memory flat on any input). */
+const CAUSAL_WEIGHTS_KEPT = 64;
+
+function causalWeights(n: number): CausalWeights {
+  const cached = CAUSAL_WEIGHTS.get(n);
+  if (cached) return cached;
   const lengths: number[] = [];
   for (let k = 1; k <= Math.min(n, 16); k++) lengths.push(k);
   for (let k = 16; k < n;) {
     k = Math.min(n, Math.ceil(k * 1.5));
     lengths.push(k);
   }
-  const scaled = lengths.map((k) => {
-    const m = at(k);
-    return { k, p2: k * m.p2, p3: k * k * m.p3, p22: k * k * m.p22, overlap: Math.pow(k * m.p2, rr) };
-  });
-  let p2 = 0;
-  let p3 = 0;
-  let p22 = 0;
-  // Σ over a of (a·p2(a))^r · Σ_{b>a} 1/b, accumulated from the longest row down.
-  let pairs = 0;
+  const perKey = new Float64Array(lengths.length);
+  const perKeySquared = new Float64Array(lengths.length);
+  const perTail = new Float64Array(lengths.length);
+  // Row k takes (1 − w)·value(lo) + w·value(hi), w = ln(k/lo)/ln(hi/lo); Σ_{b>k} 1/b accumulated from the longest row down.
   let tail = 0;
-  let j = scaled.length - 1;
+  let j = lengths.length - 1;
   for (let k = n; k >= 1; k--) {
-    while (j > 0 && scaled[j]!.k > k) j--;
-    const lo = scaled[j]!;
-    const hi = scaled[Math.min(j + 1, scaled.length - 1)]!;
-    const w = hi.k === lo.k ? 0 : Math.log(k / lo.k) / Math.log(hi.k / lo.k);
-    p2 += (lo.p2 + w * (hi.p2 - lo.p2)) / k;
-    p3 += (lo.p3 + w * (hi.p3 - lo.p3)) / (k * k);
-    p22 += (lo.p22 + w * (hi.p22 - lo.p22)) / (k * k);
-    pairs += (lo.overlap + w * (hi.overlap - lo.overlap)) * tail;
+    while (j > 0 && lengths[j]! > k) j--;
+    const lo = lengths[j]!;
+    const upper = Math.min(j + 1, lengths.length - 1);
+    const hi = lengths[upper]!;
+    const w = hi === lo ? 0 : Math.log(k / lo) / Math.log(hi / lo);
+    perKey[j]! += (1 - w) / k;
+    perKey[upper]! += w / k;
+    perKeySquared[j]! += (1 - w) / (k * k);
+    perKeySquared[upper]! += w / (k * k);
+    perTail[j]! += (1 - w) * tail;
+    perTail[upper]! += w * tail;
     tail += 1 / k;
   }
-  const pairCount = (n * (n - 1)) / 2;
-  return { p2: p2 / n, p3: p3 / n, p22: p22 / n, pik: pairCount > 0 ? pairs / pairCount : p2 / n };
+  const weights = { lengths, perKey, perKeySquared, perTail };
+  if (CAUSAL_WEIGHTS.size >= CAUSAL_WEIGHTS_KEPT) CAUSAL_WEIGHTS.delete(CAUSAL_WEIGHTS.keys().next().value!);
+  CAUSAL_WEIGHTS.set(n, weights);
+  return weights;
 }
 
 /**

@@ -7,8 +7,8 @@
  *
  * The kernel computes a 4×8 block of C per step: per k it broadcasts 4 values of A
  * (v128.load32_splat), loads 8 of B (two v128) and does 8 f32x4 multiply-adds into
- * accumulators that stay in registers; column strips of B (K×8 floats) stay in L1 while
- * the rows of A stream past. About 4–5× the register-blocked JavaScript of matmul.ts.
+ * accumulators that stay in registers; column strips of B (K×8 floats, packed contiguous by
+ * the JavaScript side) stay in L1 while the rows of A stream past. About 4–5× the register-blocked JavaScript of matmul.ts.
  * Sums are float32 (as PyTorch's float32 GEMM), accumulated in k order.
  *
  * Binary format: WebAssembly Core Specification 2.0 §5 and the fixed-width SIMD proposal
@@ -82,8 +82,9 @@ class Code {
 // ── the kernel ────────────────────────────────────────────────────────────────
 
 /**
- * gemm(a, b, c, m, n, k): C[m×n] = A[m×k]·B[k×n], byte addresses, row-major, m a multiple
- * of 4 and n of 8 (the caller pads). Locals: 0–5 params, then i32s and v128s below.
+ * gemm(a, b, c, m, n, k): C[m×n] = A[m×k]·B[k×n], byte addresses, A and C row-major, B packed
+ * in column strips (strip s holds B[0..k, 8s..8s+7] as k rows of 8 contiguous floats), m a
+ * multiple of 4 and n of 8 (the caller pads and packs). Locals: 0–5 params, then i32s and v128s below.
  */
 function kernelBody(): number[] {
   const [A, B, C, M, N, K] = [0, 1, 2, 3, 4, 5];
@@ -108,7 +109,7 @@ function kernelBody(): number[] {
       for (const a of acc) c.v128Zero().set(a);
       c.get(A).get(i).get(kb).mul().add().set(rows[0]!);
       for (let r = 1; r < 4; r++) c.get(rows[r - 1]!).get(kb).add().set(rows[r]!);
-      c.get(B).get(j).i32(4).mul().add().set(bp);
+      c.get(B).get(j).get(kb).mul().add().set(bp); // strip j/8 starts at j·K floats
       c.get(K).set(p);
       c.block(() => c.loop(() => {
         c.get(p).eqz().brIf(1);
@@ -120,7 +121,7 @@ function kernelBody(): number[] {
           c.get(acc[2 * r + 1]!).get(av).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1]!);
           c.bump(rows[r]!, () => c.i32(4));
         }
-        c.bump(bp, () => c.get(nb));
+        c.bump(bp, () => c.i32(32));
         c.get(p).i32(1).sub().set(p);
         c.br(0);
       }));
@@ -206,11 +207,16 @@ function instantiate(): Gemm | null {
     reserve(cAt + mPad * nPad);
     heap.set(a.subarray(0, m * k), aAt);
     if (mPad > m) heap.fill(0, aAt + m * k, aAt + mPad * k);
-    if (nPad === n) heap.set(b.subarray(0, k * n), bAt);
-    else {
+    // B in column strips of 8 (the kernel's layout): a strip is K×8 contiguous floats, which
+    // stays in L1 while the rows of A stream past (row-major, its K rows would span K cache lines).
+    for (let s = 0; s < nPad; s += 8) {
+      const strip = bAt + s * k;
+      const width = Math.min(8, n - s);
       for (let r = 0; r < k; r++) {
-        heap.set(b.subarray(r * n, (r + 1) * n), bAt + r * nPad);
-        heap.fill(0, bAt + r * nPad + n, bAt + (r + 1) * nPad);
+        const from = r * n + s;
+        const to = strip + r * 8;
+        for (let e = 0; e < width; e++) heap[to + e] = b[from + e]!;
+        for (let e = width; e < 8; e++) heap[to + e] = 0;
       }
     }
     const rowsPerCall = Math.max(4, Math.floor(MACS_PER_CALL / Math.max(1, nPad * k) / 4) * 4);

@@ -1,0 +1,174 @@
+/**
+ * Multi-head self-attention in the Monte-Carlo pass (montecarlo.ts), done as PyTorch does it
+ * (test/reference/transformer/transformer_oracle.py): the activations are rows of tokens,
+ * sequences × tokens rows of d_model; per sequence and head
+ *
+ *   S = scale · Q_h K_hᵀ  [+ causal mask: row i sees keys 0..i],  A = softmax(S),  Y_h = A V_h
+ *
+ * heads concatenated, then the output projection. Backward (the softmax's Jacobian per row):
+ *   dV_h = Aᵀ dY_h,  dA = dY_h V_hᵀ,  dS_ij = A_ij (dA_ij − Σ_l A_il dA_il),
+ *   dQ_h = scale · dS K_h,  dK_h = scale · dSᵀ Q_h
+ * and the input's gradient is the sum of the three projections' (each projection measures its
+ * own, as a dense layer does). Float32 storage and products, float64 sums for the softmax and
+ * the statistics. Per attention it measures what the oracle measures: the population variance
+ * of each row's logits over the keys it sees and Σ_j A_ij², averaged over rows and heads.
+ */
+import type { AttentionOp, WeightLayer } from '../ir';
+import type { Gemm } from './matmul';
+import { transpose } from './matmul';
+
+/** Rows of token activations; `shape` is one token's (here [width]). */
+export interface TokenRows {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+/** A projection run forward by the Monte-Carlo pass (drawn, multiplied, measured) and its backward step. */
+export interface Projected {
+  readonly out: TokenRows;
+  readonly backward: (gradient: Float32Array) => Float32Array;
+}
+
+export interface AttentionEnvironment {
+  readonly sequences: number;
+  readonly tokens: number;
+  readonly gemm: Gemm;
+  readonly checkpoint: () => void;
+  /** Runs one projection over the rows (montecarlo.ts's dense layer). */
+  readonly project: (layer: WeightLayer, x: TokenRows) => Projected;
+}
+
+/** What the oracle records per attention (transformer_oracle.py `logit_var`, `attn_pii`). */
+export interface AttentionMeasure {
+  readonly logitVariance: number;
+  readonly p2: number;
+}
+
+/** The attention cannot be run: unknown scale, or head widths that do not tile the projections. */
+export class AttentionNotSimulable extends Error {}
+
+export interface AttentionRun {
+  readonly output: TokenRows;
+  readonly measure: AttentionMeasure;
+  readonly backward: (gradient: Float32Array) => Float32Array;
+}
+
+/** Copies head h of sequence b ([tokens × headDim]) out of rows of `width`. */
+function gather(source: Float32Array, target: Float32Array, b: number, h: number, tokens: number, width: number, headDim: number): void {
+  for (let t = 0; t < tokens; t++) {
+    const from = (b * tokens + t) * width + h * headDim;
+    target.set(source.subarray(from, from + headDim), t * headDim);
+  }
+}
+
+/** Adds a [tokens × headDim] block back into head h of sequence b. */
+function scatter(source: Float32Array, target: Float32Array, b: number, h: number, tokens: number, width: number, headDim: number): void {
+  for (let t = 0; t < tokens; t++) {
+    const to = (b * tokens + t) * width + h * headDim;
+    for (let e = 0; e < headDim; e++) target[to + e] = source[t * headDim + e]!;
+  }
+}
+
+export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEnvironment): AttentionRun {
+  const scale = op.logitScale;
+  if (scale === undefined) throw new AttentionNotSimulable();
+  const { sequences: batch, tokens: n, gemm, checkpoint } = env;
+  const q = env.project(op.query, x);
+  const k = env.project(op.key, x);
+  const v = env.project(op.value, x);
+  const width = q.out.shape[0]!;
+  const heads = op.heads;
+  const dh = op.headDim;
+  if (heads * dh !== width || k.out.shape[0] !== width || v.out.shape[0] !== width) throw new AttentionNotSimulable();
+  const weights = new Float32Array(batch * heads * n * n);
+  const y = new Float32Array(batch * n * width);
+  const qh = new Float32Array(n * dh);
+  const kh = new Float32Array(n * dh);
+  const vh = new Float32Array(n * dh);
+  const yh = new Float32Array(n * dh);
+  const scores = new Float32Array(n * n);
+  let logitVariance = 0;
+  let p2 = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      checkpoint();
+      gather(q.out.data, qh, b, h, n, width, dh);
+      gather(k.out.data, kh, b, h, n, width, dh);
+      gather(v.out.data, vh, b, h, n, width, dh);
+      gemm(n, n, dh, qh, transpose(kh, n, dh), scores, checkpoint);
+      const a = weights.subarray(((b * heads) + h) * n * n, ((b * heads) + h + 1) * n * n);
+      for (let i = 0; i < n; i++) {
+        const seen = op.causal ? i + 1 : n;
+        const row = i * n;
+        let max = -Infinity;
+        let sum = 0;
+        let sumSq = 0;
+        for (let j = 0; j < seen; j++) {
+          const s = scale * scores[row + j]!;
+          scores[row + j] = s;
+          if (s > max) max = s;
+          sum += s;
+          sumSq += s * s;
+        }
+        const mean = sum / seen;
+        logitVariance += Math.max(0, sumSq / seen - mean * mean);
+        let total = 0;
+        for (let j = 0; j < seen; j++) total += Math.exp(scores[row + j]! - max);
+        let squares = 0;
+        for (let j = 0; j < seen; j++) {
+          const w = Math.exp(scores[row + j]! - max) / total;
+          a[row + j] = w;
+          squares += w * w;
+        }
+        p2 += squares;
+      }
+      gemm(n, dh, n, a, vh, yh, checkpoint);
+      scatter(yh, y, b, h, n, width, dh);
+    }
+  }
+  const rows = batch * heads * n;
+  const o = env.project(op.output, { data: y, shape: [width] });
+  return {
+    output: o.out,
+    measure: { logitVariance: logitVariance / rows, p2: p2 / rows },
+    backward: (g) => {
+      const gy = o.backward(g);
+      const gq = new Float32Array(gy.length);
+      const gk = new Float32Array(gy.length);
+      const gv = new Float32Array(gy.length);
+      const gyh = new Float32Array(n * dh);
+      const dA = new Float32Array(n * n);
+      const part = new Float32Array(n * dh);
+      for (let b = 0; b < batch; b++) {
+        for (let h = 0; h < heads; h++) {
+          checkpoint();
+          const a = weights.subarray(((b * heads) + h) * n * n, ((b * heads) + h + 1) * n * n);
+          gather(gy, gyh, b, h, n, width, dh);
+          gather(q.out.data, qh, b, h, n, width, dh);
+          gather(k.out.data, kh, b, h, n, width, dh);
+          gather(v.out.data, vh, b, h, n, width, dh);
+          gemm(n, dh, n, transpose(a, n, n), gyh, part, checkpoint);
+          scatter(part, gv, b, h, n, width, dh);
+          gemm(n, n, dh, gyh, transpose(vh, n, dh), dA, checkpoint);
+          // dS = A ⊙ (dA − rowsum(A ⊙ dA)), times the scale; masked entries have A = 0.
+          for (let i = 0; i < n; i++) {
+            const row = i * n;
+            let dot = 0;
+            for (let j = 0; j < n; j++) dot += a[row + j]! * dA[row + j]!;
+            for (let j = 0; j < n; j++) dA[row + j] = scale * a[row + j]! * (dA[row + j]! - dot);
+          }
+          gemm(n, dh, n, dA, kh, part, checkpoint);
+          scatter(part, gq, b, h, n, width, dh);
+          gemm(n, dh, n, transpose(dA, n, n), qh, part, checkpoint);
+          scatter(part, gk, b, h, n, width, dh);
+        }
+      }
+      const fromValue = v.backward(gv);
+      const fromKey = k.backward(gk);
+      const fromQuery = q.backward(gq);
+      const gx = new Float32Array(fromValue.length);
+      for (let i = 0; i < gx.length; i++) gx[i] = fromQuery[i]! + fromKey[i]! + fromValue[i]!;
+      return gx;
+    },
+  };
+}
