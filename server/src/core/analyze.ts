@@ -7,15 +7,16 @@ import { NEVER_CANCELLED, type CancellationSignal, throwIfCancelled } from './ca
 import type { Finding } from './findings';
 import { escapeControls } from './format/controls';
 import type { Network } from './ir';
-import { parseNetdef } from './frontends/netdef/parse';
+import { parseNetdefSteps } from './frontends/netdef/parse';
 import { netdefDropoutFixes } from './frontends/netdef/fixBuilder';
-import { MODULE_OFFSET_BASE, parsePython } from './frontends/python/parse';
+import { MODULE_OFFSET_BASE, parsePythonSteps } from './frontends/python/parse';
 import type { FrontendResult, LanguageId, ModuleDependency, ModuleRead, PythonSupport, ReachedBy } from './frontends/types';
 import { RULES } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
 import { applySuppressions } from './suppressions';
+import { runToEnd, type Steps } from './steps';
 import type { NetworkSimulation } from './simulation/types';
 import { appendAll } from './util/arrays';
 import { LineIndex } from './text';
@@ -89,13 +90,13 @@ export interface ImportedModuleFindings {
   readonly reachedBy: readonly ReachedBy[];
 }
 
-function runFrontend(input: AnalysisInput, onNetwork: (network: Network) => void): FrontendResult {
+function* runFrontend(input: AnalysisInput, onNetwork: (network: Network) => void): Steps<FrontendResult> {
   switch (input.languageId) {
     case 'netdef':
-      return parseNetdef(input.text, onNetwork);
+      return yield* parseNetdefSteps(input.text, onNetwork);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace);
+      return yield* parsePythonSteps(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace);
   }
 }
 
@@ -104,6 +105,19 @@ export function analyze(
   settings: Settings = DEFAULT_SETTINGS,
   signal: CancellationSignal = NEVER_CANCELLED,
 ): AnalysisResult {
+  return runToEnd(analyzeSteps(input, settings, signal));
+}
+
+/**
+ * analyze() in steps (core/steps.ts): a yield after each Python unit, each `.netdef`
+ * network and each network judged. The language server drives it a time slice at a time
+ * and stops it (`return()`) when the document changes; run to the end, it is analyze().
+ */
+export function* analyzeSteps(
+  input: AnalysisInput,
+  settings: Settings = DEFAULT_SETTINGS,
+  signal: CancellationSignal = NEVER_CANCELLED,
+): Steps<AnalysisResult> {
   const keep = input.keepNetworks !== false;
   const networks: Network[] = [];
   const simulations: (NetworkSimulation | undefined)[] = [];
@@ -156,10 +170,13 @@ export function analyze(
     }
   };
 
-  const frontend = (running.frontend = runFrontend(input, judge));
+  const frontend = (running.frontend = yield* runFrontend(input, judge));
   throwIfCancelled(signal);
   appendAll(raw, frontend.findings);
-  for (const network of frontend.networks) judge(network);
+  for (const network of frontend.networks) {
+    judge(network);
+    yield;
+  }
 
   // Findings on layers of imported modules go to those modules' files (their offsets say which).
   const own = raw.filter((f) => f.span.start < MODULE_OFFSET_BASE);

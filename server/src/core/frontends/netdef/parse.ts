@@ -9,7 +9,9 @@ import type { FrontendResult } from '../types';
 import { Diagnostics } from './diagnostics';
 import { netdefDropoutFixes } from './fixBuilder';
 import { FileLowering } from './lower';
-import { parseSyntax, type SyntaxProblem } from './parser';
+import { parseSyntaxSteps, type SyntaxProblem } from './parser';
+import { AnalysisCancelled } from '../../cancellation';
+import { runToEnd, type Steps } from '../../steps';
 
 /**
  * `onNetwork`: each network is handed over as soon as it is read and lowered, and not kept
@@ -17,6 +19,11 @@ import { parseSyntax, type SyntaxProblem } from './parser';
  * keep networks holds one network at a time (issue 12: a 20 MB file took 1.8 GB).
  */
 export function parseNetdef(text: string, onNetwork?: (network: Network) => void): FrontendResult {
+  return runToEnd(parseNetdefSteps(text, onNetwork));
+}
+
+/** parseNetdef in steps: a yield after each network is handed to `onNetwork` (core/steps.ts). */
+export function* parseNetdefSteps(text: string, onNetwork?: (network: Network) => void): Steps<FrontendResult> {
   const dropoutFixes = netdefDropoutFixes(text);
   try {
     const diags = new Diagnostics();
@@ -28,7 +35,7 @@ export function parseNetdef(text: string, onNetwork?: (network: Network) => void
     const report = (problems: readonly SyntaxProblem[]) => {
       for (; reported < problems.length; reported++) diags.syntax(problems[reported]!.span, problems[reported]!.message);
     };
-    const { problems } = parseSyntax(text, {
+    const { problems } = yield* parseSyntaxSteps(text, {
       lines,
       onNetwork: (statement, problemsSoFar) => {
         report(problemsSoFar);
@@ -40,6 +47,8 @@ export function parseNetdef(text: string, onNetwork?: (network: Network) => void
     report(problems);
     return { networks, findings: diags.findings, dropoutFixes };
   } catch (error) {
+    // Cancellation (analyze()'s judge checks the signal) is the host's, not a bug of this frontend.
+    if (error instanceof AnalysisCancelled) throw error;
     // A bug in this frontend must cost one file its analysis, never the whole server.
     // The fuzz tests assert this branch is never taken.
     const internal: Finding = {

@@ -7,6 +7,7 @@
  * stack, and it touches each token a constant number of times.
  */
 import { LineIndex, type Span } from '../../text';
+import { runToEnd, type Steps } from '../../steps';
 import type { Block, FileAst, OptionAst, Statement } from './ast';
 import { parseExpression } from './expressions';
 import { Lexer, type Token } from './lexer';
@@ -42,6 +43,11 @@ export interface ParseOptions {
 }
 
 export function parseSyntax(text: string, options: ParseOptions = {}): ParseResult {
+  return runToEnd(parseSyntaxSteps(text, options));
+}
+
+/** parseSyntax in steps: a yield after each network handed to `onNetwork` (core/steps.ts). */
+export function parseSyntaxSteps(text: string, options: ParseOptions = {}): Steps<ParseResult> {
   return new Parser(text, options).parseFile();
 }
 
@@ -86,6 +92,8 @@ class Parser {
   private lineHasError = false;
 
   private readonly onNetwork: ParseOptions['onNetwork'];
+  /** Networks handed to `onNetwork` so far. */
+  private handedOn = 0;
 
   constructor(private readonly text: string, options: ParseOptions) {
     this.cursor = new TokenCursor(new Lexer(text));
@@ -98,10 +106,16 @@ class Parser {
     if (!this.onNetwork || this.networks.length === 0) return;
     this.lastClosed = undefined;
     this.onNetwork(this.networks.pop()!, this.problems);
+    this.handedOn++;
   }
 
-  parseFile(): ParseResult {
-    for (;;) {
+  *parseFile(): Steps<ParseResult> {
+    for (let yielded = 0; ; ) {
+      // A network was handed on (and judged) since the last step: a point to pause at.
+      if (this.handedOn !== yielded) {
+        yielded = this.handedOn;
+        yield;
+      }
       this.cursor.skipNewlines();
       const token = this.cursor.peek();
       if (token.kind === 'eof') break;
