@@ -4,10 +4,10 @@
  * the real finding or an explicit "too large / too deep to analyse" (IW003).
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Budget, type BudgetedRun, checkUnderBudget, folderWith, STACK_TRACE } from './budget';
+import { type Budget, type BudgetedRun, checkUnderBudget, folderWith, ROOT, STACK_TRACE } from './budget';
 import * as inputs from './inputs';
 
 /** The codes of the findings in text output (`path:line:col: CODE [severity] …`). */
@@ -117,6 +117,30 @@ describe('hostile inputs: the CLI (issue 12)', function () {
     assert.equal(run.status, 2);
     assert.match(run.stderr, /^initwise: pipe\.netdef: not a regular file \(a named pipe\); only files and folders can be checked$/m);
   });
+
+  // Discovery refuses a FIFO given as a path (above); a path that becomes one after discovery
+  // reaches the file's job, which must refuse it as well: the job itself, run in a child
+  // process under a time budget (before, a notebook's job read it with readFileSync and blocked).
+  for (const name of ['pipe.ipynb', 'pipe.netdef', 'pipe.py']) {
+    it(`8. a FIFO reaching the file job (${name}) is refused with a clear message, not read forever`, function () {
+      if (process.platform === 'win32') this.skip();
+      const folder = folderWith({});
+      const fifo = path.join(folder, name);
+      execFileSync('mkfifo', [fifo]);
+      const job = {
+        absolutePath: fifo, displayPath: name, languageId: name.endsWith('.netdef') ? 'netdef' : 'python', fix: 'none', write: false,
+        wantNetworks: false, notebook: name.endsWith('.ipynb'),
+      };
+      const script = [
+        `const { runFileJob } = require(${JSON.stringify(path.join(ROOT, 'server/src/cli/fileJob.ts'))});`,
+        `const { DEFAULT_SETTINGS } = require(${JSON.stringify(path.join(ROOT, 'server/src/core/settings.ts'))});`,
+        `process.stdout.write(String(runFileJob({ ...${JSON.stringify(job)}, settings: DEFAULT_SETTINGS }).error));`,
+      ].join('\n');
+      const run = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+      assert.equal(run.signal, null, 'killed: reading the FIFO blocked');
+      assert.equal(run.stdout, `${name}: not a regular file (a named pipe)`, run.stderr.slice(0, 1000));
+    });
+  }
 
   it('a Python file over 5,000,000 characters gets IW003 instead of silence', () => {
     const run = check('huge.py', inputs.hugePython(), { seconds: 30, heapMb: 600 });

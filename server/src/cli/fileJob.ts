@@ -172,7 +172,7 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
  */
 export function writeIfUnchanged(job: FileJob, asRead: string, fixed: string): string | undefined {
   try {
-    if (fs.readFileSync(job.absolutePath, 'utf8') !== asRead) return `${job.displayPath}: changed while it was being fixed; not written (run again)`;
+    if (readRegularFile(job.absolutePath) !== asRead) return `${job.displayPath}: changed while it was being fixed; not written (run again)`;
     fs.writeFileSync(job.absolutePath, fixed, 'utf8');
     return undefined;
   } catch (error) {
