@@ -82,9 +82,8 @@ export interface SuppressionOutcome {
  * filtered by the settings: a code counts as unused only when its rule is enabled, since
  * under other settings (another config, `--select`) the suppression may well be needed.
  */
-export function applySuppressions(text: string, findings: readonly Finding[], settings: Settings): SuppressionOutcome {
-  // One line index for the whole file: the suppress fix of every finding needs it.
-  const index = new LineIndex(text);
+export function applySuppressions(text: string, findings: readonly Finding[], settings: Settings, index: LineIndex = new LineIndex(text)): SuppressionOutcome {
+  // One line index for the whole file (the caller's, when it applies them batch by batch): the suppress fix of every finding needs it.
   // Most files have no directive; skip parsing them.
   if (!text.includes('initwise')) return { kept: findings.map((f) => withSuppressFix(text, index, [], f)), unused: [] };
   const suppressions = parseSuppressions(text, index);

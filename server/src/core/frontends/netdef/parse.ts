@@ -18,12 +18,19 @@ import { runToEnd, type Steps } from '../../steps';
  * (the result's `networks` is empty): analyze() judges it at once, so a caller that does not
  * keep networks holds one network at a time (issue 12: a 20 MB file took 1.8 GB).
  */
-export function parseNetdef(text: string, onNetwork?: (network: Network) => void): FrontendResult {
+export function parseNetdef(text: string, onNetwork?: OnNetdefNetwork): FrontendResult {
   return runToEnd(parseNetdefSteps(text, onNetwork));
 }
 
+/**
+ * A network read, with the frontend's findings so far (syntax, IW002; the result's
+ * `findings` ends with the same list) and the offset the text is read to: no finding the
+ * frontend or the rules report later starts before it (analyze() streams findings on it).
+ */
+export type OnNetdefNetwork = (network: Network, progress: { readonly findings: readonly Finding[]; readonly readTo: number }) => void;
+
 /** parseNetdef in steps: a yield after each network is handed to `onNetwork` (core/steps.ts). */
-export function* parseNetdefSteps(text: string, onNetwork?: (network: Network) => void): Steps<FrontendResult> {
+export function* parseNetdefSteps(text: string, onNetwork?: OnNetdefNetwork): Steps<FrontendResult> {
   const dropoutFixes = netdefDropoutFixes(text);
   try {
     const diags = new Diagnostics();
@@ -37,10 +44,10 @@ export function* parseNetdefSteps(text: string, onNetwork?: (network: Network) =
     };
     const { problems } = yield* parseSyntaxSteps(text, {
       lines,
-      onNetwork: (statement, problemsSoFar) => {
+      onNetwork: (statement, problemsSoFar, readTo) => {
         report(problemsSoFar);
         const network = lowering.lower(statement);
-        if (onNetwork) onNetwork(network);
+        if (onNetwork) onNetwork(network, { findings: diags.findings, readTo });
         else networks.push(network);
       },
     });

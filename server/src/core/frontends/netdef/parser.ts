@@ -39,7 +39,7 @@ export interface ParseOptions {
    * judges each one at once holds one network's syntax at a time. `problems` are all
    * problems so far; those of this network are among them.
    */
-  readonly onNetwork?: (network: Statement, problems: readonly SyntaxProblem[]) => void;
+  readonly onNetwork?: (network: Statement, problems: readonly SyntaxProblem[], readTo: number) => void;
 }
 
 export function parseSyntax(text: string, options: ParseOptions = {}): ParseResult {
@@ -102,10 +102,10 @@ class Parser {
   }
 
   /** Hands the last network on when it is complete (streaming callers: ParseOptions.onNetwork). */
-  private finishNetwork(): void {
+  private finishNetwork(readTo: number): void {
     if (!this.onNetwork || this.networks.length === 0) return;
     this.lastClosed = undefined;
-    this.onNetwork(this.networks.pop()!, this.problems);
+    this.onNetwork(this.networks.pop()!, this.problems, readTo);
     this.handedOn++;
   }
 
@@ -137,7 +137,7 @@ class Parser {
       }
     }
     this.closeUnclosed('the end of the file');
-    this.finishNetwork();
+    this.finishNetwork(this.text.length);
     return { file: { networks: this.networks }, problems: this.problems, lines: this.lines };
   }
 
@@ -178,7 +178,8 @@ class Parser {
   private startNetwork(keyword: Token): void {
     this.closeUnclosed(`the next network (line ${this.lineNumber(keyword.start)})`);
     this.lastClosed = undefined;
-    this.finishNetwork();
+    // Everything before this `network` keyword is read: no later problem lies there.
+    this.finishNetwork(keyword.start);
     const statement = this.parseStatement();
     this.networks.push(statement);
     const headerIndent = this.indentOf(keyword.start);
