@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Budget, type BudgetedRun, checkUnderBudget, folderWith, ROOT, STACK_TRACE } from './budget';
+import { type Budget, type BudgetedRun, checkUnderBudget, DIST, folderWith, ROOT, STACK_TRACE } from './budget';
 import * as inputs from './inputs';
 
 /** The codes of the findings in text output (`path:line:col: CODE [severity] …`). */
@@ -77,6 +77,28 @@ describe('hostile inputs: the CLI (issue 12)', function () {
     const run = check('big.netdef', text, budget);
     assert.equal(run.status, 0);
     assert.equal(run.stdout, 'All checks passed.\n');
+  });
+
+  it('6. a 20 MB .netdef with 456,000 findings is reported within a heap of 10× its size', () => {
+    const text = inputs.twentyMegabytesOfFindings();
+    const folder = folderWith({ 'findings.netdef': text });
+    // 220 MB of report: written to a file, not held by this test.
+    const report = path.join(folder, 'report.txt');
+    const out = fs.openSync(report, 'w');
+    const heapMb = Math.ceil((10 * text.length) / 2 ** 20);
+    const run = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, path.join(DIST, 'cli.js'), 'check', 'findings.netdef'], {
+      cwd: folder, stdio: ['ignore', out, 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '' }, timeout: 300_000, killSignal: 'SIGKILL',
+    });
+    fs.closeSync(out);
+    assert.equal(run.signal, null, run.signal === 'SIGKILL' ? 'killed: the 300 s budget ran out' : `died of ${String(run.signal)}`);
+    assert.equal(run.status, 1, `exit ${String(run.status)} (over the ${heapMb} MB heap?): ${run.stderr.slice(0, 500)}`);
+    assert.equal(run.stderr, '');
+    const size = fs.statSync(report).size;
+    const fd = fs.openSync(report, 'r');
+    const tail = Buffer.alloc(200);
+    fs.readSync(fd, tail, 0, 200, size - 200);
+    fs.closeSync(fd);
+    assert.match(tail.toString('utf8'), /\nFound 456156 findings in 1 file \(0 errors, 456156 warnings, 0 info\)\.\n$/);
   });
 
   it('4. list.append in two nested range(1000) loops: the model is reported as too large to analyse', () => {

@@ -78,6 +78,8 @@ export interface FileOutcome {
   readonly cellChanges?: readonly { readonly cell: number; readonly before: string; readonly after: string }[];
   /** One line the CLI prints on stderr without failing (a notebook it cannot read any cell of). */
   readonly warning?: string;
+  /** Not analysed yet: a large .netdef file analysed while its report is written (streamFileJob, check.ts). */
+  readonly deferred?: FileJob;
 }
 
 /**
@@ -162,6 +164,29 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
     return failed(`internal error while checking ${job.displayPath} (please report this): ${detail}`);
   } finally {
     memory?.dispose();
+  }
+}
+
+/**
+ * A .netdef file analysed for the text or GitHub report while it is written: its findings
+ * go to `onFindings` batch by batch, in position order, as analyze() finalises them
+ * (AnalysisInput.onFindings), so a file with 456,000 findings never holds them all (issue 12).
+ * Returns the one-line error, if the file cannot be read or the engine failed.
+ */
+export function streamFileJob(job: FileJob, onFindings: (source: { readonly text: string; readonly index: LineIndex }, findings: readonly Finding[]) => void): string | undefined {
+  let text: string;
+  try {
+    text = readSource(job.absolutePath);
+  } catch (error) {
+    return `${job.displayPath}: ${describeFsError(error)}`;
+  }
+  const source = { text, index: new LineIndex(text) };
+  try {
+    analyze({ text, languageId: job.languageId, keepNetworks: false, onFindings: (findings) => onFindings(source, findings) }, job.settings);
+    return undefined;
+  } catch (error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return `internal error while checking ${job.displayPath} (please report this): ${detail}`;
   }
 }
 

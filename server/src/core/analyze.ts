@@ -15,7 +15,7 @@ import { RULES } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
-import { applySuppressions } from './suppressions';
+import { applySuppressions, withSuppressFixes } from './suppressions';
 import { runToEnd, type Steps } from './steps';
 import type { NetworkSimulation } from './simulation/types';
 import { appendAll } from './util/arrays';
@@ -225,10 +225,13 @@ export function* analyzeSteps(
  * The document's own findings as the user sees them: in the document's offsets, filtered
  * and re-levelled by the settings, suppression comments applied, sorted.
  */
-function ownFindings(text: string, own: readonly Finding[], settings: Settings, places: Places, index: LineIndex | undefined): Finding[] {
+function ownFindings(text: string, own: readonly Finding[], settings: Settings, places: Places, streamed: LineIndex | undefined): Finding[] {
+  const filtered = finalizeFindings(own.map((f) => localized(f, 0, places)), settings);
+  // Streamed (a text without directives, checked once): each batch only gets its suppress fixes.
+  if (streamed) return finalizeFindings(withSuppressFixes(text, streamed, filtered), settings);
   // Suppression comments act on what the settings let through; IW901 findings then go
   // through the same select/ignore/severity step as every other finding.
-  const suppressed = applySuppressions(text, finalizeFindings(own.map((f) => localized(f, 0, places)), settings), settings, index);
+  const suppressed = applySuppressions(text, filtered, settings);
   return finalizeFindings([...suppressed.kept, ...suppressed.unused], settings);
 }
 
