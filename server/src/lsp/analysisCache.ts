@@ -88,7 +88,7 @@ interface Running {
 
 export interface AnalysisRequest {
   /** The caller's cancellation (the scheduler's, for a lint): the run stops at its next pause. */
-  readonly signal?: CancellationSignal;
+  readonly signal?: AbortSignal;
   /** Told at each pause of a run this call started (the session's `initwise/analysisStatus`). */
   readonly observer?: SliceObserver;
 }
@@ -208,21 +208,16 @@ export class AnalysisCache {
   }
 }
 
-/** `promise`, or AnalysisCancelled as soon as `signal` fires (checked each turn of the event loop while waiting). */
-function untilCancelled<T>(promise: Promise<T>, signal: CancellationSignal | undefined): Promise<T> {
+/** `promise`, or AnalysisCancelled as soon as `signal` fires (the run itself goes on for whoever else waits). */
+function untilCancelled<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new AnalysisCancelled());
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const watch = () => {
-      if (settled) return;
-      if (signal.aborted) {
-        settled = true;
-        reject(new AnalysisCancelled());
-        return;
-      }
-      setImmediate(watch);
-    };
-    promise.then((value) => { settled = true; resolve(value); }, (error: unknown) => { settled = true; reject(error instanceof Error ? error : new Error(String(error))); });
-    watch();
+    const onAbort = () => reject(new AnalysisCancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error instanceof Error ? error : new Error(String(error))); },
+    );
   });
 }
