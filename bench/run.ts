@@ -18,6 +18,7 @@ import { benchAnalytic, benchRecurrent } from './analytic';
 import { benchTransformer } from './transformer';
 import { benchCliThroughput } from './cliThroughput';
 import { benchLspLatency } from './lsp-latency';
+import { benchHoverDuringLongAnalysis } from './lspResponsiveness';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
 import {
   benchTransformerMonteCarlo, benchTransformerPyTorch, runTransformerMonteCarloChild, TRANSFORMER_MONTECARLO_CHILD_FLAG,
@@ -108,6 +109,16 @@ async function main(): Promise<void> {
     lspPython = error instanceof Error ? error : new Error(String(error));
   }
   rows.push({ what: 'LSP didChange → publishDiagnostics, 3,500-line Python file', result: lspPython, target: '—', note: 'incremental analysis; includes the 10 ms debounce' });
+
+  for (const long of ['many units', 'one unit'] as const) {
+    const what = `LSP hover on another document while a long Python analysis runs (${long === 'many units' ? '40 model classes' : "issue 12's nested-append model, one unit"})`;
+    try {
+      const waited = await benchHoverDuringLongAnalysis(long);
+      rows.push({ what, result: { runs: waited.samples, medianMs: waited.medianMs, p95Ms: waited.p95Ms }, target: '—', note: long === 'many units' ? 'answered between units' : 'a unit runs to its end: bounded by its step budget' });
+    } catch (error) {
+      rows.push({ what, result: error instanceof Error ? error : new Error(String(error)), target: '—' });
+    }
+  }
 
   try {
     const notebook = await benchNotebookEdit();

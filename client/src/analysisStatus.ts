@@ -90,8 +90,8 @@ export class AnalysisStatusItem implements vscode.Disposable {
       item.detail = 'ready';
       return;
     }
-    if (status.version !== document.version) {
-      // A change the server has not answered yet: the shown findings are from an older version.
+    if (status.version !== document.version || inProgress(status)) {
+      // A change the server has not answered yet (or a long analysis under way): the shown findings are from an older version.
       item.busy = true;
       item.text = 'InitWise: analysing';
       item.detail = undefined;
@@ -116,7 +116,7 @@ export class AnalysisStatusItem implements vscode.Disposable {
       item.detail = status?.unreadable ?? 'no Python code cells';
       return;
     }
-    if (!status) {
+    if (!status || inProgress(status)) {
       item.busy = true;
       item.text = 'InitWise: analysing';
       item.detail = undefined;
@@ -136,6 +136,11 @@ export class AnalysisStatusItem implements vscode.Disposable {
   dispose(): void {
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
+}
+
+/** A long analysis under way, or one a newer version stopped: its findings are not in yet. */
+function inProgress(status: AnalysisStatusParams): boolean {
+  return status.state === 'running' || status.state === 'cancelled';
 }
 
 function describe(status: AnalysisStatusParams): string {

@@ -251,8 +251,13 @@ export const ANALYSIS_STATUS_CAPABILITY = 'initwiseAnalysisStatus';
 export interface AnalysisStatusParams {
   uri: string;
   version: number;
-  /** `disabled`: `initwise.enable` is false for this document; `failed`: the engine threw (see the log). */
-  state: 'done' | 'failed' | 'disabled';
+  /**
+   * `disabled`: `initwise.enable` is false for this document; `failed`: the engine threw (see the log);
+   * `running`: the analysis of this version is taking longer than one time slice (sent once, at its
+   * first pause); `cancelled`: that long analysis was stopped because a newer version (or other
+   * settings) arrived, and nothing of it is published.
+   */
+  state: 'done' | 'failed' | 'disabled' | 'running' | 'cancelled';
   /** Findings published for this version. */
   findings: number;
   /** Wall time of the analysis (0 when the cached analysis of this version was reused). */
@@ -263,4 +268,6 @@ export interface AnalysisStatusParams {
   networks?: number;
   /** Why nothing of the document can be read (e.g. a notebook with no Python code cells). */
   unreadable?: string;
+  /** With `running` and `cancelled`: the units (Python) or networks (.netdef) analysed so far. */
+  analysed?: number;
 }

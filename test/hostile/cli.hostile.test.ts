@@ -4,10 +4,10 @@
  * the real finding or an explicit "too large / too deep to analyse" (IW003).
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Budget, type BudgetedRun, checkUnderBudget, folderWith, STACK_TRACE } from './budget';
+import { type Budget, type BudgetedRun, checkUnderBudget, DIST, folderWith, ROOT, STACK_TRACE } from './budget';
 import * as inputs from './inputs';
 
 /** The codes of the findings in text output (`path:line:col: CODE [severity] …`). */
@@ -79,6 +79,28 @@ describe('hostile inputs: the CLI (issue 12)', function () {
     assert.equal(run.stdout, 'All checks passed.\n');
   });
 
+  it('6. a 20 MB .netdef with 456,000 findings is reported within a heap of 10× its size', () => {
+    const text = inputs.twentyMegabytesOfFindings();
+    const folder = folderWith({ 'findings.netdef': text });
+    // 220 MB of report: written to a file, not held by this test.
+    const report = path.join(folder, 'report.txt');
+    const out = fs.openSync(report, 'w');
+    const heapMb = Math.ceil((10 * text.length) / 2 ** 20);
+    const run = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, path.join(DIST, 'cli.js'), 'check', 'findings.netdef'], {
+      cwd: folder, stdio: ['ignore', out, 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '' }, timeout: 300_000, killSignal: 'SIGKILL',
+    });
+    fs.closeSync(out);
+    assert.equal(run.signal, null, run.signal === 'SIGKILL' ? 'killed: the 300 s budget ran out' : `died of ${String(run.signal)}`);
+    assert.equal(run.status, 1, `exit ${String(run.status)} (over the ${heapMb} MB heap?): ${run.stderr.slice(0, 500)}`);
+    assert.equal(run.stderr, '');
+    const size = fs.statSync(report).size;
+    const fd = fs.openSync(report, 'r');
+    const tail = Buffer.alloc(200);
+    fs.readSync(fd, tail, 0, 200, size - 200);
+    fs.closeSync(fd);
+    assert.match(tail.toString('utf8'), /\nFound 456156 findings in 1 file \(0 errors, 456156 warnings, 0 info\)\.\n$/);
+  });
+
   it('4. list.append in two nested range(1000) loops: the model is reported as too large to analyse', () => {
     const run = check('append.py', inputs.appendLoops(), { seconds: 20, heapMb: 400 });
     assert.deepEqual(codesIn(run.stdout), ['IW003']);
@@ -117,6 +139,30 @@ describe('hostile inputs: the CLI (issue 12)', function () {
     assert.equal(run.status, 2);
     assert.match(run.stderr, /^initwise: pipe\.netdef: not a regular file \(a named pipe\); only files and folders can be checked$/m);
   });
+
+  // Discovery refuses a FIFO given as a path (above); a path that becomes one after discovery
+  // reaches the file's job, which must refuse it as well: the job itself, run in a child
+  // process under a time budget (before, a notebook's job read it with readFileSync and blocked).
+  for (const name of ['pipe.ipynb', 'pipe.netdef', 'pipe.py']) {
+    it(`8. a FIFO reaching the file job (${name}) is refused with a clear message, not read forever`, function () {
+      if (process.platform === 'win32') this.skip();
+      const folder = folderWith({});
+      const fifo = path.join(folder, name);
+      execFileSync('mkfifo', [fifo]);
+      const job = {
+        absolutePath: fifo, displayPath: name, languageId: name.endsWith('.netdef') ? 'netdef' : 'python', fix: 'none', write: false,
+        wantNetworks: false, notebook: name.endsWith('.ipynb'),
+      };
+      const script = [
+        `const { runFileJob } = require(${JSON.stringify(path.join(ROOT, 'server/src/cli/fileJob.ts'))});`,
+        `const { DEFAULT_SETTINGS } = require(${JSON.stringify(path.join(ROOT, 'server/src/core/settings.ts'))});`,
+        `process.stdout.write(String(runFileJob({ ...${JSON.stringify(job)}, settings: DEFAULT_SETTINGS }).error));`,
+      ].join('\n');
+      const run = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+      assert.equal(run.signal, null, 'killed: reading the FIFO blocked');
+      assert.equal(run.stdout, `${name}: not a regular file (a named pipe)`, run.stderr.slice(0, 1000));
+    });
+  }
 
   it('a Python file over 5,000,000 characters gets IW003 instead of silence', () => {
     const run = check('huge.py', inputs.hugePython(), { seconds: 30, heapMb: 600 });

@@ -111,3 +111,50 @@ export function twentyMegabytes(): string {
   }
   return parts.join('');
 }
+
+/** About 20 MB of .netdef with ~450,000 findings: Glorot under ReLU in 37,000 MLPs (before: 2.2 GB peak RSS for the text report). */
+export function twentyMegabytesOfFindings(): string {
+  const network = (n: number) =>
+    `network net_${n} framework=pytorch {\n  input 64\n${'  dense 64 activation=relu init=glorot_uniform\n'.repeat(10)}  dense 10 init=xavier_uniform\n}\n`;
+  const parts: string[] = [];
+  let size = 0;
+  for (let n = 0; size < 20 * 1024 * 1024; n++) {
+    const text = network(n);
+    parts.push(text);
+    size += text.length;
+  }
+  return parts.join('');
+}
+
+/**
+ * `classes` model classes, each building its layers in two nested loops (`loop`² appends):
+ * one long analysis made of many units (issue 12, item 4: the server must answer other
+ * documents meanwhile, and drop it when the document changes).
+ */
+export function manyLoopModels(classes = 40, loop = 30): string {
+  const lines = [IMPORT.trimEnd(), ''];
+  for (let c = 0; c < classes; c++) {
+    lines.push(
+      `class Model${c}(nn.Module):`,
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        layers = []',
+      `        for i in range(${loop}):`,
+      `            for j in range(${loop}):`,
+      '                layers.append(nn.Linear(8, 8))',
+      '                layers.append(nn.ReLU())',
+      '        self.net = nn.Sequential(*layers)',
+      '',
+      '    def forward(self, x):',
+      '        return self.net(x)',
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `count` .netdef networks of `layers` dense layers each: a long analysis of many networks. */
+export function manyNetworks(count = 150, layers = 100): string {
+  const body = '  dense 64 activation=relu init=glorot_uniform\n'.repeat(layers);
+  return Array.from({ length: count }, (_, i) => `network n${i} {\n  input 64\n${body}}\n`).join('');
+}

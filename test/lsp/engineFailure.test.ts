@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { PassThrough } from 'node:stream';
 import { ProposedFeatures, createConnection, type Connection } from 'vscode-languageserver/node';
-import { analyze } from '../../server/src/core/analyze';
+import { analyzeSteps } from '../../server/src/core/analyze';
 import type { Analyzer } from '../../server/src/lsp/analysisCache';
 import { Session } from '../../server/src/lsp/session';
 import { LspTestClient } from './client';
@@ -15,9 +15,9 @@ import { MLP_GLOROT_RELU, codes, freshUri } from './fixtures';
 
 const TRIGGER = '# make the engine throw';
 
-const failingOnTrigger: Analyzer = (input, settings, signal) => {
+const failingOnTrigger: Analyzer = function* (input, settings, signal) {
   if (input.text.includes(TRIGGER)) throw new Error('simulated engine bug');
-  return analyze(input, settings, signal);
+  return yield* analyzeSteps(input, settings, signal);
 };
 
 describe('lsp: an engine failure on one document', () => {

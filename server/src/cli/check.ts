@@ -19,14 +19,14 @@ import type { CheckCommand } from './args';
 import { cacheKey, hashText, ResultCache, type CacheRead } from './cache';
 import { ConfigError, ConfigFinder, loadConfigFile, type LoadedConfig } from './config/load';
 import { discoverFiles, displayPath, type SourceFile } from './discover';
-import { readSource, type FileJob, type FileOutcome } from './fileJob';
+import { readSource, streamFileJob, type FileJob, type FileOutcome } from './fileJob';
 import { unifiedDiff } from './formatters/diff';
 import { renderGithub } from './formatters/github';
 import { renderJson } from './formatters/json';
 import { renderSarif } from './formatters/sarif';
 import { countPerRule, renderStatistics } from './formatters/statistics';
 import { chooseStyle, type Style } from './formatters/style';
-import { countSeverities, renderFinding, renderSummary } from './formatters/text';
+import { renderFinding, renderSummary } from './formatters/text';
 import { GitignoreStack } from './gitignore';
 import { ExitCode, type CliIo } from './io';
 import { NO_PROGRESS, PROGRESS_MIN_FILES, progressBar } from './progress';
@@ -39,6 +39,30 @@ export interface CheckOptions {
   readonly version: string;
   /** The worker bundle (tests point it at dist/); default: next to the running script. */
   readonly workerScript?: string;
+  /** .netdef files of this size or more are streamed into the text or GitHub report (default STREAM_MIN_BYTES; tests set 0). */
+  readonly streamMinBytes?: number;
+}
+
+/**
+ * A .netdef file this large is analysed while the text or GitHub report is written, its
+ * findings printed batch by batch and never all held (fileJob.ts `streamFileJob`; issue 12:
+ * 456,000 findings of a 20 MB file took 2.2 GB). Smaller files keep the result cache and
+ * the worker threads; the report is the same byte for byte either way.
+ */
+export const STREAM_MIN_BYTES = 1024 * 1024;
+
+/** The jobs whose findings are streamed into the report instead of collected (STREAM_MIN_BYTES). */
+function streamedJobs(command: CheckCommand, jobs: readonly FileJob[], minBytes: number): Set<number> {
+  const streamable = (command.format === 'text' || command.format === 'github') && !command.statistics && !command.diff && !command.fix;
+  if (!streamable) return new Set();
+  const size = (file: string) => {
+    try {
+      return fs.statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+  return new Set(jobs.flatMap((job, i) => (job.languageId === 'netdef' && !job.notebook && job.settings.simulation !== 'montecarlo' && size(job.absolutePath) >= minBytes ? [i] : [])));
 }
 
 /** Where each file's settings come from: one `--config` file, or the nearest one. */
@@ -117,7 +141,12 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   const cache = command.cache && !command.fix && !command.diff ? new CachedJobs(jobs, sources, io.cwd, options.version) : undefined;
   const outcomes: FileOutcome[] = new Array<FileOutcome>(jobs.length);
   const misses: number[] = [];
-  jobs.forEach((_job, i) => {
+  const streamed = streamedJobs(command, jobs, options.streamMinBytes ?? STREAM_MIN_BYTES);
+  jobs.forEach((job, i) => {
+    if (streamed.has(i)) {
+      outcomes[i] = { displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error: undefined, deferred: job };
+      return;
+    }
     const hit = cache?.lookup(i);
     if (hit) outcomes[i] = hit;
     else misses.push(i);
@@ -142,7 +171,8 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   const suppressionsFixed = fixUnusedSuppressions(revised, jobs[0]?.fix ?? 'none', command.fix);
   errors.push(...suppressionsFixed.errors);
   const checked = suppressionsFixed.outcomes;
-  render(command, checked, io, options.version, errors.length);
+  const report = render(command, checked, io, options.version, errors.length);
+  errors.push(...report.errors);
   for (const outcome of checked) if (outcome.warning) io.stderr(`initwise: warning: ${outcome.warning}\n`);
   for (const error of errors) io.stderr(`initwise: ${error}\n`);
   if (discovered.length === 0 && errors.length === 0) {
@@ -152,7 +182,7 @@ export async function runCheck(command: CheckCommand, io: CliIo, options: CheckO
   if (errors.length > 0) return ExitCode.Error;
   if (command.exitZero) return ExitCode.Clean;
   if (command.diff) return checked.some((outcome) => outcome.original !== undefined) ? ExitCode.Findings : ExitCode.Clean;
-  return checked.some((outcome) => outcome.findings.some(blocksExit)) ? ExitCode.Findings : ExitCode.Clean;
+  return report.blocking || checked.some((outcome) => outcome.findings.some(blocksExit)) ? ExitCode.Findings : ExitCode.Clean;
 }
 
 /**
@@ -296,41 +326,88 @@ interface ReportFile {
   /** A notebook's cells: positions within them (cli/notebookView.ts). */
   readonly notebook?: NotebookView;
   readonly locate?: NotebookView['locate'];
+  /** Analysed while the report is written (STREAM_MIN_BYTES). */
+  readonly deferred?: FileJob;
 }
 
+/** What writing the report found out about the files analysed while it was written. */
+interface StreamedReport {
+  /** Files that could not be read or checked (exit 2). */
+  readonly errors: readonly string[];
+  /** A finding at warning or above among them. */
+  readonly blocking: boolean;
+}
+
+const NOTHING_STREAMED: StreamedReport = { errors: [], blocking: false };
+
 /** Writes the report to stdout (text in chunks: 450,000 findings are 230 MB of text, never one string). */
-function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string, unchecked: number): void {
+function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string, unchecked: number): StreamedReport {
   const files: ReportFile[] = outcomes.map((outcome) => {
-    const file = { path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings };
+    const file = { path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings, ...(outcome.deferred ? { deferred: outcome.deferred } : {}) };
     if (!outcome.cells) return file;
     const notebook = new NotebookView(outcome.displayPath, outcome.text, outcome.cells);
     return { ...file, notebook, locate: notebook.locate };
   });
   const style = chooseStyle(io.isTTY, io.env);
-  if (command.diff) return io.stdout(renderDiffs(outcomes, style));
+  const write = (text: string) => {
+    io.stdout(text);
+    return NOTHING_STREAMED;
+  };
+  if (command.diff) return write(renderDiffs(outcomes, style));
   if (command.statistics) {
     const rows = countPerRule(files.flatMap((file) => file.findings));
-    return io.stdout(command.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : renderStatistics(rows));
+    return write(command.format === 'json' ? JSON.stringify(rows, null, 2) + '\n' : renderStatistics(rows));
   }
   switch (command.format) {
     case 'json':
-      return io.stdout(renderJson(outcomes.map((outcome, i) => ({ ...files[i]!, networks: outcome.networks ?? [] }))));
+      return write(renderJson(outcomes.map((outcome, i) => ({ ...files[i]!, networks: outcome.networks ?? [] }))));
     case 'sarif':
-      return io.stdout(renderSarif(files, version, io.cwd));
+      return write(renderSarif(files, version, io.cwd));
     case 'github':
-      return io.stdout(renderGithub(files));
+      return writeGithub(files, (text) => io.stdout(text));
     case 'text':
       return writeText(files, outcomes, command, style, unchecked, (text) => io.stdout(text));
   }
 }
 
+/**
+ * Each file's findings, in report order: collected ones, or those of a file analysed now
+ * (`deferred`), batch by batch as the engine finalises them (fileJob.ts `streamFileJob`).
+ */
+function eachFileFindings(files: readonly ReportFile[], onFindings: (file: ReportFile, findings: readonly Finding[]) => void): StreamedReport {
+  const errors: string[] = [];
+  let blocking = false;
+  for (const file of files) {
+    if (!file.deferred) {
+      onFindings(file, file.findings);
+      continue;
+    }
+    const error = streamFileJob(file.deferred, (source, findings) => {
+      blocking ||= findings.some(blocksExit);
+      onFindings({ ...file, text: source.text, index: source.index }, findings);
+    });
+    if (error) errors.push(error);
+  }
+  return { errors, blocking };
+}
+
+function writeGithub(files: readonly ReportFile[], write: (text: string) => void): StreamedReport {
+  return eachFileFindings(files, (file, findings) => {
+    if (findings.length > 0) write(renderGithub([{ ...file, findings }]));
+  });
+}
+
 /** Text output of this size or more is written out before more is rendered. */
 const TEXT_CHUNK = 1 << 16;
 
-function writeText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style, unchecked: number, write: (text: string) => void): void {
+function writeText(files: readonly ReportFile[], outcomes: readonly FileOutcome[], command: CheckCommand, style: Style, unchecked: number, write: (text: string) => void): StreamedReport {
   let out = '';
-  for (const file of files) {
-    for (const finding of file.findings) {
+  const counts: Record<Finding['severity'], number> = { error: 0, warning: 0, info: 0, hint: 0 };
+  const withFindings = new Set<string>();
+  const streamed = eachFileFindings(files, (file, findings) => {
+    if (findings.length > 0) withFindings.add(file.path);
+    for (const finding of findings) {
+      counts[finding.severity]++;
       const local = file.notebook?.localize(finding) ?? { view: file, finding };
       out += renderFinding(local.view, local.finding, { style, showFixDiffs: command.showFixes }) + '\n';
       if (out.length >= TEXT_CHUNK) {
@@ -338,14 +415,14 @@ function writeText(files: readonly ReportFile[], outcomes: readonly FileOutcome[
         out = '';
       }
     }
-  }
+  });
   if (command.fix) {
     const fixed = outcomes.reduce((sum, outcome) => sum + outcome.fixesApplied, 0);
     const changedFiles = outcomes.filter((outcome) => outcome.original !== undefined).length;
     out += style.bold(`Fixed ${fixed} ${fixed === 1 ? 'finding' : 'findings'} in ${changedFiles} ${changedFiles === 1 ? 'file' : 'files'}.`) + '\n';
   }
-  const filesWithFindings = files.filter((file) => file.findings.length > 0).length;
-  write(out + renderSummary(countSeverities(files.flatMap((file) => file.findings)), filesWithFindings, style, unchecked) + '\n');
+  write(out + renderSummary(counts, withFindings.size, style, unchecked + streamed.errors.length) + '\n');
+  return streamed;
 }
 
 function renderDiffs(outcomes: readonly FileOutcome[], style: Style): string {

@@ -124,12 +124,17 @@ function specialKind(stats: fs.Stats): string {
  * before it is read, so a path that became a FIFO after discovery cannot hang the run.
  */
 export function readRegularFile(absolutePath: string): string {
+  return readRegularFileBytes(absolutePath).toString('utf8');
+}
+
+/** The bytes of a regular file (a notebook's, checked for valid UTF-8 before it is written back), read as safely as readRegularFile. */
+export function readRegularFileBytes(absolutePath: string): Buffer {
   const fd = fs.openSync(absolutePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const stats = fs.fstatSync(fd);
     if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (!stats.isFile()) throw new Error(`not a regular file (${specialKind(stats)})`);
-    return fs.readFileSync(fd, 'utf8');
+    return fs.readFileSync(fd);
   } finally {
     fs.closeSync(fd);
   }

@@ -98,6 +98,8 @@ export interface FileOutcome {
   readonly cellChanges?: readonly { readonly cell: number; readonly before: string; readonly after: string }[];
   /** One line the CLI prints on stderr without failing (a notebook it cannot read any cell of). */
   readonly warning?: string;
+  /** Not analysed yet: a large .netdef file analysed while its report is written (streamFileJob, check.ts). */
+  readonly deferred?: FileJob;
 }
 
 /**
@@ -202,13 +204,36 @@ export function runFileJob(job: FileJob, parser?: PythonSupport): FileOutcome {
 }
 
 /**
+ * A .netdef file analysed for the text or GitHub report while it is written: its findings
+ * go to `onFindings` batch by batch, in position order, as analyze() finalises them
+ * (AnalysisInput.onFindings), so a file with 456,000 findings never holds them all (issue 12).
+ * Returns the one-line error, if the file cannot be read or the engine failed.
+ */
+export function streamFileJob(job: FileJob, onFindings: (source: { readonly text: string; readonly index: LineIndex }, findings: readonly Finding[]) => void): string | undefined {
+  let text: string;
+  try {
+    text = readSource(job.absolutePath);
+  } catch (error) {
+    return `${job.displayPath}: ${describeFsError(error)}`;
+  }
+  const source = { text, index: new LineIndex(text) };
+  try {
+    analyze({ text, languageId: job.languageId, keepNetworks: false, onFindings: (findings) => onFindings(source, findings) }, job.settings);
+    return undefined;
+  } catch (error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return `internal error while checking ${job.displayPath} (please report this): ${detail}`;
+  }
+}
+
+/**
  * Writes the fixed text only if the file still holds what was read: an editor (or another
  * tool) that saved the file meanwhile must not lose its change to a fix computed on the
  * old text. The check and the write are not atomic, but the window is microseconds.
  */
 export function writeIfUnchanged(job: FileJob, asRead: string, fixed: string): string | undefined {
   try {
-    if (fs.readFileSync(job.absolutePath, 'utf8') !== asRead) return `${job.displayPath}: changed while it was being fixed; not written (run again)`;
+    if (readRegularFile(job.absolutePath) !== asRead) return `${job.displayPath}: changed while it was being fixed; not written (run again)`;
     fs.writeFileSync(job.absolutePath, fixed, 'utf8');
     return undefined;
   } catch (error) {

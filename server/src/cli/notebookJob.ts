@@ -5,7 +5,6 @@
  * spliced in, so outputs, metadata and formatting stay byte for byte. A file that is not
  * valid JSON or not nbformat 4 is one error line with its place (exit 2).
  */
-import * as fs from 'node:fs';
 import { AnalysisMemory } from '../core/memory';
 import { selectFixes } from '../core/fixes/selectFixes';
 import type { PythonSupport } from '../core/frontends/types';
@@ -13,7 +12,7 @@ import { parseNotebook } from '../core/notebook/ipynb';
 import { NotebookSources } from '../core/notebook/notebookFile';
 import type { NotebookProgram } from '../core/notebook/program';
 import { LineIndex } from '../core/text';
-import { describeFsError, displayPath } from './discover';
+import { describeFsError, displayPath, readRegularFileBytes } from './discover';
 import { analyseText, importedOutcomes, reachedModules, MAX_FIX_ROUNDS, writeIfUnchanged, type FileJob, type FileOutcome } from './fileJob';
 import { hostPath, workspaceOfThread } from '../host/workspaceFiles';
 import { networksJson } from './formatters/json';
@@ -27,7 +26,7 @@ export function runNotebookJob(job: FileJob, parser: PythonSupport | undefined):
   const failed = (error: string): FileOutcome => ({ displayPath: job.displayPath, absolutePath: job.absolutePath, imported: [], text: '', original: undefined, findings: [], networks: undefined, fixesApplied: 0, error });
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(job.absolutePath);
+    bytes = readRegularFileBytes(job.absolutePath);
   } catch (error) {
     return failed(`${job.displayPath}: ${describeFsError(error)}`);
   }

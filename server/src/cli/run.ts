@@ -11,6 +11,8 @@ export const VERSION: string = version;
 export interface RunOptions {
   /** The worker bundle for many files (tests point it at dist/cliWorker.js). */
   readonly workerScript?: string;
+  /** .netdef files of this size or more are streamed into the text or GitHub report (check.ts STREAM_MIN_BYTES; tests set 0). */
+  readonly streamMinBytes?: number;
 }
 
 export async function run(argv: readonly string[], io: CliIo, options: RunOptions = {}): Promise<number> {
@@ -34,6 +36,6 @@ export async function run(argv: readonly string[], io: CliIo, options: RunOption
     case 'rule':
       return runRule(command.code, io);
     case 'check':
-      return runCheck(command, io, { version: VERSION, workerScript: options.workerScript });
+      return runCheck(command, io, { version: VERSION, workerScript: options.workerScript, ...(options.streamMinBytes !== undefined ? { streamMinBytes: options.streamMinBytes } : {}) });
   }
 }

@@ -7,15 +7,16 @@ import { NEVER_CANCELLED, type CancellationSignal, throwIfCancelled } from './ca
 import type { Finding } from './findings';
 import { escapeControls } from './format/controls';
 import type { Network } from './ir';
-import { parseNetdef } from './frontends/netdef/parse';
+import { parseNetdefSteps, type OnNetdefNetwork } from './frontends/netdef/parse';
 import { netdefDropoutFixes } from './frontends/netdef/fixBuilder';
-import { MODULE_OFFSET_BASE, parsePython } from './frontends/python/parse';
+import { MODULE_OFFSET_BASE, parsePythonSteps } from './frontends/python/parse';
 import type { FrontendResult, LanguageId, ModuleDependency, ModuleRead, PythonSupport, ReachedBy } from './frontends/types';
 import { RULES } from './rules/registry';
 import { DEFAULT_SETTINGS, ruleEnabled, type Settings } from './settings';
 import { simulateAnalytic } from './simulation/analytic';
 import type { AnalysisMemory } from './memory';
-import { applySuppressions, type SilencedCode } from './suppressions';
+import { applySuppressions, type SilencedCode, withSuppressFixes } from './suppressions';
+import { runToEnd, type Steps } from './steps';
 import type { NetworkSimulation } from './simulation/types';
 import { appendAll } from './util/arrays';
 import { LineIndex } from './text';
@@ -41,6 +42,14 @@ export interface AnalysisInput {
    * findings (the CLI's text output; issue 12). Default true.
    */
   readonly keepNetworks?: boolean;
+  /**
+   * Findings handed out in position order, in batches, as soon as they are final; the
+   * result's `findings` is then empty. A `.netdef` file read without keeping networks and
+   * without suppression comments is streamed network by network, so its findings are never
+   * all held (the CLI's text and GitHub output of a large file; issue 12: 456,000 findings
+   * took 2.2 GB); anything else comes in one batch at the end.
+   */
+  readonly onFindings?: (findings: readonly Finding[]) => void;
 }
 
 export interface AnalysisResult {
@@ -91,13 +100,13 @@ export interface ImportedModuleFindings {
   readonly reachedBy: readonly ReachedBy[];
 }
 
-function runFrontend(input: AnalysisInput, onNetwork: (network: Network) => void): FrontendResult {
+function* runFrontend(input: AnalysisInput, onNetwork: OnNetdefNetwork): Steps<FrontendResult> {
   switch (input.languageId) {
     case 'netdef':
-      return parseNetdef(input.text, onNetwork);
+      return yield* parseNetdefSteps(input.text, onNetwork);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return parsePython(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace);
+      return yield* parsePythonSteps(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace);
   }
 }
 
@@ -106,11 +115,40 @@ export function analyze(
   settings: Settings = DEFAULT_SETTINGS,
   signal: CancellationSignal = NEVER_CANCELLED,
 ): AnalysisResult {
+  return runToEnd(analyzeSteps(input, settings, signal));
+}
+
+/**
+ * analyze() in steps (core/steps.ts): a yield after each Python unit, each `.netdef`
+ * network and each network judged. The language server drives it a time slice at a time
+ * and stops it (`return()`) when the document changes; run to the end, it is analyze().
+ */
+export function* analyzeSteps(
+  input: AnalysisInput,
+  settings: Settings = DEFAULT_SETTINGS,
+  signal: CancellationSignal = NEVER_CANCELLED,
+): Steps<AnalysisResult> {
   const keep = input.keepNetworks !== false;
   const networks: Network[] = [];
   const simulations: (NetworkSimulation | undefined)[] = [];
   const raw: Finding[] = [];
   let index = 0;
+  const sink = input.onFindings;
+  // A suppression comment can act on (and report on) lines far from it: then the file's findings go out together.
+  const streaming = sink !== undefined && !keep && input.languageId === 'netdef' && !input.text.includes('initwise');
+  const lineIndex = streaming ? new LineIndex(input.text) : undefined;
+  /** The frontend's findings already moved to `raw` (streaming). */
+  let frontendTaken = 0;
+  /** Hands out the findings that start before `below`: nothing reported later starts there. */
+  const flush = (below: number) => {
+    const ready: Finding[] = [];
+    const later: Finding[] = [];
+    for (const f of raw) (f.span.start < below ? ready : later).push(f);
+    if (ready.length === 0) return;
+    raw.length = 0;
+    appendAll(raw, later);
+    sink!(ownFindings(input.text, ready, settings, placesOf([], undefined, []), lineIndex));
+  };
   // Rule results of a network reused unchanged from the last analysis are reused with it.
   let settingsKey: string | undefined;
   // Set once the frontend returns; .netdef networks are judged while it reads (streamed), so
@@ -158,23 +196,45 @@ export function analyze(
     }
   };
 
-  const frontend = (running.frontend = runFrontend(input, judge));
+  const onNetwork = (network: Network, progress?: { readonly findings: readonly Finding[]; readonly readTo: number }) => {
+    judge(network);
+    if (!streaming || !progress) return;
+    for (; frontendTaken < progress.findings.length; frontendTaken++) raw.push(progress.findings[frontendTaken]!);
+    flush(progress.readTo);
+  };
+  const frontend = (running.frontend = yield* runFrontend(input, onNetwork));
   throwIfCancelled(signal);
-  appendAll(raw, frontend.findings);
-  for (const network of frontend.networks) judge(network);
+  for (; frontendTaken < frontend.findings.length; frontendTaken++) raw.push(frontend.findings[frontendTaken]!);
+  for (const network of frontend.networks) {
+    judge(network);
+    yield;
+  }
 
   // Findings on layers of imported modules go to those modules' files (their offsets say which).
   const own = raw.filter((f) => f.span.start < MODULE_OFFSET_BASE);
   const workspace = input.python?.workspace;
   const places = placesOf(frontend.modules?.modules ?? [], workspace?.documentPath, workspace?.projectRoots ?? []);
   const imported = importedFindings(raw, frontend.modules?.modules ?? [], settings, places);
-  // Suppression comments act on what the settings let through; IW901 findings then go
-  // through the same select/ignore/severity step as every other finding.
-  const suppressed = applySuppressions(input.text, finalizeFindings(own.map((f) => localized(f, 0, places)), settings), settings);
+  const findings = ownFindings(input.text, own, settings, places, lineIndex);
+  if (sink) sink(findings);
   return {
-    networks, simulations, findings: finalizeFindings([...suppressed.kept, ...suppressed.unused], settings),
+    networks, simulations, findings: sink ? [] : findings,
     dependencies: frontend.modules?.dependencies ?? [], imported, modules: frontend.modules?.modules ?? [],
   };
+}
+
+/**
+ * The document's own findings as the user sees them: in the document's offsets, filtered
+ * and re-levelled by the settings, suppression comments applied, sorted.
+ */
+function ownFindings(text: string, own: readonly Finding[], settings: Settings, places: Places, streamed: LineIndex | undefined): Finding[] {
+  const filtered = finalizeFindings(own.map((f) => localized(f, 0, places)), settings);
+  // Streamed (a text without directives, checked once): each batch only gets its suppress fixes.
+  if (streamed) return finalizeFindings(withSuppressFixes(text, streamed, filtered), settings);
+  // Suppression comments act on what the settings let through; IW901 findings then go
+  // through the same select/ignore/severity step as every other finding.
+  const suppressed = applySuppressions(text, filtered, settings);
+  return finalizeFindings([...suppressed.kept, ...suppressed.unused], settings);
 }
 
 /**

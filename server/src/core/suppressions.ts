@@ -94,7 +94,7 @@ export function applySuppressions(text: string, findings: readonly Finding[], se
   // One line index for the whole file: the suppress fix of every finding needs it.
   const index = new LineIndex(text);
   // Most files have no directive; skip parsing them.
-  if (!text.includes('initwise')) return { kept: findings.map((f) => withSuppressFix(text, index, [], f)), unused: [], silenced: [] };
+  if (!text.includes('initwise')) return { kept: withSuppressFixes(text, index, findings), unused: [], silenced: [] };
   const suppressions = parseSuppressions(text, index);
   const used = new Map<Suppression, Set<string>>(suppressions.map((s) => [s, new Set<string>()]));
   const byLine = new Map<number, Suppression[]>();
@@ -224,6 +224,15 @@ function removeDirective(text: string, index: LineIndex, suppression: Suppressio
  * apply it; it is offered one finding at a time. Not offered where a comment would change
  * the code's meaning (a line ending in a `\` continuation) or for IW001/IW901.
  */
+/**
+ * The findings of a file with no suppression directive (no `initwise` in its text), each
+ * with its "Suppress … on this line" fix: what applySuppressions does to them, for a caller
+ * that hands findings out batch by batch and has checked the text once (analyze.ts).
+ */
+export function withSuppressFixes(text: string, index: LineIndex, findings: readonly Finding[]): Finding[] {
+  return findings.map((f) => withSuppressFix(text, index, [], f));
+}
+
 function withSuppressFix(text: string, index: LineIndex, lineSuppressions: readonly Suppression[], finding: Finding): Finding {
   if (UNSUPPRESSIBLE.has(finding.code) || finding.code === IW901) return finding;
   const edit = suppressEdit(text, index, lineSuppressions, finding);

@@ -4,7 +4,7 @@
  * client (`--stdio`, e.g. `node dist/server.js --stdio` from Neovim).
  */
 import { ProposedFeatures, createConnection } from 'vscode-languageserver/node';
-import { analyze } from '../core/analyze';
+import { analyzeSteps } from '../core/analyze';
 import { loadPythonSupport } from '../host/treeSitter';
 import type { Analyzer } from './analysisCache';
 import { Session } from './session';
@@ -25,7 +25,7 @@ process.on('unhandledRejection', (reason) => {
 // findings and the log says why; .netdef files are unaffected.
 loadPythonSupport().then(
   (python) => {
-    const analyzer: Analyzer = ({ workspace, ...input }, settings, signal) => analyze({ ...input, python: workspace ? { ...python, workspace } : python }, settings, signal);
+    const analyzer: Analyzer = ({ workspace, ...input }, settings, signal) => analyzeSteps({ ...input, python: workspace ? { ...python, workspace } : python }, settings, signal);
     new Session(connection, { analyzer, python }).listen();
   },
   (error: unknown) => {

@@ -411,10 +411,18 @@ export class Session {
     let findings = 0;
     let networks = 0;
     const started = performance.now();
+    // A long analysis (more than one time slice, lsp/timeSlices.ts) is announced once, and so is its end when a newer version stops it.
+    let paused: number | undefined;
+    const observer = {
+      paused: (analysed: number) => {
+        if (paused === undefined && this.wantsAnalysisStatus) this.sendStatus({ uri, version, state: 'running', findings: 0, durationMs: performance.now() - started, analysed });
+        paused = analysed;
+      },
+    };
     if (settings.enable) {
       try {
         const workspace = this.workspaceOf(source);
-        const analysis = this.cache.get(source, settings.engine, signal, workspace);
+        const analysis = await this.cache.get(source, settings.engine, workspace, { signal, observer });
         networks = analysis.result.networks.length;
         // Findings importers' models reached in this file, computed on this very buffer version, once each.
         const path = workspace ? enginePathOf(uri) : undefined;
@@ -437,7 +445,12 @@ export class Session {
           }
         }
       } catch (error) {
-        if (error instanceof AnalysisCancelled) return;
+        if (error instanceof AnalysisCancelled) {
+          if (paused !== undefined && this.wantsAnalysisStatus) {
+            this.sendStatus({ uri, version, state: 'cancelled', findings: 0, durationMs: performance.now() - started, analysed: paused });
+          }
+          return;
+        }
         // Publish nothing rather than keep the previous version's findings at shifted ranges.
         this.logError(`analysing ${uri} (version ${version})`, error);
         state = 'failed';
@@ -461,6 +474,10 @@ export class Session {
       };
       await this.connection.sendNotification(ANALYSIS_STATUS_NOTIFICATION, status);
     }
+  }
+
+  private sendStatus(status: AnalysisStatusParams): void {
+    this.connection.sendNotification(ANALYSIS_STATUS_NOTIFICATION, status).catch((error: unknown) => this.logError('sending the analysis status', error));
   }
 
   /** What the Monte-Carlo request needs: the current analysis, and a way to apply its results. */
@@ -496,7 +513,7 @@ export class Session {
     // The source again: the document may have changed while the settings were fetched.
     const now = this.sourceFor(uri);
     if (!now || !settings.enable) return undefined;
-    return { analysis: this.cache.get(now, settings.engine, undefined, this.workspaceOf(now)), settings };
+    return { analysis: await this.cache.get(now, settings.engine, this.workspaceOf(now)), settings };
   }
 
   private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {

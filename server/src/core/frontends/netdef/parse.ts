@@ -9,14 +9,28 @@ import type { FrontendResult } from '../types';
 import { Diagnostics } from './diagnostics';
 import { netdefDropoutFixes } from './fixBuilder';
 import { FileLowering } from './lower';
-import { parseSyntax, type SyntaxProblem } from './parser';
+import { parseSyntaxSteps, type SyntaxProblem } from './parser';
+import { AnalysisCancelled } from '../../cancellation';
+import { runToEnd, type Steps } from '../../steps';
 
 /**
  * `onNetwork`: each network is handed over as soon as it is read and lowered, and not kept
  * (the result's `networks` is empty): analyze() judges it at once, so a caller that does not
  * keep networks holds one network at a time (issue 12: a 20 MB file took 1.8 GB).
  */
-export function parseNetdef(text: string, onNetwork?: (network: Network) => void): FrontendResult {
+export function parseNetdef(text: string, onNetwork?: OnNetdefNetwork): FrontendResult {
+  return runToEnd(parseNetdefSteps(text, onNetwork));
+}
+
+/**
+ * A network read, with the frontend's findings so far (syntax, IW002; the result's
+ * `findings` ends with the same list) and the offset the text is read to: no finding the
+ * frontend or the rules report later starts before it (analyze() streams findings on it).
+ */
+export type OnNetdefNetwork = (network: Network, progress: { readonly findings: readonly Finding[]; readonly readTo: number }) => void;
+
+/** parseNetdef in steps: a yield after each network is handed to `onNetwork` (core/steps.ts). */
+export function* parseNetdefSteps(text: string, onNetwork?: OnNetdefNetwork): Steps<FrontendResult> {
   const dropoutFixes = netdefDropoutFixes(text);
   try {
     const diags = new Diagnostics();
@@ -28,18 +42,20 @@ export function parseNetdef(text: string, onNetwork?: (network: Network) => void
     const report = (problems: readonly SyntaxProblem[]) => {
       for (; reported < problems.length; reported++) diags.syntax(problems[reported]!.span, problems[reported]!.message);
     };
-    const { problems } = parseSyntax(text, {
+    const { problems } = yield* parseSyntaxSteps(text, {
       lines,
-      onNetwork: (statement, problemsSoFar) => {
+      onNetwork: (statement, problemsSoFar, readTo) => {
         report(problemsSoFar);
         const network = lowering.lower(statement);
-        if (onNetwork) onNetwork(network);
+        if (onNetwork) onNetwork(network, { findings: diags.findings, readTo });
         else networks.push(network);
       },
     });
     report(problems);
     return { networks, findings: diags.findings, dropoutFixes };
   } catch (error) {
+    // Cancellation (analyze()'s judge checks the signal) is the host's, not a bug of this frontend.
+    if (error instanceof AnalysisCancelled) throw error;
     // A bug in this frontend must cost one file its analysis, never the whole server.
     // The fuzz tests assert this branch is never taken.
     const internal: Finding = {

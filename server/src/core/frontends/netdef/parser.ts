@@ -7,6 +7,7 @@
  * stack, and it touches each token a constant number of times.
  */
 import { LineIndex, type Span } from '../../text';
+import { runToEnd, type Steps } from '../../steps';
 import type { Block, FileAst, OptionAst, Statement } from './ast';
 import { parseExpression } from './expressions';
 import { Lexer, type Token } from './lexer';
@@ -38,10 +39,15 @@ export interface ParseOptions {
    * judges each one at once holds one network's syntax at a time. `problems` are all
    * problems so far; those of this network are among them.
    */
-  readonly onNetwork?: (network: Statement, problems: readonly SyntaxProblem[]) => void;
+  readonly onNetwork?: (network: Statement, problems: readonly SyntaxProblem[], readTo: number) => void;
 }
 
 export function parseSyntax(text: string, options: ParseOptions = {}): ParseResult {
+  return runToEnd(parseSyntaxSteps(text, options));
+}
+
+/** parseSyntax in steps: a yield after each network handed to `onNetwork` (core/steps.ts). */
+export function parseSyntaxSteps(text: string, options: ParseOptions = {}): Steps<ParseResult> {
   return new Parser(text, options).parseFile();
 }
 
@@ -86,6 +92,8 @@ class Parser {
   private lineHasError = false;
 
   private readonly onNetwork: ParseOptions['onNetwork'];
+  /** Networks handed to `onNetwork` so far. */
+  private handedOn = 0;
 
   constructor(private readonly text: string, options: ParseOptions) {
     this.cursor = new TokenCursor(new Lexer(text));
@@ -94,14 +102,20 @@ class Parser {
   }
 
   /** Hands the last network on when it is complete (streaming callers: ParseOptions.onNetwork). */
-  private finishNetwork(): void {
+  private finishNetwork(readTo: number): void {
     if (!this.onNetwork || this.networks.length === 0) return;
     this.lastClosed = undefined;
-    this.onNetwork(this.networks.pop()!, this.problems);
+    this.onNetwork(this.networks.pop()!, this.problems, readTo);
+    this.handedOn++;
   }
 
-  parseFile(): ParseResult {
-    for (;;) {
+  *parseFile(): Steps<ParseResult> {
+    for (let yielded = 0; ; ) {
+      // A network was handed on (and judged) since the last step: a point to pause at.
+      if (this.handedOn !== yielded) {
+        yielded = this.handedOn;
+        yield;
+      }
       this.cursor.skipNewlines();
       const token = this.cursor.peek();
       if (token.kind === 'eof') break;
@@ -123,7 +137,7 @@ class Parser {
       }
     }
     this.closeUnclosed('the end of the file');
-    this.finishNetwork();
+    this.finishNetwork(this.text.length);
     return { file: { networks: this.networks }, problems: this.problems, lines: this.lines };
   }
 
@@ -164,7 +178,8 @@ class Parser {
   private startNetwork(keyword: Token): void {
     this.closeUnclosed(`the next network (line ${this.lineNumber(keyword.start)})`);
     this.lastClosed = undefined;
-    this.finishNetwork();
+    // Everything before this `network` keyword is read: no later problem lies there.
+    this.finishNetwork(keyword.start);
     const statement = this.parseStatement();
     this.networks.push(statement);
     const headerIndent = this.indentOf(keyword.start);

@@ -33,6 +33,7 @@ import type { Span } from '../../text';
 import { appendAll } from '../../util/arrays';
 import { parserText } from './syntax/parserText';
 import { NameMentions } from './syntax/nameMentions';
+import { runToEnd, type Steps } from '../../steps';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
 export { PythonMemory } from './units/memory';
@@ -69,6 +70,19 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 const MAX_SOURCE_LENGTH = 5_000_000;
 
 export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace): FrontendResult {
+  return runToEnd(parsePythonSteps(text, parser, memory, newEdit, withoutPrePass, workspace));
+}
+
+/**
+ * parsePython in steps (core/steps.ts): a yield after each unit (the module script, a
+ * builder function, a root class). A host that stops between steps (the generator's
+ * `return()`) leaves the memory as consistent as a finished run: the tree it parsed is kept
+ * for the next incremental parse, the units' memory is only replaced by a run that ends,
+ * and the workspace's parsed modules stay alive until every paused run has ended.
+ */
+export function* parsePythonSteps(
+  text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace,
+): Steps<FrontendResult> {
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
     memory?.dispose();
@@ -84,12 +98,14 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
     const file = workspace.sources.read(workspace.documentPath);
     if (file?.text === text) workspace.modules.adopt(workspace.documentPath, file, tree);
   }
+  // Modules this run reads must outlive it, even when another document's run replaces them meanwhile.
+  const release = workspace?.modules.hold();
   try {
     // Nodes read the text tree-sitter parsed; everything else (fixes, quotes, line endings)
     // reads the user's text. Both have the same length and the same code at every offset.
     const root = new SyntaxTree(tree, parsed).root;
     const loader = workspace ? new ModuleLoader(workspace, parser) : undefined;
-    const reading = readNetworks(root, text, memory, withoutPrePass, loader);
+    const reading = yield* readNetworks(root, text, memory, withoutPrePass, loader);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return {
@@ -100,6 +116,7 @@ export function parsePython(text: string, parser: Parser, memory?: PythonMemory,
     // A document's memory keeps the tree for the next edit's incremental parse.
     if (memory) memory.keepTree(tree, parsed);
     else tree.delete();
+    release?.();
   }
 }
 
@@ -212,7 +229,7 @@ interface NetworkReading {
   readonly reached: ReadonlyMap<string, readonly ReachedBy[]>;
 }
 
-function readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean, loader: ModuleLoader | undefined): NetworkReading {
+function* readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean, loader: ModuleLoader | undefined): Steps<NetworkReading> {
   const statements = moduleStatements(root);
   const main = moduleContext(undefined, 0, text, statements);
   if (loader) loader.bindDocument(main);
@@ -274,6 +291,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     return owner === undefined ? anchoredAtDefinitions(interp, statements, candidates) : candidates;
   };
   units.push(reuseOrRun(interp, plan, plan.moduleKey(statements), () => runScript(statements, moduleScope, undefined), unchanged, true)!);
+  yield;
   // `d_model = get_discriminator()`: that model is reported as `d_model`, with the script's arguments.
   const builtByScript = new Set(units[0]!.outcome.builders);
   // A function that names no framework, no model class of the file and no function that
@@ -293,6 +311,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     const unit = reuseOrRun(interp, plan, plan.keyOf('function', statement, shapesSeen(interp)), run, unchanged);
     if (unit) units.push(unit);
     else skipped.push(def);
+    yield;
   }
 
   // Root classes nobody instantiated: analysed with their default arguments. They run users
@@ -319,6 +338,7 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
     const unit = reuseOrRun(interp, plan, statement ? plan.keyOf('class', statement, shapesSeen(interp)) : undefined, run, unchanged);
     if (unit) classUnits.set(cls, unit);
     else skipped.push(cls.definition);
+    yield;
   }
   for (const cls of classes) {
     const unit = classUnits.get(cls);
@@ -329,7 +349,10 @@ function readNetworks(root: Node, text: string, memory: PythonMemory | undefined
   // file-wide counts differ now, it runs again (adding the same counts it had added).
   for (let i = 0; i < units.length; i++) {
     const unit = units[i]!;
-    if (unit.reused && !sameSiteTotals(interp, unit)) units[i] = rerun(interp, unit);
+    if (unit.reused && !sameSiteTotals(interp, unit)) {
+      units[i] = rerun(interp, unit);
+      yield;
+    }
   }
 
   // Remembered in today's offsets (a reused unit's outcome was moved here), with today's counts.

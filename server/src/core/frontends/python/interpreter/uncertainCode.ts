@@ -170,7 +170,7 @@ export class UncertainCode {
   private mentionCount(def: Node, name: string): number {
     const source = this.interp.sourceOf(def);
     let counts = this.mentions.get(source);
-    if (!counts) this.mentions.set(source, (counts = new Map()));
+    if (!counts) this.mentions.set(source, (counts = new Map<string, number>()));
     let count = counts.get(name);
     if (count === undefined) {
       // Mentions in code: not after a `#` on the same line (a comment that names it calls nothing).

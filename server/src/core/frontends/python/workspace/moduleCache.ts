@@ -42,6 +42,27 @@ export class ModuleCache {
   private readonly entries = new Map<string, Entry>();
   /** How many parses this cache did (bench and tests read it). */
   parses = 0;
+  /** Analyses under way that may hold nodes of this cache's trees (`hold`). */
+  private holders = 0;
+  /** Trees replaced or forgotten while an analysis held the cache: freed when the last one ends. */
+  private retired: Tree[] = [];
+
+  /**
+   * Keeps every tree alive until the returned release is called. The language server runs
+   * analyses in steps (core/steps.ts), so while one document's run is paused another may
+   * replace a module both read, or its file may change on disk: the paused run's nodes
+   * must stay readable until it ends (WebAssembly trees are freed by hand, not collected).
+   */
+  hold(): () => void {
+    this.holders++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holders > 0) return;
+      for (const tree of this.retired.splice(0)) tree.delete();
+    };
+  }
 
   /** The module parsed at this version: from the cache, or parsed now. Undefined when too long. */
   parsed(path: string, file: ModuleSourceFile, parser: Parser): ParsedModule | undefined {
@@ -120,7 +141,9 @@ export class ModuleCache {
   }
 
   private drop(path: string): void {
-    this.entries.get(path)?.tree.delete();
+    const tree = this.entries.get(path)?.tree;
+    if (tree && this.holders > 0) this.retired.push(tree);
+    else tree?.delete();
     this.entries.delete(path);
   }
 }
