@@ -34,7 +34,7 @@ import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue } from '../syntax/syntax';
-import { type ProjectionPart, type Tensor, Trace } from './trace';
+import { type LayerDraft, type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
@@ -858,6 +858,8 @@ export class Interpreter {
         this.inits.torchInit(call, canonical, frame);
         return undefined;
       }
+      // Token positions (nanoGPT's `pos = torch.arange(0, t, dtype=torch.long, device=device)`).
+      if (canonical === 'torch.arange' && frame.trace) return { t: 'tensor', tensor: frame.trace.positions() };
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
@@ -1511,16 +1513,20 @@ export class Interpreter {
           : hook !== undefined && module.framework === 'pytorch' && !module.init.explicit
             ? { semantics: undefined, label: `PyTorch default, unless ${hook}() (defined here, applied elsewhere) sets it`, explicit: false, acceptedDefault: false }
             : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
+        // A PyTorch embedding looked up with token positions: a learned position table (trace.ts positionLookup).
+        const lookup = x.positions && module.layerKind === 'embedding' && module.framework === 'pytorch'
+          ? (draft: LayerDraft, shape: readonly number[] | undefined) => trace.positionLookup(draft, shape)
+          : (draft: LayerDraft, shape: readonly number[] | undefined) => trace.layer(x, draft, shape, module.fusedWithPrevious === true);
         const output: RValue = {
           t: 'tensor',
-          tensor: trace.layer(x, {
+          tensor: lookup({
             op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
             ...(g.transposed ? { transposed: g.transposed } : {}),
             ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
             activation: module.activation, ...(loaded ? { init, fixes: module.fixes } : this.tied.resolve(module, init)), biasVariance: module.biasVariance, repeatInstance: 0,
-          }, g.outShape, module.fusedWithPrevious === true),
+          }, g.outShape),
         };
         if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
           const complete = completeAttention(x, output.tensor, trace);
