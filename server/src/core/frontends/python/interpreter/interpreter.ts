@@ -29,7 +29,8 @@ import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue } from './modules';
+import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
+import type { Span } from '../../../text';
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
@@ -886,6 +887,7 @@ export class Interpreter {
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
     if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
       if (!frame.trace) return undefined;
+      if (target.module.kind === 'attention' && target.module.flax) return this.flaxAttentionCall(target.module, call, args, frame);
       return this.attentionLayerCall(target.module, call, args, frame);
     }
     if (target?.t === 'module') {
@@ -1261,13 +1263,55 @@ export class Interpreter {
     return { t: 'tensor', tensor: this.encoderLayers(module, x, causal, frame) };
   }
 
+  /**
+   * A Flax `nn.MultiHeadDotProductAttention` / `nn.SelfAttention` called on one value (self-attention):
+   * `attn(x)`, `attn(x, x)`, `inputs_q=x`, …; `mask=None` or `nn.make_causal_mask(…)`. Its widths
+   * come from x's features. Anything else makes the value unknown.
+   */
+  private flaxAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const values: RValue[] = [...args];
+    let causal = false;
+    let readable = !call.spread;
+    for (const [name, { value }] of call.keywords) {
+      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || name === 'inputs_kv') values.push(this.expression(value, frame));
+      else if (name === 'mask') {
+        if (evaluate(value, frame.scope) === null) continue;
+        const mask = callParts(value);
+        if (mask && this.imports.canonical(dottedName(mask.callee) ?? '') === 'flax.linen.make_causal_mask' && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
+        else readable = false;
+      } else if (name !== 'deterministic' && name !== 'dropout_rng') readable = false;
+    }
+    const inputs = values.flatMap(tensorsOf);
+    const x = inputs[0];
+    if (!x) return undefined;
+    const d = x.shape?.[x.shape.length - 1];
+    const features = module.flax!;
+    const qkv = features.qkvFeatures ?? d;
+    const outWidth = features.outFeatures ?? d;
+    if (!readable || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+      || d === undefined || !Number.isInteger(d) || d < 1 || qkv === undefined || outWidth === undefined || qkv % module.heads !== 0) {
+      return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
+    }
+    const geometry = (fanIn: number, fanOut: number) => () => ({
+      fans: { fanIn, fanOut }, frameworkFans: { fanIn, fanOut }, receptiveField: 1, strideProduct: 1, outShape: [...x.shape!.slice(0, -1), fanOut],
+    });
+    const [q, k, v, o] = module.projections;
+    const projections = [{ ...q, geometry: geometry(d, qkv) }, { ...k, geometry: geometry(d, qkv) }, { ...v, geometry: geometry(d, qkv) }, { ...o, geometry: geometry(qkv, outWidth) }] as const;
+    const out = this.attend(projections, module.heads, qkv / module.heads, spanOf(module.call), x, causal, frame);
+    return { t: 'tensor', tensor: out ?? trace.opaque(x) };
+  }
+
   /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */
   private selfAttention(module: AttentionModule, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
-    const trace = frame.trace!;
     if (module.unreadable || module.heads === undefined || module.embedDim === undefined) return undefined;
-    const heads = module.heads;
-    const headDim = module.embedDim / heads;
-    const [q, k, v, out] = module.projections;
+    return this.attend(module.projections, module.heads, module.embedDim / module.heads, spanOf(module.call), x, causal, frame);
+  }
+
+  /** Self-attention over x with these projections (query, key, value, output), 1/√headDim on the logits. */
+  private attend(projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule], heads: number, headDim: number, span: Span, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
+    const trace = frame.trace!;
+    const [q, k, v, out] = projections;
     const parts = [q, k, v].map((p) => {
       const r = this.applyModule(p, { t: 'tensor', tensor: x }, frame, undefined);
       const part = r?.t === 'tensor' ? trace.projectionOf(r.tensor) : undefined;
@@ -1275,7 +1319,6 @@ export class Interpreter {
     });
     if (parts.some((p) => p === undefined)) return undefined;
     const [qp, kp, vp] = parts as [ProjectionPart, ProjectionPart, ProjectionPart];
-    const span = spanOf(module.call);
     const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core: { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span }, v: vp, layout: 'tc' });
     const result = this.applyModule(out, { t: 'tensor', tensor: mixed }, frame, undefined);
     return result?.t === 'tensor' && result.tensor.chain?.op.op === 'attention' ? result.tensor : undefined;
