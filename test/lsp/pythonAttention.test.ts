@@ -37,7 +37,7 @@ describe('lsp: a Python transformer', () => {
 
   it('summarises the residual stream in the code lens', async () => {
     const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
-    assert.deepEqual(lenses.map((l) => l.command?.title), ['stream ×25 over 64 branches · token correlation 0.8 · logit std ≤ 0.59 · gradient to the first branch ×2.0e4 · Show report']);
+    assert.deepEqual(lenses.map((l) => l.command?.title), ['stream ×25 over 64 branches · token correlation 0.78 · logit std ≤ 0.59 · gradient to the first branch ×1.1e4 · Show report']);
   });
 
   it('reports IW402 on the class', async () => {

@@ -220,6 +220,13 @@ export interface WeightLayer {
   /** Set for recurrent layers only (kind 'recurrent'). */
   readonly recurrent?: RecurrentSpec;
   /**
+   * On a token embedding at the network's start: a learned position table summed onto its
+   * output (GPT-2/nanoGPT's `wte(idx) + wpe(torch.arange(T))`). The stream's input is the sum:
+   * second moment Var(wte) + Var(wpe), token correlation unchanged (each position its own row).
+   * The table is a weight layer of the network too (in `layers`, judged as any embedding).
+   */
+  readonly positionEmbedding?: WeightLayer;
+  /**
    * Set on the depthwise kernel of a Keras SeparableConv: it feeds the layer's pointwise
    * kernel directly (no activation between), so it is judged as a linear layer and the
    * messages name it as that kernel rather than "this linear layer".

@@ -444,6 +444,8 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
   let lastStreamPoint: StreamMeasure | undefined;
   ops.forEach((op, position) => {
     context.checkpoint();
+    // A position table summed on is simulated by the analytic token stream only.
+    if (op.op === 'layer' && op.positionEmbedding) throw new NotSimulable();
     if (op.op === 'layer' && op.kind === 'embedding') {
       if (!atStart || position !== 0) throw new NotSimulable();
       x = embeddingForward(op, context, backs);

@@ -76,6 +76,8 @@ export interface TokenStreamOptions {
 export function runsOverTokens(network: Network): boolean {
   for (const op of walkOps(network.ops)) {
     if (op.op === 'attention' || (op.op === 'norm' && op.kind === 'rmsnorm')) return true;
+    // A position table means a sequence of tokens (and only this pass sums it on).
+    if (op.op === 'layer' && op.positionEmbedding) return true;
   }
   return false;
 }
@@ -121,9 +123,19 @@ function layerStep(layer: WeightLayer, x: State, context: Context, tape: Backwar
   if (layer.kind !== 'dense' && layer.kind !== 'embedding') throw new NotSimulable();
   const gains = projectionGains(layer);
   if (!gains) throw new NotSimulable();
-  const pre = { m: gains.forward * x.m + gains.bias, c: gains.forward * x.c + gains.bias };
+  // A learned position table summed on (GPT-2's wte + wpe): one independent row per position,
+  // so it adds Var(wpe) to every token's second moment and nothing to the cross moment.
+  const position = layer.positionEmbedding ? projectionGains(layer.positionEmbedding) : undefined;
+  if (layer.positionEmbedding && !position) throw new NotSimulable();
+  const added = position ? position.forward + position.bias : 0;
+  const pre = { m: gains.forward * x.m + gains.bias + added, c: gains.forward * x.c + gains.bias };
   const activation = known(layer.activation);
   const record = context.layers[layer.index]!;
+  const positionRecord = layer.positionEmbedding ? context.layers[layer.positionEmbedding.index]! : undefined;
+  if (positionRecord) {
+    positionRecord.forwardVariance = added;
+    positionRecord.forwardFactor = NaN;
+  }
   record.forwardVariance = pre.m;
   record.forwardFactor = x.m > 0 ? pre.m / x.m : NaN;
   const atLogits = layer === context.logits;
@@ -132,6 +144,10 @@ function layerStep(layer: WeightLayer, x: State, context: Context, tape: Backwar
     const gIn = { m: gains.backward * gPre.m, c: gains.backward * gPre.c };
     record.gradientVariance = gIn.m;
     record.backwardFactor = g.m > 0 ? gIn.m / g.m : NaN;
+    if (positionRecord && position) {
+      positionRecord.gradientVariance = position.backward * gPre.m;
+      positionRecord.backwardFactor = g.m > 0 ? positionRecord.gradientVariance / g.m : NaN;
+    }
     return gIn;
   });
   return activate(activation, pre);

@@ -16,7 +16,8 @@ import { type AttentionModule, classRecord, type EncoderLayerModule, type Module
 import { argument, type CallParts, type Node, spanOf } from '../syntax/syntax';
 import { evaluate, evaluateCount, isNumber } from '../interpreter/values';
 import { readActivationValue } from './activations';
-import { type CatalogContext, torchWeight } from './catalog';
+import { type CatalogContext, flaxWeight, torchWeight } from './catalog';
+import { readInitializerValue } from './initializers';
 
 /** No edits: in_proj_weight is one parameter of three layers; a fix would need its own spelling. */
 const NO_FIXES: FixBuilder = {
@@ -109,9 +110,69 @@ export function encoderStack(layer: EncoderLayerModule, layers: number | undefin
   return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, ...(norm ? { finalNorm: norm } : {}) };
 }
 
+/**
+ * Keywords of Flax's `MultiHeadDotProductAttention` (flax/linen/attention.py) read here or with
+ * no effect on the statistics at initialisation (dtypes, precision, dropout on the weights);
+ * any other (attention_fn, decode, normalize_qk, bias_init, einsum classes, …) makes the layer
+ * unreadable.
+ */
+const FLAX_ATTENTION_KEYWORDS: ReadonlySet<string> = new Set([
+  'num_heads', 'qkv_features', 'out_features', 'dtype', 'param_dtype', 'broadcast_dropout', 'dropout_rate', 'deterministic',
+  'precision', 'kernel_init', 'out_kernel_init', 'use_bias', 'name', 'parent',
+]);
+
+/**
+ * Flax linen `nn.MultiHeadDotProductAttention(num_heads, qkv_features=None, out_features=None,
+ * kernel_init=lecun_normal, out_kernel_init=None, use_bias=True, …)` and `nn.SelfAttention`:
+ * query, key and value are DenseGeneral layers d → (heads, qkv/heads) and the output one
+ * (heads, qkv/heads) → out; DenseGeneral hands kernel_init the kernel flattened to 2-D
+ * ([∏ in, ∏ out]), so the fans are the true ones (d, qkv; qkv, out) and lecun_normal gives
+ * Var = 1/fan_in exactly. Biases zeros. The logits are scaled by 1/√(qkv/heads)
+ * (dot_product_attention divides the query by √depth). Widths left None are the input's.
+ */
+export function flaxAttention(canonical: string, call: CallParts, ctx: CatalogContext): AttentionModule {
+  const heads = evaluateCount(argument(call, 0, 'num_heads'), ctx.scope);
+  const features = (name: string): number | null | undefined => {
+    const node = call.keywords.get(name)?.value;
+    if (!node || evaluate(node, ctx.scope) === null) return null;
+    return evaluateCount(node, ctx.scope);
+  };
+  const qkvFeatures = features('qkv_features');
+  const outFeatures = features('out_features');
+  const useBias = boolOf(call.keywords.get('use_bias')?.value, ctx, true);
+  // bias_init has no effect without biases (Flax's examples pass both with use_bias=False).
+  const unknownKeyword = [...call.keywords.keys()].find((k) => !FLAX_ATTENTION_KEYWORDS.has(k) && !(useBias === false && (k === 'bias_init' || k === 'out_bias_init')));
+  const unreadable = call.spread ? 'arguments given by * or **'
+    : call.positional.length > 1 ? 'positional arguments after num_heads'
+      : unknownKeyword !== undefined ? `${unknownKeyword}= is not read`
+        : heads === undefined ? 'num_heads is unknown'
+          : qkvFeatures === undefined || outFeatures === undefined ? 'qkv_features or out_features is unknown'
+            : useBias === undefined ? 'use_bias= is not a constant' : undefined;
+  // Widths are known at the call (attention on the input's features): the interpreter fixes each geometry there.
+  const none = () => ({ fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined });
+  // One kernel_init for four kernels: an edit for one layer would change the others, so no fix
+  // (the initializer is still described in the file's spelling).
+  const projection = (): WeightModule => {
+    const layer = flaxWeight(canonical, call, ctx, 'dense', none);
+    return { ...layer, fixes: { ...NO_FIXES, describeInitializer: (init) => layer.fixes.describeInitializer(init) } };
+  };
+  const out = projection();
+  const outInitNode = call.keywords.get('out_kernel_init')?.value;
+  if (outInitNode && evaluate(outInitNode, ctx.scope) !== null) {
+    const read = readInitializerValue(outInitNode, ctx.scope, ctx.imports, 'flax');
+    out.init = { semantics: read.semantics, label: read.label, explicit: true, acceptedDefault: false, span: spanOf(outInitNode) };
+  }
+  return {
+    kind: 'attention', className: canonical, record: classRecord(canonical, { num_heads: heads ?? null }), call: call.node, heads, embedDim: undefined,
+    ...(unreadable ? { unreadable } : {}), projections: [projection(), projection(), projection(), out],
+    flax: { qkvFeatures: qkvFeatures ?? null, outFeatures: outFeatures ?? null },
+  };
+}
+
 /** The attention layers of the catalog; undefined for any other name. */
 export function attentionLayerModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
   if (canonical === 'torch.nn.MultiheadAttention') return multiheadAttention(canonical, call, ctx);
   if (canonical === 'torch.nn.TransformerEncoderLayer') return encoderLayer(canonical, call, ctx);
+  if (canonical === 'flax.linen.MultiHeadDotProductAttention' || canonical === 'flax.linen.SelfAttention') return flaxAttention(canonical, call, ctx);
   return undefined;
 }

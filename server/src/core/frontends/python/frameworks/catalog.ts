@@ -135,7 +135,7 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     const bias = constantOf(argument(call, 2, 'bias'), scope);
     const fans: Fans | undefined = inF && outF ? { fanIn: inF, fanOut: outF } : undefined;
     return torchWeight(canonical, call, ctx, 'dense', { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: undefined },
-      bias === false, { in_features: inF ?? null, out_features: outF ?? null });
+      bias === false, { in_features: inF ?? null, out_features: outF ?? null, ...torchBiasAttribute(argument(call, 2, 'bias'), scope) });
   }
   const transposed = /^ConvTranspose([123])d$/.exec(name);
   if (transposed) return torchTransposed(canonical, call, ctx, Number(transposed[1]));
@@ -164,6 +164,7 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
     return torchWeight(canonical, call, ctx, kind, geometry, bias === false, {
       in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
+      ...torchBiasAttribute(argument(call, -1, 'bias'), scope),
     });
   }
   if (name === 'Embedding') {
@@ -208,6 +209,17 @@ function torchTransposed(canonical: string, call: CallParts, ctx: CatalogContext
   return torchWeight(canonical, call, ctx, kind, convGeometry(fans, undefined), bias === false, {
     in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
   }, { kind: 'swapped', groups: groups ?? NaN });
+}
+
+/**
+ * `m.bias` as init code tests it (nanoGPT's `if module.bias is not None: zeros_(module.bias)`):
+ * a parameter when `bias` is left out or a constant true, None when a constant false; left
+ * out (the test stays undecided) when the argument cannot be evaluated.
+ */
+function torchBiasAttribute(node: Node | undefined, scope: Scope): { bias?: Value } {
+  if (!node) return { bias: { attributes: new Map() } };
+  const bias = constantOf(node, scope);
+  return bias === true ? { bias: { attributes: new Map() } } : bias === false ? { bias: null } : {};
 }
 
 export function torchWeight(

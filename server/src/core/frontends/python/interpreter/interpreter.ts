@@ -30,12 +30,13 @@ import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue } from './modules';
+import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
+import type { Span } from '../../../text';
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
-import { type ProjectionPart, type Tensor, Trace } from './trace';
+import { type LayerDraft, type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
@@ -871,6 +872,8 @@ export class Interpreter {
         this.inits.torchInit(call, canonical, frame);
         return undefined;
       }
+      // Token positions (nanoGPT's `pos = torch.arange(0, t, dtype=torch.long, device=device)`).
+      if (canonical === 'torch.arange' && frame.trace) return { t: 'tensor', tensor: frame.trace.positions() };
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
       const tf1 = tf1LayerCall(canonical, call);
@@ -899,6 +902,7 @@ export class Interpreter {
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
     if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
       if (!frame.trace) return undefined;
+      if (target.module.kind === 'attention' && target.module.flax) return this.flaxAttentionCall(target.module, call, args, frame);
       return this.attentionLayerCall(target.module, call, args, frame);
     }
     if (target?.t === 'module') {
@@ -1358,13 +1362,55 @@ export class Interpreter {
     return { t: 'tensor', tensor: this.encoderLayers(module, x, causal, frame) };
   }
 
+  /**
+   * A Flax `nn.MultiHeadDotProductAttention` / `nn.SelfAttention` called on one value (self-attention):
+   * `attn(x)`, `attn(x, x)`, `inputs_q=x`, …; `mask=None` or `nn.make_causal_mask(…)`. Its widths
+   * come from x's features. Anything else makes the value unknown.
+   */
+  private flaxAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const values: RValue[] = [...args];
+    let causal = false;
+    let readable = !call.spread;
+    for (const [name, { value }] of call.keywords) {
+      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || name === 'inputs_kv') values.push(this.expression(value, frame));
+      else if (name === 'mask') {
+        if (evaluate(value, frame.scope) === null) continue;
+        const mask = callParts(value);
+        if (mask && this.imports.canonical(dottedName(mask.callee) ?? '') === 'flax.linen.make_causal_mask' && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
+        else readable = false;
+      } else if (name !== 'deterministic' && name !== 'dropout_rng') readable = false;
+    }
+    const inputs = values.flatMap(tensorsOf);
+    const x = inputs[0];
+    if (!x) return undefined;
+    const d = x.shape?.[x.shape.length - 1];
+    const features = module.flax!;
+    const qkv = features.qkvFeatures ?? d;
+    const outWidth = features.outFeatures ?? d;
+    if (!readable || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+      || d === undefined || !Number.isInteger(d) || d < 1 || qkv === undefined || outWidth === undefined || qkv % module.heads !== 0) {
+      return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
+    }
+    const geometry = (fanIn: number, fanOut: number) => () => ({
+      fans: { fanIn, fanOut }, frameworkFans: { fanIn, fanOut }, receptiveField: 1, strideProduct: 1, outShape: [...x.shape!.slice(0, -1), fanOut],
+    });
+    const [q, k, v, o] = module.projections;
+    const projections = [{ ...q, geometry: geometry(d, qkv) }, { ...k, geometry: geometry(d, qkv) }, { ...v, geometry: geometry(d, qkv) }, { ...o, geometry: geometry(qkv, outWidth) }] as const;
+    const out = this.attend(projections, module.heads, qkv / module.heads, spanOf(module.call), x, causal, frame);
+    return { t: 'tensor', tensor: out ?? trace.opaque(x) };
+  }
+
   /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */
   private selfAttention(module: AttentionModule, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
-    const trace = frame.trace!;
     if (module.unreadable || module.heads === undefined || module.embedDim === undefined) return undefined;
-    const heads = module.heads;
-    const headDim = module.embedDim / heads;
-    const [q, k, v, out] = module.projections;
+    return this.attend(module.projections, module.heads, module.embedDim / module.heads, spanOf(module.call), x, causal, frame);
+  }
+
+  /** Self-attention over x with these projections (query, key, value, output), 1/√headDim on the logits. */
+  private attend(projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule], heads: number, headDim: number, span: Span, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
+    const trace = frame.trace!;
+    const [q, k, v, out] = projections;
     const parts = [q, k, v].map((p) => {
       const r = this.applyModule(p, { t: 'tensor', tensor: x }, frame, undefined);
       const part = r?.t === 'tensor' ? trace.projectionOf(r.tensor) : undefined;
@@ -1372,7 +1418,6 @@ export class Interpreter {
     });
     if (parts.some((p) => p === undefined)) return undefined;
     const [qp, kp, vp] = parts as [ProjectionPart, ProjectionPart, ProjectionPart];
-    const span = spanOf(module.call);
     const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core: { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span }, v: vp, layout: 'tc' });
     const result = this.applyModule(out, { t: 'tensor', tensor: mixed }, frame, undefined);
     return result?.t === 'tensor' && result.tensor.chain?.op.op === 'attention' ? result.tensor : undefined;
@@ -1742,16 +1787,20 @@ export class Interpreter {
           : hook !== undefined && module.framework === 'pytorch' && !module.init.explicit
             ? { semantics: undefined, label: `PyTorch default, unless ${hook}() (defined here, applied elsewhere) sets it`, explicit: false, acceptedDefault: false }
             : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
+        // A PyTorch embedding looked up with token positions: a learned position table (trace.ts positionLookup).
+        const lookup = x.positions && module.layerKind === 'embedding' && module.framework === 'pytorch'
+          ? (draft: LayerDraft, shape: readonly number[] | undefined) => trace.positionLookup(draft, shape)
+          : (draft: LayerDraft, shape: readonly number[] | undefined) => trace.layer(x, draft, shape, module.fusedWithPrevious === true);
         const output: RValue = {
           t: 'tensor',
-          tensor: trace.layer(x, {
+          tensor: lookup({
             op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
             ...(g.transposed ? { transposed: g.transposed } : {}),
             ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
             activation: module.activation, ...(loaded ? { init, fixes: module.fixes } : this.tied.resolve(module, init)), biasVariance: module.biasVariance, repeatInstance: 0,
-          }, g.outShape, module.fusedWithPrevious === true),
+          }, g.outShape),
         };
         if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
           const complete = completeAttention(x, output.tensor, trace);

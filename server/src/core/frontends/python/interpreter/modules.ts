@@ -57,6 +57,11 @@ export interface AttentionModule {
   readonly unreadable?: string;
   /** query, key, value (slices of in_proj_weight), output (out_proj). */
   readonly projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule];
+  /**
+   * Flax `nn.MultiHeadDotProductAttention` / `nn.SelfAttention`: widths resolved at the call from
+   * the input's features (null: the input's own width).
+   */
+  readonly flax?: { readonly qkvFeatures: number | null; readonly outFeatures: number | null };
 }
 
 /** The parts of an nn.TransformerEncoderLayer (or the stack nn.TransformerEncoder makes of it), applied in its own order (interpreter.ts). */

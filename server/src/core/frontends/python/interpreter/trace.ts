@@ -71,6 +71,11 @@ export interface Tensor {
   readonly branchLayers?: readonly MutableWeightLayer[];
   /** Where this value stands in a hand-written attention (attentionTrace.ts). */
   readonly attn?: AttentionPart;
+  /**
+   * Token positions `torch.arange(…)` (through reshapes): an embedding looked up with them is a
+   * learned position table (positionLookup). Anything else fed with them is unknown (broken).
+   */
+  readonly positions?: true;
 }
 
 /**
@@ -121,8 +126,30 @@ export class Trace {
   private readonly unconsumed = new Set<MutableWeightLayer>();
   private readonly callCounts = new Map<number, number>();
 
+  /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
+  private readonly positionTables = new Set<MutableWeightLayer>();
+
   input(shape: readonly number[] | undefined): Tensor {
     return { chain: undefined, pending: [], shape, broken: false, sources: [] };
+  }
+
+  /**
+   * `torch.arange(…)`: the positions 0…T−1 of a sequence. No signal flows from them: fed to
+   * anything but an embedding (positionLookup) the result is unknown.
+   */
+  positions(): Tensor {
+    return { chain: undefined, pending: [], shape: undefined, broken: true, brokenAt: undefined, sources: [], positions: true };
+  }
+
+  /**
+   * An embedding looked up with token positions: a learned position table, one distinct row per
+   * position. Its output only joins the stream summed onto a token embedding (add); anywhere
+   * else the network is not simulated.
+   */
+  positionLookup(draft: LayerDraft, outShape: readonly number[] | undefined): Tensor {
+    const out = this.layer(this.input(undefined), draft, outShape);
+    this.positionTables.add(out.sources[0]!);
+    return out;
   }
 
   /** `fused`: the layer is the second kernel of one framework layer, fed directly by the first. */
@@ -279,6 +306,8 @@ export class Trace {
    * conv → BN → (+x) → ReLU), so its pending output is carried into the sum.
    */
   add(a: Tensor, b: Tensor, span: Span): Tensor {
+    const summed = this.embeddingSum(a, b) ?? this.embeddingSum(b, a);
+    if (summed) return summed;
     const prefix = commonPrefix(a.chain, b.chain);
     // The shortcut side (the branch's own input) ends nothing.
     for (const side of [a, b]) {
@@ -305,6 +334,21 @@ export class Trace {
     }
     const body = bodyA.length > 0 ? bodyA : bodyB;
     return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [], ...known };
+  }
+
+  /**
+   * `wte(idx) + wpe(pos)` (either order): a token embedding at the network's start plus a
+   * position table (positionLookup), both plain lookups with nothing applied yet. The stream's
+   * input is their sum; the table rides on the token embedding (WeightLayer.positionEmbedding).
+   */
+  private embeddingSum(token: Tensor, position: Tensor): Tensor | undefined {
+    const tokenLayer = plainLookup(token);
+    const positionLayer = plainLookup(position);
+    if (!tokenLayer || !positionLayer || this.positionTables.has(tokenLayer) || !this.positionTables.has(positionLayer)) return undefined;
+    if (tokenLayer.positionEmbedding) return undefined;
+    tokenLayer.positionEmbedding = positionLayer;
+    this.positionTables.delete(positionLayer);
+    return { ...token, pending: [...token.pending, ...position.pending], sources: [tokenLayer, positionLayer] };
   }
 
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
@@ -353,9 +397,18 @@ function markNormalized(p: Pending): void {
 /** Every WeightLayer field layer() writes: a field added to the IR and not copied there is a type error here. */
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
-  | 'fixes' | 'conv' | 'transposed' | 'fanInIsTrue' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent';
+  | 'fixes' | 'conv' | 'transposed' | 'fanInIsTrue' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent'
+  | 'positionEmbedding';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
+
+/** The embedding layer whose plain output this is (its only step, at the network's start), else undefined. */
+function plainLookup(t: Tensor): MutableWeightLayer | undefined {
+  const op = t.chain?.op;
+  if (t.broken || t.chain?.parent !== undefined || op?.op !== 'layer' || op.kind !== 'embedding') return undefined;
+  if (t.pending.length !== 1 || t.pending[0]!.layer !== op || t.pending[0]!.normalized) return undefined;
+  return op;
+}
 
 /** Every step of `tensor` after `prefix` is in its chain (it was not broken after `prefix`). */
 function recordedAfter(tensor: Tensor, prefix: Chain | undefined): boolean {
@@ -405,7 +458,7 @@ function opsBetween(from: Chain | undefined, to: Chain | undefined): Op[] {
 function countLayers(ops: readonly Op[]): number {
   let n = 0;
   for (const op of ops) {
-    if (op.op === 'layer') n++;
+    if (op.op === 'layer') n += op.positionEmbedding ? 2 : 1;
     else if (op.op === 'attention') n += 4;
     else if (op.op === 'residual') n += countLayers(op.body);
   }
