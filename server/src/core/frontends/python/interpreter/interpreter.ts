@@ -1647,20 +1647,17 @@ export class Interpreter {
   /** Init methods of the class (own or inherited) that nothing in their module calls: the layers they set are unknown (uncertainCode.ts). */
   private uncalledInitMethods(cls: ClassInfo, instance: InstanceModule, depth: number): void {
     const seen = new Set<string>();
-    for (const owner of lookupOrder(cls).classes) {
+    const owners = lookupOrder(cls).classes;
+    const sources = [...new Set(owners.map((owner) => this.contextOf(owner.definition).source))];
+    for (const owner of owners) {
       for (const statement of bodyOf(owner.definition)) {
         const def = definitionOf(statement);
         const name = def.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
         if (name === undefined || seen.has(name)) continue;
         seen.add(name);
-        this.uncertain.uncalledInitMethod(def, instance, new Frame(new Scope(this.selfScope(instance, def)), instance, undefined, false, depth));
+        this.uncertain.uncalledInitMethod(def, instance, new Frame(new Scope(this.selfScope(instance, def)), instance, undefined, false, depth), sources);
       }
     }
-  }
-
-  /** The text of the module that wrote `node`. */
-  sourceOf(node: Node): string {
-    return this.contextOf(node).source;
   }
 
   /** The imports of the module that wrote `node`. */

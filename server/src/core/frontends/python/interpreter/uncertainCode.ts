@@ -31,8 +31,6 @@ export interface UncertainContext {
   methodOf(instance: InstanceModule, name: string): Node | 'unknown' | undefined;
   /** The imports of the module that wrote `node` (a base class's method reads its own). */
   importsOf(node: Node): Imports;
-  /** The text of the module that wrote `node`. */
-  sourceOf(node: Node): string;
 }
 
 /** Methods the framework calls itself: never "uncalled". */
@@ -152,13 +150,15 @@ export class UncertainCode {
    * training script (`model.init_weights()` in train.py) or runner (mmdetection's backbones)
    * calls it. Read alone, the layers such a method sets look like framework defaults, and
    * they may not be: they are unknown, never judged as defaults (precision, issue 11). A
-   * method counts as called when its name is written anywhere else in its module's code (a
-   * call, a reference, a string; not a comment); an importer that calls it runs it (interpreter.ts
+   * method counts as called when its name is written anywhere else in the code of the modules
+   * of its class and bases (a call — `self._init_weights()` in a subclass's file —, a
+   * reference, a string; not a comment); an importer that calls it runs it (interpreter.ts
    * attribute()), so its init code then decides.
    */
-  uncalledInitMethod(def: Node, instance: InstanceModule, frame: Frame): void {
+  uncalledInitMethod(def: Node, instance: InstanceModule, frame: Frame, sources: readonly string[]): void {
     const name = def.childForFieldName('name')?.text;
-    if (name === undefined || CALLED_BY_FRAMEWORK.has(name) || this.mentionCount(def, name) > 1 || !this.holdsInitCode(def)) return;
+    if (name === undefined || CALLED_BY_FRAMEWORK.has(name) || !this.holdsInitCode(def)) return;
+    if (sources.reduce((n, source) => n + this.mentionCount(source, name), 0) > 1) return;
     for (const call of def.descendantsOfType('call')) {
       const parts = callParts(call);
       if (!parts) continue;
@@ -167,8 +167,7 @@ export class UncertainCode {
     }
   }
 
-  private mentionCount(def: Node, name: string): number {
-    const source = this.interp.sourceOf(def);
+  private mentionCount(source: string, name: string): number {
     let counts = this.mentions.get(source);
     if (!counts) this.mentions.set(source, (counts = new Map<string, number>()));
     let count = counts.get(name);
