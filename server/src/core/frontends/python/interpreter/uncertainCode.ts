@@ -222,6 +222,15 @@ export class UncertainCode {
 
   /** Init calls, in-place weight methods or `apply(...)` anywhere in a definition (read, not run). */
   holdsInitCode(definition: Node): boolean {
+    // Asked for every method of every instance built (uncalledInitMethod): read each body once.
+    let holds = this.initCode.get(definition);
+    if (holds === undefined) this.initCode.set(definition, (holds = this.readsAsInitCode(definition)));
+    return holds;
+  }
+
+  private readonly initCode = new Map<Node, boolean>();
+
+  private readsAsInitCode(definition: Node): boolean {
     const imports = this.interp.importsOf(definition);
     return definition.descendantsOfType('call').some((call) => {
       const parts = callParts(call);
