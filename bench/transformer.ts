@@ -10,12 +10,22 @@ import { NEVER_CANCELLED } from '../server/src/core/cancellation';
 import { simulateAnalytic } from '../server/src/core/simulation/analytic';
 import { summarize, type Summary } from './stats';
 
-export function transformerNetdef(blocks: number, model: number, heads: number, causal: boolean): string {
+/**
+ * A GPT-2-style pre-LN decoder in `.netdef` (GPT-2's init: std 0.02, output projections
+ * 0.02/√(2·n_layer)); fed by a token embedding, or (`embedding: false`) by an input of the
+ * model width, as the Monte-Carlo bench and its PyTorch twin take it.
+ */
+export function transformerNetdef(
+  blocks: number, model: number, heads: number, causal: boolean,
+  options: { readonly name?: string; readonly tokens?: number; readonly embedding?: boolean } = {},
+): string {
   const hidden = 4 * model;
+  const tokens = options.tokens ?? 2048;
   return [
-    'network gpt framework=pytorch {',
-    '  input tokens=2048',
-    `  embedding 50257 ${model} init=normal(std=0.02)`,
+    `network ${options.name ?? 'gpt'} framework=pytorch {`,
+    ...(options.embedding === false
+      ? [`  input ${model} tokens=${tokens}`]
+      : [`  input tokens=${tokens}`, `  embedding 50257 ${model} init=normal(std=0.02)`]),
     `  repeat ${blocks} {`,
     '    residual {',
     '      layernorm',

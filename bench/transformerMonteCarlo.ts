@@ -16,31 +16,14 @@ import { spawnSync } from 'node:child_process';
 import { analyze } from '../server/src/core/analyze';
 import { runMonteCarloInWorker } from '../server/src/host/montecarlo';
 import { timeProcess, type ProcessBench } from './montecarlo';
+import { transformerNetdef } from './transformer';
 
 export const TRANSFORMER_MONTECARLO_CHILD_FLAG = '--transformer-montecarlo-child';
 
 export const BLOCKS = 12;
 
 export function gpt2SmallNetdef(): string {
-  const scaled = `normal(std=0.02/sqrt(2*${BLOCKS}))`;
-  return [
-    'network gpt2_small framework=pytorch {',
-    '  input 768 tokens=128',
-    `  repeat ${BLOCKS} {`,
-    '    residual {',
-    '      layernorm',
-    `      attention 12 causal=true init=normal(std=0.02) out_init=${scaled}`,
-    '    }',
-    '    residual {',
-    '      layernorm',
-    '      dense 3072 activation=gelu init=normal(std=0.02)',
-    `      dense 768 init=${scaled}`,
-    '    }',
-    '  }',
-    '  layernorm',
-    '}',
-    '',
-  ].join('\n');
+  return transformerNetdef(BLOCKS, 768, 12, true, { name: 'gpt2_small', tokens: 128, embedding: false });
 }
 
 /** The child process's job: print one JSON line with what it measured itself. */
