@@ -576,13 +576,12 @@ function memoryForward(op: MemoryOp, context: SeedContext, backs: Backward[]): v
   const rowsCount = seed.sequences * tokens;
   const data = new Float32Array(rowsCount * width);
   context.rng.fillNormal(data);
-  const memorySeed: TokenSeed = { ...seed, tokens };
+  // The memory's stream points and attentions go to the seed's lists; the flag marks them.
+  const memorySeed: TokenSeed = { ...seed, tokens, depth: 0, inMemory: true };
   if (context.memoryCorrelation > 0) correlateTokens(data, width, memorySeed, context.memoryCorrelation, context.rng);
   const inner: Backward[] = [];
   const memoryContext: SeedContext = { ...context, batch: rowsCount, tokens: memorySeed };
-  seed.inMemory = true;
   const rows = forward(op.body, { data, shape: [width] }, memoryContext, inner, false);
-  seed.inMemory = false;
   const measure: MemoryMeasure = {
     rows, tokens, gradient: new Float32Array(rows.data.length),
     secondMoment: meanSquare(rows.data), cross: tokenCrossMoment(rows.data, memorySeed), gradientM2: NaN, inputGradientM2: NaN,
