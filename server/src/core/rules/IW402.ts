@@ -2,8 +2,10 @@
 import type { Fix, RelatedInformation, TextEdit } from '../findings';
 import { formatNumber } from '../format/numbers';
 import type { WeightLayer } from '../ir';
+import type { StreamPoint } from '../simulation/tokenStream';
+import type { Span } from '../text';
 import { branchEnd, tokenStreamOf } from './tokenStreamFindings';
-import type { Rule } from './types';
+import type { ReportedFinding, Rule } from './types';
 
 /**
  * How far the stream may grow over the stack, relative to max(its input, 1): a pre-norm branch
@@ -60,35 +62,42 @@ export const IW402: Rule = {
   check({ network, report }) {
     const stream = tokenStreamOf(network);
     if (!stream) return;
-    const points = stream.stream.filter((p) => p.depth === 0);
-    if (points.length < 2) return;
-    const first = points[0]!;
-    const last = points[points.length - 1]!;
-    const reference = Math.max(first.before, 1);
-    const growth = last.secondMoment / reference;
-    if (!(growth > STREAM_GROWTH_LIMIT)) return;
-    const ends: WeightLayer[] = [];
-    const seen = new Set<number>();
-    for (const point of points) {
-      const end = branchEnd(point.op.body);
-      if (!end || seen.has(end.span.start)) continue;
-      seen.add(end.span.start);
-      ends.push(end);
+    // An encoder–decoder has two streams (the encoder's makes the memory): each is judged on its own.
+    for (const memory of [true, false]) {
+      const points = stream.stream.filter((p) => p.depth === 0 && (p.memory === true) === memory);
+      checkStream(points, memory, network.nameSpan, report);
     }
-    const gradientRatio = first.gradient / last.gradient;
-    const related: RelatedInformation[] = ends.map((layer) => ({ span: layer.kindSpan, message: 'this branch adds its output to the stream unscaled' }));
-    report({
-      span: network.nameSpan,
-      message:
-        `The residual stream's second moment grows ×${formatNumber(growth)} over ${points.length} residual branches at init ` +
-        `(${formatNumber(first.before)} → ${formatNumber(last.secondMoment)}, relative to ${first.before < 1 ? 'the unit scale pre-norm branches work at' : 'its input'}; limit ×${STREAM_GROWTH_LIMIT}): no branch output is scaled for depth. ` +
-        `The last blocks' updates are diluted ×${formatNumber(1 / growth)} and the gradient reaching the first block is ×${formatNumber(gradientRatio)} the last one's. ` +
-        `Scale each branch's output projection by 1/√${points.length} (GPT-2: std=0.02/√(2·n_layer)), or gate the branches (LayerScale, ReZero).`,
-      related,
-      fixes: depthScalingFix(ends, points.length),
-    });
   },
 };
+
+function checkStream(points: readonly StreamPoint[], memory: boolean, span: Span, report: (finding: ReportedFinding) => void): void {
+  if (points.length < 2) return;
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  const reference = Math.max(first.before, 1);
+  const growth = last.secondMoment / reference;
+  if (!(growth > STREAM_GROWTH_LIMIT)) return;
+  const ends: WeightLayer[] = [];
+  const seen = new Set<number>();
+  for (const point of points) {
+    const end = branchEnd(point.op.body);
+    if (!end || seen.has(end.span.start)) continue;
+    seen.add(end.span.start);
+    ends.push(end);
+  }
+  const gradientRatio = first.gradient / last.gradient;
+  const related: RelatedInformation[] = ends.map((layer) => ({ span: layer.kindSpan, message: 'this branch adds its output to the stream unscaled' }));
+  report({
+    span,
+    message:
+      `The ${memory ? 'encoder\'s ' : ''}residual stream's second moment grows ×${formatNumber(growth)} over ${points.length} residual branches at init ` +
+      `(${formatNumber(first.before)} → ${formatNumber(last.secondMoment)}, relative to ${first.before < 1 ? 'the unit scale pre-norm branches work at' : 'its input'}; limit ×${STREAM_GROWTH_LIMIT}): no branch output is scaled for depth. ` +
+      `The last blocks' updates are diluted ×${formatNumber(1 / growth)} and the gradient reaching the first block is ×${formatNumber(gradientRatio)} the last one's. ` +
+      `Scale each branch's output projection by 1/√${points.length} (GPT-2: std=0.02/√(2·n_layer)), or gate the branches (LayerScale, ReZero).`,
+    related,
+    fixes: depthScalingFix(ends, points.length),
+  });
+}
 
 /** One edit per branch-ending statement, all or nothing (a partial scaling would not give the promised numbers). */
 function depthScalingFix(ends: readonly WeightLayer[], branches: number): Fix[] {
