@@ -31,7 +31,7 @@ export const IW402: Rule = {
         'Simulates the residual stream of a network over tokens (transformers: pre-LN, post-LN, RMSNorm, gates) and reports ' +
         'when its second moment grows by more than ×10 from the first residual branch to the last (relative to the larger of ' +
         'its input and the unit scale pre-norm branches work at), with the growth and the ' +
-        'gradient reaching the first block. Quiet wherever branch outputs are scaled for depth (GPT-2/nanoGPT’s ' +
+        'gradient reaching the first block (an encoder–decoder\'s two streams, the encoder\'s and the decoder\'s, each on its own). Quiet wherever branch outputs are scaled for depth (GPT-2/nanoGPT’s ' +
         '1/√(2·n_layer) on c_proj, DeepNet’s β, T-Fixup) or gated by a small learnable scale (LayerScale, ReZero, SkipInit): ' +
         'the simulation sees their effect on the numbers.',
       whyItMatters:

@@ -24,7 +24,10 @@ export const IW403: Rule = {
       example: 'network attention_only {\n  input 256 tokens=128\n  repeat 6 {\n    attention 4 init=glorot_uniform\n  }\n}',
       useInstead: 'network attention_only {\n  input 256 tokens=128\n  repeat 6 {\n    residual scale=0.4 {\n      layernorm\n      attention 4 init=glorot_uniform\n    }\n  }\n}',
       fixSafety: 'No fix: the remedy is structural (a residual path, a normalisation, scaled branches).',
-      whenNotToApply: 'Pre-LN and post-LN transformers with standard inits keep the correlation well below 0.99 at init (BERT: 0.22, GPT-2: 0.01 after 12 blocks).',
+      whenNotToApply: 'Pre-LN and post-LN transformers with standard inits keep the correlation well below 0.99 at init (BERT: 0.22, GPT-2: 0.01 after 12 blocks; ' +
+        'PyTorch\'s nn.Transformer as constructed, 6+6 post-LN with dropout 0.1: 0.78 in the decoder). Post-LN decoders without dropout are the exception ' +
+        'measured: every cross-attention adds nearly the same memory average to each target token and the norm keeps it (12 layers: 0.999 in PyTorch); ' +
+        'there the remedy named is pre-LN (norm_first=True).',
       references: [
         'Noci et al. 2022, Signal Propagation in Transformers: Theoretical Perspectives and the Role of Rank Collapse, https://arxiv.org/abs/2206.03126',
         'Dong et al. 2021, Attention is not all you need: pure attention loses rank doubly exponentially with depth, https://arxiv.org/abs/2103.03404',
