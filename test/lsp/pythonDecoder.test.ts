@@ -51,6 +51,8 @@ describe('lsp: a Python encoder–decoder transformer', () => {
   it('reports IW403 (rank collapse in the post-LN decoder) with pre-LN as the remedy', async () => {
     const { diagnostics } = await client.diagnosticsFor(uri, 1);
     assert.deepEqual(diagnostics.map((d) => d.code), ['IW403']);
-    assert.match(String(diagnostics[0]!.message), /memory 0\.\d+\): .* norm_first=True in PyTorch's transformer layers\)\.$/);
+    const message = diagnostics[0]!.message;
+    assert.ok(typeof message === 'string');
+    assert.match(message, /memory 0\.\d+\): .* norm_first=True in PyTorch's transformer layers\)\.$/);
   });
 });
