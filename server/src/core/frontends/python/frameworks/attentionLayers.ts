@@ -104,10 +104,56 @@ export function encoderLayer(canonical: string, call: CallParts, ctx: CatalogCon
   };
 }
 
-/** nn.TransformerEncoder(encoder_layer, num_layers, norm=None): deep copies of the layer (same init each). */
+/**
+ * nn.TransformerEncoder(encoder_layer, num_layers, norm=None): deep copies of the layer
+ * (`_get_clones`), so every block starts with the values the layer holds at this call. The inits
+ * are noted here: one still unchanged at the forward pass was never re-drawn per block.
+ */
 export function encoderStack(layer: EncoderLayerModule, layers: number | undefined, norm: ModuleValue | undefined, call: CallParts): EncoderLayerModule | undefined {
   if (layers === undefined || layer.copies !== 1) return undefined;
-  return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, ...(norm ? { finalNorm: norm } : {}) };
+  const initsAtCopy = new Map<WeightModule, InitUse>();
+  for (const { modules } of blockWeights(layer)) for (const module of modules) initsAtCopy.set(module, module.init);
+  return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, initsAtCopy, ...(norm ? { finalNorm: norm } : {}) };
+}
+
+/** The block's random weights by their PyTorch names (q, k and v are slices of one in_proj_weight). */
+export function blockWeights(layer: EncoderLayerModule): { readonly name: string; readonly modules: readonly WeightModule[] }[] {
+  const [q, k, v, out] = layer.attention.projections;
+  return [
+    { name: 'self_attn.in_proj_weight', modules: [q, k, v] },
+    { name: 'self_attn.out_proj.weight', modules: [out] },
+    { name: 'linear1.weight', modules: [layer.linear1] },
+    { name: 'linear2.weight', modules: [layer.linear2] },
+  ];
+}
+
+
+/**
+ * The weights of a copied stack that every block still shares at the forward pass: those whose
+ * init no code replaced after the copy (an `apply`, a parameter loop or `reset_parameters()`
+ * draws each block afresh, as PyTorch runs them once per block), unless it is a constant (the
+ * blocks would hold equal values anyway).
+ */
+export function sharedBlockWeights(stack: EncoderLayerModule): string[] {
+  const atCopy = stack.initsAtCopy;
+  if (!atCopy || stack.copies < 2) return [];
+  return blockWeights(stack)
+    .filter(({ modules }) => modules.some((m) => m.init === atCopy.get(m) && m.init.semantics?.kind !== 'constant'))
+    .map(({ name }) => name);
+}
+
+/**
+ * `attention._reset_parameters()` (nn.MultiheadAttention's own, as its constructor runs it):
+ * in_proj_weight re-drawn xavier_uniform_, in_proj_bias and out_proj.bias zeroed; out_proj's
+ * weight is left as it is.
+ */
+export function resetAttentionParameters(attention: AttentionModule): void {
+  const [q, k, v, out] = attention.projections;
+  for (const projection of [q, k, v]) {
+    projection.init = { ...XAVIER_UNIFORM };
+    projection.biasVariance = 0;
+  }
+  out.biasVariance = 0;
 }
 
 /**

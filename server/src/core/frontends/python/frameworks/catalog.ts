@@ -48,7 +48,7 @@ export function functionStyleAt(initNode: Node | undefined, ctx: CatalogContext)
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 
-function defaultInit(framework: Framework, kind: WeightLayerKind): InitUse {
+export function defaultInit(framework: Framework, kind: WeightLayerKind): InitUse {
   const d = frameworkDefaultInit(framework, kind);
   return { semantics: d.semantics, label: d.label, explicit: false, acceptedDefault: false };
 }

@@ -8,7 +8,8 @@
  * loop become opaque.
  */
 import type { InitUse } from '../../../ir';
-import { type CatalogContext, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { type CatalogContext, defaultInit, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
@@ -21,7 +22,8 @@ import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
 } from './attentionTrace';
-import { attentionLayerModule, encoderStack } from '../frameworks/attentionLayers';
+import { attentionLayerModule, encoderStack, resetAttentionParameters, sharedBlockWeights } from '../frameworks/attentionLayers';
+import { redrawBlocksEdits } from '../fixes/redrawBlocks';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { isTf1WeightLayer, tf1LayerCall, type Tf1LayerCall } from '../frameworks/tf1Layers';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
@@ -403,6 +405,12 @@ export class Interpreter {
     const lineEnd = lineEndAt(source, statement.endIndex - base);
     const rest = source.slice(statement.endIndex - base, lineEnd);
     const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd + base : statement.endIndex, indent };
+    if (module.kind === 'encoderLayer' && module.initsAtCopy) {
+      const outer = outerIndentation(source, statement.startIndex - base, indent);
+      const unit = outer !== undefined && indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '    ';
+      const eol = source.includes('\r\n') ? '\r\n' : source.includes('\r') && !source.includes('\n') ? '\r' : '\n';
+      module.redrawSite = { name, ...at, unit, eol };
+    }
     const visit = (m: ModuleValue, path: string) => {
       if (m.kind === 'weight' && m.torchFixes && m.torchFixes.target === undefined) {
         m.torchFixes.target = `${path}.weight`;
@@ -773,6 +781,12 @@ export class Interpreter {
     if (owner?.t === 'module' && owner.module.kind === 'encoderLayer') {
       const part = attr === 'self_attn' ? owner.module.attention : attr === 'linear1' ? owner.module.linear1 : attr === 'linear2' ? owner.module.linear2 : undefined;
       if (part) return { t: 'module', module: part };
+      // nn.TransformerEncoder's `layers`: its copies, each holding the stack's weight modules, so
+      // init code run per block (`for block in enc.layers: …`) replaces the inits the copy noted.
+      if (attr === 'layers' && owner.module.initsAtCopy) {
+        const block: ModuleValue = { ...owner.module, className: 'torch.nn.TransformerEncoderLayer', copies: 1, initsAtCopy: undefined, finalNorm: undefined };
+        return { t: 'module', module: { kind: 'list', items: Array.from({ length: owner.module.copies }, () => block), className: 'torch.nn.ModuleList', record: classRecord('torch.nn.ModuleList') } };
+      }
     }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
@@ -1256,6 +1270,16 @@ export class Interpreter {
     }
     if (owner?.t === 'module') {
       const module = owner.module;
+      // A layer's own re-draw with its constructor's defaults (the remedy IW404 gives for copied blocks).
+      if (method === 'reset_parameters' && module.kind === 'weight' && module.className === 'torch.nn.Linear' && call.positional.length === 0) {
+        module.init = defaultInit('pytorch', module.layerKind);
+        module.biasVariance = frameworkDefaultBiasVariance('pytorch', module.layerKind, module.geometry(undefined).frameworkFans?.fanIn ?? 0);
+        return undefined;
+      }
+      if (method === '_reset_parameters' && module.kind === 'attention' && !module.flax && call.positional.length === 0) {
+        resetAttentionParameters(module);
+        return undefined;
+      }
       const flax = module.kind === 'instance' ? module.framework === 'flax' : module.className.startsWith('flax.');
       // Flax: `model.init(rng, x)` shows the input's shape (a linen layer's input width comes
       // from the data); `model.apply(variables, x)` is the forward pass, not PyTorch's apply(fn).
@@ -1450,6 +1474,14 @@ export class Interpreter {
         x = trace.norm(trace.add(x, attend(x), span), 'layernorm', span);
         x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', span);
       }
+    }
+    // Only weights that write to the stream matter: with out_proj, linear1 and linear2 drawn per
+    // block, a shared in_proj_weight (what an `apply` over every nn.Linear leaves) measured within
+    // the seeds' spread of independent blocks (cloned_blocks.json "cloned_in_proj_only").
+    const shared = sharedBlockWeights(module);
+    if (shared.some((name) => name !== 'self_attn.in_proj_weight')) {
+      const redraw = redrawBlocksEdits(module, shared);
+      trace.identicalBlocks({ span, className: module.className, copies: module.copies, weights: shared, ...(redraw ? { redraw } : {}) });
     }
     if (module.finalNorm) {
       const r = this.applyModule(module.finalNorm, { t: 'tensor', tensor: x }, frame, undefined);
@@ -1966,6 +1998,19 @@ function buildsTf1Layers(definition: Node, imports: Imports): boolean {
 }
 
 /** The class of the hierarchy whose body holds `node` (the innermost: offsets are unique across modules). */
+/** The indentation of the nearest line above `offset` that is indented less than `indent` (the block's opener). */
+function outerIndentation(source: string, offset: number, indent: string): string | undefined {
+  let end = source.lastIndexOf('\n', offset - 1);
+  while (end > 0) {
+    const start = source.lastIndexOf('\n', end - 1) + 1;
+    const line = source.slice(start, end).replace(/\r$/, '');
+    const own = /^[ \t]*/.exec(line)![0];
+    if (line.trim() !== '' && !line.trimStart().startsWith('#') && own.length < indent.length) return own;
+    end = start - 1;
+  }
+  return undefined;
+}
+
 function enclosingClass(classes: readonly ClassInfo[], node: Node): ClassInfo | undefined {
   let found: ClassInfo | undefined;
   for (const c of classes) {

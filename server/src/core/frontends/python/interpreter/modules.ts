@@ -80,6 +80,25 @@ export interface EncoderLayerModule {
   readonly copies: number;
   /** nn.TransformerEncoder(norm=…): a final norm after the stack. */
   readonly finalNorm?: ModuleValue;
+  /**
+   * nn.TransformerEncoder only: each weight's init when the layer was copied. A weight whose
+   * init is still that object at the forward pass was not re-drawn per block: every copy holds
+   * the same values (Network.identicalBlocks).
+   */
+  readonly initsAtCopy?: ReadonlyMap<WeightModule, InitUse>;
+  /** Where the stack is bound (`self.encoder = nn.TransformerEncoder(…)`): IW404's fix goes after it. */
+  redrawSite?: RedrawSite;
+}
+
+/** A statement binding a copied stack to a name, and how the file indents (fixes/redrawBlocks.ts). */
+export interface RedrawSite {
+  readonly name: string;
+  /** Just past the statement (after a trailing comment). */
+  readonly offset: number;
+  readonly indent: string;
+  /** One indentation level as the file writes it. */
+  readonly unit: string;
+  readonly eol: string;
 }
 
 export interface InstanceModule {

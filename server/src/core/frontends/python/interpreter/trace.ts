@@ -7,7 +7,7 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
+  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
@@ -128,6 +128,8 @@ export class Trace {
 
   /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
   private readonly positionTables = new Set<MutableWeightLayer>();
+  /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
+  private readonly identical: IdenticalBlocks[] = [];
 
   input(shape: readonly number[] | undefined): Tensor {
     return { chain: undefined, pending: [], shape, broken: false, sources: [] };
@@ -351,6 +353,11 @@ export class Trace {
     return { ...token, pending: [...token.pending, ...position.pending], sources: [tokenLayer, positionLayer] };
   }
 
+  /** A stack whose blocks start from the same weights (nn.TransformerEncoder's copies). */
+  identicalBlocks(blocks: IdenticalBlocks): void {
+    if (!this.identical.some((b) => b.span.start === blocks.span.start)) this.identical.push(blocks);
+  }
+
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
   merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
     for (const t of inputs) this.resolve(t.pending, 'unknown');
@@ -372,11 +379,20 @@ export class Trace {
     for (const layer of this.unconsumed) layer.isLastInBranch = true;
     const output = outputs.length === 1 ? outputs[0] : undefined;
     const ops = output && !output.broken ? opsBetween(undefined, output.chain) : [];
-    if (countLayers(ops) === this.layers.length) return { ...meta, ops, layers: this.layers };
+    const identical = this.identical.length > 0 ? { identicalBlocks: [...this.identical] } : {};
+    if (countLayers(ops) === this.layers.length) {
+      if (this.identical.length === 0) return { ...meta, ops, layers: this.layers };
+      // Copies drawn once add up coherently (test/reference/transformer/cloned_blocks.json: a
+      // 12-block pre-LN stack's stream ×13.7 against ×1.9 for independent blocks); the analytic
+      // pass and Monte-Carlo draw each block afresh, so neither number would be PyTorch's.
+      const first = this.identical[0]!;
+      const unsimulable = `its ${first.copies} blocks start from identical weights (${first.className.split('.').pop()} copies one initialised layer), which the simulation does not follow`;
+      return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
+    }
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : 'a concatenation, projection shortcut or call the simulation cannot follow';
-    return { ...meta, ops: [], layers: this.layers, unsimulable };
+    return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
   private resolve(pending: readonly Pending[], consumer: ActivationUse | 'unknown'): void {
