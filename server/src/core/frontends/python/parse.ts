@@ -6,6 +6,7 @@
  * default arguments), Sequential containers and functional models built at module level
  * or in builder functions. A file with syntax errors is analysed as far as it parses.
  */
+import { identicalBlocksIn } from './interpreter/copiedBlocks';
 import type { Parser, Tree } from 'web-tree-sitter';
 import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
@@ -617,6 +618,7 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
     : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
   const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
+  for (const blocks of identicalBlocksIn(module)) t.identicalBlocks(blocks);
   // A model that returns a tuple (`return logits, mean, logvar`) has several outputs.
   return t.finish(tensorsOf(out), { ...meta, inputShape });
 }

@@ -22,8 +22,7 @@ import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
 } from './attentionTrace';
-import { attentionLayerModule, encoderStack, resetAttentionParameters, sharedBlockWeights } from '../frameworks/attentionLayers';
-import { redrawBlocksEdits } from '../fixes/redrawBlocks';
+import { attentionLayerModule, encoderStack, resetAttentionParameters } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { isTf1WeightLayer, tf1LayerCall, type Tf1LayerCall } from '../frameworks/tf1Layers';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
@@ -1474,14 +1473,6 @@ export class Interpreter {
         x = trace.norm(trace.add(x, attend(x), span), 'layernorm', span);
         x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', span);
       }
-    }
-    // Only weights that write to the stream matter: with out_proj, linear1 and linear2 drawn per
-    // block, a shared in_proj_weight (what an `apply` over every nn.Linear leaves) measured within
-    // the seeds' spread of independent blocks (cloned_blocks.json "cloned_in_proj_only").
-    const shared = sharedBlockWeights(module);
-    if (shared.some((name) => name !== 'self_attn.in_proj_weight')) {
-      const redraw = redrawBlocksEdits(module, shared);
-      trace.identicalBlocks({ span, className: module.className, copies: module.copies, weights: shared, ...(redraw ? { redraw } : {}) });
     }
     if (module.finalNorm) {
       const r = this.applyModule(module.finalNorm, { t: 'tensor', tensor: x }, frame, undefined);
