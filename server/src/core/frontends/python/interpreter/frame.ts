@@ -4,6 +4,7 @@
  * in, `self`, the trace tensors are recorded on).
  */
 import type { CatalogContext } from '../frameworks/catalog';
+import type { AppliedContext } from './depthScaleSites';
 import type { InstanceModule, ModuleValue } from './modules';
 import type { Node } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
@@ -36,6 +37,8 @@ export class Frame {
   readonly bindings: ModuleBinding[] = [];
   /** The layer catalog's context for this frame's scope (interpreter.ts makes it once). */
   catalog: CatalogContext | undefined;
+  /** Set in the frame of a function `apply(fn)` runs: where IW402's loop would follow the apply (depthScaleSites.ts). */
+  applied: AppliedContext | undefined;
   constructor(
     readonly scope: Scope,
     readonly self: InstanceModule | undefined,
@@ -51,6 +54,7 @@ export class Frame {
 
   child(scope: Scope): Frame {
     const f = new Frame(scope, this.self, this.trace, this.shared, this.depth);
+    f.applied = this.applied;
     for (const [k, v] of this.env) f.env.set(k, v);
     return f;
   }
