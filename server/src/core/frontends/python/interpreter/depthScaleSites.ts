@@ -12,17 +12,10 @@ import type { ApplySite, CountSpelling, DepthScaleSite, StdArgument } from '../f
 import type { Imports } from '../frameworks/imports';
 import { callParts, dottedName, indentationAt, lineEndAt, type Node, spanOf } from '../syntax/syntax';
 import { MODULE_OFFSET_BASE } from '../workspace/moduleCache';
-import type { Frame } from './frame';
+import type { AppliedContext, Frame } from './frame';
 import type { ModuleValue, WeightModule } from './modules';
 import { namedWeights } from './namedParameters';
 import { evaluate, type Scope } from './values';
-
-/** An `apply(fn)` being run: where the loop would go (undefined: nowhere certain), its scope, the weights' names. */
-export interface AppliedContext {
-  readonly site: ApplySite | undefined;
-  readonly scope: Scope;
-  readonly names: ReadonlyMap<WeightModule, string>;
-}
 
 /** The document the edits are written into. */
 export interface DepthScaleEnvironment {

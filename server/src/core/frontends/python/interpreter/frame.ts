@@ -4,8 +4,8 @@
  * in, `self`, the trace tensors are recorded on).
  */
 import type { CatalogContext } from '../frameworks/catalog';
-import type { AppliedContext } from './depthScaleSites';
-import type { InstanceModule, ModuleValue } from './modules';
+import type { ApplySite } from '../fixes/depthScaling';
+import type { InstanceModule, ModuleValue, WeightModule } from './modules';
 import type { Node } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import type { Scope } from './values';
@@ -19,6 +19,13 @@ export type RValue =
   | { readonly t: 'class'; readonly definition: Node; readonly name: string }
   | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
   | undefined;
+
+/** An `apply(fn)` being run: where IW402's loop would go (undefined: nowhere certain), its scope, the weights' names (depthScaleSites.ts). */
+export interface AppliedContext {
+  readonly site: ApplySite | undefined;
+  readonly scope: Scope;
+  readonly names: ReadonlyMap<WeightModule, string>;
+}
 
 /** One `name = <module>` the frame ran, in order (a script that rebinds `model` builds several models). */
 export interface ModuleBinding {

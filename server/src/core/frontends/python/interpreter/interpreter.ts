@@ -18,6 +18,7 @@ import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
 import { DepthScaleSites } from './depthScaleSites';
+import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
@@ -837,7 +838,8 @@ export class Interpreter {
     const trace = frame.trace;
     if (!trace) return undefined;
     if (a?.t === 'tensor' && b?.t === 'tensor') {
-      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace) : undefined;
+      const edit = (headDim: number) => logitScaleEdit(node, left, right, headDim, this.attentionContext(frame), this.attentionFixes);
+      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace, edit) : undefined;
       if (product) return { t: 'tensor', tensor: product };
       if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
       return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
@@ -1504,8 +1506,13 @@ export class Interpreter {
   private attentionContext(frame: Frame): AttentionContext {
     return {
       trace: frame.trace!, scope: frame.scope, lookup: (name) => frame.env.get(name),
-      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written),
+      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written), fixes: this.attentionFixes,
     };
+  }
+
+  /** IW401's edits are written in the document only, with its spelling of math.sqrt (attentionFixes.ts). */
+  private get attentionFixes(): AttentionFixEnvironment {
+    return { source: this.main.source, sqrt: this.main.imports.spellingOf('math.sqrt') };
   }
 
   // ── modules ────────────────────────────────────────────────────────────
