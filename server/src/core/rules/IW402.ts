@@ -43,8 +43,15 @@ export const IW402: Rule = {
         'network decoder framework=pytorch {\n  input 512 tokens=256\n  repeat 24 {\n    residual {\n      layernorm\n      attention 8 init=normal(std=0.05) out_init=normal(std=0.05/sqrt(2*24))\n    }\n' +
         '    residual {\n      layernorm\n      dense 2048 activation=gelu init=normal(std=0.05)\n      dense 512 init=normal(std=0.05/sqrt(2*24))\n    }\n  }\n}',
       fixSafety:
-        '"Scale the branch outputs by 1/√(2·n_layer)" is unsafe (it changes training numerics) and offered only when every ' +
-        'branch ends in a fixed-std initializer it can divide, in the file’s idiom (nanoGPT’s std=0.02/math.sqrt(2 * n_layer)).',
+        '"Scale the branch outputs\' std by 1/√(2·n_layer)" is unsafe (it changes training numerics) and offered only when every ' +
+        'branch ends in a fixed-std initializer (normal or truncated normal with its std written) it can divide, in the file’s ' +
+        'idiom. In `.netdef` the std is divided where it is written. In PyTorch code, an init call that sets only branch ' +
+        'outputs gets its std divided in place (`std=0.02/math.sqrt(2 * config.n_layer)`); where one init function applied ' +
+        'with `self.apply(self._init_weights)` also sets every other layer, nanoGPT’s own loop is inserted after the apply ' +
+        '(`for pn, p in self.named_parameters(): if pn.endswith(\'c_proj.weight\'): …`), its suffixes matching exactly the ' +
+        'branch outputs. The layer count is written as the code spells it where the edit goes (the argument of the `range(…)` ' +
+        'the blocks are built with, a literal only when the code writes one), `math.sqrt` only where math is imported (else ' +
+        '`** 0.5`). No fix where no such name is in scope, or the init call also sets other layers outside an `apply`.',
       whenNotToApply:
         'Post-LN stacks (BERT) normalise the stream after every block and never grow; 12-block std-0.02 stacks (×2.7) and ' +
         'T5-small (×5.6) stay under ×10. ' +
