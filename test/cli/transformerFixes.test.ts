@@ -82,6 +82,22 @@ describe('initwise check --fix: IW402 in PyTorch code', () => {
     assert.ok(streamGrowth(summaries(dir).get('Encoder')) < 2);
   });
 
+  it('keeps tabs and CRLF line ends in the inserted loop', () => {
+    const before = fixture('IW402', 'fires_pytorch_apply_loop.py').split('\n')
+      .map((line) => line.replace(/^((?:    )+)/, (spaces) => '\t'.repeat(spaces.length / 4))).join('\r\n');
+    const { text, dir } = fixed(before, 'IW402');
+    assert.ok(text.includes([
+      '\t\tself.apply(self._init_weights)',
+      "\t\t# the residual branches' output projections scaled for depth (GPT-2)",
+      '\t\tfor pn, p in self.named_parameters():',
+      '\t\t\tif pn.endswith(("to_out.weight", "fc2.weight")):',
+      '\t\t\t\tnn.init.trunc_normal_(p, std=0.05/(2 * 24) ** 0.5)',
+      '',
+    ].join('\r\n')), JSON.stringify(text));
+    assert.doesNotMatch(text, /[^\r]\n/);
+    assert.ok(streamGrowth(summaries(dir).get('Encoder')) < 2);
+  });
+
   it('offers nothing where the init call also sets q, k, v or no name for the depth is in scope', () => {
     const dir = project({ 'model.py': fixture('IW402', 'fires_pytorch_no_fix.py') });
     const run = initwise(['check', 'model.py', '--diff', '--unsafe-fixes', '--select', 'IW402', '--no-cache'], dir);
