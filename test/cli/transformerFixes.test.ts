@@ -98,6 +98,21 @@ describe('initwise check --fix: IW402 in PyTorch code', () => {
     assert.ok(streamGrowth(summaries(dir).get('Encoder')) < 2);
   });
 
+  it('writes the loop with the init function\'s own call: a tensor method, and a std read from self', () => {
+    const before = fixture('IW402', 'fires_pytorch_apply_loop.py')
+      .replace('            nn.init.trunc_normal_(m.weight, std=0.05)', '            m.weight.data.normal_(mean=0.0, std=self.init_std)')
+      .replace('        self.apply(self._init_weights)', '        self.init_std = 0.05\n        self.apply(self._init_weights)');
+    const { text, dir } = fixed(before, 'IW402');
+    assert.ok(text.includes([
+      '        self.apply(self._init_weights)',
+      "        # the residual branches' output projections scaled for depth (GPT-2)",
+      '        for pn, p in self.named_parameters():',
+      '            if pn.endswith(("to_out.weight", "fc2.weight")):',
+      '                p.data.normal_(mean=0.0, std=self.init_std/(2 * 24) ** 0.5)',
+    ].join('\n')), text);
+    assert.ok(streamGrowth(summaries(dir).get('Encoder')) < 2);
+  });
+
   it('offers nothing where the init call also sets q, k, v or no name for the depth is in scope', () => {
     const dir = project({ 'model.py': fixture('IW402', 'fires_pytorch_no_fix.py') });
     const run = initwise(['check', 'model.py', '--diff', '--unsafe-fixes', '--select', 'IW402', '--no-cache'], dir);
