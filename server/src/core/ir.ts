@@ -433,10 +433,13 @@ export interface FixBuilder {
   semanticsOf?(choice: InitChoice): InitSemantics | undefined;
   /**
    * Divides a fixed-std initializer's std by √branches, in the file's idiom (nanoGPT's
-   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). Undefined when the init is not a
-   * fixed std or the edit cannot be written safely.
+   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). `group`: the fix builders of every branch
+   * output of the network whose init is the same as this layer's (`init.span`), this one
+   * included; `sharing`: how many layers of the network that init sets (more than the group:
+   * it also sets layers that are no branch output, as one `_init_weights` for every Linear
+   * does). Undefined when the init is not a fixed std or the edit cannot be written safely.
    */
-  scaleStdForDepth?(branches: number): readonly TextEdit[] | undefined;
+  scaleStdForDepth?(branches: number, group?: readonly FixBuilder[], sharing?: number): readonly TextEdit[] | undefined;
 }
 
 /** Edits for a dropout op (SELU networks want AlphaDropout). */

@@ -18,6 +18,8 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import { DepthScaleSites } from './depthScaleSites';
+import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
@@ -120,6 +122,8 @@ export class Interpreter {
   readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
   readonly inits = new InitCalls(this);
+  /** What IW402's fix needs: layer counts as spelled, fixed-std init calls, apply(fn) sites (depthScaleSites.ts). */
+  readonly depthSites: DepthScaleSites;
   /** Branches and loops the interpreter cannot decide (uncertainCode.ts). */
   private readonly uncertain = new UncertainCode(this);
 
@@ -131,6 +135,9 @@ export class Interpreter {
     private readonly reads?: { startUnit(): void; endUnit(): ModuleDependency[] },
   ) {
     this.ctx = main;
+    this.depthSites = new DepthScaleSites({
+      source: main.source, quote: main.quote, imports: main.imports, statements: main.statements, partnerOf: (m) => this.tied.partnerOf(m),
+    });
     this.initHookElsewhere = unappliedInitHook(main.statements, main.imports);
     this.classes = main.classes;
     this.functions = main.functions;
@@ -258,6 +265,7 @@ export class Interpreter {
     this.steps = 0;
     this.limit = undefined;
     this.names = new UnknownNames();
+    this.depthSites.beginUnit();
     this.sites.log = [];
     this.reads?.startUnit();
     this.unitNested = [];
@@ -500,6 +508,8 @@ export class Interpreter {
     if (call && callee === 'range') {
       const args = call.positional.map((p) => evaluate(p, frame.scope));
       if (!args.every(isNumber) || args.length === 0 || args.length > 3) return undefined;
+      // A loop over the depth: the count as the code spells it, for IW402's fix (depthScaleSites.ts).
+      if (args.length === 1 && Number.isInteger(args[0])) this.depthSites.recordCount(call.positional[0]!);
       const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
       if (step === 0 || !Number.isInteger(start) || !Number.isInteger(stop) || !Number.isInteger(step)) return undefined;
       const out: { r: RValue; value: Value }[] = [];
@@ -841,7 +851,8 @@ export class Interpreter {
     const trace = frame.trace;
     if (!trace) return undefined;
     if (a?.t === 'tensor' && b?.t === 'tensor') {
-      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace) : undefined;
+      const edit = (headDim: number) => logitScaleEdit(node, left, right, headDim, this.attentionContext(frame), this.attentionFixes);
+      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace, edit) : undefined;
       if (product) return { t: 'tensor', tensor: product };
       if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
       return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
@@ -1295,7 +1306,7 @@ export class Interpreter {
       }
       if (method === 'apply' && call.positional[0]) {
         const fn = this.expression(call.positional[0], frame);
-        if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame);
+        if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame, call.node, objectNode);
         else for (const m of allModules(module)) this.inits.unknownInit(m, call.node);
         return owner;
       }
@@ -1518,8 +1529,13 @@ export class Interpreter {
   private attentionContext(frame: Frame): AttentionContext {
     return {
       trace: frame.trace!, scope: frame.scope, lookup: (name) => frame.env.get(name),
-      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written),
+      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written), fixes: this.attentionFixes,
     };
+  }
+
+  /** IW401's edits are written in the document only, with its spelling of math.sqrt (attentionFixes.ts). */
+  private get attentionFixes(): AttentionFixEnvironment {
+    return { source: this.main.source, sqrt: this.main.imports.spellingOf('math.sqrt') };
   }
 
   // ── modules ────────────────────────────────────────────────────────────

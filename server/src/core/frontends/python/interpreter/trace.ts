@@ -10,6 +10,7 @@ import type {
   IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
+import type { TextEdit } from '../../../findings';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
 import { attentionProjections } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
@@ -108,6 +109,8 @@ export interface AttentionCore {
   readonly causal: boolean;
   /** The expression that forms the logits (or the scaled_dot_product_attention call). */
   readonly span: Span;
+  /** IW401's edit to 1/√d_head, while no factor but the one it replaces is applied (attentionFixes.ts). */
+  readonly standardScale?: TextEdit;
 }
 
 export type AttentionPart =
