@@ -18,6 +18,7 @@ import { evaluate, evaluateCount, isNumber } from '../interpreter/values';
 import { readActivationValue } from './activations';
 import { type CatalogContext, flaxWeight, torchWeight } from './catalog';
 import { readInitializerValue } from './initializers';
+import { isKerasAttention, kerasAttention } from './kerasAttention';
 
 /** No edits: in_proj_weight is one parameter of three layers; a fix would need its own spelling. */
 const NO_FIXES: FixBuilder = {
@@ -174,5 +175,6 @@ export function attentionLayerModule(canonical: string, call: CallParts, ctx: Ca
   if (canonical === 'torch.nn.MultiheadAttention') return multiheadAttention(canonical, call, ctx);
   if (canonical === 'torch.nn.TransformerEncoderLayer') return encoderLayer(canonical, call, ctx);
   if (canonical === 'flax.linen.MultiHeadDotProductAttention' || canonical === 'flax.linen.SelfAttention') return flaxAttention(canonical, call, ctx);
+  if (isKerasAttention(canonical)) return kerasAttention(canonical, call, ctx);
   return undefined;
 }

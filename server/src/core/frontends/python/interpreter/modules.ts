@@ -62,6 +62,11 @@ export interface AttentionModule {
    * the input's features (null: the input's own width).
    */
   readonly flax?: { readonly qkvFeatures: number | null; readonly outFeatures: number | null };
+  /**
+   * Keras `MultiHeadAttention` (frameworks/kerasAttention.ts): key_dim (value_dim equals it) and
+   * output_shape (null: the query's width); fans fixed at the call by the Keras version.
+   */
+  readonly keras?: { readonly keyDim: number; readonly outputWidth: number | null };
 }
 
 /** The parts of an nn.TransformerEncoderLayer (or the stack nn.TransformerEncoder makes of it), applied in its own order (interpreter.ts). */
