@@ -1376,22 +1376,35 @@ export class Interpreter {
   private flaxAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
     const trace = frame.trace!;
     const values: RValue[] = [...args];
+    const features = module.flax!;
+    const nnx = module.className === 'flax.nnx.MultiHeadAttention';
     let causal = false;
-    let readable = !call.spread;
+    // nnx raises unless decode is given (constructor or call); only decode=False is read.
+    let decodeFalse = features.decodeGiven === true;
+    let readable = !call.spread && (!nnx || call.positional.length <= 3);
     for (const [name, { value }] of call.keywords) {
-      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || name === 'inputs_kv') values.push(this.expression(value, frame));
+      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || (!nnx && name === 'inputs_kv')) values.push(this.expression(value, frame));
       else if (name === 'mask') {
         if (evaluate(value, frame.scope) === null) continue;
         const mask = callParts(value);
-        if (mask && this.imports.canonical(dottedName(mask.callee) ?? '') === 'flax.linen.make_causal_mask' && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
+        const maker = mask ? this.imports.canonical(dottedName(mask.callee) ?? '') : undefined;
+        if (mask && (maker === 'flax.linen.make_causal_mask' || maker === 'flax.nnx.make_causal_mask') && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
         else readable = false;
-      } else if (name !== 'deterministic' && name !== 'dropout_rng') readable = false;
+      } else if (nnx && name === 'decode') {
+        const v = evaluate(value, frame.scope);
+        if (v === false) decodeFalse = true;
+        else if (v !== null) readable = false;
+      } else if (nnx && name === 'sow_weights') {
+        if (evaluate(value, frame.scope) !== false) readable = false;
+      } else if (name !== 'deterministic' && name !== (nnx ? 'rngs' : 'dropout_rng')) readable = false;
     }
+    if (nnx && !decodeFalse) readable = false;
     const inputs = values.flatMap(tensorsOf);
     const x = inputs[0];
     if (!x) return undefined;
-    const d = x.shape?.[x.shape.length - 1];
-    const features = module.flax!;
+    const shapeWidth = x.shape?.[x.shape.length - 1];
+    // nnx states its input width; a traced width that differs (or none at all) is not the same model.
+    const d = features.inFeatures !== undefined ? (shapeWidth === features.inFeatures ? shapeWidth : undefined) : shapeWidth;
     const qkv = features.qkvFeatures ?? d;
     const outWidth = features.outFeatures ?? d;
     if (!readable || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
