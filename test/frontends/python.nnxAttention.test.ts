@@ -55,7 +55,7 @@ describe('python: Flax nnx attention', () => {
       assert.deepEqual(l.fans, { fanIn: 256, fanOut: 256 });
       assert.deepEqual(l.frameworkFans, { fanIn: 256, fanOut: 256 });
       assert.equal(l.init.label, 'Flax default lecun_normal');
-      assert.equal(weightVariance(l.init.semantics!, l.frameworkFans!), 1 / 256);
+      assert.equal(weightVariance(l.init.semantics!, l.frameworkFans), 1 / 256);
       assert.equal(l.biasVariance, 0);
     }
   });
