@@ -71,6 +71,9 @@ describe('python: Flax nnx attention', () => {
     assert.deepEqual(op.query.fans, { fanIn: 256, fanOut: 128 });
     assert.deepEqual(op.output.fans, { fanIn: 128, fanOut: 256 });
     assert.equal(op.output.init.semantics?.kind, 'constant');
+    // Flax 0.12's call keyword (minigpt's `self.mha(inputs_q=inputs, is_causal=True, decode=False)`).
+    const flagged = attentions(model('nnx.MultiHeadAttention(num_heads=8, in_features=d_model, rngs=rngs)', 'self.attn(inputs_q=self.norm(x), is_causal=True, decode=False)'))[0]!;
+    assert.equal(flagged.causal, true);
   });
 
   it('leaves what it cannot be certain of unknown', () => {
@@ -84,6 +87,7 @@ describe('python: Flax nnx attention', () => {
       model('nnx.MultiHeadAttention(num_heads=8, in_features=128, decode=False, rngs=rngs)'),
       model('nnx.MultiHeadAttention(num_heads=8, in_features=d_model, decode=False, rngs=rngs)', 'self.attn(self.norm(x), x)'),
       model('nnx.MultiHeadAttention(num_heads=8, in_features=d_model, decode=False, rngs=rngs)', 'self.attn(self.norm(x), mask=padding)'),
+      model('nnx.MultiHeadAttention(num_heads=8, in_features=d_model, decode=False, rngs=rngs)', 'self.attn(self.norm(x), is_causal=causal)'),
       model('nnx.MultiHeadAttention(num_heads=8, in_features=d_model, decode=False, rngs=rngs)', undefined, 'nnx.LayerNorm(d_model, scale_init=nnx.initializers.zeros, rngs=rngs)'),
     ];
     for (const text of unknown) {

@@ -1396,6 +1396,13 @@ export class Interpreter {
         else if (v !== null) readable = false;
       } else if (nnx && name === 'sow_weights') {
         if (evaluate(value, frame.scope) !== false) readable = false;
+      } else if (nnx && name === 'is_causal') {
+        // dot_product_attention's tril(ones(T, S)) mask (Flax 0.12's nnx call keyword).
+        const flag = evaluate(value, frame.scope);
+        if (flag === true) causal = true;
+        else if (flag !== false) readable = false;
+      } else if (nnx && (name === 'out_sharding' || name === 'qkv_sharding')) {
+        continue;
       } else if (name !== 'deterministic' && name !== (nnx ? 'rngs' : 'dropout_rng')) readable = false;
     }
     if (nnx && !decodeFalse) readable = false;
