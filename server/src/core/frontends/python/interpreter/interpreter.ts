@@ -46,6 +46,9 @@ import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespa
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
 import type { ModuleDependency } from '../../types';
+import type { ModuleResolver } from '../workspace/resolve';
+import { decisionOfPinnedFiles, type KerasFanDecision, kerasFanDecision } from '../frameworks/kerasVersion';
+import { kerasAttentionAdvice, kerasAttentionFans, kerasAttentionInit } from '../frameworks/kerasAttention';
 
 export { ClassInfo } from './moduleContext';
 
@@ -132,7 +135,9 @@ export class Interpreter {
     private readonly main: ModuleContext,
     private readonly modules: ReadonlyMap<number, ModuleContext> = new Map(),
     /** Records the workspace files each unit reads (workspace/resolve.ts). */
-    private readonly reads?: { startUnit(): void; endUnit(): ModuleDependency[] },
+    private readonly reads?: ModuleResolver,
+    /** Settings.kerasVersion (frameworks/kerasVersion.ts). */
+    private readonly kerasVersion?: string,
   ) {
     this.ctx = main;
     this.depthSites = new DepthScaleSites({
@@ -927,6 +932,7 @@ export class Interpreter {
     if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
       if (!frame.trace) return undefined;
       if (target.module.kind === 'attention' && target.module.flax) return this.flaxAttentionCall(target.module, call, args, frame);
+      if (target.module.kind === 'attention' && target.module.keras) return this.kerasAttentionCall(target.module, call, args, frame);
       return this.attentionLayerCall(target.module, call, args, frame);
     }
     if (target?.t === 'module') {
@@ -1404,22 +1410,42 @@ export class Interpreter {
   private flaxAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
     const trace = frame.trace!;
     const values: RValue[] = [...args];
+    const features = module.flax!;
+    const nnx = module.className === 'flax.nnx.MultiHeadAttention';
     let causal = false;
-    let readable = !call.spread;
+    // nnx raises unless decode is given (constructor or call); only decode=False is read.
+    let decodeFalse = features.decodeGiven === true;
+    let readable = !call.spread && (!nnx || call.positional.length <= 3);
     for (const [name, { value }] of call.keywords) {
-      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || name === 'inputs_kv') values.push(this.expression(value, frame));
+      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || (!nnx && name === 'inputs_kv')) values.push(this.expression(value, frame));
       else if (name === 'mask') {
         if (evaluate(value, frame.scope) === null) continue;
         const mask = callParts(value);
-        if (mask && this.imports.canonical(dottedName(mask.callee) ?? '') === 'flax.linen.make_causal_mask' && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
+        const maker = mask ? this.imports.canonical(dottedName(mask.callee) ?? '') : undefined;
+        if (mask && (maker === 'flax.linen.make_causal_mask' || maker === 'flax.nnx.make_causal_mask') && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
         else readable = false;
-      } else if (name !== 'deterministic' && name !== 'dropout_rng') readable = false;
+      } else if (nnx && name === 'decode') {
+        const v = evaluate(value, frame.scope);
+        if (v === false) decodeFalse = true;
+        else if (v !== null) readable = false;
+      } else if (nnx && name === 'sow_weights') {
+        if (evaluate(value, frame.scope) !== false) readable = false;
+      } else if (nnx && name === 'is_causal') {
+        // dot_product_attention's tril(ones(T, S)) mask (Flax 0.12's nnx call keyword).
+        const flag = evaluate(value, frame.scope);
+        if (flag === true) causal = true;
+        else if (flag !== false) readable = false;
+      } else if (nnx && (name === 'out_sharding' || name === 'qkv_sharding')) {
+        continue;
+      } else if (name !== 'deterministic' && name !== (nnx ? 'rngs' : 'dropout_rng')) readable = false;
     }
+    if (nnx && !decodeFalse) readable = false;
     const inputs = values.flatMap(tensorsOf);
     const x = inputs[0];
     if (!x) return undefined;
-    const d = x.shape?.[x.shape.length - 1];
-    const features = module.flax!;
+    const shapeWidth = x.shape?.[x.shape.length - 1];
+    // nnx states its input width; a traced width that differs (or none at all) is not the same model.
+    const d = features.inFeatures !== undefined ? (shapeWidth === features.inFeatures ? shapeWidth : undefined) : shapeWidth;
     const qkv = features.qkvFeatures ?? d;
     const outWidth = features.outFeatures ?? d;
     if (!readable || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
@@ -1433,6 +1459,72 @@ export class Interpreter {
     const projections = [{ ...q, geometry: geometry(d, qkv) }, { ...k, geometry: geometry(d, qkv) }, { ...v, geometry: geometry(d, qkv) }, { ...o, geometry: geometry(qkv, outWidth) }] as const;
     const out = this.attend(projections, module.heads, qkv / module.heads, spanOf(module.call), x, causal, frame);
     return { t: 'tensor', tensor: out ?? trace.opaque(x) };
+  }
+
+  /** The Keras fan rule, decided once per analysis; a unit that uses it counts the pin files as read. */
+  private kerasDecision: { readonly decision: KerasFanDecision; readonly reads: readonly ModuleDependency[] } | undefined;
+
+  private kerasFans(): KerasFanDecision {
+    if (this.kerasDecision) {
+      this.reads?.note(this.kerasDecision.reads);
+      return this.kerasDecision.decision;
+    }
+    const resolver = this.reads;
+    const stop = resolver?.record();
+    const decision = kerasFanDecision(this.kerasVersion, () => (resolver ? decisionOfPinnedFiles(resolver.projectFolders(), (path) => resolver.read(path)?.text) : undefined));
+    this.kerasDecision = { decision, reads: stop?.() ?? [] };
+    return decision;
+  }
+
+  /**
+   * A Keras `MultiHeadAttention` called for self-attention: `mha(x, x)`, `mha(x, x, x)`,
+   * `mha(query=x, value=x)`, with `attention_mask=None` and `use_causal_mask=` a constant;
+   * `training=` is allowed. Its widths come from x's features, its kernels' fans from the Keras
+   * version (frameworks/kerasAttention.ts). Anything else makes the value unknown.
+   */
+  private kerasAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const values: RValue[] = [...args];
+    let causal = false;
+    let readable = !call.spread && call.positional.length <= 3;
+    for (const [name, { value }] of call.keywords) {
+      if (name === 'query' || name === 'value' || name === 'key') values.push(this.expression(value, frame));
+      else if (name === 'use_causal_mask') {
+        const flag = evaluate(value, frame.scope);
+        if (typeof flag === 'boolean') causal = flag;
+        else readable = false;
+      } else if (name === 'attention_mask' || name === 'query_mask' || name === 'value_mask' || name === 'key_mask' || name === 'return_attention_scores') {
+        const v = evaluate(value, frame.scope);
+        if (!(v === null || (name === 'return_attention_scores' && v === false))) readable = false;
+      } else if (name !== 'training') readable = false;
+    }
+    const inputs = values.flatMap(tensorsOf);
+    const x = inputs[0];
+    if (!x) return undefined;
+    const d = x.shape?.[x.shape.length - 1];
+    const spec = module.keras!;
+    const out = spec.outputWidth ?? d;
+    if (!readable || values.length < 2 || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+      || d === undefined || !Number.isInteger(d) || d < 1 || out === undefined) {
+      return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
+    }
+    const heads = module.heads;
+    const decision = this.kerasFans();
+    const trueFans = kerasAttentionFans('einsum-axes', d, heads, spec.keyDim, out);
+    const keras = decision.rule ? kerasAttentionFans(decision.rule, d, heads, spec.keyDim, out) : undefined;
+    const projection = (layer: WeightModule, fans: { fanIn: number; fanOut: number }, frameworkFans: { fanIn: number; fanOut: number } | undefined): WeightModule => ({
+      ...layer,
+      init: kerasAttentionInit(layer.init, decision),
+      fixes: kerasAttentionAdvice(layer.fixes, decision),
+      // A fan-scaled init of an undetermined version has no semantics: the framework's fans are then those of the einsum (never used).
+      geometry: () => ({ fans, frameworkFans: frameworkFans ?? fans, receptiveField: 1, strideProduct: 1, outShape: [...x.shape!.slice(0, -1), fans.fanOut] }),
+    });
+    const [q, k, v, o] = module.projections;
+    const projections = [
+      projection(q, trueFans.qkv, keras?.qkv), projection(k, trueFans.qkv, keras?.qkv), projection(v, trueFans.qkv, keras?.qkv), projection(o, trueFans.output, keras?.output),
+    ] as const;
+    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame);
+    return { t: 'tensor', tensor: result ?? trace.opaque(x) };
   }
 
   /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */

@@ -61,7 +61,19 @@ export interface AttentionModule {
    * Flax `nn.MultiHeadDotProductAttention` / `nn.SelfAttention`: widths resolved at the call from
    * the input's features (null: the input's own width).
    */
-  readonly flax?: { readonly qkvFeatures: number | null; readonly outFeatures: number | null };
+  readonly flax?: {
+    readonly qkvFeatures: number | null;
+    readonly outFeatures: number | null;
+    /** nnx: the input width the constructor states (the query's features must be it). */
+    readonly inFeatures?: number;
+    /** nnx: `decode=False` in the constructor (else the call must pass it). */
+    readonly decodeGiven?: boolean;
+  };
+  /**
+   * Keras `MultiHeadAttention` (frameworks/kerasAttention.ts): key_dim (value_dim equals it) and
+   * output_shape (null: the query's width); fans fixed at the call by the Keras version.
+   */
+  readonly keras?: { readonly keyDim: number; readonly outputWidth: number | null };
 }
 
 /** The parts of an nn.TransformerEncoderLayer (or the stack nn.TransformerEncoder makes of it), applied in its own order (interpreter.ts). */
