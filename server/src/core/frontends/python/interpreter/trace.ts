@@ -27,6 +27,18 @@ export interface Chain {
   readonly depth: number;
 }
 
+/**
+ * Both sides' pending layers, each (layer, normalized) once. `x = x + norm(x)` hands the same
+ * pending layer on from both sides; kept twice, a loop of such blocks doubles the list every
+ * pass (2^32 entries for 32 blocks: the analysis ran out of memory). Entries with the same
+ * layer and flag are resolved identically, so dropping the repeats changes nothing else.
+ */
+export function joinPending(a: readonly Pending[], b: readonly Pending[]): Pending[] {
+  const joined = [...a];
+  for (const p of b) if (!joined.some((q) => q.layer === p.layer && q.normalized === p.normalized)) joined.push(p);
+  return joined;
+}
+
 export interface Pending {
   readonly layer: MutableWeightLayer;
   readonly normalized: boolean;
@@ -318,7 +330,7 @@ export class Trace {
     for (const side of [a, b]) {
       if (side.chain !== prefix || side.broken) for (const layer of side.sources) layer.isLastInBranch = true;
     }
-    const pending = [...a.pending, ...b.pending];
+    const pending = joinPending(a.pending, b.pending);
     const shape = a.shape ?? b.shape;
     const bodyA = opsBetween(prefix, a.chain);
     const bodyB = opsBetween(prefix, b.chain);
