@@ -84,7 +84,9 @@ describe('Python: encoder–decoder transformers (nn.Transformer, nn.Transformer
       const network = read(modelCode(config));
       const copies = config.kind === 'decoder' && config.decoder_layers > 1;
       if (copies) {
-        assert.match(network.unsimulable ?? '', /deep copies of one layer/);
+        // IW404's record: every one of the layer's six random weights is copied into each block.
+        assert.match(network.unsimulable ?? '', /blocks start from identical weights \(TransformerDecoder copies one initialised layer\)/);
+        assert.deepEqual(network.identicalBlocks?.map((b) => [b.className, b.copies, b.weights.length, b.blockWeights]), [['torch.nn.TransformerDecoder', config.decoder_layers, 6, 6]]);
         assert.equal(network.layers.length, config.decoder_layers * 10);
         return;
       }

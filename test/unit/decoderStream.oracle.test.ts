@@ -26,7 +26,7 @@
  * copies start with the same values, and the stream grows and correlates far beyond what
  * independent layers do (8 pre-LN copies: E[x²] 15.7 against 2.8). The analytic pass assumes
  * independent layers; the second describe shows it misses such stacks, which is why the Python
- * frontend does not simulate them (docs/python.md).
+ * frontend reports them (IW404) and does not simulate them (docs/python.md).
  * The worst ratio per quantity is printed with ORACLE_VERBOSE=1.
  */
 import * as assert from 'node:assert/strict';

@@ -416,6 +416,10 @@ export interface IdenticalBlocks {
   readonly copies: number;
   /** The weights every block still shares at init, as PyTorch names them within a block (`linear1.weight`). */
   readonly weights: readonly string[];
+  /** How many random weights a block has (4 in an encoder layer, 6 in a decoder layer): all shared when `weights` has as many. */
+  readonly blockWeights: number;
+  /** The block's attentions as PyTorch names them (`self_attn`, and a decoder layer's `multihead_attn`): what a re-draw resets. */
+  readonly attentions: readonly string[];
   /** Edits that draw each block afresh with the layer's own defaults, when they can be written (IW404's fix). */
   readonly redraw?: readonly TextEdit[];
 }

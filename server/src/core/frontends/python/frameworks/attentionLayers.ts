@@ -13,7 +13,7 @@
  * unreadable: its value is unknown.
  */
 import type { ActivationUse, FixBuilder, InitUse } from '../../../ir';
-import { type AttentionModule, classRecord, type DecoderLayerModule, type EncoderLayerModule, type ModuleValue, type TransformerModule, type WeightModule } from '../interpreter/modules';
+import { type AttentionModule, classRecord, type CopiedStackModule, type DecoderLayerModule, type EncoderLayerModule, type ModuleValue, type TransformerModule, type WeightModule } from '../interpreter/modules';
 import { argument, type CallParts, type Node, spanOf } from '../syntax/syntax';
 import { evaluate, evaluateCount, isNumber } from '../interpreter/values';
 import { readActivationValue } from './activations';
@@ -190,15 +190,13 @@ export function transformer(canonical: string, call: CallParts, ctx: CatalogCont
 }
 
 /**
- * nn.TransformerDecoder(decoder_layer, num_layers, norm=None): deep copies of the layer, which
- * start with the same values (identicalCopies).
+ * nn.TransformerDecoder(decoder_layer, num_layers, norm=None): deep copies of the layer
+ * (`_get_clones`, as nn.TransformerEncoder), so every block starts with the values the layer
+ * holds at this call; the inits are noted as encoderStack notes them.
  */
 export function decoderStack(layer: DecoderLayerModule, layers: number | undefined, norm: ModuleValue | undefined, call: CallParts): DecoderLayerModule | undefined {
   if (layers === undefined || layer.copies !== 1) return undefined;
-  return {
-    ...layer, className: 'torch.nn.TransformerDecoder', call: call.node, copies: layers,
-    ...(norm ? { finalNorm: norm } : {}), ...(layers > 1 ? { identicalCopies: true as const } : {}),
-  };
+  return { ...layer, className: 'torch.nn.TransformerDecoder', call: call.node, copies: layers, initsAtCopy: initsOf(layer), ...(norm ? { finalNorm: norm } : {}) };
 }
 
 /**
@@ -208,17 +206,29 @@ export function decoderStack(layer: DecoderLayerModule, layers: number | undefin
  */
 export function encoderStack(layer: EncoderLayerModule, layers: number | undefined, norm: ModuleValue | undefined, call: CallParts): EncoderLayerModule | undefined {
   if (layers === undefined || layer.copies !== 1) return undefined;
-  const initsAtCopy = new Map<WeightModule, InitUse>();
-  for (const { modules } of blockWeights(layer)) for (const module of modules) initsAtCopy.set(module, module.init);
-  return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, initsAtCopy, ...(norm ? { finalNorm: norm } : {}) };
+  return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, initsAtCopy: initsOf(layer), ...(norm ? { finalNorm: norm } : {}) };
+}
+
+/** Each block weight's init as the layer holds it now (at the copy). */
+function initsOf(layer: CopiedStackModule): Map<WeightModule, InitUse> {
+  const inits = new Map<WeightModule, InitUse>();
+  for (const { modules } of blockWeights(layer)) for (const module of modules) inits.set(module, module.init);
+  return inits;
+}
+
+/** The attentions of a block by their PyTorch names. */
+export function blockAttentions(layer: CopiedStackModule): { readonly name: string; readonly attention: AttentionModule }[] {
+  return layer.kind === 'encoderLayer' ? [{ name: 'self_attn', attention: layer.attention }]
+    : [{ name: 'self_attn', attention: layer.selfAttention }, { name: 'multihead_attn', attention: layer.crossAttention }];
 }
 
 /** The block's random weights by their PyTorch names (q, k and v are slices of one in_proj_weight). */
-export function blockWeights(layer: EncoderLayerModule): { readonly name: string; readonly modules: readonly WeightModule[] }[] {
-  const [q, k, v, out] = layer.attention.projections;
+export function blockWeights(layer: CopiedStackModule): { readonly name: string; readonly modules: readonly WeightModule[] }[] {
   return [
-    { name: 'self_attn.in_proj_weight', modules: [q, k, v] },
-    { name: 'self_attn.out_proj.weight', modules: [out] },
+    ...blockAttentions(layer).flatMap(({ name, attention }) => {
+      const [q, k, v, out] = attention.projections;
+      return [{ name: `${name}.in_proj_weight`, modules: [q, k, v] }, { name: `${name}.out_proj.weight`, modules: [out] }];
+    }),
     { name: 'linear1.weight', modules: [layer.linear1] },
     { name: 'linear2.weight', modules: [layer.linear2] },
   ];
@@ -231,7 +241,7 @@ export function blockWeights(layer: EncoderLayerModule): { readonly name: string
  * draws each block afresh, as PyTorch runs them once per block), unless it is a constant (the
  * blocks would hold equal values anyway).
  */
-export function sharedBlockWeights(stack: EncoderLayerModule): string[] {
+export function sharedBlockWeights(stack: CopiedStackModule): string[] {
   const atCopy = stack.initsAtCopy;
   if (!atCopy || stack.copies < 2) return [];
   return blockWeights(stack)

@@ -417,7 +417,7 @@ export class Interpreter {
     const lineEnd = lineEndAt(source, statement.endIndex - base);
     const rest = source.slice(statement.endIndex - base, lineEnd);
     const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd + base : statement.endIndex, indent };
-    if (module.kind === 'encoderLayer' && module.initsAtCopy) {
+    if ((module.kind === 'encoderLayer' || module.kind === 'decoderLayer') && module.initsAtCopy) {
       const outer = outerIndentation(source, statement.startIndex - base, indent);
       const unit = outer !== undefined && indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '    ';
       const eol = source.includes('\r\n') ? '\r\n' : source.includes('\r') && !source.includes('\n') ? '\r' : '\n';
@@ -806,6 +806,11 @@ export class Interpreter {
       const m = owner.module;
       const part = attr === 'self_attn' ? m.selfAttention : attr === 'multihead_attn' ? m.crossAttention : attr === 'linear1' ? m.linear1 : attr === 'linear2' ? m.linear2 : undefined;
       if (part) return { t: 'module', module: part };
+      // nn.TransformerDecoder's `layers`: its copies, as nn.TransformerEncoder's above.
+      if (attr === 'layers' && m.initsAtCopy) {
+        const block: ModuleValue = { ...m, className: 'torch.nn.TransformerDecoderLayer', copies: 1, initsAtCopy: undefined, finalNorm: undefined };
+        return { t: 'module', module: { kind: 'list', items: Array.from({ length: m.copies }, () => block), className: 'torch.nn.ModuleList', record: classRecord('torch.nn.ModuleList') } };
+      }
     }
     if (owner?.t === 'module' && owner.module.kind === 'transformer' && (attr === 'encoder' || attr === 'decoder')) {
       return { t: 'module', module: owner.module[attr] };
@@ -1521,8 +1526,8 @@ export class Interpreter {
    * nn.TransformerDecoderLayer's forward (post-LN unless norm_first), once per copy of
    * nn.TransformerDecoder: x = norm1(x + sa(x)), norm2(x + mha(x, memory)), norm3(x + ff(x));
    * norm_first: x + sa(norm1(x)), x + mha(norm2(x), memory), x + ff(norm3(x)). The memory is not
-   * normalised by the layer. Identical copies (a bare nn.TransformerDecoder) are traced and their
-   * layers judged, but the network is not simulated (DecoderLayerModule.identicalCopies).
+   * normalised by the layer. Copies that still share their weights (a bare nn.TransformerDecoder)
+   * are traced and their layers judged; the network is then not simulated (copiedBlocks.ts, IW404).
    */
   private decoderLayers(module: DecoderLayerModule, input: Tensor, memory: Tensor, causal: boolean, frame: Frame): Tensor {
     const trace = frame.trace!;
@@ -1530,9 +1535,6 @@ export class Interpreter {
     const dropout = (t: Tensor): Tensor => (module.dropout === undefined ? trace.opaque(t)
       : module.dropout === 0 ? t : trace.dropout(t, { op: 'dropout', rate: module.dropout, alpha: false, span, kindSpan: span }));
     if (module.normFirst === undefined || module.dropout === undefined || !(module.dropout >= 0 && module.dropout < 1)) return trace.merge([input, memory], undefined);
-    if (module.identicalCopies) {
-      trace.decline(`nn.TransformerDecoder's ${module.copies} layers are deep copies of one layer and start with identical weights; the simulation draws layers independently`);
-    }
     let x = input;
     for (let copy = 0; copy < module.copies; copy++) {
       const selfAttend = (h: Tensor) => {

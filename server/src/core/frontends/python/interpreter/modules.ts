@@ -134,12 +134,17 @@ export interface DecoderLayerModule {
   /** nn.TransformerDecoder(norm=…): a final norm after the stack. */
   readonly finalNorm?: ModuleValue;
   /**
-   * The copies share their initial values (nn.TransformerDecoder deep-copies one layer): the
-   * simulation, which draws layers independently, does not hold (test/reference/transformer/
-   * decoder_oracle.py: 8 pre-LN copies grow the stream to 15.7 against 2.8).
+   * nn.TransformerDecoder only: each weight's init when the layer was copied, as
+   * EncoderLayerModule.initsAtCopy (the copies share their initial values unless init code draws
+   * them afresh: Network.identicalBlocks, IW404).
    */
-  readonly identicalCopies?: true;
+  readonly initsAtCopy?: ReadonlyMap<WeightModule, InitUse>;
+  /** Where the stack is bound (`self.decoder = nn.TransformerDecoder(…)`): IW404's fix goes after it. */
+  redrawSite?: RedrawSite;
 }
+
+/** A stack a layer is deep-copied into (nn.TransformerEncoder, nn.TransformerDecoder). */
+export type CopiedStackModule = EncoderLayerModule | DecoderLayerModule;
 
 /** nn.Transformer: its encoder stack (with a final LayerNorm) makes the memory its decoder stack reads. */
 export interface TransformerModule {

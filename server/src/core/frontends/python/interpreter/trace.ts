@@ -155,8 +155,6 @@ export class Trace {
   private memory: { readonly chain: Chain | undefined; readonly root: Chain | undefined; readonly op: MemoryOp } | undefined;
   /** Cross-attentions read memories the IR cannot hold as one (two different ones, or one made from the stream). */
   private memoryUnreadable = false;
-  /** Why the network, though its ops are known, is not simulated (identical deep copies). */
-  private declined: string | undefined;
 
   input(shape: readonly number[] | undefined): Tensor {
     return { chain: undefined, pending: [], shape, broken: false, sources: [] };
@@ -171,11 +169,6 @@ export class Trace {
   secondInput(shape: readonly number[] | undefined): Tensor {
     this.secondRoot ??= { op: { op: 'memory', body: [], span: { start: 0, end: 0 } }, parent: undefined, depth: 1 };
     return { chain: this.secondRoot, pending: [], shape, broken: false, sources: [] };
-  }
-
-  /** The network's layers are judged but not simulated, for this reason (kept: the first). */
-  decline(reason: string): void {
-    this.declined ??= reason;
   }
 
   /** The two values come from different inputs of the network (one of them the second input). */
@@ -460,7 +453,7 @@ export class Trace {
     const ops = memory ? [memory, ...stream] : stream;
     const identical = this.identical.length > 0 ? { identicalBlocks: [...this.identical] } : {};
     if ((!this.memory || memory) && countLayers(ops) === this.layers.length) {
-      if (this.identical.length === 0) return { ...meta, ops: this.declined ? [] : ops, layers: this.layers, ...(this.declined ? { unsimulable: this.declined } : {}) };
+      if (this.identical.length === 0) return { ...meta, ops, layers: this.layers };
       // Copies drawn once add up coherently (test/reference/transformer/cloned_blocks.json: a
       // 12-block pre-LN stack's stream ×13.7 against ×1.9 for independent blocks); the analytic
       // pass and Monte-Carlo draw each block afresh, so neither number would be PyTorch's.
