@@ -2,8 +2,10 @@
 import type { Fix, RelatedInformation, TextEdit } from '../findings';
 import { formatNumber } from '../format/numbers';
 import type { WeightLayer } from '../ir';
+import type { StreamPoint } from '../simulation/tokenStream';
+import type { Span } from '../text';
 import { branchEnd, tokenStreamOf } from './tokenStreamFindings';
-import type { Rule } from './types';
+import type { ReportedFinding, Rule } from './types';
 
 /**
  * How far the stream may grow over the stack, relative to max(its input, 1): a pre-norm branch
@@ -29,7 +31,7 @@ export const IW402: Rule = {
         'Simulates the residual stream of a network over tokens (transformers: pre-LN, post-LN, RMSNorm, gates) and reports ' +
         'when its second moment grows by more than ×10 from the first residual branch to the last (relative to the larger of ' +
         'its input and the unit scale pre-norm branches work at), with the growth and the ' +
-        'gradient reaching the first block. Quiet wherever branch outputs are scaled for depth (GPT-2/nanoGPT’s ' +
+        'gradient reaching the first block (an encoder–decoder\'s two streams, the encoder\'s and the decoder\'s, each on its own). Quiet wherever branch outputs are scaled for depth (GPT-2/nanoGPT’s ' +
         '1/√(2·n_layer) on c_proj, DeepNet’s β, T-Fixup) or gated by a small learnable scale (LayerScale, ReZero, SkipInit): ' +
         'the simulation sees their effect on the numbers.',
       whyItMatters:
@@ -67,39 +69,46 @@ export const IW402: Rule = {
   check({ network, report }) {
     const stream = tokenStreamOf(network);
     if (!stream) return;
-    const points = stream.stream.filter((p) => p.depth === 0);
-    if (points.length < 2) return;
-    const first = points[0]!;
-    const last = points[points.length - 1]!;
-    const reference = Math.max(first.before, 1);
-    const growth = last.secondMoment / reference;
-    if (!(growth > STREAM_GROWTH_LIMIT)) return;
-    // Every branch's end (a block built in a loop: one per pass), and each statement once for the notes.
-    const instances: WeightLayer[] = [];
-    const ends: WeightLayer[] = [];
-    const seen = new Set<number>();
-    for (const point of points) {
-      const end = branchEnd(point.op.body);
-      if (!end) continue;
-      instances.push(end);
-      if (seen.has(end.span.start)) continue;
-      seen.add(end.span.start);
-      ends.push(end);
+    // An encoder–decoder has two streams (the encoder's makes the memory): each is judged on its own.
+    for (const memory of [true, false]) {
+      const points = stream.stream.filter((p) => p.depth === 0 && (p.memory === true) === memory);
+      checkStream(points, memory, network.nameSpan, network.layers, report);
     }
-    const gradientRatio = first.gradient / last.gradient;
-    const related: RelatedInformation[] = ends.map((layer) => ({ span: layer.kindSpan, message: 'this branch adds its output to the stream unscaled' }));
-    report({
-      span: network.nameSpan,
-      message:
-        `The residual stream's second moment grows ×${formatNumber(growth)} over ${points.length} residual branches at init ` +
-        `(${formatNumber(first.before)} → ${formatNumber(last.secondMoment)}, relative to ${first.before < 1 ? 'the unit scale pre-norm branches work at' : 'its input'}; limit ×${STREAM_GROWTH_LIMIT}): no branch output is scaled for depth. ` +
-        `The last blocks' updates are diluted ×${formatNumber(1 / growth)} and the gradient reaching the first block is ×${formatNumber(gradientRatio)} the last one's. ` +
-        `Scale each branch's output projection by 1/√${points.length} (GPT-2: std=0.02/√(2·n_layer)), or gate the branches (LayerScale, ReZero).`,
-      related,
-      fixes: instances.length === points.length ? depthScalingFix(network.layers, instances, points.length) : [],
-    });
   },
 };
+
+function checkStream(points: readonly StreamPoint[], memory: boolean, span: Span, layers: readonly WeightLayer[], report: (finding: ReportedFinding) => void): void {
+  if (points.length < 2) return;
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  const reference = Math.max(first.before, 1);
+  const growth = last.secondMoment / reference;
+  if (!(growth > STREAM_GROWTH_LIMIT)) return;
+  // Every branch's end (a block built in a loop: one per pass), and each statement once for the notes.
+  const instances: WeightLayer[] = [];
+  const ends: WeightLayer[] = [];
+  const seen = new Set<number>();
+  for (const point of points) {
+    const end = branchEnd(point.op.body);
+    if (!end) continue;
+    instances.push(end);
+    if (seen.has(end.span.start)) continue;
+    seen.add(end.span.start);
+    ends.push(end);
+  }
+  const gradientRatio = first.gradient / last.gradient;
+  const related: RelatedInformation[] = ends.map((layer) => ({ span: layer.kindSpan, message: 'this branch adds its output to the stream unscaled' }));
+  report({
+    span,
+    message:
+      `The ${memory ? 'encoder\'s ' : ''}residual stream's second moment grows ×${formatNumber(growth)} over ${points.length} residual branches at init ` +
+      `(${formatNumber(first.before)} → ${formatNumber(last.secondMoment)}, relative to ${first.before < 1 ? 'the unit scale pre-norm branches work at' : 'its input'}; limit ×${STREAM_GROWTH_LIMIT}): no branch output is scaled for depth. ` +
+      `The last blocks' updates are diluted ×${formatNumber(1 / growth)} and the gradient reaching the first block is ×${formatNumber(gradientRatio)} the last one's. ` +
+      `Scale each branch's output projection by 1/√${points.length} (GPT-2: std=0.02/√(2·n_layer)), or gate the branches (LayerScale, ReZero).`,
+    related,
+    fixes: instances.length === points.length ? depthScalingFix(layers, instances, points.length) : [],
+  });
+}
 
 /**
  * The branch ends grouped by the init that set them (one init call in a block sets every pass's

@@ -1,7 +1,7 @@
 /**
  * Hand-written attention in PyTorch model code, read step by step into the same AttentionOp
  * the `.netdef` attention lowers to (issue 15): q, k, v from linear layers (separate ones, or
- * a fused `c_attn` split or chunked in three), the head split (`view(B, T, H, D)`,
+ * a fused `c_attn` split or chunked in three, or a fused k/v in two), the head split (`view(B, T, H, D)`,
  * `transpose(1, 2)`, einops' `rearrange`), `q @ k.transpose(-2, -1)` with the factor actually
  * applied (`* scale`, `/ math.sqrt(d)`, `1.0 / math.sqrt(k.size(-1))`, a factor on q or k
  * before the product), a causal mask (`masked_fill` with a mask built by `torch.tril`, or
@@ -63,6 +63,15 @@ function sameHeads(a: ProjectionPart, b: ProjectionPart): boolean {
 }
 
 /**
+ * q and k read different values: cross-attention, when k's value is a memory of its own (the
+ * trace records it: Trace.crossAttentionMemory). Head splits must agree.
+ */
+function crossHeads(q: ProjectionPart, k: ProjectionPart, span: Span, trace: Trace): boolean {
+  if (q.heads !== k.heads || q.headDim !== k.headDim || q.source === k.source || q.broken || q.layer === k.layer) return false;
+  return trace.crossAttentionMemory(q.source, k.source, k.broken, span, undefined);
+}
+
+/**
  * `a @ b`, `torch.matmul(a, b)`: q·kᵀ, or the weights applied to v. `standardScale`: IW401's
  * edit for these logits given the head width, kept while nothing scales them.
  */
@@ -70,19 +79,23 @@ export function attentionMatmul(a: Tensor, b: Tensor, span: Span, trace: Trace, 
   if (a.attn?.kind === 'weights') {
     const core = a.attn.core;
     const v = trace.projectionOf(b);
-    if (!v || !sameHeads(core.q, v) || v.layer === core.k.layer || v.layer === core.q.layer) return undefined;
+    // Cross-attention's values come from the memory, as its keys do.
+    if (!v || !sameHeads(core.cross ? core.k : core.q, v) || v.layer === core.k.layer || v.layer === core.q.layer) return undefined;
     const layout = v.layout === 'htd' && core.q.layout === 'htd' ? 'htd' : v.layout === 'tc' && core.q.layout === 'tc' ? 'tc' : undefined;
     if (!layout) return undefined;
     return trace.attentionValue([core.q, core.k, v], { kind: 'mixed', core, v, layout });
   }
   const q = trace.projectionOf(a);
   const k = trace.projectionOf(b);
-  if (!q || !k || !sameHeads(q, k)) return undefined;
+  if (!q || !k) return undefined;
   if (!((q.layout === 'htd' && k.layout === 'hdt') || (q.layout === 'tc' && k.layout === 'ct'))) return undefined;
+  const cross = !sameHeads(q, k);
+  if (cross && !crossHeads(q, k, span, trace)) return undefined;
   const unscaled = q.factorSpans.length === 0 && k.factorSpans.length === 0;
   const edit = unscaled ? standardScale?.(q.headDim) : undefined;
   const core: AttentionCore = {
-    q, k, scale: q.factor * k.factor, scaleSpans: [...q.factorSpans, ...k.factorSpans], causal: false, span, ...(edit ? { standardScale: edit } : {}),
+    q, k, scale: q.factor * k.factor, scaleSpans: [...q.factorSpans, ...k.factorSpans], causal: false, span,
+    ...(cross ? { cross: true as const } : {}), ...(edit ? { standardScale: edit } : {}),
   };
   return trace.attentionValue([q, k], { kind: 'logits', core });
 }
@@ -263,7 +276,8 @@ function projectionMethod(method: string, call: CallParts, x: Tensor, p: Project
     const n = first ? evaluate(first, context.scope) : undefined;
     if (!isNumber(n) || !Number.isInteger(n) || n <= 0) return 'not-handled';
     const count = method === 'chunk' ? n : p.headDim % n === 0 ? p.headDim / n : 0;
-    if (count !== 3) return 'not-handled';
+    // q, k, v fused (nanoGPT's c_attn), or k and v fused beside a q of their own (`self.kv(memory)` of a cross-attention).
+    if (count !== 3 && count !== 2) return 'not-handled';
     const parts = trace.sliceLayer(p, count);
     if (!parts) return 'not-handled';
     return { t: 'list', items: parts.map((part) => tensor({ ...x, pending: part.pending, sources: [part.layer], attn: { kind: 'projection', p: part } })) };
@@ -441,9 +455,14 @@ function scaledDotProduct(call: CallParts, args: readonly RValue[], context: Att
     const known = tensors.filter((t): t is Tensor => t !== undefined);
     return known.length > 0 ? tensor(trace.merge(known, undefined)) : undefined;
   };
-  if (!q || !k || !v || call.spread || !sameHeads(q, k) || !sameHeads(q, v) || k.layer === v.layer) return unknown();
+  if (!q || !k || !v || call.spread || k.layer === v.layer) return unknown();
+  const self = sameHeads(q, k) && sameHeads(q, v);
+  // Cross-attention: k and v read the memory (the same value), q the stream.
+  const cross = !self && sameHeads(k, v) && q.layer !== k.layer && q.layer !== v.layer;
+  if (!self && !cross) return unknown();
   const layout = q.layout === 'htd' && k.layout === 'htd' && v.layout === 'htd' ? 'htd' : q.layout === 'tc' && k.layout === 'tc' && v.layout === 'tc' ? 'tc' : undefined;
   if (!layout) return unknown();
+  if (cross && !crossHeads(q, k, spanOf(call.node), trace)) return unknown();
   const mask = argument(call, 3, 'attn_mask');
   if (mask && evaluate(mask, context.scope) !== null) return unknown();
   const causalNode = argument(call, 5, 'is_causal');
@@ -461,7 +480,9 @@ function scaledDotProduct(call: CallParts, args: readonly RValue[], context: Att
     if (scaleSpans.length === 0 && context.fixes) edit = defaultScaleEdit(call, scaleNode);
     scaleSpans.push(spanOf(scaleNode));
   }
-  const core: AttentionCore = { q, k, scale: scale * q.factor * k.factor, scaleSpans, causal, span: spanOf(call.node), ...(edit ? { standardScale: edit } : {}) };
+  const core: AttentionCore = {
+    q, k, scale: scale * q.factor * k.factor, scaleSpans, causal, span: spanOf(call.node), ...(cross ? { cross: true as const } : {}), ...(edit ? { standardScale: edit } : {}),
+  };
   return tensor(trace.attentionValue([q, k, v], { kind: 'mixed', core, v, layout }));
 }
 
@@ -516,11 +537,14 @@ export function completeAttention(mixed: Tensor, output: Tensor, trace: Trace): 
   const { core, v } = mixed.attn;
   const layer = output.sources[0];
   if (!layer || layer.kind !== 'dense' || layer.activation === 'unknown' || layer.activation.name !== 'linear') return undefined;
+  // A causal mask over another sequence's keys is not one InitWise reads.
+  if (core.cross && core.causal) return undefined;
   const scaleSpan = core.scaleSpans.length === 1 ? { scaleSpan: core.scaleSpans[0]! } : {};
   const edit = core.standardScale;
   const op: AttentionOp = {
     op: 'attention', heads: core.q.heads, headDim: core.q.headDim, logitScale: core.scale, scaleLabel: scaleLabel(core.scale, core.q.headDim),
-    ...scaleSpan, causal: core.causal, query: core.q.layer, key: core.k.layer, value: v.layer, output: layer, span: core.span, kindSpan: core.span,
+    ...scaleSpan, causal: core.causal, ...(core.cross ? { crossAttention: true as const } : {}),
+    query: core.q.layer, key: core.k.layer, value: v.layer, output: layer, span: core.span, kindSpan: core.span,
     ...(edit ? { fixes: { useStandardScale: () => [edit] } } : {}),
   };
   return trace.attention([core.q, core.k, v], output, op);

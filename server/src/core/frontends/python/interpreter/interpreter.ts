@@ -24,7 +24,7 @@ import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
 } from './attentionTrace';
-import { attentionLayerModule, encoderStack, resetAttentionParameters } from '../frameworks/attentionLayers';
+import { attentionLayerModule, decoderStack, encoderStack, resetAttentionParameters } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { isTf1WeightLayer, tf1LayerCall, type Tf1LayerCall } from '../frameworks/tf1Layers';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
@@ -33,7 +33,7 @@ import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
+import { allModules, type AttentionModule, classRecord, type DecoderLayerModule, type EncoderLayerModule, type InstanceModule, type ModuleValue, type TransformerModule, type WeightModule } from './modules';
 import type { Span } from '../../../text';
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
@@ -417,7 +417,7 @@ export class Interpreter {
     const lineEnd = lineEndAt(source, statement.endIndex - base);
     const rest = source.slice(statement.endIndex - base, lineEnd);
     const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd + base : statement.endIndex, indent };
-    if (module.kind === 'encoderLayer' && module.initsAtCopy) {
+    if ((module.kind === 'encoderLayer' || module.kind === 'decoderLayer') && module.initsAtCopy) {
       const outer = outerIndentation(source, statement.startIndex - base, indent);
       const unit = outer !== undefined && indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '    ';
       const eol = source.includes('\r\n') ? '\r\n' : source.includes('\r') && !source.includes('\n') ? '\r' : '\n';
@@ -802,6 +802,19 @@ export class Interpreter {
         return { t: 'module', module: { kind: 'list', items: Array.from({ length: owner.module.copies }, () => block), className: 'torch.nn.ModuleList', record: classRecord('torch.nn.ModuleList') } };
       }
     }
+    if (owner?.t === 'module' && owner.module.kind === 'decoderLayer') {
+      const m = owner.module;
+      const part = attr === 'self_attn' ? m.selfAttention : attr === 'multihead_attn' ? m.crossAttention : attr === 'linear1' ? m.linear1 : attr === 'linear2' ? m.linear2 : undefined;
+      if (part) return { t: 'module', module: part };
+      // nn.TransformerDecoder's `layers`: its copies, as nn.TransformerEncoder's above.
+      if (attr === 'layers' && m.initsAtCopy) {
+        const block: ModuleValue = { ...m, className: 'torch.nn.TransformerDecoderLayer', copies: 1, initsAtCopy: undefined, finalNorm: undefined };
+        return { t: 'module', module: { kind: 'list', items: Array.from({ length: m.copies }, () => block), className: 'torch.nn.ModuleList', record: classRecord('torch.nn.ModuleList') } };
+      }
+    }
+    if (owner?.t === 'module' && owner.module.kind === 'transformer' && (attr === 'encoder' || attr === 'decoder')) {
+      return { t: 'module', module: owner.module[attr] };
+    }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
       if (m) return { t: 'module', module: m };
@@ -910,6 +923,7 @@ export class Interpreter {
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
       if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
       if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
+      if (canonical === 'torch.nn.TransformerDecoder') return this.decoderStack(call, frame);
       const module = attentionLayerModule(canonical, call, frame.catalog) ?? recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
@@ -935,11 +949,18 @@ export class Interpreter {
       if (target.module.kind === 'attention' && target.module.keras) return this.kerasAttentionCall(target.module, call, args, frame);
       return this.attentionLayerCall(target.module, call, args, frame);
     }
+    if (target?.t === 'module' && (target.module.kind === 'decoderLayer' || target.module.kind === 'transformer')) {
+      if (!frame.trace) return undefined;
+      return this.encoderDecoderCall(target.module, call, args, frame);
+    }
     if (target?.t === 'module') {
       const keywordInput = call.keywords.get('inputs') ?? call.keywords.get('x');
       const input = args[0] ?? (keywordInput ? this.expression(keywordInput.value, frame) : undefined);
       if (!frame.trace || (input?.t !== 'tensor' && input?.t !== 'list')) return undefined;
-      return this.applyModule(target.module, input, frame, call);
+      // `block(x, memory)`: a decoder block given the stream and a memory of another input.
+      const second = target.module.kind === 'instance' && input.t === 'tensor' && args.length === 2 && args[1]?.t === 'tensor'
+        && frame.trace.separateInputs(input.tensor, args[1].tensor) ? args[1].tensor : undefined;
+      return this.applyModule(target.module, input, frame, call, second);
     }
     if (target?.t === 'function') {
       if (frame.depth >= MAX_CALL_DEPTH) return undefined;
@@ -1394,9 +1415,12 @@ export class Interpreter {
       else return unknown();
     }
     if (module.kind === 'attention') {
-      if (inputs.length !== 3 || inputs[1] !== x || inputs[2] !== x || args.length < 3) return unknown();
-      const out = this.selfAttention(module, x, causal, frame);
-      return { t: 'list', items: [out ? { t: 'tensor', tensor: out } : { t: 'tensor', tensor: trace.opaque(x) }, undefined] };
+      if (inputs.length !== 3 || args.length < 3) return unknown();
+      // `mha(x, memory, memory)`: cross-attention, its keys and values from another input's memory.
+      const memory = inputs[1] !== x && inputs[1] === inputs[2] && !causal ? inputs[1] : undefined;
+      if (!memory && (inputs[1] !== x || inputs[2] !== x)) return unknown();
+      const out = memory ? this.crossAttention(module, x, memory, frame) : this.selfAttention(module, x, causal, frame);
+      return { t: 'list', items: [out ? { t: 'tensor', tensor: out } : { t: 'tensor', tensor: trace.merge(memory ? [x, memory] : [x], undefined) }, undefined] };
     }
     if (inputs.length !== 1) return unknown();
     return { t: 'tensor', tensor: this.encoderLayers(module, x, causal, frame) };
@@ -1459,6 +1483,104 @@ export class Interpreter {
     const projections = [{ ...q, geometry: geometry(d, qkv) }, { ...k, geometry: geometry(d, qkv) }, { ...v, geometry: geometry(d, qkv) }, { ...o, geometry: geometry(qkv, outWidth) }] as const;
     const out = this.attend(projections, module.heads, qkv / module.heads, spanOf(module.call), x, causal, frame);
     return { t: 'tensor', tensor: out ?? trace.opaque(x) };
+  }
+
+  /**
+   * nn.TransformerDecoderLayer / nn.TransformerDecoder called as `(tgt, memory, tgt_mask=…,
+   * memory_mask=None, …)`, and nn.Transformer as `(src, tgt, src_mask=…, tgt_mask=…, …)`: the
+   * decoder's self-attention causal or not, no memory mask, no padding masks; the memory (or
+   * src) from another input than tgt (the model's second input). Anything else is unknown.
+   */
+  private encoderDecoderCall(module: DecoderLayerModule | TransformerModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const context = this.attentionContext(frame);
+    const keyword = (name: string) => call.keywords.get(name)?.value;
+    const first = args[0] ?? (module.kind === 'transformer' ? undefined : keyword('tgt') && this.expression(keyword('tgt')!, frame));
+    const second = args[1] ?? (keyword(module.kind === 'transformer' ? 'tgt' : 'memory') && this.expression(keyword(module.kind === 'transformer' ? 'tgt' : 'memory')!, frame));
+    const inputs = [first, second].flatMap(tensorsOf);
+    const unknown = (): RValue => (inputs.length > 0 ? { t: 'tensor', tensor: trace.merge(inputs, undefined) } : undefined);
+    if (call.spread || first?.t !== 'tensor' || second?.t !== 'tensor' || !trace.separateInputs(first.tensor, second.tensor)) return unknown();
+    // Masks in PyTorch's order after the two tensors; each None/absent or causal where causal is read.
+    const masks = module.kind === 'transformer'
+      ? ['src_mask', 'tgt_mask', 'memory_mask', 'src_key_padding_mask', 'tgt_key_padding_mask', 'memory_key_padding_mask']
+      : ['tgt_mask', 'memory_mask', 'tgt_key_padding_mask', 'memory_key_padding_mask'];
+    const causalAllowed = new Set(['src_mask', 'tgt_mask']);
+    const causal = new Set<string>();
+    for (const [i, name] of masks.entries()) {
+      const node = keyword(name) ?? call.positional[2 + i];
+      if (!node || evaluate(node, frame.scope) === null) continue;
+      if (causalAllowed.has(name) && isCausalMaskNode(node, context)) causal.add(name);
+      else return unknown();
+    }
+    for (const [name] of call.keywords) {
+      if (!masks.includes(name) && !['tgt', 'memory', 'src'].includes(name) && evaluate(call.keywords.get(name)!.value, frame.scope) !== false) return unknown();
+    }
+    if (module.kind === 'transformer') {
+      const memory = this.encoderLayers(module.encoder, first.tensor, causal.has('src_mask'), frame);
+      return { t: 'tensor', tensor: this.decoderLayers(module.decoder, second.tensor, memory, causal.has('tgt_mask'), frame) };
+    }
+    return { t: 'tensor', tensor: this.decoderLayers(module, first.tensor, second.tensor, causal.has('tgt_mask'), frame) };
+  }
+
+  /**
+   * nn.TransformerDecoderLayer's forward (post-LN unless norm_first), once per copy of
+   * nn.TransformerDecoder: x = norm1(x + sa(x)), norm2(x + mha(x, memory)), norm3(x + ff(x));
+   * norm_first: x + sa(norm1(x)), x + mha(norm2(x), memory), x + ff(norm3(x)). The memory is not
+   * normalised by the layer. Copies that still share their weights (a bare nn.TransformerDecoder)
+   * are traced and their layers judged; the network is then not simulated (copiedBlocks.ts, IW404).
+   */
+  private decoderLayers(module: DecoderLayerModule, input: Tensor, memory: Tensor, causal: boolean, frame: Frame): Tensor {
+    const trace = frame.trace!;
+    const span = spanOf(module.call);
+    const dropout = (t: Tensor): Tensor => (module.dropout === undefined ? trace.opaque(t)
+      : module.dropout === 0 ? t : trace.dropout(t, { op: 'dropout', rate: module.dropout, alpha: false, span, kindSpan: span }));
+    if (module.normFirst === undefined || module.dropout === undefined || !(module.dropout >= 0 && module.dropout < 1)) return trace.merge([input, memory], undefined);
+    let x = input;
+    for (let copy = 0; copy < module.copies; copy++) {
+      const selfAttend = (h: Tensor) => {
+        const a = this.selfAttention(module.selfAttention, h, causal, frame);
+        return a ? dropout(a) : trace.opaque(h);
+      };
+      const crossAttend = (h: Tensor) => {
+        const a = this.crossAttention(module.crossAttention, h, memory, frame);
+        return a ? dropout(a) : trace.merge([h, memory], undefined);
+      };
+      const feedForward = (h: Tensor) => {
+        const apply = (m: ModuleValue, t: Tensor): Tensor => {
+          const r = this.applyModule(m, { t: 'tensor', tensor: t }, frame, undefined);
+          return r?.t === 'tensor' ? r.tensor : trace.opaque(t);
+        };
+        return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
+      };
+      for (const branch of [selfAttend, crossAttend, feedForward]) {
+        x = module.normFirst ? trace.add(x, branch(trace.norm(x, 'layernorm', span)), span)
+          : trace.norm(trace.add(x, branch(x), span), 'layernorm', span);
+      }
+    }
+    if (module.finalNorm) {
+      const r = this.applyModule(module.finalNorm, { t: 'tensor', tensor: x }, frame, undefined);
+      x = r?.t === 'tensor' ? r.tensor : trace.opaque(x);
+    }
+    return x;
+  }
+
+  /** nn.TransformerDecoder(decoder_layer, num_layers, norm=None). */
+  private decoderStack(call: CallParts, frame: Frame): RValue {
+    const opaque: RValue = { t: 'module', module: { kind: 'opaque', className: 'torch.nn.TransformerDecoder', record: classRecord('torch.nn.TransformerDecoder') } };
+    const layerNode = argument(call, 0, 'decoder_layer');
+    const layer = layerNode ? this.expression(layerNode, frame) : undefined;
+    const layers = evaluateCount(argument(call, 1, 'num_layers'), frame.scope);
+    const normNode = argument(call, 2, 'norm');
+    const norm = normNode && evaluate(normNode, frame.scope) !== null ? this.expression(normNode, frame) : undefined;
+    if (layer?.t !== 'module' || layer.module.kind !== 'decoderLayer' || (normNode && evaluate(normNode, frame.scope) !== null && norm?.t !== 'module')) return opaque;
+    const stack = decoderStack(layer.module, layers, norm?.t === 'module' ? norm.module : undefined, call);
+    return stack ? { t: 'module', module: stack } : opaque;
+  }
+
+  /** nn.MultiheadAttention's cross-attention: queries from x, keys and values from `memory`; undefined when unreadable. */
+  private crossAttention(module: AttentionModule, x: Tensor, memory: Tensor, frame: Frame): Tensor | undefined {
+    if (module.unreadable || module.heads === undefined || module.embedDim === undefined) return undefined;
+    return this.attend(module.projections, module.heads, module.embedDim / module.heads, spanOf(module.call), x, false, frame, memory);
   }
 
   /** The Keras fan rule, decided once per analysis; a unit that uses it counts the pin files as read. */
@@ -1533,18 +1655,23 @@ export class Interpreter {
     return this.attend(module.projections, module.heads, module.embedDim / module.heads, spanOf(module.call), x, causal, frame);
   }
 
-  /** Self-attention over x with these projections (query, key, value, output), 1/√headDim on the logits. */
-  private attend(projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule], heads: number, headDim: number, span: Span, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
+  /**
+   * Self-attention over x with these projections (query, key, value, output), 1/√headDim on the
+   * logits; with `memory`, cross-attention: keys and values from the memory.
+   */
+  private attend(projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule], heads: number, headDim: number, span: Span, x: Tensor, causal: boolean, frame: Frame, memory?: Tensor): Tensor | undefined {
     const trace = frame.trace!;
     const [q, k, v, out] = projections;
-    const parts = [q, k, v].map((p) => {
-      const r = this.applyModule(p, { t: 'tensor', tensor: x }, frame, undefined);
+    const parts = [q, k, v].map((p, i) => {
+      const r = this.applyModule(p, { t: 'tensor', tensor: i > 0 && memory ? memory : x }, frame, undefined);
       const part = r?.t === 'tensor' ? trace.projectionOf(r.tensor) : undefined;
       return part && { ...part, layout: 'htd' as const, heads, headDim };
     });
     if (parts.some((p) => p === undefined)) return undefined;
     const [qp, kp, vp] = parts as [ProjectionPart, ProjectionPart, ProjectionPart];
-    const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core: { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span }, v: vp, layout: 'tc' });
+    if (memory && !trace.crossAttentionMemory(qp.source, kp.source, kp.broken, span, undefined)) return undefined;
+    const core = { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span, ...(memory ? { cross: true as const } : {}) };
+    const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core, v: vp, layout: 'tc' });
     const result = this.applyModule(out, { t: 'tensor', tensor: mixed }, frame, undefined);
     return result?.t === 'tensor' && result.tensor.chain?.op.op === 'attention' ? result.tensor : undefined;
   }
@@ -1889,7 +2016,11 @@ export class Interpreter {
   }
 
   /** A module applied to a tensor: its steps recorded on the trace. */
-  applyModule(module: ModuleValue, input: RValue, frame: Frame, call: CallParts | undefined): RValue {
+  /**
+   * `second`: an instance called with two tensors of different inputs (`block(x, memory)`, the
+   * decoder stream and an encoder's memory): bound to its forward's second parameter.
+   */
+  applyModule(module: ModuleValue, input: RValue, frame: Frame, call: CallParts | undefined, second?: Tensor): RValue {
     const trace = frame.trace!;
     if (input?.t !== 'tensor') {
       const tensors = tensorsOf(input);
@@ -1959,7 +2090,7 @@ export class Interpreter {
         return r;
       }
       case 'instance':
-        return this.forward(module, x, frame.depth + 1, trace);
+        return this.forward(module, x, frame.depth + 1, trace, second);
       case 'list':
         return { t: 'tensor', tensor: trace.opaque(x) };
       case 'attention':
@@ -1967,6 +2098,10 @@ export class Interpreter {
         return { t: 'list', items: [{ t: 'tensor', tensor: trace.opaque(x) }, undefined] };
       case 'encoderLayer':
         return { t: 'tensor', tensor: this.encoderLayers(module, x, false, frame) };
+      case 'decoderLayer':
+      case 'transformer':
+        // Called without its memory (or its target): not read.
+        return { t: 'tensor', tensor: trace.opaque(x) };
       case 'opaque': {
         const out = trace.opaque(x);
         return { t: 'tensor', tensor: module.outShape ? trace.passThrough(out, module.outShape) : out };
@@ -1974,8 +2109,13 @@ export class Interpreter {
     }
   }
 
-  /** Traces an instance's forward method with `x` as its input. */
-  forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace): RValue {
+  /**
+   * Traces an instance's forward method with `x` as its input. Its second parameter is bound to
+   * `second` when given; for the model itself (depth 1) to the network's second input when it is
+   * named as a memory or target stream (MEMORY_PARAMETERS) and has no default: an encoder–decoder's
+   * `forward(self, src, tgt)`, a decoder block's `forward(self, x, memory)`.
+   */
+  forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace, second?: Tensor): RValue {
     const cls = this.classOf(instance);
     const method = cls ? forwardMethod(cls) : undefined;
     if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
@@ -1988,6 +2128,9 @@ export class Interpreter {
     const firstName = first ? (first.type === 'identifier' ? first.text : (first.childForFieldName('name') ?? first.namedChild(0))?.text) : undefined;
     if (firstName === undefined) return { t: 'tensor', tensor: trace.opaque(x) };
     frame.env.set(firstName, { t: 'tensor', tensor: x });
+    const secondParameter = params[1]?.type === 'identifier' ? params[1].text : undefined;
+    if (secondParameter !== undefined && second) frame.env.set(secondParameter, { t: 'tensor', tensor: second });
+    else if (secondParameter !== undefined && depth === 1 && MEMORY_PARAMETERS.has(secondParameter)) frame.env.set(secondParameter, { t: 'tensor', tensor: trace.secondInput(x.shape) });
     // Flax @nn.compact: layers are built inline, so the method is both constructor and forward.
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
@@ -2059,6 +2202,17 @@ export class Interpreter {
   }
 
 }
+
+/**
+ * Names of a model's second forward parameter that mean a second token stream: an encoder's
+ * memory (a decoder block's `memory`, Hugging Face's `encoder_hidden_states`) or the target
+ * tokens of an encoder–decoder (`forward(self, src, tgt)`). Any other second parameter (a mask,
+ * labels) stays unbound, as before.
+ */
+const MEMORY_PARAMETERS: ReadonlySet<string> = new Set([
+  'memory', 'mem', 'memory_bank', 'enc_out', 'enc_output', 'enc_outputs', 'encoder_out', 'encoder_output', 'encoder_outputs',
+  'encoder_hidden_states', 'tgt', 'trg',
+]);
 
 /** The forward pass of a class, its own or inherited (`forward`, `__call__`, Keras's `call`). */
 export function forwardMethod(cls: ClassInfo): Node | undefined {
