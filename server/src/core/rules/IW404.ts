@@ -71,12 +71,12 @@ export const IW404: Rule = {
     for (const blocks of network.identicalBlocks ?? []) {
       const name = blocks.className.split('.').pop();
       const all = blocks.weights.length === blocks.blockWeights;
-      const which = all ? 'every weight' : blocks.weights.join(', ');
+      const which = blocks.weights.join(', ');
       report({
         span: blocks.span,
         message:
           `${blocks.copies === 2 ? 'Both blocks start' : `All ${blocks.copies} blocks start`} from the same weights: ${name} copies one initialised layer, and no init code draws ` +
-          `${all ? 'them' : which} afresh per block (shared: ${which}). Identical blocks add their outputs coherently at init ` +
+          `${all ? 'them' : which} afresh per block. Identical blocks add their outputs coherently at init ` +
           `(the stream grows with depth², tokens become alike faster), and InitWise does not simulate the network. ` +
           (blocks.redraw
             ? `Draw each block afresh after building the stack: ${listed(['reset_parameters() on each block\'s Linear layers', ...blocks.attentions.map((name) => `${name}._reset_parameters()`)])}.`
