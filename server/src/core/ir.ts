@@ -377,6 +377,11 @@ export interface Network {
    * undefined (the token-stream simulation then assumes DEFAULT_TOKENS and says so).
    */
   readonly tokens?: number;
+  /**
+   * The code `tokens` was read from, for hover and report (`config.block_size`: the rows of a
+   * learned position table, nanoGPT's `nn.Embedding(config.block_size, n_embd)`).
+   */
+  readonly tokensFrom?: string;
 }
 
 /** The recommended initializer a fix switches to, independent of spelling. */

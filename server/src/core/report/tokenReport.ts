@@ -34,6 +34,7 @@ export interface AttentionRow {
 export interface TokenReport {
   readonly tokens: number;
   readonly tokensAssumed: boolean;
+  readonly tokensFrom?: string;
   /** The stream itself: top-level residual branches in order. */
   readonly stream: readonly StreamRow[];
   readonly attention: readonly AttentionRow[];
@@ -50,6 +51,7 @@ export function buildTokenReport(network: Network, signal: CancellationSignal, l
   return {
     tokens: simulation.tokens,
     tokensAssumed: simulation.tokensAssumed,
+    ...(simulation.tokensFrom !== undefined ? { tokensFrom: simulation.tokensFrom } : {}),
     stream: top.map((p) => ({ line: lineOf(p.op.span.start), secondMoment: p.secondMoment, correlation: p.correlation, gradient: p.gradient })),
     attention: simulation.attention.map((a) => ({
       line: lineOf(a.op.span.start), heads: a.op.heads, headDim: a.op.headDim, scaleLabel: a.op.scaleLabel,

@@ -20,6 +20,12 @@ export type MutableWeightLayer = Mutable<WeightLayer>;
 /** A layer before data flow has decided its index, consumer and branch position. */
 export type LayerDraft = Omit<WeightLayer, 'index' | 'consumer' | 'normalizedBeforeActivation' | 'isLastInBranch'>;
 
+/** A position table's rows (`num_embeddings`) and the code that states them (`config.block_size`). */
+export interface PositionRows {
+  readonly count: number;
+  readonly text: string;
+}
+
 export interface Chain {
   readonly op: Op;
   readonly parent: Chain | undefined;
@@ -128,6 +134,13 @@ export class Trace {
 
   /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
   private readonly positionTables = new Set<MutableWeightLayer>();
+  /** Each position table's rows and the code that states them (positionLookup). */
+  private readonly positionRows = new Map<MutableWeightLayer, PositionRows>();
+  /**
+   * Tokens per sequence: the rows of the position table summed onto the stream's input (one row
+   * per position, so the longest sequence the model runs: nanoGPT's `block_size`).
+   */
+  private tokens: PositionRows | undefined;
 
   input(shape: readonly number[] | undefined): Tensor {
     return { chain: undefined, pending: [], shape, broken: false, sources: [] };
@@ -146,9 +159,10 @@ export class Trace {
    * position. Its output only joins the stream summed onto a token embedding (add); anywhere
    * else the network is not simulated.
    */
-  positionLookup(draft: LayerDraft, outShape: readonly number[] | undefined): Tensor {
+  positionLookup(draft: LayerDraft, outShape: readonly number[] | undefined, rows: PositionRows | undefined): Tensor {
     const out = this.layer(this.input(undefined), draft, outShape);
     this.positionTables.add(out.sources[0]!);
+    if (rows) this.positionRows.set(out.sources[0]!, rows);
     return out;
   }
 
@@ -348,6 +362,7 @@ export class Trace {
     if (tokenLayer.positionEmbedding) return undefined;
     tokenLayer.positionEmbedding = positionLayer;
     this.positionTables.delete(positionLayer);
+    this.tokens ??= this.positionRows.get(positionLayer);
     return { ...token, pending: [...token.pending, ...position.pending], sources: [tokenLayer, positionLayer] };
   }
 
@@ -372,7 +387,8 @@ export class Trace {
     for (const layer of this.unconsumed) layer.isLastInBranch = true;
     const output = outputs.length === 1 ? outputs[0] : undefined;
     const ops = output && !output.broken ? opsBetween(undefined, output.chain) : [];
-    if (countLayers(ops) === this.layers.length) return { ...meta, ops, layers: this.layers };
+    const tokens = this.tokens ? { tokens: this.tokens.count, tokensFrom: this.tokens.text } : {};
+    if (countLayers(ops) === this.layers.length) return { ...meta, ops, layers: this.layers, ...tokens };
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : 'a concatenation, projection shortcut or call the simulation cannot follow';
