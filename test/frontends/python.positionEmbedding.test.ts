@@ -212,6 +212,28 @@ describe('python: the stream input of a GPT (token + position embedding)', () =>
     }
   });
 
+  it('runs over as many tokens as the position table has rows, and says which code states them', () => {
+    // The table's rows bound the sequence (nanoGPT trains at block_size): the simulation uses them.
+    const long = network(gpt(NANOGPT).replace('block_size=128', 'block_size=1024'));
+    assert.equal(long.tokens, 1024);
+    assert.equal(long.tokensFrom, 'block_size');
+    const s = simulated(long);
+    assert.equal(s.tokens, 1024);
+    assert.equal(s.tokensAssumed, false);
+    assert.equal(s.tokensFrom, 'block_size');
+    // The table written with an expression: the expression is what hover and report name.
+    const config = network(gpt(NANOGPT).replace('wpe=nn.Embedding(block_size, n_embd)', 'wpe=nn.Embedding(num_embeddings=2 * block_size, embedding_dim=n_embd)'));
+    assert.equal(config.tokens, 256);
+    assert.equal(config.tokensFrom, '2 * block_size');
+    // No position table: the code does not say, the default is assumed and said to be.
+    const none = network(gpt(TOKENS_ONLY).replace('block_size=128', 'block_size=1024'));
+    assert.equal(none.tokens, undefined);
+    const assumed = simulated(none);
+    assert.equal(assumed.tokens, 128);
+    assert.equal(assumed.tokensAssumed, true);
+    assert.equal(assumed.tokensFrom, undefined);
+  });
+
   it('decides `module.bias is not None` from the layer\'s bias argument, as PyTorch builds it', () => {
     const biasOf = (text: string) => network(text).layers.find((l) => l.kind === 'dense')!.biasVariance;
     // bias=True, zeroed by _init_weights.

@@ -31,13 +31,14 @@ describe('lsp: a Python transformer', () => {
     assert.match(text, /^\*\*attention\*\* 8 heads × 64 · causal · ×32 \(repeat\) · in `GPT`/);
     assert.match(text, /\| logit scale \| `1\/√64` = 0\.125 \|/);
     assert.match(text, /\| q \/ k \/ v \/ out init \| `normal_\(mean=0\.0, std=0\.034\)` \/ `normal_\(mean=0\.0, std=0\.034\)` \/ `normal_\(mean=0\.0, std=0\.034\)` \/ `normal_\(mean=0\.0, std=0\.034\)` \|/);
-    assert.match(text, /\| effective keys \(1\/EΣA²\) \| [\d.]+ \([\d.]+ … [\d.]+\) of 128 \(assumed\) tokens \|/);
+    // 256 tokens: the rows of `wpe = nn.Embedding(config.block_size, …)`, GPTConfig.block_size.
+    assert.match(text, /\| effective keys \(1\/EΣA²\) \| [\d.]+ \([\d.]+ … [\d.]+\) of 256 \(from `config\.block_size`\) tokens \|/);
     assert.match(text, /\| token correlation handed on \| /);
   });
 
   it('summarises the residual stream in the code lens', async () => {
     const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
-    assert.deepEqual(lenses.map((l) => l.command?.title), ['stream ×25 over 64 branches · token correlation 0.78 · logit std ≤ 0.59 · gradient to the first branch ×1.1e4 · Show report']);
+    assert.deepEqual(lenses.map((l) => l.command?.title), ['stream ×25 over 64 branches · token correlation 0.76 · logit std ≤ 0.59 · gradient to the first branch ×10000 · Show report']);
   });
 
   it('reports IW402 on the class', async () => {

@@ -164,4 +164,16 @@ describe('initwise report (dist/cli.js)', function () {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^initwise: initwise\.toml:2: simulation\.band: /m);
   });
+  it('says where a Python transformer\'s token count came from: the position table, or assumed', () => {
+    const gpt = path.join(ROOT, 'examples', 'pytorch_gpt_unscaled_branches.py');
+    const text = fs.readFileSync(gpt, 'utf8');
+    fs.writeFileSync(path.join(dir, 'gpt.py'), text);
+    const read = initwise(['report', 'gpt.py', '--html', 'gpt.html'], dir);
+    assert.equal(read.status, 0, read.stderr);
+    assert.match(initwise(['report', 'gpt.py'], dir).stdout, /^ {2}residual stream \(256 tokens, from `config\.block_size`\): branch/m);
+    assert.match(fs.readFileSync(path.join(dir, 'gpt.html'), 'utf8'), /256 tokens \(from `config\.block_size`, the position table&#39;s rows\)\./);
+    // Without the position table the code states no length: 128 assumed.
+    fs.writeFileSync(path.join(dir, 'gpt_no_positions.py'), text.replace('pos_emb = self.transformer.wpe(pos)', 'pass').replace('x = self.transformer.drop(tok_emb + pos_emb)', 'x = self.transformer.drop(tok_emb)'));
+    assert.match(initwise(['report', 'gpt_no_positions.py'], dir).stdout, /^ {2}residual stream \(128 tokens, assumed\): branch/m);
+  });
 });

@@ -30,6 +30,16 @@ export function recurrentConfigs(): readonly RecurrentConfig[] {
   return readReference<{ configs: RecurrentConfig[] }>('recurrent/recurrent_ground_truth.json').configs;
 }
 
+/** gru_oracle_more.py's GRU settings (widths 128/512, T = 50, xavier kernel, gate biases), measured the same way. */
+export function moreGruConfigs(): readonly RecurrentConfig[] {
+  return readReference<{ configs: RecurrentConfig[] }>('recurrent/gru_more_ground_truth.json').configs;
+}
+
+/** gru_oracle_width.py's GRU settings (default and orthogonal kernels at hidden 1024 and 2048, T = 50). */
+export function wideGruConfigs(): readonly RecurrentConfig[] {
+  return readReference<{ configs: RecurrentConfig[] }>('recurrent/gru_width_ground_truth.json').configs;
+}
+
 const SPAN = { start: 0, end: 0 };
 
 function semanticsOf(init: OracleInit): InitSemantics | 'identity' {

@@ -400,6 +400,11 @@ export interface Network {
    */
   readonly tokens?: number;
   /**
+   * The code `tokens` was read from, for hover and report (`config.block_size`: the rows of a
+   * learned position table, nanoGPT's `nn.Embedding(config.block_size, n_embd)`).
+   */
+  readonly tokensFrom?: string;
+  /**
    * Stacks whose blocks start from identical weights: `nn.TransformerEncoder(layer, N)` deep-copies
    * one initialised layer (torch/nn/modules/transformer.py `_get_clones`), and the weights no
    * init code re-draws per block stay copies. The simulation assumes independent draws, so the

@@ -8,7 +8,7 @@ import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { formatNumber } from '../core/format/numbers';
 import { walkOps, type AttentionOp, type Network } from '../core/ir';
 import { NEVER_CANCELLED } from '../core/cancellation';
-import { simulateTokenStream, type AttentionPoint } from '../core/simulation/tokenStream';
+import { simulateTokenStream, type AttentionPoint, type TokenStreamSimulation } from '../core/simulation/tokenStream';
 import type { DocumentAnalysis } from './analysisCache';
 import { spanContains, toRange } from './convert';
 
@@ -24,13 +24,19 @@ export function attentionHoverAt(analysis: DocumentAnalysis, offset: number): Ho
     const others = describeOthers(statement.filter((op) => kind(op) !== kind(first)));
     const simulation = network.pretrained ? undefined : simulateTokenStream(network, NEVER_CANCELLED);
     const points = simulation ? same.map((op) => simulation.attention.find((p) => p.op === op)).filter((p): p is AttentionPoint => p !== undefined) : [];
-    const tokens = simulation ? `${simulation.tokens}${simulation.tokensAssumed ? ' (assumed)' : ''}` : undefined;
+    const tokens = simulation ? `${simulation.tokens}${tokensOrigin(simulation)}` : undefined;
     return {
       contents: { kind: MarkupKind.Markdown, value: renderAttentionHover(network, first, same.length, points, tokens) + (others ? `\n\nThis call also builds ${others}.` : '') },
       range: toRange(analysis.index, first.span),
     };
   }
   return null;
+}
+
+/** Where the token count came from: assumed (DEFAULT_TOKENS), read from the code (and which), or `.netdef`'s tokens=. */
+function tokensOrigin(simulation: TokenStreamSimulation): string {
+  if (simulation.tokensAssumed) return ' (assumed)';
+  return simulation.tokensFrom !== undefined ? ` (from \`${simulation.tokensFrom}\`)` : '';
 }
 
 export function renderAttentionHover(network: Network, op: AttentionOp, count: number, points: readonly AttentionPoint[], tokens: string | undefined): string {

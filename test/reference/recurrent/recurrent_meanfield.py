@@ -6,10 +6,13 @@ Usage: /usr/bin/python3 recurrent_meanfield.py [--out recurrent_meanfield.json] 
 The equations are those stated in server/src/core/simulation/recurrent.ts (per-step length map of
 each gate, Gaussian pre-activations with the bias's mean, the LSTM cell state taken Gaussian inside
 tanh; the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
-recurrent kernel tied across steps: cotangent cross moments K(t, s) = E[dh_t dh_s] for every pair of
-steps, as lstmTiedBackward and gruTiedBackward state them), written again here from that statement
-with full T x T matrices (InitWise keeps a band of 256 steps) and evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a 400 001-node trapezoid
-rule on z in [-14, 14] (InitWise uses split composite Gauss-Legendre quadrature). Configs and the
+recurrent kernel tied across steps: the LSTM's through cotangent cross moments K(t, s) =
+E[dh_t dh_s] for every pair of steps as lstmTiedBackward states them, with full T x T matrices
+where InitWise keeps a band of 256 steps; the GRU's through the two copies' jump-count difference
+step by step as gruTiedBackward states it, with a tensor over all three gate blocks where InitWise
+keeps the two with a mean, and 8 pending levels where InitWise keeps 10), written again here from
+that statement and evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a
+400 001-node trapezoid rule on z in [-14, 14] (InitWise uses split composite Gauss-Legendre quadrature). Configs and the
 PyTorch default U(+-1/sqrt(h)) are read from recurrent_ground_truth.json beside this file.
 Identity recurrent kernels are skipped (no mean field).
 """
@@ -133,8 +136,13 @@ def gru(c, s_in, s_hh, back_in, gates, T):
         h2 = (1 - 2 * z1 + z2) * n2 + z2 * h2 + 2 * (z1 - z2) * n1 * hm
         hm = (1 - z1) * n1 + z1 * hm
         hs.append(h2)
-    # Tied recurrent kernel: u_{t-1} = z_t u_t + W^T p_t, p_t = u_t * (gate factors); K = E[u_t u_s],
-    # P = E[p_t p_s], Q(t, s) = sum_{r>t} (prod_{t<q<r} E z_q) P(r, s); shells of equal min(t, s).
+    # Tied recurrent kernel: u_{t-1} = z_t u_t + W^T p_t, p_t = u_t * (gate factors). E[u_t . u_t] as
+    # a sum over the two copies' paths back from the loss (carry by z or jump through W^T): the k-th
+    # jumps of the two copies pair (same block, s_hh each), and factors of the two copies at one step
+    # are averaged jointly where their jump counts agree (z^2, factor^2, factor*z), by their means
+    # where they differ. State: d = jump-count difference (d >= 0; -d mirrors it), and a tensor over
+    # the blocks (r, z, n) of the d jumps waiting for a partner, oldest first; PENDING levels.
+    PENDING = 8
     F = []
     for t in range(T):
         qr, qz, qn, hp2, hpm, inner = st[t]
@@ -142,25 +150,27 @@ def gru(c, s_in, s_hh, back_in, gates, T):
         cand = (1 - 2 * z1 + z2) * E(dtanh2, mn, qn)
         upd = (hp2 + n2 - 2 * hpm * n1) * E(dsig2, mz, qz)
         rst = cand * inner * E(dsig2, mr, qr)
+        r1, dt1 = E(sig, mr, qr), E(dtanh, mn, qn)
         F.append(dict(z1=z1, z2=z2, hidden2=E(sig2, mr, qr) * cand + upd + rst, input2=cand + upd + rst,
-                      h1=np.array([E(sig, mr, qr) * (1 - z1) * E(dtanh, mn, qn), (hpm - n1) * E(dsig, mz, qz)])))
-    K, P, Q = np.zeros((T, T)), np.zeros((T, T)), np.zeros((T, T))
-    coef = lambda a, b: F[a]["hidden2"] if a == b else float(F[a]["h1"] @ F[b]["h1"])
+                      m=np.array([0.0, (hpm - n1) * E(dsig, mz, qz), r1 * (1 - z1) * dt1]),
+                      c=np.array([0.0, (hpm - n1) * E(lambda x: sig(x) * dsig(x), mz, qz), r1 * (z1 - z2) * dt1])))
+    S = {0: 1.0}
     gx = [0.0] * T
-    for m in reversed(range(T)):
-        for u in range(m, T):
-            if u == T - 1: v = 1.0 if m == T - 1 else F[m + 1]["z1"] * K[m + 1, T - 1]
-            else:
-                t, w = m + 1, u + 1
-                carry = F[t]["z2"] if t == w else F[t]["z1"] * F[w]["z1"]
-                v = carry * K[t, w] + s_hh * (P[t, w] + F[t]["z1"] * Q[t, w] + F[w]["z1"] * Q[w, t])
-            K[m, u] = K[u, m] = v
-            P[m, u] = P[u, m] = v * coef(m, u)
-        for u in range(m, T):
-            Q[m, u] = P[m + 1, u] + F[m + 1]["z1"] * Q[m + 1, u] if m + 1 < T else 0.0
-        for u in reversed(range(m + 1, T)):
-            Q[u, m] = P[u + 1, m] + F[u + 1]["z1"] * Q[u + 1, m] if u + 1 < T else 0.0
-        gx[m] = back_in * F[m]["input2"] * K[m, m]
+    gx[T - 1] = back_in * F[T - 1]["input2"]
+    for q in range(T - 1, 0, -1):
+        f = F[q]; z1, m = f["z1"], f["m"]
+        N = {0: (f["z2"] + s_hh * f["hidden2"]) * S[0], 1: f["c"] * S[0]}
+        def add(d, v): N[d] = N.get(d, 0.0) + v
+        for d in range(1, PENDING + 1):
+            if d not in S: continue
+            w = S[d]
+            met = s_hh * np.tensordot(m, w, axes=([0], [0]))     # the other copy's jump meets the oldest
+            add(d, z1 * z1 * w)
+            add(d - 1, (2 if d == 1 else 1) * z1 * met)
+            add(d, np.multiply.outer(met, m))
+            if d < PENDING: add(d + 1, z1 * np.multiply.outer(w, m))
+        S = N
+        gx[q - 1] = back_in * F[q - 1]["input2"] * float(S[0])
     return hs, gx
 
 

@@ -12,7 +12,8 @@ import type { TokenReport } from './tokenReport';
 
 export function tokenSection(report: TokenReport, idPrefix: string): string {
   const parts: string[] = ['<h2>Residual stream and tokens</h2>'];
-  const tokens = `${report.tokens} tokens${report.tokensAssumed ? ' (assumed: the code does not say; netdef: input … tokens=N)' : ''}`;
+  const tokens = `${report.tokens} tokens${report.tokensAssumed ? ' (assumed: the code does not say; netdef: input … tokens=N)'
+    : report.tokensFrom !== undefined ? ` (from \`${report.tokensFrom}\`, the position table's rows)` : ''}`;
   parts.push(`<p class="note">${escapeHtml(tokens)}. One point per residual branch of the stream, in order.</p>`);
   if (report.stream.length > 0) {
     const none = report.stream.map(() => undefined);

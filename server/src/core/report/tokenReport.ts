@@ -46,6 +46,7 @@ export interface MemoryRow {
 export interface TokenReport {
   readonly tokens: number;
   readonly tokensAssumed: boolean;
+  readonly tokensFrom?: string;
   /** The stream itself: top-level residual branches in order. */
   readonly stream: readonly StreamRow[];
   readonly attention: readonly AttentionRow[];
@@ -65,6 +66,7 @@ export function buildTokenReport(network: Network, signal: CancellationSignal, l
   return {
     tokens: simulation.tokens,
     tokensAssumed: simulation.tokensAssumed,
+    ...(simulation.tokensFrom !== undefined ? { tokensFrom: simulation.tokensFrom } : {}),
     stream: top.map((p) => ({
       line: lineOf(p.op.span.start), secondMoment: p.secondMoment, correlation: p.correlation, gradient: p.gradient, ...(p.memory ? { memory: true as const } : {}),
     })),

@@ -35,7 +35,7 @@ export function throughTimeWith(layer: WeightLayer, change: Partial<RecurrentSpe
  * "×3.1e-40 over 100 steps (the default sequence length)". For LSTM and GRU cells mean field
  * still decays somewhat faster than the real tied kernel (simulation/recurrent.ts; PyTorch's
  * default LSTM over 100 steps: ×1.1e-43 where mean field says ×2.7e-44; GRU ×8.9e-43 vs
- * ×1.9e-45), and the message says so.
+ * ×2.9e-43, 1.1% a step), and the message says so.
  */
 export function overSteps(through: ThroughTime, cell: RecurrentSpec['cell']): string {
   const steps = through.stepsFromCode ? `${through.steps} steps` : `${through.steps} steps (the default: the code states no sequence length)`;

@@ -67,6 +67,8 @@ export interface TokenStreamSimulation {
   readonly attention: readonly AttentionPoint[];
   readonly tokens: number;
   readonly tokensAssumed: boolean;
+  /** The code the count was read from (Network.tokensFrom), when it was read from Python. */
+  readonly tokensFrom?: string;
   readonly inputCorrelation: number;
   readonly outputCorrelation: number;
   /** Encoder–decoder networks: the memory cross-attentions read, and the gradient they send it. */
@@ -357,6 +359,7 @@ function computeTokenStream(network: Network, signal: CancellationSignal, option
       attention: context.attention,
       tokens,
       tokensAssumed: network.tokens === undefined,
+      ...(network.tokens !== undefined && network.tokensFrom !== undefined ? { tokensFrom: network.tokensFrom } : {}),
       inputCorrelation: rho0,
       outputCorrelation: out.m > 0 ? out.c / out.m : 1,
       ...(context.memory ? { memory: context.memory.result } : {}),

@@ -39,6 +39,7 @@ import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
+import { positionRowsOf } from './positionRows';
 import { type LayerDraft, type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
@@ -2048,7 +2049,7 @@ export class Interpreter {
             : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
         // A PyTorch embedding looked up with token positions: a learned position table (trace.ts positionLookup).
         const lookup = x.positions && module.layerKind === 'embedding' && module.framework === 'pytorch'
-          ? (draft: LayerDraft, shape: readonly number[] | undefined) => trace.positionLookup(draft, shape)
+          ? (draft: LayerDraft, shape: readonly number[] | undefined) => trace.positionLookup(draft, shape, positionRowsOf(module.call, g.frameworkFans))
           : (draft: LayerDraft, shape: readonly number[] | undefined) => trace.layer(x, draft, shape, module.fusedWithPrevious === true);
         const output: RValue = {
           t: 'tensor',

@@ -22,6 +22,12 @@ export type MutableWeightLayer = Mutable<WeightLayer>;
 /** A layer before data flow has decided its index, consumer and branch position. */
 export type LayerDraft = Omit<WeightLayer, 'index' | 'consumer' | 'normalizedBeforeActivation' | 'isLastInBranch'>;
 
+/** A position table's rows (`num_embeddings`) and the code that states them (`config.block_size`). */
+export interface PositionRows {
+  readonly count: number;
+  readonly text: string;
+}
+
 export interface Chain {
   readonly op: Op;
   readonly parent: Chain | undefined;
@@ -146,6 +152,13 @@ export class Trace {
 
   /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
   private readonly positionTables = new Set<MutableWeightLayer>();
+  /** Each position table's rows and the code that states them (positionLookup). */
+  private readonly positionRows = new Map<MutableWeightLayer, PositionRows>();
+  /**
+   * Tokens per sequence: the rows of the position table summed onto the stream's input (one row
+   * per position, so the longest sequence the model runs: nanoGPT's `block_size`).
+   */
+  private tokens: PositionRows | undefined;
   /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
   private readonly identical: IdenticalBlocks[] = [];
 
@@ -216,9 +229,10 @@ export class Trace {
    * position. Its output only joins the stream summed onto a token embedding (add); anywhere
    * else the network is not simulated.
    */
-  positionLookup(draft: LayerDraft, outShape: readonly number[] | undefined): Tensor {
+  positionLookup(draft: LayerDraft, outShape: readonly number[] | undefined, rows: PositionRows | undefined): Tensor {
     const out = this.layer(this.input(undefined), draft, outShape);
     this.positionTables.add(out.sources[0]!);
+    if (rows) this.positionRows.set(out.sources[0]!, rows);
     return out;
   }
 
@@ -418,6 +432,7 @@ export class Trace {
     if (tokenLayer.positionEmbedding) return undefined;
     tokenLayer.positionEmbedding = positionLayer;
     this.positionTables.delete(positionLayer);
+    this.tokens ??= this.positionRows.get(positionLayer);
     return { ...token, pending: [...token.pending, ...position.pending], sources: [tokenLayer, positionLayer] };
   }
 
@@ -451,9 +466,10 @@ export class Trace {
     // The memory comes first: it is made before the stream's first cross-attention reads it.
     const memory = this.memory && !this.memoryUnreadable && this.memory.root !== root ? this.memory.op : undefined;
     const ops = memory ? [memory, ...stream] : stream;
+    const tokens = this.tokens ? { tokens: this.tokens.count, tokensFrom: this.tokens.text } : {};
     const identical = this.identical.length > 0 ? { identicalBlocks: [...this.identical] } : {};
     if ((!this.memory || memory) && countLayers(ops) === this.layers.length) {
-      if (this.identical.length === 0) return { ...meta, ops, layers: this.layers };
+      if (this.identical.length === 0) return { ...meta, ops, layers: this.layers, ...tokens };
       // Copies drawn once add up coherently (test/reference/transformer/cloned_blocks.json: a
       // 12-block pre-LN stack's stream ×13.7 against ×1.9 for independent blocks); the analytic
       // pass and Monte-Carlo draw each block afresh, so neither number would be PyTorch's.
