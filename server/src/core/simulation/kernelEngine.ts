@@ -30,6 +30,8 @@ const DONE = 2;
 const TOTAL = 3;
 const KIND = 4;
 const QUIT = 5;
+/** Chunks the helper threads have run (for tests and the benchmark). */
+const HELPER_CHUNKS = 6;
 /** Int arguments start at word 8; float arguments at byte 128 (Float64 index 16). */
 const ARG = 8;
 const FARG = 16;
@@ -59,7 +61,11 @@ export interface KernelHelperData {
 export interface KernelEngine {
   /** C = A·B for ordinary arrays (copied into the arena, B packed): the Gemm of matmul.ts. */
   readonly gemm: Gemm;
-  /** A zeroed Float32Array in the arena, alive until release() of a mark taken before it. */
+  /**
+   * A Float32Array in the arena, alive until release() of a mark taken before it. Its contents
+   * are whatever was there (the weight draws overwrite every value; zeroing 85 M floats first
+   * would cost ~0.1 s).
+   */
   allocate(floats: number): Float32Array;
   mark(): number;
   release(mark: number): void;
@@ -75,6 +81,8 @@ export interface KernelEngine {
   helperData(): KernelHelperData;
   /** Tells the helper threads to return. */
   stopHelpers(): void;
+  /** Chunks helper threads have run on this engine so far. */
+  helperChunks(): number;
 }
 
 /** A chunk's stream: the job's seed and the chunk index mixed (splitmix32 then spreads it). */
@@ -104,19 +112,21 @@ function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Arra
 }
 
 /**
- * Claims and runs chunks of job `generation` until none is left.
+ * Claims and runs chunks of job `generation` until none is left; returns how many this thread ran.
  * `between` runs before each chunk (the caller's cancellation check; it may throw).
  */
-function claimChunks(kernels: KernelExports, words: Int32Array, floats: Float64Array, generation: number, between?: () => void): void {
+function claimChunks(kernels: KernelExports, words: Int32Array, floats: Float64Array, generation: number, between?: () => void): number {
+  let ran = 0;
   for (;;) {
     const claim = Atomics.load(words, CLAIM);
-    if (claim >>> 16 !== generation) return;
+    if (claim >>> 16 !== generation) return ran;
     const chunk = claim & 0xffff;
-    if (chunk >= words[TOTAL]!) return;
+    if (chunk >= words[TOTAL]!) return ran;
     if (Atomics.compareExchange(words, CLAIM, claim, claim + 1) !== claim) continue;
     try {
       between?.();
       runChunk(kernels, words, floats, chunk);
+      ran++;
     } finally {
       Atomics.add(words, DONE, 1);
       Atomics.notify(words, DONE);
@@ -138,7 +148,7 @@ export function runKernelHelper(data: KernelHelperData): void {
     Atomics.wait(words, SEQ, seen);
     if (Atomics.load(words, QUIT) !== 0) return;
     seen = Atomics.load(words, SEQ);
-    claimChunks(kernels, words, floats, seen & 0xffff);
+    Atomics.add(words, HELPER_CHUNKS, claimChunks(kernels, words, floats, seen & 0xffff));
   }
 }
 
@@ -188,9 +198,9 @@ export function createKernelEngine(): KernelEngine | undefined {
     top = end;
     return at;
   };
-  const allocate = (floats: number): Float32Array => {
-    const at = reserve(floats * 4);
-    return new Float32Array(memory.buffer, at, floats);
+  const allocate = (count: number): Float32Array => {
+    const at = reserve(count * 4);
+    return new Float32Array(memory.buffer, at, count);
   };
   /** Byte address of an array in the arena, or -1. */
   const addressOf = (array: Float32Array): number => (buffers.has(array.buffer) ? array.byteOffset : -1);
@@ -300,7 +310,7 @@ export function createKernelEngine(): KernelEngine | undefined {
 
   return {
     gemm,
-    allocate: (count) => { const out = allocate(count); out.fill(0); return out; },
+    allocate,
     mark: () => top,
     release: (mark) => { top = Math.min(top, mark); },
     timesTransposed: (m, n, k, x, w, out, checkpoint) => {
@@ -319,6 +329,7 @@ export function createKernelEngine(): KernelEngine | undefined {
       Atomics.store(words, QUIT, 0);
       return { module, memory };
     },
+    helperChunks: () => Atomics.load(words, HELPER_CHUNKS),
     stopHelpers: () => {
       Atomics.store(words, QUIT, 1);
       Atomics.add(words, SEQ, 1);
