@@ -43,12 +43,8 @@ const KIND_UNIFORM = 4;
 
 /** Values per chunk of a weight draw (each chunk its own stream). */
 export const DRAW_CHUNK = 1 << 16;
-/**
- * Multiply-adds per chunk of a product (~2–5 ms: fine enough to share and to check cancellation),
- * and at least 16 rows: every chunk reads all of B, so fewer, taller chunks read it less often.
- */
-const MACS_PER_CHUNK = 24_000_000;
-const MIN_ROWS_PER_CHUNK = 16;
+/** Multiply-adds per chunk of a product: ~1 ms, fine enough to share evenly and to check cancellation. */
+const MACS_PER_CHUNK = 8_000_000;
 /** Jobs smaller than this run on the calling thread alone (waking the helper costs tens of µs). */
 const SHARE_THRESHOLD = 4_000_000;
 
@@ -90,16 +86,21 @@ function chunkSeed(seed: number, chunk: number): number {
   return Math.imul(seed ^ Math.imul(chunk + 1, 0x9e3779b1 | 0), 0x85ebca6b | 0);
 }
 
-/** Runs chunk `chunk` of the job described in the control block (both threads call this). */
+/**
+ * Runs chunk `chunk` of the job described in the control block (both threads call this). A
+ * product's chunks are blocks of C's columns (blocks of W's rows for x·Wᵀ, of its 8-column
+ * strips for A·B): each chunk reads its part of B once, so B (the weights, the large operand
+ * here) is read once in all, and A, the smaller one, once per chunk.
+ */
 function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number): void {
   const kind = words[KIND]!;
   if (kind === KIND_GEMM || kind === KIND_GEMM_NT) {
-    const [a, b, c, m, n, k, bRow, bStrip, rowsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => words[ARG + i]!) as
+    const [a, b, c, m, n, k, bRow, bStrip, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => words[ARG + i]!) as
       [number, number, number, number, number, number, number, number, number];
-    const first = chunk * rowsPerChunk;
-    const rows = Math.min(rowsPerChunk, m - first);
-    if (kind === KIND_GEMM) kernels.gemm(a + first * k * 4, b, c + first * n * 4, rows, n, k, bRow, bStrip);
-    else kernels.gemmNT(a + first * k * 4, b, c + first * n * 4, rows, n, k);
+    const first = chunk * colsPerChunk;
+    const cols = Math.min(colsPerChunk, n - first);
+    if (kind === KIND_GEMM) kernels.gemm(a, b + (first / 8) * bStrip, c + first * 4, m, cols, k, bRow, bStrip, n * 4);
+    else kernels.gemmNT(a, b + first * k * 4, c + first * 4, m, cols, k, n * 4);
     return;
   }
   const out = words[ARG]!;
@@ -257,10 +258,11 @@ export function createKernelEngine(): KernelEngine | undefined {
     const aAt = stage(a, m, k, mPad);
     const cAt = reserve(mPad * n * 4);
     const macs = mPad * n * k;
-    const rowsPerChunk = Math.max(MIN_ROWS_PER_CHUNK, Math.floor(MACS_PER_CHUNK / Math.max(1, n * k) / step) * step);
-    const chunks = Math.ceil(mPad / rowsPerChunk);
+    // Column blocks: multiples of 8 (A·B's strips; x·Wᵀ's 4-row steps of W too).
+    const colsPerChunk = Math.max(8, Math.floor(MACS_PER_CHUNK / Math.max(1, mPad * k) / 8) * 8);
+    const chunks = Math.ceil(n / colsPerChunk);
     words[KIND] = kind;
-    [aAt, bAt, cAt, mPad, n, k, bRow, bStrip, rowsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
+    [aAt, bAt, cAt, mPad, n, k, bRow, bStrip, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
     try {
       run(chunks, macs >= SHARE_THRESHOLD, checkpoint);
       out.set(heap.subarray(cAt / 4, cAt / 4 + m * n));

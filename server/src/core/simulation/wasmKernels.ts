@@ -3,18 +3,17 @@
  * with SIMD (f32x4) and the seeded normal/uniform generators. It imports one shared memory, so
  * two threads can run it on the same data (kernelEngine.ts splits the work).
  *
- *   gemm(a, b, c, m, n, k, bRow, bStrip)  C[m×n] = A[m×k]·B[k×n]: A, C row-major (row strides
- *       k and n floats), B read in 8-column strips: B[p, 8s..8s+7] at b + s·bStrip + p·bRow
+ *   gemm(a, b, c, m, n, k, bRow, bStrip, ldc)  C[m×n] = A[m×k]·B[k×n]: A, C row-major (row
+ *       strides k floats and ldc bytes: C may be a column block of a wider matrix), B read in 8-column strips: B[p, 8s..8s+7] at b + s·bStrip + p·bRow
  *       bytes. Packed strips (bRow 32, bStrip 32k: K×8 contiguous floats, which stay in L1
  *       while the rows of A stream past) or a row-major B used in place (bRow 4n, bStrip 32:
  *       the dense backward pass g·W on the drawn W, no copy). m a multiple of 4, n of 8.
  *       A 4×8 block of C per step: per k it broadcasts 4 values of A (v128.load32_splat), loads
  *       8 of B (two v128) and does 8 f32x4 multiply-adds into accumulators kept in registers.
- *   gemmNT(a, b, c, m, n, k)  C[m×n] = A[m×k]·B[n×k]ᵀ, both row-major: the dense forward pass
+ *   gemmNT(a, b, c, m, n, k, ldc)  C[m×n] = A[m×k]·B[n×k]ᵀ, both row-major: the dense forward pass
  *       x·Wᵀ on W as drawn (no transpose, no packing). A 2×4 block of C per step: per 4 values
  *       of k, 2 loads of A, 4 of B, 8 f32x4 multiply-adds; the 4 lanes are summed at the end.
- *       m a multiple of 2, n and k of 4. The caller runs it on row blocks of A (kernelEngine.ts)
- *       so A's block stays in L2 while 4 rows of B at a time stay in L1.
+ *       m a multiple of 2, n and k of 4. 4 rows of B at a time stay in L1 while A's rows stream past.
  *   normal(out, count, seed, mean, std, low, high)  out[i] = mean + std·N(0,1) redrawn until it
  *       lies in [low, high] (±∞ for an untruncated normal): prng.ts's generator (xoshiro128**
  *       seeded by splitmix32, the 128-layer ziggurat on the same tables, its tail and wedge by
@@ -47,17 +46,17 @@ const EXP = 0;
 const LOG = 1;
 
 function gemmBody(): number[] {
-  const [A, B, C, M, N, K, BROW, BSTRIP] = [0, 1, 2, 3, 4, 5, 6, 7];
-  let next = 8;
+  const [A, B, C, M, N, K, BROW, BSTRIP, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  let next = 9;
   const local = () => next++;
   const i = local(), j = local(), p = local(), bp = local(), cp = local(), kb = local(), nb = local();
   const rows = [local(), local(), local(), local()]; // address of A[i+r, p]
-  const i32Count = next - 8;
+  const i32Count = next - 9;
   const acc = Array.from({ length: 8 }, () => next++); // acc[2r + h]: row r, columns j+4h..j+4h+3
   const b0 = next++, b1 = next++, av = next++;
   const c = new Code();
   c.get(K).i32(4).mul().set(kb);
-  c.get(N).i32(4).mul().set(nb);
+  c.get(LDC).set(nb);
   c.i32(0).set(j);
   c.block(() => c.loop(() => {
     c.get(j).get(N).geU().brIf(1);
@@ -95,21 +94,21 @@ function gemmBody(): number[] {
     c.bump(j, () => c.i32(8));
     c.br(0);
   }));
-  return functionBody([[i32Count, I32], [next - 8 - i32Count, V128]], c);
+  return functionBody([[i32Count, I32], [next - 9 - i32Count, V128]], c);
 }
 
 function gemmNTBody(): number[] {
-  const [A, B, C, M, N, K] = [0, 1, 2, 3, 4, 5];
-  let next = 6;
+  const [A, B, C, M, N, K, LDC] = [0, 1, 2, 3, 4, 5, 6];
+  let next = 7;
   const local = () => next++;
   const i = local(), j = local(), q = local(), kb = local(), nb = local(), a0 = local(), a1 = local(), cp = local();
   const bRows = [local(), local(), local(), local()];
-  const i32Count = next - 6;
+  const i32Count = next - 7;
   const acc = Array.from({ length: 8 }, () => next++); // acc[4r + col]
   const x0 = next++, x1 = next++, y = next++;
   const c = new Code();
   c.get(K).i32(4).mul().set(kb);
-  c.get(N).i32(4).mul().set(nb);
+  c.get(LDC).set(nb);
   c.i32(0).set(j);
   c.block(() => c.loop(() => {
     c.get(j).get(N).geU().brIf(1);
@@ -151,7 +150,7 @@ function gemmNTBody(): number[] {
     c.bump(j, () => c.i32(4));
     c.br(0);
   }));
-  return functionBody([[i32Count, I32], [next - 6 - i32Count, V128]], c);
+  return functionBody([[i32Count, I32], [next - 7 - i32Count, V128]], c);
 }
 
 /** The xoshiro128** state (four i32 locals) and the splitmix32 seeding, emitted inline. */
@@ -274,8 +273,8 @@ function assemble(): Uint8Array {
   const i32s = (n: number) => Array.from({ length: n }, () => [I32]);
   const types = [
     [0x60, ...vector([[F64]]), ...vector([[F64]])], // 0: exp, log
-    [0x60, ...vector(i32s(8)), 0x00], // 1: gemm
-    [0x60, ...vector(i32s(6)), 0x00], // 2: gemmNT
+    [0x60, ...vector(i32s(9)), 0x00], // 1: gemm
+    [0x60, ...vector(i32s(7)), 0x00], // 2: gemmNT
     [0x60, ...vector([...i32s(3), [F64], [F64], [F64], [F64]]), 0x00], // 3: normal
     [0x60, ...vector([...i32s(3), [F64], [F64]]), 0x00], // 4: uniform
   ];
@@ -309,8 +308,8 @@ export interface WasmApi {
 }
 
 export interface KernelExports {
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, bRow: number, bStrip: number): void;
-  gemmNT(a: number, b: number, c: number, m: number, n: number, k: number): void;
+  gemm(a: number, b: number, c: number, m: number, n: number, k: number, bRow: number, bStrip: number, ldc: number): void;
+  gemmNT(a: number, b: number, c: number, m: number, n: number, k: number, ldc: number): void;
   normal(out: number, count: number, seed: number, mean: number, std: number, low: number, high: number): void;
   uniform(out: number, count: number, seed: number, low: number, width: number): void;
 }
