@@ -181,8 +181,12 @@ export function createKernelEngine(): KernelEngine | undefined {
   writeZigguratTables(memory.buffer);
   const words = new Int32Array(memory.buffer, 0, 64);
   const floats = new Float64Array(memory.buffer, 0, 32);
-  /** Every buffer object the memory has handed out (a shared memory's grow returns a new, longer one; the old stay valid). */
-  const buffers = new WeakSet<object>([memory.buffer]);
+  /**
+   * The arrays allocate() handed out. Not their buffers: a shared memory's buffer object is
+   * replaced on growth, and V8 may replace it again later, at an interrupt (the old objects stay
+   * valid views of the same memory), so identity of buffers says nothing.
+   */
+  const arrays = new WeakSet<Float32Array>();
   let heap = new Float32Array(memory.buffer);
   let top = ARENA_AT;
   let generation = 0;
@@ -193,7 +197,6 @@ export function createKernelEngine(): KernelEngine | undefined {
     if (end > memory.buffer.byteLength) {
       const pages = Math.ceil((end - memory.buffer.byteLength) / 65536);
       memory.grow(pages); // RangeError beyond 4 GiB: the caller's memory estimate declines such networks first
-      buffers.add(memory.buffer);
       heap = new Float32Array(memory.buffer);
     }
     top = end;
@@ -201,10 +204,12 @@ export function createKernelEngine(): KernelEngine | undefined {
   };
   const allocate = (count: number): Float32Array => {
     const at = reserve(count * 4);
-    return new Float32Array(memory.buffer, at, count);
+    const array = new Float32Array(heap.buffer, at, count);
+    arrays.add(array);
+    return array;
   };
   /** Byte address of an array in the arena, or -1. */
-  const addressOf = (array: Float32Array): number => (buffers.has(array.buffer) ? array.byteOffset : -1);
+  const addressOf = (array: Float32Array): number => (arrays.has(array) ? array.byteOffset : -1);
   /** The array's contents in the arena (in place when it is there already), rows padded to `paddedRows` with zeros. */
   const stage = (array: Float32Array, rows: number, cols: number, paddedRows: number): number => {
     const at = addressOf(array);

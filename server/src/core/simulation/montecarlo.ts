@@ -51,7 +51,7 @@ import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurr
 import { maxOf, minOf } from '../util/arrays';
 import { AttentionNotSimulable, attentionForward, type AttentionMeasure } from './attentionMonteCarlo';
 import { DEFAULT_TOKENS, runsOverTokens } from './tokenStream';
-import { geluForward, geluGradient } from './geluFloat32';
+import { geluForward, geluGradient, geluWithDerivative } from './geluFloat32';
 
 export interface MonteCarloOptions {
   readonly seed: number;
@@ -607,18 +607,27 @@ function finishLayer(
   const measure = context.measures[layer.index]!;
   measure.pre = meanSquare(pre);
   measure.input = x.data.length > 0 ? meanSquare(x.data) : NaN;
-  const out = applyActivation(activation, pre);
+  // GELU: its derivative is computed with the output (one Φ and φ per element, not two) and kept instead of the pre-activations.
+  const gelu = activation.name === 'gelu' && layer !== context.logits ? geluWithDerivative(pre) : undefined;
+  const out = gelu ? gelu.out : applyActivation(activation, pre);
+  const kept = gelu ? gelu.derivative : pre; // the backward closure holds only this
   context.step();
   backs.push((g) => {
     context.checkpoint();
     measure.gradOut = meanSquare(g);
-    const gPre = layer === context.logits ? g : activationGradient(activation, pre, g);
+    const gPre = layer === context.logits ? g : gelu ? multiply(g, kept) : activationGradient(activation, kept, g);
     const gIn = gradientAtInput(gPre);
     measure.gradIn = meanSquare(gIn);
     context.step();
     return gIn;
   });
   return { data: out, shape };
+}
+
+function multiply(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
+  return out;
 }
 
 function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
