@@ -39,6 +39,8 @@ export interface ProcessBench {
   readonly maxRssMib: number;
   /** What the process said about itself (last run). */
   readonly report: Record<string, unknown>;
+  /** What it said in each timed run. */
+  readonly reports: readonly Record<string, unknown>[];
 }
 
 interface ProcessRun {
@@ -59,6 +61,7 @@ function collect(runs: readonly ProcessRun[]): ProcessBench {
     wall: summarize(runs.map((run) => run.elapsedMs)),
     maxRssMib: Math.max(0, ...runs.map((run) => Number(run.report.max_rss_mib ?? 0))),
     report: runs.at(-1)?.report ?? {},
+    reports: runs.map((run) => run.report),
   };
 }
 

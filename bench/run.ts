@@ -21,7 +21,7 @@ import { benchLspLatency } from './lsp-latency';
 import { benchHoverDuringLongAnalysis } from './lspResponsiveness';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
 import {
-  benchTransformerMonteCarlo, runTransformerMonteCarloChild, TRANSFORMER_MONTECARLO_CHILD_FLAG,
+  benchTransformerMonteCarlo, medianCpuSeconds, runTransformerMonteCarloChild, TRANSFORMER_MONTECARLO_CHILD_FLAG,
 } from './transformerMonteCarlo';
 import { benchNotebookEdit, benchNotebookOutputs } from './notebook';
 import { benchPython } from './python';
@@ -97,7 +97,7 @@ function transformerMonteCarloRows(): Row[] {
       what,
       result: ours.wall,
       target: torch === undefined ? '≤ PyTorch' : `≤ PyTorch (${formatMs(torch.wall.medianMs)})`,
-      note: `peak RSS ${ours.maxRssMib.toFixed(0)} MiB; work ${Number(ours.report.work_s).toFixed(2)} s; ${String(ours.report.threads)} threads` +
+      note: `peak RSS ${ours.maxRssMib.toFixed(0)} MiB; work ${Number(ours.report.work_s).toFixed(2)} s; CPU ${medianCpuSeconds(ours).toFixed(2)} s; ${String(ours.report.threads)} threads` +
         (medianRatio === undefined ? '' : `; ${medianRatio.toFixed(2)}× PyTorch (median of interleaved pairs)`),
     });
     rows.push(torch === undefined
@@ -106,7 +106,7 @@ function transformerMonteCarloRows(): Row[] {
         what: `the same in PyTorch (bench/pytorch_transformer_mc.py ${sequences}, import included)`,
         result: torch.wall,
         target: '—',
-        note: `peak RSS ${torch.maxRssMib.toFixed(0)} MiB; import ${Number(torch.report.import_s).toFixed(2)} s, work ${Number(torch.report.work_s).toFixed(2)} s, ${String(torch.report.threads)} threads`,
+        note: `peak RSS ${torch.maxRssMib.toFixed(0)} MiB; import ${Number(torch.report.import_s).toFixed(2)} s, work ${Number(torch.report.work_s).toFixed(2)} s; CPU ${medianCpuSeconds(torch).toFixed(2)} s; ${String(torch.report.threads)} threads`,
       });
   }
   return rows;

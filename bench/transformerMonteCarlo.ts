@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { analyze } from '../server/src/core/analyze';
 import { runMonteCarloInWorker } from '../server/src/host/montecarlo';
 import { timeProcess, timeProcessPairs, type ProcessBench } from './montecarlo';
+import { median } from './stats';
 import { transformerNetdef } from './transformer';
 
 export const TRANSFORMER_MONTECARLO_CHILD_FLAG = '--transformer-montecarlo-child';
@@ -42,9 +43,16 @@ export async function runTransformerMonteCarloChild(sequences: number): Promise<
     last_forward_m2: simulation.layers[BLOCKS * 6 - 1]!.forwardVariance,
     first_gradient_m2: simulation.layers[0]!.gradientVariance,
     max_rss_mib: process.resourceUsage().maxRSS / 1024,
+    // CPU time of every thread, user + system, up to here (on a shared machine the figure load does not inflate).
+    cpu_s: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
     // The Monte-Carlo worker and, on two cores or more, its kernel helper (host/montecarloWorker.ts).
     threads: os.availableParallelism() >= 2 ? 2 : 1,
   }));
+}
+
+/** Median of what each run of a process said its CPU time was. */
+export function medianCpuSeconds(bench: ProcessBench): number {
+  return median(bench.reports.map((report) => Number(report.cpu_s)));
 }
 
 export interface TransformerMonteCarloBench {
