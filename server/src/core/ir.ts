@@ -377,6 +377,25 @@ export interface Network {
    * undefined (the token-stream simulation then assumes DEFAULT_TOKENS and says so).
    */
   readonly tokens?: number;
+  /**
+   * Stacks whose blocks start from identical weights: `nn.TransformerEncoder(layer, N)` deep-copies
+   * one initialised layer (torch/nn/modules/transformer.py `_get_clones`), and the weights no
+   * init code re-draws per block stay copies. The simulation assumes independent draws, so the
+   * network is not simulated (`unsimulable` says why) and IW404 reports the stack.
+   */
+  readonly identicalBlocks?: readonly IdenticalBlocks[];
+}
+
+/** A stack of N blocks copied from one initialised block (Network.identicalBlocks). */
+export interface IdenticalBlocks {
+  /** The call that copies (`nn.TransformerEncoder(layer, num_layers=6)`). */
+  readonly span: Span;
+  readonly className: string;
+  readonly copies: number;
+  /** The weights every block still shares at init, as PyTorch names them within a block (`linear1.weight`). */
+  readonly weights: readonly string[];
+  /** Edits that draw each block afresh with the layer's own defaults, when they can be written (IW404's fix). */
+  readonly redraw?: readonly TextEdit[];
 }
 
 /** The recommended initializer a fix switches to, independent of spelling. */
@@ -414,10 +433,13 @@ export interface FixBuilder {
   semanticsOf?(choice: InitChoice): InitSemantics | undefined;
   /**
    * Divides a fixed-std initializer's std by √branches, in the file's idiom (nanoGPT's
-   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). Undefined when the init is not a
-   * fixed std or the edit cannot be written safely.
+   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). `group`: the fix builders of every branch
+   * output of the network whose init is the same as this layer's (`init.span`), this one
+   * included; `sharing`: how many layers of the network that init sets (more than the group:
+   * it also sets layers that are no branch output, as one `_init_weights` for every Linear
+   * does). Undefined when the init is not a fixed std or the edit cannot be written safely.
    */
-  scaleStdForDepth?(branches: number): readonly TextEdit[] | undefined;
+  scaleStdForDepth?(branches: number, group?: readonly FixBuilder[], sharing?: number): readonly TextEdit[] | undefined;
 }
 
 /** Edits for a dropout op (SELU networks want AlphaDropout). */

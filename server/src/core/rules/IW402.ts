@@ -43,8 +43,15 @@ export const IW402: Rule = {
         'network decoder framework=pytorch {\n  input 512 tokens=256\n  repeat 24 {\n    residual {\n      layernorm\n      attention 8 init=normal(std=0.05) out_init=normal(std=0.05/sqrt(2*24))\n    }\n' +
         '    residual {\n      layernorm\n      dense 2048 activation=gelu init=normal(std=0.05)\n      dense 512 init=normal(std=0.05/sqrt(2*24))\n    }\n  }\n}',
       fixSafety:
-        '"Scale the branch outputs by 1/√(2·n_layer)" is unsafe (it changes training numerics) and offered only when every ' +
-        'branch ends in a fixed-std initializer it can divide, in the file’s idiom (nanoGPT’s std=0.02/math.sqrt(2 * n_layer)).',
+        '"Scale the branch outputs\' std by 1/√(2·n_layer)" is unsafe (it changes training numerics) and offered only when every ' +
+        'branch ends in a fixed-std initializer (normal or truncated normal with its std written) it can divide, in the file’s ' +
+        'idiom. In `.netdef` the std is divided where it is written. In PyTorch code, an init call that sets only branch ' +
+        'outputs gets its std divided in place (`std=0.02/math.sqrt(2 * config.n_layer)`); where one init function applied ' +
+        'with `self.apply(self._init_weights)` also sets every other layer, nanoGPT’s own loop is inserted after the apply ' +
+        '(`for pn, p in self.named_parameters(): if pn.endswith(\'c_proj.weight\'): …`), its suffixes matching exactly the ' +
+        'branch outputs. The layer count is written as the code spells it where the edit goes (the argument of the `range(…)` ' +
+        'the blocks are built with, a literal only when the code writes one), `math.sqrt` only where math is imported (else ' +
+        '`** 0.5`). No fix where no such name is in scope, or the init call also sets other layers outside an `apply`.',
       whenNotToApply:
         'Post-LN stacks (BERT) normalise the stream after every block and never grow; 12-block std-0.02 stacks (×2.7) and ' +
         'T5-small (×5.6) stay under ×10. ' +
@@ -67,11 +74,15 @@ export const IW402: Rule = {
     const reference = Math.max(first.before, 1);
     const growth = last.secondMoment / reference;
     if (!(growth > STREAM_GROWTH_LIMIT)) return;
+    // Every branch's end (a block built in a loop: one per pass), and each statement once for the notes.
+    const instances: WeightLayer[] = [];
     const ends: WeightLayer[] = [];
     const seen = new Set<number>();
     for (const point of points) {
       const end = branchEnd(point.op.body);
-      if (!end || seen.has(end.span.start)) continue;
+      if (!end) continue;
+      instances.push(end);
+      if (seen.has(end.span.start)) continue;
       seen.add(end.span.start);
       ends.push(end);
     }
@@ -85,19 +96,44 @@ export const IW402: Rule = {
         `The last blocks' updates are diluted ×${formatNumber(1 / growth)} and the gradient reaching the first block is ×${formatNumber(gradientRatio)} the last one's. ` +
         `Scale each branch's output projection by 1/√${points.length} (GPT-2: std=0.02/√(2·n_layer)), or gate the branches (LayerScale, ReZero).`,
       related,
-      fixes: depthScalingFix(ends, points.length),
+      fixes: instances.length === points.length ? depthScalingFix(network.layers, instances, points.length) : [],
     });
   },
 };
 
-/** One edit per branch-ending statement, all or nothing (a partial scaling would not give the promised numbers). */
-function depthScalingFix(ends: readonly WeightLayer[], branches: number): Fix[] {
-  const edits: TextEdit[] = [];
-  for (const layer of ends) {
-    const layerEdits = layer.fixes.scaleStdForDepth?.(branches);
-    if (!layerEdits) return [];
-    edits.push(...layerEdits);
+/**
+ * The branch ends grouped by the init that set them (one init call in a block sets every pass's
+ * layer; one `_init_weights` may set every Linear): each group's edits from its first builder,
+ * which sees the whole group and how many layers of the network its init sets. All or nothing
+ * (a partial scaling would not give the promised numbers), and never two edits that overlap.
+ */
+function depthScalingFix(layers: readonly WeightLayer[], ends: readonly WeightLayer[], branches: number): Fix[] {
+  const groups = new Map<string, WeightLayer[]>();
+  for (const end of ends) {
+    const key = initKey(end);
+    const group = groups.get(key);
+    if (group) group.push(end);
+    else groups.set(key, [end]);
   }
+  const edits: TextEdit[] = [];
+  for (const [key, group] of groups) {
+    const sharing = group[0]!.init.span ? layers.filter((layer) => initKey(layer) === key).length : group.length;
+    const groupEdits = group[0]!.fixes.scaleStdForDepth?.(branches, group.map((layer) => layer.fixes), sharing);
+    if (!groupEdits) return [];
+    for (const edit of groupEdits) if (!edits.some((e) => sameEdit(e, edit))) edits.push(edit);
+  }
+  const sorted = [...edits].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  if (sorted.some((edit, i) => i > 0 && edit.span.start < sorted[i - 1]!.span.end + (edit.span.start === edit.span.end ? 1 : 0))) return [];
   const divisor = branches % 2 === 0 ? `√(2·${branches / 2})` : `√${branches}`;
   return edits.length > 0 ? [{ title: `Scale the branch outputs' std by 1/${divisor}`, applicability: 'unsafe', edits }] : [];
+}
+
+/** The init that set a layer: its call or expression, or (a default) the layer itself. */
+function initKey(layer: WeightLayer): string {
+  const span = layer.init.span;
+  return span ? `init:${span.start}:${span.end}` : `layer:${layer.span.start}:${layer.span.end}`;
+}
+
+function sameEdit(a: TextEdit, b: TextEdit): boolean {
+  return a.span.start === b.span.start && a.span.end === b.span.end && a.newText === b.newText;
 }

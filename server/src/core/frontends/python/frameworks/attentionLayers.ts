@@ -18,6 +18,7 @@ import { evaluate, evaluateCount, isNumber } from '../interpreter/values';
 import { readActivationValue } from './activations';
 import { type CatalogContext, flaxWeight, torchWeight } from './catalog';
 import { readInitializerValue } from './initializers';
+import { isKerasAttention, kerasAttention } from './kerasAttention';
 
 /** No edits: in_proj_weight is one parameter of three layers; a fix would need its own spelling. */
 const NO_FIXES: FixBuilder = {
@@ -104,10 +105,56 @@ export function encoderLayer(canonical: string, call: CallParts, ctx: CatalogCon
   };
 }
 
-/** nn.TransformerEncoder(encoder_layer, num_layers, norm=None): deep copies of the layer (same init each). */
+/**
+ * nn.TransformerEncoder(encoder_layer, num_layers, norm=None): deep copies of the layer
+ * (`_get_clones`), so every block starts with the values the layer holds at this call. The inits
+ * are noted here: one still unchanged at the forward pass was never re-drawn per block.
+ */
 export function encoderStack(layer: EncoderLayerModule, layers: number | undefined, norm: ModuleValue | undefined, call: CallParts): EncoderLayerModule | undefined {
   if (layers === undefined || layer.copies !== 1) return undefined;
-  return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, ...(norm ? { finalNorm: norm } : {}) };
+  const initsAtCopy = new Map<WeightModule, InitUse>();
+  for (const { modules } of blockWeights(layer)) for (const module of modules) initsAtCopy.set(module, module.init);
+  return { ...layer, className: 'torch.nn.TransformerEncoder', call: call.node, copies: layers, initsAtCopy, ...(norm ? { finalNorm: norm } : {}) };
+}
+
+/** The block's random weights by their PyTorch names (q, k and v are slices of one in_proj_weight). */
+export function blockWeights(layer: EncoderLayerModule): { readonly name: string; readonly modules: readonly WeightModule[] }[] {
+  const [q, k, v, out] = layer.attention.projections;
+  return [
+    { name: 'self_attn.in_proj_weight', modules: [q, k, v] },
+    { name: 'self_attn.out_proj.weight', modules: [out] },
+    { name: 'linear1.weight', modules: [layer.linear1] },
+    { name: 'linear2.weight', modules: [layer.linear2] },
+  ];
+}
+
+
+/**
+ * The weights of a copied stack that every block still shares at the forward pass: those whose
+ * init no code replaced after the copy (an `apply`, a parameter loop or `reset_parameters()`
+ * draws each block afresh, as PyTorch runs them once per block), unless it is a constant (the
+ * blocks would hold equal values anyway).
+ */
+export function sharedBlockWeights(stack: EncoderLayerModule): string[] {
+  const atCopy = stack.initsAtCopy;
+  if (!atCopy || stack.copies < 2) return [];
+  return blockWeights(stack)
+    .filter(({ modules }) => modules.some((m) => m.init === atCopy.get(m) && m.init.semantics?.kind !== 'constant'))
+    .map(({ name }) => name);
+}
+
+/**
+ * `attention._reset_parameters()` (nn.MultiheadAttention's own, as its constructor runs it):
+ * in_proj_weight re-drawn xavier_uniform_, in_proj_bias and out_proj.bias zeroed; out_proj's
+ * weight is left as it is.
+ */
+export function resetAttentionParameters(attention: AttentionModule): void {
+  const [q, k, v, out] = attention.projections;
+  for (const projection of [q, k, v]) {
+    projection.init = { ...XAVIER_UNIFORM };
+    projection.biasVariance = 0;
+  }
+  out.biasVariance = 0;
 }
 
 /**
@@ -169,10 +216,76 @@ export function flaxAttention(canonical: string, call: CallParts, ctx: CatalogCo
   };
 }
 
+/**
+ * Keywords of Flax nnx's `MultiHeadAttention` (flax/nnx/nn/attention.py, Flax 0.12.8) read here or
+ * with no effect on the statistics at initialisation (dtypes and their promotion, precision,
+ * dropout on the weights, sharding metadata, the rngs).
+ */
+const NNX_ATTENTION_KEYWORDS: ReadonlySet<string> = new Set([
+  'num_heads', 'in_features', 'qkv_features', 'out_features', 'num_kv_heads', 'in_kv_features', 'dtype', 'param_dtype', 'broadcast_dropout',
+  'dropout_rate', 'deterministic', 'precision', 'kernel_init', 'out_kernel_init', 'use_bias', 'decode', 'normalize_qk', 'rngs', 'keep_rngs',
+  'qkv_promote_dtype', 'out_promote_dtype', 'ln_promote_dtype', 'kernel_metadata', 'out_kernel_metadata', 'bias_metadata', 'out_bias_metadata',
+  'query_ln_scale_metadata', 'key_ln_scale_metadata',
+]);
+
+/**
+ * Flax nnx `nnx.MultiHeadAttention(num_heads, in_features, qkv_features=None, out_features=None,
+ * num_kv_heads=None, in_kv_features=None, …, kernel_init=lecun_normal, out_kernel_init=None,
+ * bias_init=zeros, use_bias=True, attention_fn=dot_product_attention, decode=None,
+ * normalize_qk=False, …, rngs)`: as linen's, four LinearGeneral layers in → (heads, qkv/heads)
+ * and (heads, qkv/heads) → out whose kernel_init sees the kernel flattened to 2-D
+ * (`kernel_init_wrap`), so the fans are the true ones; qkv_features and out_features default to
+ * in_features; the query is divided by √(qkv/heads). `decode` must be False (None raises at
+ * the call unless the call passes it: the call may pass `decode=False`). Grouped heads
+ * (num_kv_heads), another key/value width, `normalize_qk`, `attention_fn` and bias
+ * initializers with biases are not read.
+ */
+export function nnxAttention(canonical: string, call: CallParts, ctx: CatalogContext): AttentionModule {
+  // linen's reading of what both share (num_heads, kernel_init, out_kernel_init, use_bias); the rest is nnx's own.
+  const shared = new Set(['num_heads', 'kernel_init', 'out_kernel_init', 'use_bias']);
+  const module = flaxAttention(canonical, { ...call, positional: call.positional.slice(0, 1), keywords: new Map([...call.keywords].filter(([k]) => shared.has(k))) }, ctx);
+  const { scope } = ctx;
+  const count = (index: number, name: string): number | null | undefined => {
+    const node = argument(call, index, name);
+    if (!node || evaluate(node, scope) === null) return null;
+    return evaluateCount(node, scope);
+  };
+  const inFeatures = count(1, 'in_features');
+  const qkv = count(2, 'qkv_features');
+  const outFeatures = count(3, 'out_features');
+  const kvHeads = count(-1, 'num_kv_heads');
+  const kvFeatures = count(-1, 'in_kv_features');
+  const useBias = boolOf(call.keywords.get('use_bias')?.value, ctx, true);
+  const decodeNode = call.keywords.get('decode')?.value;
+  const decode = decodeNode ? evaluate(decodeNode, scope) : null;
+  const normalize = boolOf(call.keywords.get('normalize_qk')?.value, ctx, false);
+  const unknownKeyword = [...call.keywords.keys()].find((k) => !NNX_ATTENTION_KEYWORDS.has(k) && !(useBias === false && (k === 'bias_init' || k === 'out_bias_init')));
+  const heads = module.heads;
+  const width = qkv ?? inFeatures;
+  const unreadable = call.spread ? 'arguments given by * or **'
+    : call.positional.length > 4 ? 'positional arguments after out_features'
+      : unknownKeyword !== undefined ? `${unknownKeyword}= is not read`
+        : heads === undefined || typeof inFeatures !== 'number' ? 'num_heads or in_features is unknown'
+          : qkv === undefined || outFeatures === undefined ? 'qkv_features or out_features is unknown'
+            : !(kvHeads === null || kvHeads === heads) ? 'num_kv_heads groups the key and value heads'
+              : !(kvFeatures === null || kvFeatures === inFeatures) ? 'in_kv_features differs from in_features'
+                : normalize !== false ? 'normalize_qk= normalises the queries and keys'
+                  : !(decode === null || decode === false) ? 'decode= is not False'
+                    : useBias === undefined ? 'use_bias= is not a constant'
+                      : width === null || width === undefined || width % heads !== 0 ? 'qkv_features is not a multiple of num_heads' : undefined;
+  return {
+    kind: 'attention', className: canonical, record: module.record, call: call.node, heads, embedDim: undefined,
+    ...(unreadable ? { unreadable } : {}), projections: module.projections,
+    flax: { qkvFeatures: qkv ?? null, outFeatures: outFeatures ?? null, ...(typeof inFeatures === 'number' ? { inFeatures } : {}), decodeGiven: decode === false },
+  };
+}
+
 /** The attention layers of the catalog; undefined for any other name. */
 export function attentionLayerModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
   if (canonical === 'torch.nn.MultiheadAttention') return multiheadAttention(canonical, call, ctx);
   if (canonical === 'torch.nn.TransformerEncoderLayer') return encoderLayer(canonical, call, ctx);
   if (canonical === 'flax.linen.MultiHeadDotProductAttention' || canonical === 'flax.linen.SelfAttention') return flaxAttention(canonical, call, ctx);
+  if (isKerasAttention(canonical)) return kerasAttention(canonical, call, ctx);
+  if (canonical === 'flax.nnx.MultiHeadAttention') return nnxAttention(canonical, call, ctx);
   return undefined;
 }

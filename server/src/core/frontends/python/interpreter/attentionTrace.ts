@@ -10,7 +10,9 @@
  * Every step must be certain: anything else (another mask, a bias added to the logits, an
  * unknown head count) leaves the value unknown, as any call the interpreter cannot follow.
  */
+import type { TextEdit } from '../../../findings';
 import type { AttentionOp } from '../../../ir';
+import { type AttentionFixEnvironment, defaultScaleEdit, logitScaleEdit } from './attentionFixes';
 import type { Span } from '../../../text';
 import { formatNumber } from '../../../format/numbers';
 import type { RValue } from './frame';
@@ -28,6 +30,8 @@ export interface AttentionContext {
   readonly selfDefinition: Node | undefined;
   /** The canonical framework name of a dotted name as written (`F.softmax` → `torch.nn.functional.softmax`). */
   canonical(written: string): string | undefined;
+  /** What IW401's edits need (attentionFixes.ts); undefined: no edits. */
+  readonly fixes?: AttentionFixEnvironment;
 }
 
 /** Results: a value, or the step is not attention's (the interpreter goes on as before). */
@@ -58,8 +62,11 @@ function sameHeads(a: ProjectionPart, b: ProjectionPart): boolean {
   return a.heads === b.heads && a.headDim === b.headDim && a.source === b.source && a.broken === b.broken && a.layer !== b.layer;
 }
 
-/** `a @ b`, `torch.matmul(a, b)`: q·kᵀ, or the weights applied to v. */
-export function attentionMatmul(a: Tensor, b: Tensor, span: Span, trace: Trace): Tensor | undefined {
+/**
+ * `a @ b`, `torch.matmul(a, b)`: q·kᵀ, or the weights applied to v. `standardScale`: IW401's
+ * edit for these logits given the head width, kept while nothing scales them.
+ */
+export function attentionMatmul(a: Tensor, b: Tensor, span: Span, trace: Trace, standardScale?: (headDim: number) => TextEdit | undefined): Tensor | undefined {
   if (a.attn?.kind === 'weights') {
     const core = a.attn.core;
     const v = trace.projectionOf(b);
@@ -72,8 +79,10 @@ export function attentionMatmul(a: Tensor, b: Tensor, span: Span, trace: Trace):
   const k = trace.projectionOf(b);
   if (!q || !k || !sameHeads(q, k)) return undefined;
   if (!((q.layout === 'htd' && k.layout === 'hdt') || (q.layout === 'tc' && k.layout === 'ct'))) return undefined;
+  const unscaled = q.factorSpans.length === 0 && k.factorSpans.length === 0;
+  const edit = unscaled ? standardScale?.(q.headDim) : undefined;
   const core: AttentionCore = {
-    q, k, scale: q.factor * k.factor, scaleSpans: [...q.factorSpans, ...k.factorSpans], causal: false, span,
+    q, k, scale: q.factor * k.factor, scaleSpans: [...q.factorSpans, ...k.factorSpans], causal: false, span, ...(edit ? { standardScale: edit } : {}),
   };
   return trace.attentionValue([q, k], { kind: 'logits', core });
 }
@@ -159,7 +168,7 @@ export function attentionScale(x: Tensor, op: string, factorNode: Node, tensorOn
   if (p) return asProjection(x, { ...p, factor: p.factor * factor, factorSpans: [...p.factorSpans, span] });
   if (x.attn?.kind !== 'logits') return 'unknown';
   const core = x.attn.core;
-  return withPart(x, { kind: 'logits', core: { ...core, scale: core.scale * factor, scaleSpans: [...core.scaleSpans, span] } });
+  return withPart(x, { kind: 'logits', core: { ...core, scale: core.scale * factor, scaleSpans: [...core.scaleSpans, span], standardScale: undefined } });
 }
 
 /** Reads dims of a `view`/`reshape` (positional or one tuple), after the batch axis. */
@@ -405,7 +414,10 @@ export function attentionFunction(canonical: string, call: CallParts, args: read
   if (canonical === 'torch.matmul' || canonical === 'torch.bmm') {
     const second = args[1]?.t === 'tensor' ? args[1].tensor : undefined;
     if (!first || !second) return 'not-handled';
-    const product = attentionMatmul(first, second, spanOf(call.node), trace);
+    const [left, right] = call.positional;
+    const edit = left && right && call.positional.length === 2 && call.keywords.size === 0
+      ? (headDim: number) => logitScaleEdit(call.node, left, right, headDim, context, context.fixes) : undefined;
+    const product = attentionMatmul(first, second, spanOf(call.node), trace, edit);
     if (product) return tensor(product);
     return insideAttention(first) || insideAttention(second) ? tensor(trace.merge([first, second], undefined)) : 'not-handled';
   }
@@ -440,13 +452,16 @@ function scaledDotProduct(call: CallParts, args: readonly RValue[], context: Att
   const scaleNode = argument(call, 6, 'scale');
   let scale = 1 / Math.sqrt(q.headDim);
   const scaleSpans: Span[] = [...q.factorSpans, ...k.factorSpans];
+  let edit: TextEdit | undefined;
   if (scaleNode && evaluate(scaleNode, context.scope) !== null) {
     const written = factorValue(scaleNode, context);
     if (written === undefined || !(written > 0)) return unknown();
     scale = written;
+    // Only the written scale departs from the default: removing it gives 1/√d_head.
+    if (scaleSpans.length === 0 && context.fixes) edit = defaultScaleEdit(call, scaleNode);
     scaleSpans.push(spanOf(scaleNode));
   }
-  const core: AttentionCore = { q, k, scale: scale * q.factor * k.factor, scaleSpans, causal, span: spanOf(call.node) };
+  const core: AttentionCore = { q, k, scale: scale * q.factor * k.factor, scaleSpans, causal, span: spanOf(call.node), ...(edit ? { standardScale: edit } : {}) };
   return tensor(trace.attentionValue([q, k, v], { kind: 'mixed', core, v, layout }));
 }
 
@@ -502,9 +517,11 @@ export function completeAttention(mixed: Tensor, output: Tensor, trace: Trace): 
   const layer = output.sources[0];
   if (!layer || layer.kind !== 'dense' || layer.activation === 'unknown' || layer.activation.name !== 'linear') return undefined;
   const scaleSpan = core.scaleSpans.length === 1 ? { scaleSpan: core.scaleSpans[0]! } : {};
+  const edit = core.standardScale;
   const op: AttentionOp = {
     op: 'attention', heads: core.q.heads, headDim: core.q.headDim, logitScale: core.scale, scaleLabel: scaleLabel(core.scale, core.q.headDim),
     ...scaleSpan, causal: core.causal, query: core.q.layer, key: core.k.layer, value: v.layer, output: layer, span: core.span, kindSpan: core.span,
+    ...(edit ? { fixes: { useStandardScale: () => [edit] } } : {}),
   };
   return trace.attention([core.q, core.k, v], output, op);
 }

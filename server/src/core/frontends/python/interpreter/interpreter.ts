@@ -8,7 +8,8 @@
  * loop become opaque.
  */
 import type { InitUse } from '../../../ir';
-import { type CatalogContext, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { type CatalogContext, defaultInit, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
@@ -17,11 +18,13 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import { DepthScaleSites } from './depthScaleSites';
+import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
 } from './attentionTrace';
-import { attentionLayerModule, encoderStack } from '../frameworks/attentionLayers';
+import { attentionLayerModule, encoderStack, resetAttentionParameters } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { isTf1WeightLayer, tf1LayerCall, type Tf1LayerCall } from '../frameworks/tf1Layers';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
@@ -43,6 +46,9 @@ import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespa
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
 import type { ModuleDependency } from '../../types';
+import type { ModuleResolver } from '../workspace/resolve';
+import { decisionOfPinnedFiles, type KerasFanDecision, kerasFanDecision } from '../frameworks/kerasVersion';
+import { kerasAttentionAdvice, kerasAttentionFans, kerasAttentionInit } from '../frameworks/kerasAttention';
 
 export { ClassInfo } from './moduleContext';
 
@@ -119,6 +125,8 @@ export class Interpreter {
   readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
   readonly inits = new InitCalls(this);
+  /** What IW402's fix needs: layer counts as spelled, fixed-std init calls, apply(fn) sites (depthScaleSites.ts). */
+  readonly depthSites: DepthScaleSites;
   /** Branches and loops the interpreter cannot decide (uncertainCode.ts). */
   private readonly uncertain = new UncertainCode(this);
 
@@ -127,9 +135,14 @@ export class Interpreter {
     private readonly main: ModuleContext,
     private readonly modules: ReadonlyMap<number, ModuleContext> = new Map(),
     /** Records the workspace files each unit reads (workspace/resolve.ts). */
-    private readonly reads?: { startUnit(): void; endUnit(): ModuleDependency[] },
+    private readonly reads?: ModuleResolver,
+    /** Settings.kerasVersion (frameworks/kerasVersion.ts). */
+    private readonly kerasVersion?: string,
   ) {
     this.ctx = main;
+    this.depthSites = new DepthScaleSites({
+      source: main.source, quote: main.quote, imports: main.imports, statements: main.statements, partnerOf: (m) => this.tied.partnerOf(m),
+    });
     this.initHookElsewhere = unappliedInitHook(main.statements, main.imports);
     this.classes = main.classes;
     this.functions = main.functions;
@@ -257,6 +270,7 @@ export class Interpreter {
     this.steps = 0;
     this.limit = undefined;
     this.names = new UnknownNames();
+    this.depthSites.beginUnit();
     this.sites.log = [];
     this.reads?.startUnit();
     this.unitNested = [];
@@ -403,6 +417,12 @@ export class Interpreter {
     const lineEnd = lineEndAt(source, statement.endIndex - base);
     const rest = source.slice(statement.endIndex - base, lineEnd);
     const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd + base : statement.endIndex, indent };
+    if (module.kind === 'encoderLayer' && module.initsAtCopy) {
+      const outer = outerIndentation(source, statement.startIndex - base, indent);
+      const unit = outer !== undefined && indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '    ';
+      const eol = source.includes('\r\n') ? '\r\n' : source.includes('\r') && !source.includes('\n') ? '\r' : '\n';
+      module.redrawSite = { name, ...at, unit, eol };
+    }
     const visit = (m: ModuleValue, path: string) => {
       if (m.kind === 'weight' && m.torchFixes && m.torchFixes.target === undefined) {
         m.torchFixes.target = `${path}.weight`;
@@ -493,6 +513,8 @@ export class Interpreter {
     if (call && callee === 'range') {
       const args = call.positional.map((p) => evaluate(p, frame.scope));
       if (!args.every(isNumber) || args.length === 0 || args.length > 3) return undefined;
+      // A loop over the depth: the count as the code spells it, for IW402's fix (depthScaleSites.ts).
+      if (args.length === 1 && Number.isInteger(args[0])) this.depthSites.recordCount(call.positional[0]!);
       const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
       if (step === 0 || !Number.isInteger(start) || !Number.isInteger(stop) || !Number.isInteger(step)) return undefined;
       const out: { r: RValue; value: Value }[] = [];
@@ -773,6 +795,12 @@ export class Interpreter {
     if (owner?.t === 'module' && owner.module.kind === 'encoderLayer') {
       const part = attr === 'self_attn' ? owner.module.attention : attr === 'linear1' ? owner.module.linear1 : attr === 'linear2' ? owner.module.linear2 : undefined;
       if (part) return { t: 'module', module: part };
+      // nn.TransformerEncoder's `layers`: its copies, each holding the stack's weight modules, so
+      // init code run per block (`for block in enc.layers: …`) replaces the inits the copy noted.
+      if (attr === 'layers' && owner.module.initsAtCopy) {
+        const block: ModuleValue = { ...owner.module, className: 'torch.nn.TransformerEncoderLayer', copies: 1, initsAtCopy: undefined, finalNorm: undefined };
+        return { t: 'module', module: { kind: 'list', items: Array.from({ length: owner.module.copies }, () => block), className: 'torch.nn.ModuleList', record: classRecord('torch.nn.ModuleList') } };
+      }
     }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
@@ -828,7 +856,8 @@ export class Interpreter {
     const trace = frame.trace;
     if (!trace) return undefined;
     if (a?.t === 'tensor' && b?.t === 'tensor') {
-      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace) : undefined;
+      const edit = (headDim: number) => logitScaleEdit(node, left, right, headDim, this.attentionContext(frame), this.attentionFixes);
+      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace, edit) : undefined;
       if (product) return { t: 'tensor', tensor: product };
       if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
       return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
@@ -903,6 +932,7 @@ export class Interpreter {
     if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
       if (!frame.trace) return undefined;
       if (target.module.kind === 'attention' && target.module.flax) return this.flaxAttentionCall(target.module, call, args, frame);
+      if (target.module.kind === 'attention' && target.module.keras) return this.kerasAttentionCall(target.module, call, args, frame);
       return this.attentionLayerCall(target.module, call, args, frame);
     }
     if (target?.t === 'module') {
@@ -1256,6 +1286,16 @@ export class Interpreter {
     }
     if (owner?.t === 'module') {
       const module = owner.module;
+      // A layer's own re-draw with its constructor's defaults (the remedy IW404 gives for copied blocks).
+      if (method === 'reset_parameters' && module.kind === 'weight' && module.className === 'torch.nn.Linear' && call.positional.length === 0) {
+        module.init = defaultInit('pytorch', module.layerKind);
+        module.biasVariance = frameworkDefaultBiasVariance('pytorch', module.layerKind, module.geometry(undefined).frameworkFans?.fanIn ?? 0);
+        return undefined;
+      }
+      if (method === '_reset_parameters' && module.kind === 'attention' && !module.flax && call.positional.length === 0) {
+        resetAttentionParameters(module);
+        return undefined;
+      }
       const flax = module.kind === 'instance' ? module.framework === 'flax' : module.className.startsWith('flax.');
       // Flax: `model.init(rng, x)` shows the input's shape (a linen layer's input width comes
       // from the data); `model.apply(variables, x)` is the forward pass, not PyTorch's apply(fn).
@@ -1272,7 +1312,7 @@ export class Interpreter {
       }
       if (method === 'apply' && call.positional[0]) {
         const fn = this.expression(call.positional[0], frame);
-        if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame);
+        if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame, call.node, objectNode);
         else for (const m of allModules(module)) this.inits.unknownInit(m, call.node);
         return owner;
       }
@@ -1370,22 +1410,42 @@ export class Interpreter {
   private flaxAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
     const trace = frame.trace!;
     const values: RValue[] = [...args];
+    const features = module.flax!;
+    const nnx = module.className === 'flax.nnx.MultiHeadAttention';
     let causal = false;
-    let readable = !call.spread;
+    // nnx raises unless decode is given (constructor or call); only decode=False is read.
+    let decodeFalse = features.decodeGiven === true;
+    let readable = !call.spread && (!nnx || call.positional.length <= 3);
     for (const [name, { value }] of call.keywords) {
-      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || name === 'inputs_kv') values.push(this.expression(value, frame));
+      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || (!nnx && name === 'inputs_kv')) values.push(this.expression(value, frame));
       else if (name === 'mask') {
         if (evaluate(value, frame.scope) === null) continue;
         const mask = callParts(value);
-        if (mask && this.imports.canonical(dottedName(mask.callee) ?? '') === 'flax.linen.make_causal_mask' && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
+        const maker = mask ? this.imports.canonical(dottedName(mask.callee) ?? '') : undefined;
+        if (mask && (maker === 'flax.linen.make_causal_mask' || maker === 'flax.nnx.make_causal_mask') && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
         else readable = false;
-      } else if (name !== 'deterministic' && name !== 'dropout_rng') readable = false;
+      } else if (nnx && name === 'decode') {
+        const v = evaluate(value, frame.scope);
+        if (v === false) decodeFalse = true;
+        else if (v !== null) readable = false;
+      } else if (nnx && name === 'sow_weights') {
+        if (evaluate(value, frame.scope) !== false) readable = false;
+      } else if (nnx && name === 'is_causal') {
+        // dot_product_attention's tril(ones(T, S)) mask (Flax 0.12's nnx call keyword).
+        const flag = evaluate(value, frame.scope);
+        if (flag === true) causal = true;
+        else if (flag !== false) readable = false;
+      } else if (nnx && (name === 'out_sharding' || name === 'qkv_sharding')) {
+        continue;
+      } else if (name !== 'deterministic' && name !== (nnx ? 'rngs' : 'dropout_rng')) readable = false;
     }
+    if (nnx && !decodeFalse) readable = false;
     const inputs = values.flatMap(tensorsOf);
     const x = inputs[0];
     if (!x) return undefined;
-    const d = x.shape?.[x.shape.length - 1];
-    const features = module.flax!;
+    const shapeWidth = x.shape?.[x.shape.length - 1];
+    // nnx states its input width; a traced width that differs (or none at all) is not the same model.
+    const d = features.inFeatures !== undefined ? (shapeWidth === features.inFeatures ? shapeWidth : undefined) : shapeWidth;
     const qkv = features.qkvFeatures ?? d;
     const outWidth = features.outFeatures ?? d;
     if (!readable || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
@@ -1399,6 +1459,72 @@ export class Interpreter {
     const projections = [{ ...q, geometry: geometry(d, qkv) }, { ...k, geometry: geometry(d, qkv) }, { ...v, geometry: geometry(d, qkv) }, { ...o, geometry: geometry(qkv, outWidth) }] as const;
     const out = this.attend(projections, module.heads, qkv / module.heads, spanOf(module.call), x, causal, frame);
     return { t: 'tensor', tensor: out ?? trace.opaque(x) };
+  }
+
+  /** The Keras fan rule, decided once per analysis; a unit that uses it counts the pin files as read. */
+  private kerasDecision: { readonly decision: KerasFanDecision; readonly reads: readonly ModuleDependency[] } | undefined;
+
+  private kerasFans(): KerasFanDecision {
+    if (this.kerasDecision) {
+      this.reads?.note(this.kerasDecision.reads);
+      return this.kerasDecision.decision;
+    }
+    const resolver = this.reads;
+    const stop = resolver?.record();
+    const decision = kerasFanDecision(this.kerasVersion, () => (resolver ? decisionOfPinnedFiles(resolver.projectFolders(), (path) => resolver.read(path)?.text) : undefined));
+    this.kerasDecision = { decision, reads: stop?.() ?? [] };
+    return decision;
+  }
+
+  /**
+   * A Keras `MultiHeadAttention` called for self-attention: `mha(x, x)`, `mha(x, x, x)`,
+   * `mha(query=x, value=x)`, with `attention_mask=None` and `use_causal_mask=` a constant;
+   * `training=` is allowed. Its widths come from x's features, its kernels' fans from the Keras
+   * version (frameworks/kerasAttention.ts). Anything else makes the value unknown.
+   */
+  private kerasAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const values: RValue[] = [...args];
+    let causal = false;
+    let readable = !call.spread && call.positional.length <= 3;
+    for (const [name, { value }] of call.keywords) {
+      if (name === 'query' || name === 'value' || name === 'key') values.push(this.expression(value, frame));
+      else if (name === 'use_causal_mask') {
+        const flag = evaluate(value, frame.scope);
+        if (typeof flag === 'boolean') causal = flag;
+        else readable = false;
+      } else if (name === 'attention_mask' || name === 'query_mask' || name === 'value_mask' || name === 'key_mask' || name === 'return_attention_scores') {
+        const v = evaluate(value, frame.scope);
+        if (!(v === null || (name === 'return_attention_scores' && v === false))) readable = false;
+      } else if (name !== 'training') readable = false;
+    }
+    const inputs = values.flatMap(tensorsOf);
+    const x = inputs[0];
+    if (!x) return undefined;
+    const d = x.shape?.[x.shape.length - 1];
+    const spec = module.keras!;
+    const out = spec.outputWidth ?? d;
+    if (!readable || values.length < 2 || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+      || d === undefined || !Number.isInteger(d) || d < 1 || out === undefined) {
+      return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
+    }
+    const heads = module.heads;
+    const decision = this.kerasFans();
+    const trueFans = kerasAttentionFans('einsum-axes', d, heads, spec.keyDim, out);
+    const keras = decision.rule ? kerasAttentionFans(decision.rule, d, heads, spec.keyDim, out) : undefined;
+    const projection = (layer: WeightModule, fans: { fanIn: number; fanOut: number }, frameworkFans: { fanIn: number; fanOut: number } | undefined): WeightModule => ({
+      ...layer,
+      init: kerasAttentionInit(layer.init, decision),
+      fixes: kerasAttentionAdvice(layer.fixes, decision),
+      // A fan-scaled init of an undetermined version has no semantics: the framework's fans are then those of the einsum (never used).
+      geometry: () => ({ fans, frameworkFans: frameworkFans ?? fans, receptiveField: 1, strideProduct: 1, outShape: [...x.shape!.slice(0, -1), fans.fanOut] }),
+    });
+    const [q, k, v, o] = module.projections;
+    const projections = [
+      projection(q, trueFans.qkv, keras?.qkv), projection(k, trueFans.qkv, keras?.qkv), projection(v, trueFans.qkv, keras?.qkv), projection(o, trueFans.output, keras?.output),
+    ] as const;
+    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame);
+    return { t: 'tensor', tensor: result ?? trace.opaque(x) };
   }
 
   /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */
@@ -1495,8 +1621,13 @@ export class Interpreter {
   private attentionContext(frame: Frame): AttentionContext {
     return {
       trace: frame.trace!, scope: frame.scope, lookup: (name) => frame.env.get(name),
-      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written),
+      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written), fixes: this.attentionFixes,
     };
+  }
+
+  /** IW401's edits are written in the document only, with its spelling of math.sqrt (attentionFixes.ts). */
+  private get attentionFixes(): AttentionFixEnvironment {
+    return { source: this.main.source, sqrt: this.main.imports.spellingOf('math.sqrt') };
   }
 
   // ── modules ────────────────────────────────────────────────────────────
@@ -1966,6 +2097,19 @@ function buildsTf1Layers(definition: Node, imports: Imports): boolean {
 }
 
 /** The class of the hierarchy whose body holds `node` (the innermost: offsets are unique across modules). */
+/** The indentation of the nearest line above `offset` that is indented less than `indent` (the block's opener). */
+function outerIndentation(source: string, offset: number, indent: string): string | undefined {
+  let end = source.lastIndexOf('\n', offset - 1);
+  while (end > 0) {
+    const start = source.lastIndexOf('\n', end - 1) + 1;
+    const line = source.slice(start, end).replace(/\r$/, '');
+    const own = /^[ \t]*/.exec(line)![0];
+    if (line.trim() !== '' && !line.trimStart().startsWith('#') && own.length < indent.length) return own;
+    end = start - 1;
+  }
+  return undefined;
+}
+
 function enclosingClass(classes: readonly ClassInfo[], node: Node): ClassInfo | undefined {
   let found: ClassInfo | undefined;
   for (const c of classes) {

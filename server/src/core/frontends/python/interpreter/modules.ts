@@ -61,7 +61,19 @@ export interface AttentionModule {
    * Flax `nn.MultiHeadDotProductAttention` / `nn.SelfAttention`: widths resolved at the call from
    * the input's features (null: the input's own width).
    */
-  readonly flax?: { readonly qkvFeatures: number | null; readonly outFeatures: number | null };
+  readonly flax?: {
+    readonly qkvFeatures: number | null;
+    readonly outFeatures: number | null;
+    /** nnx: the input width the constructor states (the query's features must be it). */
+    readonly inFeatures?: number;
+    /** nnx: `decode=False` in the constructor (else the call must pass it). */
+    readonly decodeGiven?: boolean;
+  };
+  /**
+   * Keras `MultiHeadAttention` (frameworks/kerasAttention.ts): key_dim (value_dim equals it) and
+   * output_shape (null: the query's width); fans fixed at the call by the Keras version.
+   */
+  readonly keras?: { readonly keyDim: number; readonly outputWidth: number | null };
 }
 
 /** The parts of an nn.TransformerEncoderLayer (or the stack nn.TransformerEncoder makes of it), applied in its own order (interpreter.ts). */
@@ -80,6 +92,25 @@ export interface EncoderLayerModule {
   readonly copies: number;
   /** nn.TransformerEncoder(norm=…): a final norm after the stack. */
   readonly finalNorm?: ModuleValue;
+  /**
+   * nn.TransformerEncoder only: each weight's init when the layer was copied. A weight whose
+   * init is still that object at the forward pass was not re-drawn per block: every copy holds
+   * the same values (Network.identicalBlocks).
+   */
+  readonly initsAtCopy?: ReadonlyMap<WeightModule, InitUse>;
+  /** Where the stack is bound (`self.encoder = nn.TransformerEncoder(…)`): IW404's fix goes after it. */
+  redrawSite?: RedrawSite;
+}
+
+/** A statement binding a copied stack to a name, and how the file indents (fixes/redrawBlocks.ts). */
+export interface RedrawSite {
+  readonly name: string;
+  /** Just past the statement (after a trailing comment). */
+  readonly offset: number;
+  readonly indent: string;
+  /** One indentation level as the file writes it. */
+  readonly unit: string;
+  readonly eol: string;
 }
 
 export interface InstanceModule {

@@ -7,9 +7,10 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
+  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
+import type { TextEdit } from '../../../findings';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
 import { attentionProjections } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
@@ -24,6 +25,18 @@ export interface Chain {
   readonly op: Op;
   readonly parent: Chain | undefined;
   readonly depth: number;
+}
+
+/**
+ * Both sides' pending layers, each (layer, normalized) once. `x = x + norm(x)` hands the same
+ * pending layer on from both sides; kept twice, a loop of such blocks doubles the list every
+ * pass (2^32 entries for 32 blocks: the analysis ran out of memory). Entries with the same
+ * layer and flag are resolved identically, so dropping the repeats changes nothing else.
+ */
+export function joinPending(a: readonly Pending[], b: readonly Pending[]): Pending[] {
+  const joined = [...a];
+  for (const p of b) if (!joined.some((q) => q.layer === p.layer && q.normalized === p.normalized)) joined.push(p);
+  return joined;
 }
 
 export interface Pending {
@@ -108,6 +121,8 @@ export interface AttentionCore {
   readonly causal: boolean;
   /** The expression that forms the logits (or the scaled_dot_product_attention call). */
   readonly span: Span;
+  /** IW401's edit to 1/√d_head, while no factor but the one it replaces is applied (attentionFixes.ts). */
+  readonly standardScale?: TextEdit;
 }
 
 export type AttentionPart =
@@ -128,6 +143,8 @@ export class Trace {
 
   /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
   private readonly positionTables = new Set<MutableWeightLayer>();
+  /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
+  private readonly identical: IdenticalBlocks[] = [];
 
   input(shape: readonly number[] | undefined): Tensor {
     return { chain: undefined, pending: [], shape, broken: false, sources: [] };
@@ -313,7 +330,7 @@ export class Trace {
     for (const side of [a, b]) {
       if (side.chain !== prefix || side.broken) for (const layer of side.sources) layer.isLastInBranch = true;
     }
-    const pending = [...a.pending, ...b.pending];
+    const pending = joinPending(a.pending, b.pending);
     const shape = a.shape ?? b.shape;
     const bodyA = opsBetween(prefix, a.chain);
     const bodyB = opsBetween(prefix, b.chain);
@@ -351,6 +368,11 @@ export class Trace {
     return { ...token, pending: [...token.pending, ...position.pending], sources: [tokenLayer, positionLayer] };
   }
 
+  /** A stack whose blocks start from the same weights (nn.TransformerEncoder's copies). */
+  identicalBlocks(blocks: IdenticalBlocks): void {
+    if (!this.identical.some((b) => b.span.start === blocks.span.start)) this.identical.push(blocks);
+  }
+
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
   merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
     for (const t of inputs) this.resolve(t.pending, 'unknown');
@@ -372,11 +394,20 @@ export class Trace {
     for (const layer of this.unconsumed) layer.isLastInBranch = true;
     const output = outputs.length === 1 ? outputs[0] : undefined;
     const ops = output && !output.broken ? opsBetween(undefined, output.chain) : [];
-    if (countLayers(ops) === this.layers.length) return { ...meta, ops, layers: this.layers };
+    const identical = this.identical.length > 0 ? { identicalBlocks: [...this.identical] } : {};
+    if (countLayers(ops) === this.layers.length) {
+      if (this.identical.length === 0) return { ...meta, ops, layers: this.layers };
+      // Copies drawn once add up coherently (test/reference/transformer/cloned_blocks.json: a
+      // 12-block pre-LN stack's stream ×13.7 against ×1.9 for independent blocks); the analytic
+      // pass and Monte-Carlo draw each block afresh, so neither number would be PyTorch's.
+      const first = this.identical[0]!;
+      const unsimulable = `its ${first.copies} blocks start from identical weights (${first.className.split('.').pop()} copies one initialised layer), which the simulation does not follow`;
+      return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
+    }
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : 'a concatenation, projection shortcut or call the simulation cannot follow';
-    return { ...meta, ops: [], layers: this.layers, unsimulable };
+    return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
   private resolve(pending: readonly Pending[], consumer: ActivationUse | 'unknown'): void {
