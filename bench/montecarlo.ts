@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyze } from '../server/src/core/analyze';
 import { runMonteCarloInWorker } from '../server/src/host/montecarlo';
-import { summarize, type Summary } from './stats';
+import { median, summarize, type Summary } from './stats';
 
 export const MONTECARLO_CHILD_FLAG = '--montecarlo-child';
 
@@ -39,22 +39,71 @@ export interface ProcessBench {
   readonly maxRssMib: number;
   /** What the process said about itself (last run). */
   readonly report: Record<string, unknown>;
+  /** What it said in each timed run. */
+  readonly reports: readonly Record<string, unknown>[];
+}
+
+interface ProcessRun {
+  readonly elapsedMs: number;
+  readonly report: Record<string, unknown>;
+}
+
+function runProcess(command: string, args: readonly string[], cwd: string): ProcessRun {
+  const start = performance.now();
+  const child = spawnSync(command, args, { cwd, encoding: 'utf8' });
+  const elapsedMs = performance.now() - start;
+  if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${child.status}: ${child.stderr}`);
+  return { elapsedMs, report: JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown> };
+}
+
+function collect(runs: readonly ProcessRun[]): ProcessBench {
+  return {
+    wall: summarize(runs.map((run) => run.elapsedMs)),
+    maxRssMib: Math.max(0, ...runs.map((run) => Number(run.report.max_rss_mib ?? 0))),
+    report: runs.at(-1)?.report ?? {},
+    reports: runs.map((run) => run.report),
+  };
 }
 
 export function timeProcess(command: string, args: readonly string[], runs: number, cwd: string): ProcessBench {
-  const samples: number[] = [];
-  let report: Record<string, unknown> = {};
-  let maxRssMib = 0;
-  for (let i = 0; i < runs + 1; i++) {
-    const start = performance.now();
-    const child = spawnSync(command, args, { cwd, encoding: 'utf8' });
-    const elapsed = performance.now() - start;
-    if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${child.status}: ${child.stderr}`);
-    report = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
-    maxRssMib = Math.max(maxRssMib, Number(report.max_rss_mib ?? 0));
-    if (i > 0) samples.push(elapsed); // the first run warms the page cache
+  runProcess(command, args, cwd); // the first run warms the page cache
+  const timed: ProcessRun[] = [];
+  for (let i = 0; i < runs; i++) timed.push(runProcess(command, args, cwd));
+  return collect(timed);
+}
+
+export interface Command {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export interface ProcessPair {
+  readonly first: ProcessBench;
+  readonly second: ProcessBench;
+  /** Median over the pairs of first ÷ second: each pair ran back to back, under the same load. */
+  readonly medianRatio: number;
+}
+
+/**
+ * Two whole processes timed side by side: after one warm-up run of each, `pairs` pairs run back
+ * to back, the order alternating from pair to pair, so that a change in the machine's load (other
+ * jobs on a shared machine) falls on both sides alike instead of on whichever ran in that minute.
+ */
+export function timeProcessPairs(first: Command, second: Command, pairs: number, cwd: string): ProcessPair {
+  runProcess(first.command, first.args, cwd);
+  runProcess(second.command, second.args, cwd);
+  const a: ProcessRun[] = [];
+  const b: ProcessRun[] = [];
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      a.push(runProcess(first.command, first.args, cwd));
+      b.push(runProcess(second.command, second.args, cwd));
+    } else {
+      b.push(runProcess(second.command, second.args, cwd));
+      a.push(runProcess(first.command, first.args, cwd));
+    }
   }
-  return { wall: summarize(samples), maxRssMib, report };
+  return { first: collect(a), second: collect(b), medianRatio: median(a.map((run, i) => run.elapsedMs / b[i]!.elapsedMs)) };
 }
 
 export function benchMonteCarlo(root: string, runs = 5): ProcessBench {

@@ -101,6 +101,7 @@ print(json.dumps({
     "last_forward_m2": forward[-1],
     "last_stream_rho": stream[-1][1] / stream[-1][0],
     "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
     "threads": torch.get_num_threads(),
     "torch": torch.__version__,
 }))

@@ -21,7 +21,7 @@ import { benchLspLatency } from './lsp-latency';
 import { benchHoverDuringLongAnalysis } from './lspResponsiveness';
 import { benchMonteCarlo, benchPyTorch, MONTECARLO_CHILD_FLAG, runMonteCarloChild, type ProcessBench } from './montecarlo';
 import {
-  benchTransformerMonteCarlo, benchTransformerPyTorch, runTransformerMonteCarloChild, TRANSFORMER_MONTECARLO_CHILD_FLAG,
+  benchTransformerMonteCarlo, medianCpuSeconds, runTransformerMonteCarloChild, TRANSFORMER_MONTECARLO_CHILD_FLAG,
 } from './transformerMonteCarlo';
 import { benchNotebookEdit, benchNotebookOutputs } from './notebook';
 import { benchPython } from './python';
@@ -78,17 +78,42 @@ function attempt<T>(what: () => T): T | Error {
   }
 }
 
-async function main(): Promise<void> {
-  if (process.argv.includes(MONTECARLO_CHILD_FLAG)) return runMonteCarloChild(); // bench/montecarlo.ts spawns this
-  const transformerChild = process.argv.indexOf(TRANSFORMER_MONTECARLO_CHILD_FLAG);
-  if (transformerChild >= 0) return runTransformerMonteCarloChild(Number(process.argv[transformerChild + 1])); // bench/transformerMonteCarlo.ts
-  const cpus = os.cpus();
-  console.log(`# InitWise benchmarks, ${new Date().toISOString()}\n`);
-  console.log(
-    `machine: ${os.type()} ${os.release()} (${os.arch()}), ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ` +
-      `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}\n`,
-  );
+/**
+ * Issue 15: the 12-block transformer's Monte-Carlo check beside the same measurement in PyTorch
+ * (bench/transformerMonteCarlo.ts), at 1 sequence and at the default 4, each size's runs
+ * interleaved with PyTorch's pair by pair.
+ */
+function transformerMonteCarloRows(): Row[] {
+  const rows: Row[] = [];
+  for (const sequences of [1, 4]) {
+    const timed = attempt(() => benchTransformerMonteCarlo(root, sequences));
+    const what = `Monte-Carlo, 12-block transformer (d_model 768, 128 tokens, causal), ${sequences} sequence${sequences > 1 ? 's' : ''}, fwd+bwd (whole process)`;
+    if (timed instanceof Error) {
+      rows.push({ what, result: timed, target: '≤ PyTorch' });
+      continue;
+    }
+    const { ours, torch, medianRatio } = timed;
+    rows.push({
+      what,
+      result: ours.wall,
+      target: torch === undefined ? '≤ PyTorch' : `≤ PyTorch (${formatMs(torch.wall.medianMs)})`,
+      note: `peak RSS ${ours.maxRssMib.toFixed(0)} MiB; work ${Number(ours.report.work_s).toFixed(2)} s; CPU ${medianCpuSeconds(ours).toFixed(2)} s; ${String(ours.report.threads)} threads` +
+        (medianRatio === undefined ? '' : `; ${medianRatio.toFixed(2)}× PyTorch (median of interleaved pairs)`),
+    });
+    rows.push(torch === undefined
+      ? { what: 'the same in PyTorch', result: NOT_RUN, target: '—', note: 'not run: python3-torch is not installed (apt-get install -y python3-torch libopenblas0-pthread)' }
+      : {
+        what: `the same in PyTorch (bench/pytorch_transformer_mc.py ${sequences}, import included)`,
+        result: torch.wall,
+        target: '—',
+        note: `peak RSS ${torch.maxRssMib.toFixed(0)} MiB; import ${Number(torch.report.import_s).toFixed(2)} s, work ${Number(torch.report.work_s).toFixed(2)} s; CPU ${medianCpuSeconds(torch).toFixed(2)} s; ${String(torch.report.threads)} threads`,
+      });
+  }
+  return rows;
+}
 
+/** Every row of the full benchmark, in the table's order. */
+async function allRows(): Promise<Row[]> {
   const rows: Row[] = [];
   const cli = attempt(() => timeCliCheck(20));
   rows.push({ what: '`initwise check examples` (whole process)', result: cli, target: 'median < 500 ms' });
@@ -264,30 +289,28 @@ async function main(): Promise<void> {
     });
   }
 
-  // Issue 15: the 12-block transformer's Monte-Carlo check beside the same measurement in PyTorch
-  // (bench/transformerMonteCarlo.ts), at the default 4 sequences and at 1, interleaved per size.
-  for (const sequences of [1, 4]) {
-    const ours = attempt(() => benchTransformerMonteCarlo(root, sequences));
-    const theirs = attempt(() => benchTransformerPyTorch(root, sequences));
-    const theirMedian = theirs instanceof Error || !theirs ? undefined : theirs.wall.medianMs;
-    rows.push({
-      what: `Monte-Carlo, 12-block transformer (d_model 768, 128 tokens, causal), ${sequences} sequence${sequences > 1 ? 's' : ''}, fwd+bwd (whole process)`,
-      result: ours instanceof Error ? ours : ours.wall,
-      target: theirMedian === undefined ? '≤ PyTorch' : `≤ PyTorch (${formatMs(theirMedian)})`,
-      ...(ours instanceof Error ? {} : { note: `peak RSS ${ours.maxRssMib.toFixed(0)} MiB; work ${Number(ours.report.work_s).toFixed(2)} s` }),
-    });
-    if (theirs !== undefined) {
-      rows.push({
-        what: `the same in PyTorch (bench/pytorch_transformer_mc.py ${sequences}, import included)`,
-        result: theirs instanceof Error ? theirs : theirs.wall,
-        target: '—',
-        ...(theirs instanceof Error ? {} : {
-          note: `peak RSS ${theirs.maxRssMib.toFixed(0)} MiB; import ${Number(theirs.report.import_s).toFixed(2)} s, work ${Number(theirs.report.work_s).toFixed(2)} s, ${String(theirs.report.threads)} threads`,
-        }),
-      });
-    }
-  }
+  rows.push(...transformerMonteCarloRows());
+  return rows;
+}
 
+async function main(): Promise<void> {
+  if (process.argv.includes(MONTECARLO_CHILD_FLAG)) return runMonteCarloChild(); // bench/montecarlo.ts spawns this
+  const transformerChild = process.argv.indexOf(TRANSFORMER_MONTECARLO_CHILD_FLAG);
+  if (transformerChild >= 0) return runTransformerMonteCarloChild(Number(process.argv[transformerChild + 1])); // bench/transformerMonteCarlo.ts
+  const cpus = os.cpus();
+  console.log(`# InitWise benchmarks, ${new Date().toISOString()}\n`);
+  console.log(
+    `machine: ${os.type()} ${os.release()} (${os.arch()}), ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ` +
+      `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}\n`,
+  );
+
+  const loadNote = () => `load average ${os.loadavg().map((load) => load.toFixed(2)).join(', ')} (1, 5, 15 min)`;
+  console.log(`at the start: ${loadNote()}\n`);
+  // `node dist/bench/run.js --only transformer-montecarlo`: issue 15's side-by-side rows alone.
+  const only = process.argv.indexOf('--only');
+  if (only >= 0 && process.argv[only + 1] !== 'transformer-montecarlo') throw new Error('--only takes transformer-montecarlo');
+  const rows: Row[] = only >= 0 ? transformerMonteCarloRows() : await allRows();
+  console.log(`at the end: ${loadNote()}\n`);
   console.log(
     markdownTable(
       ['measurement', 'runs', 'median', 'p95', 'target', 'notes'],

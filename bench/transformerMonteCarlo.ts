@@ -10,12 +10,14 @@
  * loss = Σ output·v, and reduce each to its float64 second moment (the stream's token cross
  * moment too), as the transformer oracle measures.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
 import { analyze } from '../server/src/core/analyze';
 import { runMonteCarloInWorker } from '../server/src/host/montecarlo';
-import { timeProcess, type ProcessBench } from './montecarlo';
+import { timeProcess, timeProcessPairs, type ProcessBench } from './montecarlo';
+import { median } from './stats';
 import { transformerNetdef } from './transformer';
 
 export const TRANSFORMER_MONTECARLO_CHILD_FLAG = '--transformer-montecarlo-child';
@@ -41,17 +43,33 @@ export async function runTransformerMonteCarloChild(sequences: number): Promise<
     last_forward_m2: simulation.layers[BLOCKS * 6 - 1]!.forwardVariance,
     first_gradient_m2: simulation.layers[0]!.gradientVariance,
     max_rss_mib: process.resourceUsage().maxRSS / 1024,
+    // CPU time of every thread, user + system, up to here (on a shared machine the figure load does not inflate).
+    cpu_s: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
+    // The Monte-Carlo worker and, on two cores or more, its kernel helper (host/montecarloWorker.ts).
+    threads: os.availableParallelism() >= 2 ? 2 : 1,
   }));
 }
 
-export function benchTransformerMonteCarlo(root: string, sequences: number, runs = 3): ProcessBench {
-  return timeProcess(process.execPath, [path.join(root, 'dist', 'bench', 'run.js'), TRANSFORMER_MONTECARLO_CHILD_FLAG, String(sequences)], runs, root);
+/** Median of what each run of a process said its CPU time was. */
+export function medianCpuSeconds(bench: ProcessBench): number {
+  return median(bench.reports.map((report) => Number(report.cpu_s)));
 }
 
-/** Undefined when Debian's PyTorch is not installed (the table says so). */
-export function benchTransformerPyTorch(root: string, sequences: number, runs = 3): ProcessBench | undefined {
+export interface TransformerMonteCarloBench {
+  readonly ours: ProcessBench;
+  /** Undefined when Debian's PyTorch is not installed (the table says so). */
+  readonly torch?: ProcessBench;
+  /** Median over interleaved pairs of ours ÷ PyTorch's time. */
+  readonly medianRatio?: number;
+}
+
+/** Ours and PyTorch's whole processes, interleaved pair by pair (bench/montecarlo.ts timeProcessPairs). */
+export function benchTransformerMonteCarlo(root: string, sequences: number, pairs = 5): TransformerMonteCarloBench {
+  const ours = { command: process.execPath, args: [path.join(root, 'dist', 'bench', 'run.js'), TRANSFORMER_MONTECARLO_CHILD_FLAG, String(sequences)] };
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return undefined;
-  return timeProcess(python, [path.join(root, 'bench', 'pytorch_transformer_mc.py'), String(sequences)], runs, root);
+  if (probe.status !== 0) return { ours: timeProcess(ours.command, ours.args, pairs, root) };
+  const torch = { command: python, args: [path.join(root, 'bench', 'pytorch_transformer_mc.py'), String(sequences)] };
+  const pair = timeProcessPairs(ours, torch, pairs, root);
+  return { ours: pair.first, torch: pair.second, medianRatio: pair.medianRatio };
 }

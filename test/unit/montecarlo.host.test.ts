@@ -1,6 +1,7 @@
 /**
  * The Monte-Carlo worker host: the worker re-parses the text and returns exactly what
- * the engine computes in-process; progress arrives; aborting rejects at once and ends
+ * the engine computes in-process (for a transformer too, whose products and weight draws the
+ * worker shares with its helper thread); progress arrives; aborting rejects at once and ends
  * the thread.
  */
 import * as assert from 'node:assert/strict';
@@ -34,6 +35,33 @@ describe('Monte-Carlo in a worker thread', () => {
     const inProcess = simulateMonteCarlo(network, { seed: 5, batch: 64, seeds: 2 }, NEVER_CANCELLED);
     assert.deepEqual(fromWorker, inProcess);
     assert.ok(progress.length > 0 && progress.at(-1) === 24);
+  });
+
+  it('returns what one thread computes when the worker shares the work with its helper thread (a transformer)', async function () {
+    this.timeout(60_000);
+    const transformer = `network small framework=pytorch {
+  input 256 tokens=64
+  repeat 2 {
+    residual {
+      layernorm
+      attention 4 causal=true init=normal(std=0.02) out_init=normal(std=0.02/sqrt(2*2))
+    }
+    residual {
+      layernorm
+      dense 1024 activation=gelu init=normal(std=0.02)
+      dense 256 init=normal(std=0.02/sqrt(2*2))
+    }
+  }
+  layernorm
+}
+`;
+    const options = { seed: 3, batch: 4, seeds: 2 };
+    const fromWorker = await runMonteCarloInWorker(
+      { text: transformer, languageId: 'netdef', networkIndex: 0, options }, new AbortController().signal,
+    );
+    const network = analyze({ text: transformer, languageId: 'netdef' }).networks[0]!;
+    assert.ok(fromWorker);
+    assert.deepEqual(fromWorker, simulateMonteCarlo(network, options, NEVER_CANCELLED));
   });
 
   it('answers undefined for a network index the document does not have', async () => {

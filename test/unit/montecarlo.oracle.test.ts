@@ -16,8 +16,8 @@
  * The worst |difference|/tolerance per config is printed with ORACLE_VERBOSE=1.
  *
  * Cost (to keep the suite near half a minute on 2 cores): a subset of seeds, 4 networks per
- * config (2 at width 1024 or depth 50, 1 for orthogonal inits, width 2048 and the batch-512
- * runs), and smaller batches than the oracle's 1024 / 128: 128 for width <= 256, 32 for
+ * config (2 at width 1024 or depth 50, 1 for orthogonal inits and width 2048, 3 for the
+ * batch-512 runs), and smaller batches than the oracle's 1024 / 128: 128 for width <= 256, 32 for
  * width 1024 (512 for GELU/SiLU, whose per-sample gradients are heavy-tailed), 16 for
  * width 2048 (still 16k-33k elements per statistic), 8 for the 64-channel 16x16 conv stacks
  * (2,048 positions per channel).
@@ -51,7 +51,11 @@ function testBatch(config: GroundTruthEntry): number {
 
 function testSeeds(config: GroundTruthEntry): number {
   const width = Math.max(...config.input.shape);
-  if (width >= 2048 || config.id.includes('orth') || testBatch(config) >= 512) return 1;
+  // GELU/SiLU at width 1024: one network's gradient lands anywhere in a 10× range (seeds 7–12
+  // give 0.005–0.067 at unit 2 of the GELU stack, PyTorch's five 0.005–0.011), so one seed
+  // passes or fails by the luck of its draw; three make it a comparison of two samples.
+  if (testBatch(config) >= 512) return 3;
+  if (width >= 2048 || config.id.includes('orth')) return 1;
   return width >= 1024 || config.layers.length >= 50 ? 2 : 4;
 }
 

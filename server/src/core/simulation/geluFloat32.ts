@@ -34,6 +34,20 @@ export function geluForward(pre: Float32Array): Float32Array {
   return out;
 }
 
+/** x·Φ(x) and Φ(x) + x·φ(x) together (the Monte-Carlo pass keeps the derivative for the backward step). */
+export function geluWithDerivative(pre: Float32Array): { out: Float32Array; derivative: Float32Array } {
+  const out = new Float32Array(pre.length);
+  const derivative = new Float32Array(pre.length);
+  const s = { cdf: 0, pdf: 0 };
+  for (let i = 0; i < pre.length; i++) {
+    const x = pre[i]!;
+    cdfAndPdf(x, s);
+    out[i] = x * s.cdf;
+    derivative[i] = s.cdf + x * s.pdf;
+  }
+  return { out, derivative };
+}
+
 export function geluGradient(pre: Float32Array, g: Float32Array): Float32Array {
   const out = new Float32Array(g.length);
   const s = { cdf: 0, pdf: 0 };

@@ -41,16 +41,17 @@ import type { Activation, ActivationUse, AttentionOp, MemoryOp, Network, Op, Wei
 import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
-import { bestGemm, transpose, type Gemm } from './matmul';
+import { jsGemm, transpose, type Gemm } from './matmul';
+import { kernelEngine, type KernelEngine, type KernelHelperData } from './kernelEngine';
 import { mixSeed, Random } from './prng';
-import { CannotSample, drawKernel } from './sampling';
+import { type BulkDraw, CannotSample, drawKernel } from './sampling';
 import type { LayerSimulation, NetworkSimulation, ThroughTime } from './types';
 import { recurrentSpectrum } from '../knowledge/recurrent';
 import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
 import { maxOf, minOf } from '../util/arrays';
 import { AttentionNotSimulable, attentionForward, type AttentionMeasure } from './attentionMonteCarlo';
 import { DEFAULT_TOKENS, runsOverTokens } from './tokenStream';
-import { geluForward, geluGradient } from './geluFloat32';
+import { geluForward, geluGradient, geluWithDerivative } from './geluFloat32';
 
 export interface MonteCarloOptions {
   readonly seed: number;
@@ -74,6 +75,12 @@ export interface MonteCarloOptions {
    * to the cross-entropy loss. The oracle puts its cotangent after the head; its test turns this off.
    */
   readonly gradientAtLogits?: boolean;
+  /**
+   * Starts a second thread for the products and weight draws (kernelEngine.ts runKernelHelper
+   * with this data) and returns how to stop it; the engine cannot start threads itself (it has no
+   * host). Results are the same with or without it.
+   */
+  readonly startHelper?: (data: KernelHelperData) => () => void;
 }
 
 /** Output nonlinearities whose derivative is part of the loss (cross-entropy), as in analytic.ts. */
@@ -210,6 +217,8 @@ interface SeedContext {
   readonly checkpoint: () => void;
   readonly step: () => void;
   readonly gemm: Gemm;
+  /** The WebAssembly engine, when this runtime has one: dense layers draw their weights into it and multiply them in place. */
+  readonly kernels: KernelEngine | undefined;
   /** The output head whose derivative the backward pass skips, if any. */
   readonly logits: Op | undefined;
   /** Set for a network over tokens: `batch` is then sequences × tokens rows. */
@@ -289,25 +298,38 @@ function runMonteCarlo(
     if (budget !== undefined && now() - start > budget) throw new BudgetReached();
   };
   const runs: SeedRun[] = [];
-  for (let s = 0; s < seeds; s++) {
-    const seedValue = mixSeed(options.seed, s);
-    const context: SeedContext = {
-      network, batch, seedValue, rng: new Random(seedValue),
-      measures: network.layers.map(() => ({ pre: NaN, input: NaN, gradIn: NaN, gradOut: NaN })),
-      checkpoint,
-      step: () => options.onProgress?.(++done, total),
-      gemm: bestGemm(),
-      logits: options.gradientAtLogits === false ? undefined : outputHead(network),
-      tokens: overTokens ? { sequences, tokens, depth: 0, stream: [], attention: [] } : undefined,
-      inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
-      memoryCorrelation: Math.min(1, Math.max(0, options.memoryCorrelation ?? 0)),
-    };
-    try {
-      runs.push(runSeed(context));
-    } catch (error) {
-      if (error instanceof NotSimulable || error instanceof CannotSample || error instanceof AttentionNotSimulable) return undefined;
-      if (error instanceof BudgetReached) break;
-      throw error;
+  const kernels = kernelEngine();
+  const stopHelper = kernels && options.startHelper ? options.startHelper(kernels.helperData()) : undefined;
+  try {
+    for (let s = 0; s < seeds; s++) {
+      const seedValue = mixSeed(options.seed, s);
+      const context: SeedContext = {
+        network, batch, seedValue, rng: new Random(seedValue),
+        measures: network.layers.map(() => ({ pre: NaN, input: NaN, gradIn: NaN, gradOut: NaN })),
+        checkpoint,
+        step: () => options.onProgress?.(++done, total),
+        gemm: kernels?.gemm ?? jsGemm,
+        kernels,
+        logits: options.gradientAtLogits === false ? undefined : outputHead(network),
+        tokens: overTokens ? { sequences, tokens, depth: 0, stream: [], attention: [] } : undefined,
+        inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
+        memoryCorrelation: Math.min(1, Math.max(0, options.memoryCorrelation ?? 0)),
+      };
+      const mark = kernels?.mark();
+      try {
+        runs.push(runSeed(context));
+      } catch (error) {
+        if (error instanceof NotSimulable || error instanceof CannotSample || error instanceof AttentionNotSimulable) return undefined;
+        if (error instanceof BudgetReached) break;
+        throw error;
+      } finally {
+        if (mark !== undefined) kernels!.release(mark);
+      }
+    }
+  } finally {
+    if (stopHelper) {
+      kernels!.stopHelpers();
+      stopHelper();
     }
   }
   if (runs.length === 0) return undefined;
@@ -648,10 +670,26 @@ function layerRng(context: SeedContext, layer: WeightLayer): Random {
   return new Random(mixSeed(context.seedValue, 0x5eed, layer.index));
 }
 
+/**
+ * The layer's weights drawn into the engine's memory, where its products read them; the
+ * elementwise draws in 64 Ki-value chunks, each from its own stream of the layer's seed
+ * (kernelEngine.ts), so the numbers do not depend on how many threads drew them.
+ */
+function bulkDraw(context: SeedContext, layer: WeightLayer): BulkDraw | undefined {
+  const kernels = context.kernels;
+  if (!kernels) return undefined;
+  const seed = mixSeed(context.seedValue, 0xb01c, layer.index);
+  return {
+    allocate: (count) => kernels.allocate(count),
+    normal: (out, mean, std, low, high) => kernels.fillNormal(out, seed, mean, std, low, high, context.checkpoint),
+    uniform: (out, low, high) => kernels.fillUniform(out, seed, low, high, context.checkpoint),
+  };
+}
+
 function drawLayer(layer: WeightLayer, rows: number, cols: number, context: SeedContext): { weights: Float32Array; bias: Float32Array | undefined } {
   if (!layer.frameworkFans || !layer.init.semantics) throw new NotSimulable();
   const rng = layerRng(context, layer);
-  const weights = drawKernel(layer.init.semantics, layer.frameworkFans, { rows, cols }, rng, context.checkpoint);
+  const weights = drawKernel(layer.init.semantics, layer.frameworkFans, { rows, cols }, rng, context.checkpoint, bulkDraw(context, layer));
   let bias: Float32Array | undefined;
   if (layer.biasVariance > 0) {
     bias = new Float32Array(rows);
@@ -672,18 +710,27 @@ function finishLayer(
   const measure = context.measures[layer.index]!;
   measure.pre = meanSquare(pre);
   measure.input = x.data.length > 0 ? meanSquare(x.data) : NaN;
-  const out = applyActivation(activation, pre);
+  // GELU: its derivative is computed with the output (one Φ and φ per element, not two) and kept instead of the pre-activations.
+  const gelu = activation.name === 'gelu' && layer !== context.logits ? geluWithDerivative(pre) : undefined;
+  const out = gelu ? gelu.out : applyActivation(activation, pre);
+  const kept = gelu ? gelu.derivative : pre; // the backward closure holds only this
   context.step();
   backs.push((g) => {
     context.checkpoint();
     measure.gradOut = meanSquare(g);
-    const gPre = layer === context.logits ? g : activationGradient(activation, pre, g);
+    const gPre = layer === context.logits ? g : gelu ? multiply(g, kept) : activationGradient(activation, kept, g);
     const gIn = gradientAtInput(gPre);
     measure.gradIn = meanSquare(gIn);
     context.step();
     return gIn;
   });
   return { data: out, shape };
+}
+
+function multiply(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
+  return out;
 }
 
 function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
@@ -695,11 +742,14 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
   const { weights, bias } = drawLayer(layer, nOut, nIn, context);
   const batch = context.batch;
   const pre = new Float32Array(batch * nOut);
-  context.gemm(batch, nOut, nIn, x.data, transpose(weights, nOut, nIn), pre, context.checkpoint);
+  const kernels = context.kernels;
+  if (kernels) kernels.timesTransposed(batch, nOut, nIn, x.data, weights, pre, context.checkpoint);
+  else context.gemm(batch, nOut, nIn, x.data, transpose(weights, nOut, nIn), pre, context.checkpoint);
   if (bias) addBias(pre, bias, batch, nOut, 1);
   return finishLayer(layer, x, pre, [nOut], context, backs, (gPre) => {
     const gIn = new Float32Array(batch * nIn);
-    context.gemm(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
+    if (kernels) kernels.times(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
+    else context.gemm(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
     return gIn;
   });
 }

@@ -36,6 +36,9 @@ const ZIG_F = new Float64Array(128); // density at each layer's edge
   }
 }
 
+/** The ziggurat's tables, shared with the WebAssembly generator (wasmKernels.ts) so both draw the same way. */
+export const ZIGGURAT = { r: ZIG_R, k: ZIG_K, w: ZIG_W, f: ZIG_F } as const;
+
 /** splitmix32 step: spreads a small seed over 32 bits (Steele et al. 2014, 32-bit variant). */
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;

@@ -19,46 +19,58 @@ export interface KernelShape {
   readonly cols: number;
 }
 
+/**
+ * Where the Monte-Carlo pass draws a weight tensor in bulk (kernelEngine.ts: into the memory its
+ * products read, by the WebAssembly generator, on both threads): the elementwise families go
+ * there; orthogonal and constant tensors are written by this file into the array it allocates.
+ */
+export interface BulkDraw {
+  allocate(count: number): Float32Array;
+  /** mean + std·N(0,1), redrawn until within [low, high]. */
+  normal(out: Float32Array, mean: number, std: number, low: number, high: number): void;
+  uniform(out: Float32Array, low: number, high: number): void;
+}
+
 export function drawKernel(
-  semantics: InitSemantics, frameworkFans: Fans, shape: KernelShape, rng: Random, checkpoint: () => void,
+  semantics: InitSemantics, frameworkFans: Fans, shape: KernelShape, rng: Random, checkpoint: () => void, bulk?: BulkDraw,
 ): Float32Array {
-  const out = new Float32Array(shape.rows * shape.cols);
+  const out = bulk ? bulk.allocate(shape.rows * shape.cols) : new Float32Array(shape.rows * shape.cols);
   switch (semantics.kind) {
     case 'variance_scaling': {
       // Keras / JAX VarianceScaling: n clamped at 1; the truncated normal is cut at ±2σ
       // and divided by the truncated std (0.8796…) so Var = scale/n exactly.
       const variance = semantics.scale / Math.max(1, fanFor(semantics.mode, frameworkFans));
       const std = Math.sqrt(variance);
-      if (semantics.distribution === 'uniform') fillUniform(out, -Math.sqrt(3) * std, Math.sqrt(3) * std, rng, checkpoint);
-      else if (semantics.distribution === 'untruncated_normal') fillNormal(out, 0, std, rng, checkpoint);
-      else fillTruncatedNormal(out, 0, std / TRUNCNORM_STD, -2 * (std / TRUNCNORM_STD), 2 * (std / TRUNCNORM_STD), rng, checkpoint);
+      if (semantics.distribution === 'uniform') fillUniform(out, -Math.sqrt(3) * std, Math.sqrt(3) * std, rng, checkpoint, bulk);
+      else if (semantics.distribution === 'untruncated_normal') fillNormal(out, 0, std, rng, checkpoint, bulk);
+      else fillTruncatedNormal(out, 0, std / TRUNCNORM_STD, -2 * (std / TRUNCNORM_STD), 2 * (std / TRUNCNORM_STD), rng, checkpoint, bulk);
       return out;
     }
     case 'kaiming': {
       const gain = calculateGain(semantics.nonlinearity, semantics.a);
       if (gain === undefined) throw new CannotSample(`calculate_gain rejects '${semantics.nonlinearity}'`);
       const std = gain / Math.sqrt(fanFor(semantics.mode, frameworkFans));
-      if (semantics.distribution === 'uniform') fillUniform(out, -Math.sqrt(3) * std, Math.sqrt(3) * std, rng, checkpoint);
-      else fillNormal(out, 0, std, rng, checkpoint);
+      if (semantics.distribution === 'uniform') fillUniform(out, -Math.sqrt(3) * std, Math.sqrt(3) * std, rng, checkpoint, bulk);
+      else fillNormal(out, 0, std, rng, checkpoint, bulk);
       return out;
     }
     case 'xavier': {
       const std = semantics.gain * Math.sqrt(2 / (frameworkFans.fanIn + frameworkFans.fanOut));
-      if (semantics.distribution === 'uniform') fillUniform(out, -Math.sqrt(3) * std, Math.sqrt(3) * std, rng, checkpoint);
-      else fillNormal(out, 0, std, rng, checkpoint);
+      if (semantics.distribution === 'uniform') fillUniform(out, -Math.sqrt(3) * std, Math.sqrt(3) * std, rng, checkpoint, bulk);
+      else fillNormal(out, 0, std, rng, checkpoint, bulk);
       return out;
     }
     case 'orthogonal':
       fillOrthogonal(out, shape, semantics.gain, rng, checkpoint);
       return out;
     case 'normal':
-      fillNormal(out, semantics.mean, semantics.std, rng, checkpoint);
+      fillNormal(out, semantics.mean, semantics.std, rng, checkpoint, bulk);
       return out;
     case 'truncated_normal':
-      fillTruncatedNormal(out, semantics.mean, semantics.std, semantics.low, semantics.high, rng, checkpoint);
+      fillTruncatedNormal(out, semantics.mean, semantics.std, semantics.low, semantics.high, rng, checkpoint, bulk);
       return out;
     case 'uniform':
-      fillUniform(out, semantics.low, semantics.high, rng, checkpoint);
+      fillUniform(out, semantics.low, semantics.high, rng, checkpoint, bulk);
       return out;
     case 'constant':
       out.fill(semantics.value);
@@ -69,14 +81,16 @@ export function drawKernel(
 /** Rows drawn between two cancellation checks: ~64k values, well under a millisecond. */
 const CHUNK = 1 << 16;
 
-function fillNormal(out: Float32Array, mean: number, std: number, rng: Random, checkpoint: () => void): void {
+function fillNormal(out: Float32Array, mean: number, std: number, rng: Random, checkpoint: () => void, bulk: BulkDraw | undefined): void {
+  if (bulk) return bulk.normal(out, mean, std, -Infinity, Infinity);
   for (let start = 0; start < out.length; start += CHUNK) {
     checkpoint();
     rng.fillNormal(out.subarray(start, Math.min(out.length, start + CHUNK)), mean, std);
   }
 }
 
-function fillUniform(out: Float32Array, low: number, high: number, rng: Random, checkpoint: () => void): void {
+function fillUniform(out: Float32Array, low: number, high: number, rng: Random, checkpoint: () => void, bulk: BulkDraw | undefined): void {
+  if (bulk) return bulk.uniform(out, low, high);
   const width = high - low;
   for (let start = 0; start < out.length; start += CHUNK) {
     checkpoint();
@@ -91,7 +105,7 @@ function fillUniform(out: Float32Array, low: number, high: number, rng: Random, 
  * (bounds far in one tail) is declined rather than approximated.
  */
 function fillTruncatedNormal(
-  out: Float32Array, mean: number, std: number, low: number, high: number, rng: Random, checkpoint: () => void,
+  out: Float32Array, mean: number, std: number, low: number, high: number, rng: Random, checkpoint: () => void, bulk: BulkDraw | undefined,
 ): void {
   if (!(std > 0)) {
     out.fill(Math.min(Math.max(mean, low), high));
@@ -99,6 +113,7 @@ function fillTruncatedNormal(
   }
   const mass = normalCdf((high - mean) / std) - normalCdf((low - mean) / std);
   if (!(mass >= 1e-3)) throw new CannotSample(`a truncated normal keeping ${mass.toExponential(1)} of its mass`);
+  if (bulk) return bulk.normal(out, mean, std, low, high);
   for (let start = 0; start < out.length; start += CHUNK) {
     checkpoint();
     const end = Math.min(out.length, start + CHUNK);

@@ -1,0 +1,352 @@
+/**
+ * The Monte-Carlo pass's compute engine: wasmKernels.ts's module on a shared WebAssembly memory,
+ * an arena in it where each dense layer's weights are drawn and then multiplied in place (no
+ * copy, transpose or packing of the weights: they are 85 M floats for GPT-2 small), and a
+ * second thread that takes half of every large job when the host starts one (issue 15: the
+ * Monte-Carlo check of a 12-block, d_model-768 model no slower than PyTorch, which uses both
+ * cores through OpenBLAS).
+ *
+ * Work sharing: a job (a matrix product or a weight draw) is cut into chunks (row blocks of
+ * the product, 64 Ki-value blocks of the draw); both threads claim chunks from a shared
+ * counter until none is left, and the calling thread waits for the chunks the helper claimed.
+ * The calling thread never waits for the helper to start or to be free, so a helper that is
+ * slow (a loaded machine) or absent only costs speed. Results do not depend on who ran a
+ * chunk: each chunk of a draw has its own seeded stream, each row of a product is computed
+ * whole by one call, so a seed gives the same numbers with one thread or two.
+ *
+ * The control block (first 1 KiB of the memory): SEQ counts jobs (the helper sleeps on it);
+ * CLAIM holds the job's generation in its high 16 bits and the next unclaimed chunk in its low
+ * 16 (a stale claim from an earlier job fails its compare-exchange); DONE counts finished
+ * chunks (the caller sleeps on it); the job's kind and arguments follow.
+ */
+import type { Gemm } from './matmul';
+import {
+  ARENA_AT, instantiateKernels, kernelModule, MAX_PAGES, wasmApi, writeZigguratTables, type KernelExports, type WasmMemory,
+} from './wasmKernels';
+
+const SEQ = 0;
+const CLAIM = 1;
+const DONE = 2;
+const TOTAL = 3;
+const KIND = 4;
+const QUIT = 5;
+/** Chunks the helper threads have run (for tests and the benchmark). */
+const HELPER_CHUNKS = 6;
+/** Int arguments start at word 8; float arguments at byte 128 (Float64 index 16). */
+const ARG = 8;
+const FARG = 16;
+
+const KIND_GEMM = 1;
+const KIND_GEMM_NT = 2;
+const KIND_NORMAL = 3;
+const KIND_UNIFORM = 4;
+
+/** Values per chunk of a weight draw (each chunk its own stream). */
+export const DRAW_CHUNK = 1 << 16;
+/** Multiply-adds per chunk of a product: ~1 ms, fine enough to share evenly and to check cancellation. */
+const MACS_PER_CHUNK = 8_000_000;
+/** Jobs smaller than this run on the calling thread alone (waking the helper costs tens of µs). */
+const SHARE_THRESHOLD = 4_000_000;
+
+/** What a helper thread needs (structured-cloneable: a compiled module and a shared memory). */
+export interface KernelHelperData {
+  readonly module: object;
+  readonly memory: WasmMemory;
+}
+
+export interface KernelEngine {
+  /** C = A·B for ordinary arrays (copied into the arena, B packed): the Gemm of matmul.ts. */
+  readonly gemm: Gemm;
+  /**
+   * A Float32Array in the arena, alive until release() of a mark taken before it. Its contents
+   * are whatever was there (the weight draws overwrite every value; zeroing 85 M floats first
+   * would cost ~0.1 s).
+   */
+  allocate(floats: number): Float32Array;
+  mark(): number;
+  release(mark: number): void;
+  /** out[m×n] = x[m×k]·Wᵀ for W [n×k] in the arena (a dense layer's forward pass). */
+  timesTransposed(m: number, n: number, k: number, x: Float32Array, w: Float32Array, out: Float32Array, checkpoint: () => void): void;
+  /** out[m×n] = g[m×k]·W for W [k×n] in the arena (a dense layer's backward pass). */
+  times(m: number, n: number, k: number, g: Float32Array, w: Float32Array, out: Float32Array, checkpoint: () => void): void;
+  /** out (in the arena) ← mean + std·N(0,1) kept within [low, high]; chunk c drawn from stream (seed, c). */
+  fillNormal(out: Float32Array, seed: number, mean: number, std: number, low: number, high: number, checkpoint: () => void): void;
+  /** out (in the arena) ← low + (high − low)·U[0, 1). */
+  fillUniform(out: Float32Array, seed: number, low: number, high: number, checkpoint: () => void): void;
+  /** For starting a helper thread (runKernelHelper); the helper serves until stopHelpers(). */
+  helperData(): KernelHelperData;
+  /** Tells the helper threads to return. */
+  stopHelpers(): void;
+  /** Chunks helper threads have run on this engine so far. */
+  helperChunks(): number;
+}
+
+/** A chunk's stream: the job's seed and the chunk index mixed (splitmix32 then spreads it). */
+function chunkSeed(seed: number, chunk: number): number {
+  return Math.imul(seed ^ Math.imul(chunk + 1, 0x9e3779b1 | 0), 0x85ebca6b | 0);
+}
+
+/**
+ * Runs chunk `chunk` of the job described in the control block (both threads call this). A
+ * product's chunks are blocks of C's columns (blocks of W's rows for x·Wᵀ, of its 8-column
+ * strips for A·B): each chunk reads its part of B once, so B (the weights, the large operand
+ * here) is read once in all, and A, the smaller one, once per chunk.
+ */
+function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number): void {
+  const kind = words[KIND]!;
+  if (kind === KIND_GEMM || kind === KIND_GEMM_NT) {
+    const [a, b, c, m, n, k, bRow, bStrip, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => words[ARG + i]!) as
+      [number, number, number, number, number, number, number, number, number];
+    const first = chunk * colsPerChunk;
+    const cols = Math.min(colsPerChunk, n - first);
+    if (kind === KIND_GEMM) kernels.gemm(a, b + (first / 8) * bStrip, c + first * 4, m, cols, k, bRow, bStrip, n * 4);
+    else kernels.gemmNT(a, b + first * k * 4, c + first * 4, m, cols, k, n * 4);
+    return;
+  }
+  const out = words[ARG]!;
+  const count = words[ARG + 1]!;
+  const seed = chunkSeed(words[ARG + 2]!, chunk);
+  const first = chunk * DRAW_CHUNK;
+  const values = Math.min(DRAW_CHUNK, count - first);
+  if (kind === KIND_NORMAL) kernels.normal(out + first * 4, values, seed, floats[FARG]!, floats[FARG + 1]!, floats[FARG + 2]!, floats[FARG + 3]!);
+  else kernels.uniform(out + first * 4, values, seed, floats[FARG]!, floats[FARG + 1]!);
+}
+
+/**
+ * Claims and runs chunks of job `generation` until none is left; returns how many this thread ran.
+ * `between` runs before each chunk (the caller's cancellation check; it may throw).
+ */
+function claimChunks(kernels: KernelExports, words: Int32Array, floats: Float64Array, generation: number, between?: () => void): number {
+  let ran = 0;
+  for (;;) {
+    const claim = Atomics.load(words, CLAIM);
+    if (claim >>> 16 !== generation) return ran;
+    const chunk = claim & 0xffff;
+    if (chunk >= words[TOTAL]!) return ran;
+    if (Atomics.compareExchange(words, CLAIM, claim, claim + 1) !== claim) continue;
+    try {
+      between?.();
+      runChunk(kernels, words, floats, chunk);
+      ran++;
+    } finally {
+      Atomics.add(words, DONE, 1);
+      Atomics.notify(words, DONE);
+    }
+  }
+}
+
+/**
+ * The helper thread's loop (a host starts a thread that calls this with helperData()): sleeps
+ * until a job is posted, claims chunks of it, and returns when the engine is closed.
+ */
+export function runKernelHelper(data: KernelHelperData): void {
+  const kernels = instantiateKernels(data.module, data.memory);
+  const buffer = data.memory.buffer;
+  const words = new Int32Array(buffer, 0, 64);
+  const floats = new Float64Array(buffer, 0, 32);
+  let seen = Atomics.load(words, SEQ);
+  for (;;) {
+    Atomics.wait(words, SEQ, seen);
+    if (Atomics.load(words, QUIT) !== 0) return;
+    seen = Atomics.load(words, SEQ);
+    Atomics.add(words, HELPER_CHUNKS, claimChunks(kernels, words, floats, seen & 0xffff));
+  }
+}
+
+let threadEngine: KernelEngine | null | undefined;
+
+/**
+ * This thread's engine (one per thread: its memory is reserved up to 4 GiB of address space and
+ * keeps the largest arena a run needed), or undefined where WebAssembly SIMD or shared memory is
+ * unavailable. Runs on one thread are sequential, and each releases what it allocated.
+ */
+export function kernelEngine(): KernelEngine | undefined {
+  if (threadEngine === undefined) threadEngine = createKernelEngine() ?? null;
+  return threadEngine ?? undefined;
+}
+
+/** A new engine with its own memory, or undefined where WebAssembly SIMD or shared memory is unavailable. */
+export function createKernelEngine(): KernelEngine | undefined {
+  const module = kernelModule();
+  const api = wasmApi();
+  if (!module || !api) return undefined;
+  let memory: WasmMemory;
+  let kernels: KernelExports;
+  try {
+    memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    kernels = instantiateKernels(module, memory);
+  } catch {
+    return undefined;
+  }
+  writeZigguratTables(memory.buffer);
+  const words = new Int32Array(memory.buffer, 0, 64);
+  const floats = new Float64Array(memory.buffer, 0, 32);
+  /**
+   * The arrays allocate() handed out. Not their buffers: a shared memory's buffer object is
+   * replaced on growth, and V8 may replace it again later, at an interrupt (the old objects stay
+   * valid views of the same memory), so identity of buffers says nothing.
+   */
+  const arrays = new WeakSet<Float32Array>();
+  let heap = new Float32Array(memory.buffer);
+  let top = ARENA_AT;
+  let generation = 0;
+
+  const reserve = (bytes: number): number => {
+    const at = top;
+    const end = at + Math.ceil(bytes / 16) * 16;
+    if (end > memory.buffer.byteLength) {
+      const pages = Math.ceil((end - memory.buffer.byteLength) / 65536);
+      memory.grow(pages); // RangeError beyond 4 GiB: the caller's memory estimate declines such networks first
+      heap = new Float32Array(memory.buffer);
+    }
+    top = end;
+    return at;
+  };
+  const allocate = (count: number): Float32Array => {
+    const at = reserve(count * 4);
+    const array = new Float32Array(heap.buffer, at, count);
+    arrays.add(array);
+    return array;
+  };
+  /** Byte address of an array in the arena, or -1. */
+  const addressOf = (array: Float32Array): number => (arrays.has(array) ? array.byteOffset : -1);
+  /** The array's contents in the arena (in place when it is there already), rows padded to `paddedRows` with zeros. */
+  const stage = (array: Float32Array, rows: number, cols: number, paddedRows: number): number => {
+    const at = addressOf(array);
+    if (at >= 0 && paddedRows === rows) return at;
+    const to = reserve(paddedRows * cols * 4);
+    heap.set(array.subarray(0, rows * cols), to / 4);
+    heap.fill(0, to / 4 + rows * cols, to / 4 + paddedRows * cols);
+    return to;
+  };
+
+  /** Posts a job of `chunks` chunks (arguments already written) and runs it to the end with the helper. */
+  const run = (chunks: number, shared: boolean, checkpoint: () => void): void => {
+    if (!shared || chunks === 1) {
+      for (let chunk = 0; chunk < chunks; chunk++) {
+        checkpoint();
+        runChunk(kernels, words, floats, chunk);
+      }
+      return;
+    }
+    generation = (generation + 1) & 0xffff;
+    words[TOTAL] = chunks;
+    Atomics.store(words, DONE, 0);
+    Atomics.store(words, CLAIM, generation << 16);
+    Atomics.store(words, SEQ, generation);
+    Atomics.notify(words, SEQ);
+    let claimed = chunks;
+    try {
+      claimChunks(kernels, words, floats, generation, checkpoint);
+    } catch (error) {
+      // Cancelled or out of time: close the job to new claims; the chunks claimed so far finish.
+      for (;;) {
+        const claim = Atomics.load(words, CLAIM);
+        if (Atomics.compareExchange(words, CLAIM, claim, (generation << 16) | 0xffff) === claim) {
+          claimed = Math.min(claim & 0xffff, chunks);
+          break;
+        }
+      }
+      throw error;
+    } finally {
+      for (let done = Atomics.load(words, DONE); done < claimed; done = Atomics.load(words, DONE)) Atomics.wait(words, DONE, done);
+    }
+  };
+
+  const product = (
+    kind: number, m: number, n: number, k: number, a: Float32Array, bAt: number, bRow: number, bStrip: number,
+    out: Float32Array, checkpoint: () => void,
+  ): void => {
+    const mark = top;
+    const step = kind === KIND_GEMM ? 4 : 2;
+    const mPad = Math.ceil(m / step) * step;
+    const aAt = stage(a, m, k, mPad);
+    const cAt = reserve(mPad * n * 4);
+    const macs = mPad * n * k;
+    // Column blocks: multiples of 8 (A·B's strips; x·Wᵀ's 4-row steps of W too).
+    const colsPerChunk = Math.max(8, Math.floor(MACS_PER_CHUNK / Math.max(1, mPad * k) / 8) * 8);
+    const chunks = Math.ceil(n / colsPerChunk);
+    words[KIND] = kind;
+    [aAt, bAt, cAt, mPad, n, k, bRow, bStrip, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
+    try {
+      run(chunks, macs >= SHARE_THRESHOLD, checkpoint);
+      out.set(heap.subarray(cAt / 4, cAt / 4 + m * n));
+    } finally {
+      top = mark;
+    }
+  };
+
+  const gemm: Gemm = (m, n, k, a, b, c, checkpoint) => {
+    const mark = top;
+    try {
+      const nPad = Math.ceil(n / 8) * 8;
+      const bAt = reserve(k * nPad * 4);
+      // B in column strips of 8 (the kernel's packed layout): a strip is K×8 contiguous floats.
+      for (let s = 0; s < nPad; s += 8) {
+        const strip = bAt / 4 + s * k;
+        const width = Math.min(8, n - s);
+        for (let r = 0; r < k; r++) {
+          const from = r * n + s;
+          const to = strip + r * 8;
+          for (let e = 0; e < width; e++) heap[to + e] = b[from + e]!;
+          for (let e = width; e < 8; e++) heap[to + e] = 0;
+        }
+      }
+      if (nPad === n) {
+        product(KIND_GEMM, m, n, k, a, bAt, 32, 32 * k, c, checkpoint);
+      } else {
+        const wide = new Float32Array(m * nPad);
+        product(KIND_GEMM, m, nPad, k, a, bAt, 32, 32 * k, wide, checkpoint);
+        for (let r = 0; r < m; r++) c.set(wide.subarray(r * nPad, r * nPad + n), r * n);
+      }
+    } finally {
+      top = mark;
+    }
+  };
+
+  const draw = (kind: number, out: Float32Array, seed: number, args: readonly number[], checkpoint: () => void): void => {
+    const at = addressOf(out);
+    if (at < 0) throw new Error('kernelEngine: draws go into the arena');
+    words[KIND] = kind;
+    words[ARG] = at;
+    words[ARG + 1] = out.length;
+    words[ARG + 2] = seed;
+    args.forEach((value, i) => { floats[FARG + i] = value; });
+    run(Math.ceil(out.length / DRAW_CHUNK), out.length > DRAW_CHUNK, checkpoint);
+  };
+
+  return {
+    gemm,
+    allocate,
+    mark: () => top,
+    release: (mark) => { top = Math.min(top, mark); },
+    timesTransposed: (m, n, k, x, w, out, checkpoint) => {
+      const wAt = addressOf(w);
+      if (wAt >= 0 && n % 4 === 0 && k % 4 === 0) product(KIND_GEMM_NT, m, n, k, x, wAt, 0, 0, out, checkpoint);
+      else gemm(m, n, k, x, transposeOf(w, n, k), out, checkpoint);
+    },
+    times: (m, n, k, g, w, out, checkpoint) => {
+      const wAt = addressOf(w);
+      if (wAt >= 0 && n % 8 === 0) product(KIND_GEMM, m, n, k, g, wAt, 4 * n, 32, out, checkpoint);
+      else gemm(m, n, k, g, w, out, checkpoint);
+    },
+    fillNormal: (out, seed, mean, std, low, high, checkpoint) => draw(KIND_NORMAL, out, seed, [mean, std, low, high], checkpoint),
+    fillUniform: (out, seed, low, high, checkpoint) => draw(KIND_UNIFORM, out, seed, [low, high - low], checkpoint),
+    helperData: () => {
+      Atomics.store(words, QUIT, 0);
+      return { module, memory };
+    },
+    helperChunks: () => Atomics.load(words, HELPER_CHUNKS),
+    stopHelpers: () => {
+      Atomics.store(words, QUIT, 1);
+      Atomics.add(words, SEQ, 1);
+      Atomics.notify(words, SEQ);
+    },
+  };
+}
+
+function transposeOf(b: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = b[r * cols + c]!;
+  return out;
+}

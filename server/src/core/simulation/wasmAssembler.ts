@@ -1,0 +1,118 @@
+/**
+ * A minimal WebAssembly encoder: the Monte-Carlo kernels (wasmKernels.ts) are assembled at
+ * load time from instruction listings in TypeScript, so the source of the module is
+ * readable and reviewable, the same bytes come out on every machine, and there is no opaque
+ * binary, build step or file I/O (the engine stays pure and runs the same from source, in the
+ * bundles and in worker threads).
+ *
+ * Binary format: WebAssembly Core Specification 2.0 §5 (opcode tables §5.4), the fixed-width
+ * SIMD proposal (opcodes prefixed 0xFD) and the threads proposal's shared memory (limits
+ * flag 0x03). Node 20 (V8 11) enables both by default.
+ */
+
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+export function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+export const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+export const vector = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+export const name = (text: string) => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
+
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+const VOID = 0x40;
+
+/** Instruction emitters (opcode tables: spec §5.4; SIMD: 0xFD prefix + LEB opcode). */
+export class Code {
+  readonly bytes: number[] = [];
+  private emit(...b: number[]): this { this.bytes.push(...b); return this; }
+  get(local: number) { return this.emit(0x20, ...uleb(local)); }
+  set(local: number) { return this.emit(0x21, ...uleb(local)); }
+  tee(local: number) { return this.emit(0x22, ...uleb(local)); }
+  i32(value: number) { return this.emit(0x41, ...sleb(value)); }
+  f64(value: number) {
+    const bytes = new Uint8Array(new Float64Array([value]).buffer);
+    return this.emit(0x44, ...bytes);
+  }
+  add() { return this.emit(0x6a); }
+  sub() { return this.emit(0x6b); }
+  mul() { return this.emit(0x6c); }
+  and() { return this.emit(0x71); }
+  or() { return this.emit(0x72); }
+  xor() { return this.emit(0x73); }
+  shl() { return this.emit(0x74); }
+  shrS() { return this.emit(0x75); }
+  shrU() { return this.emit(0x76); }
+  rotl() { return this.emit(0x77); }
+  geU() { return this.emit(0x4f); }
+  geS() { return this.emit(0x4e); }
+  gtS() { return this.emit(0x4a); }
+  eqz() { return this.emit(0x45); }
+  /** f64 arithmetic and comparisons. */
+  f64Add() { return this.emit(0xa0); }
+  f64Sub() { return this.emit(0xa1); }
+  f64Mul() { return this.emit(0xa2); }
+  f64Div() { return this.emit(0xa3); }
+  f64Neg() { return this.emit(0x9a); }
+  f64Abs() { return this.emit(0x99); }
+  f64Lt() { return this.emit(0x63); }
+  f64Gt() { return this.emit(0x64); }
+  f64FromI32S() { return this.emit(0xb7); }
+  f64FromI32U() { return this.emit(0xb8); }
+  f32FromF64() { return this.emit(0xb6); }
+  /** Loads and stores with memarg (alignment hint, offset). */
+  f64Load(offset = 0) { return this.emit(0x2b, 3, ...uleb(offset)); }
+  f32Store(offset = 0) { return this.emit(0x38, 2, ...uleb(offset)); }
+  call(index: number) { return this.emit(0x10, ...uleb(index)); }
+  select() { return this.emit(0x1b); }
+  block(body: () => void) { this.emit(0x02, VOID); body(); return this.emit(0x0b); }
+  loop(body: () => void) { this.emit(0x03, VOID); body(); return this.emit(0x0b); }
+  /** if … [else …] end, no result. */
+  ifElse(then: () => void, otherwise?: () => void) {
+    this.emit(0x04, VOID);
+    then();
+    if (otherwise) { this.emit(0x05); otherwise(); }
+    return this.emit(0x0b);
+  }
+  br(depth: number) { return this.emit(0x0c, ...uleb(depth)); }
+  brIf(depth: number) { return this.emit(0x0d, ...uleb(depth)); }
+  private simd(opcode: number, ...rest: number[]) { return this.emit(0xfd, ...uleb(opcode), ...rest); }
+  /** v128.load with memarg (align 2^2: our addresses are only float-aligned). */
+  v128Load(offset: number) { return this.simd(0x00, 2, ...uleb(offset)); }
+  v128Load32Splat() { return this.simd(0x09, 2, 0); }
+  v128Store(offset: number) { return this.simd(0x0b, 2, ...uleb(offset)); }
+  v128Zero() { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  f32x4ExtractLane(lane: number) { return this.simd(0x1f, lane); }
+  f32x4Add() { return this.simd(0xe4); }
+  f32x4Mul() { return this.simd(0xe6); }
+  f32Add() { return this.emit(0x92); }
+  /** local += delta (i32). */
+  bump(local: number, delta: () => void) { this.get(local); delta(); this.add(); return this.set(local); }
+}
+
+/** A function body: its locals (runs of one type) and code. */
+export function functionBody(locals: readonly [count: number, type: number][], code: Code): number[] {
+  const body = [...vector(locals.filter(([n]) => n > 0).map(([n, t]) => [...uleb(n), t])), ...code.bytes, 0x0b];
+  return [...uleb(body.length), ...body];
+}
