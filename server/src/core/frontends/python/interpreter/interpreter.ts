@@ -452,7 +452,14 @@ export class Interpreter {
       frame.env.set(name, { t: 'tensor', tensor: frame.trace.add(a.tensor, b.tensor, spanOf(node)) });
       return;
     }
-    if ((op === '*=' || op === '/=') && a?.t === 'tensor') return;
+    if ((op === '*=' || op === '/=' || op === '+=' || op === '-=') && a?.t === 'tensor' && b?.t !== 'tensor' && frame.trace) {
+      // A value it cannot read (`out += shortcut` from a conditional) may be a tensor: unknown, as before.
+      const value = evaluate(right, frame.scope);
+      if (value !== undefined) {
+        frame.env.set(name, { t: 'tensor', tensor: this.rescaled(a.tensor, op.slice(0, 1), value, node, frame.trace, true) });
+        return;
+      }
+    }
     frame.env.set(name, opaqued(a, frame));
   }
 
@@ -881,13 +888,35 @@ export class Interpreter {
     // Attention: a constant factor on q, k or the logits (attentionTrace.ts); anything else inside one is unknown.
     const scaled = attentionScale(tensor.tensor, op ?? '', tensor === a ? right : left, tensor === a, this.attentionContext(frame));
     if (scaled === 'unknown') return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
-    if (scaled) return { t: 'tensor', tensor: scaled };
-    // A tensor scaled by a constant, or shifted by a parameter, keeps what feeds what.
+    // A projection's factor (or a step after which it is no longer one) is attention's only
+    // if the value ends in an attention: that reads the projection part, not the tensor. Any
+    // other use of the tensor sees a scale the simulation has no op for (rescaled).
+    if (scaled) return { t: 'tensor', tensor: insideAttention(scaled) ? scaled : this.rescaled(scaled, op ?? '', evaluate(tensor === a ? right : left, frame.scope), node, trace, tensor === a) };
+    // A tensor scaled by a constant, or shifted by a parameter, keeps what feeds what; the
+    // simulation has no op for the new scale, so unless the step is an identity the network
+    // is not simulated (it once reported `relu(fc(x)) * 10` with the numbers of `relu(fc(x))`).
     if (op === '*' || op === '/' || op === '+' || op === '-' || op === '@') {
       const other = tensor === a ? right : left;
-      if (evaluate(other, frame.scope) !== undefined || op === '+' || op === '-') return tensor;
+      const value = evaluate(other, frame.scope);
+      if (value === undefined && (op === '*' || op === '/' || op === '@')) return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
+      return { t: 'tensor', tensor: this.rescaled(tensor.tensor, op, value, node, trace, tensor === a) };
     }
     return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
+  }
+
+  /**
+   * `x * c`, `x / c`, `x + c`, `x - c` (c a constant, or for + and − anything that is not a
+   * traced tensor: a parameter, noise): an identity (×±1, +0) changes nothing; otherwise the
+   * signal's scale changes in a way the simulation does not model (Trace.unfollowed). Steps
+   * inside a hand-written attention (logits, weights) keep what attentionTrace.ts made of them.
+   */
+  private rescaled(tensor: Tensor, op: string, value: Value | undefined, node: Node, trace: Trace, tensorOnLeft: boolean): Tensor {
+    if (insideAttention(tensor)) return tensor;
+    const identity = isNumber(value) && (op === '*' || (op === '/' && tensorOnLeft) ? Math.abs(value) === 1 : op === '+' || op === '-' ? value === 0 : false);
+    if (identity) return tensor;
+    const written = node.text.length <= 48 ? node.text : `${node.text.slice(0, 45)}…`;
+    const what = op === '/' && !tensorOnLeft ? 'divides by the signal' : op === '*' || op === '/' ? 'scales the signal by a constant' : op === '@' ? 'multiplies the signal by a constant' : 'adds a term to the signal';
+    return trace.unfollowed(tensor, `\`${written.replace(/\s+/g, ' ')}\` ${what}, which the simulation does not model`);
   }
 
   private call(node: Node, frame: Frame): RValue {

@@ -161,6 +161,8 @@ export class Trace {
   private tokens: PositionRows | undefined;
   /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
   private readonly identical: IdenticalBlocks[] = [];
+  /** Why the op sequence stops at a chain position (unfollowed): the network's `unsimulable` text. */
+  private readonly unfollowedAt = new Map<Chain, string>();
 
   /** The root of the network's second input (secondInput), made once. */
   private secondRoot: Chain | undefined;
@@ -377,6 +379,20 @@ export class Trace {
     };
   }
 
+  /**
+   * A step that changes the signal's scale in a way the simulation has no op for (a constant
+   * factor, an added parameter or constant): what feeds what is kept, so each layer is still
+   * judged, but the op sequence is incomplete from here and the network says why it is not
+   * simulated. Before any layer the input's scale is the simulation's assumption (unit
+   * variance), so a step there (`x / 255`) changes nothing it reports.
+   */
+  unfollowed(input: Tensor, reason: string): Tensor {
+    if (input.broken) return input;
+    if (input.chain === undefined) return input;
+    this.unfollowedAt.set(input.chain, reason);
+    return { ...input, broken: true, brokenAt: input.chain };
+  }
+
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
     this.resolve(input.pending, 'unknown');
@@ -480,7 +496,7 @@ export class Trace {
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : this.memory && !memory ? 'cross-attentions read more than one memory'
-          : 'a concatenation, projection shortcut or call the simulation cannot follow';
+          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? 'a concatenation, projection shortcut or call the simulation cannot follow';
     return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
