@@ -7,7 +7,8 @@
  * cursor or node in and out of the binding's transfer buffer on every call and make a Node
  * object per node read. Here one cursor, shared by every tree of the process (it is reset
  * to a node before each use; analyses run on one thread), stays in the transfer buffer
- * while a node's children are read, and each child costs six calls and no object.
+ * while a node's children are read, and each child costs six calls and no object (a small subtree is
+ * read in one walk: `readSubtree`).
  *
  * It depends on the binding's calling convention (web-tree-sitter 0.27: a node is five
  * 32-bit words, a cursor four, both passed in the transfer buffer), which package.json
@@ -35,6 +36,9 @@ interface BindingExports {
   _ts_tree_cursor_reset_wasm(tree: number): void;
   _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
   _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+  _ts_node_children_wasm(tree: number): void;
+  _free(address: number): void;
   _ts_tree_cursor_current_descendant_index_wasm(tree: number): number;
   _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
   _ts_tree_cursor_current_field_id_wasm(tree: number): number;
@@ -46,7 +50,8 @@ interface BindingExports {
 const REQUIRED: readonly (keyof BindingExports)[] = [
   '_ts_init', '_ts_tree_root_node_wasm', '_ts_node_symbol_wasm', '_ts_node_start_index_wasm', '_ts_node_end_index_wasm',
   '_ts_node_descendant_count_wasm', '_ts_node_has_error_wasm', '_ts_node_is_missing_wasm', '_ts_node_named_descendant_for_index_wasm',
-  '_ts_tree_cursor_new_wasm', '_ts_tree_cursor_reset_wasm', '_ts_tree_cursor_goto_first_child_wasm', '_ts_tree_cursor_goto_next_sibling_wasm',
+  '_ts_tree_cursor_new_wasm', '_ts_tree_cursor_reset_wasm', '_ts_tree_cursor_goto_first_child_wasm', '_ts_tree_cursor_goto_next_sibling_wasm', '_ts_tree_cursor_goto_parent_wasm',
+  '_ts_node_children_wasm', '_free',
   '_ts_tree_cursor_current_descendant_index_wasm', '_ts_tree_cursor_current_node_type_id_wasm', '_ts_tree_cursor_current_field_id_wasm',
   '_ts_tree_cursor_start_index_wasm', '_ts_tree_cursor_end_index_wasm', '_ts_tree_cursor_current_node_wasm',
 ];
@@ -55,6 +60,16 @@ const REQUIRED: readonly (keyof BindingExports)[] = [
 const NODE_WORDS = 5;
 const CURSOR_WORDS = 4;
 const ERROR_TYPE_ID = 65535;
+
+/**
+ * Below the module's own statements, a subtree of at most this many nodes is read whole
+ * when its children are asked for (a statement such as `self.fc = nn.Linear(3, 4)` has
+ * ~15 nodes): nearly all of it is read anyway, and one walk costs less per node than a
+ * level at a time. Larger nodes (class and function bodies) are read a level at a time, so
+ * functions the pre-pass skips are never read; so are the module's statements, of which a
+ * keystroke's analysis reads only the first levels (names, targets).
+ */
+const WHOLE_SUBTREE_NODES = 64;
 
 /**
  * The fast readers over the binding `module` (the options object given to Parser.init),
@@ -79,12 +94,82 @@ function treeReader(
   const address = (tree as unknown as { readonly [0]: number })[0];
   const language = tree.language;
   const named: (boolean | undefined)[] = [];
-  // Each node's five words, to come back to it (children, errors).
-  let handles = new Int32Array(0);
+  // The five words of each node read a level at a time, to come back to it (its children,
+  // errors), slot by slot in the order read (an array for every node of the tree cost a
+  // keystroke's analysis more than its reads: it reads a few hundred nodes).
+  const slots = new Map<number, number>();
+  // The module's statements (read a level at a time whatever their size).
+  const topLevel = new Set<number>();
+  let handles = new Int32Array(64 * NODE_WORDS);
 
+  /** Keeps the words at `from` in the binding's memory as the node's. */
+  const keepNode = (node: number, from: number) => {
+    const heap = b.HEAP32;
+    const slot = slots.size;
+    slots.set(node, slot);
+    if ((slot + 1) * NODE_WORDS > handles.length) {
+      const grown = new Int32Array(handles.length * 2);
+      grown.set(handles);
+      handles = grown;
+    }
+    for (let w = 0; w < NODE_WORDS; w++) handles[slot * NODE_WORDS + w] = heap[from + w]!;
+  };
+
+  /** Puts the node's words in the transfer buffer. */
   const putNode = (node: number) => {
     const heap = b.HEAP32;
-    for (let w = 0; w < NODE_WORDS; w++) heap[transfer + w] = handles[node * NODE_WORDS + w]!;
+    const slot = slots.get(node)!;
+    for (let w = 0; w < NODE_WORDS; w++) heap[transfer + w] = handles[slot * NODE_WORDS + w]!;
+  };
+
+  /**
+   * The whole subtree below `parent` in one walk, in a clean tree (its nodes get no words:
+   * they never need them, since their children are read and nothing has errors).
+   */
+  const readSubtree = (store: NodeStore, parent: number) => {
+    const cursor = sharedCursor()!;
+    putNode(parent);
+    b.HEAP32.set(cursor, transfer + NODE_WORDS);
+    b._ts_tree_cursor_reset_wasm(address);
+    store.childCounts[parent] = 0;
+    if (b._ts_tree_cursor_goto_first_child_wasm(address)) {
+      // Per level of the walk: its parent and its last node so far.
+      const levelParents = [parent];
+      const previous = [-1];
+      let depth = 0;
+      let next = parent + 1;
+      for (;;) {
+        const at = next++;
+        store.types[at] = b._ts_tree_cursor_current_node_type_id_wasm(address);
+        store.fields[at] = b._ts_tree_cursor_current_field_id_wasm(address);
+        store.starts[at] = b._ts_tree_cursor_start_index_wasm(address);
+        store.ends[at] = b._ts_tree_cursor_end_index_wasm(address);
+        store.childCounts[at] = 0;
+        store.after[at] = next;
+        store.childCounts[levelParents[depth]!]!++;
+        if (previous[depth]! >= 0) store.after[previous[depth]!] = at;
+        previous[depth] = at;
+        if (b._ts_tree_cursor_goto_first_child_wasm(address)) {
+          depth++;
+          levelParents[depth] = at;
+          previous[depth] = -1;
+          continue;
+        }
+        let ended = false;
+        while (!b._ts_tree_cursor_goto_next_sibling_wasm(address)) {
+          // The level is done: its last node's subtree ends here.
+          store.after[previous[depth]!] = next;
+          if (depth === 0) {
+            ended = true;
+            break;
+          }
+          b._ts_tree_cursor_goto_parent_wasm(address);
+          depth--;
+        }
+        if (ended) break;
+      }
+    }
+    cursor.set(b.HEAP32.subarray(transfer, transfer + CURSOR_WORDS));
   };
 
   const reader: TreeReader = {
@@ -92,12 +177,9 @@ function treeReader(
     fieldNames: language.fields,
     readRoot(make) {
       b._ts_tree_root_node_wasm(address);
-      const heap = b.HEAP32;
-      const root = heap.slice(transfer, transfer + NODE_WORDS);
+      keepNode(0, transfer);
       const count = b._ts_node_descendant_count_wasm(address);
       const store = make(count);
-      handles = new Int32Array(count * NODE_WORDS);
-      handles.set(root, 0);
       putNode(0);
       store.types[0] = b._ts_node_symbol_wasm(address);
       putNode(0);
@@ -113,13 +195,23 @@ function treeReader(
       return store;
     },
     readChildren(store: NodeStore, parent: number) {
+      if (store.clean && parent !== 0 && !topLevel.has(parent) && store.after[parent]! - parent <= WHOLE_SUBTREE_NODES) {
+        readSubtree(store, parent);
+        return;
+      }
+      // The children's words in one call (an array the binding allocates), then the cursor
+      // for what the words do not say.
+      putNode(parent);
+      b._ts_node_children_wasm(address);
+      // Only an array of at least one child is allocated (web-tree-sitter's Node.children).
+      const listed = b.HEAP32[transfer]!;
+      const words = listed > 0 ? b.HEAP32[transfer + 1]! : 0;
       const cursor = sharedCursor()!;
       putNode(parent);
       b.HEAP32.set(cursor, transfer + NODE_WORDS);
       b._ts_tree_cursor_reset_wasm(address);
       let count = 0;
       if (b._ts_tree_cursor_goto_first_child_wasm(address)) {
-        const saved = new Int32Array(CURSOR_WORDS);
         let previous = -1;
         do {
           const at = parent + b._ts_tree_cursor_current_descendant_index_wasm(address);
@@ -128,13 +220,8 @@ function treeReader(
           store.fields[at] = b._ts_tree_cursor_current_field_id_wasm(address);
           store.starts[at] = b._ts_tree_cursor_start_index_wasm(address);
           store.ends[at] = b._ts_tree_cursor_end_index_wasm(address);
-          // The child's node words overwrite the cursor's in the buffer: keep and put back.
-          let heap = b.HEAP32;
-          for (let w = 0; w < CURSOR_WORDS; w++) saved[w] = heap[transfer + w]!;
-          b._ts_tree_cursor_current_node_wasm(address);
-          heap = b.HEAP32;
-          for (let w = 0; w < NODE_WORDS; w++) handles[at * NODE_WORDS + w] = heap[transfer + w]!;
-          for (let w = 0; w < CURSOR_WORDS; w++) heap[transfer + w] = saved[w]!;
+          keepNode(at, (words >> 2) + count * NODE_WORDS);
+          if (parent === 0) topLevel.add(at);
           previous = at;
           count++;
         } while (b._ts_tree_cursor_goto_next_sibling_wasm(address));
@@ -142,6 +229,8 @@ function treeReader(
       }
       // The cursor's stack may have moved (grown): keep its words as they are now.
       cursor.set(b.HEAP32.subarray(transfer, transfer + CURSOR_WORDS));
+      if (listed > 0) b._free(words);
+      if (listed !== count) throw new Error(`tree reader: ${listed} children listed, ${count} walked`);
       store.childCounts[parent] = count;
     },
     isNamedType(typeId) {

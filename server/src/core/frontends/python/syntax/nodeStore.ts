@@ -27,6 +27,8 @@ export class NodeStore {
   readonly after: Int32Array;
   /** How many children the node has; -1 until they are read. */
   readonly childCounts: Int32Array;
+  /** No ERROR or MISSING node anywhere (then no node needs its has-error or missing flag read). */
+  clean = false;
 
   constructor(readonly count: number) {
     this.types = new Uint16Array(count);
@@ -46,7 +48,10 @@ export interface TreeReader {
   readonly fieldNames: readonly (string | null)[];
   /** Fills the root (index 0) and returns the number of visible nodes in the tree. */
   readRoot(store: (count: number) => NodeStore): NodeStore;
-  /** Fills the children of `parent`: types, fields, extents, `after`, and the parent's child count. */
+  /**
+   * Fills the children of `parent` (at least: a reader may fill the whole subtree below):
+   * types, fields, extents, `after`, and child counts.
+   */
   readChildren(store: NodeStore, parent: number): void;
   /** tree-sitter's `isNamed` of a type id. */
   isNamedType(typeId: number): boolean;

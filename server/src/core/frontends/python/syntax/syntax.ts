@@ -156,7 +156,8 @@ export class Node {
 export class SyntaxTree {
   readonly reader: TreeReader;
   readonly store: NodeStore;
-  private readonly nodes: (Node | undefined)[];
+  // Wrappers made so far (a keystroke's analysis wraps a few hundred nodes of a large tree).
+  private readonly nodes = new Map<number, Node>();
   private readonly fieldIds = new Map<string, number | undefined>();
   readonly root: Node;
 
@@ -167,17 +168,16 @@ export class SyntaxTree {
   constructor(tree: Tree, readonly source: string, readonly base = 0, readers?: TreeReaderFactory) {
     this.reader = readers?.(tree) ?? publicTreeReader(tree);
     this.store = this.reader.readRoot((count) => new NodeStore(count));
-    // Holey until read; above V8's preallocation limit (100,000) it is a dictionary, as a Map would be.
-    this.nodes = new Array<Node | undefined>(this.store.count);
     this.clean = !tree.rootNode.hasError;
+    this.store.clean = this.clean;
     this.root = this.node(0);
   }
 
   node(index: number): Node {
-    let node = this.nodes[index];
+    let node = this.nodes.get(index);
     if (!node) {
       node = new Node(this, index);
-      this.nodes[index] = node;
+      this.nodes.set(index, node);
     }
     return node;
   }
