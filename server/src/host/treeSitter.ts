@@ -35,7 +35,11 @@ export function loadPythonSupport(): Promise<PythonSupport> {
     // Emscripten builds the binding's module on this object: the fast tree reader calls its exports.
     const binding = { locateFile: () => runtime };
     await webTreeSitter.Parser.init(binding);
-    const language = await webTreeSitter.Language.load(locate(PYTHON_GRAMMAR_WASM, 'tree-sitter-python/tree-sitter-python.wasm'));
+    // Read here and handed over as bytes: given a path, Language.load reads it through a
+    // dynamic import() of fs/promises, which code compiled by vm.Script (the CLI's launcher,
+    // cli/launcher.ts) cannot run.
+    const grammar = await fs.promises.readFile(locate(PYTHON_GRAMMAR_WASM, 'tree-sitter-python/tree-sitter-python.wasm'));
+    const language = await webTreeSitter.Language.load(grammar);
     const parser = new webTreeSitter.Parser();
     parser.setLanguage(language);
     const treeReaders = fastTreeReaders(binding, webTreeSitter.LANGUAGE_VERSION);
