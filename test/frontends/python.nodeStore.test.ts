@@ -11,6 +11,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import type { Node as TreeSitterNode, Tree } from 'web-tree-sitter';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { type Node, SyntaxTree } from '../../server/src/core/frontends/python/syntax/syntax';
@@ -140,6 +142,35 @@ describe('Python: the syntax tree read into flat arrays is web-tree-sitter\'s', 
       assert.ok(nodes > 50_000, `only ${nodes} nodes compared`);
     });
   }
+
+  it('keeps its tree alive while the syntax tree is reachable (web-tree-sitter deletes unreachable Trees)', async () => {
+    const text = generatePython(40);
+    const expected = python.parser.parse(text)!;
+    // The syntax tree is all that refers to its Tree; collect garbage, let finalizers run,
+    // and parse other text into the memory a deleted tree would have freed.
+    const syntax = new SyntaxTree(python.parser.parse(text)!, text, 0, python.treeReaders);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    for (let i = 0; i < 6; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    for (let i = 0; i < 20; i++) python.parser.parse(generatePython(5 + i))!.delete();
+    try {
+      const nodes = compare(syntax, expected, text, 'after garbage collection');
+      assert.ok(nodes > 500, `only ${nodes} nodes compared`);
+    } finally {
+      expected.delete();
+    }
+  });
+
+  it('a read of a deleted tree is an error, not a read of freed memory', () => {
+    const text = 'import torch.nn as nn\nlayer = nn.Linear(3, 4)\n';
+    const tree = python.parser.parse(text)!;
+    const syntax = new SyntaxTree(tree, text, 0, python.treeReaders);
+    tree.delete();
+    assert.throws(() => syntax.root.children, /the syntax tree was deleted/);
+  });
 
   it('offsets of an imported module carry its base', () => {
     const text = 'import torch.nn as nn\nlayer = nn.Linear(3, 4)\n';

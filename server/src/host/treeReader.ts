@@ -91,7 +91,16 @@ export function fastTreeReaders(module: object, languageVersion: number): TreeRe
 function treeReader(
   b: BindingExports, transfer: number, tree: Tree, sharedCursor: () => Int32Array | undefined, keepCursor: (cursor: Int32Array) => void,
 ): TreeReader {
-  const address = (tree as unknown as { readonly [0]: number })[0];
+  // The reader holds the Tree itself, not only its address: web-tree-sitter deletes a Tree
+  // its FinalizationRegistry finds unreachable, and a store is read lazily long after the
+  // parse (reading a deleted tree corrupted the binding's heap). Each read takes the address
+  // afresh, so a tree deleted on purpose is a clear error instead of freed memory read.
+  const handle = tree as unknown as { readonly [0]: number };
+  const liveAddress = () => {
+    const address = handle[0];
+    if (address === 0) throw new Error('tree reader: the syntax tree was deleted');
+    return address;
+  };
   const language = tree.language;
   const named: (boolean | undefined)[] = [];
   // The five words of each node read a level at a time, to come back to it (its children,
@@ -126,7 +135,7 @@ function treeReader(
    * The whole subtree below `parent` in one walk, in a clean tree (its nodes get no words:
    * they never need them, since their children are read and nothing has errors).
    */
-  const readSubtree = (store: NodeStore, parent: number) => {
+  const readSubtree = (store: NodeStore, parent: number, address: number) => {
     const cursor = sharedCursor()!;
     putNode(parent);
     b.HEAP32.set(cursor, transfer + NODE_WORDS);
@@ -176,6 +185,7 @@ function treeReader(
     typeNames: language.types,
     fieldNames: language.fields,
     readRoot(make) {
+      const address = liveAddress();
       b._ts_tree_root_node_wasm(address);
       keepNode(0, transfer);
       const count = b._ts_node_descendant_count_wasm(address);
@@ -195,8 +205,9 @@ function treeReader(
       return store;
     },
     readChildren(store: NodeStore, parent: number) {
+      const address = liveAddress();
       if (store.clean && parent !== 0 && !topLevel.has(parent) && store.after[parent]! - parent <= WHOLE_SUBTREE_NODES) {
-        readSubtree(store, parent);
+        readSubtree(store, parent, address);
         return;
       }
       // The children's words in one call (an array the binding allocates), then the cursor
@@ -242,14 +253,17 @@ function treeReader(
       return isNamed;
     },
     hasError(_store, node) {
+      const address = liveAddress();
       putNode(node);
       return b._ts_node_has_error_wasm(address) === 1;
     },
     isMissing(_store, node) {
+      const address = liveAddress();
       putNode(node);
       return b._ts_node_is_missing_wasm(address) === 1;
     },
     namedDescendantForIndex(store, start, end) {
+      const address = liveAddress();
       putNode(0);
       b.HEAP32[transfer + NODE_WORDS] = start;
       b.HEAP32[transfer + NODE_WORDS + 1] = end;
