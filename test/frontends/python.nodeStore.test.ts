@@ -146,9 +146,19 @@ describe('Python: the syntax tree read into flat arrays is web-tree-sitter\'s', 
   it('keeps its tree alive while the syntax tree is reachable (web-tree-sitter deletes unreachable Trees)', async () => {
     const text = generatePython(40);
     const expected = python.parser.parse(text)!;
-    // The syntax tree is all that refers to its Tree; collect garbage, let finalizers run,
-    // and parse other text into the memory a deleted tree would have freed.
+    // Dropped without delete(): a TreeCursor (web-tree-sitter 0.27's finalizer for it frees
+    // whatever cursor is in the transfer buffer when it runs) and a syntax tree read through
+    // the public API (its cursors).
+    (() => {
+      const dropped = python.parser.parse(text)!;
+      dropped.walk().gotoFirstChild();
+      assert.ok(new SyntaxTree(dropped, text).root.children.length > 0);
+    })();
+    // The syntax tree is all that refers to its Tree, and the fast reader's cursor was the
+    // last in the transfer buffer; collect garbage, let finalizers run, and parse other text
+    // into the memory a deleted tree or cursor would have freed.
     const syntax = new SyntaxTree(python.parser.parse(text)!, text, 0, python.treeReaders);
+    assert.ok(syntax.root.children.length > 0);
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     for (let i = 0; i < 6; i++) {

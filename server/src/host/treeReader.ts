@@ -56,6 +56,16 @@ const REQUIRED: readonly (keyof BindingExports)[] = [
   '_ts_tree_cursor_start_index_wasm', '_ts_tree_cursor_end_index_wasm', '_ts_tree_cursor_current_node_wasm',
 ];
 
+/**
+ * Forgets the shared cursor's words in the transfer buffer once they are kept: web-tree-sitter
+ * 0.27's finalizer for a collected TreeCursor frees the stack of whatever cursor the buffer
+ * holds when it runs (it passes the tree, not the cursor), which would be ours. A zero cursor
+ * frees nothing.
+ */
+function clearCursorWords(heap: Int32Array, transfer: number): void {
+  for (let w = 0; w < CURSOR_WORDS; w++) heap[transfer + w] = 0;
+}
+
 /** Words of a node and of a cursor in the transfer buffer (web-tree-sitter's SIZE_OF_NODE / SIZE_OF_CURSOR). */
 const NODE_WORDS = 5;
 const CURSOR_WORDS = 4;
@@ -179,6 +189,7 @@ function treeReader(
       }
     }
     cursor.set(b.HEAP32.subarray(transfer, transfer + CURSOR_WORDS));
+    clearCursorWords(b.HEAP32, transfer);
   };
 
   const reader: TreeReader = {
@@ -201,6 +212,7 @@ function treeReader(
         putNode(0);
         b._ts_tree_cursor_new_wasm(address);
         keepCursor(b.HEAP32.slice(transfer, transfer + CURSOR_WORDS));
+        clearCursorWords(b.HEAP32, transfer);
       }
       return store;
     },
@@ -240,6 +252,7 @@ function treeReader(
       }
       // The cursor's stack may have moved (grown): keep its words as they are now.
       cursor.set(b.HEAP32.subarray(transfer, transfer + CURSOR_WORDS));
+      clearCursorWords(b.HEAP32, transfer);
       if (listed > 0) b._free(words);
       if (listed !== count) throw new Error(`tree reader: ${listed} children listed, ${count} walked`);
       store.childCounts[parent] = count;

@@ -74,13 +74,14 @@ export function ensureChildren(reader: TreeReader, store: NodeStore, parent: num
 }
 
 /**
- * A reader on web-tree-sitter's documented API: a TreeCursor reset to the node whose
- * children are read (it keeps the node objects it needs to get back there).
+ * A reader on web-tree-sitter's documented API: a TreeCursor on the node whose children are
+ * read (it keeps the node objects it needs to get back there). Each cursor is deleted as
+ * soon as it is done: web-tree-sitter 0.27's finalizer for a collected TreeCursor frees
+ * whatever cursor sits in the binding's transfer buffer at that moment, not its own.
  */
 export function publicTreeReader(tree: Tree): TreeReader {
   const language = tree.language;
   const nodes: (TreeSitterNode | undefined)[] = [];
-  let cursor: TreeCursor | undefined;
   const namedTypes = new Map<number, boolean>();
   return {
     typeNames: language.types,
@@ -96,25 +97,12 @@ export function publicTreeReader(tree: Tree): TreeReader {
       return store;
     },
     readChildren(store, parent) {
-      cursor ??= tree.walk();
-      cursor.reset(nodes[parent]!);
-      let count = 0;
-      if (cursor.gotoFirstChild()) {
-        let previous = -1;
-        do {
-          const at = parent + cursor.currentDescendantIndex;
-          if (previous >= 0) store.after[previous] = at;
-          nodes[at] = cursor.currentNode;
-          store.types[at] = cursor.nodeTypeId;
-          store.fields[at] = cursor.currentFieldId;
-          store.starts[at] = cursor.startIndex;
-          store.ends[at] = cursor.endIndex;
-          previous = at;
-          count++;
-        } while (cursor.gotoNextSibling());
-        store.after[previous] = store.after[parent]!;
+      const cursor = nodes[parent]!.walk();
+      try {
+        store.childCounts[parent] = readLevel(cursor, store, parent, nodes);
+      } finally {
+        cursor.delete();
       }
-      store.childCounts[parent] = count;
     },
     isNamedType(typeId) {
       let named = namedTypes.get(typeId);
@@ -131,6 +119,27 @@ export function publicTreeReader(tree: Tree): TreeReader {
       return found ? descendantIndexOf(this, store, found.startIndex, found.endIndex, found.typeId) : undefined;
     },
   };
+}
+
+/** Reads the children of `parent` (the cursor's node) into the store; returns how many. */
+function readLevel(cursor: TreeCursor, store: NodeStore, parent: number, nodes: (TreeSitterNode | undefined)[]): number {
+  let count = 0;
+  if (cursor.gotoFirstChild()) {
+    let previous = -1;
+    do {
+      const at = parent + cursor.currentDescendantIndex;
+      if (previous >= 0) store.after[previous] = at;
+      nodes[at] = cursor.currentNode;
+      store.types[at] = cursor.nodeTypeId;
+      store.fields[at] = cursor.currentFieldId;
+      store.starts[at] = cursor.startIndex;
+      store.ends[at] = cursor.endIndex;
+      previous = at;
+      count++;
+    } while (cursor.gotoNextSibling());
+    store.after[previous] = store.after[parent]!;
+  }
+  return count;
 }
 
 /**
