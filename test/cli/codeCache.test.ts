@@ -2,11 +2,12 @@
  * The CLI's launcher (dist/cli.js, server/src/cli/launcher.ts) compiles the CLI's bundle
  * with a V8 code cache kept beside it. Whatever the cache file holds — nothing, another
  * build's, a torn or corrupted file, bytes V8 rejects — a run prints exactly what it prints
- * without one, and a bad file is replaced by a good one. Run on a copy of dist/ (the cache
+ * without one, and a bad file is replaced by a good one; concurrent runs and an unwritable
+ * cache directory change nothing either. Run on a copy of dist/ (the cache
  * lives beside the bundles).
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -95,6 +96,39 @@ describe('initwise launcher: the V8 code cache', function () {
       assert.equal(check(), plain);
     });
   }
+
+  it('concurrent first runs all print the same; one good cache file is left, no temporary files', async () => {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    const runs = Array.from({ length: 4 }, () => new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(dist, 'cli.js'), 'check', EXAMPLES, '--no-cache', '--exit-zero', '--jobs', '1'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', () => (err === '' ? resolve(out) : reject(new Error(err))));
+    }));
+    for (const out of await Promise.all(runs)) assert.equal(out, plain);
+    assert.ok(checksumHolds(theCache()));
+    assert.equal(check(), plain);
+  });
+
+  it('where the cache cannot be written, a run prints the same and leaves nothing', () => {
+    // The tests may run as root, to whom a read-only mode means nothing: a file where the
+    // cache directory should be makes every write fail as a read-only install does.
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    fs.writeFileSync(cacheDir, '');
+    try {
+      assert.equal(check(), plain);
+      assert.equal(check(), plain);
+      assert.deepEqual(fs.readdirSync(dist).filter((f) => f.includes('.tmp') || f.endsWith('.v8')), []);
+      assert.equal(fs.readFileSync(cacheDir, 'utf8'), '');
+    } finally {
+      fs.rmSync(cacheDir, { force: true });
+    }
+    assert.equal(check(), plain);
+    assert.ok(checksumHolds(theCache()));
+  });
 
   it('a cache of another build is never read', () => {
     // The same length (V8 compares only that): a changed digit in a comment-free spot.

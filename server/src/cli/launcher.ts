@@ -39,14 +39,26 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-function writeCache(file: string, payload: Buffer): void {
+/** `payload` is made only once the temporary file is open: where nothing can be written, a run does not pay for it. */
+function writeCache(file: string, payload: () => Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  let descriptor: number | undefined;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, Buffer.concat([crypto.createHash('sha256').update(payload).digest(), payload]));
+    descriptor = fs.openSync(temporary, 'w');
+    const data = payload();
+    fs.writeSync(descriptor, Buffer.concat([crypto.createHash('sha256').update(data).digest(), data]));
+    fs.closeSync(descriptor);
+    descriptor = undefined;
     fs.renameSync(temporary, file);
   } catch {
     // A read-only install: every run compiles afresh, as without a cache.
+    try {
+      if (descriptor !== undefined) fs.closeSync(descriptor);
+      fs.rmSync(temporary, { force: true });
+    } catch {
+      // Nothing was written.
+    }
   }
 }
 
@@ -60,7 +72,7 @@ function launch(): void {
   const cached = readCache(cacheFile);
   const script = new vm.Script(Module.wrap(source), { filename: bundle, ...(cached ? { cachedData: cached } : {}) });
   if ((!cached || script.cachedDataRejected === true) && process.argv[2] === 'check') {
-    process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
+    process.once('exit', () => writeCache(cacheFile, () => script.createCachedData()));
   }
   const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
