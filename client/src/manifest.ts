@@ -138,6 +138,14 @@ export function configurationContribution(rules: readonly RuleMeta[]): Record<st
         ],
         markdownDescription: 'How the signal simulation behind IW201–IW204 and the signal report is computed.',
       },
+      'initwise.kerasVersion': {
+        type: 'string',
+        default: '',
+        pattern: '^(\\s*\\d+\\.\\d+(\\.\\d+)*\\s*)?$',
+        scope: 'resource',
+        markdownDescription:
+          'The Keras version the project runs (`3.15`, `2.15.1`), as `keras-version` in `[tool.initwise]`. It decides the fans Keras gives `MultiHeadAttention`\'s kernels (changed in Keras 3.15, keras-team/keras#22789). Empty: read from the project\'s pinned `keras` or `tensorflow` requirement.',
+      },
       'initwise.debounceMs': {
         type: 'number',
         default: CONFIGURATION_DEFAULTS.debounceMs,

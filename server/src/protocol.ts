@@ -76,6 +76,8 @@ export interface InitWiseConfiguration {
   perFileIgnores?: Record<string, string[]>;
   /** Globs (relative to the workspace folder) of files not to lint, as `exclude`. */
   exclude?: string[];
+  /** The Keras the project runs ("3.15"), as `keras-version`: decides MultiHeadAttention's fans. */
+  kerasVersion?: string;
   debounceMs?: number;
   trace?: { server?: TraceLevel };
 }

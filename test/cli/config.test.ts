@@ -86,7 +86,7 @@ describe('initwise check: configuration', () => {
 
   describe('mistakes: exit 2 and one line naming file, line and key', () => {
     const cases: [string, string, string, string][] = [
-      ['unknown key', 'pyproject.toml', '[tool.initwise]\nselect = ["IW1"]\nselct = ["IW1"]\n', "pyproject.toml:3: [tool.initwise] selct: unknown key 'selct' (known keys: select, extend-select, ignore, per-file-ignores, severity, simulation, exclude)"],
+      ['unknown key', 'pyproject.toml', '[tool.initwise]\nselect = ["IW1"]\nselct = ["IW1"]\n', "pyproject.toml:3: [tool.initwise] selct: unknown key 'selct' (known keys: select, extend-select, ignore, per-file-ignores, severity, simulation, exclude, keras-version)"],
       ['bad code in a list', 'initwise.toml', 'ignore = [\n  "IW301",\n  "E501",\n]\n', "initwise.toml:3: ignore[1]: 'E501' is not a rule code or prefix (like IW101 or IW1)"],
       ['bad severity', 'pyproject.toml', '[tool.initwise.severity]\nIW101 = "loud"\n', 'pyproject.toml:2: [tool.initwise] severity.IW101: expected one of error, warning, info, hint, off, found "loud"'],
       ['inline table', 'initwise.toml', 'simulation = { band = 0.5 }\n', 'initwise.toml:1: simulation.band: expected a number greater than 1, found 0.5'],

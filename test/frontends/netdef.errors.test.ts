@@ -112,7 +112,7 @@ describe('netdef errors', () => {
     });
 
     it('an unknown statement with nothing close lists the statements', () => {
-      assert.match(onlyFinding(wrap('  frobnicate 3')).message, /unknown statement 'frobnicate'; expected one of input, dense, conv1d, .* or residual/);
+      assert.match(onlyFinding(wrap('  frobnicate 3')).message, /unknown statement 'frobnicate'; expected one of input, dense, conv1d, .* or memory/);
     });
 
     it('unknown option: IW001 with did-you-mean and the options the statement takes', () => {

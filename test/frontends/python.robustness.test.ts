@@ -102,6 +102,12 @@ describe('python frontend robustness', () => {
     assertWellFormed(chain);
     const mutual = `${HEADER}def f(x):\n    return g(x)\ndef g(x):\n    return f(x)\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n    def forward(self, x):\n        return f(self.fc(x))\n`;
     assertWellFormed(mutual);
+    // A layer pending on both sides of a sum (`x + norm(x)`) once doubled a list per block:
+    // 32 blocks ran out of memory (found by the seeded mutations below).
+    const doubling = `import keras\nfrom keras import layers\n\ndef build():\n    inputs = keras.Input(shape=(128,))\n    x = layers.Dense(64)(inputs)\n    for _ in range(32):\n        x = x + layers.LayerNormalization()(x)\n    return keras.Model(inputs, layers.Dense(10)(x))\n`;
+    assertWellFormed(doubling);
+    const doublingTorch = `${HEADER}class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(4, 4)\n        self.norm = nn.LayerNorm(4)\n    def forward(self, x):\n        x = self.fc(x)\n        for _ in range(40):\n            x = x + self.norm(x)\n        return x\n`;
+    assertWellFormed(doublingTorch);
   });
 
   it('never throws on seeded mutations of the Python fixtures', function () {

@@ -6,8 +6,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CodeLensRequest, type CodeLens, type MarkupContent } from 'vscode-languageserver-protocol';
-import { LspTestClient } from './client';
+import { CodeLensRequest, type CodeAction, type CodeLens, type MarkupContent } from 'vscode-languageserver-protocol';
+import { LspTestClient, applyTextEdits, editsFor } from './client';
 import { freshUri, positionOf } from './fixtures';
 
 const TEXT = fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'pytorch_gpt_unscaled_branches.py'), 'utf8');
@@ -45,5 +45,29 @@ describe('lsp: a Python transformer', () => {
     const iw402 = diagnostics.filter((d) => d.code === 'IW402');
     assert.equal(iw402.length, 1);
     assert.equal(TEXT.split('\n')[iw402[0]!.range.start.line], 'class GPT(nn.Module):');
+  });
+
+  it('offers IW402\'s fix as a code action: nanoGPT\'s loop after the apply; applied, the finding is gone', async () => {
+    const { diagnostics } = await client.diagnosticsFor(uri, 1);
+    const iw402 = diagnostics.find((d) => d.code === 'IW402')!;
+    const actions = (await client.codeActions(uri, iw402.range, [iw402])) as CodeAction[];
+    const scale = actions.find((a) => a.title === "Scale the branch outputs' std by 1/√(2·32)");
+    assert.ok(scale?.edit, actions.map((a) => a.title).join(', '));
+    const edits = editsFor(scale.edit, uri, 1);
+    const fixed = applyTextEdits(TEXT, edits);
+    assert.ok(fixed.includes([
+      '        self.apply(self._init_weights)',
+      "        # the residual branches' output projections scaled for depth (GPT-2)",
+      '        for pn, p in self.named_parameters():',
+      '            if pn.endswith("c_proj.weight"):',
+      '                torch.nn.init.normal_(p, mean=0.0, std=0.034/math.sqrt(2 * config.n_layer))',
+    ].join('\n')));
+    await client.change(uri, 2, edits.map((e) => ({ range: e.range, text: e.newText })));
+    const relinted = await client.diagnosticsFor(uri, 2);
+    assert.deepEqual(relinted.diagnostics.filter((d) => d.code === 'IW402'), []);
+    const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
+    // Still simulated (the loop is read, not unknown), and the stream no longer grows.
+    const growth = /^stream ×([\d.]+) over 64 branches/.exec(lenses[0]?.command?.title ?? '');
+    assert.ok(growth && Number(growth[1]) < 10, lenses[0]?.command?.title);
   });
 });

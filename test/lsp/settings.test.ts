@@ -92,13 +92,14 @@ describe('lsp: settings parsing', () => {
       extendSelect: ['iw3'],
       perFileIgnores: { 'tests/**': ['iw105'], 'empty/**': [] },
       exclude: ['legacy/**', 3],
+      kerasVersion: ' 3.15 ',
       debounceMs: 25,
     });
     assert.deepEqual(parsed, {
       enable: false,
       debounceMs: 25,
       engine: {
-        severity: { IW101: 'error', IW301: 'off', IW105: 'info' }, band: 50, simulation: 'montecarlo', select: ['IW1'], ignore: ['IW105'],
+        severity: { IW101: 'error', IW301: 'off', IW105: 'info' }, band: 50, simulation: 'montecarlo', select: ['IW1'], ignore: ['IW105'], kerasVersion: '3.15',
       },
       files: { extendSelect: ['IW3'], perFileIgnores: [{ pattern: 'tests/**', codes: ['IW105'] }], exclude: ['legacy/**'] },
     });
@@ -108,7 +109,7 @@ describe('lsp: settings parsing', () => {
     assert.deepEqual(parseServerSettings(undefined), DEFAULT_SERVER_SETTINGS);
     assert.deepEqual(parseServerSettings([1, 2]), DEFAULT_SERVER_SETTINGS);
     assert.deepEqual(
-      parseServerSettings({ enable: 1, severity: ['IW101'], simulation: { band: 0.5 }, select: 'IW1', debounceMs: Number.NaN }),
+      parseServerSettings({ enable: 1, severity: ['IW101'], simulation: { band: 0.5 }, select: 'IW1', debounceMs: Number.NaN, kerasVersion: '3' }),
       DEFAULT_SERVER_SETTINGS,
     );
     assert.equal(parseServerSettings({ debounceMs: 1e9 }).debounceMs, 5000, 'clamped');

@@ -100,13 +100,13 @@ export interface ImportedModuleFindings {
   readonly reachedBy: readonly ReachedBy[];
 }
 
-function* runFrontend(input: AnalysisInput, onNetwork: OnNetdefNetwork): Steps<FrontendResult> {
+function* runFrontend(input: AnalysisInput, onNetwork: OnNetdefNetwork, settings: Settings): Steps<FrontendResult> {
   switch (input.languageId) {
     case 'netdef':
       return yield* parseNetdefSteps(input.text, onNetwork);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return yield* parsePythonSteps(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace, input.python.treeReaders);
+      return yield* parsePythonSteps(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace, settings.kerasVersion, input.python.treeReaders);
   }
 }
 
@@ -202,7 +202,7 @@ export function* analyzeSteps(
     for (; frontendTaken < progress.findings.length; frontendTaken++) raw.push(progress.findings[frontendTaken]!);
     flush(progress.readTo);
   };
-  const frontend = (running.frontend = yield* runFrontend(input, onNetwork));
+  const frontend = (running.frontend = yield* runFrontend(input, onNetwork, settings));
   throwIfCancelled(signal);
   for (; frontendTaken < frontend.findings.length; frontendTaken++) raw.push(frontend.findings[frontendTaken]!);
   for (const network of frontend.networks) {

@@ -330,6 +330,12 @@ export interface AttentionOp {
   readonly scaleSpan?: Span;
   /** Each query sees only the keys up to its own position (GPT-style decoders). */
   readonly causal: boolean;
+  /**
+   * Cross-attention (encoder–decoder): the queries come from the op's input, the keys and values
+   * from the memory, the stream the network's last `MemoryOp` before this op made. Absent:
+   * self-attention (queries, keys and values from the same input).
+   */
+  readonly crossAttention?: true;
   readonly query: WeightLayer;
   readonly key: WeightLayer;
   readonly value: WeightLayer;
@@ -346,7 +352,23 @@ export interface AttentionFixBuilder {
   useStandardScale(): readonly TextEdit[] | undefined;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp | AttentionOp;
+/**
+ * The memory of an encoder–decoder network (nn.Transformer: the encoder's output; a decoder
+ * block's `memory` argument): `body` runs over the network's second input (the source tokens)
+ * and its output is what later cross-attentions read keys and values from; the main stream
+ * passes through unchanged. An empty body: the memory is an input of the network (unit second
+ * moment). The gradient every cross-attention sends to the memory is summed and carried back
+ * through `body`.
+ */
+export interface MemoryOp {
+  readonly op: 'memory';
+  readonly body: readonly Op[];
+  /** Tokens per memory sequence (the source length); undefined: the network's own tokens. */
+  readonly tokens?: number;
+  readonly span: Span;
+}
+
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp | AttentionOp | MemoryOp;
 
 export interface Network {
   readonly name: string;
@@ -377,6 +399,29 @@ export interface Network {
    * undefined (the token-stream simulation then assumes DEFAULT_TOKENS and says so).
    */
   readonly tokens?: number;
+  /**
+   * Stacks whose blocks start from identical weights: `nn.TransformerEncoder(layer, N)` deep-copies
+   * one initialised layer (torch/nn/modules/transformer.py `_get_clones`), and the weights no
+   * init code re-draws per block stay copies. The simulation assumes independent draws, so the
+   * network is not simulated (`unsimulable` says why) and IW404 reports the stack.
+   */
+  readonly identicalBlocks?: readonly IdenticalBlocks[];
+}
+
+/** A stack of N blocks copied from one initialised block (Network.identicalBlocks). */
+export interface IdenticalBlocks {
+  /** The call that copies (`nn.TransformerEncoder(layer, num_layers=6)`). */
+  readonly span: Span;
+  readonly className: string;
+  readonly copies: number;
+  /** The weights every block still shares at init, as PyTorch names them within a block (`linear1.weight`). */
+  readonly weights: readonly string[];
+  /** How many random weights a block has (4 in an encoder layer, 6 in a decoder layer): all shared when `weights` has as many. */
+  readonly blockWeights: number;
+  /** The block's attentions as PyTorch names them (`self_attn`, and a decoder layer's `multihead_attn`): what a re-draw resets. */
+  readonly attentions: readonly string[];
+  /** Edits that draw each block afresh with the layer's own defaults, when they can be written (IW404's fix). */
+  readonly redraw?: readonly TextEdit[];
 }
 
 /** The recommended initializer a fix switches to, independent of spelling. */
@@ -414,10 +459,13 @@ export interface FixBuilder {
   semanticsOf?(choice: InitChoice): InitSemantics | undefined;
   /**
    * Divides a fixed-std initializer's std by √branches, in the file's idiom (nanoGPT's
-   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). Undefined when the init is not a
-   * fixed std or the edit cannot be written safely.
+   * `std=0.02/math.sqrt(2 * n_layer)`; IW402's fix). `group`: the fix builders of every branch
+   * output of the network whose init is the same as this layer's (`init.span`), this one
+   * included; `sharing`: how many layers of the network that init sets (more than the group:
+   * it also sets layers that are no branch output, as one `_init_weights` for every Linear
+   * does). Undefined when the init is not a fixed std or the edit cannot be written safely.
    */
-  scaleStdForDepth?(branches: number): readonly TextEdit[] | undefined;
+  scaleStdForDepth?(branches: number, group?: readonly FixBuilder[], sharing?: number): readonly TextEdit[] | undefined;
 }
 
 /** Edits for a dropout op (SELU networks want AlphaDropout). */
@@ -425,11 +473,11 @@ export interface DropoutFixBuilder {
   useAlphaDropout(op: DropoutOp): readonly TextEdit[] | undefined;
 }
 
-/** Walks ops in forward order, descending into residual bodies. */
+/** Walks ops in forward order, descending into residual bodies and the memory's ops (an encoder). */
 export function* walkOps(ops: readonly Op[]): Generator<Op> {
   for (const op of ops) {
     yield op;
-    if (op.op === 'residual') yield* walkOps(op.body);
+    if (op.op === 'residual' || op.op === 'memory') yield* walkOps(op.body);
   }
 }
 

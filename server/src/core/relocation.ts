@@ -6,7 +6,7 @@
  * be moved, and the caller recomputes instead (RelocationFailed).
  */
 import type { Finding, TextEdit } from './findings';
-import type { FixBuilder, Network, RecurrentFixBuilder } from './ir';
+import type { AttentionFixBuilder, FixBuilder, Network, RecurrentFixBuilder } from './ir';
 import type { Span } from './text';
 
 export interface Anchor {
@@ -21,6 +21,8 @@ export class RelocationFailed extends Error {}
 
 export class Relocation {
   private readonly anchors: readonly Anchor[];
+  /** Each wrapped fix builder's original (a builder reading its peers needs theirs). */
+  private readonly innerBuilders = new WeakMap<FixBuilder, FixBuilder>();
   /** No anchor moved: results can be reused as they are. */
   readonly identity: boolean;
 
@@ -93,6 +95,11 @@ export class Relocation {
       done.set(value, wrapped);
       return wrapped;
     }
+    if (isAttentionFixBuilder(value)) {
+      const wrapped = this.attentionFixBuilder(value);
+      done.set(value, wrapped);
+      return wrapped;
+    }
     if (isRecurrentFixBuilder(value)) {
       const wrapped = this.recurrentFixBuilder(value);
       done.set(value, wrapped);
@@ -115,15 +122,31 @@ export class Relocation {
 
   private fixBuilder(inner: FixBuilder): FixBuilder {
     const move = (edits: ReturnType<FixBuilder['setInitializer']>) => edits?.map((e) => ({ span: this.span(e.span), newText: e.newText }));
-    return {
+    const wrapped: FixBuilder = {
       setInitializer: (choice) => move(inner.setInitializer(choice)),
       setActivation: (activation) => move(inner.setActivation(activation)),
       setKaimingArguments: (args, reach) => move(inner.setKaimingArguments(args, reach)),
       describeInitializer: (choice) => inner.describeInitializer(choice),
       ...(inner.describeKaimingArguments ? { describeKaimingArguments: inner.describeKaimingArguments.bind(inner) } : {}),
       ...(inner.semanticsOf ? { semanticsOf: inner.semanticsOf.bind(inner) } : {}),
+      // The group's builders are wrapped too: the inner one reads theirs (IW402's fix reads its peers' init calls).
+      ...(inner.scaleStdForDepth
+        ? { scaleStdForDepth: (branches: number, group?: readonly FixBuilder[], sharing?: number) =>
+            move(inner.scaleStdForDepth!(branches, group?.map((g) => this.innerBuilders.get(g) ?? g), sharing)) }
+        : {}),
     };
+    this.innerBuilders.set(wrapped, inner);
+    return wrapped;
   }
+
+  private attentionFixBuilder(inner: AttentionFixBuilder): AttentionFixBuilder {
+    return { useStandardScale: () => inner.useStandardScale()?.map((e) => ({ span: this.span(e.span), newText: e.newText })) };
+  }
+}
+
+/** An attention's fixes (ir.ts AttentionFixBuilder). */
+function isAttentionFixBuilder(value: object): value is AttentionFixBuilder {
+  return typeof (value as Partial<AttentionFixBuilder>).useStandardScale === 'function';
 }
 
 /** A recurrent layer's fixes (ir.ts RecurrentFixBuilder): every method optional, all of them functions. */

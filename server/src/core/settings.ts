@@ -23,6 +23,12 @@ export interface Settings {
   /** Rule codes or prefixes to run (empty: all); `ignore` wins over `select`. */
   readonly select: readonly string[];
   readonly ignore: readonly string[];
+  /**
+   * The Keras version the project runs ("3.15", "2.15.1"): it decides the fans Keras gives
+   * MultiHeadAttention's 3-D kernels (keras-team/keras#22789, frameworks/kerasVersion.ts).
+   * Absent: read from the project's pinned requirement, else those layers' fan-scaled inits are unknown.
+   */
+  readonly kerasVersion?: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {

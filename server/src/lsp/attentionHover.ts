@@ -17,12 +17,16 @@ export function attentionHoverAt(analysis: DocumentAnalysis, offset: number): Ho
     const ops = [...walkOps(network.ops)].filter((op): op is AttentionOp => op.op === 'attention' && spanContains(op.span, offset));
     const first = ops[0];
     if (!first) continue;
-    const same = ops.filter((op) => op.span.start === first.span.start && op.span.end === first.span.end);
+    const statement = ops.filter((op) => op.span.start === first.span.start && op.span.end === first.span.end);
+    // One call can build attentions of several kinds (nn.Transformer: the encoder's, the decoder's causal self- and cross-attentions).
+    const kind = (op: AttentionOp) => `${op.crossAttention === true}|${op.causal}`;
+    const same = statement.filter((op) => kind(op) === kind(first));
+    const others = describeOthers(statement.filter((op) => kind(op) !== kind(first)));
     const simulation = network.pretrained ? undefined : simulateTokenStream(network, NEVER_CANCELLED);
     const points = simulation ? same.map((op) => simulation.attention.find((p) => p.op === op)).filter((p): p is AttentionPoint => p !== undefined) : [];
     const tokens = simulation ? `${simulation.tokens}${simulation.tokensAssumed ? ' (assumed)' : ''}` : undefined;
     return {
-      contents: { kind: MarkupKind.Markdown, value: renderAttentionHover(network, first, same.length, points, tokens) },
+      contents: { kind: MarkupKind.Markdown, value: renderAttentionHover(network, first, same.length, points, tokens) + (others ? `\n\nThis call also builds ${others}.` : '') },
       range: toRange(analysis.index, first.span),
     };
   }
@@ -30,7 +34,7 @@ export function attentionHoverAt(analysis: DocumentAnalysis, offset: number): Ho
 }
 
 export function renderAttentionHover(network: Network, op: AttentionOp, count: number, points: readonly AttentionPoint[], tokens: string | undefined): string {
-  const title = `**attention** ${op.heads} heads × ${op.headDim}${op.causal ? ' · causal' : ''}${count > 1 ? ` · ×${count} (repeat)` : ''} · in \`${network.name.replace(/[`|]/g, "'")}\``;
+  const title = `**attention** ${op.heads} heads × ${op.headDim}${op.causal ? ' · causal' : ''}${op.crossAttention ? ' · cross-attention (keys and values from the memory)' : ''}${count > 1 ? ` · ×${count} (repeat)` : ''} · in \`${network.name.replace(/[`|]/g, "'")}\``;
   const pick = (get: (p: AttentionPoint) => number, digits = 3) => range(points.map(get), digits);
   const scale = op.logitScale === undefined ? `\`${op.scaleLabel}\` (unknown value)` : `\`${op.scaleLabel}\` = ${formatNumber(op.logitScale)}`;
   const rows: [string, string][] = [
@@ -42,6 +46,7 @@ export function renderAttentionHover(network: Network, op: AttentionOp, count: n
       ['logit std at init (over a query\'s keys)', pick((p) => Math.sqrt(p.logitVariance))],
       ['effective keys (1/EΣA²)', `${pick((p) => p.effectiveKeys)} of ${tokens ?? '?'} tokens`],
       ['token correlation read', pick((p) => p.inputCorrelation, 4)],
+      ...(op.crossAttention ? [['memory token correlation', pick((p) => p.memoryCorrelation ?? NaN, 4)] as [string, string]] : []),
       ['token correlation handed on', pick((p) => p.handsOn ?? p.outputCorrelation, 4)],
     );
   } else {
@@ -59,4 +64,19 @@ function range(values: readonly number[], digits: number): string {
   const max = Math.max(...values);
   const text = formatNumber(first, digits);
   return formatNumber(min, digits) === formatNumber(max, digits) ? text : `${text} (${formatNumber(min, digits)} … ${formatNumber(max, digits)})`;
+}
+
+/** "6 causal self-attentions and 6 cross-attentions": the other kinds of attention one call builds. */
+function describeOthers(ops: readonly AttentionOp[]): string | undefined {
+  if (ops.length === 0) return undefined;
+  const count = (filter: (op: AttentionOp) => boolean, name: string) => {
+    const n = ops.filter(filter).length;
+    return n === 0 ? undefined : `${n} ${name}${n === 1 ? '' : 's'}`;
+  };
+  const parts = [
+    count((op) => !op.crossAttention && !op.causal, 'self-attention'),
+    count((op) => !op.crossAttention && op.causal, 'causal self-attention'),
+    count((op) => op.crossAttention === true, 'cross-attention'),
+  ].filter((p): p is string => p !== undefined);
+  return parts.join(' and ');
 }

@@ -56,6 +56,7 @@ export function mergeEditorOverFile(
     ...fromFile,
     severity: { ...fromFile.severity, ...editor.severity },
     band: editor.band !== DEFAULT_SETTINGS.band ? editor.band : fromFile.band,
+    ...((editor.kerasVersion ?? fromFile.kerasVersion) !== undefined ? { kerasVersion: editor.kerasVersion ?? fromFile.kerasVersion } : {}),
   };
 }
 

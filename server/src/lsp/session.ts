@@ -77,7 +77,8 @@ interface ForeignFindings {
 }
 
 /** Python files are watched too: an imported module changed on disk re-analyses its importers. */
-const WATCHED_GLOBS = [...CONFIG_FILE_GLOBS, '**/*.py'];
+// requirements.txt: a Keras pin decides MultiHeadAttention's fans (frameworks/kerasVersion.ts); documents that read it are re-analysed.
+const WATCHED_GLOBS = [...CONFIG_FILE_GLOBS, '**/*.py', '**/requirements.txt'];
 
 export class Session {
   private readonly documents = new TextDocuments(TextDocument);

@@ -10,6 +10,7 @@
  */
 import type { Connection } from 'vscode-languageserver/node';
 import type { PerFileIgnore } from '../core/config/model';
+import { decisionOfSetting } from '../core/frontends/python/frameworks/kerasVersion';
 import { DEFAULT_SETTINGS, type Settings } from '../core/settings';
 import type { RuleSeverity } from '../core/settings';
 import { CONFIGURATION_DEFAULTS, CONFIGURATION_SECTION, SEVERITY_LEVELS, type SeverityLevel } from '../protocol';
@@ -53,6 +54,7 @@ export function parseServerSettings(raw: unknown): ServerSettings {
       simulation: simulation.mode === 'montecarlo' ? 'montecarlo' : 'analytic',
       select: parseCodeList(section.select),
       ignore: parseCodeList(section.ignore),
+      ...(parseKerasVersion(section.kerasVersion) !== undefined ? { kerasVersion: parseKerasVersion(section.kerasVersion)! } : {}),
     },
     files: parseFileSettings(section),
   };
@@ -70,6 +72,11 @@ function parseFileSettings(section: Record<string, unknown>): EditorFileSettings
   }
   if (extendSelect.length === 0 && exclude.length === 0 && perFileIgnores.length === 0) return NO_EDITOR_FILE_SETTINGS;
   return { extendSelect, perFileIgnores, exclude };
+}
+
+/** `initwise.kerasVersion`: a Keras release with its minor ("3.15"); anything else is unset. */
+function parseKerasVersion(value: unknown): string | undefined {
+  return typeof value === 'string' && decisionOfSetting(value) !== undefined ? value.trim() : undefined;
 }
 
 function parseStringList(value: unknown): string[] {

@@ -27,10 +27,12 @@ export interface InitWiseConfig {
   readonly simulation?: { readonly band?: number; readonly mode?: SimulationMode };
   /** Globs of files and folders not to check when walking folders (relative to the configuration file). */
   readonly exclude?: readonly string[];
+  /** The Keras version the project runs ("3.15"): MultiHeadAttention's kernel fans depend on it (Settings.kerasVersion). */
+  readonly kerasVersion?: string;
 }
 
 /** The keys as written in TOML (kebab-case, as Ruff) and in VS Code settings (camelCase). */
-export const CONFIG_KEYS = ['select', 'extend-select', 'ignore', 'per-file-ignores', 'severity', 'simulation', 'exclude'] as const;
+export const CONFIG_KEYS = ['select', 'extend-select', 'ignore', 'per-file-ignores', 'severity', 'simulation', 'exclude', 'keras-version'] as const;
 export const SIMULATION_KEYS = ['band', 'mode'] as const;
 export const SIMULATION_MODES: readonly SimulationMode[] = ['analytic', 'montecarlo'];
 export const SEVERITY_VALUES: readonly RuleSeverity[] = ['error', 'warning', 'info', 'hint', 'off'];

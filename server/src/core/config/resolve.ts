@@ -25,6 +25,7 @@ export function mergeConfigs(base: InitWiseConfig, top: InitWiseConfig): InitWis
     severity: { ...base.severity, ...top.severity },
     simulation: { ...base.simulation, ...top.simulation },
     exclude: [...(base.exclude ?? []), ...(top.exclude ?? [])],
+    ...((top.kerasVersion ?? base.kerasVersion) !== undefined ? { kerasVersion: top.kerasVersion ?? base.kerasVersion } : {}),
   };
 }
 
@@ -50,6 +51,7 @@ export function resolveSettings(config: InitWiseConfig, relativePath: string | u
     simulation: overrides.simulation ?? config.simulation?.mode ?? DEFAULT_SETTINGS.simulation,
     select: dedupe(select),
     ignore: dedupe([...(config.ignore ?? []), ...perFile, ...(overrides.ignore ?? [])]),
+    ...(config.kerasVersion !== undefined ? { kerasVersion: config.kerasVersion } : {}),
   };
 }
 

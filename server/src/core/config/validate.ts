@@ -4,6 +4,7 @@
  * and line (`pyproject.toml:14: [tool.initwise] select[1]: …`): a typo in a CI gate must
  * fail loudly, never be silently ignored (as Ruff does, exit 2).
  */
+import { decisionOfSetting } from '../frontends/python/frameworks/kerasVersion';
 import { RULES, ruleByCode } from '../rules/registry';
 import type { RuleSeverity } from '../settings';
 import { CONFIG_KEYS, SEVERITY_VALUES, SIMULATION_KEYS, SIMULATION_MODES, type InitWiseConfig, type PerFileIgnore, type SimulationMode } from './model';
@@ -29,7 +30,7 @@ const fail = (path: readonly (string | number)[], message: string): never => {
 const SELECTOR = /^IW\d{0,3}$/;
 
 /** `camelCase` spellings accepted from editor settings, mapped to the TOML key. */
-const CAMEL_ALIASES: Record<string, string> = { extendSelect: 'extend-select', perFileIgnores: 'per-file-ignores' };
+const CAMEL_ALIASES: Record<string, string> = { extendSelect: 'extend-select', perFileIgnores: 'per-file-ignores', kerasVersion: 'keras-version' };
 
 export function validateConfig(raw: unknown, options: { readonly camelCase?: boolean } = {}): Validation {
   try {
@@ -80,6 +81,9 @@ function readTable(raw: unknown, camelCase: boolean): InitWiseConfig {
       case 'exclude':
         config.exclude = strings([written], value, 'a glob');
         break;
+      case 'keras-version':
+        config.kerasVersion = kerasVersion([written], value);
+        break;
       default:
         fail([written], `unknown key '${written}' (known keys: ${CONFIG_KEYS.join(', ')})`);
     }
@@ -93,6 +97,14 @@ function strings(path: readonly (string | number)[], value: unknown, what: strin
     if (typeof item !== 'string' || item.trim() === '') return fail([...path, i], `expected ${what}, found ${describe(item)}`);
     return item.trim();
   });
+}
+
+/** A Keras release, major.minor at least ("3.15", "2.15.1"): the minor decides MultiHeadAttention's fans. */
+function kerasVersion(path: readonly string[], value: unknown): string {
+  if (typeof value !== 'string' || decisionOfSetting(value) === undefined) {
+    return fail(path, `expected a Keras version with its minor ("3.15", "2.15.1"), found ${describe(value)}`);
+  }
+  return value.trim();
 }
 
 function selectors(path: readonly (string | number)[], value: unknown): string[] {

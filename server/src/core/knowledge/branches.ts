@@ -20,6 +20,7 @@ export function normalisedBranchLayers(network: Network): ReadonlySet<WeightLaye
         if (op.op === 'layer' && inside) found.add(op);
         if (op.op === 'attention' && inside) for (const projection of attentionProjections(op)) found.add(projection);
         if (op.op === 'residual') visit(op.body, inside || op.body[0]?.op === 'norm' || ops[i + 1]?.op === 'norm');
+        if (op.op === 'memory') visit(op.body, inside);
       });
     };
     visit(network.ops, false);

@@ -13,11 +13,16 @@ import type { TokenReport } from './tokenReport';
 function tokenLines(report: TokenReport): string[] {
   const lines = ['', `  residual stream (${report.tokens} tokens${report.tokensAssumed ? ', assumed' : ''}): branch  line  E[x²]  token correlation  gradient`];
   report.stream.forEach((row, i) => {
-    lines.push(`    ${String(i + 1).padStart(4)}  ${String(row.line).padStart(4)}  ${formatNumber(row.secondMoment).padStart(8)}  ${formatNumber(row.correlation, 4).padStart(8)}  ${formatNumber(row.gradient).padStart(8)}`);
+    lines.push(`    ${String(i + 1).padStart(4)}  ${String(row.line).padStart(4)}  ${formatNumber(row.secondMoment).padStart(8)}  ${formatNumber(row.correlation, 4).padStart(8)}  ${formatNumber(row.gradient).padStart(8)}${row.memory ? '  (encoder)' : ''}`);
   });
+  const memory = report.memory;
+  if (memory) {
+    lines.push(`  memory (${memory.tokens} tokens): E[x²] ${formatNumber(memory.secondMoment)}, token correlation ${formatNumber(memory.correlation, 4)}, gradient ${formatNumber(memory.gradient)} (every cross-attention's, summed)`);
+  }
   if (report.attention.length > 0) lines.push('', '  attention: #  line  heads×width  scale  logit std  effective keys  correlation handed on');
   report.attention.forEach((a, i) => {
-    lines.push(`    ${String(i + 1).padStart(4)}  ${String(a.line).padStart(4)}  ${`${a.heads}×${a.headDim}`.padStart(8)}  ${a.scaleLabel}  ${formatNumber(a.logitStd)}  ${formatNumber(a.effectiveKeys)}  ${formatNumber(a.handsOn, 4)}`);
+    const cross = a.memoryCorrelation !== undefined ? `  (cross-attention; memory ${formatNumber(a.memoryCorrelation, 4)})` : '';
+    lines.push(`    ${String(i + 1).padStart(4)}  ${String(a.line).padStart(4)}  ${`${a.heads}×${a.headDim}`.padStart(8)}  ${a.scaleLabel}  ${formatNumber(a.logitStd)}  ${formatNumber(a.effectiveKeys)}  ${formatNumber(a.handsOn, 4)}${cross}`);
   });
   return lines;
 }

@@ -18,6 +18,8 @@ export interface StreamRow {
   readonly correlation: number;
   /** Gradient second moment at the branch's input (unit cotangent at the output). */
   readonly gradient: number;
+  /** A branch of the encoder's stream (the memory), not of the network's own. */
+  readonly memory?: true;
 }
 
 export interface AttentionRow {
@@ -29,6 +31,16 @@ export interface AttentionRow {
   readonly effectiveKeys: number;
   /** Token correlation the attention's residual op hands on (its own output's outside a residual). */
   readonly handsOn: number;
+  /** Cross-attention: keys and values from the memory, whose token correlation this is. */
+  readonly memoryCorrelation?: number;
+}
+
+/** The memory of an encoder–decoder network: what its cross-attentions read and the gradient they send it. */
+export interface MemoryRow {
+  readonly tokens: number;
+  readonly secondMoment: number;
+  readonly correlation: number;
+  readonly gradient: number;
 }
 
 export interface TokenReport {
@@ -40,6 +52,7 @@ export interface TokenReport {
   /** Stream second moment entering the first branch. */
   readonly input: number;
   readonly outputCorrelation: number;
+  readonly memory?: MemoryRow;
 }
 
 export function buildTokenReport(network: Network, signal: CancellationSignal, lineOf: (offset: number) => number | string): TokenReport | undefined {
@@ -47,34 +60,45 @@ export function buildTokenReport(network: Network, signal: CancellationSignal, l
   const simulation = simulateTokenStream(network, signal);
   if (!simulation) return undefined;
   const top = simulation.stream.filter((p) => p.depth === 0);
+  const own = top.find((p) => !p.memory);
+  const memory = simulation.memory;
   return {
     tokens: simulation.tokens,
     tokensAssumed: simulation.tokensAssumed,
-    stream: top.map((p) => ({ line: lineOf(p.op.span.start), secondMoment: p.secondMoment, correlation: p.correlation, gradient: p.gradient })),
+    stream: top.map((p) => ({
+      line: lineOf(p.op.span.start), secondMoment: p.secondMoment, correlation: p.correlation, gradient: p.gradient, ...(p.memory ? { memory: true as const } : {}),
+    })),
     attention: simulation.attention.map((a) => ({
       line: lineOf(a.op.span.start), heads: a.op.heads, headDim: a.op.headDim, scaleLabel: a.op.scaleLabel,
       logitStd: Math.sqrt(a.logitVariance), effectiveKeys: a.effectiveKeys, handsOn: a.handsOn ?? a.outputCorrelation,
+      ...(a.memoryCorrelation !== undefined ? { memoryCorrelation: a.memoryCorrelation } : {}),
     })),
-    input: top[0]?.before ?? 1,
+    // The network's own stream is the one judged and summarised (IW402): its input, not the encoder's.
+    input: own?.before ?? top[0]?.before ?? 1,
     outputCorrelation: simulation.outputCorrelation,
+    ...(memory ? { memory: { tokens: memory.tokens, secondMoment: memory.secondMoment, correlation: memory.correlation, gradient: memory.gradient } } : {}),
   };
 }
 
 /**
  * One line: "stream ×20 over 48 branches · token correlation 0.83 · logit std ≤ 0.99 ·
  * gradient to the first branch ×13". The growth is relative to max(input, 1), as IW402 judges it.
+ * An encoder–decoder's line is its decoder's stream, with "memory correlation 0.55" added.
  */
 export function tokenSummaryLine(report: TokenReport): string {
   const parts: string[] = [];
-  const first = report.stream[0];
-  const last = report.stream[report.stream.length - 1];
+  // An encoder–decoder: the summary is the decoder's stream; the memory gets its own part.
+  const stream = report.memory ? report.stream.filter((row) => !row.memory) : report.stream;
+  const first = stream[0];
+  const last = stream[stream.length - 1];
   if (first && last) {
     const growth = last.secondMoment / Math.max(report.input, 1);
-    parts.push(`stream ×${formatNumber(growth, 2)} over ${report.stream.length} ${report.stream.length === 1 ? 'branch' : 'branches'}`);
+    parts.push(`stream ×${formatNumber(growth, 2)} over ${stream.length} ${stream.length === 1 ? 'branch' : 'branches'}`);
   }
   const correlation = last?.correlation ?? report.outputCorrelation;
   parts.push(`token correlation ${formatNumber(correlation, 2)}`);
+  if (report.memory) parts.push(`memory correlation ${formatNumber(report.memory.correlation, 2)}`);
   if (report.attention.length > 0) parts.push(`logit std ≤ ${formatNumber(Math.max(...report.attention.map((a) => a.logitStd)), 2)}`);
-  if (first && last && report.stream.length > 1) parts.push(`gradient to the first branch ×${formatNumber(first.gradient / last.gradient, 2)}`);
+  if (first && last && stream.length > 1) parts.push(`gradient to the first branch ×${formatNumber(first.gradient / last.gradient, 2)}`);
   return parts.join(' · ');
 }

@@ -31,7 +31,12 @@ export const IW401: Rule = {
         'keys, the gradient through the logits is nearly zero (a one-hot softmax passes none), and training is unstable.',
       example: 'network encoder {\n  input 512 tokens=128\n  repeat 6 {\n    residual {\n      layernorm\n      attention 8 scale=none init=glorot_uniform\n    }\n  }\n}',
       useInstead: 'network encoder {\n  input 512 tokens=128\n  repeat 6 {\n    residual {\n      layernorm\n      attention 8 init=glorot_uniform\n    }\n  }\n}',
-      fixSafety: '"Scale the logits by 1/√d_head" is unsafe (it changes training numerics). Where the scale is already 1/√d_head and the q/k initializers are too large, no fix is offered: the message gives the numbers.',
+      fixSafety:
+        '"Scale the logits by 1/√d_head" is unsafe (it changes training numerics). In PyTorch code, hand-written logits with no ' +
+        'factor become nanoGPT’s `(q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))`, or use the class’s own ' +
+        '`self.scale = dim_head ** -0.5` or `self.head_dim` when it has one (`** -0.5` where math is not imported; no import ' +
+        'is added), and `F.scaled_dot_product_attention(…, scale=…)` loses the argument (its default is 1/√d_head). Where the ' +
+        'scale is already 1/√d_head and the q/k initializers are too large, no fix is offered: the message gives the numbers.',
       whenNotToApply:
         'T5 leaves out 1/√d_head and compensates in the query init (std (d_model·d_kv)^−½): the simulated logits are small and ' +
         'the rule stays quiet. μP’s 1/d_head scale is deliberate and never flagged (it makes logits smaller).',

@@ -18,12 +18,13 @@ import { IW301 } from './IW301';
 import { IW401 } from './IW401';
 import { IW402 } from './IW402';
 import { IW403 } from './IW403';
+import { IW404 } from './IW404';
 import { IW411 } from './IW411';
 import { IW412 } from './IW412';
 import { IW901 } from './IW901';
 import type { Rule } from './types';
 
-export const RULES: readonly Rule[] = [IW001, IW002, IW003, IW101, IW102, IW103, IW104, IW105, IW201, IW202, IW203, IW204, IW301, IW401, IW402, IW403, IW411, IW412, IW901];
+export const RULES: readonly Rule[] = [IW001, IW002, IW003, IW101, IW102, IW103, IW104, IW105, IW201, IW202, IW203, IW204, IW301, IW401, IW402, IW403, IW404, IW411, IW412, IW901];
 
 const BY_CODE = new Map(RULES.map((rule) => [rule.meta.code, rule]));
 

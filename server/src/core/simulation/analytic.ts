@@ -230,6 +230,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         off = Float64Array.of(mean(off));
         break;
       case 'attention':
+      case 'memory':
         throw new NotSimulable();
       case 'residual': {
         // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].

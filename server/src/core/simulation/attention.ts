@@ -21,7 +21,13 @@
  *                scale²·d_head·g_c·(V−V_c)·(T−1)·p_ik·(σ_Q²c + b_Q²) where the cotangent is
  *                correlated between tokens (the queries' common part adds up coherently).
  * Causal attention averages the row statistics over row lengths 1..T (an approximation: the
- * tokens are no longer exchangeable). Checked against PyTorch in test/unit/attention.oracle.test.ts.
+ * tokens are no longer exchangeable).
+ * Cross-attention (encoder–decoder, issue 15): the same with q from the decoder stream (m, c) and
+ * k, v from the memory (m_M, c_M) over S memory tokens: the logit spread is σ_K²(m_M − c_M), the
+ * rows' statistics are over S keys, V = σ_V²m_M + b_V²; backward, the value and key gradients go
+ * to the memory and each of their columns sums over the T queries (factor T/S), the query
+ * gradient goes to the decoder stream. Checked against nn.Transformer in
+ * test/unit/decoderStream.oracle.test.ts. Checked against PyTorch in test/unit/attention.oracle.test.ts.
  */
 import type { AttentionOp, WeightLayer } from '../ir';
 import { weightVariance } from '../knowledge/initializers';
@@ -45,6 +51,8 @@ export interface AttentionStatistics {
   readonly inputCorrelation: number;
   /** Token correlation of the attention's output (after the output projection). */
   readonly outputCorrelation: number;
+  /** Cross-attention: token correlation of the memory its keys and values come from. */
+  readonly memoryCorrelation?: number;
 }
 
 export interface AttentionPass {
@@ -53,7 +61,12 @@ export interface AttentionPass {
   /** Second moments of each projection's output (query, key, value, output), for the layer results. */
   readonly projections: readonly [number, number, number, number];
   /** Gradient moments at the attention input from those at its output; also each projection's input gradient. */
-  backward(g: TokenMoments): { input: TokenMoments; projections: readonly [number, number, number, number] };
+  backward(g: TokenMoments): {
+    input: TokenMoments;
+    /** Cross-attention: the gradient its keys and values send to the memory. */
+    memory?: TokenMoments;
+    projections: readonly [number, number, number, number];
+  };
 }
 
 /** σ² = fan_in·Var(W) (forward) and fan_out·Var(W) (backward) of a projection; undefined when unknown. */
@@ -72,21 +85,37 @@ function rowStatistics(v: number, tokens: number, r: number, causal: boolean): R
   return { p2, p3, p22, pik: crossRowOverlap(p2, tokens, r) };
 }
 
-export function attentionPass(op: AttentionOp, input: TokenMoments, tokens: number): AttentionPass | undefined {
+/** The memory a cross-attention reads keys and values from: its moments and its tokens per sequence. */
+export interface MemoryMoments extends TokenMoments {
+  readonly tokens: number;
+}
+
+/**
+ * One attention: self-attention over `input`, or cross-attention (`memory` given: queries from
+ * `input`, keys and values from the memory, S = memory.tokens keys per row). Cross-attention's
+ * backward splits: the query path goes to `input`, the key and value paths to `memory`; a key
+ * column is summed over T queries instead of S, so the value and key gradients carry T/S.
+ */
+export function attentionPass(op: AttentionOp, input: TokenMoments, tokens: number, memory?: MemoryMoments): AttentionPass | undefined {
   const q = projectionGains(op.query);
   const k = projectionGains(op.key);
   const val = projectionGains(op.value);
   const o = projectionGains(op.output);
   if (!q || !k || !val || !o || op.logitScale === undefined) return undefined;
+  // A causal mask over keys of another sequence is not a mask InitWise reads.
+  if (memory && op.causal) return undefined;
   const { m, c } = input;
-  const spread = Math.max(0, m - c);
+  const source = memory ?? input;
+  const keys = memory ? memory.tokens : tokens;
+  const columns = tokens / keys;
+  const spread = Math.max(0, source.m - source.c);
   const queryM = q.forward * m + q.bias;
   const queryC = q.forward * c + q.bias;
   const v = op.logitScale * op.logitScale * op.headDim * queryM * k.forward * spread;
   const r = queryM > 0 ? queryC / queryM : 1;
-  const rows = rowStatistics(v, tokens, r, op.causal);
-  const valueM = val.forward * m + val.bias;
-  const valueC = val.forward * c + val.bias;
+  const rows = rowStatistics(v, keys, r, op.causal);
+  const valueM = val.forward * source.m + val.bias;
+  const valueC = val.forward * source.c + val.bias;
   const yM = valueC + (valueM - valueC) * rows.p2;
   const yC = valueC + (valueM - valueC) * rows.pik;
   const output = { m: o.forward * yM + o.bias, c: o.forward * yC + o.bias };
@@ -96,31 +125,32 @@ export function attentionPass(op: AttentionOp, input: TokenMoments, tokens: numb
     effectiveKeys: 1 / rows.p2,
     inputCorrelation: m > 0 ? c / m : 1,
     outputCorrelation: output.m > 0 ? output.c / output.m : 1,
+    ...(memory ? { memoryCorrelation: memory.m > 0 ? memory.c / memory.m : 1 } : {}),
   };
   return {
     output,
     statistics,
-    projections: [queryM, k.forward * m + k.bias, valueM, output.m],
+    projections: [queryM, k.forward * source.m + k.bias, valueM, output.m],
     backward(g) {
       const gy = o.backward * g.m;
       const gyC = o.backward * g.c;
       const n = tokens;
-      const dvM = gy * rows.p2 + gyC * (n - 1) * rows.pik;
-      const dvC = n > 1 ? gy * ((1 - rows.p2) / (n - 1)) + gyC * (1 - rows.pik) : dvM;
+      // Column sums over the T queries: Σ_i E[A_ij²] = (T/S)·p2, Σ_{i≠i′} E[A_ij A_i′j] = (T/S)(T−1)·p_ik.
+      const dvM = columns * (gy * rows.p2 + gyC * (n - 1) * rows.pik);
+      const dvC = keys > 1 ? columns * (gy * (1 - rows.p2) + gyC * (n - 1) * (1 - rows.pik)) / (keys - 1) : dvM;
       const s = Math.max(0, rows.p2 - 2 * rows.p3 + rows.p22);
       const scores = op.logitScale! * op.logitScale! * s * op.headDim * gy * (valueM - valueC);
       const dq = scores * k.forward * spread;
       // dk_j = scale·Σ_i dS_ij q_i also sums coherently over queries where the cotangent is
       // correlated between tokens (g_c): Σ_{i≠i′} E[A_ij A_i′j] = (T−1)·p_ik, times q's cross moment.
       const coherent = op.logitScale! * op.logitScale! * op.headDim * gyC * (valueM - valueC) * (n - 1) * rows.pik * queryC;
-      const dk = scores * queryM + Math.max(0, coherent);
+      const dk = columns * (scores * queryM + Math.max(0, coherent));
       const fromValue = val.backward * dvM;
       const fromQuery = q.backward * dq;
       const fromKey = k.backward * dk;
-      return {
-        input: { m: fromValue + fromQuery + fromKey, c: val.backward * dvC },
-        projections: [fromQuery, fromKey, fromValue, gy],
-      };
+      const projections = [fromQuery, fromKey, fromValue, gy] as const;
+      if (memory) return { input: { m: fromQuery, c: 0 }, memory: { m: fromValue + fromKey, c: val.backward * dvC }, projections };
+      return { input: { m: fromValue + fromQuery + fromKey, c: val.backward * dvC }, projections };
     },
   };
 }

@@ -12,6 +12,9 @@
  * own, as a dense layer does). Float32 storage and products, float64 sums for the softmax and
  * the statistics. Per attention it measures what the oracle measures: the population variance
  * of each row's logits over the keys it sees and Σ_j A_ij², averaged over rows and heads.
+ * Cross-attention (`env.memory`): K and V are projected from the memory's rows (S tokens per
+ * sequence), so S is T × S; the key and value gradients go to the memory
+ * (test/reference/transformer/decoder_oracle.py measures nn.MultiheadAttention(x, mem, mem)).
  */
 import type { AttentionOp, WeightLayer } from '../ir';
 import type { Gemm } from './matmul';
@@ -36,6 +39,8 @@ export interface AttentionEnvironment {
   readonly checkpoint: () => void;
   /** Runs one projection over the rows (montecarlo.ts's dense layer). */
   readonly project: (layer: WeightLayer, x: TokenRows) => Projected;
+  /** Cross-attention: the memory's rows (sequences × its tokens) keys and values come from. */
+  readonly memory?: { readonly rows: TokenRows; readonly tokens: number };
 }
 
 /** What the oracle records per attention (transformer_oracle.py `logit_var`, `attn_pii`). */
@@ -50,7 +55,8 @@ export class AttentionNotSimulable extends Error {}
 export interface AttentionRun {
   readonly output: TokenRows;
   readonly measure: AttentionMeasure;
-  readonly backward: (gradient: Float32Array) => Float32Array;
+  /** The gradient at the input (the queries' rows), and for cross-attention the memory's. */
+  readonly backward: (gradient: Float32Array) => { input: Float32Array; memory?: Float32Array };
 }
 
 /** Copies head h of sequence b ([tokens × headDim]) out of rows of `width`. */
@@ -73,33 +79,38 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
   const scale = op.logitScale;
   if (scale === undefined) throw new AttentionNotSimulable();
   const { sequences: batch, tokens: n, gemm, checkpoint } = env;
+  const memory = env.memory;
+  if (op.crossAttention ? !memory || op.causal : memory) throw new AttentionNotSimulable();
+  // Keys per row: the memory's tokens for cross-attention.
+  const m = memory ? memory.tokens : n;
+  const source = memory ? memory.rows : x;
   const q = env.project(op.query, x);
-  const k = env.project(op.key, x);
-  const v = env.project(op.value, x);
+  const k = env.project(op.key, source);
+  const v = env.project(op.value, source);
   const width = q.out.shape[0]!;
   const heads = op.heads;
   const dh = op.headDim;
   if (heads * dh !== width || k.out.shape[0] !== width || v.out.shape[0] !== width) throw new AttentionNotSimulable();
-  const weights = new Float32Array(batch * heads * n * n);
+  const weights = new Float32Array(batch * heads * n * m);
   const y = new Float32Array(batch * n * width);
   const qh = new Float32Array(n * dh);
-  const kh = new Float32Array(n * dh);
-  const vh = new Float32Array(n * dh);
+  const kh = new Float32Array(m * dh);
+  const vh = new Float32Array(m * dh);
   const yh = new Float32Array(n * dh);
-  const scores = new Float32Array(n * n);
+  const scores = new Float32Array(n * m);
   let logitVariance = 0;
   let p2 = 0;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       checkpoint();
       gather(q.out.data, qh, b, h, n, width, dh);
-      gather(k.out.data, kh, b, h, n, width, dh);
-      gather(v.out.data, vh, b, h, n, width, dh);
-      gemm(n, n, dh, qh, transpose(kh, n, dh), scores, checkpoint);
-      const a = weights.subarray(((b * heads) + h) * n * n, ((b * heads) + h + 1) * n * n);
+      gather(k.out.data, kh, b, h, m, width, dh);
+      gather(v.out.data, vh, b, h, m, width, dh);
+      gemm(n, m, dh, qh, transpose(kh, m, dh), scores, checkpoint);
+      const a = weights.subarray(((b * heads) + h) * n * m, ((b * heads) + h + 1) * n * m);
       for (let i = 0; i < n; i++) {
-        const seen = op.causal ? i + 1 : n;
-        const row = i * n;
+        const seen = op.causal ? i + 1 : m;
+        const row = i * m;
         let max = -Infinity;
         let sum = 0;
         let sumSq = 0;
@@ -122,7 +133,7 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
         }
         p2 += squares;
       }
-      gemm(n, dh, n, a, vh, yh, checkpoint);
+      gemm(n, dh, m, a, vh, yh, checkpoint);
       scatter(yh, y, b, h, n, width, dh);
     }
   }
@@ -134,41 +145,47 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
     backward: (g) => {
       const gy = o.backward(g);
       const gq = new Float32Array(gy.length);
-      const gk = new Float32Array(gy.length);
-      const gv = new Float32Array(gy.length);
+      const gk = new Float32Array(batch * m * width);
+      const gv = new Float32Array(batch * m * width);
       const gyh = new Float32Array(n * dh);
-      const dA = new Float32Array(n * n);
+      const dA = new Float32Array(n * m);
       const part = new Float32Array(n * dh);
+      const keyPart = new Float32Array(m * dh);
       for (let b = 0; b < batch; b++) {
         for (let h = 0; h < heads; h++) {
           checkpoint();
-          const a = weights.subarray(((b * heads) + h) * n * n, ((b * heads) + h + 1) * n * n);
+          const a = weights.subarray(((b * heads) + h) * n * m, ((b * heads) + h + 1) * n * m);
           gather(gy, gyh, b, h, n, width, dh);
           gather(q.out.data, qh, b, h, n, width, dh);
-          gather(k.out.data, kh, b, h, n, width, dh);
-          gather(v.out.data, vh, b, h, n, width, dh);
-          gemm(n, dh, n, transpose(a, n, n), gyh, part, checkpoint);
-          scatter(part, gv, b, h, n, width, dh);
-          gemm(n, n, dh, gyh, transpose(vh, n, dh), dA, checkpoint);
+          gather(k.out.data, kh, b, h, m, width, dh);
+          gather(v.out.data, vh, b, h, m, width, dh);
+          gemm(m, dh, n, transpose(a, n, m), gyh, keyPart, checkpoint);
+          scatter(keyPart, gv, b, h, m, width, dh);
+          gemm(n, m, dh, gyh, transpose(vh, m, dh), dA, checkpoint);
           // dS = A ⊙ (dA − rowsum(A ⊙ dA)), times the scale; masked entries have A = 0.
           for (let i = 0; i < n; i++) {
-            const row = i * n;
+            const row = i * m;
             let dot = 0;
-            for (let j = 0; j < n; j++) dot += a[row + j]! * dA[row + j]!;
-            for (let j = 0; j < n; j++) dA[row + j] = scale * a[row + j]! * (dA[row + j]! - dot);
+            for (let j = 0; j < m; j++) dot += a[row + j]! * dA[row + j]!;
+            for (let j = 0; j < m; j++) dA[row + j] = scale * a[row + j]! * (dA[row + j]! - dot);
           }
-          gemm(n, dh, n, dA, kh, part, checkpoint);
+          gemm(n, dh, m, dA, kh, part, checkpoint);
           scatter(part, gq, b, h, n, width, dh);
-          gemm(n, dh, n, transpose(dA, n, n), qh, part, checkpoint);
-          scatter(part, gk, b, h, n, width, dh);
+          gemm(m, dh, n, transpose(dA, n, m), qh, keyPart, checkpoint);
+          scatter(keyPart, gk, b, h, m, width, dh);
         }
       }
       const fromValue = v.backward(gv);
       const fromKey = k.backward(gk);
       const fromQuery = q.backward(gq);
+      if (memory) {
+        const gm = new Float32Array(fromValue.length);
+        for (let i = 0; i < gm.length; i++) gm[i] = fromKey[i]! + fromValue[i]!;
+        return { input: fromQuery, memory: gm };
+      }
       const gx = new Float32Array(fromValue.length);
       for (let i = 0; i < gx.length; i++) gx[i] = fromQuery[i]! + fromKey[i]! + fromValue[i]!;
-      return gx;
+      return { input: gx };
     },
   };
 }

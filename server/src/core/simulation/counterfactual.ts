@@ -35,7 +35,7 @@ export function withRecommendedInits(network: Network): RecommendedNetwork {
   const mapOps = (ops: readonly Op[]): Op[] =>
     ops.map((op) => {
       if (op.op === 'layer') return replacement.get(op) ?? op;
-      if (op.op === 'residual') return { ...op, body: mapOps(op.body) };
+      if (op.op === 'residual' || op.op === 'memory') return { ...op, body: mapOps(op.body) };
       if (op.op === 'attention') {
         const swap = (layer: WeightLayer) => replacement.get(layer) ?? layer;
         return { ...op, query: swap(op.query), key: swap(op.key), value: swap(op.value), output: swap(op.output) };

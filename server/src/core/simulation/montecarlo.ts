@@ -37,7 +37,7 @@
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, ActivationUse, AttentionOp, Network, Op, WeightLayer } from '../ir';
+import type { Activation, ActivationUse, AttentionOp, MemoryOp, Network, Op, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
@@ -58,6 +58,8 @@ export interface MonteCarloOptions {
   readonly batch: number;
   /** Networks over tokens: the input tokens' correlation (default 0, as the analytic pass). */
   readonly inputCorrelation?: number;
+  /** Token correlation of the memory's input (an encoder–decoder's source tokens; default 0). */
+  readonly memoryCorrelation?: number;
   /** Independent networks drawn (default 1); with ≥ 2 the layers carry a [min, max] band. */
   readonly seeds?: number;
   /** Stop starting/continuing seeds after this long (see the module comment). */
@@ -160,6 +162,19 @@ interface StreamMeasure {
   readonly depth: number;
   /** Post-LN: the stream after the norm that directly follows the op (what the transformer oracle measures there). */
   normalized?: { secondMoment: number; cross: number };
+  /** A residual op of the memory's stream (an encoder). */
+  readonly memory?: true;
+}
+
+/** One seed's memory (encoder–decoder networks): its rows, and the gradient every cross-attention sends it. */
+interface MemoryMeasure {
+  readonly rows: Tensor;
+  readonly tokens: number;
+  readonly gradient: Float32Array;
+  secondMoment: number;
+  cross: number;
+  gradientM2: number;
+  inputGradientM2: number;
 }
 
 /** What a seed of a network over tokens records besides the layers. */
@@ -169,6 +184,9 @@ interface TokenSeed {
   depth: number;
   readonly stream: StreamMeasure[];
   readonly attention: AttentionMeasure[];
+  /** Set while the memory's own ops run. */
+  inMemory?: boolean;
+  memory?: MemoryMeasure;
 }
 
 /** One seed's measurements of one weight layer. */
@@ -197,6 +215,7 @@ interface SeedContext {
   /** Set for a network over tokens: `batch` is then sequences × tokens rows. */
   readonly tokens: TokenSeed | undefined;
   readonly inputCorrelation: number;
+  readonly memoryCorrelation: number;
 }
 
 /** A residual op's stream and gradient, averaged over seeds (simulateTokenMonteCarlo). */
@@ -207,6 +226,18 @@ export interface StreamMonteCarlo {
   readonly depth: number;
   /** Post-LN: the stream after the norm that directly follows the residual op. */
   readonly normalized?: { readonly secondMoment: number; readonly correlation: number };
+  /** A residual op of the memory's stream (an encoder). */
+  readonly memory?: true;
+}
+
+/** The memory of an encoder–decoder network, averaged over seeds. */
+export interface MemoryMonteCarlo {
+  readonly secondMoment: number;
+  readonly correlation: number;
+  /** E[g²] at the memory (every cross-attention's gradient summed). */
+  readonly gradient: number;
+  /** E[g²] at the memory's input (the source tokens). */
+  readonly inputGradient: number;
 }
 
 /** The Monte-Carlo pass of a network over tokens: the layers, and the stream and attention as the transformer oracle measures them. */
@@ -216,6 +247,7 @@ export interface TokenMonteCarlo {
   readonly attention: readonly AttentionMeasure[];
   readonly sequences: number;
   readonly tokens: number;
+  readonly memory?: MemoryMonteCarlo;
 }
 
 interface SeedRun {
@@ -268,6 +300,7 @@ function runMonteCarlo(
       logits: options.gradientAtLogits === false ? undefined : outputHead(network),
       tokens: overTokens ? { sequences, tokens, depth: 0, stream: [], attention: [] } : undefined,
       inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
+      memoryCorrelation: Math.min(1, Math.max(0, options.memoryCorrelation ?? 0)),
     };
     try {
       runs.push(runSeed(context));
@@ -294,13 +327,21 @@ function aggregateTokens(runs: readonly SeedRun[], sequences: number, tokens: nu
     return {
       secondMoment, correlation: secondMoment > 0 ? cross / secondMoment : NaN, gradient: mean((seed) => seed.stream[i]!.gradient), depth: point.depth,
       ...(point.normalized ? { normalized: { secondMoment: normalizedM2, correlation: normalizedCross / normalizedM2 } } : {}),
+      ...(point.memory ? { memory: true as const } : {}),
     };
   });
+  const memorySecondMoment = mean((seed) => seed.memory?.secondMoment ?? NaN);
+  const memory: MemoryMonteCarlo | undefined = seeds[0]!.memory ? {
+    secondMoment: memorySecondMoment,
+    correlation: mean((seed) => seed.memory!.cross) / memorySecondMoment,
+    gradient: mean((seed) => seed.memory!.gradientM2),
+    inputGradient: mean((seed) => seed.memory!.inputGradientM2),
+  } : undefined;
   const attention = seeds[0]!.attention.map((_, i) => ({
     logitVariance: mean((seed) => seed.attention[i]!.logitVariance),
     p2: mean((seed) => seed.attention[i]!.p2),
   }));
-  return { stream, attention, sequences, tokens };
+  return { stream, attention, sequences, tokens, ...(memory ? { memory } : {}) };
 }
 
 /** A recurrent layer's per-step measurements, averaged over the seeds. */
@@ -481,6 +522,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = flat;
         break;
       }
+      case 'memory':
+        memoryForward(op, context, backs);
+        break;
       case 'residual': {
         const inner: Backward[] = [];
         if (context.tokens) context.tokens.depth++;
@@ -513,25 +557,84 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
 }
 
 function streamPoint(y: Float32Array, seed: TokenSeed): StreamMeasure {
-  const point = { secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth };
+  const point = { secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth, ...(seed.inMemory ? { memory: true as const } : {}) };
   seed.stream.push(point);
   return point;
+}
+
+/**
+ * The memory of an encoder–decoder network: the source tokens drawn (sequences × the memory's
+ * tokens, correlated as the input), the encoder's ops run over them in a context of those rows,
+ * and the result kept for the cross-attentions. Its backward step (before theirs on the tape,
+ * so after them backward) carries their summed gradient back through the encoder.
+ */
+function memoryForward(op: MemoryOp, context: SeedContext, backs: Backward[]): void {
+  const seed = context.tokens;
+  if (!seed || seed.inMemory) throw new NotSimulable();
+  const tokens = op.tokens ?? seed.tokens;
+  const width = memoryWidth(op, context.network);
+  const rowsCount = seed.sequences * tokens;
+  const data = new Float32Array(rowsCount * width);
+  context.rng.fillNormal(data);
+  // The memory's stream points and attentions go to the seed's lists; the flag marks them.
+  const memorySeed: TokenSeed = { ...seed, tokens, depth: 0, inMemory: true };
+  if (context.memoryCorrelation > 0) correlateTokens(data, width, memorySeed, context.memoryCorrelation, context.rng);
+  const inner: Backward[] = [];
+  const memoryContext: SeedContext = { ...context, batch: rowsCount, tokens: memorySeed };
+  const rows = forward(op.body, { data, shape: [width] }, memoryContext, inner, false);
+  const measure: MemoryMeasure = {
+    rows, tokens, gradient: new Float32Array(rows.data.length),
+    secondMoment: meanSquare(rows.data), cross: tokenCrossMoment(rows.data, memorySeed), gradientM2: NaN, inputGradientM2: NaN,
+  };
+  seed.memory = measure;
+  backs.push((g) => {
+    measure.gradientM2 = meanSquare(measure.gradient);
+    measure.inputGradientM2 = meanSquare(backward(inner, measure.gradient));
+    return g;
+  });
+}
+
+/** Width of the memory's input: its encoder's first layer reads it, or the first cross-attention's key. */
+function memoryWidth(op: MemoryOp, network: Network): number {
+  for (const inner of walkOps(op.body)) {
+    if (inner.op === 'layer' && inner.fans) return inner.fans.fanIn;
+    if (inner.op === 'attention' && inner.query.fans) return inner.query.fans.fanIn;
+    if (inner.op === 'layer' || inner.op === 'attention') throw new NotSimulable();
+  }
+  for (const inner of walkOps(network.ops)) {
+    if (inner.op === 'attention' && inner.crossAttention) {
+      if (!inner.key.fans) throw new NotSimulable();
+      return inner.key.fans.fanIn;
+    }
+  }
+  throw new NotSimulable();
 }
 
 /** One attention over the rows' sequences (attentionMonteCarlo.ts); its projections are dense layers of this pass. */
 function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
   const seed = context.tokens;
   if (!seed) throw new NotSimulable();
+  const memory = op.crossAttention ? seed.memory : undefined;
+  if (op.crossAttention && (!memory || seed.inMemory)) throw new NotSimulable();
+  const memoryContext: SeedContext | undefined = memory ? { ...context, batch: seed.sequences * memory.tokens } : undefined;
   const run = attentionForward(op, x, {
     sequences: seed.sequences, tokens: seed.tokens, gemm: context.gemm, checkpoint: context.checkpoint,
     project: (layer, rows) => {
       const own: Backward[] = [];
-      const out = denseForward(layer, rows, context, own);
+      const out = denseForward(layer, rows, memory && rows === memory.rows ? memoryContext! : context, own);
       return { out, backward: own[0]! };
     },
+    ...(memory ? { memory: { rows: memory.rows, tokens: memory.tokens } } : {}),
   });
   seed.attention.push(run.measure);
-  backs.push(run.backward);
+  backs.push((g) => {
+    const back = run.backward(g);
+    if (memory && back.memory) {
+      const sum = memory.gradient;
+      for (let i = 0; i < sum.length; i++) sum[i]! += back.memory[i]!;
+    }
+    return back.input;
+  });
   return run.output;
 }
 

@@ -10,16 +10,19 @@
  *   RMSNorm        m′ = 1,  c′ = c/m                       (no centring; Zhang & Sennrich 2019)
  *   dropout        m′ = m/(1−p), c′ = c                    (masks differ between tokens)
  *   residual       m′ = m + s²m_F,  c′ = c + s²c_F         (the branch ends in zero-mean weights)
- *   attention      attention.ts
+ *   attention      attention.ts (cross-attention: keys and values from the memory)
+ *   memory         the encoder: its ops run over the second input (m = 1, c = ρ_M) and the
+ *                  result is the memory; backward, the gradients of every cross-attention are
+ *                  summed (independent weights) and carried back through the encoder
  * The gradient carries the same pair (its cotangent is iid, so it starts uncorrelated). The
  * residual stream, the token correlation and the gradient at every residual op are recorded
  * for the rules (IW402, IW403), hover and the signal report. BatchNorm, convolutions and
  * flatten have no token reading here: such a network is not simulated (undefined).
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, AttentionOp, Network, Op, ResidualOp, WeightLayer } from '../ir';
+import type { Activation, AttentionOp, MemoryOp, Network, Op, ResidualOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
-import { type AttentionStatistics, attentionPass, projectionGains, type TokenMoments } from './attention';
+import { type AttentionStatistics, attentionPass, type MemoryMoments, projectionGains, type TokenMoments } from './attention';
 import { dualDerivativeKernel, dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
 import type { LayerSimulation, NetworkSimulation } from './types';
@@ -48,6 +51,8 @@ export interface StreamPoint {
   readonly gradient: number;
   /** Depth of nesting: 0 for the stream itself, 1 inside a residual branch. */
   readonly depth: number;
+  /** A residual op of the memory's stream (an encoder), not of the network's main stream. */
+  readonly memory?: true;
 }
 
 export interface AttentionPoint extends AttentionStatistics {
@@ -64,12 +69,28 @@ export interface TokenStreamSimulation {
   readonly tokensAssumed: boolean;
   readonly inputCorrelation: number;
   readonly outputCorrelation: number;
+  /** Encoder–decoder networks: the memory cross-attentions read, and the gradient they send it. */
+  readonly memory?: MemoryResult;
+}
+
+export interface MemoryResult {
+  readonly op: MemoryOp;
+  readonly tokens: number;
+  /** E[x²] and token correlation of the memory (the encoder's output). */
+  readonly secondMoment: number;
+  readonly correlation: number;
+  /** E[g²] of the gradient at the memory, summed over every cross-attention. */
+  readonly gradient: number;
+  /** E[g²] at the second input (through the encoder). */
+  readonly inputGradient: number;
 }
 
 export interface TokenStreamOptions {
   readonly gradientAtLogits?: boolean;
   /** Token correlation of the network input (default 0: distinct tokens are independent draws). */
   readonly inputCorrelation?: number;
+  /** Token correlation of the memory's input (the source tokens; default 0). */
+  readonly memoryCorrelation?: number;
 }
 
 /** True when the network runs over tokens: it has an attention or an RMSNorm. */
@@ -90,12 +111,18 @@ type Backward = (g: TokenMoments) => TokenMoments;
 interface MutableLayer { forwardVariance: number; gradientVariance: number; forwardFactor: number; backwardFactor: number }
 
 interface Context {
-  readonly tokens: number;
+  /** Tokens per sequence of the stream being run (the memory's own while its ops run). */
+  tokens: number;
   readonly signal: CancellationSignal;
   readonly layers: MutableLayer[];
   readonly stream: (StreamPoint & { gradient: number })[];
   readonly attention: AttentionPoint[];
   readonly logits: Op | undefined;
+  readonly memoryCorrelation: number;
+  /** Set while the memory's own ops run: their residual points belong to the memory's stream. */
+  inMemory: boolean;
+  /** The memory the next cross-attentions read, and the gradient they have sent it so far. */
+  memory?: { readonly moments: MemoryMoments; readonly gradient: { m: number; c: number }; result: MemoryResult };
 }
 
 const OUTPUT_HEADS = new Set(['sigmoid', 'softmax']);
@@ -154,18 +181,26 @@ function layerStep(layer: WeightLayer, x: State, context: Context, tape: Backwar
 }
 
 function attentionStep(op: AttentionOp, x: State, context: Context, tape: Backward[]): State {
-  const pass = attentionPass(op, x, context.tokens);
+  const memory = op.crossAttention ? context.memory : undefined;
+  if (op.crossAttention && (!memory || context.inMemory)) throw new NotSimulable();
+  const pass = attentionPass(op, x, context.tokens, memory?.moments);
   if (!pass) throw new NotSimulable();
   const point: AttentionPoint = { op, ...pass.statistics };
   context.attention.push(point);
   const layers = [op.query, op.key, op.value, op.output];
+  const keyInput = memory ? memory.moments.m : x.m;
   layers.forEach((layer, i) => {
     const record = context.layers[layer.index]!;
     record.forwardVariance = pass.projections[i]!;
-    record.forwardFactor = x.m > 0 ? pass.projections[i]! / (i === 3 ? pass.projections[2] : x.m) : NaN;
+    const from = i === 3 ? pass.projections[2] : i === 0 ? x.m : keyInput;
+    record.forwardFactor = from > 0 ? pass.projections[i]! / from : NaN;
   });
   tape.push((g) => {
     const back = pass.backward(g);
+    if (memory && back.memory) {
+      memory.gradient.m += back.memory.m;
+      memory.gradient.c += back.memory.c;
+    }
     layers.forEach((layer, i) => {
       const record = context.layers[layer.index]!;
       record.gradientVariance = back.projections[i]!;
@@ -215,9 +250,39 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
       case 'residual':
         x = residualStep(op, x, context, tape, depth);
         break;
+      case 'memory':
+        memoryStep(op, context, tape);
+        break;
     }
   }
   return x;
+}
+
+/**
+ * Runs the encoder over the second input and keeps its output as the memory. On the tape, the
+ * step comes before every cross-attention that reads it, so backward it runs after all of them
+ * and carries their summed gradient back through the encoder.
+ */
+function memoryStep(op: MemoryOp, context: Context, tape: Backward[]): void {
+  if (context.inMemory) throw new NotSimulable();
+  const inner: Backward[] = [];
+  const tokens = op.tokens ?? context.tokens;
+  const streamTokens = context.tokens;
+  context.inMemory = true;
+  context.tokens = tokens;
+  const out = run(op.body, { m: 1, c: context.memoryCorrelation, mu: 0 }, context, inner, 0);
+  context.inMemory = false;
+  context.tokens = streamTokens;
+  if (!(out.m > 0) || tokens < 1) throw new NotSimulable();
+  const result: MemoryResult = { op, tokens, secondMoment: out.m, correlation: out.c / out.m, gradient: NaN, inputGradient: NaN };
+  const memory = { moments: { m: out.m, c: out.c, tokens }, gradient: { m: 0, c: 0 }, result };
+  context.memory = memory;
+  tape.push((g) => {
+    let back: TokenMoments = { m: memory.gradient.m, c: memory.gradient.c };
+    for (let i = inner.length - 1; i >= 0; i--) back = inner[i]!(back);
+    memory.result = { ...memory.result, gradient: memory.gradient.m, inputGradient: back.m };
+    return g;
+  });
 }
 
 function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward[], depth: number): State {
@@ -232,7 +297,7 @@ function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward
   for (let i = firstAttention; i < context.attention.length; i++) {
     if (context.attention[i]!.handsOn === undefined) context.attention[i] = { ...context.attention[i]!, handsOn: correlation };
   }
-  const point = { op, before: x.m, secondMoment: out.m, correlation, gradient: NaN, depth };
+  const point = { op, before: x.m, secondMoment: out.m, correlation, gradient: NaN, depth, ...(context.inMemory ? { memory: true as const } : {}) };
   context.stream.push(point);
   tape.push((g) => {
     let through = { m: g.m * s2, c: g.c * s2 };
@@ -256,7 +321,7 @@ const MEMO = new WeakMap<Network, Map<string, TokenStreamSimulation | undefined>
 
 /** The token-stream pass; undefined when an op has no token reading or a width or init is unknown. */
 export function simulateTokenStream(network: Network, signal: CancellationSignal, options: TokenStreamOptions = {}): TokenStreamSimulation | undefined {
-  const key = `${options.gradientAtLogits !== false}|${options.inputCorrelation ?? 0}`;
+  const key = `${options.gradientAtLogits !== false}|${options.inputCorrelation ?? 0}|${options.memoryCorrelation ?? 0}`;
   let memo = MEMO.get(network);
   if (memo?.has(key)) return memo.get(key);
   const result = computeTokenStream(network, signal, options);
@@ -274,6 +339,7 @@ function computeTokenStream(network: Network, signal: CancellationSignal, option
     layers: network.layers.map(() => ({ forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN })),
     stream: [], attention: [],
     logits: options.gradientAtLogits === false ? undefined : outputHead(network.ops),
+    memoryCorrelation: options.memoryCorrelation ?? 0, inMemory: false,
   };
   try {
     const tape: Backward[] = [];
@@ -293,6 +359,7 @@ function computeTokenStream(network: Network, signal: CancellationSignal, option
       tokensAssumed: network.tokens === undefined,
       inputCorrelation: rho0,
       outputCorrelation: out.m > 0 ? out.c / out.m : 1,
+      ...(context.memory ? { memory: context.memory.result } : {}),
     };
   } catch (error) {
     if (error instanceof NotSimulable) return undefined;

@@ -17,7 +17,7 @@ import { denseFans, describeShape, type Shape } from './shapes';
 import type { Checked } from './statements';
 import { readBoolean, readCount, readNumber, sourceLabel, type Reader } from './values';
 
-export const ATTENTION_OPTIONS = ['head_dim', 'scale', 'causal', 'init', 'q_init', 'k_init', 'v_init', 'out_init', 'use_bias'];
+export const ATTENTION_OPTIONS = ['head_dim', 'scale', 'causal', 'cross', 'init', 'q_init', 'k_init', 'v_init', 'out_init', 'use_bias'];
 
 const PROJECTIONS = [
   { key: 'q_init', role: 'query' },
@@ -33,6 +33,8 @@ export interface AttentionContext {
   /** The network's layers so far; the projections are appended. */
   readonly layers: MutableWeightLayer[];
   readonly instance: number;
+  /** Features of the network's memory (`memory { … }` before the attention); null: unknown; undefined: no memory. */
+  readonly memoryWidth?: number | null;
 }
 
 function readScale(option: OptionAst | undefined, headDim: number | undefined, reader: Reader): { value: number | undefined; label: string } {
@@ -70,6 +72,23 @@ export function lowerAttention(statement: Statement, { options }: Checked, conte
   const scale = readScale(options.get('scale'), headDim, reader);
   const causalOption = options.get('causal');
   const causal = causalOption ? readBoolean(causalOption.value, reader, 'causal') ?? false : false;
+  // cross=true: keys and values from the network's memory block (an encoder–decoder's cross-attention).
+  const crossOption = options.get('cross');
+  const cross = crossOption ? readBoolean(crossOption.value, reader, 'cross') ?? false : false;
+  if (cross && crossOption) {
+    if (context.memoryWidth === undefined) {
+      reader.diags.syntax(crossOption.span, "cross=true reads keys and values from the network's memory: put a 'memory { … }' block before this attention");
+      return undefined;
+    }
+    if (causal) {
+      reader.diags.syntax(crossOption.span, 'a cross-attention is not causal: its keys are the memory\'s tokens, not earlier ones of the stream');
+      return undefined;
+    }
+    if (model !== undefined && context.memoryWidth !== null && context.memoryWidth !== model) {
+      reader.diags.syntax(crossOption.span, `the memory has ${context.memoryWidth} features and the stream ${model}: a cross-attention here needs both as wide`);
+      return undefined;
+    }
+  }
   const useBiasOption = options.get('use_bias');
   if (useBiasOption) readBoolean(useBiasOption.value, reader, 'use_bias');
   if (heads === undefined || headDim === undefined) return undefined;
@@ -108,7 +127,7 @@ export function lowerAttention(statement: Statement, { options }: Checked, conte
   return {
     op: 'attention', heads, headDim, logitScale: scale.value, scaleLabel: scale.label,
     ...(options.get('scale') ? { scaleSpan: options.get('scale')!.value.span } : {}),
-    causal, query: layers[0]!, key: layers[1]!, value: layers[2]!, output: layers[3]!,
+    causal, ...(cross ? { crossAttention: true as const } : {}), query: layers[0]!, key: layers[1]!, value: layers[2]!, output: layers[3]!,
     span: statement.span, kindSpan: keyword.span,
     fixes: {
       // The default scale is 1/√head_dim: the fix removes the written one (and the space before it).

@@ -17,6 +17,8 @@ export type Draft =
   | { readonly op: 'layer'; readonly layer: MutableWeightLayer; readonly fixes: NetdefFixBuilder; readonly activationSpan: Span | undefined }
   | { readonly op: 'other'; readonly value: ActivationOp | NormOp | DropoutOp | FlattenOp | AttentionOp; readonly activationSpan?: Span }
   | { readonly op: 'residual'; readonly scale: number; readonly body: Draft[]; readonly span: Span }
+  /** `memory [tokens=S] { … }`: the encoder over the second input; its stream is separate. */
+  | { readonly op: 'memory'; readonly tokens?: number; readonly body: Draft[]; readonly span: Span }
   /**
    * A line that could not be read (unknown statement, unknown activation): it may be
    * anything, so a layer before it has an unknown consumer. Dropped from the IR.
@@ -33,7 +35,7 @@ export type Draft =
  */
 export function resolveConsumers(drafts: readonly Draft[]): void {
   drafts.forEach((draft, i) => {
-    if (draft.op === 'residual') resolveConsumers(draft.body);
+    if (draft.op === 'residual' || draft.op === 'memory') resolveConsumers(draft.body);
     if (draft.op === 'layer') resolveConsumer(draft, drafts, i);
   });
   const last = lastLayer(drafts);
@@ -135,6 +137,9 @@ export function finalizeOps(drafts: readonly Draft[]): Op[] {
         break;
       case 'residual':
         ops.push({ op: 'residual', scale: draft.scale, body: finalizeOps(draft.body), span: draft.span });
+        break;
+      case 'memory':
+        ops.push({ op: 'memory', body: finalizeOps(draft.body), span: draft.span, ...(draft.tokens !== undefined ? { tokens: draft.tokens } : {}) });
         break;
       case 'opaque':
         break;

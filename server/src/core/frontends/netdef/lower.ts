@@ -78,6 +78,8 @@ class NetworkLowering {
   private statementsLowered = 0;
   /** Tokens per sequence (`input 768 tokens=1024`), for attention. */
   private tokens: number | undefined;
+  /** Features of the memory block's output (null: unknown), once the network has one. */
+  private memoryWidth: number | null | undefined;
 
   constructor(private readonly header: Statement, private readonly reader: Reader) {
     this.diags = reader.diags;
@@ -178,6 +180,7 @@ class NetworkLowering {
       case 'attention': {
         const op = lowerAttention(statement, checked, {
           reader: this.reader, framework: this.framework, input: this.requireShape(), layers: this.layers, instance,
+          ...(this.memoryWidth !== undefined ? { memoryWidth: this.memoryWidth } : {}),
         });
         // Unreadable heads or widths: whatever feeds it has an unknown consumer, as for an unknown line.
         out.push(op ? { op: 'other', value: op } : { op: 'opaque' });
@@ -202,9 +205,12 @@ class NetworkLowering {
       case 'residual':
         this.lowerResidual(statement, checked, depth, instance, out);
         break;
+      case 'memory':
+        this.lowerMemory(statement, checked, depth, instance, out);
+        break;
     }
     if (statement.block && !spec.block) {
-      this.diags.syntax(statement.block.open, `'${keyword.text}' does not take a block: only network, repeat and residual do`);
+      this.diags.syntax(statement.block.open, `'${keyword.text}' does not take a block: only network, repeat, residual and memory do`);
       this.lowerNested(statement.block, depth, instance, out);
     }
   }
@@ -416,6 +422,33 @@ class NetworkLowering {
       return true;
     }
     return false;
+  }
+
+  /**
+   * `memory [tokens=S] { … }`: the encoder of an encoder–decoder, run over the network's second
+   * input (the source tokens, as wide as the network's input; `memory tokens=S {}` when the memory
+   * is itself an input). Its output is what `attention … cross=true` reads; the stream after the
+   * block is the one before it. One per network, at its top level.
+   */
+  private lowerMemory(statement: Statement, checked: Checked, depth: number, instance: number, out: Draft[]): void {
+    const keyword = statement.keyword!;
+    const tokensOption = checked.options.get('tokens');
+    const tokens = tokensOption ? readCount(tokensOption.value, this.reader, 'the number of memory tokens') : undefined;
+    const block = statement.block;
+    if (!block || block.tooDeep) return;
+    if (depth > 0 || this.memoryWidth !== undefined) {
+      this.diags.syntax(keyword.span, depth > 0 ? "'memory' goes at the network's top level, not inside a 'repeat' or 'residual' block" : "a network has one 'memory' block");
+      this.lowerNested(block, depth, instance, out);
+      return;
+    }
+    const stream = this.shape;
+    this.shape = this.inputShape;
+    const body: Draft[] = [];
+    this.lowerBlock(block, depth + 1, instance, body);
+    const memory = this.shape;
+    this.memoryWidth = memory && memory.length === 1 ? memory[0]! : null;
+    this.shape = stream;
+    out.push({ op: 'memory', body, span: statement.span, ...(tokens !== undefined ? { tokens } : {}) });
   }
 
   private lowerResidual(statement: Statement, checked: Checked, depth: number, instance: number, out: Draft[]): void {

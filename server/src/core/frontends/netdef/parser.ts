@@ -18,7 +18,7 @@ import { describe, isLineEnd, LineError, nameOf, spanOf, startsValue, TokenCurso
 export const MAX_BLOCK_DEPTH = 32;
 
 /** Keywords whose statement owns a `{ … }` block. */
-export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['network', 'repeat', 'residual']);
+export const BLOCK_KEYWORDS: ReadonlySet<string> = new Set(['network', 'repeat', 'residual', 'memory']);
 
 export interface SyntaxProblem {
   readonly span: Span;
@@ -257,7 +257,7 @@ class Parser {
       }
       return;
     }
-    this.lineProblem(open, "unexpected '{': a block opens at the end of a 'network', 'repeat' or 'residual' line");
+    this.lineProblem(open, "unexpected '{': a block opens at the end of a 'network', 'repeat', 'residual' or 'memory' line");
     // Still match it, so its '}' does not close an outer block.
     const orphan: Statement = { keyword: undefined, positionals: [], options: [], block: this.newBlock(open), span: open, syntaxError: true };
     this.pushFrame(orphan, this.indentOf(brace.start), true);

@@ -45,6 +45,7 @@ const SPECS: readonly StatementSpec[] = [
   spec('flatten', [], [], 'flatten'),
   spec('repeat', ['N'], [], 'repeat 4 {', true),
   spec('residual', [], ['scale'], 'residual scale=0.5 {', true),
+  spec('memory', [], ['tokens'], 'memory tokens=64 {', true),
 ];
 
 export const STATEMENTS: ReadonlyMap<string, StatementSpec> = new Map(SPECS.map((s) => [s.keyword, s]));

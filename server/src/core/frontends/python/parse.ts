@@ -6,6 +6,7 @@
  * default arguments), Sequential containers and functional models built at module level
  * or in builder functions. A file with syntax errors is analysed as far as it parses.
  */
+import { identicalBlocksIn } from './interpreter/copiedBlocks';
 import type { Parser, Tree } from 'web-tree-sitter';
 import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
@@ -73,7 +74,7 @@ const MAX_SOURCE_LENGTH = 5_000_000;
 export function parsePython(
   text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace, readers?: TreeReaderFactory,
 ): FrontendResult {
-  return runToEnd(parsePythonSteps(text, parser, memory, newEdit, withoutPrePass, workspace, readers));
+  return runToEnd(parsePythonSteps(text, parser, memory, newEdit, withoutPrePass, workspace, undefined, readers));
 }
 
 /**
@@ -85,6 +86,8 @@ export function parsePython(
  */
 export function* parsePythonSteps(
   text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace,
+  /** Settings.kerasVersion: decides Keras MultiHeadAttention's kernel fans (frameworks/kerasVersion.ts). */
+  kerasVersion?: string,
   readers?: TreeReaderFactory,
 ): Steps<FrontendResult> {
   const dropoutFixes = pythonDropoutFixes(text);
@@ -109,7 +112,7 @@ export function* parsePythonSteps(
     // reads the user's text. Both have the same length and the same code at every offset.
     const root = new SyntaxTree(tree, parsed, 0, readers).root;
     const loader = workspace ? new ModuleLoader(workspace, parser, readers) : undefined;
-    const reading = yield* readNetworks(root, text, memory, withoutPrePass, loader);
+    const reading = yield* readNetworks(root, text, memory, withoutPrePass, loader, kerasVersion);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));
     return {
@@ -233,7 +236,9 @@ interface NetworkReading {
   readonly reached: ReadonlyMap<string, readonly ReachedBy[]>;
 }
 
-function* readNetworks(root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean, loader: ModuleLoader | undefined): Steps<NetworkReading> {
+function* readNetworks(
+  root: Node, text: string, memory: PythonMemory | undefined, withoutPrePass: boolean, loader: ModuleLoader | undefined, kerasVersion: string | undefined,
+): Steps<NetworkReading> {
   const statements = moduleStatements(root);
   const main = moduleContext(undefined, 0, text, statements);
   if (loader) loader.bindDocument(main);
@@ -241,13 +246,14 @@ function* readNetworks(root: Node, text: string, memory: PythonMemory | undefine
   const imports = main.imports;
   const moduleScope = main.moduleScope;
   moduleScope.registerLibraryModels(libraryModelReader(imports, moduleScope));
-  const interp = new Interpreter(main, loader?.contexts, loader?.resolver);
+  const interp = new Interpreter(main, loader?.contexts, loader?.resolver, kerasVersion);
   const importsWorkspace = main.resolveImport !== undefined;
   if (interp.classes.size === 0 && imports.frameworks.size === 0 && !importsWorkspace) return { networks: [], findings: [], reached: new Map() };
   // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
   // function another file applies (it makes every unit's PyTorch defaults unknown).
   const eol = text.includes('\r\n') ? 'crlf' : text.includes('\r') && !text.includes('\n') ? 'cr' : 'lf';
-  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(interp.kerasFunctionStyle)}${eol}${interp.initHookElsewhere ?? ''}`;
+  // The Keras version setting decides MultiHeadAttention's fans: a unit read under another is not reused.
+  const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(interp.kerasFunctionStyle)}${eol}${interp.initHookElsewhere ?? ''}\u0000${kerasVersion ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
   // What a remembered unit read from the workspace must be unchanged for it to be reused;
   // then it counts as read by this analysis, as it would be if the unit ran.
@@ -621,6 +627,7 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
     : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
   const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
+  for (const blocks of identicalBlocksIn(module)) t.identicalBlocks(blocks);
   // A model that returns a tuple (`return logits, mean, logvar`) has several outputs.
   return t.finish(tensorsOf(out), { ...meta, inputShape });
 }

@@ -12,6 +12,7 @@ import type { Span } from '../../../text';
 import type { Imports } from '../frameworks/imports';
 import { type KernelLayout, layoutInit, layoutSemantics } from '../frameworks/kernelLayout';
 import type { Node } from '../syntax/syntax';
+import { type DepthScaleSite, depthScalingEdits } from './depthScaling';
 
 /** A number as Python source: short, exact enough for a scale. */
 export function pyNumber(x: number): string {
@@ -183,6 +184,8 @@ export class TorchFixBuilder implements FixBuilder {
   initCall: TorchInitSite | undefined;
   /** The weight's init was set by code that also sets other layers (apply, a loop): no edit is safe. */
   sharedInit = false;
+  /** The fixed-std init call that last set this weight, as IW402's fix reads it (depthScaling.ts); undefined for any other init. */
+  depthScale: DepthScaleSite | undefined;
 
   constructor(private readonly context: TorchFixContext) {}
 
@@ -292,6 +295,16 @@ export class TorchFixBuilder implements FixBuilder {
     if (call.mode !== undefined) parts.push(`mode=${call.mode}`);
     parts.push(`nonlinearity=${this.context.quote}${args.nonlinearity}${this.context.quote}`);
     return [{ span: call.span, newText: `${call.callee}(${parts.join(', ')})` }];
+  }
+
+  /**
+   * `group`: the branch outputs set by the same init call as this layer (this one included);
+   * `sharing`: how many layers of the network that call sets. Divides the call's std where it is
+   * written when it sets only them, else inserts nanoGPT's named_parameters loop after the apply.
+   */
+  scaleStdForDepth(branches: number, group: readonly FixBuilder[] = [this], sharing = group.length): readonly TextEdit[] | undefined {
+    const members = group.map((member) => (member instanceof TorchFixBuilder ? member.depthScale : undefined));
+    return depthScalingEdits(members, branches, sharing);
   }
 
   describeKaimingArguments(args: { nonlinearity: string; a?: number }): string {

@@ -48,7 +48,7 @@ export function functionStyleAt(initNode: Node | undefined, ctx: CatalogContext)
 
 const product = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 
-function defaultInit(framework: Framework, kind: WeightLayerKind): InitUse {
+export function defaultInit(framework: Framework, kind: WeightLayerKind): InitUse {
   const d = frameworkDefaultInit(framework, kind);
   return { semantics: d.semantics, label: d.label, explicit: false, acceptedDefault: false };
 }
@@ -603,6 +603,8 @@ function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): Mo
     }));
   }
   const norm = FLAX_NORMS[name];
+  // A scale or bias initialised otherwise than ones and zeros (`scale_init=zeros`: a gate) is not a plain norm at init.
+  if (norm && (call.keywords.has('scale_init') || call.keywords.has('bias_init') || call.spread)) return { kind: 'opaque', className: canonical, record };
   if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
   if (name === 'Dropout') {
     const r = constantOf(argument(call, 0, 'rate'), scope);

@@ -1,7 +1,7 @@
 /**
  * Hand-written attention in PyTorch model code, read step by step into the same AttentionOp
  * the `.netdef` attention lowers to (issue 15): q, k, v from linear layers (separate ones, or
- * a fused `c_attn` split or chunked in three), the head split (`view(B, T, H, D)`,
+ * a fused `c_attn` split or chunked in three, or a fused k/v in two), the head split (`view(B, T, H, D)`,
  * `transpose(1, 2)`, einops' `rearrange`), `q @ k.transpose(-2, -1)` with the factor actually
  * applied (`* scale`, `/ math.sqrt(d)`, `1.0 / math.sqrt(k.size(-1))`, a factor on q or k
  * before the product), a causal mask (`masked_fill` with a mask built by `torch.tril`, or
@@ -10,7 +10,9 @@
  * Every step must be certain: anything else (another mask, a bias added to the logits, an
  * unknown head count) leaves the value unknown, as any call the interpreter cannot follow.
  */
+import type { TextEdit } from '../../../findings';
 import type { AttentionOp } from '../../../ir';
+import { type AttentionFixEnvironment, defaultScaleEdit, logitScaleEdit } from './attentionFixes';
 import type { Span } from '../../../text';
 import { formatNumber } from '../../../format/numbers';
 import type { RValue } from './frame';
@@ -28,6 +30,8 @@ export interface AttentionContext {
   readonly selfDefinition: Node | undefined;
   /** The canonical framework name of a dotted name as written (`F.softmax` → `torch.nn.functional.softmax`). */
   canonical(written: string): string | undefined;
+  /** What IW401's edits need (attentionFixes.ts); undefined: no edits. */
+  readonly fixes?: AttentionFixEnvironment;
 }
 
 /** Results: a value, or the step is not attention's (the interpreter goes on as before). */
@@ -58,22 +62,40 @@ function sameHeads(a: ProjectionPart, b: ProjectionPart): boolean {
   return a.heads === b.heads && a.headDim === b.headDim && a.source === b.source && a.broken === b.broken && a.layer !== b.layer;
 }
 
-/** `a @ b`, `torch.matmul(a, b)`: q·kᵀ, or the weights applied to v. */
-export function attentionMatmul(a: Tensor, b: Tensor, span: Span, trace: Trace): Tensor | undefined {
+/**
+ * q and k read different values: cross-attention, when k's value is a memory of its own (the
+ * trace records it: Trace.crossAttentionMemory). Head splits must agree.
+ */
+function crossHeads(q: ProjectionPart, k: ProjectionPart, span: Span, trace: Trace): boolean {
+  if (q.heads !== k.heads || q.headDim !== k.headDim || q.source === k.source || q.broken || q.layer === k.layer) return false;
+  return trace.crossAttentionMemory(q.source, k.source, k.broken, span, undefined);
+}
+
+/**
+ * `a @ b`, `torch.matmul(a, b)`: q·kᵀ, or the weights applied to v. `standardScale`: IW401's
+ * edit for these logits given the head width, kept while nothing scales them.
+ */
+export function attentionMatmul(a: Tensor, b: Tensor, span: Span, trace: Trace, standardScale?: (headDim: number) => TextEdit | undefined): Tensor | undefined {
   if (a.attn?.kind === 'weights') {
     const core = a.attn.core;
     const v = trace.projectionOf(b);
-    if (!v || !sameHeads(core.q, v) || v.layer === core.k.layer || v.layer === core.q.layer) return undefined;
+    // Cross-attention's values come from the memory, as its keys do.
+    if (!v || !sameHeads(core.cross ? core.k : core.q, v) || v.layer === core.k.layer || v.layer === core.q.layer) return undefined;
     const layout = v.layout === 'htd' && core.q.layout === 'htd' ? 'htd' : v.layout === 'tc' && core.q.layout === 'tc' ? 'tc' : undefined;
     if (!layout) return undefined;
     return trace.attentionValue([core.q, core.k, v], { kind: 'mixed', core, v, layout });
   }
   const q = trace.projectionOf(a);
   const k = trace.projectionOf(b);
-  if (!q || !k || !sameHeads(q, k)) return undefined;
+  if (!q || !k) return undefined;
   if (!((q.layout === 'htd' && k.layout === 'hdt') || (q.layout === 'tc' && k.layout === 'ct'))) return undefined;
+  const cross = !sameHeads(q, k);
+  if (cross && !crossHeads(q, k, span, trace)) return undefined;
+  const unscaled = q.factorSpans.length === 0 && k.factorSpans.length === 0;
+  const edit = unscaled ? standardScale?.(q.headDim) : undefined;
   const core: AttentionCore = {
     q, k, scale: q.factor * k.factor, scaleSpans: [...q.factorSpans, ...k.factorSpans], causal: false, span,
+    ...(cross ? { cross: true as const } : {}), ...(edit ? { standardScale: edit } : {}),
   };
   return trace.attentionValue([q, k], { kind: 'logits', core });
 }
@@ -159,7 +181,7 @@ export function attentionScale(x: Tensor, op: string, factorNode: Node, tensorOn
   if (p) return asProjection(x, { ...p, factor: p.factor * factor, factorSpans: [...p.factorSpans, span] });
   if (x.attn?.kind !== 'logits') return 'unknown';
   const core = x.attn.core;
-  return withPart(x, { kind: 'logits', core: { ...core, scale: core.scale * factor, scaleSpans: [...core.scaleSpans, span] } });
+  return withPart(x, { kind: 'logits', core: { ...core, scale: core.scale * factor, scaleSpans: [...core.scaleSpans, span], standardScale: undefined } });
 }
 
 /** Reads dims of a `view`/`reshape` (positional or one tuple), after the batch axis. */
@@ -254,7 +276,8 @@ function projectionMethod(method: string, call: CallParts, x: Tensor, p: Project
     const n = first ? evaluate(first, context.scope) : undefined;
     if (!isNumber(n) || !Number.isInteger(n) || n <= 0) return 'not-handled';
     const count = method === 'chunk' ? n : p.headDim % n === 0 ? p.headDim / n : 0;
-    if (count !== 3) return 'not-handled';
+    // q, k, v fused (nanoGPT's c_attn), or k and v fused beside a q of their own (`self.kv(memory)` of a cross-attention).
+    if (count !== 3 && count !== 2) return 'not-handled';
     const parts = trace.sliceLayer(p, count);
     if (!parts) return 'not-handled';
     return { t: 'list', items: parts.map((part) => tensor({ ...x, pending: part.pending, sources: [part.layer], attn: { kind: 'projection', p: part } })) };
@@ -405,7 +428,10 @@ export function attentionFunction(canonical: string, call: CallParts, args: read
   if (canonical === 'torch.matmul' || canonical === 'torch.bmm') {
     const second = args[1]?.t === 'tensor' ? args[1].tensor : undefined;
     if (!first || !second) return 'not-handled';
-    const product = attentionMatmul(first, second, spanOf(call.node), trace);
+    const [left, right] = call.positional;
+    const edit = left && right && call.positional.length === 2 && call.keywords.size === 0
+      ? (headDim: number) => logitScaleEdit(call.node, left, right, headDim, context, context.fixes) : undefined;
+    const product = attentionMatmul(first, second, spanOf(call.node), trace, edit);
     if (product) return tensor(product);
     return insideAttention(first) || insideAttention(second) ? tensor(trace.merge([first, second], undefined)) : 'not-handled';
   }
@@ -429,9 +455,14 @@ function scaledDotProduct(call: CallParts, args: readonly RValue[], context: Att
     const known = tensors.filter((t): t is Tensor => t !== undefined);
     return known.length > 0 ? tensor(trace.merge(known, undefined)) : undefined;
   };
-  if (!q || !k || !v || call.spread || !sameHeads(q, k) || !sameHeads(q, v) || k.layer === v.layer) return unknown();
+  if (!q || !k || !v || call.spread || k.layer === v.layer) return unknown();
+  const self = sameHeads(q, k) && sameHeads(q, v);
+  // Cross-attention: k and v read the memory (the same value), q the stream.
+  const cross = !self && sameHeads(k, v) && q.layer !== k.layer && q.layer !== v.layer;
+  if (!self && !cross) return unknown();
   const layout = q.layout === 'htd' && k.layout === 'htd' && v.layout === 'htd' ? 'htd' : q.layout === 'tc' && k.layout === 'tc' && v.layout === 'tc' ? 'tc' : undefined;
   if (!layout) return unknown();
+  if (cross && !crossHeads(q, k, spanOf(call.node), trace)) return unknown();
   const mask = argument(call, 3, 'attn_mask');
   if (mask && evaluate(mask, context.scope) !== null) return unknown();
   const causalNode = argument(call, 5, 'is_causal');
@@ -440,13 +471,18 @@ function scaledDotProduct(call: CallParts, args: readonly RValue[], context: Att
   const scaleNode = argument(call, 6, 'scale');
   let scale = 1 / Math.sqrt(q.headDim);
   const scaleSpans: Span[] = [...q.factorSpans, ...k.factorSpans];
+  let edit: TextEdit | undefined;
   if (scaleNode && evaluate(scaleNode, context.scope) !== null) {
     const written = factorValue(scaleNode, context);
     if (written === undefined || !(written > 0)) return unknown();
     scale = written;
+    // Only the written scale departs from the default: removing it gives 1/√d_head.
+    if (scaleSpans.length === 0 && context.fixes) edit = defaultScaleEdit(call, scaleNode);
     scaleSpans.push(spanOf(scaleNode));
   }
-  const core: AttentionCore = { q, k, scale: scale * q.factor * k.factor, scaleSpans, causal, span: spanOf(call.node) };
+  const core: AttentionCore = {
+    q, k, scale: scale * q.factor * k.factor, scaleSpans, causal, span: spanOf(call.node), ...(cross ? { cross: true as const } : {}), ...(edit ? { standardScale: edit } : {}),
+  };
   return tensor(trace.attentionValue([q, k, v], { kind: 'mixed', core, v, layout }));
 }
 
@@ -501,10 +537,15 @@ export function completeAttention(mixed: Tensor, output: Tensor, trace: Trace): 
   const { core, v } = mixed.attn;
   const layer = output.sources[0];
   if (!layer || layer.kind !== 'dense' || layer.activation === 'unknown' || layer.activation.name !== 'linear') return undefined;
+  // A causal mask over another sequence's keys is not one InitWise reads.
+  if (core.cross && core.causal) return undefined;
   const scaleSpan = core.scaleSpans.length === 1 ? { scaleSpan: core.scaleSpans[0]! } : {};
+  const edit = core.standardScale;
   const op: AttentionOp = {
     op: 'attention', heads: core.q.heads, headDim: core.q.headDim, logitScale: core.scale, scaleLabel: scaleLabel(core.scale, core.q.headDim),
-    ...scaleSpan, causal: core.causal, query: core.q.layer, key: core.k.layer, value: v.layer, output: layer, span: core.span, kindSpan: core.span,
+    ...scaleSpan, causal: core.causal, ...(core.cross ? { crossAttention: true as const } : {}),
+    query: core.q.layer, key: core.k.layer, value: v.layer, output: layer, span: core.span, kindSpan: core.span,
+    ...(edit ? { fixes: { useStandardScale: () => [edit] } } : {}),
   };
   return trace.attention([core.q, core.k, v], output, op);
 }

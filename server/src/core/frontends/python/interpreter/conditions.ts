@@ -85,15 +85,19 @@ function isInstance(call: CallParts, frame: Frame, interp: ConditionContext): bo
   return false;
 }
 
-/** `classname.find('Conv') != -1`, `'Conv' in classname`, `classname.startswith('Linear')`. */
+/**
+ * `classname.find('Conv') != -1`, `'Conv' in classname`, `classname.startswith('Linear')`;
+ * `pn.endswith(('attn.proj.weight', 'fc2.weight'))` tests any of a tuple's strings, as str does.
+ */
 function stringTest(call: CallParts, frame: Frame): boolean | undefined {
   const method = call.callee.childForFieldName('attribute')?.text;
   const object = call.callee.childForFieldName('object');
   const subject = object ? evaluate(object, frame.scope) : undefined;
   const arg = call.positional[0] ? evaluate(call.positional[0], frame.scope) : undefined;
-  if (typeof subject !== 'string' || typeof arg !== 'string') return undefined;
-  if (method === 'startswith') return subject.startsWith(arg);
-  if (method === 'endswith') return subject.endsWith(arg);
+  const args = typeof arg === 'string' ? [arg] : Array.isArray(arg) && arg.length > 0 && arg.every((a) => typeof a === 'string') ? arg as readonly string[] : undefined;
+  if (typeof subject !== 'string' || !args || call.positional.length !== 1 || call.keywords.size > 0) return undefined;
+  if (method === 'startswith') return args.some((a) => subject.startsWith(a));
+  if (method === 'endswith') return args.some((a) => subject.endsWith(a));
   return undefined;
 }
 

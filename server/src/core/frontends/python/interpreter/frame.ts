@@ -4,7 +4,8 @@
  * in, `self`, the trace tensors are recorded on).
  */
 import type { CatalogContext } from '../frameworks/catalog';
-import type { InstanceModule, ModuleValue } from './modules';
+import type { ApplySite } from '../fixes/depthScaling';
+import type { InstanceModule, ModuleValue, WeightModule } from './modules';
 import type { Node } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import type { Scope } from './values';
@@ -18,6 +19,13 @@ export type RValue =
   | { readonly t: 'class'; readonly definition: Node; readonly name: string }
   | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
   | undefined;
+
+/** An `apply(fn)` being run: where IW402's loop would go (undefined: nowhere certain), its scope, the weights' names (depthScaleSites.ts). */
+export interface AppliedContext {
+  readonly site: ApplySite | undefined;
+  readonly scope: Scope;
+  readonly names: ReadonlyMap<WeightModule, string>;
+}
 
 /** One `name = <module>` the frame ran, in order (a script that rebinds `model` builds several models). */
 export interface ModuleBinding {
@@ -36,6 +44,8 @@ export class Frame {
   readonly bindings: ModuleBinding[] = [];
   /** The layer catalog's context for this frame's scope (interpreter.ts makes it once). */
   catalog: CatalogContext | undefined;
+  /** Set in the frame of a function `apply(fn)` runs: where IW402's loop would follow the apply (depthScaleSites.ts). */
+  applied: AppliedContext | undefined;
   constructor(
     readonly scope: Scope,
     readonly self: InstanceModule | undefined,
@@ -51,6 +61,7 @@ export class Frame {
 
   child(scope: Scope): Frame {
     const f = new Frame(scope, this.self, this.trace, this.shared, this.depth);
+    f.applied = this.applied;
     for (const [k, v] of this.env) f.env.set(k, v);
     return f;
   }

@@ -17,6 +17,7 @@ import { Frame, type RValue } from './frame';
 import { allModules, type ModuleValue, type WeightModule } from './modules';
 import { bodyOf, type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { SiteCounts } from '../units/siteCounts';
+import type { DepthScaleSites } from './depthScaleSites';
 import { bindAssignments, Scope } from './values';
 
 /**
@@ -30,6 +31,8 @@ export interface InitCallContext {
   /** Read on every use: the interpreter starts a new UnknownNames for each unit of the file. */
   readonly names: UnknownNames;
   readonly sites: SiteCounts;
+  /** What IW402's fix needs of fixed-std init calls and apply(fn) (depthScaleSites.ts). */
+  readonly depthSites: DepthScaleSites;
   expression(node: Node, frame: Frame): RValue;
   /** Runs a function body (apply(fn)'s fn) for its effects: it has no tensor outputs. */
   run(statements: readonly Node[], frame: Frame, outputs: undefined): void;
@@ -221,7 +224,10 @@ export class InitCalls {
         ? { semantics: undefined, label: 'changed in place in a parameter loop', explicit: true, acceptedDefault: false }
         : { semantics: r.semantics, label: r.label, explicit: true, acceptedDefault: false, span: spanOf(callNode), ...(r.scaleFollows ? { scaleFollows: r.scaleFollows } : {}) };
       // The call sets every weight the loop reaches: it is no one layer's to rewrite.
-      if (module.torchFixes) module.torchFixes.sharedInit = true;
+      if (module.torchFixes) {
+        module.torchFixes.sharedInit = true;
+        module.torchFixes.depthScale = undefined;
+      }
     }
     return true;
   }
@@ -269,6 +275,7 @@ export class InitCalls {
         const weight = /\.data$/.test(targetNode.text) || callNode.childForFieldName('function')?.type === 'attribute' && callNode.childForFieldName('function')?.childForFieldName('object')?.text === targetNode.text
           ? targetNode.text.replace(/\.data$/, '') : undefined;
         fixes.initCall = callNode.type === 'call' ? torchInitSite(callNode, () => sites.get('initCall', start), weight) : undefined;
+        fixes.depthScale = this.interp.depthSites.site(module, callNode, targetNode, read.semantics, frame, () => sites.get('initCall', start));
       }
     }
   }
@@ -277,22 +284,27 @@ export class InitCalls {
     if (module.kind !== 'weight') return;
     if (module.recurrent) forgetRecurrentInit(module.recurrent, spanOf(call));
     module.init = { semantics: undefined, label: 'set by a function InitWise cannot follow', explicit: true, acceptedDefault: false, span: spanOf(call) };
-    if (module.torchFixes) module.torchFixes.sharedInit = true;
+    if (module.torchFixes) {
+      module.torchFixes.sharedInit = true;
+      module.torchFixes.depthScale = undefined;
+    }
   }
 
   /** `module.apply(fn)`: fn runs on every sub-module, children first (PyTorch order), then the module itself. */
-  applyFunction(root: ModuleValue, fn: Extract<RValue, { t: 'function' }>, frame: Frame): void {
+  applyFunction(root: ModuleValue, fn: Extract<RValue, { t: 'function' }>, frame: Frame, call: Node, receiver: Node): void {
     const definition = fn.definition;
     const params = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
     const param = params[0];
     const name = param ? (param.type === 'identifier' ? param.text : (param.childForFieldName('name') ?? param.namedChild(0))?.text) : undefined;
     if (name === undefined) return;
     const modules = allModules(root).reverse();
+    const applied = definition.type === 'lambda' ? undefined : this.interp.depthSites.applied(root, call, receiver, frame);
     for (const module of modules) {
       const scope = new Scope(fn.scope);
       scope.bindValue(name, module.record);
       const inner = new Frame(scope, fn.self, undefined, true, frame.depth + 1);
       inner.env.set(name, { t: 'module', module });
+      inner.applied = applied;
       if (definition.type === 'lambda') {
         const body = definition.childForFieldName('body');
         if (body) this.interp.expression(body, inner);

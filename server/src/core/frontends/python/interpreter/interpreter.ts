@@ -8,7 +8,8 @@
  * loop become opaque.
  */
 import type { InitUse } from '../../../ir';
-import { type CatalogContext, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { type CatalogContext, defaultInit, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
 import { InitCalls } from './initCalls';
@@ -17,11 +18,13 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import { DepthScaleSites } from './depthScaleSites';
+import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
   type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
 } from './attentionTrace';
-import { attentionLayerModule, encoderStack } from '../frameworks/attentionLayers';
+import { attentionLayerModule, decoderStack, encoderStack, resetAttentionParameters } from '../frameworks/attentionLayers';
 import { tensorFunction, tensorMethod, tensorsOf } from './tensorOps';
 import { isTf1WeightLayer, tf1LayerCall, type Tf1LayerCall } from '../frameworks/tf1Layers';
 import { type SiteKind, SiteCounts } from '../units/siteCounts';
@@ -30,7 +33,7 @@ import { initFollowingFan } from '../frameworks/fanScaledInits';
 import { frameworkFanInIsTrue } from '../frameworks/widthFreeLayers';
 import { unappliedInitHook } from './unappliedInitHooks';
 import { readTensorMethod } from '../frameworks/initializers';
-import { allModules, type AttentionModule, classRecord, type EncoderLayerModule, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
+import { allModules, type AttentionModule, classRecord, type DecoderLayerModule, type EncoderLayerModule, type InstanceModule, type ModuleValue, type TransformerModule, type WeightModule } from './modules';
 import type { Span } from '../../../text';
 import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords } from './arguments';
 import { Frame, type RValue } from './frame';
@@ -43,6 +46,9 @@ import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespa
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
 import { slotOf, MODULE_OFFSET_BASE } from '../workspace/moduleCache';
 import type { ModuleDependency } from '../../types';
+import type { ModuleResolver } from '../workspace/resolve';
+import { decisionOfPinnedFiles, type KerasFanDecision, kerasFanDecision } from '../frameworks/kerasVersion';
+import { kerasAttentionAdvice, kerasAttentionFans, kerasAttentionInit } from '../frameworks/kerasAttention';
 
 export { ClassInfo } from './moduleContext';
 
@@ -119,6 +125,8 @@ export class Interpreter {
   readonly sites = new SiteCounts();
   /** nn.init calls, tensor init methods and apply(fn), in program order (initCalls.ts). */
   readonly inits = new InitCalls(this);
+  /** What IW402's fix needs: layer counts as spelled, fixed-std init calls, apply(fn) sites (depthScaleSites.ts). */
+  readonly depthSites: DepthScaleSites;
   /** Branches and loops the interpreter cannot decide (uncertainCode.ts). */
   private readonly uncertain = new UncertainCode(this);
 
@@ -127,9 +135,14 @@ export class Interpreter {
     private readonly main: ModuleContext,
     private readonly modules: ReadonlyMap<number, ModuleContext> = new Map(),
     /** Records the workspace files each unit reads (workspace/resolve.ts). */
-    private readonly reads?: { startUnit(): void; endUnit(): ModuleDependency[] },
+    private readonly reads?: ModuleResolver,
+    /** Settings.kerasVersion (frameworks/kerasVersion.ts). */
+    private readonly kerasVersion?: string,
   ) {
     this.ctx = main;
+    this.depthSites = new DepthScaleSites({
+      source: main.source, quote: main.quote, imports: main.imports, statements: main.statements, partnerOf: (m) => this.tied.partnerOf(m),
+    });
     this.initHookElsewhere = unappliedInitHook(main.statements, main.imports);
     this.classes = main.classes;
     this.functions = main.functions;
@@ -257,6 +270,7 @@ export class Interpreter {
     this.steps = 0;
     this.limit = undefined;
     this.names = new UnknownNames();
+    this.depthSites.beginUnit();
     this.sites.log = [];
     this.reads?.startUnit();
     this.unitNested = [];
@@ -403,6 +417,12 @@ export class Interpreter {
     const lineEnd = lineEndAt(source, statement.endIndex - base);
     const rest = source.slice(statement.endIndex - base, lineEnd);
     const at = { offset: /^[ \t]*#/.test(rest) ? lineEnd + base : statement.endIndex, indent };
+    if ((module.kind === 'encoderLayer' || module.kind === 'decoderLayer') && module.initsAtCopy) {
+      const outer = outerIndentation(source, statement.startIndex - base, indent);
+      const unit = outer !== undefined && indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '    ';
+      const eol = source.includes('\r\n') ? '\r\n' : source.includes('\r') && !source.includes('\n') ? '\r' : '\n';
+      module.redrawSite = { name, ...at, unit, eol };
+    }
     const visit = (m: ModuleValue, path: string) => {
       if (m.kind === 'weight' && m.torchFixes && m.torchFixes.target === undefined) {
         m.torchFixes.target = `${path}.weight`;
@@ -493,6 +513,8 @@ export class Interpreter {
     if (call && callee === 'range') {
       const args = call.positional.map((p) => evaluate(p, frame.scope));
       if (!args.every(isNumber) || args.length === 0 || args.length > 3) return undefined;
+      // A loop over the depth: the count as the code spells it, for IW402's fix (depthScaleSites.ts).
+      if (args.length === 1 && Number.isInteger(args[0])) this.depthSites.recordCount(call.positional[0]!);
       const [start, stop, step] = args.length === 1 ? [0, args[0]!, 1] : [args[0]!, args[1]!, args[2] ?? 1];
       if (step === 0 || !Number.isInteger(start) || !Number.isInteger(stop) || !Number.isInteger(step)) return undefined;
       const out: { r: RValue; value: Value }[] = [];
@@ -773,6 +795,25 @@ export class Interpreter {
     if (owner?.t === 'module' && owner.module.kind === 'encoderLayer') {
       const part = attr === 'self_attn' ? owner.module.attention : attr === 'linear1' ? owner.module.linear1 : attr === 'linear2' ? owner.module.linear2 : undefined;
       if (part) return { t: 'module', module: part };
+      // nn.TransformerEncoder's `layers`: its copies, each holding the stack's weight modules, so
+      // init code run per block (`for block in enc.layers: …`) replaces the inits the copy noted.
+      if (attr === 'layers' && owner.module.initsAtCopy) {
+        const block: ModuleValue = { ...owner.module, className: 'torch.nn.TransformerEncoderLayer', copies: 1, initsAtCopy: undefined, finalNorm: undefined };
+        return { t: 'module', module: { kind: 'list', items: Array.from({ length: owner.module.copies }, () => block), className: 'torch.nn.ModuleList', record: classRecord('torch.nn.ModuleList') } };
+      }
+    }
+    if (owner?.t === 'module' && owner.module.kind === 'decoderLayer') {
+      const m = owner.module;
+      const part = attr === 'self_attn' ? m.selfAttention : attr === 'multihead_attn' ? m.crossAttention : attr === 'linear1' ? m.linear1 : attr === 'linear2' ? m.linear2 : undefined;
+      if (part) return { t: 'module', module: part };
+      // nn.TransformerDecoder's `layers`: its copies, as nn.TransformerEncoder's above.
+      if (attr === 'layers' && m.initsAtCopy) {
+        const block: ModuleValue = { ...m, className: 'torch.nn.TransformerDecoderLayer', copies: 1, initsAtCopy: undefined, finalNorm: undefined };
+        return { t: 'module', module: { kind: 'list', items: Array.from({ length: m.copies }, () => block), className: 'torch.nn.ModuleList', record: classRecord('torch.nn.ModuleList') } };
+      }
+    }
+    if (owner?.t === 'module' && owner.module.kind === 'transformer' && (attr === 'encoder' || attr === 'decoder')) {
+      return { t: 'module', module: owner.module[attr] };
     }
     if (owner?.t === 'module' && owner.module.kind === 'instance') {
       const m = owner.module.attributes.get(attr);
@@ -828,7 +869,8 @@ export class Interpreter {
     const trace = frame.trace;
     if (!trace) return undefined;
     if (a?.t === 'tensor' && b?.t === 'tensor') {
-      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace) : undefined;
+      const edit = (headDim: number) => logitScaleEdit(node, left, right, headDim, this.attentionContext(frame), this.attentionFixes);
+      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace, edit) : undefined;
       if (product) return { t: 'tensor', tensor: product };
       if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
       return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
@@ -881,6 +923,7 @@ export class Interpreter {
       // One catalog context per frame (frames never outlive their unit, whose catalog it is).
       if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
       if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
+      if (canonical === 'torch.nn.TransformerDecoder') return this.decoderStack(call, frame);
       const module = attentionLayerModule(canonical, call, frame.catalog) ?? recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
       if (module) return { t: 'module', module };
     }
@@ -903,13 +946,21 @@ export class Interpreter {
     if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
       if (!frame.trace) return undefined;
       if (target.module.kind === 'attention' && target.module.flax) return this.flaxAttentionCall(target.module, call, args, frame);
+      if (target.module.kind === 'attention' && target.module.keras) return this.kerasAttentionCall(target.module, call, args, frame);
       return this.attentionLayerCall(target.module, call, args, frame);
+    }
+    if (target?.t === 'module' && (target.module.kind === 'decoderLayer' || target.module.kind === 'transformer')) {
+      if (!frame.trace) return undefined;
+      return this.encoderDecoderCall(target.module, call, args, frame);
     }
     if (target?.t === 'module') {
       const keywordInput = call.keywords.get('inputs') ?? call.keywords.get('x');
       const input = args[0] ?? (keywordInput ? this.expression(keywordInput.value, frame) : undefined);
       if (!frame.trace || (input?.t !== 'tensor' && input?.t !== 'list')) return undefined;
-      return this.applyModule(target.module, input, frame, call);
+      // `block(x, memory)`: a decoder block given the stream and a memory of another input.
+      const second = target.module.kind === 'instance' && input.t === 'tensor' && args.length === 2 && args[1]?.t === 'tensor'
+        && frame.trace.separateInputs(input.tensor, args[1].tensor) ? args[1].tensor : undefined;
+      return this.applyModule(target.module, input, frame, call, second);
     }
     if (target?.t === 'function') {
       if (frame.depth >= MAX_CALL_DEPTH) return undefined;
@@ -1256,6 +1307,16 @@ export class Interpreter {
     }
     if (owner?.t === 'module') {
       const module = owner.module;
+      // A layer's own re-draw with its constructor's defaults (the remedy IW404 gives for copied blocks).
+      if (method === 'reset_parameters' && module.kind === 'weight' && module.className === 'torch.nn.Linear' && call.positional.length === 0) {
+        module.init = defaultInit('pytorch', module.layerKind);
+        module.biasVariance = frameworkDefaultBiasVariance('pytorch', module.layerKind, module.geometry(undefined).frameworkFans?.fanIn ?? 0);
+        return undefined;
+      }
+      if (method === '_reset_parameters' && module.kind === 'attention' && !module.flax && call.positional.length === 0) {
+        resetAttentionParameters(module);
+        return undefined;
+      }
       const flax = module.kind === 'instance' ? module.framework === 'flax' : module.className.startsWith('flax.');
       // Flax: `model.init(rng, x)` shows the input's shape (a linen layer's input width comes
       // from the data); `model.apply(variables, x)` is the forward pass, not PyTorch's apply(fn).
@@ -1272,7 +1333,7 @@ export class Interpreter {
       }
       if (method === 'apply' && call.positional[0]) {
         const fn = this.expression(call.positional[0], frame);
-        if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame);
+        if (fn?.t === 'function') this.inits.applyFunction(module, fn, frame, call.node, objectNode);
         else for (const m of allModules(module)) this.inits.unknownInit(m, call.node);
         return owner;
       }
@@ -1354,9 +1415,12 @@ export class Interpreter {
       else return unknown();
     }
     if (module.kind === 'attention') {
-      if (inputs.length !== 3 || inputs[1] !== x || inputs[2] !== x || args.length < 3) return unknown();
-      const out = this.selfAttention(module, x, causal, frame);
-      return { t: 'list', items: [out ? { t: 'tensor', tensor: out } : { t: 'tensor', tensor: trace.opaque(x) }, undefined] };
+      if (inputs.length !== 3 || args.length < 3) return unknown();
+      // `mha(x, memory, memory)`: cross-attention, its keys and values from another input's memory.
+      const memory = inputs[1] !== x && inputs[1] === inputs[2] && !causal ? inputs[1] : undefined;
+      if (!memory && (inputs[1] !== x || inputs[2] !== x)) return unknown();
+      const out = memory ? this.crossAttention(module, x, memory, frame) : this.selfAttention(module, x, causal, frame);
+      return { t: 'list', items: [out ? { t: 'tensor', tensor: out } : { t: 'tensor', tensor: trace.merge(memory ? [x, memory] : [x], undefined) }, undefined] };
     }
     if (inputs.length !== 1) return unknown();
     return { t: 'tensor', tensor: this.encoderLayers(module, x, causal, frame) };
@@ -1370,22 +1434,42 @@ export class Interpreter {
   private flaxAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
     const trace = frame.trace!;
     const values: RValue[] = [...args];
+    const features = module.flax!;
+    const nnx = module.className === 'flax.nnx.MultiHeadAttention';
     let causal = false;
-    let readable = !call.spread;
+    // nnx raises unless decode is given (constructor or call); only decode=False is read.
+    let decodeFalse = features.decodeGiven === true;
+    let readable = !call.spread && (!nnx || call.positional.length <= 3);
     for (const [name, { value }] of call.keywords) {
-      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || name === 'inputs_kv') values.push(this.expression(value, frame));
+      if (name === 'inputs_q' || name === 'inputs_k' || name === 'inputs_v' || (!nnx && name === 'inputs_kv')) values.push(this.expression(value, frame));
       else if (name === 'mask') {
         if (evaluate(value, frame.scope) === null) continue;
         const mask = callParts(value);
-        if (mask && this.imports.canonical(dottedName(mask.callee) ?? '') === 'flax.linen.make_causal_mask' && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
+        const maker = mask ? this.imports.canonical(dottedName(mask.callee) ?? '') : undefined;
+        if (mask && (maker === 'flax.linen.make_causal_mask' || maker === 'flax.nnx.make_causal_mask') && mask.keywords.size === 0 && mask.positional.length === 1) causal = true;
         else readable = false;
-      } else if (name !== 'deterministic' && name !== 'dropout_rng') readable = false;
+      } else if (nnx && name === 'decode') {
+        const v = evaluate(value, frame.scope);
+        if (v === false) decodeFalse = true;
+        else if (v !== null) readable = false;
+      } else if (nnx && name === 'sow_weights') {
+        if (evaluate(value, frame.scope) !== false) readable = false;
+      } else if (nnx && name === 'is_causal') {
+        // dot_product_attention's tril(ones(T, S)) mask (Flax 0.12's nnx call keyword).
+        const flag = evaluate(value, frame.scope);
+        if (flag === true) causal = true;
+        else if (flag !== false) readable = false;
+      } else if (nnx && (name === 'out_sharding' || name === 'qkv_sharding')) {
+        continue;
+      } else if (name !== 'deterministic' && name !== (nnx ? 'rngs' : 'dropout_rng')) readable = false;
     }
+    if (nnx && !decodeFalse) readable = false;
     const inputs = values.flatMap(tensorsOf);
     const x = inputs[0];
     if (!x) return undefined;
-    const d = x.shape?.[x.shape.length - 1];
-    const features = module.flax!;
+    const shapeWidth = x.shape?.[x.shape.length - 1];
+    // nnx states its input width; a traced width that differs (or none at all) is not the same model.
+    const d = features.inFeatures !== undefined ? (shapeWidth === features.inFeatures ? shapeWidth : undefined) : shapeWidth;
     const qkv = features.qkvFeatures ?? d;
     const outWidth = features.outFeatures ?? d;
     if (!readable || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
@@ -1401,24 +1485,193 @@ export class Interpreter {
     return { t: 'tensor', tensor: out ?? trace.opaque(x) };
   }
 
+  /**
+   * nn.TransformerDecoderLayer / nn.TransformerDecoder called as `(tgt, memory, tgt_mask=…,
+   * memory_mask=None, …)`, and nn.Transformer as `(src, tgt, src_mask=…, tgt_mask=…, …)`: the
+   * decoder's self-attention causal or not, no memory mask, no padding masks; the memory (or
+   * src) from another input than tgt (the model's second input). Anything else is unknown.
+   */
+  private encoderDecoderCall(module: DecoderLayerModule | TransformerModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const context = this.attentionContext(frame);
+    const keyword = (name: string) => call.keywords.get(name)?.value;
+    const first = args[0] ?? (module.kind === 'transformer' ? undefined : keyword('tgt') && this.expression(keyword('tgt')!, frame));
+    const second = args[1] ?? (keyword(module.kind === 'transformer' ? 'tgt' : 'memory') && this.expression(keyword(module.kind === 'transformer' ? 'tgt' : 'memory')!, frame));
+    const inputs = [first, second].flatMap(tensorsOf);
+    const unknown = (): RValue => (inputs.length > 0 ? { t: 'tensor', tensor: trace.merge(inputs, undefined) } : undefined);
+    if (call.spread || first?.t !== 'tensor' || second?.t !== 'tensor' || !trace.separateInputs(first.tensor, second.tensor)) return unknown();
+    // Masks in PyTorch's order after the two tensors; each None/absent or causal where causal is read.
+    const masks = module.kind === 'transformer'
+      ? ['src_mask', 'tgt_mask', 'memory_mask', 'src_key_padding_mask', 'tgt_key_padding_mask', 'memory_key_padding_mask']
+      : ['tgt_mask', 'memory_mask', 'tgt_key_padding_mask', 'memory_key_padding_mask'];
+    const causalAllowed = new Set(['src_mask', 'tgt_mask']);
+    const causal = new Set<string>();
+    for (const [i, name] of masks.entries()) {
+      const node = keyword(name) ?? call.positional[2 + i];
+      if (!node || evaluate(node, frame.scope) === null) continue;
+      if (causalAllowed.has(name) && isCausalMaskNode(node, context)) causal.add(name);
+      else return unknown();
+    }
+    for (const [name] of call.keywords) {
+      if (!masks.includes(name) && !['tgt', 'memory', 'src'].includes(name) && evaluate(call.keywords.get(name)!.value, frame.scope) !== false) return unknown();
+    }
+    if (module.kind === 'transformer') {
+      const memory = this.encoderLayers(module.encoder, first.tensor, causal.has('src_mask'), frame);
+      return { t: 'tensor', tensor: this.decoderLayers(module.decoder, second.tensor, memory, causal.has('tgt_mask'), frame) };
+    }
+    return { t: 'tensor', tensor: this.decoderLayers(module, first.tensor, second.tensor, causal.has('tgt_mask'), frame) };
+  }
+
+  /**
+   * nn.TransformerDecoderLayer's forward (post-LN unless norm_first), once per copy of
+   * nn.TransformerDecoder: x = norm1(x + sa(x)), norm2(x + mha(x, memory)), norm3(x + ff(x));
+   * norm_first: x + sa(norm1(x)), x + mha(norm2(x), memory), x + ff(norm3(x)). The memory is not
+   * normalised by the layer. Copies that still share their weights (a bare nn.TransformerDecoder)
+   * are traced and their layers judged; the network is then not simulated (copiedBlocks.ts, IW404).
+   */
+  private decoderLayers(module: DecoderLayerModule, input: Tensor, memory: Tensor, causal: boolean, frame: Frame): Tensor {
+    const trace = frame.trace!;
+    const span = spanOf(module.call);
+    const dropout = (t: Tensor): Tensor => (module.dropout === undefined ? trace.opaque(t)
+      : module.dropout === 0 ? t : trace.dropout(t, { op: 'dropout', rate: module.dropout, alpha: false, span, kindSpan: span }));
+    if (module.normFirst === undefined || module.dropout === undefined || !(module.dropout >= 0 && module.dropout < 1)) return trace.merge([input, memory], undefined);
+    let x = input;
+    for (let copy = 0; copy < module.copies; copy++) {
+      const selfAttend = (h: Tensor) => {
+        const a = this.selfAttention(module.selfAttention, h, causal, frame);
+        return a ? dropout(a) : trace.opaque(h);
+      };
+      const crossAttend = (h: Tensor) => {
+        const a = this.crossAttention(module.crossAttention, h, memory, frame);
+        return a ? dropout(a) : trace.merge([h, memory], undefined);
+      };
+      const feedForward = (h: Tensor) => {
+        const apply = (m: ModuleValue, t: Tensor): Tensor => {
+          const r = this.applyModule(m, { t: 'tensor', tensor: t }, frame, undefined);
+          return r?.t === 'tensor' ? r.tensor : trace.opaque(t);
+        };
+        return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
+      };
+      for (const branch of [selfAttend, crossAttend, feedForward]) {
+        x = module.normFirst ? trace.add(x, branch(trace.norm(x, 'layernorm', span)), span)
+          : trace.norm(trace.add(x, branch(x), span), 'layernorm', span);
+      }
+    }
+    if (module.finalNorm) {
+      const r = this.applyModule(module.finalNorm, { t: 'tensor', tensor: x }, frame, undefined);
+      x = r?.t === 'tensor' ? r.tensor : trace.opaque(x);
+    }
+    return x;
+  }
+
+  /** nn.TransformerDecoder(decoder_layer, num_layers, norm=None). */
+  private decoderStack(call: CallParts, frame: Frame): RValue {
+    const opaque: RValue = { t: 'module', module: { kind: 'opaque', className: 'torch.nn.TransformerDecoder', record: classRecord('torch.nn.TransformerDecoder') } };
+    const layerNode = argument(call, 0, 'decoder_layer');
+    const layer = layerNode ? this.expression(layerNode, frame) : undefined;
+    const layers = evaluateCount(argument(call, 1, 'num_layers'), frame.scope);
+    const normNode = argument(call, 2, 'norm');
+    const norm = normNode && evaluate(normNode, frame.scope) !== null ? this.expression(normNode, frame) : undefined;
+    if (layer?.t !== 'module' || layer.module.kind !== 'decoderLayer' || (normNode && evaluate(normNode, frame.scope) !== null && norm?.t !== 'module')) return opaque;
+    const stack = decoderStack(layer.module, layers, norm?.t === 'module' ? norm.module : undefined, call);
+    return stack ? { t: 'module', module: stack } : opaque;
+  }
+
+  /** nn.MultiheadAttention's cross-attention: queries from x, keys and values from `memory`; undefined when unreadable. */
+  private crossAttention(module: AttentionModule, x: Tensor, memory: Tensor, frame: Frame): Tensor | undefined {
+    if (module.unreadable || module.heads === undefined || module.embedDim === undefined) return undefined;
+    return this.attend(module.projections, module.heads, module.embedDim / module.heads, spanOf(module.call), x, false, frame, memory);
+  }
+
+  /** The Keras fan rule, decided once per analysis; a unit that uses it counts the pin files as read. */
+  private kerasDecision: { readonly decision: KerasFanDecision; readonly reads: readonly ModuleDependency[] } | undefined;
+
+  private kerasFans(): KerasFanDecision {
+    if (this.kerasDecision) {
+      this.reads?.note(this.kerasDecision.reads);
+      return this.kerasDecision.decision;
+    }
+    const resolver = this.reads;
+    const stop = resolver?.record();
+    const decision = kerasFanDecision(this.kerasVersion, () => (resolver ? decisionOfPinnedFiles(resolver.projectFolders(), (path) => resolver.read(path)?.text) : undefined));
+    this.kerasDecision = { decision, reads: stop?.() ?? [] };
+    return decision;
+  }
+
+  /**
+   * A Keras `MultiHeadAttention` called for self-attention: `mha(x, x)`, `mha(x, x, x)`,
+   * `mha(query=x, value=x)`, with `attention_mask=None` and `use_causal_mask=` a constant;
+   * `training=` is allowed. Its widths come from x's features, its kernels' fans from the Keras
+   * version (frameworks/kerasAttention.ts). Anything else makes the value unknown.
+   */
+  private kerasAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
+    const trace = frame.trace!;
+    const values: RValue[] = [...args];
+    let causal = false;
+    let readable = !call.spread && call.positional.length <= 3;
+    for (const [name, { value }] of call.keywords) {
+      if (name === 'query' || name === 'value' || name === 'key') values.push(this.expression(value, frame));
+      else if (name === 'use_causal_mask') {
+        const flag = evaluate(value, frame.scope);
+        if (typeof flag === 'boolean') causal = flag;
+        else readable = false;
+      } else if (name === 'attention_mask' || name === 'query_mask' || name === 'value_mask' || name === 'key_mask' || name === 'return_attention_scores') {
+        const v = evaluate(value, frame.scope);
+        if (!(v === null || (name === 'return_attention_scores' && v === false))) readable = false;
+      } else if (name !== 'training') readable = false;
+    }
+    const inputs = values.flatMap(tensorsOf);
+    const x = inputs[0];
+    if (!x) return undefined;
+    const d = x.shape?.[x.shape.length - 1];
+    const spec = module.keras!;
+    const out = spec.outputWidth ?? d;
+    if (!readable || values.length < 2 || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+      || d === undefined || !Number.isInteger(d) || d < 1 || out === undefined) {
+      return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
+    }
+    const heads = module.heads;
+    const decision = this.kerasFans();
+    const trueFans = kerasAttentionFans('einsum-axes', d, heads, spec.keyDim, out);
+    const keras = decision.rule ? kerasAttentionFans(decision.rule, d, heads, spec.keyDim, out) : undefined;
+    const projection = (layer: WeightModule, fans: { fanIn: number; fanOut: number }, frameworkFans: { fanIn: number; fanOut: number } | undefined): WeightModule => ({
+      ...layer,
+      init: kerasAttentionInit(layer.init, decision),
+      fixes: kerasAttentionAdvice(layer.fixes, decision),
+      // A fan-scaled init of an undetermined version has no semantics: the framework's fans are then those of the einsum (never used).
+      geometry: () => ({ fans, frameworkFans: frameworkFans ?? fans, receptiveField: 1, strideProduct: 1, outShape: [...x.shape!.slice(0, -1), fans.fanOut] }),
+    });
+    const [q, k, v, o] = module.projections;
+    const projections = [
+      projection(q, trueFans.qkv, keras?.qkv), projection(k, trueFans.qkv, keras?.qkv), projection(v, trueFans.qkv, keras?.qkv), projection(o, trueFans.output, keras?.output),
+    ] as const;
+    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame);
+    return { t: 'tensor', tensor: result ?? trace.opaque(x) };
+  }
+
   /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */
   private selfAttention(module: AttentionModule, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
     if (module.unreadable || module.heads === undefined || module.embedDim === undefined) return undefined;
     return this.attend(module.projections, module.heads, module.embedDim / module.heads, spanOf(module.call), x, causal, frame);
   }
 
-  /** Self-attention over x with these projections (query, key, value, output), 1/√headDim on the logits. */
-  private attend(projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule], heads: number, headDim: number, span: Span, x: Tensor, causal: boolean, frame: Frame): Tensor | undefined {
+  /**
+   * Self-attention over x with these projections (query, key, value, output), 1/√headDim on the
+   * logits; with `memory`, cross-attention: keys and values from the memory.
+   */
+  private attend(projections: readonly [WeightModule, WeightModule, WeightModule, WeightModule], heads: number, headDim: number, span: Span, x: Tensor, causal: boolean, frame: Frame, memory?: Tensor): Tensor | undefined {
     const trace = frame.trace!;
     const [q, k, v, out] = projections;
-    const parts = [q, k, v].map((p) => {
-      const r = this.applyModule(p, { t: 'tensor', tensor: x }, frame, undefined);
+    const parts = [q, k, v].map((p, i) => {
+      const r = this.applyModule(p, { t: 'tensor', tensor: i > 0 && memory ? memory : x }, frame, undefined);
       const part = r?.t === 'tensor' ? trace.projectionOf(r.tensor) : undefined;
       return part && { ...part, layout: 'htd' as const, heads, headDim };
     });
     if (parts.some((p) => p === undefined)) return undefined;
     const [qp, kp, vp] = parts as [ProjectionPart, ProjectionPart, ProjectionPart];
-    const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core: { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span }, v: vp, layout: 'tc' });
+    if (memory && !trace.crossAttentionMemory(qp.source, kp.source, kp.broken, span, undefined)) return undefined;
+    const core = { q: qp, k: kp, scale: 1 / Math.sqrt(headDim), scaleSpans: [], causal, span, ...(memory ? { cross: true as const } : {}) };
+    const mixed = trace.attentionValue([qp, kp, vp], { kind: 'mixed', core, v: vp, layout: 'tc' });
     const result = this.applyModule(out, { t: 'tensor', tensor: mixed }, frame, undefined);
     return result?.t === 'tensor' && result.tensor.chain?.op.op === 'attention' ? result.tensor : undefined;
   }
@@ -1495,8 +1748,13 @@ export class Interpreter {
   private attentionContext(frame: Frame): AttentionContext {
     return {
       trace: frame.trace!, scope: frame.scope, lookup: (name) => frame.env.get(name),
-      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written),
+      selfDefinition: frame.self?.definition, canonical: (written) => this.imports.canonical(written), fixes: this.attentionFixes,
     };
+  }
+
+  /** IW401's edits are written in the document only, with its spelling of math.sqrt (attentionFixes.ts). */
+  private get attentionFixes(): AttentionFixEnvironment {
+    return { source: this.main.source, sqrt: this.main.imports.spellingOf('math.sqrt') };
   }
 
   // ── modules ────────────────────────────────────────────────────────────
@@ -1758,7 +2016,11 @@ export class Interpreter {
   }
 
   /** A module applied to a tensor: its steps recorded on the trace. */
-  applyModule(module: ModuleValue, input: RValue, frame: Frame, call: CallParts | undefined): RValue {
+  /**
+   * `second`: an instance called with two tensors of different inputs (`block(x, memory)`, the
+   * decoder stream and an encoder's memory): bound to its forward's second parameter.
+   */
+  applyModule(module: ModuleValue, input: RValue, frame: Frame, call: CallParts | undefined, second?: Tensor): RValue {
     const trace = frame.trace!;
     if (input?.t !== 'tensor') {
       const tensors = tensorsOf(input);
@@ -1828,7 +2090,7 @@ export class Interpreter {
         return r;
       }
       case 'instance':
-        return this.forward(module, x, frame.depth + 1, trace);
+        return this.forward(module, x, frame.depth + 1, trace, second);
       case 'list':
         return { t: 'tensor', tensor: trace.opaque(x) };
       case 'attention':
@@ -1836,6 +2098,10 @@ export class Interpreter {
         return { t: 'list', items: [{ t: 'tensor', tensor: trace.opaque(x) }, undefined] };
       case 'encoderLayer':
         return { t: 'tensor', tensor: this.encoderLayers(module, x, false, frame) };
+      case 'decoderLayer':
+      case 'transformer':
+        // Called without its memory (or its target): not read.
+        return { t: 'tensor', tensor: trace.opaque(x) };
       case 'opaque': {
         const out = trace.opaque(x);
         return { t: 'tensor', tensor: module.outShape ? trace.passThrough(out, module.outShape) : out };
@@ -1843,8 +2109,13 @@ export class Interpreter {
     }
   }
 
-  /** Traces an instance's forward method with `x` as its input. */
-  forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace): RValue {
+  /**
+   * Traces an instance's forward method with `x` as its input. Its second parameter is bound to
+   * `second` when given; for the model itself (depth 1) to the network's second input when it is
+   * named as a memory or target stream (MEMORY_PARAMETERS) and has no default: an encoder–decoder's
+   * `forward(self, src, tgt)`, a decoder block's `forward(self, x, memory)`.
+   */
+  forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace, second?: Tensor): RValue {
     const cls = this.classOf(instance);
     const method = cls ? forwardMethod(cls) : undefined;
     if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
@@ -1857,6 +2128,9 @@ export class Interpreter {
     const firstName = first ? (first.type === 'identifier' ? first.text : (first.childForFieldName('name') ?? first.namedChild(0))?.text) : undefined;
     if (firstName === undefined) return { t: 'tensor', tensor: trace.opaque(x) };
     frame.env.set(firstName, { t: 'tensor', tensor: x });
+    const secondParameter = params[1]?.type === 'identifier' ? params[1].text : undefined;
+    if (secondParameter !== undefined && second) frame.env.set(secondParameter, { t: 'tensor', tensor: second });
+    else if (secondParameter !== undefined && depth === 1 && MEMORY_PARAMETERS.has(secondParameter)) frame.env.set(secondParameter, { t: 'tensor', tensor: trace.secondInput(x.shape) });
     // Flax @nn.compact: layers are built inline, so the method is both constructor and forward.
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
@@ -1929,6 +2203,17 @@ export class Interpreter {
 
 }
 
+/**
+ * Names of a model's second forward parameter that mean a second token stream: an encoder's
+ * memory (a decoder block's `memory`, Hugging Face's `encoder_hidden_states`) or the target
+ * tokens of an encoder–decoder (`forward(self, src, tgt)`). Any other second parameter (a mask,
+ * labels) stays unbound, as before.
+ */
+const MEMORY_PARAMETERS: ReadonlySet<string> = new Set([
+  'memory', 'mem', 'memory_bank', 'enc_out', 'enc_output', 'enc_outputs', 'encoder_out', 'encoder_output', 'encoder_outputs',
+  'encoder_hidden_states', 'tgt', 'trg',
+]);
+
 /** The forward pass of a class, its own or inherited (`forward`, `__call__`, Keras's `call`). */
 export function forwardMethod(cls: ClassInfo): Node | undefined {
   for (const name of ['forward', '__call__', 'call']) {
@@ -1966,6 +2251,19 @@ function buildsTf1Layers(definition: Node, imports: Imports): boolean {
 }
 
 /** The class of the hierarchy whose body holds `node` (the innermost: offsets are unique across modules). */
+/** The indentation of the nearest line above `offset` that is indented less than `indent` (the block's opener). */
+function outerIndentation(source: string, offset: number, indent: string): string | undefined {
+  let end = source.lastIndexOf('\n', offset - 1);
+  while (end > 0) {
+    const start = source.lastIndexOf('\n', end - 1) + 1;
+    const line = source.slice(start, end).replace(/\r$/, '');
+    const own = /^[ \t]*/.exec(line)![0];
+    if (line.trim() !== '' && !line.trimStart().startsWith('#') && own.length < indent.length) return own;
+    end = start - 1;
+  }
+  return undefined;
+}
+
 function enclosingClass(classes: readonly ClassInfo[], node: Node): ClassInfo | undefined {
   let found: ClassInfo | undefined;
   for (const c of classes) {

@@ -61,7 +61,19 @@ export interface AttentionModule {
    * Flax `nn.MultiHeadDotProductAttention` / `nn.SelfAttention`: widths resolved at the call from
    * the input's features (null: the input's own width).
    */
-  readonly flax?: { readonly qkvFeatures: number | null; readonly outFeatures: number | null };
+  readonly flax?: {
+    readonly qkvFeatures: number | null;
+    readonly outFeatures: number | null;
+    /** nnx: the input width the constructor states (the query's features must be it). */
+    readonly inFeatures?: number;
+    /** nnx: `decode=False` in the constructor (else the call must pass it). */
+    readonly decodeGiven?: boolean;
+  };
+  /**
+   * Keras `MultiHeadAttention` (frameworks/kerasAttention.ts): key_dim (value_dim equals it) and
+   * output_shape (null: the query's width); fans fixed at the call by the Keras version.
+   */
+  readonly keras?: { readonly keyDim: number; readonly outputWidth: number | null };
 }
 
 /** The parts of an nn.TransformerEncoderLayer (or the stack nn.TransformerEncoder makes of it), applied in its own order (interpreter.ts). */
@@ -80,6 +92,68 @@ export interface EncoderLayerModule {
   readonly copies: number;
   /** nn.TransformerEncoder(norm=…): a final norm after the stack. */
   readonly finalNorm?: ModuleValue;
+  /**
+   * nn.TransformerEncoder only: each weight's init when the layer was copied. A weight whose
+   * init is still that object at the forward pass was not re-drawn per block: every copy holds
+   * the same values (Network.identicalBlocks).
+   */
+  readonly initsAtCopy?: ReadonlyMap<WeightModule, InitUse>;
+  /** Where the stack is bound (`self.encoder = nn.TransformerEncoder(…)`): IW404's fix goes after it. */
+  redrawSite?: RedrawSite;
+}
+
+/** A statement binding a copied stack to a name, and how the file indents (fixes/redrawBlocks.ts). */
+export interface RedrawSite {
+  readonly name: string;
+  /** Just past the statement (after a trailing comment). */
+  readonly offset: number;
+  readonly indent: string;
+  /** One indentation level as the file writes it. */
+  readonly unit: string;
+  readonly eol: string;
+}
+
+/**
+ * nn.TransformerDecoderLayer (or the stack nn.TransformerDecoder makes of it): causal-or-not
+ * self-attention, cross-attention to the memory, the MLP, in its own order (interpreter.ts).
+ */
+export interface DecoderLayerModule {
+  readonly kind: 'decoderLayer';
+  readonly className: string;
+  readonly record: RecordValue;
+  readonly call: Node;
+  readonly selfAttention: AttentionModule;
+  readonly crossAttention: AttentionModule;
+  readonly linear1: WeightModule;
+  readonly linear2: WeightModule;
+  readonly activation: ModuleValue;
+  readonly dropout: number | undefined;
+  readonly normFirst: boolean | undefined;
+  /** How many copies nn.TransformerDecoder stacks (1 for the layer itself). */
+  readonly copies: number;
+  /** nn.TransformerDecoder(norm=…): a final norm after the stack. */
+  readonly finalNorm?: ModuleValue;
+  /**
+   * nn.TransformerDecoder only: each weight's init when the layer was copied, as
+   * EncoderLayerModule.initsAtCopy (the copies share their initial values unless init code draws
+   * them afresh: Network.identicalBlocks, IW404).
+   */
+  readonly initsAtCopy?: ReadonlyMap<WeightModule, InitUse>;
+  /** Where the stack is bound (`self.decoder = nn.TransformerDecoder(…)`): IW404's fix goes after it. */
+  redrawSite?: RedrawSite;
+}
+
+/** A stack a layer is deep-copied into (nn.TransformerEncoder, nn.TransformerDecoder). */
+export type CopiedStackModule = EncoderLayerModule | DecoderLayerModule;
+
+/** nn.Transformer: its encoder stack (with a final LayerNorm) makes the memory its decoder stack reads. */
+export interface TransformerModule {
+  readonly kind: 'transformer';
+  readonly className: string;
+  readonly record: RecordValue;
+  readonly call: Node;
+  readonly encoder: EncoderLayerModule;
+  readonly decoder: DecoderLayerModule;
 }
 
 export interface InstanceModule {
@@ -98,6 +172,8 @@ export type ModuleValue =
   | InstanceModule
   | AttentionModule
   | EncoderLayerModule
+  | DecoderLayerModule
+  | TransformerModule
   | { readonly kind: 'activation'; readonly use: ActivationUse | 'unknown'; readonly span: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'norm'; readonly normKind: NormOp['kind']; readonly span: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'dropout'; readonly rate: number | undefined; readonly alpha: boolean; readonly span: Span; readonly kindSpan: Span; readonly className: string; readonly record: RecordValue }
@@ -141,6 +217,8 @@ export function allModules(root: ModuleValue, out: ModuleValue[] = [], depth = 0
   if (root.kind === 'instance') for (const child of root.attributes.values()) allModules(child, out, depth + 1);
   if (root.kind === 'attention') for (const projection of root.projections) allModules(projection, out, depth + 1);
   if (root.kind === 'encoderLayer') for (const part of [root.attention, root.linear1, root.linear2]) allModules(part, out, depth + 1);
+  if (root.kind === 'decoderLayer') for (const part of [root.selfAttention, root.crossAttention, root.linear1, root.linear2]) allModules(part, out, depth + 1);
+  if (root.kind === 'transformer') for (const part of [root.encoder, root.decoder]) allModules(part, out, depth + 1);
   return out;
 }
 

@@ -37,6 +37,8 @@ export function namedWeights(root: ModuleValue, partnerOf: (module: WeightModule
         return true;
       case 'attention':
       case 'encoderLayer':
+      case 'decoderLayer':
+      case 'transformer':
         return false;
       case 'sequence':
         if (module.fused) return false;

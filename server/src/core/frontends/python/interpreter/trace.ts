@@ -7,9 +7,11 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
+  MemoryOp,
+  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
+import type { TextEdit } from '../../../findings';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
 import { attentionProjections } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
@@ -24,6 +26,18 @@ export interface Chain {
   readonly op: Op;
   readonly parent: Chain | undefined;
   readonly depth: number;
+}
+
+/**
+ * Both sides' pending layers, each (layer, normalized) once. `x = x + norm(x)` hands the same
+ * pending layer on from both sides; kept twice, a loop of such blocks doubles the list every
+ * pass (2^32 entries for 32 blocks: the analysis ran out of memory). Entries with the same
+ * layer and flag are resolved identically, so dropping the repeats changes nothing else.
+ */
+export function joinPending(a: readonly Pending[], b: readonly Pending[]): Pending[] {
+  const joined = [...a];
+  for (const p of b) if (!joined.some((q) => q.layer === p.layer && q.normalized === p.normalized)) joined.push(p);
+  return joined;
 }
 
 export interface Pending {
@@ -108,6 +122,10 @@ export interface AttentionCore {
   readonly causal: boolean;
   /** The expression that forms the logits (or the scaled_dot_product_attention call). */
   readonly span: Span;
+  /** Cross-attention: k (and v) read the trace's memory, q the stream. */
+  readonly cross?: true;
+  /** IW401's edit to 1/√d_head, while no factor but the one it replaces is applied (attentionFixes.ts). */
+  readonly standardScale?: TextEdit;
 }
 
 export type AttentionPart =
@@ -128,9 +146,61 @@ export class Trace {
 
   /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
   private readonly positionTables = new Set<MutableWeightLayer>();
+  /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
+  private readonly identical: IdenticalBlocks[] = [];
+
+  /** The root of the network's second input (secondInput), made once. */
+  private secondRoot: Chain | undefined;
+  /** The memory every cross-attention of this trace reads (crossAttentionMemory). */
+  private memory: { readonly chain: Chain | undefined; readonly root: Chain | undefined; readonly op: MemoryOp } | undefined;
+  /** Cross-attentions read memories the IR cannot hold as one (two different ones, or one made from the stream). */
+  private memoryUnreadable = false;
 
   input(shape: readonly number[] | undefined): Tensor {
     return { chain: undefined, pending: [], shape, broken: false, sources: [] };
+  }
+
+  /**
+   * The network's second input (an encoder–decoder's target tokens, a decoder block's memory):
+   * its values start at a root of their own, so nothing mistakes it for the first input (a sum of
+   * the two is no residual). Only a cross-attention's memory can bring the two streams together
+   * (crossAttentionMemory); the root is stripped from the ops in finish().
+   */
+  secondInput(shape: readonly number[] | undefined): Tensor {
+    this.secondRoot ??= { op: { op: 'memory', body: [], span: { start: 0, end: 0 } }, parent: undefined, depth: 1 };
+    return { chain: this.secondRoot, pending: [], shape, broken: false, sources: [] };
+  }
+
+  /** The two values come from different inputs of the network (one of them the second input). */
+  separateInputs(a: Tensor, b: Tensor): boolean {
+    return this.secondRoot !== undefined && this.rootOf(a.chain) !== this.rootOf(b.chain);
+  }
+
+  /** The input root a chain starts from: the second input's, or undefined for the first. */
+  private rootOf(chain: Chain | undefined): Chain | undefined {
+    let c = chain;
+    while (c && c.depth > 1) c = c.parent;
+    return c && c === this.secondRoot ? c : undefined;
+  }
+
+  /**
+   * The memory a cross-attention over `stream` reads from `memory`: the ops that made it from
+   * its input root become the network's MemoryOp (recorded once; every cross-attention must read
+   * the same value). Undefined when the memory is not a stream of its own: broken, from the same
+   * input as the queries, or another memory than the first one (the network is then not simulated).
+   */
+  crossAttentionMemory(stream: Chain | undefined, memory: Chain | undefined, memoryBroken: boolean, span: Span, tokens: number | undefined): boolean {
+    if (memoryBroken) return false;
+    const root = this.rootOf(memory);
+    if (root === this.rootOf(stream)) return false;
+    if (this.memory) {
+      if (this.memory.chain === memory) return true;
+      this.memoryUnreadable = true;
+      return false;
+    }
+    const body = opsBetween(root, memory);
+    this.memory = { chain: memory, root, op: { op: 'memory', body, span, ...(tokens !== undefined ? { tokens } : {}) } };
+    return true;
   }
 
   /**
@@ -313,7 +383,7 @@ export class Trace {
     for (const side of [a, b]) {
       if (side.chain !== prefix || side.broken) for (const layer of side.sources) layer.isLastInBranch = true;
     }
-    const pending = [...a.pending, ...b.pending];
+    const pending = joinPending(a.pending, b.pending);
     const shape = a.shape ?? b.shape;
     const bodyA = opsBetween(prefix, a.chain);
     const bodyB = opsBetween(prefix, b.chain);
@@ -351,6 +421,11 @@ export class Trace {
     return { ...token, pending: [...token.pending, ...position.pending], sources: [tokenLayer, positionLayer] };
   }
 
+  /** A stack whose blocks start from the same weights (nn.TransformerEncoder's copies). */
+  identicalBlocks(blocks: IdenticalBlocks): void {
+    if (!this.identical.some((b) => b.span.start === blocks.span.start)) this.identical.push(blocks);
+  }
+
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
   merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
     for (const t of inputs) this.resolve(t.pending, 'unknown');
@@ -371,12 +446,26 @@ export class Trace {
     }
     for (const layer of this.unconsumed) layer.isLastInBranch = true;
     const output = outputs.length === 1 ? outputs[0] : undefined;
-    const ops = output && !output.broken ? opsBetween(undefined, output.chain) : [];
-    if (countLayers(ops) === this.layers.length) return { ...meta, ops, layers: this.layers };
+    const root = output ? this.rootOf(output.chain) : undefined;
+    const stream = output && !output.broken ? opsBetween(root, output.chain) : [];
+    // The memory comes first: it is made before the stream's first cross-attention reads it.
+    const memory = this.memory && !this.memoryUnreadable && this.memory.root !== root ? this.memory.op : undefined;
+    const ops = memory ? [memory, ...stream] : stream;
+    const identical = this.identical.length > 0 ? { identicalBlocks: [...this.identical] } : {};
+    if ((!this.memory || memory) && countLayers(ops) === this.layers.length) {
+      if (this.identical.length === 0) return { ...meta, ops, layers: this.layers };
+      // Copies drawn once add up coherently (test/reference/transformer/cloned_blocks.json: a
+      // 12-block pre-LN stack's stream ×13.7 against ×1.9 for independent blocks); the analytic
+      // pass and Monte-Carlo draw each block afresh, so neither number would be PyTorch's.
+      const first = this.identical[0]!;
+      const unsimulable = `its ${first.copies} blocks start from identical weights (${first.className.split('.').pop()} copies one initialised layer), which the simulation does not follow`;
+      return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
+    }
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
-        : 'a concatenation, projection shortcut or call the simulation cannot follow';
-    return { ...meta, ops: [], layers: this.layers, unsimulable };
+        : this.memory && !memory ? 'cross-attentions read more than one memory'
+          : 'a concatenation, projection shortcut or call the simulation cannot follow';
+    return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
   private resolve(pending: readonly Pending[], consumer: ActivationUse | 'unknown'): void {
@@ -460,7 +549,7 @@ function countLayers(ops: readonly Op[]): number {
   for (const op of ops) {
     if (op.op === 'layer') n += op.positionEmbedding ? 2 : 1;
     else if (op.op === 'attention') n += 4;
-    else if (op.op === 'residual') n += countLayers(op.body);
+    else if (op.op === 'residual' || op.op === 'memory') n += countLayers(op.body);
   }
   return n;
 }

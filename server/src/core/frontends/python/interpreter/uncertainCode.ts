@@ -261,7 +261,10 @@ export class UncertainCode {
     if (layer.recurrent) forgetRecurrentInit(layer.recurrent, spanOf(at));
     layer.init = { semantics: undefined, label, explicit: true, acceptedDefault: false, span: spanOf(at) };
     // A fix must not rewrite or insert an init this uncertain code may override.
-    if (layer.torchFixes) layer.torchFixes.sharedInit = true;
+    if (layer.torchFixes) {
+      layer.torchFixes.sharedInit = true;
+      layer.torchFixes.depthScale = undefined;
+    }
   }
 }
 

@@ -87,6 +87,20 @@ export class ModuleResolver {
     };
   }
 
+  /**
+   * The folders from the document's up to the project root holding it, nearest first (the
+   * document's folder alone when no root holds it): where a project pins its requirements.
+   */
+  projectFolders(): string[] {
+    const folders: string[] = [];
+    const root = this.workspace.projectRoots.find((r) => isInside(this.workspace.documentPath, r));
+    for (let dir = dirname(this.workspace.documentPath), depth = 0; depth < 16 && dir !== ''; depth++, dir = dirname(dir)) {
+      folders.push(dir);
+      if (root === undefined || dir === root || !isInside(dir, root) || dir === '/') break;
+    }
+    return folders;
+  }
+
   /** The import roots, in Python's order. */
   private roots(): { roots: string[]; packageDirs: Map<string, string> } {
     if (this.cachedRoots) return this.cachedRoots;
