@@ -21,9 +21,12 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' }),
   // The Monte-Carlo worker thread (server/src/host/montecarlo.ts starts it from beside the bundle).
   esbuild.build({ ...common, entryPoints: ['server/src/host/montecarloWorker.ts'], outfile: 'dist/montecarloWorker.js' }),
+  // The CLI: the launcher (dist/cli.js) compiles its bundle (dist/cliMain.js) with a V8
+  // code cache (server/src/cli/launcher.ts).
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cliMain.js' }),
   esbuild.build({
     ...common,
-    entryPoints: ['server/src/cli/main.ts'],
+    entryPoints: ['server/src/cli/launcher.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
   }),

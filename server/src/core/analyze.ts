@@ -106,7 +106,7 @@ function* runFrontend(input: AnalysisInput, onNetwork: OnNetdefNetwork, settings
       return yield* parseNetdefSteps(input.text, onNetwork);
     case 'python':
       if (!input.python) return { networks: [], findings: [], dropoutFixes: { useAlphaDropout: () => undefined } };
-      return yield* parsePythonSteps(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace, settings.kerasVersion);
+      return yield* parsePythonSteps(input.text, input.python.parser, input.memory?.python, input.python.newEdit, input.python.withoutPrePass === true, input.python.workspace, settings.kerasVersion, input.python.treeReaders);
   }
 }
 

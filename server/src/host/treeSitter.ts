@@ -14,6 +14,7 @@ import * as path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import webTreeSitter = require('web-tree-sitter');
 import type { PythonSupport } from '../core/frontends/types';
+import { fastTreeReaders } from './treeReader';
 
 export const RUNTIME_WASM = 'web-tree-sitter.wasm';
 export const PYTHON_GRAMMAR_WASM = 'tree-sitter-python.wasm';
@@ -31,11 +32,18 @@ let loading: Promise<PythonSupport> | undefined;
 export function loadPythonSupport(): Promise<PythonSupport> {
   loading ??= (async () => {
     const runtime = locate(RUNTIME_WASM, 'web-tree-sitter/web-tree-sitter.wasm');
-    await webTreeSitter.Parser.init({ locateFile: () => runtime });
-    const language = await webTreeSitter.Language.load(locate(PYTHON_GRAMMAR_WASM, 'tree-sitter-python/tree-sitter-python.wasm'));
+    // Emscripten builds the binding's module on this object: the fast tree reader calls its exports.
+    const binding = { locateFile: () => runtime };
+    await webTreeSitter.Parser.init(binding);
+    // Read here and handed over as bytes: given a path, Language.load reads it through a
+    // dynamic import() of fs/promises, which code compiled by vm.Script (the CLI's launcher,
+    // cli/launcher.ts) cannot run.
+    const grammar = await fs.promises.readFile(locate(PYTHON_GRAMMAR_WASM, 'tree-sitter-python/tree-sitter-python.wasm'));
+    const language = await webTreeSitter.Language.load(grammar);
     const parser = new webTreeSitter.Parser();
     parser.setLanguage(language);
-    return { parser, newEdit: (edit) => new webTreeSitter.Edit(edit) };
+    const treeReaders = fastTreeReaders(binding, webTreeSitter.LANGUAGE_VERSION);
+    return { parser, newEdit: (edit) => new webTreeSitter.Edit(edit), ...(treeReaders ? { treeReaders } : {}) };
   })();
   return loading;
 }

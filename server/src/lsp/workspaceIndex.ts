@@ -122,7 +122,7 @@ export class WorkspaceIndex {
     const workspace = this.workspaceFor(uriOfEnginePath(file), projectRoots);
     if (!workspace) return;
     if (this.sources.read(file) === undefined) this.graph.remove(file);
-    else this.graph.update(workspace, python.parser, file);
+    else this.graph.update(workspace, python.parser, file, python.treeReaders);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { NetworkSimulation } from '../simulation/types';
 import type { DropoutFixBuilder, Network } from '../ir';
 import type { Span } from '../text';
 import type { PythonWorkspace } from './python/workspace/input';
+import type { TreeReaderFactory } from './python/syntax/nodeStore';
 
 export interface FrontendResult {
   readonly networks: readonly Network[];
@@ -73,6 +74,12 @@ export interface PythonSupport {
   readonly parser: Parser;
   /** web-tree-sitter's Edit constructor, for incremental re-parsing (the engine imports no runtime values). */
   readonly newEdit?: (edit: Omit<Edit, 'editPoint' | 'editRange'>) => Edit;
+  /**
+   * The host's fast reader of syntax trees (host/treeReader.ts: the binding's cursor
+   * functions called directly); without it the engine reads through web-tree-sitter's
+   * public API, with the same results (python/syntax/nodeStore.ts).
+   */
+  readonly treeReaders?: TreeReaderFactory;
   /**
    * The document's workspace: imports of its own modules are read through it (the host's
    * files, parsed modules kept between analyses). Without it a file is read alone.

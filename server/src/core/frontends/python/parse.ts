@@ -35,6 +35,7 @@ import { appendAll } from '../../util/arrays';
 import { parserText } from './syntax/parserText';
 import { NameMentions } from './syntax/nameMentions';
 import { runToEnd, type Steps } from '../../steps';
+import type { TreeReaderFactory } from './syntax/nodeStore';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
 export { PythonMemory } from './units/memory';
@@ -70,8 +71,10 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 /** Files longer than this are not analysed (tree-sitter itself is fine; the interpreter's budget is per file). */
 const MAX_SOURCE_LENGTH = 5_000_000;
 
-export function parsePython(text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace): FrontendResult {
-  return runToEnd(parsePythonSteps(text, parser, memory, newEdit, withoutPrePass, workspace));
+export function parsePython(
+  text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace, readers?: TreeReaderFactory,
+): FrontendResult {
+  return runToEnd(parsePythonSteps(text, parser, memory, newEdit, withoutPrePass, workspace, undefined, readers));
 }
 
 /**
@@ -85,6 +88,7 @@ export function* parsePythonSteps(
   text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace,
   /** Settings.kerasVersion: decides Keras MultiHeadAttention's kernel fans (frameworks/kerasVersion.ts). */
   kerasVersion?: string,
+  readers?: TreeReaderFactory,
 ): Steps<FrontendResult> {
   const dropoutFixes = pythonDropoutFixes(text);
   if (text.length > MAX_SOURCE_LENGTH) {
@@ -99,15 +103,15 @@ export function* parsePythonSteps(
   // A document other files import: its parse serves them too (the CLI checks both).
   if (workspace && !shared) {
     const file = workspace.sources.read(workspace.documentPath);
-    if (file?.text === text) workspace.modules.adopt(workspace.documentPath, file, tree);
+    if (file?.text === text) workspace.modules.adopt(workspace.documentPath, file, tree, readers);
   }
   // Modules this run reads must outlive it, even when another document's run replaces them meanwhile.
   const release = workspace?.modules.hold();
   try {
     // Nodes read the text tree-sitter parsed; everything else (fixes, quotes, line endings)
     // reads the user's text. Both have the same length and the same code at every offset.
-    const root = new SyntaxTree(tree, parsed).root;
-    const loader = workspace ? new ModuleLoader(workspace, parser) : undefined;
+    const root = new SyntaxTree(tree, parsed, 0, readers).root;
+    const loader = workspace ? new ModuleLoader(workspace, parser, readers) : undefined;
     const reading = yield* readNetworks(root, text, memory, withoutPrePass, loader, kerasVersion);
     const findings = reading.findings;
     if (reading.networks.length === 0 && root.hasError && frameworkImported(root)) findings.push(unreadable(root, text));

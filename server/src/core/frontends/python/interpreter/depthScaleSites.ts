@@ -166,7 +166,8 @@ function tight(node: Node): boolean {
 function indentUnit(definition: Node, source: string): string | undefined {
   const body = definition.childForFieldName('body');
   const first = body?.namedChildren.find((c) => c.type !== 'comment');
-  if (!first || first.startRow === definition.startRow) return undefined;
+  // On the `def`'s own line (the syntax tree keeps offsets, not rows: a line break between them says it).
+  if (!first || !/[\r\n]/.test(source.slice(definition.startIndex, first.startIndex))) return undefined;
   const outer = indentationAt(source, definition.startIndex);
   const inner = indentationAt(source, first.startIndex);
   return inner.startsWith(outer) && inner.length > outer.length ? inner.slice(outer.length) : undefined;

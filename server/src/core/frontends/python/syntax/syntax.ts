@@ -3,63 +3,45 @@
  * host's parser produced (type imports only). Offsets are UTF-16 code units, as
  * web-tree-sitter reports them for JavaScript strings, so they are Spans as they are.
  */
-import type { Node as TreeSitterNode, Tree } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
 import type { Span } from '../../../text';
+import { ensureChildren, NodeStore, publicTreeReader, type TreeReader, type TreeReaderFactory, typeName } from './nodeStore';
 
 /**
- * A syntax node, read from tree-sitter once and remembered. Every property of a
- * web-tree-sitter node is a call into WebAssembly; the interpreter visits a class body
- * once per instantiation and a loop body once per iteration, so each node is wrapped
- * once (by its id) and its children, fields and text are cached on first use.
+ * A syntax node: one index into its tree's NodeStore (nodeStore.ts), wrapped once. Every
+ * read is answered from the store's arrays; a node's children are read from tree-sitter
+ * the first time anything below it is asked for.
  */
 export class Node {
-  private cachedType: string | undefined;
-  private cachedStart = -1;
-  private cachedEnd = -1;
-  private cachedNamed: boolean | undefined;
   private cachedChildren: Node[] | undefined;
   private cachedNamedChildren: Node[] | undefined;
-  // Fields read so far, as name/node pairs in one array (a node has a handful of fields: a
-  // linear scan over interned names is cheaper than a Map per node, which was 1/7 of all
-  // allocation). Each array is built at its exact size: arrays grown by push reserve 17
-  // slots, which was 1/7 of all allocation again.
-  private fields: (string | Node | null)[] | undefined;
   // Allocated on first use: most nodes never have a descendant query read.
-  private fieldLists: Map<string, Node[]> | undefined;
   private descendants: Map<string, Node[]> | undefined;
 
-  /** Set when the node is known to be named (reached through namedChildren), saving a call. */
-  constructor(private readonly raw: TreeSitterNode, private readonly owner: SyntaxTree, named?: boolean) {
-    this.cachedNamed = named;
-  }
+  constructor(private readonly owner: SyntaxTree, private readonly index: number) {}
 
   /** Memo for callParts (a call is read by several handlers). */
   callParts: CallParts | null | undefined;
 
   get type(): string {
-    return (this.cachedType ??= this.raw.type);
+    return this.owner.typeOf(this.index);
   }
 
   get startIndex(): number {
-    if (this.cachedStart < 0) this.cachedStart = this.raw.startIndex + this.owner.base;
-    return this.cachedStart;
+    return this.owner.store.starts[this.index]! + this.owner.base;
   }
 
   get endIndex(): number {
-    if (this.cachedEnd < 0) {
-      const base = this.owner.base;
-      this.cachedEnd = base + (this.type === 'identifier' ? this.owner.identifierEnd(this.startIndex - base) ?? this.raw.endIndex : this.raw.endIndex);
-    }
-    return this.cachedEnd;
+    return this.owner.store.ends[this.index]! + this.owner.base;
   }
 
   get text(): string {
-    const base = this.owner.base;
-    return this.owner.source.slice(this.startIndex - base, this.endIndex - base);
+    const store = this.owner.store;
+    return this.owner.source.slice(store.starts[this.index], store.ends[this.index]);
   }
 
   get isNamed(): boolean {
-    return (this.cachedNamed ??= this.raw.isNamed);
+    return this.owner.reader.isNamedType(this.owner.store.types[this.index]!);
   }
 
   get isError(): boolean {
@@ -67,26 +49,33 @@ export class Node {
   }
 
   get isMissing(): boolean {
-    return this.raw.isMissing;
+    return !this.owner.clean && this.owner.reader.isMissing(this.owner.store, this.index);
   }
 
   get hasError(): boolean {
-    return this.raw.hasError;
-  }
-
-  get startRow(): number {
-    return this.raw.startPosition.row;
+    return !this.owner.clean && this.owner.reader.hasError(this.owner.store, this.index);
   }
 
   get children(): Node[] {
-    return (this.cachedChildren ??= this.raw.children.map((c) => this.owner.wrap(c)));
+    if (!this.cachedChildren) {
+      const owner = this.owner;
+      const store = owner.childrenOf(this.index);
+      const children = new Array<Node>(store.childCounts[this.index]!);
+      for (let child = this.index + 1, i = 0; i < children.length; child = store.after[child]!, i++) children[i] = owner.node(child);
+      this.cachedChildren = children;
+    }
+    return this.cachedChildren;
   }
 
   get namedChildren(): Node[] {
     if (!this.cachedNamedChildren) {
-      this.cachedNamedChildren = this.cachedChildren
-        ? this.cachedChildren.filter((c) => c.isNamed)
-        : this.raw.namedChildren.map((c) => this.owner.wrap(c, true));
+      const owner = this.owner;
+      const store = owner.childrenOf(this.index);
+      const named: Node[] = [];
+      for (let child = this.index + 1, left = store.childCounts[this.index]!; left > 0; child = store.after[child]!, left--) {
+        if (owner.reader.isNamedType(store.types[child]!)) named.push(owner.node(child));
+      }
+      this.cachedNamedChildren = named;
     }
     return this.cachedNamedChildren;
   }
@@ -103,41 +92,56 @@ export class Node {
     return this.namedChildren[index] ?? null;
   }
 
+  /** The first child in the field (tree-sitter's `childForFieldName`). */
   childForFieldName(name: string): Node | null {
-    const fields = this.fields;
-    if (fields) {
-      for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] as Node | null;
+    const owner = this.owner;
+    const field = owner.fieldId(name);
+    if (field === undefined) return null;
+    const store = owner.childrenOf(this.index);
+    for (let child = this.index + 1, left = store.childCounts[this.index]!; left > 0; child = store.after[child]!, left--) {
+      if (store.fields[child] === field) return owner.node(child);
     }
-    const raw = this.raw.childForFieldName(name);
-    const found = raw ? this.owner.wrap(raw) : null;
-    this.fields = !fields ? [name, found]
-      : fields.length === 2 ? [fields[0]!, fields[1]!, name, found]
-        : fields.length === 4 ? [fields[0]!, fields[1]!, fields[2]!, fields[3]!, name, found]
-          : [...fields, name, found];
-    return found;
+    return null;
   }
 
   childrenForFieldName(name: string): Node[] {
-    this.fieldLists ??= new Map();
-    let found = this.fieldLists.get(name);
-    if (!found) {
-      found = this.raw.childrenForFieldName(name).map((c) => this.owner.wrap(c));
-      this.fieldLists.set(name, found);
+    const owner = this.owner;
+    const field = owner.fieldId(name);
+    const found: Node[] = [];
+    if (field === undefined) return found;
+    const store = owner.childrenOf(this.index);
+    for (let child = this.index + 1, left = store.childCounts[this.index]!; left > 0; child = store.after[child]!, left--) {
+      if (store.fields[child] === field) found.push(owner.node(child));
     }
     return found;
   }
 
-  /** The smallest named node spanning [start, end) (tree-sitter's own search: one call). */
+  /** The smallest named node spanning [start, end) (tree-sitter's own search). */
   namedDescendantForIndex(start: number, end: number): Node | null {
-    const raw = this.raw.namedDescendantForIndex(start - this.owner.base, end - this.owner.base);
-    return raw ? this.owner.wrap(raw) : null;
+    const owner = this.owner;
+    const found = owner.reader.namedDescendantForIndex(owner.store, start - owner.base, end - owner.base);
+    return found === undefined ? null : owner.node(found);
   }
 
+  /**
+   * The node and its descendants of this type, in pre-order (tree-sitter's
+   * `descendantsOfType`, which also leaves out nodes ending at offset 0).
+   */
   descendantsOfType(type: string): Node[] {
     this.descendants ??= new Map();
     let found = this.descendants.get(type);
     if (!found) {
-      found = this.raw.descendantsOfType(type).map((c) => this.owner.wrap(c));
+      found = [];
+      const owner = this.owner;
+      const store = owner.subtreeOf(this.index);
+      for (let i = this.index, end = store.after[this.index]!; i < end;) {
+        if (store.ends[i] === 0) {
+          i = store.after[i]!;
+          continue;
+        }
+        if (owner.typeOf(i) === type) found.push(owner.node(i));
+        i++;
+      }
       this.descendants.set(type, found);
     }
     return found;
@@ -145,47 +149,63 @@ export class Node {
 }
 
 /**
- * One parse: the source and the wrapper of every node read so far. `base` is added to every
- * offset: the analysed document has base 0, a module it imports its own multiple of
- * MODULE_OFFSET_BASE (workspace/moduleCache.ts), so a span says which file it lies in.
+ * One parse: the source and its nodes. `base` is added to every offset: the analysed
+ * document has base 0, a module it imports its own multiple of MODULE_OFFSET_BASE
+ * (workspace/moduleCache.ts), so a span says which file it lies in.
  */
 export class SyntaxTree {
+  readonly reader: TreeReader;
+  readonly store: NodeStore;
+  // Wrappers made so far (a keystroke's analysis wraps a few hundred nodes of a large tree).
   private readonly nodes = new Map<number, Node>();
+  private readonly fieldIds = new Map<string, number | undefined>();
   readonly root: Node;
 
   /** No ERROR or MISSING node anywhere (read once). */
-  private readonly clean: boolean;
+  readonly clean: boolean;
 
-  constructor(tree: Tree, readonly source: string, readonly base = 0) {
-    this.root = this.wrap(tree.rootNode);
+  /** `readers`: the host's fast reader (PythonSupport.treeReader); without one, web-tree-sitter's public API. */
+  constructor(tree: Tree, readonly source: string, readonly base = 0, readers?: TreeReaderFactory) {
+    this.reader = readers?.(tree) ?? publicTreeReader(tree);
+    this.store = this.reader.readRoot((count) => new NodeStore(count));
     this.clean = !tree.rootNode.hasError;
+    this.store.clean = this.clean;
+    this.root = this.node(0);
   }
 
-  /**
-   * Where an identifier starting at `start` ends, read from the text without a call into
-   * WebAssembly: an ASCII identifier ends at the first character that is not [A-Za-z0-9_].
-   * Undefined when a non-ASCII character follows (Unicode identifiers ask tree-sitter), and
-   * in a tree with syntax errors (a zero-width MISSING identifier is no token of the text).
-   */
-  identifierEnd(start: number): number | undefined {
-    if (!this.clean) return undefined;
-    const source = this.source;
-    let end = start;
-    for (; end < source.length; end++) {
-      const c = source.charCodeAt(end);
-      const word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-      if (!word) return c >= 128 || end === start ? undefined : end;
-    }
-    return end === start ? undefined : end;
-  }
-
-  wrap(raw: TreeSitterNode, named?: boolean): Node {
-    let node = this.nodes.get(raw.id);
+  node(index: number): Node {
+    let node = this.nodes.get(index);
     if (!node) {
-      node = new Node(raw, this, named);
-      this.nodes.set(raw.id, node);
+      node = new Node(this, index);
+      this.nodes.set(index, node);
     }
     return node;
+  }
+
+  typeOf(index: number): string {
+    return typeName(this.reader, this.store.types[index]!);
+  }
+
+  fieldId(name: string): number | undefined {
+    if (this.fieldIds.has(name)) return this.fieldIds.get(name);
+    const id = this.reader.fieldNames.indexOf(name);
+    const found = id > 0 ? id : undefined;
+    this.fieldIds.set(name, found);
+    return found;
+  }
+
+  /** The store with the node's children read. */
+  childrenOf(index: number): NodeStore {
+    ensureChildren(this.reader, this.store, index);
+    return this.store;
+  }
+
+  /** The store with the node's whole subtree read (each node's children before the nodes after them). */
+  subtreeOf(index: number): NodeStore {
+    const store = this.store;
+    ensureChildren(this.reader, store, index);
+    for (let i = index + 1, end = store.after[index]!; i < end; i++) ensureChildren(this.reader, store, i);
+    return store;
   }
 }
 

@@ -6,15 +6,16 @@
  * where an analysis stopped reading at its module budget.
  */
 import type { Parser } from 'web-tree-sitter';
+import type { TreeReaderFactory } from '../syntax/nodeStore';
 import type { Node } from '../syntax/syntax';
 import type { PythonWorkspace } from './input';
 import { ModuleResolver } from './resolve';
 
 /** What `path` imports from the workspace (module files), read from its import statements. */
-export function importsOf(workspace: PythonWorkspace, parser: Parser, path: string): string[] {
+export function importsOf(workspace: PythonWorkspace, parser: Parser, path: string, readers?: TreeReaderFactory): string[] {
   const resolver = new ModuleResolver({ ...workspace, documentPath: path });
   const file = resolver.read(path);
-  const parsed = file ? workspace.modules.parsed(path, file, parser) : undefined;
+  const parsed = file ? workspace.modules.parsed(path, file, parser, readers) : undefined;
   if (!parsed) return [];
   const out = new Set<string>();
   const add = (dotted: string, level: number) => {
@@ -64,9 +65,9 @@ export class ImportGraph {
   }
 
   /** Reads (or reads again) what `path` imports. */
-  update(workspace: PythonWorkspace, parser: Parser, path: string): void {
+  update(workspace: PythonWorkspace, parser: Parser, path: string, readers?: TreeReaderFactory): void {
     this.remove(path);
-    const targets = importsOf(workspace, parser, path);
+    const targets = importsOf(workspace, parser, path, readers);
     this.edges.set(path, targets);
     for (const target of targets) {
       let set = this.importers.get(target);

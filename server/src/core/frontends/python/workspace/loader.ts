@@ -11,6 +11,7 @@
  * to nothing is unknown to the interpreter, never a guess.
  */
 import type { Parser } from 'web-tree-sitter';
+import type { TreeReaderFactory } from '../syntax/nodeStore';
 import { importedClass, importedFunction, type ModuleContext, moduleContext, namespaceOf, readClasses } from '../interpreter/moduleContext';
 import type { Node } from '../syntax/syntax';
 import type { PythonWorkspace } from './input';
@@ -26,7 +27,7 @@ export class ModuleLoader {
   readonly contexts = new Map<number, ModuleContext>();
   private readonly byPath = new Map<string, ModuleContext | 'loading' | undefined>();
 
-  constructor(private readonly workspace: PythonWorkspace, private readonly parser: Parser) {
+  constructor(private readonly workspace: PythonWorkspace, private readonly parser: Parser, private readonly readers?: TreeReaderFactory) {
     this.resolver = new ModuleResolver(workspace);
     this.byPath.set(workspace.documentPath, 'loading');
   }
@@ -45,7 +46,7 @@ export class ModuleLoader {
     }
     if (this.contexts.size >= MAX_MODULES) return undefined;
     const file = this.resolver.read(path);
-    const parsed = file ? this.workspace.modules.parsed(path, file, this.parser) : undefined;
+    const parsed = file ? this.workspace.modules.parsed(path, file, this.parser, this.readers) : undefined;
     if (!parsed) {
       this.byPath.set(path, undefined);
       return undefined;

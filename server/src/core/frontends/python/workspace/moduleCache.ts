@@ -6,6 +6,7 @@
  * says which file it lies in, and analyze() hands those findings to their own file.
  */
 import type { Parser, Tree } from 'web-tree-sitter';
+import type { TreeReaderFactory } from '../syntax/nodeStore';
 import { parserText } from '../syntax/parserText';
 import { moduleStatements, type Node, SyntaxTree } from '../syntax/syntax';
 import type { ModuleSourceFile } from './source';
@@ -65,7 +66,7 @@ export class ModuleCache {
   }
 
   /** The module parsed at this version: from the cache, or parsed now. Undefined when too long. */
-  parsed(path: string, file: ModuleSourceFile, parser: Parser): ParsedModule | undefined {
+  parsed(path: string, file: ModuleSourceFile, parser: Parser, readers?: TreeReaderFactory): ParsedModule | undefined {
     const kept = this.entries.get(path);
     if (kept && kept.version === file.version && kept.text === file.text) return kept;
     if (kept) this.drop(path);
@@ -76,7 +77,7 @@ export class ModuleCache {
     if (!tree) return undefined;
     this.parses++;
     const base = this.slotFor(path) * MODULE_OFFSET_BASE;
-    const syntax = new SyntaxTree(tree, parsedText, base);
+    const syntax = new SyntaxTree(tree, parsedText, base, readers);
     const entry: Entry = { path, version: file.version, text: file.text, base, statements: moduleStatements(syntax.root), hasError: tree.rootNode.hasError, tree };
     this.entries.set(path, entry);
     if (this.entries.size > MAX_ENTRIES) this.drop(this.entries.keys().next().value!);
@@ -93,14 +94,14 @@ export class ModuleCache {
   }
 
   /** Keeps a copy of a document's fresh parse as the module at `path`, when the host's file has the same text. */
-  adopt(path: string, file: ModuleSourceFile, tree: Tree): void {
+  adopt(path: string, file: ModuleSourceFile, tree: Tree, readers?: TreeReaderFactory): void {
     const kept = this.entries.get(path);
     if (kept?.version === file.version && kept.text === file.text) return;
     if (kept) this.drop(path);
     if (file.text.length > MAX_MODULE_LENGTH) return;
     const copy = tree.copy();
     const base = this.slotFor(path) * MODULE_OFFSET_BASE;
-    const syntax = new SyntaxTree(copy, parserText(file.text), base);
+    const syntax = new SyntaxTree(copy, parserText(file.text), base, readers);
     this.entries.set(path, { path, version: file.version, text: file.text, base, statements: moduleStatements(syntax.root), hasError: copy.rootNode.hasError, tree: copy });
     if (this.entries.size > MAX_ENTRIES) this.drop(this.entries.keys().next().value!);
   }
