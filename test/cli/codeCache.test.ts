@@ -130,17 +130,22 @@ describe('initwise launcher: the V8 code cache', function () {
     assert.ok(checksumHolds(theCache()));
   });
 
-  it('a cache of another build is never read', () => {
+  it('a cache of another build is never read, and is removed once this build\'s is written; another Node\'s is kept', () => {
     // The same length (V8 compares only that): a changed digit in a comment-free spot.
     const bundle = path.join(dist, 'cliMain.js');
     const original = fs.readFileSync(bundle, 'utf8');
     const before = theCache();
+    const otherNode = path.join(cacheDir, path.basename(before).replace(process.version, 'v99.0.0'));
+    fs.copyFileSync(before, otherNode);
     fs.writeFileSync(bundle, original.replace('initwise: internal error (please report this)', 'initwise: internal error (please REPORT this)'));
     try {
       assert.equal(check(), plain);
-      const files = cacheFiles();
-      assert.equal(files.length, 2, `a new file for the changed bundle: ${files.join(', ')}`);
-      assert.ok(fs.existsSync(before));
+      const files = cacheFiles().filter((name) => !name.includes('v99.0.0'));
+      assert.equal(files.length, 1, `one file, the changed bundle's: ${files.join(', ')}`);
+      assert.notEqual(path.join(cacheDir, files[0]!), before);
+      assert.ok(!fs.existsSync(before), 'the previous build\'s file is removed');
+      assert.ok(fs.existsSync(otherNode), 'another Node version\'s file is kept');
+      assert.ok(checksumHolds(path.join(cacheDir, files[0]!)));
     } finally {
       fs.writeFileSync(bundle, original);
     }

@@ -13,7 +13,8 @@
  * is never read, a torn or corrupted file is ignored (and rewritten), and what V8 itself
  * rejects (other flags, another V8) is rewritten; written to a temporary file and renamed,
  * so concurrent runs never read half a file. Where dist/ is read-only, nothing is written and
- * every run compiles as before. The flags are set before compiling because V8 keys a code
+ * every run compiles as before; when this build's file is written, other builds' files are
+ * removed (pruneOtherBuilds). The flags are set before compiling because V8 keys a code
  * cache by them: a cache made after `setFlagsFromString` is rejected by a process that
  * compiles before.
  */
@@ -51,6 +52,7 @@ function writeCache(file: string, payload: () => Buffer): void {
     fs.closeSync(descriptor);
     descriptor = undefined;
     fs.renameSync(temporary, file);
+    pruneOtherBuilds(file);
   } catch {
     // A read-only install: every run compiles afresh, as without a cache.
     try {
@@ -58,6 +60,25 @@ function writeCache(file: string, payload: () => Buffer): void {
       fs.rmSync(temporary, { force: true });
     } catch {
       // Nothing was written.
+    }
+  }
+}
+
+/**
+ * Each build's bundle has its own cache file, and a development checkout rebuilds often
+ * (~300 KB per build). Once this build's file is written, the files of other builds for the
+ * same Node version and architecture can never be read again: they are removed. Files of
+ * another Node version (one dist/ run by two Nodes) are kept.
+ */
+function pruneOtherBuilds(file: string): void {
+  const directory = path.dirname(file);
+  const suffix = `-${process.version}-${process.arch}.v8`;
+  for (const name of fs.readdirSync(directory)) {
+    if (name === path.basename(file) || !/^cliMain-[0-9a-f]{16}-/.test(name) || !name.endsWith(suffix)) continue;
+    try {
+      fs.rmSync(path.join(directory, name), { force: true });
+    } catch {
+      // Another run may be removing it too, or the file is in use: it goes next time.
     }
   }
 }
