@@ -14,6 +14,7 @@ import { simulateTokenStream } from '../../server/src/core/simulation/tokenStrea
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { pythonSupport } from '../support/python';
 import { readReference } from '../support/reference';
+import { withinSeedSpread } from '../support/seedComparison';
 
 interface Stats { stream_m2: number[]; stream_rho: number[] }
 interface Measured {
@@ -50,17 +51,6 @@ ${redraw}
 `;
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/**
- * As the transformer oracle's test (tokenStream.oracle.test.ts): within the spread of PyTorch's
- * seeds around their mean, or a floor where the seeds agree more closely than the infinite-width
- * limit can (3% for a second moment, 0.015 for a correlation).
- */
-function within(predicted: number, perSeed: readonly number[], floor: number, absolute: boolean): boolean {
-  const allowed = Math.max(Math.max(...perSeed) - Math.min(...perSeed), absolute ? floor : floor * Math.abs(mean(perSeed)));
-  return Math.abs(predicted - mean(perSeed)) <= allowed;
-}
 
 describe('python: nn.TransformerEncoder copies one layer (IW404, against PyTorch)', () => {
   const measured = readReference<{ configs: Measured[] }>('transformer/cloned_blocks.json').configs;
@@ -124,8 +114,8 @@ describe('python: nn.TransformerEncoder copies one layer (IW404, against PyTorch
       const p = sums[2 * block + 1]!;
       const m2 = perSeed.map((seed) => seed.stream_m2[block]!);
       const rho = perSeed.map((seed) => seed.stream_rho[block]!);
-      assert.ok(within(p.secondMoment, m2, 0.03, false), `block ${block + 1}: ${p.secondMoment} vs PyTorch ${m2.join(', ')}`);
-      assert.ok(within(p.correlation, rho, 0.015, true), `block ${block + 1}: correlation ${p.correlation} vs PyTorch ${rho.join(', ')}`);
+      assert.ok(withinSeedSpread(p.secondMoment, m2, 0.03, false), `block ${block + 1}: ${p.secondMoment} vs PyTorch ${m2.join(', ')}`);
+      assert.ok(withinSeedSpread(p.correlation, rho, 0.015, true), `block ${block + 1}: correlation ${p.correlation} vs PyTorch ${rho.join(', ')}`);
     }
   }
 });

@@ -15,6 +15,9 @@ import { simulateTokenStream } from '../../server/src/core/simulation/tokenStrea
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { pythonSupport } from '../support/python';
 import { readReference } from '../support/reference';
+import { withinSeedSpread } from '../support/seedComparison';
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 interface Stats { stream_m2: number[]; stream_rho: number[] }
 interface Measured {
@@ -55,13 +58,6 @@ ${redraw}
 `;
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** As python.clonedBlocks.test.ts: within the seeds' spread, or 3% of a second moment / 0.015 of a correlation. */
-function within(predicted: number, perSeed: readonly number[], floor: number, absolute: boolean): boolean {
-  const allowed = Math.max(Math.max(...perSeed) - Math.min(...perSeed), absolute ? floor : floor * Math.abs(mean(perSeed)));
-  return Math.abs(predicted - mean(perSeed)) <= allowed;
-}
 
 describe('python: nn.TransformerDecoder copies one layer (IW404, against PyTorch)', () => {
   const measured = readReference<{ configs: Measured[] }>('transformer/decoder_cloned_blocks.json').configs;
@@ -84,7 +80,7 @@ describe('python: nn.TransformerDecoder copies one layer (IW404, against PyTorch
       assert.ok(Math.min(...at(m.cloned.per_seed, 'stream_rho')) > 1.5 * Math.max(...at(m.independent.per_seed, 'stream_rho')), `${m.id}: token correlation`);
       if (m.norm_first) assert.ok(Math.min(...at(m.cloned.per_seed, 'stream_m2')) > 4 * Math.max(...at(m.independent.per_seed, 'stream_m2')), `${m.id}: stream`);
       for (const key of ['stream_m2', 'stream_rho'] as const) {
-        assert.ok(within(mean(at(m.cloned_in_proj_only.per_seed, key)), at(m.independent.per_seed, key), key === 'stream_m2' ? 0.03 : 0.015, key === 'stream_rho'), `${m.id}: ${key} with in_proj_weight copied`);
+        assert.ok(withinSeedSpread(mean(at(m.cloned_in_proj_only.per_seed, key)), at(m.independent.per_seed, key), key === 'stream_m2' ? 0.03 : 0.015, key === 'stream_rho'), `${m.id}: ${key} with in_proj_weight copied`);
       }
     }
   });
@@ -129,8 +125,8 @@ describe('python: nn.TransformerDecoder copies one layer (IW404, against PyTorch
       const p = sums[3 * block + 2]!;
       const m2 = perSeed.map((seed) => seed.stream_m2[block]!);
       const rho = perSeed.map((seed) => seed.stream_rho[block]!);
-      if (m.norm_first) assert.ok(within(p.secondMoment, m2, 0.03, false), `block ${block + 1}: ${p.secondMoment} vs PyTorch ${m2.join(', ')}`);
-      assert.ok(within(p.correlation, rho, 0.015, true), `block ${block + 1}: correlation ${p.correlation} vs PyTorch ${rho.join(', ')}`);
+      if (m.norm_first) assert.ok(withinSeedSpread(p.secondMoment, m2, 0.03, false), `block ${block + 1}: ${p.secondMoment} vs PyTorch ${m2.join(', ')}`);
+      assert.ok(withinSeedSpread(p.correlation, rho, 0.015, true), `block ${block + 1}: correlation ${p.correlation} vs PyTorch ${rho.join(', ')}`);
     }
   }
 });

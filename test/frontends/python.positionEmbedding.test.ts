@@ -13,6 +13,7 @@ import { simulateTokenStream } from '../../server/src/core/simulation/tokenStrea
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { pythonSupport } from '../support/python';
 import { readReference } from '../support/reference';
+import { withinSeedSpread } from '../support/seedComparison';
 
 interface Measured {
   id: string; position: boolean; d_model: number; heads: number; n_layer: number; tokens: number; vocab: number;
@@ -142,16 +143,6 @@ describe('python: the stream input of a GPT (token + position embedding)', () =>
 
   describe('against PyTorch (position_embedding.json: width 512, 8 heads, 4 blocks, 128 tokens, 4 seeds)', () => {
     const measured = readReference<{ results: Measured[] }>('transformer/position_embedding.json').results;
-    /**
-     * As the transformer oracle's test (tokenStream.oracle.test.ts): within the spread of
-     * PyTorch's seeds around their mean, or a floor where the seeds agree more closely than the
-     * infinite-width limit can (3% for a second moment, 0.015 for a correlation).
-     */
-    function within(predicted: number, perSeed: number[], floor: number, absolute: boolean): boolean {
-      const mean = perSeed.reduce((a, b) => a + b, 0) / perSeed.length;
-      const allowed = Math.max(Math.max(...perSeed) - Math.min(...perSeed), absolute ? floor : floor * Math.abs(mean));
-      return Math.abs(predicted - mean) <= allowed;
-    }
     for (const [id, forward] of [['nanogpt_wte_wpe', NANOGPT], ['nanogpt_wte_only', TOKENS_ONLY]] as const) {
       it(`${id}: the stream's input within 1%${id === 'nanogpt_wte_wpe' ? ', its second moment and token correlation per residual sum within PyTorch\'s spread' : ''}`, () => {
         const m = measured.find((r) => r.id === id)!;
@@ -168,8 +159,8 @@ describe('python: the stream input of a GPT (token + position embedding)', () =>
         stream.forEach((p, i) => {
           const m2 = m.per_seed.map((seed) => seed.stream_m2[i]!);
           const rho = m.per_seed.map((seed) => seed.stream_rho[i]!);
-          assert.ok(within(p.secondMoment, m2, 0.03, false), `sum ${i + 1}: ${p.secondMoment} vs PyTorch ${m2.join(', ')}`);
-          assert.ok(within(p.correlation, rho, 0.015, true), `sum ${i + 1}: correlation ${p.correlation} vs PyTorch ${rho.join(', ')}`);
+          assert.ok(withinSeedSpread(p.secondMoment, m2, 0.03, false), `sum ${i + 1}: ${p.secondMoment} vs PyTorch ${m2.join(', ')}`);
+          assert.ok(withinSeedSpread(p.correlation, rho, 0.015, true), `sum ${i + 1}: correlation ${p.correlation} vs PyTorch ${rho.join(', ')}`);
         });
       });
     }

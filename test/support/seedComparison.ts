@@ -51,3 +51,15 @@ export function discrepancy(ours: readonly number[], torch: readonly number[], o
   const tolerance = studentT3Sigma(dof) * Math.sqrt(pooled * ((options.exact ? 0 : 1 / a.n) + 1 / b.n)) + (options.floor ?? 0.1);
   return Math.abs(a.mean - b.mean) / tolerance;
 }
+
+/**
+ * One exact prediction (the analytic pass) against PyTorch's seeds: within their spread (max −
+ * min) around their mean, or a floor where the seeds agree more closely than the
+ * infinite-width limit can (the transformer tests use 3% of a second moment, `absolute`
+ * false, and 0.015 of a correlation, `absolute` true).
+ */
+export function withinSeedSpread(predicted: number, perSeed: readonly number[], floor: number, absolute: boolean): boolean {
+  const mean = perSeed.reduce((a, b) => a + b, 0) / perSeed.length;
+  const allowed = Math.max(Math.max(...perSeed) - Math.min(...perSeed), absolute ? floor : floor * Math.abs(mean));
+  return Math.abs(predicted - mean) <= allowed;
+}
