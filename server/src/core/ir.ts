@@ -479,11 +479,15 @@ export interface DropoutFixBuilder {
 }
 
 /** Walks ops in forward order, descending into residual bodies and the memory's ops (an encoder). */
-export function* walkOps(ops: readonly Op[]): Generator<Op> {
+export function walkOps(ops: readonly Op[], out: Op[] = []): Op[] {
+  // An array, not a generator: the rules and the token-stream check walk every network's
+  // ops, and a generator per residual body (with a result object per op) was ~0.5 MB of
+  // the 3,500-line benchmark file's allocations (issue 16).
   for (const op of ops) {
-    yield op;
-    if (op.op === 'residual' || op.op === 'memory') yield* walkOps(op.body);
+    out.push(op);
+    if (op.op === 'residual' || op.op === 'memory') walkOps(op.body, out);
   }
+  return out;
 }
 
 /** The weight layers an op holds, in forward order (an attention holds its four projections). */

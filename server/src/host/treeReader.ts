@@ -66,6 +66,18 @@ function clearCursorWords(heap: Int32Array, transfer: number): void {
   for (let w = 0; w < CURSOR_WORDS; w++) heap[transfer + w] = 0;
 }
 
+/** Copies the shared cursor's words out of the transfer buffer, then clears them there (clearCursorWords). */
+function keepCursorWords(heap: Int32Array, transfer: number, cursor: Int32Array): void {
+  for (let w = 0; w < CURSOR_WORDS; w++) {
+    cursor[w] = heap[transfer + w]!;
+    heap[transfer + w] = 0;
+  }
+}
+
+/** The level stacks of readSubtree's walks (one walk at a time: analyses run on one thread). */
+const walkParents: number[] = [];
+const walkPrevious: number[] = [];
+
 /** Words of a node and of a cursor in the transfer buffer (web-tree-sitter's SIZE_OF_NODE / SIZE_OF_CURSOR). */
 const NODE_WORDS = 5;
 const CURSOR_WORDS = 4;
@@ -114,9 +126,12 @@ function treeReader(
   const language = tree.language;
   const named: (boolean | undefined)[] = [];
   // The five words of each node read a level at a time, to come back to it (its children,
-  // errors), slot by slot in the order read (an array for every node of the tree cost a
-  // keystroke's analysis more than its reads: it reads a few hundred nodes).
-  const slots = new Map<number, number>();
+  // errors), slot by slot in the order read (an array of words for every node of the tree
+  // cost a keystroke's analysis more than its reads: it reads a few hundred nodes); each
+  // node's slot plus one (0: none), made with the store (a Map cost ~1% of a from-scratch
+  // analysis).
+  let slots = new Int32Array(0);
+  let kept = 0;
   // The module's statements (read a level at a time whatever their size).
   const topLevel = new Set<number>();
   let handles = new Int32Array(64 * NODE_WORDS);
@@ -124,8 +139,8 @@ function treeReader(
   /** Keeps the words at `from` in the binding's memory as the node's. */
   const keepNode = (node: number, from: number) => {
     const heap = b.HEAP32;
-    const slot = slots.size;
-    slots.set(node, slot);
+    const slot = kept++;
+    slots[node] = slot + 1;
     if ((slot + 1) * NODE_WORDS > handles.length) {
       const grown = new Int32Array(handles.length * 2);
       grown.set(handles);
@@ -137,7 +152,7 @@ function treeReader(
   /** Puts the node's words in the transfer buffer. */
   const putNode = (node: number) => {
     const heap = b.HEAP32;
-    const slot = slots.get(node)!;
+    const slot = slots[node]! - 1;
     for (let w = 0; w < NODE_WORDS; w++) heap[transfer + w] = handles[slot * NODE_WORDS + w]!;
   };
 
@@ -152,9 +167,12 @@ function treeReader(
     b._ts_tree_cursor_reset_wasm(address);
     store.childCounts[parent] = 0;
     if (b._ts_tree_cursor_goto_first_child_wasm(address)) {
-      // Per level of the walk: its parent and its last node so far.
-      const levelParents = [parent];
-      const previous = [-1];
+      // Per level of the walk: its parent and its last node so far (arrays kept between
+      // walks: a walk per statement allocated ~1 MB per analysis of the benchmark file).
+      const levelParents = walkParents;
+      const previous = walkPrevious;
+      levelParents[0] = parent;
+      previous[0] = -1;
       let depth = 0;
       let next = parent + 1;
       for (;;) {
@@ -188,8 +206,7 @@ function treeReader(
         if (ended) break;
       }
     }
-    cursor.set(b.HEAP32.subarray(transfer, transfer + CURSOR_WORDS));
-    clearCursorWords(b.HEAP32, transfer);
+    keepCursorWords(b.HEAP32, transfer, cursor);
   };
 
   const reader: TreeReader = {
@@ -198,8 +215,11 @@ function treeReader(
     readRoot(make) {
       const address = liveAddress();
       b._ts_tree_root_node_wasm(address);
-      keepNode(0, transfer);
+      const rootWords = b.HEAP32.slice(transfer, transfer + NODE_WORDS);
       const count = b._ts_node_descendant_count_wasm(address);
+      slots = new Int32Array(count);
+      b.HEAP32.set(rootWords, transfer);
+      keepNode(0, transfer);
       const store = make(count);
       putNode(0);
       store.types[0] = b._ts_node_symbol_wasm(address);
@@ -251,8 +271,7 @@ function treeReader(
         store.after[previous] = store.after[parent]!;
       }
       // The cursor's stack may have moved (grown): keep its words as they are now.
-      cursor.set(b.HEAP32.subarray(transfer, transfer + CURSOR_WORDS));
-      clearCursorWords(b.HEAP32, transfer);
+      keepCursorWords(b.HEAP32, transfer, cursor);
       if (listed > 0) b._free(words);
       if (listed !== count) throw new Error(`tree reader: ${listed} children listed, ${count} walked`);
       store.childCounts[parent] = count;

@@ -62,7 +62,8 @@ export class Frame {
   child(scope: Scope): Frame {
     const f = new Frame(scope, this.self, this.trace, this.shared, this.depth);
     f.applied = this.applied;
-    for (const [k, v] of this.env) f.env.set(k, v);
+    // forEach, not for…of: no [key, value] array per entry (issue 16).
+    this.env.forEach((v, k) => f.env.set(k, v));
     return f;
   }
 }

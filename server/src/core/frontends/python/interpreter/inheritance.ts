@@ -22,8 +22,25 @@ export interface FoundMethod {
   readonly owner: ClassInfo;
 }
 
+interface LookupOrder { readonly classes: readonly ClassInfo[]; readonly unreadable: boolean }
+
+/**
+ * Each class's lookup order, made once: it depends only on the bases, which a ClassInfo
+ * reads once (every method lookup, instantiation and `super()` asks for it).
+ */
+const lookupOrders = new WeakMap<ClassInfo, LookupOrder>();
+
 /** The classes of `cls`'s hierarchy in method-lookup order, and whether some base cannot be read. */
-export function lookupOrder(cls: ClassInfo): { readonly classes: readonly ClassInfo[]; readonly unreadable: boolean } {
+export function lookupOrder(cls: ClassInfo): LookupOrder {
+  let order = lookupOrders.get(cls);
+  if (!order) {
+    order = readLookupOrder(cls);
+    lookupOrders.set(cls, order);
+  }
+  return order;
+}
+
+function readLookupOrder(cls: ClassInfo): LookupOrder {
   const classes: ClassInfo[] = [];
   let unreadable = false;
   const visit = (c: ClassInfo, depth: number) => {

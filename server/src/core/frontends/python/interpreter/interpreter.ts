@@ -502,9 +502,10 @@ export class Interpreter {
       for (const [name, value] of carriedValues) scope.bindValue(name, value);
       const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
       inner.env.clear();
-      for (const [k, v] of frame.env) inner.env.set(k, v);
+      // forEach, not for…of: no [key, value] array per entry and pass (issue 16).
+      frame.env.forEach((v, k) => inner.env.set(k, v));
       this.run(body.namedChildren, inner, outputs);
-      for (const [k, v] of inner.env) frame.env.set(k, v);
+      inner.env.forEach((v, k) => frame.env.set(k, v));
       // The next pass's value, computed with this pass's bindings (where the name still holds its value from before).
       for (const [name, next] of carried) if (next) carriedValues.set(name, evaluate(next, scope));
       if (body.descendantsOfType('break_statement').length > 0 || body.descendantsOfType('continue_statement').length > 0) {
@@ -1046,7 +1047,7 @@ export class Interpreter {
   /** `cfg.activation`: a field of a config record (values.ts Scope.expressionOf), not a module or method. */
   private recordField(written: string, frame: Frame): boolean {
     const dot = written.lastIndexOf('.');
-    if (dot <= 0 || this.imports.binds(written.split('.')[0]!)) return false;
+    if (dot <= 0 || this.imports.binds(written.slice(0, written.indexOf('.')))) return false;
     const head = written.slice(0, dot);
     if (frame.env.get(head) !== undefined) return false;
     // Cheap tests first (this runs for every method call on a plain name): the name must be
@@ -1943,7 +1944,8 @@ export class Interpreter {
         const name = def.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
         if (name === undefined || seen.has(name)) continue;
         seen.add(name);
-        this.uncertain.uncalledInitMethod(def, instance, new Frame(new Scope(this.selfScope(instance, def)), instance, undefined, false, depth), sources);
+        // The frame is made only for a method that holds init code (most do not).
+        this.uncertain.uncalledInitMethod(def, instance, () => new Frame(new Scope(this.selfScope(instance, def)), instance, undefined, false, depth), sources);
       }
     }
   }

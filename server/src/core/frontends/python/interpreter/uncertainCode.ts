@@ -155,10 +155,11 @@ export class UncertainCode {
    * reference, a string; not a comment); an importer that calls it runs it (interpreter.ts
    * attribute()), so its init code then decides.
    */
-  uncalledInitMethod(def: Node, instance: InstanceModule, frame: Frame, sources: readonly string[]): void {
+  uncalledInitMethod(def: Node, instance: InstanceModule, frameOf: () => Frame, sources: readonly string[]): void {
     const name = def.childForFieldName('name')?.text;
     if (name === undefined || CALLED_BY_FRAMEWORK.has(name) || !this.holdsInitCode(def)) return;
     if (sources.reduce((n, source) => n + this.mentionCount(source, name), 0) > 1) return;
+    const frame = frameOf();
     for (const call of def.descendantsOfType('call')) {
       const parts = callParts(call);
       if (!parts) continue;

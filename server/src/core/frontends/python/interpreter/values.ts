@@ -24,7 +24,8 @@ const MAX_DEPTH = 40;
 
 export class Scope {
   private readonly bindings = new Map<string, Binding>();
-  private readonly assignedTwice = new Set<string>();
+  // Made at the first reassignment (most scopes have none: a scope per call and instance).
+  private assignedTwice: Set<string> | undefined;
   private settled: Set<Node> | undefined;
   /** The bindings as they were when bindAssignments reached each loop, before the loop's own assignments. */
   private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> }> | undefined;
@@ -33,7 +34,7 @@ export class Scope {
 
   /** Binds `name` to an expression evaluated lazily in `scope`; a second assignment makes it unknown. */
   bindExpression(name: string, node: Node, scope: Scope): void {
-    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    if (this.bindings.has(name)) (this.assignedTwice ??= new Set()).add(name);
     this.bindings.set(name, { node, scope });
   }
 
@@ -43,13 +44,13 @@ export class Scope {
 
   /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
   bindUnknown(name: string): void {
-    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    if (this.bindings.has(name)) (this.assignedTwice ??= new Set()).add(name);
     this.bindings.set(name, { value: undefined });
   }
 
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
-    this.assignedTwice.delete(name);
+    this.assignedTwice?.delete(name);
     this.bindings.set(name, { node, scope });
   }
 
@@ -61,7 +62,7 @@ export class Scope {
    */
   settleNoneDefault(name: string, right: Node, statement: Node): boolean {
     const prior = this.bindings.get(name);
-    if (!prior || this.assignedTwice.has(name)) return false;
+    if (!prior || this.assignedTwice?.has(name)) return false;
     const priorNode = 'node' in prior ? prior.node : undefined;
     const value = 'node' in prior ? evaluate(prior.node, prior.scope) : prior.value;
     const isNone = value === null ? true : value !== undefined || (priorNode !== undefined && NEVER_NONE.has(priorNode.type)) ? false : undefined;
@@ -73,7 +74,7 @@ export class Scope {
 
   /** Records the bindings a loop starts from (its body's assignments are about to be bound here too). */
   enterLoop(loop: Node): void {
-    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: new Set(this.assignedTwice) });
+    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: new Set(this.assignedTwice ?? []) });
   }
 
   /**
@@ -122,7 +123,7 @@ export class Scope {
 
   /** The binding a name has here or in an enclosing scope. */
   lookup(name: string): Binding | undefined {
-    if (this.assignedTwice.has(name)) return { value: undefined };
+    if (this.assignedTwice?.has(name)) return { value: undefined };
     return this.bindings.get(name) ?? this.parent?.lookup(name);
   }
 
@@ -195,18 +196,31 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
  * known there (Scope.settleNoneDefault).
  */
 function settleNoneDefault(statement: Node, scope: Scope): boolean {
-  if (statement.childrenForFieldName('alternative').length > 0) return false;
+  let idiom = noneDefaults.get(statement);
+  if (idiom === undefined) {
+    idiom = noneDefaultIdiom(statement);
+    noneDefaults.set(statement, idiom);
+  }
+  return idiom !== null && scope.settleNoneDefault(idiom.name, idiom.right, statement);
+}
+
+/** Each `if` statement's None-default idiom read once (bindAssignments reads a body per call and instance). */
+const noneDefaults = new WeakMap<Node, { readonly name: string; readonly right: Node } | null>();
+
+/** `if NAME is None: NAME = expr` as written: NAME and expr, else null. */
+function noneDefaultIdiom(statement: Node): { readonly name: string; readonly right: Node } | null {
+  if (statement.childrenForFieldName('alternative').length > 0) return null;
   const condition = statement.childForFieldName('condition');
   const body = statement.childForFieldName('consequence')?.namedChildren.filter((c) => c.type !== 'comment');
-  if (condition?.type !== 'comparison_operator' || body?.length !== 1 || condition.namedChildCount !== 2) return false;
+  if (condition?.type !== 'comparison_operator' || body?.length !== 1 || condition.namedChildCount !== 2) return null;
   const [subject, none] = condition.namedChildren as [Node, Node];
-  if (subject.type !== 'identifier' || none.type !== 'none') return false;
+  if (subject.type !== 'identifier' || none.type !== 'none') return null;
   const operator = condition.children.filter((c) => !c.isNamed).map((c) => c.text).join(' ');
-  if (operator !== 'is' && operator !== '==') return false;
+  if (operator !== 'is' && operator !== '==') return null;
   const assignment = body[0]!.type === 'expression_statement' ? body[0]!.namedChild(0) : null;
   const right = assignment?.type === 'assignment' ? assignment.childForFieldName('right') : null;
-  if (!right || assignment?.childForFieldName('left')?.text !== subject.text) return false;
-  return scope.settleNoneDefault(subject.text, right, statement);
+  if (!right || assignment?.childForFieldName('left')?.text !== subject.text) return null;
+  return { name: subject.text, right };
 }
 
 /** Binds a function's parameters: defaults are read in `outer`; parameters without one are unknown. */
@@ -239,11 +253,19 @@ function isRecord(value: Value | undefined): value is RecordValue {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const DECIMAL_DIGITS = /^[0-9]+$/;
+
 export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined {
   if (depth > MAX_DEPTH) return undefined;
   switch (node.type) {
     case 'integer': {
-      const text = node.text.replace(/_/g, '').toLowerCase();
+      // Plain decimal digits (nearly every literal): their number, without the rewrites below.
+      const written = node.text;
+      if (DECIMAL_DIGITS.test(written)) {
+        const n = Number(written);
+        return Number.isFinite(n) ? n : undefined;
+      }
+      const text = written.replace(/_/g, '').toLowerCase();
       const n = text.startsWith('0x') || text.startsWith('0o') || text.startsWith('0b') ? Number(text) : Number(text.replace(/[lj]$/, ''));
       return Number.isFinite(n) ? n : undefined;
     }
