@@ -275,13 +275,37 @@ export function argument(call: CallParts, index: number, name: string): Node | u
 
 const PLAIN_DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
 
+/**
+ * PLAIN_DOTTED for ASCII text, without the Unicode regex (~0.6% of a from-scratch analysis:
+ * dottedName reads every callee): ASCII letters are its only \p{L}, ASCII digits its only
+ * \p{N}. Undefined when the text has a non-ASCII character (the regex decides).
+ */
+function plainDottedAscii(text: string): boolean | undefined {
+  let atStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return undefined;
+    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+    if (atStart) {
+      if (!letter) return false;
+      atStart = false;
+    } else if (c === 46) {
+      atStart = true;
+    } else if (!letter && !(c >= 48 && c <= 57)) {
+      return false;
+    }
+  }
+  return !atStart;
+}
+
 /** `a.b.c` as written (identifiers and attributes only); undefined for anything else. */
 export function dottedName(node: Node): string | undefined {
   if (node.type === 'identifier') return node.text;
   if (node.type === 'attribute') {
     // Most attribute chains are written plainly: read the text instead of the subtree.
     const text = node.text;
-    if (PLAIN_DOTTED.test(text)) return text;
+    const plain = plainDottedAscii(text) ?? PLAIN_DOTTED.test(text);
+    if (plain) return text;
     const object = node.childForFieldName('object');
     const attribute = node.childForFieldName('attribute');
     if (!object || !attribute) return undefined;
