@@ -18,14 +18,15 @@ export class Node {
   // Allocated on first use: most nodes never have a descendant query read.
   private descendants: Map<string, Node[]> | undefined;
 
-  constructor(private readonly owner: SyntaxTree, private readonly index: number) {}
+  /** The node's type name, read once (the interpreter asks for it at nearly every step). */
+  readonly type: string;
+
+  constructor(private readonly owner: SyntaxTree, private readonly index: number) {
+    this.type = owner.typeOf(index);
+  }
 
   /** Memo for callParts (a call is read by several handlers). */
   callParts: CallParts | null | undefined;
-
-  get type(): string {
-    return this.owner.typeOf(this.index);
-  }
 
   get startIndex(): number {
     return this.owner.store.starts[this.index]! + this.owner.base;
@@ -134,12 +135,16 @@ export class Node {
       found = [];
       const owner = this.owner;
       const store = owner.subtreeOf(this.index);
+      // Type ids compared, not names (descendant queries scan whole method bodies).
+      const ofType = owner.typeIdsNamed(type);
+      const errors = type === 'ERROR';
       for (let i = this.index, end = store.after[this.index]!; i < end;) {
         if (store.ends[i] === 0) {
           i = store.after[i]!;
           continue;
         }
-        if (owner.typeOf(i) === type) found.push(owner.node(i));
+        const id = store.types[i]!;
+        if (id < ofType.length ? ofType[id] === 1 : errors) found.push(owner.node(i));
         i++;
       }
       this.descendants.set(type, found);
@@ -166,6 +171,7 @@ export class SyntaxTree {
   private readonly fieldIds = new Map<string, number>();
   // Type names by type id, 'ERROR' where the language has none.
   private readonly typeNames: string[];
+  private readonly typeIdFlags = new Map<string, Uint8Array>();
   readonly root: Node;
 
   /** No ERROR or MISSING node anywhere (read once). */
@@ -193,6 +199,20 @@ export class SyntaxTree {
   typeOf(index: number): string {
     const typeId = this.store.types[index]!;
     return typeId < this.typeNames.length ? this.typeNames[typeId]! : typeName(this.reader, typeId);
+  }
+
+  /**
+   * Per type id of the language, 1 where the id's name is `name` (several ids may share a
+   * name: aliases); ids past the language's (ERROR is 65535) are named 'ERROR' (typeOf).
+   */
+  typeIdsNamed(name: string): Uint8Array {
+    let flags = this.typeIdFlags.get(name);
+    if (!flags) {
+      flags = new Uint8Array(this.typeNames.length);
+      for (let id = 0; id < this.typeNames.length; id++) if (this.typeNames[id] === name) flags[id] = 1;
+      this.typeIdFlags.set(name, flags);
+    }
+    return flags;
   }
 
   fieldId(name: string): number | undefined {
@@ -280,7 +300,7 @@ const PLAIN_DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
  * dottedName reads every callee): ASCII letters are its only \p{L}, ASCII digits its only
  * \p{N}. Undefined when the text has a non-ASCII character (the regex decides).
  */
-function plainDottedAscii(text: string): boolean | undefined {
+export function plainDottedAscii(text: string): boolean | undefined {
   let atStart = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
