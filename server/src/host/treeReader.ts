@@ -18,7 +18,7 @@
  * Node API.
  */
 import type { Tree } from 'web-tree-sitter';
-import { descendantIndexOf, type NodeStore, type TreeReader, type TreeReaderFactory } from '../core/frontends/python/syntax/nodeStore';
+import { descendantIndexOf, IndexSlots, type NodeStore, type TreeReader, type TreeReaderFactory } from '../core/frontends/python/syntax/nodeStore';
 
 /** The exports the reader calls (each takes the tree's address; nodes and cursors travel in the transfer buffer). */
 interface BindingExports {
@@ -128,9 +128,9 @@ function treeReader(
   // The five words of each node read a level at a time, to come back to it (its children,
   // errors), slot by slot in the order read (an array of words for every node of the tree
   // cost a keystroke's analysis more than its reads: it reads a few hundred nodes); each
-  // node's slot plus one (0: none), made with the store (a Map cost ~1% of a from-scratch
+  // node's slot in IndexSlots, made with the store (a Map alone cost ~1% of a from-scratch
   // analysis).
-  let slots = new Int32Array(0);
+  let slots: IndexSlots | undefined;
   let kept = 0;
   // The module's statements (read a level at a time whatever their size).
   const topLevel = new Set<number>();
@@ -140,7 +140,7 @@ function treeReader(
   const keepNode = (node: number, from: number) => {
     const heap = b.HEAP32;
     const slot = kept++;
-    slots[node] = slot + 1;
+    slots!.set(node, slot);
     if ((slot + 1) * NODE_WORDS > handles.length) {
       const grown = new Int32Array(handles.length * 2);
       grown.set(handles);
@@ -152,7 +152,7 @@ function treeReader(
   /** Puts the node's words in the transfer buffer. */
   const putNode = (node: number) => {
     const heap = b.HEAP32;
-    const slot = slots[node]! - 1;
+    const slot = slots!.get(node);
     for (let w = 0; w < NODE_WORDS; w++) heap[transfer + w] = handles[slot * NODE_WORDS + w]!;
   };
 
@@ -217,7 +217,7 @@ function treeReader(
       b._ts_tree_root_node_wasm(address);
       const rootWords = b.HEAP32.slice(transfer, transfer + NODE_WORDS);
       const count = b._ts_node_descendant_count_wasm(address);
-      slots = new Int32Array(count);
+      slots = new IndexSlots(count);
       b.HEAP32.set(rootWords, transfer);
       keepNode(0, transfer);
       const store = make(count);

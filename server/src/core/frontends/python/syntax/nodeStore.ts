@@ -40,6 +40,43 @@ export class NodeStore {
   }
 }
 
+/**
+ * Node index → slot (a place in an array kept beside it), -1 when none. A Map while few are
+ * set (a keystroke's analysis wraps a few hundred nodes of a large tree, and a typed array
+ * over every node of the tree cost it ~0.15 ms to allocate), an Int32Array over the tree
+ * once more are: a Map of ~30,000 wrappers cost ~6% of a from-scratch analysis of the
+ * 3,500-line benchmark file (issue 16).
+ */
+export class IndexSlots {
+  private small: Map<number, number> | undefined = new Map();
+  /** Slot plus one by index (0: none), once `small` has grown past SMALL_SLOTS. */
+  private dense: Int32Array | undefined;
+
+  constructor(private readonly count: number) {}
+
+  get(index: number): number {
+    if (this.dense) return this.dense[index]! - 1;
+    return this.small!.get(index) ?? -1;
+  }
+
+  set(index: number, slot: number): void {
+    if (this.dense) {
+      this.dense[index] = slot + 1;
+      return;
+    }
+    const small = this.small!;
+    small.set(index, slot);
+    if (small.size > SMALL_SLOTS) {
+      const dense = new Int32Array(this.count);
+      small.forEach((s, i) => { dense[i] = s + 1; });
+      this.dense = dense;
+      this.small = undefined;
+    }
+  }
+}
+
+const SMALL_SLOTS = 1024;
+
 /** What the store needs from tree-sitter: one tree's nodes, read on demand. */
 export interface TreeReader {
   /** Node type names by type id (`Language.types`); ERROR_TYPE_ID is 'ERROR'. */

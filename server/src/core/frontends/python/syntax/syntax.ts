@@ -5,7 +5,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import type { Span } from '../../../text';
-import { ensureChildren, NodeStore, publicTreeReader, type TreeReader, type TreeReaderFactory, typeName } from './nodeStore';
+import { ensureChildren, IndexSlots, NodeStore, publicTreeReader, type TreeReader, type TreeReaderFactory, typeName } from './nodeStore';
 
 /**
  * A syntax node: one index into its tree's NodeStore (nodeStore.ts), wrapped once. Every
@@ -161,12 +161,11 @@ export class Node {
 export class SyntaxTree {
   readonly reader: TreeReader;
   readonly store: NodeStore;
-  // Wrappers made so far, packed in the order made (a keystroke's analysis wraps a few
-  // hundred nodes of a large tree), and each node's place among them plus one (0: none
-  // yet). A Map from index to wrapper cost ~6% of a from-scratch analysis of the
-  // 3,500-line benchmark file (75,000 lookups, 30,000 wrappers; issue 16).
+  // Wrappers made so far, packed in the order made, and each node's place among them
+  // (IndexSlots: a Map from index to wrapper cost ~6% of a from-scratch analysis of the
+  // 3,500-line benchmark file, 75,000 lookups and 30,000 wrappers; issue 16).
   private readonly nodes: Node[] = [];
-  private readonly slots: Int32Array;
+  private readonly slots: IndexSlots;
   // Field ids by name (-1: the grammar has no such field).
   private readonly fieldIds = new Map<string, number>();
   // Type names by type id, 'ERROR' where the language has none.
@@ -181,7 +180,7 @@ export class SyntaxTree {
   constructor(tree: Tree, readonly source: string, readonly base = 0, readers?: TreeReaderFactory) {
     this.reader = readers?.(tree) ?? publicTreeReader(tree);
     this.store = this.reader.readRoot((count) => new NodeStore(count));
-    this.slots = new Int32Array(this.store.count);
+    this.slots = new IndexSlots(this.store.count);
     this.typeNames = this.reader.typeNames.map((_, id) => typeName(this.reader, id));
     this.clean = !tree.rootNode.hasError;
     this.store.clean = this.clean;
@@ -189,10 +188,10 @@ export class SyntaxTree {
   }
 
   node(index: number): Node {
-    const slot = this.slots[index]!;
-    if (slot > 0) return this.nodes[slot - 1]!;
+    const slot = this.slots.get(index);
+    if (slot >= 0) return this.nodes[slot]!;
     const node = new Node(this, index);
-    this.slots[index] = this.nodes.push(node);
+    this.slots.set(index, this.nodes.push(node) - 1);
     return node;
   }
 
@@ -295,37 +294,13 @@ export function argument(call: CallParts, index: number, name: string): Node | u
 
 const PLAIN_DOTTED = /^[\p{L}_][\p{L}\p{N}_]*(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
 
-/**
- * PLAIN_DOTTED for ASCII text, without the Unicode regex (~0.6% of a from-scratch analysis:
- * dottedName reads every callee): ASCII letters are its only \p{L}, ASCII digits its only
- * \p{N}. Undefined when the text has a non-ASCII character (the regex decides).
- */
-export function plainDottedAscii(text: string): boolean | undefined {
-  let atStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128) return undefined;
-    const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-    if (atStart) {
-      if (!letter) return false;
-      atStart = false;
-    } else if (c === 46) {
-      atStart = true;
-    } else if (!letter && !(c >= 48 && c <= 57)) {
-      return false;
-    }
-  }
-  return !atStart;
-}
-
 /** `a.b.c` as written (identifiers and attributes only); undefined for anything else. */
 export function dottedName(node: Node): string | undefined {
   if (node.type === 'identifier') return node.text;
   if (node.type === 'attribute') {
     // Most attribute chains are written plainly: read the text instead of the subtree.
     const text = node.text;
-    const plain = plainDottedAscii(text) ?? PLAIN_DOTTED.test(text);
-    if (plain) return text;
+    if (PLAIN_DOTTED.test(text)) return text;
     const object = node.childForFieldName('object');
     const attribute = node.childForFieldName('attribute');
     if (!object || !attribute) return undefined;
