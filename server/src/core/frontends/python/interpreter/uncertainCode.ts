@@ -87,6 +87,7 @@ export class UncertainCode {
       }
     }
     if (unnamedLayers) for (const layer of this.layersInReach(frame)) this.undecided(layer, node);
+    forgetTables(frame.self, node.text, unnamedLayers);
   }
 
   /** The weight layers an init-like call sets: named ones, 'unnamed' when it cannot tell which, none for other calls. */
@@ -135,6 +136,7 @@ export class UncertainCode {
    */
   unknownInitCode(at: Node, frame: Frame): void {
     for (const layer of this.layersInReach(frame)) this.undecided(layer, at);
+    forgetTables(frame.self, at.text, true);
   }
 
   /** `self.name(...)` that no readable class defines: when a base InitWise cannot read may, its init code is unknown. */
@@ -165,6 +167,7 @@ export class UncertainCode {
       const effect = this.initEffect(parts, frame);
       for (const layer of effect === 'unnamed' ? weightLayers(instance) : effect) this.undecided(layer, call, `set by \`${name}\`, which nothing in its module calls`);
     }
+    forgetTables(instance, def.text, false);
   }
 
   private mentionCount(source: string, name: string): number {
@@ -272,6 +275,17 @@ export class UncertainCode {
 export function opaqued(value: RValue, frame: Frame): RValue {
   if (value?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: frame.trace.opaque(value.tensor) };
   return undefined;
+}
+
+/**
+ * The learned tables (parameterTables.ts) code that may not run, or cannot be read, may set: those
+ * it names (`self.pos_embed`), or all of the module's when it cannot tell which. Their init is then unknown.
+ */
+function forgetTables(instance: InstanceModule | undefined, text: string, all: boolean): void {
+  if (!instance?.tables) return;
+  for (const [name, table] of instance.tables) {
+    if (all || new RegExp(`\\.${name}(?![\\p{L}\\p{N}_])`, 'u').test(text)) table.init = undefined;
+  }
 }
 
 function weightLayers(root: ModuleValue): WeightModule[] {
