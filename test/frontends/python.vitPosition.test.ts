@@ -8,6 +8,8 @@
  * is not certain the network stays unsimulated with today's message.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { analyze } from '../../server/src/core/analyze';
 import { NEVER_CANCELLED } from '../../server/src/core/cancellation';
 import type { Network } from '../../server/src/core/ir';
@@ -204,6 +206,22 @@ describe('python: a ViT\'s class token and position table (trunc_normal_, randn,
       assert.deepEqual(failures, []);
     });
   }
+
+  it('simulates the ViT fixtures (vit-pytorch\'s randn tables, timm\'s trunc_normal_ ones) over the table\'s 197 rows, where no rule fires', () => {
+    const text = fs.readFileSync(path.resolve(__dirname, '..', 'fixtures', 'rules', 'IW402', 'clean_vit.py'), 'utf8');
+    const result = analyze({ text, languageId: 'python', python });
+    assert.deepEqual(result.findings.map((f) => f.code), []);
+    const inputs = { ViT: 2, TimmInitViT: 768 * 0.02 ** 2 * (196 / 197) + (0.02 ** 2) / 197 + 0.02 ** 2 };
+    for (const [name, input] of Object.entries(inputs)) {
+      const n = result.networks.find((x) => x.name === name)!;
+      assert.equal(n.unsimulable, undefined, name);
+      assert.equal(n.tokens, 197);
+      const s = simulateTokenStream(n, NEVER_CANCELLED)!;
+      const first = s.stream.find((p) => p.depth === 0)!;
+      // trunc_normal_(std=.02) cut at ±2 (absolute: ±100σ) has the variance of N(0, 0.02²) to 1e-12.
+      assert.ok(Math.abs(first.before / input - 1) < 1e-3, `${name}: stream input ${first.before} vs ${input}`);
+    }
+  });
 
   it('the comparison can fail: the randn tables read as std 0.02 miss PyTorch', () => {
     const m = measured.find((r) => r.id === 'lucidrains_randn')!;
