@@ -223,6 +223,25 @@ describe('python: a ViT\'s class token and position table (trunc_normal_, randn,
     }
   });
 
+  it('reads the other spellings: .repeat, dim=-2, an in-place init, torch.randn(…) * 0.02, an init in a method __init__ calls', () => {
+    const m = measured.find((r) => r.id === 'timm_trunc_normal')!;
+    const base = codeOf(m);
+    const variants: [string, string, object][] = [
+      ['.repeat and dim=-2', base.replace('self.cls_token.expand(x.shape[0], -1, -1)', 'self.cls_token.repeat(x.shape[0], 1, 1)').replace('dim=1)', 'dim=-2)'), { kind: 'truncated_normal', mean: 0, std: 0.02, low: -2, high: 2 }],
+      ['an in-place init', base.replace('        trunc_normal_(self.pos_embed, std=.02)', '        self.pos_embed.data.normal_(0, 0.02)'), { kind: 'normal', mean: 0, std: 0.02 }],
+      ['a scaled randn', base.replace('        trunc_normal_(self.pos_embed, std=.02)\n', '').replace('nn.Parameter(torch.zeros(1, num_patches + 1, dim))', 'nn.Parameter(torch.randn(1, num_patches + 1, dim) * .02)'), { kind: 'normal', mean: 0, std: 0.02 }],
+      ['a method __init__ calls', base.replace('        trunc_normal_(self.pos_embed, std=.02)', '        self.init_pos()').replace('    def _init_weights(self, m):', '    def init_pos(self):\n        nn.init.normal_(self.pos_embed, std=0.02)\n\n    def _init_weights(self, m):'), { kind: 'normal', mean: 0, std: 0.02 }],
+    ];
+    for (const [what, text, init] of variants) {
+      const n = network(text);
+      assert.equal(n.unsimulable, undefined, what);
+      const pos = n.ops.find((op) => op.op === 'positionTable');
+      assert.ok(pos?.op === 'positionTable', what);
+      assert.deepEqual(pos.init, init, what);
+      assert.ok(n.ops.some((op) => op.op === 'classToken'), what);
+    }
+  });
+
   it('the comparison can fail: the randn tables read as std 0.02 miss PyTorch', () => {
     const m = measured.find((r) => r.id === 'lucidrains_randn')!;
     const wrong = codeOf(m).replace(/torch\.randn\(([^)]*)\)\)/g, 'torch.randn($1) * 0.02)');
@@ -241,6 +260,10 @@ describe('python: a ViT\'s class token and position table (trunc_normal_, randn,
       ['a table copied in place', base.replace('        trunc_normal_(self.pos_embed, std=.02)', '        self.pos_embed.data.copy_(load_table())'), /adds a term to the signal/],
       ['a table with a mean', base.replace('trunc_normal_(self.pos_embed, std=.02)', 'nn.init.normal_(self.pos_embed, mean=1.0, std=.02)'), /adds a term to the signal/],
       ['one row for every token (an offset, not positions)', base.replace('torch.zeros(1, num_patches + 1, dim)', 'torch.zeros(1, 1, dim)'), /adds a term to the signal/],
+      ['torch.rand (U(0, 1): not zero-mean)', base.replace('torch.zeros(1, num_patches + 1, dim)', 'torch.rand(1, num_patches + 1, dim)').replace('        trunc_normal_(self.pos_embed, std=.02)\n', ''), /adds a term to the signal/],
+      ['a fan-scaled init on a table', base.replace('trunc_normal_(self.pos_embed, std=.02)', 'nn.init.xavier_uniform_(self.pos_embed)'), /adds a term to the signal/],
+      ['an init in a method nothing calls (a training script may)', base.replace('    def _init_weights(self, m):', '    def init_pos(self):\n        self.pos_embed.data.normal_(std=0.02)\n\n    def _init_weights(self, m):'), /adds a term to the signal/],
+      ['the same table added twice (2p, not two tables)', base.replace('        x = x + self.pos_embed\n', '        x = x + self.pos_embed\n        x = x + self.pos_embed\n'), /`x \+ self\.pos_embed` adds a term to the signal/],
       ['a class token from a slice of a table', base.replace('x = torch.cat((cls_token, x), dim=1)', 'x = torch.cat((self.pos_embed[:, 1:], x), dim=1)'), /concatenation/],
     ];
     for (const [what, text, reason] of cases) {

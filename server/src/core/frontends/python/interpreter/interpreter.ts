@@ -951,7 +951,7 @@ export class Interpreter {
     const init = zeroMeanSecondMoment(table);
     if (!init) return undefined;
     const op: PositionTableOp = { op: 'positionTable', init: init.semantics, secondMoment: init.secondMoment, label: init.label, span: spanOf(node) };
-    return trace.positionTable(x, op, { count: rows, text: table.rowsText ?? String(rows) });
+    return trace.positionTable(x, op, { count: rows, text: table.rowsText ?? String(rows) }, table);
   }
 
   /**

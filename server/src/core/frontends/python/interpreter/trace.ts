@@ -159,6 +159,8 @@ export class Trace {
    * per position, so the longest sequence the model runs: nanoGPT's `block_size`).
    */
   private tokens: PositionRows | undefined;
+  /** Learned tables already added to a value of this network (positionTable). */
+  private readonly tablesAdded = new Set<object>();
   /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
   private readonly identical: IdenticalBlocks[] = [];
   /** Why the op sequence stops at a chain position (unfollowed): the network's `unsimulable` text. */
@@ -242,7 +244,10 @@ export class Trace {
    * `x + self.pos_embed`: a position table of known, zero-mean init added to the stream (ViT, timm);
    * its rows are the tokens per sequence unless a learned position embedding said so first.
    */
-  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows): Tensor {
+  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows, table: object): Tensor | undefined {
+    // The same table added twice is 2p, not two independent tables: not read.
+    if (this.tablesAdded.has(table)) return undefined;
+    this.tablesAdded.add(table);
     if (input.broken) return input;
     this.tokens ??= rows;
     return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };

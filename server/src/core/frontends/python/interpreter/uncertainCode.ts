@@ -159,7 +159,11 @@ export class UncertainCode {
    */
   uncalledInitMethod(def: Node, instance: InstanceModule, frame: Frame, sources: readonly string[]): void {
     const name = def.childForFieldName('name')?.text;
-    if (name === undefined || CALLED_BY_FRAMEWORK.has(name) || !this.holdsInitCode(def)) return;
+    if (name === undefined || CALLED_BY_FRAMEWORK.has(name)) return;
+    // The learned tables it names (`self.pos_embed.data.normal_(…)`, timm's `trunc_normal_(self.pos_embed, …)`):
+    // any uncalled method that writes their name may set them.
+    if (instance.tables && sources.reduce((n, source) => n + this.mentionCount(source, name), 0) <= 1) forgetTables(instance, def.text, false);
+    if (!this.holdsInitCode(def)) return;
     if (sources.reduce((n, source) => n + this.mentionCount(source, name), 0) > 1) return;
     for (const call of def.descendantsOfType('call')) {
       const parts = callParts(call);
@@ -167,7 +171,6 @@ export class UncertainCode {
       const effect = this.initEffect(parts, frame);
       for (const layer of effect === 'unnamed' ? weightLayers(instance) : effect) this.undecided(layer, call, `set by \`${name}\`, which nothing in its module calls`);
     }
-    forgetTables(instance, def.text, false);
   }
 
   private mentionCount(source: string, name: string): number {
