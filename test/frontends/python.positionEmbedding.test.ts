@@ -189,8 +189,8 @@ describe('python: the stream input of a GPT (token + position embedding)', () =>
       const ours = runs.map((r) => r.stream.filter((p) => p.depth === 0)[i]!);
       const torchM2 = m.per_seed.map((seed) => seed.stream_m2[i]!);
       const torchRho = m.per_seed.map((seed) => seed.stream_rho[i]!);
-      if (!(discrepancy(ours.map((p) => p.secondMoment), torchM2, { floor: 0.03 }) <= 1)) failures.push(`stream_m2[${i}] ${ours.map((p) => p.secondMoment)} vs ${torchM2}`);
-      if (!(discrepancy(ours.map((p) => p.correlation), torchRho, { scale: 'linear', floor: 0.01 }) <= 1)) failures.push(`stream_rho[${i}] ${ours.map((p) => p.correlation)} vs ${torchRho}`);
+      if (!(discrepancy(ours.map((p) => p.secondMoment), torchM2, { floor: 0.03 }) <= 1)) failures.push(`stream_m2[${i}] ${ours.map((p) => p.secondMoment).join(', ')} vs ${torchM2.join(', ')}`);
+      if (!(discrepancy(ours.map((p) => p.correlation), torchRho, { scale: 'linear', floor: 0.01 }) <= 1)) failures.push(`stream_rho[${i}] ${ours.map((p) => p.correlation).join(', ')} vs ${torchRho.join(', ')}`);
     }
     assert.deepEqual(failures, []);
   });
