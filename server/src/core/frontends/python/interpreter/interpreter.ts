@@ -2203,6 +2203,9 @@ export class Interpreter {
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
       case 'pass':
+        // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
+        // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
+        if (module.className === 'einops.layers.torch.Rearrange' && x.attn) return { t: 'tensor', tensor: trace.opaque(x) };
         return { t: 'tensor', tensor: trace.passThrough(x, module.reshape(x.shape)) };
       case 'sequence': {
         let r: RValue = input;
