@@ -84,7 +84,7 @@ describe('python: nn.TransformerEncoder copies one layer (IW404, against PyTorch
       const m = measured.find((c) => c.id === id)!;
       const copied = network(encoder(m, ''));
       assert.deepEqual(copied.codes, ['IW404']);
-      assert.match(copied.network.unsimulable ?? '', /identical weights/);
+      assert.match(copied.network.monteCarloOnly ?? '', /identical weights/);
       assert.equal(simulateTokenStream(copied.network, NEVER_CANCELLED), undefined);
 
       const redrawn = network(encoder(m, REDRAW));

@@ -227,6 +227,12 @@ export interface WeightLayer {
    */
   readonly positionEmbedding?: WeightLayer;
   /**
+   * A block of a copied stack (Network.identicalBlocks) whose weights are still the first
+   * block's: the index of that block's corresponding layer. The Monte-Carlo pass draws the weights
+   * (and bias) once and uses them in every copy, as PyTorch's deepcopy leaves them.
+   */
+  readonly copyOf?: number;
+  /**
    * Set on the depthwise kernel of a Keras SeparableConv: it feeds the layer's pointwise
    * kernel directly (no activation between), so it is judged as a linear layer and the
    * messages name it as that kernel rather than "this linear layer".
@@ -407,10 +413,17 @@ export interface Network {
   /**
    * Stacks whose blocks start from identical weights: `nn.TransformerEncoder(layer, N)` deep-copies
    * one initialised layer (torch/nn/modules/transformer.py `_get_clones`), and the weights no
-   * init code re-draws per block stay copies. The simulation assumes independent draws, so the
-   * network is not simulated (`unsimulable` says why) and IW404 reports the stack.
+   * init code re-draws per block stay copies (their layers carry `WeightLayer.copyOf`). IW404
+   * reports the stack. The analytic pass assumes independent draws, so it declines the network
+   * (`monteCarloOnly` says why); the Monte-Carlo pass draws the shared weights once.
    */
   readonly identicalBlocks?: readonly IdenticalBlocks[];
+  /**
+   * Set when only the Monte-Carlo pass can simulate the network (its ops are complete, but the
+   * analytic pass's independent draws are not what the framework builds): why, in words
+   * ("its 12 blocks start from identical weights (TransformerEncoder copies one initialised layer)").
+   */
+  readonly monteCarloOnly?: string;
 }
 
 /** A stack of N blocks copied from one initialised block (Network.identicalBlocks). */

@@ -81,7 +81,8 @@ export interface AnalyticOptions {
 const OUTPUT_HEADS = new Set(['sigmoid', 'softmax']);
 
 export function simulateAnalytic(network: Network, signal: CancellationSignal, options: AnalyticOptions = {}): NetworkSimulation | undefined {
-  if (network.layers.length === 0 || network.unsimulable !== undefined) return undefined;
+  // monteCarloOnly: the analytic pass draws every layer independently, which is not what the framework built.
+  if (network.layers.length === 0 || network.unsimulable !== undefined || network.monteCarloOnly !== undefined) return undefined;
   // A layer feeding something unresolved (an unknown stand-alone activation, a dropped
   // statement) would be simulated as if that step were absent: report nothing rather than guess.
   if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;

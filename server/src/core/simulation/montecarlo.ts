@@ -665,9 +665,17 @@ function knownActivation(use: ActivationUse | 'unknown'): Activation {
   return use;
 }
 
+/**
+ * The layer whose draw this one uses: itself, or for a block of a copied stack the first block's
+ * layer (WeightLayer.copyOf): every copy then holds the same weights and bias, as PyTorch's deepcopy.
+ */
+function drawIndex(layer: WeightLayer): number {
+  return layer.copyOf ?? layer.index;
+}
+
 function layerRng(context: SeedContext, layer: WeightLayer): Random {
   // Each layer draws from its own stream: adding a layer does not reshuffle the others.
-  return new Random(mixSeed(context.seedValue, 0x5eed, layer.index));
+  return new Random(mixSeed(context.seedValue, 0x5eed, drawIndex(layer)));
 }
 
 /**
@@ -678,7 +686,7 @@ function layerRng(context: SeedContext, layer: WeightLayer): Random {
 function bulkDraw(context: SeedContext, layer: WeightLayer): BulkDraw | undefined {
   const kernels = context.kernels;
   if (!kernels) return undefined;
-  const seed = mixSeed(context.seedValue, 0xb01c, layer.index);
+  const seed = mixSeed(context.seedValue, 0xb01c, drawIndex(layer));
   return {
     allocate: (count) => kernels.allocate(count),
     normal: (out, mean, std, low, high) => kernels.fillNormal(out, seed, mean, std, low, high, context.checkpoint),
@@ -841,7 +849,7 @@ function embeddingForward(layer: WeightLayer, context: SeedContext, backs: Backw
     for (const r of rowsUsed) rowOf.set(r, table.subarray(r * dim, (r + 1) * dim));
   } else {
     for (const r of rowsUsed) {
-      const rng = new Random(mixSeed(context.seedValue, 0xe3b, layer.index, r));
+      const rng = new Random(mixSeed(context.seedValue, 0xe3b, drawIndex(layer), r));
       rowOf.set(r, drawKernel(semantics, frameworkFans, { rows: 1, cols: dim }, rng, context.checkpoint));
     }
   }

@@ -333,7 +333,8 @@ export function simulateTokenStream(network: Network, signal: CancellationSignal
 }
 
 function computeTokenStream(network: Network, signal: CancellationSignal, options: TokenStreamOptions): TokenStreamSimulation | undefined {
-  if (network.layers.length === 0 || network.unsimulable !== undefined) return undefined;
+  // Copied blocks (Network.monteCarloOnly): independent draws per block would not be the network built.
+  if (network.layers.length === 0 || network.unsimulable !== undefined || network.monteCarloOnly !== undefined) return undefined;
   if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
   const tokens = network.tokens ?? DEFAULT_TOKENS;
   const context: Context = {

@@ -627,7 +627,7 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
     : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
   const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
-  for (const blocks of identicalBlocksIn(module)) t.identicalBlocks(blocks);
+  for (const { blocks, shared } of identicalBlocksIn(module)) t.copiedBlocks(blocks, shared);
   // A model that returns a tuple (`return logits, mean, logvar`) has several outputs.
   return t.finish(tensorsOf(out), { ...meta, inputShape });
 }

@@ -2079,7 +2079,7 @@ export class Interpreter {
         // A PyTorch embedding looked up with token positions: a learned position table (trace.ts positionLookup).
         const lookup = x.positions && module.layerKind === 'embedding' && module.framework === 'pytorch'
           ? (draft: LayerDraft, shape: readonly number[] | undefined) => trace.positionLookup(draft, shape, positionRowsOf(module.call, g.frameworkFans))
-          : (draft: LayerDraft, shape: readonly number[] | undefined) => trace.layer(x, draft, shape, module.fusedWithPrevious === true);
+          : (draft: LayerDraft, shape: readonly number[] | undefined) => trace.layer(x, draft, shape, module.fusedWithPrevious === true, module);
         const output: RValue = {
           t: 'tensor',
           tensor: lookup({
