@@ -11,6 +11,8 @@ import { weightVariance } from '../knowledge/initializers';
 export function whyNotSimulable(network: Network): string {
   if (network.layers.length === 0) return 'no weight layers';
   if (network.unsimulable !== undefined) return network.unsimulable;
+  // Copied blocks: the analytic pass would draw them independently; Monte-Carlo draws them as built.
+  if (network.monteCarloOnly !== undefined) return `${network.monteCarloOnly}, which the analytic pass does not follow (it draws every block independently): run Monte-Carlo`;
   if (network.inputShape === undefined && network.layers.some((layer) => !layer.fans)) return 'input width unknown';
   for (const layer of network.layers) {
     const which = `layer ${layer.index + 1}`;

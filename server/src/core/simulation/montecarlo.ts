@@ -45,7 +45,7 @@ import { jsGemm, transpose, type Gemm } from './matmul';
 import { kernelEngine, type KernelEngine, type KernelHelperData } from './kernelEngine';
 import { mixSeed, Random } from './prng';
 import { type BulkDraw, CannotSample, drawKernel } from './sampling';
-import type { LayerSimulation, NetworkSimulation, ThroughTime } from './types';
+import type { LayerSimulation, MeasuredTokens, NetworkSimulation, ThroughTime } from './types';
 import { recurrentSpectrum } from '../knowledge/recurrent';
 import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
 import { maxOf, minOf } from '../util/arrays';
@@ -159,6 +159,8 @@ interface Tensor {
 
 /** One seed's measurements at one residual op of a network over tokens. */
 interface StreamMeasure {
+  /** E[x²] of the stream entering the op. */
+  readonly before: number;
   /** E[x²] of the stream after the op. */
   secondMoment: number;
   /** Mean over sequences and token pairs i ≠ k of ⟨x_i, x_k⟩/d. */
@@ -184,13 +186,24 @@ interface MemoryMeasure {
   inputGradientM2: number;
 }
 
+/** One seed's attention: the oracle's statistics and the token correlations it reads and hands on. */
+export interface AttentionRecord extends AttentionMeasure {
+  readonly inputCorrelation: number;
+  /** After the output projection. */
+  readonly outputCorrelation: number;
+  /** Cross-attention: the memory's token correlation. */
+  readonly memoryCorrelation?: number;
+  /** The token correlation after the residual op around it (undefined outside one). */
+  handsOn?: number;
+}
+
 /** What a seed of a network over tokens records besides the layers. */
 interface TokenSeed {
   readonly sequences: number;
   readonly tokens: number;
   depth: number;
   readonly stream: StreamMeasure[];
-  readonly attention: AttentionMeasure[];
+  readonly attention: AttentionRecord[];
   /** Set while the memory's own ops run. */
   inMemory?: boolean;
   memory?: MemoryMeasure;
@@ -229,6 +242,8 @@ interface SeedContext {
 
 /** A residual op's stream and gradient, averaged over seeds (simulateTokenMonteCarlo). */
 export interface StreamMonteCarlo {
+  /** E[x²] entering the op. */
+  readonly before: number;
   readonly secondMoment: number;
   readonly correlation: number;
   readonly gradient: number;
@@ -253,7 +268,7 @@ export interface MemoryMonteCarlo {
 export interface TokenMonteCarlo {
   readonly simulation: NetworkSimulation;
   readonly stream: readonly StreamMonteCarlo[];
-  readonly attention: readonly AttentionMeasure[];
+  readonly attention: readonly AttentionRecord[];
   readonly sequences: number;
   readonly tokens: number;
   readonly memory?: MemoryMonteCarlo;
@@ -264,6 +279,8 @@ interface SeedRun {
   output: number;
   inputGradient: number;
   tokens: TokenSeed | undefined;
+  /** Over tokens: the output's token correlation. */
+  outputCorrelation: number;
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
@@ -334,7 +351,22 @@ function runMonteCarlo(
   }
   if (runs.length === 0) return undefined;
   const simulation = aggregate(network, runs);
-  return overTokens ? { simulation, tokens: aggregateTokens(runs, sequences, tokens) } : { simulation };
+  if (!overTokens) return { simulation };
+  const measured = aggregateTokens(runs, sequences, tokens);
+  return { simulation: { ...simulation, tokens: measuredTokens(measured, runs) }, tokens: measured };
+}
+
+/** The stream and attention as plain data for the hosts (NetworkSimulation.tokens). */
+function measuredTokens(measured: Omit<TokenMonteCarlo, 'simulation'>, runs: readonly SeedRun[]): MeasuredTokens {
+  return {
+    tokens: measured.tokens, sequences: measured.sequences,
+    stream: measured.stream.map((p) => ({
+      before: p.before, secondMoment: p.secondMoment, correlation: p.correlation, gradient: p.gradient, depth: p.depth, ...(p.memory ? { memory: true as const } : {}),
+    })),
+    attention: measured.attention.map((a) => ({ ...a })),
+    outputCorrelation: runs.reduce((sum, r) => sum + r.outputCorrelation, 0) / runs.length,
+    ...(measured.memory ? { memory: { tokens: runs[0]!.tokens!.memory!.tokens, ...measured.memory } } : {}),
+  };
 }
 
 /** Stream points and attention statistics averaged over seeds (each seed records the same ops in the same order). */
@@ -347,6 +379,7 @@ function aggregateTokens(runs: readonly SeedRun[], sequences: number, tokens: nu
     const normalizedM2 = mean((seed) => seed.stream[i]!.normalized?.secondMoment ?? NaN);
     const normalizedCross = mean((seed) => seed.stream[i]!.normalized?.cross ?? NaN);
     return {
+      before: mean((seed) => seed.stream[i]!.before),
       secondMoment, correlation: secondMoment > 0 ? cross / secondMoment : NaN, gradient: mean((seed) => seed.stream[i]!.gradient), depth: point.depth,
       ...(point.normalized ? { normalized: { secondMoment: normalizedM2, correlation: normalizedCross / normalizedM2 } } : {}),
       ...(point.memory ? { memory: true as const } : {}),
@@ -359,9 +392,13 @@ function aggregateTokens(runs: readonly SeedRun[], sequences: number, tokens: nu
     gradient: mean((seed) => seed.memory!.gradientM2),
     inputGradient: mean((seed) => seed.memory!.inputGradientM2),
   } : undefined;
-  const attention = seeds[0]!.attention.map((_, i) => ({
+  const attention = seeds[0]!.attention.map((first, i): AttentionRecord => ({
     logitVariance: mean((seed) => seed.attention[i]!.logitVariance),
     p2: mean((seed) => seed.attention[i]!.p2),
+    inputCorrelation: mean((seed) => seed.attention[i]!.inputCorrelation),
+    outputCorrelation: mean((seed) => seed.attention[i]!.outputCorrelation),
+    ...(first.memoryCorrelation !== undefined ? { memoryCorrelation: mean((seed) => seed.attention[i]!.memoryCorrelation!) } : {}),
+    ...(first.handsOn !== undefined ? { handsOn: mean((seed) => seed.attention[i]!.handsOn!) } : {}),
   }));
   return { stream, attention, sequences, tokens, ...(memory ? { memory } : {}) };
 }
@@ -437,7 +474,11 @@ function runSeed(context: SeedContext): SeedRun {
   const cotangent = new Float32Array(output.data.length);
   rng.fillNormal(cotangent);
   const inputGradient = backward(backs, cotangent);
-  return { measures: context.measures, output: meanSquare(output.data), inputGradient: meanSquare(inputGradient), tokens: context.tokens };
+  const output2 = meanSquare(output.data);
+  return {
+    measures: context.measures, output: output2, inputGradient: meanSquare(inputGradient), tokens: context.tokens,
+    outputCorrelation: context.tokens ? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
+  };
 }
 
 /**
@@ -549,6 +590,7 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         break;
       case 'residual': {
         const inner: Backward[] = [];
+        const firstAttention = context.tokens?.attention.length ?? 0;
         if (context.tokens) context.tokens.depth++;
         const branch = forward(op.body, x, context, inner, false);
         if (context.tokens) context.tokens.depth--;
@@ -558,8 +600,14 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         const xd = x.data;
         const bd = branch.data;
         for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
-        const point = context.tokens ? streamPoint(y, context.tokens) : undefined;
+        const point = context.tokens ? streamPoint(x.data, y, context.tokens) : undefined;
         lastStreamPoint = point;
+        // What an attention inside the branch hands on to the next block (as tokenStream.ts's handsOn).
+        if (point) {
+          const handsOn = point.cross / point.secondMoment;
+          const attention = context.tokens!.attention;
+          for (let i = firstAttention; i < attention.length; i++) attention[i]!.handsOn ??= handsOn;
+        }
         backs.push((g) => {
           const scaled = new Float32Array(g.length);
           for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
@@ -578,8 +626,8 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
   return x;
 }
 
-function streamPoint(y: Float32Array, seed: TokenSeed): StreamMeasure {
-  const point = { secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth, ...(seed.inMemory ? { memory: true as const } : {}) };
+function streamPoint(x: Float32Array, y: Float32Array, seed: TokenSeed): StreamMeasure {
+  const point = { before: meanSquare(x), secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth, ...(seed.inMemory ? { memory: true as const } : {}) };
   seed.stream.push(point);
   return point;
 }
@@ -648,7 +696,14 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
     },
     ...(memory ? { memory: { rows: memory.rows, tokens: memory.tokens } } : {}),
   });
-  seed.attention.push(run.measure);
+  const inputM2 = meanSquare(x.data);
+  const outputM2 = meanSquare(run.output.data);
+  seed.attention.push({
+    ...run.measure,
+    inputCorrelation: tokenCrossMoment(x.data, seed) / inputM2,
+    outputCorrelation: tokenCrossMoment(run.output.data, seed) / outputM2,
+    ...(memory ? { memoryCorrelation: memory.cross / memory.secondMoment } : {}),
+  });
   backs.push((g) => {
     const back = run.backward(g);
     if (memory && back.memory) {
