@@ -1,5 +1,5 @@
 /**
- * `initwise report FILE [--html OUT.html] [--network NAME]`: the signal report of a
+ * `initwise report FILE [--html OUT.html] [--network NAME] [--simulate analytic|montecarlo]`: the signal report of a
  * file's networks, from the same engine and the same report model as the editor's
  * webview. Without --html it prints the per-layer table; with it, it writes one
  * self-contained HTML file (the document the webview shows, with a fresh CSP nonce).
