@@ -49,7 +49,8 @@ export class Frame {
   constructor(
     readonly scope: Scope,
     readonly self: InstanceModule | undefined,
-    readonly trace: Trace | undefined,
+    /** Replaced by a fresh one at a script's next `keras.Input` once a Keras model was built on it (interpreter.ts). */
+    public trace: Trace | undefined,
     /** Init code run for several modules (apply(fn), a loop over modules()): its calls are shared. */
     readonly shared: boolean,
     readonly depth: number,
