@@ -298,9 +298,13 @@ export class Interpreter {
   // ── statements ─────────────────────────────────────────────────────────
 
   /** Runs statements; `returned` collects what `return` statements give back (a builder's model). */
-  run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
+  /**
+   * Runs statements in order; true when one of them returned for certain (a `return`, or one in
+   * a branch taken for certain: `if reverse: return …`), and the rest of the block is not run.
+   */
+  run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
     for (const statement of statements) {
-      if (!this.step(statement)) return;
+      if (!this.step(statement)) return false;
       if (this.nesting >= MAX_NESTING) {
         this.limit ??= { kind: 'nesting', node: statement };
         this.taint(statement, frame);
@@ -308,54 +312,58 @@ export class Interpreter {
       }
       this.nesting++;
       try {
-        this.statement(statement, frame, outputs, returned);
+        if (this.statement(statement, frame, outputs, returned)) return true;
       } finally {
         this.nesting--;
       }
     }
+    return false;
   }
 
-  private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
+  /** True when the statement returned for certain. */
+  private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
     if (node.startIndex >= MODULE_OFFSET_BASE || this.ctx !== this.main) {
       if (this.contextOf(node) !== this.ctx) {
-        this.within(node, () => this.statement(node, frame, outputs, returned));
-        return;
+        return this.within(node, () => this.statement(node, frame, outputs, returned));
       }
     }
     switch (node.type) {
       case 'expression_statement': {
         const inner = node.namedChild(0);
-        if (!inner) return;
+        if (!inner) return false;
         if (inner.type === 'assignment') this.assignment(inner, node, frame);
         else if (inner.type === 'augmented_assignment') this.augmented(inner, frame);
         else this.expression(inner, frame);
-        return;
+        return false;
       }
       case 'return_statement': {
         const value = node.namedChild(0);
-        if (!value) return;
+        if (!value) return true;
         const r = this.expression(value, frame);
         for (const t of tensorsOf(r)) outputs?.push(t);
         returned?.push(r);
-        return;
+        return true;
       }
       case 'for_statement':
         this.forLoop(node, frame, outputs);
-        return;
+        return false;
       case 'if_statement':
-        this.ifStatement(node, frame, outputs);
-        return;
-      case 'with_statement':
+        return this.ifStatement(node, frame, outputs, returned);
+      case 'with_statement': {
+        const body = node.childForFieldName('body');
+        return body ? this.run(body.namedChildren, frame, outputs, returned) : false;
+      }
       case 'try_statement': {
+        // An exception may leave the body anywhere: a return in it does not end the block for certain.
         const body = node.childForFieldName('body');
         if (body) this.run(body.namedChildren, frame, outputs);
-        return;
+        return false;
       }
       case 'while_statement':
         this.taint(node, frame);
-        return;
+        return false;
       default:
-        return;
+        return false;
     }
   }
 
@@ -363,6 +371,20 @@ export class Interpreter {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     if (!left || !right) return;
+    // `residual = x = inputs` (Chollet's Keras decoders): the value evaluated once, then bound to each target, rightmost first.
+    if (right.type === 'assignment' && left.type === 'identifier') {
+      const targets = [left];
+      let value = right;
+      while (value.type === 'assignment' && value.childForFieldName('right')) {
+        const target = value.childForFieldName('left');
+        if (target?.type !== 'identifier') return;
+        targets.push(target);
+        value = value.childForFieldName('right')!;
+      }
+      const r = this.expression(value, frame);
+      for (const target of targets.reverse()) this.store(target, r, statement, frame);
+      return;
+    }
     if (left.type === 'pattern_list' || left.type === 'tuple_pattern') {
       const r = this.expression(right, frame);
       const targets = left.namedChildren;
@@ -588,38 +610,35 @@ export class Interpreter {
     return undefined;
   }
 
-  private ifStatement(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
+  /** True when the branch taken for certain returned. */
+  private ifStatement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
     // `if norm_layer is None: norm_layer = nn.BatchNorm2d`, decided when the body was bound (values.ts).
-    if (frame.scope.isSettled(node)) return;
+    if (frame.scope.isSettled(node)) return false;
     const condition = node.childForFieldName('condition');
     const consequence = node.childForFieldName('consequence');
     const truth = condition ? this.truth(condition, frame) : undefined;
-    if (truth === true) {
-      if (consequence) this.run(consequence.namedChildren, frame, outputs);
-      return;
-    }
+    if (truth === true) return consequence ? this.run(consequence.namedChildren, frame, outputs, returned) : false;
     if (truth === undefined) {
       if (!this.agreeingBranches(node, frame, outputs)) this.taint(node, frame);
-      return;
+      return false;
     }
     for (const clause of node.childrenForFieldName('alternative')) {
       if (clause.type === 'else_clause') {
         const body = clause.childForFieldName('body');
-        if (body) this.run(body.namedChildren, frame, outputs);
-        return;
+        return body ? this.run(body.namedChildren, frame, outputs, returned) : false;
       }
       const c = clause.childForFieldName('condition');
       const t = c ? this.truth(c, frame) : undefined;
       if (t === undefined) {
         this.taint(clause, frame);
-        return;
+        return false;
       }
       if (t) {
         const body = clause.childForFieldName('consequence');
-        if (body) this.run(body.namedChildren, frame, outputs);
-        return;
+        return body ? this.run(body.namedChildren, frame, outputs, returned) : false;
       }
     }
+    return false;
   }
 
   /**
@@ -2317,7 +2336,8 @@ export class Interpreter {
         returned.push(this.expression(statement.namedChild(0)!, inner));
         break;
       }
-      this.run([statement], inner, outputs);
+      // A return in a branch taken for certain ends the function too.
+      if (this.run([statement], inner, outputs, returned)) break;
     }
     const result = returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
     const name = fn.definition.childForFieldName('name')?.text;
