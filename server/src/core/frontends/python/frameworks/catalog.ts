@@ -314,7 +314,8 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     const num = evaluateCount(argument(call, 0, 'input_dim'), scope);
     const dim = evaluateCount(argument(call, 1, 'output_dim'), scope);
     const layer = kerasWeight(canonical, call, ctx, 'embedding', (input) => ({
-      fans: num && dim ? { fanIn: 1, fanOut: dim } : undefined,
+      // One row per token: the true fans need only the width (`tokenizer.vocabulary_size()` rows still give 1→dim).
+      fans: dim ? { fanIn: 1, fanOut: dim } : undefined,
       frameworkFans: num && dim ? { fanIn: num, fanOut: dim } : undefined,
       receptiveField: 1, strideProduct: 1, outShape: dim ? [...(input ?? [NaN]), dim] : undefined,
     }), -1);

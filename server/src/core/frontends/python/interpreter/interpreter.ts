@@ -40,6 +40,7 @@ import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { positionRowsOf } from './positionRows';
+import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
 import { type LayerDraft, type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
@@ -316,6 +317,7 @@ export class Interpreter {
       } finally {
         this.nesting--;
       }
+      if (frame.scriptOrder) frame.scope = scopeAfter(statement, frame.scope, frame.scriptOrder, this.source);
     }
     return false;
   }

@@ -175,7 +175,7 @@ export class Scope {
 type LiteralBinding = { readonly value: number | string | boolean | null } | 'mixed';
 
 /** `256`, `-1`, `0.5`, `"relu"`, `True`, `None`: a literal's value; anything else is 'mixed' (its value may differ between assignments). */
-function literalOf(node: Node): LiteralBinding {
+export function literalOf(node: Node): LiteralBinding {
   let n = node;
   while (n.type === 'parenthesized_expression' && n.namedChild(0)) n = n.namedChild(0)!;
   const literal = n.type === 'integer' || n.type === 'float' || n.type === 'string' || n.type === 'true' || n.type === 'false' || n.type === 'none'
