@@ -43,7 +43,7 @@ import { positionRowsOf } from './positionRows';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
 import { type LayerDraft, type ProjectionPart, type Tensor, Trace } from './trace';
-import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
+import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
@@ -1005,6 +1005,8 @@ export class Interpreter {
     if (target?.t === 'class') {
       const cls = this.classAt(target.definition);
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
+      const functional = this.functionalSubclass(cls, call, frame);
+      if (functional) return functional;
       const instance = this.instantiate(cls, call, frame);
       if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
       return { t: 'module', module: instance };
@@ -1276,16 +1278,8 @@ export class Interpreter {
       case 'keras.models.Model':
       // keras.applications build with the class keras.Model(inputs, outputs) returns.
       case 'keras.models.Functional':
-      case 'keras.models.functional.Functional': {
-        const outputsNode = call.keywords.get('outputs')?.value ?? call.positional[1];
-        const outputs = outputsNode ? tensorsOf(this.expression(outputsNode, frame)) : [];
-        const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record };
-        if (frame.trace && outputs.length > 0) {
-          this.functional.set(model, { trace: frame.trace, outputs });
-          this.modelTraces.add(frame.trace);
-        }
-        return { t: 'module', module: model };
-      }
+      case 'keras.models.functional.Functional':
+        return { t: 'module', module: this.functionalModel(call, frame, record) };
       case 'keras.Input':
       case 'keras.layers.Input': {
         const shapeNode = call.keywords.get('shape')?.value ?? call.positional[0];
@@ -1299,6 +1293,30 @@ export class Interpreter {
       default:
         return 'not-container';
     }
+  }
+
+  /** `keras.Model(inputs, outputs)`: a functional model over the frame's trace. */
+  private functionalModel(call: CallParts, frame: Frame, record: RecordValue): ModuleValue {
+    const outputsNode = call.keywords.get('outputs')?.value ?? call.positional[1];
+    const outputs = outputsNode ? tensorsOf(this.expression(outputsNode, frame)) : [];
+    const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record };
+    if (frame.trace && outputs.length > 0) {
+      this.functional.set(model, { trace: frame.trace, outputs });
+      this.modelTraces.add(frame.trace);
+    }
+    return model;
+  }
+
+  /**
+   * `CustomModel(inputs, outputs)` with `class CustomModel(keras.Model)` defining neither
+   * `__init__` nor `call` (Deep Learning with Python's custom `train_step`): keras.Model's own
+   * constructor, a functional model. Undefined for any other class.
+   */
+  private functionalSubclass(cls: ClassInfo, call: CallParts, frame: Frame): RValue {
+    if (!frame.trace || cls.framework !== 'keras' || findMethod(cls, '__init__') !== undefined || forwardMethod(cls) !== undefined) return undefined;
+    const bases = cls.baseNodes.map((n) => dottedName(n)).map((w) => (w === undefined ? undefined : this.imports.canonical(w)));
+    if (!bases.some((b) => b === 'keras.Model' || b === 'keras.models.Model')) return undefined;
+    return { t: 'module', module: this.functionalModel(call, frame, classRecord('keras.Model')) };
   }
 
   /**
