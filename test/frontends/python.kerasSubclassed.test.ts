@@ -126,6 +126,14 @@ describe('python: Keras subclassed transformer layers (Deep Learning with Python
     }
   });
 
+  it('takes the sequence length from the input\'s shape where it states one, else from the position table', () => {
+    const stated = network(run((IMPORTS + ENCODER + positional() + SCRIPT).replace('keras.Input(shape=(None,), dtype="int64")', 'keras.Input(shape=(200,), dtype="int64")')), 'model');
+    assert.equal(stated.tokens, 200);
+    assert.equal(stated.tokensFrom, '(200,)');
+    const plain = network(run(IMPORTS + ENCODER + SCRIPT.replace('x = PositionalEmbedding(sequence_length, vocab_size, embed_dim)(inputs)', 'x = layers.Embedding(vocab_size, embed_dim)(inputs)')), 'model');
+    assert.equal(plain.tokens, undefined, 'no length stated: the simulation assumes its default');
+  });
+
   it('leaves the attention unknown where the mask may be more than a padding mask', () => {
     // A mask reaching the encoder through another layer: Keras may or may not propagate it.
     const through = (IMPORTS + ENCODER + positional() + SCRIPT).replace(

@@ -42,7 +42,7 @@ import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, 
 import { positionRowsOf } from './positionRows';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
-import { type LayerDraft, type ProjectionPart, type Tensor, Trace } from './trace';
+import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
@@ -95,6 +95,8 @@ export class Interpreter {
   readonly loaded = new Set<ModuleValue>();
   /** `a.weight = b.weight`: one parameter in two layers (tiedWeights.ts). */
   private readonly tied = new TiedWeights();
+  /** Keras token-id inputs of a stated length and the code stating it (`shape=(100,)`). */
+  private readonly inputTokens = new WeakMap<Tensor, PositionRows>();
   /** Traces a Keras functional model was built on (keras.Model(inputs, outputs)). */
   private readonly modelTraces = new WeakSet<Trace>();
   /** Keras functional models: the trace they were built on and their outputs. */
@@ -1288,7 +1290,11 @@ export class Interpreter {
         // A script's next model starts from its own Input: on a trace of its own, so the layers of
         // the models built before are not counted as this one's (a notebook builds a dozen).
         if (this.modelTraces.has(frame.trace) && !frame.self) frame.trace = new Trace();
-        return { t: 'tensor', tensor: frame.trace.input(shape) };
+        const input = frame.trace.input(shape);
+        // `shape=(100,)`: token ids of sequences of 100 (an Embedding's lookup makes them the network's tokens).
+        const count = shape?.length === 1 ? shape[0]! : NaN;
+        if (Number.isInteger(count) && count > 0 && shapeNode) this.inputTokens.set(input, { count, text: shapeNode.text.replace(/\s+/g, ' ') });
+        return { t: 'tensor', tensor: input };
       }
       default:
         return 'not-container';
@@ -2235,6 +2241,8 @@ export class Interpreter {
           }, g.outShape),
         };
         if (module.kerasMask && output.t === 'tensor') this.kerasMaskMade(trace, module.kerasMask === 'token' ? output.tensor : undefined);
+        const stated = module.layerKind === 'embedding' && module.framework === 'keras' ? this.inputTokens.get(x) : undefined;
+        if (stated) trace.inputTokens(stated);
         if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
           const complete = completeAttention(x, output.tensor, trace);
           return { t: 'tensor', tensor: complete ?? trace.opaque(output.tensor) };

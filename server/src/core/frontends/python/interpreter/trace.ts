@@ -233,6 +233,14 @@ export class Trace {
     return { chain: undefined, pending: [], shape: undefined, broken: true, brokenAt: undefined, sources: [], positions: true };
   }
 
+  /**
+   * Tokens per sequence stated by the model's input (`keras.Input(shape=(100,), dtype="int32")`
+   * looked up by an Embedding): the sequence length for certain, ahead of a position table's rows.
+   */
+  inputTokens(rows: PositionRows): void {
+    this.tokens ??= rows;
+  }
+
   /** A per-token mask (Tensor.tokenMask): no signal flows from it. */
   tokenMask(): Tensor {
     return { chain: undefined, pending: [], shape: undefined, broken: true, brokenAt: undefined, sources: [], tokenMask: true };
