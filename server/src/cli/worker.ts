@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import type { PythonSupport } from '../core/frontends/types';
 import { loadCliPythonParser } from './pythonParser';
 import { runFileJob, type FileJob } from './fileJob';
+import { collectIfGrown } from './heapBetweenFiles';
 
 /** A batch of jobs: one message per file would cost more in messaging than small files take to check. */
 export interface JobMessage {
@@ -31,7 +32,11 @@ function pythonSupport(): Promise<PythonSupport | undefined> {
 parentPort?.on('message', (message: JobMessage) => {
   void (async () => {
     const support = message.jobs.some((job) => job.languageId === 'python') ? await pythonSupport() : undefined;
-    const reply: OutcomeMessage = { first: message.first, outcomes: message.jobs.map((job) => runFileJob(job, support)) };
+    const outcomes = message.jobs.map((job) => {
+      collectIfGrown();
+      return runFileJob(job, support);
+    });
+    const reply: OutcomeMessage = { first: message.first, outcomes };
     parentPort?.postMessage(reply);
   })();
 });
