@@ -9,9 +9,10 @@
  * ~9 MiB lower for ~+3 % CPU (README, Performance). Relative to the live size, the cost
  * stays in proportion to what is allocated however much a run keeps.
  *
- * V8 gives JavaScript its `gc` only behind `--expose-gc`; set at run time it is installed
- * in contexts made afterwards, so the function comes from a fresh context of its own and
- * the CLI's global scope gains nothing.
+ * V8 gives JavaScript its `gc` only behind `--expose-gc` (set with the CLI's other flags,
+ * v8Flags.ts, before the bundle is compiled: V8 keys its code cache by the flags); it is
+ * installed in contexts made afterwards, so the function comes from a fresh context of its
+ * own and the CLI's global scope gains nothing.
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -19,13 +20,16 @@ import * as vm from 'node:vm';
 const MIN_GROWTH = 8 * 2 ** 20;
 
 let collect: (() => void) | undefined;
-let liveAfterLast = 0;
+/** The heap after the last collection; at the first call (before the first file), the heap then. */
+let liveAfterLast: number | undefined;
 
 /** Collects garbage when the heap grew enough since the last collection (call between files). */
 export function collectIfGrown(): void {
   const used = process.memoryUsage().heapUsed;
+  liveAfterLast ??= used;
   if (used - liveAfterLast <= Math.max(MIN_GROWTH, liveAfterLast / 2)) return;
   if (!collect) {
+    // Already set where the CLI's flags were (a no-op then); here for a run of this module alone.
     v8.setFlagsFromString('--expose-gc');
     collect = vm.runInNewContext('gc') as () => void;
   }
