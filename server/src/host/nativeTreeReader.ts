@@ -1,13 +1,14 @@
 /**
  * The TreeReader (core/frontends/python/syntax/nodeStore.ts) of a native tree-sitter tree
  * (host/nativeTreeSitter.ts). Each call into the native binding is a Node-API call
- * (~0.1 µs, against a few ns for a call into WebAssembly), and the binding has no call that
- * reads several nodes' types, fields and extents at once. So the reader walks the whole tree
+ * (~0.15 µs, against a few ns for a call into WebAssembly), and the binding has no call that
+ * reads several nodes' types, fields and extents at once. The reader walks the whole tree
  * once, with one TreeCursor, when the store is made: four property reads and one or two
- * moves per node, nothing allocated per node. Measured on torchvision's `models/` (60 files,
- * 183,000 nodes, bench/parserLoaders.ts): this whole walk costs less than the WebAssembly
- * reader's lazy reads of the part the engine asks for, since every node is read in one
- * pass and no node is visited twice.
+ * moves per node, nothing allocated per node. That is slower than the WebAssembly reader
+ * (torchvision's `models/`, 183,000 nodes, bench/parserLoaders.ts: parse and read every node
+ * ~265 ms of CPU against ~240 ms, though the native parse alone is ~28 % faster), and it
+ * reads nodes the engine never asks for; it is done for memory (below), which lazy reading
+ * would lose: every tree would have to live as long as its store.
  *
  * The store is then the tree: every copy of the tree shares it, the named node at an
  * extent is found in it (nodeStore.ts namedDescendantInStore), and a tree without errors
