@@ -12,7 +12,7 @@ import { applyEdits } from '../../server/src/core/fixes/applyEdits';
 import type { TextEdit } from '../../server/src/core/findings';
 import { RULES, ruleByCode } from '../../server/src/core/rules/registry';
 import { LineIndex } from '../../server/src/core/text';
-import type { PythonSupport } from '../../server/src/core/frontends/types';
+import type { WebPythonSupport } from '../../server/src/host/treeSitter';
 import { expectationKey, findingKeys, fixtureSettings, languageOf, readExpectations } from '../support/fixtures';
 import { pythonSupport, pythonSyntaxErrors } from '../support/python';
 
@@ -37,7 +37,7 @@ function shiftThrough(edits: readonly TextEdit[]): (offset: number) => number {
 }
 
 describe('rule fixtures', () => {
-  let python: PythonSupport | undefined;
+  let python: WebPythonSupport | undefined;
   before(async () => {
     python = await pythonSupport();
   });

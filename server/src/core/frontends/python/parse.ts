@@ -7,7 +7,7 @@
  * or in builder functions. A file with syntax errors is analysed as far as it parses.
  */
 import { identicalBlocksIn } from './interpreter/copiedBlocks';
-import type { Parser, Tree } from 'web-tree-sitter';
+import type { ParsedTree, PythonParser } from './syntax/parsedTree';
 import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
 import type { BackendMemo, FrontendResult, PythonSupport } from '../types';
@@ -72,7 +72,7 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 const MAX_SOURCE_LENGTH = 5_000_000;
 
 export function parsePython(
-  text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace, readers?: TreeReaderFactory,
+  text: string, parser: PythonParser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace, readers?: TreeReaderFactory,
 ): FrontendResult {
   return runToEnd(parsePythonSteps(text, parser, memory, newEdit, withoutPrePass, workspace, undefined, readers));
 }
@@ -85,7 +85,7 @@ export function parsePython(
  * and the workspace's parsed modules stay alive until every paused run has ended.
  */
 export function* parsePythonSteps(
-  text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace,
+  text: string, parser: PythonParser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace,
   /** Settings.kerasVersion: decides Keras MultiHeadAttention's kernel fans (frameworks/kerasVersion.ts). */
   kerasVersion?: string,
   readers?: TreeReaderFactory,
@@ -129,7 +129,7 @@ export function* parsePythonSteps(
 
 
 /** tree-sitter's incremental re-parse from the remembered tree when there is one, else a fresh parse. */
-function parseIncrementally(text: string, parser: Parser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): Tree | null {
+function parseIncrementally(text: string, parser: PythonParser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): ParsedTree | null {
   const old = memory?.tree;
   if (!memory || !old || memory.text === undefined || !newEdit) return parser.parse(text);
   if (memory.text === text) return old;
