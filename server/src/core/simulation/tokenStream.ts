@@ -245,6 +245,7 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         break;
       }
       case 'flatten':
+      case 'pool':
         throw new NotSimulable();
       case 'attention':
         x = attentionStep(op, x, context, tape);
