@@ -495,7 +495,7 @@ function backward(backs: readonly Backward[], gradient: Float32Array): Float32Ar
 
 /** The network's input shape: declared, or what the first weight layer reads. */
 function inputShape(network: Network): readonly number[] {
-  if (network.inputShape && network.inputShape.length > 0) return channelsFirst(network, network.inputShape);
+  if (network.inputShape && network.inputShape.length > 0) return network.inputShape;
   const first = network.layers[0]!;
   if (!first.fans) throw new NotSimulable();
   if (first.kind === 'dense') return [first.fans.fanIn];
@@ -503,16 +503,6 @@ function inputShape(network: Network): readonly number[] {
   const spatial = first.conv?.inputSpatial ?? first.transposed?.adjoint?.outputSpatial;
   if (!channels || !spatial) throw new NotSimulable();
   return [channels.inChannels, ...spatial];
-}
-
-/**
- * The declared input shape as this pass lays tensors out: channels first, as PyTorch and the
- * `.netdef` language write it. Keras and Flax write features last ((32, 32, 3)); the samples
- * are iid, so only the bookkeeping moves.
- */
-function channelsFirst(network: Network, shape: readonly number[]): readonly number[] {
-  if (network.framework === 'pytorch' || shape.length < 2) return shape;
-  return [shape[shape.length - 1]!, ...shape.slice(0, -1)];
 }
 
 /**

@@ -629,7 +629,10 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
   for (const blocks of identicalBlocksIn(module)) t.identicalBlocks(blocks);
   // A model that returns a tuple (`return logits, mean, logvar`) has several outputs.
-  return t.finish(tensorsOf(out), { ...meta, inputShape });
+  // The IR's input shape is channels first (ir.ts Network.inputShape); Keras and Flax write features last.
+  const channelsFirst = inputShape && framework !== 'pytorch' && inputShape.length > 1
+    ? [inputShape[inputShape.length - 1]!, ...inputShape.slice(0, -1)] : inputShape;
+  return t.finish(tensorsOf(out), { ...meta, inputShape: channelsFirst });
 }
 
 function frameworkOf(module: ModuleValue): Network['framework'] {
