@@ -623,7 +623,7 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const t = new Trace();
   const frame = new Frame(new Scope(interp.moduleScope), undefined, t, false, 0);
   // A Flax model's input shape is the data's: `model.init(rng, jnp.ones((1, 784)))` shows it.
-  const inputShape = module.kind === 'sequence' ? module.inputShape
+  const inputShape = module.kind === 'sequence' ? module.inputShape ?? interp.inputShapes.get(module)
     : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
   const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);

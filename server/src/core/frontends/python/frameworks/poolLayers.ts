@@ -55,8 +55,12 @@ function channelsFirstPool(rank: number, spec: (spatial: readonly number[]) => P
   };
 }
 
-/** PyTorch pooling modules (torch.nn.<name>); undefined for other names. */
-export function torchPool(name: string, call: CallParts, scope: Scope): PoolLayer | undefined {
+/**
+ * PyTorch pooling modules (torch.nn.<name>); undefined for other names. `functional`: the
+ * torch.nn.functional form (`F.max_pool2d(x, 2)`), called with `call` lacking the input
+ * argument; its max pool takes `ceil_mode` before `return_indices`.
+ */
+export function torchPool(name: string, call: CallParts, scope: Scope, functional = false): PoolLayer | undefined {
   const plain = /^(Max|Avg)Pool([123])d$/.exec(name);
   if (plain) {
     const rank = Number(plain[2]);
@@ -65,9 +69,9 @@ export function torchPool(name: string, call: CallParts, scope: Scope): PoolLaye
     const strideNode = argument(call, 1, 'stride');
     const stride = strideNode && strideNode.type !== 'none' ? evaluateSizes(strideNode, scope, rank, undefined) : window;
     const padding = torchPoolPadding(call, 2, scope, rank);
-    const ceil = flag(call, max ? 5 : 3, 'ceil_mode', scope, false);
+    const ceil = flag(call, max ? (functional ? 4 : 5) : 3, 'ceil_mode', scope, false);
     const dilation = max ? evaluateSizes(argument(call, 3, 'dilation'), scope, rank, 1) : new Array<number>(rank).fill(1);
-    const indices = max ? flag(call, 4, 'return_indices', scope, false) : false;
+    const indices = max ? flag(call, functional ? 5 : 4, 'return_indices', scope, false) : false;
     const countPadding = max ? false : flag(call, 4, 'count_include_pad', scope, true);
     const divisor = max ? undefined : argument(call, 5, 'divisor_override');
     const readable = window && stride && padding && ceil === false && dilation?.every((d) => d === 1) && indices === false
@@ -98,6 +102,14 @@ export function torchPool(name: string, call: CallParts, scope: Scope): PoolLaye
     });
   }
   return undefined;
+}
+
+/** torch.nn.functional.max_pool2d etc. as their modules (torchPool); undefined for other names. */
+export function torchFunctionalPool(canonical: string, call: CallParts, scope: Scope): PoolLayer | undefined {
+  const name = /^torch\.nn\.functional\.(max|avg|adaptive_avg|adaptive_max)_pool([123])d$/.exec(canonical);
+  if (!name) return undefined;
+  const module = { max: 'MaxPool', avg: 'AvgPool', adaptive_avg: 'AdaptiveAvgPool', adaptive_max: 'AdaptiveMaxPool' }[name[1] as 'max'];
+  return torchPool(`${module}${name[2]}d`, { ...call, positional: call.positional.slice(1) }, scope, true);
 }
 
 /**
