@@ -256,7 +256,7 @@ function torchTransposed(canonical: string, call: CallParts, ctx: CatalogContext
   const spatial = (input: readonly number[] | undefined): Geometry => {
     const plain = convGeometry(fans, undefined);
     if (!fans || !input || input.length !== rank + 1 || input[0] !== inC || !outC || !kernel || !stride || !groups || !dilation
-      || !Array.isArray(padding) || !Array.isArray(outputPadding)) return plain;
+      || padding === undefined || typeof padding === 'string' || outputPadding === undefined || typeof outputPadding === 'string') return plain;
     const inputSpatial = input.slice(1);
     const outSpatial = inputSpatial.map((n, i) => (n - 1) * stride[i]! - 2 * padding[i]! + dilation[i]! * (kernel[i]! - 1) + outputPadding[i]! + 1);
     if (!outSpatial.every((n) => Number.isInteger(n) && n >= 1)) return plain;
