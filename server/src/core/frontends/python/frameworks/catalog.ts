@@ -795,6 +795,9 @@ export function frameworkModule(canonical: string, call: CallParts, ctx: Catalog
     return { kind: 'opaque', className: canonical, record: classRecord(canonical), ...(outShape ? { outShape } : {}) };
   }
   if (canonical.startsWith('flax.linen.') || canonical.startsWith('flax.nnx.')) return flaxModule(canonical, call, ctx);
+  // einops' Rearrange layer only moves elements (ViT's patch split `b c (h p1) (w p2) -> b (h w)
+  // (p1 p2 c)`): the scale is kept, the shape is not read. Its Reduce layer is not this.
+  if (canonical === 'einops.layers.torch.Rearrange') return { kind: 'pass', reshape: () => undefined, className: canonical, record: classRecord(canonical) };
   return undefined;
 }
 

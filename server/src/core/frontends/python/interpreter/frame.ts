@@ -7,6 +7,7 @@ import type { CatalogContext } from '../frameworks/catalog';
 import type { ApplySite } from '../fixes/depthScaling';
 import type { InstanceModule, ModuleValue, WeightModule } from './modules';
 import type { Node } from '../syntax/syntax';
+import type { ParameterTable } from './parameterTables';
 import type { Tensor, Trace } from './trace';
 import type { Scope } from './values';
 
@@ -18,6 +19,8 @@ export type RValue =
   /** A class of the file's own (called to instantiate it). */
   | { readonly t: 'class'; readonly definition: Node; readonly name: string }
   | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
+  /** A learned tensor a module holds (`nn.Parameter(torch.randn(1, n + 1, d))`): parameterTables.ts. */
+  | { readonly t: 'table'; readonly table: ParameterTable }
   | undefined;
 
 /** An `apply(fn)` being run: where IW402's loop would go (undefined: nowhere certain), its scope, the weights' names (depthScaleSites.ts). */

@@ -7,7 +7,7 @@
  * else as unknown rather than guessing: values assigned under an unknown condition or
  * loop become opaque.
  */
-import type { InitUse } from '../../../ir';
+import type { InitUse, PositionTableOp } from '../../../ir';
 import { type CatalogContext, defaultInit, frameworkModule, shapeValue } from '../frameworks/catalog';
 import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
@@ -18,6 +18,7 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import { initTable, type ParameterTable, parameterTable, tableMethod, TIMM_TRUNC_NORMAL, tokenRows, zeroMeanSecondMoment } from './parameterTables';
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
@@ -400,6 +401,8 @@ export class Interpreter {
       else if (value?.t === 'list' && value.items.every((i) => i?.t === 'module')) {
         frame.self.attributes.set(attr, { kind: 'list', items: value.items.map((i) => (i as { module: ModuleValue }).module), className: 'list', record: classRecord('list') });
       } else frame.self.attributes.delete(attr);
+      if (value?.t === 'table') (frame.self.tables ??= new Map()).set(attr, value.table);
+      else frame.self.tables?.delete(attr);
     }
     if (value?.t === 'module') this.place(value.module, name, statement);
     // A model bound to a name, or a Sequential head put on a model's attribute (`model.fc = nn.Sequential(...)`
@@ -452,6 +455,13 @@ export class Interpreter {
     if (op === '+=' && a?.t === 'tensor' && b?.t === 'tensor' && frame.trace) {
       frame.env.set(name, { t: 'tensor', tensor: frame.trace.add(a.tensor, b.tensor, spanOf(node)) });
       return;
+    }
+    if (op === '+=' && a?.t === 'tensor' && b?.t === 'table' && frame.trace && !insideAttention(a.tensor)) {
+      const summed = this.positionTableSum(a.tensor, b.table, node, frame.trace);
+      if (summed) {
+        frame.env.set(name, { t: 'tensor', tensor: summed });
+        return;
+      }
     }
     if ((op === '*=' || op === '/=' || op === '+=' || op === '-=') && a?.t === 'tensor' && b?.t !== 'tensor' && frame.trace) {
       // A value it cannot read (`out += shortcut` from a conditional) may be a tensor: unknown, as before.
@@ -741,6 +751,8 @@ export class Interpreter {
         const items = container?.t === 'list' ? container.items
           : container?.t === 'module' && (container.module.kind === 'list' || container.module.kind === 'sequence')
             ? container.module.items.map((m): RValue => ({ t: 'module', module: m })) : undefined;
+        // `self.pos_embedding[:, :(n + 1)]`, `[:seq]`: its first rows (the tokens the stream has).
+        if (container?.t === 'table') return slicesFromStart(node.namedChildren.filter((c) => c !== value && c.type !== 'comment')) ? container : undefined;
         if (container?.t === 'tensor') {
           if (!frame.trace) return container;
           const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
@@ -788,6 +800,8 @@ export class Interpreter {
     if (object.type === 'identifier' && object.text === 'self' && frame.self) {
       const m = frame.self.attributes.get(attr);
       if (m) return { t: 'module', module: m };
+      const table = frame.self.tables?.get(attr);
+      if (table) return { t: 'table', table };
       return this.methodValue(frame.self, attr);
     }
     if (written !== undefined && this.ctx.resolveImport) {
@@ -837,6 +851,7 @@ export class Interpreter {
       return typeof method === 'object' && this.uncertain.holdsInitCode(method) ? this.methodValue(owner.module, attr) : undefined;
     }
     if (owner?.t === 'tensor') return owner;
+    if (owner?.t === 'table' && attr === 'data') return owner;
     return undefined;
   }
 
@@ -886,6 +901,12 @@ export class Interpreter {
     }
     const tensor = a?.t === 'tensor' ? a : b?.t === 'tensor' ? b : undefined;
     if (!tensor) return undefined;
+    // `x + self.pos_embed`: a position table whose init is known (parameterTables.ts).
+    const other = tensor === a ? b : a;
+    if (op === '+' && other?.t === 'table' && !insideAttention(tensor.tensor)) {
+      const summed = this.positionTableSum(tensor.tensor, other.table, node, trace);
+      if (summed) return { t: 'tensor', tensor: summed };
+    }
     // Attention: a constant factor on q, k or the logits (attentionTrace.ts); anything else inside one is unknown.
     const scaled = attentionScale(tensor.tensor, op ?? '', tensor === a ? right : left, tensor === a, this.attentionContext(frame));
     if (scaled === 'unknown') return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
@@ -911,6 +932,49 @@ export class Interpreter {
    * signal's scale changes in a way the simulation does not model (Trace.unfollowed). Steps
    * inside a hand-written attention (logits, weights) keep what attentionTrace.ts made of them.
    */
+  /** `self.pos_embed` (or `.data` of it, or a name bound to one): the table the module holds, else undefined. Reads no other expression. */
+  private tableAt(node: Node, frame: Frame): ParameterTable | undefined {
+    let n = node;
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    if (n.type === 'identifier') {
+      const bound = frame.env.get(n.text);
+      return bound?.t === 'table' ? bound.table : undefined;
+    }
+    if (n.type !== 'attribute' || n.childForFieldName('object')?.text !== 'self' || !frame.self) return undefined;
+    return frame.self.tables?.get(n.childForFieldName('attribute')!.text);
+  }
+
+  /** `x + table`: a position table when the table has one row per token and a known zero-mean init; undefined otherwise. */
+  private positionTableSum(x: Tensor, table: ParameterTable, node: Node, trace: Trace): Tensor | undefined {
+    const width = x.shape && x.shape.length > 0 ? x.shape[x.shape.length - 1] : undefined;
+    const rows = tokenRows(table, width);
+    if (rows === 'not-rows' || rows === undefined || rows < 2) return undefined;
+    const init = zeroMeanSecondMoment(table);
+    if (!init) return undefined;
+    const op: PositionTableOp = { op: 'positionTable', init: init.semantics, secondMoment: init.secondMoment, label: init.label, span: spanOf(node) };
+    return trace.positionTable(x, op, { count: rows, text: table.rowsText ?? String(rows) }, table);
+  }
+
+  /**
+   * `torch.cat((cls_tokens, x), dim=1)`: one learned token (shape (1, 1, d) or (1, d), a known
+   * zero-mean init) put in front of the stream's tokens. Undefined for any other concatenation.
+   */
+  private classTokenCat(call: CallParts, items: readonly RValue[], frame: Frame, trace: Trace): Tensor | undefined {
+    const [first, second] = items;
+    if (items.length !== 2 || first?.t !== 'table' || second?.t !== 'tensor' || insideAttention(second.tensor)) return undefined;
+    const dimNode = call.keywords.get('dim')?.value ?? call.positional[1];
+    const dim = dimNode ? evaluate(dimNode, frame.scope) : 0;
+    const shape = first.table.shape;
+    const oneToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 1) || (shape.length === 2 && shape[0] === 1);
+    if (!oneToken || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    const width = second.tensor.shape && second.tensor.shape.length > 0 ? second.tensor.shape[second.tensor.shape.length - 1] : undefined;
+    const d = shape[shape.length - 1];
+    if (d !== undefined && width !== undefined && d !== width) return undefined;
+    const init = zeroMeanSecondMoment(first.table);
+    if (!init) return undefined;
+    return trace.classToken(second.tensor, { op: 'classToken', init: init.semantics, secondMoment: init.secondMoment, label: init.label, span: spanOf(call.node) });
+  }
+
   private rescaled(tensor: Tensor, op: string, value: Value | undefined, node: Node, trace: Trace, tensorOnLeft: boolean): Tensor {
     if (insideAttention(tensor)) return tensor;
     const identity = isNumber(value) && (op === '*' || (op === '/' && tensorOnLeft) ? Math.abs(value) === 1 : op === '+' || op === '-' ? value === 0 : false);
@@ -946,6 +1010,22 @@ export class Interpreter {
         this.recordTorchSummary(canonical, call, frame);
         return undefined;
       }
+      // A learned tensor the module holds, and init calls on one (parameterTables.ts).
+      if (canonical === 'torch.nn.Parameter') {
+        const table = parameterTable(call, (n) => {
+          const name = dottedName(n);
+          return name === undefined ? undefined : this.imports.canonical(name);
+        }, frame.scope);
+        return table ? { t: 'table', table } : undefined;
+      }
+      if (canonical.startsWith('torch.nn.init.') || TIMM_TRUNC_NORMAL.test(canonical)) {
+        const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
+        const table = first ? this.tableAt(first, frame) : undefined;
+        if (table) {
+          initTable(table, call, canonical, frame.scope, this.imports);
+          return undefined;
+        }
+      }
       if (canonical.startsWith('torch.nn.init.')) {
         this.inits.torchInit(call, canonical, frame);
         return undefined;
@@ -979,6 +1059,12 @@ export class Interpreter {
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
+    // `repeat(self.cls_token, '1 n d -> b n d', b=b)`: the same table for every sequence.
+    if (canonical === 'einops.repeat' && args[0]?.t === 'table') return args[0];
+    if (canonical !== undefined && /^torch\.(cat|concat)$/.test(canonical) && frame.trace && args[0]?.t === 'list') {
+      const withClass = this.classTokenCat(call, args[0].items, frame, frame.trace);
+      if (withClass) return { t: 'tensor', tensor: withClass };
+    }
     if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
       if (!frame.trace) return undefined;
       if (target.module.kind === 'attention' && target.module.flax) return this.flaxAttentionCall(target.module, call, args, frame);
@@ -1315,6 +1401,15 @@ export class Interpreter {
 
   /** `x.view(...)`, `x.relu()`, `layers.append(m)`, `model.add(m)`, `model.apply(fn)`, `m.weight.data.normal_()`, `model.load_state_dict(...)`. */
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
+    // A learned tensor the module holds: in-place inits, and broadcasting it over the batch.
+    const table = this.tableAt(objectNode, frame);
+    if (table) {
+      if (method.endsWith('_')) {
+        tableMethod(table, method, call, frame.scope, this.imports);
+        return undefined;
+      }
+      return TABLE_VIEWS.has(method) ? { t: 'table', table } : undefined;
+    }
     // A recurrent layer's parameter: self.lstm.bias_ih_l0.data[h:2*h].fill_(1.0), .weight_hh_l0.data.normal_(…)
     if (method.endsWith('_') && this.inits.recurrentMethod(method, objectNode, call, frame)) return undefined;
     // A weight a parameter loop bound: p.data.normal_(0, 0.02), p.mul_(…)
@@ -2131,6 +2226,9 @@ export class Interpreter {
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
       case 'pass': {
+        // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
+        // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
+        if (module.className === 'einops.layers.torch.Rearrange' && x.attn) return { t: 'tensor', tensor: trace.opaque(x) };
         const pool = module.pool?.(x.shape);
         if (pool && module.span) return { t: 'tensor', tensor: trace.pool(x, { ...pool, span: module.span }, module.reshape(x.shape)) };
         return { t: 'tensor', tensor: trace.passThrough(x, module.reshape(x.shape)) };
@@ -2265,6 +2363,23 @@ export class Interpreter {
  * tokens of an encoder–decoder (`forward(self, src, tgt)`). Any other second parameter (a mask,
  * labels) stays unbound, as before.
  */
+/** Methods that hand a learned table on unchanged in value (broadcast over the batch, moved, copied). */
+const TABLE_VIEWS: ReadonlySet<string> = new Set(['expand', 'expand_as', 'repeat', 'to', 'type_as', 'clone']);
+
+/**
+ * A subscript that keeps a table's first rows: every slice starts at 0 (or is open) with no step
+ * (`[:, :n + 1]`, `[:seq]`, `[:, :x.size(1)]`); an integer index or `[:, 1:]` does not.
+ */
+function slicesFromStart(parts: readonly Node[]): boolean {
+  return parts.length > 0 && parts.every((part) => {
+    if (part.type !== 'slice') return false;
+    const children = part.children;
+    const colons = children.filter((c) => c.type === ':').length;
+    const first = children[0];
+    return colons === 1 && (first?.type === ':' || first?.text === '0');
+  });
+}
+
 const MEMORY_PARAMETERS: ReadonlySet<string> = new Set([
   'memory', 'mem', 'memory_bank', 'enc_out', 'enc_output', 'enc_outputs', 'encoder_out', 'encoder_output', 'encoder_outputs',
   'encoder_hidden_states', 'tgt', 'trg',

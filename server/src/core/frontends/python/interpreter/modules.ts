@@ -164,6 +164,8 @@ export interface InstanceModule {
   readonly definition: Node;
   readonly framework: Framework;
   readonly attributes: Map<string, ModuleValue>;
+  /** Learned tensors it holds directly (`self.pos_embed = nn.Parameter(…)`), made on first store. */
+  tables?: Map<string, import('./parameterTables').ParameterTable>;
   /** Where the class's methods read `self.X` constants and constructor arguments. */
   readonly scope: Scope;
   readonly record: RecordValue;

@@ -7,7 +7,7 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  MemoryOp,
+  MemoryOp, PositionTableOp, ClassTokenOp,
   IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, PoolOp, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
@@ -159,6 +159,8 @@ export class Trace {
    * per position, so the longest sequence the model runs: nanoGPT's `block_size`).
    */
   private tokens: PositionRows | undefined;
+  /** Learned tables already added to a value of this network (positionTable). */
+  private readonly tablesAdded = new Set<object>();
   /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
   private readonly identical: IdenticalBlocks[] = [];
   /** Why the op sequence stops at a chain position (unfollowed): the network's `unsimulable` text. */
@@ -236,6 +238,25 @@ export class Trace {
     this.positionTables.add(out.sources[0]!);
     if (rows) this.positionRows.set(out.sources[0]!, rows);
     return out;
+  }
+
+  /**
+   * `x + self.pos_embed`: a position table of known, zero-mean init added to the stream (ViT, timm);
+   * its rows are the tokens per sequence unless a learned position embedding said so first.
+   */
+  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows, table: object): Tensor | undefined {
+    // The same table added twice is 2p, not two independent tables: not read.
+    if (this.tablesAdded.has(table)) return undefined;
+    this.tablesAdded.add(table);
+    if (input.broken) return input;
+    this.tokens ??= rows;
+    return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
+  }
+
+  /** `torch.cat((cls_tokens, x), dim=1)`: a learned token in front of the stream's tokens (ViT). */
+  classToken(input: Tensor, op: ClassTokenOp): Tensor {
+    if (input.broken) return input;
+    return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
   }
 
   /** `fused`: the layer is the second kernel of one framework layer, fed directly by the first. */
