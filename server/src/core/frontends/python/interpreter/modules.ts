@@ -45,6 +45,8 @@ export interface WeightModule {
   readonly record: RecordValue;
   /** Recurrent layers only: the recurrent kernel and gate biases as init code leaves them. */
   recurrent?: RecurrentModuleState;
+  /** Keras Embedding only: the mask its output carries (`mask_zero=True`: per token; not a constant: unknown). */
+  readonly kerasMask?: 'token' | 'unknown';
 }
 
 /** nn.MultiheadAttention (frameworks/attentionLayers.ts). */

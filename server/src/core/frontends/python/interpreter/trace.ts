@@ -96,6 +96,13 @@ export interface Tensor {
    * learned position table (positionLookup). Anything else fed with them is unknown (broken).
    */
   readonly positions?: true;
+  /**
+   * A per-token mask of the input's tokens (`source != 0`, a Keras padding mask: kerasTokens.ts),
+   * through subscripts and casts. Given as an attention's mask it removes padded keys, which a
+   * sequence whose tokens are all real (what the simulation runs) does not have; fed to anything
+   * else the result is unknown (broken).
+   */
+  readonly tokenMask?: true;
 }
 
 /**
@@ -226,6 +233,19 @@ export class Trace {
    */
   positions(): Tensor {
     return { chain: undefined, pending: [], shape: undefined, broken: true, brokenAt: undefined, sources: [], positions: true };
+  }
+
+  /**
+   * Tokens per sequence stated by the model's input (`keras.Input(shape=(100,), dtype="int32")`
+   * looked up by an Embedding): the sequence length for certain, ahead of a position table's rows.
+   */
+  inputTokens(rows: PositionRows): void {
+    this.tokens ??= rows;
+  }
+
+  /** A per-token mask (Tensor.tokenMask): no signal flows from it. */
+  tokenMask(): Tensor {
+    return { chain: undefined, pending: [], shape: undefined, broken: true, brokenAt: undefined, sources: [], tokenMask: true };
   }
 
   /**
