@@ -533,7 +533,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
     }
     if (!x) throw new NotSimulable();
     // Over tokens, only per-token ops and attention have a reading (as in tokenStream.ts).
-    if (context.tokens && ((op.op === 'layer' && op.kind !== 'dense') || op.op === 'flatten' || op.op === 'pool' || (op.op === 'norm' && op.kind === 'batchnorm'))) {
+    // Pooling over tokens is not followed (as in tokenStream.ts): the rows pass unchanged.
+    if (context.tokens && op.op === 'pool') return;
+    if (context.tokens && ((op.op === 'layer' && op.kind !== 'dense') || op.op === 'flatten' || (op.op === 'norm' && op.kind === 'batchnorm'))) {
       throw new NotSimulable();
     }
     switch (op.op) {

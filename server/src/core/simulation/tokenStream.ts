@@ -251,8 +251,10 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         break;
       }
       case 'flatten':
-      case 'pool':
         throw new NotSimulable();
+      case 'pool':
+        // Pooling over tokens (Keras GlobalAveragePooling1D before a head): not followed, as before it was an op.
+        break;
       case 'attention':
         x = attentionStep(op, x, context, tape);
         break;
