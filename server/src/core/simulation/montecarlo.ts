@@ -37,10 +37,11 @@
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PositionTableOp, WeightLayer } from '../ir';
+import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
+import { poolForward } from './pool';
 import { jsGemm, transpose, type Gemm } from './matmul';
 import { kernelEngine, type KernelEngine, type KernelHelperData } from './kernelEngine';
 import { mixSeed, Random } from './prng';
@@ -121,8 +122,12 @@ export function estimateMemoryBytes(network: Network, sequencesOrBatch: number):
   for (const layer of network.layers) {
     const fans = layer.fans;
     if (!fans) continue;
-    const outputs = layer.conv ? (layer.frameworkFans?.fanOut ?? fans.fanOut) / layer.receptiveField * layer.conv.outputSpatial.reduce((a, b) => a * b, 1) : fans.fanOut;
-    const weights = layer.kind === 'embedding' ? 0 : fans.fanIn * (layer.conv ? (layer.frameworkFans?.fanOut ?? fans.fanOut) / layer.receptiveField : fans.fanOut);
+    // A convolution's outputs are its channels at every output position; a transposed conv's
+    // output positions are the input positions of the convolution it transposes.
+    const channels = convChannels(layer);
+    const outSpatial = layer.conv?.outputSpatial ?? layer.transposed?.adjoint?.inputSpatial;
+    const outputs = channels && outSpatial ? channels.outChannels * product(outSpatial) : fans.fanOut;
+    const weights = layer.kind === 'embedding' ? 0 : fans.fanIn * (channels ? channels.outChannels : fans.fanOut);
     bytes += 4 * (3 * outputs * batch + 2 * weights);
     // A recurrent layer keeps every step's gates, states and inputs for its backward pass.
     if (layer.recurrent) bytes += 4 * layer.recurrent.steps.value * batch * (2 * fans.fanOut + 2 * layer.recurrent.hidden + fans.fanIn);
@@ -537,8 +542,10 @@ function inputShape(network: Network): readonly number[] {
   const first = network.layers[0]!;
   if (!first.fans) throw new NotSimulable();
   if (first.kind === 'dense') return [first.fans.fanIn];
-  const plan = planConv(first);
-  return [plan.inChannels, ...first.conv!.inputSpatial];
+  const channels = convChannels(first);
+  const spatial = first.conv?.inputSpatial ?? first.transposed?.adjoint?.outputSpatial;
+  if (!channels || !spatial) throw new NotSimulable();
+  return [channels.inChannels, ...spatial];
 }
 
 /**
@@ -567,6 +574,8 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
     }
     if (!x) throw new NotSimulable();
     // Over tokens, only per-token ops and attention have a reading (as in tokenStream.ts).
+    // Pooling over tokens is not followed (as in tokenStream.ts): the rows pass unchanged.
+    if (context.tokens && op.op === 'pool') return;
     if (context.tokens && ((op.op === 'layer' && op.kind !== 'dense') || op.op === 'flatten' || (op.op === 'norm' && op.kind === 'batchnorm'))) {
       throw new NotSimulable();
     }
@@ -595,6 +604,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = flat;
         break;
       }
+      case 'pool':
+        x = poolOp(op, x, context, backs);
+        break;
       case 'memory':
         memoryForward(op, context, backs);
         break;
@@ -905,21 +917,50 @@ function recurrentForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext,
   return { data: run.output, shape: [layer.recurrent!.hidden] };
 }
 
-/** Channels and groups from the fans (ir.ts): true fan_out is per group, the framework's is not. */
-function planConv(layer: WeightLayer): ConvPlan {
+/**
+ * A convolution's channels and groups (a transposed one's as it runs: in → out). The groups are
+ * the geometry's when stated, else PyTorch's count (true fan_out is per group, the framework's
+ * is not); the channels follow from the true fans, (C/G)·∏k. Undefined for other layers.
+ */
+export function convChannels(layer: WeightLayer): { inChannels: number; outChannels: number; groups: number } | undefined {
   const fans = layer.fans;
   const frameworkFans = layer.frameworkFans;
-  const geometry = layer.conv;
-  if (!fans || !frameworkFans || !geometry) throw new NotSimulable();
+  const geometry = layer.conv ?? layer.transposed?.adjoint;
+  if (!fans || !frameworkFans || !geometry || !(layer.receptiveField > 0)) return undefined;
   const rf = layer.receptiveField;
-  const outChannels = frameworkFans.fanOut / rf;
-  const groups = frameworkFans.fanOut / fans.fanOut;
+  const groups = geometry.groups ?? (layer.transposed ? undefined : frameworkFans.fanOut / fans.fanOut);
+  if (groups === undefined) return undefined;
   const inChannels = (fans.fanIn / rf) * groups;
-  if (![outChannels, groups, inChannels].every((v) => Number.isInteger(v) && v > 0)) throw new NotSimulable();
-  return convPlan(inChannels, outChannels, groups, geometry);
+  const outChannels = (fans.fanOut / rf) * groups;
+  if (![outChannels, groups, inChannels].every((v) => Number.isInteger(v) && v > 0)) return undefined;
+  return { inChannels, outChannels, groups };
+}
+
+/** The convolution's plan (conv.ts); for a transposed layer, the plan of the convolution it transposes. */
+function planConv(layer: WeightLayer): ConvPlan {
+  const channels = convChannels(layer);
+  if (!channels) throw new NotSimulable();
+  if (layer.transposed) {
+    const adjoint = layer.transposed.adjoint;
+    if (!adjoint) throw new NotSimulable();
+    return convPlan(channels.outChannels, channels.inChannels, channels.groups, adjoint);
+  }
+  return convPlan(channels.inChannels, channels.outChannels, channels.groups, layer.conv!);
+}
+
+/** Pooling per channel (pool.ts); the input must be laid out as the op's geometry says. */
+function poolOp(op: PoolOp, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const channels = x.shape[0]!;
+  if (x.shape.length !== op.geometry.inputSpatial.length + 1 || product(x.shape) !== channels * product(op.geometry.inputSpatial)) {
+    throw new NotSimulable();
+  }
+  const run = poolForward(op, x.data, context.batch, channels, context.checkpoint);
+  backs.push((g) => run.backward(g));
+  return { data: run.output, shape: op.flat ? [channels * product(op.geometry.outputSpatial)] : [channels, ...op.geometry.outputSpatial] };
 }
 
 function convForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  if (layer.transposed) return transposedForwardOp(layer, x, context, backs);
   const plan = planConv(layer);
   const inSpatial = plan.inSize[0] * plan.inSize[1] * plan.inSize[2];
   if (x.shape[0] !== plan.inChannels || product(x.shape) !== plan.inChannels * inSpatial) throw new NotSimulable();
@@ -937,6 +978,42 @@ function convForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, back
     convBackward(plan, work, weightsT, gPre, gIn, batch, context.gemm, context.checkpoint);
     return gIn;
   });
+}
+
+/**
+ * A transposed convolution is the gradient of the convolution it transposes (ir.ts
+ * TransposedConv.adjoint): its forward pass is that convolution's backward product and its
+ * backward pass that convolution's forward one. The weights are drawn in PyTorch's layout
+ * (in, out/groups, k…), which is the transposed convolution's own [C_out, C_in/G, k…].
+ */
+function transposedForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const plan = planConv(layer);
+  const adjoint = layer.transposed!.adjoint!;
+  const outSpatial = plan.inSize[0] * plan.inSize[1] * plan.inSize[2];
+  const inSpatial = plan.outSize[0] * plan.outSize[1] * plan.outSize[2];
+  if (x.shape[0] !== plan.outChannels || product(x.shape) !== plan.outChannels * inSpatial) throw new NotSimulable();
+  const kc = (plan.inChannels / plan.groups) * layer.receptiveField;
+  const { weights } = drawLayer(layer, plan.outChannels, kc, context);
+  // The bias is per output channel of the layer: the plan's input channels.
+  const bias = layer.biasVariance > 0 ? drawBias(layer, plan.inChannels, context) : undefined;
+  const work = convWorkspace(plan);
+  const batch = context.batch;
+  const weightsT = transposeGroups(plan, weights);
+  const pre = new Float32Array(batch * plan.inChannels * outSpatial);
+  convBackward(plan, work, weightsT, x.data, pre, batch, context.gemm, context.checkpoint);
+  if (bias) addBias(pre, bias, batch, plan.inChannels, outSpatial);
+  return finishLayer(layer, x, pre, [plan.inChannels, ...adjoint.inputSpatial], context, backs, (gPre) => {
+    const gIn = new Float32Array(x.data.length);
+    convForward(plan, work, weights, gPre, gIn, batch, context.gemm, context.checkpoint);
+    return gIn;
+  });
+}
+
+/** A bias drawn N(0, σ_b²) from its own stream (a transposed conv's bias is not per row of its drawn weights). */
+function drawBias(layer: WeightLayer, channels: number, context: SeedContext): Float32Array {
+  const bias = new Float32Array(channels);
+  new Random(mixSeed(context.seedValue, 0xb1a5, layer.index)).fillNormal(bias, 0, Math.sqrt(layer.biasVariance));
+  return bias;
 }
 
 /**

@@ -252,6 +252,9 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
       }
       case 'flatten':
         throw new NotSimulable();
+      case 'pool':
+        // Pooling over tokens (Keras GlobalAveragePooling1D before a head): not followed, as before it was an op.
+        break;
       case 'attention':
         x = attentionStep(op, x, context, tape);
         break;

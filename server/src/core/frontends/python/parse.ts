@@ -624,13 +624,16 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const t = new Trace();
   const frame = new Frame(new Scope(interp.moduleScope), undefined, t, false, 0);
   // A Flax model's input shape is the data's: `model.init(rng, jnp.ones((1, 784)))` shows it.
-  const inputShape = module.kind === 'sequence' ? module.inputShape
+  const inputShape = module.kind === 'sequence' ? module.inputShape ?? interp.inputShapes.get(module)
     : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
   const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
   for (const { blocks, shared } of identicalBlocksIn(module)) t.copiedBlocks(blocks, shared);
   // A model that returns a tuple (`return logits, mean, logvar`) has several outputs.
-  return t.finish(tensorsOf(out), { ...meta, inputShape });
+  // The IR's input shape is channels first (ir.ts Network.inputShape); Keras and Flax write features last.
+  const channelsFirst = inputShape && framework !== 'pytorch' && inputShape.length > 1
+    ? [inputShape[inputShape.length - 1]!, ...inputShape.slice(0, -1)] : inputShape;
+  return t.finish(tensorsOf(out), { ...meta, inputShape: channelsFirst });
 }
 
 function frameworkOf(module: ModuleValue): Network['framework'] {

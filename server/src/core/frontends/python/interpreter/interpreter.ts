@@ -41,6 +41,7 @@ import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { positionRowsOf } from './positionRows';
+import { isTorchModel, torchSampleShape } from './torchSample';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
 import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
@@ -1039,6 +1040,11 @@ export class Interpreter {
       if (handled !== 'not-handled') return handled;
     }
     if (canonical !== undefined) {
+      // torchsummary's `summary(model, (3, 32, 32))` (no batch axis) and torchinfo's `summary(model, input_size=(1, 3, 32, 32))`.
+      if ((canonical === 'torchsummary.summary' || canonical === 'torchinfo.summary') && call.positional[0]) {
+        this.recordTorchSummary(canonical, call, frame);
+        return undefined;
+      }
       // A learned tensor the module holds, and init calls on one (parameterTables.ts).
       if (canonical === 'torch.nn.Parameter') {
         const table = parameterTable(call, (n) => {
@@ -1110,6 +1116,12 @@ export class Interpreter {
     if (target?.t === 'module' && (target.module.kind === 'decoderLayer' || target.module.kind === 'transformer')) {
       if (!frame.trace) return undefined;
       return this.encoderDecoderCall(target.module, call, args, frame);
+    }
+    // A PyTorch model called on a sample built in place (`model(torch.randn(1, 3, 32, 32))`, or a
+    // variable assigned one): the sample's shape is the model's input shape.
+    if (target?.t === 'module' && isTorchModel(target.module) && call.positional.length === 1) {
+      const shape = torchSampleShape(call.positional[0]!, frame, this.imports);
+      if (shape) this.recordShape(target.module, shape);
     }
     if (target?.t === 'module') {
       // A subclassed Keras layer gets every argument of its call (`TransformerEncoder(…)(source=x,
@@ -1268,6 +1280,16 @@ export class Interpreter {
     const shapeNode = SAMPLE_FACTORIES.has(canonical) ? argument(call, 0, 'shape')
       : SAMPLE_DRAWS.has(canonical) ? argument(call, 1, 'shape') : undefined;
     this.recordShape(module, shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined);
+  }
+
+  /** torchsummary (input_size without the batch axis) or torchinfo (with it) on a model of the file. */
+  private recordTorchSummary(canonical: string, call: CallParts, frame: Frame): void {
+    const model = this.expression(call.positional[0]!, frame);
+    const sizeNode = argument(call, 1, 'input_size');
+    if (model?.t !== 'module' || !sizeNode) return;
+    const size = shapeValue(evaluate(sizeNode, frame.scope));
+    if (!size) return;
+    this.recordShape(model.module, canonical === 'torchsummary.summary' ? [1, ...size] : size);
   }
 
   /** Records a sample's shape (batch axis first, any size or None; every other axis known). */
@@ -2330,6 +2352,7 @@ export class Interpreter {
             op: 'layer', kind: module.layerKind, span: spanOf(module.call), kindSpan: module.kindSpan, fans: g.fans,
             frameworkFans: g.frameworkFans, receptiveField: g.receptiveField, strideProduct: g.strideProduct,
             ...(g.transposed ? { transposed: g.transposed } : {}),
+            ...(g.conv ? { conv: g.conv } : {}),
             ...(!g.transposed && frameworkFanInIsTrue(module.className) ? { fanInIsTrue: true as const } : {}),
             ...(module.recurrent ? { recurrent: recurrentSpecOf(module.recurrent) } : {}),
             activation: module.activation, ...(loaded ? { init, fixes: module.fixes } : this.tied.resolve(module, init)), biasVariance: module.biasVariance, repeatInstance: 0,
@@ -2354,11 +2377,14 @@ export class Interpreter {
         return { t: 'tensor', tensor: trace.dropout(x, { op: 'dropout', rate: module.rate, alpha: module.alpha, span: module.span, kindSpan: module.kindSpan }) };
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
-      case 'pass':
+      case 'pass': {
         // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
         // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
         if (module.className === 'einops.layers.torch.Rearrange' && x.attn) return { t: 'tensor', tensor: trace.opaque(x) };
+        const pool = module.pool?.(x.shape);
+        if (pool && module.span) return { t: 'tensor', tensor: trace.pool(x, { ...pool, span: module.span }, module.reshape(x.shape)) };
         return { t: 'tensor', tensor: trace.passThrough(x, module.reshape(x.shape)) };
+      }
       case 'sequence': {
         let r: RValue = input;
         for (const item of module.items) {

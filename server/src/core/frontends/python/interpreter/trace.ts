@@ -8,7 +8,7 @@
  */
 import type {
   MemoryOp, PositionTableOp, ClassTokenOp,
-  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
+  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, PoolOp, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
 import type { TextEdit } from '../../../findings';
@@ -365,6 +365,14 @@ export class Trace {
   flatten(input: Tensor, span: Span): Tensor {
     const shape = input.shape?.reduce((a, b) => a * b, 1);
     return { ...input, chain: push(input.chain, { op: 'flatten', span }), shape: shape === undefined ? undefined : [shape] };
+  }
+
+  /**
+   * Pooling with a known geometry: an op of its own, so the Monte-Carlo pass pools where the
+   * positions change (the analytic pass carries the mean through it, as through a passThrough).
+   */
+  pool(input: Tensor, op: PoolOp, shape: readonly number[] | undefined): Tensor {
+    return { ...input, chain: push(input.chain, op), shape };
   }
 
   /** A step that keeps the signal's scale questions unchanged (pooling, reshape); may change the shape. */
