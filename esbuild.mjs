@@ -16,6 +16,9 @@ const common = {
   logLevel: 'warning',
 };
 
+// Native addons (the CLI's parser, issue 16): loaded from node_modules at run time.
+const NATIVE = ['tree-sitter', 'tree-sitter-python'];
+
 await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' }),
@@ -23,7 +26,9 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/src/host/montecarloWorker.ts'], outfile: 'dist/montecarloWorker.js' }),
   // The CLI: the launcher (dist/cli.js) compiles its bundle (dist/cliMain.js) with a V8
   // code cache (server/src/cli/launcher.ts).
-  esbuild.build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cliMain.js' }),
+  // The native tree-sitter binding (host/nativeTreeSitter.ts) is required at run time from
+  // node_modules, never bundled: where it is absent (the .vsix) the CLI falls back on WebAssembly.
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cliMain.js', external: NATIVE }),
   esbuild.build({
     ...common,
     entryPoints: ['server/src/cli/launcher.ts'],
@@ -31,9 +36,9 @@ await Promise.all([
     banner: { js: '#!/usr/bin/env node' },
   }),
   // The CLI's worker threads (one per core for many files); loaded from next to dist/cli.js.
-  esbuild.build({ ...common, entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cliWorker.js' }),
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cliWorker.js', external: NATIVE }),
   esbuild.build({ ...common, entryPoints: ['tools/generate-docs.ts'], outfile: 'dist/tools/generate-docs.js' }),
-  esbuild.build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' }),
+  esbuild.build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js', external: NATIVE }),
 ]);
 
 // web-tree-sitter's runtime and the Python grammar are WebAssembly, which esbuild cannot

@@ -27,6 +27,7 @@ import { benchNotebookEdit, benchNotebookOutputs } from './notebook';
 import { benchPython } from './python';
 import { benchWorkspaceIndex, benchWorkspaceRepublish } from './workspace';
 import { benchTorchvision, TORCHVISION_MODELS, type ToolRun } from './torchvision';
+import { benchParserLoaders } from './parserLoaders';
 import { formatMs, markdownTable, summarize, type Summary } from './stats';
 
 // Bundled to dist/bench/run.js; the repository root is two levels up.
@@ -240,6 +241,26 @@ async function allRows(): Promise<Row[]> {
     });
   }
 
+  // The CLI's two Python parsers on the same set (bench/parserLoaders.ts).
+  try {
+    const loaders = await benchParserLoaders();
+    if (loaders) {
+      // Medians of the rounds' CPU time (p95 not kept).
+      const cpu = (ms: number): Summary => ({ runs: 9, medianMs: ms, p95Ms: Number.NaN });
+      const set = `torchvision models/ (${loaders.files} files)`;
+      if (loaders.native) {
+        rows.push({ what: `native tree-sitter: parse ${set}, CPU`, result: cpu(loaders.native.parseMs), target: '—', note: `median of 9 rounds alternating with WebAssembly; ${(loaders.native.parseMs / loaders.wasm.parseMs).toFixed(2)}× WebAssembly's` });
+        rows.push({ what: 'native tree-sitter: parse and read every node into the store, CPU', result: cpu(loaders.native.parseAndReadMs), target: '—', note: `${loaders.native.nodes.toLocaleString('en-US')} nodes; ${(loaders.native.parseAndReadMs / loaders.wasm.parseAndReadMs).toFixed(2)}× WebAssembly's` });
+      } else {
+        rows.push({ what: 'native tree-sitter parser', result: NOT_RUN, target: '—', note: `not loadable: ${loaders.nativeMissing ?? 'unknown'}` });
+      }
+      rows.push({ what: `web-tree-sitter: parse ${set}, CPU`, result: cpu(loaders.wasm.parseMs), target: '—' });
+      rows.push({ what: 'web-tree-sitter: parse and read every node into the store, CPU', result: cpu(loaders.wasm.parseAndReadMs), target: '—' });
+    }
+  } catch (error) {
+    rows.push({ what: 'parser loaders', result: error instanceof Error ? error : new Error(String(error)), target: '—' });
+  }
+
   // The CI step beside Ruff and flake8 (bench/torchvision.ts).
   const tv = attempt(() => benchTorchvision(root));
   const toolNote = (run: ToolRun, extra = '') =>
@@ -254,6 +275,12 @@ async function allRows(): Promise<Row[]> {
       result: tv.initwise.wall,
       target: '≤ 2× Ruff, < 100 MiB',
       note: toolNote(tv.initwise, tv.ratioToRuff === undefined ? ruffMissing : `${tv.ratioToRuff.toFixed(2)}× Ruff (paired)${tv.ratioToFlake8 === undefined ? '' : `, ${tv.ratioToFlake8.toFixed(2)}× flake8`}`),
+    });
+    rows.push({
+      what: '`initwise check --no-cache`, same set, WebAssembly parser (INITWISE_PARSER=wasm)',
+      result: tv.initwiseWasm.wall,
+      target: '—',
+      note: toolNote(tv.initwiseWasm, `${tv.wasmRatio.toFixed(2)}× the default parser's time (paired)`),
     });
     rows.push({
       what: '`initwise check` on the same set, warm cache (nothing changed)',

@@ -2,7 +2,9 @@
  * InitWise's CI step beside the linters a project already runs (issue 16): `initwise check`
  * on torchvision 0.14's `models/` package (Debian's python3-torchvision: 60 files, ≈25,800
  * lines) as a whole process, next to `ruff check --select ALL --no-cache` and flake8 on the
- * same folder. Runs are interleaved (InitWise, Ruff, flake8, InitWise with a warm cache, …)
+ * same folder, and beside the same check with the WebAssembly parser forced (INITWISE_PARSER=wasm:
+ * the CLI's parser where the native binding does not load). Runs are interleaved (InitWise,
+ * InitWise on WebAssembly, InitWise with a warm cache, Ruff, flake8, …)
  * so the load of a shared machine hits all alike, and the ratio to Ruff is the median of the
  * per-round ratios. Peak memory and CPU time come from GNU time (`/usr/bin/time`), which
  * measures every process the same way. The files are copied to a temporary folder first
@@ -34,6 +36,10 @@ export interface TorchvisionBench {
   readonly files: number;
   readonly lines: number;
   readonly initwise: ToolRun;
+  /** The same cold check with web-tree-sitter forced (INITWISE_PARSER=wasm), the parser the CLI falls back on. */
+  readonly initwiseWasm: ToolRun;
+  /** Median over rounds of the cold time with the WebAssembly parser / the default (native where it loads). */
+  readonly wasmRatio: number;
   readonly initwiseWarm: ToolRun;
   /** Undefined: the tool is not installed (the reason is in `missing`). */
   readonly ruff: ToolRun | undefined;
@@ -79,11 +85,11 @@ function installed(command: string): boolean {
 }
 
 /** One whole-process run; exit codes 0 and 1 (findings) are both success for a linter. */
-function timeOnce(command: string, args: readonly string[], cwd: string, useGnuTime: boolean): Sample {
+function timeOnce(command: string, args: readonly string[], cwd: string, useGnuTime: boolean, env?: NodeJS.ProcessEnv): Sample {
   const report = path.join(os.tmpdir(), `initwise-bench-time-${process.pid}.txt`);
   const [file, argv] = useGnuTime ? [GNU_TIME, ['-f', '%e %U %S %M', '-o', report, command, ...args]] : [command, [...args]];
   const start = performance.now();
-  const child = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
+  const child = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 256 * 2 ** 20, ...(env ? { env: { ...process.env, ...env } } : {}) });
   const wallMs = performance.now() - start;
   if (child.status !== 0 && child.status !== 1) throw new Error(`${command} ${args.join(' ')} exited with ${child.status}: ${child.stderr.split('\n')[0]}`);
   if (!useGnuTime) return { wallMs, cpuMs: undefined, rssMib: undefined };
@@ -113,6 +119,7 @@ export function benchTorchvision(root: string, rounds = 7): TorchvisionBench | u
 
     const tools = {
       initwise: () => timeOnce(process.execPath, [cli, 'check', '.', '--no-cache'], dir, gnuTime),
+      initwiseWasm: () => timeOnce(process.execPath, [cli, 'check', '.', '--no-cache'], dir, gnuTime, { INITWISE_PARSER: 'wasm' }),
       initwiseWarm: () => timeOnce(process.execPath, [cli, 'check', '.'], dir, gnuTime),
       ruff: () => timeOnce('ruff', ['check', '--select', 'ALL', '--no-cache', '--quiet', '.'], dir, gnuTime),
       flake8: () => timeOnce('flake8', ['.'], dir, gnuTime),
@@ -122,13 +129,17 @@ export function benchTorchvision(root: string, rounds = 7): TorchvisionBench | u
     tools.initwiseWarm();
     if (hasRuff) tools.ruff();
 
-    const samples: Record<keyof typeof tools, Sample[]> = { initwise: [], initwiseWarm: [], ruff: [], flake8: [] };
+    const samples: Record<keyof typeof tools, Sample[]> = { initwise: [], initwiseWasm: [], initwiseWarm: [], ruff: [], flake8: [] };
+    const wasmRatios: number[] = [];
     const ratios: number[] = [];
     const warmRatios: number[] = [];
     const flakeRatios: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const cold = tools.initwise();
       samples.initwise.push(cold);
+      const wasm = tools.initwiseWasm();
+      samples.initwiseWasm.push(wasm);
+      wasmRatios.push(wasm.wallMs / cold.wallMs);
       const warm = tools.initwiseWarm();
       samples.initwiseWarm.push(warm);
       if (hasRuff) {
@@ -148,6 +159,8 @@ export function benchTorchvision(root: string, rounds = 7): TorchvisionBench | u
       files,
       lines,
       initwise: toolRun(samples.initwise),
+      initwiseWasm: toolRun(samples.initwiseWasm),
+      wasmRatio: median(wasmRatios),
       initwiseWarm: toolRun(samples.initwiseWarm),
       ruff: hasRuff ? toolRun(samples.ruff) : undefined,
       flake8: hasFlake8 ? toolRun(samples.flake8) : undefined,

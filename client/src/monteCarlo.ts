@@ -51,12 +51,12 @@ export async function runMonteCarlo(client: LanguageClient | undefined, uriArgum
 
 function describe(result: RunMonteCarloResult): string {
   const simulated = result.networks.filter((n) => n.simulated);
-  const skipped = result.networks.filter((n) => !n.simulated).map((n) => n.name);
+  const skipped = result.networks.filter((n) => !n.simulated).map((n) => (n.reason ? `${n.name} (${n.reason})` : n.name));
   if (simulated.length === 0) {
-    return `InitWise: no network could be simulated${skipped.length > 0 ? ` (${skipped.join(', ')}: unknown widths or names, or over the time budget)` : ''}; the mean-field numbers stay.`;
+    return `InitWise: no network could be simulated${skipped.length > 0 ? `: ${skipped.join('; ')}` : ''}; the mean-field numbers stay.`;
   }
   const seconds = simulated.reduce((total, n) => total + n.durationMs, 0) / 1000;
   const names = simulated.map((n) => n.name).join(', ');
-  const rest = skipped.length > 0 ? ` Not simulated: ${skipped.join(', ')}.` : '';
+  const rest = skipped.length > 0 ? ` Not simulated: ${skipped.join('; ')}.` : '';
   return `InitWise: Monte-Carlo done for ${names} in ${seconds.toFixed(1)} s; diagnostics, hover, code lens and report use it until the next edit.${rest}`;
 }

@@ -238,6 +238,8 @@ export interface RunMonteCarloResult {
     /** False when the network cannot be drawn (unknown widths or names) or no seed fit the budget: mean field stays. */
     simulated: boolean;
     durationMs: number;
+    /** When not simulated: why, in words the user can act on (report/simulability.ts whyNoMonteCarlo). */
+    reason?: string;
   }[];
 }
 

@@ -80,11 +80,11 @@ describe('python: nn.TransformerEncoder copies one layer (IW404, against PyTorch
   });
 
   for (const id of ['preln_d512_h8_L12_relu', 'preln_d256_h4_L24_gelu']) {
-    it(`${id}: as written, IW404 and no simulation; re-drawn per block, every block's output within PyTorch's spread`, () => {
+    it(`${id}: as written, IW404 and no analytic simulation; re-drawn per block, every block's output within PyTorch's spread`, () => {
       const m = measured.find((c) => c.id === id)!;
       const copied = network(encoder(m, ''));
       assert.deepEqual(copied.codes, ['IW404']);
-      assert.match(copied.network.unsimulable ?? '', /identical weights/);
+      assert.match(copied.network.monteCarloOnly ?? '', /identical weights/);
       assert.equal(simulateTokenStream(copied.network, NEVER_CANCELLED), undefined);
 
       const redrawn = network(encoder(m, REDRAW));
@@ -93,6 +93,19 @@ describe('python: nn.TransformerEncoder copies one layer (IW404, against PyTorch
       agrees(redrawn.network, m, m.independent.per_seed);
     });
   }
+
+  it('ties the copies for the Monte-Carlo pass: every later block\'s shared weight draws as the first block\'s (WeightLayer.copyOf)', () => {
+    const m = measured.find((c) => c.id === 'preln_d512_h8_L12_relu')!;
+    // A block's layers in forward order: q, k, v, out_proj, linear1, linear2.
+    const copyOf = (n: Network) => n.layers.map((l) => l.copyOf ?? null);
+    const copied = network(encoder(m, '')).network;
+    assert.deepEqual(copyOf(copied), copied.layers.map((l) => (l.index < 6 ? null : l.index % 6)));
+    assert.deepEqual(copyOf(network(encoder(m, REDRAW)).network), copied.layers.map(() => null));
+    // Only in_proj_weight (q, k, v) still shared: tied, although no rule reports it.
+    const partly = network(encoder(m, REDRAW_LINEARS)).network;
+    assert.equal(partly.monteCarloOnly, undefined);
+    assert.deepEqual(copyOf(partly), copied.layers.map((l) => (l.index >= 6 && l.index % 6 < 3 ? l.index % 6 : null)));
+  });
 
   it('preln_d512_h8_L12_relu with only in_proj_weight shared (the Linear layers re-drawn per block): quiet, and within PyTorch\'s spread', () => {
     const m = measured.find((c) => c.id === 'preln_d512_h8_L12_relu')!;

@@ -90,7 +90,7 @@ describe('python: nn.TransformerDecoder copies one layer (IW404, against PyTorch
       const m = measured.find((c) => c.id === id)!;
       const copied = network(decoder(m, ''));
       assert.deepEqual(copied.codes, ['IW404']);
-      assert.match(copied.network.unsimulable ?? '', /identical weights/);
+      assert.match(copied.network.monteCarloOnly ?? '', /identical weights/);
       assert.deepEqual(copied.network.identicalBlocks?.map((b) => b.weights.length), [6]);
       assert.equal(simulateTokenStream(copied.network, NEVER_CANCELLED), undefined);
 

@@ -6,7 +6,9 @@
  * missing, has-error, children, named children, every field (tree-sitter's first child
  * in the field, and all of them), descendants of a type, the named node at an extent.
  * Checked on every Python fixture and example, the benchmark's file, and the same texts
- * cut at random places (ERROR and MISSING nodes).
+ * cut at random places (ERROR and MISSING nodes). The native binding's trees (the CLI's
+ * parser, host/nativeTreeReader.ts) are read into the same store and compared with
+ * web-tree-sitter's Node API on the same text.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,7 +16,9 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { Node as TreeSitterNode, Tree } from 'web-tree-sitter';
+import type { WebPythonSupport } from '../../server/src/host/treeSitter';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
+import { loadNativePythonSupport } from '../../server/src/host/nativeTreeSitter';
 import { type Node, SyntaxTree } from '../../server/src/core/frontends/python/syntax/syntax';
 import { generatePython } from '../../bench/generatePython';
 import { pythonFiles, pythonSupport } from '../support/python';
@@ -107,7 +111,7 @@ function compare(syntax: SyntaxTree, tree: Tree, text: string, label: string): n
 
 describe('Python: the syntax tree read into flat arrays is web-tree-sitter\'s', function () {
   this.timeout(300_000);
-  let python: PythonSupport;
+  let python: WebPythonSupport;
   before(async () => {
     python = await pythonSupport();
   });
@@ -193,6 +197,76 @@ describe('Python: the syntax tree read into flat arrays is web-tree-sitter\'s', 
       assert.equal(syntax.root.namedDescendantForIndex(base + 30, base + 32)?.text, 'nn');
     } finally {
       tree.delete();
+    }
+  });
+});
+
+describe('Python: the native binding\'s trees read into flat arrays are web-tree-sitter\'s', function () {
+  this.timeout(300_000);
+  let python: WebPythonSupport;
+  let native: PythonSupport;
+  before(async function () {
+    python = await pythonSupport();
+    try {
+      native = loadNativePythonSupport();
+    } catch (error) {
+      // An install where node-gyp could not build the optional binding: the CLI uses WebAssembly.
+      console.warn(`    native tree-sitter binding not loadable, skipped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      this.skip();
+    }
+  });
+
+  const files = [...pythonFiles(path.join(root, 'test', 'fixtures')), ...pythonFiles(path.join(root, 'examples'))];
+  const texts: [string, string][] = [
+    ...EDGES.map((t, i): [string, string] => [`edge ${i}`, t]),
+    ...files.flatMap((f): [string, string][] => {
+      const text = fs.readFileSync(f, 'utf8');
+      const name = path.relative(root, f);
+      return [[name, text], ...cuts(text).map((t, i): [string, string] => [`${name} cut ${i}`, t])];
+    }),
+    ['bench file', generatePython(600)],
+  ];
+
+  it('reads every node as the Node API does (native reader)', () => {
+    let nodes = 0;
+    for (const [label, text] of texts) {
+      const expected = python.parser.parse(text)!;
+      const tree = native.parser.parse(text)!;
+      try {
+        assert.equal(tree.rootNode.hasError, expected.rootNode.hasError, `${label}: has error`);
+        nodes += compare(new SyntaxTree(tree, text, 0, native.treeReaders), expected, text, `${label} (native)`);
+      } finally {
+        tree.delete();
+        expected.delete();
+      }
+    }
+    assert.ok(nodes > 50_000, `only ${nodes} nodes compared`);
+  });
+
+  it('a copy reads the same store after the original is deleted and garbage is collected; a deleted copy refuses to read', async () => {
+    for (const text of [generatePython(40), 'class Net(nn.Module:\n    def __init__(self):\n        self.fc = nn.Linear(3, 4)\n']) {
+      const expected = python.parser.parse(text)!;
+      const original = native.parser.parse(text)!;
+      const first = new SyntaxTree(original, text, 0, native.treeReaders);
+      const copy = original.copy();
+      original.delete();
+      assert.throws(() => new SyntaxTree(original, text, 0, native.treeReaders), /the syntax tree was deleted/);
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      for (let i = 0; i < 4; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      for (let i = 0; i < 10; i++) native.parser.parse(generatePython(5 + i))!.delete();
+      try {
+        const again = new SyntaxTree(copy, text, 7 * 2 ** 32, native.treeReaders);
+        assert.equal(again.store, first.store, 'the copy shares the store read once');
+        compare(new SyntaxTree(copy, text, 0, native.treeReaders), expected, text, 'copy after garbage collection');
+        copy.delete();
+        assert.throws(() => new SyntaxTree(copy, text, 0, native.treeReaders), /the syntax tree was deleted/);
+      } finally {
+        expected.delete();
+      }
     }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -52,9 +52,15 @@ describe('packaging: the .vsix contents', function () {
     for (const file of expected) assert.ok(files.includes(file), `${file} missing from the .vsix: ${files.join(', ')}`);
   });
 
-  it('ships no sources, source maps, tests, node_modules, repository tools or a local CLI run\'s code cache', () => {
+  it('ships no sources, source maps, tests, node_modules, native addons, repository tools or a local CLI run\'s code cache', () => {
     // dist/.cache/: the V8 code cache a local `initwise check` wrote (cli/launcher.ts); it is this machine's.
-    const unwanted = files.filter((file) => /\.(ts|map)$/.test(file) || /^(client|server|test|node_modules|bench|tools|docs|examples|scripts|\.e2e-cache)\//.test(file) || /^dist\/(tools|bench|\.cache)\//.test(file));
+    const unwanted = files.filter((file) => /\.(ts|map|node)$/.test(file) || /^(client|server|test|node_modules|bench|tools|docs|examples|scripts|\.e2e-cache)\//.test(file) || /^dist\/(tools|bench|\.cache)\//.test(file));
     assert.deepEqual(unwanted, []);
+  });
+  it('the extension and the language server load no native parser (only the CLI tries it, issue 16)', () => {
+    for (const bundle of ['client.js', 'server.js', 'montecarloWorker.js']) {
+      const text = readFileSync(join(ROOT, 'dist', bundle), 'utf8');
+      assert.doesNotMatch(text, /require\(["']tree-sitter(-python)?["']\)/, `dist/${bundle} requires the native binding`);
+    }
   });
 });

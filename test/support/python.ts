@@ -5,15 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PythonSupport } from '../../server/src/core/frontends/types';
-import { loadPythonSupport } from '../../server/src/host/treeSitter';
+import { loadPythonSupport, type WebPythonSupport } from '../../server/src/host/treeSitter';
 
-export function pythonSupport(): Promise<PythonSupport> {
+export function pythonSupport(): Promise<WebPythonSupport> {
   return loadPythonSupport();
 }
 
 /** Lines (1-based) where tree-sitter finds ERROR or MISSING nodes: a fix must never add one. */
-export function pythonSyntaxErrors(python: PythonSupport, text: string): number[] {
+export function pythonSyntaxErrors(python: WebPythonSupport, text: string): number[] {
   const tree = python.parser.parse(text);
   if (!tree) return [0];
   try {

@@ -60,7 +60,7 @@ Usage:
   initwise check [PATH ...] [--format text|json|sarif|github] [--select CODES] [--ignore CODES]
                  [--fix] [--unsafe-fixes] [--diff] [--show-fixes] [--statistics]
                  [--simulate analytic|montecarlo] [--config FILE] [--exit-zero] [--no-cache]
-  initwise report FILE [--html OUT.html] [--network NAME]
+  initwise report FILE [--html OUT.html] [--network NAME] [--simulate analytic|montecarlo]
   initwise rule CODE
   initwise --version | --help
 

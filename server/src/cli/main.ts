@@ -6,14 +6,14 @@
 import * as v8 from 'node:v8';
 import { CLI_V8_FLAGS } from './v8Flags';
 import type { PythonSupport } from '../core/frontends/types';
-import { loadPythonSupport } from '../host/treeSitter';
 import { parseCommandLine } from './args';
 import { ExitCode } from './io';
+import { loadCliPythonParser } from './pythonParser';
 import { run } from './run';
 
 /**
- * Loading the Python parser costs a WebAssembly compile: only when a Python file is to be
- * read. `check` asks for it itself (io.loadPython), once it knows a Python file is to be
+ * Loading the Python parser (the native binding, else a WebAssembly compile:
+ * pythonParser.ts) costs time: only when a Python file is to be read. `check` asks for it itself (io.loadPython), once it knows a Python file is to be
  * analysed on this thread and not answered from the cache.
  */
 function needsPythonNow(argv: readonly string[]): boolean {
@@ -30,7 +30,7 @@ function needsPythonNow(argv: readonly string[]): boolean {
 let python: Promise<PythonSupport | undefined> | undefined;
 
 function loadPython(): Promise<PythonSupport | undefined> {
-  python ??= loadPythonSupport().catch((error: unknown) => {
+  python ??= loadCliPythonParser().then((loaded) => loaded.support, (error: unknown) => {
     process.stderr.write(`initwise: the Python parser could not be loaded; Python files are not analysed: ${error instanceof Error ? error.message : String(error)}\n`);
     return undefined;
   });

@@ -1,5 +1,5 @@
 /**
- * `initwise report FILE [--html OUT.html] [--network NAME]`: the signal report of a
+ * `initwise report FILE [--html OUT.html] [--network NAME] [--simulate analytic|montecarlo]`: the signal report of a
  * file's networks, from the same engine and the same report model as the editor's
  * webview. Without --html it prints the per-layer table; with it, it writes one
  * self-contained HTML file (the document the webview shows, with a fresh CSP nonce).
@@ -24,6 +24,9 @@ import { parseNotebook } from '../core/notebook/ipynb';
 import { NotebookSources } from '../core/notebook/notebookFile';
 import type { NotebookProgram } from '../core/notebook/program';
 import { LineIndex } from '../core/text';
+import type { Network } from '../core/ir';
+import type { NetworkSimulation } from '../core/simulation/types';
+import { monteCarloSimulations } from '../host/montecarloSimulations';
 
 /** `cell:line` of a program offset, the cell numbered as in the notebook (markdown cells counted). */
 function notebookLineOf(program: NotebookProgram): (offset: number) => string {
@@ -38,7 +41,7 @@ function notebookLineOf(program: NotebookProgram): (offset: number) => string {
   };
 }
 
-export const REPORT_HELP = `Usage: initwise report FILE [--html OUT.html] [--network NAME]
+export const REPORT_HELP = `Usage: initwise report FILE [--html OUT.html] [--network NAME] [--simulate analytic|montecarlo]
 
 Prints the signal report of every network in FILE (.netdef, .py or .ipynb; a notebook's
 rows give the layer's place as cell:line): per layer, fans,
@@ -51,6 +54,9 @@ Settings come from the nearest initwise.toml or pyproject.toml [tool.initwise], 
 Options:
   --html OUT.html   Write the report as one self-contained HTML file (tables and plots)
   --network NAME    Only this network (default: all networks in the file)
+  --simulate MODE   analytic (default, or the configuration's simulation.mode) or montecarlo:
+                    draw each network at its real widths and run it (one seed, as check does);
+                    the only numbers for a stack of copied blocks (IW404)
 
 Exit status: 0 report written, 2 usage error, unreadable file, unknown network or unwritable output.
 `;
@@ -59,6 +65,7 @@ interface ReportOptions {
   readonly file: string;
   readonly html: string | undefined;
   readonly network: string | undefined;
+  readonly simulate: 'analytic' | 'montecarlo' | undefined;
 }
 
 class ReportUsageError extends Error {}
@@ -70,7 +77,7 @@ function parseReportArgs(argv: readonly string[]): ReportOptions | 'help' {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { html: { type: 'string' }, network: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { html: { type: 'string' }, network: { type: 'string' }, simulate: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -81,7 +88,9 @@ function parseReportArgs(argv: readonly string[]): ReportOptions | 'help' {
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new ReportUsageError('`initwise report` takes exactly one FILE (see `initwise report --help`)');
   if (values.html === '') throw new ReportUsageError('--html needs a file name');
-  return { file: positionals[0]!, html: values.html, network: values.network };
+  const simulate = values.simulate;
+  if (simulate !== undefined && simulate !== 'analytic' && simulate !== 'montecarlo') throw new ReportUsageError(`unknown simulation '${simulate}' (expected analytic or montecarlo)`);
+  return { file: positionals[0]!, html: values.html, network: values.network, simulate };
 }
 
 export function runReport(argv: readonly string[], io: CliIo): number {
@@ -129,14 +138,14 @@ export function runReport(argv: readonly string[], io: CliIo): number {
   let settings: Settings;
   try {
     const finder = new ConfigFinder((file) => displayPath(file, io.cwd));
-    settings = settingsForFile({ configFor: (folder) => finder.forFolder(folder) }, absolutePath, {});
+    settings = settingsForFile({ configFor: (folder) => finder.forFolder(folder) }, absolutePath, options.simulate ? { simulation: options.simulate } : {});
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr(`initwise: ${error.message}\n`);
     return ExitCode.Error;
   }
   const analysed = analyseFile({ absolutePath, displayPath: shown, languageId }, text, settings, io.python);
-  const { networks, simulations } = analysed.result;
+  const { networks } = analysed.result;
   const selected = networks.map((network, i) => ({ network, i })).filter(({ network }) => options.network === undefined || network.name === options.network);
   if (selected.length === 0) {
     const names = networks.map((n) => n.name);
@@ -147,6 +156,10 @@ export function runReport(argv: readonly string[], io: CliIo): number {
     );
     return ExitCode.Error;
   }
+  // Monte-Carlo (the option or the configuration's mode): the selected networks drawn and run, as `check --simulate montecarlo` does.
+  const simulations = settings.simulation === 'montecarlo'
+    ? monteCarloReportSimulations(networks, new Set(selected.map(({ i }) => i)), analysed.result.simulations)
+    : analysed.result.simulations;
   const lineOf = notebook ? notebookLineOf(notebook) : (offset: number) => analysed.index.positionAt(offset).line + 1;
   const reports: SignalReport[] = selected.map(({ network, i }) => buildSignalReport(network, simulations[i], { band: settings.band, lineOf }));
 
@@ -166,4 +179,10 @@ export function runReport(argv: readonly string[], io: CliIo): number {
   const what = reports.length === 1 ? `the signal report of ${reports[0]!.networkName}` : `the signal reports of ${reports.length} networks`;
   io.stdout(`initwise: wrote ${what} to ${displayPath(outPath, io.cwd)}\n`);
   return ExitCode.Clean;
+}
+
+/** The selected networks' Monte-Carlo simulations; a network the pass declines keeps its analytic numbers. */
+function monteCarloReportSimulations(networks: readonly Network[], selected: ReadonlySet<number>, analytic: readonly (NetworkSimulation | undefined)[]): (NetworkSimulation | undefined)[] {
+  const measured = monteCarloSimulations(networks, selected);
+  return networks.map((_, i) => measured[i] ?? analytic[i]);
 }

@@ -16,5 +16,9 @@
  *   186–216 → 133 MiB, 1,000 PyTorch files 206–210 → 168–173 MiB; CPU the same on the first
  *   three, +4–5 % on the 1,000 PyTorch files (more scavenges). (`--max-semi-space-size`
  *   would say it directly, but it only takes effect on the command line.)
+ * - `--expose-gc`: cli/heapBetweenFiles.ts collects between files. Set here, before the
+ *   launcher compiles the bundle, because V8 keys its code cache by the flags: set later,
+ *   the cache a run writes at exit would be rejected by the next run. Contexts made before it
+ *   (the main one) get no `gc` global.
  */
-export const CLI_V8_FLAGS = [`--interrupt-budget=${4 * 67_584}`, '--semi-space-growth-factor=1'];
+export const CLI_V8_FLAGS = [`--interrupt-budget=${4 * 67_584}`, '--semi-space-growth-factor=1', '--expose-gc'];

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { PythonSupport } from '../core/frontends/types';
 import { workspaceOfThread } from '../host/workspaceFiles';
 import { runFileJob, type FileJob, type FileOutcome } from './fileJob';
+import { collectIfGrown } from './heapBetweenFiles';
 import type { JobMessage, OutcomeMessage } from './worker';
 
 /** Below this many files, starting workers (≈30 ms each) costs more than it saves. */
@@ -45,7 +46,7 @@ export async function runJobs(jobs: readonly FileJob[], options: RunOptions): Pr
   const here = threads <= 1 || jobs.length < PARALLEL_THRESHOLD || !fs.existsSync(script) || (options.threads === undefined && totalBytes(jobs) < PARALLEL_MIN_BYTES);
   if (!here) return runInWorkers(jobs, threads, script, options);
   const python = options.python ?? (jobs.some((job) => job.languageId === 'python') ? await options.loadPython?.() : undefined);
-  return runHere(jobs, { ...options, python });
+  return await runHere(jobs, { ...options, python });
 }
 
 function totalBytes(jobs: readonly FileJob[]): number {
@@ -61,13 +62,20 @@ function totalBytes(jobs: readonly FileJob[]): number {
   return total;
 }
 
-function runHere(jobs: readonly FileJob[], options: RunOptions): FileOutcome[] {
+async function runHere(jobs: readonly FileJob[], options: RunOptions): Promise<FileOutcome[]> {
   workspaceOfThread().startRun();
-  return jobs.map((job, i) => {
+  const outcomes: FileOutcome[] = [];
+  for (const [i, job] of jobs.entries()) {
+    // Back to the event loop between files: Node runs the native tree-sitter binding's
+    // finalizers there, so a file's native trees, let go once read (host/nativeTreeReader.ts),
+    // are freed during the run and not all at its end (torchvision's `models/`: −15 MiB peak).
+    await new Promise((resolve) => setImmediate(resolve));
+    collectIfGrown();
     const outcome = runFileJob(job, options.python);
     options.onProgress?.(i + 1, jobs.length);
-    return outcome;
-  });
+    outcomes.push(outcome);
+  }
+  return outcomes;
 }
 
 function runInWorkers(jobs: readonly FileJob[], threads: number, script: string, options: RunOptions): Promise<FileOutcome[]> {

@@ -151,6 +151,11 @@ export interface ConvGeometry {
   readonly stride: readonly number[];
   /** Zeros added before the first position in each dimension (after is implied by the sizes). */
   readonly padBefore: readonly number[];
+  /**
+   * Channel groups (a depthwise conv: its input channels), when the frontend states them; else
+   * the simulation reads them from the fans as PyTorch counts them (framework fan_out / true fan_out).
+   */
+  readonly groups?: number;
 }
 
 /**
@@ -173,6 +178,14 @@ export interface TransposedConv {
    * (He et al. 2015 §2.2: either direction suffices).
    */
   readonly layoutSwapped: boolean;
+  /**
+   * The convolution this layer is the transpose of, when the input's spatial size is known: it
+   * maps the layer's output positions (its `inputSpatial`) back to the layer's input positions
+   * (its `outputSpatial`) with the layer's kernel, stride and padding. Output position
+   * i·s + k − padBefore receives input position i through tap k; the simulation's per-position
+   * maps and the Monte-Carlo pass run this convolution's two directions swapped.
+   */
+  readonly adjoint?: ConvGeometry;
 }
 
 export interface Fans {
@@ -226,6 +239,12 @@ export interface WeightLayer {
    * The table is a weight layer of the network too (in `layers`, judged as any embedding).
    */
   readonly positionEmbedding?: WeightLayer;
+  /**
+   * A block of a copied stack (Network.identicalBlocks) whose weights are still the first
+   * block's: the index of that block's corresponding layer. The Monte-Carlo pass draws the weights
+   * (and bias) once and uses them in every copy, as PyTorch's deepcopy leaves them.
+   */
+  readonly copyOf?: number;
   /**
    * Set on the depthwise kernel of a Keras SeparableConv: it feeds the layer's pointwise
    * kernel directly (no activation between), so it is judged as a linear layer and the
@@ -300,6 +319,28 @@ export interface DropoutOp {
 
 export interface FlattenOp {
   readonly op: 'flatten';
+  readonly span: Span;
+}
+
+/**
+ * Max or average pooling over windows of each channel's positions (PyTorch MaxPool/AvgPool,
+ * Keras MaxPooling/AveragePooling, their global forms: one window over every position). The
+ * Monte-Carlo pass pools as the framework does; the analytic pass carries the spatial mean of
+ * the second moment through it unchanged (the dense view: pooling's effect on the scale is the
+ * order statistics of correlated neighbours, which mean field does not follow).
+ */
+export interface PoolOp {
+  readonly op: 'pool';
+  readonly kind: 'max' | 'average';
+  /** Window, stride and zeros before the first position, per spatial dimension (a global pool: the whole input). */
+  readonly geometry: ConvGeometry;
+  /**
+   * Average pooling only: padded positions count in the divisor (PyTorch's count_include_pad=True
+   * default); false: the mean of the real positions (Keras 'same'). Max pooling never picks padding.
+   */
+  readonly countPadding: boolean;
+  /** The output is flat (Keras GlobalAveragePooling2D: [channels]), else [channels, ...outputSpatial]. */
+  readonly flat: boolean;
   readonly span: Span;
 }
 
@@ -398,7 +439,7 @@ export interface ClassTokenOp {
   readonly span: Span;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp;
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp;
 
 export interface Network {
   readonly name: string;
@@ -437,10 +478,17 @@ export interface Network {
   /**
    * Stacks whose blocks start from identical weights: `nn.TransformerEncoder(layer, N)` deep-copies
    * one initialised layer (torch/nn/modules/transformer.py `_get_clones`), and the weights no
-   * init code re-draws per block stay copies. The simulation assumes independent draws, so the
-   * network is not simulated (`unsimulable` says why) and IW404 reports the stack.
+   * init code re-draws per block stay copies (their layers carry `WeightLayer.copyOf`). IW404
+   * reports the stack. The analytic pass assumes independent draws, so it declines the network
+   * (`monteCarloOnly` says why); the Monte-Carlo pass draws the shared weights once.
    */
   readonly identicalBlocks?: readonly IdenticalBlocks[];
+  /**
+   * Set when only the Monte-Carlo pass can simulate the network (its ops are complete, but the
+   * analytic pass's independent draws are not what the framework builds): why, in words
+   * ("its 12 blocks start from identical weights (TransformerEncoder copies one initialised layer)").
+   */
+  readonly monteCarloOnly?: string;
 }
 
 /** A stack of N blocks copied from one initialised block (Network.identicalBlocks). */

@@ -12,7 +12,8 @@ import type { NetworkSimulation } from '../core/simulation/types';
 
 export const CLI_MONTE_CARLO_SEED = 1;
 
-export function monteCarloSimulations(networks: readonly Network[]): (NetworkSimulation | undefined)[] {
-  return networks.map((network) =>
-    simulateMonteCarlo(network, { seed: CLI_MONTE_CARLO_SEED, batch: defaultBatch(network) }, NEVER_CANCELLED));
+/** `only`: the indices of the networks to run (`initwise report --network`); the others are undefined. */
+export function monteCarloSimulations(networks: readonly Network[], only?: ReadonlySet<number>): (NetworkSimulation | undefined)[] {
+  return networks.map((network, i) => (only && !only.has(i) ? undefined
+    : simulateMonteCarlo(network, { seed: CLI_MONTE_CARLO_SEED, batch: defaultBatch(network) }, NEVER_CANCELLED)));
 }

@@ -107,7 +107,8 @@ export function fastTreeReaders(module: object, languageVersion: number): TreeRe
   if (exports.HEAP32[transfer] !== languageVersion) return undefined;
   // The process's one cursor (its four words, between uses); made with the first tree read.
   let cursor: Int32Array | undefined;
-  return (tree) => treeReader(exports, transfer, tree, () => cursor, (made) => { cursor = made; });
+  // The trees this factory is handed are this binding's (host/treeSitter.ts gives it with its parser).
+  return (tree) => treeReader(exports, transfer, tree as Tree, () => cursor, (made) => { cursor = made; });
 }
 
 function treeReader(

@@ -26,10 +26,15 @@ function locate(file: string, packageEntry: string): string {
   return require.resolve(packageEntry);
 }
 
-let loading: Promise<PythonSupport> | undefined;
+/** web-tree-sitter's parser: its trees have web-tree-sitter's whole API (tests and benchmarks read them). */
+export interface WebPythonSupport extends PythonSupport {
+  readonly parser: webTreeSitter.Parser;
+}
+
+let loading: Promise<WebPythonSupport> | undefined;
 
 /** The Python parser, initialised once per process (later calls share the first load). */
-export function loadPythonSupport(): Promise<PythonSupport> {
+export function loadPythonSupport(): Promise<WebPythonSupport> {
   loading ??= (async () => {
     const runtime = locate(RUNTIME_WASM, 'web-tree-sitter/web-tree-sitter.wasm');
     // Emscripten builds the binding's module on this object: the fast tree reader calls its exports.

@@ -8,12 +8,13 @@ import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { formatNumber } from '../core/format/numbers';
 import { walkOps, type AttentionOp, type Network } from '../core/ir';
 import { NEVER_CANCELLED } from '../core/cancellation';
-import { simulateTokenStream, type AttentionPoint, type TokenStreamSimulation } from '../core/simulation/tokenStream';
+import type { AttentionPoint, TokenStreamSimulation } from '../core/simulation/tokenStream';
+import { tokenStreamFor } from '../core/simulation/measuredTokenStream';
 import type { DocumentAnalysis } from './analysisCache';
 import { spanContains, toRange } from './convert';
 
 export function attentionHoverAt(analysis: DocumentAnalysis, offset: number): Hover | null {
-  for (const network of analysis.result.networks) {
+  for (const [index, network] of analysis.result.networks.entries()) {
     const ops = [...walkOps(network.ops)].filter((op): op is AttentionOp => op.op === 'attention' && spanContains(op.span, offset));
     const first = ops[0];
     if (!first) continue;
@@ -22,11 +23,12 @@ export function attentionHoverAt(analysis: DocumentAnalysis, offset: number): Ho
     const kind = (op: AttentionOp) => `${op.crossAttention === true}|${op.causal}`;
     const same = statement.filter((op) => kind(op) === kind(first));
     const others = describeOthers(statement.filter((op) => kind(op) !== kind(first)));
-    const simulation = network.pretrained ? undefined : simulateTokenStream(network, NEVER_CANCELLED);
+    // The Monte-Carlo run's measurements when there is one (measuredTokenStream.ts), else the analytic pass.
+    const simulation = network.pretrained ? undefined : tokenStreamFor(network, analysis.result.simulations[index], NEVER_CANCELLED);
     const points = simulation ? same.map((op) => simulation.attention.find((p) => p.op === op)).filter((p): p is AttentionPoint => p !== undefined) : [];
     const tokens = simulation ? `${simulation.tokens}${tokensOrigin(simulation)}` : undefined;
     return {
-      contents: { kind: MarkupKind.Markdown, value: renderAttentionHover(network, first, same.length, points, tokens) + (others ? `\n\nThis call also builds ${others}.` : '') },
+      contents: { kind: MarkupKind.Markdown, value: renderAttentionHover(network, first, same.length, points, tokens, simulation?.simulation.method === 'montecarlo') + (others ? `\n\nThis call also builds ${others}.` : '') },
       range: toRange(analysis.index, first.span),
     };
   }
@@ -39,7 +41,8 @@ function tokensOrigin(simulation: TokenStreamSimulation): string {
   return simulation.tokensFrom !== undefined ? ` (from \`${simulation.tokensFrom}\`)` : '';
 }
 
-export function renderAttentionHover(network: Network, op: AttentionOp, count: number, points: readonly AttentionPoint[], tokens: string | undefined): string {
+/** `measured`: the points are the Monte-Carlo run's (measuredTokenStream.ts). */
+export function renderAttentionHover(network: Network, op: AttentionOp, count: number, points: readonly AttentionPoint[], tokens: string | undefined, measured = false): string {
   const title = `**attention** ${op.heads} heads × ${op.headDim}${op.causal ? ' · causal' : ''}${op.crossAttention ? ' · cross-attention (keys and values from the memory)' : ''}${count > 1 ? ` · ×${count} (repeat)` : ''} · in \`${network.name.replace(/[`|]/g, "'")}\``;
   const pick = (get: (p: AttentionPoint) => number, digits = 3) => range(points.map(get), digits);
   const scale = op.logitScale === undefined ? `\`${op.scaleLabel}\` (unknown value)` : `\`${op.scaleLabel}\` = ${formatNumber(op.logitScale)}`;
@@ -55,6 +58,9 @@ export function renderAttentionHover(network: Network, op: AttentionOp, count: n
       ...(op.crossAttention ? [['memory token correlation', pick((p) => p.memoryCorrelation ?? NaN, 4)] as [string, string]] : []),
       ['token correlation handed on', pick((p) => p.handsOn ?? p.outputCorrelation, 4)],
     );
+    if (measured) rows.push(['simulation', 'Monte-Carlo at the real widths']);
+  } else if (network.monteCarloOnly !== undefined && !network.pretrained) {
+    rows.push(['simulation', `not available analytically: ${network.monteCarloOnly.replace(/[`|]/g, "'")}; run Monte-Carlo`]);
   } else {
     rows.push(['simulation', 'not available (a width, initializer or scale is unknown, or the weights are loaded)']);
   }

@@ -21,7 +21,11 @@ import type { RunMonteCarloParams, RunMonteCarloResult } from '../protocol';
 /** What the handler needs from the session. */
 export interface MonteCarloSession {
   /** The open document as the engine reads it, with its network names; undefined when not open or not analysable. */
-  document(uri: string): Promise<{ text: string; version: number; languageId: LanguageId; networks: readonly string[]; current: readonly (NetworkSimulation | undefined)[] } | undefined>;
+  document(uri: string): Promise<{
+    text: string; version: number; languageId: LanguageId; networks: readonly string[]; current: readonly (NetworkSimulation | undefined)[];
+    /** Why each network would be declined at a batch (undefined batch: its default), when that is known beforehand. */
+    declined: (index: number, batch: number | undefined) => string | undefined;
+  } | undefined>;
   /** The document's version now (to drop results for an older one). */
   versionNow(uri: string): number | undefined;
   /** Store the simulations for that version and re-publish the diagnostics. */
@@ -84,7 +88,9 @@ export async function answerRunMonteCarlo(
         }),
       );
       if (simulation) simulations[index] = simulation;
-      networks.push({ name, simulated: simulation !== undefined, durationMs: Date.now() - started });
+      const reason = simulation ? undefined
+        : document.declined(index, params.batch) ?? 'no seed finished within the time budget, or an operation the Monte-Carlo pass cannot follow';
+      networks.push({ name, simulated: simulation !== undefined, durationMs: Date.now() - started, ...(reason ? { reason } : {}) });
     }
   } catch (error) {
     if (error instanceof AnalysisCancelled) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Monte-Carlo cancelled');

@@ -54,6 +54,8 @@ import { agreedFindings } from '../core/fixes/agreedFindings';
 import { reviseUnused, type SilencedCode } from '../core/suppressions';
 import { hoverAt } from './hover';
 import { NETWORKS_AT_REQUEST, RUN_MONTE_CARLO_REQUEST, SIGNAL_REPORT_REQUEST } from '../protocol';
+import { whyNoMonteCarlo } from '../core/report/simulability';
+import { defaultBatch } from '../core/simulation/montecarlo';
 import { answerRunMonteCarlo, type MonteCarloSession } from './monteCarlo';
 import { answerNetworksAt, answerSignalReport } from './signalReport';
 import { Scheduler } from './scheduler';
@@ -494,6 +496,10 @@ export class Session {
           networks: analysis.result.networks.map((network) => network.name),
           // Earlier Monte-Carlo results of this version stay when another network is run.
           current: analysis.result.simulations.map((sim) => (sim?.method === 'montecarlo' ? sim : undefined)),
+          declined: (index, batch) => {
+            const network = analysis.result.networks[index];
+            return network ? whyNoMonteCarlo(network, batch ?? defaultBatch(network)) : undefined;
+          },
         };
       },
       versionNow: (uri) => this.sourceFor(uri)?.version,

@@ -3,7 +3,8 @@
  * plus precise findings for what it could not read. It never throws on user input.
  */
 import type { Finding } from '../findings';
-import type { Edit, Parser } from 'web-tree-sitter';
+import type { Edit } from 'web-tree-sitter';
+import type { PythonParser } from './python/syntax/parsedTree';
 import type { NetworkSimulation } from '../simulation/types';
 import type { DropoutFixBuilder, Network } from '../ir';
 import type { Span } from '../text';
@@ -67,17 +68,20 @@ export interface BackendMemo {
 export type LanguageId = 'netdef' | 'python';
 
 /**
- * What the Python frontends need from the host: a web-tree-sitter parser with the Python
- * grammar loaded (server/src/host/treeSitter.ts). The engine imports only its types.
+ * What the Python frontends need from the host: a tree-sitter parser with the Python
+ * grammar loaded, web-tree-sitter's (server/src/host/treeSitter.ts) or the native
+ * binding's (server/src/host/nativeTreeSitter.ts, the CLI only). The engine imports only
+ * their types.
  */
 export interface PythonSupport {
-  readonly parser: Parser;
+  readonly parser: PythonParser;
   /** web-tree-sitter's Edit constructor, for incremental re-parsing (the engine imports no runtime values). */
   readonly newEdit?: (edit: Omit<Edit, 'editPoint' | 'editRange'>) => Edit;
   /**
    * The host's fast reader of syntax trees (host/treeReader.ts: the binding's cursor
-   * functions called directly); without it the engine reads through web-tree-sitter's
-   * public API, with the same results (python/syntax/nodeStore.ts).
+   * functions called directly; host/nativeTreeReader.ts for the native binding, whose
+   * trees have no other reader); without it the engine reads a web-tree-sitter tree
+   * through its public API, with the same results (python/syntax/nodeStore.ts).
    */
   readonly treeReaders?: TreeReaderFactory;
   /**

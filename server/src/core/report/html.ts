@@ -13,7 +13,7 @@ import { renderPlot, type PlotCurve } from './plot';
 import { averageStep } from '../simulation/drift';
 import { REPORT_CSS } from './styles';
 import { tokenSection } from './tokenHtml';
-import { bandExits, formatCount, formatFactor, recommendedSummary, recurrentSentence, signalSummary } from './summary';
+import { analyticUnavailableNote, bandExits, formatCount, formatFactor, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 
 export interface HtmlOptions {
   /** Fresh per load; goes into the CSP and onto every <style>. Base64 characters only. */
@@ -106,6 +106,7 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
         : '<p class="note">Every initializer already suits its activation: the recommendation changes nothing.</p>',
   );
   if (report.caveat) parts.push(`<p class="exit">${escapeHtml(report.caveat)}</p>`);
+  if (report.analyticUnavailable) parts.push(`<p class="note">${escapeHtml(analyticUnavailableNote(report.analyticUnavailable))}</p>`);
   if (report.pretrained) parts.push('<p class="note">The weights are loaded from a checkpoint: these numbers describe a fresh initialisation only.</p>');
   // Recurrent layers (issue 15): the gradient through the sequence, per layer.
   for (const row of report.rows) {

@@ -105,6 +105,12 @@ export interface SimulatedReport {
   readonly allowed: { readonly forward: readonly AllowedAt[]; readonly gradient: readonly AllowedAt[] };
   /** The simulation's own warning that its numbers are unreliable here (simulation/types.ts). */
   readonly caveat?: string;
+  /**
+   * Only the Monte-Carlo pass simulates this network (Network.monteCarloOnly: its blocks are
+   * copies of one initialised layer, and the analytic pass draws every block independently):
+   * why, to say beside the measured numbers.
+   */
+  readonly analyticUnavailable?: string;
   /** Networks over tokens: the residual stream, token correlation and attention (tokenReport.ts). */
   readonly tokens?: TokenReport;
 }
@@ -135,7 +141,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
     return { status: 'not-simulated', ...base, layerCount: network.layers.length, reason: whyNotSimulable(network) };
   }
   const signal = options.signal ?? NEVER_CANCELLED;
-  const tokens = buildTokenReport(network, signal, options.lineOf);
+  const tokens = buildTokenReport(network, signal, options.lineOf, simulation);
   // Over tokens, "the recommended init per layer" would undo deliberate conventions (GPT-2's
   // std 0.02 inside normalised branches); the stream is judged by IW401–IW403 instead.
   const counterfactual = tokens ? { network, changed: [] as number[] } : withRecommendedInits(network);
@@ -184,6 +190,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
     drift,
     allowed: allowedRegion(network, drift, options.band),
     ...(simulation.caveat ? { caveat: simulation.caveat } : {}),
+    ...(network.monteCarloOnly !== undefined ? { analyticUnavailable: network.monteCarloOnly } : {}),
     ...(tokens ? { tokens } : {}),
   };
 }

@@ -39,12 +39,26 @@ export function signalSummary(report: SignalReport): string {
  * The same line straight from a network and its simulation, without building the whole
  * report (the code lens runs on every edit; the report also simulates the recommended network).
  */
-export function networkSummary(network: Network, simulation: NetworkSimulation | undefined, band: number): { text: string; simulated: boolean } {
-  if (!simulation || simulation.layers.length !== network.layers.length) return { text: cannotSimulate(whyNotSimulable(network)), simulated: false };
-  const tokens = buildTokenReport(network, NEVER_CANCELLED, () => 0);
+export function networkSummary(network: Network, simulation: NetworkSimulation | undefined, band: number): { text: string; simulated: boolean; monteCarloOnly?: true } {
+  if (!simulation || simulation.layers.length !== network.layers.length) {
+    // Copied blocks (Network.monteCarloOnly): only a Monte-Carlo run has numbers; the lens offers it.
+    if (network.monteCarloOnly !== undefined && !network.pretrained) return { text: `signal: ${analyticUnavailableText(network.monteCarloOnly)}`, simulated: false, monteCarloOnly: true };
+    return { text: cannotSimulate(whyNotSimulable(network)), simulated: false };
+  }
+  const tokens = buildTokenReport(network, NEVER_CANCELLED, () => 0, simulation);
   if (tokens) return { text: tokenSummaryLine(tokens), simulated: true };
   const throughTime = simulation.layers.map((l) => ({ factor: l.throughTime?.factor, steps: l.throughTime?.steps ?? 0 }));
   return { text: driftLine(depthDrift(network, simulation, band), network.layers.length) + throughTimeLine(throughTime), simulated: true };
+}
+
+/** The report's sentence beside Monte-Carlo numbers of a network the analytic pass declines (SimulatedReport.analyticUnavailable). */
+export function analyticUnavailableNote(reason: string): string {
+  return `Monte-Carlo numbers (the weights the blocks share drawn once, as the framework copies them): the analytic pass is not available because ${reason}, and it would draw every block independently.`;
+}
+
+/** "no analytic pass — its 12 blocks start from identical weights (…)": why only Monte-Carlo simulates a network. */
+export function analyticUnavailableText(reason: string): string {
+  return `no analytic pass — ${reason}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { formatNumber } from '../format/numbers';
 import type { Interval, SignalReport } from './model';
-import { bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
+import { analyticUnavailableNote, bandExits, formatCount, recommendedSummary, recurrentSentence, signalSummary } from './summary';
 import { appendAll, maxOf } from '../util/arrays';
 import type { TokenReport } from './tokenReport';
 
@@ -41,6 +41,7 @@ export function renderReportText(report: SignalReport): string {
   if (exits.forward !== undefined) lines.push(`  the signal leaves the band at layer ${exits.forward + 1}`);
   if (exits.backward !== undefined) lines.push(`  the gradient leaves the band at layer ${exits.backward + 1} (going backward)`);
   if (report.caveat) lines.push(`  ${report.caveat}`);
+  if (report.analyticUnavailable) lines.push(`  ${analyticUnavailableNote(report.analyticUnavailable)}`);
   if (report.tokens) lines.push(...tokenLines(report.tokens));
 
   const withBand = (value: number, band: Interval | undefined) =>

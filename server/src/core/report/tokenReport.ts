@@ -3,13 +3,16 @@
  * the residual stream after every residual branch, the correlation between tokens it
  * carries (rank collapse is that number reaching 1), the gradient reaching each branch, and
  * what each attention does at init (logit spread, effective keys). Pure data from the
- * token-stream simulation (simulation/tokenStream.ts), shared by the HTML, the text report,
- * the code lens and the CLI heading.
+ * token-stream simulation (simulation/tokenStream.ts), or the Monte-Carlo pass's measurements
+ * when it ran (simulation/measuredTokenStream.ts), shared by the HTML, the text report, the code
+ * lens and the CLI heading.
  */
 import type { CancellationSignal } from '../cancellation';
 import { formatNumber } from '../format/numbers';
 import { type Network, walkOps } from '../ir';
-import { runsOverTokens, simulateTokenStream } from '../simulation/tokenStream';
+import { runsOverTokens } from '../simulation/tokenStream';
+import { tokenStreamFor } from '../simulation/measuredTokenStream';
+import type { NetworkSimulation } from '../simulation/types';
 
 export interface StreamRow {
   /** 1-based line of the residual statement. */
@@ -61,9 +64,10 @@ export interface TokenReport {
   readonly memory?: MemoryRow;
 }
 
-export function buildTokenReport(network: Network, signal: CancellationSignal, lineOf: (offset: number) => number | string): TokenReport | undefined {
+/** `measured`: the network's current simulation; when it is a Monte-Carlo run over tokens, its stream is the one shown. */
+export function buildTokenReport(network: Network, signal: CancellationSignal, lineOf: (offset: number) => number | string, measured?: NetworkSimulation): TokenReport | undefined {
   if (!runsOverTokens(network)) return undefined;
-  const simulation = simulateTokenStream(network, signal);
+  const simulation = tokenStreamFor(network, measured, signal);
   if (!simulation) return undefined;
   const top = simulation.stream.filter((p) => p.depth === 0);
   const own = top.find((p) => !p.memory);

@@ -51,7 +51,8 @@ export const IW103: Rule = {
       if (scale === undefined) continue;
       if (!Number.isFinite(scale) || Math.abs(scale - 1) <= SELU_TOLERANCE) continue;
       const which = layer.init.explicit ? `\`${layer.init.label}\`` : `no initializer given: the ${layer.init.label}`;
-      const fans = ` ${layer.fans!.fanIn}→${layer.fans!.fanOut}`;
+      // Widths unknown (judged width-free: widthFreeScale) name no fans.
+      const fans = layer.fans ? ` ${layer.fans.fanIn}→${layer.fans.fanOut}` : '';
       report({
         span: layer.init.span ?? layer.kindSpan,
         message:

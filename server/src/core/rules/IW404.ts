@@ -22,8 +22,11 @@ export const IW404: Rule = {
         'Finds `nn.TransformerEncoder(layer, num_layers)` and `nn.TransformerDecoder(layer, num_layers)` stacks whose weights are still the copies made of the one layer at ' +
         'the forward pass: PyTorch deep-copies the initialised layer into every block (`_get_clones`), and only init code run ' +
         'after the stack is built (an `apply` over the model, a parameter loop, `reset_parameters()` per block) gives each ' +
-        'block its own draw. The finding names the weights that stay shared. Such a network is not simulated: the analytic ' +
-        'pass and Monte-Carlo draw each block independently, which is not what PyTorch builds.',
+        'block its own draw. The finding names the weights that stay shared. The analytic pass draws each block ' +
+        'independently, which is not what PyTorch builds, so it does not simulate such a network; the Monte-Carlo pass ' +
+        '(*Run Monte-Carlo Simulation*, the code lens, `initwise report --simulate montecarlo`, `initwise check --simulate ' +
+        'montecarlo`) draws the shared weights once and reuses them in every block, as the deep copy does, and measures ' +
+        'PyTorch\'s numbers (within PyTorch\'s seed spread of the measurements below, test/unit/copiedBlocks.montecarlo.test.ts).',
       whyItMatters:
         'Identical blocks push the stream the same way at every depth, so their outputs add coherently. Measured with PyTorch ' +
         '1.13 at the layer\'s defaults (d_model 512, 8 heads, 128 tokens, 6 seeds): a 12-block pre-LN stack grows the stream ' +
@@ -77,7 +80,7 @@ export const IW404: Rule = {
         message:
           `${blocks.copies === 2 ? 'Both blocks start' : `All ${blocks.copies} blocks start`} from the same weights: ${name} copies one initialised layer, and no init code draws ` +
           `${all ? 'them' : which} afresh per block. Identical blocks add their outputs coherently at init ` +
-          `(the stream grows with depth², tokens become alike faster), and InitWise does not simulate the network. ` +
+          `(the stream grows with depth², tokens become alike faster); the analytic pass draws blocks independently, so only Monte-Carlo simulates the network. ` +
           (blocks.redraw
             ? `Draw each block afresh after building the stack: ${listed(['reset_parameters() on each block\'s Linear layers', ...blocks.attentions.map((name) => `${name}._reset_parameters()`)])}.`
             : 'Run the init per block after building the stack (in a loop over its .layers, or with the model\'s apply()).'),

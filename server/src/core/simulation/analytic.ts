@@ -86,7 +86,8 @@ export interface AnalyticOptions {
 const OUTPUT_HEADS = new Set(['sigmoid', 'softmax']);
 
 export function simulateAnalytic(network: Network, signal: CancellationSignal, options: AnalyticOptions = {}): NetworkSimulation | undefined {
-  if (network.layers.length === 0 || network.unsimulable !== undefined) return undefined;
+  // monteCarloOnly: the analytic pass draws every layer independently, which is not what the framework built.
+  if (network.layers.length === 0 || network.unsimulable !== undefined || network.monteCarloOnly !== undefined) return undefined;
   // A layer feeding something unresolved (an unknown stand-alone activation, a dropped
   // statement) would be simulated as if that step were absent: report nothing rather than guess.
   if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
@@ -135,13 +136,31 @@ function layerOffsets(layer: WeightLayer, variance: number, mu: SignalMap, off: 
   return layerForward(layer, variance, new Float64Array(size).map((_, p) => at(mu, p) ** 2 + at(off, p)));
 }
 
+/**
+ * The input map as a convolution over `spatial` positions reads it: itself, or its spatial mean
+ * broadcast when it is laid out otherwise (a step between the two that changed the positions
+ * without an op of its own, as the dense view would).
+ */
+function mapOver(m: SignalMap, spatial: readonly number[]): SignalMap {
+  return m.length === 1 || m.length === spatial.reduce((a, b) => a * b, 1) ? m : Float64Array.of(mean(m));
+}
+
 function layerForward(layer: WeightLayer, variance: number, m: SignalMap): SignalMap {
   const fans = layer.fans!;
   const geometry = layer.conv;
   if (geometry && layer.receptiveField > 0) {
     // Var(W)·(C_in/G)·Σ_valid taps m = Var(W)·fan_in/∏k·Σ_valid taps m.
     const perTap = (variance * fans.fanIn) / layer.receptiveField;
-    return mapEach(convForwardSums(geometry, m), (s) => perTap * s + layer.biasVariance);
+    return mapEach(convForwardSums(geometry, mapOver(m, geometry.inputSpatial)), (s) => perTap * s + layer.biasVariance);
+  }
+  const adjoint = layer.transposed?.adjoint;
+  if (adjoint && layer.receptiveField > 0) {
+    // A transposed conv: output position o sums the (input position, tap) pairs of the
+    // convolution it transposes that land on o (positionMap.ts, the backward direction).
+    const broadcast = mapOver(m, adjoint.outputSpatial);
+    const input = broadcast.length === 1 ? new Float64Array(adjoint.outputSpatial.reduce((a, b) => a * b, 1)).fill(broadcast[0]!) : broadcast;
+    const perTap = (variance * fans.fanIn) / layer.receptiveField;
+    return mapEach(convBackwardSums(adjoint, input), (s) => perTap * s + layer.biasVariance);
   }
   // Dense view: flat features (or a conv whose geometry is unknown) see the mean. A
   // transposed conv's output sums fanIn/upsampling inputs on average (ir.ts TransposedConv).
@@ -153,8 +172,15 @@ function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap,
   const geometry = layer.conv;
   if (geometry && layer.receptiveField > 0) {
     const perTap = (variance * fans.fanOut) / layer.receptiveField;
-    const sums = convBackwardSums(geometry, gradPre);
-    return mapEach(sums, (s) => perTap * s);
+    const sums = mapEach(convBackwardSums(geometry, gradPre), (s) => perTap * s);
+    return sums.length === inputPositions ? sums : new Float64Array(inputPositions).fill(mean(sums));
+  }
+  const adjoint = layer.transposed?.adjoint;
+  if (adjoint && layer.receptiveField > 0) {
+    // Each input position feeds its valid taps' outputs: the forward direction of the convolution it transposes.
+    const perTap = (variance * fans.fanOut) / layer.receptiveField;
+    const sums = mapEach(convForwardSums(adjoint, gradPre), (s) => perTap * s);
+    return sums.length === inputPositions ? sums : new Float64Array(inputPositions).fill(mean(sums));
   }
   const g = (fans.fanOut / layer.strideProduct) * variance * mean(gradPre);
   return new Float64Array(inputPositions).fill(g);
@@ -229,6 +255,8 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         }
         break;
       case 'flatten':
+      case 'pool':
+        // Pooling: the dense view (PoolOp); the Monte-Carlo pass pools for real.
         tape.push({ kind: 'flatten', positions: m.length });
         m = Float64Array.of(mean(m));
         mu = Float64Array.of(mean(mu));

@@ -37,15 +37,16 @@
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PositionTableOp, WeightLayer } from '../ir';
+import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
+import { poolForward } from './pool';
 import { jsGemm, transpose, type Gemm } from './matmul';
 import { kernelEngine, type KernelEngine, type KernelHelperData } from './kernelEngine';
 import { mixSeed, Random } from './prng';
 import { type BulkDraw, CannotSample, drawKernel } from './sampling';
-import type { LayerSimulation, NetworkSimulation, ThroughTime } from './types';
+import type { LayerSimulation, MeasuredTokens, NetworkSimulation, ThroughTime } from './types';
 import { recurrentSpectrum } from '../knowledge/recurrent';
 import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
 import { maxOf, minOf } from '../util/arrays';
@@ -121,8 +122,12 @@ export function estimateMemoryBytes(network: Network, sequencesOrBatch: number):
   for (const layer of network.layers) {
     const fans = layer.fans;
     if (!fans) continue;
-    const outputs = layer.conv ? (layer.frameworkFans?.fanOut ?? fans.fanOut) / layer.receptiveField * layer.conv.outputSpatial.reduce((a, b) => a * b, 1) : fans.fanOut;
-    const weights = layer.kind === 'embedding' ? 0 : fans.fanIn * (layer.conv ? (layer.frameworkFans?.fanOut ?? fans.fanOut) / layer.receptiveField : fans.fanOut);
+    // A convolution's outputs are its channels at every output position; a transposed conv's
+    // output positions are the input positions of the convolution it transposes.
+    const channels = convChannels(layer);
+    const outSpatial = layer.conv?.outputSpatial ?? layer.transposed?.adjoint?.inputSpatial;
+    const outputs = channels && outSpatial ? channels.outChannels * product(outSpatial) : fans.fanOut;
+    const weights = layer.kind === 'embedding' ? 0 : fans.fanIn * (channels ? channels.outChannels : fans.fanOut);
     bytes += 4 * (3 * outputs * batch + 2 * weights);
     // A recurrent layer keeps every step's gates, states and inputs for its backward pass.
     if (layer.recurrent) bytes += 4 * layer.recurrent.steps.value * batch * (2 * fans.fanOut + 2 * layer.recurrent.hidden + fans.fanIn);
@@ -159,6 +164,8 @@ interface Tensor {
 
 /** One seed's measurements at one residual op of a network over tokens. */
 interface StreamMeasure {
+  /** E[x²] of the stream entering the op. */
+  readonly before: number;
   /** E[x²] of the stream after the op. */
   secondMoment: number;
   /** Mean over sequences and token pairs i ≠ k of ⟨x_i, x_k⟩/d. */
@@ -184,13 +191,24 @@ interface MemoryMeasure {
   inputGradientM2: number;
 }
 
+/** One seed's attention: the oracle's statistics and the token correlations it reads and hands on. */
+export interface AttentionRecord extends AttentionMeasure {
+  readonly inputCorrelation: number;
+  /** After the output projection. */
+  readonly outputCorrelation: number;
+  /** Cross-attention: the memory's token correlation. */
+  readonly memoryCorrelation?: number;
+  /** The token correlation after the residual op around it (undefined outside one). */
+  handsOn?: number;
+}
+
 /** What a seed of a network over tokens records besides the layers. */
 interface TokenSeed {
   readonly sequences: number;
   readonly tokens: number;
   depth: number;
   readonly stream: StreamMeasure[];
-  readonly attention: AttentionMeasure[];
+  readonly attention: AttentionRecord[];
   /** Set while the memory's own ops run. */
   inMemory?: boolean;
   memory?: MemoryMeasure;
@@ -229,6 +247,8 @@ interface SeedContext {
 
 /** A residual op's stream and gradient, averaged over seeds (simulateTokenMonteCarlo). */
 export interface StreamMonteCarlo {
+  /** E[x²] entering the op. */
+  readonly before: number;
   readonly secondMoment: number;
   readonly correlation: number;
   readonly gradient: number;
@@ -253,7 +273,7 @@ export interface MemoryMonteCarlo {
 export interface TokenMonteCarlo {
   readonly simulation: NetworkSimulation;
   readonly stream: readonly StreamMonteCarlo[];
-  readonly attention: readonly AttentionMeasure[];
+  readonly attention: readonly AttentionRecord[];
   readonly sequences: number;
   readonly tokens: number;
   readonly memory?: MemoryMonteCarlo;
@@ -264,6 +284,8 @@ interface SeedRun {
   output: number;
   inputGradient: number;
   tokens: TokenSeed | undefined;
+  /** Over tokens: the output's token correlation. */
+  outputCorrelation: number;
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
@@ -334,7 +356,22 @@ function runMonteCarlo(
   }
   if (runs.length === 0) return undefined;
   const simulation = aggregate(network, runs);
-  return overTokens ? { simulation, tokens: aggregateTokens(runs, sequences, tokens) } : { simulation };
+  if (!overTokens) return { simulation };
+  const measured = aggregateTokens(runs, sequences, tokens);
+  return { simulation: { ...simulation, tokens: measuredTokens(measured, runs) }, tokens: measured };
+}
+
+/** The stream and attention as plain data for the hosts (NetworkSimulation.tokens). */
+function measuredTokens(measured: Omit<TokenMonteCarlo, 'simulation'>, runs: readonly SeedRun[]): MeasuredTokens {
+  return {
+    tokens: measured.tokens, sequences: measured.sequences,
+    stream: measured.stream.map((p) => ({
+      before: p.before, secondMoment: p.secondMoment, correlation: p.correlation, gradient: p.gradient, depth: p.depth, ...(p.memory ? { memory: true as const } : {}),
+    })),
+    attention: measured.attention.map((a) => ({ ...a })),
+    outputCorrelation: runs.reduce((sum, r) => sum + r.outputCorrelation, 0) / runs.length,
+    ...(measured.memory ? { memory: { tokens: runs[0]!.tokens!.memory!.tokens, ...measured.memory } } : {}),
+  };
 }
 
 /** Stream points and attention statistics averaged over seeds (each seed records the same ops in the same order). */
@@ -347,6 +384,7 @@ function aggregateTokens(runs: readonly SeedRun[], sequences: number, tokens: nu
     const normalizedM2 = mean((seed) => seed.stream[i]!.normalized?.secondMoment ?? NaN);
     const normalizedCross = mean((seed) => seed.stream[i]!.normalized?.cross ?? NaN);
     return {
+      before: mean((seed) => seed.stream[i]!.before),
       secondMoment, correlation: secondMoment > 0 ? cross / secondMoment : NaN, gradient: mean((seed) => seed.stream[i]!.gradient), depth: point.depth,
       ...(point.normalized ? { normalized: { secondMoment: normalizedM2, correlation: normalizedCross / normalizedM2 } } : {}),
       ...(point.memory ? { memory: true as const } : {}),
@@ -359,9 +397,13 @@ function aggregateTokens(runs: readonly SeedRun[], sequences: number, tokens: nu
     gradient: mean((seed) => seed.memory!.gradientM2),
     inputGradient: mean((seed) => seed.memory!.inputGradientM2),
   } : undefined;
-  const attention = seeds[0]!.attention.map((_, i) => ({
+  const attention = seeds[0]!.attention.map((first, i): AttentionRecord => ({
     logitVariance: mean((seed) => seed.attention[i]!.logitVariance),
     p2: mean((seed) => seed.attention[i]!.p2),
+    inputCorrelation: mean((seed) => seed.attention[i]!.inputCorrelation),
+    outputCorrelation: mean((seed) => seed.attention[i]!.outputCorrelation),
+    ...(first.memoryCorrelation !== undefined ? { memoryCorrelation: mean((seed) => seed.attention[i]!.memoryCorrelation!) } : {}),
+    ...(first.handsOn !== undefined ? { handsOn: mean((seed) => seed.attention[i]!.handsOn!) } : {}),
   }));
   return { stream, attention, sequences, tokens, ...(memory ? { memory } : {}) };
 }
@@ -439,7 +481,11 @@ function runSeed(context: SeedContext): SeedRun {
   const cotangent = new Float32Array(output.data.length);
   rng.fillNormal(cotangent);
   const inputGradient = backward(backs, cotangent);
-  return { measures: context.measures, output: meanSquare(output.data), inputGradient: meanSquare(inputGradient), tokens: context.tokens };
+  const output2 = meanSquare(output.data);
+  return {
+    measures: context.measures, output: output2, inputGradient: meanSquare(inputGradient), tokens: context.tokens,
+    outputCorrelation: context.tokens ? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
+  };
 }
 
 /**
@@ -496,8 +542,10 @@ function inputShape(network: Network): readonly number[] {
   const first = network.layers[0]!;
   if (!first.fans) throw new NotSimulable();
   if (first.kind === 'dense') return [first.fans.fanIn];
-  const plan = planConv(first);
-  return [plan.inChannels, ...first.conv!.inputSpatial];
+  const channels = convChannels(first);
+  const spatial = first.conv?.inputSpatial ?? first.transposed?.adjoint?.outputSpatial;
+  if (!channels || !spatial) throw new NotSimulable();
+  return [channels.inChannels, ...spatial];
 }
 
 /**
@@ -526,6 +574,8 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
     }
     if (!x) throw new NotSimulable();
     // Over tokens, only per-token ops and attention have a reading (as in tokenStream.ts).
+    // Pooling over tokens is not followed (as in tokenStream.ts): the rows pass unchanged.
+    if (context.tokens && op.op === 'pool') return;
     if (context.tokens && ((op.op === 'layer' && op.kind !== 'dense') || op.op === 'flatten' || (op.op === 'norm' && op.kind === 'batchnorm'))) {
       throw new NotSimulable();
     }
@@ -554,6 +604,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = flat;
         break;
       }
+      case 'pool':
+        x = poolOp(op, x, context, backs);
+        break;
       case 'memory':
         memoryForward(op, context, backs);
         break;
@@ -564,6 +617,7 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         throw new NotSimulable();
       case 'residual': {
         const inner: Backward[] = [];
+        const firstAttention = context.tokens?.attention.length ?? 0;
         if (context.tokens) context.tokens.depth++;
         const branch = forward(op.body, x, context, inner, false);
         if (context.tokens) context.tokens.depth--;
@@ -573,8 +627,14 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         const xd = x.data;
         const bd = branch.data;
         for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
-        const point = context.tokens ? streamPoint(y, context.tokens) : undefined;
+        const point = context.tokens ? streamPoint(x.data, y, context.tokens) : undefined;
         lastStreamPoint = point;
+        // What an attention inside the branch hands on to the next block (as tokenStream.ts's handsOn).
+        if (point) {
+          const handsOn = point.cross / point.secondMoment;
+          const attention = context.tokens!.attention;
+          for (let i = firstAttention; i < attention.length; i++) attention[i]!.handsOn ??= handsOn;
+        }
         backs.push((g) => {
           const scaled = new Float32Array(g.length);
           for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
@@ -638,8 +698,8 @@ function classTokenForward(op: ClassTokenOp, x: Tensor, context: SeedContext, ba
   return { data: y, shape: x.shape };
 }
 
-function streamPoint(y: Float32Array, seed: TokenSeed): StreamMeasure {
-  const point = { secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth, ...(seed.inMemory ? { memory: true as const } : {}) };
+function streamPoint(x: Float32Array, y: Float32Array, seed: TokenSeed): StreamMeasure {
+  const point = { before: meanSquare(x), secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth, ...(seed.inMemory ? { memory: true as const } : {}) };
   seed.stream.push(point);
   return point;
 }
@@ -708,7 +768,14 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
     },
     ...(memory ? { memory: { rows: memory.rows, tokens: memory.tokens } } : {}),
   });
-  seed.attention.push(run.measure);
+  const inputM2 = meanSquare(x.data);
+  const outputM2 = meanSquare(run.output.data);
+  seed.attention.push({
+    ...run.measure,
+    inputCorrelation: tokenCrossMoment(x.data, seed) / inputM2,
+    outputCorrelation: tokenCrossMoment(run.output.data, seed) / outputM2,
+    ...(memory ? { memoryCorrelation: memory.cross / memory.secondMoment } : {}),
+  });
   backs.push((g) => {
     const back = run.backward(g);
     if (memory && back.memory) {
@@ -725,9 +792,17 @@ function knownActivation(use: ActivationUse | 'unknown'): Activation {
   return use;
 }
 
+/**
+ * The layer whose draw this one uses: itself, or for a block of a copied stack the first block's
+ * layer (WeightLayer.copyOf): every copy then holds the same weights and bias, as PyTorch's deepcopy.
+ */
+function drawIndex(layer: WeightLayer): number {
+  return layer.copyOf ?? layer.index;
+}
+
 function layerRng(context: SeedContext, layer: WeightLayer): Random {
   // Each layer draws from its own stream: adding a layer does not reshuffle the others.
-  return new Random(mixSeed(context.seedValue, 0x5eed, layer.index));
+  return new Random(mixSeed(context.seedValue, 0x5eed, drawIndex(layer)));
 }
 
 /**
@@ -738,7 +813,7 @@ function layerRng(context: SeedContext, layer: WeightLayer): Random {
 function bulkDraw(context: SeedContext, layer: WeightLayer): BulkDraw | undefined {
   const kernels = context.kernels;
   if (!kernels) return undefined;
-  const seed = mixSeed(context.seedValue, 0xb01c, layer.index);
+  const seed = mixSeed(context.seedValue, 0xb01c, drawIndex(layer));
   return {
     allocate: (count) => kernels.allocate(count),
     normal: (out, mean, std, low, high) => kernels.fillNormal(out, seed, mean, std, low, high, context.checkpoint),
@@ -842,21 +917,50 @@ function recurrentForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext,
   return { data: run.output, shape: [layer.recurrent!.hidden] };
 }
 
-/** Channels and groups from the fans (ir.ts): true fan_out is per group, the framework's is not. */
-function planConv(layer: WeightLayer): ConvPlan {
+/**
+ * A convolution's channels and groups (a transposed one's as it runs: in → out). The groups are
+ * the geometry's when stated, else PyTorch's count (true fan_out is per group, the framework's
+ * is not); the channels follow from the true fans, (C/G)·∏k. Undefined for other layers.
+ */
+export function convChannels(layer: WeightLayer): { inChannels: number; outChannels: number; groups: number } | undefined {
   const fans = layer.fans;
   const frameworkFans = layer.frameworkFans;
-  const geometry = layer.conv;
-  if (!fans || !frameworkFans || !geometry) throw new NotSimulable();
+  const geometry = layer.conv ?? layer.transposed?.adjoint;
+  if (!fans || !frameworkFans || !geometry || !(layer.receptiveField > 0)) return undefined;
   const rf = layer.receptiveField;
-  const outChannels = frameworkFans.fanOut / rf;
-  const groups = frameworkFans.fanOut / fans.fanOut;
+  const groups = geometry.groups ?? (layer.transposed ? undefined : frameworkFans.fanOut / fans.fanOut);
+  if (groups === undefined) return undefined;
   const inChannels = (fans.fanIn / rf) * groups;
-  if (![outChannels, groups, inChannels].every((v) => Number.isInteger(v) && v > 0)) throw new NotSimulable();
-  return convPlan(inChannels, outChannels, groups, geometry);
+  const outChannels = (fans.fanOut / rf) * groups;
+  if (![outChannels, groups, inChannels].every((v) => Number.isInteger(v) && v > 0)) return undefined;
+  return { inChannels, outChannels, groups };
+}
+
+/** The convolution's plan (conv.ts); for a transposed layer, the plan of the convolution it transposes. */
+function planConv(layer: WeightLayer): ConvPlan {
+  const channels = convChannels(layer);
+  if (!channels) throw new NotSimulable();
+  if (layer.transposed) {
+    const adjoint = layer.transposed.adjoint;
+    if (!adjoint) throw new NotSimulable();
+    return convPlan(channels.outChannels, channels.inChannels, channels.groups, adjoint);
+  }
+  return convPlan(channels.inChannels, channels.outChannels, channels.groups, layer.conv!);
+}
+
+/** Pooling per channel (pool.ts); the input must be laid out as the op's geometry says. */
+function poolOp(op: PoolOp, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const channels = x.shape[0]!;
+  if (x.shape.length !== op.geometry.inputSpatial.length + 1 || product(x.shape) !== channels * product(op.geometry.inputSpatial)) {
+    throw new NotSimulable();
+  }
+  const run = poolForward(op, x.data, context.batch, channels, context.checkpoint);
+  backs.push((g) => run.backward(g));
+  return { data: run.output, shape: op.flat ? [channels * product(op.geometry.outputSpatial)] : [channels, ...op.geometry.outputSpatial] };
 }
 
 function convForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  if (layer.transposed) return transposedForwardOp(layer, x, context, backs);
   const plan = planConv(layer);
   const inSpatial = plan.inSize[0] * plan.inSize[1] * plan.inSize[2];
   if (x.shape[0] !== plan.inChannels || product(x.shape) !== plan.inChannels * inSpatial) throw new NotSimulable();
@@ -874,6 +978,42 @@ function convForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, back
     convBackward(plan, work, weightsT, gPre, gIn, batch, context.gemm, context.checkpoint);
     return gIn;
   });
+}
+
+/**
+ * A transposed convolution is the gradient of the convolution it transposes (ir.ts
+ * TransposedConv.adjoint): its forward pass is that convolution's backward product and its
+ * backward pass that convolution's forward one. The weights are drawn in PyTorch's layout
+ * (in, out/groups, k…), which is the transposed convolution's own [C_out, C_in/G, k…].
+ */
+function transposedForwardOp(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const plan = planConv(layer);
+  const adjoint = layer.transposed!.adjoint!;
+  const outSpatial = plan.inSize[0] * plan.inSize[1] * plan.inSize[2];
+  const inSpatial = plan.outSize[0] * plan.outSize[1] * plan.outSize[2];
+  if (x.shape[0] !== plan.outChannels || product(x.shape) !== plan.outChannels * inSpatial) throw new NotSimulable();
+  const kc = (plan.inChannels / plan.groups) * layer.receptiveField;
+  const { weights } = drawLayer(layer, plan.outChannels, kc, context);
+  // The bias is per output channel of the layer: the plan's input channels.
+  const bias = layer.biasVariance > 0 ? drawBias(layer, plan.inChannels, context) : undefined;
+  const work = convWorkspace(plan);
+  const batch = context.batch;
+  const weightsT = transposeGroups(plan, weights);
+  const pre = new Float32Array(batch * plan.inChannels * outSpatial);
+  convBackward(plan, work, weightsT, x.data, pre, batch, context.gemm, context.checkpoint);
+  if (bias) addBias(pre, bias, batch, plan.inChannels, outSpatial);
+  return finishLayer(layer, x, pre, [plan.inChannels, ...adjoint.inputSpatial], context, backs, (gPre) => {
+    const gIn = new Float32Array(x.data.length);
+    convForward(plan, work, weights, gPre, gIn, batch, context.gemm, context.checkpoint);
+    return gIn;
+  });
+}
+
+/** A bias drawn N(0, σ_b²) from its own stream (a transposed conv's bias is not per row of its drawn weights). */
+function drawBias(layer: WeightLayer, channels: number, context: SeedContext): Float32Array {
+  const bias = new Float32Array(channels);
+  new Random(mixSeed(context.seedValue, 0xb1a5, layer.index)).fillNormal(bias, 0, Math.sqrt(layer.biasVariance));
+  return bias;
 }
 
 /**
@@ -901,7 +1041,7 @@ function embeddingForward(layer: WeightLayer, context: SeedContext, backs: Backw
     for (const r of rowsUsed) rowOf.set(r, table.subarray(r * dim, (r + 1) * dim));
   } else {
     for (const r of rowsUsed) {
-      const rng = new Random(mixSeed(context.seedValue, 0xe3b, layer.index, r));
+      const rng = new Random(mixSeed(context.seedValue, 0xe3b, drawIndex(layer), r));
       rowOf.set(r, drawKernel(semantics, frameworkFans, { rows: 1, cols: dim }, rng, context.checkpoint));
     }
   }

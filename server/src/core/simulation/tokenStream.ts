@@ -252,6 +252,9 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
       }
       case 'flatten':
         throw new NotSimulable();
+      case 'pool':
+        // Pooling over tokens (Keras GlobalAveragePooling1D before a head): not followed, as before it was an op.
+        break;
       case 'attention':
         x = attentionStep(op, x, context, tape);
         break;
@@ -373,7 +376,8 @@ export function simulateTokenStream(network: Network, signal: CancellationSignal
 }
 
 function computeTokenStream(network: Network, signal: CancellationSignal, options: TokenStreamOptions): TokenStreamSimulation | undefined {
-  if (network.layers.length === 0 || network.unsimulable !== undefined) return undefined;
+  // Copied blocks (Network.monteCarloOnly): independent draws per block would not be the network built.
+  if (network.layers.length === 0 || network.unsimulable !== undefined || network.monteCarloOnly !== undefined) return undefined;
   if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
   const tokens = network.tokens ?? DEFAULT_TOKENS;
   // A class token is put in front of the input's tokens: before it, the sequence is one shorter.

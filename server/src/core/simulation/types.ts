@@ -42,4 +42,36 @@ export interface NetworkSimulation {
   readonly inputGradientVariance: number;
   /** Set when the numbers are known to be unreliable at these widths (say why, and what to do). */
   readonly caveat?: string;
+  /**
+   * A network over tokens run by the Monte-Carlo pass: the residual stream and attention as it
+   * measured them (plain data: it crosses from the worker thread). tokenStream.ts's
+   * measuredTokenStream pairs them with the network's ops for hover, code lens and report.
+   */
+  readonly tokens?: MeasuredTokens;
+}
+
+/** The Monte-Carlo pass's residual stream and attention statistics, averaged over its seeds, in run order. */
+export interface MeasuredTokens {
+  readonly tokens: number;
+  readonly sequences: number;
+  /** One per residual op, in the order the pass completes them (a branch's inner ops first, the memory's first of all). */
+  readonly stream: readonly {
+    readonly before: number;
+    readonly secondMoment: number;
+    readonly correlation: number;
+    readonly gradient: number;
+    readonly depth: number;
+    readonly memory?: true;
+  }[];
+  /** One per attention, in the order they run. */
+  readonly attention: readonly {
+    readonly logitVariance: number;
+    readonly p2: number;
+    readonly inputCorrelation: number;
+    readonly outputCorrelation: number;
+    readonly memoryCorrelation?: number;
+    readonly handsOn?: number;
+  }[];
+  readonly outputCorrelation: number;
+  readonly memory?: { readonly tokens: number; readonly secondMoment: number; readonly correlation: number; readonly gradient: number; readonly inputGradient: number };
 }

@@ -7,7 +7,7 @@
  * or in builder functions. A file with syntax errors is analysed as far as it parses.
  */
 import { identicalBlocksIn } from './interpreter/copiedBlocks';
-import type { Parser, Tree } from 'web-tree-sitter';
+import type { ParsedTree, PythonParser } from './syntax/parsedTree';
 import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
 import type { BackendMemo, FrontendResult, PythonSupport } from '../types';
@@ -72,7 +72,7 @@ const LAYER_KINDS: ReadonlySet<ModuleValue['kind']> = new Set(['weight', 'activa
 const MAX_SOURCE_LENGTH = 5_000_000;
 
 export function parsePython(
-  text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace, readers?: TreeReaderFactory,
+  text: string, parser: PythonParser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace, readers?: TreeReaderFactory,
 ): FrontendResult {
   return runToEnd(parsePythonSteps(text, parser, memory, newEdit, withoutPrePass, workspace, undefined, readers));
 }
@@ -85,7 +85,7 @@ export function parsePython(
  * and the workspace's parsed modules stay alive until every paused run has ended.
  */
 export function* parsePythonSteps(
-  text: string, parser: Parser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace,
+  text: string, parser: PythonParser, memory?: PythonMemory, newEdit?: PythonSupport['newEdit'], withoutPrePass = false, workspace?: PythonWorkspace,
   /** Settings.kerasVersion: decides Keras MultiHeadAttention's kernel fans (frameworks/kerasVersion.ts). */
   kerasVersion?: string,
   readers?: TreeReaderFactory,
@@ -129,7 +129,7 @@ export function* parsePythonSteps(
 
 
 /** tree-sitter's incremental re-parse from the remembered tree when there is one, else a fresh parse. */
-function parseIncrementally(text: string, parser: Parser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): Tree | null {
+function parseIncrementally(text: string, parser: PythonParser, memory: PythonMemory | undefined, newEdit: PythonSupport['newEdit'] | undefined): ParsedTree | null {
   const old = memory?.tree;
   if (!memory || !old || memory.text === undefined || !newEdit) return parser.parse(text);
   if (memory.text === text) return old;
@@ -270,6 +270,7 @@ function* readNetworks(
   const runScript = (body: readonly Node[], scope: Scope, owner: Node | undefined): Candidate[] => {
     const candidates: Candidate[] = [];
     const frame = new Frame(scope, undefined, new Trace(), false, 0);
+    frame.scriptOrder = new Set();
     const returned: RValue[] = [];
     const tf1Before = interp.tf1Layers;
     interp.tf1Models.length = 0;
@@ -623,13 +624,16 @@ function trace(interp: Interpreter, candidate: Candidate): Network | undefined {
   const t = new Trace();
   const frame = new Frame(new Scope(interp.moduleScope), undefined, t, false, 0);
   // A Flax model's input shape is the data's: `model.init(rng, jnp.ones((1, 784)))` shows it.
-  const inputShape = module.kind === 'sequence' ? module.inputShape
+  const inputShape = module.kind === 'sequence' ? module.inputShape ?? interp.inputShapes.get(module)
     : interp.inputShapes.get(module) ?? (module.kind === 'instance' ? interp.classInputShapes.get(module.className) ?? undefined : undefined);
   const input = t.input(inputShape);
   const out = interp.applyModule(module, { t: 'tensor', tensor: input }, frame, undefined);
-  for (const blocks of identicalBlocksIn(module)) t.identicalBlocks(blocks);
+  for (const { blocks, shared } of identicalBlocksIn(module)) t.copiedBlocks(blocks, shared);
   // A model that returns a tuple (`return logits, mean, logvar`) has several outputs.
-  return t.finish(tensorsOf(out), { ...meta, inputShape });
+  // The IR's input shape is channels first (ir.ts Network.inputShape); Keras and Flax write features last.
+  const channelsFirst = inputShape && framework !== 'pytorch' && inputShape.length > 1
+    ? [inputShape[inputShape.length - 1]!, ...inputShape.slice(0, -1)] : inputShape;
+  return t.finish(tensorsOf(out), { ...meta, inputShape: channelsFirst });
 }
 
 function frameworkOf(module: ModuleValue): Network['framework'] {

@@ -250,6 +250,16 @@ export function sharedBlockWeights(stack: CopiedStackModule): string[] {
 }
 
 /**
+ * The weight modules of a copied stack whose values every block still holds from the copy: those
+ * sharedBlockWeights counts, one by one (q, k and v are each a slice of in_proj_weight).
+ */
+export function sharedBlockModules(stack: CopiedStackModule): WeightModule[] {
+  const atCopy = stack.initsAtCopy;
+  if (!atCopy || stack.copies < 2) return [];
+  return blockWeights(stack).flatMap(({ modules }) => modules.filter((m) => m.init === atCopy.get(m) && m.init.semantics?.kind !== 'constant'));
+}
+
+/**
  * `attention._reset_parameters()` (nn.MultiheadAttention's own, as its constructor runs it):
  * in_proj_weight re-drawn xavier_uniform_, in_proj_bias and out_proj.bias zeroed; out_proj's
  * weight is left as it is.

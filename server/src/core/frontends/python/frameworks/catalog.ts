@@ -5,7 +5,7 @@
  * analysis does not guess through it.
  */
 import type { SiteCounts } from '../units/siteCounts';
-import type { ActivationUse, Fans, Framework, InitUse, NormOp, WeightLayerKind } from '../../../ir';
+import type { ActivationUse, ConvGeometry, Fans, Framework, InitUse, NormOp, WeightLayerKind } from '../../../ir';
 import { kerasApplicationOutput } from '../interpreter/libraryModelValues';
 import { frameworkDefaultBiasVariance, frameworkDefaultInit } from '../../../knowledge/defaults';
 import { readActivationValue } from './activations';
@@ -17,6 +17,8 @@ import type { Imports } from './imports';
 import { readInitializerValue } from './initializers';
 import type { KernelLayout } from './kernelLayout';
 import { channelsLast, kerasReshape } from './kerasShapeLayers';
+import { kerasPool, torchPool } from './poolLayers';
+import { convSpatialGeometry, transposedAdjoint, transposedPadBefore, type SpatialPadding } from './convGeometry';
 import { classRecord, type Geometry, type ModuleValue, type WeightModule } from '../interpreter/modules';
 import { argument, type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { UnknownNames } from './unknownNames';
@@ -65,10 +67,35 @@ function lastIdentifierSpan(call: CallParts): { start: number; end: number } {
   return spanOf(attr ?? callee);
 }
 
-/** Geometry from fans computed by convFans.ts, with the output shape. */
-function convGeometry(c: ConvFans | undefined, outShape: readonly number[] | undefined): Geometry {
+/** Geometry from fans computed by convFans.ts, with the output shape (and the spatial geometry, when known). */
+function convGeometry(c: ConvFans | undefined, outShape: readonly number[] | undefined, conv?: ConvGeometry): Geometry {
   if (!c) return { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape };
-  return { ...c, outShape };
+  return { ...c, outShape, ...(conv ? { conv } : {}) };
+}
+
+/** 'same'/'valid' as written (any case), else undefined: Keras 'causal', Flax 'CIRCULAR' or explicit pairs have no geometry here. */
+function namedPadding(padding: Value | undefined): 'same' | 'valid' | undefined {
+  const lower = typeof padding === 'string' ? padding.toLowerCase() : undefined;
+  return lower === 'same' || lower === 'valid' ? lower : undefined;
+}
+
+/** The spatial axes of a channels-last shape, all known; undefined otherwise. */
+function spatialOf(input: readonly number[] | undefined, rank: number): number[] | undefined {
+  if (!input || input.length !== rank + 1) return undefined;
+  const spatial = input.slice(0, -1);
+  return spatial.every((n) => Number.isInteger(n) && n >= 1) ? spatial : undefined;
+}
+
+/** A Keras/Flax transposed conv's adjoint convolution (ir.ts TransposedConv.adjoint) from channels-last shapes. */
+function channelsLastAdjoint(
+  input: readonly number[] | undefined, outShape: readonly number[], kernel: readonly number[], strides: readonly number[], padding: string, dilated: boolean,
+): ConvGeometry | undefined {
+  const inputSpatial = spatialOf(input, kernel.length);
+  const outputSpatial = spatialOf(outShape, kernel.length);
+  const named = namedPadding(padding);
+  if (dilated || !inputSpatial || !outputSpatial || !named) return undefined;
+  const padBefore = transposedPadBefore(inputSpatial, outputSpatial, kernel, strides, named);
+  return padBefore ? transposedAdjoint(inputSpatial, outputSpatial, kernel, strides, padBefore, 1) : undefined;
 }
 
 /** `strides=None` (Flax's default) as the stride-1 fallback; else evaluateSizes. */
@@ -162,7 +189,19 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
       };
     }
     const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
-    return torchWeight(canonical, call, ctx, kind, geometry, bias === false, {
+    const padding = torchPadding(argument(call, 4, 'padding'), scope, rank);
+    const dilation = torchDilation(argument(call, 5, 'dilation'), scope, rank);
+    const zeros = torchZeroPadding(call, scope);
+    // The input's shape (channels first) gives the spatial geometry and the output's shape (convGeometry.ts).
+    const spatial = (input: readonly number[] | undefined): Geometry => {
+      if (!input || input.length !== rank + 1 || input[0] !== inC || !outC || !kernel || !stride || !padding || !dilation || !geometry.fans) return geometry;
+      const inputSpatial = input.slice(1);
+      const outSpatial = torchConvLengths(inputSpatial, kernel, stride, padding, dilation);
+      const undilatedZeros = dilation.every((d) => d === 1) && zeros;
+      const conv = undilatedZeros ? convSpatialGeometry(inputSpatial, kernel, stride, padding, groups) : undefined;
+      return { ...geometry, outShape: outSpatial ? [outC, ...outSpatial] : undefined, ...(conv ? { conv } : {}) };
+    };
+    return torchWeight(canonical, call, ctx, kind, spatial, bias === false, {
       in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
       ...torchBiasAttribute(argument(call, -1, 'bias'), scope),
     });
@@ -183,6 +222,8 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     return { kind: 'dropout', rate, alpha: name.includes('Alpha'), span: spanOf(call.node), kindSpan: lastIdentifierSpan(call), className: canonical, record };
   }
   if (name === 'Flatten') return { kind: 'flatten', span: spanOf(call.node), className: canonical, record };
+  const pool = torchPool(name, call, scope);
+  if (pool) return { kind: 'pass', reshape: pool.reshape, pool: pool.op, span: spanOf(call.node), className: canonical, record };
   if (TORCH_PASS.test(name)) return { kind: 'pass', reshape: () => undefined, className: canonical, record };
   const activation = readActivationValue(call.node, scope, ctx.imports, 'pytorch');
   if (activation !== 'unknown') return { kind: 'activation', use: activation, span: spanOf(call.node), className: canonical, record };
@@ -206,7 +247,23 @@ function torchTransposed(canonical: string, call: CallParts, ctx: CatalogContext
   const bias = constantOf(argument(call, 7, 'bias'), scope);
   const fans = inC && outC && kernel && stride && groups ? torchTransposedFans(inC, outC, kernel, stride, groups) : undefined;
   const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
-  return torchWeight(canonical, call, ctx, kind, convGeometry(fans, undefined), bias === false, {
+  const padding = torchPadding(argument(call, 4, 'padding'), scope, rank);
+  const outputPaddingNode = argument(call, 5, 'output_padding');
+  const outputPadding = outputPaddingNode ? torchPadding(outputPaddingNode, scope, rank) : new Array<number>(rank).fill(0);
+  const dilation = torchDilation(argument(call, 8, 'dilation'), scope, rank);
+  const zeros = torchZeroPadding(call, scope);
+  // (n−1)·s − 2p + d·(k−1) + output_padding + 1 per dimension (torch/nn/modules/conv.py ConvTranspose2d).
+  const spatial = (input: readonly number[] | undefined): Geometry => {
+    const plain = convGeometry(fans, undefined);
+    if (!fans || !input || input.length !== rank + 1 || input[0] !== inC || !outC || !kernel || !stride || !groups || !dilation
+      || padding === undefined || typeof padding === 'string' || outputPadding === undefined || typeof outputPadding === 'string') return plain;
+    const inputSpatial = input.slice(1);
+    const outSpatial = inputSpatial.map((n, i) => (n - 1) * stride[i]! - 2 * padding[i]! + dilation[i]! * (kernel[i]! - 1) + outputPadding[i]! + 1);
+    if (!outSpatial.every((n) => Number.isInteger(n) && n >= 1)) return plain;
+    const adjoint = dilation.every((d) => d === 1) && zeros ? transposedAdjoint(inputSpatial, outSpatial, kernel, stride, padding, groups) : undefined;
+    return { ...plain, outShape: [outC, ...outSpatial], ...(adjoint && plain.transposed ? { transposed: { ...plain.transposed, adjoint } } : {}) };
+  };
+  return torchWeight(canonical, call, ctx, kind, spatial, bias === false, {
     in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
   }, { kind: 'swapped', groups: groups ?? NaN });
 }
@@ -222,8 +279,43 @@ function torchBiasAttribute(node: Node | undefined, scope: Scope): { bias?: Valu
   return bias === true ? { bias: { attributes: new Map() } } : bias === false ? { bias: null } : {};
 }
 
+/** PyTorch `padding`: an int or a tuple of ints ≥ 0, or 'same'/'valid'; absent: zeros. Undefined when not constant. */
+function torchPadding(node: Node | undefined, scope: Scope, rank: number): SpatialPadding | undefined {
+  if (!node) return new Array<number>(rank).fill(0);
+  const v = evaluate(node, scope);
+  if (v === 'same' || v === 'valid') return v;
+  const valid = (x: Value | undefined) => isNumber(x) && Number.isInteger(x) && x >= 0;
+  if (valid(v)) return new Array<number>(rank).fill(v as number);
+  if (Array.isArray(v) && v.length === rank && (v as readonly Value[]).every(valid)) return (v as readonly number[]).slice();
+  return undefined;
+}
+
+/** PyTorch `dilation` (absent: 1); undefined when not constant. */
+function torchDilation(node: Node | undefined, scope: Scope, rank: number): number[] | undefined {
+  return evaluateSizes(node, scope, rank, 1);
+}
+
+/** `padding_mode` absent or "zeros": the padding is zeros (reflect/replicate/circular have no per-position map here). */
+function torchZeroPadding(call: CallParts, scope: Scope): boolean {
+  const node = call.keywords.get('padding_mode')?.value;
+  return !node || evaluate(node, scope) === 'zeros';
+}
+
+/** ⌊(L + 2p − d·(k−1) − 1)/s⌋ + 1 per dimension (torch/nn/modules/conv.py), 'same' keeps L; undefined when empty. */
+function torchConvLengths(
+  input: readonly number[], kernel: readonly number[], stride: readonly number[], padding: SpatialPadding, dilation: readonly number[],
+): number[] | undefined {
+  if (!input.every((n) => Number.isInteger(n) && n >= 1)) return undefined;
+  const out = input.map((n, i) => {
+    if (padding === 'same') return n;
+    const p = padding === 'valid' ? 0 : padding[i]!;
+    return Math.floor((n + 2 * p - dilation[i]! * (kernel[i]! - 1) - 1) / stride[i]!) + 1;
+  });
+  return out.every((n) => n >= 1) ? out : undefined;
+}
+
 export function torchWeight(
-  canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: Geometry, noBias: boolean,
+  canonical: string, call: CallParts, ctx: CatalogContext, kind: WeightLayerKind, geometry: Geometry | ((input: readonly number[] | undefined) => Geometry), noBias: boolean,
   attributes: Record<string, Value>, layout?: KernelLayout,
 ): WeightModule {
   const fixContext: TorchFixContext = {
@@ -237,10 +329,11 @@ export function torchWeight(
   const sites = ctx.sites;
   sites.add('construction', start);
   fixes.constructions = () => sites.get('construction', start);
-  const bias = noBias ? 0 : frameworkDefaultBiasVariance('pytorch', kind, geometry.frameworkFans?.fanIn ?? 0);
+  const shapeFree = typeof geometry === 'function' ? geometry(undefined) : geometry;
+  const bias = noBias ? 0 : frameworkDefaultBiasVariance('pytorch', kind, shapeFree.frameworkFans?.fanIn ?? 0);
   return {
     kind: 'weight', framework: 'pytorch', layerKind: kind, className: canonical, call: call.node, kindSpan: spanOf(call.callee),
-    geometry: () => geometry, activation: { name: 'linear', explicit: false }, init: defaultInit('pytorch', kind),
+    geometry: typeof geometry === 'function' ? geometry : () => geometry, activation: { name: 'linear', explicit: false }, init: defaultInit('pytorch', kind),
     biasVariance: bias, fixes, torchFixes: fixes, record: classRecord(canonical, attributes),
   };
 }
@@ -286,6 +379,7 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
     const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
     const layout = channelsLast(call, scope);
+    const dilated = !undilated(argument(call, 5, 'dilation_rate'), scope, rank);
     return kerasWeight(canonical, call, ctx, kind, (input) => {
       const channels = input?.[input.length - 1];
       if (!filters || !kernel || !strides || !groups || typeof padding !== 'string' || !layout) {
@@ -296,11 +390,14 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
       if (channels === undefined || !Number.isFinite(channels) || channels % groups !== 0 || filters % groups !== 0) {
         return { fans: undefined, frameworkFans: undefined, receptiveField: k, strideProduct: product(strides), outShape };
       }
+      const spatial = spatialOf(input, rank);
+      const named = namedPadding(padding);
+      const conv = spatial && named && !dilated ? convSpatialGeometry(spatial, kernel, strides, named, groups) : undefined;
       return {
         fans: { fanIn: (channels / groups) * k, fanOut: (filters / groups) * k },
         // Keras computes fan_out from the kernel shape (*k, in/groups, filters): ∏k·filters.
         frameworkFans: { fanIn: (channels / groups) * k, fanOut: filters * k },
-        receptiveField: k, strideProduct: product(strides), outShape,
+        receptiveField: k, strideProduct: product(strides), outShape, ...(conv ? { conv } : {}),
       };
     }, 7);
   }
@@ -313,11 +410,16 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   if (name === 'Embedding') {
     const num = evaluateCount(argument(call, 0, 'input_dim'), scope);
     const dim = evaluateCount(argument(call, 1, 'output_dim'), scope);
-    return kerasWeight(canonical, call, ctx, 'embedding', (input) => ({
-      fans: num && dim ? { fanIn: 1, fanOut: dim } : undefined,
+    const layer = kerasWeight(canonical, call, ctx, 'embedding', (input) => ({
+      // One row per token: the true fans need only the width (`tokenizer.vocabulary_size()` rows still give 1→dim).
+      fans: dim ? { fanIn: 1, fanOut: dim } : undefined,
       frameworkFans: num && dim ? { fanIn: num, fanOut: dim } : undefined,
       receptiveField: 1, strideProduct: 1, outShape: dim ? [...(input ?? [NaN]), dim] : undefined,
     }), -1);
+    // mask_zero (a keyword: its position differs between Keras 2 and 3) makes the output carry a per-token mask.
+    const maskZero = call.keywords.get('mask_zero')?.value;
+    const mask = call.spread || call.positional.length > 5 ? 'unknown' : maskZero ? (constantOf(maskZero, scope) === true ? 'token' : constantOf(maskZero, scope) === false ? undefined : 'unknown') : undefined;
+    return mask ? { ...layer, kerasMask: mask } : layer;
   }
   const norm = KERAS_NORMS[name];
   if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
@@ -328,7 +430,10 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   if (name === 'Flatten') return { kind: 'flatten', span: spanOf(call.node), className: canonical, record };
   if (/^Global(Average|Max)Pooling[123]D$/.test(name)) {
     const layout = channelsLast(call, scope);
-    return { kind: 'pass', reshape: (s) => (layout && s && s.length > 0 ? [s[s.length - 1]!] : undefined), className: canonical, record };
+    return {
+      kind: 'pass', reshape: (s) => (layout && s && s.length > 0 ? [s[s.length - 1]!] : undefined), className: canonical, record,
+      pool: kerasPool(name, call, scope), span: spanOf(call.node),
+    };
   }
   const pool = /^(Max|Average)Pooling([123])D$/.exec(name);
   if (pool) {
@@ -341,7 +446,7 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     // channels_first: the last axis is spatial, so no size here is the channel count.
     if (!channelsLast(call, scope)) return { kind: 'pass', reshape: () => undefined, className: canonical, record };
     return {
-      kind: 'pass', className: canonical, record,
+      kind: 'pass', className: canonical, record, pool: kerasPool(name, call, scope), span: spanOf(call.node),
       reshape: (s) => (s && size && strides && typeof padding === 'string' && s.length === rank + 1
         ? convOutput(s, size, strides, padding.toLowerCase(), s[rank]!) : s ? s.map(() => NaN) : undefined),
     };
@@ -389,7 +494,9 @@ function kerasTransposed(canonical: string, call: CallParts, ctx: CatalogContext
     const channels = input?.[input.length - 1];
     const outShape = transposedOutput(input, kernel, strides, padding.toLowerCase(), outputPadding, dilated, filters);
     const fans = channels !== undefined && Number.isFinite(channels) ? kerasTransposedFans(channels, filters, kernel, strides) : undefined;
-    return convGeometry(fans, outShape);
+    // output_padding moves where the crop falls only through the output size, which outShape has.
+    const adjoint = fans?.transposed ? channelsLastAdjoint(input, outShape, kernel, strides, padding, dilated) : undefined;
+    return convGeometry(fans && adjoint ? { ...fans, transposed: { ...fans.transposed!, adjoint } } : fans, outShape);
   }, 7, { initKeyword: 'kernel_initializer', layout: { kind: 'swapped', groups: 1 } });
 }
 
@@ -428,7 +535,11 @@ function depthwiseKernel(canonical: string, call: CallParts, ctx: CatalogContext
     if (!known || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, undefined);
     const outShape = convOutput(input, kernel, strides, padding.toLowerCase(), channels * multiplier);
     const spatial = dilated ? outShape.map((n, i) => (i < rank ? NaN : n)) : outShape;
-    return convGeometry(kerasDepthwiseFans(channels, multiplier, kernel, strides), spatial);
+    // Each input channel its own group (Keras' depthwise conv is a grouped conv with groups = channels).
+    const inputSpatial = spatialOf(input, rank);
+    const named = namedPadding(padding);
+    const conv = inputSpatial && named && !dilated ? convSpatialGeometry(inputSpatial, kernel, strides, named, channels) : undefined;
+    return convGeometry(kerasDepthwiseFans(channels, multiplier, kernel, strides), spatial, conv);
   }, at.activation, { initKeyword: 'depthwise_initializer', layout: { kind: 'depthwise', depthMultiplier: multiplier ?? NaN }, ...(part ? { part } : {}) });
 }
 
@@ -513,7 +624,9 @@ function kerasSeparable(canonical: string, call: CallParts, ctx: CatalogContext,
     const channels = input?.[input.length - 1];
     if (!filters || channels === undefined || !Number.isFinite(channels)) return convGeometry(undefined, input ? [...input.slice(0, -1), filters ?? NaN] : undefined);
     const fans = { fanIn: channels, fanOut: filters };
-    return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: [...input!.slice(0, -1), filters] };
+    const spatial = spatialOf(input, rank);
+    const conv = spatial ? convSpatialGeometry(spatial, new Array<number>(rank).fill(1), new Array<number>(rank).fill(1), 'valid', 1) : undefined;
+    return { fans, frameworkFans: fans, receptiveField: 1, strideProduct: 1, outShape: [...input!.slice(0, -1), filters], ...(conv ? { conv } : {}) };
   }, 7, { initKeyword: 'pointwise_initializer', part: { role: 'pointwise', node: call.node, kindNode: call.callee, last: true, fusedWithPrevious: true } });
   return { kind: 'sequence', fused: true, items: [depthwise, pointwise], className: canonical, record: classRecord(canonical) };
 }
@@ -574,6 +687,8 @@ function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): Mo
     const groupsNode = argument(call, -1, 'feature_group_count');
     const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
     const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 3 ? 'conv3d' : 'conv2d';
+    const dilated = !kernel || !undilated(argument(call, offset + 5, 'kernel_dilation'), scope, kernel.length)
+      || !undilated(argument(call, offset + 4, 'input_dilation'), scope, kernel.length);
     return flaxWeight(canonical, call, ctx, kind, (input) => {
       if (!features || !kernel || !strides || !groups || typeof padding !== 'string') {
         return { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
@@ -584,11 +699,14 @@ function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): Mo
       if (channels === undefined || !Number.isFinite(channels) || channels % groups !== 0 || features % groups !== 0) {
         return { fans: undefined, frameworkFans: undefined, receptiveField: k, strideProduct: product(strides), outShape };
       }
+      const spatial = spatialOf(input, rank);
+      const named = namedPadding(padding);
+      const conv = spatial && named && !dilated ? convSpatialGeometry(spatial, kernel, strides, named, groups) : undefined;
       // JAX variance_scaling on (*k, in/groups, out): fan_in = ∏k·in/groups, fan_out = ∏k·out.
       return {
         fans: { fanIn: (channels / groups) * k, fanOut: (features / groups) * k },
         frameworkFans: { fanIn: (channels / groups) * k, fanOut: features * k },
-        receptiveField: k, strideProduct: product(strides), outShape,
+        receptiveField: k, strideProduct: product(strides), outShape, ...(conv ? { conv } : {}),
       };
     });
   }
@@ -639,7 +757,8 @@ function flaxTransposed(canonical: string, call: CallParts, ctx: CatalogContext,
     const channels = inFeatures ?? input?.[input.length - 1];
     const outShape = transposedOutput(input, kernel, strides, typeof padding === 'string' ? padding.toLowerCase() : '', undefined, dilated, features);
     const fans = channels !== undefined && Number.isFinite(channels) ? flaxTransposedFans(channels, features, kernel, strides, transposeKernel) : undefined;
-    return convGeometry(fans, outShape);
+    const adjoint = fans?.transposed && typeof padding === 'string' ? channelsLastAdjoint(input, outShape, kernel, strides, padding, dilated) : undefined;
+    return convGeometry(fans && adjoint ? { ...fans, transposed: { ...fans.transposed!, adjoint } } : fans, outShape);
   }, transposeKernel === false ? undefined : { kind: 'swapped', groups: 1 });
 }
 

@@ -49,10 +49,17 @@ export class Frame {
   catalog: CatalogContext | undefined;
   /** Set in the frame of a function `apply(fn)` runs: where IW402's loop would follow the apply (depthScaleSites.ts). */
   applied: AppliedContext | undefined;
+  /**
+   * The module script's (or a builder unit's) frame: literals it assigns are followed in
+   * statement order, and `scope` moves on after each (scriptOrder.ts). Not copied to child frames.
+   */
+  scriptOrder: Set<string> | undefined;
   constructor(
-    readonly scope: Scope,
+    /** Replaced in a script-order frame as the script assigns literals (scriptOrder.ts). */
+    public scope: Scope,
     readonly self: InstanceModule | undefined,
-    readonly trace: Trace | undefined,
+    /** Replaced by a fresh one at a script's next `keras.Input` once a Keras model was built on it (interpreter.ts). */
+    public trace: Trace | undefined,
     /** Init code run for several modules (apply(fn), a loop over modules()): its calls are shared. */
     readonly shared: boolean,
     readonly depth: number,

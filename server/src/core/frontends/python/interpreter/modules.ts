@@ -5,7 +5,7 @@
  * module classes. Weight layers keep mutable init state: `nn.init.*_` calls and
  * `apply(fn)` set it after construction, in program order.
  */
-import type { ActivationUse, Fans, Framework, InitUse, NormOp, TransposedConv, WeightLayerKind, FixBuilder } from '../../../ir';
+import type { ActivationUse, ConvGeometry, Fans, Framework, InitUse, NormOp, PoolOp, TransposedConv, WeightLayerKind, FixBuilder } from '../../../ir';
 import type { Span } from '../../../text';
 import type { TorchFixBuilder } from '../fixes/fixBuilder';
 import type { Node } from '../syntax/syntax';
@@ -21,6 +21,8 @@ export interface Geometry {
   readonly outShape: readonly number[] | undefined;
   /** Transposed convolutions only (ir.ts TransposedConv). */
   readonly transposed?: TransposedConv;
+  /** A convolution whose input's spatial size is known (convGeometry.ts). */
+  readonly conv?: ConvGeometry;
 }
 
 export interface WeightModule {
@@ -43,6 +45,8 @@ export interface WeightModule {
   readonly record: RecordValue;
   /** Recurrent layers only: the recurrent kernel and gate biases as init code leaves them. */
   recurrent?: RecurrentModuleState;
+  /** Keras Embedding only: the mask its output carries (`mask_zero=True`: per token; not a constant: unknown). */
+  readonly kerasMask?: 'token' | 'unknown';
 }
 
 /** nn.MultiheadAttention (frameworks/attentionLayers.ts). */
@@ -181,7 +185,10 @@ export type ModuleValue =
   | { readonly kind: 'dropout'; readonly rate: number | undefined; readonly alpha: boolean; readonly span: Span; readonly kindSpan: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'flatten'; readonly span: Span; readonly className: string; readonly record: RecordValue }
   /** Keeps the scale question unchanged (pooling, identity, reshape); may change the shape. */
-  | { readonly kind: 'pass'; readonly reshape: (shape: readonly number[] | undefined) => readonly number[] | undefined; readonly className: string; readonly record: RecordValue }
+  | { readonly kind: 'pass'; readonly reshape: (shape: readonly number[] | undefined) => readonly number[] | undefined; readonly className: string; readonly record: RecordValue;
+      /** Pooling: the op for an input of this shape, when its geometry is known (undefined: a step the simulation does not see). */
+      readonly pool?: (shape: readonly number[] | undefined) => Omit<PoolOp, 'span'> | undefined;
+      readonly span?: Span }
   | { readonly kind: 'sequence'; readonly items: readonly ModuleValue[]; readonly className: string; readonly record: RecordValue;
       /** Keras: the shape a leading `keras.Input(shape=...)` declares. */
       readonly inputShape?: readonly number[];

@@ -6,6 +6,7 @@
  */
 import type { DropoutOp } from '../../../ir';
 import { readActivationCall } from '../frameworks/activations';
+import { torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
@@ -54,7 +55,16 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
   if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
     return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : last === 'rms_norm' ? 'rmsnorm' : 'layernorm', spanOf(call.node)) };
   }
+  // PyTorch's functional pools on a channels-first shape: an op with its geometry when the shape is known (poolLayers.ts).
+  const torchPool = torchFunctionalPool(canonical, call, scope);
+  if (torchPool) {
+    const op = torchPool.op(x.shape);
+    const shape = torchPool.reshape(x.shape);
+    return { t: 'tensor', tensor: op ? trace.pool(x, { ...op, span: spanOf(call.node) }, shape) : trace.passThrough(x, shape) };
+  }
   if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|transpose|permute)|jax\.numpy\.mean|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
+    // PyTorch's shapes are channels first: padding, resizing and reductions change them in ways not followed here.
+    if (canonical.startsWith('torch.')) return { t: 'tensor', tensor: trace.passThrough(x, undefined) };
     return { t: 'tensor', tensor: trace.passThrough(x, x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };
   }
   return 'not-handled';
@@ -69,7 +79,9 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
     return trace.activation(x, activation, spanOf(call.node));
   }
   if (['contiguous', 'clone', 'detach', 'to', 'float', 'mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'type_as', 'cuda', 'max', 'amax'].includes(method)) {
-    return trace.passThrough(x, method === 'mean' || method === 'sum' ? undefined : x.shape);
+    // Reductions and axis moves change a map's shape (channels and positions): only flat features keep it.
+    const moves = ['mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'max', 'amax'].includes(method);
+    return trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape);
   }
   return trace.opaque(x);
 }

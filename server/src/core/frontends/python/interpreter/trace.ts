@@ -8,7 +8,7 @@
  */
 import type {
   MemoryOp, PositionTableOp, ClassTokenOp,
-  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
+  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, PoolOp, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
 import type { TextEdit } from '../../../findings';
@@ -96,6 +96,13 @@ export interface Tensor {
    * learned position table (positionLookup). Anything else fed with them is unknown (broken).
    */
   readonly positions?: true;
+  /**
+   * A per-token mask of the input's tokens (`source != 0`, a Keras padding mask: kerasTokens.ts),
+   * through subscripts and casts. Given as an attention's mask it removes padded keys, which a
+   * sequence whose tokens are all real (what the simulation runs) does not have; fed to anything
+   * else the result is unknown (broken).
+   */
+  readonly tokenMask?: true;
 }
 
 /**
@@ -163,6 +170,10 @@ export class Trace {
   private readonly tablesAdded = new Set<object>();
   /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
   private readonly identical: IdenticalBlocks[] = [];
+  /** The weight modules those stacks' blocks still share (the interpreter's module objects). */
+  private readonly sharedModules = new Set<object>();
+  /** The layers each weight module made, in forward order (layer's `module`): a copied stack's blocks apply the same modules. */
+  private readonly layersOfModule = new Map<object, MutableWeightLayer[]>();
   /** Why the op sequence stops at a chain position (unfollowed): the network's `unsimulable` text. */
   private readonly unfollowedAt = new Map<Chain, string>();
 
@@ -229,6 +240,19 @@ export class Trace {
   }
 
   /**
+   * Tokens per sequence stated by the model's input (`keras.Input(shape=(100,), dtype="int32")`
+   * looked up by an Embedding): the sequence length for certain, ahead of a position table's rows.
+   */
+  inputTokens(rows: PositionRows): void {
+    this.tokens ??= rows;
+  }
+
+  /** A per-token mask (Tensor.tokenMask): no signal flows from it. */
+  tokenMask(): Tensor {
+    return { chain: undefined, pending: [], shape: undefined, broken: true, brokenAt: undefined, sources: [], tokenMask: true };
+  }
+
+  /**
    * An embedding looked up with token positions: a learned position table, one distinct row per
    * position. Its output only joins the stream summed onto a token embedding (add); anywhere
    * else the network is not simulated.
@@ -259,8 +283,12 @@ export class Trace {
     return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
   }
 
-  /** `fused`: the layer is the second kernel of one framework layer, fed directly by the first. */
-  layer(input: Tensor, draft: LayerDraft, outShape: readonly number[] | undefined, fused = false): Tensor {
+  /**
+   * `fused`: the layer is the second kernel of one framework layer, fed directly by the first.
+   * `module`: the interpreter's module whose weights these are (a module applied again, as in a
+   * copied stack's blocks, holds the same weights: finish() ties the copies' draws).
+   */
+  layer(input: Tensor, draft: LayerDraft, outShape: readonly number[] | undefined, fused = false, module?: object): Tensor {
     this.resolve(input.pending, LINEAR);
     const linked = fused ? input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]) : undefined;
     if (fused) for (const p of input.pending) p.layer.feedsPointwiseKernel = true;
@@ -279,6 +307,11 @@ export class Trace {
     if (draft.fanInIsTrue) layer.fanInIsTrue = true;
     if (draft.recurrent) layer.recurrent = draft.recurrent;
     this.layers.push(layer);
+    if (module) {
+      const made = this.layersOfModule.get(module);
+      if (made) made.push(layer);
+      else this.layersOfModule.set(module, [layer]);
+    }
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);
     const fusedKnown = fusedNonlinear && layer.activation !== 'unknown';
@@ -332,6 +365,14 @@ export class Trace {
   flatten(input: Tensor, span: Span): Tensor {
     const shape = input.shape?.reduce((a, b) => a * b, 1);
     return { ...input, chain: push(input.chain, { op: 'flatten', span }), shape: shape === undefined ? undefined : [shape] };
+  }
+
+  /**
+   * Pooling with a known geometry: an op of its own, so the Monte-Carlo pass pools where the
+   * positions change (the analytic pass carries the mean through it, as through a passThrough).
+   */
+  pool(input: Tensor, op: PoolOp, shape: readonly number[] | undefined): Tensor {
+    return { ...input, chain: push(input.chain, op), shape };
   }
 
   /** A step that keeps the signal's scale questions unchanged (pooling, reshape); may change the shape. */
@@ -473,9 +514,21 @@ export class Trace {
     return { ...token, pending: [...token.pending, ...position.pending], sources: [tokenLayer, positionLayer] };
   }
 
-  /** A stack whose blocks start from the same weights (nn.TransformerEncoder's copies). */
-  identicalBlocks(blocks: IdenticalBlocks): void {
-    if (!this.identical.some((b) => b.span.start === blocks.span.start)) this.identical.push(blocks);
+  /**
+   * A copied stack (nn.TransformerEncoder's blocks): `shared`, the weight modules every block
+   * still holds as the first block's; `blocks`, when IW404 reports it (Network.identicalBlocks).
+   */
+  copiedBlocks(blocks: IdenticalBlocks | undefined, shared: Iterable<object>): void {
+    if (blocks && !this.identical.some((b) => b.span.start === blocks.span.start)) this.identical.push(blocks);
+    for (const module of shared) this.sharedModules.add(module);
+  }
+
+  /** Every later layer of a shared module draws as its first one (WeightLayer.copyOf). */
+  private tieCopies(): void {
+    for (const module of this.sharedModules) {
+      const [first, ...copies] = this.layersOfModule.get(module) ?? [];
+      for (const copy of copies) copy.copyOf = first!.index;
+    }
   }
 
   /** Several values merged in a way the simulation cannot follow (concatenation, products). */
@@ -506,13 +559,15 @@ export class Trace {
     const tokens = this.tokens ? { tokens: this.tokens.count, tokensFrom: this.tokens.text } : {};
     const identical = this.identical.length > 0 ? { identicalBlocks: [...this.identical] } : {};
     if ((!this.memory || memory) && countLayers(ops) === this.layers.length) {
+      this.tieCopies();
       if (this.identical.length === 0) return { ...meta, ops, layers: this.layers, ...tokens };
       // Copies drawn once add up coherently (test/reference/transformer/cloned_blocks.json: a
-      // 12-block pre-LN stack's stream ×13.7 against ×1.9 for independent blocks); the analytic
-      // pass and Monte-Carlo draw each block afresh, so neither number would be PyTorch's.
+      // 12-block pre-LN stack's stream ×13.7 against ×1.9 for independent blocks). The analytic
+      // pass draws each block afresh, so its numbers would not be PyTorch's; the Monte-Carlo pass
+      // draws the shared weights once (copyOf) and measures what PyTorch builds.
       const first = this.identical[0]!;
-      const unsimulable = `its ${first.copies} blocks start from identical weights (${first.className.split('.').pop()} copies one initialised layer), which the simulation does not follow`;
-      return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
+      const monteCarloOnly = `its ${first.copies} blocks start from identical weights (${first.className.split('.').pop()} copies one initialised layer)`;
+      return { ...meta, ops, layers: this.layers, monteCarloOnly, ...identical, ...tokens };
     }
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
@@ -540,7 +595,7 @@ function markNormalized(p: Pending): void {
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
   | 'fixes' | 'conv' | 'transposed' | 'fanInIsTrue' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent'
-  | 'positionEmbedding';
+  | 'positionEmbedding' | 'copyOf';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 

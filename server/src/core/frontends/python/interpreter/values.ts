@@ -24,8 +24,13 @@ const MAX_DEPTH = 40;
 
 export class Scope {
   private readonly bindings = new Map<string, Binding>();
-  // Made at the first reassignment (most scopes have none: a scope per call and instance).
-  private assignedTwice: Set<string> | undefined;
+  private readonly assignedTwice = new Set<string>();
+  /**
+   * Per name, the one literal every assignment of it wrote (`embed_dim = 256` in two cells of a
+   * notebook), or 'mixed' once any binding is something else: a name assigned twice is known
+   * only when every assignment wrote the same literal, whichever of them ran last.
+   */
+  private readonly literals = new Map<string, LiteralBinding>();
   private settled: Set<Node> | undefined;
   /** The bindings as they were when bindAssignments reached each loop, before the loop's own assignments. */
   private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> }> | undefined;
@@ -34,23 +39,43 @@ export class Scope {
 
   /** Binds `name` to an expression evaluated lazily in `scope`; a second assignment makes it unknown. */
   bindExpression(name: string, node: Node, scope: Scope): void {
-    if (this.bindings.has(name)) (this.assignedTwice ??= new Set()).add(name);
+    const literal = literalOf(node);
+    if (this.bindings.has(name)) {
+      this.assignedTwice.add(name);
+      const before = this.literals.get(name);
+      this.literals.set(name, before !== undefined && before !== 'mixed' && literal !== 'mixed' && before.value === literal.value ? before : 'mixed');
+    } else {
+      this.literals.set(name, literal);
+    }
     this.bindings.set(name, { node, scope });
   }
 
   bindValue(name: string, value: Value | undefined): void {
+    this.literals.set(name, 'mixed');
     this.bindings.set(name, { value });
   }
 
   /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
   bindUnknown(name: string): void {
-    if (this.bindings.has(name)) (this.assignedTwice ??= new Set()).add(name);
+    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    this.literals.set(name, 'mixed');
     this.bindings.set(name, { value: undefined });
+  }
+
+  /**
+   * A value the name has wherever it is read, whatever the block assigns (Keras's implicit mask
+   * None where the method assigns it only under `if mask is not None:`, kerasTokens.ts).
+   */
+  settle(name: string, value: Value): void {
+    this.assignedTwice.delete(name);
+    this.literals.set(name, 'mixed');
+    this.bindings.set(name, { value });
   }
 
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
-    this.assignedTwice?.delete(name);
+    this.assignedTwice.delete(name);
+    this.literals.set(name, literalOf(node));
     this.bindings.set(name, { node, scope });
   }
 
@@ -62,7 +87,7 @@ export class Scope {
    */
   settleNoneDefault(name: string, right: Node, statement: Node): boolean {
     const prior = this.bindings.get(name);
-    if (!prior || this.assignedTwice?.has(name)) return false;
+    if (!prior || this.assignedTwice.has(name)) return false;
     const priorNode = 'node' in prior ? prior.node : undefined;
     const value = 'node' in prior ? evaluate(prior.node, prior.scope) : prior.value;
     const isNone = value === null ? true : value !== undefined || (priorNode !== undefined && NEVER_NONE.has(priorNode.type)) ? false : undefined;
@@ -74,7 +99,7 @@ export class Scope {
 
   /** Records the bindings a loop starts from (its body's assignments are about to be bound here too). */
   enterLoop(loop: Node): void {
-    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: new Set(this.assignedTwice ?? []) });
+    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: new Set(this.assignedTwice) });
   }
 
   /**
@@ -123,7 +148,10 @@ export class Scope {
 
   /** The binding a name has here or in an enclosing scope. */
   lookup(name: string): Binding | undefined {
-    if (this.assignedTwice?.has(name)) return { value: undefined };
+    if (this.assignedTwice.has(name)) {
+      const literal = this.literals.get(name);
+      return { value: literal !== undefined && literal !== 'mixed' ? literal.value : undefined };
+    }
     return this.bindings.get(name) ?? this.parent?.lookup(name);
   }
 
@@ -142,6 +170,19 @@ export class Scope {
     const value = 'node' in head ? (MAY_BE_RECORD.has(head.node.type) ? evaluate(head.node, head.scope) : undefined) : head.value;
     return isRecord(value) ? recordExpressions.get(value)?.get(name.slice(dot + 1)) : undefined;
   }
+}
+
+type LiteralBinding = { readonly value: number | string | boolean | null } | 'mixed';
+
+/** `256`, `-1`, `0.5`, `"relu"`, `True`, `None`: a literal's value; anything else is 'mixed' (its value may differ between assignments). */
+export function literalOf(node: Node): LiteralBinding {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChild(0)) n = n.namedChild(0)!;
+  const literal = n.type === 'integer' || n.type === 'float' || n.type === 'string' || n.type === 'true' || n.type === 'false' || n.type === 'none'
+    || (n.type === 'unary_operator' && (n.childForFieldName('argument')?.type === 'integer' || n.childForFieldName('argument')?.type === 'float'));
+  if (!literal) return 'mixed';
+  const value = evaluate(n, new Scope(undefined));
+  return value === undefined || (typeof value === 'object' && value !== null) ? 'mixed' : { value };
 }
 
 /**

@@ -14,6 +14,7 @@
  * reads, slower). test/frontends/python.nodeStore.test.ts checks both against the Node API.
  */
 import type { Node as TreeSitterNode, Tree, TreeCursor } from 'web-tree-sitter';
+import type { ParsedTree } from './parsedTree';
 
 /** The tree-sitter type id of ERROR nodes (web-tree-sitter's `types[id] || 'ERROR'`). */
 const ERROR_TYPE_ID = 65535;
@@ -98,8 +99,11 @@ export interface TreeReader {
   namedDescendantForIndex(store: NodeStore, start: number, end: number): number | undefined;
 }
 
-/** The host's fast reader, when it has one: undefined falls back on the public API. */
-export type TreeReaderFactory = (tree: Tree) => TreeReader | undefined;
+/**
+ * The host's reader of its trees: undefined falls back on web-tree-sitter's public API
+ * (a native tree always has its host's reader: host/nativeTreeReader.ts).
+ */
+export type TreeReaderFactory = (tree: ParsedTree) => TreeReader | undefined;
 
 export function typeName(reader: TreeReader, typeId: number): string {
   return typeId === ERROR_TYPE_ID ? 'ERROR' : reader.typeNames[typeId] || 'ERROR';
@@ -196,4 +200,38 @@ export function descendantIndexOf(reader: TreeReader, store: NodeStore, start: n
     return store.starts[node] === start && store.ends[node] === end && store.types[node] === typeId ? node : undefined;
   };
   return search(0);
+}
+
+/**
+ * The smallest named node spanning [start, end), found in the store as tree-sitter's
+ * `ts_node_named_descendant_for_byte_range` finds it in the tree (the root when none is
+ * smaller): from the root down, the first child that reaches the range's end, passes its
+ * start (an empty child may touch it) and does not start after it. Exact for a range of at
+ * least one character: tree-sitter also steps into hidden nodes, which the store does not
+ * hold, but a hidden node that holds such a range holds a child that does, and the
+ * first such child comes first in both. An empty range can differ (a zero-width hidden
+ * token such as a dedent stops tree-sitter's search). For a reader whose tree is gone once
+ * read (host/nativeTreeReader.ts); test/frontends/python.nodeStore.test.ts checks it
+ * against tree-sitter's own search.
+ */
+export function namedDescendantInStore(reader: TreeReader, store: NodeStore, start: number, end: number): number | undefined {
+  if (start > end) return undefined;
+  let node = 0;
+  let found = 0;
+  for (;;) {
+    ensureChildren(reader, store, node);
+    let next = -1;
+    for (let child = node + 1, left = store.childCounts[node]!; left > 0; child = store.after[child]!, left--) {
+      const childEnd = store.ends[child]!;
+      if (childEnd < end) continue;
+      const childStart = store.starts[child]!;
+      if (childStart === childEnd ? childEnd < start : childEnd <= start) continue;
+      if (start < childStart) break;
+      next = child;
+      break;
+    }
+    if (next < 0) return found;
+    node = next;
+    if (reader.isNamedType(store.types[node]!)) found = node;
+  }
 }

@@ -4,6 +4,7 @@
  * web-tree-sitter reports them for JavaScript strings, so they are Spans as they are.
  */
 import type { Tree } from 'web-tree-sitter';
+import type { ParsedTree } from './parsedTree';
 import type { Span } from '../../../text';
 import { ensureChildren, IndexSlots, NodeStore, publicTreeReader, type TreeReader, type TreeReaderFactory, typeName } from './nodeStore';
 
@@ -176,9 +177,12 @@ export class SyntaxTree {
   /** No ERROR or MISSING node anywhere (read once). */
   readonly clean: boolean;
 
-  /** `readers`: the host's fast reader (PythonSupport.treeReader); without one, web-tree-sitter's public API. */
-  constructor(tree: Tree, readonly source: string, readonly base = 0, readers?: TreeReaderFactory) {
-    this.reader = readers?.(tree) ?? publicTreeReader(tree);
+  /**
+   * `readers`: the host's reader (PythonSupport.treeReaders); without one, web-tree-sitter's
+   * public API, so the tree must then be web-tree-sitter's.
+   */
+  constructor(tree: ParsedTree, readonly source: string, readonly base = 0, readers?: TreeReaderFactory) {
+    this.reader = readers?.(tree) ?? publicTreeReader(tree as Tree);
     this.store = this.reader.readRoot((count) => new NodeStore(count));
     this.slots = new IndexSlots(this.store.count);
     this.typeNames = this.reader.typeNames.map((_, id) => typeName(this.reader, id));

@@ -7,7 +7,8 @@
  *   - the outcome of each unit of the file (a builder function, a root model class: see
  *     units.ts), keyed by the text of every statement the unit can read.
  */
-import type { Edit, Tree } from 'web-tree-sitter';
+import type { Edit } from 'web-tree-sitter';
+import type { ParsedTree } from '../syntax/parsedTree';
 import type { Finding } from '../../../findings';
 import type { Network } from '../../../ir';
 import type { BackendResult, ModuleDependency, ReachedBy } from '../../types';
@@ -53,7 +54,7 @@ export interface UnitEntry {
 }
 
 export class PythonMemory {
-  tree: Tree | undefined;
+  tree: ParsedTree | undefined;
   text: string | undefined;
   /** The module-level statements, quote style and initializer style every unit depends on. */
   context: string | undefined;
@@ -64,7 +65,7 @@ export class PythonMemory {
   identifiers = new Map<string, ReadonlySet<string>>();
 
   /** Replaces the remembered tree (the old one is freed). */
-  keepTree(tree: Tree, text: string): void {
+  keepTree(tree: ParsedTree, text: string): void {
     if (this.tree !== tree) this.tree?.delete();
     this.tree = tree;
     this.text = text;

@@ -5,14 +5,14 @@
  * changed on disk re-analyses every open document that imports it, directly or not, even
  * where an analysis stopped reading at its module budget.
  */
-import type { Parser } from 'web-tree-sitter';
+import type { PythonParser } from '../syntax/parsedTree';
 import type { TreeReaderFactory } from '../syntax/nodeStore';
 import type { Node } from '../syntax/syntax';
 import type { PythonWorkspace } from './input';
 import { ModuleResolver } from './resolve';
 
 /** What `path` imports from the workspace (module files), read from its import statements. */
-export function importsOf(workspace: PythonWorkspace, parser: Parser, path: string, readers?: TreeReaderFactory): string[] {
+export function importsOf(workspace: PythonWorkspace, parser: PythonParser, path: string, readers?: TreeReaderFactory): string[] {
   const resolver = new ModuleResolver({ ...workspace, documentPath: path });
   const file = resolver.read(path);
   const parsed = file ? workspace.modules.parsed(path, file, parser, readers) : undefined;
@@ -65,7 +65,7 @@ export class ImportGraph {
   }
 
   /** Reads (or reads again) what `path` imports. */
-  update(workspace: PythonWorkspace, parser: Parser, path: string, readers?: TreeReaderFactory): void {
+  update(workspace: PythonWorkspace, parser: PythonParser, path: string, readers?: TreeReaderFactory): void {
     this.remove(path);
     const targets = importsOf(workspace, parser, path, readers);
     this.edges.set(path, targets);

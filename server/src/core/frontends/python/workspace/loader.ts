@@ -10,7 +10,7 @@
  * module is still being read); past MAX_MODULES modules nothing more is read. A name bound
  * to nothing is unknown to the interpreter, never a guess.
  */
-import type { Parser } from 'web-tree-sitter';
+import type { PythonParser } from '../syntax/parsedTree';
 import type { TreeReaderFactory } from '../syntax/nodeStore';
 import { importedClass, importedFunction, type ModuleContext, moduleContext, namespaceOf, readClasses } from '../interpreter/moduleContext';
 import type { Node } from '../syntax/syntax';
@@ -27,7 +27,7 @@ export class ModuleLoader {
   readonly contexts = new Map<number, ModuleContext>();
   private readonly byPath = new Map<string, ModuleContext | 'loading' | undefined>();
 
-  constructor(private readonly workspace: PythonWorkspace, private readonly parser: Parser, private readonly readers?: TreeReaderFactory) {
+  constructor(private readonly workspace: PythonWorkspace, private readonly parser: PythonParser, private readonly readers?: TreeReaderFactory) {
     this.resolver = new ModuleResolver(workspace);
     this.byPath.set(workspace.documentPath, 'loading');
   }

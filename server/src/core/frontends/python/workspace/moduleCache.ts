@@ -5,7 +5,7 @@
  * slot × MODULE_OFFSET_BASE, so every span built from them (a layer, a finding, a fix edit)
  * says which file it lies in, and analyze() hands those findings to their own file.
  */
-import type { Parser, Tree } from 'web-tree-sitter';
+import type { ParsedTree, PythonParser } from '../syntax/parsedTree';
 import type { TreeReaderFactory } from '../syntax/nodeStore';
 import { parserText } from '../syntax/parserText';
 import { moduleStatements, type Node, SyntaxTree } from '../syntax/syntax';
@@ -29,7 +29,7 @@ export interface ParsedModule {
 }
 
 interface Entry extends ParsedModule {
-  readonly tree: Tree;
+  readonly tree: ParsedTree;
 }
 
 /** The slot of an offset: 0 for the analysed document, k for the module at base k × MODULE_OFFSET_BASE. */
@@ -46,7 +46,7 @@ export class ModuleCache {
   /** Analyses under way that may hold nodes of this cache's trees (`hold`). */
   private holders = 0;
   /** Trees replaced or forgotten while an analysis held the cache: freed when the last one ends. */
-  private retired: Tree[] = [];
+  private retired: ParsedTree[] = [];
 
   /**
    * Keeps every tree alive until the returned release is called. The language server runs
@@ -66,7 +66,7 @@ export class ModuleCache {
   }
 
   /** The module parsed at this version: from the cache, or parsed now. Undefined when too long. */
-  parsed(path: string, file: ModuleSourceFile, parser: Parser, readers?: TreeReaderFactory): ParsedModule | undefined {
+  parsed(path: string, file: ModuleSourceFile, parser: PythonParser, readers?: TreeReaderFactory): ParsedModule | undefined {
     const kept = this.entries.get(path);
     if (kept && kept.version === file.version && kept.text === file.text) return kept;
     if (kept) this.drop(path);
@@ -88,13 +88,13 @@ export class ModuleCache {
    * A tree for a document being analysed: a copy of the cached module's when it has the
    * same text (a file checked that other files import is parsed once), else undefined.
    */
-  treeFor(path: string, text: string): Tree | undefined {
+  treeFor(path: string, text: string): ParsedTree | undefined {
     const kept = this.entries.get(path);
     return kept && kept.text === text ? kept.tree.copy() : undefined;
   }
 
   /** Keeps a copy of a document's fresh parse as the module at `path`, when the host's file has the same text. */
-  adopt(path: string, file: ModuleSourceFile, tree: Tree, readers?: TreeReaderFactory): void {
+  adopt(path: string, file: ModuleSourceFile, tree: ParsedTree, readers?: TreeReaderFactory): void {
     const kept = this.entries.get(path);
     if (kept?.version === file.version && kept.text === file.text) return;
     if (kept) this.drop(path);

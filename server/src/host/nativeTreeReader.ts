@@ -1,0 +1,178 @@
+/**
+ * The TreeReader (core/frontends/python/syntax/nodeStore.ts) of a native tree-sitter tree
+ * (host/nativeTreeSitter.ts). Each call into the native binding is a Node-API call
+ * (~0.15 µs, against a few ns for a call into WebAssembly), and the binding has no call that
+ * reads several nodes' types, fields and extents at once. The reader walks the whole tree
+ * once, with one TreeCursor, when the store is made: four property reads and one or two
+ * moves per node, nothing allocated per node. That is slower than the WebAssembly reader
+ * (torchvision's `models/`, 183,000 nodes, bench/parserLoaders.ts: parse and read every node
+ * ~265 ms of CPU against ~240 ms, though the native parse alone is ~28 % faster), and it
+ * reads nodes the engine never asks for; it is done for memory (below), which lazy reading
+ * would lose: every tree would have to live as long as its store.
+ *
+ * The store is then the tree: every copy of the tree shares it, the named node at an
+ * extent is found in it (nodeStore.ts namedDescendantInStore), and a tree without errors
+ * is let go as soon as it is read (−20 MB of native trees on torchvision's `models/`,
+ * where the CLI keeps every file's parse for the files that import it). A tree with
+ * errors is kept: whether a node has an error is asked of the binding's Node API.
+ */
+import { descendantIndexOf, namedDescendantInStore, type NodeStore, type TreeReader } from '../core/frontends/python/syntax/nodeStore';
+
+/** The members of node-tree-sitter's TreeCursor the reader calls (tree-sitter@0.25). */
+export interface NativeCursor {
+  readonly nodeTypeId: number;
+  readonly nodeType: string;
+  readonly currentFieldId: number;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly nodeIsNamed: boolean;
+  readonly nodeIsMissing: boolean;
+  readonly currentNode: { readonly hasError: boolean };
+  gotoFirstChild(): boolean;
+  gotoNextSibling(): boolean;
+  gotoParent(): boolean;
+  gotoDescendant(index: number): void;
+}
+
+/** The members of node-tree-sitter's SyntaxNode the reader and loader read. */
+export interface NativeNode {
+  readonly typeId: number;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly hasError: boolean;
+  readonly descendantCount: number;
+  namedDescendantForIndex(start: number, end: number): NativeNode | null;
+  walk(): NativeCursor;
+}
+
+/**
+ * One parse and what was read of it, shared by every copy of the tree (ParsedTree.copy()):
+ * the store is read once, and then the native tree is let go (node-tree-sitter frees it
+ * when collected) unless it has errors, whose has-error flags are asked of it node by node.
+ */
+export interface NativeParse {
+  tree: { readonly rootNode: NativeNode } | undefined;
+  /** The same tree parsed again from its text, for a question about a tree let go. */
+  readonly reparse: () => { readonly rootNode: NativeNode };
+  readonly hasError: boolean;
+  store: NodeStore | undefined;
+  /** In a tree with errors, 1 for each MISSING node (read with the store). */
+  missing?: Uint8Array;
+}
+
+/**
+ * The grammar's names and the named flag of each type id, shared by every tree of the
+ * process. The binding lists only named types' names (getNodeTypeNamesById), so both are
+ * filled as the walks meet each type id (the cursor's nodeType and nodeIsNamed): a store's
+ * nodes are all walked before anything asks for their names.
+ */
+export interface NativeLanguageTables {
+  readonly typeNames: (string | null)[];
+  readonly fieldNames: readonly (string | null)[];
+  readonly named: (boolean | undefined)[];
+}
+
+const ERROR_TYPE_ID = 65535;
+
+/** `checkLive` throws when the tree was deleted (a read after delete() is a bug, as with web-tree-sitter). */
+export function nativeTreeReader(parse: NativeParse, checkLive: () => void, tables: NativeLanguageTables): TreeReader {
+  // A cursor for the has-error questions after the walk (trees with errors only); made when first needed.
+  let lookup: NativeCursor | undefined;
+
+  const reader: TreeReader = {
+    typeNames: tables.typeNames,
+    fieldNames: tables.fieldNames,
+    readRoot(make) {
+      checkLive();
+      if (parse.store) return parse.store;
+      const root = parse.tree!.rootNode;
+      const store = make(root.descendantCount);
+      if (parse.hasError) parse.missing = new Uint8Array(store.count);
+      readWholeTree(root.walk(), store, tables, parse.missing);
+      parse.store = store;
+      if (!parse.hasError) parse.tree = undefined;
+      return store;
+    },
+    readChildren() {
+      // Every node's children were read with the root (readRoot): never asked.
+      throw new Error('native tree reader: children asked for that the whole-tree walk did not read');
+    },
+    isNamedType(typeId) {
+      return typeId === ERROR_TYPE_ID || tables.named[typeId] === true;
+    },
+    hasError(_store, node) {
+      checkLive();
+      if (!parse.hasError) return false;
+      lookup ??= parse.tree!.rootNode.walk();
+      lookup.gotoDescendant(node);
+      return lookup.currentNode.hasError;
+    },
+    isMissing(_store, node) {
+      checkLive();
+      return parse.missing?.[node] === 1;
+    },
+    namedDescendantForIndex(store, start, end) {
+      checkLive();
+      // A range of at least one character is found in the store exactly as tree-sitter finds
+      // it in the tree (nodeStore.ts); an empty one can stop at a zero-width hidden token the
+      // store does not hold (Python's indent and dedent): asked of the tree, parsed again and
+      // kept if it was let go (the engine asks only for names' extents).
+      if (start < end) return namedDescendantInStore(reader, store, start, end);
+      parse.tree ??= parse.reparse();
+      const found = parse.tree.rootNode.namedDescendantForIndex(start, end);
+      return found ? descendantIndexOf(reader, store, found.startIndex, found.endIndex, found.typeId) : undefined;
+    },
+  };
+  return reader;
+}
+
+/**
+ * Fills the whole store in pre-order from the cursor at the root (the root's own type and
+ * extent included): index k is the k-th visible node, as tree-sitter's descendant index.
+ * `missing`: given for a tree with errors, marks its MISSING nodes.
+ */
+function readWholeTree(cursor: NativeCursor, store: NodeStore, tables: NativeLanguageTables, missing: Uint8Array | undefined): void {
+  const { types, fields, starts, ends, after, childCounts } = store;
+  const { named, typeNames } = tables;
+  // Per depth: the node whose children are being read and the last child read so far.
+  const parents: number[] = [];
+  const previous: number[] = [];
+  let depth = 0;
+  let next = 0;
+  for (;;) {
+    const at = next++;
+    const type = cursor.nodeTypeId;
+    types[at] = type;
+    fields[at] = cursor.currentFieldId;
+    starts[at] = cursor.startIndex;
+    ends[at] = cursor.endIndex;
+    childCounts[at] = 0;
+    if (named[type] === undefined) {
+      named[type] = cursor.nodeIsNamed;
+      typeNames[type] = cursor.nodeType;
+    }
+    if (missing && cursor.nodeIsMissing) missing[at] = 1;
+    if (depth > 0) {
+      childCounts[parents[depth - 1]!]!++;
+      if (previous[depth - 1]! >= 0) after[previous[depth - 1]!] = at;
+      previous[depth - 1] = at;
+    }
+    if (cursor.gotoFirstChild()) {
+      parents[depth] = at;
+      previous[depth] = -1;
+      depth++;
+      continue;
+    }
+    // A leaf: its subtree ends after it; then up until a level has a next sibling.
+    after[at] = next;
+    for (;;) {
+      if (depth === 0) return;
+      if (cursor.gotoNextSibling()) break;
+      // The level is done: its parent's subtree, and its last child's, end here.
+      depth--;
+      cursor.gotoParent();
+      after[previous[depth]!] = next;
+      after[parents[depth]!] = next;
+    }
+  }
+}
