@@ -28,6 +28,7 @@ import { activationFunctions } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { recurrentSpectrum, recurrentVariance } from '../knowledge/recurrent';
 import { MomentTable } from './momentTable';
+import { GruTwoTimeKernel, hermiteCoefficients } from './gruTwoTime';
 import { gaussianExpectation } from './quadrature';
 
 /** What one recurrent layer does to the signal over its sequence. */
@@ -403,9 +404,19 @@ function gruTiedBackward(steps: readonly GruStep[], s: Scales, signal: Cancellat
  */
 const gru: Run = (_spec, s, T, signal) => {
   const [br, bz, bn] = s.biases as [GateBias, GateBias, GateBias];
-  interface Step { qr: number; qz: number; qn: number; hPrev2: number; hPrevMean: number; inner: number }
+  // E[h_t·h_{t−1}·…]: the two-time kernel of the state, W_hh being the same at every step (gruTwoTime.ts).
+  interface Step { qr: number; qz: number; qn: number; hPrev2: number; hPrevMean: number; inner: number; candidateWithPrevious: number }
   const steps: Step[] = [];
   const m: number[] = [];
+  const twoTime = new GruTwoTimeKernel({
+    recurrentSide: s.recurrentSide,
+    reset: br.varianceIh + br.varianceHh,
+    update: bz.varianceIh + bz.varianceHh,
+    candidateInput: bn.varianceIh,
+    candidateHidden: bn.varianceHh,
+  }, tiedBand(T));
+  const sigmoid = activationFunctions(SIGMOID).phi;
+  const tanh = activationFunctions(TANH).phi;
   let h2 = 0;
   let hMean = 0;
   for (let t = 0; t < T; t++) {
@@ -414,17 +425,23 @@ const gru: Run = (_spec, s, T, signal) => {
     const qz = s.inputSide + s.recurrentSide * h2 + bz.varianceIh + bz.varianceHh;
     // r⊙(W_hn h + b_hn): the reset gate scales the recurrent part of the candidate.
     const inner = s.recurrentSide * h2 + bn.varianceHh;
-    const qn = s.inputSide + bn.varianceIh + shifted(SIGMOID, 'phi2', br.mean, qr) * inner;
-    const st = { qr, qz, qn, hPrev2: h2, hPrevMean: hMean, inner };
+    const r2 = shifted(SIGMOID, 'phi2', br.mean, qr);
+    const qn = s.inputSide + bn.varianceIh + r2 * inner;
     const z1 = shifted(SIGMOID, 'phi', bz.mean, qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, qz);
     const n1 = shifted(TANH, 'phi', bn.mean, qn);
     const n2 = shifted(TANH, 'phi2', bn.mean, qn);
-    // E[(1−z)²] = 1 − 2E[z] + E[z²]; E[(1−z)z] = E[z] − E[z²].
-    h2 = (1 - 2 * z1 + z2) * n2 + z2 * h2 + 2 * (z1 - z2) * n1 * hMean;
+    const { secondMoment, withPrevious } = twoTime.step({
+      z1, z2, n1, n2,
+      zSlope: shifted(SIGMOID, 'dphi', bz.mean, qz),
+      zSquareSlope: 2 * shifted(SIGMOID, 'phidphi', bz.mean, qz),
+      reset: hermiteCoefficients(sigmoid, br.mean, qr, r2),
+      candidate: hermiteCoefficients(tanh, bn.mean, qn, n2),
+    });
+    steps.push({ qr, qz, qn, hPrev2: h2, hPrevMean: hMean, inner, candidateWithPrevious: withPrevious });
+    h2 = secondMoment;
     hMean = (1 - z1) * n1 + z1 * hMean;
     m.push(h2);
-    steps.push(st);
   }
   const hiddenMean = hMean;
   const factors = steps.map((st): GruStep => {
@@ -436,7 +453,8 @@ const gru: Run = (_spec, s, T, signal) => {
     const tanhN2 = shifted(TANH, 'dphi2', bn.mean, st.qn);
     const tanhN1 = shifted(TANH, 'dphi', bn.mean, st.qn);
     const candidate = keep2 * tanhN2; // E[((1−z)·tanh′(a_n))²]
-    const update = (st.hPrev2 + n2 - 2 * st.hPrevMean * n1) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
+    // E[(h_{t−1} − n_t)²] with the two steps' cross moment E[n_t·h_{t−1}] (gruTwoTime.ts).
+    const update = (st.hPrev2 + n2 - 2 * st.candidateWithPrevious) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
     const reset = candidate * st.inner * shifted(SIGMOID, 'dphi2', br.mean, st.qr);
     const r1 = shifted(SIGMOID, 'phi', br.mean, st.qr);
     return {
