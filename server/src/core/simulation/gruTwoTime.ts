@@ -42,9 +42,27 @@ import { gaussHermite } from './dualKernel';
 
 /** Hermite terms kept: ρ^K·(what is left of E[f²]) is added for the rest. */
 const TERMS = 24;
-const NODES = 96;
-let rule: { z: Float64Array; w: Float64Array } | undefined;
-const SQRT = Float64Array.from({ length: TERMS + 1 }, (_, k) => Math.sqrt(k));
+const NODES = 64;
+/** Gauss–Hermite nodes, and w_i·He_k(z_i)/√k! at each node (k < TERMS, node-major): one table for every call. */
+let rule: { z: Float64Array; weighted: Float64Array } | undefined;
+
+function hermiteRule(): { z: Float64Array; weighted: Float64Array } {
+  if (rule) return rule;
+  const { z, w } = gaussHermite(NODES);
+  const weighted = new Float64Array(NODES * TERMS);
+  for (let i = 0; i < NODES; i++) {
+    const x = z[i]!;
+    let previous = 0;
+    let h = 1;
+    for (let k = 0; k < TERMS; k++) {
+      weighted[i * TERMS + k] = w[i]! * h;
+      const next = (x * h - Math.sqrt(k) * previous) / Math.sqrt(k + 1);
+      previous = h;
+      h = next;
+    }
+  }
+  return (rule = { z, weighted });
+}
 
 /** Normalised Hermite coefficients c_k of f(μ + √q·Z), k < TERMS, and what they leave of E[f²]. */
 export interface HermiteCoefficients {
@@ -53,22 +71,31 @@ export interface HermiteCoefficients {
   readonly q: number;
 }
 
+/** The last coefficients per function (a few functions at most): once the state settles, every step asks for the same ones. */
+const lastCoefficients: { f: (x: number) => number; mean: number; secondMoment: number; result: HermiteCoefficients }[] = [];
+
 export function hermiteCoefficients(f: (x: number) => number, mean: number, q: number, secondMoment: number): HermiteCoefficients {
-  rule ??= gaussHermite(NODES);
-  const { z, w } = rule;
+  let last = lastCoefficients.find((entry) => entry.f === f);
+  if (last && last.mean === mean && last.result.q === q && last.secondMoment === secondMoment) return last.result;
+  const result = computeCoefficients(f, mean, q, secondMoment);
+  if (!last) {
+    if (lastCoefficients.length >= 8) lastCoefficients.shift();
+    lastCoefficients.push(last = { f, mean, secondMoment, result });
+  }
+  last.mean = mean;
+  last.secondMoment = secondMoment;
+  last.result = result;
+  return result;
+}
+
+function computeCoefficients(f: (x: number) => number, mean: number, q: number, secondMoment: number): HermiteCoefficients {
+  const { z, weighted } = hermiteRule();
   const s = Math.sqrt(Math.max(q, 0));
   const c = new Float64Array(TERMS);
   for (let i = 0; i < NODES; i++) {
-    const x = z[i]!;
-    const weighted = w[i]! * f(mean + s * x);
-    let previous = 0;
-    let h = 1;
-    for (let k = 0; k < TERMS; k++) {
-      c[k] = c[k]! + weighted * h;
-      const next = (x * h - SQRT[k]! * previous) / SQRT[k + 1]!;
-      previous = h;
-      h = next;
-    }
+    const value = f(mean + s * z[i]!);
+    const base = i * TERMS;
+    for (let k = 0; k < TERMS; k++) c[k] = c[k]! + value * weighted[base + k]!;
   }
   let sum = 0;
   for (let k = 0; k < TERMS; k++) sum += c[k]! * c[k]!;
@@ -79,13 +106,17 @@ export function hermiteCoefficients(f: (x: number) => number, mean: number, q: n
 export function mehler(a: HermiteCoefficients, b: HermiteCoefficients, cov: number): number {
   const scale = Math.sqrt(a.q * b.q);
   const rho = scale > 0 ? Math.max(-1, Math.min(1, cov / scale)) : 0;
-  let total = 0;
-  let power = 1;
-  for (let k = 0; k < TERMS; k++) {
-    total += power * a.c[k]! * b.c[k]!;
+  const ac = a.c;
+  const bc = b.c;
+  let total = ac[0]! * bc[0]!;
+  let power = rho;
+  // Terms past |ρ|^k < 1e-13 are below the float64 rounding of the sum (c_k² ≤ E[f²]).
+  let k = 1;
+  for (; k < TERMS && Math.abs(power) > 1e-13; k++) {
+    total += power * ac[k]! * bc[k]!;
     power *= rho;
   }
-  return total + power * Math.sqrt(a.tail * b.tail);
+  return k < TERMS ? total : total + power * Math.sqrt(a.tail * b.tail);
 }
 
 /** One step's one-time moments, as the GRU's forward pass has them. */
@@ -134,9 +165,10 @@ export interface GruSharedVariances {
  * at most, the sampling's own noise; hidden 1024 and 2048, default and orthogonal kernels).
  */
 export class GruTwoTimeKernel {
-  /** C(t, t − lag) and J(t, t − lag), lag = 0..band. */
-  private readonly rows: Float64Array[] = [];
-  private readonly jRows: Float64Array[] = [];
+  /** C(t, t − lag) and J(t, t − lag), lag = 0..band, at (t − 1)·(band + 1) + lag. */
+  private readonly rows: Float64Array;
+  private readonly jRows: Float64Array;
+  private readonly stride: number;
   private readonly steps: GruStepMoments[] = [];
   private readonly means: number[] = [0];
   /** Per lag t − s of the step being run: P(t, s − 1), P(t, s), N(t, s), B(t, s). */
@@ -145,7 +177,10 @@ export class GruTwoTimeKernel {
   private readonly nByLag: Float64Array;
   private readonly bByLag: Float64Array;
 
-  constructor(private readonly shared: GruSharedVariances, private readonly band: number) {
+  constructor(private readonly shared: GruSharedVariances, private readonly band: number, steps: number) {
+    this.stride = band + 1;
+    this.rows = new Float64Array(steps * this.stride);
+    this.jRows = new Float64Array(steps * this.stride);
     this.pBefore = new Float64Array(band + 1);
     this.pAfter = new Float64Array(band + 1);
     this.nByLag = new Float64Array(band + 1);
@@ -153,15 +188,15 @@ export class GruTwoTimeKernel {
   }
 
   previousSecondMoment(): number {
-    const last = this.rows[this.rows.length - 1];
-    return last ? last[0]! : 0;
+    const t = this.steps.length;
+    return t > 0 ? this.rows[(t - 1) * this.stride]! : 0;
   }
 
   /** C(t, s) for s ≤ t (1-based steps; C(·, 0) = 0), 0 beyond the band. */
   private kernel(t: number, s: number): number {
     if (t < 1 || s < 1) return 0;
     const lag = t - s;
-    return lag <= this.band ? this.rows[t - 1]![lag]! : 0;
+    return lag <= this.band ? this.rows[(t - 1) * this.stride + lag]! : 0;
   }
 
   step(moments: GruStepMoments): { secondMoment: number; withPrevious: number } {
@@ -189,23 +224,24 @@ export class GruTwoTimeKernel {
       carried *= this.steps[s - 1]!.z1;
     }
     const { z1, z2, n1, n2 } = moments;
-    const jPrevious = this.jRows[t - 2];
+    // J(t − 1, s) at lag t − 1 − s.
+    const jPrevious = (s: number) => (t > 1 && t - 1 - s <= this.band ? this.jRows[(t - 2) * this.stride + t - 1 - s]! : 0);
     let correlatedGates = 0;
     for (let s = lowest; s < t; s++) {
       const sigmaZ = recurrentSide * this.kernel(t - 1, s - 1) + update;
-      const j = jPrevious && t - 1 - s <= this.band ? jPrevious[t - 1 - s]! : 0;
+      const j = jPrevious(s);
       correlatedGates += sigmaZ * this.steps[s - 1]!.zSlope * (moments.zSquareSlope * 2 * j + (moments.zSlope - moments.zSquareSlope) * 2 * this.bByLag[t - s]!);
     }
-    const row = new Float64Array(this.band + 1);
-    const previous = this.previousSecondMoment();
-    row[0] = (1 - 2 * z1 + z2) * n2 + 2 * (z1 - z2) * withPrevious + z2 * previous + correlatedGates;
-    for (let s = lowest; s < t; s++) row[t - s] = (1 - z1) * this.pAfter[t - s]! + z1 * this.kernel(t - 1, s);
-    const jRow = new Float64Array(this.band + 1);
-    for (let s = lowest; s < t; s++) jRow[t - s] = (z1 - z2) * this.bByLag[t - s]! + z2 * (jPrevious && t - 1 - s <= this.band ? jPrevious[t - 1 - s]! : 0);
-    jRow[0] = (t > 1 ? row[1]! : 0) - ((1 - z1) * n2 + z1 * withPrevious);
-    this.rows.push(row);
-    this.jRows.push(jRow);
+    const at = (t - 1) * this.stride;
+    const previous = t > 1 ? this.rows[at - this.stride]! : 0;
+    const secondMoment = (1 - 2 * z1 + z2) * n2 + 2 * (z1 - z2) * withPrevious + z2 * previous + correlatedGates;
+    for (let s = lowest; s < t; s++) {
+      this.rows[at + t - s] = (1 - z1) * this.pAfter[t - s]! + z1 * this.kernel(t - 1, s);
+      this.jRows[at + t - s] = (z1 - z2) * this.bByLag[t - s]! + z2 * jPrevious(s);
+    }
+    this.rows[at] = secondMoment;
+    this.jRows[at] = (t > 1 ? this.rows[at + 1]! : 0) - ((1 - z1) * n2 + z1 * withPrevious);
     this.means.push((1 - z1) * n1 + z1 * this.means[t - 1]!);
-    return { secondMoment: row[0], withPrevious };
+    return { secondMoment, withPrevious };
   }
 }

@@ -29,6 +29,7 @@ import { weightVariance } from '../knowledge/initializers';
 import { recurrentSpectrum, recurrentVariance } from '../knowledge/recurrent';
 import { MomentTable } from './momentTable';
 import { GruTwoTimeKernel, hermiteCoefficients } from './gruTwoTime';
+import { LstmTwoTimeKernel } from './lstmTwoTime';
 import { gaussianExpectation } from './quadrature';
 
 /** What one recurrent layer does to the signal over its sequence. */
@@ -175,19 +176,39 @@ const lstm: Run = (_spec, s, T, signal) => {
   let c2 = 0;
   let cMean = 0;
   const q = (bias: GateBias) => s.inputSide + s.recurrentSide * h2 + bias.varianceIh + bias.varianceHh;
+  // E[c_t·c_s], E[h_t·h_s]: the two-time kernels, W_hh being the same at every step (lstmTwoTime.ts).
+  const twoTime = new LstmTwoTimeKernel({
+    recurrentSide: s.recurrentSide,
+    input: bi.varianceIh + bi.varianceHh,
+    forget: bf.varianceIh + bf.varianceHh,
+    cell: bg.varianceIh + bg.varianceHh,
+    output: bo.varianceIh + bo.varianceHh,
+  }, tiedBand(T), T);
+  const sigmoid = activationFunctions(SIGMOID).phi;
+  const tanh = activationFunctions(TANH).phi;
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
     const st = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0 };
     const f1 = shifted(SIGMOID, 'phi', bf.mean, st.qf);
     const i1 = shifted(SIGMOID, 'phi', bi.mean, st.qi);
     const g1 = shifted(TANH, 'phi', bg.mean, st.qg);
-    const nextMean = f1 * cMean + i1 * g1;
-    c2 = shifted(SIGMOID, 'phi2', bf.mean, st.qf) * c2 + shifted(SIGMOID, 'phi2', bi.mean, st.qi) * shifted(TANH, 'phi2', bg.mean, st.qg) +
-      2 * f1 * i1 * cMean * g1;
-    cMean = nextMean;
+    const g2 = shifted(TANH, 'phi2', bg.mean, st.qg);
+    const o2 = shifted(SIGMOID, 'phi2', bo.mean, st.qo);
+    cMean = f1 * cMean + i1 * g1;
+    c2 = twoTime.cell({
+      i1, i2: shifted(SIGMOID, 'phi2', bi.mean, st.qi), iSlope: shifted(SIGMOID, 'dphi', bi.mean, st.qi),
+      f1, f2: shifted(SIGMOID, 'phi2', bf.mean, st.qf), fSlope: shifted(SIGMOID, 'dphi', bf.mean, st.qf),
+      fSquareSlope: 2 * shifted(SIGMOID, 'phidphi', bf.mean, st.qf),
+      g2,
+      candidate: hermiteCoefficients(tanh, bg.mean, st.qg, g2),
+      output: hermiteCoefficients(sigmoid, bo.mean, st.qo, o2),
+    }, cMean);
     st.c2 = c2;
     st.cMean = cMean;
-    h2 = shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('phi2', cMean, c2 - cMean * cMean);
+    const cVar = c2 - cMean * cMean;
+    const tanhC2 = cellMoment('phi2', cMean, cVar);
+    h2 = o2 * tanhC2;
+    twoTime.hidden(h2, hermiteCoefficients(tanh, cMean, cVar, tanhC2));
     m.push(h2);
     steps.push(st);
   }
@@ -414,7 +435,7 @@ const gru: Run = (_spec, s, T, signal) => {
     update: bz.varianceIh + bz.varianceHh,
     candidateInput: bn.varianceIh,
     candidateHidden: bn.varianceHh,
-  }, tiedBand(T));
+  }, tiedBand(T), T);
   const sigmoid = activationFunctions(SIGMOID).phi;
   const tanh = activationFunctions(TANH).phi;
   let h2 = 0;
