@@ -35,10 +35,12 @@
  *    is the same at every step, so the candidate n_t and the state h_{t−1} it is mixed with are
  *    correlated (simulation/gruTwoTime.ts carries the two-time kernel E[h_t·h_s]).
  * 5. tied_limit.json (tied_limit.py: the infinite-width layer's per-unit Gaussian process sampled
- *    step by step, 4 × 200,000 paths): every GRU setting's E[h_t²] within 1% of it at every step;
- *    the same process with a fresh W_hh per step (what a forward mean field without the two-time
- *    kernel computes) is 1–3.5% lower, and the GRU forward pass is checked to sit closer to the
- *    tied process than to the untied one.
+ *    step by step, 2 × 200,000 paths; every GRU setting up to 50 steps, the 20-step LSTMs and
+ *    RNNs): the GRUs' and RNNs' E[h_t²] within 1% of it at every step, the LSTMs' within 1.5% (3%
+ *    at step 1: the cell state taken Gaussian inside tanh); the same process with a fresh W_hh per
+ *    step (what a forward mean field without the two-time kernel computes) is 0.6–3.6% lower for
+ *    the GRUs and 2–7% for the LSTMs at the last step, and the gated cells' forward passes are
+ *    checked to sit nearer to the tied process than to the untied one.
  * Identity recurrent kernels have no mean field: the analytic pass returns undefined for them.
  */
 import * as assert from 'node:assert/strict';
@@ -213,9 +215,14 @@ describe('forward passes vs the exact tied infinite-width limit (tied_limit.py)'
     assert.equal(sampled.filter((c) => c.cell === 'gru').length, 14);
   });
 
+  // The LSTM's cell state is taken Gaussian inside tanh (as before this process was sampled):
+  // c_1 = i·g is a product, E[h_1²] 1.5–2.6% low; from step 2 on within 1.1%.
+  const tolerance = (config: RecurrentConfig, t: number) => (config.cell !== 'lstm' ? 0.01 : t === 0 ? 0.03 : 0.015);
+
   for (const config of sampled) {
     const gated = config.cell !== 'rnn';
-    it(`${config.id}: E[h_t²] within 1% of the sampled tied process at every step${gated ? ', nearer to it than to the untied one' : ''}`, () => {
+    const what = config.cell === 'lstm' ? 'within 1.5% (3% at step 1)' : 'within 1%';
+    it(`${config.id}: E[h_t²] ${what} of the sampled tied process at every step${gated ? ', nearer to it than to the untied one' : ''}`, () => {
       const result = simulateThroughTime(recurrentLayerOf(config), 1, NEVER_CANCELLED);
       const entry = limit.get(config.id);
       assert.ok(result && entry);
@@ -224,7 +231,7 @@ describe('forward passes vs the exact tied infinite-width limit (tied_limit.py)'
       for (let t = 0; t < config.T; t++) {
         const h = result.hiddenSecondMoment[t]!;
         const tied = entry.tied.hidden_m2[t]!;
-        assert.ok(rel(h, tied) < 0.01, `h step ${t + 1}: ${h} vs ${tied} (± ${entry.tied.stderr[t]})`);
+        assert.ok(rel(h, tied) < tolerance(config, t), `h step ${t + 1}: ${h} vs ${tied} (± ${entry.tied.stderr[t]})`);
         nearer += Math.abs(Math.log(h / tied));
         further += Math.abs(Math.log(h / entry.untied.hidden_m2[t]!));
       }

@@ -10,7 +10,11 @@
  *   q_t = s_ih·m_x + s_hh·E[h_{t−1}²] + Var(b),   mean = the bias's mean (LSTM forget gate: 1),
  *
  * (Poole et al. 2016's length map per step; Chen, Pennington & Schoenholz 2018 for the
- * gated cells). Backward, the vanilla cell multiplies per step by h·Var(W_hh) times the
+ * gated cells). That marginal is all a vanilla cell's E[h_t²] reads; a gated cell mixes its carry
+ * with a new candidate whose pre-activation shares W_hh's rows with the candidates already in
+ * the carry, so its forward pass carries the state's two-time kernel E[h_t·h_s] (gruTwoTime.ts,
+ * lstmTwoTime.ts: at infinite width each unit is one sample of a Gaussian process over the
+ * steps, Yang 2019). Backward, the vanilla cell multiplies per step by h·Var(W_hh) times the
  * activation's derivative moment (the gradient-independence assumption: factors of a product
  * taken independent; exact for an orthogonal kernel in the linear regime, while the powers of an
  * iid tied matrix grow faster, which the Monte-Carlo pass and the PyTorch oracle measure). The
@@ -51,6 +55,10 @@ export interface ThroughTime {
 
 const SIGMOID: Activation = { name: 'sigmoid' };
 const TANH: Activation = { name: 'tanh' };
+/** σ and tanh as values, one function each (gruTwoTime.ts keeps Hermite coefficients per function). */
+const SIGMOID_FUNCTIONS = activationFunctions(SIGMOID);
+const sigmoid = (x: number): number => SIGMOID_FUNCTIONS.phi(x);
+const tanh = (x: number): number => Math.tanh(x);
 
 /**
  * tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate;
@@ -184,8 +192,6 @@ const lstm: Run = (_spec, s, T, signal) => {
     cell: bg.varianceIh + bg.varianceHh,
     output: bo.varianceIh + bo.varianceHh,
   }, tiedBand(T), T);
-  const sigmoid = activationFunctions(SIGMOID).phi;
-  const tanh = activationFunctions(TANH).phi;
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
     const st = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0 };
@@ -436,8 +442,6 @@ const gru: Run = (_spec, s, T, signal) => {
     candidateInput: bn.varianceIh,
     candidateHidden: bn.varianceHh,
   }, tiedBand(T), T);
-  const sigmoid = activationFunctions(SIGMOID).phi;
-  const tanh = activationFunctions(TANH).phi;
   let h2 = 0;
   let hMean = 0;
   for (let t = 0; t < T; t++) {
