@@ -76,7 +76,8 @@ const lastCoefficients: { f: (x: number) => number; mean: number; secondMoment: 
 
 export function hermiteCoefficients(f: (x: number) => number, mean: number, q: number, secondMoment: number): HermiteCoefficients {
   let last = lastCoefficients.find((entry) => entry.f === f);
-  if (last && last.mean === mean && last.result.q === q && last.secondMoment === secondMoment) return last.result;
+  // A settled state repeats its q up to rounding: coefficients 1e-10 apart in q differ by ~1e-10.
+  if (last && last.mean === mean && Math.abs(last.result.q - q) <= 1e-10 * q && Math.abs(last.secondMoment - secondMoment) <= 1e-10 * secondMoment) return last.result;
   const result = computeCoefficients(f, mean, q, secondMoment);
   if (!last) {
     if (lastCoefficients.length >= 8) lastCoefficients.shift();
@@ -224,12 +225,12 @@ export class GruTwoTimeKernel {
       carried *= this.steps[s - 1]!.z1;
     }
     const { z1, z2, n1, n2 } = moments;
-    // J(t − 1, s) at lag t − 1 − s.
-    const jPrevious = (s: number) => (t > 1 && t - 1 - s <= this.band ? this.jRows[(t - 2) * this.stride + t - 1 - s]! : 0);
+    // J(t − 1, s) sits at jAt + t − 1 − s (t − 1 − s < band: s ≥ lowest).
+    const jAt = (t - 2) * this.stride;
     let correlatedGates = 0;
     for (let s = lowest; s < t; s++) {
       const sigmaZ = recurrentSide * this.kernel(t - 1, s - 1) + update;
-      const j = jPrevious(s);
+      const j = t > 1 ? this.jRows[jAt + t - 1 - s]! : 0;
       correlatedGates += sigmaZ * this.steps[s - 1]!.zSlope * (moments.zSquareSlope * 2 * j + (moments.zSlope - moments.zSquareSlope) * 2 * this.bByLag[t - s]!);
     }
     const at = (t - 1) * this.stride;
@@ -237,7 +238,7 @@ export class GruTwoTimeKernel {
     const secondMoment = (1 - 2 * z1 + z2) * n2 + 2 * (z1 - z2) * withPrevious + z2 * previous + correlatedGates;
     for (let s = lowest; s < t; s++) {
       this.rows[at + t - s] = (1 - z1) * this.pAfter[t - s]! + z1 * this.kernel(t - 1, s);
-      this.jRows[at + t - s] = (z1 - z2) * this.bByLag[t - s]! + z2 * jPrevious(s);
+      this.jRows[at + t - s] = (z1 - z2) * this.bByLag[t - s]! + z2 * (t > 1 ? this.jRows[jAt + t - 1 - s]! : 0);
     }
     this.rows[at] = secondMoment;
     this.jRows[at] = (t > 1 ? this.rows[at + 1]! : 0) - ((1 - z1) * n2 + z1 * withPrevious);
