@@ -36,6 +36,22 @@ from recurrent_meanfield import setup  # noqa: E402
 sig = lambda x: 1.0 / (1.0 + np.exp(-x))
 
 
+def side_means(c, k):
+    """Per gate, the mean of bias_ih and of bias_hh (a constant init, then the config's slices)."""
+    inits = {p["param"]: p["init"] for p in c["inits"]}
+    out = []
+    for g in range(k):
+        pair = []
+        for param in ("bias_ih_l0", "bias_hh_l0"):
+            init = inits.get(param)
+            value = init.get("value", 0.0) if init and init["name"] in ("constant", "zeros") else 0.0
+            for sl in c.get("bias_slices", []):
+                if sl["param"] == param and sl["gate"] == g: value = sl["value"]
+            pair.append(value)
+        out.append(tuple(pair))
+    return out
+
+
 def sample(c, s_in, s_hh, gates, T, P, rng, tied=True):
     cell = c["cell"]
     k = len(gates)
@@ -43,9 +59,10 @@ def sample(c, s_in, s_hh, gates, T, P, rng, tied=True):
     L = np.zeros((T, T))
     xi = np.zeros((k, T, P))
     # biases: one draw per unit for the whole sequence (ih and hh parts apart: the GRU's hh part
-    # of the candidate sits inside r)
-    b_ih = [mu * 0 + math.sqrt(v1) * rng.standard_normal(P) for (mu, v1, v2) in gates]
-    b_hh = [mu + math.sqrt(v2) * rng.standard_normal(P) for (mu, v1, v2) in gates]
+    # of the candidate sits inside r), each side with its own mean
+    means = side_means(c, k)
+    b_ih = [means[g][0] + math.sqrt(v1) * rng.standard_normal(P) for g, (mu, v1, v2) in enumerate(gates)]
+    b_hh = [means[g][1] + math.sqrt(v2) * rng.standard_normal(P) for g, (mu, v1, v2) in enumerate(gates)]
     H = np.zeros((T + 1, P))
     cell_state = np.zeros(P)
     relu = c.get("nonlinearity") == "relu"
@@ -61,8 +78,8 @@ def sample(c, s_in, s_hh, gates, T, P, rng, tied=True):
             xi[g, t] = rng.standard_normal(P)
             v.append(L[t, :t + 1] @ xi[g, :t + 1] if tied else math.sqrt(K[t, t]) * xi[g, t])
         if not tied:  # a fresh W_hh per step: fresh biases too (they sit beside it)
-            b_ih = [math.sqrt(v1) * rng.standard_normal(P) for (mu, v1, v2) in gates]
-            b_hh = [mu + math.sqrt(v2) * rng.standard_normal(P) for (mu, v1, v2) in gates]
+            b_ih = [means[g][0] + math.sqrt(v1) * rng.standard_normal(P) for g, (mu, v1, v2) in enumerate(gates)]
+            b_hh = [means[g][1] + math.sqrt(v2) * rng.standard_normal(P) for g, (mu, v1, v2) in enumerate(gates)]
         u = [math.sqrt(s_in) * rng.standard_normal(P) + b_ih[g] for g in range(k)]
         if cell == "rnn":
             a = u[0] + v[0] + b_hh[0]
