@@ -130,13 +130,18 @@ describe('python: Keras MultiHeadAttention', () => {
       model('layers.MultiHeadAttention(num_heads=8, key_dim=64, output_shape=(4, 128))'),
       model('layers.MultiHeadAttention(num_heads=8, key_dim=64, bias_initializer="random_normal")'),
       model('layers.MultiHeadAttention(num_heads=8, key_dim=64, kernel_initializer="orthogonal")'),
-      model().replace('layers.Embedding(20000, 512)', 'layers.Embedding(20000, 512, mask_zero=True)'),
     ];
     for (const text of unknown) {
       const n: Network = run(text, '3.15').networks.find((x) => x.name === 'model')!;
       const ops = [...walkOps(n.ops)].filter((op): op is AttentionOp => op.op === 'attention');
       assert.ok(ops.length === 0 || ops.every((op) => op.query.init.semantics === undefined), text);
     }
+  });
+
+  it('reads an attention that Keras masks per token (mask_zero=True) as unmasked: a sequence of real tokens has nothing to mask', () => {
+    const masked = attentions(run(model().replace('layers.Embedding(20000, 512)', 'layers.Embedding(20000, 512, mask_zero=True)'), '3.15'));
+    assert.equal(masked.length, 4);
+    assert.equal(variances(masked[0]!)[0], 2 / 1024);
   });
 
   it('admits PEP 440 specifier sets as one interval and decides the fan rule from the pins', () => {

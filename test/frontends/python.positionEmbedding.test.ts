@@ -13,7 +13,8 @@ import { simulateTokenStream } from '../../server/src/core/simulation/tokenStrea
 import type { PythonSupport } from '../../server/src/core/frontends/types';
 import { pythonSupport } from '../support/python';
 import { readReference } from '../support/reference';
-import { withinSeedSpread } from '../support/seedComparison';
+import { discrepancy, withinSeedSpread } from '../support/seedComparison';
+import { simulateTokenMonteCarlo } from '../../server/src/core/simulation/montecarlo';
 
 interface Measured {
   id: string; position: boolean; d_model: number; heads: number; n_layer: number; tokens: number; vocab: number;
@@ -141,11 +142,11 @@ describe('python: the stream input of a GPT (token + position embedding)', () =>
     return s;
   }
 
+  const measured = () => readReference<{ results: Measured[] }>('transformer/position_embedding.json').results;
   describe('against PyTorch (position_embedding.json: width 512, 8 heads, 4 blocks, 128 tokens, 4 seeds)', () => {
-    const measured = readReference<{ results: Measured[] }>('transformer/position_embedding.json').results;
     for (const [id, forward] of [['nanogpt_wte_wpe', NANOGPT], ['nanogpt_wte_only', TOKENS_ONLY]] as const) {
       it(`${id}: the stream's input within 1%${id === 'nanogpt_wte_wpe' ? ', its second moment and token correlation per residual sum within PyTorch\'s spread' : ''}`, () => {
-        const m = measured.find((r) => r.id === id)!;
+        const m = measured().find((r) => r.id === id)!;
         const n = network(gpt(forward));
         const s = simulated(n);
         const input = s.simulation.layers[first(n).index]!.forwardVariance;
@@ -164,6 +165,34 @@ describe('python: the stream input of a GPT (token + position embedding)', () =>
         });
       });
     }
+  });
+
+  it('Monte-Carlo: the table\'s rows drawn and added to every sequence, the input and each residual sum within PyTorch\'s seed spread', function () {
+    this.timeout(180_000);
+    const m = measured().find((r) => r.id === 'nanogpt_wte_wpe')!;
+    const n = network(gpt(NANOGPT));
+    const runs = Array.from({ length: 2 }, (_, s) => {
+      const run = simulateTokenMonteCarlo(n, { seed: 21 + s, batch: 4, gradientAtLogits: false }, NEVER_CANCELLED);
+      assert.ok(run, 'the Monte-Carlo pass declined');
+      return run;
+    });
+    // The stream's input: the token layer's output is the sum (the table's rows included), and
+    // the table's own record its rows' second moment, as in the analytic pass.
+    const token = first(n);
+    for (const run of runs) {
+      assert.ok(Math.abs(run.simulation.layers[token.index]!.forwardVariance / m.input_m2 - 1) < 0.02);
+      assert.ok(Math.abs(run.simulation.layers[token.positionEmbedding!.index]!.forwardVariance / 0.0004 - 1) < 0.02);
+      assert.ok(run.simulation.layers[token.positionEmbedding!.index]!.gradientVariance > 0);
+    }
+    const failures: string[] = [];
+    for (let i = 0; i < 2 * m.n_layer; i++) {
+      const ours = runs.map((r) => r.stream.filter((p) => p.depth === 0)[i]!);
+      const torchM2 = m.per_seed.map((seed) => seed.stream_m2[i]!);
+      const torchRho = m.per_seed.map((seed) => seed.stream_rho[i]!);
+      if (!(discrepancy(ours.map((p) => p.secondMoment), torchM2, { floor: 0.03 }) <= 1)) failures.push(`stream_m2[${i}] ${ours.map((p) => p.secondMoment).join(', ')} vs ${torchM2.join(', ')}`);
+      if (!(discrepancy(ours.map((p) => p.correlation), torchRho, { scale: 'linear', floor: 0.01 }) <= 1)) failures.push(`stream_rho[${i}] ${ours.map((p) => p.correlation).join(', ')} vs ${torchRho.join(', ')}`);
+    }
+    assert.deepEqual(failures, []);
   });
 
   it('reads the position table as a weight layer of its own, summed on the token embedding, in either order and through reshapes', () => {

@@ -1,8 +1,9 @@
 /**
- * A constant factor or an added term on the signal (`relu(fc(x)) * 10`, `x + self.pos_embed`,
+ * A constant factor or an added term on the signal (`relu(fc(x)) * 10`, `x + self.offset`,
  * `emb(idx) * math.sqrt(d)`) changes every number after it, and the simulation has no op for
  * it: the network is not simulated and says which expression stopped it, while each layer is
- * still judged. They were once passed over, so the report showed the numbers of the network
+ * still judged. (A position table of known init added to a stream of tokens, ViT's
+ * `x + self.pos_embed`, is read: python.vitPosition.test.ts.) They were once passed over, so the report showed the numbers of the network
  * without them (×100 off for `* 10` under ReLU). Identities (×1, +0) and a step before the
  * first layer (the input's scale is the simulation's assumption) change nothing.
  */

@@ -13,7 +13,7 @@ import { applyEdits, unifiedDiff } from '../../server/src/cli/formatters/diff';
 import { PLAIN } from '../../server/src/cli/formatters/style';
 import { countSeverities, renderFinding, renderSummary } from '../../server/src/cli/formatters/text';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
-import { languageOf } from '../support/fixtures';
+import { fixtureSettings, languageOf } from '../support/fixtures';
 import { fixNotebookCopy, renderNotebook } from './notebooks';
 import { pythonSupport } from '../support/python';
 
@@ -59,8 +59,9 @@ function cases(): Case[] {
 /** The Python parser, loaded before the tests run (analysis of .py files needs it). */
 let python: PythonSupport | undefined;
 
+/** A fixture that names its Keras version (`# fixture keras-version: 3.15`) is analysed with it, as the rule fixtures are. */
 function analyzeSource(sourcePath: string, text: string): ReturnType<typeof analyze> {
-  return analyze({ text, languageId: languageOf(sourcePath), python });
+  return analyze({ text, languageId: languageOf(sourcePath), python }, fixtureSettings(text));
 }
 
 function render(sourcePath: string, text: string): string {

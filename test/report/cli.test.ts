@@ -48,6 +48,15 @@ describe('initwise report (dist/cli.js)', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('names a ViT\'s stream input (class token and position table, their inits) and its tokens from the table\'s rows', () => {
+    const fixture = path.join(ROOT, 'test', 'fixtures', 'rules', 'IW402', 'clean_vit.py');
+    const out = initwise(['report', fixture, '--network', 'TimmInitViT'], dir);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /^TimmInitViT \(pytorch\): stream ×2 over 24 branches/);
+    assert.match(out.stdout, /residual stream \(197 tokens, from `num_patches \+ 1`\)/);
+    assert.match(out.stdout, /stream input: 0\.306 \(class token: trunc_normal_\(std=\.02\), E\[t²\] 4\.00e-4; position table: trunc_normal_\(std=\.02\), E\[p²\] 4\.00e-4\)/);
+  });
+
   it('prints every network as a text table and exits 0', () => {
     const run = initwise(['report', 'two.netdef'], dir);
     assert.equal(run.status, 0, run.stderr);

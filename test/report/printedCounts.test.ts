@@ -95,8 +95,10 @@ describe('printed counts match the IR (issue 13)', () => {
           }
           const match = /^\*\*\w+\*\*(?: \([^)]*\))? (\S+) → (\S+)(?: · ×(\d+) \(repeat\))? · layer (\d+) of (\d+) in /.exec(title);
           assert.ok(match, `hover title: ${title}`);
-          const first = result.networks.flatMap((net) => net.layers.filter((l) => l.span.start === layer.span.start && l.span.end === layer.span.end).map((l) => ({ net, l })))
-            .sort((a, b) => a.l.index - b.l.index)[0]!;
+          // The instance the hover describes: the first network (in result order) holding the statement, its first instance
+          // (a subclassed Keras layer is both a network of its own and a part of the functional model applying it).
+          const first = result.networks.map((net) => net.layers.filter((l) => l.span.start === layer.span.start && l.span.end === layer.span.end).map((l) => ({ net, l })))
+            .find((found) => found.length > 0)!.sort((a, b) => a.l.index - b.l.index)[0]!;
           const fans = first.l.fans;
           assert.equal(`${match[1]} → ${match[2]}`, fans ? `${fans.fanIn} → ${fans.fanOut}` : '? → ?', title);
           assert.equal(Number(match[4]), first.l.index + 1, title);

@@ -13,7 +13,7 @@ import type { TextEdit } from '../../server/src/core/findings';
 import { RULES, ruleByCode } from '../../server/src/core/rules/registry';
 import { LineIndex } from '../../server/src/core/text';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
-import { expectationKey, findingKeys, languageOf, readExpectations } from '../support/fixtures';
+import { expectationKey, findingKeys, fixtureSettings, languageOf, readExpectations } from '../support/fixtures';
 import { pythonSupport, pythonSyntaxErrors } from '../support/python';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'rules');
@@ -47,8 +47,9 @@ describe('rule fixtures', () => {
     describe(name, () => {
       const text = fs.readFileSync(file, 'utf8');
       let result: ReturnType<typeof analyze>;
+      const settings = fixtureSettings(text);
       before(() => {
-        result = analyze({ text, languageId: languageOf(file), python });
+        result = analyze({ text, languageId: languageOf(file), python }, settings);
       });
 
       it('reports exactly the inline expectations', () => {
@@ -67,7 +68,7 @@ describe('rule fixtures', () => {
             assert.ok(fix.title.length > 0, 'every fix has a title');
             const fixed = applyEdits(text, fix.edits);
             assert.ok(fixed !== undefined, `${fix.title}: edits overlap`);
-            const after = analyze({ text: fixed, languageId: languageOf(file), python });
+            const after = analyze({ text: fixed, languageId: languageOf(file), python }, settings);
             assert.deepEqual(after.findings.filter((f) => f.code === 'IW001').map((f) => f.message), [], `${fix.title} broke the file`);
             if (languageOf(file) === 'python') assert.deepEqual(pythonSyntaxErrors(python!, fixed), [], `${fix.title} left a Python syntax error`);
             const remaining = codeLines(fixed, after.findings);

@@ -8,6 +8,7 @@
  * The caret line refers to the nearest line above it that is not itself an expectation.
  */
 import type { LanguageId } from '../../server/src/core/frontends/types';
+import { DEFAULT_SETTINGS, type Settings } from '../../server/src/core/settings';
 import { LineIndex } from '../../server/src/core/text';
 import type { Finding } from '../../server/src/core/findings';
 
@@ -50,6 +51,15 @@ export function findingKeys(text: string, findings: readonly Finding[]): string[
     const end = a.line === b.line ? b.character : `L${b.line + 1}:${b.character}`;
     return `${a.line + 1}:${a.character}-${end} ${f.code}`;
   });
+}
+
+/**
+ * A fixture's settings: the defaults, and `keras-version` when a whole-line comment says
+ * `# fixture keras-version: 2.15` (MultiHeadAttention's fans depend on it; docs/configuration.md).
+ */
+export function fixtureSettings(text: string): Settings {
+  const version = /^# fixture keras-version: (\S+)$/m.exec(text)?.[1];
+  return version === undefined ? DEFAULT_SETTINGS : { ...DEFAULT_SETTINGS, kerasVersion: version };
 }
 
 export function languageOf(file: string): LanguageId {

@@ -368,7 +368,37 @@ export interface MemoryOp {
   readonly span: Span;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp | AttentionOp | MemoryOp;
+/**
+ * A table with one row per token added to the stream of tokens, whose init is known (ViT's
+ * `x + self.pos_embedding` with `nn.Parameter(torch.randn(1, n + 1, dim))`, timm's
+ * `trunc_normal_(self.pos_embed, std=.02)`). Its elements are independent zero-mean draws of
+ * `init` (docs/python.md "Position tables"), so it adds `secondMoment` to every token's second
+ * moment and nothing to the cross moment of two tokens; a table left at zero adds nothing.
+ */
+export interface PositionTableOp {
+  readonly op: 'positionTable';
+  readonly init: InitSemantics;
+  /** E[p²] of one element (Var of the init; exact for a truncated normal with its bounds). */
+  readonly secondMoment: number;
+  /** How the init reads (`trunc_normal_(std=0.02)`, `randn`). */
+  readonly label: string;
+  readonly span: Span;
+}
+
+/**
+ * A learned token put in front of every sequence (ViT's class token: `torch.cat((cls_tokens, x),
+ * dim=1)` with `cls_token = nn.Parameter(torch.randn(1, 1, dim))`): the same drawn row for every
+ * sequence, independent of the input. The stream after it has one token more than before.
+ */
+export interface ClassTokenOp {
+  readonly op: 'classToken';
+  readonly init: InitSemantics;
+  readonly secondMoment: number;
+  readonly label: string;
+  readonly span: Span;
+}
+
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp;
 
 export interface Network {
   readonly name: string;

@@ -12,6 +12,7 @@ import type { TokenReport } from './tokenReport';
 /** The residual stream per branch and each attention, for networks over tokens. */
 function tokenLines(report: TokenReport): string[] {
   const lines = ['', `  residual stream (${report.tokens} tokens${report.tokensAssumed ? ', assumed' : report.tokensFrom !== undefined ? `, from \`${report.tokensFrom}\`` : ''}): branch  line  E[x²]  token correlation  gradient`];
+  if (report.inputTerms) lines.push(`  stream input: ${formatNumber(report.input)} (${report.inputTerms.join('; ')})`);
   report.stream.forEach((row, i) => {
     lines.push(`    ${String(i + 1).padStart(4)}  ${String(row.line).padStart(4)}  ${formatNumber(row.secondMoment).padStart(8)}  ${formatNumber(row.correlation, 4).padStart(8)}  ${formatNumber(row.gradient).padStart(8)}${row.memory ? '  (encoder)' : ''}`);
   });

@@ -15,6 +15,7 @@ export function tokenSection(report: TokenReport, idPrefix: string): string {
   const tokens = `${report.tokens} tokens${report.tokensAssumed ? ' (assumed: the code does not say; netdef: input … tokens=N)'
     : report.tokensFrom !== undefined ? ` (from \`${report.tokensFrom}\`, the position table's rows)` : ''}`;
   parts.push(`<p class="note">${escapeHtml(tokens)}. One point per residual branch of the stream, in order.</p>`);
+  if (report.inputTerms) parts.push(`<p class="note">${escapeHtml(`Stream input E[x²] ${formatNumber(report.input)}: ${report.inputTerms.join('; ')}.`)}</p>`);
   if (report.stream.length > 0) {
     const none = report.stream.map(() => undefined);
     parts.push(

@@ -8,7 +8,7 @@
  */
 import type { CancellationSignal } from '../cancellation';
 import { formatNumber } from '../format/numbers';
-import type { Network } from '../ir';
+import { type Network, walkOps } from '../ir';
 import { runsOverTokens, simulateTokenStream } from '../simulation/tokenStream';
 
 export interface StreamRow {
@@ -52,6 +52,11 @@ export interface TokenReport {
   readonly attention: readonly AttentionRow[];
   /** Stream second moment entering the first branch. */
   readonly input: number;
+  /**
+   * What the stream's input adds to the tokens besides the layers, in order: a class token put in
+   * front and a position table added (`class token: torch.randn, E[t²] 1`), with their inits.
+   */
+  readonly inputTerms?: readonly string[];
   readonly outputCorrelation: number;
   readonly memory?: MemoryRow;
 }
@@ -77,9 +82,20 @@ export function buildTokenReport(network: Network, signal: CancellationSignal, l
     })),
     // The network's own stream is the one judged and summarised (IW402): its input, not the encoder's.
     input: own?.before ?? top[0]?.before ?? 1,
+    ...inputTermsOf(network),
     outputCorrelation: simulation.outputCorrelation,
     ...(memory ? { memory: { tokens: memory.tokens, secondMoment: memory.secondMoment, correlation: memory.correlation, gradient: memory.gradient } } : {}),
   };
+}
+
+/** The class tokens and position tables of the stream (ir.ts ClassTokenOp, PositionTableOp; a GPT's learned position embedding). */
+function inputTermsOf(network: Network): { inputTerms?: readonly string[] } {
+  const terms: string[] = [];
+  for (const op of walkOps(network.ops)) {
+    if (op.op === 'classToken') terms.push(`class token: ${op.label}, E[t²] ${formatNumber(op.secondMoment)}`);
+    else if (op.op === 'positionTable') terms.push(`position table: ${op.label}, E[p²] ${formatNumber(op.secondMoment)}`);
+  }
+  return terms.length > 0 ? { inputTerms: terms } : {};
 }
 
 /**

@@ -231,6 +231,8 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         break;
       case 'attention':
       case 'memory':
+      case 'positionTable':
+      case 'classToken':
         throw new NotSimulable();
       case 'residual': {
         // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].

@@ -37,7 +37,7 @@
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, ActivationUse, AttentionOp, MemoryOp, Network, Op, WeightLayer } from '../ir';
+import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PositionTableOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
@@ -424,9 +424,11 @@ function runSeed(context: SeedContext): SeedRun {
   let input: Tensor | undefined;
   if (!(network.ops[0]?.op === 'layer' && network.ops[0].kind === 'embedding')) {
     const shape = inputShape(network);
-    const data = new Float32Array(batch * product(shape));
+    // A class token is put in front of each sequence later: the input has one token fewer.
+    const seed = context.tokens && network.ops.some((op) => op.op === 'classToken') ? { ...context.tokens, tokens: context.tokens.tokens - 1 } : context.tokens;
+    const data = new Float32Array((seed ? seed.sequences * seed.tokens : batch) * product(shape));
     rng.fillNormal(data);
-    if (context.tokens && context.inputCorrelation > 0) correlateTokens(data, product(shape), context.tokens, context.inputCorrelation, rng);
+    if (seed && context.inputCorrelation > 0) correlateTokens(data, product(shape), seed, context.inputCorrelation, rng);
     input = { data, shape };
   } else if (first.kind !== 'embedding') {
     throw new NotSimulable();
@@ -503,12 +505,20 @@ function inputShape(network: Network): readonly number[] {
  * drawn there). Pushes one backward closure per op into `backs`.
  */
 function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedContext, backs: Backward[], atStart: boolean): Tensor {
+  const classAt = ops.findIndex((op) => op.op === 'classToken');
+  if (classAt >= 0) {
+    // The ops before a class token run over one token fewer per sequence (tokenStream.ts the same).
+    const seed = context.tokens;
+    if (!atStart || !seed || seed.depth !== 0 || seed.inMemory || seed.tokens < 2) throw new NotSimulable();
+    const shorter: SeedContext = { ...context, batch: seed.sequences * (seed.tokens - 1), tokens: { ...seed, tokens: seed.tokens - 1 } };
+    const before = forward(ops.slice(0, classAt), input, shorter, backs, true);
+    const withClass = classTokenForward(ops[classAt] as ClassTokenOp, before, context, backs);
+    return forward(ops.slice(classAt + 1), withClass, context, backs, false);
+  }
   let x = input;
   let lastStreamPoint: StreamMeasure | undefined;
   ops.forEach((op, position) => {
     context.checkpoint();
-    // A position table summed on is simulated by the analytic token stream only.
-    if (op.op === 'layer' && op.positionEmbedding) throw new NotSimulable();
     if (op.op === 'layer' && op.kind === 'embedding') {
       if (!atStart || position !== 0) throw new NotSimulable();
       x = embeddingForward(op, context, backs);
@@ -547,6 +557,11 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       case 'memory':
         memoryForward(op, context, backs);
         break;
+      case 'positionTable':
+        x = positionTableForward(op, x, context);
+        break;
+      case 'classToken':
+        throw new NotSimulable();
       case 'residual': {
         const inner: Backward[] = [];
         if (context.tokens) context.tokens.depth++;
@@ -576,6 +591,51 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
   });
   if (!x) throw new NotSimulable();
   return x;
+}
+
+/**
+ * A table of one row per token, drawn once per seed as PyTorch draws the parameter (its init's
+ * distribution, elementwise) and added to every sequence: the same table for all of them.
+ * Backward the gradient passes unchanged (the table's own gradient is not measured).
+ */
+function positionTableForward(op: PositionTableOp, x: Tensor, context: SeedContext): Tensor {
+  const seed = context.tokens;
+  if (!seed) throw new NotSimulable();
+  const width = product(x.shape);
+  if (x.data.length !== seed.sequences * seed.tokens * width) throw new NotSimulable();
+  const rng = new Random(mixSeed(context.seedValue, 0x905, op.span.start));
+  const table = drawKernel(op.init, { fanIn: 1, fanOut: 1 }, { rows: seed.tokens, cols: width }, rng, context.checkpoint);
+  const y = new Float32Array(x.data.length);
+  const rowLength = seed.tokens * width;
+  for (let s = 0, at = 0; s < seed.sequences; s++) {
+    for (let i = 0; i < rowLength; i++, at++) y[at] = x.data[at]! + table[i]!;
+  }
+  return { data: y, shape: x.shape };
+}
+
+/**
+ * A class token in front of each sequence: one row drawn per seed by its init, the same for every
+ * sequence (`cls_token.expand(b, -1, -1)`). Backward the gradient of the input's tokens is the
+ * stream's at their rows (the class token's own row goes to the parameter).
+ */
+function classTokenForward(op: ClassTokenOp, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
+  const seed = context.tokens!;
+  const width = product(x.shape);
+  const before = seed.tokens - 1;
+  if (x.data.length !== seed.sequences * before * width) throw new NotSimulable();
+  const rng = new Random(mixSeed(context.seedValue, 0xc15, op.span.start));
+  const row = drawKernel(op.init, { fanIn: 1, fanOut: 1 }, { rows: 1, cols: width }, rng, context.checkpoint);
+  const y = new Float32Array(seed.sequences * seed.tokens * width);
+  for (let s = 0; s < seed.sequences; s++) {
+    y.set(row, s * seed.tokens * width);
+    y.set(x.data.subarray(s * before * width, (s + 1) * before * width), (s * seed.tokens + 1) * width);
+  }
+  backs.push((g) => {
+    const gIn = new Float32Array(x.data.length);
+    for (let s = 0; s < seed.sequences; s++) gIn.set(g.subarray((s * seed.tokens + 1) * width, (s + 1) * seed.tokens * width), s * before * width);
+    return gIn;
+  });
+  return { data: y, shape: x.shape };
 }
 
 function streamPoint(y: Float32Array, seed: TokenSeed): StreamMeasure {
@@ -848,7 +908,9 @@ function embeddingForward(layer: WeightLayer, context: SeedContext, backs: Backw
   const pre = new Float32Array(batch * dim);
   for (let b = 0; b < batch; b++) pre.set(rowOf.get(ids[b]!)!, b * dim);
   const rows = rowsUsed.map((r) => rowOf.get(r)!);
+  const positionBackward = layer.positionEmbedding ? addPositionRows(layer.positionEmbedding, pre, dim, context) : undefined;
   return finishLayer(layer, { data: new Float32Array(0), shape: [] }, pre, [dim], context, backs, (gPre) => {
+    positionBackward?.(gPre);
     // Mean over samples and drawn rows of (row · g_b)².
     let sum = 0;
     for (let b = 0; b < batch; b++) {
@@ -863,6 +925,53 @@ function embeddingForward(layer: WeightLayer, context: SeedContext, backs: Backw
     // The ids are not differentiable: hand back a one-element stand-in with the same mean square.
     return Float32Array.of(Math.sqrt(value));
   });
+}
+
+/**
+ * GPT-2's `wte(idx) + wpe(torch.arange(T))`: rows 0…T−1 of the position table, drawn as the token
+ * table's rows are, added to token t of every sequence. The table's measures are those the
+ * analytic pass records for it (tokenStream.ts layerStep): its rows' second moment forward, and
+ * backward the gradient with respect to its one-hot positions, (row · g)² over sequences and rows,
+ * at the gradient of the sum (the returned function, which the token layer's backward calls).
+ */
+function addPositionRows(table: WeightLayer, pre: Float32Array, dim: number, context: SeedContext): (gPre: Float32Array) => void {
+  const seed = context.tokens;
+  const frameworkFans = table.frameworkFans;
+  const semantics = table.init.semantics;
+  if (!seed || !frameworkFans || !semantics || semantics.kind === 'orthogonal' || table.fans?.fanOut !== dim) throw new NotSimulable();
+  const positions = seed.tokens;
+  const rows = new Float32Array(positions * dim);
+  for (let t = 0; t < positions; t++) {
+    const rng = new Random(mixSeed(context.seedValue, 0xe3b, table.index, t));
+    rows.set(drawKernel(semantics, frameworkFans, { rows: 1, cols: dim }, rng, context.checkpoint), t * dim);
+  }
+  for (let s = 0, at = 0; s < seed.sequences; s++) {
+    for (let i = 0; i < rows.length; i++, at++) pre[at] = pre[at]! + rows[i]!;
+  }
+  const measure = context.measures[table.index]!;
+  measure.pre = meanSquare(rows);
+  measure.input = NaN;
+  context.step();
+  // Called by the token layer's backward with the gradient at the sum (at most 32 of the rows:
+  // each is an independent draw, so a few estimate the mean as well as all of them).
+  const sampled = Math.min(positions, 32);
+  return (gPre) => {
+    let sum = 0;
+    for (let s = 0; s < seed.sequences; s++) {
+      context.checkpoint();
+      for (let t = 0; t < positions; t++) {
+        const at = (s * positions + t) * dim;
+        for (let r = 0; r < sampled; r++) {
+          let dot = 0;
+          for (let d = 0; d < dim; d++) dot += rows[r * dim + d]! * gPre[at + d]!;
+          sum += dot * dot;
+        }
+      }
+    }
+    measure.gradIn = sum / (seed.sequences * positions * sampled);
+    measure.gradOut = meanSquare(gPre);
+    context.step();
+  };
 }
 
 function addBias(pre: Float32Array, bias: Float32Array, batch: number, channels: number, positions: number): void {

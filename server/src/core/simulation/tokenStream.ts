@@ -14,13 +14,18 @@
  *   memory         the encoder: its ops run over the second input (m = 1, c = ρ_M) and the
  *                  result is the memory; backward, the gradients of every cross-attention are
  *                  summed (independent weights) and carried back through the encoder
+ *   position table m′ = m + E[p²],  c′ = c                (ViT's `x + pos_embed`: independent
+ *                  zero-mean elements, so no cross term and no correlation between positions)
+ *   class token    m′ = (E[t²] + n·m)/(n+1),  c′ = c·(n−1)/(n+1)   (one drawn token in front of
+ *                  n: the averages over the n+1 tokens and their pairs; the class token is
+ *                  independent of the others, so its pairs add nothing)
  * The gradient carries the same pair (its cotangent is iid, so it starts uncorrelated). The
  * residual stream, the token correlation and the gradient at every residual op are recorded
  * for the rules (IW402, IW403), hover and the signal report. BatchNorm, convolutions and
  * flatten have no token reading here: such a network is not simulated (undefined).
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, AttentionOp, MemoryOp, Network, Op, ResidualOp, WeightLayer } from '../ir';
+import type { Activation, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, ResidualOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { type AttentionStatistics, attentionPass, type MemoryMoments, projectionGains, type TokenMoments } from './attention';
 import { dualDerivativeKernel, dualKernel } from './dualKernel';
@@ -101,6 +106,7 @@ export function runsOverTokens(network: Network): boolean {
     if (op.op === 'attention' || (op.op === 'norm' && op.kind === 'rmsnorm')) return true;
     // A position table means a sequence of tokens (and only this pass sums it on).
     if (op.op === 'layer' && op.positionEmbedding) return true;
+    if (op.op === 'positionTable' || op.op === 'classToken') return true;
   }
   return false;
 }
@@ -255,6 +261,14 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
       case 'memory':
         memoryStep(op, context, tape);
         break;
+      case 'positionTable':
+        // The table is independent of the signal and zero-mean: its square adds, its pairs add nothing.
+        tape.push((g) => g);
+        x = { ...x, m: x.m + op.secondMoment };
+        break;
+      case 'classToken':
+        x = classTokenStep(op, x, context, tape, depth);
+        break;
     }
   }
   return x;
@@ -285,6 +299,23 @@ function memoryStep(op: MemoryOp, context: Context, tape: Backward[]): void {
     memory.result = { ...memory.result, gradient: memory.gradient.m, inputGradient: back.m };
     return g;
   });
+}
+
+/**
+ * One drawn token put in front of the n tokens of each sequence (ViT's class token). The pass
+ * carries averages over tokens: the new token's second moment enters the mean with weight
+ * 1/(n+1), and of the (n+1)·n ordered pairs only the n·(n−1) among the old tokens have a cross
+ * moment (the class token is independent of the input and zero-mean). Tokens are then no longer
+ * exchangeable; the later ops see the averages (an approximation, measured in
+ * test/reference/transformer/vit_position.json). Backward the gradient is the stream's, per token.
+ */
+function classTokenStep(op: ClassTokenOp, x: State, context: Context, tape: Backward[], depth: number): State {
+  if (depth !== 0 || context.inMemory || x.mu !== 0) throw new NotSimulable();
+  const n = context.tokens;
+  const total = n + 1;
+  context.tokens = total;
+  tape.push((g) => g);
+  return { m: (op.secondMoment + n * x.m) / total, c: (x.c * (n - 1)) / total, mu: 0 };
 }
 
 function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward[], depth: number): State {
@@ -318,6 +349,15 @@ function outputHead(ops: readonly Op[]): Op | undefined {
   return undefined;
 }
 
+/** Class tokens at the top of the stream (0 or 1); undefined where one is anywhere else or there are several. */
+function countClassTokens(ops: readonly Op[]): number | undefined {
+  let top = 0;
+  let all = 0;
+  for (const op of ops) if (op.op === 'classToken') top++;
+  for (const op of walkOps(ops)) if (op.op === 'classToken') all++;
+  return all === top && top <= 1 ? top : undefined;
+}
+
 /** Results per network and options: the analytic pass, the rules and hover all ask for the same one. */
 const MEMO = new WeakMap<Network, Map<string, TokenStreamSimulation | undefined>>();
 
@@ -336,8 +376,11 @@ function computeTokenStream(network: Network, signal: CancellationSignal, option
   if (network.layers.length === 0 || network.unsimulable !== undefined) return undefined;
   if (network.layers.some((layer) => layer.consumer === 'unknown')) return undefined;
   const tokens = network.tokens ?? DEFAULT_TOKENS;
+  // A class token is put in front of the input's tokens: before it, the sequence is one shorter.
+  const classTokens = countClassTokens(network.ops);
+  if (classTokens === undefined || (classTokens > 0 && tokens - classTokens < 1)) return undefined;
   const context: Context = {
-    tokens, signal,
+    tokens: tokens - classTokens, signal,
     layers: network.layers.map(() => ({ forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN })),
     stream: [], attention: [],
     logits: options.gradientAtLogits === false ? undefined : outputHead(network.ops),

@@ -270,6 +270,7 @@ function* readNetworks(
   const runScript = (body: readonly Node[], scope: Scope, owner: Node | undefined): Candidate[] => {
     const candidates: Candidate[] = [];
     const frame = new Frame(scope, undefined, new Trace(), false, 0);
+    frame.scriptOrder = new Set();
     const returned: RValue[] = [];
     const tf1Before = interp.tf1Layers;
     interp.tf1Models.length = 0;

@@ -313,11 +313,16 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   if (name === 'Embedding') {
     const num = evaluateCount(argument(call, 0, 'input_dim'), scope);
     const dim = evaluateCount(argument(call, 1, 'output_dim'), scope);
-    return kerasWeight(canonical, call, ctx, 'embedding', (input) => ({
-      fans: num && dim ? { fanIn: 1, fanOut: dim } : undefined,
+    const layer = kerasWeight(canonical, call, ctx, 'embedding', (input) => ({
+      // One row per token: the true fans need only the width (`tokenizer.vocabulary_size()` rows still give 1→dim).
+      fans: dim ? { fanIn: 1, fanOut: dim } : undefined,
       frameworkFans: num && dim ? { fanIn: num, fanOut: dim } : undefined,
       receptiveField: 1, strideProduct: 1, outShape: dim ? [...(input ?? [NaN]), dim] : undefined,
     }), -1);
+    // mask_zero (a keyword: its position differs between Keras 2 and 3) makes the output carry a per-token mask.
+    const maskZero = call.keywords.get('mask_zero')?.value;
+    const mask = call.spread || call.positional.length > 5 ? 'unknown' : maskZero ? (constantOf(maskZero, scope) === true ? 'token' : constantOf(maskZero, scope) === false ? undefined : 'unknown') : undefined;
+    return mask ? { ...layer, kerasMask: mask } : layer;
   }
   const norm = KERAS_NORMS[name];
   if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
@@ -681,6 +686,9 @@ export function frameworkModule(canonical: string, call: CallParts, ctx: Catalog
     return { kind: 'opaque', className: canonical, record: classRecord(canonical), ...(outShape ? { outShape } : {}) };
   }
   if (canonical.startsWith('flax.linen.') || canonical.startsWith('flax.nnx.')) return flaxModule(canonical, call, ctx);
+  // einops' Rearrange layer only moves elements (ViT's patch split `b c (h p1) (w p2) -> b (h w)
+  // (p1 p2 c)`): the scale is kept, the shape is not read. Its Reduce layer is not this.
+  if (canonical === 'einops.layers.torch.Rearrange') return { kind: 'pass', reshape: () => undefined, className: canonical, record: classRecord(canonical) };
   return undefined;
 }
 

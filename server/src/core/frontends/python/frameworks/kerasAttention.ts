@@ -44,9 +44,6 @@ const KERAS_ATTENTION_KEYWORDS: ReadonlySet<string> = new Set([
   'trainable', 'flash_attention', 'use_gate', 'sliding_window',
 ]);
 
-/** A Keras mask (`Embedding(mask_zero=True)`, a layer's `compute_mask`) reaches MultiHeadAttention without being written at the call. */
-const IMPLICIT_MASK = /\bmask_zero\s*=\s*(?!False\b)|\bdef\s+compute_mask\b|\bsupports_masking\s*=\s*True\b/;
-
 /** One kernel_initializer for four kernels: an edit for one would change the others, so no fix. */
 function describeOnly(layer: WeightModule): FixBuilder {
   return {
@@ -92,8 +89,8 @@ export function kerasAttention(canonical: string, call: CallParts, ctx: CatalogC
                     : gate && evaluate(gate, scope) !== false ? 'use_gate= multiplies the output by a gate'
                       : sliding && evaluate(sliding, scope) !== null ? 'sliding_window= masks the logits'
                         : !biasInitFixed ? 'bias_initializer is not a constant'
-                          : IMPLICIT_MASK.test(ctx.source) ? 'a Keras mask (mask_zero=True or compute_mask in this file) may reach it'
-                            : undefined;
+                          // A Keras mask reaching it implicitly (mask_zero=True, compute_mask) is per token: kerasTokens.ts.
+                          : undefined;
   // Widths are fixed at the call (from the query's features): interpreter.ts kerasAttentionCall.
   const none = () => ({ fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined });
   const projection = (): WeightModule => {

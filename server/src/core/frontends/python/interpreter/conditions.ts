@@ -112,7 +112,8 @@ function comparison(node: Node, frame: Frame, interp: ConditionContext): boolean
     if (!other) return undefined;
     const r = interp.expression(other, frame);
     let isNone: boolean | undefined;
-    if (r?.t === 'module') isNone = false;
+    // A module, or a tensor a name holds (a Keras layer's implicit `mask`: kerasTokens.ts), is never None.
+    if (r?.t === 'module' || (r?.t === 'tensor' && other.type === 'identifier')) isNone = false;
     else {
       const v = evaluate(other, frame.scope);
       isNone = v === null ? true : v === undefined ? undefined : false;

@@ -7,6 +7,7 @@ import type { CatalogContext } from '../frameworks/catalog';
 import type { ApplySite } from '../fixes/depthScaling';
 import type { InstanceModule, ModuleValue, WeightModule } from './modules';
 import type { Node } from '../syntax/syntax';
+import type { ParameterTable } from './parameterTables';
 import type { Tensor, Trace } from './trace';
 import type { Scope } from './values';
 
@@ -18,6 +19,8 @@ export type RValue =
   /** A class of the file's own (called to instantiate it). */
   | { readonly t: 'class'; readonly definition: Node; readonly name: string }
   | { readonly t: 'function'; readonly definition: Node; readonly scope: Scope; readonly self: InstanceModule | undefined }
+  /** A learned tensor a module holds (`nn.Parameter(torch.randn(1, n + 1, d))`): parameterTables.ts. */
+  | { readonly t: 'table'; readonly table: ParameterTable }
   | undefined;
 
 /** An `apply(fn)` being run: where IW402's loop would go (undefined: nowhere certain), its scope, the weights' names (depthScaleSites.ts). */
@@ -46,10 +49,17 @@ export class Frame {
   catalog: CatalogContext | undefined;
   /** Set in the frame of a function `apply(fn)` runs: where IW402's loop would follow the apply (depthScaleSites.ts). */
   applied: AppliedContext | undefined;
+  /**
+   * The module script's (or a builder unit's) frame: literals it assigns are followed in
+   * statement order, and `scope` moves on after each (scriptOrder.ts). Not copied to child frames.
+   */
+  scriptOrder: Set<string> | undefined;
   constructor(
-    readonly scope: Scope,
+    /** Replaced in a script-order frame as the script assigns literals (scriptOrder.ts). */
+    public scope: Scope,
     readonly self: InstanceModule | undefined,
-    readonly trace: Trace | undefined,
+    /** Replaced by a fresh one at a script's next `keras.Input` once a Keras model was built on it (interpreter.ts). */
+    public trace: Trace | undefined,
     /** Init code run for several modules (apply(fn), a loop over modules()): its calls are shared. */
     readonly shared: boolean,
     readonly depth: number,

@@ -7,7 +7,7 @@
  * else as unknown rather than guessing: values assigned under an unknown condition or
  * loop become opaque.
  */
-import type { InitUse } from '../../../ir';
+import type { InitUse, PositionTableOp } from '../../../ir';
 import { type CatalogContext, defaultInit, frameworkModule, shapeValue } from '../frameworks/catalog';
 import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
@@ -18,6 +18,7 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import { initTable, type ParameterTable, parameterTable, tableMethod, TIMM_TRUNC_NORMAL, tokenRows, zeroMeanSecondMoment } from './parameterTables';
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
@@ -40,8 +41,10 @@ import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { positionRowsOf } from './positionRows';
-import { type LayerDraft, type ProjectionPart, type Tensor, Trace } from './trace';
-import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, Scope, type Value } from './values';
+import { scopeAfter } from './scriptOrder';
+import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
+import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
+import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
@@ -93,6 +96,10 @@ export class Interpreter {
   readonly loaded = new Set<ModuleValue>();
   /** `a.weight = b.weight`: one parameter in two layers (tiedWeights.ts). */
   private readonly tied = new TiedWeights();
+  /** Keras token-id inputs of a stated length and the code stating it (`shape=(100,)`). */
+  private readonly inputTokens = new WeakMap<Tensor, PositionRows>();
+  /** Traces a Keras functional model was built on (keras.Model(inputs, outputs)). */
+  private readonly modelTraces = new WeakSet<Trace>();
   /** Keras functional models: the trace they were built on and their outputs. */
   readonly functional = new Map<ModuleValue, { readonly trace: Trace; readonly outputs: readonly Tensor[] }>();
   /** Input shapes (batch axis dropped) `model.init(rng, x)` calls show, per module (Flax linen). */
@@ -295,9 +302,13 @@ export class Interpreter {
   // ── statements ─────────────────────────────────────────────────────────
 
   /** Runs statements; `returned` collects what `return` statements give back (a builder's model). */
-  run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
+  /**
+   * Runs statements in order; true when one of them returned for certain (a `return`, or one in
+   * a branch taken for certain: `if reverse: return …`), and the rest of the block is not run.
+   */
+  run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
     for (const statement of statements) {
-      if (!this.step(statement)) return;
+      if (!this.step(statement)) return false;
       if (this.nesting >= MAX_NESTING) {
         this.limit ??= { kind: 'nesting', node: statement };
         this.taint(statement, frame);
@@ -305,54 +316,59 @@ export class Interpreter {
       }
       this.nesting++;
       try {
-        this.statement(statement, frame, outputs, returned);
+        if (this.statement(statement, frame, outputs, returned)) return true;
       } finally {
         this.nesting--;
       }
+      if (frame.scriptOrder) frame.scope = scopeAfter(statement, frame.scope, frame.scriptOrder, this.source);
     }
+    return false;
   }
 
-  private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): void {
+  /** True when the statement returned for certain. */
+  private statement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
     if (node.startIndex >= MODULE_OFFSET_BASE || this.ctx !== this.main) {
       if (this.contextOf(node) !== this.ctx) {
-        this.within(node, () => this.statement(node, frame, outputs, returned));
-        return;
+        return this.within(node, () => this.statement(node, frame, outputs, returned));
       }
     }
     switch (node.type) {
       case 'expression_statement': {
         const inner = node.namedChild(0);
-        if (!inner) return;
+        if (!inner) return false;
         if (inner.type === 'assignment') this.assignment(inner, node, frame);
         else if (inner.type === 'augmented_assignment') this.augmented(inner, frame);
         else this.expression(inner, frame);
-        return;
+        return false;
       }
       case 'return_statement': {
         const value = node.namedChild(0);
-        if (!value) return;
+        if (!value) return true;
         const r = this.expression(value, frame);
         for (const t of tensorsOf(r)) outputs?.push(t);
         returned?.push(r);
-        return;
+        return true;
       }
       case 'for_statement':
         this.forLoop(node, frame, outputs);
-        return;
+        return false;
       case 'if_statement':
-        this.ifStatement(node, frame, outputs);
-        return;
-      case 'with_statement':
+        return this.ifStatement(node, frame, outputs, returned);
+      case 'with_statement': {
+        const body = node.childForFieldName('body');
+        return body ? this.run(body.namedChildren, frame, outputs, returned) : false;
+      }
       case 'try_statement': {
+        // An exception may leave the body anywhere: a return in it does not end the block for certain.
         const body = node.childForFieldName('body');
         if (body) this.run(body.namedChildren, frame, outputs);
-        return;
+        return false;
       }
       case 'while_statement':
         this.taint(node, frame);
-        return;
+        return false;
       default:
-        return;
+        return false;
     }
   }
 
@@ -360,6 +376,20 @@ export class Interpreter {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     if (!left || !right) return;
+    // `residual = x = inputs` (Chollet's Keras decoders): the value evaluated once, then bound to each target, rightmost first.
+    if (right.type === 'assignment' && left.type === 'identifier') {
+      const targets = [left];
+      let value = right;
+      while (value.type === 'assignment' && value.childForFieldName('right')) {
+        const target = value.childForFieldName('left');
+        if (target?.type !== 'identifier') return;
+        targets.push(target);
+        value = value.childForFieldName('right')!;
+      }
+      const r = this.expression(value, frame);
+      for (const target of targets.reverse()) this.store(target, r, statement, frame);
+      return;
+    }
     if (left.type === 'pattern_list' || left.type === 'tuple_pattern') {
       const r = this.expression(right, frame);
       const targets = left.namedChildren;
@@ -399,6 +429,8 @@ export class Interpreter {
       else if (value?.t === 'list' && value.items.every((i) => i?.t === 'module')) {
         frame.self.attributes.set(attr, { kind: 'list', items: value.items.map((i) => (i as { module: ModuleValue }).module), className: 'list', record: classRecord('list') });
       } else frame.self.attributes.delete(attr);
+      if (value?.t === 'table') (frame.self.tables ??= new Map()).set(attr, value.table);
+      else frame.self.tables?.delete(attr);
     }
     if (value?.t === 'module') this.place(value.module, name, statement);
     // A model bound to a name, or a Sequential head put on a model's attribute (`model.fc = nn.Sequential(...)`
@@ -451,6 +483,13 @@ export class Interpreter {
     if (op === '+=' && a?.t === 'tensor' && b?.t === 'tensor' && frame.trace) {
       frame.env.set(name, { t: 'tensor', tensor: frame.trace.add(a.tensor, b.tensor, spanOf(node)) });
       return;
+    }
+    if (op === '+=' && a?.t === 'tensor' && b?.t === 'table' && frame.trace && !insideAttention(a.tensor)) {
+      const summed = this.positionTableSum(a.tensor, b.table, node, frame.trace);
+      if (summed) {
+        frame.env.set(name, { t: 'tensor', tensor: summed });
+        return;
+      }
     }
     if ((op === '*=' || op === '/=' || op === '+=' || op === '-=') && a?.t === 'tensor' && b?.t !== 'tensor' && frame.trace) {
       // A value it cannot read (`out += shortcut` from a conditional) may be a tensor: unknown, as before.
@@ -585,38 +624,35 @@ export class Interpreter {
     return undefined;
   }
 
-  private ifStatement(node: Node, frame: Frame, outputs: Tensor[] | undefined): void {
+  /** True when the branch taken for certain returned. */
+  private ifStatement(node: Node, frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
     // `if norm_layer is None: norm_layer = nn.BatchNorm2d`, decided when the body was bound (values.ts).
-    if (frame.scope.isSettled(node)) return;
+    if (frame.scope.isSettled(node)) return false;
     const condition = node.childForFieldName('condition');
     const consequence = node.childForFieldName('consequence');
     const truth = condition ? this.truth(condition, frame) : undefined;
-    if (truth === true) {
-      if (consequence) this.run(consequence.namedChildren, frame, outputs);
-      return;
-    }
+    if (truth === true) return consequence ? this.run(consequence.namedChildren, frame, outputs, returned) : false;
     if (truth === undefined) {
       if (!this.agreeingBranches(node, frame, outputs)) this.taint(node, frame);
-      return;
+      return false;
     }
     for (const clause of node.childrenForFieldName('alternative')) {
       if (clause.type === 'else_clause') {
         const body = clause.childForFieldName('body');
-        if (body) this.run(body.namedChildren, frame, outputs);
-        return;
+        return body ? this.run(body.namedChildren, frame, outputs, returned) : false;
       }
       const c = clause.childForFieldName('condition');
       const t = c ? this.truth(c, frame) : undefined;
       if (t === undefined) {
         this.taint(clause, frame);
-        return;
+        return false;
       }
       if (t) {
         const body = clause.childForFieldName('consequence');
-        if (body) this.run(body.namedChildren, frame, outputs);
-        return;
+        return body ? this.run(body.namedChildren, frame, outputs, returned) : false;
       }
     }
+    return false;
   }
 
   /**
@@ -740,8 +776,11 @@ export class Interpreter {
         const items = container?.t === 'list' ? container.items
           : container?.t === 'module' && (container.module.kind === 'list' || container.module.kind === 'sequence')
             ? container.module.items.map((m): RValue => ({ t: 'module', module: m })) : undefined;
+        // `self.pos_embedding[:, :(n + 1)]`, `[:seq]`: its first rows (the tokens the stream has).
+        if (container?.t === 'table') return slicesFromStart(node.namedChildren.filter((c) => c !== value && c.type !== 'comment')) ? container : undefined;
         if (container?.t === 'tensor') {
-          if (!frame.trace) return container;
+          // `mask[:, tf.newaxis, :]`: a per-token mask with another axis is still one (kerasTokens.ts).
+          if (!frame.trace || container.tensor.tokenMask) return container;
           const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
           return { t: 'tensor', tensor: unread(frame.trace, container.tensor, x) };
         }
@@ -771,6 +810,13 @@ export class Interpreter {
         return this.call(node, frame);
       case 'binary_operator':
         return this.binary(node, frame);
+      case 'comparison_operator': {
+        // `source != 0` on the token ids: a per-token mask (kerasTokens.ts). Only names are read: a
+        // comparison never applied layers before, and still does not.
+        if (!frame.trace) return undefined;
+        const mask = tokenComparison(node, (n) => (n.type === 'identifier' ? this.tensorOf(n, frame) : undefined), frame.scope, frame.trace);
+        return mask ? { t: 'tensor', tensor: mask } : undefined;
+      }
       case 'lambda':
         return { t: 'function', definition: node, scope: frame.scope, self: frame.self };
       default:
@@ -787,6 +833,8 @@ export class Interpreter {
     if (object.type === 'identifier' && object.text === 'self' && frame.self) {
       const m = frame.self.attributes.get(attr);
       if (m) return { t: 'module', module: m };
+      const table = frame.self.tables?.get(attr);
+      if (table) return { t: 'table', table };
       return this.methodValue(frame.self, attr);
     }
     if (written !== undefined && this.ctx.resolveImport) {
@@ -836,6 +884,7 @@ export class Interpreter {
       return typeof method === 'object' && this.uncertain.holdsInitCode(method) ? this.methodValue(owner.module, attr) : undefined;
     }
     if (owner?.t === 'tensor') return owner;
+    if (owner?.t === 'table' && attr === 'data') return owner;
     return undefined;
   }
 
@@ -885,6 +934,13 @@ export class Interpreter {
     }
     const tensor = a?.t === 'tensor' ? a : b?.t === 'tensor' ? b : undefined;
     if (!tensor) return undefined;
+    if (shiftedPositions(tensor.tensor, op, tensor === a ? right : left, frame.scope)) return tensor;
+    // `x + self.pos_embed`: a position table whose init is known (parameterTables.ts).
+    const other = tensor === a ? b : a;
+    if (op === '+' && other?.t === 'table' && !insideAttention(tensor.tensor)) {
+      const summed = this.positionTableSum(tensor.tensor, other.table, node, trace);
+      if (summed) return { t: 'tensor', tensor: summed };
+    }
     // Attention: a constant factor on q, k or the logits (attentionTrace.ts); anything else inside one is unknown.
     const scaled = attentionScale(tensor.tensor, op ?? '', tensor === a ? right : left, tensor === a, this.attentionContext(frame));
     if (scaled === 'unknown') return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
@@ -910,6 +966,49 @@ export class Interpreter {
    * signal's scale changes in a way the simulation does not model (Trace.unfollowed). Steps
    * inside a hand-written attention (logits, weights) keep what attentionTrace.ts made of them.
    */
+  /** `self.pos_embed` (or `.data` of it, or a name bound to one): the table the module holds, else undefined. Reads no other expression. */
+  private tableAt(node: Node, frame: Frame): ParameterTable | undefined {
+    let n = node;
+    if (n.type === 'attribute' && n.childForFieldName('attribute')?.text === 'data') n = n.childForFieldName('object')!;
+    if (n.type === 'identifier') {
+      const bound = frame.env.get(n.text);
+      return bound?.t === 'table' ? bound.table : undefined;
+    }
+    if (n.type !== 'attribute' || n.childForFieldName('object')?.text !== 'self' || !frame.self) return undefined;
+    return frame.self.tables?.get(n.childForFieldName('attribute')!.text);
+  }
+
+  /** `x + table`: a position table when the table has one row per token and a known zero-mean init; undefined otherwise. */
+  private positionTableSum(x: Tensor, table: ParameterTable, node: Node, trace: Trace): Tensor | undefined {
+    const width = x.shape && x.shape.length > 0 ? x.shape[x.shape.length - 1] : undefined;
+    const rows = tokenRows(table, width);
+    if (rows === 'not-rows' || rows === undefined || rows < 2) return undefined;
+    const init = zeroMeanSecondMoment(table);
+    if (!init) return undefined;
+    const op: PositionTableOp = { op: 'positionTable', init: init.semantics, secondMoment: init.secondMoment, label: init.label, span: spanOf(node) };
+    return trace.positionTable(x, op, { count: rows, text: table.rowsText ?? String(rows) }, table);
+  }
+
+  /**
+   * `torch.cat((cls_tokens, x), dim=1)`: one learned token (shape (1, 1, d) or (1, d), a known
+   * zero-mean init) put in front of the stream's tokens. Undefined for any other concatenation.
+   */
+  private classTokenCat(call: CallParts, items: readonly RValue[], frame: Frame, trace: Trace): Tensor | undefined {
+    const [first, second] = items;
+    if (items.length !== 2 || first?.t !== 'table' || second?.t !== 'tensor' || insideAttention(second.tensor)) return undefined;
+    const dimNode = call.keywords.get('dim')?.value ?? call.positional[1];
+    const dim = dimNode ? evaluate(dimNode, frame.scope) : 0;
+    const shape = first.table.shape;
+    const oneToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 1) || (shape.length === 2 && shape[0] === 1);
+    if (!oneToken || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    const width = second.tensor.shape && second.tensor.shape.length > 0 ? second.tensor.shape[second.tensor.shape.length - 1] : undefined;
+    const d = shape[shape.length - 1];
+    if (d !== undefined && width !== undefined && d !== width) return undefined;
+    const init = zeroMeanSecondMoment(first.table);
+    if (!init) return undefined;
+    return trace.classToken(second.tensor, { op: 'classToken', init: init.semantics, secondMoment: init.secondMoment, label: init.label, span: spanOf(call.node) });
+  }
+
   private rescaled(tensor: Tensor, op: string, value: Value | undefined, node: Node, trace: Trace, tensorOnLeft: boolean): Tensor {
     if (insideAttention(tensor)) return tensor;
     const identity = isNumber(value) && (op === '*' || (op === '/' && tensorOnLeft) ? Math.abs(value) === 1 : op === '+' || op === '-' ? value === 0 : false);
@@ -940,12 +1039,33 @@ export class Interpreter {
       if (handled !== 'not-handled') return handled;
     }
     if (canonical !== undefined) {
+      // A learned tensor the module holds, and init calls on one (parameterTables.ts).
+      if (canonical === 'torch.nn.Parameter') {
+        const table = parameterTable(call, (n) => {
+          const name = dottedName(n);
+          return name === undefined ? undefined : this.imports.canonical(name);
+        }, frame.scope);
+        return table ? { t: 'table', table } : undefined;
+      }
+      if (canonical.startsWith('torch.nn.init.') || TIMM_TRUNC_NORMAL.test(canonical)) {
+        const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
+        const table = first ? this.tableAt(first, frame) : undefined;
+        if (table) {
+          initTable(table, call, canonical, frame.scope, this.imports);
+          return undefined;
+        }
+      }
       if (canonical.startsWith('torch.nn.init.')) {
         this.inits.torchInit(call, canonical, frame);
         return undefined;
       }
       // Token positions (nanoGPT's `pos = torch.arange(0, t, dtype=torch.long, device=device)`).
       if (canonical === 'torch.arange' && frame.trace) return { t: 'tensor', tensor: frame.trace.positions() };
+      // Keras: `tf.range(…)`, `ops.arange(…)`, `ops.cumsum(ops.ones_like(inputs), axis=-1)` (kerasTokens.ts).
+      if (frame.trace && (KERAS_POSITION_RANGES.has(canonical) || isTokenCount(canonical, call, frame.scope, (c) => {
+        const name = dottedName(c);
+        return name === undefined ? undefined : this.imports.canonical(name);
+      }, (n) => this.tensorOf(n, frame)))) return { t: 'tensor', tensor: frame.trace.positions() };
       const container = this.container(canonical, call, frame);
       if (container !== 'not-container') return container;
       const tf1 = tf1LayerCall(canonical, call);
@@ -967,12 +1087,20 @@ export class Interpreter {
     if (target?.t === 'class') {
       const cls = this.classAt(target.definition);
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
+      const functional = this.functionalSubclass(cls, call, frame);
+      if (functional) return functional;
       const instance = this.instantiate(cls, call, frame);
       if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
       return { t: 'module', module: instance };
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
+    // `repeat(self.cls_token, '1 n d -> b n d', b=b)`: the same table for every sequence.
+    if (canonical === 'einops.repeat' && args[0]?.t === 'table') return args[0];
+    if (canonical !== undefined && /^torch\.(cat|concat)$/.test(canonical) && frame.trace && args[0]?.t === 'list') {
+      const withClass = this.classTokenCat(call, args[0].items, frame, frame.trace);
+      if (withClass) return { t: 'tensor', tensor: withClass };
+    }
     if (target?.t === 'module' && (target.module.kind === 'attention' || target.module.kind === 'encoderLayer')) {
       if (!frame.trace) return undefined;
       if (target.module.kind === 'attention' && target.module.flax) return this.flaxAttentionCall(target.module, call, args, frame);
@@ -984,13 +1112,16 @@ export class Interpreter {
       return this.encoderDecoderCall(target.module, call, args, frame);
     }
     if (target?.t === 'module') {
+      // A subclassed Keras layer gets every argument of its call (`TransformerEncoder(…)(source=x,
+      // source_mask=source != 0)`, `embedding(x, reverse=True)`), its input by keyword too.
+      const keras = target.module.kind === 'instance' && target.module.framework === 'keras' ? this.kerasLayerCall(target.module, call, args, frame) : undefined;
       const keywordInput = call.keywords.get('inputs') ?? call.keywords.get('x');
-      const input = args[0] ?? (keywordInput ? this.expression(keywordInput.value, frame) : undefined);
+      const input = keras ? keras.input : args[0] ?? (keywordInput ? this.expression(keywordInput.value, frame) : undefined);
       if (!frame.trace || (input?.t !== 'tensor' && input?.t !== 'list')) return undefined;
       // `block(x, memory)`: a decoder block given the stream and a memory of another input.
       const second = target.module.kind === 'instance' && input.t === 'tensor' && args.length === 2 && args[1]?.t === 'tensor'
         && frame.trace.separateInputs(input.tensor, args[1].tensor) ? args[1].tensor : undefined;
-      return this.applyModule(target.module, input, frame, call, second);
+      return this.applyModule(target.module, input, frame, call, second, keras?.bound);
     }
     if (target?.t === 'function') {
       if (frame.depth >= MAX_CALL_DEPTH) return undefined;
@@ -1019,6 +1150,8 @@ export class Interpreter {
       if (shape) return { t: 'tensor', tensor: frame.trace.input(shape) };
     }
     if (canonical !== undefined && frame.trace) {
+      const mask = maskFunction(canonical, call, args[0]?.t === 'tensor' ? args[0].tensor : undefined, frame.scope, frame.trace);
+      if (mask) return { t: 'tensor', tensor: mask };
       const step = attentionFunction(canonical, call, args, this.attentionContext(frame));
       if (step !== 'not-handled') return step;
       const trace = frame.trace;
@@ -1164,6 +1297,12 @@ export class Interpreter {
     return shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined;
   }
 
+  /** The tensor an expression evaluates to, if any. */
+  private tensorOf(node: Node, frame: Frame): Tensor | undefined {
+    const r = this.expression(node, frame);
+    return r?.t === 'tensor' ? r.tensor : undefined;
+  }
+
   private tensorArgument(call: CallParts, frame: Frame): RValue {
     const first = call.positional[0] ?? call.keywords.get('inputs')?.value ?? call.keywords.get('x')?.value;
     if (!first) return undefined;
@@ -1227,23 +1366,49 @@ export class Interpreter {
       case 'keras.models.Model':
       // keras.applications build with the class keras.Model(inputs, outputs) returns.
       case 'keras.models.Functional':
-      case 'keras.models.functional.Functional': {
-        const outputsNode = call.keywords.get('outputs')?.value ?? call.positional[1];
-        const outputs = outputsNode ? tensorsOf(this.expression(outputsNode, frame)) : [];
-        const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record };
-        if (frame.trace && outputs.length > 0) this.functional.set(model, { trace: frame.trace, outputs });
-        return { t: 'module', module: model };
-      }
+      case 'keras.models.functional.Functional':
+        return { t: 'module', module: this.functionalModel(call, frame, record) };
       case 'keras.Input':
       case 'keras.layers.Input': {
         const shapeNode = call.keywords.get('shape')?.value ?? call.positional[0];
         const shape = shapeNode ? shapeValue(evaluate(shapeNode, frame.scope)) : undefined;
         if (!frame.trace) return undefined;
-        return { t: 'tensor', tensor: frame.trace.input(shape) };
+        // A script's next model starts from its own Input: on a trace of its own, so the layers of
+        // the models built before are not counted as this one's (a notebook builds a dozen).
+        if (this.modelTraces.has(frame.trace) && !frame.self) frame.trace = new Trace();
+        const input = frame.trace.input(shape);
+        // `shape=(100,)`: token ids of sequences of 100 (an Embedding's lookup makes them the network's tokens).
+        const count = shape?.length === 1 ? shape[0]! : NaN;
+        if (Number.isInteger(count) && count > 0 && shapeNode) this.inputTokens.set(input, { count, text: shapeNode.text.replace(/\s+/g, ' ') });
+        return { t: 'tensor', tensor: input };
       }
       default:
         return 'not-container';
     }
+  }
+
+  /** `keras.Model(inputs, outputs)`: a functional model over the frame's trace. */
+  private functionalModel(call: CallParts, frame: Frame, record: RecordValue): ModuleValue {
+    const outputsNode = call.keywords.get('outputs')?.value ?? call.positional[1];
+    const outputs = outputsNode ? tensorsOf(this.expression(outputsNode, frame)) : [];
+    const model: ModuleValue = { kind: 'opaque', className: 'keras.Model', record };
+    if (frame.trace && outputs.length > 0) {
+      this.functional.set(model, { trace: frame.trace, outputs });
+      this.modelTraces.add(frame.trace);
+    }
+    return model;
+  }
+
+  /**
+   * `CustomModel(inputs, outputs)` with `class CustomModel(keras.Model)` defining neither
+   * `__init__` nor `call` (Deep Learning with Python's custom `train_step`): keras.Model's own
+   * constructor, a functional model. Undefined for any other class.
+   */
+  private functionalSubclass(cls: ClassInfo, call: CallParts, frame: Frame): RValue {
+    if (!frame.trace || cls.framework !== 'keras' || findMethod(cls, '__init__') !== undefined || forwardMethod(cls) !== undefined) return undefined;
+    const bases = cls.baseNodes.map((n) => dottedName(n)).map((w) => (w === undefined ? undefined : this.imports.canonical(w)));
+    if (!bases.some((b) => b === 'keras.Model' || b === 'keras.models.Model')) return undefined;
+    return { t: 'module', module: this.functionalModel(call, frame, classRecord('keras.Model')) };
   }
 
   /**
@@ -1293,6 +1458,15 @@ export class Interpreter {
 
   /** `x.view(...)`, `x.relu()`, `layers.append(m)`, `model.add(m)`, `model.apply(fn)`, `m.weight.data.normal_()`, `model.load_state_dict(...)`. */
   private methodCall(method: string, objectNode: Node, call: CallParts, frame: Frame, canonical: string | undefined): RValue | 'not-handled' {
+    // A learned tensor the module holds: in-place inits, and broadcasting it over the batch.
+    const table = this.tableAt(objectNode, frame);
+    if (table) {
+      if (method.endsWith('_')) {
+        tableMethod(table, method, call, frame.scope, this.imports);
+        return undefined;
+      }
+      return TABLE_VIEWS.has(method) ? { t: 'table', table } : undefined;
+    }
     // A recurrent layer's parameter: self.lstm.bias_ih_l0.data[h:2*h].fill_(1.0), .weight_hh_l0.data.normal_(…)
     if (method.endsWith('_') && this.inits.recurrentMethod(method, objectNode, call, frame)) return undefined;
     // A weight a parameter loop bound: p.data.normal_(0, 0.02), p.mul_(…)
@@ -1645,9 +1819,13 @@ export class Interpreter {
         const flag = evaluate(value, frame.scope);
         if (typeof flag === 'boolean') causal = flag;
         else readable = false;
-      } else if (name === 'attention_mask' || name === 'query_mask' || name === 'value_mask' || name === 'key_mask' || name === 'return_attention_scores') {
+      } else if (name === 'attention_mask' || name === 'query_mask' || name === 'value_mask' || name === 'key_mask') {
+        // None, or a mask of whole tokens, which removes nothing from a sequence of real tokens (kerasTokens.ts).
+        const mask = this.expression(value, frame);
+        if (!(mask?.t === 'tensor' ? mask.tensor.tokenMask === true : evaluate(value, frame.scope) === null)) readable = false;
+      } else if (name === 'return_attention_scores') {
         const v = evaluate(value, frame.scope);
-        if (!(v === null || (name === 'return_attention_scores' && v === false))) readable = false;
+        if (!(v === null || v === false)) readable = false;
       } else if (name !== 'training') readable = false;
     }
     const inputs = values.flatMap(tensorsOf);
@@ -1677,6 +1855,72 @@ export class Interpreter {
     ] as const;
     const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame);
     return { t: 'tensor', tensor: result ?? trace.opaque(x) };
+  }
+
+  /**
+   * Keras masks made on each trace so far (an Embedding with mask_zero, a layer's compute_mask),
+   * and the values that carry a per-token one for certain (their direct outputs). Before any is
+   * made, no value carries a mask; after, only those values are known to (kerasTokens.ts).
+   */
+  private readonly kerasMasks = new WeakMap<Trace, WeakSet<Tensor>>();
+
+  private kerasMaskMade(trace: Trace, carrier: Tensor | undefined): void {
+    let carriers = this.kerasMasks.get(trace);
+    if (!carriers) this.kerasMasks.set(trace, carriers = new WeakSet());
+    if (carrier) carriers.add(carrier);
+  }
+
+  /** A subclassed Keras layer whose class defines compute_mask makes a mask: per token for certain when it returns a call. */
+  private noteComputeMask(instance: InstanceModule, out: RValue, trace: Trace): void {
+    const cls = this.classOf(instance);
+    const found = cls ? findMethod(cls, 'compute_mask') : undefined;
+    if (found === undefined) return;
+    this.kerasMaskMade(trace, typeof found === 'object' && computeMaskReturnsMask(found.definition) && out?.t === 'tensor' ? out.tensor : undefined);
+  }
+
+  /** A subclassed Keras layer's call: its arguments evaluated once, its input positional or by its call's first parameter's name. */
+  private kerasLayerCall(instance: InstanceModule, call: CallParts, args: readonly RValue[], frame: Frame): { input: RValue; bound: KerasLayerArguments } | undefined {
+    const cls = this.classOf(instance);
+    const method = cls ? forwardMethod(cls) : undefined;
+    if (!method) return undefined;
+    const keywords = new Map<string, RValue>();
+    for (const [key, { value }] of call.keywords) keywords.set(key, this.expression(value, frame));
+    const first = parameterNames(method).positional[0];
+    const input = args[0] ?? (first !== undefined ? keywords.get(first) : undefined);
+    return { input, bound: { call, args, keywords, callerScope: frame.scope } };
+  }
+
+  /**
+   * The arguments of a subclassed Keras layer's call, and the `mask` Keras passes itself when
+   * the call does not: None before any mask was made on the trace (settled where the method
+   * assigns it only under `if mask is not None:`), a per-token mask when the input is the
+   * direct output of a layer that made one, else unknown.
+   */
+  private bindKerasArguments(method: Node, firstName: string, frame: Frame, x: Tensor, bound: KerasLayerArguments | undefined): void {
+    const names = parameterNames(method);
+    const given = new Set<string>();
+    if (bound) {
+      for (const [name, value] of argumentValues(names, bound.call, bound.args, bound.keywords)) {
+        given.add(name);
+        if (name !== firstName && value !== undefined && !frame.env.has(name)) frame.env.set(name, value);
+      }
+    }
+    if (!names.named.has('mask') || given.has('mask') || firstName === 'mask') return;
+    if (bound?.call.spread) {
+      frame.scope.bindValue('mask', undefined);
+      frame.env.set('mask', undefined);
+      return;
+    }
+    const carriers = this.kerasMasks.get(frame.trace!);
+    if (!carriers) {
+      if (assignedOnlyWhenNotNone(method, 'mask')) frame.scope.settle('mask', null);
+    } else if (carriers.has(x)) {
+      frame.scope.bindValue('mask', undefined);
+      frame.env.set('mask', { t: 'tensor', tensor: frame.trace!.tokenMask() });
+    } else {
+      frame.scope.bindValue('mask', undefined);
+      frame.env.set('mask', undefined);
+    }
   }
 
   /** An nn.MultiheadAttention over x: its four projections and the AttentionOp; undefined when unreadable. */
@@ -2050,7 +2294,7 @@ export class Interpreter {
    * `second`: an instance called with two tensors of different inputs (`block(x, memory)`, the
    * decoder stream and an encoder's memory): bound to its forward's second parameter.
    */
-  applyModule(module: ModuleValue, input: RValue, frame: Frame, call: CallParts | undefined, second?: Tensor): RValue {
+  applyModule(module: ModuleValue, input: RValue, frame: Frame, call: CallParts | undefined, second?: Tensor, bound?: KerasLayerArguments): RValue {
     const trace = frame.trace!;
     if (input?.t !== 'tensor') {
       const tensors = tensorsOf(input);
@@ -2076,9 +2320,9 @@ export class Interpreter {
           : hook !== undefined && module.framework === 'pytorch' && !module.init.explicit
             ? { semantics: undefined, label: `PyTorch default, unless ${hook}() (defined here, applied elsewhere) sets it`, explicit: false, acceptedDefault: false }
             : initFollowingFan(module.init, g.frameworkFans, g.transposed !== undefined);
-        // A PyTorch embedding looked up with token positions: a learned position table (trace.ts positionLookup).
-        const lookup = x.positions && module.layerKind === 'embedding' && module.framework === 'pytorch'
-          ? (draft: LayerDraft, shape: readonly number[] | undefined) => trace.positionLookup(draft, shape, positionRowsOf(module.call, g.frameworkFans))
+        // A PyTorch or Keras embedding looked up with token positions: a learned position table (trace.ts positionLookup).
+        const lookup = x.positions && module.layerKind === 'embedding' && (module.framework === 'pytorch' || module.framework === 'keras')
+          ? (draft: LayerDraft, shape: readonly number[] | undefined) => trace.positionLookup(draft, shape, positionRowsOf(module.call, g.frameworkFans, module.framework === 'keras' ? 'keras' : 'pytorch'))
           : (draft: LayerDraft, shape: readonly number[] | undefined) => trace.layer(x, draft, shape, module.fusedWithPrevious === true);
         const output: RValue = {
           t: 'tensor',
@@ -2091,6 +2335,9 @@ export class Interpreter {
             activation: module.activation, ...(loaded ? { init, fixes: module.fixes } : this.tied.resolve(module, init)), biasVariance: module.biasVariance, repeatInstance: 0,
           }, g.outShape),
         };
+        if (module.kerasMask && output.t === 'tensor') this.kerasMaskMade(trace, module.kerasMask === 'token' ? output.tensor : undefined);
+        const stated = module.layerKind === 'embedding' && module.framework === 'keras' ? this.inputTokens.get(x) : undefined;
+        if (stated) trace.inputTokens(stated);
         if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {
           const complete = completeAttention(x, output.tensor, trace);
           return { t: 'tensor', tensor: complete ?? trace.opaque(output.tensor) };
@@ -2108,6 +2355,9 @@ export class Interpreter {
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
       case 'pass':
+        // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
+        // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
+        if (module.className === 'einops.layers.torch.Rearrange' && x.attn) return { t: 'tensor', tensor: trace.opaque(x) };
         return { t: 'tensor', tensor: trace.passThrough(x, module.reshape(x.shape)) };
       case 'sequence': {
         let r: RValue = input;
@@ -2119,8 +2369,11 @@ export class Interpreter {
         }
         return r;
       }
-      case 'instance':
-        return this.forward(module, x, frame.depth + 1, trace, second);
+      case 'instance': {
+        const out = this.forward(module, x, frame.depth + 1, trace, second, bound);
+        if (module.framework === 'keras') this.noteComputeMask(module, out, trace);
+        return out;
+      }
       case 'list':
         return { t: 'tensor', tensor: trace.opaque(x) };
       case 'attention':
@@ -2145,12 +2398,13 @@ export class Interpreter {
    * named as a memory or target stream (MEMORY_PARAMETERS) and has no default: an encoder–decoder's
    * `forward(self, src, tgt)`, a decoder block's `forward(self, x, memory)`.
    */
-  forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace, second?: Tensor): RValue {
+  forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace, second?: Tensor, bound?: KerasLayerArguments): RValue {
     const cls = this.classOf(instance);
     const method = cls ? forwardMethod(cls) : undefined;
     if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
     const scope = new Scope(this.selfScope(instance, method));
     bindParameters(method, scope, this.contextOf(method).moduleScope);
+    if (bound) bindArgumentExpressions(method, bound.call, scope, bound.callerScope);
     bindAssignments(bodyOf(method), scope);
     const frame = new Frame(scope, instance, trace, false, depth);
     const params = (method.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
@@ -2161,6 +2415,7 @@ export class Interpreter {
     const secondParameter = params[1]?.type === 'identifier' ? params[1].text : undefined;
     if (secondParameter !== undefined && second) frame.env.set(secondParameter, { t: 'tensor', tensor: second });
     else if (secondParameter !== undefined && depth === 1 && MEMORY_PARAMETERS.has(secondParameter)) frame.env.set(secondParameter, { t: 'tensor', tensor: trace.secondInput(x.shape) });
+    if (instance.framework === 'keras') this.bindKerasArguments(method, firstName, frame, x, bound);
     // Flax @nn.compact: layers are built inline, so the method is both constructor and forward.
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
@@ -2207,7 +2462,8 @@ export class Interpreter {
         returned.push(this.expression(statement.namedChild(0)!, inner));
         break;
       }
-      this.run([statement], inner, outputs);
+      // A return in a branch taken for certain ends the function too.
+      if (this.run([statement], inner, outputs, returned)) break;
     }
     const result = returned[0] ?? (outputs.length === 1 ? { t: 'tensor', tensor: outputs[0]! } : undefined);
     const name = fn.definition.childForFieldName('name')?.text;
@@ -2233,12 +2489,37 @@ export class Interpreter {
 
 }
 
+/** What a subclassed Keras layer's call was given (interpreter.ts kerasLayerCall): bound to its `call`'s parameters. */
+interface KerasLayerArguments {
+  readonly call: CallParts;
+  readonly args: readonly RValue[];
+  readonly keywords: ReadonlyMap<string, RValue>;
+  readonly callerScope: Scope;
+}
+
 /**
  * Names of a model's second forward parameter that mean a second token stream: an encoder's
  * memory (a decoder block's `memory`, Hugging Face's `encoder_hidden_states`) or the target
  * tokens of an encoder–decoder (`forward(self, src, tgt)`). Any other second parameter (a mask,
  * labels) stays unbound, as before.
  */
+/** Methods that hand a learned table on unchanged in value (broadcast over the batch, moved, copied). */
+const TABLE_VIEWS: ReadonlySet<string> = new Set(['expand', 'expand_as', 'repeat', 'to', 'type_as', 'clone']);
+
+/**
+ * A subscript that keeps a table's first rows: every slice starts at 0 (or is open) with no step
+ * (`[:, :n + 1]`, `[:seq]`, `[:, :x.size(1)]`); an integer index or `[:, 1:]` does not.
+ */
+function slicesFromStart(parts: readonly Node[]): boolean {
+  return parts.length > 0 && parts.every((part) => {
+    if (part.type !== 'slice') return false;
+    const children = part.children;
+    const colons = children.filter((c) => c.type === ':').length;
+    const first = children[0];
+    return colons === 1 && (first?.type === ':' || first?.text === '0');
+  });
+}
+
 const MEMORY_PARAMETERS: ReadonlySet<string> = new Set([
   'memory', 'mem', 'memory_bank', 'enc_out', 'enc_output', 'enc_outputs', 'encoder_out', 'encoder_output', 'encoder_outputs',
   'encoder_hidden_states', 'tgt', 'trg',

@@ -43,6 +43,8 @@ export interface WeightModule {
   readonly record: RecordValue;
   /** Recurrent layers only: the recurrent kernel and gate biases as init code leaves them. */
   recurrent?: RecurrentModuleState;
+  /** Keras Embedding only: the mask its output carries (`mask_zero=True`: per token; not a constant: unknown). */
+  readonly kerasMask?: 'token' | 'unknown';
 }
 
 /** nn.MultiheadAttention (frameworks/attentionLayers.ts). */
@@ -162,6 +164,8 @@ export interface InstanceModule {
   readonly definition: Node;
   readonly framework: Framework;
   readonly attributes: Map<string, ModuleValue>;
+  /** Learned tensors it holds directly (`self.pos_embed = nn.Parameter(…)`), made on first store. */
+  tables?: Map<string, import('./parameterTables').ParameterTable>;
   /** Where the class's methods read `self.X` constants and constructor arguments. */
   readonly scope: Scope;
   readonly record: RecordValue;

@@ -7,7 +7,7 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  MemoryOp,
+  MemoryOp, PositionTableOp, ClassTokenOp,
   IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
@@ -96,6 +96,13 @@ export interface Tensor {
    * learned position table (positionLookup). Anything else fed with them is unknown (broken).
    */
   readonly positions?: true;
+  /**
+   * A per-token mask of the input's tokens (`source != 0`, a Keras padding mask: kerasTokens.ts),
+   * through subscripts and casts. Given as an attention's mask it removes padded keys, which a
+   * sequence whose tokens are all real (what the simulation runs) does not have; fed to anything
+   * else the result is unknown (broken).
+   */
+  readonly tokenMask?: true;
 }
 
 /**
@@ -159,6 +166,8 @@ export class Trace {
    * per position, so the longest sequence the model runs: nanoGPT's `block_size`).
    */
   private tokens: PositionRows | undefined;
+  /** Learned tables already added to a value of this network (positionTable). */
+  private readonly tablesAdded = new Set<object>();
   /** Copied stacks whose blocks share initial weights (Network.identicalBlocks), once per call site. */
   private readonly identical: IdenticalBlocks[] = [];
   /** Why the op sequence stops at a chain position (unfollowed): the network's `unsimulable` text. */
@@ -227,6 +236,19 @@ export class Trace {
   }
 
   /**
+   * Tokens per sequence stated by the model's input (`keras.Input(shape=(100,), dtype="int32")`
+   * looked up by an Embedding): the sequence length for certain, ahead of a position table's rows.
+   */
+  inputTokens(rows: PositionRows): void {
+    this.tokens ??= rows;
+  }
+
+  /** A per-token mask (Tensor.tokenMask): no signal flows from it. */
+  tokenMask(): Tensor {
+    return { chain: undefined, pending: [], shape: undefined, broken: true, brokenAt: undefined, sources: [], tokenMask: true };
+  }
+
+  /**
    * An embedding looked up with token positions: a learned position table, one distinct row per
    * position. Its output only joins the stream summed onto a token embedding (add); anywhere
    * else the network is not simulated.
@@ -236,6 +258,25 @@ export class Trace {
     this.positionTables.add(out.sources[0]!);
     if (rows) this.positionRows.set(out.sources[0]!, rows);
     return out;
+  }
+
+  /**
+   * `x + self.pos_embed`: a position table of known, zero-mean init added to the stream (ViT, timm);
+   * its rows are the tokens per sequence unless a learned position embedding said so first.
+   */
+  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows, table: object): Tensor | undefined {
+    // The same table added twice is 2p, not two independent tables: not read.
+    if (this.tablesAdded.has(table)) return undefined;
+    this.tablesAdded.add(table);
+    if (input.broken) return input;
+    this.tokens ??= rows;
+    return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
+  }
+
+  /** `torch.cat((cls_tokens, x), dim=1)`: a learned token in front of the stream's tokens (ViT). */
+  classToken(input: Tensor, op: ClassTokenOp): Tensor {
+    if (input.broken) return input;
+    return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
   }
 
   /** `fused`: the layer is the second kernel of one framework layer, fed directly by the first. */

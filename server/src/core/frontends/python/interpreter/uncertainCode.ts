@@ -87,6 +87,7 @@ export class UncertainCode {
       }
     }
     if (unnamedLayers) for (const layer of this.layersInReach(frame)) this.undecided(layer, node);
+    forgetTables(frame.self, node.text, unnamedLayers);
   }
 
   /** The weight layers an init-like call sets: named ones, 'unnamed' when it cannot tell which, none for other calls. */
@@ -135,6 +136,7 @@ export class UncertainCode {
    */
   unknownInitCode(at: Node, frame: Frame): void {
     for (const layer of this.layersInReach(frame)) this.undecided(layer, at);
+    forgetTables(frame.self, at.text, true);
   }
 
   /** `self.name(...)` that no readable class defines: when a base InitWise cannot read may, its init code is unknown. */
@@ -157,7 +159,11 @@ export class UncertainCode {
    */
   uncalledInitMethod(def: Node, instance: InstanceModule, frame: Frame, sources: readonly string[]): void {
     const name = def.childForFieldName('name')?.text;
-    if (name === undefined || CALLED_BY_FRAMEWORK.has(name) || !this.holdsInitCode(def)) return;
+    if (name === undefined || CALLED_BY_FRAMEWORK.has(name)) return;
+    // The learned tables it names (`self.pos_embed.data.normal_(…)`, timm's `trunc_normal_(self.pos_embed, …)`):
+    // any uncalled method that writes their name may set them.
+    if (instance.tables && sources.reduce((n, source) => n + this.mentionCount(source, name), 0) <= 1) forgetTables(instance, def.text, false);
+    if (!this.holdsInitCode(def)) return;
     if (sources.reduce((n, source) => n + this.mentionCount(source, name), 0) > 1) return;
     for (const call of def.descendantsOfType('call')) {
       const parts = callParts(call);
@@ -272,6 +278,17 @@ export class UncertainCode {
 export function opaqued(value: RValue, frame: Frame): RValue {
   if (value?.t === 'tensor' && frame.trace) return { t: 'tensor', tensor: frame.trace.opaque(value.tensor) };
   return undefined;
+}
+
+/**
+ * The learned tables (parameterTables.ts) code that may not run, or cannot be read, may set: those
+ * it names (`self.pos_embed`), or all of the module's when it cannot tell which. Their init is then unknown.
+ */
+function forgetTables(instance: InstanceModule | undefined, text: string, all: boolean): void {
+  if (!instance?.tables) return;
+  for (const [name, table] of instance.tables) {
+    if (all || new RegExp(`\\.${name}(?![\\p{L}\\p{N}_])`, 'u').test(text)) table.init = undefined;
+  }
 }
 
 function weightLayers(root: ModuleValue): WeightModule[] {

@@ -25,6 +25,12 @@ const MAX_DEPTH = 40;
 export class Scope {
   private readonly bindings = new Map<string, Binding>();
   private readonly assignedTwice = new Set<string>();
+  /**
+   * Per name, the one literal every assignment of it wrote (`embed_dim = 256` in two cells of a
+   * notebook), or 'mixed' once any binding is something else: a name assigned twice is known
+   * only when every assignment wrote the same literal, whichever of them ran last.
+   */
+  private readonly literals = new Map<string, LiteralBinding>();
   private settled: Set<Node> | undefined;
   /** The bindings as they were when bindAssignments reached each loop, before the loop's own assignments. */
   private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> }> | undefined;
@@ -33,23 +39,43 @@ export class Scope {
 
   /** Binds `name` to an expression evaluated lazily in `scope`; a second assignment makes it unknown. */
   bindExpression(name: string, node: Node, scope: Scope): void {
-    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    const literal = literalOf(node);
+    if (this.bindings.has(name)) {
+      this.assignedTwice.add(name);
+      const before = this.literals.get(name);
+      this.literals.set(name, before !== undefined && before !== 'mixed' && literal !== 'mixed' && before.value === literal.value ? before : 'mixed');
+    } else {
+      this.literals.set(name, literal);
+    }
     this.bindings.set(name, { node, scope });
   }
 
   bindValue(name: string, value: Value | undefined): void {
+    this.literals.set(name, 'mixed');
     this.bindings.set(name, { value });
   }
 
   /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
   bindUnknown(name: string): void {
     if (this.bindings.has(name)) this.assignedTwice.add(name);
+    this.literals.set(name, 'mixed');
     this.bindings.set(name, { value: undefined });
+  }
+
+  /**
+   * A value the name has wherever it is read, whatever the block assigns (Keras's implicit mask
+   * None where the method assigns it only under `if mask is not None:`, kerasTokens.ts).
+   */
+  settle(name: string, value: Value): void {
+    this.assignedTwice.delete(name);
+    this.literals.set(name, 'mixed');
+    this.bindings.set(name, { value });
   }
 
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
     this.assignedTwice.delete(name);
+    this.literals.set(name, literalOf(node));
     this.bindings.set(name, { node, scope });
   }
 
@@ -122,7 +148,10 @@ export class Scope {
 
   /** The binding a name has here or in an enclosing scope. */
   lookup(name: string): Binding | undefined {
-    if (this.assignedTwice.has(name)) return { value: undefined };
+    if (this.assignedTwice.has(name)) {
+      const literal = this.literals.get(name);
+      return { value: literal !== undefined && literal !== 'mixed' ? literal.value : undefined };
+    }
     return this.bindings.get(name) ?? this.parent?.lookup(name);
   }
 
@@ -141,6 +170,19 @@ export class Scope {
     const value = 'node' in head ? (MAY_BE_RECORD.has(head.node.type) ? evaluate(head.node, head.scope) : undefined) : head.value;
     return isRecord(value) ? recordExpressions.get(value)?.get(name.slice(dot + 1)) : undefined;
   }
+}
+
+type LiteralBinding = { readonly value: number | string | boolean | null } | 'mixed';
+
+/** `256`, `-1`, `0.5`, `"relu"`, `True`, `None`: a literal's value; anything else is 'mixed' (its value may differ between assignments). */
+export function literalOf(node: Node): LiteralBinding {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChild(0)) n = n.namedChild(0)!;
+  const literal = n.type === 'integer' || n.type === 'float' || n.type === 'string' || n.type === 'true' || n.type === 'false' || n.type === 'none'
+    || (n.type === 'unary_operator' && (n.childForFieldName('argument')?.type === 'integer' || n.childForFieldName('argument')?.type === 'float'));
+  if (!literal) return 'mixed';
+  const value = evaluate(n, new Scope(undefined));
+  return value === undefined || (typeof value === 'object' && value !== null) ? 'mixed' : { value };
 }
 
 /**
