@@ -10,8 +10,13 @@ recurrent kernel tied across steps: the LSTM's through cotangent cross moments K
 E[dh_t dh_s] for every pair of steps as lstmTiedBackward states them, with full T x T matrices
 where InitWise keeps a band of 256 steps; the GRU's through the two copies' jump-count difference
 step by step as gruTiedBackward states it, with a tensor over all three gate blocks where InitWise
-keeps the two with a mean, and 8 pending levels where InitWise keeps 10), written again here from
-that statement and evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a
+keeps the two with a mean, and 8 pending levels where InitWise keeps 10; the GRU's forward pass with
+the two-time kernel C(t, s) = E[h_t h_s] of the tied W_hh and the update gates' correlation to first
+order, as server/src/core/simulation/gruTwoTime.ts states it, on full T x T matrices where InitWise
+keeps a band, its two-step candidate and reset moments by a two-dimensional quadrature (E2) where
+InitWise sums Mehler's series; the LSTM's forward pass likewise with the two-time kernels of its
+cell and hidden states and the forget and input gates' correlation to first order, as
+lstmTwoTime.ts states it), written again here from that statement and evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a
 400 001-node trapezoid rule on z in [-14, 14] (InitWise uses split composite Gauss-Legendre quadrature). Configs and the
 PyTorch default U(+-1/sqrt(h)) are read from recurrent_ground_truth.json beside this file.
 Identity recurrent kernels are skipped (no mean field).
@@ -26,6 +31,23 @@ W[0] *= 0.5; W[-1] *= 0.5
 
 def E(f, mu, q):
     return float(np.sum(W * f(mu + math.sqrt(max(q, 0.0)) * Z)))
+
+
+# E[f(a) f(b)] for (a, b) Gaussian, means mu, variances qa, qb, covariance c: the trapezoid rule
+# (2001 nodes on [-10, 10]) over a, and 64-node Gauss-Hermite over the part of b independent of a.
+Z2 = np.linspace(-10.0, 10.0, 2001)
+W2 = np.exp(-0.5 * Z2 * Z2) / math.sqrt(2 * math.pi) * (Z2[1] - Z2[0])
+W2[0] *= 0.5; W2[-1] *= 0.5
+GH, GHW = np.polynomial.hermite_e.hermegauss(64)
+GHW = GHW / GHW.sum()
+
+
+def E2(f, mu, qa, qb, c, mu_b=None):
+    sa = math.sqrt(max(qa, 0.0))
+    beta = c / sa if sa > 0 else 0.0
+    rest = math.sqrt(max(qb - beta * beta, 0.0))
+    inner = f((mu if mu_b is None else mu_b) + beta * Z2[:, None] + rest * GH[None, :]) @ GHW
+    return float(np.sum(W2 * f(mu + sa * Z2) * inner))
 
 
 sig = lambda x: 1.0 / (1.0 + np.exp(-x))
@@ -85,14 +107,51 @@ def rnn(c, s_in, s_hh, back_in, gates, T):
 
 def lstm(c, s_in, s_hh, back_in, gates, T):
     (mi, *vi), (mf, *vf), (mg, *vg), (mo, *vo) = gates
+    # Forward with W_hh tied across steps (lstmTwoTime.ts): G = E[g_t g_s], Q = E[g_t c_s],
+    # D = E[c_t c_s], Ch = E[h_t h_s] = E[o_t o_s] E[tanh(c_t) tanh(c_s)] (c Gaussian with its mean),
+    # the forget and input gates' correlation to first order through Jf, Ji, Bf, Bi; full T x T
+    # matrices (1-based, index 0 is the zero initial state), two-step moments by E2.
+    vI, vF, vG, vO = sum(vi), sum(vf), sum(vg), sum(vo)
+    Ch, D, Jf, Ji = (np.zeros((T + 1, T + 1)) for _ in range(4))
+    cms = [0.0] * (T + 1); gate = [None] * (T + 1)
     h2 = c2 = cm = 0.0; st, hs = [], []
-    for t in range(T):
-        qi, qf, qg, qo = (s_in + s_hh * h2 + sum(v) for v in (vi, vf, vg, vo))
+    for t in range(1, T + 1):
+        h2 = Ch[t - 1, t - 1]
+        qi, qf, qg, qo = (s_in + s_hh * h2 + v for v in (vI, vF, vG, vO))
         f1, i1, g1 = E(sig, mf, qf), E(sig, mi, qi), E(np.tanh, mg, qg)
-        c_prev2 = c2
-        c2 = E(sig2, mf, qf) * c2 + E(sig2, mi, qi) * E(tanh2, mg, qg) + 2 * f1 * i1 * cm * g1
+        f2, i2, g2 = E(sig2, mf, qf), E(sig2, mi, qi), E(tanh2, mg, qg)
+        fd, fsd, idd = E(dsig, mf, qf), E(lambda x: sig(x) * dsig(x), mf, qf), E(dsig, mi, qi)
+        gate[t] = dict(qi=qi, qf=qf, qg=qg, qo=qo, f1=f1, i1=i1, fd=fd, id=idd)
+        c_prev2 = D[t - 1, t - 1]
+        G, Qb, Qa = np.zeros(t + 1), np.zeros(t + 1), np.zeros(t + 1)  # G(t, s), Q(t, s - 1), Q(t, s)
+        for s_ in range(1, t):
+            G[s_] = E2(np.tanh, mg, qg, gate[s_]["qg"], s_hh * Ch[t - 1, s_ - 1] + vG)
+            Qb[s_] = Qa[s_ - 1]
+            Qa[s_] = gate[s_]["i1"] * G[s_] + gate[s_]["f1"] * Qa[s_ - 1]
+        q = Qa[t - 1] if t > 1 else 0.0
+        corr = 0.0
+        for s_ in range(1, t):
+            carry = np.prod([gate[j]["f1"] for j in range(s_ + 1, t)])
+            Bf, Bi = carry * Qb[s_], carry * G[s_]
+            cov = s_hh * Ch[t - 1, s_ - 1]
+            corr += (cov + vF) * gate[s_]["fd"] * (2 * fsd * 2 * Jf[t - 1, s_] + 2 * i1 * fd * Bf) + (cov + vI) * gate[s_]["id"] * 2 * f1 * idd * Bi
+            Jf[t, s_] = f2 * Jf[t - 1, s_] + f1 * i1 * Bf
+            Ji[t, s_] = f2 * Ji[t - 1, s_] + f1 * i1 * Bi
+        D[t, t] = f2 * c_prev2 + 2 * f1 * i1 * q + i2 * g2 + corr
+        for s_ in range(1, t):
+            D[t, s_] = D[s_, t] = f1 * D[t - 1, s_] + i1 * Qa[s_]
+        Jf[t, t] = D[t, t - 1]
+        Ji[t, t] = f1 * q + i1 * g2
+        c2 = D[t, t]
         cm = f1 * cm + i1 * g1
+        cms[t] = cm
         h2 = E(sig2, mo, qo) * E(tanh2, cm, c2 - cm * cm)
+        Ch[t, t] = h2
+        for s_ in range(1, t):
+            oo = E2(sig, mo, qo, gate[s_]["qo"], s_hh * Ch[t - 1, s_ - 1] + vO)
+            cs2 = D[s_, s_] - cms[s_] ** 2
+            tt = E2(np.tanh, cm, c2 - cm * cm, cs2, D[t, s_] - cm * cms[s_], mu_b=cms[s_])
+            Ch[t, s_] = Ch[s_, t] = oo * tt
         st.append((qi, qf, qg, qo, c_prev2, c2, cm)); hs.append(h2)
     # Tied recurrent kernel: K = E[dh_t dh_s], D = E[dc_t dc_s], Z = E[dh_t dc_s] (s > t); second
     # moments of the gate factors on the diagonal, products of first moments off it.
@@ -126,16 +185,43 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
 
 def gru(c, s_in, s_hh, back_in, gates, T):
     (mr, vr1, vr2), (mz, vz1, vz2), (mn, vn1, vn2) = gates
-    h2 = hm = 0.0; st, hs = [], []
-    for t in range(T):
+    # Forward with W_hh tied across steps (gruTwoTime.ts): the two-time kernel C[t, s] = E[h_t h_s]
+    # (1-based, row/column 0 is h_0 = 0), P(t, s) = E[n_t h_s], N(t, s) = E[n_t n_s] (a^n Gaussian,
+    # Cov = vb_in + E[r_t r_s] (s_hh C(t-1, s-1) + vb_hn), E[r_t r_s] at Cov s_hh C(t-1, s-1) + vb_r;
+    # here by the two-dimensional quadrature E2, InitWise by Mehler's series), and the update gates'
+    # correlation Sigma_z(t, s) = s_hh C(t-1, s-1) + vb_z to first order through J and B.
+    C = np.zeros((T + 1, T + 1)); J = np.zeros((T + 1, T + 1))
+    Q = [None] * (T + 1)  # per step: qr, qn, z1, E[sigma'(a^z)]
+    hm = 0.0; st, hs = [], []
+    for t in range(1, T + 1):
+        h2 = C[t - 1, t - 1]
         qr, qz = s_in + s_hh * h2 + vr1 + vr2, s_in + s_hh * h2 + vz1 + vz2
         inner = s_hh * h2 + vn2
         qn = s_in + vn1 + E(sig2, mr, qr) * inner
         z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), E(np.tanh, mn, qn), E(tanh2, mn, qn)
-        st.append((qr, qz, qn, h2, hm, inner))
-        h2 = (1 - 2 * z1 + z2) * n2 + z2 * h2 + 2 * (z1 - z2) * n1 * hm
+        dz, zdz = E(dsig, mz, qz), E(lambda x: sig(x) * dsig(x), mz, qz)
+        Q[t] = (qr, qn, z1, dz)
+        Pb, Nn, P = np.zeros(t + 1), np.zeros(t + 1), np.zeros(t + 1)  # P(t, s - 1), N(t, s), P(t, s)
+        for s_ in range(1, t):
+            qr_s, qn_s, z1_s, _ = Q[s_]
+            cov = s_hh * C[t - 1, s_ - 1]
+            rr = E2(sig, mr, qr, qr_s, cov + vr1 + vr2)
+            Nn[s_] = E2(np.tanh, mn, qn, qn_s, vn1 + rr * (cov + vn2))
+            Pb[s_] = P[s_ - 1]
+            P[s_] = (1 - z1_s) * Nn[s_] + z1_s * P[s_ - 1]
+        p = P[t - 1] if t > 1 else 0.0
+        B = np.zeros(t + 1)
+        for s_ in range(1, t):
+            B[s_] = np.prod([Q[j][2] for j in range(s_ + 1, t)]) * (Pb[s_] - Nn[s_])
+        corr = sum((s_hh * C[t - 1, s_ - 1] + vz1 + vz2) * Q[s_][3] * (2 * zdz * 2 * J[t - 1, s_] + (dz - 2 * zdz) * 2 * B[s_]) for s_ in range(1, t))
+        st.append((qr, qz, qn, h2, hm, inner, p))
+        C[t, t] = (1 - 2 * z1 + z2) * n2 + 2 * (z1 - z2) * p + z2 * h2 + corr
+        for s_ in range(1, t):
+            C[t, s_] = C[s_, t] = (1 - z1) * P[s_] + z1 * C[t - 1, s_]
+            J[t, s_] = (z1 - z2) * B[s_] + z2 * J[t - 1, s_]
+        J[t, t] = C[t, t - 1] - ((1 - z1) * n2 + z1 * p)
         hm = (1 - z1) * n1 + z1 * hm
-        hs.append(h2)
+        hs.append(C[t, t])
     # Tied recurrent kernel: u_{t-1} = z_t u_t + W^T p_t, p_t = u_t * (gate factors). E[u_t . u_t] as
     # a sum over the two copies' paths back from the loss (carry by z or jump through W^T): the k-th
     # jumps of the two copies pair (same block, s_hh each), and factors of the two copies at one step
@@ -145,10 +231,10 @@ def gru(c, s_in, s_hh, back_in, gates, T):
     PENDING = 8
     F = []
     for t in range(T):
-        qr, qz, qn, hp2, hpm, inner = st[t]
+        qr, qz, qn, hp2, hpm, inner, nh = st[t]
         z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), E(np.tanh, mn, qn), E(tanh2, mn, qn)
         cand = (1 - 2 * z1 + z2) * E(dtanh2, mn, qn)
-        upd = (hp2 + n2 - 2 * hpm * n1) * E(dsig2, mz, qz)
+        upd = (hp2 + n2 - 2 * nh) * E(dsig2, mz, qz)  # E[(h_{t-1} - n_t)^2], nh = E[n_t h_{t-1}]
         rst = cand * inner * E(dsig2, mr, qr)
         r1, dt1 = E(sig, mr, qr), E(dtanh, mn, qn)
         F.append(dict(z1=z1, z2=z2, hidden2=E(sig2, mr, qr) * cand + upd + rst, input2=cand + upd + rst,

@@ -18,7 +18,7 @@ import { gaussianExpectation } from './quadrature';
 const NODES = 64;
 
 /** Probabilists' Gauss–Hermite nodes and weights (weights sum to 1), by Newton on the orthonormal recurrence. */
-function gaussHermite(n: number): { z: Float64Array; w: Float64Array } {
+export function gaussHermite(n: number): { z: Float64Array; w: Float64Array } {
   const x = new Float64Array(n);
   const w = new Float64Array(n);
   const PIM4 = 0.7511255444649425; // π^(−1/4)

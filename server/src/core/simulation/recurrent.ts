@@ -10,7 +10,11 @@
  *   q_t = s_ih·m_x + s_hh·E[h_{t−1}²] + Var(b),   mean = the bias's mean (LSTM forget gate: 1),
  *
  * (Poole et al. 2016's length map per step; Chen, Pennington & Schoenholz 2018 for the
- * gated cells). Backward, the vanilla cell multiplies per step by h·Var(W_hh) times the
+ * gated cells). That marginal is all a vanilla cell's E[h_t²] reads; a gated cell mixes its carry
+ * with a new candidate whose pre-activation shares W_hh's rows with the candidates already in
+ * the carry, so its forward pass carries the state's two-time kernel E[h_t·h_s] (gruTwoTime.ts,
+ * lstmTwoTime.ts: at infinite width each unit is one sample of a Gaussian process over the
+ * steps, Yang 2019). Backward, the vanilla cell multiplies per step by h·Var(W_hh) times the
  * activation's derivative moment (the gradient-independence assumption: factors of a product
  * taken independent; exact for an orthogonal kernel in the linear regime, while the powers of an
  * iid tied matrix grow faster, which the Monte-Carlo pass and the PyTorch oracle measure). The
@@ -28,6 +32,8 @@ import { activationFunctions } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { recurrentSpectrum, recurrentVariance } from '../knowledge/recurrent';
 import { MomentTable } from './momentTable';
+import { GruTwoTimeKernel, hermiteCoefficients } from './gruTwoTime';
+import { LstmTwoTimeKernel } from './lstmTwoTime';
 import { gaussianExpectation } from './quadrature';
 
 /** What one recurrent layer does to the signal over its sequence. */
@@ -49,6 +55,10 @@ export interface ThroughTime {
 
 const SIGMOID: Activation = { name: 'sigmoid' };
 const TANH: Activation = { name: 'tanh' };
+/** σ and tanh as values, one function each (gruTwoTime.ts keeps Hermite coefficients per function). */
+const SIGMOID_FUNCTIONS = activationFunctions(SIGMOID);
+const sigmoid = (x: number): number => SIGMOID_FUNCTIONS.phi(x);
+const tanh = (x: number): number => Math.tanh(x);
 
 /**
  * tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate;
@@ -174,19 +184,37 @@ const lstm: Run = (_spec, s, T, signal) => {
   let c2 = 0;
   let cMean = 0;
   const q = (bias: GateBias) => s.inputSide + s.recurrentSide * h2 + bias.varianceIh + bias.varianceHh;
+  // E[c_t·c_s], E[h_t·h_s]: the two-time kernels, W_hh being the same at every step (lstmTwoTime.ts).
+  const twoTime = new LstmTwoTimeKernel({
+    recurrentSide: s.recurrentSide,
+    input: bi.varianceIh + bi.varianceHh,
+    forget: bf.varianceIh + bf.varianceHh,
+    cell: bg.varianceIh + bg.varianceHh,
+    output: bo.varianceIh + bo.varianceHh,
+  }, tiedBand(T), T);
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
     const st = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0 };
     const f1 = shifted(SIGMOID, 'phi', bf.mean, st.qf);
     const i1 = shifted(SIGMOID, 'phi', bi.mean, st.qi);
     const g1 = shifted(TANH, 'phi', bg.mean, st.qg);
-    const nextMean = f1 * cMean + i1 * g1;
-    c2 = shifted(SIGMOID, 'phi2', bf.mean, st.qf) * c2 + shifted(SIGMOID, 'phi2', bi.mean, st.qi) * shifted(TANH, 'phi2', bg.mean, st.qg) +
-      2 * f1 * i1 * cMean * g1;
-    cMean = nextMean;
+    const g2 = shifted(TANH, 'phi2', bg.mean, st.qg);
+    const o2 = shifted(SIGMOID, 'phi2', bo.mean, st.qo);
+    cMean = f1 * cMean + i1 * g1;
+    c2 = twoTime.cell({
+      i1, i2: shifted(SIGMOID, 'phi2', bi.mean, st.qi), iSlope: shifted(SIGMOID, 'dphi', bi.mean, st.qi),
+      f1, f2: shifted(SIGMOID, 'phi2', bf.mean, st.qf), fSlope: shifted(SIGMOID, 'dphi', bf.mean, st.qf),
+      fSquareSlope: 2 * shifted(SIGMOID, 'phidphi', bf.mean, st.qf),
+      g2,
+      candidate: hermiteCoefficients(tanh, bg.mean, st.qg, g2),
+      output: hermiteCoefficients(sigmoid, bo.mean, st.qo, o2),
+    }, cMean);
     st.c2 = c2;
     st.cMean = cMean;
-    h2 = shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('phi2', cMean, c2 - cMean * cMean);
+    const cVar = c2 - cMean * cMean;
+    const tanhC2 = cellMoment('phi2', cMean, cVar);
+    h2 = o2 * tanhC2;
+    twoTime.hidden(h2, hermiteCoefficients(tanh, cMean, cVar, tanhC2));
     m.push(h2);
     steps.push(st);
   }
@@ -403,9 +431,17 @@ function gruTiedBackward(steps: readonly GruStep[], s: Scales, signal: Cancellat
  */
 const gru: Run = (_spec, s, T, signal) => {
   const [br, bz, bn] = s.biases as [GateBias, GateBias, GateBias];
-  interface Step { qr: number; qz: number; qn: number; hPrev2: number; hPrevMean: number; inner: number }
+  // E[h_t·h_{t−1}·…]: the two-time kernel of the state, W_hh being the same at every step (gruTwoTime.ts).
+  interface Step { qr: number; qz: number; qn: number; hPrev2: number; hPrevMean: number; inner: number; candidateWithPrevious: number }
   const steps: Step[] = [];
   const m: number[] = [];
+  const twoTime = new GruTwoTimeKernel({
+    recurrentSide: s.recurrentSide,
+    reset: br.varianceIh + br.varianceHh,
+    update: bz.varianceIh + bz.varianceHh,
+    candidateInput: bn.varianceIh,
+    candidateHidden: bn.varianceHh,
+  }, tiedBand(T), T);
   let h2 = 0;
   let hMean = 0;
   for (let t = 0; t < T; t++) {
@@ -414,17 +450,23 @@ const gru: Run = (_spec, s, T, signal) => {
     const qz = s.inputSide + s.recurrentSide * h2 + bz.varianceIh + bz.varianceHh;
     // r⊙(W_hn h + b_hn): the reset gate scales the recurrent part of the candidate.
     const inner = s.recurrentSide * h2 + bn.varianceHh;
-    const qn = s.inputSide + bn.varianceIh + shifted(SIGMOID, 'phi2', br.mean, qr) * inner;
-    const st = { qr, qz, qn, hPrev2: h2, hPrevMean: hMean, inner };
+    const r2 = shifted(SIGMOID, 'phi2', br.mean, qr);
+    const qn = s.inputSide + bn.varianceIh + r2 * inner;
     const z1 = shifted(SIGMOID, 'phi', bz.mean, qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, qz);
     const n1 = shifted(TANH, 'phi', bn.mean, qn);
     const n2 = shifted(TANH, 'phi2', bn.mean, qn);
-    // E[(1−z)²] = 1 − 2E[z] + E[z²]; E[(1−z)z] = E[z] − E[z²].
-    h2 = (1 - 2 * z1 + z2) * n2 + z2 * h2 + 2 * (z1 - z2) * n1 * hMean;
+    const { secondMoment, withPrevious } = twoTime.step({
+      z1, z2, n1, n2,
+      zSlope: shifted(SIGMOID, 'dphi', bz.mean, qz),
+      zSquareSlope: 2 * shifted(SIGMOID, 'phidphi', bz.mean, qz),
+      reset: hermiteCoefficients(sigmoid, br.mean, qr, r2),
+      candidate: hermiteCoefficients(tanh, bn.mean, qn, n2),
+    });
+    steps.push({ qr, qz, qn, hPrev2: h2, hPrevMean: hMean, inner, candidateWithPrevious: withPrevious });
+    h2 = secondMoment;
     hMean = (1 - z1) * n1 + z1 * hMean;
     m.push(h2);
-    steps.push(st);
   }
   const hiddenMean = hMean;
   const factors = steps.map((st): GruStep => {
@@ -436,7 +478,8 @@ const gru: Run = (_spec, s, T, signal) => {
     const tanhN2 = shifted(TANH, 'dphi2', bn.mean, st.qn);
     const tanhN1 = shifted(TANH, 'dphi', bn.mean, st.qn);
     const candidate = keep2 * tanhN2; // E[((1−z)·tanh′(a_n))²]
-    const update = (st.hPrev2 + n2 - 2 * st.hPrevMean * n1) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
+    // E[(h_{t−1} − n_t)²] with the two steps' cross moment E[n_t·h_{t−1}] (gruTwoTime.ts).
+    const update = (st.hPrev2 + n2 - 2 * st.candidateWithPrevious) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
     const reset = candidate * st.inner * shifted(SIGMOID, 'dphi2', br.mean, st.qr);
     const r1 = shifted(SIGMOID, 'phi', br.mean, st.qr);
     return {
