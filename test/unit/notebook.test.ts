@@ -56,6 +56,68 @@ describe('notebook: IPython syntax masked', () => {
   });
 });
 
+describe('notebook: cell magics the notebook registers itself', () => {
+  // Deep Learning with Python, 3rd edition (Keras 3): each backend's cells start with `%%backend …`.
+  const register = [
+    'import os',
+    'from IPython.core.magic import register_cell_magic',
+    '',
+    '@register_cell_magic',
+    'def backend(line, cell):',
+    '    current, required = os.environ.get("KERAS_BACKEND", ""), line.split()[-1]',
+    '    if current == required:',
+    '        get_ipython().run_cell(cell)',
+    '    else:',
+    '        print(f"This cell requires the {required} backend.")',
+    '',
+  ].join('\n');
+  const model = [
+    '%%backend tensorflow',
+    'import keras',
+    'from keras import layers',
+    'inputs = keras.Input(shape=(784,))',
+    'x = layers.Dense(512, activation="relu")(inputs)',
+    'outputs = layers.Dense(10, activation="softmax")(x)',
+    'model = keras.Model(inputs, outputs)',
+    '',
+  ].join('\n');
+  const build = (...texts: string[]) => NotebookProgram.build(texts.map((text, i) => ({ id: i + 1, text })));
+  let python: PythonSupport | undefined;
+  before(async () => {
+    python = await pythonSupport();
+  });
+  const codes = (program: NotebookProgram) => analyze({ text: program.text, languageId: 'python', python }).findings.map((f) => f.code);
+
+  it('reads the body of a registered magic that runs its cell as Python: only the magic line is masked', () => {
+    const program = build(register, model);
+    const cell = program.cells[1]!;
+    assert.deepEqual(cell.masked.map((span) => model.slice(span.start, span.end)), ['%%backend tensorflow']);
+    assert.ok(codes(program).includes('IW301'), 'the Dense under relu with glorot_uniform is judged');
+  });
+
+  it('keeps masking the whole cell where the magic is unregistered, registered later, or does not run its cell', () => {
+    const whole = (program: NotebookProgram, index: number) => program.cells[index]!.masked.map((s) => [s.start, s.end]);
+    assert.deepEqual(whole(build(model), 0), [[0, model.length]]);
+    assert.deepEqual(whole(build(model, register), 0), [[0, model.length]]);
+    const printsOnly = register.replace('get_ipython().run_cell(cell)', 'print(cell)');
+    assert.deepEqual(whole(build(printsOnly, model), 1), [[0, model.length]]);
+    const transforms = register.replace('run_cell(cell)', 'run_cell(cell.replace("tf", "torch"))');
+    assert.deepEqual(whole(build(transforms, model), 1), [[0, model.length]]);
+    assert.ok(!codes(build(model)).includes('IW301'));
+  });
+
+  it('takes the name a registration states and the cache stays right when the registration changes', () => {
+    const named = register.replace('@register_cell_magic', '@register_cell_magic("backend")').replace('def backend(', 'def run_for_backend(');
+    assert.equal(build(named, model).cells[1]!.masked.length, 1);
+    assert.equal(build(named, model).cells[1]!.masked[0]!.end, '%%backend tensorflow'.length);
+    const masks = new Map<string, ReturnType<typeof maskMagics>>();
+    const first = NotebookProgram.build([{ id: 1, text: register }, { id: 2, text: model }], masks);
+    const second = NotebookProgram.build([{ id: 1, text: 'x = 1\n' }, { id: 2, text: model }], masks);
+    assert.notDeepEqual(first.cells[1]!.masked, second.cells[1]!.masked);
+    assert.deepEqual(second.cells[1]!.masked, [{ start: 0, end: model.length }]);
+  });
+});
+
 describe('notebook: cells as one program', () => {
   const program = NotebookProgram.build([
     { id: 2, text: 'import torch\n' },

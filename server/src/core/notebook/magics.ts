@@ -30,13 +30,17 @@ const ASSIGNED_MAGIC = /^[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*(?=[%!
 /** `obj?`, `obj.attr??`: help on a name. */
 const TRAILING_HELP = /^[A-Za-z_][\w.]*\?\??\s*$/;
 
-export function maskMagics(source: string): MaskedCell {
+/**
+ * `pythonBodyMagics`: cell magics the notebook registered itself that run their body as Python
+ * (registeredMagics.ts), beside IPython's own.
+ */
+export function maskMagics(source: string, pythonBodyMagics: ReadonlySet<string> = new Set()): MaskedCell {
   const starts = statementStarts(source);
   const masked: Span[] = [];
   const firstCode = starts.find((start) => !/^\s*(#|$)/.test(lineAt(source, start)));
   if (firstCode !== undefined && source.startsWith('%%', firstCode)) {
     const name = /^%%([\w.]*)/.exec(source.slice(firstCode))![1]!;
-    if (!PYTHON_BODY_CELL_MAGICS.has(name)) {
+    if (!PYTHON_BODY_CELL_MAGICS.has(name) && !pythonBodyMagics.has(name)) {
       // The body is another language: nothing of this cell is Python.
       return { text: source.replace(/[^\r\n]/g, ' '), masked: source.length > 0 ? [{ start: 0, end: source.length }] : [] };
     }

@@ -15,6 +15,7 @@
 import type { Finding, Fix, TextEdit } from '../findings';
 import type { Span } from '../text';
 import { maskMagics, type MaskedCell } from './magics';
+import { pythonBodyMagicsRegisteredIn } from './registeredMagics';
 
 export interface NotebookCellInput {
   /** The cell's source as the user wrote it. */
@@ -47,7 +48,7 @@ export class NotebookProgram {
   ) {}
 
   /**
-   * `masks`: what the previous build masked, by cell text (the editor rebuilds the program
+   * `masks`: what the previous build masked, by cell text and the magics registered before it (the editor rebuilds the program
    * on every keystroke, and all but one cell are unchanged); entries not used are dropped.
    */
   static build(inputs: readonly NotebookCellInput[], masks?: Map<string, MaskedCell>): NotebookProgram {
@@ -55,9 +56,14 @@ export class NotebookProgram {
     const cells: ProgramCell[] = [];
     const used = new Map<string, MaskedCell>();
     let at = 0;
+    // Cell magics registered by earlier cells whose body is Python (`%%backend tensorflow`).
+    const registered = new Set<string>();
     for (const input of inputs) {
-      const mask = masks?.get(input.text) ?? maskMagics(input.text);
-      used.set(input.text, mask);
+      // A cell's masking depends on the magics registered before it: they are part of the key.
+      const key = registered.size === 0 ? input.text : `${[...registered].join(' ')}\u0000${input.text}`;
+      const mask = masks?.get(key) ?? maskMagics(input.text, registered);
+      used.set(key, mask);
+      if (input.text.includes('register_cell_magic')) for (const name of pythonBodyMagicsRegisteredIn(input.text)) registered.add(name);
       const { text, masked } = mask;
       cells.push({ id: input.id, text: input.text, start: at, masked });
       const separator = text.endsWith('\n') ? '' : '\n';
