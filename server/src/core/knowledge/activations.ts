@@ -189,9 +189,14 @@ export function activationTakesParam(name: ActivationName): boolean {
 }
 
 const FUNCTION_CACHE = new Map<string, ActivationFunctions>();
+/** Activation objects are immutable IR values (a layer's own), so their functions can hang off them. */
+const FUNCTIONS_BY_OBJECT = new WeakMap<Activation, ActivationFunctions>();
 
 /** φ, φ′ and structure for an activation; cached per (name, param). */
 export function activationFunctions(activation: Activation): ActivationFunctions {
+  // By object first: the per-position maps ask once per position with the layer's own object.
+  const known = FUNCTIONS_BY_OBJECT.get(activation);
+  if (known) return known;
   const key = `${activation.name}:${activation.param ?? ''}`;
   let fns = FUNCTION_CACHE.get(key);
   if (!fns) {
@@ -200,6 +205,7 @@ export function activationFunctions(activation: Activation): ActivationFunctions
     fns = entry.make(activation.param);
     FUNCTION_CACHE.set(key, fns);
   }
+  FUNCTIONS_BY_OBJECT.set(activation, fns);
   return fns;
 }
 

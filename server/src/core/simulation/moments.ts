@@ -23,7 +23,12 @@ interface ActivationMoments {
 
 const TABLES = new Map<string, ActivationMoments>();
 
+/** Activation objects are immutable IR values: their tables hang off them (one lookup per position of a map). */
+const TABLES_BY_OBJECT = new WeakMap<Activation, ActivationMoments>();
+
 function tablesFor(activation: Activation): ActivationMoments {
+  const known = TABLES_BY_OBJECT.get(activation);
+  if (known) return known;
   const key = `${activation.name}:${activation.param ?? ''}`;
   let tables = TABLES.get(key);
   if (!tables) {
@@ -34,6 +39,7 @@ function tablesFor(activation: Activation): ActivationMoments {
     };
     TABLES.set(key, tables);
   }
+  TABLES_BY_OBJECT.set(activation, tables);
   return tables;
 }
 

@@ -9,62 +9,105 @@
  */
 import type { ConvGeometry } from '../ir';
 
-function size(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
+/**
+ * One dimension's valid taps: for output index o, the input indices its kernel reads that lie
+ * inside the map, in tap order, are `input[start[o]] … input[start[o + 1] − 1]`. A
+ * multi-dimensional output's valid taps are the product of its dimensions' lists, so no
+ * position is decoded and no tap tested per output (the analytic pass maps every Keras,
+ * Flax and PyTorch conv with a known input size: a 3,500-line model file has hundreds).
+ */
+interface DimensionTaps {
+  readonly start: Int32Array;
+  readonly input: Int32Array;
 }
 
-/** Calls visit(outputIndex, inputIndex) for every valid (output position, kernel tap) pair. */
-function forEachValidTap(geometry: ConvGeometry, visit: (out: number, input: number) => void): void {
-  const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
-  const rank = outputSpatial.length;
-  const outCount = size(outputSpatial);
-  const tapCount = size(kernel);
-  const outIdx = new Array<number>(rank).fill(0);
-  const tapIdx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < outCount; o++) {
-    // Decode o into a multi-index (row-major, last dimension fastest).
-    let rest = o;
-    for (let d = rank - 1; d >= 0; d--) {
-      outIdx[d] = rest % outputSpatial[d]!;
-      rest = Math.floor(rest / outputSpatial[d]!);
-    }
-    for (let t = 0; t < tapCount; t++) {
-      let r = t;
-      for (let d = rank - 1; d >= 0; d--) {
-        tapIdx[d] = r % kernel[d]!;
-        r = Math.floor(r / kernel[d]!);
-      }
-      let input = 0;
-      let valid = true;
-      for (let d = 0; d < rank; d++) {
-        const p = outIdx[d]! * stride[d]! + tapIdx[d]! - padBefore[d]!;
-        if (p < 0 || p >= inputSpatial[d]!) {
-          valid = false;
-          break;
-        }
-        input = input * inputSpatial[d]! + p;
-      }
-      if (valid) visit(o, input);
+function dimensionTaps(inputSize: number, outputSize: number, kernel: number, stride: number, padBefore: number): DimensionTaps {
+  const start = new Int32Array(outputSize + 1);
+  const input: number[] = [];
+  for (let o = 0; o < outputSize; o++) {
+    start[o] = input.length;
+    for (let k = 0; k < kernel; k++) {
+      const p = o * stride + k - padBefore;
+      if (p >= 0 && p < inputSize) input.push(p);
     }
   }
+  start[outputSize] = input.length;
+  return { start, input: Int32Array.from(input) };
 }
 
-/** Σ over valid taps of the input map, per output position (the map is broadcast when it has one entry). */
+/**
+ * A geometry as three dimensions (lower ranks get leading dimensions of size 1 with one tap),
+ * so one loop nest serves conv1d to conv3d without decoding positions or calling per tap.
+ */
+interface Geometry3 {
+  readonly taps: readonly [DimensionTaps, DimensionTaps, DimensionTaps];
+  readonly output: readonly [number, number, number];
+  readonly input: readonly [number, number, number];
+}
+
+function asThreeDimensions(geometry: ConvGeometry): Geometry3 {
+  const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
+  const rank = outputSpatial.length;
+  if (rank > 3) throw new Error(`a convolution has at most three spatial dimensions, not ${rank}`);
+  const lead = 3 - rank;
+  const dim = (d: number) => (d < lead ? 1 : (outputSpatial[d - lead]!));
+  const inDim = (d: number) => (d < lead ? 1 : (inputSpatial[d - lead]!));
+  const taps = [0, 1, 2].map((d) =>
+    d < lead ? dimensionTaps(1, 1, 1, 1, 0) : dimensionTaps(inDim(d), dim(d), kernel[d - lead]!, stride[d - lead]!, padBefore[d - lead]!),
+  ) as [DimensionTaps, DimensionTaps, DimensionTaps];
+  return { taps, output: [dim(0), dim(1), dim(2)], input: [inDim(0), inDim(1), inDim(2)] };
+}
+
+/**
+ * Σ over valid taps of the input map, per output position (the map is broadcast when it has one
+ * entry). Outputs in row-major order, each output's taps likewise: the order the definition adds
+ * in, so the rounding is the definition's (test/unit/positionMap.test.ts).
+ */
 export function convForwardSums(geometry: ConvGeometry, inputMap: Float64Array): Float64Array {
-  const sums = new Float64Array(size(geometry.outputSpatial));
+  const { taps: [t0, t1, t2], output: [n0, n1, n2], input: [, w1, w2] } = asThreeDimensions(geometry);
+  const sums = new Float64Array(n0 * n1 * n2);
   const broadcast = inputMap.length === 1;
-  forEachValidTap(geometry, (o, p) => {
-    sums[o] = sums[o]! + (broadcast ? inputMap[0]! : inputMap[p]!);
-  });
+  let o = 0;
+  for (let a = 0; a < n0; a++) {
+    for (let b = 0; b < n1; b++) {
+      for (let c = 0; c < n2; c++, o++) {
+        let sum = 0;
+        for (let i = t0.start[a]!, iEnd = t0.start[a + 1]!; i < iEnd; i++) {
+          const plane = t0.input[i]! * w1;
+          for (let j = t1.start[b]!, jEnd = t1.start[b + 1]!; j < jEnd; j++) {
+            const row = (plane + t1.input[j]!) * w2;
+            for (let k = t2.start[c]!, kEnd = t2.start[c + 1]!; k < kEnd; k++) sum += broadcast ? inputMap[0]! : inputMap[row + t2.input[k]!]!;
+          }
+        }
+        sums[o] = sum;
+      }
+    }
+  }
   return sums;
 }
 
-/** Σ over the (output, tap) pairs reading each input position of the output-side map. */
+/** Σ over the (output, tap) pairs reading each input position of the output-side map (same order). */
 export function convBackwardSums(geometry: ConvGeometry, outputMap: Float64Array): Float64Array {
-  const sums = new Float64Array(size(geometry.inputSpatial));
-  forEachValidTap(geometry, (o, p) => {
-    sums[p] = sums[p]! + outputMap[o]!;
-  });
+  const { taps: [t0, t1, t2], output: [n0, n1, n2], input: [w0, w1, w2] } = asThreeDimensions(geometry);
+  const sums = new Float64Array(w0 * w1 * w2);
+  let o = 0;
+  for (let a = 0; a < n0; a++) {
+    for (let b = 0; b < n1; b++) {
+      for (let c = 0; c < n2; c++, o++) {
+        const g = outputMap[o]!;
+        for (let i = t0.start[a]!, iEnd = t0.start[a + 1]!; i < iEnd; i++) {
+          const plane = t0.input[i]! * w1;
+          for (let j = t1.start[b]!, jEnd = t1.start[b + 1]!; j < jEnd; j++) {
+            const row = (plane + t1.input[j]!) * w2;
+            for (let k = t2.start[c]!, kEnd = t2.start[c + 1]!; k < kEnd; k++) {
+              const p = row + t2.input[k]!;
+              sums[p] = sums[p]! + g;
+            }
+          }
+        }
+      }
+    }
+  }
   return sums;
 }
 

@@ -1,0 +1,85 @@
+/**
+ * The per-position sums of a padded convolution (simulation/positionMap.ts) against their
+ * definition, evaluated the plain way: for every output position, every kernel tap in
+ * row-major order, the input position o·s + k − pad when it lies inside the map. Equal to
+ * the last bit, on random geometries of rank 1–3 (strided, padded on one or both sides,
+ * kernels larger than the map).
+ */
+import * as assert from 'node:assert/strict';
+import type { ConvGeometry } from '../../server/src/core/ir';
+import { convBackwardSums, convForwardSums } from '../../server/src/core/simulation/positionMap';
+import { Random } from '../../server/src/core/simulation/prng';
+
+const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+function definition(g: ConvGeometry, map: Float64Array, direction: 'forward' | 'backward'): Float64Array {
+  const sums = new Float64Array(size(direction === 'forward' ? g.outputSpatial : g.inputSpatial));
+  const rank = g.outputSpatial.length;
+  for (let o = 0; o < size(g.outputSpatial); o++) {
+    const outIdx: number[] = [];
+    for (let d = rank - 1, rest = o; d >= 0; d--) {
+      outIdx[d] = rest % g.outputSpatial[d]!;
+      rest = Math.floor(rest / g.outputSpatial[d]!);
+    }
+    for (let t = 0; t < size(g.kernel); t++) {
+      const tapIdx: number[] = [];
+      for (let d = rank - 1, rest = t; d >= 0; d--) {
+        tapIdx[d] = rest % g.kernel[d]!;
+        rest = Math.floor(rest / g.kernel[d]!);
+      }
+      let input = 0;
+      let valid = true;
+      for (let d = 0; d < rank; d++) {
+        const p = outIdx[d]! * g.stride[d]! + tapIdx[d]! - g.padBefore[d]!;
+        if (p < 0 || p >= g.inputSpatial[d]!) valid = false;
+        input = input * g.inputSpatial[d]! + p;
+      }
+      if (!valid) continue;
+      if (direction === 'forward') sums[o] = sums[o]! + (map.length === 1 ? map[0]! : map[input]!);
+      else sums[input] = sums[input]! + map[o]!;
+    }
+  }
+  return sums;
+}
+
+describe('positionMap: padded convolution sums', () => {
+  const random = new Random(20261207);
+  const int = (lo: number, hi: number) => lo + Math.floor(random.uniform() * (hi - lo + 1));
+  const geometries: ConvGeometry[] = [];
+  for (let i = 0; i < 60; i++) {
+    const rank = 1 + (i % 3);
+    const inputSpatial: number[] = [];
+    const outputSpatial: number[] = [];
+    const kernel: number[] = [];
+    const stride: number[] = [];
+    const padBefore: number[] = [];
+    for (let d = 0; d < rank; d++) {
+      const n = int(1, rank === 3 ? 6 : 12);
+      const k = int(1, 5);
+      const s = int(1, 3);
+      const pad = int(0, k);
+      inputSpatial.push(n);
+      kernel.push(k);
+      stride.push(s);
+      padBefore.push(pad);
+      outputSpatial.push(Math.max(1, Math.floor((n + pad + int(0, k) - k) / s) + 1));
+    }
+    geometries.push({ inputSpatial, outputSpatial, kernel, stride, padBefore });
+  }
+  const values = (n: number) => Float64Array.from({ length: n }, () => random.uniform() * 3 + 0.1);
+
+  it('forward sums equal the definition to the last bit, per-position and broadcast maps', () => {
+    for (const g of geometries) {
+      for (const map of [values(size(g.inputSpatial)), values(1)]) {
+        assert.deepEqual(convForwardSums(g, map), definition(g, map, 'forward'), JSON.stringify(g));
+      }
+    }
+  });
+
+  it('backward sums equal the definition to the last bit', () => {
+    for (const g of geometries) {
+      const map = values(size(g.outputSpatial));
+      assert.deepEqual(convBackwardSums(g, map), definition(g, map, 'backward'), JSON.stringify(g));
+    }
+  });
+});
