@@ -30,7 +30,7 @@ import { walkOps } from '../ir';
 import { type AttentionStatistics, attentionPass, type MemoryMoments, projectionGains, type TokenMoments } from './attention';
 import { dualDerivativeKernel, dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
-import type { LayerSimulation, NetworkSimulation } from './types';
+import type { LayerSimulation, NetworkSimulation, StreamMoments } from './types';
 
 /**
  * Token correlation at which a stack counts as collapsed (IW403, the report's line). Uniform
@@ -44,20 +44,8 @@ export const COLLAPSED_CORRELATION = 0.99;
 export const DEFAULT_TOKENS = 128;
 
 /** The residual stream right after one residual op. */
-export interface StreamPoint {
+export interface StreamPoint extends StreamMoments {
   readonly op: ResidualOp;
-  /** E[x²] of the stream entering the op. */
-  readonly before: number;
-  /** E[x²] of the stream after the op (unit-variance input, or the embedding's variance). */
-  readonly secondMoment: number;
-  /** Token correlation of the stream after the op. */
-  readonly correlation: number;
-  /** E[g²] of the gradient at the op's input (unit cotangent at the output). */
-  readonly gradient: number;
-  /** Depth of nesting: 0 for the stream itself, 1 inside a residual branch. */
-  readonly depth: number;
-  /** A residual op of the memory's stream (an encoder), not of the network's main stream. */
-  readonly memory?: true;
 }
 
 export interface AttentionPoint extends AttentionStatistics {

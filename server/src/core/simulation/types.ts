@@ -50,19 +50,28 @@ export interface NetworkSimulation {
   readonly tokens?: MeasuredTokens;
 }
 
+/** The residual stream after one residual op, as plain data (tokenStream.ts's StreamPoint adds the op). */
+export interface StreamMoments {
+  /** E[x²] of the stream entering the op. */
+  readonly before: number;
+  /** E[x²] of the stream after the op (unit-variance input, or the embedding's variance). */
+  readonly secondMoment: number;
+  /** Token correlation of the stream after the op. */
+  readonly correlation: number;
+  /** E[g²] of the gradient at the op's input (unit cotangent at the output). */
+  readonly gradient: number;
+  /** Depth of nesting: 0 for the stream itself, 1 inside a residual branch. */
+  readonly depth: number;
+  /** A residual op of the memory's stream (an encoder), not of the network's main stream. */
+  readonly memory?: true;
+}
+
 /** The Monte-Carlo pass's residual stream and attention statistics, averaged over its seeds, in run order. */
 export interface MeasuredTokens {
   readonly tokens: number;
   readonly sequences: number;
   /** One per residual op, in the order the pass completes them (a branch's inner ops first, the memory's first of all). */
-  readonly stream: readonly {
-    readonly before: number;
-    readonly secondMoment: number;
-    readonly correlation: number;
-    readonly gradient: number;
-    readonly depth: number;
-    readonly memory?: true;
-  }[];
+  readonly stream: readonly StreamMoments[];
   /** One per attention, in the order they run. */
   readonly attention: readonly {
     readonly logitVariance: number;
