@@ -62,7 +62,10 @@ export function bindArgumentExpressions(definition: Node, call: CallParts, scope
   const splatted = spreadKeywords(call, callerScope);
   for (const [key, { node, scope: where }] of splatted ?? []) if (named.has(key) && !call.keywords.has(key)) scope.rebind(key, node, where);
   for (const [key, { value }] of call.keywords) if (named.has(key)) scope.rebind(key, value, callerScope);
-  if (call.spread && !splatted) for (const name of named) if (!call.keywords.has(name)) scope.bindValue(name, undefined);
+  // A parameter a position filled cannot come from `**kw` too (Python raises): it keeps its argument.
+  const splat = call.positional.findIndex((p) => p.type === 'list_splat');
+  const filled = new Set(positional.slice(0, splat < 0 ? call.positional.length : splat));
+  if (call.spread && !splatted) for (const name of named) if (!call.keywords.has(name) && !filled.has(name)) scope.bindValue(name, undefined);
 }
 
 type Bound = { readonly node: Node; readonly scope: Scope };

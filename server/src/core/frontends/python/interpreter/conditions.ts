@@ -14,6 +14,8 @@ import { evaluate, isNumber } from './values';
 export interface ConditionContext {
   readonly imports: Imports;
   expression(node: Node, frame: Frame): RValue;
+  /** The framework class a name is bound to (`norm_layer` given `nn.BatchNorm2d`), if any. */
+  frameworkClassOf(name: string, frame: Frame): string | undefined;
 }
 
 /** `not not … x` and `a and b and …` nest this deep at most before the condition is unknown (CPython's parser stops at 200 brackets). */
@@ -114,6 +116,8 @@ function comparison(node: Node, frame: Frame, interp: ConditionContext): boolean
     let isNone: boolean | undefined;
     // A module, or a tensor a name holds (a Keras layer's implicit `mask`: kerasTokens.ts), is never None.
     if (r?.t === 'module' || (r?.t === 'tensor' && other.type === 'identifier')) isNone = false;
+    // A name bound to a framework class (torchvision's blocks given `norm_layer`): a class is never None.
+    else if ((other.type === 'identifier' || other.type === 'attribute') && interp.frameworkClassOf(dottedName(other) ?? '', frame) !== undefined) isNone = false;
     else {
       const v = evaluate(other, frame.scope);
       isNone = v === null ? true : v === undefined ? undefined : false;

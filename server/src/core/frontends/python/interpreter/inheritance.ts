@@ -104,4 +104,12 @@ export class InheritedScope extends Scope {
   override lookup(name: string): ReturnType<Scope['lookup']> {
     return name.startsWith('self.') ? this.instance.lookup(name) : super.lookup(name);
   }
+
+  override followerOf(name: string): Scope | undefined {
+    return name.startsWith('self.') ? this.instance.followerOf(name) : super.followerOf(name);
+  }
+
+  override followsAny(): boolean {
+    return this.instance.followsAny() || super.followsAny();
+  }
 }

@@ -45,6 +45,7 @@ import { isTorchModel, torchSampleShape } from './torchSample';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
 import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
+import { followedAttributes, reassignedLocals } from './followedNames';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
@@ -337,8 +338,13 @@ export class Interpreter {
       case 'expression_statement': {
         const inner = node.namedChild(0);
         if (!inner) return false;
-        if (inner.type === 'assignment') this.assignment(inner, node, frame);
-        else if (inner.type === 'augmented_assignment') this.augmented(inner, frame);
+        if (inner.type === 'assignment') {
+          this.assignment(inner, node, frame);
+          this.recordAssignment(inner, frame);
+        } else if (inner.type === 'augmented_assignment') {
+          this.augmented(inner, frame);
+          this.recordAugmented(inner, frame);
+        }
         else this.expression(inner, frame);
         return false;
       }
@@ -350,9 +356,16 @@ export class Interpreter {
         returned?.push(r);
         return true;
       }
-      case 'for_statement':
+      case 'for_statement': {
         this.forLoop(node, frame, outputs);
+        // After the loop a followed loop variable holds the last item, which is not followed: unknown.
+        const left = node.childForFieldName('left');
+        for (const target of left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : []) {
+          const name = dottedName(target);
+          if (name !== undefined) frame.scope.assignFollowed(name, undefined, frame.scope);
+        }
         return false;
+      }
       case 'if_statement':
         return this.ifStatement(node, frame, outputs, returned);
       case 'with_statement': {
@@ -412,7 +425,8 @@ export class Interpreter {
     // binding (frameworkAlias), as a parameter bound to a class is; a name assigned twice has none.
     if (value === undefined && left.type === 'identifier' && (right.type === 'identifier' || right.type === 'attribute')) {
       const written = dottedName(right);
-      if (written !== undefined && FRAMEWORK_NAME.test(this.imports.canonical(written))) {
+      // Also through a binding: torchvision's `norm_layer = self._norm_layer` names the class `self._norm_layer` holds.
+      if (written !== undefined && (FRAMEWORK_NAME.test(this.imports.canonical(written)) || this.frameworkAlias(written, frame) !== undefined)) {
         frame.env.delete(left.text);
         return;
       }
@@ -539,7 +553,8 @@ export class Interpreter {
         frame.env.set(name, v.r);
       });
       bindAssignments(body.namedChildren, scope);
-      for (const [name, value] of carriedValues) scope.bindValue(name, value);
+      // A followed name (followedNames.ts) is read as each pass executes, not carried.
+      for (const [name, value] of carriedValues) if (!scope.followerOf(name)) scope.bindValue(name, value);
       const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
       inner.env.clear();
       // forEach, not for…of: no [key, value] array per entry and pass (issue 16).
@@ -636,6 +651,8 @@ export class Interpreter {
     if (truth === true) return consequence ? this.run(consequence.namedChildren, frame, outputs, returned) : false;
     if (truth === undefined) {
       if (!this.agreeingBranches(node, frame, outputs)) this.taint(node, frame);
+      // Either branch may have run: a followed name either assigns is unknown after the `if`.
+      this.forgetFollowed(node, frame);
       return false;
     }
     for (const clause of node.childrenForFieldName('alternative')) {
@@ -717,9 +734,76 @@ export class Interpreter {
     return conditionValue(node, frame, this);
   }
 
+  /** The framework class `name` is bound to through the scope (conditions.ts: a class is never None). */
+  frameworkClassOf(name: string, frame: Frame): string | undefined {
+    return name === '' ? undefined : this.frameworkAlias(name, frame);
+  }
+
   /** Code that may or may not run (an unknown branch or loop): uncertainCode.ts. */
   private taint(node: Node, frame: Frame): void {
     this.uncertain.taint(node, frame);
+    this.forgetFollowed(node, frame);
+  }
+
+  /**
+   * An executed `NAME = expr` or `self.X = expr`: a followed name (followedNames.ts) takes its
+   * value now, in execution order; a name bound to an expression that reads one gets its value
+   * at this point. A target the interpreter cannot pair with its value is unknown.
+   */
+  private recordAssignment(node: Node, frame: Frame): void {
+    const left = node.childForFieldName('left');
+    let right = node.childForFieldName('right');
+    if (!left || !right) return;
+    const targets = [left];
+    while (right.type === 'assignment' && right.childForFieldName('left') && right.childForFieldName('right')) {
+      targets.push(right.childForFieldName('left')!);
+      right = right.childForFieldName('right')!;
+    }
+    for (const target of targets) {
+      if (target.type === 'pattern_list' || target.type === 'tuple_pattern') {
+        for (const part of target.namedChildren) {
+          const name = dottedName(part);
+          if (name !== undefined) frame.scope.assignFollowed(name, undefined, frame.scope);
+        }
+        continue;
+      }
+      const name = dottedName(target);
+      if (name === undefined) continue;
+      if (frame.scope.followerOf(name)) {
+        frame.scope.assignFollowed(name, right, frame.scope);
+        continue;
+      }
+      frame.scope.assignNow(name, right, frame.scope);
+      if (name.startsWith('self.') && frame.self) frame.self.scope.assignNow(name, right, frame.scope);
+    }
+  }
+
+  /** An executed `NAME op= expr` on a followed name: its new value from the one it held (unknown when either is not a number). */
+  private recordAugmented(node: Node, frame: Frame): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const name = left ? dottedName(left) : undefined;
+    if (name === undefined || !right || !frame.scope.followerOf(name)) return;
+    const before = evaluate(left!, frame.scope);
+    const by = evaluate(right, frame.scope);
+    const op = node.childForFieldName('operator')?.text;
+    const value = !isNumber(before) || !isNumber(by) ? undefined
+      : op === '+=' ? before + by : op === '-=' ? before - by : op === '*=' ? before * by
+        : op === '//=' && by !== 0 ? Math.floor(before / by) : op === '/=' && by !== 0 ? before / by : undefined;
+    frame.scope.assignFollowed(name, undefined, frame.scope);
+    if (value !== undefined) frame.scope.assignFollowedValue(name, value);
+  }
+
+  /** Followed names that code not followed for certain (`node`) may assign: unknown from here on. */
+  private forgetFollowed(node: Node, frame: Frame): void {
+    if (!frame.scope.followsAny()) return;
+    for (const assignment of [...node.descendantsOfType('assignment'), ...node.descendantsOfType('augmented_assignment'), ...node.descendantsOfType('for_statement')]) {
+      const left = assignment.childForFieldName('left');
+      for (const target of left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : []) {
+        const name = dottedName(target);
+        if (name !== undefined && frame.scope.followerOf(name)) frame.scope.assignFollowed(name, undefined, frame.scope);
+      }
+    }
   }
 
   // ── expressions ────────────────────────────────────────────────────────
@@ -2102,7 +2186,12 @@ export class Interpreter {
         if (left?.type === 'identifier') scope.rebind(`self.${left.text}`, p, frame.scope);
       });
     }
+    // Attributes assigned at several sites (ResNet's `self.in_planes`) are followed in execution order from here on.
+    const followed = followedAttributes(lookupOrder(cls).classes.map((c) => c.definition));
+    scope.followInOrder(followed.followed);
     if (ctor) this.construct(ctor, instance, dataclass ? undefined : call, frame, depth);
+    // A method that may run again after construction (`_make_layer`) leaves what it assigns unknown to later readers (forward).
+    for (const name of followed.outsideConstructor) scope.assignFollowed(name, undefined, scope);
     if (cls.framework === 'pytorch') this.uncalledInitMethods(cls, instance, depth);
     if (home === this.main && this.ctx === this.main) this.noteImportedBases(cls, instance);
     return instance;
@@ -2179,6 +2268,7 @@ export class Interpreter {
     const ctorScope = new Scope(this.selfScope(instance, ctor));
     bindParameters(ctor, ctorScope, home.moduleScope);
     if (call && frame) bindArgumentExpressions(ctor, call, ctorScope, frame.scope);
+    ctorScope.followLocals(reassignedLocals(ctor));
     bindAssignments(bodyOf(ctor), ctorScope);
     // `self.X = expr` constants are read by every method: bind them on the instance scope.
     for (const statement of bodyOf(ctor)) {
@@ -2433,6 +2523,7 @@ export class Interpreter {
     const scope = new Scope(this.selfScope(instance, method));
     bindParameters(method, scope, this.contextOf(method).moduleScope);
     if (bound) bindArgumentExpressions(method, bound.call, scope, bound.callerScope);
+    scope.followLocals(reassignedLocals(method));
     bindAssignments(bodyOf(method), scope);
     const frame = new Frame(scope, instance, trace, false, depth);
     const params = (method.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.text !== 'self');
@@ -2463,6 +2554,7 @@ export class Interpreter {
     const scope = new Scope(fn.self ? this.selfScope(fn.self, fn.definition) : home.moduleScope);
     bindParameters(fn.definition, scope, home.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
+    scope.followLocals(reassignedLocals(fn.definition));
     bindAssignments(bodyOf(fn.definition), scope);
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
     // two models built by two calls (a GAN's generator and discriminator) apart.

@@ -6,6 +6,7 @@
  */
 import { callParts, type CallParts, dottedName, type Node, stringValue } from '../syntax/syntax';
 import { maxOf, minOf } from '../../../util/arrays';
+import { mentionedNames } from './followedNames';
 
 /** A record with named attributes, e.g. the layer an init function receives as `m`. */
 export interface RecordValue {
@@ -35,10 +36,106 @@ export class Scope {
   /** The bindings as they were when bindAssignments reached each loop, before the loop's own assignments. */
   private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> }> | undefined;
 
+  /**
+   * Names this scope follows in execution order (followedNames.ts): bindAssignments does not
+   * bind them here or in any scope below; the interpreter records each assignment it executes
+   * (assignFollowed), and code it does not follow for certain makes them unknown.
+   */
+  private follows: Set<string> | undefined;
+  /**
+   * Names bound to an expression that reads a followed name (`previous_dilation = self.dilation`):
+   * unknown until the interpreter executes the assignment (assignNow), which fixes its value then.
+   */
+  private pending: Set<string> | undefined;
+
   constructor(readonly parent: Scope | undefined) {}
+
+  /** Follows `names` here in execution order from now on (their bindings so far are their values before the first executed assignment). */
+  followInOrder(names: Iterable<string>): void {
+    for (const name of names) (this.follows ??= new Set()).add(name);
+  }
+
+  /**
+   * Follows a function's locals in execution order (followedNames.ts reassignedLocals): a
+   * parameter keeps its argument until the body assigns it; any other name is unbound (unknown,
+   * never a module constant of the same name) until its first assignment runs.
+   */
+  followLocals(locals: ReadonlyMap<string, boolean>): void {
+    for (const [name, parameter] of locals) {
+      if (!parameter) this.bindings.set(name, { value: undefined });
+      (this.follows ??= new Set()).add(name);
+    }
+  }
+
+  /** The scope that follows `name` in execution order: this one or an enclosing one (an instance's scope for `self.X`). */
+  followerOf(name: string): Scope | undefined {
+    return this.follows?.has(name) ? this : this.parent?.followerOf(name);
+  }
+
+  /** True when some scope here or above follows names in execution order. */
+  followsAny(): boolean {
+    return this.follows !== undefined || this.parent?.followsAny() === true;
+  }
+
+  /** True when evaluating `node` in this scope reads a followed name: its value depends on when it is read. */
+  readsFollowed(node: Node): boolean {
+    if (!this.followsAny()) return false;
+    return mentionedNames(node).some((name) => this.followerOf(name) !== undefined);
+  }
+
+  /**
+   * Records an executed assignment of the followed `name` (an interpreter step, in order):
+   * its new value, kept as the expression when nothing it reads changes later, else evaluated
+   * now. A loop variable's own binding in a loop pass takes it, else the following scope.
+   */
+  assignFollowed(name: string, node: Node | undefined, scope: Scope): void {
+    const binding: Binding = node && !scope.readsFollowed(node) ? { node, scope } : node ? snapshot(node, scope) : { value: undefined };
+    this.setFollowed(name, binding);
+  }
+
+  /** A followed name's new value, already computed (`self.dilation *= stride`). */
+  assignFollowedValue(name: string, value: Value): void {
+    this.setFollowed(name, { value });
+  }
+
+  private setFollowed(name: string, binding: Binding): void {
+    const owner = this.followerOf(name);
+    const target = owner ? this.holderOf(name, owner) : undefined;
+    if (!target) return;
+    target.assignedTwice.delete(name);
+    target.literals.set(name, 'mixed');
+    target.bindings.set(name, binding);
+  }
+
+  /** The scope between here and `owner` that binds `name` itself (a loop pass's loop variable), else `owner`. */
+  private holderOf(name: string, owner: Scope): Scope {
+    if (this === owner || this.bindings.has(name) || !this.parent) return this.bindings.has(name) || this === owner ? this : owner;
+    return this.parent.holderOf(name, owner);
+  }
+
+  /** The interpreter executed `name = node` in this scope: a pending binding gets its value now (a name assigned twice stays unknown). */
+  assignNow(name: string, node: Node, scope: Scope): void {
+    if (!this.pending?.has(name)) return;
+    this.pending.delete(name);
+    if (!this.assignedTwice.has(name)) this.bindings.set(name, snapshot(node, scope));
+  }
+
+  /** Whether binding `name` here is left to the interpreter's executed assignments (a followed name). */
+  private deferred(name: string): boolean {
+    return this.followerOf(name) !== undefined;
+  }
 
   /** Binds `name` to an expression evaluated lazily in `scope`; a second assignment makes it unknown. */
   bindExpression(name: string, node: Node, scope: Scope): void {
+    if (this.deferred(name)) return;
+    if (scope.readsFollowed(node)) {
+      // Read lazily, it would see the followed name's latest value, not the one at this assignment.
+      if (this.bindings.has(name)) this.assignedTwice.add(name);
+      else (this.pending ??= new Set()).add(name);
+      this.literals.set(name, 'mixed');
+      this.bindings.set(name, { value: undefined });
+      return;
+    }
     const literal = literalOf(node);
     if (this.bindings.has(name)) {
       this.assignedTwice.add(name);
@@ -57,6 +154,7 @@ export class Scope {
 
   /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
   bindUnknown(name: string): void {
+    if (this.deferred(name)) return;
     if (this.bindings.has(name)) this.assignedTwice.add(name);
     this.literals.set(name, 'mixed');
     this.bindings.set(name, { value: undefined });
@@ -75,6 +173,12 @@ export class Scope {
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
     this.assignedTwice.delete(name);
+    if (scope.readsFollowed(node)) {
+      // `block(self.in_planes, planes)`: the value at the call, not whatever the attribute holds when the parameter is read.
+      this.literals.set(name, 'mixed');
+      this.bindings.set(name, snapshot(node, scope));
+      return;
+    }
     this.literals.set(name, literalOf(node));
     this.bindings.set(name, { node, scope });
   }
@@ -184,6 +288,20 @@ export class Scope {
     const value = 'node' in head ? (MAY_BE_RECORD.has(head.node.type) ? evaluate(head.node, head.scope) : undefined) : head.value;
     return isRecord(value) ? recordExpressions.get(value)?.get(name.slice(dot + 1)) : undefined;
   }
+}
+
+/**
+ * What an expression that reads a followed name holds now: a name's current binding itself
+ * (bindings are replaced, never changed, so it stays what it is: `norm_layer = self._norm_layer`
+ * keeps the class it names), else its value now.
+ */
+function snapshot(node: Node, scope: Scope): Binding {
+  if (node.type === 'identifier' || node.type === 'attribute') {
+    const name = dottedName(node);
+    const binding = name !== undefined ? scope.lookup(name) : undefined;
+    if (binding) return binding;
+  }
+  return { value: evaluate(node, scope) };
 }
 
 type LiteralBinding = { readonly value: number | string | boolean | null } | 'mixed';

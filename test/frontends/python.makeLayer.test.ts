@@ -1,0 +1,424 @@
+/**
+ * ResNet's `_make_layer` idiom: `self.in_planes` (torchvision: `self.inplanes`, `self.dilation`)
+ * assigned in `__init__` and again by the method that builds each stage, a parameter the body
+ * assigns again (`for stride in strides`, `stride = 1` under `if dilate:`), a local assigned
+ * twice (`downsample = None`, then a Sequential under an `if`). The value a read sees is the
+ * one Python has at that point of execution (followedNames.ts, values.ts Scope.followInOrder),
+ * or unknown where the interpreter cannot follow the order for certain.
+ */
+import * as assert from 'node:assert/strict';
+import type { Network } from '../../server/src/core/ir';
+import { analyzePython, loadPython } from './pythonSupport';
+
+/** Each weight layer as `fan_in→fan_out` (`?` where unknown), in the network's order. */
+function widths(network: Network): string[] {
+  return network.layers.map((l) => `${l.fans?.fanIn ?? '?'}→${l.fans?.fanOut ?? '?'}`);
+}
+
+function networkOf(text: string, name: string): Network {
+  const found = analyzePython(text).networks.find((n) => n.name === name);
+  assert.ok(found, `a network named ${name}`);
+  return found;
+}
+
+/** kuangliu/pytorch-cifar models/resnet.py, as written (BasicBlock and ResNet). */
+const CIFAR = `import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, in_planes, planes, stride=1):
+        super(BasicBlock, self).__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != self.expansion*planes:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_planes, self.expansion*planes, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(self.expansion*planes)
+            )
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += self.shortcut(x)
+        out = F.relu(out)
+        return out
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, num_blocks, num_classes=10):
+        super(ResNet, self).__init__()
+        self.in_planes = 16
+        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.layer1 = self._make_layer(block, 16, num_blocks[0], stride=1)
+        self.layer2 = self._make_layer(block, 32, num_blocks[1], stride=2)
+        self.linear = nn.Linear(32*block.expansion, num_classes)
+
+    def _make_layer(self, block, planes, num_blocks, stride):
+        strides = [stride] + [1]*(num_blocks-1)
+        layers = []
+        for stride in strides:
+            layers.append(block(self.in_planes, planes, stride))
+            self.in_planes = planes * block.expansion
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer1(out)
+        out = self.layer2(out)
+        out = F.avg_pool2d(out, 4)
+        out = out.view(out.size(0), -1)
+        out = self.linear(out)
+        return out
+
+
+def ResNet10():
+    return ResNet(BasicBlock, [2, 2])
+`;
+
+/** torchvision models/resnet.py's BasicBlock, Bottleneck and ResNet, reduced to two stages; a builder calls ResNet directly. */
+const TORCHVISION = `import torch
+import torch.nn as nn
+
+
+def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
+    return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=dilation, groups=groups, bias=False, dilation=dilation)
+
+
+def conv1x1(in_planes, out_planes, stride=1):
+    return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1, norm_layer=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm2d
+        if groups != 1 or base_width != 64:
+            raise ValueError("BasicBlock only supports groups=1 and base_width=64")
+        if dilation > 1:
+            raise NotImplementedError("Dilation > 1 not supported in BasicBlock")
+        self.conv1 = conv3x3(inplanes, planes, stride)
+        self.bn1 = norm_layer(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = conv3x3(planes, planes)
+        self.bn2 = norm_layer(planes)
+        self.downsample = downsample
+        self.stride = stride
+
+    def forward(self, x):
+        identity = x
+        out = self.conv1(x)
+        out = self.bn1(out)
+        out = self.relu(out)
+        out = self.conv2(out)
+        out = self.bn2(out)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        out = self.relu(out)
+        return out
+
+
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64, dilation=1, norm_layer=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm2d
+        width = int(planes * (base_width / 64.0)) * groups
+        self.conv1 = conv1x1(inplanes, width)
+        self.bn1 = norm_layer(width)
+        self.conv2 = conv3x3(width, width, stride, groups, dilation)
+        self.bn2 = norm_layer(width)
+        self.conv3 = conv1x1(width, planes * self.expansion)
+        self.bn3 = norm_layer(planes * self.expansion)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+        self.stride = stride
+
+    def forward(self, x):
+        identity = x
+        out = self.conv1(x)
+        out = self.bn1(out)
+        out = self.relu(out)
+        out = self.conv2(out)
+        out = self.bn2(out)
+        out = self.relu(out)
+        out = self.conv3(out)
+        out = self.bn3(out)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        out = self.relu(out)
+        return out
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, layers, num_classes=10, zero_init_residual=False, groups=1, width_per_group=64, replace_stride_with_dilation=None, norm_layer=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm2d
+        self._norm_layer = norm_layer
+        self.inplanes = 64
+        self.dilation = 1
+        if replace_stride_with_dilation is None:
+            replace_stride_with_dilation = [False, False, False]
+        if len(replace_stride_with_dilation) != 3:
+            raise ValueError("replace_stride_with_dilation should be None or a 3-element tuple")
+        self.groups = groups
+        self.base_width = width_per_group
+        self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = norm_layer(self.inplanes)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0])
+        self.layer2 = self._make_layer(block, 128, layers[1], stride=2, dilate=replace_stride_with_dilation[0])
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(128 * block.expansion, num_classes)
+
+    def _make_layer(self, block, planes, blocks, stride=1, dilate=False):
+        norm_layer = self._norm_layer
+        downsample = None
+        previous_dilation = self.dilation
+        if dilate:
+            self.dilation *= stride
+            stride = 1
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(
+                conv1x1(self.inplanes, planes * block.expansion, stride),
+                norm_layer(planes * block.expansion),
+            )
+
+        layers = []
+        layers.append(
+            block(
+                self.inplanes, planes, stride, downsample, self.groups, self.base_width, previous_dilation, norm_layer
+            )
+        )
+        self.inplanes = planes * block.expansion
+        for _ in range(1, blocks):
+            layers.append(
+                block(
+                    self.inplanes,
+                    planes,
+                    groups=self.groups,
+                    base_width=self.base_width,
+                    dilation=self.dilation,
+                    norm_layer=norm_layer,
+                )
+            )
+
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        x = self.bn1(x)
+        x = self.relu(x)
+        x = self.maxpool(x)
+        x = self.layer1(x)
+        x = self.layer2(x)
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        x = self.fc(x)
+        return x
+
+
+def basic():
+    return ResNet(BasicBlock, [2, 2])
+
+
+def bottleneck():
+    return ResNet(Bottleneck, [2, 2])
+
+
+def grouped():
+    return ResNet(Bottleneck, [1, 1], groups=32, width_per_group=4)
+
+
+def dilated():
+    return ResNet(Bottleneck, [1, 2], replace_stride_with_dilation=[True, False, False])
+`;
+
+describe('Python: the ResNet _make_layer idiom (attributes and locals read in execution order)', () => {
+  before(loadPython);
+
+  it('reads pytorch-cifar\'s ResNet: self.in_planes after each block, the loop variable shadowing the stride parameter', () => {
+    const net = networkOf(CIFAR, 'ResNet10');
+    // Stem; layer1: two 16→16 blocks; layer2: a strided 16→32 block with its 1x1 projection, then 32→32; the classifier.
+    assert.deepEqual(widths(net), [
+      '27→144',
+      '144→144', '144→144', '144→144', '144→144',
+      '144→288', '288→288', '16→32', '288→288', '288→288',
+      '32→10',
+    ]);
+    assert.equal(net.unsimulable, undefined, 'the network is simulated');
+    assert.ok(net.ops.length > 0);
+  });
+
+  it('reads torchvision\'s BasicBlock ResNet: self.inplanes, previous_dilation, the downsample built in _make_layer, norm_layer\'s default', () => {
+    const net = networkOf(TORCHVISION, 'basic');
+    assert.deepEqual(widths(net), [
+      '147→3136',
+      '576→576', '576→576', '576→576', '576→576',
+      '576→1152', '1152→1152', '64→128', '1152→1152', '1152→1152',
+      '128→10',
+    ]);
+    assert.equal(net.unsimulable, undefined, 'the network is simulated');
+  });
+
+  it('reads torchvision\'s Bottleneck ResNet: self.inplanes = planes * block.expansion between stages', () => {
+    assert.deepEqual(widths(networkOf(TORCHVISION, 'bottleneck')), [
+      '147→3136',
+      // layer1 block 1: 64→64, 3x3, 64→256, and its projection 64→256; block 2 reads in_planes 256.
+      '64→64', '576→576', '64→256', '64→256',
+      '256→64', '576→576', '64→256',
+      // layer2 block 1 reads 256 (not 64, not 512) and projects 256→512 with stride 2.
+      '256→128', '1152→1152', '128→512', '256→512',
+      '512→128', '1152→1152', '128→512',
+      '512→10',
+    ]);
+  });
+
+  it('reads groups and width_per_group (ResNeXt) through self.groups and self.base_width', () => {
+    assert.deepEqual(widths(networkOf(TORCHVISION, 'grouped')).slice(0, 5), ['147→3136', '64→128', '36→36', '128→256', '64→256']);
+  });
+
+  it('follows self.dilation *= stride under a decided `if dilate:` and stride = 1', () => {
+    const net = networkOf(TORCHVISION, 'dilated');
+    // layer1 dilated: stride becomes 1, self.dilation 1 → 1 (×1). layer2: widths as usual.
+    assert.deepEqual(widths(net).slice(0, 9), ['147→3136', '64→64', '576→576', '64→256', '64→256', '256→128', '1152→1152', '128→512', '256→512']);
+    assert.equal(net.unsimulable, undefined, 'the network is simulated');
+  });
+
+  describe('stays unknown where the order cannot be followed for certain', () => {
+    const base = (body: string, after = '') => `import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, flag):
+        super().__init__()
+        self.width = 64
+${body}
+        self.fc = nn.Linear(self.width, 10)
+${after}
+    def forward(self, x):
+        return self.fc(x)
+
+
+net = Net(flag=input())
+`;
+
+    it('an attribute assigned in an undecided if', () => {
+      const net = analyzePython(base('        if flag:\n            self.width = 128')).networks[0]!;
+      assert.deepEqual(widths(net), ['?→?']);
+    });
+
+    it('an attribute assigned in a while loop', () => {
+      const net = analyzePython(base('        while flag:\n            self.width = 128')).networks[0]!;
+      assert.deepEqual(widths(net), ['?→?']);
+    });
+
+    it('an attribute changed after its read is not seen by the read (the value before it)', () => {
+      const net = analyzePython(base('', '        self.width = 128\n')).networks[0]!;
+      assert.deepEqual(widths(net), ['64→10']);
+    });
+
+    it('an attribute a method called from __init__ assigns: the value after the call', () => {
+      const text = `import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.width = 64
+        self.grow(128)
+        self.fc = nn.Linear(self.width, 10)
+
+    def grow(self, w):
+        self.width = w
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+net = Net()
+`;
+      const net = analyzePython(text).networks[0]!;
+      assert.deepEqual(widths(net), ['128→10']);
+    });
+
+    it('a local bound to an attribute keeps the value it had then, not the attribute\'s later one', () => {
+      const text = `import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.width = 64
+        before = self.width
+        self.width = 128
+        self.fc1 = nn.Linear(before, self.width)
+        self.fc2 = nn.Linear(self.width, 10)
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x))
+
+
+net = Net()
+`;
+      assert.deepEqual(widths(analyzePython(text).networks[0]!), ['64→128', '128→10']);
+    });
+
+    it('a loop not unrolled leaves the attribute unknown after it', () => {
+      const text = `import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.width = 64
+        for s in sizes:
+            self.width = s
+        self.fc = nn.Linear(self.width, 10)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+net = Net(sizes=input())
+`;
+      assert.deepEqual(widths(analyzePython(text).networks[0]!), ['?→?']);
+    });
+
+    it('a parameter reassigned under an undecided if is unknown after it', () => {
+      const text = `import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, flag, width=64):
+        super().__init__()
+        if flag:
+            width = 128
+        self.fc = nn.Linear(width, 10)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+net = Net(flag=input())
+`;
+      assert.deepEqual(widths(analyzePython(text).networks[0]!), ['?→?']);
+    });
+  });
+});
