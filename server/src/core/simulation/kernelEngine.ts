@@ -21,7 +21,8 @@
  */
 import type { Gemm } from './matmul';
 import {
-  ARENA_AT, instantiateKernels, kernelModule, MAX_PAGES, wasmApi, writeZigguratTables, type KernelExports, type WasmMemory,
+  ARENA_AT, instantiateKernels, kernelModule, MAX_PAGES, PACK_BYTES, SCRATCH_AT, SCRATCH_SLOTS, wasmApi, writeZigguratTables,
+  type KernelExports, type WasmMemory,
 } from './wasmKernels';
 
 const SEQ = 0;
@@ -32,12 +33,13 @@ const KIND = 4;
 const QUIT = 5;
 /** Chunks the helper threads have run (for tests and the benchmark). */
 const HELPER_CHUNKS = 6;
+/** Helper threads started so far: each takes the next packing buffer (SCRATCH_AT). */
+const HELPERS = 7;
 /** Int arguments start at word 8; float arguments at byte 128 (Float64 index 16). */
 const ARG = 8;
 const FARG = 16;
 
 const KIND_GEMM = 1;
-const KIND_GEMM_NT = 2;
 const KIND_NORMAL = 3;
 const KIND_UNIFORM = 4;
 
@@ -92,15 +94,14 @@ function chunkSeed(seed: number, chunk: number): number {
  * strips for A·B): each chunk reads its part of B once, so B (the weights, the large operand
  * here) is read once in all, and A, the smaller one, once per chunk.
  */
-function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number): void {
+function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number, scratch: number): void {
   const kind = words[KIND]!;
-  if (kind === KIND_GEMM || kind === KIND_GEMM_NT) {
-    const [a, b, c, m, n, k, bRow, bStrip, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => words[ARG + i]!) as
+  if (kind === KIND_GEMM) {
+    const [a, b, c, m, n, k, ldb, transposed, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => words[ARG + i]!) as
       [number, number, number, number, number, number, number, number, number];
     const first = chunk * colsPerChunk;
     const cols = Math.min(colsPerChunk, n - first);
-    if (kind === KIND_GEMM) kernels.gemm(a, b + (first / 8) * bStrip, c + first * 4, m, cols, k, bRow, bStrip, n * 4);
-    else kernels.gemmNT(a, b + first * k * 4, c + first * 4, m, cols, k, n * 4);
+    kernels.gemm(a, b + first * (transposed ? ldb : 4), c + first * 4, m, cols, k, ldb, n * 4, scratch, transposed);
     return;
   }
   const out = words[ARG]!;
@@ -116,7 +117,9 @@ function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Arra
  * Claims and runs chunks of job `generation` until none is left; returns how many this thread ran.
  * `between` runs before each chunk (the caller's cancellation check; it may throw).
  */
-function claimChunks(kernels: KernelExports, words: Int32Array, floats: Float64Array, generation: number, between?: () => void): number {
+function claimChunks(
+  kernels: KernelExports, words: Int32Array, floats: Float64Array, generation: number, scratch: number, between?: () => void,
+): number {
   let ran = 0;
   for (;;) {
     const claim = Atomics.load(words, CLAIM);
@@ -126,7 +129,7 @@ function claimChunks(kernels: KernelExports, words: Int32Array, floats: Float64A
     if (Atomics.compareExchange(words, CLAIM, claim, claim + 1) !== claim) continue;
     try {
       between?.();
-      runChunk(kernels, words, floats, chunk);
+      runChunk(kernels, words, floats, chunk, scratch);
       ran++;
     } finally {
       Atomics.add(words, DONE, 1);
@@ -144,12 +147,14 @@ export function runKernelHelper(data: KernelHelperData): void {
   const buffer = data.memory.buffer;
   const words = new Int32Array(buffer, 0, 64);
   const floats = new Float64Array(buffer, 0, 32);
+  // Slot 0 is the calling thread's.
+  const scratch = SCRATCH_AT + PACK_BYTES * (1 + (Atomics.add(words, HELPERS, 1) % (SCRATCH_SLOTS - 1)));
   let seen = Atomics.load(words, SEQ);
   for (;;) {
     Atomics.wait(words, SEQ, seen);
     if (Atomics.load(words, QUIT) !== 0) return;
     seen = Atomics.load(words, SEQ);
-    Atomics.add(words, HELPER_CHUNKS, claimChunks(kernels, words, floats, seen & 0xffff));
+    Atomics.add(words, HELPER_CHUNKS, claimChunks(kernels, words, floats, seen & 0xffff, scratch));
   }
 }
 
@@ -165,9 +170,11 @@ export function kernelEngine(): KernelEngine | undefined {
   return threadEngine ?? undefined;
 }
 
-/** A new engine with its own memory, or undefined where WebAssembly SIMD or shared memory is unavailable. */
-export function createKernelEngine(): KernelEngine | undefined {
-  const module = kernelModule();
+/**
+ * A new engine with its own memory, or undefined where WebAssembly SIMD or shared memory is
+ * unavailable; on `module` (wasmKernels.ts compileKernels) instead of this thread's when given.
+ */
+export function createKernelEngine(module: object | undefined = kernelModule()): KernelEngine | undefined {
   const api = wasmApi();
   if (!module || !api) return undefined;
   let memory: WasmMemory;
@@ -225,7 +232,7 @@ export function createKernelEngine(): KernelEngine | undefined {
     if (!shared || chunks === 1) {
       for (let chunk = 0; chunk < chunks; chunk++) {
         checkpoint();
-        runChunk(kernels, words, floats, chunk);
+        runChunk(kernels, words, floats, chunk, SCRATCH_AT);
       }
       return;
     }
@@ -237,7 +244,7 @@ export function createKernelEngine(): KernelEngine | undefined {
     Atomics.notify(words, SEQ);
     let claimed = chunks;
     try {
-      claimChunks(kernels, words, floats, generation, checkpoint);
+      claimChunks(kernels, words, floats, generation, SCRATCH_AT, checkpoint);
     } catch (error) {
       // Cancelled or out of time: close the job to new claims; the chunks claimed so far finish.
       for (;;) {
@@ -253,50 +260,57 @@ export function createKernelEngine(): KernelEngine | undefined {
     }
   };
 
+  /**
+   * out[m×n] = a[m×k]·B, B[p, q] at bAt + p·ldb + 4q (or, `transposed`, at bAt + q·ldb + 4p); n
+   * and k multiples of 4. The product is written into `out` in place when it is in the arena.
+   */
   const product = (
-    kind: number, m: number, n: number, k: number, a: Float32Array, bAt: number, bRow: number, bStrip: number,
+    m: number, n: number, k: number, a: Float32Array, bAt: number, ldb: number, transposed: boolean,
     out: Float32Array, checkpoint: () => void,
   ): void => {
     const mark = top;
-    const step = kind === KIND_GEMM ? 4 : 2;
-    const mPad = Math.ceil(m / step) * step;
+    const mPad = Math.ceil(m / 2) * 2;
     const aAt = stage(a, m, k, mPad);
-    const cAt = reserve(mPad * n * 4);
+    const outAt = addressOf(out);
+    const cAt = outAt >= 0 && mPad === m ? outAt : reserve(mPad * n * 4);
     const macs = mPad * n * k;
-    // Column blocks: multiples of 8 (A·B's strips; x·Wᵀ's 4-row steps of W too).
+    // Column blocks: multiples of 8 (the kernel's steps are 4 columns).
     const colsPerChunk = Math.max(8, Math.floor(MACS_PER_CHUNK / Math.max(1, mPad * k) / 8) * 8);
     const chunks = Math.ceil(n / colsPerChunk);
-    words[KIND] = kind;
-    [aAt, bAt, cAt, mPad, n, k, bRow, bStrip, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
+    words[KIND] = KIND_GEMM;
+    [aAt, bAt, cAt, mPad, n, k, ldb, transposed ? 1 : 0, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
     try {
       run(chunks, macs >= SHARE_THRESHOLD, checkpoint);
-      out.set(heap.subarray(cAt / 4, cAt / 4 + m * n));
+      if (cAt !== outAt) out.set(heap.subarray(cAt / 4, cAt / 4 + m * n));
     } finally {
       top = mark;
     }
   };
 
+  /** A [rows×cols] matrix copied into the arena as [paddedRows×paddedCols], zeros around it. */
+  const padded = (array: Float32Array, rows: number, cols: number, paddedRows: number, paddedCols: number): Float32Array => {
+    const view = allocate(paddedRows * paddedCols);
+    for (let r = 0; r < rows; r++) {
+      view.set(array.subarray(r * cols, (r + 1) * cols), r * paddedCols);
+      view.fill(0, r * paddedCols + cols, (r + 1) * paddedCols);
+    }
+    view.fill(0, rows * paddedCols);
+    return view;
+  };
+
   const gemm: Gemm = (m, n, k, a, b, c, checkpoint) => {
     const mark = top;
     try {
-      const nPad = Math.ceil(n / 8) * 8;
-      const bAt = reserve(k * nPad * 4);
-      // B in column strips of 8 (the kernel's packed layout): a strip is K×8 contiguous floats.
-      for (let s = 0; s < nPad; s += 8) {
-        const strip = bAt / 4 + s * k;
-        const width = Math.min(8, n - s);
-        for (let r = 0; r < k; r++) {
-          const from = r * n + s;
-          const to = strip + r * 8;
-          for (let e = 0; e < width; e++) heap[to + e] = b[from + e]!;
-          for (let e = width; e < 8; e++) heap[to + e] = 0;
-        }
-      }
+      // n and k padded to multiples of 4 with zeros (B's extra rows and columns, A's extra columns).
+      const nPad = Math.ceil(n / 4) * 4;
+      const kPad = Math.ceil(k / 4) * 4;
+      const bAt = stage(nPad === n && kPad === k ? b : padded(b, k, n, kPad, nPad), kPad, nPad, kPad);
+      const aPadded = kPad === k ? a : padded(a, m, k, m, kPad);
       if (nPad === n) {
-        product(KIND_GEMM, m, n, k, a, bAt, 32, 32 * k, c, checkpoint);
+        product(m, n, kPad, aPadded, bAt, 4 * n, false, c, checkpoint);
       } else {
         const wide = new Float32Array(m * nPad);
-        product(KIND_GEMM, m, nPad, k, a, bAt, 32, 32 * k, wide, checkpoint);
+        product(m, nPad, kPad, aPadded, bAt, 4 * nPad, false, wide, checkpoint);
         for (let r = 0; r < m; r++) c.set(wide.subarray(r * nPad, r * nPad + n), r * n);
       }
     } finally {
@@ -322,12 +336,12 @@ export function createKernelEngine(): KernelEngine | undefined {
     release: (mark) => { top = Math.min(top, mark); },
     timesTransposed: (m, n, k, x, w, out, checkpoint) => {
       const wAt = addressOf(w);
-      if (wAt >= 0 && n % 4 === 0 && k % 4 === 0) product(KIND_GEMM_NT, m, n, k, x, wAt, 0, 0, out, checkpoint);
+      if (wAt >= 0 && n % 4 === 0 && k % 4 === 0) product(m, n, k, x, wAt, 4 * k, true, out, checkpoint);
       else gemm(m, n, k, x, transposeOf(w, n, k), out, checkpoint);
     },
     times: (m, n, k, g, w, out, checkpoint) => {
       const wAt = addressOf(w);
-      if (wAt >= 0 && n % 8 === 0) product(KIND_GEMM, m, n, k, g, wAt, 4 * n, 32, out, checkpoint);
+      if (wAt >= 0 && n % 4 === 0 && k % 4 === 0) product(m, n, k, g, wAt, 4 * n, false, out, checkpoint);
       else gemm(m, n, k, g, w, out, checkpoint);
     },
     fillNormal: (out, seed, mean, std, low, high, checkpoint) => draw(KIND_NORMAL, out, seed, [mean, std, low, high], checkpoint),
