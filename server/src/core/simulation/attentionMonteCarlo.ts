@@ -39,6 +39,8 @@ export interface AttentionEnvironment {
   readonly checkpoint: () => void;
   /** Runs one projection over the rows (montecarlo.ts's dense layer). */
   readonly project: (layer: WeightLayer, x: TokenRows) => Projected;
+  /** An array for the heads' concatenated outputs (montecarlo.ts rowsArray: the output projection reads it in place); every value is written. */
+  readonly allocate?: (length: number) => Float32Array;
   /** Cross-attention: the memory's rows (sequences × its tokens) keys and values come from. */
   readonly memory?: { readonly rows: TokenRows; readonly tokens: number };
 }
@@ -92,12 +94,13 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
   const dh = op.headDim;
   if (heads * dh !== width || k.out.shape[0] !== width || v.out.shape[0] !== width) throw new AttentionNotSimulable();
   const weights = new Float32Array(batch * heads * n * m);
-  const y = new Float32Array(batch * n * width);
+  const y = env.allocate ? env.allocate(batch * n * width) : new Float32Array(batch * n * width);
   const qh = new Float32Array(n * dh);
   const kh = new Float32Array(m * dh);
   const vh = new Float32Array(m * dh);
   const yh = new Float32Array(n * dh);
   const scores = new Float32Array(n * m);
+  const exps = new Float64Array(m);
   let logitVariance = 0;
   let p2 = 0;
   for (let b = 0; b < batch; b++) {
@@ -123,11 +126,16 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
         }
         const mean = sum / seen;
         logitVariance += Math.max(0, sumSq / seen - mean * mean);
+        // exp(s − max) once per entry, kept in float64 until it is divided by the row's total.
         let total = 0;
-        for (let j = 0; j < seen; j++) total += Math.exp(scores[row + j]! - max);
+        for (let j = 0; j < seen; j++) {
+          const e = Math.exp(scores[row + j]! - max);
+          exps[j] = e;
+          total += e;
+        }
         let squares = 0;
         for (let j = 0; j < seen; j++) {
-          const w = Math.exp(scores[row + j]! - max) / total;
+          const w = exps[j]! / total;
           a[row + j] = w;
           squares += w * w;
         }

@@ -588,7 +588,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = activationForward(op.activation, x, backs, op === context.logits);
         break;
       case 'norm':
-        x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs) : normForward(op.kind, x, context.batch, backs);
+        x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs)
+          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, rowsArray(context, x.data.length))
+          : normForward(op.kind, x, context.batch, backs);
         if (lastStreamPoint && ops[position - 1]?.op === 'residual') {
           lastStreamPoint.normalized = { secondMoment: meanSquare(x.data), cross: tokenCrossMoment(x.data, context.tokens!) };
         }
@@ -761,6 +763,7 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
   const memoryContext: SeedContext | undefined = memory ? { ...context, batch: seed.sequences * memory.tokens } : undefined;
   const run = attentionForward(op, x, {
     sequences: seed.sequences, tokens: seed.tokens, gemm: context.gemm, checkpoint: context.checkpoint,
+    allocate: (length) => rowsArray(context, length),
     project: (layer, rows) => {
       const own: Backward[] = [];
       const out = denseForward(layer, rows, memory && rows === memory.rows ? memoryContext! : context, own);
@@ -862,6 +865,16 @@ function finishLayer(
   return { data: out, shape };
 }
 
+/**
+ * An array of activations the forward pass keeps: in the engine's arena when there is one (a
+ * product then reads it in place, and writes its result there without a copy; the arena is let
+ * go with the seed), otherwise on the heap. Its contents are the arena's leftovers: every value
+ * must be written.
+ */
+function rowsArray(context: SeedContext, length: number): Float32Array {
+  return context.kernels ? context.kernels.allocate(length) : new Float32Array(length);
+}
+
 function multiply(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
@@ -876,7 +889,7 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
   if (product(x.shape) !== nIn) throw new NotSimulable();
   const { weights, bias } = drawLayer(layer, nOut, nIn, context);
   const batch = context.batch;
-  const pre = new Float32Array(batch * nOut);
+  const pre = rowsArray(context, batch * nOut);
   const kernels = context.kernels;
   if (kernels) kernels.timesTransposed(batch, nOut, nIn, x.data, weights, pre, context.checkpoint);
   else context.gemm(batch, nOut, nIn, x.data, transpose(weights, nOut, nIn), pre, context.checkpoint);
@@ -1158,9 +1171,8 @@ function activationForward(activation: Activation, x: Tensor, backs: Backward[],
 const NORM_EPS = 1e-5;
 
 /** LayerNorm: each sample's (token's) row of contiguous features is one group (normForward's formulas, direct loops). */
-function layerNormRows(x: Tensor, rows: number, backs: Backward[]): Tensor {
+function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32Array = new Float32Array(x.data.length)): Tensor {
   const width = x.data.length / rows;
-  const xHat = new Float32Array(x.data.length);
   const inverse = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const start = r * width;
@@ -1301,13 +1313,20 @@ function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, ba
   return { data: out, shape: x.shape };
 }
 
+/** Mean of the squares, in float64: four running sums (one would wait on each addition's latency), added at the end. */
 function meanSquare(values: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    sum += v * v;
+  const n = values.length;
+  const n4 = n - (n % 4);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < n4; i += 4) {
+    const v0 = values[i]!, v1 = values[i + 1]!, v2 = values[i + 2]!, v3 = values[i + 3]!;
+    s0 += v0 * v0;
+    s1 += v1 * v1;
+    s2 += v2 * v2;
+    s3 += v3 * v3;
   }
-  return values.length > 0 ? sum / values.length : NaN;
+  for (let i = n4; i < n; i++) s0 += values[i]! * values[i]!;
+  return n > 0 ? ((s0 + s1) + (s2 + s3)) / n : NaN;
 }
 
 function product(values: readonly number[]): number {
