@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { createKernelEngine, type KernelEngine, type KernelHelperData } from '../../server/src/core/simulation/kernelEngine';
 import { jsGemm, transpose } from '../../server/src/core/simulation/matmul';
 import { Random } from '../../server/src/core/simulation/prng';
+import { geluWithDerivative } from '../../server/src/core/simulation/geluFloat32';
 import { compileKernels } from '../../server/src/core/simulation/wasmKernels';
 import { enableRelaxedSimd, relaxedSimdAvailable } from '../../server/src/host/wasmFeatures';
 
@@ -126,6 +127,24 @@ describe('Monte-Carlo kernel engine', () => {
     const u = moments(uniform);
     assert.ok(u.min >= -1 && u.max < 3, `range [${u.min}, ${u.max}]`);
     assert.ok(Math.abs(u.mean - 1) < 0.005 && Math.abs(u.variance / (16 / 12) - 1) < 0.006, `uniform ${u.mean} ${u.variance}`);
+    kernels.release(mark);
+  });
+
+  it('computes GELU and its derivative as geluFloat32.ts does, bit for bit, and declines arrays outside its arena', () => {
+    const kernels = engine();
+    const mark = kernels.mark();
+    const count = 200_003; // four chunks and a bit
+    const pre = kernels.allocate(count);
+    const rng = new Random(6);
+    rng.fillNormal(pre, 0, 3);
+    pre.set([0, -0, 1e-30, -1e-30, 40, -40, 5.5, -5.5, 3.4e38, -3.4e38], 0);
+    const out = kernels.allocate(count);
+    const derivative = kernels.allocate(count);
+    assert.ok(kernels.gelu(pre, out, derivative, none));
+    const expected = geluWithDerivative(Float32Array.from(pre));
+    assert.deepEqual(out, expected.out);
+    assert.deepEqual(derivative, expected.derivative);
+    assert.equal(kernels.gelu(Float32Array.from(pre), out, derivative, none), false);
     kernels.release(mark);
   });
 

@@ -42,6 +42,8 @@ const FARG = 16;
 const KIND_GEMM = 1;
 const KIND_NORMAL = 3;
 const KIND_UNIFORM = 4;
+const KIND_GELU = 5;
+const KIND_GEMM_BATCH = 6;
 
 /** Values per chunk of a weight draw (each chunk its own stream). */
 export const DRAW_CHUNK = 1 << 16;
@@ -75,12 +77,44 @@ export interface KernelEngine {
   fillNormal(out: Float32Array, seed: number, mean: number, std: number, low: number, high: number, checkpoint: () => void): void;
   /** out (in the arena) ← low + (high − low)·U[0, 1). */
   fillUniform(out: Float32Array, seed: number, low: number, high: number, checkpoint: () => void): void;
+  /**
+   * out ← GELU(pre), derivative ← GELU′(pre), as geluFloat32.ts's geluWithDerivative computes
+   * them (bit for bit); false, with nothing done, unless all three are in the arena.
+   */
+  gelu(pre: Float32Array, out: Float32Array, derivative: Float32Array, checkpoint: () => void): boolean;
   /** For starting a helper thread (runKernelHelper); the helper serves until stopHelpers(). */
   helperData(): KernelHelperData;
   /** Tells the helper threads to return. */
   stopHelpers(): void;
   /** Chunks helper threads have run on this engine so far. */
   helperChunks(): number;
+  /**
+   * C = A·B (or A·Bᵀ, `transposed`) on blocks of arrays in the arena: A [m×k] at a[aAt + r·lda + c],
+   * B [k×n] at b[bAt + p·ldb + q] (Bᵀ: b[bAt + q·ldb + p]), C [m×n] at c[cAt + r·ldc + q], offsets
+   * and strides in floats; m a multiple of 2, n and k of 4. False, with nothing done, otherwise.
+   */
+  multiplyBlocks(
+    m: number, n: number, k: number, a: Float32Array, aAt: number, lda: number, b: Float32Array, bAt: number, ldb: number,
+    transposed: boolean, c: Float32Array, cAt: number, ldc: number, checkpoint: () => void,
+  ): boolean;
+  /**
+   * multiplyBlocks for every sequence s < sequences and head h < heads at once (one job, one
+   * product a chunk, both threads): each operand's block of (s, h) starts `perSequence`·s +
+   * `perHead`·h floats after its block of (0, 0).
+   */
+  multiplyHeads(
+    sequences: number, heads: number, m: number, n: number, k: number,
+    a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks, checkpoint: () => void,
+  ): boolean;
+}
+
+/** Blocks of one array, one per sequence and head (offsets and the row stride in floats). */
+export interface HeadBlocks {
+  readonly data: Float32Array;
+  readonly at: number;
+  readonly stride: number;
+  readonly perSequence: number;
+  readonly perHead: number;
 }
 
 /** A chunk's stream: the job's seed and the chunk index mixed (splitmix32 then spreads it). */
@@ -96,19 +130,33 @@ function chunkSeed(seed: number, chunk: number): number {
  */
 function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number, scratch: number): void {
   const kind = words[KIND]!;
+  if (kind === KIND_GEMM_BATCH) {
+    // One product per chunk: sequence s, head h of an attention (offsets per sequence and per head).
+    const v = (i: number) => words[ARG + i]!;
+    const heads = v(10);
+    const s = Math.floor(chunk / heads);
+    const h = chunk - s * heads;
+    const at = (base: number, perSequence: number, perHead: number) => v(base) + s * v(perSequence) + h * v(perHead);
+    kernels.gemm(at(0, 11, 12), at(1, 13, 14), at(2, 15, 16), v(3), v(4), v(5), v(6), v(7), v(8), scratch, v(9));
+    return;
+  }
   if (kind === KIND_GEMM) {
-    const [a, b, c, m, n, k, ldb, transposed, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => words[ARG + i]!) as
-      [number, number, number, number, number, number, number, number, number];
+    const [a, b, c, m, n, k, lda, ldb, ldc, transposed, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => words[ARG + i]!) as
+      [number, number, number, number, number, number, number, number, number, number, number];
     const first = chunk * colsPerChunk;
     const cols = Math.min(colsPerChunk, n - first);
-    kernels.gemm(a, b + first * (transposed ? ldb : 4), c + first * 4, m, cols, k, ldb, n * 4, scratch, transposed);
+    kernels.gemm(a, b + first * (transposed ? ldb : 4), c + first * 4, m, cols, k, lda, ldb, ldc, scratch, transposed);
     return;
   }
   const out = words[ARG]!;
   const count = words[ARG + 1]!;
-  const seed = chunkSeed(words[ARG + 2]!, chunk);
   const first = chunk * DRAW_CHUNK;
   const values = Math.min(DRAW_CHUNK, count - first);
+  if (kind === KIND_GELU) {
+    kernels.gelu(words[ARG + 2]! + first * 4, out + first * 4, words[ARG + 3]! + first * 4, values);
+    return;
+  }
+  const seed = chunkSeed(words[ARG + 2]!, chunk);
   if (kind === KIND_NORMAL) kernels.normal(out + first * 4, values, seed, floats[FARG]!, floats[FARG + 1]!, floats[FARG + 2]!, floats[FARG + 3]!);
   else kernels.uniform(out + first * 4, values, seed, floats[FARG]!, floats[FARG + 1]!);
 }
@@ -273,18 +321,24 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
     const aAt = stage(a, m, k, mPad);
     const outAt = addressOf(out);
     const cAt = outAt >= 0 && mPad === m ? outAt : reserve(mPad * n * 4);
-    const macs = mPad * n * k;
-    // Column blocks: multiples of 8 (the kernel's steps are 4 columns).
-    const colsPerChunk = Math.max(8, Math.floor(MACS_PER_CHUNK / Math.max(1, mPad * k) / 8) * 8);
-    const chunks = Math.ceil(n / colsPerChunk);
-    words[KIND] = KIND_GEMM;
-    [aAt, bAt, cAt, mPad, n, k, ldb, transposed ? 1 : 0, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
     try {
-      run(chunks, macs >= SHARE_THRESHOLD, checkpoint);
+      multiplyAt(mPad, n, k, aAt, 4 * k, bAt, ldb, transposed, cAt, 4 * n, checkpoint);
       if (cAt !== outAt) out.set(heap.subarray(cAt / 4, cAt / 4 + m * n));
     } finally {
       top = mark;
     }
+  };
+
+  /** The kernel on addresses (bytes) and row strides (bytes), shared with the helper when large. */
+  const multiplyAt = (
+    m: number, n: number, k: number, aAt: number, lda: number, bAt: number, ldb: number, transposed: boolean,
+    cAt: number, ldc: number, checkpoint: () => void,
+  ): void => {
+    // Column blocks: multiples of 8 (the kernel's steps are 4 columns).
+    const colsPerChunk = Math.max(8, Math.floor(MACS_PER_CHUNK / Math.max(1, m * k) / 8) * 8);
+    words[KIND] = KIND_GEMM;
+    [aAt, bAt, cAt, m, n, k, lda, ldb, ldc, transposed ? 1 : 0, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
+    run(Math.ceil(n / colsPerChunk), m * n * k >= SHARE_THRESHOLD, checkpoint);
   };
 
   /** A [rows×cols] matrix copied into the arena as [paddedRows×paddedCols], zeros around it. */
@@ -346,11 +400,44 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
     },
     fillNormal: (out, seed, mean, std, low, high, checkpoint) => draw(KIND_NORMAL, out, seed, [mean, std, low, high], checkpoint),
     fillUniform: (out, seed, low, high, checkpoint) => draw(KIND_UNIFORM, out, seed, [low, high - low], checkpoint),
+    gelu: (pre, out, derivative, checkpoint) => {
+      const at = [addressOf(out), out.length, addressOf(pre), addressOf(derivative)];
+      if (at.some((a) => a < 0) || pre.length !== out.length || derivative.length !== out.length) return false;
+      words[KIND] = KIND_GELU;
+      at.forEach((value, i) => { words[ARG + i] = value; });
+      run(Math.ceil(out.length / DRAW_CHUNK), out.length > DRAW_CHUNK, checkpoint);
+      return true;
+    },
     helperData: () => {
       Atomics.store(words, QUIT, 0);
       return { module, memory };
     },
     helperChunks: () => Atomics.load(words, HELPER_CHUNKS),
+    multiplyHeads: (sequences, heads, m, n, k, a, b, transposed, c, checkpoint) => {
+      const bases = [addressOf(a.data), addressOf(b.data), addressOf(c.data)];
+      if (bases.some((at) => at < 0) || m % 2 !== 0 || n % 4 !== 0 || k % 4 !== 0 || m === 0 || sequences * heads === 0) return false;
+      if (sequences * heads > 0xffff) return false; // chunk indices are 16 bits
+      const [bRows, bCols] = transposed ? [n, k] : [k, n];
+      const last = (blocks: HeadBlocks, rows: number, cols: number) =>
+        blocks.at + (sequences - 1) * blocks.perSequence + (heads - 1) * blocks.perHead + (rows - 1) * blocks.stride + cols;
+      if (last(a, m, k) > a.data.length || last(b, bRows, bCols) > b.data.length || last(c, m, n) > c.data.length) return false;
+      words[KIND] = KIND_GEMM_BATCH;
+      [
+        bases[0]! + 4 * a.at, bases[1]! + 4 * b.at, bases[2]! + 4 * c.at, m, n, k, 4 * a.stride, 4 * b.stride, 4 * c.stride,
+        transposed ? 1 : 0, heads, 4 * a.perSequence, 4 * a.perHead, 4 * b.perSequence, 4 * b.perHead, 4 * c.perSequence, 4 * c.perHead,
+      ].forEach((value, i) => { words[ARG + i] = value; });
+      run(sequences * heads, sequences * heads * m * n * k >= SHARE_THRESHOLD, checkpoint);
+      return true;
+    },
+    multiplyBlocks: (m, n, k, a, aAt, lda, b, bAt, ldb, transposed, c, cAt, ldc, checkpoint) => {
+      const [aBase, bBase, cBase] = [addressOf(a), addressOf(b), addressOf(c)];
+      if (aBase < 0 || bBase < 0 || cBase < 0 || m % 2 !== 0 || n % 4 !== 0 || k % 4 !== 0 || m === 0) return false;
+      // Every block within its array.
+      const [bRows, bCols] = transposed ? [n, k] : [k, n];
+      if (aAt + (m - 1) * lda + k > a.length || bAt + (bRows - 1) * ldb + bCols > b.length || cAt + (m - 1) * ldc + n > c.length) return false;
+      multiplyAt(m, n, k, aBase + 4 * aAt, 4 * lda, bBase + 4 * bAt, 4 * ldb, transposed, cBase + 4 * cAt, 4 * ldc, checkpoint);
+      return true;
+    },
     stopHelpers: () => {
       Atomics.store(words, QUIT, 1);
       Atomics.add(words, SEQ, 1);

@@ -43,14 +43,14 @@ import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activ
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
 import { poolForward } from './pool';
 import { jsGemm, transpose, type Gemm } from './matmul';
-import { kernelEngine, type KernelEngine, type KernelHelperData } from './kernelEngine';
+import { kernelEngine, type HeadBlocks, type KernelEngine, type KernelHelperData } from './kernelEngine';
 import { mixSeed, Random } from './prng';
 import { type BulkDraw, CannotSample, drawKernel } from './sampling';
 import type { LayerSimulation, MeasuredTokens, NetworkSimulation, ThroughTime } from './types';
 import { recurrentSpectrum } from '../knowledge/recurrent';
 import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
 import { maxOf, minOf } from '../util/arrays';
-import { AttentionNotSimulable, attentionForward, type AttentionMeasure } from './attentionMonteCarlo';
+import { AttentionNotSimulable, attentionForward, type AttentionMeasure, type Block } from './attentionMonteCarlo';
 import { DEFAULT_TOKENS, runsOverTokens } from './tokenStream';
 import { geluForward, geluGradient, geluWithDerivative } from './geluFloat32';
 
@@ -764,6 +764,21 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
   const run = attentionForward(op, x, {
     sequences: seed.sequences, tokens: seed.tokens, gemm: context.gemm, checkpoint: context.checkpoint,
     allocate: (length) => rowsArray(context, length),
+    ...(context.kernels ? {
+      multiplyBlocks: (a: Block, b: Block, transposed: boolean, c: Block) => context.kernels!.multiplyBlocks(
+        a.rows, c.cols, a.cols, a.data, a.at, a.stride, b.data, b.at, b.stride, transposed, c.data, c.at, c.stride, context.checkpoint,
+      ),
+      multiplyHeads: (m: number, n: number, k: number, a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks) =>
+        context.kernels!.multiplyHeads(seed.sequences, op.heads, m, n, k, a, b, transposed, c, context.checkpoint),
+      scope: <T>(run: () => T): T => {
+        const mark = context.kernels!.mark();
+        try {
+          return run();
+        } finally {
+          context.kernels!.release(mark);
+        }
+      },
+    } : {}),
     project: (layer, rows) => {
       const own: Backward[] = [];
       const out = denseForward(layer, rows, memory && rows === memory.rows ? memoryContext! : context, own);
@@ -849,7 +864,7 @@ function finishLayer(
   measure.pre = meanSquare(pre);
   measure.input = x.data.length > 0 ? meanSquare(x.data) : NaN;
   // GELU: its derivative is computed with the output (one Φ and φ per element, not two) and kept instead of the pre-activations.
-  const gelu = activation.name === 'gelu' && layer !== context.logits ? geluWithDerivative(pre) : undefined;
+  const gelu = activation.name === 'gelu' && layer !== context.logits ? geluOf(pre, context) : undefined;
   const out = gelu ? gelu.out : applyActivation(activation, pre);
   const kept = gelu ? gelu.derivative : pre; // the backward closure holds only this
   context.step();
@@ -863,6 +878,17 @@ function finishLayer(
     return gIn;
   });
   return { data: out, shape };
+}
+
+/** GELU and its derivative (geluFloat32.ts), on both of the engine's threads when `pre` is in its arena. */
+function geluOf(pre: Float32Array, context: SeedContext): { out: Float32Array; derivative: Float32Array } {
+  const kernels = context.kernels;
+  if (kernels) {
+    const out = kernels.allocate(pre.length);
+    const derivative = kernels.allocate(pre.length);
+    if (kernels.gelu(pre, out, derivative, context.checkpoint)) return { out, derivative };
+  }
+  return geluWithDerivative(pre);
 }
 
 /**

@@ -83,9 +83,11 @@ export class Code {
   f64Abs() { return this.emit(0x99); }
   f64Lt() { return this.emit(0x63); }
   f64Gt() { return this.emit(0x64); }
+  f64Ge() { return this.emit(0x66); }
   f64FromI32S() { return this.emit(0xb7); }
   f64FromI32U() { return this.emit(0xb8); }
   f32FromF64() { return this.emit(0xb6); }
+  f64FromF32() { return this.emit(0xbb); }
   /** Loads and stores with memarg (alignment hint, offset). */
   f64Load(offset = 0) { return this.emit(0x2b, 3, ...uleb(offset)); }
   f32Load(offset = 0) { return this.emit(0x2a, 2, ...uleb(offset)); }

@@ -3,27 +3,34 @@
  * with SIMD (f32x4) and the seeded normal/uniform generators. It imports one shared memory, so
  * two threads can run it on the same data (kernelEngine.ts splits the work).
  *
- *   gemm(a, b, c, m, n, k, ldb, ldc, scratch, transposed)  C[m×n] = A[m×k]·B[k×n]: A, C
- *       row-major (row strides k floats and ldc bytes: C may be a column block of a wider
- *       matrix); B[p, q] at b + p·ldb + 4q, or with `transposed` at b + q·ldb + 4p (B = Wᵀ of a
- *       row-major W [n×k]: the dense forward pass x·Wᵀ on W as drawn). m a multiple of 4, n of 8.
- *       For each KC rows of k and each 8 columns it packs that block of B into `scratch` (the
- *       calling thread's PACK_BYTES: KC×8 contiguous floats, which stay in L1), then runs every
- *       4 rows of A past it: a 4×8 block of C per step, 4 values of k per loop turn (the loads'
- *       constant offsets step through k: one pointer update per row and turn, not per value),
- *       per k 4 broadcasts of A (v128.load32_splat), 8 values of B (two v128) and 8 f32x4
- *       multiply-adds into accumulators kept in registers. A strided B (the backward pass g·W,
- *       whose rows are 3–12 KiB apart) or a transposed one is read once per block, in order.
+ *   gemm(a, b, c, m, n, k, lda, ldb, ldc, scratch, transposed)  C[m×n] = A[m×k]·B[k×n]: A, C
+ *       row-major with row strides lda and ldc bytes (either may be a column block of a wider
+ *       matrix, as one head of an attention's rows); B[p, q] at b + p·ldb + 4q, or with
+ *       `transposed` at b + q·ldb + 4p (B = Wᵀ of a row-major W [n×k]: the dense forward pass
+ *       x·Wᵀ on W as drawn). m a multiple of 2, n and k of 4. For each KC values of k and each 4
+ *       columns it copies that block of B into `scratch` (the calling thread's PACK_BYTES), per
+ *       4 values of k the 4 columns' 4 values in a row (one pointer and constant offsets read
+ *       them), then runs every 2 rows of A past it: a 2×4 block of C per step, per 4 values of
+ *       k 2 loads of A, 4 of B and 8 f32x4 multiply-adds into accumulators kept in registers,
+ *       each one's 4 lanes summed at the end. The copy reads B once per block in order: the
+ *       backward pass g·W (W's rows 3–12 KiB apart) no longer walks W with that stride for
+ *       every 4 rows of g. (A 4×8 block with broadcasts of A, the earlier A·B kernel, ran at
+ *       ~12 GMAC/s here against this one's 15–16 unfused: V8's 15 vector registers hold its 8
+ *       accumulators and 6 loads, and unrolling the k loop made TurboFan hoist the loads and
+ *       spill accumulators.)
  *   normal(out, count, seed, mean, std, low, high)  out[i] = mean + std·N(0,1) redrawn until it
  *       lies in [low, high] (±∞ for an untruncated normal): prng.ts's generator (xoshiro128**
  *       seeded by splitmix32, the 128-layer ziggurat on the same tables, its tail and wedge by
  *       the imported Math.log and Math.exp), so a seed gives the numbers prng.ts would give.
  *   uniform(out, count, seed, low, width)  out[i] = low + width·U[0, 1).
+ *   gelu(pre, out, derivative, count)  out[i] = GELU(pre[i]), derivative[i] = GELU′(pre[i]), as
+ *       geluFloat32.ts computes them, bit for bit.
  *
  * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane within each
  * block of KC, the blocks' sums added in order.
  */
 import { Code, F64, functionBody, I32, name, section, uleb, V128, vector } from './wasmAssembler';
+import { GELU } from './geluFloat32';
 import { ZIGGURAT } from './prng';
 
 /** Byte address of the ziggurat's tables in the shared memory (kernelEngine.ts writes them): K, W, F, 128 f64 each. */
@@ -58,16 +65,15 @@ const EXP = 0;
 const LOG = 1;
 
 function gemmBody(fused: boolean): number[] {
-  const [A, B, C, M, N, K, LDB, LDC, S, TRANS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  let next = 10;
+  const [A, B, C, M, N, K, LDA, LDB, LDC, S, TRANS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  let next = 11;
   const local = () => next++;
-  const pc = local(), kc = local(), j = local(), i = local(), kb = local(), kcb = local();
+  const pc = local(), kc = local(), j = local(), i = local(), kcb = local();
   const src = local(), dst = local(), end = local(), a0 = local(), a1 = local(), aEnd = local(), bp = local(), cp = local();
-  const i32Count = next - 10;
+  const i32Count = next - 11;
   const acc = Array.from({ length: 8 }, () => next++); // acc[4r + e]: C[i+r, j+e], 4 partial sums
   const x0 = next++, x1 = next++, y = next++;
   const c = new Code();
-  c.get(K).i32(4).mul().set(kb);
   c.i32(0).set(pc);
   c.block(() => c.loop(() => { // each block of KC values of k
     c.get(pc).get(K).geU().brIf(1);
@@ -111,8 +117,8 @@ function gemmBody(fused: boolean): number[] {
       c.block(() => c.loop(() => { // each 2 rows
         c.get(i).get(M).geU().brIf(1);
         for (const a of acc) c.v128Zero().set(a);
-        c.get(A).get(i).get(kb).mul().add().get(pc).i32(4).mul().add().set(a0);
-        c.get(a0).get(kb).add().set(a1);
+        c.get(A).get(i).get(LDA).mul().add().get(pc).i32(4).mul().add().set(a0);
+        c.get(a0).get(LDA).add().set(a1);
         c.get(a0).get(kcb).add().set(aEnd);
         c.get(S).set(bp);
         c.block(() => c.loop(() => { // 4 values of k a turn (KC and K are multiples of 4)
@@ -155,7 +161,7 @@ function gemmBody(fused: boolean): number[] {
     c.bump(pc, () => c.i32(KC));
     c.br(0);
   }));
-  return functionBody([[i32Count, I32], [next - 10 - i32Count, V128]], c);
+  return functionBody([[i32Count, I32], [next - 11 - i32Count, V128]], c);
 }
 
 /** The xoshiro128** state (four i32 locals) and the splitmix32 seeding, emitted inline. */
@@ -274,14 +280,49 @@ function uniformBody(): number[] {
   return functionBody([[next - 5, I32]], c);
 }
 
+/**
+ * GELU and its derivative, element by element, exactly as geluFloat32.ts computes them (the same
+ * float64 operations in the same order, and the same exp: V8 calls its Math.exp for the import),
+ * so the numbers are the same bit for bit; here so that both threads share the work.
+ */
+function geluBody(): number[] {
+  const [PRE, OUT, DERIVATIVE, COUNT] = [0, 1, 2, 3];
+  let next = 4;
+  const at = next++, end = next++;
+  const i32Count = next - 4;
+  const x = next++, z = next++, t = next++, e = next++, tail = next++, cdf = next++;
+  const c = new Code();
+  c.i32(0).set(at);
+  c.get(COUNT).i32(4).mul().set(end);
+  c.block(() => c.loop(() => {
+    c.get(at).get(end).geU().brIf(1);
+    c.get(PRE).get(at).add().f32Load(0).f64FromF32().set(x);
+    c.get(x).f64Abs().f64(GELU.SQRT1_2).f64Mul().set(z);
+    c.f64(1).f64(1).f64(GELU.P).get(z).f64Mul().f64Add().f64Div().set(t);
+    c.get(z).f64Neg().get(z).f64Mul().call(EXP).set(e);
+    // 0.5·t·(A1 + t·(A2 + t·(A3 + t·(A4 + t·A5))))·e = Φ(−|x|)
+    c.f64(0.5).get(t).f64Mul();
+    c.f64(GELU.A1).get(t).f64(GELU.A2).get(t).f64(GELU.A3).get(t).f64(GELU.A4).get(t).f64(GELU.A5).f64Mul()
+      .f64Add().f64Mul().f64Add().f64Mul().f64Add().f64Mul().f64Add();
+    c.f64Mul().get(e).f64Mul().set(tail);
+    c.f64(1).get(tail).f64Sub().get(tail).get(x).f64(0).f64Ge().select().set(cdf);
+    c.get(OUT).get(at).add().get(x).get(cdf).f64Mul().f32FromF64().f32Store(0);
+    c.get(DERIVATIVE).get(at).add().get(cdf).get(x).f64(GELU.INV_SQRT_2PI).get(e).f64Mul().f64Mul().f64Add().f32FromF64().f32Store(0);
+    c.bump(at, () => c.i32(4));
+    c.br(0);
+  }));
+  return functionBody([[i32Count, I32], [next - 4 - i32Count, F64]], c);
+}
+
 /** The module's bytes; `fused`: its products' multiply-adds are relaxed SIMD's f32x4.relaxed_madd. */
 export function assembleKernels(fused: boolean): Uint8Array {
   const i32s = (n: number) => Array.from({ length: n }, () => [I32]);
   const types = [
     [0x60, ...vector([[F64]]), ...vector([[F64]])], // 0: exp, log
-    [0x60, ...vector(i32s(10)), 0x00], // 1: gemm
+    [0x60, ...vector(i32s(11)), 0x00], // 1: gemm
     [0x60, ...vector([...i32s(3), [F64], [F64], [F64], [F64]]), 0x00], // 2: normal
     [0x60, ...vector([...i32s(3), [F64], [F64]]), 0x00], // 3: uniform
+    [0x60, ...vector(i32s(4)), 0x00], // 4: gelu
   ];
   const env = name('env');
   const bytes = [
@@ -292,9 +333,11 @@ export function assembleKernels(fused: boolean): Uint8Array {
       [...env, ...name('log'), 0x00, 0x00],
       [...env, ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(MAX_PAGES)], // shared, 1 page to start
     ])),
-    ...section(3, vector([[1], [2], [3]])),
-    ...section(7, vector([[...name('gemm'), 0x00, 2], [...name('normal'), 0x00, 3], [...name('uniform'), 0x00, 4]])),
-    ...section(10, vector([gemmBody(fused), normalBody(), uniformBody()])),
+    ...section(3, vector([[1], [2], [3], [4]])),
+    ...section(7, vector([
+      [...name('gemm'), 0x00, 2], [...name('normal'), 0x00, 3], [...name('uniform'), 0x00, 4], [...name('gelu'), 0x00, 5],
+    ])),
+    ...section(10, vector([gemmBody(fused), normalBody(), uniformBody(), geluBody()])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -311,9 +354,10 @@ export interface WasmApi {
 }
 
 export interface KernelExports {
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, ldb: number, ldc: number, scratch: number, transposed: number): void;
+  gemm(a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, scratch: number, transposed: number): void;
   normal(out: number, count: number, seed: number, mean: number, std: number, low: number, high: number): void;
   uniform(out: number, count: number, seed: number, low: number, width: number): void;
+  gelu(pre: number, out: number, derivative: number, count: number): void;
 }
 
 export function wasmApi(): WasmApi | undefined {
