@@ -44,6 +44,9 @@ export interface AttentionEnvironment {
    * each head's products read and write the rows in place; false where it does not take them.
    */
   readonly multiplyBlocks?: (a: Block, b: Block, transposed: boolean, c: Block) => boolean;
+  /** The softmax over rows of logits and its backward step, both threads (kernelEngine.ts): the same numbers as the loops here. */
+  readonly softmax?: (scores: Float32Array, weights: Float32Array, rows: number, n: number, m: number, causal: boolean, scale: number) => Float64Array | undefined;
+  readonly softmaxBackward?: (weights: Float32Array, gradient: Float32Array, rows: number, m: number, scale: number) => boolean;
   /** The same for every sequence and head at once (kernelEngine.ts multiplyHeads). */
   readonly multiplyHeads?: (m: number, n: number, k: number, a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks) => boolean;
   /**
@@ -151,7 +154,14 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
   scope(() => {
     const scores = allocate(batch * heads * n * m);
     multiplyAll(n, m, dh, headsOf(q.out.data, n), headsOf(k.out.data, m), true, matrices(scores));
-    for (let row = 0; row < batch * heads * n; row++) {
+    const stats = env.softmax?.(scores, weights, batch * heads * n, n, m, op.causal, scale);
+    if (stats) {
+      for (let row = 0; row < batch * heads * n; row++) {
+        logitVariance += stats[2 * row]!;
+        p2 += stats[2 * row + 1]!;
+      }
+    }
+    for (let row = 0; !stats && row < batch * heads * n; row++) {
       if (row % n === 0) checkpoint();
       const i = row % n;
       const seen = op.causal ? i + 1 : m;
@@ -206,7 +216,8 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
       // dA = dY_h V_hᵀ
       multiplyAll(n, m, dh, headsOf(gy, n), headsOf(v.out.data, m), true, matrices(dA));
       // dS = A ⊙ (dA − rowsum(A ⊙ dA)), times the scale; masked entries have A = 0.
-      for (let row = 0; row < batch * heads * n; row++) {
+      const done = env.softmaxBackward?.(weights, dA, batch * heads * n, m, scale) ?? false;
+      for (let row = 0; !done && row < batch * heads * n; row++) {
         if (row % n === 0) checkpoint();
         const at = row * m;
         let dot = 0;

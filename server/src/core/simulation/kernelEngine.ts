@@ -44,11 +44,15 @@ const KIND_NORMAL = 3;
 const KIND_UNIFORM = 4;
 const KIND_GELU = 5;
 const KIND_GEMM_BATCH = 6;
+const KIND_SOFTMAX = 7;
+const KIND_SOFTMAX_BACKWARD = 8;
 
 /** Values per chunk of a weight draw (each chunk its own stream). */
 export const DRAW_CHUNK = 1 << 16;
 /** Multiply-adds per chunk of a product: ~1 ms, fine enough to share evenly and to check cancellation. */
 const MACS_PER_CHUNK = 8_000_000;
+/** Values per chunk of a softmax job (rows of logits): ~0.5 ms of exponentials. */
+const ROW_VALUES_PER_CHUNK = 32_768;
 /** Jobs smaller than this run on the calling thread alone (waking the helper costs tens of µs). */
 const SHARE_THRESHOLD = 4_000_000;
 
@@ -98,6 +102,15 @@ export interface KernelEngine {
     transposed: boolean, c: Float32Array, cAt: number, ldc: number, checkpoint: () => void,
   ): boolean;
   /**
+   * An attention's softmax over `rows` rows of logits (attentionMonteCarlo.ts: [rows × m], n rows a
+   * matrix, causal or not), on both threads, as wasmKernels.ts's softmax: the scaled logits back
+   * into `scores`, the weights into `weights`, and per row its logits' variance and Σ A²
+   * (stats[2r], stats[2r+1]); undefined, with nothing done, unless both are in the arena and m ≤ 1024.
+   */
+  softmax(scores: Float32Array, weights: Float32Array, rows: number, n: number, m: number, causal: boolean, scale: number, checkpoint: () => void): Float64Array | undefined;
+  /** dA ← scale·A ⊙ (dA − rowsum(A ⊙ dA)) on [rows × m] (wasmKernels.ts softmaxBackward); false unless both are in the arena. */
+  softmaxBackward(weights: Float32Array, gradient: Float32Array, rows: number, m: number, scale: number, checkpoint: () => void): boolean;
+  /**
    * multiplyBlocks for every sequence s < sequences and head h < heads at once (one job, one
    * product a chunk, both threads): each operand's block of (s, h) starts `perSequence`·s +
    * `perHead`·h floats after its block of (0, 0).
@@ -130,6 +143,15 @@ function chunkSeed(seed: number, chunk: number): number {
  */
 function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number, scratch: number): void {
   const kind = words[KIND]!;
+  if (kind === KIND_SOFTMAX || kind === KIND_SOFTMAX_BACKWARD) {
+    const v = (i: number) => words[ARG + i]!;
+    const perChunk = v(7);
+    const first = chunk * perChunk;
+    const count = Math.min(perChunk, v(3) - first);
+    if (kind === KIND_SOFTMAX) kernels.softmax(v(0), v(1), v(2), first, count, v(4), v(5), v(6), floats[FARG]!, scratch);
+    else kernels.softmaxBackward(v(1), v(0), first, count, v(5), floats[FARG]!);
+    return;
+  }
   if (kind === KIND_GEMM_BATCH) {
     // One product per chunk: sequence s, head h of an attention (offsets per sequence and per head).
     const v = (i: number) => words[ARG + i]!;
@@ -413,6 +435,34 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
       return { module, memory };
     },
     helperChunks: () => Atomics.load(words, HELPER_CHUNKS),
+    softmax: (scores, weights, rows, n, m, causal, scale, checkpoint) => {
+      const [sAt, wAt] = [addressOf(scores), addressOf(weights)];
+      if (sAt < 0 || wAt < 0 || m > PACK_BYTES / 8 || rows * m > scores.length || rows * m > weights.length || rows === 0) return undefined;
+      const mark = top;
+      try {
+        const statsAt = reserve(16 * rows);
+        const perChunk = Math.max(1, Math.floor(ROW_VALUES_PER_CHUNK / m));
+        words[KIND] = KIND_SOFTMAX;
+        [sAt, wAt, statsAt, rows, n, m, causal ? 1 : 0, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+        floats[FARG] = scale;
+        const chunks = Math.ceil(rows / perChunk);
+        run(chunks, chunks > 1, checkpoint);
+        return new Float64Array(heap.buffer, statsAt, 2 * rows).slice();
+      } finally {
+        top = mark;
+      }
+    },
+    softmaxBackward: (weights, gradient, rows, m, scale, checkpoint) => {
+      const [wAt, gAt] = [addressOf(weights), addressOf(gradient)];
+      if (wAt < 0 || gAt < 0 || rows * m > weights.length || rows * m > gradient.length || rows === 0) return false;
+      const perChunk = Math.max(1, Math.floor(ROW_VALUES_PER_CHUNK / m));
+      words[KIND] = KIND_SOFTMAX_BACKWARD;
+      [gAt, wAt, 0, rows, 0, m, 0, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+      floats[FARG] = scale;
+      const chunks = Math.ceil(rows / perChunk);
+      run(chunks, chunks > 1, checkpoint);
+      return true;
+    },
     multiplyHeads: (sequences, heads, m, n, k, a, b, transposed, c, checkpoint) => {
       const bases = [addressOf(a.data), addressOf(b.data), addressOf(c.data)];
       if (bases.some((at) => at < 0) || m % 2 !== 0 || n % 4 !== 0 || k % 4 !== 0 || m === 0 || sequences * heads === 0) return false;

@@ -768,6 +768,10 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
       multiplyBlocks: (a: Block, b: Block, transposed: boolean, c: Block) => context.kernels!.multiplyBlocks(
         a.rows, c.cols, a.cols, a.data, a.at, a.stride, b.data, b.at, b.stride, transposed, c.data, c.at, c.stride, context.checkpoint,
       ),
+      softmax: (scores: Float32Array, weights: Float32Array, rows: number, n: number, m: number, causal: boolean, scale: number) =>
+        context.kernels!.softmax(scores, weights, rows, n, m, causal, scale, context.checkpoint),
+      softmaxBackward: (weights: Float32Array, gradient: Float32Array, rows: number, m: number, scale: number) =>
+        context.kernels!.softmaxBackward(weights, gradient, rows, m, scale, context.checkpoint),
       multiplyHeads: (m: number, n: number, k: number, a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks) =>
         context.kernels!.multiplyHeads(seed.sequences, op.heads, m, n, k, a, b, transposed, c, context.checkpoint),
       scope: <T>(run: () => T): T => {

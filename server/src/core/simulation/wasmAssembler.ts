@@ -72,6 +72,7 @@ export class Code {
   geU() { return this.emit(0x4f); }
   geS() { return this.emit(0x4e); }
   ltU() { return this.emit(0x49); }
+  remU() { return this.emit(0x70); }
   gtS() { return this.emit(0x4a); }
   eqz() { return this.emit(0x45); }
   /** f64 arithmetic and comparisons. */
@@ -79,6 +80,7 @@ export class Code {
   f64Sub() { return this.emit(0xa1); }
   f64Mul() { return this.emit(0xa2); }
   f64Div() { return this.emit(0xa3); }
+  f64Max() { return this.emit(0xa5); }
   f64Neg() { return this.emit(0x9a); }
   f64Abs() { return this.emit(0x99); }
   f64Lt() { return this.emit(0x63); }
@@ -90,6 +92,7 @@ export class Code {
   f64FromF32() { return this.emit(0xbb); }
   /** Loads and stores with memarg (alignment hint, offset). */
   f64Load(offset = 0) { return this.emit(0x2b, 3, ...uleb(offset)); }
+  f64Store(offset = 0) { return this.emit(0x39, 3, ...uleb(offset)); }
   f32Load(offset = 0) { return this.emit(0x2a, 2, ...uleb(offset)); }
   f32Store(offset = 0) { return this.emit(0x38, 2, ...uleb(offset)); }
   call(index: number) { return this.emit(0x10, ...uleb(index)); }

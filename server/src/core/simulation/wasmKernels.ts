@@ -25,6 +25,8 @@
  *   uniform(out, count, seed, low, width)  out[i] = low + width·U[0, 1).
  *   gelu(pre, out, derivative, count)  out[i] = GELU(pre[i]), derivative[i] = GELU′(pre[i]), as
  *       geluFloat32.ts computes them, bit for bit.
+ *   softmax(…), softmaxBackward(…)  an attention's softmax over rows of logits and its backward
+ *       step, bit for bit as attentionMonteCarlo.ts computes them in JavaScript.
  *
  * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane within each
  * block of KC, the blocks' sums added in order.
@@ -314,6 +316,112 @@ function geluBody(): number[] {
   return functionBody([[i32Count, I32], [next - 4 - i32Count, F64]], c);
 }
 
+/**
+ * Softmax over rows of attention logits, as attentionMonteCarlo.ts computed it in JavaScript (the
+ * same float64 operations in the same order, V8's Math.exp for the import): rows first..first+count
+ * of [rows × m] matrices stacked n rows each; row r sees keys 0..(r mod n) when `causal`, all m
+ * otherwise. Each seen logit becomes s = scale·S (stored back as float32); A = exp(S − max)/Σ
+ * (float32), 0 for the keys not seen; stats[2r], stats[2r+1] ← the row's population variance of
+ * s (at least 0) and Σ A² in float64 (the caller sums them in row order). `exps`: m float64s of
+ * the calling thread's own.
+ */
+function softmaxBody(): number[] {
+  const [S, W, STATS, FIRST, COUNT, N, M, CAUSAL, SCALE, EXPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  let next = 10;
+  const r = next++, seen = next++, at = next++, j = next++, end = next++;
+  const i32Count = next - 10;
+  const x = next++, max = next++, sum = next++, sumSq = next++, total = next++, squares = next++, w = next++, mean = next++;
+  const c = new Code();
+  const loopJ = (limit: number, body: () => void) => {
+    c.i32(0).set(j);
+    c.block(() => c.loop(() => {
+      c.get(j).get(limit).geU().brIf(1);
+      body();
+      c.bump(j, () => c.i32(1));
+      c.br(0);
+    }));
+  };
+  c.get(FIRST).set(r);
+  c.get(FIRST).get(COUNT).add().set(end);
+  c.block(() => c.loop(() => {
+    c.get(r).get(end).geU().brIf(1);
+    c.get(r).get(N).remU().i32(1).add().get(M).get(CAUSAL).select().set(seen);
+    c.get(r).get(M).mul().i32(4).mul().set(at);
+    c.f64(-Infinity).set(max);
+    c.f64(0).set(sum);
+    c.f64(0).set(sumSq);
+    loopJ(seen, () => {
+      c.get(SCALE).get(S).get(at).add().get(j).i32(4).mul().add().f32Load(0).f64FromF32().f64Mul().set(x);
+      c.get(S).get(at).add().get(j).i32(4).mul().add().get(x).f32FromF64().f32Store(0);
+      c.get(x).get(max).get(x).get(max).f64Gt().select().set(max);
+      c.get(sum).get(x).f64Add().set(sum);
+      c.get(sumSq).get(x).get(x).f64Mul().f64Add().set(sumSq);
+    });
+    c.get(sum).get(seen).f64FromI32U().f64Div().set(mean);
+    c.get(STATS).get(r).i32(16).mul().add();
+    c.f64(0).get(sumSq).get(seen).f64FromI32U().f64Div().get(mean).get(mean).f64Mul().f64Sub().f64Max();
+    c.f64Store(0);
+    c.f64(0).set(total);
+    loopJ(seen, () => {
+      c.get(EXPS).get(j).i32(8).mul().add();
+      c.get(S).get(at).add().get(j).i32(4).mul().add().f32Load(0).f64FromF32().get(max).f64Sub().call(EXP).tee(w);
+      c.f64Store(0);
+      c.get(total).get(w).f64Add().set(total);
+    });
+    c.f64(0).set(squares);
+    loopJ(seen, () => {
+      c.get(EXPS).get(j).i32(8).mul().add().f64Load(0).get(total).f64Div().set(w);
+      c.get(W).get(at).add().get(j).i32(4).mul().add().get(w).f32FromF64().f32Store(0);
+      c.get(squares).get(w).get(w).f64Mul().f64Add().set(squares);
+    });
+    loopJ(M, () => {
+      c.get(j).get(seen).geU().ifElse(() => c.get(W).get(at).add().get(j).i32(4).mul().add().f32(0).f32Store(0));
+    });
+    c.get(STATS).get(r).i32(16).mul().add().get(squares).f64Store(8);
+    c.bump(r, () => c.i32(1));
+    c.br(0);
+  }));
+  return functionBody([[i32Count, I32], [next - 10 - i32Count, F64]], c);
+}
+
+/**
+ * The softmax's backward step on rows first..first+count of [rows × m]: dA ← scale·A ⊙ (dA − Σ_j A·dA)
+ * per row, as attentionMonteCarlo.ts computed it (float64 sums and products, float32 stored).
+ */
+function softmaxBackwardBody(): number[] {
+  const [W, D, FIRST, COUNT, M, SCALE] = [0, 1, 2, 3, 4, 5];
+  let next = 6;
+  const at = next++, end = next++, rowEnd = next++;
+  const i32Count = next - 6;
+  const dot = next++;
+  const c = new Code();
+  c.get(FIRST).get(M).mul().i32(4).mul().set(at);
+  c.get(FIRST).get(COUNT).add().get(M).mul().i32(4).mul().set(end);
+  c.block(() => c.loop(() => {
+    c.get(at).get(end).geU().brIf(1);
+    c.get(at).get(M).i32(4).mul().add().set(rowEnd);
+    c.f64(0).set(dot);
+    c.block(() => c.loop(() => {
+      c.get(at).get(rowEnd).geU().brIf(1);
+      c.get(dot).get(W).get(at).add().f32Load(0).f64FromF32().get(D).get(at).add().f32Load(0).f64FromF32().f64Mul().f64Add().set(dot);
+      c.bump(at, () => c.i32(4));
+      c.br(0);
+    }));
+    c.get(at).get(M).i32(4).mul().sub().set(at);
+    c.block(() => c.loop(() => {
+      c.get(at).get(rowEnd).geU().brIf(1);
+      c.get(D).get(at).add();
+      c.get(SCALE).get(W).get(at).add().f32Load(0).f64FromF32().f64Mul();
+      c.get(D).get(at).add().f32Load(0).f64FromF32().get(dot).f64Sub().f64Mul();
+      c.f32FromF64().f32Store(0);
+      c.bump(at, () => c.i32(4));
+      c.br(0);
+    }));
+    c.br(0);
+  }));
+  return functionBody([[i32Count, I32], [next - 6 - i32Count, F64]], c);
+}
+
 /** The module's bytes; `fused`: its products' multiply-adds are relaxed SIMD's f32x4.relaxed_madd. */
 export function assembleKernels(fused: boolean): Uint8Array {
   const i32s = (n: number) => Array.from({ length: n }, () => [I32]);
@@ -323,6 +431,8 @@ export function assembleKernels(fused: boolean): Uint8Array {
     [0x60, ...vector([...i32s(3), [F64], [F64], [F64], [F64]]), 0x00], // 2: normal
     [0x60, ...vector([...i32s(3), [F64], [F64]]), 0x00], // 3: uniform
     [0x60, ...vector(i32s(4)), 0x00], // 4: gelu
+    [0x60, ...vector([...i32s(8), [F64], [I32]]), 0x00], // 5: softmax
+    [0x60, ...vector([...i32s(5), [F64]]), 0x00], // 6: softmaxBackward
   ];
   const env = name('env');
   const bytes = [
@@ -333,11 +443,12 @@ export function assembleKernels(fused: boolean): Uint8Array {
       [...env, ...name('log'), 0x00, 0x00],
       [...env, ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(MAX_PAGES)], // shared, 1 page to start
     ])),
-    ...section(3, vector([[1], [2], [3], [4]])),
+    ...section(3, vector([[1], [2], [3], [4], [5], [6]])),
     ...section(7, vector([
       [...name('gemm'), 0x00, 2], [...name('normal'), 0x00, 3], [...name('uniform'), 0x00, 4], [...name('gelu'), 0x00, 5],
+      [...name('softmax'), 0x00, 6], [...name('softmaxBackward'), 0x00, 7],
     ])),
-    ...section(10, vector([gemmBody(fused), normalBody(), uniformBody(), geluBody()])),
+    ...section(10, vector([gemmBody(fused), normalBody(), uniformBody(), geluBody(), softmaxBody(), softmaxBackwardBody()])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -358,6 +469,8 @@ export interface KernelExports {
   normal(out: number, count: number, seed: number, mean: number, std: number, low: number, high: number): void;
   uniform(out: number, count: number, seed: number, low: number, width: number): void;
   gelu(pre: number, out: number, derivative: number, count: number): void;
+  softmax(scores: number, weights: number, stats: number, first: number, count: number, n: number, m: number, causal: number, scale: number, exps: number): void;
+  softmaxBackward(weights: number, gradient: number, first: number, count: number, m: number, scale: number): void;
 }
 
 export function wasmApi(): WasmApi | undefined {
