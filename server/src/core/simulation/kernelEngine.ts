@@ -272,7 +272,11 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
     const at = top;
     const end = at + Math.ceil(bytes / 16) * 16;
     if (end > memory.buffer.byteLength) {
-      const pages = Math.ceil((end - memory.buffer.byteLength) / 65536);
+      // By an eighth of the memory at least: a run that keeps its activations here grows it a few
+      // hundred times otherwise (pages not written are not resident, so this costs no memory).
+      const current = memory.buffer.byteLength / 65536;
+      const needed = Math.ceil((end - memory.buffer.byteLength) / 65536);
+      const pages = Math.min(Math.max(needed, Math.ceil(current / 8)), Math.max(needed, MAX_PAGES - current));
       memory.grow(pages); // RangeError beyond 4 GiB: the caller's memory estimate declines such networks first
       heap = new Float32Array(memory.buffer);
     }

@@ -875,7 +875,8 @@ function finishLayer(
   backs.push((g) => {
     context.checkpoint();
     measure.gradOut = meanSquare(g);
-    const gPre = layer === context.logits ? g : gelu ? multiply(g, kept) : activationGradient(activation, kept, g);
+    // GELU: g·GELU′ in place (g is this step's own: each backward step hands on a new array).
+    const gPre = layer === context.logits ? g : gelu ? multiplyInPlace(g, kept) : activationGradient(activation, kept, g);
     const gIn = gradientAtInput(gPre);
     measure.gradIn = meanSquare(gIn);
     context.step();
@@ -905,10 +906,9 @@ function rowsArray(context: SeedContext, length: number): Float32Array {
   return context.kernels ? context.kernels.allocate(length) : new Float32Array(length);
 }
 
-function multiply(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
-  return out;
+function multiplyInPlace(a: Float32Array, b: Float32Array): Float32Array {
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! * b[i]!;
+  return a;
 }
 
 function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
