@@ -3,8 +3,9 @@
  * (host/nativeTreeSitter.ts). Each call into the native binding is a Node-API call
  * (~0.15 µs, against a few ns for a call into WebAssembly), and the binding has no call that
  * reads several nodes' types, fields and extents at once. The reader walks the whole tree
- * once, with one TreeCursor, when the store is made: four property reads and one or two
- * moves per node, nothing allocated per node. That is slower than the WebAssembly reader
+ * once, with one TreeCursor, when the store is made: up to four property reads and one or
+ * two moves per node (fewer where the grammar answers: readWholeTree), nothing allocated per
+ * node. That is slower than the WebAssembly reader
  * (torchvision's `models/`, 183,000 nodes, bench/parserLoaders.ts: parse and read every node
  * ~265 ms of CPU against ~240 ms, though the native parse alone is ~28 % faster), and it
  * reads nodes the engine never asks for; it is done for memory (below), which lazy reading
