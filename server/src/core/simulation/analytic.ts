@@ -14,12 +14,14 @@
  * mean, as the oracle does. Deterministic; checks the cancellation signal in every loop.
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, Network, Op, WeightLayer } from '../ir';
-import { SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
+import { walkOps, type Activation, type Network, type Op, type PoolOp, type WeightLayer } from '../ir';
+import { negativeSlope, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { attachFiniteWidthBands } from './finiteWidth';
 import { runsOverTokens, simulateTokenStream } from './tokenStream';
+import { dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
+import { poolSignal, type SignalLaw } from './poolSignal';
 import { convBackwardSums, convForwardSums, mean } from './positionMap';
 import { simulateThroughTime, type ThroughTime } from './recurrent';
 import type { LayerSimulation, NetworkSimulation } from './types';
@@ -36,13 +38,20 @@ type SignalMap = Float64Array;
  * average over units. BatchNorm's batch statistics remove it too (LayerNorm's per-example
  * ones do not), so Linear → BatchNorm → ReLU divides by fan_in·Var(W)·Var(x): the gradient
  * grows ×π/(π−1) ≈ 1.467 per block, as PyTorch measures (Yang et al. 2019,
- * https://arxiv.org/abs/1902.08129; test/unit/analytic.montecarlo.test.ts). An offset
- * through a nonlinearity is not followed (it is small next to the mean the activation makes).
+ * https://arxiv.org/abs/1902.08129; test/unit/analytic.montecarlo.test.ts). The offset is
+ * mean field's covariance between distinct positions (and samples), the same for every pair
+ * when the input is iid; a nonlinearity carries it by its dual kernel: off′ = E[φ(u)φ(u′)] − μ²
+ * at Cov(u, u′) = off (dualKernel.ts). Pooling reads it (poolSignal.ts): an average keeps the
+ * offset and averages the rest away.
+ *
+ * `law` is what is known of the distribution at each position (poolSignal.ts SignalLaw), for
+ * a max pool's order statistics; undefined where only the moments are known.
  */
 interface SignalState {
   readonly m: SignalMap;
   readonly mu: SignalMap;
   readonly off: SignalMap;
+  readonly law?: SignalLaw;
 }
 
 /** One step of the forward pass, remembered for the backward pass. */
@@ -52,6 +61,7 @@ type TapeEntry =
   | { readonly kind: 'recurrent'; readonly layer: WeightLayer; readonly input: SignalMap; readonly through: ThroughTime }
   | { readonly kind: 'scale'; readonly gradientFactor: number }
   | { readonly kind: 'flatten'; readonly positions: number }
+  | { readonly kind: 'pool'; readonly index: number; readonly backward: (g: SignalMap) => SignalMap }
   | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly streamAfter: number };
 
 interface MutableLayerSimulation {
@@ -96,18 +106,89 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal, o
   const results: MutableLayerSimulation[] = network.layers.map(() => ({
     forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN,
   }));
+  const pools = network.ops.length > 0 ? poolIndices(network.ops) : new Map<PoolOp, number>();
+  const poolFactors: MutablePoolFactors[] = [...pools.keys()].map(() => ({ forward: NaN, backward: NaN }));
   try {
-    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0) }, signal);
+    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0) }, signal, { pools, poolFactors });
     const logits = options.gradientAtLogits === false ? undefined : outputHead(tape);
-    const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits);
+    const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits, poolFactors);
     const simulation: NetworkSimulation = {
       method: 'analytic', layers: results, outputVariance: mean(m), inputGradientVariance: mean(inputGradient),
+      ...(poolFactors.length > 0 ? { pools: poolFactors } : {}),
     };
     return attachFiniteWidthBands(network, simulation);
   } catch (error) {
     if (error instanceof NotSimulable) return undefined;
     throw error;
   }
+}
+
+interface MutablePoolFactors { forward: number; backward: number }
+
+/** Where the pass records each pool's factors (NetworkSimulation.pools, in walkOps order). */
+interface PassContext {
+  readonly pools: ReadonlyMap<PoolOp, number>;
+  readonly poolFactors: MutablePoolFactors[];
+}
+
+/** Each pool op's position among the network's pools, in walkOps order. */
+function poolIndices(ops: readonly Op[]): Map<PoolOp, number> {
+  const pools = new Map<PoolOp, number>();
+  for (const op of walkOps(ops)) if (op.op === 'pool') pools.set(op, pools.size);
+  return pools;
+}
+
+/**
+ * The per-unit offset after an activation of pre-activations with second moment q and offset c
+ * (mean field's cross moment of two distinct positions): E[φ(u)φ(u′)] − E[φ(u)]² at Cov = c.
+ * The piecewise-linear family in closed form per position; others by one dual kernel at the
+ * map's mean, scaled to each position's second moment (the maps differ only at padded borders).
+ */
+function activationOffsets(activation: Activation, q: SignalMap, c: SignalMap, m: SignalMap, mu: SignalMap): SignalMap {
+  const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
+  const size = Math.max(q.length, c.length);
+  const cheap = activation.name === 'linear' || negativeSlope(activation) !== undefined;
+  if (cheap || size === 1) {
+    return new Float64Array(size).map((_, p) => {
+      const qp = at(q, p);
+      const cp = Math.min(qp, Math.max(0, at(c, p)));
+      return cp > 0 ? Math.max(0, dualKernel(activation, qp, cp) - at(mu, p) ** 2) : 0;
+    });
+  }
+  const qMean = mean(q);
+  const cMean = Math.min(qMean, Math.max(0, mean(c)));
+  const mMean = outputSecondMoment(activation, qMean);
+  const ratio = cMean > 0 && mMean > 0 ? Math.max(0, dualKernel(activation, qMean, cMean) - outputMean(activation, qMean) ** 2) / mMean : 0;
+  return new Float64Array(size).map((_, p) => ratio * at(m, p));
+}
+
+/** Activations that never decrease: max(φ(x_i)) = φ(max x_i), so a max pool commutes with them. */
+const NON_DECREASING = new Set(['linear', 'relu', 'relu6', 'elu', 'selu', 'tanh', 'sigmoid', 'hard_tanh', 'softplus']);
+
+function nonDecreasing(activation: Activation): boolean {
+  if (activation.name === 'leaky_relu' || activation.name === 'prelu') return (negativeSlope(activation) ?? -1) >= 0;
+  return NON_DECREASING.has(activation.name) && (activation.name !== 'elu' || (activation.param ?? 1) >= 0);
+}
+
+/**
+ * A max pool followed by a non-decreasing activation (conv → MaxPool → ReLU) is the activation
+ * followed by the pool: the same values, the same gradients (the winner's φ′ is the one the
+ * gradient meets either way). Run in that order, the pool sees the activation's law, which the
+ * pass knows, instead of a pooled Gaussian the activation would misread as zero-mean.
+ */
+function commuteMaxPools(ops: readonly Op[]): readonly Op[] {
+  let out: Op[] | undefined;
+  for (let i = 0; i + 1 < ops.length; i++) {
+    const pool = ops[i]!;
+    const next = ops[i + 1]!;
+    if (pool.op === 'pool' && pool.kind === 'max' && next.op === 'activation' && nonDecreasing(next.activation)) {
+      out ??= [...ops];
+      out[i] = next;
+      out[i + 1] = pool;
+      i++;
+    }
+  }
+  return out ?? ops;
 }
 
 /** The last step of the tape when it applies a sigmoid/softmax head (its derivative is skipped). */
@@ -187,10 +268,10 @@ function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap,
 }
 
 /** Runs ops forward from an input signal; returns the output signal and the tape. */
-function forward(ops: readonly Op[], input: SignalState, signal: CancellationSignal): { state: SignalState; tape: TapeEntry[] } {
+function forward(ops: readonly Op[], input: SignalState, signal: CancellationSignal, context: PassContext): { state: SignalState; tape: TapeEntry[] } {
   const tape: TapeEntry[] = [];
-  let { m, mu, off } = input;
-  for (const op of ops) {
+  let { m, mu, off, law } = input;
+  for (const op of commuteMaxPools(ops)) {
     throwIfCancelled(signal);
     switch (op.op) {
       case 'layer': {
@@ -202,6 +283,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
           m = Float64Array.of(through.hiddenSecondMoment[through.steps - 1]!);
           mu = Float64Array.of(through.hiddenMean);
           off = Float64Array.of(0);
+          law = undefined;
           break;
         }
         if (!op.fans || !op.frameworkFans || !op.init.semantics) throw NOT_SIMULABLE;
@@ -210,17 +292,25 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const pre = layerForward(op, variance, m);
         tape.push({ kind: 'layer', layer: op, variance, input: m, pre });
         const activation = knownActivation(op.activation);
-        off = activation.name === 'linear' ? layerOffsets(op, variance, mu, off) : new Float64Array(pre.length);
+        const preOffsets = layerOffsets(op, variance, mu, off);
+        law = { activation, q: pre, common: preOffsets, shift: 0, scale: 1 };
         m = mapEach(pre, (q) => outputSecondMoment(activation, q));
         mu = mapEach(pre, (q) => outputMean(activation, q));
+        off = activation.name === 'linear' ? preOffsets : activationOffsets(activation, pre, preOffsets, m, mu);
         break;
       }
       case 'activation': {
         // A stand-alone activation sees the previous output as its (zero-mean) pre-activation.
         tape.push({ kind: 'activation', activation: op.activation, input: m });
-        mu = mapEach(m, (q) => outputMean(op.activation, q));
-        m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
-        if (op.activation.name !== 'linear') off = new Float64Array(m.length);
+        if (op.activation.name === 'linear') break;
+        // Its input's mean is read as a per-unit offset like the rest (the pass's zero-mean convention).
+        const input = m;
+        const inputMean = mu;
+        const common = off.map((v, p) => v + (inputMean.length === 1 ? inputMean[0]! : inputMean[p]!) ** 2);
+        law = { activation: op.activation, q: input, common, shift: 0, scale: 1 };
+        mu = mapEach(input, (q) => outputMean(op.activation, q));
+        m = mapEach(input, (q) => outputSecondMoment(op.activation, q));
+        off = activationOffsets(op.activation, input, common, m, mu);
         break;
       }
       case 'norm': {
@@ -233,12 +323,22 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0));
         const scale = mean(centred);
         tape.push({ kind: 'scale', gradientFactor: scale > 0 ? 1 / scale : 1 });
+        // x ↦ (x − E x)/√scale keeps the law's shape (BatchNorm also removes the offset it reads).
+        law = law && scale > 0
+          ? {
+            ...law,
+            ...(batch ? { q: law.q.map((q, p) => Math.max(0, q - law!.common[law!.common.length === 1 ? 0 : p]!)), common: new Float64Array(law.common.length) } : {}),
+            shift: (law.shift - mean(mu)) / Math.sqrt(scale),
+            scale: law.scale / Math.sqrt(scale),
+          }
+          : undefined;
         m = scale > 0 ? mapEach(centred, (v) => v / scale) : centred;
         mu = new Float64Array(m.length);
         off = new Float64Array(m.length);
         break;
       }
       case 'dropout':
+        law = undefined;
         if (op.alpha) {
           // AlphaDropout keeps mean and variance (Klambauer et al. 2017); its gradient is
           // a·mask with a = ((1−p)(1 + p·α′²))^(−1/2), α′ = −λα, so E[g²] shrinks by 1/(1 + p·α′²).
@@ -255,13 +355,25 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         }
         break;
       case 'flatten':
-      case 'pool':
-        // Pooling: the dense view (PoolOp); the Monte-Carlo pass pools for real.
         tape.push({ kind: 'flatten', positions: m.length });
         m = Float64Array.of(mean(m));
         mu = Float64Array.of(mean(mu));
         off = Float64Array.of(mean(off));
+        law = undefined;
         break;
+      case 'pool': {
+        // Max and average pooling's moments (poolSignal.ts), on maps laid out as the op's input.
+        const spatial = op.geometry.inputSpatial;
+        const onInput = (map: SignalMap) => mapOver(map, spatial);
+        const pooled = poolSignal(op, { m: onInput(m), mu: onInput(mu), off: onInput(off) },
+          law && { ...law, q: onInput(law.q), common: onInput(law.common) });
+        const index = context.pools.get(op)!;
+        context.poolFactors[index]!.forward = mean(m) > 0 ? mean(pooled.m) / mean(m) : NaN;
+        tape.push({ kind: 'pool', index, backward: pooled.backward });
+        ({ m, mu, off } = pooled);
+        law = undefined;
+        break;
+      }
       case 'attention':
       case 'memory':
       case 'positionTable':
@@ -269,7 +381,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         throw NOT_SIMULABLE;
       case 'residual': {
         // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
-        const branch = forward(op.body, { m, mu, off }, signal);
+        const branch = forward(op.body, { m, mu, off, law }, signal, context);
         const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; streamAfter: number } = { kind: 'residual', scale: op.scale, body: branch.tape, streamAfter: NaN };
         tape.push(residualEntry);
         const s1 = op.scale;
@@ -283,17 +395,19 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
         const inOff = off;
         off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
+        law = undefined;
         residualEntry.streamAfter = mean(m);
         break;
       }
     }
   }
-  return { state: { m, mu, off }, tape };
+  return { state: { m, mu, off, ...(law ? { law } : {}) }, tape };
 }
 
 /** Runs the tape backward from a gradient map at its output; fills per-layer results. */
 function backward(
-  tape: readonly TapeEntry[], g: SignalMap, results: MutableLayerSimulation[], signal: CancellationSignal, logits?: TapeEntry,
+  tape: readonly TapeEntry[], g: SignalMap, results: MutableLayerSimulation[], signal: CancellationSignal, logits: TapeEntry | undefined,
+  poolFactors: MutablePoolFactors[],
 ): SignalMap {
   for (let i = tape.length - 1; i >= 0; i--) {
     throwIfCancelled(signal);
@@ -340,11 +454,17 @@ function backward(
       case 'flatten':
         g = new Float64Array(entry.positions).fill(mean(g));
         break;
+      case 'pool': {
+        const gIn = entry.backward(g);
+        poolFactors[entry.index]!.backward = mean(g) > 0 ? mean(gIn) / mean(g) : NaN;
+        g = gIn;
+        break;
+      }
       case 'residual': {
         // dL/dx = dL/dy + s·J_Fᵀ dL/dy: the branch sees s²·g at its output.
         const s2 = entry.scale * entry.scale;
         const outer = g;
-        const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal);
+        const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal, undefined, poolFactors);
         g = branchInput.length === outer.length
           ? branchInput.map((v, p) => v + outer[p]!)
           : mapEach(outer, (v) => v + mean(branchInput));

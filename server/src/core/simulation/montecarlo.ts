@@ -243,7 +243,12 @@ interface SeedContext {
   readonly tokens: TokenSeed | undefined;
   readonly inputCorrelation: number;
   readonly memoryCorrelation: number;
+  /** Each pool op's measured second moments, by its position among the network's pools in walkOps order (NetworkSimulation.pools). */
+  readonly pools: ReadonlyMap<Op, PoolMeasure>;
 }
+
+/** One pool's mean squares in one seed: its input and output, the gradient at its output and input. */
+interface PoolMeasure { input: number; output: number; gradOut: number; gradIn: number }
 
 /** A residual op's stream and gradient, averaged over seeds (simulateTokenMonteCarlo). */
 export interface StreamMonteCarlo {
@@ -286,6 +291,7 @@ interface SeedRun {
   tokens: TokenSeed | undefined;
   /** Over tokens: the output's token correlation. */
   outputCorrelation: number;
+  pools: readonly PoolMeasure[];
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
@@ -336,6 +342,7 @@ function runMonteCarlo(
         tokens: overTokens ? { sequences, tokens, depth: 0, stream: [], attention: [] } : undefined,
         inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
         memoryCorrelation: Math.min(1, Math.max(0, options.memoryCorrelation ?? 0)),
+        pools: new Map(walkOps(network.ops).filter((op) => op.op === 'pool').map((op) => [op, { input: NaN, output: NaN, gradOut: NaN, gradIn: NaN }])),
       };
       const mark = kernels?.mark();
       try {
@@ -451,11 +458,19 @@ function aggregate(network: Network, runs: readonly SeedRun[]): NetworkSimulatio
       ...(throughTime ? { throughTime } : {}),
     };
   });
+  // Each pool's factors from the seeds' mean squares (ratios of means, as the layers' factors).
+  const pools = runs[0]!.pools.map((_, i) => {
+    const of = (pick: (m: PoolMeasure) => number) => mean(runs.map((r) => pick(r.pools[i]!)));
+    const input = of((m) => m.input);
+    const gradOut = of((m) => m.gradOut);
+    return { forward: input > 0 ? of((m) => m.output) / input : NaN, backward: gradOut > 0 ? of((m) => m.gradIn) / gradOut : NaN };
+  });
   return {
     method: 'montecarlo',
     layers,
     outputVariance: mean(runs.map((r) => r.output)),
     inputGradientVariance: mean(runs.map((r) => r.inputGradient)),
+    ...(pools.length > 0 ? { pools } : {}),
   };
 }
 
@@ -485,6 +500,7 @@ function runSeed(context: SeedContext): SeedRun {
   return {
     measures: context.measures, output: output2, inputGradient: meanSquare(inputGradient), tokens: context.tokens,
     outputCorrelation: context.tokens ? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
+    pools: [...context.pools.values()],
   };
 }
 
@@ -955,7 +971,19 @@ function poolOp(op: PoolOp, x: Tensor, context: SeedContext, backs: Backward[]):
     throw new NotSimulable();
   }
   const run = poolForward(op, x.data, context.batch, channels, context.checkpoint);
-  backs.push((g) => run.backward(g));
+  const measure = context.pools.get(op);
+  if (measure) {
+    measure.input = meanSquare(x.data);
+    measure.output = meanSquare(run.output);
+  }
+  backs.push((g) => {
+    const gIn = run.backward(g);
+    if (measure) {
+      measure.gradOut = meanSquare(g);
+      measure.gradIn = meanSquare(gIn);
+    }
+    return gIn;
+  });
   return { data: run.output, shape: op.flat ? [channels * product(op.geometry.outputSpatial)] : [channels, ...op.geometry.outputSpatial] };
 }
 
