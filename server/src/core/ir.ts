@@ -325,9 +325,9 @@ export interface FlattenOp {
 /**
  * Max or average pooling over windows of each channel's positions (PyTorch MaxPool/AvgPool,
  * Keras MaxPooling/AveragePooling, their global forms: one window over every position). The
- * Monte-Carlo pass pools as the framework does; the analytic pass carries the spatial mean of
- * the second moment through it unchanged (the dense view: pooling's effect on the scale is the
- * order statistics of correlated neighbours, which mean field does not follow).
+ * Monte-Carlo pass pools as the framework does; the analytic pass carries the pool's moments
+ * (simulation/poolSignal.ts: a max window's order statistics, an average's own parts averaged
+ * away and its per-channel offset kept, the gradient routed as the pool routes it).
  */
 export interface PoolOp {
   readonly op: 'pool';

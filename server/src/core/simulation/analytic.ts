@@ -303,10 +303,11 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // A stand-alone activation sees the previous output as its (zero-mean) pre-activation.
         tape.push({ kind: 'activation', activation: op.activation, input: m });
         if (op.activation.name === 'linear') break;
-        // Its input's mean is read as a per-unit offset like the rest (the pass's zero-mean convention).
+        // Its input is read as zero-mean with second moment m (as the pass always has); its mean
+        // is the same in every unit (a ReLU'd stream's), not a per-unit offset, so only `off` is.
+        // (Read as an offset, ResNet's head after the global pool came out ×2.3 PyTorch's, not ×1.8.)
         const input = m;
-        const inputMean = mu;
-        const common = off.map((v, p) => v + (inputMean.length === 1 ? inputMean[0]! : inputMean[p]!) ** 2);
+        const common = off;
         law = { activation: op.activation, q: input, common, shift: 0, scale: 1 };
         mu = mapEach(input, (q) => outputMean(op.activation, q));
         m = mapEach(input, (q) => outputSecondMoment(op.activation, q));

@@ -6,10 +6,11 @@
  * The model (mean field, iid network input): every position of a channel holds
  * x = α + β·φ(u), u = ν + o + e, where o is the channel's offset (variance C, the same draw
  * at every position and sample: analytic.ts's `off`) and e is the position's own part
- * (variance V), independent across positions. Distinct positions then share exactly
- * the cross moment E[x_p·x_p′] = μ_p·μ_p′ + √(off_p·off_p′).
+ * (variance V), independent across positions. Distinct positions then share the cross
+ * moment E[x_p·x_p′] = μ_p·μ_p′ + min(off_p, off_p′) (a border position's offset sums a subset
+ * of the interior's taps: sumOfPairwiseMinima).
  *
- * - Average over a window W with divisor d: E[y²] = (Σ_W own_i)/d² + ((Σ_W μ_i)² + (Σ_W √off_i)²)/d²,
+ * - Average over a window W with divisor d: E[y²] = (Σ_W own_i + (Σ_W μ_i)² + Σ_{i,j∈W} min(off_i, off_j))/d²,
  *   the own parts adding as independent variables, the mean and the offset coherently. The
  *   gradient: each input of W receives g/d, so E[g_in²] = Σ_{W ∋ p} E[g_W²]/d_W².
  * - Max over W: the order statistics of poolMoments.ts (x_max = α + β·φ(max u) for a
@@ -81,7 +82,7 @@ export function poolSignal(op: PoolOp, state: PoolState, law: SignalLaw | undefi
   const sources: Int32Array[] = [];
   const weights: Float64Array[] = [];
   const fns = law ? activationFunctions(law.activation) : undefined;
-  const activation: WindowActivation = fns ? { phi: fns.phi, dphi: fns.dphi, kinks: fns.kinks } : IDENTITY;
+  const activation: WindowActivation = fns ? { phi: (x) => fns.phi(x), dphi: (x) => fns.dphi(x), kinks: fns.kinks } : IDENTITY;
   const alpha = law?.shift ?? 0;
   const beta = law?.scale ?? 1;
   const cache = new Map<string, MaxWindowMoments>();
@@ -96,18 +97,19 @@ export function poolSignal(op: PoolOp, state: PoolState, law: SignalLaw | undefi
       const divisor = op.countPadding ? taps : window.length;
       let own = 0;
       let meanSum = 0;
-      let offSum = 0;
-      for (const p of window) {
+      const offsets = new Float64Array(window.length);
+      window.forEach((p, i) => {
         const offset = Math.max(0, at(state.off, p));
         const mean = at(state.mu, p);
         own += Math.max(0, at(state.m, p) - mean * mean - offset);
         meanSum += mean;
-        offSum += Math.sqrt(offset);
-      }
+        offsets[i] = offset;
+      });
+      const offsetPairs = sumOfPairwiseMinima(offsets);
       const d2 = divisor * divisor;
-      m[o] = (own + meanSum * meanSum + offSum * offSum) / d2;
+      m[o] = (own + meanSum * meanSum + offsetPairs) / d2;
       mu[o] = meanSum / divisor;
-      off[o] = (offSum * offSum) / d2;
+      off[o] = offsetPairs / d2;
       weights.push(new Float64Array(window.length).fill(1 / d2));
       continue;
     }
@@ -145,6 +147,19 @@ export function poolSignal(op: PoolOp, state: PoolState, law: SignalLaw | undefi
   };
   if (dense) return { m: Float64Array.of(meanOf(m)), mu: Float64Array.of(meanOf(mu)), off: Float64Array.of(meanOf(off)), backward };
   return { m, mu, off, backward };
+}
+
+/**
+ * Σ_i Σ_j min(a_i, a_j): the offsets' summed covariance when E[o_p·o_p′] = min(off_p, off_p′).
+ * A padded conv's offset at a border position sums a subset of the interior's taps (the same
+ * weights times the same input mean), so the offsets of two positions share the smaller one.
+ */
+function sumOfPairwiseMinima(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  let total = 0;
+  // The i-th smallest is the minimum of its pairs with itself and the n − 1 − i larger ones, both ways round.
+  for (let i = 0; i < sorted.length; i++) total += sorted[i]! * (2 * (sorted.length - 1 - i) + 1);
+  return total;
 }
 
 function meanOf(map: SignalMap): number {
