@@ -109,7 +109,7 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal, o
   const pools = network.ops.length > 0 ? poolIndices(network.ops) : new Map<PoolOp, number>();
   const poolFactors: MutablePoolFactors[] = [...pools.keys()].map(() => ({ forward: NaN, backward: NaN }));
   try {
-    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0) }, signal, { pools, poolFactors });
+    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0) }, signal, { pools, poolFactors, offsets: readsOffsets(network.ops) });
     const logits = options.gradientAtLogits === false ? undefined : outputHead(tape);
     const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits, poolFactors);
     const simulation: NetworkSimulation = {
@@ -129,6 +129,16 @@ interface MutablePoolFactors { forward: number; backward: number }
 interface PassContext {
   readonly pools: ReadonlyMap<PoolOp, number>;
   readonly poolFactors: MutablePoolFactors[];
+  /**
+   * Whether anything reads the per-unit offsets (a BatchNorm or a pool): otherwise they are never
+   * seen and not computed (a conv's offset map and an activation's dual kernel per layer
+   * doubled the pass's time on the benchmark file's networks).
+   */
+  readonly offsets: boolean;
+}
+
+function readsOffsets(ops: readonly Op[]): boolean {
+  return walkOps(ops).some((op) => op.op === 'pool' || (op.op === 'norm' && op.kind === 'batchnorm'));
 }
 
 /** Each pool op's position among the network's pools, in walkOps order. */
@@ -292,11 +302,11 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const pre = layerForward(op, variance, m);
         tape.push({ kind: 'layer', layer: op, variance, input: m, pre });
         const activation = knownActivation(op.activation);
-        const preOffsets = layerOffsets(op, variance, mu, off);
+        const preOffsets = context.offsets ? layerOffsets(op, variance, mu, off) : new Float64Array(pre.length);
         law = { activation, q: pre, common: preOffsets, shift: 0, scale: 1 };
         m = mapEach(pre, (q) => outputSecondMoment(activation, q));
         mu = mapEach(pre, (q) => outputMean(activation, q));
-        off = activation.name === 'linear' ? preOffsets : activationOffsets(activation, pre, preOffsets, m, mu);
+        off = activation.name === 'linear' || !context.offsets ? preOffsets : activationOffsets(activation, pre, preOffsets, m, mu);
         break;
       }
       case 'activation': {
@@ -311,7 +321,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         law = { activation: op.activation, q: input, common, shift: 0, scale: 1 };
         mu = mapEach(input, (q) => outputMean(op.activation, q));
         m = mapEach(input, (q) => outputSecondMoment(op.activation, q));
-        off = activationOffsets(op.activation, input, common, m, mu);
+        off = context.offsets ? activationOffsets(op.activation, input, common, m, mu) : new Float64Array(m.length);
         break;
       }
       case 'norm': {

@@ -15,7 +15,7 @@
  *
  *   E[φ(M)^n | s] = ∫ φ(t)^n f_M(t) dt,    E[1(argmax = i)·φ′(u_i)² | s] = ∫ φ′(t)² f_i(t) Π_{j≠i} F_j(t) dt,
  *
- * by composite Gauss–Legendre in t (panels of the smallest √V_i, split at φ's kinks) and
+ * by composite Gauss–Legendre in t (panels of twice the smallest √V_i but at most 1 wide, where tanh′ changes; split at φ's kinks) and
  * Gauss–Hermite in s. Check: four iid N(0, 1) give E[M] = 1.029375 (Harter 1961's table of
  * normal order statistics) and E[M²] = 1 + √3/π = 1.551329 (the closed form for n = 4, David &
  * Nagaraja 2003, exercise 3.2.x; also test/reference/pooling/components.json, scipy).
@@ -109,10 +109,11 @@ export function maxWindowMoments(activation: WindowActivation, inputs: readonly 
   for (let a = 0; a < sNodes.length; a++) {
     const s = sNodes[a]!;
     const centres = inputs.map((input) => input.mean + Math.sqrt(Math.max(input.common, 0)) * s);
-    let lo = Infinity;
+    // M ≥ every u_i, so P(M < t) ≤ min_i P(u_i < t): below max_i(centre_i − REACH·sd_i) nothing is left.
+    let lo = -Infinity;
     let hi = -Infinity;
     for (let i = 0; i < k; i++) {
-      lo = Math.min(lo, centres[i]! - REACH * sd[i]!);
+      lo = Math.max(lo, centres[i]! - REACH * sd[i]!);
       hi = Math.max(hi, centres[i]! + REACH * sd[i]!);
     }
     const breaks = [lo, hi, ...activation.kinks.filter((x) => x > lo && x < hi)].sort((x, y) => x - y);
@@ -121,7 +122,7 @@ export function maxWindowMoments(activation: WindowActivation, inputs: readonly 
     for (let b = 0; b + 1 < breaks.length; b++) {
       const from = breaks[b]!;
       const to = breaks[b + 1]!;
-      const panels = Math.min(MAX_PANELS, Math.max(1, Math.ceil((to - from) / narrowest)));
+      const panels = Math.min(MAX_PANELS, Math.max(1, Math.ceil((to - from) / Math.min(2 * narrowest, 1))));
       const h = (to - from) / panels;
       for (let p = 0; p < panels; p++) {
         const mid = from + (p + 0.5) * h;

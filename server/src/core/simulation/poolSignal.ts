@@ -78,75 +78,114 @@ export function poolSignal(op: PoolOp, state: PoolState, law: SignalLaw | undefi
   const m = new Float64Array(outPer);
   const mu = new Float64Array(outPer);
   const off = new Float64Array(outPer);
-  // Per output: the input positions of its window and the weight each gets in the backward pass.
-  const sources: Int32Array[] = [];
-  const weights: Float64Array[] = [];
+  // Per output o: its window's input positions from[o·taps …] (count[o] of them) and the weight
+  // each gets in the backward pass, in flat arrays (no allocation per output).
+  const from = new Int32Array(outPer * taps);
+  const count = new Int32Array(outPer);
+  const weight = new Float64Array(outPer * taps);
   const fns = law ? activationFunctions(law.activation) : undefined;
   const activation: WindowActivation = fns ? { phi: (x) => fns.phi(x), dphi: (x) => fns.dphi(x), kinks: fns.kinks } : IDENTITY;
   const alpha = law?.shift ?? 0;
   const beta = law?.scale ?? 1;
-  const cache = new Map<string, MaxWindowMoments>();
+  // Max pools: each input position's window input, numbered by its distinct values, so that a
+  // window is known by a few small integers (most windows repeat: maps differ only near padded
+  // borders); the key is the numbers in base (classes + 1) while that stays exact.
+  const inputOf = op.kind === 'max' ? windowInputs(state, law, dense ? 1 : inPer) : undefined;
+  const base = inputOf ? inputOf.inputs.length + 1 : 0;
+  const numericKeys = inputOf !== undefined && taps * Math.log2(base) < 52;
+  const cache = new Map<number | string, MaxWindowMoments>();
+  const offsets = new Float64Array(taps);
   for (let o = 0; o < outPer; o++) {
-    const window: number[] = [];
+    const at0 = o * taps;
+    let k = 0;
     for (let t = 0; t < taps; t++) {
       const p = index[t * outPer + o]!;
-      if (p >= 0) window.push(p);
+      if (p >= 0) from[at0 + k++] = p;
     }
-    sources.push(Int32Array.from(window));
+    count[o] = k;
     if (op.kind === 'average') {
-      const divisor = op.countPadding ? taps : window.length;
+      const divisor = op.countPadding ? taps : k;
       let own = 0;
       let meanSum = 0;
-      const offsets = new Float64Array(window.length);
-      window.forEach((p, i) => {
+      for (let i = 0; i < k; i++) {
+        const p = from[at0 + i]!;
         const offset = Math.max(0, at(state.off, p));
         const mean = at(state.mu, p);
         own += Math.max(0, at(state.m, p) - mean * mean - offset);
         meanSum += mean;
         offsets[i] = offset;
-      });
-      const offsetPairs = sumOfPairwiseMinima(offsets);
+      }
+      const offsetPairs = sumOfPairwiseMinima(offsets.subarray(0, k));
       const d2 = divisor * divisor;
       m[o] = (own + meanSum * meanSum + offsetPairs) / d2;
       mu[o] = meanSum / divisor;
       off[o] = offsetPairs / d2;
-      weights.push(new Float64Array(window.length).fill(1 / d2));
+      weight.fill(1 / d2, at0, at0 + k);
       continue;
     }
-    const inputs: WindowInput[] = window.map((p) => {
-      if (law) {
-        const q = Math.max(0, at(law.q, p));
-        const common = Math.min(q, Math.max(0, at(law.common, p)));
-        return { mean: 0, common, own: q - common };
-      }
-      const mean = at(state.mu, p);
-      const common = Math.max(0, at(state.off, p));
-      return { mean, common, own: Math.max(0, at(state.m, p) - mean * mean - common) };
-    });
-    // The dense view: every window with as many real inputs is the same window.
-    const key = dense ? `${window.length}` : inputs.map((input) => `${input.mean.toPrecision(7)},${input.common.toPrecision(7)},${input.own.toPrecision(7)}`).join(';');
+    const { inputs: table, classOf } = inputOf!;
+    let key: number | string = numericKeys ? 0 : '';
+    for (let i = 0; i < k; i++) {
+      const c = classOf[dense ? 0 : from[at0 + i]!]!;
+      key = numericKeys ? (key as number) * base + c + 1 : `${key as string}${c},`;
+    }
     let moments = cache.get(key);
     if (!moments) {
+      const inputs: WindowInput[] = [];
+      for (let i = 0; i < k; i++) inputs.push(table[classOf[dense ? 0 : from[at0 + i]!]!]!);
       moments = maxWindowMoments(activation, inputs);
       cache.set(key, moments);
     }
     m[o] = alpha * alpha + 2 * alpha * beta * moments.first + beta * beta * moments.second;
     mu[o] = alpha + beta * moments.first;
     off[o] = beta * beta * moments.commonVariance;
-    weights.push(moments.routing);
+    weight.set(moments.routing, at0);
   }
   const backward = (g: SignalMap): SignalMap => {
     const gIn = new Float64Array(inPer);
     for (let o = 0; o < outPer; o++) {
       const gOut = at(g, o);
-      const from = sources[o]!;
-      const w = weights[o]!;
-      for (let i = 0; i < from.length; i++) gIn[from[i]!] = gIn[from[i]!]! + w[i]! * gOut;
+      const at0 = o * taps;
+      for (let i = 0; i < count[o]!; i++) gIn[from[at0 + i]!] = gIn[from[at0 + i]!]! + weight[at0 + i]! * gOut;
     }
     return dense ? Float64Array.of(meanOf(gIn)) : gIn;
   };
   if (dense) return { m: Float64Array.of(meanOf(m)), mu: Float64Array.of(meanOf(mu)), off: Float64Array.of(meanOf(off)), backward };
   return { m, mu, off, backward };
+}
+
+/** Each input position's window input (u = mean + √common·s + √own·e), as a table of distinct ones and each position's index into it. */
+function windowInputs(state: PoolState, law: SignalLaw | undefined, positions: number): { inputs: WindowInput[]; classOf: Int32Array } {
+  const inputs: WindowInput[] = [];
+  // mean → common → own → index: exact values, no strings.
+  const seen = new Map<number, Map<number, Map<number, number>>>();
+  const classOf = new Int32Array(positions);
+  for (let p = 0; p < positions; p++) {
+    let mean = 0;
+    let common: number;
+    let own: number;
+    if (law) {
+      const q = Math.max(0, at(law.q, p));
+      common = Math.min(q, Math.max(0, at(law.common, p)));
+      own = q - common;
+    } else {
+      mean = at(state.mu, p);
+      common = Math.max(0, at(state.off, p));
+      own = Math.max(0, at(state.m, p) - mean * mean - common);
+    }
+    let byCommon = seen.get(mean);
+    if (!byCommon) seen.set(mean, (byCommon = new Map<number, Map<number, number>>()));
+    let byOwn = byCommon.get(common);
+    if (!byOwn) byCommon.set(common, (byOwn = new Map<number, number>()));
+    let id = byOwn.get(own);
+    if (id === undefined) {
+      id = inputs.length;
+      inputs.push({ mean, common, own });
+      byOwn.set(own, id);
+    }
+    classOf[p] = id;
+  }
+  return { inputs, classOf };
 }
 
 /**
