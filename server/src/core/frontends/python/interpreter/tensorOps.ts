@@ -6,7 +6,7 @@
  */
 import type { DropoutOp } from '../../../ir';
 import { readActivationCall } from '../frameworks/activations';
-import { torchFunctionalPool } from '../frameworks/poolLayers';
+import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
@@ -62,6 +62,16 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     const shape = torchPool.reshape(x.shape);
     return { t: 'tensor', tensor: op ? trace.pool(x, { ...op, span: spanOf(call.node) }, shape) : trace.passThrough(x, shape) };
   }
+  // Flax's functional pools on a channels-last shape, the same way (poolLayers.ts flaxPool).
+  const flaxPooling = flaxPool(canonical, call, scope);
+  if (flaxPooling) {
+    const op = flaxPooling.op(x.shape);
+    const shape = flaxPooling.reshape(x.shape);
+    return { t: 'tensor', tensor: op ? trace.pool(x, { ...op, span: spanOf(call.node) }, shape) : trace.passThrough(x, shape) };
+  }
+  // jnp.mean over every spatial axis of a known map: the global average pool.
+  const globalMean = flaxGlobalMean(canonical, call, scope)?.op(x.shape);
+  if (globalMean) return { t: 'tensor', tensor: trace.pool(x, { ...globalMean, span: spanOf(call.node) }, [x.shape![x.shape!.length - 1]!]) };
   if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|transpose|permute)|jax\.numpy\.mean|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
     // PyTorch's shapes are channels first: padding, resizing and reductions change them in ways not followed here.
     if (canonical.startsWith('torch.')) return { t: 'tensor', tensor: trace.passThrough(x, undefined) };
