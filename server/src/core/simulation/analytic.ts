@@ -15,12 +15,14 @@
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import { walkOps, type Activation, type Network, type Op, type PoolOp, type WeightLayer } from '../ir';
-import { negativeSlope, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
+import { activationFunctions, negativeSlope, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
+import { normalCdf } from '../math/special';
+import { gaussianExpectation } from './quadrature';
 import { weightVariance } from '../knowledge/initializers';
 import { attachFiniteWidthBands } from './finiteWidth';
 import { runsOverTokens, simulateTokenStream } from './tokenStream';
 import { dualKernel } from './dualKernel';
-import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
+import { derivativeSecondMoment, outputMean, outputSecondMoment, shiftedMoments } from './moments';
 import { poolSignal, type SignalLaw } from './poolSignal';
 import { convBackwardSums, convForwardSums, mean } from './positionMap';
 import { simulateThroughTime, type ThroughTime } from './recurrent';
@@ -57,12 +59,12 @@ interface SignalState {
 /** One step of the forward pass, remembered for the backward pass. */
 type TapeEntry =
   | { readonly kind: 'layer'; readonly layer: WeightLayer; readonly variance: number; readonly input: SignalMap; readonly pre: SignalMap }
-  | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap }
+  | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap; readonly derivative?: SignalMap }
   | { readonly kind: 'recurrent'; readonly layer: WeightLayer; readonly input: SignalMap; readonly through: ThroughTime }
   | { readonly kind: 'scale'; readonly gradientFactor: number }
   | { readonly kind: 'flatten'; readonly positions: number }
   | { readonly kind: 'pool'; readonly index: number; readonly backward: (g: SignalMap) => SignalMap }
-  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly streamAfter: number };
+  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly shortcut?: readonly TapeEntry[]; readonly streamAfter: number };
 
 interface MutableLayerSimulation {
   forwardVariance: number;
@@ -73,6 +75,12 @@ interface MutableLayerSimulation {
   streamGradient?: number;
   throughTime?: ThroughTime;
 }
+
+/**
+ * A mean this small next to the second moment (μ² ≤ 1e-12·m) changes an activation's moments
+ * below double precision's reach in the rest of the pass: the zero-mean tables are used.
+ */
+const ZERO_MEAN = 1e-12;
 
 /** Why a network cannot be simulated (widths or names unresolved); undefined result. */
 class NotSimulable extends Error {}
@@ -170,6 +178,31 @@ function activationOffsets(activation: Activation, q: SignalMap, c: SignalMap, m
   const mMean = outputSecondMoment(activation, qMean);
   const ratio = cMean > 0 && mMean > 0 ? Math.max(0, dualKernel(activation, qMean, cMean) - outputMean(activation, qMean) ** 2) / mMean : 0;
   return new Float64Array(size).map((_, p) => ratio * at(m, p));
+}
+
+/**
+ * The per-unit offset after an activation whose input has a mean μ (shiftedMoments): to first
+ * order in the offset's variance c, Var_o E[φ(μ + o + e) | o] = E[φ′(u)]²·c, E[φ′] over
+ * u ~ N(μ, m − μ²) (ReLU: Φ(μ/σ)). The offsets a residual stream carries are small next to its
+ * variance (each branch's BatchNorm removed its own), where the first order holds.
+ */
+function shiftedActivationOffsets(activation: Activation, m: SignalMap, mu: SignalMap, c: SignalMap): SignalMap {
+  const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
+  const fns = activationFunctions(activation);
+  const slopeMean = (mean: number, second: number): number => {
+    const variance = Math.max(0, second - mean * mean);
+    if (!(variance > 0)) return fns.dphi(mean);
+    if (fns.homogeneous) {
+      const t = mean / Math.sqrt(variance);
+      return normalCdf(t) + fns.dphi(-1) * normalCdf(-t);
+    }
+    return gaussianExpectation((x) => fns.dphi(mean + x), variance, fns.kinks.map((k) => k - mean));
+  };
+  const size = Math.max(m.length, mu.length, c.length);
+  return new Float64Array(size).map((_, p) => {
+    const offset = Math.max(0, at(c, p));
+    return offset > 0 ? slopeMean(at(mu, p), at(m, p)) ** 2 * offset : 0;
+  });
 }
 
 /** Activations that never decrease: max(φ(x_i)) = φ(max x_i), so a max pool commutes with them. */
@@ -310,18 +343,31 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         break;
       }
       case 'activation': {
-        // A stand-alone activation sees the previous output as its (zero-mean) pre-activation.
-        tape.push({ kind: 'activation', activation: op.activation, input: m });
-        if (op.activation.name === 'linear') break;
-        // Its input is read as zero-mean with second moment m (as the pass always has); its mean
-        // is the same in every unit (a ReLU'd stream's), not a per-unit offset, so only `off` is.
-        // (Read as an offset, ResNet's head after the global pool came out ×2.3 PyTorch's, not ×1.8.)
+        // A stand-alone activation sees the previous output as its pre-activation: zero-mean,
+        // unless it has a mean (ResNet's ReLU after `out += identity`: moments.ts shiftedMoments).
+        if (op.activation.name === 'linear') {
+          tape.push({ kind: 'activation', activation: op.activation, input: m });
+          break;
+        }
+        const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
+        const inMu = mu;
         const input = m;
         const common = off;
-        law = { activation: op.activation, q: input, common, shift: 0, scale: 1 };
-        mu = mapEach(input, (q) => outputMean(op.activation, q));
-        m = mapEach(input, (q) => outputSecondMoment(op.activation, q));
-        off = context.offsets ? activationOffsets(op.activation, input, common, m, mu) : new Float64Array(m.length);
+        const centred = m.every((q, p) => at(inMu, p) ** 2 <= ZERO_MEAN * q);
+        if (centred) {
+          tape.push({ kind: 'activation', activation: op.activation, input: m });
+          mu = mapEach(m, (q) => outputMean(op.activation, q));
+          m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
+        } else {
+          const moments = Array.from(m, (q, p) => shiftedMoments(op.activation, at(inMu, p), q));
+          tape.push({ kind: 'activation', activation: op.activation, input: m, derivative: Float64Array.from(moments, (x) => x.derivative) });
+          mu = Float64Array.from(moments, (x) => x.mean);
+          m = Float64Array.from(moments, (x) => x.second);
+        }
+        // What a max pool reads: u = μ + o + e, the mean the activation reads, the per-unit offset o, the rest e.
+        law = { activation: op.activation, q: input, common, shift: 0, scale: 1, ...(centred ? {} : { mean: inMu }) };
+        off = !context.offsets ? new Float64Array(m.length)
+          : centred ? activationOffsets(op.activation, input, common, m, mu) : shiftedActivationOffsets(op.activation, input, inMu, common);
         break;
       }
       case 'norm': {
@@ -377,7 +423,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const spatial = op.geometry.inputSpatial;
         const onInput = (map: SignalMap) => mapOver(map, spatial);
         const pooled = poolSignal(op, { m: onInput(m), mu: onInput(mu), off: onInput(off) },
-          law && { ...law, q: onInput(law.q), common: onInput(law.common) });
+          law && { ...law, q: onInput(law.q), common: onInput(law.common), ...(law.mean ? { mean: onInput(law.mean) } : {}) });
         const index = context.pools.get(op)!;
         context.poolFactors[index]!.forward = mean(m) > 0 ? mean(pooled.m) / mean(m) : NaN;
         tape.push({ kind: 'pool', index, backward: pooled.backward });
@@ -391,20 +437,24 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
       case 'classToken':
         throw NOT_SIMULABLE;
       case 'residual': {
-        // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
+        // y = S(x) + s·F(x), F(x) uncorrelated with S(x) (S the identity, or a projection shortcut
+        // with its own weights, drawn independently of F's): E[y²] = E[S²] + s²·E[F²] + 2s·E[S]·E[F].
         const branch = forward(op.body, { m, mu, off, law }, signal, context);
-        const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; streamAfter: number } = { kind: 'residual', scale: op.scale, body: branch.tape, streamAfter: NaN };
+        const projection = op.shortcut ? forward(op.shortcut, { m, mu, off, law }, signal, context) : undefined;
+        const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; shortcut?: readonly TapeEntry[]; streamAfter: number } = {
+          kind: 'residual', scale: op.scale, body: branch.tape, ...(projection ? { shortcut: projection.tape } : {}), streamAfter: NaN,
+        };
         tape.push(residualEntry);
         const s1 = op.scale;
         const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
-        const size = Math.max(m.length, branch.state.m.length);
-        const inM = m;
-        const inMu = mu;
+        const inM = projection?.state.m ?? m;
+        const inMu = projection?.state.mu ?? mu;
+        const inOff = projection?.state.off ?? off;
+        const size = Math.max(inM.length, branch.state.m.length);
         m = new Float64Array(size).map((_, p) =>
           at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p));
         mu = new Float64Array(size).map((_, p) => at(inMu, p) + s1 * at(branch.state.mu, p));
         // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
-        const inOff = off;
         off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
         law = undefined;
         residualEntry.streamAfter = mean(m);
@@ -456,7 +506,8 @@ function backward(
       case 'activation': {
         if (entry === logits) break;
         const gradient = g;
-        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * derivativeSecondMoment(entry.activation, q));
+        const shifted = entry.derivative;
+        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * (shifted ? shifted[p]! : derivativeSecondMoment(entry.activation, q)));
         break;
       }
       case 'scale':
@@ -474,7 +525,8 @@ function backward(
       case 'residual': {
         // dL/dx = dL/dy + s·J_Fᵀ dL/dy: the branch sees s²·g at its output.
         const s2 = entry.scale * entry.scale;
-        const outer = g;
+        // A projection shortcut passes dL/dy back through its own layers: S's Jacobian, not the identity.
+        const outer = entry.shortcut ? backward(entry.shortcut, g, results, signal, undefined, poolFactors) : g;
         const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal, undefined, poolFactors);
         g = branchInput.length === outer.length
           ? branchInput.map((v, p) => v + outer[p]!)

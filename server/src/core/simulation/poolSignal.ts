@@ -35,14 +35,15 @@ type SignalMap = Float64Array;
 
 /**
  * What the analytic pass knows of the distribution at each position: x = α + β·φ(u), u =
- * ν + o + e with Var o = common, Var e = q − common (ν = 0 unless said). Undefined where the
- * pass knows only moments (after dropout, a residual sum, a pool): read as a Gaussian with the
- * state's mean, offset and second moment.
+ * ν + o + e with E[u²] = q, Var o = common, Var e = q − ν² − common (ν: `mean`, 0 when absent).
+ * Undefined where the pass knows only moments (after dropout, a residual sum, a pool): read as a
+ * Gaussian with the state's mean, offset and second moment.
  */
 export interface SignalLaw {
   readonly activation: Activation;
   readonly q: SignalMap;
   readonly common: SignalMap;
+  readonly mean?: SignalMap;
   readonly shift: number;
   readonly scale: number;
 }
@@ -165,9 +166,10 @@ function windowInputs(state: PoolState, law: SignalLaw | undefined, positions: n
     let common: number;
     let own: number;
     if (law) {
-      const q = Math.max(0, at(law.q, p));
-      common = Math.min(q, Math.max(0, at(law.common, p)));
-      own = q - common;
+      mean = law.mean ? at(law.mean, p) : 0;
+      const variance = Math.max(0, at(law.q, p) - mean * mean);
+      common = Math.min(variance, Math.max(0, at(law.common, p)));
+      own = variance - common;
     } else {
       mean = at(state.mu, p);
       common = Math.max(0, at(state.off, p));
