@@ -24,7 +24,7 @@ import { runsOverTokens, simulateTokenStream } from './tokenStream';
 import { dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment, shiftedMoments } from './moments';
 import { poolSignal, type SignalLaw } from './poolSignal';
-import { convBackwardSums, convForwardSums, mean } from './positionMap';
+import { convBackwardSums, convForwardSums, convTapAverages, mean } from './positionMap';
 import { simulateThroughTime, type ThroughTime } from './recurrent';
 import type { LayerSimulation, NetworkSimulation } from './types';
 
@@ -54,6 +54,13 @@ interface SignalState {
   readonly mu: SignalMap;
   readonly off: SignalMap;
   readonly law?: SignalLaw;
+  /**
+   * What BatchNorm's per-channel mean removes of `off`: the average over channels of the square
+   * of each channel's offset averaged over positions. A conv's offsets differ between border and
+   * inner positions (its taps read zeros there), so this is less than mean(off): on a 4×4 map
+   * ×0.72 of it (positionMap.ts convTapAverages). Without positions (a dense layer) it is mean(off).
+   */
+  readonly chan: number;
 }
 
 /** One step of the forward pass, remembered for the backward pass. */
@@ -117,7 +124,7 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal, o
   const pools = network.ops.length > 0 ? poolIndices(network.ops) : new Map<PoolOp, number>();
   const poolFactors: MutablePoolFactors[] = [...pools.keys()].map(() => ({ forward: NaN, backward: NaN }));
   try {
-    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0) }, signal, { pools, poolFactors, offsets: readsOffsets(network.ops) });
+    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0), chan: 0 }, signal, { pools, poolFactors, offsets: readsOffsets(network.ops) });
     const logits = options.gradientAtLogits === false ? undefined : outputHead(tape);
     const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits, poolFactors);
     const simulation: NetworkSimulation = {
@@ -253,6 +260,20 @@ function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
   return out;
 }
 
+/**
+ * The square of a layer's per-channel offset averaged over positions (SignalState.chan): a conv
+ * with geometry sums, per tap, the input mean it reads averaged over output positions (μ's map)
+ * and the input's own channel offsets, which a tap reads at the fraction of positions where it is
+ * inside the map; anything else has no positions, and it is the offsets' mean.
+ */
+function layerChannelOffset(layer: WeightLayer, variance: number, mu: SignalMap, chan: number, offsets: SignalMap): number {
+  const geometry = layer.conv;
+  if (!geometry || layer.receptiveField <= 0) return mean(offsets);
+  const perTap = (variance * layer.fans!.fanIn) / layer.receptiveField;
+  const { meanSquares, fractionSquares } = convTapAverages(geometry, mapOver(mu, geometry.inputSpatial));
+  return perTap * (meanSquares + fractionSquares * chan) + layer.biasVariance;
+}
+
 /** The per-unit offsets a layer makes from its input's mean and offsets: the forward map of μ² + off, plus the bias. */
 function layerOffsets(layer: WeightLayer, variance: number, mu: SignalMap, off: SignalMap): SignalMap {
   const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
@@ -313,7 +334,7 @@ function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap,
 /** Runs ops forward from an input signal; returns the output signal and the tape. */
 function forward(ops: readonly Op[], input: SignalState, signal: CancellationSignal, context: PassContext): { state: SignalState; tape: TapeEntry[] } {
   const tape: TapeEntry[] = [];
-  let { m, mu, off, law } = input;
+  let { m, mu, off, law, chan } = input;
   for (const op of commuteMaxPools(ops)) {
     throwIfCancelled(signal);
     switch (op.op) {
@@ -327,6 +348,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
           mu = Float64Array.of(through.hiddenMean);
           off = Float64Array.of(0);
           law = undefined;
+          chan = 0;
           break;
         }
         if (!op.fans || !op.frameworkFans || !op.init.semantics) throw NOT_SIMULABLE;
@@ -335,11 +357,15 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const pre = layerForward(op, variance, m);
         tape.push({ kind: 'layer', layer: op, variance, input: m, pre });
         const activation = knownActivation(op.activation);
-        const preOffsets = context.offsets ? layerOffsets(op, variance, mu, off) : new Float64Array(pre.length);
+        const linear = activation.name === 'linear';
+        const preOffsets = linear || context.offsets ? layerOffsets(op, variance, mu, off) : new Float64Array(pre.length);
+        const preChan = linear || context.offsets ? layerChannelOffset(op, variance, mu, chan, preOffsets) : 0;
         law = { activation, q: pre, common: preOffsets, shift: 0, scale: 1 };
         m = mapEach(pre, (q) => outputSecondMoment(activation, q));
         mu = mapEach(pre, (q) => outputMean(activation, q));
-        off = activation.name === 'linear' || !context.offsets ? preOffsets : activationOffsets(activation, pre, preOffsets, m, mu);
+        off = linear || !context.offsets ? preOffsets : activationOffsets(activation, pre, preOffsets, m, mu);
+        // Through the activation the channel's share keeps its fraction of the offsets (it acts per position).
+        chan = linear ? preChan : mean(preOffsets) > 0 ? (preChan * mean(off)) / mean(preOffsets) : 0;
         break;
       }
       case 'activation': {
@@ -368,6 +394,8 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         law = { activation: op.activation, q: input, common, shift: 0, scale: 1, ...(centred ? {} : { mean: inMu }) };
         off = !context.offsets ? new Float64Array(m.length)
           : centred ? activationOffsets(op.activation, input, common, m, mu) : shiftedActivationOffsets(op.activation, input, inMu, common);
+        // The channel's share of the offset keeps its fraction of the offsets (an activation acts per position).
+        chan = mean(common) > 0 ? (chan * mean(off)) / mean(common) : 0;
         break;
       }
       case 'norm': {
@@ -379,7 +407,12 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const batch = op.kind === 'batchnorm';
         const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0));
         const scale = mean(centred);
-        tape.push({ kind: 'scale', gradientFactor: scale > 0 ? 1 / scale : 1 });
+        // BatchNorm divides by each channel's variance over batch and positions: its second moment
+        // less the square of its mean over positions (the mean map's average, and `chan`), which at
+        // the borders is less than the per-position squares `centred` subtracts.
+        const channelVariance = batch ? mean(m) - mean(mu) ** 2 - chan : scale;
+        const divisor = channelVariance > 0 ? channelVariance : scale;
+        tape.push({ kind: 'scale', gradientFactor: divisor > 0 ? 1 / divisor : 1 });
         // x ↦ (x − E x)/√scale keeps the law's shape (BatchNorm also removes the offset it reads).
         law = law && scale > 0
           ? {
@@ -392,6 +425,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         m = scale > 0 ? mapEach(centred, (v) => v / scale) : centred;
         mu = new Float64Array(m.length);
         off = new Float64Array(m.length);
+        chan = 0;
         break;
       }
       case 'dropout':
@@ -428,6 +462,8 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         context.poolFactors[index]!.forward = mean(m) > 0 ? mean(pooled.m) / mean(m) : NaN;
         tape.push({ kind: 'pool', index, backward: pooled.backward });
         ({ m, mu, off } = pooled);
+        // The pooled map's offsets, as the offsets' mean (the border deficit is averaged into them).
+        chan = mean(off);
         law = undefined;
         break;
       }
@@ -439,8 +475,8 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
       case 'residual': {
         // y = S(x) + s·F(x), F(x) uncorrelated with S(x) (S the identity, or a projection shortcut
         // with its own weights, drawn independently of F's): E[y²] = E[S²] + s²·E[F²] + 2s·E[S]·E[F].
-        const branch = forward(op.body, { m, mu, off, law }, signal, context);
-        const projection = op.shortcut ? forward(op.shortcut, { m, mu, off, law }, signal, context) : undefined;
+        const branch = forward(op.body, { m, mu, off, law, chan }, signal, context);
+        const projection = op.shortcut ? forward(op.shortcut, { m, mu, off, law, chan }, signal, context) : undefined;
         const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; shortcut?: readonly TapeEntry[]; streamAfter: number } = {
           kind: 'residual', scale: op.scale, body: branch.tape, ...(projection ? { shortcut: projection.tape } : {}), streamAfter: NaN,
         };
@@ -457,12 +493,13 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
         off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
         law = undefined;
+        chan = (projection?.state.chan ?? chan) + s1 * s1 * branch.state.chan;
         residualEntry.streamAfter = mean(m);
         break;
       }
     }
   }
-  return { state: { m, mu, off, ...(law ? { law } : {}) }, tape };
+  return { state: { m, mu, off, chan, ...(law ? { law } : {}) }, tape };
 }
 
 /** Runs the tape backward from a gradient map at its output; fills per-layer results. */
