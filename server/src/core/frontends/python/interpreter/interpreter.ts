@@ -181,10 +181,16 @@ export class Interpreter {
   }
 
   /** The module a node was written in. */
-  contextOf(node: Node): ModuleContext {
+  contextOf(node: Pick<Node, 'startIndex'>): ModuleContext {
     const start = node.startIndex;
     if (start < MODULE_OFFSET_BASE) return this.main;
     return this.modules.get(slotOf(start) * MODULE_OFFSET_BASE) ?? this.main;
+  }
+
+  /** The text of a span as written, in its own module (an imported block's offsets start at its module's base). */
+  private spanText(span: Span): string {
+    const home = this.contextOf({ startIndex: span.start });
+    return home.source.slice(span.start - home.base, span.end - home.base);
   }
 
   /** Runs `body` in the context of the module that wrote `node` (a no-op within one module). */
@@ -2329,7 +2335,7 @@ export class Interpreter {
     let x = input.tensor;
     // Inside an attention only dropout, nn.Softmax over the keys and the output projection follow (attentionTrace.ts).
     if (insideAttention(x)) {
-      const weights = module.kind === 'activation' ? softmaxModule(x, this.source.slice(module.span.start, module.span.end)) : undefined;
+      const weights = module.kind === 'activation' ? softmaxModule(x, this.spanText(module.span)) : undefined;
       if (weights) return { t: 'tensor', tensor: weights };
       const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused);
       if (!follows) x = trace.opaque(x);
