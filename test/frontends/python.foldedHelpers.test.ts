@@ -119,7 +119,7 @@ describe('python: the file\'s own helpers folded (pair, exists, default, project
     python = await pythonSupport();
   });
 
-  function networks(text: string): Network[] {
+  function networks(text: string): readonly Network[] {
     return analyze({ text, languageId: 'python', python }).networks;
   }
 
@@ -177,4 +177,25 @@ describe('python: the file\'s own helpers folded (pair, exists, default, project
     assert.equal(net.unsimulable, undefined);
     assert.equal(walkOps(net.ops).filter((op) => op.op === 'attention').length, 6);
   });
+
+  it('a nest of loops whose passes multiply past 1,024 (a training loop over known epochs and batches) is not unrolled: the script\'s models are kept', () => {
+    const text = `import torch.nn as nn
+
+epochs, batches = 1000, 1000
+model = nn.Sequential(nn.Linear(8, 8), nn.ReLU())
+
+
+def step(m, i):
+    return m
+
+
+for epoch in range(epochs):
+    for i in range(batches):
+        step(model, i)
+`;
+    const result = analyze({ text, languageId: 'python', python });
+    assert.deepEqual(result.networks.map((n) => n.name), ['model']);
+    assert.deepEqual(result.findings.map((f) => f.code), []);
+  });
 });
+

@@ -95,6 +95,48 @@ export class Scope {
     this.bindings.set(name, { value });
   }
 
+  /** A function's parameters bound here and not yet assigned by its body (rebindParameter). */
+  private parameters: Set<string> | undefined;
+
+  markParameter(name: string): void {
+    (this.parameters ??= new Set()).add(name);
+  }
+
+  /** Whether `name` is a parameter of this scope's function that its body has not assigned yet. */
+  isUnassignedParameter(name: string): boolean {
+    return this.parameters?.has(name) === true && !this.assignedTwice.has(name);
+  }
+
+  /**
+   * `img_size = to_2tuple(img_size)` (timm's PatchEmbed) as the first statement of the body that
+   * names the parameter, outside any branch or loop: from there on the name is the right side,
+   * read with the name still meaning the parameter. Any later assignment makes it unknown.
+   */
+  rebindParameter(name: string, right: Node): void {
+    const parameter = this.bindings.get(name);
+    if (!parameter) return;
+    const before = new Scope(this);
+    before.bindings.set(name, parameter);
+    this.bindings.set(name, { node: right, scope: before });
+    this.literals.set(name, literalOf(right));
+    this.parameters!.delete(name);
+  }
+
+  /**
+   * A value the name has from here on, set where it is bound (this scope or the nearest enclosing
+   * one that binds it): `self.patch_embed = PatchEmbed(…)` run by the interpreter is that part's
+   * record (instanceRecord), whatever expression wrote it.
+   */
+  settleBound(name: string, value: Value): void {
+    if (this.bindings.has(name) || !this.parent?.bindingScope(name)) this.settle(name, value);
+    else this.parent.settleBound(name, value);
+  }
+
+  /** Whether this scope or an enclosing one binds `name`. */
+  private bindingScope(name: string): boolean {
+    return this.bindings.has(name) || this.parent?.bindingScope(name) === true;
+  }
+
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
     this.assignedTwice.delete(name);
@@ -240,7 +282,8 @@ export function literalOf(node: Node): LiteralBinding {
  * (`c *= 2`) counts as an assignment whose value is not followed.
  */
 export function bindAssignments(statements: readonly Node[], scope: Scope, depth = 0): void {
-  for (const statement of statements) {
+  for (let i = 0; i < statements.length; i++) {
+    const statement = statements[i]!;
     if (statement.type === 'expression_statement') {
       const assignment = statement.namedChild(0);
       if (assignment?.type === 'augmented_assignment') {
@@ -250,6 +293,13 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
         continue;
       }
       if (assignment?.type !== 'assignment') continue;
+      const target = assignment.childForFieldName('left');
+      const right = assignment.childForFieldName('right');
+      if (depth === 0 && target?.type === 'identifier' && right && right.type !== 'assignment' && scope.isUnassignedParameter(target.text)
+        && !statements.slice(0, i).some((s) => mentions(s, target.text))) {
+        scope.rebindParameter(target.text, right);
+        continue;
+      }
       bindAssignment(assignment, scope);
     } else if (statement.type === 'if_statement' && settleNoneDefault(statement, scope)) {
       continue;
@@ -270,6 +320,11 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
       bindAssignments(statement.namedChildren, scope, depth + 1);
     }
   }
+}
+
+/** Whether a statement names `name` anywhere (a read, an assignment, a nested function's use). */
+function mentions(statement: Node, name: string): boolean {
+  return statement.descendantsOfType('identifier').some((n) => n.text === name);
 }
 
 /**
@@ -348,11 +403,16 @@ export function bindParameters(definition: Node, scope: Scope, outer: Scope): vo
   const parameters = definition.childForFieldName('parameters');
   if (!parameters) return;
   for (const p of parameters.namedChildren) {
-    if (p.type === 'identifier') scope.bindValue(p.text, undefined);
-    else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
+    if (p.type === 'identifier') {
+      scope.bindValue(p.text, undefined);
+      scope.markParameter(p.text);
+    } else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
       const name = p.childForFieldName('name');
       const value = p.childForFieldName('value');
-      if (name && value) scope.bindExpression(name.text, value, outer);
+      if (name && value) {
+        scope.bindExpression(name.text, value, outer);
+        scope.markParameter(name.text);
+      }
     } else if (p.type === 'typed_parameter' || p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern') {
       // `*args` and `**kwargs` are locals too: unknown, never a module constant of the same name.
       const name = p.namedChild(0);
@@ -361,6 +421,7 @@ export function bindParameters(definition: Node, scope: Scope, outer: Scope): vo
       // (arguments.ts); only a model analysed with its own defaults (a root class) keeps them.
       const type = p.type === 'typed_parameter' ? p.childForFieldName('type') ?? undefined : undefined;
       if (name?.type === 'identifier') scope.bindValue(name.text, type ? defaultConfig(type, outer) : undefined);
+      if (name?.type === 'identifier' && p.type === 'typed_parameter') scope.markParameter(name.text);
     }
   }
 }
@@ -608,6 +669,11 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
   switch (name) {
     case 'math.sqrt': case 'np.sqrt': case 'numpy.sqrt': case 'jnp.sqrt': case 'sqrt':
       return isNumber(arg) && arg >= 0 ? Math.sqrt(arg) : undefined;
+    case 'math.log': case 'np.log': case 'numpy.log': {
+      // math.log(x) and math.log(x, base).
+      const base = call.positional[1] ? evaluate(call.positional[1], scope, depth + 1) : Math.E;
+      return isNumber(arg) && arg > 0 && isNumber(base) && base > 0 && base !== 1 && call.positional.length <= 2 ? Math.log(arg) / Math.log(base) : undefined;
+    }
     case 'int':
       return isNumber(arg) ? Math.trunc(arg) : undefined;
     case 'float':
@@ -732,6 +798,48 @@ function rootOf(scope: Scope): Scope {
   let s = scope;
   while (s.parent) s = s.parent;
   return s;
+}
+
+/**
+ * The constants a module instance holds, as a record: `self.patch_embed.num_patches` reads
+ * `self.num_patches` in that instance's own scope (timm's VisionTransformer takes its token count
+ * from its PatchEmbed part). Read lazily, each time, as every binding is.
+ */
+export function instanceRecord(instanceScope: Scope): RecordValue {
+  let record = instanceRecords.get(instanceScope);
+  if (!record) {
+    record = { attributes: new InstanceAttributes(instanceScope) };
+    instanceRecords.set(instanceScope, record);
+  }
+  return record;
+}
+
+const instanceRecords = new WeakMap<Scope, RecordValue>();
+
+/** `self.<key>` of one instance scope, looked up on demand (nothing to list: a part's constants are read by name). */
+class InstanceAttributes extends Map<string, Value> {
+  private reading = false;
+
+  constructor(private readonly scope: Scope) {
+    super();
+  }
+
+  override get(key: string): Value | undefined {
+    // A part whose constant reads the owner's that reads the part: unknown, not a loop.
+    if (this.reading) return undefined;
+    this.reading = true;
+    try {
+      const binding = this.scope.lookup(`self.${key}`);
+      if (!binding) return undefined;
+      return 'node' in binding ? evaluate(binding.node, binding.scope) : binding.value;
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  override has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
 }
 
 /** A positive whole number (a width, a count), or undefined. */
