@@ -290,6 +290,13 @@ export interface WeightLayer {
    * it): a small scale there is deliberate (knowledge/branches.ts).
    */
   readonly inNormalisedBranch?: true;
+  /**
+   * A query, key or value projection of an attention the frontend read: its scale reaches the
+   * logits (IW401 judges them on the simulated stream) and the value path of the attention's
+   * branch, not a chain of layers, so a small scale is not called too small (knowledge/branches.ts),
+   * also where the network around it is not simulated.
+   */
+  readonly attentionProjection?: true;
   readonly init: InitUse;
   /** Second moment of the bias at initialisation (0 for zeros / no bias). */
   readonly biasVariance: number;

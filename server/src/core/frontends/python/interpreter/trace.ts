@@ -476,6 +476,7 @@ export class Trace {
    */
   attention(parts: readonly ProjectionPart[], output: Tensor, op: AttentionOp): Tensor {
     for (const p of parts) this.resolve(p.pending, LINEAR);
+    for (const p of parts) p.layer.attentionProjection = true;
     const first = parts[0]!;
     return {
       ...output, chain: push(first.source, op), broken: first.broken,
@@ -637,7 +638,7 @@ function markNormalized(p: Pending): void {
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
   | 'fixes' | 'conv' | 'transposed' | 'fanInIsTrue' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent'
-  | 'positionEmbedding' | 'copyOf' | 'patchTokens';
+  | 'positionEmbedding' | 'copyOf' | 'patchTokens' | 'attentionProjection';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 
