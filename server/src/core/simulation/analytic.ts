@@ -19,8 +19,8 @@ import { SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { attachFiniteWidthBands } from './finiteWidth';
 import { runsOverTokens, simulateTokenStream } from './tokenStream';
-import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
-import { convBackwardSums, convForwardSums, mean } from './positionMap';
+import { derivativeSecondMoment, outputMean, outputSecondMoment, shiftedMoments } from './moments';
+import { convBackwardSums, convForwardSums, convTapAverages, mean } from './positionMap';
 import { simulateThroughTime, type ThroughTime } from './recurrent';
 import type { LayerSimulation, NetworkSimulation } from './types';
 
@@ -43,16 +43,23 @@ interface SignalState {
   readonly m: SignalMap;
   readonly mu: SignalMap;
   readonly off: SignalMap;
+  /**
+   * What BatchNorm's per-channel mean removes of `off`: the average over channels of the square
+   * of each channel's offset averaged over positions. A conv's offsets differ between border and
+   * inner positions (its taps read zeros there), so this is less than mean(off): on a 4×4 map
+   * ×0.72 of it (positionMap.ts convTapAverages). Without positions (a dense layer) it is mean(off).
+   */
+  readonly chan: number;
 }
 
 /** One step of the forward pass, remembered for the backward pass. */
 type TapeEntry =
   | { readonly kind: 'layer'; readonly layer: WeightLayer; readonly variance: number; readonly input: SignalMap; readonly pre: SignalMap }
-  | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap }
+  | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap; readonly derivative?: SignalMap }
   | { readonly kind: 'recurrent'; readonly layer: WeightLayer; readonly input: SignalMap; readonly through: ThroughTime }
   | { readonly kind: 'scale'; readonly gradientFactor: number }
   | { readonly kind: 'flatten'; readonly positions: number }
-  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly streamAfter: number };
+  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly shortcut?: readonly TapeEntry[]; readonly streamAfter: number };
 
 interface MutableLayerSimulation {
   forwardVariance: number;
@@ -63,6 +70,12 @@ interface MutableLayerSimulation {
   streamGradient?: number;
   throughTime?: ThroughTime;
 }
+
+/**
+ * A mean this small next to the second moment (μ² ≤ 1e-12·m) changes an activation's moments
+ * below double precision's reach in the rest of the pass: the zero-mean tables are used.
+ */
+const ZERO_MEAN = 1e-12;
 
 /** Why a network cannot be simulated (widths or names unresolved); undefined result. */
 class NotSimulable extends Error {}
@@ -97,7 +110,7 @@ export function simulateAnalytic(network: Network, signal: CancellationSignal, o
     forwardVariance: NaN, gradientVariance: NaN, forwardFactor: NaN, backwardFactor: NaN,
   }));
   try {
-    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0) }, signal);
+    const { state: { m }, tape } = forward(network.ops, { m: Float64Array.of(1), mu: Float64Array.of(0), off: Float64Array.of(0), chan: 0 }, signal);
     const logits = options.gradientAtLogits === false ? undefined : outputHead(tape);
     const inputGradient = backward(tape, new Float64Array(m.length).fill(1), results, signal, logits);
     const simulation: NetworkSimulation = {
@@ -127,6 +140,20 @@ function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
   const out = new Float64Array(map.length);
   for (let i = 0; i < map.length; i++) out[i] = f(map[i]!);
   return out;
+}
+
+/**
+ * The square of a layer's per-channel offset averaged over positions (SignalState.chan): a conv
+ * with geometry sums, per tap, the input mean it reads averaged over output positions (μ's map)
+ * and the input's own channel offsets, which a tap reads at the fraction of positions where it is
+ * inside the map; anything else has no positions, and it is the offsets' mean.
+ */
+function layerChannelOffset(layer: WeightLayer, variance: number, mu: SignalMap, chan: number, offsets: SignalMap): number {
+  const geometry = layer.conv;
+  if (!geometry || layer.receptiveField <= 0) return mean(offsets);
+  const perTap = (variance * layer.fans!.fanIn) / layer.receptiveField;
+  const { meanSquares, fractionSquares } = convTapAverages(geometry, mapOver(mu, geometry.inputSpatial));
+  return perTap * (meanSquares + fractionSquares * chan) + layer.biasVariance;
 }
 
 /** The per-unit offsets a layer makes from its input's mean and offsets: the forward map of μ² + off, plus the bias. */
@@ -189,7 +216,7 @@ function layerBackward(layer: WeightLayer, variance: number, gradPre: SignalMap,
 /** Runs ops forward from an input signal; returns the output signal and the tape. */
 function forward(ops: readonly Op[], input: SignalState, signal: CancellationSignal): { state: SignalState; tape: TapeEntry[] } {
   const tape: TapeEntry[] = [];
-  let { m, mu, off } = input;
+  let { m, mu, off, chan } = input;
   for (const op of ops) {
     throwIfCancelled(signal);
     switch (op.op) {
@@ -202,6 +229,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
           m = Float64Array.of(through.hiddenSecondMoment[through.steps - 1]!);
           mu = Float64Array.of(through.hiddenMean);
           off = Float64Array.of(0);
+          chan = 0;
           break;
         }
         if (!op.fans || !op.frameworkFans || !op.init.semantics) throw NOT_SIMULABLE;
@@ -210,17 +238,36 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const pre = layerForward(op, variance, m);
         tape.push({ kind: 'layer', layer: op, variance, input: m, pre });
         const activation = knownActivation(op.activation);
-        off = activation.name === 'linear' ? layerOffsets(op, variance, mu, off) : new Float64Array(pre.length);
+        const linear = activation.name === 'linear';
+        const offsets = linear ? layerOffsets(op, variance, mu, off) : new Float64Array(pre.length);
+        chan = linear ? layerChannelOffset(op, variance, mu, chan, offsets) : 0;
+        off = offsets;
         m = mapEach(pre, (q) => outputSecondMoment(activation, q));
         mu = mapEach(pre, (q) => outputMean(activation, q));
         break;
       }
       case 'activation': {
-        // A stand-alone activation sees the previous output as its (zero-mean) pre-activation.
-        tape.push({ kind: 'activation', activation: op.activation, input: m });
-        mu = mapEach(m, (q) => outputMean(op.activation, q));
-        m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
-        if (op.activation.name !== 'linear') off = new Float64Array(m.length);
+        // A stand-alone activation sees the previous output as its pre-activation: zero-mean,
+        // unless it has a mean (ResNet's ReLU after `out += identity`: moments.ts shiftedMoments).
+        if (op.activation.name === 'linear') {
+          tape.push({ kind: 'activation', activation: op.activation, input: m });
+          break;
+        }
+        const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
+        const inMu = mu;
+        const centred = m.every((q, p) => at(inMu, p) ** 2 <= ZERO_MEAN * q);
+        if (centred) {
+          tape.push({ kind: 'activation', activation: op.activation, input: m });
+          mu = mapEach(m, (q) => outputMean(op.activation, q));
+          m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
+        } else {
+          const moments = Array.from(m, (q, p) => shiftedMoments(op.activation, at(inMu, p), q));
+          tape.push({ kind: 'activation', activation: op.activation, input: m, derivative: Float64Array.from(moments, (x) => x.derivative) });
+          mu = Float64Array.from(moments, (x) => x.mean);
+          m = Float64Array.from(moments, (x) => x.second);
+        }
+        off = new Float64Array(m.length);
+        chan = 0;
         break;
       }
       case 'norm': {
@@ -232,10 +279,16 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const batch = op.kind === 'batchnorm';
         const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0));
         const scale = mean(centred);
-        tape.push({ kind: 'scale', gradientFactor: scale > 0 ? 1 / scale : 1 });
+        // BatchNorm divides by each channel's variance over batch and positions: its second moment
+        // less the square of its mean over positions (the mean map's average, and `chan`), which at
+        // the borders is less than the per-position squares `centred` subtracts.
+        const channelVariance = batch ? mean(m) - mean(mu) ** 2 - chan : scale;
+        const divisor = channelVariance > 0 ? channelVariance : scale;
+        tape.push({ kind: 'scale', gradientFactor: divisor > 0 ? 1 / divisor : 1 });
         m = scale > 0 ? mapEach(centred, (v) => v / scale) : centred;
         mu = new Float64Array(m.length);
         off = new Float64Array(m.length);
+        chan = 0;
         break;
       }
       case 'dropout':
@@ -268,27 +321,32 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
       case 'classToken':
         throw NOT_SIMULABLE;
       case 'residual': {
-        // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
-        const branch = forward(op.body, { m, mu, off }, signal);
-        const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; streamAfter: number } = { kind: 'residual', scale: op.scale, body: branch.tape, streamAfter: NaN };
+        // y = S(x) + s·F(x), F(x) uncorrelated with S(x) (S the identity, or a projection shortcut
+        // with its own weights, drawn independently of F's): E[y²] = E[S²] + s²·E[F²] + 2s·E[S]·E[F].
+        const branch = forward(op.body, { m, mu, off, chan }, signal);
+        const projection = op.shortcut ? forward(op.shortcut, { m, mu, off, chan }, signal) : undefined;
+        const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; shortcut?: readonly TapeEntry[]; streamAfter: number } = {
+          kind: 'residual', scale: op.scale, body: branch.tape, ...(projection ? { shortcut: projection.tape } : {}), streamAfter: NaN,
+        };
         tape.push(residualEntry);
         const s1 = op.scale;
         const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
-        const size = Math.max(m.length, branch.state.m.length);
-        const inM = m;
-        const inMu = mu;
+        const inM = projection?.state.m ?? m;
+        const inMu = projection?.state.mu ?? mu;
+        const inOff = projection?.state.off ?? off;
+        const size = Math.max(inM.length, branch.state.m.length);
         m = new Float64Array(size).map((_, p) =>
           at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p));
         mu = new Float64Array(size).map((_, p) => at(inMu, p) + s1 * at(branch.state.mu, p));
         // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
-        const inOff = off;
         off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
+        chan = (projection?.state.chan ?? chan) + s1 * s1 * branch.state.chan;
         residualEntry.streamAfter = mean(m);
         break;
       }
     }
   }
-  return { state: { m, mu, off }, tape };
+  return { state: { m, mu, off, chan }, tape };
 }
 
 /** Runs the tape backward from a gradient map at its output; fills per-layer results. */
@@ -331,7 +389,8 @@ function backward(
       case 'activation': {
         if (entry === logits) break;
         const gradient = g;
-        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * derivativeSecondMoment(entry.activation, q));
+        const shifted = entry.derivative;
+        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * (shifted ? shifted[p]! : derivativeSecondMoment(entry.activation, q)));
         break;
       }
       case 'scale':
@@ -343,7 +402,8 @@ function backward(
       case 'residual': {
         // dL/dx = dL/dy + s·J_Fᵀ dL/dy: the branch sees s²·g at its output.
         const s2 = entry.scale * entry.scale;
-        const outer = g;
+        // A projection shortcut passes dL/dy back through its own layers: S's Jacobian, not the identity.
+        const outer = entry.shortcut ? backward(entry.shortcut, g, results, signal) : g;
         const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal);
         g = branchInput.length === outer.length
           ? branchInput.map((v, p) => v + outer[p]!)
