@@ -39,7 +39,7 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
   const x = first.tensor;
   const activation = readActivationCall(call, canonical, scope);
   if (activation !== undefined) return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
-  if (canonical === 'torch.flatten') return { t: 'tensor', tensor: trace.flatten(x, spanOf(call.node)) };
+  if (canonical === 'torch.flatten') return { t: 'tensor', tensor: startsAt(call, 1, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node)) };
   if (canonical === 'torch.nn.functional.dropout' || canonical === 'torch.nn.functional.alpha_dropout') {
     const pNode = call.keywords.get('p')?.value ?? call.positional[1];
     const p = pNode ? evaluate(pNode, scope) : 0.5;
@@ -82,7 +82,12 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
 
 /** `x.view(n, -1)`, `x.flatten(1)`, `x.relu()`, `x.mean(...)`: a method called on a traced tensor. */
 export function tensorMethod(method: string, objectNode: Node, call: CallParts, x: Tensor, trace: Trace, scope: Scope): Tensor {
-  if (method === 'flatten') return trace.flatten(x, spanOf(call.node));
+  if (method === 'flatten') return startsAt(call, 0, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node));
+  // timm's PatchEmbed: `self.proj(x).flatten(2).transpose(1, 2)` (or `.permute(0, 2, 1)`): the patches are the tokens.
+  if ((method === 'transpose' && axesAre(call, ['1,2', '2,1', '-2,-1', '-1,-2'], scope)) || (method === 'permute' && axesAre(call, ['0,2,1'], scope))) {
+    const tokens = trace.tokensFromPatches(x);
+    if (tokens) return tokens;
+  }
   if (method === 'view' || method === 'reshape') return reshaped(x, call.positional, call, trace, scope);
   const activation = readActivationCall({ ...call, positional: [objectNode, ...call.positional] }, `torch.${method.replace(/_$/, '')}`, scope);
   if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
@@ -94,6 +99,22 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
     return trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape);
   }
   return trace.opaque(x);
+}
+
+/** `flatten(2)`, `flatten(start_dim=2)`, `torch.flatten(x, 2)`: flattening from axis `start` to the last (no end_dim). */
+function startsAt(call: CallParts, position: number, start: number, scope: Scope): boolean {
+  const node = call.keywords.get('start_dim')?.value ?? call.positional[position];
+  const others = call.positional.length - position - (call.keywords.has('start_dim') ? 0 : 1);
+  return node !== undefined && evaluate(node, scope) === start && others === 0 && !call.keywords.has('end_dim');
+}
+
+/** The call's positional axes, joined (`transpose(1, 2)` → '1,2'), among `accepted`. */
+function axesAre(call: CallParts, accepted: readonly string[], scope: Scope): boolean {
+  if (call.keywords.size > 0) return false;
+  const only = call.positional.length === 1 ? call.positional[0]! : undefined;
+  const items = only && (only.type === 'tuple' || only.type === 'list') ? only.namedChildren.filter((c) => c.type !== 'comment') : call.positional;
+  const axes = items.map((n) => evaluate(n, scope));
+  return axes.every(isNumber) && accepted.includes(axes.join(','));
 }
 
 /**

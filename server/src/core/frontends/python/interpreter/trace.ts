@@ -147,7 +147,12 @@ export type AttentionPart =
   | { readonly kind: 'unread' }
   | { readonly kind: 'logits'; readonly core: AttentionCore }
   | { readonly kind: 'weights'; readonly core: AttentionCore }
-  | { readonly kind: 'mixed'; readonly core: AttentionCore; readonly v: ProjectionPart; readonly layout: 'tc' | 'thd' | 'htd' };
+  | { readonly kind: 'mixed'; readonly core: AttentionCore; readonly v: ProjectionPart; readonly layout: 'tc' | 'thd' | 'htd' }
+  /**
+   * q, k and v of one fused projection still in one tensor (timm's `qkv.reshape(B, N, 3, H, D)`,
+   * then `.permute(2, 0, 3, 1, 4)`): `unbind(0)` or `[i]` hands out each (attentionTrace.ts).
+   */
+  | { readonly kind: 'packed'; readonly parts: readonly ProjectionPart[]; readonly permuted: boolean };
 
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
@@ -268,12 +273,12 @@ export class Trace {
    * `x + self.pos_embed`: a position table of known, zero-mean init added to the stream (ViT, timm);
    * its rows are the tokens per sequence unless a learned position embedding said so first.
    */
-  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows, table: object): Tensor | undefined {
+  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows | undefined, table: object): Tensor | undefined {
     // The same table added twice is 2p, not two independent tables: not read.
     if (this.tablesAdded.has(table)) return undefined;
     this.tablesAdded.add(table);
     if (input.broken) return input;
-    this.tokens ??= rows;
+    if (rows) this.tokens ??= rows;
     return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
   }
 
@@ -367,6 +372,43 @@ export class Trace {
     return { ...input, chain: push(input.chain, { op: 'flatten', span }), shape: shape === undefined ? undefined : [shape] };
   }
 
+  /** Convolutions over disjoint patches (Geometry.patches), as the interpreter made them. */
+  private readonly patchConvolutions = new WeakSet<MutableWeightLayer>();
+  /** `conv(x).flatten(2)` of such a convolution: the value before the flatten, until `.transpose(1, 2)` makes its positions tokens. */
+  private readonly patchGrids = new WeakMap<Tensor, { readonly before: Tensor; readonly layer: MutableWeightLayer }>();
+
+  patchConvolution(layer: MutableWeightLayer): void {
+    this.patchConvolutions.add(layer);
+  }
+
+  /**
+   * `x.flatten(2)` (channels × positions): a flatten as before, remembered when x is the plain
+   * output of a convolution over disjoint patches (nothing applied to it yet, no activation fused).
+   */
+  flattenPositions(input: Tensor, span: Span): Tensor {
+    const flat = this.flatten(input, span);
+    const top = input.chain?.op;
+    const pending = input.pending[0];
+    if (top?.op === 'layer' && this.patchConvolutions.has(top) && input.pending.length === 1 && pending?.layer === top && !pending.normalized && !input.attn
+      && top.activation !== 'unknown' && top.activation.name === 'linear') {
+      this.patchGrids.set(flat, { before: input, layer: top });
+    }
+    return flat;
+  }
+
+  /**
+   * `.transpose(1, 2)` of such a flattened map: its positions are the tokens, its channels their
+   * features (timm's PatchEmbed). The flatten is no step of the stream: over tokens the
+   * convolution is each patch's dense map (ir.ts patchTokens). Undefined for any other value.
+   */
+  tokensFromPatches(input: Tensor): Tensor | undefined {
+    const grid = this.patchGrids.get(input);
+    if (!grid) return undefined;
+    grid.layer.patchTokens = true;
+    const channels = grid.layer.fans ? grid.layer.fans.fanOut / grid.layer.receptiveField : NaN;
+    return { ...grid.before, shape: Number.isInteger(channels) ? [NaN, channels] : undefined };
+  }
+
   /**
    * Pooling with a known geometry: an op of its own, so the Monte-Carlo pass pools where the
    * positions change (the analytic pass carries the mean through it, as through a passThrough).
@@ -434,6 +476,7 @@ export class Trace {
    */
   attention(parts: readonly ProjectionPart[], output: Tensor, op: AttentionOp): Tensor {
     for (const p of parts) this.resolve(p.pending, LINEAR);
+    for (const p of parts) p.layer.attentionProjection = true;
     const first = parts[0]!;
     return {
       ...output, chain: push(first.source, op), broken: first.broken,
@@ -601,7 +644,7 @@ function markNormalized(p: Pending): void {
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
   | 'fixes' | 'conv' | 'transposed' | 'fanInIsTrue' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent'
-  | 'positionEmbedding' | 'copyOf';
+  | 'positionEmbedding' | 'copyOf' | 'patchTokens' | 'attentionProjection';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 
