@@ -123,9 +123,41 @@ function knownActivation(use: WeightLayer['activation']): Activation {
   return use;
 }
 
+/**
+ * f applied to every position. f is pure, and a map holds long runs of equal values (a padded
+ * conv's interior), so a position equal to the one before reuses its result: the activation
+ * moments are looked up once per run instead of once per position (issue 16). Zero is not
+ * reused (f may tell −0 from +0).
+ */
 function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
   const out = new Float64Array(map.length);
-  for (let i = 0; i < map.length; i++) out[i] = f(map[i]!);
+  let previous = NaN;
+  let result = NaN;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i]!;
+    if (v !== previous || v === 0) {
+      previous = v;
+      result = f(v);
+    }
+    out[i] = result;
+  }
+  return out;
+}
+
+/** gradient[p]·f(q[p]) at every position (the gradient broadcast when it has one entry), f reused along runs of equal q as in mapEach. */
+function timesEach(q: SignalMap, gradient: SignalMap, f: (q: number) => number): SignalMap {
+  const out = new Float64Array(q.length);
+  const broadcast = gradient.length === 1;
+  let previous = NaN;
+  let factor = NaN;
+  for (let p = 0; p < q.length; p++) {
+    const v = q[p]!;
+    if (v !== previous || v === 0) {
+      previous = v;
+      factor = f(v);
+    }
+    out[p] = (broadcast ? gradient[0]! : gradient[p]!) * factor;
+  }
   return out;
 }
 
@@ -133,7 +165,9 @@ function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
 function layerOffsets(layer: WeightLayer, variance: number, mu: SignalMap, off: SignalMap): SignalMap {
   const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
   const size = Math.max(mu.length, off.length);
-  return layerForward(layer, variance, new Float64Array(size).map((_, p) => at(mu, p) ** 2 + at(off, p)));
+  const input = new Float64Array(size);
+  for (let p = 0; p < size; p++) input[p] = at(mu, p) ** 2 + at(off, p);
+  return layerForward(layer, variance, input);
 }
 
 /**
@@ -230,7 +264,10 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // BatchNorm's statistics are per unit over the batch: the per-unit offsets go too.
         if (op.kind === 'rmsnorm') throw NOT_SIMULABLE;
         const batch = op.kind === 'batchnorm';
-        const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0));
+        const centred = new Float64Array(m.length);
+        for (let p = 0; p < m.length; p++) {
+          centred[p] = m[p]! - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0);
+        }
         const scale = mean(centred);
         tape.push({ kind: 'scale', gradientFactor: scale > 0 ? 1 / scale : 1 });
         m = scale > 0 ? mapEach(centred, (v) => v / scale) : centred;
@@ -277,12 +314,16 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const size = Math.max(m.length, branch.state.m.length);
         const inM = m;
         const inMu = mu;
-        m = new Float64Array(size).map((_, p) =>
-          at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p));
-        mu = new Float64Array(size).map((_, p) => at(inMu, p) + s1 * at(branch.state.mu, p));
-        // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
         const inOff = off;
-        off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
+        m = new Float64Array(size);
+        mu = new Float64Array(size);
+        off = new Float64Array(size);
+        for (let p = 0; p < size; p++) {
+          m[p] = at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p);
+          mu[p] = at(inMu, p) + s1 * at(branch.state.mu, p);
+          // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
+          off[p] = at(inOff, p) + s1 * s1 * at(branch.state.off, p);
+        }
         residualEntry.streamAfter = mean(m);
         break;
       }
@@ -303,13 +344,14 @@ function backward(
         const { layer, variance, input, pre } = entry;
         const activation = knownActivation(layer.activation);
         const gOut = g.length === pre.length ? g : new Float64Array(pre.length).fill(mean(g));
-        const gradPre = entry === logits ? gOut : pre.map((q, o) => gOut[o]! * derivativeSecondMoment(activation, q));
+        const gradPre = entry === logits ? gOut : timesEach(pre, gOut, (q) => derivativeSecondMoment(activation, q));
         const gradIn = layerBackward(layer, variance, gradPre, input.length);
         const r = results[layer.index]!;
-        r.forwardVariance = mean(pre);
-        r.forwardFactor = mean(input) > 0 ? mean(pre) / mean(input) : NaN;
-        r.gradientVariance = mean(gradIn);
-        r.backwardFactor = mean(gOut) > 0 ? mean(gradIn) / mean(gOut) : NaN;
+        const [preMean, inputMean, gradInMean, gOutMean] = [mean(pre), mean(input), mean(gradIn), mean(gOut)];
+        r.forwardVariance = preMean;
+        r.forwardFactor = inputMean > 0 ? preMean / inputMean : NaN;
+        r.gradientVariance = gradInMean;
+        r.backwardFactor = gOutMean > 0 ? gradInMean / gOutMean : NaN;
         g = gradIn;
         break;
       }
@@ -330,8 +372,7 @@ function backward(
       }
       case 'activation': {
         if (entry === logits) break;
-        const gradient = g;
-        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * derivativeSecondMoment(entry.activation, q));
+        g = timesEach(entry.input, g, (q) => derivativeSecondMoment(entry.activation, q));
         break;
       }
       case 'scale':
@@ -345,9 +386,13 @@ function backward(
         const s2 = entry.scale * entry.scale;
         const outer = g;
         const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal);
-        g = branchInput.length === outer.length
-          ? branchInput.map((v, p) => v + outer[p]!)
-          : mapEach(outer, (v) => v + mean(branchInput));
+        if (branchInput.length === outer.length) {
+          g = new Float64Array(outer.length);
+          for (let p = 0; p < outer.length; p++) g[p] = branchInput[p]! + outer[p]!;
+        } else {
+          const branchMean = mean(branchInput);
+          g = mapEach(outer, (v) => v + branchMean);
+        }
         // The residual stream, for the report's plot: after the block at its last layer,
         // the gradient at the block's input at its first (an enclosing block overwrites both later).
         const layers = tapeLayers(entry.body);

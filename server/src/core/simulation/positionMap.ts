@@ -45,7 +45,22 @@ interface Geometry3 {
   readonly input: readonly [number, number, number];
 }
 
+/**
+ * Geometries are immutable IR values, read twice per analytic pass (forward and backward) and
+ * again by the counterfactual network: their tap lists are made once (issue 16).
+ */
+const GEOMETRY3 = new WeakMap<ConvGeometry, Geometry3>();
+
 function asThreeDimensions(geometry: ConvGeometry): Geometry3 {
+  let known = GEOMETRY3.get(geometry);
+  if (!known) {
+    known = threeDimensions(geometry);
+    GEOMETRY3.set(geometry, known);
+  }
+  return known;
+}
+
+function threeDimensions(geometry: ConvGeometry): Geometry3 {
   const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
   const rank = outputSpatial.length;
   if (rank > 3) throw new Error(`a convolution has at most three spatial dimensions, not ${rank}`);
@@ -66,7 +81,7 @@ function asThreeDimensions(geometry: ConvGeometry): Geometry3 {
 export function convForwardSums(geometry: ConvGeometry, inputMap: Float64Array): Float64Array {
   const { taps: [t0, t1, t2], output: [n0, n1, n2], input: [, w1, w2] } = asThreeDimensions(geometry);
   const sums = new Float64Array(n0 * n1 * n2);
-  const broadcast = inputMap.length === 1;
+  if (inputMap.length === 1) return broadcastForwardSums(t0, t1, t2, sums, inputMap[0]!);
   let o = 0;
   for (let a = 0; a < n0; a++) {
     for (let b = 0; b < n1; b++) {
@@ -76,7 +91,27 @@ export function convForwardSums(geometry: ConvGeometry, inputMap: Float64Array):
           const plane = t0.input[i]! * w1;
           for (let j = t1.start[b]!, jEnd = t1.start[b + 1]!; j < jEnd; j++) {
             const row = (plane + t1.input[j]!) * w2;
-            for (let k = t2.start[c]!, kEnd = t2.start[c + 1]!; k < kEnd; k++) sum += broadcast ? inputMap[0]! : inputMap[row + t2.input[k]!]!;
+            for (let k = t2.start[c]!, kEnd = t2.start[c + 1]!; k < kEnd; k++) sum += inputMap[row + t2.input[k]!]!;
+          }
+        }
+        sums[o] = sum;
+      }
+    }
+  }
+  return sums;
+}
+
+/** convForwardSums of a map with one entry v: v added once per valid tap, in the same nest. */
+function broadcastForwardSums(t0: DimensionTaps, t1: DimensionTaps, t2: DimensionTaps, sums: Float64Array, v: number): Float64Array {
+  const [n0, n1, n2] = [t0.start.length - 1, t1.start.length - 1, t2.start.length - 1];
+  let o = 0;
+  for (let a = 0; a < n0; a++) {
+    for (let b = 0; b < n1; b++) {
+      for (let c = 0; c < n2; c++, o++) {
+        let sum = 0;
+        for (let i = t0.start[a]!, iEnd = t0.start[a + 1]!; i < iEnd; i++) {
+          for (let j = t1.start[b]!, jEnd = t1.start[b + 1]!; j < jEnd; j++) {
+            for (let k = t2.start[c]!, kEnd = t2.start[c + 1]!; k < kEnd; k++) sum += v;
           }
         }
         sums[o] = sum;
