@@ -41,8 +41,8 @@ function dimensionTaps(inputSize: number, outputSize: number, kernel: number, st
 function readersOf(taps: DimensionTaps, inputSize: number): DimensionTaps {
   const outputSize = taps.start.length - 1;
   const start = new Int32Array(inputSize + 1);
-  for (let i = 0; i < taps.input.length; i++) start[taps.input[i]! + 1]++;
-  for (let p = 0; p < inputSize; p++) start[p + 1] += start[p]!;
+  for (let i = 0; i < taps.input.length; i++) start[taps.input[i]! + 1] = start[taps.input[i]! + 1]! + 1;
+  for (let p = 0; p < inputSize; p++) start[p + 1] = start[p + 1]! + start[p]!;
   const filled = start.slice(0, inputSize);
   const readers = new Int32Array(taps.input.length);
   for (let o = 0; o < outputSize; o++) {
