@@ -124,40 +124,52 @@ function knownActivation(use: WeightLayer['activation']): Activation {
 }
 
 /**
- * f applied to every position. f is pure, and a map holds long runs of equal values (a padded
- * conv's interior), so a position equal to the one before reuses its result: the activation
- * moments are looked up once per run instead of once per position (issue 16). Zero is not
- * reused (f may tell −0 from +0).
+ * f at every position of a map, f pure. A map holds long runs of equal values (a padded conv's
+ * interior), and its rows repeat the same few values (the border's, the interior's), so f's
+ * results for the last two distinct values are kept: the activation moments are looked up a
+ * few times per map instead of once per position (issue 16). Zero is never reused (f may
+ * tell −0 from +0); NaN never equals itself, so it is never reused either.
  */
+class RecentResults {
+  private v1 = NaN;
+  private r1 = NaN;
+  private v2 = NaN;
+  private r2 = NaN;
+
+  constructor(private readonly f: (v: number) => number) {}
+
+  at(v: number): number {
+    if (v === this.v1 && v !== 0) return this.r1;
+    if (v === this.v2 && v !== 0) {
+      const r = this.r2;
+      this.v2 = this.v1;
+      this.r2 = this.r1;
+      this.v1 = v;
+      this.r1 = r;
+      return r;
+    }
+    const r = this.f(v);
+    this.v2 = this.v1;
+    this.r2 = this.r1;
+    this.v1 = v;
+    this.r1 = r;
+    return r;
+  }
+}
+
 function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
   const out = new Float64Array(map.length);
-  let previous = NaN;
-  let result = NaN;
-  for (let i = 0; i < map.length; i++) {
-    const v = map[i]!;
-    if (v !== previous || v === 0) {
-      previous = v;
-      result = f(v);
-    }
-    out[i] = result;
-  }
+  const results = new RecentResults(f);
+  for (let i = 0; i < map.length; i++) out[i] = results.at(map[i]!);
   return out;
 }
 
-/** gradient[p]·f(q[p]) at every position (the gradient broadcast when it has one entry), f reused along runs of equal q as in mapEach. */
+/** gradient[p]·f(q[p]) at every position (the gradient broadcast when it has one entry), f's results reused as in mapEach. */
 function timesEach(q: SignalMap, gradient: SignalMap, f: (q: number) => number): SignalMap {
   const out = new Float64Array(q.length);
   const broadcast = gradient.length === 1;
-  let previous = NaN;
-  let factor = NaN;
-  for (let p = 0; p < q.length; p++) {
-    const v = q[p]!;
-    if (v !== previous || v === 0) {
-      previous = v;
-      factor = f(v);
-    }
-    out[p] = (broadcast ? gradient[0]! : gradient[p]!) * factor;
-  }
+  const factors = new RecentResults(f);
+  for (let p = 0; p < q.length; p++) out[p] = (broadcast ? gradient[0]! : gradient[p]!) * factors.at(q[p]!);
   return out;
 }
 
