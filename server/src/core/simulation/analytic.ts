@@ -128,39 +128,26 @@ function knownActivation(use: WeightLayer['activation']): Activation {
  * interior), and its rows repeat the same few values (the border's, the interior's), so f's
  * results for the last two distinct values are kept: the activation moments are looked up a
  * few times per map instead of once per position (issue 16). Zero is never reused (f may
- * tell −0 from +0); NaN never equals itself, so it is never reused either.
+ * tell −0 from +0); NaN never equals itself, so it is never reused either. Written out in
+ * each loop: a helper returning the number boxed it, one allocation per position.
  */
-class RecentResults {
-  private v1 = NaN;
-  private r1 = NaN;
-  private v2 = NaN;
-  private r2 = NaN;
-
-  constructor(private readonly f: (v: number) => number) {}
-
-  at(v: number): number {
-    if (v === this.v1 && v !== 0) return this.r1;
-    if (v === this.v2 && v !== 0) {
-      const r = this.r2;
-      this.v2 = this.v1;
-      this.r2 = this.r1;
-      this.v1 = v;
-      this.r1 = r;
-      return r;
-    }
-    const r = this.f(v);
-    this.v2 = this.v1;
-    this.r2 = this.r1;
-    this.v1 = v;
-    this.r1 = r;
-    return r;
-  }
-}
-
 function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
   const out = new Float64Array(map.length);
-  const results = new RecentResults(f);
-  for (let i = 0; i < map.length; i++) out[i] = results.at(map[i]!);
+  let v1 = NaN;
+  let r1 = NaN;
+  let v2 = NaN;
+  let r2 = NaN;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i]!;
+    if (v !== v1 || v === 0) {
+      const r = v === v2 && v !== 0 ? r2 : f(v);
+      v2 = v1;
+      r2 = r1;
+      v1 = v;
+      r1 = r;
+    }
+    out[i] = r1;
+  }
   return out;
 }
 
@@ -168,8 +155,21 @@ function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
 function timesEach(q: SignalMap, gradient: SignalMap, f: (q: number) => number): SignalMap {
   const out = new Float64Array(q.length);
   const broadcast = gradient.length === 1;
-  const factors = new RecentResults(f);
-  for (let p = 0; p < q.length; p++) out[p] = (broadcast ? gradient[0]! : gradient[p]!) * factors.at(q[p]!);
+  let v1 = NaN;
+  let r1 = NaN;
+  let v2 = NaN;
+  let r2 = NaN;
+  for (let p = 0; p < q.length; p++) {
+    const v = q[p]!;
+    if (v !== v1 || v === 0) {
+      const r = v === v2 && v !== 0 ? r2 : f(v);
+      v2 = v1;
+      r2 = r1;
+      v1 = v;
+      r1 = r;
+    }
+    out[p] = (broadcast ? gradient[0]! : gradient[p]!) * r1;
+  }
   return out;
 }
 
