@@ -325,18 +325,21 @@ export class Trace {
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);
     const fusedKnown = fusedNonlinear && layer.activation !== 'unknown';
-    return {
-      chain: push(input.chain, layer),
-      pending: fusedNonlinear ? [] : [linked ? { layer, normalized: false, linked } : { layer, normalized: false }],
-      shape: outShape,
-      broken: input.broken,
-      sources: [layer],
-      ...(input.broken ? { brokenAt: input.brokenAt } : {}),
-      ...(fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: isPositivelyHomogeneous((layer.activation as ActivationUse).name) } : {}),
+    // Object.assign, not spreads after the properties (see `extended`).
+    return Object.assign(
+      {
+        chain: push(input.chain, layer),
+        pending: fusedNonlinear ? [] : [linked ? { layer, normalized: false, linked } : { layer, normalized: false }],
+        shape: outShape,
+        broken: input.broken,
+        sources: [layer],
+      },
+      input.broken ? { brokenAt: input.brokenAt } : undefined,
+      fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: isPositivelyHomogeneous((layer.activation as ActivationUse).name) } : undefined,
       // W·x with no bias at initialisation is homogeneous in x and in W: both scales pass on.
-      ...(layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && isPositivelyHomogeneous((layer.activation as ActivationUse).name)))
-        ? { scaleFree: input.homogeneous && input.activated ? [...input.activated.filter((l) => l.biasVariance === 0), layer] : [layer] } : {}),
-    };
+      layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && isPositivelyHomogeneous((layer.activation as ActivationUse).name)))
+        ? { scaleFree: input.homogeneous && input.activated ? [...input.activated.filter((l) => l.biasVariance === 0), layer] : [layer] } : undefined,
+    );
   }
 
   activation(input: Tensor, use: ActivationUse | 'unknown', span: Span): Tensor {
@@ -501,10 +504,10 @@ export class Trace {
     if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0)) {
       // Unknown from the branch point on, or from earlier if either side already was.
       const brokenAt = [a, b].reduce((at, side) => (side.broken && recordedAfter(side, prefix) ? commonPrefix(at, side.brokenAt) : at), prefix);
-      return { chain: prefix, pending, shape, broken: true, sources: [], brokenAt, ...known };
+      return Object.assign({ chain: prefix, pending, shape, broken: true, sources: [], brokenAt }, known);
     }
     const body = bodyA.length > 0 ? bodyA : bodyB;
-    return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [], ...known };
+    return Object.assign({ chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [] }, known);
   }
 
   /**
