@@ -38,6 +38,9 @@ const EDGES = [
   'if x:\n  y = 1\n else:\n  y = 2\n',
   'print "py2"\nlambda: (yield)\n',
   'x = f(a, *b, **c, d=1)\n',
+  // Anonymous nodes with children (`not in`, `is not`: aliases of two tokens), whose ends the
+  // native reader reads, beside anonymous leaves, whose ends it takes from their type's name.
+  'if a not in b and c is not d:\n    x = f"{a!r:>10} \\n" + b"\\x00" @ m\n    y = -a ** 2 // 3 if a <> b else lambda *, k=1: k\nprint >>f, x\n',
 ];
 
 /** Deterministic cuts: a few characters removed at spread-out places (broken syntax on purpose). */

@@ -343,7 +343,11 @@ const NOTHING_STREAMED: StreamedReport = { errors: [], blocking: false };
 /** Writes the report to stdout (text in chunks: 450,000 findings are 230 MB of text, never one string). */
 function render(command: CheckCommand, outcomes: readonly FileOutcome[], io: CliIo, version: string, unchecked: number): StreamedReport {
   const files: ReportFile[] = outcomes.map((outcome) => {
-    const file = { path: outcome.displayPath, text: outcome.text, index: new LineIndex(outcome.text), findings: outcome.findings, ...(outcome.deferred ? { deferred: outcome.deferred } : {}) };
+    // Made when a formatter first asks for it: most files of a check have no finding to place.
+    let index: LineIndex | undefined;
+    const file = {
+      path: outcome.displayPath, text: outcome.text, get index() { return (index ??= new LineIndex(outcome.text)); }, findings: outcome.findings, ...(outcome.deferred ? { deferred: outcome.deferred } : {}),
+    };
     if (!outcome.cells) return file;
     const notebook = new NotebookView(outcome.displayPath, outcome.text, outcome.cells);
     return { ...file, notebook, locate: notebook.locate };

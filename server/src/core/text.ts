@@ -25,6 +25,13 @@ export class LineIndex {
 
   constructor(private readonly text: string) {
     const starts = [0];
+    // Without CRs, line breaks are found by indexOf (a native scan; a CLI check builds a
+    // few indexes per file, issue 16); with them, character by character (CRLF, lone CR).
+    if (!text.includes('\r')) {
+      for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+      this.lineStarts = starts;
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10 /* \n */) starts.push(i + 1);

@@ -3,8 +3,9 @@
  * (host/nativeTreeSitter.ts). Each call into the native binding is a Node-API call
  * (~0.15 µs, against a few ns for a call into WebAssembly), and the binding has no call that
  * reads several nodes' types, fields and extents at once. The reader walks the whole tree
- * once, with one TreeCursor, when the store is made: four property reads and one or two
- * moves per node, nothing allocated per node. That is slower than the WebAssembly reader
+ * once, with one TreeCursor, when the store is made: up to four property reads and one or
+ * two moves per node (fewer where the grammar answers: readWholeTree), nothing allocated per
+ * node. That is slower than the WebAssembly reader
  * (torchvision's `models/`, 183,000 nodes, bench/parserLoaders.ts: parse and read every node
  * ~265 ms of CPU against ~240 ms, though the native parse alone is ~28 % faster), and it
  * reads nodes the engine never asks for; it is done for memory (below), which lazy reading
@@ -70,6 +71,36 @@ export interface NativeLanguageTables {
   readonly typeNames: (string | null)[];
   readonly fieldNames: readonly (string | null)[];
   readonly named: (boolean | undefined)[];
+  /**
+   * By type id, true where the grammar gives nodes of that type no fields
+   * (`fieldlessTypes`): their children are not asked for a field id in a tree without
+   * errors. Empty where the grammar's node types are not known: every child is asked.
+   */
+  readonly fieldless: readonly boolean[];
+}
+
+/** A named type in tree-sitter's node-types.json (the fields of its children, when any). */
+export interface NodeTypeInfo {
+  readonly type: string;
+  readonly named: boolean;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The type ids whose nodes never have a child in a field, from the grammar's
+ * node-types.json (tree-sitter-python ships it as `nodeTypeInfo`): a named type listed there
+ * without fields. node-types.json names the fields of every production of a type, aliases
+ * and fields inherited through hidden rules included, so in a tree without errors no child
+ * of such a node has a field id. A type not listed (anonymous types, ERROR) is not included.
+ */
+export function fieldlessTypes(typeNamesById: readonly (string | null)[], nodeTypeInfo: readonly NodeTypeInfo[] | undefined): boolean[] {
+  const fieldless: boolean[] = [];
+  if (!nodeTypeInfo) return fieldless;
+  const withoutFields = new Set(nodeTypeInfo.filter((info) => info.named && Object.keys(info.fields ?? {}).length === 0).map((info) => info.type));
+  typeNamesById.forEach((name, id) => {
+    if (name !== null && withoutFields.has(name)) fieldless[id] = true;
+  });
+  return fieldless;
 }
 
 const ERROR_TYPE_ID = 65535;
@@ -130,10 +161,23 @@ export function nativeTreeReader(parse: NativeParse, checkLive: () => void, tabl
  * Fills the whole store in pre-order from the cursor at the root (the root's own type and
  * extent included): index k is the k-th visible node, as tree-sitter's descendant index.
  * `missing`: given for a tree with errors, marks its MISSING nodes.
+ *
+ * Each property read and each move is a Node-API call (~0.15 µs), ~7 per node: in a tree
+ * without errors (`missing` undefined) two are left out where the grammar answers them
+ * (issue 16: torchvision's `models/` has 183,800 nodes, 88,400 of them children of a type
+ * without fields and 64,200 anonymous leaves). A child of a type without fields
+ * (`tables.fieldless`) has no field id. An anonymous leaf is a token the grammar spells as
+ * a string (`(`, `def`, `+=`), so its text is its type's name: its end is its start plus
+ * that name's length (the names are ASCII, one UTF-16 unit per byte). An anonymous node
+ * with children (tree-sitter-python's `not in` and `is not`, aliases of two tokens) has its
+ * end read. test/frontends/python.nodeStore.test.ts compares the store with and without
+ * these shortcuts node by node (`readWholeTree`'s `askEveryNode`).
  */
-function readWholeTree(cursor: NativeCursor, store: NodeStore, tables: NativeLanguageTables, missing: Uint8Array | undefined): void {
+export function readWholeTree(cursor: NativeCursor, store: NodeStore, tables: NativeLanguageTables, missing: Uint8Array | undefined, askEveryNode = false): void {
   const { types, fields, starts, ends, after, childCounts } = store;
   const { named, typeNames } = tables;
+  const grammarKnown = missing === undefined && !askEveryNode;
+  const fieldless = grammarKnown ? tables.fieldless : [];
   // Per depth: the node whose children are being read and the last child read so far.
   const parents: number[] = [];
   const previous: number[] = [];
@@ -143,12 +187,14 @@ function readWholeTree(cursor: NativeCursor, store: NodeStore, tables: NativeLan
     const at = next++;
     const type = cursor.nodeTypeId;
     types[at] = type;
-    fields[at] = cursor.currentFieldId;
-    starts[at] = cursor.startIndex;
-    ends[at] = cursor.endIndex;
+    fields[at] = depth > 0 && fieldless[types[parents[depth - 1]!]!] === true ? 0 : cursor.currentFieldId;
+    const start = cursor.startIndex;
+    starts[at] = start;
     childCounts[at] = 0;
-    if (named[type] === undefined) {
-      named[type] = cursor.nodeIsNamed;
+    let isNamed = named[type];
+    if (isNamed === undefined) {
+      isNamed = cursor.nodeIsNamed;
+      named[type] = isNamed;
       typeNames[type] = cursor.nodeType;
     }
     if (missing && cursor.nodeIsMissing) missing[at] = 1;
@@ -157,7 +203,21 @@ function readWholeTree(cursor: NativeCursor, store: NodeStore, tables: NativeLan
       if (previous[depth - 1]! >= 0) after[previous[depth - 1]!] = at;
       previous[depth - 1] = at;
     }
-    if (cursor.gotoFirstChild()) {
+    let hasChildren: boolean;
+    if (grammarKnown && !isNamed) {
+      hasChildren = cursor.gotoFirstChild();
+      if (!hasChildren) {
+        ends[at] = start + typeNames[type]!.length;
+      } else {
+        cursor.gotoParent();
+        ends[at] = cursor.endIndex;
+        cursor.gotoFirstChild();
+      }
+    } else {
+      ends[at] = cursor.endIndex;
+      hasChildren = cursor.gotoFirstChild();
+    }
+    if (hasChildren) {
       parents[depth] = at;
       previous[depth] = -1;
       depth++;

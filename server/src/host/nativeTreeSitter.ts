@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import type { PythonSupport } from '../core/frontends/types';
 import type { ParsedTree, PythonParser, TreeEdit } from '../core/frontends/python/syntax/parsedTree';
 import type { TreeReaderFactory } from '../core/frontends/python/syntax/nodeStore';
-import { type NativeLanguageTables, type NativeNode, type NativeParse, nativeTreeReader } from './nativeTreeReader';
+import { fieldlessTypes, type NativeLanguageTables, type NativeNode, type NativeParse, type NodeTypeInfo, nativeTreeReader } from './nativeTreeReader';
 
 /** node-tree-sitter's Parser, as used here. */
 interface NativeParser {
@@ -34,9 +34,16 @@ interface NativeTree {
   readonly rootNode: NativeNode;
 }
 
-/** The raw binding's field names by id (node-tree-sitter's own index.js reads them the same way). */
+/** The raw binding's type and field names by id (node-tree-sitter's own index.js reads them the same way). */
 interface NativeBinding {
+  getNodeTypeNamesById(language: unknown): (string | null)[];
   getNodeFieldNamesById(language: unknown): (string | null)[];
+}
+
+/** tree-sitter-python's language object: its node-types.json, and the node classes node-tree-sitter keeps on it. */
+interface NativeGrammar {
+  readonly nodeTypeInfo?: readonly NodeTypeInfo[];
+  nodeSubclasses?: unknown[];
 }
 
 class NativeParsedTree implements ParsedTree {
@@ -73,20 +80,27 @@ export function loadNativePythonSupport(): PythonSupport {
   // Resolved at run time, never bundled (esbuild.mjs lists both as external).
   const treeSitterDir = path.dirname(require.resolve('tree-sitter/package.json'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Parser = require('tree-sitter') as new () => NativeParser;
+  const Parser = require('tree-sitter') as (new () => NativeParser) & { readonly SyntaxNode: unknown };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const grammar = require('tree-sitter-python') as object;
+  const grammar = require('tree-sitter-python') as NativeGrammar;
   // The binding file the package itself loaded (node-gyp-build's choice): the same module instance.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeGypBuild = require(require.resolve('node-gyp-build', { paths: [treeSitterDir] })) as { path(dir: string): string };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const binding = require(nodeGypBuild.path(treeSitterDir)) as NativeBinding;
+  const typeNamesById = binding.getNodeTypeNamesById(grammar);
+  // node-tree-sitter's setLanguage makes a SyntaxNode subclass per named type (field
+  // getters such as `nameNode`, compiled with eval) unless the language has them: 10–35 ms
+  // of a check's start (issue 16). The engine reads trees through a cursor and asks a node
+  // object only its base class's members (NativeNode), so the base class serves every type.
+  grammar.nodeSubclasses ??= new Array<unknown>(typeNamesById.length).fill(Parser.SyntaxNode);
   const parser = new Parser();
   parser.setLanguage(grammar);
   const tables: NativeLanguageTables = {
     typeNames: [],
     fieldNames: binding.getNodeFieldNamesById(grammar),
     named: [],
+    fieldless: fieldlessTypes(typeNamesById, grammar.nodeTypeInfo),
   };
   const pythonParser: PythonParser = {
     parse(text, oldTree) {
