@@ -254,9 +254,53 @@ function knownActivation(use: WeightLayer['activation']): Activation {
   return use;
 }
 
+/**
+ * f at every position of a map, f pure. A map holds long runs of equal values (a padded conv's
+ * interior), and its rows repeat the same few values (the border's, the interior's), so f's
+ * results for the last two distinct values are kept: the activation moments are looked up a
+ * few times per map instead of once per position (issue 16). Zero is never reused (f may
+ * tell −0 from +0); NaN never equals itself, so it is never reused either. Written out in
+ * each loop: a helper returning the number boxed it, one allocation per position.
+ */
 function mapEach(map: SignalMap, f: (v: number) => number): SignalMap {
   const out = new Float64Array(map.length);
-  for (let i = 0; i < map.length; i++) out[i] = f(map[i]!);
+  let v1 = NaN;
+  let r1 = NaN;
+  let v2 = NaN;
+  let r2 = NaN;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i]!;
+    if (v !== v1 || v === 0) {
+      const r = v === v2 && v !== 0 ? r2 : f(v);
+      v2 = v1;
+      r2 = r1;
+      v1 = v;
+      r1 = r;
+    }
+    out[i] = r1;
+  }
+  return out;
+}
+
+/** gradient[p]·f(q[p]) at every position (the gradient broadcast when it has one entry), f's results reused as in mapEach. */
+function timesEach(q: SignalMap, gradient: SignalMap, f: (q: number) => number): SignalMap {
+  const out = new Float64Array(q.length);
+  const broadcast = gradient.length === 1;
+  let v1 = NaN;
+  let r1 = NaN;
+  let v2 = NaN;
+  let r2 = NaN;
+  for (let p = 0; p < q.length; p++) {
+    const v = q[p]!;
+    if (v !== v1 || v === 0) {
+      const r = v === v2 && v !== 0 ? r2 : f(v);
+      v2 = v1;
+      r2 = r1;
+      v1 = v;
+      r1 = r;
+    }
+    out[p] = (broadcast ? gradient[0]! : gradient[p]!) * r1;
+  }
   return out;
 }
 
@@ -278,7 +322,9 @@ function layerChannelOffset(layer: WeightLayer, variance: number, mu: SignalMap,
 function layerOffsets(layer: WeightLayer, variance: number, mu: SignalMap, off: SignalMap): SignalMap {
   const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
   const size = Math.max(mu.length, off.length);
-  return layerForward(layer, variance, new Float64Array(size).map((_, p) => at(mu, p) ** 2 + at(off, p)));
+  const input = new Float64Array(size);
+  for (let p = 0; p < size; p++) input[p] = at(mu, p) ** 2 + at(off, p);
+  return layerForward(layer, variance, input);
 }
 
 /**
@@ -405,7 +451,10 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // BatchNorm's statistics are per unit over the batch: the per-unit offsets go too.
         if (op.kind === 'rmsnorm') throw NOT_SIMULABLE;
         const batch = op.kind === 'batchnorm';
-        const centred = m.map((v, p) => v - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0));
+        const centred = new Float64Array(m.length);
+        for (let p = 0; p < m.length; p++) {
+          centred[p] = m[p]! - (mu.length === 1 ? mu[0]! : mu[p]!) ** 2 - (batch ? (off.length === 1 ? off[0]! : off[p]!) : 0);
+        }
         const scale = mean(centred);
         // BatchNorm divides by each channel's variance over batch and positions: its second moment
         // less the square of its mean over positions (the mean map's average, and `chan`), which at
@@ -487,11 +536,15 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         const inMu = projection?.state.mu ?? mu;
         const inOff = projection?.state.off ?? off;
         const size = Math.max(inM.length, branch.state.m.length);
-        m = new Float64Array(size).map((_, p) =>
-          at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p));
-        mu = new Float64Array(size).map((_, p) => at(inMu, p) + s1 * at(branch.state.mu, p));
-        // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
-        off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
+        m = new Float64Array(size);
+        mu = new Float64Array(size);
+        off = new Float64Array(size);
+        for (let p = 0; p < size; p++) {
+          m[p] = at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p);
+          mu[p] = at(inMu, p) + s1 * at(branch.state.mu, p);
+          // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
+          off[p] = at(inOff, p) + s1 * s1 * at(branch.state.off, p);
+        }
         law = undefined;
         chan = (projection?.state.chan ?? chan) + s1 * s1 * branch.state.chan;
         residualEntry.streamAfter = mean(m);
@@ -515,13 +568,14 @@ function backward(
         const { layer, variance, input, pre } = entry;
         const activation = knownActivation(layer.activation);
         const gOut = g.length === pre.length ? g : new Float64Array(pre.length).fill(mean(g));
-        const gradPre = entry === logits ? gOut : pre.map((q, o) => gOut[o]! * derivativeSecondMoment(activation, q));
+        const gradPre = entry === logits ? gOut : timesEach(pre, gOut, (q) => derivativeSecondMoment(activation, q));
         const gradIn = layerBackward(layer, variance, gradPre, input.length);
         const r = results[layer.index]!;
-        r.forwardVariance = mean(pre);
-        r.forwardFactor = mean(input) > 0 ? mean(pre) / mean(input) : NaN;
-        r.gradientVariance = mean(gradIn);
-        r.backwardFactor = mean(gOut) > 0 ? mean(gradIn) / mean(gOut) : NaN;
+        const [preMean, inputMean, gradInMean, gOutMean] = [mean(pre), mean(input), mean(gradIn), mean(gOut)];
+        r.forwardVariance = preMean;
+        r.forwardFactor = inputMean > 0 ? preMean / inputMean : NaN;
+        r.gradientVariance = gradInMean;
+        r.backwardFactor = gOutMean > 0 ? gradInMean / gOutMean : NaN;
         g = gradIn;
         break;
       }
@@ -542,9 +596,14 @@ function backward(
       }
       case 'activation': {
         if (entry === logits) break;
-        const gradient = g;
         const shifted = entry.derivative;
-        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * (shifted ? shifted[p]! : derivativeSecondMoment(entry.activation, q)));
+        if (shifted) {
+          const gradient = g;
+          g = new Float64Array(entry.input.length);
+          for (let p = 0; p < g.length; p++) g[p] = (gradient.length === 1 ? gradient[0]! : gradient[p]!) * shifted[p]!;
+        } else {
+          g = timesEach(entry.input, g, (q) => derivativeSecondMoment(entry.activation, q));
+        }
         break;
       }
       case 'scale':
@@ -565,9 +624,13 @@ function backward(
         // A projection shortcut passes dL/dy back through its own layers: S's Jacobian, not the identity.
         const outer = entry.shortcut ? backward(entry.shortcut, g, results, signal, undefined, poolFactors) : g;
         const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal, undefined, poolFactors);
-        g = branchInput.length === outer.length
-          ? branchInput.map((v, p) => v + outer[p]!)
-          : mapEach(outer, (v) => v + mean(branchInput));
+        if (branchInput.length === outer.length) {
+          g = new Float64Array(outer.length);
+          for (let p = 0; p < outer.length; p++) g[p] = branchInput[p]! + outer[p]!;
+        } else {
+          const branchMean = mean(branchInput);
+          g = mapEach(outer, (v) => v + branchMean);
+        }
         // The residual stream, for the report's plot: after the block at its last layer,
         // the gradient at the block's input at its first (an enclosing block overwrites both later).
         const layers = tapeLayers(entry.body);
