@@ -5,7 +5,7 @@ Usage: /usr/bin/python3 recurrent_meanfield.py [--out recurrent_meanfield.json] 
 
 The equations are those stated in server/src/core/simulation/recurrent.ts (per-step length map of
 each gate, Gaussian pre-activations with the bias's mean, the LSTM cell state taken Gaussian inside
-tanh; the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
+tanh from step 2 on (step 1's c_1 = sig(a_i) tanh(a_g) exactly, c_0 = 0: E_cell1, as cellProduct.ts states it); the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
 recurrent kernel tied across steps: the LSTM's through cotangent cross moments K(t, s) =
 E[dh_t dh_s] for every pair of steps as lstmTiedBackward states them, with full T x T matrices
 where InitWise keeps a band of 256 steps; the GRU's through the two copies' jump-count difference
@@ -52,6 +52,17 @@ def E2(f, mu, qa, qb, c, mu_b=None):
 
 sig = lambda x: 1.0 / (1.0 + np.exp(-x))
 dsig = lambda x: sig(x) * (1 - sig(x))
+
+
+def E_cell1(mi, qi, mg, qg):
+    """tanh(c_1)'s moments (tanh^2, tanh, tanh', tanh'^2) for the LSTM's first cell state c_1 = sig(a_i) tanh(a_g) exactly
+    (c_0 = 0; a_i, a_g independent Gaussians): the trapezoid rule (2001 nodes on [-10, 10]) in both variables, where
+    InitWise (cellProduct.ts) interpolates in sig(a_i) between 16 Chebyshev points."""
+    t = np.tanh(sig(mi + math.sqrt(max(qi, 0.0)) * Z2)[:, None] * np.tanh(mg + math.sqrt(max(qg, 0.0)) * Z2)[None, :])
+    w = W2[:, None] * W2[None, :]
+    w = w / w.sum()
+    d = 1 - t * t
+    return tuple(float(np.sum(w * f)) for f in (t * t, t, d, d * d))
 dtanh = lambda x: 1 - np.tanh(x) ** 2
 dsig2 = lambda x: (sig(x) * (1 - sig(x))) ** 2
 tanh2 = lambda x: np.tanh(x) ** 2
@@ -113,7 +124,7 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
     # matrices (1-based, index 0 is the zero initial state), two-step moments by E2.
     vI, vF, vG, vO = sum(vi), sum(vf), sum(vg), sum(vo)
     Ch, D, Jf, Ji = (np.zeros((T + 1, T + 1)) for _ in range(4))
-    cms = [0.0] * (T + 1); gate = [None] * (T + 1)
+    cms = [0.0] * (T + 1); gate = [None] * (T + 1); cell = [None] * (T + 1)
     h2 = c2 = cm = 0.0; st, hs = [], []
     for t in range(1, T + 1):
         h2 = Ch[t - 1, t - 1]
@@ -145,7 +156,9 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
         c2 = D[t, t]
         cm = f1 * cm + i1 * g1
         cms[t] = cm
-        h2 = E(sig2, mo, qo) * E(tanh2, cm, c2 - cm * cm)
+        # Step 1 (c_0 = 0): c_1 = i g exactly; later steps take c Gaussian inside tanh.
+        cell[t] = E_cell1(mi, qi, mg, qg) if t == 1 else tuple(E(f, cm, c2 - cm * cm) for f in (tanh2, np.tanh, dtanh, dtanh2))
+        h2 = E(sig2, mo, qo) * cell[t][0]
         Ch[t, t] = h2
         for s_ in range(1, t):
             oo = E2(sig, mo, qo, gate[s_]["qo"], s_hh * Ch[t - 1, s_ - 1] + vO)
@@ -160,10 +173,10 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
         qi, qf, qg, qo, cp2, c2, cm = st[t]; cv = c2 - cm * cm
         cpm = st[t - 1][6] if t > 0 else 0.0
         F.append(dict(
-            o2=E(tanh2, cm, cv) * E(dsig2, mo, qo), o1=E(np.tanh, cm, cv) * E(dsig, mo, qo),
+            o2=cell[t + 1][0] * E(dsig2, mo, qo), o1=cell[t + 1][1] * E(dsig, mo, qo),
             c2=E(tanh2, mg, qg) * E(dsig2, mi, qi) + E(sig2, mi, qi) * E(dtanh2, mg, qg) + cp2 * E(dsig2, mf, qf),
             c1=np.array([E(np.tanh, mg, qg) * E(dsig, mi, qi), E(sig, mi, qi) * E(dtanh, mg, qg), cpm * E(dsig, mf, qf)]),
-            e2=E(sig2, mo, qo) * E(dtanh2, cm, cv), e1=E(sig, mo, qo) * E(dtanh, cm, cv),
+            e2=E(sig2, mo, qo) * cell[t + 1][3], e1=E(sig, mo, qo) * cell[t + 1][2],
             f2=E(sig2, mf, qf), f1=E(sig, mf, qf)))
     K, D, Zm = np.zeros((T, T)), np.zeros((T, T)), np.zeros((T, T))
     def S(a, b):

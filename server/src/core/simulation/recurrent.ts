@@ -31,6 +31,7 @@ import type { Activation, GateBias, RecurrentSpec, WeightLayer } from '../ir';
 import { activationFunctions } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { recurrentSpectrum, recurrentVariance } from '../knowledge/recurrent';
+import { productCellMoments, type CellTanhMoments } from './cellProduct';
 import { MomentTable } from './momentTable';
 import { GruTwoTimeKernel, hermiteCoefficients } from './gruTwoTime';
 import { LstmTwoTimeKernel } from './lstmTwoTime';
@@ -67,6 +68,13 @@ const tanh = (x: number): number => Math.tanh(x);
 function cellMoment(which: Moment, mean: number, variance: number): number {
   return Math.abs(mean) <= 1e-12 * Math.sqrt(Math.max(variance, 0)) ? shifted(TANH, which, 0, variance) : exactShifted(TANH, which, mean, variance);
 }
+
+/** tanh(c)'s moments with the cell state c taken Gaussian (every step after the first). */
+function gaussianCellMoments(mean: number, variance: number): CellTanhMoments {
+  return { phi2: cellMoment('phi2', mean, variance), phi: cellMoment('phi', mean, variance), dphi: cellMoment('dphi', mean, variance), dphi2: cellMoment('dphi2', mean, variance) };
+}
+
+const NO_CELL: CellTanhMoments = { phi2: 0, phi: 0, dphi: 0, dphi2: 0 };
 
 /** E[f(μ + √q z)] by quadrature: the activation's moments at a shifted mean. */
 function exactShifted(activation: Activation, which: Moment, mu: number, q: number): number {
@@ -177,7 +185,7 @@ const vanilla: Run = (spec, s, T, signal) => {
 /** LSTM (PyTorch and Keras): c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t); gates i, f, g, o. */
 const lstm: Run = (_spec, s, T, signal) => {
   const [bi, bf, bg, bo] = s.biases as [GateBias, GateBias, GateBias, GateBias];
-  interface Step { qi: number; qf: number; qg: number; qo: number; cPrev2: number; c2: number; cMean: number }
+  interface Step { qi: number; qf: number; qg: number; qo: number; cPrev2: number; c2: number; cMean: number; tanhC: CellTanhMoments }
   const steps: Step[] = [];
   const m: number[] = [];
   let h2 = 0;
@@ -194,7 +202,7 @@ const lstm: Run = (_spec, s, T, signal) => {
   }, tiedBand(T), T);
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
-    const st = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0 };
+    const st: Step = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0, tanhC: NO_CELL };
     const f1 = shifted(SIGMOID, 'phi', bf.mean, st.qf);
     const i1 = shifted(SIGMOID, 'phi', bi.mean, st.qi);
     const g1 = shifted(TANH, 'phi', bg.mean, st.qg);
@@ -212,7 +220,9 @@ const lstm: Run = (_spec, s, T, signal) => {
     st.c2 = c2;
     st.cMean = cMean;
     const cVar = c2 - cMean * cMean;
-    const tanhC2 = cellMoment('phi2', cMean, cVar);
+    // Step 1 (c_0 = 0): c_1 = i·g exactly (cellProduct.ts); later steps take c Gaussian inside tanh.
+    st.tanhC = t === 0 ? productCellMoments(bi.mean, st.qi, bg.mean, st.qg) : gaussianCellMoments(cMean, cVar);
+    const tanhC2 = st.tanhC.phi2;
     h2 = o2 * tanhC2;
     twoTime.hidden(h2, hermiteCoefficients(tanh, cMean, cVar, tanhC2));
     m.push(h2);
@@ -221,11 +231,10 @@ const lstm: Run = (_spec, s, T, signal) => {
   // Per step, what each gate multiplies its cotangent by: second moments (the same step on both
   // sides of a product) and first moments (two different steps: independent forward draws).
   const factors = steps.map((st, t): TiedStep => {
-    const cVar = st.c2 - st.cMean * st.cMean;
     const cPrevMean = t > 0 ? steps[t - 1]!.cMean : 0;
     return {
-      o2: cellMoment('phi2', st.cMean, cVar) * shifted(SIGMOID, 'dphi2', bo.mean, st.qo),
-      o1: cellMoment('phi', st.cMean, cVar) * shifted(SIGMOID, 'dphi', bo.mean, st.qo),
+      o2: st.tanhC.phi2 * shifted(SIGMOID, 'dphi2', bo.mean, st.qo),
+      o1: st.tanhC.phi * shifted(SIGMOID, 'dphi', bo.mean, st.qo),
       c2: shifted(TANH, 'phi2', bg.mean, st.qg) * shifted(SIGMOID, 'dphi2', bi.mean, st.qi) +
         shifted(SIGMOID, 'phi2', bi.mean, st.qi) * shifted(TANH, 'dphi2', bg.mean, st.qg) + st.cPrev2 * shifted(SIGMOID, 'dphi2', bf.mean, st.qf),
       c1: [
@@ -233,14 +242,14 @@ const lstm: Run = (_spec, s, T, signal) => {
         shifted(SIGMOID, 'phi', bi.mean, st.qi) * shifted(TANH, 'dphi', bg.mean, st.qg),
         cPrevMean * shifted(SIGMOID, 'dphi', bf.mean, st.qf),
       ],
-      e2: shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('dphi2', st.cMean, cVar),
-      e1: shifted(SIGMOID, 'phi', bo.mean, st.qo) * cellMoment('dphi', st.cMean, cVar),
+      e2: shifted(SIGMOID, 'phi2', bo.mean, st.qo) * st.tanhC.dphi2,
+      e1: shifted(SIGMOID, 'phi', bo.mean, st.qo) * st.tanhC.dphi,
       f2: shifted(SIGMOID, 'phi2', bf.mean, st.qf),
       f1: shifted(SIGMOID, 'phi', bf.mean, st.qf),
     };
   });
   const gx = lstmTiedBackward(factors, s, signal);  const last = steps[T - 1]!;
-  const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * cellMoment('phi', last.cMean, last.c2 - last.cMean * last.cMean);
+  const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * last.tanhC.phi;
   return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
 };
 
