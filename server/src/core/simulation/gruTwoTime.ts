@@ -235,7 +235,7 @@ export class GruTwoTimeKernel {
     }
     const at = (t - 1) * this.stride;
     const previous = t > 1 ? this.rows[at - this.stride]! : 0;
-    const secondMoment = (1 - 2 * z1 + z2) * n2 + 2 * (z1 - z2) * withPrevious + z2 * previous + (process.env.NOZ ? 0 : correlatedGates);
+    const secondMoment = (1 - 2 * z1 + z2) * n2 + 2 * (z1 - z2) * withPrevious + z2 * previous + correlatedGates;
     for (let s = lowest; s < t; s++) {
       this.rows[at + t - s] = (1 - z1) * this.pAfter[t - s]! + z1 * this.kernel(t - 1, s);
       this.jRows[at + t - s] = (z1 - z2) * this.bByLag[t - s]! + z2 * (t > 1 ? this.jRows[jAt + t - 1 - s]! : 0);
