@@ -33,6 +33,7 @@ import { weightVariance } from '../knowledge/initializers';
 import { recurrentSpectrum, recurrentVariance } from '../knowledge/recurrent';
 import { productCellMoments, type CellTanhMoments } from './cellProduct';
 import { MomentTable } from './momentTable';
+import { candidateMixture, type CandidateMixture, type TanhMoment } from './candidateMixture';
 import { GruTwoTimeKernel, hermiteCoefficients } from './gruTwoTime';
 import { LstmTwoTimeKernel } from './lstmTwoTime';
 import { gaussianExpectation } from './quadrature';
@@ -60,6 +61,8 @@ const TANH: Activation = { name: 'tanh' };
 const SIGMOID_FUNCTIONS = activationFunctions(SIGMOID);
 const sigmoid = (x: number): number => SIGMOID_FUNCTIONS.phi(x);
 const tanh = (x: number): number => Math.tanh(x);
+/** tanh's moments at a mean and variance, tabulated (candidateMixture.ts reads them per reset-gate node). */
+const tanhMoment: TanhMoment = (which, mean, variance) => shifted(TANH, which, mean, variance);
 
 /**
  * tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate;
@@ -81,12 +84,14 @@ function exactShifted(activation: Activation, which: Moment, mu: number, q: numb
   const fns = activationFunctions(activation);
   const f = which === 'phi2' ? (x: number) => fns.phi(mu + x) ** 2 : which === 'phi' ? (x: number) => fns.phi(mu + x)
     : which === 'dphi' ? (x: number) => fns.dphi(mu + x) : which === 'phidphi' ? (x: number) => fns.phi(mu + x) * fns.dphi(mu + x)
-      : (x: number) => fns.dphi(mu + x) ** 2;
+      : which === 'z2dphi2' ? (x: number) => ((x * x) / q) * fns.dphi(mu + x) ** 2
+        : (x: number) => fns.dphi(mu + x) ** 2;
   return gaussianExpectation(f, Math.max(0, q), fns.kinks.map((k) => k - mu));
 }
 
-/** E[φ²], E[φ], E[φ′], E[φ′²], E[φ·φ′]. */
-type Moment = 'phi2' | 'phi' | 'dphi' | 'dphi2' | 'phidphi';
+/** E[φ²], E[φ], E[φ′], E[φ′²], E[φ·φ′], E[z²·φ′²] (z the standard normal: candidateMixture.ts). */
+type Moment = 'phi2' | 'phi' | 'dphi' | 'dphi2' | 'phidphi' | 'z2dphi2';
+const TANH_KINDS: Partial<Record<Moment, string>> = { phi: 'tanh1', phi2: 'tanh2', dphi: 'tanhd1', dphi2: 'tanhd' };
 
 /**
  * Interpolated in ln q (momentTable.ts: ~1e-8 relative) per activation, moment and gate-bias
@@ -101,7 +106,7 @@ const MAX_TABLES = 256;
 function shifted(activation: Activation, which: Moment, mu: number, q: number): number {
   if (!(q > 0)) return exactShifted(activation, which, mu, q);
   // Keyed without building strings per lookup: a 100-step LSTM makes ~3,000 of them.
-  const kind = activation.name === 'tanh' && which !== 'phidphi' ? (which === 'phi' ? 'tanh1' : which === 'phi2' ? 'tanh2' : which === 'dphi' ? 'tanhd1' : 'tanhd') : `${activation.name}|${which}`;
+  const kind = (activation.name === 'tanh' ? TANH_KINDS[which] : undefined) ?? `${activation.name}|${which}`;
   let byMean = TABLES.get(kind);
   if (!byMean) TABLES.set(kind, (byMean = new Map<number, MomentTable>()));
   let table = byMean.get(mu);
@@ -441,7 +446,7 @@ function gruTiedBackward(steps: readonly GruStep[], s: Scales, signal: Cancellat
 const gru: Run = (_spec, s, T, signal) => {
   const [br, bz, bn] = s.biases as [GateBias, GateBias, GateBias];
   // E[h_t·h_{t−1}·…]: the two-time kernel of the state, W_hh being the same at every step (gruTwoTime.ts).
-  interface Step { qr: number; qz: number; qn: number; hPrev2: number; hPrevMean: number; inner: number; candidateWithPrevious: number }
+  interface Step { qr: number; qz: number; hPrev2: number; hPrevMean: number; candidate: CandidateMixture; candidateWithPrevious: number }
   const steps: Step[] = [];
   const m: number[] = [];
   const twoTime = new GruTwoTimeKernel({
@@ -457,47 +462,42 @@ const gru: Run = (_spec, s, T, signal) => {
     throwIfCancelled(signal);
     const qr = s.inputSide + s.recurrentSide * h2 + br.varianceIh + br.varianceHh;
     const qz = s.inputSide + s.recurrentSide * h2 + bz.varianceIh + bz.varianceHh;
-    // r⊙(W_hn h + b_hn): the reset gate scales the recurrent part of the candidate.
-    const inner = s.recurrentSide * h2 + bn.varianceHh;
-    const r2 = shifted(SIGMOID, 'phi2', br.mean, qr);
-    const qn = s.inputSide + bn.varianceIh + r2 * inner;
+    // r⊙(W_hn h + b_hn): the reset gate scales the recurrent part of the candidate (a scale mixture: candidateMixture.ts).
+    const candidate = candidateMixture({
+      resetMean: br.mean, resetVariance: qr,
+      candidateMean: bn.mean, inputVariance: s.inputSide + bn.varianceIh, recurrentVariance: s.recurrentSide * h2 + bn.varianceHh,
+    }, tanhMoment);
     const z1 = shifted(SIGMOID, 'phi', bz.mean, qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, qz);
-    const n1 = shifted(TANH, 'phi', bn.mean, qn);
-    const n2 = shifted(TANH, 'phi2', bn.mean, qn);
     const { secondMoment, withPrevious } = twoTime.step({
-      z1, z2, n1, n2,
+      z1, z2,
       zSlope: shifted(SIGMOID, 'dphi', bz.mean, qz),
       zSquareSlope: 2 * shifted(SIGMOID, 'phidphi', bz.mean, qz),
-      reset: hermiteCoefficients(sigmoid, br.mean, qr, r2),
-      candidate: hermiteCoefficients(tanh, bn.mean, qn, n2),
+      candidate,
     });
-    steps.push({ qr, qz, qn, hPrev2: h2, hPrevMean: hMean, inner, candidateWithPrevious: withPrevious });
+    steps.push({ qr, qz, hPrev2: h2, hPrevMean: hMean, candidate, candidateWithPrevious: withPrevious });
     h2 = secondMoment;
-    hMean = (1 - z1) * n1 + z1 * hMean;
+    hMean = (1 - z1) * candidate.n1 + z1 * hMean;
     m.push(h2);
   }
   const hiddenMean = hMean;
   const factors = steps.map((st): GruStep => {
     const z1 = shifted(SIGMOID, 'phi', bz.mean, st.qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, st.qz);
-    const n1 = shifted(TANH, 'phi', bn.mean, st.qn);
-    const n2 = shifted(TANH, 'phi2', bn.mean, st.qn);
+    const { n1, n2, slope2, resetSlope1, resetSlope2, resetBlock } = st.candidate;
     const keep2 = 1 - 2 * z1 + z2;
-    const tanhN2 = shifted(TANH, 'dphi2', bn.mean, st.qn);
-    const tanhN1 = shifted(TANH, 'dphi', bn.mean, st.qn);
-    const candidate = keep2 * tanhN2; // E[((1−z)·tanh′(a_n))²]
+    const candidate = keep2 * slope2; // E[((1−z)·tanh′(a_n))²]
     // E[(h_{t−1} − n_t)²] with the two steps' cross moment E[n_t·h_{t−1}] (gruTwoTime.ts).
     const update = (st.hPrev2 + n2 - 2 * st.candidateWithPrevious) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
-    const reset = candidate * st.inner * shifted(SIGMOID, 'dphi2', br.mean, st.qr);
-    const r1 = shifted(SIGMOID, 'phi', br.mean, st.qr);
+    // E[((1−z)·tanh′(a_n)·(W_hn h + b_hn)·σ′(a_r))²]: a_n reads both v and r (candidateMixture.ts).
+    const reset = keep2 * resetBlock;
     return {
       z1, z2,
-      hidden2: shifted(SIGMOID, 'phi2', br.mean, st.qr) * candidate + update + reset,
+      hidden2: keep2 * resetSlope2 + update + reset,
       input2: candidate + update + reset,
       // First moments: the reset block's W_hn·h is zero-mean. Beside the carry z: E[(1−z)z] = E[z] − E[z²].
-      mean: [(st.hPrevMean - n1) * shifted(SIGMOID, 'dphi', bz.mean, st.qz), r1 * (1 - z1) * tanhN1],
-      withCarry: [(st.hPrevMean - n1) * shifted(SIGMOID, 'phidphi', bz.mean, st.qz), r1 * (z1 - z2) * tanhN1],
+      mean: [(st.hPrevMean - n1) * shifted(SIGMOID, 'dphi', bz.mean, st.qz), resetSlope1 * (1 - z1)],
+      withCarry: [(st.hPrevMean - n1) * shifted(SIGMOID, 'phidphi', bz.mean, st.qz), resetSlope1 * (z1 - z2)],
     };
   });
   const gx = gruTiedBackward(factors, s, signal);
