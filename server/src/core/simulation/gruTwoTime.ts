@@ -197,7 +197,11 @@ export class GruTwoTimeKernel {
     return lag <= this.band ? this.rows[(t - 1) * this.stride + lag]! : 0;
   }
 
-  step(moments: GruStepMoments): { secondMoment: number; withPrevious: number } {
+  /**
+   * `updateLagOne`: Σ_z(t, t − 1), the covariance of the update gate's pre-activations at this step
+   * and the one before, which the first-order term above is linear in (recurrent.ts CARRY_CORRELATION).
+   */
+  step(moments: GruStepMoments): { secondMoment: number; withPrevious: number; updateLagOne: number } {
     const t = this.steps.length + 1;
     this.steps.push(moments);
     const { recurrentSide, reset, update, candidateInput, candidateHidden } = this.shared;
@@ -240,6 +244,6 @@ export class GruTwoTimeKernel {
     this.rows[at] = secondMoment;
     this.jRows[at] = (t > 1 ? this.rows[at + 1]! : 0) - ((1 - z1) * n2 + z1 * withPrevious);
     this.means.push((1 - z1) * n1 + z1 * this.means[t - 1]!);
-    return { secondMoment, withPrevious };
+    return { secondMoment, withPrevious, updateLagOne: t > 1 ? recurrentSide * this.kernel(t - 1, t - 2) + update : 0 };
   }
 }

@@ -53,7 +53,26 @@ export interface ThroughTime {
   readonly factor: number;
   /** The recurrent kernel's RMS singular value per gate block (knowledge/recurrent.ts). */
   readonly spectralScale: number;
+  /**
+   * Gated cells: the largest correlation, over the steps, of a carry gate's pre-activations at two
+   * consecutive steps (GRU: the update gate; LSTM: the forget and input gates), through the tied
+   * W_hh. The forward pass takes the carry gates' correlation across steps to first order.
+   */
+  readonly carryCorrelation?: number;
+  /** Set when that correlation is above CARRY_CORRELATION: the values are approximate (hover and report say so, and offer Monte-Carlo). */
+  readonly approximate?: { readonly carryCorrelation: number };
 }
+
+/**
+ * Above this lag-one correlation of the carry gates the first-order term (gruTwoTime.ts,
+ * lstmTwoTime.ts) is not accurate to 1%: its error grows like the correlation's square. Against
+ * the sampled tied process (test/reference/recurrent/tied_limit*.json), every GRU with
+ * σ_hh² ≤ 1 stays below 0.14 and within 0.5% of it at every step (the LSTMs below 0.1, within
+ * 1.2%); a gain-1.5 orthogonal kernel reaches 0.23 (0.6%); gain 3 (σ_hh² = 9) 0.65 and σ_hh² = 4
+ * with a weak input 0.63: 2.8% and 2.4% above it (the first-order term is −9% of E[h_30²] at
+ * gain 3, the sampled process −11%).
+ */
+const CARRY_CORRELATION = 0.4;
 
 const SIGMOID: Activation = { name: 'sigmoid' };
 const TANH: Activation = { name: 'tanh' };
@@ -152,16 +171,18 @@ export function simulateThroughTime(layer: WeightLayer, inputSecondMoment: numbe
   const T = spec.steps.value;
   const run = spec.cell === 'lstm' ? lstm : spec.cell === 'gru' ? gru : vanilla;
   if (spec.cell === 'rnn' && spec.nonlinearity === 'unknown') return undefined;
-  const result = run(spec, scales, T, signal);
+  const { carryCorrelation, ...result } = run(spec, scales, T, signal);
   const gx = result.inputGradient;
   return {
     steps: T, stepsFromCode: spec.steps.fromCode, ...result,
     factor: gx[T - 1]! > 0 ? gx[0]! / gx[T - 1]! : NaN,
     spectralScale: spectrum.scale,
+    ...(carryCorrelation !== undefined ? { carryCorrelation } : {}),
+    ...(carryCorrelation !== undefined && carryCorrelation > CARRY_CORRELATION ? { approximate: { carryCorrelation } } : {}),
   };
 }
 
-type Run = (spec: RecurrentSpec, s: Scales, T: number, signal: CancellationSignal) => { hiddenSecondMoment: number[]; hiddenMean: number; inputGradient: number[] };
+type Run = (spec: RecurrentSpec, s: Scales, T: number, signal: CancellationSignal) => { hiddenSecondMoment: number[]; hiddenMean: number; inputGradient: number[]; carryCorrelation?: number };
 
 const vanilla: Run = (spec, s, T, signal) => {
   const phi = spec.nonlinearity as Activation;
@@ -195,6 +216,7 @@ const lstm: Run = (_spec, s, T, signal) => {
   const m: number[] = [];
   let h2 = 0;
   let c2 = 0;
+  let carryCorrelation = 0;
   let cMean = 0;
   const q = (bias: GateBias) => s.inputSide + s.recurrentSide * h2 + bias.varianceIh + bias.varianceHh;
   // E[c_t·c_s], E[h_t·h_s]: the two-time kernels, W_hh being the same at every step (lstmTwoTime.ts).
@@ -208,6 +230,8 @@ const lstm: Run = (_spec, s, T, signal) => {
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
     const st: Step = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0, tanhC: NO_CELL };
+    const lagOne = s.recurrentSide * twoTime.hiddenLagOne();
+    carryCorrelation = Math.max(carryCorrelation, (lagOne + bf.varianceIh + bf.varianceHh) / st.qf, (lagOne + bi.varianceIh + bi.varianceHh) / st.qi);
     const f1 = shifted(SIGMOID, 'phi', bf.mean, st.qf);
     const i1 = shifted(SIGMOID, 'phi', bi.mean, st.qi);
     const g1 = shifted(TANH, 'phi', bg.mean, st.qg);
@@ -255,7 +279,7 @@ const lstm: Run = (_spec, s, T, signal) => {
   });
   const gx = lstmTiedBackward(factors, s, signal);  const last = steps[T - 1]!;
   const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * last.tanhC.phi;
-  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
+  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx, carryCorrelation };
 };
 
 /** One LSTM step's backward factors (lstmTiedBackward). */
@@ -458,6 +482,7 @@ const gru: Run = (_spec, s, T, signal) => {
   }, tiedBand(T), T);
   let h2 = 0;
   let hMean = 0;
+  let carryCorrelation = 0;
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
     const qr = s.inputSide + s.recurrentSide * h2 + br.varianceIh + br.varianceHh;
@@ -469,7 +494,7 @@ const gru: Run = (_spec, s, T, signal) => {
     }, tanhMoment);
     const z1 = shifted(SIGMOID, 'phi', bz.mean, qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, qz);
-    const { secondMoment, withPrevious } = twoTime.step({
+    const { secondMoment, withPrevious, updateLagOne } = twoTime.step({
       z1, z2,
       zSlope: shifted(SIGMOID, 'dphi', bz.mean, qz),
       zSquareSlope: 2 * shifted(SIGMOID, 'phidphi', bz.mean, qz),
@@ -477,6 +502,7 @@ const gru: Run = (_spec, s, T, signal) => {
     });
     steps.push({ qr, qz, hPrev2: h2, hPrevMean: hMean, candidate, candidateWithPrevious: withPrevious });
     h2 = secondMoment;
+    carryCorrelation = Math.max(carryCorrelation, updateLagOne / qz);
     hMean = (1 - z1) * candidate.n1 + z1 * hMean;
     m.push(h2);
   }
@@ -501,5 +527,5 @@ const gru: Run = (_spec, s, T, signal) => {
     };
   });
   const gx = gruTiedBackward(factors, s, signal);
-  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
+  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx, carryCorrelation };
 };
