@@ -9,8 +9,8 @@
  * to 0.302, the two-step moment E[n_t·n_s] being the most of it.
  *
  * One-step moments are E over a^r of the tanh moments at V(r) (the caller's tables): Gauss–Hermite
- * in a^r's standard normal (sigmoids are analytic in a strip of half-width π/√q_r: 13·q_r nodes
- * keep the error near 1e-8), split Gauss–Legendre (quadrature.ts) once q_r is so large that σ is a step.
+ * in a^r's standard normal (sigmoids are analytic in a strip of half-width π/√q_r: 25·q_r + 8 nodes
+ * keep the error near 1e-8), split Gauss–Legendre (quadrature.ts) once q_r is so large (> 4.8) that σ is nearly a step.
  *
  * Two-step moments. For steps t, s with Cov(v_t, v_s) = c_v and Corr(a^r_t, a^r_s) = ρ_r (both
  * through the tied W_hh: σ_hh²·C(t−1, s−1) plus the bias), Mehler's expansion given the two reset
@@ -68,9 +68,11 @@ function hermite(n: number): { z: Float64Array; w: Float64Array } {
 
 /** Nodes z (standard normal) and weights for E over a^r = μ + √q·z of a function of σ(a^r). */
 function resetNodes(q: number): { z: Float64Array; w: Float64Array } {
-  const n = Math.ceil(13 * q);
+  // Measured on E[(σ′)²·f(σ)] against a 20,001-node trapezoid rule: 24 nodes reach 1e-11 at q = 0.4,
+  // 25·q + 8 nodes ~1e-8 up to q ≈ 5 (1e-7 at q = 1 with 24, 4e-5 at q = 2.2).
+  const n = Math.ceil(25 * q + 8);
   if (n <= 24) return hermite(24);
-  if (n <= 96) return hermite(8 * Math.ceil(n / 8));
+  if (n <= 128) return hermite(8 * Math.ceil(n / 8));
   const { x, w } = gaussianRule(q, []);
   const s = Math.sqrt(q);
   return { z: x.map((v) => v / s), w };
