@@ -70,8 +70,9 @@ interface PairSeries {
   readonly f: Float64Array;
   readonly terms: Uint8Array;
   readonly weighted: Float64Array;
-  /** Σ_j w_j·f_k(z_j)², then (all columns in) E[f_k²] − Σ_m A_km². */
+  /** Σ_j w_j·f_k(z_j)² = E[f_k²] ≥ Σ_m A_km², and its largest value from k on (the bound that stops the k-series). */
   readonly square: Float64Array;
+  readonly squareFrom: Float64Array;
   tailM: Float64Array | undefined;
   readonly tailK: number;
 }
@@ -287,7 +288,9 @@ export function candidateMixture(inputs: CandidateInputs, moment: TanhMoment): C
     // The interpolated tail can dip below 0 by rounding where it is ~0.
     tailK += wj * power * power * Math.max(0, entry[TAIL]!);
   }
-  const series: PairSeries = { scale: qv, resetVariance, a: new Float64Array(K * M), columns: 0, f, terms: termsAt, weighted, square, tailM: undefined, tailK };
+  const squareFrom = new Float64Array(K);
+  for (let k = K - 1, largest = 0; k >= 0; k--) squareFrom[k] = largest = Math.max(largest, square[k]!);
+  const series: PairSeries = { scale: qv, resetVariance, a: new Float64Array(K * M), columns: 0, f, terms: termsAt, weighted, square, squareFrom, tailM: undefined, tailK };
   return { n1, n2, slope1, slope2, resetSlope1, resetSlope2, resetBlock, series };
 }
 
@@ -336,12 +339,18 @@ export function candidatePair(first: CandidateMixture, second: CandidateMixture,
   let total = 0;
   let powerV = 1;
   let k = 0;
-  for (; k < K && (k === 0 || Math.abs(powerV) > 1e-13); k++) {
+  // The rest of the k-series is below |ρ_v|^k·√(max E[f_k²]·max E[f_k²])/(1 − |ρ_v|) (Cauchy–Schwarz per term):
+  // stop once that is under 1e-15, or |ρ_v|^k under 1e-13 (as `mehler`).
+  const geometric = 1 / Math.max(1 - Math.abs(rhoV), 1e-3);
+  const geometricR = 1 / Math.max(1 - Math.abs(rhoR), 1e-3);
+  for (; k < K && (k === 0 || (Math.abs(powerV) > 1e-13 && Math.abs(powerV) * Math.sqrt(t.squareFrom[k]! * s.squareFrom[k]!) * geometric > 1e-15)); k++) {
     const row = k * M;
     let inner = at[row]! * as[row]!;
     let powerR = rhoR;
     let m = 1;
-    for (; m < M && Math.abs(powerR) > 1e-13; m++) {
+    // The same bound for the m-series of this k: Σ_m A_km² ≤ E[f_k²].
+    const scale = Math.sqrt(t.square[k]! * s.square[k]!) * geometricR;
+    for (; m < M && Math.abs(powerR) > 1e-13 && Math.abs(powerR) * scale > 1e-16; m++) {
       inner += powerR * at[row + m]! * as[row + m]!;
       powerR *= rhoR;
     }

@@ -483,15 +483,19 @@ const gru: Run = (_spec, s, T, signal) => {
   let h2 = 0;
   let hMean = 0;
   let carryCorrelation = 0;
+  let previous: { qr: number; recurrentVariance: number; candidate: CandidateMixture } | undefined;
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
     const qr = s.inputSide + s.recurrentSide * h2 + br.varianceIh + br.varianceHh;
     const qz = s.inputSide + s.recurrentSide * h2 + bz.varianceIh + bz.varianceHh;
     // r⊙(W_hn h + b_hn): the reset gate scales the recurrent part of the candidate (a scale mixture: candidateMixture.ts).
-    const candidate = candidateMixture({
+    // A settled state repeats its h2 exactly (from step ~35 of PyTorch's default GRU on): the same mixture.
+    const recurrentVariance = s.recurrentSide * h2 + bn.varianceHh;
+    const candidate = previous && previous.qr === qr && previous.recurrentVariance === recurrentVariance ? previous.candidate : candidateMixture({
       resetMean: br.mean, resetVariance: qr,
-      candidateMean: bn.mean, inputVariance: s.inputSide + bn.varianceIh, recurrentVariance: s.recurrentSide * h2 + bn.varianceHh,
+      candidateMean: bn.mean, inputVariance: s.inputSide + bn.varianceIh, recurrentVariance,
     }, tanhMoment);
+    previous = { qr, recurrentVariance, candidate };
     const z1 = shifted(SIGMOID, 'phi', bz.mean, qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, qz);
     const { secondMoment, withPrevious, updateLagOne } = twoTime.step({
