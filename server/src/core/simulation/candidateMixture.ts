@@ -197,7 +197,7 @@ class TanhTable {
     out[N2] = m('phi2', this.mean, variance);
     let sum = 0;
     for (let k = 0; k < K; k++) sum += out[k]! * out[k]!;
-    out[TAIL] = Math.max(0, out[N2]! - sum);
+    out[TAIL] = Math.max(0, out[N2] - sum);
     out[N1] = m('phi', this.mean, variance);
     out[SLOPE1] = m('dphi', this.mean, variance);
     out[SLOPE2] = m('dphi2', this.mean, variance);
@@ -210,13 +210,13 @@ const tables = new Map<TanhMoment, Map<number, TanhTable>>();
 let tableCount = 0;
 function tanhTable(mean: number, moment: TanhMoment): TanhTable {
   let byMean = tables.get(moment);
-  if (!byMean) tables.set(moment, (byMean = new Map()));
+  if (!byMean) tables.set(moment, (byMean = new Map<number, TanhTable>()));
   let table = byMean.get(mean);
   if (!table) {
     if (tableCount >= 64) {
       tables.clear();
       tableCount = 0;
-      tables.set(moment, (byMean = new Map()));
+      tables.set(moment, (byMean = new Map<number, TanhTable>()));
     }
     byMean.set(mean, (table = new TanhTable(mean, moment)));
     tableCount++;

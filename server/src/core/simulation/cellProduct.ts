@@ -23,7 +23,8 @@ export interface CellTanhMoments {
 }
 
 const POINTS = 16;
-const sigmoid = activationFunctions({ name: 'sigmoid' }).phi;
+const SIGMOID = activationFunctions({ name: 'sigmoid' });
+const sigmoid = (x: number): number => SIGMOID.phi(x);
 
 /** Moments of tanh(σ(a_i)·tanh(a_g)), a_i ~ N(iMean, iVariance), a_g ~ N(gMean, gVariance) independent. */
 export function productCellMoments(iMean: number, iVariance: number, gMean: number, gVariance: number): CellTanhMoments {
