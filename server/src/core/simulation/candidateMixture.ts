@@ -70,9 +70,10 @@ interface PairSeries {
   readonly f: Float64Array;
   readonly terms: Uint8Array;
   readonly weighted: Float64Array;
-  /** Σ_j w_j·f_k(z_j)² = E[f_k²] ≥ Σ_m A_km², and its largest value from k on (the bound that stops the k-series). */
+  /** Σ_j w_j·f_k(z_j)² = E[f_k²] ≥ Σ_m A_km²; its square root, and the root's largest value from k on (the bounds that stop the series). */
   readonly square: Float64Array;
-  readonly squareFrom: Float64Array;
+  readonly root: Float64Array;
+  readonly rootFrom: Float64Array;
   tailM: Float64Array | undefined;
   readonly tailK: number;
 }
@@ -288,9 +289,10 @@ export function candidateMixture(inputs: CandidateInputs, moment: TanhMoment): C
     // The interpolated tail can dip below 0 by rounding where it is ~0.
     tailK += wj * power * power * Math.max(0, entry[TAIL]!);
   }
-  const squareFrom = new Float64Array(K);
-  for (let k = K - 1, largest = 0; k >= 0; k--) squareFrom[k] = largest = Math.max(largest, square[k]!);
-  const series: PairSeries = { scale: qv, resetVariance, a: new Float64Array(K * M), columns: 0, f, terms: termsAt, weighted, square, squareFrom, tailM: undefined, tailK };
+  const root = square.map(Math.sqrt);
+  const rootFrom = new Float64Array(K);
+  for (let k = K - 1, largest = 0; k >= 0; k--) rootFrom[k] = largest = Math.max(largest, root[k]!);
+  const series: PairSeries = { scale: qv, resetVariance, a: new Float64Array(K * M), columns: 0, f, terms: termsAt, weighted, square, root, rootFrom, tailM: undefined, tailK };
   return { n1, n2, slope1, slope2, resetSlope1, resetSlope2, resetBlock, series };
 }
 
@@ -330,8 +332,10 @@ export function candidatePair(first: CandidateMixture, second: CandidateMixture,
   const rScale = Math.sqrt(t.resetVariance * s.resetVariance);
   const rhoV = vScale > 0 ? Math.max(-1, Math.min(1, recurrentCovariance / vScale)) : 0;
   const rhoR = rScale > 0 ? Math.max(-1, Math.min(1, resetCovariance / rScale)) : 0;
+  // Steps far apart (the state's memory decayed): only the product of the means is left.
+  if (Math.abs(rhoV) <= 1e-16 && Math.abs(rhoR) <= 1e-16) return first.n1 * second.n1 + inputBias * first.slope1 * second.slope1;
   // The m-series stops where |ρ_r|^m ≤ 1e-13 (below, as `mehler` does): that many columns, or all and the tails.
-  const needed = Math.abs(rhoR) >= 0.999 ? M : Math.min(M, 1 + Math.max(1, Math.ceil(Math.log(1e-13) / Math.log(Math.max(Math.abs(rhoR), 1e-300)))));
+  const needed = Math.abs(rhoR) <= 1e-13 ? 2 : Math.abs(rhoR) >= 0.999 ? M : Math.min(M, 1 + Math.ceil(Math.log(1e-13) / Math.log(Math.abs(rhoR))));
   ensureColumns(t, needed);
   ensureColumns(s, needed);
   const at = t.a;
@@ -343,13 +347,13 @@ export function candidatePair(first: CandidateMixture, second: CandidateMixture,
   // stop once that is under 1e-15, or |ρ_v|^k under 1e-13 (as `mehler`).
   const geometric = 1 / Math.max(1 - Math.abs(rhoV), 1e-3);
   const geometricR = 1 / Math.max(1 - Math.abs(rhoR), 1e-3);
-  for (; k < K && (k === 0 || (Math.abs(powerV) > 1e-13 && Math.abs(powerV) * Math.sqrt(t.squareFrom[k]! * s.squareFrom[k]!) * geometric > 1e-15)); k++) {
+  for (; k < K && (k === 0 || (Math.abs(powerV) > 1e-13 && Math.abs(powerV) * t.rootFrom[k]! * s.rootFrom[k]! * geometric > 1e-15)); k++) {
     const row = k * M;
     let inner = at[row]! * as[row]!;
     let powerR = rhoR;
     let m = 1;
     // The same bound for the m-series of this k: Σ_m A_km² ≤ E[f_k²].
-    const scale = Math.sqrt(t.square[k]! * s.square[k]!) * geometricR;
+    const scale = t.root[k]! * s.root[k]! * geometricR;
     for (; m < M && Math.abs(powerR) > 1e-13 && Math.abs(powerR) * scale > 1e-16; m++) {
       inner += powerR * at[row + m]! * as[row + m]!;
       powerR *= rhoR;
