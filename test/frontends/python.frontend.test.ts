@@ -203,7 +203,7 @@ class Model(nn.Module):
     assert.deepEqual(model.ops.map((op) => op.op), ['residual', 'residual', 'residual']);
   });
 
-  it('judges but does not simulate a network the op sequence cannot represent (projection shortcut)', () => {
+  it('simulates a projection shortcut as the residual op\'s second side, and judges it as before', () => {
     const result = analyzePython(`
 import torch.nn as nn
 import torch.nn.functional as F
@@ -220,8 +220,12 @@ class Down(nn.Module):
         return F.relu(out + self.proj(x))
 `);
     const [network] = result.networks;
-    assert.match(network!.unsimulable ?? '', /projection shortcut/);
-    assert.equal(result.simulations[0], undefined);
+    assert.equal(network!.unsimulable, undefined);
+    const [residual] = network!.ops.filter((op) => op.op === 'residual');
+    assert.ok(residual?.op === 'residual');
+    assert.deepEqual(residual.body.flatMap((op) => (op.op === 'layer' ? [op.index] : [])), [0, 1]);
+    assert.deepEqual(residual.shortcut?.flatMap((op) => (op.op === 'layer' ? [op.index] : [])), [2]);
+    assert.ok(result.simulations[0]);
     assert.deepEqual(network!.layers.map(consumerOf), ['relu', 'relu', 'relu']);
     // conv2 and proj end their branches (a small last layer is deliberate): only conv1 is reported.
     assert.deepEqual(codes(result), ['IW301']);

@@ -346,9 +346,15 @@ export interface PoolOp {
 
 export interface ResidualOp {
   readonly op: 'residual';
-  /** y = x + scale · body(x). */
+  /** y = x + scale · body(x), or shortcut(x) + scale · body(x) when `shortcut` is set. */
   readonly scale: number;
   readonly body: readonly Op[];
+  /**
+   * A projection shortcut (ResNet's `downsample` / `shortcut`: a strided 1×1 convolution and a
+   * BatchNorm where the block changes width or resolution): the sum's other side, run on the same
+   * input. Absent: the identity.
+   */
+  readonly shortcut?: readonly Op[];
   readonly span: Span;
 }
 
@@ -455,8 +461,8 @@ export interface Network {
   /** Weights are loaded (from_pretrained, load_state_dict, ...): init findings are moot. */
   readonly pretrained: boolean;
   /**
-   * Set when `ops` cannot represent the data flow (a concatenation, a projection shortcut, a
-   * call the Python frontend cannot follow): the rules still judge the layers, the simulation
+   * Set when `ops` cannot represent the data flow (a concatenation, a sum of two sides that are
+   * not both convolutional blocks, a call the Python frontend cannot follow): the rules still judge the layers, the simulation
    * declines, and this says why.
    */
   readonly unsimulable?: string;
@@ -556,7 +562,7 @@ export interface DropoutFixBuilder {
   useAlphaDropout(op: DropoutOp): readonly TextEdit[] | undefined;
 }
 
-/** Walks ops in forward order, descending into residual bodies and the memory's ops (an encoder). */
+/** Walks ops in forward order, descending into residual bodies (then their shortcuts) and the memory's ops (an encoder). */
 export function walkOps(ops: readonly Op[], out: Op[] = []): Op[] {
   // An array, not a generator: the rules and the token-stream check walk every network's
   // ops, and a generator per residual body (with a result object per op) was ~0.5 MB of
@@ -564,6 +570,7 @@ export function walkOps(ops: readonly Op[], out: Op[] = []): Op[] {
   for (const op of ops) {
     out.push(op);
     if (op.op === 'residual' || op.op === 'memory') walkOps(op.body, out);
+    if (op.op === 'residual' && op.shortcut) walkOps(op.shortcut, out);
   }
   return out;
 }

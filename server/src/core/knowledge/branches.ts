@@ -19,7 +19,11 @@ export function normalisedBranchLayers(network: Network): ReadonlySet<WeightLaye
       ops.forEach((op, i) => {
         if (op.op === 'layer' && inside) found.add(op);
         if (op.op === 'attention' && inside) for (const projection of attentionProjections(op)) found.add(projection);
-        if (op.op === 'residual') visit(op.body, inside || op.body[0]?.op === 'norm' || ops[i + 1]?.op === 'norm');
+        // Around an identity shortcut only: beside a projection shortcut (ResNet's downsample, an
+        // Xception block's strided 1×1 conv) a small branch is not a small addition to a carried
+        // stream but the smaller half of a new one (chapter 9 of Chollet's book: Keras's default
+        // depthwise init leaves the branch ×0.0039 of the shortcut per layer).
+        if (op.op === 'residual') visit(op.body, inside || (!op.shortcut && (op.body[0]?.op === 'norm' || ops[i + 1]?.op === 'norm')));
         if (op.op === 'memory') visit(op.body, inside);
       });
     };

@@ -146,6 +146,7 @@ function branchLayers(network: Network): ReadonlySet<number> {
       for (const op of ops) {
         if (op.op === 'layer' && inside) set.add(op.index);
         if (op.op === 'residual') visit(op.body, true);
+        if (op.op === 'residual' && op.shortcut) visit(op.shortcut, true);
         if (op.op === 'memory') visit(op.body, inside);
       }
     };

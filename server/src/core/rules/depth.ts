@@ -7,7 +7,7 @@
 import { NEVER_CANCELLED } from '../cancellation';
 import type { Fix, TextEdit } from '../findings';
 import { formatNumber } from '../format/numbers';
-import type { Network, WeightLayer } from '../ir';
+import { walkOps, type Network, type WeightLayer } from '../ir';
 import { assessInit } from '../knowledge/assess';
 import { weightVariance } from '../knowledge/initializers';
 import type { NetworkSimulation } from '../simulation/types';
@@ -212,7 +212,7 @@ function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { le
 }
 
 function batchNormalised(network: Network): boolean {
-  return network.ops.some(function hasBatchNorm(op): boolean { return (op.op === 'norm' && op.kind === 'batchnorm') || (op.op === 'residual' && op.body.some(hasBatchNorm)); });
+  return walkOps(network.ops).some((op) => op.op === 'norm' && op.kind === 'batchnorm');
 }
 
 /** "normalisation (BatchNorm/LayerNorm), residual connections with scaled branches, or another activation". */
@@ -221,7 +221,7 @@ function otherRemedies(network: Network): string {
   const smooth = [...activations].some((a) => /^(gelu|silu|mish|sigmoid|tanh|softplus)/.test(a));
   // A network that already normalises: more normalisation is no remedy (deep BatchNorm
   // stacks without skips explode at init, Yang et al. 2019, https://arxiv.org/abs/1902.08129).
-  const normalises = network.ops.some(function hasNorm(op): boolean { return op.op === 'norm' || (op.op === 'residual' && op.body.some(hasNorm)); });
+  const normalises = walkOps(network.ops).some((op) => op.op === 'norm');
   const remedies = normalises ? ['residual connections with scaled branches'] : ['normalisation (BatchNorm/LayerNorm)', 'residual connections with scaled branches'];
   if (smooth) remedies.push('another activation');
   return remedies.length === 1 ? remedies[0]! : `${remedies.slice(0, -1).join(', ')}${remedies.length > 2 ? ',' : ''} or ${remedies[remedies.length - 1]!}`;

@@ -19,7 +19,7 @@ import { SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { attachFiniteWidthBands } from './finiteWidth';
 import { runsOverTokens, simulateTokenStream } from './tokenStream';
-import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
+import { derivativeSecondMoment, outputMean, outputSecondMoment, shiftedMoments } from './moments';
 import { convBackwardSums, convForwardSums, mean } from './positionMap';
 import { simulateThroughTime, type ThroughTime } from './recurrent';
 import type { LayerSimulation, NetworkSimulation } from './types';
@@ -48,11 +48,11 @@ interface SignalState {
 /** One step of the forward pass, remembered for the backward pass. */
 type TapeEntry =
   | { readonly kind: 'layer'; readonly layer: WeightLayer; readonly variance: number; readonly input: SignalMap; readonly pre: SignalMap }
-  | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap }
+  | { readonly kind: 'activation'; readonly activation: Activation; readonly input: SignalMap; readonly derivative?: SignalMap }
   | { readonly kind: 'recurrent'; readonly layer: WeightLayer; readonly input: SignalMap; readonly through: ThroughTime }
   | { readonly kind: 'scale'; readonly gradientFactor: number }
   | { readonly kind: 'flatten'; readonly positions: number }
-  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly streamAfter: number };
+  | { readonly kind: 'residual'; readonly scale: number; readonly body: readonly TapeEntry[]; readonly shortcut?: readonly TapeEntry[]; readonly streamAfter: number };
 
 interface MutableLayerSimulation {
   forwardVariance: number;
@@ -63,6 +63,12 @@ interface MutableLayerSimulation {
   streamGradient?: number;
   throughTime?: ThroughTime;
 }
+
+/**
+ * A mean this small next to the second moment (μ² ≤ 1e-12·m) changes an activation's moments
+ * below double precision's reach in the rest of the pass: the zero-mean tables are used.
+ */
+const ZERO_MEAN = 1e-12;
 
 /** Why a network cannot be simulated (widths or names unresolved); undefined result. */
 class NotSimulable extends Error {}
@@ -216,11 +222,26 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         break;
       }
       case 'activation': {
-        // A stand-alone activation sees the previous output as its (zero-mean) pre-activation.
-        tape.push({ kind: 'activation', activation: op.activation, input: m });
-        mu = mapEach(m, (q) => outputMean(op.activation, q));
-        m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
-        if (op.activation.name !== 'linear') off = new Float64Array(m.length);
+        // A stand-alone activation sees the previous output as its pre-activation: zero-mean,
+        // unless it has a mean (ResNet's ReLU after `out += identity`: moments.ts shiftedMoments).
+        if (op.activation.name === 'linear') {
+          tape.push({ kind: 'activation', activation: op.activation, input: m });
+          break;
+        }
+        const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
+        const inMu = mu;
+        const centred = m.every((q, p) => at(inMu, p) ** 2 <= ZERO_MEAN * q);
+        if (centred) {
+          tape.push({ kind: 'activation', activation: op.activation, input: m });
+          mu = mapEach(m, (q) => outputMean(op.activation, q));
+          m = mapEach(m, (q) => outputSecondMoment(op.activation, q));
+        } else {
+          const moments = Array.from(m, (q, p) => shiftedMoments(op.activation, at(inMu, p), q));
+          tape.push({ kind: 'activation', activation: op.activation, input: m, derivative: Float64Array.from(moments, (x) => x.derivative) });
+          mu = Float64Array.from(moments, (x) => x.mean);
+          m = Float64Array.from(moments, (x) => x.second);
+        }
+        off = new Float64Array(m.length);
         break;
       }
       case 'norm': {
@@ -268,20 +289,24 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
       case 'classToken':
         throw NOT_SIMULABLE;
       case 'residual': {
-        // y = x + s·F(x), F(x) uncorrelated with x: E[y²] = E[x²] + s²·E[F²] + 2s·E[x]·E[F].
+        // y = S(x) + s·F(x), F(x) uncorrelated with S(x) (S the identity, or a projection shortcut
+        // with its own weights, drawn independently of F's): E[y²] = E[S²] + s²·E[F²] + 2s·E[S]·E[F].
         const branch = forward(op.body, { m, mu, off }, signal);
-        const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; streamAfter: number } = { kind: 'residual', scale: op.scale, body: branch.tape, streamAfter: NaN };
+        const projection = op.shortcut ? forward(op.shortcut, { m, mu, off }, signal) : undefined;
+        const residualEntry: { kind: 'residual'; scale: number; body: readonly TapeEntry[]; shortcut?: readonly TapeEntry[]; streamAfter: number } = {
+          kind: 'residual', scale: op.scale, body: branch.tape, ...(projection ? { shortcut: projection.tape } : {}), streamAfter: NaN,
+        };
         tape.push(residualEntry);
         const s1 = op.scale;
         const at = (map: SignalMap, p: number) => (map.length === 1 ? map[0]! : map[p]!);
-        const size = Math.max(m.length, branch.state.m.length);
-        const inM = m;
-        const inMu = mu;
+        const inM = projection?.state.m ?? m;
+        const inMu = projection?.state.mu ?? mu;
+        const inOff = projection?.state.off ?? off;
+        const size = Math.max(inM.length, branch.state.m.length);
         m = new Float64Array(size).map((_, p) =>
           at(inM, p) + s1 * s1 * at(branch.state.m, p) + 2 * s1 * at(inMu, p) * at(branch.state.mu, p));
         mu = new Float64Array(size).map((_, p) => at(inMu, p) + s1 * at(branch.state.mu, p));
         // The shortcut's and the branch's per-unit offsets come from different weights: uncorrelated.
-        const inOff = off;
         off = new Float64Array(size).map((_, p) => at(inOff, p) + s1 * s1 * at(branch.state.off, p));
         residualEntry.streamAfter = mean(m);
         break;
@@ -331,7 +356,8 @@ function backward(
       case 'activation': {
         if (entry === logits) break;
         const gradient = g;
-        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * derivativeSecondMoment(entry.activation, q));
+        const shifted = entry.derivative;
+        g = entry.input.map((q, p) => (gradient.length === 1 ? gradient[0]! : gradient[p]!) * (shifted ? shifted[p]! : derivativeSecondMoment(entry.activation, q)));
         break;
       }
       case 'scale':
@@ -343,7 +369,8 @@ function backward(
       case 'residual': {
         // dL/dx = dL/dy + s·J_Fᵀ dL/dy: the branch sees s²·g at its output.
         const s2 = entry.scale * entry.scale;
-        const outer = g;
+        // A projection shortcut passes dL/dy back through its own layers: S's Jacobian, not the identity.
+        const outer = entry.shortcut ? backward(entry.shortcut, g, results, signal) : g;
         const branchInput = backward(entry.body, mapEach(g, (v) => v * s2), results, signal);
         g = branchInput.length === outer.length
           ? branchInput.map((v, p) => v + outer[p]!)

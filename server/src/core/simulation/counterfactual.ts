@@ -35,7 +35,8 @@ export function withRecommendedInits(network: Network): RecommendedNetwork {
   const mapOps = (ops: readonly Op[]): Op[] =>
     ops.map((op) => {
       if (op.op === 'layer') return replacement.get(op) ?? op;
-      if (op.op === 'residual' || op.op === 'memory') return { ...op, body: mapOps(op.body) };
+      if (op.op === 'residual') return { ...op, body: mapOps(op.body), ...(op.shortcut ? { shortcut: mapOps(op.shortcut) } : {}) };
+      if (op.op === 'memory') return { ...op, body: mapOps(op.body) };
       if (op.op === 'attention') {
         const swap = (layer: WeightLayer) => replacement.get(layer) ?? layer;
         return { ...op, query: swap(op.query), key: swap(op.key), value: swap(op.value), output: swap(op.output) };

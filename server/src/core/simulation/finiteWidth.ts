@@ -63,7 +63,15 @@ export function attachFiniteWidthBands(network: Network, simulation: NetworkSimu
   const visit = (ops: readonly Op[]) => {
     for (const op of ops) {
       if (op.op === 'norm') accumulated = 0; // normalisation re-measures the scale per batch
-      if (op.op === 'residual' || op.op === 'memory') visit(op.body);
+      if (op.op === 'residual' && op.shortcut) {
+        // The shortcut starts from the block's input, as the body does; the sum carries the larger spread.
+        const atInput = accumulated;
+        visit(op.body);
+        const afterBody = accumulated;
+        accumulated = atInput;
+        visit(op.shortcut);
+        accumulated = Math.max(afterBody, accumulated);
+      } else if (op.op === 'residual' || op.op === 'memory') visit(op.body);
       if (op.op !== 'layer') continue;
       const result = simulation.layers[op.index]!;
       const width = op.fans ? op.fans.fanOut / Math.max(1, op.receptiveField) : Infinity;

@@ -10,6 +10,7 @@
  */
 import type { Activation } from '../ir';
 import { activationFunctions } from '../knowledge/activations';
+import { normalCdf, normalPdf } from '../math/special';
 import { MomentTable } from './momentTable';
 import { gaussianExpectation } from './quadrature';
 
@@ -116,4 +117,49 @@ export function derivativeSecondMoment(activation: Activation, q: number): numbe
     return atZero + ((tables.derivative.value(Q_SMALL) - atZero) * q) / Q_SMALL;
   }
   return tables.derivative.value(q);
+}
+
+/** The three moments of φ(x) for a pre-activation x with a mean (shiftedMoments). */
+export interface ShiftedMoments {
+  /** E[φ(x)]. */
+  readonly mean: number;
+  /** E[φ(x)²]. */
+  readonly second: number;
+  /** E[φ′(x)²]. */
+  readonly derivative: number;
+}
+
+/**
+ * The moments of φ(x) for x ~ N(μ, m − μ²): an activation applied to a value that has a mean,
+ * such as ResNet's ReLU after `out += identity`, whose identity side is itself a ReLU output (mean
+ * 0.56 at unit scale). Reading it as zero-mean with second moment m, as the other functions here
+ * do, halves E[relu(x)²] where PyTorch keeps ~0.8 of it (test/reference/resnet/: 0.295 vs 0.501
+ * at the conv after a block). Piecewise-linear activations (ReLU, leaky, PReLU, linear) in closed
+ * form, with t = μ/σ: E[relu(x)] = μΦ(t) + σφ(t), E[relu(x)²] = (μ² + σ²)Φ(t) + μσφ(t),
+ * E[1{x>0}] = Φ(t); the negative side is the same for −x. Others by quadrature around μ.
+ */
+export function shiftedMoments(activation: Activation, mu: number, m: number): ShiftedMoments {
+  const variance = Math.max(0, m - mu * mu);
+  const fns = activationFunctions(activation);
+  if (!(variance > 0)) return { mean: fns.phi(mu), second: fns.phi(mu) ** 2, derivative: fns.dphi(mu) ** 2 };
+  if (fns.homogeneous) {
+    // φ(x) = relu(x) − s·relu(−x), s the slope below 0 (1: linear).
+    const s = fns.dphi(-1);
+    const sigma = Math.sqrt(variance);
+    const t = mu / sigma;
+    const above = normalCdf(t);
+    const below = normalCdf(-t);
+    const density = normalPdf(t);
+    const meanUp = mu * above + sigma * density;
+    const meanDown = -mu * below + sigma * density;
+    const squareUp = (mu * mu + variance) * above + mu * sigma * density;
+    const squareDown = (mu * mu + variance) * below - mu * sigma * density;
+    return { mean: meanUp - s * meanDown, second: squareUp + s * s * squareDown, derivative: above + s * s * below };
+  }
+  const kinks = fns.kinks.map((k) => k - mu);
+  return {
+    mean: gaussianExpectation((x) => fns.phi(mu + x), variance, kinks),
+    second: gaussianExpectation((x) => fns.phi(mu + x) ** 2, variance, kinks),
+    derivative: gaussianExpectation((x) => fns.dphi(mu + x) ** 2, variance, kinks),
+  };
 }

@@ -621,10 +621,15 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         if (context.tokens) context.tokens.depth++;
         const branch = forward(op.body, x, context, inner, false);
         if (context.tokens) context.tokens.depth--;
-        if (branch.data.length !== x.data.length) throw new NotSimulable();
+        // A projection shortcut (ResNet's downsample) runs on the same input with its own weights.
+        // Over tokens it is not followed (tokenStream.ts declines it too).
+        if (op.shortcut && context.tokens) throw new NotSimulable();
+        const shortcutBacks: Backward[] = [];
+        const skip = op.shortcut ? forward(op.shortcut, x, context, shortcutBacks, false) : x;
+        if (branch.data.length !== skip.data.length) throw new NotSimulable();
         const scale = op.scale;
-        const y = new Float32Array(x.data.length);
-        const xd = x.data;
+        const y = new Float32Array(skip.data.length);
+        const xd = skip.data;
         const bd = branch.data;
         for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
         const point = context.tokens ? streamPoint(x.data, y, context.tokens) : undefined;
@@ -639,12 +644,14 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
           const scaled = new Float32Array(g.length);
           for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
           const through = backward(inner, scaled);
-          const out = new Float32Array(g.length);
-          for (let i = 0; i < g.length; i++) out[i] = g[i]! + through[i]!;
+          // Both are gradients at the block's input x: the same length.
+          const skipped = op.shortcut ? backward(shortcutBacks, g) : g;
+          const out = new Float32Array(through.length);
+          for (let i = 0; i < out.length; i++) out[i] = skipped[i]! + through[i]!;
           if (point) point.gradient = meanSquare(out);
           return out;
         });
-        x = { data: y, shape: x.shape };
+        x = { data: y, shape: skip.shape };
         break;
       }
     }

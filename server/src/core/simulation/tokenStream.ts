@@ -310,6 +310,8 @@ function classTokenStep(op: ClassTokenOp, x: State, context: Context, tape: Back
 }
 
 function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward[], depth: number): State {
+  // A projection shortcut over tokens (a width change between stages) is not read: no token reading.
+  if (op.shortcut) throw new NotSimulable();
   const inner: Backward[] = [];
   const firstAttention = context.attention.length;
   const branch = run(op.body, x, context, inner, depth + 1);

@@ -149,7 +149,7 @@ const TORCH_NORMS: Readonly<Record<string, NormOp['kind']>> = {
   LayerNorm: 'layernorm', GroupNorm: 'layernorm', RMSNorm: 'rmsnorm', LocalResponseNorm: 'layernorm',
   InstanceNorm1d: 'layernorm', InstanceNorm2d: 'layernorm', InstanceNorm3d: 'layernorm',
 };
-const TORCH_PASS = /^(MaxPool[123]d|AvgPool[123]d|AdaptiveAvgPool[123]d|AdaptiveMaxPool[123]d|Identity|Upsample|UpsamplingNearest2d|ZeroPad[123]d|ConstantPad[123]d|ReflectionPad[123]d|ReplicationPad[123]d|PixelShuffle|Unflatten|ChannelShuffle)$/;
+const TORCH_PASS = /^(MaxPool[123]d|AvgPool[123]d|AdaptiveAvgPool[123]d|AdaptiveMaxPool[123]d|Upsample|UpsamplingNearest2d|ZeroPad[123]d|ConstantPad[123]d|ReflectionPad[123]d|ReplicationPad[123]d|PixelShuffle|Unflatten|ChannelShuffle)$/;
 
 function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
   const name = canonical.slice('torch.nn.'.length);
@@ -224,6 +224,8 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   if (name === 'Flatten') return { kind: 'flatten', span: spanOf(call.node), className: canonical, record };
   const pool = torchPool(name, call, scope);
   if (pool) return { kind: 'pass', reshape: pool.reshape, pool: pool.op, span: spanOf(call.node), className: canonical, record };
+  // nn.Identity returns its input: the shape stays known (a block's `norm_layer` of nn.Identity).
+  if (name === 'Identity') return { kind: 'pass', reshape: (shape) => shape, className: canonical, record };
   if (TORCH_PASS.test(name)) return { kind: 'pass', reshape: () => undefined, className: canonical, record };
   const activation = readActivationValue(call.node, scope, ctx.imports, 'pytorch');
   if (activation !== 'unknown') return { kind: 'activation', use: activation, span: spanOf(call.node), className: canonical, record };

@@ -147,15 +147,17 @@ function imported<T>(context: ModuleContext, bound: ReadonlyMap<string, T>, name
 }
 
 /**
- * Config dataclasses (`@dataclass class GPTConfig: n_embd: int = 768`): a call to one is a
- * record of its fields, so `nn.Linear(cfg.n_embd, 4 * cfg.n_embd)` reads its widths when the
- * file passes `GPTConfig(...)` (values.ts configRecord).
+ * The file's classes, whose class attributes a class passed as a value reads (`block.expansion`
+ * with `block` = BasicBlock). Config dataclasses (`@dataclass class GPTConfig: n_embd: int = 768`)
+ * besides: a call to one is a record of its fields, so `nn.Linear(cfg.n_embd, 4 * cfg.n_embd)`
+ * reads its widths when the file passes `GPTConfig(...)` (values.ts configRecord).
  */
-function registerConfigClasses(statements: readonly Node[], scope: Scope): void {
+function registerClasses(statements: readonly Node[], scope: Scope): void {
   for (const statement of statements) {
     const definition = definitionOf(statement);
     const name = definition.childForFieldName('name')?.text;
     if (definition.type !== 'class_definition' || name === undefined) continue;
+    scope.registerClass(name, definition);
     // `@dataclass`, `@dataclasses.dataclass(...)`, Flax's `@struct.dataclass` / `@flax.struct.dataclass`.
     const dataclass = statement.type === 'decorated_definition' &&
       statement.namedChildren.some((d) => d.type === 'decorator' && /^@\s*(dataclasses\.|(flax\.)?struct\.)?dataclass\b/.test(d.text));
@@ -204,7 +206,7 @@ export function moduleContext(path: string | undefined, base: number, source: st
   const moduleScope = new Scope(imports);
   moduleScope.bindValue('__name__', path === undefined ? '__main__' : path);
   bindAssignments(statements, moduleScope);
-  registerConfigClasses(statements, moduleScope);
+  registerClasses(statements, moduleScope);
   const functions = new Map<string, Node>();
   for (const statement of statements) {
     const def = definitionOf(statement);

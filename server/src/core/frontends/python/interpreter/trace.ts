@@ -489,10 +489,16 @@ export class Trace {
       if ((branch === a ? bodyA : bodyB)[0]?.op === 'norm') for (const layer of branchLayers) layer.inNormalisedBranch = true;
     }
     const known = branchLayers && branchLayers.length > 0 ? { branchLayers } : {};
-    if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0)) {
+    if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0 && !(convolutionalBlock(bodyA) && convolutionalBlock(bodyB)))) {
       // Unknown from the branch point on, or from earlier if either side already was.
       const brokenAt = [a, b].reduce((at, side) => (side.broken && recordedAfter(side, prefix) ? commonPrefix(at, side.brokenAt) : at), prefix);
       return { chain: prefix, pending, shape, broken: true, sources: [], brokenAt, ...known };
+    }
+    if (bodyA.length > 0 && bodyB.length > 0 && convolutionalBlock(bodyA) && convolutionalBlock(bodyB)) {
+      // Both sides transform the input: a projection shortcut (ResNet's downsample). The side
+      // with more weight layers is the block's body, the other its shortcut; the sum is the same.
+      const [body, shortcut] = layersIn(bodyB).length > layersIn(bodyA).length ? [bodyB, bodyA] : [bodyA, bodyB];
+      return { chain: push(prefix, { op: 'residual', scale: 1, body, shortcut, span }), pending, shape, broken: false, sources: [], ...known };
     }
     const body = bodyA.length > 0 ? bodyA : bodyB;
     return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [], ...known };
@@ -572,7 +578,7 @@ export class Trace {
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : this.memory && !memory ? 'cross-attentions read more than one memory'
-          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? 'a concatenation, projection shortcut or call the simulation cannot follow';
+          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? 'a concatenation or a call the simulation cannot follow';
     return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
@@ -617,13 +623,37 @@ function recordedAfter(tensor: Tensor, prefix: Chain | undefined): boolean {
   return c === at;
 }
 
+/**
+ * A side of a sum that may be a projection shortcut or the body beside one: weight layers of
+ * dense/conv kinds and what acts per unit between them (ResNet's conv → BN → ReLU, a pool).
+ * Lookups, attention, recurrent layers and token tables are not: `wte(idx) + wpe(idx)` looks up
+ * the same ids twice (no position table), and the token pass reads no shortcut.
+ */
+function convolutionalBlock(ops: readonly Op[]): boolean {
+  return ops.every((op) => {
+    switch (op.op) {
+      case 'layer':
+        return op.kind !== 'embedding' && !op.recurrent;
+      case 'activation': case 'norm': case 'dropout': case 'pool': case 'flatten':
+        return true;
+      case 'residual':
+        return convolutionalBlock(op.body) && (!op.shortcut || convolutionalBlock(op.shortcut));
+      default:
+        return false;
+    }
+  });
+}
+
 /** The weight layers of a branch body, nested residual bodies included. */
 function layersIn(ops: readonly Op[]): MutableWeightLayer[] {
   const out: MutableWeightLayer[] = [];
   for (const op of ops) {
     if (op.op === 'layer') out.push(op);
     else if (op.op === 'attention') out.push(...(attentionProjections(op) as MutableWeightLayer[]));
-    else if (op.op === 'residual') appendAll(out, layersIn(op.body));
+    else if (op.op === 'residual') {
+      appendAll(out, layersIn(op.body));
+      if (op.shortcut) appendAll(out, layersIn(op.shortcut));
+    }
   }
   return out;
 }
@@ -658,6 +688,7 @@ function countLayers(ops: readonly Op[]): number {
     if (op.op === 'layer') n += op.positionEmbedding ? 2 : 1;
     else if (op.op === 'attention') n += 4;
     else if (op.op === 'residual' || op.op === 'memory') n += countLayers(op.body);
+    if (op.op === 'residual' && op.shortcut) n += countLayers(op.shortcut);
   }
   return n;
 }

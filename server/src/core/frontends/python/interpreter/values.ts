@@ -135,6 +135,20 @@ export class Scope {
     return this.libraryReader ? this.libraryReader(call) : this.parent?.libraryModel(call);
   }
 
+  /** Every class the module defines at top level (registered on the module scope), for its class attributes. */
+  private classes: Map<string, Node> | undefined;
+
+  registerClass(name: string, definition: Node): void {
+    (this.classes ??= new Map()).set(name, definition);
+  }
+
+  /** The class `name` names here or in an enclosing scope (a local binding of the name hides it). */
+  classDefinition(name: string): { definition: Node; scope: Scope } | undefined {
+    if (this.bindings.has(name)) return undefined;
+    const definition = this.classes?.get(name);
+    return definition ? { definition, scope: this } : this.parent?.classDefinition(name);
+  }
+
   /** The config dataclass `name` names here or in an enclosing scope (a local binding of the name hides it). */
   configClass(name: string): Node | undefined {
     if (this.bindings.has(name)) return undefined;
@@ -346,6 +360,9 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
         // before its own assignment (the library model's fc), not the assignment itself.
         const own = binding && 'node' in binding && binding.node.startIndex <= node.startIndex && node.endIndex <= binding.node.endIndex;
         if (binding && !own) return 'node' in binding ? evaluate(binding.node, binding.scope, depth + 1) : binding.value;
+        // A class of the file as a value (`ResNet(BasicBlock, …)`, then `block.expansion`): its class attributes.
+        const cls = node.type === 'identifier' && !binding ? scope.classDefinition(name) : undefined;
+        if (cls) return classAttributes(cls.definition, cls.scope, depth);
       }
       if (node.type === 'attribute') {
         if (name === 'math.pi' || name === 'np.pi' || name === 'numpy.pi') return Math.PI;
@@ -506,6 +523,37 @@ function configRecord(definition: Node, call: CallParts, scope: Scope, depth: nu
   recordExpressions.set(record, expressions);
   return record;
 }
+
+/**
+ * A class's own attributes (`expansion = 4` in the class body, read at module level), over those
+ * of its bases among the file's classes, as Python's attribute lookup finds them. A name the body
+ * assigns twice, or assigns anything not constant, is left out (unknown).
+ */
+function classAttributes(definition: Node, moduleScope: Scope, depth: number): RecordValue {
+  const cached = CLASS_ATTRIBUTES.get(definition);
+  if (cached) return cached;
+  const attributes = new Map<string, Value>();
+  CLASS_ATTRIBUTES.set(definition, { attributes }); // a class that names itself as a base reads nothing more
+  for (const base of definition.childForFieldName('superclasses')?.namedChildren ?? []) {
+    const inherited = base.type === 'identifier' ? moduleScope.classDefinition(base.text) : undefined;
+    if (inherited) for (const [k, v] of classAttributes(inherited.definition, inherited.scope, depth + 1).attributes) attributes.set(k, v);
+  }
+  const assigned = new Set<string>();
+  for (const statement of definition.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') continue;
+    const name = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (name?.type !== 'identifier') continue;
+    const value = right && !assigned.has(name.text) ? evaluate(right, moduleScope, depth + 1) : undefined;
+    assigned.add(name.text);
+    if (value === undefined) attributes.delete(name.text);
+    else attributes.set(name.text, value);
+  }
+  return { attributes };
+}
+
+const CLASS_ATTRIBUTES = new WeakMap<Node, RecordValue>();
 
 /**
  * The value of a parameter or field annotated with one of the file's config classes and given
