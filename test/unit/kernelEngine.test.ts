@@ -11,12 +11,15 @@ import { Worker } from 'node:worker_threads';
 import { createKernelEngine, type KernelEngine, type KernelHelperData } from '../../server/src/core/simulation/kernelEngine';
 import { jsGemm, transpose } from '../../server/src/core/simulation/matmul';
 import { Random } from '../../server/src/core/simulation/prng';
+import { geluWithDerivative } from '../../server/src/core/simulation/geluFloat32';
+import { compileKernels } from '../../server/src/core/simulation/wasmKernels';
+import { enableRelaxedSimd, relaxedSimdAvailable } from '../../server/src/host/wasmFeatures';
 
 const none = () => {};
 const ENGINE = path.resolve(__dirname, '../../server/src/core/simulation/kernelEngine.ts');
 
-function engine(): KernelEngine {
-  const made = createKernelEngine();
+function engine(module?: object): KernelEngine {
+  const made = module ? createKernelEngine(module) : createKernelEngine();
   assert.ok(made, 'Node 20 has WebAssembly SIMD and shared memory');
   return made;
 }
@@ -49,11 +52,11 @@ function moments(values: Float32Array): { mean: number; variance: number; kurtos
 }
 
 describe('Monte-Carlo kernel engine', () => {
-  it('multiplies as the JavaScript kernel does: A·B, x·Wᵀ and g·W, with the weights in its arena or not', () => {
-    const kernels = engine();
+  const multipliesAsJavaScript = (kernels: KernelEngine) => {
     const rng = new Random(4);
-    // Odd shapes exercise the padding and the fallbacks (n not a multiple of 4 or 8, k of 4).
-    for (const [m, n, k] of [[1, 1, 1], [5, 13, 7], [4, 8, 3], [37, 104, 64], [130, 72, 300], [6, 12, 10], [64, 768, 3072]] as const) {
+    // Odd shapes exercise the padding and the fallbacks (n or k not a multiple of 4), k > 256 the
+    // kernel's blocks of k (one and a half, four).
+    for (const [m, n, k] of [[1, 1, 1], [5, 13, 7], [4, 8, 3], [37, 104, 64], [130, 72, 300], [6, 12, 10], [64, 768, 3072], [3, 20, 384]] as const) {
       const mark = kernels.mark();
       const a = new Float32Array(m * k);
       const b = new Float32Array(k * n);
@@ -80,6 +83,18 @@ describe('Monte-Carlo kernel engine', () => {
       }
       kernels.release(mark);
     }
+  };
+
+  it('multiplies as the JavaScript kernel does: A·B, x·Wᵀ and g·W, with the weights in its arena or not', () => {
+    multipliesAsJavaScript(engine(compileKernels(false)));
+  });
+
+  it('does the same with fused multiply-adds (relaxed SIMD), the module this runtime compiles when it can', () => {
+    enableRelaxedSimd();
+    assert.ok(relaxedSimdAvailable(), 'Node 20 has relaxed SIMD behind its flag, Node 22 without');
+    const fused = compileKernels(true);
+    assert.ok(fused, 'the fused module compiles');
+    multipliesAsJavaScript(engine(fused));
   });
 
   it('draws N(mean, std²), its truncation to [low, high] and U[low, high), the same again for the same seed', () => {
@@ -112,6 +127,24 @@ describe('Monte-Carlo kernel engine', () => {
     const u = moments(uniform);
     assert.ok(u.min >= -1 && u.max < 3, `range [${u.min}, ${u.max}]`);
     assert.ok(Math.abs(u.mean - 1) < 0.005 && Math.abs(u.variance / (16 / 12) - 1) < 0.006, `uniform ${u.mean} ${u.variance}`);
+    kernels.release(mark);
+  });
+
+  it('computes GELU and its derivative as geluFloat32.ts does, bit for bit, and declines arrays outside its arena', () => {
+    const kernels = engine();
+    const mark = kernels.mark();
+    const count = 200_003; // four chunks and a bit
+    const pre = kernels.allocate(count);
+    const rng = new Random(6);
+    rng.fillNormal(pre, 0, 3);
+    pre.set([0, -0, 1e-30, -1e-30, 40, -40, 5.5, -5.5, 3.4e38, -3.4e38], 0);
+    const out = kernels.allocate(count);
+    const derivative = kernels.allocate(count);
+    assert.ok(kernels.gelu(pre, out, derivative, none));
+    const expected = geluWithDerivative(Float32Array.from(pre));
+    assert.deepEqual(out, expected.out);
+    assert.deepEqual(derivative, expected.derivative);
+    assert.equal(kernels.gelu(Float32Array.from(pre), out, derivative, none), false);
     kernels.release(mark);
   });
 

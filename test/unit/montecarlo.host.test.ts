@@ -9,6 +9,12 @@ import { analyze } from '../../server/src/core/analyze';
 import { AnalysisCancelled, NEVER_CANCELLED } from '../../server/src/core/cancellation';
 import { simulateMonteCarlo } from '../../server/src/core/simulation/montecarlo';
 import { runMonteCarloInWorker } from '../../server/src/host/montecarlo';
+import { enableRelaxedSimd, relaxedSimdAvailable } from '../../server/src/host/wasmFeatures';
+
+// The worker turns relaxed SIMD on before its engine compiles the kernels (fused multiply-adds,
+// which round differently from a multiply and an add); this thread's engine, compiled when a
+// test first runs it, must use the same module for the numbers to be the same.
+enableRelaxedSimd();
 
 const TEXT = `network first {
   input 32
@@ -24,6 +30,8 @@ network second framework=pytorch {
 `;
 
 describe('Monte-Carlo in a worker thread', () => {
+  before(() => assert.ok(relaxedSimdAvailable(), 'relaxed SIMD is on in this process as in the worker'));
+
   it('returns what the engine computes in-process, with progress', async () => {
     const progress: number[] = [];
     const fromWorker = await runMonteCarloInWorker(

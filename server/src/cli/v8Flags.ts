@@ -1,3 +1,5 @@
+import { relaxedSimdFlags } from '../host/wasmFeatures';
+
 /**
  * V8 tuned for what a check is: one pass over code V8 has not seen before, allocating
  * many short-lived objects (syntax nodes, interpreter values), then exit. Set before
@@ -20,5 +22,9 @@
  *   launcher compiles the bundle, because V8 keys its code cache by the flags: set later,
  *   the cache a run writes at exit would be rejected by the next run. Contexts made before it
  *   (the main one) get no `gc` global.
+ * - WebAssembly relaxed SIMD where the runtime needs a flag for it (Node 20): the Monte-Carlo
+ *   kernels' fused multiply-adds (host/wasmFeatures.ts). Its worker would set it anyway; set
+ *   here, before the launcher compiles, so that a `--simulate montecarlo` run does not change
+ *   the flags the code cache is keyed by.
  */
-export const CLI_V8_FLAGS = [`--interrupt-budget=${4 * 67_584}`, '--semi-space-growth-factor=1', '--expose-gc'];
+export const CLI_V8_FLAGS = [`--interrupt-budget=${4 * 67_584}`, '--semi-space-growth-factor=1', '--expose-gc', ...relaxedSimdFlags()];

@@ -17,6 +17,7 @@ import { runKernelHelper, type KernelHelperData } from '../core/simulation/kerne
 import { defaultBatch, simulateMonteCarlo } from '../core/simulation/montecarlo';
 import type { MonteCarloRequest, MonteCarloWorkerMessage } from './montecarloProtocol';
 import { loadPythonSupport } from './treeSitter';
+import { enableRelaxedSimd } from './wasmFeatures';
 
 function post(message: MonteCarloWorkerMessage): void {
   parentPort?.postMessage(message);
@@ -59,6 +60,8 @@ async function run(request: MonteCarloRequest): Promise<void> {
 }
 
 const helper = (workerData as { kernelHelper?: KernelHelperData } | null)?.kernelHelper;
+// Before the engine compiles its kernels (the helper is handed the compiled module).
+if (!helper) enableRelaxedSimd();
 if (helper) {
   runKernelHelper(helper);
 } else {

@@ -5,13 +5,12 @@
  * (erf to 1e-14 by series, for the moment tables) costs ~85 ns an element, which made GELU MLPs
  * a sixth of a transformer's Monte-Carlo time.
  */
-const P = 0.3275911;
-const A1 = 0.254829592;
-const A2 = -0.284496736;
-const A3 = 1.421413741;
-const A4 = -1.453152027;
-const A5 = 1.061405429;
-const INV_SQRT_2PI = 0.3989422804014327;
+/** The constants, shared with wasmKernels.ts's gelu (which must compute the same numbers). */
+export const GELU = {
+  P: 0.3275911, A1: 0.254829592, A2: -0.284496736, A3: 1.421413741, A4: -1.453152027, A5: 1.061405429,
+  INV_SQRT_2PI: 0.3989422804014327, SQRT1_2: Math.SQRT1_2,
+} as const;
+const { P, A1, A2, A3, A4, A5, INV_SQRT_2PI } = GELU;
 
 /** Φ(x) and φ(x) of one value. */
 function cdfAndPdf(x: number, out: { cdf: number; pdf: number }): void {

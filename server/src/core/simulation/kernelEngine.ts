@@ -21,7 +21,8 @@
  */
 import type { Gemm } from './matmul';
 import {
-  ARENA_AT, instantiateKernels, kernelModule, MAX_PAGES, wasmApi, writeZigguratTables, type KernelExports, type WasmMemory,
+  ARENA_AT, instantiateKernels, kernelModule, MAX_PAGES, PACK_BYTES, SCRATCH_AT, SCRATCH_SLOTS, wasmApi, writeZigguratTables,
+  type KernelExports, type WasmMemory,
 } from './wasmKernels';
 
 const SEQ = 0;
@@ -32,19 +33,26 @@ const KIND = 4;
 const QUIT = 5;
 /** Chunks the helper threads have run (for tests and the benchmark). */
 const HELPER_CHUNKS = 6;
+/** Helper threads started so far: each takes the next packing buffer (SCRATCH_AT). */
+const HELPERS = 7;
 /** Int arguments start at word 8; float arguments at byte 128 (Float64 index 16). */
 const ARG = 8;
 const FARG = 16;
 
 const KIND_GEMM = 1;
-const KIND_GEMM_NT = 2;
 const KIND_NORMAL = 3;
 const KIND_UNIFORM = 4;
+const KIND_GELU = 5;
+const KIND_GEMM_BATCH = 6;
+const KIND_SOFTMAX = 7;
+const KIND_SOFTMAX_BACKWARD = 8;
 
 /** Values per chunk of a weight draw (each chunk its own stream). */
 export const DRAW_CHUNK = 1 << 16;
 /** Multiply-adds per chunk of a product: ~1 ms, fine enough to share evenly and to check cancellation. */
 const MACS_PER_CHUNK = 8_000_000;
+/** Values per chunk of a softmax job (rows of logits): ~0.5 ms of exponentials. */
+const ROW_VALUES_PER_CHUNK = 32_768;
 /** Jobs smaller than this run on the calling thread alone (waking the helper costs tens of µs). */
 const SHARE_THRESHOLD = 4_000_000;
 
@@ -73,12 +81,53 @@ export interface KernelEngine {
   fillNormal(out: Float32Array, seed: number, mean: number, std: number, low: number, high: number, checkpoint: () => void): void;
   /** out (in the arena) ← low + (high − low)·U[0, 1). */
   fillUniform(out: Float32Array, seed: number, low: number, high: number, checkpoint: () => void): void;
+  /**
+   * out ← GELU(pre), derivative ← GELU′(pre), as geluFloat32.ts's geluWithDerivative computes
+   * them (bit for bit); false, with nothing done, unless all three are in the arena.
+   */
+  gelu(pre: Float32Array, out: Float32Array, derivative: Float32Array, checkpoint: () => void): boolean;
   /** For starting a helper thread (runKernelHelper); the helper serves until stopHelpers(). */
   helperData(): KernelHelperData;
   /** Tells the helper threads to return. */
   stopHelpers(): void;
   /** Chunks helper threads have run on this engine so far. */
   helperChunks(): number;
+  /**
+   * C = A·B (or A·Bᵀ, `transposed`) on blocks of arrays in the arena: A [m×k] at a[aAt + r·lda + c],
+   * B [k×n] at b[bAt + p·ldb + q] (Bᵀ: b[bAt + q·ldb + p]), C [m×n] at c[cAt + r·ldc + q], offsets
+   * and strides in floats; m a multiple of 2, n and k of 4. False, with nothing done, otherwise.
+   */
+  multiplyBlocks(
+    m: number, n: number, k: number, a: Float32Array, aAt: number, lda: number, b: Float32Array, bAt: number, ldb: number,
+    transposed: boolean, c: Float32Array, cAt: number, ldc: number, checkpoint: () => void,
+  ): boolean;
+  /**
+   * An attention's softmax over `rows` rows of logits (attentionMonteCarlo.ts: [rows × m], n rows a
+   * matrix, causal or not), on both threads, as wasmKernels.ts's softmax: the scaled logits back
+   * into `scores`, the weights into `weights`, and per row its logits' variance and Σ A²
+   * (stats[2r], stats[2r+1]); undefined, with nothing done, unless both are in the arena and m ≤ 1024.
+   */
+  softmax(scores: Float32Array, weights: Float32Array, rows: number, n: number, m: number, causal: boolean, scale: number, checkpoint: () => void): Float64Array | undefined;
+  /** dA ← scale·A ⊙ (dA − rowsum(A ⊙ dA)) on [rows × m] (wasmKernels.ts softmaxBackward); false unless both are in the arena. */
+  softmaxBackward(weights: Float32Array, gradient: Float32Array, rows: number, m: number, scale: number, checkpoint: () => void): boolean;
+  /**
+   * multiplyBlocks for every sequence s < sequences and head h < heads at once (one job, one
+   * product a chunk, both threads): each operand's block of (s, h) starts `perSequence`·s +
+   * `perHead`·h floats after its block of (0, 0).
+   */
+  multiplyHeads(
+    sequences: number, heads: number, m: number, n: number, k: number,
+    a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks, checkpoint: () => void,
+  ): boolean;
+}
+
+/** Blocks of one array, one per sequence and head (offsets and the row stride in floats). */
+export interface HeadBlocks {
+  readonly data: Float32Array;
+  readonly at: number;
+  readonly stride: number;
+  readonly perSequence: number;
+  readonly perHead: number;
 }
 
 /** A chunk's stream: the job's seed and the chunk index mixed (splitmix32 then spreads it). */
@@ -92,22 +141,44 @@ function chunkSeed(seed: number, chunk: number): number {
  * strips for A·B): each chunk reads its part of B once, so B (the weights, the large operand
  * here) is read once in all, and A, the smaller one, once per chunk.
  */
-function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number): void {
+function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number, scratch: number): void {
   const kind = words[KIND]!;
-  if (kind === KIND_GEMM || kind === KIND_GEMM_NT) {
-    const [a, b, c, m, n, k, bRow, bStrip, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => words[ARG + i]!) as
-      [number, number, number, number, number, number, number, number, number];
+  if (kind === KIND_SOFTMAX || kind === KIND_SOFTMAX_BACKWARD) {
+    const v = (i: number) => words[ARG + i]!;
+    const perChunk = v(7);
+    const first = chunk * perChunk;
+    const count = Math.min(perChunk, v(3) - first);
+    if (kind === KIND_SOFTMAX) kernels.softmax(v(0), v(1), v(2), first, count, v(4), v(5), v(6), floats[FARG]!, scratch);
+    else kernels.softmaxBackward(v(1), v(0), first, count, v(5), floats[FARG]!);
+    return;
+  }
+  if (kind === KIND_GEMM_BATCH) {
+    // One product per chunk: sequence s, head h of an attention (offsets per sequence and per head).
+    const v = (i: number) => words[ARG + i]!;
+    const heads = v(10);
+    const s = Math.floor(chunk / heads);
+    const h = chunk - s * heads;
+    const at = (base: number, perSequence: number, perHead: number) => v(base) + s * v(perSequence) + h * v(perHead);
+    kernels.gemm(at(0, 11, 12), at(1, 13, 14), at(2, 15, 16), v(3), v(4), v(5), v(6), v(7), v(8), scratch, v(9));
+    return;
+  }
+  if (kind === KIND_GEMM) {
+    const [a, b, c, m, n, k, lda, ldb, ldc, transposed, colsPerChunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => words[ARG + i]!) as
+      [number, number, number, number, number, number, number, number, number, number, number];
     const first = chunk * colsPerChunk;
     const cols = Math.min(colsPerChunk, n - first);
-    if (kind === KIND_GEMM) kernels.gemm(a, b + (first / 8) * bStrip, c + first * 4, m, cols, k, bRow, bStrip, n * 4);
-    else kernels.gemmNT(a, b + first * k * 4, c + first * 4, m, cols, k, n * 4);
+    kernels.gemm(a, b + first * (transposed ? ldb : 4), c + first * 4, m, cols, k, lda, ldb, ldc, scratch, transposed);
     return;
   }
   const out = words[ARG]!;
   const count = words[ARG + 1]!;
-  const seed = chunkSeed(words[ARG + 2]!, chunk);
   const first = chunk * DRAW_CHUNK;
   const values = Math.min(DRAW_CHUNK, count - first);
+  if (kind === KIND_GELU) {
+    kernels.gelu(words[ARG + 2]! + first * 4, out + first * 4, words[ARG + 3]! + first * 4, values);
+    return;
+  }
+  const seed = chunkSeed(words[ARG + 2]!, chunk);
   if (kind === KIND_NORMAL) kernels.normal(out + first * 4, values, seed, floats[FARG]!, floats[FARG + 1]!, floats[FARG + 2]!, floats[FARG + 3]!);
   else kernels.uniform(out + first * 4, values, seed, floats[FARG]!, floats[FARG + 1]!);
 }
@@ -116,7 +187,9 @@ function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Arra
  * Claims and runs chunks of job `generation` until none is left; returns how many this thread ran.
  * `between` runs before each chunk (the caller's cancellation check; it may throw).
  */
-function claimChunks(kernels: KernelExports, words: Int32Array, floats: Float64Array, generation: number, between?: () => void): number {
+function claimChunks(
+  kernels: KernelExports, words: Int32Array, floats: Float64Array, generation: number, scratch: number, between?: () => void,
+): number {
   let ran = 0;
   for (;;) {
     const claim = Atomics.load(words, CLAIM);
@@ -126,7 +199,7 @@ function claimChunks(kernels: KernelExports, words: Int32Array, floats: Float64A
     if (Atomics.compareExchange(words, CLAIM, claim, claim + 1) !== claim) continue;
     try {
       between?.();
-      runChunk(kernels, words, floats, chunk);
+      runChunk(kernels, words, floats, chunk, scratch);
       ran++;
     } finally {
       Atomics.add(words, DONE, 1);
@@ -144,12 +217,14 @@ export function runKernelHelper(data: KernelHelperData): void {
   const buffer = data.memory.buffer;
   const words = new Int32Array(buffer, 0, 64);
   const floats = new Float64Array(buffer, 0, 32);
+  // Slot 0 is the calling thread's.
+  const scratch = SCRATCH_AT + PACK_BYTES * (1 + (Atomics.add(words, HELPERS, 1) % (SCRATCH_SLOTS - 1)));
   let seen = Atomics.load(words, SEQ);
   for (;;) {
     Atomics.wait(words, SEQ, seen);
     if (Atomics.load(words, QUIT) !== 0) return;
     seen = Atomics.load(words, SEQ);
-    Atomics.add(words, HELPER_CHUNKS, claimChunks(kernels, words, floats, seen & 0xffff));
+    Atomics.add(words, HELPER_CHUNKS, claimChunks(kernels, words, floats, seen & 0xffff, scratch));
   }
 }
 
@@ -165,9 +240,11 @@ export function kernelEngine(): KernelEngine | undefined {
   return threadEngine ?? undefined;
 }
 
-/** A new engine with its own memory, or undefined where WebAssembly SIMD or shared memory is unavailable. */
-export function createKernelEngine(): KernelEngine | undefined {
-  const module = kernelModule();
+/**
+ * A new engine with its own memory, or undefined where WebAssembly SIMD or shared memory is
+ * unavailable; on `module` (wasmKernels.ts compileKernels) instead of this thread's when given.
+ */
+export function createKernelEngine(module: object | undefined = kernelModule()): KernelEngine | undefined {
   const api = wasmApi();
   if (!module || !api) return undefined;
   let memory: WasmMemory;
@@ -195,7 +272,11 @@ export function createKernelEngine(): KernelEngine | undefined {
     const at = top;
     const end = at + Math.ceil(bytes / 16) * 16;
     if (end > memory.buffer.byteLength) {
-      const pages = Math.ceil((end - memory.buffer.byteLength) / 65536);
+      // By an eighth of the memory at least: a run that keeps its activations here grows it a few
+      // hundred times otherwise (pages not written are not resident, so this costs no memory).
+      const current = memory.buffer.byteLength / 65536;
+      const needed = Math.ceil((end - memory.buffer.byteLength) / 65536);
+      const pages = Math.min(Math.max(needed, Math.ceil(current / 8)), Math.max(needed, MAX_PAGES - current));
       memory.grow(pages); // RangeError beyond 4 GiB: the caller's memory estimate declines such networks first
       heap = new Float32Array(memory.buffer);
     }
@@ -225,7 +306,7 @@ export function createKernelEngine(): KernelEngine | undefined {
     if (!shared || chunks === 1) {
       for (let chunk = 0; chunk < chunks; chunk++) {
         checkpoint();
-        runChunk(kernels, words, floats, chunk);
+        runChunk(kernels, words, floats, chunk, SCRATCH_AT);
       }
       return;
     }
@@ -237,7 +318,7 @@ export function createKernelEngine(): KernelEngine | undefined {
     Atomics.notify(words, SEQ);
     let claimed = chunks;
     try {
-      claimChunks(kernels, words, floats, generation, checkpoint);
+      claimChunks(kernels, words, floats, generation, SCRATCH_AT, checkpoint);
     } catch (error) {
       // Cancelled or out of time: close the job to new claims; the chunks claimed so far finish.
       for (;;) {
@@ -253,50 +334,63 @@ export function createKernelEngine(): KernelEngine | undefined {
     }
   };
 
+  /**
+   * out[m×n] = a[m×k]·B, B[p, q] at bAt + p·ldb + 4q (or, `transposed`, at bAt + q·ldb + 4p); n
+   * and k multiples of 4. The product is written into `out` in place when it is in the arena.
+   */
   const product = (
-    kind: number, m: number, n: number, k: number, a: Float32Array, bAt: number, bRow: number, bStrip: number,
+    m: number, n: number, k: number, a: Float32Array, bAt: number, ldb: number, transposed: boolean,
     out: Float32Array, checkpoint: () => void,
   ): void => {
     const mark = top;
-    const step = kind === KIND_GEMM ? 4 : 2;
-    const mPad = Math.ceil(m / step) * step;
+    const mPad = Math.ceil(m / 2) * 2;
     const aAt = stage(a, m, k, mPad);
-    const cAt = reserve(mPad * n * 4);
-    const macs = mPad * n * k;
-    // Column blocks: multiples of 8 (A·B's strips; x·Wᵀ's 4-row steps of W too).
-    const colsPerChunk = Math.max(8, Math.floor(MACS_PER_CHUNK / Math.max(1, mPad * k) / 8) * 8);
-    const chunks = Math.ceil(n / colsPerChunk);
-    words[KIND] = kind;
-    [aAt, bAt, cAt, mPad, n, k, bRow, bStrip, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
+    const outAt = addressOf(out);
+    const cAt = outAt >= 0 && mPad === m ? outAt : reserve(mPad * n * 4);
     try {
-      run(chunks, macs >= SHARE_THRESHOLD, checkpoint);
-      out.set(heap.subarray(cAt / 4, cAt / 4 + m * n));
+      multiplyAt(mPad, n, k, aAt, 4 * k, bAt, ldb, transposed, cAt, 4 * n, checkpoint);
+      if (cAt !== outAt) out.set(heap.subarray(cAt / 4, cAt / 4 + m * n));
     } finally {
       top = mark;
     }
   };
 
+  /** The kernel on addresses (bytes) and row strides (bytes), shared with the helper when large. */
+  const multiplyAt = (
+    m: number, n: number, k: number, aAt: number, lda: number, bAt: number, ldb: number, transposed: boolean,
+    cAt: number, ldc: number, checkpoint: () => void,
+  ): void => {
+    // Column blocks: multiples of 8 (the kernel's steps are 4 columns).
+    const colsPerChunk = Math.max(8, Math.floor(MACS_PER_CHUNK / Math.max(1, m * k) / 8) * 8);
+    words[KIND] = KIND_GEMM;
+    [aAt, bAt, cAt, m, n, k, lda, ldb, ldc, transposed ? 1 : 0, colsPerChunk].forEach((value, i) => { words[ARG + i] = value; });
+    run(Math.ceil(n / colsPerChunk), m * n * k >= SHARE_THRESHOLD, checkpoint);
+  };
+
+  /** A [rows×cols] matrix copied into the arena as [paddedRows×paddedCols], zeros around it. */
+  const padded = (array: Float32Array, rows: number, cols: number, paddedRows: number, paddedCols: number): Float32Array => {
+    const view = allocate(paddedRows * paddedCols);
+    for (let r = 0; r < rows; r++) {
+      view.set(array.subarray(r * cols, (r + 1) * cols), r * paddedCols);
+      view.fill(0, r * paddedCols + cols, (r + 1) * paddedCols);
+    }
+    view.fill(0, rows * paddedCols);
+    return view;
+  };
+
   const gemm: Gemm = (m, n, k, a, b, c, checkpoint) => {
     const mark = top;
     try {
-      const nPad = Math.ceil(n / 8) * 8;
-      const bAt = reserve(k * nPad * 4);
-      // B in column strips of 8 (the kernel's packed layout): a strip is K×8 contiguous floats.
-      for (let s = 0; s < nPad; s += 8) {
-        const strip = bAt / 4 + s * k;
-        const width = Math.min(8, n - s);
-        for (let r = 0; r < k; r++) {
-          const from = r * n + s;
-          const to = strip + r * 8;
-          for (let e = 0; e < width; e++) heap[to + e] = b[from + e]!;
-          for (let e = width; e < 8; e++) heap[to + e] = 0;
-        }
-      }
+      // n and k padded to multiples of 4 with zeros (B's extra rows and columns, A's extra columns).
+      const nPad = Math.ceil(n / 4) * 4;
+      const kPad = Math.ceil(k / 4) * 4;
+      const bAt = stage(nPad === n && kPad === k ? b : padded(b, k, n, kPad, nPad), kPad, nPad, kPad);
+      const aPadded = kPad === k ? a : padded(a, m, k, m, kPad);
       if (nPad === n) {
-        product(KIND_GEMM, m, n, k, a, bAt, 32, 32 * k, c, checkpoint);
+        product(m, n, kPad, aPadded, bAt, 4 * n, false, c, checkpoint);
       } else {
         const wide = new Float32Array(m * nPad);
-        product(KIND_GEMM, m, nPad, k, a, bAt, 32, 32 * k, wide, checkpoint);
+        product(m, nPad, kPad, aPadded, bAt, 4 * nPad, false, wide, checkpoint);
         for (let r = 0; r < m; r++) c.set(wide.subarray(r * nPad, r * nPad + n), r * n);
       }
     } finally {
@@ -322,21 +416,82 @@ export function createKernelEngine(): KernelEngine | undefined {
     release: (mark) => { top = Math.min(top, mark); },
     timesTransposed: (m, n, k, x, w, out, checkpoint) => {
       const wAt = addressOf(w);
-      if (wAt >= 0 && n % 4 === 0 && k % 4 === 0) product(KIND_GEMM_NT, m, n, k, x, wAt, 0, 0, out, checkpoint);
+      if (wAt >= 0 && n % 4 === 0 && k % 4 === 0) product(m, n, k, x, wAt, 4 * k, true, out, checkpoint);
       else gemm(m, n, k, x, transposeOf(w, n, k), out, checkpoint);
     },
     times: (m, n, k, g, w, out, checkpoint) => {
       const wAt = addressOf(w);
-      if (wAt >= 0 && n % 8 === 0) product(KIND_GEMM, m, n, k, g, wAt, 4 * n, 32, out, checkpoint);
+      if (wAt >= 0 && n % 4 === 0 && k % 4 === 0) product(m, n, k, g, wAt, 4 * n, false, out, checkpoint);
       else gemm(m, n, k, g, w, out, checkpoint);
     },
     fillNormal: (out, seed, mean, std, low, high, checkpoint) => draw(KIND_NORMAL, out, seed, [mean, std, low, high], checkpoint),
     fillUniform: (out, seed, low, high, checkpoint) => draw(KIND_UNIFORM, out, seed, [low, high - low], checkpoint),
+    gelu: (pre, out, derivative, checkpoint) => {
+      const at = [addressOf(out), out.length, addressOf(pre), addressOf(derivative)];
+      if (at.some((a) => a < 0) || pre.length !== out.length || derivative.length !== out.length) return false;
+      words[KIND] = KIND_GELU;
+      at.forEach((value, i) => { words[ARG + i] = value; });
+      run(Math.ceil(out.length / DRAW_CHUNK), out.length > DRAW_CHUNK, checkpoint);
+      return true;
+    },
     helperData: () => {
       Atomics.store(words, QUIT, 0);
       return { module, memory };
     },
     helperChunks: () => Atomics.load(words, HELPER_CHUNKS),
+    softmax: (scores, weights, rows, n, m, causal, scale, checkpoint) => {
+      const [sAt, wAt] = [addressOf(scores), addressOf(weights)];
+      if (sAt < 0 || wAt < 0 || m > PACK_BYTES / 8 || rows * m > scores.length || rows * m > weights.length || rows === 0) return undefined;
+      const mark = top;
+      try {
+        const statsAt = reserve(16 * rows);
+        const perChunk = Math.max(1, Math.floor(ROW_VALUES_PER_CHUNK / m));
+        words[KIND] = KIND_SOFTMAX;
+        [sAt, wAt, statsAt, rows, n, m, causal ? 1 : 0, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+        floats[FARG] = scale;
+        const chunks = Math.ceil(rows / perChunk);
+        run(chunks, chunks > 1, checkpoint);
+        return new Float64Array(heap.buffer, statsAt, 2 * rows).slice();
+      } finally {
+        top = mark;
+      }
+    },
+    softmaxBackward: (weights, gradient, rows, m, scale, checkpoint) => {
+      const [wAt, gAt] = [addressOf(weights), addressOf(gradient)];
+      if (wAt < 0 || gAt < 0 || rows * m > weights.length || rows * m > gradient.length || rows === 0) return false;
+      const perChunk = Math.max(1, Math.floor(ROW_VALUES_PER_CHUNK / m));
+      words[KIND] = KIND_SOFTMAX_BACKWARD;
+      [gAt, wAt, 0, rows, 0, m, 0, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+      floats[FARG] = scale;
+      const chunks = Math.ceil(rows / perChunk);
+      run(chunks, chunks > 1, checkpoint);
+      return true;
+    },
+    multiplyHeads: (sequences, heads, m, n, k, a, b, transposed, c, checkpoint) => {
+      const bases = [addressOf(a.data), addressOf(b.data), addressOf(c.data)];
+      if (bases.some((at) => at < 0) || m % 2 !== 0 || n % 4 !== 0 || k % 4 !== 0 || m === 0 || sequences * heads === 0) return false;
+      if (sequences * heads > 0xffff) return false; // chunk indices are 16 bits
+      const [bRows, bCols] = transposed ? [n, k] : [k, n];
+      const last = (blocks: HeadBlocks, rows: number, cols: number) =>
+        blocks.at + (sequences - 1) * blocks.perSequence + (heads - 1) * blocks.perHead + (rows - 1) * blocks.stride + cols;
+      if (last(a, m, k) > a.data.length || last(b, bRows, bCols) > b.data.length || last(c, m, n) > c.data.length) return false;
+      words[KIND] = KIND_GEMM_BATCH;
+      [
+        bases[0]! + 4 * a.at, bases[1]! + 4 * b.at, bases[2]! + 4 * c.at, m, n, k, 4 * a.stride, 4 * b.stride, 4 * c.stride,
+        transposed ? 1 : 0, heads, 4 * a.perSequence, 4 * a.perHead, 4 * b.perSequence, 4 * b.perHead, 4 * c.perSequence, 4 * c.perHead,
+      ].forEach((value, i) => { words[ARG + i] = value; });
+      run(sequences * heads, sequences * heads * m * n * k >= SHARE_THRESHOLD, checkpoint);
+      return true;
+    },
+    multiplyBlocks: (m, n, k, a, aAt, lda, b, bAt, ldb, transposed, c, cAt, ldc, checkpoint) => {
+      const [aBase, bBase, cBase] = [addressOf(a), addressOf(b), addressOf(c)];
+      if (aBase < 0 || bBase < 0 || cBase < 0 || m % 2 !== 0 || n % 4 !== 0 || k % 4 !== 0 || m === 0) return false;
+      // Every block within its array.
+      const [bRows, bCols] = transposed ? [n, k] : [k, n];
+      if (aAt + (m - 1) * lda + k > a.length || bAt + (bRows - 1) * ldb + bCols > b.length || cAt + (m - 1) * ldc + n > c.length) return false;
+      multiplyAt(m, n, k, aBase + 4 * aAt, 4 * lda, bBase + 4 * bAt, 4 * ldb, transposed, cBase + 4 * cAt, 4 * ldc, checkpoint);
+      return true;
+    },
     stopHelpers: () => {
       Atomics.store(words, QUIT, 1);
       Atomics.add(words, SEQ, 1);

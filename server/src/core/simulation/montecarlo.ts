@@ -43,14 +43,14 @@ import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activ
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
 import { poolForward } from './pool';
 import { jsGemm, transpose, type Gemm } from './matmul';
-import { kernelEngine, type KernelEngine, type KernelHelperData } from './kernelEngine';
+import { kernelEngine, type HeadBlocks, type KernelEngine, type KernelHelperData } from './kernelEngine';
 import { mixSeed, Random } from './prng';
 import { type BulkDraw, CannotSample, drawKernel } from './sampling';
 import type { LayerSimulation, MeasuredTokens, NetworkSimulation, ThroughTime } from './types';
 import { recurrentSpectrum } from '../knowledge/recurrent';
 import { RecurrentNotSimulable, runRecurrent, type RecurrentRun } from './recurrentMonteCarlo';
 import { maxOf, minOf } from '../util/arrays';
-import { AttentionNotSimulable, attentionForward, type AttentionMeasure } from './attentionMonteCarlo';
+import { AttentionNotSimulable, attentionForward, type AttentionMeasure, type Block } from './attentionMonteCarlo';
 import { DEFAULT_TOKENS, runsOverTokens } from './tokenStream';
 import { geluForward, geluGradient, geluWithDerivative } from './geluFloat32';
 
@@ -588,7 +588,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = activationForward(op.activation, x, backs, op === context.logits);
         break;
       case 'norm':
-        x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs) : normForward(op.kind, x, context.batch, backs);
+        x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs)
+          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, rowsArray(context, x.data.length))
+          : normForward(op.kind, x, context.batch, backs);
         if (lastStreamPoint && ops[position - 1]?.op === 'residual') {
           lastStreamPoint.normalized = { secondMoment: meanSquare(x.data), cross: tokenCrossMoment(x.data, context.tokens!) };
         }
@@ -768,6 +770,26 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
   const memoryContext: SeedContext | undefined = memory ? { ...context, batch: seed.sequences * memory.tokens } : undefined;
   const run = attentionForward(op, x, {
     sequences: seed.sequences, tokens: seed.tokens, gemm: context.gemm, checkpoint: context.checkpoint,
+    allocate: (length) => rowsArray(context, length),
+    ...(context.kernels ? {
+      multiplyBlocks: (a: Block, b: Block, transposed: boolean, c: Block) => context.kernels!.multiplyBlocks(
+        a.rows, c.cols, a.cols, a.data, a.at, a.stride, b.data, b.at, b.stride, transposed, c.data, c.at, c.stride, context.checkpoint,
+      ),
+      softmax: (scores: Float32Array, weights: Float32Array, rows: number, n: number, m: number, causal: boolean, scale: number) =>
+        context.kernels!.softmax(scores, weights, rows, n, m, causal, scale, context.checkpoint),
+      softmaxBackward: (weights: Float32Array, gradient: Float32Array, rows: number, m: number, scale: number) =>
+        context.kernels!.softmaxBackward(weights, gradient, rows, m, scale, context.checkpoint),
+      multiplyHeads: (m: number, n: number, k: number, a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks) =>
+        context.kernels!.multiplyHeads(seed.sequences, op.heads, m, n, k, a, b, transposed, c, context.checkpoint),
+      scope: <T>(run: () => T): T => {
+        const mark = context.kernels!.mark();
+        try {
+          return run();
+        } finally {
+          context.kernels!.release(mark);
+        }
+      },
+    } : {}),
     project: (layer, rows) => {
       const own: Backward[] = [];
       const out = denseForward(layer, rows, memory && rows === memory.rows ? memoryContext! : context, own);
@@ -853,14 +875,15 @@ function finishLayer(
   measure.pre = meanSquare(pre);
   measure.input = x.data.length > 0 ? meanSquare(x.data) : NaN;
   // GELU: its derivative is computed with the output (one Φ and φ per element, not two) and kept instead of the pre-activations.
-  const gelu = activation.name === 'gelu' && layer !== context.logits ? geluWithDerivative(pre) : undefined;
+  const gelu = activation.name === 'gelu' && layer !== context.logits ? geluOf(pre, context) : undefined;
   const out = gelu ? gelu.out : applyActivation(activation, pre);
   const kept = gelu ? gelu.derivative : pre; // the backward closure holds only this
   context.step();
   backs.push((g) => {
     context.checkpoint();
     measure.gradOut = meanSquare(g);
-    const gPre = layer === context.logits ? g : gelu ? multiply(g, kept) : activationGradient(activation, kept, g);
+    // GELU: g·GELU′ in place (g is this step's own: each backward step hands on a new array).
+    const gPre = layer === context.logits ? g : gelu ? multiplyInPlace(g, kept) : activationGradient(activation, kept, g);
     const gIn = gradientAtInput(gPre);
     measure.gradIn = meanSquare(gIn);
     context.step();
@@ -869,10 +892,30 @@ function finishLayer(
   return { data: out, shape };
 }
 
-function multiply(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! * b[i]!;
-  return out;
+/** GELU and its derivative (geluFloat32.ts), on both of the engine's threads when `pre` is in its arena. */
+function geluOf(pre: Float32Array, context: SeedContext): { out: Float32Array; derivative: Float32Array } {
+  const kernels = context.kernels;
+  if (kernels) {
+    const out = kernels.allocate(pre.length);
+    const derivative = kernels.allocate(pre.length);
+    if (kernels.gelu(pre, out, derivative, context.checkpoint)) return { out, derivative };
+  }
+  return geluWithDerivative(pre);
+}
+
+/**
+ * An array of activations the forward pass keeps: in the engine's arena when there is one (a
+ * product then reads it in place, and writes its result there without a copy; the arena is let
+ * go with the seed), otherwise on the heap. Its contents are the arena's leftovers: every value
+ * must be written.
+ */
+function rowsArray(context: SeedContext, length: number): Float32Array {
+  return context.kernels ? context.kernels.allocate(length) : new Float32Array(length);
+}
+
+function multiplyInPlace(a: Float32Array, b: Float32Array): Float32Array {
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! * b[i]!;
+  return a;
 }
 
 function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs: Backward[]): Tensor {
@@ -883,7 +926,7 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
   if (product(x.shape) !== nIn) throw new NotSimulable();
   const { weights, bias } = drawLayer(layer, nOut, nIn, context);
   const batch = context.batch;
-  const pre = new Float32Array(batch * nOut);
+  const pre = rowsArray(context, batch * nOut);
   const kernels = context.kernels;
   if (kernels) kernels.timesTransposed(batch, nOut, nIn, x.data, weights, pre, context.checkpoint);
   else context.gemm(batch, nOut, nIn, x.data, transpose(weights, nOut, nIn), pre, context.checkpoint);
@@ -1165,9 +1208,8 @@ function activationForward(activation: Activation, x: Tensor, backs: Backward[],
 const NORM_EPS = 1e-5;
 
 /** LayerNorm: each sample's (token's) row of contiguous features is one group (normForward's formulas, direct loops). */
-function layerNormRows(x: Tensor, rows: number, backs: Backward[]): Tensor {
+function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32Array = new Float32Array(x.data.length)): Tensor {
   const width = x.data.length / rows;
-  const xHat = new Float32Array(x.data.length);
   const inverse = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const start = r * width;
@@ -1308,13 +1350,20 @@ function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, ba
   return { data: out, shape: x.shape };
 }
 
+/** Mean of the squares, in float64: four running sums (one would wait on each addition's latency), added at the end. */
 function meanSquare(values: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    sum += v * v;
+  const n = values.length;
+  const n4 = n - (n % 4);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < n4; i += 4) {
+    const v0 = values[i]!, v1 = values[i + 1]!, v2 = values[i + 2]!, v3 = values[i + 3]!;
+    s0 += v0 * v0;
+    s1 += v1 * v1;
+    s2 += v2 * v2;
+    s3 += v3 * v3;
   }
-  return values.length > 0 ? sum / values.length : NaN;
+  for (let i = n4; i < n; i++) s0 += values[i]! * values[i]!;
+  return n > 0 ? ((s0 + s1) + (s2 + s3)) / n : NaN;
 }
 
 function product(values: readonly number[]): number {

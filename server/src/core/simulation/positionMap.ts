@@ -111,6 +111,56 @@ export function convBackwardSums(geometry: ConvGeometry, outputMap: Float64Array
   return sums;
 }
 
+/**
+ * What a convolution's per-channel spatial mean is made of, per tap k: A_k, the average over
+ * output positions of the input map at the position tap k reads there (0 where it reads padding),
+ * and f_k, the fraction of output positions where tap k reads inside the map. Returns Σ_k A_k²
+ * (of `inputMap`) and Σ_k f_k². BatchNorm removes each channel's mean over positions, whose
+ * square is Var(W)·(C_in/G)·Σ_k A_k² for an input mean map: less than the per-position means'
+ * average square Σ_k A_k, because at the borders taps read zeros (×0.92 on 16×16 maps, ×0.72 on
+ * 4×4; test/reference/resnet/).
+ */
+export function convTapAverages(geometry: ConvGeometry, inputMap: Float64Array): { readonly meanSquares: number; readonly fractionSquares: number } {
+  const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
+  const rank = outputSpatial.length;
+  const lead = 3 - rank;
+  const at = (list: readonly number[], d: number, fill: number) => (d < lead ? fill : list[d - lead]!);
+  const out = [0, 1, 2].map((d) => at(outputSpatial, d, 1));
+  const inn = [0, 1, 2].map((d) => at(inputSpatial, d, 1));
+  const ker = [0, 1, 2].map((d) => at(kernel, d, 1));
+  const str = [0, 1, 2].map((d) => at(stride, d, 1));
+  const pad = [0, 1, 2].map((d) => at(padBefore, d, 0));
+  const positions = out[0]! * out[1]! * out[2]!;
+  const broadcast = inputMap.length === 1;
+  let meanSquares = 0;
+  let fractionSquares = 0;
+  for (let k0 = 0; k0 < ker[0]!; k0++) {
+    for (let k1 = 0; k1 < ker[1]!; k1++) {
+      for (let k2 = 0; k2 < ker[2]!; k2++) {
+        let sum = 0;
+        let valid = 0;
+        for (let a = 0; a < out[0]!; a++) {
+          const p0 = a * str[0]! + k0 - pad[0]!;
+          if (p0 < 0 || p0 >= inn[0]!) continue;
+          for (let b = 0; b < out[1]!; b++) {
+            const p1 = b * str[1]! + k1 - pad[1]!;
+            if (p1 < 0 || p1 >= inn[1]!) continue;
+            for (let c = 0; c < out[2]!; c++) {
+              const p2 = c * str[2]! + k2 - pad[2]!;
+              if (p2 < 0 || p2 >= inn[2]!) continue;
+              sum += broadcast ? inputMap[0]! : inputMap[(p0 * inn[1]! + p1) * inn[2]! + p2]!;
+              valid++;
+            }
+          }
+        }
+        meanSquares += (sum / positions) ** 2;
+        fractionSquares += (valid / positions) ** 2;
+      }
+    }
+  }
+  return { meanSquares, fractionSquares };
+}
+
 export function mean(map: Float64Array): number {
   let total = 0;
   for (const v of map) total += v;

@@ -51,6 +51,10 @@ export class Code {
   set(local: number) { return this.emit(0x21, ...uleb(local)); }
   tee(local: number) { return this.emit(0x22, ...uleb(local)); }
   i32(value: number) { return this.emit(0x41, ...sleb(value)); }
+  f32(value: number) {
+    const bytes = new Uint8Array(new Float32Array([value]).buffer);
+    return this.emit(0x43, ...bytes);
+  }
   f64(value: number) {
     const bytes = new Uint8Array(new Float64Array([value]).buffer);
     return this.emit(0x44, ...bytes);
@@ -67,6 +71,8 @@ export class Code {
   rotl() { return this.emit(0x77); }
   geU() { return this.emit(0x4f); }
   geS() { return this.emit(0x4e); }
+  ltU() { return this.emit(0x49); }
+  remU() { return this.emit(0x70); }
   gtS() { return this.emit(0x4a); }
   eqz() { return this.emit(0x45); }
   /** f64 arithmetic and comparisons. */
@@ -74,15 +80,20 @@ export class Code {
   f64Sub() { return this.emit(0xa1); }
   f64Mul() { return this.emit(0xa2); }
   f64Div() { return this.emit(0xa3); }
+  f64Max() { return this.emit(0xa5); }
   f64Neg() { return this.emit(0x9a); }
   f64Abs() { return this.emit(0x99); }
   f64Lt() { return this.emit(0x63); }
   f64Gt() { return this.emit(0x64); }
+  f64Ge() { return this.emit(0x66); }
   f64FromI32S() { return this.emit(0xb7); }
   f64FromI32U() { return this.emit(0xb8); }
   f32FromF64() { return this.emit(0xb6); }
+  f64FromF32() { return this.emit(0xbb); }
   /** Loads and stores with memarg (alignment hint, offset). */
   f64Load(offset = 0) { return this.emit(0x2b, 3, ...uleb(offset)); }
+  f64Store(offset = 0) { return this.emit(0x39, 3, ...uleb(offset)); }
+  f32Load(offset = 0) { return this.emit(0x2a, 2, ...uleb(offset)); }
   f32Store(offset = 0) { return this.emit(0x38, 2, ...uleb(offset)); }
   call(index: number) { return this.emit(0x10, ...uleb(index)); }
   select() { return this.emit(0x1b); }
@@ -100,12 +111,13 @@ export class Code {
   private simd(opcode: number, ...rest: number[]) { return this.emit(0xfd, ...uleb(opcode), ...rest); }
   /** v128.load with memarg (align 2^2: our addresses are only float-aligned). */
   v128Load(offset: number) { return this.simd(0x00, 2, ...uleb(offset)); }
-  v128Load32Splat() { return this.simd(0x09, 2, 0); }
+  v128Load32Splat(offset = 0) { return this.simd(0x09, 2, ...uleb(offset)); }
   v128Store(offset: number) { return this.simd(0x0b, 2, ...uleb(offset)); }
   v128Zero() { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
   f32x4ExtractLane(lane: number) { return this.simd(0x1f, lane); }
   f32x4Add() { return this.simd(0xe4); }
   f32x4Mul() { return this.simd(0xe6); }
+  f32x4RelaxedMadd() { return this.simd(0x105); }
   f32Add() { return this.emit(0x92); }
   /** local += delta (i32). */
   bump(local: number, delta: () => void) { this.get(local); delta(); this.add(); return this.set(local); }

@@ -3,33 +3,54 @@
  * with SIMD (f32x4) and the seeded normal/uniform generators. It imports one shared memory, so
  * two threads can run it on the same data (kernelEngine.ts splits the work).
  *
- *   gemm(a, b, c, m, n, k, bRow, bStrip, ldc)  C[m×n] = A[m×k]·B[k×n]: A, C row-major (row
- *       strides k floats and ldc bytes: C may be a column block of a wider matrix), B read in 8-column strips: B[p, 8s..8s+7] at b + s·bStrip + p·bRow
- *       bytes. Packed strips (bRow 32, bStrip 32k: K×8 contiguous floats, which stay in L1
- *       while the rows of A stream past) or a row-major B used in place (bRow 4n, bStrip 32:
- *       the dense backward pass g·W on the drawn W, no copy). m a multiple of 4, n of 8.
- *       A 4×8 block of C per step: per k it broadcasts 4 values of A (v128.load32_splat), loads
- *       8 of B (two v128) and does 8 f32x4 multiply-adds into accumulators kept in registers.
- *   gemmNT(a, b, c, m, n, k, ldc)  C[m×n] = A[m×k]·B[n×k]ᵀ, both row-major: the dense forward pass
- *       x·Wᵀ on W as drawn (no transpose, no packing). A 2×4 block of C per step: per 4 values
- *       of k, 2 loads of A, 4 of B, 8 f32x4 multiply-adds; the 4 lanes are summed at the end.
- *       m a multiple of 2, n and k of 4. 4 rows of B at a time stay in L1 while A's rows stream past.
+ *   gemm(a, b, c, m, n, k, lda, ldb, ldc, scratch, transposed)  C[m×n] = A[m×k]·B[k×n]: A, C
+ *       row-major with row strides lda and ldc bytes (either may be a column block of a wider
+ *       matrix, as one head of an attention's rows); B[p, q] at b + p·ldb + 4q, or with
+ *       `transposed` at b + q·ldb + 4p (B = Wᵀ of a row-major W [n×k]: the dense forward pass
+ *       x·Wᵀ on W as drawn). m a multiple of 2, n and k of 4. For each KC values of k and each 4
+ *       columns it copies that block of B into `scratch` (the calling thread's PACK_BYTES), per
+ *       4 values of k the 4 columns' 4 values in a row (one pointer and constant offsets read
+ *       them), then runs every 2 rows of A past it: a 2×4 block of C per step, per 4 values of
+ *       k 2 loads of A, 4 of B and 8 f32x4 multiply-adds into accumulators kept in registers,
+ *       each one's 4 lanes summed at the end. The copy reads B once per block in order: the
+ *       backward pass g·W (W's rows 3–12 KiB apart) no longer walks W with that stride for
+ *       every 4 rows of g. (A 4×8 block with broadcasts of A, the earlier A·B kernel, ran at
+ *       ~12 GMAC/s here against this one's 15–16 unfused: V8's 15 vector registers hold its 8
+ *       accumulators and 6 loads, and unrolling the k loop made TurboFan hoist the loads and
+ *       spill accumulators.)
  *   normal(out, count, seed, mean, std, low, high)  out[i] = mean + std·N(0,1) redrawn until it
  *       lies in [low, high] (±∞ for an untruncated normal): prng.ts's generator (xoshiro128**
  *       seeded by splitmix32, the 128-layer ziggurat on the same tables, its tail and wedge by
  *       the imported Math.log and Math.exp), so a seed gives the numbers prng.ts would give.
  *   uniform(out, count, seed, low, width)  out[i] = low + width·U[0, 1).
+ *   gelu(pre, out, derivative, count)  out[i] = GELU(pre[i]), derivative[i] = GELU′(pre[i]), as
+ *       geluFloat32.ts computes them, bit for bit.
+ *   softmax(…), softmaxBackward(…)  an attention's softmax over rows of logits and its backward
+ *       step, bit for bit as attentionMonteCarlo.ts computes them in JavaScript.
  *
- * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane.
+ * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane within each
+ * block of KC, the blocks' sums added in order.
  */
 import { Code, F64, functionBody, I32, name, section, uleb, V128, vector } from './wasmAssembler';
+import { GELU } from './geluFloat32';
 import { ZIGGURAT } from './prng';
 
 /** Byte address of the ziggurat's tables in the shared memory (kernelEngine.ts writes them): K, W, F, 128 f64 each. */
 export const ZIGGURAT_AT = 1024;
 export const ZIGGURAT_BYTES = 3 * 128 * 8;
+/**
+ * Rows of k per packed block of B: a block of 8 columns is KC × 8 floats (8 KiB), which stays in
+ * L1 while every 4-row step of A multiplies it.
+ */
+export const KC = 256;
+/** Bytes of one thread's packing buffer. */
+export const PACK_BYTES = KC * 32;
+
+/** The threads' packing buffers for gemm (kernelEngine.ts: the calling thread's first, then one per helper). */
+export const SCRATCH_AT = 4096;
+export const SCRATCH_SLOTS = 8;
 /** Where kernelEngine.ts's arena starts. */
-export const ARENA_AT = 4096;
+export const ARENA_AT = SCRATCH_AT + SCRATCH_SLOTS * PACK_BYTES;
 /** The shared memory's maximum, in 64 KiB pages (4 GiB: all wasm32 can address). */
 export const MAX_PAGES = 65536;
 
@@ -45,112 +66,104 @@ export function writeZigguratTables(buffer: ArrayBufferLike): void {
 const EXP = 0;
 const LOG = 1;
 
-function gemmBody(): number[] {
-  const [A, B, C, M, N, K, BROW, BSTRIP, LDC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  let next = 9;
+function gemmBody(fused: boolean): number[] {
+  const [A, B, C, M, N, K, LDA, LDB, LDC, S, TRANS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  let next = 11;
   const local = () => next++;
-  const i = local(), j = local(), p = local(), bp = local(), cp = local(), kb = local(), nb = local();
-  const rows = [local(), local(), local(), local()]; // address of A[i+r, p]
-  const i32Count = next - 9;
-  const acc = Array.from({ length: 8 }, () => next++); // acc[2r + h]: row r, columns j+4h..j+4h+3
-  const b0 = next++, b1 = next++, av = next++;
-  const c = new Code();
-  c.get(K).i32(4).mul().set(kb);
-  c.get(LDC).set(nb);
-  c.i32(0).set(j);
-  c.block(() => c.loop(() => {
-    c.get(j).get(N).geU().brIf(1);
-    c.i32(0).set(i);
-    c.block(() => c.loop(() => {
-      c.get(i).get(M).geU().brIf(1);
-      for (const a of acc) c.v128Zero().set(a);
-      c.get(A).get(i).get(kb).mul().add().set(rows[0]!);
-      for (let r = 1; r < 4; r++) c.get(rows[r - 1]!).get(kb).add().set(rows[r]!);
-      c.get(B).get(j).i32(3).shrU().get(BSTRIP).mul().add().set(bp); // strip j/8
-      c.get(K).set(p);
-      c.block(() => c.loop(() => {
-        c.get(p).eqz().brIf(1);
-        c.get(bp).v128Load(0).set(b0);
-        c.get(bp).v128Load(16).set(b1);
-        for (let r = 0; r < 4; r++) {
-          c.get(rows[r]!).v128Load32Splat().set(av);
-          c.get(acc[2 * r]!).get(av).get(b0).f32x4Mul().f32x4Add().set(acc[2 * r]!);
-          c.get(acc[2 * r + 1]!).get(av).get(b1).f32x4Mul().f32x4Add().set(acc[2 * r + 1]!);
-          c.bump(rows[r]!, () => c.i32(4));
-        }
-        c.bump(bp, () => c.get(BROW));
-        c.get(p).i32(1).sub().set(p);
-        c.br(0);
-      }));
-      c.get(C).get(i).get(nb).mul().add().get(j).i32(4).mul().add().set(cp);
-      for (let r = 0; r < 4; r++) {
-        c.get(cp).get(acc[2 * r]!).v128Store(0);
-        c.get(cp).get(acc[2 * r + 1]!).v128Store(16);
-        c.bump(cp, () => c.get(nb));
-      }
-      c.bump(i, () => c.i32(4));
-      c.br(0);
-    }));
-    c.bump(j, () => c.i32(8));
-    c.br(0);
-  }));
-  return functionBody([[i32Count, I32], [next - 9 - i32Count, V128]], c);
-}
-
-function gemmNTBody(): number[] {
-  const [A, B, C, M, N, K, LDC] = [0, 1, 2, 3, 4, 5, 6];
-  let next = 7;
-  const local = () => next++;
-  const i = local(), j = local(), q = local(), kb = local(), nb = local(), a0 = local(), a1 = local(), cp = local();
-  const bRows = [local(), local(), local(), local()];
-  const i32Count = next - 7;
-  const acc = Array.from({ length: 8 }, () => next++); // acc[4r + col]
+  const pc = local(), kc = local(), j = local(), i = local(), kcb = local();
+  const src = local(), dst = local(), end = local(), a0 = local(), a1 = local(), aEnd = local(), bp = local(), cp = local();
+  const i32Count = next - 11;
+  const acc = Array.from({ length: 8 }, () => next++); // acc[4r + e]: C[i+r, j+e], 4 partial sums
   const x0 = next++, x1 = next++, y = next++;
   const c = new Code();
-  c.get(K).i32(4).mul().set(kb);
-  c.get(LDC).set(nb);
-  c.i32(0).set(j);
-  c.block(() => c.loop(() => {
-    c.get(j).get(N).geU().brIf(1);
-    c.get(B).get(j).get(kb).mul().add().set(bRows[0]!);
-    for (let r = 1; r < 4; r++) c.get(bRows[r - 1]!).get(kb).add().set(bRows[r]!);
-    c.i32(0).set(i);
-    c.block(() => c.loop(() => {
-      c.get(i).get(M).geU().brIf(1);
-      for (const a of acc) c.v128Zero().set(a);
-      c.get(A).get(i).get(kb).mul().add().set(a0);
-      c.get(a0).get(kb).add().set(a1);
-      c.i32(0).set(q);
-      c.block(() => c.loop(() => {
-        c.get(q).get(kb).geU().brIf(1);
-        c.get(a0).get(q).add().v128Load(0).set(x0);
-        c.get(a1).get(q).add().v128Load(0).set(x1);
-        for (let col = 0; col < 4; col++) {
-          c.get(bRows[col]!).get(q).add().v128Load(0).set(y);
-          c.get(acc[col]!).get(x0).get(y).f32x4Mul().f32x4Add().set(acc[col]!);
-          c.get(acc[4 + col]!).get(x1).get(y).f32x4Mul().f32x4Add().set(acc[4 + col]!);
+  c.i32(0).set(pc);
+  c.block(() => c.loop(() => { // each block of KC values of k
+    c.get(pc).get(K).geU().brIf(1);
+    c.get(K).get(pc).sub().set(kc);
+    c.i32(KC).get(kc).get(kc).i32(KC).geU().select().set(kc); // min(KC, K − pc)
+    c.get(kc).i32(4).mul().set(kcb);
+    c.get(S).get(kcb).i32(4).mul().add().set(end);
+    c.i32(0).set(j);
+    c.block(() => c.loop(() => { // each 4 columns
+      c.get(j).get(N).geU().brIf(1);
+      // Pack B[pc .. pc+kc, j .. j+3] into S: per 4 values of k, column e's 4 values at 16e.
+      c.get(S).set(dst);
+      c.get(TRANS).ifElse(() => {
+        // B[p, q] at B + q·LDB + 4p (B = Wᵀ of a row-major W): 4 values of a column are one v128 of W's row.
+        c.get(B).get(j).get(LDB).mul().add().get(pc).i32(4).mul().add().set(src);
+        c.block(() => c.loop(() => {
+          c.get(dst).get(end).geU().brIf(1);
+          for (let e = 0; e < 4; e++) {
+            c.get(dst).get(src);
+            if (e > 0) c.get(LDB).i32(e).mul().add();
+            c.v128Load(0).v128Store(16 * e);
+          }
+          c.bump(src, () => c.i32(16));
+          c.bump(dst, () => c.i32(64));
+          c.br(0);
+        }));
+      }, () => {
+        // B[p, q] at B + p·LDB + 4q: each 4×4 block transposed.
+        c.get(B).get(pc).get(LDB).mul().add().get(j).i32(4).mul().add().set(src);
+        c.block(() => c.loop(() => {
+          c.get(dst).get(end).geU().brIf(1);
+          for (let l = 0; l < 4; l++) {
+            for (let e = 0; e < 4; e++) c.get(dst).get(src).f32Load(4 * e).f32Store(16 * e + 4 * l);
+            c.bump(src, () => c.get(LDB));
+          }
+          c.bump(dst, () => c.i32(64));
+          c.br(0);
+        }));
+      });
+      c.i32(0).set(i);
+      c.block(() => c.loop(() => { // each 2 rows
+        c.get(i).get(M).geU().brIf(1);
+        for (const a of acc) c.v128Zero().set(a);
+        c.get(A).get(i).get(LDA).mul().add().get(pc).i32(4).mul().add().set(a0);
+        c.get(a0).get(LDA).add().set(a1);
+        c.get(a0).get(kcb).add().set(aEnd);
+        c.get(S).set(bp);
+        c.block(() => c.loop(() => { // 4 values of k a turn (KC and K are multiples of 4)
+          c.get(a0).get(aEnd).geU().brIf(1);
+          c.get(a0).v128Load(0).set(x0);
+          c.get(a1).v128Load(0).set(x1);
+          for (let e = 0; e < 4; e++) {
+            c.get(bp).v128Load(16 * e).set(y);
+            if (fused) {
+              c.get(x0).get(y).get(acc[e]!).f32x4RelaxedMadd().set(acc[e]!);
+              c.get(x1).get(y).get(acc[4 + e]!).f32x4RelaxedMadd().set(acc[4 + e]!);
+            } else {
+              c.get(acc[e]!).get(x0).get(y).f32x4Mul().f32x4Add().set(acc[e]!);
+              c.get(acc[4 + e]!).get(x1).get(y).f32x4Mul().f32x4Add().set(acc[4 + e]!);
+            }
+          }
+          c.bump(a0, () => c.i32(16));
+          c.bump(a1, () => c.i32(16));
+          c.bump(bp, () => c.i32(64));
+          c.br(0);
+        }));
+        c.get(C).get(i).get(LDC).mul().add().get(j).i32(4).mul().add().set(cp);
+        for (let r = 0; r < 2; r++) {
+          for (let e = 0; e < 4; e++) {
+            // C[i+r, j+e] = the accumulator's four lanes summed, added to the earlier blocks' sum.
+            c.get(cp);
+            c.get(acc[4 * r + e]!).f32x4ExtractLane(0);
+            for (let lane = 1; lane < 4; lane++) c.get(acc[4 * r + e]!).f32x4ExtractLane(lane).f32Add();
+            c.get(cp).f32Load(e * 4).f32(0).get(pc).select().f32Add(); // C as it is, from the second block on
+            c.f32Store(e * 4);
+          }
+          c.bump(cp, () => c.get(LDC));
         }
-        c.bump(q, () => c.i32(16));
+        c.bump(i, () => c.i32(2));
         c.br(0);
       }));
-      c.get(C).get(i).get(nb).mul().add().get(j).i32(4).mul().add().set(cp);
-      for (let r = 0; r < 2; r++) {
-        for (let col = 0; col < 4; col++) {
-          // C[i+r, j+col] = the accumulator's four lanes summed.
-          c.get(cp);
-          c.get(acc[4 * r + col]!).f32x4ExtractLane(0);
-          for (let lane = 1; lane < 4; lane++) c.get(acc[4 * r + col]!).f32x4ExtractLane(lane).f32Add();
-          c.f32Store(col * 4);
-        }
-        c.bump(cp, () => c.get(nb));
-      }
-      c.bump(i, () => c.i32(2));
+      c.bump(j, () => c.i32(4));
       c.br(0);
     }));
-    c.bump(j, () => c.i32(4));
+    c.bump(pc, () => c.i32(KC));
     c.br(0);
   }));
-  return functionBody([[i32Count, I32], [next - 7 - i32Count, V128]], c);
+  return functionBody([[i32Count, I32], [next - 11 - i32Count, V128]], c);
 }
 
 /** The xoshiro128** state (four i32 locals) and the splitmix32 seeding, emitted inline. */
@@ -269,14 +282,157 @@ function uniformBody(): number[] {
   return functionBody([[next - 5, I32]], c);
 }
 
-function assemble(): Uint8Array {
+/**
+ * GELU and its derivative, element by element, exactly as geluFloat32.ts computes them (the same
+ * float64 operations in the same order, and the same exp: V8 calls its Math.exp for the import),
+ * so the numbers are the same bit for bit; here so that both threads share the work.
+ */
+function geluBody(): number[] {
+  const [PRE, OUT, DERIVATIVE, COUNT] = [0, 1, 2, 3];
+  let next = 4;
+  const at = next++, end = next++;
+  const i32Count = next - 4;
+  const x = next++, z = next++, t = next++, e = next++, tail = next++, cdf = next++;
+  const c = new Code();
+  c.i32(0).set(at);
+  c.get(COUNT).i32(4).mul().set(end);
+  c.block(() => c.loop(() => {
+    c.get(at).get(end).geU().brIf(1);
+    c.get(PRE).get(at).add().f32Load(0).f64FromF32().set(x);
+    c.get(x).f64Abs().f64(GELU.SQRT1_2).f64Mul().set(z);
+    c.f64(1).f64(1).f64(GELU.P).get(z).f64Mul().f64Add().f64Div().set(t);
+    c.get(z).f64Neg().get(z).f64Mul().call(EXP).set(e);
+    // 0.5·t·(A1 + t·(A2 + t·(A3 + t·(A4 + t·A5))))·e = Φ(−|x|)
+    c.f64(0.5).get(t).f64Mul();
+    c.f64(GELU.A1).get(t).f64(GELU.A2).get(t).f64(GELU.A3).get(t).f64(GELU.A4).get(t).f64(GELU.A5).f64Mul()
+      .f64Add().f64Mul().f64Add().f64Mul().f64Add().f64Mul().f64Add();
+    c.f64Mul().get(e).f64Mul().set(tail);
+    c.f64(1).get(tail).f64Sub().get(tail).get(x).f64(0).f64Ge().select().set(cdf);
+    c.get(OUT).get(at).add().get(x).get(cdf).f64Mul().f32FromF64().f32Store(0);
+    c.get(DERIVATIVE).get(at).add().get(cdf).get(x).f64(GELU.INV_SQRT_2PI).get(e).f64Mul().f64Mul().f64Add().f32FromF64().f32Store(0);
+    c.bump(at, () => c.i32(4));
+    c.br(0);
+  }));
+  return functionBody([[i32Count, I32], [next - 4 - i32Count, F64]], c);
+}
+
+/**
+ * Softmax over rows of attention logits, as attentionMonteCarlo.ts computed it in JavaScript (the
+ * same float64 operations in the same order, V8's Math.exp for the import): rows first..first+count
+ * of [rows × m] matrices stacked n rows each; row r sees keys 0..(r mod n) when `causal`, all m
+ * otherwise. Each seen logit becomes s = scale·S (stored back as float32); A = exp(S − max)/Σ
+ * (float32), 0 for the keys not seen; stats[2r], stats[2r+1] ← the row's population variance of
+ * s (at least 0) and Σ A² in float64 (the caller sums them in row order). `exps`: m float64s of
+ * the calling thread's own.
+ */
+function softmaxBody(): number[] {
+  const [S, W, STATS, FIRST, COUNT, N, M, CAUSAL, SCALE, EXPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  let next = 10;
+  const r = next++, seen = next++, at = next++, j = next++, end = next++;
+  const i32Count = next - 10;
+  const x = next++, max = next++, sum = next++, sumSq = next++, total = next++, squares = next++, w = next++, mean = next++;
+  const c = new Code();
+  const loopJ = (limit: number, body: () => void) => {
+    c.i32(0).set(j);
+    c.block(() => c.loop(() => {
+      c.get(j).get(limit).geU().brIf(1);
+      body();
+      c.bump(j, () => c.i32(1));
+      c.br(0);
+    }));
+  };
+  c.get(FIRST).set(r);
+  c.get(FIRST).get(COUNT).add().set(end);
+  c.block(() => c.loop(() => {
+    c.get(r).get(end).geU().brIf(1);
+    c.get(r).get(N).remU().i32(1).add().get(M).get(CAUSAL).select().set(seen);
+    c.get(r).get(M).mul().i32(4).mul().set(at);
+    c.f64(-Infinity).set(max);
+    c.f64(0).set(sum);
+    c.f64(0).set(sumSq);
+    loopJ(seen, () => {
+      c.get(SCALE).get(S).get(at).add().get(j).i32(4).mul().add().f32Load(0).f64FromF32().f64Mul().set(x);
+      c.get(S).get(at).add().get(j).i32(4).mul().add().get(x).f32FromF64().f32Store(0);
+      c.get(x).get(max).get(x).get(max).f64Gt().select().set(max);
+      c.get(sum).get(x).f64Add().set(sum);
+      c.get(sumSq).get(x).get(x).f64Mul().f64Add().set(sumSq);
+    });
+    c.get(sum).get(seen).f64FromI32U().f64Div().set(mean);
+    c.get(STATS).get(r).i32(16).mul().add();
+    c.f64(0).get(sumSq).get(seen).f64FromI32U().f64Div().get(mean).get(mean).f64Mul().f64Sub().f64Max();
+    c.f64Store(0);
+    c.f64(0).set(total);
+    loopJ(seen, () => {
+      c.get(EXPS).get(j).i32(8).mul().add();
+      c.get(S).get(at).add().get(j).i32(4).mul().add().f32Load(0).f64FromF32().get(max).f64Sub().call(EXP).tee(w);
+      c.f64Store(0);
+      c.get(total).get(w).f64Add().set(total);
+    });
+    c.f64(0).set(squares);
+    loopJ(seen, () => {
+      c.get(EXPS).get(j).i32(8).mul().add().f64Load(0).get(total).f64Div().set(w);
+      c.get(W).get(at).add().get(j).i32(4).mul().add().get(w).f32FromF64().f32Store(0);
+      c.get(squares).get(w).get(w).f64Mul().f64Add().set(squares);
+    });
+    loopJ(M, () => {
+      c.get(j).get(seen).geU().ifElse(() => c.get(W).get(at).add().get(j).i32(4).mul().add().f32(0).f32Store(0));
+    });
+    c.get(STATS).get(r).i32(16).mul().add().get(squares).f64Store(8);
+    c.bump(r, () => c.i32(1));
+    c.br(0);
+  }));
+  return functionBody([[i32Count, I32], [next - 10 - i32Count, F64]], c);
+}
+
+/**
+ * The softmax's backward step on rows first..first+count of [rows × m]: dA ← scale·A ⊙ (dA − Σ_j A·dA)
+ * per row, as attentionMonteCarlo.ts computed it (float64 sums and products, float32 stored).
+ */
+function softmaxBackwardBody(): number[] {
+  const [W, D, FIRST, COUNT, M, SCALE] = [0, 1, 2, 3, 4, 5];
+  let next = 6;
+  const at = next++, end = next++, rowEnd = next++;
+  const i32Count = next - 6;
+  const dot = next++;
+  const c = new Code();
+  c.get(FIRST).get(M).mul().i32(4).mul().set(at);
+  c.get(FIRST).get(COUNT).add().get(M).mul().i32(4).mul().set(end);
+  c.block(() => c.loop(() => {
+    c.get(at).get(end).geU().brIf(1);
+    c.get(at).get(M).i32(4).mul().add().set(rowEnd);
+    c.f64(0).set(dot);
+    c.block(() => c.loop(() => {
+      c.get(at).get(rowEnd).geU().brIf(1);
+      c.get(dot).get(W).get(at).add().f32Load(0).f64FromF32().get(D).get(at).add().f32Load(0).f64FromF32().f64Mul().f64Add().set(dot);
+      c.bump(at, () => c.i32(4));
+      c.br(0);
+    }));
+    c.get(at).get(M).i32(4).mul().sub().set(at);
+    c.block(() => c.loop(() => {
+      c.get(at).get(rowEnd).geU().brIf(1);
+      c.get(D).get(at).add();
+      c.get(SCALE).get(W).get(at).add().f32Load(0).f64FromF32().f64Mul();
+      c.get(D).get(at).add().f32Load(0).f64FromF32().get(dot).f64Sub().f64Mul();
+      c.f32FromF64().f32Store(0);
+      c.bump(at, () => c.i32(4));
+      c.br(0);
+    }));
+    c.br(0);
+  }));
+  return functionBody([[i32Count, I32], [next - 6 - i32Count, F64]], c);
+}
+
+/** The module's bytes; `fused`: its products' multiply-adds are relaxed SIMD's f32x4.relaxed_madd. */
+export function assembleKernels(fused: boolean): Uint8Array {
   const i32s = (n: number) => Array.from({ length: n }, () => [I32]);
   const types = [
     [0x60, ...vector([[F64]]), ...vector([[F64]])], // 0: exp, log
-    [0x60, ...vector(i32s(9)), 0x00], // 1: gemm
-    [0x60, ...vector(i32s(7)), 0x00], // 2: gemmNT
-    [0x60, ...vector([...i32s(3), [F64], [F64], [F64], [F64]]), 0x00], // 3: normal
-    [0x60, ...vector([...i32s(3), [F64], [F64]]), 0x00], // 4: uniform
+    [0x60, ...vector(i32s(11)), 0x00], // 1: gemm
+    [0x60, ...vector([...i32s(3), [F64], [F64], [F64], [F64]]), 0x00], // 2: normal
+    [0x60, ...vector([...i32s(3), [F64], [F64]]), 0x00], // 3: uniform
+    [0x60, ...vector(i32s(4)), 0x00], // 4: gelu
+    [0x60, ...vector([...i32s(8), [F64], [I32]]), 0x00], // 5: softmax
+    [0x60, ...vector([...i32s(5), [F64]]), 0x00], // 6: softmaxBackward
   ];
   const env = name('env');
   const bytes = [
@@ -287,11 +443,12 @@ function assemble(): Uint8Array {
       [...env, ...name('log'), 0x00, 0x00],
       [...env, ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(MAX_PAGES)], // shared, 1 page to start
     ])),
-    ...section(3, vector([[1], [2], [3], [4]])),
+    ...section(3, vector([[1], [2], [3], [4], [5], [6]])),
     ...section(7, vector([
-      [...name('gemm'), 0x00, 2], [...name('gemmNT'), 0x00, 3], [...name('normal'), 0x00, 4], [...name('uniform'), 0x00, 5],
+      [...name('gemm'), 0x00, 2], [...name('normal'), 0x00, 3], [...name('uniform'), 0x00, 4], [...name('gelu'), 0x00, 5],
+      [...name('softmax'), 0x00, 6], [...name('softmaxBackward'), 0x00, 7],
     ])),
-    ...section(10, vector([gemmBody(), gemmNTBody(), normalBody(), uniformBody()])),
+    ...section(10, vector([gemmBody(fused), normalBody(), uniformBody(), geluBody(), softmaxBody(), softmaxBackwardBody()])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -308,10 +465,12 @@ export interface WasmApi {
 }
 
 export interface KernelExports {
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, bRow: number, bStrip: number, ldc: number): void;
-  gemmNT(a: number, b: number, c: number, m: number, n: number, k: number, ldc: number): void;
+  gemm(a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, scratch: number, transposed: number): void;
   normal(out: number, count: number, seed: number, mean: number, std: number, low: number, high: number): void;
   uniform(out: number, count: number, seed: number, low: number, width: number): void;
+  gelu(pre: number, out: number, derivative: number, count: number): void;
+  softmax(scores: number, weights: number, stats: number, first: number, count: number, n: number, m: number, causal: number, scale: number, exps: number): void;
+  softmaxBackward(weights: number, gradient: number, first: number, count: number, m: number, scale: number): void;
 }
 
 export function wasmApi(): WasmApi | undefined {
@@ -320,16 +479,28 @@ export function wasmApi(): WasmApi | undefined {
 
 let compiled: object | null | undefined;
 
-/** The compiled module (once per thread), or undefined where WebAssembly SIMD or shared memory is unavailable. */
-export function kernelModule(): object | undefined {
-  if (compiled === undefined) {
-    const api = wasmApi();
-    try {
-      compiled = api ? new api.Module(assemble()) : null;
-    } catch {
-      compiled = null; // no SIMD or threads in this runtime: the JavaScript kernels take over
-    }
+/** The module compiled, or undefined where the runtime rejects it (no SIMD, shared memory or, `fused`, relaxed SIMD). */
+export function compileKernels(fused: boolean): object | undefined {
+  const api = wasmApi();
+  try {
+    return api ? new api.Module(assembleKernels(fused)) : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+/**
+ * The compiled module (once per thread), or undefined where WebAssembly SIMD or shared memory is
+ * unavailable (the JavaScript kernels take over). With relaxed SIMD (V8 11.4+, Node 22; Node 20
+ * with --experimental-wasm-relaxed-simd, which host/wasmFeatures.ts sets) the products use fused
+ * multiply-adds: on this project's machine (AMD EPYC, 128-bit vectors) a multiply and an add are
+ * two instructions of the 6 the core issues a cycle, and the kernel's inner loop was limited by
+ * issue, not by the floating-point units: x·Wᵀ and g·W at GPT-2's widths ran at 15–16 GMAC/s
+ * per core unfused, 19–21 fused (issue 15). Fused products differ from unfused ones by
+ * float32 rounding only.
+ */
+export function kernelModule(): object | undefined {
+  if (compiled === undefined) compiled = compileKernels(true) ?? compileKernels(false) ?? null;
   return compiled ?? undefined;
 }
 
