@@ -495,8 +495,9 @@ class Augmented(nn.Module):
     // execution order (followedNames.ts).
     assert.deepEqual(layersOf('Carried').map((l) => l.fans), [{ fanIn: 784, fanOut: 512 }, { fanIn: 512, fanOut: 256 }, { fanIn: 256, fanOut: 10 }]);
     assert.deepEqual(layersOf('Previous').map((l) => l.fans), [{ fanIn: 64, fanOut: 128 }, { fanIn: 128, fanOut: 256 }]);
-    // A swap through a tuple is not followed pass by pass: unknown, not a guess.
-    assert.deepEqual(layersOf('Swapped').map((l) => l.fans), [undefined, undefined]);
+    // A swap through a tuple is followed pass by pass as Python runs it (the right side read whole
+    // before binding): 8→16, then 16→8.
+    assert.deepEqual(layersOf('Swapped').map((l) => l.fans), [{ fanIn: 8, fanOut: 16 }, { fanIn: 16, fanOut: 8 }]);
     // A name the body assigns before reading it is the same on every pass.
     assert.deepEqual(layersOf('Fresh').map((l) => l.fans), [{ fanIn: 256, fanOut: 128 }, { fanIn: 128, fanOut: 64 }]);
     // `c *= 2` changes c: 128, never the 64 before it.

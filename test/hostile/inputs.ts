@@ -54,6 +54,33 @@ export function appendLoops(): string {
   ].join('\n');
 }
 
+/**
+ * The same million appends with the inner loop in a function the outer loop calls: each body is
+ * under the unroll limit (a called function's loops start a nest of their own), so the step
+ * budget runs out (IW003).
+ */
+export function appendLoopsThroughCall(): string {
+  return [
+    IMPORT.trimEnd(),
+    '',
+    'def add_layers(layers):',
+    '    for j in range(1000):',
+    '        layers.append(nn.Linear(8, 8))',
+    '',
+    'class Model(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        layers = []',
+    '        for i in range(1000):',
+    '            add_layers(layers)',
+    '        self.net = nn.Sequential(*layers)',
+    '',
+    '    def forward(self, x):',
+    '        return self.net(x)',
+    '',
+  ].join('\n');
+}
+
 /** Comment lines inside a `def` (before: 4,000 took 7.5 s; 16,000 took 128 s). */
 export function commentsInDef(lines = 16_000): string {
   return [

@@ -40,6 +40,11 @@ export function wideGruConfigs(): readonly RecurrentConfig[] {
   return readReference<{ configs: RecurrentConfig[] }>('recurrent/gru_width_ground_truth.json').configs;
 }
 
+/** gru_oracle_strong.py's GRUs with strong recurrent kernels (per-gate orthogonal, gain 1.5–3, T = 30). */
+export function strongGruConfigs(): readonly RecurrentConfig[] {
+  return readReference<{ configs: RecurrentConfig[] }>('recurrent/gru_strong_ground_truth.json').configs;
+}
+
 const SPAN = { start: 0, end: 0 };
 
 function semanticsOf(init: OracleInit): InitSemantics | 'identity' {

@@ -82,4 +82,28 @@ describe('positionMap: padded convolution sums', () => {
       assert.deepEqual(convBackwardSums(g, map), definition(g, map, 'backward'), JSON.stringify(g));
     }
   });
+
+  // Piecewise-constant maps, as a padded conv's interior makes them: positions whose taps read
+  // one run of equal values take their left neighbour's sum (issue 16), which must still be
+  // the definition's, including where a run ends inside the kernel or the tap counts differ.
+  const runs = (n: number) => {
+    const out = new Float64Array(n);
+    let v = 1;
+    for (let i = 0; i < n; i++) {
+      if (random.uniform() < 0.15) v = [0.1, 1, 1 / 3, 2.5, 0][int(0, 4)]!;
+      out[i] = v;
+    }
+    return out;
+  };
+
+  it('sums over maps with runs of equal values equal the definition to the last bit', () => {
+    for (const g of geometries) {
+      for (let trial = 0; trial < 5; trial++) {
+        const input = runs(size(g.inputSpatial));
+        assert.deepEqual(convForwardSums(g, input), definition(g, input, 'forward'), JSON.stringify(g));
+        const output = runs(size(g.outputSpatial));
+        assert.deepEqual(convBackwardSums(g, output), definition(g, output, 'backward'), JSON.stringify(g));
+      }
+    }
+  });
 });

@@ -240,6 +240,13 @@ export interface WeightLayer {
    */
   readonly positionEmbedding?: WeightLayer;
   /**
+   * A convolution over disjoint patches (kernel = stride, no padding, dilation or groups) whose
+   * output positions the code makes a stream's tokens (`self.proj(x).flatten(2).transpose(1, 2)`:
+   * timm's PatchEmbed). Over tokens it is each patch's dense map, fanIn → fanOut/receptiveField
+   * (the output channels), and each input pixel reaches one token's channels on the way back.
+   */
+  readonly patchTokens?: true;
+  /**
    * A block of a copied stack (Network.identicalBlocks) whose weights are still the first
    * block's: the index of that block's corresponding layer. The Monte-Carlo pass draws the weights
    * (and bias) once and uses them in every copy, as PyTorch's deepcopy leaves them.
@@ -283,6 +290,13 @@ export interface WeightLayer {
    * it): a small scale there is deliberate (knowledge/branches.ts).
    */
   readonly inNormalisedBranch?: true;
+  /**
+   * A query, key or value projection of an attention the frontend read: its scale reaches the
+   * logits (IW401 judges them on the simulated stream) and the value path of the attention's
+   * branch, not a chain of layers, so a small scale is not called too small (knowledge/branches.ts),
+   * also where the network around it is not simulated.
+   */
+  readonly attentionProjection?: true;
   readonly init: InitUse;
   /** Second moment of the bias at initialisation (0 for zeros / no bias). */
   readonly biasVariance: number;
@@ -325,9 +339,9 @@ export interface FlattenOp {
 /**
  * Max or average pooling over windows of each channel's positions (PyTorch MaxPool/AvgPool,
  * Keras MaxPooling/AveragePooling, their global forms: one window over every position). The
- * Monte-Carlo pass pools as the framework does; the analytic pass carries the spatial mean of
- * the second moment through it unchanged (the dense view: pooling's effect on the scale is the
- * order statistics of correlated neighbours, which mean field does not follow).
+ * Monte-Carlo pass pools as the framework does; the analytic pass carries the pool's moments
+ * (simulation/poolSignal.ts: a max window's order statistics, an average's own parts averaged
+ * away and its per-channel offset kept, the gradient routed as the pool routes it).
  */
 export interface PoolOp {
   readonly op: 'pool';
@@ -424,12 +438,30 @@ export interface MemoryOp {
  */
 export interface PositionTableOp {
   readonly op: 'positionTable';
-  readonly init: InitSemantics;
-  /** E[p²] of one element (Var of the init; exact for a truncated normal with its bounds). */
+  /** The learned table's init (undefined for a fixed table: `fixed`). */
+  readonly init: InitSemantics | undefined;
+  /** A fixed table computed by the code, not drawn (a registered sin/cos buffer). */
+  readonly fixed?: SinusoidalTable;
+  /** E[p²] of one element (Var of the init; exact for a truncated normal with its bounds; 1/2 for a sinusoidal table). */
   readonly secondMoment: number;
   /** How the init reads (`trunc_normal_(std=0.02)`, `randn`). */
   readonly label: string;
   readonly span: Span;
+}
+
+/**
+ * Vaswani et al.'s fixed table (2017, §3.5): pe[p, 2i] = sin(p·ω_i), pe[p, 2i+1] = cos(p·ω_i),
+ * ω_i = base^(−2i/width), rows p = 0…T−1 (simulation/sinusoidalTable.ts). Unlike a drawn table its
+ * rows are correlated (the slow columns are nearly constant) and each row has a mean over its
+ * columns, which LayerNorm removes per token.
+ */
+export interface SinusoidalTable {
+  readonly kind: 'sinusoidal';
+  readonly base: number;
+  /** d_model (even): the table's columns. */
+  readonly width: number;
+  /** Rows the code computes (max_len): the stream may use at most these. */
+  readonly rows: number;
 }
 
 /**

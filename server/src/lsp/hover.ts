@@ -18,7 +18,7 @@ import { attentionHoverAt } from './attentionHover';
 import { spanContains, toRange } from './convert';
 import { formatNumber } from '../core/format/numbers';
 import { LineIndex } from '../core/text';
-import { formatCount } from '../core/report/summary';
+import { approximateRecurrentNote, formatCount } from '../core/report/summary';
 import { layerVerdict } from '../core/rules/layerVerdict';
 import { depthDrift, depthSteps } from '../core/simulation/drift';
 import { DEFAULT_SETTINGS } from '../core/settings';
@@ -221,7 +221,9 @@ function recurrentRows(r: RecurrentExplanation, simulated: string): [string, str
   ];
   if (r.forgetGateBias !== undefined) rows.push(['forget-gate bias', formatNumber(r.forgetGateBias)]);
   const steps = `${r.steps} steps${r.stepsFromCode ? '' : ' (default)'}`;
-  rows.push([`gradient through time (${simulated})`, r.gradientThroughTime === undefined ? '?' : `×${formatNumber(r.gradientThroughTime)} over ${steps}`]);
+  const approximate = r.approximate ? '≈' : '';
+  rows.push([`gradient through time (${simulated})`, r.gradientThroughTime === undefined ? '?' : `${approximate}×${formatNumber(r.gradientThroughTime)} over ${steps}`]);
+  if (r.approximate) rows.push(['accuracy', approximateRecurrentNote(r)]);
   return rows;
 }
 

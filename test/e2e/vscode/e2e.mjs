@@ -94,23 +94,25 @@ async function runCommand(title) {
 
 /**
  * Quick Open (Ctrl+P) with `name` typed and its row focused. Retried: on a loaded CI machine the first
- * file search can come back after the keystrokes, or the keystrokes can land before the input has focus
- * (seen once in CI, the notebook step); each retry closes the widget and starts again, and logs what the
- * list showed so a real failure still says why.
+ * file search can come back after the keystrokes, and a webview that finishes loading (the signal
+ * report beside the editor) can take the focus and close the widget right after it opened (seen in CI
+ * twice, the notebook step). Each attempt gives the editor the focus first; a failed one closes the
+ * widget, logs what it saw and starts again, so a real failure still says why.
  */
 async function quickOpen(name) {
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input').first();
-    await input.waitFor({ state: 'visible' });
-    await input.fill(name);
     try {
+      // The focus to an open editor, if there is one (the first file is opened from the bare workbench).
+      if (await editor.isVisible()) await editor.click({ position: { x: 300, y: 10 }, timeout: 5_000 }).catch(() => {});
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input').filter({ visible: true }).first();
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(name, { timeout: 5_000 });
       await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor({ timeout: 10_000 });
       return;
     } catch (error) {
       const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
-      const typed = await input.inputValue().catch(() => '?');
-      log(`quick open "${name}", attempt ${attempt}: input ${JSON.stringify(typed)}, rows ${JSON.stringify(rows)}`);
+      log(`quick open "${name}", attempt ${attempt}: ${String(error.message).split('\n')[0]}; rows ${JSON.stringify(rows)}`);
       await page.screenshot({ path: `${SHOTS}/quick-open-${name}-${attempt}.png` }).catch(() => {});
       if (attempt === 3) throw error;
       await page.keyboard.press('Escape');

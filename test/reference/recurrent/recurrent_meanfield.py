@@ -5,7 +5,7 @@ Usage: /usr/bin/python3 recurrent_meanfield.py [--out recurrent_meanfield.json] 
 
 The equations are those stated in server/src/core/simulation/recurrent.ts (per-step length map of
 each gate, Gaussian pre-activations with the bias's mean, the LSTM cell state taken Gaussian inside
-tanh; the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
+tanh from step 2 on (step 1's c_1 = sig(a_i) tanh(a_g) exactly, c_0 = 0: E_cell1, as cellProduct.ts states it); the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
 recurrent kernel tied across steps: the LSTM's through cotangent cross moments K(t, s) =
 E[dh_t dh_s] for every pair of steps as lstmTiedBackward states them, with full T x T matrices
 where InitWise keeps a band of 256 steps; the GRU's through the two copies' jump-count difference
@@ -13,8 +13,13 @@ step by step as gruTiedBackward states it, with a tensor over all three gate blo
 keeps the two with a mean, and 8 pending levels where InitWise keeps 10; the GRU's forward pass with
 the two-time kernel C(t, s) = E[h_t h_s] of the tied W_hh and the update gates' correlation to first
 order, as server/src/core/simulation/gruTwoTime.ts states it, on full T x T matrices where InitWise
-keeps a band, its two-step candidate and reset moments by a two-dimensional quadrature (E2) where
-InitWise sums Mehler's series; the LSTM's forward pass likewise with the two-time kernels of its
+keeps a band, the candidate a^n = u + r v taken as the scale mixture it is (given the reset gate r,
+Gaussian of variance q_u + r^2 q_v: its one-step moments and the backward factors E[r tanh'(a^n)],
+E[r^2 tanh'(a^n)^2], E[sig'(a^r)^2 v^2 tanh'(a^n)^2] as candidateMixture.ts states them, by a
+trapezoid rule over a^r and Z; its two-step moment E[n_t n_s] by the series of candidateMixture.ts,
+here with 40 terms in both indices, trapezoid-rule coefficients and no tails, and the series itself
+checked against a four-dimensional Gauss-Hermite rule at three settings before anything is computed:
+self_check); the LSTM's forward pass likewise with the two-time kernels of its
 cell and hidden states and the forget and input gates' correlation to first order, as
 lstmTwoTime.ts states it), written again here from that statement and evaluated differently: every Gaussian expectation E[f(mu + sqrt(q) z)] is a
 400 001-node trapezoid rule on z in [-14, 14] (InitWise uses split composite Gauss-Legendre quadrature). Configs and the
@@ -52,6 +57,93 @@ def E2(f, mu, qa, qb, c, mu_b=None):
 
 sig = lambda x: 1.0 / (1.0 + np.exp(-x))
 dsig = lambda x: sig(x) * (1 - sig(x))
+
+
+def E_cell1(mi, qi, mg, qg):
+    """tanh(c_1)'s moments (tanh^2, tanh, tanh', tanh'^2) for the LSTM's first cell state c_1 = sig(a_i) tanh(a_g) exactly
+    (c_0 = 0; a_i, a_g independent Gaussians): the trapezoid rule (2001 nodes on [-10, 10]) in both variables, where
+    InitWise (cellProduct.ts) interpolates in sig(a_i) between 16 Chebyshev points."""
+    t = np.tanh(sig(mi + math.sqrt(max(qi, 0.0)) * Z2)[:, None] * np.tanh(mg + math.sqrt(max(qg, 0.0)) * Z2)[None, :])
+    w = W2[:, None] * W2[None, :]
+    w = w / w.sum()
+    d = 1 - t * t
+    return tuple(float(np.sum(w * f)) for f in (t * t, t, d, d * d))
+
+
+# The GRU candidate a^n = u + r v as a scale mixture (candidateMixture.ts): given r = sig(a^r), Gaussian of
+# variance V(r) = q_u + r^2 q_v. Here a^r on an 801-node trapezoid rule on [-10, 10], each V(r)'s expectations on
+# Z2's 2001-node trapezoid rule, Hermite terms up to KM = 40 in both series without tails (InitWise: Gauss-Hermite
+# in a^r, 64-node Gauss-Hermite coefficients, 24 terms and the rest of E[f^2] at the next power).
+ZR = np.linspace(-10.0, 10.0, 801)
+WR = np.exp(-0.5 * ZR * ZR); WR[0] *= 0.5; WR[-1] *= 0.5; WR = WR / WR.sum()
+KM = 40
+
+
+def hermite_table(z, n):
+    """He_k(z)/sqrt(k!) for k < n (rows)."""
+    H = np.zeros((n, len(z))); H[0] = 1.0
+    if n > 1: H[1] = z
+    for k in range(1, n - 1): H[k + 1] = (z * H[k] - math.sqrt(k) * H[k - 1]) / math.sqrt(k + 1)
+    return H
+
+
+HR, H2 = hermite_table(ZR, KM), hermite_table(Z2, KM)
+W2n = W2 / W2.sum()
+
+
+class Mix:
+    """One step's candidate: one-step moments and A_km = E[(r^2 q_v / V)^(k/2) c_k(V) He_m(z)/sqrt(m!)]."""
+    def __init__(self, mr, qr, mn, qu, qv):
+        r = sig(mr + math.sqrt(max(qr, 0.0)) * ZR)
+        V = qu + r * r * qv
+        sv = np.sqrt(np.maximum(V, 0.0))
+        t = np.tanh(mn + sv[:, None] * Z2[None, :]); d = 1 - t * t
+        e = lambda f: (f @ W2n)  # per node of a^r
+        self.qr, self.qv = qr, qv
+        self.n1, self.n2 = float(WR @ e(t)), float(WR @ e(t * t))
+        dd, d2 = e(d), e(d * d)
+        self.slope1, self.slope2 = float(WR @ dd), float(WR @ d2)
+        self.reset1, self.reset2 = float(WR @ (r * dd)), float(WR @ (r * r * d2))
+        z2d2 = e((Z2 * Z2)[None, :] * d * d)
+        ds = r * (1 - r)
+        self.block = float(WR @ (ds * ds * ((qv - r * r * qv * qv / V) * d2 + (r * r * qv * qv / V) * z2d2)))
+        ck = (t * W2n[None, :]) @ H2.T                      # nodes x k
+        ratio = np.sqrt(np.where(V > 0, r * r * qv / np.where(V > 0, V, 1.0), 0.0))
+        f = ck * ratio[:, None] ** np.arange(KM)[None, :]   # nodes x k
+        self.A = f.T @ (WR[:, None] * HR.T)                 # k x m
+
+
+def mix_pair(a, b, cv, cr, vb_in):
+    rv = cv / math.sqrt(a.qv * b.qv) if a.qv * b.qv > 0 else 0.0
+    rr = cr / math.sqrt(a.qr * b.qr) if a.qr * b.qr > 0 else 0.0
+    pk, pm = rv ** np.arange(KM), rr ** np.arange(KM)
+    return float(pk @ (a.A * b.A) @ pm) + vb_in * a.slope1 * b.slope1
+
+
+def mix_pair_direct(mr, qa, qb, cr, mn, qu, qva, qvb, cv, n=96):
+    """E[n_t n_s] by a four-dimensional Gauss-Hermite rule (n nodes each: a^r_t, a^r_s, and the two candidates given
+    them), zero input bias: the check of mix_pair's expansion (self_check)."""
+    g, w = np.polynomial.hermite_e.hermegauss(n); w = w / w.sum()
+    rho = cr / math.sqrt(qa * qb)
+    total = 0.0
+    for i in range(n):
+        rt = sig(mr + math.sqrt(qa) * g[i])
+        rs = sig(mr + math.sqrt(qb) * (rho * g[i] + math.sqrt(1 - rho * rho) * g))          # j
+        Vt, Vs = qu + rt * rt * qva, qu + rs * rs * qvb
+        beta = rt * rs * cv / math.sqrt(Vt)
+        rest = np.sqrt(np.maximum(Vs - beta * beta, 0.0))
+        x = np.tanh(mn + math.sqrt(Vt) * g)                                                  # k
+        y = np.tanh(mn + beta[:, None, None] * g[None, :, None] + rest[:, None, None] * g[None, None, :])  # j, k, l
+        total += w[i] * np.einsum("j,k,l,k,jkl->", w, w, w, x, y)
+    return total
+
+
+def self_check():
+    for mr, qa, qb, cr, mn, qu, qva, qvb, cv in ((0.0, 2.2, 2.0, 1.5, 0.0, 0.34, 1.9, 1.7, 1.4), (0.3, 0.6, 0.5, 0.2, 0.1, 1.0, 0.2, 0.15, 0.1),
+                                                  (0.0, 4.5, 4.5, 4.0, 0.0, 0.05, 4.0, 4.0, 3.5)):
+        a, b = Mix(mr, qa, mn, qu, qva), Mix(mr, qb, mn, qu, qvb)
+        series, direct = mix_pair(a, b, cv, cr, 0.0), mix_pair_direct(mr, qa, qb, cr, mn, qu, qva, qvb, cv)
+        assert abs(series - direct) < 1e-6, (series, direct)
 dtanh = lambda x: 1 - np.tanh(x) ** 2
 dsig2 = lambda x: (sig(x) * (1 - sig(x))) ** 2
 tanh2 = lambda x: np.tanh(x) ** 2
@@ -113,7 +205,7 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
     # matrices (1-based, index 0 is the zero initial state), two-step moments by E2.
     vI, vF, vG, vO = sum(vi), sum(vf), sum(vg), sum(vo)
     Ch, D, Jf, Ji = (np.zeros((T + 1, T + 1)) for _ in range(4))
-    cms = [0.0] * (T + 1); gate = [None] * (T + 1)
+    cms = [0.0] * (T + 1); gate = [None] * (T + 1); cell = [None] * (T + 1)
     h2 = c2 = cm = 0.0; st, hs = [], []
     for t in range(1, T + 1):
         h2 = Ch[t - 1, t - 1]
@@ -145,7 +237,9 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
         c2 = D[t, t]
         cm = f1 * cm + i1 * g1
         cms[t] = cm
-        h2 = E(sig2, mo, qo) * E(tanh2, cm, c2 - cm * cm)
+        # Step 1 (c_0 = 0): c_1 = i g exactly; later steps take c Gaussian inside tanh.
+        cell[t] = E_cell1(mi, qi, mg, qg) if t == 1 else tuple(E(f, cm, c2 - cm * cm) for f in (tanh2, np.tanh, dtanh, dtanh2))
+        h2 = E(sig2, mo, qo) * cell[t][0]
         Ch[t, t] = h2
         for s_ in range(1, t):
             oo = E2(sig, mo, qo, gate[s_]["qo"], s_hh * Ch[t - 1, s_ - 1] + vO)
@@ -160,10 +254,10 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
         qi, qf, qg, qo, cp2, c2, cm = st[t]; cv = c2 - cm * cm
         cpm = st[t - 1][6] if t > 0 else 0.0
         F.append(dict(
-            o2=E(tanh2, cm, cv) * E(dsig2, mo, qo), o1=E(np.tanh, cm, cv) * E(dsig, mo, qo),
+            o2=cell[t + 1][0] * E(dsig2, mo, qo), o1=cell[t + 1][1] * E(dsig, mo, qo),
             c2=E(tanh2, mg, qg) * E(dsig2, mi, qi) + E(sig2, mi, qi) * E(dtanh2, mg, qg) + cp2 * E(dsig2, mf, qf),
             c1=np.array([E(np.tanh, mg, qg) * E(dsig, mi, qi), E(sig, mi, qi) * E(dtanh, mg, qg), cpm * E(dsig, mf, qf)]),
-            e2=E(sig2, mo, qo) * E(dtanh2, cm, cv), e1=E(sig, mo, qo) * E(dtanh, cm, cv),
+            e2=E(sig2, mo, qo) * cell[t + 1][3], e1=E(sig, mo, qo) * cell[t + 1][2],
             f2=E(sig2, mf, qf), f1=E(sig, mf, qf)))
     K, D, Zm = np.zeros((T, T)), np.zeros((T, T)), np.zeros((T, T))
     def S(a, b):
@@ -197,16 +291,15 @@ def gru(c, s_in, s_hh, back_in, gates, T):
         h2 = C[t - 1, t - 1]
         qr, qz = s_in + s_hh * h2 + vr1 + vr2, s_in + s_hh * h2 + vz1 + vz2
         inner = s_hh * h2 + vn2
-        qn = s_in + vn1 + E(sig2, mr, qr) * inner
-        z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), E(np.tanh, mn, qn), E(tanh2, mn, qn)
+        mix = Mix(mr, qr, mn, s_in + vn1, inner)
+        z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), mix.n1, mix.n2
         dz, zdz = E(dsig, mz, qz), E(lambda x: sig(x) * dsig(x), mz, qz)
-        Q[t] = (qr, qn, z1, dz)
+        Q[t] = (qr, mix, z1, dz)
         Pb, Nn, P = np.zeros(t + 1), np.zeros(t + 1), np.zeros(t + 1)  # P(t, s - 1), N(t, s), P(t, s)
         for s_ in range(1, t):
-            qr_s, qn_s, z1_s, _ = Q[s_]
+            qr_s, mix_s, z1_s, _ = Q[s_]
             cov = s_hh * C[t - 1, s_ - 1]
-            rr = E2(sig, mr, qr, qr_s, cov + vr1 + vr2)
-            Nn[s_] = E2(np.tanh, mn, qn, qn_s, vn1 + rr * (cov + vn2))
+            Nn[s_] = mix_pair(mix, mix_s, cov + vn2, cov + vr1 + vr2, vn1)
             Pb[s_] = P[s_ - 1]
             P[s_] = (1 - z1_s) * Nn[s_] + z1_s * P[s_ - 1]
         p = P[t - 1] if t > 1 else 0.0
@@ -214,7 +307,7 @@ def gru(c, s_in, s_hh, back_in, gates, T):
         for s_ in range(1, t):
             B[s_] = np.prod([Q[j][2] for j in range(s_ + 1, t)]) * (Pb[s_] - Nn[s_])
         corr = sum((s_hh * C[t - 1, s_ - 1] + vz1 + vz2) * Q[s_][3] * (2 * zdz * 2 * J[t - 1, s_] + (dz - 2 * zdz) * 2 * B[s_]) for s_ in range(1, t))
-        st.append((qr, qz, qn, h2, hm, inner, p))
+        st.append((qr, qz, mix, h2, hm, inner, p))
         C[t, t] = (1 - 2 * z1 + z2) * n2 + 2 * (z1 - z2) * p + z2 * h2 + corr
         for s_ in range(1, t):
             C[t, s_] = C[s_, t] = (1 - z1) * P[s_] + z1 * C[t - 1, s_]
@@ -231,15 +324,15 @@ def gru(c, s_in, s_hh, back_in, gates, T):
     PENDING = 8
     F = []
     for t in range(T):
-        qr, qz, qn, hp2, hpm, inner, nh = st[t]
-        z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), E(np.tanh, mn, qn), E(tanh2, mn, qn)
-        cand = (1 - 2 * z1 + z2) * E(dtanh2, mn, qn)
+        qr, qz, mix, hp2, hpm, inner, nh = st[t]
+        z1, z2, n1, n2 = E(sig, mz, qz), E(sig2, mz, qz), mix.n1, mix.n2
+        keep2 = 1 - 2 * z1 + z2
+        cand = keep2 * mix.slope2
         upd = (hp2 + n2 - 2 * nh) * E(dsig2, mz, qz)  # E[(h_{t-1} - n_t)^2], nh = E[n_t h_{t-1}]
-        rst = cand * inner * E(dsig2, mr, qr)
-        r1, dt1 = E(sig, mr, qr), E(dtanh, mn, qn)
-        F.append(dict(z1=z1, z2=z2, hidden2=E(sig2, mr, qr) * cand + upd + rst, input2=cand + upd + rst,
-                      m=np.array([0.0, (hpm - n1) * E(dsig, mz, qz), r1 * (1 - z1) * dt1]),
-                      c=np.array([0.0, (hpm - n1) * E(lambda x: sig(x) * dsig(x), mz, qz), r1 * (z1 - z2) * dt1])))
+        rst = keep2 * mix.block                          # E[((1-z) tanh'(a_n) v sig'(a_r))^2]
+        F.append(dict(z1=z1, z2=z2, hidden2=keep2 * mix.reset2 + upd + rst, input2=cand + upd + rst,
+                      m=np.array([0.0, (hpm - n1) * E(dsig, mz, qz), mix.reset1 * (1 - z1)]),
+                      c=np.array([0.0, (hpm - n1) * E(lambda x: sig(x) * dsig(x), mz, qz), mix.reset1 * (z1 - z2)])))
     S = {0: 1.0}
     gx = [0.0] * T
     gx[T - 1] = back_in * F[T - 1]["input2"]
@@ -267,6 +360,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(here, "recurrent_meanfield.json"))
     args = ap.parse_args()
     configs = json.load(open(args.truth))["configs"]
+    self_check()
     out = {"meta": {"method": "trapezoid rule, 400001 nodes on z in [-14, 14]; equations as in the docstring", "numpy": np.__version__}, "configs": []}
     for c in configs:
         s = setup(c)

@@ -2,7 +2,7 @@
 """The exact infinite-width forward pass of a recurrent layer with its kernels tied across steps
 (issue 15 item e), by sampling the per-unit Gaussian process; independent of InitWise.
 
-Usage: /usr/bin/python3 tied_limit.py [--only REGEX] [--paths 200000] [--reps 4] [--out tied_limit.json]
+Usage: /usr/bin/python3 tied_limit.py [--only REGEX] [--paths 200000] [--reps 4] [--truth FILE...] [--out tied_limit.json]
        (numpy only; tied_limit.json is --only '^(gru_.*T(20|50)|lstm_.*T20|rnn_.*T20)$' --reps 2,
        ~20 minutes on 2 cores shared with other work; the file is rewritten after every config)
 
@@ -103,9 +103,11 @@ def main():
     ap.add_argument("--paths", type=int, default=200000)
     ap.add_argument("--reps", type=int, default=4)
     ap.add_argument("--out", default=os.path.join(HERE, "tied_limit.json"))
+    ap.add_argument("--truth", nargs="+", default=["recurrent_ground_truth.json", "gru_more_ground_truth.json", "gru_width_ground_truth.json"],
+                    help="the ground-truth files whose configs are sampled (tied_limit_strong.json: gru_strong_ground_truth.json)")
     args = ap.parse_args()
     configs = []
-    for f in ("recurrent_ground_truth.json", "gru_more_ground_truth.json", "gru_width_ground_truth.json"):
+    for f in args.truth:
         configs += json.load(open(os.path.join(HERE, f)))["configs"]
     out = {"meta": {"method": "per-unit Gaussian process of the infinite-width layer, sampled step by step (docstring)",
                     "paths_per_rep": args.paths, "reps": args.reps, "numpy": np.__version__,

@@ -34,7 +34,7 @@ export function normalisedBranchLayers(network: Network): ReadonlySet<WeightLaye
   return layers;
 }
 
-/** A deliberately small scale the init rules accept: last layer of a branch, or inside a normalised residual branch. */
+/** A deliberately small scale the init rules accept: last layer of a branch, inside a normalised residual branch, or an attention's q/k/v projection. */
 export function smallScaleIsDeliberate(network: Network, layer: WeightLayer): boolean {
-  return layer.isLastInBranch || layer.inNormalisedBranch === true || normalisedBranchLayers(network).has(layer);
+  return layer.isLastInBranch || layer.inNormalisedBranch === true || layer.attentionProjection === true || normalisedBranchLayers(network).has(layer);
 }

@@ -28,6 +28,11 @@ export interface RecurrentExplanation {
   readonly stepsFromCode: boolean;
   /** E[(dL/dx_1)²] / E[(dL/dx_T)²]: the gradient through the sequence (simulated). */
   readonly gradientThroughTime?: number;
+  /**
+   * Set when the analytic pass is approximate here (simulation/recurrent.ts ThroughTime.approximate):
+   * the carry gates of consecutive steps correlate this much through the recurrent kernel.
+   */
+  readonly approximate?: { readonly carryCorrelation: number };
 }
 
 export interface LayerExplanation {
@@ -82,6 +87,7 @@ function explainRecurrent(layer: WeightLayer, simulation: LayerSimulation | unde
     ...(forget !== undefined ? { forgetGateBias: forget } : {}),
     steps: spec.steps.value, stepsFromCode: spec.steps.fromCode,
     ...(through && Number.isFinite(through.factor) ? { gradientThroughTime: through.factor } : {}),
+    ...(through?.approximate ? { approximate: through.approximate } : {}),
   };
 }
 

@@ -32,7 +32,7 @@ export function signalSummary(report: SignalReport): string {
   // A network over tokens is summarised by its residual stream (IW402/IW403's quantities).
   if (report.tokens) return tokenSummaryLine(report.tokens);
   return driftLine(report.drift, report.rows.length) +
-    throughTimeLine(report.rows.map((row) => ({ factor: row.recurrent?.gradientThroughTime, steps: row.recurrent?.steps ?? 0 })));
+    throughTimeLine(report.rows.map((row) => ({ factor: row.recurrent?.gradientThroughTime, steps: row.recurrent?.steps ?? 0, approximate: row.recurrent?.approximate !== undefined })));
 }
 
 /**
@@ -47,7 +47,7 @@ export function networkSummary(network: Network, simulation: NetworkSimulation |
   }
   const tokens = buildTokenReport(network, NEVER_CANCELLED, () => 0, simulation);
   if (tokens) return { text: tokenSummaryLine(tokens), simulated: true };
-  const throughTime = simulation.layers.map((l) => ({ factor: l.throughTime?.factor, steps: l.throughTime?.steps ?? 0 }));
+  const throughTime = simulation.layers.map((l) => ({ factor: l.throughTime?.factor, steps: l.throughTime?.steps ?? 0, approximate: l.throughTime?.approximate !== undefined }));
   return { text: driftLine(depthDrift(network, simulation, band), network.layers.length) + throughTimeLine(throughTime), simulated: true };
 }
 
@@ -63,14 +63,26 @@ export function analyticUnavailableText(reason: string): string {
 
 /**
  * Recurrent layers (issue 15): " · through time ×1.2e-56 over 100 steps", the smallest
- * gradient-through-time factor of the network's recurrent layers.
+ * gradient-through-time factor of the network's recurrent layers ("≈×…" where the analytic pass
+ * is approximate: ThroughTime.approximate).
  */
-export function throughTimeLine(layers: readonly { readonly factor: number | undefined; readonly steps: number }[]): string {
-  let worst: { factor: number; steps: number } | undefined;
-  for (const { factor, steps } of layers) {
-    if (factor !== undefined && Number.isFinite(factor) && (!worst || factor < worst.factor)) worst = { factor, steps };
+export function throughTimeLine(layers: readonly { readonly factor: number | undefined; readonly steps: number; readonly approximate?: boolean }[]): string {
+  let worst: { factor: number; steps: number; approximate?: boolean } | undefined;
+  for (const { factor, steps, approximate } of layers) {
+    if (factor !== undefined && Number.isFinite(factor) && (!worst || factor < worst.factor)) worst = { factor, steps, approximate };
   }
-  return worst ? ` · through time ${formatFactor(worst.factor)} over ${worst.steps} steps` : '';
+  return worst ? ` · through time ${worst.approximate ? '≈' : ''}${formatFactor(worst.factor)} over ${worst.steps} steps` : '';
+}
+
+/**
+ * Why a recurrent layer's analytic numbers are approximate (hover's "accuracy" row, the report's
+ * sentence): its carry gates correlate across steps beyond what the first-order term is accurate
+ * for (simulation/recurrent.ts CARRY_CORRELATION; ~3% on E[h_t²] at gain 3, test/reference/recurrent/).
+ */
+export function approximateRecurrentNote(r: RecurrentExplanation): string {
+  const gates = r.cell === 'LSTM' ? 'forget and input gates' : 'update gates';
+  const correlation = r.approximate ? formatNumber(r.approximate.carryCorrelation) : '?';
+  return `approximate: the ${gates} of consecutive steps correlate ${correlation} through the recurrent kernel, and the analytic pass takes that correlation to first order (E[h²] ~3% high at σ = 3 per gate); a Monte-Carlo run measures it (Run Monte-Carlo Simulation, or --simulate montecarlo)`;
 }
 
 /**
@@ -109,6 +121,7 @@ export function recurrentSentence(r: RecurrentExplanation): string {
   const spectrum = r.spectralScale === undefined ? '' : ` (${structure}, σ = ${formatNumber(r.spectralScale)} per gate)`;
   const forget = r.forgetGateBias === undefined ? '' : `, forget-gate bias ${formatNumber(r.forgetGateBias)}`;
   const steps = `${r.steps} steps${r.stepsFromCode ? '' : ' (default)'}`;
-  const gradient = r.gradientThroughTime === undefined ? `gradient through ${steps} not simulated` : `gradient ${formatFactor(r.gradientThroughTime)} over ${steps}`;
-  return `${r.cell}, hidden ${r.hidden}: recurrent kernel ${r.recurrentInitializer}${spectrum}${forget}, ${gradient}`;
+  const gradient = r.gradientThroughTime === undefined ? `gradient through ${steps} not simulated` : `gradient ${r.approximate ? '≈' : ''}${formatFactor(r.gradientThroughTime)} over ${steps}`;
+  const accuracy = r.approximate ? ` (${approximateRecurrentNote(r)})` : '';
+  return `${r.cell}, hidden ${r.hidden}: recurrent kernel ${r.recurrentInitializer}${spectrum}${forget}, ${gradient}${accuracy}`;
 }

@@ -13,7 +13,8 @@ export const IW201: Rule = {
     docs: {
       whatItDoes:
         'Simulates the network (mean field: the forward length map with each layer\'s real Var(W), bias, normalisation, ' +
-        'dropout and residual branches) and divides out the one-off factors that changes of width contribute. When the ' +
+        'dropout, pooling and residual branches) and divides out the one-off factors that changes of width and pools on ' +
+        'the main path contribute (a 2×2 max pool after ReLU ×3.1, a global average pool ÷n² per position backward). When the ' +
         "pre-activations at the last layer end below 1/band of the input's second moment (band 100 by default), it " +
         'reports the network, the layer where the signal leaves the band, the per-layer factor, and whether the ' +
         'recommended initializers would fix it (it simulates that too) or only normalisation, residual scaling or ' +
@@ -29,7 +30,7 @@ export const IW201: Rule = {
         'When switching initializers fixes the drift, one unsafe fix writes the recommended initializer on every ' +
         'statement that needs it (all or nothing).',
       whenNotToApply:
-        'Funnels and wide-to-narrow heads are not vanishing: width ratios are factored out. Networks that cannot be ' +
+        'Funnels, wide-to-narrow heads and pooling are not vanishing: width ratios and pools are factored out. Networks that cannot be ' +
         'simulated (unknown widths or activations) and pretrained weights are not judged. Tune the band with ' +
         '`initwise.simulation.band`.',
       references: [

@@ -12,7 +12,7 @@ export const IW202: Rule = {
     docs: {
       whatItDoes:
         'The same simulation as IW201; reports when the pre-activations at the last layer end above band × the ' +
-        "input's second moment (width changes factored out), naming the layer where the signal leaves the band and " +
+        "input's second moment (width changes and pools factored out), naming the layer where the signal leaves the band and " +
         'whether the recommended initializers would fix it.',
       whyItMatters:
         'A signal that grows geometrically saturates tanh and sigmoid units (their gradients vanish) and makes ReLU ' +

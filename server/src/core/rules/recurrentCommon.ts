@@ -40,5 +40,6 @@ export function throughTimeWith(layer: WeightLayer, change: Partial<RecurrentSpe
 export function overSteps(through: ThroughTime, cell: RecurrentSpec['cell']): string {
   const steps = through.stepsFromCode ? `${through.steps} steps` : `${through.steps} steps (the default: the code states no sequence length)`;
   const bound = cell === 'rnn' ? '' : ' (mean field, which overstates the decay in gated cells: run Monte-Carlo for the measured value)';
-  return `×${formatNumber(through.factor)} over ${steps}${bound}`;
+  // A kernel whose carry gates correlate strongly across steps: the value itself is approximate (ThroughTime.approximate).
+  return `${through.approximate ? '≈' : ''}×${formatNumber(through.factor)} over ${steps}${bound}`;
 }

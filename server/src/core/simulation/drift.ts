@@ -3,14 +3,17 @@
  * IW201–IW204). A change of width contributes a one-off factor that telescopes across
  * the network (He et al. 2015 §2.2): forward fan_in/n_mode, backward fan_out/n_mode per
  * layer, where n_mode is the fan the initializer normalises by. Dividing those out leaves
- * what the depth does, so a wide-to-narrow head or a funnel is never "vanishing".
+ * what the depth does, so a wide-to-narrow head or a funnel is never "vanishing". A pool on
+ * the main path is such a one-off too (NetworkSimulation.pools: a 2×2 max pool after ReLU
+ * ×3.1 forward, a global average pool over n positions ÷n² backward per position): the
+ * architecture's, which no initializer changes, so it is divided out the same way.
  *
  * The drift is followed along the main path: the network's top-level weight layers and
  * the stream through residual blocks (a branch's inside is not the signal's path; a
  * zero-initialised branch end is deliberate). The raw per-layer second moments (what
  * PyTorch measures) stay untouched elsewhere.
  */
-import type { Network, WeightLayer } from '../ir';
+import { walkOps, type Network, type Op, type WeightLayer } from '../ir';
 import { fanFor, judgingFans, ownFanMode } from '../knowledge/initializers';
 import type { NetworkSimulation } from './types';
 import { maxOf, minOf } from '../util/arrays';
@@ -62,19 +65,62 @@ function mainPath(network: Network): number[] {
   return top.length > 0 ? top : network.layers.map((layer) => layer.index);
 }
 
+/**
+ * The pools of the network's top level (the main path; a pool inside a residual branch reaches
+ * the stream diluted by the shortcut and is left in) grouped by the main-path layer they come
+ * before: `before[p]` multiplies the pools between path[p − 1] and path[p], `after` those after
+ * the last path layer. Forward and backward factors from NetworkSimulation.pools.
+ */
+function poolFactorsAlong(network: Network, path: readonly number[], simulation: NetworkSimulation): {
+  before: { forward: number; backward: number }[]; after: { forward: number; backward: number };
+} {
+  const before = path.map(() => ({ forward: 1, backward: 1 }));
+  const after = { forward: 1, backward: 1 };
+  const pools = simulation.pools;
+  if (!pools || pools.length === 0) return { before, after };
+  const walkIndex = new Map<Op, number>();
+  for (const op of walkOps(network.ops)) if (op.op === 'pool') walkIndex.set(op, walkIndex.size);
+  const position = new Map(path.map((layer, p) => [layer, p]));
+  // Path layers are top-level ops unless the network is made only of residual blocks.
+  const topLevel = network.ops.some((op) => op.op === 'layer');
+  let next = 0;
+  const pending: number[] = [];
+  const flush = (target: { forward: number; backward: number }) => {
+    for (const i of pending) {
+      const factors = pools[i];
+      if (factors && factors.forward > 0 && factors.backward > 0) {
+        target.forward *= factors.forward;
+        target.backward *= factors.backward;
+      }
+    }
+    pending.length = 0;
+  };
+  for (const op of topLevel ? network.ops : walkOps(network.ops)) {
+    if (op.op === 'pool') pending.push(walkIndex.get(op)!);
+    else if (op.op === 'layer' && position.has(op.index)) {
+      next = position.get(op.index)!;
+      flush(before[next]!);
+    }
+  }
+  flush(after);
+  return { before, after };
+}
+
 export function depthDrift(network: Network, simulation: NetworkSimulation, band: number): DepthDrift {
   const path = mainPath(network);
   const layers = network.layers;
+  const pools = poolFactorsAlong(network, path, simulation);
   let product = 1;
-  const forward = path.map((i) => {
-    product *= widthFactors(layers[i]!).forward;
+  const forward = path.map((i, p) => {
+    product *= widthFactors(layers[i]!).forward * pools.before[p]!.forward;
     return simulation.layers[i]!.forwardVariance / product;
   });
   const backward = new Array<number>(path.length);
-  product = 1;
+  product = pools.after.backward;
   for (let p = path.length - 1; p >= 0; p--) {
     product *= widthFactors(layers[path[p]!]!).backward;
     backward[p] = simulation.layers[path[p]!]!.gradientVariance / product;
+    product *= pools.before[p]!.backward;
   }
   // The gradient reaching the network input includes residual blocks before the first top-level layer.
   const backwardTotal = simulation.inputGradientVariance / product;

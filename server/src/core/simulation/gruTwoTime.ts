@@ -38,6 +38,7 @@
  * (gru_width, gru_more and the oracle's GRUs; the rest is this approximation).
  * Pairs further apart than `band` steps are taken independent (their moments decay like E[z]^lag).
  */
+import { candidatePair, type CandidateMixture } from './candidateMixture';
 import { gaussHermite } from './dualKernel';
 
 /** Hermite terms kept: ρ^K·(what is left of E[f²]) is added for the rest. */
@@ -127,12 +128,8 @@ export interface GruStepMoments {
   readonly z2: number;
   readonly zSlope: number;
   readonly zSquareSlope: number;
-  /** E[n_t], E[n_t²]. */
-  readonly n1: number;
-  readonly n2: number;
-  /** Hermite coefficients of r_t = σ(a^r_t) and n_t = tanh(a^n_t). */
-  readonly reset: HermiteCoefficients;
-  readonly candidate: HermiteCoefficients;
+  /** n_t = tanh(a^n_t): its one-step moments (E[n_t] = candidate.n1, E[n_t²] = candidate.n2) and what its two-step moments need. */
+  readonly candidate: CandidateMixture;
 }
 
 /** σ_hh², and the covariances that do not come through the state: the biases, one draw per unit for every step. */
@@ -200,18 +197,21 @@ export class GruTwoTimeKernel {
     return lag <= this.band ? this.rows[(t - 1) * this.stride + lag]! : 0;
   }
 
-  step(moments: GruStepMoments): { secondMoment: number; withPrevious: number } {
+  /**
+   * `updateLagOne`: Σ_z(t, t − 1), the covariance of the update gate's pre-activations at this step
+   * and the one before, which the first-order term above is linear in (recurrent.ts CARRY_CORRELATION).
+   */
+  step(moments: GruStepMoments): { secondMoment: number; withPrevious: number; updateLagOne: number } {
     const t = this.steps.length + 1;
     this.steps.push(moments);
     const { recurrentSide, reset, update, candidateInput, candidateHidden } = this.shared;
     const lowest = Math.max(1, t - this.band);
     // Below the band, n_t meets h_s only through the means.
-    let p = moments.n1 * this.means[lowest - 1]!;
+    let p = moments.candidate.n1 * this.means[lowest - 1]!;
     for (let s = lowest; s < t; s++) {
       const earlier = this.steps[s - 1]!;
       const through = recurrentSide * this.kernel(t - 1, s - 1);
-      const rr = mehler(moments.reset, earlier.reset, through + reset);
-      const n = mehler(moments.candidate, earlier.candidate, candidateInput + rr * (through + candidateHidden));
+      const n = candidatePair(moments.candidate, earlier.candidate, through + candidateHidden, through + reset, candidateInput);
       this.pBefore[t - s] = p;
       this.nByLag[t - s] = n;
       p = (1 - earlier.z1) * n + earlier.z1 * p;
@@ -224,7 +224,8 @@ export class GruTwoTimeKernel {
       this.bByLag[t - s] = carried * (this.pBefore[t - s]! - this.nByLag[t - s]!);
       carried *= this.steps[s - 1]!.z1;
     }
-    const { z1, z2, n1, n2 } = moments;
+    const { z1, z2 } = moments;
+    const { n1, n2 } = moments.candidate;
     // J(t − 1, s) sits at jAt + t − 1 − s (t − 1 − s < band: s ≥ lowest).
     const jAt = (t - 2) * this.stride;
     let correlatedGates = 0;
@@ -243,6 +244,6 @@ export class GruTwoTimeKernel {
     this.rows[at] = secondMoment;
     this.jRows[at] = (t > 1 ? this.rows[at + 1]! : 0) - ((1 - z1) * n2 + z1 * withPrevious);
     this.means.push((1 - z1) * n1 + z1 * this.means[t - 1]!);
-    return { secondMoment, withPrevious };
+    return { secondMoment, withPrevious, updateLagOne: t > 1 ? recurrentSide * this.kernel(t - 1, t - 2) + update : 0 };
   }
 }

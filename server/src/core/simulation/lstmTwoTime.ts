@@ -80,6 +80,11 @@ export class LstmTwoTimeKernel {
     this.qAfter = new Float64Array(band + 1);
   }
 
+  /** C_h(t − 1, t − 2) for the next step t: what the gates' pre-activations of consecutive steps share through W_hh (/ σ_hh²). */
+  hiddenLagOne(): number {
+    return this.hiddenSteps > 1 && this.band > 0 ? this.hRows[(this.hiddenSteps - 1) * this.stride + 1]! : 0;
+  }
+
   /** E[h_{t−1}²] for the next step's gates. */
   previousHidden(): number {
     return this.hiddenSteps > 0 ? this.hRows[(this.hiddenSteps - 1) * this.stride]! : 0;

@@ -36,6 +36,7 @@
  * Float32 storage and products (as PyTorch runs the forward pass), float64 statistics.
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
+import { sinusoidalRows } from './sinusoidalTable';
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
@@ -126,7 +127,8 @@ export function estimateMemoryBytes(network: Network, sequencesOrBatch: number):
     // output positions are the input positions of the convolution it transposes.
     const channels = convChannels(layer);
     const outSpatial = layer.conv?.outputSpatial ?? layer.transposed?.adjoint?.inputSpatial;
-    const outputs = channels && outSpatial ? channels.outChannels * product(outSpatial) : fans.fanOut;
+    // A patch convolution over tokens (ir.ts patchTokens) gives each token its output channels.
+    const outputs = channels && outSpatial ? channels.outChannels * product(outSpatial) : layer.patchTokens ? fans.fanOut / layer.receptiveField : fans.fanOut;
     const weights = layer.kind === 'embedding' ? 0 : fans.fanIn * (channels ? channels.outChannels : fans.fanOut);
     bytes += 4 * (3 * outputs * batch + 2 * weights);
     // A recurrent layer keeps every step's gates, states and inputs for its backward pass.
@@ -243,7 +245,12 @@ interface SeedContext {
   readonly tokens: TokenSeed | undefined;
   readonly inputCorrelation: number;
   readonly memoryCorrelation: number;
+  /** Each pool op's measured second moments, by its position among the network's pools in walkOps order (NetworkSimulation.pools). */
+  readonly pools: ReadonlyMap<Op, PoolMeasure>;
 }
+
+/** One pool's mean squares in one seed: its input and output, the gradient at its output and input. */
+interface PoolMeasure { input: number; output: number; gradOut: number; gradIn: number }
 
 /** A residual op's stream and gradient, averaged over seeds (simulateTokenMonteCarlo). */
 export interface StreamMonteCarlo {
@@ -286,6 +293,7 @@ interface SeedRun {
   tokens: TokenSeed | undefined;
   /** Over tokens: the output's token correlation. */
   outputCorrelation: number;
+  pools: readonly PoolMeasure[];
 }
 
 export function simulateMonteCarlo(network: Network, options: MonteCarloOptions, signal: CancellationSignal): NetworkSimulation | undefined {
@@ -336,6 +344,7 @@ function runMonteCarlo(
         tokens: overTokens ? { sequences, tokens, depth: 0, stream: [], attention: [] } : undefined,
         inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
         memoryCorrelation: Math.min(1, Math.max(0, options.memoryCorrelation ?? 0)),
+        pools: new Map(walkOps(network.ops).filter((op) => op.op === 'pool').map((op) => [op, { input: NaN, output: NaN, gradOut: NaN, gradIn: NaN }])),
       };
       const mark = kernels?.mark();
       try {
@@ -451,11 +460,19 @@ function aggregate(network: Network, runs: readonly SeedRun[]): NetworkSimulatio
       ...(throughTime ? { throughTime } : {}),
     };
   });
+  // Each pool's factors from the seeds' mean squares (ratios of means, as the layers' factors).
+  const pools = runs[0]!.pools.map((_, i) => {
+    const of = (pick: (m: PoolMeasure) => number) => mean(runs.map((r) => pick(r.pools[i]!)));
+    const input = of((m) => m.input);
+    const gradOut = of((m) => m.gradOut);
+    return { forward: input > 0 ? of((m) => m.output) / input : NaN, backward: gradOut > 0 ? of((m) => m.gradIn) / gradOut : NaN };
+  });
   return {
     method: 'montecarlo',
     layers,
     outputVariance: mean(runs.map((r) => r.output)),
     inputGradientVariance: mean(runs.map((r) => r.inputGradient)),
+    ...(pools.length > 0 ? { pools } : {}),
   };
 }
 
@@ -485,6 +502,7 @@ function runSeed(context: SeedContext): SeedRun {
   return {
     measures: context.measures, output: output2, inputGradient: meanSquare(inputGradient), tokens: context.tokens,
     outputCorrelation: context.tokens ? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
+    pools: [...context.pools.values()],
   };
 }
 
@@ -538,8 +556,10 @@ function backward(backs: readonly Backward[], gradient: Float32Array): Float32Ar
 
 /** The network's input shape: declared, or what the first weight layer reads. */
 function inputShape(network: Network): readonly number[] {
-  if (network.inputShape && network.inputShape.length > 0) return network.inputShape;
   const first = network.layers[0]!;
+  // Patches read as tokens (ir.ts patchTokens): each row is one patch, whatever the image's shape.
+  if (first.patchTokens && first.fans && network.ops[0] === first) return [first.fans.fanIn];
+  if (network.inputShape && network.inputShape.length > 0) return network.inputShape;
   if (!first.fans) throw new NotSimulable();
   if (first.kind === 'dense') return [first.fans.fanIn];
   const channels = convChannels(first);
@@ -576,13 +596,13 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
     // Over tokens, only per-token ops and attention have a reading (as in tokenStream.ts).
     // Pooling over tokens is not followed (as in tokenStream.ts): the rows pass unchanged.
     if (context.tokens && op.op === 'pool') return;
-    if (context.tokens && ((op.op === 'layer' && op.kind !== 'dense') || op.op === 'flatten' || (op.op === 'norm' && op.kind === 'batchnorm'))) {
+    if (context.tokens && ((op.op === 'layer' && op.kind !== 'dense' && !op.patchTokens) || op.op === 'flatten' || (op.op === 'norm' && op.kind === 'batchnorm'))) {
       throw new NotSimulable();
     }
     switch (op.op) {
       case 'layer':
         x = op.kind === 'recurrent' ? recurrentForwardOp(op, x, context, backs)
-          : op.kind === 'dense' ? denseForward(op, x, context, backs) : convForwardOp(op, x, context, backs);
+          : op.kind === 'dense' || (context.tokens && op.patchTokens) ? denseForward(op, x, context, backs) : convForwardOp(op, x, context, backs);
         break;
       case 'activation':
         x = activationForward(op.activation, x, backs, op === context.logits);
@@ -672,8 +692,16 @@ function positionTableForward(op: PositionTableOp, x: Tensor, context: SeedConte
   if (!seed) throw new NotSimulable();
   const width = product(x.shape);
   if (x.data.length !== seed.sequences * seed.tokens * width) throw new NotSimulable();
-  const rng = new Random(mixSeed(context.seedValue, 0x905, op.span.start));
-  const table = drawKernel(op.init, { fanIn: 1, fanOut: 1 }, { rows: seed.tokens, cols: width }, rng, context.checkpoint);
+  let table: Float32Array;
+  if (op.fixed) {
+    // A fixed table: the same rows for every seed, as the code computes them (sinusoidalTable.ts).
+    if (op.fixed.width !== width || seed.tokens > op.fixed.rows) throw new NotSimulable();
+    table = sinusoidalRows(op.fixed, seed.tokens);
+  } else {
+    if (!op.init) throw new NotSimulable();
+    const rng = new Random(mixSeed(context.seedValue, 0x905, op.span.start));
+    table = drawKernel(op.init, { fanIn: 1, fanOut: 1 }, { rows: seed.tokens, cols: width }, rng, context.checkpoint);
+  }
   const y = new Float32Array(x.data.length);
   const rowLength = seed.tokens * width;
   for (let s = 0, at = 0; s < seed.sequences; s++) {
@@ -922,7 +950,10 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
   const fans = layer.fans;
   if (!fans) throw new NotSimulable();
   const nIn = fans.fanIn;
-  const nOut = fans.fanOut;
+  // A patch convolution over tokens (ir.ts patchTokens): each patch's dense map to the output channels, W as PyTorch
+  // holds it flattened to (out_channels, in_channels·kernel), drawn with the convolution's own fans.
+  const nOut = layer.patchTokens ? fans.fanOut / layer.receptiveField : fans.fanOut;
+  if (!Number.isInteger(nOut)) throw new NotSimulable();
   if (product(x.shape) !== nIn) throw new NotSimulable();
   const { weights, bias } = drawLayer(layer, nOut, nIn, context);
   const batch = context.batch;
@@ -1005,7 +1036,19 @@ function poolOp(op: PoolOp, x: Tensor, context: SeedContext, backs: Backward[]):
     throw new NotSimulable();
   }
   const run = poolForward(op, x.data, context.batch, channels, context.checkpoint);
-  backs.push((g) => run.backward(g));
+  const measure = context.pools.get(op);
+  if (measure) {
+    measure.input = meanSquare(x.data);
+    measure.output = meanSquare(run.output);
+  }
+  backs.push((g) => {
+    const gIn = run.backward(g);
+    if (measure) {
+      measure.gradOut = meanSquare(g);
+      measure.gradIn = meanSquare(gIn);
+    }
+    return gIn;
+  });
   return { data: run.output, shape: op.flat ? [channels * product(op.geometry.outputSpatial)] : [channels, ...op.geometry.outputSpatial] };
 }
 

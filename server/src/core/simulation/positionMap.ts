@@ -15,6 +15,8 @@ import type { ConvGeometry } from '../ir';
  * multi-dimensional output's valid taps are the product of its dimensions' lists, so no
  * position is decoded and no tap tested per output (the analytic pass maps every Keras,
  * Flax and PyTorch conv with a known input size: a 3,500-line model file has hundreds).
+ * The same shape serves the other direction: for input index p, the output indices whose
+ * taps read it, ascending (`readersOf`).
  */
 interface DimensionTaps {
   readonly start: Int32Array;
@@ -35,17 +37,56 @@ function dimensionTaps(inputSize: number, outputSize: number, kernel: number, st
   return { start, input: Int32Array.from(input) };
 }
 
+/** For each input index, the output indices whose valid taps read it, ascending (each reads it at most once). */
+function readersOf(taps: DimensionTaps, inputSize: number): DimensionTaps {
+  const outputSize = taps.start.length - 1;
+  const start = new Int32Array(inputSize + 1);
+  for (let i = 0; i < taps.input.length; i++) start[taps.input[i]! + 1] = start[taps.input[i]! + 1]! + 1;
+  for (let p = 0; p < inputSize; p++) start[p + 1] = start[p + 1]! + start[p]!;
+  const filled = start.slice(0, inputSize);
+  const readers = new Int32Array(taps.input.length);
+  for (let o = 0; o < outputSize; o++) {
+    for (let i = taps.start[o]!; i < taps.start[o + 1]!; i++) readers[filled[taps.input[i]!]!++] = o;
+  }
+  return { start, input: readers };
+}
+
 /**
  * A geometry as three dimensions (lower ranks get leading dimensions of size 1 with one tap),
  * so one loop nest serves conv1d to conv3d without decoding positions or calling per tap.
  */
 interface Geometry3 {
   readonly taps: readonly [DimensionTaps, DimensionTaps, DimensionTaps];
+  readonly readers: readonly [DimensionTaps, DimensionTaps, DimensionTaps];
   readonly output: readonly [number, number, number];
   readonly input: readonly [number, number, number];
 }
 
+/**
+ * Geometries are immutable IR values, read twice per analytic pass (forward and backward) and
+ * again by the counterfactual network: their tap lists are made once (issue 16).
+ */
+const GEOMETRY3 = new WeakMap<ConvGeometry, Geometry3>();
+/** The same by value: a file's convs share a few geometries (a 3,500-line model file: 76 convs, one geometry). */
+const GEOMETRY3_BY_KEY = new Map<string, Geometry3>();
+
 function asThreeDimensions(geometry: ConvGeometry): Geometry3 {
+  let known = GEOMETRY3.get(geometry);
+  if (!known) {
+    const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
+    const key = `${inputSpatial.join()}/${outputSpatial.join()}/${kernel.join()}/${stride.join()}/${padBefore.join()}`;
+    known = GEOMETRY3_BY_KEY.get(key);
+    if (!known) {
+      known = threeDimensions(geometry);
+      if (GEOMETRY3_BY_KEY.size >= 256) GEOMETRY3_BY_KEY.clear();
+      GEOMETRY3_BY_KEY.set(key, known);
+    }
+    GEOMETRY3.set(geometry, known);
+  }
+  return known;
+}
+
+function threeDimensions(geometry: ConvGeometry): Geometry3 {
   const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
   const rank = outputSpatial.length;
   if (rank > 3) throw new Error(`a convolution has at most three spatial dimensions, not ${rank}`);
@@ -55,7 +96,8 @@ function asThreeDimensions(geometry: ConvGeometry): Geometry3 {
   const taps = [0, 1, 2].map((d) =>
     d < lead ? dimensionTaps(1, 1, 1, 1, 0) : dimensionTaps(inDim(d), dim(d), kernel[d - lead]!, stride[d - lead]!, padBefore[d - lead]!),
   ) as [DimensionTaps, DimensionTaps, DimensionTaps];
-  return { taps, output: [dim(0), dim(1), dim(2)], input: [inDim(0), inDim(1), inDim(2)] };
+  const readers = taps.map((t, d) => readersOf(t, inDim(d))) as [DimensionTaps, DimensionTaps, DimensionTaps];
+  return { taps, readers, output: [dim(0), dim(1), dim(2)], input: [inDim(0), inDim(1), inDim(2)] };
 }
 
 /**
@@ -64,19 +106,72 @@ function asThreeDimensions(geometry: ConvGeometry): Geometry3 {
  * in, so the rounding is the definition's (test/unit/positionMap.test.ts).
  */
 export function convForwardSums(geometry: ConvGeometry, inputMap: Float64Array): Float64Array {
-  const { taps: [t0, t1, t2], output: [n0, n1, n2], input: [, w1, w2] } = asThreeDimensions(geometry);
+  const { taps, output, input } = asThreeDimensions(geometry);
+  if (inputMap.length === 1) return broadcastForwardSums(taps, output, inputMap[0]!);
+  return gatherSums(taps, output, input, inputMap);
+}
+
+/**
+ * Σ over the (output, tap) pairs reading each input position of the output-side map. The
+ * definition scatters output by output, so each input position receives its readers in
+ * ascending (row-major) output order, once each: gathered here in that order, so the
+ * rounding is the definition's.
+ */
+export function convBackwardSums(geometry: ConvGeometry, outputMap: Float64Array): Float64Array {
+  const { readers, output, input } = asThreeDimensions(geometry);
+  return gatherSums(readers, input, output, outputMap);
+}
+
+/**
+ * For result position (a, b, c) of dims `n`, Σ of `map` (dims `w`) over the product of the
+ * three dimensions' lists, in nested order. A position whose last-dimension list reads, in
+ * every row it reads, only values equal to the ones its left neighbour read (as many, within
+ * one run of equal values) has its neighbour's sum: the same numbers added in the same order.
+ * A padded conv's interior is such runs (issue 16: most of a 32×32 map is copied, not summed).
+ */
+function gatherSums(
+  lists: readonly [DimensionTaps, DimensionTaps, DimensionTaps], n: readonly [number, number, number], w: readonly [number, number, number], map: Float64Array,
+): Float64Array {
+  const [l0, l1, l2] = lists;
+  const [n0, n1, n2] = n;
+  const [, w1, w2] = w;
+  const runStart = runStarts(map, w2);
   const sums = new Float64Array(n0 * n1 * n2);
-  const broadcast = inputMap.length === 1;
   let o = 0;
   for (let a = 0; a < n0; a++) {
+    const iStart = l0.start[a]!;
+    const iEnd = l0.start[a + 1]!;
     for (let b = 0; b < n1; b++) {
+      const jStart = l1.start[b]!;
+      const jEnd = l1.start[b + 1]!;
       for (let c = 0; c < n2; c++, o++) {
+        const kStart = l2.start[c]!;
+        const kEnd = l2.start[c + 1]!;
+        if (c > 0 && kEnd - kStart === kStart - l2.start[c - 1]!) {
+          // Both lists lie within [first of the left one, last of this one]: one run in every row?
+          const first = kEnd > kStart ? l2.input[l2.start[c - 1]!]! : 0;
+          const last = kEnd > kStart ? l2.input[kEnd - 1]! : 0;
+          let same = true;
+          for (let i = iStart; same && i < iEnd; i++) {
+            const plane = l0.input[i]! * w1;
+            for (let j = jStart; j < jEnd; j++) {
+              if (runStart[(plane + l1.input[j]!) * w2 + last]! > first) {
+                same = false;
+                break;
+              }
+            }
+          }
+          if (same) {
+            sums[o] = sums[o - 1]!;
+            continue;
+          }
+        }
         let sum = 0;
-        for (let i = t0.start[a]!, iEnd = t0.start[a + 1]!; i < iEnd; i++) {
-          const plane = t0.input[i]! * w1;
-          for (let j = t1.start[b]!, jEnd = t1.start[b + 1]!; j < jEnd; j++) {
-            const row = (plane + t1.input[j]!) * w2;
-            for (let k = t2.start[c]!, kEnd = t2.start[c + 1]!; k < kEnd; k++) sum += broadcast ? inputMap[0]! : inputMap[row + t2.input[k]!]!;
+        for (let i = iStart; i < iEnd; i++) {
+          const plane = l0.input[i]! * w1;
+          for (let j = jStart; j < jEnd; j++) {
+            const row = (plane + l1.input[j]!) * w2;
+            for (let k = kStart; k < kEnd; k++) sum += map[row + l2.input[k]!]!;
           }
         }
         sums[o] = sum;
@@ -86,26 +181,37 @@ export function convForwardSums(geometry: ConvGeometry, inputMap: Float64Array):
   return sums;
 }
 
-/** Σ over the (output, tap) pairs reading each input position of the output-side map (same order). */
-export function convBackwardSums(geometry: ConvGeometry, outputMap: Float64Array): Float64Array {
-  const { taps: [t0, t1, t2], output: [n0, n1, n2], input: [w0, w1, w2] } = asThreeDimensions(geometry);
-  const sums = new Float64Array(w0 * w1 * w2);
+/** Per position, the index within its row (rows of `width`) where its run of equal values starts. */
+function runStarts(map: Float64Array, width: number): Int32Array {
+  const starts = new Int32Array(map.length);
+  for (let row = 0; row < map.length; row += width) {
+    let start = 0;
+    for (let x = 1; x < width; x++) {
+      if (map[row + x] !== map[row + x - 1]) start = x;
+      starts[row + x] = start;
+    }
+  }
+  return starts;
+}
+
+/**
+ * convForwardSums of a map with one entry v: v added once per valid tap, so a position's sum
+ * is v added to 0 as many times as it has taps, taken from a table of those running sums.
+ */
+function broadcastForwardSums(taps: Geometry3['taps'], output: Geometry3['output'], v: number): Float64Array {
+  const [t0, t1, t2] = taps;
+  const [n0, n1, n2] = output;
+  const count = (t: DimensionTaps, o: number) => t.start[o + 1]! - t.start[o]!;
+  let most = 0;
+  for (let a = 0; a < n0; a++) for (let b = 0; b < n1; b++) for (let c = 0; c < n2; c++) most = Math.max(most, count(t0, a) * count(t1, b) * count(t2, c));
+  const added = new Float64Array(most + 1);
+  for (let n = 1; n <= most; n++) added[n] = added[n - 1]! + v;
+  const sums = new Float64Array(n0 * n1 * n2);
   let o = 0;
   for (let a = 0; a < n0; a++) {
     for (let b = 0; b < n1; b++) {
-      for (let c = 0; c < n2; c++, o++) {
-        const g = outputMap[o]!;
-        for (let i = t0.start[a]!, iEnd = t0.start[a + 1]!; i < iEnd; i++) {
-          const plane = t0.input[i]! * w1;
-          for (let j = t1.start[b]!, jEnd = t1.start[b + 1]!; j < jEnd; j++) {
-            const row = (plane + t1.input[j]!) * w2;
-            for (let k = t2.start[c]!, kEnd = t2.start[c + 1]!; k < kEnd; k++) {
-              const p = row + t2.input[k]!;
-              sums[p] = sums[p]! + g;
-            }
-          }
-        }
-      }
+      const ab = count(t0, a) * count(t1, b);
+      for (let c = 0; c < n2; c++, o++) sums[o] = added[ab * count(t2, c)]!;
     }
   }
   return sums;
@@ -162,7 +268,8 @@ export function convTapAverages(geometry: ConvGeometry, inputMap: Float64Array):
 }
 
 export function mean(map: Float64Array): number {
+  // Indexed, not for-of: the iterator's loop allocated a number per element (~4 MB per analysis of the 3,500-line benchmark file, issue 16).
   let total = 0;
-  for (const v of map) total += v;
+  for (let i = 0; i < map.length; i++) total += map[i]!;
   return map.length > 0 ? total / map.length : NaN;
 }

@@ -32,13 +32,7 @@ const INV_SQRT_2PI = 0.3989422804014327;
 export function gaussianExpectation(f: (x: number) => number, q: number, kinks: readonly number[]): number {
   if (!(q > 0)) return f(0);
   const s = Math.sqrt(q);
-  const breaks = new Set<number>([-Z_MAX, 0, Z_MAX]);
-  for (const k of kinks) addBreak(breaks, k / s);
-  for (const c of SCALE_POINTS) {
-    addBreak(breaks, c / s);
-    addBreak(breaks, -c / s);
-  }
-  const points = [...breaks].sort((a, b) => a - b);
+  const points = breakpoints(s, kinks);
   let total = 0;
   for (let i = 0; i + 1 < points.length; i++) {
     const a = points[i]!;
@@ -59,6 +53,47 @@ export function gaussianExpectation(f: (x: number) => number, q: number, kinks: 
     }
   }
   return total * INV_SQRT_2PI;
+}
+
+/** The panel ends on the z-axis: ±Z_MAX, 0, the kinks and the scale points (in units of 1/√q). */
+function breakpoints(s: number, kinks: readonly number[]): number[] {
+  const breaks = new Set<number>([-Z_MAX, 0, Z_MAX]);
+  for (const k of kinks) addBreak(breaks, k / s);
+  for (const c of SCALE_POINTS) {
+    addBreak(breaks, c / s);
+    addBreak(breaks, -c / s);
+  }
+  return [...breaks].sort((a, b) => a - b);
+}
+
+/**
+ * The same rule as nodes and weights: E[f(√q·z)] = Σ w_i·f(x_i), for integrals that evaluate
+ * f at each node more than once (a product of functions of two Gaussians, cellProduct.ts).
+ * Nodes whose weight is below 1e-17 of the total (|z| beyond ~9) are dropped.
+ */
+export function gaussianRule(q: number, kinks: readonly number[]): { x: Float64Array; w: Float64Array } {
+  if (!(q > 0)) return { x: Float64Array.of(0), w: Float64Array.of(1) };
+  const s = Math.sqrt(q);
+  const points = breakpoints(s, kinks);
+  const xs: number[] = [];
+  const ws: number[] = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const a = points[i]!;
+    const b = points[i + 1]!;
+    const panels = Math.max(1, Math.ceil(b - a));
+    const h = (b - a) / panels;
+    for (let p = 0; p < panels; p++) {
+      const mid = a + p * h + h / 2;
+      for (let j = 0; j < 8; j++) {
+        const z = mid + (h / 2) * GL_NODES[j]!;
+        const w = GL_WEIGHTS[j]! * (h / 2) * Math.exp(-0.5 * z * z) * INV_SQRT_2PI;
+        if (w < 1e-17) continue;
+        xs.push(s * z);
+        ws.push(w);
+      }
+    }
+  }
+  return { x: Float64Array.from(xs), w: Float64Array.from(ws) };
 }
 
 function addBreak(breaks: Set<number>, z: number): void {

@@ -31,7 +31,9 @@ import type { Activation, GateBias, RecurrentSpec, WeightLayer } from '../ir';
 import { activationFunctions } from '../knowledge/activations';
 import { weightVariance } from '../knowledge/initializers';
 import { recurrentSpectrum, recurrentVariance } from '../knowledge/recurrent';
+import { productCellMoments, type CellTanhMoments } from './cellProduct';
 import { MomentTable } from './momentTable';
+import { candidateMixture, type CandidateMixture, type TanhMoment } from './candidateMixture';
 import { GruTwoTimeKernel, hermiteCoefficients } from './gruTwoTime';
 import { LstmTwoTimeKernel } from './lstmTwoTime';
 import { gaussianExpectation } from './quadrature';
@@ -51,7 +53,26 @@ export interface ThroughTime {
   readonly factor: number;
   /** The recurrent kernel's RMS singular value per gate block (knowledge/recurrent.ts). */
   readonly spectralScale: number;
+  /**
+   * Gated cells: the largest correlation, over the steps, of a carry gate's pre-activations at two
+   * consecutive steps (GRU: the update gate; LSTM: the forget and input gates), through the tied
+   * W_hh. The forward pass takes the carry gates' correlation across steps to first order.
+   */
+  readonly carryCorrelation?: number;
+  /** Set when that correlation is above CARRY_CORRELATION: the values are approximate (hover and report say so, and offer Monte-Carlo). */
+  readonly approximate?: { readonly carryCorrelation: number };
 }
+
+/**
+ * Above this lag-one correlation of the carry gates the first-order term (gruTwoTime.ts,
+ * lstmTwoTime.ts) is not accurate to 1%: its error grows like the correlation's square. Against
+ * the sampled tied process (test/reference/recurrent/tied_limit*.json), every GRU with
+ * σ_hh² ≤ 1 stays below 0.14 and within 0.5% of it at every step (the LSTMs below 0.1, within
+ * 1.2%); a gain-1.5 orthogonal kernel reaches 0.23 (0.6%); gain 3 (σ_hh² = 9) 0.65 and σ_hh² = 4
+ * with a weak input 0.63: 2.8% and 2.4% above it (the first-order term is −9% of E[h_30²] at
+ * gain 3, the sampled process −11%).
+ */
+const CARRY_CORRELATION = 0.4;
 
 const SIGMOID: Activation = { name: 'sigmoid' };
 const TANH: Activation = { name: 'tanh' };
@@ -59,6 +80,8 @@ const TANH: Activation = { name: 'tanh' };
 const SIGMOID_FUNCTIONS = activationFunctions(SIGMOID);
 const sigmoid = (x: number): number => SIGMOID_FUNCTIONS.phi(x);
 const tanh = (x: number): number => Math.tanh(x);
+/** tanh's moments at a mean and variance, tabulated (candidateMixture.ts reads them per reset-gate node). */
+const tanhMoment: TanhMoment = (which, mean, variance) => shifted(TANH, which, mean, variance);
 
 /**
  * tanh moments of the LSTM cell state: tabulated when its mean is 0 (zero-mean candidate gate;
@@ -68,17 +91,26 @@ function cellMoment(which: Moment, mean: number, variance: number): number {
   return Math.abs(mean) <= 1e-12 * Math.sqrt(Math.max(variance, 0)) ? shifted(TANH, which, 0, variance) : exactShifted(TANH, which, mean, variance);
 }
 
+/** tanh(c)'s moments with the cell state c taken Gaussian (every step after the first). */
+function gaussianCellMoments(mean: number, variance: number): CellTanhMoments {
+  return { phi2: cellMoment('phi2', mean, variance), phi: cellMoment('phi', mean, variance), dphi: cellMoment('dphi', mean, variance), dphi2: cellMoment('dphi2', mean, variance) };
+}
+
+const NO_CELL: CellTanhMoments = { phi2: 0, phi: 0, dphi: 0, dphi2: 0 };
+
 /** E[f(μ + √q z)] by quadrature: the activation's moments at a shifted mean. */
 function exactShifted(activation: Activation, which: Moment, mu: number, q: number): number {
   const fns = activationFunctions(activation);
   const f = which === 'phi2' ? (x: number) => fns.phi(mu + x) ** 2 : which === 'phi' ? (x: number) => fns.phi(mu + x)
     : which === 'dphi' ? (x: number) => fns.dphi(mu + x) : which === 'phidphi' ? (x: number) => fns.phi(mu + x) * fns.dphi(mu + x)
-      : (x: number) => fns.dphi(mu + x) ** 2;
+      : which === 'z2dphi2' ? (x: number) => ((x * x) / q) * fns.dphi(mu + x) ** 2
+        : (x: number) => fns.dphi(mu + x) ** 2;
   return gaussianExpectation(f, Math.max(0, q), fns.kinks.map((k) => k - mu));
 }
 
-/** E[φ²], E[φ], E[φ′], E[φ′²], E[φ·φ′]. */
-type Moment = 'phi2' | 'phi' | 'dphi' | 'dphi2' | 'phidphi';
+/** E[φ²], E[φ], E[φ′], E[φ′²], E[φ·φ′], E[z²·φ′²] (z the standard normal: candidateMixture.ts). */
+type Moment = 'phi2' | 'phi' | 'dphi' | 'dphi2' | 'phidphi' | 'z2dphi2';
+const TANH_KINDS: Partial<Record<Moment, string>> = { phi: 'tanh1', phi2: 'tanh2', dphi: 'tanhd1', dphi2: 'tanhd' };
 
 /**
  * Interpolated in ln q (momentTable.ts: ~1e-8 relative) per activation, moment and gate-bias
@@ -93,7 +125,7 @@ const MAX_TABLES = 256;
 function shifted(activation: Activation, which: Moment, mu: number, q: number): number {
   if (!(q > 0)) return exactShifted(activation, which, mu, q);
   // Keyed without building strings per lookup: a 100-step LSTM makes ~3,000 of them.
-  const kind = activation.name === 'tanh' && which !== 'phidphi' ? (which === 'phi' ? 'tanh1' : which === 'phi2' ? 'tanh2' : which === 'dphi' ? 'tanhd1' : 'tanhd') : `${activation.name}|${which}`;
+  const kind = (activation.name === 'tanh' ? TANH_KINDS[which] : undefined) ?? `${activation.name}|${which}`;
   let byMean = TABLES.get(kind);
   if (!byMean) TABLES.set(kind, (byMean = new Map<number, MomentTable>()));
   let table = byMean.get(mu);
@@ -139,16 +171,18 @@ export function simulateThroughTime(layer: WeightLayer, inputSecondMoment: numbe
   const T = spec.steps.value;
   const run = spec.cell === 'lstm' ? lstm : spec.cell === 'gru' ? gru : vanilla;
   if (spec.cell === 'rnn' && spec.nonlinearity === 'unknown') return undefined;
-  const result = run(spec, scales, T, signal);
+  const { carryCorrelation, ...result } = run(spec, scales, T, signal);
   const gx = result.inputGradient;
   return {
     steps: T, stepsFromCode: spec.steps.fromCode, ...result,
     factor: gx[T - 1]! > 0 ? gx[0]! / gx[T - 1]! : NaN,
     spectralScale: spectrum.scale,
+    ...(carryCorrelation !== undefined ? { carryCorrelation } : {}),
+    ...(carryCorrelation !== undefined && carryCorrelation > CARRY_CORRELATION ? { approximate: { carryCorrelation } } : {}),
   };
 }
 
-type Run = (spec: RecurrentSpec, s: Scales, T: number, signal: CancellationSignal) => { hiddenSecondMoment: number[]; hiddenMean: number; inputGradient: number[] };
+type Run = (spec: RecurrentSpec, s: Scales, T: number, signal: CancellationSignal) => { hiddenSecondMoment: number[]; hiddenMean: number; inputGradient: number[]; carryCorrelation?: number };
 
 const vanilla: Run = (spec, s, T, signal) => {
   const phi = spec.nonlinearity as Activation;
@@ -177,11 +211,12 @@ const vanilla: Run = (spec, s, T, signal) => {
 /** LSTM (PyTorch and Keras): c_t = f⊙c_{t−1} + i⊙g, h_t = o⊙tanh(c_t); gates i, f, g, o. */
 const lstm: Run = (_spec, s, T, signal) => {
   const [bi, bf, bg, bo] = s.biases as [GateBias, GateBias, GateBias, GateBias];
-  interface Step { qi: number; qf: number; qg: number; qo: number; cPrev2: number; c2: number; cMean: number }
+  interface Step { qi: number; qf: number; qg: number; qo: number; cPrev2: number; c2: number; cMean: number; tanhC: CellTanhMoments }
   const steps: Step[] = [];
   const m: number[] = [];
   let h2 = 0;
   let c2 = 0;
+  let carryCorrelation = 0;
   let cMean = 0;
   const q = (bias: GateBias) => s.inputSide + s.recurrentSide * h2 + bias.varianceIh + bias.varianceHh;
   // E[c_t·c_s], E[h_t·h_s]: the two-time kernels, W_hh being the same at every step (lstmTwoTime.ts).
@@ -194,7 +229,9 @@ const lstm: Run = (_spec, s, T, signal) => {
   }, tiedBand(T), T);
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
-    const st = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0 };
+    const st: Step = { qi: q(bi), qf: q(bf), qg: q(bg), qo: q(bo), cPrev2: c2, c2: 0, cMean: 0, tanhC: NO_CELL };
+    const lagOne = s.recurrentSide * twoTime.hiddenLagOne();
+    carryCorrelation = Math.max(carryCorrelation, (lagOne + bf.varianceIh + bf.varianceHh) / st.qf, (lagOne + bi.varianceIh + bi.varianceHh) / st.qi);
     const f1 = shifted(SIGMOID, 'phi', bf.mean, st.qf);
     const i1 = shifted(SIGMOID, 'phi', bi.mean, st.qi);
     const g1 = shifted(TANH, 'phi', bg.mean, st.qg);
@@ -212,7 +249,9 @@ const lstm: Run = (_spec, s, T, signal) => {
     st.c2 = c2;
     st.cMean = cMean;
     const cVar = c2 - cMean * cMean;
-    const tanhC2 = cellMoment('phi2', cMean, cVar);
+    // Step 1 (c_0 = 0): c_1 = i·g exactly (cellProduct.ts); later steps take c Gaussian inside tanh.
+    st.tanhC = t === 0 ? productCellMoments(bi.mean, st.qi, bg.mean, st.qg) : gaussianCellMoments(cMean, cVar);
+    const tanhC2 = st.tanhC.phi2;
     h2 = o2 * tanhC2;
     twoTime.hidden(h2, hermiteCoefficients(tanh, cMean, cVar, tanhC2));
     m.push(h2);
@@ -221,11 +260,10 @@ const lstm: Run = (_spec, s, T, signal) => {
   // Per step, what each gate multiplies its cotangent by: second moments (the same step on both
   // sides of a product) and first moments (two different steps: independent forward draws).
   const factors = steps.map((st, t): TiedStep => {
-    const cVar = st.c2 - st.cMean * st.cMean;
     const cPrevMean = t > 0 ? steps[t - 1]!.cMean : 0;
     return {
-      o2: cellMoment('phi2', st.cMean, cVar) * shifted(SIGMOID, 'dphi2', bo.mean, st.qo),
-      o1: cellMoment('phi', st.cMean, cVar) * shifted(SIGMOID, 'dphi', bo.mean, st.qo),
+      o2: st.tanhC.phi2 * shifted(SIGMOID, 'dphi2', bo.mean, st.qo),
+      o1: st.tanhC.phi * shifted(SIGMOID, 'dphi', bo.mean, st.qo),
       c2: shifted(TANH, 'phi2', bg.mean, st.qg) * shifted(SIGMOID, 'dphi2', bi.mean, st.qi) +
         shifted(SIGMOID, 'phi2', bi.mean, st.qi) * shifted(TANH, 'dphi2', bg.mean, st.qg) + st.cPrev2 * shifted(SIGMOID, 'dphi2', bf.mean, st.qf),
       c1: [
@@ -233,15 +271,15 @@ const lstm: Run = (_spec, s, T, signal) => {
         shifted(SIGMOID, 'phi', bi.mean, st.qi) * shifted(TANH, 'dphi', bg.mean, st.qg),
         cPrevMean * shifted(SIGMOID, 'dphi', bf.mean, st.qf),
       ],
-      e2: shifted(SIGMOID, 'phi2', bo.mean, st.qo) * cellMoment('dphi2', st.cMean, cVar),
-      e1: shifted(SIGMOID, 'phi', bo.mean, st.qo) * cellMoment('dphi', st.cMean, cVar),
+      e2: shifted(SIGMOID, 'phi2', bo.mean, st.qo) * st.tanhC.dphi2,
+      e1: shifted(SIGMOID, 'phi', bo.mean, st.qo) * st.tanhC.dphi,
       f2: shifted(SIGMOID, 'phi2', bf.mean, st.qf),
       f1: shifted(SIGMOID, 'phi', bf.mean, st.qf),
     };
   });
   const gx = lstmTiedBackward(factors, s, signal);  const last = steps[T - 1]!;
-  const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * cellMoment('phi', last.cMean, last.c2 - last.cMean * last.cMean);
-  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
+  const hiddenMean = shifted(SIGMOID, 'phi', bo.mean, last.qo) * last.tanhC.phi;
+  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx, carryCorrelation };
 };
 
 /** One LSTM step's backward factors (lstmTiedBackward). */
@@ -432,7 +470,7 @@ function gruTiedBackward(steps: readonly GruStep[], s: Scales, signal: Cancellat
 const gru: Run = (_spec, s, T, signal) => {
   const [br, bz, bn] = s.biases as [GateBias, GateBias, GateBias];
   // E[h_t·h_{t−1}·…]: the two-time kernel of the state, W_hh being the same at every step (gruTwoTime.ts).
-  interface Step { qr: number; qz: number; qn: number; hPrev2: number; hPrevMean: number; inner: number; candidateWithPrevious: number }
+  interface Step { qr: number; qz: number; hPrev2: number; hPrevMean: number; candidate: CandidateMixture; candidateWithPrevious: number }
   const steps: Step[] = [];
   const m: number[] = [];
   const twoTime = new GruTwoTimeKernel({
@@ -444,53 +482,54 @@ const gru: Run = (_spec, s, T, signal) => {
   }, tiedBand(T), T);
   let h2 = 0;
   let hMean = 0;
+  let carryCorrelation = 0;
+  let previous: { qr: number; recurrentVariance: number; candidate: CandidateMixture } | undefined;
   for (let t = 0; t < T; t++) {
     throwIfCancelled(signal);
     const qr = s.inputSide + s.recurrentSide * h2 + br.varianceIh + br.varianceHh;
     const qz = s.inputSide + s.recurrentSide * h2 + bz.varianceIh + bz.varianceHh;
-    // r⊙(W_hn h + b_hn): the reset gate scales the recurrent part of the candidate.
-    const inner = s.recurrentSide * h2 + bn.varianceHh;
-    const r2 = shifted(SIGMOID, 'phi2', br.mean, qr);
-    const qn = s.inputSide + bn.varianceIh + r2 * inner;
+    // r⊙(W_hn h + b_hn): the reset gate scales the recurrent part of the candidate (a scale mixture: candidateMixture.ts).
+    // A settled state repeats its h2 exactly (from step ~35 of PyTorch's default GRU on): the same mixture.
+    const recurrentVariance = s.recurrentSide * h2 + bn.varianceHh;
+    const candidate = previous && previous.qr === qr && previous.recurrentVariance === recurrentVariance ? previous.candidate : candidateMixture({
+      resetMean: br.mean, resetVariance: qr,
+      candidateMean: bn.mean, inputVariance: s.inputSide + bn.varianceIh, recurrentVariance,
+    }, tanhMoment);
+    previous = { qr, recurrentVariance, candidate };
     const z1 = shifted(SIGMOID, 'phi', bz.mean, qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, qz);
-    const n1 = shifted(TANH, 'phi', bn.mean, qn);
-    const n2 = shifted(TANH, 'phi2', bn.mean, qn);
-    const { secondMoment, withPrevious } = twoTime.step({
-      z1, z2, n1, n2,
+    const { secondMoment, withPrevious, updateLagOne } = twoTime.step({
+      z1, z2,
       zSlope: shifted(SIGMOID, 'dphi', bz.mean, qz),
       zSquareSlope: 2 * shifted(SIGMOID, 'phidphi', bz.mean, qz),
-      reset: hermiteCoefficients(sigmoid, br.mean, qr, r2),
-      candidate: hermiteCoefficients(tanh, bn.mean, qn, n2),
+      candidate,
     });
-    steps.push({ qr, qz, qn, hPrev2: h2, hPrevMean: hMean, inner, candidateWithPrevious: withPrevious });
+    steps.push({ qr, qz, hPrev2: h2, hPrevMean: hMean, candidate, candidateWithPrevious: withPrevious });
     h2 = secondMoment;
-    hMean = (1 - z1) * n1 + z1 * hMean;
+    carryCorrelation = Math.max(carryCorrelation, updateLagOne / qz);
+    hMean = (1 - z1) * candidate.n1 + z1 * hMean;
     m.push(h2);
   }
   const hiddenMean = hMean;
   const factors = steps.map((st): GruStep => {
     const z1 = shifted(SIGMOID, 'phi', bz.mean, st.qz);
     const z2 = shifted(SIGMOID, 'phi2', bz.mean, st.qz);
-    const n1 = shifted(TANH, 'phi', bn.mean, st.qn);
-    const n2 = shifted(TANH, 'phi2', bn.mean, st.qn);
+    const { n1, n2, slope2, resetSlope1, resetSlope2, resetBlock } = st.candidate;
     const keep2 = 1 - 2 * z1 + z2;
-    const tanhN2 = shifted(TANH, 'dphi2', bn.mean, st.qn);
-    const tanhN1 = shifted(TANH, 'dphi', bn.mean, st.qn);
-    const candidate = keep2 * tanhN2; // E[((1−z)·tanh′(a_n))²]
+    const candidate = keep2 * slope2; // E[((1−z)·tanh′(a_n))²]
     // E[(h_{t−1} − n_t)²] with the two steps' cross moment E[n_t·h_{t−1}] (gruTwoTime.ts).
     const update = (st.hPrev2 + n2 - 2 * st.candidateWithPrevious) * shifted(SIGMOID, 'dphi2', bz.mean, st.qz);
-    const reset = candidate * st.inner * shifted(SIGMOID, 'dphi2', br.mean, st.qr);
-    const r1 = shifted(SIGMOID, 'phi', br.mean, st.qr);
+    // E[((1−z)·tanh′(a_n)·(W_hn h + b_hn)·σ′(a_r))²]: a_n reads both v and r (candidateMixture.ts).
+    const reset = keep2 * resetBlock;
     return {
       z1, z2,
-      hidden2: shifted(SIGMOID, 'phi2', br.mean, st.qr) * candidate + update + reset,
+      hidden2: keep2 * resetSlope2 + update + reset,
       input2: candidate + update + reset,
       // First moments: the reset block's W_hn·h is zero-mean. Beside the carry z: E[(1−z)z] = E[z] − E[z²].
-      mean: [(st.hPrevMean - n1) * shifted(SIGMOID, 'dphi', bz.mean, st.qz), r1 * (1 - z1) * tanhN1],
-      withCarry: [(st.hPrevMean - n1) * shifted(SIGMOID, 'phidphi', bz.mean, st.qz), r1 * (z1 - z2) * tanhN1],
+      mean: [(st.hPrevMean - n1) * shifted(SIGMOID, 'dphi', bz.mean, st.qz), resetSlope1 * (1 - z1)],
+      withCarry: [(st.hPrevMean - n1) * shifted(SIGMOID, 'phidphi', bz.mean, st.qz), resetSlope1 * (z1 - z2)],
     };
   });
   const gx = gruTiedBackward(factors, s, signal);
-  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx };
+  return { hiddenSecondMoment: m, hiddenMean, inputGradient: gx, carryCorrelation };
 };

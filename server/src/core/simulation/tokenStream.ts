@@ -16,6 +16,8 @@
  *                  summed (independent weights) and carried back through the encoder
  *   position table m′ = m + E[p²],  c′ = c                (ViT's `x + pos_embed`: independent
  *                  zero-mean elements, so no cross term and no correlation between positions)
+ *   sinusoidal     m′ = m + 1/2,  c′ = c + E_{p≠q}⟨pe_p, pe_q⟩/d, and the rows' own means carried
+ *                  for LayerNorm (a fixed table: sinusoidalTable.ts)
  *   class token    m′ = (E[t²] + n·m)/(n+1),  c′ = c·(n−1)/(n+1)   (one drawn token in front of
  *                  n: the averages over the n+1 tokens and their pairs; the class token is
  *                  independent of the others, so its pairs add nothing)
@@ -25,11 +27,12 @@
  * flatten have no token reading here: such a network is not simulated (undefined).
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, ResidualOp, WeightLayer } from '../ir';
+import type { Activation, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PositionTableOp, ResidualOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { type AttentionStatistics, attentionPass, type MemoryMoments, projectionGains, type TokenMoments } from './attention';
 import { dualDerivativeKernel, dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
+import { sinusoidalStatistics } from './sinusoidalTable';
 import type { LayerSimulation, NetworkSimulation, StreamMoments } from './types';
 
 /**
@@ -101,7 +104,12 @@ export function runsOverTokens(network: Network): boolean {
 
 class NotSimulable extends Error {}
 
-interface State extends TokenMoments { readonly mu: number }
+/**
+ * mu: the mean every element shares (an activation's E[φ]). nu2, nuc: what a fixed table adds to
+ * the tokens' own means over their features, E_p[ν_p²] and E_{p≠q}[ν_p·ν_q] (sinusoidalTable.ts);
+ * absent: 0. LayerNorm removes them per token; a layer's output no longer has them.
+ */
+interface State extends TokenMoments { readonly mu: number; readonly nu2?: number; readonly nuc?: number }
 type Backward = (g: TokenMoments) => TokenMoments;
 
 interface MutableLayer { forwardVariance: number; gradientVariance: number; forwardFactor: number; backwardFactor: number }
@@ -143,8 +151,8 @@ function activationBackward(activation: Activation, pre: TokenMoments, g: TokenM
 }
 
 function layerStep(layer: WeightLayer, x: State, context: Context, tape: Backward[]): State {
-  if (layer.kind !== 'dense' && layer.kind !== 'embedding') throw new NotSimulable();
-  const gains = projectionGains(layer);
+  if (layer.kind !== 'dense' && layer.kind !== 'embedding' && !layer.patchTokens) throw new NotSimulable();
+  const gains = patchAware(projectionGains(layer), layer);
   if (!gains) throw new NotSimulable();
   // A learned position table summed on (GPT-2's wte + wpe): one independent row per position,
   // so it adds Var(wpe) to every token's second moment and nothing to the cross moment.
@@ -207,6 +215,15 @@ function attentionStep(op: AttentionOp, x: State, context: Context, tape: Backwa
   return { ...pass.output, mu: 0 };
 }
 
+/**
+ * A patch convolution read over tokens (ir.ts patchTokens) is each patch's dense map: forward
+ * fanIn·Var(W) as any layer; backward each input pixel reaches the output channels of one
+ * token, fanOut/strideProduct of them (kernel = stride).
+ */
+function patchAware(gains: ReturnType<typeof projectionGains>, layer: WeightLayer): ReturnType<typeof projectionGains> {
+  return gains && layer.patchTokens ? { ...gains, backward: gains.backward / layer.strideProduct } : gains;
+}
+
 function run(ops: readonly Op[], input: State, context: Context, tape: Backward[], depth: number): State {
   let x = input;
   for (const op of ops) {
@@ -224,11 +241,15 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
       }
       case 'norm': {
         if (op.kind === 'batchnorm') throw new NotSimulable();
-        const centre = op.kind === 'layernorm' ? x.mu * x.mu : 0;
+        // LayerNorm subtracts each token's own mean: the shared one, and a fixed table's per token.
+        const layer = op.kind === 'layernorm';
+        const centre = layer ? x.mu * x.mu + (x.nu2 ?? 0) : 0;
+        const centreCross = layer ? x.mu * x.mu + (x.nuc ?? 0) : 0;
         const scale = x.m - centre;
         if (!(scale > 0)) throw new NotSimulable();
         tape.push((g) => ({ m: g.m / scale, c: g.c / scale }));
-        x = { m: 1, c: (x.c - centre) / scale, mu: 0 };
+        // RMSNorm keeps the means, divided as every element is.
+        x = layer || (x.nu2 ?? 0) === 0 ? { m: 1, c: (x.c - centreCross) / scale, mu: 0 } : { m: 1, c: x.c / scale, mu: 0, nu2: x.nu2! / scale, nuc: x.nuc! / scale };
         break;
       }
       case 'dropout': {
@@ -253,9 +274,7 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         memoryStep(op, context, tape);
         break;
       case 'positionTable':
-        // The table is independent of the signal and zero-mean: its square adds, its pairs add nothing.
-        tape.push((g) => g);
-        x = { ...x, m: x.m + op.secondMoment };
+        x = positionTableStep(op, x, context, tape, depth);
         break;
       case 'classToken':
         x = classTokenStep(op, x, context, tape, depth);
@@ -301,12 +320,27 @@ function memoryStep(op: MemoryOp, context: Context, tape: Backward[]): void {
  * test/reference/transformer/vit_position.json). Backward the gradient is the stream's, per token.
  */
 function classTokenStep(op: ClassTokenOp, x: State, context: Context, tape: Backward[], depth: number): State {
-  if (depth !== 0 || context.inMemory || x.mu !== 0) throw new NotSimulable();
+  if (depth !== 0 || context.inMemory || x.mu !== 0 || (x.nu2 ?? 0) !== 0) throw new NotSimulable();
   const n = context.tokens;
   const total = n + 1;
   context.tokens = total;
   tape.push((g) => g);
   return { m: (op.secondMoment + n * x.m) / total, c: (x.c * (n - 1)) / total, mu: 0 };
+}
+
+/**
+ * A drawn table is independent of the signal and zero-mean: its square adds, its pairs add
+ * nothing. A fixed sinusoidal table (ir.ts SinusoidalTable) is a constant: its mean square adds,
+ * its rows' mean cross product adds to the tokens' cross moment, and its rows' own means are
+ * carried for LayerNorm (over the stream's tokens; an approximation where they differ per token).
+ * The signal must have no mean of its own then. Backward the gradient passes unchanged.
+ */
+function positionTableStep(op: PositionTableOp, x: State, context: Context, tape: Backward[], depth: number): State {
+  tape.push((g) => g);
+  if (!op.fixed) return { ...x, m: x.m + op.secondMoment };
+  if (depth !== 0 || context.inMemory || x.mu !== 0 || (x.nu2 ?? 0) !== 0 || context.tokens < 2 || context.tokens > op.fixed.rows) throw new NotSimulable();
+  const table = sinusoidalStatistics(op.fixed, context.tokens);
+  return { m: x.m + table.secondMoment, c: x.c + table.cross, mu: 0, nu2: table.meanSquare, nuc: table.meanCross };
 }
 
 function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward[], depth: number): State {
@@ -317,7 +351,9 @@ function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward
   const branch = run(op.body, x, context, inner, depth + 1);
   const s2 = op.scale * op.scale;
   const cross = 2 * op.scale * x.mu * branch.mu;
-  const out: State = { m: x.m + s2 * branch.m + cross, c: x.c + s2 * branch.c + cross, mu: x.mu + op.scale * branch.mu };
+  // A fixed table's per-token means stay in the stream (the branch's output has none).
+  const means = x.nu2 ? { nu2: x.nu2, nuc: x.nuc! } : {};
+  const out: State = { m: x.m + s2 * branch.m + cross, c: x.c + s2 * branch.c + cross, mu: x.mu + op.scale * branch.mu, ...means };
   const correlation = out.m > 0 ? out.c / out.m : 1;
   // The correlation this residual hands on is what an attention inside it passes to the next block.
   for (let i = firstAttention; i < context.attention.length; i++) {

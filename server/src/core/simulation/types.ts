@@ -40,6 +40,13 @@ export interface NetworkSimulation {
   readonly outputVariance: number;
   /** Gradient second moment at the network input. */
   readonly inputGradientVariance: number;
+  /**
+   * One entry per pool op (ir.ts PoolOp), in walkOps order: the factor it multiplies the mean
+   * second moment by (forward: output over input; backward: the gradient at its input over that
+   * at its output). Architecture, not initialisation: drift.ts divides them out as it does width
+   * changes. Absent when the network has no pool.
+   */
+  readonly pools?: readonly PoolFactors[];
   /** Set when the numbers are known to be unreliable at these widths (say why, and what to do). */
   readonly caveat?: string;
   /**
@@ -48,6 +55,12 @@ export interface NetworkSimulation {
    * measuredTokenStream pairs them with the network's ops for hover, code lens and report.
    */
   readonly tokens?: MeasuredTokens;
+}
+
+/** What one pool does to the mean second moment, forward and backward (NetworkSimulation.pools). */
+export interface PoolFactors {
+  readonly forward: number;
+  readonly backward: number;
 }
 
 /** The residual stream after one residual op, as plain data (tokenStream.ts's StreamPoint adds the op). */

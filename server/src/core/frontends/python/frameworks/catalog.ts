@@ -192,6 +192,10 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     const padding = torchPadding(argument(call, 4, 'padding'), scope, rank);
     const dilation = torchDilation(argument(call, 5, 'dilation'), scope, rank);
     const zeros = torchZeroPadding(call, scope);
+    // timm's PatchEmbed: `Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)` reads disjoint patches.
+    const disjoint = geometry.fans !== undefined && groups === 1 && kernel !== undefined && stride !== undefined && kernel.every((k, i) => k === stride[i])
+      && dilation?.every((d) => d === 1) === true && (padding === 'valid' || (Array.isArray(padding) && padding.every((p) => p === 0)));
+    if (disjoint) geometry = { ...geometry, patches: true };
     // The input's shape (channels first) gives the spatial geometry and the output's shape (convGeometry.ts).
     const spatial = (input: readonly number[] | undefined): Geometry => {
       if (!input || input.length !== rank + 1 || input[0] !== inC || !outC || !kernel || !stride || !padding || !dilation || !geometry.fans) return geometry;

@@ -3,7 +3,8 @@
  * is known, so the Monte-Carlo pass pools where the positions change: PyTorch
  * `MaxPool1d/2d/3d`, `AvgPool1d/2d/3d`, `AdaptiveAvgPool*`/`AdaptiveMaxPool*` (whose windows are
  * fixed when the output size divides the input's, global at output size 1); Keras
- * `MaxPooling*`/`AveragePooling*` and `GlobalAveragePooling*`/`GlobalMaxPooling*` (channels last).
+ * `MaxPooling*`/`AveragePooling*` and `GlobalAveragePooling*`/`GlobalMaxPooling*` (channels last);
+ * Flax's `nn.max_pool`/`nn.avg_pool` (channels last).
  * Anything not constant, `ceil_mode=True`, a dilated max pool or `return_indices=True` leaves
  * the step a plain pass (the shape unknown where it cannot be computed).
  */
@@ -146,4 +147,66 @@ export function kerasPool(name: string, call: CallParts, scope: Scope): PoolLaye
     // Keras averages over the real positions of a 'same' window (TensorFlow's avg_pool).
     return geometry ? { op: 'pool', kind: pool[1] === 'Max' ? 'max' : 'average', geometry, countPadding: false, flat: false } : undefined;
   };
+}
+
+/**
+ * Flax's functional pools, `flax.linen.max_pool(x, window_shape, strides=None, padding="VALID")`
+ * and `avg_pool(..., count_include_pad=True)` (flax/linen/pooling.py), over channels-last shapes;
+ * `call` holds the input as its first argument. Strides default to 1 (not the window, as
+ * Keras's do); padding 'SAME'/'VALID' or equal (low, high) pairs; an average divides by the
+ * whole window unless `count_include_pad=False`. Undefined for other names or a window that is
+ * not constant.
+ */
+export function flaxPool(canonical: string, call: CallParts, scope: Scope): PoolLayer | undefined {
+  const name = /^flax\.linen\.(max_pool|avg_pool)$/.exec(canonical);
+  if (!name) return undefined;
+  const windowNode = argument(call, 1, 'window_shape');
+  const window = windowNode ? evaluate(windowNode, scope) : undefined;
+  if (!Array.isArray(window) || window.length === 0 || !(window as readonly Value[]).every((v) => isNumber(v) && Number.isInteger(v) && v >= 1)) return undefined;
+  const size = (window as readonly number[]).slice();
+  const rank = size.length;
+  const stridesNode = argument(call, 2, 'strides');
+  const strides = stridesNode && stridesNode.type !== 'none' ? evaluateSizes(stridesNode, scope, rank, undefined) : new Array<number>(rank).fill(1);
+  const paddingNode = argument(call, 3, 'padding');
+  const paddingValue = paddingNode ? evaluate(paddingNode, scope) : 'VALID';
+  let padding: SpatialPadding | undefined;
+  if (typeof paddingValue === 'string' && ['same', 'valid'].includes(paddingValue.toLowerCase())) padding = paddingValue.toLowerCase() as 'same' | 'valid';
+  else if (Array.isArray(paddingValue) && paddingValue.length === rank) {
+    const pairs = paddingValue as readonly Value[];
+    const symmetric = pairs.every((pair) => Array.isArray(pair) && pair.length === 2 && isNumber((pair as readonly Value[])[0]) && (pair as readonly Value[])[0] === (pair as readonly Value[])[1]);
+    padding = symmetric ? pairs.map((pair) => (pair as readonly number[])[0]!) : undefined;
+  }
+  const countPadding = name[1] === 'avg_pool' ? flag(call, 4, 'count_include_pad', scope, true) : false;
+  const op = (shape: readonly number[] | undefined): PoolSpec | undefined => {
+    if (!strides || !padding || countPadding === undefined || !known(shape) || shape.length !== rank + 1) return undefined;
+    const geometry = convSpatialGeometry(shape.slice(0, -1), size, strides, padding);
+    return geometry ? { op: 'pool', kind: name[1] === 'max_pool' ? 'max' : 'average', geometry, countPadding, flat: false } : undefined;
+  };
+  return {
+    op,
+    reshape: (shape) => {
+      const pool = op(shape);
+      return pool && shape ? [...pool.geometry.outputSpatial, shape[shape.length - 1]!] : shape?.map((d, i, all) => (i === all.length - 1 ? d : NaN));
+    },
+  };
+}
+
+/**
+ * `jnp.mean(x, axis=(1, 2))` on a channels-last map: Flax code's global average pool (the batch
+ * axis 0, channels last), flat like Keras's GlobalAveragePooling2D. Undefined for other calls.
+ */
+export function flaxGlobalMean(canonical: string, call: CallParts, scope: Scope): PoolLayer | undefined {
+  if (canonical !== 'jax.numpy.mean') return undefined;
+  const axisNode = argument(call, 1, 'axis');
+  const axis = axisNode ? evaluate(axisNode, scope) : undefined;
+  if (!Array.isArray(axis) || axis.length === 0 || flag(call, 3, 'keepdims', scope, false) !== false) return undefined;
+  const axes = axis as readonly Value[];
+  const op = (shape: readonly number[] | undefined): PoolSpec | undefined => {
+    // Batch-indexed axes 1 … rank: every spatial axis of [..spatial, C], in order.
+    if (!known(shape) || shape.length < 2 || axes.length !== shape.length - 1 || !axes.every((a, i) => a === i + 1)) return undefined;
+    const spatial = shape.slice(0, -1);
+    const geometry = convSpatialGeometry(spatial, spatial, spatial, 'valid');
+    return geometry ? { op: 'pool', kind: 'average', geometry, countPadding: false, flat: true } : undefined;
+  };
+  return { op, reshape: (shape) => (op(shape) && shape ? [shape[shape.length - 1]!] : undefined) };
 }

@@ -239,6 +239,7 @@ export function attentionMethod(method: string, call: CallParts, x: Tensor, cont
   if (!inside && !p) return 'not-handled';
   if (['contiguous', 'float', 'type_as', 'to', 'half', 'bfloat16'].includes(method)) return tensor(x);
   if (p) return projectionMethod(method, call, x, p, context);
+  if (x.attn?.kind === 'packed') return packedMethod(method, call, x, x.attn, context);
   const attn = x.attn!;
   if (attn.kind === 'logits' && (method === 'masked_fill' || method === 'masked_fill_')) {
     const mask = argument(call, 0, 'mask');
@@ -288,6 +289,7 @@ function projectionMethod(method: string, call: CallParts, x: Tensor, p: Project
       const split = headSplit(p, dims[2], dims[3], context);
       if (split) return tensor(asProjection(x, split));
     }
+    if (dims.length === 5) return fusedHeads(x, p, dims, context);
     return 'not-handled';
   }
   if (method === 'transpose') {
@@ -302,6 +304,49 @@ function projectionMethod(method: string, call: CallParts, x: Tensor, p: Project
     return layout ? tensor(asProjection(x, { ...p, layout })) : 'not-handled';
   }
   return 'not-handled';
+}
+
+/**
+ * timm's fused q, k, v: `self.qkv(x).reshape(B, N, 3, H, D)` on an unscaled projection whose
+ * width is 3·H·D: three projections of H heads of D (the layer sliced as a split in three is),
+ * kept in one value until `.permute(2, 0, 3, 1, 4)` and `unbind(0)` or `[i]` hand them out.
+ */
+function fusedHeads(x: Tensor, p: ProjectionPart, dims: readonly Node[], context: AttentionContext): AttentionStep {
+  const trace = context.trace;
+  if (p.factor !== 1 || p.factorSpans.length > 0 || evaluate(dims[2]!, context.scope) !== 3 || p.headDim % 3 !== 0) return 'not-handled';
+  const third = { ...p, headDim: p.headDim / 3 };
+  const split = headSplit(third, dims[3], dims[4], context);
+  if (!split) return 'not-handled';
+  const parts = trace.sliceLayer(p, 3);
+  if (!parts) return 'not-handled';
+  const heads = parts.map((part) => ({ ...part, layout: split.layout, heads: split.heads, headDim: split.headDim }));
+  return tensor({ ...trace.attentionValue(heads, { kind: 'packed', parts: heads, permuted: false }), shape: x.shape });
+}
+
+/** A step on q, k and v still packed: the permutation that puts the three first, then handing them out. */
+function packedMethod(method: string, call: CallParts, x: Tensor, packed: Extract<AttentionPart, { kind: 'packed' }>, context: AttentionContext): AttentionStep {
+  const trace = context.trace;
+  if (method === 'permute' && !packed.permuted && permutation(call, context) === '2,0,3,1,4') {
+    return tensor(withPart(x, { kind: 'packed', parts: packed.parts.map((part) => ({ ...part, layout: 'htd' })), permuted: true }));
+  }
+  if (method === 'unbind' && packed.permuted && call.positional.length + call.keywords.size <= 1) {
+    const dimNode = argument(call, 0, 'dim');
+    if (!dimNode || evaluate(dimNode, context.scope) === 0) return { t: 'list', items: packed.parts.map((part) => tensor(unpacked(x, part))) };
+  }
+  return tensor(trace.opaque(x));
+}
+
+/** One projection handed out of a packed value. */
+function unpacked(x: Tensor, part: ProjectionPart): Tensor {
+  return { ...x, pending: part.pending, sources: [part.layer], attn: { kind: 'projection', p: part } };
+}
+
+/** `qkv[0]`, `qkv[1]`, `qkv[2]` of permuted packed projections: q, k or v; undefined for anything else. */
+export function packedItem(x: Tensor, index: unknown): RValue | undefined {
+  if (x.attn?.kind !== 'packed' || !x.attn.permuted || typeof index !== 'number' || !Number.isInteger(index)) return undefined;
+  const parts = x.attn.parts;
+  const part = parts[index < 0 ? parts.length + index : index];
+  return part ? tensor(unpacked(x, part)) : undefined;
 }
 
 /** `dim=-1`, or the last axis by number: softmax over the keys. */

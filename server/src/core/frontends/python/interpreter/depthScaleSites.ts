@@ -101,14 +101,18 @@ export class DepthScaleSites {
     return { insertAt, indent, unit, eol, quote: this.env.quote, receiver: receiver.text, names, counts: this.spellings(frame.scope), taken };
   }
 
-  /** The innermost function of the document around `offset` (a method of `frame.self`'s class, or a module-level one). */
+  /**
+   * The innermost function of the document around `offset` (a method of `frame.self`'s class, or a
+   * module-level one): the last function definition on the way down to `offset` through the
+   * children that hold it (only that path is read from the tree, not the whole class: issue 16).
+   */
   private enclosingDefinition(offset: number, frame: Frame): Node | undefined {
     const roots = frame.self && frame.self.definition.startIndex < MODULE_OFFSET_BASE ? [frame.self.definition] : this.env.statements;
+    const holds = (n: Node) => n.startIndex <= offset && offset < n.endIndex;
     let best: Node | undefined;
     for (const root of roots) {
-      const candidates = root.type === 'function_definition' ? [root, ...root.descendantsOfType('function_definition')] : root.descendantsOfType('function_definition');
-      for (const def of candidates) {
-        if (def.startIndex <= offset && offset < def.endIndex && (!best || def.startIndex >= best.startIndex)) best = def;
+      for (let node: Node | undefined = holds(root) ? root : undefined; node; node = node.children.find(holds)) {
+        if (node.type === 'function_definition') best = node;
       }
     }
     return best;

@@ -54,6 +54,12 @@ export class Frame {
    * statement order, and `scope` moves on after each (scriptOrder.ts). Not copied to child frames.
    */
   scriptOrder: Set<string> | undefined;
+  /**
+   * Passes of the loops this body is nested in, multiplied (1 outside any loop): a nest unrolled
+   * past MAX_UNROLL passes in all is read as an undecided loop, as one loop that long is
+   * (interpreter.ts forLoop). A called function's body starts again at 1.
+   */
+  unrolled = 1;
   constructor(
     /** Replaced in a script-order frame as the script assigns literals (scriptOrder.ts). */
     public scope: Scope,
@@ -72,6 +78,7 @@ export class Frame {
   child(scope: Scope): Frame {
     const f = new Frame(scope, this.self, this.trace, this.shared, this.depth);
     f.applied = this.applied;
+    f.unrolled = this.unrolled;
     // forEach, not for…of: no [key, value] array per entry (issue 16).
     this.env.forEach((v, k) => f.env.set(k, v));
     return f;

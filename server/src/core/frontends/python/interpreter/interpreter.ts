@@ -22,7 +22,7 @@ import { initTable, type ParameterTable, parameterTable, tableMethod, TIMM_TRUNC
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
-  type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, softmaxModule, unread,
+  type AttentionContext, attentionFunction, attentionMatmul, attentionMethod, attentionScale, completeAttention, insideAttention, packedItem, softmaxModule, unread,
   isCausalMaskNode, sameAttention,
 } from './attentionTrace';
 import { attentionLayerModule, decoderStack, encoderStack, resetAttentionParameters } from '../frameworks/attentionLayers';
@@ -40,13 +40,15 @@ import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
+import { sinusoidalBuffer } from './sinusoidalTables';
+import { formatNumber } from '../../../format/numbers';
 import { positionRowsOf } from './positionRows';
 import { isTorchModel, torchSampleShape } from './torchSample';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
 import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
 import { followedAttributes, reassignedLocals } from './followedNames';
-import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, isNumber, type RecordValue, Scope, type Value } from './values';
+import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, instanceRecord, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
@@ -182,10 +184,16 @@ export class Interpreter {
   }
 
   /** The module a node was written in. */
-  contextOf(node: Node): ModuleContext {
+  contextOf(node: Pick<Node, 'startIndex'>): ModuleContext {
     const start = node.startIndex;
     if (start < MODULE_OFFSET_BASE) return this.main;
     return this.modules.get(slotOf(start) * MODULE_OFFSET_BASE) ?? this.main;
+  }
+
+  /** The text of a span as written, in its own module (an imported block's offsets start at its module's base). */
+  private spanText(span: Span): string {
+    const home = this.contextOf({ startIndex: span.start });
+    return home.source.slice(span.start - home.base, span.end - home.base);
   }
 
   /** Runs `body` in the context of the module that wrote `node` (a no-op within one module). */
@@ -446,6 +454,12 @@ export class Interpreter {
       } else frame.self.attributes.delete(attr);
       if (value?.t === 'table') (frame.self.tables ??= new Map()).set(attr, value.table);
       else frame.self.tables?.delete(attr);
+      // `num_patches = self.patch_embed.num_patches`: the part's constants, read through its record (values.ts instanceRecord).
+      if (value?.t === 'module' && value.module.kind === 'instance') {
+        const record = instanceRecord(value.module.scope);
+        frame.scope.settleBound(name, record);
+        frame.self.scope.settle(name, record);
+      }
     }
     if (value?.t === 'module') this.place(value.module, name, statement);
     // A model bound to a name, or a Sequential head put on a model's attribute (`model.fc = nn.Sequential(...)`
@@ -523,7 +537,10 @@ export class Interpreter {
     const body = node.childForFieldName('body');
     if (!left || !right || !body) return;
     const iterations = this.iterate(right, frame, node);
-    if (!iterations || iterations.length > MAX_UNROLL || node.childForFieldName('alternative')) {
+    // A nest of loops (a script's `for epoch in range(100): for i in range(64):` training loop) unrolled
+    // pass by pass would spend the unit's step budget and lose its models (IW003): past MAX_UNROLL
+    // passes in all it is read as a loop InitWise cannot follow, as one loop that long is.
+    if (!iterations || iterations.length * frame.unrolled > MAX_UNROLL || node.childForFieldName('alternative')) {
       this.taint(body, frame);
       return;
     }
@@ -556,6 +573,7 @@ export class Interpreter {
       // A followed name (followedNames.ts) is read as each pass executes, not carried.
       for (const [name, value] of carriedValues) if (!scope.followerOf(name)) scope.bindValue(name, value);
       const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
+      inner.unrolled = frame.unrolled * iterations.length;
       inner.env.clear();
       // forEach, not for…of: no [key, value] array per entry and pass (issue 16).
       frame.env.forEach((v, k) => inner.env.set(k, v));
@@ -761,10 +779,7 @@ export class Interpreter {
     }
     for (const target of targets) {
       if (target.type === 'pattern_list' || target.type === 'tuple_pattern') {
-        for (const part of target.namedChildren) {
-          const name = dottedName(part);
-          if (name !== undefined) frame.scope.assignFollowed(name, undefined, frame.scope);
-        }
+        this.recordUnpacked(target, right, frame);
         continue;
       }
       const name = dottedName(target);
@@ -776,6 +791,26 @@ export class Interpreter {
       frame.scope.assignNow(name, right, frame.scope);
       if (name.startsWith('self.') && frame.self) frame.self.scope.assignNow(name, right, frame.scope);
     }
+  }
+
+  /**
+   * An executed `a, b = right` naming a followed name: each takes its item of `right`'s value now
+   * (Python evaluates the right side whole before binding, so `a, b = b, a` swaps); a value that
+   * is not a sequence of as many items, a starred or nested target: unknown.
+   */
+  private recordUnpacked(target: Node, right: Node, frame: Frame): void {
+    const parts = target.namedChildren.filter((c) => c.type !== 'comment');
+    const names = parts.map((part) => dottedName(part));
+    if (!names.some((name) => name !== undefined && frame.scope.followerOf(name))) return;
+    const plain = parts.every((part) => part.type === 'identifier' || part.type === 'attribute');
+    const value = plain ? evaluate(right, frame.scope) : undefined;
+    const items = Array.isArray(value) && value.length === parts.length ? value as readonly Value[] : undefined;
+    names.forEach((name, i) => {
+      if (name === undefined || !frame.scope.followerOf(name)) return;
+      frame.scope.assignFollowed(name, undefined, frame.scope);
+      const item = items?.[i];
+      if (item !== undefined) frame.scope.assignFollowedValue(name, item);
+    });
   }
 
   /** An executed `NAME op= expr` on a followed name: its new value from the one it held (unknown when either is not a number). */
@@ -865,6 +900,9 @@ export class Interpreter {
         // `self.pos_embedding[:, :(n + 1)]`, `[:seq]`: its first rows (the tokens the stream has).
         if (container?.t === 'table') return slicesFromStart(node.namedChildren.filter((c) => c !== value && c.type !== 'comment')) ? container : undefined;
         if (container?.t === 'tensor') {
+          // timm's `q, k, v = qkv[0], qkv[1], qkv[2]` of a fused projection (attentionTrace.ts).
+          const item = packedItem(container.tensor, i);
+          if (item) return item;
           // `mask[:, tf.newaxis, :]`: a per-token mask with another axis is still one (kerasTokens.ts).
           if (!frame.trace || container.tensor.tokenMask) return container;
           const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
@@ -1052,6 +1090,28 @@ export class Interpreter {
    * signal's scale changes in a way the simulation does not model (Trace.unfollowed). Steps
    * inside a hand-written attention (logits, weights) keep what attentionTrace.ts made of them.
    */
+  /**
+   * `self.register_buffer(name, value)`: a fixed sinusoidal table the enclosing method computed is
+   * held as a table of the module (read when added to the stream); any other buffer is forgotten
+   * under that name, as before.
+   */
+  private registerBuffer(call: CallParts, frame: Frame): void {
+    const self = frame.self!;
+    const nameNode = argument(call, 0, 'name');
+    const value = argument(call, 1, 'tensor');
+    const name = nameNode ? stringValue(nameNode) : undefined;
+    if (name === undefined) return;
+    self.tables?.delete(name);
+    const method = value && !call.spread && [...call.keywords.keys()].every((k) => k === 'name' || k === 'tensor' || k === 'persistent')
+      ? self.definition.descendantsOfType('function_definition').find((f) => f.startIndex <= call.node.startIndex && call.node.endIndex <= f.endIndex) : undefined;
+    const read = method && value ? sinusoidalBuffer(value, bodyOf(method), frame.scope, (n) => {
+      const dotted = dottedName(n);
+      return dotted === undefined ? undefined : this.imports.canonical(dotted);
+    }) : undefined;
+    if (!read) return;
+    (self.tables ??= new Map()).set(name, { shape: read.shape, init: undefined, rowsText: undefined, span: spanOf(call.node), fixed: read.table });
+  }
+
   /** `self.pos_embed` (or `.data` of it, or a name bound to one): the table the module holds, else undefined. Reads no other expression. */
   private tableAt(node: Node, frame: Frame): ParameterTable | undefined {
     let n = node;
@@ -1067,6 +1127,12 @@ export class Interpreter {
   /** `x + table`: a position table when the table has one row per token and a known zero-mean init; undefined otherwise. */
   private positionTableSum(x: Tensor, table: ParameterTable, node: Node, trace: Trace): Tensor | undefined {
     const width = x.shape && x.shape.length > 0 ? x.shape[x.shape.length - 1] : undefined;
+    if (table.fixed) {
+      // A fixed table's rows are max_len, not the tokens: those are the network's (stated or assumed).
+      if (width !== undefined && Number.isFinite(width) && width !== table.fixed.width) return undefined;
+      const op: PositionTableOp = { op: 'positionTable', init: undefined, fixed: table.fixed, secondMoment: 0.5, label: `sinusoidal (Vaswani et al. 2017, base ${formatNumber(table.fixed.base)})`, span: spanOf(node) };
+      return trace.positionTable(x, op, undefined, table);
+    }
     const rows = tokenRows(table, width);
     if (rows === 'not-rows' || rows === undefined || rows < 2) return undefined;
     const init = zeroMeanSecondMoment(table);
@@ -1112,6 +1178,12 @@ export class Interpreter {
     const canonical = written === undefined ? undefined
       : callee.type === 'identifier' || written.startsWith('self.') || this.recordField(written, frame) ? this.frameworkAlias(written, frame) ?? this.imports.canonical(written)
         : this.imports.canonical(written);
+
+    // `self.register_buffer('pe', pe)` of a sinusoidal table the constructor computed (sinusoidalTables.ts).
+    if (written === 'self.register_buffer' && frame.self) {
+      this.registerBuffer(call, frame);
+      return undefined;
+    }
 
     // Method calls on lists, tensors and modules.
     if (callee.type === 'attribute') {
@@ -2419,7 +2491,7 @@ export class Interpreter {
     let x = input.tensor;
     // Inside an attention only dropout, nn.Softmax over the keys and the output projection follow (attentionTrace.ts).
     if (insideAttention(x)) {
-      const weights = module.kind === 'activation' ? softmaxModule(x, this.source.slice(module.span.start, module.span.end)) : undefined;
+      const weights = module.kind === 'activation' ? softmaxModule(x, this.spanText(module.span)) : undefined;
       if (weights) return { t: 'tensor', tensor: weights };
       const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused);
       if (!follows) x = trace.opaque(x);
@@ -2451,6 +2523,8 @@ export class Interpreter {
           }, g.outShape),
         };
         if (module.kerasMask && output.t === 'tensor') this.kerasMaskMade(trace, module.kerasMask === 'token' ? output.tensor : undefined);
+        // A convolution over disjoint patches: its output may become a stream's tokens (trace.ts tokensFromPatches).
+        if (g.patches && output.t === 'tensor' && output.tensor.sources.length === 1) trace.patchConvolution(output.tensor.sources[0]!);
         const stated = module.layerKind === 'embedding' && module.framework === 'keras' ? this.inputTokens.get(x) : undefined;
         if (stated) trace.inputTokens(stated);
         if (x.attn?.kind === 'mixed' && output?.t === 'tensor') {

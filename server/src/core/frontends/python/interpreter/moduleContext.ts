@@ -9,6 +9,7 @@ import { Imports } from '../frameworks/imports';
 import { bodyOf, definitionOf, dottedName, type Node } from '../syntax/syntax';
 import { MODULE_BASES } from './modules';
 import { bindAssignments, Scope } from './values';
+import { foldFunctionCall, registerFunctionHome } from './functionValues';
 
 /** A module class. Its methods are read on first use: most units never touch most classes. */
 export class ClassInfo {
@@ -213,6 +214,8 @@ export function moduleContext(path: string | undefined, base: number, source: st
     if (def.type !== 'function_definition') continue;
     const name = def.childForFieldName('name')?.text;
     if (name) functions.set(name, def);
+    // A decorated function may be anything its decorator returns: never folded.
+    if (statement.type === 'function_definition') registerFunctionHome(def, moduleScope);
   }
   const style = styleOf(statements, source);
   const context: ModuleContext = {
@@ -222,6 +225,8 @@ export function moduleContext(path: string | undefined, base: number, source: st
     importedNames: new Set(), resolveImport: undefined, usedImport: undefined,
   };
   imports.context = context;
+  // `pair(image_size)`: calls of the module's functions (and those it imports) fold to their value (functionValues.ts).
+  moduleScope.registerFunctions((name) => functions.get(name) ?? (context.resolveImport ? importedFunction(context, name) : undefined), foldFunctionCall);
   return context;
 }
 

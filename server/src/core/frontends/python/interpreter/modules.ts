@@ -23,6 +23,8 @@ export interface Geometry {
   readonly transposed?: TransposedConv;
   /** A convolution whose input's spatial size is known (convGeometry.ts). */
   readonly conv?: ConvGeometry;
+  /** A convolution over disjoint patches: kernel = stride in every dimension, no padding, dilation 1, one group (ir.ts patchTokens). */
+  readonly patches?: true;
 }
 
 export interface WeightModule {

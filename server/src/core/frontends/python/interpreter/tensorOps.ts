@@ -6,7 +6,7 @@
  */
 import type { DropoutOp } from '../../../ir';
 import { readActivationCall } from '../frameworks/activations';
-import { torchFunctionalPool } from '../frameworks/poolLayers';
+import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
@@ -39,7 +39,7 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
   const x = first.tensor;
   const activation = readActivationCall(call, canonical, scope);
   if (activation !== undefined) return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
-  if (canonical === 'torch.flatten') return { t: 'tensor', tensor: trace.flatten(x, spanOf(call.node)) };
+  if (canonical === 'torch.flatten') return { t: 'tensor', tensor: startsAt(call, 1, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node)) };
   if (canonical === 'torch.nn.functional.dropout' || canonical === 'torch.nn.functional.alpha_dropout') {
     const pNode = call.keywords.get('p')?.value ?? call.positional[1];
     const p = pNode ? evaluate(pNode, scope) : 0.5;
@@ -62,6 +62,16 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     const shape = torchPool.reshape(x.shape);
     return { t: 'tensor', tensor: op ? trace.pool(x, { ...op, span: spanOf(call.node) }, shape) : trace.passThrough(x, shape) };
   }
+  // Flax's functional pools on a channels-last shape, the same way (poolLayers.ts flaxPool).
+  const flaxPooling = flaxPool(canonical, call, scope);
+  if (flaxPooling) {
+    const op = flaxPooling.op(x.shape);
+    const shape = flaxPooling.reshape(x.shape);
+    return { t: 'tensor', tensor: op ? trace.pool(x, { ...op, span: spanOf(call.node) }, shape) : trace.passThrough(x, shape) };
+  }
+  // jnp.mean over every spatial axis of a known map: the global average pool.
+  const globalMean = flaxGlobalMean(canonical, call, scope)?.op(x.shape);
+  if (globalMean) return { t: 'tensor', tensor: trace.pool(x, { ...globalMean, span: spanOf(call.node) }, [x.shape![x.shape!.length - 1]!]) };
   if (/^(torch\.nn\.functional\.(max_pool[123]d|avg_pool[123]d|adaptive_avg_pool[123]d|adaptive_max_pool[123]d|pad|interpolate)|torch\.(mean|squeeze|unsqueeze|transpose|permute)|jax\.numpy\.mean|flax\.linen\.(max_pool|avg_pool))$/.test(canonical)) {
     // PyTorch's shapes are channels first: padding, resizing and reductions change them in ways not followed here.
     if (canonical.startsWith('torch.')) return { t: 'tensor', tensor: trace.passThrough(x, undefined) };
@@ -72,7 +82,12 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
 
 /** `x.view(n, -1)`, `x.flatten(1)`, `x.relu()`, `x.mean(...)`: a method called on a traced tensor. */
 export function tensorMethod(method: string, objectNode: Node, call: CallParts, x: Tensor, trace: Trace, scope: Scope): Tensor {
-  if (method === 'flatten') return trace.flatten(x, spanOf(call.node));
+  if (method === 'flatten') return startsAt(call, 0, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node));
+  // timm's PatchEmbed: `self.proj(x).flatten(2).transpose(1, 2)` (or `.permute(0, 2, 1)`): the patches are the tokens.
+  if ((method === 'transpose' && axesAre(call, ['1,2', '2,1', '-2,-1', '-1,-2'], scope)) || (method === 'permute' && axesAre(call, ['0,2,1'], scope))) {
+    const tokens = trace.tokensFromPatches(x);
+    if (tokens) return tokens;
+  }
   if (method === 'view' || method === 'reshape') return reshaped(x, call.positional, call, trace, scope);
   const activation = readActivationCall({ ...call, positional: [objectNode, ...call.positional] }, `torch.${method.replace(/_$/, '')}`, scope);
   if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
@@ -84,6 +99,22 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
     return trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape);
   }
   return trace.opaque(x);
+}
+
+/** `flatten(2)`, `flatten(start_dim=2)`, `torch.flatten(x, 2)`: flattening from axis `start` to the last (no end_dim). */
+function startsAt(call: CallParts, position: number, start: number, scope: Scope): boolean {
+  const node = call.keywords.get('start_dim')?.value ?? call.positional[position];
+  const others = call.positional.length - position - (call.keywords.has('start_dim') ? 0 : 1);
+  return node !== undefined && evaluate(node, scope) === start && others === 0 && !call.keywords.has('end_dim');
+}
+
+/** The call's positional axes, joined (`transpose(1, 2)` → '1,2'), among `accepted`. */
+function axesAre(call: CallParts, accepted: readonly string[], scope: Scope): boolean {
+  if (call.keywords.size > 0) return false;
+  const only = call.positional.length === 1 ? call.positional[0]! : undefined;
+  const items = only && (only.type === 'tuple' || only.type === 'list') ? only.namedChildren.filter((c) => c.type !== 'comment') : call.positional;
+  const axes = items.map((n) => evaluate(n, scope));
+  return axes.every(isNumber) && accepted.includes(axes.join(','));
 }
 
 /**

@@ -40,6 +40,16 @@ export interface Chain {
  * pass (2^32 entries for 32 blocks: the analysis ran out of memory). Entries with the same
  * layer and flag are resolved identically, so dropping the repeats changes nothing else.
  */
+/**
+ * `{ ...input, ...fields }`: the same keys in the same order with the same values. Written as a
+ * spread literal with properties after the spread, V8 (Node 20) took a slow path for every
+ * object made (~100× Object.assign: Trace.norm and activation alone were ~3% of a from-scratch
+ * analysis of the 3,500-line benchmark file; issue 16).
+ */
+function extended(input: Tensor, fields: Partial<Tensor>): Tensor {
+  return Object.assign({}, input, fields);
+}
+
 export function joinPending(a: readonly Pending[], b: readonly Pending[]): Pending[] {
   const joined = [...a];
   for (const p of b) if (!joined.some((q) => q.layer === p.layer && q.normalized === p.normalized)) joined.push(p);
@@ -147,7 +157,12 @@ export type AttentionPart =
   | { readonly kind: 'unread' }
   | { readonly kind: 'logits'; readonly core: AttentionCore }
   | { readonly kind: 'weights'; readonly core: AttentionCore }
-  | { readonly kind: 'mixed'; readonly core: AttentionCore; readonly v: ProjectionPart; readonly layout: 'tc' | 'thd' | 'htd' };
+  | { readonly kind: 'mixed'; readonly core: AttentionCore; readonly v: ProjectionPart; readonly layout: 'tc' | 'thd' | 'htd' }
+  /**
+   * q, k and v of one fused projection still in one tensor (timm's `qkv.reshape(B, N, 3, H, D)`,
+   * then `.permute(2, 0, 3, 1, 4)`): `unbind(0)` or `[i]` hands out each (attentionTrace.ts).
+   */
+  | { readonly kind: 'packed'; readonly parts: readonly ProjectionPart[]; readonly permuted: boolean };
 
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
@@ -268,19 +283,19 @@ export class Trace {
    * `x + self.pos_embed`: a position table of known, zero-mean init added to the stream (ViT, timm);
    * its rows are the tokens per sequence unless a learned position embedding said so first.
    */
-  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows, table: object): Tensor | undefined {
+  positionTable(input: Tensor, op: PositionTableOp, rows: PositionRows | undefined, table: object): Tensor | undefined {
     // The same table added twice is 2p, not two independent tables: not read.
     if (this.tablesAdded.has(table)) return undefined;
     this.tablesAdded.add(table);
     if (input.broken) return input;
-    this.tokens ??= rows;
-    return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
+    if (rows) this.tokens ??= rows;
+    return extended(input, { chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined });
   }
 
   /** `torch.cat((cls_tokens, x), dim=1)`: a learned token in front of the stream's tokens (ViT). */
   classToken(input: Tensor, op: ClassTokenOp): Tensor {
     if (input.broken) return input;
-    return { ...input, chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined };
+    return extended(input, { chain: push(input.chain, op), activated: undefined, scaleFree: undefined, branchLayers: undefined });
   }
 
   /**
@@ -315,28 +330,31 @@ export class Trace {
     const fusedNonlinear = layer.activation === 'unknown' || layer.activation.name !== 'linear';
     if (!fusedNonlinear) this.unconsumed.add(layer);
     const fusedKnown = fusedNonlinear && layer.activation !== 'unknown';
-    return {
-      chain: push(input.chain, layer),
-      pending: fusedNonlinear ? [] : [linked ? { layer, normalized: false, linked } : { layer, normalized: false }],
-      shape: outShape,
-      broken: input.broken,
-      sources: [layer],
-      ...(input.broken ? { brokenAt: input.brokenAt } : {}),
-      ...(fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: isPositivelyHomogeneous((layer.activation as ActivationUse).name) } : {}),
+    // Object.assign, not spreads after the properties (see `extended`).
+    return Object.assign(
+      {
+        chain: push(input.chain, layer),
+        pending: fusedNonlinear ? [] : [linked ? { layer, normalized: false, linked } : { layer, normalized: false }],
+        shape: outShape,
+        broken: input.broken,
+        sources: [layer],
+      },
+      input.broken ? { brokenAt: input.brokenAt } : undefined,
+      fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: isPositivelyHomogeneous((layer.activation as ActivationUse).name) } : undefined,
       // W·x with no bias at initialisation is homogeneous in x and in W: both scales pass on.
-      ...(layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && isPositivelyHomogeneous((layer.activation as ActivationUse).name)))
-        ? { scaleFree: input.homogeneous && input.activated ? [...input.activated.filter((l) => l.biasVariance === 0), layer] : [layer] } : {}),
-    };
+      layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && isPositivelyHomogeneous((layer.activation as ActivationUse).name)))
+        ? { scaleFree: input.homogeneous && input.activated ? [...input.activated.filter((l) => l.biasVariance === 0), layer] : [layer] } : undefined,
+    );
   }
 
   activation(input: Tensor, use: ActivationUse | 'unknown', span: Span): Tensor {
     if (use === 'unknown') return this.opaque(input);
     this.resolve(input.pending, use);
     const activated = input.pending.flatMap((p) => [p.layer, ...(p.linked ?? [])]);
-    return {
-      ...input, chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [], activated,
+    return extended(input, {
+      chain: push(input.chain, { op: 'activation', activation: use, span }), pending: [], activated,
       homogeneous: isPositivelyHomogeneous(use.name), scaleFree: isPositivelyHomogeneous(use.name) ? input.scaleFree : undefined, branchLayers: undefined, attn: undefined,
-    };
+    });
   }
 
   norm(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
@@ -346,8 +364,7 @@ export class Trace {
     for (const layer of input.scaleFree ?? []) if (!input.pending.some((p) => p.layer === layer)) layer.normalizedAfterActivation = true;
     // Post-LN (BERT): norm(x + f(x)) resets the sum, so a small scale in f cannot compound either.
     for (const layer of input.branchLayers ?? []) layer.inNormalisedBranch = true;
-    return {
-      ...input,
+    return extended(input, {
       chain: push(input.chain, { op: 'norm', kind, span }),
       pending: input.pending.map((p) => ({ ...p, normalized: true })),
       activated: undefined,
@@ -355,16 +372,53 @@ export class Trace {
       scaleFree: undefined,
       branchLayers: undefined,
       attn: undefined,
-    };
+    });
   }
 
   dropout(input: Tensor, op: DropoutOp): Tensor {
-    return { ...input, chain: push(input.chain, op) };
+    return extended(input, { chain: push(input.chain, op) });
   }
 
   flatten(input: Tensor, span: Span): Tensor {
     const shape = input.shape?.reduce((a, b) => a * b, 1);
-    return { ...input, chain: push(input.chain, { op: 'flatten', span }), shape: shape === undefined ? undefined : [shape] };
+    return extended(input, { chain: push(input.chain, { op: 'flatten', span }), shape: shape === undefined ? undefined : [shape] });
+  }
+
+  /** Convolutions over disjoint patches (Geometry.patches), as the interpreter made them. */
+  private readonly patchConvolutions = new WeakSet<MutableWeightLayer>();
+  /** `conv(x).flatten(2)` of such a convolution: the value before the flatten, until `.transpose(1, 2)` makes its positions tokens. */
+  private readonly patchGrids = new WeakMap<Tensor, { readonly before: Tensor; readonly layer: MutableWeightLayer }>();
+
+  patchConvolution(layer: MutableWeightLayer): void {
+    this.patchConvolutions.add(layer);
+  }
+
+  /**
+   * `x.flatten(2)` (channels × positions): a flatten as before, remembered when x is the plain
+   * output of a convolution over disjoint patches (nothing applied to it yet, no activation fused).
+   */
+  flattenPositions(input: Tensor, span: Span): Tensor {
+    const flat = this.flatten(input, span);
+    const top = input.chain?.op;
+    const pending = input.pending[0];
+    if (top?.op === 'layer' && this.patchConvolutions.has(top) && input.pending.length === 1 && pending?.layer === top && !pending.normalized && !input.attn
+      && top.activation !== 'unknown' && top.activation.name === 'linear') {
+      this.patchGrids.set(flat, { before: input, layer: top });
+    }
+    return flat;
+  }
+
+  /**
+   * `.transpose(1, 2)` of such a flattened map: its positions are the tokens, its channels their
+   * features (timm's PatchEmbed). The flatten is no step of the stream: over tokens the
+   * convolution is each patch's dense map (ir.ts patchTokens). Undefined for any other value.
+   */
+  tokensFromPatches(input: Tensor): Tensor | undefined {
+    const grid = this.patchGrids.get(input);
+    if (!grid) return undefined;
+    grid.layer.patchTokens = true;
+    const channels = grid.layer.fans ? grid.layer.fans.fanOut / grid.layer.receptiveField : NaN;
+    return { ...grid.before, shape: Number.isInteger(channels) ? [NaN, channels] : undefined };
   }
 
   /**
@@ -372,12 +426,12 @@ export class Trace {
    * positions change (the analytic pass carries the mean through it, as through a passThrough).
    */
   pool(input: Tensor, op: PoolOp, shape: readonly number[] | undefined): Tensor {
-    return { ...input, chain: push(input.chain, op), shape };
+    return extended(input, { chain: push(input.chain, op), shape });
   }
 
   /** A step that keeps the signal's scale questions unchanged (pooling, reshape); may change the shape. */
   passThrough(input: Tensor, shape: readonly number[] | undefined): Tensor {
-    return { ...input, shape };
+    return extended(input, { shape });
   }
 
   /**
@@ -434,6 +488,7 @@ export class Trace {
    */
   attention(parts: readonly ProjectionPart[], output: Tensor, op: AttentionOp): Tensor {
     for (const p of parts) this.resolve(p.pending, LINEAR);
+    for (const p of parts) p.layer.attentionProjection = true;
     const first = parts[0]!;
     return {
       ...output, chain: push(first.source, op), broken: first.broken,
@@ -452,7 +507,7 @@ export class Trace {
     if (input.broken) return input;
     if (input.chain === undefined) return input;
     this.unfollowedAt.set(input.chain, reason);
-    return { ...input, broken: true, brokenAt: input.chain };
+    return extended(input, { broken: true, brokenAt: input.chain });
   }
 
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
@@ -492,7 +547,7 @@ export class Trace {
     if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0 && !(convolutionalBlock(bodyA) && convolutionalBlock(bodyB)))) {
       // Unknown from the branch point on, or from earlier if either side already was.
       const brokenAt = [a, b].reduce((at, side) => (side.broken && recordedAfter(side, prefix) ? commonPrefix(at, side.brokenAt) : at), prefix);
-      return { chain: prefix, pending, shape, broken: true, sources: [], brokenAt, ...known };
+      return Object.assign({ chain: prefix, pending, shape, broken: true, sources: [], brokenAt }, known);
     }
     if (bodyA.length > 0 && bodyB.length > 0 && convolutionalBlock(bodyA) && convolutionalBlock(bodyB)) {
       // Both sides transform the input: a projection shortcut (ResNet's downsample). The side
@@ -501,7 +556,7 @@ export class Trace {
       return { chain: push(prefix, { op: 'residual', scale: 1, body, shortcut, span }), pending, shape, broken: false, sources: [], ...known };
     }
     const body = bodyA.length > 0 ? bodyA : bodyB;
-    return { chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [], ...known };
+    return Object.assign({ chain: push(prefix, { op: 'residual', scale: 1, body, span }), pending, shape, broken: false, sources: [] }, known);
   }
 
   /**
@@ -601,7 +656,7 @@ function markNormalized(p: Pending): void {
 type LayerFields = 'op' | 'kind' | 'index' | 'span' | 'kindSpan' | 'fans' | 'frameworkFans' | 'receptiveField' | 'strideProduct'
   | 'activation' | 'consumer' | 'normalizedBeforeActivation' | 'init' | 'biasVariance' | 'isLastInBranch' | 'repeatInstance'
   | 'fixes' | 'conv' | 'transposed' | 'fanInIsTrue' | 'feedsPointwiseKernel' | 'normalizedAfterActivation' | 'inNormalisedBranch' | 'recurrent'
-  | 'positionEmbedding' | 'copyOf';
+  | 'positionEmbedding' | 'copyOf' | 'patchTokens' | 'attentionProjection';
 const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends [never] ? true : never = true;
 void everyLayerFieldWritten;
 

@@ -8,12 +8,11 @@ import { callParts, type CallParts, dottedName, type Node, stringValue } from '.
 import { maxOf, minOf } from '../../../util/arrays';
 import { mentionedNames } from './followedNames';
 
-/** A record with named attributes, e.g. the layer an init function receives as `m`. */
-export interface RecordValue {
-  readonly attributes: ReadonlyMap<string, Value>;
-}
+import {
+  BUILTIN_TYPES, markSequence, pythonContains, pythonEquals, pythonIsInstance, pythonIsNone, pythonOrder, type RecordValue, sequenceKind, truthy, type Value,
+} from './valueLogic';
 
-export type Value = number | string | boolean | null | readonly Value[] | RecordValue;
+export type { RecordValue, Value } from './valueLogic';
 
 type Binding = { readonly node: Node; readonly scope: Scope } | { readonly value: Value | undefined };
 
@@ -152,6 +151,36 @@ export class Scope {
     this.bindings.set(name, { value });
   }
 
+  /**
+   * `a, b = right`: the name is item `index` of `right`'s value when that is a sequence of `count`
+   * items (vit-pytorch's `image_height, image_width = pair(image_size)`), read lazily in `scope`
+   * as every binding is; a second assignment makes it unknown as any other.
+   */
+  bindUnpacked(name: string, right: Node, scope: Scope, index: number, count: number): void {
+    if (this.deferred(name)) return;
+    if (this.bindings.has(name)) this.assignedTwice.add(name);
+    this.literals.set(name, 'mixed');
+    if (scope.readsFollowed(right)) {
+      // Read lazily it would see the followed name's latest value, not the one at this assignment.
+      this.bindings.set(name, { value: undefined });
+      return;
+    }
+    let reading = false;
+    this.bindings.set(name, {
+      get value(): Value | undefined {
+        // `a, b = b, a` reads itself: unknown, not a loop.
+        if (reading) return undefined;
+        reading = true;
+        try {
+          const v = evaluate(right, scope);
+          return Array.isArray(v) && v.length === count ? (v as readonly Value[])[index] : undefined;
+        } finally {
+          reading = false;
+        }
+      },
+    });
+  }
+
   /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
   bindUnknown(name: string): void {
     if (this.deferred(name)) return;
@@ -168,6 +197,48 @@ export class Scope {
     this.assignedTwice.delete(name);
     this.literals.set(name, 'mixed');
     this.bindings.set(name, { value });
+  }
+
+  /** A function's parameters bound here and not yet assigned by its body (rebindParameter). */
+  private parameters: Set<string> | undefined;
+
+  markParameter(name: string): void {
+    (this.parameters ??= new Set()).add(name);
+  }
+
+  /** Whether `name` is a parameter of this scope's function that its body has not assigned yet. */
+  isUnassignedParameter(name: string): boolean {
+    return this.parameters?.has(name) === true && !this.assignedTwice.has(name);
+  }
+
+  /**
+   * `img_size = to_2tuple(img_size)` (timm's PatchEmbed) as the first statement of the body that
+   * names the parameter, outside any branch or loop: from there on the name is the right side,
+   * read with the name still meaning the parameter. Any later assignment makes it unknown.
+   */
+  rebindParameter(name: string, right: Node): void {
+    const parameter = this.bindings.get(name);
+    if (!parameter) return;
+    const before = new Scope(this);
+    before.bindings.set(name, parameter);
+    this.bindings.set(name, { node: right, scope: before });
+    this.literals.set(name, literalOf(right));
+    this.parameters!.delete(name);
+  }
+
+  /**
+   * A value the name has from here on, set where it is bound (this scope or the nearest enclosing
+   * one that binds it): `self.patch_embed = PatchEmbed(…)` run by the interpreter is that part's
+   * record (instanceRecord), whatever expression wrote it.
+   */
+  settleBound(name: string, value: Value): void {
+    if (this.bindings.has(name) || !this.parent?.bindingScope(name)) this.settle(name, value);
+    else this.parent.settleBound(name, value);
+  }
+
+  /** Whether this scope or an enclosing one binds `name`. */
+  private bindingScope(name: string): boolean {
+    return this.bindings.has(name) || this.parent?.bindingScope(name) === true;
   }
 
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
@@ -232,6 +303,25 @@ export class Scope {
 
   registerLibraryModels(reader: (call: CallParts) => RecordValue | undefined): void {
     this.libraryReader = reader;
+  }
+
+  /** The module's own functions and those it imports, and how a call of one folds; set on the module scope (functionValues.ts). */
+  private functionReader: ((name: string) => Node | undefined) | undefined;
+  private functionFolder: FunctionFolder | undefined;
+
+  registerFunctions(reader: (name: string) => Node | undefined, folder: FunctionFolder): void {
+    this.functionReader = reader;
+    this.functionFolder = folder;
+  }
+
+  /** The module function `name` means here (a local binding of the name hides it), with the folder that folds its calls. */
+  userFunction(name: string): { readonly definition: Node; readonly fold: FunctionFolder } | undefined {
+    if (this.bindings.has(name)) return undefined;
+    if (this.functionReader && this.functionFolder) {
+      const definition = this.functionReader(name);
+      return definition ? { definition, fold: this.functionFolder } : undefined;
+    }
+    return this.parent?.userFunction(name);
   }
 
   /** The record of the library model a call builds (`resnet18()`: `.fc.in_features` 512), if the catalog knows it. */
@@ -304,6 +394,9 @@ function snapshot(node: Node, scope: Scope): Binding {
   return { value: evaluate(node, scope) };
 }
 
+/** Folds a call of one of the module's functions in the caller's scope (functionValues.ts); undefined when not certain. */
+export type FunctionFolder = (definition: Node, call: CallParts, callerScope: Scope, depth: number) => Value | undefined;
+
 type LiteralBinding = { readonly value: number | string | boolean | null } | 'mixed';
 
 /** `256`, `-1`, `0.5`, `"relu"`, `True`, `None`: a literal's value; anything else is 'mixed' (its value may differ between assignments). */
@@ -327,7 +420,8 @@ export function literalOf(node: Node): LiteralBinding {
  * (`c *= 2`) counts as an assignment whose value is not followed.
  */
 export function bindAssignments(statements: readonly Node[], scope: Scope, depth = 0): void {
-  for (const statement of statements) {
+  for (let i = 0; i < statements.length; i++) {
+    const statement = statements[i]!;
     if (statement.type === 'expression_statement') {
       const assignment = statement.namedChild(0);
       if (assignment?.type === 'augmented_assignment') {
@@ -337,11 +431,14 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
         continue;
       }
       if (assignment?.type !== 'assignment') continue;
-      const left = assignment.childForFieldName('left');
+      const target = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
-      if (!left || !right) continue;
-      const name = dottedName(left);
-      if (name !== undefined) scope.bindExpression(name, right, scope);
+      if (depth === 0 && target?.type === 'identifier' && right && right.type !== 'assignment' && scope.isUnassignedParameter(target.text)
+        && !statements.slice(0, i).some((s) => mentions(s, target.text))) {
+        scope.rebindParameter(target.text, right);
+        continue;
+      }
+      bindAssignment(assignment, scope);
     } else if (statement.type === 'if_statement' && settleNoneDefault(statement, scope)) {
       continue;
     } else if (depth < 4 && statement.type === 'for_statement') {
@@ -360,6 +457,49 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
       statement.type === 'elif_clause' || statement.type === 'except_clause' || statement.type === 'finally_clause')) {
       bindAssignments(statement.namedChildren, scope, depth + 1);
     }
+  }
+}
+
+/** Whether a statement names `name` anywhere (a read, an assignment, a nested function's use). */
+function mentions(statement: Node, name: string): boolean {
+  return statement.descendantsOfType('identifier').some((n) => n.text === name);
+}
+
+/**
+ * One assignment statement: `x = e`, `self.x = e`, a chain (`self.patch_size = patch_height,
+ * patch_width = pair(patch_size)`: every target gets the rightmost value) and unpacking into
+ * names (`a, b = e`: each its item of e's value).
+ */
+function bindAssignment(assignment: Node, scope: Scope): void {
+  const targets: Node[] = [];
+  let value: Node = assignment;
+  while (value.type === 'assignment') {
+    const left = value.childForFieldName('left');
+    const right = value.childForFieldName('right');
+    if (!left || !right) return;
+    targets.push(left);
+    value = right;
+  }
+  for (const target of targets) {
+    if (target.type === 'pattern_list' || target.type === 'tuple_pattern') {
+      const items = target.namedChildren.filter((c) => c.type !== 'comment');
+      // `a, *rest = e` binds a list to rest: each name unknown (it is still assigned).
+      const starred = items.some((c) => c.type === 'list_splat_pattern');
+      items.forEach((item, i) => {
+        if (item.type === 'pattern_list' || item.type === 'tuple_pattern' || item.type === 'list_pattern') {
+          // `(a, b), c = e`: the nested names are assigned, their values not followed.
+          for (const inner of item.descendantsOfType('identifier')) scope.bindUnknown(inner.text);
+          return;
+        }
+        const name = dottedName(item.type === 'list_splat_pattern' ? item.namedChild(0) ?? item : item);
+        if (name === undefined) return;
+        if (starred) scope.bindUnknown(name);
+        else scope.bindUnpacked(name, value, scope, i, items.length);
+      });
+      continue;
+    }
+    const name = dottedName(target);
+    if (name !== undefined) scope.bindExpression(name, value, scope);
   }
 }
 
@@ -401,11 +541,16 @@ export function bindParameters(definition: Node, scope: Scope, outer: Scope): vo
   const parameters = definition.childForFieldName('parameters');
   if (!parameters) return;
   for (const p of parameters.namedChildren) {
-    if (p.type === 'identifier') scope.bindValue(p.text, undefined);
-    else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
+    if (p.type === 'identifier') {
+      scope.bindValue(p.text, undefined);
+      scope.markParameter(p.text);
+    } else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
       const name = p.childForFieldName('name');
       const value = p.childForFieldName('value');
-      if (name && value) scope.bindExpression(name.text, value, outer);
+      if (name && value) {
+        scope.bindExpression(name.text, value, outer);
+        scope.markParameter(name.text);
+      }
     } else if (p.type === 'typed_parameter' || p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern') {
       // `*args` and `**kwargs` are locals too: unknown, never a module constant of the same name.
       const name = p.namedChild(0);
@@ -414,6 +559,7 @@ export function bindParameters(definition: Node, scope: Scope, outer: Scope): vo
       // (arguments.ts); only a model analysed with its own defaults (a root class) keeps them.
       const type = p.type === 'typed_parameter' ? p.childForFieldName('type') ?? undefined : undefined;
       if (name?.type === 'identifier') scope.bindValue(name.text, type ? defaultConfig(type, outer) : undefined);
+      if (name?.type === 'identifier' && p.type === 'typed_parameter') scope.markParameter(name.text);
     }
   }
 }
@@ -459,6 +605,7 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
       return inner ? evaluate(inner, scope, depth + 1) : undefined;
     }
     case 'tuple':
+    case 'expression_list':
     case 'list': {
       const items: Value[] = [];
       for (const child of node.namedChildren) {
@@ -467,8 +614,35 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
         if (v === undefined) return undefined;
         items.push(v);
       }
-      return items;
+      return markSequence(items, node.type === 'list' ? 'list' : 'tuple');
     }
+    case 'conditional_expression': {
+      // `t if isinstance(t, tuple) else (t, t)`: the branch a certain condition picks.
+      const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
+      if (!then || !condition || !otherwise) return undefined;
+      const truth = truthy(evaluate(condition, scope, depth + 1));
+      return truth === undefined ? undefined : evaluate(truth ? then : otherwise, scope, depth + 1);
+    }
+    case 'not_operator': {
+      const argument = node.childForFieldName('argument');
+      const truth = argument ? truthy(evaluate(argument, scope, depth + 1)) : undefined;
+      return truth === undefined ? undefined : !truth;
+    }
+    case 'boolean_operator': {
+      // Python's short circuit: `a and b` is a when a is false, else b; `a or b` is a when a is true, else b.
+      const left = node.childForFieldName('left');
+      const right = node.childForFieldName('right');
+      const op = node.childForFieldName('operator')?.text;
+      if (!left || !right) return undefined;
+      const a = evaluate(left, scope, depth + 1);
+      const truth = truthy(a);
+      if (truth === undefined) return undefined;
+      if (op === 'and') return truth ? evaluate(right, scope, depth + 1) : a;
+      if (op === 'or') return truth ? a : evaluate(right, scope, depth + 1);
+      return undefined;
+    }
+    case 'comparison_operator':
+      return comparisonValue(node, scope, depth);
     case 'identifier':
     case 'attribute': {
       const name = dottedName(node);
@@ -519,6 +693,46 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
   }
 }
 
+/**
+ * `a == b`, `a < b <= c` (a chain holds when every link does), `a is None`, `a is not None`,
+ * `x in xs`: decided only where Python's answer is certain (valueLogic.ts).
+ */
+function comparisonValue(node: Node, scope: Scope, depth: number): boolean | undefined {
+  const operands = node.namedChildren.filter((c) => c.type !== 'comment');
+  const operators: string[] = [];
+  // Operators between operands: `is not` and `not in` are two tokens.
+  let pending: string[] = [];
+  for (const child of node.children) {
+    if (child.isNamed) {
+      if (pending.length > 0) operators.push(pending.join(' '));
+      pending = [];
+    } else pending.push(child.text);
+  }
+  if (operands.length < 2 || operators.length !== operands.length - 1) return undefined;
+  const values = operands.map((o) => evaluate(o, scope, depth + 1));
+  let all = true;
+  for (let i = 0; i < operators.length; i++) {
+    const op = operators[i]!;
+    const a = values[i];
+    const b = values[i + 1];
+    let r: boolean | undefined;
+    if (op === '==' || op === '!=') {
+      const same = pythonEquals(a, b);
+      r = same === undefined ? undefined : op === '==' ? same : !same;
+    } else if (op === 'is' || op === 'is not') {
+      // Identity is certain only against None.
+      const none = operands[i + 1]!.type === 'none' ? pythonIsNone(a) : operands[i]!.type === 'none' ? pythonIsNone(b) : undefined;
+      r = none === undefined ? undefined : op === 'is' ? none : !none;
+    } else if (op === 'in' || op === 'not in') {
+      const inside = pythonContains(b, a);
+      r = inside === undefined ? undefined : op === 'in' ? inside : !inside;
+    } else r = pythonOrder(op, a, b);
+    if (r === false) return false;
+    if (r === undefined) all = false;
+  }
+  return all ? true : undefined;
+}
+
 /** `xs[a:b]` with constant bounds (step 1). */
 function sliceOf(container: Value | undefined, slice: Node, scope: Scope, depth: number): Value | undefined {
   if (!Array.isArray(container)) return undefined;
@@ -536,7 +750,7 @@ function sliceOf(container: Value | undefined, slice: Node, scope: Scope, depth:
     parts[part] = v;
   }
   const norm = (i: number | undefined, fallback: number) => (i === undefined ? fallback : i < 0 ? Math.max(0, items.length + i) : Math.min(i, items.length));
-  return items.slice(norm(parts[0], 0), norm(parts[1], items.length));
+  return markSequence(items.slice(norm(parts[0], 0), norm(parts[1], items.length)), sequenceKind(container));
 }
 
 function binary(node: Node, scope: Scope, depth: number): Value | undefined {
@@ -573,16 +787,18 @@ const MAX_SEQUENCE = 1024;
 function sequenceArithmetic(op: string, a: Value | undefined, b: Value | undefined): Value | undefined {
   if (op === '+' && Array.isArray(a) && Array.isArray(b)) {
     const joined = [...(a as readonly Value[]), ...(b as readonly Value[])];
-    return joined.length <= MAX_SEQUENCE ? joined : undefined;
+    // tuple + tuple is a tuple, list + list a list (Python refuses to mix them).
+    const kind = sequenceKind(a) === sequenceKind(b) ? sequenceKind(a) : undefined;
+    return joined.length <= MAX_SEQUENCE ? markSequence(joined, kind) : undefined;
   }
   if (op !== '*') return undefined;
   const [items, times] = Array.isArray(a) ? [a as readonly Value[], b] : [b as readonly Value[], a];
   // A bool is an int in Python, but `(3,) * True` is no shape anyone writes: unknown.
   if (!isNumber(times) || !Number.isInteger(times)) return undefined;
   const n = Math.max(0, times);
-  if (items.length === 0) return [];
+  if (items.length === 0) return markSequence([], sequenceKind(items));
   if (n * items.length > MAX_SEQUENCE) return undefined;
-  return Array.from({ length: n }, () => items).flat();
+  return markSequence(Array.from({ length: n }, () => items).flat(), sequenceKind(items));
 }
 
 function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
@@ -594,6 +810,11 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
   switch (name) {
     case 'math.sqrt': case 'np.sqrt': case 'numpy.sqrt': case 'jnp.sqrt': case 'sqrt':
       return isNumber(arg) && arg >= 0 ? Math.sqrt(arg) : undefined;
+    case 'math.log': case 'np.log': case 'numpy.log': {
+      // math.log(x) and math.log(x, base).
+      const base = call.positional[1] ? evaluate(call.positional[1], scope, depth + 1) : Math.E;
+      return isNumber(arg) && arg > 0 && isNumber(base) && base > 0 && base !== 1 && call.positional.length <= 2 ? Math.log(arg) / Math.log(base) : undefined;
+    }
     case 'int':
       return isNumber(arg) ? Math.trunc(arg) : undefined;
     case 'float':
@@ -606,11 +827,36 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
       if (values.length < 2 || !values.every(isNumber)) return undefined;
       return name === 'max' ? maxOf(values) : minOf(values);
     }
+    case 'isinstance':
+      return builtinIsInstance(call, scope, depth);
     default: {
       const config = name === undefined ? undefined : scope.configClass(name);
-      return config ? configRecord(config, call, scope, depth) : scope.libraryModel(call);
+      if (config) return configRecord(config, call, scope, depth);
+      // A function of the module (`pair(image_size)`): its return value, when the function is one the folder can read.
+      const fn = call.callee.type === 'identifier' && name !== undefined ? scope.userFunction(name) : undefined;
+      if (fn) return fn.fold(fn.definition, call, scope, depth + 1);
+      return scope.libraryModel(call);
     }
   }
+}
+
+/**
+ * `isinstance(v, tuple)`, `isinstance(v, (int, float))` on a constant and a builtin type (not
+ * hidden by a name of the file); anything else is unknown here (conditions.ts decides modules).
+ */
+function builtinIsInstance(call: CallParts, scope: Scope, depth: number): boolean | undefined {
+  if (call.positional.length !== 2 || call.keywords.size > 0 || scope.lookup('isinstance') !== undefined) return undefined;
+  const [subject, types] = call.positional as [Node, Node];
+  const names = types.type === 'tuple' ? types.namedChildren.filter((c) => c.type !== 'comment') : [types];
+  if (names.length === 0 || !names.every((n) => n.type === 'identifier' && BUILTIN_TYPES.has(n.text) && scope.lookup(n.text) === undefined && !scope.userFunction(n.text))) return undefined;
+  const value = evaluate(subject, scope, depth + 1);
+  let all = true;
+  for (const n of names) {
+    const r = pythonIsInstance(value, n.text);
+    if (r === true) return true;
+    if (r === undefined) all = false;
+  }
+  return all ? false : undefined;
 }
 
 /**
@@ -724,6 +970,48 @@ function rootOf(scope: Scope): Scope {
   let s = scope;
   while (s.parent) s = s.parent;
   return s;
+}
+
+/**
+ * The constants a module instance holds, as a record: `self.patch_embed.num_patches` reads
+ * `self.num_patches` in that instance's own scope (timm's VisionTransformer takes its token count
+ * from its PatchEmbed part). Read lazily, each time, as every binding is.
+ */
+export function instanceRecord(instanceScope: Scope): RecordValue {
+  let record = instanceRecords.get(instanceScope);
+  if (!record) {
+    record = { attributes: new InstanceAttributes(instanceScope) };
+    instanceRecords.set(instanceScope, record);
+  }
+  return record;
+}
+
+const instanceRecords = new WeakMap<Scope, RecordValue>();
+
+/** `self.<key>` of one instance scope, looked up on demand (nothing to list: a part's constants are read by name). */
+class InstanceAttributes extends Map<string, Value> {
+  private reading = false;
+
+  constructor(private readonly scope: Scope) {
+    super();
+  }
+
+  override get(key: string): Value | undefined {
+    // A part whose constant reads the owner's that reads the part: unknown, not a loop.
+    if (this.reading) return undefined;
+    this.reading = true;
+    try {
+      const binding = this.scope.lookup(`self.${key}`);
+      if (!binding) return undefined;
+      return 'node' in binding ? evaluate(binding.node, binding.scope) : binding.value;
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  override has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
 }
 
 /** A positive whole number (a width, a count), or undefined. */
