@@ -254,7 +254,8 @@ describe('Python: the ResNet _make_layer idiom (attributes and locals read in ex
   before(loadPython);
 
   it('reads pytorch-cifar\'s ResNet: self.in_planes after each block, the loop variable shadowing the stride parameter', () => {
-    const net = networkOf(CIFAR, 'ResNet10');
+    // With the input's size stated (pytorch-cifar's test() passes one): the avg_pool2d head is read and the network simulated.
+    const net = networkOf(`${CIFAR}\nnet = ResNet10()\nnet(torch.randn(2, 3, 32, 32))\n`, 'ResNet');
     // Stem; layer1: two 16→16 blocks; layer2: a strided 16→32 block with its 1x1 projection, then 32→32; the classifier.
     assert.deepEqual(widths(net), [
       '27→144',
@@ -264,10 +265,14 @@ describe('Python: the ResNet _make_layer idiom (attributes and locals read in ex
     ]);
     assert.equal(net.unsimulable, undefined, 'the network is simulated');
     assert.ok(net.ops.length > 0);
+    // The builder alone gives no size: the same widths, and the pool over a map of unknown size is named as why it is not simulated.
+    const builder = networkOf(CIFAR, 'ResNet10');
+    assert.deepEqual(widths(builder), widths(net));
+    assert.match(builder.unsimulable ?? '', /`F\.avg_pool2d\(out, 4\)` pools a map whose size InitWise does not know/);
   });
 
   it('reads torchvision\'s BasicBlock ResNet: self.inplanes, previous_dilation, the downsample built in _make_layer, norm_layer\'s default', () => {
-    const net = networkOf(TORCHVISION, 'basic');
+    const net = networkOf(`${TORCHVISION}\nmodel = basic()\nmodel(torch.randn(2, 3, 64, 64))\n`, 'ResNet');
     assert.deepEqual(widths(net), [
       '147→3136',
       '576→576', '576→576', '576→576', '576→576',
@@ -295,10 +300,35 @@ describe('Python: the ResNet _make_layer idiom (attributes and locals read in ex
   });
 
   it('follows self.dilation *= stride under a decided `if dilate:` and stride = 1', () => {
-    const net = networkOf(TORCHVISION, 'dilated');
+    const net = networkOf(`${TORCHVISION}\nmodel = dilated()\nmodel(torch.randn(2, 3, 64, 64))\n`, 'ResNet');
     // layer1 dilated: stride becomes 1, self.dilation 1 → 1 (×1). layer2: widths as usual.
     assert.deepEqual(widths(net).slice(0, 9), ['147→3136', '64→64', '576→576', '64→256', '64→256', '256→128', '1152→1152', '128→512', '256→512']);
     assert.equal(net.unsimulable, undefined, 'the network is simulated');
+  });
+
+  it('reads a local the same statement reassigns on every pass (PyTorch-GAN stargan\'s `curr_dim = curr_dim // 2`)', () => {
+    const net = networkOf(`import torch.nn as nn
+
+
+class G(nn.Module):
+    def __init__(self, channels=3):
+        super().__init__()
+        model = [nn.Conv2d(channels, 64, 7, padding=3), nn.ReLU()]
+        curr_dim = 64
+        for _ in range(2):
+            model += [nn.Conv2d(curr_dim, curr_dim * 2, 4, stride=2, padding=1), nn.ReLU()]
+            curr_dim *= 2
+        for _ in range(2):
+            model += [nn.ConvTranspose2d(curr_dim, curr_dim // 2, 4, stride=2, padding=1), nn.ReLU()]
+            curr_dim = curr_dim // 2
+        model += [nn.Conv2d(curr_dim, channels, 7, padding=3), nn.Tanh()]
+        self.model = nn.Sequential(*model)
+
+    def forward(self, x):
+        return self.model(x)
+`, 'G');
+    // 64 → 128 → 256, back to 128 and 64: the last conv reads 64 (the second pass's value of the first's).
+    assert.deepEqual(widths(net), ['147→3136', '1024→2048', '2048→4096', '4096→2048', '2048→1024', '3136→147']);
   });
 
   describe('stays unknown where the order cannot be followed for certain', () => {
