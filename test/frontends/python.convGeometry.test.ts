@@ -83,6 +83,11 @@ describe('Python convolutions: spatial geometry from the code', () => {
     assert.notEqual(whyNoMonteCarlo(n, 2), undefined);
   });
 
+  it('PyTorch with a sample and a pool whose arguments it cannot read (ceil_mode=True): not simulated, the pool named', () => {
+    const n = network(`${LENET.replace('nn.MaxPool2d(2, 2)', 'nn.MaxPool2d(2, 2, ceil_mode=True)')}out = net(torch.randn(4, 3, 32, 32))\n`, python);
+    assert.match(n.unsimulable ?? '', /^`MaxPool2d` pools with arguments InitWise cannot read, which the simulation needs/);
+  });
+
   it('PyTorch without a sample and without pools: the dense view, and the Monte-Carlo pass says why it declines', () => {
     const n = network(LENET.replace('self.pool(F.relu(self.conv1(x)))', 'F.relu(self.conv1(x))').replace('F.avg_pool2d(F.relu(self.conv2(x)), 2)', 'F.relu(self.conv2(x))'), python);
     assert.deepEqual(geometries(n), ['conv2d', 'conv2d', 'dense', 'dense']);

@@ -331,6 +331,50 @@ class G(nn.Module):
     assert.deepEqual(widths(net), ['147→3136', '1024→2048', '2048→4096', '4096→2048', '2048→1024', '3136→147']);
   });
 
+  it('reads a parameter whose first statement reassigns it from itself and a later one again (LLaMA\'s FeedForward, UNIT\'s Generator)', () => {
+    const text = `import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FeedForward(nn.Module):
+    def __init__(self, dim, hidden_dim, multiple_of, ffn_dim_multiplier):
+        super().__init__()
+        hidden_dim = int(2 * hidden_dim / 3)
+        if ffn_dim_multiplier is not None:
+            hidden_dim = int(ffn_dim_multiplier * hidden_dim)
+        hidden_dim = multiple_of * ((hidden_dim + multiple_of - 1) // multiple_of)
+        self.w1 = nn.Linear(dim, hidden_dim, bias=False)
+        self.w2 = nn.Linear(hidden_dim, dim, bias=False)
+
+    def forward(self, x):
+        return self.w2(F.silu(self.w1(x)))
+
+
+class Generator(nn.Module):
+    def __init__(self, out_channels=3, dim=64, n_upsample=2):
+        super().__init__()
+        layers = []
+        dim = dim * 2 ** n_upsample
+        for _ in range(2):
+            layers += [nn.Conv2d(dim, dim, 3, padding=1), nn.ReLU()]
+        for _ in range(n_upsample):
+            layers += [nn.ConvTranspose2d(dim, dim // 2, 4, stride=2, padding=1), nn.ReLU()]
+            dim = dim // 2
+        layers += [nn.Conv2d(dim, out_channels, 7, padding=3), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.model(x)
+
+
+ffn = FeedForward(4096, 4 * 4096, 256, None)
+`;
+    // 4·4096 → int(2·16384/3) = 10922 → the next multiple of 256: 11008 (LLaMA-7B's width), each step once.
+    assert.deepEqual(widths(networkOf(text, 'FeedForward')), ['4096→11008', '11008→4096']);
+    // dim = 64·2² = 256 (not 1024: the first statement applied once), then 128 and 64.
+    assert.deepEqual(widths(networkOf(text, 'Generator')), ['2304→2304', '2304→2304', '4096→2048', '2048→1024', '3136→147']);
+  });
+
   describe('stays unknown where the order cannot be followed for certain', () => {
     const base = (body: string, after = '') => `import torch.nn as nn
 

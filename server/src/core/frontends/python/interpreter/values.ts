@@ -455,8 +455,9 @@ export function bindAssignments(statements: readonly Node[], scope: Scope, depth
       if (assignment?.type !== 'assignment') continue;
       const target = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
+      // A parameter followed in execution order (followedNames.ts) takes each assignment as it runs instead.
       if (depth === 0 && target?.type === 'identifier' && right && right.type !== 'assignment' && scope.isUnassignedParameter(target.text)
-        && !statements.slice(0, i).some((s) => mentions(s, target.text))) {
+        && !scope.followerOf(target.text) && !statements.slice(0, i).some((s) => mentions(s, target.text))) {
         scope.rebindParameter(target.text, right);
         continue;
       }
