@@ -147,9 +147,11 @@ function termsFor(r: number): number {
 }
 
 function hermiteSeries(activation: Activation, q: number, terms: number): HermiteSeries {
-  const key = `${activation.name}:${activation.param ?? ''}:${q}`;
+  // Keyed by the number of terms too: a longer series would give a (slightly) different
+  // value, and a result must not depend on what was asked before it.
+  const key = `${activation.name}:${activation.param ?? ''}:${q}:${terms}`;
   const cached = SERIES_CACHE.get(key);
-  if (cached && cached.terms >= terms) return cached;
+  if (cached) return cached;
   const fns = activationFunctions(activation);
   // h_k(z) oscillates on a scale of ~3/√k: past ~30 terms the coefficients need panels of
   // half the 1-D rule's width.
