@@ -15,6 +15,9 @@ import { Relocation, RelocationFailed } from '../../relocation';
 import type { NetworkSimulation } from '../../simulation/types';
 import type { Span } from '../../text';
 
+/** At most this many networks are remembered per document (a hand-written file has tens). */
+const MAX_REMEMBERED = 2048;
+
 interface Remembered {
   /** Where the network's text started when the results were computed. */
   readonly start: number;
@@ -66,6 +69,9 @@ export class NetdefMemory {
   }
 
   set(text: string, extent: Span, settingsKey: string, result: NetdefRemembered): void {
+    // A file of thousands of networks (issue 12's 20 MB file) is streamed one network at a
+    // time; remembering each would hold them all.
+    if (this.current.size >= MAX_REMEMBERED) return;
     this.current.set(text, { start: extent.start, settingsKey, simulation: result.simulation, findings: result.findings });
   }
 }
