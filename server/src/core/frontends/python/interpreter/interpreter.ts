@@ -763,14 +763,16 @@ export class Interpreter {
       case 'parenthesized_expression':
         return node.namedChild(0) ? this.expression(node.namedChild(0)!, frame) : undefined;
       case 'identifier': {
-        if (node.text === 'self' && frame.self && !frame.env.has('self')) return { t: 'module', module: frame.self };
-        const local = frame.env.get(node.text);
-        if (local !== undefined || frame.env.has(node.text)) return local;
-        const cls = this.classNamed(node.text);
+        // The name sliced from the source once (each `.text` is a new string: issue 16).
+        const name = node.text;
+        if (name === 'self' && frame.self && !frame.env.has('self')) return { t: 'module', module: frame.self };
+        const local = frame.env.get(name);
+        if (local !== undefined || frame.env.has(name)) return local;
+        const cls = this.classNamed(name);
         if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
-        const fn = this.functionNamed(node.text);
+        const fn = this.functionNamed(name);
         if (fn) return this.functionValue(fn);
-        return this.classAlias(node.text, frame.scope);
+        return this.classAlias(name, frame.scope);
       }
       case 'attribute':
         return this.attribute(node, frame);
