@@ -60,9 +60,10 @@ export function bindArgumentExpressions(definition: Node, call: CallParts, scope
     if (name !== undefined && p.type !== 'list_splat') scope.rebind(name, p, callerScope);
   });
   const splatted = spreadKeywords(call, callerScope);
-  for (const [key, { node, scope: where }] of splatted ?? []) if (named.has(key) && !call.keywords.has(key)) scope.rebind(key, node, where);
-  for (const [key, { value }] of call.keywords) if (named.has(key)) scope.rebind(key, value, callerScope);
-  if (call.spread && !splatted) for (const name of named) if (!call.keywords.has(name)) scope.bindValue(name, undefined);
+  // forEach, not for…of: no iterator result and entry array per step in V8's baseline tiers (issue 16).
+  splatted?.forEach(({ node, scope: where }, key) => { if (named.has(key) && !call.keywords.has(key)) scope.rebind(key, node, where); });
+  call.keywords.forEach(({ value }, key) => { if (named.has(key)) scope.rebind(key, value, callerScope); });
+  if (call.spread && !splatted) named.forEach((name) => { if (!call.keywords.has(name)) scope.bindValue(name, undefined); });
 }
 
 type Bound = { readonly node: Node; readonly scope: Scope };
@@ -160,6 +161,6 @@ export function argumentValues(parameters: ParameterNames, call: CallParts, posi
   if (parameters.rest !== undefined && splat < 0 && positional.length > parameters.positional.length) {
     values.set(parameters.rest, { t: 'list', items: positional.slice(parameters.positional.length) });
   }
-  for (const [key, value] of keywords) if (parameters.named.has(key)) values.set(key, value);
+  keywords.forEach((value, key) => { if (parameters.named.has(key)) values.set(key, value); });
   return values;
 }

@@ -316,7 +316,9 @@ export class Interpreter {
    * a branch taken for certain: `if reverse: return …`), and the rest of the block is not run.
    */
   run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
-    for (const statement of statements) {
+    // Indexed: a check runs most of the interpreter in V8's baseline tiers, where for…of allocates per step (issue 16).
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i]!;
       if (!this.step(statement)) return false;
       if (this.nesting >= MAX_NESTING) {
         this.limit ??= { kind: 'nesting', node: statement };
@@ -536,11 +538,13 @@ export class Interpreter {
     const carriedValues = new Map<string, Value | undefined>();
     // A loop variable the body reassigns is rebound to the next item each pass, not carried: unknown.
     const loopVariables = new Set(targets.map((t) => dottedName(t)));
-    for (const [name, next] of carried) {
+    // forEach and indexed loops: a check runs this in V8's baseline tiers, where for…of allocates per step (issue 16).
+    carried.forEach((next, name) => {
       if (loopVariables.has(name)) carried.set(name, undefined);
       carriedValues.set(name, next && !loopVariables.has(name) ? frame.scope.valueBeforeLoop(node, name) : undefined);
-    }
-    for (const item of iterations) {
+    });
+    for (let pass = 0; pass < iterations.length; pass++) {
+      const item = iterations[pass]!;
       if (this.exhausted) return;
       const scope = new Scope(frame.scope);
       const values = targets.length === 1 ? [item] : unpacked(item);
@@ -556,7 +560,7 @@ export class Interpreter {
         frame.env.set(name, v.r);
       });
       bindAssignments(body.namedChildren, scope);
-      for (const [name, value] of carriedValues) scope.bindValue(name, value);
+      carriedValues.forEach((value, name) => scope.bindValue(name, value));
       const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
       inner.unrolled = frame.unrolled * iterations.length;
       inner.env.clear();
@@ -565,7 +569,7 @@ export class Interpreter {
       this.run(body.namedChildren, inner, outputs);
       inner.env.forEach((v, k) => frame.env.set(k, v));
       // The next pass's value, computed with this pass's bindings (where the name still holds its value from before).
-      for (const [name, next] of carried) if (next) carriedValues.set(name, evaluate(next, scope));
+      carried.forEach((next, name) => { if (next) carriedValues.set(name, evaluate(next, scope)); });
       if (body.descendantsOfType('break_statement').length > 0 || body.descendantsOfType('continue_statement').length > 0) {
         this.taint(body, frame);
         return;
@@ -2348,18 +2352,21 @@ export class Interpreter {
     if (call && frame) {
       const positional = call.positional.map((p) => (p.type === 'list_splat' || !MAY_HOLD_MODULE.has(p.type) ? undefined : this.expression(p, frame)));
       const keywords = new Map<string, RValue>();
-      for (const [key, { value }] of call.keywords) keywords.set(key, MAY_HOLD_MODULE.has(value.type) ? this.expression(value, frame) : undefined);
-      for (const [name, value] of argumentValues(parameters, call, positional, keywords)) {
+      // forEach, not for…of: no iterator result and entry array per step (issue 16).
+      call.keywords.forEach(({ value }, key) => keywords.set(key, MAY_HOLD_MODULE.has(value.type) ? this.expression(value, frame) : undefined));
+      argumentValues(parameters, call, positional, keywords).forEach((value, name) => {
         given.add(name);
         if (value?.t === 'module') out.set(name, value);
-      }
+      });
       call.positional.forEach((p, i) => { if (p.type !== 'list_splat' && parameters.positional[i] !== undefined) given.add(parameters.positional[i]); });
       // `**cfg` gives what its dict spells out (arguments.ts spreadKeywords), else any parameter.
       const splatted = call.spread ? spreadKeywords(call, frame.scope) : undefined;
       if (call.spread) for (const name of parameters.named) if (!splatted || splatted.has(name)) given.add(name);
     }
     const moduleFrame = new Frame(home.moduleScope, undefined, undefined, false, depth);
-    for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {
+    const declared = ctor.childForFieldName('parameters')?.namedChildren ?? [];
+    for (let i = 0; i < declared.length; i++) {
+      const p = declared[i]!;
       if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
       const name = p.childForFieldName('name')?.text;
       const value = p.childForFieldName('value');
@@ -2525,7 +2532,7 @@ export class Interpreter {
     bindAssignments(bodyOf(fn.definition), scope);
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
     // two models built by two calls (a GAN's generator and discriminator) apart.
-    const ownInputs = !fn.self && frame.trace !== undefined && ![...given, ...givenKeywords.values()].some((a) => tensorsOf(a).length > 0);
+    const ownInputs = !fn.self && frame.trace !== undefined && !given.some(holdsTensor) && !someValue(givenKeywords, holdsTensor);
     // A TF 1 builder the script calls on its placeholders (`generator(noise_input)`) builds a
     // model of its own: its own trace, from inputs of the shapes it was given.
     const tf1Trace = !fn.self && !ownInputs && frame.depth === 0 && frame.trace !== undefined && home === this.main && buildsTf1Layers(fn.definition, home.imports) ? new Trace() : undefined;
@@ -2533,18 +2540,20 @@ export class Interpreter {
     const args = tf1Trace ? given.map(fresh) : given;
     const keywords = tf1Trace ? new Map([...givenKeywords].map(([k, v]) => [k, fresh(v)])) : givenKeywords;
     const inner = new Frame(scope, fn.self, ownInputs ? new Trace() : tf1Trace ?? frame.trace, frame.shared, frame.depth + 1);
-    for (const [name, value] of argumentValues(parameterNames(fn.definition), call, args, keywords)) {
+    argumentValues(parameterNames(fn.definition), call, args, keywords).forEach((value, name) => {
       // An argument with no runtime value (a class, a constant) is read through the scope,
       // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
       // is that class. Only a name that would otherwise mean one of the file's classes or
       // functions, or an import, is hidden by it.
       if (value !== undefined || this.namesDefinition(name, home)) inner.env.set(name, value);
-    }
+    });
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
     const tf1Before = this.tf1Layers;
     // Builder functions return modules (keras models); forward helpers return tensors.
-    for (const statement of bodyOf(fn.definition)) {
+    const body = bodyOf(fn.definition);
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type === 'return_statement' && statement.namedChild(0)) {
         returned.push(this.expression(statement.namedChild(0)!, inner));
         break;
@@ -2689,4 +2698,17 @@ function childrenOf(module: ModuleValue): ModuleValue[] {
   if (module.kind === 'sequence' || module.kind === 'list') return [...module.items];
   if (module.kind === 'instance') return [...module.attributes.values()];
   return [];
+}
+
+function holdsTensor(value: RValue): boolean {
+  return tensorsOf(value).length > 0;
+}
+
+/** Whether any value of the map passes `test` (no iterator per step: issue 16). */
+function someValue<K, V>(map: ReadonlyMap<K, V>, test: (value: V) => boolean): boolean {
+  let found = false;
+  map.forEach((value) => {
+    if (!found && test(value)) found = true;
+  });
+  return found;
 }

@@ -161,7 +161,10 @@ export class Scope {
 
   /** Records the bindings a loop starts from (its body's assignments are about to be bound here too). */
   enterLoop(loop: Node): void {
-    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: this.assignedTwice && new Set(this.assignedTwice) });
+    // Copied by forEach: `new Map(map)` steps an iterator, allocating per entry in V8's baseline tiers (issue 16).
+    const bindings = new Map<string, Binding>();
+    this.bindings.forEach((binding, name) => bindings.set(name, binding));
+    (this.beforeLoops ??= new Map()).set(loop, { bindings, assignedTwice: this.assignedTwice && new Set(this.assignedTwice) });
   }
 
   /**
@@ -356,7 +359,8 @@ function bindAssignment(assignment: Node, scope: Scope): void {
     targets.push(left);
     value = right;
   }
-  for (const target of targets) {
+  for (let t = 0; t < targets.length; t++) {
+    const target = targets[t]!;
     if (target.type === 'pattern_list' || target.type === 'tuple_pattern') {
       const items = target.namedChildren.filter((c) => c.type !== 'comment');
       // `a, *rest = e` binds a list to rest: each name unknown (it is still assigned).
@@ -414,9 +418,11 @@ function noneDefaultIdiom(statement: Node): { readonly name: string; readonly ri
 
 /** Binds a function's parameters: defaults are read in `outer`; parameters without one are unknown. */
 export function bindParameters(definition: Node, scope: Scope, outer: Scope): void {
-  const parameters = definition.childForFieldName('parameters');
+  const parameters = definition.childForFieldName('parameters')?.namedChildren;
   if (!parameters) return;
-  for (const p of parameters.namedChildren) {
+  // Indexed: no iterator result per step in V8's baseline tiers (issue 16).
+  for (let i = 0; i < parameters.length; i++) {
+    const p = parameters[i]!;
     if (p.type === 'identifier') {
       scope.bindValue(p.text, undefined);
       scope.markParameter(p.text);

@@ -274,7 +274,10 @@ function readCallParts(node: Node): CallParts | undefined {
   // Most calls have no keyword argument: they share one empty map (read only).
   let keywords: Map<string, { name: Node; value: Node; pair: Node }> | undefined;
   let spread = false;
-  for (const child of args.namedChildren) {
+  const children = args.namedChildren;
+  // Indexed: no iterator result per step in V8's baseline tiers (issue 16).
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
     if (child.type === 'keyword_argument') {
       const name = child.childForFieldName('name');
       const value = child.childForFieldName('value');
