@@ -20,8 +20,22 @@ export interface ParameterNames {
   readonly rest: string | undefined;
 }
 
-/** The parameters of a `def` (or lambda) as a call binds them. */
+/**
+ * The parameters of a `def` (or lambda) as a call binds them. Syntax only: read once per
+ * definition (every call of a function asked again, ~2% of what a check allocates: issue 16).
+ */
 export function parameterNames(definition: Node): ParameterNames {
+  let names = PARAMETER_NAMES.get(definition);
+  if (!names) {
+    names = readParameterNames(definition);
+    PARAMETER_NAMES.set(definition, names);
+  }
+  return names;
+}
+
+const PARAMETER_NAMES = new WeakMap<Node, ParameterNames>();
+
+function readParameterNames(definition: Node): ParameterNames {
   const positional: string[] = [];
   const named = new Set<string>();
   let rest: string | undefined;
