@@ -477,7 +477,23 @@ export interface ClassTokenOp {
   readonly span: Span;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp;
+/**
+ * The signal multiplied by a known constant c (`emb(idx) * math.sqrt(d_model)`, the transformer
+ * tutorial's and Vaswani et al.'s √d on the token embedding, §3.4; `x *= 0.5`; `h / 2`): every
+ * element times c, so the second moment and the cross moment of two tokens times c², the mean
+ * times c, and backward the gradient times c, its second moment times c². A factor the frontend
+ * cannot fold to a number is no op: the network is not simulated.
+ */
+export interface ScaleOp {
+  readonly op: 'scale';
+  /** The factor c (finite, not ±1: an identity is no step). */
+  readonly factor: number;
+  /** The expression as written (`math.sqrt(self.d_model)`), for the report. */
+  readonly label: string;
+  readonly span: Span;
+}
+
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp | ScaleOp;
 
 export interface Network {
   readonly name: string;

@@ -621,6 +621,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       case 'dropout':
         x = dropoutForward(op.rate, op.alpha, x, context.rng, backs);
         break;
+      case 'scale':
+        x = scaleForward(op.factor, x, backs);
+        break;
       case 'flatten': {
         const flat = { data: x.data, shape: [product(x.shape)] };
         x = flat;
@@ -1365,6 +1368,19 @@ function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, 
  * α′ = −λα, then a·x + b with a = ((1 − p)(1 + p·α′²))^(−1/2), b = −a·α′·p, which keeps
  * mean 0 and variance 1 for SELU activations; the gradient is a·mask.
  */
+/** x ↦ c·x elementwise (ir.ts ScaleOp), in float32 as the framework multiplies; backward g ↦ c·g. */
+function scaleForward(factor: number, x: Tensor, backs: Backward[]): Tensor {
+  const c = Math.fround(factor);
+  const out = new Float32Array(x.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = x.data[i]! * c;
+  backs.push((g) => {
+    const gx = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) gx[i] = g[i]! * c;
+    return gx;
+  });
+  return { data: out, shape: x.shape };
+}
+
 function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, backs: Backward[]): Tensor {
   const keep = 1 - rate;
   if (!(keep > 0)) throw new NotSimulable();

@@ -9,6 +9,7 @@
  *   LayerNorm      m′ = 1,  c′ = (c − μ²)/(m − μ²)         (per-token centring and scaling)
  *   RMSNorm        m′ = 1,  c′ = c/m                       (no centring; Zhang & Sennrich 2019)
  *   dropout        m′ = m/(1−p), c′ = c                    (masks differ between tokens)
+ *   factor a       m′ = a²m, c′ = a²c                      (`emb(idx) * math.sqrt(d)`; the gradient the same)
  *   residual       m′ = m + s²m_F,  c′ = c + s²c_F         (the branch ends in zero-mean weights)
  *   attention      attention.ts (cross-attention: keys and values from the memory)
  *   memory         the encoder: its ops run over the second input (m = 1, c = ρ_M) and the
@@ -257,6 +258,14 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         if (!(keep > 0)) throw new NotSimulable();
         tape.push((g) => ({ m: g.m / keep, c: g.c }));
         x = { ...x, m: x.m / keep };
+        break;
+      }
+      case 'scale': {
+        // Every element times c: both moments (and a fixed table's means, squared) times c².
+        const c = op.factor;
+        const c2 = c * c;
+        tape.push((g) => ({ m: g.m * c2, c: g.c * c2 }));
+        x = { m: x.m * c2, c: x.c * c2, mu: x.mu * c, ...(x.nu2 === undefined ? {} : { nu2: x.nu2 * c2, nuc: x.nuc! * c2 }) };
         break;
       }
       case 'flatten':

@@ -41,6 +41,7 @@ import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { sinusoidalBuffer } from './sinusoidalTables';
+import { constantFactor } from './constantFactors';
 import { formatNumber } from '../../../format/numbers';
 import { positionRowsOf } from './positionRows';
 import { isTorchModel, torchSampleShape } from './torchSample';
@@ -1064,6 +1065,8 @@ export class Interpreter {
     if (insideAttention(tensor)) return tensor;
     const identity = isNumber(value) && (op === '*' || (op === '/' && tensorOnLeft) ? Math.abs(value) === 1 : op === '+' || op === '-' ? value === 0 : false);
     if (identity) return tensor;
+    const factor = constantFactor(op, value, node, tensorOnLeft);
+    if (factor) return trace.scaled(tensor, factor);
     const written = node.text.length <= 48 ? node.text : `${node.text.slice(0, 45)}…`;
     const what = op === '/' && !tensorOnLeft ? 'divides by the signal' : op === '*' || op === '/' ? 'scales the signal by a constant' : op === '@' ? 'multiplies the signal by a constant' : 'adds a term to the signal';
     return trace.unfollowed(tensor, `\`${written.replace(/\s+/g, ' ')}\` ${what}, which the simulation does not model`);

@@ -7,7 +7,7 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  MemoryOp, PositionTableOp, ClassTokenOp,
+  MemoryOp, PositionTableOp, ClassTokenOp, ScaleOp,
   IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, PoolOp, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
@@ -510,6 +510,19 @@ export class Trace {
     return extended(input, { broken: true, brokenAt: input.chain });
   }
 
+  /**
+   * `x * c`, `x / c`, `x *= c` with c a known number (ir.ts ScaleOp): what feeds what is kept (a
+   * pending linear layer still feeds the nonlinearity after the factor). A positive factor keeps
+   * what a norm next would make irrelevant (the scale of the layers before it); a negative one
+   * clears it. Before any layer the input's scale is the simulation's assumption: no step.
+   */
+  scaled(input: Tensor, op: ScaleOp): Tensor {
+    if (input.chain === undefined) return input;
+    const kept = op.factor > 0 ? {} : { activated: undefined, homogeneous: undefined, scaleFree: undefined };
+    // A projection's tag stays: used as q or k the attention reads the factor from it (attentionTrace.ts), not this op.
+    return extended(input, { chain: push(input.chain, op), ...kept });
+  }
+
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
     this.resolve(input.pending, 'unknown');
@@ -689,7 +702,7 @@ function convolutionalBlock(ops: readonly Op[]): boolean {
     switch (op.op) {
       case 'layer':
         return op.kind !== 'embedding' && !op.recurrent;
-      case 'activation': case 'norm': case 'dropout': case 'pool': case 'flatten':
+      case 'activation': case 'norm': case 'dropout': case 'pool': case 'flatten': case 'scale':
         return true;
       case 'residual':
         return convolutionalBlock(op.body) && (!op.shortcut || convolutionalBlock(op.shortcut));
