@@ -94,6 +94,14 @@ describe('a token embedding scaled by √d_model vs PyTorch (the transformer tut
       assert.equal(scale.label, '× math.sqrt(self.d_model)');
       assert.equal(n.unsimulable, undefined, m.id);
       assert.equal(n.monteCarloOnly !== undefined, m.blocks === 'copied', m.id);
+      // `TransformerEncoderLayer(d_model, nhead, d_hid, dropout)`: the third and fourth arguments are
+      // dim_feedforward and dropout (once read as MultiheadAttention's dropout and bias: no attention).
+      const attention = n.ops.flatMap((op) => (op.op === 'residual' ? op.body : [op])).find((op) => op.op === 'attention');
+      assert.ok(attention?.op === 'attention' && attention.heads === m.heads && attention.headDim === m.d_model / m.heads, m.id);
+      assert.deepEqual(n.layers[5]!.fans, { fanIn: m.d_model, fanOut: m.d_hid });
+      // The tutorial's table, sequence first from the start: `torch.zeros(max_len, 1, d_model)`, `pe[:, 0, 0::2]`.
+      const table = n.ops.find((op) => op.op === 'positionTable');
+      assert.ok(table?.op === 'positionTable' && table.fixed?.width === m.d_model && table.fixed.rows === 5000, m.id);
     }
   });
 
