@@ -493,7 +493,20 @@ export interface ScaleOp {
   readonly span: Span;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp | ScaleOp;
+/**
+ * One vector per sequence from its tokens, as a ViT's head reads them (vit-pytorch's `pool`):
+ * `mean`, `x.mean(dim = 1)` of a (batch, tokens, features) stream: E[x̄²] = (m + (n−1)·c)/n of
+ * the tokens' second moment m and cross moment c, and backward every token receives the gradient
+ * / n; `first`, `x[:, 0]` (the class token): its second moment, and backward the gradient reaches
+ * that token only (E[g²] over the tokens / n, no cross moment).
+ */
+export interface TokenPoolOp {
+  readonly op: 'tokenPool';
+  readonly kind: 'mean' | 'first';
+  readonly span: Span;
+}
+
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp | ScaleOp | TokenPoolOp;
 
 export interface Network {
   readonly name: string;

@@ -534,6 +534,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
       case 'memory':
       case 'positionTable':
       case 'classToken':
+      case 'tokenPool':
         throw NOT_SIMULABLE;
       case 'residual': {
         // y = S(x) + s·F(x), F(x) uncorrelated with S(x) (S the identity, or a projection shortcut

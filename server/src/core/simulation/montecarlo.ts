@@ -38,7 +38,7 @@
  */
 import { sinusoidalRows } from './sinusoidalTable';
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, WeightLayer } from '../ir';
+import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, TokenPoolOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
@@ -214,6 +214,8 @@ interface TokenSeed {
   /** Set while the memory's own ops run. */
   inMemory?: boolean;
   memory?: MemoryMeasure;
+  /** The token correlation a mean over the tokens (TokenPoolOp) read: the output's is that of one vector per sequence. */
+  beforeMean?: number;
 }
 
 /** One seed's measurements of one weight layer. */
@@ -501,7 +503,7 @@ function runSeed(context: SeedContext): SeedRun {
   const output2 = meanSquare(output.data);
   return {
     measures: context.measures, output: output2, inputGradient: meanSquare(inputGradient), tokens: context.tokens,
-    outputCorrelation: context.tokens ? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
+    outputCorrelation: context.tokens ? context.tokens.beforeMean ?? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
     pools: [...context.pools.values()],
   };
 }
@@ -582,6 +584,16 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
     const before = forward(ops.slice(0, classAt), input, shorter, backs, true);
     const withClass = classTokenForward(ops[classAt] as ClassTokenOp, before, context, backs);
     return forward(ops.slice(classAt + 1), withClass, context, backs, false);
+  }
+  const meanAt = ops.findIndex((op) => op.op === 'tokenPool');
+  if (meanAt >= 0) {
+    // The ops after a mean over tokens (or the first token) run over one row per sequence (tokenStream.ts the same).
+    const seed = context.tokens;
+    if (!seed || seed.depth !== 0 || seed.inMemory) throw new NotSimulable();
+    const before = forward(ops.slice(0, meanAt), input, context, backs, atStart);
+    const averaged = tokenPoolForward((ops[meanAt] as TokenPoolOp).kind, before, seed, backs);
+    const shorter: SeedContext = { ...context, batch: seed.sequences, tokens: { ...seed, tokens: 1 } };
+    return forward(ops.slice(meanAt + 1), averaged, shorter, backs, false);
   }
   let x = input;
   let lastStreamPoint: StreamMeasure | undefined;
@@ -733,6 +745,45 @@ function classTokenForward(op: ClassTokenOp, x: Tensor, context: SeedContext, ba
   backs.push((g) => {
     const gIn = new Float32Array(x.data.length);
     for (let s = 0; s < seed.sequences; s++) gIn.set(g.subarray((s * seed.tokens + 1) * width, (s + 1) * seed.tokens * width), s * before * width);
+    return gIn;
+  });
+  return { data: y, shape: x.shape };
+}
+
+/** Each sequence's tokens averaged, or its first token (ir.ts TokenPoolOp); backward every token receives g/n, or the first g. */
+function tokenPoolForward(kind: TokenPoolOp['kind'], x: Tensor, seed: TokenSeed, backs: Backward[]): Tensor {
+  const n = seed.tokens;
+  const width = product(x.shape);
+  if (x.data.length !== seed.sequences * n * width) throw new NotSimulable();
+  const second = meanSquare(x.data);
+  seed.beforeMean = second > 0 ? tokenCrossMoment(x.data, seed) / second : NaN;
+  const y = new Float32Array(seed.sequences * width);
+  if (kind === 'first') {
+    for (let s = 0; s < seed.sequences; s++) y.set(x.data.subarray(s * n * width, (s * n + 1) * width), s * width);
+    backs.push((g) => {
+      const gIn = new Float32Array(x.data.length);
+      for (let s = 0; s < seed.sequences; s++) gIn.set(g.subarray(s * width, (s + 1) * width), s * n * width);
+      return gIn;
+    });
+    return { data: y, shape: x.shape };
+  }
+  const sum = new Float64Array(width);
+  for (let s = 0; s < seed.sequences; s++) {
+    sum.fill(0);
+    for (let t = 0; t < n; t++) {
+      const at = (s * n + t) * width;
+      for (let e = 0; e < width; e++) sum[e]! += x.data[at + e]!;
+    }
+    for (let e = 0; e < width; e++) y[s * width + e] = sum[e]! / n;
+  }
+  backs.push((g) => {
+    const gIn = new Float32Array(x.data.length);
+    for (let s = 0; s < seed.sequences; s++) {
+      for (let t = 0; t < n; t++) {
+        const at = (s * n + t) * width;
+        for (let e = 0; e < width; e++) gIn[at + e] = g[s * width + e]! / n;
+      }
+    }
     return gIn;
   });
   return { data: y, shape: x.shape };

@@ -805,6 +805,9 @@ export class Interpreter {
           if (item) return item;
           // `mask[:, tf.newaxis, :]`: a per-token mask with another axis is still one (kerasTokens.ts).
           if (!frame.trace || container.tensor.tokenMask) return container;
+          // `x[:, 0]` of a stream of tokens: its first token, the class token a ViT's head reads.
+          const first = !insideAttention(container.tensor) && firstToken(node.namedChildren.filter((c) => c !== value && c.type !== 'comment')) ? frame.trace.tokenPool(container.tensor, 'first', spanOf(node)) : undefined;
+          if (first) return { t: 'tensor', tensor: first };
           const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
           return { t: 'tensor', tensor: unread(frame.trace, container.tensor, x) };
         }
@@ -1043,7 +1046,8 @@ export class Interpreter {
 
   /**
    * `torch.cat((cls_tokens, x), dim=1)`: one learned token (shape (1, 1, d) or (1, d), a known
-   * zero-mean init) put in front of the stream's tokens. Undefined for any other concatenation.
+   * zero-mean init) put in front of the stream's tokens; a table of no rows ((0, d), (1, 0, d))
+   * adds nothing. Undefined for any other concatenation.
    */
   private classTokenCat(call: CallParts, items: readonly RValue[], frame: Frame, trace: Trace): Tensor | undefined {
     const [first, second] = items;
@@ -1052,7 +1056,10 @@ export class Interpreter {
     const dim = dimNode ? evaluate(dimNode, frame.scope) : 0;
     const shape = first.table.shape;
     const oneToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 1) || (shape.length === 2 && shape[0] === 1);
-    if (!oneToken || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    // vit-pytorch's `pool = 'mean'`: `torch.randn(0, dim)`, no token at all; the concatenation is the stream itself.
+    const noToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 0) || (shape.length === 2 && shape[0] === 0);
+    if (!(oneToken || noToken) || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    if (noToken) return second.tensor;
     const width = second.tensor.shape && second.tensor.shape.length > 0 ? second.tensor.shape[second.tensor.shape.length - 1] : undefined;
     const d = shape[shape.length - 1];
     if (d !== undefined && width !== undefined && d !== width) return undefined;
@@ -2606,6 +2613,11 @@ function slicesFromStart(parts: readonly Node[]): boolean {
     const first = children[0];
     return colons === 1 && (first?.type === ':' || first?.text === '0');
   });
+}
+
+/** `[:, 0]`: every row of the batch, the first along the next axis (the tokens) and nothing else. */
+function firstToken(parts: readonly Node[]): boolean {
+  return parts.length === 2 && parts[0]!.type === 'slice' && parts[0]!.text.replace(/\s+/g, '') === ':' && parts[1]!.type === 'integer' && parts[1]!.text === '0';
 }
 
 const MEMORY_PARAMETERS: ReadonlySet<string> = new Set([

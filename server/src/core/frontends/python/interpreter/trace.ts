@@ -7,13 +7,13 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  MemoryOp, PositionTableOp, ClassTokenOp, ScaleOp,
+  MemoryOp, PositionTableOp, ClassTokenOp, ScaleOp, TokenPoolOp,
   IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, PoolOp, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
 import type { TextEdit } from '../../../findings';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
-import { attentionProjections } from '../../../ir';
+import { attentionProjections, walkOps } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -523,6 +523,20 @@ export class Trace {
     return extended(input, { chain: push(input.chain, op), ...kept });
   }
 
+  /**
+   * `x.mean(dim=1)` or `x[:, 0]` of a stream of tokens, (batch, tokens, features): the mean over
+   * each sequence's tokens or its first (ir.ts TokenPoolOp, vit-pytorch's `pool`). Undefined where the
+   * value is not known to be such a stream: its history must hold a token op (a lookup, patches
+   * read as tokens, an attention, a position table or a class token), no convolution over
+   * positions (a Conv1d's (batch, channels, length) has its channels on axis 1), no recurrent
+   * layer and no earlier mean over tokens.
+   */
+  tokenPool(input: Tensor, kind: TokenPoolOp['kind'], span: Span): Tensor | undefined {
+    // The shape is often not followed through a stream (einops, heads merged): unknown is accepted, a known one must be (tokens, features).
+    if (input.broken || (input.shape !== undefined && input.shape.length !== 2) || !overTokens(input.chain)) return undefined;
+    return extended(input, { chain: push(input.chain, { op: 'tokenPool', kind, span }), shape: input.shape ? [input.shape[1]!] : undefined });
+  }
+
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
     this.resolve(input.pending, 'unknown');
@@ -710,6 +724,19 @@ function convolutionalBlock(ops: readonly Op[]): boolean {
         return false;
     }
   });
+}
+
+/** The chain holds a token op and no convolution over positions (Trace.tokenPool). */
+function overTokens(chain: Chain | undefined): boolean {
+  let tokens = false;
+  for (let c = chain; c; c = c.parent) {
+    for (const op of c.op.op === 'residual' || c.op.op === 'memory' ? walkOps([c.op]) : [c.op]) {
+      if (op.op === 'layer' && (op.kind === 'conv1d' || op.kind === 'conv2d' || op.kind === 'conv3d') && !op.patchTokens) return false;
+      if ((op.op === 'layer' && op.recurrent) || op.op === 'tokenPool') return false;
+      if ((op.op === 'layer' && (op.kind === 'embedding' || op.patchTokens)) || op.op === 'attention' || op.op === 'positionTable' || op.op === 'classToken') tokens = true;
+    }
+  }
+  return tokens;
 }
 
 /** The weight layers of a branch body, nested residual bodies included. */
