@@ -483,7 +483,9 @@ function runSeed(context: SeedContext): SeedRun {
   const { network, batch, rng } = context;
   const first = network.layers[0]!;
   let input: Tensor | undefined;
-  if (!(network.ops[0]?.op === 'layer' && network.ops[0].kind === 'embedding')) {
+  // The stream's first op after the memory (an encoder–decoder's encoder runs over its own input).
+  const streamStart = network.ops.find((op) => op.op !== 'memory');
+  if (!(streamStart?.op === 'layer' && streamStart.kind === 'embedding')) {
     const shape = inputShape(network);
     // A class token is put in front of each sequence later: the input has one token fewer.
     const seed = context.tokens && network.ops.some((op) => op.op === 'classToken') ? { ...context.tokens, tokens: context.tokens.tokens - 1 } : context.tokens;
@@ -600,8 +602,13 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
   ops.forEach((op, position) => {
     context.checkpoint();
     if (op.op === 'layer' && op.kind === 'embedding') {
-      if (!atStart || position !== 0) throw new NotSimulable();
+      if (!atStart || ops.slice(0, position).some((o) => o.op !== 'memory')) throw new NotSimulable();
       x = embeddingForward(op, context, backs);
+      return;
+    }
+    // The memory runs over its own input (an encoder–decoder's encoder, before the stream's first op).
+    if (op.op === 'memory') {
+      memoryForward(op, context, backs);
       return;
     }
     if (!x) throw new NotSimulable();
@@ -643,9 +650,6 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       }
       case 'pool':
         x = poolOp(op, x, context, backs);
-        break;
-      case 'memory':
-        memoryForward(op, context, backs);
         break;
       case 'positionTable':
         x = positionTableForward(op, x, context);
@@ -814,7 +818,9 @@ function memoryForward(op: MemoryOp, context: SeedContext, backs: Backward[]): v
   if (context.memoryCorrelation > 0) correlateTokens(data, width, memorySeed, context.memoryCorrelation, context.rng);
   const inner: Backward[] = [];
   const memoryContext: SeedContext = { ...context, batch: rowsCount, tokens: memorySeed };
-  const rows = forward(op.body, { data, shape: [width] }, memoryContext, inner, false);
+  // An encoder that looks up the source tokens (a Keras encoder–decoder's second keras.Input) draws its ids as a network's first lookup does.
+  const lookup = op.body[0]?.op === 'layer' && op.body[0].kind === 'embedding';
+  const rows = forward(op.body, lookup ? undefined : { data, shape: [width] }, memoryContext, inner, lookup);
   const measure: MemoryMeasure = {
     rows, tokens, gradient: new Float32Array(rows.data.length),
     secondMoment: meanSquare(rows.data), cross: tokenCrossMoment(rows.data, memorySeed), gradientM2: NaN, inputGradientM2: NaN,

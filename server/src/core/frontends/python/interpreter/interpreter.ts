@@ -1464,7 +1464,11 @@ export class Interpreter {
         // A script's next model starts from its own Input: on a trace of its own, so the layers of
         // the models built before are not counted as this one's (a notebook builds a dozen).
         if (this.modelTraces.has(frame.trace) && !frame.self) frame.trace = new Trace();
-        const input = frame.trace.input(shape);
+        // A second Input on the same trace (an encoder–decoder's `keras.Model([source, target], …)`):
+        // a root of its own, so the one stream can read the other only as a cross-attention's memory.
+        const inputs = (this.kerasInputs.get(frame.trace) ?? 0) + 1;
+        if (!frame.self) this.kerasInputs.set(frame.trace, inputs);
+        const input = inputs === 2 && !frame.self ? frame.trace.secondInput(shape) : frame.trace.input(shape);
         // `shape=(100,)`: token ids of sequences of 100 (an Embedding's lookup makes them the network's tokens).
         const count = shape?.length === 1 ? shape[0]! : NaN;
         if (Number.isInteger(count) && count > 0 && shapeNode) this.inputTokens.set(input, { count, text: shapeNode.text.replace(/\s+/g, ' ') });
@@ -1474,6 +1478,9 @@ export class Interpreter {
         return 'not-container';
     }
   }
+
+  /** keras.Input calls made on each trace by a script or builder (the second is the trace's second input). */
+  private readonly kerasInputs = new WeakMap<Trace, number>();
 
   /** `keras.Model(inputs, outputs)`: a functional model over the frame's trace. */
   private functionalModel(call: CallParts, frame: Frame, record: RecordValue): ModuleValue {
@@ -1899,11 +1906,16 @@ export class Interpreter {
   private kerasAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
     const trace = frame.trace!;
     const values: RValue[] = [...args];
+    // MultiHeadAttention's call(query, value, key=None, …): the three by role.
+    const roles: (RValue | undefined)[] = [args[0], args[1], args[2]];
     let causal = false;
     let readable = !call.spread && call.positional.length <= 3;
     for (const [name, { value }] of call.keywords) {
-      if (name === 'query' || name === 'value' || name === 'key') values.push(this.expression(value, frame));
-      else if (name === 'use_causal_mask') {
+      if (name === 'query' || name === 'value' || name === 'key') {
+        const read = this.expression(value, frame);
+        values.push(read);
+        roles[name === 'query' ? 0 : name === 'value' ? 1 : 2] = read;
+      } else if (name === 'use_causal_mask') {
         const flag = evaluate(value, frame.scope);
         if (typeof flag === 'boolean') causal = flag;
         else readable = false;
@@ -1917,12 +1929,19 @@ export class Interpreter {
       } else if (name !== 'training') readable = false;
     }
     const inputs = values.flatMap(tensorsOf);
-    const x = inputs[0];
+    const x = roles[0]?.t === 'tensor' ? roles[0].tensor : inputs[0];
     if (!x) return undefined;
     const d = x.shape?.[x.shape.length - 1];
     const spec = module.keras!;
     const out = spec.outputWidth ?? d;
-    if (!readable || values.length < 2 || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+    // Cross-attention (an encoder–decoder's `query=x, value=source, key=source`): keys and values
+    // read one other tensor of the query's width, the memory (Trace.crossAttentionMemory decides
+    // it is a stream of its own: from the model's other keras.Input).
+    const value = roles[1]?.t === 'tensor' ? roles[1].tensor : undefined;
+    const key = roles[2] === undefined ? value : roles[2]?.t === 'tensor' ? roles[2].tensor : undefined;
+    const memory = value && value !== x && key === value && value.shape?.[value.shape.length - 1] === d ? value : undefined;
+    const self = values.every((v) => v?.t === 'tensor' && v.tensor === x);
+    if (!readable || values.length < 2 || !(self || memory) || module.unreadable || module.heads === undefined
       || d === undefined || !Number.isInteger(d) || d < 1 || out === undefined) {
       return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
     }
@@ -1941,8 +1960,8 @@ export class Interpreter {
     const projections = [
       projection(q, trueFans.qkv, keras?.qkv), projection(k, trueFans.qkv, keras?.qkv), projection(v, trueFans.qkv, keras?.qkv), projection(o, trueFans.output, keras?.output),
     ] as const;
-    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame);
-    return { t: 'tensor', tensor: result ?? trace.opaque(x) };
+    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame, memory);
+    return { t: 'tensor', tensor: result ?? (memory ? trace.merge(inputs, undefined) : trace.opaque(x)) };
   }
 
   /**

@@ -688,9 +688,19 @@ const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends 
 void everyLayerFieldWritten;
 
 /** The embedding layer whose plain output this is (its only step, at the network's start), else undefined. */
+/**
+ * A chain position that is a network input: the first input (undefined) or the second input's
+ * root (Trace.secondInput: a Keras encoder–decoder's other `keras.Input`).
+ */
+export function atInput(chain: Chain | undefined): boolean {
+  return chain === undefined || (chain.parent === undefined && chain.op.op === 'memory');
+}
+
+/** A lookup from an input with nothing applied yet. */
 function plainLookup(t: Tensor): MutableWeightLayer | undefined {
   const op = t.chain?.op;
-  if (t.broken || t.chain?.parent !== undefined || op?.op !== 'layer' || op.kind !== 'embedding') return undefined;
+  // Looked up from an input: the first (no parent) or the second (its root, Trace.secondInput: a Keras encoder–decoder's target).
+  if (t.broken || !t.chain || !atInput(t.chain.parent) || op?.op !== 'layer' || op.kind !== 'embedding') return undefined;
   if (t.pending.length !== 1 || t.pending[0]!.layer !== op || t.pending[0]!.normalized) return undefined;
   return op;
 }
