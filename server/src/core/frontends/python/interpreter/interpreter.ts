@@ -41,6 +41,7 @@ import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { sinusoidalBuffer } from './sinusoidalTables';
+import { constantFactor } from './constantFactors';
 import { formatNumber } from '../../../format/numbers';
 import { positionRowsOf } from './positionRows';
 import { isTorchModel, torchSampleShape } from './torchSample';
@@ -810,6 +811,9 @@ export class Interpreter {
           if (item) return item;
           // `mask[:, tf.newaxis, :]`: a per-token mask with another axis is still one (kerasTokens.ts).
           if (!frame.trace || container.tensor.tokenMask) return container;
+          // `x[:, 0]` of a stream of tokens: its first token, the class token a ViT's head reads.
+          const first = !insideAttention(container.tensor) && firstToken(node.namedChildren.filter((c) => c !== value && c.type !== 'comment')) ? frame.trace.tokenPool(container.tensor, 'first', spanOf(node)) : undefined;
+          if (first) return { t: 'tensor', tensor: first };
           const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
           return { t: 'tensor', tensor: unread(frame.trace, container.tensor, x) };
         }
@@ -1048,7 +1052,8 @@ export class Interpreter {
 
   /**
    * `torch.cat((cls_tokens, x), dim=1)`: one learned token (shape (1, 1, d) or (1, d), a known
-   * zero-mean init) put in front of the stream's tokens. Undefined for any other concatenation.
+   * zero-mean init) put in front of the stream's tokens; a table of no rows ((0, d), (1, 0, d))
+   * adds nothing. Undefined for any other concatenation.
    */
   private classTokenCat(call: CallParts, items: readonly RValue[], frame: Frame, trace: Trace): Tensor | undefined {
     const [first, second] = items;
@@ -1057,7 +1062,10 @@ export class Interpreter {
     const dim = dimNode ? evaluate(dimNode, frame.scope) : 0;
     const shape = first.table.shape;
     const oneToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 1) || (shape.length === 2 && shape[0] === 1);
-    if (!oneToken || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    // vit-pytorch's `pool = 'mean'`: `torch.randn(0, dim)`, no token at all; the concatenation is the stream itself.
+    const noToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 0) || (shape.length === 2 && shape[0] === 0);
+    if (!(oneToken || noToken) || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    if (noToken) return second.tensor;
     const width = second.tensor.shape && second.tensor.shape.length > 0 ? second.tensor.shape[second.tensor.shape.length - 1] : undefined;
     const d = shape[shape.length - 1];
     if (d !== undefined && width !== undefined && d !== width) return undefined;
@@ -1070,6 +1078,8 @@ export class Interpreter {
     if (insideAttention(tensor)) return tensor;
     const identity = isNumber(value) && (op === '*' || (op === '/' && tensorOnLeft) ? Math.abs(value) === 1 : op === '+' || op === '-' ? value === 0 : false);
     if (identity) return tensor;
+    const factor = constantFactor(op, value, node, tensorOnLeft);
+    if (factor) return trace.scaled(tensor, factor);
     const written = node.text.length <= 48 ? node.text : `${node.text.slice(0, 45)}…`;
     const what = op === '/' && !tensorOnLeft ? 'divides by the signal' : op === '*' || op === '/' ? 'scales the signal by a constant' : op === '@' ? 'multiplies the signal by a constant' : 'adds a term to the signal';
     return trace.unfollowed(tensor, `\`${written.replace(/\s+/g, ' ')}\` ${what}, which the simulation does not model`);
@@ -1460,7 +1470,11 @@ export class Interpreter {
         // A script's next model starts from its own Input: on a trace of its own, so the layers of
         // the models built before are not counted as this one's (a notebook builds a dozen).
         if (this.modelTraces.has(frame.trace) && !frame.self) frame.trace = new Trace();
-        const input = frame.trace.input(shape);
+        // A second Input on the same trace (an encoder–decoder's `keras.Model([source, target], …)`):
+        // a root of its own, so the one stream can read the other only as a cross-attention's memory.
+        const inputs = (this.kerasInputs.get(frame.trace) ?? 0) + 1;
+        if (!frame.self) this.kerasInputs.set(frame.trace, inputs);
+        const input = inputs === 2 && !frame.self ? frame.trace.secondInput(shape) : frame.trace.input(shape);
         // `shape=(100,)`: token ids of sequences of 100 (an Embedding's lookup makes them the network's tokens).
         const count = shape?.length === 1 ? shape[0]! : NaN;
         if (Number.isInteger(count) && count > 0 && shapeNode) this.inputTokens.set(input, { count, text: shapeNode.text.replace(/\s+/g, ' ') });
@@ -1470,6 +1484,9 @@ export class Interpreter {
         return 'not-container';
     }
   }
+
+  /** keras.Input calls made on each trace by a script or builder (the second is the trace's second input). */
+  private readonly kerasInputs = new WeakMap<Trace, number>();
 
   /** `keras.Model(inputs, outputs)`: a functional model over the frame's trace. */
   private functionalModel(call: CallParts, frame: Frame, record: RecordValue): ModuleValue {
@@ -1895,11 +1912,16 @@ export class Interpreter {
   private kerasAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
     const trace = frame.trace!;
     const values: RValue[] = [...args];
+    // MultiHeadAttention's call(query, value, key=None, …): the three by role.
+    const roles: (RValue | undefined)[] = [args[0], args[1], args[2]];
     let causal = false;
     let readable = !call.spread && call.positional.length <= 3;
     for (const [name, { value }] of call.keywords) {
-      if (name === 'query' || name === 'value' || name === 'key') values.push(this.expression(value, frame));
-      else if (name === 'use_causal_mask') {
+      if (name === 'query' || name === 'value' || name === 'key') {
+        const read = this.expression(value, frame);
+        values.push(read);
+        roles[name === 'query' ? 0 : name === 'value' ? 1 : 2] = read;
+      } else if (name === 'use_causal_mask') {
         const flag = evaluate(value, frame.scope);
         if (typeof flag === 'boolean') causal = flag;
         else readable = false;
@@ -1913,12 +1935,19 @@ export class Interpreter {
       } else if (name !== 'training') readable = false;
     }
     const inputs = values.flatMap(tensorsOf);
-    const x = inputs[0];
+    const x = roles[0]?.t === 'tensor' ? roles[0].tensor : inputs[0];
     if (!x) return undefined;
     const d = x.shape?.[x.shape.length - 1];
     const spec = module.keras!;
     const out = spec.outputWidth ?? d;
-    if (!readable || values.length < 2 || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+    // Cross-attention (an encoder–decoder's `query=x, value=source, key=source`): keys and values
+    // read one other tensor of the query's width, the memory (Trace.crossAttentionMemory decides
+    // it is a stream of its own: from the model's other keras.Input).
+    const value = roles[1]?.t === 'tensor' ? roles[1].tensor : undefined;
+    const key = roles[2] === undefined ? value : roles[2]?.t === 'tensor' ? roles[2].tensor : undefined;
+    const memory = value && value !== x && key === value && value.shape?.[value.shape.length - 1] === d ? value : undefined;
+    const self = values.every((v) => v?.t === 'tensor' && v.tensor === x);
+    if (!readable || values.length < 2 || !(self || memory) || module.unreadable || module.heads === undefined
       || d === undefined || !Number.isInteger(d) || d < 1 || out === undefined) {
       return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
     }
@@ -1937,8 +1966,8 @@ export class Interpreter {
     const projections = [
       projection(q, trueFans.qkv, keras?.qkv), projection(k, trueFans.qkv, keras?.qkv), projection(v, trueFans.qkv, keras?.qkv), projection(o, trueFans.output, keras?.output),
     ] as const;
-    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame);
-    return { t: 'tensor', tensor: result ?? trace.opaque(x) };
+    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame, memory);
+    return { t: 'tensor', tensor: result ?? (memory ? trace.merge(inputs, undefined) : trace.opaque(x)) };
   }
 
   /**
@@ -2614,6 +2643,11 @@ function slicesFromStart(parts: readonly Node[]): boolean {
     const first = children[0];
     return colons === 1 && (first?.type === ':' || first?.text === '0');
   });
+}
+
+/** `[:, 0]`: every row of the batch, the first along the next axis (the tokens) and nothing else. */
+function firstToken(parts: readonly Node[]): boolean {
+  return parts.length === 2 && parts[0]!.type === 'slice' && parts[0]!.text.replace(/\s+/g, '') === ':' && parts[1]!.type === 'integer' && parts[1]!.text === '0';
 }
 
 const MEMORY_PARAMETERS: ReadonlySet<string> = new Set([
