@@ -528,6 +528,14 @@ function tokenCrossMoment(data: Float32Array, seed: TokenSeed): number {
   const n = seed.tokens;
   if (n < 2) return NaN;
   const width = data.length / (seed.sequences * n);
+  const engine = data.length >= ENGINE_MIN_VALUES && Number.isInteger(width) ? kernelEngine() : undefined;
+  if (engine) {
+    // The same sums in WebAssembly (wasmRowKernels.ts crossMoment), finished here in the same order.
+    const sums = engine.tokenCrossSums(data, seed.sequences, n);
+    let total = 0;
+    for (let s = 0; s < seed.sequences; s++) total += sums[s]! / (n * (n - 1) * width);
+    return total / seed.sequences;
+  }
   const sum = new Float64Array(width);
   let total = 0;
   for (let s = 0; s < seed.sequences; s++) {
@@ -609,7 +617,7 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         break;
       case 'norm':
         x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs)
-          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, rowsArray(context, x.data.length))
+          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, rowsArray(context, x.data.length), context)
           : normForward(op.kind, x, context.batch, backs);
         if (lastStreamPoint && ops[position - 1]?.op === 'residual') {
           lastStreamPoint.normalized = { secondMoment: meanSquare(x.data), cross: tokenCrossMoment(x.data, context.tokens!) };
@@ -653,7 +661,8 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         const y = new Float32Array(skip.data.length);
         const xd = skip.data;
         const bd = branch.data;
-        for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
+        if (context.kernels) context.kernels.axpy(y, xd, bd, scale);
+        else for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
         const point = context.tokens ? streamPoint(x.data, y, context.tokens) : undefined;
         lastStreamPoint = point;
         // What an attention inside the branch hands on to the next block (as tokenStream.ts's handsOn).
@@ -663,13 +672,15 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
           for (let i = firstAttention; i < attention.length; i++) attention[i]!.handsOn ??= handsOn;
         }
         backs.push((g) => {
-          const scaled = new Float32Array(g.length);
-          for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
+          // A copy either way: the branch's backward steps may work in place (finishLayer's GELU).
+          const scaled = scale === 1 ? g.slice() : new Float32Array(g.length);
+          if (scale !== 1) for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
           const through = backward(inner, scaled);
           // Both are gradients at the block's input x: the same length.
           const skipped = op.shortcut ? backward(shortcutBacks, g) : g;
           const out = new Float32Array(through.length);
-          for (let i = 0; i < out.length; i++) out[i] = skipped[i]! + through[i]!;
+          if (context.kernels) context.kernels.axpy(out, skipped, through, 1);
+          else for (let i = 0; i < out.length; i++) out[i] = skipped[i]! + through[i]!;
           if (point) point.gradient = meanSquare(out);
           return out;
         });
@@ -809,6 +820,8 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
         context.kernels!.softmaxBackward(weights, gradient, rows, m, scale, context.checkpoint),
       multiplyHeads: (m: number, n: number, k: number, a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks) =>
         context.kernels!.multiplyHeads(seed.sequences, op.heads, m, n, k, a, b, transposed, c, context.checkpoint),
+      axpy: (out: Float32Array, a: Float32Array, b: Float32Array, scale: number) => context.kernels!.axpy(out, a, b, scale),
+      sum3: (out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array) => context.kernels!.sum3(out, a, b, c),
       scope: <T>(run: () => T): T => {
         const mark = context.kernels!.mark();
         try {
@@ -1251,8 +1264,20 @@ function activationForward(activation: Activation, x: Tensor, backs: Backward[],
 const NORM_EPS = 1e-5;
 
 /** LayerNorm: each sample's (token's) row of contiguous features is one group (normForward's formulas, direct loops). */
-function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32Array = new Float32Array(x.data.length)): Tensor {
+function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32Array = new Float32Array(x.data.length), context?: SeedContext): Tensor {
   const width = x.data.length / rows;
+  const kernels = context?.kernels;
+  const checkpoint = context?.checkpoint ?? (() => {});
+  // On both threads in WebAssembly (wasmRowKernels.ts layerNorm), the same numbers as the loops below.
+  const rowInverse = kernels?.layerNorm(x.data, rows, xHat, NORM_EPS, checkpoint);
+  if (kernels && rowInverse) {
+    backs.push((g) => {
+      const out = new Float32Array(g.length);
+      if (!kernels.layerNormBackward(g, xHat, rowInverse, rows, out, checkpoint)) throw new Error('layerNormBackward declined its own forward rows');
+      return out;
+    });
+    return { data: xHat, shape: x.shape };
+  }
   const inverse = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const start = r * width;
@@ -1393,9 +1418,17 @@ function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, ba
   return { data: out, shape: x.shape };
 }
 
+/**
+ * Values from which meanSquare and tokenCrossMoment hand an array to the engine's WebAssembly
+ * (the same numbers: wasmRowKernels.ts): below, copying it in costs more than it saves.
+ */
+const ENGINE_MIN_VALUES = 4096;
+
 /** Mean of the squares, in float64: four running sums (one would wait on each addition's latency), added at the end. */
 function meanSquare(values: Float32Array): number {
   const n = values.length;
+  const engine = n >= ENGINE_MIN_VALUES ? kernelEngine() : undefined;
+  if (engine) return engine.meanSquare(values);
   const n4 = n - (n % 4);
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (let i = 0; i < n4; i += 4) {
