@@ -247,6 +247,12 @@ interface SeedContext {
   readonly memoryCorrelation: number;
   /** Each pool op's measured second moments, by its position among the network's pools in walkOps order (NetworkSimulation.pools). */
   readonly pools: ReadonlyMap<Op, PoolMeasure>;
+  /**
+   * Residual branches whose backward pass is running (shared by the contexts spread from this
+   * one): inside one, dense and LayerNorm gradients go into the engine's arena (no copies in and
+   * out of it around each product), let go of when the branch's gradient is summed.
+   */
+  readonly backwardScopes: { depth: number };
 }
 
 /** One pool's mean squares in one seed: its input and output, the gradient at its output and input. */
@@ -345,6 +351,7 @@ function runMonteCarlo(
         inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
         memoryCorrelation: Math.min(1, Math.max(0, options.memoryCorrelation ?? 0)),
         pools: new Map(walkOps(network.ops).filter((op) => op.op === 'pool').map((op) => [op, { input: NaN, output: NaN, gradOut: NaN, gradIn: NaN }])),
+        backwardScopes: { depth: 0 },
       };
       const mark = kernels?.mark();
       try {
@@ -672,17 +679,27 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
           for (let i = firstAttention; i < attention.length; i++) attention[i]!.handsOn ??= handsOn;
         }
         backs.push((g) => {
-          // A copy either way: the branch's backward steps may work in place (finishLayer's GELU).
-          const scaled = scale === 1 ? g.slice() : new Float32Array(g.length);
-          if (scale !== 1) for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
-          const through = backward(inner, scaled);
-          // Both are gradients at the block's input x: the same length.
-          const skipped = op.shortcut ? backward(shortcutBacks, g) : g;
-          const out = new Float32Array(through.length);
-          if (context.kernels) context.kernels.axpy(out, skipped, through, 1);
-          else for (let i = 0; i < out.length; i++) out[i] = skipped[i]! + through[i]!;
-          if (point) point.gradient = meanSquare(out);
-          return out;
+          // The branch's gradients are let go of once summed into `out` (on the heap: it outlives them).
+          const kernels = context.kernels;
+          const mark = kernels?.mark();
+          context.backwardScopes.depth++;
+          try {
+            // A copy either way: the branch's backward steps may work in place (finishLayer's GELU).
+            const scaled = backwardArray(context, g.length);
+            if (scale === 1) scaled.set(g);
+            else for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
+            const through = backward(inner, scaled);
+            // Both are gradients at the block's input x: the same length.
+            const skipped = op.shortcut ? backward(shortcutBacks, g) : g;
+            const out = new Float32Array(through.length);
+            if (kernels) kernels.axpy(out, skipped, through, 1);
+            else for (let i = 0; i < out.length; i++) out[i] = skipped[i]! + through[i]!;
+            if (point) point.gradient = meanSquare(out);
+            return out;
+          } finally {
+            context.backwardScopes.depth--;
+            if (mark !== undefined) kernels!.release(mark);
+          }
         });
         x = { data: y, shape: skip.shape };
         break;
@@ -954,6 +971,15 @@ function rowsArray(context: SeedContext, length: number): Float32Array {
   return context.kernels ? context.kernels.allocate(length) : new Float32Array(length);
 }
 
+/**
+ * An array for a gradient of the backward pass: in the engine's arena inside a residual branch's
+ * backward pass (let go of when the branch's gradient is summed), on the heap otherwise (the
+ * arena keeps what it holds until the seed ends).
+ */
+function backwardArray(context: SeedContext, length: number): Float32Array {
+  return context.kernels && context.backwardScopes.depth > 0 ? context.kernels.allocate(length) : new Float32Array(length);
+}
+
 function multiplyInPlace(a: Float32Array, b: Float32Array): Float32Array {
   for (let i = 0; i < a.length; i++) a[i] = a[i]! * b[i]!;
   return a;
@@ -976,7 +1002,7 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
   else context.gemm(batch, nOut, nIn, x.data, transpose(weights, nOut, nIn), pre, context.checkpoint);
   if (bias) addBias(pre, bias, batch, nOut, 1);
   return finishLayer(layer, x, pre, [nOut], context, backs, (gPre) => {
-    const gIn = new Float32Array(batch * nIn);
+    const gIn = backwardArray(context, batch * nIn);
     if (kernels) kernels.times(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
     else context.gemm(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
     return gIn;
@@ -1272,7 +1298,7 @@ function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32
   const rowInverse = kernels?.layerNorm(x.data, rows, xHat, NORM_EPS, checkpoint);
   if (kernels && rowInverse) {
     backs.push((g) => {
-      const out = new Float32Array(g.length);
+      const out = backwardArray(context, g.length);
       if (!kernels.layerNormBackward(g, xHat, rowInverse, rows, out, checkpoint)) throw new Error('layerNormBackward declined its own forward rows');
       return out;
     });
