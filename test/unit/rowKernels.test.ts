@@ -1,7 +1,7 @@
 /**
  * The per-element work around the Monte-Carlo products in WebAssembly (server/src/core/simulation/
  * wasmRowKernels.ts through kernelEngine.ts): mean square, LayerNorm forward and backward, the
- * token cross sums, the residual and attention-gradient sums, each against the JavaScript loop
+ * token cross sums, the residual and attention-gradient sums, the attention's transposes, each against the JavaScript loop
  * montecarlo.ts ran before (copied here as the reference), bit for bit: arrays in the engine's
  * arena and outside it, lengths not a multiple of 4, zeros of both signs, huge and tiny values,
  * with and without a helper thread taking LayerNorm's rows.
@@ -179,6 +179,22 @@ describe('Monte-Carlo row kernels (WebAssembly, bit for bit with the JavaScript 
     for (const [sequences, tokens, width] of [[1, 2, 3], [3, 17, 64], [4, 128, 768]] as const) {
       const data = values(sequences * tokens * width, tokens);
       assert.deepEqual(kernels.tokenCrossSums(data, sequences, tokens), referenceCrossSums(data, sequences, tokens));
+    }
+  });
+
+  it('transposes blocks of [n × m] matrices, one chunk or many; declines arrays outside the arena', () => {
+    const kernels = engine();
+    for (const [blocks, n, m] of [[1, 3, 5], [7, 16, 12], [48, 128, 128]] as const) {
+      const mark = kernels.mark();
+      const from = kernels.allocate(blocks * n * m);
+      from.set(values(from.length, n));
+      const to = kernels.allocate(from.length);
+      assert.ok(kernels.transposeBlocks(from, to, blocks, n, m, none));
+      const expected = new Float32Array(from.length);
+      for (let b = 0; b < blocks; b++) for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) expected[b * n * m + j * n + i] = from[b * n * m + i * m + j]!;
+      assert.deepEqual(Float32Array.from(to), expected);
+      assert.equal(kernels.transposeBlocks(Float32Array.from(from), to, blocks, n, m, none), false);
+      kernels.release(mark);
     }
   });
 

@@ -48,6 +48,7 @@ const KIND_SOFTMAX = 7;
 const KIND_SOFTMAX_BACKWARD = 8;
 const KIND_LAYERNORM = 9;
 const KIND_LAYERNORM_BACKWARD = 10;
+const KIND_TRANSPOSE = 11;
 
 /** Values per chunk of a weight draw (each chunk its own stream). */
 export const DRAW_CHUNK = 1 << 16;
@@ -141,6 +142,11 @@ export interface KernelEngine {
   axpy(out: Float32Array, a: Float32Array, b: Float32Array, scale: number): void;
   /** out ← (a + b) + c in float64, stored float32. */
   sum3(out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array): void;
+  /**
+   * Each of `blocks` [n × m] matrices of `from` (one after the other) transposed into the same
+   * place of `to`, on both threads; false, with nothing done, unless both are in the arena.
+   */
+  transposeBlocks(from: Float32Array, to: Float32Array, blocks: number, n: number, m: number, checkpoint: () => void): boolean;
 }
 
 /** Blocks of one array, one per sequence and head (offsets and the row stride in floats). */
@@ -165,6 +171,13 @@ function chunkSeed(seed: number, chunk: number): number {
  */
 function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number, scratch: number): void {
   const kind = words[KIND]!;
+  if (kind === KIND_TRANSPOSE) {
+    // from, to, blocks, n, m, blocks per chunk.
+    const v = (i: number) => words[ARG + i]!;
+    const first = chunk * v(5);
+    kernels.transpose(v(0), v(1), first, Math.min(v(5), v(2) - first), v(3), v(4));
+    return;
+  }
   if (kind === KIND_LAYERNORM || kind === KIND_LAYERNORM_BACKWARD) {
     // Rows of a LayerNorm: x (g), xHat, inverse, out, rows, width, rows per chunk; eps.
     const v = (i: number) => words[ARG + i]!;
@@ -607,6 +620,15 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
       if (a.length !== out.length || b.length !== out.length || c.length !== out.length) throw new Error('kernelEngine.sum3: lengths differ');
       kernels.sum3(result(out), place(a), place(b), place(c), out.length);
     }),
+    transposeBlocks: (from, to, blocks, n, m, checkpoint) => {
+      const [fromAt, toAt] = [addressOf(from), addressOf(to)];
+      if (fromAt < 0 || toAt < 0 || blocks <= 0 || blocks * n * m > from.length || blocks * n * m > to.length) return false;
+      const { perChunk, chunks } = rowChunks(blocks, n * m);
+      words[KIND] = KIND_TRANSPOSE;
+      [fromAt, toAt, blocks, n, m, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+      run(chunks, chunks > 1, checkpoint);
+      return true;
+    },
     stopHelpers: () => {
       Atomics.store(words, QUIT, 1);
       Atomics.add(words, SEQ, 1);

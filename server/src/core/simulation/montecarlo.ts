@@ -665,7 +665,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         const skip = op.shortcut ? forward(op.shortcut, x, context, shortcutBacks, false) : x;
         if (branch.data.length !== skip.data.length) throw new NotSimulable();
         const scale = op.scale;
-        const y = new Float32Array(skip.data.length);
+        // Over tokens, in the engine's arena (a sublayer's ~d_model per row): the LayerNorm, the
+        // statistics and the next sum read it there without a copy.
+        const y = context.tokens ? rowsArray(context, skip.data.length) : new Float32Array(skip.data.length);
         const xd = skip.data;
         const bd = branch.data;
         if (context.kernels) context.kernels.axpy(y, xd, bd, scale);
@@ -839,6 +841,8 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
         context.kernels!.multiplyHeads(seed.sequences, op.heads, m, n, k, a, b, transposed, c, context.checkpoint),
       axpy: (out: Float32Array, a: Float32Array, b: Float32Array, scale: number) => context.kernels!.axpy(out, a, b, scale),
       sum3: (out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array) => context.kernels!.sum3(out, a, b, c),
+      transposeBlocks: (from: Float32Array, to: Float32Array, blocks: number, n: number, m: number) =>
+        context.kernels!.transposeBlocks(from, to, blocks, n, m, context.checkpoint),
       scope: <T>(run: () => T): T => {
         const mark = context.kernels!.mark();
         try {

@@ -27,7 +27,7 @@
  *       geluFloat32.ts computes them, bit for bit.
  *   softmax(…), softmaxBackward(…)  an attention's softmax over rows of logits and its backward
  *       step, bit for bit as attentionMonteCarlo.ts computes them in JavaScript.
- *   meanSquare, layerNorm, layerNormBackward, crossMoment, axpy, sum3  the per-element work around
+ *   meanSquare, layerNorm, layerNormBackward, crossMoment, axpy, sum3, transpose  the per-element work around
  *       the products (wasmRowKernels.ts), bit for bit as montecarlo.ts's loops.
  *
  * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane within each
@@ -36,7 +36,7 @@
 import { Code, F64, functionBody, I32, name, section, uleb, V128, vector } from './wasmAssembler';
 import { GELU } from './geluFloat32';
 import { ZIGGURAT } from './prng';
-import { axpyBody, crossMomentBody, layerNormBackwardBody, layerNormBody, meanSquareBody, sum3Body } from './wasmRowKernels';
+import { axpyBody, crossMomentBody, layerNormBackwardBody, layerNormBody, meanSquareBody, sum3Body, transposeBody } from './wasmRowKernels';
 
 /** Byte address of the ziggurat's tables in the shared memory (kernelEngine.ts writes them): K, W, F, 128 f64 each. */
 export const ZIGGURAT_AT = 1024;
@@ -442,6 +442,7 @@ export function assembleKernels(fused: boolean): Uint8Array {
     [0x60, ...vector(i32s(4)), ...vector([[F64]])], // 10: crossMoment
     [0x60, ...vector([...i32s(4), [F64]]), 0x00], // 11: axpy
     [0x60, ...vector(i32s(5)), 0x00], // 12: sum3
+    [0x60, ...vector(i32s(6)), 0x00], // 13: transpose
   ];
   const env = name('env');
   const bytes = [
@@ -452,16 +453,16 @@ export function assembleKernels(fused: boolean): Uint8Array {
       [...env, ...name('log'), 0x00, 0x00],
       [...env, ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(MAX_PAGES)], // shared, 1 page to start
     ])),
-    ...section(3, vector([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12]])),
+    ...section(3, vector([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12], [13]])),
     ...section(7, vector([
       [...name('gemm'), 0x00, 2], [...name('normal'), 0x00, 3], [...name('uniform'), 0x00, 4], [...name('gelu'), 0x00, 5],
       [...name('softmax'), 0x00, 6], [...name('softmaxBackward'), 0x00, 7],
       [...name('meanSquare'), 0x00, 8], [...name('layerNorm'), 0x00, 9], [...name('layerNormBackward'), 0x00, 10],
-      [...name('crossMoment'), 0x00, 11], [...name('axpy'), 0x00, 12], [...name('sum3'), 0x00, 13],
+      [...name('crossMoment'), 0x00, 11], [...name('axpy'), 0x00, 12], [...name('sum3'), 0x00, 13], [...name('transpose'), 0x00, 14],
     ])),
     ...section(10, vector([
       gemmBody(fused), normalBody(), uniformBody(), geluBody(), softmaxBody(), softmaxBackwardBody(),
-      meanSquareBody(), layerNormBody(), layerNormBackwardBody(), crossMomentBody(), axpyBody(), sum3Body(),
+      meanSquareBody(), layerNormBody(), layerNormBackwardBody(), crossMomentBody(), axpyBody(), sum3Body(), transposeBody(),
     ])),
   ];
   return Uint8Array.from(bytes);
@@ -491,6 +492,7 @@ export interface KernelExports {
   crossMoment(data: number, sums: number, tokens: number, width: number): number;
   axpy(out: number, a: number, b: number, count: number, scale: number): void;
   sum3(out: number, a: number, b: number, c: number, count: number): void;
+  transpose(from: number, to: number, first: number, count: number, n: number, m: number): void;
 }
 
 export function wasmApi(): WasmApi | undefined {

@@ -17,6 +17,7 @@
  *       float64s of scratch), the token sums and the diagonal in montecarlo.ts tokenCrossMoment's order.
  *   axpy(out, a, b, count, scale)  out = a + scale·b (float64, stored float32): the residual sum.
  *   sum3(out, a, b, c, count)  out = (a + b) + c (float64, stored float32): an attention's three input gradients.
+ *   transpose(from, to, first, count, n, m)  blocks of [n × m] matrices transposed (attentionMonteCarlo.ts).
  */
 import { Code, F64, functionBody, I32, V128 } from './wasmAssembler';
 
@@ -257,4 +258,41 @@ export function sum3Body(): number[] {
     if (lanes) c.f64x2Add();
     else c.f64Add();
   });
+}
+
+/**
+ * Blocks first..first+count of [n × m] matrices stored one after the other, each transposed into
+ * the same place of `to` ([m × n]): an attention's weights and logit gradients per sequence and
+ * head (attentionMonteCarlo.ts transposeAll). Params: from, to, first, count, n, m.
+ */
+export function transposeBody(): number[] {
+  const [FROM, TO, FIRST, COUNT, N, M] = [0, 1, 2, 3, 4, 5];
+  let next = 6;
+  const block = next++, end = next++, i = next++, src = next++, dst = next++, rowEnd = next++, base = next++;
+  const c = new Code();
+  c.get(FIRST).set(block);
+  c.get(FIRST).get(COUNT).add().set(end);
+  c.block(() => c.loop(() => {
+    c.get(block).get(end).geU().brIf(1);
+    c.get(block).get(N).mul().get(M).mul().i32(4).mul().set(base);
+    c.i32(0).set(i);
+    c.block(() => c.loop(() => { // each row i of the block: from[i, j] → to[j, i]
+      c.get(i).get(N).geU().brIf(1);
+      c.get(FROM).get(base).add().get(i).get(M).mul().i32(4).mul().add().set(src);
+      c.get(src).get(M).i32(4).mul().add().set(rowEnd);
+      c.get(TO).get(base).add().get(i).i32(4).mul().add().set(dst);
+      c.block(() => c.loop(() => {
+        c.get(src).get(rowEnd).geU().brIf(1);
+        c.get(dst).get(src).f32Load(0).f32Store(0);
+        c.bump(src, () => c.i32(4));
+        c.bump(dst, () => c.get(N).i32(4).mul());
+        c.br(0);
+      }));
+      c.bump(i, () => c.i32(1));
+      c.br(0);
+    }));
+    c.bump(block, () => c.i32(1));
+    c.br(0);
+  }));
+  return functionBody([[next - 6, I32]], c);
 }
