@@ -1,8 +1,9 @@
 /**
  * The per-element work around the Monte-Carlo products in WebAssembly (server/src/core/simulation/
  * wasmRowKernels.ts through kernelEngine.ts): mean square, LayerNorm forward and backward, the
- * token cross sums, the residual and attention-gradient sums, the attention's transposes, each against the JavaScript loop
- * montecarlo.ts ran before (copied here as the reference), bit for bit: arrays in the engine's
+ * token cross sums, the residual and attention-gradient sums, the attention's transposes, each
+ * against the JavaScript loop montecarlo.ts ran before (copied here as the reference), bit for
+ * bit: arrays in the engine's
  * arena and outside it, lengths not a multiple of 4, zeros of both signs, huge and tiny values,
  * with and without a helper thread taking LayerNorm's rows.
  */
