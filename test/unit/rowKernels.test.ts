@@ -11,6 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createKernelEngine, type KernelEngine, type KernelHelperData } from '../../server/src/core/simulation/kernelEngine';
+import { geluWithDerivative } from '../../server/src/core/simulation/geluFloat32';
 import { Random } from '../../server/src/core/simulation/prng';
 
 const none = () => {};
@@ -197,6 +198,19 @@ describe('Monte-Carlo row kernels (WebAssembly, bit for bit with the JavaScript 
       assert.equal(kernels.transposeBlocks(Float32Array.from(from), to, blocks, n, m, none), false);
       kernels.release(mark);
     }
+  });
+
+  it('GELU in place (its output over the pre-activations, as montecarlo.ts runs it) gives geluFloat32.ts\'s numbers', () => {
+    const kernels = engine();
+    const mark = kernels.mark();
+    const pre = kernels.allocate(200_003);
+    pre.set(values(pre.length, 17, 3));
+    const expected = geluWithDerivative(Float32Array.from(pre));
+    const derivative = kernels.allocate(pre.length);
+    assert.ok(kernels.gelu(pre, pre, derivative, none));
+    assert.deepEqual(Float32Array.from(pre), expected.out);
+    assert.deepEqual(Float32Array.from(derivative), expected.derivative);
+    kernels.release(mark);
   });
 
   it('residual sums a + scale·b and attention gradients (a + b) + c, odd lengths, outputs on the heap or in the arena', () => {
