@@ -7,7 +7,7 @@ import { NEVER_CANCELLED, type CancellationSignal, throwIfCancelled } from './ca
 import type { Finding } from './findings';
 import { escapeControls } from './format/controls';
 import type { Network } from './ir';
-import { parseNetdefSteps, type OnNetdefNetwork } from './frontends/netdef/parse';
+import { parseNetdefSteps, type NetdefProgress, type OnNetdefNetwork } from './frontends/netdef/parse';
 import { netdefDropoutFixes } from './frontends/netdef/fixBuilder';
 import { MODULE_OFFSET_BASE, parsePythonSteps } from './frontends/python/parse';
 import type { FrontendResult, LanguageId, ModuleDependency, ModuleRead, PythonSupport, ReachedBy } from './frontends/types';
@@ -20,7 +20,7 @@ import { applySuppressions, type SilencedCode, withSuppressFixes } from './suppr
 import { runToEnd, type Steps } from './steps';
 import type { NetworkSimulation } from './simulation/types';
 import { appendAll } from './util/arrays';
-import { LineIndex } from './text';
+import { LineIndex, type Span } from './text';
 
 export interface AnalysisInput {
   readonly text: string;
@@ -157,11 +157,17 @@ export function* analyzeSteps(
   const running: { frontend?: FrontendResult } = {};
   const dropoutFixes = input.languageId === 'netdef' ? netdefDropoutFixes(input.text) : undefined;
 
-  const judge = (network: Network) => {
+  // A .netdef network's results are remembered by its text (frontends/netdef/memory.ts).
+  const netdefMemory = input.languageId === 'netdef' ? input.memory?.netdef : undefined;
+  netdefMemory?.begin();
+  const judge = (network: Network, extent?: Span) => {
     const i = index++;
     throwIfCancelled(signal);
     const given = input.simulations?.[i];
-    const remembered = given ? undefined : running.frontend?.backend?.get(network, (settingsKey ??= JSON.stringify(settings)));
+    const networkText = netdefMemory && extent && !given ? input.text.slice(extent.start, extent.end) : undefined;
+    const remembered = given ? undefined
+      : networkText !== undefined ? netdefMemory!.get(networkText, extent!, (settingsKey ??= JSON.stringify(settings)))
+        : running.frontend?.backend?.get(network, (settingsKey ??= JSON.stringify(settings)));
     let simulation: NetworkSimulation | undefined;
     if (remembered) {
       simulation = remembered.simulation;
@@ -195,7 +201,8 @@ export function* analyzeSteps(
         next.check(context);
       }
       appendAll(raw, findings);
-      if (!given) running.frontend?.backend?.set(network, { settingsKey: (settingsKey ??= JSON.stringify(settings)), simulation, findings });
+      if (networkText !== undefined) netdefMemory!.set(networkText, extent!, (settingsKey ??= JSON.stringify(settings)), { simulation, findings });
+      else if (!given) running.frontend?.backend?.set(network, { settingsKey: (settingsKey ??= JSON.stringify(settings)), simulation, findings });
     }
     if (keep) {
       networks.push(network);
@@ -203,8 +210,8 @@ export function* analyzeSteps(
     }
   };
 
-  const onNetwork = (network: Network, progress?: { readonly findings: readonly Finding[]; readonly readTo: number }) => {
-    judge(network);
+  const onNetwork = (network: Network, progress?: NetdefProgress) => {
+    judge(network, progress?.extent);
     if (!streaming || !progress) return;
     for (; frontendTaken < progress.findings.length; frontendTaken++) raw.push(progress.findings[frontendTaken]!);
     flush(progress.readTo);
@@ -216,6 +223,7 @@ export function* analyzeSteps(
     judge(network);
     yield;
   }
+  netdefMemory?.complete();
 
   // Findings on layers of imported modules go to those modules' files (their offsets say which).
   const own = raw.filter((f) => f.span.start < MODULE_OFFSET_BASE);

@@ -69,9 +69,11 @@ function breakpoints(s: number, kinks: readonly number[]): number[] {
 /**
  * The same rule as nodes and weights: E[f(√q·z)] = Σ w_i·f(x_i), for integrals that evaluate
  * f at each node more than once (a product of functions of two Gaussians, cellProduct.ts).
- * Nodes whose weight is below 1e-17 of the total (|z| beyond ~9) are dropped.
+ * Nodes whose weight is below 1e-17 of the total (|z| beyond ~9) are dropped. `panel` is the
+ * widest panel in units of z (1 resolves the Gaussian weight; a polynomial-weighted integrand,
+ * such as the Hermite coefficients of dualKernel.ts, needs narrower ones).
  */
-export function gaussianRule(q: number, kinks: readonly number[]): { x: Float64Array; w: Float64Array } {
+export function gaussianRule(q: number, kinks: readonly number[], panel = 1): { x: Float64Array; w: Float64Array } {
   if (!(q > 0)) return { x: Float64Array.of(0), w: Float64Array.of(1) };
   const s = Math.sqrt(q);
   const points = breakpoints(s, kinks);
@@ -80,7 +82,7 @@ export function gaussianRule(q: number, kinks: readonly number[]): { x: Float64A
   for (let i = 0; i + 1 < points.length; i++) {
     const a = points[i]!;
     const b = points[i + 1]!;
-    const panels = Math.max(1, Math.ceil(b - a));
+    const panels = Math.max(1, Math.ceil((b - a) / panel));
     const h = (b - a) / panels;
     for (let p = 0; p < panels; p++) {
       const mid = a + p * h + h / 2;

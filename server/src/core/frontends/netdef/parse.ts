@@ -4,7 +4,7 @@
  */
 import type { Finding } from '../../findings';
 import type { Network } from '../../ir';
-import { LineIndex } from '../../text';
+import { LineIndex, type Span } from '../../text';
 import type { FrontendResult } from '../types';
 import { Diagnostics } from './diagnostics';
 import { netdefDropoutFixes } from './fixBuilder';
@@ -27,7 +27,14 @@ export function parseNetdef(text: string, onNetwork?: OnNetdefNetwork): Frontend
  * `findings` ends with the same list) and the offset the text is read to: no finding the
  * frontend or the rules report later starts before it (analyze() streams findings on it).
  */
-export type OnNetdefNetwork = (network: Network, progress: { readonly findings: readonly Finding[]; readonly readTo: number }) => void;
+export type OnNetdefNetwork = (network: Network, progress: NetdefProgress) => void;
+
+export interface NetdefProgress {
+  readonly findings: readonly Finding[];
+  readonly readTo: number;
+  /** The network's text: its header to its closing brace (to `readTo` when that is missing). */
+  readonly extent: Span;
+}
 
 /** parseNetdef in steps: a yield after each network is handed to `onNetwork` (core/steps.ts). */
 export function* parseNetdefSteps(text: string, onNetwork?: OnNetdefNetwork): Steps<FrontendResult> {
@@ -47,7 +54,7 @@ export function* parseNetdefSteps(text: string, onNetwork?: OnNetdefNetwork): St
       onNetwork: (statement, problemsSoFar, readTo) => {
         report(problemsSoFar);
         const network = lowering.lower(statement);
-        if (onNetwork) onNetwork(network, { findings: diags.findings, readTo });
+        if (onNetwork) onNetwork(network, { findings: diags.findings, readTo, extent: { start: statement.span.start, end: statement.block?.close?.end ?? readTo } });
         else networks.push(network);
       },
     });
