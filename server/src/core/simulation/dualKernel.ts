@@ -135,15 +135,17 @@ const SERIES_CACHE = new Map<string, HermiteSeries>();
 const SERIES_CACHE_SIZE = 256;
 
 /**
- * Terms enough at correlation r whatever the coefficients: the dropped part is at most
- * E[φ²]·|r|^K (Σ c_k² = E[φ²]), so |r|^K ≤ SERIES_TOLERANCE suffices (r = 0.3: 14 terms).
- * Beyond HERMITE_TERMS the computed tail decides.
+ * Terms enough at correlation r whatever the coefficients: the dropped part of K is at most
+ * E[φ²]·|r|^K (Σ c_k² = E[φ²]) and of K′ at most E[φ′²]·|r|^(K−1) (Σ k·c_k²/q = E[φ′²]), so
+ * |r|^K ≤ SERIES_TOLERANCE (one term more for K′) suffices (r = 0.3: 14 terms). Beyond
+ * HERMITE_TERMS the computed tail decides.
  */
-function termsFor(r: number): number {
+function termsFor(r: number, derivative: boolean): number {
   const a = Math.abs(r);
   if (!(a < 1)) return HERMITE_TERMS;
-  if (a < 1e-300) return 1;
-  return Math.min(HERMITE_TERMS, Math.max(1, Math.ceil(Math.log(SERIES_TOLERANCE) / Math.log(a))));
+  const extra = derivative ? 1 : 0;
+  if (a < 1e-300) return 1 + extra;
+  return Math.min(HERMITE_TERMS, Math.max(1, Math.ceil(Math.log(SERIES_TOLERANCE) / Math.log(a))) + extra);
 }
 
 function hermiteSeries(activation: Activation, q: number, terms: number): HermiteSeries {
@@ -191,7 +193,7 @@ function hermiteSeries(activation: Activation, q: number, terms: number): Hermit
  * SERIES_TOLERANCE of the kernel's scale.
  */
 function seriesKernel(activation: Activation, q: number, r: number, derivative: boolean): number | undefined {
-  const series = hermiteSeries(activation, q, termsFor(r));
+  const series = hermiteSeries(activation, q, termsFor(r, derivative));
   const { terms } = series;
   const reach = Math.abs(r) ** (derivative ? terms - 1 : terms);
   if (derivative ? series.tailPrime * reach > SERIES_TOLERANCE * series.totalPrime : series.tail * reach > SERIES_TOLERANCE * series.total) return undefined;
