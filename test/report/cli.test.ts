@@ -57,6 +57,14 @@ describe('initwise report (dist/cli.js)', function () {
     assert.match(out.stdout, /stream input: 0\.306 \(class token: trunc_normal_\(std=\.02\), E\[t²\] 4\.00e-4; position table: trunc_normal_\(std=\.02\), E\[p²\] 4\.00e-4\)/);
   });
 
+  it('names the constant factor on the tutorial\'s token embedding in its stream input (Monte-Carlo: its blocks are copies)', () => {
+    const fixture = path.join(ROOT, 'test', 'fixtures', 'rules', 'IW402', 'clean_tutorial_pytorch.py');
+    const out = initwise(['report', fixture, '--simulate', 'montecarlo'], dir);
+    assert.equal(out.status, 0, out.stderr);
+    // U(±0.1) rows: E[e²] = 1/300, ×200 by the factor, + 1/2 from the sinusoidal table, ÷0.8 by dropout 0.2.
+    assert.match(out.stdout, /stream input: 1\.46 \(factor × math\.sqrt\(self\.d_model\) = 14\.1, E\[x²\] ×200; position table: sinusoidal/);
+  });
+
   it('prints every network as a text table and exits 0', () => {
     const run = initwise(['report', 'two.netdef'], dir);
     assert.equal(run.status, 0, run.stderr);

@@ -477,7 +477,36 @@ export interface ClassTokenOp {
   readonly span: Span;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp;
+/**
+ * The signal multiplied by a known constant c (`emb(idx) * math.sqrt(d_model)`, the transformer
+ * tutorial's and Vaswani et al.'s √d on the token embedding, §3.4; `x *= 0.5`; `h / 2`): every
+ * element times c, so the second moment and the cross moment of two tokens times c², the mean
+ * times c, and backward the gradient times c, its second moment times c². A factor the frontend
+ * cannot fold to a number is no op: the network is not simulated.
+ */
+export interface ScaleOp {
+  readonly op: 'scale';
+  /** The factor c (finite, not ±1: an identity is no step). */
+  readonly factor: number;
+  /** The expression as written (`math.sqrt(self.d_model)`), for the report. */
+  readonly label: string;
+  readonly span: Span;
+}
+
+/**
+ * One vector per sequence from its tokens, as a ViT's head reads them (vit-pytorch's `pool`):
+ * `mean`, `x.mean(dim = 1)` of a (batch, tokens, features) stream: E[x̄²] = (m + (n−1)·c)/n of
+ * the tokens' second moment m and cross moment c, and backward every token receives the gradient
+ * / n; `first`, `x[:, 0]` (the class token): its second moment, and backward the gradient reaches
+ * that token only (E[g²] over the tokens / n, no cross moment).
+ */
+export interface TokenPoolOp {
+  readonly op: 'tokenPool';
+  readonly kind: 'mean' | 'first';
+  readonly span: Span;
+}
+
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp | ScaleOp | TokenPoolOp;
 
 export interface Network {
   readonly name: string;

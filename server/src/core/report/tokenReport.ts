@@ -92,9 +92,17 @@ export function buildTokenReport(network: Network, signal: CancellationSignal, l
   };
 }
 
-/** The class tokens and position tables of the stream (ir.ts ClassTokenOp, PositionTableOp; a GPT's learned position embedding). */
+/**
+ * The class tokens and position tables of the stream (ir.ts ClassTokenOp, PositionTableOp; a GPT's
+ * learned position embedding), and the constant factors before its first block (ScaleOp: the
+ * tutorial's `× math.sqrt(self.d_model)` on the embedding).
+ */
 function inputTermsOf(network: Network): { inputTerms?: readonly string[] } {
   const terms: string[] = [];
+  for (const op of network.ops) {
+    if (op.op === 'residual' || op.op === 'attention' || op.op === 'memory') break;
+    if (op.op === 'scale') terms.push(`factor ${op.label} = ${formatNumber(op.factor)}, E[x²] ×${formatNumber(op.factor * op.factor)}`);
+  }
   for (const op of walkOps(network.ops)) {
     if (op.op === 'classToken') terms.push(`class token: ${op.label}, E[t²] ${formatNumber(op.secondMoment)}`);
     else if (op.op === 'positionTable') terms.push(`position table: ${op.label}, E[p²] ${formatNumber(op.secondMoment)}`);

@@ -193,7 +193,7 @@ function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { le
           lead: `no initializer changes this: only ${otherRemedies(network)} can keep it in range`,
           detail: `Every layer here is normalised${batchNormalised(network) ? ' (BatchNorm\'s batch statistics themselves make the gradient grow at initialisation, ×π/(π−1) ≈ 1.47 per ReLU block: Yang et al. 2019)' : ''}.`,
         }
-      : { lead: `only ${otherRemedies(network)} can keep it in range`, detail: 'The initializers already suit their activations: depth alone does this.' };
+      : constantFactorsLead(network, spec.way) ?? { lead: `only ${otherRemedies(network)} can keep it in range`, detail: 'The initializers already suit their activations: depth alone does this.' };
   }
   const simulation = counterfactual.simulation;
   if (!simulation) return { lead: `only ${otherRemedies(network)} can keep it in range` };
@@ -209,6 +209,28 @@ function adviceFor(network: Network, spec: DepthFindingSpec, band: number): { le
     ? `With it: ×${formatNumber(after)}.`
     : `With it: ×${formatNumber(after)} at the end, ×${formatNumber(oneOff)} of it from a single layer (no depth drift).`;
   return { lead: `use ${which}`, detail, fix: switchFix(network, counterfactual.changed, which) };
+}
+
+/**
+ * When the inits are right and the forward pass writes constant factors on the main path (ir.ts
+ * ScaleOp: `x = F.relu(fc(x)) * 2` in a loop) that together move the second moment more than ×2
+ * the way the finding goes, they are what does it: named, with their product.
+ */
+function constantFactorsLead(network: Network, way: DepthFindingSpec['way']): { lead: string; detail: string } | undefined {
+  const counts = new Map<string, number>();
+  let total = 1;
+  for (const op of network.ops) {
+    if (op.op !== 'scale') continue;
+    total *= op.factor * op.factor;
+    counts.set(op.label, (counts.get(op.label) ?? 0) + 1);
+  }
+  if (counts.size === 0 || (way === 'exploding' ? !(total > 2) : !(total < 0.5))) return undefined;
+  const labels = [...counts].map(([label, n]) => (n > 1 ? `${label}, ${n} times` : label)).join('; ');
+  const plural = counts.size > 1 || [...counts.values()][0]! > 1;
+  return {
+    lead: `the constant factor${plural ? 's' : ''} written on the signal (${labels}) do${plural ? '' : 'es'} this: ×${formatNumber(total)} of the second moment`,
+    detail: 'The initializers already suit their activations.',
+  };
 }
 
 function batchNormalised(network: Network): boolean {

@@ -494,6 +494,20 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
           }
         }
         break;
+      case 'scale': {
+        // x ↦ c·x (ir.ts ScaleOp): second moments and offsets times c², the mean times c; the
+        // gradient's second moment times c² on the way back.
+        const c = op.factor;
+        const c2 = c * c;
+        tape.push({ kind: 'scale', gradientFactor: c2 });
+        m = mapEach(m, (v) => v * c2);
+        mu = mapEach(mu, (v) => v * c);
+        off = mapEach(off, (v) => v * c2);
+        chan *= c2;
+        // A max pool reads the law's order: a positive factor keeps it, a negative one reverses it.
+        law = law && c > 0 ? { ...law, shift: law.shift * c, scale: law.scale * c } : undefined;
+        break;
+      }
       case 'flatten':
         tape.push({ kind: 'flatten', positions: m.length });
         m = Float64Array.of(mean(m));
@@ -520,6 +534,7 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
       case 'memory':
       case 'positionTable':
       case 'classToken':
+      case 'tokenPool':
         throw NOT_SIMULABLE;
       case 'residual': {
         // y = S(x) + s·F(x), F(x) uncorrelated with S(x) (S the identity, or a projection shortcut

@@ -38,7 +38,7 @@
  */
 import { sinusoidalRows } from './sinusoidalTable';
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
-import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, WeightLayer } from '../ir';
+import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, TokenPoolOp, WeightLayer } from '../ir';
 import { walkOps } from '../ir';
 import { activationFunctions, SELU_ALPHA, SELU_LAMBDA } from '../knowledge/activations';
 import { convBackward, convForward, convPlan, convWorkspace, transposeGroups, type ConvPlan } from './conv';
@@ -214,6 +214,8 @@ interface TokenSeed {
   /** Set while the memory's own ops run. */
   inMemory?: boolean;
   memory?: MemoryMeasure;
+  /** The token correlation a mean over the tokens (TokenPoolOp) read: the output's is that of one vector per sequence. */
+  beforeMean?: number;
 }
 
 /** One seed's measurements of one weight layer. */
@@ -488,7 +490,9 @@ function runSeed(context: SeedContext): SeedRun {
   const { network, batch, rng } = context;
   const first = network.layers[0]!;
   let input: Tensor | undefined;
-  if (!(network.ops[0]?.op === 'layer' && network.ops[0].kind === 'embedding')) {
+  // The stream's first op after the memory (an encoder–decoder's encoder runs over its own input).
+  const streamStart = network.ops.find((op) => op.op !== 'memory');
+  if (!(streamStart?.op === 'layer' && streamStart.kind === 'embedding')) {
     const shape = inputShape(network);
     // A class token is put in front of each sequence later: the input has one token fewer.
     const seed = context.tokens && network.ops.some((op) => op.op === 'classToken') ? { ...context.tokens, tokens: context.tokens.tokens - 1 } : context.tokens;
@@ -508,7 +512,7 @@ function runSeed(context: SeedContext): SeedRun {
   const output2 = meanSquare(output.data);
   return {
     measures: context.measures, output: output2, inputGradient: meanSquare(inputGradient), tokens: context.tokens,
-    outputCorrelation: context.tokens ? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
+    outputCorrelation: context.tokens ? context.tokens.beforeMean ?? tokenCrossMoment(output.data, context.tokens) / output2 : NaN,
     pools: [...context.pools.values()],
   };
 }
@@ -598,13 +602,28 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
     const withClass = classTokenForward(ops[classAt] as ClassTokenOp, before, context, backs);
     return forward(ops.slice(classAt + 1), withClass, context, backs, false);
   }
+  const meanAt = ops.findIndex((op) => op.op === 'tokenPool');
+  if (meanAt >= 0) {
+    // The ops after a mean over tokens (or the first token) run over one row per sequence (tokenStream.ts the same).
+    const seed = context.tokens;
+    if (!seed || seed.depth !== 0 || seed.inMemory) throw new NotSimulable();
+    const before = forward(ops.slice(0, meanAt), input, context, backs, atStart);
+    const averaged = tokenPoolForward((ops[meanAt] as TokenPoolOp).kind, before, seed, backs);
+    const shorter: SeedContext = { ...context, batch: seed.sequences, tokens: { ...seed, tokens: 1 } };
+    return forward(ops.slice(meanAt + 1), averaged, shorter, backs, false);
+  }
   let x = input;
   let lastStreamPoint: StreamMeasure | undefined;
   ops.forEach((op, position) => {
     context.checkpoint();
     if (op.op === 'layer' && op.kind === 'embedding') {
-      if (!atStart || position !== 0) throw new NotSimulable();
+      if (!atStart || ops.slice(0, position).some((o) => o.op !== 'memory')) throw new NotSimulable();
       x = embeddingForward(op, context, backs);
+      return;
+    }
+    // The memory runs over its own input (an encoder–decoder's encoder, before the stream's first op).
+    if (op.op === 'memory') {
+      memoryForward(op, context, backs);
       return;
     }
     if (!x) throw new NotSimulable();
@@ -636,6 +655,9 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       case 'dropout':
         x = dropoutForward(op.rate, op.alpha, x, context.rng, backs);
         break;
+      case 'scale':
+        x = scaleForward(op.factor, x, backs);
+        break;
       case 'flatten': {
         const flat = { data: x.data, shape: [product(x.shape)] };
         x = flat;
@@ -643,9 +665,6 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       }
       case 'pool':
         x = poolOp(op, x, context, backs);
-        break;
-      case 'memory':
-        memoryForward(op, context, backs);
         break;
       case 'positionTable':
         x = positionTableForward(op, x, context);
@@ -765,6 +784,45 @@ function classTokenForward(op: ClassTokenOp, x: Tensor, context: SeedContext, ba
   return { data: y, shape: x.shape };
 }
 
+/** Each sequence's tokens averaged, or its first token (ir.ts TokenPoolOp); backward every token receives g/n, or the first g. */
+function tokenPoolForward(kind: TokenPoolOp['kind'], x: Tensor, seed: TokenSeed, backs: Backward[]): Tensor {
+  const n = seed.tokens;
+  const width = product(x.shape);
+  if (x.data.length !== seed.sequences * n * width) throw new NotSimulable();
+  const second = meanSquare(x.data);
+  seed.beforeMean = second > 0 ? tokenCrossMoment(x.data, seed) / second : NaN;
+  const y = new Float32Array(seed.sequences * width);
+  if (kind === 'first') {
+    for (let s = 0; s < seed.sequences; s++) y.set(x.data.subarray(s * n * width, (s * n + 1) * width), s * width);
+    backs.push((g) => {
+      const gIn = new Float32Array(x.data.length);
+      for (let s = 0; s < seed.sequences; s++) gIn.set(g.subarray(s * width, (s + 1) * width), s * n * width);
+      return gIn;
+    });
+    return { data: y, shape: x.shape };
+  }
+  const sum = new Float64Array(width);
+  for (let s = 0; s < seed.sequences; s++) {
+    sum.fill(0);
+    for (let t = 0; t < n; t++) {
+      const at = (s * n + t) * width;
+      for (let e = 0; e < width; e++) sum[e]! += x.data[at + e]!;
+    }
+    for (let e = 0; e < width; e++) y[s * width + e] = sum[e]! / n;
+  }
+  backs.push((g) => {
+    const gIn = new Float32Array(x.data.length);
+    for (let s = 0; s < seed.sequences; s++) {
+      for (let t = 0; t < n; t++) {
+        const at = (s * n + t) * width;
+        for (let e = 0; e < width; e++) gIn[at + e] = g[s * width + e]! / n;
+      }
+    }
+    return gIn;
+  });
+  return { data: y, shape: x.shape };
+}
+
 function streamPoint(x: Float32Array, y: Float32Array, seed: TokenSeed): StreamMeasure {
   const point = { before: meanSquare(x), secondMoment: meanSquare(y), cross: tokenCrossMoment(y, seed), gradient: NaN, depth: seed.depth, ...(seed.inMemory ? { memory: true as const } : {}) };
   seed.stream.push(point);
@@ -790,7 +848,9 @@ function memoryForward(op: MemoryOp, context: SeedContext, backs: Backward[]): v
   if (context.memoryCorrelation > 0) correlateTokens(data, width, memorySeed, context.memoryCorrelation, context.rng);
   const inner: Backward[] = [];
   const memoryContext: SeedContext = { ...context, batch: rowsCount, tokens: memorySeed };
-  const rows = forward(op.body, { data, shape: [width] }, memoryContext, inner, false);
+  // An encoder that looks up the source tokens (a Keras encoder–decoder's second keras.Input) draws its ids as a network's first lookup does.
+  const lookup = op.body[0]?.op === 'layer' && op.body[0].kind === 'embedding';
+  const rows = forward(op.body, lookup ? undefined : { data, shape: [width] }, memoryContext, inner, lookup);
   const measure: MemoryMeasure = {
     rows, tokens, gradient: new Float32Array(rows.data.length),
     secondMoment: meanSquare(rows.data), cross: tokenCrossMoment(rows.data, memorySeed), gradientM2: NaN, inputGradientM2: NaN,
@@ -1422,6 +1482,19 @@ function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, 
  * α′ = −λα, then a·x + b with a = ((1 − p)(1 + p·α′²))^(−1/2), b = −a·α′·p, which keeps
  * mean 0 and variance 1 for SELU activations; the gradient is a·mask.
  */
+/** x ↦ c·x elementwise (ir.ts ScaleOp), in float32 as the framework multiplies; backward g ↦ c·g. */
+function scaleForward(factor: number, x: Tensor, backs: Backward[]): Tensor {
+  const c = Math.fround(factor);
+  const out = new Float32Array(x.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = x.data[i]! * c;
+  backs.push((g) => {
+    const gx = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) gx[i] = g[i]! * c;
+    return gx;
+  });
+  return { data: out, shape: x.shape };
+}
+
 function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, backs: Backward[]): Tensor {
   const keep = 1 - rate;
   if (!(keep > 0)) throw new NotSimulable();

@@ -134,7 +134,7 @@ export function poolSignal(op: PoolOp, state: PoolState, law: SignalLaw | undefi
     if (!moments) {
       const inputs: WindowInput[] = [];
       for (let i = 0; i < k; i++) inputs.push(table[classOf[dense ? 0 : from[at0 + i]!]!]!);
-      moments = maxWindowMoments(activation, inputs);
+      moments = rememberedWindow(law ? `${law.activation.name}:${law.activation.param}` : 'identity', activation, inputs);
       cache.set(key, moments);
     }
     m[o] = alpha * alpha + 2 * alpha * beta * moments.first + beta * beta * moments.second;
@@ -153,6 +153,30 @@ export function poolSignal(op: PoolOp, state: PoolState, law: SignalLaw | undefi
   };
   if (dense) return { m: Float64Array.of(meanOf(m)), mu: Float64Array.of(meanOf(mu)), off: Float64Array.of(meanOf(off)), backward };
   return { m, mu, off, backward };
+}
+
+/**
+ * The moments of max windows met before in this process, by activation and exact inputs: a
+ * file's networks repeat the same blocks, so the same windows come back pool after pool and
+ * network after network (the quadrature of one window is ~10⁴ normal densities and CDFs; the
+ * 3,500-line benchmark file's pools asked for 342 windows, 9 of them distinct; issue 16). maxWindowMoments is a
+ * pure function of the activation and the inputs, so a remembered value is the one it would
+ * compute. Bounded: emptied when full (a few hundred entries of a few numbers each).
+ */
+const windowMemo = new Map<string, MaxWindowMoments>();
+const WINDOW_MEMO_SIZE = 512;
+
+function rememberedWindow(activationKey: string, activation: WindowActivation, inputs: readonly WindowInput[]): MaxWindowMoments {
+  let key = activationKey;
+  // Template literals write each double's shortest round-trip digits: distinct values, distinct keys.
+  for (const input of inputs) key += `|${input.mean},${input.common},${input.own}`;
+  let moments = windowMemo.get(key);
+  if (!moments) {
+    moments = maxWindowMoments(activation, inputs);
+    if (windowMemo.size >= WINDOW_MEMO_SIZE) windowMemo.clear();
+    windowMemo.set(key, moments);
+  }
+  return moments;
 }
 
 /** Each input position's window input (u = mean + √common·s + √own·e), as a table of distinct ones and each position's index into it. */

@@ -9,6 +9,7 @@
  *   LayerNorm      m′ = 1,  c′ = (c − μ²)/(m − μ²)         (per-token centring and scaling)
  *   RMSNorm        m′ = 1,  c′ = c/m                       (no centring; Zhang & Sennrich 2019)
  *   dropout        m′ = m/(1−p), c′ = c                    (masks differ between tokens)
+ *   factor a       m′ = a²m, c′ = a²c                      (`emb(idx) * math.sqrt(d)`; the gradient the same)
  *   residual       m′ = m + s²m_F,  c′ = c + s²c_F         (the branch ends in zero-mean weights)
  *   attention      attention.ts (cross-attention: keys and values from the memory)
  *   memory         the encoder: its ops run over the second input (m = 1, c = ρ_M) and the
@@ -18,6 +19,8 @@
  *                  zero-mean elements, so no cross term and no correlation between positions)
  *   sinusoidal     m′ = m + 1/2,  c′ = c + E_{p≠q}⟨pe_p, pe_q⟩/d, and the rows' own means carried
  *                  for LayerNorm (a fixed table: sinusoidalTable.ts)
+ *   token mean     m′ = (m + (n−1)c)/n                     (`x.mean(dim=1)`: one vector per sequence;
+ *                  backward g/n to every token; `x[:, 0]`: m′ = m, backward g to that token only)
  *   class token    m′ = (E[t²] + n·m)/(n+1),  c′ = c·(n−1)/(n+1)   (one drawn token in front of
  *                  n: the averages over the n+1 tokens and their pairs; the class token is
  *                  independent of the others, so its pairs add nothing)
@@ -97,7 +100,7 @@ export function runsOverTokens(network: Network): boolean {
     if (op.op === 'attention' || (op.op === 'norm' && op.kind === 'rmsnorm')) return true;
     // A position table means a sequence of tokens (and only this pass sums it on).
     if (op.op === 'layer' && op.positionEmbedding) return true;
-    if (op.op === 'positionTable' || op.op === 'classToken') return true;
+    if (op.op === 'positionTable' || op.op === 'classToken' || op.op === 'tokenPool') return true;
   }
   return false;
 }
@@ -125,6 +128,8 @@ interface Context {
   readonly memoryCorrelation: number;
   /** Set while the memory's own ops run: their residual points belong to the memory's stream. */
   inMemory: boolean;
+  /** The token correlation a mean over the tokens (TokenPoolOp) read: the last the stream has. */
+  correlationBeforeMean?: number;
   /** The memory the next cross-attentions read, and the gradient they have sent it so far. */
   memory?: { readonly moments: MemoryMoments; readonly gradient: { m: number; c: number }; result: MemoryResult };
 }
@@ -259,6 +264,14 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         x = { ...x, m: x.m / keep };
         break;
       }
+      case 'scale': {
+        // Every element times c: both moments (and a fixed table's means, squared) times c².
+        const c = op.factor;
+        const c2 = c * c;
+        tape.push((g) => ({ m: g.m * c2, c: g.c * c2 }));
+        x = { m: x.m * c2, c: x.c * c2, mu: x.mu * c, ...(x.nu2 === undefined ? {} : { nu2: x.nu2 * c2, nuc: x.nuc! * c2 }) };
+        break;
+      }
       case 'flatten':
         throw new NotSimulable();
       case 'pool':
@@ -278,6 +291,9 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         break;
       case 'classToken':
         x = classTokenStep(op, x, context, tape, depth);
+        break;
+      case 'tokenPool':
+        x = tokenPoolStep(op.kind, x, context, tape, depth);
         break;
     }
   }
@@ -326,6 +342,24 @@ function classTokenStep(op: ClassTokenOp, x: State, context: Context, tape: Back
   context.tokens = total;
   tape.push((g) => g);
   return { m: (op.secondMoment + n * x.m) / total, c: (x.c * (n - 1)) / total, mu: 0 };
+}
+
+/**
+ * One vector per sequence from its n tokens (ir.ts TokenPoolOp); the pass goes on with one token
+ * (no pairs, c′ = m′). The mean: E[x̄²] = (m + (n−1)·c)/n, and backward each token receives the
+ * same g/n: E[g²]/n² for every token and every pair. The first token (a class token; the tokens'
+ * averages stand for it, exact after a LayerNorm): m′ = m, and backward only it receives g:
+ * E[g²]/n over the tokens, no cross moment. A fixed table's per-token means would need their own
+ * treatment: not simulated then, nor inside a branch.
+ */
+function tokenPoolStep(kind: 'mean' | 'first', x: State, context: Context, tape: Backward[], depth: number): State {
+  if (depth !== 0 || context.inMemory || (x.nu2 ?? 0) !== 0 || context.tokens < 1) throw new NotSimulable();
+  const n = context.tokens;
+  const m = kind === 'mean' ? (x.m + (n - 1) * x.c) / n : x.m;
+  context.tokens = 1;
+  context.correlationBeforeMean = x.m > 0 ? x.c / x.m : 1;
+  tape.push(kind === 'mean' ? (g) => ({ m: g.m / (n * n), c: g.m / (n * n) }) : (g) => ({ m: g.m / n, c: 0 }));
+  return { m, c: m, mu: x.mu };
 }
 
 /**
@@ -434,7 +468,7 @@ function computeTokenStream(network: Network, signal: CancellationSignal, option
       tokensAssumed: network.tokens === undefined,
       ...(network.tokens !== undefined && network.tokensFrom !== undefined ? { tokensFrom: network.tokensFrom } : {}),
       inputCorrelation: rho0,
-      outputCorrelation: out.m > 0 ? out.c / out.m : 1,
+      outputCorrelation: context.correlationBeforeMean ?? (out.m > 0 ? out.c / out.m : 1),
       ...(context.memory ? { memory: context.memory.result } : {}),
     };
   } catch (error) {

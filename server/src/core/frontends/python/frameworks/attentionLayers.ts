@@ -125,8 +125,9 @@ function layerSettings(call: CallParts, ctx: CatalogContext, positions: LayerPos
     return xavier ? { ...layer, init: TRANSFORMER_XAVIER } : layer;
   };
   const attention = (): AttentionModule => {
-    const module = xavier ? multiheadAttention('torch.nn.MultiheadAttention', call, ctx, call, { embedDim: d, heads })
-      : multiheadAttention('torch.nn.MultiheadAttention', call, ctx);
+    // The layer's own call holds its settings, not MultiheadAttention's: `TransformerEncoderLayer(d, h, ff, dropout)`
+    // (the PyTorch tutorial's) has dim_feedforward and dropout where MultiheadAttention has dropout and bias.
+    const module = multiheadAttention('torch.nn.MultiheadAttention', call, ctx, call, { embedDim: d, heads });
     if (!xavier) return module;
     const [q, k, v, out] = module.projections;
     return { ...module, projections: [q, k, v, { ...out, init: TRANSFORMER_XAVIER }] };

@@ -104,8 +104,10 @@ export class Imports {
     const rest = dot < 0 ? '' : dotted.slice(dot);
     let name = (this.aliases.get(head) ?? head) + rest;
     if (name.startsWith('tf.')) name = `tensorflow.${name.slice(3)}`;
-    for (const [prefix, replacement] of PREFIXES) {
-      if (name.startsWith(prefix)) name = replacement + name.slice(prefix.length);
+    // Indexed: no iterator result or pair destructured per step in V8's baseline tiers (issue 16).
+    for (let i = 0; i < PREFIXES.length; i++) {
+      const prefix = PREFIXES[i]![0];
+      if (name.startsWith(prefix)) name = PREFIXES[i]![1] + name.slice(prefix.length);
     }
     return name;
   }

@@ -69,8 +69,8 @@ function isInstance(call: CallParts, frame: Frame, interp: ConditionContext): bo
   const classesNode = call.positional[1]!;
   const names = classesNode.type === 'tuple' ? classesNode.namedChildren : [classesNode];
   const className = subject.module.kind === 'instance' ? subject.module.className : subject.module.className;
-  for (const n of names) {
-    const written = dottedName(n);
+  for (let i = 0; i < names.length; i++) {
+    const written = dottedName(names[i]!);
     if (written === undefined) return undefined;
     const canonical = interp.imports.canonical(written);
     if (canonical === className || written === className) return true;

@@ -41,6 +41,7 @@ import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
 import { sinusoidalBuffer } from './sinusoidalTables';
+import { constantFactor } from './constantFactors';
 import { formatNumber } from '../../../format/numbers';
 import { positionRowsOf } from './positionRows';
 import { isTorchModel, torchSampleShape } from './torchSample';
@@ -316,7 +317,9 @@ export class Interpreter {
    * a branch taken for certain: `if reverse: return …`), and the rest of the block is not run.
    */
   run(statements: readonly Node[], frame: Frame, outputs: Tensor[] | undefined, returned?: RValue[]): boolean {
-    for (const statement of statements) {
+    // Indexed: a check runs most of the interpreter in V8's baseline tiers, where for…of allocates per step (issue 16).
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i]!;
       if (!this.step(statement)) return false;
       if (this.nesting >= MAX_NESTING) {
         this.limit ??= { kind: 'nesting', node: statement };
@@ -536,11 +539,13 @@ export class Interpreter {
     const carriedValues = new Map<string, Value | undefined>();
     // A loop variable the body reassigns is rebound to the next item each pass, not carried: unknown.
     const loopVariables = new Set(targets.map((t) => dottedName(t)));
-    for (const [name, next] of carried) {
+    // forEach and indexed loops: a check runs this in V8's baseline tiers, where for…of allocates per step (issue 16).
+    carried.forEach((next, name) => {
       if (loopVariables.has(name)) carried.set(name, undefined);
       carriedValues.set(name, next && !loopVariables.has(name) ? frame.scope.valueBeforeLoop(node, name) : undefined);
-    }
-    for (const item of iterations) {
+    });
+    for (let pass = 0; pass < iterations.length; pass++) {
+      const item = iterations[pass]!;
       if (this.exhausted) return;
       const scope = new Scope(frame.scope);
       const values = targets.length === 1 ? [item] : unpacked(item);
@@ -556,7 +561,7 @@ export class Interpreter {
         frame.env.set(name, v.r);
       });
       bindAssignments(body.namedChildren, scope);
-      for (const [name, value] of carriedValues) scope.bindValue(name, value);
+      carriedValues.forEach((value, name) => scope.bindValue(name, value));
       const inner = new Frame(scope, frame.self, frame.trace, frame.shared || iterations.length > 1, frame.depth);
       inner.unrolled = frame.unrolled * iterations.length;
       inner.env.clear();
@@ -565,7 +570,7 @@ export class Interpreter {
       this.run(body.namedChildren, inner, outputs);
       inner.env.forEach((v, k) => frame.env.set(k, v));
       // The next pass's value, computed with this pass's bindings (where the name still holds its value from before).
-      for (const [name, next] of carried) if (next) carriedValues.set(name, evaluate(next, scope));
+      carried.forEach((next, name) => { if (next) carriedValues.set(name, evaluate(next, scope)); });
       if (body.descendantsOfType('break_statement').length > 0 || body.descendantsOfType('continue_statement').length > 0) {
         this.taint(body, frame);
         return;
@@ -763,14 +768,16 @@ export class Interpreter {
       case 'parenthesized_expression':
         return node.namedChild(0) ? this.expression(node.namedChild(0)!, frame) : undefined;
       case 'identifier': {
-        if (node.text === 'self' && frame.self && !frame.env.has('self')) return { t: 'module', module: frame.self };
-        const local = frame.env.get(node.text);
-        if (local !== undefined || frame.env.has(node.text)) return local;
-        const cls = this.classNamed(node.text);
+        // The name sliced from the source once (each `.text` is a new string: issue 16).
+        const name = node.text;
+        if (name === 'self' && frame.self && !frame.env.has('self')) return { t: 'module', module: frame.self };
+        const local = frame.env.get(name);
+        if (local !== undefined || frame.env.has(name)) return local;
+        const cls = this.classNamed(name);
         if (cls) return { t: 'class', definition: cls.definition, name: cls.name };
-        const fn = this.functionNamed(node.text);
+        const fn = this.functionNamed(name);
         if (fn) return this.functionValue(fn);
-        return this.classAlias(node.text, frame.scope);
+        return this.classAlias(name, frame.scope);
       }
       case 'attribute':
         return this.attribute(node, frame);
@@ -804,6 +811,9 @@ export class Interpreter {
           if (item) return item;
           // `mask[:, tf.newaxis, :]`: a per-token mask with another axis is still one (kerasTokens.ts).
           if (!frame.trace || container.tensor.tokenMask) return container;
+          // `x[:, 0]` of a stream of tokens: its first token, the class token a ViT's head reads.
+          const first = !insideAttention(container.tensor) && firstToken(node.namedChildren.filter((c) => c !== value && c.type !== 'comment')) ? frame.trace.tokenPool(container.tensor, 'first', spanOf(node)) : undefined;
+          if (first) return { t: 'tensor', tensor: first };
           const x = insideAttention(container.tensor) ? frame.trace.opaque(container.tensor) : container.tensor;
           return { t: 'tensor', tensor: unread(frame.trace, container.tensor, x) };
         }
@@ -1042,7 +1052,8 @@ export class Interpreter {
 
   /**
    * `torch.cat((cls_tokens, x), dim=1)`: one learned token (shape (1, 1, d) or (1, d), a known
-   * zero-mean init) put in front of the stream's tokens. Undefined for any other concatenation.
+   * zero-mean init) put in front of the stream's tokens; a table of no rows ((0, d), (1, 0, d))
+   * adds nothing. Undefined for any other concatenation.
    */
   private classTokenCat(call: CallParts, items: readonly RValue[], frame: Frame, trace: Trace): Tensor | undefined {
     const [first, second] = items;
@@ -1051,7 +1062,10 @@ export class Interpreter {
     const dim = dimNode ? evaluate(dimNode, frame.scope) : 0;
     const shape = first.table.shape;
     const oneToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 1) || (shape.length === 2 && shape[0] === 1);
-    if (!oneToken || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    // vit-pytorch's `pool = 'mean'`: `torch.randn(0, dim)`, no token at all; the concatenation is the stream itself.
+    const noToken = (shape.length === 3 && shape[0] === 1 && shape[1] === 0) || (shape.length === 2 && shape[0] === 0);
+    if (!(oneToken || noToken) || !(dim === 1 || dim === -2) || [...call.keywords.keys()].some((k) => k !== 'dim')) return undefined;
+    if (noToken) return second.tensor;
     const width = second.tensor.shape && second.tensor.shape.length > 0 ? second.tensor.shape[second.tensor.shape.length - 1] : undefined;
     const d = shape[shape.length - 1];
     if (d !== undefined && width !== undefined && d !== width) return undefined;
@@ -1064,6 +1078,8 @@ export class Interpreter {
     if (insideAttention(tensor)) return tensor;
     const identity = isNumber(value) && (op === '*' || (op === '/' && tensorOnLeft) ? Math.abs(value) === 1 : op === '+' || op === '-' ? value === 0 : false);
     if (identity) return tensor;
+    const factor = constantFactor(op, value, node, tensorOnLeft);
+    if (factor) return trace.scaled(tensor, factor);
     const written = node.text.length <= 48 ? node.text : `${node.text.slice(0, 45)}…`;
     const what = op === '/' && !tensorOnLeft ? 'divides by the signal' : op === '*' || op === '/' ? 'scales the signal by a constant' : op === '@' ? 'multiplies the signal by a constant' : 'adds a term to the signal';
     return trace.unfollowed(tensor, `\`${written.replace(/\s+/g, ' ')}\` ${what}, which the simulation does not model`);
@@ -1454,7 +1470,11 @@ export class Interpreter {
         // A script's next model starts from its own Input: on a trace of its own, so the layers of
         // the models built before are not counted as this one's (a notebook builds a dozen).
         if (this.modelTraces.has(frame.trace) && !frame.self) frame.trace = new Trace();
-        const input = frame.trace.input(shape);
+        // A second Input on the same trace (an encoder–decoder's `keras.Model([source, target], …)`):
+        // a root of its own, so the one stream can read the other only as a cross-attention's memory.
+        const inputs = (this.kerasInputs.get(frame.trace) ?? 0) + 1;
+        if (!frame.self) this.kerasInputs.set(frame.trace, inputs);
+        const input = inputs === 2 && !frame.self ? frame.trace.secondInput(shape) : frame.trace.input(shape);
         // `shape=(100,)`: token ids of sequences of 100 (an Embedding's lookup makes them the network's tokens).
         const count = shape?.length === 1 ? shape[0]! : NaN;
         if (Number.isInteger(count) && count > 0 && shapeNode) this.inputTokens.set(input, { count, text: shapeNode.text.replace(/\s+/g, ' ') });
@@ -1464,6 +1484,9 @@ export class Interpreter {
         return 'not-container';
     }
   }
+
+  /** keras.Input calls made on each trace by a script or builder (the second is the trace's second input). */
+  private readonly kerasInputs = new WeakMap<Trace, number>();
 
   /** `keras.Model(inputs, outputs)`: a functional model over the frame's trace. */
   private functionalModel(call: CallParts, frame: Frame, record: RecordValue): ModuleValue {
@@ -1638,9 +1661,17 @@ export class Interpreter {
         }
         return undefined;
       }
-      if (method === 'append' && module.kind === 'list' && call.positional[0]) {
-        const item = this.expression(call.positional[0], frame);
-        if (item?.t === 'module') (module.items as ModuleValue[]).push(item.module);
+      // ModuleList.append/extend grow the list in place. An item that cannot be read is kept
+      // as an opaque module: dropping it made `self.layers.extend([Attention(…), FeedForward(…)])`
+      // (vit-pytorch's vit_with_keel_post_ln) a ViT with no blocks, simulated as if complete.
+      if ((method === 'append' || method === 'extend') && module.kind === 'list' && call.positional[0]) {
+        const value = this.expression(call.positional[0], frame);
+        const grown = module.items as ModuleValue[];
+        const unread: ModuleValue = { kind: 'opaque', className: 'unknown', record: classRecord('unknown') };
+        if (method === 'append') grown.push(value?.t === 'module' ? value.module : unread);
+        else if (value?.t === 'list') for (const item of value.items) grown.push(item?.t === 'module' ? item.module : unread);
+        else if (value?.t === 'module' && (value.module.kind === 'list' || value.module.kind === 'sequence')) appendAll(grown, value.module === module ? [...value.module.items] : value.module.items);
+        else grown.push(unread);
         return undefined;
       }
       if (method === 'forward' || method === '__call__' || method === 'call') {
@@ -1889,11 +1920,16 @@ export class Interpreter {
   private kerasAttentionCall(module: AttentionModule, call: CallParts, args: readonly RValue[], frame: Frame): RValue {
     const trace = frame.trace!;
     const values: RValue[] = [...args];
+    // MultiHeadAttention's call(query, value, key=None, …): the three by role.
+    const roles: (RValue | undefined)[] = [args[0], args[1], args[2]];
     let causal = false;
     let readable = !call.spread && call.positional.length <= 3;
     for (const [name, { value }] of call.keywords) {
-      if (name === 'query' || name === 'value' || name === 'key') values.push(this.expression(value, frame));
-      else if (name === 'use_causal_mask') {
+      if (name === 'query' || name === 'value' || name === 'key') {
+        const read = this.expression(value, frame);
+        values.push(read);
+        roles[name === 'query' ? 0 : name === 'value' ? 1 : 2] = read;
+      } else if (name === 'use_causal_mask') {
         const flag = evaluate(value, frame.scope);
         if (typeof flag === 'boolean') causal = flag;
         else readable = false;
@@ -1907,12 +1943,19 @@ export class Interpreter {
       } else if (name !== 'training') readable = false;
     }
     const inputs = values.flatMap(tensorsOf);
-    const x = inputs[0];
+    const x = roles[0]?.t === 'tensor' ? roles[0].tensor : inputs[0];
     if (!x) return undefined;
     const d = x.shape?.[x.shape.length - 1];
     const spec = module.keras!;
     const out = spec.outputWidth ?? d;
-    if (!readable || values.length < 2 || values.some((v) => v?.t !== 'tensor' || v.tensor !== x) || module.unreadable || module.heads === undefined
+    // Cross-attention (an encoder–decoder's `query=x, value=source, key=source`): keys and values
+    // read one other tensor of the query's width, the memory (Trace.crossAttentionMemory decides
+    // it is a stream of its own: from the model's other keras.Input).
+    const value = roles[1]?.t === 'tensor' ? roles[1].tensor : undefined;
+    const key = roles[2] === undefined ? value : roles[2]?.t === 'tensor' ? roles[2].tensor : undefined;
+    const memory = value && value !== x && key === value && value.shape?.[value.shape.length - 1] === d ? value : undefined;
+    const self = values.every((v) => v?.t === 'tensor' && v.tensor === x);
+    if (!readable || values.length < 2 || !(self || memory) || module.unreadable || module.heads === undefined
       || d === undefined || !Number.isInteger(d) || d < 1 || out === undefined) {
       return { t: 'tensor', tensor: trace.merge(inputs, undefined) };
     }
@@ -1931,8 +1974,8 @@ export class Interpreter {
     const projections = [
       projection(q, trueFans.qkv, keras?.qkv), projection(k, trueFans.qkv, keras?.qkv), projection(v, trueFans.qkv, keras?.qkv), projection(o, trueFans.output, keras?.output),
     ] as const;
-    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame);
-    return { t: 'tensor', tensor: result ?? trace.opaque(x) };
+    const result = this.attend(projections, heads, spec.keyDim, spanOf(module.call), x, causal, frame, memory);
+    return { t: 'tensor', tensor: result ?? (memory ? trace.merge(inputs, undefined) : trace.opaque(x)) };
   }
 
   /**
@@ -2346,18 +2389,21 @@ export class Interpreter {
     if (call && frame) {
       const positional = call.positional.map((p) => (p.type === 'list_splat' || !MAY_HOLD_MODULE.has(p.type) ? undefined : this.expression(p, frame)));
       const keywords = new Map<string, RValue>();
-      for (const [key, { value }] of call.keywords) keywords.set(key, MAY_HOLD_MODULE.has(value.type) ? this.expression(value, frame) : undefined);
-      for (const [name, value] of argumentValues(parameters, call, positional, keywords)) {
+      // forEach, not for…of: no iterator result and entry array per step (issue 16).
+      call.keywords.forEach(({ value }, key) => keywords.set(key, MAY_HOLD_MODULE.has(value.type) ? this.expression(value, frame) : undefined));
+      argumentValues(parameters, call, positional, keywords).forEach((value, name) => {
         given.add(name);
         if (value?.t === 'module') out.set(name, value);
-      }
+      });
       call.positional.forEach((p, i) => { if (p.type !== 'list_splat' && parameters.positional[i] !== undefined) given.add(parameters.positional[i]); });
       // `**cfg` gives what its dict spells out (arguments.ts spreadKeywords), else any parameter.
       const splatted = call.spread ? spreadKeywords(call, frame.scope) : undefined;
       if (call.spread) for (const name of parameters.named) if (!splatted || splatted.has(name)) given.add(name);
     }
     const moduleFrame = new Frame(home.moduleScope, undefined, undefined, false, depth);
-    for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {
+    const declared = ctor.childForFieldName('parameters')?.namedChildren ?? [];
+    for (let i = 0; i < declared.length; i++) {
+      const p = declared[i]!;
       if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
       const name = p.childForFieldName('name')?.text;
       const value = p.childForFieldName('value');
@@ -2523,7 +2569,7 @@ export class Interpreter {
     bindAssignments(bodyOf(fn.definition), scope);
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
     // two models built by two calls (a GAN's generator and discriminator) apart.
-    const ownInputs = !fn.self && frame.trace !== undefined && ![...given, ...givenKeywords.values()].some((a) => tensorsOf(a).length > 0);
+    const ownInputs = !fn.self && frame.trace !== undefined && !given.some(holdsTensor) && !someValue(givenKeywords, holdsTensor);
     // A TF 1 builder the script calls on its placeholders (`generator(noise_input)`) builds a
     // model of its own: its own trace, from inputs of the shapes it was given.
     const tf1Trace = !fn.self && !ownInputs && frame.depth === 0 && frame.trace !== undefined && home === this.main && buildsTf1Layers(fn.definition, home.imports) ? new Trace() : undefined;
@@ -2531,18 +2577,20 @@ export class Interpreter {
     const args = tf1Trace ? given.map(fresh) : given;
     const keywords = tf1Trace ? new Map([...givenKeywords].map(([k, v]) => [k, fresh(v)])) : givenKeywords;
     const inner = new Frame(scope, fn.self, ownInputs ? new Trace() : tf1Trace ?? frame.trace, frame.shared, frame.depth + 1);
-    for (const [name, value] of argumentValues(parameterNames(fn.definition), call, args, keywords)) {
+    argumentValues(parameterNames(fn.definition), call, args, keywords).forEach((value, name) => {
       // An argument with no runtime value (a class, a constant) is read through the scope,
       // where it is bound to the caller's expression: `norm(64)` with `norm=nn.BatchNorm1d`
       // is that class. Only a name that would otherwise mean one of the file's classes or
       // functions, or an import, is hidden by it.
       if (value !== undefined || this.namesDefinition(name, home)) inner.env.set(name, value);
-    }
+    });
     const outputs: Tensor[] = [];
     const returned: RValue[] = [];
     const tf1Before = this.tf1Layers;
     // Builder functions return modules (keras models); forward helpers return tensors.
-    for (const statement of bodyOf(fn.definition)) {
+    const body = bodyOf(fn.definition);
+    for (let i = 0; i < body.length; i++) {
+      const statement = body[i]!;
       if (statement.type === 'return_statement' && statement.namedChild(0)) {
         returned.push(this.expression(statement.namedChild(0)!, inner));
         break;
@@ -2603,6 +2651,11 @@ function slicesFromStart(parts: readonly Node[]): boolean {
     const first = children[0];
     return colons === 1 && (first?.type === ':' || first?.text === '0');
   });
+}
+
+/** `[:, 0]`: every row of the batch, the first along the next axis (the tokens) and nothing else. */
+function firstToken(parts: readonly Node[]): boolean {
+  return parts.length === 2 && parts[0]!.type === 'slice' && parts[0]!.text.replace(/\s+/g, '') === ':' && parts[1]!.type === 'integer' && parts[1]!.text === '0';
 }
 
 const MEMORY_PARAMETERS: ReadonlySet<string> = new Set([
@@ -2687,4 +2740,17 @@ function childrenOf(module: ModuleValue): ModuleValue[] {
   if (module.kind === 'sequence' || module.kind === 'list') return [...module.items];
   if (module.kind === 'instance') return [...module.attributes.values()];
   return [];
+}
+
+function holdsTensor(value: RValue): boolean {
+  return tensorsOf(value).length > 0;
+}
+
+/** Whether any value of the map passes `test` (no iterator per step: issue 16). */
+function someValue<K, V>(map: ReadonlyMap<K, V>, test: (value: V) => boolean): boolean {
+  let found = false;
+  map.forEach((value) => {
+    if (!found && test(value)) found = true;
+  });
+  return found;
 }

@@ -16,7 +16,7 @@
  * one of these and stays unknown.
  */
 import { type CallParts, callParts, dottedName, type Node } from '../syntax/syntax';
-import type { Tensor, Trace } from './trace';
+import { atInput, type Tensor, type Trace } from './trace';
 import { evaluate, isNumber, type Scope } from './values';
 
 /** Functions whose result is 0…n−1 (or start…limit): token positions when an embedding looks them up. */
@@ -34,9 +34,9 @@ const MASK_KEEPING: ReadonlySet<string> = new Set([
   'tensorflow.cast', 'keras.ops.cast', 'tensorflow.expand_dims', 'keras.ops.expand_dims', 'keras.ops.numpy.expand_dims',
 ]);
 
-/** The model's token ids: an input of one axis after the batch (`keras.Input(shape=(None,), dtype="int64")`), nothing applied yet. */
+/** The model's token ids (the first input or the second: trace.ts atInput): an input of one axis after the batch (`keras.Input(shape=(None,), dtype="int64")`), nothing applied yet. */
 export function isTokenIds(t: Tensor): boolean {
-  return t.chain === undefined && !t.broken && t.sources.length === 0 && t.pending.length === 0 && t.shape?.length === 1 && !t.positions && !t.tokenMask;
+  return atInput(t.chain) && !t.broken && t.sources.length === 0 && t.pending.length === 0 && t.shape?.length === 1 && !t.positions && !t.tokenMask;
 }
 
 /**

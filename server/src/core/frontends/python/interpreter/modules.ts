@@ -206,18 +206,27 @@ export type ModuleValue =
  * on first read: every layer has one, few are ever read, and two Maps per layer were a
  * measurable share of a large file's analysis.
  */
-export function classRecord(className: string, attributes: Record<string, import('./values').Value> = {}): RecordValue {
-  let built: ReadonlyMap<string, import('./values').Value> | undefined;
-  return {
-    get attributes() {
-      if (!built) {
-        const name = className.split('.').pop() ?? className;
-        const klass: RecordValue = { attributes: new Map([['__name__', name]]) };
-        built = new Map<string, import('./values').Value>([['__class__', klass], ...Object.entries(attributes)]);
-      }
-      return built;
-    },
-  };
+export function classRecord(className: string, attributes?: Record<string, import('./values').Value>): RecordValue {
+  return new ClassRecord(className, attributes);
+}
+
+/**
+ * One object per record, its getter on the prototype: an object literal with a getter made
+ * a closure and its context per layer (issue 16).
+ */
+class ClassRecord implements RecordValue {
+  private built: ReadonlyMap<string, import('./values').Value> | undefined;
+
+  constructor(private readonly className: string, private readonly extra: Record<string, import('./values').Value> | undefined) {}
+
+  get attributes(): ReadonlyMap<string, import('./values').Value> {
+    if (!this.built) {
+      const name = this.className.split('.').pop() ?? this.className;
+      const klass: RecordValue = { attributes: new Map([['__name__', name]]) };
+      this.built = new Map<string, import('./values').Value>([['__class__', klass], ...Object.entries(this.extra ?? {})]);
+    }
+    return this.built;
+  }
 }
 
 /** Every module in a tree, parents before children (what `apply` and `modules()` visit). */

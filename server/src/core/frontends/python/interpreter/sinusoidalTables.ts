@@ -10,6 +10,9 @@
  *     pe = pe.unsqueeze(0).transpose(0, 1)        # or .unsqueeze(0), or nothing
  *     self.register_buffer('pe', pe)
  *
+ * or, as the PyTorch transformer tutorial writes it, sequence first from the start:
+ * `pe = torch.zeros(max_len, 1, d_model)`, `pe[:, 0, 0::2] = torch.sin(position * div_term)`.
+ *
  * (`div_term` also as `1 / (10000 ** (torch.arange(0, d_model, 2) / d_model))`; `position` and
  * `div_term` inline or bound once.) Every step must be this: the same argument under sin (even
  * columns) and cos (odd columns), positions 0, 1, 2, … and the frequencies base^(−2i/d) for an even
@@ -43,16 +46,16 @@ export function sinusoidalBuffer(value: Node, body: readonly Node[], scope: Scop
   const [create, ...rest] = steps as [Node, ...Node[]];
   const size = zeros(create, name, scope, canonical);
   if (!size) return undefined;
-  const { rows, width } = size;
+  const { rows, width, sequenceFirst } = size;
   if (width % 2 !== 0) return undefined;
-  const sin = rest[0] && column(rest[0], name, canonical);
-  const cos = rest[1] && column(rest[1], name, canonical);
+  const sin = rest[0] && column(rest[0], name, canonical, sequenceFirst);
+  const cos = rest[1] && column(rest[1], name, canonical, sequenceFirst);
   const pair = sin && cos ? (sin.offset === 0 && cos.offset === 1 && sin.fn === 'sin' && cos.fn === 'cos' ? [sin, cos]
     : sin.offset === 1 && cos.offset === 0 && sin.fn === 'cos' && cos.fn === 'sin' ? [cos, sin] : undefined) : undefined;
   if (!pair || squeeze(pair[0]!.argument.text) !== squeeze(pair[1]!.argument.text)) return undefined;
   const base = angles(pair[0]!.argument, rows, width, scope, canonical);
   if (base === undefined) return undefined;
-  let shape: readonly number[] = [rows, width];
+  let shape: readonly number[] = sequenceFirst ? [rows, 1, width] : [rows, width];
   for (const step of rest.slice(2)) {
     const next = reshaped(step, name, shape);
     if (!next) return undefined;
@@ -75,23 +78,28 @@ function calleeOf(node: Node, canonical: Canonical): { call: CallParts; name: st
   return call ? { call, name: canonical(call.callee) } : undefined;
 }
 
-/** `pe = torch.zeros(rows, d)` (a dtype allowed). */
-function zeros(assignment: Node, name: string, scope: Scope, canonical: Canonical): { rows: number; width: number } | undefined {
+/** `pe = torch.zeros(rows, d)` or, sequence first, `torch.zeros(rows, 1, d)` (the PyTorch tutorial's; a dtype allowed). */
+function zeros(assignment: Node, name: string, scope: Scope, canonical: Canonical): { rows: number; width: number; sequenceFirst: boolean } | undefined {
   if (assignment.childForFieldName('left')?.text !== name) return undefined;
   const right = assignment.childForFieldName('right');
   const made = right ? calleeOf(right, canonical) : undefined;
-  if (made?.name !== 'torch.zeros' || made.call.positional.length !== 2 || [...made.call.keywords.keys()].some((k) => k !== 'dtype' && k !== 'device')) return undefined;
-  const rows = evaluateCount(made.call.positional[0], scope);
-  const width = evaluateCount(made.call.positional[1], scope);
-  return rows && width ? { rows, width } : undefined;
+  const sizes = made?.call.positional ?? [];
+  if (made?.name !== 'torch.zeros' || (sizes.length !== 2 && sizes.length !== 3) || [...made.call.keywords.keys()].some((k) => k !== 'dtype' && k !== 'device')) return undefined;
+  const sequenceFirst = sizes.length === 3;
+  if (sequenceFirst && evaluate(sizes[1]!, scope) !== 1) return undefined;
+  const rows = evaluateCount(sizes[0], scope);
+  const width = evaluateCount(sizes[sizes.length - 1], scope);
+  return rows && width ? { rows, width, sequenceFirst } : undefined;
 }
 
-/** `pe[:, 0::2] = torch.sin(A)`: which columns, which function, A. */
-function column(assignment: Node, name: string, canonical: Canonical): { offset: number; fn: string; argument: Node } | undefined {
+/** `pe[:, 0::2] = torch.sin(A)` (sequence first `pe[:, 0, 0::2]`): which columns, which function, A. */
+function column(assignment: Node, name: string, canonical: Canonical, sequenceFirst: boolean): { offset: number; fn: string; argument: Node } | undefined {
   const left = assignment.childForFieldName('left');
   const right = assignment.childForFieldName('right');
   if (left?.type !== 'subscript' || left.childForFieldName('value')?.text !== name || !right) return undefined;
-  const slices = left.namedChildren.filter((c) => c.type !== 'comment').slice(1).map((c) => squeeze(c.text));
+  const all = left.namedChildren.filter((c) => c.type !== 'comment').slice(1).map((c) => squeeze(c.text));
+  if (sequenceFirst && all[1] !== '0') return undefined;
+  const slices = sequenceFirst ? [all[0], ...all.slice(2)] : all;
   if (slices.length !== 2 || slices[0] !== ':' || (slices[1] !== '0::2' && slices[1] !== '1::2' && slices[1] !== '::2')) return undefined;
   const made = calleeOf(right, canonical);
   const fn = made?.name === 'torch.sin' ? 'sin' : made?.name === 'torch.cos' ? 'cos' : undefined;
@@ -199,6 +207,7 @@ function frequencyBase(node: Node, width: number, scope: Scope, canonical: Canon
 
 /** `pe = pe.unsqueeze(0)`, `pe = pe.unsqueeze(0).transpose(0, 1)`, `pe = pe.unsqueeze(1)`: the new shape. */
 function reshaped(assignment: Node, name: string, shape: readonly number[]): readonly number[] | undefined {
+  // A table made sequence first (rows, 1, d) is read without further reshapes.
   if (assignment.childForFieldName('left')?.text !== name || shape.length !== 2) return undefined;
   const text = squeeze(assignment.childForFieldName('right')?.text ?? '');
   const [rows, width] = shape as [number, number];

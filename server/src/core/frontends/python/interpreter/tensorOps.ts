@@ -93,12 +93,25 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
   if (activation !== undefined && ['relu', 'tanh', 'sigmoid', 'relu_', 'tanh_', 'sigmoid_', 'softmax', 'log_softmax'].includes(method)) {
     return trace.activation(x, activation, spanOf(call.node));
   }
+  // `x.mean(dim=1)` of a stream of tokens: the mean over each sequence's tokens (vit-pytorch's `pool = 'mean'`).
+  if (method === 'mean' && meansAxisOne(call, scope)) {
+    const averaged = trace.tokenPool(x, 'mean', spanOf(call.node));
+    if (averaged) return averaged;
+  }
   if (['contiguous', 'clone', 'detach', 'to', 'float', 'mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'type_as', 'cuda', 'max', 'amax'].includes(method)) {
     // Reductions and axis moves change a map's shape (channels and positions): only flat features keep it.
     const moves = ['mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'max', 'amax'].includes(method);
     return trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape);
   }
   return trace.opaque(x);
+}
+
+/** `mean(dim=1)`, `mean(1)`, `mean(dim=-2)` on (batch, tokens, features): one axis, the tokens, no keepdim. */
+function meansAxisOne(call: CallParts, scope: Scope): boolean {
+  const node = call.keywords.get('dim')?.value ?? call.positional[0];
+  const others = call.positional.length + call.keywords.size - 1;
+  const dim = node ? evaluate(node, scope) : undefined;
+  return others === 0 && (dim === 1 || dim === -2);
 }
 
 /** `flatten(2)`, `flatten(start_dim=2)`, `torch.flatten(x, 2)`: flattening from axis `start` to the last (no end_dim). */

@@ -7,13 +7,13 @@
  * to an unknown function, a concatenation) makes the consumers it hides unknown.
  */
 import type {
-  MemoryOp, PositionTableOp, ClassTokenOp,
+  MemoryOp, PositionTableOp, ClassTokenOp, ScaleOp, TokenPoolOp,
   IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, PoolOp, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
 import type { TextEdit } from '../../../findings';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
-import { attentionProjections } from '../../../ir';
+import { attentionProjections, walkOps } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -510,6 +510,33 @@ export class Trace {
     return extended(input, { broken: true, brokenAt: input.chain });
   }
 
+  /**
+   * `x * c`, `x / c`, `x *= c` with c a known number (ir.ts ScaleOp): what feeds what is kept (a
+   * pending linear layer still feeds the nonlinearity after the factor). A positive factor keeps
+   * what a norm next would make irrelevant (the scale of the layers before it); a negative one
+   * clears it. Before any layer the input's scale is the simulation's assumption: no step.
+   */
+  scaled(input: Tensor, op: ScaleOp): Tensor {
+    if (input.chain === undefined) return input;
+    const kept = op.factor > 0 ? {} : { activated: undefined, homogeneous: undefined, scaleFree: undefined };
+    // A projection's tag stays: used as q or k the attention reads the factor from it (attentionTrace.ts), not this op.
+    return extended(input, { chain: push(input.chain, op), ...kept });
+  }
+
+  /**
+   * `x.mean(dim=1)` or `x[:, 0]` of a stream of tokens, (batch, tokens, features): the mean over
+   * each sequence's tokens or its first (ir.ts TokenPoolOp, vit-pytorch's `pool`). Undefined where the
+   * value is not known to be such a stream: its history must hold a token op (a lookup, patches
+   * read as tokens, an attention, a position table or a class token), no convolution over
+   * positions (a Conv1d's (batch, channels, length) has its channels on axis 1), no recurrent
+   * layer and no earlier mean over tokens.
+   */
+  tokenPool(input: Tensor, kind: TokenPoolOp['kind'], span: Span): Tensor | undefined {
+    // The shape is often not followed through a stream (einops, heads merged): unknown is accepted, a known one must be (tokens, features).
+    if (input.broken || (input.shape !== undefined && input.shape.length !== 2) || !overTokens(input.chain)) return undefined;
+    return extended(input, { chain: push(input.chain, { op: 'tokenPool', kind, span }), shape: input.shape ? [input.shape[1]!] : undefined });
+  }
+
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
     this.resolve(input.pending, 'unknown');
@@ -661,9 +688,19 @@ const everyLayerFieldWritten: [Exclude<keyof WeightLayer, LayerFields>] extends 
 void everyLayerFieldWritten;
 
 /** The embedding layer whose plain output this is (its only step, at the network's start), else undefined. */
+/**
+ * A chain position that is a network input: the first input (undefined) or the second input's
+ * root (Trace.secondInput: a Keras encoder–decoder's other `keras.Input`).
+ */
+export function atInput(chain: Chain | undefined): boolean {
+  return chain === undefined || (chain.parent === undefined && chain.op.op === 'memory');
+}
+
+/** A lookup from an input with nothing applied yet. */
 function plainLookup(t: Tensor): MutableWeightLayer | undefined {
   const op = t.chain?.op;
-  if (t.broken || t.chain?.parent !== undefined || op?.op !== 'layer' || op.kind !== 'embedding') return undefined;
+  // Looked up from an input: the first (no parent) or the second (its root, Trace.secondInput: a Keras encoder–decoder's target).
+  if (t.broken || !t.chain || !atInput(t.chain.parent) || op?.op !== 'layer' || op.kind !== 'embedding') return undefined;
   if (t.pending.length !== 1 || t.pending[0]!.layer !== op || t.pending[0]!.normalized) return undefined;
   return op;
 }
@@ -689,7 +726,7 @@ function convolutionalBlock(ops: readonly Op[]): boolean {
     switch (op.op) {
       case 'layer':
         return op.kind !== 'embedding' && !op.recurrent;
-      case 'activation': case 'norm': case 'dropout': case 'pool': case 'flatten':
+      case 'activation': case 'norm': case 'dropout': case 'pool': case 'flatten': case 'scale':
         return true;
       case 'residual':
         return convolutionalBlock(op.body) && (!op.shortcut || convolutionalBlock(op.shortcut));
@@ -697,6 +734,19 @@ function convolutionalBlock(ops: readonly Op[]): boolean {
         return false;
     }
   });
+}
+
+/** The chain holds a token op and no convolution over positions (Trace.tokenPool). */
+function overTokens(chain: Chain | undefined): boolean {
+  let tokens = false;
+  for (let c = chain; c; c = c.parent) {
+    for (const op of c.op.op === 'residual' || c.op.op === 'memory' ? walkOps([c.op]) : [c.op]) {
+      if (op.op === 'layer' && (op.kind === 'conv1d' || op.kind === 'conv2d' || op.kind === 'conv3d') && !op.patchTokens) return false;
+      if ((op.op === 'layer' && op.recurrent) || op.op === 'tokenPool') return false;
+      if ((op.op === 'layer' && (op.kind === 'embedding' || op.patchTokens)) || op.op === 'attention' || op.op === 'positionTable' || op.op === 'classToken') tokens = true;
+    }
+  }
+  return tokens;
 }
 
 /** The weight layers of a branch body, nested residual bodies included. */

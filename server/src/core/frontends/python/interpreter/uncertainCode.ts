@@ -63,11 +63,18 @@ export class UncertainCode {
 
   /** Makes what `node` might do unknown (see the file comment). */
   taint(node: Node, frame: Frame): void {
-    for (const assignment of [...node.descendantsOfType('assignment'), ...node.descendantsOfType('augmented_assignment')]) {
+    // Indexed loops, no spread: most of the interpreter runs in V8's baseline tiers during a
+    // check, where each for…of step allocates an iterator result (issue 16).
+    const assignments = node.descendantsOfType('assignment');
+    const augmented = node.descendantsOfType('augmented_assignment');
+    for (let a = 0; a < assignments.length + augmented.length; a++) {
+      const assignment = a < assignments.length ? assignments[a]! : augmented[a - assignments.length]!;
       const left = assignment.childForFieldName('left');
-      const targets = left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : [];
-      for (const target of targets) {
-        const name = dottedName(target);
+      if (!left) continue;
+      const pattern = left.type === 'pattern_list' || left.type === 'tuple_pattern';
+      const count = pattern ? left.namedChildren.length : 1;
+      for (let t = 0; t < count; t++) {
+        const name = dottedName(pattern ? left.namedChildren[t]! : left);
         if (name === undefined) continue;
         frame.env.set(name, opaqued(frame.lookup(name), frame));
         if (name.startsWith('self.') && frame.self) frame.self.attributes.set(name.slice(5), { kind: 'opaque', className: 'unknown', record: classRecord('unknown') });
@@ -75,7 +82,9 @@ export class UncertainCode {
     }
     // Calls inside (append, init calls, layers applied to tensors) are not run; weights they might set become unknown.
     let unnamedLayers = false;
-    for (const call of node.descendantsOfType('call')) {
+    const calls = node.descendantsOfType('call');
+    for (let c = 0; c < calls.length; c++) {
+      const call = calls[c]!;
       const parts = callParts(call);
       if (!parts) continue;
       const effect = this.initEffect(parts, frame);

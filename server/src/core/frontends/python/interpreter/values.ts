@@ -13,7 +13,12 @@ import {
 
 export type { RecordValue, Value } from './valueLogic';
 
-type Binding = { readonly node: Node; readonly scope: Scope } | { readonly value: Value | undefined };
+/**
+ * `literal`: the one literal every assignment of the name wrote (`embed_dim = 256` in two cells
+ * of a notebook); absent once any binding was something else ('mixed'). Kept on the binding,
+ * not in a second map per scope (issue 16: a Map per Scope was ~2% of what an analysis allocates).
+ */
+type Binding = ({ readonly node: Node; readonly scope: Scope } | { readonly value: Value | undefined }) & { readonly literal?: LiteralBinding };
 
 /** Expressions that are never None, whatever their value (a class argument like `nn.GroupNorm` is an attribute: not certain). */
 const NEVER_NONE: ReadonlySet<string> = new Set(['lambda', 'integer', 'float', 'string', 'concatenated_string', 'true', 'false', 'list', 'tuple', 'dictionary', 'set']);
@@ -23,34 +28,30 @@ const MAX_DEPTH = 40;
 
 export class Scope {
   private readonly bindings = new Map<string, Binding>();
-  private readonly assignedTwice = new Set<string>();
   /**
-   * Per name, the one literal every assignment of it wrote (`embed_dim = 256` in two cells of a
-   * notebook), or 'mixed' once any binding is something else: a name assigned twice is known
-   * only when every assignment wrote the same literal, whichever of them ran last.
+   * Names bound more than once (made on the first: most scopes have none). Such a name is known
+   * only when every assignment wrote the same literal (Binding.literal), whichever of them ran last.
    */
-  private readonly literals = new Map<string, LiteralBinding>();
+  private assignedTwice: Set<string> | undefined;
   private settled: Set<Node> | undefined;
   /** The bindings as they were when bindAssignments reached each loop, before the loop's own assignments. */
-  private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> }> | undefined;
+  private beforeLoops: Map<Node, { bindings: Map<string, Binding>; assignedTwice: Set<string> | undefined }> | undefined;
 
   constructor(readonly parent: Scope | undefined) {}
 
   /** Binds `name` to an expression evaluated lazily in `scope`; a second assignment makes it unknown. */
   bindExpression(name: string, node: Node, scope: Scope): void {
-    const literal = literalOf(node);
-    if (this.bindings.has(name)) {
-      this.assignedTwice.add(name);
-      const before = this.literals.get(name);
-      this.literals.set(name, before !== undefined && before !== 'mixed' && literal !== 'mixed' && before.value === literal.value ? before : 'mixed');
-    } else {
-      this.literals.set(name, literal);
+    let literal = literalOf(node);
+    const prior = this.bindings.get(name);
+    if (prior) {
+      (this.assignedTwice ??= new Set()).add(name);
+      const before = prior.literal;
+      literal = before !== undefined && before !== 'mixed' && literal !== 'mixed' && before.value === literal.value ? before : 'mixed';
     }
-    this.bindings.set(name, { node, scope });
+    this.bindings.set(name, { node, scope, literal });
   }
 
   bindValue(name: string, value: Value | undefined): void {
-    this.literals.set(name, 'mixed');
     this.bindings.set(name, { value });
   }
 
@@ -60,8 +61,7 @@ export class Scope {
    * as every binding is; a second assignment makes it unknown as any other.
    */
   bindUnpacked(name: string, right: Node, scope: Scope, index: number, count: number): void {
-    if (this.bindings.has(name)) this.assignedTwice.add(name);
-    this.literals.set(name, 'mixed');
+    if (this.bindings.has(name)) (this.assignedTwice ??= new Set()).add(name);
     let reading = false;
     this.bindings.set(name, {
       get value(): Value | undefined {
@@ -80,8 +80,7 @@ export class Scope {
 
   /** An assignment whose value is not followed (a loop variable after its loop): unknown, and it counts as one. */
   bindUnknown(name: string): void {
-    if (this.bindings.has(name)) this.assignedTwice.add(name);
-    this.literals.set(name, 'mixed');
+    if (this.bindings.has(name)) (this.assignedTwice ??= new Set()).add(name);
     this.bindings.set(name, { value: undefined });
   }
 
@@ -90,8 +89,7 @@ export class Scope {
    * None where the method assigns it only under `if mask is not None:`, kerasTokens.ts).
    */
   settle(name: string, value: Value): void {
-    this.assignedTwice.delete(name);
-    this.literals.set(name, 'mixed');
+    this.assignedTwice?.delete(name);
     this.bindings.set(name, { value });
   }
 
@@ -104,7 +102,7 @@ export class Scope {
 
   /** Whether `name` is a parameter of this scope's function that its body has not assigned yet. */
   isUnassignedParameter(name: string): boolean {
-    return this.parameters?.has(name) === true && !this.assignedTwice.has(name);
+    return this.parameters?.has(name) === true && this.assignedTwice?.has(name) !== true;
   }
 
   /**
@@ -117,8 +115,7 @@ export class Scope {
     if (!parameter) return;
     const before = new Scope(this);
     before.bindings.set(name, parameter);
-    this.bindings.set(name, { node: right, scope: before });
-    this.literals.set(name, literalOf(right));
+    this.bindings.set(name, { node: right, scope: before, literal: literalOf(right) });
     this.parameters!.delete(name);
   }
 
@@ -139,9 +136,8 @@ export class Scope {
 
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
-    this.assignedTwice.delete(name);
-    this.literals.set(name, literalOf(node));
-    this.bindings.set(name, { node, scope });
+    this.assignedTwice?.delete(name);
+    this.bindings.set(name, { node, scope, literal: literalOf(node) });
   }
 
   /**
@@ -152,19 +148,23 @@ export class Scope {
    */
   settleNoneDefault(name: string, right: Node, statement: Node): boolean {
     const prior = this.bindings.get(name);
-    if (!prior || this.assignedTwice.has(name)) return false;
+    if (!prior || this.assignedTwice?.has(name) === true) return false;
     const priorNode = 'node' in prior ? prior.node : undefined;
     const value = 'node' in prior ? evaluate(prior.node, prior.scope) : prior.value;
     const isNone = value === null ? true : value !== undefined || (priorNode !== undefined && NEVER_NONE.has(priorNode.type)) ? false : undefined;
     if (isNone === undefined) return false;
-    if (isNone) this.bindings.set(name, { node: right, scope: this });
+    // The name's literal stays the one its assignments wrote (the `if` is not an assignment of it).
+    if (isNone) this.bindings.set(name, { node: right, scope: this, literal: prior.literal });
     (this.settled ??= new Set()).add(statement);
     return true;
   }
 
   /** Records the bindings a loop starts from (its body's assignments are about to be bound here too). */
   enterLoop(loop: Node): void {
-    (this.beforeLoops ??= new Map()).set(loop, { bindings: new Map(this.bindings), assignedTwice: new Set(this.assignedTwice) });
+    // Copied by forEach: `new Map(map)` steps an iterator, allocating per entry in V8's baseline tiers (issue 16).
+    const bindings = new Map<string, Binding>();
+    this.bindings.forEach((binding, name) => bindings.set(name, binding));
+    (this.beforeLoops ??= new Map()).set(loop, { bindings, assignedTwice: this.assignedTwice && new Set(this.assignedTwice) });
   }
 
   /**
@@ -175,7 +175,7 @@ export class Scope {
   valueBeforeLoop(loop: Node, name: string): Value | undefined {
     const before = this.beforeLoops?.get(loop);
     if (!before) return this.parent?.valueBeforeLoop(loop, name);
-    if (before.assignedTwice.has(name)) return undefined;
+    if (before.assignedTwice?.has(name) === true) return undefined;
     const binding = before.bindings.get(name) ?? this.parent?.lookup(name);
     if (!binding) return undefined;
     return 'node' in binding ? evaluate(binding.node, binding.scope) : binding.value;
@@ -246,8 +246,8 @@ export class Scope {
 
   /** The binding a name has here or in an enclosing scope. */
   lookup(name: string): Binding | undefined {
-    if (this.assignedTwice.has(name)) {
-      const literal = this.literals.get(name);
+    if (this.assignedTwice?.has(name) === true) {
+      const literal = this.bindings.get(name)?.literal;
       return { value: literal !== undefined && literal !== 'mixed' ? literal.value : undefined };
     }
     return this.bindings.get(name) ?? this.parent?.lookup(name);
@@ -275,6 +275,9 @@ export type FunctionFolder = (definition: Node, call: CallParts, callerScope: Sc
 
 type LiteralBinding = { readonly value: number | string | boolean | null } | 'mixed';
 
+/** The scope a literal is read in: it names nothing (nothing ever binds here). */
+const NO_NAMES = new Scope(undefined);
+
 /** `256`, `-1`, `0.5`, `"relu"`, `True`, `None`: a literal's value; anything else is 'mixed' (its value may differ between assignments). */
 export function literalOf(node: Node): LiteralBinding {
   let n = node;
@@ -282,7 +285,7 @@ export function literalOf(node: Node): LiteralBinding {
   const literal = n.type === 'integer' || n.type === 'float' || n.type === 'string' || n.type === 'true' || n.type === 'false' || n.type === 'none'
     || (n.type === 'unary_operator' && (n.childForFieldName('argument')?.type === 'integer' || n.childForFieldName('argument')?.type === 'float'));
   if (!literal) return 'mixed';
-  const value = evaluate(n, new Scope(undefined));
+  const value = evaluate(n, NO_NAMES);
   return value === undefined || (typeof value === 'object' && value !== null) ? 'mixed' : { value };
 }
 
@@ -356,7 +359,8 @@ function bindAssignment(assignment: Node, scope: Scope): void {
     targets.push(left);
     value = right;
   }
-  for (const target of targets) {
+  for (let t = 0; t < targets.length; t++) {
+    const target = targets[t]!;
     if (target.type === 'pattern_list' || target.type === 'tuple_pattern') {
       const items = target.namedChildren.filter((c) => c.type !== 'comment');
       // `a, *rest = e` binds a list to rest: each name unknown (it is still assigned).
@@ -414,9 +418,11 @@ function noneDefaultIdiom(statement: Node): { readonly name: string; readonly ri
 
 /** Binds a function's parameters: defaults are read in `outer`; parameters without one are unknown. */
 export function bindParameters(definition: Node, scope: Scope, outer: Scope): void {
-  const parameters = definition.childForFieldName('parameters');
+  const parameters = definition.childForFieldName('parameters')?.namedChildren;
   if (!parameters) return;
-  for (const p of parameters.namedChildren) {
+  // Indexed: no iterator result per step in V8's baseline tiers (issue 16).
+  for (let i = 0; i < parameters.length; i++) {
+    const p = parameters[i]!;
     if (p.type === 'identifier') {
       scope.bindValue(p.text, undefined);
       scope.markParameter(p.text);

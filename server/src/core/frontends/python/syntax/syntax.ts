@@ -73,9 +73,15 @@ export class Node {
     if (!this.cachedNamedChildren) {
       const owner = this.owner;
       const store = owner.childrenOf(this.index);
-      const named: Node[] = [];
+      // Counted first, then an array of that length: pushing into [] reserves room for 17 (most
+      // nodes have 1–4 named children; the arrays are kept with the tree: issue 16).
+      let count = 0;
       for (let child = this.index + 1, left = store.childCounts[this.index]!; left > 0; child = store.after[child]!, left--) {
-        if (owner.reader.isNamedType(store.types[child]!)) named.push(owner.node(child));
+        if (owner.reader.isNamedType(store.types[child]!)) count++;
+      }
+      const named = new Array<Node>(count);
+      for (let child = this.index + 1, left = store.childCounts[this.index]!, i = 0; left > 0; child = store.after[child]!, left--) {
+        if (owner.reader.isNamedType(store.types[child]!)) named[i++] = owner.node(child);
       }
       this.cachedNamedChildren = named;
     }
@@ -274,7 +280,10 @@ function readCallParts(node: Node): CallParts | undefined {
   // Most calls have no keyword argument: they share one empty map (read only).
   let keywords: Map<string, { name: Node; value: Node; pair: Node }> | undefined;
   let spread = false;
-  for (const child of args.namedChildren) {
+  const children = args.namedChildren;
+  // Indexed: no iterator result per step in V8's baseline tiers (issue 16).
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
     if (child.type === 'keyword_argument') {
       const name = child.childForFieldName('name');
       const value = child.childForFieldName('value');
