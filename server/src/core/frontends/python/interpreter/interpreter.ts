@@ -2488,6 +2488,9 @@ export class Interpreter {
         if (module.className === 'einops.layers.torch.Rearrange' && x.attn) return { t: 'tensor', tensor: trace.opaque(x) };
         const pool = module.pool?.(x.shape);
         if (pool && module.span) return { t: 'tensor', tensor: trace.pool(x, { ...pool, span: module.span }, module.reshape(x.shape)) };
+        // A PyTorch pool over a map of unknown size: not simulated (trace.ts unreadPool). Keras's and Flax's pools
+        // over an unknown axis (a global pool over tokens) stay a step that keeps the scale, as before.
+        if (module.pool && module.className.startsWith('torch.')) return { t: 'tensor', tensor: trace.unreadPool(x, module.reshape(x.shape), module.className.split('.').pop()!) };
         return { t: 'tensor', tensor: trace.passThrough(x, module.reshape(x.shape)) };
       }
       case 'sequence': {

@@ -60,7 +60,7 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
   if (torchPool) {
     const op = torchPool.op(x.shape);
     const shape = torchPool.reshape(x.shape);
-    return { t: 'tensor', tensor: op ? trace.pool(x, { ...op, span: spanOf(call.node) }, shape) : trace.passThrough(x, shape) };
+    return { t: 'tensor', tensor: op ? trace.pool(x, { ...op, span: spanOf(call.node) }, shape) : trace.unreadPool(x, shape, call.node.text) };
   }
   // Flax's functional pools on a channels-last shape, the same way (poolLayers.ts flaxPool).
   const flaxPooling = flaxPool(canonical, call, scope);

@@ -429,6 +429,20 @@ export class Trace {
     return extended(input, { chain: push(input.chain, op), shape });
   }
 
+  /**
+   * A pool whose geometry is not known (the input's spatial size, or an argument it cannot read):
+   * it changes the second moment and divides each position's gradient by its windows in ways that
+   * depend on that geometry, so reading it as a step that keeps the scale gives wrong numbers
+   * (pytorch-cifar's `F.avg_pool2d(out, 4)` without a sample: the gradient before it ×330 of
+   * PyTorch's, test/unit/cifarResnet.oracle.test.ts). The network says it is not simulated.
+   */
+  unreadPool(input: Tensor, shape: readonly number[] | undefined, written: string): Tensor {
+    const text = written.length <= 48 ? written : `${written.slice(0, 45)}…`;
+    const spatialKnown = input.shape !== undefined && input.shape.length >= 2 && input.shape.every((d) => Number.isInteger(d) && d >= 1);
+    const why = spatialKnown ? 'pools with arguments InitWise cannot read' : 'pools a map whose size InitWise does not know (a sample call such as `model(torch.randn(1, 3, 32, 32))` states it)';
+    return this.unfollowed(this.passThrough(input, shape), `\`${text.replace(/\s+/g, ' ')}\` ${why}, which the simulation needs`);
+  }
+
   /** A step that keeps the signal's scale questions unchanged (pooling, reshape); may change the shape. */
   passThrough(input: Tensor, shape: readonly number[] | undefined): Tensor {
     return extended(input, { shape });
