@@ -419,6 +419,45 @@ class Pairs(nn.Module):
     assert.deepEqual(b2!.fans, { fanIn: 32, fanOut: 32 });
   });
 
+  it('ModuleList.extend adds its modules, and an item it cannot read keeps the network from looking complete', () => {
+    const { networks, simulations } = analyzePython(`
+import torch.nn as nn
+
+class Extended(nn.Module):
+    def __init__(self, depth=2):
+        super().__init__()
+        self.layers = nn.ModuleList([])
+        for _ in range(depth):
+            self.layers.extend([nn.Linear(64, 64), nn.ReLU()])
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(x)
+
+class Unread(nn.Module):
+    def __init__(self, blocks):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(64, 64)])
+        self.layers.extend(blocks)
+        self.head = nn.Linear(64, 10)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(x)
+
+Extended()(torch.randn(8, 64))
+Unread(make_blocks())(torch.randn(8, 64))
+`);
+    const extended = networks.find((n) => n.name === 'Extended')!;
+    assert.equal(extended.layers.length, 3, 'two extended Linears and the head');
+    assert.ok(simulations[networks.indexOf(extended)], 'Extended is simulated');
+    const unread = networks.find((n) => n.name === 'Unread')!;
+    assert.equal(simulations[networks.indexOf(unread)], undefined, 'a list extended by something unread is not simulated as if it were complete');
+  });
+
   it("follows a width a loop carries from one pass to the next, and never reads the wrong pass's value", () => {
     const { networks } = analyzePython(`
 import torch.nn as nn

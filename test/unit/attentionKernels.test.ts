@@ -1,9 +1,10 @@
 /**
  * The Monte-Carlo attention (server/src/core/simulation/attentionMonteCarlo.ts) on the kernel
- * engine's batched paths (every head's products in one job, the softmax and its backward step in
- * WebAssembly, on both threads) against its plain path (head by head, softmax in JavaScript):
- * the same numbers, bit for bit, forward and backward, causal or not, with shapes the batched
- * paths take and with ones they decline (tokens not a multiple of 4).
+ * engine's batched paths (every head's products in one job, the softmax and its backward step, the
+ * transposes and the input gradients' sums in WebAssembly, on both threads) against its plain
+ * path (head by head, softmax, transposes and sums in JavaScript): the same numbers, bit for bit,
+ * forward and backward, causal or not, with shapes the batched paths take and with ones they
+ * decline (tokens not a multiple of 4).
  */
 import * as assert from 'node:assert/strict';
 import type { AttentionOp, WeightLayer } from '../../server/src/core/ir';
@@ -59,6 +60,9 @@ function run(kernels: KernelEngine, batched: boolean, layers: Map<WeightLayer, F
         kernels.softmax(scores, weights, count, n, m, isCausal, scale, none),
       softmaxBackward: (weights: Float32Array, gradient: Float32Array, count: number, m: number, scale: number) =>
         kernels.softmaxBackward(weights, gradient, count, m, scale, none),
+      transposeBlocks: (from: Float32Array, to: Float32Array, blocks: number, n: number, m: number) => kernels.transposeBlocks(from, to, blocks, n, m, none),
+      axpy: (out: Float32Array, a: Float32Array, b: Float32Array, scale: number) => kernels.axpy(out, a, b, scale),
+      sum3: (out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array) => kernels.sum3(out, a, b, c),
     } : {}),
   };
   const result = attentionForward(op, { data: x, shape: [width] }, env);

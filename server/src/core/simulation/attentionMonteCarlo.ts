@@ -55,6 +55,11 @@ export interface AttentionEnvironment {
    */
   readonly allocate?: (length: number) => Float32Array;
   readonly scope?: <T>(run: () => T) => T;
+  /** The input gradients' sums in WebAssembly (kernelEngine.ts axpy, sum3): the same numbers as the loops here. */
+  readonly axpy?: (out: Float32Array, a: Float32Array, b: Float32Array, scale: number) => void;
+  readonly sum3?: (out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array) => void;
+  /** Blocks of [n × m] transposed on both threads (kernelEngine.ts transposeBlocks); false where it does not take them. */
+  readonly transposeBlocks?: (from: Float32Array, to: Float32Array, blocks: number, n: number, m: number) => boolean;
   /** Cross-attention: the memory's rows (sequences × its tokens) keys and values come from. */
   readonly memory?: { readonly rows: TokenRows; readonly tokens: number };
 }
@@ -143,6 +148,7 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
   };
   /** Each sequence's and head's [n×m] matrix of `from` transposed into `to`. */
   const transposeAll = (from: Float32Array, to: Float32Array) => {
+    if (env.transposeBlocks?.(from, to, batch * heads, n, m)) return;
     for (let at = 0; at < batch * heads * n * m; at += n * m) transposeInto(from, at, n, m, to, at);
   };
   // Each sequence's and head's weights A, every entry written (0 where the mask hides a key).
@@ -233,11 +239,13 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
       const fromQuery = q.backward(gq);
       if (memory) {
         const gm = new Float32Array(fromValue.length);
-        for (let i = 0; i < gm.length; i++) gm[i] = fromKey[i]! + fromValue[i]!;
+        if (env.axpy) env.axpy(gm, fromKey, fromValue, 1);
+        else for (let i = 0; i < gm.length; i++) gm[i] = fromKey[i]! + fromValue[i]!;
         return { input: fromQuery, memory: gm };
       }
       const gx = new Float32Array(fromValue.length);
-      for (let i = 0; i < gx.length; i++) gx[i] = fromQuery[i]! + fromKey[i]! + fromValue[i]!;
+      if (env.sum3) env.sum3(gx, fromQuery, fromKey, fromValue);
+      else for (let i = 0; i < gx.length; i++) gx[i] = fromQuery[i]! + fromKey[i]! + fromValue[i]!;
       return { input: gx };
     }),
   };

@@ -46,6 +46,9 @@ const KIND_GELU = 5;
 const KIND_GEMM_BATCH = 6;
 const KIND_SOFTMAX = 7;
 const KIND_SOFTMAX_BACKWARD = 8;
+const KIND_LAYERNORM = 9;
+const KIND_LAYERNORM_BACKWARD = 10;
+const KIND_TRANSPOSE = 11;
 
 /** Values per chunk of a weight draw (each chunk its own stream). */
 export const DRAW_CHUNK = 1 << 16;
@@ -119,6 +122,31 @@ export interface KernelEngine {
     sequences: number, heads: number, m: number, n: number, k: number,
     a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks, checkpoint: () => void,
   ): boolean;
+  /**
+   * The per-element work around the products (wasmRowKernels.ts), bit for bit as montecarlo.ts's
+   * loops compute it. Arrays outside the arena are copied in (and results out) for the call.
+   * meanSquare: Σ x² / n in meanSquare's order (NaN for no values).
+   */
+  meanSquare(values: Float32Array): number;
+  /**
+   * LayerNorm over `rows` rows of x into xHat (in the arena), on both threads; the rows' inverse
+   * standard deviations, in the arena (alive as an allocation), for layerNormBackward; undefined,
+   * with nothing done, when xHat is not in the arena.
+   */
+  layerNorm(x: Float32Array, rows: number, xHat: Float32Array, eps: number, checkpoint: () => void): Float64Array | undefined;
+  /** out ← LayerNorm's backward step of g (xHat and inverse from layerNorm), on both threads; false, with nothing done, when they are not from it. */
+  layerNormBackward(g: Float32Array, xHat: Float32Array, inverse: Float64Array, rows: number, out: Float32Array, checkpoint: () => void): boolean;
+  /** Per sequence of `tokens` rows: |Σ_t x_t|² − Σ_t |x_t|² (montecarlo.ts tokenCrossMoment's sums). */
+  tokenCrossSums(data: Float32Array, sequences: number, tokens: number): Float64Array;
+  /** out ← a + scale·b in float64, stored float32. */
+  axpy(out: Float32Array, a: Float32Array, b: Float32Array, scale: number): void;
+  /** out ← (a + b) + c in float64, stored float32. */
+  sum3(out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array): void;
+  /**
+   * Each of `blocks` [n × m] matrices of `from` (one after the other) transposed into the same
+   * place of `to`, on both threads; false, with nothing done, unless both are in the arena.
+   */
+  transposeBlocks(from: Float32Array, to: Float32Array, blocks: number, n: number, m: number, checkpoint: () => void): boolean;
 }
 
 /** Blocks of one array, one per sequence and head (offsets and the row stride in floats). */
@@ -143,6 +171,22 @@ function chunkSeed(seed: number, chunk: number): number {
  */
 function runChunk(kernels: KernelExports, words: Int32Array, floats: Float64Array, chunk: number, scratch: number): void {
   const kind = words[KIND]!;
+  if (kind === KIND_TRANSPOSE) {
+    // from, to, blocks, n, m, blocks per chunk.
+    const v = (i: number) => words[ARG + i]!;
+    const first = chunk * v(5);
+    kernels.transpose(v(0), v(1), first, Math.min(v(5), v(2) - first), v(3), v(4));
+    return;
+  }
+  if (kind === KIND_LAYERNORM || kind === KIND_LAYERNORM_BACKWARD) {
+    // Rows of a LayerNorm: x (g), xHat, inverse, out, rows, width, rows per chunk; eps.
+    const v = (i: number) => words[ARG + i]!;
+    const first = chunk * v(6);
+    const count = Math.min(v(6), v(4) - first);
+    if (kind === KIND_LAYERNORM) kernels.layerNorm(v(0), v(1), v(2), first, count, v(5), floats[FARG]!);
+    else kernels.layerNormBackward(v(0), v(1), v(2), v(3), first, count, v(5));
+    return;
+  }
   if (kind === KIND_SOFTMAX || kind === KIND_SOFTMAX_BACKWARD) {
     const v = (i: number) => words[ARG + i]!;
     const perChunk = v(7);
@@ -264,6 +308,8 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
    * valid views of the same memory), so identity of buffers says nothing.
    */
   const arrays = new WeakSet<Float32Array>();
+  /** The same for layerNorm's float64 rows. */
+  const doubles = new WeakSet<Float64Array>();
   let heap = new Float32Array(memory.buffer);
   let top = ARENA_AT;
   let generation = 0;
@@ -299,6 +345,43 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
     heap.set(array.subarray(0, rows * cols), to / 4);
     heap.fill(0, to / 4 + rows * cols, to / 4 + paddedRows * cols);
     return to;
+  };
+
+  /**
+   * Runs `body` with `place` (an array's byte address in the arena, copied in when it is not
+   * there) and `result` (the same for an array `body` writes: copied out after it), and lets go
+   * of the copies' space after.
+   */
+  const staged = <T>(body: (place: (array: Float32Array) => number, result: (array: Float32Array) => number) => T): T => {
+    const mark = top;
+    const copies: (() => void)[] = [];
+    try {
+      const value = body(
+        (array) => {
+          const at = addressOf(array);
+          if (at >= 0) return at;
+          const to = reserve(array.length * 4);
+          heap.set(array, to / 4);
+          return to;
+        },
+        (array) => {
+          const at = addressOf(array);
+          if (at >= 0) return at;
+          const to = reserve(array.length * 4);
+          copies.push(() => array.set(heap.subarray(to / 4, to / 4 + array.length)));
+          return to;
+        },
+      );
+      for (const copy of copies) copy();
+      return value;
+    } finally {
+      top = mark;
+    }
+  };
+  /** Rows of `width` per chunk of a row job (~ROW_VALUES_PER_CHUNK values), and the chunks. */
+  const rowChunks = (rows: number, width: number) => {
+    const perChunk = Math.max(1, Math.floor(ROW_VALUES_PER_CHUNK / Math.max(1, width)));
+    return { perChunk, chunks: Math.ceil(rows / perChunk) };
   };
 
   /** Posts a job of `chunks` chunks (arguments already written) and runs it to the end with the helper. */
@@ -490,6 +573,60 @@ export function createKernelEngine(module: object | undefined = kernelModule()):
       const [bRows, bCols] = transposed ? [n, k] : [k, n];
       if (aAt + (m - 1) * lda + k > a.length || bAt + (bRows - 1) * ldb + bCols > b.length || cAt + (m - 1) * ldc + n > c.length) return false;
       multiplyAt(m, n, k, aBase + 4 * aAt, 4 * lda, bBase + 4 * bAt, 4 * ldb, transposed, cBase + 4 * cAt, 4 * ldc, checkpoint);
+      return true;
+    },
+    meanSquare: (values) => (values.length === 0 ? NaN : staged((place) => kernels.meanSquare(place(values), values.length)) / values.length),
+    layerNorm: (x, rows, xHat, eps, checkpoint) => {
+      const xHatAt = addressOf(xHat);
+      if (xHatAt < 0 || rows <= 0 || x.length !== xHat.length || x.length % rows !== 0) return undefined;
+      const inverseAt = reserve(8 * rows);
+      const inverse = new Float64Array(heap.buffer, inverseAt, rows);
+      doubles.add(inverse);
+      staged((place) => {
+        const width = x.length / rows;
+        const { perChunk, chunks } = rowChunks(rows, width);
+        words[KIND] = KIND_LAYERNORM;
+        [place(x), xHatAt, inverseAt, 0, rows, width, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+        floats[FARG] = eps;
+        run(chunks, chunks > 1, checkpoint);
+      });
+      return inverse;
+    },
+    layerNormBackward: (g, xHat, inverse, rows, out, checkpoint) => {
+      const xHatAt = addressOf(xHat);
+      if (xHatAt < 0 || !doubles.has(inverse) || inverse.length !== rows || g.length !== xHat.length || out.length !== g.length || rows <= 0) return false;
+      staged((place, result) => {
+        const width = g.length / rows;
+        const { perChunk, chunks } = rowChunks(rows, width);
+        words[KIND] = KIND_LAYERNORM_BACKWARD;
+        [place(g), xHatAt, inverse.byteOffset, result(out), rows, width, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+        run(chunks, chunks > 1, checkpoint);
+      });
+      return true;
+    },
+    tokenCrossSums: (data, sequences, tokens) => staged((place) => {
+      const width = data.length / (sequences * tokens);
+      const at = place(data);
+      const sums = reserve(8 * width);
+      const out = new Float64Array(sequences);
+      for (let s = 0; s < sequences; s++) out[s] = kernels.crossMoment(at + 4 * s * tokens * width, sums, tokens, width);
+      return out;
+    }),
+    axpy: (out, a, b, scale) => staged((place, result) => {
+      if (a.length !== out.length || b.length !== out.length) throw new Error('kernelEngine.axpy: lengths differ');
+      kernels.axpy(result(out), place(a), place(b), out.length, scale);
+    }),
+    sum3: (out, a, b, c) => staged((place, result) => {
+      if (a.length !== out.length || b.length !== out.length || c.length !== out.length) throw new Error('kernelEngine.sum3: lengths differ');
+      kernels.sum3(result(out), place(a), place(b), place(c), out.length);
+    }),
+    transposeBlocks: (from, to, blocks, n, m, checkpoint) => {
+      const [fromAt, toAt] = [addressOf(from), addressOf(to)];
+      if (fromAt < 0 || toAt < 0 || blocks <= 0 || blocks * n * m > from.length || blocks * n * m > to.length) return false;
+      const { perChunk, chunks } = rowChunks(blocks, n * m);
+      words[KIND] = KIND_TRANSPOSE;
+      [fromAt, toAt, blocks, n, m, perChunk].forEach((value, i) => { words[ARG + i] = value; });
+      run(chunks, chunks > 1, checkpoint);
       return true;
     },
     stopHelpers: () => {

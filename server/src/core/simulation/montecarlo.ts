@@ -249,6 +249,12 @@ interface SeedContext {
   readonly memoryCorrelation: number;
   /** Each pool op's measured second moments, by its position among the network's pools in walkOps order (NetworkSimulation.pools). */
   readonly pools: ReadonlyMap<Op, PoolMeasure>;
+  /**
+   * Residual branches whose backward pass is running (shared by the contexts spread from this
+   * one): inside one, dense and LayerNorm gradients go into the engine's arena (no copies in and
+   * out of it around each product), let go of when the branch's gradient is summed.
+   */
+  readonly backwardScopes: { depth: number };
 }
 
 /** One pool's mean squares in one seed: its input and output, the gradient at its output and input. */
@@ -347,6 +353,7 @@ function runMonteCarlo(
         inputCorrelation: Math.min(1, Math.max(0, options.inputCorrelation ?? 0)),
         memoryCorrelation: Math.min(1, Math.max(0, options.memoryCorrelation ?? 0)),
         pools: new Map(walkOps(network.ops).filter((op) => op.op === 'pool').map((op) => [op, { input: NaN, output: NaN, gradOut: NaN, gradIn: NaN }])),
+        backwardScopes: { depth: 0 },
       };
       const mark = kernels?.mark();
       try {
@@ -532,6 +539,14 @@ function tokenCrossMoment(data: Float32Array, seed: TokenSeed): number {
   const n = seed.tokens;
   if (n < 2) return NaN;
   const width = data.length / (seed.sequences * n);
+  const engine = data.length >= ENGINE_MIN_VALUES && Number.isInteger(width) ? kernelEngine() : undefined;
+  if (engine) {
+    // The same sums in WebAssembly (wasmRowKernels.ts crossMoment), finished here in the same order.
+    const sums = engine.tokenCrossSums(data, seed.sequences, n);
+    let total = 0;
+    for (let s = 0; s < seed.sequences; s++) total += sums[s]! / (n * (n - 1) * width);
+    return total / seed.sequences;
+  }
   const sum = new Float64Array(width);
   let total = 0;
   for (let s = 0; s < seed.sequences; s++) {
@@ -628,7 +643,7 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         break;
       case 'norm':
         x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs)
-          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, rowsArray(context, x.data.length))
+          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, rowsArray(context, x.data.length), context)
           : normForward(op.kind, x, context.batch, backs);
         if (lastStreamPoint && ops[position - 1]?.op === 'residual') {
           lastStreamPoint.normalized = { secondMoment: meanSquare(x.data), cross: tokenCrossMoment(x.data, context.tokens!) };
@@ -669,10 +684,13 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         const skip = op.shortcut ? forward(op.shortcut, x, context, shortcutBacks, false) : x;
         if (branch.data.length !== skip.data.length) throw new NotSimulable();
         const scale = op.scale;
-        const y = new Float32Array(skip.data.length);
+        // Over tokens, in the engine's arena (a sublayer's ~d_model per row): the LayerNorm, the
+        // statistics and the next sum read it there without a copy.
+        const y = context.tokens ? rowsArray(context, skip.data.length) : new Float32Array(skip.data.length);
         const xd = skip.data;
         const bd = branch.data;
-        for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
+        if (context.kernels) context.kernels.axpy(y, xd, bd, scale);
+        else for (let i = 0; i < y.length; i++) y[i] = xd[i]! + scale * bd[i]!;
         const point = context.tokens ? streamPoint(x.data, y, context.tokens) : undefined;
         lastStreamPoint = point;
         // What an attention inside the branch hands on to the next block (as tokenStream.ts's handsOn).
@@ -682,15 +700,27 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
           for (let i = firstAttention; i < attention.length; i++) attention[i]!.handsOn ??= handsOn;
         }
         backs.push((g) => {
-          const scaled = new Float32Array(g.length);
-          for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
-          const through = backward(inner, scaled);
-          // Both are gradients at the block's input x: the same length.
-          const skipped = op.shortcut ? backward(shortcutBacks, g) : g;
-          const out = new Float32Array(through.length);
-          for (let i = 0; i < out.length; i++) out[i] = skipped[i]! + through[i]!;
-          if (point) point.gradient = meanSquare(out);
-          return out;
+          // The branch's gradients are let go of once summed into `out` (on the heap: it outlives them).
+          const kernels = context.kernels;
+          const mark = kernels?.mark();
+          context.backwardScopes.depth++;
+          try {
+            // A copy either way: the branch's backward steps may work in place (finishLayer's GELU).
+            const scaled = backwardArray(context, g.length);
+            if (scale === 1) scaled.set(g);
+            else for (let i = 0; i < g.length; i++) scaled[i] = scale * g[i]!;
+            const through = backward(inner, scaled);
+            // Both are gradients at the block's input x: the same length.
+            const skipped = op.shortcut ? backward(shortcutBacks, g) : g;
+            const out = new Float32Array(through.length);
+            if (kernels) kernels.axpy(out, skipped, through, 1);
+            else for (let i = 0; i < out.length; i++) out[i] = skipped[i]! + through[i]!;
+            if (point) point.gradient = meanSquare(out);
+            return out;
+          } finally {
+            context.backwardScopes.depth--;
+            if (mark !== undefined) kernels!.release(mark);
+          }
         });
         x = { data: y, shape: skip.shape };
         break;
@@ -869,6 +899,10 @@ function attentionOp(op: AttentionOp, x: Tensor, context: SeedContext, backs: Ba
         context.kernels!.softmaxBackward(weights, gradient, rows, m, scale, context.checkpoint),
       multiplyHeads: (m: number, n: number, k: number, a: HeadBlocks, b: HeadBlocks, transposed: boolean, c: HeadBlocks) =>
         context.kernels!.multiplyHeads(seed.sequences, op.heads, m, n, k, a, b, transposed, c, context.checkpoint),
+      axpy: (out: Float32Array, a: Float32Array, b: Float32Array, scale: number) => context.kernels!.axpy(out, a, b, scale),
+      sum3: (out: Float32Array, a: Float32Array, b: Float32Array, c: Float32Array) => context.kernels!.sum3(out, a, b, c),
+      transposeBlocks: (from: Float32Array, to: Float32Array, blocks: number, n: number, m: number) =>
+        context.kernels!.transposeBlocks(from, to, blocks, n, m, context.checkpoint),
       scope: <T>(run: () => T): T => {
         const mark = context.kernels!.mark();
         try {
@@ -984,9 +1018,11 @@ function finishLayer(
 function geluOf(pre: Float32Array, context: SeedContext): { out: Float32Array; derivative: Float32Array } {
   const kernels = context.kernels;
   if (kernels) {
-    const out = kernels.allocate(pre.length);
+    // The output over the pre-activations (measured already, not kept: finishLayer keeps the
+    // derivative): GELU reads each value before it writes it, and GPT-2 small's MLPs keep
+    // 72 MiB less, pages the arena would otherwise have to fault in.
     const derivative = kernels.allocate(pre.length);
-    if (kernels.gelu(pre, out, derivative, context.checkpoint)) return { out, derivative };
+    if (kernels.gelu(pre, pre, derivative, context.checkpoint)) return { out: pre, derivative };
   }
   return geluWithDerivative(pre);
 }
@@ -999,6 +1035,15 @@ function geluOf(pre: Float32Array, context: SeedContext): { out: Float32Array; d
  */
 function rowsArray(context: SeedContext, length: number): Float32Array {
   return context.kernels ? context.kernels.allocate(length) : new Float32Array(length);
+}
+
+/**
+ * An array for a gradient of the backward pass: in the engine's arena inside a residual branch's
+ * backward pass (let go of when the branch's gradient is summed), on the heap otherwise (the
+ * arena keeps what it holds until the seed ends).
+ */
+function backwardArray(context: SeedContext, length: number): Float32Array {
+  return context.kernels && context.backwardScopes.depth > 0 ? context.kernels.allocate(length) : new Float32Array(length);
 }
 
 function multiplyInPlace(a: Float32Array, b: Float32Array): Float32Array {
@@ -1023,7 +1068,7 @@ function denseForward(layer: WeightLayer, x: Tensor, context: SeedContext, backs
   else context.gemm(batch, nOut, nIn, x.data, transpose(weights, nOut, nIn), pre, context.checkpoint);
   if (bias) addBias(pre, bias, batch, nOut, 1);
   return finishLayer(layer, x, pre, [nOut], context, backs, (gPre) => {
-    const gIn = new Float32Array(batch * nIn);
+    const gIn = backwardArray(context, batch * nIn);
     if (kernels) kernels.times(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
     else context.gemm(batch, nIn, nOut, gPre, weights, gIn, context.checkpoint);
     return gIn;
@@ -1311,8 +1356,20 @@ function activationForward(activation: Activation, x: Tensor, backs: Backward[],
 const NORM_EPS = 1e-5;
 
 /** LayerNorm: each sample's (token's) row of contiguous features is one group (normForward's formulas, direct loops). */
-function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32Array = new Float32Array(x.data.length)): Tensor {
+function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32Array = new Float32Array(x.data.length), context?: SeedContext): Tensor {
   const width = x.data.length / rows;
+  const kernels = context?.kernels;
+  const checkpoint = context?.checkpoint ?? (() => {});
+  // On both threads in WebAssembly (wasmRowKernels.ts layerNorm), the same numbers as the loops below.
+  const rowInverse = kernels?.layerNorm(x.data, rows, xHat, NORM_EPS, checkpoint);
+  if (kernels && rowInverse) {
+    backs.push((g) => {
+      const out = backwardArray(context, g.length);
+      if (!kernels.layerNormBackward(g, xHat, rowInverse, rows, out, checkpoint)) throw new Error('layerNormBackward declined its own forward rows');
+      return out;
+    });
+    return { data: xHat, shape: x.shape };
+  }
   const inverse = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const start = r * width;
@@ -1466,9 +1523,17 @@ function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, ba
   return { data: out, shape: x.shape };
 }
 
+/**
+ * Values from which meanSquare and tokenCrossMoment hand an array to the engine's WebAssembly
+ * (the same numbers: wasmRowKernels.ts): below, copying it in costs more than it saves.
+ */
+const ENGINE_MIN_VALUES = 4096;
+
 /** Mean of the squares, in float64: four running sums (one would wait on each addition's latency), added at the end. */
 function meanSquare(values: Float32Array): number {
   const n = values.length;
+  const engine = n >= ENGINE_MIN_VALUES ? kernelEngine() : undefined;
+  if (engine) return engine.meanSquare(values);
   const n4 = n - (n % 4);
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (let i = 0; i < n4; i += 4) {

@@ -119,6 +119,17 @@ export class Code {
   f32x4Mul() { return this.simd(0xe6); }
   f32x4RelaxedMadd() { return this.simd(0x105); }
   f32Add() { return this.emit(0x92); }
+  f64Sqrt() { return this.emit(0x9f); }
+  /** v128.load64_zero: two floats into the low half, zeros above (align 2^2). */
+  v128Load64Zero(offset = 0) { return this.simd(0x5d, 2, ...uleb(offset)); }
+  /** v128.store64_lane: the low (lane 0) or high half stored (align 2^2). */
+  v128Store64Lane(offset: number, lane: number) { return this.simd(0x5b, 2, ...uleb(offset), lane); }
+  f64x2Splat() { return this.simd(0x14); }
+  f64x2ExtractLane(lane: number) { return this.simd(0x21, lane); }
+  f64x2PromoteLow() { return this.simd(0x5f); }
+  f32x4DemoteZero() { return this.simd(0x5e); }
+  f64x2Add() { return this.simd(0xf0); }
+  f64x2Mul() { return this.simd(0xf2); }
   /** local += delta (i32). */
   bump(local: number, delta: () => void) { this.get(local); delta(); this.add(); return this.set(local); }
 }

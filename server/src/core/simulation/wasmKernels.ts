@@ -27,6 +27,8 @@
  *       geluFloat32.ts computes them, bit for bit.
  *   softmax(…), softmaxBackward(…)  an attention's softmax over rows of logits and its backward
  *       step, bit for bit as attentionMonteCarlo.ts computes them in JavaScript.
+ *   meanSquare, layerNorm, layerNormBackward, crossMoment, axpy, sum3, transpose  the per-element work around
+ *       the products (wasmRowKernels.ts), bit for bit as montecarlo.ts's loops.
  *
  * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane within each
  * block of KC, the blocks' sums added in order.
@@ -34,6 +36,7 @@
 import { Code, F64, functionBody, I32, name, section, uleb, V128, vector } from './wasmAssembler';
 import { GELU } from './geluFloat32';
 import { ZIGGURAT } from './prng';
+import { axpyBody, crossMomentBody, layerNormBackwardBody, layerNormBody, meanSquareBody, sum3Body, transposeBody } from './wasmRowKernels';
 
 /** Byte address of the ziggurat's tables in the shared memory (kernelEngine.ts writes them): K, W, F, 128 f64 each. */
 export const ZIGGURAT_AT = 1024;
@@ -433,6 +436,13 @@ export function assembleKernels(fused: boolean): Uint8Array {
     [0x60, ...vector(i32s(4)), 0x00], // 4: gelu
     [0x60, ...vector([...i32s(8), [F64], [I32]]), 0x00], // 5: softmax
     [0x60, ...vector([...i32s(5), [F64]]), 0x00], // 6: softmaxBackward
+    [0x60, ...vector(i32s(2)), ...vector([[F64]])], // 7: meanSquare
+    [0x60, ...vector([...i32s(6), [F64]]), 0x00], // 8: layerNorm
+    [0x60, ...vector(i32s(7)), 0x00], // 9: layerNormBackward
+    [0x60, ...vector(i32s(4)), ...vector([[F64]])], // 10: crossMoment
+    [0x60, ...vector([...i32s(4), [F64]]), 0x00], // 11: axpy
+    [0x60, ...vector(i32s(5)), 0x00], // 12: sum3
+    [0x60, ...vector(i32s(6)), 0x00], // 13: transpose
   ];
   const env = name('env');
   const bytes = [
@@ -443,12 +453,17 @@ export function assembleKernels(fused: boolean): Uint8Array {
       [...env, ...name('log'), 0x00, 0x00],
       [...env, ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(MAX_PAGES)], // shared, 1 page to start
     ])),
-    ...section(3, vector([[1], [2], [3], [4], [5], [6]])),
+    ...section(3, vector([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10], [11], [12], [13]])),
     ...section(7, vector([
       [...name('gemm'), 0x00, 2], [...name('normal'), 0x00, 3], [...name('uniform'), 0x00, 4], [...name('gelu'), 0x00, 5],
       [...name('softmax'), 0x00, 6], [...name('softmaxBackward'), 0x00, 7],
+      [...name('meanSquare'), 0x00, 8], [...name('layerNorm'), 0x00, 9], [...name('layerNormBackward'), 0x00, 10],
+      [...name('crossMoment'), 0x00, 11], [...name('axpy'), 0x00, 12], [...name('sum3'), 0x00, 13], [...name('transpose'), 0x00, 14],
     ])),
-    ...section(10, vector([gemmBody(fused), normalBody(), uniformBody(), geluBody(), softmaxBody(), softmaxBackwardBody()])),
+    ...section(10, vector([
+      gemmBody(fused), normalBody(), uniformBody(), geluBody(), softmaxBody(), softmaxBackwardBody(),
+      meanSquareBody(), layerNormBody(), layerNormBackwardBody(), crossMomentBody(), axpyBody(), sum3Body(), transposeBody(),
+    ])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -471,6 +486,13 @@ export interface KernelExports {
   gelu(pre: number, out: number, derivative: number, count: number): void;
   softmax(scores: number, weights: number, stats: number, first: number, count: number, n: number, m: number, causal: number, scale: number, exps: number): void;
   softmaxBackward(weights: number, gradient: number, first: number, count: number, m: number, scale: number): void;
+  meanSquare(at: number, count: number): number;
+  layerNorm(x: number, xHat: number, inverse: number, first: number, count: number, width: number, eps: number): void;
+  layerNormBackward(g: number, xHat: number, inverse: number, out: number, first: number, count: number, width: number): void;
+  crossMoment(data: number, sums: number, tokens: number, width: number): number;
+  axpy(out: number, a: number, b: number, count: number, scale: number): void;
+  sum3(out: number, a: number, b: number, c: number, count: number): void;
+  transpose(from: number, to: number, first: number, count: number, n: number, m: number): void;
 }
 
 export function wasmApi(): WasmApi | undefined {

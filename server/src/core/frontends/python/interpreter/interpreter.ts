@@ -1764,9 +1764,17 @@ export class Interpreter {
         }
         return undefined;
       }
-      if (method === 'append' && module.kind === 'list' && call.positional[0]) {
-        const item = this.expression(call.positional[0], frame);
-        if (item?.t === 'module') (module.items as ModuleValue[]).push(item.module);
+      // ModuleList.append/extend grow the list in place. An item that cannot be read is kept
+      // as an opaque module: dropping it made `self.layers.extend([Attention(…), FeedForward(…)])`
+      // (vit-pytorch's vit_with_keel_post_ln) a ViT with no blocks, simulated as if complete.
+      if ((method === 'append' || method === 'extend') && module.kind === 'list' && call.positional[0]) {
+        const value = this.expression(call.positional[0], frame);
+        const grown = module.items as ModuleValue[];
+        const unread: ModuleValue = { kind: 'opaque', className: 'unknown', record: classRecord('unknown') };
+        if (method === 'append') grown.push(value?.t === 'module' ? value.module : unread);
+        else if (value?.t === 'list') for (const item of value.items) grown.push(item?.t === 'module' ? item.module : unread);
+        else if (value?.t === 'module' && (value.module.kind === 'list' || value.module.kind === 'sequence')) appendAll(grown, value.module === module ? [...value.module.items] : value.module.items);
+        else grown.push(unread);
         return undefined;
       }
       if (method === 'forward' || method === '__call__' || method === 'call') {
