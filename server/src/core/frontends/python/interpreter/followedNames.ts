@@ -29,11 +29,15 @@ export function followedAttributes(classes: readonly Node[]): FollowedAttributes
   if (cached && cached.classes.length === classes.length && cached.classes.every((c, i) => c === classes[i])) return cached.result;
   const sites = new Map<string, number>();
   const outside = new Set<string>();
-  for (const definition of classes) {
+  // Most classes assign each attribute once: their method bodies are then never read here
+  // (reading them materialises syntax the interpreter may never need: issue 16).
+  const candidates = candidateAttributes(classes);
+  for (const definition of candidates.size > 0 ? classes : []) {
     for (const method of methodsOf(definition)) {
+      if (!mentionsAny(method.text, candidates)) continue;
       const inConstructor = CONSTRUCTORS.has(method.childForFieldName('name')?.text ?? '');
       for (const { name, augmented } of assignedTargets(method)) {
-        if (!name.startsWith('self.') || name.indexOf('.', 5) >= 0) continue;
+        if (!candidates.has(name)) continue;
         sites.set(name, (sites.get(name) ?? 0) + (augmented ? 2 : 1));
         if (!inConstructor) outside.add(name);
       }
@@ -46,6 +50,33 @@ export function followedAttributes(classes: readonly Node[]): FollowedAttributes
 }
 
 const ATTRIBUTES = new WeakMap<Node, { readonly classes: readonly Node[]; readonly result: FollowedAttributes }>();
+
+/**
+ * `self.X` written in a place a target can stand (before `=`, an augmented operator, an
+ * annotation's `:`, a `,` or `)` of a target list, or ` in` of a `for`): every assignment
+ * site assignedTargets finds is one of these, so the names found twice here (an augmented
+ * one counting twice) are a superset of the followed ones.
+ */
+const TARGET_LIKE = /\bself\.([\p{L}_][\p{L}\p{N}_]*)\s*(=(?!=)|(?:\/\/|\*\*|>>|<<|[-+*/%@&|^])=|[,):]|in\b)/gu;
+
+/** `self.X` names that may be assigned at two or more sites of the classes' text (TARGET_LIKE). */
+function candidateAttributes(classes: readonly Node[]): ReadonlySet<string> {
+  const counts = new Map<string, number>();
+  for (const definition of classes) {
+    for (const match of definition.text.matchAll(TARGET_LIKE)) {
+      const name = `self.${match[1]!}`;
+      counts.set(name, (counts.get(name) ?? 0) + (match[2]!.length >= 2 && match[2]!.endsWith('=') ? 2 : 1));
+    }
+  }
+  const out = new Set<string>();
+  counts.forEach((n, name) => { if (n >= 2) out.add(name); });
+  return out;
+}
+
+function mentionsAny(text: string, names: ReadonlySet<string>): boolean {
+  for (const name of names) if (text.includes(name)) return true;
+  return false;
+}
 
 /**
  * The locals of a `def` followed in execution order: its parameters that the body assigns

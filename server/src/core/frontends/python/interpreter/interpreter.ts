@@ -49,6 +49,7 @@ import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
 import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
 import { followedAttributes, reassignedLocals } from './followedNames';
+import { initFlagLeftUnknown } from './initUnderUnknownFlag';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, instanceRecord, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
@@ -1270,6 +1271,8 @@ export class Interpreter {
       if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
       const functional = this.functionalSubclass(cls, call, frame);
       if (functional) return functional;
+      // Init code of unknown reach under a flag `**kwargs` leaves unknown: nothing can come of its layers (initUnderUnknownFlag.ts).
+      if (this.initFlagLeftUnknown(cls, call, frame)) return { t: 'module', module: { kind: 'opaque', className: cls.name, record: classRecord(cls.name) } };
       const instance = this.instantiate(cls, call, frame);
       if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
       return { t: 'module', module: instance };
@@ -2256,6 +2259,13 @@ export class Interpreter {
   }
 
   // ── modules ────────────────────────────────────────────────────────────
+
+  /** The flag of a PyTorch constructor's trailing init code when this call leaves it unknown (initUnderUnknownFlag.ts). */
+  private initFlagLeftUnknown(cls: ClassInfo, call: CallParts, frame: Frame): string | undefined {
+    if (cls.framework !== 'pytorch' || !call.spread) return undefined;
+    const init = findMethod(cls, '__init__');
+    return typeof init === 'object' ? initFlagLeftUnknown(init.definition, call, frame.scope, (node) => this.uncertain.holdsInitCode(node)) : undefined;
+  }
 
   /** Runs a module class's constructor with the call's arguments: its layers, their init, its constants. */
   instantiate(cls: ClassInfo, call: CallParts | undefined, frame: Frame | undefined): InstanceModule {
