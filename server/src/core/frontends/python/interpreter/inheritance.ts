@@ -112,4 +112,8 @@ export class InheritedScope extends Scope {
   override followsAny(): boolean {
     return this.instance.followsAny() || super.followsAny();
   }
+
+  override mayMentionFollowed(text: string): boolean {
+    return this.instance.mayMentionFollowed(text) || super.mayMentionFollowed(text);
+  }
 }

@@ -777,6 +777,8 @@ export class Interpreter {
    * at this point. A target the interpreter cannot pair with its value is unknown.
    */
   private recordAssignment(node: Node, frame: Frame): void {
+    // Nothing is followed (nor pending on a followed name) in this frame's scopes: nothing to record.
+    if (!frame.scope.followsAny()) return;
     const left = node.childForFieldName('left');
     let right = node.childForFieldName('right');
     if (!left || !right) return;
@@ -839,12 +841,14 @@ export class Interpreter {
 
   /** Followed names that code not followed for certain (`node`) may assign: unknown from here on. */
   private forgetFollowed(node: Node, frame: Frame): void {
-    if (!frame.scope.followsAny()) return;
-    for (const assignment of [...node.descendantsOfType('assignment'), ...node.descendantsOfType('augmented_assignment'), ...node.descendantsOfType('for_statement')]) {
-      const left = assignment.childForFieldName('left');
-      for (const target of left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : []) {
-        const name = dottedName(target);
-        if (name !== undefined && frame.scope.followerOf(name)) frame.scope.assignFollowed(name, undefined, frame.scope);
+    if (!frame.scope.followsAny() || !frame.scope.mayMentionFollowed(node.text)) return;
+    for (const type of ['assignment', 'augmented_assignment', 'for_statement']) {
+      for (const assignment of node.descendantsOfType(type)) {
+        const left = assignment.childForFieldName('left');
+        for (const target of left && (left.type === 'pattern_list' || left.type === 'tuple_pattern') ? left.namedChildren : left ? [left] : []) {
+          const name = dottedName(target);
+          if (name !== undefined && frame.scope.followerOf(name)) frame.scope.assignFollowed(name, undefined, frame.scope);
+        }
       }
     }
   }

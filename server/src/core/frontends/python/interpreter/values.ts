@@ -100,8 +100,16 @@ export class Scope {
 
   /** True when evaluating `node` in this scope reads a followed name: its value depends on when it is read. */
   readsFollowed(node: Node): boolean {
-    if (!this.followsAny()) return false;
+    // Asked of every expression bound while names are followed: the text is tried first, so
+    // most expressions are never split into the names they mention (issue 16: allocation).
+    if (!this.followsAny() || !this.mayMentionFollowed(node.text)) return false;
     return mentionedNames(node).some((name) => this.followerOf(name) !== undefined);
+  }
+
+  /** Whether `text` contains a name some scope here or above follows (a superset of the expressions reading one). */
+  mayMentionFollowed(text: string): boolean {
+    if (this.follows) for (const name of this.follows) if (text.includes(name)) return true;
+    return this.parent?.mayMentionFollowed(text) === true;
   }
 
   /**
