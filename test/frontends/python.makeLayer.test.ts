@@ -264,6 +264,29 @@ describe('Python: the ResNet _make_layer idiom (attributes and locals read in ex
     ]);
   });
 
+  it('reads `norm_layer = norm_layer or nn.BatchNorm2d` as the `if norm_layer is None:` form: the same widths, every projection kept, simulated', () => {
+    const orForm = TORCHVISION.replaceAll('        if norm_layer is None:\n            norm_layer = nn.BatchNorm2d\n', '        norm_layer = norm_layer or nn.BatchNorm2d\n');
+    assert.notEqual(orForm, TORCHVISION);
+    for (const builder of ['basic', 'bottleneck']) {
+      const sample = `\nmodel = ${builder}()\nmodel(torch.randn(2, 3, 64, 64))\n`;
+      const written = networkOf(`${orForm}${sample}`, 'ResNet');
+      assert.deepEqual(widths(written), widths(networkOf(`${TORCHVISION}${sample}`, 'ResNet')), builder);
+      assert.equal(written.unsimulable, undefined, `${builder}: the network is simulated`);
+    }
+  });
+
+  it('keeps every layer of a Sequential holding a module it cannot read (a norm_layer of unknown class): the downsample projection stays in the widths', () => {
+    const unread = TORCHVISION.replaceAll('        if norm_layer is None:\n            norm_layer = nn.BatchNorm2d\n', '        norm_layer = norm_layer or make_norm()\n');
+    const net = networkOf(`${unread}\nmodel = basic()\nmodel(torch.randn(2, 3, 64, 64))\n`, 'ResNet');
+    assert.deepEqual(widths(net), [
+      '147→3136',
+      '576→576', '576→576', '576→576', '576→576',
+      '576→1152', '1152→1152', '64→128', '1152→1152', '1152→1152',
+      '128→10',
+    ]);
+    assert.notEqual(net.unsimulable, undefined, 'a norm InitWise cannot read: not simulated');
+  });
+
   it('reads groups and width_per_group (ResNeXt) through self.groups and self.base_width', () => {
     assert.deepEqual(widths(networkOf(TORCHVISION, 'grouped')).slice(0, 5), ['147→3136', '64→128', '36→36', '128→256', '64→256']);
   });

@@ -10,6 +10,7 @@ import { resolveActivation } from '../../../knowledge/activations';
 import type { Imports } from './imports';
 import { argument, callParts, dottedName, type Node, spanOf, stringValue } from '../syntax/syntax';
 import { evaluate, isNumber, type Scope } from '../interpreter/values';
+import { orOperand } from '../interpreter/orOperand';
 
 /** Spellings that are activations but that InitWise has no moments for: consumers become unknown. */
 const KNOWN_UNMODELLED = new Set([
@@ -128,6 +129,11 @@ export function readActivationValue(node: Node, scope: Scope, imports: Imports, 
     const param = name === 'leaky_relu' ? (framework === 'keras' ? 0.2 : 0.01) : name === 'elu' ? 1 : undefined;
     return use(name, param, spanOf(node));
   }
+  if (node.type === 'boolean_operator' || node.type === 'parenthesized_expression') {
+    // `act_layer or nn.GELU` (orOperand.ts): the operand Python gives, where certain.
+    const chosen = orOperand(node, scope, (left, where) => standsForFrameworkName(left, where, imports));
+    return chosen && chosen !== node ? readActivationValue(chosen, scope, imports, framework, depth + 1) : 'unknown';
+  }
   if (node.type === 'identifier' || node.type === 'attribute') {
     const written = dottedName(node);
     if (written === undefined) return 'unknown';
@@ -163,17 +169,26 @@ export function readActivationValue(node: Node, scope: Scope, imports: Imports, 
  * name (`def block(x, act=layers.ReLU): ... act()(x)`), through as many names as it was
  * passed along — the name it is bound to. Each name is read in its binding's scope.
  */
-function classNameThrough(written: string, scope: Scope, imports: Imports): string {
+function classNameThrough(written: string, scope: Scope, imports: Imports, depth = 0): string {
   let name = written;
   let where = scope;
   for (let hops = 0; hops < 8 && !imports.binds(name.split('.')[0]!); hops++) {
     const bound = where.expressionOf(name);
-    const target = bound && (bound.node.type === 'identifier' || bound.node.type === 'attribute') ? dottedName(bound.node) : undefined;
-    if (!bound || target === undefined || target === name) break;
+    // `norm_layer = norm_layer or nn.BatchNorm2d`: the operand `or` gives (orOperand.ts); the left side is read at depth one only.
+    const chosen = bound && depth === 0 ? orOperand(bound.node, bound.scope, (left, at) => standsForFrameworkName(left, at, imports, 1)) : bound?.node;
+    const target = chosen && (chosen.type === 'identifier' || chosen.type === 'attribute') ? dottedName(chosen) : undefined;
+    // The same name read again is progress only past an `or` (`act_layer or …`: the parameter's binding before).
+    if (!bound || target === undefined || (target === name && chosen === bound.node)) break;
     name = target;
     where = bound.scope;
   }
   return name;
+}
+
+/** Whether a name stands for an imported framework class or function, through its bindings (a truthy left side of `or`). */
+function standsForFrameworkName(left: Node, scope: Scope, imports: Imports, depth = 0): boolean {
+  const written = dottedName(left);
+  return written !== undefined && /^(torch|keras|flax|jax)\./.test(imports.canonical(classNameThrough(written, scope, imports, depth + 1)));
 }
 
 /**

@@ -51,6 +51,7 @@ import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, T
 import { followedAttributes, reassignedLocals } from './followedNames';
 import { initFlagLeftUnknown } from './initUnderUnknownFlag';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, instanceRecord, isNumber, type RecordValue, Scope, type Value } from './values';
+import { orOperand } from './orOperand';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
@@ -442,6 +443,11 @@ export class Interpreter {
         frame.env.delete(left.text);
         return;
       }
+    }
+    // `norm_layer = norm_layer or nn.BatchNorm2d`: the class `or` gives, read as the name's binding too (orOperand).
+    if (value === undefined && left.type === 'identifier' && right.type === 'boolean_operator' && this.aliasOf({ node: right, scope: frame.scope }, 0) !== undefined) {
+      frame.env.delete(left.text);
+      return;
     }
     this.store(left, value, statement, frame);
   }
@@ -1430,12 +1436,25 @@ export class Interpreter {
       const field = name.slice(5);
       if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.hasMethod(frame.self, field)) return undefined;
     }
-    let bound = frame.scope.expressionOf(name);
+    const bound = frame.scope.expressionOf(name);
+    return bound ? this.aliasOf(bound, 0) : undefined;
+  }
+
+  /** frameworkAlias from one binding on: each name it was passed along, and `x or Default` read as Python reads it. */
+  private aliasOf(start: { readonly node: Node; readonly scope: Scope }, depth: number): string | undefined {
+    let bound: { readonly node: Node; readonly scope: Scope } | undefined = start;
     for (let hops = 0; bound && hops < 8; hops++) {
-      const target = bound.node.type === 'identifier' || bound.node.type === 'attribute' ? dottedName(bound.node) : undefined;
+      // `x or Default` (orOperand.ts): a left side naming a framework class is truthy, and the result.
+      const chosen: Node | undefined = depth < 4 ? orOperand(bound.node, bound.scope, (left, scope) => this.aliasOf({ node: left, scope }, depth + 1) !== undefined) : bound.node;
+      if (chosen === undefined) return undefined;
+      if (chosen !== bound.node) {
+        bound = { node: chosen, scope: bound.scope };
+        continue;
+      }
+      const target: string | undefined = bound.node.type === 'identifier' || bound.node.type === 'attribute' ? dottedName(bound.node) : undefined;
       if (target === undefined) return undefined;
-      const imports = this.contextOf(bound.node).imports;
-      const next = imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
+      const imports: Imports = this.contextOf(bound.node).imports;
+      const next: ReturnType<Scope['lookup']> = imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
       if (next === undefined) {
         const canonical = imports.canonical(target);
         return FRAMEWORK_NAME.test(canonical) ? canonical : undefined;
@@ -1518,6 +1537,11 @@ export class Interpreter {
   private container(canonical: string, call: CallParts, frame: Frame): RValue | 'not-container' {
     if (!CONTAINERS.has(canonical)) return 'not-container';
     let inputShape: number[] | undefined;
+    // PyTorch's containers keep an item InitWise cannot read as an opaque module, as ModuleList.append
+    // does: the layers around it stay in the list (a downsample `nn.Sequential(conv1x1(…), norm_layer(…))`
+    // with an unread norm_layer kept its projection out of the widths), and the network says it cannot
+    // be simulated. A spread of a list of unknown length still leaves the whole container unknown.
+    const keepsUnread = canonical === 'torch.nn.Sequential' || canonical === 'torch.nn.ModuleList';
     const items = (nodes: readonly Node[]): ModuleValue[] | undefined => {
       const out: ModuleValue[] = [];
       for (const n of nodes) {
@@ -1534,8 +1558,9 @@ export class Interpreter {
             inputShape = item.tensor.shape ? [...item.tensor.shape] : undefined;
             continue;
           }
-          if (item?.t !== 'module') return undefined;
-          out.push(item.module);
+          if (item === undefined && keepsUnread) out.push({ kind: 'opaque', className: 'unknown', record: classRecord('unknown') });
+          else if (item?.t !== 'module') return undefined;
+          else out.push(item.module);
         }
       }
       return out;
