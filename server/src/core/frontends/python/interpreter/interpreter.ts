@@ -18,7 +18,7 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
-import { initTable, type ParameterTable, parameterTable, tableMethod, TIMM_TRUNC_NORMAL, tokenRows, zeroMeanSecondMoment } from './parameterTables';
+import { initTable, type ParameterTable, parameterTable, tableMethod, tokenRows, torchInitName, zeroMeanSecondMoment } from './parameterTables';
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
@@ -1131,16 +1131,12 @@ export class Interpreter {
         }, frame.scope);
         return table ? { t: 'table', table } : undefined;
       }
-      if (canonical.startsWith('torch.nn.init.') || TIMM_TRUNC_NORMAL.test(canonical)) {
+      const initFunction = torchInitName(canonical);
+      if (initFunction !== undefined) {
         const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
         const table = first ? this.tableAt(first, frame) : undefined;
-        if (table) {
-          initTable(table, call, canonical, frame.scope, this.imports);
-          return undefined;
-        }
-      }
-      if (canonical.startsWith('torch.nn.init.')) {
-        this.inits.torchInit(call, canonical, frame);
+        if (table) initTable(table, call, canonical, frame.scope, this.imports);
+        else this.inits.torchInit(call, initFunction, frame);
         return undefined;
       }
       // Token positions (nanoGPT's `pos = torch.arange(0, t, dtype=torch.long, device=device)`).
@@ -1259,6 +1255,8 @@ export class Interpreter {
       // `self._init_weights()` where a base InitWise cannot read may define it (inheritance.ts).
       this.uncertain.selfCallOfUnknownMethod(callee.childForFieldName('attribute')!.text, node, frame);
     }
+    // A function InitWise cannot read given a layer's weight (`my_init(m.weight)`): that init is unknown.
+    if (target === undefined && written !== undefined) this.uncertain.unreadFunctionOnWeights(call, frame, canonical ?? written);
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
