@@ -2527,7 +2527,7 @@ export class Interpreter {
         // norms) and the network says it is not simulated: no op multiplies every second and
         // cross moment of a sample by 1/(1−p) while keeping its mean.
         if (module.rate === 0) return { t: 'tensor', tensor: trace.passThrough(x, x.shape) };
-        return { t: 'tensor', tensor: trace.unfollowed(x, `stochastic depth (timm's DropPath${module.rate === undefined ? ', its rate or presence not known' : `, p = ${module.rate}`})`) };
+        return { t: 'tensor', tensor: trace.unfollowed(x, `stochastic depth (timm's DropPath${module.rate === undefined ? ', its rate or presence not known' : `, p = ${formatNumber(module.rate)}`})`) };
       case 'pass': {
         // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
         // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
