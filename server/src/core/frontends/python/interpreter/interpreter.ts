@@ -8,7 +8,7 @@
  * loop become opaque.
  */
 import type { InitUse, PositionTableOp } from '../../../ir';
-import { type CatalogContext, defaultInit, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { type CatalogContext, defaultInit, frameworkModule, shapeValue, TIMM_DROP_PATH } from '../frameworks/catalog';
 import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
@@ -18,7 +18,7 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
-import { initTable, type ParameterTable, parameterTable, tableMethod, TIMM_TRUNC_NORMAL, tokenRows, zeroMeanSecondMoment } from './parameterTables';
+import { initTable, type ParameterTable, parameterTable, tableMethod, tokenRows, torchInitName, zeroMeanSecondMoment } from './parameterTables';
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
@@ -265,6 +265,12 @@ export class Interpreter {
       return fn ? this.functionValue(fn) : undefined;
     }
     return undefined;
+  }
+
+  /** The frame's catalog context: one per frame (frames never outlive their unit, whose catalog it is). */
+  private frameCatalog(frame: Frame): CatalogContext {
+    if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
+    return frame.catalog;
   }
 
   /** The layer catalog's view of the running module (its source, imports and quote style) in `scope`. */
@@ -900,7 +906,7 @@ export class Interpreter {
         const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
         if (!then || !condition || !otherwise) return undefined;
         const truth = this.truth(condition, frame);
-        if (truth === undefined) return this.eitherTensor(then, otherwise, frame);
+        if (truth === undefined) return this.eitherDropPath(then, otherwise, frame) ?? this.eitherTensor(then, otherwise, frame);
         return this.expression(truth ? then : otherwise, frame);
       }
       case 'subscript': {
@@ -1239,16 +1245,12 @@ export class Interpreter {
         }, frame.scope);
         return table ? { t: 'table', table } : undefined;
       }
-      if (canonical.startsWith('torch.nn.init.') || TIMM_TRUNC_NORMAL.test(canonical)) {
+      const initFunction = torchInitName(canonical);
+      if (initFunction !== undefined) {
         const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
         const table = first ? this.tableAt(first, frame) : undefined;
-        if (table) {
-          initTable(table, call, canonical, frame.scope, this.imports);
-          return undefined;
-        }
-      }
-      if (canonical.startsWith('torch.nn.init.')) {
-        this.inits.torchInit(call, canonical, frame);
+        if (table) initTable(table, call, canonical, frame.scope, this.imports);
+        else this.inits.torchInit(call, initFunction, frame);
         return undefined;
       }
       // Token positions (nanoGPT's `pos = torch.arange(0, t, dtype=torch.long, device=device)`).
@@ -1262,11 +1264,10 @@ export class Interpreter {
       if (container !== 'not-container') return container;
       const tf1 = tf1LayerCall(canonical, call);
       if (tf1) return this.tf1Layer(tf1, frame);
-      // One catalog context per frame (frames never outlive their unit, whose catalog it is).
-      if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
+      const catalog = this.frameCatalog(frame);
       if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
       if (canonical === 'torch.nn.TransformerDecoder') return this.decoderStack(call, frame);
-      const module = attentionLayerModule(canonical, call, frame.catalog) ?? recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
+      const module = attentionLayerModule(canonical, call, catalog) ?? recurrentModule(canonical, call, catalog) ?? frameworkModule(canonical, call, catalog);
       if (module) return { t: 'module', module };
     }
     // `map(lambda t: rearrange(t, …), qkv)` over a list it holds: the lambda's body per item (vit-pytorch's head split).
@@ -1370,6 +1371,8 @@ export class Interpreter {
       // `self._init_weights()` where a base InitWise cannot read may define it (inheritance.ts).
       this.uncertain.selfCallOfUnknownMethod(callee.childForFieldName('attribute')!.text, node, frame);
     }
+    // A function InitWise cannot read given a layer's weight (`my_init(m.weight)`): that init is unknown.
+    if (target === undefined && written !== undefined) this.uncertain.unreadFunctionOnWeights(call, frame, canonical ?? written);
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
@@ -1653,6 +1656,23 @@ export class Interpreter {
    * build), the value is their tensors merged — what consumes the layer before is unknown,
    * the layers before it stay traced. Anything else is unknown.
    */
+  /**
+   * `DropPath(p) if p > 0. else nn.Identity()` with p not known (timm's and ConvNeXt's blocks): a
+   * drop path whose presence is not known, so the branch it ends keeps its structure. Only calls of
+   * these two classes are evaluated here (building them has no effect).
+   */
+  private eitherDropPath(then: Node, otherwise: Node, frame: Frame): RValue {
+    const classOf = (n: Node): string | undefined => {
+      const parts = unparen(n).type === 'call' ? callParts(unparen(n)) : undefined;
+      const callee = parts ? dottedName(parts.callee) : undefined;
+      return callee === undefined ? undefined : this.imports.canonical(callee);
+    };
+    const kinds = [classOf(then), classOf(otherwise)];
+    if (!kinds.some((k) => k !== undefined && TIMM_DROP_PATH.test(k)) || !kinds.every((k) => k !== undefined && (TIMM_DROP_PATH.test(k) || k === 'torch.nn.Identity'))) return undefined;
+    const dropPath = [then, otherwise].map((n) => this.expression(n, frame)).find((v) => v?.t === 'module' && v.module.kind === 'dropPath');
+    return dropPath?.t === 'module' && dropPath.module.kind === 'dropPath' ? { t: 'module', module: { ...dropPath.module, rate: undefined } } : undefined;
+  }
+
   private eitherTensor(then: Node, otherwise: Node, frame: Frame): RValue {
     const pure = (n: Node): boolean => {
       const e = unparen(n);
@@ -1674,8 +1694,7 @@ export class Interpreter {
    * what depends on its width stays unknown.
    */
   private tf1Layer(tf1: Tf1LayerCall, frame: Frame): RValue {
-    if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
-    const module = frameworkModule(tf1.className, tf1.layer, frame.catalog);
+    const module = frameworkModule(tf1.className, tf1.layer, this.frameCatalog(frame));
     const read = tf1.input ? this.expression(tf1.input, frame) : undefined;
     if (!module || !frame.trace) return tensorsOf(read).length > 0 && frame.trace ? { t: 'tensor', tensor: frame.trace.opaque(tensorsOf(read)[0]!) } : undefined;
     const input: RValue = read?.t === 'tensor' || read?.t === 'list' ? read : { t: 'tensor', tensor: frame.trace.input(undefined) };
@@ -2366,10 +2385,12 @@ export class Interpreter {
     if (!instanceClass) return 'not-handled';
     let found: ReturnType<typeof findMethod>;
     let parts = call;
+    /** The class `super()` is written in (or names). */
+    let written: ClassInfo | undefined;
     if (objectNode.type === 'call' && dottedName(objectNode.childForFieldName('function') ?? objectNode) === 'super') {
       const superArgs = callParts(objectNode)?.positional ?? [];
       const named = superArgs[0]?.type === 'identifier' ? this.classNamed(superArgs[0].text) : undefined;
-      const written = named ?? enclosingClass(lookupOrder(instanceClass).classes, objectNode);
+      written = named ?? enclosingClass(lookupOrder(instanceClass).classes, objectNode);
       if (!written || (superArgs.length > 0 && !named)) return this.unknownBaseCall(method, call, frame);
       found = findMethod(instanceClass, method, written);
     } else if (objectNode.type === 'identifier' && call.positional[0]?.type === 'identifier' && call.positional[0].text === 'self') {
@@ -2382,6 +2403,7 @@ export class Interpreter {
     }
     // The framework's own method (`nn.Module.__init__`): nothing InitWise follows.
     if (found === undefined) return undefined;
+    if (found === 'unknown' && method === '__init__' && this.libraryBaseInit(written, parts, frame)) return undefined;
     if (found === 'unknown') return this.unknownBaseCall(method, call, frame);
     if (frame.depth >= MAX_CALL_DEPTH) return undefined;
     if (method === '__init__') {
@@ -2392,6 +2414,24 @@ export class Interpreter {
     const keywords = new Map<string, RValue>();
     for (const [key, { value }] of parts.keywords) keywords.set(key, this.expression(value, frame));
     return this.callFunction({ t: 'function', definition: found.definition, scope: this.selfScope(self, found.definition), self }, parts, args, keywords, frame);
+  }
+
+  /**
+   * `super().__init__(d_model=ninp, …)` in a class whose one base is a framework module InitWise
+   * builds from its arguments (modules.ts LIBRARY_MODULE_BASES): the module's parts become the
+   * instance's attributes as the base's constructor sets them (nn.Transformer: `encoder` and
+   * `decoder`, each weight already xavier_uniform_ as its `_reset_parameters` leaves them), so
+   * the subclass's own assignments replace or use them. False when the base or its arguments
+   * are not read: the call stays unknown.
+   */
+  private libraryBaseInit(written: ClassInfo | undefined, call: CallParts, frame: Frame): boolean {
+    const base = written?.bases.length === 1 ? written.bases[0] : undefined;
+    if (typeof base !== 'object' || !('library' in base) || !frame.self) return false;
+    const module = attentionLayerModule(base.library, call, this.frameCatalog(frame));
+    if (module?.kind !== 'transformer') return false;
+    frame.self.attributes.set('encoder', module.encoder);
+    frame.self.attributes.set('decoder', module.decoder);
+    return true;
   }
 
   /** A base method InitWise cannot read: any init code in it may set the instance's layers; its result is unknown. */
@@ -2408,7 +2448,7 @@ export class Interpreter {
    */
   private noteImportedBases(cls: ClassInfo, instance: InstanceModule): void {
     cls.bases.forEach((base, i) => {
-      if (typeof base !== 'object') return;
+      if (!(base instanceof ClassInfo)) return;
       const imported = lookupOrder(base).classes.find((c) => c.definition.startIndex >= MODULE_OFFSET_BASE);
       const node = cls.baseNodes[i];
       if (imported && node) this.importedCalls.set(node, { module: this.contextOf(imported.definition), name: imported.name, value: instance });
@@ -2630,6 +2670,12 @@ export class Interpreter {
         return { t: 'tensor', tensor: trace.dropout(x, { op: 'dropout', rate: module.rate, alpha: module.alpha, span: module.span, kindSpan: module.kindSpan }) };
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
+      case 'dropPath':
+        // p = 0: the identity. Otherwise what feeds what is kept (a branch's last layers, its
+        // norms) and the network says it is not simulated: no op multiplies every second and
+        // cross moment of a sample by 1/(1−p) while keeping its mean.
+        if (module.rate === 0) return { t: 'tensor', tensor: trace.passThrough(x, x.shape) };
+        return { t: 'tensor', tensor: trace.unfollowed(x, `stochastic depth (timm's DropPath${module.rate === undefined ? ', its rate or presence not known' : `, p = ${formatNumber(module.rate)}`})`) };
       case 'pass': {
         // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
         // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
