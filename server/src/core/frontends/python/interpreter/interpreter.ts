@@ -47,7 +47,7 @@ import { positionRowsOf } from './positionRows';
 import { isTorchModel, torchSampleShape } from './torchSample';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
-import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
+import { breakSite, type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, instanceRecord, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
@@ -491,7 +491,18 @@ export class Interpreter {
     visit(module, name);
   }
 
+  /** `out += self.shortcut(x)`: named where it stops a value being followed, as a binary operator is. */
   private augmented(node: Node, frame: Frame): void {
+    const outer = breakSite.node;
+    breakSite.node = node;
+    try {
+      this.augmentedAssignment(node, frame);
+    } finally {
+      breakSite.node = outer;
+    }
+  }
+
+  private augmentedAssignment(node: Node, frame: Frame): void {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.text;
@@ -949,7 +960,18 @@ export class Interpreter {
     return { t: 'list', items };
   }
 
+  /** An operator on values (`x * y`), named where it stops a value being followed (trace.ts breakSite). */
   private binary(node: Node, frame: Frame): RValue {
+    const outer = breakSite.node;
+    breakSite.node = node;
+    try {
+      return this.binaryValue(node, frame);
+    } finally {
+      breakSite.node = outer;
+    }
+  }
+
+  private binaryValue(node: Node, frame: Frame): RValue {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.text;
@@ -1091,7 +1113,18 @@ export class Interpreter {
     return trace.unfollowed(tensor, `\`${written.replace(/\s+/g, ' ')}\` ${what}, which the simulation does not model`);
   }
 
+  /** A call, with it as the place a value that stops being followed names (trace.ts breakSite). */
   private call(node: Node, frame: Frame): RValue {
+    const outer = breakSite.node;
+    breakSite.node = node;
+    try {
+      return this.callValue(node, frame);
+    } finally {
+      breakSite.node = outer;
+    }
+  }
+
+  private callValue(node: Node, frame: Frame): RValue {
     const call = callParts(node);
     if (!call) return undefined;
     const callee = call.callee;

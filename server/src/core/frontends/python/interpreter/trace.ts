@@ -169,6 +169,25 @@ export type AttentionPart =
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
 
+/**
+ * The call the interpreter is evaluating (interpreter.ts `call` sets it around each call, the
+ * innermost one last): where a value stops being followed, so that a network that is not simulated
+ * names the expression instead of only saying that something could not be followed.
+ */
+export const breakSite: { node: { readonly text: string } | undefined } = { node: undefined };
+
+/** Longest expression text a reason shows as is; a longer one is shortened with an ellipsis. */
+const MAX_SITE_TEXT = 60;
+
+const GENERIC_BREAK = 'a concatenation or a call the simulation cannot follow';
+
+function breakReason(): string | undefined {
+  const node = breakSite.node;
+  if (!node) return undefined;
+  const text = node.text.replace(/\s+/g, ' ');
+  return `${GENERIC_BREAK}: \`${text.length > MAX_SITE_TEXT ? `${text.slice(0, MAX_SITE_TEXT - 1)}…` : text}\``;
+}
+
 export class Trace {
   readonly layers: MutableWeightLayer[] = [];
   private readonly unconsumed = new Set<MutableWeightLayer>();
@@ -573,7 +592,11 @@ export class Trace {
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
     this.resolve(input.pending, 'unknown');
-    return { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [], brokenAt: input.broken ? input.brokenAt : input.chain };
+    const why = input.broken ? input.whyBroken : breakReason();
+    return Object.assign(
+      { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [], brokenAt: input.broken ? input.brokenAt : input.chain },
+      why === undefined ? {} : { whyBroken: why },
+    );
   }
 
   /**
@@ -658,7 +681,11 @@ export class Trace {
   merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
     for (const t of inputs) this.resolve(t.pending, 'unknown');
     const first = inputs[0];
-    return { chain: first?.chain, pending: [], shape, broken: true, sources: [], brokenAt: first?.broken ? first.brokenAt : first?.chain };
+    const why = first?.broken ? first.whyBroken : breakReason();
+    return Object.assign(
+      { chain: first?.chain, pending: [], shape, broken: true, sources: [], brokenAt: first?.broken ? first.brokenAt : first?.chain },
+      why === undefined ? {} : { whyBroken: why },
+    );
   }
 
   /**
@@ -695,7 +722,7 @@ export class Trace {
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : this.memory && !memory ? 'cross-attentions read more than one memory'
-          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? output?.whyBroken ?? 'a concatenation or a call the simulation cannot follow';
+          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? output?.whyBroken ?? GENERIC_BREAK;
     return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
