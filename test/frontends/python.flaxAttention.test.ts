@@ -64,7 +64,7 @@ describe('python: Flax attention', () => {
     assert.equal(op.headDim, 32);
     assert.equal(op.logitScale, 1 / Math.sqrt(32));
     assert.equal(op.causal, false);
-    for (const layer of [op.query, op.key, op.value, op.output]) {
+    for (const layer of [op.query, op.key, op.value, op.output!]) {
       assert.deepEqual(layer.fans, { fanIn: 256, fanOut: 256 });
       assert.deepEqual(layer.frameworkFans, { fanIn: 256, fanOut: 256 });
       assert.equal(layer.init.label, 'Flax default lecun_normal');
@@ -82,9 +82,9 @@ describe('python: Flax attention', () => {
     assert.equal(op.headDim, 32);
     assert.equal(op.logitScale, 1 / Math.sqrt(32));
     assert.deepEqual(op.query.fans, { fanIn: 256, fanOut: 128 });
-    assert.deepEqual(op.output.fans, { fanIn: 128, fanOut: 256 });
+    assert.deepEqual(op.output!.fans, { fanIn: 128, fanOut: 256 });
     assert.deepEqual(op.query.init.semantics, { kind: 'normal', mean: 0, std: 0.02 });
-    assert.deepEqual(op.output.init.semantics, { kind: 'constant', value: 0 });
+    assert.deepEqual(op.output!.init.semantics, { kind: 'constant', value: 0 });
   });
 
   it('reads nn.SelfAttention, keyword inputs and a causal mask from nn.make_causal_mask', () => {

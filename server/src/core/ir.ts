@@ -318,6 +318,13 @@ export interface NormOp {
   readonly op: 'norm';
   /** RMSNorm (Zhang & Sennrich 2019) divides by the root mean square without centring. */
   readonly kind: 'batchnorm' | 'layernorm' | 'rmsnorm';
+  /**
+   * ε in x/√(Var + ε) as the code builds the norm (PyTorch `eps=` 1e-5, Keras `epsilon=` 1e-3,
+   * Flax `epsilon=` 1e-6 by default; knowledge/normEpsilon.ts); 'unknown' when the code passes a
+   * value InitWise cannot read: the simulation then declines (where the stream is small, ε decides
+   * the norm's output: Keras's 1e-3 on a variance of 1.7e-3 leaves 0.63 of it).
+   */
+  readonly epsilon: number | 'unknown';
   readonly span: Span;
 }
 
@@ -400,7 +407,12 @@ export interface AttentionOp {
   readonly query: WeightLayer;
   readonly key: WeightLayer;
   readonly value: WeightLayer;
-  readonly output: WeightLayer;
+  /**
+   * The output projection of the merged heads; absent where the code has none (vit-pytorch's
+   * `to_out = nn.Identity()` when `project_out = not (heads == 1 and dim_head == dim)` is false):
+   * the merged heads are the attention's output.
+   */
+  readonly output?: WeightLayer;
   readonly span: Span;
   readonly kindSpan: Span;
   /** Frontend-specific edits for IW401's fix; absent where the frontend cannot write them. */
@@ -636,7 +648,7 @@ export function walkOps(ops: readonly Op[], out: Op[] = []): Op[] {
   return out;
 }
 
-/** The weight layers an op holds, in forward order (an attention holds its four projections). */
+/** The weight layers an op holds, in forward order (an attention holds its four projections, or three without an output projection). */
 export function attentionProjections(op: AttentionOp): readonly WeightLayer[] {
-  return [op.query, op.key, op.value, op.output];
+  return op.output ? [op.query, op.key, op.value, op.output] : [op.query, op.key, op.value];
 }

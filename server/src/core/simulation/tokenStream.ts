@@ -6,8 +6,9 @@
  *
  *   weight layer   m′ = σ²m + b²,  c′ = σ²c + b²          (a bias is shared by the tokens)
  *   activation     m′ = E[φ(u)²],  c′ = E[φ(u)φ(u′)]      (dualKernel.ts)
- *   LayerNorm      m′ = 1,  c′ = (c − μ²)/(m − μ²)         (per-token centring and scaling)
- *   RMSNorm        m′ = 1,  c′ = c/m                       (no centring; Zhang & Sennrich 2019)
+ *   LayerNorm      m′ = q/(q+ε),  c′ = (c − μ²)/(q+ε),  q = m − μ²   (per-token centring and
+ *                  scaling by √(Var + ε); the gradient's pair divided by q+ε)
+ *   RMSNorm        m′ = m/(m+ε),  c′ = c/(m+ε)           (no centring; Zhang & Sennrich 2019)
  *   dropout        m′ = m/(1−p), c′ = c                    (masks differ between tokens)
  *   factor a       m′ = a²m, c′ = a²c                      (`emb(idx) * math.sqrt(d)`; the gradient the same)
  *   residual       m′ = m + s²m_F,  c′ = c + s²c_F         (the branch ends in zero-mean weights)
@@ -31,7 +32,7 @@
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import type { Activation, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PositionTableOp, ResidualOp, WeightLayer } from '../ir';
-import { walkOps } from '../ir';
+import { attentionProjections, walkOps } from '../ir';
 import { type AttentionStatistics, attentionPass, type MemoryMoments, projectionGains, type TokenMoments } from './attention';
 import { dualDerivativeKernel, dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
@@ -196,7 +197,8 @@ function attentionStep(op: AttentionOp, x: State, context: Context, tape: Backwa
   if (!pass) throw new NotSimulable();
   const point: AttentionPoint = { op, ...pass.statistics };
   context.attention.push(point);
-  const layers = [op.query, op.key, op.value, op.output];
+  // Without an output projection (ir.ts AttentionOp.output) the fourth entry has no layer to record.
+  const layers = attentionProjections(op);
   const keyInput = memory ? memory.moments.m : x.m;
   layers.forEach((layer, i) => {
     const record = context.layers[layer.index]!;
@@ -245,16 +247,22 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         break;
       }
       case 'norm': {
-        if (op.kind === 'batchnorm') throw new NotSimulable();
+        if (op.kind === 'batchnorm' || op.epsilon === 'unknown') throw new NotSimulable();
         // LayerNorm subtracts each token's own mean: the shared one, and a fixed table's per token.
         const layer = op.kind === 'layernorm';
         const centre = layer ? x.mu * x.mu + (x.nu2 ?? 0) : 0;
         const centreCross = layer ? x.mu * x.mu + (x.nuc ?? 0) : 0;
         const scale = x.m - centre;
         if (!(scale > 0)) throw new NotSimulable();
-        tape.push((g) => ({ m: g.m / scale, c: g.c / scale }));
+        // x̂ = (x − x̄)/√(v + ε), v the token's own variance over its d features, q in the wide
+        // limit: E[x̂²] = q/(q + ε). Backward the Jacobian (I − 11ᵀ/d − x̂x̂ᵀ/d)/√(v + ε) passes
+        // E[g²]/(q + ε) (the two projections take O(1/d)). Keras's ε = 1e-3 on its ±0.05
+        // embeddings (q ≈ 1.7e-3) leaves 0.63 (test/reference/transformer/keras_cross_attention).
+        const divisor = scale + op.epsilon;
+        tape.push((g) => ({ m: g.m / divisor, c: g.c / divisor }));
         // RMSNorm keeps the means, divided as every element is.
-        x = layer || (x.nu2 ?? 0) === 0 ? { m: 1, c: (x.c - centreCross) / scale, mu: 0 } : { m: 1, c: x.c / scale, mu: 0, nu2: x.nu2! / scale, nuc: x.nuc! / scale };
+        const m = scale / divisor;
+        x = layer || (x.nu2 ?? 0) === 0 ? { m, c: (x.c - centreCross) / divisor, mu: 0 } : { m, c: x.c / divisor, mu: 0, nu2: x.nu2! / divisor, nuc: x.nuc! / divisor };
         break;
       }
       case 'dropout': {

@@ -1866,8 +1866,8 @@ export class Interpreter {
         return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
       };
       for (const branch of [selfAttend, crossAttend, feedForward]) {
-        x = module.normFirst ? trace.add(x, branch(trace.norm(x, 'layernorm', span)), span)
-          : trace.norm(trace.add(x, branch(x), span), 'layernorm', span);
+        x = module.normFirst ? trace.add(x, branch(trace.norm(x, 'layernorm', module.layerNormEpsilon, span)), span)
+          : trace.norm(trace.add(x, branch(x), span), 'layernorm', module.layerNormEpsilon, span);
       }
     }
     if (module.finalNorm) {
@@ -2092,11 +2092,11 @@ export class Interpreter {
         return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
       };
       if (module.normFirst) {
-        x = trace.add(x, attend(trace.norm(x, 'layernorm', span)), span);
-        x = trace.add(x, feedForward(trace.norm(x, 'layernorm', span)), span);
+        x = trace.add(x, attend(trace.norm(x, 'layernorm', module.layerNormEpsilon, span)), span);
+        x = trace.add(x, feedForward(trace.norm(x, 'layernorm', module.layerNormEpsilon, span)), span);
       } else {
-        x = trace.norm(trace.add(x, attend(x), span), 'layernorm', span);
-        x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', span);
+        x = trace.norm(trace.add(x, attend(x), span), 'layernorm', module.layerNormEpsilon, span);
+        x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', module.layerNormEpsilon, span);
       }
     }
     if (module.finalNorm) {
@@ -2428,11 +2428,13 @@ export class Interpreter {
       return { t: 'tensor', tensor: trace.merge(tensors, undefined) };
     }
     let x = input.tensor;
-    // Inside an attention only dropout, nn.Softmax over the keys and the output projection follow (attentionTrace.ts).
+    // Inside an attention only dropout, nn.Softmax over the keys and the output projection (or
+    // nn.Identity in its place) follow (attentionTrace.ts).
     if (insideAttention(x)) {
       const weights = module.kind === 'activation' ? softmaxModule(x, this.spanText(module.span)) : undefined;
       if (weights) return { t: 'tensor', tensor: weights };
-      const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused);
+      const identity = module.kind === 'pass' && module.className === 'torch.nn.Identity' && x.attn?.kind === 'mixed';
+      const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused) || identity;
       if (!follows) x = trace.opaque(x);
     }
     switch (module.kind) {
@@ -2476,13 +2478,15 @@ export class Interpreter {
       case 'activation':
         return { t: 'tensor', tensor: trace.activation(x, module.use, module.span) };
       case 'norm':
-        return { t: 'tensor', tensor: trace.norm(x, module.normKind, module.span) };
+        return { t: 'tensor', tensor: trace.norm(x, module.normKind, module.epsilon, module.span) };
       case 'dropout':
         if (module.rate === undefined || !(module.rate >= 0 && module.rate < 1)) return { t: 'tensor', tensor: trace.opaque(x) };
         return { t: 'tensor', tensor: trace.dropout(x, { op: 'dropout', rate: module.rate, alpha: module.alpha, span: module.span, kindSpan: module.kindSpan }) };
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
       case 'pass': {
+        // nn.Identity on the merged heads: an attention without an output projection (vit-pytorch's `project_out` false).
+        if (module.className === 'torch.nn.Identity' && x.attn?.kind === 'mixed') return { t: 'tensor', tensor: completeAttention(x, undefined, trace) ?? trace.opaque(x) };
         // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
         // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
         if (module.className === 'einops.layers.torch.Rearrange' && x.attn) return { t: 'tensor', tensor: trace.opaque(x) };
