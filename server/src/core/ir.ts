@@ -452,8 +452,8 @@ export interface PositionTableOp {
   readonly op: 'positionTable';
   /** The learned table's init (undefined for a fixed table: `fixed`). */
   readonly init: InitSemantics | undefined;
-  /** A fixed table computed by the code, not drawn (a registered sin/cos buffer). */
-  readonly fixed?: SinusoidalTable;
+  /** A fixed table computed by the code, not drawn (a registered sin/cos buffer, a 2-D sin-cos table). */
+  readonly fixed?: FixedPositionTable;
   /** E[p²] of one element (Var of the init; exact for a truncated normal with its bounds; 1/2 for a sinusoidal table). */
   readonly secondMoment: number;
   /** How the init reads (`trunc_normal_(std=0.02)`, `randn`). */
@@ -475,6 +475,25 @@ export interface SinusoidalTable {
   /** Rows the code computes (max_len): the stream may use at most these. */
   readonly rows: number;
 }
+
+/**
+ * The 2-D sin-cos table of a grid of patches (vit-pytorch's `posemb_sincos_2d`; Chen, Xie & He
+ * 2021, MoCo v3): row p = r·gridWidth + c is [sin(c·ω_i), cos(c·ω_i), sin(r·ω_i), cos(r·ω_i)] over
+ * i < width/4, ω_i = base^(−i/(width/4 − 1)) (simulation/sinCos2dTable.ts). Added whole: the
+ * stream has exactly `rows` tokens.
+ */
+export interface SinCos2dTable {
+  readonly kind: 'sincos2d';
+  readonly base: number;
+  /** 4·(dim // 4): the table's columns. */
+  readonly width: number;
+  readonly gridHeight: number;
+  readonly gridWidth: number;
+  /** gridHeight·gridWidth. */
+  readonly rows: number;
+}
+
+export type FixedPositionTable = SinusoidalTable | SinCos2dTable;
 
 /**
  * A learned token put in front of every sequence (ViT's class token: `torch.cat((cls_tokens, x),

@@ -36,6 +36,7 @@
  * Float32 storage and products (as PyTorch runs the forward pass), float64 statistics.
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
+import { sinCos2dRows } from './sinCos2dTable';
 import { sinusoidalRows } from './sinusoidalTable';
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, TokenPoolOp, WeightLayer } from '../ir';
@@ -745,9 +746,10 @@ function positionTableForward(op: PositionTableOp, x: Tensor, context: SeedConte
   if (x.data.length !== seed.sequences * seed.tokens * width) throw new NotSimulable();
   let table: Float32Array;
   if (op.fixed) {
-    // A fixed table: the same rows for every seed, as the code computes them (sinusoidalTable.ts).
-    if (op.fixed.width !== width || seed.tokens > op.fixed.rows) throw new NotSimulable();
-    table = sinusoidalRows(op.fixed, seed.tokens);
+    // A fixed table: the same rows for every seed, as the code computes them (sinusoidalTable.ts,
+    // sinCos2dTable.ts: a 2-D table is added whole, one row per token).
+    if (op.fixed.width !== width || (op.fixed.kind === 'sincos2d' ? seed.tokens !== op.fixed.rows : seed.tokens > op.fixed.rows)) throw new NotSimulable();
+    table = op.fixed.kind === 'sincos2d' ? sinCos2dRows(op.fixed) : sinusoidalRows(op.fixed, seed.tokens);
   } else {
     if (!op.init) throw new NotSimulable();
     const rng = new Random(mixSeed(context.seedValue, 0x905, op.span.start));

@@ -19,7 +19,8 @@
  *   position table m′ = m + E[p²],  c′ = c                (ViT's `x + pos_embed`: independent
  *                  zero-mean elements, so no cross term and no correlation between positions)
  *   sinusoidal     m′ = m + 1/2,  c′ = c + E_{p≠q}⟨pe_p, pe_q⟩/d, and the rows' own means carried
- *                  for LayerNorm (a fixed table: sinusoidalTable.ts)
+ *                  for LayerNorm (a fixed table: sinusoidalTable.ts; a 2-D sin-cos table of a
+ *                  grid of patches the same, over all its rows: sinCos2dTable.ts)
  *   token mean     m′ = (m + (n−1)c)/n                     (`x.mean(dim=1)`: one vector per sequence;
  *                  backward g/n to every token; `x[:, 0]`: m′ = m, backward g to that token only)
  *   class token    m′ = (E[t²] + n·m)/(n+1),  c′ = c·(n−1)/(n+1)   (one drawn token in front of
@@ -36,6 +37,7 @@ import { attentionProjections, walkOps } from '../ir';
 import { type AttentionStatistics, attentionPass, type MemoryMoments, projectionGains, type TokenMoments } from './attention';
 import { dualDerivativeKernel, dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
+import { sinCos2dStatistics } from './sinCos2dTable';
 import { sinusoidalStatistics } from './sinusoidalTable';
 import type { LayerSimulation, NetworkSimulation, StreamMoments } from './types';
 
@@ -381,7 +383,9 @@ function positionTableStep(op: PositionTableOp, x: State, context: Context, tape
   tape.push((g) => g);
   if (!op.fixed) return { ...x, m: x.m + op.secondMoment };
   if (depth !== 0 || context.inMemory || x.mu !== 0 || (x.nu2 ?? 0) !== 0 || context.tokens < 2 || context.tokens > op.fixed.rows) throw new NotSimulable();
-  const table = sinusoidalStatistics(op.fixed, context.tokens);
+  // A 2-D table (sinCos2dTable.ts) is added whole: one row per token, all of them.
+  if (op.fixed.kind === 'sincos2d' && context.tokens !== op.fixed.rows) throw new NotSimulable();
+  const table = op.fixed.kind === 'sincos2d' ? sinCos2dStatistics(op.fixed) : sinusoidalStatistics(op.fixed, context.tokens);
   return { m: x.m + table.secondMoment, c: x.c + table.cross, mu: 0, nu2: table.meanSquare, nuc: table.meanCross };
 }
 

@@ -40,6 +40,7 @@ import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
+import { sinCos2dTable } from './sinCos2dTables';
 import { sinusoidalBuffer } from './sinusoidalTables';
 import { constantFactor } from './constantFactors';
 import { formatNumber } from '../../../format/numbers';
@@ -1036,6 +1037,14 @@ export class Interpreter {
   /** `x + table`: a position table when the table has one row per token and a known zero-mean init; undefined otherwise. */
   private positionTableSum(x: Tensor, table: ParameterTable, node: Node, trace: Trace): Tensor | undefined {
     const width = x.shape && x.shape.length > 0 ? x.shape[x.shape.length - 1] : undefined;
+    if (table.fixed?.kind === 'sincos2d') {
+      // A 2-D table is added whole: its h·w rows are the tokens.
+      if (width !== undefined && Number.isFinite(width) && width !== table.fixed.width) return undefined;
+      const fixed = table.fixed;
+      const label = `2-D sin-cos (${fixed.gridHeight}×${fixed.gridWidth} patches, base ${String(fixed.base)})`;
+      const op: PositionTableOp = { op: 'positionTable', init: undefined, fixed, secondMoment: 0.5, label, span: spanOf(node) };
+      return trace.positionTable(x, op, { count: fixed.rows, text: table.rowsText ?? String(fixed.rows) }, table);
+    }
     if (table.fixed) {
       // A fixed table's rows are max_len, not the tokens: those are the network's (stated or assumed).
       if (width !== undefined && Number.isFinite(width) && width !== table.fixed.width) return undefined;
@@ -2574,6 +2583,14 @@ export class Interpreter {
     bindParameters(fn.definition, scope, home.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
+    // vit-pytorch's `posemb_sincos_2d(h, w, dim)`: a fixed 2-D sin-cos table when every step is its definition (sinCos2dTables.ts).
+    if (!given.some(holdsTensor) && !someValue(givenKeywords, holdsTensor)) {
+      const read = sinCos2dTable(fn.definition, scope, (n) => {
+        const dotted = dottedName(n);
+        return dotted === undefined ? undefined : home.imports.canonical(dotted);
+      });
+      if (read) return { t: 'table', table: { shape: [read.table.rows, read.table.width], init: undefined, rowsText: read.rowsText, span: spanOf(call.node), fixed: read.table } };
+    }
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
     // two models built by two calls (a GAN's generator and discriminator) apart.
     const ownInputs = !fn.self && frame.trace !== undefined && !given.some(holdsTensor) && !someValue(givenKeywords, holdsTensor);
