@@ -378,7 +378,7 @@ export class Trace {
     });
   }
 
-  norm(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
+  norm(input: Tensor, kind: NormOp['kind'], epsilon: NormOp['epsilon'], span: Span): Tensor {
     // Activation → norm (Conv → ReLU → BatchNorm): the norm resets what the activation passed on;
     // and a scale that only reached it as a factor cannot change what comes out.
     for (const layer of input.activated ?? []) layer.normalizedAfterActivation = true;
@@ -386,7 +386,7 @@ export class Trace {
     // Post-LN (BERT): norm(x + f(x)) resets the sum, so a small scale in f cannot compound either.
     for (const layer of input.branchLayers ?? []) layer.inNormalisedBranch = true;
     return extended(input, {
-      chain: push(input.chain, { op: 'norm', kind, span }),
+      chain: push(input.chain, { op: 'norm', kind, epsilon, span }),
       pending: input.pending.map((p) => ({ ...p, normalized: true })),
       activated: undefined,
       homogeneous: undefined,
@@ -536,14 +536,15 @@ export class Trace {
   /**
    * The attention complete: `output` is the output projection applied to the mixed values
    * (this.layer). Its value continues from the projections' common source with the attention
-   * op (which holds the four layers), so a residual sum around it sees a branch.
+   * op (which holds the four layers), so a residual sum around it sees a branch. `output`
+   * undefined: no output projection, the merged heads (of unknown shape here) go on.
    */
-  attention(parts: readonly ProjectionPart[], output: Tensor, op: AttentionOp): Tensor {
+  attention(parts: readonly ProjectionPart[], output: Tensor | undefined, op: AttentionOp): Tensor {
     for (const p of parts) this.resolve(p.pending, LINEAR);
     for (const p of parts) p.layer.attentionProjection = true;
     const first = parts[0]!;
     return {
-      ...output, chain: push(first.source, op), broken: first.broken,
+      ...(output ?? { pending: [], shape: undefined, sources: [] }), chain: push(first.source, op), broken: first.broken,
       ...(first.broken ? { brokenAt: first.brokenAt } : { brokenAt: undefined }), attn: undefined,
     };
   }
@@ -873,7 +874,7 @@ function countLayers(ops: readonly Op[]): number {
   let n = 0;
   for (const op of ops) {
     if (op.op === 'layer') n += op.positionEmbedding ? 2 : 1;
-    else if (op.op === 'attention') n += 4;
+    else if (op.op === 'attention') n += attentionProjections(op).length;
     else if (op.op === 'residual' || op.op === 'memory') n += countLayers(op.body);
     if (op.op === 'residual' && op.shortcut) n += countLayers(op.shortcut);
   }
