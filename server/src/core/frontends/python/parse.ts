@@ -457,7 +457,7 @@ function runUnit(interp: Interpreter, run: () => Candidate[], key?: UnitKey): Un
       networkClasses.length = 0;
     }
   }
-  const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' ? [c.module.className] : []));
+  const instantiated = candidates.flatMap((c) => (c.module.kind === 'instance' || interp.unreadConstructions.has(c.module) ? [c.module.className] : []));
   const builders = candidates.flatMap((c) => { const name = interp.builtBy.get(c.module); return name === undefined ? [] : [name]; });
   const outcome: UnitOutcome = {
     networks, networkClasses, findings, sites: ended.sites, nested: ended.nested, shapes: ended.shapes, instantiated, builders,
