@@ -1,7 +1,8 @@
 /**
  * Layers inside a residual branch that starts with normalisation (pre-LN transformers,
  * pre-activation ResNets): y = x + F(norm(x)), or whose sum is normalised (post-LN, BERT:
- * y = norm(x + F(x))). Each block re-normalises, so a small weight scale inside the branch
+ * y = norm(x + F(x))), or that follow a normalisation inside the branch (ConvNeXt:
+ * y = x + γ·W₂ φ(W₁ norm(dwconv(x))); marked by the frontend, trace.ts normalisedWithinBranch). Each block re-normalises, so a small weight scale inside the branch
  * only weakens that branch's contribution to the stream; it cannot compound with depth.
  * GPT-2's and BERT's std=0.02 (σ² ≈ 0.3 at width 768) is that convention, as are
  * Fixup/SkipInit-style small branches. The init rules do not call such a scale too small

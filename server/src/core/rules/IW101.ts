@@ -44,7 +44,7 @@ export const IW101: Rule = {
       whenNotToApply:
         'Layers followed by BatchNorm/LayerNorm before their activation, or right after it (Conv → ReLU → BatchNorm, ConvMixer), are not judged (normalisation resets the scale). ' +
         'A deliberately small last layer of a network or residual branch (Fixup-style scaling, small policy heads), and ' +
-        'layers inside a residual branch that starts with normalisation or whose sum is normalised (pre-LN transformers: GPT-2\'s std=0.02; post-LN: BERT\'s), are ' +
+        'layers inside a residual branch that starts with normalisation or whose sum is normalised (pre-LN transformers: GPT-2\'s std=0.02; post-LN: BERT\'s), or that follow a normalisation inside the branch (ConvNeXt\'s block: depthwise conv → LayerNorm → Linear → GELU → Linear, timm\'s std=.02), are ' +
         'only flagged when too large. Pretrained weights are never judged.',
       references: [
         'He et al. 2015, Delving Deep into Rectifiers, https://arxiv.org/abs/1502.01852',

@@ -51,8 +51,10 @@ function readLookupOrder(cls: ClassInfo): LookupOrder {
     }
     classes.push(c);
     for (const base of c.bases) {
-      if (base === 'unknown') unreadable = true;
-      else if (base !== 'framework') visit(base, depth + 1);
+      // A library base's methods are not read (only its constructor: interpreter.ts libraryBaseInit).
+      if (base === 'framework') continue;
+      if (base === 'unknown' || 'library' in base) unreadable = true;
+      else visit(base, depth + 1);
     }
   };
   visit(cls, 0);

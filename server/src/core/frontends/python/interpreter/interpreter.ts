@@ -18,7 +18,7 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
-import { initTable, type ParameterTable, parameterTable, tableMethod, TIMM_TRUNC_NORMAL, tokenRows, zeroMeanSecondMoment } from './parameterTables';
+import { initTable, type ParameterTable, parameterTable, tableMethod, tokenRows, torchInitName, zeroMeanSecondMoment } from './parameterTables';
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
 import {
@@ -262,6 +262,12 @@ export class Interpreter {
       return fn ? this.functionValue(fn) : undefined;
     }
     return undefined;
+  }
+
+  /** The frame's catalog context: one per frame (frames never outlive their unit, whose catalog it is). */
+  private frameCatalog(frame: Frame): CatalogContext {
+    if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
+    return frame.catalog;
   }
 
   /** The layer catalog's view of the running module (its source, imports and quote style) in `scope`. */
@@ -1125,16 +1131,12 @@ export class Interpreter {
         }, frame.scope);
         return table ? { t: 'table', table } : undefined;
       }
-      if (canonical.startsWith('torch.nn.init.') || TIMM_TRUNC_NORMAL.test(canonical)) {
+      const initFunction = torchInitName(canonical);
+      if (initFunction !== undefined) {
         const first = call.positional[0] ?? call.keywords.get('tensor')?.value;
         const table = first ? this.tableAt(first, frame) : undefined;
-        if (table) {
-          initTable(table, call, canonical, frame.scope, this.imports);
-          return undefined;
-        }
-      }
-      if (canonical.startsWith('torch.nn.init.')) {
-        this.inits.torchInit(call, canonical, frame);
+        if (table) initTable(table, call, canonical, frame.scope, this.imports);
+        else this.inits.torchInit(call, initFunction, frame);
         return undefined;
       }
       // Token positions (nanoGPT's `pos = torch.arange(0, t, dtype=torch.long, device=device)`).
@@ -1148,11 +1150,10 @@ export class Interpreter {
       if (container !== 'not-container') return container;
       const tf1 = tf1LayerCall(canonical, call);
       if (tf1) return this.tf1Layer(tf1, frame);
-      // One catalog context per frame (frames never outlive their unit, whose catalog it is).
-      if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
+      const catalog = this.frameCatalog(frame);
       if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
       if (canonical === 'torch.nn.TransformerDecoder') return this.decoderStack(call, frame);
-      const module = attentionLayerModule(canonical, call, frame.catalog) ?? recurrentModule(canonical, call, frame.catalog) ?? frameworkModule(canonical, call, frame.catalog);
+      const module = attentionLayerModule(canonical, call, catalog) ?? recurrentModule(canonical, call, catalog) ?? frameworkModule(canonical, call, catalog);
       if (module) return { t: 'module', module };
     }
     // `map(lambda t: rearrange(t, …), qkv)` over a list it holds: the lambda's body per item (vit-pytorch's head split).
@@ -1254,6 +1255,8 @@ export class Interpreter {
       // `self._init_weights()` where a base InitWise cannot read may define it (inheritance.ts).
       this.uncertain.selfCallOfUnknownMethod(callee.childForFieldName('attribute')!.text, node, frame);
     }
+    // A function InitWise cannot read given a layer's weight (`my_init(m.weight)`): that init is unknown.
+    if (target === undefined && written !== undefined) this.uncertain.unreadFunctionOnWeights(call, frame, canonical ?? written);
     // Anything else that receives a tensor: its consumers are unknown.
     const tensors = args.flatMap(tensorsOf);
     if (tensors.length > 0 && frame.trace) return { t: 'tensor', tensor: frame.trace.merge(tensors, undefined) };
@@ -1539,8 +1542,7 @@ export class Interpreter {
    * what depends on its width stays unknown.
    */
   private tf1Layer(tf1: Tf1LayerCall, frame: Frame): RValue {
-    if (frame.catalog?.scope !== frame.scope || frame.catalog.imports !== this.ctx.imports || frame.catalog.names !== this.names) frame.catalog = this.catalogFor(frame.scope);
-    const module = frameworkModule(tf1.className, tf1.layer, frame.catalog);
+    const module = frameworkModule(tf1.className, tf1.layer, this.frameCatalog(frame));
     const read = tf1.input ? this.expression(tf1.input, frame) : undefined;
     if (!module || !frame.trace) return tensorsOf(read).length > 0 && frame.trace ? { t: 'tensor', tensor: frame.trace.opaque(tensorsOf(read)[0]!) } : undefined;
     const input: RValue = read?.t === 'tensor' || read?.t === 'list' ? read : { t: 'tensor', tensor: frame.trace.input(undefined) };
@@ -2219,10 +2221,12 @@ export class Interpreter {
     if (!instanceClass) return 'not-handled';
     let found: ReturnType<typeof findMethod>;
     let parts = call;
+    /** The class `super()` is written in (or names). */
+    let written: ClassInfo | undefined;
     if (objectNode.type === 'call' && dottedName(objectNode.childForFieldName('function') ?? objectNode) === 'super') {
       const superArgs = callParts(objectNode)?.positional ?? [];
       const named = superArgs[0]?.type === 'identifier' ? this.classNamed(superArgs[0].text) : undefined;
-      const written = named ?? enclosingClass(lookupOrder(instanceClass).classes, objectNode);
+      written = named ?? enclosingClass(lookupOrder(instanceClass).classes, objectNode);
       if (!written || (superArgs.length > 0 && !named)) return this.unknownBaseCall(method, call, frame);
       found = findMethod(instanceClass, method, written);
     } else if (objectNode.type === 'identifier' && call.positional[0]?.type === 'identifier' && call.positional[0].text === 'self') {
@@ -2235,6 +2239,7 @@ export class Interpreter {
     }
     // The framework's own method (`nn.Module.__init__`): nothing InitWise follows.
     if (found === undefined) return undefined;
+    if (found === 'unknown' && method === '__init__' && this.libraryBaseInit(written, parts, frame)) return undefined;
     if (found === 'unknown') return this.unknownBaseCall(method, call, frame);
     if (frame.depth >= MAX_CALL_DEPTH) return undefined;
     if (method === '__init__') {
@@ -2245,6 +2250,24 @@ export class Interpreter {
     const keywords = new Map<string, RValue>();
     for (const [key, { value }] of parts.keywords) keywords.set(key, this.expression(value, frame));
     return this.callFunction({ t: 'function', definition: found.definition, scope: this.selfScope(self, found.definition), self }, parts, args, keywords, frame);
+  }
+
+  /**
+   * `super().__init__(d_model=ninp, …)` in a class whose one base is a framework module InitWise
+   * builds from its arguments (modules.ts LIBRARY_MODULE_BASES): the module's parts become the
+   * instance's attributes as the base's constructor sets them (nn.Transformer: `encoder` and
+   * `decoder`, each weight already xavier_uniform_ as its `_reset_parameters` leaves them), so
+   * the subclass's own assignments replace or use them. False when the base or its arguments
+   * are not read: the call stays unknown.
+   */
+  private libraryBaseInit(written: ClassInfo | undefined, call: CallParts, frame: Frame): boolean {
+    const base = written?.bases.length === 1 ? written.bases[0] : undefined;
+    if (typeof base !== 'object' || !('library' in base) || !frame.self) return false;
+    const module = attentionLayerModule(base.library, call, this.frameCatalog(frame));
+    if (module?.kind !== 'transformer') return false;
+    frame.self.attributes.set('encoder', module.encoder);
+    frame.self.attributes.set('decoder', module.decoder);
+    return true;
   }
 
   /** A base method InitWise cannot read: any init code in it may set the instance's layers; its result is unknown. */
@@ -2261,7 +2284,7 @@ export class Interpreter {
    */
   private noteImportedBases(cls: ClassInfo, instance: InstanceModule): void {
     cls.bases.forEach((base, i) => {
-      if (typeof base !== 'object') return;
+      if (!(base instanceof ClassInfo)) return;
       const imported = lookupOrder(base).classes.find((c) => c.definition.startIndex >= MODULE_OFFSET_BASE);
       const node = cls.baseNodes[i];
       if (imported && node) this.importedCalls.set(node, { module: this.contextOf(imported.definition), name: imported.name, value: instance });

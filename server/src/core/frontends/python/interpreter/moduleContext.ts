@@ -7,7 +7,7 @@
 import type { Framework } from '../../../ir';
 import { Imports } from '../frameworks/imports';
 import { bodyOf, definitionOf, dottedName, type Node } from '../syntax/syntax';
-import { MODULE_BASES } from './modules';
+import { LIBRARY_MODULE_BASES, MODULE_BASES } from './modules';
 import { bindAssignments, Scope } from './values';
 import { foldFunctionCall, registerFunctionHome } from './functionValues';
 
@@ -53,7 +53,12 @@ export class ClassInfo {
  * one InitWise cannot read (a third-party class, a name it cannot resolve): any method
  * not found in the readable classes may come from it.
  */
-export type ClassBase = ClassInfo | 'framework' | 'unknown';
+export type ClassBase = ClassInfo | 'framework' | 'unknown' | LibraryBase;
+
+/** A framework module whose constructor InitWise reads (modules.ts LIBRARY_MODULE_BASES); its other methods are not read. */
+export interface LibraryBase {
+  readonly library: string;
+}
 
 export interface ModuleContext {
   /** The module's file; undefined for the analysed document. */
@@ -254,7 +259,8 @@ export function readClasses(context: ModuleContext): void {
     for (const base of def.childForFieldName('superclasses')?.namedChildren ?? []) {
       const written = dottedName(base);
       if (written === undefined) continue;
-      framework ??= MODULE_BASES[context.imports.canonical(written)] ?? context.classes.get(written)?.framework
+      const canonical = context.imports.canonical(written);
+      framework ??= MODULE_BASES[canonical] ?? LIBRARY_MODULE_BASES[canonical] ?? context.classes.get(written)?.framework
         ?? (context.importedNames.has(written) ? importedClass(context, written)?.framework : undefined);
     }
     if (!framework) continue;
@@ -275,8 +281,13 @@ function basesOf(context: ModuleContext, definition: Node, framework: Framework)
       out.push('unknown');
       continue;
     }
-    if (MODULE_BASES[context.imports.canonical(written)] !== undefined) {
+    const canonical = context.imports.canonical(written);
+    if (MODULE_BASES[canonical] !== undefined) {
       out.push('framework');
+      continue;
+    }
+    if (LIBRARY_MODULE_BASES[canonical] !== undefined) {
+      out.push({ library: canonical });
       continue;
     }
     const cls = context.classes.get(written) ?? plainClass(context, written, framework) ?? importedClass(context, written);

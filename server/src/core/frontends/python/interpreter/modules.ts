@@ -242,6 +242,14 @@ export function allModules(root: ModuleValue, out: ModuleValue[] = [], depth = 0
   return out;
 }
 
+/**
+ * Framework modules a model class may subclass whose constructor InitWise reads
+ * (`class TransformerModel(nn.Transformer)` in pytorch/examples' word_language_model):
+ * `super().__init__(...)` builds the module from its arguments and sets its parts on the
+ * instance (interpreter.ts libraryBaseInit); every other method of the base is not read.
+ */
+export const LIBRARY_MODULE_BASES: Readonly<Record<string, Framework>> = { 'torch.nn.Transformer': 'pytorch' };
+
 /** Frameworks' base classes for modules. */
 export const MODULE_BASES: Readonly<Record<string, Framework>> = {
   'torch.nn.Module': 'pytorch', 'keras.Model': 'keras', 'keras.models.Model': 'keras', 'keras.layers.Layer': 'keras',

@@ -89,7 +89,7 @@ export function parameterTable(call: CallParts, canonicalOf: (node: Node) => str
 
 /** `nn.init.trunc_normal_(table, …)` and the other `torch.nn.init.*_` calls (timm's `trunc_normal_` read as PyTorch's: same signature). */
 export function initTable(table: ParameterTable, call: CallParts, canonical: string, scope: Scope, imports: Imports): void {
-  const torchName = TIMM_TRUNC_NORMAL.test(canonical) ? 'torch.nn.init.trunc_normal_' : canonical;
+  const torchName = torchInitName(canonical) ?? canonical;
   const read = readTorchInitCall(call, torchName, scope, imports);
   if (read === 'not-init') {
     table.init = undefined;
@@ -107,6 +107,16 @@ export function tableMethod(table: ParameterTable, method: string, call: CallPar
 
 /** timm's `trunc_normal_` (timm.models.layers, timm.layers, timm.models.layers.weight_init, …). */
 export const TIMM_TRUNC_NORMAL = /^timm\.(?:[\w.]+\.)?trunc_normal_$/;
+
+/**
+ * The `torch.nn.init` function a call names: its own, or timm's `trunc_normal_`, which has
+ * torch's signature and semantics (tensor, mean=0, std=1, a=-2, b=2: absolute bounds; timm's
+ * `trunc_normal_tf_`, bounds in stds, is not it). Undefined for any other function.
+ */
+export function torchInitName(canonical: string): string | undefined {
+  if (canonical.startsWith('torch.nn.init.')) return canonical;
+  return TIMM_TRUNC_NORMAL.test(canonical) ? 'torch.nn.init.trunc_normal_' : undefined;
+}
 
 function isFixedScale(semantics: InitSemantics): boolean {
   return semantics.kind === 'normal' || semantics.kind === 'truncated_normal' || semantics.kind === 'uniform' || semantics.kind === 'constant';

@@ -584,6 +584,7 @@ export class Trace {
       branchLayers = layersIn(branch === a ? bodyA : bodyB);
       if ((branch === a ? bodyA : bodyB)[0]?.op === 'norm') for (const layer of branchLayers) layer.inNormalisedBranch = true;
     }
+    if (identity && branch) normalisedWithinBranch(branch, prefix);
     const known = branchLayers && branchLayers.length > 0 ? { branchLayers } : {};
     if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0 && !(convolutionalBlock(bodyA) && convolutionalBlock(bodyB)))) {
       // Unknown from the branch point on, or from earlier if either side already was.
@@ -795,6 +796,26 @@ function commonPrefix(a: Chain | undefined, b: Chain | undefined): Chain | undef
 }
 
 /** The ops from just after `from` up to and including `to`, in forward order. */
+/**
+ * Layers of an identity-shortcut branch that follow a normalisation inside it (ConvNeXt's block:
+ * depthwise conv → LayerNorm → Linear → GELU → Linear → LayerScale, then `x + drop_path(…)`):
+ * their input is normalised whatever the stream's scale, so a small scale there only weakens the
+ * branch's addition and cannot compound with depth, as in a pre-LN branch (knowledge/branches.ts).
+ * Only the steps recorded before a break the branch may have count: after an unknown step the
+ * input is no longer known to be normalised.
+ */
+function normalisedWithinBranch(branch: Tensor, prefix: Chain | undefined): void {
+  const end = branch.broken && branch.brokenAt !== undefined && !recordedAfter(branch, prefix) ? branch.brokenAt : branch.chain;
+  let c = end;
+  while (c && c !== prefix) c = c.parent;
+  // The break happened on another line of steps than the branch's own: nothing known.
+  if (c !== prefix) return;
+  const body = opsBetween(prefix, end);
+  const norm = body.findIndex((op) => op.op === 'norm');
+  if (norm < 0) return;
+  for (const layer of layersIn(body.slice(norm + 1))) layer.inNormalisedBranch = true;
+}
+
 function opsBetween(from: Chain | undefined, to: Chain | undefined): Op[] {
   const out: Op[] = [];
   for (let c = to; c && c !== from; c = c.parent) out.push(c.op);

@@ -15,6 +15,7 @@ import { type Frame, type RValue } from './frame';
 import type { Imports } from '../frameworks/imports';
 import type { InitCalls } from './initCalls';
 import { allModules, classRecord, type InstanceModule, type ModuleValue, type WeightModule } from './modules';
+import { torchInitName } from './parameterTables';
 import { forgetRecurrentInit } from './recurrentState';
 import { bodyOf, callParts, type CallParts, definitionOf, dottedName, type Node, spanOf } from '../syntax/syntax';
 import { appendAll } from '../../../util/arrays';
@@ -49,6 +50,9 @@ const FRAMEWORK_METHODS: ReadonlySet<string> = new Set([
 
 /** A weight tensor as init code writes it: `x.weight`, `x.weight.data`. */
 const WEIGHT_TENSOR = /\.weight(\.data)?$/;
+
+/** Python builtins that read a tensor and never write it: given a weight, the init stays as it was. */
+const PURE_BUILTINS: ReadonlySet<string> = new Set(['print', 'len', 'id', 'isinstance', 'type', 'repr', 'str', 'hasattr', 'getattr', 'sum', 'max', 'min', 'float', 'int', 'abs', 'list', 'tuple']);
 /**
  * A tensor held in a plain name — `p` in `for p in self.parameters()` (the Annotated
  * Transformer's xavier loop, nanoGPT's `named_parameters()` re-init), `p.data`,
@@ -103,7 +107,7 @@ export class UncertainCode {
   private initEffect(call: CallParts, frame: Frame): readonly WeightModule[] | 'unnamed' {
     const callee = dottedName(call.callee);
     const canonical = callee === undefined ? undefined : this.interp.imports.canonical(callee);
-    if (canonical?.startsWith('torch.nn.init.')) {
+    if (canonical !== undefined && torchInitName(canonical) !== undefined) {
       const tensor = call.positional[0] ?? call.keywords.get('tensor')?.value;
       const recurrent = tensor ? this.interp.inits.recurrentTarget(tensor, frame) : undefined;
       if (recurrent) return [recurrent.module];
@@ -136,7 +140,31 @@ export class UncertainCode {
     }
     // _xavier_init(self.extra): a function of this file that holds init code
     const fn = callee === undefined ? undefined : this.interp.functions.get(callee);
-    return fn && this.holdsInitCode(fn) ? 'unnamed' : [];
+    if (fn) return this.holdsInitCode(fn) ? 'unnamed' : [];
+    // A function InitWise cannot read given a layer's weight may draw it (unreadFunctionOnWeights).
+    return canonical !== undefined && !PURE_BUILTINS.has(canonical) ? this.weightArguments(call, frame) : [];
+  }
+
+  /**
+   * A call of a function InitWise cannot read (another library's init helper, a module it
+   * cannot resolve) given a layer's weight, `my_init(m.weight)`: the function may draw it in
+   * place, so the layer's init is unknown, never the default it had before the call (ConvNeXt's
+   * `trunc_normal_` from a timm path InitWise did not know was judged as PyTorch's default).
+   */
+  unreadFunctionOnWeights(call: CallParts, frame: Frame, name: string): void {
+    if (PURE_BUILTINS.has(name)) return;
+    for (const layer of this.weightArguments(call, frame)) this.undecided(layer, call.node, `set by \`${name}\`, which InitWise cannot read`);
+  }
+
+  /** The layers whose weights a call is given (`f(m.weight)`, `f(tensor=self.fc.weight.data)`). */
+  private weightArguments(call: CallParts, frame: Frame): WeightModule[] {
+    const out: WeightModule[] = [];
+    const consider = (node: Node) => {
+      if (WEIGHT_TENSOR.test(node.text)) appendAll(out, this.interp.inits.weightTarget(node, frame));
+    };
+    for (const p of call.positional) consider(p);
+    for (const { value } of call.keywords.values()) consider(value);
+    return out;
   }
 
   /**
@@ -252,7 +280,7 @@ export class UncertainCode {
       const parts = callParts(call);
       if (!parts) return false;
       const callee = dottedName(parts.callee);
-      if (callee !== undefined && imports.canonical(callee).startsWith('torch.nn.init.')) return true;
+      if (callee !== undefined && torchInitName(imports.canonical(callee)) !== undefined) return true;
       if (parts.callee.type !== 'attribute') return false;
       const method = parts.callee.childForFieldName('attribute')?.text ?? '';
       const object = parts.callee.childForFieldName('object');
