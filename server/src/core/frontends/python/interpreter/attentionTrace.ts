@@ -97,6 +97,7 @@ export function attentionMatmul(a: Tensor, b: Tensor, span: Span, trace: Trace, 
     q, k, scale: q.factor * k.factor, scaleSpans: [...q.factorSpans, ...k.factorSpans], causal: false, span,
     ...(cross ? { cross: true as const } : {}), ...(edit ? { standardScale: edit } : {}),
   };
+  trace.logitsFormed(q, k);
   return trace.attentionValue([q, k], { kind: 'logits', core });
 }
 

@@ -8,7 +8,7 @@
  * loop become opaque.
  */
 import type { InitUse, PositionTableOp } from '../../../ir';
-import { type CatalogContext, defaultInit, frameworkModule, shapeValue } from '../frameworks/catalog';
+import { type CatalogContext, defaultInit, frameworkModule, shapeValue, TIMM_DROP_PATH } from '../frameworks/catalog';
 import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
@@ -792,7 +792,7 @@ export class Interpreter {
         const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
         if (!then || !condition || !otherwise) return undefined;
         const truth = this.truth(condition, frame);
-        if (truth === undefined) return this.eitherTensor(then, otherwise, frame);
+        if (truth === undefined) return this.eitherDropPath(then, otherwise, frame) ?? this.eitherTensor(then, otherwise, frame);
         return this.expression(truth ? then : otherwise, frame);
       }
       case 'subscript': {
@@ -1521,6 +1521,23 @@ export class Interpreter {
    * build), the value is their tensors merged — what consumes the layer before is unknown,
    * the layers before it stay traced. Anything else is unknown.
    */
+  /**
+   * `DropPath(p) if p > 0. else nn.Identity()` with p not known (timm's and ConvNeXt's blocks): a
+   * drop path whose presence is not known, so the branch it ends keeps its structure. Only calls of
+   * these two classes are evaluated here (building them has no effect).
+   */
+  private eitherDropPath(then: Node, otherwise: Node, frame: Frame): RValue {
+    const classOf = (n: Node): string | undefined => {
+      const parts = unparen(n).type === 'call' ? callParts(unparen(n)) : undefined;
+      const callee = parts ? dottedName(parts.callee) : undefined;
+      return callee === undefined ? undefined : this.imports.canonical(callee);
+    };
+    const kinds = [classOf(then), classOf(otherwise)];
+    if (!kinds.some((k) => k !== undefined && TIMM_DROP_PATH.test(k)) || !kinds.every((k) => k !== undefined && (TIMM_DROP_PATH.test(k) || k === 'torch.nn.Identity'))) return undefined;
+    const dropPath = [then, otherwise].map((n) => this.expression(n, frame)).find((v) => v?.t === 'module' && v.module.kind === 'dropPath');
+    return dropPath?.t === 'module' && dropPath.module.kind === 'dropPath' ? { t: 'module', module: { ...dropPath.module, rate: undefined } } : undefined;
+  }
+
   private eitherTensor(then: Node, otherwise: Node, frame: Frame): RValue {
     const pure = (n: Node): boolean => {
       const e = unparen(n);
@@ -2505,6 +2522,12 @@ export class Interpreter {
         return { t: 'tensor', tensor: trace.dropout(x, { op: 'dropout', rate: module.rate, alpha: module.alpha, span: module.span, kindSpan: module.kindSpan }) };
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
+      case 'dropPath':
+        // p = 0: the identity. Otherwise what feeds what is kept (a branch's last layers, its
+        // norms) and the network says it is not simulated: no op multiplies every second and
+        // cross moment of a sample by 1/(1−p) while keeping its mean.
+        if (module.rate === 0) return { t: 'tensor', tensor: trace.passThrough(x, x.shape) };
+        return { t: 'tensor', tensor: trace.unfollowed(x, `stochastic depth (timm's DropPath${module.rate === undefined ? ', its rate or presence not known' : `, p = ${formatNumber(module.rate)}`})`) };
       case 'pass': {
         // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
         // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.

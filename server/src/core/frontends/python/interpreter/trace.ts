@@ -84,6 +84,8 @@ export interface Tensor {
    * residual branch that begins later is still known step by step.
    */
   readonly brokenAt?: Chain | undefined;
+  /** Why it is unknown, where a step the trace does not follow said so (unfollowed), carried through residual sums. */
+  readonly whyBroken?: string;
   /** Layers whose activation is the last step that set this value's scale (a norm next resets it). */
   readonly activated?: readonly MutableWeightLayer[];
   /** The activation that produced `activated` is positively homogeneous (φ(c·x) = c·φ(x), c > 0). */
@@ -339,7 +341,7 @@ export class Trace {
         broken: input.broken,
         sources: [layer],
       },
-      input.broken ? { brokenAt: input.brokenAt } : undefined,
+      input.broken ? { brokenAt: input.brokenAt, ...(input.whyBroken === undefined ? {} : { whyBroken: input.whyBroken }) } : undefined,
       fusedKnown ? { activated: [layer, ...(linked ?? [])], homogeneous: isPositivelyHomogeneous((layer.activation as ActivationUse).name) } : undefined,
       // W·x with no bias at initialisation is homogeneous in x and in W: both scales pass on.
       layer.biasVariance === 0 && (!fusedNonlinear || (fusedKnown && isPositivelyHomogeneous((layer.activation as ActivationUse).name)))
@@ -475,11 +477,28 @@ export class Trace {
     if (at < 0 || !layer.fans || layer.fans.fanOut % count !== 0 || part.layout !== 'tc') return undefined;
     const width = layer.fans.fanOut / count;
     const slices: MutableWeightLayer[] = Array.from({ length: count }, () => ({ ...layer, fans: { fanIn: layer.fans!.fanIn, fanOut: width } }));
+    for (const slice of slices) this.slicesOf.set(slice, slices);
     this.layers.splice(at, 1, ...slices);
     for (let i = at; i < this.layers.length; i++) this.layers[i]!.index = i;
     this.unconsumed.delete(layer);
     for (const slice of slices) this.unconsumed.add(slice);
     return slices.map((slice) => ({ ...part, layer: slice, pending: [{ layer: slice, normalized: false }], headDim: width }));
+  }
+
+  /** The slices of one fused projection (sliceLayer), by each slice. */
+  private readonly slicesOf = new Map<MutableWeightLayer, readonly MutableWeightLayer[]>();
+
+  /**
+   * q·kᵀ formed from two projections: they are an attention's query and key whether or not the
+   * rest of the attention can be read (Swin adds a relative position bias to the logits), so
+   * their small scale is the attention's convention (knowledge/branches.ts); when both are
+   * slices of one fused projection (timm's `qkv`), so is its third, the value.
+   */
+  logitsFormed(q: ProjectionPart, k: ProjectionPart): void {
+    q.layer.attentionProjection = true;
+    k.layer.attentionProjection = true;
+    const slices = this.slicesOf.get(q.layer);
+    if (slices && slices.length === 3 && slices.includes(k.layer)) for (const slice of slices) slice.attentionProjection = true;
   }
 
   /**
@@ -521,7 +540,7 @@ export class Trace {
     if (input.broken) return input;
     if (input.chain === undefined) return input;
     this.unfollowedAt.set(input.chain, reason);
-    return extended(input, { broken: true, brokenAt: input.chain });
+    return extended(input, { broken: true, brokenAt: input.chain, whyBroken: reason });
   }
 
   /**
@@ -589,7 +608,8 @@ export class Trace {
     if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0 && !(convolutionalBlock(bodyA) && convolutionalBlock(bodyB)))) {
       // Unknown from the branch point on, or from earlier if either side already was.
       const brokenAt = [a, b].reduce((at, side) => (side.broken && recordedAfter(side, prefix) ? commonPrefix(at, side.brokenAt) : at), prefix);
-      return Object.assign({ chain: prefix, pending, shape, broken: true, sources: [], brokenAt }, known);
+      const whyBroken = [a, b].find((side) => side.broken && side.whyBroken !== undefined)?.whyBroken;
+      return Object.assign({ chain: prefix, pending, shape, broken: true, sources: [], brokenAt }, known, whyBroken === undefined ? {} : { whyBroken });
     }
     if (bodyA.length > 0 && bodyB.length > 0 && convolutionalBlock(bodyA) && convolutionalBlock(bodyB)) {
       // Both sides transform the input: a projection shortcut (ResNet's downsample). The side
@@ -675,7 +695,7 @@ export class Trace {
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : this.memory && !memory ? 'cross-attentions read more than one memory'
-          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? 'a concatenation or a call the simulation cannot follow';
+          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? output?.whyBroken ?? 'a concatenation or a call the simulation cannot follow';
     return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
@@ -797,12 +817,13 @@ function commonPrefix(a: Chain | undefined, b: Chain | undefined): Chain | undef
 
 /** The ops from just after `from` up to and including `to`, in forward order. */
 /**
- * Layers of an identity-shortcut branch that follow a normalisation inside it (ConvNeXt's block:
- * depthwise conv → LayerNorm → Linear → GELU → Linear → LayerScale, then `x + drop_path(…)`):
- * their input is normalised whatever the stream's scale, so a small scale there only weakens the
- * branch's addition and cannot compound with depth, as in a pre-LN branch (knowledge/branches.ts).
- * Only the steps recorded before a break the branch may have count: after an unknown step the
- * input is no longer known to be normalised.
+ * Layers of an identity-shortcut branch that holds a normalisation: after it (ConvNeXt's block:
+ * depthwise conv → LayerNorm → Linear → GELU → Linear → LayerScale, then `x + drop_path(…)`) their
+ * input is normalised whatever the stream's scale; before it (Swin V2's res-post-norm,
+ * `x + drop_path(norm2(mlp(x)))`) what they pass on is. Either way a small scale there only
+ * weakens the branch's addition or is undone, and cannot compound with depth, as in a pre-LN
+ * branch (knowledge/branches.ts). Only the steps recorded before a break the branch may have
+ * count: what follows an unknown step is not known to be normalised, nor to reach the norm.
  */
 function normalisedWithinBranch(branch: Tensor, prefix: Chain | undefined): void {
   const end = branch.broken && branch.brokenAt !== undefined && !recordedAfter(branch, prefix) ? branch.brokenAt : branch.chain;
@@ -811,9 +832,8 @@ function normalisedWithinBranch(branch: Tensor, prefix: Chain | undefined): void
   // The break happened on another line of steps than the branch's own: nothing known.
   if (c !== prefix) return;
   const body = opsBetween(prefix, end);
-  const norm = body.findIndex((op) => op.op === 'norm');
-  if (norm < 0) return;
-  for (const layer of layersIn(body.slice(norm + 1))) layer.inNormalisedBranch = true;
+  if (!body.some((op) => op.op === 'norm')) return;
+  for (const layer of layersIn(body)) layer.inNormalisedBranch = true;
 }
 
 function opsBetween(from: Chain | undefined, to: Chain | undefined): Op[] {

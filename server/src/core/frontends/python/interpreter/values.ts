@@ -570,9 +570,55 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
     }
     case 'call':
       return callValue(node, scope, depth);
+    case 'list_comprehension':
+      return comprehensionValue(node, scope, depth);
     default:
       return undefined;
   }
+}
+
+/** The most items a folded comprehension or linspace may have: more is not a setting a model reads. */
+const MAX_FOLDED_ITEMS = 4096;
+
+/**
+ * `[x.item() for x in torch.linspace(0, drop_path_rate, sum(depths))]` (timm's, ConvNeXt's and
+ * Swin's stochastic-depth rates per block), `[2 * d for d in dims]`: one `for` over a sequence the
+ * folder knows, no `if`, the body folded per item with the name bound to it.
+ */
+function comprehensionValue(node: Node, scope: Scope, depth: number): Value | undefined {
+  const parts = node.namedChildren.filter((c) => c.type !== 'comment');
+  const [body, clause] = parts;
+  if (parts.length !== 2 || !body || clause?.type !== 'for_in_clause') return undefined;
+  const name = clause.childForFieldName('left');
+  const right = clause.childForFieldName('right');
+  if (name?.type !== 'identifier' || !right) return undefined;
+  const folded = linspaceValue(right, scope, depth) ?? evaluate(right, scope, depth + 1);
+  if (!Array.isArray(folded) || folded.length > MAX_FOLDED_ITEMS) return undefined;
+  const items: readonly Value[] = folded;
+  const out: Value[] = [];
+  for (const item of items) {
+    const inner = new Scope(scope);
+    inner.bindValue(name.text, item);
+    const v = evaluate(body, inner, depth + 1);
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return markSequence(out, 'list');
+}
+
+/** `torch.linspace(start, end, steps)`, `np.linspace(start, stop, num=50)`: its values, start and end included. */
+function linspaceValue(node: Node, scope: Scope, depth: number): Value[] | undefined {
+  const call = node.type === 'call' ? callParts(node) : undefined;
+  const name = call ? dottedName(call.callee) : undefined;
+  if (!call || (name !== 'torch.linspace' && name !== 'np.linspace' && name !== 'numpy.linspace')) return undefined;
+  const start = call.positional[0] ?? call.keywords.get('start')?.value;
+  const end = call.positional[1] ?? call.keywords.get(name === 'torch.linspace' ? 'end' : 'stop')?.value;
+  const count = call.positional[2] ?? call.keywords.get(name === 'torch.linspace' ? 'steps' : 'num')?.value;
+  const a = start ? evaluate(start, scope, depth + 1) : undefined;
+  const b = end ? evaluate(end, scope, depth + 1) : undefined;
+  const n = count ? evaluate(count, scope, depth + 1) : name === 'torch.linspace' ? undefined : 50;
+  if (!isNumber(a) || !isNumber(b) || !isNumber(n) || !Number.isInteger(n) || n < 0 || n > MAX_FOLDED_ITEMS) return undefined;
+  return Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 }
 
 /**
@@ -703,6 +749,15 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
       return isNumber(arg) ? arg : undefined;
     case 'len':
       return Array.isArray(arg) ? arg.length : undefined;
+    case 'sum': {
+      // sum(depths), sum(depths, 0): numbers only.
+      const start = call.positional[1] ? evaluate(call.positional[1], scope, depth + 1) : 0;
+      if (scope.lookup('sum') !== undefined || scope.userFunction('sum')) return undefined;
+      if (!Array.isArray(arg) || !arg.every(isNumber) || !isNumber(start) || call.positional.length > 2 || call.keywords.size > 0) return undefined;
+      let total = start;
+      for (const v of arg) total += v;
+      return total;
+    }
     case 'max':
     case 'min': {
       const values = call.positional.map((p) => evaluate(p, scope, depth + 1));
@@ -712,6 +767,12 @@ function callValue(node: Node, scope: Scope, depth: number): Value | undefined {
     case 'isinstance':
       return builtinIsInstance(call, scope, depth);
     default: {
+      // `x.item()` of a number the folder knows (an item of a folded linspace): that number.
+      if (call.callee.type === 'attribute' && call.callee.childForFieldName('attribute')?.text === 'item' && call.positional.length === 0 && call.keywords.size === 0) {
+        const object = call.callee.childForFieldName('object');
+        const v = object ? evaluate(object, scope, depth + 1) : undefined;
+        return isNumber(v) ? v : undefined;
+      }
       const config = name === undefined ? undefined : scope.configClass(name);
       if (config) return configRecord(config, call, scope, depth);
       // A function of the module (`pair(image_size)`): its return value, when the function is one the folder can read.
