@@ -18,6 +18,7 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import { centred, identityAffine, isEpsilonAttribute, normalised, powerOf, squareOf, withEpsilon } from './handNorm';
 import { initTable, type ParameterTable, parameterTable, tableMethod, tokenRows, torchInitName, zeroMeanSecondMoment } from './parameterTables';
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
@@ -965,6 +966,11 @@ export class Interpreter {
     const trace = frame.trace;
     if (!trace) return undefined;
     if (a?.t === 'tensor' && b?.t === 'tensor') {
+      // A step of a hand-written LayerNorm/RMSNorm: centring, squaring, normalising (handNorm.ts).
+      const normStep = op === '-' ? centred(trace, a.tensor, b.tensor)
+        : op === '*' && a.tensor === b.tensor ? squareOf(trace, a.tensor)
+          : normalised(trace, a.tensor, b.tensor, op ?? '', spanOf(node));
+      if (normStep) return { t: 'tensor', tensor: normStep };
       const edit = (headDim: number) => logitScaleEdit(node, left, right, headDim, this.attentionContext(frame), this.attentionFixes);
       const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace, edit) : undefined;
       if (product) return { t: 'tensor', tensor: product };
@@ -973,6 +979,13 @@ export class Interpreter {
     }
     const tensor = a?.t === 'tensor' ? a : b?.t === 'tensor' ? b : undefined;
     if (!tensor) return undefined;
+    // Hand-written norms (handNorm.ts): `m + self.eps`, `x ** 2`, `m ** -0.5`; the affine `* self.weight` (ones), `+ self.bias` (zeros).
+    const otherNode = tensor === a ? right : left;
+    const otherValue = tensor === a ? b : a;
+    const normStep = op === '+' ? withEpsilon(trace, tensor.tensor, evaluate(otherNode, frame.scope), isEpsilonAttribute(otherNode.text))
+      : op === '**' && tensor === a ? powerOf(trace, tensor.tensor, evaluate(right, frame.scope)) : undefined;
+    if (normStep) return { t: 'tensor', tensor: normStep };
+    if (otherValue?.t === 'table' && identityAffine(otherValue.table, op ?? '', tensor === b)) return tensor;
     if (shiftedPositions(tensor.tensor, op, tensor === a ? right : left, frame.scope)) return tensor;
     // `x + self.pos_embed`: a position table whose init is known (parameterTables.ts).
     const other = tensor === a ? b : a;

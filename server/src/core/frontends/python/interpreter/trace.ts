@@ -15,6 +15,7 @@ import type { TextEdit } from '../../../findings';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
 import { attentionProjections, walkOps } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
+import type { NormStep } from './handNorm';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MutableWeightLayer = Mutable<WeightLayer>;
@@ -47,7 +48,8 @@ export interface Chain {
  * analysis of the 3,500-line benchmark file; issue 16).
  */
 function extended(input: Tensor, fields: Partial<Tensor>): Tensor {
-  return Object.assign({}, input, fields);
+  // A statistic of a hand-written norm (handNorm.ts) is one only as made: any step on it is not the norm's.
+  return input.normStep === undefined || 'normStep' in fields ? Object.assign({}, input, fields) : Object.assign({}, input, fields, { normStep: undefined });
 }
 
 export function joinPending(a: readonly Pending[], b: readonly Pending[]): Pending[] {
@@ -115,6 +117,11 @@ export interface Tensor {
    * else the result is unknown (broken).
    */
   readonly tokenMask?: true;
+  /**
+   * A step of a hand-written LayerNorm/RMSNorm (handNorm.ts): this value is a statistic of
+   * another (its mean, square, variance, root), unknown to anything but the next step.
+   */
+  readonly normStep?: NormStep;
 }
 
 /**
@@ -172,6 +179,8 @@ const LINEAR: ActivationUse = { name: 'linear', explicit: false };
 export class Trace {
   readonly layers: MutableWeightLayer[] = [];
   private readonly unconsumed = new Set<MutableWeightLayer>();
+  /** A layer's consumer before a hand-written norm's statistic made it unknown (statistic, normalised). */
+  private readonly beforeStatistics = new Map<MutableWeightLayer, { readonly consumer: MutableWeightLayer['consumer']; readonly unconsumed: boolean }>();
   private readonly callCounts = new Map<number, number>();
 
   /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
@@ -375,6 +384,31 @@ export class Trace {
       branchLayers: undefined,
       attn: undefined,
     });
+  }
+
+  /**
+   * A statistic of `input` for a hand-written norm (handNorm.ts): an unknown value, as
+   * opaque() makes, carrying its step. The consumers opaque() sets to unknown are remembered
+   * as they were, for normalised() to restore when the statistic turns out to be the norm's.
+   */
+  statistic(input: Tensor, step: NormStep): Tensor {
+    for (const p of input.pending) {
+      if (!this.beforeStatistics.has(p.layer)) this.beforeStatistics.set(p.layer, { consumer: p.layer.consumer, unconsumed: this.unconsumed.has(p.layer) });
+    }
+    return { ...this.opaque(input), normStep: step };
+  }
+
+  /** The norm a hand-written LayerNorm/RMSNorm computes from `input`: its statistics were the norm's own steps. */
+  normalised(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
+    for (const p of input.pending) {
+      const before = this.beforeStatistics.get(p.layer);
+      if (!before) continue;
+      this.beforeStatistics.delete(p.layer);
+      if (p.layer.consumer !== 'unknown') continue;
+      p.layer.consumer = before.consumer;
+      if (before.unconsumed) this.unconsumed.add(p.layer);
+    }
+    return this.norm(input, kind, span);
   }
 
   dropout(input: Tensor, op: DropoutOp): Tensor {

@@ -1,0 +1,170 @@
+/**
+ * LayerNorm and RMSNorm written out by hand in a forward pass (interpreter/handNorm.ts) are read
+ * as the norm op nn.LayerNorm / nn.RMSNorm make: the network built from the hand-written norm
+ * equals, op for op and number for number, the same network written with the library module
+ * (whose simulation is checked against PyTorch: test/reference/transformer, rmsnorm_silu and the
+ * pre-LN configurations), and its findings are the same. Anything that is not the definition
+ * (another axis, no keepdim, another tensor's statistic, a large epsilon, a weight not
+ * initialised to ones, ConvNeXt's channels_first norm over a conv map's channels) stays unknown:
+ * the network is not simulated, as before. Before handNorm.ts every hand-written norm was a call
+ * the simulation could not follow.
+ */
+import * as assert from 'node:assert/strict';
+import { analyze, type AnalysisResult } from '../../server/src/core/analyze';
+import type { PythonSupport } from '../../server/src/core/frontends/types';
+import { type Network, walkOps } from '../../server/src/core/ir';
+import { pythonSupport } from '../support/python';
+
+/** A pre-norm stack over tokens whose norm class is `norm` (its constructor takes the width). */
+const stack = (norm: string, use = 'Norm(d)', post = '') => `import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+${norm}
+
+
+class Block(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.norm = ${use}
+        self.up = nn.Linear(d, 4 * d)
+        self.down = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        return x + self.down(F.silu(self.up(self.norm(x))))
+
+
+class Net(nn.Module):
+    def __init__(self, vocab=500, d=64, depth=3):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList([Block(d) for _ in range(depth)])
+        self.final = ${use}
+        self.head = nn.Linear(d, vocab, bias=False)
+
+    def forward(self, tokens):
+        x = self.embed(tokens)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.final(x)${post})
+`;
+
+const LIBRARY_RMS = 'Norm = nn.RMSNorm';
+const LIBRARY_LAYER = 'Norm = nn.LayerNorm';
+
+// Root mean square with the module's epsilon and a weight of ones, computed in float32 (LLaMA's spelling).
+const RSQRT_RMS = `class Norm(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def _normalise(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+    def forward(self, x):
+        return self._normalise(x.float()).type_as(x) * self.weight`;
+
+// The same divided by the root instead, the weight on the left, spelled with ** and torch.mean.
+const DIVIDED_RMS = `class Norm(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(width))
+
+    def forward(self, x):
+        rms = torch.sqrt(torch.mean(x ** 2, dim=-1, keepdim=True) + 1e-8)
+        return self.scale * (x / rms)`;
+
+// Centre, variance of the centred value, divide by its root, then the affine (ConvNeXt's channels_last arithmetic).
+const CENTRED_LAYER = `class Norm(nn.Module):
+    def __init__(self, features, eps=1e-5):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(features))
+        self.bias = nn.Parameter(torch.zeros(features))
+        self.eps = eps
+
+    def forward(self, x):
+        mu = x.mean(-1, keepdim=True)
+        var = (x - mu).pow(2).mean(-1, keepdim=True)
+        x = (x - mu) / torch.sqrt(var + self.eps)
+        return self.weight * x + self.bias`;
+
+// Biased variance from var(), multiplied by the inverse root.
+const VAR_LAYER = `class Norm(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.g = nn.Parameter(torch.ones(n))
+        self.b = nn.Parameter(torch.zeros(n))
+
+    def forward(self, x):
+        centred = x - x.mean(dim=-1, keepdim=True)
+        inv = (x.var(dim=-1, unbiased=False, keepdim=True) + 1e-5).rsqrt()
+        return centred * inv * self.g + self.b`;
+
+// The Annotated Transformer's arithmetic: the unbiased std, the epsilon added to it.
+const UNBIASED_STD_LAYER = `class Norm(nn.Module):
+    def __init__(self, size, eps=1e-6):
+        super().__init__()
+        self.gain = nn.Parameter(torch.ones(size))
+        self.shift = nn.Parameter(torch.zeros(size))
+        self.eps = eps
+
+    def forward(self, x):
+        m = x.mean(-1, keepdim=True)
+        s = x.std(-1, keepdim=True)
+        return self.gain * (x - m) / (s + self.eps) + self.shift`;
+
+/** JSON of a value without source positions and fixes (the two spellings differ there only). */
+function positionless(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => {
+    if (key === 'span' || key === 'kindSpan' || key === 'nameSpan' || key === 'fixes' || key.endsWith('Span') || key.endsWith('Spans')) return undefined;
+    return v;
+  });
+}
+
+describe('Python: hand-written LayerNorm and RMSNorm', () => {
+  let python: PythonSupport;
+  before(async () => {
+    python = await pythonSupport();
+  });
+  const run = (text: string): { result: AnalysisResult; net: Network; index: number } => {
+    const result = analyze({ text, languageId: 'python', python });
+    const index = result.networks.findIndex((n) => n.name === 'Net');
+    assert.ok(index >= 0, 'no network Net');
+    return { result, net: result.networks[index]!, index };
+  };
+  const findings = (result: AnalysisResult) => result.findings.map((f) => `${f.code} ${f.message}`);
+
+  for (const [what, hand, library] of [
+    ['LLaMA-style x * rsqrt(mean(x²) + eps) · weight', RSQRT_RMS, LIBRARY_RMS],
+    ['x / sqrt(mean(x**2) + eps), the weight first', DIVIDED_RMS, LIBRARY_RMS],
+    ['(x − μ) / sqrt(mean((x − μ)²) + eps) · weight + bias', CENTRED_LAYER, LIBRARY_LAYER],
+    ['(x − μ) · rsqrt(var(unbiased=False) + eps)', VAR_LAYER, LIBRARY_LAYER],
+  ] as const) {
+    it(`${what}: the same ops, simulation and findings as ${library.split(' = ')[1]}`, () => {
+      const mine = run(stack(hand));
+      const theirs = run(stack(library));
+      assert.equal(mine.net.unsimulable, undefined, `not simulated: ${mine.net.unsimulable}`);
+      assert.equal(positionless(mine.net.ops), positionless(theirs.net.ops));
+      const simulation = mine.result.simulations[mine.index];
+      assert.ok(simulation, 'no simulation');
+      assert.equal(positionless(simulation), positionless(theirs.result.simulations[theirs.index]));
+      assert.deepEqual(findings(mine.result), findings(theirs.result));
+    });
+  }
+
+  it('the unbiased std (the Annotated Transformer) is the LayerNorm times √((d−1)/d), d = 64', () => {
+    const mine = run(stack(UNBIASED_STD_LAYER));
+    const theirs = run(stack(LIBRARY_LAYER, 'Norm(d)', ' * math.sqrt(63 / 64)'));
+    assert.equal(mine.net.unsimulable, undefined, `not simulated: ${mine.net.unsimulable}`);
+    // Every norm, the three blocks' and the final one, is followed by the factor.
+    const norms = walkOps(mine.net.ops).flatMap((op, i, all) => (op.op === 'norm' ? [all[i + 1]] : []));
+    assert.equal(norms.length, 4);
+    for (const next of norms) assert.ok(next?.op === 'scale' && Math.abs(next.factor - Math.sqrt(63 / 64)) < 1e-12, `after a norm: ${next?.op}`);
+    // The final norm and its factor are those of nn.LayerNorm(d) * math.sqrt(63 / 64).
+    const ending = (n: Network) => positionless(n.ops.slice(-3).map((op) => (op.op === 'scale' ? { ...op, label: '' } : op)));
+    assert.equal(ending(mine.net), ending(theirs.net));
+  });
+});
