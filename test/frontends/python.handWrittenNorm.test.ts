@@ -167,4 +167,70 @@ describe('Python: hand-written LayerNorm and RMSNorm', () => {
     const ending = (n: Network) => positionless(n.ops.slice(-3).map((op) => (op.op === 'scale' ? { ...op, label: '' } : op)));
     assert.equal(ending(mine.net), ending(theirs.net));
   });
+
+  // Each is not the definition: the network stays unknown, as before.
+  const rms = (weight: string, normalise: string) => `class Norm(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(${weight})
+
+    def forward(self, x):
+        y = x.detach()
+        return (${normalise}) * self.weight`;
+  for (const [what, norm] of [
+    ['the mean over the tokens (axis 1), not the features', rms('torch.ones(dim)', 'x * torch.rsqrt(x.pow(2).mean(1, keepdim=True) + self.eps)')],
+    ['the mean without keepdim', rms('torch.ones(dim)', 'x * torch.rsqrt(x.pow(2).mean(-1) + self.eps)')],
+    ['another tensor\'s statistic', rms('torch.ones(dim)', 'x * torch.rsqrt(y.pow(2).mean(-1, keepdim=True) + self.eps)')],
+    ['an epsilon of 0.1', rms('torch.ones(dim)', 'x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 0.1)')],
+    ['the cube, not the square', rms('torch.ones(dim)', 'x * torch.rsqrt(x.pow(3).mean(-1, keepdim=True) + self.eps)')],
+    ['the square root where the inverse is needed', rms('torch.ones(dim)', 'x * torch.sqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)')],
+    ['a weight drawn from randn', rms('torch.randn(dim)', 'x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)')],
+    ['a weight of 0.5', rms('0.5 * torch.ones(dim)', 'x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)')],
+    ['the statistic added to the signal', rms('torch.ones(dim)', 'x + x.pow(2).mean(-1, keepdim=True)')],
+    ['centred by the mean, divided by the root mean square', rms('torch.ones(dim)', '(x - x.mean(-1, keepdim=True)) / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)')],
+  ] as const) {
+    it(`${what}: not read, the network not simulated`, () => {
+      const { net } = run(stack(norm));
+      assert.equal(net.unsimulable, 'a concatenation or a call the simulation cannot follow');
+    });
+  }
+
+  it('ConvNeXt\'s channels_first norm over dim 1 of a conv map is not read (a per-position norm over channels)', () => {
+    const text = `import torch
+import torch.nn as nn
+
+
+class ChannelNorm(nn.Module):
+    def __init__(self, channels, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+
+    def forward(self, x):
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 32, 4, stride=4)
+        self.norm = ChannelNorm(32)
+        self.conv = nn.Conv2d(32, 32, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(self.norm(self.stem(x)))
+
+
+net = Net()
+y = net(torch.randn(2, 3, 32, 32))
+`;
+    const { net } = run(text);
+    assert.ok(net.unsimulable, 'simulated as a LayerNorm over the whole map');
+    assert.equal(net.ops.length, 0);
+  });
 });

@@ -49,9 +49,9 @@ export type NormStep =
 /** Largest epsilon read as one (nn.LayerNorm's 1e-5, LLaMA's 1e-6, Keras's 1e-3). */
 const MAX_EPS = 1e-3;
 
-/** The statistic step a value carries, if any. */
-export function stepOf(x: Tensor): NormStep | undefined {
-  return x.normStep;
+/** The value as anything but the next step of a norm sees it: unknown (a statistic is always a broken value). */
+export function withoutStep(x: Tensor): Tensor {
+  return x.normStep === undefined ? x : { ...x, normStep: undefined };
 }
 
 /** `x.mean(axis, keepdim=True)`: of a plain value its mean; of a square its moment. */

@@ -8,7 +8,7 @@ import type { DropoutOp } from '../../../ir';
 import { readActivationCall } from '../frameworks/activations';
 import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
-import { statisticCall } from './handNorm';
+import { statisticCall, withoutStep } from './handNorm';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import { evaluate, isNumber, type Scope } from './values';
@@ -42,6 +42,7 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
   const statistic = canonical.startsWith('torch.') && !canonical.startsWith('torch.nn.')
     ? statisticCall(last, call.positional.slice(1), call.keywords, x, trace, scope) : undefined;
   if (statistic) return { t: 'tensor', tensor: statistic };
+  if (x.normStep) return { t: 'tensor', tensor: trace.opaque(withoutStep(x)) };
   const activation = readActivationCall(call, canonical, scope);
   if (activation !== undefined) return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
   if (canonical === 'torch.flatten') return { t: 'tensor', tensor: startsAt(call, 1, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node)) };
@@ -90,6 +91,7 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
   // `x.pow(2).mean(-1, keepdim=True)`, `m.rsqrt()`, …: a step of a hand-written norm (handNorm.ts).
   const statistic = statisticCall(method, call.positional, call.keywords, x, trace, scope);
   if (statistic) return statistic;
+  if (x.normStep) return trace.opaque(withoutStep(x));
   if (method === 'flatten') return startsAt(call, 0, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node));
   // timm's PatchEmbed: `self.proj(x).flatten(2).transpose(1, 2)` (or `.permute(0, 2, 1)`): the patches are the tokens.
   if ((method === 'transpose' && axesAre(call, ['1,2', '2,1', '-2,-1', '-1,-2'], scope)) || (method === 'permute' && axesAre(call, ['0,2,1'], scope))) {
