@@ -27,6 +27,7 @@ import { evaluate, isNumber, type Scope } from './values';
 import type { ParameterTable } from './parameterTables';
 import type { Chain, Tensor, Trace } from './trace';
 import { walkOps } from '../../../ir';
+import { insideAttention } from './attentionTrace';
 
 /** What a statistic value is: a step of a hand-written norm of `of`. */
 export type NormStep =
@@ -38,12 +39,12 @@ export type NormStep =
   | { readonly stage: 'square'; readonly of: Tensor; readonly centredAxis: number | undefined }
   /**
    * The mean of the square over `axis` (the variance when centred), with an epsilon added
-   * (`eps`), its root taken (`root`). `factor`: the moment's root is `factor` times the
+   * (`eps`: its folded value, `unread` for the module's attribute whose value is not folded), its root taken (`root`). `factor`: the moment's root is `factor` times the
    * norm's divisor (Bessel's correction √(d/(d−1)), an L2 norm's √d), as a function of the width.
    */
   | {
     readonly stage: 'moment'; readonly of: Tensor; readonly axis: number; readonly centred: boolean;
-    readonly eps: boolean; readonly root: 'none' | 'sqrt' | 'rsqrt'; readonly factor: 'none' | 'bessel' | 'sum';
+    readonly eps: number | 'unread' | undefined; readonly root: 'none' | 'sqrt' | 'rsqrt'; readonly factor: 'none' | 'bessel' | 'sum';
   };
 
 /** Largest epsilon read as one (nn.LayerNorm's 1e-5, LLaMA's 1e-6, Keras's 1e-3). */
@@ -60,14 +61,14 @@ export function meanOf(trace: Trace, x: Tensor, axis: number): Tensor | undefine
   if (!step) return plain(x) ? trace.statistic(x, { stage: 'mean', of: x, axis }) : undefined;
   if (step.stage !== 'square') return undefined;
   if (step.centredAxis !== undefined && !sameAxis(step.of, step.centredAxis, axis)) return undefined;
-  return trace.statistic(x, { stage: 'moment', of: step.of, axis, centred: step.centredAxis !== undefined, eps: false, root: 'none', factor: 'none' });
+  return trace.statistic(x, { stage: 'moment', of: step.of, axis, centred: step.centredAxis !== undefined, eps: undefined, root: 'none', factor: 'none' });
 }
 
 /** `x.var(axis, keepdim=True)`, `x.std(…)`, `x.norm(dim=axis, keepdim=True)` of a plain value. */
 export function momentOf(trace: Trace, x: Tensor, axis: number, what: 'var' | 'std' | 'norm', unbiased: boolean): Tensor | undefined {
   if (!plain(x)) return undefined;
   return trace.statistic(x, {
-    stage: 'moment', of: x, axis, centred: what !== 'norm', eps: false, root: what === 'var' ? 'none' : 'sqrt',
+    stage: 'moment', of: x, axis, centred: what !== 'norm', eps: undefined, root: what === 'var' ? 'none' : 'sqrt',
     factor: what === 'norm' ? 'sum' : unbiased ? 'bessel' : 'none',
   });
 }
@@ -94,10 +95,10 @@ export function rootOf(trace: Trace, x: Tensor, root: 'sqrt' | 'rsqrt'): Tensor 
  */
 export function withEpsilon(trace: Trace, x: Tensor, value: unknown, attribute: boolean): Tensor | undefined {
   const step = x.normStep;
-  if (step?.stage !== 'moment' || step.eps || step.root === 'rsqrt') return undefined;
+  if (step?.stage !== 'moment' || step.eps !== undefined || step.root === 'rsqrt') return undefined;
   const small = typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_EPS;
   if (!small && !(value === undefined && attribute)) return undefined;
-  return trace.statistic(x, { ...step, eps: true });
+  return trace.statistic(x, { ...step, eps: small ? value : 'unread' });
 }
 
 /** `self.eps`, `self.epsilon`, `self.variance_epsilon`, `self.norm_eps`: a module's epsilon by its name. */
@@ -155,9 +156,13 @@ export function identityAffine(table: ParameterTable, op: string, tableOnLeft: b
   return (op === '+' || (op === '-' && !tableOnLeft)) && value === 0;
 }
 
-/** A value that is a tensor of the network, not a statistic, attention part or anything unknown. */
+/**
+ * A value of the network's signal: not a statistic, not inside an attention (logits, weights),
+ * not token positions or a mask. It may be broken (its history not fully followed): what feeds
+ * what is still known, and the norm still normalises it, as nn.LayerNorm's would.
+ */
 function plain(x: Tensor): boolean {
-  return x.normStep === undefined && !x.broken && x.attn === undefined && x.positions === undefined && x.tokenMask === undefined;
+  return x.normStep === undefined && !insideAttention(x) && x.positions === undefined && x.tokenMask === undefined;
 }
 
 /** The axis as a non-negative index counting the batch axis, when the value's rank is known. */
