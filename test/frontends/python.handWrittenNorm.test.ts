@@ -77,6 +77,18 @@ const DIVIDED_RMS = `class Norm(nn.Module):
         rms = torch.sqrt(torch.mean(x ** 2, dim=-1, keepdim=True) + 1e-8)
         return self.scale * (x / rms)`;
 
+// The statistic of a float32 copy, the value itself normalised (T5's spelling), the epsilon under another name.
+const CAST_RMS = `class Norm(nn.Module):
+    def __init__(self, hidden, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden))
+        self.variance_epsilon = eps
+
+    def forward(self, h):
+        variance = h.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        h = h * torch.rsqrt(variance + self.variance_epsilon)
+        return self.weight * h`;
+
 // Centre, variance of the centred value, divide by its root, then the affine (ConvNeXt's channels_last arithmetic).
 const CENTRED_LAYER = `class Norm(nn.Module):
     def __init__(self, features, eps=1e-5):
@@ -140,6 +152,7 @@ describe('Python: hand-written LayerNorm and RMSNorm', () => {
   for (const [what, hand, library] of [
     ['LLaMA-style x * rsqrt(mean(x²) + eps) · weight', RSQRT_RMS, LIBRARY_RMS],
     ['x / sqrt(mean(x**2) + eps), the weight first', DIVIDED_RMS, LIBRARY_RMS],
+    ['h * rsqrt(mean(h.to(float32)²) + eps)', CAST_RMS, LIBRARY_RMS],
     ['(x − μ) / sqrt(mean((x − μ)²) + eps) · weight + bias', CENTRED_LAYER, LIBRARY_LAYER],
     ['(x − μ) · rsqrt(var(unbiased=False) + eps)', VAR_LAYER, LIBRARY_LAYER],
   ] as const) {

@@ -58,7 +58,7 @@ export function withoutStep(x: Tensor): Tensor {
 /** `x.mean(axis, keepdim=True)`: of a plain value its mean; of a square its moment. */
 export function meanOf(trace: Trace, x: Tensor, axis: number): Tensor | undefined {
   const step = x.normStep;
-  if (!step) return plain(x) ? trace.statistic(x, { stage: 'mean', of: x, axis }) : undefined;
+  if (!step) return plain(x) ? trace.statistic(x, { stage: 'mean', of: sourceOf(x), axis }) : undefined;
   if (step.stage !== 'square') return undefined;
   if (step.centredAxis !== undefined && !sameAxis(step.of, step.centredAxis, axis)) return undefined;
   return trace.statistic(x, { stage: 'moment', of: step.of, axis, centred: step.centredAxis !== undefined, eps: undefined, root: 'none', factor: 'none' });
@@ -68,7 +68,7 @@ export function meanOf(trace: Trace, x: Tensor, axis: number): Tensor | undefine
 export function momentOf(trace: Trace, x: Tensor, axis: number, what: 'var' | 'std' | 'norm', unbiased: boolean): Tensor | undefined {
   if (!plain(x)) return undefined;
   return trace.statistic(x, {
-    stage: 'moment', of: x, axis, centred: what !== 'norm', eps: undefined, root: what === 'var' ? 'none' : 'sqrt',
+    stage: 'moment', of: sourceOf(x), axis, centred: what !== 'norm', eps: undefined, root: what === 'var' ? 'none' : 'sqrt',
     factor: what === 'norm' ? 'sum' : unbiased ? 'bessel' : 'none',
   });
 }
@@ -76,7 +76,7 @@ export function momentOf(trace: Trace, x: Tensor, axis: number, what: 'var' | 's
 /** `x.pow(2)`, `x ** 2`, `torch.square(x)`, `x * x`: of a plain or centred value, its square. */
 export function squareOf(trace: Trace, x: Tensor): Tensor | undefined {
   const step = x.normStep;
-  if (!step) return plain(x) ? trace.statistic(x, { stage: 'square', of: x, centredAxis: undefined }) : undefined;
+  if (!step) return plain(x) ? trace.statistic(x, { stage: 'square', of: sourceOf(x), centredAxis: undefined }) : undefined;
   if (step.stage !== 'centred') return undefined;
   return trace.statistic(x, { stage: 'square', of: step.of, centredAxis: step.axis });
 }
@@ -109,8 +109,8 @@ export function isEpsilonAttribute(text: string): boolean {
 /** `x - mean(x, axis)`: the centred value. */
 export function centred(trace: Trace, a: Tensor, b: Tensor): Tensor | undefined {
   const step = b.normStep;
-  if (step?.stage !== 'mean' || step.of !== a) return undefined;
-  return trace.statistic(a, { stage: 'centred', of: a, axis: step.axis });
+  if (step?.stage !== 'mean' || step.of !== sourceOf(a) || !plain(a)) return undefined;
+  return trace.statistic(a, { stage: 'centred', of: step.of, axis: step.axis });
 }
 
 /**
@@ -128,8 +128,9 @@ function normalisedBy(trace: Trace, x: Tensor, by: Tensor, root: 'sqrt' | 'rsqrt
   const moment = by.normStep;
   if (moment?.stage !== 'moment' || moment.root !== root) return undefined;
   const step = x.normStep;
+  // The norm is of the value divided (or, centred, of its source): a cast of the statistics' source is that source.
   const source = step === undefined ? x : step.stage === 'centred' ? step.of : undefined;
-  if (source === undefined || moment.of !== source || !plain(source)) return undefined;
+  if (source === undefined || moment.of !== sourceOf(source) || !plain(source)) return undefined;
   if ((step !== undefined) !== moment.centred) return undefined;
   if (step?.stage === 'centred' && !sameAxis(source, step.axis, moment.axis)) return undefined;
   if (!featuresAxis(source, moment.axis)) return undefined;
@@ -212,8 +213,26 @@ function afterConvolution(chain: Chain | undefined): boolean {
   return false;
 }
 
-/** Methods that change a value's dtype, device or layout in memory, never its numbers: a statistic stays one. */
+/** Methods that change a value's dtype, device or layout in memory, never its numbers (nor its gradient): a statistic stays one. */
 const VALUE_KEEPING = new Set(['float', 'double', 'half', 'bfloat16', 'type_as', 'to', 'contiguous']);
+
+/**
+ * The value each dtype/device cast was made from (`h.to(torch.float32)`, `x.float()`): T5's
+ * `h * torch.rsqrt(h.to(torch.float32).pow(2).mean(-1, keepdim=True) + eps)` takes the statistic
+ * of the cast and multiplies the value itself; both are the same source.
+ */
+const castSources = new WeakMap<Tensor, Tensor>();
+
+/** `cast` is `x` after `method`: where that is a value-keeping cast, remember where it came from. */
+export function castOf(method: string, x: Tensor, cast: Tensor): Tensor {
+  if (VALUE_KEEPING.has(method) && x.normStep === undefined && cast !== x) castSources.set(cast, sourceOf(x));
+  return cast;
+}
+
+/** The value a chain of casts started from. */
+function sourceOf(x: Tensor): Tensor {
+  return castSources.get(x) ?? x;
+}
 
 /**
  * `x.mean(-1, keepdim=True)`, `x.pow(2)`, `x.square()`, `m.sqrt()`, `m.rsqrt()`, `x.var(-1, keepdim=True)`,

@@ -8,7 +8,7 @@ import type { DropoutOp } from '../../../ir';
 import { readActivationCall } from '../frameworks/activations';
 import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
-import { statisticCall, withoutStep } from './handNorm';
+import { castOf, statisticCall, withoutStep } from './handNorm';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import { evaluate, isNumber, type Scope } from './values';
@@ -111,7 +111,7 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
   if (['contiguous', 'clone', 'detach', 'to', 'float', 'mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'type_as', 'cuda', 'max', 'amax'].includes(method)) {
     // Reductions and axis moves change a map's shape (channels and positions): only flat features keep it.
     const moves = ['mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'max', 'amax'].includes(method);
-    return trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape);
+    return castOf(method, x, trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape));
   }
   return trace.opaque(x);
 }
