@@ -168,6 +168,34 @@ describe('Python: hand-written LayerNorm and RMSNorm', () => {
     });
   }
 
+  it('a norm at the output: the layer before it ends the network as it does before nn.RMSNorm (its consumer restored)', () => {
+    const model = (norm: string) => `import torch
+import torch.nn as nn
+
+
+${norm}
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(32, 64)
+        self.norm = Norm(64)
+
+    def forward(self, x):
+        return self.norm(self.fc(x))
+
+
+net = Net()
+y = net(torch.randn(8, 32))
+`;
+    const mine = run(model(RSQRT_RMS));
+    const theirs = run(model(LIBRARY_RMS));
+    assert.equal(mine.net.unsimulable, undefined, `not simulated: ${mine.net.unsimulable}`);
+    assert.equal(positionless(mine.net.layers), positionless(theirs.net.layers));
+    assert.equal(mine.net.layers[0]!.isLastInBranch, true);
+  });
+
   it('the unbiased std (the Annotated Transformer) is the LayerNorm times √((d−1)/d), d = 64', () => {
     const mine = run(stack(UNBIASED_STD_LAYER));
     const theirs = run(stack(LIBRARY_LAYER, 'Norm(d)', ' * math.sqrt(63 / 64)'));
