@@ -237,6 +237,32 @@ y = net(torch.randn(8, 32))
     });
   }
 
+  it('a norm over the last axis of a Conv1d\'s (channels, length) output is not read: that axis is the positions', () => {
+    const text = `import torch
+import torch.nn as nn
+
+
+${RSQRT_RMS}
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(8, 32, 3, padding=1)
+        self.norm = Norm(16)
+        self.fc = nn.Linear(16, 16)
+
+    def forward(self, x):
+        return self.fc(self.norm(self.conv(x)))
+
+
+net = Net()
+y = net(torch.randn(2, 8, 16))
+`;
+    const { net } = run(text);
+    assert.equal(net.unsimulable, 'a concatenation or a call the simulation cannot follow');
+  });
+
   it('ConvNeXt\'s channels_first norm over dim 1 of a conv map is not read (a per-position norm over channels)', () => {
     const text = `import torch
 import torch.nn as nn

@@ -23,7 +23,7 @@
  */
 import type { Span } from '../../../text';
 import type { Node } from '../syntax/syntax';
-import { evaluate, isNumber, type Scope } from './values';
+import { evaluate, isNumber, type Scope, type Value } from './values';
 import type { ParameterTable } from './parameterTables';
 import type { Chain, Tensor, Trace } from './trace';
 import { walkOps } from '../../../ir';
@@ -39,8 +39,9 @@ export type NormStep =
   | { readonly stage: 'square'; readonly of: Tensor; readonly centredAxis: number | undefined }
   /**
    * The mean of the square over `axis` (the variance when centred), with an epsilon added
-   * (`eps`: its folded value, `unread` for the module's attribute whose value is not folded), its root taken (`root`). `factor`: the moment's root is `factor` times the
-   * norm's divisor (Bessel's correction √(d/(d−1)), an L2 norm's √d), as a function of the width.
+   * (`eps`: its folded value, `unread` for the module's attribute whose value is not folded),
+   * its root taken (`root`). `factor`: the moment's root is `factor` times the norm's divisor
+   * (Bessel's correction √(d/(d−1)), an L2 norm's √d), as a function of the width.
    */
   | {
     readonly stage: 'moment'; readonly of: Tensor; readonly axis: number; readonly centred: boolean;
@@ -180,12 +181,14 @@ function sameAxis(x: Tensor, a: number, b: number): boolean {
 
 /**
  * The axis is the features axis: the last of a value whose shape is known as flat features or
- * (tokens, features); where the shape is not known, `-1` of a value whose nearest weight layer
- * is no convolution over positions (whose features are its channels, axis 1).
+ * (tokens, features), or `-1` where the shape is not known; never after a convolution over
+ * positions with no flatten since (PyTorch's maps are channels first: their last axis is a
+ * position, a Conv1d's (channels, length) too).
  */
 function featuresAxis(x: Tensor, axis: number): boolean {
-  if (x.shape) return x.shape.length <= 2 && absoluteAxis(x, axis) === x.shape.length;
-  return axis === -1 && !afterConvolution(x.chain);
+  if (afterConvolution(x.chain)) return false;
+  if (x.shape) return x.shape.length >= 1 && x.shape.length <= 2 && absoluteAxis(x, axis) === x.shape.length;
+  return axis === -1;
 }
 
 /**
@@ -298,6 +301,6 @@ export function powerOf(trace: Trace, x: Tensor, exponent: unknown): Tensor | un
 function singleAxis(node: Node | undefined, scope: Scope): number | undefined {
   if (!node) return undefined;
   const value = evaluate(node, scope);
-  const axis = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  const axis: Value | undefined = Array.isArray(value) && value.length === 1 ? (value as readonly Value[])[0] : value;
   return isNumber(axis) && Number.isInteger(axis) ? axis : undefined;
 }
