@@ -29,25 +29,6 @@ import type { Chain, Tensor, Trace } from './trace';
 import { walkOps } from '../../../ir';
 import { insideAttention } from './attentionTrace';
 
-/** What a statistic value is: a step of a hand-written norm of `of`. */
-export type NormStep =
-  /** mean(of, axis, keepdim=True) */
-  | { readonly stage: 'mean'; readonly of: Tensor; readonly axis: number }
-  /** of − mean(of, axis) */
-  | { readonly stage: 'centred'; readonly of: Tensor; readonly axis: number }
-  /** of², or (of − mean(of, axis))² when `centredAxis` is set */
-  | { readonly stage: 'square'; readonly of: Tensor; readonly centredAxis: number | undefined }
-  /**
-   * The mean of the square over `axis` (the variance when centred), with an epsilon added
-   * (`eps`: its folded value, `unread` for the module's attribute whose value is not folded),
-   * its root taken (`root`). `factor`: the moment's root is `factor` times the norm's divisor
-   * (Bessel's correction √(d/(d−1)), an L2 norm's √d), as a function of the width.
-   */
-  | {
-    readonly stage: 'moment'; readonly of: Tensor; readonly axis: number; readonly centred: boolean;
-    readonly eps: number | 'unread' | undefined; readonly root: 'none' | 'sqrt' | 'rsqrt'; readonly factor: 'none' | 'bessel' | 'sum';
-  };
-
 /** Largest epsilon read as one (nn.LayerNorm's 1e-5, LLaMA's 1e-6, Keras's 1e-3). */
 const MAX_EPS = 1e-3;
 

@@ -15,7 +15,6 @@ import type { TextEdit } from '../../../findings';
 import { isPositivelyHomogeneous } from '../../../knowledge/activations';
 import { attentionProjections, walkOps } from '../../../ir';
 import { appendAll } from '../../../util/arrays';
-import type { NormStep } from './handNorm';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type MutableWeightLayer = Mutable<WeightLayer>;
@@ -123,6 +122,25 @@ export interface Tensor {
    */
   readonly normStep?: NormStep;
 }
+
+/** What a statistic value is: a step of a hand-written norm of `of` (handNorm.ts). */
+export type NormStep =
+  /** mean(of, axis, keepdim=True) */
+  | { readonly stage: 'mean'; readonly of: Tensor; readonly axis: number }
+  /** of − mean(of, axis) */
+  | { readonly stage: 'centred'; readonly of: Tensor; readonly axis: number }
+  /** of², or (of − mean(of, axis))² when `centredAxis` is set */
+  | { readonly stage: 'square'; readonly of: Tensor; readonly centredAxis: number | undefined }
+  /**
+   * The mean of the square over `axis` (the variance when centred), with an epsilon added
+   * (`eps`: its folded value, `unread` for the module's attribute whose value is not folded),
+   * its root taken (`root`). `factor`: the moment's root is `factor` times the norm's divisor
+   * (Bessel's correction √(d/(d−1)), an L2 norm's √d), as a function of the width.
+   */
+  | {
+    readonly stage: 'moment'; readonly of: Tensor; readonly axis: number; readonly centred: boolean;
+    readonly eps: number | 'unread' | undefined; readonly root: 'none' | 'sqrt' | 'rsqrt'; readonly factor: 'none' | 'bessel' | 'sum';
+  };
 
 /**
  * One of q, k, v of a hand-written attention as the code reshapes it. Axes after the batch:
