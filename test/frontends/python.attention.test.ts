@@ -89,7 +89,7 @@ ${MERGE}`));
     assert.equal(op.logitScale, 0.125);
     assert.equal(op.scaleLabel, '1/√64');
     assert.equal(op.causal, true);
-    assert.deepEqual([op.query, op.key, op.value, op.output].map((l) => l.fans), [
+    assert.deepEqual([op.query, op.key, op.value, op.output!].map((l) => l.fans), [
       { fanIn: 256, fanOut: 256 }, { fanIn: 256, fanOut: 256 }, { fanIn: 256, fanOut: 256 }, { fanIn: 256, fanOut: 256 }]);
   });
 
@@ -155,8 +155,8 @@ ${MERGE}`));
     assert.deepEqual(op.query.init.semantics, { kind: 'xavier', gain: 1, distribution: 'uniform' });
     assert.deepEqual(op.query.frameworkFans, { fanIn: 256, fanOut: 768 });
     assert.equal(op.query.biasVariance, 0);
-    assert.equal(op.output.biasVariance, 0);
-    assert.match(op.output.init.label, /kaiming_uniform_/);
+    assert.equal(op.output!.biasVariance, 0);
+    assert.match(op.output!.init.label, /kaiming_uniform_/);
     unknown(text(', add_bias_kv=True'));
     unknown(text(', kdim=128'));
     unknown(text('', 'h, x, x'));
@@ -179,7 +179,7 @@ ${MERGE}`));
     const op = attentions(n)[0]!;
     assert.deepEqual(op.query.init.semantics, { kind: 'normal', mean: 0, std: 0.02 });
     assert.deepEqual(op.value.init.semantics, { kind: 'normal', mean: 0, std: 0.02 });
-    assert.deepEqual(op.output.init.semantics, { kind: 'constant', value: 0 });
+    assert.deepEqual(op.output!.init.semantics, { kind: 'constant', value: 0 });
   });
 
   it('judges tied weights only where both layers end with the same fixed init', () => {

@@ -64,16 +64,19 @@ describe('python: Flax attention', () => {
     assert.equal(op.headDim, 32);
     assert.equal(op.logitScale, 1 / Math.sqrt(32));
     assert.equal(op.causal, false);
-    for (const layer of [op.query, op.key, op.value, op.output]) {
+    for (const layer of [op.query, op.key, op.value, op.output!]) {
       assert.deepEqual(layer.fans, { fanIn: 256, fanOut: 256 });
       assert.deepEqual(layer.frameworkFans, { fanIn: 256, fanOut: 256 });
       assert.equal(layer.init.label, 'Flax default lecun_normal');
       assert.equal(layer.biasVariance, 0);
     }
-    // After the LayerNorm each projection's output has variance fan_in·Var(W) = 1.
+    // After the LayerNorm (Flax's ε = 1e-6: q/(q + ε) of the embedding's variance q = 1/256) each
+    // projection's output has that times fan_in·Var(W) = 1.
     const s = simulateTokenStream(n, NEVER_CANCELLED);
     assert.ok(s);
-    for (const layer of [op.query, op.key, op.value]) assert.ok(Math.abs(s.simulation.layers[layer.index]!.forwardVariance - 1) < 1e-12);
+    const q = s.simulation.layers[0]!.forwardVariance;
+    assert.ok(Math.abs(q - 1 / 256) < 1e-12);
+    for (const layer of [op.query, op.key, op.value]) assert.ok(Math.abs(s.simulation.layers[layer.index]!.forwardVariance - q / (q + 1e-6)) < 1e-12);
   });
 
   it('reads qkv_features, out_features, kernel_init and out_kernel_init', () => {
@@ -82,9 +85,9 @@ describe('python: Flax attention', () => {
     assert.equal(op.headDim, 32);
     assert.equal(op.logitScale, 1 / Math.sqrt(32));
     assert.deepEqual(op.query.fans, { fanIn: 256, fanOut: 128 });
-    assert.deepEqual(op.output.fans, { fanIn: 128, fanOut: 256 });
+    assert.deepEqual(op.output!.fans, { fanIn: 128, fanOut: 256 });
     assert.deepEqual(op.query.init.semantics, { kind: 'normal', mean: 0, std: 0.02 });
-    assert.deepEqual(op.output.init.semantics, { kind: 'constant', value: 0 });
+    assert.deepEqual(op.output!.init.semantics, { kind: 'constant', value: 0 });
   });
 
   it('reads nn.SelfAttention, keyword inputs and a causal mask from nn.make_causal_mask', () => {

@@ -56,7 +56,7 @@ describe('python: Keras MultiHeadAttention', () => {
   };
   const run = (text: string, kerasVersion?: string, py: PythonSupport = python) =>
     analyze({ text, languageId: 'python', python: py }, { ...DEFAULT_SETTINGS, ...(kerasVersion ? { kerasVersion } : {}) });
-  const variances = (op: AttentionOp) => [op.query, op.key, op.value, op.output].map((l) => weightVariance(l.init.semantics!, l.frameworkFans!, l.receptiveField));
+  const variances = (op: AttentionOp) => [op.query, op.key, op.value, op.output!].map((l) => weightVariance(l.init.semantics!, l.frameworkFans!, l.receptiveField));
 
   it('reads heads, key_dim, 1/√key_dim, the true fans and glorot_uniform over the kernel-shape fans of Keras before 3.15', () => {
     const ops = attentions(run(model(), '3.14'));
@@ -66,10 +66,10 @@ describe('python: Keras MultiHeadAttention', () => {
     assert.equal(op.headDim, 64);
     assert.equal(op.logitScale, 1 / 8);
     assert.equal(op.causal, false);
-    for (const l of [op.query, op.key, op.value, op.output]) assert.deepEqual(l.fans, { fanIn: 512, fanOut: 512 });
+    for (const l of [op.query, op.key, op.value, op.output!]) assert.deepEqual(l.fans, { fanIn: 512, fanOut: 512 });
     // compute_fans on [512, 8, 64]: fan_in 8·512, fan_out 64·512; on [8, 64, 512]: 64·8, 512·8.
     assert.deepEqual(op.query.frameworkFans, { fanIn: 4096, fanOut: 32768 });
-    assert.deepEqual(op.output.frameworkFans, { fanIn: 512, fanOut: 4096 });
+    assert.deepEqual(op.output!.frameworkFans, { fanIn: 512, fanOut: 4096 });
     const [q, k, v, o] = variances(op);
     assert.equal(q, 2 / (512 * (8 + 64)));
     assert.equal(k, q);
@@ -80,13 +80,13 @@ describe('python: Keras MultiHeadAttention', () => {
 
   it('from Keras 3.15 glorot_uniform gets the einsum\'s fans: Var = 2/(d + heads·key_dim)', () => {
     const op = attentions(run(model(), '3.15.1'))[0]!;
-    for (const l of [op.query, op.key, op.value, op.output]) assert.deepEqual(l.frameworkFans, { fanIn: 512, fanOut: 512 });
+    for (const l of [op.query, op.key, op.value, op.output!]) assert.deepEqual(l.frameworkFans, { fanIn: 512, fanOut: 512 });
     for (const variance of variances(op)) assert.equal(variance, 2 / 1024);
   });
 
   it('without a version a fan-scaled init is unknown and says which settings decide it; a fixed std is read', () => {
     const op = attentions(run(model()))[0]!;
-    for (const l of [op.query, op.key, op.value, op.output]) {
+    for (const l of [op.query, op.key, op.value, op.output!]) {
       assert.equal(l.init.semantics, undefined);
       assert.match(l.init.label, /depends on the Keras version .*keras-version in \[tool\.initwise\] \(initwise\.kerasVersion in the editor\) or pin keras/);
     }
@@ -120,7 +120,7 @@ describe('python: Keras MultiHeadAttention', () => {
     const causal = attentions(run(model(undefined, 'self.att(inputs, inputs, use_causal_mask=True, training=training)'), '3.15'))[0]!;
     assert.equal(causal.causal, true);
     const shaped = attentions(run(model('layers.MultiHeadAttention(8, 64, output_shape=512, use_bias=False)', 'self.att(query=inputs, value=inputs, key=inputs)'), '3.15'))[0]!;
-    assert.deepEqual(shaped.output.fans, { fanIn: 512, fanOut: 512 });
+    assert.deepEqual(shaped.output!.fans, { fanIn: 512, fanOut: 512 });
     const unknown = [
       model(undefined, 'self.att(inputs, training)'),
       model(undefined, 'self.att(inputs, inputs, attention_mask=training)'),

@@ -51,7 +51,7 @@ describe('python: Flax nnx attention', () => {
     assert.equal(op.headDim, 32);
     assert.equal(op.logitScale, 1 / Math.sqrt(32));
     assert.equal(op.causal, false);
-    for (const l of [op.query, op.key, op.value, op.output]) {
+    for (const l of [op.query, op.key, op.value, op.output!]) {
       assert.deepEqual(l.fans, { fanIn: 256, fanOut: 256 });
       assert.deepEqual(l.frameworkFans, { fanIn: 256, fanOut: 256 });
       assert.equal(l.init.label, 'Flax default lecun_normal');
@@ -69,8 +69,8 @@ describe('python: Flax nnx attention', () => {
     assert.equal(op.headDim, 32);
     assert.equal(op.causal, true);
     assert.deepEqual(op.query.fans, { fanIn: 256, fanOut: 128 });
-    assert.deepEqual(op.output.fans, { fanIn: 128, fanOut: 256 });
-    assert.equal(op.output.init.semantics?.kind, 'constant');
+    assert.deepEqual(op.output!.fans, { fanIn: 128, fanOut: 256 });
+    assert.equal(op.output!.init.semantics?.kind, 'constant');
     // Flax 0.12's call keyword (minigpt's `self.mha(inputs_q=inputs, is_causal=True, decode=False)`).
     const flagged = attentions(model('nnx.MultiHeadAttention(num_heads=8, in_features=d_model, rngs=rngs)', 'self.attn(inputs_q=self.norm(x), is_causal=True, decode=False)'))[0]!;
     assert.equal(flagged.causal, true);

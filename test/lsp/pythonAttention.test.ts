@@ -72,3 +72,68 @@ describe('lsp: a Python transformer', () => {
     assert.ok(growth && Number(growth[1]) < 10, lenses[0]?.command?.title);
   });
 });
+
+/** vit-pytorch's Attention with one head as wide as the stream: `to_out = nn.Identity()` (no output projection). */
+const SINGLE_HEAD = `import torch
+from torch import nn
+from einops import rearrange
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads=8, dim_head=64):
+        super().__init__()
+        inner_dim = dim_head * heads
+        project_out = not (heads == 1 and dim_head == dim)
+        self.heads = heads
+        self.scale = dim_head ** -0.5
+        self.norm = nn.LayerNorm(dim)
+        self.attend = nn.Softmax(dim=-1)
+        self.to_qkv = nn.Linear(dim, inner_dim * 3, bias=False)
+        self.to_out = nn.Linear(inner_dim, dim) if project_out else nn.Identity()
+
+    def forward(self, x):
+        x = self.norm(x)
+        qkv = self.to_qkv(x).chunk(3, dim=-1)
+        q, k, v = map(lambda t: rearrange(t, 'b n (h d) -> b h n d', h=self.heads), qkv)
+        dots = torch.matmul(q, k.transpose(-1, -2)) * self.scale
+        attn = self.attend(dots)
+        out = torch.matmul(attn, v)
+        out = rearrange(out, 'b h n d -> b n (h d)')
+        return self.to_out(out)
+
+
+class Model(nn.Module):
+    def __init__(self, dim=128, depth=2):
+        super().__init__()
+        self.embed = nn.Embedding(1000, dim)
+        self.layers = nn.ModuleList([Attention(dim, heads=1, dim_head=dim) for _ in range(depth)])
+        self.head = nn.Linear(dim, 1000)
+
+    def forward(self, idx):
+        x = self.embed(idx)
+        for attn in self.layers:
+            x = attn(x) + x
+        return self.head(x)
+`;
+
+describe('lsp: an attention without an output projection (vit-pytorch\'s project_out false)', () => {
+  let client: LspTestClient;
+  const uri = freshUri('single_head', 'py');
+  before(async () => {
+    client = await LspTestClient.start();
+    await client.open(uri, 'python', SINGLE_HEAD);
+    await client.diagnosticsFor(uri, 1);
+  });
+  after(async () => {
+    await client.stop();
+  });
+
+  it('hovers it with its three projections and its simulated statistics', async () => {
+    const hover = await client.hover(uri, positionOf(SINGLE_HEAD, 'torch.matmul(q, k', 3));
+    assert.ok(hover);
+    const text = (hover.contents as MarkupContent).value;
+    assert.match(text, /^\*\*attention\*\* 1 heads × 128 · ×2 \(repeat\) · in `Model`/);
+    assert.match(text, /\| q \/ k \/ v init \(no output projection\) \| `PyTorch default kaiming_uniform_\(a=√5\)`( \/ `PyTorch default kaiming_uniform_\(a=√5\)`){2} \|/);
+    assert.match(text, /\| effective keys \(1\/EΣA²\) \| [\d.]+/);
+  });
+});

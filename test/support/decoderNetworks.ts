@@ -41,7 +41,7 @@ export function decoderNetwork(config: DecoderConfig): Network {
     return layer;
   };
   const linearDefault = frameworkDefaultInit('pytorch', 'dense').semantics;
-  const norm: Op = { op: 'norm', kind: 'layernorm', span: ZERO };
+  const norm: Op = { op: 'norm', kind: 'layernorm', epsilon: 1e-5, span: ZERO }; // nn.LayerNorm's eps, as decoder_oracle.py builds it
   const dropout: Op[] = config.dropout > 0 ? [{ op: 'dropout', rate: config.dropout, alpha: false, span: ZERO, kindSpan: ZERO }] : [];
   const attention = (crossAttention: boolean): AttentionOp => ({
     op: 'attention', heads: config.heads, headDim: d / config.heads, logitScale: 1 / Math.sqrt(d / config.heads),

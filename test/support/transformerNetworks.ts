@@ -54,7 +54,7 @@ export function transformerNetwork(config: TransformerConfig): Network {
   const headDim = d / config.heads;
   const s = config.attention.scale;
   const logitScale = s === 'inv_sqrt_dh' ? 1 / Math.sqrt(headDim) : s === 'inv_dh' ? 1 / headDim : s;
-  const norm: Op = { op: 'norm', kind: config.norm_kind, span: ZERO };
+  const norm: Op = { op: 'norm', kind: config.norm_kind, epsilon: 1e-5, span: ZERO }; // transformer_oracle.py's eps
   const ops: Op[] = [];
   const sublayer = (body: Op[], gate: number) => {
     if (config.norm === 'pre') ops.push({ op: 'residual', scale: gate, body: [norm, ...body], span: ZERO });

@@ -167,7 +167,7 @@ describe('Monte-Carlo of copied transformer stacks vs PyTorch (IW404: cloned_blo
     const untie = (ops: Network['ops']): Network['ops'] => ops.map((op) => {
       if (op.op === 'layer') return byIndex.get(op.index)!;
       if (op.op === 'residual' || op.op === 'memory') return { ...op, body: untie(op.body) };
-      if (op.op === 'attention') return { ...op, query: byIndex.get(op.query.index)!, key: byIndex.get(op.key.index)!, value: byIndex.get(op.value.index)!, output: byIndex.get(op.output.index)! };
+      if (op.op === 'attention') return { ...op, query: byIndex.get(op.query.index)!, key: byIndex.get(op.key.index)!, value: byIndex.get(op.value.index)!, output: byIndex.get(op.output!.index)! };
       return op;
     });
     const failures = disagreements(blockOutputs({ ...untied, ops: untie(network.ops) }, m), m.cloned.per_seed);

@@ -47,7 +47,7 @@ function referenceMeanSquare(values: Float32Array): number {
   return n > 0 ? ((s0 + s1) + (s2 + s3)) / n : NaN;
 }
 
-function referenceLayerNorm(x: Float32Array, rows: number): { xHat: Float32Array; inverse: Float64Array; backward: (g: Float32Array) => Float32Array } {
+function referenceLayerNorm(x: Float32Array, rows: number, eps = EPS): { xHat: Float32Array; inverse: Float64Array; backward: (g: Float32Array) => Float32Array } {
   const width = x.length / rows;
   const xHat = new Float32Array(x.length);
   const inverse = new Float64Array(rows);
@@ -58,7 +58,7 @@ function referenceLayerNorm(x: Float32Array, rows: number): { xHat: Float32Array
     let sumSq = 0;
     for (let i = start; i < end; i++) { const v = x[i]!; sum += v; sumSq += v * v; }
     const mean = sum / width;
-    const inv = 1 / Math.sqrt(Math.max(0, sumSq / width - mean * mean) + EPS);
+    const inv = 1 / Math.sqrt(Math.max(0, sumSq / width - mean * mean) + eps);
     inverse[r] = inv;
     for (let i = start; i < end; i++) xHat[i] = (x[i]! - mean) * inv;
   }
@@ -103,18 +103,18 @@ function referenceCrossSums(data: Float32Array, sequences: number, n: number): F
 }
 
 /** LayerNorm forward and backward on the engine against the reference, bit for bit. */
-function checkLayerNorm(kernels: KernelEngine, rows: number, width: number, inArena: boolean): void {
+function checkLayerNorm(kernels: KernelEngine, rows: number, width: number, inArena: boolean, eps = EPS, std = 3): void {
   const mark = kernels.mark();
   try {
-    const heapX = values(rows * width, rows + width, 3);
+    const heapX = values(rows * width, rows + width, std);
     // A constant row: variance 0, the max(0, ·) and eps branch.
     heapX.fill(2.5, 0, width);
     const x = inArena ? kernels.allocate(heapX.length) : heapX;
     if (inArena) x.set(heapX);
     const xHat = kernels.allocate(x.length);
-    const inverse = kernels.layerNorm(x, rows, xHat, EPS, none);
+    const inverse = kernels.layerNorm(x, rows, xHat, eps, none);
     assert.ok(inverse, 'xHat in the arena: taken');
-    const expected = referenceLayerNorm(heapX, rows);
+    const expected = referenceLayerNorm(heapX, rows, eps);
     assert.deepEqual(Float32Array.from(xHat), expected.xHat);
     assert.deepEqual(Float64Array.from(inverse), expected.inverse);
     const g = values(x.length, 91 + rows);
@@ -146,6 +146,8 @@ describe('Monte-Carlo row kernels (WebAssembly, bit for bit with the JavaScript 
     for (const [rows, width, inArena] of [[3, 5, false], [7, 64, true], [130, 768, false], [512, 96, true]] as const) {
       checkLayerNorm(kernels, rows, width, inArena);
     }
+    // Each framework's ε (ir.ts NormOp.epsilon) on rows as small as Keras's ±0.05 embeddings, where it matters.
+    for (const eps of [1e-3, 1e-6, 2 ** -23]) checkLayerNorm(kernels, 130, 768, true, eps, 0.03);
     // Declined, nothing done: xHat outside the arena; an inverse not from layerNorm.
     assert.equal(kernels.layerNorm(new Float32Array(8), 2, new Float32Array(8), EPS, none), undefined);
     const mark = kernels.mark();

@@ -8,8 +8,9 @@
  * the gradient it sends back) within PyTorch's seed spread or a floor (3% of a second moment, 0.015
  * of a correlation, 8% for gradients), but for the gap below; Monte-Carlo as two samples. The
  * class token's `x[:, 0]` is read too (TokenPoolOp `first`: the gradient reaches that token only). A single head as wide as the
- * stream (`project_out` false: to_out is nn.Identity()) is measured too (vit_pool.json's third
- * config) but not simulated: an attention without an output projection is not read.
+ * stream (`project_out` false: to_out is nn.Identity(), vit_pool.json's last two configs) is an
+ * attention without an output projection (ir.ts AttentionOp.output absent), simulated both ways
+ * and checked the same way.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,7 +18,7 @@ import * as path from 'node:path';
 import { analyze } from '../../server/src/core/analyze';
 import { NEVER_CANCELLED } from '../../server/src/core/cancellation';
 import type { PythonSupport } from '../../server/src/core/frontends/types';
-import type { Network } from '../../server/src/core/ir';
+import { type Network, walkOps } from '../../server/src/core/ir';
 import { simulateTokenMonteCarlo } from '../../server/src/core/simulation/montecarlo';
 import { simulateTokenStream } from '../../server/src/core/simulation/tokenStream';
 import { pythonSupport } from '../support/python';
@@ -28,7 +29,7 @@ interface Seed { input_m2: number; stream_m2: number[]; stream_rho: number[]; st
 interface Measured { id: string; pool: 'mean' | 'cls'; heads: number; dim_head: number; patches: number; dim: number; depth: number; batch: number; per_seed: Seed[] }
 
 const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'rules', 'IW402', 'clean_vit_pool.py');
-const NAMES: Record<string, string> = { mean_pool: 'mean_model', cls_pool: 'cls_model', single_head_no_projection: 'single_head' };
+const NAMES: Record<string, string> = { mean_pool: 'mean_model', cls_pool: 'cls_model', single_head_no_projection: 'single_head', single_head_no_projection_mean: 'single_head_mean' };
 const verbose = process.env.ORACLE_VERBOSE === '1';
 
 /**
@@ -40,9 +41,21 @@ const verbose = process.env.ORACLE_VERBOSE === '1';
  * hands that average to the patches: the patch embedding's gradient is ×~290 PyTorch's. (Before
  * `x[:, 0]` was read, every token received the head's gradient: Monte-Carlo's stream gradient was
  * ×46 PyTorch's.) Carrying the class token apart from the other tokens would close the gap;
- * Monte-Carlo has none.
+ * Monte-Carlo has none. The single head without an output projection under `pool = 'cls'` has the
+ * same gap (×107); under `pool = 'mean'` (single_head_no_projection_mean) none.
  */
-const GAPS: Record<string, Record<number, number>> = { cls_pool: { 0: 290 } };
+const GAPS: Record<string, Record<number, number>> = { cls_pool: { 0: 290 }, single_head_no_projection: { 0: 107 } };
+
+/**
+ * The Linears vit_pool.py measures, as indices into network.layers: the patch Linear, per block
+ * q, k, v, to_out, ff1, ff2 (without an output projection q, k, v, ff1, ff2), then the head; all
+ * but q, k, v.
+ */
+function linearIndices(m: Measured): number[] {
+  const perBlock = m.heads === 1 && m.dim_head === m.dim ? 5 : 6;
+  const blocks = Array.from({ length: m.depth }, (_, b) => Array.from({ length: perBlock - 3 }, (_, i) => 1 + perBlock * b + 3 + i));
+  return [0, ...blocks.flat(), 1 + perBlock * m.depth];
+}
 
 describe('vit-pytorch\'s pool = \'mean\' (a mean over the tokens before the head) vs PyTorch', () => {
   let python: PythonSupport;
@@ -72,13 +85,18 @@ describe('vit-pytorch\'s pool = \'mean\' (a mean over the tokens before the head
     assert.ok(first.op === 'tokenPool' && first.kind === 'first', 'x[:, 0] reads the first token');
   });
 
-  it('leaves a single head without an output projection (to_out = nn.Identity()) unsimulated', () => {
-    const n = network(measured[2]!);
-    assert.ok(n.unsimulable);
-    assert.ok(!n.ops.some((op) => op.op === 'attention'));
+  it('reads a single head without an output projection (to_out = nn.Identity()): q, k, v and no fourth layer', () => {
+    for (const n of [network(measured[2]!), network(measured[3]!)]) {
+      assert.equal(n.unsimulable, undefined);
+      const attentions = walkOps(n.ops).filter((op) => op.op === 'attention');
+      assert.equal(attentions.length, 3);
+      for (const a of attentions) assert.ok(a.op === 'attention' && a.output === undefined && a.heads === 1 && a.headDim === 128);
+      // The patch Linear, per block q, k, v, ff1, ff2, then the head.
+      assert.equal(n.layers.length, 1 + 5 * 3 + 1);
+    }
   });
 
-  for (const m of measured.filter((r) => r.id !== 'single_head_no_projection')) {
+  for (const m of measured) {
     it(`${m.id}: analytic pass within PyTorch's seed spread (stream, correlation, gradients, Linears, the head)`, () => {
       const s = simulateTokenStream(network(m), NEVER_CANCELLED, { gradientAtLogits: false });
       assert.ok(s, 'the token stream is simulated');
@@ -95,8 +113,7 @@ describe('vit-pytorch\'s pool = \'mean\' (a mean over the tokens before the head
         check(`sum ${i + 1} correlation`, p.correlation, seeds((q) => q.stream_rho[i]!), 0.015, true);
         check(`sum ${i + 1} gradient`, p.gradient, seeds((q) => q.stream_grad[i]!), 0.08);
       });
-      // network.layers: the patch Linear, per block q, k, v, to_out, ff1, ff2, then the head.
-      const indices = [0, ...Array.from({ length: m.depth }, (_, b) => [1 + 6 * b + 3, 1 + 6 * b + 4, 1 + 6 * b + 5]).flat(), 1 + 6 * m.depth];
+      const indices = linearIndices(m);
       indices.forEach((index, i) => {
         const layer = s.simulation.layers[index]!;
         check(`linear ${i + 1} forward`, layer.forwardVariance, seeds((p) => p.linear_fwd[i]!), 0.03);
@@ -132,7 +149,7 @@ describe('vit-pytorch\'s pool = \'mean\' (a mean over the tokens before the head
         compare(`stream_rho[${i}]`, ours.map((p) => p.correlation), m.per_seed.map((p) => p.stream_rho[i]!), true);
         compare(`stream_grad[${i}]`, ours.map((p) => p.gradient), m.per_seed.map((p) => p.stream_grad[i]!));
       }
-      const head = 1 + 6 * m.depth;
+      const head = linearIndices(m).at(-1)!;
       compare('head forward', runs.map((r) => r.simulation.layers[head]!.forwardVariance), m.per_seed.map((p) => p.linear_fwd[p.linear_fwd.length - 1]!));
       compare('head gradient', runs.map((r) => r.simulation.layers[head]!.gradientVariance), m.per_seed.map((p) => p.linear_grad[p.linear_grad.length - 1]!));
       assert.deepEqual(failures, []);

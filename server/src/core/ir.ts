@@ -318,6 +318,13 @@ export interface NormOp {
   readonly op: 'norm';
   /** RMSNorm (Zhang & Sennrich 2019) divides by the root mean square without centring. */
   readonly kind: 'batchnorm' | 'layernorm' | 'rmsnorm';
+  /**
+   * ε in x/√(Var + ε) as the code builds the norm (PyTorch `eps=` 1e-5, Keras `epsilon=` 1e-3,
+   * Flax `epsilon=` 1e-6 by default; knowledge/normEpsilon.ts); 'unknown' when the code passes a
+   * value InitWise cannot read: the simulation then declines (where the stream is small, ε decides
+   * the norm's output: Keras's 1e-3 on a variance of 1.7e-3 leaves 0.63 of it).
+   */
+  readonly epsilon: number | 'unknown';
   readonly span: Span;
 }
 
@@ -400,7 +407,12 @@ export interface AttentionOp {
   readonly query: WeightLayer;
   readonly key: WeightLayer;
   readonly value: WeightLayer;
-  readonly output: WeightLayer;
+  /**
+   * The output projection of the merged heads; absent where the code has none (vit-pytorch's
+   * `to_out = nn.Identity()` when `project_out = not (heads == 1 and dim_head == dim)` is false):
+   * the merged heads are the attention's output.
+   */
+  readonly output?: WeightLayer;
   readonly span: Span;
   readonly kindSpan: Span;
   /** Frontend-specific edits for IW401's fix; absent where the frontend cannot write them. */
@@ -440,8 +452,8 @@ export interface PositionTableOp {
   readonly op: 'positionTable';
   /** The learned table's init (undefined for a fixed table: `fixed`). */
   readonly init: InitSemantics | undefined;
-  /** A fixed table computed by the code, not drawn (a registered sin/cos buffer). */
-  readonly fixed?: SinusoidalTable;
+  /** A fixed table computed by the code, not drawn (a registered sin/cos buffer, a 2-D sin-cos table). */
+  readonly fixed?: FixedPositionTable;
   /** E[p²] of one element (Var of the init; exact for a truncated normal with its bounds; 1/2 for a sinusoidal table). */
   readonly secondMoment: number;
   /** How the init reads (`trunc_normal_(std=0.02)`, `randn`). */
@@ -463,6 +475,25 @@ export interface SinusoidalTable {
   /** Rows the code computes (max_len): the stream may use at most these. */
   readonly rows: number;
 }
+
+/**
+ * The 2-D sin-cos table of a grid of patches (vit-pytorch's `posemb_sincos_2d`; Chen, Xie & He
+ * 2021, MoCo v3): row p = r·gridWidth + c is [sin(c·ω_i), cos(c·ω_i), sin(r·ω_i), cos(r·ω_i)] over
+ * i < width/4, ω_i = base^(−i/(width/4 − 1)) (simulation/sinCos2dTable.ts). Added whole: the
+ * stream has exactly `rows` tokens.
+ */
+export interface SinCos2dTable {
+  readonly kind: 'sincos2d';
+  readonly base: number;
+  /** 4·(dim // 4): the table's columns. */
+  readonly width: number;
+  readonly gridHeight: number;
+  readonly gridWidth: number;
+  /** gridHeight·gridWidth. */
+  readonly rows: number;
+}
+
+export type FixedPositionTable = SinusoidalTable | SinCos2dTable;
 
 /**
  * A learned token put in front of every sequence (ViT's class token: `torch.cat((cls_tokens, x),
@@ -636,7 +667,7 @@ export function walkOps(ops: readonly Op[], out: Op[] = []): Op[] {
   return out;
 }
 
-/** The weight layers an op holds, in forward order (an attention holds its four projections). */
+/** The weight layers an op holds, in forward order (an attention holds its four projections, or three without an output projection). */
 export function attentionProjections(op: AttentionOp): readonly WeightLayer[] {
-  return [op.query, op.key, op.value, op.output];
+  return op.output ? [op.query, op.key, op.value, op.output] : [op.query, op.key, op.value];
 }

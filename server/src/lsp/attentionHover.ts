@@ -6,7 +6,7 @@
  */
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import { formatNumber } from '../core/format/numbers';
-import { walkOps, type AttentionOp, type Network } from '../core/ir';
+import { attentionProjections, walkOps, type AttentionOp, type Network } from '../core/ir';
 import { NEVER_CANCELLED } from '../core/cancellation';
 import type { AttentionPoint, TokenStreamSimulation } from '../core/simulation/tokenStream';
 import { tokenStreamFor } from '../core/simulation/measuredTokenStream';
@@ -48,7 +48,7 @@ export function renderAttentionHover(network: Network, op: AttentionOp, count: n
   const scale = op.logitScale === undefined ? `\`${op.scaleLabel}\` (unknown value)` : `\`${op.scaleLabel}\` = ${formatNumber(op.logitScale)}`;
   const rows: [string, string][] = [
     ['logit scale', scale],
-    ['q / k / v / out init', [op.query, op.key, op.value, op.output].map((l) => `\`${l.init.label.replace(/[`|]/g, "'")}\``).join(' / ')],
+    [op.output ? 'q / k / v / out init' : 'q / k / v init (no output projection)', attentionProjections(op).map((l) => `\`${l.init.label.replace(/[`|]/g, "'")}\``).join(' / ')],
   ];
   if (points.length > 0) {
     rows.push(

@@ -2,7 +2,7 @@
 """PyTorch ground truth for vit-pytorch's ViT (vit_pytorch/vit.py) with its head reading the mean
 over the tokens (`pool = 'mean'`: no class token, `x.mean(dim = 1)`) or the class token
 (`pool = 'cls'`, the control), and with a single head of width dim (`project_out = False`: the
-attention's output projection is nn.Identity()).
+attention's output projection is nn.Identity()), under either pool.
 
 Usage: /usr/bin/python3 vit_pool.py [--out vit_pool.json]
 Needs Debian's PyTorch 1.13 (python3-torch); a few seconds.
@@ -35,6 +35,9 @@ CONFIGS = [
     {"id": "mean_pool", "pool": "mean", "heads": 4, "dim_head": 32, **BASE},
     {"id": "cls_pool", "pool": "cls", "heads": 4, "dim_head": 32, **BASE},
     {"id": "single_head_no_projection", "pool": "cls", "heads": 1, "dim_head": 128, **BASE},
+    # Added with the simulation of an attention without an output projection: the same single head
+    # under pool = 'mean', so the check is not confounded by the class token's gradient.
+    {"id": "single_head_no_projection_mean", "pool": "mean", "heads": 1, "dim_head": 128, **BASE},
 ]
 
 

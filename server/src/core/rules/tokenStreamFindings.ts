@@ -29,6 +29,7 @@ export function branchEnd(ops: readonly Op[]): WeightLayer | undefined {
   for (let i = ops.length - 1; i >= 0; i--) {
     const op = ops[i]!;
     if (op.op === 'layer') return op;
+    // No output projection (ir.ts AttentionOp.output): the branch's scale is the value's, a slice of a fused layer perhaps: none.
     if (op.op === 'attention') return op.output;
     if (op.op === 'residual') return branchEnd(op.body);
   }

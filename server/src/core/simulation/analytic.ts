@@ -448,8 +448,10 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // BatchNorm/LayerNorm rescale to zero mean and unit variance (γ = 1, β = 0 at init) with
         // statistics over positions; the gradient is divided by the same variance, so a weight
         // rescale is undone in both directions.
-        // BatchNorm's statistics are per unit over the batch: the per-unit offsets go too.
-        if (op.kind === 'rmsnorm') throw NOT_SIMULABLE;
+        // BatchNorm's statistics are per unit over the batch: the per-unit offsets go too. Both
+        // divide by √(Var + ε) (ir.ts NormOp.epsilon): E[x̂²] = Var/(Var + ε), the gradient 1/(Var + ε).
+        if (op.kind === 'rmsnorm' || op.epsilon === 'unknown') throw NOT_SIMULABLE;
+        const epsilon = op.epsilon;
         const batch = op.kind === 'batchnorm';
         const centred = new Float64Array(m.length);
         for (let p = 0; p < m.length; p++) {
@@ -461,17 +463,17 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
         // the borders is less than the per-position squares `centred` subtracts.
         const channelVariance = batch ? mean(m) - mean(mu) ** 2 - chan : scale;
         const divisor = channelVariance > 0 ? channelVariance : scale;
-        tape.push({ kind: 'scale', gradientFactor: divisor > 0 ? 1 / divisor : 1 });
-        // x ↦ (x − E x)/√scale keeps the law's shape (BatchNorm also removes the offset it reads).
+        tape.push({ kind: 'scale', gradientFactor: divisor > 0 ? 1 / (divisor + epsilon) : 1 });
+        // x ↦ (x − E x)/√(scale + ε) keeps the law's shape (BatchNorm also removes the offset it reads).
         law = law && scale > 0
           ? {
             ...law,
             ...(batch ? { q: law.q.map((q, p) => Math.max(0, q - law!.common[law!.common.length === 1 ? 0 : p]!)), common: new Float64Array(law.common.length) } : {}),
-            shift: (law.shift - mean(mu)) / Math.sqrt(scale),
-            scale: law.scale / Math.sqrt(scale),
+            shift: (law.shift - mean(mu)) / Math.sqrt(scale + epsilon),
+            scale: law.scale / Math.sqrt(scale + epsilon),
           }
           : undefined;
-        m = scale > 0 ? mapEach(centred, (v) => v / scale) : centred;
+        m = scale > 0 ? mapEach(centred, (v) => v / (scale + epsilon)) : centred;
         mu = new Float64Array(m.length);
         off = new Float64Array(m.length);
         chan = 0;

@@ -28,6 +28,9 @@
  * to the memory and each of their columns sums over the T queries (factor T/S), the query
  * gradient goes to the decoder stream. Checked against nn.Transformer in
  * test/unit/decoderStream.oracle.test.ts. Checked against PyTorch in test/unit/attention.oracle.test.ts.
+ * Without an output projection (ir.ts AttentionOp.output absent: vit-pytorch's single head as wide
+ * as the stream) the merged heads are the output: σ_O² = 1 both ways, no bias
+ * (test/unit/vitPool.oracle.test.ts).
  */
 import type { AttentionOp, WeightLayer } from '../ir';
 import { weightVariance } from '../knowledge/initializers';
@@ -58,7 +61,7 @@ export interface AttentionStatistics {
 export interface AttentionPass {
   readonly output: TokenMoments;
   readonly statistics: AttentionStatistics;
-  /** Second moments of each projection's output (query, key, value, output), for the layer results. */
+  /** Second moments of each projection's output (query, key, value, output: the merged heads' without one), for the layer results. */
   readonly projections: readonly [number, number, number, number];
   /** Gradient moments at the attention input from those at its output; also each projection's input gradient. */
   backward(g: TokenMoments): {
@@ -76,6 +79,9 @@ export function projectionGains(layer: WeightLayer): { forward: number; backward
   if (!Number.isFinite(variance)) return undefined;
   return { forward: layer.fans.fanIn * variance, backward: layer.fans.fanOut * variance, bias: layer.biasVariance };
 }
+
+/** The identity where an attention has no output projection. */
+const NO_PROJECTION = { forward: 1, backward: 1, bias: 0 } as const;
 
 interface RowStatistics { p2: number; p3: number; p22: number; pik: number }
 
@@ -100,7 +106,7 @@ export function attentionPass(op: AttentionOp, input: TokenMoments, tokens: numb
   const q = projectionGains(op.query);
   const k = projectionGains(op.key);
   const val = projectionGains(op.value);
-  const o = projectionGains(op.output);
+  const o = op.output ? projectionGains(op.output) : NO_PROJECTION;
   if (!q || !k || !val || !o || op.logitScale === undefined) return undefined;
   // A causal mask over keys of another sequence is not a mask InitWise reads.
   if (memory && op.causal) return undefined;

@@ -5,7 +5,7 @@
  *
  *   S = scale · Q_h K_hᵀ  [+ causal mask: row i sees keys 0..i],  A = softmax(S),  Y_h = A V_h
  *
- * heads concatenated, then the output projection. Backward (the softmax's Jacobian per row):
+ * heads concatenated, then the output projection (where there is one). Backward (the softmax's Jacobian per row):
  *   dV_h = Aᵀ dY_h,  dA = dY_h V_hᵀ,  dS_ij = A_ij (dA_ij − Σ_l A_il dA_il),
  *   dQ_h = scale · dS K_h,  dK_h = scale · dSᵀ Q_h
  * and the input's gradient is the sum of the three projections' (each projection measures its
@@ -203,7 +203,8 @@ export function attentionForward(op: AttentionOp, x: TokenRows, env: AttentionEn
     multiplyAll(n, dh, m, matrices(weights), headsOf(v.out.data, m), false, headsOf(y, n));
   });
   const rows = batch * heads * n;
-  const o = env.project(op.output, { data: y, shape: [width] });
+  // No output projection (ir.ts AttentionOp.output): the merged heads are the output, the gradient reaches them as it is.
+  const o: Projected = op.output ? env.project(op.output, { data: y, shape: [width] }) : { out: { data: y, shape: [width] }, backward: (g) => g };
   return {
     output: o.out,
     measure: { logitVariance: logitVariance / rows, p2: p2 / rows },

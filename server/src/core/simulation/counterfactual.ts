@@ -39,7 +39,7 @@ export function withRecommendedInits(network: Network): RecommendedNetwork {
       if (op.op === 'memory') return { ...op, body: mapOps(op.body) };
       if (op.op === 'attention') {
         const swap = (layer: WeightLayer) => replacement.get(layer) ?? layer;
-        return { ...op, query: swap(op.query), key: swap(op.key), value: swap(op.value), output: swap(op.output) };
+        return { ...op, query: swap(op.query), key: swap(op.key), value: swap(op.value), ...(op.output ? { output: swap(op.output) } : {}) };
       }
       return op;
     });

@@ -36,6 +36,7 @@
  * Float32 storage and products (as PyTorch runs the forward pass), float64 statistics.
  * Deterministic for a given seed; checks the cancellation signal every few milliseconds.
  */
+import { sinCos2dRows } from './sinCos2dTable';
 import { sinusoidalRows } from './sinusoidalTable';
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import type { Activation, ActivationUse, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PoolOp, PositionTableOp, TokenPoolOp, WeightLayer } from '../ir';
@@ -642,9 +643,11 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
         x = activationForward(op.activation, x, backs, op === context.logits);
         break;
       case 'norm':
-        x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs)
-          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, rowsArray(context, x.data.length), context)
-          : normForward(op.kind, x, context.batch, backs);
+        // ε as the code builds the norm (ir.ts NormOp.epsilon): where the stream is small it decides the output.
+        if (op.epsilon === 'unknown') throw new NotSimulable();
+        x = op.kind === 'rmsnorm' ? rmsNormForward(x, context.batch, backs, op.epsilon)
+          : op.kind === 'layernorm' ? layerNormRows(x, context.batch, backs, op.epsilon, rowsArray(context, x.data.length), context)
+          : normForward(op.kind, x, context.batch, backs, op.epsilon);
         if (lastStreamPoint && ops[position - 1]?.op === 'residual') {
           lastStreamPoint.normalized = { secondMoment: meanSquare(x.data), cross: tokenCrossMoment(x.data, context.tokens!) };
         }
@@ -743,9 +746,10 @@ function positionTableForward(op: PositionTableOp, x: Tensor, context: SeedConte
   if (x.data.length !== seed.sequences * seed.tokens * width) throw new NotSimulable();
   let table: Float32Array;
   if (op.fixed) {
-    // A fixed table: the same rows for every seed, as the code computes them (sinusoidalTable.ts).
-    if (op.fixed.width !== width || seed.tokens > op.fixed.rows) throw new NotSimulable();
-    table = sinusoidalRows(op.fixed, seed.tokens);
+    // A fixed table: the same rows for every seed, as the code computes them (sinusoidalTable.ts,
+    // sinCos2dTable.ts: a 2-D table is added whole, one row per token).
+    if (op.fixed.width !== width || (op.fixed.kind === 'sincos2d' ? seed.tokens !== op.fixed.rows : seed.tokens > op.fixed.rows)) throw new NotSimulable();
+    table = op.fixed.kind === 'sincos2d' ? sinCos2dRows(op.fixed) : sinusoidalRows(op.fixed, seed.tokens);
   } else {
     if (!op.init) throw new NotSimulable();
     const rng = new Random(mixSeed(context.seedValue, 0x905, op.span.start));
@@ -1353,15 +1357,13 @@ function activationForward(activation: Activation, x: Tensor, backs: Backward[],
   return { data: out, shape: x.shape };
 }
 
-const NORM_EPS = 1e-5;
-
 /** LayerNorm: each sample's (token's) row of contiguous features is one group (normForward's formulas, direct loops). */
-function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32Array = new Float32Array(x.data.length), context?: SeedContext): Tensor {
+function layerNormRows(x: Tensor, rows: number, backs: Backward[], epsilon: number, xHat: Float32Array = new Float32Array(x.data.length), context?: SeedContext): Tensor {
   const width = x.data.length / rows;
   const kernels = context?.kernels;
   const checkpoint = context?.checkpoint ?? (() => {});
   // On both threads in WebAssembly (wasmRowKernels.ts layerNorm), the same numbers as the loops below.
-  const rowInverse = kernels?.layerNorm(x.data, rows, xHat, NORM_EPS, checkpoint);
+  const rowInverse = kernels?.layerNorm(x.data, rows, xHat, epsilon, checkpoint);
   if (kernels && rowInverse) {
     backs.push((g) => {
       const out = backwardArray(context, g.length);
@@ -1378,7 +1380,7 @@ function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32
     let sumSq = 0;
     for (let i = start; i < end; i++) { const v = x.data[i]!; sum += v; sumSq += v * v; }
     const mean = sum / width;
-    const inv = 1 / Math.sqrt(Math.max(0, sumSq / width - mean * mean) + NORM_EPS);
+    const inv = 1 / Math.sqrt(Math.max(0, sumSq / width - mean * mean) + epsilon);
     inverse[r] = inv;
     for (let i = start; i < end; i++) xHat[i] = (x.data[i]! - mean) * inv;
   }
@@ -1404,14 +1406,14 @@ function layerNormRows(x: Tensor, rows: number, backs: Backward[], xHat: Float32
  * RMSNorm per row (Zhang & Sennrich 2019), γ = 1: y = x / √(mean(x²) + ε), as the transformer
  * oracle writes it. Backward: dx = (g − y·mean(g·y)) / rms.
  */
-function rmsNormForward(x: Tensor, rows: number, backs: Backward[]): Tensor {
+function rmsNormForward(x: Tensor, rows: number, backs: Backward[], epsilon: number): Tensor {
   const width = x.data.length / rows;
   const y = new Float32Array(x.data.length);
   const inverse = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     let sumSq = 0;
     for (let i = r * width; i < (r + 1) * width; i++) sumSq += x.data[i]! * x.data[i]!;
-    const inv = 1 / Math.sqrt(sumSq / width + NORM_EPS);
+    const inv = 1 / Math.sqrt(sumSq / width + epsilon);
     inverse[r] = inv;
     for (let i = r * width; i < (r + 1) * width; i++) y[i] = x.data[i]! * inv;
   }
@@ -1434,8 +1436,8 @@ function rmsNormForward(x: Tensor, rows: number, backs: Backward[]): Tensor {
  * positions; LayerNorm: per sample over all its features (layerNormRows). Backward (Ioffe &
  * Szegedy 2015): dx = (g − mean(g) − x̂·mean(g·x̂)) / σ over the same groups.
  */
-function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, backs: Backward[]): Tensor {
-  if (kind === 'layernorm') return layerNormRows(x, batch, backs);
+function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, backs: Backward[], epsilon: number): Tensor {
+  if (kind === 'layernorm') return layerNormRows(x, batch, backs, epsilon);
   const channels = x.shape[0] ?? 1;
   const positions = product(x.shape.slice(1));
   const perSample = product(x.shape);
@@ -1456,7 +1458,7 @@ function normForward(kind: 'batchnorm' | 'layernorm', x: Tensor, batch: number, 
     members(gi, (at) => { const v = x.data[at]!; sum += v; sumSq += v * v; });
     const mean = sum / count;
     const variance = Math.max(0, sumSq / count - mean * mean);
-    const inv = 1 / Math.sqrt(variance + NORM_EPS);
+    const inv = 1 / Math.sqrt(variance + epsilon);
     invStd[gi] = inv;
     members(gi, (at) => { xHat[at] = (x.data[at]! - mean) * inv; });
   }

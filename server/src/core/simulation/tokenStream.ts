@@ -6,8 +6,9 @@
  *
  *   weight layer   m′ = σ²m + b²,  c′ = σ²c + b²          (a bias is shared by the tokens)
  *   activation     m′ = E[φ(u)²],  c′ = E[φ(u)φ(u′)]      (dualKernel.ts)
- *   LayerNorm      m′ = 1,  c′ = (c − μ²)/(m − μ²)         (per-token centring and scaling)
- *   RMSNorm        m′ = 1,  c′ = c/m                       (no centring; Zhang & Sennrich 2019)
+ *   LayerNorm      m′ = q/(q+ε),  c′ = (c − μ²)/(q+ε),  q = m − μ²   (per-token centring and
+ *                  scaling by √(Var + ε); the gradient's pair divided by q+ε)
+ *   RMSNorm        m′ = m/(m+ε),  c′ = c/(m+ε)           (no centring; Zhang & Sennrich 2019)
  *   dropout        m′ = m/(1−p), c′ = c                    (masks differ between tokens)
  *   factor a       m′ = a²m, c′ = a²c                      (`emb(idx) * math.sqrt(d)`; the gradient the same)
  *   residual       m′ = m + s²m_F,  c′ = c + s²c_F         (the branch ends in zero-mean weights)
@@ -18,7 +19,8 @@
  *   position table m′ = m + E[p²],  c′ = c                (ViT's `x + pos_embed`: independent
  *                  zero-mean elements, so no cross term and no correlation between positions)
  *   sinusoidal     m′ = m + 1/2,  c′ = c + E_{p≠q}⟨pe_p, pe_q⟩/d, and the rows' own means carried
- *                  for LayerNorm (a fixed table: sinusoidalTable.ts)
+ *                  for LayerNorm (a fixed table: sinusoidalTable.ts; a 2-D sin-cos table of a
+ *                  grid of patches the same, over all its rows: sinCos2dTable.ts)
  *   token mean     m′ = (m + (n−1)c)/n                     (`x.mean(dim=1)`: one vector per sequence;
  *                  backward g/n to every token; `x[:, 0]`: m′ = m, backward g to that token only)
  *   class token    m′ = (E[t²] + n·m)/(n+1),  c′ = c·(n−1)/(n+1)   (one drawn token in front of
@@ -31,10 +33,11 @@
  */
 import { type CancellationSignal, throwIfCancelled } from '../cancellation';
 import type { Activation, AttentionOp, ClassTokenOp, MemoryOp, Network, Op, PositionTableOp, ResidualOp, WeightLayer } from '../ir';
-import { walkOps } from '../ir';
+import { attentionProjections, walkOps } from '../ir';
 import { type AttentionStatistics, attentionPass, type MemoryMoments, projectionGains, type TokenMoments } from './attention';
 import { dualDerivativeKernel, dualKernel } from './dualKernel';
 import { derivativeSecondMoment, outputMean, outputSecondMoment } from './moments';
+import { sinCos2dStatistics } from './sinCos2dTable';
 import { sinusoidalStatistics } from './sinusoidalTable';
 import type { LayerSimulation, NetworkSimulation, StreamMoments } from './types';
 
@@ -196,7 +199,8 @@ function attentionStep(op: AttentionOp, x: State, context: Context, tape: Backwa
   if (!pass) throw new NotSimulable();
   const point: AttentionPoint = { op, ...pass.statistics };
   context.attention.push(point);
-  const layers = [op.query, op.key, op.value, op.output];
+  // Without an output projection (ir.ts AttentionOp.output) the fourth entry has no layer to record.
+  const layers = attentionProjections(op);
   const keyInput = memory ? memory.moments.m : x.m;
   layers.forEach((layer, i) => {
     const record = context.layers[layer.index]!;
@@ -245,16 +249,22 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         break;
       }
       case 'norm': {
-        if (op.kind === 'batchnorm') throw new NotSimulable();
+        if (op.kind === 'batchnorm' || op.epsilon === 'unknown') throw new NotSimulable();
         // LayerNorm subtracts each token's own mean: the shared one, and a fixed table's per token.
         const layer = op.kind === 'layernorm';
         const centre = layer ? x.mu * x.mu + (x.nu2 ?? 0) : 0;
         const centreCross = layer ? x.mu * x.mu + (x.nuc ?? 0) : 0;
         const scale = x.m - centre;
         if (!(scale > 0)) throw new NotSimulable();
-        tape.push((g) => ({ m: g.m / scale, c: g.c / scale }));
+        // x̂ = (x − x̄)/√(v + ε), v the token's own variance over its d features, q in the wide
+        // limit: E[x̂²] = q/(q + ε). Backward the Jacobian (I − 11ᵀ/d − x̂x̂ᵀ/d)/√(v + ε) passes
+        // E[g²]/(q + ε) (the two projections take O(1/d)). Keras's ε = 1e-3 on its ±0.05
+        // embeddings (q ≈ 1.7e-3) leaves 0.63 (test/reference/transformer/keras_cross_attention).
+        const divisor = scale + op.epsilon;
+        tape.push((g) => ({ m: g.m / divisor, c: g.c / divisor }));
         // RMSNorm keeps the means, divided as every element is.
-        x = layer || (x.nu2 ?? 0) === 0 ? { m: 1, c: (x.c - centreCross) / scale, mu: 0 } : { m: 1, c: x.c / scale, mu: 0, nu2: x.nu2! / scale, nuc: x.nuc! / scale };
+        const m = scale / divisor;
+        x = layer || (x.nu2 ?? 0) === 0 ? { m, c: (x.c - centreCross) / divisor, mu: 0 } : { m, c: x.c / divisor, mu: 0, nu2: x.nu2! / divisor, nuc: x.nuc! / divisor };
         break;
       }
       case 'dropout': {
@@ -373,7 +383,9 @@ function positionTableStep(op: PositionTableOp, x: State, context: Context, tape
   tape.push((g) => g);
   if (!op.fixed) return { ...x, m: x.m + op.secondMoment };
   if (depth !== 0 || context.inMemory || x.mu !== 0 || (x.nu2 ?? 0) !== 0 || context.tokens < 2 || context.tokens > op.fixed.rows) throw new NotSimulable();
-  const table = sinusoidalStatistics(op.fixed, context.tokens);
+  // A 2-D table (sinCos2dTable.ts) is added whole: one row per token, all of them.
+  if (op.fixed.kind === 'sincos2d' && context.tokens !== op.fixed.rows) throw new NotSimulable();
+  const table = op.fixed.kind === 'sincos2d' ? sinCos2dStatistics(op.fixed) : sinusoidalStatistics(op.fixed, context.tokens);
   return { m: x.m + table.secondMoment, c: x.c + table.cross, mu: 0, nu2: table.meanSquare, nuc: table.meanCross };
 }
 

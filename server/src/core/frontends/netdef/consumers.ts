@@ -115,7 +115,7 @@ function lastLayer(drafts: readonly Draft[]): MutableWeightLayer | undefined {
     const draft = drafts[i]!;
     if (draft.op === 'layer') return draft.layer;
     // An attention's output projection ends what it is in (GPT-2's scaled c_proj).
-    if (draft.op === 'other' && draft.value.op === 'attention') return draft.value.output;
+    if (draft.op === 'other' && draft.value.op === 'attention') return draft.value.output ?? draft.value.value;
     if (draft.op === 'residual') {
       const inBody = lastLayer(draft.body);
       if (inBody) return inBody;

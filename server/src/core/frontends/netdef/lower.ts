@@ -9,6 +9,7 @@ import type {
 } from '../../ir';
 import { FRAMEWORKS } from '../../ir';
 import { frameworkDefaultInit } from '../../knowledge/defaults';
+import { defaultNormEpsilon } from '../../knowledge/normEpsilon';
 import type { LineIndex, Span } from '../../text';
 import type { Block, Expr, FileAst, OptionAst, Statement } from './ast';
 import { resolveConsumers, type Draft, finalizeOps, type MutableWeightLayer } from './consumers';
@@ -189,7 +190,8 @@ class NetworkLowering {
       case 'batchnorm':
       case 'layernorm':
       case 'rmsnorm':
-        out.push({ op: 'other', value: { op: 'norm', kind: spec.keyword, span: statement.span } satisfies NormOp });
+        // netdef.md has no ε for a norm: its framework's default (knowledge/normEpsilon.ts).
+        out.push({ op: 'other', value: { op: 'norm', kind: spec.keyword, epsilon: defaultNormEpsilon(this.framework, spec.keyword), span: statement.span } satisfies NormOp });
         break;
       case 'dropout':
       case 'alphadropout':

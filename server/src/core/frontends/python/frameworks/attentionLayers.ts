@@ -12,7 +12,8 @@
  * AttentionOp holds (add_bias_kv, add_zero_attn, kdim/vdim other than E) leave the layer
  * unreadable: its value is unknown.
  */
-import type { ActivationUse, FixBuilder, InitUse } from '../../../ir';
+import type { ActivationUse, FixBuilder, InitUse, NormOp } from '../../../ir';
+import { defaultNormEpsilon } from '../../../knowledge/normEpsilon';
 import { type AttentionModule, classRecord, type CopiedStackModule, type DecoderLayerModule, type EncoderLayerModule, type ModuleValue, type TransformerModule, type WeightModule } from '../interpreter/modules';
 import { argument, type CallParts, type Node, spanOf } from '../syntax/syntax';
 import { evaluate, evaluateCount, isNumber } from '../interpreter/values';
@@ -81,9 +82,9 @@ export function multiheadAttention(canonical: string, call: CallParts, ctx: Cata
 }
 
 /** Argument positions of the settings PyTorch's transformer layers share (nn.Transformer's differ). */
-interface LayerPositions { dModel: number; heads: number; ff: number; dropout: number; activation: number; normFirst: number }
-const LAYER_POSITIONS: LayerPositions = { dModel: 0, heads: 1, ff: 2, dropout: 3, activation: 4, normFirst: 7 };
-const TRANSFORMER_POSITIONS: LayerPositions = { dModel: 0, heads: 1, ff: 4, dropout: 5, activation: 6, normFirst: 11 };
+interface LayerPositions { dModel: number; heads: number; ff: number; dropout: number; activation: number; layerNormEps: number; normFirst: number }
+const LAYER_POSITIONS: LayerPositions = { dModel: 0, heads: 1, ff: 2, dropout: 3, activation: 4, layerNormEps: 5, normFirst: 7 };
+const TRANSFORMER_POSITIONS: LayerPositions = { dModel: 0, heads: 1, ff: 4, dropout: 5, activation: 6, layerNormEps: 9, normFirst: 11 };
 
 /**
  * nn.Transformer._reset_parameters: xavier_uniform_ on every parameter with dim > 1 (PyTorch
@@ -101,6 +102,8 @@ interface LayerSettings {
   readonly activation: ModuleValue;
   readonly dropout: number | undefined;
   readonly normFirst: boolean | undefined;
+  /** layer_norm_eps (default 1e-5), every LayerNorm of the layer's. */
+  readonly layerNormEpsilon: NormOp['epsilon'];
 }
 
 /** What an encoder or decoder layer (or nn.Transformer, `positions`) reads from its constructor call; `xavier`: nn.Transformer's reset. */
@@ -136,7 +139,14 @@ function layerSettings(call: CallParts, ctx: CatalogContext, positions: LayerPos
     attention, dense: () => ({ linear1: linear(d, ff), linear2: linear(ff, d) }), activation,
     dropout: isNumber(dropoutValue) ? dropoutValue : undefined,
     normFirst: boolOf(argument(call, positions.normFirst, 'norm_first'), ctx, false),
+    layerNormEpsilon: layerNormEps(argument(call, positions.layerNormEps, 'layer_norm_eps'), ctx),
   };
+}
+
+function layerNormEps(node: Node | undefined, ctx: CatalogContext): NormOp['epsilon'] {
+  if (!node) return defaultNormEpsilon('pytorch', 'layernorm');
+  const value = evaluate(node, ctx.scope);
+  return isNumber(value) && value >= 0 ? value : 'unknown';
 }
 
 /**
@@ -144,19 +154,19 @@ function layerSettings(call: CallParts, ctx: CatalogContext, positions: LayerPos
  * layer_norm_eps, batch_first=False, norm_first=False).
  */
 export function encoderLayer(canonical: string, call: CallParts, ctx: CatalogContext, settings = layerSettings(call, ctx, LAYER_POSITIONS, {}, false)): EncoderLayerModule {
-  const { attention, activation, dropout, normFirst } = settings;
+  const { attention, activation, dropout, normFirst, layerNormEpsilon } = settings;
   return {
     kind: 'encoderLayer', className: canonical, record: classRecord(canonical), call: call.node, attention: attention(),
-    ...settings.dense(), activation, dropout, normFirst, copies: 1,
+    ...settings.dense(), activation, dropout, normFirst, layerNormEpsilon, copies: 1,
   };
 }
 
 /** nn.TransformerDecoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu, layer_norm_eps, batch_first=False, norm_first=False). */
 export function decoderLayer(canonical: string, call: CallParts, ctx: CatalogContext, settings = layerSettings(call, ctx, LAYER_POSITIONS, {}, false)): DecoderLayerModule {
-  const { attention, activation, dropout, normFirst } = settings;
+  const { attention, activation, dropout, normFirst, layerNormEpsilon } = settings;
   return {
     kind: 'decoderLayer', className: canonical, record: classRecord(canonical), call: call.node,
-    selfAttention: attention(), crossAttention: attention(), ...settings.dense(), activation, dropout, normFirst, copies: 1,
+    selfAttention: attention(), crossAttention: attention(), ...settings.dense(), activation, dropout, normFirst, layerNormEpsilon, copies: 1,
   };
 }
 
@@ -182,7 +192,7 @@ export function transformer(canonical: string, call: CallParts, ctx: CatalogCont
   const decoders = count(3, 'num_decoder_layers');
   if (encoders === undefined || decoders === undefined) return undefined;
   const span = spanOf(call.node);
-  const norm = (): ModuleValue => ({ kind: 'norm', normKind: 'layernorm', span, className: 'torch.nn.LayerNorm', record: classRecord('torch.nn.LayerNorm') });
+  const norm = (): ModuleValue => ({ kind: 'norm', normKind: 'layernorm', epsilon: settings.layerNormEpsilon, span, className: 'torch.nn.LayerNorm', record: classRecord('torch.nn.LayerNorm') });
   return {
     kind: 'transformer', className: canonical, record: classRecord(canonical), call: call.node,
     encoder: { ...encoderLayer('torch.nn.TransformerEncoder', call, ctx, settings), copies: encoders, finalNorm: norm() },

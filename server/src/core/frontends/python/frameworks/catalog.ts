@@ -17,6 +17,7 @@ import type { Imports } from './imports';
 import { readInitializerValue } from './initializers';
 import type { KernelLayout } from './kernelLayout';
 import { channelsLast, kerasReshape } from './kerasShapeLayers';
+import { normLayerEpsilon } from './normEpsilon';
 import { kerasPool, torchPool } from './poolLayers';
 import { convSpatialGeometry, transposedAdjoint, transposedPadBefore, type SpatialPadding } from './convGeometry';
 import { classRecord, type Geometry, type ModuleValue, type WeightModule } from '../interpreter/modules';
@@ -219,7 +220,7 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     return torchWeight(canonical, call, ctx, 'embedding', geometry, true, { num_embeddings: num ?? null, embedding_dim: dim ?? null });
   }
   const norm = TORCH_NORMS[name];
-  if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
+  if (norm) return { kind: 'norm', normKind: norm, epsilon: normLayerEpsilon('pytorch', name, norm, call, scope), span: spanOf(call.node), className: canonical, record };
   if (name === 'Dropout' || name === 'Dropout1d' || name === 'Dropout2d' || name === 'Dropout3d' || name === 'AlphaDropout' || name === 'FeatureAlphaDropout') {
     const p = constantOf(argument(call, 0, 'p'), scope);
     const rate = argument(call, 0, 'p') ? (isNumber(p) ? p : undefined) : 0.5;
@@ -428,7 +429,7 @@ function kerasModule(canonical: string, call: CallParts, ctx: CatalogContext): M
     return mask ? { ...layer, kerasMask: mask } : layer;
   }
   const norm = KERAS_NORMS[name];
-  if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
+  if (norm) return { kind: 'norm', normKind: norm, epsilon: normLayerEpsilon('keras', name, norm, call, scope), span: spanOf(call.node), className: canonical, record };
   if (name === 'Dropout' || name === 'AlphaDropout' || name === 'SpatialDropout1D' || name === 'SpatialDropout2D' || name === 'SpatialDropout3D') {
     const r = constantOf(argument(call, 0, 'rate'), scope);
     return { kind: 'dropout', rate: isNumber(r) ? r : undefined, alpha: name === 'AlphaDropout', span: spanOf(call.node), kindSpan: lastIdentifierSpan(call), className: canonical, record };
@@ -729,7 +730,7 @@ function flaxModule(canonical: string, call: CallParts, ctx: CatalogContext): Mo
   const norm = FLAX_NORMS[name];
   // A scale or bias initialised otherwise than ones and zeros (`scale_init=zeros`: a gate) is not a plain norm at init.
   if (norm && (call.keywords.has('scale_init') || call.keywords.has('bias_init') || call.spread)) return { kind: 'opaque', className: canonical, record };
-  if (norm) return { kind: 'norm', normKind: norm, span: spanOf(call.node), className: canonical, record };
+  if (norm) return { kind: 'norm', normKind: norm, epsilon: normLayerEpsilon('flax', name, norm, call, scope, nnx), span: spanOf(call.node), className: canonical, record };
   if (name === 'Dropout') {
     const r = constantOf(argument(call, 0, 'rate'), scope);
     return { kind: 'dropout', rate: isNumber(r) ? r : undefined, alpha: false, span: spanOf(call.node), kindSpan: lastIdentifierSpan(call), className: canonical, record };

@@ -577,12 +577,14 @@ export function scaleLabel(scale: number, headDim: number): string {
 /**
  * The output projection applied to the merged heads: the attention is complete. `output` is
  * the layer's value as trace.layer made it; the result continues from q, k and v's source.
+ * `output` undefined: the merged heads go on with no projection (vit-pytorch's `to_out =
+ * nn.Identity()` when `project_out` is false; ir.ts AttentionOp.output).
  */
-export function completeAttention(mixed: Tensor, output: Tensor, trace: Trace): Tensor | undefined {
+export function completeAttention(mixed: Tensor, output: Tensor | undefined, trace: Trace): Tensor | undefined {
   if (mixed.attn?.kind !== 'mixed' || mixed.attn.layout !== 'tc') return undefined;
   const { core, v } = mixed.attn;
-  const layer = output.sources[0];
-  if (!layer || layer.kind !== 'dense' || layer.activation === 'unknown' || layer.activation.name !== 'linear') return undefined;
+  const layer = output?.sources[0];
+  if (output && (!layer || layer.kind !== 'dense' || layer.activation === 'unknown' || layer.activation.name !== 'linear')) return undefined;
   // A causal mask over another sequence's keys is not one InitWise reads.
   if (core.cross && core.causal) return undefined;
   const scaleSpan = core.scaleSpans.length === 1 ? { scaleSpan: core.scaleSpans[0]! } : {};
@@ -590,7 +592,7 @@ export function completeAttention(mixed: Tensor, output: Tensor, trace: Trace): 
   const op: AttentionOp = {
     op: 'attention', heads: core.q.heads, headDim: core.q.headDim, logitScale: core.scale, scaleLabel: scaleLabel(core.scale, core.q.headDim),
     ...scaleSpan, causal: core.causal, ...(core.cross ? { crossAttention: true as const } : {}),
-    query: core.q.layer, key: core.k.layer, value: v.layer, output: layer, span: core.span, kindSpan: core.span,
+    query: core.q.layer, key: core.k.layer, value: v.layer, ...(layer ? { output: layer } : {}), span: core.span, kindSpan: core.span,
     ...(edit ? { fixes: { useStandardScale: () => [edit] } } : {}),
   };
   return trace.attention([core.q, core.k, v], output, op);

@@ -80,7 +80,9 @@ export function withEpsilon(trace: Trace, x: Tensor, value: unknown, attribute: 
   if (step?.stage !== 'moment' || step.eps !== undefined || step.root === 'rsqrt') return undefined;
   const small = typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_EPS;
   if (!small && !(value === undefined && attribute)) return undefined;
-  return trace.statistic(x, { ...step, eps: small ? value : 'unread' });
+  // Added to the root (σ + ε): (σ + ε)² = σ² + ε² + 2εσ, read as the norm's ε²; the 2εσ left out
+  // changes the output's scale by less than 2ε/σ, nothing unless the signal is as small as ε.
+  return trace.statistic(x, { ...step, eps: small ? (step.root === 'sqrt' ? value * value : value) : 'unread' });
 }
 
 /** `self.eps`, `self.epsilon`, `self.variance_epsilon`, `self.norm_eps`: a module's epsilon by its name. */
@@ -120,7 +122,9 @@ function normalisedBy(trace: Trace, x: Tensor, by: Tensor, root: 'sqrt' | 'rsqrt
   const known = width !== undefined && Number.isInteger(width) && width >= 2;
   if (moment.factor !== 'none' && !known) return undefined;
   const kind = moment.centred ? 'layernorm' : 'rmsnorm';
-  const norm = trace.normalised(source, kind, span);
+  // NormOp's ε: none added is 0; the module's attribute whose value is not folded, unknown (the simulation declines).
+  const epsilon = moment.eps === undefined ? 0 : moment.eps === 'unread' ? 'unknown' : moment.eps;
+  const norm = trace.normalised(source, kind, epsilon, span);
   if (moment.factor === 'none' || !known) return norm;
   // The moment's root is √(d/(d−1)) (Bessel) or √d (a sum of squares) times the norm's divisor.
   const factor = moment.factor === 'bessel' ? Math.sqrt((width - 1) / width) : 1 / Math.sqrt(width);

@@ -41,6 +41,7 @@ import { argumentValues, bindArgumentExpressions, parameterNames, spreadKeywords
 import { Frame, type RValue } from './frame';
 import { carriedNames, constantItems, type Iteration, unpacked } from './loopItems';
 import { argument, bodyOf, callParts, type CallParts, definitionOf, dottedName, indentationAt, lineEndAt, type Node, spanOf, stringValue, unparen } from '../syntax/syntax';
+import { sinCos2dTable } from './sinCos2dTables';
 import { sinusoidalBuffer } from './sinusoidalTables';
 import { constantFactor } from './constantFactors';
 import { formatNumber } from '../../../format/numbers';
@@ -48,7 +49,7 @@ import { positionRowsOf } from './positionRows';
 import { isTorchModel, torchSampleShape } from './torchSample';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
-import { type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
+import { breakSite, type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, instanceRecord, isNumber, type RecordValue, Scope, type Value } from './values';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
@@ -492,7 +493,18 @@ export class Interpreter {
     visit(module, name);
   }
 
+  /** `out += self.shortcut(x)`: named where it stops a value being followed, as a binary operator is. */
   private augmented(node: Node, frame: Frame): void {
+    const outer = breakSite.node;
+    breakSite.node = node;
+    try {
+      this.augmentedAssignment(node, frame);
+    } finally {
+      breakSite.node = outer;
+    }
+  }
+
+  private augmentedAssignment(node: Node, frame: Frame): void {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.text;
@@ -950,7 +962,18 @@ export class Interpreter {
     return { t: 'list', items };
   }
 
+  /** An operator on values (`x * y`), named where it stops a value being followed (trace.ts breakSite). */
   private binary(node: Node, frame: Frame): RValue {
+    const outer = breakSite.node;
+    breakSite.node = node;
+    try {
+      return this.binaryValue(node, frame);
+    } finally {
+      breakSite.node = outer;
+    }
+  }
+
+  private binaryValue(node: Node, frame: Frame): RValue {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.text;
@@ -1064,6 +1087,14 @@ export class Interpreter {
   /** `x + table`: a position table when the table has one row per token and a known zero-mean init; undefined otherwise. */
   private positionTableSum(x: Tensor, table: ParameterTable, node: Node, trace: Trace): Tensor | undefined {
     const width = x.shape && x.shape.length > 0 ? x.shape[x.shape.length - 1] : undefined;
+    if (table.fixed?.kind === 'sincos2d') {
+      // A 2-D table is added whole: its h·w rows are the tokens.
+      if (width !== undefined && Number.isFinite(width) && width !== table.fixed.width) return undefined;
+      const fixed = table.fixed;
+      const label = `2-D sin-cos (${fixed.gridHeight}×${fixed.gridWidth} patches, base ${String(fixed.base)})`;
+      const op: PositionTableOp = { op: 'positionTable', init: undefined, fixed, secondMoment: 0.5, label, span: spanOf(node) };
+      return trace.positionTable(x, op, { count: fixed.rows, text: table.rowsText ?? String(fixed.rows) }, table);
+    }
     if (table.fixed) {
       // A fixed table's rows are max_len, not the tokens: those are the network's (stated or assumed).
       if (width !== undefined && Number.isFinite(width) && width !== table.fixed.width) return undefined;
@@ -1113,7 +1144,18 @@ export class Interpreter {
     return trace.unfollowed(tensor, `\`${written.replace(/\s+/g, ' ')}\` ${what}, which the simulation does not model`);
   }
 
+  /** A call, with it as the place a value that stops being followed names (trace.ts breakSite). */
   private call(node: Node, frame: Frame): RValue {
+    const outer = breakSite.node;
+    breakSite.node = node;
+    try {
+      return this.callValue(node, frame);
+    } finally {
+      breakSite.node = outer;
+    }
+  }
+
+  private callValue(node: Node, frame: Frame): RValue {
     const call = callParts(node);
     if (!call) return undefined;
     const callee = call.callee;
@@ -1907,8 +1949,8 @@ export class Interpreter {
         return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
       };
       for (const branch of [selfAttend, crossAttend, feedForward]) {
-        x = module.normFirst ? trace.add(x, branch(trace.norm(x, 'layernorm', span)), span)
-          : trace.norm(trace.add(x, branch(x), span), 'layernorm', span);
+        x = module.normFirst ? trace.add(x, branch(trace.norm(x, 'layernorm', module.layerNormEpsilon, span)), span)
+          : trace.norm(trace.add(x, branch(x), span), 'layernorm', module.layerNormEpsilon, span);
       }
     }
     if (module.finalNorm) {
@@ -2133,11 +2175,11 @@ export class Interpreter {
         return dropout(apply(module.linear2, dropout(apply(module.activation, apply(module.linear1, h)))));
       };
       if (module.normFirst) {
-        x = trace.add(x, attend(trace.norm(x, 'layernorm', span)), span);
-        x = trace.add(x, feedForward(trace.norm(x, 'layernorm', span)), span);
+        x = trace.add(x, attend(trace.norm(x, 'layernorm', module.layerNormEpsilon, span)), span);
+        x = trace.add(x, feedForward(trace.norm(x, 'layernorm', module.layerNormEpsilon, span)), span);
       } else {
-        x = trace.norm(trace.add(x, attend(x), span), 'layernorm', span);
-        x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', span);
+        x = trace.norm(trace.add(x, attend(x), span), 'layernorm', module.layerNormEpsilon, span);
+        x = trace.norm(trace.add(x, feedForward(x), span), 'layernorm', module.layerNormEpsilon, span);
       }
     }
     if (module.finalNorm) {
@@ -2490,11 +2532,13 @@ export class Interpreter {
       return { t: 'tensor', tensor: trace.merge(tensors, undefined) };
     }
     let x = input.tensor;
-    // Inside an attention only dropout, nn.Softmax over the keys and the output projection follow (attentionTrace.ts).
+    // Inside an attention only dropout, nn.Softmax over the keys and the output projection (or
+    // nn.Identity in its place) follow (attentionTrace.ts).
     if (insideAttention(x)) {
       const weights = module.kind === 'activation' ? softmaxModule(x, this.spanText(module.span)) : undefined;
       if (weights) return { t: 'tensor', tensor: weights };
-      const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused);
+      const identity = module.kind === 'pass' && module.className === 'torch.nn.Identity' && x.attn?.kind === 'mixed';
+      const follows = module.kind === 'dropout' || (module.kind === 'weight' && x.attn?.kind === 'mixed') || (module.kind === 'sequence' && !module.fused) || identity;
       if (!follows) x = trace.opaque(x);
     }
     switch (module.kind) {
@@ -2538,7 +2582,7 @@ export class Interpreter {
       case 'activation':
         return { t: 'tensor', tensor: trace.activation(x, module.use, module.span) };
       case 'norm':
-        return { t: 'tensor', tensor: trace.norm(x, module.normKind, module.span) };
+        return { t: 'tensor', tensor: trace.norm(x, module.normKind, module.epsilon, module.span) };
       case 'dropout':
         if (module.rate === undefined || !(module.rate >= 0 && module.rate < 1)) return { t: 'tensor', tensor: trace.opaque(x) };
         return { t: 'tensor', tensor: trace.dropout(x, { op: 'dropout', rate: module.rate, alpha: module.alpha, span: module.span, kindSpan: module.kindSpan }) };
@@ -2551,6 +2595,8 @@ export class Interpreter {
         if (module.rate === 0) return { t: 'tensor', tensor: trace.passThrough(x, x.shape) };
         return { t: 'tensor', tensor: trace.unfollowed(x, `stochastic depth (timm's DropPath${module.rate === undefined ? ', its rate or presence not known' : `, p = ${formatNumber(module.rate)}`})`) };
       case 'pass': {
+        // nn.Identity on the merged heads: an attention without an output projection (vit-pytorch's `project_out` false).
+        if (module.className === 'torch.nn.Identity' && x.attn?.kind === 'mixed') return { t: 'tensor', tensor: completeAttention(x, undefined, trace) ?? trace.opaque(x) };
         // einops' Rearrange on a value of an attention (`nn.Sequential(nn.Linear(…), Rearrange('b n (h d)
         // -> b h n d', h=heads))`) changes its layout in a way attentionTrace.ts does not follow: unknown.
         if (module.className === 'einops.layers.torch.Rearrange' && x.attn) return { t: 'tensor', tensor: trace.opaque(x) };
@@ -2638,6 +2684,14 @@ export class Interpreter {
     bindParameters(fn.definition, scope, home.moduleScope);
     bindArgumentExpressions(fn.definition, call, scope, frame.scope);
     bindAssignments(bodyOf(fn.definition), scope);
+    // vit-pytorch's `posemb_sincos_2d(h, w, dim)`: a fixed 2-D sin-cos table when every step is its definition (sinCos2dTables.ts).
+    if (!given.some(holdsTensor) && !someValue(givenKeywords, holdsTensor)) {
+      const read = sinCos2dTable(fn.definition, scope, (n) => {
+        const dotted = dottedName(n);
+        return dotted === undefined ? undefined : home.imports.canonical(dotted);
+      });
+      if (read) return { t: 'table', table: { shape: [read.table.rows, read.table.width], init: undefined, rowsText: read.rowsText, span: spanOf(call.node), fixed: read.table } };
+    }
     // A builder given no tensor builds its model from its own inputs: a trace of its own keeps
     // two models built by two calls (a GAN's generator and discriminator) apart.
     const ownInputs = !fn.self && frame.trace !== undefined && !given.some(holdsTensor) && !someValue(givenKeywords, holdsTensor);

@@ -94,6 +94,8 @@ export interface EncoderLayerModule {
   readonly activation: ModuleValue;
   readonly dropout: number | undefined;
   readonly normFirst: boolean | undefined;
+  /** layer_norm_eps: ε of the layer's LayerNorms. */
+  readonly layerNormEpsilon: NormOp['epsilon'];
   /** How many copies nn.TransformerEncoder stacks (1 for the layer itself). */
   readonly copies: number;
   /** nn.TransformerEncoder(norm=…): a final norm after the stack. */
@@ -135,6 +137,8 @@ export interface DecoderLayerModule {
   readonly activation: ModuleValue;
   readonly dropout: number | undefined;
   readonly normFirst: boolean | undefined;
+  /** layer_norm_eps: ε of the layer's LayerNorms. */
+  readonly layerNormEpsilon: NormOp['epsilon'];
   /** How many copies nn.TransformerDecoder stacks (1 for the layer itself). */
   readonly copies: number;
   /** nn.TransformerDecoder(norm=…): a final norm after the stack. */
@@ -183,7 +187,7 @@ export type ModuleValue =
   | DecoderLayerModule
   | TransformerModule
   | { readonly kind: 'activation'; readonly use: ActivationUse | 'unknown'; readonly span: Span; readonly className: string; readonly record: RecordValue }
-  | { readonly kind: 'norm'; readonly normKind: NormOp['kind']; readonly span: Span; readonly className: string; readonly record: RecordValue }
+  | { readonly kind: 'norm'; readonly normKind: NormOp['kind']; readonly epsilon: NormOp['epsilon']; readonly span: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'dropout'; readonly rate: number | undefined; readonly alpha: boolean; readonly span: Span; readonly kindSpan: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'flatten'; readonly span: Span; readonly className: string; readonly record: RecordValue }
   /**

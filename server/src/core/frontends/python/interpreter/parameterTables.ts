@@ -12,7 +12,7 @@
  * class token (ClassTokenOp). Only zero-mean inits are read as either: the simulation then adds
  * no cross term between tokens (docs/python.md "Position tables").
  */
-import type { InitSemantics, SinusoidalTable } from '../../../ir';
+import type { FixedPositionTable, InitSemantics } from '../../../ir';
 import type { Span } from '../../../text';
 import { weightMean, weightVariance } from '../../../knowledge/initializers';
 import type { Imports } from '../frameworks/imports';
@@ -28,8 +28,8 @@ export interface ParameterTable {
   /** Text of its second-to-last dimension as written (`num_patches + 1`): the token rows. */
   readonly rowsText: string | undefined;
   readonly span: Span;
-  /** A fixed table the constructor computes and registers as a buffer (sinusoidalTables.ts): never drawn. */
-  readonly fixed?: SinusoidalTable;
+  /** A fixed table the constructor computes (sinusoidalTables.ts, sinCos2dTables.ts): never drawn. */
+  readonly fixed?: FixedPositionTable;
 }
 
 /** Longest dimension text shown as is (positionRows.ts keeps the same limit). */

@@ -6,6 +6,7 @@
  */
 import type { DropoutOp } from '../../../ir';
 import { readActivationCall } from '../frameworks/activations';
+import { functionalNormEpsilon } from '../frameworks/normEpsilon';
 import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
 import { castOf, statisticCall, withoutStep } from './handNorm';
@@ -59,7 +60,8 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     return { t: 'tensor', tensor: shapeNode ? reshaped(x, [shapeNode], call, trace, scope) : trace.passThrough(x, undefined) };
   }
   if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
-    return { t: 'tensor', tensor: trace.norm(x, last === 'batch_norm' ? 'batchnorm' : last === 'rms_norm' ? 'rmsnorm' : 'layernorm', spanOf(call.node)) };
+    const kind = last === 'batch_norm' ? 'batchnorm' : last === 'rms_norm' ? 'rmsnorm' : 'layernorm';
+    return { t: 'tensor', tensor: trace.norm(x, kind, functionalNormEpsilon(last, kind, call, scope), spanOf(call.node)) };
   }
   // PyTorch's functional pools on a channels-first shape: an op with its geometry when the shape is known (poolLayers.ts).
   const torchPool = torchFunctionalPool(canonical, call, scope);

@@ -133,7 +133,7 @@ export type NormStep =
   | { readonly stage: 'square'; readonly of: Tensor; readonly centredAxis: number | undefined }
   /**
    * The mean of the square over `axis` (the variance when centred), with an epsilon added
-   * (`eps`: its folded value, `unread` for the module's attribute whose value is not folded),
+   * (`eps`: its folded value, squared where added to the root, `unread` for the module's attribute whose value is not folded),
    * its root taken (`root`). `factor`: the moment's root is `factor` times the norm's divisor
    * (Bessel's correction √(d/(d−1)), an L2 norm's √d), as a function of the width.
    */
@@ -193,6 +193,25 @@ export type AttentionPart =
 
 
 const LINEAR: ActivationUse = { name: 'linear', explicit: false };
+
+/**
+ * The call the interpreter is evaluating (interpreter.ts `call` sets it around each call, the
+ * innermost one last): where a value stops being followed, so that a network that is not simulated
+ * names the expression instead of only saying that something could not be followed.
+ */
+export const breakSite: { node: { readonly text: string } | undefined } = { node: undefined };
+
+/** Longest expression text a reason shows as is; a longer one is shortened with an ellipsis. */
+const MAX_SITE_TEXT = 60;
+
+const GENERIC_BREAK = 'a concatenation or a call the simulation cannot follow';
+
+function breakReason(): string | undefined {
+  const node = breakSite.node;
+  if (!node) return undefined;
+  const text = node.text.replace(/\s+/g, ' ');
+  return `${GENERIC_BREAK}: \`${text.length > MAX_SITE_TEXT ? `${text.slice(0, MAX_SITE_TEXT - 1)}…` : text}\``;
+}
 
 export class Trace {
   readonly layers: MutableWeightLayer[] = [];
@@ -386,7 +405,7 @@ export class Trace {
     });
   }
 
-  norm(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
+  norm(input: Tensor, kind: NormOp['kind'], epsilon: NormOp['epsilon'], span: Span): Tensor {
     // Activation → norm (Conv → ReLU → BatchNorm): the norm resets what the activation passed on;
     // and a scale that only reached it as a factor cannot change what comes out.
     for (const layer of input.activated ?? []) layer.normalizedAfterActivation = true;
@@ -394,7 +413,7 @@ export class Trace {
     // Post-LN (BERT): norm(x + f(x)) resets the sum, so a small scale in f cannot compound either.
     for (const layer of input.branchLayers ?? []) layer.inNormalisedBranch = true;
     return extended(input, {
-      chain: push(input.chain, { op: 'norm', kind, span }),
+      chain: push(input.chain, { op: 'norm', kind, epsilon, span }),
       pending: input.pending.map((p) => ({ ...p, normalized: true })),
       activated: undefined,
       homogeneous: undefined,
@@ -417,7 +436,7 @@ export class Trace {
   }
 
   /** The norm a hand-written LayerNorm/RMSNorm computes from `input`: its statistics were the norm's own steps. */
-  normalised(input: Tensor, kind: NormOp['kind'], span: Span): Tensor {
+  normalised(input: Tensor, kind: NormOp['kind'], epsilon: NormOp['epsilon'], span: Span): Tensor {
     for (const p of input.pending) {
       const before = this.beforeStatistics.get(p.layer);
       if (!before) continue;
@@ -426,7 +445,7 @@ export class Trace {
       p.layer.consumer = before.consumer;
       if (before.unconsumed) this.unconsumed.add(p.layer);
     }
-    return this.norm(input, kind, span);
+    return this.norm(input, kind, epsilon, span);
   }
 
   dropout(input: Tensor, op: DropoutOp): Tensor {
@@ -569,14 +588,15 @@ export class Trace {
   /**
    * The attention complete: `output` is the output projection applied to the mixed values
    * (this.layer). Its value continues from the projections' common source with the attention
-   * op (which holds the four layers), so a residual sum around it sees a branch.
+   * op (which holds the four layers), so a residual sum around it sees a branch. `output`
+   * undefined: no output projection, the merged heads (of unknown shape here) go on.
    */
-  attention(parts: readonly ProjectionPart[], output: Tensor, op: AttentionOp): Tensor {
+  attention(parts: readonly ProjectionPart[], output: Tensor | undefined, op: AttentionOp): Tensor {
     for (const p of parts) this.resolve(p.pending, LINEAR);
     for (const p of parts) p.layer.attentionProjection = true;
     const first = parts[0]!;
     return {
-      ...output, chain: push(first.source, op), broken: first.broken,
+      ...(output ?? { pending: [], shape: undefined, sources: [] }), chain: push(first.source, op), broken: first.broken,
       ...(first.broken ? { brokenAt: first.brokenAt } : { brokenAt: undefined }), attn: undefined,
     };
   }
@@ -625,7 +645,11 @@ export class Trace {
   /** A call the analysis does not understand: the layers feeding it have unknown consumers. */
   opaque(input: Tensor): Tensor {
     this.resolve(input.pending, 'unknown');
-    return { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [], brokenAt: input.broken ? input.brokenAt : input.chain };
+    const why = input.broken ? input.whyBroken : breakReason();
+    return Object.assign(
+      { chain: input.chain, pending: [], shape: undefined, broken: true, sources: [], brokenAt: input.broken ? input.brokenAt : input.chain },
+      why === undefined ? {} : { whyBroken: why },
+    );
   }
 
   /**
@@ -710,7 +734,11 @@ export class Trace {
   merge(inputs: readonly Tensor[], shape: readonly number[] | undefined): Tensor {
     for (const t of inputs) this.resolve(t.pending, 'unknown');
     const first = inputs[0];
-    return { chain: first?.chain, pending: [], shape, broken: true, sources: [], brokenAt: first?.broken ? first.brokenAt : first?.chain };
+    const why = first?.broken ? first.whyBroken : breakReason();
+    return Object.assign(
+      { chain: first?.chain, pending: [], shape, broken: true, sources: [], brokenAt: first?.broken ? first.brokenAt : first?.chain },
+      why === undefined ? {} : { whyBroken: why },
+    );
   }
 
   /**
@@ -747,7 +775,7 @@ export class Trace {
     const unsimulable = outputs.length === 0 ? 'the model\'s output could not be traced'
       : outputs.length > 1 ? 'several outputs'
         : this.memory && !memory ? 'cross-attentions read more than one memory'
-          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? output?.whyBroken ?? 'a concatenation or a call the simulation cannot follow';
+          : (output?.brokenAt && this.unfollowedAt.get(output.brokenAt)) ?? output?.whyBroken ?? GENERIC_BREAK;
     return { ...meta, ops: [], layers: this.layers, unsimulable, ...identical };
   }
 
@@ -898,7 +926,7 @@ function countLayers(ops: readonly Op[]): number {
   let n = 0;
   for (const op of ops) {
     if (op.op === 'layer') n += op.positionEmbedding ? 2 : 1;
-    else if (op.op === 'attention') n += 4;
+    else if (op.op === 'attention') n += attentionProjections(op).length;
     else if (op.op === 'residual' || op.op === 'memory') n += countLayers(op.body);
     if (op.op === 'residual' && op.shortcut) n += countLayers(op.shortcut);
   }
