@@ -47,6 +47,18 @@ const configs = readReference<{ configs: PoolingConfig[] }>('pooling/pooling_gro
 /**
  * Where the analytic pass is known to miss PyTorch (measured here, ours / PyTorch's mean over
  * its 6 seeds): the factor each is held to. All sit behind BatchNorm after a padded conv (above).
+ * Measured since (test/reference/pooling/pool_correlation.{py,json}): the pass carries one cross
+ * moment per position (the offset, the same for every pair of positions) forward and none for
+ * the gradient, and both misses are correlations that are not that. Forward, the overlapping
+ * stem pool (3×3, stride 2) makes neighbours share inputs (tanh_bn_avg3s2: correlation 0.34 at
+ * lag 1, 0.12 diagonally, 0 beyond); iid conv weights keep a correlation by lag and BatchNorm
+ * removes only the channel's mean, so the global pool keeps 2.0–2.6 /P of the energy where the
+ * pass has 1/P (pool[1] ×0.45, the head ×0.43). Backward, the global pool hands every position
+ * of a sample the same gradient, which stays correlated all the way down (0.28–0.74 at every
+ * lag at the stem pool's output), and where the stem's windows overlap their gradients add
+ * coherently (grad_in_m2[0] ×0.40–0.66). Closing them needs a correlation by lag carried
+ * forward and a gradient cross moment carried backward through every op (poolSignal.ts's
+ * stated assumptions); not done.
  */
 const GAPS: Record<string, number> = {
   // The first conv's input gradient behind the stem: the per-channel variance BatchNorm divides

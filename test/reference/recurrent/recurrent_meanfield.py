@@ -4,8 +4,11 @@
 Usage: /usr/bin/python3 recurrent_meanfield.py [--out recurrent_meanfield.json]   (numpy only)
 
 The equations are those stated in server/src/core/simulation/recurrent.ts (per-step length map of
-each gate, Gaussian pre-activations with the bias's mean, the LSTM cell state taken Gaussian inside
-tanh from step 2 on (step 1's c_1 = sig(a_i) tanh(a_g) exactly, c_0 = 0: E_cell1, as cellProduct.ts states it); the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
+each gate, Gaussian pre-activations with the bias's mean, the LSTM cell state inside tanh from step 2
+on by its mean, variance and excess kurtosis k (the Gram-Charlier series to the fourth cumulant,
+E[f(mu + s z)(1 + k/24 He4(z))], k from the raw moments E[c^1..4] of c_t = f c_{t-1} + i g with
+the step's gates independent of c_{t-1}, as cellKurtosis.ts states it: EK, CellRaw) (step 1's
+c_1 = sig(a_i) tanh(a_g) exactly, c_0 = 0: E_cell1, as cellProduct.ts states it); the vanilla RNN's backward pass by gradient independence, the LSTM's and GRU's with the
 recurrent kernel tied across steps: the LSTM's through cotangent cross moments K(t, s) =
 E[dh_t dh_s] for every pair of steps as lstmTiedBackward states them, with full T x T matrices
 where InitWise keeps a band of 256 steps; the GRU's through the two copies' jump-count difference
@@ -56,6 +59,28 @@ def E2(f, mu, qa, qb, c, mu_b=None):
 
 
 sig = lambda x: 1.0 / (1.0 + np.exp(-x))
+
+HE4 = Z ** 4 - 6 * Z ** 2 + 3
+
+
+def EK(f, mu, q, k):
+    """E[f(c)] for c of mean mu, variance q and excess kurtosis k: Gram-Charlier to the fourth cumulant."""
+    if not q > 0: return E(f, mu, q)
+    return float(np.sum(W * (1 + k / 24 * HE4) * f(mu + math.sqrt(q) * Z)))
+
+
+class CellRaw:
+    """E[c^1..4] of the LSTM cell state, c_t = f c_{t-1} + i g with the step's gates independent of c_{t-1}."""
+    def __init__(self): self.m = [1.0, 0.0, 0.0, 0.0, 0.0]
+
+    def step(self, fm, im, gm):  # each: E[x^0..4]
+        ig = [im[j] * gm[j] for j in range(5)]
+        self.m = [sum(math.comb(k, j) * fm[j] * self.m[j] * ig[k - j] for j in range(k + 1)) for k in range(5)]
+
+    def excess(self):
+        _, m1, m2, m3, m4 = self.m
+        mu2 = m2 - m1 * m1
+        return (m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1 ** 4) / mu2 ** 2 - 3 if mu2 > 0 else 0.0
 dsig = lambda x: sig(x) * (1 - sig(x))
 
 
@@ -207,9 +232,12 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
     Ch, D, Jf, Ji = (np.zeros((T + 1, T + 1)) for _ in range(4))
     cms = [0.0] * (T + 1); gate = [None] * (T + 1); cell = [None] * (T + 1)
     h2 = c2 = cm = 0.0; st, hs = [], []
+    raw = CellRaw()
     for t in range(1, T + 1):
         h2 = Ch[t - 1, t - 1]
         qi, qf, qg, qo = (s_in + s_hh * h2 + v for v in (vI, vF, vG, vO))
+        powers = lambda f, mu, q: [E(lambda x: f(x) ** j, mu, q) for j in range(5)]
+        raw.step(powers(sig, mf, qf), powers(sig, mi, qi), powers(np.tanh, mg, qg))
         f1, i1, g1 = E(sig, mf, qf), E(sig, mi, qi), E(np.tanh, mg, qg)
         f2, i2, g2 = E(sig2, mf, qf), E(sig2, mi, qi), E(tanh2, mg, qg)
         fd, fsd, idd = E(dsig, mf, qf), E(lambda x: sig(x) * dsig(x), mf, qf), E(dsig, mi, qi)
@@ -237,8 +265,8 @@ def lstm(c, s_in, s_hh, back_in, gates, T):
         c2 = D[t, t]
         cm = f1 * cm + i1 * g1
         cms[t] = cm
-        # Step 1 (c_0 = 0): c_1 = i g exactly; later steps take c Gaussian inside tanh.
-        cell[t] = E_cell1(mi, qi, mg, qg) if t == 1 else tuple(E(f, cm, c2 - cm * cm) for f in (tanh2, np.tanh, dtanh, dtanh2))
+        # Step 1 (c_0 = 0): c_1 = i g exactly; later steps by c's mean, variance and excess kurtosis.
+        cell[t] = E_cell1(mi, qi, mg, qg) if t == 1 else tuple(EK(f, cm, c2 - cm * cm, raw.excess()) for f in (tanh2, np.tanh, dtanh, dtanh2))
         h2 = E(sig2, mo, qo) * cell[t][0]
         Ch[t, t] = h2
         for s_ in range(1, t):

@@ -1,8 +1,8 @@
 /**
  * The LSTM's first cell state exactly: c_1 = σ(a_i)·tanh(a_g) (c_0 = 0), a product of functions
  * of two independent Gaussians (the input and candidate gates read different row blocks of W_ih;
- * h_0 = 0 leaves W_hh out). The pass takes every later c_t Gaussian inside tanh (recurrent.ts),
- * which at step 1 put E[h_1²] 1.5% (PyTorch's default LSTM) to 2.6% (Keras-like) below PyTorch
+ * h_0 = 0 leaves W_hh out). The pass takes every later c_t by its mean, variance and excess
+ * kurtosis (cellKurtosis.ts); taken Gaussian inside tanh, at step 1 it put E[h_1²] 1.5% (PyTorch's default LSTM) to 2.6% (Keras-like) below PyTorch
  * and the sampled per-unit process alike (test/reference/recurrent/tied_limit.json): a product is
  * more peaked at 0 and heavier-tailed than the Gaussian of its variance.
  *

@@ -14,7 +14,8 @@
  *   Q(t, s) = E[i_s]·G(t, s) + E[f_s]·Q(t, s−1),   Q(t, 0) = 0
  *   D(t, s) = E[f_t]·D(t−1, s) + E[i_t]·Q(t, s),    s < t
  *   C_h(t, s) = E[o_t·o_s]·E[tanh(c_t)·tanh(c_s)]   (o is independent of c; c Gaussian inside tanh
- *                                                    with its mean, as the one-time pass takes it)
+ *                                                    with its mean: E[tanh²(c_t)] itself, the diagonal,
+ *                                                    is the one-time pass's, cellKurtosis.ts)
  * each two-step moment of a gate by Mehler's series (gruTwoTime.ts). The forget and input gates of
  * different steps correlate through W_hf, W_hi too (Σ_f(t, s) = σ_hh²·C_h(t−1, s−1) + Var(b_f));
  * to first order in that covariance, with ∂c_u/∂f_s = Π_{s<j≤u} f_j·c_{s−1} and ∂c_u/∂i_s =

@@ -23,7 +23,8 @@
  * convolutions; after a global average pool the gradient is the same at every position, which
  * only matters for windows that overlap); the outputs of two overlapping max windows share no
  * more than the channel offset (a later pool sees neighbours a little less correlated than they
- * are); a window's inputs that a BatchNorm standardised are read with the offset set to zero
+ * are). Behind a BatchNorm, which removes the offset, both show: test/reference/pooling/
+ * pool_correlation.json measures them, test/unit/pooling.oracle.test.ts GAPS says by how much; a window's inputs that a BatchNorm standardised are read with the offset set to zero
  * (exact when BatchNorm follows a linear layer, as in conv → BN → ReLU → pool).
  */
 import type { Activation, PoolOp } from '../ir';

@@ -116,7 +116,25 @@ class NotSimulable extends Error {}
  * absent: 0. LayerNorm removes them per token; a layer's output no longer has them.
  */
 interface State extends TokenMoments { readonly mu: number; readonly nu2?: number; readonly nuc?: number }
-type Backward = (g: TokenMoments) => TokenMoments;
+
+/**
+ * The gradient backward: m and c are its averages over the tokens and over ordered token pairs
+ * (what PyTorch's mean over a whole stream gradient measures). `first`, where the head read the
+ * first token alone (`x[:, 0]`, ViT's `pool = 'cls'`), is that token's own E[g_0²]: it alone
+ * receives the head's gradient, the residual stream carries it straight back to it, and the
+ * other tokens receive only what attention mixes into them, so its row and theirs differ by up to
+ * ×T. Every per-token op scales both alike; attention's value and key paths sum over the queries
+ * (they read the averages and reach every token alike), its query path goes to each token's own
+ * gradient (attentionStep). The pair moments stay one number: they start at 0 at the head
+ * and every op adds or scales the class token's pairs and the others' alike.
+ */
+interface GradientMoments extends TokenMoments { readonly first?: number }
+type Backward = (g: GradientMoments) => GradientMoments;
+
+/** g with its moments times fm (second) and fc (cross); the first token's row as every token's. */
+function scaled(g: GradientMoments, fm: number, fc: number): GradientMoments {
+  return { m: g.m * fm, c: g.c * fc, ...(g.first === undefined ? {} : { first: g.first * fm }) };
+}
 
 interface MutableLayer { forwardVariance: number; gradientVariance: number; forwardFactor: number; backwardFactor: number }
 
@@ -153,9 +171,9 @@ function activate(activation: Activation, pre: TokenMoments): State {
   };
 }
 
-function activationBackward(activation: Activation, pre: TokenMoments, g: TokenMoments, atLogits: boolean): TokenMoments {
+function activationBackward(activation: Activation, pre: TokenMoments, g: GradientMoments, atLogits: boolean): GradientMoments {
   if (atLogits || activation.name === 'linear') return g;
-  return { m: g.m * derivativeSecondMoment(activation, pre.m), c: g.c * dualDerivativeKernel(activation, pre.m, pre.c) };
+  return scaled(g, derivativeSecondMoment(activation, pre.m), dualDerivativeKernel(activation, pre.m, pre.c));
 }
 
 function layerStep(layer: WeightLayer, x: State, context: Context, tape: Backward[]): State {
@@ -180,7 +198,7 @@ function layerStep(layer: WeightLayer, x: State, context: Context, tape: Backwar
   const atLogits = layer === context.logits;
   tape.push((g) => {
     const gPre = activationBackward(activation, pre, g, atLogits);
-    const gIn = { m: gains.backward * gPre.m, c: gains.backward * gPre.c };
+    const gIn = scaled(gPre, gains.backward, gains.backward);
     record.gradientVariance = gIn.m;
     record.backwardFactor = g.m > 0 ? gIn.m / g.m : NaN;
     if (positionRecord && position) {
@@ -219,7 +237,11 @@ function attentionStep(op: AttentionOp, x: State, context: Context, tape: Backwa
       record.gradientVariance = back.projections[i]!;
       record.backwardFactor = g.m > 0 ? back.projections[i]! / g.m : NaN;
     });
-    return back.input;
+    if (g.first === undefined) return back.input;
+    // The value and key paths sum over the queries and reach every token alike; the query path
+    // (projections[0], linear in the cotangent) goes to each token's own gradient.
+    const own = g.m > 0 ? g.first / g.m : 1;
+    return { ...back.input, first: back.input.m + back.projections[0] * (own - 1) };
   });
   return { ...pass.output, mu: 0 };
 }
@@ -261,7 +283,7 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         // E[g²]/(q + ε) (the two projections take O(1/d)). Keras's ε = 1e-3 on its ±0.05
         // embeddings (q ≈ 1.7e-3) leaves 0.63 (test/reference/transformer/keras_cross_attention).
         const divisor = scale + op.epsilon;
-        tape.push((g) => ({ m: g.m / divisor, c: g.c / divisor }));
+        tape.push((g) => scaled(g, 1 / divisor, 1 / divisor));
         // RMSNorm keeps the means, divided as every element is.
         const m = scale / divisor;
         x = layer || (x.nu2 ?? 0) === 0 ? { m, c: (x.c - centreCross) / divisor, mu: 0 } : { m, c: x.c / divisor, mu: 0, nu2: x.nu2! / divisor, nuc: x.nuc! / divisor };
@@ -270,7 +292,7 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
       case 'dropout': {
         const keep = op.alpha ? 1 : 1 - op.rate;
         if (!(keep > 0)) throw new NotSimulable();
-        tape.push((g) => ({ m: g.m / keep, c: g.c }));
+        tape.push((g) => scaled(g, 1 / keep, 1));
         x = { ...x, m: x.m / keep };
         break;
       }
@@ -278,7 +300,7 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         // Every element times c: both moments (and a fixed table's means, squared) times c².
         const c = op.factor;
         const c2 = c * c;
-        tape.push((g) => ({ m: g.m * c2, c: g.c * c2 }));
+        tape.push((g) => scaled(g, c2, c2));
         x = { m: x.m * c2, c: x.c * c2, mu: x.mu * c, ...(x.nu2 === undefined ? {} : { nu2: x.nu2 * c2, nuc: x.nuc! * c2 }) };
         break;
       }
@@ -343,14 +365,16 @@ function memoryStep(op: MemoryOp, context: Context, tape: Backward[]): void {
  * 1/(n+1), and of the (n+1)·n ordered pairs only the n·(n−1) among the old tokens have a cross
  * moment (the class token is independent of the input and zero-mean). Tokens are then no longer
  * exchangeable; the later ops see the averages (an approximation, measured in
- * test/reference/transformer/vit_position.json). Backward the gradient is the stream's, per token.
+ * test/reference/transformer/vit_position.json). Backward the other tokens receive the stream's
+ * gradient; where the head read the class token alone (GradientMoments.first), theirs is the
+ * average without its row: (T·m − first)/(T − 1).
  */
 function classTokenStep(op: ClassTokenOp, x: State, context: Context, tape: Backward[], depth: number): State {
   if (depth !== 0 || context.inMemory || x.mu !== 0 || (x.nu2 ?? 0) !== 0) throw new NotSimulable();
   const n = context.tokens;
   const total = n + 1;
   context.tokens = total;
-  tape.push((g) => g);
+  tape.push((g) => (g.first === undefined ? g : { m: Math.max(0, total * g.m - g.first) / n, c: g.c }));
   return { m: (op.secondMoment + n * x.m) / total, c: (x.c * (n - 1)) / total, mu: 0 };
 }
 
@@ -359,7 +383,7 @@ function classTokenStep(op: ClassTokenOp, x: State, context: Context, tape: Back
  * (no pairs, c′ = m′). The mean: E[x̄²] = (m + (n−1)·c)/n, and backward each token receives the
  * same g/n: E[g²]/n² for every token and every pair. The first token (a class token; the tokens'
  * averages stand for it, exact after a LayerNorm): m′ = m, and backward only it receives g:
- * E[g²]/n over the tokens, no cross moment. A fixed table's per-token means would need their own
+ * E[g²]/n over the tokens, no cross moment, and its own row E[g²] carried apart (GradientMoments). A fixed table's per-token means would need their own
  * treatment: not simulated then, nor inside a branch.
  */
 function tokenPoolStep(kind: 'mean' | 'first', x: State, context: Context, tape: Backward[], depth: number): State {
@@ -368,7 +392,7 @@ function tokenPoolStep(kind: 'mean' | 'first', x: State, context: Context, tape:
   const m = kind === 'mean' ? (x.m + (n - 1) * x.c) / n : x.m;
   context.tokens = 1;
   context.correlationBeforeMean = x.m > 0 ? x.c / x.m : 1;
-  tape.push(kind === 'mean' ? (g) => ({ m: g.m / (n * n), c: g.m / (n * n) }) : (g) => ({ m: g.m / n, c: 0 }));
+  tape.push(kind === 'mean' ? (g) => ({ m: g.m / (n * n), c: g.m / (n * n) }) : (g) => ({ m: g.m / n, c: 0, first: g.m }));
   return { m, c: m, mu: x.mu };
 }
 
@@ -408,9 +432,10 @@ function residualStep(op: ResidualOp, x: State, context: Context, tape: Backward
   const point = { op, before: x.m, secondMoment: out.m, correlation, gradient: NaN, depth, ...(context.inMemory ? { memory: true as const } : {}) };
   context.stream.push(point);
   tape.push((g) => {
-    let through = { m: g.m * s2, c: g.c * s2 };
+    let through = scaled(g, s2, s2);
     for (let i = inner.length - 1; i >= 0; i--) through = inner[i]!(through);
-    const gIn = { m: g.m + through.m, c: g.c + through.c };
+    const first = g.first === undefined ? {} : { first: g.first + (through.first ?? through.m) };
+    const gIn = { m: g.m + through.m, c: g.c + through.c, ...first };
     point.gradient = gIn.m;
     return gIn;
   });
