@@ -18,6 +18,7 @@ import { recurrentModule } from '../frameworks/recurrentLayers';
 import { opaqued, UncertainCode } from './uncertainCode';
 import { TiedWeights } from './tiedWeights';
 import { namedWeights, parameterLoopFollowed } from './namedParameters';
+import { centred, identityAffine, isEpsilonAttribute, normalised, powerOf, squareOf, withEpsilon, withoutStep } from './handNorm';
 import { initTable, type ParameterTable, parameterTable, tableMethod, tokenRows, torchInitName, zeroMeanSecondMoment } from './parameterTables';
 import { DepthScaleSites } from './depthScaleSites';
 import { type AttentionFixEnvironment, logitScaleEdit } from './attentionFixes';
@@ -1103,15 +1104,18 @@ export class Interpreter {
     }
     const trace = frame.trace;
     if (!trace) return undefined;
-    if (a?.t === 'tensor' && b?.t === 'tensor') {
-      const edit = (headDim: number) => logitScaleEdit(node, left, right, headDim, this.attentionContext(frame), this.attentionFixes);
-      const product = op === '@' ? attentionMatmul(a.tensor, b.tensor, spanOf(node), trace, edit) : undefined;
-      if (product) return { t: 'tensor', tensor: product };
-      if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a.tensor, b.tensor, spanOf(node)) };
-      return { t: 'tensor', tensor: trace.merge([a.tensor, b.tensor], a.tensor.shape) };
-    }
+    if (a?.t === 'tensor' && b?.t === 'tensor') return this.binaryOfTensors(a.tensor, b.tensor, op, node, frame, trace);
     const tensor = a?.t === 'tensor' ? a : b?.t === 'tensor' ? b : undefined;
     if (!tensor) return undefined;
+    // Hand-written norms (handNorm.ts): `m + self.eps`, `x ** 2`, `m ** -0.5`; the affine `* self.weight` (ones), `+ self.bias` (zeros).
+    const otherNode = tensor === a ? right : left;
+    const otherValue = tensor === a ? b : a;
+    const normStep = op === '+' ? withEpsilon(trace, tensor.tensor, evaluate(otherNode, frame.scope), isEpsilonAttribute(otherNode.text))
+      : op === '**' && tensor === a ? powerOf(trace, tensor.tensor, evaluate(right, frame.scope)) : undefined;
+    if (normStep) return { t: 'tensor', tensor: normStep };
+    if (otherValue?.t === 'table' && identityAffine(otherValue.table, op ?? '', tensor === b)) return tensor;
+    // Any other step on a statistic is not the norm's: the value is unknown, as before.
+    if (tensor.tensor.normStep) return { t: 'tensor', tensor: trace.opaque(withoutStep(tensor.tensor)) };
     if (shiftedPositions(tensor.tensor, op, tensor === a ? right : left, frame.scope)) return tensor;
     // `x + self.pos_embed`: a position table whose init is known (parameterTables.ts).
     const other = tensor === a ? b : a;
@@ -1136,6 +1140,24 @@ export class Interpreter {
       return { t: 'tensor', tensor: this.rescaled(tensor.tensor, op, value, node, trace, tensor === a) };
     }
     return { t: 'tensor', tensor: trace.opaque(tensor.tensor) };
+  }
+
+  /** `a op b` of two traced tensors. */
+  private binaryOfTensors(a: Tensor, b: Tensor, op: string | undefined, node: Node, frame: Frame, trace: Trace): RValue {
+    const left = node.childForFieldName('left')!;
+    const right = node.childForFieldName('right')!;
+    // A step of a hand-written LayerNorm/RMSNorm: centring, squaring, normalising (handNorm.ts).
+    const normStep = op === '-' ? centred(trace, a, b)
+      : op === '*' && a === b ? squareOf(trace, a)
+        : normalised(trace, a, b, op ?? '', spanOf(node));
+    if (normStep) return { t: 'tensor', tensor: normStep };
+    // Any other use of a statistic sees the unknown value it is.
+    if (a.normStep || b.normStep) return this.binaryOfTensors(withoutStep(a), withoutStep(b), op, node, frame, trace);
+    const edit = (headDim: number) => logitScaleEdit(node, left, right, headDim, this.attentionContext(frame), this.attentionFixes);
+    const product = op === '@' ? attentionMatmul(a, b, spanOf(node), trace, edit) : undefined;
+    if (product) return { t: 'tensor', tensor: product };
+    if (op === '+' || op === '-') return { t: 'tensor', tensor: trace.add(a, b, spanOf(node)) };
+    return { t: 'tensor', tensor: trace.merge([a, b], a.shape) };
   }
 
   /**

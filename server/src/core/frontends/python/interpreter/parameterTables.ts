@@ -38,6 +38,8 @@ const MAX_TEXT = 40;
 const CREATORS: Readonly<Record<string, (() => { semantics: InitSemantics; label: string }) | undefined>> = {
   'torch.randn': () => ({ semantics: { kind: 'normal', mean: 0, std: 1 }, label: 'torch.randn' }),
   'torch.zeros': () => ({ semantics: { kind: 'constant', value: 0 }, label: 'torch.zeros' }),
+  // A norm's per-feature weight (handNorm.ts: `x * self.weight` is x at init); `init_values * torch.ones(d)` is that constant.
+  'torch.ones': () => ({ semantics: { kind: 'constant', value: 1 }, label: 'torch.ones' }),
   'torch.empty': undefined,
 };
 
@@ -77,7 +79,8 @@ export function parameterTable(call: CallParts, canonicalOf: (node: Node) => str
   });
   const created = CREATORS[name]?.();
   const init = created && factor !== 1
-    ? created.semantics.kind === 'normal' ? { semantics: { kind: 'normal' as const, mean: 0, std: Math.abs(factor) }, label: `${created.label} * ${factor}` } : created
+    ? created.semantics.kind === 'normal' ? { semantics: { kind: 'normal' as const, mean: 0, std: Math.abs(factor) }, label: `${created.label} * ${factor}` }
+      : created.semantics.kind === 'constant' ? { semantics: { kind: 'constant' as const, value: created.semantics.value * factor }, label: `${created.label} * ${factor}` } : created
     : created;
   const rowsNode = dims.length >= 2 ? dims[dims.length - 2] : undefined;
   const rowsText = rowsNode ? rowsNode.text.replace(/\s+/g, ' ') : undefined;

@@ -9,6 +9,7 @@ import { readActivationCall } from '../frameworks/activations';
 import { functionalNormEpsilon } from '../frameworks/normEpsilon';
 import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
+import { castOf, statisticCall, withoutStep } from './handNorm';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import { evaluate, isNumber, type Scope } from './values';
@@ -38,6 +39,11 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     return 'not-handled';
   }
   const x = first.tensor;
+  // torch.mean(x, -1, keepdim=True), torch.rsqrt(m), …: a step of a hand-written norm (handNorm.ts).
+  const statistic = canonical.startsWith('torch.') && !canonical.startsWith('torch.nn.')
+    ? statisticCall(last, call.positional.slice(1), call.keywords, x, trace, scope) : undefined;
+  if (statistic) return { t: 'tensor', tensor: statistic };
+  if (x.normStep) return { t: 'tensor', tensor: trace.opaque(withoutStep(x)) };
   const activation = readActivationCall(call, canonical, scope);
   if (activation !== undefined) return { t: 'tensor', tensor: trace.activation(x, activation, spanOf(call.node)) };
   if (canonical === 'torch.flatten') return { t: 'tensor', tensor: startsAt(call, 1, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node)) };
@@ -84,6 +90,10 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
 
 /** `x.view(n, -1)`, `x.flatten(1)`, `x.relu()`, `x.mean(...)`: a method called on a traced tensor. */
 export function tensorMethod(method: string, objectNode: Node, call: CallParts, x: Tensor, trace: Trace, scope: Scope): Tensor {
+  // `x.pow(2).mean(-1, keepdim=True)`, `m.rsqrt()`, …: a step of a hand-written norm (handNorm.ts).
+  const statistic = statisticCall(method, call.positional, call.keywords, x, trace, scope);
+  if (statistic) return statistic;
+  if (x.normStep) return trace.opaque(withoutStep(x));
   if (method === 'flatten') return startsAt(call, 0, 2, scope) ? trace.flattenPositions(x, spanOf(call.node)) : trace.flatten(x, spanOf(call.node));
   // timm's PatchEmbed: `self.proj(x).flatten(2).transpose(1, 2)` (or `.permute(0, 2, 1)`): the patches are the tokens.
   if ((method === 'transpose' && axesAre(call, ['1,2', '2,1', '-2,-1', '-1,-2'], scope)) || (method === 'permute' && axesAre(call, ['0,2,1'], scope))) {
@@ -103,7 +113,7 @@ export function tensorMethod(method: string, objectNode: Node, call: CallParts, 
   if (['contiguous', 'clone', 'detach', 'to', 'float', 'mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'type_as', 'cuda', 'max', 'amax'].includes(method)) {
     // Reductions and axis moves change a map's shape (channels and positions): only flat features keep it.
     const moves = ['mean', 'sum', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'max', 'amax'].includes(method);
-    return trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape);
+    return castOf(method, x, trace.passThrough(x, method === 'mean' || method === 'sum' || (moves && (x.shape?.length ?? 0) > 1) ? undefined : x.shape));
   }
   return trace.opaque(x);
 }

@@ -47,7 +47,8 @@ export interface Chain {
  * analysis of the 3,500-line benchmark file; issue 16).
  */
 function extended(input: Tensor, fields: Partial<Tensor>): Tensor {
-  return Object.assign({}, input, fields);
+  // A statistic of a hand-written norm (handNorm.ts) is one only as made: any step on it is not the norm's.
+  return input.normStep === undefined || 'normStep' in fields ? Object.assign({}, input, fields) : Object.assign({}, input, fields, { normStep: undefined });
 }
 
 export function joinPending(a: readonly Pending[], b: readonly Pending[]): Pending[] {
@@ -115,7 +116,31 @@ export interface Tensor {
    * else the result is unknown (broken).
    */
   readonly tokenMask?: true;
+  /**
+   * A step of a hand-written LayerNorm/RMSNorm (handNorm.ts): this value is a statistic of
+   * another (its mean, square, variance, root), unknown to anything but the next step.
+   */
+  readonly normStep?: NormStep;
 }
+
+/** What a statistic value is: a step of a hand-written norm of `of` (handNorm.ts). */
+export type NormStep =
+  /** mean(of, axis, keepdim=True) */
+  | { readonly stage: 'mean'; readonly of: Tensor; readonly axis: number }
+  /** of − mean(of, axis) */
+  | { readonly stage: 'centred'; readonly of: Tensor; readonly axis: number }
+  /** of², or (of − mean(of, axis))² when `centredAxis` is set */
+  | { readonly stage: 'square'; readonly of: Tensor; readonly centredAxis: number | undefined }
+  /**
+   * The mean of the square over `axis` (the variance when centred), with an epsilon added
+   * (`eps`: its folded value, squared where added to the root, `unread` for the module's attribute whose value is not folded),
+   * its root taken (`root`). `factor`: the moment's root is `factor` times the norm's divisor
+   * (Bessel's correction √(d/(d−1)), an L2 norm's √d), as a function of the width.
+   */
+  | {
+    readonly stage: 'moment'; readonly of: Tensor; readonly axis: number; readonly centred: boolean;
+    readonly eps: number | 'unread' | undefined; readonly root: 'none' | 'sqrt' | 'rsqrt'; readonly factor: 'none' | 'bessel' | 'sum';
+  };
 
 /**
  * One of q, k, v of a hand-written attention as the code reshapes it. Axes after the batch:
@@ -191,6 +216,8 @@ function breakReason(): string | undefined {
 export class Trace {
   readonly layers: MutableWeightLayer[] = [];
   private readonly unconsumed = new Set<MutableWeightLayer>();
+  /** A layer's consumer before a hand-written norm's statistic made it unknown (statistic, normalised). */
+  private readonly beforeStatistics = new Map<MutableWeightLayer, { readonly consumer: MutableWeightLayer['consumer']; readonly unconsumed: boolean }>();
   private readonly callCounts = new Map<number, number>();
 
   /** Embedding layers looked up with token positions (GPT-2's `wpe(torch.arange(T))`). */
@@ -394,6 +421,31 @@ export class Trace {
       branchLayers: undefined,
       attn: undefined,
     });
+  }
+
+  /**
+   * A statistic of `input` for a hand-written norm (handNorm.ts): an unknown value, as
+   * opaque() makes, carrying its step. The consumers opaque() sets to unknown are remembered
+   * as they were, for normalised() to restore when the statistic turns out to be the norm's.
+   */
+  statistic(input: Tensor, step: NormStep): Tensor {
+    for (const p of input.pending) {
+      if (!this.beforeStatistics.has(p.layer)) this.beforeStatistics.set(p.layer, { consumer: p.layer.consumer, unconsumed: this.unconsumed.has(p.layer) });
+    }
+    return { ...this.opaque(input), normStep: step };
+  }
+
+  /** The norm a hand-written LayerNorm/RMSNorm computes from `input`: its statistics were the norm's own steps. */
+  normalised(input: Tensor, kind: NormOp['kind'], epsilon: NormOp['epsilon'], span: Span): Tensor {
+    for (const p of input.pending) {
+      const before = this.beforeStatistics.get(p.layer);
+      if (!before) continue;
+      this.beforeStatistics.delete(p.layer);
+      if (p.layer.consumer !== 'unknown') continue;
+      p.layer.consumer = before.consumer;
+      if (before.unconsumed) this.unconsumed.add(p.layer);
+    }
+    return this.norm(input, kind, epsilon, span);
   }
 
   dropout(input: Tensor, op: DropoutOp): Tensor {
