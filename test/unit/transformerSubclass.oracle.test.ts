@@ -20,7 +20,7 @@ import type { Network } from '../../server/src/core/ir';
 import { simulateTokenStream } from '../../server/src/core/simulation/tokenStream';
 import { pythonSupport } from '../support/python';
 import { readReference } from '../support/reference';
-import { withinSeedSpread } from '../support/seedComparison';
+import { encoderStackMismatches } from '../support/tokenStreamOracle';
 
 interface Seed {
   emb_m2: number; input_m2: number; final_m2: number; stream_m2: number[]; stream_rho: number[]; stream_grad: number[];
@@ -83,27 +83,7 @@ describe('a model class subclassing nn.Transformer vs PyTorch (word_language_mod
     it(`${m.id}: analytic pass within PyTorch's seed spread (stream, correlation, gradients, the Linears, the embedding's gradient)`, () => {
       const s = simulateTokenStream(network(m), NEVER_CANCELLED, { gradientAtLogits: false });
       assert.ok(s, 'the token stream is simulated');
-      const failures: string[] = [];
-      const check = (what: string, predicted: number, seeds: number[], floor: number, absolute = false) => {
-        if (!withinSeedSpread(predicted, seeds, floor, absolute)) failures.push(`${what}: ${predicted.toPrecision(4)} vs PyTorch ${seeds.map((v) => v.toPrecision(4)).join(', ')}`);
-      };
-      const seeds = (f: (p: Seed) => number) => m.per_seed.map(f);
-      const stream = s.stream.filter((p) => p.depth === 0);
-      assert.equal(stream.length, 2 * m.n_layer);
-      check('stream input', stream[0]!.before, seeds((p) => p.input_m2), 0.01);
-      stream.forEach((p, i) => {
-        check(`sum ${i + 1}`, p.secondMoment, seeds((q) => q.stream_m2[i]!), 0.03);
-        check(`sum ${i + 1} correlation`, p.correlation, seeds((q) => q.stream_rho[i]!), 0.015, true);
-        check(`sum ${i + 1} gradient`, p.gradient, seeds((q) => q.stream_grad[i]!), 0.08);
-      });
-      const linears = [...Array.from({ length: m.n_layer }, (_, b) => [1 + 6 * b + 4, 1 + 6 * b + 5]).flat(), 1 + 6 * m.n_layer];
-      linears.forEach((index, i) => {
-        const layer = s.simulation.layers[index]!;
-        check(`linear ${i + 1} forward`, layer.forwardVariance, seeds((p) => p.linear_fwd[i]!), 0.03);
-        check(`linear ${i + 1} gradient`, layer.gradientVariance, seeds((p) => p.linear_grad[i]!), 0.08);
-      });
-      check('embedding forward', s.simulation.layers[0]!.forwardVariance, seeds((p) => p.emb_m2), 0.01);
-      check('embedding gradient (one-hot ids)', s.simulation.layers[0]!.gradientVariance, seeds((p) => p.onehot_grad), 0.08);
+      const failures = encoderStackMismatches(s, m);
       assert.deepEqual(failures, []);
     });
   }
