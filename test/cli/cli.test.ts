@@ -4,7 +4,7 @@
  * dist/ before mocha runs; run `npm run build` first when running this file alone.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -292,6 +292,22 @@ describe('initwise CLI (dist/cli.js)', function () {
       assert.equal(run.stdout, '');
       assert.match(run.stderr, /unknown rule code 'IW999'/);
       for (const rule of RULES) assert.ok(run.stderr.includes(rule.meta.code), rule.meta.code);
+    });
+  });
+  describe('a reader that closes standard output early', () => {
+    it('stops with status 2 and a one-line reason, not a crash (`initwise check . --format json | head`)', async () => {
+      // Output far larger than a pipe's buffer, so writing is still going on when the reader leaves.
+      const big = fs.mkdtempSync(path.join(os.tmpdir(), 'initwise-epipe-'));
+      for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(big, `deep${i}.netdef`), FILES['deep.netdef']!);
+      const child = spawn(process.execPath, [cli, 'check', '.', '--format', 'json', '--no-cache'], { cwd: big, env: { ...process.env, NO_COLOR: '' } });
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => { stderr += chunk; });
+      child.stdout.once('data', () => child.stdout.destroy());
+      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      fs.rmSync(big, { recursive: true, force: true });
+      assert.equal(status, 2, stderr);
+      assert.equal(stderr, 'initwise: output not written: the reader of standard output closed it\n');
     });
   });
 });

@@ -63,6 +63,20 @@ async function main(): Promise<number> {
   }
 }
 
+// A reader that goes away (`initwise check . --format json | head`) closes the pipe: Node then
+// raises EPIPE as an unhandled 'error' event and dies with a stack trace. Nobody is left to read
+// the rest: stop at once with status 2 and the spec's one-line reason (spec/cli.md), on stderr
+// while it is still open.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  if (!process.stderr.destroyed) process.stderr.write('initwise: output not written: the reader of standard output closed it\n');
+  process.exit(ExitCode.Error);
+});
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(ExitCode.Error);
+});
+
 // Setting exitCode instead of calling process.exit() lets piped stdout drain fully.
 void main().then((code) => {
   process.exitCode = code;
