@@ -25,6 +25,7 @@ import {
 } from './transformerMonteCarlo';
 import { benchNotebookEdit, benchNotebookOutputs } from './notebook';
 import { benchPython } from './python';
+import { benchFindingScaling } from './findingScaling';
 import { benchWorkspaceIndex, benchWorkspaceRepublish } from './workspace';
 import { benchTorchvision, TORCHVISION_MODELS, type ToolRun } from './torchvision';
 import { benchParserLoaders } from './parserLoaders';
@@ -214,6 +215,20 @@ async function allRows(): Promise<Row[]> {
     rows.push({ what: 'Python re-analysis after a one-character edit', result: py.edit, target: 'median < 30 ms' });
   } catch (error) {
     rows.push({ what: 'Python frontend', result: error instanceof Error ? error : new Error(String(error)), target: '—' });
+  }
+
+  // Work per finding must not grow with the file (bench/findingScaling.ts): 4× the pairs, about 4× the time.
+  try {
+    const [small, large] = await benchFindingScaling();
+    rows.push({ what: `analyze(), one Sequential of ${small!.pairs.toLocaleString('en-US')} Linear/ReLU pairs`, result: small!.summary, target: '—', note: `${small!.findings.toLocaleString('en-US')} findings` });
+    rows.push({
+      what: `analyze(), one Sequential of ${large!.pairs.toLocaleString('en-US')} Linear/ReLU pairs`,
+      result: large!.summary,
+      target: `≈ ${large!.pairs / small!.pairs}× the row above`,
+      note: `${large!.findings.toLocaleString('en-US')} findings; ${(large!.summary.medianMs / small!.summary.medianMs).toFixed(1)}× the ${small!.pairs.toLocaleString('en-US')}-pair time (quadratic would be ${(large!.pairs / small!.pairs) ** 2}×)`,
+    });
+  } catch (error) {
+    rows.push({ what: 'analyze() scaling with findings', result: error instanceof Error ? error : new Error(String(error)), target: '—' });
   }
 
   // The workspace, not one file (bench/workspace.ts).

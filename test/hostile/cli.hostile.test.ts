@@ -136,6 +136,18 @@ describe('hostile inputs: the CLI (issue 12)', function () {
     assert.ok(!fixed.includes('\n'), 'no LF written into a CR-only file');
   });
 
+  it('7. --fix writes CR line ends into a CR-only Python file: the LSTM forget-gate bias lines too', () => {
+    const lstm = ['import torch.nn as nn', '', '', 'class Tagger(nn.Module):', '    def __init__(self, dim=128, hidden=256):', '        super().__init__()',
+      '        self.lstm = nn.LSTM(dim, hidden, batch_first=True)', '        nn.init.orthogonal_(self.lstm.weight_hh_l0)', '', '    def forward(self, x):',
+      '        out, _ = self.lstm(x)', '        return out', ''].join('\r');
+    const folder = folderWith({ 'cr_lstm.py': lstm });
+    const run = checkUnderBudget(['cr_lstm.py', '--fix', '--unsafe-fixes'], folder, { seconds: 20, heapMb: 300 });
+    assert.equal(run.status, 0, run.stderr);
+    const fixed = fs.readFileSync(path.join(folder, 'cr_lstm.py'), 'utf8');
+    assert.match(fixed, /\r {8}self\.lstm\.bias_ih_l0\.data\[hidden:2 \* hidden\]\.fill_\(1\.0\)\r/);
+    assert.ok(!fixed.includes('\n'), 'no LF written into a CR-only file');
+  });
+
   it('8. a FIFO given as a path is refused at once (exit 2), not read forever', function () {
     if (process.platform === 'win32') this.skip();
     const folder = folderWith({});

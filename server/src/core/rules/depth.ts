@@ -99,7 +99,7 @@ function memoCounterfactual(network: Network): { changed: readonly number[]; net
  */
 export function networkEnd(context: Pick<RuleContext, 'network' | 'simulation' | 'settings'>): { vanishing: boolean; exploding: boolean } | undefined {
   if (!context.simulation || context.network.pretrained) return undefined;
-  if (context.network.layers.some((l) => !l.isLastInBranch && l.kind !== 'embedding' && zeroVariance(l))) return undefined;
+  if (hasAllEqualHiddenWeights(context.network)) return undefined;
   const judged = memoBody(context.network, context.simulation);
   if (!judged || judged.network.layers.length < 2) return undefined;
   const band = context.settings.band;
@@ -117,7 +117,7 @@ export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
   // (the token correlation), judged on the stream rather than on branch layers.
   if (runsOverTokens(context.network)) return;
   // All-equal hidden weights zero the signal; that is IW104's finding, one finding per cause.
-  if (context.network.layers.some((l) => !l.isLastInBranch && l.kind !== 'embedding' && zeroVariance(l))) return;
+  if (hasAllEqualHiddenWeights(context.network)) return;
   const judged = memoBody(context.network, context.simulation);
   if (!judged) return;
   const { network, simulation } = judged;
@@ -151,6 +151,22 @@ export function checkDepth(context: RuleContext, spec: DepthFindingSpec): void {
     related,
     fixes: advice.fix ? [advice.fix] : [],
   });
+}
+
+const ALL_EQUAL_HIDDEN = new WeakMap<Network, boolean>();
+
+/**
+ * A hidden layer whose weights are all equal (IW104's cause), asked once per network: every
+ * init finding's severity asks it (impact.ts), and a scan of the layers per finding made a
+ * 20,000-layer file quadratic (hostile inputs).
+ */
+function hasAllEqualHiddenWeights(network: Network): boolean {
+  let answer = ALL_EQUAL_HIDDEN.get(network);
+  if (answer === undefined) {
+    answer = network.layers.some((l) => !l.isLastInBranch && l.kind !== 'embedding' && zeroVariance(l));
+    ALL_EQUAL_HIDDEN.set(network, answer);
+  }
+  return answer;
 }
 
 function zeroVariance(layer: WeightLayer): boolean {

@@ -13,6 +13,7 @@ import type { Imports } from '../frameworks/imports';
 import { type KernelLayout, layoutInit, layoutSemantics } from '../frameworks/kernelLayout';
 import type { Node } from '../syntax/syntax';
 import { type DepthScaleSite, depthScalingEdits } from './depthScaling';
+import { lineEndingOf } from '../../../lineEnding';
 
 /** A number as Python source: short, exact enough for a scale. */
 export function pyNumber(x: number): string {
@@ -266,7 +267,7 @@ export class TorchFixBuilder implements FixBuilder {
     const text = this.call(choice, this.target);
     if (!text) return undefined;
     // The file's own line ending: CRLF, CR alone (old Mac files, which CPython reads too) or LF.
-    const eol = this.context.source.includes('\r\n') ? '\r\n' : this.context.source.includes('\r') && !this.context.source.includes('\n') ? '\r' : '\n';
+    const eol = lineEndingOf(this.context.source);
     return [{ span: { start: this.insertAt.offset, end: this.insertAt.offset }, newText: `${eol}${this.insertAt.indent}${text}` }];
   }
 

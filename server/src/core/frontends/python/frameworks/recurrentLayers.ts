@@ -16,6 +16,7 @@ import { argument, type CallParts, callParts, dottedName, type Node, spanOf, str
 import { type CatalogContext, flaxWeight, functionStyleAt, kerasWeight, torchWeight } from './catalog';
 import { readActivationValue } from './activations';
 import { readInitializerValue } from './initializers';
+import { lineEndingOf } from '../../../lineEnding';
 
 const TORCH_CELLS: Readonly<Record<string, { cell: RecurrentCellKind; stepCell: boolean }>> = {
   RNN: { cell: 'rnn', stepCell: false }, LSTM: { cell: 'lstm', stepCell: false }, GRU: { cell: 'gru', stepCell: false },
@@ -116,7 +117,7 @@ function torchRecurrentFixes(
   const insert = (lines: readonly string[]) => {
     if (torch.sharedInit || torch.constructions() !== 1 || !torch.target || !torch.insertAt || !torch.target.endsWith('.weight')) return undefined;
     const path = torch.target.slice(0, -'.weight'.length);
-    const eol = ctx.source.includes('\r\n') ? '\r\n' : '\n';
+    const eol = lineEndingOf(ctx.source);
     const text = lines.map((line) => `${eol}${torch.insertAt!.indent}${line.replace(/\$/g, path)}`).join('');
     return [{ span: { start: torch.insertAt.offset, end: torch.insertAt.offset }, newText: text }];
   };

@@ -16,6 +16,7 @@ import type { AppliedContext, Frame } from './frame';
 import type { ModuleValue, WeightModule } from './modules';
 import { namedWeights } from './namedParameters';
 import { evaluate, type Scope } from './values';
+import { lineEndingOf } from '../../../lineEnding';
 
 /** The document the edits are written into. */
 export interface DepthScaleEnvironment {
@@ -35,17 +36,7 @@ const TIGHT = new Set(['integer', 'float', 'identifier', 'attribute', 'call', 's
 export class DepthScaleSites {
   private counts: Node[] = [];
 
-  // The document's line ending, read once (it was a scan of the whole text per apply site).
-  private eolOf: { readonly source: string; readonly eol: string } | undefined;
-
   constructor(private readonly env: DepthScaleEnvironment) {}
-
-  private lineEnding(source: string): string {
-    if (this.eolOf?.source !== source) {
-      this.eolOf = { source, eol: source.includes('\r\n') ? '\r\n' : source.includes('\r') && !source.includes('\n') ? '\r' : '\n' };
-    }
-    return this.eolOf.eol;
-  }
 
   /** A unit's counts are its own (a unit's result may depend only on what it read: units.ts). */
   beginUnit(): void {
@@ -97,7 +88,7 @@ export class DepthScaleSites {
     const unit = definition ? indentUnit(definition, source) : this.moduleIndentUnit();
     if (!unit) return undefined;
     const taken = new Set((definition ? [definition] : this.env.statements).flatMap((n) => n.descendantsOfType('identifier').map((id) => id.text)));
-    const eol = this.lineEnding(source);
+    const eol = lineEndingOf(source);
     return { insertAt, indent, unit, eol, quote: this.env.quote, receiver: receiver.text, names, counts: this.spellings(frame.scope), taken };
   }
 

@@ -62,6 +62,7 @@ import type { ModuleDependency } from '../../types';
 import type { ModuleResolver } from '../workspace/resolve';
 import { decisionOfPinnedFiles, type KerasFanDecision, kerasFanDecision } from '../frameworks/kerasVersion';
 import { kerasAttentionAdvice, kerasAttentionFans, kerasAttentionInit } from '../frameworks/kerasAttention';
+import { lineEndingOf } from '../../../lineEnding';
 
 export { ClassInfo } from './moduleContext';
 
@@ -502,7 +503,7 @@ export class Interpreter {
     if ((module.kind === 'encoderLayer' || module.kind === 'decoderLayer') && module.initsAtCopy) {
       const outer = outerIndentation(source, statement.startIndex - base, indent);
       const unit = outer !== undefined && indent.startsWith(outer) && indent.length > outer.length ? indent.slice(outer.length) : '    ';
-      const eol = source.includes('\r\n') ? '\r\n' : source.includes('\r') && !source.includes('\n') ? '\r' : '\n';
+      const eol = lineEndingOf(source);
       module.redrawSite = { name, ...at, unit, eol };
     }
     const visit = (m: ModuleValue, path: string) => {
