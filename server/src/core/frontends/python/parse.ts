@@ -18,7 +18,7 @@ import { componentClasses } from './units/components';
 import { Imports } from './frameworks/imports';
 import { libraryModelReader } from './interpreter/libraryModelValues';
 import { Frame, type RValue } from './interpreter/frame';
-import { type ClassInfo, forwardMethod, Interpreter, type InterpreterLimit, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter/interpreter';
+import { type ClassInfo, forwardMethod, Interpreter, type InterpreterLimit, MAX_CALL_DEPTH, MAX_FILE_STEPS, MAX_NESTING, MAX_STEPS } from './interpreter/interpreter';
 import { classRecord, type ModuleValue } from './interpreter/modules';
 import { pythonDropoutFixes } from './fixes/fixBuilder';
 import { bodyOf, definitionOf, moduleStatements, type Node, spanOf, SyntaxTree } from './syntax/syntax';
@@ -505,11 +505,13 @@ function sameSiteTotals(interp: Interpreter, unit: UnitRun): boolean {
   return unit.outcome.sites.every(([kind, start], i) => interp.sites.get(kind, start) === totals[i]);
 }
 
-/** IW003 where a unit stopped: its step budget ran out, or code nested too deeply (issue 12). */
+/** IW003 where a unit stopped: its step budget ran out, code nested too deeply (issue 12), or calls did. */
 function limitFinding(limit: InterpreterLimit, text: string): Finding {
   const message = limit.kind === 'steps'
     ? `Too large to analyse: InitWise stopped here after ${MAX_STEPS.toLocaleString('en-US')} steps (loops are unrolled), so the models this code builds are not checked.`
-    : `Nested too deeply to analyse (more than ${MAX_NESTING} levels): this code's value is unknown, and what depends on it is not checked.`;
+    : limit.kind === 'calls'
+      ? `Calls nested too deeply to analyse (more than ${MAX_CALL_DEPTH} deep: recursion, or a long chain of super().__init__()): this call's value is unknown, and what depends on it is not checked.`
+      : `Nested too deeply to analyse (more than ${MAX_NESTING} levels): this code's value is unknown, and what depends on it is not checked.`;
   return limitAt(firstLine(spanOf(limit.node), text), message);
 }
 

@@ -73,7 +73,7 @@ export { ClassInfo } from './moduleContext';
  */
 export const MAX_STEPS = 200_000;
 export const MAX_FILE_STEPS = 2_000_000;
-const MAX_CALL_DEPTH = 12;
+export const MAX_CALL_DEPTH = 12;
 /**
  * How deeply statements and expressions may nest (calls included) before the rest is
  * unknown: CPython's own parser stops at 200 nested brackets. The interpreter recurses
@@ -87,9 +87,9 @@ const FRAMEWORK_NAME = /^(torch|keras|flax|jax)\./;
 /** Argument expressions that can evaluate to a module (a constant never does: it is not evaluated twice). */
 const MAY_HOLD_MODULE: ReadonlySet<string> = new Set(['call', 'identifier', 'attribute', 'subscript', 'list', 'tuple', 'conditional_expression', 'parenthesized_expression']);
 
-/** Why a unit's reading is incomplete: its step budget ran out, or code nested past MAX_NESTING. */
+/** Why a unit's reading is incomplete: its step budget ran out, code nested past MAX_NESTING, or calls past MAX_CALL_DEPTH. */
 export interface InterpreterLimit {
-  readonly kind: 'steps' | 'nesting';
+  readonly kind: 'steps' | 'nesting' | 'calls';
   /** The statement or expression where it happened. */
   readonly node: Node;
 }
@@ -314,6 +314,17 @@ export class Interpreter {
     const sites = this.sites.log ?? [];
     this.sites.log = undefined;
     return { names: this.names, sites, nested: this.unitNested, shapes: this.unitShapes, limit: this.limit, reads: this.reads?.endUnit() ?? [] };
+  }
+
+  /**
+   * A call one level deeper than MAX_CALL_DEPTH (recursion, or a chain of more than that many
+   * `super().__init__()` calls) is not followed: its value is unknown, and the unit says where
+   * (IW003) rather than dropping the models that depend on it without a word.
+   */
+  private tooDeep(depth: number, node: Node): boolean {
+    if (depth < MAX_CALL_DEPTH) return false;
+    this.limit ??= { kind: 'calls', node };
+    return true;
   }
 
   /** Counts one step; false (and the place remembered) once the unit's budget is spent. */
@@ -1346,7 +1357,7 @@ export class Interpreter {
     const target = this.expression(callee, frame);
     if (target?.t === 'class') {
       const cls = this.classAt(target.definition);
-      if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
+      if (!cls || this.tooDeep(frame.depth, call.node)) return undefined;
       const functional = this.functionalSubclass(cls, call, frame);
       if (functional) return functional;
       // Init code of unknown reach under a flag `**kwargs` leaves unknown: nothing can come of its layers (initUnderUnknownFlag.ts).
@@ -1401,7 +1412,7 @@ export class Interpreter {
       return this.applyModule(target.module, input, frame, call, second, keras?.bound);
     }
     if (target?.t === 'function') {
-      if (frame.depth >= MAX_CALL_DEPTH) return undefined;
+      if (this.tooDeep(frame.depth, call.node)) return undefined;
       // Keyword arguments are evaluated like positional ones (after them, as Python does): a
       // layer or tensor passed by keyword reaches the function as a value.
       const keywords = new Map<string, RValue>();
@@ -1915,7 +1926,7 @@ export class Interpreter {
     }
     if (owner?.t === 'class' && (method === 'from_pretrained' || method === 'load_from_checkpoint')) {
       const cls = this.classAt(owner.definition);
-      if (!cls || frame.depth >= MAX_CALL_DEPTH) return undefined;
+      if (!cls || this.tooDeep(frame.depth, call.node)) return undefined;
       const instance = this.instantiate(cls, call, frame);
       this.loaded.add(instance);
       return { t: 'module', module: instance };
@@ -2481,7 +2492,7 @@ export class Interpreter {
     if (found === undefined) return undefined;
     if (found === 'unknown' && method === '__init__' && this.libraryBaseInit(written, parts, frame)) return undefined;
     if (found === 'unknown') return this.unknownBaseCall(method, call, frame);
-    if (frame.depth >= MAX_CALL_DEPTH) return undefined;
+    if (this.tooDeep(frame.depth, call.node)) return undefined;
     if (method === '__init__') {
       this.construct(found.definition, self, parts, frame, frame.depth + 1);
       return undefined;
@@ -2809,7 +2820,7 @@ export class Interpreter {
   forward(instance: InstanceModule, x: Tensor, depth: number, trace: Trace, second?: Tensor, bound?: KerasLayerArguments): RValue {
     const cls = this.classOf(instance);
     const method = cls ? forwardMethod(cls) : undefined;
-    if (!method || depth > MAX_CALL_DEPTH) return { t: 'tensor', tensor: trace.opaque(x) };
+    if (!method || this.tooDeep(depth - 1, method)) return { t: 'tensor', tensor: trace.opaque(x) };
     const scope = new Scope(this.selfScope(instance, method));
     bindParameters(method, scope, this.contextOf(method).moduleScope);
     if (bound) bindArgumentExpressions(method, bound.call, scope, bound.callerScope);
