@@ -616,11 +616,12 @@ export function evaluate(node: Node, scope: Scope, depth = 0): Value | undefined
       const written = node.text;
       if (DECIMAL_DIGITS.test(written)) {
         const n = Number(written);
-        return Number.isFinite(n) ? n : undefined;
+        return Number.isSafeInteger(n) ? n : undefined;
       }
       const text = written.replace(/_/g, '').toLowerCase();
-      const n = text.startsWith('0x') || text.startsWith('0o') || text.startsWith('0b') ? Number(text) : Number(text.replace(/[lj]$/, ''));
-      return Number.isFinite(n) ? n : undefined;
+      const n = text.startsWith('0x') || text.startsWith('0o') || text.startsWith('0b') ? Number(text) : Number(text.replace(/l$/, ''));
+      // `1j` is complex (NaN here: unknown); past 2^53 a double no longer holds the integer exactly.
+      return Number.isSafeInteger(n) ? n : undefined;
     }
     case 'float': {
       const n = Number(node.text.replace(/_/g, ''));
@@ -853,7 +854,11 @@ function binary(node: Node, scope: Scope, depth: number): Value | undefined {
     case '**': r = a ** b; break;
     default: return undefined;
   }
-  return Number.isFinite(r) ? r : undefined;
+  if (!Number.isFinite(r)) return undefined;
+  // Python's integers are exact at any size; a double is exact only up to 2^53. An integer result
+  // past that (`2**60`) would show the user a rounded width: unknown instead (hostile inputs).
+  if (Number.isInteger(a) && Number.isInteger(b) && op !== '/' && !Number.isSafeInteger(r)) return undefined;
+  return r;
 }
 
 /** Longer constant sequences are not shapes or layer widths; the cap keeps `(0,) * 10**9` cheap. */
