@@ -916,6 +916,15 @@ export class Interpreter {
       }
       case 'attribute':
         return this.attribute(node, frame);
+      case 'boolean_operator': {
+        // `se_layer = se_layer or SqueezeExcite` (timm's blocks) with a class of the file's own: the
+        // operand Python's `or` gives (orOperand.ts), a left side holding a class or module being truthy.
+        const chosen = orOperand(node, frame.scope, (left) => {
+          const held = this.expression(left, frame);
+          return held?.t === 'class' || held?.t === 'module' || this.aliasOf({ node: left, scope: frame.scope }, 1) !== undefined;
+        });
+        return chosen === undefined || chosen === node ? undefined : this.expression(chosen, frame);
+      }
       case 'conditional_expression': {
         // `norm if norm is not None else nn.Identity()`: the branch a certain condition picks.
         const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
