@@ -127,9 +127,48 @@ function normalisedBy(trace: Trace, x: Tensor, by: Tensor, root: 'sqrt' | 'rsqrt
   const norm = trace.normalised(source, kind, epsilon, span);
   if (moment.factor === 'none' || !known) return norm;
   // The moment's root is √(d/(d−1)) (Bessel) or √d (a sum of squares) times the norm's divisor.
-  const factor = moment.factor === 'bessel' ? Math.sqrt((width - 1) / width) : 1 / Math.sqrt(width);
-  const label = moment.factor === 'bessel' ? `× √((d−1)/d), d = ${width} (unbiased std)` : `× 1/√d, d = ${width} (L2 norm)`;
-  return trace.scaled(norm, { op: 'scale', factor, label, span });
+  if (moment.factor === 'sum') return l2Factor(trace, norm, width, span);
+  return trace.scaled(norm, { op: 'scale', factor: Math.sqrt((width - 1) / width), label: `× √((d−1)/d), d = ${width} (unbiased std)`, span });
+}
+
+/** x/‖x‖₂ = (1/√d)·x/√(mean x²): the RMSNorm already applied, times 1/√d. */
+function l2Factor(trace: Trace, norm: Tensor, width: number, span: Span): Tensor {
+  return trace.scaled(norm, { op: 'scale', factor: 1 / Math.sqrt(width), label: `× 1/√d, d = ${width} (L2 norm)`, span });
+}
+
+/**
+ * `F.normalize(x, p=2, dim=axis)`: x / max(‖x‖₂, eps) over one axis, the hand-written L2 norm
+ * `x / x.norm(dim=axis, keepdim=True)` as one call, read the same way: over the features axis of
+ * a known width, an RMSNorm without gain and epsilon (PyTorch's eps, 1e-12 by default, bounds the
+ * divisor from below and changes nothing unless ‖x‖ is that small) times 1/√d
+ * (test/reference/normalize/f_normalize.json). Over any other axis it is still a norm to the
+ * layers around it (a positive scale before it cannot change what comes out), but not one the
+ * simulation computes: over the channels of a channels-first map (the default dim=1 on a conv
+ * output: SSD's L2Norm) it normalises each position on its own, where the simulation's norm of a
+ * map divides by one statistic per sample; over dim=1 of a value whose rank is not known it may
+ * be the tokens'. The rules see the norm; the network is not simulated and names the call.
+ */
+export function l2Normalized(trace: Trace, x: Tensor, axis: number, span: Span, written: string): Tensor | undefined {
+  if (!plain(x)) return undefined;
+  const width = featuresAxis(x, axis) ? widthOf(x) : undefined;
+  if (width !== undefined && Number.isInteger(width) && width >= 2) return l2Factor(trace, trace.norm(x, 'rmsnorm', 0, span), width, span);
+  const why = channelsAxis(x, axis) ? 'normalises each position of a map over its channels, a norm the simulation does not compute'
+    : featuresAxis(x, axis) ? 'normalises over features whose count InitWise does not know'
+      : `normalises over dim=${axis}, which InitWise cannot tell is the features' axis (the value's rank is not known)`;
+  return unsimulatedNorm(trace, x, span, written, why);
+}
+
+/** A norm the rules see (the scale of what feeds it is reset) and the simulation does not compute: the value goes on unfollowed, with the call named. */
+function unsimulatedNorm(trace: Trace, x: Tensor, span: Span, written: string, why: string): Tensor {
+  const text = written.replace(/\s+/g, ' ');
+  const shown = text.length <= 48 ? text : `${text.slice(0, 45)}…`;
+  return trace.unfollowed(trace.norm(x, 'rmsnorm', 0, span), `\`${shown}\` ${why}`);
+}
+
+/** Axis 1 of a channels-first map (the output of a convolution over positions, no flatten since): its channels. */
+function channelsAxis(x: Tensor, axis: number): boolean {
+  if (!afterConvolution(x.chain)) return false;
+  return axis === 1 || (x.shape !== undefined && x.shape.length >= 2 && absoluteAxis(x, axis) === 1);
 }
 
 /**
