@@ -5,8 +5,9 @@
  * (whose simulation is checked against PyTorch: test/reference/transformer, rmsnorm_silu and the
  * pre-LN configurations), and its findings are the same. Anything that is not the definition
  * (another axis, no keepdim, another tensor's statistic, a large epsilon, a weight not
- * initialised to ones, ConvNeXt's channels_first norm over a conv map's channels) stays unknown:
- * the network is not simulated, as before. Before handNorm.ts every hand-written norm was a call
+ * initialised to ones) stays unknown: the network is not simulated, as before. ConvNeXt's
+ * channels_first norm over a conv map's channels is a norm for the rules (what feeds it is
+ * normalised), and the network says it is not simulated, naming it. Before handNorm.ts every hand-written norm was a call
  * the simulation could not follow.
  */
 import * as assert from 'node:assert/strict';
@@ -269,7 +270,7 @@ y = net(torch.randn(2, 8, 16))
     assert.match(net.unsimulable ?? '', /^a concatenation or a call the simulation cannot follow/);
   });
 
-  it('ConvNeXt\'s channels_first norm over dim 1 of a conv map is not read (a per-position norm over channels)', () => {
+  it('ConvNeXt\'s channels_first norm over dim 1 of a conv map is a norm for the rules, not simulated (a per-position norm over channels)', () => {
     const text = `import torch
 import torch.nn as nn
 
@@ -303,7 +304,14 @@ net = Net()
 y = net(torch.randn(2, 3, 32, 32))
 `;
     const { net } = run(text);
-    assert.ok(net.unsimulable, 'simulated as a LayerNorm over the whole map');
+    assert.match(net.unsimulable ?? '', /^`\(x - u\) \/ torch\.sqrt\(s \+ self\.eps\)` normalises each position of a map over its channels, a norm the simulation does not compute$/);
     assert.equal(net.ops.length, 0);
+    // What feeds what is known: the stem's output is normalised, then read linearly by the conv (the affine `weight[:, None, None]` of ones and zeros is the identity).
+    const stem = net.layers[0]!;
+    assert.equal(stem.normalizedBeforeActivation, true);
+    assert.equal(stem.consumer !== 'unknown' && stem.consumer.name, 'linear');
+    // A weight not initialised to ones is no identity: the conv after it reads an unknown value.
+    const scaled = run(text.replace('torch.ones(channels)', 'torch.full((channels,), 0.5)')).net;
+    assert.equal(scaled.layers[0]!.consumer, 'unknown');
   });
 });

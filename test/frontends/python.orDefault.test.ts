@@ -99,4 +99,61 @@ block = Block(64)
     assert.equal(consumerOf(net.layers[0]!), 'gelu');
     assert.equal(net.unsimulable, undefined);
   });
+
+  it('reads `se_layer = se_layer or SqueezeExcite` with a class of the file (timm\'s efficientnet and mobilenetv5 blocks)', () => {
+    const text = `import torch
+from torch import nn
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, chs, rd_ratio=0.25):
+        super().__init__()
+        rd = int(chs * rd_ratio)
+        self.conv_reduce = nn.Conv2d(chs, rd, 1, bias=True)
+        self.act = nn.ReLU(inplace=True)
+        self.conv_expand = nn.Conv2d(rd, chs, 1, bias=True)
+        self.gate = nn.Sigmoid()
+
+    def forward(self, x):
+        x_se = x.mean((2, 3), keepdim=True)
+        x_se = self.conv_reduce(x_se)
+        x_se = self.act(x_se)
+        x_se = self.conv_expand(x_se)
+        return x * self.gate(x_se)
+
+
+class Block(nn.Module):
+    def __init__(self, chs, se_layer=None):
+        super().__init__()
+        se_layer = se_layer or SqueezeExcite
+        self.conv = nn.Conv2d(chs, chs, 3, padding=1)
+        self.act = nn.ReLU()
+        self.se = se_layer(chs) if se_layer else nn.Identity()
+
+    def forward(self, x):
+        return self.se(self.act(self.conv(x)))
+`;
+    const withDefault = network(`${text}
+block = Block(64)
+`, 'Block');
+    assert.deepEqual(withDefault.layers.map((l) => consumerOf(l)), ['relu', 'relu', 'sigmoid'], 'the SE block\'s two convolutions are read');
+    // A class the caller passes is kept, as for a framework class.
+    const given = `${text}
+
+class OtherSE(SqueezeExcite):
+    pass
+
+
+block = Block(64, se_layer=OtherSE)
+`;
+    assert.equal(network(given, 'Block').layers.length, 3);
+    // An unknown argument leaves the block's SE unknown: the network says it is not simulated.
+    const unknown = analyzePython(`${text}
+
+def build(se):
+    return Block(64, se_layer=se)
+`).networks.find((n) => n.name === 'build')!;
+    assert.equal(unknown.layers.length, 1);
+    assert.notEqual(unknown.unsimulable, undefined);
+  });
 });

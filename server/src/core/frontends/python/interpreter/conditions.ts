@@ -55,7 +55,8 @@ export function conditionValue(node: Node, frame: Frame, interp: ConditionContex
       break;
   }
   const r = interp.expression(node, frame);
-  if (r?.t === 'module') return true;
+  // A module, and a class or function of the file (`se_layer` after `se_layer = se_layer or SqueezeExcite`), is truthy.
+  if (r?.t === 'module' || r?.t === 'class' || r?.t === 'function') return true;
   const v = evaluate(node, frame.scope);
   if (v === undefined) return undefined;
   if (v === null) return false;
@@ -115,7 +116,7 @@ function comparison(node: Node, frame: Frame, interp: ConditionContext): boolean
     const r = interp.expression(other, frame);
     let isNone: boolean | undefined;
     // A module, or a tensor a name holds (a Keras layer's implicit `mask`: kerasTokens.ts), is never None.
-    if (r?.t === 'module' || (r?.t === 'tensor' && other.type === 'identifier')) isNone = false;
+    if (r?.t === 'module' || r?.t === 'class' || r?.t === 'function' || (r?.t === 'tensor' && other.type === 'identifier')) isNone = false;
     // A name bound to a framework class (torchvision's blocks given `norm_layer`): a class is never None.
     else if ((other.type === 'identifier' || other.type === 'attribute') && interp.frameworkClassOf(dottedName(other) ?? '', frame) !== undefined) isNone = false;
     else {

@@ -12,7 +12,7 @@
  * Only the definition is read: the axis must be the features axis (the last one of a value
  * that is not a channels-first map; ConvNeXt's channels_first LayerNorm over dim 1 of an NCHW
  * map normalises each position over its channels, which the simulation's per-sample norm does
- * not compute, so it stays unknown); an epsilon added must fold to a constant in [0, 1e-3] or
+ * not compute: a norm for the rules, the network not simulated, `unsimulated`); an epsilon added must fold to a constant in [0, 1e-3] or
  * be the module's own `self.eps`-like attribute. Bessel's correction (`x.std(-1)`, unbiased by
  * default) and the L2 norm (`x / x.norm(dim=-1, keepdim=True)`, no 1/d) are the norm times a
  * known constant, √((d−1)/d) and 1/√d, read as a scale op after it when the width d is known.
@@ -102,13 +102,13 @@ export function centred(trace: Trace, a: Tensor, b: Tensor): Tensor | undefined 
  * source when the moment is of the same source over the same axis, centred exactly when x is
  * (LayerNorm; RMSNorm neither). Undefined for anything else.
  */
-export function normalised(trace: Trace, a: Tensor, b: Tensor, op: string, span: Span): Tensor | undefined {
-  if (op === '*') return normalisedBy(trace, a, b, 'rsqrt', span) ?? normalisedBy(trace, b, a, 'rsqrt', span);
-  if (op === '/') return normalisedBy(trace, a, b, 'sqrt', span);
+export function normalised(trace: Trace, a: Tensor, b: Tensor, op: string, span: Span, written: string): Tensor | undefined {
+  if (op === '*') return normalisedBy(trace, a, b, 'rsqrt', span, written) ?? normalisedBy(trace, b, a, 'rsqrt', span, written);
+  if (op === '/') return normalisedBy(trace, a, b, 'sqrt', span, written);
   return undefined;
 }
 
-function normalisedBy(trace: Trace, x: Tensor, by: Tensor, root: 'sqrt' | 'rsqrt', span: Span): Tensor | undefined {
+function normalisedBy(trace: Trace, x: Tensor, by: Tensor, root: 'sqrt' | 'rsqrt', span: Span, written: string): Tensor | undefined {
   const moment = by.normStep;
   if (moment?.stage !== 'moment' || moment.root !== root) return undefined;
   const step = x.normStep;
@@ -117,19 +117,65 @@ function normalisedBy(trace: Trace, x: Tensor, by: Tensor, root: 'sqrt' | 'rsqrt
   if (source === undefined || moment.of !== sourceOf(source) || !plain(source)) return undefined;
   if ((step !== undefined) !== moment.centred) return undefined;
   if (step?.stage === 'centred' && !sameAxis(source, step.axis, moment.axis)) return undefined;
-  if (!featuresAxis(source, moment.axis)) return undefined;
+  const epsilonOf = () => (moment.eps === undefined ? 0 : moment.eps === 'unread' ? 'unknown' as const : moment.eps);
+  // ConvNeXt's channels_first LayerNorm (mean and variance over dim 1 of an NCHW map): a norm of
+  // each position over its channels, which the simulation does not compute (l2Normalized).
+  if (!featuresAxis(source, moment.axis)) {
+    if (!channelsAxis(source, moment.axis)) return undefined;
+    return unsimulated(trace, trace.normalised(source, moment.centred ? 'layernorm' : 'rmsnorm', epsilonOf(), span), written, PER_POSITION);
+  }
   const width = widthOf(source);
   const known = width !== undefined && Number.isInteger(width) && width >= 2;
   if (moment.factor !== 'none' && !known) return undefined;
   const kind = moment.centred ? 'layernorm' : 'rmsnorm';
   // NormOp's ε: none added is 0; the module's attribute whose value is not folded, unknown (the simulation declines).
-  const epsilon = moment.eps === undefined ? 0 : moment.eps === 'unread' ? 'unknown' : moment.eps;
-  const norm = trace.normalised(source, kind, epsilon, span);
+  const norm = trace.normalised(source, kind, epsilonOf(), span);
   if (moment.factor === 'none' || !known) return norm;
   // The moment's root is √(d/(d−1)) (Bessel) or √d (a sum of squares) times the norm's divisor.
-  const factor = moment.factor === 'bessel' ? Math.sqrt((width - 1) / width) : 1 / Math.sqrt(width);
-  const label = moment.factor === 'bessel' ? `× √((d−1)/d), d = ${width} (unbiased std)` : `× 1/√d, d = ${width} (L2 norm)`;
-  return trace.scaled(norm, { op: 'scale', factor, label, span });
+  if (moment.factor === 'sum') return l2Factor(trace, norm, width, span);
+  return trace.scaled(norm, { op: 'scale', factor: Math.sqrt((width - 1) / width), label: `× √((d−1)/d), d = ${width} (unbiased std)`, span });
+}
+
+/** x/‖x‖₂ = (1/√d)·x/√(mean x²): the RMSNorm already applied, times 1/√d. */
+function l2Factor(trace: Trace, norm: Tensor, width: number, span: Span): Tensor {
+  return trace.scaled(norm, { op: 'scale', factor: 1 / Math.sqrt(width), label: `× 1/√d, d = ${width} (L2 norm)`, span });
+}
+
+/**
+ * `F.normalize(x, p=2, dim=axis)`: x / max(‖x‖₂, eps) over one axis, the hand-written L2 norm
+ * `x / x.norm(dim=axis, keepdim=True)` as one call, read the same way: over the features axis of
+ * a known width, an RMSNorm without gain and epsilon (PyTorch's eps, 1e-12 by default, bounds the
+ * divisor from below and changes nothing unless ‖x‖ is that small) times 1/√d
+ * (test/reference/normalize/f_normalize.json). Over any other axis it is still a norm to the
+ * layers around it (a positive scale before it cannot change what comes out), but not one the
+ * simulation computes: over the channels of a channels-first map (the default dim=1 on a conv
+ * output: SSD's L2Norm) it normalises each position on its own, where the simulation's norm of a
+ * map divides by one statistic per sample; over dim=1 of a value whose rank is not known it may
+ * be the tokens'. The rules see the norm; the network is not simulated and names the call.
+ */
+export function l2Normalized(trace: Trace, x: Tensor, axis: number, span: Span, written: string): Tensor | undefined {
+  if (!plain(x)) return undefined;
+  const width = featuresAxis(x, axis) ? widthOf(x) : undefined;
+  if (width !== undefined && Number.isInteger(width) && width >= 2) return l2Factor(trace, trace.norm(x, 'rmsnorm', 0, span), width, span);
+  const why = channelsAxis(x, axis) ? PER_POSITION
+    : featuresAxis(x, axis) ? 'normalises over features whose count InitWise does not know'
+      : `normalises over dim=${axis}, which InitWise cannot tell is the features' axis (the value's rank is not known)`;
+  return unsimulated(trace, trace.norm(x, 'rmsnorm', 0, span), written, why);
+}
+
+const PER_POSITION = 'normalises each position of a map over its channels, a norm the simulation does not compute';
+
+/** A norm the rules see (the scale of what feeds it is reset) and the simulation does not compute: the value goes on unfollowed, the code named. */
+function unsimulated(trace: Trace, normed: Tensor, written: string, why: string): Tensor {
+  const text = written.replace(/\s+/g, ' ');
+  const shown = text.length <= 48 ? text : `${text.slice(0, 45)}…`;
+  return trace.unfollowed(normed, `\`${shown}\` ${why}`);
+}
+
+/** Axis 1 of a channels-first map (the output of a convolution over positions, no flatten since): its channels. */
+function channelsAxis(x: Tensor, axis: number): boolean {
+  if (!afterConvolution(x.chain)) return false;
+  return axis === 1 || (x.shape !== undefined && x.shape.length >= 2 && absoluteAxis(x, axis) === 1);
 }
 
 /**

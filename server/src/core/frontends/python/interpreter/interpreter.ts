@@ -928,6 +928,15 @@ export class Interpreter {
       }
       case 'attribute':
         return this.attribute(node, frame);
+      case 'boolean_operator': {
+        // `se_layer = se_layer or SqueezeExcite` (timm's blocks) with a class of the file's own: the
+        // operand Python's `or` gives (orOperand.ts), a left side holding a class or module being truthy.
+        const chosen = orOperand(node, frame.scope, (left) => {
+          const held = this.expression(left, frame);
+          return held?.t === 'class' || held?.t === 'module' || this.aliasOf({ node: left, scope: frame.scope }, 1) !== undefined;
+        });
+        return chosen === undefined || chosen === node ? undefined : this.expression(chosen, frame);
+      }
       case 'conditional_expression': {
         // `norm if norm is not None else nn.Identity()`: the branch a certain condition picks.
         const [then, condition, otherwise] = node.namedChildren.filter((c) => c.type !== 'comment');
@@ -951,7 +960,12 @@ export class Interpreter {
           : container?.t === 'module' && (container.module.kind === 'list' || container.module.kind === 'sequence')
             ? container.module.items.map((m): RValue => ({ t: 'module', module: m })) : undefined;
         // `self.pos_embedding[:, :(n + 1)]`, `[:seq]`: its first rows (the tokens the stream has).
-        if (container?.t === 'table') return slicesFromStart(node.namedChildren.filter((c) => c !== value && c.type !== 'comment')) ? container : undefined;
+        if (container?.t === 'table') {
+          const parts = node.namedChildren.filter((c) => c !== value && c.type !== 'comment');
+          // ConvNeXt's `self.weight[:, None, None]`: a per-channel constant (ones, zeros) broadcast over positions, still only an identity affine (handNorm.ts).
+          if (broadcastView(parts) && container.table.shape.length === 1 && !container.table.fixed && container.table.init?.semantics.kind === 'constant') return container;
+          return slicesFromStart(parts) ? container : undefined;
+        }
         if (container?.t === 'tensor') {
           // timm's `q, k, v = qkv[0], qkv[1], qkv[2]` of a fused projection (attentionTrace.ts).
           const item = packedItem(container.tensor, i);
@@ -1161,7 +1175,7 @@ export class Interpreter {
     // A step of a hand-written LayerNorm/RMSNorm: centring, squaring, normalising (handNorm.ts).
     const normStep = op === '-' ? centred(trace, a, b)
       : op === '*' && a === b ? squareOf(trace, a)
-        : normalised(trace, a, b, op ?? '', spanOf(node));
+        : normalised(trace, a, b, op ?? '', spanOf(node), node.text);
     if (normStep) return { t: 'tensor', tensor: normStep };
     // Any other use of a statistic sees the unknown value it is.
     if (a.normStep || b.normStep) return this.binaryOfTensors(withoutStep(a), withoutStep(b), op, node, frame, trace);
@@ -2949,6 +2963,11 @@ function slicesFromStart(parts: readonly Node[]): boolean {
     const first = children[0];
     return colons === 1 && (first?.type === ':' || first?.text === '0');
   });
+}
+
+/** `[:, None, None]`: the whole of one axis with new axes after it, the same values. */
+function broadcastView(parts: readonly Node[]): boolean {
+  return parts.length >= 2 && parts[0]!.type === 'slice' && parts[0]!.text.replace(/\s+/g, '') === ':' && parts.slice(1).every((p) => p.type === 'none');
 }
 
 /** `[:, 0]`: every row of the batch, the first along the next axis (the tokens) and nothing else. */

@@ -9,7 +9,7 @@ import { readActivationCall } from '../frameworks/activations';
 import { functionalNormEpsilon } from '../frameworks/normEpsilon';
 import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
 import type { RValue } from './frame';
-import { castOf, statisticCall, withoutStep } from './handNorm';
+import { castOf, l2Normalized, statisticCall, withoutStep } from './handNorm';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
 import type { Tensor, Trace } from './trace';
 import { evaluate, isNumber, type Scope } from './values';
@@ -59,7 +59,11 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     const shapeNode = call.positional[1] ?? call.keywords.get('shape')?.value ?? call.keywords.get('newshape')?.value;
     return { t: 'tensor', tensor: shapeNode ? reshaped(x, [shapeNode], call, trace, scope) : trace.passThrough(x, undefined) };
   }
-  if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|normalize|rms_norm)$/.test(canonical)) {
+  if (canonical === 'torch.nn.functional.normalize') {
+    const normalized = l2NormalizeCall(call, x, trace, scope);
+    return { t: 'tensor', tensor: normalized ?? trace.opaque(x) };
+  }
+  if (/^torch\.nn\.functional\.(layer_norm|batch_norm|group_norm|instance_norm|rms_norm)$/.test(canonical)) {
     const kind = last === 'batch_norm' ? 'batchnorm' : last === 'rms_norm' ? 'rmsnorm' : 'layernorm';
     return { t: 'tensor', tensor: trace.norm(x, kind, functionalNormEpsilon(last, kind, call, scope), spanOf(call.node)) };
   }
@@ -86,6 +90,24 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     return { t: 'tensor', tensor: trace.passThrough(x, x.shape && canonical.includes('pool') ? x.shape.map((d, i, s) => (i === s.length - 1 ? d : NaN)) : x.shape) };
   }
   return 'not-handled';
+}
+
+/**
+ * `F.normalize(x, p=2.0, dim=1, eps=1e-12)`: x / max(‖x‖_p, eps) over `dim` (handNorm.ts
+ * l2Normalized). Read for p = 2 and an eps of at most 1e-3 (it bounds ‖x‖, not each element's
+ * square); undefined for anything else.
+ */
+function l2NormalizeCall(call: CallParts, x: Tensor, trace: Trace, scope: Scope): Tensor | undefined {
+  if (call.positional.length > 4 || [...call.keywords.keys()].some((k) => !['input', 'p', 'dim', 'eps'].includes(k))) return undefined;
+  const at = (i: number, name: string) => call.keywords.get(name)?.value ?? call.positional[i];
+  const pNode = at(1, 'p');
+  const dimNode = at(2, 'dim');
+  const epsNode = at(3, 'eps');
+  const p = pNode ? evaluate(pNode, scope) : 2;
+  const dim = dimNode ? evaluate(dimNode, scope) : 1;
+  const eps = epsNode ? evaluate(epsNode, scope) : 1e-12;
+  if (p !== 2 || !isNumber(dim) || !Number.isInteger(dim) || !isNumber(eps) || eps < 0 || eps > 1e-3) return undefined;
+  return l2Normalized(trace, x, dim, spanOf(call.node), call.node.text);
 }
 
 /** `x.view(n, -1)`, `x.flatten(1)`, `x.relu()`, `x.mean(...)`: a method called on a traced tensor. */

@@ -237,6 +237,12 @@ export class Trace {
   private readonly sharedModules = new Set<object>();
   /** The layers each weight module made, in forward order (layer's `module`): a copied stack's blocks apply the same modules. */
   private readonly layersOfModule = new Map<object, MutableWeightLayer[]>();
+  /**
+   * The weight layers applied to the value at each chain position (self-attention's wq, wk and wv
+   * read one value; so do a SwiGLU's w1 and w3): normalisedWithinBranch marks the siblings of a
+   * layer that reads a normalised value, whichever of them the steps recorded up to a break follow.
+   */
+  private readonly readersOf = new Map<Chain, MutableWeightLayer[]>();
   /** Why the op sequence stops at a chain position (unfollowed): the network's `unsimulable` text. */
   private readonly unfollowedAt = new Map<Chain, string>();
 
@@ -370,6 +376,11 @@ export class Trace {
     if (draft.fanInIsTrue) layer.fanInIsTrue = true;
     if (draft.recurrent) layer.recurrent = draft.recurrent;
     this.layers.push(layer);
+    if (input.chain) {
+      const readers = this.readersOf.get(input.chain);
+      if (readers) readers.push(layer);
+      else this.readersOf.set(input.chain, [layer]);
+    }
     if (module) {
       const made = this.layersOfModule.get(module);
       if (made) made.push(layer);
@@ -679,7 +690,7 @@ export class Trace {
       branchLayers = layersIn(branch === a ? bodyA : bodyB);
       if ((branch === a ? bodyA : bodyB)[0]?.op === 'norm') for (const layer of branchLayers) layer.inNormalisedBranch = true;
     }
-    if (identity && branch) normalisedWithinBranch(branch, prefix);
+    if (identity && branch) normalisedWithinBranch(branch, prefix, this.readersOf);
     const known = branchLayers && branchLayers.length > 0 ? { branchLayers } : {};
     if (a.broken || b.broken || (bodyA.length > 0 && bodyB.length > 0 && !(convolutionalBlock(bodyA) && convolutionalBlock(bodyB)))) {
       // Unknown from the branch point on, or from earlier if either side already was.
@@ -905,7 +916,7 @@ function commonPrefix(a: Chain | undefined, b: Chain | undefined): Chain | undef
  * branch (knowledge/branches.ts). Only the steps recorded before a break the branch may have
  * count: what follows an unknown step is not known to be normalised, nor to reach the norm.
  */
-function normalisedWithinBranch(branch: Tensor, prefix: Chain | undefined): void {
+function normalisedWithinBranch(branch: Tensor, prefix: Chain | undefined, readersOf: ReadonlyMap<Chain, readonly MutableWeightLayer[]>): void {
   const end = branch.broken && branch.brokenAt !== undefined && !recordedAfter(branch, prefix) ? branch.brokenAt : branch.chain;
   let c = end;
   while (c && c !== prefix) c = c.parent;
@@ -914,6 +925,15 @@ function normalisedWithinBranch(branch: Tensor, prefix: Chain | undefined): void
   const body = opsBetween(prefix, end);
   if (!body.some((op) => op.op === 'norm')) return;
   for (const layer of layersIn(body)) layer.inNormalisedBranch = true;
+  // A layer that reads a value after the branch's first norm reads it normalised, as its sibling on
+  // the recorded line does: LLaMA's wk and wv beside wq, whose line ends at the rotary embedding
+  // (`torch.view_as_complex`, not followed). Marking wq alone judged one init statement's three
+  // layers two ways (issue 15: pytorch/examples llama2_model.py:187).
+  const line: Chain[] = [];
+  for (let at = end; at && at !== prefix; at = at.parent) line.push(at);
+  let firstNorm = line.length - 1;
+  while (firstNorm >= 0 && line[firstNorm]!.op.op !== 'norm') firstNorm--;
+  for (const at of line.slice(0, firstNorm + 1)) for (const layer of readersOf.get(at) ?? []) layer.inNormalisedBranch = true;
 }
 
 function opsBetween(from: Chain | undefined, to: Chain | undefined): Op[] {
