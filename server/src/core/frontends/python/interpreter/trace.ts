@@ -934,6 +934,32 @@ function normalisedWithinBranch(branch: Tensor, prefix: Chain | undefined, reade
   let firstNorm = line.length - 1;
   while (firstNorm >= 0 && line[firstNorm]!.op.op !== 'norm') firstNorm--;
   for (const at of line.slice(0, firstNorm + 1)) for (const layer of readersOf.get(at) ?? []) layer.inNormalisedBranch = true;
+  // And what those readers compute, read further inside the branch: a squeeze-excitation gate's
+  // second conv reads its first conv's ReLU, and the two are one gate (pytorch-cifar senet.py:26
+  // quiet, :27 firing judged one gate two ways). Called as the branch is summed, so the layers
+  // recorded so far are this block's and earlier ones; a chain shallower than the first norm
+  // cannot descend from it.
+  if (firstNorm < 0) return;
+  const normalised = new Set(line.slice(0, firstNorm + 1));
+  const floor = line[firstNorm]!.depth;
+  const descends = new Map<Chain, boolean>();
+  const fromNormalised = (start: Chain): boolean => {
+    const path: Chain[] = [];
+    let c: Chain | undefined = start;
+    let answer = false;
+    while (c && c.depth >= floor && c !== prefix) {
+      const known = descends.get(c);
+      if (known !== undefined) { answer = known; break; }
+      if (normalised.has(c)) { answer = true; break; }
+      path.push(c);
+      c = c.parent;
+    }
+    for (const p of path) descends.set(p, answer);
+    return answer;
+  };
+  readersOf.forEach((layers, at) => {
+    if (at.depth > floor && fromNormalised(at)) for (const layer of layers) layer.inNormalisedBranch = true;
+  });
 }
 
 function opsBetween(from: Chain | undefined, to: Chain | undefined): Op[] {
