@@ -148,7 +148,9 @@ describe('Python: stochastic depth (DropPath) in a residual branch', () => {
       .replace('        self.blocks =', '        dpr = [x.item() for x in torch.linspace(0, 0.2, depth)]\n        self.blocks =');
     const n = network(text);
     assert.equal(n.unsimulable, undefined);
-    assert.deepEqual(dropPaths(n).map((op) => op.rate), [0.1, 0.2]);
+    const rates = dropPaths(n).map((op) => op.rate);
+    assert.equal(rates.length, 2);
+    assert.ok(Math.abs(rates[0]! - 0.1) < 1e-12 && Math.abs(rates[1]! - 0.2) < 1e-12, rates.join(', '));
   });
 
   it('hover on DropPath(...) gives the rates of the blocks it builds and the training-mode factor', () => {
