@@ -338,6 +338,29 @@ export interface DropoutOp {
   readonly kindSpan: Span;
 }
 
+/**
+ * Stochastic depth (timm's DropPath, `drop_path(x, p, training)`, torchvision's
+ * `StochasticDepth(p, 'row')`; Huang et al. 2016) at the end of a residual branch, simulated in
+ * training mode as dropout is (DropoutOp): each SAMPLE's whole branch output is multiplied by
+ * b/(1−p), b ~ Bernoulli(1−p), one draw for all its tokens and features. The mean is kept; every
+ * second moment and every cross moment within a sample (two tokens, two positions) is multiplied
+ * by 1/(1−p), and the gradient through it the same; the stream it is added to is untouched.
+ */
+export interface DropPathOp {
+  readonly op: 'dropPath';
+  /** p (0 ≤ p < 1) as simulated: read from the code, or 0 where it is not known (`assumed`). */
+  readonly rate: number;
+  /**
+   * Set where the code does not decide p (`DropPath(p) if p > 0. else nn.Identity()` with p from a
+   * config): simulated at p = 0 (the identity, every moment's lower bound: each p > 0 multiplies
+   * the branch's moments by 1/(1−p) ≥ 1), and hover and report say so.
+   */
+  readonly assumed?: true;
+  /** The class or function as written (`DropPath`, `drop_path`, `StochasticDepth`). */
+  readonly label: string;
+  readonly span: Span;
+}
+
 export interface FlattenOp {
   readonly op: 'flatten';
   readonly span: Span;
@@ -537,7 +560,7 @@ export interface TokenPoolOp {
   readonly span: Span;
 }
 
-export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp | ScaleOp | TokenPoolOp;
+export type Op = WeightLayer | ActivationOp | NormOp | DropoutOp | DropPathOp | FlattenOp | PoolOp | ResidualOp | AttentionOp | MemoryOp | PositionTableOp | ClassTokenOp | ScaleOp | TokenPoolOp;
 
 export interface Network {
   readonly name: string;

@@ -15,6 +15,7 @@ import { explainLayer, type LayerExplanation, type RecurrentExplanation } from '
 import type { Network, WeightLayer } from '../core/ir';
 import type { DocumentAnalysis } from './analysisCache';
 import { attentionHoverAt } from './attentionHover';
+import { dropPathHoverAt } from './dropPathHover';
 import { spanContains, toRange } from './convert';
 import { formatNumber } from '../core/format/numbers';
 import { LineIndex } from '../core/text';
@@ -36,7 +37,8 @@ export function hoverAt(analysis: DocumentAnalysis, offset: number, band = DEFAU
   const attention = attentionHoverAt(analysis, offset);
   if (attention) return attention;
   const group = layerGroupAt(analysis, offset);
-  if (!group) return importedCallHover(analysis, offset);
+  // A drop path's call may enclose the branch it ends (`drop_path(self.fc2(…), p)`): a layer inside wins.
+  if (!group) return dropPathHoverAt(analysis, offset) ?? importedCallHover(analysis, offset);
   const simulation = analysis.result.simulations[group.networkIndex];
   const explanations = group.layers.map((layer) =>
     explainLayer(group.network, layer, simulation?.layers[layer.index]),

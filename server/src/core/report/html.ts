@@ -107,6 +107,7 @@ function simulatedBody(report: SimulatedReport, idPrefix: string): string {
   );
   if (report.caveat) parts.push(`<p class="exit">${escapeHtml(report.caveat)}</p>`);
   if (report.analyticUnavailable) parts.push(`<p class="note">${escapeHtml(analyticUnavailableNote(report.analyticUnavailable))}</p>`);
+  if (report.stochasticDepth) parts.push(`<p class="note">${escapeHtml(`${report.stochasticDepth}.`)}</p>`);
   if (report.pretrained) parts.push('<p class="note">The weights are loaded from a checkpoint: these numbers describe a fresh initialisation only.</p>');
   // Recurrent layers (issue 15): the gradient through the sequence, per layer.
   for (const row of report.rows) {

@@ -14,6 +14,7 @@ import { depthDrift, depthSteps, widthFactors, type DepthDrift } from '../simula
 import type { NetworkSimulation } from '../simulation/types';
 import { whyNotSimulable } from './simulability';
 import { buildTokenReport, type TokenReport } from './tokenReport';
+import { stochasticDepthNote } from './stochasticDepth';
 
 export type Interval = readonly [number, number];
 
@@ -111,6 +112,8 @@ export interface SimulatedReport {
    * why, to say beside the measured numbers.
    */
   readonly analyticUnavailable?: string;
+  /** Stochastic depth on the branches: the rates read and how they are simulated (stochasticDepth.ts). */
+  readonly stochasticDepth?: string;
   /** Networks over tokens: the residual stream, token correlation and attention (tokenReport.ts). */
   readonly tokens?: TokenReport;
 }
@@ -150,6 +153,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
 
   const drift = depthDrift(network, simulation, options.band);
   const steps = depthSteps(drift);
+  const stochasticDepth = stochasticDepthNote(network);
   const onPath = new Set(drift.forward.path);
   const rows: ReportRow[] = network.layers.map((layer, i) => {
     const simulated = simulation.layers[i]!;
@@ -191,6 +195,7 @@ export function buildSignalReport(network: Network, simulation: NetworkSimulatio
     allowed: allowedRegion(network, drift, options.band),
     ...(simulation.caveat ? { caveat: simulation.caveat } : {}),
     ...(network.monteCarloOnly !== undefined ? { analyticUnavailable: network.monteCarloOnly } : {}),
+    ...(stochasticDepth !== undefined ? { stochasticDepth } : {}),
     ...(tokens ? { tokens } : {}),
   };
 }

@@ -42,6 +42,7 @@ export function renderReportText(report: SignalReport): string {
   if (exits.backward !== undefined) lines.push(`  the gradient leaves the band at layer ${exits.backward + 1} (going backward)`);
   if (report.caveat) lines.push(`  ${report.caveat}`);
   if (report.analyticUnavailable) lines.push(`  ${analyticUnavailableNote(report.analyticUnavailable)}`);
+  if (report.stochasticDepth) lines.push(`  ${report.stochasticDepth}`);
   if (report.tokens) lines.push(...tokenLines(report.tokens));
 
   const withBand = (value: number, band: Interval | undefined) =>

@@ -496,6 +496,24 @@ function forward(ops: readonly Op[], input: SignalState, signal: CancellationSig
           }
         }
         break;
+      case 'dropPath': {
+        // Stochastic depth in training mode (ir.ts DropPathOp): a sample's branch output times
+        // b/(1−p), b ~ Bernoulli(1−p). E[x²] and E[g²] grow by 1/(1−p), the mean over samples is
+        // kept. The cross moment of two positions of one sample grows the same, but what is shared
+        // between samples (the per-unit offsets BatchNorm removes) does not, and a mean is no longer
+        // the same in every sample: the offsets and the mean this pass carries would each need two
+        // readings. A branch ends in a zero-mean layer (timm, ConvNeXt), where neither arises; a
+        // mean or offsets read later are not simulated (undefined).
+        const keep = 1 - op.rate;
+        if (!(keep > 0)) throw NOT_SIMULABLE;
+        if (op.rate === 0) break;
+        if (mu.some((v, p) => v * v > ZERO_MEAN * m[m.length === 1 ? 0 : p]!)) throw NOT_SIMULABLE;
+        if (context.offsets && (off.some((v) => v > 0) || chan > 0)) throw NOT_SIMULABLE;
+        tape.push({ kind: 'scale', gradientFactor: 1 / keep });
+        m = mapEach(m, (v) => v / keep);
+        law = undefined;
+        break;
+      }
       case 'scale': {
         // x ↦ c·x (ir.ts ScaleOp): second moments and offsets times c², the mean times c; the
         // gradient's second moment times c² on the way back.

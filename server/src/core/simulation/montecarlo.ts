@@ -658,6 +658,10 @@ function forward(ops: readonly Op[], input: Tensor | undefined, context: SeedCon
       case 'dropout':
         x = dropoutForward(op.rate, op.alpha, x, context.rng, backs);
         break;
+      case 'dropPath':
+        // One mask per sample (per sequence over tokens), as timm's drop_path draws it.
+        if (op.rate > 0) x = dropPathForward(op.rate, x, context.tokens ? context.tokens.sequences : context.batch, context.rng, backs);
+        break;
       case 'scale':
         x = scaleForward(op.factor, x, backs);
         break;
@@ -1495,6 +1499,29 @@ function scaleForward(factor: number, x: Tensor, backs: Backward[]): Tensor {
     return gx;
   });
   return { data: out, shape: x.shape };
+}
+
+/**
+ * Stochastic depth (ir.ts DropPathOp, timm's drop_path): each of the `samples` consecutive
+ * blocks of x (a sample, or a sequence's rows) kept with probability 1 − p and scaled by
+ * 1/(1 − p), or zeroed; backward the gradient the same.
+ */
+function dropPathForward(rate: number, x: Tensor, samples: number, rng: Random, backs: Backward[]): Tensor {
+  const keep = 1 - rate;
+  const size = x.data.length / samples;
+  if (!(keep > 0) || !Number.isInteger(size)) throw new NotSimulable();
+  const factors = new Float32Array(samples);
+  for (let s = 0; s < samples; s++) factors[s] = rng.uniform() < keep ? Math.fround(1 / keep) : 0;
+  const apply = (data: Float32Array): Float32Array => {
+    const out = new Float32Array(data.length);
+    for (let s = 0; s < samples; s++) {
+      const f = factors[s]!;
+      if (f !== 0) for (let i = s * size; i < (s + 1) * size; i++) out[i] = data[i]! * f;
+    }
+    return out;
+  };
+  backs.push(apply);
+  return { data: apply(x.data), shape: x.shape };
 }
 
 function dropoutForward(rate: number, alpha: boolean, x: Tensor, rng: Random, backs: Backward[]): Tensor {

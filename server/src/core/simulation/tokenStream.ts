@@ -10,6 +10,10 @@
  *                  scaling by √(Var + ε); the gradient's pair divided by q+ε)
  *   RMSNorm        m′ = m/(m+ε),  c′ = c/(m+ε)           (no centring; Zhang & Sennrich 2019)
  *   dropout        m′ = m/(1−p), c′ = c                    (masks differ between tokens)
+ *   drop path      m′ = m/(1−p), c′ = c/(1−p)              (stochastic depth, training mode: one mask
+ *                  per sequence, so both moments; the gradient's the same. The stream after the sum
+ *                  is a mixture over the masks; the pass carries its averages, measured in
+ *                  test/reference/droppath/droppath.json)
  *   factor a       m′ = a²m, c′ = a²c                      (`emb(idx) * math.sqrt(d)`; the gradient the same)
  *   residual       m′ = m + s²m_F,  c′ = c + s²c_F         (the branch ends in zero-mean weights)
  *   attention      attention.ts (cross-attention: keys and values from the memory)
@@ -294,6 +298,17 @@ function run(ops: readonly Op[], input: State, context: Context, tape: Backward[
         if (!(keep > 0)) throw new NotSimulable();
         tape.push((g) => scaled(g, 1 / keep, 1));
         x = { ...x, m: x.m / keep };
+        break;
+      }
+      case 'dropPath': {
+        // One Bernoulli(1−p)/(1−p) factor per sequence (ir.ts DropPathOp): every moment within the
+        // sequence times 1/(1−p), the mean over sequences kept. A mean the elements share would
+        // no longer be the same in every sequence (LayerNorm's centring reads it): not simulated.
+        const keep = 1 - op.rate;
+        if (!(keep > 0) || (op.rate > 0 && (x.mu !== 0 || (x.nu2 ?? 0) !== 0))) throw new NotSimulable();
+        if (op.rate === 0) break;
+        tape.push((g) => scaled(g, 1 / keep, 1 / keep));
+        x = { m: x.m / keep, c: x.c / keep, mu: 0 };
         break;
       }
       case 'scale': {

@@ -18,6 +18,7 @@ import { readInitializerValue } from './initializers';
 import type { KernelLayout } from './kernelLayout';
 import { channelsLast, kerasReshape } from './kerasShapeLayers';
 import { normLayerEpsilon } from './normEpsilon';
+import { stochasticDepthModule } from './stochasticDepth';
 import { kerasPool, torchPool } from './poolLayers';
 import { convSpatialGeometry, transposedAdjoint, transposedPadBefore, type SpatialPadding } from './convGeometry';
 import { classRecord, type Geometry, type ModuleValue, type WeightModule } from '../interpreter/modules';
@@ -797,10 +798,9 @@ export function flaxWeight(
   };
 }
 
-/** A framework layer constructor call, or undefined when the name is not a framework layer. */
-/** timm's DropPath module (timm.layers, timm.models.layers, timm.layers.drop, …): `DropPath(drop_prob=0.)`. */
-export const TIMM_DROP_PATH = /^timm\.(?:[\w.]+\.)?DropPath$/;
+export { TIMM_DROP_PATH, TORCHVISION_STOCHASTIC_DEPTH } from './stochasticDepth';
 
+/** A framework layer constructor call, or undefined when the name is not a framework layer. */
 export function frameworkModule(canonical: string, call: CallParts, ctx: CatalogContext): ModuleValue | undefined {
   if (canonical.startsWith('torch.nn.')) return torchModule(canonical, call, ctx);
   if (canonical.startsWith('keras.layers.')) return kerasModule(canonical, call, ctx);
@@ -813,10 +813,11 @@ export function frameworkModule(canonical: string, call: CallParts, ctx: Catalog
   // einops' Rearrange layer only moves elements (ViT's patch split `b c (h p1) (w p2) -> b (h w)
   // (p1 p2 c)`): the scale is kept, the shape is not read. Its Reduce layer is not this.
   if (canonical === 'einops.layers.torch.Rearrange') return { kind: 'pass', reshape: () => undefined, className: canonical, record: classRecord(canonical) };
-  if (TIMM_DROP_PATH.test(canonical)) {
-    const node = argument(call, 0, 'drop_prob');
-    const p = node ? constantOf(node, ctx.scope) : 0;
-    return { kind: 'dropPath', rate: isNumber(p) && p >= 0 && p < 1 ? p : undefined, span: spanOf(call.node), className: canonical, record: classRecord(canonical) };
+  // Stochastic depth (timm's DropPath, torchvision's StochasticDepth): stochasticDepth.ts.
+  const drop = stochasticDepthModule(canonical, call, ctx.scope);
+  if (drop) {
+    const common = { kind: 'dropPath' as const, span: spanOf(call.node), className: canonical, record: classRecord(canonical) };
+    return drop.kind === 'unread' ? { ...common, rate: undefined, unread: drop.reason } : { ...common, rate: drop.kind === 'identity' ? 0 : drop.rate };
   }
   return undefined;
 }

@@ -224,7 +224,7 @@ function featuresAxis(x: Tensor, axis: number): boolean {
 
 /**
  * The features' count: the last of a known shape, else the output width of the nearest weight
- * layer (dense, embedding) with only width-keeping steps after it (activations, norms, dropout,
+ * layer (dense, embedding) with only width-keeping steps after it (activations, norms, dropout, drop path,
  * constant factors, residual sums, position tables).
  */
 function widthOf(x: Tensor): number | undefined {
@@ -232,7 +232,7 @@ function widthOf(x: Tensor): number | undefined {
   for (let c = x.chain; c; c = c.parent) {
     const op = c.op;
     if (op.op === 'layer') return (op.kind === 'dense' || op.kind === 'embedding') && !op.conv ? op.fans?.fanOut : undefined;
-    if (!['activation', 'norm', 'dropout', 'scale', 'residual', 'positionTable'].includes(op.op)) return undefined;
+    if (!['activation', 'norm', 'dropout', 'dropPath', 'scale', 'residual', 'positionTable'].includes(op.op)) return undefined;
   }
   return undefined;
 }

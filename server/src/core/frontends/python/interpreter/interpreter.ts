@@ -7,8 +7,8 @@
  * else as unknown rather than guessing: values assigned under an unknown condition or
  * loop become opaque.
  */
-import type { InitUse, PositionTableOp } from '../../../ir';
-import { type CatalogContext, defaultInit, frameworkModule, shapeValue, TIMM_DROP_PATH } from '../frameworks/catalog';
+import type { DropPathOp, InitUse, PositionTableOp } from '../../../ir';
+import { type CatalogContext, defaultInit, frameworkModule, shapeValue, TIMM_DROP_PATH, TORCHVISION_STOCHASTIC_DEPTH } from '../frameworks/catalog';
 import { frameworkDefaultBiasVariance } from '../../../knowledge/defaults';
 import type { Imports } from '../frameworks/imports';
 import { conditionValue } from './conditions';
@@ -1769,8 +1769,10 @@ export class Interpreter {
       return callee === undefined ? undefined : this.imports.canonical(callee);
     };
     const kinds = [classOf(then), classOf(otherwise)];
-    if (!kinds.some((k) => k !== undefined && TIMM_DROP_PATH.test(k)) || !kinds.every((k) => k !== undefined && (TIMM_DROP_PATH.test(k) || k === 'torch.nn.Identity'))) return undefined;
+    const drop = (k: string | undefined) => k !== undefined && (TIMM_DROP_PATH.test(k) || TORCHVISION_STOCHASTIC_DEPTH.test(k));
+    if (!kinds.some(drop) || !kinds.every((k) => drop(k) || k === 'torch.nn.Identity')) return undefined;
     const dropPath = [then, otherwise].map((n) => this.expression(n, frame)).find((v) => v?.t === 'module' && v.module.kind === 'dropPath');
+    // Undecided presence: p not known (simulated at 0, marked assumed); a form that is not the op stays unread.
     return dropPath?.t === 'module' && dropPath.module.kind === 'dropPath' ? { t: 'module', module: { ...dropPath.module, rate: undefined } } : undefined;
   }
 
@@ -2773,12 +2775,17 @@ export class Interpreter {
         return { t: 'tensor', tensor: trace.dropout(x, { op: 'dropout', rate: module.rate, alpha: module.alpha, span: module.span, kindSpan: module.kindSpan }) };
       case 'flatten':
         return { t: 'tensor', tensor: trace.flatten(x, module.span) };
-      case 'dropPath':
-        // p = 0: the identity. Otherwise what feeds what is kept (a branch's last layers, its
-        // norms) and the network says it is not simulated: no op multiplies every second and
-        // cross moment of a sample by 1/(1−p) while keeping its mean.
+      case 'dropPath': {
+        // p = 0: the identity. A form that is not the op (torchvision's mode 'batch'): what feeds
+        // what is kept and the network says why it is not simulated. Otherwise the op (ir.ts
+        // DropPathOp), in training mode as dropout; p not known (or its presence undecided):
+        // simulated at p = 0, the lower bound of every moment it scales, and marked assumed.
+        if (module.unread !== undefined) return { t: 'tensor', tensor: trace.unfollowed(x, module.unread) };
         if (module.rate === 0) return { t: 'tensor', tensor: trace.passThrough(x, x.shape) };
-        return { t: 'tensor', tensor: trace.unfollowed(x, `stochastic depth (timm's DropPath${module.rate === undefined ? ', its rate or presence not known' : `, p = ${formatNumber(module.rate)}`})`) };
+        const label = module.className.slice(module.className.lastIndexOf('.') + 1);
+        const op: DropPathOp = { op: 'dropPath', rate: module.rate ?? 0, ...(module.rate === undefined ? { assumed: true as const } : {}), label, span: module.span };
+        return { t: 'tensor', tensor: trace.dropPath(x, op) };
+      }
       case 'pass': {
         // nn.Identity on the merged heads: an attention without an output projection (vit-pytorch's `project_out` false).
         if (module.className === 'torch.nn.Identity' && x.attn?.kind === 'mixed') return { t: 'tensor', tensor: completeAttention(x, undefined, trace) ?? trace.opaque(x) };

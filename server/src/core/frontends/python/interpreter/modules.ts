@@ -191,11 +191,12 @@ export type ModuleValue =
   | { readonly kind: 'dropout'; readonly rate: number | undefined; readonly alpha: boolean; readonly span: Span; readonly kindSpan: Span; readonly className: string; readonly record: RecordValue }
   | { readonly kind: 'flatten'; readonly span: Span; readonly className: string; readonly record: RecordValue }
   /**
-   * timm's DropPath (stochastic depth, Huang et al. 2016): per sample the branch is dropped with
-   * probability p and kept scaled by 1/(1−p). `rate` undefined: not known, or the code's choice of
-   * it and nn.Identity cannot be decided (`DropPath(p) if p > 0. else nn.Identity()`).
+   * timm's DropPath, torchvision's StochasticDepth (stochastic depth, Huang et al. 2016; ir.ts
+   * DropPathOp): per sample the branch is dropped with probability p and kept scaled by 1/(1−p).
+   * `rate` undefined: not known, or the code's choice of it and nn.Identity cannot be decided
+   * (`DropPath(p) if p > 0. else nn.Identity()`). `unread`: a form that is not this op (why).
    */
-  | { readonly kind: 'dropPath'; readonly rate: number | undefined; readonly span: Span; readonly className: string; readonly record: RecordValue }
+  | { readonly kind: 'dropPath'; readonly rate: number | undefined; readonly unread?: string; readonly span: Span; readonly className: string; readonly record: RecordValue }
   /** Keeps the scale question unchanged (pooling, identity, reshape); may change the shape. */
   | { readonly kind: 'pass'; readonly reshape: (shape: readonly number[] | undefined) => readonly number[] | undefined; readonly className: string; readonly record: RecordValue;
       /** Pooling: the op for an input of this shape, when its geometry is known (undefined: a step the simulation does not see). */

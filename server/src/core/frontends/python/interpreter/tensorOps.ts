@@ -4,10 +4,11 @@
  * pooling and other shape-only steps, sums and concatenations. Anything not listed
  * here makes the value opaque (its producers' consumers unknown).
  */
-import type { DropoutOp } from '../../../ir';
+import type { DropPathOp, DropoutOp } from '../../../ir';
 import { readActivationCall } from '../frameworks/activations';
 import { functionalNormEpsilon } from '../frameworks/normEpsilon';
 import { flaxGlobalMean, flaxPool, torchFunctionalPool } from '../frameworks/poolLayers';
+import { stochasticDepthFunction } from '../frameworks/stochasticDepth';
 import type { RValue } from './frame';
 import { castOf, l2Normalized, statisticCall, withoutStep } from './handNorm';
 import { type CallParts, type Node, spanOf } from '../syntax/syntax';
@@ -53,6 +54,14 @@ export function tensorFunction(canonical: string, call: CallParts, args: readonl
     if (!isNumber(p) || p < 0 || p >= 1) return { t: 'tensor', tensor: trace.opaque(x) };
     const op: DropoutOp = { op: 'dropout', rate: p, alpha: last === 'alpha_dropout', span: spanOf(call.node), kindSpan: spanOf(call.callee) };
     return { t: 'tensor', tensor: trace.dropout(x, op) };
+  }
+  // timm's drop_path(x, p, training), torchvision's stochastic_depth(x, p, mode, training): stochasticDepth.ts.
+  const drop = stochasticDepthFunction(canonical, call, scope);
+  if (drop) {
+    if (drop.kind === 'identity') return { t: 'tensor', tensor: trace.passThrough(x, x.shape) };
+    if (drop.kind === 'unread') return { t: 'tensor', tensor: trace.unfollowed(x, drop.reason) };
+    const op: DropPathOp = { op: 'dropPath', rate: drop.rate ?? 0, ...(drop.rate === undefined ? { assumed: true as const } : {}), label: last, span: spanOf(call.node) };
+    return { t: 'tensor', tensor: trace.dropPath(x, op) };
   }
   if (canonical === 'torch.reshape' || canonical === 'jax.numpy.reshape' || canonical === 'tensorflow.reshape') {
     // torch.reshape(x, (B, -1)), jnp.reshape(x, (B, 8, 8, 16)): read as the method form.

@@ -8,7 +8,7 @@
  */
 import type {
   MemoryOp, PositionTableOp, ClassTokenOp, ScaleOp, TokenPoolOp,
-  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, Network, NormOp, Op, PoolOp, WeightLayer,
+  IdenticalBlocks, ActivationUse, AttentionOp, DropoutOp, DropPathOp, Network, NormOp, Op, PoolOp, WeightLayer,
 } from '../../../ir';
 import type { Span } from '../../../text';
 import type { TextEdit } from '../../../findings';
@@ -463,6 +463,11 @@ export class Trace {
     return extended(input, { chain: push(input.chain, op) });
   }
 
+  /** Stochastic depth on a branch's output (ir.ts DropPathOp): per sample, so what feeds what is kept as through dropout. */
+  dropPath(input: Tensor, op: DropPathOp): Tensor {
+    return extended(input, { chain: push(input.chain, op) });
+  }
+
   flatten(input: Tensor, span: Span): Tensor {
     const shape = input.shape?.reduce((a, b) => a * b, 1);
     return extended(input, { chain: push(input.chain, { op: 'flatten', span }), shape: shape === undefined ? undefined : [shape] });
@@ -852,7 +857,7 @@ function convolutionalBlock(ops: readonly Op[]): boolean {
     switch (op.op) {
       case 'layer':
         return op.kind !== 'embedding' && !op.recurrent;
-      case 'activation': case 'norm': case 'dropout': case 'pool': case 'flatten': case 'scale':
+      case 'activation': case 'norm': case 'dropout': case 'dropPath': case 'pool': case 'flatten': case 'scale':
         return true;
       case 'residual':
         return convolutionalBlock(op.body) && (!op.shortcut || convolutionalBlock(op.shortcut));
