@@ -1649,7 +1649,7 @@ export class Interpreter {
       const next = mergePartial(target, merged, this.contextOf(target.call.node) === here);
       if (!next) return undefined;
       // A bound argument read as a runtime value (a module, a tensor) would be read in the caller's frame: not merged.
-      if (target.scope !== frame.scope && target.call.positional.slice(1).concat([...target.call.keywords.values()].map((k) => k.value)).some((n) => mentionedNames(n).some((name) => frame.env.has(name)))) return undefined;
+      if (target.scope !== frame.scope && target.call.positional.slice(1).concat([...target.call.keywords.values()].map((k) => k.value)).some((n) => mentionedNames(n).some((name) => frame.env.get(name) !== undefined))) return undefined;
       merged = next;
       target = target.target;
     }
@@ -1660,14 +1660,18 @@ export class Interpreter {
     return this.frameworkLayer(canonical, merged, frame);
   }
 
-  /** A framework class built with `bound`'s arguments: an activation read from them, else the catalog's layer. */
+  /**
+   * A framework class built with `bound`'s arguments: the catalog's layer, an activation read
+   * from the merged arguments (the catalog reads an activation's from the call as written).
+   */
   private frameworkLayer(canonical: string, bound: BoundCall, frame: Frame): RValue {
-    const activation = readActivationClass(bound.call, canonical, bound.scope);
-    if (activation === 'unknown') return { t: 'module', module: { kind: 'opaque', className: canonical, record: classRecord(canonical) } };
-    if (activation !== undefined) return { t: 'module', module: { kind: 'activation', use: activation, span: spanOf(bound.call.node), className: canonical, record: classRecord(canonical) } };
     const catalog: CatalogContext = { ...this.frameCatalog(frame), scope: bound.scope };
     const module = attentionLayerModule(canonical, bound.call, catalog) ?? recurrentModule(canonical, bound.call, catalog) ?? frameworkModule(canonical, bound.call, catalog);
-    return module ? { t: 'module', module } : undefined;
+    if (module?.kind !== 'activation' && module?.kind !== 'opaque') return module ? { t: 'module', module } : undefined;
+    const activation = readActivationClass(bound.call, canonical, bound.scope);
+    if (activation === undefined) return { t: 'module', module };
+    if (activation === 'unknown') return { t: 'module', module: { kind: 'opaque', className: canonical, record: classRecord(canonical) } };
+    return { t: 'module', module: { kind: 'activation', use: activation, span: spanOf(bound.call.node), className: canonical, record: classRecord(canonical) } };
   }
 
   /** timm's factories called by name (timmLayers.ts): create_conv2d's conv, create_act_layer's activation; the getters return classes, not modules. */
