@@ -92,6 +92,30 @@ class Net(nn.Module):
     assert.equal((overridden.layers[0]!.consumer as { param?: number }).param, 0.1);
   });
 
+  it('a partial passes through get_act_layer (not a string: returned as it is); get_norm_layer drops a partial\'s positions: unknown', () => {
+    const text = (factory: string) => `from functools import partial
+import torch.nn as nn
+from timm.layers import get_act_layer, get_norm_layer
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 16)
+        self.act = ${factory}
+        self.out = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+`;
+    const act = network(text('get_act_layer(partial(nn.LeakyReLU, negative_slope=0.3))()'), 'Net');
+    assert.equal((act.layers[0]!.consumer as { param?: number }).param, 0.3);
+    const norm = network(text('get_norm_layer(partial(nn.BatchNorm1d, 16))()'), 'Net');
+    assert.equal(consumerOf(norm.layers[0]!), 'unknown');
+    const kept = network(text('get_norm_layer(partial(nn.BatchNorm1d, eps=1e-3))(16)'), 'Net');
+    assert.equal(consumerOf(kept.layers[0]!), 'linear');
+  });
+
   it('bound arguments are read where the partial was written, not at the call; a name both mean differently is unknown', () => {
     const text = (call: string) => `from functools import partial
 import torch.nn as nn

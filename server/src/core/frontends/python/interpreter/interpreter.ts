@@ -1606,9 +1606,9 @@ export class Interpreter {
           const named = factory === 'get_act_layer' ? timmActivationClass(value) : timmNormClass(value);
           return named ? { kind: 'framework', canonical: named, viaFactory: true } : undefined;
         }
-        // A class passes through; get_norm_layer keeps a partial's keywords only (create_norm.py).
+        // A class or partial passes through get_act_layer; get_norm_layer keeps a partial's keywords only (create_norm.py).
         const passed = this.callableOf({ node: argumentNode, scope: bound.scope }, depth + 1);
-        if (!passed || (passed.kind === 'partial' && (factory === 'get_act_layer' || passed.call.positional.length > 1))) return undefined;
+        if (!passed || (passed.kind === 'partial' && factory === 'get_norm_layer' && passed.call.positional.length > 1)) return undefined;
         return passed.kind === 'framework' ? { ...passed, viaFactory: true } : passed;
       }
       const target: string | undefined = node.type === 'identifier' || node.type === 'attribute' ? dottedName(node) : undefined;

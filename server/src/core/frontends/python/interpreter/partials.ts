@@ -8,8 +8,8 @@
  * - its bound arguments are read where the partial was written: a scope below the caller's in
  *   which each name they mention means what it means there (Scope.bridged). A name the call's
  *   own arguments mention too that means something else at the call cannot be both: unknown;
- * - bound arguments that mention names are read only when the partial and the call are in the
- *   same module (the catalog reads imports of the caller's module).
+ * - a partial written in another module than the call is not merged: the catalog reads the
+ *   caller's imports, and the layer's spans and fixes would point into the other file.
  */
 import { mentionedNames } from './followedNames';
 import type { CallParts, Node } from '../syntax/syntax';
@@ -43,7 +43,7 @@ function argumentNodes(call: CallParts): Node[] {
  */
 export function mergePartial(partial: PartialCall, outer: BoundCall, sameModule: boolean): BoundCall | undefined {
   const bound = partial.call;
-  if (bound.spread || bound.positional.length === 0) return undefined;
+  if (!sameModule || bound.spread || bound.positional.length === 0) return undefined;
   const boundPositional = bound.positional.slice(1);
   const keywords = new Map(bound.keywords);
   outer.call.keywords.forEach((entry, key) => keywords.set(key, entry));
@@ -63,7 +63,6 @@ export function mergePartial(partial: PartialCall, outer: BoundCall, sameModule:
     if (!outer.call.keywords.has(key)) for (const name of mentionedNames(value)) names.add(name);
   });
   if (names.size === 0) return { call, scope: outer.scope };
-  if (!sameModule) return undefined;
   const differ = [...names].filter((name) => partial.scope.lookup(name) !== outer.scope.lookup(name));
   if (differ.length === 0) return { call, scope: outer.scope };
   const own = new Set<string>();
