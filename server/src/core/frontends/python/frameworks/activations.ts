@@ -192,6 +192,19 @@ function standsForFrameworkName(left: Node, scope: Scope, imports: Imports, dept
 }
 
 /**
+ * An activation class built by a call whose arguments are `call`'s (a `functools.partial`'s
+ * merged with its call's, timm's `create_act_layer(name, **kwargs)`): the activation, 'unknown'
+ * when a parameter does not fold, undefined when `canonical` is not an activation class.
+ */
+export function readActivationClass(call: NonNullable<ReturnType<typeof callParts>>, canonical: string, scope: Scope): ActivationUse | 'unknown' | undefined {
+  const known = activationByName(canonical);
+  if (!known || !known.isClass) return undefined;
+  if (known.name === 'unmodelled') return 'unknown';
+  const param = parameterOf(known.name, canonical, call, true, scope);
+  return param === 'unknown' ? 'unknown' : use(known.name, param, spanOf(call.node));
+}
+
+/**
  * An activation function applied to a tensor, as in `F.relu(x)`, `F.leaky_relu(x, 0.2)`,
  * `nn.gelu(x)`, `torch.tanh(x)`: the activation, or undefined when the call is not one.
  */

@@ -171,45 +171,17 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   const conv = /^Conv([123])d$/.exec(name);
   if (conv) {
     const rank = Number(conv[1]);
-    const inC = evaluateCount(argument(call, 0, 'in_channels'), scope);
-    const outC = evaluateCount(argument(call, 1, 'out_channels'), scope);
-    const kernel = evaluateSizes(argument(call, 2, 'kernel_size'), scope, rank, undefined);
-    const stride = evaluateSizes(argument(call, 3, 'stride'), scope, rank, 1);
     const groupsNode = argument(call, -1, 'groups');
-    const groups = groupsNode ? evaluateCount(groupsNode, scope) : 1;
-    const bias = constantOf(argument(call, -1, 'bias'), scope);
-    let geometry: Geometry = { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
-    if (inC && outC && kernel && stride && groups && inC % groups === 0 && outC % groups === 0) {
-      const k = product(kernel);
-      geometry = {
-        fans: { fanIn: (inC / groups) * k, fanOut: (outC / groups) * k },
-        // PyTorch's fan_out ignores groups (pytorch#23854): init-math.md §c.
-        frameworkFans: { fanIn: (inC / groups) * k, fanOut: outC * k },
-        receptiveField: k,
-        strideProduct: product(stride),
-        outShape: undefined,
-      };
-    }
-    const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
-    const padding = torchPadding(argument(call, 4, 'padding'), scope, rank);
-    const dilation = torchDilation(argument(call, 5, 'dilation'), scope, rank);
-    const zeros = torchZeroPadding(call, scope);
-    // timm's PatchEmbed: `Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)` reads disjoint patches.
-    const disjoint = geometry.fans !== undefined && groups === 1 && kernel !== undefined && stride !== undefined && kernel.every((k, i) => k === stride[i])
-      && dilation?.every((d) => d === 1) === true && (padding === 'valid' || (Array.isArray(padding) && padding.every((p) => p === 0)));
-    if (disjoint) geometry = { ...geometry, patches: true };
-    // The input's shape (channels first) gives the spatial geometry and the output's shape (convGeometry.ts).
-    const spatial = (input: readonly number[] | undefined): Geometry => {
-      if (!input || input.length !== rank + 1 || input[0] !== inC || !outC || !kernel || !stride || !padding || !dilation || !geometry.fans) return geometry;
-      const inputSpatial = input.slice(1);
-      const outSpatial = torchConvLengths(inputSpatial, kernel, stride, padding, dilation);
-      const undilatedZeros = dilation.every((d) => d === 1) && zeros;
-      const conv = undilatedZeros ? convSpatialGeometry(inputSpatial, kernel, stride, padding, groups) : undefined;
-      return { ...geometry, outShape: outSpatial ? [outC, ...outSpatial] : undefined, ...(conv ? { conv } : {}) };
-    };
-    return torchWeight(canonical, call, ctx, kind, spatial, bias === false, {
-      in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
-      ...torchBiasAttribute(argument(call, -1, 'bias'), scope),
+    return torchConv(canonical, call, ctx, rank, {
+      inC: evaluateCount(argument(call, 0, 'in_channels'), scope),
+      outC: evaluateCount(argument(call, 1, 'out_channels'), scope),
+      kernel: evaluateSizes(argument(call, 2, 'kernel_size'), scope, rank, undefined),
+      stride: evaluateSizes(argument(call, 3, 'stride'), scope, rank, 1),
+      groups: groupsNode ? evaluateCount(groupsNode, scope) : 1,
+      bias: torchBiasAttribute(argument(call, -1, 'bias'), scope),
+      padding: torchPadding(argument(call, 4, 'padding'), scope, rank),
+      dilation: torchDilation(argument(call, 5, 'dilation'), scope, rank),
+      zeros: torchZeroPadding(call, scope),
     });
   }
   if (name === 'Embedding') {
@@ -237,6 +209,58 @@ function torchModule(canonical: string, call: CallParts, ctx: CatalogContext): M
   if (activation !== 'unknown') return { kind: 'activation', use: activation, span: spanOf(call.node), className: canonical, record };
   if (/^[A-Z]/.test(name)) return { kind: 'opaque', className: canonical, record };
   return undefined;
+}
+
+/** What nn.Conv1d/2d/3d was given, folded: undefined where not constant (`bias` as torchBiasAttribute reads it). */
+export interface TorchConvArguments {
+  readonly inC: number | undefined;
+  readonly outC: number | undefined;
+  readonly kernel: number[] | undefined;
+  readonly stride: number[] | undefined;
+  readonly groups: number | undefined;
+  readonly bias: { bias?: Value };
+  readonly padding: SpatialPadding | undefined;
+  readonly dilation: number[] | undefined;
+  /** `padding_mode` zeros. */
+  readonly zeros: boolean;
+}
+
+/**
+ * nn.Conv1d/2d/3d from its folded arguments: written directly, or built by a factory that
+ * computes them (timm's `create_conv2d`: its padding rule, `depthwise`, `bias=False`; timmLayers.ts).
+ */
+export function torchConv(canonical: string, call: CallParts, ctx: CatalogContext, rank: number, args: TorchConvArguments): WeightModule {
+  const { inC, outC, kernel, stride, groups, padding, dilation, zeros } = args;
+  let geometry: Geometry = { fans: undefined, frameworkFans: undefined, receptiveField: 1, strideProduct: 1, outShape: undefined };
+  if (inC && outC && kernel && stride && groups && inC % groups === 0 && outC % groups === 0) {
+    const k = product(kernel);
+    geometry = {
+      fans: { fanIn: (inC / groups) * k, fanOut: (outC / groups) * k },
+      // PyTorch's fan_out ignores groups (pytorch#23854): init-math.md §c.
+      frameworkFans: { fanIn: (inC / groups) * k, fanOut: outC * k },
+      receptiveField: k,
+      strideProduct: product(stride),
+      outShape: undefined,
+    };
+  }
+  const kind: WeightLayerKind = rank === 1 ? 'conv1d' : rank === 2 ? 'conv2d' : 'conv3d';
+  // timm's PatchEmbed: `Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)` reads disjoint patches.
+  const disjoint = geometry.fans !== undefined && groups === 1 && kernel !== undefined && stride !== undefined && kernel.every((k, i) => k === stride[i])
+    && dilation?.every((d) => d === 1) === true && (padding === 'valid' || (Array.isArray(padding) && padding.every((p) => p === 0)));
+  if (disjoint) geometry = { ...geometry, patches: true };
+  // The input's shape (channels first) gives the spatial geometry and the output's shape (convGeometry.ts).
+  const spatial = (input: readonly number[] | undefined): Geometry => {
+    if (!input || input.length !== rank + 1 || input[0] !== inC || !outC || !kernel || !stride || !padding || !dilation || !geometry.fans) return geometry;
+    const inputSpatial = input.slice(1);
+    const outSpatial = torchConvLengths(inputSpatial, kernel, stride, padding, dilation);
+    const undilatedZeros = dilation.every((d) => d === 1) && zeros;
+    const conv = undilatedZeros ? convSpatialGeometry(inputSpatial, kernel, stride, padding, groups) : undefined;
+    return { ...geometry, outShape: outSpatial ? [outC, ...outSpatial] : undefined, ...(conv ? { conv } : {}) };
+  };
+  return torchWeight(canonical, call, ctx, kind, spatial, args.bias.bias === null, {
+    in_channels: inC ?? null, out_channels: outC ?? null, kernel_size: kernel ?? null, stride: stride ?? null, groups: groups ?? null,
+    ...args.bias,
+  });
 }
 
 /**

@@ -50,10 +50,13 @@ import { isTorchModel, torchSampleShape } from './torchSample';
 import { scopeAfter } from './scriptOrder';
 import { assignedOnlyWhenNotNone, computeMaskReturnsMask, isTokenCount, KERAS_POSITION_RANGES, maskFunction, shiftedPositions, tokenComparison } from './kerasTokens';
 import { breakSite, type LayerDraft, type PositionRows, type ProjectionPart, type Tensor, Trace } from './trace';
-import { followedAttributes, reassignedLocals } from './followedNames';
+import { followedAttributes, mentionedNames, reassignedLocals } from './followedNames';
 import { initFlagLeftUnknown } from './initUnderUnknownFlag';
 import { bindAssignments, bindParameters, defaultConfig, evaluate, evaluateCount, instanceRecord, isNumber, type RecordValue, Scope, type Value } from './values';
 import { orOperand } from './orOperand';
+import { type BoundCall, mergePartial, PARTIAL, type PartialCall } from './partials';
+import { factoryArgument, timmActivationClass, timmConv2d, timmFactory, type TimmFactory, timmNormClass } from '../frameworks/timmLayers';
+import { readActivationClass } from '../frameworks/activations';
 import { appendAll, minOf } from '../../../util/arrays';
 import { ClassInfo, importedClass, importedFunction, type ModuleContext, namespaceOf } from './moduleContext';
 import { fieldOrder, findMethod, InheritedScope, lookupOrder, mayHaveMethod } from './inheritance';
@@ -471,7 +474,18 @@ export class Interpreter {
       frame.env.delete(left.text);
       return;
     }
+    // `norm_layer = partial(nn.LayerNorm, eps=1e-6)`, `act = get_act_layer('gelu')`: a layer factory, read through the binding (callableOf).
+    if (value === undefined && left.type === 'identifier' && (right.type === 'call' || right.type === 'boolean_operator') && this.isLayerFactory(right, frame)) {
+      frame.env.delete(left.text);
+      return;
+    }
     this.store(left, value, statement, frame);
+  }
+
+  /** A partial or a timm getter's class (not a plain alias, which frameworkAlias reads). */
+  private isLayerFactory(node: Node, frame: Frame): boolean {
+    const callable = this.callableOf({ node, scope: frame.scope }, 0);
+    return callable !== undefined && (callable.kind === 'partial' || (callable.kind === 'framework' && callable.viaFactory));
   }
 
   /** Binds a value to a name or `self.X`; a layer assigned to a name learns how fixes address it. */
@@ -1357,6 +1371,9 @@ export class Interpreter {
       const tf1 = tf1LayerCall(canonical, call);
       if (tf1) return this.tf1Layer(tf1, frame);
       const catalog = this.frameCatalog(frame);
+      // timm's create_conv2d / create_act_layer / get_act_layer / get_norm_layer (timmLayers.ts).
+      const timm = timmFactory(canonical);
+      if (timm !== undefined) return this.timmFactoryCall(timm, call, frame);
       if (canonical === 'torch.nn.TransformerEncoder') return this.encoderStack(call, frame);
       if (canonical === 'torch.nn.TransformerDecoder') return this.decoderStack(call, frame);
       const module = attentionLayerModule(canonical, call, catalog) ?? recurrentModule(canonical, call, catalog) ?? frameworkModule(canonical, call, catalog);
@@ -1367,27 +1384,16 @@ export class Interpreter {
       const mapped = this.mapLambda(call.positional[0]!, call.positional[1]!, frame);
       if (mapped !== 'not-handled') return mapped;
     }
+    // A name bound to `functools.partial(F, ...)` or to what timm's get_act_layer/get_norm_layer return (partials.ts, timmLayers.ts).
+    if ((written !== undefined && (callee.type === 'identifier' || callee.type === 'attribute') && (canonical === undefined || !FRAMEWORK_NAME.test(canonical))) || callee.type === 'call') {
+      const made = this.factoryMade(written, call, frame);
+      if (made !== 'not-handled') return made;
+    }
     // Calling a value: the file's own class, a module applied to a tensor, a function of the file.
     const target = this.expression(callee, frame);
     if (target?.t === 'class') {
       const cls = this.classAt(target.definition);
-      if (!cls || this.tooDeep(frame.depth, call.node)) return undefined;
-      const functional = this.functionalSubclass(cls, call, frame);
-      if (functional) return functional;
-      // Init code of unknown reach under a flag `**kwargs` leaves unknown: nothing can come of its layers (initUnderUnknownFlag.ts).
-      if (this.initFlagLeftUnknown(cls, call, frame)) {
-        const unread: ModuleValue = { kind: 'opaque', className: cls.name, record: classRecord(cls.name) };
-        this.unreadConstructions.add(unread);
-        // Built inside another class, it is nested there as instantiate() records it.
-        if (frame.self && this.contextOf(cls.definition) === this.main) {
-          this.nested.add(cls.name);
-          this.unitNested.push(cls.name);
-        }
-        return { t: 'module', module: unread };
-      }
-      const instance = this.instantiate(cls, call, frame);
-      if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
-      return { t: 'module', module: instance };
+      return cls ? this.classCall(cls, call, frame) : undefined;
     }
     // Each argument is evaluated once: evaluating it applies the layers in it.
     const args = call.positional.map((p) => (p.type === 'list_splat' ? undefined : this.expression(p, frame)));
@@ -1568,6 +1574,151 @@ export class Interpreter {
       bound = next;
     }
     return undefined;
+  }
+
+  /** The file's class called: built (or opaque, its init flag left unknown by `**kwargs`). */
+  private classCall(cls: ClassInfo, call: CallParts, frame: Frame): RValue {
+    if (this.tooDeep(frame.depth, call.node)) return undefined;
+    const functional = this.functionalSubclass(cls, call, frame);
+    if (functional) return functional;
+    // Init code of unknown reach under a flag `**kwargs` leaves unknown: nothing can come of its layers (initUnderUnknownFlag.ts).
+    if (this.initFlagLeftUnknown(cls, call, frame)) {
+      const unread: ModuleValue = { kind: 'opaque', className: cls.name, record: classRecord(cls.name) };
+      this.unreadConstructions.add(unread);
+      // Built inside another class, it is nested there as instantiate() records it.
+      if (frame.self && this.contextOf(cls.definition) === this.main) {
+        this.nested.add(cls.name);
+        this.unitNested.push(cls.name);
+      }
+      return { t: 'module', module: unread };
+    }
+    const instance = this.instantiate(cls, call, frame);
+    if (cls.definition.startIndex >= MODULE_OFFSET_BASE && this.ctx === this.main) this.importedCalls.set(call.node, { module: this.contextOf(cls.definition), name: cls.name, value: instance });
+    return { t: 'module', module: instance };
+  }
+
+  /**
+   * What a binding names as a layer factory, followed as aliasOf follows names: a framework
+   * class, the file's class, a `functools.partial` of one (partials.ts), or what timm's
+   * `get_act_layer(name)` / `get_norm_layer(name)` return (timmLayers.ts; `viaFactory`).
+   */
+  private callableOf(start: { readonly node: Node; readonly scope: Scope }, depth: number): Callable | undefined {
+    let bound: { readonly node: Node; readonly scope: Scope } | undefined = start;
+    for (let hops = 0; bound && hops < 8 && depth < 6; hops++) {
+      const chosen: Node | undefined = orOperand(bound.node, bound.scope, (left, scope) => this.callableOf({ node: left, scope }, depth + 1) !== undefined);
+      if (chosen === undefined) return undefined;
+      if (chosen !== bound.node) {
+        bound = { node: chosen, scope: bound.scope };
+        continue;
+      }
+      const node = unparen(bound.node);
+      const context = this.contextOf(node);
+      if (node.type === 'call') {
+        const call = callParts(node);
+        const written = call ? dottedName(call.callee) : undefined;
+        if (!call || written === undefined || (call.callee.type === 'identifier' && bound.scope.lookup(written) !== undefined)) return undefined;
+        const canonical = context.imports.canonical(written);
+        if (canonical === PARTIAL) {
+          const first = call.positional[0];
+          const target = first && first.type !== 'list_splat' ? this.callableOf({ node: first, scope: bound.scope }, depth + 1) : undefined;
+          return target ? { kind: 'partial', call, scope: bound.scope, target } : undefined;
+        }
+        const factory = timmFactory(canonical);
+        if (factory !== 'get_act_layer' && factory !== 'get_norm_layer') return undefined;
+        const argumentNode = factoryArgument(call, factory);
+        if (!argumentNode || call.spread || call.positional.length > 1) return undefined;
+        const value = evaluate(argumentNode, bound.scope);
+        if (typeof value === 'string') {
+          const named = factory === 'get_act_layer' ? timmActivationClass(value) : timmNormClass(value);
+          return named ? { kind: 'framework', canonical: named, viaFactory: true } : undefined;
+        }
+        // A class or partial passes through get_act_layer; get_norm_layer keeps a partial's keywords only (create_norm.py).
+        const passed = this.callableOf({ node: argumentNode, scope: bound.scope }, depth + 1);
+        if (!passed || (passed.kind === 'partial' && factory === 'get_norm_layer' && passed.call.positional.length > 1)) return undefined;
+        return passed.kind === 'framework' ? { ...passed, viaFactory: true } : passed;
+      }
+      const target: string | undefined = node.type === 'identifier' || node.type === 'attribute' ? dottedName(node) : undefined;
+      if (target === undefined) return undefined;
+      const imports: Imports = context.imports;
+      const next: ReturnType<Scope['lookup']> = imports.binds(target.split('.')[0]!) ? undefined : bound.scope.lookup(target);
+      if (next === undefined) {
+        const canonical = imports.canonical(target);
+        if (FRAMEWORK_NAME.test(canonical)) return { kind: 'framework', canonical, viaFactory: false };
+        const cls = node.type === 'identifier' ? this.classNamed(target, context) : undefined;
+        return cls ? { kind: 'class', cls } : undefined;
+      }
+      if (!('node' in next)) return undefined;
+      bound = next;
+    }
+    return undefined;
+  }
+
+  /**
+   * `norm_layer(dim)` where the name is bound to a partial or a timm getter's result: the layer
+   * built with the merged arguments; undefined (unknown) where a merge is not exact;
+   * 'not-handled' for a plain name (frameworkAlias, classes) or a function target.
+   */
+  private factoryMade(written: string | undefined, call: CallParts, frame: Frame): RValue | 'not-handled' {
+    if (written !== undefined && (this.namesDefinition(written) || frame.env.has(written))) return 'not-handled';
+    if (written?.startsWith('self.') === true) {
+      const field = written.slice(5);
+      if (!frame.self || field.includes('.') || frame.self.attributes.has(field) || this.hasMethod(frame.self, field)) return 'not-handled';
+    }
+    // `get_norm_layer('batchnorm')(chs)`, `partial(nn.LayerNorm, eps=1e-6)(dim)`: the callee itself.
+    const bound = written === undefined ? { node: call.callee, scope: frame.scope } : frame.scope.expressionOf(written);
+    const callable = bound ? this.callableOf(bound, 0) : undefined;
+    if (!callable || (callable.kind === 'framework' && !callable.viaFactory) || callable.kind === 'class') return 'not-handled';
+    let merged: BoundCall = { call, scope: frame.scope };
+    let target: Callable = callable;
+    const here = this.contextOf(call.node);
+    while (target.kind === 'partial') {
+      const next = mergePartial(target, merged, this.contextOf(target.call.node) === here);
+      if (!next) return undefined;
+      // A bound argument read as a runtime value (a module, a tensor) would be read in the caller's frame: not merged.
+      if (target.scope !== frame.scope && target.call.positional.slice(1).concat([...target.call.keywords.values()].map((k) => k.value)).some((n) => mentionedNames(n).some((name) => frame.env.get(name) !== undefined))) return undefined;
+      merged = next;
+      target = target.target;
+    }
+    if (target.kind === 'class') return this.classCall(target.cls, merged.call, frame.child(merged.scope));
+    const canonical = target.canonical;
+    // A function (`partial(F.gelu, approximate="tanh")(x)`) is read as before.
+    if (!/^[A-Z]/.test(canonical.slice(canonical.lastIndexOf('.') + 1))) return 'not-handled';
+    return this.frameworkLayer(canonical, merged, frame);
+  }
+
+  /**
+   * A framework class built with `bound`'s arguments: the catalog's layer, an activation read
+   * from the merged arguments (the catalog reads an activation's from the call as written).
+   */
+  private frameworkLayer(canonical: string, bound: BoundCall, frame: Frame): RValue {
+    const catalog: CatalogContext = { ...this.frameCatalog(frame), scope: bound.scope };
+    const module = attentionLayerModule(canonical, bound.call, catalog) ?? recurrentModule(canonical, bound.call, catalog) ?? frameworkModule(canonical, bound.call, catalog);
+    if (module?.kind !== 'activation' && module?.kind !== 'opaque') return module ? { t: 'module', module } : undefined;
+    const activation = readActivationClass(bound.call, canonical, bound.scope);
+    if (activation === undefined) return { t: 'module', module };
+    if (activation === 'unknown') return { t: 'module', module: { kind: 'opaque', className: canonical, record: classRecord(canonical) } };
+    return { t: 'module', module: { kind: 'activation', use: activation, span: spanOf(bound.call.node), className: canonical, record: classRecord(canonical) } };
+  }
+
+  /** timm's factories called by name (timmLayers.ts): create_conv2d's conv, create_act_layer's activation; the getters return classes, not modules. */
+  private timmFactoryCall(factory: TimmFactory, call: CallParts, frame: Frame): RValue {
+    if (factory === 'create_conv2d') {
+      const conv = timmConv2d(call, this.frameCatalog(frame));
+      return conv ? { t: 'module', module: conv } : undefined;
+    }
+    if (factory !== 'create_act_layer') return undefined;
+    // create_act_layer(name, inplace=None, **kwargs): get_act_layer(name)(**kwargs); `inplace` changes no value.
+    const nameNode = factoryArgument(call, factory);
+    if (!nameNode || call.spread || call.positional.length > 2) return undefined;
+    const value = evaluate(nameNode, frame.scope);
+    const named = typeof value === 'string' ? timmActivationClass(value) : undefined;
+    const passed = typeof value === 'string' || value === null ? undefined : this.callableOf({ node: nameNode, scope: frame.scope }, 0);
+    const canonical = named ?? (passed?.kind === 'framework' ? passed.canonical : undefined);
+    if (canonical === undefined) return undefined;
+    const keywords = new Map(call.keywords);
+    keywords.delete('name');
+    keywords.delete('inplace');
+    return this.frameworkLayer(canonical, { call: { ...call, positional: [], keywords }, scope: frame.scope }, frame);
   }
 
   /**
@@ -3078,3 +3229,9 @@ function someValue<K, V>(map: ReadonlyMap<K, V>, test: (value: V) => boolean): b
   });
   return found;
 }
+
+/** What a name bound as a layer factory stands for (Interpreter.callableOf). */
+type Callable =
+  | { readonly kind: 'framework'; readonly canonical: string; readonly viaFactory: boolean }
+  | { readonly kind: 'class'; readonly cls: ClassInfo }
+  | ({ readonly kind: 'partial'; readonly target: Callable } & PartialCall);

@@ -263,6 +263,16 @@ export class Scope {
     return this.bindings.has(name) || this.parent?.bindingScope(name) === true;
   }
 
+  /**
+   * A scope below this one in which each of `names` means what it means in `source`
+   * (`functools.partial`'s bound arguments read at the call: partials.ts); unbound there, unknown.
+   */
+  bridged(names: readonly string[], source: Scope): Scope {
+    const bridge = new Scope(this);
+    for (const name of names) bridge.bindings.set(name, source.lookup(name) ?? { value: undefined });
+    return bridge;
+  }
+
   /** Replaces a binding (an argument overriding a parameter's default) without counting it as a reassignment. */
   rebind(name: string, node: Node, scope: Scope): void {
     this.assignedTwice?.delete(name);
