@@ -115,6 +115,10 @@ export class Code {
   v128Store(offset: number) { return this.simd(0x0b, 2, ...uleb(offset)); }
   v128Zero() { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
   f32x4ExtractLane(lane: number) { return this.simd(0x1f, lane); }
+  /** i8x16.shuffle by float lanes: result lane i ← lane lanes[i] of (a, b) (0–3 a's, 4–7 b's). */
+  f32x4Shuffle(lanes: readonly [number, number, number, number]) {
+    return this.simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
+  }
   f32x4Add() { return this.simd(0xe4); }
   f32x4Mul() { return this.simd(0xe6); }
   f32x4RelaxedMadd() { return this.simd(0x105); }

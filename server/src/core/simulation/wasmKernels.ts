@@ -12,7 +12,8 @@
  *       4 values of k the 4 columns' 4 values in a row (one pointer and constant offsets read
  *       them), then runs every 2 rows of A past it: a 2×4 block of C per step, per 4 values of
  *       k 2 loads of A, 4 of B and 8 f32x4 multiply-adds into accumulators kept in registers,
- *       each one's 4 lanes summed at the end. The copy reads B once per block in order: the
+ *       each one's 4 lanes summed at the end by two rounds of shuffles (one vector of C's 4 columns
+ *       added and stored). The copy reads B once per block in order: the
  *       backward pass g·W (W's rows 3–12 KiB apart) no longer walks W with that stride for
  *       every 4 rows of g. (A 4×8 block with broadcasts of A, the earlier A·B kernel, ran at
  *       ~12 GMAC/s here against this one's 15–16 unfused: V8's 15 vector registers hold its 8
@@ -31,7 +32,7 @@
  *       the products (wasmRowKernels.ts), bit for bit as montecarlo.ts's loops.
  *
  * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane within each
- * block of KC, the blocks' sums added in order.
+ * block of KC, the lanes summed pairwise ((l0 + l2) + (l1 + l3)), the blocks' sums added in order.
  */
 import { Code, F64, functionBody, I32, name, section, uleb, V128, vector } from './wasmAssembler';
 import { GELU } from './geluFloat32';
@@ -42,10 +43,14 @@ import { axpyBody, crossMomentBody, layerNormBackwardBody, layerNormBody, meanSq
 export const ZIGGURAT_AT = 1024;
 export const ZIGGURAT_BYTES = 3 * 128 * 8;
 /**
- * Rows of k per packed block of B: a block of 8 columns is KC × 8 floats (8 KiB), which stays in
- * L1 while every 4-row step of A multiplies it.
+ * Rows of k per packed block of B: a block of 4 columns is KC × 4 floats (12 KiB), which stays in
+ * L1 while every 2-row step of A multiplies it. 768 (GPT-2 small's d_model: one block for its
+ * attention projections, four for the MLP's second) rather than 256: each block of k ends in a
+ * reduction of the 8 accumulators and a read-modify-write of C, ~80 instructions against 64 loop
+ * turns at 256; x·Wᵀ and g·W at GPT-2's widths ran 13.2 → 16.1 GMAC/s a core (issue 15, 3
+ * interleaved rounds under load, `mcspeed` branch).
  */
-export const KC = 256;
+export const KC = 768;
 /** Bytes of one thread's packing buffer. */
 export const PACK_BYTES = KC * 32;
 
@@ -147,14 +152,23 @@ function gemmBody(fused: boolean): number[] {
         }));
         c.get(C).get(i).get(LDC).mul().add().get(j).i32(4).mul().add().set(cp);
         for (let r = 0; r < 2; r++) {
-          for (let e = 0; e < 4; e++) {
-            // C[i+r, j+e] = the accumulator's four lanes summed, added to the earlier blocks' sum.
-            c.get(cp);
-            c.get(acc[4 * r + e]!).f32x4ExtractLane(0);
-            for (let lane = 1; lane < 4; lane++) c.get(acc[4 * r + e]!).f32x4ExtractLane(lane).f32Add();
-            c.get(cp).f32Load(e * 4).f32(0).get(pc).select().f32Add(); // C as it is, from the second block on
-            c.f32Store(e * 4);
-          }
+          // C[i+r, j..j+3] = each accumulator's four lanes summed ((l0 + l2) + (l1 + l3)) by two
+          // rounds of shuffles, one vector for the four columns, added to the earlier blocks' sums.
+          const [e0, e1, e2, e3] = [0, 1, 2, 3].map((e) => acc[4 * r + e]!) as [number, number, number, number];
+          const pairs = (p: number, q: number) => {
+            c.get(p).get(q).f32x4Shuffle([0, 4, 1, 5]);
+            c.get(p).get(q).f32x4Shuffle([2, 6, 3, 7]);
+            c.f32x4Add(); // [p0+p2, q0+q2, p1+p3, q1+q3]
+          };
+          pairs(e0, e1);
+          c.set(x0);
+          pairs(e2, e3);
+          c.set(x1);
+          c.get(x0).get(x1).f32x4Shuffle([0, 1, 4, 5]);
+          c.get(x0).get(x1).f32x4Shuffle([2, 3, 6, 7]);
+          c.f32x4Add().set(y);
+          c.get(pc).ifElse(() => { c.get(y).get(cp).v128Load(0).f32x4Add().set(y); }); // C as it is, from the second block on
+          c.get(cp).get(y).v128Store(0);
           c.bump(cp, () => c.get(LDC));
         }
         c.bump(i, () => c.i32(2));
