@@ -85,6 +85,12 @@ export class Code {
   f64Abs() { return this.emit(0x99); }
   f64Lt() { return this.emit(0x63); }
   f64Gt() { return this.emit(0x64); }
+  f64Ne() { return this.emit(0x62); }
+  i64(value: number) { return this.emit(0x42, ...sleb(value)); }
+  i64Add() { return this.emit(0x7c); }
+  i64Shl() { return this.emit(0x86); }
+  i64ReinterpretF64() { return this.emit(0xbd); }
+  f64ReinterpretI64() { return this.emit(0xbf); }
   f64Ge() { return this.emit(0x66); }
   f64FromI32S() { return this.emit(0xb7); }
   f64FromI32U() { return this.emit(0xb8); }
