@@ -16,6 +16,7 @@ Needs Debian's PyTorch: apt-get install -y python3-torch libopenblas0-pthread.
 """
 import json
 import math
+import os
 import resource
 import sys
 import time
@@ -94,6 +95,21 @@ forward = [t.detach().double().pow(2).mean().item() for t in outputs]
 backward = [t.grad.double().pow(2).mean().item() for t in outputs]
 stream = [(t.detach().double().pow(2).mean().item(), cross(t)) for t in streams]
 gradient = [t.grad.double().pow(2).mean().item() for t in inputs if t.grad is not None]
+
+def blas():
+    """The BLAS library PyTorch's products run on, as mapped into this process: Debian's python3-torch
+    links libblas.so.3, which is the netlib reference implementation (one thread, no SIMD kernels,
+    ~20x slower here) unless libopenblas0-pthread provides it."""
+    try:
+        with open("/proc/self/maps") as f:
+            maps = f.read()
+    except OSError:
+        return "unknown"
+    for name in ("openblas", "mkl", "blis"):
+        if name in maps:
+            return name
+    return "reference (netlib libblas.so.3)" if "libblas.so" in maps else "unknown"
+
 done = time.time()
 print(json.dumps({
     "import_s": imported - start,
@@ -103,6 +119,9 @@ print(json.dumps({
     "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
     "threads": torch.get_num_threads(),
+    "blas": blas(),
+    # OpenBLAS runs its products on its own pool (a thread per core), whatever get_num_threads says.
+    "os_threads": len(os.listdir("/proc/self/task")),
     "torch": torch.__version__,
 }))
 sys.stdout.flush()

@@ -108,7 +108,9 @@ function transformerMonteCarloRows(): Row[] {
         what: `the same in PyTorch (bench/pytorch_transformer_mc.py ${sequences}, import included)`,
         result: torch.wall,
         target: '—',
-        note: `peak RSS ${torch.maxRssMib.toFixed(0)} MiB; import ${Number(torch.report.import_s).toFixed(2)} s, work ${Number(torch.report.work_s).toFixed(2)} s; CPU ${medianCpuSeconds(torch).toFixed(2)} s; ${String(torch.report.threads)} threads`,
+        note: `peak RSS ${torch.maxRssMib.toFixed(0)} MiB; import ${Number(torch.report.import_s).toFixed(2)} s, work ${Number(torch.report.work_s).toFixed(2)} s; CPU ${medianCpuSeconds(torch).toFixed(2)} s; ${String(torch.report.threads)} ATen threads, ${String(torch.report.os_threads)} in the process; BLAS ${String(torch.report.blas)}` +
+          // Debian's python3-torch without libopenblas0-pthread runs on netlib's reference BLAS: no baseline to be measured against.
+          (String(torch.report.blas).startsWith('reference') ? ' (NOT a fair baseline: apt-get install -y libopenblas0-pthread)' : ''),
       });
   }
   return rows;

@@ -85,6 +85,12 @@ export class Code {
   f64Abs() { return this.emit(0x99); }
   f64Lt() { return this.emit(0x63); }
   f64Gt() { return this.emit(0x64); }
+  f64Ne() { return this.emit(0x62); }
+  i64(value: number) { return this.emit(0x42, ...sleb(value)); }
+  i64Add() { return this.emit(0x7c); }
+  i64Shl() { return this.emit(0x86); }
+  i64ReinterpretF64() { return this.emit(0xbd); }
+  f64ReinterpretI64() { return this.emit(0xbf); }
   f64Ge() { return this.emit(0x66); }
   f64FromI32S() { return this.emit(0xb7); }
   f64FromI32U() { return this.emit(0xb8); }
@@ -115,6 +121,10 @@ export class Code {
   v128Store(offset: number) { return this.simd(0x0b, 2, ...uleb(offset)); }
   v128Zero() { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
   f32x4ExtractLane(lane: number) { return this.simd(0x1f, lane); }
+  /** i8x16.shuffle by float lanes: result lane i ← lane lanes[i] of (a, b) (0–3 a's, 4–7 b's). */
+  f32x4Shuffle(lanes: readonly [number, number, number, number]) {
+    return this.simd(0x0d, ...lanes.flatMap((lane) => [4 * lane, 4 * lane + 1, 4 * lane + 2, 4 * lane + 3]));
+  }
   f32x4Add() { return this.simd(0xe4); }
   f32x4Mul() { return this.simd(0xe6); }
   f32x4RelaxedMadd() { return this.simd(0x105); }

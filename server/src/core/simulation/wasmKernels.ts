@@ -7,12 +7,13 @@
  *       row-major with row strides lda and ldc bytes (either may be a column block of a wider
  *       matrix, as one head of an attention's rows); B[p, q] at b + p·ldb + 4q, or with
  *       `transposed` at b + q·ldb + 4p (B = Wᵀ of a row-major W [n×k]: the dense forward pass
- *       x·Wᵀ on W as drawn). m a multiple of 2, n and k of 4. For each KC values of k and each 4
- *       columns it copies that block of B into `scratch` (the calling thread's PACK_BYTES), per
- *       4 values of k the 4 columns' 4 values in a row (one pointer and constant offsets read
- *       them), then runs every 2 rows of A past it: a 2×4 block of C per step, per 4 values of
+ *       x·Wᵀ on W as drawn). m a multiple of 2, n and k of 4. For each KC values of k, each MC
+ *       rows of A and each 4 columns it copies that block of B into `scratch` (the calling
+ *       thread's PACK_BYTES), per 4 values of k the 4 columns' 4 values in a row (one pointer and
+ *       constant offsets read them), then runs every 2 of those rows of A past it: a 2×4 block of C per step, per 4 values of
  *       k 2 loads of A, 4 of B and 8 f32x4 multiply-adds into accumulators kept in registers,
- *       each one's 4 lanes summed at the end. The copy reads B once per block in order: the
+ *       each one's 4 lanes summed at the end by two rounds of shuffles (one vector of C's 4 columns
+ *       added and stored). The copy reads B once per block in order: the
  *       backward pass g·W (W's rows 3–12 KiB apart) no longer walks W with that stride for
  *       every 4 rows of g. (A 4×8 block with broadcasts of A, the earlier A·B kernel, ran at
  *       ~12 GMAC/s here against this one's 15–16 unfused: V8's 15 vector registers hold its 8
@@ -31,10 +32,10 @@
  *       the products (wasmRowKernels.ts), bit for bit as montecarlo.ts's loops.
  *
  * Products are float32 (as PyTorch's float32 GEMM), accumulated in k order per lane within each
- * block of KC, the blocks' sums added in order.
+ * block of KC, the lanes summed pairwise ((l0 + l2) + (l1 + l3)), the blocks' sums added in order.
  */
 import { Code, F64, functionBody, I32, name, section, uleb, V128, vector } from './wasmAssembler';
-import { GELU } from './geluFloat32';
+import { EXP as EXP_CONSTANTS, GELU } from './geluFloat32';
 import { ZIGGURAT } from './prng';
 import { axpyBody, crossMomentBody, layerNormBackwardBody, layerNormBody, meanSquareBody, sum3Body, transposeBody } from './wasmRowKernels';
 
@@ -42,10 +43,21 @@ import { axpyBody, crossMomentBody, layerNormBackwardBody, layerNormBody, meanSq
 export const ZIGGURAT_AT = 1024;
 export const ZIGGURAT_BYTES = 3 * 128 * 8;
 /**
- * Rows of k per packed block of B: a block of 8 columns is KC × 8 floats (8 KiB), which stays in
- * L1 while every 4-row step of A multiplies it.
+ * Rows of k per packed block of B: a block of 4 columns is KC × 4 floats (12 KiB), which stays in
+ * L1 while every 2-row step of A multiplies it. 768 (GPT-2 small's d_model: one block for its
+ * attention projections, four for the MLP's second) rather than 256: each block of k ends in a
+ * reduction of the 8 accumulators and a read-modify-write of C, ~80 instructions against 64 loop
+ * turns at 256; x·Wᵀ and g·W at GPT-2's widths ran 13.2 → 16.1 GMAC/s a core (issue 15, 3
+ * interleaved rounds under load, `mcspeed` branch).
  */
-export const KC = 256;
+export const KC = 768;
+/**
+ * Rows of A per block (a multiple of 2): the 4-column loop runs over MC rows of A at a time, so the
+ * block it re-reads for every 4 columns (128 × KC floats, 384 KiB) stays in L2 instead of the whole
+ * A (1.5 MiB for 4 sequences of 128 tokens at d_model 768); B's 4 columns are packed again per
+ * block (1/64 of the block's work). 15.7 against 14.7 GMAC/s a core (6 interleaved rounds, load 10).
+ */
+export const MC = 128;
 /** Bytes of one thread's packing buffer. */
 export const PACK_BYTES = KC * 32;
 
@@ -73,7 +85,7 @@ function gemmBody(fused: boolean): number[] {
   const [A, B, C, M, N, K, LDA, LDB, LDC, S, TRANS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   let next = 11;
   const local = () => next++;
-  const pc = local(), kc = local(), j = local(), i = local(), kcb = local();
+  const pc = local(), kc = local(), j = local(), i = local(), kcb = local(), i0 = local(), iEnd = local();
   const src = local(), dst = local(), end = local(), a0 = local(), a1 = local(), aEnd = local(), bp = local(), cp = local();
   const i32Count = next - 11;
   const acc = Array.from({ length: 8 }, () => next++); // acc[4r + e]: C[i+r, j+e], 4 partial sums
@@ -86,81 +98,98 @@ function gemmBody(fused: boolean): number[] {
     c.i32(KC).get(kc).get(kc).i32(KC).geU().select().set(kc); // min(KC, K − pc)
     c.get(kc).i32(4).mul().set(kcb);
     c.get(S).get(kcb).i32(4).mul().add().set(end);
-    c.i32(0).set(j);
-    c.block(() => c.loop(() => { // each 4 columns
-      c.get(j).get(N).geU().brIf(1);
-      // Pack B[pc .. pc+kc, j .. j+3] into S: per 4 values of k, column e's 4 values at 16e.
-      c.get(S).set(dst);
-      c.get(TRANS).ifElse(() => {
-        // B[p, q] at B + q·LDB + 4p (B = Wᵀ of a row-major W): 4 values of a column are one v128 of W's row.
-        c.get(B).get(j).get(LDB).mul().add().get(pc).i32(4).mul().add().set(src);
-        c.block(() => c.loop(() => {
-          c.get(dst).get(end).geU().brIf(1);
-          for (let e = 0; e < 4; e++) {
-            c.get(dst).get(src);
-            if (e > 0) c.get(LDB).i32(e).mul().add();
-            c.v128Load(0).v128Store(16 * e);
-          }
-          c.bump(src, () => c.i32(16));
-          c.bump(dst, () => c.i32(64));
-          c.br(0);
-        }));
-      }, () => {
-        // B[p, q] at B + p·LDB + 4q: each 4×4 block transposed.
-        c.get(B).get(pc).get(LDB).mul().add().get(j).i32(4).mul().add().set(src);
-        c.block(() => c.loop(() => {
-          c.get(dst).get(end).geU().brIf(1);
-          for (let l = 0; l < 4; l++) {
-            for (let e = 0; e < 4; e++) c.get(dst).get(src).f32Load(4 * e).f32Store(16 * e + 4 * l);
-            c.bump(src, () => c.get(LDB));
-          }
-          c.bump(dst, () => c.i32(64));
-          c.br(0);
-        }));
-      });
-      c.i32(0).set(i);
-      c.block(() => c.loop(() => { // each 2 rows
-        c.get(i).get(M).geU().brIf(1);
-        for (const a of acc) c.v128Zero().set(a);
-        c.get(A).get(i).get(LDA).mul().add().get(pc).i32(4).mul().add().set(a0);
-        c.get(a0).get(LDA).add().set(a1);
-        c.get(a0).get(kcb).add().set(aEnd);
-        c.get(S).set(bp);
-        c.block(() => c.loop(() => { // 4 values of k a turn (KC and K are multiples of 4)
-          c.get(a0).get(aEnd).geU().brIf(1);
-          c.get(a0).v128Load(0).set(x0);
-          c.get(a1).v128Load(0).set(x1);
-          for (let e = 0; e < 4; e++) {
-            c.get(bp).v128Load(16 * e).set(y);
-            if (fused) {
-              c.get(x0).get(y).get(acc[e]!).f32x4RelaxedMadd().set(acc[e]!);
-              c.get(x1).get(y).get(acc[4 + e]!).f32x4RelaxedMadd().set(acc[4 + e]!);
-            } else {
-              c.get(acc[e]!).get(x0).get(y).f32x4Mul().f32x4Add().set(acc[e]!);
-              c.get(acc[4 + e]!).get(x1).get(y).f32x4Mul().f32x4Add().set(acc[4 + e]!);
+    c.i32(0).set(i0);
+    c.block(() => c.loop(() => { // each block of MC rows of A
+      c.get(i0).get(M).geU().brIf(1);
+      c.get(i0).i32(MC).add().set(iEnd);
+      c.get(M).get(iEnd).get(iEnd).get(M).geU().select().set(iEnd); // min(i0 + MC, M)
+      c.i32(0).set(j);
+      c.block(() => c.loop(() => { // each 4 columns
+        c.get(j).get(N).geU().brIf(1);
+        // Pack B[pc .. pc+kc, j .. j+3] into S: per 4 values of k, column e's 4 values at 16e.
+        c.get(S).set(dst);
+        c.get(TRANS).ifElse(() => {
+          // B[p, q] at B + q·LDB + 4p (B = Wᵀ of a row-major W): 4 values of a column are one v128 of W's row.
+          c.get(B).get(j).get(LDB).mul().add().get(pc).i32(4).mul().add().set(src);
+          c.block(() => c.loop(() => {
+            c.get(dst).get(end).geU().brIf(1);
+            for (let e = 0; e < 4; e++) {
+              c.get(dst).get(src);
+              if (e > 0) c.get(LDB).i32(e).mul().add();
+              c.v128Load(0).v128Store(16 * e);
             }
+            c.bump(src, () => c.i32(16));
+            c.bump(dst, () => c.i32(64));
+            c.br(0);
+          }));
+        }, () => {
+          // B[p, q] at B + p·LDB + 4q: each 4×4 block transposed.
+          c.get(B).get(pc).get(LDB).mul().add().get(j).i32(4).mul().add().set(src);
+          c.block(() => c.loop(() => {
+            c.get(dst).get(end).geU().brIf(1);
+            for (let l = 0; l < 4; l++) {
+              for (let e = 0; e < 4; e++) c.get(dst).get(src).f32Load(4 * e).f32Store(16 * e + 4 * l);
+              c.bump(src, () => c.get(LDB));
+            }
+            c.bump(dst, () => c.i32(64));
+            c.br(0);
+          }));
+        });
+        c.get(i0).set(i);
+        c.block(() => c.loop(() => { // each 2 rows
+          c.get(i).get(iEnd).geU().brIf(1);
+          for (const a of acc) c.v128Zero().set(a);
+          c.get(A).get(i).get(LDA).mul().add().get(pc).i32(4).mul().add().set(a0);
+          c.get(a0).get(LDA).add().set(a1);
+          c.get(a0).get(kcb).add().set(aEnd);
+          c.get(S).set(bp);
+          c.block(() => c.loop(() => { // 4 values of k a turn (KC and K are multiples of 4)
+            c.get(a0).get(aEnd).geU().brIf(1);
+            c.get(a0).v128Load(0).set(x0);
+            c.get(a1).v128Load(0).set(x1);
+            for (let e = 0; e < 4; e++) {
+              c.get(bp).v128Load(16 * e).set(y);
+              if (fused) {
+                c.get(x0).get(y).get(acc[e]!).f32x4RelaxedMadd().set(acc[e]!);
+                c.get(x1).get(y).get(acc[4 + e]!).f32x4RelaxedMadd().set(acc[4 + e]!);
+              } else {
+                c.get(acc[e]!).get(x0).get(y).f32x4Mul().f32x4Add().set(acc[e]!);
+                c.get(acc[4 + e]!).get(x1).get(y).f32x4Mul().f32x4Add().set(acc[4 + e]!);
+              }
+            }
+            c.bump(a0, () => c.i32(16));
+            c.bump(a1, () => c.i32(16));
+            c.bump(bp, () => c.i32(64));
+            c.br(0);
+          }));
+          c.get(C).get(i).get(LDC).mul().add().get(j).i32(4).mul().add().set(cp);
+          for (let r = 0; r < 2; r++) {
+            // C[i+r, j..j+3] = each accumulator's four lanes summed ((l0 + l2) + (l1 + l3)) by two
+            // rounds of shuffles, one vector for the four columns, added to the earlier blocks' sums.
+            const [e0, e1, e2, e3] = [0, 1, 2, 3].map((e) => acc[4 * r + e]!) as [number, number, number, number];
+            const pairs = (p: number, q: number) => {
+              c.get(p).get(q).f32x4Shuffle([0, 4, 1, 5]);
+              c.get(p).get(q).f32x4Shuffle([2, 6, 3, 7]);
+              c.f32x4Add(); // [p0+p2, q0+q2, p1+p3, q1+q3]
+            };
+            pairs(e0, e1);
+            c.set(x0);
+            pairs(e2, e3);
+            c.set(x1);
+            c.get(x0).get(x1).f32x4Shuffle([0, 1, 4, 5]);
+            c.get(x0).get(x1).f32x4Shuffle([2, 3, 6, 7]);
+            c.f32x4Add().set(y);
+            c.get(pc).ifElse(() => { c.get(y).get(cp).v128Load(0).f32x4Add().set(y); }); // C as it is, from the second block on
+            c.get(cp).get(y).v128Store(0);
+            c.bump(cp, () => c.get(LDC));
           }
-          c.bump(a0, () => c.i32(16));
-          c.bump(a1, () => c.i32(16));
-          c.bump(bp, () => c.i32(64));
+          c.bump(i, () => c.i32(2));
           c.br(0);
         }));
-        c.get(C).get(i).get(LDC).mul().add().get(j).i32(4).mul().add().set(cp);
-        for (let r = 0; r < 2; r++) {
-          for (let e = 0; e < 4; e++) {
-            // C[i+r, j+e] = the accumulator's four lanes summed, added to the earlier blocks' sum.
-            c.get(cp);
-            c.get(acc[4 * r + e]!).f32x4ExtractLane(0);
-            for (let lane = 1; lane < 4; lane++) c.get(acc[4 * r + e]!).f32x4ExtractLane(lane).f32Add();
-            c.get(cp).f32Load(e * 4).f32(0).get(pc).select().f32Add(); // C as it is, from the second block on
-            c.f32Store(e * 4);
-          }
-          c.bump(cp, () => c.get(LDC));
-        }
-        c.bump(i, () => c.i32(2));
+        c.bump(j, () => c.i32(4));
         c.br(0);
       }));
-      c.bump(j, () => c.i32(4));
+      c.bump(i0, () => c.i32(MC));
       c.br(0);
     }));
     c.bump(pc, () => c.i32(KC));
@@ -287,8 +316,9 @@ function uniformBody(): number[] {
 
 /**
  * GELU and its derivative, element by element, exactly as geluFloat32.ts computes them (the same
- * float64 operations in the same order, and the same exp: V8 calls its Math.exp for the import),
- * so the numbers are the same bit for bit; here so that both threads share the work.
+ * float64 operations in the same order, its expNonPositive inline rather than Math.exp through
+ * the import: 21 → 16 ns an element), so the numbers are the same bit for bit; here so that both
+ * threads share the work.
  */
 function geluBody(): number[] {
   const [PRE, OUT, DERIVATIVE, COUNT] = [0, 1, 2, 3];
@@ -296,6 +326,7 @@ function geluBody(): number[] {
   const at = next++, end = next++;
   const i32Count = next - 4;
   const x = next++, z = next++, t = next++, e = next++, tail = next++, cdf = next++;
+  const ex = next++, et = next++, en = next++, er = next++;
   const c = new Code();
   c.i32(0).set(at);
   c.get(COUNT).i32(4).mul().set(end);
@@ -304,7 +335,20 @@ function geluBody(): number[] {
     c.get(PRE).get(at).add().f32Load(0).f64FromF32().set(x);
     c.get(x).f64Abs().f64(GELU.SQRT1_2).f64Mul().set(z);
     c.f64(1).f64(1).f64(GELU.P).get(z).f64Mul().f64Add().f64Div().set(t);
-    c.get(z).f64Neg().get(z).f64Mul().call(EXP).set(e);
+    // e = exp(−z²): geluFloat32.ts expNonPositive's operations, inline.
+    const { SHIFT, LOG2E, LN2_HI, LN2_LO, LOW, TAYLOR } = EXP_CONSTANTS;
+    c.get(z).f64Neg().get(z).f64Mul().set(ex);
+    c.get(ex).f64(LOW).f64Gt().ifElse(() => {
+      c.get(ex).f64(LOG2E).f64Mul().f64(SHIFT).f64Add().set(et);
+      c.get(et).f64(SHIFT).f64Sub().set(en);
+      c.get(ex).get(en).f64(LN2_HI).f64Mul().f64Sub().get(en).f64(LN2_LO).f64Mul().f64Sub().set(er);
+      c.f64(TAYLOR[0]!);
+      for (const coefficient of TAYLOR.slice(1)) c.get(er).f64Mul().f64(coefficient).f64Add();
+      // × 2ⁿ: t's low bits hold n, so (bits of t + 1023) << 52 is 2ⁿ's.
+      c.get(et).i64ReinterpretF64().i64(1023).i64Add().i64(52).i64Shl().f64ReinterpretI64().f64Mul().set(e);
+    }, () => {
+      c.get(ex).f64(0).get(ex).get(ex).f64Ne().select().set(e); // NaN stays NaN, 0 below LOW
+    });
     // 0.5·t·(A1 + t·(A2 + t·(A3 + t·(A4 + t·A5))))·e = Φ(−|x|)
     c.f64(0.5).get(t).f64Mul();
     c.f64(GELU.A1).get(t).f64(GELU.A2).get(t).f64(GELU.A3).get(t).f64(GELU.A4).get(t).f64(GELU.A5).f64Mul()
