@@ -24,7 +24,9 @@ export const IW104: Rule = {
       fixSafety: '"Use INIT" is unsafe: it changes training numerics.',
       whenNotToApply:
         'Biases and normalisation scales (not kernels), and the last layer of a network or of a residual branch: ' +
-        'zero-initialised heads and branch ends are deliberate (Fixup, GPT-2-style residual scaling, zero-init heads).',
+        'zero-initialised heads and branch ends are deliberate (Fixup, GPT-2-style residual scaling, zero-init heads). ' +
+        'Nor a layer whose output feeds a softmax: zero logits are a uniform mixture at init (Deformable DETR zeroes its ' +
+        'attention weights), and each logit weights a different value, so their gradients differ.',
       references: ['Goodfellow, Bengio & Courville, Deep Learning, §8.4 (breaking symmetry)', 'Zhang et al. 2019, Fixup, https://arxiv.org/abs/1901.09321'],
     },
   },
@@ -32,6 +34,10 @@ export const IW104: Rule = {
     if (network.pretrained) return;
     for (const layer of network.layers) {
       if (layer.isLastInBranch || layer.kind === 'embedding' || !layer.init.explicit) continue;
+      // Zero logits under a softmax are a uniform mixture at init, not a symmetry to break: each
+      // logit weights a different value, so its gradient differs (Deformable DETR's attention
+      // weights, zeroed on purpose; dinov2 ms_deform_attn.py:113 was reported as an error).
+      if (layer.consumer !== 'unknown' && layer.consumer.name === 'softmax') continue;
       const semantics = layer.init.semantics;
       if (!semantics || !layer.frameworkFans) continue;
       if (weightVariance(semantics, layer.frameworkFans, layer.receptiveField) !== 0) continue;
