@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { ConvGeometry } from '../../server/src/core/ir';
-import { convBackwardSums, convForwardSums } from '../../server/src/core/simulation/positionMap';
+import { convBackwardSums, convForwardSums, convTapAverages } from '../../server/src/core/simulation/positionMap';
 import { Random } from '../../server/src/core/simulation/prng';
 
 const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -105,5 +105,64 @@ describe('positionMap: padded convolution sums', () => {
         assert.deepEqual(convBackwardSums(g, output), definition(g, output, 'backward'), JSON.stringify(g));
       }
     }
+  });
+
+  // convTapAverages' definition: per tap (row-major), the input it reads summed over output
+  // positions in row-major order (padding reads nothing), and how many positions read inside.
+  const tapDefinition = (g: ConvGeometry, map: Float64Array) => {
+    const rank = g.outputSpatial.length;
+    const positions = size(g.outputSpatial);
+    let meanSquares = 0;
+    let fractionSquares = 0;
+    for (let t = 0; t < size(g.kernel); t++) {
+      const tapIdx: number[] = [];
+      for (let d = rank - 1, rest = t; d >= 0; d--) {
+        tapIdx[d] = rest % g.kernel[d]!;
+        rest = Math.floor(rest / g.kernel[d]!);
+      }
+      let sum = 0;
+      let valid = 0;
+      for (let o = 0; o < positions; o++) {
+        let input = 0;
+        let inside = true;
+        for (let d = rank - 1, rest = o, scale = 1; d >= 0; d--) {
+          const p = (rest % g.outputSpatial[d]!) * g.stride[d]! + tapIdx[d]! - g.padBefore[d]!;
+          rest = Math.floor(rest / g.outputSpatial[d]!);
+          if (p < 0 || p >= g.inputSpatial[d]!) inside = false;
+          input += p * scale;
+          scale *= g.inputSpatial[d]!;
+        }
+        if (!inside) continue;
+        sum += map.length === 1 ? map[0]! : map[input]!;
+        valid++;
+      }
+      meanSquares += (sum / positions) ** 2;
+      fractionSquares += (valid / positions) ** 2;
+    }
+    return { meanSquares, fractionSquares };
+  };
+
+  it('tap averages equal their definition to the last bit: per-position, uniform, broadcast and zero maps', () => {
+    for (const g of geometries) {
+      const n = size(g.inputSpatial);
+      const v = values(1)[0]!;
+      for (const map of [values(n), runs(n), new Float64Array(n).fill(v), Float64Array.of(v), new Float64Array(n), Float64Array.of(-0)]) {
+        assert.deepEqual(convTapAverages(g, map), tapDefinition(g, map), JSON.stringify(g));
+      }
+    }
+  });
+
+  it('a remembered sum is the definition of the map given now, and each caller gets its own copy', () => {
+    const g = geometries[7]!;
+    const map = values(size(g.inputSpatial));
+    const first = convForwardSums(g, map);
+    first.fill(-1);
+    assert.deepEqual(convForwardSums(g, map), definition(g, map, 'forward'));
+    // The same geometry and map object with one value changed: not the remembered sums.
+    map[0] = map[0]! + 1;
+    assert.deepEqual(convForwardSums(g, map), definition(g, map, 'forward'));
+    const out = values(size(g.outputSpatial));
+    convBackwardSums(g, out).fill(-1);
+    assert.deepEqual(convBackwardSums(g, out), definition(g, out, 'backward'));
   });
 });

@@ -106,9 +106,13 @@ function threeDimensions(geometry: ConvGeometry): Geometry3 {
  * in, so the rounding is the definition's (test/unit/positionMap.test.ts).
  */
 export function convForwardSums(geometry: ConvGeometry, inputMap: Float64Array): Float64Array {
-  const { taps, output, input } = asThreeDimensions(geometry);
-  if (inputMap.length === 1) return broadcastForwardSums(taps, output, inputMap[0]!);
-  return gatherSums(taps, output, input, inputMap);
+  const known = asThreeDimensions(geometry);
+  const remembered = SUMS.find(known, FORWARD, inputMap);
+  if (remembered) return remembered;
+  const { taps, output, input } = known;
+  const sums = inputMap.length === 1 ? broadcastForwardSums(taps, output, inputMap[0]!) : gatherSums(taps, output, input, inputMap);
+  SUMS.remember(known, FORWARD, inputMap, sums);
+  return sums;
 }
 
 /**
@@ -118,8 +122,64 @@ export function convForwardSums(geometry: ConvGeometry, inputMap: Float64Array):
  * rounding is the definition's.
  */
 export function convBackwardSums(geometry: ConvGeometry, outputMap: Float64Array): Float64Array {
-  const { readers, output, input } = asThreeDimensions(geometry);
-  return gatherSums(readers, input, output, outputMap);
+  const known = asThreeDimensions(geometry);
+  const remembered = SUMS.find(known, BACKWARD, outputMap);
+  if (remembered) return remembered;
+  const { readers, output, input } = known;
+  const sums = gatherSums(readers, input, output, outputMap);
+  SUMS.remember(known, BACKWARD, outputMap, sums);
+  return sums;
+}
+
+const FORWARD = 0;
+const BACKWARD = 1;
+
+/**
+ * The last few sums computed, by geometry, direction and the map's values: a pass reads the
+ * same maps through the same geometries again and again (the 3,500-line benchmark file: 152
+ * sums per analysis over 6 distinct inputs, the counterfactual network and the backward pass
+ * repeating the forward's; issue 16). A sum is a pure function of those, so a remembered one
+ * is the same numbers. Bounded in entries and in numbers held (the language server keeps it).
+ * Each caller gets its own copy.
+ */
+class RecentSums {
+  private readonly entries: { readonly geometry: Geometry3; readonly direction: number; readonly map: Float64Array; readonly sums: Float64Array }[] = [];
+  private held = 0;
+
+  find(geometry: Geometry3, direction: number, map: Float64Array): Float64Array | undefined {
+    for (let e = this.entries.length - 1; e >= 0; e--) {
+      const entry = this.entries[e]!;
+      if (entry.geometry !== geometry || entry.direction !== direction || !sameValues(entry.map, map)) continue;
+      return entry.sums.slice();
+    }
+    return undefined;
+  }
+
+  remember(geometry: Geometry3, direction: number, map: Float64Array, sums: Float64Array): void {
+    const size = map.length + sums.length;
+    if (size > MAX_REMEMBERED_NUMBERS) return;
+    this.entries.push({ geometry, direction, map: map.slice(), sums: sums.slice() });
+    this.held += size;
+    while (this.entries.length > MAX_REMEMBERED_SUMS || this.held > MAX_REMEMBERED_NUMBERS) {
+      const dropped = this.entries.shift()!;
+      this.held -= dropped.map.length + dropped.sums.length;
+    }
+  }
+}
+
+const MAX_REMEMBERED_SUMS = 16;
+/** 32 Ki numbers, 256 KiB: a 32×32 map and its sums 16 times over. */
+const MAX_REMEMBERED_NUMBERS = 1 << 15;
+const SUMS = new RecentSums();
+
+/**
+ * Equal position by position (`!==`: +0 and −0 are the same here, as the sums cannot tell
+ * them apart: each starts from +0, which adding −0 leaves +0; NaN matches nothing).
+ */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -227,6 +287,10 @@ function broadcastForwardSums(taps: Geometry3['taps'], output: Geometry3['output
  * 4×4; test/reference/resnet/).
  */
 export function convTapAverages(geometry: ConvGeometry, inputMap: Float64Array): { readonly meanSquares: number; readonly fractionSquares: number } {
+  const v = inputMap[0]!;
+  let uniform = inputMap.length > 0;
+  for (let i = 1; uniform && i < inputMap.length; i++) uniform = inputMap[i] === v;
+  if (uniform) return uniformTapAverages(tapCounts(geometry), v);
   const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
   const rank = outputSpatial.length;
   const lead = 3 - rank;
@@ -264,6 +328,74 @@ export function convTapAverages(geometry: ConvGeometry, inputMap: Float64Array):
       }
     }
   }
+  return { meanSquares, fractionSquares };
+}
+
+/**
+ * Per tap (convTapAverages' order), how many output positions read inside the map; and
+ * Σ_k f_k², which depends on the geometry alone. Made once per geometry (issue 16).
+ */
+interface TapCounts {
+  readonly valid: Int32Array;
+  readonly positions: number;
+  readonly fractionSquares: number;
+}
+
+const TAP_COUNTS = new WeakMap<ConvGeometry, TapCounts>();
+
+function tapCounts(geometry: ConvGeometry): TapCounts {
+  let known = TAP_COUNTS.get(geometry);
+  if (known) return known;
+  const { inputSpatial, outputSpatial, kernel, stride, padBefore } = geometry;
+  const lead = 3 - outputSpatial.length;
+  const at = (list: readonly number[], d: number, fill: number) => (d < lead ? fill : list[d - lead]!);
+  // Per dimension and tap offset, the output indices whose tap reads inside the map: a tap's
+  // count is their product (the positions convTapAverages' loop nest counts one by one).
+  const perDimension = [0, 1, 2].map((d) => {
+    const out = at(outputSpatial, d, 1);
+    const inn = at(inputSpatial, d, 1);
+    const str = at(stride, d, 1);
+    const pad = at(padBefore, d, 0);
+    return Array.from({ length: at(kernel, d, 1) }, (_, k) => {
+      let n = 0;
+      for (let o = 0; o < out; o++) {
+        const p = o * str + k - pad;
+        if (p >= 0 && p < inn) n++;
+      }
+      return n;
+    });
+  });
+  const [c0, c1, c2] = perDimension as [number[], number[], number[]];
+  const positions = at(outputSpatial, 0, 1) * at(outputSpatial, 1, 1) * at(outputSpatial, 2, 1);
+  const valid = new Int32Array(c0.length * c1.length * c2.length);
+  let fractionSquares = 0;
+  let t = 0;
+  for (const n0 of c0) {
+    for (const n1 of c1) {
+      for (const n2 of c2) {
+        valid[t++] = n0 * n1 * n2;
+        fractionSquares += (n0 * n1 * n2 / positions) ** 2;
+      }
+    }
+  }
+  known = { valid, positions, fractionSquares };
+  TAP_COUNTS.set(geometry, known);
+  return known;
+}
+
+/**
+ * convTapAverages of a map whose every entry is v: each tap's sum is v added once per
+ * valid position, taken from a table of those running sums (the same additions in the
+ * same order as the loop nest, so the same number).
+ */
+function uniformTapAverages(counts: TapCounts, v: number): { readonly meanSquares: number; readonly fractionSquares: number } {
+  const { valid, positions, fractionSquares } = counts;
+  let most = 0;
+  for (let k = 0; k < valid.length; k++) most = Math.max(most, valid[k]!);
+  const added = new Float64Array(most + 1);
+  for (let n = 1; n <= most; n++) added[n] = added[n - 1]! + v;
+  let meanSquares = 0;
+  for (let k = 0; k < valid.length; k++) meanSquares += (added[valid[k]!]! / positions) ** 2;
   return { meanSquares, fractionSquares };
 }
 
