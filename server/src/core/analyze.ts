@@ -21,6 +21,7 @@ import { runToEnd, type Steps } from './steps';
 import type { NetworkSimulation } from './simulation/types';
 import { appendAll } from './util/arrays';
 import { LineIndex, type Span } from './text';
+import { forgetRecentConvSums } from './simulation/positionMap';
 
 export interface AnalysisInput {
   readonly text: string;
@@ -129,6 +130,16 @@ export function* analyzeSteps(
   settings: Settings = DEFAULT_SETTINGS,
   signal: CancellationSignal = NEVER_CANCELLED,
 ): Steps<AnalysisResult> {
+  try {
+    return yield* analysisSteps(input, settings, signal);
+  } finally {
+    // The conv sums remembered while simulating serve one analysis: the language server's
+    // resident memory between analyses stays what it was before they were kept (issue 16).
+    forgetRecentConvSums();
+  }
+}
+
+function* analysisSteps(input: AnalysisInput, settings: Settings, signal: CancellationSignal): Steps<AnalysisResult> {
   const keep = input.keepNetworks !== false;
   const networks: Network[] = [];
   const simulations: (NetworkSimulation | undefined)[] = [];

@@ -140,7 +140,7 @@ const BACKWARD = 1;
  * sums per analysis over 6 distinct inputs, the counterfactual network and the backward pass
  * repeating the forward's; issue 16). A sum is a pure function of those, so a remembered one
  * is the same numbers. Bounded in entries and in numbers held (the language server keeps it).
- * Each caller gets its own copy.
+ * Each caller gets its own copy; kept for one analysis only (forgetRecentConvSums).
  */
 class RecentSums {
   private readonly entries: { readonly geometry: Geometry3; readonly direction: number; readonly map: Float64Array; readonly sums: Float64Array }[] = [];
@@ -153,6 +153,11 @@ class RecentSums {
       return entry.sums.slice();
     }
     return undefined;
+  }
+
+  clear(): void {
+    this.entries.length = 0;
+    this.held = 0;
   }
 
   remember(geometry: Geometry3, direction: number, map: Float64Array, sums: Float64Array): void {
@@ -171,6 +176,11 @@ const MAX_REMEMBERED_SUMS = 16;
 /** 32 Ki numbers, 256 KiB: a 32×32 map and its sums 16 times over. */
 const MAX_REMEMBERED_NUMBERS = 1 << 15;
 const SUMS = new RecentSums();
+
+/** Drops the remembered sums: analyze() calls it as each analysis ends (core/analyze.ts). */
+export function forgetRecentConvSums(): void {
+  SUMS.clear();
+}
 
 /**
  * Equal position by position (`!==`: +0 and −0 are the same here, as the sums cannot tell
