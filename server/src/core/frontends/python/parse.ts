@@ -36,6 +36,7 @@ import { parserText } from './syntax/parserText';
 import { NameMentions } from './syntax/nameMentions';
 import { runToEnd, type Steps } from '../../steps';
 import type { TreeReaderFactory } from './syntax/nodeStore';
+import { lineEndingOf } from '../../lineEnding';
 
 /** The frontend's memory of one document (core/memory.ts keeps one): code outside python/ imports only this file. */
 export { PythonMemory } from './units/memory';
@@ -251,7 +252,7 @@ function* readNetworks(
   if (interp.classes.size === 0 && imports.frameworks.size === 0 && !importsWorkspace) return { networks: [], findings: [], reached: new Map() };
   // File-wide style every unit's fixes follow: quotes, Keras initializer objects, line endings; and an init
   // function another file applies (it makes every unit's PyTorch defaults unknown).
-  const eol = text.includes('\r\n') ? 'crlf' : text.includes('\r') && !text.includes('\n') ? 'cr' : 'lf';
+  const eol = lineEndingOf(text);
   // The Keras version setting decides MultiHeadAttention's fans: a unit read under another is not reused.
   const style = `${main.quote}${String(interp.kerasObjectStyle)}${String(interp.kerasFunctionStyle)}${eol}${interp.initHookElsewhere ?? ''}\u0000${kerasVersion ?? ''}`;
   const plan = new UnitPlan(statements, root, style, memory);
